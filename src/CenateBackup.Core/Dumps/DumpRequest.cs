@@ -1,0 +1,34 @@
+using System.Collections.Generic;
+using CenateBackup.Core.Targets;
+
+namespace CenateBackup.Core.Dumps;
+
+/// <summary>What New-CenateDump asks for.</summary>
+public sealed class DumpRequest
+{
+    /// <summary>Creates a request.</summary>
+    public DumpRequest(DatabaseTarget target, string directory)
+    {
+        Target = target;
+        Directory = directory;
+    }
+
+    /// <summary>The database.</summary>
+    public DatabaseTarget Target { get; }
+    /// <summary>Backup directory.</summary>
+    public string Directory { get; }
+    /// <summary>0–9; custom dumps use pg_dump's zlib level, plain SQL is gzip-compressed by the module.</summary>
+    public int CompressionLevel { get; init; } = 6;
+    /// <summary>Dump only these tables ("table" or "schema.table").</summary>
+    public IReadOnlyList<string> Tables { get; init; } = new List<string>();
+    /// <summary>Data only, no schema.</summary>
+    public bool DataOnly { get; init; }
+    /// <summary>Custom or plain.</summary>
+    public DumpFormat Format { get; init; } = DumpFormat.Custom;
+    /// <summary>Tables whose exact row count goes into the manifest when present (default: asegurados).</summary>
+    public IReadOnlyList<string> CriticalTables { get; init; } = new List<string> { "asegurados" };
+    /// <summary>Local directory of pg_dump (host mode); null uses PATH.</summary>
+    public string? PgBinDirectory { get; init; }
+    /// <summary>Module version written into the manifest.</summary>
+    public string ToolVersion { get; init; } = "CenateBackup";
+}

@@ -1,0 +1,216 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using CenateBackup.Core.Database;
+using CenateBackup.Core.Errors;
+using CenateBackup.Core.Storage;
+using CenateBackup.Core.Targets;
+using CenateBackup.Core.Tools;
+
+namespace CenateBackup.Core.Dumps;
+
+/// <summary>
+/// Makes one backup set: checks the target, exports a snapshot, counts the critical tables in it, runs pg_dump
+/// at that snapshot and streams the archive to an atomic file, then writes the manifest.
+/// </summary>
+public static class DumpService
+{
+    /// <summary>Runs the dump.</summary>
+    public static async Task<DumpResult> CreateAsync(DumpRequest request, IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var started = DateTimeOffset.UtcNow;
+        var target = request.Target;
+        using var context = await TargetContext.OpenAsync(target, request.PgBinDirectory, reporter, cancellationToken).ConfigureAwait(false);
+
+        var pgDumpVersion = await ToolVersionAsync(context.Runner, "pg_dump", cancellationToken).ConfigureAwait(false);
+        reporter.Verbose($"pg_dump {pgDumpVersion} runs in {context.Runner.Where}.");
+
+        await using var snapshot = await SnapshotSession.OpenAsync(target, context.Endpoint, cancellationToken).ConfigureAwait(false);
+        reporter.Verbose($"Server {snapshot.ServerVersion}; snapshot {snapshot.SnapshotId} exported.");
+        var serverVersion = PgVersion.FromVersionNum(snapshot.ServerVersionNum);
+        if (pgDumpVersion.Major < serverVersion.Major)
+        {
+            throw new CenateException(ErrorIds.PgDumpTooOld, CenateErrorKind.NotInstalled,
+                $"pg_dump {pgDumpVersion} ({context.Runner.Where}) is older than the server ({snapshot.ServerVersion}) and cannot dump it; nothing was written.",
+                target.Mode == ConnectionMode.Host
+                    ? $"Use container mode (-Container) so the server's own pg_dump runs, or install the PostgreSQL {serverVersion.Major} client and pass its directory with -PgBinDirectory."
+                    : "The container's pg_dump is older than its server; update the image.", target.Database);
+        }
+
+        var tables = new List<QualifiedTable>();
+        foreach (var name in request.Tables)
+        {
+            tables.Add(await snapshot.ResolveTableAsync(name, null, cancellationToken).ConfigureAwait(false));
+        }
+        var counted = new List<QualifiedTable>(tables);
+        foreach (var critical in request.CriticalTables)
+        {
+            var t = await snapshot.TryResolveTableAsync(critical, cancellationToken).ConfigureAwait(false);
+            if (t is not null && (tables.Count == 0 || tables.Contains(t)) && !counted.Contains(t)) counted.Add(t);
+        }
+        reporter.Progress(new OperationProgress("New-CenateDump", "Counting rows in the snapshot", 0, null));
+        var counts = await snapshot.CountRowsAsync(counted, cancellationToken).ConfigureAwait(false);
+        foreach (var (t, n) in counts) reporter.Verbose($"{t}: {n} rows at the snapshot.");
+
+        var directory = BackupDirectory.Prepare(request.Directory);
+        var (stamp, manifestPath) = ReserveStamp(directory, target.Database, started);
+        var fileName = request.Format == DumpFormat.Custom
+            ? BackupNaming.DumpFile(target.Database, stamp)
+            : BackupNaming.SqlFile(tables.Count == 1 ? tables[0].Name : target.Database, stamp);
+
+        var manifest = new BackupManifest
+        {
+            Tool = request.ToolVersion,
+            Database = target.Database,
+            Stamp = stamp,
+            StartedAt = started,
+            Complete = false,
+            SnapshotId = snapshot.SnapshotId,
+            RowCounts = counts,
+            Source = new ManifestSource
+            {
+                Mode = target.Mode.ToString(),
+                Container = target.Container,
+                Host = target.Mode == ConnectionMode.Host ? target.Host : null,
+                Port = target.Port,
+                User = target.User,
+                ServerVersion = snapshot.ServerVersion,
+                ServerVersionNum = snapshot.ServerVersionNum,
+                PgDumpVersion = pgDumpVersion.ToString(),
+            },
+        };
+        // The incomplete manifest reserves the stamp; it is removed again if the run fails.
+        manifest.Save(manifestPath);
+        var ok = false;
+        try
+        {
+            var args = PgDumpArguments.Build(target, request.Format, request.CompressionLevel, request.DataOnly, tables, snapshot.SnapshotId,
+                target.Mode == ConnectionMode.Host ? context.Endpoint.Host : null);
+            var invocation = new PgToolInvocation("pg_dump", args, PgDumpArguments.Environment(target));
+            var entry = await WriteFileAsync(context.Runner, invocation, Path.Combine(directory, fileName), request, reporter, cancellationToken).ConfigureAwait(false);
+            entry.Tables = tables.Select(t => t.Display).ToList();
+            manifest.Files.Add(entry);
+            manifest.Complete = true;
+            manifest.CompletedAt = DateTimeOffset.UtcNow;
+            manifest.Save(manifestPath);
+            ok = true;
+        }
+        finally
+        {
+            if (!ok)
+            {
+                try { File.Delete(manifestPath); } catch (IOException) { }
+            }
+        }
+        reporter.Progress(new OperationProgress("New-CenateDump", "Done", 1, 1));
+        return new DumpResult(manifest, manifestPath, clock.Elapsed, $"{context.Endpoint.Host}:{context.Endpoint.Port} ({context.Endpoint.HowFound})");
+    }
+
+    private static async Task<ManifestFile> WriteFileAsync(IPgToolRunner runner, PgToolInvocation invocation, string path, DumpRequest request,
+        IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        var name = Path.GetFileName(path);
+        var lastReport = 0L;
+        using var file = new AtomicBackupFile(path, written =>
+        {
+            if (written - lastReport < (4 << 20)) return;
+            lastReport = written;
+            reporter.Progress(new OperationProgress("New-CenateDump", $"Writing {name}: {written / (1024 * 1024)} MB", written, null));
+        });
+        PgToolResult result;
+        if (request.Format == DumpFormat.Plain)
+        {
+            await using var gzip = new GZipStream(file, GzipLevel(request.CompressionLevel), leaveOpen: true);
+            result = await runner.RunAsync(invocation, null, gzip, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            result = await runner.RunAsync(invocation, null, file, cancellationToken).ConfigureAwait(false);
+        }
+        if (!result.Succeeded)
+        {
+            throw PgDumpFailure(result, request.Target);
+        }
+        var size = await file.CommitAsync().ConfigureAwait(false);
+        reporter.Verbose($"{name}: {size} bytes, sha256 {file.Sha256}.");
+        return new ManifestFile
+        {
+            Name = name,
+            Kind = request.Format == DumpFormat.Custom ? BackupFileKind.Dump : BackupFileKind.Sql,
+            Size = size,
+            Sha256 = file.Sha256!,
+            Compression = request.CompressionLevel == 0 ? "none" : "gzip",
+            CompressionLevel = request.CompressionLevel,
+            DataOnly = request.DataOnly,
+            CompletedAt = DateTimeOffset.UtcNow,
+        };
+    }
+
+    /// <summary>.NET exposes four gzip levels on net8.0: 0 none, 1–3 fastest, 4–6 optimal, 7–9 smallest.</summary>
+    public static CompressionLevel GzipLevel(int level) => level switch
+    {
+        0 => CompressionLevel.NoCompression,
+        <= 3 => CompressionLevel.Fastest,
+        <= 6 => CompressionLevel.Optimal,
+        _ => CompressionLevel.SmallestSize,
+    };
+
+    internal static CenateException PgDumpFailure(PgToolResult result, DatabaseTarget target)
+    {
+        var err = result.StandardError;
+        if (err.Contains("permission denied", StringComparison.OrdinalIgnoreCase))
+        {
+            return new CenateException(ErrorIds.InsufficientPrivilege, CenateErrorKind.PermissionDenied,
+                $"pg_dump was refused a privilege: {FirstLine(err)} Nothing was written.",
+                $"Grant role '{target.User}' SELECT on the tables to back up, or dump as the owner.", target.User);
+        }
+        if (err.Contains("server version mismatch", StringComparison.OrdinalIgnoreCase))
+        {
+            return new CenateException(ErrorIds.PgDumpTooOld, CenateErrorKind.NotInstalled, $"pg_dump refused the server: {FirstLine(err)}",
+                "Use container mode (-Container) or a pg_dump of the server's major version.", target.Database);
+        }
+        return new CenateException(ErrorIds.PgDumpFailed, CenateErrorKind.ToolFailed,
+            $"pg_dump failed (exit code {result.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"}): {FirstLine(err)} Nothing was written.",
+            "Read the message above; check the server log.", target.Database);
+    }
+
+    private static string FirstLine(string text)
+    {
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return lines.Length == 0 ? "(no message)" : string.Join(" ", lines.Take(3));
+    }
+
+    /// <summary>Asks a tool for its version (pg_dump --version).</summary>
+    public static async Task<PgVersion> ToolVersionAsync(IPgToolRunner runner, string tool, CancellationToken cancellationToken)
+    {
+        using var output = new MemoryStream();
+        var r = await runner.RunAsync(new PgToolInvocation(tool, new[] { "--version" }, new Dictionary<string, string>()), null, output, cancellationToken).ConfigureAwait(false);
+        var text = System.Text.Encoding.UTF8.GetString(output.ToArray());
+        if (!r.Succeeded || !PgVersion.TryParse(text, out var version))
+        {
+            throw new CenateException(ErrorIds.PgToolNotFound, CenateErrorKind.NotInstalled,
+                $"'{tool}' is not usable in {runner.Where}: {(text + " " + r.StandardError).Trim()}",
+                "Install the PostgreSQL client tools there, or use the other connection mode.", tool);
+        }
+        return version;
+    }
+
+    private static (string Stamp, string ManifestPath) ReserveStamp(string directory, string database, DateTimeOffset time)
+    {
+        // Two runs in the same second would share a stamp; take the next free second instead.
+        for (var i = 0; i < 120; i++)
+        {
+            var stamp = BackupNaming.Stamp(time.AddSeconds(i));
+            var path = Path.Combine(directory, BackupNaming.ManifestFile(database, stamp));
+            if (!File.Exists(path) && !File.Exists(path + ".partial")) return (stamp, path);
+        }
+        throw new CenateException(ErrorIds.BackupSetExists, CenateErrorKind.InvalidOperation,
+            $"No free stamp for database '{database}' in '{directory}'.", "Wait a minute and run again.", directory);
+    }
+}

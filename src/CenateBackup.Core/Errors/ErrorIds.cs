@@ -1,0 +1,31 @@
+namespace CenateBackup.Core.Errors;
+
+/// <summary>The stable error ids; tests and scripts match on them, so never rename one.</summary>
+public static class ErrorIds
+{
+#pragma warning disable CS1591 // the names are the documentation
+    public const string DockerUnavailable = "DockerUnavailable";
+    public const string ContainerNotFound = "ContainerNotFound";
+    public const string ContainerNotRunning = "ContainerNotRunning";
+    public const string ContainerStopped = "ContainerStoppedDuringOperation";
+    public const string ContainerEndpointNotFound = "ContainerEndpointNotFound";
+    public const string ServerUnreachable = "ServerUnreachable";
+    public const string ConnectionLost = "ConnectionLost";
+    public const string AuthenticationFailed = "AuthenticationFailed";
+    public const string DatabaseNotFound = "DatabaseNotFound";
+    public const string TableNotFound = "TableNotFound";
+    public const string InsufficientPrivilege = "InsufficientPrivilege";
+    public const string DatabaseError = "DatabaseError";
+    public const string PgToolNotFound = "PgToolNotFound";
+    public const string PgDumpTooOld = "PgDumpOlderThanServer";
+    public const string PgDumpFailed = "PgDumpFailed";
+    public const string PgRestoreFailed = "PgRestoreFailed";
+    public const string PathNotWritable = "PathNotWritable";
+    public const string PathNotFound = "PathNotFound";
+    public const string DiskFull = "DiskFull";
+    public const string WriteFailed = "WriteFailed";
+    public const string OperationCancelled = "OperationCancelled";
+    public const string ManifestInvalid = "ManifestInvalid";
+    public const string BackupSetExists = "BackupSetExists";
+#pragma warning restore CS1591
+}

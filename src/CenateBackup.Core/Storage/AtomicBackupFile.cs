@@ -1,0 +1,151 @@
+using System;
+using System.IO;
+using System.Security.Cryptography;
+using System.Threading;
+using System.Threading.Tasks;
+using CenateBackup.Core.Errors;
+
+namespace CenateBackup.Core.Storage;
+
+/// <summary>
+/// A write-only stream for one backup file: writes to "&lt;name&gt;.partial" (0600), hashes with SHA-256 as it
+/// goes, and on <see cref="CommitAsync"/> fsyncs, renames to the final name and fsyncs the directory.
+/// Disposed without commit, it deletes the partial file, so nothing that looks complete is ever left.
+/// Write failures surface as <see cref="CenateException"/> (DiskFull / WriteFailed).
+/// </summary>
+public sealed class AtomicBackupFile : Stream
+{
+    private const int ENOSPC = 28;
+    private readonly FileStream _file;
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly Action<long>? _onProgress;
+    private bool _committed;
+    private long _length;
+
+    /// <summary>Creates the partial file; fails if the final file already exists.</summary>
+    public AtomicBackupFile(string finalPath, Action<long>? onProgress = null)
+    {
+        FinalPath = Path.GetFullPath(finalPath);
+        PartialPath = FinalPath + ".partial";
+        _onProgress = onProgress;
+        if (File.Exists(FinalPath))
+        {
+            throw new CenateException(ErrorIds.BackupSetExists, CenateErrorKind.InvalidOperation,
+                $"'{FinalPath}' already exists; a backup file is never overwritten.", "Remove it or choose another -Path.", FinalPath);
+        }
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.Create,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+            BufferSize = 0,
+            Options = FileOptions.Asynchronous,
+        };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        try
+        {
+            _file = new FileStream(PartialPath, options);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw BackupDirectory.NotWritable(Path.GetDirectoryName(FinalPath)!, ex);
+        }
+        catch (IOException ex)
+        {
+            throw Translate(ex);
+        }
+    }
+
+    /// <summary>The name the file gets once complete.</summary>
+    public string FinalPath { get; }
+    /// <summary>The name while being written.</summary>
+    public string PartialPath { get; }
+    /// <summary>Lowercase hex SHA-256 (valid after commit).</summary>
+    public string? Sha256 { get; private set; }
+
+    /// <inheritdoc />
+    public override bool CanRead => false;
+    /// <inheritdoc />
+    public override bool CanSeek => false;
+    /// <inheritdoc />
+    public override bool CanWrite => true;
+    /// <inheritdoc />
+    public override long Length => _length;
+    /// <inheritdoc />
+    public override long Position { get => _length; set => throw new NotSupportedException(); }
+
+    /// <inheritdoc />
+    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    /// <inheritdoc />
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    /// <inheritdoc />
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await _file.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            throw Translate(ex);
+        }
+        _hash.AppendData(buffer.Span);
+        _length += buffer.Length;
+        _onProgress?.Invoke(_length);
+    }
+
+    /// <inheritdoc />
+    public override void Flush() { }
+    /// <inheritdoc />
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    /// <inheritdoc />
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    /// <inheritdoc />
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    /// <summary>Makes the file durable and gives it its final name. Returns its size.</summary>
+    public Task<long> CommitAsync()
+    {
+        try
+        {
+            _file.Flush(flushToDisk: true);
+            _file.Dispose();
+            Sha256 = Convert.ToHexString(_hash.GetHashAndReset()).ToLowerInvariant();
+            File.Move(PartialPath, FinalPath, overwrite: false);
+            _committed = true;
+            DirectorySync.Fsync(Path.GetDirectoryName(FinalPath)!);
+        }
+        catch (IOException ex)
+        {
+            throw Translate(ex);
+        }
+        return Task.FromResult(_length);
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _file.Dispose();
+            _hash.Dispose();
+            if (!_committed)
+            {
+                try { File.Delete(PartialPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
+        }
+        base.Dispose(disposing);
+    }
+
+    internal static bool IsDiskFull(IOException ex) => (ex.HResult & 0xFFFF) == ENOSPC || ex.HResult == unchecked((int)0x80070070) || ex.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
+
+    private CenateException Translate(IOException ex) => IsDiskFull(ex)
+        ? new CenateException(ErrorIds.DiskFull, CenateErrorKind.WriteError,
+            $"The disk holding '{Path.GetDirectoryName(FinalPath)}' is full; the incomplete file was removed.",
+            "Free space (Remove-CenateOldBackup), or write to another -Path, then run again.", FinalPath, ex)
+        : new CenateException(ErrorIds.WriteFailed, CenateErrorKind.WriteError,
+            $"Writing '{PartialPath}' failed: {ex.Message}. The incomplete file was removed.",
+            "Check the disk and the directory, then run again.", FinalPath, ex);
+}

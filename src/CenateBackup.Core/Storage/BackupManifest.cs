@@ -1,0 +1,190 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using CenateBackup.Core.Errors;
+
+namespace CenateBackup.Core.Storage;
+
+/// <summary>
+/// The manifest of a backup set ("&lt;database&gt;_&lt;stamp&gt;.manifest.json"): everything retention, verification,
+/// offsite and listing need, so none of them ever judge by file mtimes. Never holds a secret.
+/// The format is documented in README.md; <see cref="CurrentFormatVersion"/> changes only with a migration.
+/// </summary>
+public sealed class BackupManifest
+{
+    /// <summary>Version of the manifest format this code writes.</summary>
+    public const int CurrentFormatVersion = 1;
+
+    /// <summary>Manifest format version.</summary>
+    public int FormatVersion { get; set; } = CurrentFormatVersion;
+    /// <summary>Tool and version that wrote the set.</summary>
+    public string Tool { get; set; } = "";
+    /// <summary>Database name.</summary>
+    public string Database { get; set; } = "";
+    /// <summary>UTC stamp, yyyyMMdd_HHmmss.</summary>
+    public string Stamp { get; set; } = "";
+    /// <summary>When the run started (UTC).</summary>
+    public DateTimeOffset StartedAt { get; set; }
+    /// <summary>When the last file was committed (UTC); null while incomplete.</summary>
+    public DateTimeOffset? CompletedAt { get; set; }
+    /// <summary>True when every file of the set was written and committed.</summary>
+    public bool Complete { get; set; }
+    /// <summary>Where the data came from.</summary>
+    public ManifestSource Source { get; set; } = new();
+    /// <summary>Exported snapshot the files were read at (one moment for the whole set).</summary>
+    public string? SnapshotId { get; set; }
+    /// <summary>Exact row counts (schema.table → rows) counted in that snapshot.</summary>
+    public SortedDictionary<string, long> RowCounts { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>The files of the set.</summary>
+    public List<ManifestFile> Files { get; set; } = new();
+    /// <summary>Last verification, or null if never verified.</summary>
+    public ManifestVerification? Verification { get; set; }
+
+    private static readonly JsonSerializerOptions s_json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>Serialises to JSON.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, s_json);
+
+    /// <summary>Parses JSON; throws ManifestInvalid with the file name on anything malformed or of an unknown format.</summary>
+    public static BackupManifest Parse(string json, string sourceName)
+    {
+        BackupManifest? m;
+        try
+        {
+            m = JsonSerializer.Deserialize<BackupManifest>(json, s_json);
+        }
+        catch (JsonException ex)
+        {
+            throw Invalid(sourceName, $"it is not valid JSON ({ex.Message})", ex);
+        }
+        if (m is null) throw Invalid(sourceName, "it is empty", null);
+        if (m.FormatVersion < 1 || m.FormatVersion > CurrentFormatVersion)
+            throw Invalid(sourceName, $"format version {m.FormatVersion} is not supported by this module (it reads up to {CurrentFormatVersion})", null);
+        if (string.IsNullOrEmpty(m.Database) || !BackupNaming.TryParseStamp(m.Stamp, out _))
+            throw Invalid(sourceName, "it has no database or no valid stamp", null);
+        foreach (var f in m.Files)
+        {
+            if (string.IsNullOrEmpty(f.Name) || f.Name.Contains('/') || f.Name.Contains('\\') || f.Name == "..")
+                throw Invalid(sourceName, $"file entry '{f.Name}' is not a plain file name", null);
+        }
+        return m;
+    }
+
+    /// <summary>Reads a manifest file.</summary>
+    public static BackupManifest Load(string path)
+    {
+        try
+        {
+            return Parse(File.ReadAllText(path), path);
+        }
+        catch (FileNotFoundException ex)
+        {
+            throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound, $"Manifest '{path}' does not exist.", "Check the path.", path, ex);
+        }
+    }
+
+    /// <summary>Writes the manifest atomically (partial, fsync, rename over the old one, fsync directory), 0600.</summary>
+    public void Save(string path)
+    {
+        var partial = path + ".partial";
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        try
+        {
+            using (var fs = new FileStream(partial, options))
+            {
+                var bytes = System.Text.Encoding.UTF8.GetBytes(ToJson());
+                fs.Write(bytes);
+                fs.Flush(flushToDisk: true);
+            }
+            File.Move(partial, path, overwrite: true);
+            DirectorySync.Fsync(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        }
+        catch (IOException ex)
+        {
+            try { File.Delete(partial); } catch (IOException) { }
+            throw AtomicBackupFile.IsDiskFull(ex)
+                ? new CenateException(ErrorIds.DiskFull, CenateErrorKind.WriteError, $"The disk is full; manifest '{path}' was not written.", "Free space and run again.", path, ex)
+                : new CenateException(ErrorIds.WriteFailed, CenateErrorKind.WriteError, $"Writing manifest '{path}' failed: {ex.Message}", "Check the disk.", path, ex);
+        }
+    }
+
+    private static CenateException Invalid(string name, string why, Exception? inner) => new(ErrorIds.ManifestInvalid, CenateErrorKind.InvalidData,
+        $"Manifest '{name}' cannot be used: {why}.", "Do not edit manifests by hand; re-create the backup set if the manifest is damaged.", name, inner);
+}
+
+/// <summary>Where a set's data came from (no secrets).</summary>
+public sealed class ManifestSource
+{
+    /// <summary>Container or Host.</summary>
+    public string Mode { get; set; } = "";
+    /// <summary>Container name (container mode).</summary>
+    public string? Container { get; set; }
+    /// <summary>Host name (host mode).</summary>
+    public string? Host { get; set; }
+    /// <summary>Server port.</summary>
+    public int Port { get; set; }
+    /// <summary>Role used.</summary>
+    public string User { get; set; } = "";
+    /// <summary>Server version (server_version).</summary>
+    public string ServerVersion { get; set; } = "";
+    /// <summary>server_version_num.</summary>
+    public int ServerVersionNum { get; set; }
+    /// <summary>Version of pg_dump that wrote the files.</summary>
+    public string PgDumpVersion { get; set; } = "";
+}
+
+/// <summary>One file of a set.</summary>
+public sealed class ManifestFile
+{
+    /// <summary>File name, relative to the manifest's directory.</summary>
+    public string Name { get; set; } = "";
+    /// <summary>Dump (custom format), Sql (plain SQL, gzip) or Csv (gzip).</summary>
+    public BackupFileKind Kind { get; set; }
+    /// <summary>Size in bytes.</summary>
+    public long Size { get; set; }
+    /// <summary>Lowercase hex SHA-256 of the file.</summary>
+    public string Sha256 { get; set; } = "";
+    /// <summary>"gzip" (custom dumps compress internally with zlib; SQL/CSV files are gzip) or "none".</summary>
+    public string Compression { get; set; } = "gzip";
+    /// <summary>Compression level 0–9.</summary>
+    public int CompressionLevel { get; set; }
+    /// <summary>True for data-only dumps.</summary>
+    public bool DataOnly { get; set; }
+    /// <summary>Tables the file was limited to (schema.table), empty for the whole database.</summary>
+    public List<string> Tables { get; set; } = new();
+    /// <summary>When the file was committed.</summary>
+    public DateTimeOffset CompletedAt { get; set; }
+}
+
+/// <summary>Kinds of backup files.</summary>
+public enum BackupFileKind
+{
+    /// <summary>pg_dump custom format archive.</summary>
+    Dump,
+    /// <summary>Plain SQL, gzip-compressed.</summary>
+    Sql,
+    /// <summary>CSV with header, gzip-compressed.</summary>
+    Csv,
+}
+
+/// <summary>The outcome of the last verification of a set.</summary>
+public sealed class ManifestVerification
+{
+    /// <summary>Checksum, Read or Restore.</summary>
+    public string Level { get; set; } = "";
+    /// <summary>When it ran.</summary>
+    public DateTimeOffset At { get; set; }
+    /// <summary>True when every check passed.</summary>
+    public bool Passed { get; set; }
+    /// <summary>Problems found (empty when passed).</summary>
+    public List<string> Problems { get; set; } = new();
+}

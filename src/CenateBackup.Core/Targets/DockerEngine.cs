@@ -1,0 +1,107 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net.Http;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+using CenateBackup.Core.Errors;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+
+namespace CenateBackup.Core.Targets;
+
+/// <summary>
+/// The Docker engine seen through Docker.DotNet.Enhanced. Honours an explicit endpoint, else DOCKER_HOST
+/// and the current docker context, else the default socket or named pipe.
+/// </summary>
+public sealed class DockerEngine : IDisposable
+{
+    private readonly DockerClient _client;
+    private readonly string _endpointText;
+
+    /// <summary>Connects to the engine (lazily: nothing is sent until the first call).</summary>
+    public DockerEngine(string? dockerHost)
+    {
+        var builder = new DockerClientBuilder();
+        if (!string.IsNullOrWhiteSpace(dockerHost))
+        {
+            builder = builder.WithEndpoint(new Uri(dockerHost));
+        }
+        // Exec streams run as long as pg_dump does; the per-request timeout must not cut them.
+        builder = builder.WithTimeout(System.Threading.Timeout.InfiniteTimeSpan);
+        _client = builder.Build();
+        _endpointText = dockerHost ?? Environment.GetEnvironmentVariable("DOCKER_HOST") ?? "the default Docker endpoint";
+    }
+
+    internal DockerClient Client => _client;
+
+    /// <summary>Looks a container up; throws ContainerNotFound or DockerUnavailable.</summary>
+    public async Task<ContainerInfo> InspectAsync(string container, CancellationToken cancellationToken)
+    {
+        ContainerInspectResponse response;
+        try
+        {
+            response = await _client.Containers.InspectContainerAsync(container, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerContainerNotFoundException ex)
+        {
+            throw new CenateException(ErrorIds.ContainerNotFound, CenateErrorKind.ObjectNotFound,
+                $"Docker container '{container}' does not exist on {_endpointText}.",
+                "Check the name with 'docker ps -a', or pass -Container with the right name (or use -Host for host mode).", container, ex);
+        }
+        catch (Exception ex) when (IsEngineUnreachable(ex))
+        {
+            throw Unavailable(ex);
+        }
+
+        var published = new Dictionary<int, int>();
+        if (response.NetworkSettings?.Ports is { } ports)
+        {
+            foreach (var (key, bindings) in ports)
+            {
+                var slash = key.IndexOf('/');
+                if (bindings is null || slash < 0 || !key.EndsWith("/tcp", StringComparison.Ordinal)) continue;
+                if (!int.TryParse(key.AsSpan(0, slash), out var containerPort)) continue;
+                foreach (var b in bindings)
+                {
+                    if (int.TryParse(b.HostPort, out var hostPort)) { published[containerPort] = hostPort; break; }
+                }
+            }
+        }
+        var addresses = response.NetworkSettings?.Networks?.Values
+            .Select(n => n.IPAddress).Where(a => !string.IsNullOrEmpty(a)).ToList() ?? new List<string>();
+        return new ContainerInfo(
+            response.ID,
+            response.Name?.TrimStart('/') ?? container,
+            response.State?.Running == true,
+            response.State?.Status ?? "unknown",
+            response.HostConfig?.NetworkMode ?? "",
+            published,
+            addresses!);
+    }
+
+    /// <summary>Inspects and requires the container to be running.</summary>
+    public async Task<ContainerInfo> RequireRunningAsync(string container, CancellationToken cancellationToken)
+    {
+        var info = await InspectAsync(container, cancellationToken).ConfigureAwait(false);
+        if (!info.Running)
+        {
+            throw new CenateException(ErrorIds.ContainerNotRunning, CenateErrorKind.ResourceUnavailable,
+                $"Docker container '{info.Name}' exists but is not running (state: {info.State}).",
+                $"Start it with 'docker start {info.Name}' and try again.", container);
+        }
+        return info;
+    }
+
+    internal CenateException Unavailable(Exception ex) => new(ErrorIds.DockerUnavailable, CenateErrorKind.ResourceUnavailable,
+        $"The Docker engine at {_endpointText} does not answer: {ex.GetBaseException().Message}",
+        "Start the Docker engine (dockerd), check DOCKER_HOST or -DockerHost, and that this account may use the Docker socket.", _endpointText, ex);
+
+    internal static bool IsEngineUnreachable(Exception ex) =>
+        ex is HttpRequestException or SocketException or TimeoutException
+        || ex.GetBaseException() is SocketException or System.IO.IOException && ex is not DockerApiException;
+
+    /// <inheritdoc />
+    public void Dispose() => _client.Dispose();
+}

@@ -1,0 +1,59 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using CenateBackup.Core.Tools;
+
+namespace CenateBackup.Core.Targets;
+
+/// <summary>
+/// A target made ready for work: in container mode the Docker engine, the running container and a runner
+/// that executes tools inside it; in host mode a local runner. Both with the TCP endpoint for Npgsql.
+/// </summary>
+public sealed class TargetContext : IDisposable
+{
+    private TargetContext(DatabaseTarget target, DockerEngine? engine, ContainerInfo? container, IPgToolRunner runner, TcpEndpoint endpoint)
+    {
+        Target = target;
+        Engine = engine;
+        Container = container;
+        Runner = runner;
+        Endpoint = endpoint;
+    }
+
+    /// <summary>The target.</summary>
+    public DatabaseTarget Target { get; }
+    /// <summary>Docker engine (container mode).</summary>
+    public DockerEngine? Engine { get; }
+    /// <summary>The container (container mode).</summary>
+    public ContainerInfo? Container { get; }
+    /// <summary>Where pg tools run.</summary>
+    public IPgToolRunner Runner { get; }
+    /// <summary>TCP endpoint for Npgsql sessions and local tools.</summary>
+    public TcpEndpoint Endpoint { get; }
+
+    /// <summary>Checks the container (exists, running) and resolves the endpoint; in host mode only builds the runner.</summary>
+    public static async Task<TargetContext> OpenAsync(DatabaseTarget target, string? pgBinDirectory, IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        if (target.Mode == ConnectionMode.Host)
+        {
+            var endpoint = EndpointResolver.Resolve(target, null);
+            return new TargetContext(target, null, null, new LocalPgToolRunner(pgBinDirectory), endpoint);
+        }
+        var engine = new DockerEngine(target.DockerHost);
+        try
+        {
+            var info = await engine.RequireRunningAsync(target.Container!, cancellationToken).ConfigureAwait(false);
+            var endpoint = EndpointResolver.Resolve(target, info);
+            reporter.Verbose($"Container '{info.Name}' ({info.Id[..Math.Min(12, info.Id.Length)]}) is running; database sessions use {endpoint.Host}:{endpoint.Port} ({endpoint.HowFound}).");
+            return new TargetContext(target, engine, info, new ContainerPgToolRunner(engine, target.Container!), endpoint);
+        }
+        catch
+        {
+            engine.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => Engine?.Dispose();
+}

@@ -1,0 +1,216 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using CenateBackup.Core.Errors;
+using CenateBackup.Core.Targets;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+
+namespace CenateBackup.Core.Tools;
+
+/// <summary>
+/// Runs PostgreSQL tools inside a container through the Docker exec API, streaming stdin/stdout directly
+/// (no file is left in the container, no docker cp). The command is wrapped by a tiny shell prologue that
+/// reports its pid on stderr, so cancelling can kill the tool inside the container.
+/// </summary>
+public sealed class ContainerPgToolRunner : IPgToolRunner
+{
+    private const string PidMarker = "@@cenate-pid ";
+    private const int BlockSize = 1 << 20;
+    private readonly DockerEngine _engine;
+    private readonly string _container;
+
+    /// <summary>Creates a runner for one container.</summary>
+    public ContainerPgToolRunner(DockerEngine engine, string container)
+    {
+        _engine = engine;
+        _container = container;
+    }
+
+    /// <inheritdoc />
+    public string Where => $"container {_container}";
+
+    /// <inheritdoc />
+    public async Task<PgToolResult> RunAsync(PgToolInvocation invocation, Stream? standardInput, Stream? standardOutput, CancellationToken cancellationToken)
+    {
+        var cmd = new List<string> { "sh", "-c", "echo \"" + PidMarker + "$$\" >&2; exec \"$@\"", "cenate", invocation.Tool };
+        cmd.AddRange(invocation.Arguments);
+        var create = new ContainerExecCreateParameters
+        {
+            AttachStdout = true,
+            AttachStderr = true,
+            AttachStdin = standardInput is not null,
+            Cmd = cmd,
+            Env = invocation.Environment.Select(kv => kv.Key + "=" + kv.Value).ToList(),
+        };
+
+        string execId;
+        MultiplexedStream stream;
+        try
+        {
+            execId = (await _engine.Client.Exec.CreateContainerExecAsync(_container, create, cancellationToken).ConfigureAwait(false)).ID;
+            stream = await _engine.Client.Exec.StartContainerExecAsync(execId, new ContainerExecStartParameters { Detach = false }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DockerContainerNotFoundException ex)
+        {
+            throw new CenateException(ErrorIds.ContainerNotFound, CenateErrorKind.ObjectNotFound,
+                $"Docker container '{_container}' does not exist.", "Check the name with 'docker ps -a'.", _container, ex);
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+            throw new CenateException(ErrorIds.ContainerNotRunning, CenateErrorKind.ResourceUnavailable,
+                $"Docker container '{_container}' is not running.", $"Start it with 'docker start {_container}'.", _container, ex);
+        }
+        catch (Exception ex) when (DockerEngine.IsEngineUnreachable(ex))
+        {
+            throw _engine.Unavailable(ex);
+        }
+
+        var stderr = new StderrCollector();
+        using (stream)
+        {
+            using var killer = cancellationToken.Register(() => _ = KillAsync(stderr.Pid, stream));
+            Task inTask = Task.CompletedTask;
+            if (standardInput is not null)
+            {
+                inTask = Task.Run(async () =>
+                {
+                    var buf = ArrayPool<byte>.Shared.Rent(BlockSize);
+                    try
+                    {
+                        int n;
+                        while ((n = await standardInput.ReadAsync(buf.AsMemory(0, BlockSize), cancellationToken).ConfigureAwait(false)) > 0)
+                        {
+                            await stream.WriteAsync(buf, 0, n, cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+                    catch (IOException) { /* the tool closed stdin early; its exit code tells */ }
+                    catch (OperationCanceledException) { }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(buf);
+                        try { stream.CloseWrite(); } catch (IOException) { } catch (ObjectDisposedException) { }
+                    }
+                }, CancellationToken.None);
+            }
+
+            try
+            {
+                await StreamPump.CopyAsync(async (writer, ct) =>
+                {
+                    var buffer = ArrayPool<byte>.Shared.Rent(BlockSize);
+                    try
+                    {
+                        while (true)
+                        {
+                            var r = await stream.ReadOutputAsync(buffer, 0, BlockSize, ct).ConfigureAwait(false);
+                            if (r.EOF) break;
+                            if (r.Target == MultiplexedStream.TargetStream.StandardError)
+                            {
+                                stderr.Append(Encoding.UTF8.GetString(buffer, 0, r.Count));
+                                continue;
+                            }
+                            writer.Write(buffer.AsSpan(0, r.Count));
+                            var f = await writer.FlushAsync(ct).ConfigureAwait(false);
+                            if (f.IsCompleted) break;
+                        }
+                    }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                    }
+                }, standardOutput ?? Stream.Null, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is IOException)
+            {
+                // The attach stream broke: usually the container stopped under us. Inspect below decides.
+                // (Failures writing the local file arrive as CenateException, not IOException.)
+                stderr.Append("\n" + ex.Message);
+            }
+            catch
+            {
+                _ = KillAsync(stderr.Pid, null);
+                throw;
+            }
+            await inTask.ConfigureAwait(false);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+
+        int? exitCode = null;
+        try
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                var inspect = await _engine.Client.Exec.InspectContainerExecAsync(execId, CancellationToken.None).ConfigureAwait(false);
+                if (!inspect.Running) { exitCode = inspect.ExitCode is { } code ? (int)code : null; break; }
+                await Task.Delay(100, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (DockerApiException) { /* the container went away */ }
+
+        var info = await _engine.InspectAsync(_container, CancellationToken.None).ConfigureAwait(false);
+        if (!info.Running)
+        {
+            throw new CenateException(ErrorIds.ContainerStopped, CenateErrorKind.ResourceUnavailable,
+                $"Docker container '{_container}' stopped while {invocation.Tool} was running in it; the output is incomplete and was discarded.",
+                $"Find out why it stopped ('docker logs {_container}'), start it and run the command again.", _container);
+        }
+        return new PgToolResult(exitCode, stderr.ToString());
+    }
+
+    private async Task KillAsync(int? pid, MultiplexedStream? stream)
+    {
+        try
+        {
+            if (pid is int p)
+            {
+                var create = new ContainerExecCreateParameters { Cmd = new List<string> { "sh", "-c", "kill -TERM " + p + " 2>/dev/null; sleep 2; kill -KILL " + p + " 2>/dev/null; true" } };
+                var id = (await _engine.Client.Exec.CreateContainerExecAsync(_container, create, CancellationToken.None).ConfigureAwait(false)).ID;
+                using var s = await _engine.Client.Exec.StartContainerExecAsync(id, new ContainerExecStartParameters(), CancellationToken.None).ConfigureAwait(false);
+                await s.CopyOutputToAsync(Stream.Null, Stream.Null, Stream.Null, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception) { /* best effort: the container may be gone */ }
+        finally
+        {
+            try { stream?.Dispose(); } catch (Exception) { }
+        }
+    }
+
+    /// <summary>Collects stderr, strips the pid prologue line and remembers the pid.</summary>
+    private sealed class StderrCollector
+    {
+        private readonly BoundedText _text = new();
+        private readonly StringBuilder _head = new();
+        private bool _headDone;
+        public int? Pid { get; private set; }
+
+        public void Append(string s)
+        {
+            if (_headDone) { _text.Append(s); return; }
+            _head.Append(s);
+            var text = _head.ToString();
+            var nl = text.IndexOf('\n');
+            if (nl < 0) return;
+            var first = text[..nl];
+            if (first.StartsWith(PidMarker, StringComparison.Ordinal) && int.TryParse(first.AsSpan(PidMarker.Length), out var pid))
+            {
+                Pid = pid;
+                _text.Append(text[(nl + 1)..]);
+            }
+            else
+            {
+                _text.Append(text);
+            }
+            _headDone = true;
+        }
+
+        public override string ToString() => (_headDone ? "" : _head.ToString()) + _text.ToString();
+    }
+}
+

@@ -1,0 +1,29 @@
+namespace CenateBackup.Core.Verification;
+
+/// <summary>Kinds of problems a verification can find.</summary>
+public enum ProblemKind
+{
+    /// <summary>A file the manifest lists is not there.</summary>
+    Missing,
+    /// <summary>The file's SHA-256 differs from the manifest.</summary>
+    ChecksumMismatch,
+    /// <summary>The file's size differs from the manifest.</summary>
+    SizeMismatch,
+    /// <summary>The file ends early.</summary>
+    Truncated,
+    /// <summary>The file cannot be read as what it claims to be (corrupt, foreign, empty).</summary>
+    Unreadable,
+    /// <summary>The archive was written by a newer pg_dump than the pg_restore that reads it.</summary>
+    NewerArchiveVersion,
+    /// <summary>No manifest: checksums cannot be checked.</summary>
+    ManifestMissing,
+    /// <summary>The set is marked incomplete.</summary>
+    Incomplete,
+}
+
+/// <summary>One precise problem: what, which file, why.</summary>
+public sealed record VerificationProblem(ProblemKind Kind, string? File, string Message)
+{
+    /// <inheritdoc />
+    public override string ToString() => File is null ? $"{Kind}: {Message}" : $"{Kind}: {File}: {Message}";
+}
