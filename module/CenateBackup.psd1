@@ -1,0 +1,25 @@
+@{
+    RootModule           = 'CenateBackup.psm1'
+    ModuleVersion        = '0.0.0-dev'
+    GUID                 = '5d0c7c1e-3f47-4c55-9a57-3f6e4c8b2a11'
+    Author               = 'CenateBackup contributors'
+    CompanyName          = 'CenateBackup'
+    Copyright            = '(c) CenateBackup contributors. MIT licence.'
+    Description          = 'Backups that a DBA can trust for a PostgreSQL database in Docker: snapshot-consistent dumps, verification, retention, offsite copies, audit triggers and alerts.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+    FormatsToProcess     = @('CenateBackup.Format.ps1xml')
+    CmdletsToExport      = @(
+        'New-CenateDump'
+        'Test-CenateBackup'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('PostgreSQL', 'Backup', 'pg_dump', 'Docker', 'Linux', 'Windows')
+            LicenseUri = 'https://opensource.org/licenses/MIT'
+        }
+    }
+}

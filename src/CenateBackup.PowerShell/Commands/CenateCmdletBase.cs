@@ -1,0 +1,152 @@
+using System;
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using CenateBackup.Core;
+using CenateBackup.Core.Errors;
+
+namespace CenateBackup.PowerShell.Commands;
+
+/// <summary>
+/// Base of every CenateBackup cmdlet: owns the cancellation source (Ctrl+C → StopProcessing → cancel),
+/// runs Core work on a worker while the pipeline thread drains progress/verbose messages, and maps Core's
+/// exceptions to ErrorRecords with stable ids and specific categories.
+/// </summary>
+public abstract class CenateCmdletBase : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource _cancellation = new();
+
+    /// <summary>Activity id for Write-Progress (one per cmdlet).</summary>
+    protected abstract int ProgressActivityId { get; }
+
+    /// <summary>Cancelled when the user presses Ctrl+C.</summary>
+    protected CancellationToken CancellationToken => _cancellation.Token;
+
+    /// <inheritdoc />
+    protected override void StopProcessing() => _cancellation.Cancel();
+
+    /// <summary>Runs Core work; progress and verbose messages are written here, on the pipeline thread.</summary>
+    protected T RunCore<T>(Func<IOperationReporter, CancellationToken, Task<T>> work)
+    {
+        using var reporter = new QueuedReporter();
+        var task = Task.Run(() => work(reporter, _cancellation.Token));
+        var lastProgress = DateTime.MinValue;
+        ProgressRecord? last = null;
+        try
+        {
+            while (true)
+            {
+                if (reporter.Queue.TryTake(out var message, 100))
+                {
+                    switch (message)
+                    {
+                        case string verbose:
+                            WriteVerbose(verbose);
+                            break;
+                        case OperationProgress p:
+                            last = ToRecord(p);
+                            // Write-Progress is slow in some hosts; twice a second is plenty.
+                            if ((DateTime.UtcNow - lastProgress).TotalMilliseconds >= 500)
+                            {
+                                WriteProgress(last);
+                                lastProgress = DateTime.UtcNow;
+                            }
+                            break;
+                    }
+                }
+                else if (task.IsCompleted && reporter.Queue.Count == 0)
+                {
+                    break;
+                }
+            }
+            return task.GetAwaiter().GetResult();
+        }
+        catch (PipelineStoppedException)
+        {
+            // Ctrl+C: let the worker finish its cleanup (kill the tool, remove partial files) before returning.
+            _cancellation.Cancel();
+            try { task.Wait(TimeSpan.FromSeconds(60)); } catch (AggregateException) { }
+            throw;
+        }
+        finally
+        {
+            if (last is not null)
+            {
+                last.RecordType = ProgressRecordType.Completed;
+                try { WriteProgress(last); } catch (PipelineStoppedException) { }
+            }
+        }
+    }
+
+    private ProgressRecord ToRecord(OperationProgress p)
+    {
+        var record = new ProgressRecord(ProgressActivityId, p.Activity, string.IsNullOrEmpty(p.Status) ? "Working" : p.Status);
+        if (p.Total is long total && total > 0)
+        {
+            record.PercentComplete = (int)Math.Clamp(p.Current * 100 / total, 0, 100);
+        }
+        return record;
+    }
+
+    /// <summary>Builds the ErrorRecord for an exception from Core (or a cancellation).</summary>
+    protected static ErrorRecord ToErrorRecord(Exception exception, object? target)
+    {
+        if (exception is AggregateException { InnerExceptions.Count: 1 } agg) exception = agg.InnerException!;
+        if (exception is CenateException ce)
+        {
+            var record = new ErrorRecord(ce, ce.ErrorId, MapCategory(ce.Kind), ce.Target ?? target);
+            if (ce.RecommendedAction is not null)
+            {
+                record.ErrorDetails = new ErrorDetails(ce.Message) { RecommendedAction = ce.RecommendedAction };
+            }
+            return record;
+        }
+        if (exception is OperationCanceledException)
+        {
+            return new ErrorRecord(new OperationCanceledException("The operation was stopped; incomplete files were removed.", exception),
+                ErrorIds.OperationCancelled, ErrorCategory.OperationStopped, target);
+        }
+        if (exception is UnauthorizedAccessException)
+        {
+            return new ErrorRecord(exception, "AccessDenied", ErrorCategory.PermissionDenied, target);
+        }
+        if (exception is System.IO.IOException)
+        {
+            return new ErrorRecord(exception, ErrorIds.WriteFailed, ErrorCategory.WriteError, target);
+        }
+        return new ErrorRecord(exception, "UnexpectedError", ErrorCategory.InvalidOperation, target);
+    }
+
+    internal static ErrorCategory MapCategory(CenateErrorKind kind) => kind switch
+    {
+        CenateErrorKind.ObjectNotFound => ErrorCategory.ObjectNotFound,
+        CenateErrorKind.ResourceUnavailable => ErrorCategory.ResourceUnavailable,
+        CenateErrorKind.AuthenticationError => ErrorCategory.AuthenticationError,
+        CenateErrorKind.PermissionDenied => ErrorCategory.PermissionDenied,
+        CenateErrorKind.InvalidData => ErrorCategory.InvalidData,
+        CenateErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,
+        CenateErrorKind.NotInstalled => ErrorCategory.NotInstalled,
+        CenateErrorKind.WriteError => ErrorCategory.WriteError,
+        CenateErrorKind.ConnectionError => ErrorCategory.ConnectionError,
+        CenateErrorKind.OperationStopped => ErrorCategory.OperationStopped,
+        CenateErrorKind.InvalidOperation => ErrorCategory.InvalidOperation,
+        CenateErrorKind.ToolFailed => ErrorCategory.InvalidResult,
+        _ => ErrorCategory.InvalidOperation,
+    };
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _cancellation.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private sealed class QueuedReporter : IOperationReporter, IDisposable
+    {
+        public BlockingCollection<object> Queue { get; } = new();
+        public void Verbose(string message) { if (!Queue.IsAddingCompleted) Queue.Add(message); }
+        public void Progress(OperationProgress progress) { if (!Queue.IsAddingCompleted) Queue.Add(progress); }
+        public void Dispose() { Queue.CompleteAdding(); Queue.Dispose(); }
+    }
+}

@@ -1,0 +1,71 @@
+using System;
+using System.Management.Automation;
+using CenateBackup.Core.Targets;
+
+namespace CenateBackup.PowerShell.Commands;
+
+/// <summary>
+/// Connection parameters shared by every cmdlet that talks to a database, in two parameter sets:
+/// Container (Docker API; tools run in the container) and Host (local tools over TCP).
+/// </summary>
+public abstract class DatabaseCmdletBase : CenateCmdletBase
+{
+    /// <summary>Parameter set name: container mode.</summary>
+    protected const string ContainerSet = "Container";
+    /// <summary>Parameter set name: host mode.</summary>
+    protected const string HostSet = "Host";
+
+    /// <summary>Docker container running PostgreSQL.</summary>
+    [Parameter(ParameterSetName = ContainerSet, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Container { get; set; } = DatabaseTarget.DefaultContainer;
+
+    /// <summary>Docker endpoint (unix:///var/run/docker.sock, npipe://./pipe/docker_engine, tcp://…); default DOCKER_HOST or the platform default.</summary>
+    [Parameter(ParameterSetName = ContainerSet)]
+    [ValidateNotNullOrEmpty]
+    public string? DockerHost { get; set; }
+
+    /// <summary>Server host name or address (host mode: local pg tools connect over TCP).</summary>
+    [Parameter(ParameterSetName = HostSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Host", "Server")]
+    [ValidateNotNullOrEmpty]
+    public string? HostName { get; set; }
+
+    /// <summary>Server port (container mode: the port of the server's socket inside the container).</summary>
+    [Parameter]
+    [ValidateRange(1, 65535)]
+    public int Port { get; set; } = DatabaseTarget.DefaultPort;
+
+    /// <summary>Database name.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Database { get; set; } = DatabaseTarget.DefaultDatabase;
+
+    /// <summary>Role to log in as when no -Credential is given (default: PGUSER, else cenate).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? UserName { get; set; }
+
+    /// <summary>Role and password. Without it, PGPASSWORD, PGPASSFILE or ~/.pgpass are used, as libpq does.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>Builds the Core target. The password leaves the SecureString only here, into memory.</summary>
+    protected DatabaseTarget BuildTarget()
+    {
+        var user = Credential?.UserName ?? UserName ?? Environment.GetEnvironmentVariable("PGUSER") ?? DatabaseTarget.DefaultUser;
+        // A credential typed as "DOMAIN\\user" is not meaningful to PostgreSQL; keep the user part.
+        var slash = user.LastIndexOf('\\');
+        if (slash >= 0) user = user[(slash + 1)..];
+        var password = Credential?.GetNetworkCredential().Password;
+        var container = ParameterSetName == ContainerSet;
+        return new DatabaseTarget(container ? ConnectionMode.Container : ConnectionMode.Host, Database, user, Port)
+        {
+            Container = container ? Container : null,
+            DockerHost = container ? DockerHost : null,
+            Host = HostName,
+            Password = string.IsNullOrEmpty(password) ? null : password,
+        };
+    }
+}

@@ -1,0 +1,58 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using CenateBackup.Core.Storage;
+using CenateBackup.Core.Verification;
+
+namespace CenateBackup.PowerShell.Output;
+
+/// <summary>Turns Core results into the public output types (Core types never reach the pipeline).</summary>
+internal static class OutputFactory
+{
+    public static CenateBackupSet BackupSet(BackupManifest m, string manifestPath, TimeSpan? duration)
+    {
+        var directory = System.IO.Path.GetDirectoryName(manifestPath)!;
+        var files = m.Files.Select(f => new CenateBackupFile(System.IO.Path.Combine(directory, f.Name), f.Name, f.Kind.ToString(), f.Size, f.Sha256,
+            f.CompressionLevel, f.DataOnly, f.Tables.ToArray(), m.Database, m.Stamp, f.CompletedAt)).ToArray();
+        long? asegurados = m.RowCounts.Where(kv => kv.Key.EndsWith(".asegurados", StringComparison.Ordinal)).Select(kv => (long?)kv.Value).FirstOrDefault();
+        return new CenateBackupSet
+        {
+            Path = manifestPath,
+            Directory = directory,
+            Database = m.Database,
+            Stamp = m.Stamp,
+            StartedAt = m.StartedAt,
+            CompletedAt = m.CompletedAt,
+            Complete = m.Complete,
+            Container = m.Source.Container,
+            Host = m.Source.Host,
+            Port = m.Source.Port,
+            ServerVersion = m.Source.ServerVersion,
+            PgDumpVersion = m.Source.PgDumpVersion,
+            SnapshotId = m.SnapshotId,
+            Files = files,
+            TotalSize = files.Sum(f => f.Size),
+            RowCounts = new Dictionary<string, long>(m.RowCounts),
+            AseguradosRows = asegurados,
+            Sha256 = files.FirstOrDefault()?.Sha256,
+            Duration = duration,
+            VerifiedLevel = m.Verification?.Level,
+            VerifiedAt = m.Verification?.At,
+            VerificationPassed = m.Verification?.Passed,
+        };
+    }
+
+    public static CenateVerificationResult Verification(VerificationReport r, string path) => new()
+    {
+        Path = r.ManifestPath ?? path,
+        Database = r.Database,
+        Stamp = r.Stamp,
+        Level = r.Level.ToString(),
+        Passed = r.Passed,
+        Checks = r.Checks.ToArray(),
+        Problems = r.Problems.Select(p => new CenateBackupProblem(p.Kind.ToString(), p.File, p.Message)).ToArray(),
+        Files = r.Files.ToArray(),
+        VerifiedAt = r.At,
+        Duration = r.Duration,
+    };
+}
