@@ -381,7 +381,7 @@ start_old_server() {   # start_old_server VERSION PORT
     printf '%s\n' "$RIG_PASSWORD" > "$pwfile"
     chown postgres:postgres "$pwfile"; chmod 0600 "$pwfile"
     if ! run_as_postgres "${pgenv[@]}" initdb -D "$data" -U "$DB_USER" --pwfile="$pwfile" \
-          --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >"$PGRUN/pg$ver.initdb.log" 2>&1; then
+          --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 --lc-collate=C >"$PGRUN/pg$ver.initdb.log" 2>&1; then
       rm -f "$pwfile"
       tail -n 20 "$PGRUN/pg$ver.initdb.log" >&2
       die "initdb of PostgreSQL $ver failed"

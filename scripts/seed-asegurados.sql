@@ -77,8 +77,8 @@ CREATE TABLE public.asegurados (
     updated_at        timestamptz
 );
 
--- h1..h4 are cheap deterministic hashes (multiplicative, Knuth-style) of the row number i;
--- n is a bijection of 1..10^8 onto 0..10^8-1 (48271 is coprime to 10^8) so document numbers are unique.
+-- h1..h4 are deterministic hashes of the row number i (hashint8extended: the same on every platform
+-- and major version, hash partitioning relies on it); n is a bijection of 1..10^8 onto 0..10^8-1 (48271 is coprime to 10^8) so document numbers are unique.
 INSERT INTO public.asegurados
       (id, tipo_documento, numero_documento, apellido_paterno, apellido_materno, nombres,
        fecha_nacimiento, sexo, ubigeo, direccion, telefono, email, tipo_seguro, estado,
@@ -144,7 +144,7 @@ SELECT i,
                         jsonb_build_object('anio', 2015 + h1 % 10, 'ipress', lpad(((1 + h3 % 50) * 137 + 5)::text, 8, '0')),
                         jsonb_build_object('anio', 2016 + h2 % 9, 'motivo', E'control\n"anual"')),
                    'notas', CASE WHEN h1 % 4 = 0 THEN E'Paciente refiere: "dolor"; acompañante\\tutor' ELSE NULL END,
-                   'puntaje', (h3 % 1000) / 10.0) END,
+                   'puntaje', round((h3 % 1000) / 10.0, 1)) END,
        ts,
        CASE WHEN h4 % 5 < 2 THEN NULL ELSE ts + interval '1 second' * (h2 % 31536000) END
 FROM (
@@ -160,17 +160,17 @@ FROM (
     FROM (
         SELECT i,
                (i * 48271 + 12345678) % 100000000        AS n,
-               (i * 2654435761 + 97) % 4294967291        AS h1,
-               (i * 40503 + 7919) % 1000003              AS h2,
-               (i * 2246822519 + 31) % 4294967279        AS h3,
-               (i * 3266489917 + 11) % 2147483647        AS h4
+               hashint8extended(i, 1) & 2147483647       AS h1,
+               hashint8extended(i, 2) & 2147483647       AS h2,
+               hashint8extended(i, 3) & 2147483647       AS h3,
+               hashint8extended(i, 4) & 2147483647       AS h4
         FROM generate_series(1::bigint, (:rows)::bigint) AS i
     ) AS hashes
 ) AS r;
 
+-- ids are exactly 1..rows: move the identity past them without scanning the table.
 SELECT setval(pg_get_serial_sequence('public.asegurados', 'id'),
-              greatest(coalesce(max(id), 0), 1), max(id) IS NOT NULL)
-FROM public.asegurados \gset seed_
+              greatest((:rows)::bigint, 1), (:rows)::bigint > 0) \gset seed_
 
 ALTER TABLE public.asegurados
     ADD CONSTRAINT asegurados_pkey PRIMARY KEY (id),

@@ -153,8 +153,23 @@ public sealed class ContainerPgToolRunner : IPgToolRunner
         }
         catch (DockerApiException) { /* the container went away */ }
 
-        var info = await _engine.InspectAsync(_container, CancellationToken.None).ConfigureAwait(false);
-        if (!info.Running)
+        if (exitCode == 0) return new PgToolResult(exitCode, stderr.ToString());
+        // A failed run may be the container stopping under us; Docker marks it stopped a moment after
+        // its processes die, so look a few times before blaming the tool.
+        var stopped = false;
+        for (var i = 0; i < 15 && !stopped; i++)
+        {
+            try
+            {
+                stopped = !(await _engine.InspectAsync(_container, CancellationToken.None).ConfigureAwait(false)).Running;
+            }
+            catch (CenateException ex) when (ex.ErrorId == ErrorIds.ContainerNotFound)
+            {
+                stopped = true;
+            }
+            if (!stopped) await Task.Delay(200, CancellationToken.None).ConfigureAwait(false);
+        }
+        if (stopped)
         {
             throw new CenateException(ErrorIds.ContainerStopped, CenateErrorKind.ResourceUnavailable,
                 $"Docker container '{_container}' stopped while {invocation.Tool} was running in it; the output is incomplete and was discarded.",

@@ -1,0 +1,104 @@
+using System.Collections.Generic;
+using CenateBackup.Core.Errors;
+using CenateBackup.Core.Targets;
+using Xunit;
+
+namespace CenateBackup.Core.Tests.Unit;
+
+public class EndpointResolverTests
+{
+    private static DatabaseTarget Container(string? host = null, int port = 5432) =>
+        new(ConnectionMode.Container, "maestro_cenate", "cenate", port) { Container = "postgres_cenate", Host = host };
+
+    private static ContainerInfo Info(string networkMode = "bridge", Dictionary<int, int>? published = null, params string[] addresses) =>
+        new("0123456789abcdef", "postgres_cenate", true, "running", networkMode, published ?? new Dictionary<int, int>(), addresses);
+
+    [Fact]
+    public void ExplicitHost_Wins_OverEverything()
+    {
+        var info = Info("host", new Dictionary<int, int> { [5432] = 15432 }, "172.17.0.2");
+        var ep = EndpointResolver.Resolve(Container(host: "db.internal"), info);
+        Assert.Equal("db.internal", ep.Host);
+        Assert.Equal(5432, ep.Port);
+        Assert.Contains("explicit", ep.HowFound);
+    }
+
+    [Fact]
+    public void HostMode_UsesHostAndPort()
+    {
+        var t = new DatabaseTarget(ConnectionMode.Host, "d", "u", 6543) { Host = "10.0.0.5" };
+        var ep = EndpointResolver.Resolve(t, null);
+        Assert.Equal(new TcpEndpoint("10.0.0.5", 6543, ep.HowFound), ep);
+    }
+
+    [Fact]
+    public void HostMode_WithoutHost_IsContainerEndpointNotFound()
+    {
+        var t = new DatabaseTarget(ConnectionMode.Host, "d", "u", 5432);
+        var ex = Assert.Throws<CenateException>(() => EndpointResolver.Resolve(t, null));
+        Assert.Equal(ErrorIds.ContainerEndpointNotFound, ex.ErrorId);
+        Assert.Equal(CenateErrorKind.InvalidArgument, ex.Kind);
+    }
+
+    [Fact]
+    public void PublishedPort_ComesSecond_On127001()
+    {
+        var info = Info("host", new Dictionary<int, int> { [5432] = 15432, [80] = 8080 }, "172.17.0.2");
+        var ep = EndpointResolver.Resolve(Container(), info);
+        Assert.Equal("127.0.0.1", ep.Host);
+        Assert.Equal(15432, ep.Port);
+        Assert.Contains("published", ep.HowFound);
+    }
+
+    [Fact]
+    public void PublishedPort_IsLookedUpByTheTargetPort()
+    {
+        var info = Info("bridge", new Dictionary<int, int> { [5432] = 15432, [5433] = 25433 });
+        var ep = EndpointResolver.Resolve(Container(port: 5433), info);
+        Assert.Equal(new TcpEndpoint("127.0.0.1", 25433, ep.HowFound), ep);
+    }
+
+    [Fact]
+    public void OtherPublishedPorts_DoNotCount()
+    {
+        var info = Info("bridge", new Dictionary<int, int> { [80] = 8080 }, "172.17.0.2");
+        var ep = EndpointResolver.Resolve(Container(), info);
+        Assert.Equal("172.17.0.2", ep.Host);
+        Assert.Equal(5432, ep.Port);
+    }
+
+    [Fact]
+    public void HostNetwork_Is127001_WithTheServerPort()
+    {
+        var ep = EndpointResolver.Resolve(Container(port: 5440), Info("host", null, "172.17.0.2"));
+        Assert.Equal("127.0.0.1", ep.Host);
+        Assert.Equal(5440, ep.Port);
+        Assert.Contains("host-network", ep.HowFound);
+    }
+
+    [Fact]
+    public void ContainerAddress_IsTheLastResort_FirstAddress()
+    {
+        var ep = EndpointResolver.Resolve(Container(), Info("bridge", null, "172.18.0.3", "10.1.0.7"));
+        Assert.Equal("172.18.0.3", ep.Host);
+        Assert.Equal(5432, ep.Port);
+        Assert.Contains("container address", ep.HowFound);
+    }
+
+    [Fact]
+    public void EmptyHost_IsNotAnExplicitHost()
+    {
+        var ep = EndpointResolver.Resolve(Container(host: ""), Info("bridge", new Dictionary<int, int> { [5432] = 15432 }));
+        Assert.Equal(15432, ep.Port);
+    }
+
+    [Fact]
+    public void Nothing_IsContainerEndpointNotFound()
+    {
+        var ex = Assert.Throws<CenateException>(() => EndpointResolver.Resolve(Container(), Info("none")));
+        Assert.Equal(ErrorIds.ContainerEndpointNotFound, ex.ErrorId);
+        Assert.Equal(CenateErrorKind.ResourceUnavailable, ex.Kind);
+        Assert.Equal("postgres_cenate", ex.Target);
+        Assert.Contains("5432", ex.Message);
+    }
+}
