@@ -31,7 +31,8 @@ The built module folder (holding CenateBackup.psd1), e.g. out/CenateBackup.
 The folder with one <Cmdlet>.md per cmdlet. Default: docs/en-US of this repository.
 
 .PARAMETER Culture
-The culture folder the help file is written to. Default: the name of the DocsPath folder (en-US).
+The culture folder the help file is written to. Default: the name of the DocsPath folder when it is a
+culture name such as en-US or es-PE, else en-US.
 
 .EXAMPLE
 pwsh -NoProfile -NonInteractive -File scripts/Build-Help.ps1 -ModulePath out/CenateBackup
@@ -54,6 +55,10 @@ $ErrorActionPreference = 'Stop'
 
 $script:Problems = [System.Collections.Generic.List[string]]::new()
 function Add-Problem([string]$Message) { $script:Problems.Add($Message) }
+function Stop-Build([string]$Message) {
+    $Host.UI.WriteErrorLine("Build-Help: $Message")
+    exit 1
+}
 
 $KnownSections = @('SYNOPSIS', 'DESCRIPTION', 'EXAMPLES', 'PARAMETERS', 'INPUTS', 'OUTPUTS', 'NOTES', 'RELATED LINKS')
 $SectionsWithSubheadings = @('EXAMPLES', 'PARAMETERS', 'INPUTS', 'OUTPUTS')
@@ -108,8 +113,9 @@ function ConvertTo-Paragraphs([string[]]$Lines) {
         if ($line -match '^\s*$') { & $flush; continue }
         if ($line -match '^\s{0,3}([-*+]|\d+\.)\s+(.*)$') {
             & $flush
-            $marker = if ($Matches[1] -match '^\d') { $Matches[1] } else { '-' }
-            $current.Add("$marker $($Matches[2])")
+            $bullet = $Matches[1]; $itemText = $Matches[2]
+            $marker = if ($bullet -match '^\d') { $bullet } else { '-' }
+            $current.Add("$marker $itemText")
             continue
         }
         $current.Add($line.Trim())
@@ -213,10 +219,13 @@ function Read-HelpMarkdown([string]$Path, [string]$CommandName) {
             if ($line -match '^\s*[-*+]\s+(.+?)\s*$') {
                 $item = $Matches[1]
                 if ($item -match '^\[([^\]]+)\]\(([^)\s]*)\)$') {
-                    $uri = if ($Matches[2] -match '^[a-z]+://') { $Matches[2] } else { '' }
-                    $model.Links.Add(@{ Text = $Matches[1]; Uri = $uri })
+                    $linkText = $Matches[1]; $target = $Matches[2]
+                    # A link to another page (Test-CenateBackup.md) keeps only its text; Get-Help finds that topic by name.
+                    $uri = if ($target -match '^[a-z]+://') { $target } else { '' }
+                    $model.Links.Add(@{ Text = $linkText; Uri = $uri })
                 } elseif ($item -match '^<?([a-z]+://[^>\s]+)>?$') {
-                    $model.Links.Add(@{ Text = $Matches[1]; Uri = $Matches[1] })
+                    $address = $Matches[1]
+                    $model.Links.Add(@{ Text = $address; Uri = $address })
                 } else {
                     $model.Links.Add(@{ Text = (ConvertTo-PlainText $item); Uri = '' })
                 }
@@ -254,7 +263,7 @@ function Read-HelpMarkdown([string]$Path, [string]$CommandName) {
             }
             if ($null -ne $fence) { Add-Problem "${file}: example '$($ex.Heading)' has an unclosed code fence." }
             $codeText = ($code -join "`n").Trim("`n")
-            if (-not $codeText.Trim()) { Add-Problem "${file}: example '$($ex.Heading)' (line $($ex.Line)) has no ```powershell code block." }
+            if (-not $codeText.Trim()) { Add-Problem ("${file}: example '$($ex.Heading)' (line $($ex.Line)) has no " + '```powershell code block.') }
             $model.Examples.Add(@{ Title = $ex.Heading; Code = $codeText; Remarks = (ConvertTo-Paragraphs $rest.ToArray()) })
         }
     }
@@ -354,6 +363,9 @@ function Get-CommandModel([System.Management.Automation.CmdletInfo]$Command) {
         $validateSet = $p.Attributes | Where-Object { $_ -is [System.Management.Automation.ValidateSetAttribute] } | Select-Object -First 1
         $validateRange = $p.Attributes | Where-Object { $_ -is [System.Management.Automation.ValidateRangeAttribute] } | Select-Object -First 1
         $isSwitch = $p.ParameterType -eq [System.Management.Automation.SwitchParameter]
+        # (An if-expression would turn an empty array into $null.)
+        $validValues = [string[]]@()
+        if ($validateSet) { $validValues = [string[]]@($validateSet.ValidValues) }
         # Required in the parameter list means: in every set it belongs to (the syntax shows it per set).
         $mandatory = @($sets.Values | Where-Object Mandatory)
         $params.Add([pscustomobject]@{
@@ -367,7 +379,7 @@ function Get-CommandModel([System.Management.Automation.CmdletInfo]$Command) {
                 Pipeline      = $pipeline
                 Aliases       = @($p.Aliases)
                 Default       = if ($defaults.ContainsKey($p.Name)) { $defaults[$p.Name] } else { if ($isSwitch) { 'False' } else { 'None' } }
-                ValidValues   = if ($validateSet) { @($validateSet.ValidValues) } else { @() }
+                ValidValues   = $validValues
                 Range         = if ($validateRange) { "$($validateRange.MinRange) to $($validateRange.MaxRange)" } else { $null }
                 Globbing      = [bool]($p.Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] })
             })
@@ -494,7 +506,9 @@ function Write-Command([System.Xml.XmlWriter]$W, $Model, $Doc) {
     $W.WriteEndElement()
 
     $W.WriteStartElement('command', 'parameters', $NsCommand)
-    foreach ($p in ($Model.Parameters | Sort-Object { if ($_.Name -in 'WhatIf', 'Confirm') { 1 } else { 0 } }, Name)) {
+    # In the order the markdown documents them: the author puts the important ones first.
+    $docOrder = @($Doc.Parameters.Keys)
+    foreach ($p in ($Model.Parameters | Sort-Object { $i = [array]::IndexOf($docOrder, $_.Name); if ($i -lt 0) { [int]::MaxValue } else { $i } })) {
         $paras = [System.Collections.Generic.List[string]]::new()
         $paras.AddRange([string[]]@($Doc.Parameters[$p.Name]))
         $facts = Get-GeneratedFacts $p $Model
@@ -535,7 +549,8 @@ function Write-Command([System.Xml.XmlWriter]$W, $Model, $Doc) {
         $W.WriteElementString('maml', 'title', $NsMaml, "--------- $($e.Title) ---------")
         $W.WriteElementString('dev', 'code', $NsDev, $e.Code)
         $W.WriteStartElement('dev', 'remarks', $NsDev)
-        Write-Paras $W $e.Remarks
+        # The empty paragraph keeps a blank line between one example's text and the next example's title.
+        Write-Paras $W (@($e.Remarks) + '')
         $W.WriteEndElement()
         $W.WriteEndElement()
     }
@@ -561,38 +576,53 @@ function Write-MamlFile([string]$Path, [object[]]$Items) {
     $dir = Split-Path -Parent $Path
     [void][System.IO.Directory]::CreateDirectory($dir)
     $partial = "$Path.partial"
-    $w = [System.Xml.XmlWriter]::Create($partial, $settings)
     try {
-        $w.WriteStartDocument()
-        $w.WriteStartElement('helpItems', 'http://msh')
-        $w.WriteAttributeString('schema', 'maml')
-        foreach ($item in $Items) { Write-Command $w $item.Model $item.Doc }
-        $w.WriteEndElement()
-        $w.WriteEndDocument()
-    } finally { $w.Dispose() }
-    # Proves the file is well-formed before it replaces the old one.
-    $xml = [xml]::new(); $xml.Load($partial)
-    [System.IO.File]::Move($partial, $Path, $true)
+        $w = [System.Xml.XmlWriter]::Create($partial, $settings)
+        try {
+            $w.WriteStartDocument()
+            $w.WriteStartElement('helpItems', 'http://msh')
+            $w.WriteAttributeString('schema', 'maml')
+            foreach ($item in $Items) { Write-Command $w $item.Model $item.Doc }
+            $w.WriteEndElement()
+            $w.WriteEndDocument()
+        } finally { $w.Dispose() }
+        # Proves the file is well-formed before it replaces the old one.
+        $xml = [xml]::new(); $xml.Load($partial)
+        [System.IO.File]::Move($partial, $Path, $true)
+    } finally {
+        if (Test-Path -LiteralPath $partial) { Remove-Item -LiteralPath $partial -Force }
+    }
 }
 
 #endregion
 
 #region Main
 
+if (-not (Test-Path -LiteralPath $ModulePath -PathType Container)) {
+    Stop-Build "module folder '$ModulePath' does not exist; build it first (dotnet publish src/CenateBackup.PowerShell -c Release)."
+}
 $moduleDir = (Resolve-Path -LiteralPath $ModulePath).Path
 $manifest = Join-Path $moduleDir "$(Split-Path -Leaf $moduleDir).psd1"
 if (-not (Test-Path -LiteralPath $manifest)) {
     $candidates = @(Get-ChildItem -LiteralPath $moduleDir -Filter *.psd1)
-    if ($candidates.Count -ne 1) { throw "Build-Help: no module manifest in '$moduleDir' (expected $(Split-Path -Leaf $manifest))." }
+    if ($candidates.Count -ne 1) { Stop-Build "no module manifest in '$moduleDir' (expected $(Split-Path -Leaf $manifest))." }
     $manifest = $candidates[0].FullName
 }
-if (-not (Test-Path -LiteralPath $DocsPath -PathType Container)) { throw "Build-Help: docs folder '$DocsPath' does not exist." }
+if (-not (Test-Path -LiteralPath $DocsPath -PathType Container)) { Stop-Build "docs folder '$DocsPath' does not exist." }
 $docsDir = (Resolve-Path -LiteralPath $DocsPath).Path
-if (-not $Culture) { $Culture = Split-Path -Leaf $docsDir }
+if (-not $Culture) {
+    # docs/es-PE gives es-PE help; a folder not named like a culture gives en-US.
+    $leaf = Split-Path -Leaf $docsDir
+    $Culture = if ($leaf -cmatch '^[a-z]{2,3}-[A-Z]{2}$') { $leaf } else { 'en-US' }
+}
 
-$module = Import-Module -Name $manifest -Force -PassThru -ErrorAction Stop
+try {
+    $module = Import-Module -Name $manifest -Force -PassThru -ErrorAction Stop
+} catch {
+    Stop-Build "importing '$manifest' failed: $($_.Exception.Message)"
+}
 $commands = @($module.ExportedCmdlets.Values | Sort-Object Name)
-if ($commands.Count -eq 0) { throw "Build-Help: module '$manifest' exports no cmdlets." }
+if ($commands.Count -eq 0) { Stop-Build "module '$manifest' exports no cmdlets." }
 
 $byHelpFile = [ordered]@{}
 foreach ($cmd in $commands) {

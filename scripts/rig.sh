@@ -150,7 +150,10 @@ our_dockerd_pid() {   # prints the pid of the dockerd this rig started, if it st
   echo "$pid"
 }
 
+DOCKER_CHECKED=""
 ensure_dockerd() {
+  [[ -z "$DOCKER_CHECKED" ]] || return 0
+  DOCKER_CHECKED=1
   command -v docker >/dev/null 2>&1 || die "docker client not found (run scripts/install-prereqs.sh)"
   if docker_ok; then
     if our_dockerd_pid >/dev/null; then
@@ -207,7 +210,10 @@ remove_rootfs() {   # never follow into a mount left behind by a failed debootst
   rm -rf --one-file-system "$dir"
 }
 
+IMAGE_CHECKED=""
 ensure_image() {
+  [[ -z "$IMAGE_CHECKED" ]] || return 0
+  IMAGE_CHECKED=1
   if docker image inspect "$IMAGE" >/dev/null 2>&1; then
     log "image $IMAGE present"
     return 0
@@ -266,7 +272,7 @@ container_port() {   # PGPORT the container was started with
 wait_ready() {
   local name="$1" port="$2" i
   for (( i = 0; i < READY_TIMEOUT; i++ )); do
-    if "$PG_ISREADY" -q -h "$DB_HOST" -p "$port" -t 2 >/dev/null 2>&1; then return 0; fi
+    if "$PG_ISREADY" -q -h "$DB_HOST" -p "$port" -U "$DB_USER" -d "$DB_NAME" -t 2 >/dev/null 2>&1; then return 0; fi
     if ! container_running "$name"; then
       docker logs --tail 30 "$name" >&2 2>&1 || true
       die "container $name stopped before PostgreSQL accepted connections on $DB_HOST:$port"
@@ -407,7 +413,7 @@ CONF
       die "PostgreSQL $ver did not start; see $plog"
     fi
   fi
-  "$PG_ISREADY" -q -h "$DB_HOST" -p "$port" -t 10 || die "PostgreSQL $ver does not accept TCP connections on $DB_HOST:$port"
+  "$PG_ISREADY" -q -h "$DB_HOST" -p "$port" -U "$DB_USER" -d "$DB_NAME" -t 10 || die "PostgreSQL $ver does not accept TCP connections on $DB_HOST:$port"
 
   # Database and password (the password may have changed if rig.env was deleted): over the local socket (trust).
   local sql_sock=("$PSQL" -X -q -v ON_ERROR_STOP=1 -h "$sock" -p "$port" -U "$DB_USER")

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Globalization;
 using CenateBackup.Core.Targets;
@@ -18,7 +19,7 @@ public static class PgDumpArguments
         }
         args.Add("--port=" + target.Port.ToString(CultureInfo.InvariantCulture));
         args.Add("--username=" + target.User);
-        args.Add("--dbname=" + target.Database);
+        args.Add("--dbname=" + DbnameValue(target.Database));
         args.Add("--no-password");
         if (format == DumpFormat.Custom)
         {
@@ -35,6 +36,15 @@ public static class PgDumpArguments
         foreach (var t in tables) args.Add("--table=" + t.DumpPattern);
         return args;
     }
+
+    /// <summary>
+    /// libpq reads a --dbname containing '=' or starting with a postgres:// URI as a connection string; such
+    /// names are wrapped as dbname='…' so they stay a database name and cannot redirect the connection.
+    /// </summary>
+    public static string DbnameValue(string database) =>
+        database.Contains('=') || database.StartsWith("postgres://", StringComparison.Ordinal) || database.StartsWith("postgresql://", StringComparison.Ordinal)
+            ? "dbname='" + database.Replace("\\", "\\\\").Replace("'", "\\'") + "'"
+            : database;
 
     /// <summary>Environment for the tool: the password (if any) and a stable client encoding.</summary>
     public static IReadOnlyDictionary<string, string> Environment(DatabaseTarget target)

@@ -35,7 +35,7 @@ public sealed class AtomicBackupFile : Stream
         }
         var options = new FileStreamOptions
         {
-            Mode = FileMode.Create,
+            Mode = FileMode.CreateNew,
             Access = FileAccess.Write,
             Share = FileShare.None,
             BufferSize = 0,
@@ -44,6 +44,8 @@ public sealed class AtomicBackupFile : Stream
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         try
         {
+            // A leftover partial (or a planted symlink) is removed, then the file is created exclusively (O_EXCL).
+            File.Delete(PartialPath);
             _file = new FileStream(PartialPath, options);
         }
         catch (UnauthorizedAccessException ex)

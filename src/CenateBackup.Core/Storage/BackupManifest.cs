@@ -47,7 +47,9 @@ public sealed class BackupManifest
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-        Converters = { new JsonStringEnumConverter() },
+        Converters = { new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false) },
+        // Manifests are read by people too: keep '+' and accented letters readable (no secrets or HTML here).
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     /// <summary>Serialises to JSON.</summary>
@@ -66,12 +68,16 @@ public sealed class BackupManifest
             throw Invalid(sourceName, $"it is not valid JSON ({ex.Message})", ex);
         }
         if (m is null) throw Invalid(sourceName, "it is empty", null);
+        if (m.Files is null || m.Source is null || m.RowCounts is null || m.Tool is null)
+            throw Invalid(sourceName, "it lacks files, source, rowCounts or tool", null);
         if (m.FormatVersion < 1 || m.FormatVersion > CurrentFormatVersion)
             throw Invalid(sourceName, $"format version {m.FormatVersion} is not supported by this module (it reads up to {CurrentFormatVersion})", null);
         if (string.IsNullOrEmpty(m.Database) || !BackupNaming.TryParseStamp(m.Stamp, out _))
             throw Invalid(sourceName, "it has no database or no valid stamp", null);
         foreach (var f in m.Files)
         {
+            if (f is null || f.Tables is null || f.Sha256 is null)
+                throw Invalid(sourceName, "a file entry is empty or lacks its tables or sha256", null);
             if (string.IsNullOrEmpty(f.Name) || f.Name.Contains('/') || f.Name.Contains('\\') || f.Name == "..")
                 throw Invalid(sourceName, $"file entry '{f.Name}' is not a plain file name", null);
         }
@@ -95,10 +101,12 @@ public sealed class BackupManifest
     public void Save(string path)
     {
         var partial = path + ".partial";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
+        // Never reuse a leftover partial (its mode) or write through a planted symlink: delete, then create exclusively.
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         try
         {
+            File.Delete(partial);
             using (var fs = new FileStream(partial, options))
             {
                 var bytes = System.Text.Encoding.UTF8.GetBytes(ToJson());
@@ -110,7 +118,7 @@ public sealed class BackupManifest
         }
         catch (IOException ex)
         {
-            try { File.Delete(partial); } catch (IOException) { }
+            try { File.Delete(partial); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw AtomicBackupFile.IsDiskFull(ex)
                 ? new CenateException(ErrorIds.DiskFull, CenateErrorKind.WriteError, $"The disk is full; manifest '{path}' was not written.", "Free space and run again.", path, ex)
                 : new CenateException(ErrorIds.WriteFailed, CenateErrorKind.WriteError, $"Writing manifest '{path}' failed: {ex.Message}", "Check the disk.", path, ex);

@@ -14,8 +14,9 @@ public readonly partial record struct PgVersion(int Major, int Minor)
         if (string.IsNullOrWhiteSpace(text)) return false;
         var m = VersionRegex().Match(text);
         if (!m.Success) return false;
-        var major = int.Parse(m.Groups["major"].Value, CultureInfo.InvariantCulture);
-        var minor = m.Groups["minor"].Success ? int.Parse(m.Groups["minor"].Value, CultureInfo.InvariantCulture) : 0;
+        if (!int.TryParse(m.Groups["major"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var major)) return false;
+        var minor = 0;
+        if (m.Groups["minor"].Success && !int.TryParse(m.Groups["minor"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out minor)) return false;
         version = new PgVersion(major, minor);
         return true;
     }

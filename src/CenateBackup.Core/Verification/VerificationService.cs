@@ -107,7 +107,8 @@ public static class VerificationService
                 if (problem is not null) report.Problems.Add(problem);
             }
         }
-        report.Passed = report.Problems.All(p => p.Kind == ProblemKind.ManifestMissing) && report.Files.Count > 0;
+        // Passing means something was really checked: a lone file at Checksum level checked nothing.
+        report.Passed = report.Checks.Count > 0 && report.Files.Count > 0 && report.Problems.All(p => p.Kind == ProblemKind.ManifestMissing);
         report.Duration = clock.Elapsed;
 
         if (manifest is not null && manifestPath == full)
@@ -162,9 +163,21 @@ public static class VerificationService
         {
             await using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
             if (fs.Length == 0) return new VerificationProblem(ProblemKind.Unreadable, name, "the file is empty");
+            if (fs.Length < 18) return new VerificationProblem(ProblemKind.Truncated, name, $"only {fs.Length} bytes: shorter than any complete gzip file");
+            // .NET's GZipStream returns end-of-data on a cut file instead of failing, so compare the number of
+            // decompressed bytes with the ISIZE trailer (last 4 bytes, size mod 2^32): a cut file has no real trailer.
+            var trailer = new byte[4];
+            fs.Position = fs.Length - 4;
+            await fs.ReadExactlyAsync(trailer, cancellationToken).ConfigureAwait(false);
+            fs.Position = 0;
+            var expected = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(trailer);
+            long total = 0;
             await using var gz = new GZipStream(fs, CompressionMode.Decompress);
             var buffer = new byte[1 << 20];
-            while (await gz.ReadAsync(buffer, cancellationToken).ConfigureAwait(false) > 0) { }
+            int n;
+            while ((n = await gz.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0) total += n;
+            if ((uint)total != expected)
+                return new VerificationProblem(ProblemKind.Truncated, name, $"the gzip stream ends early: {total} bytes decompressed, the trailer says {expected} (mod 2^32)");
             return null;
         }
         catch (InvalidDataException ex)

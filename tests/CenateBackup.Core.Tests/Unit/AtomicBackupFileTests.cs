@@ -215,4 +215,31 @@ public class AtomicBackupFileTests
         Assert.Equal(new byte[] { 1, 2, 3 }, await File.ReadAllBytesAsync(path));
         Assert.Equal(Mode0600, File.GetUnixFileMode(path));
     }
+
+    /// <summary>
+    /// A "&lt;name&gt;.partial" symlink planted in the backup directory must not make the backup write through it
+    /// (the module runs as root; FileMode.Create follows the link and truncates its target).
+    /// </summary>
+    [Fact]
+    public async Task PlantedPartialSymlink_IsNotWrittenThrough()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        using var dir = new TempDirectory();
+        using var elsewhere = new TempDirectory();
+        var victim = elsewhere.File("victim.conf");
+        await File.WriteAllTextAsync(victim, "precious");
+        var path = dir.File("db_20260301_063000.dump");
+        File.CreateSymbolicLink(path + ".partial", victim);
+
+        try
+        {
+            using var file = new AtomicBackupFile(path);
+            await file.WriteAsync(new byte[] { 1, 2, 3 });
+            await file.CommitAsync();
+        }
+        catch (CenateException) { /* refusing is fine too */ }
+
+        Assert.Equal("precious", await File.ReadAllTextAsync(victim));
+        if (File.Exists(path)) Assert.Null(new FileInfo(path).LinkTarget);
+    }
 }

@@ -157,7 +157,12 @@ public class BackupManifestTests
         Assert.Contains("\"host\": null", json);
         Assert.Contains("\"port\": 5432", json);
         Assert.Contains("\"user\": \"cenate\"", json);
+        // System.Text.Json's default encoder writes '+' (and any non-ASCII letter) as a \uXXXX escape: valid JSON, same value.
         Assert.Contains("\"serverVersion\": \"15.18 (Debian 15.18-0+deb12u1)\"", json);
+        using (var doc = JsonDocument.Parse(json))
+        {
+            Assert.Equal("15.18 (Debian 15.18-0+deb12u1)", doc.RootElement.GetProperty("source").GetProperty("serverVersion").GetString());
+        }
         Assert.Contains("\"serverVersionNum\": 150018", json);
         Assert.Contains("\"pgDumpVersion\": \"15.18\"", json);
         // Row-count keys are table names, not properties: they are not camel-cased.
@@ -288,6 +293,50 @@ public class BackupManifestTests
         Assert.Equal(ErrorIds.ManifestInvalid, cenate.ErrorId);
     }
 
+    /// <summary>
+    /// Members that the model declares non-nullable must not come back null from Parse: either the manifest is
+    /// rejected as ManifestInvalid or the member is usable (callers such as listing and verification dereference them).
+    /// </summary>
+    [Theory]
+    [InlineData("\"source\": null,")]
+    [InlineData("\"rowCounts\": null,")]
+    [InlineData("\"tool\": null,")]
+    public void Parse_NullSubObjects_AreRejected_OrNeverNull(string member)
+    {
+        var json = "{ " + member + " \"formatVersion\": 1, \"database\": \"db\", \"stamp\": \"20260301_063000\", \"files\": [] }";
+        BackupManifest m;
+        try
+        {
+            m = BackupManifest.Parse(json, "x");
+        }
+        catch (CenateException ex)
+        {
+            Assert.Equal(ErrorIds.ManifestInvalid, ex.ErrorId);
+            return;
+        }
+        Assert.NotNull(m.Source);
+        Assert.NotNull(m.RowCounts);
+        Assert.NotNull(m.Tool);
+    }
+
+    [Fact]
+    public void Parse_NullTablesOfAFile_AreRejected_OrNeverNull()
+    {
+        var json = """{ "formatVersion": 1, "database": "db", "stamp": "20260301_063000", "files": [ { "name": "a.dump", "tables": null, "sha256": null } ] }""";
+        BackupManifest m;
+        try
+        {
+            m = BackupManifest.Parse(json, "x");
+        }
+        catch (CenateException ex)
+        {
+            Assert.Equal(ErrorIds.ManifestInvalid, ex.ErrorId);
+            return;
+        }
+        Assert.NotNull(m.Files[0].Tables);
+        Assert.NotNull(m.Files[0].Sha256);
+    }
+
     [Fact]
     public void Parse_InvalidJson_KeepsTheJsonExceptionAsInner()
     {
@@ -373,6 +422,25 @@ public class BackupManifestTests
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         new BackupManifest { Database = "db", Stamp = "20260301_063000" }.Save(path);
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+    }
+
+    /// <summary>A "&lt;manifest&gt;.partial" symlink planted in the directory must not make Save write through it.</summary>
+    [Fact]
+    public void Save_DoesNotWriteThroughAPlantedPartialSymlink()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        using var dir = new TempDirectory();
+        using var elsewhere = new TempDirectory();
+        var victim = elsewhere.File("victim.txt");
+        File.WriteAllText(victim, "precious");
+        var path = dir.File("db_20260301_063000.manifest.json");
+        File.CreateSymbolicLink(path + ".partial", victim);
+
+        try { new BackupManifest { Database = "db", Stamp = "20260301_063000" }.Save(path); }
+        catch (CenateException) { /* refusing is fine too */ }
+
+        Assert.Equal("precious", File.ReadAllText(victim));
+        if (File.Exists(path)) Assert.Null(new FileInfo(path).LinkTarget);
     }
 
     [Fact]

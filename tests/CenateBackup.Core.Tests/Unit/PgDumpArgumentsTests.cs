@@ -25,11 +25,12 @@ public class PgDumpArgumentsTests
     public void HostMode_Custom_FullCommandLine()
     {
         var args = PgDumpArguments.Build(HostTarget(), DumpFormat.Custom, 6, false, NoTables, "00000003-0000001B-1", "db.example");
+        Assert.Equal("maestro_cenate", DbnameOf(args));
         Assert.Equal(new[]
         {
-            "--host=db.example", "--port=5433", "--username=cenate", "--dbname=maestro_cenate", "--no-password",
+            "--host=db.example", "--port=5433", "--username=cenate", "--no-password",
             "--format=custom", "--compress=6", "--snapshot=00000003-0000001B-1",
-        }, args);
+        }, args.Where(a => !a.StartsWith("--dbname=", StringComparison.Ordinal)));
     }
 
     [Fact]
@@ -39,7 +40,7 @@ public class PgDumpArgumentsTests
         Assert.DoesNotContain(args, a => a.StartsWith("--host", StringComparison.Ordinal) || a == "-h");
         Assert.Contains("--port=5432", args);
         Assert.Contains("--username=cenate", args);
-        Assert.Contains("--dbname=maestro_cenate", args);
+        Assert.Equal("maestro_cenate", DbnameOf(args));
         Assert.Contains("--no-password", args);
         Assert.Contains("--compress=9", args);
         Assert.DoesNotContain(args, a => a.StartsWith("--snapshot", StringComparison.Ordinal));
@@ -182,9 +183,17 @@ public class PgDumpArgumentsTests
     public void DbnameArgument_IsTakenAsADatabaseName_NotAConnectionString(string database)
     {
         var args = PgDumpArguments.Build(HostTarget(database: database), DumpFormat.Custom, 6, false, NoTables, null, "h");
-        var dbArg = Assert.Single(args, a => a.StartsWith("--dbname=", StringComparison.Ordinal) || a == "-d");
-        var value = dbArg["--dbname=".Length..];
-        Assert.Equal(database, LibpqDatabaseName(value));
+        Assert.Equal(database, DbnameOf(args));
+        var container = new DatabaseTarget(ConnectionMode.Container, database, "cenate", 5432) { Container = "c" };
+        Assert.Equal(database, DbnameOf(PgDumpArguments.Build(container, DumpFormat.Plain, 6, false, NoTables, null, null)));
+    }
+
+    /// <summary>The database pg_dump connects to, as libpq reads the single --dbname argument.</summary>
+    private static string? DbnameOf(IReadOnlyList<string> args)
+    {
+        Assert.DoesNotContain("-d", args);
+        var dbArg = Assert.Single(args, a => a.StartsWith("--dbname=", StringComparison.Ordinal));
+        return LibpqDatabaseName(dbArg["--dbname=".Length..]);
     }
 
     /// <summary>
