@@ -1,0 +1,103 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Security.Cryptography;
+using System.Threading;
+using System.Threading.Tasks;
+using CenateBackup.Core.Errors;
+using CenateBackup.Core.Targets;
+using CenateBackup.Core.Tools;
+using Xunit;
+
+namespace CenateBackup.Core.Tests.Integration;
+
+public sealed class ContainerPgToolRunnerTests
+{
+    private static readonly Dictionary<string, string> s_noEnv = new();
+
+    [Fact]
+    public async Task Stdin_And_Stdout_RoundTrip_Exactly_Through_The_Exec_Stream()
+    {
+        using var engine = new DockerEngine(null);
+        var runner = new ContainerPgToolRunner(engine, Rig.Container);
+        var data = RandomNumberGenerator.GetBytes(5 * 1024 * 1024 + 17);
+        using var input = new MemoryStream(data);
+        using var output = new MemoryStream();
+        var result = await runner.RunAsync(new PgToolInvocation("cat", Array.Empty<string>(), s_noEnv), input, output, CancellationToken.None);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(output.ToArray()));
+    }
+
+    [Fact]
+    public async Task ExitCode_And_Stderr_Are_Reported_Without_The_Pid_Prologue()
+    {
+        using var engine = new DockerEngine(null);
+        var runner = new ContainerPgToolRunner(engine, Rig.Container);
+        var result = await runner.RunAsync(new PgToolInvocation("sh", new[] { "-c", "echo out; echo err-text >&2; exit 3" }, s_noEnv), null, Stream.Null, CancellationToken.None);
+        Assert.Equal(3, result.ExitCode);
+        Assert.Equal("err-text", result.StandardError);
+    }
+
+    [Fact]
+    public async Task Environment_Reaches_The_Tool_But_Not_Its_Command_Line()
+    {
+        using var engine = new DockerEngine(null);
+        var runner = new ContainerPgToolRunner(engine, Rig.Container);
+        using var output = new MemoryStream();
+        var env = new Dictionary<string, string> { ["CENATE_PROBE"] = "s3cr3t-value" };
+        var result = await runner.RunAsync(new PgToolInvocation("sh", new[] { "-c", "echo \"$CENATE_PROBE\"; tr '\\0' ' ' < /proc/$$/cmdline" }, env), null, output, CancellationToken.None);
+        Assert.Equal(0, result.ExitCode);
+        var lines = System.Text.Encoding.UTF8.GetString(output.ToArray()).Split('\n');
+        Assert.Equal("s3cr3t-value", lines[0]);
+        Assert.DoesNotContain("s3cr3t-value", lines[1]);
+    }
+
+    [Fact]
+    public async Task Cancelling_Kills_The_Process_Inside_The_Container()
+    {
+        using var engine = new DockerEngine(null);
+        var runner = new ContainerPgToolRunner(engine, Rig.Container);
+        var marker = "cenate-sleep-" + Guid.NewGuid().ToString("N")[..8];
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            runner.RunAsync(new PgToolInvocation("sh", new[] { "-c", $"sleep 300; echo {marker}" }, s_noEnv), null, Stream.Null, cts.Token));
+        // The kill is asynchronous inside the container; give it a few seconds.
+        var gone = false;
+        for (var i = 0; i < 30 && !gone; i++)
+        {
+            using var ps = new MemoryStream();
+            await runner.RunAsync(new PgToolInvocation("sh", new[] { "-c", "cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' '" }, s_noEnv), null, ps, CancellationToken.None);
+            gone = !System.Text.Encoding.UTF8.GetString(ps.ToArray()).Contains(marker);
+            if (!gone) await Task.Delay(200);
+        }
+        Assert.True(gone, "the process must not survive the cancellation");
+    }
+
+    [Fact]
+    public async Task A_Missing_Container_Is_ContainerNotFound()
+    {
+        using var engine = new DockerEngine(null);
+        var ex = await Assert.ThrowsAsync<CenateException>(() => engine.InspectAsync("cenate_no_such_container_x", CancellationToken.None));
+        Assert.Equal(ErrorIds.ContainerNotFound, ex.ErrorId);
+        Assert.Equal(CenateErrorKind.ObjectNotFound, ex.Kind);
+    }
+
+    [Fact]
+    public async Task An_Unreachable_Engine_Is_DockerUnavailable()
+    {
+        using var engine = new DockerEngine("unix:///tmp/cenate-no-such-docker.sock");
+        var ex = await Assert.ThrowsAsync<CenateException>(() => engine.InspectAsync(Rig.Container, CancellationToken.None));
+        Assert.Equal(ErrorIds.DockerUnavailable, ex.ErrorId);
+        Assert.Equal(CenateErrorKind.ResourceUnavailable, ex.Kind);
+    }
+
+    [Fact]
+    public async Task The_Rig_Container_Resolves_To_Its_Loopback_Port()
+    {
+        using var engine = new DockerEngine(null);
+        var info = await engine.RequireRunningAsync(Rig.Container, CancellationToken.None);
+        Assert.Equal("host", info.NetworkMode);
+        var endpoint = EndpointResolver.Resolve(Rig.ContainerTarget(), info);
+        Assert.Equal(("127.0.0.1", Rig.Port), (endpoint.Host, endpoint.Port));
+    }
+}
