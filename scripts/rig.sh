@@ -121,7 +121,10 @@ psql_tcp() {      # psql_tcp PORT DB [psql args...]   (password from the environ
     -h "$DB_HOST" -p "$port" -U "$DB_USER" -d "$db" "$@"
 }
 
-count_rows() {    # prints the row count of public.asegurados on PORT, or nothing
+count_rows() {    # prints the row count of public.asegurados on PORT, or nothing (no table, no login)
+  local exists
+  exists="$(psql_tcp "$1" "$DB_NAME" -qAt -c "SELECT to_regclass('public.asegurados') IS NOT NULL" 2>/dev/null || true)"
+  [[ "$exists" == t ]] || return 0
   psql_tcp "$1" "$DB_NAME" -qAt -c 'SELECT count(*) FROM public.asegurados' 2>/dev/null || true
 }
 
@@ -478,6 +481,15 @@ cmd_up() {
   echo "$ENV_FILE"
 }
 
+cmd_engine() {   # dockerd + image + rig.env only (demo and benchmarks start their own containers)
+  mkdir -p "$RIG_HOME"
+  load_password
+  ensure_dockerd
+  ensure_image
+  write_env "$(current_env_rows || echo 0)"
+  echo "$ENV_FILE"
+}
+
 cmd_down() {
   local t0=$SECONDS name
   local -a names=()
@@ -512,7 +524,7 @@ cmd_down() {
 main() {
   local cmd="${1:-}"; [[ $# -gt 0 ]] && shift
   [[ "$cmd" == env ]] && { echo "$ENV_FILE"; return 0; }
-  case "$cmd" in up|container|rm-container|seed|down) ;; *) usage ;; esac
+  case "$cmd" in up|engine|container|rm-container|seed|down) ;; *) usage ;; esac
   [[ "$(id -u)" == 0 ]] || die "run as root (starts dockerd, debootstrap, runs servers as the postgres user)"
   [[ -x "$PSQL" ]] || die "$PSQL not found (install postgresql-15: scripts/install-prereqs.sh)"
   mkdir -p "$RIG_HOME"
@@ -520,6 +532,7 @@ main() {
   flock -w 900 9 || die "another rig.sh holds $RIG_HOME/rig.lock"
   case "$cmd" in
     up)           [[ $# -le 1 ]] || usage; cmd_up "$@" ;;
+    engine)       [[ $# -eq 0 ]] || usage; cmd_engine ;;
     container)    [[ $# -ge 2 && $# -le 3 ]] || usage; start_container "$1" "$2" "${3:-$CONTAINER_DEFAULT_ROWS}" ;;
     rm-container) [[ $# -eq 1 ]] || usage; remove_container "$1" ;;
     seed)         [[ $# -eq 2 ]] || usage; seed "$1" "$2" ;;
