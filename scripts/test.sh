@@ -30,7 +30,8 @@ pwsh -NoProfile -NonInteractive -File tests/CenateBackup.PowerShell.Tests/Invoke
   -PesterPath "$HOME/.nuget/packages/pester/5.7.1/tools/Pester.psd1" \
   -CountsPath "$RESULTS/pester.json" -ResultsPath "$RESULTS/pester.xml" || true
 
-python3 - "$RESULTS" "$xunit_rc" <<'PY'
+summary_rc=0
+python3 - "$RESULTS" "$xunit_rc" <<'PY' || summary_rc=$?
 import json, sys, os, re
 results, xunit_rc = sys.argv[1], int(sys.argv[2])
 passed = failed = skipped = 0
@@ -53,7 +54,11 @@ else:
     failed += 1; print("Pester produced no results", file=sys.stderr)
 line = "Tests: %d passed, %d failed" % (passed, failed)
 if skipped: line += ", %d skipped" % skipped
-print(line)
 open(os.path.join(results, "summary.txt"), "w").write(line + "\n")
 sys.exit(1 if failed else 0)
 PY
+# Stop the rig first, so the summary is the last line printed.
+trap - EXIT
+cleanup
+cat "$RESULTS/summary.txt"
+exit "$summary_rc"

@@ -1,0 +1,61 @@
+<#
+.SYNOPSIS
+    The plan's main job, as a demo: full dump, data-only SQL of asegurados, verification, a restore drill.
+.DESCRIPTION
+    Run by scripts/demo.sh against a throwaway container. The password comes from the environment
+    (CENATE_DEMO_PASSWORD) into a PSCredential; it is never put on a command line.
+#>
+param(
+    [Parameter(Mandatory)][string]$ModulePath,
+    [string]$Container = 'postgres_cenate',
+    [int]$Port = 5432,
+    [Parameter(Mandatory)][string]$BackupPath
+)
+$ErrorActionPreference = 'Stop'
+Import-Module $ModulePath
+$cred = [pscredential]::new('cenate', (ConvertTo-SecureString $env:CENATE_DEMO_PASSWORD -AsPlainText -Force))
+$PSDefaultParameterValues['New-CenateDump:Container'] = $Container
+$PSDefaultParameterValues['New-CenateDump:Port'] = $Port
+$PSDefaultParameterValues['New-CenateDump:Credential'] = $cred
+$PSDefaultParameterValues['New-CenateDump:Path'] = $BackupPath
+
+Write-Host "`n== 1. Full custom-format dump at level 9, streamed from container '$Container' ==" -ForegroundColor Cyan
+$full = New-CenateDump -CompressionLevel 9
+$full | Format-Table
+
+Write-Host "== 2. Data-only SQL of asegurados (.sql.gz) ==" -ForegroundColor Cyan
+$sql = New-CenateDump -Table asegurados -DataOnly -Format Plain
+$sql | Format-Table
+
+Write-Host "== 3. Verification: sha256 against the manifest + a full read of every file ==" -ForegroundColor Cyan
+$checks = $full, $sql | Test-CenateBackup
+$checks | Format-Table
+
+Write-Host "== 4. Restore drill: the dump restored into a scratch database, rows compared with the manifest ==" -ForegroundColor Cyan
+$scratch = 'cenate_drill_' + $full.Stamp
+$env:PGPASSWORD = $env:CENATE_DEMO_PASSWORD
+try {
+    & psql -X -q -h 127.0.0.1 -p $Port -U cenate -d postgres -c "CREATE DATABASE $scratch" | Out-Null
+    & pg_restore --no-owner -h 127.0.0.1 -p $Port -U cenate -d $scratch $full.Files[0].Path
+    $restored = [long](& psql -X -A -t -h 127.0.0.1 -p $Port -U cenate -d $scratch -c 'SELECT count(*) FROM public.asegurados')
+    & psql -X -q -h 127.0.0.1 -p $Port -U cenate -d postgres -c "DROP DATABASE $scratch" | Out-Null
+} finally { Remove-Item env:PGPASSWORD }
+[pscustomobject]@{
+    Drill            = $scratch
+    ManifestRows     = $full.AseguradosRows
+    RestoredRows     = $restored
+    Match            = ($restored -eq $full.AseguradosRows)
+} | Format-Table
+
+Write-Host "== 5. Statistics of the run ==" -ForegroundColor Cyan
+$files = $full.Files + $sql.Files
+[pscustomobject]@{
+    Sets          = 2
+    Files         = $files.Count
+    TotalMB       = [math]::Round(($files | Measure-Object -Sum Size).Sum / 1MB, 1)
+    Asegurados    = $full.AseguradosRows
+    AllVerified   = -not ($checks.Passed -contains $false)
+} | Format-Table
+Get-ChildItem -LiteralPath $BackupPath | Format-Table Mode, Length, Name
+
+if (-not ($checks.Passed -notcontains $false -and $restored -eq $full.AseguradosRows)) { exit 1 }

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The README's demo command: on a fresh Debian 12 machine (as root) installs what is missing, builds the
+# module, starts a throwaway postgres_cenate-style container on 127.0.0.1:55490 with sample asegurados
+# (ROWS, default 100000), and runs the main job (examples/Invoke-CenateDemo.ps1): backup, verification,
+# a restore drill, results shown. The container is removed at the end (KEEP=1 keeps it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.dotnet/tools:$PATH"
+ROWS="${ROWS:-100000}"
+NAME=cenate_demo_pg
+PORT=55490
+
+bash scripts/install-prereqs.sh
+bash scripts/build.sh
+. "$(bash scripts/rig.sh engine | tail -1)"
+echo "[demo] starting $NAME on 127.0.0.1:$PORT with $ROWS sample asegurados…"
+bash scripts/rig.sh container "$NAME" "$PORT" "$ROWS" >/dev/null
+cleanup() { if [ "${KEEP:-0}" != 1 ]; then bash scripts/rig.sh rm-container "$NAME" >/dev/null 2>&1 || true; fi; }
+trap cleanup EXIT
+BACKUPS="${BACKUPS:-$(mktemp -d /tmp/cenate-demo.XXXXXX)}"
+CENATE_DEMO_PASSWORD="$CENATE_TEST_PASSWORD" pwsh -NoProfile -NonInteractive -File examples/Invoke-CenateDemo.ps1 \
+  -ModulePath out/CenateBackup/CenateBackup.psd1 -Container "$NAME" -Port "$PORT" -BackupPath "$BACKUPS"
+echo "[demo] backup files are in $BACKUPS"
