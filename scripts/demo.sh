@@ -19,5 +19,5 @@ cleanup() { if [ "${KEEP:-0}" != 1 ]; then bash scripts/rig.sh rm-container "$NA
 trap cleanup EXIT
 BACKUPS="${BACKUPS:-$(mktemp -d /tmp/cenate-demo.XXXXXX)}"
 CENATE_DEMO_PASSWORD="$CENATE_TEST_PASSWORD" pwsh -NoProfile -NonInteractive -File examples/Invoke-CenateDemo.ps1 \
-  -ModulePath out/CenateBackup/CenateBackup.psd1 -Container "$NAME" -Port "$PORT" -BackupPath "$BACKUPS"
+  -ModulePath "$(pwd)/out/CenateBackup/CenateBackup.psd1" -Container "$NAME" -Port "$PORT" -BackupPath "$BACKUPS"
 echo "[demo] backup files are in $BACKUPS"

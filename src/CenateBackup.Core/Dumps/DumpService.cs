@@ -3,9 +3,11 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.IO.Compression;
+using System.IO.Pipelines;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using CenateBackup.Core.Compression;
 using CenateBackup.Core.Database;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Storage;
@@ -90,10 +92,13 @@ public static class DumpService
         var ok = false;
         try
         {
-            var args = PgDumpArguments.Build(target, request.Format, request.CompressionLevel, request.DataOnly, tables, snapshot.SnapshotId,
+            // pg_dump compresses on one core; from level 2 up the module asks it for level 1 and recompresses on every core.
+            var recompress = request.Format == DumpFormat.Custom && request.CompressionLevel >= 2 && CustomArchiveRecompressor.Supports(pgDumpVersion.Major);
+            var args = PgDumpArguments.Build(target, request.Format, recompress ? 1 : request.CompressionLevel, request.DataOnly, tables, snapshot.SnapshotId,
                 target.Mode == ConnectionMode.Host ? context.Endpoint.Host : null);
+            if (recompress) reporter.Verbose($"pg_dump writes level 1; the module recompresses the data at level {request.CompressionLevel} on {Environment.ProcessorCount} cores.");
             var invocation = new PgToolInvocation("pg_dump", args, PgDumpArguments.Environment(target));
-            var entry = await WriteFileAsync(context.Runner, invocation, Path.Combine(directory, fileName), request, reporter, cancellationToken).ConfigureAwait(false);
+            var entry = await WriteFileAsync(context.Runner, invocation, Path.Combine(directory, fileName), request, recompress, reporter, cancellationToken).ConfigureAwait(false);
             entry.Tables = tables.Select(t => t.Display).ToList();
             manifest.Files.Add(entry);
             manifest.Complete = true;
@@ -113,7 +118,7 @@ public static class DumpService
     }
 
     private static async Task<ManifestFile> WriteFileAsync(IPgToolRunner runner, PgToolInvocation invocation, string path, DumpRequest request,
-        IOperationReporter reporter, CancellationToken cancellationToken)
+        bool recompress, IOperationReporter reporter, CancellationToken cancellationToken)
     {
         var name = Path.GetFileName(path);
         var lastReport = 0L;
@@ -128,6 +133,10 @@ public static class DumpService
         {
             await using var gzip = new GZipStream(file, GzipLevel(request.CompressionLevel), leaveOpen: true);
             result = await runner.RunAsync(invocation, null, gzip, cancellationToken).ConfigureAwait(false);
+        }
+        else if (recompress)
+        {
+            result = await RunRecompressingAsync(runner, invocation, file, request.CompressionLevel, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -150,6 +159,55 @@ public static class DumpService
             DataOnly = request.DataOnly,
             CompletedAt = DateTimeOffset.UtcNow,
         };
+    }
+
+    /// <summary>Runs pg_dump into a pipe that the recompressor drains into the file, both at once.</summary>
+    private static async Task<PgToolResult> RunRecompressingAsync(IPgToolRunner runner, PgToolInvocation invocation, Stream file, int level, CancellationToken cancellationToken)
+    {
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 64 << 20, resumeWriterThreshold: 32 << 20, useSynchronizationContext: false));
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var rewrite = Task.Run(async () =>
+        {
+            try
+            {
+                await using var input = pipe.Reader.AsStream();
+                await CustomArchiveRecompressor.RunAsync(input, file, level, linked.Token).ConfigureAwait(false);
+            }
+            catch
+            {
+                // Stop pg_dump too: its output has nowhere to go.
+                linked.Cancel();
+                throw;
+            }
+        }, CancellationToken.None);
+        PgToolResult result;
+        try
+        {
+            await using (var output = pipe.Writer.AsStream())
+            {
+                result = await runner.RunAsync(invocation, null, output, linked.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Not the user's Ctrl+C: the recompressor failed and stopped pg_dump; its error is the one to report.
+            await rewrite.ConfigureAwait(false);
+            throw;
+        }
+        catch
+        {
+            await Task.WhenAny(rewrite).ConfigureAwait(false);
+            _ = rewrite.Exception; // observed: the tool's error is the one to report
+            throw;
+        }
+        if (!result.Succeeded)
+        {
+            await Task.WhenAny(rewrite).ConfigureAwait(false);
+            _ = rewrite.Exception;
+            return result;
+        }
+        await rewrite.ConfigureAwait(false);
+        return result;
     }
 
     /// <summary>.NET exposes four gzip levels on net8.0: 0 none, 1–3 fastest, 4–6 optimal, 7–9 smallest.</summary>

@@ -1,0 +1,281 @@
+using System;
+using System.Buffers.Binary;
+using System.IO;
+using System.IO.Compression;
+using System.Threading;
+using System.Threading.Tasks;
+using CenateBackup.Core.Errors;
+
+namespace CenateBackup.Core.Compression;
+
+/// <summary>
+/// Rewrites a pg_dump custom-format archive (format 1.14: pg_dump 12–15) read from a stream, compressing its
+/// data blocks at the requested level on every core, and writes the result to another stream.
+/// <para>
+/// Why: pg_dump compresses on one core, so at level 9 it spends most of a 4-million-row dump in zlib. The
+/// module asks pg_dump for level 1 (cheap) and recompresses here in parallel; the header then records the
+/// requested level. Header and table of contents are copied byte for byte; only the compression field
+/// changes. Each data block becomes one zlib stream, as pg_restore expects.
+/// </para>
+/// </summary>
+public static class CustomArchiveRecompressor
+{
+    private const byte BlockData = 1;
+    private const byte BlockBlobs = 3;
+
+    /// <summary>Archive format versions (major, minor) this rewriter understands.</summary>
+    public static bool Supports(int pgDumpMajor) => pgDumpMajor is >= 12 and <= 15;
+
+    /// <summary>Copies <paramref name="input"/> to <paramref name="output"/>, recompressing data at <paramref name="level"/> (0–9).</summary>
+    public static async Task RunAsync(Stream input, Stream output, int level, CancellationToken cancellationToken)
+    {
+        var reader = new ArchiveReader(input);
+        var writer = new ArchiveWriter(output);
+
+        // Header: "PGDMP", vmaj, vmin, vrev, intSize, offSize, format, compression (int), 7 ints, 3 strings.
+        var head = await reader.ReadBytesAsync(11, cancellationToken).ConfigureAwait(false);
+        if (head.Span[0] != 'P' || head.Span[1] != 'G' || head.Span[2] != 'D' || head.Span[3] != 'M' || head.Span[4] != 'P')
+            throw Unexpected("the stream does not start with PGDMP");
+        int vmaj = head.Span[5], vmin = head.Span[6];
+        if (vmaj != 1 || vmin != 14)
+            throw Unexpected($"archive format {vmaj}.{vmin} is not the 1.14 this rewriter knows");
+        reader.IntSize = head.Span[8];
+        reader.OffSize = head.Span[9];
+        if (head.Span[10] != 1) throw Unexpected("not a custom-format archive");
+        await writer.WriteAsync(head, cancellationToken).ConfigureAwait(false);
+        var inputCompression = await reader.ReadIntAsync(cancellationToken).ConfigureAwait(false);
+        await writer.WriteIntAsync(level, reader.IntSize, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < 7; i++) await reader.CopyIntAsync(writer, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < 3; i++) await reader.CopyStrAsync(writer, cancellationToken).ConfigureAwait(false);
+
+        // Table of contents (1.14): copied as is.
+        var count = await reader.CopyIntAsync(writer, cancellationToken).ConfigureAwait(false);
+        for (var e = 0; e < count; e++)
+        {
+            await reader.CopyIntAsync(writer, cancellationToken).ConfigureAwait(false); // dumpId
+            await reader.CopyIntAsync(writer, cancellationToken).ConfigureAwait(false); // hadDumper
+            for (var s = 0; s < 4; s++) await reader.CopyStrAsync(writer, cancellationToken).ConfigureAwait(false); // tableoid, oid, tag, desc
+            await reader.CopyIntAsync(writer, cancellationToken).ConfigureAwait(false); // section
+            for (var s = 0; s < 8; s++) await reader.CopyStrAsync(writer, cancellationToken).ConfigureAwait(false); // defn … withOids
+            while (await reader.CopyStrAsync(writer, cancellationToken).ConfigureAwait(false) >= 0) { } // dependencies, NULL-terminated
+            await writer.WriteAsync(await reader.ReadBytesAsync(1 + reader.OffSize, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false); // data offset
+        }
+
+        // Data blocks until the end of the stream.
+        var zlevel = level switch { 0 => CompressionLevel.NoCompression, <= 3 => CompressionLevel.Fastest, <= 6 => CompressionLevel.Optimal, _ => CompressionLevel.SmallestSize };
+        while (true)
+        {
+            var type = await reader.TryReadByteAsync(cancellationToken).ConfigureAwait(false);
+            if (type < 0) break;
+            await writer.WriteAsync(new[] { (byte)type }, cancellationToken).ConfigureAwait(false);
+            await reader.CopyIntAsync(writer, cancellationToken).ConfigureAwait(false); // dumpId
+            if (type == BlockData)
+            {
+                await RecompressChunksAsync(reader, writer, inputCompression, level, zlevel, cancellationToken).ConfigureAwait(false);
+            }
+            else if (type == BlockBlobs)
+            {
+                while (await reader.CopyIntAsync(writer, cancellationToken).ConfigureAwait(false) != 0) // blob oid, 0 ends
+                {
+                    await RecompressChunksAsync(reader, writer, inputCompression, level, zlevel, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                throw Unexpected($"unknown block type {type}");
+            }
+        }
+        await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task RecompressChunksAsync(ArchiveReader reader, ArchiveWriter writer, int inputCompression, int level, CompressionLevel zlevel, CancellationToken cancellationToken)
+    {
+        var chunks = new ChunkStream(reader);
+        Stream source = inputCompression == 0 ? chunks : new ZLibStream(chunks, CompressionMode.Decompress);
+        var buffer = new byte[1 << 20];
+        if (level == 0)
+        {
+            int n;
+            while ((n = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                await writer.WriteChunkAsync(buffer.AsMemory(0, n), reader.IntSize, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            var zlib = new ParallelZlibWriter(zlevel, (piece, ct) => writer.WriteChunkAsync(piece, reader.IntSize, ct));
+            int n;
+            while ((n = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                await zlib.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+            }
+            await zlib.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+        // A compressed input stream may end before its chunk list does; drain to the terminating zero.
+        await chunks.DrainAsync(cancellationToken).ConfigureAwait(false);
+        await writer.WriteIntAsync(0, reader.IntSize, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static CenateException Unexpected(string why) => new(ErrorIds.PgDumpFailed, CenateErrorKind.InvalidData,
+        $"pg_dump's archive could not be recompressed: {why}. Nothing was written.",
+        "Report this with the pg_dump version; meanwhile use -CompressionLevel 1, which pg_dump compresses itself.", null);
+
+    /// <summary>pg_dump's ReadInt/ReadStr over a stream, with a small buffer.</summary>
+    private sealed class ArchiveReader
+    {
+        private readonly Stream _stream;
+        private readonly byte[] _buffer = new byte[1 << 20];
+        private int _pos;
+        private int _len;
+
+        public ArchiveReader(Stream stream) => _stream = stream;
+        public int IntSize { get; set; } = 4;
+        public int OffSize { get; set; } = 8;
+
+        private async ValueTask<bool> FillAsync(CancellationToken ct)
+        {
+            if (_pos < _len) return true;
+            _len = await _stream.ReadAsync(_buffer, ct).ConfigureAwait(false);
+            _pos = 0;
+            return _len > 0;
+        }
+
+        public async ValueTask<int> TryReadByteAsync(CancellationToken ct) => await FillAsync(ct).ConfigureAwait(false) ? _buffer[_pos++] : -1;
+
+        public async ValueTask<ReadOnlyMemory<byte>> ReadBytesAsync(int count, CancellationToken ct)
+        {
+            var result = new byte[count];
+            await ReadIntoAsync(result, ct).ConfigureAwait(false);
+            return result;
+        }
+
+        public async ValueTask ReadIntoAsync(Memory<byte> target, CancellationToken ct)
+        {
+            while (target.Length > 0)
+            {
+                if (!await FillAsync(ct).ConfigureAwait(false)) throw Unexpected("the archive ends in the middle of a record");
+                var n = Math.Min(target.Length, _len - _pos);
+                _buffer.AsMemory(_pos, n).CopyTo(target);
+                _pos += n;
+                target = target[n..];
+            }
+        }
+
+        public async ValueTask<int> ReadIntAsync(CancellationToken ct)
+        {
+            var raw = await ReadBytesAsync(1 + IntSize, ct).ConfigureAwait(false);
+            return Decode(raw.Span);
+        }
+
+        private int Decode(ReadOnlySpan<byte> raw)
+        {
+            long value = 0;
+            for (var i = IntSize; i >= 1; i--) value = (value << 8) | raw[i];
+            return (int)(raw[0] != 0 ? -value : value);
+        }
+
+        public async ValueTask<int> CopyIntAsync(ArchiveWriter writer, CancellationToken ct)
+        {
+            var raw = await ReadBytesAsync(1 + IntSize, ct).ConfigureAwait(false);
+            await writer.WriteAsync(raw, ct).ConfigureAwait(false);
+            return Decode(raw.Span);
+        }
+
+        /// <summary>Copies a length-prefixed string; returns its length (-1 for NULL).</summary>
+        public async ValueTask<int> CopyStrAsync(ArchiveWriter writer, CancellationToken ct)
+        {
+            var length = await CopyIntAsync(writer, ct).ConfigureAwait(false);
+            if (length > 0) await writer.WriteAsync(await ReadBytesAsync(length, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+            return length;
+        }
+    }
+
+    /// <summary>The data of one block: a sequence of (int length, bytes) chunks ended by length 0.</summary>
+    private sealed class ChunkStream : Stream
+    {
+        private readonly ArchiveReader _reader;
+        private int _remaining;
+        private bool _ended;
+
+        public ChunkStream(ArchiveReader reader) => _reader = reader;
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            while (_remaining == 0)
+            {
+                if (_ended) return 0;
+                var len = await _reader.ReadIntAsync(cancellationToken).ConfigureAwait(false);
+                if (len < 0) throw Unexpected("negative chunk length");
+                if (len == 0) { _ended = true; return 0; }
+                _remaining = len;
+            }
+            var n = Math.Min(buffer.Length, _remaining);
+            await _reader.ReadIntoAsync(buffer[..n], cancellationToken).ConfigureAwait(false);
+            _remaining -= n;
+            return n;
+        }
+
+        public async Task DrainAsync(CancellationToken ct)
+        {
+            var scratch = new byte[1 << 16];
+            while (await ReadAsync(scratch, ct).ConfigureAwait(false) > 0) { }
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    /// <summary>Buffered writes in pg_dump's encoding.</summary>
+    private sealed class ArchiveWriter
+    {
+        private readonly Stream _stream;
+        private readonly byte[] _buffer = new byte[1 << 20];
+        private int _len;
+
+        public ArchiveWriter(Stream stream) => _stream = stream;
+
+        public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
+        {
+            if (_len + data.Length > _buffer.Length) await FlushAsync(ct).ConfigureAwait(false);
+            if (data.Length > _buffer.Length)
+            {
+                await _stream.WriteAsync(data, ct).ConfigureAwait(false);
+                return;
+            }
+            data.CopyTo(_buffer.AsMemory(_len));
+            _len += data.Length;
+        }
+
+        public ValueTask WriteIntAsync(int value, int intSize, CancellationToken ct)
+        {
+            var raw = new byte[1 + intSize];
+            raw[0] = (byte)(value < 0 ? 1 : 0);
+            var v = (uint)Math.Abs((long)value);
+            for (var i = 1; i <= intSize; i++) { raw[i] = (byte)(v & 0xFF); v >>= 8; }
+            return WriteAsync(raw, ct);
+        }
+
+        public async ValueTask WriteChunkAsync(ReadOnlyMemory<byte> chunk, int intSize, CancellationToken ct)
+        {
+            if (chunk.Length == 0) return; // a zero length would end the block
+            await WriteIntAsync(chunk.Length, intSize, ct).ConfigureAwait(false);
+            await WriteAsync(chunk, ct).ConfigureAwait(false);
+        }
+
+        public async ValueTask FlushAsync(CancellationToken ct)
+        {
+            if (_len == 0) return;
+            await _stream.WriteAsync(_buffer.AsMemory(0, _len), ct).ConfigureAwait(false);
+            _len = 0;
+        }
+    }
+}
