@@ -17,7 +17,7 @@ WORK="$(mktemp -d /tmp/cenate-bench.XXXXXX)"; chmod 700 "$WORK"
 trap 'rm -rf "$WORK"' EXIT
 
 [ -d out/CenateBackup ] || bash scripts/build.sh
-bash scripts/rig.sh up-docker >/dev/null
+bash scripts/rig.sh engine >/dev/null
 . "$(bash scripts/rig.sh env)"
 export PGPASSWORD="$CENATE_TEST_PASSWORD"
 have="$(psql -X -Atq -h 127.0.0.1 -p $PORT -U cenate -d maestro_cenate -c 'select count(*) from asegurados' 2>/dev/null || true)"
