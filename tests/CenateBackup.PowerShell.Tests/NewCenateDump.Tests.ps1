@@ -314,3 +314,38 @@ Describe 'New-CenateDump faults' {
         } finally { Remove-ThrowawayContainer $c.Name; Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue }
     }
 }
+
+Describe 'New-CenateDump finds the password as libpq does' {
+    AfterEach { Remove-Item env:PGPASSWORD, env:PGPASSFILE -ErrorAction SilentlyContinue }
+
+    It 'uses PGPASSWORD when no -Credential is given, in both modes' {
+        $d = New-TestDirectory 'pgpassword'
+        try {
+            $env:PGPASSWORD = $Rig.Password
+            (New-CenateDump -Container $Rig.Container -Port $Rig.Port -Path $d).Complete | Should -BeTrue
+            (New-CenateDump -HostName 127.0.0.1 -Port $Rig.Port -Path $d).Complete | Should -BeTrue
+        } finally { Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+
+    It 'uses a password file named by PGPASSFILE' {
+        $d = New-TestDirectory 'pgpass'
+        $pass = Join-Path ([IO.Path]::GetTempPath()) ('cenate-pgpass-' + [guid]::NewGuid().ToString('N'))
+        try {
+            Set-Content -LiteralPath $pass -Value "127.0.0.1:$($Rig.Port):*:cenate:$($Rig.Password)" -NoNewline
+            & chmod 600 $pass
+            $env:PGPASSFILE = $pass
+            (New-CenateDump -HostName 127.0.0.1 -Port $Rig.Port -Path $d).Complete | Should -BeTrue
+        } finally {
+            Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue
+            Remove-Item -LiteralPath $pass -Force -ErrorAction SilentlyContinue
+        }
+    }
+
+    It 'says AuthenticationFailed when no password can be found' {
+        $d = New-TestDirectory 'nopass'
+        $env:PGPASSFILE = '/nonexistent/cenate-pgpass'
+        { New-CenateDump -HostName 127.0.0.1 -Port $Rig.Port -Path $d } |
+            Should -Throw -ErrorId 'AuthenticationFailed,CenateBackup.PowerShell.Commands.NewCenateDumpCommand'
+        Test-Path -LiteralPath $d | Should -BeFalse
+    }
+}

@@ -77,7 +77,23 @@ public sealed class AtomicBackupFile : Stream
     public override long Position { get => _length; set => throw new NotSupportedException(); }
 
     /// <inheritdoc />
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    /// <inheritdoc />
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        try
+        {
+            _file.Write(buffer);
+        }
+        catch (IOException ex)
+        {
+            throw Translate(ex);
+        }
+        _hash.AppendData(buffer);
+        _length += buffer.Length;
+        _onProgress?.Invoke(_length);
+    }
 
     /// <inheritdoc />
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();

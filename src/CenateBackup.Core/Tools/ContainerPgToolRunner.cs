@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -38,7 +39,15 @@ public sealed class ContainerPgToolRunner : IPgToolRunner
     /// <inheritdoc />
     public async Task<PgToolResult> RunAsync(PgToolInvocation invocation, Stream? standardInput, Stream? standardOutput, CancellationToken cancellationToken)
     {
-        var cmd = new List<string> { "sh", "-c", "echo \"" + PidMarker + "$$\" >&2; exec \"$@\"", "cenate", invocation.Tool };
+        // The prologue reports the pid (for Ctrl+C) and, where coreutils' stdbuf exists, gives the tool a 4 MB
+        // stdout buffer: pg_dump writes 4 KB pieces, and every piece costs a Docker frame and a wake-up on both
+        // sides of the exec stream (measured: 377 MB dump 22 s → 18 s through the docker CLI alone).
+        var cmd = new List<string>
+        {
+            "sh", "-c",
+            "echo \"" + PidMarker + "$$\" >&2; if command -v stdbuf >/dev/null 2>&1; then exec stdbuf -o 4M \"$@\"; else exec \"$@\"; fi",
+            "cenate", invocation.Tool,
+        };
         cmd.AddRange(invocation.Arguments);
         var create = new ContainerExecCreateParameters
         {
@@ -101,30 +110,7 @@ public sealed class ContainerPgToolRunner : IPgToolRunner
 
             try
             {
-                await StreamPump.CopyAsync(async (writer, ct) =>
-                {
-                    var buffer = ArrayPool<byte>.Shared.Rent(BlockSize);
-                    try
-                    {
-                        while (true)
-                        {
-                            var r = await stream.ReadOutputAsync(buffer, 0, BlockSize, ct).ConfigureAwait(false);
-                            if (r.EOF) break;
-                            if (r.Target == MultiplexedStream.TargetStream.StandardError)
-                            {
-                                stderr.Append(Encoding.UTF8.GetString(buffer, 0, r.Count));
-                                continue;
-                            }
-                            writer.Write(buffer.AsSpan(0, r.Count));
-                            var f = await writer.FlushAsync(ct).ConfigureAwait(false);
-                            if (f.IsCompleted) break;
-                        }
-                    }
-                    finally
-                    {
-                        ArrayPool<byte>.Shared.Return(buffer);
-                    }
-                }, standardOutput ?? Stream.Null, cancellationToken).ConfigureAwait(false);
+                await DemultiplexAsync(stream, standardOutput ?? Stream.Null, stderr, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is IOException)
             {
@@ -176,6 +162,108 @@ public sealed class ContainerPgToolRunner : IPgToolRunner
                 $"Find out why it stopped ('docker logs {_container}'), start it and run the command again.", _container);
         }
         return new PgToolResult(exitCode, stderr.ToString());
+    }
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_stream")]
+    private static extern ref Stream RawStreamOf(MultiplexedStream stream);
+
+    /// <summary>
+    /// Splits the attach stream into stdout (to the pipe) and stderr. Docker.DotNet's ReadOutputAsync costs two
+    /// socket reads and a write per frame, and pg_dump writes 4 KB frames: 90,000 of them for a 4-million-row
+    /// dump, which made the copy slower than the docker CLI. Reading the raw stream in 1 MB blocks and parsing
+    /// the frames in memory removes that per-frame cost; pipe flushes are batched too.
+    /// </summary>
+    private static async Task DemultiplexAsync(MultiplexedStream stream, Stream output, StderrCollector stderr, CancellationToken ct)
+    {
+        Stream raw;
+        try
+        {
+            raw = RawStreamOf(stream);
+        }
+        catch (MissingFieldException)
+        {
+            await StreamPump.CopyAsync((writer, token) => DemultiplexSlowAsync(stream, writer, stderr, token), output, ct).ConfigureAwait(false);
+            return;
+        }
+        // Blocking reads on a dedicated thread: async reads of small frames cost a thread-pool hop each, and
+        // the pool's idle workers spin (sched_yield) between them; one thread that sleeps in recv() does not.
+        var source = InnermostStream(raw);
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            var parser = new DockerFrameParser();
+            var buffer = ArrayPool<byte>.Shared.Rent(BlockSize);
+            try
+            {
+                using var reg = ct.Register(() => { try { source.Dispose(); } catch (Exception) { } });
+                while (true)
+                {
+                    int n;
+                    try
+                    {
+                        n = source.Read(buffer, 0, BlockSize);
+                    }
+                    catch (Exception) when (ct.IsCancellationRequested)
+                    {
+                        throw new OperationCanceledException(ct);
+                    }
+                    if (n == 0) break;
+                    // Written here, synchronously: the file write and its hash are cheap next to the exec stream,
+                    // and staying on this thread keeps the thread pool (and its spinning) out of the data path.
+                    parser.Feed(buffer.AsSpan(0, n), (target, payload) =>
+                    {
+                        if (target == 2) stderr.Append(Encoding.UTF8.GetString(payload));
+                        else output.Write(payload);
+                    });
+                }
+                if (!parser.AtFrameBoundary) throw new EndOfStreamException("The Docker attach stream ended inside a frame.");
+                output.Flush();
+                done.TrySetResult();
+            }
+            catch (Exception ex)
+            {
+                done.TrySetException(ex);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        })
+        { IsBackground = true, Name = "CenateBackup exec reader" };
+        thread.Start();
+        await done.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>The stream under Docker.DotNet's wrappers (HijackedStreamResponse → its buffered socket stream), read synchronously.</summary>
+    private static Stream InnermostStream(Stream raw)
+    {
+        var field = raw.GetType().GetField("_stream", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance);
+        return field?.GetValue(raw) as Stream ?? raw;
+    }
+
+    private static async Task DemultiplexSlowAsync(MultiplexedStream stream, System.IO.Pipelines.PipeWriter writer, StderrCollector stderr, CancellationToken ct)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(BlockSize);
+        try
+        {
+            while (true)
+            {
+                var r = await stream.ReadOutputAsync(buffer, 0, BlockSize, ct).ConfigureAwait(false);
+                if (r.EOF) break;
+                if (r.Target == MultiplexedStream.TargetStream.StandardError)
+                {
+                    stderr.Append(Encoding.UTF8.GetString(buffer, 0, r.Count));
+                    continue;
+                }
+                writer.Write(buffer.AsSpan(0, r.Count));
+                var f = await writer.FlushAsync(ct).ConfigureAwait(false);
+                if (f.IsCompleted) break;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private async Task KillAsync(int? pid, MultiplexedStream? stream)

@@ -58,7 +58,8 @@ public abstract class DatabaseCmdletBase : CenateCmdletBase
         // A credential typed as "DOMAIN\\user" is not meaningful to PostgreSQL; keep the user part.
         var slash = user.LastIndexOf('\\');
         if (slash >= 0) user = user[(slash + 1)..];
-        var password = Credential?.GetNetworkCredential().Password;
+        // Without -Credential: PGPASSWORD as libpq reads it; ~/.pgpass or PGPASSFILE are read by Npgsql and pg_dump themselves.
+        var password = Credential is not null ? Credential.GetNetworkCredential().Password : Environment.GetEnvironmentVariable("PGPASSWORD");
         var container = ParameterSetName == ContainerSet;
         return new DatabaseTarget(container ? ConnectionMode.Container : ConnectionMode.Host, Database, user, Port)
         {
