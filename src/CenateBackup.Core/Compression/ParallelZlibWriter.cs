@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO;
@@ -22,7 +23,7 @@ public sealed class ParallelZlibWriter
     private readonly int _segmentSize;
     private readonly int _maxInFlight;
     private readonly Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> _emit;
-    private readonly Queue<Task<byte[]>> _inFlight = new();
+    private readonly Queue<Task<CompressedSegment>> _inFlight = new();
     private byte[] _segment;
     private int _filled;
     private Adler32 _adler;
@@ -35,7 +36,7 @@ public sealed class ParallelZlibWriter
         _emit = emit;
         _segmentSize = segmentSize;
         _maxInFlight = maxInFlight ?? Math.Max(2, Environment.ProcessorCount + 1);
-        _segment = new byte[segmentSize];
+        _segment = ArrayPool<byte>.Shared.Rent(segmentSize);
     }
 
     /// <summary>Adds uncompressed data.</summary>
@@ -57,7 +58,8 @@ public sealed class ParallelZlibWriter
     {
         if (_filled > 0) await DispatchAsync(cancellationToken).ConfigureAwait(false);
         await EnsureHeaderAsync(cancellationToken).ConfigureAwait(false);
-        while (_inFlight.Count > 0) await _emit(await _inFlight.Dequeue().ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        while (_inFlight.Count > 0) await EmitNextAsync(cancellationToken).ConfigureAwait(false);
+        ArrayPool<byte>.Shared.Return(_segment);
         var trailer = new byte[6];
         s_finalEmptyBlock.CopyTo(trailer, 0);
         BinaryPrimitives.WriteUInt32BigEndian(trailer.AsSpan(2), _adler.Value);
@@ -78,13 +80,44 @@ public sealed class ParallelZlibWriter
         await EnsureHeaderAsync(cancellationToken).ConfigureAwait(false);
         var segment = _segment;
         var length = _filled;
-        _segment = new byte[_segmentSize];
+        _segment = ArrayPool<byte>.Shared.Rent(_segmentSize);
         _filled = 0;
-        _inFlight.Enqueue(Task.Run(() => CompressSegment(segment, length, _level), cancellationToken));
-        while (_inFlight.Count >= _maxInFlight)
+        var level = _level;
+        _inFlight.Enqueue(Task.Run(() =>
         {
-            await _emit(await _inFlight.Dequeue().ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            try { return CompressSegmentPooled(segment, length, level); }
+            finally { ArrayPool<byte>.Shared.Return(segment); }
+        }, cancellationToken));
+        while (_inFlight.Count >= _maxInFlight) await EmitNextAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask EmitNextAsync(CancellationToken cancellationToken)
+    {
+        var compressed = await _inFlight.Dequeue().ConfigureAwait(false);
+        try
+        {
+            await _emit(compressed.Buffer.AsMemory(0, compressed.Length), cancellationToken).ConfigureAwait(false);
         }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(compressed.Buffer);
+        }
+    }
+
+    private readonly record struct CompressedSegment(byte[] Buffer, int Length);
+
+    /// <summary>Like <see cref="CompressSegment"/>, into a pooled buffer (no large-object garbage per segment).</summary>
+    private static CompressedSegment CompressSegmentPooled(byte[] data, int length, CompressionLevel level)
+    {
+        // Deflate never grows data by more than ~0.1% plus a few bytes per block; leave ample room.
+        var buffer = ArrayPool<byte>.Shared.Rent(length + (length >> 4) + 1024);
+        using var output = new MemoryStream(buffer, 0, buffer.Length, writable: true, publiclyVisible: true);
+        var deflate = new DeflateStream(output, level, leaveOpen: true);
+        deflate.Write(data, 0, length);
+        deflate.Flush(); // Z_SYNC_FLUSH: byte-aligned, ends with 00 00 FF FF, not final
+        var flushed = (int)output.Position;
+        try { deflate.Dispose(); } catch (NotSupportedException) { } // the final block may not fit: it is dropped anyway
+        return new CompressedSegment(buffer, flushed);
     }
 
     /// <summary>Raw deflate of one segment, ended by a sync flush (so segments concatenate).</summary>
