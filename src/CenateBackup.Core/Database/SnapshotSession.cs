@@ -82,6 +82,14 @@ public sealed class SnapshotSession : IAsyncDisposable
             await connection.DisposeAsync().ConfigureAwait(false);
             throw PostgresErrors.Translate(ex, target, endpoint);
         }
+        catch (System.IO.IOException ex) when (target.Password is null)
+        {
+            // Npgsql fails on a PGPASSFILE that cannot be read, where libpq would go on without it.
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw new CenateException(ErrorIds.AuthenticationFailed, CenateErrorKind.AuthenticationError,
+                $"No password for role '{target.User}': the password file cannot be read ({ex.Message}).",
+                "Fix PGPASSFILE (or ~/.pgpass, mode 0600), or pass -Credential.", target.User, ex);
+        }
         catch
         {
             await connection.DisposeAsync().ConfigureAwait(false);
