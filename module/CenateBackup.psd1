@@ -10,7 +10,9 @@
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('CenateBackup.Format.ps1xml')
     CmdletsToExport      = @(
+        'Get-CenateBackup'
         'New-CenateDump'
+        'Remove-CenateOldBackup'
         'Test-CenateBackup'
     )
     FunctionsToExport    = @()

@@ -61,6 +61,8 @@ public static class DumpService
         foreach (var (t, n) in counts) reporter.Verbose($"{t}: {n} rows at the snapshot.");
 
         var directory = BackupDirectory.Prepare(request.Directory);
+        // Shared with other writers, exclusive against retention: Remove-CenateOldBackup never sees this set half-written.
+        using var directoryLock = BackupDirectoryLock.AcquireShared(directory, TimeSpan.FromMinutes(5));
         var (stamp, manifestPath) = ReserveStamp(directory, target.Database, started);
         var fileName = request.Format == DumpFormat.Custom
             ? BackupNaming.DumpFile(target.Database, stamp)

@@ -27,5 +27,7 @@ public static class ErrorIds
     public const string OperationCancelled = "OperationCancelled";
     public const string ManifestInvalid = "ManifestInvalid";
     public const string BackupSetExists = "BackupSetExists";
+    public const string BackupDirectoryBusy = "BackupDirectoryBusy";
+    public const string RemoveFailed = "RemoveFailed";
 #pragma warning restore CS1591
 }

@@ -49,6 +49,8 @@ public sealed class CenateBackupSet
     public string? Sha256 { get; internal set; }
     /// <summary>Wall time of the run that made the set (null when listed from disk).</summary>
     public TimeSpan? Duration { get; internal set; }
+    /// <summary>Files the manifest lists that are missing on disk (an interrupted removal or a damaged copy).</summary>
+    public string[] MissingFiles { get; internal set; } = Array.Empty<string>();
     /// <summary>Level of the last verification (null: never verified).</summary>
     public string? VerifiedLevel { get; internal set; }
     /// <summary>When it was last verified.</summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using CenateBackup.Core.Retention;
 using CenateBackup.Core.Storage;
 using CenateBackup.Core.Verification;
 
@@ -41,6 +42,35 @@ internal static class OutputFactory
             VerificationPassed = m.Verification?.Passed,
         };
     }
+
+    /// <summary>A set as found on disk: complete only if every file is there.</summary>
+    public static CenateBackupSet BackupSet(CatalogEntry entry)
+    {
+        var set = BackupSet(entry.Manifest, entry.ManifestPath, null);
+        set.Complete = entry.Complete;
+        set.MissingFiles = entry.MissingFiles.ToArray();
+        var present = set.Files.Where(f => !entry.MissingFiles.Contains(f.Name)).ToArray();
+        set.TotalSize = present.Sum(f => f.Size);
+        return set;
+    }
+
+    public static CenateBackupFile Orphan(OrphanFile orphan) => new(orphan.Path, System.IO.Path.GetFileName(orphan.Path),
+        orphan.IsPartial ? "Partial" : "Orphan", orphan.Size, "", 0, false, Array.Empty<string>(), "", "", orphan.LastWrite);
+
+    public static CenateRetentionDecision Decision(RetentionDecision d, CatalogEntry entry, string action) => new()
+    {
+        Path = entry.ManifestPath,
+        Database = entry.Manifest.Database,
+        Stamp = entry.Manifest.Stamp,
+        Time = d.Candidate.Time,
+        Action = action,
+        Rule = d.Rule.ToString(),
+        Reason = d.Reason,
+        Complete = entry.Complete,
+        Verified = entry.Verified,
+        FileCount = entry.Manifest.Files.Count,
+        TotalSize = entry.Manifest.Files.Where(f => !entry.MissingFiles.Contains(f.Name)).Sum(f => f.Size),
+    };
 
     public static CenateVerificationResult Verification(VerificationReport r, string path) => new()
     {

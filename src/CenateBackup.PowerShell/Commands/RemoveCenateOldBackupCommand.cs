@@ -1,0 +1,170 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Management.Automation;
+using CenateBackup.Core.Errors;
+using CenateBackup.Core.Retention;
+using CenateBackup.Core.Storage;
+using CenateBackup.PowerShell.Output;
+
+namespace CenateBackup.PowerShell.Commands;
+
+/// <summary>
+/// <para type="synopsis">Applies grandfather-father-son retention to a backup directory, by the times recorded in the manifests, and never removes the last good backups.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Remove, "CenateOldBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(CenateRetentionDecision))]
+public sealed class RemoveCenateOldBackupCommand : CenateCmdletBase
+{
+    /// <inheritdoc />
+    protected override int ProgressActivityId => 44;
+
+    /// <summary>Backup directory.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("Directory", "PSPath", "FullName")]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = "";
+
+    /// <summary>Only plan sets of this database (others are left alone).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Database { get; set; }
+
+    /// <summary>Keep every set younger than this many days (default 30).</summary>
+    [Parameter]
+    [ValidateRange(0, 36500)]
+    public int KeepDaily { get; set; } = 30;
+
+    /// <summary>Keep the newest verified set of each ISO week younger than this many days (default 90).</summary>
+    [Parameter]
+    [ValidateRange(0, 36500)]
+    public int KeepWeekly { get; set; } = 90;
+
+    /// <summary>Keep the newest verified set of each month younger than this many days (default 365).</summary>
+    [Parameter]
+    [ValidateRange(0, 36500)]
+    public int KeepMonthly { get; set; } = 365;
+
+    /// <summary>Keep the newest verified set of each year younger than this many years (default 0: none).</summary>
+    [Parameter]
+    [ValidateRange(0, 100)]
+    public int KeepYearly { get; set; }
+
+    /// <summary>Always keep the newest N complete, verified sets (default 3, at least 1).</summary>
+    [Parameter]
+    [ValidateRange(1, 10000)]
+    public int MinimumKeep { get; set; } = 3;
+
+    /// <summary>If the newest verified set is older than this, backups have stopped and nothing is removed (default 2 days).</summary>
+    [Parameter]
+    public TimeSpan MaxNewestAge { get; set; } = TimeSpan.FromDays(2);
+
+    /// <summary>Remove expired sets even when backups have stopped (MaxNewestAge). The other safety rules still hold.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Time zone whose calendar defines weeks, months and years (default: this computer's).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TimeZone { get; set; }
+
+    /// <summary>How long to wait for running backup jobs to release the directory (default 30 s).</summary>
+    [Parameter]
+    public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        var directory = GetUnresolvedProviderPathFromPSPath(Path);
+        TimeZoneInfo zone;
+        try
+        {
+            zone = TimeZone is null ? TimeZoneInfo.Local : TimeZoneInfo.FindSystemTimeZoneById(TimeZone);
+        }
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            ThrowTerminatingError(new ErrorRecord(ex, "TimeZoneNotFound", ErrorCategory.InvalidArgument, TimeZone));
+            return;
+        }
+        var policy = new RetentionPolicy
+        {
+            KeepDaily = KeepDaily,
+            KeepWeekly = KeepWeekly,
+            KeepMonthly = KeepMonthly,
+            KeepYearly = KeepYearly,
+            MinimumKeep = MinimumKeep,
+            MaxNewestAge = MaxNewestAge,
+            Force = Force,
+            TimeZone = zone,
+        };
+        try
+        {
+            if (!System.IO.Directory.Exists(directory))
+            {
+                throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound, $"Backup directory '{directory}' does not exist.", "Check -Path.", directory);
+            }
+            using var directoryLock = BackupDirectoryLock.AcquireExclusive(directory, LockTimeout);
+            var scan = BackupCatalog.Scan(directory);
+            foreach (var damaged in scan.Damaged)
+            {
+                WriteWarning($"{damaged.Message} Its files are left alone.");
+            }
+            var entries = scan.Sets.Where(e => Database is null || string.Equals(e.Manifest.Database, Database, StringComparison.Ordinal)).ToList();
+            var byId = entries.ToDictionary(e => e.ManifestPath, StringComparer.Ordinal);
+            var clock = Stopwatch.StartNew();
+            var plan = RetentionPlanner.Plan(entries.Select(e => new RetentionCandidate(e.ManifestPath, e.Manifest.Database, e.Time, e.Complete, e.Verified)), policy, DateTimeOffset.UtcNow);
+            WriteVerbose($"Planned {plan.Count} sets in {clock.Elapsed.TotalMilliseconds:0} ms.");
+            foreach (var decision in plan)
+            {
+                var entry = byId[decision.Candidate.Id];
+                if (decision.Keep)
+                {
+                    WriteVerbose($"Keep {System.IO.Path.GetFileName(entry.ManifestPath)}: {decision.Rule} ({decision.Reason}).");
+                    WriteObject(OutputFactory.Decision(decision, entry, "Kept"));
+                    continue;
+                }
+                var size = entry.Manifest.Files.Sum(f => f.Size);
+                if (!ShouldProcess(entry.ManifestPath, $"Remove backup set ({entry.Manifest.Files.Count} files, {size / 1048576.0:0.0} MB): {decision.Reason}"))
+                {
+                    WriteObject(OutputFactory.Decision(decision, entry, "WouldRemove"));
+                    continue;
+                }
+                try
+                {
+                    BackupCatalog.RemoveSet(entry);
+                    WriteObject(OutputFactory.Decision(decision, entry, "Removed"));
+                }
+                catch (CenateException ex)
+                {
+                    WriteError(ToErrorRecord(ex, entry.ManifestPath));
+                    WriteObject(OutputFactory.Decision(decision, entry, "Failed"));
+                }
+            }
+            RemoveStalePartials(scan.Orphans);
+        }
+        catch (CenateException ex)
+        {
+            ThrowTerminatingError(ToErrorRecord(ex, directory));
+        }
+    }
+
+    private void RemoveStalePartials(IEnumerable<OrphanFile> orphans)
+    {
+        // Safe because the exclusive directory lock is held: no running job owns a partial file now.
+        var cutoff = DateTimeOffset.UtcNow.AddDays(-1);
+        foreach (var partial in orphans.Where(o => o.IsPartial && o.LastWrite < cutoff))
+        {
+            if (!ShouldProcess(partial.Path, "Remove stale partial file (left by an interrupted job, older than a day)")) continue;
+            try
+            {
+                System.IO.File.Delete(partial.Path);
+                WriteVerbose($"Removed stale partial file {partial.Path}.");
+            }
+            catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
+            {
+                WriteError(new ErrorRecord(ex, ErrorIds.RemoveFailed, ErrorCategory.WriteError, partial.Path));
+            }
+        }
+    }
+}
