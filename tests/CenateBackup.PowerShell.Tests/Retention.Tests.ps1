@@ -1,0 +1,290 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+# Get-CenateBackup and Remove-CenateOldBackup on real directories. Sets are written as a backup job would
+# (file + manifest with size and sha256, UTC stamp); retention must judge them by the manifest only.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-ModuleManifestPath) -Force
+    $script:Fq = { param($id, $cmd) "$id,CenateBackup.PowerShell.Commands.$cmd" }
+
+    function New-FakeSet {
+        # A backup set as New-CenateDump leaves it: a dump file and its manifest, recorded $DaysAgo days ago.
+        param([string]$Dir, [double]$DaysAgo, [switch]$Unverified, [switch]$Incomplete, [string]$Database = 'maestro_cenate', [switch]$FailedVerification)
+        if (-not (Test-Path $Dir)) { New-Item -ItemType Directory -Path $Dir | Out-Null }
+        $time = [DateTimeOffset]::UtcNow.AddDays(-$DaysAgo)
+        $stamp = $time.UtcDateTime.ToString('yyyyMMdd_HHmmss')
+        $name = "${Database}_$stamp.dump"
+        $bytes = [byte[]]::new(1024 + (Get-Random -Maximum 1024)); [Random]::new().NextBytes($bytes)
+        [IO.File]::WriteAllBytes((Join-Path $Dir $name), $bytes)
+        $sha = (Get-FileHash -Algorithm SHA256 -LiteralPath (Join-Path $Dir $name)).Hash.ToLowerInvariant()
+        $verification = if ($Unverified) { $null } else { [ordered]@{ level = 'Read'; at = $time.AddMinutes(5).ToString('o'); passed = -not $FailedVerification; problems = @() } }
+        $manifest = [ordered]@{
+            formatVersion = 1; tool = 'CenateBackup test'; database = $Database; stamp = $stamp
+            startedAt = $time.ToString('o'); completedAt = $time.AddMinutes(1).ToString('o'); complete = -not $Incomplete
+            source = [ordered]@{ mode = 'Container'; container = 'postgres_cenate'; host = $null; port = 5432; user = 'cenate'; serverVersion = '15.18'; serverVersionNum = 150018; pgDumpVersion = '15.18' }
+            snapshotId = '00000003-00000001-1'; rowCounts = [ordered]@{ 'public.asegurados' = 1000 }
+            files = @([ordered]@{ name = $name; kind = 'Dump'; size = $bytes.Length; sha256 = $sha; compression = 'gzip'; compressionLevel = 6; dataOnly = $false; tables = @(); completedAt = $time.AddMinutes(1).ToString('o') })
+            verification = $verification
+        }
+        $path = Join-Path $Dir "${Database}_$stamp.manifest.json"
+        $manifest | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $path
+        [pscustomobject]@{ Manifest = $path; Dump = (Join-Path $Dir $name); Stamp = $stamp }
+    }
+
+    function New-TwiceDaily([string]$Dir, [int]$FromDaysAgo, [int]$ToDaysAgo, [switch]$Unverified) {
+        for ($d = $FromDaysAgo; $d -ge $ToDaysAgo; $d--) {
+            New-FakeSet -Dir $Dir -DaysAgo ($d + 0.5) -Unverified:$Unverified
+            New-FakeSet -Dir $Dir -DaysAgo ($d + 0.0) -Unverified:$Unverified
+        }
+    }
+}
+
+Describe 'Get-CenateBackup' {
+    BeforeAll {
+        $script:Dir = New-TestDirectory 'list'
+        $script:A = New-FakeSet -Dir $Dir -DaysAgo 3
+        $script:B = New-FakeSet -Dir $Dir -DaysAgo 2 -Unverified
+        $script:C = New-FakeSet -Dir $Dir -DaysAgo 1 -Database otra_db
+        $script:D = New-FakeSet -Dir $Dir -DaysAgo 0.5
+        Set-Content -LiteralPath (Join-Path $Dir 'notes.txt') -Value 'not a backup'
+    }
+    AfterAll { Remove-Item -LiteralPath $Dir -Recurse -Force -ErrorAction SilentlyContinue }
+
+    It 'lists every set oldest first, as typed objects with the manifest''s facts' {
+        $sets = Get-CenateBackup -Path $Dir
+        $sets.Count | Should -Be 4
+        $sets | ForEach-Object { $_ | Should -BeOfType ([CenateBackup.PowerShell.Output.CenateBackupSet]) }
+        $sets.Stamp | Should -Be @($A.Stamp, $B.Stamp, $C.Stamp, $D.Stamp)
+        $sets[0].AseguradosRows | Should -Be 1000
+        $sets[0].VerificationPassed | Should -BeTrue
+        $sets[1].VerifiedLevel | Should -BeNullOrEmpty
+        $sets[0].Complete | Should -BeTrue
+    }
+
+    It 'filters by database, verification, time and count' {
+        (Get-CenateBackup $Dir -Database otra_db).Stamp | Should -Be $C.Stamp
+        (Get-CenateBackup $Dir -Verified).Stamp | Should -Not -Contain $B.Stamp
+        (Get-CenateBackup $Dir -Since (Get-Date).AddDays(-1.5)).Count | Should -Be 2
+        (Get-CenateBackup $Dir -Newest 1).Stamp | Should -Be $D.Stamp
+    }
+
+    It 'gives the plan''s statistics from the manifests' {
+        $sum = (Get-CenateBackup $Dir | Measure-Object -Sum TotalSize).Sum
+        $sum | Should -Be ((Get-ChildItem $Dir -Filter *.dump | Measure-Object -Sum Length).Sum)
+    }
+
+    It 'shows orphans only with -IncludeOrphans and never the lock file' {
+        (Get-CenateBackup $Dir | Where-Object { $_ -is [CenateBackup.PowerShell.Output.CenateBackupFile] }) | Should -BeNullOrEmpty
+        $orphans = Get-CenateBackup $Dir -IncludeOrphans | Where-Object { $_ -is [CenateBackup.PowerShell.Output.CenateBackupFile] }
+        $orphans.Name | Should -Be @('notes.txt')
+        $orphans.Kind | Should -Be 'Orphan'
+    }
+
+    It 'reports a damaged manifest and goes on' {
+        $d = New-TestDirectory 'damaged'
+        try {
+            $good = New-FakeSet -Dir $d -DaysAgo 1
+            Set-Content -LiteralPath (Join-Path $d 'maestro_cenate_20200101_000000.manifest.json') -Value '{ not json'
+            $sets = Get-CenateBackup $d -ErrorVariable errs -ErrorAction SilentlyContinue
+            $sets.Stamp | Should -Be $good.Stamp
+            $errs[0].FullyQualifiedErrorId | Should -Be (& $Fq 'ManifestInvalid' 'GetCenateBackupCommand')
+        } finally { Remove-Item -LiteralPath $d -Recurse -Force }
+    }
+
+    It 'says PathNotFound for a directory that does not exist' {
+        Get-CenateBackup (Join-Path $Dir 'nope') -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $errs[0].FullyQualifiedErrorId | Should -Be (& $Fq 'PathNotFound' 'GetCenateBackupCommand')
+    }
+
+    It 'lists a real set made by New-CenateDump' {
+        $rig = Get-Rig
+        $d = New-TestDirectory 'real'
+        try {
+            $made = New-CenateDump -Container $rig.Container -Port $rig.Port -Credential (Get-TestCredential) -Path $d | Test-CenateBackup
+            $listed = Get-CenateBackup $d
+            $listed.Path | Should -Be $made.Path
+            $listed.VerificationPassed | Should -BeTrue
+            $listed.AseguradosRows | Should -Be ([long](Invoke-Psql -Sql 'SELECT count(*) FROM asegurados'))
+        } finally { Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+}
+
+Describe 'Remove-CenateOldBackup' {
+    It 'removes nothing when backups stopped 45 days ago' {
+        $d = New-TestDirectory 'stopped'
+        try {
+            New-TwiceDaily -Dir $d -FromDaysAgo 120 -ToDaysAgo 45 | Out-Null
+            $before = (Get-ChildItem $d).Count
+            $decisions = Remove-CenateOldBackup -Path $d -Confirm:$false
+            $decisions.Count | Should -Be (Get-CenateBackup $d).Count
+            $decisions.Action | Sort-Object -Unique | Should -Be 'Kept'
+            $decisions.Rule | Sort-Object -Unique | Should -Be 'BackupsStopped'
+            (Get-ChildItem $d).Count | Should -Be $before
+        } finally { Remove-Item -LiteralPath $d -Recurse -Force }
+    }
+
+    It 'with -Force after the outage removes expired sets but keeps the newest three verified ones' {
+        $d = New-TestDirectory 'force'
+        try {
+            New-TwiceDaily -Dir $d -FromDaysAgo 120 -ToDaysAgo 45 | Out-Null
+            $newest3 = (Get-CenateBackup $d -Newest 3).Path
+            $decisions = Remove-CenateOldBackup -Path $d -Force -Confirm:$false
+            ($decisions | Where-Object Rule -eq 'MinimumKeep').Path | Sort-Object | Should -Be ($newest3 | Sort-Object)
+            ($decisions | Where-Object Action -eq 'Removed').Count | Should -BeGreaterThan 0
+            $newest3 | ForEach-Object { Test-Path $_ | Should -BeTrue }
+        } finally { Remove-Item -LiteralPath $d -Recurse -Force }
+    }
+
+    It 'never counts unverified sets as the good ones' {
+        $d = New-TestDirectory 'unverified'
+        try {
+            $verified = 100, 101, 102 | ForEach-Object { New-FakeSet -Dir $d -DaysAgo $_ }
+            New-TwiceDaily -Dir $d -FromDaysAgo 99 -ToDaysAgo 0 -Unverified | Out-Null
+            New-FakeSet -Dir $d -DaysAgo 0.1 -FailedVerification | Out-Null
+            $decisions = Remove-CenateOldBackup -Path $d -Force -Confirm:$false
+            $verified | ForEach-Object { Test-Path $_.Dump | Should -BeTrue; Test-Path $_.Manifest | Should -BeTrue }
+            ($decisions | Where-Object { $_.Path -in $verified.Manifest }).Rule | Sort-Object -Unique | Should -Be 'MinimumKeep'
+            # Unverified sets older than the daily window went; the recent ones stay.
+            $now = [DateTimeOffset]::UtcNow
+            $unverified = $decisions | Where-Object { -not $_.Verified }
+            $unverified.Count | Should -Be 201
+            ($unverified | Where-Object { ($now - $_.Time).TotalDays -gt 30.01 }).Action | Sort-Object -Unique | Should -Be 'Removed'
+            ($unverified | Where-Object { ($now - $_.Time).TotalDays -lt 29.99 }).Rule | Sort-Object -Unique | Should -Be 'Daily'
+            (Get-CenateBackup $d | Where-Object { -not $_.VerificationPassed }).Count | Should -Be ($unverified | Where-Object Action -eq 'Kept').Count
+        } finally { Remove-Item -LiteralPath $d -Recurse -Force }
+    }
+
+    It 'judges sets by the recorded time, not by file dates' {
+        $d = New-TestDirectory 'mtime'
+        try {
+            New-TwiceDaily -Dir $d -FromDaysAgo 5 -ToDaysAgo 0 | Out-Null
+            $old = New-FakeSet -Dir $d -DaysAgo 400
+            $young = New-FakeSet -Dir $d -DaysAgo 10
+            # A copy or restore gives the old set fresh dates, and the young one old dates.
+            Get-ChildItem $d | Where-Object Name -like "*$($old.Stamp)*" | ForEach-Object { $_.LastWriteTime = Get-Date }
+            Get-ChildItem $d | Where-Object Name -like "*$($young.Stamp)*" | ForEach-Object { $_.LastWriteTime = (Get-Date).AddYears(-3) }
+            $decisions = Remove-CenateOldBackup -Path $d -Confirm:$false
+            ($decisions | Where-Object Path -eq $old.Manifest).Action | Should -Be 'Removed'
+            ($decisions | Where-Object Path -eq $young.Manifest).Rule | Should -Be 'Daily'
+            Test-Path $old.Dump | Should -BeFalse
+            Test-Path $young.Dump | Should -BeTrue
+        } finally { Remove-Item -LiteralPath $d -Recurse -Force }
+    }
+
+    It 'leaves foreign files and damaged manifests alone' {
+        $d = New-TestDirectory 'foreign'
+        try {
+            New-TwiceDaily -Dir $d -FromDaysAgo 3 -ToDaysAgo 0 | Out-Null
+            New-FakeSet -Dir $d -DaysAgo 500 | Out-Null
+            Set-Content -LiteralPath (Join-Path $d 'leeme.txt') -Value 'notas del DBA'
+            Set-Content -LiteralPath (Join-Path $d 'maestro_cenate_20190101_000000.dump') -Value 'an old dump with no manifest'
+            Set-Content -LiteralPath (Join-Path $d 'maestro_cenate_20190101_000001.manifest.json') -Value '{ damaged'
+            (Get-Item (Join-Path $d 'leeme.txt')).LastWriteTime = (Get-Date).AddYears(-5)
+            $null = Remove-CenateOldBackup -Path $d -Confirm:$false -WarningVariable warns 3>$null
+            'leeme.txt', 'maestro_cenate_20190101_000000.dump', 'maestro_cenate_20190101_000001.manifest.json' | ForEach-Object { Test-Path (Join-Path $d $_) | Should -BeTrue }
+            $warns.Count | Should -Be 1
+            (Get-ChildItem $d -Filter *.manifest.json).Count | Should -Be 9
+        } finally { Remove-Item -LiteralPath $d -Recurse -Force }
+    }
+
+    It 'finishes an interrupted removal on the next run' {
+        $d = New-TestDirectory 'interrupted'
+        try {
+            New-TwiceDaily -Dir $d -FromDaysAgo 3 -ToDaysAgo 0 | Out-Null
+            $half = New-FakeSet -Dir $d -DaysAgo 400
+            Remove-Item -LiteralPath $half.Dump   # the files went, the manifest (last) did not
+            $listed = Get-CenateBackup $d | Where-Object Path -eq $half.Manifest
+            $listed.Complete | Should -BeFalse
+            $listed.MissingFiles | Should -Be @((Split-Path -Leaf $half.Dump))
+            $decision = Remove-CenateOldBackup -Path $d -Confirm:$false | Where-Object Path -eq $half.Manifest
+            $decision.Action | Should -Be 'Removed'
+            Test-Path $half.Manifest | Should -BeFalse
+        } finally { Remove-Item -LiteralPath $d -Recurse -Force }
+    }
+
+    It 'changes nothing with -WhatIf and reports every decision' {
+        $d = New-TestDirectory 'whatif'
+        try {
+            New-TwiceDaily -Dir $d -FromDaysAgo 200 -ToDaysAgo 0 | Out-Null
+            $before = Get-ChildItem $d | Sort-Object Name | ForEach-Object Name
+            # In a runspace without a host, so the 300 "What if" lines do not flood the test log.
+            $ps = [powershell]::Create()
+            $decisions = $ps.AddScript("Import-Module '$(Get-ModuleManifestPath)'; Remove-CenateOldBackup -Path '$d' -WhatIf").Invoke()
+            $ps.Dispose()
+            $decisions.Count | Should -Be 402
+            ($decisions | Where-Object Action -eq 'WouldRemove').Count | Should -BeGreaterThan 0
+            ($decisions.Action | Sort-Object -Unique) | Should -Be @('Kept', 'WouldRemove')
+            (Get-ChildItem $d | Sort-Object Name | ForEach-Object Name) | Should -Be $before
+        } finally { Remove-Item -LiteralPath $d -Recurse -Force }
+    }
+
+    It 'applies the plan''s policy: 30 days of everything, weekly for 90 days, monthly for a year' {
+        $d = New-TestDirectory 'policy'
+        try {
+            New-TwiceDaily -Dir $d -FromDaysAgo 500 -ToDaysAgo 0 | Out-Null
+            $decisions = Remove-CenateOldBackup -Path $d -Confirm:$false -TimeZone 'America/Lima'
+            $kept = $decisions | Where-Object Action -eq 'Kept'
+            $kept | Where-Object { ([DateTimeOffset]::UtcNow - $_.Time).TotalDays -gt 365.01 } | Should -BeNullOrEmpty
+            ($kept | Where-Object Rule -eq 'Daily').Count | Should -BeIn 57, 58, 59, 60, 61
+            ($kept | Where-Object Rule -eq 'Weekly').Count | Should -BeIn 8, 9, 10
+            ($kept | Where-Object Rule -eq 'Monthly').Count | Should -BeIn 9, 10, 11
+            (Get-CenateBackup $d).Count | Should -Be $kept.Count
+        } finally { Remove-Item -LiteralPath $d -Recurse -Force }
+    }
+
+    It 'removes stale partial files but not fresh ones' {
+        $d = New-TestDirectory 'partial'
+        try {
+            New-TwiceDaily -Dir $d -FromDaysAgo 2 -ToDaysAgo 0 | Out-Null
+            $stale = Join-Path $d 'maestro_cenate_20200101_000000.dump.partial'
+            $fresh = Join-Path $d 'maestro_cenate_29990101_000000.dump.partial'
+            Set-Content $stale 'x'; Set-Content $fresh 'y'
+            (Get-Item $stale).LastWriteTime = (Get-Date).AddDays(-2)
+            $null = Remove-CenateOldBackup -Path $d -Confirm:$false
+            Test-Path $stale | Should -BeFalse
+            Test-Path $fresh | Should -BeTrue
+        } finally { Remove-Item -LiteralPath $d -Recurse -Force }
+    }
+
+    It 'never touches a directory while a backup job holds it' {
+        $d = New-TestDirectory 'busy'
+        try {
+            New-TwiceDaily -Dir $d -FromDaysAgo 200 -ToDaysAgo 0 | Out-Null
+            $before = (Get-ChildItem $d).Count
+            # What New-CenateDump holds while it writes a set: the directory lock, shared.
+            $held = [IO.File]::Open((Join-Path $d '.cenate.lock'), 'OpenOrCreate', 'ReadWrite', 'ReadWrite')
+            try {
+                { Remove-CenateOldBackup -Path $d -Confirm:$false -LockTimeout 00:00:01 } |
+                    Should -Throw -ErrorId (& $Fq 'BackupDirectoryBusy' 'RemoveCenateOldBackupCommand')
+            } finally { $held.Dispose() }
+            (Get-ChildItem $d).Count | Should -Be $before
+            (Remove-CenateOldBackup -Path $d -Confirm:$false | Where-Object Action -eq 'Removed').Count | Should -BeGreaterThan 0
+        } finally { Remove-Item -LiteralPath $d -Recurse -Force }
+    }
+
+    It 'waits for a real New-CenateDump that is writing, then plans its finished set' {
+        $rig = Get-Rig
+        $c = Start-ThrowawayContainer -Name cenate_test_retention -Port 55444 -Rows 300000
+        $d = New-TestDirectory 'realbusy'
+        try {
+            New-TwiceDaily -Dir $d -FromDaysAgo 40 -ToDaysAgo 35 | Out-Null
+            $job = Invoke-InBackground -Script {
+                param($Container, $Port, $Credential, $Path)
+                New-CenateDump -Container $Container -Port $Port -Credential $Credential -Path $Path -CompressionLevel 9 | Test-CenateBackup
+            } -Arguments @{ Container = $c.Name; Port = $c.Port; Credential = (Get-TestCredential); Path = $d }
+            $null = Wait-ForFile -Directory $d -Filter '*.dump.partial' -MinimumSize 1
+            $decisions = Remove-CenateOldBackup -Path $d -Confirm:$false -LockTimeout 00:02:00
+            $verification = $job.PowerShell.EndInvoke($job.Handle)
+            $verification.Passed | Should -BeTrue
+            # Retention ran after the dump released the directory: the new set is the newest good one.
+            ($decisions | Sort-Object Time | Select-Object -Last 1).Path | Should -Be $verification.Path
+            Test-Path $verification.Path | Should -BeTrue
+            @(Get-ChildItem $d -Filter *.partial).Count | Should -Be 0
+        } finally { Remove-ThrowawayContainer $c.Name; Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+
+    It 'says PathNotFound for a directory that does not exist' {
+        { Remove-CenateOldBackup -Path '/nonexistent/cenate-backups' -Confirm:$false } |
+            Should -Throw -ErrorId (& $Fq 'PathNotFound' 'RemoveCenateOldBackupCommand')
+    }
+}
