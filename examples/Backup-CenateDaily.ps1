@@ -28,6 +28,9 @@ $results = @(
     New-CenateDump -Table asegurados -DataOnly -Format Plain | Test-CenateBackup
 )
 $results | Format-Table -AutoSize | Out-String | Write-Output
+# Retention only after a verified backup: the newest good sets can never go, and nothing goes if backups stopped.
+Remove-CenateOldBackup -Path $Path -KeepDaily 30 -KeepWeekly 90 -KeepMonthly 365 -Confirm:$false |
+    Where-Object Action -eq 'Removed' | Format-Table Stamp, Rule, Reason | Out-String | Write-Output
 if ($results.Passed -contains $false) {
     Write-Error "Backup verification failed: $(($results | Where-Object { -not $_.Passed }).Problems -join '; ')"
     exit 1

@@ -58,4 +58,10 @@ $files = $full.Files + $sql.Files
 } | Format-Table
 Get-ChildItem -LiteralPath $BackupPath | Format-Table Mode, Length, Name
 
+Write-Host "== 6. The sets on disk, from their manifests, and what retention would do (-WhatIf) ==" -ForegroundColor Cyan
+Get-CenateBackup -Path $BackupPath | Format-Table
+$ps = [powershell]::Create()
+$ps.AddScript("Import-Module '$ModulePath'; Remove-CenateOldBackup -Path '$BackupPath' -WhatIf").Invoke() | Format-Table Action, Rule, Stamp, Reason
+$ps.Dispose()
+
 if (-not ($checks.Passed -notcontains $false -and $restored -eq $full.AseguradosRows)) { exit 1 }

@@ -34,7 +34,7 @@ Describe 'Module manifest and folder' {
     }
 
     It 'has a table view for every output type' {
-        foreach ($t in 'CenateBackupSet', 'CenateBackupFile', 'CenateVerificationResult') {
+        foreach ($t in 'CenateBackupSet', 'CenateBackupFile', 'CenateVerificationResult', 'CenateRetentionDecision') {
             Get-FormatData -TypeName "CenateBackup.PowerShell.Output.$t" | Should -Not -BeNullOrEmpty
         }
     }
@@ -44,7 +44,7 @@ Describe 'Module manifest and folder' {
     }
 
     It 'supports -WhatIf and -Confirm on cmdlets that change state' {
-        foreach ($name in 'New-CenateDump') {
+        foreach ($name in 'New-CenateDump', 'Remove-CenateOldBackup') {
             (Get-Command $name).Parameters.Keys | Should -Contain 'WhatIf'
             (Get-Command $name).Parameters.Keys | Should -Contain 'Confirm'
         }

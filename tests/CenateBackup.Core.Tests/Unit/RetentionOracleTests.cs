@@ -49,10 +49,13 @@ public class RetentionOracleTests
 
         RetentionAssert.WellFormed(candidates, plan);
         RetentionAssert.MatchesOracle(candidates, policy, now, plan);
-        // Not vacuous: in every scenario something is kept, and unless backups have stopped something goes.
+        // Not vacuous: something is kept, and unless backups have stopped (or all history is younger than the
+        // daily window) something goes.
         Assert.Contains(plan, d => d.Keep);
         var stopped = plan.All(d => d.Rule == RetentionRule.BackupsStopped);
-        if (!stopped) Assert.Contains(plan, d => !d.Keep);
+        var hasOldSets = candidates.Exists(c => now - c.Time > TimeSpan.FromDays(policy.KeepDaily));
+        if (!stopped && hasOldSets) Assert.Contains(plan, d => !d.Keep);
+        if (!hasOldSets) Assert.DoesNotContain(plan, d => !d.Keep);
     }
 
     [Fact]
