@@ -14,6 +14,9 @@ namespace CenateBackup.Core.Retention;
 /// </summary>
 public static class RetentionPlanner
 {
+    /// <summary>How far in the future a recorded time may be (clock skew between hosts) and still count.</summary>
+    public static readonly TimeSpan FutureTolerance = TimeSpan.FromMinutes(10);
+
     /// <summary>Plans every candidate; the result has one decision per candidate, newest first.</summary>
     public static IReadOnlyList<RetentionDecision> Plan(IEnumerable<RetentionCandidate> candidates, RetentionPolicy policy, DateTimeOffset now)
     {
@@ -27,7 +30,10 @@ public static class RetentionPlanner
 
     private static IEnumerable<RetentionDecision> PlanDatabase(List<RetentionCandidate> sets, RetentionPolicy policy, DateTimeOffset now)
     {
-        var newestGood = sets.FirstOrDefault(s => s.Good);
+        // A set dated in the future (a host with a wrong clock) proves nothing about today: it is kept, but it
+        // neither shows that backups are running nor takes one of the MinimumKeep places.
+        var cutoff = now + FutureTolerance;
+        var newestGood = sets.FirstOrDefault(s => s.Good && s.Time <= cutoff);
         if (newestGood is null)
         {
             return sets.Select(s => new RetentionDecision(s, true, RetentionRule.NoVerifiedSet,
@@ -40,7 +46,7 @@ public static class RetentionPlanner
                 $"the newest verified set is {FormatAge(newestAge)} old (more than {FormatAge(policy.MaxNewestAge)}): backups have stopped, nothing is removed without -Force"));
         }
 
-        var minimum = new HashSet<RetentionCandidate>(sets.Where(s => s.Good).Take(policy.MinimumKeep));
+        var minimum = new HashSet<RetentionCandidate>(sets.Where(s => s.Good && s.Time <= cutoff).Take(policy.MinimumKeep));
         var weekly = NewestGoodPer(sets, s => WeekKey(s.Time, policy.TimeZone));
         var monthly = NewestGoodPer(sets, s => MonthKey(s.Time, policy.TimeZone));
         var yearly = NewestGoodPer(sets, s => Local(s.Time, policy.TimeZone).Year.ToString(CultureInfo.InvariantCulture));
