@@ -32,12 +32,13 @@ Describe 'New-CenateDump in container mode' {
     It 'names files database_stamp (UTC) and leaves no partial file' {
         $Set.Stamp | Should -Match '^\d{8}_\d{6}$'
         $names = (Get-ChildItem -LiteralPath $Dir -Force).Name | Sort-Object
-        $names | Should -Be @("maestro_cenate_$($Set.Stamp).dump", "maestro_cenate_$($Set.Stamp).manifest.json")
+        # .cenate.lock is the directory's lock (held shared while a set is written, exclusively by retention).
+        $names | Should -Be @('.cenate.lock', "maestro_cenate_$($Set.Stamp).dump", "maestro_cenate_$($Set.Stamp).manifest.json")
     }
 
     It 'creates the directory 0700 and the files 0600' {
         Get-UnixMode $Dir | Should -Be '0700'
-        Get-ChildItem -LiteralPath $Dir -File | ForEach-Object { Get-UnixMode $_.FullName | Should -Be '0600' }
+        Get-ChildItem -LiteralPath $Dir -File -Force | ForEach-Object { Get-UnixMode $_.FullName | Should -Be '0600' }
     }
 
     It 'records size, sha256, versions, snapshot and exact row count in the manifest' {
@@ -202,8 +203,9 @@ Describe 'New-CenateDump never reveals the password' {
 Describe 'New-CenateDump faults' {
     BeforeAll {
         function Assert-NoFiles([string]$Dir) {
+            # Nothing but the directory's lock file may be there: no dump, no partial, no manifest.
             if (Test-Path -LiteralPath $Dir) {
-                @(Get-ChildItem -LiteralPath $Dir -Force -Recurse -File) | Should -BeNullOrEmpty
+                @(Get-ChildItem -LiteralPath $Dir -Force -Recurse -File | Where-Object Name -ne '.cenate.lock') | Should -BeNullOrEmpty
             }
         }
         $script:Fqid = { param($id) "$id,CenateBackup.PowerShell.Commands.NewCenateDumpCommand" }
@@ -273,7 +275,7 @@ Describe 'New-CenateDump faults' {
         try {
             $e = { New-CenateDump @C -Path $mnt -CompressionLevel 0 } | Should -Throw -ErrorId (& $Fqid 'DiskFull') -PassThru
             $e.CategoryInfo.Category | Should -Be 'WriteError'
-            @(Get-ChildItem -LiteralPath $mnt -Force) | Should -BeNullOrEmpty
+            @(Get-ChildItem -LiteralPath $mnt -Force | Where-Object Name -ne '.cenate.lock') | Should -BeNullOrEmpty
         } finally { & umount $mnt; Remove-Item -LiteralPath $mnt -Force }
     }
 
