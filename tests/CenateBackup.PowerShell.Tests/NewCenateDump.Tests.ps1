@@ -109,6 +109,21 @@ Describe 'New-CenateDump in container mode' {
         } finally { Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue }
     }
 
+    It 'reports progress with the bytes written, and completes the progress bar' {
+        $d = New-TestDirectory 'progress'
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$(Get-ModuleManifestPath)'; `$ProgressPreference = 'Continue'").AddStatement()
+            $null = $ps.AddCommand('New-CenateDump').AddParameter('Container', $Rig.Container).AddParameter('Port', $Rig.Port).AddParameter('Credential', $Cred).AddParameter('Path', $d).AddParameter('CompressionLevel', 0)
+            $set = $ps.Invoke()
+            $set.Complete | Should -BeTrue
+            $records = $ps.Streams.Progress
+            ($records | Where-Object StatusDescription -match '^Writing .+: \d+ MB$') | Should -Not -BeNullOrEmpty
+            $records[-1].RecordType | Should -Be 'Completed'
+            ($records.ActivityId | Sort-Object -Unique) | Should -Be 41
+        } finally { $ps.Dispose(); Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+
     It 'changes nothing with -WhatIf' {
         $d = New-TestDirectory 'whatif'
         New-CenateDump @C -Path $d -WhatIf | Should -BeNullOrEmpty

@@ -126,7 +126,7 @@ public static class DumpService
         var lastReport = 0L;
         using var file = new AtomicBackupFile(path, written =>
         {
-            if (written - lastReport < (4 << 20)) return;
+            if (written - lastReport < (1 << 20)) return;
             lastReport = written;
             reporter.Progress(new OperationProgress("New-CenateDump", $"Writing {name}: {written / (1024 * 1024)} MB", written, null));
         });

@@ -32,6 +32,7 @@ public abstract class CenateCmdletBase : PSCmdlet, IDisposable
         using var reporter = new QueuedReporter();
         var task = Task.Run(() => work(reporter, _cancellation.Token));
         var lastProgress = DateTime.MinValue;
+        var lastPhase = "";
         ProgressRecord? last = null;
         try
         {
@@ -46,11 +47,14 @@ public abstract class CenateCmdletBase : PSCmdlet, IDisposable
                             break;
                         case OperationProgress p:
                             last = ToRecord(p);
-                            // Write-Progress is slow in some hosts; twice a second is plenty.
-                            if ((DateTime.UtcNow - lastProgress).TotalMilliseconds >= 500)
+                            // Write-Progress is slow in some hosts: updates of one phase go out twice a second,
+                            // a new phase (its first word changes) at once.
+                            var phase = FirstWord(p.Status);
+                            if (phase != lastPhase || (DateTime.UtcNow - lastProgress).TotalMilliseconds >= 500)
                             {
                                 WriteProgress(last);
                                 lastProgress = DateTime.UtcNow;
+                                lastPhase = phase;
                             }
                             break;
                     }
@@ -77,6 +81,12 @@ public abstract class CenateCmdletBase : PSCmdlet, IDisposable
                 try { WriteProgress(last); } catch (PipelineStoppedException) { }
             }
         }
+    }
+
+    private static string FirstWord(string status)
+    {
+        var space = status.IndexOf(' ');
+        return space < 0 ? status : status[..space];
     }
 
     private ProgressRecord ToRecord(OperationProgress p)
