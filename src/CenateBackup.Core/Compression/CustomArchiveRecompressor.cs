@@ -62,7 +62,7 @@ public static class CustomArchiveRecompressor
         }
 
         // Data blocks until the end of the stream.
-        var zlevel = level switch { 0 => CompressionLevel.NoCompression, <= 3 => CompressionLevel.Fastest, <= 6 => CompressionLevel.Optimal, _ => CompressionLevel.SmallestSize };
+        var zlevel = ZlibLevels.ToCompressionLevel(level);
         while (true)
         {
             var type = await reader.TryReadByteAsync(cancellationToken).ConfigureAwait(false);

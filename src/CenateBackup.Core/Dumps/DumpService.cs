@@ -198,28 +198,27 @@ public static class DumpService
         }
         catch
         {
-            await Task.WhenAny(rewrite).ConfigureAwait(false);
-            _ = rewrite.Exception; // observed: the tool's error is the one to report
+            await ObserveRewriteAsync().ConfigureAwait(false);
             throw;
         }
         if (!result.Succeeded)
         {
-            await Task.WhenAny(rewrite).ConfigureAwait(false);
-            _ = rewrite.Exception;
+            await ObserveRewriteAsync().ConfigureAwait(false);
             return result;
         }
         await rewrite.ConfigureAwait(false);
         return result;
+
+        // The tool's failure is the one to report; the recompressor's consequent error is only observed.
+        async Task ObserveRewriteAsync()
+        {
+            await Task.WhenAny(rewrite).ConfigureAwait(false);
+            _ = rewrite.Exception;
+        }
     }
 
-    /// <summary>.NET exposes four gzip levels on net8.0: 0 none, 1–3 fastest, 4–6 optimal, 7–9 smallest.</summary>
-    public static CompressionLevel GzipLevel(int level) => level switch
-    {
-        0 => CompressionLevel.NoCompression,
-        <= 3 => CompressionLevel.Fastest,
-        <= 6 => CompressionLevel.Optimal,
-        _ => CompressionLevel.SmallestSize,
-    };
+    /// <summary>The gzip setting of a plain dump (see <see cref="ZlibLevels"/>).</summary>
+    public static CompressionLevel GzipLevel(int level) => ZlibLevels.ToCompressionLevel(level);
 
     internal static CenateException PgDumpFailure(PgToolResult result, DatabaseTarget target)
     {
@@ -227,23 +226,17 @@ public static class DumpService
         if (err.Contains("permission denied", StringComparison.OrdinalIgnoreCase))
         {
             return new CenateException(ErrorIds.InsufficientPrivilege, CenateErrorKind.PermissionDenied,
-                $"pg_dump was refused a privilege: {FirstLine(err)} Nothing was written.",
+                $"pg_dump was refused a privilege: {ToolMessages.FirstLines(err, 3)} Nothing was written.",
                 $"Grant role '{target.User}' SELECT on the tables to back up, or dump as the owner.", target.User);
         }
         if (err.Contains("server version mismatch", StringComparison.OrdinalIgnoreCase))
         {
-            return new CenateException(ErrorIds.PgDumpTooOld, CenateErrorKind.NotInstalled, $"pg_dump refused the server: {FirstLine(err)}",
+            return new CenateException(ErrorIds.PgDumpTooOld, CenateErrorKind.NotInstalled, $"pg_dump refused the server: {ToolMessages.FirstLines(err, 3)}",
                 "Use container mode (-Container) or a pg_dump of the server's major version.", target.Database);
         }
         return new CenateException(ErrorIds.PgDumpFailed, CenateErrorKind.ToolFailed,
-            $"pg_dump failed (exit code {result.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"}): {FirstLine(err)} Nothing was written.",
+            $"pg_dump failed (exit code {result.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"}): {ToolMessages.FirstLines(err, 3)} Nothing was written.",
             "Read the message above; check the server log.", target.Database);
-    }
-
-    private static string FirstLine(string text)
-    {
-        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return lines.Length == 0 ? "(no message)" : string.Join(" ", lines.Take(3));
     }
 
     /// <summary>Asks a tool for its version (pg_dump --version).</summary>

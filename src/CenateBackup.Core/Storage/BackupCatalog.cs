@@ -18,6 +18,9 @@ public sealed record CatalogEntry(string ManifestPath, BackupManifest Manifest, 
     /// <summary>The last verification passed.</summary>
     public bool Verified => Manifest.Verification?.Passed == true;
 
+    /// <summary>Bytes of the set's files that are present (what removing it frees).</summary>
+    public long TotalSize => Manifest.Files.Where(f => !MissingFiles.Contains(f.Name)).Sum(f => f.Size);
+
     /// <summary>The time recorded for the set (the stamp, UTC) — never a file's mtime.</summary>
     public DateTimeOffset Time => BackupNaming.TryParseStamp(Manifest.Stamp, out var t) ? t : Manifest.StartedAt;
 }
@@ -38,11 +41,7 @@ public static class BackupCatalog
     /// <summary>Scans a directory (not recursive). Damaged manifests are reported, and their files count as orphans.</summary>
     public static CatalogScan Scan(string directory)
     {
-        if (!Directory.Exists(directory))
-        {
-            throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound, $"Backup directory '{directory}' does not exist.",
-                "Check -Path.", directory);
-        }
+        RequireDirectory(directory);
         var sets = new List<CatalogEntry>();
         var damaged = new List<CenateException>();
         var owned = new HashSet<string>(StringComparer.Ordinal);
@@ -75,6 +74,16 @@ public static class BackupCatalog
                 info.Name.EndsWith(".partial", StringComparison.Ordinal)));
         }
         return new CatalogScan(sets, orphans, damaged);
+    }
+
+    /// <summary>Throws PathNotFound when the backup directory does not exist.</summary>
+    public static void RequireDirectory(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound, $"Backup directory '{directory}' does not exist.",
+                "Check -Path.", directory);
+        }
     }
 
     /// <summary>

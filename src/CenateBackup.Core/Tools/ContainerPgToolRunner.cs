@@ -3,7 +3,6 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -164,30 +163,23 @@ public sealed class ContainerPgToolRunner : IPgToolRunner
         return new PgToolResult(exitCode, stderr.ToString());
     }
 
-    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "_stream")]
-    private static extern ref Stream RawStreamOf(MultiplexedStream stream);
-
     /// <summary>
-    /// Splits the attach stream into stdout (to the pipe) and stderr. Docker.DotNet's ReadOutputAsync costs two
-    /// socket reads and a write per frame, and pg_dump writes 4 KB frames: 90,000 of them for a 4-million-row
-    /// dump, which made the copy slower than the docker CLI. Reading the raw stream in 1 MB blocks and parsing
-    /// the frames in memory removes that per-frame cost; pipe flushes are batched too.
+    /// Splits the attach stream into stdout (written to <paramref name="output"/>) and stderr. Docker.DotNet's
+    /// ReadOutputAsync costs two async reads per frame; here the socket stream under Docker.DotNet's wrappers
+    /// (MultiplexedStream → HijackedStreamResponse → buffered socket stream) is read in 1 MB blocks on one
+    /// dedicated thread and the frames are parsed in memory. Should a future Docker.DotNet rename its fields,
+    /// the slower ReadOutputAsync path is used.
     /// </summary>
     private static async Task DemultiplexAsync(MultiplexedStream stream, Stream output, StderrCollector stderr, CancellationToken ct)
     {
-        Stream raw;
-        try
-        {
-            raw = RawStreamOf(stream);
-        }
-        catch (MissingFieldException)
+        if (WrappedStream(stream) is not { } raw)
         {
             await StreamPump.CopyAsync((writer, token) => DemultiplexSlowAsync(stream, writer, stderr, token), output, ct).ConfigureAwait(false);
             return;
         }
         // Blocking reads on a dedicated thread: async reads of small frames cost a thread-pool hop each, and
         // the pool's idle workers spin (sched_yield) between them; one thread that sleeps in recv() does not.
-        var source = InnermostStream(raw);
+        var source = WrappedStream(raw) ?? raw;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
@@ -234,12 +226,9 @@ public sealed class ContainerPgToolRunner : IPgToolRunner
         await done.Task.ConfigureAwait(false);
     }
 
-    /// <summary>The stream under Docker.DotNet's wrappers (HijackedStreamResponse → its buffered socket stream), read synchronously.</summary>
-    private static Stream InnermostStream(Stream raw)
-    {
-        var field = raw.GetType().GetField("_stream", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance);
-        return field?.GetValue(raw) as Stream ?? raw;
-    }
+    /// <summary>The stream a Docker.DotNet wrapper keeps in its private "_stream" field, or null.</summary>
+    private static Stream? WrappedStream(object wrapper) =>
+        wrapper.GetType().GetField("_stream", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)?.GetValue(wrapper) as Stream;
 
     private static async Task DemultiplexSlowAsync(MultiplexedStream stream, System.IO.Pipelines.PipeWriter writer, StderrCollector stderr, CancellationToken ct)
     {

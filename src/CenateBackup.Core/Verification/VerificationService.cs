@@ -219,20 +219,14 @@ public static class VerificationService
         if (result.Succeeded) return null;
         var err = result.StandardError;
         if (err.Contains("unsupported version", StringComparison.OrdinalIgnoreCase))
-            return new VerificationProblem(ProblemKind.NewerArchiveVersion, name, "the archive was made by a newer pg_dump than this pg_restore: " + Short(err)
+            return new VerificationProblem(ProblemKind.NewerArchiveVersion, name, "the archive was made by a newer pg_dump than this pg_restore: " + ToolMessages.FirstLines(err, 2)
                 + " Verify in the server's container (-Container) or with a newer PostgreSQL client.");
         if (err.Contains("input file is too short", StringComparison.OrdinalIgnoreCase) || err.Contains("does not appear to be a valid archive", StringComparison.OrdinalIgnoreCase)
             || err.Contains("did not find magic string", StringComparison.OrdinalIgnoreCase))
-            return new VerificationProblem(ProblemKind.Unreadable, name, "not a pg_dump custom-format archive: " + Short(err));
+            return new VerificationProblem(ProblemKind.Unreadable, name, "not a pg_dump custom-format archive: " + ToolMessages.FirstLines(err, 2));
         if (err.Contains("end of file", StringComparison.OrdinalIgnoreCase) || err.Contains("unexpected EOF", StringComparison.OrdinalIgnoreCase)
             || err.Contains("could not read input file", StringComparison.OrdinalIgnoreCase))
-            return new VerificationProblem(ProblemKind.Truncated, name, "the archive ends early: " + Short(err));
-        return new VerificationProblem(ProblemKind.Unreadable, name, "pg_restore cannot read it: " + Short(err));
-    }
-
-    private static string Short(string text)
-    {
-        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return string.Join(" ", lines.Take(2));
+            return new VerificationProblem(ProblemKind.Truncated, name, "the archive ends early: " + ToolMessages.FirstLines(err, 2));
+        return new VerificationProblem(ProblemKind.Unreadable, name, "pg_restore cannot read it: " + ToolMessages.FirstLines(err, 2));
     }
 }

@@ -100,10 +100,8 @@ public sealed class RemoveCenateOldBackupCommand : CenateCmdletBase
         };
         try
         {
-            if (!System.IO.Directory.Exists(directory))
-            {
-                throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound, $"Backup directory '{directory}' does not exist.", "Check -Path.", directory);
-            }
+            // Before the lock: locking a missing directory would only wait for the timeout.
+            BackupCatalog.RequireDirectory(directory);
             using var directoryLock = BackupDirectoryLock.AcquireExclusive(directory, LockTimeout);
             var scan = BackupCatalog.Scan(directory);
             foreach (var damaged in scan.Damaged)
@@ -124,8 +122,7 @@ public sealed class RemoveCenateOldBackupCommand : CenateCmdletBase
                     WriteObject(OutputFactory.Decision(decision, entry, "Kept"));
                     continue;
                 }
-                var size = entry.Manifest.Files.Sum(f => f.Size);
-                if (!ShouldProcess(entry.ManifestPath, $"Remove backup set ({entry.Manifest.Files.Count} files, {size / 1048576.0:0.0} MB): {decision.Reason}"))
+                if (!ShouldProcess(entry.ManifestPath, $"Remove backup set ({entry.Manifest.Files.Count} files, {entry.TotalSize / 1048576.0:0.0} MB): {decision.Reason}"))
                 {
                     WriteObject(OutputFactory.Decision(decision, entry, "WouldRemove"));
                     continue;

@@ -49,8 +49,7 @@ internal static class OutputFactory
         var set = BackupSet(entry.Manifest, entry.ManifestPath, null);
         set.Complete = entry.Complete;
         set.MissingFiles = entry.MissingFiles.ToArray();
-        var present = set.Files.Where(f => !entry.MissingFiles.Contains(f.Name)).ToArray();
-        set.TotalSize = present.Sum(f => f.Size);
+        set.TotalSize = entry.TotalSize;
         return set;
     }
 
@@ -69,7 +68,7 @@ internal static class OutputFactory
         Complete = entry.Complete,
         Verified = entry.Verified,
         FileCount = entry.Manifest.Files.Count,
-        TotalSize = entry.Manifest.Files.Where(f => !entry.MissingFiles.Contains(f.Name)).Sum(f => f.Size),
+        TotalSize = entry.TotalSize,
     };
 
     public static CenateVerificationResult Verification(VerificationReport r, string path) => new()
