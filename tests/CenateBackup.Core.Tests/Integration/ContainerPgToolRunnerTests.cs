@@ -29,7 +29,7 @@ public sealed class ContainerPgToolRunnerTests
     }
 
     [Fact]
-    public async Task ExitCode_And_Stderr_Are_Reported_Without_The_Pid_Prologue()
+    public async Task ExitCode_And_Stderr_Are_Reported_Exactly()
     {
         using var engine = new DockerEngine(null);
         var runner = new ContainerPgToolRunner(engine, Rig.Container);
@@ -71,6 +71,29 @@ public sealed class ContainerPgToolRunnerTests
             if (!gone) await Task.Delay(200);
         }
         Assert.True(gone, "the process must not survive the cancellation");
+    }
+
+    [Fact]
+    public async Task Cancelling_At_Once_Still_Kills_The_Process_And_Its_Children()
+    {
+        using var engine = new DockerEngine(null);
+        var runner = new ContainerPgToolRunner(engine, Rig.Container);
+        var marker = "cenate-early-" + Guid.NewGuid().ToString("N")[..8];
+        // A duration no other test uses, so leftovers of other runs cannot be mistaken for this one's child.
+        var child = "sleep " + Random.Shared.Next(100_000, 999_999);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(1));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            runner.RunAsync(new PgToolInvocation("sh", new[] { "-c", $"{child} & {child}; echo {marker}" }, s_noEnv), null, Stream.Null, cts.Token));
+        var gone = false;
+        for (var i = 0; i < 40 && !gone; i++)
+        {
+            using var ps = new MemoryStream();
+            await runner.RunAsync(new PgToolInvocation("sh", new[] { "-c", "for d in /proc/[0-9]*; do tr '\\0' ' ' < $d/cmdline 2>/dev/null; echo; done" }, s_noEnv), null, ps, CancellationToken.None);
+            var text = System.Text.Encoding.UTF8.GetString(ps.ToArray());
+            gone = !text.Contains(marker) && !text.Contains(child);
+            if (!gone) await Task.Delay(200);
+        }
+        Assert.True(gone, "neither the tool nor its child may survive a cancellation that comes before any output");
     }
 
     [Fact]
