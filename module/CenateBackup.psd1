@@ -10,6 +10,7 @@
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('CenateBackup.Format.ps1xml')
     CmdletsToExport      = @(
+        'Export-CenateAseguradosCsv'
         'Get-CenateBackup'
         'New-CenateDump'
         'Remove-CenateOldBackup'

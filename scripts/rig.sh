@@ -5,6 +5,7 @@
 #
 #   rig.sh up [rows]                 start (or reuse) everything; rows = asegurados rows in cenate_test_pg (20000)
 #   rig.sh container NAME PORT [rows] (re)start a throwaway seeded container (rows default 2000)
+#   rig.sh container-isolated NAME PORT [rows]   the same with --network none (reachable only via docker exec)
 #   rig.sh rm-container NAME         docker rm -f NAME
 #   rig.sh seed PORT rows            (re)seed maestro_cenate on 127.0.0.1:PORT
 #   rig.sh down                      stop what the rig started (the image stays for reuse)
@@ -49,7 +50,7 @@ die() { printf '[rig] ERROR: %s\n' "$*" >&2; exit 1; }
 elapsed() { echo "$(( SECONDS - $1 )) s"; }
 
 usage() {
-  sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -286,8 +287,8 @@ wait_ready() {
   die "container $name: PostgreSQL did not accept connections on $DB_HOST:$port within $READY_TIMEOUT s"
 }
 
-start_container() {   # start_container NAME PORT ROWS
-  local name="$1" port="$2" rows="$3" t0=$SECONDS
+start_container() {   # start_container NAME PORT ROWS [NETWORK]   NETWORK=none: reachable only through docker exec
+  local name="$1" port="$2" rows="$3" network="${4:-host}" t0=$SECONDS
   check_name "$name"; check_port "$port"; check_rows "$rows"
   [[ -r "$ENTRYPOINT" ]] || die "missing $ENTRYPOINT"
   ensure_dockerd
@@ -300,12 +301,26 @@ start_container() {   # start_container NAME PORT ROWS
   local i
   for (( i = 0; i < 10; i++ )); do port_in_use "$port" || break; sleep 1; done
   port_in_use "$port" && die "port $port on $DB_HOST is already in use by something else"
-  log "starting container $name ($IMAGE, --network host, 127.0.0.1:$port)"
-  CENATE_PASSWORD="$RIG_PASSWORD" docker run -d --name "$name" --network host --shm-size 256m \
+  log "starting container $name ($IMAGE, --network $network, 127.0.0.1:$port)"
+  CENATE_PASSWORD="$RIG_PASSWORD" docker run -d --name "$name" --network "$network" --shm-size 256m \
       --label "$RIG_LABEL" -e PGPORT="$port" -e CENATE_PASSWORD \
       -v "$ENTRYPOINT:/cenate-entrypoint.sh:ro" "$IMAGE" /bin/sh /cenate-entrypoint.sh >/dev/null \
     || die "docker run $name failed"
   record_container "$name"
+  if [[ "$network" == none ]]; then
+    # Its own network namespace: only docker exec reaches the server (the module's last-resort route).
+    local i
+    for (( i = 0; i < READY_TIMEOUT; i++ )); do
+      docker exec "$name" pg_isready -q -h 127.0.0.1 -p "$port" -U "$DB_USER" -d "$DB_NAME" -t 2 >/dev/null 2>&1 && break
+      container_running "$name" || die "container $name stopped before PostgreSQL was ready"
+      sleep 1
+    done
+    log "seeding $name through docker exec ($rows rows)"
+    docker exec -i "$name" psql -X -q -v ON_ERROR_STOP=1 -p "$port" -U "$DB_USER" -d "$DB_NAME" -v rows="$rows" -f - < "$SEED_SQL" >/dev/null \
+      || die "seeding $name through docker exec failed"
+    log "container $name (network none) ready after $(elapsed "$t0")"
+    return
+  fi
   wait_ready "$name" "$port"
   log "container $name accepts connections on $DB_HOST:$port after $(elapsed "$t0")"
   seed "$port" "$rows"
@@ -524,7 +539,7 @@ cmd_down() {
 main() {
   local cmd="${1:-}"; [[ $# -gt 0 ]] && shift
   [[ "$cmd" == env ]] && { echo "$ENV_FILE"; return 0; }
-  case "$cmd" in up|engine|container|rm-container|seed|down) ;; *) usage ;; esac
+  case "$cmd" in up|engine|container|container-isolated|rm-container|seed|down) ;; *) usage ;; esac
   [[ "$(id -u)" == 0 ]] || die "run as root (starts dockerd, debootstrap, runs servers as the postgres user)"
   [[ -x "$PSQL" ]] || die "$PSQL not found (install postgresql-15: scripts/install-prereqs.sh)"
   mkdir -p "$RIG_HOME"
@@ -534,6 +549,7 @@ main() {
     up)           [[ $# -le 1 ]] || usage; cmd_up "$@" ;;
     engine)       [[ $# -eq 0 ]] || usage; cmd_engine ;;
     container)    [[ $# -ge 2 && $# -le 3 ]] || usage; start_container "$1" "$2" "${3:-$CONTAINER_DEFAULT_ROWS}" ;;
+    container-isolated) [[ $# -ge 2 && $# -le 3 ]] || usage; start_container "$1" "$2" "${3:-$CONTAINER_DEFAULT_ROWS}" none ;;
     rm-container) [[ $# -eq 1 ]] || usage; remove_container "$1" ;;
     seed)         [[ $# -eq 2 ]] || usage; seed "$1" "$2" ;;
     down)         [[ $# -eq 0 ]] || usage; cmd_down ;;

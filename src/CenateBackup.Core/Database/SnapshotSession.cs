@@ -40,8 +40,11 @@ public sealed class SnapshotSession : IAsyncDisposable
     /// <summary>server_version_num.</summary>
     public int ServerVersionNum { get; }
 
+    /// <summary>The open connection (its transaction holds the snapshot).</summary>
+    internal NpgsqlConnection Connection => _connection;
+
     /// <summary>Builds a connection string; the password goes only into this in-memory string.</summary>
-    public static string ConnectionString(DatabaseTarget target, TcpEndpoint endpoint)
+    public static string ConnectionString(DatabaseTarget target, TcpEndpoint endpoint, int readBufferSize = 1 << 16)
     {
         var b = new NpgsqlConnectionStringBuilder
         {
@@ -53,25 +56,47 @@ public sealed class SnapshotSession : IAsyncDisposable
             Timeout = 15,
             CommandTimeout = 0,
             Pooling = false,
-            ReadBufferSize = 1 << 16,
+            ReadBufferSize = readBufferSize,
         };
         if (target.Password is not null) b.Password = target.Password;
         return b.ConnectionString;
     }
 
     /// <summary>Connects, opens the transaction and exports the snapshot.</summary>
-    public static async Task<SnapshotSession> OpenAsync(DatabaseTarget target, TcpEndpoint endpoint, CancellationToken cancellationToken)
+    public static Task<SnapshotSession> OpenAsync(DatabaseTarget target, TcpEndpoint endpoint, CancellationToken cancellationToken) =>
+        OpenCoreAsync(target, endpoint, null, cancellationToken);
+
+    /// <summary>
+    /// Connects and opens a transaction that imports <paramref name="snapshotId"/> (exported by another, still open
+    /// session): everything read here is the same moment as there. Its buffers suit bulk COPY.
+    /// </summary>
+    public static Task<SnapshotSession> ImportAsync(DatabaseTarget target, TcpEndpoint endpoint, string snapshotId, CancellationToken cancellationToken)
     {
-        var connection = new NpgsqlConnection(ConnectionString(target, endpoint));
+        // The id goes into SQL text (SET TRANSACTION SNAPSHOT takes no parameters): accept only its documented shape.
+        if (!System.Text.RegularExpressions.Regex.IsMatch(snapshotId, "^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$"))
+        {
+            throw new ArgumentException($"'{snapshotId}' is not a snapshot id.", nameof(snapshotId));
+        }
+        return OpenCoreAsync(target, endpoint, snapshotId, cancellationToken);
+    }
+
+    private static async Task<SnapshotSession> OpenCoreAsync(DatabaseTarget target, TcpEndpoint endpoint, string? importSnapshot, CancellationToken cancellationToken)
+    {
+        var connection = new NpgsqlConnection(ConnectionString(target, endpoint, importSnapshot is null ? 1 << 16 : 1 << 20));
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
-            await using (var ro = new NpgsqlCommand("SET TRANSACTION READ ONLY; SET LOCAL statement_timeout = 0", connection, tx))
+            var setup = importSnapshot is null
+                ? "SET TRANSACTION READ ONLY; SET LOCAL statement_timeout = 0"
+                : $"SET TRANSACTION SNAPSHOT '{importSnapshot}'; SET TRANSACTION READ ONLY; SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0";
+            await using (var ro = new NpgsqlCommand(setup, connection, tx))
             {
                 await ro.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
-            await using var cmd = new NpgsqlCommand("SELECT pg_export_snapshot(), current_setting('server_version'), current_setting('server_version_num')::int", connection, tx);
+            var exportSql = importSnapshot is null ? "pg_export_snapshot()" : "@s::text";
+            await using var cmd = new NpgsqlCommand($"SELECT {exportSql}, current_setting('server_version'), current_setting('server_version_num')::int", connection, tx);
+            if (importSnapshot is not null) cmd.Parameters.AddWithValue("s", importSnapshot);
             await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             var session = new SnapshotSession(connection, tx, target, endpoint, reader.GetString(0), reader.GetString(1), reader.GetInt32(2));
@@ -166,6 +191,65 @@ ORDER BY pg_catalog.array_position(pg_catalog.current_schemas(false), n.nspname)
         return counts;
     }
 
+    /// <summary>
+    /// What an export needs to know about a table, read in this snapshot: its columns in COPY order (dropped and
+    /// generated columns left out, as COPY does), the server encoding, size estimates for progress and the
+    /// setval statements of the sequences it owns (as pg_dump writes them in a data-only dump).
+    /// </summary>
+    public async Task<TableShape> DescribeTableAsync(QualifiedTable table, CancellationToken cancellationToken)
+    {
+        const string columnsSql = @"SELECT a.attname FROM pg_catalog.pg_attribute a
+WHERE a.attrelid = @oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum";
+        const string sizeSql = @"SELECT GREATEST(c.reltuples, 0)::bigint, pg_catalog.pg_table_size(c.oid), pg_catalog.current_setting('server_encoding')
+FROM pg_catalog.pg_class c WHERE c.oid = @oid";
+        const string sequencesSql = @"SELECT pg_catalog.format('SELECT pg_catalog.setval(%L, %s, %s);',
+  pg_catalog.quote_ident(ps.schemaname) || '.' || pg_catalog.quote_ident(ps.sequencename), COALESCE(ps.last_value, ps.start_value), (ps.last_value IS NOT NULL)::text)
+FROM pg_catalog.pg_depend d
+JOIN pg_catalog.pg_class sc ON sc.oid = d.objid AND sc.relkind = 'S'
+JOIN pg_catalog.pg_namespace sn ON sn.oid = sc.relnamespace
+JOIN pg_catalog.pg_sequences ps ON ps.schemaname = sn.nspname AND ps.sequencename = sc.relname
+WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+  AND d.refobjid = @oid AND d.deptype IN ('a', 'i') ORDER BY 1";
+        try
+        {
+            uint oid;
+            await using (var cmd = new NpgsqlCommand("SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = @s AND c.relname = @t", _connection, _transaction))
+            {
+                cmd.Parameters.AddWithValue("s", table.Schema);
+                cmd.Parameters.AddWithValue("t", table.Name);
+                oid = (uint)(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            }
+            var columns = new List<string>();
+            await using (var cmd = new NpgsqlCommand(columnsSql, _connection, _transaction))
+            {
+                cmd.Parameters.Add(new NpgsqlParameter("oid", NpgsqlTypes.NpgsqlDbType.Oid) { Value = oid });
+                await using var r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await r.ReadAsync(cancellationToken).ConfigureAwait(false)) columns.Add(r.GetString(0));
+            }
+            long rows, bytes;
+            string encoding;
+            await using (var cmd = new NpgsqlCommand(sizeSql, _connection, _transaction))
+            {
+                cmd.Parameters.Add(new NpgsqlParameter("oid", NpgsqlTypes.NpgsqlDbType.Oid) { Value = oid });
+                await using var r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await r.ReadAsync(cancellationToken).ConfigureAwait(false);
+                (rows, bytes, encoding) = (r.GetInt64(0), r.GetInt64(1), r.GetString(2));
+            }
+            var setvals = new List<string>();
+            await using (var cmd = new NpgsqlCommand(sequencesSql, _connection, _transaction))
+            {
+                cmd.Parameters.Add(new NpgsqlParameter("oid", NpgsqlTypes.NpgsqlDbType.Oid) { Value = oid });
+                await using var r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await r.ReadAsync(cancellationToken).ConfigureAwait(false)) setvals.Add(r.GetString(0));
+            }
+            return new TableShape(table, columns, encoding, rows, bytes, setvals);
+        }
+        catch (NpgsqlException ex)
+        {
+            throw PostgresErrors.Translate(ex, _target, _endpoint);
+        }
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
@@ -173,3 +257,12 @@ ORDER BY pg_catalog.array_position(pg_catalog.current_schemas(false), n.nspname)
         await _connection.DisposeAsync().ConfigureAwait(false);
     }
 }
+
+/// <summary>A table as an export sees it (see <see cref="SnapshotSession.DescribeTableAsync"/>).</summary>
+public sealed record TableShape(
+    QualifiedTable Table,
+    IReadOnlyList<string> Columns,
+    string ServerEncoding,
+    long EstimatedRows,
+    long TableBytes,
+    IReadOnlyList<string> SequenceSetvals);

@@ -29,6 +29,10 @@ public sealed class DumpRequest
     public IReadOnlyList<string> CriticalTables { get; init; } = new List<string> { "asegurados" };
     /// <summary>Local directory of pg_dump (host mode); null uses PATH.</summary>
     public string? PgBinDirectory { get; init; }
+    /// <summary>Table exports added to the set (of the critical tables), read in the same snapshot, concurrently with the dump.</summary>
+    public Exports.TableExports Include { get; init; }
+    /// <summary>gzip level 1–9 of those exports (default 6, what gzip and .NET's Optimal use).</summary>
+    public int ExportCompressionLevel { get; init; } = 6;
     /// <summary>Module version written into the manifest.</summary>
     public string ToolVersion { get; init; } = "CenateBackup";
 }

@@ -10,6 +10,7 @@ using System.Threading.Tasks;
 using CenateBackup.Core.Compression;
 using CenateBackup.Core.Database;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Exports;
 using CenateBackup.Core.Storage;
 using CenateBackup.Core.Targets;
 using CenateBackup.Core.Tools;
@@ -51,10 +52,13 @@ public static class DumpService
             tables.Add(await snapshot.ResolveTableAsync(name, null, cancellationToken).ConfigureAwait(false));
         }
         var counted = new List<QualifiedTable>(tables);
+        var criticalPresent = new List<QualifiedTable>();
         foreach (var critical in request.CriticalTables)
         {
             var t = await snapshot.TryResolveTableAsync(critical, cancellationToken).ConfigureAwait(false);
-            if (t is not null && (tables.Count == 0 || tables.Contains(t)) && !counted.Contains(t)) counted.Add(t);
+            if (t is null || (tables.Count > 0 && !tables.Contains(t))) continue;
+            if (!counted.Contains(t)) counted.Add(t);
+            if (!criticalPresent.Contains(t)) criticalPresent.Add(t);
         }
         reporter.Progress(new OperationProgress("New-CenateDump", "Counting rows in the snapshot", 0, null));
         var counts = await snapshot.CountRowsAsync(counted, cancellationToken).ConfigureAwait(false);
@@ -68,27 +72,8 @@ public static class DumpService
             ? BackupNaming.DumpFile(target.Database, stamp)
             : BackupNaming.SqlFile(tables.Count == 1 ? tables[0].Name : target.Database, stamp);
 
-        var manifest = new BackupManifest
-        {
-            Tool = request.ToolVersion,
-            Database = target.Database,
-            Stamp = stamp,
-            StartedAt = started,
-            Complete = false,
-            SnapshotId = snapshot.SnapshotId,
-            RowCounts = counts,
-            Source = new ManifestSource
-            {
-                Mode = target.Mode.ToString(),
-                Container = target.Container,
-                Host = target.Mode == ConnectionMode.Host ? target.Host : null,
-                Port = target.Port,
-                User = target.User,
-                ServerVersion = snapshot.ServerVersion,
-                ServerVersionNum = snapshot.ServerVersionNum,
-                PgDumpVersion = pgDumpVersion.ToString(),
-            },
-        };
+        var manifest = NewManifest(target, request.ToolVersion, stamp, started, snapshot.SnapshotId, snapshot.ServerVersion, snapshot.ServerVersionNum, pgDumpVersion.ToString());
+        manifest.RowCounts = counts;
         // The incomplete manifest reserves the stamp; it is removed again if the run fails.
         manifest.Save(manifestPath);
         var ok = false;
@@ -100,9 +85,22 @@ public static class DumpService
                 target.Mode == ConnectionMode.Host ? context.Endpoint.Host : null);
             if (recompress) reporter.Verbose($"pg_dump writes level 1; the module recompresses the data at level {request.CompressionLevel} on {Environment.ProcessorCount} cores.");
             var invocation = new PgToolInvocation("pg_dump", args, PgDumpArguments.Environment(target));
-            var entry = await WriteFileAsync(context.Runner, invocation, Path.Combine(directory, fileName), request, recompress, reporter, cancellationToken).ConfigureAwait(false);
-            entry.Tables = tables.Select(t => t.Display).ToList();
-            manifest.Files.Add(entry);
+            var exportTables = request.Include == TableExports.None ? new List<QualifiedTable>() : criticalPresent;
+            if (request.Include != TableExports.None && exportTables.Count == 0)
+            {
+                reporter.Verbose($"-Include {request.Include}: none of the critical tables ({string.Join(", ", request.CriticalTables)}) exists here; the set has the dump only.");
+            }
+            if (exportTables.Count == 0)
+            {
+                var entry = await WriteFileAsync(context.Runner, invocation, Path.Combine(directory, fileName), request, recompress, reporter, cancellationToken).ConfigureAwait(false);
+                entry.Tables = tables.Select(t => t.Display).ToList();
+                manifest.Files.Add(entry);
+            }
+            else
+            {
+                manifest.Files.AddRange(await DumpAndExportAsync(context, invocation, Path.Combine(directory, fileName), request, recompress, snapshot, exportTables,
+                    directory, stamp, tables, reporter, cancellationToken).ConfigureAwait(false));
+            }
             manifest.Complete = true;
             manifest.CompletedAt = DateTimeOffset.UtcNow;
             manifest.Save(manifestPath);
@@ -118,6 +116,70 @@ public static class DumpService
         reporter.Progress(new OperationProgress("New-CenateDump", "Done", 1, 1));
         return new DumpResult(manifest, manifestPath, clock.Elapsed, $"{context.Endpoint.Host}:{context.Endpoint.Port} ({context.Endpoint.HowFound})");
     }
+
+    /// <summary>
+    /// The dump and the table exports at once, all at the set's snapshot: pg_dump streams on one side while the
+    /// exports read over TCP on the other, so the run uses both cores. If one fails the other is stopped and
+    /// every file of the run is removed.
+    /// </summary>
+    private static async Task<List<ManifestFile>> DumpAndExportAsync(TargetContext context, PgToolInvocation invocation, string dumpPath, DumpRequest request,
+        bool recompress, SnapshotSession snapshot, IReadOnlyList<QualifiedTable> exportTables, string directory, string stamp, IReadOnlyList<QualifiedTable> dumpTables,
+        IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var header = SqlHeader(request, snapshot);
+        reporter.Verbose($"Exporting {request.Include} of {string.Join(", ", exportTables.Select(t => t.Display))} in the same snapshot, at the same time as pg_dump (gzip level {request.ExportCompressionLevel}).");
+        var dump = Task.Run(async () =>
+        {
+            try
+            {
+                var entry = await WriteFileAsync(context.Runner, invocation, dumpPath, request, recompress, reporter, linked.Token).ConfigureAwait(false);
+                entry.Tables = dumpTables.Select(t => t.Display).ToList();
+                return entry;
+            }
+            catch { linked.Cancel(); throw; }
+        }, CancellationToken.None);
+        var exports = Task.Run(async () =>
+        {
+            try
+            {
+                return await TableExportService.ExportIntoSetAsync(request.Target, context.Endpoint, context, snapshot.SnapshotId, exportTables, request.Include,
+                    request.ExportCompressionLevel, directory, stamp, header, reporter, linked.Token).ConfigureAwait(false);
+            }
+            catch { linked.Cancel(); throw; }
+        }, CancellationToken.None);
+        try
+        {
+            await Task.WhenAll(dump, exports).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Report the failure that started it, not the cancellation it caused in the other task.
+            if (dump.IsCompletedSuccessfully) TryDelete(dumpPath);
+            if (exports.IsCompletedSuccessfully) foreach (var f in exports.Result) TryDelete(Path.Combine(directory, f.Name));
+            cancellationToken.ThrowIfCancellationRequested();
+            var first = new[] { dump, (Task)exports }.Where(t => t.IsFaulted).Select(t => t.Exception!.GetBaseException())
+                .OrderBy(e => e is OperationCanceledException ? 1 : 0).FirstOrDefault();
+            if (first is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
+            throw;
+        }
+        var files = new List<ManifestFile> { dump.Result };
+        files.AddRange(exports.Result);
+        return files;
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    private static string SqlHeader(DumpRequest request, SnapshotSession snapshot) =>
+        "--\n-- Data-only dump of a table, written by " + request.ToolVersion + "\n" +
+        "-- Server version " + snapshot.ServerVersion + ", database " + request.Target.Database + ", snapshot " + snapshot.SnapshotId + "\n" +
+        "-- Restore into an existing, empty table: psql -v ON_ERROR_STOP=1 -f <file>\n--\n\n" +
+        "SET statement_timeout = 0;\nSET lock_timeout = 0;\nSET idle_in_transaction_session_timeout = 0;\nSET client_encoding = 'UTF8';\n" +
+        "SET standard_conforming_strings = on;\nSELECT pg_catalog.set_config('search_path', '', false);\nSET check_function_bodies = false;\n" +
+        "SET xmloption = content;\nSET client_min_messages = warning;\nSET row_security = off;\n\n";
 
     private static async Task<ManifestFile> WriteFileAsync(IPgToolRunner runner, PgToolInvocation invocation, string path, DumpRequest request,
         bool recompress, IOperationReporter reporter, CancellationToken cancellationToken)
@@ -254,7 +316,30 @@ public static class DumpService
         return version;
     }
 
-    private static (string Stamp, string ManifestPath) ReserveStamp(string directory, string database, DateTimeOffset time)
+    /// <summary>A new, incomplete manifest (no secrets: role name and where, never a password).</summary>
+    internal static BackupManifest NewManifest(DatabaseTarget target, string toolVersion, string stamp, DateTimeOffset started, string? snapshotId,
+        string serverVersion, int serverVersionNum, string pgDumpVersion) => new()
+    {
+        Tool = toolVersion,
+        Database = target.Database,
+        Stamp = stamp,
+        StartedAt = started,
+        Complete = false,
+        SnapshotId = snapshotId,
+        Source = new ManifestSource
+        {
+            Mode = target.Mode.ToString(),
+            Container = target.Container,
+            Host = target.Mode == ConnectionMode.Host ? target.Host : null,
+            Port = target.Port,
+            User = target.User,
+            ServerVersion = serverVersion,
+            ServerVersionNum = serverVersionNum,
+            PgDumpVersion = pgDumpVersion,
+        },
+    };
+
+    internal static (string Stamp, string ManifestPath) ReserveStamp(string directory, string database, DateTimeOffset time)
     {
         // Two runs in the same second would share a stamp; take the next free second instead.
         for (var i = 0; i < 120; i++)

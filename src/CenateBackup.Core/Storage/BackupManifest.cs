@@ -169,6 +169,8 @@ public sealed class ManifestFile
     public bool DataOnly { get; set; }
     /// <summary>Tables the file was limited to (schema.table), empty for the whole database.</summary>
     public List<string> Tables { get; set; } = new();
+    /// <summary>Data rows in the file (CSV and SQL exports), counted as it was written; null for dumps.</summary>
+    public long? Rows { get; set; }
     /// <summary>When the file was committed.</summary>
     public DateTimeOffset CompletedAt { get; set; }
 }
@@ -180,7 +182,7 @@ public enum BackupFileKind
     Dump,
     /// <summary>Plain SQL, gzip-compressed.</summary>
     Sql,
-    /// <summary>CSV with header, gzip-compressed.</summary>
+    /// <summary>CSV with header, gzip-compressed (or plain .csv).</summary>
     Csv,
 }
 

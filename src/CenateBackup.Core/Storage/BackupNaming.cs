@@ -34,6 +34,8 @@ public static partial class BackupNaming
     public static string SqlFile(string name, string stamp) => $"{Safe(name)}_{stamp}.sql.gz";
     /// <summary>CSV export of a table, gzip-compressed.</summary>
     public static string CsvFile(string table, string stamp) => $"{Safe(table)}_{stamp}.csv.gz";
+    /// <summary>CSV export of a table, uncompressed.</summary>
+    public static string PlainCsvFile(string table, string stamp) => $"{Safe(table)}_{stamp}.csv";
     /// <summary>The set's manifest.</summary>
     public static string ManifestFile(string database, string stamp) => $"{Safe(database)}_{stamp}.manifest.json";
 

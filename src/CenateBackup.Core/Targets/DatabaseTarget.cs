@@ -49,6 +49,8 @@ public sealed class DatabaseTarget
     public string? DockerHost { get; init; }
     /// <summary>Host name for TCP (host mode; in container mode an explicit TCP endpoint for row streams).</summary>
     public string? Host { get; init; }
+    /// <summary>Container mode with an explicit <see cref="Host"/>: the TCP port there (default: <see cref="Port"/>).</summary>
+    public int? TcpPort { get; init; }
     /// <summary>Password, or null to let libpq/Npgsql use PGPASSWORD/.pgpass.</summary>
     public string? Password { get; init; }
 

@@ -11,13 +11,15 @@ namespace CenateBackup.Core.Targets;
 /// </summary>
 public sealed class TargetContext : IDisposable
 {
-    private TargetContext(DatabaseTarget target, DockerEngine? engine, ContainerInfo? container, IPgToolRunner runner, TcpEndpoint endpoint)
+    private readonly TcpEndpoint? _endpoint;
+
+    private TargetContext(DatabaseTarget target, DockerEngine? engine, ContainerInfo? container, IPgToolRunner runner, TcpEndpoint? endpoint)
     {
         Target = target;
         Engine = engine;
         Container = container;
         Runner = runner;
-        Endpoint = endpoint;
+        _endpoint = endpoint;
     }
 
     /// <summary>The target.</summary>
@@ -28,23 +30,31 @@ public sealed class TargetContext : IDisposable
     public ContainerInfo? Container { get; }
     /// <summary>Where pg tools run.</summary>
     public IPgToolRunner Runner { get; }
-    /// <summary>TCP endpoint for Npgsql sessions and local tools.</summary>
-    public TcpEndpoint Endpoint { get; }
+    /// <summary>TCP endpoint for Npgsql sessions and local tools (only null when opened with exec fallback allowed and none answered).</summary>
+    public TcpEndpoint Endpoint => _endpoint ?? throw new InvalidOperationException("No TCP endpoint: rows stream through docker exec.");
+
+    /// <summary>True when a TCP endpoint was found; false means only docker exec stdio reaches the server.</summary>
+    public bool HasTcpEndpoint => _endpoint is not null;
 
     /// <summary>Checks the container (exists, running) and resolves the endpoint; in host mode only builds the runner.</summary>
-    public static async Task<TargetContext> OpenAsync(DatabaseTarget target, string? pgBinDirectory, IOperationReporter reporter, CancellationToken cancellationToken)
+    public static async Task<TargetContext> OpenAsync(DatabaseTarget target, string? pgBinDirectory, IOperationReporter reporter, CancellationToken cancellationToken,
+        bool allowExecFallback = false)
     {
         if (target.Mode == ConnectionMode.Host)
         {
-            var endpoint = EndpointResolver.Resolve(target, null);
+            var endpoint = await EndpointResolver.ResolveAsync(target, null, cancellationToken).ConfigureAwait(false);
             return new TargetContext(target, null, null, new LocalPgToolRunner(pgBinDirectory), endpoint);
         }
         var engine = new DockerEngine(target.DockerHost);
         try
         {
             var info = await engine.RequireRunningAsync(target.Container!, cancellationToken).ConfigureAwait(false);
-            var endpoint = EndpointResolver.Resolve(target, info);
-            reporter.Verbose($"Container '{info.Name}' ({info.Id[..Math.Min(12, info.Id.Length)]}) is running; database sessions use {endpoint.Host}:{endpoint.Port} ({endpoint.HowFound}).");
+            var endpoint = allowExecFallback
+                ? await EndpointResolver.TryResolveAsync(target, info, cancellationToken).ConfigureAwait(false)
+                : await EndpointResolver.ResolveAsync(target, info, cancellationToken).ConfigureAwait(false);
+            reporter.Verbose(endpoint is null
+                ? $"Container '{info.Name}' ({info.Id[..Math.Min(12, info.Id.Length)]}) is running but offers no TCP endpoint reachable from here; rows stream through docker exec stdio (the last resort, about 2.5x slower)."
+                : $"Container '{info.Name}' ({info.Id[..Math.Min(12, info.Id.Length)]}) is running; database sessions use {endpoint.Host}:{endpoint.Port} ({endpoint.HowFound}).");
             return new TargetContext(target, engine, info, new ContainerPgToolRunner(engine, target.Container!), endpoint);
         }
         catch

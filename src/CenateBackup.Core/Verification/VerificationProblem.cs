@@ -19,6 +19,8 @@ public enum ProblemKind
     ManifestMissing,
     /// <summary>The set is marked incomplete.</summary>
     Incomplete,
+    /// <summary>A CSV/SQL export holds another number of rows than the manifest says.</summary>
+    RowCountMismatch,
 }
 
 /// <summary>One precise problem: what, which file, why.</summary>

@@ -100,10 +100,14 @@ public static class VerificationService
             if (level >= VerificationLevel.Read)
             {
                 var kind = entry?.Kind ?? GuessKind(name);
+                var compressed = entry is null ? name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) : entry.Compression != "none";
                 var problem = kind == BackupFileKind.Dump
                     ? await ReadDumpAsync(filePath, tools, reporter, cancellationToken).ConfigureAwait(false)
-                    : await ReadGzipAsync(filePath, cancellationToken).ConfigureAwait(false);
-                report.Checks.Add(kind == BackupFileKind.Dump ? $"pg_restore read {name}" : $"gzip read {name}");
+                    : compressed
+                        ? await ReadGzipAsync(filePath, kind, entry?.Rows, cancellationToken).ConfigureAwait(false)
+                        : await ReadPlainAsync(filePath, kind, entry?.Rows, cancellationToken).ConfigureAwait(false);
+                report.Checks.Add(kind == BackupFileKind.Dump ? $"pg_restore read {name}" : compressed ? $"gzip read {name}" : $"read {name}");
+                if (problem is null && entry?.Rows is not null) report.Checks.Add($"row count {name}");
                 if (problem is not null) report.Problems.Add(problem);
             }
         }
@@ -145,6 +149,7 @@ public static class VerificationService
 
     private static BackupFileKind GuessKind(string name) =>
         name.EndsWith(".csv.gz", StringComparison.OrdinalIgnoreCase) ? BackupFileKind.Csv
+        : name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? BackupFileKind.Csv
         : name.EndsWith(".sql.gz", StringComparison.OrdinalIgnoreCase) ? BackupFileKind.Sql
         : BackupFileKind.Dump;
 
@@ -156,7 +161,79 @@ public static class VerificationService
         return Convert.ToHexString(hash).ToLowerInvariant();
     }
 
-    private static async Task<VerificationProblem?> ReadGzipAsync(string path, CancellationToken cancellationToken)
+    private static async Task<VerificationProblem?> ReadPlainAsync(string path, BackupFileKind kind, long? expectedRows, CancellationToken cancellationToken)
+    {
+        var name = Path.GetFileName(path);
+        await using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        if (fs.Length == 0) return new VerificationProblem(ProblemKind.Unreadable, name, "the file is empty");
+        var rows = new RowTally(kind);
+        var buffer = new byte[1 << 20];
+        int n;
+        while ((n = await fs.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0) rows.Add(buffer.AsSpan(0, n));
+        return rows.Judge(name, expectedRows);
+    }
+
+    /// <summary>Counts data rows of a CSV export (records after the header) or of a data-only SQL script (lines of its COPY blocks).</summary>
+    private sealed class RowTally
+    {
+        private readonly BackupFileKind _kind;
+        private readonly Formats.CsvRecordCounter _csv = new();
+        private readonly byte[] _line = new byte[16];
+        private int _lineLength;
+        private bool _inCopy;
+        private long _sqlRows;
+        private bool _lastWasNewline = true;
+
+        public RowTally(BackupFileKind kind) => _kind = kind;
+
+        public void Add(ReadOnlySpan<byte> data)
+        {
+            if (data.Length == 0) return;
+            _lastWasNewline = data[^1] == (byte)'\n';
+            if (_kind == BackupFileKind.Csv) { _csv.Add(data); return; }
+            if (_kind != BackupFileKind.Sql) return;
+            // SQL: lines between "COPY … FROM stdin;" and "\." are rows. Only line starts matter: keep a line's first bytes.
+            while (true)
+            {
+                var nl = data.IndexOf((byte)'\n');
+                var part = nl < 0 ? data : data[..nl];
+                var take = Math.Min(part.Length, _line.Length - _lineLength);
+                part[..take].CopyTo(_line.AsSpan(_lineLength));
+                _lineLength += take;
+                if (nl < 0) return;
+                EndLine();
+                _lineLength = 0;
+                data = data[(nl + 1)..];
+            }
+        }
+
+        private void EndLine()
+        {
+            if (_inCopy)
+            {
+                if (_lineLength == 2 && _line[0] == (byte)'\\' && _line[1] == (byte)'.') _inCopy = false;
+                else _sqlRows++;
+            }
+            else if (_lineLength >= 5 && _line[0] == (byte)'C' && _line[1] == (byte)'O' && _line[2] == (byte)'P' && _line[3] == (byte)'Y' && _line[4] == (byte)' ')
+            {
+                _inCopy = true;
+            }
+        }
+
+        public VerificationProblem? Judge(string name, long? expected)
+        {
+            if (_kind == BackupFileKind.Csv && (_csv.InQuotes || !_lastWasNewline))
+                return new VerificationProblem(ProblemKind.Truncated, name, "the CSV ends in the middle of a record");
+            if (_kind == BackupFileKind.Sql && _inCopy)
+                return new VerificationProblem(ProblemKind.Truncated, name, "the SQL script ends inside its COPY data (no end marker)");
+            if (expected is null || _kind is not (BackupFileKind.Csv or BackupFileKind.Sql)) return null;
+            var actual = _kind == BackupFileKind.Csv ? Math.Max(0, _csv.Records - 1) : _sqlRows;
+            return actual == expected ? null
+                : new VerificationProblem(ProblemKind.RowCountMismatch, name, $"{actual} rows in the file, the manifest says {expected}");
+        }
+    }
+
+    private static async Task<VerificationProblem?> ReadGzipAsync(string path, BackupFileKind kind, long? expectedRows, CancellationToken cancellationToken)
     {
         var name = Path.GetFileName(path);
         try
@@ -174,11 +251,16 @@ public static class VerificationService
             long total = 0;
             await using var gz = new GZipStream(fs, CompressionMode.Decompress);
             var buffer = new byte[1 << 20];
+            var rows = new RowTally(kind);
             int n;
-            while ((n = await gz.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0) total += n;
+            while ((n = await gz.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                total += n;
+                rows.Add(buffer.AsSpan(0, n));
+            }
             if ((uint)total != expected)
                 return new VerificationProblem(ProblemKind.Truncated, name, $"the gzip stream ends early: {total} bytes decompressed, the trailer says {expected} (mod 2^32)");
-            return null;
+            return rows.Judge(name, expectedRows);
         }
         catch (InvalidDataException ex)
         {

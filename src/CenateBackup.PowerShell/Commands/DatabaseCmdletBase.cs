@@ -25,6 +25,16 @@ public abstract class DatabaseCmdletBase : CenateCmdletBase
     [ValidateNotNullOrEmpty]
     public string? DockerHost { get; set; }
 
+    /// <summary>Container mode: reach the server over TCP at this host instead of the endpoint found through Docker (published port, host network, container address).</summary>
+    [Parameter(ParameterSetName = ContainerSet)]
+    [ValidateNotNullOrEmpty]
+    public string? TcpHost { get; set; }
+
+    /// <summary>Container mode with -TcpHost: the TCP port there (default: -Port).</summary>
+    [Parameter(ParameterSetName = ContainerSet)]
+    [ValidateRange(1, 65535)]
+    public int? TcpPort { get; set; }
+
     /// <summary>Server host name or address (host mode: local pg tools connect over TCP).</summary>
     [Parameter(ParameterSetName = HostSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Host", "Server")]
@@ -65,7 +75,8 @@ public abstract class DatabaseCmdletBase : CenateCmdletBase
         {
             Container = container ? Container : null,
             DockerHost = container ? DockerHost : null,
-            Host = HostName,
+            Host = container ? TcpHost : HostName,
+            TcpPort = container ? TcpPort : null,
             Password = string.IsNullOrEmpty(password) ? null : password,
         };
     }

@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using System.Management.Automation;
 using CenateBackup.Core.Dumps;
+using CenateBackup.Core.Exports;
 using CenateBackup.PowerShell.Output;
 
 namespace CenateBackup.PowerShell.Commands;
@@ -46,6 +47,16 @@ public sealed class NewCenateDumpCommand : DatabaseCmdletBase
     [ValidateNotNullOrEmpty]
     public string[] CriticalTable { get; set; } = { "asegurados" };
 
+    /// <summary>Adds table exports of the critical tables to the set: Csv (&lt;table&gt;_&lt;stamp&gt;.csv.gz) and/or Sql (data-only &lt;table&gt;_&lt;stamp&gt;.sql.gz), read in the dump's snapshot while pg_dump runs.</summary>
+    [Parameter]
+    [ValidateSet("Csv", "Sql")]
+    public string[]? Include { get; set; }
+
+    /// <summary>gzip level 1–9 of the -Include exports (default 6; -CompressionLevel applies to the dump).</summary>
+    [Parameter]
+    [ValidateRange(1, 9)]
+    public int ExportCompressionLevel { get; set; } = 6;
+
     /// <summary>Directory of the local pg_dump (host mode), e.g. /usr/lib/postgresql/17/bin; default: PATH.</summary>
     [Parameter(ParameterSetName = HostSet)]
     [ValidateNotNullOrEmpty]
@@ -57,7 +68,10 @@ public sealed class NewCenateDumpCommand : DatabaseCmdletBase
         var target = BuildTarget();
         var directory = GetUnresolvedProviderPathFromPSPath(Path);
         var what = Table is { Length: > 0 } ? $"tables {string.Join(", ", Table)} of " : "";
-        if (!ShouldProcess($"{what}{target.Describe()}", $"Dump ({Format}, level {CompressionLevel}) into '{directory}'"))
+        var include = TableExports.None;
+        foreach (var i in Include ?? Array.Empty<string>()) include |= Enum.Parse<TableExports>(i, ignoreCase: true);
+        var extra = include == TableExports.None ? "" : $" with {include} exports of {string.Join(", ", CriticalTable)}";
+        if (!ShouldProcess($"{what}{target.Describe()}", $"Dump ({Format}, level {CompressionLevel}){extra} into '{directory}'"))
         {
             return;
         }
@@ -68,6 +82,8 @@ public sealed class NewCenateDumpCommand : DatabaseCmdletBase
             DataOnly = DataOnly,
             Format = Enum.Parse<DumpFormat>(Format, ignoreCase: true),
             CriticalTables = CriticalTable,
+            Include = include,
+            ExportCompressionLevel = ExportCompressionLevel,
             PgBinDirectory = PgBinDirectory,
             ToolVersion = "CenateBackup " + typeof(NewCenateDumpCommand).Assembly.GetName().Version?.ToString(3),
         };

@@ -5,10 +5,10 @@ namespace CenateBackup.PowerShell.Output;
 /// <summary>One file of a backup set.</summary>
 public sealed class CenateBackupFile
 {
-    internal CenateBackupFile(string path, string name, string kind, long size, string sha256, int compressionLevel, bool dataOnly, string[] tables, string database, string stamp, DateTimeOffset completedAt)
+    internal CenateBackupFile(string path, string name, string kind, long size, string sha256, int compressionLevel, bool dataOnly, string[] tables, string database, string stamp, DateTimeOffset completedAt, long? rows)
     {
         Path = path; Name = name; Kind = kind; Size = size; Sha256 = sha256; CompressionLevel = compressionLevel;
-        DataOnly = dataOnly; Tables = tables; Database = database; Stamp = stamp; CompletedAt = completedAt;
+        DataOnly = dataOnly; Tables = tables; Database = database; Stamp = stamp; CompletedAt = completedAt; Rows = rows;
     }
 
     /// <summary>Full path of the file.</summary>
@@ -31,6 +31,8 @@ public sealed class CenateBackupFile
     public string Database { get; }
     /// <summary>Stamp of the set (UTC yyyyMMdd_HHmmss).</summary>
     public string Stamp { get; }
+    /// <summary>Data rows in the file (CSV and SQL exports); null for dumps.</summary>
+    public long? Rows { get; }
     /// <summary>When it was committed.</summary>
     public DateTimeOffset CompletedAt { get; }
 

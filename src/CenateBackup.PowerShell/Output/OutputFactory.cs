@@ -14,7 +14,7 @@ internal static class OutputFactory
     {
         var directory = System.IO.Path.GetDirectoryName(manifestPath)!;
         var files = m.Files.Select(f => new CenateBackupFile(System.IO.Path.Combine(directory, f.Name), f.Name, f.Kind.ToString(), f.Size, f.Sha256,
-            f.CompressionLevel, f.DataOnly, f.Tables.ToArray(), m.Database, m.Stamp, f.CompletedAt)).ToArray();
+            f.CompressionLevel, f.DataOnly, f.Tables.ToArray(), m.Database, m.Stamp, f.CompletedAt, f.Rows)).ToArray();
         long? asegurados = m.RowCounts.Where(kv => kv.Key.EndsWith(".asegurados", StringComparison.Ordinal)).Select(kv => (long?)kv.Value).FirstOrDefault();
         return new CenateBackupSet
         {
@@ -54,7 +54,7 @@ internal static class OutputFactory
     }
 
     public static CenateBackupFile Orphan(OrphanFile orphan) => new(orphan.Path, System.IO.Path.GetFileName(orphan.Path),
-        orphan.IsPartial ? "Partial" : "Orphan", orphan.Size, "", 0, false, Array.Empty<string>(), "", "", orphan.LastWrite);
+        orphan.IsPartial ? "Partial" : "Orphan", orphan.Size, "", 0, false, Array.Empty<string>(), "", "", orphan.LastWrite, null);
 
     public static CenateRetentionDecision Decision(RetentionDecision d, CatalogEntry entry, string action) => new()
     {

@@ -120,7 +120,7 @@ public sealed class ContainerPgToolRunnerTests
         using var engine = new DockerEngine(null);
         var info = await engine.RequireRunningAsync(Rig.Container, CancellationToken.None);
         Assert.Equal("host", info.NetworkMode);
-        var endpoint = EndpointResolver.Resolve(Rig.ContainerTarget(), info);
+        var endpoint = await EndpointResolver.ResolveAsync(Rig.ContainerTarget(), info, CancellationToken.None);
         Assert.Equal(("127.0.0.1", Rig.Port), (endpoint.Host, endpoint.Port));
     }
 }

@@ -1,0 +1,374 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using CenateBackup.Core.Database;
+using CenateBackup.Core.Dumps;
+using CenateBackup.Core.Errors;
+using CenateBackup.Core.Storage;
+using CenateBackup.Core.Targets;
+using CenateBackup.Core.Tools;
+using Npgsql;
+
+namespace CenateBackup.Core.Exports;
+
+/// <summary>What Export-CenateAseguradosCsv asks for.</summary>
+public sealed class CsvExportRequest
+{
+    /// <summary>Creates a request.</summary>
+    public CsvExportRequest(DatabaseTarget target, string directory, string table)
+    {
+        Target = target;
+        Directory = directory;
+        Table = table;
+    }
+
+    /// <summary>The database.</summary>
+    public DatabaseTarget Target { get; }
+    /// <summary>Backup directory.</summary>
+    public string Directory { get; }
+    /// <summary>Table name ("table" or "schema.table" when <see cref="Schema"/> is null).</summary>
+    public string Table { get; }
+    /// <summary>Schema, or null for the search_path / a qualified <see cref="Table"/>.</summary>
+    public string? Schema { get; init; }
+    /// <summary>gzip level 0–9; null means none (plain .csv).</summary>
+    public int? GzipLevel { get; init; } = 6;
+    /// <summary>Module version written into the manifest.</summary>
+    public string ToolVersion { get; init; } = "CenateBackup";
+}
+
+/// <summary>A finished export set.</summary>
+public sealed record ExportResult(BackupManifest Manifest, string ManifestPath, TimeSpan Duration, string Route);
+
+/// <summary>Which table exports a backup set gets besides its dump.</summary>
+[Flags]
+public enum TableExports
+{
+    /// <summary>None.</summary>
+    None = 0,
+    /// <summary>&lt;table&gt;_&lt;stamp&gt;.csv.gz: COPY … (FORMAT csv, HEADER).</summary>
+    Csv = 1,
+    /// <summary>&lt;table&gt;_&lt;stamp&gt;.sql.gz: a data-only SQL script of the table.</summary>
+    Sql = 2,
+}
+
+/// <summary>
+/// Table exports over COPY: the CSV of Export-CenateAseguradosCsv, and the CSV/SQL files New-CenateDump -Include
+/// adds to a set. Rows travel over TCP with Npgsql (docker exec stdio only when no TCP endpoint answers);
+/// reading, converting and compressing run on separate threads.
+/// </summary>
+public static class TableExportService
+{
+    private const string Activity = "Export-CenateAseguradosCsv";
+
+    /// <summary>Exports one table as CSV into a new backup set of its own.</summary>
+    public static async Task<ExportResult> ExportCsvAsync(CsvExportRequest request, IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var started = DateTimeOffset.UtcNow;
+        var target = request.Target;
+        using var context = await TargetContext.OpenAsync(target, null, reporter, cancellationToken, allowExecFallback: true).ConfigureAwait(false);
+        return context.HasTcpEndpoint
+            ? await ExportOverTcpAsync(request, context, started, clock, reporter, cancellationToken).ConfigureAwait(false)
+            : await ExportThroughExecAsync(request, context, started, clock, reporter, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<ExportResult> ExportOverTcpAsync(CsvExportRequest request, TargetContext context, DateTimeOffset started, Stopwatch clock,
+        IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        var target = request.Target;
+        var endpoint = context.Endpoint;
+        var route = $"TCP {endpoint.Host}:{endpoint.Port} ({endpoint.HowFound})";
+        reporter.Verbose($"Rows travel over {route}.");
+        await using var session = await SnapshotSession.OpenAsync(target, endpoint, cancellationToken).ConfigureAwait(false);
+        var table = await session.ResolveTableAsync(request.Table, request.Schema, cancellationToken).ConfigureAwait(false);
+        var shape = await session.DescribeTableAsync(table, cancellationToken).ConfigureAwait(false);
+        reporter.Verbose($"{table.Display}: about {shape.EstimatedRows} rows, {shape.TableBytes / (1024 * 1024)} MB on disk; server {session.ServerVersion}.");
+
+        return await WriteSetAsync(request, target, started, clock, route, session.SnapshotId, session.ServerVersion, session.ServerVersionNum, table, shape.EstimatedRows,
+            (consumers, token) => RunCopyAsync(session, target, context, endpoint,
+                $"COPY {table.Sql} TO STDOUT WITH (FORMAT csv, HEADER)", consumers, token),
+            reporter, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<ExportResult> ExportThroughExecAsync(CsvExportRequest request, TargetContext context, DateTimeOffset started, Stopwatch clock,
+        IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        var target = request.Target;
+        var route = $"docker exec stdio of container '{target.Container}' (no TCP endpoint answers)";
+        reporter.Verbose($"Rows travel over {route}.");
+        // The names travel as psql variables and are quoted by psql (:'name'), never pasted into SQL text.
+        var (splitSchema, name) = request.Schema is null ? QualifiedTable.Split(request.Table) : (request.Schema, request.Table);
+        var resolveScript = @"SELECT n.nspname || chr(9) || c.relname || chr(9) || current_setting('server_version') || chr(9) || current_setting('server_version_num')
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r','p') AND c.relname = :'t' AND ((:'s' = '' AND n.nspname = ANY(pg_catalog.current_schemas(false))) OR n.nspname = :'s')
+ORDER BY pg_catalog.array_position(pg_catalog.current_schemas(false), n.nspname) NULLS LAST LIMIT 1;
+";
+        var (ok, output, error) = await RunPsqlAsync(context.Runner, target, resolveScript, new Dictionary<string, string> { ["t"] = name, ["s"] = splitSchema ?? "" }, cancellationToken).ConfigureAwait(false);
+        if (!ok) throw PsqlFailure(error, target);
+        var fields = output.Trim().Split('\t');
+        if (fields.Length < 4)
+        {
+            var shown = splitSchema is null ? name : splitSchema + "." + name;
+            throw new CenateException(ErrorIds.TableNotFound, CenateErrorKind.ObjectNotFound,
+                $"Table '{shown}' does not exist in database '{target.Database}'.", "Check -Table and -Schema (list tables with: psql -c '\\dt *.*').", shown);
+        }
+        var table = new QualifiedTable(fields[0], fields[1]);
+        var copyScript = $"COPY {table.Sql} TO STDOUT WITH (FORMAT csv, HEADER);\n";
+        return await WriteSetAsync(request, target, started, clock, route, null, fields[2], int.Parse(fields[3], CultureInfo.InvariantCulture), table, 0,
+            async (consumers, token) =>
+            {
+                var sink = new ConsumerStream(consumers);
+                var result = await context.Runner.RunAsync(PsqlInvocation(target, new Dictionary<string, string>()), new MemoryStream(Encoding.UTF8.GetBytes(copyScript)), sink, token).ConfigureAwait(false);
+                if (!result.Succeeded) throw PsqlFailure(result.StandardError, target);
+                sink.Complete();
+                return sink.Total;
+            }, reporter, cancellationToken).ConfigureAwait(false);
+    }
+
+    private delegate Task<long> Pump(IReadOnlyList<IChunkConsumer> consumers, CancellationToken cancellationToken);
+
+    private static async Task<ExportResult> WriteSetAsync(CsvExportRequest request, DatabaseTarget target, DateTimeOffset started, Stopwatch clock, string route,
+        string? snapshotId, string serverVersion, int serverVersionNum, QualifiedTable table, long estimatedRows, Pump pump,
+        IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        var directory = BackupDirectory.Prepare(request.Directory);
+        using var directoryLock = BackupDirectoryLock.AcquireShared(directory, TimeSpan.FromMinutes(5));
+        var (stamp, manifestPath) = DumpService.ReserveStamp(directory, target.Database, started);
+        var manifest = DumpService.NewManifest(target, request.ToolVersion, stamp, started, snapshotId, serverVersion, serverVersionNum, "");
+        manifest.Save(manifestPath);
+        var ok = false;
+        try
+        {
+            var fileName = request.GzipLevel is null ? BackupNaming.PlainCsvFile(table.Name, stamp) : BackupNaming.CsvFile(table.Name, stamp);
+            var progress = new ProgressGate(reporter, Activity, table.Display, estimatedRows);
+            using var file = new ExportFile(Path.Combine(directory, fileName), request.GzipLevel, progress.Bytes);
+            var csv = new CsvPassThrough(file, progress.Rows);
+            await pump(new IChunkConsumer[] { csv }, cancellationToken).ConfigureAwait(false);
+            var (size, sha) = file.Commit();
+            reporter.Verbose($"{fileName}: {csv.Rows} rows, {file.Written} bytes of CSV, {size} bytes on disk, sha256 {sha}.");
+            manifest.RowCounts[table.Display] = csv.Rows;
+            manifest.Files.Add(FileEntry(fileName, BackupFileKind.Csv, size, sha, request.GzipLevel, table, csv.Rows));
+            manifest.Complete = true;
+            manifest.CompletedAt = DateTimeOffset.UtcNow;
+            manifest.Save(manifestPath);
+            ok = true;
+        }
+        finally
+        {
+            if (!ok)
+            {
+                try { File.Delete(manifestPath); } catch (IOException) { }
+            }
+        }
+        reporter.Progress(new OperationProgress(Activity, "Done", 1, 1));
+        return new ExportResult(manifest, manifestPath, clock.Elapsed, route);
+    }
+
+    /// <summary>
+    /// Adds the CSV and/or SQL of <paramref name="tables"/> to a set being written, reading each table once (COPY
+    /// text format) in a session that imports the set's snapshot; the CSV is converted from that stream.
+    /// Returns the committed files' entries. On failure, files it committed are removed again.
+    /// </summary>
+    internal static async Task<List<ManifestFile>> ExportIntoSetAsync(DatabaseTarget target, TcpEndpoint endpoint, TargetContext context, string snapshotId,
+        IReadOnlyList<QualifiedTable> tables, TableExports exports, int gzipLevel, string directory, string stamp, string header,
+        IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        var entries = new List<ManifestFile>();
+        var committed = new List<string>();
+        var ok = false;
+        try
+        {
+            foreach (var table in tables)
+            {
+                await using var session = await SnapshotSession.ImportAsync(target, endpoint, snapshotId, cancellationToken).ConfigureAwait(false);
+                var shape = await session.DescribeTableAsync(table, cancellationToken).ConfigureAwait(false);
+                var progress = new ProgressGate(reporter, "New-CenateDump", table.Display, shape.EstimatedRows);
+                var consumers = new List<IChunkConsumer>();
+                var files = new List<(ExportFile File, BackupFileKind Kind, Func<long> Rows)>();
+                try
+                {
+                    if (exports.HasFlag(TableExports.Sql))
+                    {
+                        var f = new ExportFile(Path.Combine(directory, BackupNaming.SqlFile(table.Name, stamp)), gzipLevel);
+                        var sql = new SqlFromCopyText(f, shape, header, progress.Rows);
+                        consumers.Add(sql);
+                        files.Add((f, BackupFileKind.Sql, () => sql.Rows));
+                    }
+                    if (exports.HasFlag(TableExports.Csv))
+                    {
+                        var f = new ExportFile(Path.Combine(directory, BackupNaming.CsvFile(table.Name, stamp)), gzipLevel);
+                        var csv = new CsvFromCopyText(f, shape, consumers.Count == 0 ? progress.Rows : null);
+                        consumers.Add(csv);
+                        files.Add((f, BackupFileKind.Csv, () => csv.Rows));
+                    }
+                    var columns = string.Join(", ", shape.Columns.Select(QualifiedTable.Quote));
+                    await RunCopyAsync(session, target, context, endpoint, $"COPY {table.Sql} ({columns}) TO STDOUT", consumers, cancellationToken).ConfigureAwait(false);
+                    foreach (var (file, kind, rows) in files)
+                    {
+                        var (size, sha) = file.Commit();
+                        committed.Add(file.FinalPath);
+                        var name = Path.GetFileName(file.FinalPath);
+                        reporter.Verbose($"{name}: {rows()} rows, {size} bytes, sha256 {sha}.");
+                        var entry = FileEntry(name, kind, size, sha, gzipLevel, table, rows());
+                        entry.DataOnly = true;
+                        entries.Add(entry);
+                    }
+                }
+                finally
+                {
+                    foreach (var (file, _, _) in files) file.Dispose();
+                }
+            }
+            ok = true;
+            return entries;
+        }
+        finally
+        {
+            if (!ok)
+            {
+                foreach (var path in committed)
+                {
+                    try { File.Delete(path); } catch (IOException) { }
+                }
+            }
+        }
+    }
+
+    private static ManifestFile FileEntry(string name, BackupFileKind kind, long size, string sha, int? gzipLevel, QualifiedTable table, long rows) => new()
+    {
+        Name = name,
+        Kind = kind,
+        Size = size,
+        Sha256 = sha,
+        Compression = gzipLevel is null or 0 ? "none" : "gzip",
+        CompressionLevel = gzipLevel ?? 0,
+        Tables = new List<string> { table.Display },
+        Rows = rows,
+        CompletedAt = DateTimeOffset.UtcNow,
+    };
+
+    /// <summary>Runs one COPY into consumers and turns failures into the module's errors.</summary>
+    private static async Task<long> RunCopyAsync(SnapshotSession session, DatabaseTarget target, TargetContext context, TcpEndpoint endpoint, string copySql,
+        IReadOnlyList<IChunkConsumer> consumers, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await CopyPump.RunCopyAsync(session.Connection, copySql, consumers, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or IOException && ex is not CenateException)
+        {
+            if (cancellationToken.IsCancellationRequested) throw new OperationCanceledException("The export was cancelled.", ex, cancellationToken);
+            await ThrowIfContainerStoppedAsync(context, ex).ConfigureAwait(false);
+            throw PostgresErrors.Translate(ex, target, endpoint) is CenateException ce ? ce : ex;
+        }
+    }
+
+    private static async Task ThrowIfContainerStoppedAsync(TargetContext context, Exception cause)
+    {
+        if (context.Engine is null || context.Container is null) return;
+        for (var i = 0; i < 15; i++)
+        {
+            bool running;
+            try { running = (await context.Engine.InspectAsync(context.Container.Id, CancellationToken.None).ConfigureAwait(false)).Running; }
+            catch (CenateException ex) when (ex.ErrorId == ErrorIds.ContainerNotFound) { running = false; }
+            if (!running)
+            {
+                throw new CenateException(ErrorIds.ContainerStopped, CenateErrorKind.ResourceUnavailable,
+                    $"Docker container '{context.Container.Name}' stopped during the export; the incomplete file was removed.",
+                    $"Find out why it stopped ('docker logs {context.Container.Name}'), start it and run the command again.", context.Container.Name, cause);
+            }
+            await Task.Delay(200, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private static PgToolInvocation PsqlInvocation(DatabaseTarget target, IReadOnlyDictionary<string, string> variables)
+    {
+        var args = new List<string> { "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-p", target.Port.ToString(CultureInfo.InvariantCulture), "-U", target.User, "-d", PgDumpArguments.DbnameValue(target.Database) };
+        foreach (var (k, v) in variables) { args.Add("-v"); args.Add($"{k}={v}"); }
+        args.Add("-f");
+        args.Add("-");
+        return new PgToolInvocation("psql", args, PgDumpArguments.Environment(target));
+    }
+
+    private static async Task<(bool Ok, string Output, string Error)> RunPsqlAsync(IPgToolRunner runner, DatabaseTarget target, string script,
+        IReadOnlyDictionary<string, string> variables, CancellationToken cancellationToken)
+    {
+        using var output = new MemoryStream();
+        var result = await runner.RunAsync(PsqlInvocation(target, variables), new MemoryStream(Encoding.UTF8.GetBytes(script)), output, cancellationToken).ConfigureAwait(false);
+        return (result.Succeeded, Encoding.UTF8.GetString(output.ToArray()), result.StandardError);
+    }
+
+    private static CenateException PsqlFailure(string error, DatabaseTarget target)
+    {
+        if (error.Contains("password authentication failed", StringComparison.OrdinalIgnoreCase) || error.Contains("no password supplied", StringComparison.OrdinalIgnoreCase))
+            return new CenateException(ErrorIds.AuthenticationFailed, CenateErrorKind.AuthenticationError, $"The server rejected the login of role '{target.User}'.",
+                "Check -Credential (or PGPASSWORD/.pgpass).", target.User);
+        if (error.Contains("database \"", StringComparison.Ordinal) && error.Contains("does not exist", StringComparison.Ordinal))
+            return new CenateException(ErrorIds.DatabaseNotFound, CenateErrorKind.ObjectNotFound, $"Database '{target.Database}' does not exist.",
+                "Check -Database (list databases with: psql -l).", target.Database);
+        if (error.Contains("permission denied", StringComparison.OrdinalIgnoreCase))
+            return new CenateException(ErrorIds.InsufficientPrivilege, CenateErrorKind.PermissionDenied, $"Role '{target.User}' lacks a privilege: {ToolMessages.FirstLines(error, 2)}",
+                "Grant the role SELECT on the table (or export as its owner).", target.User);
+        return new CenateException(ErrorIds.DatabaseError, CenateErrorKind.InvalidOperation, $"psql failed: {ToolMessages.FirstLines(error, 3)}",
+            "Read the message above; check the server log.", target.Database);
+    }
+
+    /// <summary>Reports rows (and bytes) at most a few times a second.</summary>
+    private sealed class ProgressGate
+    {
+        private readonly IOperationReporter _reporter;
+        private readonly string _activity;
+        private readonly string _table;
+        private readonly long _estimatedRows;
+        private long _lastTicks;
+        private long _bytes;
+
+        public ProgressGate(IOperationReporter reporter, string activity, string table, long estimatedRows)
+        {
+            _reporter = reporter;
+            _activity = activity;
+            _table = table;
+            _estimatedRows = estimatedRows;
+        }
+
+        public void Bytes(long written) => Interlocked.Exchange(ref _bytes, written);
+
+        public void Rows(long rows)
+        {
+            var now = Environment.TickCount64;
+            var last = Interlocked.Read(ref _lastTicks);
+            if (now - last < 250 || Interlocked.CompareExchange(ref _lastTicks, now, last) != last) return;
+            var bytes = Interlocked.Read(ref _bytes);
+            var size = bytes > 0 ? $", {bytes / (1024 * 1024)} MB written" : "";
+            _reporter.Progress(new OperationProgress(_activity, $"Exporting {_table}: {rows:N0} rows{size}", rows, _estimatedRows > 0 ? Math.Max(_estimatedRows, rows) : null));
+        }
+    }
+
+    /// <summary>A write-only stream that hands what a tool prints to the consumers (exec fallback).</summary>
+    private sealed class ConsumerStream : Stream
+    {
+        private readonly IReadOnlyList<IChunkConsumer> _consumers;
+        public ConsumerStream(IReadOnlyList<IChunkConsumer> consumers) => _consumers = consumers;
+        public long Total { get; private set; }
+        public void Complete() { foreach (var c in _consumers) c.Complete(); }
+        public override void Write(ReadOnlySpan<byte> buffer) { foreach (var c in _consumers) c.Write(buffer); Total += buffer.Length; }
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) { Write(buffer.Span); return ValueTask.CompletedTask; }
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) { Write(buffer.AsSpan(offset, count)); return Task.CompletedTask; }
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => Total;
+        public override long Position { get => Total; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}
