@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
 # Benchmark: CenateBackup vs the seed's way (docker exec pg_dump / docker cp / psql | gzip) on the same
 # 4,000,000-row asegurados, on this machine, in one run. Not a test: it prints a table of times and ratios.
-#   bash bench/run-bench.sh [rows] [--only NAME]
+#   bash bench/run-bench.sh [rows]
+#   ONLY=PREFIX bash bench/run-bench.sh [rows]   only the cases whose key starts with PREFIX, e.g.
+#     ONLY=container / ONLY=host   the dump cases (New-CenateDump vs docker exec pg_dump / pg_dump over TCP)
+#     ONLY=export                  CSV of asegurados (Export-CenateAseguradosCsv vs psql COPY | gzip, psql > file)
+#     ONLY=set                     the plan's whole daily set (New-CenateDump -Include Csv,Sql | Test-CenateBackup
+#                                  vs bench/plan-backup.sh)
+#   REPEAT=N (default 2): best of N runs per case.
+# A case that fails prints "[bench] KEY FAILED …" and shows '-' in the table; the other cases still run.
 # Uses the test rig's image and a dedicated container (cenate_bench_pg, 127.0.0.1:55450); reuses it when
 # it already holds the requested number of rows.
 set -euo pipefail
@@ -33,9 +40,12 @@ declare -A T
 best_of() {   # best_of KEY command...: the best of REPEAT runs, in seconds
   local key="$1"; shift
   if [ -n "$ONLY" ] && [[ "$key" != $ONLY* ]]; then return; fi
-  local best="" t0 t1 d i
+  local best="" t0 t1 d i rc
   for (( i = 0; i < REPEAT; i++ )); do
-    t0=$(date +%s.%N); "$@"; t1=$(date +%s.%N)
+    # In a subshell with -e of its own (not inside `if`, which would switch -e off in the case's functions),
+    # so a failing step fails the case and only the case.
+    t0=$(date +%s.%N); set +e; ( set -e; "$@" ); rc=$?; set -e; t1=$(date +%s.%N)
+    if [ $rc -ne 0 ]; then echo "[bench] $key FAILED (exit $rc); shown as '-'" >&2; return 0; fi
     d=$(python3 -c "print(f'{$t1-$t0:.1f}')")
     if [ -z "$best" ] || python3 -c "import sys; sys.exit(0 if $d < $best else 1)"; then best=$d; fi
   done
@@ -49,17 +59,36 @@ seed_z9() {
 }
 seed_z1_cli() { docker exec -e PGPASSWORD "$NAME" pg_dump -p $PORT -U cenate -d maestro_cenate -Fc -Z1 > "$WORK/seed1.dump"; }
 plain_tcp() { pg_dump -h 127.0.0.1 -p $PORT -U cenate -d maestro_cenate -Fc -Z6 -f "$WORK/plain6.dump"; }
+# Export group: CSV of asegurados, the plan's way through the container, and the local psql 15 over TCP.
+seed_csvgz() {
+  docker exec -e PGPASSWORD "$NAME" psql -p $PORT -U cenate -d maestro_cenate -c "COPY asegurados TO STDOUT WITH CSV HEADER" | gzip > "$WORK/seed.csv.gz"
+}
+psql_csv() { psql -h 127.0.0.1 -p $PORT -U cenate -d maestro_cenate -c "COPY asegurados TO STDOUT WITH CSV HEADER" > "$WORK/psql.csv"; }
+# Set group: the plan's whole daily backup script, end to end (dump + data-only SQL + CSV, verification, statistics).
+plan_set() { rm -rf "$WORK/plan"; bash bench/plan-backup.sh "$NAME" "$PORT" "$WORK/plan" >/dev/null; }
 
 psql -X -Atq -h 127.0.0.1 -p $PORT -U cenate -d maestro_cenate -c "select count(*) from asegurados" >/dev/null   # warm the cache
 best_of container_z9_seed seed_z9
 best_of container_z1_cli seed_z1_cli
 best_of host_z6_pgdump plain_tcp
+best_of export_csvgz_seed seed_csvgz
+best_of export_csv_psql psql_csv
+CSV_PSQL_SIZE="$(size_of "$WORK/psql.csv" 2>/dev/null || echo 0)"; rm -f "$WORK/psql.csv"   # ~1.35 GB at 4M rows
+best_of set_plan plan_set
+PLAN_SIZE="$(du -cb "$WORK"/plan/*.dump "$WORK"/plan/*.gz 2>/dev/null | tail -n 1 | cut -f1 || true)"
+PLAN_CSVGZ_SIZE="$(size_of "$WORK"/plan/asegurados_*.csv.gz 2>/dev/null || echo 0)"
+rm -rf "$WORK/plan"
 # The module's cases run in one pwsh session, each timed around the cmdlet (best of REPEAT).
 t0=$(date +%s.%N)
-json="$(pwsh -NoProfile -NonInteractive -File bench/Measure-Module.ps1 -ModulePath "$ROOT/out/CenateBackup/CenateBackup.psd1" \
-  -Container "$NAME" -Port "$PORT" -Work "$WORK" -Repeat "$REPEAT" -Only "$ONLY")"
+if ! json="$(pwsh -NoProfile -NonInteractive -File bench/Measure-Module.ps1 -ModulePath "$ROOT/out/CenateBackup/CenateBackup.psd1" \
+  -Container "$NAME" -Port "$PORT" -Work "$WORK" -Repeat "$REPEAT" -Only "$ONLY")" || [ -z "$json" ]; then
+  echo "[bench] Measure-Module.ps1 FAILED; module cases shown as '-'" >&2
+  json='{}'
+fi
 echo "[bench] module cases: $json"
-for k in container_z9_module container_z1_module host_z6_module; do
+jget() { python3 -c "import json,sys; v=json.loads(sys.argv[1]).get(sys.argv[2]); print('' if v is None else v)" "$json" "$1"; }
+for k in container_z9_module container_z1_module host_z6_module \
+         export_csvgz_module export_csv_module set_z9_module set_default_module; do
   T[$k]="$(python3 -c "import json,sys; d=json.loads(sys.argv[1]); print(d.get('$k',''))" "$json")"
 done
 # One cold run of a whole pwsh process for the level-9 case, to show what starting pwsh adds.
@@ -67,15 +96,36 @@ cold() { rm -rf "$WORK/cold"; pwsh -NoProfile -NonInteractive -Command "Import-M
 REPEAT=1 best_of container_z9_module_coldpwsh cold
 SIZE9_SEED="$(size_of "$WORK/seed9.dump" 2>/dev/null || echo 0)"
 SIZE9_MOD="$(python3 -c "import json,sys; print(json.loads(sys.argv[1]).get('container_z9_module_size',0))" "$json")"
+CSVGZ_SEED="$(size_of "$WORK/seed.csv.gz" 2>/dev/null || echo 0)"
+b() { local v; v="$(jget "$1")"; if [ -n "$v" ]; then echo "$v bytes"; else echo "-"; fi; }   # a module size; - when its case did not run
 
 ratio() { python3 -c "a,b='${T[$1]:-}','${T[$2]:-}'; print(f'{float(a)/float(b):.2f}x' if a and b else '-')"; }
+sel() { local k; for k in "$@"; do [ -z "$ONLY" ] || [[ "$k" == $ONLY* ]] && return 0; done; return 1; }   # a row shows when one of its keys ran
+row() {   # row LABEL SEED_KEY MODULE_KEY TARGET
+  sel "$2" "$3" || return 0
+  printf '%-44s %10s %10s %8s %8s\n' "$1" "${T[$2]:--}" "${T[$3]:--}" "$(ratio "$3" "$2")" "$4"
+}
+RESULT_NAME=dump; [ -z "$ONLY" ] || RESULT_NAME="$(printf '%s' "$ONLY" | tr -c 'A-Za-z0-9_' '_')"
 {
-  echo "CenateBackup benchmark — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, asegurados $ROWS rows ($SIZE)"
+  echo "CenateBackup benchmark — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, asegurados $ROWS rows ($SIZE)${ONLY:+, ONLY=$ONLY}"
   printf '%-44s %10s %10s %8s %8s\n' "case" "seed (s)" "module (s)" "ratio" "target"
-  printf '%-44s %10s %10s %8s %8s\n' "container, level 9 (exec+docker cp vs stream)" "${T[container_z9_seed]:--}" "${T[container_z9_module]:--}" "$(ratio container_z9_module container_z9_seed)" "<=0.90x"
-  printf '%-44s %10s %10s %8s %8s\n' "container, level 1 (docker CLI > file)" "${T[container_z1_cli]:--}" "${T[container_z1_module]:--}" "$(ratio container_z1_module container_z1_cli)" "<=1.00x"
-  printf '%-44s %10s %10s %8s %8s\n' "host mode, level 6 (pg_dump -f over TCP)" "${T[host_z6_pgdump]:--}" "${T[host_z6_module]:--}" "$(ratio host_z6_module host_z6_pgdump)" "<=1.05x"
-  printf '%-44s %10s %10s %8s %8s\n' "level 9 incl. starting pwsh (cold process)" "${T[container_z9_seed]:--}" "${T[container_z9_module_coldpwsh]:--}" "$(ratio container_z9_module_coldpwsh container_z9_seed)" ""
-  echo "level-9 archive size: seed ${SIZE9_SEED} bytes, module ${SIZE9_MOD} bytes"
-  echo "times: best of $REPEAT runs; module cases timed around New-CenateDump in one pwsh session"
-} | tee "$OUT/dump-$(date -u +%Y%m%d_%H%M%S).txt"
+  row "container, level 9 (exec+docker cp vs stream)" container_z9_seed container_z9_module "<=0.90x"
+  row "container, level 1 (docker CLI > file)" container_z1_cli container_z1_module "<=1.00x"
+  row "host mode, level 6 (pg_dump -f over TCP)" host_z6_pgdump host_z6_module "<=1.05x"
+  if sel container_z9_module_coldpwsh; then
+    printf '%-44s %10s %10s %8s %8s\n' "level 9 incl. starting pwsh (cold process)" "${T[container_z9_seed]:--}" "${T[container_z9_module_coldpwsh]:--}" "$(ratio container_z9_module_coldpwsh container_z9_seed)" ""
+  fi
+  row "CSV.gz (exec psql COPY | gzip vs Export)" export_csvgz_seed export_csvgz_module "<=0.40x"
+  row "CSV (psql over TCP > file vs -NoCompression)" export_csv_psql export_csv_module "<=1.10x"
+  row "plan's set (plan-backup.sh vs -Z9 set+Read)" set_plan set_z9_module "<=0.50x"
+  row "plan's set vs module defaults set+Read" set_plan set_default_module "<=0.30x"
+  if sel container_z9_seed container_z9_module; then echo "level-9 archive size: seed ${SIZE9_SEED} bytes, module ${SIZE9_MOD} bytes"; fi
+  if sel export_csvgz_seed export_csvgz_module export_csv_psql export_csv_module; then
+    echo "CSV.gz size: seed (psql | gzip -6) ${CSVGZ_SEED} bytes, module $(b export_csvgz_module_csvgz_size); plain CSV: psql ${CSV_PSQL_SIZE:-0} bytes, module $(b export_csv_module_csv_size)"
+  fi
+  if sel set_plan set_z9_module set_default_module; then
+    echo "set CSV.gz size: plan ${PLAN_CSVGZ_SIZE:-0} bytes, module -Z9 $(b set_z9_module_csvgz_size), module defaults $(b set_default_module_csvgz_size)"
+    echo "set total size: plan ${PLAN_SIZE:-0} bytes, module -Z9 $(b set_z9_module_size), module defaults $(b set_default_module_size)"
+  fi
+  echo "times: best of $REPEAT runs; module cases timed around the cmdlets (set cases: New-CenateDump | Test-CenateBackup -Level Read) in one pwsh session"
+} | tee "$OUT/$RESULT_NAME-$(date -u +%Y%m%d_%H%M%S).txt"

@@ -112,6 +112,28 @@ Describe 'Export-CenateAseguradosCsv in container mode' {
         $r.Checks -join ';' | Should -Match 'gzip read asegurados_.*row count asegurados_'
     }
 
+    It 'makes Test-CenateBackup fail with RowCountMismatch when the manifest''s row count is not the file''s, and Truncated for a cut file' {
+        $copy = New-TestDirectory 'csvtamper'
+        New-Item -ItemType Directory -Path $copy | Out-Null
+        try {
+            Copy-Item -LiteralPath $File.Path, $Set.Path -Destination $copy
+            $mpath = Join-Path $copy (Split-Path -Leaf $Set.Path)
+            $m = Get-Content -Raw $mpath | ConvertFrom-Json
+            $m.files[0].rows = $LiveRows + 1
+            $m | ConvertTo-Json -Depth 10 | Set-Content -LiteralPath $mpath
+            $r = Test-CenateBackup -Path $mpath
+            $r.Passed | Should -BeFalse
+            $r.Problems.Kind | Should -Contain 'RowCountMismatch'
+            ($r.Problems | Where-Object Kind -eq 'RowCountMismatch').Message | Should -Match "$LiveRows rows in the file, the manifest says $($LiveRows + 1)"
+            $csvCopy = Join-Path $copy $File.Name
+            $bytes = [IO.File]::ReadAllBytes($csvCopy)
+            [IO.File]::WriteAllBytes($csvCopy, $bytes[0..([int]($bytes.Length * 0.6))])
+            $r2 = Test-CenateBackup -Path $csvCopy
+            $r2.Passed | Should -BeFalse
+            $r2.Problems.Kind | Should -Contain 'Truncated'
+        } finally { Remove-Item -LiteralPath $copy -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+
     It 'round-trips: COPY FROM of the file into an empty copy gives exactly the same rows' {
         $plain = Expand-Gzip $File.Path "$Dir/rt.csv"
         Invoke-Psql -Sql 'DROP TABLE IF EXISTS public.cenate_csv_rt; CREATE TABLE public.cenate_csv_rt (LIKE public.asegurados)' | Out-Null
@@ -250,7 +272,7 @@ Describe 'One backup set, one moment: New-CenateDump -Include Csv,Sql' {
                 $sql = @'
 DELETE FROM asegurados WHERE id IN (SELECT id FROM asegurados ORDER BY random() LIMIT 300);
 INSERT INTO asegurados (tipo_documento, numero_documento, apellido_paterno, nombres, fecha_nacimiento, sexo, ubigeo, tipo_seguro, codigo_ipress, fecha_afiliacion)
-SELECT 'CE', 'X' || (random() * 1e9)::bigint, 'Churn', 'Fila', DATE '1990-01-01', 'F', '150101', 'SIS', '00000001', DATE '2024-01-01' FROM generate_series(1, 200);
+SELECT 'CE', 'X' || (random() * 1e9)::bigint, 'Churn', 'Fila', DATE '1990-01-01', 'F', '150101', 'SIS', (SELECT min(codigo) FROM ipress), DATE '2024-01-01' FROM generate_series(1, 200);
 '@
                 $i = 0
                 while (-not $stop.IsSet) {
