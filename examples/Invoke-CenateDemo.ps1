@@ -1,6 +1,6 @@
 <#
 .SYNOPSIS
-    The plan's main job, as a demo: full dump, data-only SQL of asegurados, verification, a restore drill.
+    The plan's main job, as a demo: full dump, data-only SQL and CSV of asegurados at one snapshot, verification, a restore drill.
 .DESCRIPTION
     Run by scripts/demo.sh against a throwaway container. The password comes from the environment
     (CENATE_DEMO_PASSWORD) into a PSCredential; it is never put on a command line.
@@ -19,16 +19,16 @@ $PSDefaultParameterValues['New-CenateDump:Port'] = $Port
 $PSDefaultParameterValues['New-CenateDump:Credential'] = $cred
 $PSDefaultParameterValues['New-CenateDump:Path'] = $BackupPath
 
-Write-Host "`n== 1. Full custom-format dump at level 9, streamed from container '$Container' ==" -ForegroundColor Cyan
-$full = New-CenateDump -CompressionLevel 9
+Write-Host "`n== 1. The daily set from container '$Container': full dump (level 9) + data-only SQL + CSV of asegurados, one snapshot ==" -ForegroundColor Cyan
+$full = New-CenateDump -CompressionLevel 9 -Include Csv, Sql
 $full | Format-Table
+$full.Files | Format-Table
 
-Write-Host "== 2. Data-only SQL of asegurados (.sql.gz) ==" -ForegroundColor Cyan
-$sql = New-CenateDump -Table asegurados -DataOnly -Format Plain
-$sql | Format-Table
+Write-Host "== 2. Every file holds the snapshot's asegurados rows ==" -ForegroundColor Cyan
+$full.Files | Where-Object Rows | Select-Object Name, Rows, @{ n = 'ManifestRows'; e = { $full.AseguradosRows } }, @{ n = 'Match'; e = { $_.Rows -eq $full.AseguradosRows } } | Format-Table
 
-Write-Host "== 3. Verification: sha256 against the manifest + a full read of every file ==" -ForegroundColor Cyan
-$checks = $full, $sql | Test-CenateBackup
+Write-Host "== 3. Verification: sha256 against the manifest + a full read of every file + CSV/SQL row counts ==" -ForegroundColor Cyan
+$checks = $full | Test-CenateBackup
 $checks | Format-Table
 
 Write-Host "== 4. Restore drill: the dump restored into a scratch database, rows compared with the manifest ==" -ForegroundColor Cyan
@@ -48,9 +48,9 @@ try {
 } | Format-Table
 
 Write-Host "== 5. Statistics of the run ==" -ForegroundColor Cyan
-$files = $full.Files + $sql.Files
+$files = $full.Files
 [pscustomobject]@{
-    Sets          = 2
+    Sets          = 1
     Files         = $files.Count
     TotalMB       = [math]::Round(($files | Measure-Object -Sum Size).Sum / 1MB, 1)
     Asegurados    = $full.AseguradosRows
@@ -64,4 +64,5 @@ $ps = [powershell]::Create()
 $ps.AddScript("Import-Module '$ModulePath'; Remove-CenateOldBackup -Path '$BackupPath' -WhatIf").Invoke() | Format-Table Action, Rule, Stamp, Reason
 $ps.Dispose()
 
-if (-not ($checks.Passed -notcontains $false -and $restored -eq $full.AseguradosRows)) { exit 1 }
+$exportsMatch = -not ($full.Files | Where-Object { $null -ne $_.Rows -and $_.Rows -ne $full.AseguradosRows })
+if (-not ($checks.Passed -notcontains $false -and $restored -eq $full.AseguradosRows -and $exportsMatch)) { exit 1 }

@@ -203,18 +203,18 @@ Describe 'Export-CenateAseguradosCsv fidelity on hard values' {
 Describe 'Export-CenateAseguradosCsv endpoint order' {
     It 'falls back to docker exec stdio when the container has no TCP endpoint, and says so' {
         $name = 'cenate_test_isolated'
-        $out = & bash (Join-Path $Rig.Scripts 'rig.sh') container-isolated $name 55444 300 2>&1
+        $out = & bash (Join-Path $Rig.Scripts 'rig.sh') container-isolated $name 55447 300 2>&1
         if ($LASTEXITCODE -ne 0) { throw "could not start ${name}: $out" }
         $d = New-TestDirectory 'exec'
         try {
-            $s = Export-CenateAseguradosCsv -Container $name -Port 55444 -Credential $Cred -Path $d -Verbose 4> "$d.verbose"
+            $s = Export-CenateAseguradosCsv -Container $name -Port 55447 -Credential $Cred -Path $d -Verbose 4> "$d.verbose"
             Get-Content -Raw "$d.verbose" | Should -Match 'docker exec stdio'
             $s.Files[0].Rows | Should -Be 300
-            & bash -c 'docker exec "$1" psql -X -p 55444 -U cenate -d maestro_cenate -c "COPY asegurados TO STDOUT WITH CSV HEADER" > "$2"' _ $name "$d/psql.csv"
+            & bash -c 'docker exec "$1" psql -X -p 55447 -U cenate -d maestro_cenate -c "COPY asegurados TO STDOUT WITH CSV HEADER" > "$2"' _ $name "$d/psql.csv"
             Get-Sha (Expand-Gzip $s.Files[0].Path "$d/ours.csv") | Should -Be (Get-Sha "$d/psql.csv")
-            { Export-CenateAseguradosCsv -Container $name -Port 55444 -Credential $Cred -Path $d -Table 'no_such; DROP TABLE asegurados' } |
+            { Export-CenateAseguradosCsv -Container $name -Port 55447 -Credential $Cred -Path $d -Table 'no_such; DROP TABLE asegurados' } |
                 Should -Throw -ErrorId (& $Fqid 'TableNotFound')
-            & docker exec $name psql -X -At -p 55444 -U cenate -d maestro_cenate -c 'SELECT count(*) FROM asegurados' | Should -Be '300'
+            & docker exec $name psql -X -At -p 55447 -U cenate -d maestro_cenate -c 'SELECT count(*) FROM asegurados' | Should -Be '300'
         } finally {
             Remove-ThrowawayContainer $name
             Remove-Item -LiteralPath $d, "$d.verbose" -Recurse -Force -ErrorAction SilentlyContinue
