@@ -326,13 +326,15 @@ Describe 'Export-CenateAseguradosCsv bad input and faults' {
     }
 
     It 'says InsufficientPrivilege for a role without SELECT on the table, and leaves no file' {
-        Invoke-Psql -Sql "DROP ROLE IF EXISTS cenate_noselect; CREATE ROLE cenate_noselect LOGIN PASSWORD '$($Rig.Password)'; GRANT CONNECT ON DATABASE maestro_cenate TO cenate_noselect" | Out-Null
+        # A role left by an interrupted earlier run still holds CONNECT: revoke and drop it first.
+        Invoke-Psql -Sql "DO `$`$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'cenate_noselect') THEN REVOKE ALL ON DATABASE maestro_cenate FROM cenate_noselect; DROP OWNED BY cenate_noselect; DROP ROLE cenate_noselect; END IF; END `$`$" | Out-Null
+        Invoke-Psql -Sql "CREATE ROLE cenate_noselect LOGIN PASSWORD '$($Rig.Password)'; GRANT CONNECT ON DATABASE maestro_cenate TO cenate_noselect" | Out-Null
         $d = New-TestDirectory 'nosel'
         try {
             $e = { Export-CenateAseguradosCsv @C -Credential (Get-TestCredential -User cenate_noselect) -Path $d } | Should -Throw -ErrorId (& $Fqid 'InsufficientPrivilege') -PassThru
             $e.CategoryInfo.Category | Should -Be 'PermissionDenied'
             Assert-NoFiles $d
-        } finally { Invoke-Psql -Sql 'DROP OWNED BY cenate_noselect; DROP ROLE cenate_noselect' | Out-Null }
+        } finally { Invoke-Psql -Sql 'REVOKE ALL ON DATABASE maestro_cenate FROM cenate_noselect; DROP OWNED BY cenate_noselect; DROP ROLE cenate_noselect' | Out-Null }
     }
 
     It 'says AuthenticationFailed, DatabaseNotFound and ContainerNotFound clearly' {

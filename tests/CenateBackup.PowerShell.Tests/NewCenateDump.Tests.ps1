@@ -313,7 +313,8 @@ Describe 'New-CenateDump faults' {
     }
 
     It 'stops pg_dump in the container and removes the partial file on Ctrl+C' {
-        $c = Start-ThrowawayContainer -Name cenate_test_cancel -Port 55443 -Rows 300000
+        # 1,000,000 rows: the dump must still be running when Stop() arrives, even on a fast or idle machine.
+        $c = Start-ThrowawayContainer -Name cenate_test_cancel -Port 55443 -Rows 1000000
         $d = New-TestDirectory 'cancel'
         try {
             $job = Invoke-InBackground -Script {
