@@ -29,7 +29,7 @@ public static class CustomArchiveRecompressor
     /// <summary>Copies <paramref name="input"/> to <paramref name="output"/>, recompressing data at <paramref name="level"/> (0–9).</summary>
     public static async Task RunAsync(Stream input, Stream output, int level, CancellationToken cancellationToken)
     {
-        var reader = new ArchiveReader(input);
+        var reader = NewReader(input);
         var writer = new ArchiveWriter(output);
 
         // Header: "PGDMP", vmaj, vmin, vrev, intSize, offSize, format, compression (int), 7 ints, 3 strings.
@@ -45,19 +45,19 @@ public static class CustomArchiveRecompressor
         await writer.WriteAsync(head, cancellationToken).ConfigureAwait(false);
         var inputCompression = await reader.ReadIntAsync(cancellationToken).ConfigureAwait(false);
         await writer.WriteIntAsync(level, reader.IntSize, cancellationToken).ConfigureAwait(false);
-        for (var i = 0; i < 7; i++) await reader.CopyIntAsync(writer, cancellationToken).ConfigureAwait(false);
-        for (var i = 0; i < 3; i++) await reader.CopyStrAsync(writer, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < 7; i++) await CopyIntAsync(reader, writer, cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < 3; i++) await CopyStrAsync(reader, writer, cancellationToken).ConfigureAwait(false);
 
         // Table of contents (1.14): copied as is.
-        var count = await reader.CopyIntAsync(writer, cancellationToken).ConfigureAwait(false);
+        var count = await CopyIntAsync(reader, writer, cancellationToken).ConfigureAwait(false);
         for (var e = 0; e < count; e++)
         {
-            await reader.CopyIntAsync(writer, cancellationToken).ConfigureAwait(false); // dumpId
-            await reader.CopyIntAsync(writer, cancellationToken).ConfigureAwait(false); // hadDumper
-            for (var s = 0; s < 4; s++) await reader.CopyStrAsync(writer, cancellationToken).ConfigureAwait(false); // tableoid, oid, tag, desc
-            await reader.CopyIntAsync(writer, cancellationToken).ConfigureAwait(false); // section
-            for (var s = 0; s < 8; s++) await reader.CopyStrAsync(writer, cancellationToken).ConfigureAwait(false); // defn … withOids
-            while (await reader.CopyStrAsync(writer, cancellationToken).ConfigureAwait(false) >= 0) { } // dependencies, NULL-terminated
+            await CopyIntAsync(reader, writer, cancellationToken).ConfigureAwait(false); // dumpId
+            await CopyIntAsync(reader, writer, cancellationToken).ConfigureAwait(false); // hadDumper
+            for (var s = 0; s < 4; s++) await CopyStrAsync(reader, writer, cancellationToken).ConfigureAwait(false); // tableoid, oid, tag, desc
+            await CopyIntAsync(reader, writer, cancellationToken).ConfigureAwait(false); // section
+            for (var s = 0; s < 8; s++) await CopyStrAsync(reader, writer, cancellationToken).ConfigureAwait(false); // defn … withOids
+            while (await CopyStrAsync(reader, writer, cancellationToken).ConfigureAwait(false) >= 0) { } // dependencies, NULL-terminated
             await writer.WriteAsync(await reader.ReadBytesAsync(1 + reader.OffSize, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false); // data offset
         }
 
@@ -68,14 +68,14 @@ public static class CustomArchiveRecompressor
             var type = await reader.TryReadByteAsync(cancellationToken).ConfigureAwait(false);
             if (type < 0) break;
             await writer.WriteAsync(new[] { (byte)type }, cancellationToken).ConfigureAwait(false);
-            await reader.CopyIntAsync(writer, cancellationToken).ConfigureAwait(false); // dumpId
+            await CopyIntAsync(reader, writer, cancellationToken).ConfigureAwait(false); // dumpId
             if (type == BlockData)
             {
                 await RecompressChunksAsync(reader, writer, inputCompression, level, zlevel, cancellationToken).ConfigureAwait(false);
             }
             else if (type == BlockBlobs)
             {
-                while (await reader.CopyIntAsync(writer, cancellationToken).ConfigureAwait(false) != 0) // blob oid, 0 ends
+                while (await CopyIntAsync(reader, writer, cancellationToken).ConfigureAwait(false) != 0) // blob oid, 0 ends
                 {
                     await RecompressChunksAsync(reader, writer, inputCompression, level, zlevel, cancellationToken).ConfigureAwait(false);
                 }
@@ -88,9 +88,9 @@ public static class CustomArchiveRecompressor
         await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task RecompressChunksAsync(ArchiveReader reader, ArchiveWriter writer, int inputCompression, int level, CompressionLevel zlevel, CancellationToken cancellationToken)
+    private static async Task RecompressChunksAsync(PgArchiveReader reader, ArchiveWriter writer, int inputCompression, int level, CompressionLevel zlevel, CancellationToken cancellationToken)
     {
-        var chunks = new ChunkStream(reader);
+        var chunks = new PgArchiveChunkStream(reader);
         Stream source = inputCompression == 0 ? chunks : new ZLibStream(chunks, CompressionMode.Decompress);
         var buffer = new byte[1 << 20];
         if (level == 0)
@@ -120,118 +120,22 @@ public static class CustomArchiveRecompressor
         $"pg_dump's archive could not be recompressed: {why}. Nothing was written.",
         "Report this with the pg_dump version; meanwhile use -CompressionLevel 1, which pg_dump compresses itself.", null);
 
-    /// <summary>pg_dump's ReadInt/ReadStr over a stream, with a small buffer.</summary>
-    private sealed class ArchiveReader
+    private static PgArchiveReader NewReader(Stream input) =>
+        new(input, Unexpected, () => Unexpected("the archive ends in the middle of a record"));
+
+    private static async ValueTask<int> CopyIntAsync(PgArchiveReader reader, ArchiveWriter writer, CancellationToken ct)
     {
-        private readonly Stream _stream;
-        private readonly byte[] _buffer = new byte[1 << 20];
-        private int _pos;
-        private int _len;
-
-        public ArchiveReader(Stream stream) => _stream = stream;
-        public int IntSize { get; set; } = 4;
-        public int OffSize { get; set; } = 8;
-
-        private async ValueTask<bool> FillAsync(CancellationToken ct)
-        {
-            if (_pos < _len) return true;
-            _len = await _stream.ReadAsync(_buffer, ct).ConfigureAwait(false);
-            _pos = 0;
-            return _len > 0;
-        }
-
-        public async ValueTask<int> TryReadByteAsync(CancellationToken ct) => await FillAsync(ct).ConfigureAwait(false) ? _buffer[_pos++] : -1;
-
-        public async ValueTask<ReadOnlyMemory<byte>> ReadBytesAsync(int count, CancellationToken ct)
-        {
-            var result = new byte[count];
-            await ReadIntoAsync(result, ct).ConfigureAwait(false);
-            return result;
-        }
-
-        public async ValueTask ReadIntoAsync(Memory<byte> target, CancellationToken ct)
-        {
-            while (target.Length > 0)
-            {
-                if (!await FillAsync(ct).ConfigureAwait(false)) throw Unexpected("the archive ends in the middle of a record");
-                var n = Math.Min(target.Length, _len - _pos);
-                _buffer.AsMemory(_pos, n).CopyTo(target);
-                _pos += n;
-                target = target[n..];
-            }
-        }
-
-        public async ValueTask<int> ReadIntAsync(CancellationToken ct)
-        {
-            var raw = await ReadBytesAsync(1 + IntSize, ct).ConfigureAwait(false);
-            return Decode(raw.Span);
-        }
-
-        private int Decode(ReadOnlySpan<byte> raw)
-        {
-            long value = 0;
-            for (var i = IntSize; i >= 1; i--) value = (value << 8) | raw[i];
-            return (int)(raw[0] != 0 ? -value : value);
-        }
-
-        public async ValueTask<int> CopyIntAsync(ArchiveWriter writer, CancellationToken ct)
-        {
-            var raw = await ReadBytesAsync(1 + IntSize, ct).ConfigureAwait(false);
-            await writer.WriteAsync(raw, ct).ConfigureAwait(false);
-            return Decode(raw.Span);
-        }
-
-        /// <summary>Copies a length-prefixed string; returns its length (-1 for NULL).</summary>
-        public async ValueTask<int> CopyStrAsync(ArchiveWriter writer, CancellationToken ct)
-        {
-            var length = await CopyIntAsync(writer, ct).ConfigureAwait(false);
-            if (length > 0) await writer.WriteAsync(await ReadBytesAsync(length, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
-            return length;
-        }
+        var raw = await reader.ReadRawIntAsync(ct).ConfigureAwait(false);
+        await writer.WriteAsync(raw, ct).ConfigureAwait(false);
+        return reader.DecodeInt(raw.Span);
     }
 
-    /// <summary>The data of one block: a sequence of (int length, bytes) chunks ended by length 0.</summary>
-    private sealed class ChunkStream : Stream
+    /// <summary>Copies a length-prefixed string; returns its length (-1 for NULL).</summary>
+    private static async ValueTask<int> CopyStrAsync(PgArchiveReader reader, ArchiveWriter writer, CancellationToken ct)
     {
-        private readonly ArchiveReader _reader;
-        private int _remaining;
-        private bool _ended;
-
-        public ChunkStream(ArchiveReader reader) => _reader = reader;
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            while (_remaining == 0)
-            {
-                if (_ended) return 0;
-                var len = await _reader.ReadIntAsync(cancellationToken).ConfigureAwait(false);
-                if (len < 0) throw Unexpected("negative chunk length");
-                if (len == 0) { _ended = true; return 0; }
-                _remaining = len;
-            }
-            var n = Math.Min(buffer.Length, _remaining);
-            await _reader.ReadIntoAsync(buffer[..n], cancellationToken).ConfigureAwait(false);
-            _remaining -= n;
-            return n;
-        }
-
-        public async Task DrainAsync(CancellationToken ct)
-        {
-            var scratch = new byte[1 << 16];
-            while (await ReadAsync(scratch, ct).ConfigureAwait(false) > 0) { }
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        var length = await CopyIntAsync(reader, writer, ct).ConfigureAwait(false);
+        if (length > 0) await writer.WriteAsync(await reader.ReadBytesAsync(length, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+        return length;
     }
 
     /// <summary>Buffered writes in pg_dump's encoding.</summary>

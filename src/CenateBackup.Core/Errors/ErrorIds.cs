@@ -29,5 +29,9 @@ public static class ErrorIds
     public const string BackupSetExists = "BackupSetExists";
     public const string BackupDirectoryBusy = "BackupDirectoryBusy";
     public const string RemoveFailed = "RemoveFailed";
+    public const string ArchiveInvalid = "ArchiveInvalid";
+    public const string ScratchDatabaseExists = "ScratchDatabaseExists";
+    public const string ScratchDatabaseInvalid = "ScratchDatabaseInvalid";
+    public const string DrillServerUnknown = "DrillServerUnknown";
 #pragma warning restore CS1591
 }

@@ -1,0 +1,464 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.IO.Compression;
+using System.Threading;
+using System.Threading.Tasks;
+using CenateBackup.Core.Compression;
+using CenateBackup.Core.Errors;
+
+namespace CenateBackup.Core.Formats;
+
+/// <summary>The header of a pg_dump custom-format archive.</summary>
+/// <param name="VersionMajor">Archive format major version (1).</param>
+/// <param name="VersionMinor">Archive format minor version: 12 and 13 (pg_dump 9.x–11), 14 (12–15), 15 (16), 16 (17 and later).</param>
+/// <param name="VersionRevision">Archive format revision byte (0 in every pg_dump release).</param>
+/// <param name="IntSize">Bytes per integer in the archive (4).</param>
+/// <param name="OffSize">Bytes per file offset in the archive (8).</param>
+/// <param name="Compression">How the data blocks are compressed: "none", "gzip", "lz4" or "zstd".</param>
+/// <param name="CompressionLevel">
+/// The zlib level recorded by format 1.14 and older (-1 is zlib's default, 0 none); from 1.15 on the header records
+/// only the algorithm, so this is 0 for "none" and -1 (unknown) otherwise.
+/// </param>
+/// <param name="DatabaseName">The database that was dumped.</param>
+/// <param name="ServerVersion">The server version pg_dump read from, e.g. "15.18 (Debian 15.18-0+deb12u1)".</param>
+/// <param name="PgDumpVersion">The version of the pg_dump that wrote the archive, e.g. "15.18 (Debian 15.18-0+deb12u1)".</param>
+public sealed record ArchiveHeader(int VersionMajor, int VersionMinor, int VersionRevision, int IntSize, int OffSize,
+    string Compression, int CompressionLevel, string DatabaseName, string ServerVersion, string PgDumpVersion)
+{
+    /// <summary>"major.minor", e.g. "1.14".</summary>
+    public string FormatVersion => $"{VersionMajor}.{VersionMinor}";
+}
+
+/// <summary>One entry of an archive's table of contents (what <c>pg_restore -l</c> lists).</summary>
+/// <param name="DumpId">The entry's dump id; data blocks name their entry by it.</param>
+/// <param name="Description">The object type, e.g. "TABLE", "TABLE DATA", "INDEX", "CONSTRAINT", "TRIGGER", "SEQUENCE SET".</param>
+/// <param name="Schema">The schema, unquoted; null for objects outside a schema.</param>
+/// <param name="Tag">The object name, unquoted (for a TABLE DATA entry the table name).</param>
+/// <param name="Owner">The owning role; null or empty when the object has none.</param>
+public sealed record ArchiveTocEntry(int DumpId, string Description, string? Schema, string Tag, string? Owner);
+
+/// <summary>What <see cref="CustomArchiveInspector.ReadAsync"/> found in an archive.</summary>
+public sealed class ArchiveContents
+{
+    internal ArchiveContents(ArchiveHeader header, IReadOnlyList<ArchiveTocEntry> entries, IReadOnlyDictionary<string, long>? rowCounts, string? rowCountsUnavailable)
+    {
+        Header = header;
+        Entries = entries;
+        RowCounts = rowCounts;
+        RowCountsUnavailable = rowCountsUnavailable;
+    }
+
+    /// <summary>The archive header.</summary>
+    public ArchiveHeader Header { get; }
+
+    /// <summary>The table of contents, in archive order.</summary>
+    public IReadOnlyList<ArchiveTocEntry> Entries { get; }
+
+    /// <summary>
+    /// Rows stored per table: key "schema.table" (unquoted, exactly the TABLE DATA entry's schema + "." + tag),
+    /// value the number of rows in its data block, in table-of-contents order. Null when rows were not counted
+    /// (not asked, or see <see cref="RowCountsUnavailable"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, long>? RowCounts { get; }
+
+    /// <summary>Why <see cref="RowCounts"/> is null although counting was asked (e.g. lz4-compressed data); null otherwise.</summary>
+    public string? RowCountsUnavailable { get; }
+}
+
+/// <summary>
+/// Reads pg_dump custom-format archives (<c>pg_dump -Fc</c>) front to back from any readable stream, never
+/// seeking, so archives written to a pipe (which carry no data offsets) read the same as files. Reports the
+/// header, the table of contents and, on request, the number of rows stored for each table.
+/// <para>
+/// Layout (PostgreSQL src/bin/pg_dump/pg_backup_archiver.c ReadHead/ReadToc/ReadInt/ReadStr/ReadOffset and
+/// pg_backup_custom.c): "PGDMP", version major/minor/revision, intSize, offSize and format bytes, then the
+/// compression (an int level up to format 1.14, an algorithm byte from 1.15), seven ints of creation time and
+/// three strings (database, server version, pg_dump version). The table of contents is an int count and per
+/// entry: dumpId, hadDumper, tableoid, oid, tag, desc, section, defn, dropStmt, copyStmt, namespace, tablespace,
+/// tableam (1.14+), relkind int (1.16+), owner, "false" (the old WITH OIDS flag), dependency strings ended by a
+/// NULL string, and the custom format's data offset (a flag byte and offSize bytes). Data blocks follow to the end:
+/// a type byte (1 data, 3 large objects), the dumpId, and (int length, bytes) chunks ended by a zero length; a
+/// large-object block holds (oid, chunks) pairs ended by oid 0.
+/// </para>
+/// </summary>
+public static class CustomArchiveInspector
+{
+    /// <summary>The oldest archive format read: 1.12 (pg_dump 9.x and 10).</summary>
+    public const int OldestMinorVersion = 12;
+
+    /// <summary>The newest archive format read: 1.16 (pg_dump 17 and later).</summary>
+    public const int NewestMinorVersion = 16;
+
+    private const byte BlockData = 1;
+    private const byte BlockBlobs = 3;
+    private const byte OffsetPosNotSet = 1;
+    private const byte OffsetPosSet = 2;
+    private const byte OffsetNoData = 3;
+    private const string TableData = "TABLE DATA";
+
+    /// <summary>
+    /// Reads only the archive header. The stream is read one byte at a time, so nothing after the header is consumed.
+    /// </summary>
+    /// <exception cref="CenateException">
+    /// <see cref="ErrorIds.ArchiveInvalid"/> when the stream is empty, too short, does not start with PGDMP, is not
+    /// custom format, or has a format version this reader does not know.
+    /// </exception>
+    public static async Task<ArchiveHeader> ReadHeaderAsync(Stream input, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var place = new Place();
+        var reader = NewReader(input, place, bufferSize: 1);
+        return await ReadHeaderCoreAsync(reader, place, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads the header and the table of contents; when <paramref name="countRows"/> is true also every data block
+    /// to the end of the stream, inflating zlib-compressed data and counting the COPY rows of each TABLE DATA entry.
+    /// Without counting, reading stops after the table of contents (with up to 1 MB of read-ahead).
+    /// </summary>
+    /// <exception cref="CenateException">
+    /// <see cref="ErrorIds.ArchiveInvalid"/> for anything that is not a complete, well-formed archive: the message
+    /// says whether the archive ends early (cut off) or holds bytes pg_dump does not write (damaged or not an archive).
+    /// </exception>
+    public static async Task<ArchiveContents> ReadAsync(Stream input, bool countRows, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var place = new Place();
+        var reader = NewReader(input, place, bufferSize: 1 << 20);
+        var header = await ReadHeaderCoreAsync(reader, place, ct).ConfigureAwait(false);
+        var toc = await ReadTocAsync(reader, header.VersionMinor, place, ct).ConfigureAwait(false);
+        var entries = new ArchiveTocEntry[toc.Count];
+        for (var i = 0; i < toc.Count; i++) entries[i] = toc[i].Entry;
+        if (!countRows) return new ArchiveContents(header, entries, null, null);
+
+        string? unavailable = header.Compression switch
+        {
+            "none" or "gzip" => null,
+            var other => $"data compressed with {other}, which the module cannot read",
+        };
+        if (unavailable is null && toc.Exists(e => e.Entry.Description == TableData && !e.HasCopy))
+            unavailable = "the table data is stored as INSERT statements (pg_dump --inserts), not COPY rows";
+
+        var counts = await ReadDataBlocksAsync(reader, header, toc, unavailable is null, place, ct).ConfigureAwait(false);
+        if (unavailable is not null) return new ArchiveContents(header, entries, null, unavailable);
+
+        var ordered = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var e in toc)
+        {
+            if (e.Entry.Description != TableData || !counts.TryGetValue(e.Entry.DumpId, out var rows)) continue;
+            var key = RowCountKey(e.Entry);
+            ordered[key] = ordered.TryGetValue(key, out var earlier) ? earlier + rows : rows;
+        }
+        return new ArchiveContents(header, entries, ordered, null);
+    }
+
+    private static string RowCountKey(ArchiveTocEntry entry) => entry.Schema is null ? entry.Tag : entry.Schema + "." + entry.Tag;
+
+    private static async Task<ArchiveHeader> ReadHeaderCoreAsync(PgArchiveReader reader, Place place, CancellationToken ct)
+    {
+        place.Where = "the header";
+        var magic = new byte[5];
+        var got = 0;
+        while (got < magic.Length)
+        {
+            var b = await reader.TryReadByteAsync(ct).ConfigureAwait(false);
+            if (b < 0) break;
+            magic[got++] = (byte)b;
+        }
+        if (!magic.AsSpan(0, got).SequenceEqual("PGDMP"u8[..got]))
+            throw NotAnArchive($"it does not start with PGDMP{DescribeStart(magic.AsSpan(0, got))}");
+        if (got == 0) throw NotAnArchive("the stream is empty");
+        if (got < magic.Length) throw NotAnArchive($"it is too short ({got} bytes) to hold an archive header");
+
+        int vmaj = await reader.ReadByteAsync(ct).ConfigureAwait(false);
+        int vmin = await reader.ReadByteAsync(ct).ConfigureAwait(false);
+        int vrev = await reader.ReadByteAsync(ct).ConfigureAwait(false);
+        if (vmaj != 1 || vmin < OldestMinorVersion || vmin > NewestMinorVersion)
+        {
+            throw new CenateException(ErrorIds.ArchiveInvalid, CenateErrorKind.NotInstalled,
+                $"The archive's format version is {vmaj}.{vmin}; this module reads pg_dump custom-format versions 1.{OldestMinorVersion} to 1.{NewestMinorVersion} (pg_dump 9.x to 17+).",
+                vmaj == 1 && vmin > NewestMinorVersion
+                    ? "The archive was written by a newer pg_dump than the module knows: list it with that version's pg_restore -l, and update the module."
+                    : "Use the pg_restore of the PostgreSQL release that wrote the archive.");
+        }
+
+        int intSize = await reader.ReadByteAsync(ct).ConfigureAwait(false);
+        int offSize = await reader.ReadByteAsync(ct).ConfigureAwait(false);
+        if (intSize is < 1 or > 8) throw Damaged(reader, place, $"the integer size is {intSize} bytes");
+        if (offSize is < 1 or > 16) throw Damaged(reader, place, $"the offset size is {offSize} bytes");
+        reader.IntSize = intSize;
+        reader.OffSize = offSize;
+
+        int format = await reader.ReadByteAsync(ct).ConfigureAwait(false);
+        if (format != 1)
+        {
+            var name = format switch { 3 => "tar, pg_dump -Ft", 5 => "directory, the toc.dat of pg_dump -Fd", _ => "unknown" };
+            throw NotAnArchive($"it is not custom format: its format byte is {format} ({name}); custom format (pg_dump -Fc) is 1");
+        }
+
+        string compression;
+        int level;
+        if (vmin >= 15)
+        {
+            int algorithm = await reader.ReadByteAsync(ct).ConfigureAwait(false);
+            compression = algorithm switch
+            {
+                0 => "none",
+                1 => "gzip",
+                2 => "lz4",
+                3 => "zstd",
+                _ => throw Damaged(reader, place, $"the compression algorithm byte is {algorithm} (pg_dump writes 0 none, 1 gzip, 2 lz4, 3 zstd)"),
+            };
+            level = algorithm == 0 ? 0 : -1;
+        }
+        else
+        {
+            var recorded = await reader.ReadCheckedIntAsync("the compression level", ct).ConfigureAwait(false);
+            if (recorded is < -1 or > 9) throw Damaged(reader, place, $"the compression level is {recorded} (zlib levels are -1 to 9)");
+            level = (int)recorded;
+            compression = level == 0 ? "none" : "gzip";
+        }
+
+        for (var i = 0; i < 7; i++) await reader.ReadCheckedIntAsync("the creation time", ct).ConfigureAwait(false);
+        var database = await reader.ReadStrAsync("the database name", ct).ConfigureAwait(false);
+        var server = await reader.ReadStrAsync("the server version", ct).ConfigureAwait(false);
+        var pgDump = await reader.ReadStrAsync("the pg_dump version", ct).ConfigureAwait(false);
+        return new ArchiveHeader(vmaj, vmin, vrev, intSize, offSize, compression, level, database ?? string.Empty, server ?? string.Empty, pgDump ?? string.Empty);
+    }
+
+    private static string DescribeStart(ReadOnlySpan<byte> start)
+    {
+        if (start.Length >= 2 && start[0] == 0x1F && start[1] == 0x8B) return " (it is gzip-compressed: a .gz file)";
+        if (start.Length >= 4 && start[0] == 0x89 && start[1] == (byte)'P' && start[2] == (byte)'N' && start[3] == (byte)'G') return " (it is a PNG image)";
+        if (start.Length >= 4 && start[0] == (byte)'P' && start[1] == (byte)'K' && start[2] == 3 && start[3] == 4) return " (it is a zip file)";
+        if (start.Length >= 2 && start[0] == (byte)'-' && start[1] == (byte)'-') return " (it looks like a plain SQL dump: restore that with psql)";
+        foreach (var b in start)
+        {
+            if (b < 0x09 || (b > 0x0D && b < 0x20)) return string.Empty;
+        }
+        return start.Length > 0 ? " (it looks like text, e.g. SQL or CSV)" : string.Empty;
+    }
+
+    /// <summary>One table-of-contents entry and what the data phase needs to know about it.</summary>
+    private sealed class TocItem
+    {
+        public required ArchiveTocEntry Entry { get; init; }
+        public required bool HasCopy { get; init; }
+        public required byte OffsetFlag { get; init; }
+        public bool Seen { get; set; }
+    }
+
+    private static async Task<List<TocItem>> ReadTocAsync(PgArchiveReader reader, int vmin, Place place, CancellationToken ct)
+    {
+        place.Where = "the table of contents";
+        var count = await reader.ReadCheckedIntAsync("the number of table-of-contents entries", ct).ConfigureAwait(false);
+        if (count is < 0 or > int.MaxValue) throw Damaged(reader, place, $"the table of contents claims {count} entries");
+        var items = new List<TocItem>((int)Math.Min(count, 4096));
+        var ids = new HashSet<int>();
+        for (var i = 0; i < count; i++)
+        {
+            place.Where = $"entry {i + 1} of {count} of the table of contents";
+            var dumpId = await reader.ReadCheckedIntAsync("a dump id", ct).ConfigureAwait(false);
+            if (dumpId is <= 0 or > int.MaxValue) throw Damaged(reader, place, $"dump id {dumpId} is out of range");
+            if (!ids.Add((int)dumpId)) throw Damaged(reader, place, $"dump id {dumpId} appears twice");
+            var hadDumper = await reader.ReadCheckedIntAsync("the has-data flag", ct).ConfigureAwait(false);
+            if (hadDumper is not (0 or 1)) throw Damaged(reader, place, $"the has-data flag is {hadDumper}");
+            await reader.SkipStrAsync("the catalog table oid", ct).ConfigureAwait(false);
+            await reader.SkipStrAsync("the object oid", ct).ConfigureAwait(false);
+            var tag = await reader.ReadStrAsync("the object name", ct).ConfigureAwait(false);
+            var desc = await reader.ReadStrAsync("the object type", ct).ConfigureAwait(false);
+            var section = await reader.ReadCheckedIntAsync("the section", ct).ConfigureAwait(false);
+            if (section is < 1 or > 4) throw Damaged(reader, place, $"the section is {section} (pg_dump writes 1 to 4)");
+            await reader.SkipStrAsync("the definition", ct).ConfigureAwait(false);
+            await reader.SkipStrAsync("the drop statement", ct).ConfigureAwait(false);
+            var copyLength = await reader.SkipStrAsync("the COPY statement", ct).ConfigureAwait(false);
+            var schema = await reader.ReadStrAsync("the schema", ct).ConfigureAwait(false);
+            await reader.SkipStrAsync("the tablespace", ct).ConfigureAwait(false);
+            if (vmin >= 14) await reader.SkipStrAsync("the table access method", ct).ConfigureAwait(false);
+            if (vmin >= 16) await reader.ReadCheckedIntAsync("the relation kind", ct).ConfigureAwait(false);
+            var owner = await reader.ReadStrAsync("the owner", ct).ConfigureAwait(false);
+            await reader.SkipStrAsync("the WITH OIDS flag", ct).ConfigureAwait(false);
+            while (await reader.SkipStrAsync("a dependency", ct).ConfigureAwait(false) >= 0) { }
+            var flag = await reader.ReadByteAsync(ct).ConfigureAwait(false);
+            if (flag is not (OffsetPosNotSet or OffsetPosSet or OffsetNoData)) throw Damaged(reader, place, $"the data offset flag is {flag} (pg_dump writes 1, 2 or 3)");
+            await reader.SkipAsync(reader.OffSize, ct).ConfigureAwait(false);
+            items.Add(new TocItem
+            {
+                Entry = new ArchiveTocEntry((int)dumpId, desc ?? string.Empty, schema, tag ?? string.Empty, owner),
+                HasCopy = copyLength > 0,
+                OffsetFlag = flag,
+            });
+        }
+        return items;
+    }
+
+    /// <summary>Reads every data block to the end of the stream; returns rows per TABLE DATA dump id when <paramref name="count"/>.</summary>
+    private static async Task<Dictionary<int, long>> ReadDataBlocksAsync(PgArchiveReader reader, ArchiveHeader header, List<TocItem> toc, bool count, Place place, CancellationToken ct)
+    {
+        var byId = new Dictionary<int, TocItem>(toc.Count);
+        foreach (var item in toc) byId[item.Entry.DumpId] = item;
+        var rows = new Dictionary<int, long>();
+        var buffer = count && header.Compression == "gzip" ? new byte[1 << 20] : null;
+        while (true)
+        {
+            place.Where = "the data blocks";
+            var type = await reader.TryReadByteAsync(ct).ConfigureAwait(false);
+            if (type < 0) break;
+            if (type is not (BlockData or BlockBlobs)) throw Damaged(reader, place, $"data block type {type} is unknown (pg_dump writes 1 and 3)");
+            var id = await reader.ReadCheckedIntAsync("a data block's dump id", ct).ConfigureAwait(false);
+            if (id is <= 0 or > int.MaxValue || !byId.TryGetValue((int)id, out var item))
+                throw Damaged(reader, place, $"a data block names dump id {id}, which the table of contents does not list");
+            if (item.Seen) throw Damaged(reader, place, $"dump id {id} has two data blocks");
+            item.Seen = true;
+            place.Where = $"the data of {Describe(item.Entry)}";
+            switch (type)
+            {
+                case BlockData when count && item.Entry.Description == TableData:
+                    rows[item.Entry.DumpId] = await CountRowsAsync(reader, buffer, item.Entry, ct).ConfigureAwait(false);
+                    break;
+                case BlockData:
+                    await SkipChunksAsync(reader, ct).ConfigureAwait(false);
+                    break;
+                default: // BlockBlobs
+                    while (await reader.ReadCheckedIntAsync("a large object oid", ct).ConfigureAwait(false) != 0)
+                        await SkipChunksAsync(reader, ct).ConfigureAwait(false);
+                    break;
+            }
+        }
+
+        // A cut exactly between two blocks reads like a clean end: the blocks the table of contents promises tell.
+        // A file written with seeks marks the entries with data (flag 2); a pipe leaves all data entries at flag 1.
+        var seekable = toc.Exists(e => e.OffsetFlag == OffsetPosSet);
+        var missing = toc.FindAll(e => !e.Seen && (seekable ? e.OffsetFlag == OffsetPosSet : e.OffsetFlag == OffsetPosNotSet));
+        if (missing.Count > 0)
+        {
+            throw new CenateException(ErrorIds.ArchiveInvalid, CenateErrorKind.InvalidData,
+                $"The archive ends early: it stops after {reader.Position} bytes, and the data of {missing.Count} of its entries (first {Describe(missing[0].Entry)}) is missing. The file was cut off (an interrupted dump, a full disk or an incomplete copy).",
+                "Take the backup again; a cut archive restores only part of the data.");
+        }
+        return rows;
+    }
+
+    private static string Describe(ArchiveTocEntry e) => e.Schema is null ? $"{e.Description} {e.Tag}" : $"{e.Description} {e.Schema}.{e.Tag}";
+
+    private static async Task SkipChunksAsync(PgArchiveReader reader, CancellationToken ct)
+    {
+        long length;
+        while ((length = await reader.ReadCheckedIntAsync("a chunk length", ct).ConfigureAwait(false)) != 0)
+        {
+            if (length is < 0 or > int.MaxValue) throw reader.Invalid($"a chunk length is {length}");
+            await reader.SkipAsync(length, ct).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<long> CountRowsAsync(PgArchiveReader reader, byte[]? inflateBuffer, ArchiveTocEntry entry, CancellationToken ct)
+    {
+        var counter = new CopyRowCounter();
+        var chunks = new PgArchiveChunkStream(reader);
+        if (inflateBuffer is null)
+        {
+            ReadOnlyMemory<byte> slice;
+            while (!(slice = await chunks.ReadSliceAsync(ct).ConfigureAwait(false)).IsEmpty) counter.Add(slice.Span);
+            return counter.Rows;
+        }
+
+        try
+        {
+            using var zlib = new ZLibStream(chunks, CompressionMode.Decompress, leaveOpen: true);
+            int n;
+            while ((n = await zlib.ReadAsync(inflateBuffer, ct).ConfigureAwait(false)) > 0) counter.Add(inflateBuffer.AsSpan(0, n));
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new CenateException(ErrorIds.ArchiveInvalid, CenateErrorKind.InvalidData,
+                $"The archive is damaged: the compressed data of {Describe(entry)} does not inflate ({ex.Message}), at byte {reader.Position}.",
+                "Take the backup again; a damaged archive does not restore.", null, ex);
+        }
+        // .NET ends a zlib stream that stops short without an error; the inflater then asked the chunk list for more
+        // than it holds (a complete stream ends without that read). pg_restore refuses such a block too.
+        if (chunks.Ended)
+        {
+            throw new CenateException(ErrorIds.ArchiveInvalid, CenateErrorKind.InvalidData,
+                $"The archive is damaged: the compressed data of {Describe(entry)} stops before its zlib stream ends, at byte {reader.Position}.",
+                "Take the backup again; a damaged archive does not restore.");
+        }
+        // The zlib stream may end before its chunk list does (pg_restore reads the rest too).
+        await chunks.DrainAsync(ct).ConfigureAwait(false);
+        return counter.Rows;
+    }
+
+    private static PgArchiveReader NewReader(Stream input, Place place, int bufferSize)
+    {
+        PgArchiveReader? reader = null;
+        reader = new PgArchiveReader(input,
+            why => Damaged(reader!, place, why),
+            () => new CenateException(ErrorIds.ArchiveInvalid, CenateErrorKind.InvalidData,
+                $"The archive ends early: it stops after {reader!.Position} bytes, in the middle of {place.Where}. The file was cut off (an interrupted dump, a full disk or an incomplete copy).",
+                "Take the backup again; a cut archive restores only part of the data."),
+            bufferSize);
+        return reader;
+    }
+
+    private static CenateException NotAnArchive(string why) => new(ErrorIds.ArchiveInvalid, CenateErrorKind.InvalidData,
+        $"This is not a pg_dump custom-format archive: {why}.",
+        "Give the .dump file written by New-CenateDump (pg_dump -Fc).");
+
+    private static CenateException Damaged(PgArchiveReader reader, Place place, string why) => new(ErrorIds.ArchiveInvalid, CenateErrorKind.InvalidData,
+        $"The archive is damaged or is not a pg_dump custom-format archive: {why} (at byte {reader.Position.ToString(CultureInfo.InvariantCulture)}, in {place.Where}).",
+        "Take the backup again; a damaged archive does not restore.");
+
+    /// <summary>Where reading is, for messages.</summary>
+    private sealed class Place
+    {
+        public string Where { get; set; } = "the header";
+    }
+}
+
+/// <summary>
+/// Counts the rows of COPY text-format data fed in pieces of any size. Every row ends in LF (newlines inside values
+/// are escaped as \n), so rows are LF bytes, counted vectorized. pg_dump's data blocks end with the end-of-data
+/// line "\." and two empty lines (pg_dump.c dumpTableData_copy); no data row can be "\." because COPY writes a
+/// backslash in a value as "\\", so that trailer is recognised and not counted.
+/// </summary>
+internal sealed class CopyRowCounter
+{
+    private const int TailSize = 16;
+    private readonly byte[] _tail = new byte[TailSize];
+    private int _tailLength;
+    private long _newlines;
+    private long _bytes;
+
+    /// <summary>Consumes the next piece of the data.</summary>
+    public void Add(ReadOnlySpan<byte> data)
+    {
+        if (data.IsEmpty) return;
+        _newlines += data.Count((byte)'\n');
+        _bytes += data.Length;
+        if (data.Length >= TailSize)
+        {
+            data[^TailSize..].CopyTo(_tail);
+            _tailLength = TailSize;
+            return;
+        }
+        var keep = Math.Min(_tailLength, TailSize - data.Length);
+        _tail.AsSpan(_tailLength - keep, keep).CopyTo(_tail);
+        data.CopyTo(_tail.AsSpan(keep));
+        _tailLength = keep + data.Length;
+    }
+
+    /// <summary>Rows so far: the LF count, less the end-of-data line and what follows it.</summary>
+    public long Rows
+    {
+        get
+        {
+            var tail = _tail.AsSpan(0, _tailLength);
+            var run = tail.Length - tail.TrimEnd((byte)'\n').Length; // LFs at the very end
+            var before = tail.Length - run;                          // tail bytes before them
+            if (run == 0 || before < 2 || tail[before - 2] != (byte)'\\' || tail[before - 1] != (byte)'.') return _newlines;
+            var lineStart = _bytes - run - 2 == 0 || (before >= 3 && tail[before - 3] == (byte)'\n');
+            return lineStart ? _newlines - run : _newlines;
+        }
+    }
+}
