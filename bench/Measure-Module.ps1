@@ -2,7 +2,7 @@
 # A case that fails is reported on stderr and left out of the JSON (the table shows '-'); the others still run.
 # -Only: run only the cases whose name starts with it (same prefix rule as run-bench.sh's ONLY).
 param([Parameter(Mandatory)][string]$ModulePath, [Parameter(Mandatory)][string]$Container, [Parameter(Mandatory)][int]$Port,
-      [Parameter(Mandatory)][string]$Work, [int]$Repeat = 2, [string]$Only = '')
+      [Parameter(Mandatory)][string]$Work, [int]$Repeat = 2, [string]$Only = '', [string]$VerifySet = '')
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath
 $cred = [pscredential]::new('cenate', (ConvertTo-SecureString $env:PGPASSWORD -AsPlainText -Force))
@@ -19,6 +19,10 @@ $cases = [ordered]@{
                                         Test-CenateBackup -Level Read -ProgressAction SilentlyContinue }
     set_default_module  = { param($dir) New-CenateDump -Container $Container -Port $Port -Credential $cred -Path $dir -Include Csv,Sql -ProgressAction SilentlyContinue |
                                         Test-CenateBackup -Level Read -ProgressAction SilentlyContinue }
+    # Verify group: Test-CenateBackup on one module-made set (the manifest lists only the dump).
+    verify_read_module      = { param($dir) Test-CenateBackup -Path $VerifySet -Level Read -ProgressAction SilentlyContinue }
+    verify_read_exec_module = { param($dir) Test-CenateBackup -Path $VerifySet -Level Read -Container $Container -ProgressAction SilentlyContinue }
+    verify_drill_module     = { param($dir) Test-CenateBackup -Path $VerifySet -Level Restore -Container $Container -Credential $cred -ProgressAction SilentlyContinue -Confirm:$false }
 }
 function Get-Bytes([string]$dir, [string]$filter) {
     $files = @(Get-ChildItem -LiteralPath $dir -Recurse -File -Filter $filter -ErrorAction SilentlyContinue)
@@ -28,6 +32,7 @@ function Get-Bytes([string]$dir, [string]$filter) {
 $result = [ordered]@{}
 foreach ($name in $cases.Keys) {
     if ($Only -and -not $name.StartsWith($Only)) { continue }
+    if ($name.StartsWith('verify_') -and -not $VerifySet) { continue }
     $best = [double]::MaxValue
     $extra = [ordered]@{}
     try {
@@ -36,7 +41,7 @@ foreach ($name in $cases.Keys) {
             $sw = [Diagnostics.Stopwatch]::StartNew()
             $out = & $cases[$name] $dir
             $elapsed = $sw.Elapsed.TotalSeconds
-            if ($name.StartsWith('set_')) {
+            if ($name.StartsWith('set_') -or $name.StartsWith('verify_')) {
                 $failed = @($out | Where-Object { -not $_.Passed })
                 if (@($out).Count -eq 0 -or $failed.Count -gt 0) {
                     throw "Test-CenateBackup did not pass: $(($failed.Problems | ForEach-Object { "$_" }) -join '; ')"
@@ -49,7 +54,7 @@ foreach ($name in $cases.Keys) {
                 $extra["${name}_csvgz_size"] = Get-Bytes $dir '*.csv.gz'
                 $extra["${name}_csv_size"] = Get-Bytes $dir '*.csv'
             }
-            Remove-Item -LiteralPath $dir -Recurse -Force
+            if (Test-Path -LiteralPath $dir) { Remove-Item -LiteralPath $dir -Recurse -Force }
         }
         foreach ($k in $extra.Keys) { $result[$k] = $extra[$k] }
         $result[$name] = [math]::Round($best, 1)

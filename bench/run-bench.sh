@@ -7,6 +7,8 @@
 #     ONLY=export                  CSV of asegurados (Export-CenateAseguradosCsv vs psql COPY | gzip, psql > file)
 #     ONLY=set                     the plan's whole daily set (New-CenateDump -Include Csv,Sql | Test-CenateBackup
 #                                  vs bench/plan-backup.sh)
+#     ONLY=verify                  Test-CenateBackup on one module-made dump: Read (local and in the container) vs
+#                                  pg_restore -f /dev/null, and the Restore drill vs createdb + pg_restore -d + count
 #   REPEAT=N (default 2): best of N runs per case.
 # A case that fails prints "[bench] KEY FAILED …" and shows '-' in the table; the other cases still run.
 # Uses the test rig's image and a dedicated container (cenate_bench_pg, 127.0.0.1:55450); reuses it when
@@ -78,17 +80,39 @@ best_of set_plan plan_set
 PLAN_SIZE="$(du -cb "$WORK"/plan/*.dump "$WORK"/plan/*.gz 2>/dev/null | tail -n 1 | cut -f1 || true)"
 PLAN_CSVGZ_SIZE="$(size_of "$WORK"/plan/asegurados_*.csv.gz 2>/dev/null || echo 0)"
 rm -rf "$WORK/plan"
+# Verify group: one set made by the module (default level), then read and restored both ways.
+VSET=""
+if [ -z "$ONLY" ] || [[ verify == $ONLY* ]] || [[ "$ONLY" == verify* ]]; then
+  pwsh -NoProfile -NonInteractive -Command "Import-Module '$ROOT/out/CenateBackup/CenateBackup.psd1'; \$c=[pscredential]::new('cenate',(ConvertTo-SecureString \$env:PGPASSWORD -AsPlainText -Force)); \$null = New-CenateDump -Container $NAME -Port $PORT -Credential \$c -Path '$WORK/vset' -ProgressAction SilentlyContinue"
+  VSET="$(ls "$WORK"/vset/*.manifest.json)"; VDUMP="$(ls "$WORK"/vset/*.dump)"
+  echo "[bench] verify set: $VDUMP ($(size_of "$VDUMP") bytes)"
+fi
+verify_read_local() { pg_restore -f /dev/null "$VDUMP"; }
+verify_read_exec() { docker exec -i "$NAME" pg_restore -f /dev/null < "$VDUMP"; }
+# The plan's monthly restore test done by hand: a scratch database, the dump restored in the container, a count, drop.
+verify_drill_manual() {
+  psql -X -q -h 127.0.0.1 -p $PORT -U cenate -d postgres -c "DROP DATABASE IF EXISTS bench_drill" -c "CREATE DATABASE bench_drill"
+  docker exec -i -e PGPASSWORD "$NAME" pg_restore -p $PORT -U cenate -d bench_drill --no-owner --exit-on-error < "$VDUMP"
+  psql -X -Atq -h 127.0.0.1 -p $PORT -U cenate -d bench_drill -c "select count(*) from asegurados" >/dev/null
+  psql -X -q -h 127.0.0.1 -p $PORT -U cenate -d postgres -c "DROP DATABASE bench_drill"
+}
+if [ -n "$VSET" ]; then
+  best_of verify_read_pgrestore verify_read_local
+  best_of verify_read_pgrestore_exec verify_read_exec
+  best_of verify_drill_manual verify_drill_manual
+fi
 # The module's cases run in one pwsh session, each timed around the cmdlet (best of REPEAT).
 t0=$(date +%s.%N)
 if ! json="$(pwsh -NoProfile -NonInteractive -File bench/Measure-Module.ps1 -ModulePath "$ROOT/out/CenateBackup/CenateBackup.psd1" \
-  -Container "$NAME" -Port "$PORT" -Work "$WORK" -Repeat "$REPEAT" -Only "$ONLY")" || [ -z "$json" ]; then
+  -Container "$NAME" -Port "$PORT" -Work "$WORK" -Repeat "$REPEAT" -Only "$ONLY" -VerifySet "$VSET")" || [ -z "$json" ]; then
   echo "[bench] Measure-Module.ps1 FAILED; module cases shown as '-'" >&2
   json='{}'
 fi
 echo "[bench] module cases: $json"
 jget() { python3 -c "import json,sys; v=json.loads(sys.argv[1]).get(sys.argv[2]); print('' if v is None else v)" "$json" "$1"; }
 for k in container_z9_module container_z1_module host_z6_module \
-         export_csvgz_module export_csv_module set_z9_module set_default_module; do
+         export_csvgz_module export_csv_module set_z9_module set_default_module \
+         verify_read_module verify_read_exec_module verify_drill_module; do
   T[$k]="$(python3 -c "import json,sys; d=json.loads(sys.argv[1]); print(d.get('$k',''))" "$json")"
 done
 # One cold run of a whole pwsh process for the level-9 case, to show what starting pwsh adds.
@@ -119,6 +143,10 @@ RESULT_NAME=dump; [ -z "$ONLY" ] || RESULT_NAME="$(printf '%s' "$ONLY" | tr -c '
   row "CSV (psql over TCP > file vs -NoCompression)" export_csv_psql export_csv_module "<=1.10x"
   row "plan's set (plan-backup.sh vs -Z9 set+Read)" set_plan set_z9_module "<=0.50x"
   row "plan's set vs module defaults set+Read" set_plan set_default_module "<=0.30x"
+  row "Read: pg_restore -f /dev/null vs -Level Read" verify_read_pgrestore verify_read_module "<=1.20x"
+  row "Read in the container (docker exec -i)" verify_read_pgrestore_exec verify_read_exec_module "<=1.20x"
+  row "drill: createdb+pg_restore+count vs Restore" verify_drill_manual verify_drill_module "<120 s"
+  if sel verify_drill_module; then echo "module restore drill: ${T[verify_drill_module]:--} s (target: under 120 s)"; fi
   if sel container_z9_seed container_z9_module; then echo "level-9 archive size: seed ${SIZE9_SEED} bytes, module ${SIZE9_MOD} bytes"; fi
   if sel export_csvgz_seed export_csvgz_module export_csv_psql export_csv_module; then
     echo "CSV.gz size: seed (psql | gzip -6) ${CSVGZ_SEED} bytes, module $(b export_csvgz_module_csvgz_size); plain CSV: psql ${CSV_PSQL_SIZE:-0} bytes, module $(b export_csv_module_csv_size)"

@@ -31,21 +31,17 @@ Write-Host "== 3. Verification: sha256 against the manifest + a full read of eve
 $checks = $full | Test-CenateBackup
 $checks | Format-Table
 
-Write-Host "== 4. Restore drill: the dump restored into a scratch database, rows compared with the manifest ==" -ForegroundColor Cyan
-$scratch = 'cenate_drill_' + $full.Stamp
-$env:PGPASSWORD = $env:CENATE_DEMO_PASSWORD
-try {
-    & psql -X -q -h 127.0.0.1 -p $Port -U cenate -d postgres -c "CREATE DATABASE $scratch" | Out-Null
-    & pg_restore --no-owner -h 127.0.0.1 -p $Port -U cenate -d $scratch $full.Files[0].Path
-    $restored = [long](& psql -X -A -t -h 127.0.0.1 -p $Port -U cenate -d $scratch -c 'SELECT count(*) FROM public.asegurados')
-    & psql -X -q -h 127.0.0.1 -p $Port -U cenate -d postgres -c "DROP DATABASE $scratch" | Out-Null
-} finally { Remove-Item env:PGPASSWORD }
-[pscustomobject]@{
-    Drill            = $scratch
-    ManifestRows     = $full.AseguradosRows
-    RestoredRows     = $restored
-    Match            = ($restored -eq $full.AseguradosRows)
-} | Format-Table
+Write-Host "== 4. Restore drill: the dump restored into a scratch database, every table counted, keys/indexes/triggers compared, dropped ==" -ForegroundColor Cyan
+$drill = $full | Test-CenateBackup -Level Restore -Credential $cred -Confirm:$false
+$drill | Format-Table
+$drill | Format-List Summary, DrillDatabase, DrillServer, RestoreDuration, ObjectsChecked, Checks
+$drill.Tables | Format-Table
+$restored = ($drill.Tables | Where-Object Table -eq 'public.asegurados').Restored
+
+Write-Host "== 4b. The daily monitor: the newest set of the directory, under 26 hours old, its dump at least 1 MB ==" -ForegroundColor Cyan
+$monitor = Test-CenateBackup -Path $BackupPath -MaxAge 26h -MinimumSize 1MB -Level Checksum
+$monitor | Format-Table
+$monitor.Summary
 
 Write-Host "== 5. Statistics of the run ==" -ForegroundColor Cyan
 $files = $full.Files
@@ -55,6 +51,7 @@ $files = $full.Files
     TotalMB       = [math]::Round(($files | Measure-Object -Sum Size).Sum / 1MB, 1)
     Asegurados    = $full.AseguradosRows
     AllVerified   = -not ($checks.Passed -contains $false)
+    DrillPassed   = $drill.Passed
 } | Format-Table
 Get-ChildItem -LiteralPath $BackupPath | Format-Table Mode, Length, Name
 
@@ -65,4 +62,4 @@ $ps.AddScript("Import-Module '$ModulePath'; Remove-CenateOldBackup -Path '$Backu
 $ps.Dispose()
 
 $exportsMatch = -not ($full.Files | Where-Object { $null -ne $_.Rows -and $_.Rows -ne $full.AseguradosRows })
-if (-not ($checks.Passed -notcontains $false -and $restored -eq $full.AseguradosRows -and $exportsMatch)) { exit 1 }
+if (-not ($checks.Passed -notcontains $false -and $drill.Passed -and $monitor.Passed -and $restored -eq $full.AseguradosRows -and $exportsMatch)) { exit 1 }

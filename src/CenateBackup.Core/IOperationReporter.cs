@@ -11,6 +11,9 @@ public interface IOperationReporter
 
     /// <summary>Progress of the current operation.</summary>
     void Progress(OperationProgress progress);
+
+    /// <summary>Something the user must act on that does not fail the operation (a scratch database left behind).</summary>
+    void Warning(string message) => Verbose("WARNING: " + message);
 }
 
 /// <summary>A progress report. <paramref name="Current"/>/<paramref name="Total"/> are bytes or rows; Total may be unknown.</summary>

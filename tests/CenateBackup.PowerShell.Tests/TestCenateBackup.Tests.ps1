@@ -112,3 +112,123 @@ Describe 'Test-CenateBackup' {
         $r.Passed | Should -BeTrue
     }
 }
+
+Describe 'Test-CenateBackup on bad input: Passed = false with the precise problem, never a crash' {
+    BeforeAll {
+        $script:Lone = New-TestDirectory 'badinput'
+        New-Item -ItemType Directory -Path $Lone | Out-Null
+        $script:LoneName = 'maestro_cenate_20260101_020000.dump'
+        function New-Lone([byte[]]$Bytes) {
+            $p = Join-Path $Lone $LoneName
+            [IO.File]::WriteAllBytes($p, $Bytes)
+            $p
+        }
+        function Edit-Manifest([string]$Path, [scriptblock]$Change) {
+            $m = Get-Content -Raw -LiteralPath $Path | ConvertFrom-Json -AsHashtable
+            & $Change $m
+            Set-Content -LiteralPath $Path -Value ($m | ConvertTo-Json -Depth 20) -NoNewline
+        }
+    }
+    AfterAll { Remove-Item -LiteralPath $Lone -Recurse -Force -ErrorAction SilentlyContinue }
+
+    It 'a PNG renamed .dump is Unreadable: not a pg_dump archive' {
+        $png = [byte[]](0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A) + [byte[]](1..200)
+        $r = Test-CenateBackup -Path (New-Lone $png)
+        $r.Passed | Should -BeFalse
+        ($r.Problems | Where-Object Kind -eq 'Unreadable').Message | Should -Match 'not a pg_dump custom-format archive'
+    }
+
+    It 'a CSV renamed .dump is Unreadable' {
+        $r = Test-CenateBackup -Path (New-Lone ([Text.Encoding]::UTF8.GetBytes("id,nombres`n1,Ana`n2,Luis`n")))
+        $r.Passed | Should -BeFalse
+        $r.Problems.Kind | Should -Contain 'Unreadable'
+    }
+
+    It 'an empty file is Unreadable: empty' {
+        $r = Test-CenateBackup -Path (New-Lone ([byte[]]@()))
+        $r.Passed | Should -BeFalse
+        ($r.Problems | Where-Object Kind -eq 'Unreadable').Message | Should -Be 'the file is empty'
+    }
+
+    It 'a dump truncated at <Percent>% is Truncated (with the manifest) and fails without it too' -ForEach @(
+        @{ Percent = 10 }, @{ Percent = 60 }, @{ Percent = 99 }
+    ) {
+        $c = Copy-Set "trunc$Percent"
+        try {
+            Set-Truncated $c.Dump ($Percent / 100)
+            $r = Test-CenateBackup -Path $c.Manifest
+            $r.Passed | Should -BeFalse
+            ($r.Problems | Where-Object Kind -eq 'Truncated').File | Should -Contain $DumpName
+            $r.Problems.Kind | Should -Contain 'ChecksumMismatch'
+            Remove-Item -LiteralPath $c.Manifest
+            $lone = Test-CenateBackup -Path $c.Dump
+            $lone.Passed | Should -BeFalse
+            $lone.Problems.Kind | Should -Contain 'Truncated'
+        } finally { Remove-Item -LiteralPath $c.Dir -Recurse -Force }
+    }
+
+    It 'a .csv.gz cut short is Truncated' {
+        $d = New-TestDirectory 'cutcsv'
+        try {
+            $s = New-CenateDump -Container $Rig.Container -Port $Rig.Port -Credential $Cred -Path $d -Include Csv
+            $csv = ($s.Files | Where-Object Kind -eq 'Csv').Path
+            Set-Truncated $csv 0.5
+            $r = $s | Test-CenateBackup
+            $r.Passed | Should -BeFalse
+            ($r.Problems | Where-Object Kind -eq 'Truncated').File | Should -Contain (Split-Path -Leaf $csv)
+        } finally { Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+
+    It 'a manifest whose sha256 was edited gives ChecksumMismatch with both hashes' {
+        $c = Copy-Set 'editsha'
+        try {
+            $fake = 'ab' * 32
+            Edit-Manifest $c.Manifest { param($m) $m.files[0].sha256 = $fake }
+            $r = Test-CenateBackup -Path $c.Manifest
+            $r.Passed | Should -BeFalse
+            $p = $r.Problems | Where-Object Kind -eq 'ChecksumMismatch'
+            $p.Message | Should -Be "sha256 is $($Set.Files[0].Sha256), the manifest says $fake"
+            @($r.Problems).Count | Should -Be 1 -Because 'the archive itself still reads'
+        } finally { Remove-Item -LiteralPath $c.Dir -Recurse -Force }
+    }
+
+    It 'a dump of another database under this database''s name is ForeignDatabase' {
+        $other = 'cenate_otra_' + [guid]::NewGuid().ToString('N').Substring(0, 6)
+        Invoke-Psql -Database postgres -Sql "CREATE DATABASE $other" | Out-Null
+        $c = Copy-Set 'foreign'
+        try {
+            Invoke-Psql -Database $other -Sql 'CREATE TABLE t (x int); INSERT INTO t VALUES (1)' | Out-Null
+            $env:PGPASSWORD = $Rig.Password
+            & pg_dump -Fc -h 127.0.0.1 -p $Rig.Port -U cenate -d $other -f $c.Dump
+            Remove-Item env:PGPASSWORD
+            $LASTEXITCODE | Should -Be 0
+            # The manifest is made to match the foreign file, so only the archive's own header can tell.
+            $hash = (Get-FileHash -Algorithm SHA256 -LiteralPath $c.Dump).Hash.ToLowerInvariant()
+            $size = (Get-Item -LiteralPath $c.Dump).Length
+            Edit-Manifest $c.Manifest { param($m) $m.files[0].sha256 = $hash; $m.files[0].size = $size }
+            $r = Test-CenateBackup -Path $c.Manifest
+            $r.Passed | Should -BeFalse
+            ($r.Problems | Where-Object Kind -eq 'ForeignDatabase').Message | Should -Match "a dump of database '$other'.*not of 'maestro_cenate'"
+            Remove-Item -LiteralPath $c.Manifest
+            (Test-CenateBackup -Path $c.Dump).Problems.Kind | Should -Contain 'ForeignDatabase'
+        } finally {
+            Remove-Item env:PGPASSWORD -ErrorAction SilentlyContinue
+            Remove-Item -LiteralPath $c.Dir -Recurse -Force
+            Invoke-Psql -Database postgres -Sql "DROP DATABASE IF EXISTS $other" | Out-Null
+        }
+    }
+
+    It 'a dump made by a newer pg_dump than the pg_restore is NewerArchiveVersion, with what to do' {
+        # No pg_dump newer than 15 exists on this machine: the archive's format version bytes are set to 1.16
+        # (the format of pg_dump 17), which is exactly what pg_restore 15 checks and refuses.
+        $bytes = [IO.File]::ReadAllBytes($Set.Files[0].Path)
+        $bytes[5] | Should -Be 1
+        $bytes[6] = 16
+        $r = Test-CenateBackup -Path (New-Lone $bytes)
+        $r.Passed | Should -BeFalse
+        $p = $r.Problems | Where-Object Kind -eq 'NewerArchiveVersion'
+        $p.Message | Should -Match 'newer pg_dump than this pg_restore'
+        $p.Message | Should -Match '1\.16'
+        $p.Message | Should -Match '-Container'
+    }
+}

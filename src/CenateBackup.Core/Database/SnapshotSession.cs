@@ -250,6 +250,25 @@ WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refclassid = 
         }
     }
 
+    /// <summary>
+    /// Keys, indexes, constraints and triggers of the user tables (or of <paramref name="tables"/>) in this snapshot,
+    /// and the database's encoding: what the manifest records so a restore drill can check them.
+    /// </summary>
+    public async Task<(List<Storage.ManifestCatalogObject> Objects, string Encoding)> ReadCatalogAsync(IReadOnlyCollection<string>? tables, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var objects = await SchemaCatalog.ReadObjectsAsync(_connection, _transaction, tables, cancellationToken).ConfigureAwait(false);
+            await using var cmd = new NpgsqlCommand("SELECT pg_catalog.pg_encoding_to_char(encoding) FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()", _connection, _transaction);
+            var encoding = (string)(await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            return (objects, encoding);
+        }
+        catch (NpgsqlException ex)
+        {
+            throw PostgresErrors.Translate(ex, _target, _endpoint);
+        }
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {

@@ -63,6 +63,9 @@ public static class DumpService
         reporter.Progress(new OperationProgress("New-CenateDump", "Counting rows in the snapshot", 0, null));
         var counts = await snapshot.CountRowsAsync(counted, cancellationToken).ConfigureAwait(false);
         foreach (var (t, n) in counts) reporter.Verbose($"{t}: {n} rows at the snapshot.");
+        // What a restore must bring back besides rows, as the catalog had it at the snapshot (Test-CenateBackup -Level Restore checks it).
+        var (catalog, encoding) = await snapshot.ReadCatalogAsync(tables.Count == 0 ? null : tables.Select(t => t.Display).ToList(), cancellationToken).ConfigureAwait(false);
+        reporter.Verbose($"{catalog.Count} keys, indexes, constraints and triggers recorded for the restore drill.");
 
         var directory = BackupDirectory.Prepare(request.Directory);
         // Shared with other writers, exclusive against retention: Remove-CenateOldBackup never sees this set half-written.
@@ -74,8 +77,10 @@ public static class DumpService
 
         var manifest = NewManifest(target, request.ToolVersion, stamp, started, snapshot.SnapshotId, snapshot.ServerVersion, snapshot.ServerVersionNum, pgDumpVersion.ToString());
         manifest.RowCounts = counts;
-        // The incomplete manifest reserves the stamp; it is removed again if the run fails.
-        manifest.Save(manifestPath);
+        manifest.Source.Encoding = encoding;
+        if (!request.DataOnly) manifest.Catalog = catalog;
+        // The incomplete manifest holds the stamp; it is removed again if the run fails.
+        SaveReserved(manifest, manifestPath);
         var ok = false;
         try
         {
@@ -339,6 +344,20 @@ public static class DumpService
         },
     };
 
+    /// <summary>The first save of a manifest over its reserved (empty) file; if it fails, the reservation goes too.</summary>
+    internal static void SaveReserved(BackupManifest manifest, string manifestPath)
+    {
+        try
+        {
+            manifest.Save(manifestPath);
+        }
+        catch
+        {
+            TryDelete(manifestPath);
+            throw;
+        }
+    }
+
     internal static (string Stamp, string ManifestPath) ReserveStamp(string directory, string database, DateTimeOffset time)
     {
         // Two runs in the same second would share a stamp; take the next free second instead.
@@ -346,7 +365,19 @@ public static class DumpService
         {
             var stamp = BackupNaming.Stamp(time.AddSeconds(i));
             var path = Path.Combine(directory, BackupNaming.ManifestFile(database, stamp));
-            if (!File.Exists(path) && !File.Exists(path + ".partial")) return (stamp, path);
+            if (File.Exists(path + ".partial")) continue;
+            try
+            {
+                // Created exclusively: of two runs in the same second only one gets this stamp (the manifest replaces it).
+                var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+                if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                using (new FileStream(path, options)) { }
+                return (stamp, path);
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                // taken by another run
+            }
         }
         throw new CenateException(ErrorIds.BackupSetExists, CenateErrorKind.InvalidOperation,
             $"No free stamp for database '{database}' in '{directory}'.", "Wait a minute and run again.", directory);

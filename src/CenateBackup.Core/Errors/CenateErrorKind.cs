@@ -27,4 +27,6 @@ public enum CenateErrorKind
     InvalidOperation,
     /// <summary>An external tool failed in a way not otherwise classified.</summary>
     ToolFailed,
+    /// <summary>Something that must be new already exists.</summary>
+    ResourceExists,
 }

@@ -39,6 +39,11 @@ public sealed class BackupManifest
     public SortedDictionary<string, long> RowCounts { get; set; } = new(StringComparer.Ordinal);
     /// <summary>The files of the set.</summary>
     public List<ManifestFile> Files { get; set; } = new();
+    /// <summary>
+    /// Keys, indexes, constraints and triggers of the dumped tables as the source catalog had them at the snapshot
+    /// (null for data-only dumps and for sets written before this was recorded). The restore drill checks them.
+    /// </summary>
+    public List<ManifestCatalogObject>? Catalog { get; set; }
     /// <summary>Last verification, or null if never verified.</summary>
     public ManifestVerification? Verification { get; set; }
 
@@ -148,6 +153,24 @@ public sealed class ManifestSource
     public int ServerVersionNum { get; set; }
     /// <summary>Version of pg_dump that wrote the files.</summary>
     public string PgDumpVersion { get; set; } = "";
+    /// <summary>Encoding of the source database (null for sets written before this was recorded).</summary>
+    public string? Encoding { get; set; }
+}
+
+/// <summary>One key, index, constraint or trigger of a dumped table, as pg_get_*def printed it.</summary>
+public sealed class ManifestCatalogObject
+{
+    /// <summary>schema.table it belongs to.</summary>
+    public string Table { get; set; } = "";
+    /// <summary>PrimaryKey, Unique, ForeignKey, Check, Exclusion, NotNull, ConstraintTrigger, Index or Trigger.</summary>
+    public string Kind { get; set; } = "";
+    /// <summary>Its name.</summary>
+    public string Name { get; set; } = "";
+    /// <summary>Its definition (pg_get_constraintdef, pg_get_indexdef or pg_get_triggerdef with an empty search_path).</summary>
+    public string Definition { get; set; } = "";
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Kind} {Name} on {Table}";
 }
 
 /// <summary>One file of a set.</summary>
@@ -197,4 +220,10 @@ public sealed class ManifestVerification
     public bool Passed { get; set; }
     /// <summary>Problems found (empty when passed).</summary>
     public List<string> Problems { get; set; } = new();
+    /// <summary>Restore level: the scratch database the drill used (dropped afterwards unless kept).</summary>
+    public string? DrillDatabase { get; set; }
+    /// <summary>Restore level: the server the drill ran on (container or host:port).</summary>
+    public string? DrillServer { get; set; }
+    /// <summary>Wall time of the verification, in seconds.</summary>
+    public double Seconds { get; set; }
 }

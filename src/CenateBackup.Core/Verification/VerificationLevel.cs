@@ -7,4 +7,6 @@ public enum VerificationLevel
     Checksum,
     /// <summary>Checksum plus a full read of every file (pg_restore -f /dev/null, gzip to the end).</summary>
     Read,
+    /// <summary>Read plus a restore drill into a scratch database: row counts, keys, indexes, constraints, triggers.</summary>
+    Restore,
 }

@@ -21,6 +21,20 @@ public enum ProblemKind
     Incomplete,
     /// <summary>A CSV/SQL export holds another number of rows than the manifest says.</summary>
     RowCountMismatch,
+    /// <summary>The dump was made of another database than the set (or file name) says.</summary>
+    ForeignDatabase,
+    /// <summary>Restore drill: pg_restore into the scratch database failed.</summary>
+    RestoreFailed,
+    /// <summary>Restore drill: a table, key, index, constraint or trigger recorded at dump time is missing after the restore.</summary>
+    ObjectMissing,
+    /// <summary>Restore drill: an object exists after the restore with another definition.</summary>
+    ObjectDiffers,
+    /// <summary>Monitoring: no complete backup set in the directory.</summary>
+    NoBackup,
+    /// <summary>Monitoring: the newest complete set is older than -MaxAge.</summary>
+    Stale,
+    /// <summary>Monitoring: the newest set's dump is smaller than -MinimumSize.</summary>
+    TooSmall,
 }
 
 /// <summary>One precise problem: what, which file, why.</summary>

@@ -28,4 +28,14 @@ public sealed class VerificationReport
     public DateTimeOffset At { get; init; }
     /// <summary>Wall time.</summary>
     public TimeSpan Duration { get; set; }
+    /// <summary>Where the set's data came from (container or host:port), for alerts.</summary>
+    public string? Source { get; set; }
+    /// <summary>Restore level: what the drill did.</summary>
+    public DrillOutcome? Drill { get; set; }
+    /// <summary>Age of the set (now minus its stamp), when known.</summary>
+    public TimeSpan? Age { get; set; }
+    /// <summary>Size of the set's dump in bytes (or of all its files when it has no dump), when known.</summary>
+    public long? Size { get; set; }
+    /// <summary>The file <see cref="Size"/> is of (null: the whole set).</summary>
+    public string? SizeFile { get; set; }
 }

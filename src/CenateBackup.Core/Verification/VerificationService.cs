@@ -9,13 +9,14 @@ using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Dumps;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Formats;
 using CenateBackup.Core.Storage;
 using CenateBackup.Core.Targets;
 using CenateBackup.Core.Tools;
 
 namespace CenateBackup.Core.Verification;
 
-/// <summary>Where pg_restore may run when a dump has to be read.</summary>
+/// <summary>Where pg_restore may run when a dump has to be read, and where a restore drill goes.</summary>
 public sealed class RestoreToolOptions
 {
     /// <summary>Container to run pg_restore in when the local one is missing or too old.</summary>
@@ -24,14 +25,17 @@ public sealed class RestoreToolOptions
     public string? DockerHost { get; init; }
     /// <summary>Local bin directory of pg_restore.</summary>
     public string? PgBinDirectory { get; init; }
+    /// <summary>Restore level: builds the drill's options for a set (its manifest, or null for a lone dump).</summary>
+    public Func<BackupManifest?, DrillOptions>? DrillFor { get; init; }
 }
 
-/// <summary>Test-CenateBackup's checks: checksums against the manifest and full reads of every file.</summary>
+/// <summary>Test-CenateBackup's checks: checksums against the manifest, full reads of every file, restore drills.</summary>
 public static class VerificationService
 {
     /// <summary>
     /// Verifies the set a path points at: a manifest, or a backup file (its set's manifest is looked up
-    /// beside it; without one, checksums are unknown and only the read runs).
+    /// beside it; without one, checksums are unknown and only the read runs). A whole set's result is
+    /// recorded in its manifest.
     /// </summary>
     public static async Task<VerificationReport> VerifyPathAsync(string path, VerificationLevel level, RestoreToolOptions tools,
         IOperationReporter reporter, CancellationToken cancellationToken)
@@ -40,8 +44,9 @@ public static class VerificationService
         if (!File.Exists(full))
         {
             throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound, $"'{full}' does not exist.",
-                "Check -Path; list backup sets with Get-ChildItem <dir> -Filter *.manifest.json.", full);
+                "Check -Path; list backup sets with Get-CenateBackup <dir>.", full);
         }
+        if (level == VerificationLevel.Restore && tools.DrillFor is null) throw new ArgumentException("The Restore level needs drill options.", nameof(tools));
         var clock = Stopwatch.StartNew();
         var directory = Path.GetDirectoryName(full)!;
         string? manifestPath = full.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase) ? full : FindManifestFor(full);
@@ -55,7 +60,15 @@ public static class VerificationService
             Stamp = manifest?.Stamp,
             Level = level,
             At = DateTimeOffset.UtcNow,
+            Source = manifest is null ? null : DescribeSource(manifest.Source),
         };
+        if (manifest is not null)
+        {
+            report.Age = DateTimeOffset.UtcNow - (BackupNaming.TryParseStamp(manifest.Stamp, out var t) ? t : manifest.StartedAt);
+            var dump = manifest.Files.Where(f => f.Kind == BackupFileKind.Dump).OrderByDescending(f => f.Size).FirstOrDefault();
+            report.Size = dump?.Size ?? manifest.Files.Sum(f => f.Size);
+            report.SizeFile = dump?.Name;
+        }
 
         var files = new List<(string Name, ManifestFile? Entry)>();
         if (manifest is null)
@@ -71,46 +84,64 @@ public static class VerificationService
         }
 
         var index = 0;
+        string? drillDump = null;
+        ArchiveContents? drillArchive = null;
         foreach (var (name, entry) in files)
         {
             index++;
             var filePath = Path.Combine(directory, name);
             report.Files.Add(name);
-            reporter.Progress(new OperationProgress("Test-CenateBackup", $"Checking {name}", index - 1, files.Count));
+            reporter.Progress(new OperationProgress(Activity, $"Checking {name}", index - 1, files.Count));
             if (!File.Exists(filePath))
             {
                 report.Problems.Add(new VerificationProblem(ProblemKind.Missing, name, "the file is not there"));
                 continue;
             }
             var length = new FileInfo(filePath).Length;
-            if (entry is not null)
+            if (entry is not null && length != entry.Size)
             {
-                if (length != entry.Size)
+                report.Problems.Add(new VerificationProblem(length < entry.Size ? ProblemKind.Truncated : ProblemKind.SizeMismatch, name,
+                    $"size {length} bytes, the manifest says {entry.Size}"));
+            }
+            string? sha = null;
+            if (level == VerificationLevel.Checksum)
+            {
+                if (entry is not null) sha = await Sha256Async(filePath, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var kind = entry?.Kind ?? GuessKind(name);
+                var compressed = entry is null ? name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) : entry.Compression != "none";
+                var drillThis = level == VerificationLevel.Restore && kind == BackupFileKind.Dump && drillDump is null;
+                FileRead read = kind == BackupFileKind.Dump
+                    ? await ReadDumpAsync(filePath, manifest?.Database ?? DatabaseFromFileName(name), drillThis, tools, reporter, cancellationToken).ConfigureAwait(false)
+                    : await ReadDataFileAsync(filePath, kind, compressed, entry?.Rows, reporter, cancellationToken).ConfigureAwait(false);
+                sha = read.Sha256;
+                report.Checks.Add(kind == BackupFileKind.Dump ? $"pg_restore read {name}" : compressed ? $"gzip read {name}" : $"read {name}");
+                if (read.Problem is null && entry?.Rows is not null) report.Checks.Add($"row count {name}");
+                report.Problems.AddRange(read.Problems);
+                if (drillThis)
                 {
-                    report.Problems.Add(new VerificationProblem(length < entry.Size ? ProblemKind.Truncated : ProblemKind.SizeMismatch, name,
-                        $"size {length} bytes, the manifest says {entry.Size}"));
+                    drillDump = filePath;
+                    drillArchive = read.Archive;
+                    if (entry?.DataOnly == true) drillDump = null;
                 }
-                var sha = await Sha256Async(filePath, cancellationToken).ConfigureAwait(false);
+            }
+            if (entry is not null && sha is not null)
+            {
                 report.Checks.Add($"sha256 {name}");
                 if (!string.Equals(sha, entry.Sha256, StringComparison.OrdinalIgnoreCase))
                 {
                     report.Problems.Add(new VerificationProblem(ProblemKind.ChecksumMismatch, name, $"sha256 is {sha}, the manifest says {entry.Sha256}"));
                 }
             }
-            if (level >= VerificationLevel.Read)
-            {
-                var kind = entry?.Kind ?? GuessKind(name);
-                var compressed = entry is null ? name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) : entry.Compression != "none";
-                var problem = kind == BackupFileKind.Dump
-                    ? await ReadDumpAsync(filePath, tools, reporter, cancellationToken).ConfigureAwait(false)
-                    : compressed
-                        ? await ReadGzipAsync(filePath, kind, entry?.Rows, cancellationToken).ConfigureAwait(false)
-                        : await ReadPlainAsync(filePath, kind, entry?.Rows, cancellationToken).ConfigureAwait(false);
-                report.Checks.Add(kind == BackupFileKind.Dump ? $"pg_restore read {name}" : compressed ? $"gzip read {name}" : $"read {name}");
-                if (problem is null && entry?.Rows is not null) report.Checks.Add($"row count {name}");
-                if (problem is not null) report.Problems.Add(problem);
-            }
         }
+
+        if (level == VerificationLevel.Restore)
+        {
+            await DrillAsync(report, manifest, files, drillDump, drillArchive, directory, tools, reporter, cancellationToken).ConfigureAwait(false);
+        }
+
         // Passing means something was really checked: a lone file at Checksum level checked nothing.
         report.Passed = report.Checks.Count > 0 && report.Files.Count > 0 && report.Problems.All(p => p.Kind == ProblemKind.ManifestMissing);
         report.Duration = clock.Elapsed;
@@ -123,11 +154,61 @@ public static class VerificationService
                 At = report.At,
                 Passed = report.Passed,
                 Problems = report.Problems.Select(p => p.ToString()).ToList(),
+                DrillDatabase = report.Drill?.ScratchDatabase,
+                DrillServer = report.Drill?.Server,
+                Seconds = Math.Round(report.Duration.TotalSeconds, 1),
             };
             manifest.Save(manifestPath);
         }
-        reporter.Progress(new OperationProgress("Test-CenateBackup", "Done", files.Count, files.Count));
+        reporter.Progress(new OperationProgress(Activity, "Done", files.Count, files.Count));
         return report;
+    }
+
+    private const string Activity = "Test-CenateBackup";
+
+    private static async Task DrillAsync(VerificationReport report, BackupManifest? manifest, List<(string Name, ManifestFile? Entry)> files, string? dumpPath,
+        ArchiveContents? archive, string directory, RestoreToolOptions tools, IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        var dumpEntry = files.FirstOrDefault(f => (f.Entry?.Kind ?? GuessKind(f.Name)) == BackupFileKind.Dump);
+        if (dumpEntry.Name is null)
+        {
+            report.Problems.Add(new VerificationProblem(ProblemKind.RestoreFailed, null, "the set has no dump to restore (CSV/SQL exports only); run the drill on a set made by New-CenateDump"));
+            return;
+        }
+        if (dumpEntry.Entry?.DataOnly == true)
+        {
+            report.Problems.Add(new VerificationProblem(ProblemKind.RestoreFailed, dumpEntry.Name, "a data-only dump cannot be restored into an empty database; drill a full dump"));
+            return;
+        }
+        // A dump that cannot even be read is not worth a scratch database: its read problem already says why.
+        if (dumpPath is null || report.Problems.Any(p => p.File == dumpEntry.Name && p.Kind is ProblemKind.Missing or ProblemKind.Unreadable or ProblemKind.Truncated
+                or ProblemKind.NewerArchiveVersion or ProblemKind.ForeignDatabase))
+        {
+            report.Checks.Add("restore drill skipped: the dump failed the read");
+            report.Problems.Add(new VerificationProblem(ProblemKind.RestoreFailed, dumpEntry.Name, "not restored: the dump failed the read (see the problems above)"));
+            return;
+        }
+        var options = tools.DrillFor!(manifest);
+        report.Drill = await RestoreDrill.RunAsync(Path.Combine(directory, dumpEntry.Name), manifest, archive, options, report.Problems, report.Checks, reporter, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string DescribeSource(ManifestSource s) => s.Mode == "Container"
+        ? $"container {s.Container} (port {s.Port})"
+        : $"{s.Host}:{s.Port}";
+
+    private static readonly System.Text.RegularExpressions.Regex s_dumpName = new(@"^(?<db>.+)_\d{8}_\d{6}\.dump$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>The database a lone dump's file name claims ("maestro_cenate_20261127_020000.dump"), or null.</summary>
+    public static string? DatabaseFromFileName(string fileName)
+    {
+        var m = s_dumpName.Match(fileName);
+        return m.Success ? m.Groups["db"].Value : null;
+    }
+
+    /// <summary>What reading one file found.</summary>
+    private sealed record FileRead(string Sha256, List<VerificationProblem> Problems, ArchiveContents? Archive)
+    {
+        public VerificationProblem? Problem => Problems.FirstOrDefault();
     }
 
     /// <summary>Finds the manifest in the same directory whose file list contains the file.</summary>
@@ -159,18 +240,6 @@ public static class VerificationService
         await using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
         var hash = await SHA256.HashDataAsync(fs, cancellationToken).ConfigureAwait(false);
         return Convert.ToHexString(hash).ToLowerInvariant();
-    }
-
-    private static async Task<VerificationProblem?> ReadPlainAsync(string path, BackupFileKind kind, long? expectedRows, CancellationToken cancellationToken)
-    {
-        var name = Path.GetFileName(path);
-        await using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        if (fs.Length == 0) return new VerificationProblem(ProblemKind.Unreadable, name, "the file is empty");
-        var rows = new RowTally(kind);
-        var buffer = new byte[1 << 20];
-        int n;
-        while ((n = await fs.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0) rows.Add(buffer.AsSpan(0, n));
-        return rows.Judge(name, expectedRows);
     }
 
     /// <summary>Counts data rows of a CSV export (records after the header) or of a data-only SQL script (lines of its COPY blocks).</summary>
@@ -233,23 +302,54 @@ public static class VerificationService
         }
     }
 
-    private static async Task<VerificationProblem?> ReadGzipAsync(string path, BackupFileKind kind, long? expectedRows, CancellationToken cancellationToken)
+    private static Action<long> FileProgress(IOperationReporter reporter, string name, long size) =>
+        read => reporter.Progress(new OperationProgress(Activity, $"Reading {name}: {read / (1024 * 1024)} of {size / (1024 * 1024)} MB", read, size));
+
+    /// <summary>CSV/SQL exports: one pass that hashes, decompresses to the end and counts rows.</summary>
+    private static async Task<FileRead> ReadDataFileAsync(string path, BackupFileKind kind, bool compressed, long? expectedRows, IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        var name = Path.GetFileName(path);
+        var problems = new List<VerificationProblem>();
+        var length = new FileInfo(path).Length;
+        await using var input = new ReadThroughStream(path, FileProgress(reporter, name, length));
+        if (length == 0)
+        {
+            problems.Add(new VerificationProblem(ProblemKind.Unreadable, name, "the file is empty"));
+        }
+        else if (!compressed)
+        {
+            var rows = new RowTally(kind);
+            var buffer = new byte[1 << 20];
+            int n;
+            while ((n = await input.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0) rows.Add(buffer.AsSpan(0, n));
+            if (rows.Judge(name, expectedRows) is { } p) problems.Add(p);
+        }
+        else if (await ReadGzipAsync(path, input, kind, expectedRows, cancellationToken).ConfigureAwait(false) is { } p)
+        {
+            problems.Add(p);
+        }
+        var sha = await input.FinishAsync(cancellationToken).ConfigureAwait(false);
+        return new FileRead(sha, problems, null);
+    }
+
+    private static async Task<VerificationProblem?> ReadGzipAsync(string path, Stream input, BackupFileKind kind, long? expectedRows, CancellationToken cancellationToken)
     {
         var name = Path.GetFileName(path);
         try
         {
-            await using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
-            if (fs.Length == 0) return new VerificationProblem(ProblemKind.Unreadable, name, "the file is empty");
-            if (fs.Length < 18) return new VerificationProblem(ProblemKind.Truncated, name, $"only {fs.Length} bytes: shorter than any complete gzip file");
+            var length = new FileInfo(path).Length;
+            if (length < 18) return new VerificationProblem(ProblemKind.Truncated, name, $"only {length} bytes: shorter than any complete gzip file");
             // .NET's GZipStream returns end-of-data on a cut file instead of failing, so compare the number of
             // decompressed bytes with the ISIZE trailer (last 4 bytes, size mod 2^32): a cut file has no real trailer.
             var trailer = new byte[4];
-            fs.Position = fs.Length - 4;
-            await fs.ReadExactlyAsync(trailer, cancellationToken).ConfigureAwait(false);
-            fs.Position = 0;
+            await using (var tail = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 16))
+            {
+                tail.Position = length - 4;
+                await tail.ReadExactlyAsync(trailer, cancellationToken).ConfigureAwait(false);
+            }
             var expected = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(trailer);
             long total = 0;
-            await using var gz = new GZipStream(fs, CompressionMode.Decompress);
+            await using var gz = new GZipStream(input, CompressionMode.Decompress, leaveOpen: true);
             var buffer = new byte[1 << 20];
             var rows = new RowTally(kind);
             int n;
@@ -276,33 +376,110 @@ public static class VerificationService
         }
     }
 
-    private static async Task<VerificationProblem?> ReadDumpAsync(string path, RestoreToolOptions tools, IOperationReporter reporter, CancellationToken cancellationToken)
+    /// <summary>
+    /// A dump: its header (is it an archive, of which database), then one pass in which pg_restore -f /dev/null reads
+    /// the whole archive from stdin while the same bytes are hashed and — for a drill — counted row by row per table.
+    /// </summary>
+    private static async Task<FileRead> ReadDumpAsync(string path, string? expectedDatabase, bool countRows, RestoreToolOptions tools,
+        IOperationReporter reporter, CancellationToken cancellationToken)
     {
         var name = Path.GetFileName(path);
-        if (new FileInfo(path).Length == 0) return new VerificationProblem(ProblemKind.Unreadable, name, "the file is empty");
-        var args = new List<string> { "--file=/dev/null" };
+        var problems = new List<VerificationProblem>();
+        var length = new FileInfo(path).Length;
+        if (length == 0)
+        {
+            problems.Add(new VerificationProblem(ProblemKind.Unreadable, name, "the file is empty"));
+            return new FileRead(await Sha256Async(path, cancellationToken).ConfigureAwait(false), problems, null);
+        }
+        ArchiveHeader? header = null;
+        try
+        {
+            await using var head = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096);
+            header = await CustomArchiveInspector.ReadHeaderAsync(head, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CenateException ex)
+        {
+            // Without the PGDMP magic it is no archive at all; with it (an archive of a format this module does not
+            // parse, a damaged header), pg_restore's own verdict is the precise one.
+            if (!await StartsWithMagicAsync(path, cancellationToken).ConfigureAwait(false))
+            {
+                problems.Add(new VerificationProblem(ProblemKind.Unreadable, name, "not a pg_dump custom-format archive: " + ex.Message));
+                return new FileRead(await Sha256Async(path, cancellationToken).ConfigureAwait(false), problems, null);
+            }
+            reporter.Verbose($"The header of {name} could not be parsed ({ex.Message}); pg_restore judges it.");
+        }
+        if (header is not null && expectedDatabase is not null && !string.Equals(BackupNaming.Safe(header.DatabaseName), BackupNaming.Safe(expectedDatabase), StringComparison.Ordinal))
+        {
+            problems.Add(new VerificationProblem(ProblemKind.ForeignDatabase, name,
+                $"the archive is a dump of database '{header.DatabaseName}' (pg_dump {header.PgDumpVersion}), not of '{expectedDatabase}'"));
+        }
+
+        // Three readers of the same file at once, each on its own core as far as there are cores (the file is in the
+        // page cache after the first): pg_restore, the SHA-256, and — for a drill — the module's row counter.
+        var hashing = Sha256Async(path, cancellationToken);
+        Task<ArchiveContents?> counting = Task.FromResult<ArchiveContents?>(null);
+        if (countRows)
+        {
+            counting = Task.Run(async () =>
+            {
+                await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
+                try
+                {
+                    return await CustomArchiveInspector.ReadAsync(stream, countRows: true, cancellationToken).ConfigureAwait(false);
+                }
+                catch (CenateException ex)
+                {
+                    reporter.Verbose($"The rows of {name} could not be counted: {ex.Message}");
+                    return null;
+                }
+            }, CancellationToken.None);
+        }
+
         PgToolResult result;
-        var local = new LocalPgToolRunner(tools.PgBinDirectory);
-        if (tools.Container is null)
+        try
         {
-            reporter.Verbose($"Reading {name} with the local pg_restore.");
-            args.Add(path);
-            result = await local.RunAsync(new PgToolInvocation("pg_restore", args, new Dictionary<string, string>()), null, null, cancellationToken).ConfigureAwait(false);
+            if (tools.Container is null)
+            {
+                // The local pg_restore reads the file itself: no pipe in between.
+                reporter.Verbose($"Reading {name} with the local pg_restore (archive {header?.FormatVersion ?? "?"}, pg_dump {header?.PgDumpVersion ?? "?"}).");
+                reporter.Progress(new OperationProgress(Activity, $"Reading {name} with pg_restore", 0, null));
+                var local = new LocalPgToolRunner(tools.PgBinDirectory);
+                result = await local.RunAsync(new PgToolInvocation("pg_restore", new[] { "--file=/dev/null", path }, new Dictionary<string, string>()), null, null, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                using var engine = new DockerEngine(tools.DockerHost);
+                await engine.RequireRunningAsync(tools.Container, cancellationToken).ConfigureAwait(false);
+                reporter.Verbose($"Reading {name} with pg_restore in container '{tools.Container}' (streamed on stdin).");
+                var runner = new ContainerPgToolRunner(engine, tools.Container);
+                await using var input = new ReadThroughStream(path, FileProgress(reporter, name, length), hash: false);
+                result = await runner.RunAsync(new PgToolInvocation("pg_restore", new[] { "--file=/dev/null" }, new Dictionary<string, string>()), input, null, cancellationToken).ConfigureAwait(false);
+            }
         }
-        else
+        finally
         {
-            using var engine = new DockerEngine(tools.DockerHost);
-            await engine.RequireRunningAsync(tools.Container, cancellationToken).ConfigureAwait(false);
-            reporter.Verbose($"Reading {name} with pg_restore in container '{tools.Container}' (streamed on stdin).");
-            var runner = new ContainerPgToolRunner(engine, tools.Container);
-            await using var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
-            result = await runner.RunAsync(new PgToolInvocation("pg_restore", args, new Dictionary<string, string>()), input, null, cancellationToken).ConfigureAwait(false);
+            // Never leave a reader running behind an exception.
+            try { await Task.WhenAll(hashing, counting).ConfigureAwait(false); } catch (Exception) when (cancellationToken.IsCancellationRequested) { }
         }
-        if (result.Succeeded) return null;
-        var err = result.StandardError;
+        var sha = await hashing.ConfigureAwait(false);
+        var archive = await counting.ConfigureAwait(false);
+        if (!result.Succeeded) problems.Add(Classify(name, result.StandardError));
+        return new FileRead(sha, problems, archive);
+    }
+
+    private static async Task<bool> StartsWithMagicAsync(string path, CancellationToken cancellationToken)
+    {
+        var magic = new byte[5];
+        await using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 16);
+        var n = await fs.ReadAtLeastAsync(magic, 5, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        return n == 5 && magic.AsSpan().SequenceEqual("PGDMP"u8);
+    }
+
+    private static VerificationProblem Classify(string name, string err)
+    {
         if (err.Contains("unsupported version", StringComparison.OrdinalIgnoreCase))
             return new VerificationProblem(ProblemKind.NewerArchiveVersion, name, "the archive was made by a newer pg_dump than this pg_restore: " + ToolMessages.FirstLines(err, 2)
-                + " Verify in the server's container (-Container) or with a newer PostgreSQL client.");
+                + " Verify in the server's container (-Container) or with a newer PostgreSQL client (-PgBinDirectory).");
         if (err.Contains("input file is too short", StringComparison.OrdinalIgnoreCase) || err.Contains("does not appear to be a valid archive", StringComparison.OrdinalIgnoreCase)
             || err.Contains("did not find magic string", StringComparison.OrdinalIgnoreCase))
             return new VerificationProblem(ProblemKind.Unreadable, name, "not a pg_dump custom-format archive: " + ToolMessages.FirstLines(err, 2));

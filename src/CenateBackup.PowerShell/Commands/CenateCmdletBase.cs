@@ -45,6 +45,9 @@ public abstract class CenateCmdletBase : PSCmdlet, IDisposable
                         case string verbose:
                             WriteVerbose(verbose);
                             break;
+                        case WarningText warning:
+                            WriteWarning(warning.Message);
+                            break;
                         case OperationProgress p:
                             last = ToRecord(p);
                             // Write-Progress is slow in some hosts: updates of one phase go out twice a second,
@@ -142,6 +145,7 @@ public abstract class CenateCmdletBase : PSCmdlet, IDisposable
         CenateErrorKind.OperationStopped => ErrorCategory.OperationStopped,
         CenateErrorKind.InvalidOperation => ErrorCategory.InvalidOperation,
         CenateErrorKind.ToolFailed => ErrorCategory.InvalidResult,
+        CenateErrorKind.ResourceExists => ErrorCategory.ResourceExists,
         _ => ErrorCategory.InvalidOperation,
     };
 
@@ -152,11 +156,14 @@ public abstract class CenateCmdletBase : PSCmdlet, IDisposable
         GC.SuppressFinalize(this);
     }
 
+    private sealed record WarningText(string Message);
+
     private sealed class QueuedReporter : IOperationReporter, IDisposable
     {
         public BlockingCollection<object> Queue { get; } = new();
         public void Verbose(string message) { if (!Queue.IsAddingCompleted) Queue.Add(message); }
         public void Progress(OperationProgress progress) { if (!Queue.IsAddingCompleted) Queue.Add(progress); }
+        public void Warning(string message) { if (!Queue.IsAddingCompleted) Queue.Add(new WarningText(message)); }
         public void Dispose() { Queue.CompleteAdding(); Queue.Dispose(); }
     }
 }

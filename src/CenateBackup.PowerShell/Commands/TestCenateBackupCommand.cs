@@ -1,15 +1,18 @@
 using System;
+using System.IO;
 using System.Management.Automation;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Storage;
+using CenateBackup.Core.Targets;
 using CenateBackup.Core.Verification;
 using CenateBackup.PowerShell.Output;
 
 namespace CenateBackup.PowerShell.Commands;
 
 /// <summary>
-/// <para type="synopsis">Verifies backup sets: checksums against the manifest and a full read of every file.</para>
+/// <para type="synopsis">Verifies backup sets: checksums, a full read of every file, a restore drill; or monitors a backup directory.</para>
 /// </summary>
-[Cmdlet(VerbsDiagnostic.Test, "CenateBackup", DefaultParameterSetName = PathSet)]
+[Cmdlet(VerbsDiagnostic.Test, "CenateBackup", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(CenateVerificationResult))]
 [OutputType(typeof(bool))]
 public sealed class TestCenateBackupCommand : CenateCmdletBase
@@ -20,28 +23,45 @@ public sealed class TestCenateBackupCommand : CenateCmdletBase
     /// <inheritdoc />
     protected override int ProgressActivityId => 42;
 
-    /// <summary>Manifest(s) or backup file(s) to verify.</summary>
+    /// <summary>Manifest(s), backup file(s) or backup directories (monitoring: the newest complete set there).</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("PSPath", "FullName")]
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = Array.Empty<string>();
 
-    /// <summary>A backup set from New-CenateDump.</summary>
+    /// <summary>A backup set from New-CenateDump, Export-CenateAseguradosCsv or Get-CenateBackup.</summary>
     [Parameter(Mandatory = true, ParameterSetName = InputObjectSet, ValueFromPipeline = true)]
     public CenateBackupSet? InputObject { get; set; }
 
-    /// <summary>Checksum or Read (default): Read also reads every file to its end.</summary>
+    /// <summary>Checksum, Read (default) or Restore (Read plus a restore drill into a scratch database).</summary>
     [Parameter]
-    [ValidateSet("Checksum", "Read")]
+    [ValidateSet("Checksum", "Read", "Restore")]
     public string Level { get; set; } = "Read";
 
-    /// <summary>Run pg_restore inside this container (the server's own version) instead of locally.</summary>
+    /// <summary>Monitoring: the newest complete set must be younger than this ("26h", "2d", "90m" or a TimeSpan).</summary>
+    [Parameter]
+    [DurationTransformation]
+    [ValidateNotNull]
+    public TimeSpan? MaxAge { get; set; }
+
+    /// <summary>Monitoring: the newest set's dump must be at least this many bytes (500MB, "1.5GB").</summary>
+    [Parameter]
+    [SizeTransformation]
+    [ValidateRange(0, long.MaxValue)]
+    public long? MinimumSize { get; set; }
+
+    /// <summary>Monitoring: only sets of this database count (a directory may hold several).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Database { get; set; }
+
+    /// <summary>Run pg_restore inside this container (the server's own version) instead of locally; also the default drill server.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [AllowNull]
     [AllowEmptyString]
     public string? Container { get; set; }
 
-    /// <summary>Docker endpoint for -Container.</summary>
+    /// <summary>Docker endpoint for -Container and -TargetContainer.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? DockerHost { get; set; }
@@ -50,6 +70,41 @@ public sealed class TestCenateBackupCommand : CenateCmdletBase
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? PgBinDirectory { get; set; }
+
+    /// <summary>Restore level: drill in this container's server instead of the set's own server.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TargetContainer { get; set; }
+
+    /// <summary>Restore level: drill on this host (local pg_restore over TCP) instead of the set's own server.</summary>
+    [Parameter]
+    [Alias("TargetHostName")]
+    [ValidateNotNullOrEmpty]
+    public string? TargetHost { get; set; }
+
+    /// <summary>Restore level: port of the drill server (default: the set's port, or 5432).</summary>
+    [Parameter]
+    [ValidateRange(1, 65535)]
+    public int? TargetPort { get; set; }
+
+    /// <summary>Restore level: role for the drill (needs CREATEDB); default the set's role.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? UserName { get; set; }
+
+    /// <summary>Restore level: credential for the drill server; default PGPASSWORD or ~/.pgpass.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>Restore level: name of the scratch database (default cenate_drill_&lt;UTC stamp&gt;); it must not exist.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ScratchDatabase { get; set; }
+
+    /// <summary>Restore level: keep the scratch database after the drill, for a look by hand.</summary>
+    [Parameter]
+    public SwitchParameter KeepDatabase { get; set; }
 
     /// <summary>Return only $true or $false.</summary>
     [Parameter]
@@ -73,6 +128,7 @@ public sealed class TestCenateBackupCommand : CenateCmdletBase
             catch (Exception ex) when (ex is not PipelineStoppedException)
             {
                 WriteError(new ErrorRecord(ex, ErrorIds.PathNotFound, ErrorCategory.ObjectNotFound, p));
+                if (Quiet) WriteObject(false);
                 continue;
             }
             Verify(resolved, Container);
@@ -81,16 +137,26 @@ public sealed class TestCenateBackupCommand : CenateCmdletBase
 
     private void Verify(string path, string? container)
     {
+        container = string.IsNullOrEmpty(container) ? null : container;
+        var level = Enum.Parse<VerificationLevel>(Level, ignoreCase: true);
         var tools = new RestoreToolOptions
         {
-            Container = string.IsNullOrEmpty(container) ? null : container,
+            Container = container,
             DockerHost = DockerHost,
             PgBinDirectory = PgBinDirectory,
+            DrillFor = level == VerificationLevel.Restore ? manifest => DrillOptionsFor(manifest, container) : null,
         };
-        var level = Enum.Parse<VerificationLevel>(Level, ignoreCase: true);
+        var isDirectory = Directory.Exists(path);
+        if (level == VerificationLevel.Restore &&
+            !ShouldProcess(path, $"Restore drill: restore the dump into a new scratch database on {DescribeDrillServer(container)}, check it, then {(KeepDatabase ? "keep" : "drop")} it"))
+        {
+            return;
+        }
         try
         {
-            var report = RunCore((reporter, token) => VerificationService.VerifyPathAsync(path, level, tools, reporter, token));
+            var report = RunCore((reporter, token) => isDirectory
+                ? BackupMonitor.EvaluateAsync(new MonitorRequest { Directory = path, Database = Database, MaxAge = MaxAge, MinimumSize = MinimumSize, Level = level }, tools, reporter, token)
+                : VerifyOne(path, level, tools, reporter, token));
             var result = OutputFactory.Verification(report, path);
             foreach (var problem in result.Problems) WriteVerbose(problem.ToString());
             if (Quiet) WriteObject(result.Passed);
@@ -102,5 +168,64 @@ public sealed class TestCenateBackupCommand : CenateCmdletBase
             WriteError(ToErrorRecord(ex, path));
             if (Quiet) WriteObject(false);
         }
+    }
+
+    private async System.Threading.Tasks.Task<VerificationReport> VerifyOne(string path, VerificationLevel level, RestoreToolOptions tools,
+        Core.IOperationReporter reporter, System.Threading.CancellationToken token)
+    {
+        var report = await VerificationService.VerifyPathAsync(path, level, tools, reporter, token).ConfigureAwait(false);
+        if (MaxAge is not null || MinimumSize is not null) BackupMonitor.ApplyLimits(report, MaxAge, MinimumSize);
+        return report;
+    }
+
+    private string DescribeDrillServer(string? container) =>
+        TargetHost is not null ? $"{TargetHost}:{TargetPort ?? DatabaseTarget.DefaultPort}"
+        : TargetContainer is not null ? $"container '{TargetContainer}'"
+        : container is not null ? $"container '{container}'"
+        : "the set's own server";
+
+    /// <summary>The drill server: -TargetHost, -TargetContainer, -Container, or where the set was dumped from.</summary>
+    private DrillOptions DrillOptionsFor(BackupManifest? manifest, string? container)
+    {
+        var source = manifest?.Source;
+        var user = Credential?.UserName ?? UserName ?? source?.User ?? Environment.GetEnvironmentVariable("PGUSER") ?? DatabaseTarget.DefaultUser;
+        var slash = user.LastIndexOf('\\');
+        if (slash >= 0) user = user[(slash + 1)..];
+        var password = Credential is not null ? Credential.GetNetworkCredential().Password : Environment.GetEnvironmentVariable("PGPASSWORD");
+        password = string.IsNullOrEmpty(password) ? null : password;
+        var sourcePort = source is { Port: > 0 } ? source.Port : DatabaseTarget.DefaultPort;
+        DatabaseTarget server;
+        if (TargetHost is not null)
+        {
+            server = new DatabaseTarget(ConnectionMode.Host, "postgres", user, TargetPort ?? sourcePort) { Host = TargetHost, Password = password };
+        }
+        else if (TargetContainer is not null || container is not null)
+        {
+            var name = TargetContainer ?? container!;
+            var port = TargetPort ?? (source?.Mode == "Container" && source.Container == name ? sourcePort : DatabaseTarget.DefaultPort);
+            server = new DatabaseTarget(ConnectionMode.Container, "postgres", user, port) { Container = name, DockerHost = DockerHost, Password = password };
+        }
+        else if (source?.Mode == "Container" && !string.IsNullOrEmpty(source.Container))
+        {
+            server = new DatabaseTarget(ConnectionMode.Container, "postgres", user, TargetPort ?? sourcePort) { Container = source.Container, DockerHost = DockerHost, Password = password };
+        }
+        else if (source?.Mode == "Host" && !string.IsNullOrEmpty(source.Host))
+        {
+            server = new DatabaseTarget(ConnectionMode.Host, "postgres", user, TargetPort ?? sourcePort) { Host = source.Host, Password = password };
+        }
+        else
+        {
+            throw new CenateException(ErrorIds.DrillServerUnknown, CenateErrorKind.InvalidArgument,
+                "The restore drill does not know which server to use: this dump has no manifest naming its server.",
+                "Name the drill server with -TargetContainer or -TargetHost/-TargetPort.", null);
+        }
+        return new DrillOptions
+        {
+            Server = server,
+            ScratchDatabase = ScratchDatabase,
+            KeepDatabase = KeepDatabase,
+            PgBinDirectory = PgBinDirectory,
+            Protected = manifest is null ? Array.Empty<string>() : new[] { manifest.Database },
+        };
     }
 }

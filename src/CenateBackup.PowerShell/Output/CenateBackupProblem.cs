@@ -8,7 +8,10 @@ public sealed class CenateBackupProblem
         Kind = kind; File = file; Message = message;
     }
 
-    /// <summary>Missing, ChecksumMismatch, SizeMismatch, Truncated, Unreadable, NewerArchiveVersion, ManifestMissing, Incomplete.</summary>
+    /// <summary>
+    /// Missing, ChecksumMismatch, SizeMismatch, Truncated, Unreadable, NewerArchiveVersion, ManifestMissing, Incomplete,
+    /// RowCountMismatch, ForeignDatabase, RestoreFailed, ObjectMissing, ObjectDiffers, NoBackup, Stale, TooSmall.
+    /// </summary>
     public string Kind { get; }
     /// <summary>The file concerned (null: the set).</summary>
     public string? File { get; }

@@ -83,5 +83,15 @@ internal static class OutputFactory
         Files = r.Files.ToArray(),
         VerifiedAt = r.At,
         Duration = r.Duration,
+        Source = r.Source,
+        Directory = r.Directory,
+        Age = r.Age,
+        Size = r.Size,
+        DrillDatabase = r.Drill?.ScratchDatabase,
+        DrillServer = r.Drill?.Server,
+        DrillDatabaseKept = r.Drill?.Kept ?? false,
+        RestoreDuration = r.Drill?.RestoreDuration,
+        Tables = r.Drill?.Tables.Select(t => new CenateDrillTable(t.Table, t.Expected, t.ExpectedFrom, t.Restored)).ToArray() ?? Array.Empty<CenateDrillTable>(),
+        ObjectsChecked = r.Drill?.ObjectsChecked ?? 0,
     };
 }

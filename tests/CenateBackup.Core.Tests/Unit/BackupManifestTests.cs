@@ -199,7 +199,7 @@ public class BackupManifestTests
         Assert.DoesNotContain("secret", json, StringComparison.OrdinalIgnoreCase);
         using var doc = JsonDocument.Parse(json);
         var sourceProps = doc.RootElement.GetProperty("source").EnumerateObject().Select(p => p.Name).ToList();
-        Assert.Equal(new[] { "mode", "container", "host", "port", "user", "serverVersion", "serverVersionNum", "pgDumpVersion" }, sourceProps);
+        Assert.Equal(new[] { "mode", "container", "host", "port", "user", "serverVersion", "serverVersionNum", "pgDumpVersion", "encoding" }, sourceProps);
     }
 
     [Fact]
@@ -207,7 +207,7 @@ public class BackupManifestTests
     {
         using var doc = JsonDocument.Parse(Sample().ToJson());
         var names = doc.RootElement.EnumerateObject().Select(p => p.Name).ToList();
-        Assert.Equal(new[] { "formatVersion", "tool", "database", "stamp", "startedAt", "completedAt", "complete", "source", "snapshotId", "rowCounts", "files", "verification" }, names);
+        Assert.Equal(new[] { "formatVersion", "tool", "database", "stamp", "startedAt", "completedAt", "complete", "source", "snapshotId", "rowCounts", "files", "catalog", "verification" }, names);
     }
 
     [Fact]
