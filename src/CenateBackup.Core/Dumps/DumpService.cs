@@ -133,6 +133,13 @@ public static class DumpService
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var header = SqlHeader(request, snapshot);
+        Exception? rootCause = null;
+        void Fail(Exception ex)
+        {
+            // The first real failure is the one to report: the other task's cancellation follows from it.
+            if (RootCause(ex) is { } cause) Interlocked.CompareExchange(ref rootCause, cause, null);
+            linked.Cancel();
+        }
         reporter.Verbose($"Exporting {request.Include} of {string.Join(", ", exportTables.Select(t => t.Display))} in the same snapshot, at the same time as pg_dump (gzip level {request.ExportCompressionLevel}).");
         var dump = Task.Run(async () =>
         {
@@ -142,7 +149,7 @@ public static class DumpService
                 entry.Tables = dumpTables.Select(t => t.Display).ToList();
                 return entry;
             }
-            catch { linked.Cancel(); throw; }
+            catch (Exception ex) { Fail(ex); throw; }
         }, CancellationToken.None);
         var exports = Task.Run(async () =>
         {
@@ -151,7 +158,7 @@ public static class DumpService
                 return await TableExportService.ExportIntoSetAsync(request.Target, context.Endpoint, context, snapshot.SnapshotId, exportTables, request.Include,
                     request.ExportCompressionLevel, directory, stamp, header, reporter, linked.Token).ConfigureAwait(false);
             }
-            catch { linked.Cancel(); throw; }
+            catch (Exception ex) { Fail(ex); throw; }
         }, CancellationToken.None);
         try
         {
@@ -163,14 +170,24 @@ public static class DumpService
             if (dump.IsCompletedSuccessfully) TryDelete(dumpPath);
             if (exports.IsCompletedSuccessfully) foreach (var f in exports.Result) TryDelete(Path.Combine(directory, f.Name));
             cancellationToken.ThrowIfCancellationRequested();
-            var first = new[] { dump, (Task)exports }.Where(t => t.IsFaulted).Select(t => t.Exception!.GetBaseException())
-                .OrderBy(e => e is OperationCanceledException ? 1 : 0).FirstOrDefault();
-            if (first is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
+            if (Volatile.Read(ref rootCause) is { } first) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
             throw;
         }
         var files = new List<ManifestFile> { dump.Result };
         files.AddRange(exports.Result);
         return files;
+    }
+
+    /// <summary>The exception itself, or the real failure inside a cancellation; null for a plain cancellation.</summary>
+    private static Exception? RootCause(Exception ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is AggregateException agg && agg.InnerExceptions.Count == 1) continue;
+            if (e is OperationCanceledException || e is CenateException { ErrorId: ErrorIds.OperationCancelled }) continue;
+            return e;
+        }
+        return null;
     }
 
     private static void TryDelete(string path)
