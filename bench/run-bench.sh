@@ -9,6 +9,8 @@
 #                                  vs bench/plan-backup.sh)
 #     ONLY=verify                  Test-CenateBackup on one module-made dump: Read (local and in the container) vs
 #                                  pg_restore -f /dev/null, and the Restore drill vs createdb + pg_restore -d + count
+#     ONLY=restore                 Restore-CenateTable on the table: MissingRows of 10,000 deleted rows, Replace, Staging
+#                                  (absolute targets; by hand: pg_restore -t into an empty database, for scale)
 #   REPEAT=N (default 2): best of N runs per case.
 # A case that fails prints "[bench] KEY FAILED …" and shows '-' in the table; the other cases still run.
 # Uses the test rig's image and a dedicated container (cenate_bench_pg, 127.0.0.1:55450); reuses it when
@@ -101,6 +103,27 @@ if [ -n "$VSET" ]; then
   best_of verify_read_pgrestore_exec verify_read_exec
   best_of verify_drill_manual verify_drill_manual
 fi
+# Restore group: a by-hand table restore for scale (pg_restore -t into an empty database: no keys, no indexes),
+# then the module's three modes on the live bench table (bench/Measure-Restore.ps1).
+restore_by_hand() {
+  [ -n "${RDUMP:-}" ] || { pg_dump -Fc -h 127.0.0.1 -p $PORT -U cenate -d maestro_cenate -f "$WORK/restore-ref.dump"; RDUMP="$WORK/restore-ref.dump"; }
+  psql -X -q -h 127.0.0.1 -p $PORT -U cenate -d postgres -c "DROP DATABASE IF EXISTS bench_rt" -c "CREATE DATABASE bench_rt"
+  docker exec -i -e PGPASSWORD "$NAME" pg_restore -p $PORT -U cenate -d bench_rt --no-owner -t asegurados < "$RDUMP"
+  psql -X -q -h 127.0.0.1 -p $PORT -U cenate -d postgres -c "DROP DATABASE bench_rt"
+}
+if [ -z "$ONLY" ] || [[ "$ONLY" == restore* ]]; then
+  pg_dump -Fc -h 127.0.0.1 -p $PORT -U cenate -d maestro_cenate -f "$WORK/restore-ref.dump"; RDUMP="$WORK/restore-ref.dump"
+  REPEAT=1 best_of restore_pgrestore_t restore_by_hand
+  if rjson="$(pwsh -NoProfile -NonInteractive -File bench/Measure-Restore.ps1 -ModulePath "$ROOT/out/CenateBackup/CenateBackup.psd1" \
+      -Container "$NAME" -Port "$PORT" -Work "$WORK")"; then
+    echo "[bench] restore cases: $rjson"
+    for k in restore_missing10k restore_replace restore_staging; do
+      T[$k]="$(python3 -c "import json,sys; print(json.loads(sys.argv[1]).get('$k',''))" "$rjson")"
+    done
+  else
+    echo "[bench] Measure-Restore.ps1 FAILED; restore cases shown as '-'" >&2
+  fi
+fi
 # The module's cases run in one pwsh session, each timed around the cmdlet (best of REPEAT).
 t0=$(date +%s.%N)
 if ! json="$(pwsh -NoProfile -NonInteractive -File bench/Measure-Module.ps1 -ModulePath "$ROOT/out/CenateBackup/CenateBackup.psd1" \
@@ -146,6 +169,12 @@ RESULT_NAME=dump; [ -z "$ONLY" ] || RESULT_NAME="$(printf '%s' "$ONLY" | tr -c '
   row "Read: pg_restore -f /dev/null vs -Level Read" verify_read_pgrestore verify_read_module "<=1.20x"
   row "Read in the container (docker exec -i)" verify_read_pgrestore_exec verify_read_exec_module "<=1.20x"
   row "drill: createdb+pg_restore+count vs Restore" verify_drill_manual verify_drill_module "<120 s"
+  if sel restore_pgrestore_t restore_missing10k; then
+    printf '%-44s %10s %10s %8s %8s\n' "restore: MissingRows, 10,000 deleted rows" "" "${T[restore_missing10k]:--}" "" "<=60 s"
+    printf '%-44s %10s %10s %8s %8s\n' "restore: Replace with PK+indexes, verified" "${T[restore_pgrestore_t]:--}" "${T[restore_replace]:--}" "$(ratio restore_replace restore_pgrestore_t)" "<=120 s"
+    printf '%-44s %10s %10s %8s %8s\n' "restore: Staging (table beside the live one)" "" "${T[restore_staging]:--}" "" ""
+    echo "(seed column for Replace: docker exec -i pg_restore -t asegurados into an empty database — rows only, no keys or indexes)"
+  fi
   if sel verify_drill_module; then echo "module restore drill: ${T[verify_drill_module]:--} s (target: under 120 s)"; fi
   if sel container_z9_seed container_z9_module; then echo "level-9 archive size: seed ${SIZE9_SEED} bytes, module ${SIZE9_MOD} bytes"; fi
   if sel export_csvgz_seed export_csvgz_module export_csv_psql export_csv_module; then

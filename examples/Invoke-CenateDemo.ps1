@@ -61,5 +61,13 @@ $ps = [powershell]::Create()
 $ps.AddScript("Import-Module '$ModulePath'; Remove-CenateOldBackup -Path '$BackupPath' -WhatIf").Invoke() | Format-Table Action, Rule, Stamp, Reason
 $ps.Dispose()
 
+Write-Host "== 7. Undelete: 1,000 asegurados deleted by mistake, then exactly those rows put back from the set ==" -ForegroundColor Cyan
+$env:PGPASSWORD = $env:CENATE_DEMO_PASSWORD
+try {
+    & psql -X -q -h 127.0.0.1 -p $Port -U cenate -d maestro_cenate -c 'DELETE FROM public.asegurados WHERE id IN (SELECT id FROM public.asegurados ORDER BY random() LIMIT 1000)' | Out-Null
+} finally { Remove-Item env:PGPASSWORD }
+$undelete = Restore-CenateTable -Backup $full -Container $Container -Port $Port -Credential $cred -Mode MissingRows -Confirm:$false
+$undelete | Format-Table
+
 $exportsMatch = -not ($full.Files | Where-Object { $null -ne $_.Rows -and $_.Rows -ne $full.AseguradosRows })
-if (-not ($checks.Passed -notcontains $false -and $drill.Passed -and $monitor.Passed -and $restored -eq $full.AseguradosRows -and $exportsMatch)) { exit 1 }
+if (-not ($checks.Passed -notcontains $false -and $drill.Passed -and $monitor.Passed -and $undelete.InsertedRows -eq 1000 -and $undelete.LiveRowsAfter -eq $full.AseguradosRows -and $restored -eq $full.AseguradosRows -and $exportsMatch)) { exit 1 }

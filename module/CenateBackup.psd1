@@ -14,6 +14,7 @@
         'Get-CenateBackup'
         'New-CenateDump'
         'Remove-CenateOldBackup'
+        'Restore-CenateTable'
         'Test-CenateBackup'
     )
     FunctionsToExport    = @()

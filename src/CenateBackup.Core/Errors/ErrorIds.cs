@@ -33,5 +33,12 @@ public static class ErrorIds
     public const string ScratchDatabaseExists = "ScratchDatabaseExists";
     public const string ScratchDatabaseInvalid = "ScratchDatabaseInvalid";
     public const string DrillServerUnknown = "DrillServerUnknown";
+    public const string TableNotInBackup = "TableNotInBackup";
+    public const string BackupCorrupt = "BackupCorrupt";
+    public const string LiveTableMissing = "LiveTableMissing";
+    public const string NoPrimaryKey = "NoPrimaryKey";
+    public const string DependentObjects = "DependentObjects";
+    public const string ReferencingRowsMissing = "ReferencingRowsMissing";
+    public const string BackupFileMissing = "BackupFileMissing";
 #pragma warning restore CS1591
 }

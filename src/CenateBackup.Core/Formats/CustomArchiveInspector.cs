@@ -37,7 +37,24 @@ public sealed record ArchiveHeader(int VersionMajor, int VersionMinor, int Versi
 /// <param name="Schema">The schema, unquoted; null for objects outside a schema.</param>
 /// <param name="Tag">The object name, unquoted (for a TABLE DATA entry the table name).</param>
 /// <param name="Owner">The owning role; null or empty when the object has none.</param>
-public sealed record ArchiveTocEntry(int DumpId, string Description, string? Schema, string Tag, string? Owner);
+public sealed record ArchiveTocEntry(int DumpId, string Description, string? Schema, string Tag, string? Owner)
+{
+    /// <summary>The SQL that creates the object, as pg_dump wrote it (names schema-qualified, search_path empty).</summary>
+    public string? Definition { get; init; }
+    /// <summary>For TABLE DATA: the COPY … FROM stdin; statement its data block is for.</summary>
+    public string? CopyStatement { get; init; }
+    /// <summary>1 none, 2 pre-data, 3 data, 4 post-data.</summary>
+    public int Section { get; init; }
+    /// <summary>Dump ids of the entries this one depends on.</summary>
+    public IReadOnlyList<int> Dependencies { get; init; } = Array.Empty<int>();
+
+    /// <summary>Entries are equal when they name the same object (dump id, type, schema, name, owner); the SQL is detail.</summary>
+    public bool Equals(ArchiveTocEntry? other) =>
+        other is not null && DumpId == other.DumpId && Description == other.Description && Schema == other.Schema && Tag == other.Tag && Owner == other.Owner;
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(DumpId, Description, Schema, Tag, Owner);
+}
 
 /// <summary>What <see cref="CustomArchiveInspector.ReadAsync"/> found in an archive.</summary>
 public sealed class ArchiveContents
@@ -152,6 +169,85 @@ public static class CustomArchiveInspector
             ordered[key] = ordered.TryGetValue(key, out var earlier) ? earlier + rows : rows;
         }
         return new ArchiveContents(header, entries, ordered, null);
+    }
+
+    /// <summary>
+    /// Streams the COPY text rows of one TABLE DATA entry to <paramref name="sink"/>, inflated, without the end-of-data
+    /// line; the rest of the archive is skipped, and reading stops after that block. Returns the rows sent.
+    /// </summary>
+    /// <exception cref="CenateException">ArchiveInvalid for a cut or damaged archive, or when the entry has no data block.</exception>
+    public static async Task<long> StreamTableDataAsync(Stream input, int dumpId, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> sink,
+        Action<long>? progress, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(sink);
+        var place = new Place();
+        var reader = NewReader(input, place, bufferSize: 1 << 20);
+        var header = await ReadHeaderCoreAsync(reader, place, ct).ConfigureAwait(false);
+        if (header.Compression is not ("none" or "gzip"))
+        {
+            throw new CenateException(ErrorIds.ArchiveInvalid, CenateErrorKind.NotInstalled,
+                $"The archive's data is compressed with {header.Compression}, which the module cannot read.",
+                "Restore with -From Csv or -From Sql, or with pg_restore by hand.");
+        }
+        var toc = await ReadTocAsync(reader, header.VersionMinor, place, ct).ConfigureAwait(false);
+        var target = toc.Find(e => e.Entry.DumpId == dumpId) ?? throw new ArgumentException($"Dump id {dumpId} is not in the archive.", nameof(dumpId));
+        while (await ReadBlockHeaderAsync(reader, place, ct).ConfigureAwait(false) is var (type, id) && type >= 0)
+        {
+            if (type == BlockBlobs)
+            {
+                while (await reader.ReadCheckedIntAsync("a large object oid", ct).ConfigureAwait(false) != 0) await SkipChunksAsync(reader, ct).ConfigureAwait(false);
+                continue;
+            }
+            if (id != dumpId)
+            {
+                await SkipChunksAsync(reader, ct).ConfigureAwait(false);
+                continue;
+            }
+            place.Where = $"the data of {Describe(target.Entry)}";
+            var chunks = new PgArchiveChunkStream(reader);
+            var holdback = new CopyTailHoldback(sink);
+            var compressed = 0L;
+            try
+            {
+                if (header.Compression == "none")
+                {
+                    ReadOnlyMemory<byte> slice;
+                    while (!(slice = await chunks.ReadSliceAsync(ct).ConfigureAwait(false)).IsEmpty)
+                    {
+                        await holdback.AddAsync(slice, ct).ConfigureAwait(false);
+                        progress?.Invoke(reader.Position);
+                    }
+                }
+                else
+                {
+                    await using var zlib = new ZLibStream(chunks, CompressionMode.Decompress, leaveOpen: true);
+                    var buffer = new byte[1 << 20];
+                    int n;
+                    while ((n = await zlib.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+                    {
+                        await holdback.AddAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+                        if (reader.Position - compressed >= (1 << 20)) { compressed = reader.Position; progress?.Invoke(compressed); }
+                    }
+                    if (chunks.Ended)
+                    {
+                        throw new CenateException(ErrorIds.ArchiveInvalid, CenateErrorKind.InvalidData,
+                            $"The archive is damaged: the compressed data of {Describe(target.Entry)} stops before its zlib stream ends, at byte {reader.Position}.",
+                            "Take the backup again; a damaged archive does not restore.");
+                    }
+                }
+            }
+            catch (InvalidDataException ex)
+            {
+                throw new CenateException(ErrorIds.ArchiveInvalid, CenateErrorKind.InvalidData,
+                    $"The archive is damaged: the compressed data of {Describe(target.Entry)} does not inflate ({ex.Message}), at byte {reader.Position}.",
+                    "Take the backup again; a damaged archive does not restore.", null, ex);
+            }
+            return await holdback.CompleteAsync(ct).ConfigureAwait(false);
+        }
+        throw new CenateException(ErrorIds.ArchiveInvalid, CenateErrorKind.InvalidData,
+            $"The archive ends early: the data of {Describe(target.Entry)} is not in it (it stops after {reader.Position} bytes).",
+            "Take the backup again, or restore from the set's CSV or SQL export (-From Csv / -From Sql).");
     }
 
     private static string RowCountKey(ArchiveTocEntry entry) => entry.Schema is null ? entry.Tag : entry.Schema + "." + entry.Tag;
@@ -271,23 +367,34 @@ public static class CustomArchiveInspector
             var desc = await reader.ReadStrAsync("the object type", ct).ConfigureAwait(false);
             var section = await reader.ReadCheckedIntAsync("the section", ct).ConfigureAwait(false);
             if (section is < 1 or > 4) throw Damaged(reader, place, $"the section is {section} (pg_dump writes 1 to 4)");
-            await reader.SkipStrAsync("the definition", ct).ConfigureAwait(false);
+            var definition = await reader.ReadStrAsync("the definition", ct).ConfigureAwait(false);
             await reader.SkipStrAsync("the drop statement", ct).ConfigureAwait(false);
-            var copyLength = await reader.SkipStrAsync("the COPY statement", ct).ConfigureAwait(false);
+            var copyStatement = await reader.ReadStrAsync("the COPY statement", ct).ConfigureAwait(false);
             var schema = await reader.ReadStrAsync("the schema", ct).ConfigureAwait(false);
             await reader.SkipStrAsync("the tablespace", ct).ConfigureAwait(false);
             if (vmin >= 14) await reader.SkipStrAsync("the table access method", ct).ConfigureAwait(false);
             if (vmin >= 16) await reader.ReadCheckedIntAsync("the relation kind", ct).ConfigureAwait(false);
             var owner = await reader.ReadStrAsync("the owner", ct).ConfigureAwait(false);
             await reader.SkipStrAsync("the WITH OIDS flag", ct).ConfigureAwait(false);
-            while (await reader.SkipStrAsync("a dependency", ct).ConfigureAwait(false) >= 0) { }
+            var dependencies = new List<int>();
+            string? dependency;
+            while ((dependency = await reader.ReadStrAsync("a dependency", ct).ConfigureAwait(false)) is not null)
+            {
+                if (int.TryParse(dependency, NumberStyles.None, CultureInfo.InvariantCulture, out var dep)) dependencies.Add(dep);
+            }
             var flag = await reader.ReadByteAsync(ct).ConfigureAwait(false);
             if (flag is not (OffsetPosNotSet or OffsetPosSet or OffsetNoData)) throw Damaged(reader, place, $"the data offset flag is {flag} (pg_dump writes 1, 2 or 3)");
             await reader.SkipAsync(reader.OffSize, ct).ConfigureAwait(false);
             items.Add(new TocItem
             {
-                Entry = new ArchiveTocEntry((int)dumpId, desc ?? string.Empty, schema, tag ?? string.Empty, owner),
-                HasCopy = copyLength > 0,
+                Entry = new ArchiveTocEntry((int)dumpId, desc ?? string.Empty, schema, tag ?? string.Empty, owner)
+                {
+                    Definition = definition,
+                    CopyStatement = string.IsNullOrEmpty(copyStatement) ? null : copyStatement,
+                    Section = (int)section,
+                    Dependencies = dependencies,
+                },
+                HasCopy = !string.IsNullOrEmpty(copyStatement),
                 OffsetFlag = flag,
             });
         }
@@ -301,13 +408,8 @@ public static class CustomArchiveInspector
         foreach (var item in toc) byId[item.Entry.DumpId] = item;
         var rows = new Dictionary<int, long>();
         var buffer = count && header.Compression == "gzip" ? new byte[1 << 20] : null;
-        while (true)
+        while (await ReadBlockHeaderAsync(reader, place, ct).ConfigureAwait(false) is var (type, id) && type >= 0)
         {
-            place.Where = "the data blocks";
-            var type = await reader.TryReadByteAsync(ct).ConfigureAwait(false);
-            if (type < 0) break;
-            if (type is not (BlockData or BlockBlobs)) throw Damaged(reader, place, $"data block type {type} is unknown (pg_dump writes 1 and 3)");
-            var id = await reader.ReadCheckedIntAsync("a data block's dump id", ct).ConfigureAwait(false);
             if (id is <= 0 or > int.MaxValue || !byId.TryGetValue((int)id, out var item))
                 throw Damaged(reader, place, $"a data block names dump id {id}, which the table of contents does not list");
             if (item.Seen) throw Damaged(reader, place, $"dump id {id} has two data blocks");
@@ -339,6 +441,17 @@ public static class CustomArchiveInspector
                 "Take the backup again; a cut archive restores only part of the data.");
         }
         return rows;
+    }
+
+    /// <summary>The next data block's type and dump id; type -1 at the end of the stream.</summary>
+    private static async Task<(int Type, long Id)> ReadBlockHeaderAsync(PgArchiveReader reader, Place place, CancellationToken ct)
+    {
+        place.Where = "the data blocks";
+        var type = await reader.TryReadByteAsync(ct).ConfigureAwait(false);
+        if (type < 0) return (-1, 0);
+        if (type is not (BlockData or BlockBlobs)) throw Damaged(reader, place, $"data block type {type} is unknown (pg_dump writes 1 and 3)");
+        var id = await reader.ReadCheckedIntAsync("a data block's dump id", ct).ConfigureAwait(false);
+        return (type, id);
     }
 
     private static string Describe(ArchiveTocEntry e) => e.Schema is null ? $"{e.Description} {e.Tag}" : $"{e.Description} {e.Schema}.{e.Tag}";
@@ -460,5 +573,69 @@ internal sealed class CopyRowCounter
             var lineStart = _bytes - run - 2 == 0 || (before >= 3 && tail[before - 3] == (byte)'\n');
             return lineStart ? _newlines - run : _newlines;
         }
+    }
+}
+
+/// <summary>
+/// Passes COPY text data on, holding back the last bytes until the end so that pg_dump's end-of-data line
+/// ("\." and the empty lines after it) is not sent: what reaches the sink is rows only. Counts the rows.
+/// </summary>
+internal sealed class CopyTailHoldback
+{
+    private const int Keep = 16;
+    private readonly Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> _sink;
+    private readonly byte[] _held = new byte[Keep];
+    private int _heldLength;
+    private long _sent;
+    private readonly CopyRowCounter _counter = new();
+
+    public CopyTailHoldback(Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> sink) => _sink = sink;
+
+    public async ValueTask AddAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        if (data.IsEmpty) return;
+        _counter.Add(data.Span);
+        var total = _heldLength + data.Length;
+        if (total <= Keep)
+        {
+            data.CopyTo(_held.AsMemory(_heldLength));
+            _heldLength = total;
+            return;
+        }
+        // Send all but the last Keep bytes of (held + data), oldest first; hold those last bytes.
+        var send = total - Keep;
+        var fromHeld = Math.Min(_heldLength, send);
+        if (fromHeld > 0)
+        {
+            await _sink(_held.AsMemory(0, fromHeld).ToArray(), ct).ConfigureAwait(false);
+            _sent += fromHeld;
+        }
+        var fromData = send - fromHeld;
+        if (fromData > 0)
+        {
+            await _sink(data[..fromData], ct).ConfigureAwait(false);
+            _sent += fromData;
+        }
+        var keptHeld = _heldLength - fromHeld;
+        _held.AsSpan(fromHeld, keptHeld).CopyTo(_held);
+        data.Span[fromData..].CopyTo(_held.AsSpan(keptHeld));
+        _heldLength = Keep;
+    }
+
+    /// <summary>Sends the held bytes without the end-of-data line; returns the rows.</summary>
+    public async ValueTask<long> CompleteAsync(CancellationToken ct)
+    {
+        var rows = _counter.Rows;
+        var tail = _held.AsSpan(0, _heldLength);
+        var run = tail.Length - tail.TrimEnd((byte)'\n').Length;
+        var before = tail.Length - run;
+        var cut = tail.Length;
+        if (run > 0 && before >= 2 && tail[before - 2] == (byte)'\\' && tail[before - 1] == (byte)'.'
+            && (_sent + before - 2 == 0 || (before >= 3 && tail[before - 3] == (byte)'\n')))
+        {
+            cut = before - 2;
+        }
+        if (cut > 0) await _sink(_held.AsMemory(0, cut).ToArray(), ct).ConfigureAwait(false);
+        return rows;
     }
 }

@@ -16,7 +16,7 @@ public abstract class DatabaseCmdletBase : CenateCmdletBase
     protected const string HostSet = "Host";
 
     /// <summary>Docker container running PostgreSQL.</summary>
-    [Parameter(ParameterSetName = ContainerSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ContainerSet)]
     [ValidateNotNullOrEmpty]
     public string Container { get; set; } = DatabaseTarget.DefaultContainer;
 
@@ -36,7 +36,7 @@ public abstract class DatabaseCmdletBase : CenateCmdletBase
     public int? TcpPort { get; set; }
 
     /// <summary>Server host name or address (host mode: local pg tools connect over TCP).</summary>
-    [Parameter(ParameterSetName = HostSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = HostSet, Mandatory = true)]
     [Alias("Host", "Server")]
     [ValidateNotNullOrEmpty]
     public string? HostName { get; set; }
@@ -47,7 +47,7 @@ public abstract class DatabaseCmdletBase : CenateCmdletBase
     public int Port { get; set; } = DatabaseTarget.DefaultPort;
 
     /// <summary>Database name.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Parameter]
     [ValidateNotNullOrEmpty]
     public string Database { get; set; } = DatabaseTarget.DefaultDatabase;
 

@@ -94,4 +94,30 @@ internal static class OutputFactory
         Tables = r.Drill?.Tables.Select(t => new CenateDrillTable(t.Table, t.Expected, t.ExpectedFrom, t.Restored)).ToArray() ?? Array.Empty<CenateDrillTable>(),
         ObjectsChecked = r.Drill?.ObjectsChecked ?? 0,
     };
+
+    /// <summary>Restore-CenateTable's result.</summary>
+    public static CenateRestoreResult Restore(Core.Restores.TableRestoreResult r) => new()
+    {
+        Table = r.Table,
+        Mode = r.Mode.ToString(),
+        From = r.From.ToString(),
+        BackupFile = r.BackupFile,
+        BackupStamp = r.BackupStamp,
+        Database = r.Database,
+        StagingSchema = r.StagingSchema,
+        ReplacedTable = r.ReplacedTable,
+        LiveTableExisted = r.LiveTableExisted,
+        BackupRows = r.BackupRows,
+        LiveRowsBefore = r.LiveRowsBefore,
+        LiveRowsAfter = r.LiveRowsAfter,
+        MissingRows = r.MissingRows,
+        DifferentRows = r.DifferentRows,
+        InsertedRows = r.InsertedRows,
+        KeptRows = r.KeptRows,
+        PrimaryKey = r.PrimaryKey.ToArray(),
+        ForeignKeysRecreated = r.ForeignKeysRecreated.ToArray(),
+        Steps = r.Steps.ToArray(),
+        Warnings = r.Warnings.ToArray(),
+        Duration = r.Duration,
+    };
 }

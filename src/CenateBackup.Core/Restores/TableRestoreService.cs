@@ -1,0 +1,963 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Text;
+using System.Text.RegularExpressions;
+using System.Threading;
+using System.Threading.Tasks;
+using CenateBackup.Core.Database;
+using CenateBackup.Core.Dumps;
+using CenateBackup.Core.Errors;
+using CenateBackup.Core.Formats;
+using CenateBackup.Core.Storage;
+using CenateBackup.Core.Targets;
+using CenateBackup.Core.Verification;
+using Npgsql;
+
+namespace CenateBackup.Core.Restores;
+
+/// <summary>
+/// Restore-CenateTable: brings one table back from a backup set into the live database — into a staging schema,
+/// as the missing rows only, or by swapping the restored table in — in one transaction, so the live table is
+/// unchanged when anything fails. The rows are read from the dump's data block by the module itself (no pg_restore,
+/// no file copied into the container; streamed dumps without data offsets work) and sent with COPY over TCP;
+/// the table's definition, keys, indexes, constraints and triggers come from the dump's table of contents,
+/// schema-qualified names rewritten to the staging schema.
+/// </summary>
+public static class TableRestoreService
+{
+    private const string Activity = "Restore-CenateTable";
+
+    /// <summary>Plans (<paramref name="dryRun"/>: checks and SQL steps, nothing changed) or runs the restore.</summary>
+    public static async Task<TableRestoreResult> RunAsync(TableRestoreRequest request, bool dryRun, IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var source = ResolveSource(request);
+        reporter.Verbose($"Rows come from {source.Path} ({source.Kind}).");
+        var target = request.Target;
+        using var context = await TargetContext.OpenAsync(target, request.PgBinDirectory, reporter, cancellationToken).ConfigureAwait(false);
+        var endpoint = context.Endpoint;
+        await using var conn = await OpenAsync(target, endpoint, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await RunCoreAsync(request, source, conn, dryRun, clock, reporter, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex) when (ex is not PostgresException { SqlState: "P0001" })
+        {
+            if (cancellationToken.IsCancellationRequested) throw new OperationCanceledException("The restore was cancelled; nothing was changed.", ex, cancellationToken);
+            throw PostgresErrors.Translate(ex, target, endpoint) is CenateException ce
+                ? new CenateException(ce.ErrorId, ce.Kind, ce.Message + " The transaction was rolled back: the live table is unchanged and no staging schema is left.", ce.RecommendedAction, ce.Target, ex)
+                : ex;
+        }
+    }
+
+    private static async Task<NpgsqlConnection> OpenAsync(DatabaseTarget target, TcpEndpoint endpoint, CancellationToken cancellationToken)
+    {
+        var conn = new NpgsqlConnection(SnapshotSession.ConnectionString(target, endpoint, 1 << 16));
+        try
+        {
+            await conn.OpenAsync(cancellationToken).ConfigureAwait(false);
+            // Every name below is schema-qualified, as pg_dump writes them; pg_catalog is searched implicitly.
+            await ExecAsync(conn, "SET search_path = ''; SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0", cancellationToken).ConfigureAwait(false);
+            return conn;
+        }
+        catch (NpgsqlException ex)
+        {
+            await conn.DisposeAsync().ConfigureAwait(false);
+            throw PostgresErrors.Translate(ex, target, endpoint);
+        }
+    }
+
+    private sealed record SourceFile(string Path, TableRestoreSource Kind, BackupManifest? Manifest, ManifestFile? Entry);
+
+    /// <summary>Finds the file to read and checks it against its manifest before anything is touched.</summary>
+    private static SourceFile ResolveSource(TableRestoreRequest request)
+    {
+        var full = System.IO.Path.GetFullPath(request.BackupPath);
+        if (!File.Exists(full))
+        {
+            throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound, $"'{full}' does not exist.",
+                "Give a set's manifest, its .dump, or its .csv.gz/.sql.gz (Get-CenateBackup <dir> lists the sets).", full);
+        }
+        BackupManifest? manifest;
+        string directory = System.IO.Path.GetDirectoryName(full)!;
+        string file;
+        TableRestoreSource kind;
+        if (full.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase))
+        {
+            manifest = BackupManifest.Load(full);
+            kind = request.From ?? TableRestoreSource.Dump;
+            var wanted = kind switch { TableRestoreSource.Csv => BackupFileKind.Csv, TableRestoreSource.Sql => BackupFileKind.Sql, _ => BackupFileKind.Dump };
+            var candidates = manifest.Files.Where(f => f.Kind == wanted && !(wanted == BackupFileKind.Dump && f.DataOnly)).ToList();
+            if (wanted != BackupFileKind.Dump)
+            {
+                candidates = candidates.Where(f => f.Tables.Count == 0 || f.Tables.Any(t => t.EndsWith("." + request.Table, StringComparison.Ordinal))).ToList();
+            }
+            var entry = candidates.FirstOrDefault();
+            if (entry is null)
+            {
+                throw new CenateException(ErrorIds.BackupFileMissing, CenateErrorKind.ObjectNotFound,
+                    $"The set {manifest.Stamp} has no {(wanted == BackupFileKind.Dump ? "full dump" : wanted.ToString().ToUpperInvariant() + " export of " + request.Table)}.",
+                    wanted == BackupFileKind.Dump ? "Restore from its export with -From Csv or -From Sql, or pick a set made by New-CenateDump." : "Restore from the dump (leave -From out) or pick a set made with -Include Csv,Sql.", full);
+            }
+            file = System.IO.Path.Combine(directory, entry.Name);
+            if (!File.Exists(file))
+            {
+                throw new CenateException(ErrorIds.BackupFileMissing, CenateErrorKind.ObjectNotFound, $"'{file}', listed in the manifest, is not there.",
+                    kind == TableRestoreSource.Dump ? "Restore from the set's export with -From Csv or -From Sql, or from another set." : "Restore from the dump or from another set.", file);
+            }
+            CheckAgainstManifest(file, entry);
+            return new SourceFile(file, kind, manifest, entry);
+        }
+        file = full;
+        kind = request.From ?? (full.EndsWith(".csv.gz", StringComparison.OrdinalIgnoreCase) || full.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? TableRestoreSource.Csv
+            : full.EndsWith(".sql.gz", StringComparison.OrdinalIgnoreCase) ? TableRestoreSource.Sql : TableRestoreSource.Dump);
+        var manifestPath = VerificationService.FindManifestFor(file);
+        manifest = manifestPath is null ? null : BackupManifest.Load(manifestPath);
+        var own = manifest?.Files.FirstOrDefault(f => f.Name == System.IO.Path.GetFileName(file));
+        if (own is not null) CheckAgainstManifest(file, own);
+        return new SourceFile(file, kind, manifest, own);
+    }
+
+    private static void CheckAgainstManifest(string file, ManifestFile entry)
+    {
+        var length = new FileInfo(file).Length;
+        string? why = null;
+        if (length != entry.Size) why = $"its size is {length} bytes, the manifest says {entry.Size}";
+        else
+        {
+            var sha = VerificationService.Sha256Async(file, CancellationToken.None).GetAwaiter().GetResult();
+            if (!string.Equals(sha, entry.Sha256, StringComparison.OrdinalIgnoreCase)) why = $"its sha256 is {sha}, the manifest says {entry.Sha256}";
+        }
+        if (why is not null)
+        {
+            throw new CenateException(ErrorIds.BackupCorrupt, CenateErrorKind.InvalidData,
+                $"'{System.IO.Path.GetFileName(file)}' is damaged: {why}. Nothing was restored; the live table is unchanged.",
+                "Restore from another file of the set (-From Csv / -From Sql) or from another set; Test-CenateBackup shows what else is wrong.", file);
+        }
+    }
+
+    /// <summary>What the live database holds of the table.</summary>
+    private sealed class LiveTable
+    {
+        public uint Oid { get; init; }
+        public string Owner { get; init; } = "";
+        public List<string> PrimaryKey { get; } = new();
+        public List<(string Name, bool Generated, bool IdentityAlways)> Columns { get; } = new();
+        public List<(string Name, string Table, string Definition)> ReferencingForeignKeys { get; } = new();
+        public List<string> DependentViews { get; } = new();
+        public List<(string Sequence, string Column)> OwnedSequences { get; } = new();
+        public List<string> Indexes { get; } = new();
+        public List<(string Name, string Definition)> Triggers { get; } = new();
+        public List<(string Name, string Definition)> ForeignKeys { get; } = new();
+    }
+
+    private static async Task<TableRestoreResult> RunCoreAsync(TableRestoreRequest request, SourceFile source, NpgsqlConnection conn, bool dryRun, Stopwatch clock,
+        IOperationReporter reporter, CancellationToken ct)
+    {
+        var stamp = BackupNaming.Stamp(request.Now);
+        var result = new TableRestoreResult
+        {
+            Mode = request.Mode,
+            From = source.Kind,
+            BackupFile = source.Path,
+            BackupStamp = source.Manifest?.Stamp,
+            Database = request.Target.Database,
+        };
+
+        // 1. The table in the backup.
+        ArchiveContents? archive = null;
+        ArchiveTocEntry? tableEntry = null;
+        string schema;
+        if (source.Kind == TableRestoreSource.Dump)
+        {
+            reporter.Progress(new OperationProgress(Activity, "Reading the dump's table of contents", 0, null));
+            try
+            {
+                await using var fs = new FileStream(source.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous);
+                archive = await CustomArchiveInspector.ReadAsync(fs, countRows: false, ct).ConfigureAwait(false);
+            }
+            catch (CenateException ex) when (ex.ErrorId == ErrorIds.ArchiveInvalid)
+            {
+                throw Corrupt(source.Path, ex);
+            }
+            var tables = archive.Entries.Where(e => e.Description == "TABLE").ToList();
+            var matches = tables.Where(e => e.Tag == request.Table && (request.Schema is null || e.Schema == request.Schema)).ToList();
+            if (matches.Count > 1) matches = matches.Where(e => e.Schema == "public").ToList();
+            if (matches.Count != 1)
+            {
+                var names = tables.Select(e => $"{e.Schema}.{e.Tag}").Take(12).ToList();
+                throw new CenateException(ErrorIds.TableNotInBackup, CenateErrorKind.ObjectNotFound,
+                    $"Table '{(request.Schema is null ? "" : request.Schema + ".")}{request.Table}' is not in {System.IO.Path.GetFileName(source.Path)}; it holds {tables.Count} tables ({string.Join(", ", names)}{(tables.Count > names.Count ? ", …" : "")}).",
+                    "Check -Table and -Schema (names are case-sensitive); a dump made with -Table holds only those tables.", request.Table);
+            }
+            tableEntry = matches[0];
+            schema = tableEntry.Schema!;
+        }
+        else
+        {
+            schema = request.Schema ?? source.Entry?.Tables.FirstOrDefault(t => t.EndsWith("." + request.Table, StringComparison.Ordinal))?.Split('.')[0] ?? "public";
+        }
+        result.Table = schema + "." + request.Table;
+
+        // 2. The live table.
+        var live = await ReadLiveTableAsync(conn, schema, request.Table, ct).ConfigureAwait(false);
+        result.LiveTableExisted = live is not null;
+        var qt = await QuoteAsync(conn, schema, request.Table, ct).ConfigureAwait(false);
+        if (live is null)
+        {
+            if (request.Mode == TableRestoreMode.MissingRows)
+            {
+                throw new CenateException(ErrorIds.LiveTableMissing, CenateErrorKind.ObjectNotFound,
+                    $"Table {result.Table} does not exist in database '{request.Target.Database}', so no rows can be missing from it.",
+                    "Use -Mode Replace to recreate it from the backup (or -Mode Staging to look at the backup's rows first).", result.Table);
+            }
+            if (source.Kind != TableRestoreSource.Dump)
+            {
+                throw new CenateException(ErrorIds.LiveTableMissing, CenateErrorKind.ObjectNotFound,
+                    $"Table {result.Table} does not exist in database '{request.Target.Database}': a {source.Kind} export holds rows only, and restores into the live table's definition.",
+                    "Restore from the set's dump (leave -From out), which holds the table's definition.", result.Table);
+            }
+        }
+        else
+        {
+            result.LiveRowsBefore = await ScalarLongAsync(conn, $"SELECT count(*) FROM {qt}", ct).ConfigureAwait(false);
+            result.PrimaryKey = live.PrimaryKey;
+        }
+        if (request.Mode == TableRestoreMode.MissingRows && live!.PrimaryKey.Count == 0)
+        {
+            throw new CenateException(ErrorIds.NoPrimaryKey, CenateErrorKind.InvalidOperation,
+                $"Table {result.Table} has no primary key: MissingRows cannot tell which rows are missing. Nothing was changed.",
+                "Use -Mode Staging to load the backup beside the table and compare by hand, or -Mode Replace to put the backup's table in its place.", result.Table);
+        }
+        if (request.Mode == TableRestoreMode.Replace && live is not null && live.DependentViews.Count > 0)
+        {
+            throw new CenateException(ErrorIds.DependentObjects, CenateErrorKind.InvalidOperation,
+                $"Table {result.Table} cannot be replaced: views depend on it ({string.Join(", ", live.DependentViews)}). Nothing was changed.",
+                "Drop and recreate those views around the restore, or use -Mode MissingRows (which keeps the table) or -Mode Staging.", result.Table);
+        }
+        result.BackupRows = source.Entry?.Rows ?? (source.Manifest is not null && source.Manifest.RowCounts.TryGetValue(result.Table, out var counted) ? counted : null);
+
+        var staging = request.Mode == TableRestoreMode.MissingRows ? "pg_temp" : "cenate_restore_" + stamp;
+        for (var n = 2; staging != "pg_temp" && await ScalarLongAsync(conn, $"SELECT count(*) FROM pg_catalog.pg_namespace WHERE nspname = {Literal(staging)}", ct).ConfigureAwait(false) > 0; n++)
+        {
+            staging = "cenate_restore_" + stamp + "_" + n.ToString(CultureInfo.InvariantCulture); // two restores in the same second
+        }
+        var stagingQ = staging == "pg_temp" ? "pg_temp" : QualifiedTable.Quote(staging);
+        var name = (await QuoteAsync(conn, null, request.Table, ct).ConfigureAwait(false));
+        var sqt = stagingQ + "." + name;
+        if (request.Mode != TableRestoreMode.MissingRows)
+        {
+            result.StagingSchema = request.Mode == TableRestoreMode.Staging ? staging : null;
+        }
+
+        // 3. The SQL: staging definition, then the rows, then keys/indexes/constraints/triggers.
+        var pre = new List<string>();
+        var post = new List<string>();
+        var foreignKeys = new List<string>();
+        string copySql;
+        if (request.Mode != TableRestoreMode.MissingRows) pre.Add($"CREATE SCHEMA {stagingQ}");
+        if (archive is not null)
+        {
+            var map = await BuildRenameMapAsync(conn, archive, tableEntry!, qt, stagingQ, request.Mode, ct).ConfigureAwait(false);
+            foreach (var e in RelatedEntries(archive, tableEntry!, qt))
+            {
+                if (request.Mode == TableRestoreMode.MissingRows && e != tableEntry) continue; // a temporary table of the rows: no keys needed
+                if (string.IsNullOrWhiteSpace(e.Definition)) continue;
+                var sql = Rename(e.Definition!, map).Trim();
+                if (e.Description == "FK CONSTRAINT") { foreignKeys.Add(AddNotValid(sql)); continue; }
+                if (request.Mode == TableRestoreMode.MissingRows) sql = Regex.Replace(sql, @"^CREATE TABLE ", "CREATE TEMPORARY TABLE ");
+                (e.Section == 4 ? post : pre).Add(sql);
+            }
+            var data = archive.Entries.FirstOrDefault(e => e.Description == "TABLE DATA" && e.Dependencies.Contains(tableEntry!.DumpId))
+                ?? archive.Entries.FirstOrDefault(e => e.Description == "TABLE DATA" && e.Schema == tableEntry!.Schema && e.Tag == tableEntry.Tag);
+            if (data?.CopyStatement is null)
+            {
+                throw new CenateException(ErrorIds.TableNotInBackup, CenateErrorKind.ObjectNotFound,
+                    $"The dump holds the definition of {result.Table} but not its rows (a schema-only dump, or data stored as INSERT statements).",
+                    "Restore from the set's CSV or SQL export (-From Csv / -From Sql) or from another set.", result.Table);
+            }
+            copySql = Rename(data.CopyStatement, map).Trim().TrimEnd(';').Replace(" FROM stdin", " FROM STDIN", StringComparison.Ordinal);
+            if (request.Mode != TableRestoreMode.MissingRows)
+            {
+                foreach (var seqSet in archive.Entries.Where(e => e.Description == "SEQUENCE SET" && map.Keys.Any(k => e.Definition?.Contains(k, StringComparison.Ordinal) == true)))
+                {
+                    pre.Add(Rename(seqSet.Definition!, map).Trim());
+                }
+            }
+        }
+        else
+        {
+            // CSV/SQL: the rows go into the live table's own definition.
+            pre.Add(request.Mode == TableRestoreMode.MissingRows
+                ? $"CREATE TEMPORARY TABLE {sqt} (LIKE {qt} INCLUDING DEFAULTS INCLUDING GENERATED)"
+                : $"CREATE TABLE {sqt} (LIKE {qt} INCLUDING ALL)");
+            if (request.Mode != TableRestoreMode.MissingRows)
+            {
+                var liveMap = new Dictionary<string, string>(StringComparer.Ordinal) { [qt] = sqt };
+                foreach (var (_, def) in live!.Triggers) post.Add(Rename(def, liveMap));
+                foreach (var (fkName, def) in live.ForeignKeys) foreignKeys.Add($"ALTER TABLE {sqt} ADD CONSTRAINT {QualifiedTable.Quote(fkName)} {def} NOT VALID");
+            }
+            copySql = "";
+        }
+
+        // 4. Dry run: the plan only.
+        var steps = result.Steps;
+        steps.Add("BEGIN");
+        steps.AddRange(pre);
+        steps.Add(source.Kind == TableRestoreSource.Dump ? copySql + $"   -- rows from {System.IO.Path.GetFileName(source.Path)}" : $"COPY {sqt} FROM STDIN   -- rows from {System.IO.Path.GetFileName(source.Path)}");
+        steps.AddRange(post);
+        steps.AddRange(foreignKeys);
+        var swap = request.Mode == TableRestoreMode.Replace ? ReplaceSteps(request, result, live, qt, sqt, stagingQ, stamp) : new List<string>();
+        if (request.Mode == TableRestoreMode.MissingRows) steps.Add(InsertMissingSql(live!, qt, sqt));
+        steps.AddRange(swap);
+        steps.Add("COMMIT");
+        if (dryRun)
+        {
+            result.Duration = clock.Elapsed;
+            return result;
+        }
+
+        // 5. Run it, all in one transaction.
+        await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
+        foreach (var sql in pre) await ExecAsync(conn, sql, ct).ConfigureAwait(false);
+        reporter.Verbose($"Staging table {sqt} created; loading the rows.");
+        long loaded = source.Kind switch
+        {
+            TableRestoreSource.Dump => await CopyFromDumpAsync(conn, source.Path, archive!, tableEntry!, copySql, reporter, ct).ConfigureAwait(false),
+            TableRestoreSource.Csv => await CopyFromCsvAsync(conn, source.Path, sqt, reporter, ct).ConfigureAwait(false),
+            _ => await CopyFromSqlAsync(conn, source.Path, qt, sqt, reporter, ct).ConfigureAwait(false),
+        };
+        reporter.Verbose($"{loaded} rows loaded into {sqt} ({clock.Elapsed.TotalSeconds:0.0} s).");
+        if (result.BackupRows is { } expectedRows && expectedRows != loaded)
+        {
+            throw new CenateException(ErrorIds.BackupCorrupt, CenateErrorKind.InvalidData,
+                $"The backup file gave {loaded} rows of {result.Table}, its manifest says {expectedRows}. Nothing was changed.",
+                "Check the set with Test-CenateBackup; restore from another file of the set or another set.", source.Path);
+        }
+        result.BackupRows = loaded;
+        reporter.Progress(new OperationProgress(Activity, "Building keys, indexes, constraints and triggers", 0, null));
+        foreach (var sql in post) await ExecAsync(conn, sql, ct).ConfigureAwait(false);
+        foreach (var sql in foreignKeys) await ExecAsync(conn, sql, ct).ConfigureAwait(false);
+        await ValidateForeignKeysAsync(conn, sqt, result, ct).ConfigureAwait(false);
+        await ExecAsync(conn, $"ANALYZE {sqt}", ct).ConfigureAwait(false);
+        reporter.Verbose($"Keys, indexes, constraints and triggers built, statistics taken ({clock.Elapsed.TotalSeconds:0.0} s).");
+
+        var stagingPk = live?.PrimaryKey.Count > 0 ? live.PrimaryKey : await PrimaryKeyOfAsync(conn, sqt, ct).ConfigureAwait(false);
+        if (live is not null && stagingPk.Count > 0)
+        {
+            result.PrimaryKey = stagingPk;
+            reporter.Progress(new OperationProgress(Activity, "Comparing the backup with the live table", 0, null));
+            var common = request.Mode == TableRestoreMode.Staging ? await CommonColumnsAsync(conn, qt, sqt, ct).ConfigureAwait(false) : new List<string>();
+            var on = string.Join(" AND ", stagingPk.Select(c => $"l.{QualifiedTable.Quote(c)} = s.{QualifiedTable.Quote(c)}"));
+            // MissingRows counts them in the same statement as its insert (one snapshot), below. Comparing every column of
+            // every row costs as much as the load (25 s at 4 million rows): only Staging, which is for looking, does it.
+            if (request.Mode != TableRestoreMode.MissingRows)
+                result.MissingRows = await ScalarLongAsync(conn, $"SELECT count(*) FROM {sqt} s WHERE NOT EXISTS (SELECT 1 FROM {qt} l WHERE {on})", ct).ConfigureAwait(false);
+            if (request.Mode == TableRestoreMode.Staging)
+            {
+                var sRow = string.Join(", ", common.Select(c => $"s.{QualifiedTable.Quote(c)}::text"));
+                var lRow = string.Join(", ", common.Select(c => $"l.{QualifiedTable.Quote(c)}::text"));
+                result.DifferentRows = await ScalarLongAsync(conn, $"SELECT count(*) FROM {sqt} s JOIN {qt} l ON {on} WHERE ROW({sRow}) IS DISTINCT FROM ROW({lRow})", ct).ConfigureAwait(false);
+            }
+            reporter.Verbose($"Compared with the live table: {result.MissingRows?.ToString(CultureInfo.InvariantCulture) ?? "(counted with the insert)"} missing, {result.DifferentRows?.ToString(CultureInfo.InvariantCulture) ?? "(not compared in this mode)"} different ({clock.Elapsed.TotalSeconds:0.0} s).");
+        }
+        else if (live is not null)
+        {
+            result.Warnings.Add($"Neither the live table nor the backup's has a primary key: missing and different rows were not counted.");
+        }
+
+        switch (request.Mode)
+        {
+            case TableRestoreMode.Staging:
+                result.LiveRowsAfter = result.LiveRowsBefore;
+                result.KeptRows = result.LiveRowsBefore;
+                break;
+            case TableRestoreMode.MissingRows:
+                reporter.Progress(new OperationProgress(Activity, "Inserting the missing rows into the live table", 0, null));
+                await using (var insert = new NpgsqlCommand(InsertMissingSql(live!, qt, sqt), conn))
+                {
+                    await using var r = await insert.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                    await r.ReadAsync(ct).ConfigureAwait(false);
+                    (result.MissingRows, result.InsertedRows) = (r.GetInt64(0), r.GetInt64(1));
+                }
+                if (result.InsertedRows < result.MissingRows)
+                {
+                    result.Warnings.Add($"{result.MissingRows - result.InsertedRows} missing rows were not inserted: their primary key or another unique value was taken meanwhile (a row written since); they are left as they are.");
+                }
+                reporter.Verbose($"{result.InsertedRows} rows inserted ({clock.Elapsed.TotalSeconds:0.0} s).");
+                await MoveSequencesForwardAsync(conn, live!, qt, ct).ConfigureAwait(false);
+                result.LiveRowsAfter = await ScalarLongAsync(conn, $"SELECT count(*) FROM {qt}", ct).ConfigureAwait(false);
+                result.KeptRows = result.LiveRowsBefore;
+                await ExecAsync(conn, $"DROP TABLE {sqt}", ct).ConfigureAwait(false);
+                break;
+            case TableRestoreMode.Replace:
+                reporter.Progress(new OperationProgress(Activity, "Swapping the restored table in", 0, null));
+                await SwapAsync(conn, request, result, live, qt, sqt, stagingQ, stamp, ct).ConfigureAwait(false);
+                result.LiveRowsAfter = await ScalarLongAsync(conn, $"SELECT count(*) FROM {qt}", ct).ConfigureAwait(false);
+                if (result.LiveRowsAfter != result.BackupRows)
+                {
+                    throw new CenateException(ErrorIds.DatabaseError, CenateErrorKind.InvalidOperation,
+                        $"After the swap {result.Table} holds {result.LiveRowsAfter} rows, not the backup's {result.BackupRows}; the transaction was rolled back.", "Report this.", result.Table);
+                }
+                result.KeptRows = 0;
+                break;
+        }
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+        result.Duration = clock.Elapsed;
+        reporter.Progress(new OperationProgress(Activity, "Done", 1, 1));
+        return result;
+    }
+
+    private static CenateException Corrupt(string file, CenateException inner) => new(ErrorIds.BackupCorrupt, CenateErrorKind.InvalidData,
+        $"'{System.IO.Path.GetFileName(file)}' cannot be restored: {inner.Message} Nothing was changed; the live table is unchanged.",
+        "Restore from the set's CSV or SQL export (-From Csv / -From Sql) or from another set; Test-CenateBackup shows what is wrong.", file, inner);
+
+    /// <summary>The entries that make the table: its definition, sequences, defaults, comments, keys, indexes, constraints, triggers, policies.</summary>
+    private static List<ArchiveTocEntry> RelatedEntries(ArchiveContents archive, ArchiveTocEntry table, string qt)
+    {
+        var list = new List<ArchiveTocEntry> { table };
+        var sequences = OwnedSequenceEntries(archive, table);
+        foreach (var e in archive.Entries)
+        {
+            if (e == table) continue;
+            var onTable = e.Dependencies.Contains(table.DumpId);
+            var keep = e.Description switch
+            {
+                "SEQUENCE" => sequences.Contains(e),
+                "SEQUENCE OWNED BY" or "DEFAULT" or "COMMENT" or "CONSTRAINT" or "CHECK CONSTRAINT" or "INDEX" or "TRIGGER" or "ROW SECURITY" or "POLICY" or "RULE" => onTable,
+                // A foreign key of this table (not one of another table that references it).
+                "FK CONSTRAINT" => onTable && e.Definition is { } d && Regex.IsMatch(d, "^ALTER TABLE (ONLY )?" + Regex.Escape(qt) + @"\s"),
+                _ => false,
+            };
+            if (keep) list.Add(e);
+        }
+        return list;
+    }
+
+    private static List<ArchiveTocEntry> OwnedSequenceEntries(ArchiveContents archive, ArchiveTocEntry table)
+    {
+        var owned = new HashSet<int>();
+        foreach (var e in archive.Entries)
+        {
+            if (e.Description == "SEQUENCE" && e.Dependencies.Contains(table.DumpId)) owned.Add(e.DumpId); // identity
+            if (e.Description == "SEQUENCE OWNED BY" && e.Dependencies.Contains(table.DumpId))
+                foreach (var d in e.Dependencies) owned.Add(d); // serial
+        }
+        return archive.Entries.Where(e => e.Description == "SEQUENCE" && owned.Contains(e.DumpId)).ToList();
+    }
+
+    /// <summary>pg_dump's qualified names of the table and its owned sequences → the staging names.</summary>
+    private static async Task<Dictionary<string, string>> BuildRenameMapAsync(NpgsqlConnection conn, ArchiveContents archive, ArchiveTocEntry table, string qt, string stagingQ,
+        TableRestoreMode mode, CancellationToken ct)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal) { [qt] = stagingQ + "." + await QuoteAsync(conn, null, table.Tag, ct).ConfigureAwait(false) };
+        if (mode == TableRestoreMode.MissingRows) return map;
+        foreach (var seq in OwnedSequenceEntries(archive, table))
+        {
+            map[await QuoteAsync(conn, seq.Schema, seq.Tag, ct).ConfigureAwait(false)] = stagingQ + "." + await QuoteAsync(conn, null, seq.Tag, ct).ConfigureAwait(false);
+        }
+        return map;
+    }
+
+    /// <summary>Replaces whole qualified names (not prefixes of longer names).</summary>
+    internal static string Rename(string sql, IReadOnlyDictionary<string, string> map)
+    {
+        foreach (var (from, to) in map.OrderByDescending(kv => kv.Key.Length))
+        {
+            sql = Regex.Replace(sql, @"(?<![A-Za-z0-9_$"".])" + Regex.Escape(from) + @"(?![A-Za-z0-9_$""])", to.Replace("$", "$$", StringComparison.Ordinal));
+        }
+        return sql;
+    }
+
+    private static string AddNotValid(string sql)
+    {
+        var s = sql.TrimEnd().TrimEnd(';');
+        return s.EndsWith(" NOT VALID", StringComparison.Ordinal) ? s : s + " NOT VALID";
+    }
+
+    private static async Task ValidateForeignKeysAsync(NpgsqlConnection conn, string sqt, TableRestoreResult result, CancellationToken ct)
+    {
+        var names = new List<string>();
+        await using (var cmd = new NpgsqlCommand($"SELECT conname::text FROM pg_catalog.pg_constraint WHERE conrelid = {Literal(sqt)}::pg_catalog.regclass AND contype = 'f' AND NOT convalidated", conn))
+        {
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false)) names.Add(r.GetString(0));
+        }
+        foreach (var fk in names)
+        {
+            await ExecAsync(conn, "SAVEPOINT cenate_fk", ct).ConfigureAwait(false);
+            try
+            {
+                await ExecAsync(conn, $"ALTER TABLE {sqt} VALIDATE CONSTRAINT {QualifiedTable.Quote(fk)}", ct).ConfigureAwait(false);
+                await ExecAsync(conn, "RELEASE SAVEPOINT cenate_fk", ct).ConfigureAwait(false);
+            }
+            catch (PostgresException ex) when (ex.SqlState == "23503")
+            {
+                await ExecAsync(conn, "ROLLBACK TO SAVEPOINT cenate_fk", ct).ConfigureAwait(false);
+                result.Warnings.Add($"Foreign key {fk}: some backup rows reference rows that no longer exist ({ex.MessageText}); it is kept NOT VALID.");
+            }
+        }
+    }
+
+    private static string InsertMissingSql(LiveTable live, string qt, string sqt)
+    {
+        var cols = live.Columns.Where(c => !c.Generated).Select(c => QualifiedTable.Quote(c.Name)).ToList();
+        var on = string.Join(" AND ", live.PrimaryKey.Select(c => $"l.{QualifiedTable.Quote(c)} = s.{QualifiedTable.Quote(c)}"));
+        var overriding = live.Columns.Any(c => c.IdentityAlways) ? " OVERRIDING SYSTEM VALUE" : "";
+        // One statement, one snapshot: the rows missing now, and those of them inserted (a row written meanwhile with the
+        // same key or another unique value wins: ON CONFLICT DO NOTHING).
+        return $"WITH missing AS (SELECT {string.Join(", ", cols.Select(c => "s." + c))} FROM {sqt} s WHERE NOT EXISTS (SELECT 1 FROM {qt} l WHERE {on})), " +
+               $"inserted AS (INSERT INTO {qt} ({string.Join(", ", cols)}){overriding} SELECT * FROM missing ON CONFLICT DO NOTHING RETURNING 1) " +
+               "SELECT (SELECT count(*) FROM missing), (SELECT count(*) FROM inserted)";
+    }
+
+    private static async Task MoveSequencesForwardAsync(NpgsqlConnection conn, LiveTable live, string qt, CancellationToken ct)
+    {
+        // Only forward: a sequence is set to the column's maximum when that is beyond its last value.
+        foreach (var (seq, column) in live.OwnedSequences)
+        {
+            var col = QualifiedTable.Quote(column);
+            await ExecAsync(conn, $"SELECT pg_catalog.setval({Literal(seq)}, m) FROM (SELECT max({col}) AS m FROM {qt}) x, {seq} s WHERE x.m > s.last_value", ct).ConfigureAwait(false);
+        }
+    }
+
+    private static string ReplacedName(string table, string stamp)
+    {
+        var suffix = "_replaced_" + stamp;
+        return (Encoding.UTF8.GetByteCount(table) + suffix.Length <= 63 ? table : table[..Math.Max(1, 63 - suffix.Length)]) + suffix;
+    }
+
+    private static string Suffixed(string name, string stamp)
+    {
+        var suffix = "_r" + stamp.Replace("_", "", StringComparison.Ordinal);
+        return (name.Length + suffix.Length <= 63 ? name : name[..(63 - suffix.Length)]) + suffix;
+    }
+
+    private static List<string> ReplaceSteps(TableRestoreRequest request, TableRestoreResult result, LiveTable? live, string qt, string sqt, string stagingQ, string stamp)
+    {
+        var schemaQ = qt[..qt.LastIndexOf('.')];
+        var steps = new List<string>();
+        if (live is not null)
+        {
+            foreach (var fk in live.ReferencingForeignKeys) steps.Add($"ALTER TABLE {fk.Table} DROP CONSTRAINT {QualifiedTable.Quote(fk.Name)}");
+            foreach (var idx in live.Indexes) steps.Add($"ALTER INDEX {schemaQ}.{QualifiedTable.Quote(idx)} RENAME TO {QualifiedTable.Quote(Suffixed(idx, stamp))}");
+            foreach (var (seq, _) in live.OwnedSequences) steps.Add($"ALTER SEQUENCE {seq} RENAME TO {QualifiedTable.Quote(Suffixed(seq[(seq.LastIndexOf('.') + 1)..].Trim('"'), stamp))}");
+            steps.Add($"ALTER TABLE {qt} RENAME TO {QualifiedTable.Quote(ReplacedName(request.Table, stamp))}");
+        }
+        steps.Add($"ALTER TABLE {sqt} SET SCHEMA {schemaQ}");
+        if (live is not null)
+        {
+            steps.Add($"ALTER TABLE {qt} OWNER TO {QualifiedTable.Quote(live.Owner)}   -- and the old table's grants");
+            steps.Add("sequences of the restored table set to the old ones' last values where those are further (never backwards)");
+            foreach (var fk in live.ReferencingForeignKeys) steps.Add($"ALTER TABLE {fk.Table} ADD CONSTRAINT {QualifiedTable.Quote(fk.Name)} {fk.Definition}");
+            if (request.DropReplaced) steps.Add($"DROP TABLE {schemaQ}.{QualifiedTable.Quote(ReplacedName(request.Table, stamp))}");
+        }
+        steps.Add($"DROP SCHEMA {stagingQ}");
+        return steps;
+    }
+
+    private static async Task SwapAsync(NpgsqlConnection conn, TableRestoreRequest request, TableRestoreResult result, LiveTable? live, string qt, string sqt, string stagingQ,
+        string stamp, CancellationToken ct)
+    {
+        var schema = result.Table[..result.Table.LastIndexOf('.')];
+        var schemaQ = qt[..qt.LastIndexOf('.')];
+        var oldQ = schemaQ + "." + QualifiedTable.Quote(ReplacedName(request.Table, stamp));
+        var oldSequences = new List<(string Renamed, string Column)>();
+        if (live is not null)
+        {
+            foreach (var fk in live.ReferencingForeignKeys) await ExecAsync(conn, $"ALTER TABLE {fk.Table} DROP CONSTRAINT {QualifiedTable.Quote(fk.Name)}", ct).ConfigureAwait(false);
+            foreach (var idx in live.Indexes)
+                await ExecAsync(conn, $"ALTER INDEX {schemaQ}.{QualifiedTable.Quote(idx)} RENAME TO {QualifiedTable.Quote(Suffixed(idx, stamp))}", ct).ConfigureAwait(false);
+            foreach (var (seq, column) in live.OwnedSequences)
+            {
+                var newName = Suffixed(seq[(seq.LastIndexOf('.') + 1)..].Trim('"'), stamp);
+                await ExecAsync(conn, $"ALTER SEQUENCE {seq} RENAME TO {QualifiedTable.Quote(newName)}", ct).ConfigureAwait(false);
+                oldSequences.Add((seq[..seq.LastIndexOf('.')] + "." + QualifiedTable.Quote(newName), column));
+            }
+            await ExecAsync(conn, $"ALTER TABLE {qt} RENAME TO {QualifiedTable.Quote(ReplacedName(request.Table, stamp))}", ct).ConfigureAwait(false);
+        }
+        await ExecAsync(conn, $"ALTER TABLE {sqt} SET SCHEMA {schemaQ}", ct).ConfigureAwait(false);
+        if (live is not null)
+        {
+            await ExecAsync(conn, $"ALTER TABLE {qt} OWNER TO {QualifiedTable.Quote(live.Owner)}", ct).ConfigureAwait(false);
+            // The old table's grants, role by role.
+            var grants = new List<string>();
+            await using (var cmd = new NpgsqlCommand(
+                "SELECT pg_catalog.format('GRANT %s ON TABLE %s TO %s%s', a.privilege_type, @new, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(r.rolname) END, " +
+                "CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END) FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a " +
+                "LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.grantee WHERE c.oid = @old::pg_catalog.regclass AND a.grantee <> c.relowner", conn))
+            {
+                cmd.Parameters.AddWithValue("new", qt);
+                cmd.Parameters.AddWithValue("old", oldQ);
+                await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                while (await r.ReadAsync(ct).ConfigureAwait(false)) grants.Add(r.GetString(0));
+            }
+            foreach (var g in grants) await ExecAsync(conn, g, ct).ConfigureAwait(false);
+            // Sequences never go backwards: the restored table's take the old ones' last values where those are further.
+            foreach (var (oldSeq, column) in oldSequences)
+            {
+                var newSeq = await ScalarStringAsync(conn, $"SELECT pg_catalog.pg_get_serial_sequence({Literal(qt)}, {Literal(column)})", ct).ConfigureAwait(false);
+                if (newSeq is null) continue;
+                if (newSeq == oldSeq)
+                {
+                    // The restored table's default uses the old table's sequence (CSV/SQL into LIKE … INCLUDING ALL): keep it alive.
+                    await ExecAsync(conn, $"ALTER SEQUENCE {oldSeq} OWNED BY {qt}.{QualifiedTable.Quote(column)}", ct).ConfigureAwait(false);
+                    continue;
+                }
+                await ExecAsync(conn, $"SELECT pg_catalog.setval({Literal(newSeq)}, o.last_value, o.is_called) FROM {oldSeq} o, {newSeq} n WHERE o.last_value > n.last_value", ct).ConfigureAwait(false);
+            }
+            foreach (var fk in live.ReferencingForeignKeys)
+            {
+                await ExecAsync(conn, "SAVEPOINT cenate_refs", ct).ConfigureAwait(false);
+                try
+                {
+                    await ExecAsync(conn, $"ALTER TABLE {fk.Table} ADD CONSTRAINT {QualifiedTable.Quote(fk.Name)} {fk.Definition}", ct).ConfigureAwait(false);
+                    await ExecAsync(conn, "RELEASE SAVEPOINT cenate_refs", ct).ConfigureAwait(false);
+                }
+                catch (PostgresException ex) when (ex.SqlState == "23503")
+                {
+                    throw new CenateException(ErrorIds.ReferencingRowsMissing, CenateErrorKind.InvalidOperation,
+                        $"Foreign key {fk.Name} of {fk.Table} cannot point at the restored {result.Table}: {ex.MessageText}. Rows of {fk.Table} reference rows the backup does not have. Nothing was changed (rolled back).",
+                        "Use -Mode MissingRows, which keeps every current row, or remove those referencing rows first.", fk.Table, ex);
+                }
+                result.ForeignKeysRecreated.Add($"{fk.Table}.{fk.Name}");
+            }
+            if (request.DropReplaced) await ExecAsync(conn, $"DROP TABLE {oldQ}", ct).ConfigureAwait(false);
+            else result.ReplacedTable = schema + "." + ReplacedName(request.Table, stamp);
+        }
+        await ExecAsync(conn, $"DROP SCHEMA {stagingQ}", ct).ConfigureAwait(false);
+    }
+
+    // ---------------------------------------------------------------- the rows
+
+    private static Action<long> Progress(IOperationReporter reporter, string file, long size) =>
+        read => reporter.Progress(new OperationProgress(Activity, $"Loading rows from {file}: {read / (1024 * 1024)} of {size / (1024 * 1024)} MB", read, size));
+
+    private static async Task<long> CopyFromDumpAsync(NpgsqlConnection conn, string path, ArchiveContents archive, ArchiveTocEntry table, string copySql,
+        IOperationReporter reporter, CancellationToken ct)
+    {
+        var data = archive.Entries.First(e => e.Description == "TABLE DATA" && (e.Dependencies.Contains(table.DumpId) || (e.Schema == table.Schema && e.Tag == table.Tag)));
+        await using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        return await ImportAsync(conn, copySql, path, raw => CustomArchiveInspector.StreamTableDataAsync(fs, data.DumpId, (chunk, token) => raw.WriteAsync(chunk, token),
+            Progress(reporter, Path.GetFileName(path), fs.Length), ct), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// One COPY … FROM STDIN fed with raw bytes by <paramref name="write"/> (which returns the rows it sent). On any failure
+    /// the COPY is cancelled; a damaged file becomes BackupCorrupt. The caller's transaction then rolls back.
+    /// </summary>
+    private static async Task<long> ImportAsync(NpgsqlConnection conn, string copySql, string path, Func<Stream, Task<long>> write, CancellationToken ct)
+    {
+        var writer = await conn.BeginTextImportAsync(copySql, ct).ConfigureAwait(false);
+        long rows;
+        try
+        {
+            rows = await write(((StreamWriter)writer).BaseStream).ConfigureAwait(false);
+        }
+        catch (CenateException ex) when (ex.ErrorId == ErrorIds.ArchiveInvalid)
+        {
+            await CancelAsync(writer).ConfigureAwait(false);
+            throw Corrupt(path, ex);
+        }
+        catch (InvalidDataException ex)
+        {
+            await CancelAsync(writer).ConfigureAwait(false);
+            throw new CenateException(ErrorIds.BackupCorrupt, CenateErrorKind.InvalidData, $"'{Path.GetFileName(path)}' is not valid gzip data: {ex.Message}. Nothing was changed.", "Restore from the dump or another set.", path, ex);
+        }
+        catch
+        {
+            await CancelAsync(writer).ConfigureAwait(false);
+            throw;
+        }
+        await writer.DisposeAsync().ConfigureAwait(false);
+        return rows;
+    }
+
+    private static async Task CancelAsync(TextWriter writer)
+    {
+        try { if (writer is NpgsqlCopyTextWriter w) await w.CancelAsync().ConfigureAwait(false); } catch (Exception) { }
+        try { await writer.DisposeAsync().ConfigureAwait(false); } catch (Exception) { }
+    }
+
+    private static Stream OpenData(string path, FileStream fs) =>
+        path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) ? new GZipStream(fs, CompressionMode.Decompress) : fs;
+
+    private static async Task<long> CopyFromCsvAsync(NpgsqlConnection conn, string path, string sqt, IOperationReporter reporter, CancellationToken ct)
+    {
+        await using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await using var input = OpenData(path, fs);
+        var buffer = new byte[1 << 20];
+        var n = await input.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, ct).ConfigureAwait(false);
+        var first = buffer.AsSpan(0, n).IndexOf((byte)'\n');
+        if (first < 0) throw new CenateException(ErrorIds.BackupCorrupt, CenateErrorKind.InvalidData, $"'{Path.GetFileName(path)}' has no CSV header line.", "Restore from the dump or another set.", path);
+        var columns = ParseCsvHeader(Encoding.UTF8.GetString(buffer, 0, first).TrimEnd('\r'));
+        var copySql = $"COPY {sqt} ({string.Join(", ", columns.Select(QualifiedTable.Quote))}) FROM STDIN WITH (FORMAT csv, HEADER true)";
+        var counter = new CsvRecordCounter();
+        var progress = Progress(reporter, Path.GetFileName(path), fs.Length);
+        return await ImportAsync(conn, copySql, path, async raw =>
+        {
+            long last = 0;
+            do
+            {
+                counter.Add(buffer.AsSpan(0, n));
+                await raw.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+                if (fs.Position - last >= (4 << 20)) { last = fs.Position; progress(last); }
+            }
+            while ((n = await input.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0);
+            return Math.Max(0, counter.Records - 1);
+        }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The column names of a CSV header line (RFC 4180 quoting).</summary>
+    internal static List<string> ParseCsvHeader(string line)
+    {
+        var names = new List<string>();
+        var b = new StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < line.Length; i++)
+        {
+            var c = line[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"') { b.Append('"'); i++; }
+                else if (c == '"') quoted = false;
+                else b.Append(c);
+            }
+            else if (c == '"') quoted = true;
+            else if (c == ',') { names.Add(b.ToString()); b.Clear(); }
+            else b.Append(c);
+        }
+        names.Add(b.ToString());
+        return names;
+    }
+
+    private static async Task<long> CopyFromSqlAsync(NpgsqlConnection conn, string path, string qt, string sqt, IOperationReporter reporter, CancellationToken ct)
+    {
+        await using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await using var input = OpenData(path, fs);
+        var buffer = new byte[1 << 20];
+        var pending = new List<byte>();
+        int n;
+        string? copyLine = null;
+        var carry = Array.Empty<byte>();
+        // The script's statements before its COPY line (SET …) are not run: only the rows are taken.
+        while (copyLine is null && (n = await input.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+        {
+            pending.AddRange(buffer.AsSpan(0, n).ToArray());
+            int start = 0, nl;
+            var arr = pending.ToArray();
+            while ((nl = Array.IndexOf(arr, (byte)'\n', start)) >= 0)
+            {
+                var line = Encoding.UTF8.GetString(arr, start, nl - start);
+                start = nl + 1;
+                if (line.StartsWith("COPY ", StringComparison.Ordinal) && line.EndsWith(" FROM stdin;", StringComparison.Ordinal))
+                {
+                    copyLine = line;
+                    carry = arr[start..];
+                    break;
+                }
+            }
+            if (copyLine is null) pending = arr[start..].ToList();
+        }
+        if (copyLine is null)
+            throw new CenateException(ErrorIds.BackupCorrupt, CenateErrorKind.InvalidData, $"'{Path.GetFileName(path)}' has no COPY block.", "Restore from the dump or another set.", path);
+        // "COPY <schema>.<table> (<columns>) FROM stdin;": the name may be quoted or not; it must be this table.
+        var (fileSchema, fileTable, tail) = ParseCopyTarget(copyLine);
+        var (schemaName, tableName) = SplitQualified(qt);
+        var copySql = "COPY " + sqt + tail.TrimEnd(';').Replace(" FROM stdin", " FROM STDIN", StringComparison.Ordinal);
+        if (fileSchema != schemaName || fileTable != tableName)
+        {
+            throw new CenateException(ErrorIds.TableNotInBackup, CenateErrorKind.ObjectNotFound,
+                $"'{Path.GetFileName(path)}' holds the rows of another table ({copyLine}), not of {qt}.", "Check -Table and -Schema, or give the right file.", path);
+        }
+        var progress = Progress(reporter, Path.GetFileName(path), fs.Length);
+        return await ImportAsync(conn, copySql, path, async raw =>
+        {
+            long rows = 0;
+            var ended = false;
+            var atStart = true;
+            var data = carry;
+            long last = 0;
+            while (true)
+            {
+                // The end marker is the line "\." — at the very start, or after a newline.
+                if (atStart && data.Length >= 3 && data[0] == (byte)'\\' && data[1] == (byte)'.' && data[2] == (byte)'\n') { ended = true; break; }
+                var end = data.AsSpan().IndexOf("\n\\.\n"u8);
+                if (end >= 0)
+                {
+                    rows += data.AsSpan(0, end + 1).Count((byte)'\n');
+                    await raw.WriteAsync(data.AsMemory(0, end + 1), ct).ConfigureAwait(false);
+                    ended = true;
+                    break;
+                }
+                var keep = Math.Min(3, data.Length);
+                if (data.Length - keep > 0)
+                {
+                    rows += data.AsSpan(0, data.Length - keep).Count((byte)'\n');
+                    await raw.WriteAsync(data.AsMemory(0, data.Length - keep), ct).ConfigureAwait(false);
+                    atStart = false;
+                }
+                n = await input.ReadAsync(buffer, ct).ConfigureAwait(false);
+                if (n == 0) break;
+                var next = new byte[keep + n];
+                data.AsSpan(data.Length - keep).CopyTo(next);
+                buffer.AsSpan(0, n).CopyTo(next.AsSpan(keep));
+                data = next;
+                if (fs.Position - last >= (4 << 20)) { last = fs.Position; progress(last); }
+            }
+            if (!ended)
+            {
+                throw new CenateException(ErrorIds.BackupCorrupt, CenateErrorKind.InvalidData,
+                    $"'{Path.GetFileName(path)}' ends inside its COPY data (no end marker): the file is cut off. Nothing was changed.", "Restore from the dump or another set.", path);
+            }
+            return rows;
+        }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads one identifier (quoted or not) at <paramref name="i"/>; returns it unquoted.</summary>
+    private static string ReadIdentifier(string s, ref int i)
+    {
+        var b = new StringBuilder();
+        if (i < s.Length && s[i] == '"')
+        {
+            i++;
+            while (i < s.Length)
+            {
+                if (s[i] == '"' && i + 1 < s.Length && s[i + 1] == '"') { b.Append('"'); i += 2; continue; }
+                if (s[i] == '"') { i++; break; }
+                b.Append(s[i++]);
+            }
+            return b.ToString();
+        }
+        while (i < s.Length && s[i] != '.' && s[i] != ' ' && s[i] != '(') b.Append(s[i++]);
+        return b.ToString();
+    }
+
+    /// <summary>"COPY a.b (…) FROM stdin;" → (a, b, " (…) FROM stdin;").</summary>
+    internal static (string Schema, string Table, string Tail) ParseCopyTarget(string copyLine)
+    {
+        var i = "COPY ".Length;
+        var first = ReadIdentifier(copyLine, ref i);
+        if (i < copyLine.Length && copyLine[i] == '.')
+        {
+            i++;
+            var second = ReadIdentifier(copyLine, ref i);
+            return (first, second, copyLine[i..]);
+        }
+        return ("", first, copyLine[i..]);
+    }
+
+    /// <summary>"a.b" as pg's quote_ident writes it → (a, b) unquoted.</summary>
+    internal static (string Schema, string Table) SplitQualified(string qualified)
+    {
+        var (schema, table, _) = ParseCopyTarget("COPY " + qualified + " ");
+        return (schema, table);
+    }
+
+    // ---------------------------------------------------------------- catalog helpers
+
+    private static async Task<LiveTable?> ReadLiveTableAsync(NpgsqlConnection conn, string schema, string table, CancellationToken ct)
+    {
+        uint oid;
+        string owner;
+        await using (var cmd = new NpgsqlCommand(
+            "SELECT c.oid, pg_catalog.pg_get_userbyid(c.relowner)::text FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace " +
+            "WHERE n.nspname = @s AND c.relname = @t AND c.relkind IN ('r', 'p')", conn))
+        {
+            cmd.Parameters.AddWithValue("s", schema);
+            cmd.Parameters.AddWithValue("t", table);
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            if (!await r.ReadAsync(ct).ConfigureAwait(false)) return null;
+            oid = r.GetFieldValue<uint>(0);
+            owner = r.GetString(1);
+        }
+        var live = new LiveTable { Oid = oid, Owner = owner };
+        async Task ReadAsync(string sql, Action<NpgsqlDataReader> row)
+        {
+            await using var cmd = new NpgsqlCommand(sql, conn);
+            cmd.Parameters.Add(new NpgsqlParameter("oid", NpgsqlTypes.NpgsqlDbType.Oid) { Value = oid });
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false)) row(r);
+        }
+        await ReadAsync("SELECT a.attname::text FROM pg_catalog.pg_index i, LATERAL pg_catalog.unnest(i.indkey) WITH ORDINALITY k(attnum, ord) " +
+            "JOIN pg_catalog.pg_attribute a ON a.attrelid = @oid AND a.attnum = k.attnum WHERE i.indrelid = @oid AND i.indisprimary ORDER BY k.ord",
+            r => live.PrimaryKey.Add(r.GetString(0)));
+        await ReadAsync("SELECT attname::text, attgenerated <> '', attidentity = 'a' FROM pg_catalog.pg_attribute WHERE attrelid = @oid AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+            r => live.Columns.Add((r.GetString(0), r.GetBoolean(1), r.GetBoolean(2))));
+        await ReadAsync("SELECT con.conname::text, con.conrelid::pg_catalog.regclass::text, pg_catalog.pg_get_constraintdef(con.oid) FROM pg_catalog.pg_constraint con " +
+            "WHERE con.confrelid = @oid AND con.contype = 'f' AND con.conrelid <> @oid ORDER BY 2, 1",
+            r => live.ReferencingForeignKeys.Add((r.GetString(0), r.GetString(1), r.GetString(2))));
+        await ReadAsync("SELECT DISTINCT v.oid::pg_catalog.regclass::text FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_rewrite rw ON rw.oid = d.objid " +
+            "JOIN pg_catalog.pg_class v ON v.oid = rw.ev_class WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass " +
+            "AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = @oid AND v.oid <> @oid ORDER BY 1",
+            r => live.DependentViews.Add(r.GetString(0)));
+        await ReadAsync("SELECT s.oid::pg_catalog.regclass::text, a.attname::text FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S' " +
+            "JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass " +
+            "AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = @oid AND d.deptype IN ('a', 'i') ORDER BY 2",
+            r => live.OwnedSequences.Add((r.GetString(0), r.GetString(1))));
+        await ReadAsync("SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = @oid ORDER BY 1",
+            r => live.Indexes.Add(r.GetString(0)));
+        await ReadAsync("SELECT tgname::text, pg_catalog.pg_get_triggerdef(oid) FROM pg_catalog.pg_trigger WHERE tgrelid = @oid AND NOT tgisinternal ORDER BY 1",
+            r => live.Triggers.Add((r.GetString(0), r.GetString(1))));
+        await ReadAsync("SELECT conname::text, pg_catalog.pg_get_constraintdef(oid) FROM pg_catalog.pg_constraint WHERE conrelid = @oid AND contype = 'f' ORDER BY 1",
+            r => live.ForeignKeys.Add((r.GetString(0), r.GetString(1))));
+        return live;
+    }
+
+    private static async Task<List<string>> PrimaryKeyOfAsync(NpgsqlConnection conn, string qualified, CancellationToken ct)
+    {
+        var list = new List<string>();
+        await using var cmd = new NpgsqlCommand("SELECT a.attname::text FROM pg_catalog.pg_index i CROSS JOIN LATERAL pg_catalog.unnest(i.indkey) WITH ORDINALITY k(attnum, ord) " +
+            "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum WHERE i.indrelid = @t::pg_catalog.regclass AND i.indisprimary ORDER BY k.ord", conn);
+        cmd.Parameters.AddWithValue("t", qualified);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) list.Add(r.GetString(0));
+        return list;
+    }
+
+    private static async Task<List<string>> CommonColumnsAsync(NpgsqlConnection conn, string a, string b, CancellationToken ct)
+    {
+        var list = new List<string>();
+        await using var cmd = new NpgsqlCommand("SELECT x.attname::text FROM pg_catalog.pg_attribute x JOIN pg_catalog.pg_attribute y ON y.attname = x.attname " +
+            "AND y.attrelid = @b::pg_catalog.regclass AND y.attnum > 0 AND NOT y.attisdropped WHERE x.attrelid = @a::pg_catalog.regclass AND x.attnum > 0 AND NOT x.attisdropped ORDER BY x.attnum", conn);
+        cmd.Parameters.AddWithValue("a", a);
+        cmd.Parameters.AddWithValue("b", b);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) list.Add(r.GetString(0));
+        return list;
+    }
+
+    /// <summary>quote_ident(schema) || '.' || quote_ident(name), as pg_dump writes qualified names; only the name when schema is null.</summary>
+    private static async Task<string> QuoteAsync(NpgsqlConnection conn, string? schema, string name, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(schema is null ? "SELECT pg_catalog.quote_ident(@n)" : "SELECT pg_catalog.quote_ident(@s) || '.' || pg_catalog.quote_ident(@n)", conn);
+        if (schema is not null) cmd.Parameters.AddWithValue("s", schema);
+        cmd.Parameters.AddWithValue("n", name);
+        return (string)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+    }
+
+    private static string Literal(string s) => "'" + s.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    private static async Task<int> ExecAsync(NpgsqlConnection conn, string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    private static async Task<long> ScalarLongAsync(NpgsqlConnection conn, string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<string?> ScalarStringAsync(NpgsqlConnection conn, string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) as string;
+    }
+}

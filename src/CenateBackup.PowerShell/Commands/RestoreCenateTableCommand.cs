@@ -1,0 +1,136 @@
+using System;
+using System.Linq;
+using System.Management.Automation;
+using CenateBackup.Core.Restores;
+using CenateBackup.PowerShell.Output;
+
+namespace CenateBackup.PowerShell.Commands;
+
+/// <summary>
+/// <para type="synopsis">Brings a table back from a backup set — into a staging schema, as its missing rows, or in place of the live table — with its keys, indexes, constraints and triggers.</para>
+/// </summary>
+[Cmdlet(VerbsData.Restore, "CenateTable", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ContainerSet)]
+[OutputType(typeof(CenateRestoreResult))]
+public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
+{
+    /// <inheritdoc />
+    protected override int ProgressActivityId => 46;
+
+    /// <summary>
+    /// The backup: a CenateBackupSet (from Get-CenateBackup or New-CenateDump; its database, container and port are used
+    /// unless -Database/-Container/-Port are given), a set's manifest path, its .dump, its .csv.gz/.sql.gz, or a FileInfo.
+    /// </summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [Alias("Path", "FullName", "PSPath")]
+    [ValidateNotNull]
+    public object Backup { get; set; } = "";
+
+    /// <summary>The table to restore (default asegurados).</summary>
+    [Parameter(Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string Table { get; set; } = "asegurados";
+
+    /// <summary>Its schema (default: where the backup has it; public when several).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Schema { get; set; }
+
+    /// <summary>Staging (default, safe), MissingRows or Replace.</summary>
+    [Parameter]
+    [ValidateSet("Staging", "MissingRows", "Replace")]
+    public string Mode { get; set; } = "Staging";
+
+    /// <summary>Dump (default), Csv or Sql: which file of the set the rows come from.</summary>
+    [Parameter]
+    [ValidateSet("Dump", "Csv", "Sql")]
+    public string? From { get; set; }
+
+    /// <summary>Replace: drop the old table instead of keeping it as &lt;table&gt;_replaced_&lt;stamp&gt;.</summary>
+    [Parameter]
+    public SwitchParameter DropReplaced { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        var input = Backup is PSObject ps ? ps.BaseObject : Backup;
+        string given;
+        switch (input)
+        {
+            case CenateBackupSet set:
+                given = set.Path;
+                // Back where it came from, unless told otherwise.
+                if (!MyInvocation.BoundParameters.ContainsKey(nameof(Database))) Database = set.Database;
+                if (ParameterSetName == ContainerSet && !MyInvocation.BoundParameters.ContainsKey(nameof(Container)) && !string.IsNullOrEmpty(set.Container))
+                {
+                    Container = set.Container;
+                    if (!MyInvocation.BoundParameters.ContainsKey(nameof(Port)) && set.Port > 0) Port = set.Port;
+                }
+                break;
+            case System.IO.FileSystemInfo file:
+                given = file.FullName;
+                break;
+            case CenateBackupFile file:
+                given = file.Path;
+                break;
+            default:
+                given = LanguagePrimitives.ConvertTo<string>(input);
+                break;
+        }
+        string path;
+        try
+        {
+            path = GetUnresolvedProviderPathFromPSPath(given);
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException)
+        {
+            WriteError(new ErrorRecord(ex, Core.Errors.ErrorIds.PathNotFound, ErrorCategory.ObjectNotFound, given));
+            return;
+        }
+        // Core's enums stay out of the parameter types: Core loads in the module's own load context.
+        var mode = Enum.Parse<TableRestoreMode>(Mode, ignoreCase: true);
+        TableRestoreSource? from = From is null ? null : Enum.Parse<TableRestoreSource>(From, ignoreCase: true);
+        var target = BuildTarget();
+        var request = new TableRestoreRequest
+        {
+            Target = target,
+            BackupPath = path,
+            Table = Table,
+            Schema = Schema,
+            Mode = mode,
+            From = from,
+            DropReplaced = DropReplaced,
+            Now = DateTimeOffset.UtcNow,
+        };
+        try
+        {
+            // The plan first (checks, counts, SQL): -WhatIf shows it, -Confirm asks about it.
+            var plan = RunCore((reporter, token) => TableRestoreService.RunAsync(request, dryRun: true, reporter, token));
+            var description = Describe(plan, target.Describe());
+            var ask = mode != TableRestoreMode.Staging || MyInvocation.BoundParameters.ContainsKey("WhatIf") || MyInvocation.BoundParameters.ContainsKey("Confirm");
+            if (ask && !ShouldProcess(description, $"{mode} of {plan.Table} in database '{target.Database}'. Continue?", "Restore-CenateTable"))
+            {
+                return;
+            }
+            var result = RunCore((reporter, token) => TableRestoreService.RunAsync(request, dryRun: false, reporter, token));
+            foreach (var w in result.Warnings) WriteWarning(w);
+            WriteObject(OutputFactory.Restore(result));
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException)
+        {
+            ThrowTerminatingError(ToErrorRecord(ex, path));
+        }
+    }
+
+    private static string Describe(TableRestoreResult plan, string where)
+    {
+        var counts = $"backup rows {plan.BackupRows?.ToString() ?? "?"}, live rows {(plan.LiveTableExisted ? plan.LiveRowsBefore?.ToString() : "none (the table does not exist)")}";
+        var mode = plan.Mode switch
+        {
+            TableRestoreMode.Staging => "load it into a new schema beside the live table (the live table is not changed)",
+            TableRestoreMode.MissingRows => "insert the backup's rows whose primary key is missing from the live table, in one transaction",
+            _ => "put the backup's table in place of the live one, in one transaction",
+        };
+        return $"Restore {plan.Table} from {plan.BackupFile} into {where}: {mode}; {counts}. Steps:" + Environment.NewLine +
+               string.Join(Environment.NewLine, plan.Steps.Select(s => "    " + s.Replace("\n", " ", StringComparison.Ordinal)));
+    }
+}
