@@ -146,7 +146,12 @@ public static class VerificationService
         report.Passed = report.Checks.Count > 0 && report.Files.Count > 0 && report.Problems.All(p => p.Kind == ProblemKind.ManifestMissing);
         report.Duration = clock.Elapsed;
 
-        if (manifest is not null && manifestPath == full)
+        // A passed check of a lower level does not erase a passed record of a higher one (a daily Checksum after the
+        // monthly drill): retention and offsite should still see that the set was restored once. A failure always counts.
+        var keepStronger = manifest?.Verification is { Passed: true } previous && report.Passed
+            && Enum.TryParse<VerificationLevel>(previous.Level, out var previousLevel) && previousLevel > level;
+        if (keepStronger) report.Checks.Add($"the manifest keeps its earlier {manifest!.Verification!.Level} verification of {manifest.Verification.At:u}");
+        if (manifest is not null && manifestPath == full && !keepStronger)
         {
             manifest.Verification = new ManifestVerification
             {

@@ -293,6 +293,24 @@ public class VerificationServiceTests
     }
 
     [Fact]
+    public async Task A_Passed_Lower_Level_Keeps_The_Stronger_Record_But_A_Failure_Replaces_It()
+    {
+        using var dir = new TempDirectory();
+        var (manifest, _, csv) = WriteSet(dir);
+        Assert.True((await Verify(manifest, VerificationLevel.Read)).Passed);
+        var checksum = await Verify(manifest, VerificationLevel.Checksum);
+        Assert.True(checksum.Passed);
+        Assert.Contains(checksum.Checks, c => c.StartsWith("the manifest keeps its earlier Read verification", StringComparison.Ordinal));
+        Assert.Equal("Read", BackupManifest.Load(manifest).Verification!.Level);
+        // A failure at any level is recorded: a damaged set must not look verified.
+        File.AppendAllText(csv, "x");
+        Assert.False((await Verify(manifest, VerificationLevel.Checksum)).Passed);
+        var recorded = BackupManifest.Load(manifest).Verification!;
+        Assert.Equal("Checksum", recorded.Level);
+        Assert.False(recorded.Passed);
+    }
+
+    [Fact]
     public async Task Read_LoneValidGzip_Passes_WithManifestMissingNoted()
     {
         using var dir = new TempDirectory();
