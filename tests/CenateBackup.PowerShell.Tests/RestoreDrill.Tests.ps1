@@ -196,6 +196,33 @@ Describe 'Test-CenateBackup -Level Restore' {
         $errs[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
     }
 
+    It 'Ctrl+C in the middle of the restore drops the scratch database' {
+        $c = Start-ThrowawayContainer -Name 'cenate_drill_cancel' -Port 55448 -Rows 300000
+        $dir = New-TestDirectory 'drill-cancel'
+        try {
+            $set = New-CenateDump -Container $c.Name -Port $c.Port -Credential $Cred -Path $dir
+            $bg = Invoke-InBackground -Script {
+                param($Path, $Cred)
+                Test-CenateBackup -Path $Path -Level Restore -Credential $Cred -ScratchDatabase cenate_drill_cancelme -Confirm:$false
+            } -Arguments @{ Path = $set.Path; Cred = $Cred }
+            $deadline = (Get-Date).AddSeconds(60)
+            $loading = '0'
+            while ($loading -eq '0' -and (Get-Date) -lt $deadline) {
+                $loading = Invoke-Psql -Port $c.Port -Database postgres -Sql "SELECT count(*) FROM pg_stat_activity WHERE datname = 'cenate_drill_cancelme' AND query LIKE 'COPY %'"
+                Start-Sleep -Milliseconds 50
+            }
+            $loading | Should -Be '1' -Because 'the drill must be caught while pg_restore loads the rows'
+            $bg.PowerShell.Stop()
+            $bg.PowerShell.Dispose()
+            Invoke-Psql -Port $c.Port -Database postgres -Sql "SELECT count(*) FROM pg_database WHERE datname = 'cenate_drill_cancelme'" | Should -Be '0'
+            Get-ContainerProcessLines $c.Name | Where-Object { $_ -match 'pg_restore' } | Should -BeNullOrEmpty
+            (Get-Content -Raw $set.Path | ConvertFrom-Json).verification | Should -BeNullOrEmpty -Because 'a stopped drill records nothing'
+        } finally {
+            Remove-ThrowawayContainer $c.Name
+            Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue
+        }
+    }
+
     It 'a set of exports only (no dump) fails the drill with a clear problem' {
         $d = New-TestDirectory 'drill-csvonly'
         try {

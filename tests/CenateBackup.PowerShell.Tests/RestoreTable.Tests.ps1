@@ -286,4 +286,31 @@ Describe 'Restore-CenateTable faults: stable error ids, the live table unchanged
         Q "SELECT count(*) FROM pg_class WHERE relname LIKE 'asegurados_replaced%'" | Should -Be '0'
         Q "SELECT count(*) FROM pg_indexes WHERE tablename = 'asegurados' AND indexname LIKE '%\_r2%'" | Should -Be '0'
     }
+
+    It 'Ctrl+C while Replace waits for its lock rolls everything back' {
+        $before = Get-Checksum
+        $holder = Start-Psql 'BEGIN; LOCK TABLE public.asegurados IN ACCESS SHARE MODE; SELECT pg_sleep(60); COMMIT;'
+        try {
+            $deadline = (Get-Date).AddSeconds(20)
+            while ((Q "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.datname = '$Db' AND l.relation = 'public.asegurados'::regclass AND l.granted AND a.query LIKE '%pg_sleep%'") -eq '0' -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            $bg = Invoke-InBackground -Script { param($Backup, $P) Restore-CenateTable -Backup $Backup @P -Mode Replace -Confirm:$false } -Arguments @{ Backup = $Set.Path; P = $P }
+            $waiting = $null
+            $deadline = (Get-Date).AddSeconds(60)
+            while (-not $waiting -and (Get-Date) -lt $deadline) {
+                $waiting = Q "SELECT pid FROM pg_stat_activity WHERE datname = '$Db' AND application_name = 'CenateBackup' AND wait_event_type = 'Lock'"
+                Start-Sleep -Milliseconds 100
+            }
+            $waiting | Should -Not -BeNullOrEmpty
+            $bg.PowerShell.Stop()
+            $bg.PowerShell.Dispose()
+        } finally {
+            if (-not $holder.HasExited) { $holder.Kill() }
+            $holder.WaitForExit(10000) | Out-Null
+        }
+        $deadline = (Get-Date).AddSeconds(20)
+        while ((Q "SELECT count(*) FROM pg_stat_activity WHERE datname = '$Db' AND application_name = 'CenateBackup'") -ne '0' -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        Get-Checksum | Should -Be $before
+        Get-Schemas | Should -BeNullOrEmpty
+        Q "SELECT count(*) FROM pg_class WHERE relname LIKE 'asegurados_replaced%'" | Should -Be '0'
+    }
 }
