@@ -272,18 +272,11 @@ ORDER BY pg_catalog.array_position(pg_catalog.current_schemas(false), n.nspname)
     private static async Task ThrowIfContainerStoppedAsync(TargetContext context, Exception cause)
     {
         if (context.Engine is null || context.Container is null) return;
-        for (var i = 0; i < 15; i++)
+        if (await context.Engine.HasStoppedAsync(context.Container.Id).ConfigureAwait(false))
         {
-            bool running;
-            try { running = (await context.Engine.InspectAsync(context.Container.Id, CancellationToken.None).ConfigureAwait(false)).Running; }
-            catch (CenateException ex) when (ex.ErrorId == ErrorIds.ContainerNotFound) { running = false; }
-            if (!running)
-            {
-                throw new CenateException(ErrorIds.ContainerStopped, CenateErrorKind.ResourceUnavailable,
-                    $"Docker container '{context.Container.Name}' stopped during the export; the incomplete file was removed.",
-                    $"Find out why it stopped ('docker logs {context.Container.Name}'), start it and run the command again.", context.Container.Name, cause);
-            }
-            await Task.Delay(200, CancellationToken.None).ConfigureAwait(false);
+            throw new CenateException(ErrorIds.ContainerStopped, CenateErrorKind.ResourceUnavailable,
+                $"Docker container '{context.Container.Name}' stopped during the export; the incomplete file was removed.",
+                $"Find out why it stopped ('docker logs {context.Container.Name}'), start it and run the command again.", context.Container.Name, cause);
         }
     }
 

@@ -104,4 +104,25 @@ public sealed class DockerEngine : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _client.Dispose();
+
+    /// <summary>
+    /// True when the container has stopped (or is gone). Docker marks a container stopped a moment after its processes
+    /// die, so a failure that may be a stop is confirmed by looking up to 15 times, 200 ms apart, before blaming anything else.
+    /// </summary>
+    public async Task<bool> HasStoppedAsync(string container)
+    {
+        for (var i = 0; i < 15; i++)
+        {
+            try
+            {
+                if (!(await InspectAsync(container, CancellationToken.None).ConfigureAwait(false)).Running) return true;
+            }
+            catch (CenateException ex) when (ex.ErrorId == ErrorIds.ContainerNotFound)
+            {
+                return true;
+            }
+            await Task.Delay(200, CancellationToken.None).ConfigureAwait(false);
+        }
+        return false;
+    }
 }

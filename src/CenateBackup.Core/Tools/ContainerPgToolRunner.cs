@@ -154,21 +154,8 @@ public sealed class ContainerPgToolRunner : IPgToolRunner
         catch (DockerApiException) { /* the container went away */ }
 
         if (exitCode == 0) return new PgToolResult(exitCode, stderr.ToString());
-        // A failed run may be the container stopping under us; Docker marks it stopped a moment after
-        // its processes die, so look a few times before blaming the tool.
-        var stopped = false;
-        for (var i = 0; i < 15 && !stopped; i++)
-        {
-            try
-            {
-                stopped = !(await _engine.InspectAsync(_container, CancellationToken.None).ConfigureAwait(false)).Running;
-            }
-            catch (CenateException ex) when (ex.ErrorId == ErrorIds.ContainerNotFound)
-            {
-                stopped = true;
-            }
-            if (!stopped) await Task.Delay(200, CancellationToken.None).ConfigureAwait(false);
-        }
+        // A failed run may be the container stopping under us.
+        var stopped = await _engine.HasStoppedAsync(_container).ConfigureAwait(false);
         if (stopped)
         {
             throw new CenateException(ErrorIds.ContainerStopped, CenateErrorKind.ResourceUnavailable,
