@@ -213,7 +213,6 @@ Describe 'Test-CenateBackup -Level Restore' {
             }
             $loading | Should -Be '1' -Because 'the drill must be caught while pg_restore loads the rows'
             $bg.PowerShell.Stop()
-            $bg.PowerShell.Dispose()
             Invoke-Psql -Port $c.Port -Database postgres -Sql "SELECT count(*) FROM pg_database WHERE datname = 'cenate_drill_cancelme'" | Should -Be '0'
             Get-ContainerProcessLines $c.Name | Where-Object { $_ -match 'pg_restore' } | Should -BeNullOrEmpty
             (Get-Content -Raw $set.Path | ConvertFrom-Json).verification | Should -BeNullOrEmpty -Because 'a stopped drill records nothing'

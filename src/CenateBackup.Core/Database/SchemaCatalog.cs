@@ -37,7 +37,15 @@ SELECT t.tbl, 'Trigger', tg.tgname::text, pg_catalog.pg_get_triggerdef(tg.oid)
 FROM pg_catalog.pg_trigger tg JOIN t ON t.oid = tg.tgrelid WHERE NOT tg.tgisinternal
 ORDER BY 1, 2, 3";
 
-    private const string LeafTablesSql = TablesCte + "SELECT t.tbl FROM t WHERE t.relkind = 'r' ORDER BY 1";
+    // Counted tables include extension members: pg_dump writes the rows of extensions' configuration tables
+    // (spatial_ref_sys, cron.job …), and the dump's own counts name them.
+    private const string CountedTablesCte = @"WITH t AS (
+  SELECT c.oid, n.nspname || '.' || c.relname AS tbl, c.relkind
+  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind = 'r' AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_')
+";
+
+    private const string LeafTablesSql = CountedTablesCte + "SELECT t.tbl FROM t ORDER BY 1";
 
     /// <summary>
     /// The keys, indexes, constraints and triggers of every user table (or only of <paramref name="tables"/>,
@@ -83,7 +91,7 @@ ORDER BY 1, 2, 3";
         var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
         if (names.Count == 0) return counts;
         // One statement, one round trip: SELECT count(*) of each table, names quoted by the server.
-        await using (var cmd = new NpgsqlCommand(TablesCte + @"SELECT pg_catalog.string_agg(
+        await using (var cmd = new NpgsqlCommand(CountedTablesCte + @"SELECT pg_catalog.string_agg(
   pg_catalog.format('SELECT %L::text, count(*) FROM ONLY %I.%I', t.tbl, n.nspname, c.relname), ' UNION ALL ')
 FROM t JOIN pg_catalog.pg_class c ON c.oid = t.oid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE t.relkind = 'r'", connection))
         {

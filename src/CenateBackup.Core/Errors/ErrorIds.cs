@@ -40,5 +40,6 @@ public static class ErrorIds
     public const string DependentObjects = "DependentObjects";
     public const string ReferencingRowsMissing = "ReferencingRowsMissing";
     public const string BackupFileMissing = "BackupFileMissing";
+    public const string TableNotSupported = "TableNotSupported";
 #pragma warning restore CS1591
 }

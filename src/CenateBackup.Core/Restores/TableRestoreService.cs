@@ -146,6 +146,8 @@ public static class TableRestoreService
     {
         public uint Oid { get; init; }
         public string Owner { get; init; } = "";
+        /// <summary>A partition, an inheritance child or a partitioned table: Replace would break the hierarchy.</summary>
+        public string? Hierarchy { get; init; }
         public List<string> PrimaryKey { get; } = new();
         public List<(string Name, bool Generated, bool IdentityAlways)> Columns { get; } = new();
         public List<(string Name, string Table, string Definition)> ReferencingForeignKeys { get; } = new();
@@ -234,6 +236,18 @@ public static class TableRestoreService
                 $"Table {result.Table} has no primary key: MissingRows cannot tell which rows are missing. Nothing was changed.",
                 "Use -Mode Staging to load the backup beside the table and compare by hand, or -Mode Replace to put the backup's table in its place.", result.Table);
         }
+        if (tableEntry?.Definition is { } tableSql && Regex.IsMatch(tableSql, @"\)\s*INHERITS \("))
+        {
+            throw new CenateException(ErrorIds.TableNotSupported, CenateErrorKind.InvalidOperation,
+                $"Table {result.Table} inherits from another table: a restored copy would join the live inheritance tree and show its rows there. Nothing was changed.",
+                "Restore it with pg_restore by hand into a scratch database, or restore its parent's hierarchy as a whole.", result.Table);
+        }
+        if (request.Mode == TableRestoreMode.Replace && live?.Hierarchy is { } hierarchy)
+        {
+            throw new CenateException(ErrorIds.TableNotSupported, CenateErrorKind.InvalidOperation,
+                $"Table {result.Table} is {hierarchy}: replacing it would break its hierarchy (a replaced partition is not attached again). Nothing was changed.",
+                "Use -Mode MissingRows, which keeps the table in place, or -Mode Staging to look at the backup's rows.", result.Table);
+        }
         if (request.Mode == TableRestoreMode.Replace && live is not null && live.DependentViews.Count > 0)
         {
             throw new CenateException(ErrorIds.DependentObjects, CenateErrorKind.InvalidOperation,
@@ -269,7 +283,13 @@ public static class TableRestoreService
                 if (request.Mode == TableRestoreMode.MissingRows && e != tableEntry) continue; // a temporary table of the rows: no keys needed
                 if (string.IsNullOrWhiteSpace(e.Definition)) continue;
                 var sql = Rename(e.Definition!, map).Trim();
-                if (e.Description == "FK CONSTRAINT") { foreignKeys.Add(AddNotValid(sql)); continue; }
+                if (e.Description == "FK CONSTRAINT")
+                {
+                    // A foreign key on a staging copy would hold locks on, and block deletes from, the live table it references.
+                    if (request.Mode == TableRestoreMode.Staging) result.Warnings.Add($"Not created on the staging copy (it would constrain the live tables it references): {sql.Replace("\n", " ", StringComparison.Ordinal)}");
+                    else foreignKeys.Add(AddNotValid(sql));
+                    continue;
+                }
                 if (request.Mode == TableRestoreMode.MissingRows) sql = Regex.Replace(sql, @"^CREATE TABLE ", "CREATE TEMPORARY TABLE ");
                 (e.Section == 4 ? post : pre).Add(sql);
             }
@@ -284,7 +304,7 @@ public static class TableRestoreService
             copySql = Rename(data.CopyStatement, map).Trim().TrimEnd(';').Replace(" FROM stdin", " FROM STDIN", StringComparison.Ordinal);
             if (request.Mode != TableRestoreMode.MissingRows)
             {
-                foreach (var seqSet in archive.Entries.Where(e => e.Description == "SEQUENCE SET" && map.Keys.Any(k => e.Definition?.Contains(k, StringComparison.Ordinal) == true)))
+                foreach (var seqSet in OwnedSequenceSets(archive, tableEntry!, qt))
                 {
                     pre.Add(Rename(seqSet.Definition!, map).Trim());
                 }
@@ -300,7 +320,8 @@ public static class TableRestoreService
             {
                 var liveMap = new Dictionary<string, string>(StringComparer.Ordinal) { [qt] = sqt };
                 foreach (var (_, def) in live!.Triggers) post.Add(Rename(def, liveMap));
-                foreach (var (fkName, def) in live.ForeignKeys) foreignKeys.Add($"ALTER TABLE {sqt} ADD CONSTRAINT {QualifiedTable.Quote(fkName)} {def} NOT VALID");
+                if (request.Mode == TableRestoreMode.Replace)
+                    foreach (var (fkName, def) in live.ForeignKeys) foreignKeys.Add($"ALTER TABLE {sqt} ADD CONSTRAINT {QualifiedTable.Quote(fkName)} {def} NOT VALID");
             }
             copySql = "";
         }
@@ -421,15 +442,18 @@ public static class TableRestoreService
     private static List<ArchiveTocEntry> RelatedEntries(ArchiveContents archive, ArchiveTocEntry table, string qt)
     {
         var list = new List<ArchiveTocEntry> { table };
-        var sequences = OwnedSequenceEntries(archive, table);
+        var sequences = OwnedSequenceEntries(archive, table, qt);
+        var sequenceIds = sequences.Select(e => e.DumpId).ToHashSet();
         foreach (var e in archive.Entries)
         {
             if (e == table) continue;
             var onTable = e.Dependencies.Contains(table.DumpId);
             var keep = e.Description switch
             {
-                "SEQUENCE" => sequences.Contains(e),
-                "SEQUENCE OWNED BY" or "DEFAULT" or "COMMENT" or "CONSTRAINT" or "CHECK CONSTRAINT" or "INDEX" or "TRIGGER" or "ROW SECURITY" or "POLICY" or "RULE" => onTable,
+                "SEQUENCE" => sequenceIds.Contains(e.DumpId),
+                // pg_dump makes "SEQUENCE OWNED BY" depend on the sequence only.
+                "SEQUENCE OWNED BY" => onTable || e.Dependencies.Any(sequenceIds.Contains),
+                "DEFAULT" or "COMMENT" or "CONSTRAINT" or "CHECK CONSTRAINT" or "INDEX" or "TRIGGER" or "ROW SECURITY" or "POLICY" or "RULE" => onTable,
                 // A foreign key of this table (not one of another table that references it).
                 "FK CONSTRAINT" => onTable && e.Definition is { } d && Regex.IsMatch(d, "^ALTER TABLE (ONLY )?" + Regex.Escape(qt) + @"\s"),
                 _ => false,
@@ -439,16 +463,28 @@ public static class TableRestoreService
         return list;
     }
 
-    private static List<ArchiveTocEntry> OwnedSequenceEntries(ArchiveContents archive, ArchiveTocEntry table)
+    /// <summary>
+    /// The table's own sequences: identity sequences (their SEQUENCE entry depends on the table) and serial ones (named by
+    /// an "ALTER SEQUENCE … OWNED BY &lt;table&gt;.&lt;column&gt;" entry, which depends on the sequence only).
+    /// </summary>
+    private static List<ArchiveTocEntry> OwnedSequenceEntries(ArchiveContents archive, ArchiveTocEntry table, string qt)
     {
         var owned = new HashSet<int>();
+        var ownedBy = new Regex(@"OWNED BY " + Regex.Escape(qt) + @"\.", RegexOptions.CultureInvariant);
         foreach (var e in archive.Entries)
         {
             if (e.Description == "SEQUENCE" && e.Dependencies.Contains(table.DumpId)) owned.Add(e.DumpId); // identity
-            if (e.Description == "SEQUENCE OWNED BY" && e.Dependencies.Contains(table.DumpId))
-                foreach (var d in e.Dependencies) owned.Add(d); // serial
+            if (e.Description == "SEQUENCE OWNED BY" && e.Definition is { } d && ownedBy.IsMatch(d))
+                foreach (var dep in e.Dependencies) owned.Add(dep); // serial
         }
         return archive.Entries.Where(e => e.Description == "SEQUENCE" && owned.Contains(e.DumpId)).ToList();
+    }
+
+    /// <summary>The SEQUENCE SET entries of the table's own sequences (never another table's, whose names may share a prefix).</summary>
+    private static IEnumerable<ArchiveTocEntry> OwnedSequenceSets(ArchiveContents archive, ArchiveTocEntry table, string qt)
+    {
+        var ids = OwnedSequenceEntries(archive, table, qt).Select(e => e.DumpId).ToHashSet();
+        return archive.Entries.Where(e => e.Description == "SEQUENCE SET" && e.Dependencies.Any(ids.Contains));
     }
 
     /// <summary>pg_dump's qualified names of the table and its owned sequences → the staging names.</summary>
@@ -457,7 +493,7 @@ public static class TableRestoreService
     {
         var map = new Dictionary<string, string>(StringComparer.Ordinal) { [qt] = stagingQ + "." + await QuoteAsync(conn, null, table.Tag, ct).ConfigureAwait(false) };
         if (mode == TableRestoreMode.MissingRows) return map;
-        foreach (var seq in OwnedSequenceEntries(archive, table))
+        foreach (var seq in OwnedSequenceEntries(archive, table, qt))
         {
             map[await QuoteAsync(conn, seq.Schema, seq.Tag, ct).ConfigureAwait(false)] = stagingQ + "." + await QuoteAsync(conn, null, seq.Tag, ct).ConfigureAwait(false);
         }
@@ -602,10 +638,11 @@ public static class TableRestoreService
             foreach (var (oldSeq, column) in oldSequences)
             {
                 var newSeq = await ScalarStringAsync(conn, $"SELECT pg_catalog.pg_get_serial_sequence({Literal(qt)}, {Literal(column)})", ct).ConfigureAwait(false);
-                if (newSeq is null) continue;
-                if (newSeq == oldSeq)
+                if (newSeq is null)
                 {
-                    // The restored table's default uses the old table's sequence (CSV/SQL into LIKE … INCLUDING ALL): keep it alive.
+                    // The restored table's column has no sequence of its own: its default still calls the old table's sequence
+                    // (a serial column copied with LIKE … INCLUDING ALL). It moves to the restored table, or dropping the old
+                    // table would take the default with it.
                     await ExecAsync(conn, $"ALTER SEQUENCE {oldSeq} OWNED BY {qt}.{QualifiedTable.Quote(column)}", ct).ConfigureAwait(false);
                     continue;
                 }
@@ -865,9 +902,12 @@ public static class TableRestoreService
     {
         uint oid;
         string owner;
+        string? hierarchy;
         await using (var cmd = new NpgsqlCommand(
-            "SELECT c.oid, pg_catalog.pg_get_userbyid(c.relowner)::text FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace " +
-            "WHERE n.nspname = @s AND c.relname = @t AND c.relkind IN ('r', 'p')", conn))
+            "SELECT c.oid, pg_catalog.pg_get_userbyid(c.relowner)::text, CASE WHEN c.relkind = 'p' THEN 'a partitioned table' WHEN c.relispartition THEN 'a partition' " +
+            "WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid) THEN 'an inheritance child' " +
+            "WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhparent = c.oid) THEN 'an inheritance parent' END " +
+            "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = @s AND c.relname = @t AND c.relkind IN ('r', 'p')", conn))
         {
             cmd.Parameters.AddWithValue("s", schema);
             cmd.Parameters.AddWithValue("t", table);
@@ -875,8 +915,9 @@ public static class TableRestoreService
             if (!await r.ReadAsync(ct).ConfigureAwait(false)) return null;
             oid = r.GetFieldValue<uint>(0);
             owner = r.GetString(1);
+            hierarchy = r.IsDBNull(2) ? null : r.GetString(2);
         }
-        var live = new LiveTable { Oid = oid, Owner = owner };
+        var live = new LiveTable { Oid = oid, Owner = owner, Hierarchy = hierarchy };
         async Task ReadAsync(string sql, Action<NpgsqlDataReader> row)
         {
             await using var cmd = new NpgsqlCommand(sql, conn);
