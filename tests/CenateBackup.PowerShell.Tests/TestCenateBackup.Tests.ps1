@@ -107,6 +107,15 @@ Describe 'Test-CenateBackup' {
         } finally { Remove-Item -LiteralPath $c.Dir -Recurse -Force }
     }
 
+    It 'accepts sets from Get-CenateBackup and the files of a set from the pipeline' {
+        $r = Get-CenateBackup -Path $Source | Test-CenateBackup -Level Checksum
+        $r.Passed | Should -BeTrue
+        $r.Path | Should -Be $Set.Path
+        $f = $Set.Files | Test-CenateBackup
+        $f.Passed | Should -BeTrue
+        $f.Files | Should -Be $DumpName
+    }
+
     It 'accepts files from Get-ChildItem by property name' {
         $r = Get-ChildItem -LiteralPath $Source -Filter *.manifest.json | Test-CenateBackup -Level Checksum
         $r.Passed | Should -BeTrue
