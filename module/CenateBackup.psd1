@@ -12,10 +12,12 @@
     CmdletsToExport      = @(
         'Export-CenateAseguradosCsv'
         'Get-CenateBackup'
+        'Install-CenateAuditTrigger'
         'New-CenateDump'
         'Remove-CenateOldBackup'
         'Restore-CenateTable'
         'Test-CenateBackup'
+        'Uninstall-CenateAuditTrigger'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -120,4 +120,15 @@ internal static class OutputFactory
         Warnings = r.Warnings.ToArray(),
         Duration = r.Duration,
     };
+
+    /// <summary>Install/Uninstall-CenateAuditTrigger's result.</summary>
+    public static CenateAuditInstallResult Audit(Core.Audit.AuditResult r) => new()
+    {
+        Table = r.Table,
+        AuditSchema = r.AuditSchema,
+        Triggers = r.Triggers.ToArray(),
+        Changed = r.Changed,
+        Steps = r.Steps.ToArray(),
+        LogRows = r.LogRows,
+    };
 }
