@@ -195,8 +195,8 @@ public static class AuditLogService
             var overriding = columns.Any(c => c.Always) ? " OVERRIDING SYSTEM VALUE" : "";
             // The newest logged version of each key, once; rows whose key exists again are skipped, and ON CONFLICT keeps a
             // row written meanwhile.
-            var selection = $"SELECT DISTINCT ON ({string.Join(", ", pk.Select(c => $"(pg_catalog.jsonb_populate_record(NULL::{table.Sql}, l.old_row)).{QualifiedTable.Quote(c)}"))}) " +
-                            $"pg_catalog.jsonb_populate_record(NULL::{table.Sql}, l.old_row) AS r FROM {log} l{rowsWhere} ORDER BY 1, l.id DESC";
+            var keyExprs = string.Join(", ", pk.Select(c => $"(pg_catalog.jsonb_populate_record(NULL::{table.Sql}, l.old_row)).{QualifiedTable.Quote(c)}"));
+            var selection = $"SELECT DISTINCT ON ({keyExprs}) pg_catalog.jsonb_populate_record(NULL::{table.Sql}, l.old_row) AS r FROM {log} l{rowsWhere} ORDER BY {keyExprs}, l.id DESC";
             var sql = $"WITH x AS ({selection}), wanted AS (SELECT x.r FROM x WHERE NOT EXISTS (SELECT 1 FROM {table.Sql} t WHERE {on})), " +
                       $"ins AS (INSERT INTO {table.Sql} ({string.Join(", ", cols)}){overriding} SELECT {string.Join(", ", cols.Select(c => "(w.r)." + c))} FROM wanted w ON CONFLICT DO NOTHING RETURNING 1) " +
                       "SELECT (SELECT count(*) FROM x), (SELECT count(*) FROM ins)";

@@ -129,7 +129,27 @@ public static class AuditService
                 }
                 if (request.RemoveLog && logExists)
                 {
+                    // The log is shared by every audited table: it goes only when no audit trigger anywhere still writes to it.
+                    var remaining = new List<string>();
+                    await using (var cmd = new NpgsqlCommand("SELECT tg.tgrelid::pg_catalog.regclass::text || '.' || tg.tgname FROM pg_catalog.pg_trigger tg " +
+                        "JOIN pg_catalog.pg_proc p ON p.oid = tg.tgfoid JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = @s ORDER BY 1", conn))
+                    {
+                        cmd.Parameters.AddWithValue("s", request.AuditSchema);
+                        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                        while (await r.ReadAsync(ct).ConfigureAwait(false)) remaining.Add(r.GetString(0));
+                    }
+                    var dropped = s_triggers.Where(x => request.Operations.HasFlag(x.Op) && existing.Contains(x.Trigger))
+                        .Select(x => table.Display + "." + x.Trigger).ToHashSet(StringComparer.Ordinal);
+                    var others = remaining.Where(t => !dropped.Contains(t)).ToList();
+                    if (others.Count > 0)
+                    {
+                        throw new CenateException(ErrorIds.AuditLogInUse, CenateErrorKind.InvalidOperation,
+                            $"The audit log is still written by other triggers ({string.Join(", ", others)}); removing it would make their deletes fail. Nothing was changed.",
+                            "Uninstall the audit of those tables first, or leave -RemoveLog out.", request.AuditSchema);
+                    }
+                    result.Steps.Add($"DROP FUNCTION {audit}.log_deleted_rows(), {audit}.log_updated_row(), {audit}.log_truncate()");
                     result.Steps.Add($"DROP TABLE {audit}.audit_log");
+                    result.Steps.Add($"DROP SCHEMA {audit}");
                 }
             }
             result.Changed = result.Steps.Count > 0;

@@ -45,5 +45,6 @@ public static class ErrorIds
     public const string AuditEntriesNotFound = "AuditEntriesNotFound";
     public const string AuditEntriesMixed = "AuditEntriesMixed";
     public const string RoleNotFound = "RoleNotFound";
+    public const string AuditLogInUse = "AuditLogInUse";
 #pragma warning restore CS1591
 }
