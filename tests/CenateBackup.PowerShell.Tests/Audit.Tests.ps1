@@ -172,6 +172,12 @@ Describe 'Audit cmdlets on bad input: clear errors, nothing half done' {
         Q "SELECT count(*) FROM pg_namespace WHERE nspname = 'cenate_audit'" | Should -Be '0'
     }
 
+    It 'New-CenateReadOnlyRole never turns an administrator into a read-only role' {
+        $pw = ConvertTo-SecureString ('X-' + [guid]::NewGuid().ToString('N')) -AsPlainText -Force
+        { New-CenateReadOnlyRole @P -Name cenate -Password $pw -Confirm:$false } | Should -Throw -ErrorId 'RoleNotReadOnly,CenateBackup.PowerShell.Commands.NewCenateReadOnlyRoleCommand'
+        Q "SELECT rolsuper FROM pg_roles WHERE rolname = 'cenate'" | Should -Be 't'
+    }
+
     It 'no audit log is AuditLogNotFound' {
         { Get-CenateAuditLog @P -AuditSchema no_hay } | Should -Throw -ErrorId 'AuditLogNotFound,CenateBackup.PowerShell.Commands.GetCenateAuditLogCommand'
     }

@@ -149,6 +149,16 @@ public static class ProtectionService
                 await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
             result.After.AddRange(await GrantsAsync(conn, t, ct).ConfigureAwait(false));
+            // A REVOKE by a role that did not grant the privilege only warns on the server: check what is left.
+            var still = result.After.Where(g => result.Roles.Contains(g.Role, StringComparer.OrdinalIgnoreCase)
+                && (g.Privileges.Contains("DELETE", StringComparison.Ordinal) || g.Privileges.Contains("TRUNCATE", StringComparison.Ordinal))).Select(g => g.Role).ToList();
+            if (still.Count > 0)
+            {
+                await tx.RollbackAsync(ct).ConfigureAwait(false);
+                throw new CenateException(ErrorIds.InsufficientPrivilege, CenateErrorKind.PermissionDenied,
+                    $"{string.Join(", ", still)} would keep DELETE or TRUNCATE on {t.Display}: the privilege was granted by another role, and only it (or the owner, or a superuser) can revoke it. Nothing was changed.",
+                    $"Run Protect-CenateTable as the table's owner ({owner}) or a superuser.", t.Display);
+            }
             if (dryRun) await tx.RollbackAsync(ct).ConfigureAwait(false);
             else await tx.CommitAsync(ct).ConfigureAwait(false);
             return result;
@@ -191,6 +201,19 @@ public static class ProtectionService
                 cmd.Parameters.AddWithValue("r", role);
                 result.Created = (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))! == 0;
             }
+            if (!result.Created)
+            {
+                // Never turn an existing administrator or application owner into a read-only role (it would lose its rights).
+                await using var cmd = new NpgsqlCommand("SELECT r.rolsuper OR r.rolcreaterole OR r.rolcreatedb OR EXISTS (SELECT 1 FROM pg_catalog.pg_class c WHERE c.relowner = r.oid) " +
+                    "FROM pg_catalog.pg_roles r WHERE r.rolname = @r", conn);
+                cmd.Parameters.AddWithValue("r", role);
+                if ((bool)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!)
+                {
+                    throw new CenateException(ErrorIds.RoleNotReadOnly, CenateErrorKind.InvalidOperation,
+                        $"Role '{role}' exists and is not a read-only role (it is a superuser, may create roles or databases, or owns tables). Nothing was changed.",
+                        "Choose another name for the read-only role.", role);
+                }
+            }
             var r = QualifiedTable.Quote(role);
             var verifier = ScramVerifier(password);
             var steps = new List<(string Shown, string Run)>
@@ -209,7 +232,8 @@ public static class ProtectionService
             }
             foreach (var view in views)
             {
-                var t = await ResolveAsync(conn, view, null, target, ct).ConfigureAwait(false);
+                var (viewSchema, viewTable) = QualifiedTable.Split(view);
+                var t = await ResolveAsync(conn, viewTable, viewSchema, target, ct).ConfigureAwait(false);
                 var v = QualifiedTable.Quote(t.Schema) + "." + QualifiedTable.Quote("v_" + t.Name + "_readonly");
                 foreach (var sql in new[] { $"CREATE OR REPLACE VIEW {v} WITH (security_barrier) AS SELECT * FROM {t.Sql}", $"REVOKE ALL ON {v} FROM PUBLIC", $"GRANT SELECT ON {v} TO {r}" })
                     steps.Add((sql, sql));

@@ -46,5 +46,6 @@ public static class ErrorIds
     public const string AuditEntriesMixed = "AuditEntriesMixed";
     public const string RoleNotFound = "RoleNotFound";
     public const string AuditLogInUse = "AuditLogInUse";
+    public const string RoleNotReadOnly = "RoleNotReadOnly";
 #pragma warning restore CS1591
 }

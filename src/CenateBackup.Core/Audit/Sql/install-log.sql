@@ -13,7 +13,9 @@ CREATE TABLE IF NOT EXISTS {{audit}}.audit_log (
     new_row           jsonb,
     row_count         bigint,
     session_user_name text        NOT NULL DEFAULT session_user,
-    current_user_name text        NOT NULL DEFAULT current_user,
+    -- current_user inside the SECURITY DEFINER trigger functions is their owner: the role in effect (SET ROLE) is read
+    -- from the 'role' setting instead, else the login.
+    current_user_name text        NOT NULL DEFAULT COALESCE(NULLIF(pg_catalog.current_setting('role'), 'none'), session_user),
     application_name  text        DEFAULT pg_catalog.current_setting('application_name'),
     client_addr       inet        DEFAULT pg_catalog.inet_client_addr(),
     statement         text        DEFAULT pg_catalog.current_query(),
