@@ -11,6 +11,8 @@
 #                                  pg_restore -f /dev/null, and the Restore drill vs createdb + pg_restore -d + count
 #     ONLY=restore                 Restore-CenateTable on the table: MissingRows of 10,000 deleted rows, Replace, Staging
 #                                  (absolute targets; by hand: pg_restore -t into an empty database, for scale)
+#     ONLY=audit                   audit trigger costs: DELETE of 100,000 rows without/with the trigger, TRUNCATE with
+#                                  row capture (seconds, log size) and CountOnly (bench/Measure-Audit.sh)
 #   REPEAT=N (default 2): best of N runs per case.
 # A case that fails prints "[bench] KEY FAILED …" and shows '-' in the table; the other cases still run.
 # Uses the test rig's image and a dedicated container (cenate_bench_pg, 127.0.0.1:55450); reuses it when
@@ -124,6 +126,10 @@ if [ -z "$ONLY" ] || [[ "$ONLY" == restore* ]]; then
     echo "[bench] Measure-Restore.ps1 FAILED; restore cases shown as '-'" >&2
   fi
 fi
+AUDIT_JSON=""
+if [ -z "$ONLY" ] || [[ "$ONLY" == audit* ]]; then
+  if AUDIT_JSON="$(bash bench/Measure-Audit.sh "$NAME" "$PORT")"; then echo "[bench] audit cases: $AUDIT_JSON"; else echo "[bench] Measure-Audit.sh FAILED" >&2; AUDIT_JSON=""; fi
+fi
 # The module's cases run in one pwsh session, each timed around the cmdlet (best of REPEAT).
 t0=$(date +%s.%N)
 if ! json="$(pwsh -NoProfile -NonInteractive -File bench/Measure-Module.ps1 -ModulePath "$ROOT/out/CenateBackup/CenateBackup.psd1" \
@@ -174,6 +180,15 @@ RESULT_NAME=dump; [ -z "$ONLY" ] || RESULT_NAME="$(printf '%s' "$ONLY" | tr -c '
     printf '%-44s %10s %10s %8s %8s\n' "restore: Replace with PK+indexes, verified" "${T[restore_pgrestore_t]:--}" "${T[restore_replace]:--}" "$(ratio restore_replace restore_pgrestore_t)" "<=120 s"
     printf '%-44s %10s %10s %8s %8s\n' "restore: Staging (table beside the live one)" "" "${T[restore_staging]:--}" "" ""
     echo "(seed column for Replace: docker exec -i pg_restore -t asegurados into an empty database — rows only, no keys or indexes)"
+  fi
+  if [ -n "$AUDIT_JSON" ]; then
+    python3 - "$AUDIT_JSON" <<'PY'
+import json, sys
+d = json.loads(sys.argv[1])
+print(f"audit: DELETE 100,000 rows without trigger {d['audit_delete100k_plain']} s, with it {d['audit_delete100k_trigger']} s ({d['audit_delete_ratio']}x)")
+print(f"audit: TRUNCATE of the table: plain {d['audit_truncate_plain']} s, with row capture {d['audit_truncate_rows']} s "
+      f"(log {d['audit_truncate_log_bytes'] / 1048576:.0f} MB), CountOnly {d['audit_truncate_countonly']} s")
+PY
   fi
   if sel verify_drill_module; then echo "module restore drill: ${T[verify_drill_module]:--} s (target: under 120 s)"; fi
   if sel container_z9_seed container_z9_module; then echo "level-9 archive size: seed ${SIZE9_SEED} bytes, module ${SIZE9_MOD} bytes"; fi

@@ -11,11 +11,18 @@
     FormatsToProcess     = @('CenateBackup.Format.ps1xml')
     CmdletsToExport      = @(
         'Export-CenateAseguradosCsv'
+        'Get-CenateAuditLog'
         'Get-CenateBackup'
+        'Install-CenateAuditTrigger'
         'New-CenateDump'
+        'New-CenateReadOnlyRole'
+        'Protect-CenateTable'
+        'Remove-CenateAuditLog'
         'Remove-CenateOldBackup'
+        'Restore-CenateDeletedRow'
         'Restore-CenateTable'
         'Test-CenateBackup'
+        'Uninstall-CenateAuditTrigger'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Test rig for CenateBackup: a Docker engine, the image cenate-postgres:15, the seeded test container
+# Test rig for CenateBackup: a Docker engine, the image cenate-postgres:15-pgtap (PostgreSQL 15 + pgTAP), the seeded test container
 # cenate_test_pg (127.0.0.1:55432) and PostgreSQL 14/17 servers (127.0.0.1:55414 / :55417) for
 # version tests. Everything listens on 127.0.0.1 only; containers use --network host.
 #
@@ -25,7 +25,9 @@ DOCKERD_PID_FILE="$RIG_HOME/dockerd.pid"
 DOCKERD_LOG="$RIG_HOME/dockerd.log"
 PGVERS="$RIG_HOME/pgvers/node_modules"
 
-IMAGE="cenate-postgres:15"
+# The tag names what the image holds: a machine with an older image (cenate-postgres:15, no pgTAP)
+# builds this one once instead of reusing the old one.
+IMAGE="cenate-postgres:15-pgtap"
 IMAGE_PATH_ENV='PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 TEST_CONTAINER="cenate_test_pg"
 TEST_PORT=55432
@@ -225,15 +227,16 @@ ensure_image() {
   command -v debootstrap >/dev/null 2>&1 || die "debootstrap not found (run scripts/install-prereqs.sh)"
   local t0=$SECONDS mirror rootfs="$RIG_HOME/rootfs.build" dlog="$RIG_HOME/debootstrap.log"
   mirror="$(debian_mirror)"
-  log "building $IMAGE: debootstrap --variant=minbase --include=postgresql-15 bookworm from $mirror (log $dlog)"
+  log "building $IMAGE: debootstrap --variant=minbase --include=postgresql-15,postgresql-15-pgtap bookworm from $mirror (log $dlog)"
   remove_rootfs "$rootfs"
   mkdir -p "$rootfs"
-  if ! debootstrap --variant=minbase --include=postgresql-15 bookworm "$rootfs" "$mirror" >"$dlog" 2>&1; then
+  if ! debootstrap --variant=minbase --include=postgresql-15,postgresql-15-pgtap bookworm "$rootfs" "$mirror" >"$dlog" 2>&1; then
     tail -n 30 "$dlog" >&2
     remove_rootfs "$rootfs"
     die "debootstrap failed; see $dlog"
   fi
   [[ -x "$rootfs/usr/lib/postgresql/15/bin/postgres" ]] || { remove_rootfs "$rootfs"; die "debootstrap produced no postgres binary"; }
+  [[ -f "$rootfs/usr/share/postgresql/15/extension/pgtap.control" ]] || { remove_rootfs "$rootfs"; die "debootstrap produced no pgTAP extension"; }
   # The package's own cluster and the downloaded packages are not needed in the image.
   rm -rf "$rootfs/var/lib/postgresql/15/main" "$rootfs/etc/postgresql/15/main" \
          "$rootfs/var/cache/apt/archives/"*.deb "$rootfs/var/lib/apt/lists/"* "$rootfs/debootstrap"

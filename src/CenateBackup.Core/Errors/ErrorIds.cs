@@ -41,5 +41,11 @@ public static class ErrorIds
     public const string ReferencingRowsMissing = "ReferencingRowsMissing";
     public const string BackupFileMissing = "BackupFileMissing";
     public const string TableNotSupported = "TableNotSupported";
+    public const string AuditLogNotFound = "AuditLogNotFound";
+    public const string AuditEntriesNotFound = "AuditEntriesNotFound";
+    public const string AuditEntriesMixed = "AuditEntriesMixed";
+    public const string RoleNotFound = "RoleNotFound";
+    public const string AuditLogInUse = "AuditLogInUse";
+    public const string RoleNotReadOnly = "RoleNotReadOnly";
 #pragma warning restore CS1591
 }

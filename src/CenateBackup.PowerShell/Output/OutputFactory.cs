@@ -120,4 +120,33 @@ internal static class OutputFactory
         Warnings = r.Warnings.ToArray(),
         Duration = r.Duration,
     };
+
+    /// <summary>Install/Uninstall-CenateAuditTrigger's result.</summary>
+    public static CenateAuditInstallResult Audit(Core.Audit.AuditResult r) => new()
+    {
+        Table = r.Table,
+        AuditSchema = r.AuditSchema,
+        Triggers = r.Triggers.ToArray(),
+        Changed = r.Changed,
+        Steps = r.Steps.ToArray(),
+        LogRows = r.LogRows,
+    };
+
+    /// <summary>Get-CenateAuditLog's entry.</summary>
+    public static CenateAuditEntry AuditEntry(Core.Audit.AuditEntry e, Core.Targets.DatabaseTarget target) => new()
+    {
+        Id = e.Id, LoggedAt = e.LoggedAt, Table = e.Schema + "." + e.Table, Operation = e.Operation, OldRow = e.OldRow, NewRow = e.NewRow, RowCount = e.RowCount,
+        SessionUser = e.SessionUser, CurrentUser = e.CurrentUser, ApplicationName = e.ApplicationName, ClientAddress = e.ClientAddress, Statement = e.Statement,
+        TransactionId = e.TransactionId, Database = target.Database,
+    };
+
+    /// <summary>Protect-CenateTable's result.</summary>
+    public static CenateProtectResult Protect(Core.Audit.ProtectResult r) => new()
+    {
+        Table = r.Table,
+        Roles = r.Roles.ToArray(),
+        Before = r.Before.Select(g => new CenateTableGrant(g.Role, g.Privileges)).ToArray(),
+        After = r.After.Select(g => new CenateTableGrant(g.Role, g.Privileges)).ToArray(),
+        Steps = r.Steps.ToArray(),
+    };
 }

@@ -1,0 +1,247 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using CenateBackup.Core.Database;
+using CenateBackup.Core.Dumps;
+using CenateBackup.Core.Errors;
+using CenateBackup.Core.Targets;
+using Npgsql;
+
+namespace CenateBackup.Core.Audit;
+
+/// <summary>One row of the audit log.</summary>
+public sealed record AuditEntry(long Id, DateTimeOffset LoggedAt, string Schema, string Table, string Operation, string? OldRow, string? NewRow, long? RowCount,
+    string SessionUser, string CurrentUser, string? ApplicationName, string? ClientAddress, string? Statement, long TransactionId);
+
+/// <summary>Which log entries.</summary>
+public sealed class AuditQuery
+{
+    /// <summary>The database.</summary>
+    public required DatabaseTarget Target { get; init; }
+    /// <summary>Audit schema.</summary>
+    public string AuditSchema { get; init; } = "cenate_audit";
+    /// <summary>Table name (null: every table).</summary>
+    public string? Table { get; init; }
+    /// <summary>Schema of the table (null: any).</summary>
+    public string? Schema { get; init; }
+    /// <summary>From (inclusive).</summary>
+    public DateTimeOffset? Since { get; init; }
+    /// <summary>Until (exclusive).</summary>
+    public DateTimeOffset? Until { get; init; }
+    /// <summary>DELETE, TRUNCATE or UPDATE (null: all).</summary>
+    public IReadOnlyCollection<string>? Operations { get; init; }
+    /// <summary>session_user or current_user (null: anyone).</summary>
+    public string? User { get; init; }
+    /// <summary>Only these entry ids (Restore-CenateDeletedRow from the pipeline).</summary>
+    public IReadOnlyCollection<long>? Ids { get; init; }
+    /// <summary>At most this many entries (0: no limit).</summary>
+    public int First { get; init; }
+}
+
+/// <summary>What Restore-CenateDeletedRow did (or would do).</summary>
+public sealed class UndeleteResult
+{
+    /// <summary>schema.table.</summary>
+    public string Table { get; set; } = "";
+    /// <summary>Logged rows considered.</summary>
+    public long Considered { get; set; }
+    /// <summary>Rows inserted back.</summary>
+    public long Inserted { get; set; }
+    /// <summary>Rows skipped: their primary key exists again (or another unique value is taken).</summary>
+    public long Skipped { get; set; }
+    /// <summary>The SQL.</summary>
+    public string Sql { get; set; } = "";
+}
+
+/// <summary>Get-CenateAuditLog, Restore-CenateDeletedRow and Remove-CenateAuditLog.</summary>
+public static class AuditLogService
+{
+    private static async Task<(TargetContext Context, NpgsqlConnection Connection)> OpenAsync(DatabaseTarget target, IOperationReporter reporter, CancellationToken ct)
+    {
+        var context = await TargetContext.OpenAsync(target, null, reporter, ct).ConfigureAwait(false);
+        var conn = new NpgsqlConnection(SnapshotSession.ConnectionString(target, context.Endpoint));
+        try
+        {
+            await conn.OpenAsync(ct).ConfigureAwait(false);
+            await using var cmd = new NpgsqlCommand("SET search_path = ''", conn);
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            return (context, conn);
+        }
+        catch (NpgsqlException ex)
+        {
+            await conn.DisposeAsync().ConfigureAwait(false);
+            context.Dispose();
+            throw PostgresErrors.Translate(ex, target, context.Endpoint);
+        }
+    }
+
+    private static async Task RequireLogAsync(NpgsqlConnection conn, string auditSchema, DatabaseTarget target, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT pg_catalog.to_regclass(@r) IS NOT NULL", conn);
+        cmd.Parameters.AddWithValue("r", QualifiedTable.Quote(auditSchema) + ".audit_log");
+        if (!(bool)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!)
+        {
+            throw new CenateException(ErrorIds.AuditLogNotFound, CenateErrorKind.ObjectNotFound,
+                $"There is no audit log {auditSchema}.audit_log in database '{target.Database}'.",
+                "Install it with Install-CenateAuditTrigger (or name the schema with -AuditSchema).", auditSchema);
+        }
+    }
+
+    private static (string Where, List<NpgsqlParameter> Parameters) Filter(AuditQuery q)
+    {
+        var clauses = new List<string>();
+        var ps = new List<NpgsqlParameter>();
+        void Add(string clause, string name, object value) { clauses.Add(clause); ps.Add(new NpgsqlParameter(name, value)); }
+        if (q.Table is not null) Add("table_name = @table", "table", q.Table);
+        if (q.Schema is not null) Add("schema_name = @schema", "schema", q.Schema);
+        if (q.Since is not null) Add("logged_at >= @since", "since", q.Since.Value.ToUniversalTime());
+        if (q.Until is not null) Add("logged_at < @until", "until", q.Until.Value.ToUniversalTime());
+        if (q.Operations is { Count: > 0 }) Add("operation = ANY(@ops)", "ops", q.Operations.Select(o => o.ToUpperInvariant()).ToArray());
+        if (q.User is not null) Add("(session_user_name = @user OR current_user_name = @user)", "user", q.User);
+        if (q.Ids is { Count: > 0 }) Add("id = ANY(@ids)", "ids", q.Ids.ToArray());
+        return (clauses.Count == 0 ? "" : " WHERE " + string.Join(" AND ", clauses), ps);
+    }
+
+    /// <summary>Reads log entries, oldest first.</summary>
+    public static async Task<List<AuditEntry>> GetAsync(AuditQuery query, IOperationReporter reporter, CancellationToken ct)
+    {
+        var (context, conn) = await OpenAsync(query.Target, reporter, ct).ConfigureAwait(false);
+        using var _ = context;
+        await using var __ = conn;
+        try
+        {
+            await RequireLogAsync(conn, query.AuditSchema, query.Target, ct).ConfigureAwait(false);
+            var (where, ps) = Filter(query);
+            var sql = "SELECT id, logged_at, schema_name, table_name, operation, old_row::text, new_row::text, row_count, session_user_name, current_user_name, " +
+                      $"application_name, host(client_addr), statement, transaction_id FROM {QualifiedTable.Quote(query.AuditSchema)}.audit_log{where} ORDER BY id" +
+                      (query.First > 0 ? " LIMIT " + query.First.ToString(System.Globalization.CultureInfo.InvariantCulture) : "");
+            await using var cmd = new NpgsqlCommand(sql, conn);
+            cmd.Parameters.AddRange(ps.ToArray());
+            var list = new List<AuditEntry>();
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                string? S(int i) => r.IsDBNull(i) ? null : r.GetString(i);
+                list.Add(new AuditEntry(r.GetInt64(0), new DateTimeOffset(r.GetFieldValue<DateTime>(1), TimeSpan.Zero), r.GetString(2), r.GetString(3), r.GetString(4),
+                    S(5), S(6), r.IsDBNull(7) ? null : r.GetInt64(7), r.GetString(8), r.GetString(9), S(10), S(11), S(12), r.GetInt64(13)));
+            }
+            return list;
+        }
+        catch (NpgsqlException ex)
+        {
+            throw PostgresErrors.Translate(ex, query.Target, context.Endpoint);
+        }
+    }
+
+    /// <summary>
+    /// Re-inserts logged deleted (or truncated) rows into their table in one transaction, skipping rows whose primary key
+    /// exists again. Every selected entry must belong to one table. Dry run: counts only, nothing changes.
+    /// </summary>
+    public static async Task<UndeleteResult> RestoreDeletedAsync(AuditQuery query, bool dryRun, IOperationReporter reporter, CancellationToken ct)
+    {
+        var (context, conn) = await OpenAsync(query.Target, reporter, ct).ConfigureAwait(false);
+        using var _ = context;
+        await using var __ = conn;
+        try
+        {
+            await RequireLogAsync(conn, query.AuditSchema, query.Target, ct).ConfigureAwait(false);
+            var log = QualifiedTable.Quote(query.AuditSchema) + ".audit_log";
+            var (where, ps) = Filter(query);
+            var rowsWhere = (where.Length == 0 ? " WHERE " : where + " AND ") + "operation IN ('DELETE', 'TRUNCATE') AND old_row IS NOT NULL";
+            var tables = new List<(string Schema, string Name)>();
+            await using (var cmd = new NpgsqlCommand($"SELECT DISTINCT schema_name, table_name FROM {log}{rowsWhere}", conn))
+            {
+                cmd.Parameters.AddRange(ps.Select(p => p.Clone()).ToArray());
+                await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                while (await r.ReadAsync(ct).ConfigureAwait(false)) tables.Add((r.GetString(0), r.GetString(1)));
+            }
+            if (tables.Count == 0)
+            {
+                throw new CenateException(ErrorIds.AuditEntriesNotFound, CenateErrorKind.ObjectNotFound,
+                    "No deleted or truncated rows in the audit log match.", "Check -Table, -Since, -Until (Get-CenateAuditLog shows what is logged).", null);
+            }
+            if (tables.Count > 1)
+            {
+                throw new CenateException(ErrorIds.AuditEntriesMixed, CenateErrorKind.InvalidArgument,
+                    $"The selected entries belong to {tables.Count} tables ({string.Join(", ", tables.Select(t => t.Schema + "." + t.Name))}); one restore handles one table.",
+                    "Add -Table, or filter the entries (Where-Object Table -eq …) before piping them.", null);
+            }
+            var table = new QualifiedTable(tables[0].Schema, tables[0].Name);
+            var columns = new List<(string Name, bool Generated, bool Always)>();
+            var pk = new List<string>();
+            await using (var cmd = new NpgsqlCommand("SELECT attname::text, attgenerated <> '', attidentity = 'a' FROM pg_catalog.pg_attribute WHERE attrelid = @t::pg_catalog.regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum", conn))
+            {
+                cmd.Parameters.AddWithValue("t", table.Sql);
+                await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                while (await r.ReadAsync(ct).ConfigureAwait(false)) columns.Add((r.GetString(0), r.GetBoolean(1), r.GetBoolean(2)));
+            }
+            await using (var cmd = new NpgsqlCommand("SELECT a.attname::text FROM pg_catalog.pg_index i CROSS JOIN LATERAL pg_catalog.unnest(i.indkey) WITH ORDINALITY k(attnum, ord) " +
+                "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum WHERE i.indrelid = @t::pg_catalog.regclass AND i.indisprimary ORDER BY k.ord", conn))
+            {
+                cmd.Parameters.AddWithValue("t", table.Sql);
+                await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                while (await r.ReadAsync(ct).ConfigureAwait(false)) pk.Add(r.GetString(0));
+            }
+            if (pk.Count == 0)
+            {
+                throw new CenateException(ErrorIds.NoPrimaryKey, CenateErrorKind.InvalidOperation,
+                    $"Table {table.Display} has no primary key: a logged row cannot be told from a row that exists again. Nothing was changed.",
+                    "Add a primary key to the table, or insert the rows by hand from Get-CenateAuditLog's OldRow (jsonb_populate_record).", table.Display);
+            }
+            var cols = columns.Where(c => !c.Generated).Select(c => QualifiedTable.Quote(c.Name)).ToList();
+            var on = string.Join(" AND ", pk.Select(c => $"t.{QualifiedTable.Quote(c)} = (x.r).{QualifiedTable.Quote(c)}"));
+            var overriding = columns.Any(c => c.Always) ? " OVERRIDING SYSTEM VALUE" : "";
+            // The newest logged version of each key, once; rows whose key exists again are skipped, and ON CONFLICT keeps a
+            // row written meanwhile.
+            var keyExprs = string.Join(", ", pk.Select(c => $"(pg_catalog.jsonb_populate_record(NULL::{table.Sql}, l.old_row)).{QualifiedTable.Quote(c)}"));
+            var selection = $"SELECT DISTINCT ON ({keyExprs}) pg_catalog.jsonb_populate_record(NULL::{table.Sql}, l.old_row) AS r FROM {log} l{rowsWhere} ORDER BY {keyExprs}, l.id DESC";
+            var sql = $"WITH x AS ({selection}), wanted AS (SELECT x.r FROM x WHERE NOT EXISTS (SELECT 1 FROM {table.Sql} t WHERE {on})), " +
+                      $"ins AS (INSERT INTO {table.Sql} ({string.Join(", ", cols)}){overriding} SELECT {string.Join(", ", cols.Select(c => "(w.r)." + c))} FROM wanted w ON CONFLICT DO NOTHING RETURNING 1) " +
+                      "SELECT (SELECT count(*) FROM x), (SELECT count(*) FROM ins)";
+            var result = new UndeleteResult { Table = table.Display, Sql = sql };
+            await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
+            await using (var cmd = new NpgsqlCommand(sql, conn, tx))
+            {
+                cmd.Parameters.AddRange(ps.Select(p => p.Clone()).ToArray());
+                await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                await r.ReadAsync(ct).ConfigureAwait(false);
+                result.Considered = r.GetInt64(0);
+                result.Inserted = r.GetInt64(1);
+            }
+            result.Skipped = result.Considered - result.Inserted;
+            if (dryRun) await tx.RollbackAsync(ct).ConfigureAwait(false);
+            else await tx.CommitAsync(ct).ConfigureAwait(false);
+            return result;
+        }
+        catch (NpgsqlException ex)
+        {
+            throw PostgresErrors.Translate(ex, query.Target, context.Endpoint);
+        }
+    }
+
+    /// <summary>Deletes log entries older than <paramref name="olderThan"/> (the plan keeps 6 months). Dry run: counts only.</summary>
+    public static async Task<long> RemoveAsync(AuditQuery query, TimeSpan olderThan, bool dryRun, IOperationReporter reporter, CancellationToken ct)
+    {
+        var (context, conn) = await OpenAsync(query.Target, reporter, ct).ConfigureAwait(false);
+        using var _ = context;
+        await using var __ = conn;
+        try
+        {
+            await RequireLogAsync(conn, query.AuditSchema, query.Target, ct).ConfigureAwait(false);
+            var (where, ps) = Filter(query);
+            var cutoff = DateTimeOffset.UtcNow - olderThan;
+            var sql = (dryRun ? "SELECT count(*) FROM " : "WITH d AS (DELETE FROM ") + QualifiedTable.Quote(query.AuditSchema) + ".audit_log" +
+                      (where.Length == 0 ? " WHERE " : where + " AND ") + "logged_at < @cutoff" + (dryRun ? "" : " RETURNING 1) SELECT count(*) FROM d");
+            await using var cmd = new NpgsqlCommand(sql, conn);
+            cmd.Parameters.AddRange(ps.ToArray());
+            cmd.Parameters.AddWithValue("cutoff", cutoff.UtcDateTime);
+            return (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+        }
+        catch (NpgsqlException ex)
+        {
+            throw PostgresErrors.Translate(ex, query.Target, context.Endpoint);
+        }
+    }
+}

@@ -1,0 +1,228 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Threading;
+using System.Threading.Tasks;
+using CenateBackup.Core.Database;
+using CenateBackup.Core.Dumps;
+using CenateBackup.Core.Errors;
+using CenateBackup.Core.Targets;
+using Npgsql;
+
+namespace CenateBackup.Core.Audit;
+
+/// <summary>Operations an audit trigger logs.</summary>
+[Flags]
+public enum AuditOperations
+{
+    /// <summary>Nothing.</summary>
+    None = 0,
+    /// <summary>Every deleted row.</summary>
+    Delete = 1,
+    /// <summary>Every row (or the count) before a TRUNCATE.</summary>
+    Truncate = 2,
+    /// <summary>Old and new row of every update.</summary>
+    Update = 4,
+}
+
+/// <summary>What Install/Uninstall-CenateAuditTrigger is asked to do.</summary>
+public sealed class AuditRequest
+{
+    /// <summary>The database.</summary>
+    public required DatabaseTarget Target { get; init; }
+    /// <summary>Table name.</summary>
+    public required string Table { get; init; }
+    /// <summary>Schema (null: search_path).</summary>
+    public string? Schema { get; init; }
+    /// <summary>Operations to log.</summary>
+    public AuditOperations Operations { get; init; } = AuditOperations.Delete | AuditOperations.Truncate;
+    /// <summary>Schema of the log and the trigger functions.</summary>
+    public string AuditSchema { get; init; } = "cenate_audit";
+    /// <summary>TRUNCATE: copy every row (Rows) or only count them (CountOnly).</summary>
+    public bool TruncateCountOnly { get; init; }
+    /// <summary>Uninstall: also drop the log (and the audit schema when empty).</summary>
+    public bool RemoveLog { get; init; }
+}
+
+/// <summary>What an install or uninstall did (or, planned, would do).</summary>
+public sealed class AuditResult
+{
+    /// <summary>schema.table.</summary>
+    public string Table { get; set; } = "";
+    /// <summary>The audit schema.</summary>
+    public string AuditSchema { get; set; } = "";
+    /// <summary>Triggers on the table after the run (cenate_audit_delete, …).</summary>
+    public List<string> Triggers { get; } = new();
+    /// <summary>The SQL run (or to run), in order.</summary>
+    public List<string> Steps { get; } = new();
+    /// <summary>True when something changed (false: already as asked).</summary>
+    public bool Changed { get; set; }
+    /// <summary>Rows in the log for this table.</summary>
+    public long LogRows { get; set; }
+}
+
+/// <summary>
+/// Install-CenateAuditTrigger and Uninstall-CenateAuditTrigger: an append-only audit log and triggers that keep every
+/// deleted (and truncated, optionally updated) row. The SQL lives in embedded .sql files; identifiers are quoted; all of
+/// it runs in one transaction, so nothing is ever half installed.
+/// </summary>
+public static class AuditService
+{
+    private static readonly (AuditOperations Op, string Trigger, string Section)[] s_triggers =
+    {
+        (AuditOperations.Delete, "cenate_audit_delete", "--@delete"),
+        (AuditOperations.Truncate, "cenate_audit_truncate", "--@truncate"),
+        (AuditOperations.Update, "cenate_audit_update", "--@update"),
+    };
+
+    internal static string ReadSql(string name)
+    {
+        using var stream = typeof(AuditService).Assembly.GetManifestResourceStream("CenateBackup.Audit." + name + ".sql")
+            ?? throw new InvalidOperationException($"Embedded SQL '{name}' is missing.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>Installs (or, <paramref name="dryRun"/>, plans) the log and the table's triggers. A second run changes nothing.</summary>
+    public static Task<AuditResult> InstallAsync(AuditRequest request, bool dryRun, IOperationReporter reporter, CancellationToken cancellationToken) =>
+        RunAsync(request, dryRun, install: true, reporter, cancellationToken);
+
+    /// <summary>Removes (or plans to remove) the table's triggers; the log stays unless RemoveLog.</summary>
+    public static Task<AuditResult> UninstallAsync(AuditRequest request, bool dryRun, IOperationReporter reporter, CancellationToken cancellationToken) =>
+        RunAsync(request, dryRun, install: false, reporter, cancellationToken);
+
+    private static async Task<AuditResult> RunAsync(AuditRequest request, bool dryRun, bool install, IOperationReporter reporter, CancellationToken ct)
+    {
+        using var context = await TargetContext.OpenAsync(request.Target, null, reporter, ct).ConfigureAwait(false);
+        await using var conn = new NpgsqlConnection(SnapshotSession.ConnectionString(request.Target, context.Endpoint));
+        try
+        {
+            await conn.OpenAsync(ct).ConfigureAwait(false);
+            await ExecAsync(conn, "SET search_path = ''", ct).ConfigureAwait(false);
+            var table = await ResolveAsync(conn, request, ct).ConfigureAwait(false);
+            var audit = QualifiedTable.Quote(request.AuditSchema);
+            var result = new AuditResult { Table = table.Display, AuditSchema = request.AuditSchema };
+            var existing = await TriggersAsync(conn, table, ct).ConfigureAwait(false);
+            var logExists = await ScalarAsync<bool>(conn, "SELECT pg_catalog.to_regclass(@r) IS NOT NULL", ct, ("r", audit + ".audit_log")).ConfigureAwait(false);
+            var functionsOk = logExists && await ScalarAsync<long>(conn,
+                "SELECT count(*) FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = @s AND p.proname IN ('log_deleted_rows', 'log_updated_row', 'log_truncate') AND p.prosecdef",
+                ct, ("s", request.AuditSchema)).ConfigureAwait(false) == 3;
+            if (install)
+            {
+                if (!functionsOk) result.Steps.Add(ReadSql("install-log").Replace("{{audit}}", audit, StringComparison.Ordinal)
+                    .Replace("{{audit_name}}", request.AuditSchema.Replace("'", "''", StringComparison.Ordinal), StringComparison.Ordinal));
+                var sections = SplitSections(ReadSql("install-triggers"));
+                foreach (var (op, trigger, section) in s_triggers)
+                {
+                    if (!request.Operations.HasFlag(op) || existing.Contains(trigger)) continue;
+                    result.Steps.Add(sections[section].Replace("{{table}}", table.Sql, StringComparison.Ordinal).Replace("{{audit}}", audit, StringComparison.Ordinal)
+                        .Replace("{{truncate_mode}}", request.TruncateCountOnly ? "CountOnly" : "Rows", StringComparison.Ordinal));
+                }
+            }
+            else
+            {
+                foreach (var (op, trigger, _) in s_triggers)
+                {
+                    if (request.Operations.HasFlag(op) && existing.Contains(trigger)) result.Steps.Add($"DROP TRIGGER {trigger} ON {table.Sql}");
+                }
+                if (request.RemoveLog && logExists)
+                {
+                    // The log is shared by every audited table: it goes only when no audit trigger anywhere still writes to it.
+                    var remaining = new List<string>();
+                    await using (var cmd = new NpgsqlCommand("SELECT tg.tgrelid::pg_catalog.regclass::text || '.' || tg.tgname FROM pg_catalog.pg_trigger tg " +
+                        "JOIN pg_catalog.pg_proc p ON p.oid = tg.tgfoid JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = @s ORDER BY 1", conn))
+                    {
+                        cmd.Parameters.AddWithValue("s", request.AuditSchema);
+                        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                        while (await r.ReadAsync(ct).ConfigureAwait(false)) remaining.Add(r.GetString(0));
+                    }
+                    var dropped = s_triggers.Where(x => request.Operations.HasFlag(x.Op) && existing.Contains(x.Trigger))
+                        .Select(x => table.Display + "." + x.Trigger).ToHashSet(StringComparer.Ordinal);
+                    var others = remaining.Where(t => !dropped.Contains(t)).ToList();
+                    if (others.Count > 0)
+                    {
+                        throw new CenateException(ErrorIds.AuditLogInUse, CenateErrorKind.InvalidOperation,
+                            $"The audit log is still written by other triggers ({string.Join(", ", others)}); removing it would make their deletes fail. Nothing was changed.",
+                            "Uninstall the audit of those tables first, or leave -RemoveLog out.", request.AuditSchema);
+                    }
+                    result.Steps.Add($"DROP FUNCTION {audit}.log_deleted_rows(), {audit}.log_updated_row(), {audit}.log_truncate()");
+                    result.Steps.Add($"DROP TABLE {audit}.audit_log");
+                    result.Steps.Add($"DROP SCHEMA {audit}");
+                }
+            }
+            result.Changed = result.Steps.Count > 0;
+            if (!dryRun && result.Changed)
+            {
+                await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
+                foreach (var sql in result.Steps) await ExecAsync(conn, sql, ct).ConfigureAwait(false);
+                await tx.CommitAsync(ct).ConfigureAwait(false);
+                reporter.Verbose($"{result.Steps.Count} steps run in one transaction on {table.Display}.");
+            }
+            else if (!result.Changed)
+            {
+                reporter.Verbose(install ? $"The audit of {table.Display} is already installed as asked; nothing changed." : $"{table.Display} has no such audit trigger; nothing changed.");
+            }
+            result.Triggers.AddRange(dryRun ? existing : await TriggersAsync(conn, table, ct).ConfigureAwait(false));
+            if (await ScalarAsync<bool>(conn, "SELECT pg_catalog.to_regclass(@r) IS NOT NULL", ct, ("r", audit + ".audit_log")).ConfigureAwait(false))
+            {
+                result.LogRows = await ScalarAsync<long>(conn, $"SELECT count(*) FROM {audit}.audit_log WHERE schema_name = @s AND table_name = @t", ct,
+                    ("s", table.Schema), ("t", table.Name)).ConfigureAwait(false);
+            }
+            return result;
+        }
+        catch (NpgsqlException ex)
+        {
+            throw PostgresErrors.Translate(ex, request.Target, context.Endpoint);
+        }
+    }
+
+    private static Dictionary<string, string> SplitSections(string sql)
+    {
+        var sections = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? current = null;
+        foreach (var line in sql.Split('\n'))
+        {
+            if (line.StartsWith("--@", StringComparison.Ordinal)) { current = line.Trim(); sections[current] = ""; continue; }
+            if (current is not null && !line.StartsWith("--", StringComparison.Ordinal)) sections[current] += line + "\n";
+        }
+        return sections;
+    }
+
+    private static async Task<QualifiedTable> ResolveAsync(NpgsqlConnection conn, AuditRequest request, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace " +
+            "WHERE c.relkind IN ('r', 'p') AND c.relname = @t AND n.nspname = COALESCE(@s, 'public')", conn);
+        cmd.Parameters.AddWithValue("t", request.Table);
+        cmd.Parameters.AddWithValue("s", (object?)request.Schema ?? DBNull.Value);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        if (await r.ReadAsync(ct).ConfigureAwait(false)) return new QualifiedTable(r.GetString(0), r.GetString(1));
+        var shown = (request.Schema ?? "public") + "." + request.Table;
+        throw new CenateException(ErrorIds.TableNotFound, CenateErrorKind.ObjectNotFound, $"Table '{shown}' does not exist in database '{request.Target.Database}'.",
+            "Check -Table and -Schema.", shown);
+    }
+
+    private static async Task<List<string>> TriggersAsync(NpgsqlConnection conn, QualifiedTable table, CancellationToken ct)
+    {
+        var list = new List<string>();
+        await using var cmd = new NpgsqlCommand("SELECT tgname::text FROM pg_catalog.pg_trigger WHERE tgrelid = @t::pg_catalog.regclass AND tgname LIKE 'cenate\\_audit\\_%' ORDER BY 1", conn);
+        cmd.Parameters.AddWithValue("t", table.Sql);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) list.Add(r.GetString(0));
+        return list;
+    }
+
+    private static async Task ExecAsync(NpgsqlConnection conn, string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    private static async Task<T> ScalarAsync<T>(NpgsqlConnection conn, string sql, CancellationToken ct, params (string Name, object Value)[] parameters)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        foreach (var (n, v) in parameters) cmd.Parameters.AddWithValue(n, v);
+        return (T)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+    }
+}

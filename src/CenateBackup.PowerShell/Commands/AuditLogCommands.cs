@@ -1,0 +1,308 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Security;
+using CenateBackup.Core.Audit;
+using CenateBackup.PowerShell.Output;
+
+namespace CenateBackup.PowerShell.Commands;
+
+/// <summary>
+/// <para type="synopsis">Reads the audit log: every deleted, truncated (and optionally updated) row, with who, when and how.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "CenateAuditLog", DefaultParameterSetName = ContainerSet)]
+[OutputType(typeof(CenateAuditEntry))]
+public sealed class GetCenateAuditLogCommand : DatabaseCmdletBase
+{
+    /// <inheritdoc />
+    protected override int ProgressActivityId => 49;
+
+    /// <summary>Only entries of this table.</summary>
+    [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string? Table { get; set; }
+
+    /// <summary>Only entries of tables in this schema.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Schema { get; set; }
+
+    /// <summary>From this time (inclusive).</summary>
+    [Parameter]
+    public DateTimeOffset? Since { get; set; }
+
+    /// <summary>Until this time (exclusive).</summary>
+    [Parameter]
+    public DateTimeOffset? Until { get; set; }
+
+    /// <summary>Delete, Truncate, Update.</summary>
+    [Parameter]
+    [ValidateSet("Delete", "Truncate", "Update")]
+    public string[]? Operation { get; set; }
+
+    /// <summary>Only what this role did (session or current user).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? User { get; set; }
+
+    /// <summary>At most this many entries, oldest first.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int First { get; set; }
+
+    /// <summary>Schema of the audit log (default cenate_audit).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string AuditSchema { get; set; } = "cenate_audit";
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        var query = new AuditQuery
+        {
+            Target = BuildTarget(), AuditSchema = AuditSchema, Table = Table, Schema = Schema, Since = Since, Until = Until,
+            Operations = Operation, User = User, First = First,
+        };
+        try
+        {
+            foreach (var e in RunCore((reporter, token) => AuditLogService.GetAsync(query, reporter, token)))
+                WriteObject(OutputFactory.AuditEntry(e, query.Target));
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException)
+        {
+            ThrowTerminatingError(ToErrorRecord(ex, Table ?? AuditSchema));
+        }
+    }
+}
+
+/// <summary>
+/// <para type="synopsis">Puts rows kept by the audit log back into their table, in one transaction, skipping rows whose primary key exists again.</para>
+/// </summary>
+[Cmdlet(VerbsData.Restore, "CenateDeletedRow", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ContainerSet)]
+[OutputType(typeof(CenateUndeleteResult))]
+public sealed class RestoreCenateDeletedRowCommand : DatabaseCmdletBase
+{
+    private readonly List<long> _ids = new();
+
+    /// <inheritdoc />
+    protected override int ProgressActivityId => 50;
+
+    /// <summary>Entries from Get-CenateAuditLog (their Id binds).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Id")]
+    public long[]? EntryId { get; set; }
+
+    /// <summary>Without piped entries: the table whose deleted rows come back.</summary>
+    [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string? Table { get; set; }
+
+    /// <summary>Its schema.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Schema { get; set; }
+
+    /// <summary>Rows deleted from this time on.</summary>
+    [Parameter]
+    public DateTimeOffset? Since { get; set; }
+
+    /// <summary>Rows deleted before this time.</summary>
+    [Parameter]
+    public DateTimeOffset? Until { get; set; }
+
+    /// <summary>Schema of the audit log (default cenate_audit).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string AuditSchema { get; set; } = "cenate_audit";
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        if (EntryId is not null) _ids.AddRange(EntryId);
+    }
+
+    /// <inheritdoc />
+    protected override void EndProcessing()
+    {
+        if (_ids.Count == 0 && Table is null && Since is null)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Pipe entries from Get-CenateAuditLog, or name -Table (and -Since/-Until)."), "NothingSelected", ErrorCategory.InvalidArgument, null));
+        }
+        var query = new AuditQuery
+        {
+            Target = BuildTarget(), AuditSchema = AuditSchema, Table = Table, Schema = Schema, Since = Since, Until = Until,
+            Ids = _ids.Count > 0 ? _ids : null,
+        };
+        try
+        {
+            var plan = RunCore((reporter, token) => AuditLogService.RestoreDeletedAsync(query, dryRun: true, reporter, token));
+            if (!ShouldProcess($"Put back {plan.Considered - plan.Skipped} of {plan.Considered} logged rows into {plan.Table} ({plan.Skipped} skipped: their key exists again), in one transaction. SQL:{Environment.NewLine}{plan.Sql}",
+                    $"Put back {plan.Considered - plan.Skipped} rows into {plan.Table}?", "Restore-CenateDeletedRow"))
+            {
+                return;
+            }
+            var result = RunCore((reporter, token) => AuditLogService.RestoreDeletedAsync(query, dryRun: false, reporter, token));
+            WriteObject(new CenateUndeleteResult(result.Table, result.Considered, result.Inserted, result.Skipped));
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException)
+        {
+            ThrowTerminatingError(ToErrorRecord(ex, Table ?? AuditSchema));
+        }
+    }
+}
+
+/// <summary>
+/// <para type="synopsis">Deletes audit log entries older than a retention period (the plan keeps 6 months).</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Remove, "CenateAuditLog", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ContainerSet)]
+[OutputType(typeof(CenateAuditRemoval))]
+public sealed class RemoveCenateAuditLogCommand : DatabaseCmdletBase
+{
+    /// <inheritdoc />
+    protected override int ProgressActivityId => 51;
+
+    /// <summary>Entries older than this go ("180d", "26w", or a TimeSpan).</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [DurationTransformation]
+    public TimeSpan OlderThan { get; set; }
+
+    /// <summary>Only entries of this table.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Table { get; set; }
+
+    /// <summary>Schema of the audit log (default cenate_audit).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string AuditSchema { get; set; } = "cenate_audit";
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        var query = new AuditQuery { Target = BuildTarget(), AuditSchema = AuditSchema, Table = Table };
+        try
+        {
+            var count = RunCore((reporter, token) => AuditLogService.RemoveAsync(query, OlderThan, dryRun: true, reporter, token));
+            var cutoff = DateTimeOffset.UtcNow - OlderThan;
+            if (!ShouldProcess($"{AuditSchema}.audit_log in database '{query.Target.Database}'", $"Delete {count} entries logged before {cutoff:u}"))
+            {
+                return;
+            }
+            var removed = RunCore((reporter, token) => AuditLogService.RemoveAsync(query, OlderThan, dryRun: false, reporter, token));
+            WriteObject(new CenateAuditRemoval(AuditSchema, query.Target.Database, cutoff, removed));
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException)
+        {
+            ThrowTerminatingError(ToErrorRecord(ex, AuditSchema));
+        }
+    }
+}
+
+/// <summary>
+/// <para type="synopsis">Revokes DELETE and TRUNCATE on a table from application roles, and shows the grants before and after.</para>
+/// </summary>
+[Cmdlet(VerbsSecurity.Protect, "CenateTable", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ContainerSet)]
+[OutputType(typeof(CenateProtectResult))]
+public sealed class ProtectCenateTableCommand : DatabaseCmdletBase
+{
+    /// <inheritdoc />
+    protected override int ProgressActivityId => 52;
+
+    /// <summary>The table (default asegurados).</summary>
+    [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Table { get; set; } = "asegurados";
+
+    /// <summary>Its schema (default public).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Schema { get; set; }
+
+    /// <summary>Roles to take DELETE and TRUNCATE from (PUBLIC allowed).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Role { get; set; }
+
+    /// <summary>Take DELETE and TRUNCATE from every role that has them except these (and the owner).</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public string[]? AllExcept { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        if ((Role is null) == (AllExcept is null))
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give either -Role or -AllExcept."), "RoleOrAllExcept", ErrorCategory.InvalidArgument, null));
+        }
+        var target = BuildTarget();
+        try
+        {
+            var plan = RunCore((reporter, token) => ProtectionService.ProtectAsync(target, Table, Schema, Role, AllExcept, dryRun: true, reporter, token));
+            if (plan.Steps.Count > 0 && !ShouldProcess($"{plan.Table}: " + string.Join("; ", plan.Steps), $"Revoke DELETE and TRUNCATE on {plan.Table} from {string.Join(", ", plan.Roles)}?", "Protect-CenateTable"))
+            {
+                return;
+            }
+            var result = plan.Steps.Count == 0 ? plan : RunCore((reporter, token) => ProtectionService.ProtectAsync(target, Table, Schema, Role, AllExcept, dryRun: false, reporter, token));
+            WriteObject(OutputFactory.Protect(result));
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException)
+        {
+            ThrowTerminatingError(ToErrorRecord(ex, Table));
+        }
+    }
+}
+
+/// <summary>
+/// <para type="synopsis">Creates (or brings up to date) a login role that can only read, and optionally read-only views; the password never leaves this machine.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.New, "CenateReadOnlyRole", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ContainerSet)]
+[OutputType(typeof(CenateReadOnlyRoleResult))]
+public sealed class NewCenateReadOnlyRoleCommand : DatabaseCmdletBase
+{
+    /// <inheritdoc />
+    protected override int ProgressActivityId => 53;
+
+    /// <summary>The role's name.</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Name { get; set; } = "";
+
+    /// <summary>Its password (sent as a SCRAM-SHA-256 verifier, never in clear).</summary>
+    [Parameter(Mandatory = true)]
+    [ValidateNotNull]
+    public SecureString Password { get; set; } = new();
+
+    /// <summary>Schemas it may read (default public).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] ReadSchema { get; set; } = { "public" };
+
+    /// <summary>Tables to get a read-only view v_&lt;table&gt;_readonly, readable by the role.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] View { get; set; } = Array.Empty<string>();
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        var target = BuildTarget();
+        var password = new System.Net.NetworkCredential(string.Empty, Password).Password;
+        if (string.IsNullOrEmpty(password))
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("The password is empty."), "EmptyPassword", ErrorCategory.InvalidArgument, Name));
+        }
+        try
+        {
+            var plan = RunCore((reporter, token) => ProtectionService.NewReadOnlyRoleAsync(target, Name, password, ReadSchema, View, dryRun: true, reporter, token));
+            if (!ShouldProcess(string.Join("; ", plan.Steps), $"{(plan.Created ? "Create" : "Update")} the read-only role {Name}?", "New-CenateReadOnlyRole")) return;
+            var result = RunCore((reporter, token) => ProtectionService.NewReadOnlyRoleAsync(target, Name, password, ReadSchema, View, dryRun: false, reporter, token));
+            WriteObject(new CenateReadOnlyRoleResult(result.Role, result.Created, result.Schemas.ToArray(), result.Views.ToArray(), result.Steps.ToArray()));
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException)
+        {
+            ThrowTerminatingError(ToErrorRecord(ex, Name));
+        }
+    }
+}
