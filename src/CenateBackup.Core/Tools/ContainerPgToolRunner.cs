@@ -27,7 +27,8 @@ public sealed class ContainerPgToolRunner : IPgToolRunner
     // starting when the first pass ran).
     private const string KillScript =
         "k() { for d in /proc/[0-9]*; do tr '\\0' '\\n' < \"$d/environ\" 2>/dev/null | grep -qxF \"$1\" && kill -\"$2\" \"${d#/proc/}\" 2>/dev/null; done; }; " +
-        "k \"$0\" TERM; sleep 2; k \"$0\" KILL; true";
+        "left() { for d in /proc/[0-9]*; do tr '\\0' '\\n' < \"$d/environ\" 2>/dev/null | grep -qxF \"$1\" && return 0; done; return 1; }; " +
+        "k \"$0\" TERM; sleep 2; k \"$0\" KILL; sleep 0.2; if left \"$0\"; then exit 3; fi; exit 0";
     private const int BlockSize = 1 << 20;
     private readonly DockerEngine _engine;
     private readonly string _container;
@@ -261,10 +262,20 @@ public sealed class ContainerPgToolRunner : IPgToolRunner
     {
         try
         {
-            var create = new ContainerExecCreateParameters { Cmd = new List<string> { "sh", "-c", KillScript, runMarker } };
-            var id = (await _engine.Client.Exec.CreateContainerExecAsync(_container, create, CancellationToken.None).ConfigureAwait(false)).ID;
-            using var s = await _engine.Client.Exec.StartContainerExecAsync(id, new ContainerExecStartParameters(), CancellationToken.None).ConfigureAwait(false);
-            await s.CopyOutputToAsync(Stream.Null, Stream.Null, Stream.Null, CancellationToken.None).ConfigureAwait(false);
+            // The kill script exits 3 when a marked process is still there after TERM and KILL: a process whose start
+            // was still on its way when the cancellation came (a loaded machine). Look again, a few times.
+            for (var attempt = 0; attempt < 4; attempt++)
+            {
+                var create = new ContainerExecCreateParameters { Cmd = new List<string> { "sh", "-c", KillScript, runMarker } };
+                var id = (await _engine.Client.Exec.CreateContainerExecAsync(_container, create, CancellationToken.None).ConfigureAwait(false)).ID;
+                using (var s = await _engine.Client.Exec.StartContainerExecAsync(id, new ContainerExecStartParameters(), CancellationToken.None).ConfigureAwait(false))
+                {
+                    await s.CopyOutputToAsync(Stream.Null, Stream.Null, Stream.Null, CancellationToken.None).ConfigureAwait(false);
+                }
+                var done = await _engine.Client.Exec.InspectContainerExecAsync(id, CancellationToken.None).ConfigureAwait(false);
+                if (done.ExitCode == 0) break;
+                await Task.Delay(500, CancellationToken.None).ConfigureAwait(false);
+            }
         }
         catch (Exception) { /* best effort: the container may be gone */ }
         finally
