@@ -68,16 +68,20 @@ public sealed class ContainerPgToolRunner : IPgToolRunner
         };
 
         string execId;
+        string? createdExec = null;
         MultiplexedStream stream;
         try
         {
             execId = (await _engine.Client.Exec.CreateContainerExecAsync(_container, create, cancellationToken).ConfigureAwait(false)).ID;
+            createdExec = execId;
             stream = await _engine.Client.Exec.StartContainerExecAsync(execId, new ContainerExecStartParameters { Detach = false }, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
-            // Cancelled while the exec was being started: it may be running already, so kill it by its marker.
+            // Cancelled while the exec was being started: it may be running already, so kill it by its marker; and the
+            // engine may still start it after that (a loaded machine), so watch the exec for a few seconds.
             await KillAsync(runMarker, null).ConfigureAwait(false);
+            if (createdExec is not null) await KillIfStartedLateAsync(createdExec, runMarker).ConfigureAwait(false);
             throw;
         }
         catch (DockerContainerNotFoundException ex)
@@ -255,6 +259,21 @@ public sealed class ContainerPgToolRunner : IPgToolRunner
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task KillIfStartedLateAsync(string execId, string runMarker)
+    {
+        for (var i = 0; i < 12; i++)
+        {
+            try
+            {
+                var state = await _engine.Client.Exec.InspectContainerExecAsync(execId, CancellationToken.None).ConfigureAwait(false);
+                if (state.Running) { await KillAsync(runMarker, null).ConfigureAwait(false); return; }
+                if (state.Pid != 0) return; // it ran and ended
+            }
+            catch (Exception) { return; }
+            await Task.Delay(500, CancellationToken.None).ConfigureAwait(false);
         }
     }
 

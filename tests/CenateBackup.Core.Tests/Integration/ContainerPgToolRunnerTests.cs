@@ -61,9 +61,11 @@ public sealed class ContainerPgToolRunnerTests
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             runner.RunAsync(new PgToolInvocation("sh", new[] { "-c", $"sleep 300; echo {marker}" }, s_noEnv), null, Stream.Null, cts.Token));
-        // The kill is asynchronous inside the container; give it a few seconds.
+        // The kill is asynchronous inside the container: TERM, 2 s, KILL, and up to 3 more rounds for a process that was
+        // still starting (KillAsync). On a loaded 2-core machine every docker exec takes seconds, so the budget is 30 s.
         var gone = false;
-        for (var i = 0; i < 30 && !gone; i++)
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        for (var i = 0; DateTime.UtcNow < deadline && !gone; i++)
         {
             using var ps = new MemoryStream();
             await runner.RunAsync(new PgToolInvocation("sh", new[] { "-c", "cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' '" }, s_noEnv), null, ps, CancellationToken.None);
