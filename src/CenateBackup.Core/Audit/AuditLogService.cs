@@ -58,25 +58,6 @@ public sealed class UndeleteResult
 /// <summary>Get-CenateAuditLog, Restore-CenateDeletedRow and Remove-CenateAuditLog.</summary>
 public static class AuditLogService
 {
-    private static async Task<(TargetContext Context, NpgsqlConnection Connection)> OpenAsync(DatabaseTarget target, IOperationReporter reporter, CancellationToken ct)
-    {
-        var context = await TargetContext.OpenAsync(target, null, reporter, ct).ConfigureAwait(false);
-        var conn = new NpgsqlConnection(SnapshotSession.ConnectionString(target, context.Endpoint));
-        try
-        {
-            await conn.OpenAsync(ct).ConfigureAwait(false);
-            await using var cmd = new NpgsqlCommand("SET search_path = ''", conn);
-            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            return (context, conn);
-        }
-        catch (NpgsqlException ex)
-        {
-            await conn.DisposeAsync().ConfigureAwait(false);
-            context.Dispose();
-            throw PostgresErrors.Translate(ex, target, context.Endpoint);
-        }
-    }
-
     private static async Task RequireLogAsync(NpgsqlConnection conn, string auditSchema, DatabaseTarget target, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("SELECT pg_catalog.to_regclass(@r) IS NOT NULL", conn);
@@ -107,9 +88,8 @@ public static class AuditLogService
     /// <summary>Reads log entries, oldest first.</summary>
     public static async Task<List<AuditEntry>> GetAsync(AuditQuery query, IOperationReporter reporter, CancellationToken ct)
     {
-        var (context, conn) = await OpenAsync(query.Target, reporter, ct).ConfigureAwait(false);
-        using var _ = context;
-        await using var __ = conn;
+        await using var session = await DatabaseSession.OpenAsync(query.Target, null, reporter, ct).ConfigureAwait(false);
+        var conn = session.Connection;
         try
         {
             await RequireLogAsync(conn, query.AuditSchema, query.Target, ct).ConfigureAwait(false);
@@ -131,7 +111,7 @@ public static class AuditLogService
         }
         catch (NpgsqlException ex)
         {
-            throw PostgresErrors.Translate(ex, query.Target, context.Endpoint);
+            throw session.Translate(ex);
         }
     }
 
@@ -141,9 +121,8 @@ public static class AuditLogService
     /// </summary>
     public static async Task<UndeleteResult> RestoreDeletedAsync(AuditQuery query, bool dryRun, IOperationReporter reporter, CancellationToken ct)
     {
-        var (context, conn) = await OpenAsync(query.Target, reporter, ct).ConfigureAwait(false);
-        using var _ = context;
-        await using var __ = conn;
+        await using var session = await DatabaseSession.OpenAsync(query.Target, null, reporter, ct).ConfigureAwait(false);
+        var conn = session.Connection;
         try
         {
             await RequireLogAsync(conn, query.AuditSchema, query.Target, ct).ConfigureAwait(false);
@@ -170,20 +149,13 @@ public static class AuditLogService
             }
             var table = new QualifiedTable(tables[0].Schema, tables[0].Name);
             var columns = new List<(string Name, bool Generated, bool Always)>();
-            var pk = new List<string>();
             await using (var cmd = new NpgsqlCommand("SELECT attname::text, attgenerated <> '', attidentity = 'a' FROM pg_catalog.pg_attribute WHERE attrelid = @t::pg_catalog.regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum", conn))
             {
                 cmd.Parameters.AddWithValue("t", table.Sql);
                 await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
                 while (await r.ReadAsync(ct).ConfigureAwait(false)) columns.Add((r.GetString(0), r.GetBoolean(1), r.GetBoolean(2)));
             }
-            await using (var cmd = new NpgsqlCommand("SELECT a.attname::text FROM pg_catalog.pg_index i CROSS JOIN LATERAL pg_catalog.unnest(i.indkey) WITH ORDINALITY k(attnum, ord) " +
-                "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum WHERE i.indrelid = @t::pg_catalog.regclass AND i.indisprimary ORDER BY k.ord", conn))
-            {
-                cmd.Parameters.AddWithValue("t", table.Sql);
-                await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                while (await r.ReadAsync(ct).ConfigureAwait(false)) pk.Add(r.GetString(0));
-            }
+            var pk = await DatabaseSession.PrimaryKeyAsync(conn, table.Sql, ct).ConfigureAwait(false);
             if (pk.Count == 0)
             {
                 throw new CenateException(ErrorIds.NoPrimaryKey, CenateErrorKind.InvalidOperation,
@@ -217,16 +189,15 @@ public static class AuditLogService
         }
         catch (NpgsqlException ex)
         {
-            throw PostgresErrors.Translate(ex, query.Target, context.Endpoint);
+            throw session.Translate(ex);
         }
     }
 
     /// <summary>Deletes log entries older than <paramref name="olderThan"/> (the plan keeps 6 months). Dry run: counts only.</summary>
     public static async Task<long> RemoveAsync(AuditQuery query, TimeSpan olderThan, bool dryRun, IOperationReporter reporter, CancellationToken ct)
     {
-        var (context, conn) = await OpenAsync(query.Target, reporter, ct).ConfigureAwait(false);
-        using var _ = context;
-        await using var __ = conn;
+        await using var session = await DatabaseSession.OpenAsync(query.Target, null, reporter, ct).ConfigureAwait(false);
+        var conn = session.Connection;
         try
         {
             await RequireLogAsync(conn, query.AuditSchema, query.Target, ct).ConfigureAwait(false);
@@ -241,7 +212,7 @@ public static class AuditLogService
         }
         catch (NpgsqlException ex)
         {
-            throw PostgresErrors.Translate(ex, query.Target, context.Endpoint);
+            throw session.Translate(ex);
         }
     }
 }

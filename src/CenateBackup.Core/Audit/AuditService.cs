@@ -95,13 +95,11 @@ public static class AuditService
 
     private static async Task<AuditResult> RunAsync(AuditRequest request, bool dryRun, bool install, IOperationReporter reporter, CancellationToken ct)
     {
-        using var context = await TargetContext.OpenAsync(request.Target, null, reporter, ct).ConfigureAwait(false);
-        await using var conn = new NpgsqlConnection(SnapshotSession.ConnectionString(request.Target, context.Endpoint));
+        await using var session = await DatabaseSession.OpenAsync(request.Target, null, reporter, ct).ConfigureAwait(false);
+        var conn = session.Connection;
         try
         {
-            await conn.OpenAsync(ct).ConfigureAwait(false);
-            await ExecAsync(conn, "SET search_path = ''", ct).ConfigureAwait(false);
-            var table = await ResolveAsync(conn, request, ct).ConfigureAwait(false);
+            var table = await session.ResolveTableAsync(request.Table, request.Schema, ct).ConfigureAwait(false);
             var audit = QualifiedTable.Quote(request.AuditSchema);
             var result = new AuditResult { Table = table.Display, AuditSchema = request.AuditSchema };
             var existing = await TriggersAsync(conn, table, ct).ConfigureAwait(false);
@@ -174,7 +172,7 @@ public static class AuditService
         }
         catch (NpgsqlException ex)
         {
-            throw PostgresErrors.Translate(ex, request.Target, context.Endpoint);
+            throw session.Translate(ex);
         }
     }
 
@@ -188,19 +186,6 @@ public static class AuditService
             if (current is not null && !line.StartsWith("--", StringComparison.Ordinal)) sections[current] += line + "\n";
         }
         return sections;
-    }
-
-    private static async Task<QualifiedTable> ResolveAsync(NpgsqlConnection conn, AuditRequest request, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand("SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace " +
-            "WHERE c.relkind IN ('r', 'p') AND c.relname = @t AND n.nspname = COALESCE(@s, 'public')", conn);
-        cmd.Parameters.AddWithValue("t", request.Table);
-        cmd.Parameters.AddWithValue("s", (object?)request.Schema ?? DBNull.Value);
-        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        if (await r.ReadAsync(ct).ConfigureAwait(false)) return new QualifiedTable(r.GetString(0), r.GetString(1));
-        var shown = (request.Schema ?? "public") + "." + request.Table;
-        throw new CenateException(ErrorIds.TableNotFound, CenateErrorKind.ObjectNotFound, $"Table '{shown}' does not exist in database '{request.Target.Database}'.",
-            "Check -Table and -Schema.", shown);
     }
 
     private static async Task<List<string>> TriggersAsync(NpgsqlConnection conn, QualifiedTable table, CancellationToken ct)

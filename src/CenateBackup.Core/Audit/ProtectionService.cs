@@ -49,37 +49,6 @@ public sealed class ReadOnlyRoleResult
 /// <summary>Protect-CenateTable and New-CenateReadOnlyRole (plan 3.2 and 3.3).</summary>
 public static class ProtectionService
 {
-    private static async Task<(TargetContext, NpgsqlConnection)> OpenAsync(DatabaseTarget target, IOperationReporter reporter, CancellationToken ct)
-    {
-        var context = await TargetContext.OpenAsync(target, null, reporter, ct).ConfigureAwait(false);
-        var conn = new NpgsqlConnection(SnapshotSession.ConnectionString(target, context.Endpoint));
-        try
-        {
-            await conn.OpenAsync(ct).ConfigureAwait(false);
-            await using var cmd = new NpgsqlCommand("SET search_path = ''", conn);
-            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            return (context, conn);
-        }
-        catch (NpgsqlException ex)
-        {
-            await conn.DisposeAsync().ConfigureAwait(false);
-            context.Dispose();
-            throw PostgresErrors.Translate(ex, target, context.Endpoint);
-        }
-    }
-
-    private static async Task<QualifiedTable> ResolveAsync(NpgsqlConnection conn, string table, string? schema, DatabaseTarget target, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand("SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace " +
-            "WHERE c.relkind IN ('r', 'p') AND c.relname = @t AND n.nspname = COALESCE(@s, 'public')", conn);
-        cmd.Parameters.AddWithValue("t", table);
-        cmd.Parameters.AddWithValue("s", (object?)schema ?? DBNull.Value);
-        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        if (await r.ReadAsync(ct).ConfigureAwait(false)) return new QualifiedTable(r.GetString(0), r.GetString(1));
-        var shown = (schema ?? "public") + "." + table;
-        throw new CenateException(ErrorIds.TableNotFound, CenateErrorKind.ObjectNotFound, $"Table '{shown}' does not exist in database '{target.Database}'.", "Check -Table and -Schema.", shown);
-    }
-
     private static async Task<List<TableGrant>> GrantsAsync(NpgsqlConnection conn, QualifiedTable table, CancellationToken ct)
     {
         var list = new List<TableGrant>();
@@ -99,12 +68,11 @@ public static class ProtectionService
     public static async Task<ProtectResult> ProtectAsync(DatabaseTarget target, string table, string? schema, IReadOnlyCollection<string>? roles,
         IReadOnlyCollection<string>? allExcept, bool dryRun, IOperationReporter reporter, CancellationToken ct)
     {
-        var (context, conn) = await OpenAsync(target, reporter, ct).ConfigureAwait(false);
-        using var _ = context;
-        await using var __ = conn;
+        await using var session = await DatabaseSession.OpenAsync(target, null, reporter, ct).ConfigureAwait(false);
+        var conn = session.Connection;
         try
         {
-            var t = await ResolveAsync(conn, table, schema, target, ct).ConfigureAwait(false);
+            var t = await session.ResolveTableAsync(table, schema, ct).ConfigureAwait(false);
             var result = new ProtectResult { Table = t.Display };
             result.Before.AddRange(await GrantsAsync(conn, t, ct).ConfigureAwait(false));
             var existing = new HashSet<string>(StringComparer.Ordinal);
@@ -165,7 +133,7 @@ public static class ProtectionService
         }
         catch (NpgsqlException ex)
         {
-            throw PostgresErrors.Translate(ex, target, context.Endpoint);
+            throw session.Translate(ex);
         }
     }
 
@@ -190,9 +158,8 @@ public static class ProtectionService
     public static async Task<ReadOnlyRoleResult> NewReadOnlyRoleAsync(DatabaseTarget target, string role, string password, IReadOnlyCollection<string> schemas,
         IReadOnlyCollection<string> views, bool dryRun, IOperationReporter reporter, CancellationToken ct)
     {
-        var (context, conn) = await OpenAsync(target, reporter, ct).ConfigureAwait(false);
-        using var _ = context;
-        await using var __ = conn;
+        await using var session = await DatabaseSession.OpenAsync(target, null, reporter, ct).ConfigureAwait(false);
+        var conn = session.Connection;
         try
         {
             var result = new ReadOnlyRoleResult { Role = role };
@@ -233,7 +200,7 @@ public static class ProtectionService
             foreach (var view in views)
             {
                 var (viewSchema, viewTable) = QualifiedTable.Split(view);
-                var t = await ResolveAsync(conn, viewTable, viewSchema, target, ct).ConfigureAwait(false);
+                var t = await session.ResolveTableAsync(viewTable, viewSchema, ct).ConfigureAwait(false);
                 var v = QualifiedTable.Quote(t.Schema) + "." + QualifiedTable.Quote("v_" + t.Name + "_readonly");
                 foreach (var sql in new[] { $"CREATE OR REPLACE VIEW {v} WITH (security_barrier) AS SELECT * FROM {t.Sql}", $"REVOKE ALL ON {v} FROM PUBLIC", $"GRANT SELECT ON {v} TO {r}" })
                     steps.Add((sql, sql));
@@ -260,7 +227,7 @@ public static class ProtectionService
         }
         catch (NpgsqlException ex)
         {
-            throw PostgresErrors.Translate(ex, target, context.Endpoint);
+            throw session.Translate(ex);
         }
     }
 }

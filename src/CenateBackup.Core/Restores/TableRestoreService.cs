@@ -39,9 +39,10 @@ public static class TableRestoreService
         var source = ResolveSource(request);
         reporter.Verbose($"Rows come from {source.Path} ({source.Kind}).");
         var target = request.Target;
-        using var context = await TargetContext.OpenAsync(target, request.PgBinDirectory, reporter, cancellationToken).ConfigureAwait(false);
-        var endpoint = context.Endpoint;
-        await using var conn = await OpenAsync(target, endpoint, cancellationToken).ConfigureAwait(false);
+        // Every name below is schema-qualified, as pg_dump writes them.
+        await using var session = await DatabaseSession.OpenAsync(target, request.PgBinDirectory, reporter, cancellationToken,
+            "SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0").ConfigureAwait(false);
+        var conn = session.Connection;
         try
         {
             return await RunCoreAsync(request, source, conn, dryRun, clock, reporter, cancellationToken).ConfigureAwait(false);
@@ -49,26 +50,9 @@ public static class TableRestoreService
         catch (NpgsqlException ex) when (ex is not PostgresException { SqlState: "P0001" })
         {
             if (cancellationToken.IsCancellationRequested) throw new OperationCanceledException("The restore was cancelled; nothing was changed.", ex, cancellationToken);
-            throw PostgresErrors.Translate(ex, target, endpoint) is CenateException ce
+            throw session.Translate(ex) is CenateException ce
                 ? new CenateException(ce.ErrorId, ce.Kind, ce.Message + " The transaction was rolled back: the live table is unchanged and no staging schema is left.", ce.RecommendedAction, ce.Target, ex)
                 : ex;
-        }
-    }
-
-    private static async Task<NpgsqlConnection> OpenAsync(DatabaseTarget target, TcpEndpoint endpoint, CancellationToken cancellationToken)
-    {
-        var conn = new NpgsqlConnection(SnapshotSession.ConnectionString(target, endpoint, 1 << 16));
-        try
-        {
-            await conn.OpenAsync(cancellationToken).ConfigureAwait(false);
-            // Every name below is schema-qualified, as pg_dump writes them; pg_catalog is searched implicitly.
-            await ExecAsync(conn, "SET search_path = ''; SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0", cancellationToken).ConfigureAwait(false);
-            return conn;
-        }
-        catch (NpgsqlException ex)
-        {
-            await conn.DisposeAsync().ConfigureAwait(false);
-            throw PostgresErrors.Translate(ex, target, endpoint);
         }
     }
 
@@ -368,7 +352,7 @@ public static class TableRestoreService
         await ExecAsync(conn, $"ANALYZE {sqt}", ct).ConfigureAwait(false);
         reporter.Verbose($"Keys, indexes, constraints and triggers built, statistics taken ({clock.Elapsed.TotalSeconds:0.0} s).");
 
-        var stagingPk = live?.PrimaryKey.Count > 0 ? live.PrimaryKey : await PrimaryKeyOfAsync(conn, sqt, ct).ConfigureAwait(false);
+        var stagingPk = live?.PrimaryKey.Count > 0 ? live.PrimaryKey : await DatabaseSession.PrimaryKeyAsync(conn, sqt, ct).ConfigureAwait(false);
         if (live is not null && stagingPk.Count > 0)
         {
             result.PrimaryKey = stagingPk;
@@ -925,9 +909,7 @@ public static class TableRestoreService
             await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await r.ReadAsync(ct).ConfigureAwait(false)) row(r);
         }
-        await ReadAsync("SELECT a.attname::text FROM pg_catalog.pg_index i, LATERAL pg_catalog.unnest(i.indkey) WITH ORDINALITY k(attnum, ord) " +
-            "JOIN pg_catalog.pg_attribute a ON a.attrelid = @oid AND a.attnum = k.attnum WHERE i.indrelid = @oid AND i.indisprimary ORDER BY k.ord",
-            r => live.PrimaryKey.Add(r.GetString(0)));
+        live.PrimaryKey.AddRange(await DatabaseSession.PrimaryKeyAsync(conn, new QualifiedTable(schema, table).Sql, ct).ConfigureAwait(false));
         await ReadAsync("SELECT attname::text, attgenerated <> '', attidentity = 'a' FROM pg_catalog.pg_attribute WHERE attrelid = @oid AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
             r => live.Columns.Add((r.GetString(0), r.GetBoolean(1), r.GetBoolean(2))));
         await ReadAsync("SELECT con.conname::text, con.conrelid::pg_catalog.regclass::text, pg_catalog.pg_get_constraintdef(con.oid) FROM pg_catalog.pg_constraint con " +
@@ -948,17 +930,6 @@ public static class TableRestoreService
         await ReadAsync("SELECT conname::text, pg_catalog.pg_get_constraintdef(oid) FROM pg_catalog.pg_constraint WHERE conrelid = @oid AND contype = 'f' ORDER BY 1",
             r => live.ForeignKeys.Add((r.GetString(0), r.GetString(1))));
         return live;
-    }
-
-    private static async Task<List<string>> PrimaryKeyOfAsync(NpgsqlConnection conn, string qualified, CancellationToken ct)
-    {
-        var list = new List<string>();
-        await using var cmd = new NpgsqlCommand("SELECT a.attname::text FROM pg_catalog.pg_index i CROSS JOIN LATERAL pg_catalog.unnest(i.indkey) WITH ORDINALITY k(attnum, ord) " +
-            "JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum WHERE i.indrelid = @t::pg_catalog.regclass AND i.indisprimary ORDER BY k.ord", conn);
-        cmd.Parameters.AddWithValue("t", qualified);
-        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await r.ReadAsync(ct).ConfigureAwait(false)) list.Add(r.GetString(0));
-        return list;
     }
 
     private static async Task<List<string>> CommonColumnsAsync(NpgsqlConnection conn, string a, string b, CancellationToken ct)
