@@ -133,11 +133,11 @@ public static class DumpService
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var header = SqlHeader(request, snapshot);
-        Exception? rootCause = null;
+        var causes = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
         void Fail(Exception ex)
         {
-            // The first real failure is the one to report: the other task's cancellation follows from it.
-            if (RootCause(ex) is { } cause) Interlocked.CompareExchange(ref rootCause, cause, null);
+            // Every real failure is kept, in order; the other task's cancellation follows from it.
+            if (RootCause(ex) is { } cause) causes.Enqueue(cause);
             linked.Cancel();
         }
         reporter.Verbose($"Exporting {request.Include} of {string.Join(", ", exportTables.Select(t => t.Display))} in the same snapshot, at the same time as pg_dump (gzip level {request.ExportCompressionLevel}).");
@@ -170,7 +170,11 @@ public static class DumpService
             if (dump.IsCompletedSuccessfully) TryDelete(dumpPath);
             if (exports.IsCompletedSuccessfully) foreach (var f in exports.Result) TryDelete(Path.Combine(directory, f.Name));
             cancellationToken.ThrowIfCancellationRequested();
-            if (Volatile.Read(ref rootCause) is { } first) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
+            // Both sides may fail at once (a full disk hits the dump and the exports): the module's own error (DiskFull)
+            // says more than the driver's report of the COPY it had to cancel, whichever came first.
+            var found = causes.ToArray();
+            var first = found.FirstOrDefault(e => e is CenateException) ?? found.FirstOrDefault();
+            if (first is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
             throw;
         }
         var files = new List<ManifestFile> { dump.Result };
