@@ -27,6 +27,11 @@ public sealed class DumpRequest
     public DumpFormat Format { get; init; } = DumpFormat.Custom;
     /// <summary>Tables whose exact row count goes into the manifest when present (default: asegurados).</summary>
     public IReadOnlyList<string> CriticalTables { get; init; } = new List<string> { "asegurados" };
+    /// <summary>
+    /// A critical table that does not exist is an error (the admin named it, or asked for its exports): a typo must
+    /// never give a set silently without the table's count or CSV. Otherwise a missing default is only reported.
+    /// </summary>
+    public bool RequireCriticalTables { get; init; }
     /// <summary>Local directory of pg_dump (host mode); null uses PATH.</summary>
     public string? PgBinDirectory { get; init; }
     /// <summary>Table exports added to the set (of the critical tables), read in the same snapshot, concurrently with the dump.</summary>

@@ -56,7 +56,20 @@ public static class DumpService
         foreach (var critical in request.CriticalTables)
         {
             var t = await snapshot.TryResolveTableAsync(critical, cancellationToken).ConfigureAwait(false);
-            if (t is null || (tables.Count > 0 && !tables.Contains(t))) continue;
+            if (t is null && (request.RequireCriticalTables || request.Include != TableExports.None))
+            {
+                throw new CenateException(ErrorIds.TableNotFound, CenateErrorKind.ObjectNotFound,
+                    $"Critical table '{critical}' does not exist in database '{target.Database}'; nothing was written"
+                    + (request.Include != TableExports.None ? $" (its {request.Include} export was asked for)." : "."),
+                    "Check the spelling of -CriticalTable (list tables with: psql -c '\\dt *.*'). If the table was dropped, restore it (Restore-CenateTable) or leave -CriticalTable/-Include out to dump the rest.",
+                    critical);
+            }
+            if (t is null)
+            {
+                reporter.Warning($"Critical table '{critical}' does not exist in database '{target.Database}': its row count is not recorded.");
+                continue;
+            }
+            if (tables.Count > 0 && !tables.Contains(t)) continue;
             if (!counted.Contains(t)) counted.Add(t);
             if (!criticalPresent.Contains(t)) criticalPresent.Add(t);
         }
@@ -78,6 +91,7 @@ public static class DumpService
         var manifest = NewManifest(target, request.ToolVersion, stamp, started, snapshot.SnapshotId, snapshot.ServerVersion, snapshot.ServerVersionNum, pgDumpVersion.ToString());
         manifest.RowCounts = counts;
         manifest.Source.Encoding = encoding;
+        manifest.Kind = request.DataOnly ? BackupSetKind.DataOnly : tables.Count > 0 ? BackupSetKind.Tables : BackupSetKind.Full;
         if (!request.DataOnly) manifest.Catalog = catalog;
         // The incomplete manifest holds the stamp; it is removed again if the run fails.
         SaveReserved(manifest, manifestPath);

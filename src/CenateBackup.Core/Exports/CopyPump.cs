@@ -145,9 +145,11 @@ internal static class CopyPump
         {
             await Task.WhenAll(workers).ConfigureAwait(false);
         }
-        catch (Exception) when (consumerError is null)
+        catch (Exception)
         {
-            // Consumers stopped because the producer failed or the user cancelled.
+            // Every worker has ended; which error counts is decided below. A worker that was cancelled because
+            // another one failed ends with an OperationCanceledException, and Task.WhenAll may throw that one
+            // first: it must never hide the failure that caused it (a full disk reported as a cancellation).
         }
         finally
         {
@@ -160,6 +162,8 @@ internal static class CopyPump
         if (consumerError is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(consumerError).Throw();
         cancellationToken.ThrowIfCancellationRequested();
         await producer.ConfigureAwait(false); // rethrows the producer's own failure, if any
+        // A worker that failed with no recorded cause (cannot happen today: only a consumer error cancels the others) still fails the run.
+        foreach (var w in workers) await w.ConfigureAwait(false);
         return total;
     }
 }

@@ -141,6 +141,7 @@ ORDER BY pg_catalog.array_position(pg_catalog.current_schemas(false), n.nspname)
         using var directoryLock = BackupDirectoryLock.AcquireShared(directory, TimeSpan.FromMinutes(5));
         var (stamp, manifestPath) = DumpService.ReserveStamp(directory, target.Database, started);
         var manifest = DumpService.NewManifest(target, request.ToolVersion, stamp, started, snapshotId, serverVersion, serverVersionNum, "");
+        manifest.Kind = BackupSetKind.Exports;
         DumpService.SaveReserved(manifest, manifestPath);
         var ok = false;
         try

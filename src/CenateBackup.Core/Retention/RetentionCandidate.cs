@@ -8,8 +8,15 @@ namespace CenateBackup.Core.Retention;
 /// <param name="Time">The time recorded in the manifest (UTC).</param>
 /// <param name="Complete">Every file committed and present.</param>
 /// <param name="Verified">The last verification passed.</param>
-public sealed record RetentionCandidate(string Id, string Database, DateTimeOffset Time, bool Complete, bool Verified)
+/// <param name="Full">
+/// A full database set (whole database with schema). Only full sets stand for a day, week, month or year, count
+/// toward MinimumKeep and prove that backups run; the others (chosen tables, data only, exports) are partial sets.
+/// </param>
+public sealed record RetentionCandidate(string Id, string Database, DateTimeOffset Time, bool Complete, bool Verified, bool Full = true)
 {
-    /// <summary>Complete and verified: may count as a good backup.</summary>
+    /// <summary>Complete and verified: may count as a good backup (of its kind).</summary>
     public bool Good => Complete && Verified;
+
+    /// <summary>A good full database set: the only kind that may stand for a period or prove backups run.</summary>
+    public bool GoodFull => Good && Full;
 }

@@ -3,20 +3,22 @@ namespace CenateBackup.Core.Retention;
 /// <summary>The rule that decided a set's fate.</summary>
 public enum RetentionRule
 {
-    /// <summary>Kept: no complete, verified set exists for the database, so none may be judged expendable.</summary>
+    /// <summary>Kept: no complete, verified full set exists for the database, so none may be judged expendable.</summary>
     NoVerifiedSet,
-    /// <summary>Kept: the newest verified set is older than MaxNewestAge (backups stopped) and -Force was not given.</summary>
+    /// <summary>Kept: the newest verified full set is older than MaxNewestAge (backups stopped) and -Force was not given.</summary>
     BackupsStopped,
-    /// <summary>Kept: one of the newest MinimumKeep complete, verified sets.</summary>
+    /// <summary>Kept: one of the newest MinimumKeep complete, verified full sets.</summary>
     MinimumKeep,
-    /// <summary>Kept: younger than KeepDaily days.</summary>
+    /// <summary>Kept: a full set younger than KeepDaily days.</summary>
     Daily,
-    /// <summary>Kept: newest good set of its ISO week, within KeepWeekly days.</summary>
+    /// <summary>Kept: newest good full set of its ISO week, within KeepWeekly days.</summary>
     Weekly,
-    /// <summary>Kept: newest good set of its month, within KeepMonthly days.</summary>
+    /// <summary>Kept: newest good full set of its month, within KeepMonthly days.</summary>
     Monthly,
-    /// <summary>Kept: newest good set of its year, within KeepYearly years.</summary>
+    /// <summary>Kept: newest good full set of its year, within KeepYearly years.</summary>
     Yearly,
+    /// <summary>Kept: a partial set (chosen tables, data only, exports) younger than KeepPartial days whose full set, if it came with one, is kept.</summary>
+    Partial,
     /// <summary>Removed: older than every window that would keep it.</summary>
     Expired,
 }

@@ -7,15 +7,20 @@ namespace CenateBackup.Core.Retention;
 
 /// <summary>
 /// Decides which backup sets to keep. Pure: no I/O, no clock (the caller passes "now"). Each database is
-/// planned on its own. Safety first, in this order: with no good set nothing goes; when backups have
-/// stopped nothing goes (unless Force); the newest MinimumKeep good sets stay; then the GFS windows.
-/// "Good" means complete and verified; only good sets represent a week, month or year, so an unverified
-/// set can never be the reason a verified one is removed.
+/// planned on its own. Safety first, in this order: with no good full set nothing goes; when backups have
+/// stopped nothing goes (unless Force); the newest MinimumKeep good full sets stay; then the GFS windows.
+/// "Good" means complete and verified; only good <b>full</b> sets (the whole database with schema) represent a
+/// week, month or year, fill MinimumKeep or prove that backups run, so neither an unverified set nor a partial
+/// one (chosen tables, data only, exports) can ever be the reason a full set is removed. Partial sets follow
+/// their own rule: kept KeepPartial days (default KeepDaily), never longer than the full set they came with.
 /// </summary>
 public static class RetentionPlanner
 {
     /// <summary>How far in the future a recorded time may be (clock skew between hosts) and still count.</summary>
     public static readonly TimeSpan FutureTolerance = TimeSpan.FromMinutes(10);
+
+    /// <summary>A partial set taken this close to a full set of its database came with it (the same job run).</summary>
+    public static readonly TimeSpan CompanionWindow = TimeSpan.FromHours(1);
 
     /// <summary>Plans every candidate; the result has one decision per candidate, newest first.</summary>
     public static IReadOnlyList<RetentionDecision> Plan(IEnumerable<RetentionCandidate> candidates, RetentionPolicy policy, DateTimeOffset now)
@@ -33,42 +38,63 @@ public static class RetentionPlanner
         // A set dated in the future (a host with a wrong clock) proves nothing about today: it is kept, but it
         // neither shows that backups are running nor takes one of the MinimumKeep places.
         var cutoff = now + FutureTolerance;
-        var newestGood = sets.FirstOrDefault(s => s.Good && s.Time <= cutoff);
+        var newestGood = sets.FirstOrDefault(s => s.GoodFull && s.Time <= cutoff);
         if (newestGood is null)
         {
             return sets.Select(s => new RetentionDecision(s, true, RetentionRule.NoVerifiedSet,
-                $"no complete, verified set of '{s.Database}' exists: nothing is removed"));
+                $"no complete, verified full database set of '{s.Database}' exists: nothing is removed"));
         }
         var newestAge = now - newestGood.Time;
         if (newestAge > policy.MaxNewestAge && !policy.Force)
         {
             return sets.Select(s => new RetentionDecision(s, true, RetentionRule.BackupsStopped,
-                $"the newest verified set is {FormatAge(newestAge)} old (more than {FormatAge(policy.MaxNewestAge)}): backups have stopped, nothing is removed without -Force"));
+                $"the newest verified full set is {FormatAge(newestAge)} old (more than {FormatAge(policy.MaxNewestAge)}): backups have stopped, nothing is removed without -Force"));
         }
 
-        var minimum = new HashSet<RetentionCandidate>(sets.Where(s => s.Good && s.Time <= cutoff).Take(policy.MinimumKeep));
-        var weekly = NewestGoodPer(sets, s => WeekKey(s.Time, policy.TimeZone));
-        var monthly = NewestGoodPer(sets, s => MonthKey(s.Time, policy.TimeZone));
-        var yearly = NewestGoodPer(sets, s => Local(s.Time, policy.TimeZone).Year.ToString(CultureInfo.InvariantCulture));
-        var result = new List<RetentionDecision>(sets.Count);
-        foreach (var s in sets)
+        var full = sets.Where(s => s.Full).ToList();
+        var minimum = new HashSet<RetentionCandidate>(full.Where(s => s.Good && s.Time <= cutoff).Take(policy.MinimumKeep));
+        var weekly = NewestGoodPer(full, s => WeekKey(s.Time, policy.TimeZone));
+        var monthly = NewestGoodPer(full, s => MonthKey(s.Time, policy.TimeZone));
+        var yearly = NewestGoodPer(full, s => Local(s.Time, policy.TimeZone).Year.ToString(CultureInfo.InvariantCulture));
+        var verdicts = new Dictionary<RetentionCandidate, RetentionDecision>();
+        foreach (var s in full)
         {
             var age = now - s.Time;
+            RetentionDecision d;
             if (minimum.Contains(s))
-                result.Add(new(s, true, RetentionRule.MinimumKeep, $"one of the newest {policy.MinimumKeep} verified sets"));
+                d = new(s, true, RetentionRule.MinimumKeep, $"one of the newest {policy.MinimumKeep} verified full sets");
             else if (age <= TimeSpan.FromDays(policy.KeepDaily))
-                result.Add(new(s, true, RetentionRule.Daily, $"{FormatAge(age)} old, within {policy.KeepDaily} days"));
+                d = new(s, true, RetentionRule.Daily, $"{FormatAge(age)} old, within {policy.KeepDaily} days");
             else if (age <= TimeSpan.FromDays(policy.KeepWeekly) && weekly.Contains(s))
-                result.Add(new(s, true, RetentionRule.Weekly, $"newest verified set of week {WeekKey(s.Time, policy.TimeZone)}, within {policy.KeepWeekly} days"));
+                d = new(s, true, RetentionRule.Weekly, $"newest verified full set of week {WeekKey(s.Time, policy.TimeZone)}, within {policy.KeepWeekly} days");
             else if (age <= TimeSpan.FromDays(policy.KeepMonthly) && monthly.Contains(s))
-                result.Add(new(s, true, RetentionRule.Monthly, $"newest verified set of {MonthKey(s.Time, policy.TimeZone)}, within {policy.KeepMonthly} days"));
+                d = new(s, true, RetentionRule.Monthly, $"newest verified full set of {MonthKey(s.Time, policy.TimeZone)}, within {policy.KeepMonthly} days");
             else if (policy.KeepYearly > 0 && Local(s.Time, policy.TimeZone) > Local(now, policy.TimeZone).AddYears(-policy.KeepYearly) && yearly.Contains(s))
-                result.Add(new(s, true, RetentionRule.Yearly, $"newest verified set of {Local(s.Time, policy.TimeZone).Year}, within {policy.KeepYearly} years"));
+                d = new(s, true, RetentionRule.Yearly, $"newest verified full set of {Local(s.Time, policy.TimeZone).Year}, within {policy.KeepYearly} years");
             else
-                result.Add(new(s, false, RetentionRule.Expired, $"{FormatAge(age)} old{(s.Good ? "" : s.Complete ? ", never verified" : ", incomplete")}: outside every window"));
+                d = new(s, false, RetentionRule.Expired, $"{FormatAge(age)} old{(s.Good ? "" : s.Complete ? ", never verified" : ", incomplete")}: outside every window");
+            verdicts.Add(s, d);
         }
-        return result;
+        var keepPartial = policy.KeepPartial ?? policy.KeepDaily;
+        foreach (var s in sets.Where(s => !s.Full))
+        {
+            var age = now - s.Time;
+            var companion = Companion(full, s);
+            if (age > TimeSpan.FromDays(keepPartial))
+                verdicts.Add(s, new(s, false, RetentionRule.Expired, $"partial set, {FormatAge(age)} old: older than {keepPartial} days"));
+            else if (companion is not null && !verdicts[companion].Keep)
+                verdicts.Add(s, new(s, false, RetentionRule.Expired, $"partial set: the full set it came with ({companion.Id}) goes, and a partial set never outlives it"));
+            else
+                verdicts.Add(s, new(s, true, RetentionRule.Partial, $"partial set, {FormatAge(age)} old, within {keepPartial} days"));
+        }
+        return sets.Select(s => verdicts[s]);
     }
+
+    /// <summary>The full set of the same run: the nearest one within <see cref="CompanionWindow"/> (the earlier one on a tie).</summary>
+    private static RetentionCandidate? Companion(List<RetentionCandidate> full, RetentionCandidate partial) => full
+        .Where(f => (f.Time - partial.Time).Duration() <= CompanionWindow)
+        .OrderBy(f => (f.Time - partial.Time).Duration()).ThenBy(f => f.Time).ThenBy(f => f.Id, StringComparer.Ordinal)
+        .FirstOrDefault();
 
     private static HashSet<RetentionCandidate> NewestGoodPer(List<RetentionCandidate> newestFirst, Func<RetentionCandidate, string> key)
     {

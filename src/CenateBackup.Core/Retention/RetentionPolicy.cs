@@ -16,9 +16,14 @@ public sealed record RetentionPolicy
     public int KeepMonthly { get; init; } = 365;
     /// <summary>The newest good set of each year younger than this many years is kept (0: none).</summary>
     public int KeepYearly { get; init; }
-    /// <summary>The newest this many complete, verified sets are always kept.</summary>
+    /// <summary>
+    /// Partial sets (chosen tables, data only, exports only) are kept this many days (null: KeepDaily), and never
+    /// longer than the full set they came with (one taken within <see cref="RetentionPlanner.CompanionWindow"/>).
+    /// </summary>
+    public int? KeepPartial { get; init; }
+    /// <summary>The newest this many complete, verified full sets are always kept.</summary>
     public int MinimumKeep { get; init; } = 3;
-    /// <summary>If the newest verified set is older than this, backups have stopped: nothing is removed.</summary>
+    /// <summary>If the newest verified full set is older than this, backups have stopped: nothing is removed.</summary>
     public TimeSpan MaxNewestAge { get; init; } = TimeSpan.FromDays(2);
     /// <summary>Remove even when backups have stopped (MaxNewestAge); the other safety rules still hold.</summary>
     public bool Force { get; init; }

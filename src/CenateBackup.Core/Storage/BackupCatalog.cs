@@ -12,8 +12,11 @@ namespace CenateBackup.Core.Storage;
 /// <param name="MissingFiles">Files the manifest lists that are not on disk (an interrupted removal or a damaged copy).</param>
 public sealed record CatalogEntry(string ManifestPath, BackupManifest Manifest, IReadOnlyList<string> MissingFiles)
 {
-    /// <summary>Complete: the manifest says so and every file is present.</summary>
-    public bool Complete => Manifest.Complete && MissingFiles.Count == 0;
+    /// <summary>Complete: the manifest says so, lists at least one file, and every file is present.</summary>
+    public bool Complete => Manifest.Complete && Manifest.Files.Count > 0 && MissingFiles.Count == 0;
+
+    /// <summary>What the set covers; only <see cref="BackupSetKind.Full"/> sets can bring the whole database back.</summary>
+    public BackupSetKind Kind => BackupSetKinds.Effective(Manifest);
 
     /// <summary>The last verification passed.</summary>
     public bool Verified => Manifest.Verification?.Passed == true;

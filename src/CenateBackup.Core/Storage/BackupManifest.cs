@@ -31,6 +31,11 @@ public sealed class BackupManifest
     public DateTimeOffset? CompletedAt { get; set; }
     /// <summary>True when every file of the set was written and committed.</summary>
     public bool Complete { get; set; }
+    /// <summary>
+    /// What the set covers (Full, Tables, DataOnly, Exports); null in sets written before it was recorded, whose kind
+    /// is read from their files. Use <see cref="BackupSetKinds.Effective"/> to judge a set.
+    /// </summary>
+    public BackupSetKind? Kind { get; set; }
     /// <summary>Where the data came from.</summary>
     public ManifestSource Source { get; set; } = new();
     /// <summary>Exported snapshot the files were read at (one moment for the whole set).</summary>

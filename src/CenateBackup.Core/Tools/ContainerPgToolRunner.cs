@@ -100,6 +100,7 @@ public sealed class ContainerPgToolRunner : IPgToolRunner
         }
 
         var stderr = new BoundedText();
+        Exception? streamError = null;
         using (stream)
         {
             using var killer = cancellationToken.Register(() => _ = KillAsync(runMarker, stream));
@@ -133,8 +134,10 @@ public sealed class ContainerPgToolRunner : IPgToolRunner
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is IOException)
             {
-                // The attach stream broke: usually the container stopped under us. Inspect below decides.
-                // (Failures writing the local file arrive as CenateException, not IOException.)
+                // The attach stream broke or ended inside a frame: usually the container stopped under us. Inspect
+                // below decides; whatever the exit code, the output is incomplete. (Failures writing the local file
+                // arrive as CenateException, not IOException.)
+                streamError = ex;
                 stderr.Append("\n" + ex.Message);
             }
             catch
@@ -158,16 +161,32 @@ public sealed class ContainerPgToolRunner : IPgToolRunner
         }
         catch (DockerApiException) { /* the container went away */ }
 
-        if (exitCode == 0) return new PgToolResult(exitCode, stderr.ToString());
+        if (exitCode == 0 && streamError is null) return new PgToolResult(exitCode, stderr.ToString());
         // A failed run may be the container stopping under us.
         var stopped = await _engine.HasStoppedAsync(_container).ConfigureAwait(false);
-        if (stopped)
-        {
-            throw new CenateException(ErrorIds.ContainerStopped, CenateErrorKind.ResourceUnavailable,
-                $"Docker container '{_container}' stopped while {invocation.Tool} was running in it; the output is incomplete and was discarded.",
-                $"Find out why it stopped ('docker logs {_container}'), start it and run the command again.", _container);
-        }
+        if (Judge(exitCode, streamError, stopped, invocation.Tool, _container) is { } failure) throw failure;
         return new PgToolResult(exitCode, stderr.ToString());
+    }
+
+    /// <summary>
+    /// What a finished exec means: null when the tool's own result (exit code, stderr) tells; otherwise the error to
+    /// throw. A broken output stream fails the run even when the tool exited 0: its output is incomplete.
+    /// </summary>
+    internal static CenateException? Judge(int? exitCode, Exception? streamError, bool containerStopped, string tool, string container)
+    {
+        if (containerStopped)
+        {
+            return new CenateException(ErrorIds.ContainerStopped, CenateErrorKind.ResourceUnavailable,
+                $"Docker container '{container}' stopped while {tool} was running in it; the output is incomplete and was discarded.",
+                $"Find out why it stopped ('docker logs {container}'), start it and run the command again.", container, streamError);
+        }
+        if (streamError is not null && exitCode == 0)
+        {
+            return new CenateException(ErrorIds.ConnectionLost, CenateErrorKind.ConnectionError,
+                $"The output of {tool} from Docker container '{container}' broke off ({streamError.Message}) although {tool} reported success; the output is incomplete and was discarded.",
+                "Check the Docker engine (its log, free memory) and run the command again.", container, streamError);
+        }
+        return null;
     }
 
     /// <summary>

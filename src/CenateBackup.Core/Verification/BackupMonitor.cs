@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Threading;
@@ -14,6 +15,8 @@ public sealed class MonitorRequest
     public required string Directory { get; init; }
     /// <summary>Only sets of this database (null: any).</summary>
     public string? Database { get; init; }
+    /// <summary>The set kinds that count (null: any); Test-CenateBackup passes Full unless -Kind says otherwise.</summary>
+    public IReadOnlySet<BackupSetKind>? Kinds { get; init; } = new HashSet<BackupSetKind> { BackupSetKind.Full };
     /// <summary>The newest complete set must be younger than this.</summary>
     public TimeSpan? MaxAge { get; init; }
     /// <summary>Its dump must be at least this many bytes.</summary>
@@ -32,7 +35,10 @@ public static class BackupMonitor
     public static async Task<VerificationReport> EvaluateAsync(MonitorRequest request, RestoreToolOptions tools, IOperationReporter reporter, CancellationToken cancellationToken)
     {
         var scan = BackupCatalog.Scan(request.Directory);
-        var sets = scan.Sets.Where(s => request.Database is null || string.Equals(s.Manifest.Database, request.Database, StringComparison.Ordinal)).ToList();
+        var ofDatabase = scan.Sets.Where(s => request.Database is null || string.Equals(s.Manifest.Database, request.Database, StringComparison.Ordinal)).ToList();
+        var sets = ofDatabase.Where(s => request.Kinds is null || request.Kinds.Contains(s.Kind)).ToList();
+        var what = (request.Kinds is null ? "complete backup set" : "complete " + DescribeKinds(request.Kinds))
+            + (request.Database is null ? "" : " of " + request.Database);
         var newest = sets.Where(s => s.Complete).OrderByDescending(s => s.Time).FirstOrDefault();
         if (newest is null)
         {
@@ -43,11 +49,13 @@ public static class BackupMonitor
                 Level = request.Level,
                 At = DateTimeOffset.UtcNow,
             };
-            report.Checks.Add($"looked for complete backup sets{(request.Database is null ? "" : " of " + request.Database)} in {request.Directory}");
+            report.Checks.Add($"looked for a {what} in {request.Directory}");
             var incomplete = sets.Count(s => !s.Complete);
+            var otherKinds = ofDatabase.Count(s => s.Complete && !sets.Contains(s));
             report.Problems.Add(new VerificationProblem(ProblemKind.NoBackup, null,
-                $"no complete backup set{(request.Database is null ? "" : " of " + request.Database)} in {request.Directory}"
+                $"no {what} in {request.Directory}"
                 + (incomplete > 0 ? $" ({incomplete} incomplete or with missing files)" : "")
+                + (otherKinds > 0 ? $" ({otherKinds} complete set(s) of other kinds do not count: {string.Join(", ", ofDatabase.Where(s => s.Complete && !sets.Contains(s)).Select(s => s.Kind).Distinct())}; -Kind selects them)" : "")
                 + (scan.Damaged.Count > 0 ? $" ({scan.Damaged.Count} damaged manifests)" : "")));
             report.Passed = false;
             return report;
@@ -59,6 +67,9 @@ public static class BackupMonitor
         ApplyLimits(result, request.MaxAge, request.MinimumSize);
         return result;
     }
+
+    private static string DescribeKinds(IReadOnlySet<BackupSetKind> kinds) =>
+        kinds.Count == 1 && kinds.Contains(BackupSetKind.Full) ? "full database backup set" : $"backup set of kind {string.Join(" or ", kinds.OrderBy(k => k))}";
 
     /// <summary>Adds Stale and TooSmall problems to a report whose Age and Size are known, and judges it again.</summary>
     public static void ApplyLimits(VerificationReport report, TimeSpan? maxAge, long? minimumSize)

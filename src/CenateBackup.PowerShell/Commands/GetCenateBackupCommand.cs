@@ -28,7 +28,15 @@ public sealed class GetCenateBackupCommand : CenateCmdletBase
     [ValidateNotNullOrEmpty]
     public string? Database { get; set; }
 
-    /// <summary>Only the newest N sets (per directory).</summary>
+    /// <summary>
+    /// Only sets of these kinds: Full (the whole database with schema), Tables, DataOnly, Exports, or Any. Default:
+    /// every kind, except with -Newest, which counts full database sets only unless -Kind says otherwise.
+    /// </summary>
+    [Parameter]
+    [ValidateSet("Full", "Tables", "DataOnly", "Exports", "Any")]
+    public string[]? Kind { get; set; }
+
+    /// <summary>Only the newest N sets (per directory); full database sets unless -Kind is given.</summary>
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
     public int Newest { get; set; }
@@ -63,13 +71,24 @@ public sealed class GetCenateBackupCommand : CenateCmdletBase
             }
             foreach (var damaged in scan.Damaged) WriteError(ToErrorRecord(damaged, damaged.Target));
             var since = Since is DateTime s ? new DateTimeOffset(s.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(s, DateTimeKind.Local) : s) : (DateTimeOffset?)null;
+            var kinds = SetKindFilter.Parse(Kind, Newest > 0);
             var sets = scan.Sets
                 .Where(e => Database is null || string.Equals(e.Manifest.Database, Database, StringComparison.Ordinal))
+                .Where(e => kinds is null || kinds.Contains(e.Kind))
                 .Where(e => since is null || e.Time >= since)
                 .Where(e => !Verified || e.Verified)
                 .OrderBy(e => e.Time).ThenBy(e => e.ManifestPath, StringComparer.Ordinal)
                 .ToList();
-            if (Newest > 0) sets = sets.Skip(Math.Max(0, sets.Count - Newest)).ToList();
+            if (Newest > 0)
+            {
+                if (sets.Count < Newest && Kind is null)
+                {
+                    var others = scan.Sets.Count(e => e.Kind != BackupSetKind.Full && (Database is null || string.Equals(e.Manifest.Database, Database, StringComparison.Ordinal)));
+                    if (others > 0)
+                        WriteWarning($"{directory} holds {sets.Count} full database set(s); -Newest counts only those. {others} other set(s) (tables, data only or exports) are there too: add -Kind Any, or -Kind Exports, to list them.");
+                }
+                sets = sets.Skip(Math.Max(0, sets.Count - Newest)).ToList();
+            }
             foreach (var e in sets) WriteObject(OutputFactory.BackupSet(e));
             if (IncludeOrphans)
             {

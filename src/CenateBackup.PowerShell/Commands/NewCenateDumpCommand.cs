@@ -42,7 +42,7 @@ public sealed class NewCenateDumpCommand : DatabaseCmdletBase
     [ValidateSet("Custom", "Plain")]
     public string Format { get; set; } = "Custom";
 
-    /// <summary>Tables whose exact row count is recorded in the manifest when they exist (default: asegurados).</summary>
+    /// <summary>Tables whose exact row count is recorded in the manifest (default: asegurados). A named table that does not exist is an error (TableNotFound), as is a missing one whose -Include export was asked for.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string[] CriticalTable { get; set; } = { "asegurados" };
@@ -82,6 +82,7 @@ public sealed class NewCenateDumpCommand : DatabaseCmdletBase
             DataOnly = DataOnly,
             Format = Enum.Parse<DumpFormat>(Format, ignoreCase: true),
             CriticalTables = CriticalTable,
+            RequireCriticalTables = MyInvocation.BoundParameters.ContainsKey(nameof(CriticalTable)),
             Include = include,
             ExportCompressionLevel = ExportCompressionLevel,
             PgBinDirectory = PgBinDirectory,

@@ -6,6 +6,7 @@ using System.Management.Automation;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Retention;
 using CenateBackup.Core.Storage;
+using CenateBackup.Core.Verification;
 using CenateBackup.PowerShell.Output;
 
 namespace CenateBackup.PowerShell.Commands;
@@ -51,13 +52,19 @@ public sealed class RemoveCenateOldBackupCommand : CenateCmdletBase
     [ValidateRange(0, 100)]
     public int KeepYearly { get; set; }
 
-    /// <summary>Always keep the newest N complete, verified sets (default 3, at least 1).</summary>
+    /// <summary>Keep partial sets (chosen tables, data only, exports only) this many days (default: -KeepDaily), never longer than the full set they came with.</summary>
+    [Parameter]
+    [ValidateRange(0, 36500)]
+    public int? KeepPartial { get; set; }
+
+    /// <summary>Always keep the newest N complete, verified full sets (default 3, at least 1).</summary>
     [Parameter]
     [ValidateRange(1, 10000)]
     public int MinimumKeep { get; set; } = 3;
 
-    /// <summary>If the newest verified set is older than this, backups have stopped and nothing is removed (default 2 days).</summary>
+    /// <summary>If the newest verified full set is older than this, backups have stopped and nothing is removed (default 2 days; below 1 hour only with -Force).</summary>
     [Parameter]
+    [DurationTransformation]
     public TimeSpan MaxNewestAge { get; set; } = TimeSpan.FromDays(2);
 
     /// <summary>Remove expired sets even when backups have stopped (MaxNewestAge). The other safety rules still hold.</summary>
@@ -71,11 +78,22 @@ public sealed class RemoveCenateOldBackupCommand : CenateCmdletBase
 
     /// <summary>How long to wait for running backup jobs to release the directory (default 30 s).</summary>
     [Parameter]
+    [DurationTransformation]
     public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Below this, -MaxNewestAge needs -Force: a guard of minutes removes sets after any late run.</summary>
+    private static readonly TimeSpan MinimumNewestAge = TimeSpan.FromHours(1);
 
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        if (MaxNewestAge < MinimumNewestAge && !Force)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException(
+                    $"-MaxNewestAge {BackupMonitor.FormatAge(MaxNewestAge)} is below one hour: the backups-stopped guard would almost never hold. "
+                    + "Write the age of a missed run, e.g. -MaxNewestAge 26h or '2d', or add -Force if you really mean it."),
+                ErrorIds.DurationBelowFloor, ErrorCategory.InvalidArgument, MaxNewestAge));
+        }
         var directory = GetUnresolvedProviderPathFromPSPath(Path);
         TimeZoneInfo zone;
         try
@@ -93,6 +111,7 @@ public sealed class RemoveCenateOldBackupCommand : CenateCmdletBase
             KeepWeekly = KeepWeekly,
             KeepMonthly = KeepMonthly,
             KeepYearly = KeepYearly,
+            KeepPartial = KeepPartial,
             MinimumKeep = MinimumKeep,
             MaxNewestAge = MaxNewestAge,
             Force = Force,
@@ -111,7 +130,7 @@ public sealed class RemoveCenateOldBackupCommand : CenateCmdletBase
             var entries = scan.Sets.Where(e => Database is null || string.Equals(e.Manifest.Database, Database, StringComparison.Ordinal)).ToList();
             var byId = entries.ToDictionary(e => e.ManifestPath, StringComparer.Ordinal);
             var clock = Stopwatch.StartNew();
-            var plan = RetentionPlanner.Plan(entries.Select(e => new RetentionCandidate(e.ManifestPath, e.Manifest.Database, e.Time, e.Complete, e.Verified)), policy, DateTimeOffset.UtcNow);
+            var plan = RetentionPlanner.Plan(entries.Select(e => new RetentionCandidate(e.ManifestPath, e.Manifest.Database, e.Time, e.Complete, e.Verified, e.Kind == BackupSetKind.Full)), policy, DateTimeOffset.UtcNow);
             WriteVerbose($"Planned {plan.Count} sets in {clock.Elapsed.TotalMilliseconds:0} ms.");
             foreach (var decision in plan)
             {

@@ -38,7 +38,7 @@ public sealed class TestCenateBackupCommand : CenateCmdletBase
     [ValidateSet("Checksum", "Read", "Restore")]
     public string Level { get; set; } = "Read";
 
-    /// <summary>Monitoring: the newest complete set must be younger than this ("26h", "2d", "90m" or a TimeSpan).</summary>
+    /// <summary>Monitoring: the newest complete set must be younger than this (26h, '2d', 90m or a TimeSpan; a bare number is refused).</summary>
     [Parameter]
     [DurationTransformation]
     [ValidateNotNull]
@@ -49,6 +49,14 @@ public sealed class TestCenateBackupCommand : CenateCmdletBase
     [SizeTransformation]
     [ValidateRange(0, long.MaxValue)]
     public long? MinimumSize { get; set; }
+
+    /// <summary>
+    /// Monitoring: the kinds of set that count (Full, Tables, DataOnly, Exports or Any). Default Full: only a whole-database
+    /// backup proves the database is backed up; a directory holding only CSV exports reports NoBackup.
+    /// </summary>
+    [Parameter]
+    [ValidateSet("Full", "Tables", "DataOnly", "Exports", "Any")]
+    public string[]? Kind { get; set; }
 
     /// <summary>Monitoring: only sets of this database count (a directory may hold several).</summary>
     [Parameter]
@@ -155,7 +163,7 @@ public sealed class TestCenateBackupCommand : CenateCmdletBase
         try
         {
             var report = RunCore((reporter, token) => isDirectory
-                ? BackupMonitor.EvaluateAsync(new MonitorRequest { Directory = path, Database = Database, MaxAge = MaxAge, MinimumSize = MinimumSize, Level = level }, tools, reporter, token)
+                ? BackupMonitor.EvaluateAsync(new MonitorRequest { Directory = path, Database = Database, Kinds = SetKindFilter.Parse(Kind, picksNewest: true), MaxAge = MaxAge, MinimumSize = MinimumSize, Level = level }, tools, reporter, token)
                 : VerifyOne(path, level, tools, reporter, token));
             var result = OutputFactory.Verification(report, path);
             foreach (var problem in result.Problems) WriteVerbose(problem.ToString());

@@ -19,6 +19,11 @@ public sealed class CenateBackupSet
     public string Database { get; internal set; } = "";
     /// <summary>UTC stamp yyyyMMdd_HHmmss.</summary>
     public string Stamp { get; internal set; } = "";
+    /// <summary>
+    /// What the set covers: Full (the whole database with schema, with or without table exports), Tables (chosen
+    /// tables with schema), DataOnly (data without schema) or Exports (table CSV/SQL exports only).
+    /// </summary>
+    public string Kind { get; internal set; } = "";
     /// <summary>When the run started.</summary>
     public DateTimeOffset StartedAt { get; internal set; }
     /// <summary>When the set was completed (null: incomplete).</summary>

@@ -13,11 +13,13 @@ public sealed class CenateRetentionDecision
     public string Database { get; internal set; } = "";
     /// <summary>Stamp (UTC).</summary>
     public string Stamp { get; internal set; } = "";
+    /// <summary>What the set covers: Full, Tables, DataOnly or Exports (only Full sets stand for a period or fill MinimumKeep).</summary>
+    public string Kind { get; internal set; } = "";
     /// <summary>The time recorded in the manifest.</summary>
     public DateTimeOffset Time { get; internal set; }
     /// <summary>Kept, Removed, WouldRemove (-WhatIf or declined) or Failed.</summary>
     public string Action { get; internal set; } = "";
-    /// <summary>The rule: NoVerifiedSet, BackupsStopped, MinimumKeep, Daily, Weekly, Monthly, Yearly or Expired.</summary>
+    /// <summary>The rule: NoVerifiedSet, BackupsStopped, MinimumKeep, Daily, Weekly, Monthly, Yearly, Partial or Expired.</summary>
     public string Rule { get; internal set; } = "";
     /// <summary>Why, in words.</summary>
     public string Reason { get; internal set; } = "";

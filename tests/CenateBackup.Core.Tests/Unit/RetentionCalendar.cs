@@ -20,6 +20,10 @@ namespace CenateBackup.Core.Tests.Unit;
 ///    month, 00:30 on every Monday and every 1st. These sit on the other side of midnight in UTC (Lima is
 ///    UTC-5, so 23:30 there is the next day in UTC; Madrid is UTC+1/+2, so 00:30 there is the previous day
 ///    in UTC) and catch a planner that buckets by UTC instead of by the zone's calendar.
+///  - optionally (<c>mixed</c>) partial sets beside the full ones, the shape of the old daily script: 20 seconds
+///    after every full set a data-only set of asegurados (same status as its full set, except that the one after
+///    every 5th's 02:00 set is incomplete), and a CSV export set at 08:00 local every day (never verified on the 3rd).
+///    Partial ids end in "#data" / "#csv".
 /// Times are recorded in UTC, as the manifest does. A 02:00 job on the spring-forward day (no 02:00 exists
 /// in Madrid) runs at 03:00; on the fall-back day the first 02:00 (summer time) is taken.
 /// Ids are "database@yyyy-MM-ddTHH:mm" in the zone's local time, so tests can name sets by wall clock.
@@ -57,7 +61,7 @@ internal static class RetentionCalendar
         return weekend && MonthsWithoutWeekends.Contains((day.Year, day.Month));
     }
 
-    public static List<RetentionCandidate> Generate(TimeZoneInfo zone, string database = DefaultDatabase, bool late = false)
+    public static List<RetentionCandidate> Generate(TimeZoneInfo zone, string database = DefaultDatabase, bool late = false, bool mixed = false)
     {
         var sets = new List<RetentionCandidate>();
         for (var day = FirstDay; day <= LastDay; day = day.AddDays(1))
@@ -65,12 +69,21 @@ internal static class RetentionCalendar
             if (IsSkippedDay(day)) continue;
             if (late && (day.Day == 1 || day.DayOfWeek == DayOfWeek.Monday)) sets.Add(Make(zone, database, day.AddMinutes(30), true, true));
             sets.Add(Make(zone, database, day.AddHours(2), Status(day, 2)));
+            if (mixed)
+            {
+                var (c, v) = Status(day, 2);
+                sets.Add(Partial(Make(zone, database, day.AddHours(2).AddSeconds(20), c && day.Day % 5 != 0, v), "#data"));
+                sets.Add(Partial(Make(zone, database, day.AddHours(8), true, day.Day != 3), "#csv"));
+            }
             sets.Add(Make(zone, database, day.AddHours(14), Status(day, 14)));
+            if (mixed) sets.Add(Partial(Make(zone, database, day.AddHours(14).AddSeconds(20), Status(day, 14)), "#data"));
             var monthEnd = day.AddDays(1).Day == 1;
             if (late && (monthEnd || day.DayOfWeek == DayOfWeek.Sunday)) sets.Add(Make(zone, database, day.AddHours(23).AddMinutes(30), true, true));
         }
         return sets;
     }
+
+    private static RetentionCandidate Partial(RetentionCandidate c, string suffix) => c with { Id = c.Id + suffix, Full = false };
 
     private static (bool Complete, bool Verified) Status(DateTime day, int hour)
     {

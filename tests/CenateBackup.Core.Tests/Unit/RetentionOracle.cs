@@ -32,12 +32,15 @@ internal static class RetentionOracle
 
     public static bool Keeps(RetentionRule rule) => rule != RetentionRule.Expired;
 
-    private static Dictionary<RetentionCandidate, RetentionRule> ExpectDatabase(List<RetentionCandidate> sets, RetentionPolicy policy, DateTimeOffset now)
+    private static Dictionary<RetentionCandidate, RetentionRule> ExpectDatabase(List<RetentionCandidate> all, RetentionPolicy policy, DateTimeOffset now)
     {
+        // Partial sets (not a whole database) are judged last, after the full sets, and never represent anything.
+        var sets = all.Where(s => s.Full).ToList();
+        var partial = all.Where(s => !s.Full).ToList();
         var good = sets.Where(s => s.Complete && s.Verified).ToList();
-        if (good.Count == 0) return sets.ToDictionary(s => s, _ => RetentionRule.NoVerifiedSet);
+        if (good.Count == 0) return all.ToDictionary(s => s, _ => RetentionRule.NoVerifiedSet);
         var newestGoodTime = good.Max(s => s.Time);
-        if (now - newestGoodTime > policy.MaxNewestAge && !policy.Force) return sets.ToDictionary(s => s, _ => RetentionRule.BackupsStopped);
+        if (now - newestGoodTime > policy.MaxNewestAge && !policy.Force) return all.ToDictionary(s => s, _ => RetentionRule.BackupsStopped);
 
         var zone = policy.TimeZone;
         var rule = sets.ToDictionary(s => s, _ => RetentionRule.Expired);
@@ -70,6 +73,22 @@ internal static class RetentionOracle
         }
         var newestGood = good.OrderByDescending(s => s.Time).ThenByDescending(s => s.Id, StringComparer.Ordinal).Take(Math.Max(0, policy.MinimumKeep));
         foreach (var s in newestGood) rule[s] = RetentionRule.MinimumKeep;
+
+        var keepDays = policy.KeepPartial ?? policy.KeepDaily;
+        foreach (var p in partial)
+        {
+            // The full set it came with: the closest full set at most an hour away, the earlier one on a tie.
+            RetentionCandidate? companion = null;
+            var best = TimeSpan.MaxValue;
+            foreach (var f in sets.OrderBy(f => f.Time).ThenBy(f => f.Id, StringComparer.Ordinal))
+            {
+                var gap = f.Time > p.Time ? f.Time - p.Time : p.Time - f.Time;
+                if (gap <= TimeSpan.FromMinutes(60) && gap < best) { best = gap; companion = f; }
+            }
+            var young = now - p.Time <= TimeSpan.FromDays(keepDays);
+            var companionStays = companion is null || Keeps(rule[companion]);
+            rule[p] = young && companionStays ? RetentionRule.Partial : RetentionRule.Expired;
+        }
         return rule;
     }
 

@@ -58,6 +58,32 @@ public class RetentionOracleTests
         if (!hasOldSets) Assert.DoesNotContain(plan, d => !d.Keep);
     }
 
+    [Theory]
+    [MemberData(nameof(Scenarios))]
+    public void Planner_EqualsOracle_WithPartialSets(string zoneId, bool late, string nowLocal, bool force, int keepYearly)
+    {
+        var zone = RetentionCalendar.Zone(zoneId);
+        var now = RetentionCalendar.At(zone, nowLocal);
+        var candidates = RetentionCalendar.Generate(zone, late: late, mixed: true).Until(now);
+        foreach (var keepPartial in new int?[] { null, 7, 60 })
+        {
+            var policy = new RetentionPolicy { TimeZone = zone, Force = force, KeepYearly = keepYearly, KeepPartial = keepPartial };
+            var plan = RetentionPlanner.Plan(candidates, policy, now);
+            RetentionAssert.WellFormed(candidates, plan);
+            RetentionAssert.MatchesOracle(candidates, policy, now, plan);
+
+            // Partial sets change nothing for the full ones: the same verdict, set by set, as without them.
+            var fullOnly = candidates.Where(c => c.Full).ToList();
+            var alone = RetentionPlanner.Plan(fullOnly, policy, now).ToDictionary(d => d.Candidate.Id, d => (d.Keep, d.Rule), StringComparer.Ordinal);
+            foreach (var d in plan.Where(d => d.Candidate.Full)) Assert.Equal(alone[d.Candidate.Id], (d.Keep, d.Rule));
+            // Only full sets stand for a period or fill MinimumKeep; a partial set never outlives the full set it came with.
+            Assert.All(plan.Where(d => !d.Candidate.Full), d => Assert.Contains(d.Rule, new[] { RetentionRule.Partial, RetentionRule.Expired, RetentionRule.NoVerifiedSet, RetentionRule.BackupsStopped }));
+            var byId = plan.ToDictionary(d => d.Candidate.Id, StringComparer.Ordinal);
+            foreach (var d in plan.Where(d => d.Keep && d.Candidate.Id.EndsWith("#data", StringComparison.Ordinal) && d.Rule == RetentionRule.Partial))
+                Assert.True(byId[d.Candidate.Id[..^"#data".Length]].Keep, $"{d.Candidate.Id} is kept although its full set goes");
+        }
+    }
+
     [Fact]
     public void Planner_EqualsOracle_SeveralDatabasesInDifferentStates()
     {

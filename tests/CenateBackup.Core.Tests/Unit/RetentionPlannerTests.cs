@@ -483,4 +483,74 @@ public class RetentionPlannerTests
         Assert.Equal(RetentionRule.MinimumKeep, plan.Single(d => d.Candidate.Id == "skewed").Rule);
         Assert.Contains(plan, d => !d.Keep);
     }
+
+    // ---- Partial sets (chosen tables, data only, exports only) beside the full ones ----
+
+    [Fact]
+    public void OldDailyScript_TwoSetsPerRun_KeepsTheFullDumpsForEveryWeekAndMonth()
+    {
+        // The old routine: every run a full dump, then a data-only set of asegurados 20 s later (newer, verified).
+        var now = At(Lima, "2025-12-31T15:00");
+        var sets = Generate(Lima, mixed: true).Until(now);
+        var plan = RetentionPlanner.Plan(sets, LimaPolicy, now);
+        RetentionAssert.WellFormed(sets, plan);
+
+        // Exactly the same full sets stand for weeks and months as in the calendar without partial sets.
+        var fullOnly = RetentionPlanner.Plan(sets.Where(s => s.Full).ToList(), LimaPolicy, now);
+        Assert.Equal(fullOnly.LocalTimesWith(RetentionRule.Weekly, Lima), plan.LocalTimesWith(RetentionRule.Weekly, Lima));
+        Assert.Equal(fullOnly.LocalTimesWith(RetentionRule.Monthly, Lima), plan.LocalTimesWith(RetentionRule.Monthly, Lima));
+        Assert.Equal(9, plan.Count(d => d.Rule == RetentionRule.Weekly));
+        Assert.Equal(10, plan.Count(d => d.Rule == RetentionRule.Monthly));
+        Assert.All(plan.Where(d => d.Rule is RetentionRule.Weekly or RetentionRule.Monthly or RetentionRule.MinimumKeep or RetentionRule.Daily),
+            d => Assert.True(d.Candidate.Full, $"{d.Candidate.Id} is partial but kept as {d.Rule}"));
+        // Full dumps older than 30 days survive (the data loss this fixes: none did).
+        Assert.Equal(19, plan.Count(d => d.Keep && d.Candidate.Full && now - d.Candidate.Time > TimeSpan.FromDays(30)));
+        // MinimumKeep holds the newest three good FULL sets, although newer partial sets exist.
+        Assert.Equal(new[] { "2025-12-31T02:00", "2025-12-30T14:00", "2025-12-30T02:00" }, plan.LocalTimesWith(RetentionRule.MinimumKeep, Lima));
+        // Partial sets: kept 30 days, none older.
+        Assert.All(plan.Where(d => !d.Candidate.Full && now - d.Candidate.Time > TimeSpan.FromDays(30)), d => Assert.Equal(RetentionRule.Expired, d.Rule));
+        Assert.Equal(RetentionRule.Partial, plan.For(Id("2025-12-31T14:00") + "#data").Rule);
+        Assert.Equal(RetentionRule.Partial, plan.For(Id("2025-12-02T08:00") + "#csv").Rule);
+        Assert.Equal(RetentionRule.Expired, plan.For(Id("2025-12-01T08:00") + "#csv").Rule);
+    }
+
+    [Fact]
+    public void PartialSet_NeverOutlivesTheFullSetItCameWith()
+    {
+        // Partial sets kept 60 days, full sets only 30 days daily: the data-only set of an expired full set goes with it,
+        // a CSV export set taken with no full set near it stays for its 60 days.
+        var policy = LimaPolicy with { KeepPartial = 60 };
+        var now = At(Lima, "2025-12-31T15:00");
+        var sets = Generate(Lima, mixed: true).Until(now);
+        var plan = RetentionPlanner.Plan(sets, policy, now);
+        Assert.Equal(RetentionRule.Expired, plan.For(Id("2025-11-20T02:00")).Rule);
+        Assert.Equal(RetentionRule.Expired, plan.For(Id("2025-11-20T02:00") + "#data").Rule);
+        Assert.Contains("goes", plan.For(Id("2025-11-20T02:00") + "#data").Reason);
+        Assert.Equal(RetentionRule.Weekly, plan.For(Id("2025-11-16T14:00")).Rule);
+        Assert.Equal(RetentionRule.Partial, plan.For(Id("2025-11-16T14:00") + "#data").Rule);
+        Assert.Equal(RetentionRule.Partial, plan.For(Id("2025-11-20T08:00") + "#csv").Rule);
+        Assert.Equal(RetentionRule.Expired, plan.For(Id("2025-10-31T08:00") + "#csv").Rule);
+    }
+
+    [Fact]
+    public void ExportSets_NeitherFillMinimumKeep_NorProveBackupsRun()
+    {
+        // One good full set 40 days old, then only CSV export sets: the full set is the only dump and must stay.
+        var sets = new List<RetentionCandidate>
+        {
+            Set("full", "db", "2026-01-01T02:00:00Z"),
+            Set("csv1", "db", "2026-02-09T08:00:00Z") with { Full = false },
+            Set("csv2", "db", "2026-02-10T08:00:00Z") with { Full = false },
+            Set("csv3", "db", "2026-02-10T09:00:00Z") with { Full = false },
+        };
+        var now = DateTimeOffset.Parse("2026-02-10T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        var plan = RetentionPlanner.Plan(sets, new RetentionPolicy(), now);
+        Assert.All(plan, d => Assert.Equal(RetentionRule.BackupsStopped, d.Rule));
+        var forced = RetentionPlanner.Plan(sets, new RetentionPolicy { Force = true }, now);
+        Assert.Equal(RetentionRule.MinimumKeep, forced.For("full").Rule);
+        Assert.All(forced.Where(d => d.Candidate.Id != "full"), d => Assert.Equal(RetentionRule.Partial, d.Rule));
+        // Only partial sets: no full set proves anything, so nothing goes, whatever their age.
+        var onlyCsv = sets.Skip(1).Select(s => s with { Time = s.Time.AddDays(-100) }).ToList();
+        Assert.All(RetentionPlanner.Plan(onlyCsv, new RetentionPolicy { Force = true }, now), d => Assert.Equal(RetentionRule.NoVerifiedSet, d.Rule));
+    }
 }

@@ -1,0 +1,121 @@
+using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using CenateBackup.Core.Errors;
+using CenateBackup.Core.Exports;
+using CenateBackup.Core.Tools;
+using Xunit;
+
+namespace CenateBackup.Core.Tests.Unit;
+
+/// <summary>Which error a run reports when one consumer fails and the others are cancelled because of it.</summary>
+public class CopyPumpTests
+{
+    /// <summary>An endless source, so the producer is still producing when a consumer fails.</summary>
+    private sealed class EndlessStream : Stream
+    {
+        public override int Read(byte[] buffer, int offset, int count) { Array.Fill(buffer, (byte)'x', offset, count); return count; }
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    /// <summary>Consumer A: takes its first piece, then waits until B has failed and the run is cancelled, so it is waiting for its next piece.</summary>
+    private sealed class WaitingConsumer(ManualResetEventSlim bFailed) : IChunkConsumer
+    {
+        public int Pieces;
+        public void Write(ReadOnlySpan<byte> data)
+        {
+            Pieces++;
+            Assert.True(bFailed.Wait(TimeSpan.FromSeconds(30)));
+            Thread.Sleep(300); // B's failure has cancelled the run by now: A's next take sees the cancellation
+        }
+        public void Complete() { }
+    }
+
+    /// <summary>Consumer B: the disk is full at its first write.</summary>
+    private sealed class DiskFullConsumer(ManualResetEventSlim failed) : IChunkConsumer
+    {
+        public void Write(ReadOnlySpan<byte> data)
+        {
+            var error = new CenateException(ErrorIds.DiskFull, CenateErrorKind.WriteError, "The disk is full.");
+            failed.Set();
+            throw error;
+        }
+        public void Complete() { }
+    }
+
+    [Fact]
+    public async Task A_Consumer_Cancelled_By_Another_Ones_DiskFull_Never_Hides_It()
+    {
+        for (var round = 0; round < 5; round++)
+        {
+            using var bFailed = new ManualResetEventSlim();
+            var a = new WaitingConsumer(bFailed);
+            // A first: Task.WhenAll reports the first task's exception first, which was A's cancellation.
+            var ex = await Assert.ThrowsAsync<CenateException>(() => CopyPump.RunStreamAsync(new EndlessStream(), new IChunkConsumer[] { a, new DiskFullConsumer(bFailed) }, CancellationToken.None));
+            Assert.Equal(ErrorIds.DiskFull, ex.ErrorId);
+        }
+    }
+
+    [Fact]
+    public async Task A_Real_Cancellation_Is_Reported_As_One()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        var sink = new CountingConsumer();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => CopyPump.RunStreamAsync(new EndlessStream(), new IChunkConsumer[] { sink, new CountingConsumer() }, cts.Token));
+        Assert.False(sink.Completed);
+    }
+
+    [Fact]
+    public async Task A_Whole_Stream_Reaches_Every_Consumer()
+    {
+        var data = new byte[5 * 1024 * 1024 + 17];
+        new Random(3).NextBytes(data);
+        var a = new CountingConsumer();
+        var b = new CountingConsumer();
+        var total = await CopyPump.RunStreamAsync(new MemoryStream(data), new IChunkConsumer[] { a, b }, CancellationToken.None);
+        Assert.Equal(data.Length, total);
+        Assert.Equal(data.Length, a.Bytes);
+        Assert.Equal(data.Length, b.Bytes);
+        Assert.True(a.Completed && b.Completed);
+    }
+
+    private sealed class CountingConsumer : IChunkConsumer
+    {
+        public long Bytes;
+        public bool Completed;
+        public void Write(ReadOnlySpan<byte> data) => Bytes += data.Length;
+        public void Complete() => Completed = true;
+    }
+
+    // ---- ContainerPgToolRunner: a broken output stream fails the run even when the tool exited 0 ----
+
+    [Fact]
+    public void A_Stream_That_Ended_Inside_A_Frame_Fails_A_Successful_Exit()
+    {
+        var failure = ContainerPgToolRunner.Judge(0, new EndOfStreamException("The Docker attach stream ended inside a frame."), false, "pg_dump", "postgres_cenate");
+        Assert.NotNull(failure);
+        Assert.Equal(ErrorIds.ConnectionLost, failure!.ErrorId);
+        Assert.Contains("incomplete", failure.Message);
+    }
+
+    [Fact]
+    public void A_Read_Error_Fails_A_Successful_Exit_And_A_Stopped_Container_Says_So()
+    {
+        Assert.Equal(ErrorIds.ConnectionLost, ContainerPgToolRunner.Judge(0, new IOException("connection reset"), false, "pg_dump", "c")!.ErrorId);
+        Assert.Equal(ErrorIds.ContainerStopped, ContainerPgToolRunner.Judge(0, new IOException("connection reset"), true, "pg_dump", "c")!.ErrorId);
+        Assert.Equal(ErrorIds.ContainerStopped, ContainerPgToolRunner.Judge(137, null, true, "pg_dump", "c")!.ErrorId);
+        // A clean stream: the tool's own exit code and stderr tell (success, or the tool's failure).
+        Assert.Null(ContainerPgToolRunner.Judge(0, null, false, "pg_dump", "c"));
+        Assert.Null(ContainerPgToolRunner.Judge(1, null, false, "pg_dump", "c"));
+        Assert.Null(ContainerPgToolRunner.Judge(1, new IOException("reset"), false, "pg_dump", "c"));
+    }
+}
