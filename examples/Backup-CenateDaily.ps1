@@ -1,7 +1,8 @@
 <#
 .SYNOPSIS
-    The plan's daily backup (2 AM and 2 PM): full custom-format dump and data-only SQL of asegurados,
-    both verified. Exits non-zero when anything failed, so cron/Task Scheduler report it.
+    The plan's daily backup (2 AM and 2 PM): one set, one moment — the full custom-format dump, the
+    data-only SQL of asegurados and its CSV, all read at the same snapshot — verified, then retention.
+    Exits non-zero when anything failed, so cron/Task Scheduler report it.
 .EXAMPLE
     # crontab (root):  0 2,14 * * *  pwsh -NoProfile -NonInteractive -File /opt/cenate/Backup-CenateDaily.ps1 -Path /backups/cenate
 .NOTES
@@ -12,6 +13,7 @@
 param(
     [Parameter(Mandatory)][string]$Path,
     [string]$Container = 'postgres_cenate',
+    [ValidateRange(1, 65535)][int]$Port = 5432,
     [string]$CredentialPath = (Join-Path $HOME '.cenate-cred.xml'),
     [ValidateRange(0, 9)][int]$CompressionLevel = 9
 )
@@ -21,17 +23,16 @@ if (Test-Path -LiteralPath $CredentialPath) {
     $PSDefaultParameterValues['New-CenateDump:Credential'] = Import-Clixml -LiteralPath $CredentialPath
 }
 $PSDefaultParameterValues['New-CenateDump:Container'] = $Container
+$PSDefaultParameterValues['New-CenateDump:Port'] = $Port
 $PSDefaultParameterValues['New-CenateDump:Path'] = $Path
 
-$results = @(
-    New-CenateDump -CompressionLevel $CompressionLevel | Test-CenateBackup
-    New-CenateDump -Table asegurados -DataOnly -Format Plain | Test-CenateBackup
-)
+# One run, one full set: the dump plus asegurados as data-only SQL and as CSV, all of the same moment.
+$results = @(New-CenateDump -CompressionLevel $CompressionLevel -Include Csv, Sql | Test-CenateBackup)
 $results | Format-Table -AutoSize | Out-String | Write-Output
-# Retention only after a verified backup: the newest good sets can never go, and nothing goes if backups stopped.
-Remove-CenateOldBackup -Path $Path -KeepDaily 30 -KeepWeekly 90 -KeepMonthly 365 -Confirm:$false |
-    Where-Object Action -eq 'Removed' | Format-Table Stamp, Rule, Reason | Out-String | Write-Output
 if ($results.Passed -contains $false) {
     Write-Error "Backup verification failed: $(($results | Where-Object { -not $_.Passed }).Problems -join '; ')"
     exit 1
 }
+# Retention only after a verified backup: the newest good full sets can never go, and nothing goes if backups stopped.
+Remove-CenateOldBackup -Path $Path -KeepDaily 30 -KeepWeekly 90 -KeepMonthly 365 -Confirm:$false |
+    Where-Object Action -eq 'Removed' | Format-Table Stamp, Kind, Rule, Reason | Out-String | Write-Output

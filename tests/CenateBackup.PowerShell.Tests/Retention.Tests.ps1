@@ -8,12 +8,19 @@ BeforeAll {
     $script:Fq = { param($id, $cmd) "$id,CenateBackup.PowerShell.Commands.$cmd" }
 
     function New-FakeSet {
-        # A backup set as New-CenateDump leaves it: a dump file and its manifest, recorded $DaysAgo days ago.
-        param([string]$Dir, [double]$DaysAgo, [switch]$Unverified, [switch]$Incomplete, [string]$Database = 'maestro_cenate', [switch]$FailedVerification)
+        # A backup set as the module leaves it: its file(s) and manifest, recorded $DaysAgo days ago. -Kind DataOnly is the
+        # old routine's second set (data-only SQL of asegurados), Exports a CSV-only set; -RecordKind writes the manifest's
+        # "kind" (sets written before it existed have none and are judged by their files).
+        param([string]$Dir, [double]$DaysAgo, [switch]$Unverified, [switch]$Incomplete, [string]$Database = 'maestro_cenate', [switch]$FailedVerification,
+              [ValidateSet('Full', 'DataOnly', 'Exports')][string]$Kind = 'Full', [switch]$RecordKind)
         if (-not (Test-Path $Dir)) { New-Item -ItemType Directory -Path $Dir | Out-Null }
         $time = [DateTimeOffset]::UtcNow.AddDays(-$DaysAgo)
         $stamp = $time.UtcDateTime.ToString('yyyyMMdd_HHmmss')
-        $name = "${Database}_$stamp.dump"
+        $name, $fileKind, $dataOnly, $tables = switch ($Kind) {
+            'Full' { "${Database}_$stamp.dump", 'Dump', $false, @() }
+            'DataOnly' { "asegurados_$stamp.sql.gz", 'Sql', $true, @('public.asegurados') }
+            'Exports' { "asegurados_$stamp.csv.gz", 'Csv', $true, @('public.asegurados') }
+        }
         $bytes = [byte[]]::new(1024 + (Get-Random -Maximum 1024)); [Random]::new().NextBytes($bytes)
         [IO.File]::WriteAllBytes((Join-Path $Dir $name), $bytes)
         $sha = (Get-FileHash -Algorithm SHA256 -LiteralPath (Join-Path $Dir $name)).Hash.ToLowerInvariant()
@@ -23,12 +30,13 @@ BeforeAll {
             startedAt = $time.ToString('o'); completedAt = $time.AddMinutes(1).ToString('o'); complete = -not $Incomplete
             source = [ordered]@{ mode = 'Container'; container = 'postgres_cenate'; host = $null; port = 5432; user = 'cenate'; serverVersion = '15.18'; serverVersionNum = 150018; pgDumpVersion = '15.18' }
             snapshotId = '00000003-00000001-1'; rowCounts = [ordered]@{ 'public.asegurados' = 1000 }
-            files = @([ordered]@{ name = $name; kind = 'Dump'; size = $bytes.Length; sha256 = $sha; compression = 'gzip'; compressionLevel = 6; dataOnly = $false; tables = @(); completedAt = $time.AddMinutes(1).ToString('o') })
+            files = @([ordered]@{ name = $name; kind = $fileKind; size = $bytes.Length; sha256 = $sha; compression = 'gzip'; compressionLevel = 6; dataOnly = $dataOnly; tables = $tables; completedAt = $time.AddMinutes(1).ToString('o') })
             verification = $verification
         }
+        if ($RecordKind) { $manifest['kind'] = $Kind }
         $path = Join-Path $Dir "${Database}_$stamp.manifest.json"
         $manifest | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $path
-        [pscustomobject]@{ Manifest = $path; Dump = (Join-Path $Dir $name); Stamp = $stamp }
+        [pscustomobject]@{ Manifest = $path; Dump = (Join-Path $Dir $name); Stamp = $stamp; Kind = $Kind }
     }
 
     function New-TwiceDaily([string]$Dir, [int]$FromDaysAgo, [int]$ToDaysAgo, [switch]$Unverified) {
@@ -286,5 +294,134 @@ Describe 'Remove-CenateOldBackup' {
     It 'says PathNotFound for a directory that does not exist' {
         { Remove-CenateOldBackup -Path '/nonexistent/cenate-backups' -Confirm:$false } |
             Should -Throw -ErrorId (& $Fq 'PathNotFound' 'RemoveCenateOldBackupCommand')
+    }
+}
+
+Describe 'Set kinds: only full database sets stand for the database' {
+    It 'keeps the full dumps of the old daily routine (full dump, then a data-only set seconds later) for every week and month' {
+        $d = New-TestDirectory 'routine'
+        try {
+            for ($day = 120; $day -ge 0; $day--) {
+                foreach ($half in 0.5, 0.0) {
+                    New-FakeSet -Dir $d -DaysAgo ($day + $half) | Out-Null
+                    New-FakeSet -Dir $d -DaysAgo ($day + $half - 30 / 86400) -Kind DataOnly -RecordKind:($day % 2 -eq 0) | Out-Null
+                }
+            }
+            $decisions = Remove-CenateOldBackup -Path $d -KeepDaily 30 -KeepWeekly 90 -KeepMonthly 365 -TimeZone 'America/Lima' -Confirm:$false
+            $now = [DateTimeOffset]::UtcNow
+            $old = $decisions | Where-Object { ($now - $_.Time).TotalDays -gt 30.01 }
+            $keptOld = $old | Where-Object Action -eq 'Kept'
+            # Before the fix none of these was a full dump; now every kept old set is one, one per week and per month.
+            $keptOld.Count | Should -BeGreaterOrEqual 9
+            $keptOld.Kind | Sort-Object -Unique | Should -Be 'Full'
+            ($keptOld.Rule | Sort-Object -Unique) | Should -Be @('Monthly', 'Weekly')
+            ($old | Where-Object Kind -eq 'DataOnly').Action | Sort-Object -Unique | Should -Be 'Removed'
+            $keptOld | ForEach-Object { Test-Path (Join-Path $d ("maestro_cenate_{0}.dump" -f $_.Stamp)) | Should -BeTrue }
+            # MinimumKeep holds full sets only, although data-only sets are newer.
+            ($decisions | Where-Object Rule -eq 'MinimumKeep').Kind | Sort-Object -Unique | Should -Be 'Full'
+            # Data-only sets of the last 30 days stay, by their own rule.
+            ($decisions | Where-Object { $_.Kind -eq 'DataOnly' -and ($now - $_.Time).TotalDays -lt 29.9 }).Rule | Sort-Object -Unique | Should -Be 'Partial'
+        } finally { Remove-Item -LiteralPath $d -Recurse -Force }
+    }
+
+    It 'never lets export sets fill MinimumKeep or prove that backups run' {
+        $d = New-TestDirectory 'exports'
+        try {
+            $full = New-FakeSet -Dir $d -DaysAgo 40
+            0.3, 0.2, 0.1 | ForEach-Object { New-FakeSet -Dir $d -DaysAgo $_ -Kind Exports -RecordKind | Out-Null }
+            $decisions = Remove-CenateOldBackup -Path $d -Confirm:$false
+            $decisions.Rule | Sort-Object -Unique | Should -Be 'BackupsStopped'
+            $forced = Remove-CenateOldBackup -Path $d -Force -Confirm:$false
+            ($forced | Where-Object Path -eq $full.Manifest).Rule | Should -Be 'MinimumKeep'
+            Test-Path $full.Dump | Should -BeTrue
+            ($forced | Where-Object Kind -eq 'Exports').Rule | Sort-Object -Unique | Should -Be 'Partial'
+        } finally { Remove-Item -LiteralPath $d -Recurse -Force }
+    }
+
+    It 'judges sets written before the kind was recorded by their files, and a manifest that claims Full without a full dump is not one' {
+        $d = New-TestDirectory 'legacy'
+        try {
+            $a = New-FakeSet -Dir $d -DaysAgo 3
+            $b = New-FakeSet -Dir $d -DaysAgo 2 -Kind DataOnly
+            $c = New-FakeSet -Dir $d -DaysAgo 1 -Kind Exports
+            $liar = New-FakeSet -Dir $d -DaysAgo 0.5 -Kind Exports
+            $m = Get-Content -Raw $liar.Manifest | ConvertFrom-Json
+            $m | Add-Member -NotePropertyName kind -NotePropertyValue 'Full' -Force
+            $m | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $liar.Manifest
+            $sets = Get-CenateBackup $d
+            $sets.Kind | Should -Be @('Full', 'DataOnly', 'Exports', 'Exports')
+            (Get-CenateBackup $d -Newest 1).Path | Should -Be $a.Manifest
+            (Get-CenateBackup $d -Kind Exports).Path | Should -Be @($c.Manifest, $liar.Manifest)
+            (Get-CenateBackup $d -Kind Any -Newest 1).Path | Should -Be $liar.Manifest
+            (Get-CenateBackup $d | Out-String -Width 80) | Should -Match 'Kind'
+        } finally { Remove-Item -LiteralPath $d -Recurse -Force }
+    }
+
+    It 'records the kind of real sets, and the monitor and -Newest look at full sets only' {
+        $rig = Get-Rig
+        $d = New-TestDirectory 'realkinds'
+        $P = @{ Container = $rig.Container; Port = $rig.Port; Credential = (Get-TestCredential) }
+        try {
+            $csvOnly = Export-CenateAseguradosCsv @P -Path $d
+            $csvOnly.Kind | Should -Be 'Exports'
+            # A directory holding only CSV exports is not a backup of the database.
+            Test-CenateBackup -Path $d -MaxAge 26h -MinimumSize 1KB -Quiet | Should -BeFalse
+            $r = Test-CenateBackup -Path $d -MaxAge 26h -MinimumSize 1KB
+            $r.Problems.Kind | Should -Contain 'NoBackup'
+            ($r.Problems | Where-Object Kind -eq 'NoBackup').Message | Should -Match 'full database'
+            Test-CenateBackup -Path $d -MaxAge 26h -Kind Exports -Quiet | Should -BeTrue
+            (Get-CenateBackup $d -Newest 1 -WarningVariable w 3>$null) | Should -BeNullOrEmpty
+            $w | Should -Match 'Kind'
+
+            $full = New-CenateDump @P -Path $d -Include Csv
+            $tables = New-CenateDump @P -Path $d -Table asegurados
+            $data = New-CenateDump @P -Path $d -Table asegurados -DataOnly
+            $csv2 = Export-CenateAseguradosCsv @P -Path $d
+            $full.Kind, $tables.Kind, $data.Kind, $csv2.Kind | Should -Be @('Full', 'Tables', 'DataOnly', 'Exports')
+            (Get-Content -Raw $full.Path | ConvertFrom-Json).kind | Should -Be 'Full'
+            (Get-Content -Raw $data.Path | ConvertFrom-Json).kind | Should -Be 'DataOnly'
+            # The newest set is a CSV export; -Newest and the monitor still pick the full one.
+            (Get-CenateBackup $d -Newest 1).Path | Should -Be $full.Path
+            (Test-CenateBackup -Path $d -MaxAge 26h -Level Checksum).Path | Should -Be $full.Path
+            Test-CenateBackup -Path $d -MaxAge 26h -MinimumSize 1KB -Quiet | Should -BeTrue
+        } finally { Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+
+    It 'the shipped daily routine writes one full set per run (dump, SQL and CSV of one moment), verified, that retention keeps' {
+        $rig = Get-Rig
+        $d = New-TestDirectory 'routine-real'
+        $script = Join-Path $PSScriptRoot '../../examples/Backup-CenateDaily.ps1'
+        $env:PGPASSWORD = $rig.Password
+        $oldPath = $env:PSModulePath
+        $env:PSModulePath = (Split-Path (Split-Path (Get-ModuleManifestPath))) + [IO.Path]::PathSeparator + $oldPath
+        try {
+            foreach ($run in 1, 2) {
+                $out = & pwsh -NoProfile -NonInteractive -File $script -Path $d -Container $rig.Container -Port $rig.Port -CredentialPath '/nonexistent' -CompressionLevel 1 2>&1
+                $LASTEXITCODE | Should -Be 0 -Because ($out | Out-String)
+            }
+            $sets = Get-CenateBackup $d
+            $sets.Count | Should -Be 2
+            $sets.Kind | Sort-Object -Unique | Should -Be 'Full'
+            $sets | ForEach-Object {
+                ($_.Files.Kind | Sort-Object) | Should -Be @('Csv', 'Dump', 'Sql')
+                $_.VerificationPassed | Should -BeTrue
+            }
+            ($out | Out-String) | Should -Not -Match $rig.Password
+        } finally {
+            $env:PSModulePath = $oldPath
+            Remove-Item env:PGPASSWORD -ErrorAction SilentlyContinue
+            Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue
+        }
+    }
+
+    It 'refuses a critical table that does not exist (a typo) before writing anything' {
+        $rig = Get-Rig
+        $d = New-TestDirectory 'typo'
+        $P = @{ Container = $rig.Container; Port = $rig.Port; Credential = (Get-TestCredential) }
+        try {
+            { New-CenateDump @P -Path $d -CriticalTable asegurado -Include Csv } | Should -Throw -ErrorId 'TableNotFound,CenateBackup.PowerShell.Commands.NewCenateDumpCommand'
+            { New-CenateDump @P -Path $d -CriticalTable asegurado } | Should -Throw -ErrorId 'TableNotFound,CenateBackup.PowerShell.Commands.NewCenateDumpCommand'
+            @(Get-ChildItem -LiteralPath $d -Force -ErrorAction SilentlyContinue | Where-Object Name -ne '.cenate.lock').Count | Should -Be 0
+        } finally { Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue }
     }
 }

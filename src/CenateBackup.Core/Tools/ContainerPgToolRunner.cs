@@ -81,7 +81,12 @@ public sealed class ContainerPgToolRunner : IPgToolRunner
             // Cancelled while the exec was being started: it may be running already, so kill it by its marker; and the
             // engine may still start it after that (a loaded machine), so watch the exec for a few seconds.
             await KillAsync(runMarker, null).ConfigureAwait(false);
-            if (createdExec is not null) await KillIfStartedLateAsync(createdExec, runMarker).ConfigureAwait(false);
+            if (createdExec is not null)
+            {
+                // Wait a few seconds for it here; the watch goes on in the background (an exec that never starts is watched a minute).
+                var watch = KillIfStartedLateAsync(createdExec, runMarker);
+                await Task.WhenAny(watch, Task.Delay(TimeSpan.FromSeconds(6), CancellationToken.None)).ConfigureAwait(false);
+            }
             throw;
         }
         catch (DockerContainerNotFoundException ex)
@@ -103,7 +108,9 @@ public sealed class ContainerPgToolRunner : IPgToolRunner
         Exception? streamError = null;
         using (stream)
         {
-            using var killer = cancellationToken.Register(() => _ = KillAsync(runMarker, stream));
+            // The kill may run before the engine has really started the process (a loaded machine): then it finds
+            // nothing, so the exec is watched afterwards and killed again if it still runs.
+            using var killer = cancellationToken.Register(() => _ = KillAndWatchAsync(runMarker, stream, execId));
             Task inTask = Task.CompletedTask;
             if (standardInput is not null)
             {
@@ -281,15 +288,26 @@ public sealed class ContainerPgToolRunner : IPgToolRunner
         }
     }
 
+    private async Task KillAndWatchAsync(string runMarker, MultiplexedStream stream, string execId)
+    {
+        await KillAsync(runMarker, stream).ConfigureAwait(false);
+        await KillIfStartedLateAsync(execId, runMarker).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Watches a cancelled exec until it has ended (up to a minute): the engine may start it, or its process may
+    /// appear, only after the first kill ran and found nothing. Each time it is seen running it is killed again.
+    /// </summary>
     private async Task KillIfStartedLateAsync(string execId, string runMarker)
     {
-        for (var i = 0; i < 12; i++)
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
         {
             try
             {
                 var state = await _engine.Client.Exec.InspectContainerExecAsync(execId, CancellationToken.None).ConfigureAwait(false);
-                if (state.Running) { await KillAsync(runMarker, null).ConfigureAwait(false); return; }
-                if (state.Pid != 0) return; // it ran and ended
+                if (state.Running) await KillAsync(runMarker, null).ConfigureAwait(false);
+                else if (state.Pid != 0) return; // it ran and has ended
             }
             catch (Exception) { return; }
             await Task.Delay(500, CancellationToken.None).ConfigureAwait(false);
