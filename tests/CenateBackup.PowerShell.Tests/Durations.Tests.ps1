@@ -38,13 +38,17 @@ Describe 'Duration parameters' {
         # Accepted, exact.
         $t.Transform($e, '45s') | Should -Be ([timespan]::FromSeconds(45))
         $t.Transform($e, '180d') | Should -Be ([timespan]::FromDays(180))
-        $t.Transform($e, 26h) | Should -Be ([timespan]::FromHours(26))        # unquoted 26h is a string: it works
-        $t.Transform($e, 90m) | Should -Be ([timespan]::FromMinutes(90))
+        $t.Transform($e, (Write-Output 26h)) | Should -Be ([timespan]::FromHours(26))  # unquoted 26h on a command line is a string: it works
+        $t.Transform($e, (Write-Output 90m)) | Should -Be ([timespan]::FromMinutes(90))
         $t.Transform($e, '1d12h') | Should -Be ([timespan]::FromHours(36))
         $t.Transform($e, [timespan]'1.00:00:00') | Should -Be ([timespan]::FromDays(1))
         $t.Transform($e, '1.02:00:00') | Should -Be ([timespan]::FromHours(26))
         # Refused, with the right spelling in the message.
-        foreach ($bad in @(180, 45s, 180d, 2d, 8d, 180L, 1.5, [byte]3, '180', '', 'mañana', [timespan]::Zero, [timespan]::FromHours(-1), (Get-Date))) {
+        # Each value as an unquoted command-line argument gives it: 180 (int), 45s (short), 180d/2d (decimal), 180L (long), 1.5 (double).
+        $typed = @((Write-Output 180), (Write-Output 45s), (Write-Output 180d), (Write-Output 2d), (Write-Output 180L), (Write-Output 1.5))
+        $typed[1] | Should -BeOfType [int16]
+        $typed[2] | Should -BeOfType [decimal]
+        foreach ($bad in $typed + @([byte]3, '180', '', 'mañana', [timespan]::Zero, [timespan]::FromHours(-1), (Get-Date))) {
             $err = { $t.Transform($e, $bad) } | Should -Throw -PassThru
             $err.Exception.InnerException.GetType().Name + $err.Exception.GetType().Name | Should -Match 'ArgumentTransformationMetadataException'
         }
