@@ -47,5 +47,6 @@ public static class ErrorIds
     public const string RoleNotFound = "RoleNotFound";
     public const string AuditLogInUse = "AuditLogInUse";
     public const string RoleNotReadOnly = "RoleNotReadOnly";
+    public const string LockTimeout = "LockTimeout";
 #pragma warning restore CS1591
 }
