@@ -37,7 +37,15 @@ internal sealed class TableSurroundings
     public static async Task<TableSurroundings> ReadAsync(NpgsqlConnection conn, string table, string shownAs, CancellationToken ct)
     {
         var s = new TableSurroundings();
-        var rename = new Dictionary<string, string>(StringComparer.Ordinal) { [table] = shownAs };
+        // The name as pg_get_triggerdef prints it (quote_ident: quoted only where needed), which the caller's may not be.
+        string printed;
+        await using (var name = new NpgsqlCommand("SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname) FROM pg_catalog.pg_class c " +
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = @t::pg_catalog.regclass", conn))
+        {
+            name.Parameters.AddWithValue("t", table);
+            printed = (string)(await name.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+        }
+        var rename = new Dictionary<string, string>(StringComparer.Ordinal) { [printed] = shownAs };
         async Task ReadAsync(string sql, Action<NpgsqlDataReader> row)
         {
             await using var cmd = new NpgsqlCommand(sql, conn);
