@@ -29,4 +29,6 @@ public enum CenateErrorKind
     ToolFailed,
     /// <summary>Something that must be new already exists.</summary>
     ResourceExists,
+    /// <summary>Another session holds what the operation needs (a table lock) longer than it may wait.</summary>
+    ResourceBusy,
 }

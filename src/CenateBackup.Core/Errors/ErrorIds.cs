@@ -48,5 +48,6 @@ public static class ErrorIds
     public const string AuditLogInUse = "AuditLogInUse";
     public const string RoleNotReadOnly = "RoleNotReadOnly";
     public const string DurationBelowFloor = "DurationBelowFloor";
+    public const string LockTimeout = "LockTimeout";
 #pragma warning restore CS1591
 }

@@ -43,6 +43,15 @@ public sealed class TableRestoreRequest
     public TableRestoreSource? From { get; init; }
     /// <summary>Replace: drop the old table instead of keeping it.</summary>
     public bool DropReplaced { get; init; }
+    /// <summary>
+    /// How long any step may wait for a lock (PostgreSQL's lock_timeout) — above all Replace's ACCESS EXCLUSIVE lock on the
+    /// live table, behind which every other session's queries queue while it waits. Past it: LockTimeout, nothing changed.
+    /// </summary>
+    public TimeSpan LockTimeout { get; init; } = DefaultLockTimeout;
+    /// <summary>30 seconds.</summary>
+    public static readonly TimeSpan DefaultLockTimeout = TimeSpan.FromSeconds(30);
+    /// <summary>The longest -LockTimeout accepted (a day): it must stay bounded.</summary>
+    public static readonly TimeSpan MaximumLockTimeout = TimeSpan.FromDays(1);
     /// <summary>Local pg tools directory (unused by the COPY path; kept for symmetry with the other requests).</summary>
     public string? PgBinDirectory { get; init; }
     /// <summary>When the restore starts (names the staging schema and the replaced table).</summary>

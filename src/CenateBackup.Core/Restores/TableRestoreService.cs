@@ -36,16 +36,36 @@ public static class TableRestoreService
     public static async Task<TableRestoreResult> RunAsync(TableRestoreRequest request, bool dryRun, IOperationReporter reporter, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var source = ResolveSource(request);
+        if (request.LockTimeout <= TimeSpan.Zero || request.LockTimeout > TableRestoreRequest.MaximumLockTimeout)
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), request.LockTimeout, $"LockTimeout must be more than zero and at most {TableRestoreRequest.MaximumLockTimeout}.");
+        }
+        var source = await ResolveSourceAsync(request, cancellationToken).ConfigureAwait(false);
         reporter.Verbose($"Rows come from {source.Path} ({source.Kind}).");
         var target = request.Target;
-        // Every name below is schema-qualified, as pg_dump writes them.
+        // Every name below is schema-qualified, as pg_dump writes them. Every lock wait is bounded (lock_timeout, for the
+        // whole session: the catalog reads and counts too): Replace's ACCESS EXCLUSIVE request would otherwise queue all
+        // traffic on the table behind it for as long as another transaction holds the table.
+        var lockMs = (long)Math.Ceiling(request.LockTimeout.TotalMilliseconds);
         await using var session = await DatabaseSession.OpenAsync(target, request.PgBinDirectory, reporter, cancellationToken,
-            "SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0").ConfigureAwait(false);
+            $"SET statement_timeout = 0; SET lock_timeout = {lockMs.ToString(CultureInfo.InvariantCulture)}; SET idle_in_transaction_session_timeout = 0").ConfigureAwait(false);
         var conn = session.Connection;
+        var result = new TableRestoreResult
+        {
+            Mode = request.Mode,
+            From = source.Kind,
+            BackupFile = source.Path,
+            BackupStamp = source.Manifest?.Stamp,
+            Database = request.Target.Database,
+            Table = (request.Schema ?? "public") + "." + request.Table,
+        };
         try
         {
-            return await RunCoreAsync(request, source, conn, dryRun, clock, reporter, cancellationToken).ConfigureAwait(false);
+            return await RunCoreAsync(request, source, conn, result, dryRun, clock, reporter, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState == "55P03" && !cancellationToken.IsCancellationRequested)
+        {
+            throw await LockTimeoutAsync(conn, request, result.Table, ex).ConfigureAwait(false);
         }
         catch (NpgsqlException ex) when (ex is not PostgresException { SqlState: "P0001" })
         {
@@ -58,8 +78,40 @@ public static class TableRestoreService
 
     private sealed record SourceFile(string Path, TableRestoreSource Kind, BackupManifest? Manifest, ManifestFile? Entry);
 
+    /// <summary>
+    /// 55P03: a lock was not granted within -LockTimeout. The transaction has rolled back (nothing changed); the message names
+    /// the sessions holding the table, looked up now, best effort.
+    /// </summary>
+    private static async Task<CenateException> LockTimeoutAsync(NpgsqlConnection conn, TableRestoreRequest request, string table, PostgresException ex)
+    {
+        string? holders = null;
+        try
+        {
+            await using var cmd = new NpgsqlCommand(
+                "SELECT pg_catalog.string_agg(DISTINCT pg_catalog.format('pid %s (role %s, %s, %s since %s: %s)', a.pid, a.usename, l.mode, a.state, " +
+                "pg_catalog.to_char(a.xact_start, 'YYYY-MM-DD HH24:MI:SS'), pg_catalog.left(a.query, 80)), '; ') " +
+                "FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid " +
+                "WHERE l.relation = pg_catalog.to_regclass(@t) AND l.granted AND l.pid <> pg_catalog.pg_backend_pid()", conn);
+            var (schema, name) = (request.Schema ?? table[..table.IndexOf('.')], request.Table);
+            cmd.Parameters.AddWithValue("t", QualifiedTable.Quote(schema) + "." + QualifiedTable.Quote(name));
+            using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            holders = await cmd.ExecuteScalarAsync(quick.Token).ConfigureAwait(false) as string;
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or InvalidOperationException)
+        {
+            // Only for the message.
+        }
+        var seconds = request.LockTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+        return new CenateException(ErrorIds.LockTimeout, CenateErrorKind.ResourceBusy,
+            $"Could not lock {table} (or a table linked to it by a foreign key) within the lock timeout of {seconds} s: another session holds it" +
+            (holders is null ? "" : $" — {holders}") + ". The transaction was rolled back: the live table is unchanged and no staging schema is left.",
+            "Find the blocking session (SELECT pid, usename, state, xact_start, query FROM pg_stat_activity WHERE pid IN (SELECT pid FROM pg_locks " +
+            $"WHERE relation = '{table}'::regclass AND granted)), let it finish or end it (pg_terminate_backend), then run again — at a quieter time, or with a longer -LockTimeout.",
+            table, ex);
+    }
+
     /// <summary>Finds the file to read and checks it against its manifest before anything is touched.</summary>
-    private static SourceFile ResolveSource(TableRestoreRequest request)
+    private static async Task<SourceFile> ResolveSourceAsync(TableRestoreRequest request, CancellationToken ct)
     {
         var full = System.IO.Path.GetFullPath(request.BackupPath);
         if (!File.Exists(full))
@@ -94,7 +146,7 @@ public static class TableRestoreService
                 throw new CenateException(ErrorIds.BackupFileMissing, CenateErrorKind.ObjectNotFound, $"'{file}', listed in the manifest, is not there.",
                     kind == TableRestoreSource.Dump ? "Restore from the set's export with -From Csv or -From Sql, or from another set." : "Restore from the dump or from another set.", file);
             }
-            CheckAgainstManifest(file, entry);
+            await CheckAgainstManifestAsync(file, entry, ct).ConfigureAwait(false);
             return new SourceFile(file, kind, manifest, entry);
         }
         file = full;
@@ -103,18 +155,19 @@ public static class TableRestoreService
         var manifestPath = VerificationService.FindManifestFor(file);
         manifest = manifestPath is null ? null : BackupManifest.Load(manifestPath);
         var own = manifest?.Files.FirstOrDefault(f => f.Name == System.IO.Path.GetFileName(file));
-        if (own is not null) CheckAgainstManifest(file, own);
+        if (own is not null) await CheckAgainstManifestAsync(file, own, ct).ConfigureAwait(false);
         return new SourceFile(file, kind, manifest, own);
     }
 
-    private static void CheckAgainstManifest(string file, ManifestFile entry)
+    private static async Task CheckAgainstManifestAsync(string file, ManifestFile entry, CancellationToken ct)
     {
         var length = new FileInfo(file).Length;
         string? why = null;
         if (length != entry.Size) why = $"its size is {length} bytes, the manifest says {entry.Size}";
         else
         {
-            var sha = VerificationService.Sha256Async(file, CancellationToken.None).GetAwaiter().GetResult();
+            // Ctrl+C stops the hashing of a large dump too.
+            var sha = await VerificationService.Sha256Async(file, ct).ConfigureAwait(false);
             if (!string.Equals(sha, entry.Sha256, StringComparison.OrdinalIgnoreCase)) why = $"its sha256 is {sha}, the manifest says {entry.Sha256}";
         }
         if (why is not null)
@@ -142,18 +195,10 @@ public static class TableRestoreService
         public List<(string Name, string Definition)> ForeignKeys { get; } = new();
     }
 
-    private static async Task<TableRestoreResult> RunCoreAsync(TableRestoreRequest request, SourceFile source, NpgsqlConnection conn, bool dryRun, Stopwatch clock,
-        IOperationReporter reporter, CancellationToken ct)
+    private static async Task<TableRestoreResult> RunCoreAsync(TableRestoreRequest request, SourceFile source, NpgsqlConnection conn, TableRestoreResult result,
+        bool dryRun, Stopwatch clock, IOperationReporter reporter, CancellationToken ct)
     {
         var stamp = BackupNaming.Stamp(request.Now);
-        var result = new TableRestoreResult
-        {
-            Mode = request.Mode,
-            From = source.Kind,
-            BackupFile = source.Path,
-            BackupStamp = source.Manifest?.Stamp,
-            Database = request.Target.Database,
-        };
 
         // 1. The table in the backup.
         ArchiveContents? archive = null;
@@ -303,9 +348,10 @@ public static class TableRestoreService
             if (request.Mode != TableRestoreMode.MissingRows)
             {
                 var liveMap = new Dictionary<string, string>(StringComparer.Ordinal) { [qt] = sqt };
-                foreach (var (_, def) in live!.Triggers) post.Add(Rename(def, liveMap));
+                // Replace carries the live table's triggers over after the swap, with its policies, comments and grants.
+                if (request.Mode == TableRestoreMode.Staging) foreach (var (_, def) in live!.Triggers) post.Add(Rename(def, liveMap));
                 if (request.Mode == TableRestoreMode.Replace)
-                    foreach (var (fkName, def) in live.ForeignKeys) foreignKeys.Add($"ALTER TABLE {sqt} ADD CONSTRAINT {QualifiedTable.Quote(fkName)} {def} NOT VALID");
+                    foreach (var (fkName, def) in live!.ForeignKeys) foreignKeys.Add($"ALTER TABLE {sqt} ADD CONSTRAINT {QualifiedTable.Quote(fkName)} {def} NOT VALID");
             }
             copySql = "";
         }
@@ -402,12 +448,19 @@ public static class TableRestoreService
                 break;
             case TableRestoreMode.Replace:
                 reporter.Progress(new OperationProgress(Activity, "Swapping the restored table in", 0, null));
-                await SwapAsync(conn, request, result, live, qt, sqt, stagingQ, stamp, ct).ConfigureAwait(false);
+                var replaced = await SwapAsync(conn, request, result, live, qt, sqt, stagingQ, stamp, source.Kind == TableRestoreSource.Dump, ct).ConfigureAwait(false);
                 result.LiveRowsAfter = await ScalarLongAsync(conn, $"SELECT count(*) FROM {qt}", ct).ConfigureAwait(false);
                 if (result.LiveRowsAfter != result.BackupRows)
                 {
                     throw new CenateException(ErrorIds.DatabaseError, CenateErrorKind.InvalidOperation,
                         $"After the swap {result.Table} holds {result.LiveRowsAfter} rows, not the backup's {result.BackupRows}; the transaction was rolled back.", "Report this.", result.Table);
+                }
+                // -DropReplaced: only now that the restored table is counted, in the same transaction. The rows written
+                // since the backup were only in the old table: they go with it.
+                if (replaced is not null && request.DropReplaced)
+                {
+                    await ExecAsync(conn, $"DROP TABLE {replaced}", ct).ConfigureAwait(false);
+                    result.ReplacedTable = null;
                 }
                 result.KeptRows = 0;
                 break;
@@ -564,6 +617,7 @@ public static class TableRestoreService
         var steps = new List<string>();
         if (live is not null)
         {
+            steps.Add($"LOCK TABLE ONLY {qt} IN ACCESS EXCLUSIVE MODE   -- waits at most {request.LockTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s (-LockTimeout), then LockTimeout and nothing changed");
             foreach (var fk in live.ReferencingForeignKeys) steps.Add($"ALTER TABLE {fk.Table} DROP CONSTRAINT {QualifiedTable.Quote(fk.Name)}");
             foreach (var idx in live.Indexes) steps.Add($"ALTER INDEX {schemaQ}.{QualifiedTable.Quote(idx)} RENAME TO {QualifiedTable.Quote(Suffixed(idx, stamp))}");
             foreach (var (seq, _) in live.OwnedSequences) steps.Add($"ALTER SEQUENCE {seq} RENAME TO {QualifiedTable.Quote(Suffixed(seq[(seq.LastIndexOf('.') + 1)..].Trim('"'), stamp))}");
@@ -572,24 +626,34 @@ public static class TableRestoreService
         steps.Add($"ALTER TABLE {sqt} SET SCHEMA {schemaQ}");
         if (live is not null)
         {
-            steps.Add($"ALTER TABLE {qt} OWNER TO {QualifiedTable.Quote(live.Owner)}   -- and the old table's grants");
+            steps.Add("the live table's triggers, row-level security, policies and comments carried over to the restored table (the live ones win; differences from the backup in Warnings)");
+            steps.Add($"ALTER TABLE {qt} OWNER TO {QualifiedTable.Quote(live.Owner)}   -- and the old table's table and column grants");
             steps.Add("sequences of the restored table set to the old ones' last values where those are further (never backwards)");
             foreach (var fk in live.ReferencingForeignKeys) steps.Add($"ALTER TABLE {fk.Table} ADD CONSTRAINT {QualifiedTable.Quote(fk.Name)} {fk.Definition}");
-            if (request.DropReplaced) steps.Add($"DROP TABLE {schemaQ}.{QualifiedTable.Quote(ReplacedName(request.Table, stamp))}");
         }
         steps.Add($"DROP SCHEMA {stagingQ}");
+        steps.Add($"SELECT count(*) FROM {qt}   -- must equal the backup's rows, or everything is rolled back");
+        if (live is not null && request.DropReplaced)
+            steps.Add($"DROP TABLE {schemaQ}.{QualifiedTable.Quote(ReplacedName(request.Table, stamp))}   -- with the rows written since the backup");
         return steps;
     }
 
-    private static async Task SwapAsync(NpgsqlConnection conn, TableRestoreRequest request, TableRestoreResult result, LiveTable? live, string qt, string sqt, string stagingQ,
-        string stamp, CancellationToken ct)
+    /// <summary>Swaps the restored table in; returns the replaced table's qualified name (null when there was no live table).</summary>
+    private static async Task<string?> SwapAsync(NpgsqlConnection conn, TableRestoreRequest request, TableRestoreResult result, LiveTable? live, string qt, string sqt, string stagingQ,
+        string stamp, bool fromDump, CancellationToken ct)
     {
         var schema = result.Table[..result.Table.LastIndexOf('.')];
         var schemaQ = qt[..qt.LastIndexOf('.')];
         var oldQ = schemaQ + "." + QualifiedTable.Quote(ReplacedName(request.Table, stamp));
         var oldSequences = new List<(string Renamed, string Column)>();
+        TableSurroundings? liveSurroundings = null, restoredSurroundings = null;
         if (live is not null)
         {
+            // The live table first, explicitly, before any other lock (foreign keys lock the tables they link): one wait,
+            // bounded by lock_timeout; and what is read below cannot change until the commit.
+            await ExecAsync(conn, $"LOCK TABLE ONLY {qt} IN ACCESS EXCLUSIVE MODE", ct).ConfigureAwait(false);
+            liveSurroundings = await TableSurroundings.ReadAsync(conn, qt, qt, ct).ConfigureAwait(false);
+            restoredSurroundings = await TableSurroundings.ReadAsync(conn, sqt, qt, ct).ConfigureAwait(false);
             foreach (var fk in live.ReferencingForeignKeys) await ExecAsync(conn, $"ALTER TABLE {fk.Table} DROP CONSTRAINT {QualifiedTable.Quote(fk.Name)}", ct).ConfigureAwait(false);
             foreach (var idx in live.Indexes)
                 await ExecAsync(conn, $"ALTER INDEX {schemaQ}.{QualifiedTable.Quote(idx)} RENAME TO {QualifiedTable.Quote(Suffixed(idx, stamp))}", ct).ConfigureAwait(false);
@@ -604,20 +668,13 @@ public static class TableRestoreService
         await ExecAsync(conn, $"ALTER TABLE {sqt} SET SCHEMA {schemaQ}", ct).ConfigureAwait(false);
         if (live is not null)
         {
+            // The live table's triggers (audit triggers installed after the backup), row-level security, policies and
+            // comments win over the backup's; what differed is said in Warnings.
+            await TableSurroundings.CarryOverAsync(qt, liveSurroundings!, restoredSurroundings!, fromDump, result.Warnings,
+                async (sql, token) => await ExecAsync(conn, sql, token).ConfigureAwait(false), ct).ConfigureAwait(false);
             await ExecAsync(conn, $"ALTER TABLE {qt} OWNER TO {QualifiedTable.Quote(live.Owner)}", ct).ConfigureAwait(false);
-            // The old table's grants, role by role.
-            var grants = new List<string>();
-            await using (var cmd = new NpgsqlCommand(
-                "SELECT pg_catalog.format('GRANT %s ON TABLE %s TO %s%s', a.privilege_type, @new, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(r.rolname) END, " +
-                "CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END) FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a " +
-                "LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.grantee WHERE c.oid = @old::pg_catalog.regclass AND a.grantee <> c.relowner", conn))
-            {
-                cmd.Parameters.AddWithValue("new", qt);
-                cmd.Parameters.AddWithValue("old", oldQ);
-                await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                while (await r.ReadAsync(ct).ConfigureAwait(false)) grants.Add(r.GetString(0));
-            }
-            foreach (var g in grants) await ExecAsync(conn, g, ct).ConfigureAwait(false);
+            // The old table's grants, table and column, role by role, and no others.
+            await TableSurroundings.CopyGrantsAsync(conn, oldQ, qt, async (sql, token) => await ExecAsync(conn, sql, token).ConfigureAwait(false), ct).ConfigureAwait(false);
             // Sequences never go backwards: the restored table's take the old ones' last values where those are further.
             foreach (var (oldSeq, column) in oldSequences)
             {
@@ -648,10 +705,10 @@ public static class TableRestoreService
                 }
                 result.ForeignKeysRecreated.Add($"{fk.Table}.{fk.Name}");
             }
-            if (request.DropReplaced) await ExecAsync(conn, $"DROP TABLE {oldQ}", ct).ConfigureAwait(false);
-            else result.ReplacedTable = schema + "." + ReplacedName(request.Table, stamp);
+            result.ReplacedTable = schema + "." + ReplacedName(request.Table, stamp);
         }
         await ExecAsync(conn, $"DROP SCHEMA {stagingQ}", ct).ConfigureAwait(false);
+        return live is null ? null : oldQ;
     }
 
     // ---------------------------------------------------------------- the rows

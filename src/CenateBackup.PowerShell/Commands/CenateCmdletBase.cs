@@ -146,6 +146,7 @@ public abstract class CenateCmdletBase : PSCmdlet, IDisposable
         CenateErrorKind.InvalidOperation => ErrorCategory.InvalidOperation,
         CenateErrorKind.ToolFailed => ErrorCategory.InvalidResult,
         CenateErrorKind.ResourceExists => ErrorCategory.ResourceExists,
+        CenateErrorKind.ResourceBusy => ErrorCategory.ResourceBusy,
         _ => ErrorCategory.InvalidOperation,
     };
 

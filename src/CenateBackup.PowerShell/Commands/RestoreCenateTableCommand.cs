@@ -49,6 +49,15 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
     [Parameter]
     public SwitchParameter DropReplaced { get; set; }
 
+    /// <summary>
+    /// How long a step may wait for a lock on the table (default 30 s; "45s", "2m" or a TimeSpan, up to a day) — above all
+    /// Replace's exclusive lock, behind which every other query on the table waits. Past it: LockTimeout, nothing changed.
+    /// </summary>
+    [Parameter]
+    [DurationTransformation]
+    [ValidateDuration(0.001, 86400)]
+    public TimeSpan LockTimeout { get; set; } = TableRestoreRequest.DefaultLockTimeout;
+
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
@@ -99,6 +108,7 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
             Mode = mode,
             From = from,
             DropReplaced = DropReplaced,
+            LockTimeout = LockTimeout,
             Now = DateTimeOffset.UtcNow,
         };
         try
