@@ -166,11 +166,13 @@ Describe 'Restore-CenateTable -LockTimeout: a bounded wait, LockTimeout, nothing
     }
 
     It 'refuses a lock timeout that is not a bounded positive duration before doing anything: <Value>' -ForEach @(
-        @{ Value = [TimeSpan]::Zero }, @{ Value = [TimeSpan]::FromSeconds(-5) }, @{ Value = '2d' }, @{ Value = [TimeSpan]::FromTicks(2) }) {
+        # Zero and negative durations are refused by the module's one duration rule (transformation); a positive one out of range by the range check.
+        @{ Value = [TimeSpan]::Zero; Id = 'ParameterArgumentTransformationError' }, @{ Value = [TimeSpan]::FromSeconds(-5); Id = 'ParameterArgumentTransformationError' },
+        @{ Value = '2d'; Id = 'ParameterArgumentValidationError' }, @{ Value = [TimeSpan]::FromTicks(2); Id = 'ParameterArgumentValidationError' }, @{ Value = 2; Id = 'ParameterArgumentTransformationError' }) {
         $before = Get-Checksum
         $err = $null
         try { Restore-CenateTable -Backup $Set.Path @P -Mode Replace -LockTimeout $Value -Confirm:$false } catch { $err = $_ }
-        $err.FullyQualifiedErrorId | Should -Be 'ParameterArgumentValidationError,CenateBackup.PowerShell.Commands.RestoreCenateTableCommand'
+        $err.FullyQualifiedErrorId | Should -Be "$Id,CenateBackup.PowerShell.Commands.RestoreCenateTableCommand"
         Get-Checksum | Should -Be $before
     }
 }
