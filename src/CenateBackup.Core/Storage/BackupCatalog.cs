@@ -143,11 +143,11 @@ public static class BackupCatalog
         if (name == BackupDirectoryLock.FileName) return "it is the directory's lock file";
         if (name.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase)) return "it is a manifest";
         if (name.EndsWith(PartialFile.Suffix, StringComparison.Ordinal)) return "it is a partial file";
-        if (!name.Contains(stampMark, StringComparison.Ordinal)) return $"its name does not carry the set's stamp {entry.Manifest.Stamp}";
         // Sets removed earlier in this run are gone from disk; only a manifest still there protects the file.
         var other = scan.Sets.FirstOrDefault(o => !string.Equals(o.ManifestPath, entry.ManifestPath, StringComparison.Ordinal)
             && o.Manifest.Files.Any(f => string.Equals(f.Name, name, StringComparison.Ordinal)) && File.Exists(o.ManifestPath));
-        return other is null ? null : $"manifest {Path.GetFileName(other.ManifestPath)} lists it too";
+        if (other is not null) return $"manifest {Path.GetFileName(other.ManifestPath)} lists it too";
+        return name.Contains(stampMark, StringComparison.Ordinal) ? null : $"its name does not carry the set's stamp {entry.Manifest.Stamp}";
     }
 
     /// <summary>
