@@ -397,4 +397,28 @@ public class VerificationServiceTests
         Assert.True(report.Recorded);
         Assert.Empty(Directory.GetFiles(dir.Path, "*.partial"));
     }
+
+    /// <summary>A set written before the database was in every name ("asegurados_&lt;stamp&gt;.csv.gz") still verifies and records.</summary>
+    [Fact]
+    public async Task OldStyleNames_StillVerify_AndRecord()
+    {
+        using var dir = new TempDirectory();
+        var csv = Gzip("id,name\n1,x\n2,y\n");
+        var sql = Gzip("COPY public.asegurados (id, name) FROM stdin;\n1\tx\n\\.\n");
+        var csvName = "asegurados_" + Stamp + ".csv.gz";
+        var sqlName = "asegurados_" + Stamp + ".sql.gz";
+        File.WriteAllBytes(dir.File(csvName), csv);
+        File.WriteAllBytes(dir.File(sqlName), sql);
+        var m = new BackupManifest { Database = "maestro_cenate", Stamp = Stamp, StartedAt = DateTimeOffset.UtcNow, Complete = true,
+            Files = { Entry(csvName, BackupFileKind.Csv, csv), Entry(sqlName, BackupFileKind.Sql, sql) } };
+        var manifestPath = dir.File(BackupNaming.ManifestFile("maestro_cenate", Stamp));
+        m.Save(manifestPath);
+
+        var report = await Verify(manifestPath, VerificationLevel.Read);
+
+        Assert.True(report.Passed, string.Join("; ", report.Problems));
+        Assert.Equal(new[] { csvName, sqlName }, report.Files);
+        Assert.True(report.Recorded);
+        Assert.Equal(manifestPath, VerificationService.FindManifestFor(dir.File(csvName)));
+    }
 }
