@@ -156,9 +156,13 @@ public static class BackupCatalog
     /// file older than <see cref="AbandonedAge"/>; a non-partial file only when no complete (or damaged, unreadable)
     /// manifest has that stamp. Never a manifest, the lock file, or a file named otherwise (those are not the module's).
     /// </summary>
-    public static IReadOnlyList<OrphanFile> AbandonedFiles(CatalogScan scan, DateTimeOffset now)
+    /// <param name="scan">The directory as scanned under the exclusive lock.</param>
+    /// <param name="now">The time to judge ages by.</param>
+    /// <param name="database">Only files of this database (Remove-CenateOldBackup -Database); null for every database.</param>
+    public static IReadOnlyList<OrphanFile> AbandonedFiles(CatalogScan scan, DateTimeOffset now, string? database = null)
     {
-        var databases = scan.Sets.Select(s => s.Manifest.Database).Where(d => d.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+        var databases = scan.Sets.Select(s => s.Manifest.Database)
+            .Where(d => d.Length > 0 && (database is null || string.Equals(d, database, StringComparison.Ordinal))).Distinct(StringComparer.Ordinal).ToList();
         var protectedPrefixes = new HashSet<string>(StringComparer.Ordinal);
         foreach (var set in scan.Sets.Where(s => s.Manifest.Complete))
         {

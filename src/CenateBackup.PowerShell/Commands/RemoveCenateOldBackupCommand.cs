@@ -149,7 +149,7 @@ public sealed class RemoveCenateOldBackupCommand : CenateCmdletBase
     private void RemoveAbandonedFiles(CatalogScan scan)
     {
         // Safe because the exclusive directory lock is held: no running job owns a partial or a file of an unfinished set now.
-        foreach (var orphan in BackupCatalog.AbandonedFiles(scan, DateTimeOffset.UtcNow))
+        foreach (var orphan in BackupCatalog.AbandonedFiles(scan, DateTimeOffset.UtcNow, Database))
         {
             var what = orphan.IsPartial ? "stale partial file" : "file of a backup run that never completed";
             if (!ShouldProcess(orphan.Path, $"Remove {what} (older than a day)")) continue;

@@ -155,6 +155,9 @@ public class BackupCatalogTests
 
         Assert.Equal(expected.OrderBy(p => p, StringComparer.Ordinal).ToList(), found);
         Assert.All(left, l => Assert.DoesNotContain(l, found));
+        // Retention limited to another database (-Database) leaves this database's files alone.
+        Assert.Empty(BackupCatalog.AbandonedFiles(scan, s_now, "otra_db"));
+        Assert.Equal(expected.Length, BackupCatalog.AbandonedFiles(scan, s_now, "maestro_cenate").Count);
     }
 
     [Fact]
