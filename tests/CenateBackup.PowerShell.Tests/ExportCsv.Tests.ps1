@@ -77,7 +77,7 @@ Describe 'Export-CenateAseguradosCsv in container mode' {
         $Set | Should -BeOfType ([CenateBackup.PowerShell.Output.CenateBackupSet])
         $File | Should -BeOfType ([CenateBackup.PowerShell.Output.CenateBackupFile])
         $File.Kind | Should -Be 'Csv'
-        $File.Name | Should -Be "asegurados_$($Set.Stamp).csv.gz"
+        $File.Name | Should -Be "$($Set.Database)_$($Set.Stamp).asegurados.csv.gz"
         $File.Rows | Should -Be $LiveRows
         $Set.AseguradosRows | Should -Be $LiveRows
         $Manifest.complete | Should -BeTrue
@@ -109,7 +109,7 @@ Describe 'Export-CenateAseguradosCsv in container mode' {
     It 'pipes into Test-CenateBackup, whose Read level counts the CSV records against the manifest' {
         $r = $Set | Test-CenateBackup
         $r.Passed | Should -BeTrue
-        $r.Checks -join ';' | Should -Match 'gzip read asegurados_.*row count asegurados_'
+        $r.Checks -join ';' | Should -Match 'gzip read \S+_\d{8}_\d{6}\.asegurados\.csv\.gz;.*row count \S+_\d{8}_\d{6}\.asegurados\.csv\.gz'
     }
 
     It 'makes Test-CenateBackup fail with RowCountMismatch when the manifest''s row count is not the file''s, and Truncated for a cut file' {
@@ -176,7 +176,7 @@ Describe 'Export-CenateAseguradosCsv fidelity on hard values' {
         $d = New-TestDirectory 'plain'
         try {
             $s = Export-CenateAseguradosCsv @C -Path $d -NoCompression -Table cenate_csv_edge
-            $s.Files[0].Name | Should -Match '^cenate_csv_edge_\d{8}_\d{6}\.csv$'
+            $s.Files[0].Name | Should -Match "^$($s.Database)_\d{8}_\d{6}\.cenate_csv_edge\.csv$"
             Get-Sha $s.Files[0].Path | Should -Be (Get-Sha (Get-PsqlCsv -Table 'public.cenate_csv_edge' -OutFile "$d/psql.csv"))
             (Get-Content -Raw $s.Path | ConvertFrom-Json).files[0].compression | Should -Be 'none'
             ($s | Test-CenateBackup).Passed | Should -BeTrue
@@ -240,8 +240,8 @@ Describe 'One backup set, one moment: New-CenateDump -Include Csv,Sql' {
             $rows = [long](Invoke-Psql -Sql 'SELECT count(*) FROM public.asegurados')
             $csv = $s.Files | Where-Object Kind -eq Csv
             $sql = $s.Files | Where-Object Kind -eq Sql
-            $csv.Name | Should -Be "asegurados_$($s.Stamp).csv.gz"
-            $sql.Name | Should -Be "asegurados_$($s.Stamp).sql.gz"
+            $csv.Name | Should -Be "$($s.Database)_$($s.Stamp).asegurados.csv.gz"
+            $sql.Name | Should -Be "$($s.Database)_$($s.Stamp).asegurados.data.sql.gz"
             $csv.Rows | Should -Be $rows
             $sql.Rows | Should -Be $rows
             Get-Sha (Expand-Gzip $csv.Path "$d/ours.csv") | Should -Be (Get-Sha (Get-PsqlCsv -Table 'public.asegurados' -OutFile "$d/psql.csv"))
@@ -372,7 +372,7 @@ Describe 'Export-CenateAseguradosCsv bad input and faults' {
                     param($Container, $Port, $Credential, $Path)
                     try { Export-CenateAseguradosCsv -Container $Container -Port $Port -Credential $Credential -Path $Path -CompressionLevel 9 } catch { $_ }
                 } -Arguments @{ Container = $Big.Name; Port = $Big.Port; Credential = $Cred; Path = $d }
-                $null = Wait-ForFile -Directory $d -Filter '*.csv.gz.partial' -MinimumSize 1
+                $null = Wait-ForFile -Directory $d -Filter '*.csv.gz.*.partial' -MinimumSize 1
                 Invoke-Psql -Port $Big.Port -Sql "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'CenateBackup' AND query LIKE 'COPY%'" | Should -Be '1'
                 $caught = $job.PowerShell.EndInvoke($job.Handle) | Select-Object -First 1
                 $caught | Should -BeOfType ([System.Management.Automation.ErrorRecord])
@@ -389,7 +389,7 @@ Describe 'Export-CenateAseguradosCsv bad input and faults' {
                     param($Container, $Port, $Credential, $Path)
                     Export-CenateAseguradosCsv -Container $Container -Port $Port -Credential $Credential -Path $Path -CompressionLevel 9
                 } -Arguments @{ Container = $Big.Name; Port = $Big.Port; Credential = $Cred; Path = $d }
-                $null = Wait-ForFile -Directory $d -Filter '*.csv.gz.partial' -MinimumSize 1
+                $null = Wait-ForFile -Directory $d -Filter '*.csv.gz.*.partial' -MinimumSize 1
                 Invoke-Psql -Port $Big.Port -Sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'CenateBackup' AND query LIKE 'COPY%' AND state = 'active'" | Should -Be '1'
                 $job.PowerShell.Stop()
                 $job.PowerShell.InvocationStateInfo.State | Should -Be 'Stopped'
@@ -407,7 +407,7 @@ Describe 'Export-CenateAseguradosCsv bad input and faults' {
                     param($Container, $Port, $Credential, $Path)
                     try { Export-CenateAseguradosCsv -Container $Container -Port $Port -Credential $Credential -Path $Path -CompressionLevel 9 } catch { $_ }
                 } -Arguments @{ Container = $Big.Name; Port = $Big.Port; Credential = $Cred; Path = $d }
-                $null = Wait-ForFile -Directory $d -Filter '*.csv.gz.partial' -MinimumSize 1
+                $null = Wait-ForFile -Directory $d -Filter '*.csv.gz.*.partial' -MinimumSize 1
                 & docker kill $Big.Name | Out-Null
                 $caught = $job.PowerShell.EndInvoke($job.Handle) | Select-Object -First 1
                 $caught | Should -BeOfType ([System.Management.Automation.ErrorRecord])

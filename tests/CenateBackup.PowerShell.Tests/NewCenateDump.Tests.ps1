@@ -99,7 +99,7 @@ Describe 'New-CenateDump in container mode' {
         $d = New-TestDirectory 'sql'
         try {
             $s = New-CenateDump @C -Path $d -Table asegurados -DataOnly -Format Plain
-            $s.Files[0].Name | Should -Be "asegurados_$($s.Stamp).sql.gz"
+            $s.Files[0].Name | Should -Be "$($s.Database)_$($s.Stamp).asegurados.sql.gz"
             $s.Files[0].Kind | Should -Be 'Sql'
             $sql = & bash -c "gzip -dc '$($s.Files[0].Path)'"
             ($sql | Select-String -SimpleMatch 'CREATE TABLE') | Should -BeNullOrEmpty
@@ -302,7 +302,7 @@ Describe 'New-CenateDump faults' {
                 param($Container, $Port, $Credential, $Path)
                 try { New-CenateDump -Container $Container -Port $Port -Credential $Credential -Path $Path -CompressionLevel 9 } catch { $_ }
             } -Arguments @{ Container = $c.Name; Port = $c.Port; Credential = $Cred; Path = $d }
-            $null = Wait-ForFile -Directory $d -Filter '*.dump.partial' -MinimumSize 1
+            $null = Wait-ForFile -Directory $d -Filter '*.dump.*.partial' -MinimumSize 1
             & docker kill $c.Name | Out-Null
             $caught = $job.PowerShell.EndInvoke($job.Handle) | Select-Object -First 1
             $caught | Should -BeOfType ([System.Management.Automation.ErrorRecord])
@@ -321,7 +321,7 @@ Describe 'New-CenateDump faults' {
                 param($Container, $Port, $Credential, $Path)
                 New-CenateDump -Container $Container -Port $Port -Credential $Credential -Path $Path -CompressionLevel 9
             } -Arguments @{ Container = $c.Name; Port = $c.Port; Credential = $Cred; Path = $d }
-            $null = Wait-ForFile -Directory $d -Filter '*.dump.partial' -MinimumSize 1
+            $null = Wait-ForFile -Directory $d -Filter '*.dump.*.partial' -MinimumSize 1
             (Get-ContainerProcessLines $c.Name) -match 'pg_dump' | Should -Not -BeNullOrEmpty
             $job.PowerShell.Stop()
             $job.PowerShell.InvocationStateInfo.State | Should -Be 'Stopped'

@@ -280,7 +280,7 @@ Describe 'Remove-CenateOldBackup' {
                 param($Container, $Port, $Credential, $Path)
                 New-CenateDump -Container $Container -Port $Port -Credential $Credential -Path $Path -CompressionLevel 9 | Test-CenateBackup
             } -Arguments @{ Container = $c.Name; Port = $c.Port; Credential = (Get-TestCredential); Path = $d }
-            $null = Wait-ForFile -Directory $d -Filter '*.dump.partial' -MinimumSize 1
+            $null = Wait-ForFile -Directory $d -Filter '*.dump.*.partial' -MinimumSize 1
             $decisions = Remove-CenateOldBackup -Path $d -Confirm:$false -LockTimeout 00:02:00
             $verification = $job.PowerShell.EndInvoke($job.Handle)
             $verification.Passed | Should -BeTrue

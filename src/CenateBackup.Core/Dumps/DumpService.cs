@@ -83,10 +83,11 @@ public static class DumpService
         var directory = BackupDirectory.Prepare(request.Directory);
         // Shared with other writers, exclusive against retention: Remove-CenateOldBackup never sees this set half-written.
         using var directoryLock = BackupDirectoryLock.AcquireShared(directory, TimeSpan.FromMinutes(5));
+        ClearStalePartials(directory, target.Database, reporter);
         var (stamp, manifestPath) = ReserveStamp(directory, target.Database, started);
         var fileName = request.Format == DumpFormat.Custom
             ? BackupNaming.DumpFile(target.Database, stamp)
-            : BackupNaming.SqlFile(tables.Count == 1 ? tables[0].Name : target.Database, stamp);
+            : BackupNaming.PlainDumpFile(target.Database, tables.Count == 1 ? tables[0].Name : null, stamp);
 
         var manifest = NewManifest(target, request.ToolVersion, stamp, started, snapshot.SnapshotId, snapshot.ServerVersion, snapshot.ServerVersionNum, pgDumpVersion.ToString());
         manifest.RowCounts = counts;
@@ -127,10 +128,7 @@ public static class DumpService
         }
         finally
         {
-            if (!ok)
-            {
-                try { File.Delete(manifestPath); } catch (IOException) { }
-            }
+            if (!ok) AbandonRun(directory, manifest, manifestPath);
         }
         reporter.Progress(new OperationProgress("New-CenateDump", "Done", 1, 1));
         return new DumpResult(manifest, manifestPath, clock.Elapsed, $"{context.Endpoint.Host}:{context.Endpoint.Port} ({context.Endpoint.HowFound})");
@@ -206,6 +204,26 @@ public static class DumpService
             return e;
         }
         return null;
+    }
+
+    /// <summary>
+    /// A failed run leaves nothing: the files it already renamed into place (a full disk at the manifest would
+    /// otherwise leave a complete dump that no manifest lists) and its reserved manifest. Every name was created
+    /// by this run with no-replace, so nothing of another run is touched.
+    /// </summary>
+    internal static void AbandonRun(string directory, BackupManifest manifest, string manifestPath)
+    {
+        foreach (var f in manifest.Files) TryDelete(Path.Combine(directory, f.Name));
+        TryDelete(manifestPath);
+    }
+
+    /// <summary>Removes partial files that killed runs of this database left (older than a run could take), with a warning.</summary>
+    internal static void ClearStalePartials(string directory, string database, IOperationReporter reporter)
+    {
+        foreach (var path in BackupCatalog.RemoveStalePartials(directory, database, DateTimeOffset.UtcNow))
+        {
+            reporter.Warning($"Removed '{path}', a partial file an earlier run of '{database}' left when it was stopped (older than {BackupCatalog.AbandonedAge.TotalHours:0} h).");
+        }
     }
 
     private static void TryDelete(string path)

@@ -51,9 +51,9 @@ public enum TableExports
 {
     /// <summary>None.</summary>
     None = 0,
-    /// <summary>&lt;table&gt;_&lt;stamp&gt;.csv.gz: COPY … (FORMAT csv, HEADER).</summary>
+    /// <summary>&lt;database&gt;_&lt;stamp&gt;.&lt;table&gt;.csv.gz: COPY … (FORMAT csv, HEADER).</summary>
     Csv = 1,
-    /// <summary>&lt;table&gt;_&lt;stamp&gt;.sql.gz: a data-only SQL script of the table.</summary>
+    /// <summary>&lt;database&gt;_&lt;stamp&gt;.&lt;table&gt;.data.sql.gz: a data-only SQL script of the table.</summary>
     Sql = 2,
 }
 
@@ -139,6 +139,7 @@ ORDER BY pg_catalog.array_position(pg_catalog.current_schemas(false), n.nspname)
     {
         var directory = BackupDirectory.Prepare(request.Directory);
         using var directoryLock = BackupDirectoryLock.AcquireShared(directory, TimeSpan.FromMinutes(5));
+        DumpService.ClearStalePartials(directory, target.Database, reporter);
         var (stamp, manifestPath) = DumpService.ReserveStamp(directory, target.Database, started);
         var manifest = DumpService.NewManifest(target, request.ToolVersion, stamp, started, snapshotId, serverVersion, serverVersionNum, "");
         manifest.Kind = BackupSetKind.Exports;
@@ -146,7 +147,7 @@ ORDER BY pg_catalog.array_position(pg_catalog.current_schemas(false), n.nspname)
         var ok = false;
         try
         {
-            var fileName = request.GzipLevel is null ? BackupNaming.PlainCsvFile(table.Name, stamp) : BackupNaming.CsvFile(table.Name, stamp);
+            var fileName = request.GzipLevel is null ? BackupNaming.PlainCsvFile(target.Database, table.Name, stamp) : BackupNaming.CsvFile(target.Database, table.Name, stamp);
             var progress = new ProgressGate(reporter, Activity, table.Display, estimatedRows);
             using var file = new ExportFile(Path.Combine(directory, fileName), request.GzipLevel, progress.Bytes);
             var csv = new CsvPassThrough(file, progress.Rows);
@@ -162,10 +163,7 @@ ORDER BY pg_catalog.array_position(pg_catalog.current_schemas(false), n.nspname)
         }
         finally
         {
-            if (!ok)
-            {
-                try { File.Delete(manifestPath); } catch (IOException) { }
-            }
+            if (!ok) DumpService.AbandonRun(directory, manifest, manifestPath);
         }
         reporter.Progress(new OperationProgress(Activity, "Done", 1, 1));
         return new ExportResult(manifest, manifestPath, clock.Elapsed, route);
@@ -196,14 +194,14 @@ ORDER BY pg_catalog.array_position(pg_catalog.current_schemas(false), n.nspname)
                 {
                     if (exports.HasFlag(TableExports.Sql))
                     {
-                        var f = new ExportFile(Path.Combine(directory, BackupNaming.SqlFile(table.Name, stamp)), gzipLevel);
+                        var f = new ExportFile(Path.Combine(directory, BackupNaming.TableSqlFile(target.Database, table.Name, stamp)), gzipLevel);
                         var sql = new SqlFromCopyText(f, shape, header, progress.Rows);
                         consumers.Add(sql);
                         files.Add((f, BackupFileKind.Sql, () => sql.Rows));
                     }
                     if (exports.HasFlag(TableExports.Csv))
                     {
-                        var f = new ExportFile(Path.Combine(directory, BackupNaming.CsvFile(table.Name, stamp)), gzipLevel);
+                        var f = new ExportFile(Path.Combine(directory, BackupNaming.CsvFile(target.Database, table.Name, stamp)), gzipLevel);
                         var csv = new CsvFromCopyText(f, shape, consumers.Count == 0 ? progress.Rows : null);
                         consumers.Add(csv);
                         files.Add((f, BackupFileKind.Csv, () => csv.Rows));

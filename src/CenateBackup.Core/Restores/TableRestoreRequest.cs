@@ -20,9 +20,9 @@ public enum TableRestoreSource
 {
     /// <summary>The custom-format dump: definition, rows, keys, indexes, constraints, triggers.</summary>
     Dump,
-    /// <summary>The set's &lt;table&gt;_&lt;stamp&gt;.csv.gz: rows only, into the live table's definition.</summary>
+    /// <summary>The set's CSV export of the table (&lt;database&gt;_&lt;stamp&gt;.&lt;table&gt;.csv.gz; &lt;table&gt;_&lt;stamp&gt;.csv.gz in older sets): rows only, into the live table's definition.</summary>
     Csv,
-    /// <summary>The set's &lt;table&gt;_&lt;stamp&gt;.sql.gz (data-only SQL): rows only, into the live table's definition.</summary>
+    /// <summary>The set's data-only SQL export (&lt;database&gt;_&lt;stamp&gt;.&lt;table&gt;.data.sql.gz; &lt;table&gt;_&lt;stamp&gt;.sql.gz in older sets): rows only, into the live table's definition.</summary>
     Sql,
 }
 

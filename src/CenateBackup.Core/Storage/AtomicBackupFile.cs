@@ -8,9 +8,11 @@ using CenateBackup.Core.Errors;
 namespace CenateBackup.Core.Storage;
 
 /// <summary>
-/// A write-only stream for one backup file: writes to "&lt;name&gt;.partial" (0600), hashes with SHA-256 as it
-/// goes, and on <see cref="CommitAsync"/> fsyncs, renames to the final name and fsyncs the directory.
-/// Disposed without commit, it deletes the partial file, so nothing that looks complete is ever left.
+/// A write-only stream for one backup file: writes to its own "&lt;name&gt;.&lt;random&gt;.partial" (created with O_EXCL,
+/// 0600), hashes with SHA-256 as it goes, and on <see cref="CommitAsync"/> fsyncs, renames to the final name without
+/// ever replacing an existing file (<see cref="NoReplaceRename"/>) and fsyncs the directory. Two writers of one name
+/// never share a partial file: the second one's commit fails with BackupSetExists and the first one's file stays whole.
+/// Disposed without commit, it deletes its partial file, so nothing that looks complete is ever left.
 /// Write failures surface as <see cref="CenateException"/> (DiskFull / WriteFailed).
 /// </summary>
 public sealed class AtomicBackupFile : Stream
@@ -26,27 +28,17 @@ public sealed class AtomicBackupFile : Stream
     public AtomicBackupFile(string finalPath, Action<long>? onProgress = null)
     {
         FinalPath = Path.GetFullPath(finalPath);
-        PartialPath = FinalPath + ".partial";
         _onProgress = onProgress;
         if (File.Exists(FinalPath))
         {
             throw new CenateException(ErrorIds.BackupSetExists, CenateErrorKind.InvalidOperation,
                 $"'{FinalPath}' already exists; a backup file is never overwritten.", "Remove it or choose another -Path.", FinalPath);
         }
-        var options = new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            Share = FileShare.None,
-            BufferSize = 0,
-            Options = FileOptions.Asynchronous,
-        };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         try
         {
-            // A leftover partial (or a planted symlink) is removed, then the file is created exclusively (O_EXCL).
-            File.Delete(PartialPath);
-            _file = new FileStream(PartialPath, options);
+            // A name of its own, created exclusively: a leftover partial or a planted symlink is never opened or removed.
+            _file = PartialFile.Create(FinalPath, FileOptions.Asynchronous, out var partialPath);
+            PartialPath = partialPath;
         }
         catch (UnauthorizedAccessException ex)
         {
@@ -60,7 +52,7 @@ public sealed class AtomicBackupFile : Stream
 
     /// <summary>The name the file gets once complete.</summary>
     public string FinalPath { get; }
-    /// <summary>The name while being written.</summary>
+    /// <summary>The name while being written ("&lt;final&gt;.&lt;random&gt;.partial").</summary>
     public string PartialPath { get; }
     /// <summary>Lowercase hex SHA-256 (valid after commit).</summary>
     public string? Sha256 { get; private set; }
@@ -131,7 +123,12 @@ public sealed class AtomicBackupFile : Stream
             _file.Flush(flushToDisk: true);
             _file.Dispose();
             Sha256 = Convert.ToHexString(_hash.GetHashAndReset()).ToLowerInvariant();
-            File.Move(PartialPath, FinalPath, overwrite: false);
+            if (!NoReplaceRename.TryMove(PartialPath, FinalPath))
+            {
+                throw new CenateException(ErrorIds.BackupSetExists, CenateErrorKind.InvalidOperation,
+                    $"'{FinalPath}' appeared while this file was being written (another run writes the same name); it was left alone and this run's file was removed.",
+                    "Make sure two runs never write the same set (one -Path per database, or wait for the other run), then run again.", FinalPath);
+            }
             _committed = true;
             DirectorySync.Fsync(Path.GetDirectoryName(FinalPath)!);
         }

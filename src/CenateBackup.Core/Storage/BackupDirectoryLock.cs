@@ -37,11 +37,11 @@ public sealed class BackupDirectoryLock : IDisposable
             {
                 return new BackupDirectoryLock(new FileStream(path, options));
             }
-            catch (IOException) when (clock.Elapsed < timeout)
+            catch (IOException ex) when (IsContention(ex) && clock.Elapsed < timeout)
             {
                 Thread.Sleep(200);
             }
-            catch (IOException ex)
+            catch (IOException ex) when (IsContention(ex))
             {
                 throw new CenateException(ErrorIds.BackupDirectoryBusy, CenateErrorKind.ResourceUnavailable,
                     share == FileShare.None
@@ -52,6 +52,66 @@ public sealed class BackupDirectoryLock : IDisposable
             catch (UnauthorizedAccessException ex)
             {
                 throw BackupDirectory.NotWritable(directory, ex);
+            }
+            catch (IOException ex)
+            {
+                // Not a lock held by someone else (a read-only mount, EROFS): waiting would not help.
+                throw BackupDirectory.NotWritable(directory, ex);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The lock is held by another job: EWOULDBLOCK from flock(2) (.NET puts the errno in HResult), or a sharing
+    /// violation on Windows. Anything else (EROFS, EIO) is not worth waiting for.
+    /// </summary>
+    private static bool IsContention(IOException ex) => OperatingSystem.IsWindows()
+        ? (ex.HResult & 0xFFFF) is 32 or 33
+        : ex.HResult is 11 or 35; // EAGAIN/EWOULDBLOCK on Linux, on macOS/BSD
+
+    private static readonly object s_updaters = new();
+
+    /// <summary>
+    /// Runs <paramref name="update"/> (a manifest read-modify-write) exclusively among the updaters of this directory,
+    /// while this lock is held: a byte-range lock (fcntl) on the lock file excludes other processes, a monitor other
+    /// threads of this one (fcntl locks are per process). Waits up to <paramref name="timeout"/>.
+    /// </summary>
+    public T RunExclusiveUpdate<T>(Func<T> update, TimeSpan timeout)
+    {
+        lock (s_updaters)
+        {
+            var clock = Stopwatch.StartNew();
+            // .NET has no byte-range locks on macOS: there only the threads of one process are kept apart.
+            var ranged = !OperatingSystem.IsMacOS();
+            while (ranged)
+            {
+                try
+                {
+                    if (!OperatingSystem.IsMacOS()) _stream.Lock(0, 1);
+                    break;
+                }
+                catch (IOException ex) when (clock.Elapsed < timeout)
+                {
+                    _ = ex;
+                    Thread.Sleep(50);
+                }
+                catch (IOException ex)
+                {
+                    throw new CenateException(ErrorIds.BackupDirectoryBusy, CenateErrorKind.ResourceUnavailable,
+                        $"Another job kept a manifest of '{Path.GetDirectoryName(_stream.Name)}' locked for {timeout.TotalSeconds:0} s.",
+                        "Run again when the other job has finished.", _stream.Name, ex);
+                }
+            }
+            try
+            {
+                return update();
+            }
+            finally
+            {
+                if (!OperatingSystem.IsMacOS())
+                {
+                    try { _stream.Unlock(0, 1); } catch (IOException) { /* released with the file anyway */ }
+                }
             }
         }
     }

@@ -107,32 +107,46 @@ public sealed class BackupManifest
         }
     }
 
-    /// <summary>Writes the manifest atomically (partial, fsync, rename over the old one, fsync directory), 0600.</summary>
+    /// <summary>
+    /// Writes the manifest atomically, 0600: a partial file of its own ("&lt;manifest&gt;.&lt;random&gt;.partial", O_EXCL),
+    /// fsync, rename over the old manifest (the one file that is legitimately replaced), fsync the directory.
+    /// Two savers never share a partial, so the manifest is always one whole JSON document, the last saver's.
+    /// </summary>
     public void Save(string path)
     {
-        var partial = path + ".partial";
-        // Never reuse a leftover partial (its mode) or write through a planted symlink: delete, then create exclusively.
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        var full = Path.GetFullPath(path);
+        var directory = Path.GetDirectoryName(full)!;
+        string? partial = null;
         try
         {
-            File.Delete(partial);
-            using (var fs = new FileStream(partial, options))
+            using (var fs = PartialFile.Create(full, FileOptions.None, out partial))
             {
                 var bytes = System.Text.Encoding.UTF8.GetBytes(ToJson());
                 fs.Write(bytes);
                 fs.Flush(flushToDisk: true);
             }
-            File.Move(partial, path, overwrite: true);
-            DirectorySync.Fsync(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            File.Move(partial, full, overwrite: true);
+            partial = null;
+            DirectorySync.Fsync(directory);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            DeletePartial(partial);
+            throw BackupDirectory.NotWritable(directory, ex);
         }
         catch (IOException ex)
         {
-            try { File.Delete(partial); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            DeletePartial(partial);
             throw AtomicBackupFile.IsDiskFull(ex)
                 ? new CenateException(ErrorIds.DiskFull, CenateErrorKind.WriteError, $"The disk is full; manifest '{path}' was not written.", "Free space and run again.", path, ex)
                 : new CenateException(ErrorIds.WriteFailed, CenateErrorKind.WriteError, $"Writing manifest '{path}' failed: {ex.Message}", "Check the disk.", path, ex);
         }
+    }
+
+    private static void DeletePartial(string? partial)
+    {
+        if (partial is null) return;
+        try { File.Delete(partial); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     private static CenateException Invalid(string name, string why, Exception? inner) => new(ErrorIds.ManifestInvalid, CenateErrorKind.InvalidData,

@@ -28,16 +28,48 @@ public static partial class BackupNaming
         return false;
     }
 
-    /// <summary>Full custom-format dump of a database.</summary>
-    public static string DumpFile(string database, string stamp) => $"{Safe(database)}_{stamp}.dump";
-    /// <summary>Plain SQL dump, gzip-compressed (of a table, or of the database when no table was named).</summary>
-    public static string SqlFile(string name, string stamp) => $"{Safe(name)}_{stamp}.sql.gz";
-    /// <summary>CSV export of a table, gzip-compressed.</summary>
-    public static string CsvFile(string table, string stamp) => $"{Safe(table)}_{stamp}.csv.gz";
-    /// <summary>CSV export of a table, uncompressed.</summary>
-    public static string PlainCsvFile(string table, string stamp) => $"{Safe(table)}_{stamp}.csv";
-    /// <summary>The set's manifest.</summary>
-    public static string ManifestFile(string database, string stamp) => $"{Safe(database)}_{stamp}.manifest.json";
+    // Every file of a set starts with "<database>_<stamp>." (its set prefix): two databases backed up into one
+    // directory in the same second never want one name, and a file's set is known from its name. The table comes
+    // after the stamp, so names with '_' in the database or the table stay unambiguous for a known database.
+    // Sets written before this scheme (table exports named "<table>_<stamp>.csv.gz") are still read: nothing parses
+    // a table back out of a file name; the manifest lists every file of its set.
+
+    /// <summary>Full custom-format dump of a database: &lt;database&gt;_&lt;stamp&gt;.dump.</summary>
+    public static string DumpFile(string database, string stamp) => $"{SetPrefix(database, stamp)}dump";
+    /// <summary>Plain SQL dump, gzip-compressed: &lt;database&gt;_&lt;stamp&gt;.sql.gz, or &lt;database&gt;_&lt;stamp&gt;.&lt;table&gt;.sql.gz when one table was dumped.</summary>
+    public static string PlainDumpFile(string database, string? table, string stamp) =>
+        table is null ? $"{SetPrefix(database, stamp)}sql.gz" : $"{SetPrefix(database, stamp)}{Safe(table)}.sql.gz";
+    /// <summary>
+    /// Data-only SQL export of a table, gzip-compressed: &lt;database&gt;_&lt;stamp&gt;.&lt;table&gt;.data.sql.gz ("data" keeps it
+    /// apart from a plain dump of the same table in the same set).
+    /// </summary>
+    public static string TableSqlFile(string database, string table, string stamp) => $"{SetPrefix(database, stamp)}{Safe(table)}.data.sql.gz";
+    /// <summary>CSV export of a table, gzip-compressed: &lt;database&gt;_&lt;stamp&gt;.&lt;table&gt;.csv.gz.</summary>
+    public static string CsvFile(string database, string table, string stamp) => $"{SetPrefix(database, stamp)}{Safe(table)}.csv.gz";
+    /// <summary>CSV export of a table, uncompressed: &lt;database&gt;_&lt;stamp&gt;.&lt;table&gt;.csv.</summary>
+    public static string PlainCsvFile(string database, string table, string stamp) => $"{SetPrefix(database, stamp)}{Safe(table)}.csv";
+    /// <summary>The set's manifest: &lt;database&gt;_&lt;stamp&gt;.manifest.json.</summary>
+    public static string ManifestFile(string database, string stamp) => $"{SetPrefix(database, stamp)}manifest.json";
+
+    /// <summary>What every file name of the set starts with: "&lt;database&gt;_&lt;stamp&gt;.".</summary>
+    public static string SetPrefix(string database, string stamp) => $"{Safe(database)}_{stamp}.";
+
+    /// <summary>
+    /// True when <paramref name="fileName"/> is named like a file of a set of <paramref name="database"/> (it starts with
+    /// "&lt;database&gt;_&lt;stamp&gt;." and the stamp is valid); <paramref name="stamp"/> is that stamp.
+    /// </summary>
+    public static bool TryMatchSetFile(string fileName, string database, out string stamp)
+    {
+        stamp = "";
+        var head = Safe(database) + "_";
+        if (database.Length == 0 || !fileName.StartsWith(head, StringComparison.Ordinal)) return false;
+        var rest = fileName.AsSpan(head.Length);
+        if (rest.Length < StampFormat.Length + 2 || rest[StampFormat.Length] != '.') return false;
+        var candidate = rest[..StampFormat.Length].ToString();
+        if (!TryParseStamp(candidate, out _)) return false;
+        stamp = candidate;
+        return true;
+    }
 
     /// <summary>Matches a manifest file name: database and stamp.</summary>
     public static Match MatchManifest(string fileName) => ManifestRegex().Match(fileName);

@@ -23,6 +23,8 @@ public sealed class MonitorRequest
     public long? MinimumSize { get; init; }
     /// <summary>The level the set must pass.</summary>
     public VerificationLevel Level { get; init; } = VerificationLevel.Read;
+    /// <summary>False (-WhatIf): the verification is not recorded in the manifest.</summary>
+    public bool RecordVerification { get; init; } = true;
 }
 
 /// <summary>
@@ -61,7 +63,7 @@ public static class BackupMonitor
             return report;
         }
         reporter.Verbose($"Newest complete set: {System.IO.Path.GetFileName(newest.ManifestPath)}.");
-        var result = await VerificationService.VerifyPathAsync(newest.ManifestPath, request.Level, tools, reporter, cancellationToken).ConfigureAwait(false);
+        var result = await VerificationService.VerifyPathAsync(newest.ManifestPath, request.Level, tools, reporter, cancellationToken, request.RecordVerification).ConfigureAwait(false);
         var newerBroken = sets.Where(s => !s.Complete && s.Time > newest.Time).Select(s => s.Manifest.Stamp).ToList();
         if (newerBroken.Count > 0) result.Checks.Add($"newer sets that are incomplete or miss files were passed over: {string.Join(", ", newerBroken)}");
         ApplyLimits(result, request.MaxAge, request.MinimumSize);

@@ -36,6 +36,8 @@ public sealed class VerificationReport
     public TimeSpan? Age { get; set; }
     /// <summary>Size of the set's dump in bytes (or of all its files when it has no dump), when known.</summary>
     public long? Size { get; set; }
+    /// <summary>True when this result was written into the set's manifest.</summary>
+    public bool Recorded { get; set; }
     /// <summary>The file <see cref="Size"/> is of (null: the whole set).</summary>
     public string? SizeFile { get; set; }
 }

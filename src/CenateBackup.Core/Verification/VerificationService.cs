@@ -37,8 +37,14 @@ public static class VerificationService
     /// beside it; without one, checksums are unknown and only the read runs). A whole set's result is
     /// recorded in its manifest.
     /// </summary>
+    /// <param name="path">A manifest or a backup file.</param>
+    /// <param name="level">How deep to check.</param>
+    /// <param name="tools">Where pg_restore runs.</param>
+    /// <param name="reporter">Verbose, warnings, progress.</param>
+    /// <param name="cancellationToken">Ctrl+C.</param>
+    /// <param name="recordVerification">False (-WhatIf) leaves the manifest unchanged.</param>
     public static async Task<VerificationReport> VerifyPathAsync(string path, VerificationLevel level, RestoreToolOptions tools,
-        IOperationReporter reporter, CancellationToken cancellationToken)
+        IOperationReporter reporter, CancellationToken cancellationToken, bool recordVerification = true)
     {
         var full = Path.GetFullPath(path);
         if (!File.Exists(full))
@@ -146,30 +152,63 @@ public static class VerificationService
         report.Passed = report.Checks.Count > 0 && report.Files.Count > 0 && report.Problems.All(p => p.Kind == ProblemKind.ManifestMissing);
         report.Duration = clock.Elapsed;
 
-        // A passed check of a lower level does not erase a passed record of a higher one (a daily Checksum after the
-        // monthly drill): retention and offsite should still see that the set was restored once. A failure always counts.
-        var keepStronger = manifest?.Verification is { Passed: true } previous && report.Passed
-            && Enum.TryParse<VerificationLevel>(previous.Level, out var previousLevel) && previousLevel > level;
-        if (keepStronger) report.Checks.Add($"the manifest keeps its earlier {manifest!.Verification!.Level} verification of {manifest.Verification.At:u}");
-        if (manifest is not null && manifestPath == full && !keepStronger)
+        if (manifest is not null && manifestPath == full)
         {
-            manifest.Verification = new ManifestVerification
-            {
-                Level = level.ToString(),
-                At = report.At,
-                Passed = report.Passed,
-                Problems = report.Problems.Select(p => p.ToString()).ToList(),
-                DrillDatabase = report.Drill?.ScratchDatabase,
-                DrillServer = report.Drill?.Server,
-                Seconds = Math.Round(report.Duration.TotalSeconds, 1),
-            };
-            manifest.Save(manifestPath);
+            RecordVerification(report, manifestPath, level, recordVerification, reporter);
         }
         reporter.Progress(new OperationProgress(Activity, "Done", files.Count, files.Count));
         return report;
     }
 
     private const string Activity = "Test-CenateBackup";
+
+    /// <summary>
+    /// Writes the result into the set's manifest, under the directory lock (<see cref="ManifestUpdate"/>): only when
+    /// allowed (not under -WhatIf) and possible. On read-only storage the set is still verified; a warning says the
+    /// record was not written. A passed check of a lower level does not erase a passed record of a higher one (a daily
+    /// Checksum after the monthly drill): retention and offsite should still see that the set was restored once. A
+    /// failure always counts.
+    /// </summary>
+    private static void RecordVerification(VerificationReport report, string manifestPath, VerificationLevel level, bool allowed, IOperationReporter reporter)
+    {
+        if (!allowed)
+        {
+            report.Checks.Add("the result was not recorded in the manifest (-WhatIf)");
+            return;
+        }
+        var record = new ManifestVerification
+        {
+            Level = level.ToString(),
+            At = report.At,
+            Passed = report.Passed,
+            Problems = report.Problems.Select(p => p.ToString()).ToList(),
+            DrillDatabase = report.Drill?.ScratchDatabase,
+            DrillServer = report.Drill?.Server,
+            Seconds = Math.Round(report.Duration.TotalSeconds, 1),
+        };
+        string? kept = null;
+        try
+        {
+            var exists = ManifestUpdate.Apply(manifestPath, current =>
+            {
+                if (current.Verification is { Passed: true } previous && report.Passed
+                    && Enum.TryParse<VerificationLevel>(previous.Level, out var previousLevel) && previousLevel > level)
+                {
+                    kept = $"the manifest keeps its earlier {previous.Level} verification of {previous.At:u}";
+                    return false;
+                }
+                current.Verification = record;
+                return true;
+            });
+            if (kept is not null) report.Checks.Add(kept);
+            if (!exists) reporter.Warning($"The result was not recorded: '{manifestPath}' was removed while the set was being verified.");
+            report.Recorded = exists && kept is null;
+        }
+        catch (CenateException ex) when (ex.ErrorId is ErrorIds.PathNotWritable or ErrorIds.DiskFull or ErrorIds.WriteFailed or ErrorIds.BackupDirectoryBusy)
+        {
+            reporter.Warning($"The set was verified, but the result was not recorded in '{manifestPath}': {ex.Message}");
+        }
+    }
 
     private static async Task DrillAsync(VerificationReport report, BackupManifest? manifest, List<(string Name, ManifestFile? Entry)> files, string? dumpPath,
         ArchiveContents? archive, string directory, RestoreToolOptions tools, IOperationReporter reporter, CancellationToken cancellationToken)

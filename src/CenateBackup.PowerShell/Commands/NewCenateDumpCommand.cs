@@ -47,7 +47,7 @@ public sealed class NewCenateDumpCommand : DatabaseCmdletBase
     [ValidateNotNullOrEmpty]
     public string[] CriticalTable { get; set; } = { "asegurados" };
 
-    /// <summary>Adds table exports of the critical tables to the set: Csv (&lt;table&gt;_&lt;stamp&gt;.csv.gz) and/or Sql (data-only &lt;table&gt;_&lt;stamp&gt;.sql.gz), read in the dump's snapshot while pg_dump runs.</summary>
+    /// <summary>Adds table exports of the critical tables to the set: Csv (&lt;database&gt;_&lt;stamp&gt;.&lt;table&gt;.csv.gz) and/or Sql (data-only &lt;database&gt;_&lt;stamp&gt;.&lt;table&gt;.data.sql.gz), read in the dump's snapshot while pg_dump runs.</summary>
     [Parameter]
     [ValidateSet("Csv", "Sql")]
     public string[]? Include { get; set; }

@@ -148,7 +148,7 @@ public sealed class RemoveCenateOldBackupCommand : CenateCmdletBase
                 }
                 try
                 {
-                    BackupCatalog.RemoveSet(entry);
+                    BackupCatalog.RemoveSet(entry, scan, WriteVerbose);
                     WriteObject(OutputFactory.Decision(decision, entry, "Removed"));
                 }
                 catch (CenateException ex)
@@ -157,7 +157,7 @@ public sealed class RemoveCenateOldBackupCommand : CenateCmdletBase
                     WriteObject(OutputFactory.Decision(decision, entry, "Failed"));
                 }
             }
-            RemoveStalePartials(scan.Orphans);
+            RemoveAbandonedFiles(scan);
         }
         catch (CenateException ex)
         {
@@ -165,21 +165,21 @@ public sealed class RemoveCenateOldBackupCommand : CenateCmdletBase
         }
     }
 
-    private void RemoveStalePartials(IEnumerable<OrphanFile> orphans)
+    private void RemoveAbandonedFiles(CatalogScan scan)
     {
-        // Safe because the exclusive directory lock is held: no running job owns a partial file now.
-        var cutoff = DateTimeOffset.UtcNow.AddDays(-1);
-        foreach (var partial in orphans.Where(o => o.IsPartial && o.LastWrite < cutoff))
+        // Safe because the exclusive directory lock is held: no running job owns a partial or a file of an unfinished set now.
+        foreach (var orphan in BackupCatalog.AbandonedFiles(scan, DateTimeOffset.UtcNow, Database))
         {
-            if (!ShouldProcess(partial.Path, "Remove stale partial file (left by an interrupted job, older than a day)")) continue;
+            var what = orphan.IsPartial ? "stale partial file" : "file of a backup run that never completed";
+            if (!ShouldProcess(orphan.Path, $"Remove {what} (older than a day)")) continue;
             try
             {
-                System.IO.File.Delete(partial.Path);
-                WriteVerbose($"Removed stale partial file {partial.Path}.");
+                System.IO.File.Delete(orphan.Path);
+                WriteVerbose($"Removed {what} {orphan.Path}.");
             }
             catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
             {
-                WriteError(new ErrorRecord(ex, ErrorIds.RemoveFailed, ErrorCategory.WriteError, partial.Path));
+                WriteError(new ErrorRecord(ex, ErrorIds.RemoveFailed, ErrorCategory.WriteError, orphan.Path));
             }
         }
     }

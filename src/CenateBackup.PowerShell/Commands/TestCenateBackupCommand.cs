@@ -160,11 +160,16 @@ public sealed class TestCenateBackupCommand : CenateCmdletBase
         {
             return;
         }
+        // Checksum/Read only read the set; recording the result in its manifest is the one change, so -WhatIf skips it
+        // (the Restore level asked above, for the drill and the record together).
+        var record = level == VerificationLevel.Restore
+            || !(isDirectory || path.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase))
+            || ShouldProcess(path, "Record the verification result in the backup set's manifest");
         try
         {
             var report = RunCore((reporter, token) => isDirectory
-                ? BackupMonitor.EvaluateAsync(new MonitorRequest { Directory = path, Database = Database, Kinds = SetKindFilter.Parse(Kind, picksNewest: true), MaxAge = MaxAge, MinimumSize = MinimumSize, Level = level }, tools, reporter, token)
-                : VerifyOne(path, level, tools, reporter, token));
+                ? BackupMonitor.EvaluateAsync(new MonitorRequest { Directory = path, Database = Database, Kinds = SetKindFilter.Parse(Kind, picksNewest: true), MaxAge = MaxAge, MinimumSize = MinimumSize, Level = level, RecordVerification = record }, tools, reporter, token)
+                : VerifyOne(path, level, tools, reporter, token, record));
             var result = OutputFactory.Verification(report, path);
             foreach (var problem in result.Problems) WriteVerbose(problem.ToString());
             if (Quiet) WriteObject(result.Passed);
@@ -179,9 +184,9 @@ public sealed class TestCenateBackupCommand : CenateCmdletBase
     }
 
     private async System.Threading.Tasks.Task<VerificationReport> VerifyOne(string path, VerificationLevel level, RestoreToolOptions tools,
-        Core.IOperationReporter reporter, System.Threading.CancellationToken token)
+        Core.IOperationReporter reporter, System.Threading.CancellationToken token, bool record)
     {
-        var report = await VerificationService.VerifyPathAsync(path, level, tools, reporter, token).ConfigureAwait(false);
+        var report = await VerificationService.VerifyPathAsync(path, level, tools, reporter, token, record).ConfigureAwait(false);
         if (MaxAge is not null || MinimumSize is not null) BackupMonitor.ApplyLimits(report, MaxAge, MinimumSize);
         return report;
     }

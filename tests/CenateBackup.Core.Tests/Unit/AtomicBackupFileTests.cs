@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.IO.Compression;
 using System.Security.Cryptography;
+using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Storage;
@@ -31,7 +32,7 @@ public class AtomicBackupFileTests
         string? sha;
         using (var file = new AtomicBackupFile(path))
         {
-            Assert.Equal(path + ".partial", file.PartialPath);
+            Assert.Matches("^" + System.Text.RegularExpressions.Regex.Escape(path) + @"\.[0-9a-f]{12}\.partial$", file.PartialPath);
             Assert.Equal(Path.GetFullPath(path), file.FinalPath);
             Assert.True(File.Exists(file.PartialPath));
             Assert.False(File.Exists(path));
@@ -60,6 +61,7 @@ public class AtomicBackupFileTests
         Assert.Equal(Hex(data), sha);
         Assert.True(File.Exists(path));
         Assert.False(File.Exists(path + ".partial"));
+        Assert.Single(Directory.GetFileSystemEntries(dir.Path));
         Assert.Equal(data, await File.ReadAllBytesAsync(path));
         Assert.Equal(size, new FileInfo(path).Length);
         if (!OperatingSystem.IsWindows()) Assert.Equal(Mode0600, File.GetUnixFileMode(path));
@@ -117,7 +119,7 @@ public class AtomicBackupFileTests
         using (var file = new AtomicBackupFile(path))
         {
             await file.WriteAsync(RandomNumberGenerator.GetBytes(100_000));
-            Assert.True(File.Exists(path + ".partial"));
+            Assert.True(File.Exists(file.PartialPath));
         }
         Assert.False(File.Exists(path));
         Assert.False(File.Exists(path + ".partial"));
@@ -155,6 +157,7 @@ public class AtomicBackupFileTests
         Assert.Equal(original, File.ReadAllBytes(path));
         Assert.Equal(mtime, File.GetLastWriteTimeUtc(path));
         Assert.False(File.Exists(path + ".partial"));
+        Assert.Single(Directory.GetFileSystemEntries(dir.Path));
     }
 
     [Fact]
@@ -168,9 +171,11 @@ public class AtomicBackupFileTests
 
         var ex = await Record.ExceptionAsync(() => file.CommitAsync());
         Assert.IsType<CenateException>(ex);
+        Assert.Equal(ErrorIds.BackupSetExists, ((CenateException)ex!).ErrorId);
         Assert.Equal(new byte[] { 9 }, await File.ReadAllBytesAsync(path));
         file.Dispose();
         Assert.False(File.Exists(path + ".partial"));
+        Assert.Single(Directory.GetFileSystemEntries(dir.Path));
     }
 
     [Fact]
@@ -214,6 +219,8 @@ public class AtomicBackupFileTests
         }
         Assert.Equal(new byte[] { 1, 2, 3 }, await File.ReadAllBytesAsync(path));
         Assert.Equal(Mode0600, File.GetUnixFileMode(path));
+        // Not this writer's file: left for retention to judge (it may be another writer's).
+        Assert.Equal(5000, new FileInfo(path + ".partial").Length);
     }
 
     /// <summary>
@@ -241,5 +248,95 @@ public class AtomicBackupFileTests
 
         Assert.Equal("precious", await File.ReadAllTextAsync(victim));
         if (File.Exists(path)) Assert.Null(new FileInfo(path).LinkTarget);
+    }
+
+    /// <summary>
+    /// Two writers of one final name (two runs in one second): each writes its own partial, the second never unlinks
+    /// the first's, the first commit wins, the second fails with BackupSetExists, and the final file holds exactly the
+    /// first writer's bytes under the sha256 it reported (issue 12: a commit published a half-written file).
+    /// </summary>
+    [Fact]
+    public async Task TwoWritersOfOneName_NeverShareAPartial_FirstCommitWins_SecondFails()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("asegurados_20260301_063000.csv.gz");
+        var first = RandomNumberGenerator.GetBytes(200_000);
+        var second = RandomNumberGenerator.GetBytes(300_000);
+        using var a = new AtomicBackupFile(path);
+        await a.WriteAsync(first.AsMemory(0, 100_000));
+        using var b = new AtomicBackupFile(path);
+        Assert.NotEqual(a.PartialPath, b.PartialPath);
+        await b.WriteAsync(second);
+        await a.WriteAsync(first.AsMemory(100_000));
+        Assert.True(File.Exists(a.PartialPath));
+        Assert.Equal(first.Length, new FileInfo(a.PartialPath).Length);
+
+        await a.CommitAsync();
+        var ex = await Assert.ThrowsAsync<CenateException>(() => b.CommitAsync());
+        Assert.Equal(ErrorIds.BackupSetExists, ex.ErrorId);
+        b.Dispose();
+
+        Assert.Equal(first, await File.ReadAllBytesAsync(path));
+        Assert.Equal(Hex(first), a.Sha256);
+        Assert.Equal(new[] { path }, Directory.GetFileSystemEntries(dir.Path));
+    }
+
+    /// <summary>Many writers race for one name at once: exactly one commit wins, its bytes are the file, no partial is left.</summary>
+    [Fact]
+    public async Task ManyWritersRacingToCommit_ExactlyOneWins_AndTheFileIsItsOwn()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("db_20260301_063000.dump");
+        for (var round = 0; round < 20; round++)
+        {
+            if (File.Exists(path)) File.Delete(path);
+            var payloads = new List<byte[]>();
+            var files = new List<AtomicBackupFile>();
+            for (var i = 0; i < 8; i++)
+            {
+                var data = RandomNumberGenerator.GetBytes(4096 + i);
+                payloads.Add(data);
+                var f = new AtomicBackupFile(path);
+                await f.WriteAsync(data);
+                files.Add(f);
+            }
+            using var start = new ManualResetEventSlim();
+            var tasks = new List<Task<bool>>();
+            foreach (var f in files)
+            {
+                tasks.Add(Task.Run(async () =>
+                {
+                    start.Wait();
+                    try { await f.CommitAsync(); return true; }
+                    catch (CenateException e) when (e.ErrorId == ErrorIds.BackupSetExists) { return false; }
+                }));
+            }
+            start.Set();
+            var won = await Task.WhenAll(tasks);
+            Assert.Single(won, w => w);
+            var winner = Array.IndexOf(won, true);
+            foreach (var f in files) f.Dispose();
+            Assert.Equal(payloads[winner], await File.ReadAllBytesAsync(path));
+            Assert.Equal(Hex(payloads[winner]), files[winner].Sha256);
+            Assert.Equal(new[] { path }, Directory.GetFileSystemEntries(dir.Path));
+        }
+    }
+
+    [Fact]
+    public void PartialNames_AreFreshEachTime_AndCreatedExclusively()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("x.dump");
+        var names = new HashSet<string>();
+        var files = new List<AtomicBackupFile>();
+        for (var i = 0; i < 50; i++)
+        {
+            var f = new AtomicBackupFile(path);
+            files.Add(f);
+            Assert.True(names.Add(f.PartialPath));
+        }
+        Assert.Equal(50, Directory.GetFiles(dir.Path, "*.partial").Length);
+        foreach (var f in files) f.Dispose();
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
     }
 }

@@ -77,8 +77,11 @@ public class BackupNamingTests
     {
         const string s = "20260301_063000";
         Assert.Equal("maestro_cenate_20260301_063000.dump", BackupNaming.DumpFile("maestro_cenate", s));
-        Assert.Equal("asegurados_20260301_063000.sql.gz", BackupNaming.SqlFile("asegurados", s));
-        Assert.Equal("asegurados_20260301_063000.csv.gz", BackupNaming.CsvFile("asegurados", s));
+        Assert.Equal("maestro_cenate_20260301_063000.sql.gz", BackupNaming.PlainDumpFile("maestro_cenate", null, s));
+        Assert.Equal("maestro_cenate_20260301_063000.asegurados.sql.gz", BackupNaming.PlainDumpFile("maestro_cenate", "asegurados", s));
+        Assert.Equal("maestro_cenate_20260301_063000.asegurados.data.sql.gz", BackupNaming.TableSqlFile("maestro_cenate", "asegurados", s));
+        Assert.Equal("maestro_cenate_20260301_063000.asegurados.csv.gz", BackupNaming.CsvFile("maestro_cenate", "asegurados", s));
+        Assert.Equal("maestro_cenate_20260301_063000.asegurados.csv", BackupNaming.PlainCsvFile("maestro_cenate", "asegurados", s));
         Assert.Equal("maestro_cenate_20260301_063000.manifest.json", BackupNaming.ManifestFile("maestro_cenate", s));
     }
 
@@ -108,15 +111,73 @@ public class BackupNamingTests
     public void FileNames_NeverEscapeTheDirectory(string hostile)
     {
         const string s = "20260301_063000";
-        foreach (var name in new[] { BackupNaming.DumpFile(hostile, s), BackupNaming.SqlFile(hostile, s), BackupNaming.CsvFile(hostile, s), BackupNaming.ManifestFile(hostile, s) })
+        foreach (var name in new[] { BackupNaming.DumpFile(hostile, s), BackupNaming.PlainDumpFile(hostile, null, s), BackupNaming.PlainDumpFile("db", hostile, s),
+                     BackupNaming.TableSqlFile(hostile, hostile, s), BackupNaming.CsvFile(hostile, hostile, s), BackupNaming.PlainCsvFile("db", hostile, s), BackupNaming.ManifestFile(hostile, s) })
         {
             Assert.DoesNotContain('/', name);
             Assert.DoesNotContain('\\', name);
             Assert.DoesNotContain('\0', name);
             Assert.Equal(name, Path.GetFileName(name));
             Assert.NotEqual("..", name);
-            Assert.StartsWith(BackupNaming.Safe(hostile) + "_" + s, name, StringComparison.Ordinal);
+            Assert.True(name.StartsWith(BackupNaming.Safe(hostile) + "_" + s + ".", StringComparison.Ordinal) || name.StartsWith("db_" + s + ".", StringComparison.Ordinal), name);
         }
+    }
+
+    /// <summary>
+    /// Every file of every set is named "&lt;database&gt;_&lt;stamp&gt;.…": files of two databases (or two tables) of one
+    /// stamp never share a name, even when the names contain '_' (the old "&lt;table&gt;_&lt;stamp&gt;.csv.gz" of two
+    /// databases collided, and "&lt;database&gt;_&lt;table&gt;_&lt;stamp&gt;" would collide for a_b/c and a/b_c).
+    /// </summary>
+    [Fact]
+    public void FileNames_OfDifferentSetsAndTables_NeverCollide()
+    {
+        const string s = "20260301_063000";
+        var pairs = new[] { ("a_b", "c"), ("a", "b_c"), ("a", "b"), ("a_b_c", "d"), ("maestro_cenate", "asegurados"), ("otra_db", "asegurados"),
+            ("db.x", "t"), ("db", "x.t"), ("db_20260301_063000", "t") };
+        var seen = new System.Collections.Generic.Dictionary<string, (string, string, string)>(StringComparer.Ordinal);
+        foreach (var (db, table) in pairs)
+        {
+            void Add(string kind, string name)
+            {
+                Assert.False(seen.TryGetValue(name, out var other), $"{kind} of {db}/{table} and {other} are both named {name}");
+                seen[name] = (kind, db, table);
+            }
+            Add("csv", BackupNaming.CsvFile(db, table, s));
+            Add("plain csv", BackupNaming.PlainCsvFile(db, table, s));
+            Add("table sql", BackupNaming.TableSqlFile(db, table, s));
+            Add("plain dump of the table", BackupNaming.PlainDumpFile(db, table, s));
+            // Every file is recognised as its own database's, with its stamp.
+            Assert.True(BackupNaming.TryMatchSetFile(BackupNaming.CsvFile(db, table, s), db, out var stamp));
+            Assert.Equal(s, stamp);
+        }
+        foreach (var db in new[] { "a_b", "a", "maestro_cenate", "db" })
+        {
+            seen.TryAdd(BackupNaming.DumpFile(db, s), ("dump", db, ""));
+            Assert.DoesNotContain(BackupNaming.PlainDumpFile(db, null, s), seen.Keys);
+            Assert.DoesNotContain(BackupNaming.ManifestFile(db, s), seen.Keys);
+        }
+    }
+
+    [Theory]
+    [InlineData("maestro_cenate_20260301_063000.dump", "maestro_cenate", true, "20260301_063000")]
+    [InlineData("maestro_cenate_20260301_063000.asegurados.csv.gz", "maestro_cenate", true, "20260301_063000")]
+    [InlineData("maestro_cenate_20260301_063000.dump.0a1b2c3d4e5f.partial", "maestro_cenate", true, "20260301_063000")]
+    [InlineData("maestro_cenate_20260301_063000.manifest.json", "maestro_cenate", true, "20260301_063000")]
+    [InlineData("maestro_cenate_20260301_063000.dump", "maestro", false, "")]        // another database's prefix
+    [InlineData("maestro_cenate_20260301_063000.dump", "cenate", false, "")]
+    [InlineData("otra_db_20260301_063000.dump", "maestro_cenate", false, "")]
+    [InlineData("asegurados_20260301_063000.csv.gz", "maestro_cenate", false, "")]    // an old-style export name
+    [InlineData("maestro_cenate_20261301_063000.dump", "maestro_cenate", false, "")]  // month 13
+    [InlineData("maestro_cenate_20260301_063000", "maestro_cenate", false, "")]
+    [InlineData("maestro_cenate_20260301_063000.", "maestro_cenate", false, "")]
+    [InlineData("maestro_cenate_20260301_0630001.dump", "maestro_cenate", false, "")]
+    [InlineData("maestro_cenate_backup.txt", "maestro_cenate", false, "")]
+    [InlineData(".cenate.lock", "maestro_cenate", false, "")]
+    [InlineData("_20260301_063000.dump", "", false, "")]
+    public void TryMatchSetFile_KnowsItsDatabaseAndStamp(string fileName, string database, bool expected, string expectedStamp)
+    {
+        Assert.Equal(expected, BackupNaming.TryMatchSetFile(fileName, database, out var stamp));
+        Assert.Equal(expectedStamp, stamp);
     }
 
     [Theory]

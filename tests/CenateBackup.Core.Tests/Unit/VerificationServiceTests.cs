@@ -38,8 +38,8 @@ public class VerificationServiceTests
     {
         var sql = Gzip(string.Concat(Enumerable.Repeat("INSERT INTO asegurados VALUES (1, 'x');\n", 5000)));
         var csv = Gzip("id,name\n1,x\n2,y\n");
-        var sqlName = BackupNaming.SqlFile(database, Stamp);
-        var csvName = BackupNaming.CsvFile("asegurados", Stamp);
+        var sqlName = BackupNaming.PlainDumpFile(database, null, Stamp);
+        var csvName = BackupNaming.CsvFile(database, "asegurados", Stamp);
         File.WriteAllBytes(dir.File(sqlName), sql);
         File.WriteAllBytes(dir.File(csvName), csv);
         var m = new BackupManifest
@@ -367,5 +367,58 @@ public class VerificationServiceTests
         var report = await Verify(lone, VerificationLevel.Read);
         Assert.False(report.Passed, "a gzip file without its trailer passed the Read verification");
         Assert.Contains(report.Problems, p => p.Kind is ProblemKind.Truncated or ProblemKind.Unreadable);
+    }
+
+    /// <summary>-WhatIf (recordVerification: false): the set is verified, the manifest is not touched, byte for byte.</summary>
+    [Fact]
+    public async Task Checksum_WithoutRecording_VerifiesButLeavesTheManifestUnchanged()
+    {
+        using var dir = new TempDirectory();
+        var (manifest, _, _) = WriteSet(dir);
+        var before = await File.ReadAllBytesAsync(manifest);
+        var mtime = File.GetLastWriteTimeUtc(manifest);
+
+        var report = await VerificationService.VerifyPathAsync(manifest, VerificationLevel.Read, new RestoreToolOptions(), NullReporter.Instance, CancellationToken.None, recordVerification: false);
+
+        Assert.True(report.Passed, string.Join("; ", report.Problems));
+        Assert.False(report.Recorded);
+        Assert.Equal(before, await File.ReadAllBytesAsync(manifest));
+        Assert.Equal(mtime, File.GetLastWriteTimeUtc(manifest));
+        Assert.Null(BackupManifest.Load(manifest).Verification);
+    }
+
+    /// <summary>The record is written into the manifest as it is on disk at that moment: a set removed meanwhile stays removed.</summary>
+    [Fact]
+    public async Task Checksum_Recorded_IsSaid_AndNoPartialIsLeft()
+    {
+        using var dir = new TempDirectory();
+        var (manifest, _, _) = WriteSet(dir);
+        var report = await Verify(manifest, VerificationLevel.Checksum);
+        Assert.True(report.Recorded);
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.partial"));
+    }
+
+    /// <summary>A set written before the database was in every name ("asegurados_&lt;stamp&gt;.csv.gz") still verifies and records.</summary>
+    [Fact]
+    public async Task OldStyleNames_StillVerify_AndRecord()
+    {
+        using var dir = new TempDirectory();
+        var csv = Gzip("id,name\n1,x\n2,y\n");
+        var sql = Gzip("COPY public.asegurados (id, name) FROM stdin;\n1\tx\n\\.\n");
+        var csvName = "asegurados_" + Stamp + ".csv.gz";
+        var sqlName = "asegurados_" + Stamp + ".sql.gz";
+        File.WriteAllBytes(dir.File(csvName), csv);
+        File.WriteAllBytes(dir.File(sqlName), sql);
+        var m = new BackupManifest { Database = "maestro_cenate", Stamp = Stamp, StartedAt = DateTimeOffset.UtcNow, Complete = true,
+            Files = { Entry(csvName, BackupFileKind.Csv, csv), Entry(sqlName, BackupFileKind.Sql, sql) } };
+        var manifestPath = dir.File(BackupNaming.ManifestFile("maestro_cenate", Stamp));
+        m.Save(manifestPath);
+
+        var report = await Verify(manifestPath, VerificationLevel.Read);
+
+        Assert.True(report.Passed, string.Join("; ", report.Problems));
+        Assert.Equal(new[] { csvName, sqlName }, report.Files);
+        Assert.True(report.Recorded);
+        Assert.Equal(manifestPath, VerificationService.FindManifestFor(dir.File(csvName)));
     }
 }
