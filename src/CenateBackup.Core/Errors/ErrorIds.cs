@@ -47,5 +47,7 @@ public static class ErrorIds
     public const string RoleNotFound = "RoleNotFound";
     public const string AuditLogInUse = "AuditLogInUse";
     public const string RoleNotReadOnly = "RoleNotReadOnly";
+    public const string AuditRowsIncompatible = "AuditRowsIncompatible";
+    public const string DurationBelowFloor = "DurationBelowFloor";
 #pragma warning restore CS1591
 }
