@@ -247,8 +247,8 @@ public static class AuditLogService
         var shown = olderThan.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
         throw new CenateException(ErrorIds.DurationBelowFloor, CenateErrorKind.InvalidArgument,
             olderThan < TimeSpan.Zero
-                ? $"-OlderThan {shown} is negative: its cutoff lies in the future and would delete every entry. Nothing was deleted."
-                : $"-OlderThan {shown} is less than one day: it would delete audit entries of the last day, which may still be needed to undo a deletion. Nothing was deleted.",
+                ? $"-OlderThan {shown} is negative: its cutoff lies in the future and would delete every entry. Nothing was deleted. Write a retention such as -OlderThan 180d."
+                : $"-OlderThan {shown} is less than one day: it would delete audit entries of the last day, which may still be needed to undo a deletion. Nothing was deleted. Write the retention in days, such as -OlderThan 180d, or add -Force.",
             olderThan < TimeSpan.Zero
                 ? "Write the retention as a positive duration, for example -OlderThan 180d (the plan's 6 months)."
                 : "Write the retention in days, for example -OlderThan 180d (the plan's 6 months); add -Force only if entries that recent really must go.",
