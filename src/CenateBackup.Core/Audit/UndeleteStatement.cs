@@ -57,11 +57,16 @@ public static class UndeleteStatement
         var inserts = new List<string>();
 
         string KeyColumns(Func<string, string> keyOf) => string.Join(", ", primaryKey.Select((k, j) => $"{keyOf(k)} AS k{j}"));
+        string N(int i) => i.ToString(CultureInfo.InvariantCulture);
 
+        // Each group is read twice: once for the keys (all selected entries), once by log id for the rows to insert.
+        // The second read joins the log's primary key, never one CTE with another: with a -Since filter the planner
+        // expects one row and would nest-loop two CTE scans (measured: 24 s for 10,000 rows instead of 0.8 s).
+        // OFFSET 0 keeps the cast to the image type from being repeated once per column.
         for (var i = 0; i < shapes.Count; i++)
         {
             var shape = shapes[i];
-            var type = "pg_temp." + Q("cenate_image_" + i.ToString(CultureInfo.InvariantCulture));
+            var type = "pg_temp." + Q("cenate_image_" + N(i));
             var attributes = new List<string>();
             var insert = new List<string>();
             foreach (var name in shape.Columns)
@@ -80,36 +85,36 @@ public static class UndeleteStatement
             }
             setup.Add($"CREATE TYPE {type} AS ({string.Join(", ", attributes)})");
             teardown.Add($"DROP TYPE {type}");
-            var g = "g" + i.ToString(CultureInfo.InvariantCulture);
-            ctes.Add($"{g} AS (SELECT l.id, l.old_row_image::{type} AS r FROM {log} l{rowsWhere} AND l.old_row_image IS NOT NULL AND l.old_row_shape = @shape{i.ToString(CultureInfo.InvariantCulture)})");
+            var ofShape = $"l.old_row_image IS NOT NULL AND l.old_row_shape = @shape{N(i)}";
             // A key column the image lacks (added since) takes its DEFAULT: such a row has no key to compare yet.
-            keySelects.Add($"SELECT id, {KeyColumns(k => insert.Contains(k, StringComparer.Ordinal) ? $"(r).{Q(k)}" : $"NULL::{byName[k].Type}")} FROM {g}");
+            keySelects.Add($"SELECT id, {N(i)} AS src, {KeyColumns(k => insert.Contains(k, StringComparer.Ordinal) ? $"(r).{Q(k)}" : $"NULL::{byName[k].Type}")} " +
+                           $"FROM (SELECT l.id, l.old_row_image::{type} AS r FROM {log} l{rowsWhere} AND {ofShape} OFFSET 0) g");
             if (insert.Count > 0)
             {
                 inserts.Add($"INSERT INTO {table} ({string.Join(", ", insert.Select(Q))}){overriding} SELECT {string.Join(", ", insert.Select(c => "(s.r)." + Q(c)))} " +
-                            $"FROM {g} s JOIN wanted w ON w.id = s.id ON CONFLICT DO NOTHING RETURNING 1");
+                            $"FROM (SELECT l.old_row_image::{type} AS r FROM wanted w JOIN {log} l ON l.id = w.id WHERE w.src = {N(i)} OFFSET 0) s ON CONFLICT DO NOTHING RETURNING 1");
             }
         }
 
         // Entries without an image (logged by an earlier version of the log, or whose shape is unknown): old_row, by name.
-        var known = shapes.Count == 0 ? "" : " AND l.old_row_shape IN (" + string.Join(", ", shapes.Select((_, i) => "@shape" + i.ToString(CultureInfo.InvariantCulture))) + ")";
+        var known = shapes.Count == 0 ? "" : " AND l.old_row_shape IN (" + string.Join(", ", shapes.Select((_, i) => "@shape" + N(i))) + ")";
         var jsonFilter = logHasImage ? $" AND NOT (l.old_row_image IS NOT NULL{known})" : "";
-        ctes.Add($"gj AS (SELECT l.id, pg_catalog.jsonb_populate_record(NULL::{table}, l.old_row) AS r FROM {log} l{rowsWhere}{jsonFilter})");
-        keySelects.Add($"SELECT id, {KeyColumns(k => $"(r).{Q(k)}")} FROM gj");
+        const string json = "-1";
+        keySelects.Add($"SELECT id, {json} AS src, {KeyColumns(k => $"(r).{Q(k)}")} FROM (SELECT l.id, pg_catalog.jsonb_populate_record(NULL::{table}, l.old_row) AS r FROM {log} l{rowsWhere}{jsonFilter} OFFSET 0) g");
         var all = columns.Where(c => !c.Generated).Select(c => Q(c.Name)).ToList();
         inserts.Add($"INSERT INTO {table} ({string.Join(", ", all)}){overriding} SELECT {string.Join(", ", all.Select(c => "(s.r)." + c))} " +
-                    "FROM gj s JOIN wanted w ON w.id = s.id ON CONFLICT DO NOTHING RETURNING 1");
+                    $"FROM (SELECT pg_catalog.jsonb_populate_record(NULL::{table}, l.old_row) AS r FROM wanted w JOIN {log} l ON l.id = w.id WHERE w.src = {json} OFFSET 0) s ON CONFLICT DO NOTHING RETURNING 1");
 
-        var ks = string.Join(", ", primaryKey.Select((_, j) => "k" + j.ToString(CultureInfo.InvariantCulture)));
-        var anyNull = string.Join(" OR ", primaryKey.Select((_, j) => $"k{j.ToString(CultureInfo.InvariantCulture)} IS NULL"));
-        var on = string.Join(" AND ", primaryKey.Select((k, j) => $"t.{Q(k)} = x.k{j.ToString(CultureInfo.InvariantCulture)}"));
+        var ks = string.Join(", ", primaryKey.Select((_, j) => "k" + N(j)));
+        var anyNull = string.Join(" OR ", primaryKey.Select((_, j) => $"k{N(j)} IS NULL"));
+        var on = string.Join(" AND ", primaryKey.Select((k, j) => $"t.{Q(k)} = x.k{N(j)}"));
         ctes.Add($"keyed AS ({string.Join(" UNION ALL ", keySelects)})");
         // The newest entry of each key, once. Rows without a key (NULL) are each their own.
-        ctes.Add($"x AS (SELECT DISTINCT ON ({ks}, nokey) id, {ks} FROM (SELECT keyed.*, CASE WHEN {anyNull} THEN id END AS nokey FROM keyed) y ORDER BY {ks}, nokey, id DESC)");
-        ctes.Add($"wanted AS (SELECT x.id FROM x WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {on}))");
-        for (var i = 0; i < inserts.Count; i++) ctes.Add($"ins{i.ToString(CultureInfo.InvariantCulture)} AS ({inserts[i]})");
-        var inserted = string.Join(" + ", inserts.Select((_, i) => $"(SELECT count(*) FROM ins{i.ToString(CultureInfo.InvariantCulture)})"));
-        var sql = "WITH " + string.Join(",\n     ", ctes) + $"\nSELECT (SELECT count(*) FROM x), {inserted}, (SELECT count(*) FROM x JOIN gj ON gj.id = x.id)";
+        ctes.Add($"x AS (SELECT DISTINCT ON ({ks}, nokey) id, src, {ks} FROM (SELECT keyed.*, CASE WHEN {anyNull} THEN id END AS nokey FROM keyed) y ORDER BY {ks}, nokey, id DESC)");
+        ctes.Add($"wanted AS (SELECT x.id, x.src FROM x WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {on}))");
+        for (var i = 0; i < inserts.Count; i++) ctes.Add($"ins{N(i)} AS ({inserts[i]})");
+        var inserted = string.Join(" + ", inserts.Select((_, i) => $"(SELECT count(*) FROM ins{N(i)})"));
+        var sql = "WITH " + string.Join(",\n     ", ctes) + $"\nSELECT (SELECT count(*) FROM x), {inserted}, (SELECT count(*) FROM x WHERE src = {json})";
         return new Plan(setup, sql, teardown, dropped.ToList());
     }
 }

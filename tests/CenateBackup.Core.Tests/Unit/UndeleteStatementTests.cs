@@ -32,7 +32,8 @@ public class UndeleteStatementTests
             Assert.Single(plan.Setup));
         Assert.Equal("DROP TYPE pg_temp.\"cenate_image_0\"", Assert.Single(plan.Teardown));
         var insert = plan.Sql.Split('\n').Single(l => l.Contains("ins0 AS", StringComparison.Ordinal));
-        Assert.Contains("INSERT INTO \"public\".\"t\" (\"id\", \"keep\", \"we\"\"ird\") OVERRIDING SYSTEM VALUE SELECT (s.r).\"id\", (s.r).\"keep\", (s.r).\"we\"\"ird\" FROM g0", insert, StringComparison.Ordinal);
+        Assert.Contains("INSERT INTO \"public\".\"t\" (\"id\", \"keep\", \"we\"\"ird\") OVERRIDING SYSTEM VALUE SELECT (s.r).\"id\", (s.r).\"keep\", (s.r).\"we\"\"ird\" " +
+            "FROM (SELECT l.old_row_image::pg_temp.\"cenate_image_0\" AS r FROM wanted w JOIN \"cenate_audit\".audit_log l ON l.id = w.id WHERE w.src = 0 OFFSET 0) s ON CONFLICT DO NOTHING", insert, StringComparison.Ordinal);
         Assert.DoesNotContain("nuevo", insert, StringComparison.Ordinal);
         Assert.DoesNotContain("calc", insert, StringComparison.Ordinal);
         Assert.DoesNotContain("gone", insert, StringComparison.Ordinal);
@@ -47,9 +48,15 @@ public class UndeleteStatementTests
         var plan = UndeleteStatement.Build("\"public\".\"t\"", s_now, new[] { "id" }, Log, Where, logHasImage: true, new[] { a, b });
 
         Assert.Equal(2, plan.Setup.Count);
-        Assert.Contains("gj AS (SELECT l.id, pg_catalog.jsonb_populate_record(NULL::\"public\".\"t\", l.old_row) AS r FROM \"cenate_audit\".audit_log l WHERE table_name = @table AND NOT (l.old_row_image IS NOT NULL AND l.old_row_shape IN (@shape0, @shape1)))",
-            plan.Sql, StringComparison.Ordinal);
-        Assert.Contains("keyed AS (SELECT id, (r).\"id\" AS k0 FROM g0 UNION ALL SELECT id, (r).\"id\" AS k0 FROM g1 UNION ALL SELECT id, (r).\"id\" AS k0 FROM gj)", plan.Sql, StringComparison.Ordinal);
+        Assert.Contains("SELECT id, -1 AS src, (r).\"id\" AS k0 FROM (SELECT l.id, pg_catalog.jsonb_populate_record(NULL::\"public\".\"t\", l.old_row) AS r FROM \"cenate_audit\".audit_log l " +
+            "WHERE table_name = @table AND NOT (l.old_row_image IS NOT NULL AND l.old_row_shape IN (@shape0, @shape1)) OFFSET 0) g", plan.Sql, StringComparison.Ordinal);
+        Assert.Contains("SELECT id, 0 AS src, (r).\"id\" AS k0 FROM (SELECT l.id, l.old_row_image::pg_temp.\"cenate_image_0\" AS r", plan.Sql, StringComparison.Ordinal);
+        Assert.Contains("SELECT id, 1 AS src, (r).\"id\" AS k0 FROM (SELECT l.id, l.old_row_image::pg_temp.\"cenate_image_1\" AS r", plan.Sql, StringComparison.Ordinal);
+        Assert.Equal(2, plan.Sql.Split(" UNION ALL ").Length - 1);
+        // Rows to insert are read again through the log's primary key, never by joining one CTE with another (which
+        // the planner nest-loops when a -Since filter makes it expect one row).
+        Assert.Equal(3, plan.Sql.Split("FROM wanted w JOIN \"cenate_audit\".audit_log l ON l.id = w.id").Length - 1);
+        Assert.Contains("(SELECT count(*) FROM x WHERE src = -1)", plan.Sql, StringComparison.Ordinal);
         Assert.Contains("DISTINCT ON (k0, nokey)", plan.Sql, StringComparison.Ordinal);
         Assert.Contains("ORDER BY k0, nokey, id DESC", plan.Sql, StringComparison.Ordinal);
         Assert.Equal(3, plan.Sql.Split("ON CONFLICT DO NOTHING").Length - 1);
@@ -71,7 +78,7 @@ public class UndeleteStatementTests
     {
         var shape = new RowShape(Guid.NewGuid(), new[] { "keep" });
         var plan = UndeleteStatement.Build("\"public\".\"t\"", s_now, new[] { "id", "serie" }, Log, Where, logHasImage: true, new[] { shape });
-        Assert.Contains("SELECT id, NULL::integer AS k0, NULL::bigint AS k1 FROM g0", plan.Sql, StringComparison.Ordinal);
+        Assert.Contains("SELECT id, 0 AS src, NULL::integer AS k0, NULL::bigint AS k1 FROM", plan.Sql, StringComparison.Ordinal);
         Assert.Contains("CASE WHEN k0 IS NULL OR k1 IS NULL THEN id END AS nokey", plan.Sql, StringComparison.Ordinal);
     }
 
