@@ -193,8 +193,10 @@ public static class AuditLogService
             var result = new UndeleteResult { Table = table.Display, Sql = string.Join(";\n", plan.Setup.Append(plan.Sql)) };
             result.DroppedColumns.AddRange(plan.DroppedColumns);
             await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
-            // The images were written under these settings (see install-log.sql); read them under the same ones.
-            await ExecAsync(conn, "SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL lc_monetary = 'C'; SET LOCAL xmloption = content", ct).ConfigureAwait(false);
+            // The images were written under these settings (see install-log.sql); read them under the same ones. The
+            // search_path too: regclass, regtype … print names relative to it. Every name in the statements is qualified.
+            await ExecAsync(conn, "SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL lc_monetary = 'C'; SET LOCAL xmloption = content; " +
+                $"SET LOCAL search_path = pg_catalog, {QualifiedTable.Quote(query.AuditSchema)}, pg_temp", ct).ConfigureAwait(false);
             foreach (var ddl in plan.Setup) await ExecAsync(conn, ddl, ct).ConfigureAwait(false);
             try
             {
