@@ -152,6 +152,33 @@ Describe 'Restore-CenateDeletedRow after the table changed' {
     }
 }
 
+Describe 'A new table layout seen first by two sessions at once' {
+    BeforeAll {
+        $script:Db = New-TestDatabase 'cenate_exact_rr'
+        $script:P = Params $Db
+        function Q([string]$Sql) { Invoke-Psql -Database $Db -Sql $Sql }
+        # Two tables with the same column names: one shape, recorded by whichever deletes first.
+        Q "CREATE TABLE public.rr1 (rr_a int PRIMARY KEY, rr_b text); CREATE TABLE public.rr2 (rr_a int PRIMARY KEY, rr_b text);
+           INSERT INTO public.rr1 VALUES (1, 'x'); INSERT INTO public.rr2 VALUES (1, 'y')" | Out-Null
+        Install-CenateAuditTrigger @P -Table rr1 -Operation Delete -Confirm:$false | Out-Null
+        Install-CenateAuditTrigger @P -Table rr2 -Operation Delete -Confirm:$false | Out-Null
+    }
+
+    It 'a REPEATABLE READ delete whose shape another session recorded after its snapshot still succeeds and is logged' {
+        # Session 1 takes its snapshot; session 2 (psql \! inside session 1's transaction) deletes from rr2 and commits,
+        # recording the shape; then session 1 deletes from rr1: the shape row is invisible to its snapshot and its
+        # INSERT … ON CONFLICT meets it (40001 unless the trigger tolerates it). The application's DELETE must not fail.
+        $inner = "psql -X -q -h 127.0.0.1 -p $($Rig.Port) -U cenate -d $Db -c 'DELETE FROM public.rr2'"
+        Invoke-PsqlFile -Database $Db -Text ("BEGIN ISOLATION LEVEL REPEATABLE READ;`nSELECT 1;`n\! $inner`nDELETE FROM public.rr1;`nCOMMIT;")
+        Q "SELECT count(*) FROM public.rr1" | Should -Be '0'
+        Q "SELECT count(*) FROM cenate_audit.audit_log WHERE table_name IN ('rr1', 'rr2') AND old_row_image IS NOT NULL" | Should -Be '2'
+        Q "SELECT count(DISTINCT old_row_shape) FROM cenate_audit.audit_log WHERE table_name IN ('rr1', 'rr2')" | Should -Be '1'
+        Q "SELECT columns::text FROM cenate_audit.audit_row_shape" | Should -Be '{rr_a,rr_b}'
+        (Restore-CenateDeletedRow @P -Table rr1 -Since (Get-Date).AddHours(-1) -Confirm:$false).Inserted | Should -Be 1
+        Q "SELECT rr_b FROM public.rr1" | Should -Be 'x'
+    }
+}
+
 Describe 'Install-CenateAuditTrigger upgrades a log of the previous version' {
     BeforeAll {
         $script:Db = New-TestDatabase 'cenate_exact_upg'

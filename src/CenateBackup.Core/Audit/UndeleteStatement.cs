@@ -14,7 +14,7 @@ namespace CenateBackup.Core.Audit;
 public sealed record TableColumn(string Name, string Type, bool Generated, bool IdentityAlways);
 
 /// <summary>The column names, in order, of the row images logged with one shape id.</summary>
-/// <param name="Id">audit_row_shape.id (md5 of the names).</param>
+/// <param name="Id">audit_row_shape.id (the first 128 bits of the names' SHA-256).</param>
 /// <param name="Columns">The names, in the order of the fields of the row's text form.</param>
 public sealed record RowShape(Guid Id, IReadOnlyList<string> Columns);
 

@@ -30,8 +30,8 @@ CREATE TABLE IF NOT EXISTS {{audit}}.audit_log (
 -- A log from before these columns gets them here (entries logged before have no image: the undelete uses old_row).
 ALTER TABLE {{audit}}.audit_log ADD COLUMN IF NOT EXISTS old_row_image text;
 ALTER TABLE {{audit}}.audit_log ADD COLUMN IF NOT EXISTS old_row_shape uuid;
--- The column names of a row image, in attnum order, once per table shape (not once per row). The id is md5 of the
--- names, so every session computes the same id without reading this table.
+-- The column names of a row image, in attnum order, once per table shape (not once per row). The id is the first
+-- 128 bits of the names' SHA-256, so every session computes the same id without reading this table.
 CREATE TABLE IF NOT EXISTS {{audit}}.audit_row_shape (
     id      uuid   PRIMARY KEY,
     columns text[] NOT NULL
@@ -53,7 +53,7 @@ DECLARE
     shape uuid;
 BEGIN
     cols := ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum);
-    shape := md5(cols::text)::uuid;
+    shape := substr(encode(sha256(convert_to(cols::text, 'UTF8')), 'hex'), 1, 32)::uuid;
     IF NOT EXISTS (SELECT 1 FROM audit_row_shape s WHERE s.id = shape) THEN
         BEGIN
             INSERT INTO audit_row_shape (id, columns) VALUES (shape, cols) ON CONFLICT (id) DO NOTHING;
@@ -89,7 +89,7 @@ DECLARE
 BEGIN
     IF TG_ARGV[0] = 'Rows' THEN
         cols := ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum);
-        shape := md5(cols::text)::uuid;
+        shape := substr(encode(sha256(convert_to(cols::text, 'UTF8')), 'hex'), 1, 32)::uuid;
         IF NOT EXISTS (SELECT 1 FROM audit_row_shape s WHERE s.id = shape) THEN
             BEGIN
                 INSERT INTO audit_row_shape (id, columns) VALUES (shape, cols) ON CONFLICT (id) DO NOTHING;
