@@ -139,6 +139,21 @@ Describe 'Restore-CenateDeletedRow after the table changed' {
         (Restore-CenateDeletedRow @P -Table cambia -Since (Get-Date).AddHours(-1) -Confirm:$false -WarningAction SilentlyContinue).Inserted | Should -Be 2
     }
 
+    It 'table and column names with quotes, spaces, upper case, or the statement''s own aliases (r, src, k0, id, nokey) come back exactly' {
+        $sql = @'
+CREATE SCHEMA "Esq Ue""ma";
+CREATE TABLE "Esq Ue""ma"."Ta ""bla" (r int, src text, k0 jsonb, id text, nokey float8, "Año ""x""" text, PRIMARY KEY (r, k0));
+INSERT INTO "Esq Ue""ma"."Ta ""bla" VALUES (1, 'a', 'null', '-1', '-0', 'x"y'), (2, NULL, '{}', NULL, 'NaN', ''), (3, ')(', '[]', '(,)', '-Infinity', NULL);
+CREATE TABLE snap_raro AS SELECT t::text AS img FROM "Esq Ue""ma"."Ta ""bla" t;
+'@
+        Invoke-PsqlFile -Database $Db -Text $sql
+        Install-CenateAuditTrigger @P -Schema 'Esq Ue"ma' -Table 'Ta "bla' -Confirm:$false | Out-Null
+        Invoke-PsqlFile -Database $Db -Text 'DELETE FROM "Esq Ue""ma"."Ta ""bla";'
+        $r = Restore-CenateDeletedRow @P -Schema 'Esq Ue"ma' -Table 'Ta "bla' -Since (Get-Date).AddHours(-1) -Confirm:$false
+        $r.Inserted | Should -Be 3
+        Get-TextDiff $Db '"Esq Ue""ma"."Ta ""bla"' 'snap_raro' | Should -Be 0
+    }
+
     It 'a logged value the column''s new type refuses is AuditRowsIncompatible, names no value, and inserts nothing' {
         Q "DELETE FROM public.tipo" | Out-Null
         Q "ALTER TABLE public.tipo ALTER COLUMN v TYPE int USING v::int" | Out-Null
