@@ -21,15 +21,18 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 
 BEGIN;
 SET LOCAL TimeZone = 'UTC';
-SELECT plan(49);
+SELECT plan(61);
 
 -- ------------------------------------------------------------------ objects
 SELECT has_schema('cenate_audit', 'the audit schema cenate_audit exists');
 SELECT has_table('cenate_audit', 'audit_log', 'the audit log cenate_audit.audit_log exists');
 SELECT columns_are('cenate_audit', 'audit_log',
     ARRAY['id', 'logged_at', 'schema_name', 'table_name', 'operation', 'old_row', 'new_row', 'row_count',
-          'session_user_name', 'current_user_name', 'application_name', 'client_addr', 'statement', 'transaction_id'],
+          'session_user_name', 'current_user_name', 'application_name', 'client_addr', 'statement', 'transaction_id',
+          'old_row_image', 'old_row_shape'],
     'audit_log has the documented columns');
+SELECT has_table('cenate_audit', 'audit_row_shape', 'the shape table cenate_audit.audit_row_shape exists');
+SELECT columns_are('cenate_audit', 'audit_row_shape', ARRAY['id', 'columns'], 'audit_row_shape has the columns id, columns');
 
 SELECT has_trigger('public', 'asegurados', 'cenate_audit_delete', 'asegurados has the trigger cenate_audit_delete');
 SELECT has_trigger('public', 'asegurados', 'cenate_audit_truncate', 'asegurados has the trigger cenate_audit_truncate');
@@ -50,8 +53,12 @@ SELECT set_eq(
 SELECT is_definer('cenate_audit', 'log_deleted_rows', '{}'::name[], 'log_deleted_rows() is SECURITY DEFINER');
 SELECT is_definer('cenate_audit', 'log_updated_row', '{}'::name[], 'log_updated_row() is SECURITY DEFINER');
 SELECT is_definer('cenate_audit', 'log_truncate', '{}'::name[], 'log_truncate() is SECURITY DEFINER');
-SELECT is(p.proconfig, ARRAY['search_path=pg_catalog, cenate_audit, pg_temp'],
-          p.proname || '() has the fixed search_path pg_catalog, cenate_audit, pg_temp')
+-- The row-image writers also fix every setting the text form of a value depends on (the deleting session's own
+-- DateStyle, extra_float_digits … must not change the image).
+SELECT is(p.proconfig, CASE WHEN p.proname = 'log_updated_row' THEN ARRAY['search_path=pg_catalog, cenate_audit, pg_temp']
+                            ELSE ARRAY['search_path=pg_catalog, cenate_audit, pg_temp', 'DateStyle=ISO, YMD', 'IntervalStyle=postgres',
+                                       'extra_float_digits=3', 'bytea_output=hex', 'lc_monetary=C'] END,
+          p.proname || '() has the fixed search_path pg_catalog, cenate_audit, pg_temp (and fixed output settings)')
   FROM pg_catalog.pg_proc p
  WHERE p.oid IN ('cenate_audit.log_deleted_rows()'::regprocedure, 'cenate_audit.log_updated_row()'::regprocedure,
                  'cenate_audit.log_truncate()'::regprocedure)
@@ -66,6 +73,10 @@ SELECT is_empty(
     $$SELECT a.privilege_type FROM pg_catalog.pg_class c, pg_catalog.aclexplode(COALESCE(c.relacl, pg_catalog.acldefault('r', c.relowner))) a
        WHERE c.oid = 'cenate_audit.audit_log'::regclass AND a.grantee = 0$$,
     'PUBLIC has no privilege on cenate_audit.audit_log');
+SELECT is_empty(
+    $$SELECT a.privilege_type FROM pg_catalog.pg_class c, pg_catalog.aclexplode(COALESCE(c.relacl, pg_catalog.acldefault('r', c.relowner))) a
+       WHERE c.oid = 'cenate_audit.audit_row_shape'::regclass AND a.grantee = 0$$,
+    'PUBLIC has no privilege on cenate_audit.audit_row_shape');
 SELECT is_empty(
     $$SELECT a.privilege_type FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode(COALESCE(n.nspacl, pg_catalog.acldefault('n', n.nspowner))) a
        WHERE n.nspname = 'cenate_audit' AND a.grantee = 0$$,
@@ -175,6 +186,66 @@ SELECT results_eq(
        WHERE transaction_id = txid_current() AND operation = 'TRUNCATE' AND old_row IS NULL$$,
     $$SELECT count(*), session_user::text COLLATE "default", current_user::text COLLATE "default" FROM tap_all_before$$,
     'TRUNCATE adds one count entry: row_count = the rows before, users filled');
+
+-- ------------------------------------------------------------------ exact row image (issue 12 §5), every type family
+-- Compared by the row's text form, never through to_jsonb (which maps jsonb null and SQL NULL alike, rewrites json and
+-- loses -0). The image cast back to the table's row type must give the very same text form.
+\ir audit-every-type.sql
+CREATE TRIGGER cenate_audit_delete AFTER DELETE ON public.aet_every_type REFERENCING OLD TABLE AS cenate_deleted_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION cenate_audit.log_deleted_rows();
+CREATE TRIGGER cenate_audit_truncate BEFORE TRUNCATE ON public.aet_every_type FOR EACH STATEMENT EXECUTE FUNCTION cenate_audit.log_truncate('Rows');
+CREATE TEMP TABLE tap_img ON COMMIT DROP AS SELECT t.id, t::text AS img FROM public.aet_every_type t;
+SELECT is((SELECT count(*) FROM tap_img), 5::bigint, 'fixture: 5 rows of every type family');
+-- A session with other output settings deletes: the image must not follow them.
+SET LOCAL DateStyle = 'SQL, DMY';
+SET LOCAL IntervalStyle = 'sql_standard';
+SET LOCAL extra_float_digits = -15;
+SET LOCAL bytea_output = 'escape';
+DELETE FROM public.aet_every_type;
+RESET DateStyle; RESET IntervalStyle; RESET extra_float_digits; RESET bytea_output;
+SELECT is((SELECT count(*) FROM cenate_audit.audit_log WHERE transaction_id = txid_current() AND table_name = 'aet_every_type'
+             AND operation = 'DELETE' AND old_row_image IS NOT NULL AND old_row_shape IS NOT NULL), 5::bigint,
+    'DELETE of 5 rows: 5 entries, each with an image and a shape');
+SELECT is((SELECT s.columns FROM cenate_audit.audit_row_shape s
+             WHERE s.id = (SELECT DISTINCT old_row_shape FROM cenate_audit.audit_log WHERE transaction_id = txid_current() AND table_name = 'aet_every_type')),
+          ARRAY(SELECT attname::text FROM pg_catalog.pg_attribute WHERE attrelid = 'public.aet_every_type'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum),
+    'the shape names the table''s columns in order');
+SELECT bag_eq(
+    $$SELECT (old_row_image::public.aet_every_type)::text FROM cenate_audit.audit_log
+       WHERE transaction_id = txid_current() AND table_name = 'aet_every_type' AND operation = 'DELETE'$$,
+    $$SELECT img FROM tap_img$$,
+    'DELETE: every image read back through the column types gives the deleted row''s exact text form');
+SELECT results_eq(
+    $$SELECT (old_row_image::public.aet_every_type).jb IS NULL, (old_row_image::public.aet_every_type).jb = 'null'::jsonb
+        FROM cenate_audit.audit_log WHERE transaction_id = txid_current() AND table_name = 'aet_every_type' AND operation = 'DELETE'
+         AND (old_row->>'id')::int IN (1, 2) ORDER BY (old_row->>'id')::int$$,
+    $$VALUES (false, true), (true, NULL::boolean)$$,
+    'DELETE: a jsonb null stays a jsonb null, SQL NULL stays SQL NULL');
+SELECT is((SELECT (old_row_image::public.aet_every_type).js::text FROM cenate_audit.audit_log
+            WHERE transaction_id = txid_current() AND table_name = 'aet_every_type' AND operation = 'DELETE' AND (old_row->>'id')::int = 1),
+    '{"a": 1,  "a" : 2 }', 'DELETE: json keeps its spaces and duplicate keys');
+SELECT is((SELECT (old_row_image::public.aet_every_type).f8::text FROM cenate_audit.audit_log
+            WHERE transaction_id = txid_current() AND table_name = 'aet_every_type' AND operation = 'DELETE' AND (old_row->>'id')::int = 1),
+    '-0', 'DELETE: float -0 stays -0');
+-- Put the rows back from their images (what Restore-CenateDeletedRow does, minus the generated column), then TRUNCATE.
+DO $tap$
+DECLARE cols text; vals text;
+BEGIN
+    SELECT string_agg(pg_catalog.quote_ident(attname), ', ' ORDER BY attnum), string_agg('(s.r).' || pg_catalog.quote_ident(attname), ', ' ORDER BY attnum)
+      INTO cols, vals FROM pg_catalog.pg_attribute
+     WHERE attrelid = 'public.aet_every_type'::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '';
+    EXECUTE 'INSERT INTO public.aet_every_type (' || cols || ') SELECT ' || vals || ' FROM (SELECT old_row_image::public.aet_every_type AS r '
+         || 'FROM cenate_audit.audit_log WHERE transaction_id = txid_current() AND table_name = ''aet_every_type'' AND operation = ''DELETE'') s';
+END
+$tap$;
+SELECT bag_eq($$SELECT t::text FROM public.aet_every_type t$$, $$SELECT img FROM tap_img$$,
+    'rows inserted from their images are the deleted rows, text form for text form (generated column recomputed)');
+TRUNCATE public.aet_every_type;
+SELECT bag_eq(
+    $$SELECT (old_row_image::public.aet_every_type)::text FROM cenate_audit.audit_log
+       WHERE transaction_id = txid_current() AND table_name = 'aet_every_type' AND operation = 'TRUNCATE' AND old_row_image IS NOT NULL$$,
+    $$SELECT img FROM tap_img$$,
+    'TRUNCATE: every image read back gives the truncated row''s exact text form');
 
 SELECT * FROM finish();
 ROLLBACK;

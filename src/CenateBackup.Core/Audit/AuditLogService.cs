@@ -13,7 +13,7 @@ namespace CenateBackup.Core.Audit;
 
 /// <summary>One row of the audit log.</summary>
 public sealed record AuditEntry(long Id, DateTimeOffset LoggedAt, string Schema, string Table, string Operation, string? OldRow, string? NewRow, long? RowCount,
-    string SessionUser, string CurrentUser, string? ApplicationName, string? ClientAddress, string? Statement, long TransactionId);
+    string SessionUser, string CurrentUser, string? ApplicationName, string? ClientAddress, string? Statement, long TransactionId, string? OldRowImage = null);
 
 /// <summary>Which log entries.</summary>
 public sealed class AuditQuery
@@ -53,6 +53,10 @@ public sealed class UndeleteResult
     public long Skipped { get; set; }
     /// <summary>The SQL.</summary>
     public string Sql { get; set; } = "";
+    /// <summary>Columns the logged rows had that the table no longer has: their values stay in the log, not in the table.</summary>
+    public List<string> DroppedColumns { get; } = new();
+    /// <summary>Of Considered, rows logged before the exact row image existed (an older log): restored from old_row (jsonb).</summary>
+    public long FromJson { get; set; }
 }
 
 /// <summary>Get-CenateAuditLog, Restore-CenateDeletedRow and Remove-CenateAuditLog.</summary>
@@ -68,6 +72,17 @@ public static class AuditLogService
                 $"There is no audit log {auditSchema}.audit_log in database '{target.Database}'.",
                 "Install it with Install-CenateAuditTrigger (or name the schema with -AuditSchema).", auditSchema);
         }
+    }
+
+    /// <summary>True when the log has the exact row image (old_row_image, old_row_shape and the shape table).</summary>
+    private static async Task<bool> HasImageAsync(NpgsqlConnection conn, string auditSchema, CancellationToken ct)
+    {
+        var audit = QualifiedTable.Quote(auditSchema);
+        await using var cmd = new NpgsqlCommand("SELECT (SELECT count(*) FROM pg_catalog.pg_attribute WHERE attrelid = pg_catalog.to_regclass(@log) " +
+            "AND attname IN ('old_row_image', 'old_row_shape') AND NOT attisdropped) = 2 AND pg_catalog.to_regclass(@shape) IS NOT NULL", conn);
+        cmd.Parameters.AddWithValue("log", audit + ".audit_log");
+        cmd.Parameters.AddWithValue("shape", audit + ".audit_row_shape");
+        return (bool)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
     }
 
     private static (string Where, List<NpgsqlParameter> Parameters) Filter(AuditQuery q)
@@ -94,8 +109,9 @@ public static class AuditLogService
         {
             await RequireLogAsync(conn, query.AuditSchema, query.Target, ct).ConfigureAwait(false);
             var (where, ps) = Filter(query);
+            var image = await HasImageAsync(conn, query.AuditSchema, ct).ConfigureAwait(false) ? "old_row_image" : "NULL::text";
             var sql = "SELECT id, logged_at, schema_name, table_name, operation, old_row::text, new_row::text, row_count, session_user_name, current_user_name, " +
-                      $"application_name, host(client_addr), statement, transaction_id FROM {QualifiedTable.Quote(query.AuditSchema)}.audit_log{where} ORDER BY id" +
+                      $"application_name, host(client_addr), statement, transaction_id, {image} FROM {QualifiedTable.Quote(query.AuditSchema)}.audit_log{where} ORDER BY id" +
                       (query.First > 0 ? " LIMIT " + query.First.ToString(System.Globalization.CultureInfo.InvariantCulture) : "");
             await using var cmd = new NpgsqlCommand(sql, conn);
             cmd.Parameters.AddRange(ps.ToArray());
@@ -105,7 +121,7 @@ public static class AuditLogService
             {
                 string? S(int i) => r.IsDBNull(i) ? null : r.GetString(i);
                 list.Add(new AuditEntry(r.GetInt64(0), new DateTimeOffset(r.GetFieldValue<DateTime>(1), TimeSpan.Zero), r.GetString(2), r.GetString(3), r.GetString(4),
-                    S(5), S(6), r.IsDBNull(7) ? null : r.GetInt64(7), r.GetString(8), r.GetString(9), S(10), S(11), S(12), r.GetInt64(13)));
+                    S(5), S(6), r.IsDBNull(7) ? null : r.GetInt64(7), r.GetString(8), r.GetString(9), S(10), S(11), S(12), r.GetInt64(13), S(14)));
             }
             return list;
         }
@@ -148,40 +164,61 @@ public static class AuditLogService
                     "Add -Table, or filter the entries (Where-Object Table -eq …) before piping them.", null);
             }
             var table = new QualifiedTable(tables[0].Schema, tables[0].Name);
-            var columns = new List<(string Name, bool Generated, bool Always)>();
-            await using (var cmd = new NpgsqlCommand("SELECT attname::text, attgenerated <> '', attidentity = 'a' FROM pg_catalog.pg_attribute WHERE attrelid = @t::pg_catalog.regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum", conn))
+            var columns = new List<TableColumn>();
+            await using (var cmd = new NpgsqlCommand("SELECT attname::text, pg_catalog.format_type(atttypid, atttypmod), attgenerated <> '', attidentity = 'a' FROM pg_catalog.pg_attribute " +
+                "WHERE attrelid = @t::pg_catalog.regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum", conn))
             {
                 cmd.Parameters.AddWithValue("t", table.Sql);
                 await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                while (await r.ReadAsync(ct).ConfigureAwait(false)) columns.Add((r.GetString(0), r.GetBoolean(1), r.GetBoolean(2)));
+                while (await r.ReadAsync(ct).ConfigureAwait(false)) columns.Add(new TableColumn(r.GetString(0), r.GetString(1), r.GetBoolean(2), r.GetBoolean(3)));
             }
             var pk = await DatabaseSession.PrimaryKeyAsync(conn, table.Sql, ct).ConfigureAwait(false);
             if (pk.Count == 0)
             {
                 throw new CenateException(ErrorIds.NoPrimaryKey, CenateErrorKind.InvalidOperation,
                     $"Table {table.Display} has no primary key: a logged row cannot be told from a row that exists again. Nothing was changed.",
-                    "Add a primary key to the table, or insert the rows by hand from Get-CenateAuditLog's OldRow (jsonb_populate_record).", table.Display);
+                    "Add a primary key to the table, or insert the rows by hand from Get-CenateAuditLog's OldRowImage (INSERT INTO t SELECT (('<OldRowImage>')::t).*).", table.Display);
             }
-            var cols = columns.Where(c => !c.Generated).Select(c => QualifiedTable.Quote(c.Name)).ToList();
-            var on = string.Join(" AND ", pk.Select(c => $"t.{QualifiedTable.Quote(c)} = (x.r).{QualifiedTable.Quote(c)}"));
-            var overriding = columns.Any(c => c.Always) ? " OVERRIDING SYSTEM VALUE" : "";
-            // The newest logged version of each key, once; rows whose key exists again are skipped, and ON CONFLICT keeps a
-            // row written meanwhile.
-            var keyExprs = string.Join(", ", pk.Select(c => $"(pg_catalog.jsonb_populate_record(NULL::{table.Sql}, l.old_row)).{QualifiedTable.Quote(c)}"));
-            var selection = $"SELECT DISTINCT ON ({keyExprs}) pg_catalog.jsonb_populate_record(NULL::{table.Sql}, l.old_row) AS r FROM {log} l{rowsWhere} ORDER BY {keyExprs}, l.id DESC";
-            var sql = $"WITH x AS ({selection}), wanted AS (SELECT x.r FROM x WHERE NOT EXISTS (SELECT 1 FROM {table.Sql} t WHERE {on})), " +
-                      $"ins AS (INSERT INTO {table.Sql} ({string.Join(", ", cols)}){overriding} SELECT {string.Join(", ", cols.Select(c => "(w.r)." + c))} FROM wanted w ON CONFLICT DO NOTHING RETURNING 1) " +
-                      "SELECT (SELECT count(*) FROM x), (SELECT count(*) FROM ins)";
-            var result = new UndeleteResult { Table = table.Display, Sql = sql };
-            await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
-            await using (var cmd = new NpgsqlCommand(sql, conn, tx))
+            var hasImage = await HasImageAsync(conn, query.AuditSchema, ct).ConfigureAwait(false);
+            var shapes = new List<RowShape>();
+            if (hasImage)
             {
+                await using var cmd = new NpgsqlCommand($"SELECT s.id, s.columns FROM {QualifiedTable.Quote(query.AuditSchema)}.audit_row_shape s " +
+                    $"WHERE s.id IN (SELECT l.old_row_shape FROM {log} l{rowsWhere} AND l.old_row_image IS NOT NULL) ORDER BY s.id", conn);
                 cmd.Parameters.AddRange(ps.Select(p => p.Clone()).ToArray());
+                await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                while (await r.ReadAsync(ct).ConfigureAwait(false)) shapes.Add(new RowShape(r.GetGuid(0), r.GetFieldValue<string[]>(1)));
+            }
+            var plan = UndeleteStatement.Build(table.Sql, columns, pk, log, rowsWhere, hasImage, shapes);
+            var result = new UndeleteResult { Table = table.Display, Sql = string.Join(";\n", plan.Setup.Append(plan.Sql)) };
+            result.DroppedColumns.AddRange(plan.DroppedColumns);
+            await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
+            // The images were written under these settings (see install-log.sql); read them under the same ones. The
+            // search_path too: regclass, regtype … print names relative to it. Every name in the statements is qualified.
+            await ExecAsync(conn, "SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL lc_monetary = 'C'; SET LOCAL xmloption = content; " +
+                $"SET LOCAL search_path = pg_catalog, {QualifiedTable.Quote(query.AuditSchema)}, pg_temp", ct).ConfigureAwait(false);
+            foreach (var ddl in plan.Setup) await ExecAsync(conn, ddl, ct).ConfigureAwait(false);
+            try
+            {
+                await using var cmd = new NpgsqlCommand(plan.Sql, conn, tx);
+                cmd.Parameters.AddRange(ps.Select(p => p.Clone()).ToArray());
+                for (var i = 0; i < shapes.Count; i++) cmd.Parameters.AddWithValue("shape" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), shapes[i].Id);
                 await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
                 await r.ReadAsync(ct).ConfigureAwait(false);
                 result.Considered = r.GetInt64(0);
                 result.Inserted = r.GetInt64(1);
+                result.FromJson = r.GetInt64(2);
             }
+            catch (PostgresException ex) when (ex.SqlState.StartsWith("22", StringComparison.Ordinal))
+            {
+                // Class 22 (data exception): a logged value that the column's current type does not accept. The server's
+                // message quotes the value; row contents never go into an error message.
+                throw new CenateException(ErrorIds.AuditRowsIncompatible, CenateErrorKind.InvalidData,
+                    $"A row logged for {table.Display} no longer fits the table: a value is not valid for its column's current type (SQLSTATE {ex.SqlState}). Nothing was restored.",
+                    "A column's type changed since the rows were logged. Restore the rows into a copy of the table with the old types, or select the entries to restore (Get-CenateAuditLog | Where-Object …).",
+                    table.Display, null);
+            }
+            foreach (var ddl in plan.Teardown) await ExecAsync(conn, ddl, ct).ConfigureAwait(false);
             result.Skipped = result.Considered - result.Inserted;
             if (dryRun) await tx.RollbackAsync(ct).ConfigureAwait(false);
             else await tx.CommitAsync(ct).ConfigureAwait(false);
@@ -193,9 +230,37 @@ public static class AuditLogService
         }
     }
 
-    /// <summary>Deletes log entries older than <paramref name="olderThan"/> (the plan keeps 6 months). Dry run: counts only.</summary>
-    public static async Task<long> RemoveAsync(AuditQuery query, TimeSpan olderThan, bool dryRun, IOperationReporter reporter, CancellationToken ct)
+    private static async Task ExecAsync(NpgsqlConnection conn, string sql, CancellationToken ct)
     {
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The shortest retention Remove-CenateAuditLog accepts without -Force.</summary>
+    public static readonly TimeSpan MinimumRetention = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// Refuses a retention below <see cref="MinimumRetention"/> unless <paramref name="force"/> (a typo such as 12h for
+    /// 12d would delete what the log is for), and a negative one always (its cutoff lies in the future).
+    /// </summary>
+    public static void CheckRetention(TimeSpan olderThan, bool force)
+    {
+        if (olderThan >= MinimumRetention || (force && olderThan >= TimeSpan.Zero)) return;
+        var shown = olderThan.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
+        throw new CenateException(ErrorIds.DurationBelowFloor, CenateErrorKind.InvalidArgument,
+            olderThan < TimeSpan.Zero
+                ? $"-OlderThan {shown} is negative: its cutoff lies in the future and would delete every entry. Nothing was deleted. Write a retention such as -OlderThan '180d'."
+                : $"-OlderThan {shown} is less than one day: it would delete audit entries of the last day, which may still be needed to undo a deletion. Nothing was deleted. Write the retention in days, such as -OlderThan '180d', or add -Force.",
+            olderThan < TimeSpan.Zero
+                ? "Write the retention as a positive duration, for example -OlderThan '180d' (the plan's 6 months)."
+                : "Write the retention in days, for example -OlderThan '180d' (the plan's 6 months); add -Force only if entries that recent really must go.",
+            olderThan);
+    }
+
+    /// <summary>Deletes log entries older than <paramref name="olderThan"/> (the plan keeps 6 months). Dry run: counts only.</summary>
+    public static async Task<long> RemoveAsync(AuditQuery query, TimeSpan olderThan, bool force, bool dryRun, IOperationReporter reporter, CancellationToken ct)
+    {
+        CheckRetention(olderThan, force);
         await using var session = await DatabaseSession.OpenAsync(query.Target, null, reporter, ct).ConfigureAwait(false);
         var conn = session.Connection;
         try

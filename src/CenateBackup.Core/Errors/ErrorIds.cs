@@ -49,5 +49,6 @@ public static class ErrorIds
     public const string RoleNotReadOnly = "RoleNotReadOnly";
     public const string DurationBelowFloor = "DurationBelowFloor";
     public const string LockTimeout = "LockTimeout";
+    public const string AuditRowsIncompatible = "AuditRowsIncompatible";
 #pragma warning restore CS1591
 }

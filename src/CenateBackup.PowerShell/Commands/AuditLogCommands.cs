@@ -137,13 +137,18 @@ public sealed class RestoreCenateDeletedRowCommand : DatabaseCmdletBase
         try
         {
             var plan = RunCore((reporter, token) => AuditLogService.RestoreDeletedAsync(query, dryRun: true, reporter, token));
-            if (!ShouldProcess($"Put back {plan.Considered - plan.Skipped} of {plan.Considered} logged rows into {plan.Table} ({plan.Skipped} skipped: their key exists again), in one transaction. SQL:{Environment.NewLine}{plan.Sql}",
+            var droppedNote = plan.DroppedColumns.Count == 0 ? "" : $" Columns the table no longer has, not restored: {string.Join(", ", plan.DroppedColumns)}.";
+            if (!ShouldProcess($"Put back {plan.Considered - plan.Skipped} of {plan.Considered} logged rows into {plan.Table} ({plan.Skipped} skipped: their key exists again), in one transaction.{droppedNote} SQL:{Environment.NewLine}{plan.Sql}",
                     $"Put back {plan.Considered - plan.Skipped} rows into {plan.Table}?", "Restore-CenateDeletedRow"))
             {
                 return;
             }
             var result = RunCore((reporter, token) => AuditLogService.RestoreDeletedAsync(query, dryRun: false, reporter, token));
-            WriteObject(new CenateUndeleteResult(result.Table, result.Considered, result.Inserted, result.Skipped));
+            if (result.DroppedColumns.Count > 0)
+            {
+                WriteWarning($"The logged rows of {result.Table} have columns the table no longer has ({string.Join(", ", result.DroppedColumns)}): their values were not restored and stay in the audit log (OldRowImage, OldRow).");
+            }
+            WriteObject(new CenateUndeleteResult(result.Table, result.Considered, result.Inserted, result.Skipped, result.DroppedColumns.ToArray(), result.FromJson));
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)
         {
@@ -162,7 +167,7 @@ public sealed class RemoveCenateAuditLogCommand : DatabaseCmdletBase
     /// <inheritdoc />
     protected override int ProgressActivityId => 51;
 
-    /// <summary>Entries older than this go ("180d", "26w", or a TimeSpan).</summary>
+    /// <summary>Entries older than this go ('180d' quoted, 26w, or a TimeSpan; a bare number is refused).</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [DurationTransformation]
     public TimeSpan OlderThan { get; set; }
@@ -177,19 +182,32 @@ public sealed class RemoveCenateAuditLogCommand : DatabaseCmdletBase
     [ValidateNotNullOrEmpty]
     public string AuditSchema { get; set; } = "cenate_audit";
 
+    /// <summary>Allows -OlderThan below one day.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        try
+        {
+            // Before connecting: a refused retention does no work at all.
+            AuditLogService.CheckRetention(OlderThan, Force);
+        }
+        catch (Exception ex)
+        {
+            ThrowTerminatingError(ToErrorRecord(ex, OlderThan));
+        }
         var query = new AuditQuery { Target = BuildTarget(), AuditSchema = AuditSchema, Table = Table };
         try
         {
-            var count = RunCore((reporter, token) => AuditLogService.RemoveAsync(query, OlderThan, dryRun: true, reporter, token));
+            var count = RunCore((reporter, token) => AuditLogService.RemoveAsync(query, OlderThan, Force, dryRun: true, reporter, token));
             var cutoff = DateTimeOffset.UtcNow - OlderThan;
             if (!ShouldProcess($"{AuditSchema}.audit_log in database '{query.Target.Database}'", $"Delete {count} entries logged before {cutoff:u}"))
             {
                 return;
             }
-            var removed = RunCore((reporter, token) => AuditLogService.RemoveAsync(query, OlderThan, dryRun: false, reporter, token));
+            var removed = RunCore((reporter, token) => AuditLogService.RemoveAsync(query, OlderThan, Force, dryRun: false, reporter, token));
             WriteObject(new CenateAuditRemoval(AuditSchema, query.Target.Database, cutoff, removed));
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)

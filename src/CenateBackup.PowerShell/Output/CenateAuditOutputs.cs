@@ -17,6 +17,8 @@ public sealed class CenateAuditEntry
     public string Operation { get; internal set; } = "";
     /// <summary>The row before (JSON), null for a TRUNCATE count entry.</summary>
     public string? OldRow { get; internal set; }
+    /// <summary>DELETE/TRUNCATE: the row's exact text form (its record literal) that Restore-CenateDeletedRow reads; null for entries logged before the log kept it.</summary>
+    public string? OldRowImage { get; internal set; }
     /// <summary>UPDATE: the row after (JSON).</summary>
     public string? NewRow { get; internal set; }
     /// <summary>TRUNCATE: how many rows went.</summary>
@@ -40,9 +42,9 @@ public sealed class CenateAuditEntry
 /// <summary>What Restore-CenateDeletedRow did.</summary>
 public sealed class CenateUndeleteResult
 {
-    internal CenateUndeleteResult(string table, long considered, long inserted, long skipped)
+    internal CenateUndeleteResult(string table, long considered, long inserted, long skipped, string[] droppedColumns, long fromJson)
     {
-        Table = table; Considered = considered; Inserted = inserted; Skipped = skipped;
+        Table = table; Considered = considered; Inserted = inserted; Skipped = skipped; DroppedColumns = droppedColumns; FromJson = fromJson;
     }
 
     /// <summary>schema.table.</summary>
@@ -53,6 +55,10 @@ public sealed class CenateUndeleteResult
     public long Inserted { get; }
     /// <summary>Rows skipped: their key exists again.</summary>
     public long Skipped { get; }
+    /// <summary>Columns of the logged rows that the table no longer has (their values stay in the log).</summary>
+    public string[] DroppedColumns { get; }
+    /// <summary>Of Considered, rows logged before the log kept exact row images, restored from OldRow (jsonb).</summary>
+    public long FromJson { get; }
 }
 
 /// <summary>What Remove-CenateAuditLog deleted.</summary>

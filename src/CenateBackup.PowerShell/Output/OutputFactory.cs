@@ -137,7 +137,7 @@ internal static class OutputFactory
     /// <summary>Get-CenateAuditLog's entry.</summary>
     public static CenateAuditEntry AuditEntry(Core.Audit.AuditEntry e, Core.Targets.DatabaseTarget target) => new()
     {
-        Id = e.Id, LoggedAt = e.LoggedAt, Table = e.Schema + "." + e.Table, Operation = e.Operation, OldRow = e.OldRow, NewRow = e.NewRow, RowCount = e.RowCount,
+        Id = e.Id, LoggedAt = e.LoggedAt, Table = e.Schema + "." + e.Table, Operation = e.Operation, OldRow = e.OldRow, OldRowImage = e.OldRowImage, NewRow = e.NewRow, RowCount = e.RowCount,
         SessionUser = e.SessionUser, CurrentUser = e.CurrentUser, ApplicationName = e.ApplicationName, ClientAddress = e.ClientAddress, Statement = e.Statement,
         TransactionId = e.TransactionId, Database = target.Database,
     };

@@ -19,8 +19,25 @@ CREATE TABLE IF NOT EXISTS {{audit}}.audit_log (
     application_name  text        DEFAULT pg_catalog.current_setting('application_name'),
     client_addr       inet        DEFAULT pg_catalog.inet_client_addr(),
     statement         text        DEFAULT pg_catalog.current_query(),
-    transaction_id    bigint      NOT NULL DEFAULT pg_catalog.txid_current()
+    transaction_id    bigint      NOT NULL DEFAULT pg_catalog.txid_current(),
+    old_row_image     text,
+    old_row_shape     uuid
 );
+-- Exact image of the row (DELETE, TRUNCATE): old_row is for people and jq, but to_jsonb cannot tell SQL NULL from a
+-- jsonb null, rewrites json values and loses -0. old_row_image is the row's own text form (record_out: every column
+-- through its type's output function, SQL NULL as an empty unquoted field), old_row_shape names its columns in
+-- {{audit}}.audit_row_shape. Restore-CenateDeletedRow reads the image back through the current columns' input functions.
+-- A log from before these columns gets them here (entries logged before have no image: the undelete uses old_row).
+ALTER TABLE {{audit}}.audit_log ADD COLUMN IF NOT EXISTS old_row_image text;
+ALTER TABLE {{audit}}.audit_log ADD COLUMN IF NOT EXISTS old_row_shape uuid;
+-- The column names of a row image, in attnum order, once per table shape (not once per row). The id is the first
+-- 128 bits of the names' SHA-256, so every session computes the same id without reading this table.
+CREATE TABLE IF NOT EXISTS {{audit}}.audit_row_shape (
+    id      uuid   PRIMARY KEY,
+    columns text[] NOT NULL
+);
+REVOKE ALL ON TABLE {{audit}}.audit_row_shape FROM PUBLIC;
+COMMENT ON TABLE {{audit}}.audit_row_shape IS 'CenateBackup audit log: the column names (in order) of the row images in audit_log.old_row_image.';
 -- Append-only for everyone but its owner: no privilege for PUBLIC; the trigger functions write as the owner.
 REVOKE ALL ON TABLE {{audit}}.audit_log FROM PUBLIC;
 CREATE INDEX IF NOT EXISTS audit_log_table_time_idx ON {{audit}}.audit_log (schema_name, table_name, logged_at);
@@ -29,10 +46,23 @@ COMMENT ON TABLE {{audit}}.audit_log IS 'CenateBackup audit log: every deleted, 
 -- DELETE: one statement-level trigger with a transition table logs every deleted row in one INSERT (a row-level
 -- trigger would run one INSERT per row).
 CREATE OR REPLACE FUNCTION {{audit}}.log_deleted_rows() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, {{audit}}, pg_temp AS $cenate$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, {{audit}}, pg_temp
+    SET DateStyle = 'ISO, YMD' SET IntervalStyle = 'postgres' SET extra_float_digits = 3 SET bytea_output = 'hex' SET lc_monetary = 'C' AS $cenate$
+DECLARE
+    cols text[];
+    shape uuid;
 BEGIN
-    INSERT INTO audit_log (schema_name, table_name, operation, old_row)
-    SELECT TG_TABLE_SCHEMA, TG_TABLE_NAME, 'DELETE', pg_catalog.to_jsonb(o) FROM cenate_deleted_rows o;
+    cols := ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum);
+    shape := substr(encode(sha256(convert_to(cols::text, 'UTF8')), 'hex'), 1, 32)::uuid;
+    IF NOT EXISTS (SELECT 1 FROM audit_row_shape s WHERE s.id = shape) THEN
+        BEGIN
+            INSERT INTO audit_row_shape (id, columns) VALUES (shape, cols) ON CONFLICT (id) DO NOTHING;
+        EXCEPTION WHEN serialization_failure THEN
+            NULL;  -- REPEATABLE READ: another session recorded this very shape (same id, same names) after our snapshot.
+        END;
+    END IF;
+    INSERT INTO audit_log (schema_name, table_name, operation, old_row, old_row_image, old_row_shape)
+    SELECT TG_TABLE_SCHEMA, TG_TABLE_NAME, 'DELETE', pg_catalog.to_jsonb(o), o::text, shape FROM cenate_deleted_rows o;
     RETURN NULL;
 END
 $cenate$;
@@ -50,13 +80,25 @@ $cenate$;
 -- TRUNCATE: BEFORE the rows go, statement level. TG_ARGV[0] = 'Rows' copies every row into the log (costs a full
 -- read and write of the table), 'CountOnly' records only how many rows went.
 CREATE OR REPLACE FUNCTION {{audit}}.log_truncate() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, {{audit}}, pg_temp AS $cenate$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, {{audit}}, pg_temp
+    SET DateStyle = 'ISO, YMD' SET IntervalStyle = 'postgres' SET extra_float_digits = 3 SET bytea_output = 'hex' SET lc_monetary = 'C' AS $cenate$
 DECLARE
     n bigint;
+    cols text[];
+    shape uuid;
 BEGIN
     IF TG_ARGV[0] = 'Rows' THEN
-        EXECUTE pg_catalog.format('INSERT INTO %I.audit_log (schema_name, table_name, operation, old_row) SELECT %L, %L, %L, pg_catalog.to_jsonb(t) FROM ONLY %I.%I t',
-            '{{audit_name}}', TG_TABLE_SCHEMA, TG_TABLE_NAME, 'TRUNCATE', TG_TABLE_SCHEMA, TG_TABLE_NAME);
+        cols := ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum);
+        shape := substr(encode(sha256(convert_to(cols::text, 'UTF8')), 'hex'), 1, 32)::uuid;
+        IF NOT EXISTS (SELECT 1 FROM audit_row_shape s WHERE s.id = shape) THEN
+            BEGIN
+                INSERT INTO audit_row_shape (id, columns) VALUES (shape, cols) ON CONFLICT (id) DO NOTHING;
+            EXCEPTION WHEN serialization_failure THEN
+                NULL;  -- REPEATABLE READ: another session recorded this very shape (same id, same names) after our snapshot.
+            END;
+        END IF;
+        EXECUTE pg_catalog.format('INSERT INTO %I.audit_log (schema_name, table_name, operation, old_row, old_row_image, old_row_shape) SELECT %L, %L, %L, pg_catalog.to_jsonb(t), t::text, $1 FROM ONLY %I.%I t',
+            '{{audit_name}}', TG_TABLE_SCHEMA, TG_TABLE_NAME, 'TRUNCATE', TG_TABLE_SCHEMA, TG_TABLE_NAME) USING shape;
         GET DIAGNOSTICS n = ROW_COUNT;
     ELSE
         EXECUTE pg_catalog.format('SELECT pg_catalog.count(*) FROM ONLY %I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME) INTO n;
