@@ -111,9 +111,9 @@ Describe 'Install-CenateAuditTrigger and the audit log' {
     It 'Remove-CenateAuditLog deletes only entries older than the period; -WhatIf counts them' {
         Q "UPDATE cenate_audit.audit_log SET logged_at = now() - interval '200 days' WHERE id IN (SELECT id FROM cenate_audit.audit_log ORDER BY id LIMIT 50)" | Out-Null
         $total = [long](Q "SELECT count(*) FROM cenate_audit.audit_log")
-        Remove-CenateAuditLog @P -OlderThan 180d -WhatIf | Should -BeNullOrEmpty
+        Remove-CenateAuditLog @P -OlderThan '180d' -WhatIf | Should -BeNullOrEmpty
         Q "SELECT count(*) FROM cenate_audit.audit_log" | Should -Be "$total"
-        $r = Remove-CenateAuditLog @P -OlderThan 180d -Confirm:$false
+        $r = Remove-CenateAuditLog @P -OlderThan '180d' -Confirm:$false
         $r.Removed | Should -Be 50
         Q "SELECT count(*) FROM cenate_audit.audit_log" | Should -Be "$($total - 50)"
     }

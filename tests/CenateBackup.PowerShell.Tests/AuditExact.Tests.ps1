@@ -256,8 +256,8 @@ Describe 'Remove-CenateAuditLog refuses a retention below one day without -Force
         try { Remove-CenateAuditLog @P -OlderThan $Value -Confirm:$false -ErrorAction Stop } catch { $err = $_ }
         $err.FullyQualifiedErrorId | Should -Be 'DurationBelowFloor,CenateBackup.PowerShell.Commands.RemoveCenateAuditLogCommand'
         $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
-        $err.Exception.Message | Should -Match '-OlderThan 180d'
-        $err.ErrorDetails.RecommendedAction | Should -Match '-OlderThan 180d'
+        $err.Exception.Message | Should -Match "-OlderThan '180d'"
+        $err.ErrorDetails.RecommendedAction | Should -Match "-OlderThan '180d'"
         Q "SELECT count(*) FROM cenate_audit.audit_log" | Should -Be '10'
     }
 
@@ -268,7 +268,7 @@ Describe 'Remove-CenateAuditLog refuses a retention below one day without -Force
     }
 
     It '1d is accepted without -Force (the floor itself) and deletes nothing that young' {
-        (Remove-CenateAuditLog @P -OlderThan 1d -Confirm:$false).Removed | Should -Be 0
+        (Remove-CenateAuditLog @P -OlderThan '1d' -Confirm:$false).Removed | Should -Be 0
         Q "SELECT count(*) FROM cenate_audit.audit_log" | Should -Be '10'
     }
 

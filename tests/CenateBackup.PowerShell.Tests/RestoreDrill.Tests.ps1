@@ -253,8 +253,8 @@ Describe 'Test-CenateBackup monitoring mode (-Path <directory>)' {
         $small.File | Should -Be $Dump.Name
         $small.Message | Should -Match "\($($Dump.Size) bytes\), below -MinimumSize 1\.0 TB \(1099511627776 bytes\)"
         $r.Summary | Should -Match '^FAILED: maestro_cenate .*Stale'
-        Test-CenateBackup -Path $Source -MaxAge 1s -Level Checksum -Quiet | Should -BeExactly $false
-        Test-CenateBackup -Path $Source -MaxAge 2d -Level Checksum -Quiet | Should -BeExactly $true
+        Test-CenateBackup -Path $Source -MaxAge '1s' -Level Checksum -Quiet | Should -BeExactly $false
+        Test-CenateBackup -Path $Source -MaxAge '2d' -Level Checksum -Quiet | Should -BeExactly $true
     }
 
     It 'reports a directory without a complete set as NoBackup, and passes over a newer incomplete set' {

@@ -103,6 +103,6 @@ public class UndeleteStatementTests
         var ce = Assert.IsType<CenateBackup.Core.Errors.CenateException>(ex);
         Assert.Equal("DurationBelowFloor", ce.ErrorId);
         Assert.Equal(CenateBackup.Core.Errors.CenateErrorKind.InvalidArgument, ce.Kind);
-        Assert.Contains("-OlderThan 180d", ce.Message, StringComparison.Ordinal);
+        Assert.Contains("-OlderThan '180d'", ce.Message, StringComparison.Ordinal);
     }
 }
