@@ -250,7 +250,6 @@ Describe 'Remove-CenateAuditLog refuses a retention below one day without -Force
         @{ Shown = "'12h'"; Value = '12h' }
         @{ Shown = "'23h59m'"; Value = '23h59m' }
         @{ Shown = 'a TimeSpan of 1 hour'; Value = (New-TimeSpan -Hours 1) }
-        @{ Shown = 'a TimeSpan of zero'; Value = [TimeSpan]::Zero }
     ) {
         $err = $null
         try { Remove-CenateAuditLog @P -OlderThan $Value -Confirm:$false -ErrorAction Stop } catch { $err = $_ }
@@ -261,9 +260,11 @@ Describe 'Remove-CenateAuditLog refuses a retention below one day without -Force
         Q "SELECT count(*) FROM cenate_audit.audit_log" | Should -Be '10'
     }
 
-    It 'a negative TimeSpan is refused even with -Force' {
-        { Remove-CenateAuditLog @P -OlderThan (New-TimeSpan -Hours -1) -Force -Confirm:$false } |
-            Should -Throw -ErrorId 'DurationBelowFloor,CenateBackup.PowerShell.Commands.RemoveCenateAuditLogCommand'
+    It 'a zero or negative TimeSpan is refused by the module''s one duration rule, even with -Force, and nothing is deleted' {
+        foreach ($v in [TimeSpan]::Zero, (New-TimeSpan -Hours -1)) {
+            { Remove-CenateAuditLog @P -OlderThan $v -Force -Confirm:$false } |
+                Should -Throw -ErrorId 'ParameterArgumentTransformationError,CenateBackup.PowerShell.Commands.RemoveCenateAuditLogCommand'
+        }
         Q "SELECT count(*) FROM cenate_audit.audit_log" | Should -Be '10'
     }
 
