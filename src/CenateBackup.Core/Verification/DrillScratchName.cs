@@ -41,7 +41,7 @@ public static class DrillScratchName
 
     private const string StampFormat = "yyyyMMdd_HHmmss";
     private const string SuffixAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-    private static readonly Regex s_generated = new("^cenate_drill_([0-9]{8}_[0-9]{6})_[a-z0-9]{6}$", RegexOptions.CultureInvariant);
+    private static readonly Regex s_generated = new("^cenate_drill_([0-9]{8}_[0-9]{6})_[a-z0-9]{6}\\z", RegexOptions.CultureInvariant);
 
     /// <summary>The stamped part of a generated name: cenate_drill_&lt;UTC stamp&gt;.</summary>
     public static string Stem(DateTimeOffset at) => Prefix + at.UtcDateTime.ToString(StampFormat, CultureInfo.InvariantCulture);
