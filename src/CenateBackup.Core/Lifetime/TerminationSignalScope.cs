@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Linq;
 using System.Globalization;
 using System.IO;
 using System.Runtime.InteropServices;
@@ -26,6 +28,9 @@ public sealed class TerminationSignalScope : IDisposable
 
     // SIGHUP ignored when the process started (nohup) stays ignored: read before this module registers any handler.
     private static readonly Lazy<bool> s_hangupIgnoredAtStart = new(() => IsIgnoredAtStart(1));
+    // Every scope of this process (cmdlets in parallel runspaces): .NET calls their handlers one after another, so the
+    // first handler stops all the work at once and the cleanups run side by side, not one after another.
+    private static readonly ConcurrentDictionary<TerminationSignalScope, byte> s_active = new();
 
     private readonly CancellationTokenSource _cancellation;
     private readonly TimeSpan _cleanupBudget;
@@ -52,6 +57,7 @@ public sealed class TerminationSignalScope : IDisposable
                 // A platform without this signal: nothing to hold.
             }
         }
+        s_active.TryAdd(this, 0);
     }
 
     /// <summary>The signal that stopped the work, or null.</summary>
@@ -103,6 +109,13 @@ public sealed class TerminationSignalScope : IDisposable
     /// <summary>What a signal does: cancel the work, then wait (bounded) until the owner releases it. True when released in time.</summary>
     internal bool Hold(PosixSignal signal)
     {
+        foreach (var other in s_active.Keys.Where(s => !ReferenceEquals(s, this))) other.Stop(signal);
+        return Stop(signal) && _released.Wait(_cleanupBudget);
+    }
+
+    /// <summary>Cancels the work for <paramref name="signal"/>; false when it has already ended.</summary>
+    private bool Stop(PosixSignal signal)
+    {
         lock (_gate)
         {
             if (_completed) return false;
@@ -111,13 +124,13 @@ public sealed class TerminationSignalScope : IDisposable
         try
         {
             _cancellation.Cancel();
+            return true;
         }
         catch (ObjectDisposedException)
         {
             // The owner is already gone: nothing left to stop.
             return false;
         }
-        return _released.Wait(_cleanupBudget);
     }
 
     /// <summary>Whether signal <paramref name="number"/> was ignored (SIG_IGN) before any handler of this module; Linux only, false elsewhere.</summary>
@@ -143,6 +156,7 @@ public sealed class TerminationSignalScope : IDisposable
     /// <summary>Unregisters; a signal still waiting is let go.</summary>
     public void Dispose()
     {
+        s_active.TryRemove(this, out _);
         foreach (var registration in _registrations) registration.Dispose();
         _registrations.Clear();
         // Not disposed: a handler may still be waiting on it.

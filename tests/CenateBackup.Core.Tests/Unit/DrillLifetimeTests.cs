@@ -120,6 +120,23 @@ public sealed class DrillLifetimeTests
         Assert.True(cts.IsCancellationRequested);
     }
 
+    [Fact]
+    public async Task One_signal_stops_the_work_of_every_scope_at_once()
+    {
+        using var first = new CancellationTokenSource();
+        using var second = new CancellationTokenSource();
+        using var a = new TerminationSignalScope(first, TimeSpan.FromSeconds(30));
+        using var b = new TerminationSignalScope(second, TimeSpan.FromSeconds(30));
+        var held = Task.Run(() => a.Hold(PosixSignal.SIGTERM));
+        // b's work is cancelled while a's handler still waits: the cleanups run side by side.
+        Assert.True(second.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(10)));
+        Assert.Equal(PosixSignal.SIGTERM, b.Complete());
+        Assert.False(held.IsCompleted);
+        a.Complete();
+        a.Release();
+        Assert.True(await held.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
     [Theory]
     [InlineData(PosixSignal.SIGTERM, 143, "SIGTERM")]
     [InlineData(PosixSignal.SIGHUP, 129, "SIGHUP")]
