@@ -112,9 +112,10 @@ public abstract class CenateCmdletBase : PSCmdlet, IDisposable
             // Nowhere to report (the pipeline or the console is gone): the exit status still tells.
         }
         signals.Release();
-        // The signal's default action ends the process now. Should it not (a host that ignores it), end it here.
-        Thread.Sleep(TimeSpan.FromSeconds(30));
-        Environment.Exit(status);
+        // The signal's default action ends the process now. A host application that handles the signal itself (and
+        // cancels the default action) keeps it alive: then stop the pipeline as Ctrl+C does and leave the rest to the host.
+        Thread.Sleep(TimeSpan.FromSeconds(10));
+        throw new PipelineStoppedException();
     }
 
     private static string FirstWord(string status)
