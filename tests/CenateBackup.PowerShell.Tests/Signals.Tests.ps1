@@ -11,7 +11,7 @@ BeforeAll {
 
     function Start-ChildPwsh {
         # The real pwsh process (not the dotnet-tool shim, which does not pass signals on), running $Script with the module.
-        param([Parameter(Mandatory)][string]$Script, [Parameter(Mandatory)][string]$Log)
+        param([Parameter(Mandatory)][string]$Script, [Parameter(Mandatory)][string]$Log, [switch]$IgnoreHangup)
         $file = Join-Path ([IO.Path]::GetTempPath()) ("cenate-sig-{0}.ps1" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
         $body = @"
 `$ErrorActionPreference = 'Continue'
@@ -25,6 +25,11 @@ Write-Log 'after the command'
         Set-Content -LiteralPath $file -Value $body
         $exe = [Environment]::ProcessPath
         $psi = [Diagnostics.ProcessStartInfo]::new($exe)
+        if ($IgnoreHangup) {
+            # As nohup does: SIGHUP ignored from the start (SIG_IGN survives exec; the pid stays the same).
+            $psi = [Diagnostics.ProcessStartInfo]::new('bash')
+            foreach ($a in '-c', 'trap "" HUP; exec "$@"', 'bash', $exe) { $psi.ArgumentList.Add($a) }
+        }
         if ((Split-Path -Leaf $exe) -like 'dotnet*') { $psi.ArgumentList.Add([Environment]::GetCommandLineArgs()[0]) }
         foreach ($a in '-NoProfile', '-NonInteractive', '-File', $file) { $psi.ArgumentList.Add($a) }
         $psi.UseShellExecute = $false
@@ -115,6 +120,44 @@ Describe 'SIGTERM and SIGHUP stop the work like Ctrl+C, clean up, and end the pr
             Assert-NoFiles $d
             Get-ToolLines $Big.Name 'pg_dump' | Should -BeNullOrEmpty
             (Get-Content -LiteralPath $log) -match '^error StoppedBySignal,.*SIGHUP received' | Should -Not -BeNullOrEmpty
+        } finally {
+            if (-not $child.Process.HasExited) { $child.Process.Kill($true) }
+            Remove-Item -LiteralPath $d, $log, $child.Script -Recurse -Force -ErrorAction SilentlyContinue
+        }
+    }
+
+    It 'SIGTERM during New-CenateDump in host mode stops the local pg_dump too and leaves no file' {
+        $d = New-TestDirectory 'sig-host'
+        $log = "$d.log"
+        $child = Start-ChildPwsh -Log $log -Script "New-CenateDump -HostName 127.0.0.1 -Port $($Big.Port) -Credential `$cred -Path '$d' -CompressionLevel 9"
+        function Get-LocalPgDump { @(Get-Process -Name pg_dump -ErrorAction SilentlyContinue | Where-Object { $_.CommandLine -match "$($Big.Port)" }) }
+        try {
+            $null = Wait-ForFile -Directory $d -Filter '*.dump.partial' -MinimumSize 1 -TimeoutSeconds 120
+            Get-LocalPgDump | Should -Not -BeNullOrEmpty
+            Send-Signal $child.Process TERM
+            Wait-Exit $child.Process | Should -Be 143
+            Assert-NoFiles $d
+            Get-LocalPgDump | Should -BeNullOrEmpty
+            (Get-Content -LiteralPath $log) -match '^error StoppedBySignal,.*SIGTERM received' | Should -Not -BeNullOrEmpty
+        } finally {
+            if (-not $child.Process.HasExited) { $child.Process.Kill($true) }
+            Remove-Item -LiteralPath $d, $log, $child.Script -Recurse -Force -ErrorAction SilentlyContinue
+        }
+    }
+
+    It 'SIGHUP ignored from the start (nohup) stays ignored: the dump completes' {
+        $d = New-TestDirectory 'sig-nohup'
+        $log = "$d.log"
+        $child = Start-ChildPwsh -IgnoreHangup -Log $log -Script "(New-CenateDump -Container $($Big.Name) -Port $($Big.Port) -Credential `$cred -Path '$d' -CompressionLevel 1).Complete"
+        try {
+            $null = Wait-ForFile -Directory $d -Filter '*.dump.partial' -MinimumSize 1 -TimeoutSeconds 120
+            Send-Signal $child.Process HUP
+            Wait-Exit $child.Process | Should -Be 0
+            $lines = Get-Content -LiteralPath $log
+            $lines | Should -Contain 'output True'
+            $lines | Should -Contain 'after the command'
+            @(Get-ChildItem -LiteralPath $d -Filter '*.partial') | Should -BeNullOrEmpty
+            @(Get-ChildItem -LiteralPath $d -Filter '*.dump').Count | Should -Be 1
         } finally {
             if (-not $child.Process.HasExited) { $child.Process.Kill($true) }
             Remove-Item -LiteralPath $d, $log, $child.Script -Recurse -Force -ErrorAction SilentlyContinue
