@@ -340,6 +340,28 @@ Describe 'Restore drills: unique scratch names and the cleanup of stale drill da
         }
     }
 
+    It 'drills on a server without a postgres database (its sessions then use template1), with the same marks and stale cleanup' {
+        $c = Start-ThrowawayContainer -Name cenate_sig_nopg -Port 56420 -Rows 2000
+        $dir = New-TestDirectory 'sig-nopg'
+        try {
+            $set = New-CenateDump -Container $c.Name -Port $c.Port -Credential $Cred -Path $dir
+            Invoke-Psql -Port $c.Port -Database maestro_cenate -Sql 'DROP DATABASE postgres' | Out-Null
+            $stale = "cenate_drill_20200101_000000_np$($Tag)"
+            Invoke-Psql -Port $c.Port -Database maestro_cenate -Sql "CREATE DATABASE $stale" | Out-Null
+            Invoke-Psql -Port $c.Port -Database maestro_cenate -Sql "COMMENT ON DATABASE $stale IS 'CenateBackup restore drill, temporary: test'" | Out-Null
+            $r = Test-CenateBackup -Path $set.Path -Level Restore -Credential $Cred -WarningAction SilentlyContinue
+            $r.Passed | Should -BeTrue -Because ($r.Problems -join '; ')
+            $r.Checks -join "`n" | Should -Match "stale drill database $stale dropped"
+            Invoke-Psql -Port $c.Port -Database maestro_cenate -Sql "SELECT count(*) FROM pg_database WHERE datname LIKE 'cenate\_drill\_%'" | Should -Be '0'
+            $k = Test-CenateBackup -Path $set.Path -Level Restore -Credential $Cred -KeepDatabase
+            Invoke-Psql -Port $c.Port -Database maestro_cenate -Sql "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '$($k.DrillDatabase)'" |
+                Should -BeLike 'CenateBackup restore drill, kept*'
+        } finally {
+            Remove-ThrowawayContainer $c.Name
+            Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue
+        }
+    }
+
     It 'a database not marked temporary by the module, or named with -ScratchDatabase, is never taken for a stale drill' {
         # A database with the generated shape and an old stamp, but not marked by the module; and a kept -ScratchDatabase one.
         $name = "cenate_drill_20200101_000000_$($Tag)nm"

@@ -101,7 +101,17 @@ public static class RestoreDrill
         try
         {
             await MarkAsync(guard, scratch, DrillScratchName.TemporaryComment(DateTimeOffset.UtcNow, where), cancellationToken).ConfigureAwait(false);
-            await LockAsync(guard, scratch, cancellationToken).ConfigureAwait(false);
+            if (string.Equals(guard.Database, "template1", StringComparison.Ordinal))
+            {
+                // No "postgres" database on that server: a session held on template1 would make every CREATE DATABASE
+                // of others (TEMPLATE template1 by default) fail while the drill runs. Then no lock: the 24 h bound and
+                // the connected-session check of the stale cleanup protect this drill.
+                await guard.DisposeAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                await LockAsync(guard, scratch, cancellationToken).ConfigureAwait(false);
+            }
             var restoreClock = Stopwatch.StartNew();
             var restored = await RestoreAsync(context, dumpPath, scratch, reporter, cancellationToken).ConfigureAwait(false);
             outcome.RestoreDuration = restoreClock.Elapsed;
@@ -129,7 +139,7 @@ public static class RestoreDrill
             if (success && options.KeepDatabase)
             {
                 outcome.Kept = true;
-                outcome.Warning = await MarkKeptAsync(guard, scratch).ConfigureAwait(false);
+                outcome.Warning = await MarkKeptAsync(server, context.Endpoint, scratch).ConfigureAwait(false);
                 if (outcome.Warning is not null) reporter.Warning(outcome.Warning);
                 reporter.Verbose($"Scratch database '{scratch}' kept on {where} (-KeepDatabase); drop it with: DROP DATABASE \"{scratch}\";");
             }
@@ -172,15 +182,16 @@ public static class RestoreDrill
     }
 
     /// <summary>Marks a kept scratch database so no later drill drops it; null, or a warning when the mark could not be set.</summary>
-    private static async Task<string?> MarkKeptAsync(NpgsqlConnection guard, string scratch)
+    private static async Task<string?> MarkKeptAsync(DatabaseTarget server, TcpEndpoint endpoint, string scratch)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         try
         {
-            await MarkAsync(guard, scratch, DrillScratchName.KeptComment(DateTimeOffset.UtcNow), cts.Token).ConfigureAwait(false);
+            await using var admin = await ConnectAsync(server, endpoint, null, cts.Token).ConfigureAwait(false);
+            await MarkAsync(admin, scratch, DrillScratchName.KeptComment(DateTimeOffset.UtcNow), cts.Token).ConfigureAwait(false);
             return null;
         }
-        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException)
+        catch (Exception ex) when (ex is NpgsqlException or CenateException or OperationCanceledException)
         {
             return $"The kept scratch database '{scratch}' could not be marked as kept ({ex.Message}); a drill more than {DrillScratchName.StaleAfter.TotalHours:0} h later may drop it. " +
                 $"Mark it by hand: COMMENT ON DATABASE \"{scratch}\" IS '{DrillScratchName.KeptMark}';";
