@@ -109,7 +109,7 @@ Describe 'SIGTERM and SIGHUP stop the work like Ctrl+C, clean up, and end the pr
             Assert-NoFiles $d
             Get-ToolLines $Big.Name 'pg_dump' | Should -BeNullOrEmpty
             Get-ActiveCopies $Big.Port | Should -BeNullOrEmpty
-            $lines = Get-Content -LiteralPath $log
+            $lines = @(Get-Content -LiteralPath $log)
             $lines | Should -Contain 'started'
             ($lines -match '^error StoppedBySignal,CenateBackup.PowerShell.Commands.NewCenateDumpCommand SIGTERM received') | Should -Not -BeNullOrEmpty
             $lines | Should -Not -Contain 'after the command' -Because 'the script must not run on in a process that is ending'
@@ -120,17 +120,24 @@ Describe 'SIGTERM and SIGHUP stop the work like Ctrl+C, clean up, and end the pr
         }
     }
 
-    It 'SIGHUP during New-CenateDump cleans up the same way and exits 129' {
+    It 'SIGHUP during New-CenateDump -ErrorAction Stop cleans up the same way, runs no catch block, and exits 129 at once' {
+        # Scheduled scripts often run with -ErrorAction Stop inside try/catch: the catch must not run in a dying process,
+        # and the process must not wait out the signal's cleanup budget (60 s).
         $d = New-TestDirectory 'sig-hup'
         $log = "$d.log"
-        $child = Start-ChildPwsh -Log $log -Script "New-CenateDump -Container $($Big.Name) -Port $($Big.Port) -Credential `$cred -Path '$d' -CompressionLevel 9"
+        $child = Start-ChildPwsh -Log $log -Script "try { New-CenateDump -Container $($Big.Name) -Port $($Big.Port) -Credential `$cred -Path '$d' -CompressionLevel 9 -ErrorAction Stop } catch { Write-Log ('caught ' + `$_.FullyQualifiedErrorId) }"
         try {
             $null = Wait-ForFile -Directory $d -Filter '*.dump.partial' -MinimumSize 1 -TimeoutSeconds 120
+            $clock = [Diagnostics.Stopwatch]::StartNew()
             Send-Signal $child.Process HUP
             Wait-Exit $child.Process | Should -Be 129
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 50
             Assert-NoFiles $d
             Get-ToolLines $Big.Name 'pg_dump' | Should -BeNullOrEmpty
-            (Get-Content -LiteralPath $log) -match '^error StoppedBySignal,.*SIGHUP received' | Should -Not -BeNullOrEmpty
+            $lines = @(Get-Content -LiteralPath $log)
+            $lines | Should -Contain 'started'
+            @($lines -match '^caught') | Should -BeNullOrEmpty
+            $lines | Should -Not -Contain 'after the command'
         } finally {
             if (-not $child.Process.HasExited) { $child.Process.Kill($true) }
             Remove-Item -LiteralPath $d, $log, $child.Script -Recurse -Force -ErrorAction SilentlyContinue
@@ -149,7 +156,7 @@ Describe 'SIGTERM and SIGHUP stop the work like Ctrl+C, clean up, and end the pr
             Wait-Exit $child.Process | Should -Be 143
             Assert-NoFiles $d
             Get-LocalPgDump | Should -BeNullOrEmpty
-            (Get-Content -LiteralPath $log) -match '^error StoppedBySignal,.*SIGTERM received' | Should -Not -BeNullOrEmpty
+            @(Get-Content -LiteralPath $log) -match '^error StoppedBySignal,.*SIGTERM received' | Should -Not -BeNullOrEmpty
         } finally {
             if (-not $child.Process.HasExited) { $child.Process.Kill($true) }
             Remove-Item -LiteralPath $d, $log, $child.Script -Recurse -Force -ErrorAction SilentlyContinue
@@ -166,7 +173,7 @@ Describe 'SIGTERM and SIGHUP stop the work like Ctrl+C, clean up, and end the pr
             Wait-Exit $child.Process | Should -Be 143
             Assert-NoFiles $d
             Get-ActiveCopies $Big.Port | Should -BeNullOrEmpty
-            (Get-Content -LiteralPath $log) -match '^error StoppedBySignal,CenateBackup.PowerShell.Commands.ExportCenateAseguradosCsvCommand SIGTERM received' | Should -Not -BeNullOrEmpty
+            @(Get-Content -LiteralPath $log) -match '^error StoppedBySignal,CenateBackup.PowerShell.Commands.ExportCenateAseguradosCsvCommand SIGTERM received' | Should -Not -BeNullOrEmpty
         } finally {
             if (-not $child.Process.HasExited) { $child.Process.Kill($true) }
             Remove-Item -LiteralPath $d, $log, $child.Script -Recurse -Force -ErrorAction SilentlyContinue
@@ -181,7 +188,7 @@ Describe 'SIGTERM and SIGHUP stop the work like Ctrl+C, clean up, and end the pr
             $null = Wait-ForFile -Directory $d -Filter '*.dump.partial' -MinimumSize 1 -TimeoutSeconds 120
             Send-Signal $child.Process HUP
             Wait-Exit $child.Process | Should -Be 0
-            $lines = Get-Content -LiteralPath $log
+            $lines = @(Get-Content -LiteralPath $log)
             $lines | Should -Contain 'output True'
             $lines | Should -Contain 'after the command'
             @(Get-ChildItem -LiteralPath $d -Filter '*.partial') | Should -BeNullOrEmpty
@@ -212,7 +219,7 @@ Describe 'SIGTERM and SIGHUP stop the work like Ctrl+C, clean up, and end the pr
             Get-DrillDatabases $Big.Port | Should -Be $drillsBefore
             Get-ToolLines $Big.Name 'pg_restore' | Should -BeNullOrEmpty
             Get-Content -Raw -LiteralPath $BigSet.Path | Should -BeExactly $before -Because 'a stopped drill records nothing'
-            $lines = Get-Content -LiteralPath $log
+            $lines = @(Get-Content -LiteralPath $log)
             ($lines -match '^error StoppedBySignal,CenateBackup.PowerShell.Commands.TestCenateBackupCommand SIGTERM received') | Should -Not -BeNullOrEmpty
             $lines | Should -Not -Contain 'after the command'
         } finally {

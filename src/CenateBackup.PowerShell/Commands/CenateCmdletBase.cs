@@ -107,11 +107,15 @@ public abstract class CenateCmdletBase : PSCmdlet, IDisposable
             var cause = task.Exception?.InnerException;
             WriteError(new ErrorRecord(new OperationCanceledException(message, cause), ErrorIds.StoppedBySignal, ErrorCategory.OperationStopped, name));
         }
-        catch (Exception ex) when (ex is PipelineStoppedException or InvalidOperationException or System.IO.IOException)
+        catch (Exception ex) when (ex is RuntimeException or InvalidOperationException or System.IO.IOException)
         {
-            // Nowhere to report (the pipeline or the console is gone): the exit status still tells.
+            // -ErrorAction Stop (ActionPreferenceStopException), or nowhere to report (the pipeline or the console is
+            // gone): no catch block of the script may run on in a process that is ending; the exit status still tells.
         }
-        signals.Release();
+        finally
+        {
+            signals.Release();
+        }
         // The signal's default action ends the process now. A host application that handles the signal itself (and
         // cancels the default action) keeps it alive: then stop the pipeline as Ctrl+C does and leave the rest to the host.
         Thread.Sleep(TimeSpan.FromSeconds(10));
