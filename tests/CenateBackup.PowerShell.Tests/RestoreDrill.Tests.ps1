@@ -36,7 +36,7 @@ Describe 'Test-CenateBackup -Level Restore' {
         $r = $Set | Test-CenateBackup -Level Restore -Credential $Cred
         $r.Passed | Should -BeTrue -Because ($r.Problems -join '; ')
         $r.Level | Should -Be 'Restore'
-        $r.DrillDatabase | Should -Match '^cenate_drill_\d{8}_\d{6}$'
+        $r.DrillDatabase | Should -Match '^cenate_drill_\d{8}_\d{6}_[a-z0-9]{6}$'
         $r.DrillServer | Should -Be "container '$($Rig.Container)'"
         $r.DrillDatabaseKept | Should -BeFalse
         $a = $r.Tables | Where-Object Table -eq 'public.asegurados'

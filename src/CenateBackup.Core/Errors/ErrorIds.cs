@@ -25,6 +25,7 @@ public static class ErrorIds
     public const string DiskFull = "DiskFull";
     public const string WriteFailed = "WriteFailed";
     public const string OperationCancelled = "OperationCancelled";
+    public const string StoppedBySignal = "StoppedBySignal";
     public const string ManifestInvalid = "ManifestInvalid";
     public const string BackupSetExists = "BackupSetExists";
     public const string BackupDirectoryBusy = "BackupDirectoryBusy";

@@ -26,7 +26,7 @@ public sealed class DrillOptions
     /// drill connects to first; "postgres" by default).
     /// </summary>
     public required DatabaseTarget Server { get; init; }
-    /// <summary>Name of the scratch database; default cenate_drill_&lt;UTC stamp&gt;.</summary>
+    /// <summary>Name of the scratch database; default cenate_drill_&lt;UTC stamp&gt;_&lt;6 random letters or digits&gt;.</summary>
     public string? ScratchDatabase { get; init; }
     /// <summary>Keep the scratch database after a drill.</summary>
     public bool KeepDatabase { get; init; }
@@ -72,8 +72,8 @@ public static class RestoreDrill
     private const string Activity = "Test-CenateBackup";
     private static readonly Regex s_validName = new("^[A-Za-z_][A-Za-z0-9_$]{0,62}$", RegexOptions.CultureInvariant);
 
-    /// <summary>Default scratch name for a drill started at <paramref name="at"/>.</summary>
-    public static string DefaultScratchName(DateTimeOffset at) => "cenate_drill_" + at.UtcDateTime.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
+    /// <summary>The stamped part of the default scratch name of a drill started at <paramref name="at"/>; a random suffix follows it (see <see cref="DrillScratchName"/>).</summary>
+    public static string DefaultScratchName(DateTimeOffset at) => DrillScratchName.Stem(at);
 
     /// <summary>
     /// Runs the drill. Problems of the backup (restore errors, row counts, missing objects) go into <paramref name="problems"/>;
@@ -83,22 +83,35 @@ public static class RestoreDrill
         List<VerificationProblem> problems, List<string> checks, IOperationReporter reporter, CancellationToken cancellationToken)
     {
         var dumpName = Path.GetFileName(dumpPath);
-        var scratch = options.ScratchDatabase ?? DefaultScratchName(DateTimeOffset.UtcNow);
-        ValidateScratchName(scratch, options);
+        if (options.ScratchDatabase is not null) ValidateScratchName(options.ScratchDatabase, options);
         var server = options.Server;
         using var context = await TargetContext.OpenAsync(server, options.PgBinDirectory, reporter, cancellationToken).ConfigureAwait(false);
         var where = server.Mode == ConnectionMode.Container ? $"container '{server.Container}'" : $"{context.Endpoint.Host}:{context.Endpoint.Port}";
-        var outcome = new DrillOutcome { ScratchDatabase = scratch, Server = where };
 
-        reporter.Progress(new OperationProgress(Activity, $"Drill: creating scratch database {scratch} on {where}", 0, null));
-        await using (var admin = await ConnectAsync(server, context.Endpoint, null, cancellationToken).ConfigureAwait(false))
-        {
-            await CreateScratchAsync(admin, scratch, manifest?.Source.Encoding, server, context.Endpoint, cancellationToken).ConfigureAwait(false);
-        }
+        // This session stays open until the scratch database is dropped or kept: it holds the drill's advisory lock, which
+        // tells a later drill's stale cleanup that this drill is still running, however long it takes.
+        await using var guard = await ConnectAsync(server, context.Endpoint, null, cancellationToken).ConfigureAwait(false);
+        reporter.Progress(new OperationProgress(Activity, $"Drill: looking for stale drill databases on {where}", 0, null));
+        await CleanStaleAsync(guard, where, checks, reporter, cancellationToken).ConfigureAwait(false);
+
+        var scratch = await CreateScratchAsync(guard, options, manifest?.Source.Encoding, where, server, context.Endpoint, reporter, cancellationToken).ConfigureAwait(false);
+        var outcome = new DrillOutcome { ScratchDatabase = scratch, Server = where };
         reporter.Verbose($"Scratch database '{scratch}' created on {where}.");
         var success = false;
         try
         {
+            await MarkAsync(guard, scratch, DrillScratchName.TemporaryComment(DateTimeOffset.UtcNow, where), cancellationToken).ConfigureAwait(false);
+            if (string.Equals(guard.Database, "template1", StringComparison.Ordinal))
+            {
+                // No "postgres" database on that server: a session held on template1 would make every CREATE DATABASE
+                // of others (TEMPLATE template1 by default) fail while the drill runs. Then no lock: the 24 h bound and
+                // the connected-session check of the stale cleanup protect this drill.
+                await guard.DisposeAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                await LockAsync(guard, scratch, cancellationToken).ConfigureAwait(false);
+            }
             var restoreClock = Stopwatch.StartNew();
             var restored = await RestoreAsync(context, dumpPath, scratch, reporter, cancellationToken).ConfigureAwait(false);
             outcome.RestoreDuration = restoreClock.Elapsed;
@@ -126,6 +139,8 @@ public static class RestoreDrill
             if (success && options.KeepDatabase)
             {
                 outcome.Kept = true;
+                outcome.Warning = await MarkKeptAsync(server, context.Endpoint, scratch).ConfigureAwait(false);
+                if (outcome.Warning is not null) reporter.Warning(outcome.Warning);
                 reporter.Verbose($"Scratch database '{scratch}' kept on {where} (-KeepDatabase); drop it with: DROP DATABASE \"{scratch}\";");
             }
             else
@@ -136,6 +151,54 @@ public static class RestoreDrill
             }
         }
     }
+
+    /// <summary>The stale-drill cleanup; a server that does not let it look or drop is reported, and the drill goes on.</summary>
+    private static async Task CleanStaleAsync(NpgsqlConnection guard, string where, List<string> checks, IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await StaleDrillCleaner.CleanAsync(guard, DateTimeOffset.UtcNow, checks, reporter, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NpgsqlException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            reporter.Warning($"Stale drill databases on {where} could not be looked for: {ex.Message}");
+            checks.Add($"stale drill databases not looked for: {ex.Message}");
+        }
+    }
+
+    private static async Task MarkAsync(NpgsqlConnection guard, string scratch, string comment, CancellationToken cancellationToken)
+    {
+        await using var cmd = new NpgsqlCommand("COMMENT ON DATABASE " + QualifiedTable.Quote(scratch) + " IS " + Literal(comment), guard);
+        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task LockAsync(NpgsqlConnection guard, string scratch, CancellationToken cancellationToken)
+    {
+        var (classId, objectId) = DrillScratchName.LockKey(scratch);
+        await using var cmd = new NpgsqlCommand("SELECT pg_catalog.pg_advisory_lock(@c, @o)", guard);
+        cmd.Parameters.AddWithValue("c", classId);
+        cmd.Parameters.AddWithValue("o", objectId);
+        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Marks a kept scratch database so no later drill drops it; null, or a warning when the mark could not be set.</summary>
+    private static async Task<string?> MarkKeptAsync(DatabaseTarget server, TcpEndpoint endpoint, string scratch)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await using var admin = await ConnectAsync(server, endpoint, null, cts.Token).ConfigureAwait(false);
+            await MarkAsync(admin, scratch, DrillScratchName.KeptComment(DateTimeOffset.UtcNow), cts.Token).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex) when (ex is NpgsqlException or CenateException or OperationCanceledException)
+        {
+            return $"The kept scratch database '{scratch}' could not be marked as kept ({ex.Message}); a drill more than {DrillScratchName.StaleAfter.TotalHours:0} h later may drop it. " +
+                $"Mark it by hand: COMMENT ON DATABASE \"{scratch}\" IS '{DrillScratchName.KeptMark}';";
+        }
+    }
+
+    private static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal).Replace("\\", "", StringComparison.Ordinal) + "'";
 
     private static void ValidateScratchName(string scratch, DrillOptions options)
     {
@@ -148,7 +211,7 @@ public static class RestoreDrill
         if (reserved.Any(r => string.Equals(r, scratch, StringComparison.OrdinalIgnoreCase)))
         {
             throw new CenateException(ErrorIds.ScratchDatabaseInvalid, CenateErrorKind.InvalidArgument,
-                $"'{scratch}' is a live or system database; a restore drill never restores into it.", "Leave -ScratchDatabase out (cenate_drill_<stamp> is used) or name a new database.", scratch);
+                $"'{scratch}' is a live or system database; a restore drill never restores into it.", "Leave -ScratchDatabase out (cenate_drill_<stamp>_<random> is used) or name a new database.", scratch);
         }
     }
 
@@ -178,7 +241,30 @@ public static class RestoreDrill
         throw last!;
     }
 
-    private static async Task CreateScratchAsync(NpgsqlConnection admin, string scratch, string? encoding, DatabaseTarget server, TcpEndpoint endpoint, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the scratch database: the -ScratchDatabase name, which must not exist, or a generated one (another is generated
+    /// when a drill started in the same second took it). Returns its name.
+    /// </summary>
+    private static async Task<string> CreateScratchAsync(NpgsqlConnection admin, DrillOptions options, string? encoding, string where,
+        DatabaseTarget server, TcpEndpoint endpoint, IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var scratch = options.ScratchDatabase ?? DrillScratchName.Create(DateTimeOffset.UtcNow);
+            reporter.Progress(new OperationProgress(Activity, $"Drill: creating scratch database {scratch} on {where}", 0, null));
+            try
+            {
+                await CreateAsync(admin, scratch, encoding, server, endpoint, cancellationToken).ConfigureAwait(false);
+                return scratch;
+            }
+            catch (CenateException ex) when (ex.ErrorId == ErrorIds.ScratchDatabaseExists && options.ScratchDatabase is null && attempt < 5)
+            {
+                reporter.Verbose($"Database '{scratch}' exists already; generating another scratch name.");
+            }
+        }
+    }
+
+    private static async Task CreateAsync(NpgsqlConnection admin, string scratch, string? encoding, DatabaseTarget server, TcpEndpoint endpoint, CancellationToken cancellationToken)
     {
         try
         {
@@ -203,8 +289,9 @@ public static class RestoreDrill
                 $"Role '{server.User}' may not create the scratch database '{scratch}': {ex.MessageText}",
                 "Give the role CREATEDB (ALTER ROLE … CREATEDB), or drill on a scratch server with -TargetContainer/-TargetHost.", server.User, ex);
         }
-        catch (PostgresException ex) when (ex.SqlState == "42P04")
+        catch (PostgresException ex) when (ex.SqlState is "42P04" or "23505")
         {
+            // 23505: another session created the same name at the same moment (the unique index of pg_database).
             throw new CenateException(ErrorIds.ScratchDatabaseExists, CenateErrorKind.ResourceExists,
                 $"Database '{scratch}' already exists on the drill server.", "Name another one with -ScratchDatabase.", scratch, ex);
         }

@@ -1,16 +1,18 @@
 using System;
 using System.Collections.Concurrent;
 using System.Management.Automation;
+using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Lifetime;
 
 namespace CenateBackup.PowerShell.Commands;
 
 /// <summary>
-/// Base of every CenateBackup cmdlet: owns the cancellation source (Ctrl+C → StopProcessing → cancel),
-/// runs Core work on a worker while the pipeline thread drains progress/verbose messages, and maps Core's
+/// Base of every CenateBackup cmdlet: owns the cancellation source (Ctrl+C → StopProcessing → cancel; SIGTERM and
+/// SIGHUP → the same cancellation, see <see cref="TerminationSignalScope"/>), runs Core work on a worker while the pipeline thread drains progress/verbose messages, and maps Core's
 /// exceptions to ErrorRecords with stable ids and specific categories.
 /// </summary>
 public abstract class CenateCmdletBase : PSCmdlet, IDisposable
@@ -20,7 +22,7 @@ public abstract class CenateCmdletBase : PSCmdlet, IDisposable
     /// <summary>Activity id for Write-Progress (one per cmdlet).</summary>
     protected abstract int ProgressActivityId { get; }
 
-    /// <summary>Cancelled when the user presses Ctrl+C.</summary>
+    /// <summary>Cancelled when the user presses Ctrl+C, or the process gets SIGTERM or SIGHUP.</summary>
     protected CancellationToken CancellationToken => _cancellation.Token;
 
     /// <inheritdoc />
@@ -30,6 +32,8 @@ public abstract class CenateCmdletBase : PSCmdlet, IDisposable
     protected T RunCore<T>(Func<IOperationReporter, CancellationToken, Task<T>> work)
     {
         using var reporter = new QueuedReporter();
+        // Registered before the work starts, so a SIGTERM at any point of it waits for its cleanup.
+        using var signals = new TerminationSignalScope(_cancellation);
         var task = Task.Run(() => work(reporter, _cancellation.Token));
         var lastProgress = DateTime.MinValue;
         var lastPhase = "";
@@ -67,6 +71,7 @@ public abstract class CenateCmdletBase : PSCmdlet, IDisposable
                     break;
                 }
             }
+            if (signals.Complete() is PosixSignal signal) EndBySignal(signal, task, signals);
             return task.GetAwaiter().GetResult();
         }
         catch (PipelineStoppedException)
@@ -84,6 +89,37 @@ public abstract class CenateCmdletBase : PSCmdlet, IDisposable
                 try { WriteProgress(last); } catch (PipelineStoppedException) { }
             }
         }
+    }
+
+    /// <summary>
+    /// The work was stopped by SIGTERM/SIGHUP and has cleaned up: say so, then let the signal end the process. This thread
+    /// never returns to the script: its next statement would run in a process that is ending.
+    /// </summary>
+    private void EndBySignal(PosixSignal signal, Task task, TerminationSignalScope signals)
+    {
+        var name = TerminationSignalScope.NameOf(signal);
+        var status = TerminationSignalScope.ExitStatusOf(signal);
+        var message = task.IsCompletedSuccessfully
+            ? $"{name} received as the operation finished; the process ends with status {status}."
+            : $"{name} received: the operation was stopped and cleaned up (its tool stopped, incomplete files and scratch databases removed); the process ends with status {status}.";
+        try
+        {
+            var cause = task.Exception?.InnerException;
+            WriteError(new ErrorRecord(new OperationCanceledException(message, cause), ErrorIds.StoppedBySignal, ErrorCategory.OperationStopped, name));
+        }
+        catch (Exception ex) when (ex is RuntimeException or InvalidOperationException or System.IO.IOException)
+        {
+            // -ErrorAction Stop (ActionPreferenceStopException), or nowhere to report (the pipeline or the console is
+            // gone): no catch block of the script may run on in a process that is ending; the exit status still tells.
+        }
+        finally
+        {
+            signals.Release();
+        }
+        // The signal's default action ends the process now. A host application that handles the signal itself (and
+        // cancels the default action) keeps it alive: then stop the pipeline as Ctrl+C does and leave the rest to the host.
+        Thread.Sleep(TimeSpan.FromSeconds(10));
+        throw new PipelineStoppedException();
     }
 
     private static string FirstWord(string status)

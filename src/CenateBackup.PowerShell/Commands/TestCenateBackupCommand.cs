@@ -105,7 +105,7 @@ public sealed class TestCenateBackupCommand : CenateCmdletBase
     [Credential]
     public PSCredential? Credential { get; set; }
 
-    /// <summary>Restore level: name of the scratch database (default cenate_drill_&lt;UTC stamp&gt;); it must not exist.</summary>
+    /// <summary>Restore level: name of the scratch database (default cenate_drill_&lt;UTC stamp&gt;_&lt;6 random letters or digits&gt;); it must not exist.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? ScratchDatabase { get; set; }
