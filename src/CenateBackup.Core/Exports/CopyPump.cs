@@ -133,13 +133,19 @@ internal static class CopyPump
             }
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
+        Exception? producerError = null;
         try
         {
             await producer.ConfigureAwait(false);
         }
-        catch (Exception) when (consumerError is not null || cancellationToken.IsCancellationRequested)
+        catch (Exception ex)
         {
-            // A consumer's failure (or Ctrl+C) cancelled the COPY; that is the error to report, below.
+            // A consumer's failure (or Ctrl+C) cancelled the COPY, or the source failed on its own (connection lost,
+            // container stopped). Either way the workers are stopped and awaited before anything is reported: the
+            // caller disposes the consumers' streams (a native zlib stream among them) as soon as this returns, and a
+            // worker still writing into a disposed deflater crashes the whole process.
+            producerError = ex;
+            try { linked.Cancel(); } catch (ObjectDisposedException) { }
         }
         try
         {
@@ -161,8 +167,8 @@ internal static class CopyPump
         }
         if (consumerError is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(consumerError).Throw();
         cancellationToken.ThrowIfCancellationRequested();
-        await producer.ConfigureAwait(false); // rethrows the producer's own failure, if any
-        // A worker that failed with no recorded cause (cannot happen today: only a consumer error cancels the others) still fails the run.
+        if (producerError is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(producerError).Throw();
+        // A worker that failed with no recorded cause (cannot happen today: only a consumer error, Ctrl+C or a failed source stop them, all reported above) still fails the run.
         foreach (var w in workers) await w.ConfigureAwait(false);
         return total;
     }

@@ -65,6 +65,59 @@ public class CopyPumpTests
         }
     }
 
+    /// <summary>A source that fails after a few megabytes (a lost connection, a stopped container).</summary>
+    private sealed class FailingStream : Stream
+    {
+        private long _left = 3L << 20;
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (_left <= 0) throw new IOException("connection reset by peer");
+            var n = (int)Math.Min(count, _left);
+            _left -= n;
+            return n;
+        }
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    /// <summary>A slow consumer (a compressor) that notes whether it is still writing.</summary>
+    private sealed class SlowConsumer : IChunkConsumer
+    {
+        public volatile bool Writing;
+        public volatile bool WroteAfterReturn;
+        public volatile bool Returned;
+        public void Write(ReadOnlySpan<byte> data)
+        {
+            Writing = true;
+            if (Returned) WroteAfterReturn = true;
+            Thread.Sleep(150);
+            if (Returned) WroteAfterReturn = true;
+            Writing = false;
+        }
+        public void Complete() { }
+    }
+
+    [Fact]
+    public async Task A_Failed_Source_Is_Reported_Only_After_Every_Consumer_Has_Stopped_Writing()
+    {
+        // The caller disposes the consumers' streams (native zlib) as soon as the run throws: a consumer still writing
+        // into a disposed deflater crashed the whole process (a segfault in libSystem.IO.Compression.Native).
+        var slow = new SlowConsumer();
+        var ex = await Assert.ThrowsAsync<IOException>(() => CopyPump.RunStreamAsync(new FailingStream(), new IChunkConsumer[] { new CountingConsumer(), slow }, CancellationToken.None));
+        Assert.Contains("reset", ex.Message);
+        slow.Returned = true;
+        Assert.False(slow.Writing, "a consumer was still writing when the run reported its error");
+        Thread.Sleep(400);
+        Assert.False(slow.WroteAfterReturn, "a consumer wrote after the run had returned");
+    }
+
     [Fact]
     public async Task A_Real_Cancellation_Is_Reported_As_One()
     {
