@@ -104,11 +104,12 @@ public static class AuditService
             var result = new AuditResult { Table = table.Display, AuditSchema = request.AuditSchema };
             var existing = await TriggersAsync(conn, table, ct).ConfigureAwait(false);
             var logExists = await ScalarAsync<bool>(conn, "SELECT pg_catalog.to_regclass(@r) IS NOT NULL", ct, ("r", audit + ".audit_log")).ConfigureAwait(false);
-            // Up to date: the three functions, the row-image columns and the shape table. A log installed by an earlier
+            // Up to date: the three functions (the row-image writers calling row_shape), row_shape, the row-image columns and the shape table. A log installed by an earlier
             // version lacks the image: install-log.sql (idempotent) adds it and replaces the functions.
             var functionsOk = logExists && await ScalarAsync<bool>(conn,
                 "SELECT (SELECT count(*) FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = @s AND p.proname IN ('log_deleted_rows', 'log_updated_row', 'log_truncate') AND p.prosecdef) = 3 " +
-                "AND (SELECT count(*) FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = @s AND p.proname IN ('log_deleted_rows', 'log_truncate') AND p.prosrc LIKE '%old_row_image%') = 2 " +
+                "AND (SELECT count(*) FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = @s AND p.proname IN ('log_deleted_rows', 'log_truncate') AND p.prosrc LIKE '%old_row_image%' AND p.prosrc LIKE '%row_shape(TG_RELID)%') = 2 " +
+                "AND (SELECT count(*) FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = @s AND p.proname = 'row_shape') = 1 " +
                 "AND (SELECT count(*) FROM pg_catalog.pg_attribute WHERE attrelid = pg_catalog.to_regclass(@log) AND attname IN ('old_row_image', 'old_row_shape') AND NOT attisdropped) = 2 " +
                 "AND pg_catalog.to_regclass(@shape) IS NOT NULL",
                 ct, ("s", request.AuditSchema), ("log", audit + ".audit_log"), ("shape", audit + ".audit_row_shape")).ConfigureAwait(false);
@@ -151,6 +152,7 @@ public static class AuditService
                             "Uninstall the audit of those tables first, or leave -RemoveLog out.", request.AuditSchema);
                     }
                     result.Steps.Add($"DROP FUNCTION {audit}.log_deleted_rows(), {audit}.log_updated_row(), {audit}.log_truncate()");
+                    result.Steps.Add($"DROP FUNCTION IF EXISTS {audit}.row_shape(oid)");
                     result.Steps.Add($"DROP TABLE {audit}.audit_log");
                     result.Steps.Add($"DROP TABLE IF EXISTS {audit}.audit_row_shape");
                     result.Steps.Add($"DROP SCHEMA {audit}");

@@ -43,17 +43,15 @@ REVOKE ALL ON TABLE {{audit}}.audit_log FROM PUBLIC;
 CREATE INDEX IF NOT EXISTS audit_log_table_time_idx ON {{audit}}.audit_log (schema_name, table_name, logged_at);
 COMMENT ON TABLE {{audit}}.audit_log IS 'CenateBackup audit log: every deleted, truncated (and optionally updated) row, with who, when and how. Append-only.';
 
--- DELETE: one statement-level trigger with a transition table logs every deleted row in one INSERT (a row-level
--- trigger would run one INSERT per row).
-CREATE OR REPLACE FUNCTION {{audit}}.log_deleted_rows() RETURNS trigger
-    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, {{audit}}, pg_temp
-    SET DateStyle = 'ISO, YMD' SET IntervalStyle = 'postgres' SET extra_float_digits = 3 SET bytea_output = 'hex' SET lc_monetary = 'C' AS $cenate$
+-- The shape of a table's row images: the id of its column names in order (the first 128 bits of their SHA-256, so the
+-- triggers never read audit_row_shape to find it), recorded once per layout. Called by the row-image writers below, as
+-- their owner; not SECURITY DEFINER itself, and no privilege for PUBLIC.
+CREATE OR REPLACE FUNCTION {{audit}}.row_shape(relid oid) RETURNS uuid
+    LANGUAGE plpgsql SET search_path = pg_catalog, {{audit}}, pg_temp AS $cenate$
 DECLARE
-    cols text[];
-    shape uuid;
+    cols text[] := ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = relid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum);
+    shape uuid := substr(encode(sha256(convert_to(cols::text, 'UTF8')), 'hex'), 1, 32)::uuid;
 BEGIN
-    cols := ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum);
-    shape := substr(encode(sha256(convert_to(cols::text, 'UTF8')), 'hex'), 1, 32)::uuid;
     IF NOT EXISTS (SELECT 1 FROM audit_row_shape s WHERE s.id = shape) THEN
         BEGIN
             INSERT INTO audit_row_shape (id, columns) VALUES (shape, cols) ON CONFLICT (id) DO NOTHING;
@@ -61,6 +59,18 @@ BEGIN
             NULL;  -- REPEATABLE READ: another session recorded this very shape (same id, same names) after our snapshot.
         END;
     END IF;
+    RETURN shape;
+END
+$cenate$;
+
+-- DELETE: one statement-level trigger with a transition table logs every deleted row in one INSERT (a row-level
+-- trigger would run one INSERT per row).
+CREATE OR REPLACE FUNCTION {{audit}}.log_deleted_rows() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, {{audit}}, pg_temp
+    SET DateStyle = 'ISO, YMD' SET IntervalStyle = 'postgres' SET extra_float_digits = 3 SET bytea_output = 'hex' SET lc_monetary = 'C' AS $cenate$
+DECLARE
+    shape uuid := row_shape(TG_RELID);
+BEGIN
     INSERT INTO audit_log (schema_name, table_name, operation, old_row, old_row_image, old_row_shape)
     SELECT TG_TABLE_SCHEMA, TG_TABLE_NAME, 'DELETE', pg_catalog.to_jsonb(o), o::text, shape FROM cenate_deleted_rows o;
     RETURN NULL;
@@ -84,19 +94,10 @@ CREATE OR REPLACE FUNCTION {{audit}}.log_truncate() RETURNS trigger
     SET DateStyle = 'ISO, YMD' SET IntervalStyle = 'postgres' SET extra_float_digits = 3 SET bytea_output = 'hex' SET lc_monetary = 'C' AS $cenate$
 DECLARE
     n bigint;
-    cols text[];
     shape uuid;
 BEGIN
     IF TG_ARGV[0] = 'Rows' THEN
-        cols := ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum);
-        shape := substr(encode(sha256(convert_to(cols::text, 'UTF8')), 'hex'), 1, 32)::uuid;
-        IF NOT EXISTS (SELECT 1 FROM audit_row_shape s WHERE s.id = shape) THEN
-            BEGIN
-                INSERT INTO audit_row_shape (id, columns) VALUES (shape, cols) ON CONFLICT (id) DO NOTHING;
-            EXCEPTION WHEN serialization_failure THEN
-                NULL;  -- REPEATABLE READ: another session recorded this very shape (same id, same names) after our snapshot.
-            END;
-        END IF;
+        shape := row_shape(TG_RELID);
         EXECUTE pg_catalog.format('INSERT INTO %I.audit_log (schema_name, table_name, operation, old_row, old_row_image, old_row_shape) SELECT %L, %L, %L, pg_catalog.to_jsonb(t), t::text, $1 FROM ONLY %I.%I t',
             '{{audit_name}}', TG_TABLE_SCHEMA, TG_TABLE_NAME, 'TRUNCATE', TG_TABLE_SCHEMA, TG_TABLE_NAME) USING shape;
         GET DIAGNOSTICS n = ROW_COUNT;
@@ -108,6 +109,7 @@ BEGIN
 END
 $cenate$;
 
+REVOKE ALL ON FUNCTION {{audit}}.row_shape(oid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION {{audit}}.log_deleted_rows() FROM PUBLIC;
 REVOKE ALL ON FUNCTION {{audit}}.log_updated_row() FROM PUBLIC;
 REVOKE ALL ON FUNCTION {{audit}}.log_truncate() FROM PUBLIC;
