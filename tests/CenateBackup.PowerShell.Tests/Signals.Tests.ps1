@@ -100,7 +100,7 @@ Describe 'SIGTERM and SIGHUP stop the work like Ctrl+C, clean up, and end the pr
         $log = "$d.log"
         $child = Start-ChildPwsh -Log $log -Script "New-CenateDump -Container $($Big.Name) -Port $($Big.Port) -Credential `$cred -Path '$d' -CompressionLevel 9 -Include Csv,Sql"
         try {
-            $null = Wait-ForFile -Directory $d -Filter '*.dump.partial' -MinimumSize 1 -TimeoutSeconds 120
+            $null = Wait-ForFile -Directory $d -Filter '*.dump.*.partial' -MinimumSize 1 -TimeoutSeconds 120
             @(Get-ChildItem -LiteralPath $d -Filter '*.partial').Count | Should -Be 3
             @(Get-ChildItem -LiteralPath $d -Filter '*.manifest.json').Count | Should -Be 1 -Because 'the incomplete manifest is written first'
             (Get-ContainerProcessLines $Big.Name) -match 'pg_dump' | Should -Not -BeNullOrEmpty
@@ -127,7 +127,7 @@ Describe 'SIGTERM and SIGHUP stop the work like Ctrl+C, clean up, and end the pr
         $log = "$d.log"
         $child = Start-ChildPwsh -Log $log -Script "try { New-CenateDump -Container $($Big.Name) -Port $($Big.Port) -Credential `$cred -Path '$d' -CompressionLevel 9 -ErrorAction Stop } catch { Write-Log ('caught ' + `$_.FullyQualifiedErrorId) }"
         try {
-            $null = Wait-ForFile -Directory $d -Filter '*.dump.partial' -MinimumSize 1 -TimeoutSeconds 120
+            $null = Wait-ForFile -Directory $d -Filter '*.dump.*.partial' -MinimumSize 1 -TimeoutSeconds 120
             $clock = [Diagnostics.Stopwatch]::StartNew()
             Send-Signal $child.Process HUP
             Wait-Exit $child.Process | Should -Be 129
@@ -150,7 +150,7 @@ Describe 'SIGTERM and SIGHUP stop the work like Ctrl+C, clean up, and end the pr
         $child = Start-ChildPwsh -Log $log -Script "New-CenateDump -HostName 127.0.0.1 -Port $($Big.Port) -Credential `$cred -Path '$d' -CompressionLevel 9"
         function Get-LocalPgDump { @(Get-Process -Name pg_dump -ErrorAction SilentlyContinue | Where-Object { $_.CommandLine -match "$($Big.Port)" }) }
         try {
-            $null = Wait-ForFile -Directory $d -Filter '*.dump.partial' -MinimumSize 1 -TimeoutSeconds 120
+            $null = Wait-ForFile -Directory $d -Filter '*.dump.*.partial' -MinimumSize 1 -TimeoutSeconds 120
             Get-LocalPgDump | Should -Not -BeNullOrEmpty
             Send-Signal $child.Process TERM
             Wait-Exit $child.Process | Should -Be 143
@@ -168,7 +168,7 @@ Describe 'SIGTERM and SIGHUP stop the work like Ctrl+C, clean up, and end the pr
         $log = "$d.log"
         $child = Start-ChildPwsh -Log $log -Script "Export-CenateAseguradosCsv -Container $($Big.Name) -Port $($Big.Port) -Credential `$cred -Path '$d' -CompressionLevel 9"
         try {
-            $null = Wait-ForFile -Directory $d -Filter '*.csv.gz.partial' -MinimumSize 1 -TimeoutSeconds 120
+            $null = Wait-ForFile -Directory $d -Filter '*.csv.gz.*.partial' -MinimumSize 1 -TimeoutSeconds 120
             Send-Signal $child.Process TERM
             Wait-Exit $child.Process | Should -Be 143
             Assert-NoFiles $d
@@ -185,7 +185,7 @@ Describe 'SIGTERM and SIGHUP stop the work like Ctrl+C, clean up, and end the pr
         $log = "$d.log"
         $child = Start-ChildPwsh -IgnoreHangup -Log $log -Script "(New-CenateDump -Container $($Big.Name) -Port $($Big.Port) -Credential `$cred -Path '$d' -CompressionLevel 1).Complete"
         try {
-            $null = Wait-ForFile -Directory $d -Filter '*.dump.partial' -MinimumSize 1 -TimeoutSeconds 120
+            $null = Wait-ForFile -Directory $d -Filter '*.dump.*.partial' -MinimumSize 1 -TimeoutSeconds 120
             Send-Signal $child.Process HUP
             Wait-Exit $child.Process | Should -Be 0
             $lines = @(Get-Content -LiteralPath $log)
