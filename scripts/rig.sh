@@ -470,6 +470,24 @@ stop_old_server() {
   fi
 }
 
+# ---------------------------------------------------------------- ports
+# The rig's servers listen on fixed loopback ports inside Linux's ephemeral range (32768-60999), where any outgoing
+# connection (a test's own client, the Docker engine) may take one as its local port first: PostgreSQL then fails
+# with "could not bind … Address already in use" (seen in CI). Reserve them from the ephemeral range (root; kept
+# until reboot, added to whatever is reserved already).
+RIG_PORT_RANGES="55400-55499,56000-56999"
+reserve_ports() {
+  local f=/proc/sys/net/ipv4/ip_local_reserved_ports current
+  [[ -w "$f" ]] || { log "cannot reserve ports $RIG_PORT_RANGES from the ephemeral range ($f not writable)"; return 0; }
+  current="$(cat "$f")"
+  case ",$current," in *",55400-55499,"*) return 0 ;; esac
+  if echo "${current:+$current,}$RIG_PORT_RANGES" > "$f" 2>/dev/null; then
+    log "reserved ports $RIG_PORT_RANGES from the ephemeral range"
+  else
+    log "could not reserve ports $RIG_PORT_RANGES from the ephemeral range"
+  fi
+}
+
 # ---------------------------------------------------------------- subcommands
 cmd_up() {
   local rows="${1:-$DEFAULT_ROWS}" t0=$SECONDS
@@ -548,6 +566,7 @@ main() {
   mkdir -p "$RIG_HOME"
   exec 9>"$RIG_HOME/rig.lock"
   flock -w 900 9 || die "another rig.sh holds $RIG_HOME/rig.lock"
+  case "$cmd" in up|engine|container|container-isolated|seed) reserve_ports ;; esac
   case "$cmd" in
     up)           [[ $# -le 1 ]] || usage; cmd_up "$@" ;;
     engine)       [[ $# -eq 0 ]] || usage; cmd_engine ;;
