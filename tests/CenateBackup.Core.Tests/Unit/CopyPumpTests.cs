@@ -12,10 +12,10 @@ namespace CenateBackup.Core.Tests.Unit;
 /// <summary>Which error a run reports when one consumer fails and the others are cancelled because of it.</summary>
 public class CopyPumpTests
 {
-    /// <summary>An endless source, so the producer is still producing when a consumer fails.</summary>
-    private sealed class EndlessStream : Stream
+    /// <summary>A read-only source whose reads are given by a function (the tests' sources differ only in that).</summary>
+    private sealed class Source(Func<byte[], int, int, int> read) : Stream
     {
-        public override int Read(byte[] buffer, int offset, int count) { Array.Fill(buffer, (byte)'x', offset, count); return count; }
+        public override int Read(byte[] buffer, int offset, int count) => read(buffer, offset, count);
         public override bool CanRead => true;
         public override bool CanSeek => false;
         public override bool CanWrite => false;
@@ -25,6 +25,22 @@ public class CopyPumpTests
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    /// <summary>An endless source, so the producer is still producing when a consumer fails.</summary>
+    private static Stream Endless() => new Source((buffer, offset, count) => { Array.Fill(buffer, (byte)'x', offset, count); return count; });
+
+    /// <summary>A source that fails after 3 MB (a lost connection, a stopped container).</summary>
+    private static Stream FailingAfter3MB()
+    {
+        long left = 3L << 20;
+        return new Source((buffer, offset, count) =>
+        {
+            if (left <= 0) throw new IOException("connection reset by peer");
+            var n = (int)Math.Min(count, left);
+            left -= n;
+            return n;
+        });
     }
 
     /// <summary>Consumer A: takes its first piece, then waits until B has failed and the run is cancelled, so it is waiting for its next piece.</summary>
@@ -60,31 +76,9 @@ public class CopyPumpTests
             using var bFailed = new ManualResetEventSlim();
             var a = new WaitingConsumer(bFailed);
             // A first: Task.WhenAll reports the first task's exception first, which was A's cancellation.
-            var ex = await Assert.ThrowsAsync<CenateException>(() => CopyPump.RunStreamAsync(new EndlessStream(), new IChunkConsumer[] { a, new DiskFullConsumer(bFailed) }, CancellationToken.None));
+            var ex = await Assert.ThrowsAsync<CenateException>(() => CopyPump.RunStreamAsync(Endless(), new IChunkConsumer[] { a, new DiskFullConsumer(bFailed) }, CancellationToken.None));
             Assert.Equal(ErrorIds.DiskFull, ex.ErrorId);
         }
-    }
-
-    /// <summary>A source that fails after a few megabytes (a lost connection, a stopped container).</summary>
-    private sealed class FailingStream : Stream
-    {
-        private long _left = 3L << 20;
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            if (_left <= 0) throw new IOException("connection reset by peer");
-            var n = (int)Math.Min(count, _left);
-            _left -= n;
-            return n;
-        }
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>A slow consumer (a compressor) that notes whether it is still writing.</summary>
@@ -110,7 +104,7 @@ public class CopyPumpTests
         // The caller disposes the consumers' streams (native zlib) as soon as the run throws: a consumer still writing
         // into a disposed deflater crashed the whole process (a segfault in libSystem.IO.Compression.Native).
         var slow = new SlowConsumer();
-        var ex = await Assert.ThrowsAsync<IOException>(() => CopyPump.RunStreamAsync(new FailingStream(), new IChunkConsumer[] { new CountingConsumer(), slow }, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<IOException>(() => CopyPump.RunStreamAsync(FailingAfter3MB(), new IChunkConsumer[] { new CountingConsumer(), slow }, CancellationToken.None));
         Assert.Contains("reset", ex.Message);
         slow.Returned = true;
         Assert.False(slow.Writing, "a consumer was still writing when the run reported its error");
@@ -123,7 +117,7 @@ public class CopyPumpTests
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
         var sink = new CountingConsumer();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => CopyPump.RunStreamAsync(new EndlessStream(), new IChunkConsumer[] { sink, new CountingConsumer() }, cts.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => CopyPump.RunStreamAsync(Endless(), new IChunkConsumer[] { sink, new CountingConsumer() }, cts.Token));
         Assert.False(sink.Completed);
     }
 
