@@ -57,6 +57,9 @@ public sealed class SnapshotSession : IAsyncDisposable
             CommandTimeout = 0,
             Pooling = false,
             ReadBufferSize = readBufferSize,
+            // The literals the module builds (SqlText.Literal) do not depend on it, but a role or database set to
+            // 'off' must not change how any text the module sends is read.
+            Options = "-c standard_conforming_strings=on",
         };
         if (target.Password is not null) b.Password = target.Password;
         return b.ConnectionString;

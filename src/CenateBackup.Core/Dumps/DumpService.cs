@@ -232,8 +232,9 @@ public static class DumpService
     }
 
     private static string SqlHeader(DumpRequest request, SnapshotSession snapshot) =>
-        "--\n-- Data-only dump of a table, written by " + request.ToolVersion + "\n" +
-        "-- Server version " + snapshot.ServerVersion + ", database " + request.Target.Database + ", snapshot " + snapshot.SnapshotId + "\n" +
+        "--\n-- Data-only dump of a table, written by " + SqlText.CommentText(request.ToolVersion) + "\n" +
+        "-- Server version " + SqlText.CommentText(snapshot.ServerVersion) + ", database " + SqlText.CommentText(request.Target.Database) +
+        ", snapshot " + SqlText.CommentText(snapshot.SnapshotId) + "\n" +
         "-- Restore into an existing, empty table: psql -v ON_ERROR_STOP=1 -f <file>\n--\n\n" +
         "SET statement_timeout = 0;\nSET lock_timeout = 0;\nSET idle_in_transaction_session_timeout = 0;\nSET client_encoding = 'UTF8';\n" +
         "SET standard_conforming_strings = on;\nSELECT pg_catalog.set_config('search_path', '', false);\nSET check_function_bodies = false;\n" +

@@ -1,7 +1,9 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Runtime.InteropServices;
 using System.Threading;
+using Microsoft.Win32.SafeHandles;
 using CenateBackup.Core.Errors;
 
 namespace CenateBackup.Core.Storage;
@@ -16,8 +18,13 @@ public sealed class BackupDirectoryLock : IDisposable
     /// <summary>File name of the lock (never listed as an orphan, never removed).</summary>
     public const string FileName = ".cenate.lock";
     private readonly FileStream _stream;
+    private readonly string _directory;
 
-    private BackupDirectoryLock(FileStream stream) => _stream = stream;
+    private BackupDirectoryLock(FileStream stream, string directory)
+    {
+        _stream = stream;
+        _directory = directory;
+    }
 
     /// <summary>Shared lock for a job that writes a set; waits up to <paramref name="timeout"/> for retention to finish.</summary>
     public static BackupDirectoryLock AcquireShared(string directory, TimeSpan timeout) => Acquire(directory, FileShare.ReadWrite, timeout);
@@ -28,6 +35,7 @@ public sealed class BackupDirectoryLock : IDisposable
     private static BackupDirectoryLock Acquire(string directory, FileShare share, TimeSpan timeout)
     {
         var path = Path.Combine(directory, FileName);
+        if (OperatingSystem.IsLinux()) return AcquireLinux(directory, path, share == FileShare.None, timeout);
         var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = share };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         var clock = Stopwatch.StartNew();
@@ -35,7 +43,7 @@ public sealed class BackupDirectoryLock : IDisposable
         {
             try
             {
-                return new BackupDirectoryLock(new FileStream(path, options));
+                return new BackupDirectoryLock(new FileStream(path, options), directory);
             }
             catch (IOException ex) when (IsContention(ex) && clock.Elapsed < timeout)
             {
@@ -43,11 +51,7 @@ public sealed class BackupDirectoryLock : IDisposable
             }
             catch (IOException ex) when (IsContention(ex))
             {
-                throw new CenateException(ErrorIds.BackupDirectoryBusy, CenateErrorKind.ResourceUnavailable,
-                    share == FileShare.None
-                        ? $"Another job is writing a backup set in '{directory}'; retention did not touch anything."
-                        : $"Retention is running in '{directory}'.",
-                    "Run again when the other job has finished (or raise -LockTimeout).", directory, ex);
+                throw Busy(directory, share == FileShare.None, ex);
             }
             catch (UnauthorizedAccessException ex)
             {
@@ -60,6 +64,79 @@ public sealed class BackupDirectoryLock : IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// Linux: open(2) with O_NOFOLLOW, so a symbolic link planted as the lock file is refused instead of followed
+    /// (the module would otherwise create or open any file the link names), then flock(2) with every error checked.
+    /// .NET's own FileShare locking ignores flock errors other than EWOULDBLOCK, which on a file system without
+    /// working locks (NFS without lockd: ENOLCK) would let retention run beside a writer unnoticed.
+    /// </summary>
+    private static BackupDirectoryLock AcquireLinux(string directory, string path, bool exclusive, TimeSpan timeout)
+    {
+        var fd = LinuxLock.Open(path, LinuxLock.O_RDWR | LinuxLock.O_CREAT | LinuxLock.O_NOFOLLOW | LinuxLock.O_CLOEXEC | LinuxLock.O_NONBLOCK, 0x180);
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno == LinuxLock.ELOOP)
+            {
+                throw new CenateException(ErrorIds.UnsafeLockFile, CenateErrorKind.InvalidData,
+                    $"'{path}' is a symbolic link; the module does not follow links planted in a backup directory.",
+                    $"Check who created it and what it points to, remove the link (rm '{path}'), and run again. Keep the backup directory writable only by the backup account (chmod 0700).",
+                    path, null);
+            }
+            throw BackupDirectory.NotWritable(directory, new IOException(Marshal.GetPInvokeErrorMessage(errno), errno));
+        }
+        var handle = new SafeFileHandle((IntPtr)fd, ownsHandle: true);
+        try
+        {
+            if (!LinuxLock.IsRegularFile(fd, out var kind))
+            {
+                throw new CenateException(ErrorIds.UnsafeLockFile, CenateErrorKind.InvalidData,
+                    $"'{path}' is not a regular file ({kind}); the module uses only a plain file as its lock.",
+                    $"Check who created it, remove it, and run again. Keep the backup directory writable only by the backup account (chmod 0700).",
+                    path, null);
+            }
+            var clock = Stopwatch.StartNew();
+            while (true)
+            {
+                var error = LinuxLock.TryFlock(fd, exclusive);
+                if (error == 0) break;
+                if (LinuxLock.IsContention(error))
+                {
+                    if (clock.Elapsed < timeout)
+                    {
+                        Thread.Sleep(200);
+                        continue;
+                    }
+                    throw Busy(directory, exclusive, new IOException(Marshal.GetPInvokeErrorMessage(error), error));
+                }
+                throw LockUnsupported(directory, error);
+            }
+            var stream = new FileStream(handle, FileAccess.ReadWrite, bufferSize: 0);
+            return new BackupDirectoryLock(stream, directory);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The error for a flock(2) failure that is not another job holding the lock.</summary>
+    internal static CenateException LockUnsupported(string directory, int errno) =>
+        new(ErrorIds.BackupDirectoryLockFailed, CenateErrorKind.ResourceUnavailable,
+            $"The file system of '{directory}' refused the backup directory lock ({Marshal.GetPInvokeErrorMessage(errno)}, errno {errno}); " +
+            "without it retention could remove a set that a backup is still writing, so nothing was done.",
+            "On NFS, mount with locking and run the lock service (rpc.statd/lockd; not 'nolock'); on SMB/CIFS, mount without 'nobrl'. " +
+            "Or write backups to a local disk and copy them to the share with Sync-CenateOffsite.",
+            directory, null);
+
+    private static CenateException Busy(string directory, bool exclusive, Exception ex) =>
+        new(ErrorIds.BackupDirectoryBusy, CenateErrorKind.ResourceUnavailable,
+            exclusive
+                ? $"Another job is writing a backup set in '{directory}'; retention did not touch anything."
+                : $"Retention is running in '{directory}'.",
+            "Run again when the other job has finished (or raise -LockTimeout).", directory, ex);
 
     /// <summary>
     /// The lock is held by another job: EWOULDBLOCK from flock(2) (.NET puts the errno in HResult), or a sharing
@@ -98,8 +175,8 @@ public sealed class BackupDirectoryLock : IDisposable
                 catch (IOException ex)
                 {
                     throw new CenateException(ErrorIds.BackupDirectoryBusy, CenateErrorKind.ResourceUnavailable,
-                        $"Another job kept a manifest of '{Path.GetDirectoryName(_stream.Name)}' locked for {timeout.TotalSeconds:0} s.",
-                        "Run again when the other job has finished.", _stream.Name, ex);
+                        $"Another job kept a manifest of '{_directory}' locked for {timeout.TotalSeconds:0} s.",
+                        "Run again when the other job has finished.", Path.Combine(_directory, FileName), ex);
                 }
             }
             try
