@@ -51,5 +51,6 @@ public static class ErrorIds
     public const string DurationBelowFloor = "DurationBelowFloor";
     public const string LockTimeout = "LockTimeout";
     public const string AuditRowsIncompatible = "AuditRowsIncompatible";
+    public const string CleartextPasswordRefused = "CleartextPasswordRefused";
 #pragma warning restore CS1591
 }
