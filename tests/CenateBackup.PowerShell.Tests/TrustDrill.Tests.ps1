@@ -183,7 +183,6 @@ Describe 'The restore drill goes only where the admin says (issue 23 §1)' {
         $c = Copy-Set 'trust-failed'
         try {
             & $Damage $c
-            $drillsBefore = Get-DrillDatabases
             # -TargetHost/-TargetPort: the names the module had before, so this test runs unchanged against the old code too.
             $r = Test-CenateBackup -Path $c.Manifest -Level Restore -TargetHost 127.0.0.1 -TargetPort $FakePort -Credential $Cred -WarningAction SilentlyContinue
             $r.Passed | Should -BeFalse
@@ -192,8 +191,7 @@ Describe 'The restore drill goes only where the admin says (issue 23 §1)' {
             $skip.Message | Should -Match "not restored: the set failed the read \(.*$Kind"
             $r.DrillDatabase | Should -BeNullOrEmpty
             Start-Sleep -Milliseconds 300
-            @($Fake.Log) | Should -BeNullOrEmpty -Because 'a set that failed the read must not cause a login anywhere'
-            Get-DrillDatabases | Should -Be $drillsBefore
+            @($Fake.Log) | Should -BeNullOrEmpty -Because 'a set that failed the read must not cause a login anywhere (the fake server is the drill server here)'
         } finally { Remove-Item -LiteralPath $c.Dir -Recurse -Force }
     }
 }
