@@ -22,7 +22,7 @@ $cases = [ordered]@{
     # Verify group: Test-CenateBackup on one module-made set (the manifest lists only the dump).
     verify_read_module      = { param($dir) Test-CenateBackup -Path $VerifySet -Level Read -ProgressAction SilentlyContinue }
     verify_read_exec_module = { param($dir) Test-CenateBackup -Path $VerifySet -Level Read -Container $Container -ProgressAction SilentlyContinue }
-    verify_drill_module     = { param($dir) Test-CenateBackup -Path $VerifySet -Level Restore -Container $Container -Credential $cred -ProgressAction SilentlyContinue -Confirm:$false }
+    verify_drill_module     = { param($dir) Test-CenateBackup -Path $VerifySet -Level Restore -Container $Container -Port $Port -Credential $cred -ProgressAction SilentlyContinue -Confirm:$false }
 }
 function Get-Bytes([string]$dir, [string]$filter) {
     $files = @(Get-ChildItem -LiteralPath $dir -Recurse -File -Filter $filter -ErrorAction SilentlyContinue)

@@ -32,7 +32,7 @@ $checks = $full | Test-CenateBackup
 $checks | Format-Table
 
 Write-Host "== 4. Restore drill: the dump restored into a scratch database, every table counted, keys/indexes/triggers compared, dropped ==" -ForegroundColor Cyan
-$drill = $full | Test-CenateBackup -Level Restore -Credential $cred -Confirm:$false
+$drill = $full | Test-CenateBackup -Level Restore -Container $Container -Port $Port -Credential $cred -Confirm:$false
 $drill | Format-Table
 $drill | Format-List Summary, DrillDatabase, DrillServer, RestoreDuration, ObjectsChecked, Checks
 $drill.Tables | Format-Table

@@ -11,6 +11,9 @@ BeforeAll {
     $script:Set = New-CenateDump -Container $Rig.Container -Port $Rig.Port -Credential $Cred -Path $Source -Include Csv
     $script:Dump = $Set.Files | Where-Object Kind -eq 'Dump'
     $script:ManifestName = Split-Path -Leaf $Set.Path
+    # The drill server comes from the parameters only (issue 23), here set once for the whole file.
+    $PSDefaultParameterValues['Test-CenateBackup:Container'] = $Rig.Container
+    $PSDefaultParameterValues['Test-CenateBackup:Port'] = $Rig.Port
 
     function Copy-Set([string]$Name) {
         $d = New-TestDirectory $Name
@@ -27,7 +30,11 @@ BeforeAll {
     function Get-DrillDatabases { @(Invoke-Psql -Database postgres -Sql "SELECT datname FROM pg_database WHERE datname LIKE 'cenate\_drill\_%' ORDER BY 1") | Where-Object { $_ } }
     function Get-LiveChecksum { Invoke-Psql -Sql "SELECT count(*) || ':' || md5(string_agg(a::text, '|' ORDER BY id)) FROM asegurados a" }
 }
-AfterAll { Remove-Item -LiteralPath $Source -Recurse -Force -ErrorAction SilentlyContinue }
+AfterAll {
+    $PSDefaultParameterValues.Remove('Test-CenateBackup:Container')
+    $PSDefaultParameterValues.Remove('Test-CenateBackup:Port')
+    Remove-Item -LiteralPath $Source -Recurse -Force -ErrorAction SilentlyContinue
+}
 
 Describe 'Test-CenateBackup -Level Restore' {
     It 'restores the set into a scratch database, compares every table and object, drops it, and never touches the live table' {
@@ -162,12 +169,16 @@ Describe 'Test-CenateBackup -Level Restore' {
         ($r.Tables | Where-Object Table -eq 'public.asegurados').Restored | Should -Be $Set.RowCounts['public.asegurados']
     }
 
-    It 'a lone dump without a manifest needs a named drill server, and then is checked against its own data and table of contents' {
+    It 'a lone dump without a manifest drills on the server the parameters name (default postgres_cenate), and is checked against its own data and table of contents' {
         $c = Copy-Set 'drill-lone'
+        $saved = @{ Container = $PSDefaultParameterValues['Test-CenateBackup:Container']; Port = $PSDefaultParameterValues['Test-CenateBackup:Port'] }
         try {
             Remove-Item -LiteralPath $c.Manifest
+            $PSDefaultParameterValues.Remove('Test-CenateBackup:Container'); $PSDefaultParameterValues.Remove('Test-CenateBackup:Port')
             Test-CenateBackup -Path $c.Dump -Level Restore -Credential $Cred -ErrorVariable errs -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
-            $errs[0].FullyQualifiedErrorId | Should -BeLike 'DrillServerUnknown,*'
+            $errs[0].FullyQualifiedErrorId | Should -BeLike 'ContainerNotFound,*'
+            $errs[0].Exception.Message | Should -Match "'postgres_cenate'"
+            $PSDefaultParameterValues['Test-CenateBackup:Container'] = $saved.Container; $PSDefaultParameterValues['Test-CenateBackup:Port'] = $saved.Port
             $r = Test-CenateBackup -Path $c.Dump -Level Restore -TargetContainer $Rig.Container -TargetPort $Rig.Port -Credential $Cred
             $r.Passed | Should -BeTrue -Because ($r.Problems -join '; ')
             $r.Problems.Kind | Should -Be 'ManifestMissing'
@@ -176,7 +187,10 @@ Describe 'Test-CenateBackup -Level Restore' {
             $a.Restored | Should -Be $Set.RowCounts['public.asegurados']
             $r.Checks -join "`n" | Should -Match "against the dump's table of contents"
             $r.ObjectsChecked | Should -BeGreaterOrEqual 7
-        } finally { Remove-Item -LiteralPath $c.Dir -Recurse -Force }
+        } finally {
+            $PSDefaultParameterValues['Test-CenateBackup:Container'] = $saved.Container; $PSDefaultParameterValues['Test-CenateBackup:Port'] = $saved.Port
+            Remove-Item -LiteralPath $c.Dir -Recurse -Force
+        }
     }
 
     It 'wrong credentials give AuthenticationFailed without the password, and no scratch database' {
@@ -202,9 +216,9 @@ Describe 'Test-CenateBackup -Level Restore' {
         try {
             $set = New-CenateDump -Container $c.Name -Port $c.Port -Credential $Cred -Path $dir
             $bg = Invoke-InBackground -Script {
-                param($Path, $Cred)
-                Test-CenateBackup -Path $Path -Level Restore -Credential $Cred -ScratchDatabase cenate_drill_cancelme -Confirm:$false
-            } -Arguments @{ Path = $set.Path; Cred = $Cred }
+                param($Path, $Cred, $Name, $Port)
+                Test-CenateBackup -Path $Path -Level Restore -Container $Name -Port $Port -Credential $Cred -ScratchDatabase cenate_drill_cancelme -Confirm:$false
+            } -Arguments @{ Path = $set.Path; Cred = $Cred; Name = $c.Name; Port = $c.Port }
             $deadline = (Get-Date).AddSeconds(60)
             $loading = '0'
             while ($loading -eq '0' -and (Get-Date) -lt $deadline) {

@@ -203,7 +203,7 @@ Describe 'SIGTERM and SIGHUP stop the work like Ctrl+C, clean up, and end the pr
         $log = Join-Path ([IO.Path]::GetTempPath()) ("cenate-sig-drill-{0}.log" -f [guid]::NewGuid().ToString('N').Substring(0, 8))
         $before = Get-Content -Raw -LiteralPath $BigSet.Path
         $drillsBefore = Get-DrillDatabases $Big.Port
-        $child = Start-ChildPwsh -Log $log -Script "Test-CenateBackup -Path '$($BigSet.Path)' -Level Restore -Credential `$cred -Confirm:`$false"
+        $child = Start-ChildPwsh -Log $log -Script "Test-CenateBackup -Path '$($BigSet.Path)' -Level Restore -Container $($Big.Name) -Port $($Big.Port) -Credential `$cred -Confirm:`$false"
         try {
             $deadline = [DateTime]::UtcNow.AddSeconds(120)
             $loading = $null
@@ -279,15 +279,15 @@ Describe 'Restore drills: unique scratch names and the cleanup of stale drill da
         $dump = ($Set.Files | Where-Object Kind -eq 'Dump').Path
         $jobs = 1..3 | ForEach-Object {
             Invoke-InBackground -Script {
-                param($Path, $Cred)
-                Test-CenateBackup -Path $Path -Level Restore -Credential $Cred -Confirm:$false
-            } -Arguments @{ Path = $dump; Cred = $Cred }
+                param($Path, $Cred, $Name, $Port)
+                Test-CenateBackup -Path $Path -Level Restore -Container $Name -Port $Port -Credential $Cred -Confirm:$false
+            } -Arguments @{ Path = $dump; Cred = $Cred; Name = $Rig.Container; Port = $Rig.Port }
         }
         $quiet = 1..3 | ForEach-Object {
             Invoke-InBackground -Script {
-                param($Path, $Cred)
-                Test-CenateBackup -Path $Path -Level Restore -Credential $Cred -Confirm:$false -Quiet
-            } -Arguments @{ Path = $dump; Cred = $Cred }
+                param($Path, $Cred, $Name, $Port)
+                Test-CenateBackup -Path $Path -Level Restore -Container $Name -Port $Port -Credential $Cred -Confirm:$false -Quiet
+            } -Arguments @{ Path = $dump; Cred = $Cred; Name = $Rig.Container; Port = $Rig.Port }
         }
         $results = foreach ($j in $jobs) {
             $out = $j.PowerShell.EndInvoke($j.Handle)
@@ -346,7 +346,7 @@ Describe 'Restore drills: unique scratch names and the cleanup of stale drill da
                     (Invoke-Psql -Database postgres -Sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 1128550988 AND objid = ($key)::bigint & 4294967295 AND granted") -ne '1' -or
                     (Invoke-Psql -Database postgres -Sql "SELECT count(*) FROM pg_stat_activity WHERE datname = '$($names.Connected)'") -ne '1')) { Start-Sleep -Milliseconds 100 }
 
-            $r = Test-CenateBackup -Path $Set.Path -Level Restore -Credential $Cred -WarningVariable warned -WarningAction SilentlyContinue
+            $r = Test-CenateBackup -Path $Set.Path -Level Restore -Container $Rig.Container -Port $Rig.Port -Credential $Cred -WarningVariable warned -WarningAction SilentlyContinue
             $r.Passed | Should -BeTrue -Because ($r.Problems -join '; ')
 
             Test-Database $names.Stale | Should -BeFalse
@@ -373,7 +373,7 @@ Describe 'Restore drills: unique scratch names and the cleanup of stale drill da
     }
 
     It '-KeepDatabase marks the kept database so that no later drill drops it, however old' {
-        $r = Test-CenateBackup -Path $Set.Path -Level Restore -Credential $Cred -KeepDatabase
+        $r = Test-CenateBackup -Path $Set.Path -Level Restore -Container $Rig.Container -Port $Rig.Port -Credential $Cred -KeepDatabase
         $old = "cenate_drill_20200101_000000_kk$($Tag)"
         try {
             $r.DrillDatabaseKept | Should -BeTrue
@@ -382,7 +382,7 @@ Describe 'Restore drills: unique scratch names and the cleanup of stale drill da
                 Should -BeLike 'CenateBackup restore drill, kept*'
             # The kept database, made to look a year old: the next drill leaves it alone.
             Invoke-Psql -Database postgres -Sql "ALTER DATABASE $($r.DrillDatabase) RENAME TO $old" | Out-Null
-            $r2 = Test-CenateBackup -Path $Set.Path -Level Restore -Credential $Cred
+            $r2 = Test-CenateBackup -Path $Set.Path -Level Restore -Container $Rig.Container -Port $Rig.Port -Credential $Cred
             $r2.Passed | Should -BeTrue -Because ($r2.Problems -join '; ')
             Test-Database $old | Should -BeTrue
             [long](Invoke-Psql -Database $old -Sql 'SELECT count(*) FROM asegurados') | Should -Be $Set.RowCounts['public.asegurados']
@@ -401,11 +401,11 @@ Describe 'Restore drills: unique scratch names and the cleanup of stale drill da
             $stale = "cenate_drill_20200101_000000_np$($Tag)"
             Invoke-Psql -Port $c.Port -Database maestro_cenate -Sql "CREATE DATABASE $stale" | Out-Null
             Invoke-Psql -Port $c.Port -Database maestro_cenate -Sql "COMMENT ON DATABASE $stale IS 'CenateBackup restore drill, temporary: test'" | Out-Null
-            $r = Test-CenateBackup -Path $set.Path -Level Restore -Credential $Cred -WarningAction SilentlyContinue
+            $r = Test-CenateBackup -Path $set.Path -Level Restore -Container $c.Name -Port $c.Port -Credential $Cred -WarningAction SilentlyContinue
             $r.Passed | Should -BeTrue -Because ($r.Problems -join '; ')
             $r.Checks -join "`n" | Should -Match "stale drill database $stale dropped"
             Invoke-Psql -Port $c.Port -Database maestro_cenate -Sql "SELECT count(*) FROM pg_database WHERE datname LIKE 'cenate\_drill\_%'" | Should -Be '0'
-            $k = Test-CenateBackup -Path $set.Path -Level Restore -Credential $Cred -KeepDatabase
+            $k = Test-CenateBackup -Path $set.Path -Level Restore -Container $c.Name -Port $c.Port -Credential $Cred -KeepDatabase
             Invoke-Psql -Port $c.Port -Database maestro_cenate -Sql "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '$($k.DrillDatabase)'" |
                 Should -BeLike 'CenateBackup restore drill, kept*'
         } finally {
@@ -417,12 +417,12 @@ Describe 'Restore drills: unique scratch names and the cleanup of stale drill da
     It 'a database not marked temporary by the module, or named with -ScratchDatabase, is never taken for a stale drill' {
         # A database with the generated shape and an old stamp, but not marked by the module; and a kept -ScratchDatabase one.
         $name = "cenate_drill_20200101_000000_$($Tag)nm"
-        $r = Test-CenateBackup -Path $Set.Path -Level Restore -Credential $Cred -ScratchDatabase "mine_$($Tag)" -KeepDatabase
+        $r = Test-CenateBackup -Path $Set.Path -Level Restore -Container $Rig.Container -Port $Rig.Port -Credential $Cred -ScratchDatabase "mine_$($Tag)" -KeepDatabase
         try {
             $r.DrillDatabaseKept | Should -BeTrue
             Test-Database "mine_$($Tag)" | Should -BeTrue
             New-DrillLikeDatabase $name 'not a drill of this module'
-            $r2 = Test-CenateBackup -Path $Set.Path -Level Restore -Credential $Cred
+            $r2 = Test-CenateBackup -Path $Set.Path -Level Restore -Container $Rig.Container -Port $Rig.Port -Credential $Cred
             $r2.Passed | Should -BeTrue
             Test-Database "mine_$($Tag)" | Should -BeTrue
             Test-Database $name | Should -BeTrue

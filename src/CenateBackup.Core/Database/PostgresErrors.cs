@@ -40,6 +40,10 @@ internal static class PostgresErrors
                         $"The server at {where} reported {pg.SqlState}: {pg.MessageText}", "See the server log for details.", where, ex);
             }
         }
+        if (ex is NpgsqlException && ClientAuthentication.IsRefusal(ex))
+        {
+            return CleartextRefused(where, target.User, ex);
+        }
         if (ex is NpgsqlException npg)
         {
             if (npg.Message.Contains("password", StringComparison.OrdinalIgnoreCase))
@@ -59,4 +63,11 @@ internal static class PostgresErrors
         }
         return ex;
     }
+
+    /// <summary>The server asked for the password in cleartext and the module did not send it.</summary>
+    public static CenateException CleartextRefused(string where, string user, Exception? inner) =>
+        new(ErrorIds.CleartextPasswordRefused, CenateErrorKind.AuthenticationError,
+            $"The server at {where} asked for the password of role '{user}' in cleartext (pg_hba.conf method 'password') on a connection without TLS; the password was not sent.",
+            "Change that pg_hba.conf line to scram-sha-256 (and set the role's password again with password_encryption = 'scram-sha-256'), or require TLS with PGSSLMODE=require (or verify-full).",
+            where, inner);
 }

@@ -62,6 +62,8 @@ public sealed class SnapshotSession : IAsyncDisposable
             Options = "-c standard_conforming_strings=on",
         };
         if (target.Password is not null) b.Password = target.Password;
+        // Every connection of the module is built here: none answers a cleartext password request without TLS.
+        ClientAuthentication.Apply(b);
         return b.ConnectionString;
     }
 

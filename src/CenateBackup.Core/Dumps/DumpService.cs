@@ -344,6 +344,10 @@ public static class DumpService
     internal static CenateException PgDumpFailure(PgToolResult result, DatabaseTarget target)
     {
         var err = result.StandardError;
+        if (Database.ClientAuthentication.IsToolRefusal(err))
+        {
+            return Database.PostgresErrors.CleartextRefused(target.Mode == ConnectionMode.Host ? $"{target.Host}:{target.Port}" : $"container '{target.Container}'", target.User, null);
+        }
         if (err.Contains("permission denied", StringComparison.OrdinalIgnoreCase))
         {
             return new CenateException(ErrorIds.InsufficientPrivilege, CenateErrorKind.PermissionDenied,

@@ -46,11 +46,12 @@ public static class PgDumpArguments
             ? "dbname='" + database.Replace("\\", "\\\\").Replace("'", "\\'") + "'"
             : database;
 
-    /// <summary>Environment for the tool: the password (if any) and a stable client encoding.</summary>
+    /// <summary>Environment for the tool: the password (if any), the refusal of cleartext password requests (PGREQUIREAUTH) and the application name.</summary>
     public static IReadOnlyDictionary<string, string> Environment(DatabaseTarget target)
     {
         var env = new Dictionary<string, string> { ["PGAPPNAME"] = "CenateBackup", ["PGCONNECT_TIMEOUT"] = "15" };
         if (target.Password is not null) env["PGPASSWORD"] = target.Password;
+        Database.ClientAuthentication.Apply(env);
         return env;
     }
 }

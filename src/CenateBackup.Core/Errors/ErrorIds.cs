@@ -53,5 +53,6 @@ public static class ErrorIds
     public const string AuditRowsIncompatible = "AuditRowsIncompatible";
     public const string UnsafeLockFile = "UnsafeLockFile";
     public const string BackupDirectoryLockFailed = "BackupDirectoryLockFailed";
+    public const string CleartextPasswordRefused = "CleartextPasswordRefused";
 #pragma warning restore CS1591
 }

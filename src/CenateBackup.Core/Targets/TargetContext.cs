@@ -55,7 +55,11 @@ public sealed class TargetContext : IDisposable
             reporter.Verbose(endpoint is null
                 ? $"Container '{info.Name}' ({info.Id[..Math.Min(12, info.Id.Length)]}) is running but offers no TCP endpoint reachable from here; rows stream through docker exec stdio (the last resort, about 2.5x slower)."
                 : $"Container '{info.Name}' ({info.Id[..Math.Min(12, info.Id.Length)]}) is running; database sessions use {endpoint.Host}:{endpoint.Port} ({endpoint.HowFound}).");
-            return new TargetContext(target, engine, info, new ContainerPgToolRunner(engine, target.Container!), endpoint);
+            // The password goes into the exec's environment only when the container's socket asks for one.
+            var runner = target.Password is null
+                ? (IPgToolRunner)new ContainerPgToolRunner(engine, target.Container!)
+                : new PasswordOnDemandRunner(new ContainerPgToolRunner(engine, target.Container!), target);
+            return new TargetContext(target, engine, info, runner, endpoint);
         }
         catch
         {

@@ -224,16 +224,47 @@ public static class VerificationService
             report.Problems.Add(new VerificationProblem(ProblemKind.RestoreFailed, dumpEntry.Name, "a data-only dump cannot be restored into an empty database; drill a full dump"));
             return;
         }
-        // A dump that cannot even be read is not worth a scratch database: its read problem already says why.
-        if (dumpPath is null || report.Problems.Any(p => p.File == dumpEntry.Name && p.Kind is ProblemKind.Missing or ProblemKind.Unreadable or ProblemKind.Truncated
-                or ProblemKind.NewerArchiveVersion or ProblemKind.ForeignDatabase))
+        // A set that failed the Checksum/Read checks is not restored anywhere: a dump whose checksum or size differs from
+        // its manifest may have been replaced, and one that cannot be read is not worth a scratch database. No drill server
+        // is contacted; the problems above say why (only a missing manifest, which is information, lets a lone dump on).
+        var earlier = report.Problems.Where(p => p.Kind != ProblemKind.ManifestMissing).Select(p => p.Kind.ToString()).Distinct().ToList();
+        if (dumpPath is null || earlier.Count > 0)
         {
-            report.Checks.Add("restore drill skipped: the dump failed the read");
-            report.Problems.Add(new VerificationProblem(ProblemKind.RestoreFailed, dumpEntry.Name, "not restored: the dump failed the read (see the problems above)"));
+            var why = earlier.Count > 0 ? string.Join(", ", earlier) : "the dump could not be read";
+            report.Checks.Add($"restore drill skipped: the set failed the read ({why})");
+            report.Problems.Add(new VerificationProblem(ProblemKind.RestoreFailed, dumpEntry.Name, $"not restored: the set failed the read ({why}; see the problems above), so no drill server was contacted"));
             return;
         }
         var options = tools.DrillFor!(manifest);
+        if (manifest is not null && DrillServerDiffers(manifest.Source, options.Server) is { } differs)
+        {
+            // The manifest is data: it never chooses the drill server, it only says where the set came from.
+            reporter.Warning(differs);
+            report.Checks.Add(differs);
+        }
         report.Drill = await RestoreDrill.RunAsync(Path.Combine(directory, dumpEntry.Name), manifest, archive, options, report.Problems, report.Checks, reporter, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A warning when the drill server (from the parameters) is not the server the manifest says the set was dumped from;
+    /// null when they agree. Only a message: the manifest can be edited by anyone who can write the backup directory.
+    /// </summary>
+    public static string? DrillServerDiffers(ManifestSource source, DatabaseTarget drill)
+    {
+        var same = drill.Mode == ConnectionMode.Container
+            ? string.Equals(source.Mode, "Container", StringComparison.OrdinalIgnoreCase) && string.Equals(source.Container, drill.Container, StringComparison.Ordinal) && source.Port == drill.Port
+            : string.Equals(source.Mode, "Host", StringComparison.OrdinalIgnoreCase) && string.Equals(source.Host, drill.Host, StringComparison.OrdinalIgnoreCase) && source.Port == drill.Port;
+        if (same) return null;
+        var where = drill.Mode == ConnectionMode.Container ? $"container {drill.Container} (port {drill.Port})" : $"{drill.Host}:{drill.Port}";
+        return $"The manifest says the set was dumped from {Sanitize(DescribeSource(source))}; the drill runs on {where}, the server named by the parameters " +
+            "(a manifest never chooses where the drill logs in). Name the drill server with -Container/-HostName/-Port if this is not the one you meant.";
+    }
+
+    /// <summary>Text from a manifest, fit for one line of a message (no control characters, at most 200 characters).</summary>
+    private static string Sanitize(string text)
+    {
+        var clean = new string(text.Select(c => char.IsControl(c) ? '?' : c).ToArray());
+        return clean.Length <= 200 ? clean : clean[..200] + "…";
     }
 
     private static string DescribeSource(ManifestSource s) => s.Mode == "Container"

@@ -79,23 +79,24 @@ public sealed class TestCenateBackupCommand : CenateCmdletBase
     [ValidateNotNullOrEmpty]
     public string? PgBinDirectory { get; set; }
 
-    /// <summary>Restore level: drill in this container's server instead of the set's own server.</summary>
+    /// <summary>Restore level: drill on the server in this container (default: -Container as given to the command, else postgres_cenate).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? TargetContainer { get; set; }
 
-    /// <summary>Restore level: drill on this host (local pg_restore over TCP) instead of the set's own server.</summary>
+    /// <summary>Restore level: drill on the server at this host (local pg_restore over TCP) instead of a container.</summary>
     [Parameter]
-    [Alias("TargetHostName")]
+    [Alias("Host", "Server", "TargetHost", "TargetHostName")]
     [ValidateNotNullOrEmpty]
-    public string? TargetHost { get; set; }
+    public string? HostName { get; set; }
 
-    /// <summary>Restore level: port of the drill server (default: the set's port, or 5432).</summary>
+    /// <summary>Restore level: port of the drill server (in a container: the port of its socket there); default 5432.</summary>
     [Parameter]
+    [Alias("TargetPort")]
     [ValidateRange(1, 65535)]
-    public int? TargetPort { get; set; }
+    public int? Port { get; set; }
 
-    /// <summary>Restore level: role for the drill (needs CREATEDB); default the set's role.</summary>
+    /// <summary>Restore level: role for the drill (needs CREATEDB); default PGUSER, else cenate.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? UserName { get; set; }
@@ -117,6 +118,17 @@ public sealed class TestCenateBackupCommand : CenateCmdletBase
     /// <summary>Return only $true or $false.</summary>
     [Parameter]
     public SwitchParameter Quiet { get; set; }
+
+    // -Container as given on the command line or by $PSDefaultParameterValues, before any piped object binds it: a set
+    // read from a (shared, writable) backup directory must not choose the server the drill logs in to.
+    private string? _commandContainer;
+
+    /// <inheritdoc />
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        _commandContainer = MyInvocation.BoundParameters.ContainsKey(nameof(Container)) && !string.IsNullOrEmpty(Container) ? Container : null;
+    }
 
     /// <inheritdoc />
     protected override void ProcessRecord()
@@ -152,11 +164,11 @@ public sealed class TestCenateBackupCommand : CenateCmdletBase
             Container = container,
             DockerHost = DockerHost,
             PgBinDirectory = PgBinDirectory,
-            DrillFor = level == VerificationLevel.Restore ? manifest => DrillOptionsFor(manifest, container) : null,
+            DrillFor = level == VerificationLevel.Restore ? manifest => DrillOptionsFor(manifest) : null,
         };
         var isDirectory = Directory.Exists(path);
         if (level == VerificationLevel.Restore &&
-            !ShouldProcess(path, $"Restore drill: restore the dump into a new scratch database on {DescribeDrillServer(container)}, check it, then {(KeepDatabase ? "keep" : "drop")} it"))
+            !ShouldProcess(path, $"Restore drill: restore the dump into a new scratch database on {DescribeDrillServer()}, check it, then {(KeepDatabase ? "keep" : "drop")} it"))
         {
             return;
         }
@@ -191,50 +203,37 @@ public sealed class TestCenateBackupCommand : CenateCmdletBase
         return report;
     }
 
-    private string DescribeDrillServer(string? container) =>
-        TargetHost is not null ? $"{TargetHost}:{TargetPort ?? DatabaseTarget.DefaultPort}"
-        : TargetContainer is not null ? $"container '{TargetContainer}'"
-        : container is not null ? $"container '{container}'"
-        : "the set's own server";
-
-    /// <summary>The drill server: -TargetHost, -TargetContainer, -Container, or where the set was dumped from.</summary>
-    private DrillOptions DrillOptionsFor(BackupManifest? manifest, string? container)
+    private string DescribeDrillServer()
     {
-        var source = manifest?.Source;
-        var user = Credential?.UserName ?? UserName ?? source?.User ?? Environment.GetEnvironmentVariable("PGUSER") ?? DatabaseTarget.DefaultUser;
+        var server = DrillServer(null);
+        return server.Mode == ConnectionMode.Host ? $"{server.Host}:{server.Port}" : $"container '{server.Container}' (port {server.Port})";
+    }
+
+    /// <summary>
+    /// The drill server, from the parameters only: -HostName (-TargetHost), else -TargetContainer, else -Container as given
+    /// to the command, else postgres_cenate; -Port (-TargetPort) or 5432. The manifest's source is only compared with it
+    /// (a warning when they differ): a manifest is data, and must never decide where the password is sent.
+    /// </summary>
+    private DatabaseTarget DrillServer(string? password)
+    {
+        var user = Credential?.UserName ?? UserName ?? Environment.GetEnvironmentVariable("PGUSER") ?? DatabaseTarget.DefaultUser;
         var slash = user.LastIndexOf('\\');
         if (slash >= 0) user = user[(slash + 1)..];
+        var port = Port ?? DatabaseTarget.DefaultPort;
+        if (HostName is not null)
+        {
+            return new DatabaseTarget(ConnectionMode.Host, "postgres", user, port) { Host = HostName, Password = password };
+        }
+        var name = TargetContainer ?? _commandContainer ?? DatabaseTarget.DefaultContainer;
+        return new DatabaseTarget(ConnectionMode.Container, "postgres", user, port) { Container = name, DockerHost = DockerHost, Password = password };
+    }
+
+    private DrillOptions DrillOptionsFor(BackupManifest? manifest)
+    {
         var password = Credential is not null ? Credential.GetNetworkCredential().Password : Environment.GetEnvironmentVariable("PGPASSWORD");
-        password = string.IsNullOrEmpty(password) ? null : password;
-        var sourcePort = source is { Port: > 0 } ? source.Port : DatabaseTarget.DefaultPort;
-        DatabaseTarget server;
-        if (TargetHost is not null)
-        {
-            server = new DatabaseTarget(ConnectionMode.Host, "postgres", user, TargetPort ?? sourcePort) { Host = TargetHost, Password = password };
-        }
-        else if (TargetContainer is not null || container is not null)
-        {
-            var name = TargetContainer ?? container!;
-            var port = TargetPort ?? (source?.Mode == "Container" && source.Container == name ? sourcePort : DatabaseTarget.DefaultPort);
-            server = new DatabaseTarget(ConnectionMode.Container, "postgres", user, port) { Container = name, DockerHost = DockerHost, Password = password };
-        }
-        else if (source?.Mode == "Container" && !string.IsNullOrEmpty(source.Container))
-        {
-            server = new DatabaseTarget(ConnectionMode.Container, "postgres", user, TargetPort ?? sourcePort) { Container = source.Container, DockerHost = DockerHost, Password = password };
-        }
-        else if (source?.Mode == "Host" && !string.IsNullOrEmpty(source.Host))
-        {
-            server = new DatabaseTarget(ConnectionMode.Host, "postgres", user, TargetPort ?? sourcePort) { Host = source.Host, Password = password };
-        }
-        else
-        {
-            throw new CenateException(ErrorIds.DrillServerUnknown, CenateErrorKind.InvalidArgument,
-                "The restore drill does not know which server to use: this dump has no manifest naming its server.",
-                "Name the drill server with -TargetContainer or -TargetHost/-TargetPort.", null);
-        }
         return new DrillOptions
         {
-            Server = server,
+            Server = DrillServer(string.IsNullOrEmpty(password) ? null : password),
             ScratchDatabase = ScratchDatabase,
             KeepDatabase = KeepDatabase,
             PgBinDirectory = PgBinDirectory,
