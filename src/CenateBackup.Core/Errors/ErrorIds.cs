@@ -51,5 +51,7 @@ public static class ErrorIds
     public const string DurationBelowFloor = "DurationBelowFloor";
     public const string LockTimeout = "LockTimeout";
     public const string AuditRowsIncompatible = "AuditRowsIncompatible";
+    public const string UnsafeBackupContent = "UnsafeBackupContent";
+    public const string UnverifiedBackup = "UnverifiedBackup";
 #pragma warning restore CS1591
 }
