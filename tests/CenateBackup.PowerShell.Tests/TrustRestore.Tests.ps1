@@ -39,7 +39,7 @@ BeforeAll {
         # A copy of the whole set in a directory of its own; returns the copy's manifest path.
         $copy = New-TestDirectory 'trust-copy'
         New-Item -ItemType Directory $copy | Out-Null
-        Copy-Item $Set.Path, $Set.Files.Path -Destination $copy
+        Copy-Item -LiteralPath (@($Set.Path) + @($Set.Files.Path)) -Destination $copy
         Join-Path $copy (Split-Path -Leaf $Set.Path)
     }
     function Update-ManifestEntry([string]$Manifest, [string]$File) {

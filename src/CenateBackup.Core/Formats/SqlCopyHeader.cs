@@ -49,7 +49,7 @@ public sealed class SqlCopyHeader
             why = statements.Count == 0 ? "there is no statement" : $"it holds {statements.Count} statements, not one COPY";
             return null;
         }
-        if (!text.TrimEnd().EndsWith(';'))
+        if (!SqlStatementScanner.EndsTerminated(text))
         {
             why = "the statement does not end with a semicolon";
             return null;

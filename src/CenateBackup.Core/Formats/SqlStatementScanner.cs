@@ -141,6 +141,14 @@ public static class SqlStatementScanner
         return statements;
     }
 
+    /// <summary>True when <paramref name="sql"/> has no statement left open: nothing but comments and white space after its last semicolon.</summary>
+    /// <exception cref="FormatException">The text does not lex (see <see cref="Tokenize"/>).</exception>
+    public static bool EndsTerminated(string sql)
+    {
+        var tokens = Tokenize(sql);
+        return tokens.Count == 0 || tokens[^1].Kind == SqlTokenKind.Semicolon;
+    }
+
     /// <summary>
     /// Reads a possibly qualified name at <paramref name="i"/> (ident[.ident[.ident]]); returns its parts unquoted, or
     /// null when no identifier is there.

@@ -130,7 +130,7 @@ internal sealed class SqlExportRows : IAsyncDisposable
         {
             return SqlCopyHeader.TryParse(line, out var why) ?? throw Unsafe(path, $"its COPY line (line {number}) is not a plain COPY … FROM stdin: {why}");
         }
-        if (!line.TrimEnd().EndsWith(';')) throw Unsafe(path, $"line {number} holds a statement that does not end on that line");
+        if (!SqlStatementScanner.EndsTerminated(line)) throw Unsafe(path, $"line {number} holds a statement that does not end on that line");
         var unknown = statements.FirstOrDefault(s => !DataOnlySqlScript.IsSessionSetting(s));
         if (unknown is not null) throw Unsafe(path, $"line {number} holds a statement that is not one of the session settings pg_dump writes ({Shorten(line)})");
         return null;
@@ -206,7 +206,7 @@ internal sealed class SqlExportRows : IAsyncDisposable
         {
             throw Unsafe(_path, $"what follows the rows does not lex as SQL ({ex.Message})");
         }
-        if (statements.Count > 0 && !trailer.TrimEnd().EndsWith(';'))
+        if (!SqlStatementScanner.EndsTerminated(trailer))
             throw Unsafe(_path, "what follows the rows ends in an unfinished statement");
         var unknown = statements.FirstOrDefault(s => !DataOnlySqlScript.IsSequenceSetval(s));
         if (unknown is not null)
