@@ -157,7 +157,9 @@ internal static class TocDefinitionGuard
             case "POLICY":
                 return Word("create") && Word("policy") && i < t.Count && t[i++].IsIdentifier && Word("on") && Names(table) ? null : $"it is not CREATE POLICY … ON {shown}";
             case "RULE":
-                return Word("create") && Word("rule") && OnThisTable() ? null : $"it is not CREATE RULE … ON {shown}";
+                // CREATE RULE r AS ON <event> TO <table> …
+                return Word("create") && Word("rule") && i < t.Count && t[i++].IsIdentifier && Word("as") && Word("on") && i < t.Count && t[i++].Kind == SqlTokenKind.Word
+                    && Word("to") && Names(table) ? null : $"it is not CREATE RULE … ON … TO {shown}";
             case "ROW SECURITY":
                 return AlterThisTable() && (Word("enable") || Word("force")) && Word("row") && Word("level") && Word("security") && i == t.Count
                     ? null : $"it is not ALTER TABLE {shown} ENABLE ROW LEVEL SECURITY";
@@ -165,7 +167,14 @@ internal static class TocDefinitionGuard
                 if (!(Word("comment") && Word("on"))) return "it is not COMMENT ON";
                 // COMMENT ON <object words and names> IS '<text>' | NULL: nothing in it can run.
                 if (t.Count < 4 || !t[^2].Is("is") || !(t[^1].Kind == SqlTokenKind.String || t[^1].Is("null"))) return "it does not end IS '<text>'";
-                return t.Skip(i).Take(t.Count - i - 2).All(x => x.IsIdentifier || x.IsSymbol('.')) ? null : "it names its object with more than names";
+                var named = t.Skip(i).Take(t.Count - i - 2).ToList();
+                if (!named.All(x => x.IsIdentifier || x.IsSymbol('.'))) return "it names its object with more than names";
+                // The comment is on this table, one of its columns, or an object ON it (constraint, trigger, policy, rule).
+                for (var k = 0; k + 2 < named.Count; k++)
+                {
+                    if (named[k].IsIdentifier && named[k].Value == table.Schema && named[k + 1].IsSymbol('.') && named[k + 2].IsIdentifier && named[k + 2].Value == table.Name) return null;
+                }
+                return $"it is not a comment on {shown} or on something of it";
             default:
                 return $"the module does not run {kind} entries";
         }

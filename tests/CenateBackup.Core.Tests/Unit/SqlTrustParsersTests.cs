@@ -119,6 +119,8 @@ public sealed class SqlTrustParsersTests
     [InlineData("COMMENT", "COMMENT ON COLUMN public.asegurados.nombres IS $$x$$;\n")]
     [InlineData("POLICY", "CREATE POLICY p ON public.asegurados USING ((estado = 'A'::text));\n")]
     [InlineData("ROW SECURITY", "ALTER TABLE public.asegurados ENABLE ROW LEVEL SECURITY;\n")]
+    [InlineData("COMMENT", "COMMENT ON CONSTRAINT asegurados_pkey ON public.asegurados IS 'pk';\n")]
+    [InlineData("RULE", "CREATE RULE r AS\n    ON DELETE TO public.asegurados DO INSTEAD NOTHING;\n")]
     public void What_pg_dump_writes_passes(string kind, string definition) =>
         TocDefinitionGuard.Check("x.dump", Entry(kind, definition), s_table, s_sequences);
 
@@ -148,6 +150,9 @@ public sealed class SqlTrustParsersTests
     [InlineData("COMMENT", "COMMENT ON TABLE public.asegurados IS f();\n")]
     [InlineData("ROW SECURITY", "ALTER TABLE public.asegurados DISABLE ROW LEVEL SECURITY;\n")]
     [InlineData("ACL", "GRANT ALL ON TABLE public.asegurados TO PUBLIC;\n")]
+    [InlineData("COMMENT", "COMMENT ON TABLE public.otra IS 'x';\n")]
+    [InlineData("RULE", "CREATE RULE r AS ON DELETE TO public.otra DO INSTEAD NOTHING;\n")]
+    [InlineData("RULE", "CREATE RULE r AS ON DELETE TO public.asegurados DO INSTEAD (DELETE FROM public.otra; DELETE FROM public.x);\n")]
     public void Anything_else_is_UnsafeBackupContent(string kind, string definition)
     {
         var ex = Assert.Throws<CenateException>(() => TocDefinitionGuard.Check("x.dump", Entry(kind, definition), s_table, s_sequences));
