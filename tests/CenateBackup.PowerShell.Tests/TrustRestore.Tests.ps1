@@ -19,7 +19,7 @@ BeforeAll {
     }
     # A table no restore of asegurados may touch, and a table whose names carry quotes, semicolons and $cenate$.
     Invoke-Psql -Database $Tpl -Sql "CREATE TABLE public.tr_victim (a int); INSERT INTO public.tr_victim VALUES (1), (2);
-        CREATE TABLE public.""tr;""""q`$cenate`$"" (id int PRIMARY KEY, ""co;l""""x`$cenate`$"" text);
+        CREATE TABLE public.""tr;""""q`$cenate`$"" (id int PRIMARY KEY, ""co;l""""x`$cenate`$`nz"" text);
         INSERT INTO public.""tr;""""q`$cenate`$"" SELECT g, 'v;' || g || '''`$cenate`$' FROM generate_series(1, 40) g" | Out-Null
     function Reset-Db {
         Invoke-Psql -Database postgres -Sql "DROP DATABASE IF EXISTS $Db WITH (FORCE)" | Out-Null
@@ -31,7 +31,8 @@ BeforeAll {
     $script:Set = New-CenateDump @P -Path $Dir -Include Sql
     $script:Rows = [long]$Set.RowCounts['public.asegurados']
     $script:WeirdTable = 'tr;"q$cenate$'
-    $script:WeirdColumn = 'co;l"x$cenate$'
+    # The column name holds a newline too: it spans two lines in the export's COPY header and in the dump's DDL.
+    $script:WeirdColumn = '"co;l""x$cenate$' + "`n" + 'z"'
     function Q([string]$Sql) { Invoke-Psql -Database $Db -Sql $Sql }
     function Get-Checksum { Q "SELECT count(*) || ':' || md5(string_agg(a::text, '|' ORDER BY id)) FROM public.asegurados a" }
     function Get-Schemas { @(Q "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'cenate\_restore\_%' ORDER BY 1") | Where-Object { $_ } }
@@ -276,7 +277,7 @@ Describe 'Restore-CenateTable -Mode Replace recreates the views that depend on t
     }
 }
 
-Describe 'Restore-CenateTable with names that carry quotes, semicolons and $cenate$' {
+Describe 'Restore-CenateTable with names that carry quotes, semicolons, newlines and $cenate$' {
     BeforeEach { Reset-Db }
 
     It 'MissingRows from the SQL export and Replace from the dump (with a dependent view) both work' {
@@ -287,8 +288,8 @@ Describe 'Restore-CenateTable with names that carry quotes, semicolons and $cena
             Q "DELETE FROM $qt WHERE id > 30" | Out-Null
             $r = Restore-CenateTable -Backup $set.Path @P -Table $WeirdTable -From Sql -Mode MissingRows -Confirm:$false
             $r.InsertedRows | Should -Be 10
-            Q "SELECT count(*) FROM $qt WHERE ""co;l""""x`$cenate`$"" = 'v;' || id || '''`$cenate`$'" | Should -Be '40'
-            Q "CREATE VIEW public.""v;""""w`$cenate`$"" AS SELECT ""co;l""""x`$cenate`$"" FROM $qt" | Out-Null
+            Q "SELECT count(*) FROM $qt WHERE $WeirdColumn = 'v;' || id || '''`$cenate`$'" | Should -Be '40'
+            Q "CREATE VIEW public.""v;""""w`$cenate`$"" AS SELECT $WeirdColumn FROM $qt" | Out-Null
             Q "DELETE FROM $qt WHERE id <= 5" | Out-Null
             $r = Restore-CenateTable -Backup $set.Path @P -Table $WeirdTable -Mode Replace -DropReplaced -Confirm:$false
             $r.LiveRowsAfter | Should -Be 40
