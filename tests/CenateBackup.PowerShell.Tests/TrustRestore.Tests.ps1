@@ -245,7 +245,8 @@ Describe 'Restore-CenateTable -Mode Replace recreates the views that depend on t
         $pw = ConvertTo-SecureString ('Ro-' + [guid]::NewGuid().ToString('N')) -AsPlainText -Force
         New-CenateReadOnlyRole @P -Name $reader -Password $pw -View asegurados -Confirm:$false | Out-Null
         # A view on that view, with a comment and a grant of its own, is recreated too, after the view it reads.
-        Q "CREATE VIEW public.tr_on_view AS SELECT id FROM public.v_asegurados_readonly WHERE id % 2 = 0; COMMENT ON VIEW public.tr_on_view IS 'par;es'; GRANT SELECT ON public.tr_on_view TO $reader" | Out-Null
+        Q "CREATE VIEW public.tr_on_view AS SELECT id FROM public.v_asegurados_readonly WHERE id % 2 = 0; COMMENT ON VIEW public.tr_on_view IS 'par;es'; GRANT SELECT ON public.tr_on_view TO $reader;
+           ALTER VIEW public.tr_on_view ALTER COLUMN id SET DEFAULT 7; COMMENT ON COLUMN public.tr_on_view.id IS 'id;par'" | Out-Null
         $options = Q "SELECT array_to_string(reloptions, ',') FROM pg_class WHERE oid = 'public.v_asegurados_readonly'::regclass"
         Q "DELETE FROM public.asegurados WHERE id % 50 = 0" | Out-Null
         $r = Restore-CenateTable -Backup $Set.Path @P -Mode Replace -DropReplaced -Confirm:$false
@@ -256,6 +257,9 @@ Describe 'Restore-CenateTable -Mode Replace recreates the views that depend on t
         Q "SELECT count(*) FROM pg_depend d JOIN pg_rewrite rw ON rw.oid = d.objid WHERE rw.ev_class = 'public.v_asegurados_readonly'::regclass AND d.refobjid = 'public.asegurados'::regclass" | Should -Not -Be '0'
         Q "SELECT array_to_string(reloptions, ',') FROM pg_class WHERE oid = 'public.v_asegurados_readonly'::regclass" | Should -Be $options
         Q "SELECT obj_description('public.tr_on_view'::regclass, 'pg_class')" | Should -Be 'par;es'
+        Q "SELECT col_description('public.tr_on_view'::regclass, 1)" | Should -Be 'id;par'
+        Q "SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef WHERE adrelid = 'public.tr_on_view'::regclass" | Should -Be '7'
+        Q "SELECT relowner::regrole::text FROM pg_class WHERE oid = 'public.v_asegurados_readonly'::regclass" | Should -Be 'cenate'
         Q "SET ROLE $reader; SELECT count(*) FROM public.v_asegurados_readonly" | Should -Be "$Rows"
         Q "SET ROLE $reader; SELECT count(*) FROM public.tr_on_view" | Should -Be "$([long]($Rows / 2))"
         (Q "SELECT has_table_privilege('$reader', 'public.v_asegurados_readonly', 'INSERT')") | Should -Be 'f'

@@ -27,7 +27,7 @@ internal sealed class DependentViews
     {
         /// <summary>Grant statements (table and column) to replay, built by the server with quoted names.</summary>
         public List<string> Grants { get; } = new();
-        /// <summary>COMMENT statements to replay.</summary>
+        /// <summary>Column defaults and COMMENT statements to replay.</summary>
         public List<string> Comments { get; } = new();
     }
 
@@ -75,6 +75,10 @@ ORDER BY max(deps.depth), 2";
                 "SELECT pg_catalog.format('GRANT %s (%I) ON TABLE %s TO %s%s', a.privilege_type, att.attname, @name, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(r.rolname) END, " +
                 "CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END) FROM pg_catalog.pg_attribute att, pg_catalog.aclexplode(att.attacl) a " +
                 "LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.grantee WHERE att.attrelid = @oid AND att.attnum > 0 AND att.attacl IS NOT NULL ORDER BY 1", v.Name, ct).ConfigureAwait(false);
+            // Column defaults of a view (ALTER VIEW … SET DEFAULT, for INSERTs through it) are part of it too.
+            await CollectAsync(conn, v.Oid, v.Comments,
+                "SELECT pg_catalog.format('ALTER VIEW %s ALTER COLUMN %I SET DEFAULT %s', @name, att.attname, pg_catalog.pg_get_expr(d.adbin, d.adrelid)) " +
+                "FROM pg_catalog.pg_attrdef d JOIN pg_catalog.pg_attribute att ON att.attrelid = d.adrelid AND att.attnum = d.adnum WHERE d.adrelid = @oid ORDER BY att.attnum", v.Name, ct).ConfigureAwait(false);
             await CollectAsync(conn, v.Oid, v.Comments,
                 "SELECT pg_catalog.format('COMMENT ON VIEW %s IS %L', @name, d) FROM pg_catalog.obj_description(@oid, 'pg_class') d WHERE d IS NOT NULL", v.Name, ct).ConfigureAwait(false);
             await CollectAsync(conn, v.Oid, v.Comments,
