@@ -193,6 +193,35 @@ Describe 'Restore-CenateTable -From Dump runs only the statements pg_dump writes
     }
 }
 
+Describe 'Restore-CenateTable accepts what pg_dump really writes' {
+    BeforeEach { Reset-Db }
+
+    It 'a table with CLUSTER ON, column and index statistics targets, REPLICA IDENTITY, comments and a rule restores (Staging and Replace)' {
+        # pg_dump appends these to the TABLE, CONSTRAINT and INDEX entries as second statements: they must pass the guard.
+        Q "ALTER TABLE public.asegurados CLUSTER ON asegurados_pkey; ALTER TABLE public.asegurados ALTER COLUMN nombres SET STATISTICS 500;
+           ALTER TABLE public.asegurados REPLICA IDENTITY FULL; COMMENT ON TABLE public.asegurados IS 'tabla; cr''tica';
+           COMMENT ON COLUMN public.asegurados.nombres IS 'n'; CREATE INDEX tr_expr ON public.asegurados (lower(nombres));
+           ALTER INDEX public.tr_expr ALTER COLUMN 1 SET STATISTICS 300;
+           CREATE RULE tr_no_delete_99 AS ON DELETE TO public.asegurados WHERE old.id = -99 DO INSTEAD NOTHING" | Out-Null
+        $dir = New-TestDirectory 'trust-extras'
+        try {
+            $set = New-CenateDump @P -Path $dir
+            Q "DELETE FROM public.asegurados WHERE id % 50 = 0" | Out-Null
+            $r = Restore-CenateTable -Backup $set.Path @P -Mode Staging
+            $st = '"' + $r.StagingSchema + '".asegurados'
+            Q "SELECT count(*) FROM $st" | Should -Be "$Rows"
+            Q "SELECT i.indexrelid::regclass::text FROM pg_index i WHERE i.indrelid = '$st'::regclass AND i.indisclustered" | Should -Match 'asegurados_pkey'
+            Q "SELECT attstattarget FROM pg_attribute WHERE attrelid = '$st'::regclass AND attname = 'nombres'" | Should -Be '500'
+            Q "SELECT relreplident FROM pg_class WHERE oid = '$st'::regclass" | Should -Be 'f'
+            Q "SELECT obj_description('$st'::regclass, 'pg_class')" | Should -Be "tabla; cr'tica"
+            Q "DROP SCHEMA ""$($r.StagingSchema)"" CASCADE" | Out-Null
+            $r = Restore-CenateTable -Backup $set.Path @P -Mode Replace -DropReplaced -Confirm:$false
+            $r.LiveRowsAfter | Should -Be $Rows
+            Q "SELECT count(*) FROM pg_index WHERE indrelid = 'public.asegurados'::regclass AND indisclustered" | Should -Be '1'
+        } finally { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+}
+
 Describe 'Restore-CenateTable restores only files a manifest vouches for, unless told otherwise' {
     BeforeEach {
         Reset-Db

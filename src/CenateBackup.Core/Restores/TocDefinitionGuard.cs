@@ -36,14 +36,41 @@ internal static class TocDefinitionGuard
         if (statements.Count == 0) throw Refuse(path, entry, "it holds no statement");
         // pg_dump appends per-column settings of the table to its TABLE entry (SET STATISTICS, SET STORAGE, …): those,
         // on this table, may follow the CREATE TABLE; every other entry is exactly one statement.
-        if (statements.Count != 1 && entry.Description != "TABLE") throw Refuse(path, entry, $"it holds {statements.Count} statements, not one");
+        // An index (or a key's index) may carry its CLUSTER mark and column statistics targets the same way.
+        var index = entry.Description is "INDEX" or "CONSTRAINT";
+        if (statements.Count != 1 && !index && entry.Description != "TABLE") throw Refuse(path, entry, $"it holds {statements.Count} statements, not one");
         var why = Expected(entry.Description, statements[0], table, sequences);
         if (why is not null) throw Refuse(path, entry, why);
         for (var n = 1; n < statements.Count; n++)
         {
-            if (!IsColumnSetting(statements[n], table))
-                throw Refuse(path, entry, $"after its CREATE TABLE it holds another statement ({Shorten(statements[n])}), which is not a column setting of the same table");
+            var fits = index ? IsIndexSetting(statements[n], table) : IsColumnSetting(statements[n], table);
+            if (!fits)
+            {
+                throw Refuse(path, entry, index
+                    ? $"after its statement it holds another ({Shorten(statements[n])}), which is not ALTER TABLE … CLUSTER ON or ALTER INDEX … SET STATISTICS"
+                    : $"after its CREATE TABLE it holds another statement ({Shorten(statements[n])}), which is not a column setting of the same table");
+            }
         }
+    }
+
+    /// <summary>ALTER TABLE [ONLY] &lt;table&gt; CLUSTER ON &lt;index&gt;, or ALTER INDEX &lt;index&gt; ALTER [COLUMN] n SET STATISTICS n.</summary>
+    private static bool IsIndexSetting(List<SqlToken> t, (string Schema, string Name) table)
+    {
+        var i = 0;
+        if (!t[i++].Is("alter") || i >= t.Count) return false;
+        if (t[i].Is("table"))
+        {
+            i++;
+            if (i < t.Count && t[i].Is("only")) i++;
+            var name = SqlStatementScanner.ReadName(t, ref i);
+            return name is { Count: 2 } && name[0] == table.Schema && name[1] == table.Name
+                && i + 3 == t.Count && t[i].Is("cluster") && t[i + 1].Is("on") && t[i + 2].IsIdentifier;
+        }
+        if (!t[i++].Is("index")) return false;
+        if (SqlStatementScanner.ReadName(t, ref i) is not { Count: 2 } index || index[0] != table.Schema) return false;
+        if (i < t.Count && t[i].Is("alter")) i++; else return false;
+        if (i < t.Count && t[i].Is("column")) i++;
+        return i + 4 == t.Count && t[i].Kind == SqlTokenKind.Number && t[i + 1].Is("set") && t[i + 2].Is("statistics") && t[i + 3].Kind == SqlTokenKind.Number;
     }
 
     /// <summary>ALTER TABLE [ONLY] &lt;table&gt; ALTER [COLUMN] &lt;c&gt; SET STATISTICS|STORAGE|COMPRESSION|NOT NULL|(…), or … REPLICA IDENTITY ….</summary>

@@ -121,6 +121,8 @@ public sealed class SqlTrustParsersTests
     [InlineData("ROW SECURITY", "ALTER TABLE public.asegurados ENABLE ROW LEVEL SECURITY;\n")]
     [InlineData("COMMENT", "COMMENT ON CONSTRAINT asegurados_pkey ON public.asegurados IS 'pk';\n")]
     [InlineData("RULE", "CREATE RULE r AS\n    ON DELETE TO public.asegurados DO INSTEAD NOTHING;\n")]
+    [InlineData("CONSTRAINT", "ALTER TABLE ONLY public.asegurados\n    ADD CONSTRAINT asegurados_pkey PRIMARY KEY (id);\n\nALTER TABLE public.asegurados CLUSTER ON asegurados_pkey;\n")]
+    [InlineData("INDEX", "CREATE INDEX i ON public.asegurados USING btree (lower(nombres));\n\nALTER INDEX public.i ALTER COLUMN 1 SET STATISTICS 500;\n")]
     public void What_pg_dump_writes_passes(string kind, string definition) =>
         TocDefinitionGuard.Check("x.dump", Entry(kind, definition), s_table, s_sequences);
 
@@ -151,6 +153,9 @@ public sealed class SqlTrustParsersTests
     [InlineData("ROW SECURITY", "ALTER TABLE public.asegurados DISABLE ROW LEVEL SECURITY;\n")]
     [InlineData("ACL", "GRANT ALL ON TABLE public.asegurados TO PUBLIC;\n")]
     [InlineData("COMMENT", "COMMENT ON TABLE public.otra IS 'x';\n")]
+    [InlineData("CONSTRAINT", "ALTER TABLE ONLY public.asegurados ADD CONSTRAINT k PRIMARY KEY (id);\nALTER TABLE public.otra CLUSTER ON k;\n")]
+    [InlineData("INDEX", "CREATE INDEX i ON public.asegurados (id);\nALTER INDEX public.i ALTER COLUMN 1 SET STATISTICS 5; DROP TABLE t;\n")]
+    [InlineData("INDEX", "CREATE INDEX i ON public.asegurados (id);\nALTER INDEX public.i RENAME TO j;\n")]
     [InlineData("RULE", "CREATE RULE r AS ON DELETE TO public.otra DO INSTEAD NOTHING;\n")]
     [InlineData("RULE", "CREATE RULE r AS ON DELETE TO public.asegurados DO INSTEAD (DELETE FROM public.otra; DELETE FROM public.x);\n")]
     public void Anything_else_is_UnsafeBackupContent(string kind, string definition)
