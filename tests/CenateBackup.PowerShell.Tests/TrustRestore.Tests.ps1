@@ -171,6 +171,8 @@ Describe 'Restore-CenateTable -From Dump runs only the statements pg_dump writes
            Edit = { param($t) $t + "`nCREATE TABLE public.tr_injected (x int);`n" } }
         @{ Name = 'TABLE definition (statement after a dollar-quoted string)'; Prefix = 'CREATE TABLE public.asegurados ('; Mode = 'Replace'
            Edit = { param($t) $t + "`nCOMMENT ON TABLE public.tr_victim IS `$x`$;`$x`$; CREATE TABLE public.tr_injected (x int);`n" } }
+        @{ Name = 'TABLE definition (a CHECK that reads a server file)'; Prefix = 'CREATE TABLE public.asegurados ('; Mode = 'Staging'
+           Edit = { param($t) $t -replace '\n\);\s*$', ",`n    CONSTRAINT tr_chk CHECK ((length(pg_read_file('/etc/hostname')) > 0))`n);`n" } }
         @{ Name = 'primary key CONSTRAINT'; Prefix = 'ALTER TABLE ONLY public.asegurados'; Mode = 'Replace'
            Edit = { param($t) $t + "`nCREATE TABLE public.tr_injected (x int);`n" } }
     ) {

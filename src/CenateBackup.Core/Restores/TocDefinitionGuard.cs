@@ -41,6 +41,8 @@ internal static class TocDefinitionGuard
         if (statements.Count != 1 && !index && entry.Description != "TABLE") throw Refuse(path, entry, $"it holds {statements.Count} statements, not one");
         var why = Expected(entry.Description, statements[0], table, sequences);
         if (why is not null) throw Refuse(path, entry, why);
+        var call = statements.SelectMany(DeniedCalls).FirstOrDefault();
+        if (call is not null) throw Refuse(path, entry, $"it calls {call}(), which reads or writes files, runs SQL text, signals sessions or changes settings — nothing a table's definition needs");
         for (var n = 1; n < statements.Count; n++)
         {
             var fits = index ? IsIndexSetting(statements[n], table) : IsColumnSetting(statements[n], table);
@@ -50,6 +52,29 @@ internal static class TocDefinitionGuard
                     ? $"after its statement it holds another ({Shorten(statements[n])}), which is not ALTER TABLE … CLUSTER ON or ALTER INDEX … SET STATISTICS"
                     : $"after its CREATE TABLE it holds another statement ({Shorten(statements[n])}), which is not a column setting of the same table");
             }
+        }
+    }
+
+    /// <summary>
+    /// Server functions a CHECK, DEFAULT, index expression or policy from a backup could call to act beyond the table
+    /// (the restoring role is often a superuser): file access, SQL run from text, other sessions, settings, locks and
+    /// sleeps. A defence in depth — the definition's other expressions still run as the restoring role.
+    /// </summary>
+    private static readonly string[] s_deniedPrefixes =
+    {
+        "pg_read_", "pg_ls_", "pg_stat_file", "pg_file_", "lo_", "dblink", "query_to_xml", "cursor_to_xml", "table_to_xml", "schema_to_xml",
+        "database_to_xml", "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf", "pg_rotate_logfile", "pg_promote", "pg_switch_wal",
+        "pg_create_restore_point", "pg_backup_", "pg_start_backup", "pg_stop_backup", "set_config", "pg_sleep", "pg_advisory", "pg_try_advisory",
+        "pg_notify", "pg_logical_emit_message", "pg_create_logical_replication_slot", "pg_create_physical_replication_slot",
+        "pg_drop_replication_slot", "pg_replication_", "pg_import_system_collations", "pg_log_backend_memory_contexts",
+    };
+
+    private static IEnumerable<string> DeniedCalls(List<SqlToken> t)
+    {
+        for (var k = 0; k + 1 < t.Count; k++)
+        {
+            if (t[k].IsIdentifier && t[k + 1].IsSymbol('(') && s_deniedPrefixes.Any(p => t[k].Value.StartsWith(p, StringComparison.OrdinalIgnoreCase)))
+                yield return t[k].Value;
         }
     }
 
