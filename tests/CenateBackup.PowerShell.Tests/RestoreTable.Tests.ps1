@@ -162,8 +162,8 @@ Describe 'Restore-CenateTable' {
         Q "SELECT count(*) FROM public.particionada" | Should -Be '1'
     }
 
-    It 'Replace refuses, before changing anything, when a view depends on the table' {
-        Q "CREATE VIEW public.v_asegurados_activos AS SELECT id FROM public.asegurados WHERE estado = 'ACTIVO'" | Out-Null
+    It 'Replace refuses, before changing anything, when a materialized view depends on the table (plain views are recreated: TrustRestore.Tests.ps1)' {
+        Q "CREATE MATERIALIZED VIEW public.v_asegurados_activos AS SELECT id FROM public.asegurados WHERE estado = 'ACTIVO'" | Out-Null
         $before = Get-Checksum
         { Restore-CenateTable -Backup $Set.Path @P -Mode Replace -Confirm:$false } | Should -Throw -ErrorId 'DependentObjects,CenateBackup.PowerShell.Commands.RestoreCenateTableCommand'
         try { Restore-CenateTable -Backup $Set.Path @P -Mode Replace -Confirm:$false } catch { $_.Exception.Message | Should -Match 'public\.v_asegurados_activos' }
@@ -227,7 +227,8 @@ Describe 'Restore-CenateTable faults: stable error ids, the live table unchanged
                 Should -Throw -ErrorId 'BackupCorrupt,CenateBackup.PowerShell.Commands.RestoreCenateTableCommand'
             Remove-Item (Get-ChildItem $copy -Filter *.manifest.json).FullName
             $err = $null
-            try { Restore-CenateTable -Backup $dump.FullName @P -Mode MissingRows -Confirm:$false } catch { $err = $_ }
+            # Without its manifest the dump is unverified: -AllowUnverifiedBackup, so that the damage itself is what stops it.
+            try { Restore-CenateTable -Backup $dump.FullName @P -Mode MissingRows -AllowUnverifiedBackup -Confirm:$false } catch { $err = $_ }
             $err.FullyQualifiedErrorId | Should -Be 'BackupCorrupt,CenateBackup.PowerShell.Commands.RestoreCenateTableCommand'
             $err.CategoryInfo.Category | Should -Be 'InvalidData'
             $err.Exception.Message | Should -Match 'ends early'

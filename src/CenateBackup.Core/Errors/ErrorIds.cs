@@ -54,5 +54,7 @@ public static class ErrorIds
     public const string UnsafeLockFile = "UnsafeLockFile";
     public const string BackupDirectoryLockFailed = "BackupDirectoryLockFailed";
     public const string CleartextPasswordRefused = "CleartextPasswordRefused";
+    public const string UnsafeBackupContent = "UnsafeBackupContent";
+    public const string UnverifiedBackup = "UnverifiedBackup";
 #pragma warning restore CS1591
 }

@@ -52,6 +52,12 @@ public sealed class TableRestoreRequest
     public static readonly TimeSpan DefaultLockTimeout = TimeSpan.FromSeconds(30);
     /// <summary>The longest -LockTimeout accepted (a day): it must stay bounded.</summary>
     public static readonly TimeSpan MaximumLockTimeout = TimeSpan.FromDays(1);
+    /// <summary>
+    /// Restore from a file no manifest vouches for (a lone file, or one whose manifest is missing, damaged or does not
+    /// list it): its checksum cannot be checked. Without it such a file is refused (UnverifiedBackup); with it the
+    /// result's Warnings say the file was not verified.
+    /// </summary>
+    public bool AllowUnverifiedBackup { get; init; }
     /// <summary>Local pg tools directory (unused by the COPY path; kept for symmetry with the other requests).</summary>
     public string? PgBinDirectory { get; init; }
     /// <summary>When the restore starts (names the staging schema and the replaced table).</summary>

@@ -48,7 +48,9 @@ public static class TableRestoreService
         // traffic on the table behind it for as long as another transaction holds the table.
         var lockMs = (long)Math.Ceiling(request.LockTimeout.TotalMilliseconds);
         await using var session = await DatabaseSession.OpenAsync(target, request.PgBinDirectory, reporter, cancellationToken,
-            $"SET statement_timeout = 0; SET lock_timeout = {lockMs.ToString(CultureInfo.InvariantCulture)}; SET idle_in_transaction_session_timeout = 0").ConfigureAwait(false);
+            $"SET statement_timeout = 0; SET lock_timeout = {lockMs.ToString(CultureInfo.InvariantCulture)}; SET idle_in_transaction_session_timeout = 0; " +
+            // Explicit: the statements built here and the backup's definitions are read as standard SQL strings.
+            "SET standard_conforming_strings = on").ConfigureAwait(false);
         var conn = session.Connection;
         var result = new TableRestoreResult
         {
@@ -59,6 +61,8 @@ public static class TableRestoreService
             Database = request.Target.Database,
             Table = (request.Schema ?? "public") + "." + request.Table,
         };
+        if (source.Unverified is not null)
+            result.Warnings.Add($"{System.IO.Path.GetFileName(source.Path)} was NOT verified: {source.Unverified}. It was restored because -AllowUnverifiedBackup was given.");
         try
         {
             return await RunCoreAsync(request, source, conn, result, dryRun, clock, reporter, cancellationToken).ConfigureAwait(false);
@@ -76,7 +80,8 @@ public static class TableRestoreService
         }
     }
 
-    private sealed record SourceFile(string Path, TableRestoreSource Kind, BackupManifest? Manifest, ManifestFile? Entry);
+    /// <summary>The file to read; <see cref="Unverified"/> says why no checksum vouches for it (null: it passed its manifest's).</summary>
+    private sealed record SourceFile(string Path, TableRestoreSource Kind, BackupManifest? Manifest, ManifestFile? Entry, string? Unverified = null);
 
     /// <summary>
     /// 55P03: a lock was not granted within -LockTimeout. The transaction has rolled back (nothing changed); the message names
@@ -146,17 +151,40 @@ public static class TableRestoreService
                 throw new CenateException(ErrorIds.BackupFileMissing, CenateErrorKind.ObjectNotFound, $"'{file}', listed in the manifest, is not there.",
                     kind == TableRestoreSource.Dump ? "Restore from the set's export with -From Csv or -From Sql, or from another set." : "Restore from the dump or from another set.", file);
             }
+            if (string.IsNullOrEmpty(entry.Sha256))
+            {
+                var why = $"the manifest {System.IO.Path.GetFileName(full)} records no sha256 for it";
+                Unverified(request, file, why);
+                return new SourceFile(file, kind, manifest, entry, why);
+            }
             await CheckAgainstManifestAsync(file, entry, ct).ConfigureAwait(false);
             return new SourceFile(file, kind, manifest, entry);
         }
         file = full;
         kind = request.From ?? (full.EndsWith(".csv.gz", StringComparison.OrdinalIgnoreCase) || full.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? TableRestoreSource.Csv
             : full.EndsWith(".sql.gz", StringComparison.OrdinalIgnoreCase) ? TableRestoreSource.Sql : TableRestoreSource.Dump);
+        // FindManifestFor passes over damaged manifests: a file whose manifest is damaged has none here.
         var manifestPath = VerificationService.FindManifestFor(file);
         manifest = manifestPath is null ? null : BackupManifest.Load(manifestPath);
         var own = manifest?.Files.FirstOrDefault(f => f.Name == System.IO.Path.GetFileName(file));
-        if (own is not null) await CheckAgainstManifestAsync(file, own, ct).ConfigureAwait(false);
+        if (own is null || string.IsNullOrEmpty(own.Sha256))
+        {
+            var why = own is null ? "no readable manifest in its directory lists it (a lone file, or its manifest is missing or damaged), so its checksum is unknown"
+                : $"its manifest {System.IO.Path.GetFileName(manifestPath)} records no sha256 for it";
+            Unverified(request, file, why);
+            return new SourceFile(file, kind, manifest, own, why);
+        }
+        await CheckAgainstManifestAsync(file, own, ct).ConfigureAwait(false);
         return new SourceFile(file, kind, manifest, own);
+    }
+
+    /// <summary>UnverifiedBackup unless -AllowUnverifiedBackup: nothing vouches that the file is the one the backup wrote.</summary>
+    private static void Unverified(TableRestoreRequest request, string file, string why)
+    {
+        if (request.AllowUnverifiedBackup) return;
+        throw new CenateException(ErrorIds.UnverifiedBackup, CenateErrorKind.InvalidOperation,
+            $"'{System.IO.Path.GetFileName(file)}' cannot be verified: {why}. Nothing was restored; the live table is unchanged.",
+            "Restore from the set's manifest (Get-CenateBackup <dir> lists the sets), or, if you trust this file, run again with -AllowUnverifiedBackup.", file);
     }
 
     private static async Task CheckAgainstManifestAsync(string file, ManifestFile entry, CancellationToken ct)
@@ -277,11 +305,12 @@ public static class TableRestoreService
                 $"Table {result.Table} is {hierarchy}: replacing it would break its hierarchy (a replaced partition is not attached again). Nothing was changed.",
                 "Use -Mode MissingRows, which keeps the table in place, or -Mode Staging to look at the backup's rows.", result.Table);
         }
+        DependentViews? views = null;
         if (request.Mode == TableRestoreMode.Replace && live is not null && live.DependentViews.Count > 0)
         {
-            throw new CenateException(ErrorIds.DependentObjects, CenateErrorKind.InvalidOperation,
-                $"Table {result.Table} cannot be replaced: views depend on it ({string.Join(", ", live.DependentViews)}). Nothing was changed.",
-                "Drop and recreate those views around the restore, or use -Mode MissingRows (which keeps the table) or -Mode Staging.", result.Table);
+            // Plain views are dropped and created again around the swap; anything else is refused here, before any change.
+            views = await DependentViews.ReadAsync(conn, live.Oid, ct).ConfigureAwait(false);
+            views.EnsureRecreatable(result.Table);
         }
         result.BackupRows = source.Entry?.Rows ?? (source.Manifest is not null && source.Manifest.RowCounts.TryGetValue(result.Table, out var counted) ? counted : null);
 
@@ -307,10 +336,15 @@ public static class TableRestoreService
         if (archive is not null)
         {
             var map = await BuildRenameMapAsync(conn, archive, tableEntry!, qt, stagingQ, request.Mode, ct).ConfigureAwait(false);
+            // Every definition below is the backup's text: each must be the one statement pg_dump writes for its object,
+            // about this table or its own sequences, before any of it runs (TocDefinitionGuard).
+            var own = (tableEntry!.Schema!, tableEntry.Tag);
+            var sequences = OwnedSequenceEntries(archive, tableEntry, qt).Select(e => (e.Schema ?? "", e.Tag)).ToList();
             foreach (var e in RelatedEntries(archive, tableEntry!, qt))
             {
                 if (request.Mode == TableRestoreMode.MissingRows && e != tableEntry) continue; // a temporary table of the rows: no keys needed
                 if (string.IsNullOrWhiteSpace(e.Definition)) continue;
+                TocDefinitionGuard.Check(source.Path, e, own, sequences);
                 var sql = Rename(e.Definition!, map).Trim();
                 if (e.Description == "FK CONSTRAINT")
                 {
@@ -330,11 +364,14 @@ public static class TableRestoreService
                     $"The dump holds the definition of {result.Table} but not its rows (a schema-only dump, or data stored as INSERT statements).",
                     "Restore from the set's CSV or SQL export (-From Csv / -From Sql) or from another set.", result.Table);
             }
-            copySql = Rename(data.CopyStatement, map).Trim().TrimEnd(';').Replace(" FROM stdin", " FROM STDIN", StringComparison.Ordinal);
+            // The COPY is built here from the entry's names, re-quoted; the entry's own text is never sent.
+            var header = TocDefinitionGuard.CheckCopy(source.Path, data, own);
+            copySql = $"COPY {sqt} ({string.Join(", ", await QuoteIdentifiersAsync(conn, header.Columns, ct).ConfigureAwait(false))}) FROM STDIN";
             if (request.Mode != TableRestoreMode.MissingRows)
             {
                 foreach (var seqSet in OwnedSequenceSets(archive, tableEntry!, qt))
                 {
+                    TocDefinitionGuard.Check(source.Path, seqSet, own, sequences);
                     pre.Add(Rename(seqSet.Definition!, map).Trim());
                 }
             }
@@ -353,17 +390,23 @@ public static class TableRestoreService
                 if (request.Mode == TableRestoreMode.Replace)
                     foreach (var (fkName, def) in live!.ForeignKeys) foreignKeys.Add($"ALTER TABLE {sqt} ADD CONSTRAINT {QualifiedTable.Quote(fkName)} {def} NOT VALID");
             }
-            copySql = "";
+            if (source.Kind == TableRestoreSource.Sql)
+            {
+                // The file's header is checked now, so -WhatIf refuses a changed file too; it is read again for the rows.
+                await using var rows = await SqlExportRows.OpenAsync(source.Path, ct).ConfigureAwait(false);
+                copySql = await SqlCopyAsync(conn, source.Path, rows.Header, live!, qt, sqt, ct).ConfigureAwait(false);
+            }
+            else copySql = "";
         }
 
         // 4. Dry run: the plan only.
         var steps = result.Steps;
         steps.Add("BEGIN");
         steps.AddRange(pre);
-        steps.Add(source.Kind == TableRestoreSource.Dump ? copySql + $"   -- rows from {System.IO.Path.GetFileName(source.Path)}" : $"COPY {sqt} FROM STDIN   -- rows from {System.IO.Path.GetFileName(source.Path)}");
+        steps.Add(source.Kind != TableRestoreSource.Csv ? copySql + $"   -- rows from {System.IO.Path.GetFileName(source.Path)}" : $"COPY {sqt} FROM STDIN   -- rows from {System.IO.Path.GetFileName(source.Path)}");
         steps.AddRange(post);
         steps.AddRange(foreignKeys);
-        var swap = request.Mode == TableRestoreMode.Replace ? ReplaceSteps(request, result, live, qt, sqt, stagingQ, stamp) : new List<string>();
+        var swap = request.Mode == TableRestoreMode.Replace ? ReplaceSteps(request, result, live, views, qt, sqt, stagingQ, stamp) : new List<string>();
         if (request.Mode == TableRestoreMode.MissingRows) steps.Add(InsertMissingSql(live!, qt, sqt));
         steps.AddRange(swap);
         steps.Add("COMMIT");
@@ -381,7 +424,7 @@ public static class TableRestoreService
         {
             TableRestoreSource.Dump => await CopyFromDumpAsync(conn, source.Path, archive!, tableEntry!, copySql, reporter, ct).ConfigureAwait(false),
             TableRestoreSource.Csv => await CopyFromCsvAsync(conn, source.Path, sqt, reporter, ct).ConfigureAwait(false),
-            _ => await CopyFromSqlAsync(conn, source.Path, qt, sqt, reporter, ct).ConfigureAwait(false),
+            _ => await CopyFromSqlAsync(conn, source.Path, live!, qt, sqt, reporter, ct).ConfigureAwait(false),
         };
         reporter.Verbose($"{loaded} rows loaded into {sqt} ({clock.Elapsed.TotalSeconds:0.0} s).");
         if (result.BackupRows is { } expectedRows && expectedRows != loaded)
@@ -611,7 +654,7 @@ public static class TableRestoreService
         return (name.Length + suffix.Length <= 63 ? name : name[..(63 - suffix.Length)]) + suffix;
     }
 
-    private static List<string> ReplaceSteps(TableRestoreRequest request, TableRestoreResult result, LiveTable? live, string qt, string sqt, string stagingQ, string stamp)
+    private static List<string> ReplaceSteps(TableRestoreRequest request, TableRestoreResult result, LiveTable? live, DependentViews? views, string qt, string sqt, string stagingQ, string stamp)
     {
         var schemaQ = qt[..qt.LastIndexOf('.')];
         var steps = new List<string>();
@@ -619,6 +662,7 @@ public static class TableRestoreService
         {
             steps.Add($"LOCK TABLE ONLY {qt} IN ACCESS EXCLUSIVE MODE   -- waits at most {request.LockTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s (-LockTimeout), then LockTimeout and nothing changed");
             foreach (var fk in live.ReferencingForeignKeys) steps.Add($"ALTER TABLE {fk.Table} DROP CONSTRAINT {QualifiedTable.Quote(fk.Name)}");
+            if (views is not null) steps.AddRange(views.DropStatements().Select(d => d + "   -- created again below, as it is now"));
             foreach (var idx in live.Indexes) steps.Add($"ALTER INDEX {schemaQ}.{QualifiedTable.Quote(idx)} RENAME TO {QualifiedTable.Quote(Suffixed(idx, stamp))}");
             foreach (var (seq, _) in live.OwnedSequences) steps.Add($"ALTER SEQUENCE {seq} RENAME TO {QualifiedTable.Quote(Suffixed(seq[(seq.LastIndexOf('.') + 1)..].Trim('"'), stamp))}");
             steps.Add($"ALTER TABLE {qt} RENAME TO {QualifiedTable.Quote(ReplacedName(request.Table, stamp))}");
@@ -629,6 +673,7 @@ public static class TableRestoreService
             steps.Add("the live table's triggers, row-level security, policies and comments carried over to the restored table (the live ones win; differences from the backup in Warnings)");
             steps.Add($"ALTER TABLE {qt} OWNER TO {QualifiedTable.Quote(live.Owner)}   -- and the old table's table and column grants");
             steps.Add("sequences of the restored table set to the old ones' last values where those are further (never backwards)");
+            if (views is not null) steps.AddRange(views.CreateStatements());
             foreach (var fk in live.ReferencingForeignKeys) steps.Add($"ALTER TABLE {fk.Table} ADD CONSTRAINT {QualifiedTable.Quote(fk.Name)} {fk.Definition}");
         }
         steps.Add($"DROP SCHEMA {stagingQ}");
@@ -642,6 +687,7 @@ public static class TableRestoreService
     private static async Task<string?> SwapAsync(NpgsqlConnection conn, TableRestoreRequest request, TableRestoreResult result, LiveTable? live, string qt, string sqt, string stagingQ,
         string stamp, bool fromDump, CancellationToken ct)
     {
+        DependentViews? views = null;
         var schema = result.Table[..result.Table.LastIndexOf('.')];
         var schemaQ = qt[..qt.LastIndexOf('.')];
         var oldQ = schemaQ + "." + QualifiedTable.Quote(ReplacedName(request.Table, stamp));
@@ -654,7 +700,23 @@ public static class TableRestoreService
             await ExecAsync(conn, $"LOCK TABLE ONLY {qt} IN ACCESS EXCLUSIVE MODE", ct).ConfigureAwait(false);
             liveSurroundings = await TableSurroundings.ReadAsync(conn, qt, qt, ct).ConfigureAwait(false);
             restoredSurroundings = await TableSurroundings.ReadAsync(conn, sqt, qt, ct).ConfigureAwait(false);
+            // The dependent views, read again now that the table is locked (one may have been created since the plan).
+            views = await DependentViews.ReadAsync(conn, live.Oid, ct).ConfigureAwait(false);
+            views.EnsureRecreatable(result.Table);
             foreach (var fk in live.ReferencingForeignKeys) await ExecAsync(conn, $"ALTER TABLE {fk.Table} DROP CONSTRAINT {QualifiedTable.Quote(fk.Name)}", ct).ConfigureAwait(false);
+            foreach (var sql in views.DropStatements())
+            {
+                try
+                {
+                    await ExecAsync(conn, sql, ct).ConfigureAwait(false);
+                }
+                catch (PostgresException ex) when (ex.SqlState == "2BP01")
+                {
+                    throw new CenateException(ErrorIds.DependentObjects, CenateErrorKind.InvalidOperation,
+                        $"Table {result.Table} cannot be replaced: {sql[10..]} depends on it and other objects depend on that view ({ex.MessageText}; {ex.Detail}). Nothing was changed (rolled back).",
+                        "Drop those objects around the restore (and create them again after it), or use -Mode MissingRows (which keeps the table) or -Mode Staging.", result.Table, ex);
+                }
+            }
             foreach (var idx in live.Indexes)
                 await ExecAsync(conn, $"ALTER INDEX {schemaQ}.{QualifiedTable.Quote(idx)} RENAME TO {QualifiedTable.Quote(Suffixed(idx, stamp))}", ct).ConfigureAwait(false);
             foreach (var (seq, column) in live.OwnedSequences)
@@ -688,6 +750,20 @@ public static class TableRestoreService
                     continue;
                 }
                 await ExecAsync(conn, $"SELECT pg_catalog.setval({Literal(newSeq)}, o.last_value, o.is_called) FROM {oldSeq} o, {newSeq} n WHERE o.last_value > n.last_value", ct).ConfigureAwait(false);
+            }
+            // The views, as they were, now on the restored table (their definitions name it by its qualified name).
+            foreach (var sql in views!.CreateStatements())
+            {
+                try
+                {
+                    await ExecAsync(conn, sql, ct).ConfigureAwait(false);
+                }
+                catch (PostgresException ex) when (ex.SqlState.StartsWith("42", StringComparison.Ordinal))
+                {
+                    throw new CenateException(ErrorIds.DependentObjects, CenateErrorKind.InvalidOperation,
+                        $"A view that depends on {result.Table} cannot be created again on the restored table ({ex.MessageText}): the backup's table does not have what it reads. Nothing was changed (rolled back). The statement: {sql}",
+                        "Drop or change that view before -Mode Replace (and create it again after), or use -Mode MissingRows (which keeps the table) or -Mode Staging.", result.Table, ex);
+                }
             }
             foreach (var fk in live.ReferencingForeignKeys)
             {
@@ -814,87 +890,47 @@ public static class TableRestoreService
         return names;
     }
 
-    private static async Task<long> CopyFromSqlAsync(NpgsqlConnection conn, string path, string qt, string sqt, IOperationReporter reporter, CancellationToken ct)
+    /// <summary>
+    /// The COPY for a data-only SQL export, built from its header's names re-quoted: the header must name this table
+    /// and only columns the live table has (and that are not generated).
+    /// </summary>
+    private static async Task<string> SqlCopyAsync(NpgsqlConnection conn, string path, SqlCopyHeader header, LiveTable live, string qt, string sqt, CancellationToken ct)
     {
-        await using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        await using var input = OpenData(path, fs);
-        var buffer = new byte[1 << 20];
-        var pending = new List<byte>();
-        int n;
-        string? copyLine = null;
-        var carry = Array.Empty<byte>();
-        // The script's statements before its COPY line (SET …) are not run: only the rows are taken.
-        while (copyLine is null && (n = await input.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
-        {
-            pending.AddRange(buffer.AsSpan(0, n).ToArray());
-            int start = 0, nl;
-            var arr = pending.ToArray();
-            while ((nl = Array.IndexOf(arr, (byte)'\n', start)) >= 0)
-            {
-                var line = Encoding.UTF8.GetString(arr, start, nl - start);
-                start = nl + 1;
-                if (line.StartsWith("COPY ", StringComparison.Ordinal) && line.EndsWith(" FROM stdin;", StringComparison.Ordinal))
-                {
-                    copyLine = line;
-                    carry = arr[start..];
-                    break;
-                }
-            }
-            if (copyLine is null) pending = arr[start..].ToList();
-        }
-        if (copyLine is null)
-            throw new CenateException(ErrorIds.BackupCorrupt, CenateErrorKind.InvalidData, $"'{Path.GetFileName(path)}' has no COPY block.", "Restore from the dump or another set.", path);
-        // "COPY <schema>.<table> (<columns>) FROM stdin;": the name may be quoted or not; it must be this table.
-        var (fileSchema, fileTable, tail) = ParseCopyTarget(copyLine);
         var (schemaName, tableName) = SplitQualified(qt);
-        var copySql = "COPY " + sqt + tail.TrimEnd(';').Replace(" FROM stdin", " FROM STDIN", StringComparison.Ordinal);
-        if (fileSchema != schemaName || fileTable != tableName)
+        if ((header.Schema is not null && header.Schema != schemaName) || header.Table != tableName)
         {
             throw new CenateException(ErrorIds.TableNotInBackup, CenateErrorKind.ObjectNotFound,
-                $"'{Path.GetFileName(path)}' holds the rows of another table ({copyLine}), not of {qt}.", "Check -Table and -Schema, or give the right file.", path);
+                $"'{Path.GetFileName(path)}' holds the rows of another table ({header.Schema}.{header.Table}), not of {qt}.", "Check -Table and -Schema, or give the right file.", path);
         }
-        var progress = Progress(reporter, Path.GetFileName(path), fs.Length);
-        return await ImportAsync(conn, copySql, path, async raw =>
+        var known = live.Columns.Where(c => !c.Generated).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+        var unknown = header.Columns.Where(c => !known.Contains(c)).ToList();
+        if (unknown.Count > 0)
         {
-            long rows = 0;
-            var ended = false;
-            var atStart = true;
-            var data = carry;
-            long last = 0;
-            while (true)
-            {
-                // The end marker is the line "\." — at the very start, or after a newline.
-                if (atStart && data.Length >= 3 && data[0] == (byte)'\\' && data[1] == (byte)'.' && data[2] == (byte)'\n') { ended = true; break; }
-                var end = data.AsSpan().IndexOf("\n\\.\n"u8);
-                if (end >= 0)
-                {
-                    rows += data.AsSpan(0, end + 1).Count((byte)'\n');
-                    await raw.WriteAsync(data.AsMemory(0, end + 1), ct).ConfigureAwait(false);
-                    ended = true;
-                    break;
-                }
-                var keep = Math.Min(3, data.Length);
-                if (data.Length - keep > 0)
-                {
-                    rows += data.AsSpan(0, data.Length - keep).Count((byte)'\n');
-                    await raw.WriteAsync(data.AsMemory(0, data.Length - keep), ct).ConfigureAwait(false);
-                    atStart = false;
-                }
-                n = await input.ReadAsync(buffer, ct).ConfigureAwait(false);
-                if (n == 0) break;
-                var next = new byte[keep + n];
-                data.AsSpan(data.Length - keep).CopyTo(next);
-                buffer.AsSpan(0, n).CopyTo(next.AsSpan(keep));
-                data = next;
-                if (fs.Position - last >= (4 << 20)) { last = fs.Position; progress(last); }
-            }
-            if (!ended)
-            {
-                throw new CenateException(ErrorIds.BackupCorrupt, CenateErrorKind.InvalidData,
-                    $"'{Path.GetFileName(path)}' ends inside its COPY data (no end marker): the file is cut off. Nothing was changed.", "Restore from the dump or another set.", path);
-            }
-            return rows;
-        }, ct).ConfigureAwait(false);
+            throw new CenateException(ErrorIds.BackupCorrupt, CenateErrorKind.InvalidData,
+                $"'{Path.GetFileName(path)}' has rows for columns {qt} does not have (or that are generated): {string.Join(", ", unknown.Select(QualifiedTable.Quote))}. Nothing was changed.",
+                "If the table changed since the backup, restore from the set's dump (-Mode Staging shows the backup's definition); otherwise the file is not this table's export.", path);
+        }
+        return $"COPY {sqt} ({string.Join(", ", await QuoteIdentifiersAsync(conn, header.Columns, ct).ConfigureAwait(false))}) FROM STDIN";
+    }
+
+    private static async Task<long> CopyFromSqlAsync(NpgsqlConnection conn, string path, LiveTable live, string qt, string sqt, IOperationReporter reporter, CancellationToken ct)
+    {
+        // Read and checked again: the rows are taken from this reading only, and only once its header passed.
+        await using var rows = await SqlExportRows.OpenAsync(path, ct).ConfigureAwait(false);
+        var copySql = await SqlCopyAsync(conn, path, rows.Header, live, qt, sqt, ct).ConfigureAwait(false);
+        var progress = Progress(reporter, Path.GetFileName(path), rows.Length);
+        return await ImportAsync(conn, copySql, path, raw => rows.CopyRowsAsync(raw, progress, ct), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Each name as quote_ident writes it (quoted only where needed), in order.</summary>
+    private static async Task<List<string>> QuoteIdentifiersAsync(NpgsqlConnection conn, IReadOnlyList<string> names, CancellationToken ct)
+    {
+        var list = new List<string>();
+        await using var cmd = new NpgsqlCommand("SELECT pg_catalog.quote_ident(x) FROM pg_catalog.unnest(@n::text[]) WITH ORDINALITY u(x, o) ORDER BY o", conn);
+        cmd.Parameters.AddWithValue("n", names.ToArray());
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) list.Add(r.GetString(0));
+        return list;
     }
 
     /// <summary>Reads one identifier (quoted or not) at <paramref name="i"/>; returns it unquoted.</summary>

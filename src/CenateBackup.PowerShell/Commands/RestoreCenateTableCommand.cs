@@ -50,6 +50,14 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
     public SwitchParameter DropReplaced { get; set; }
 
     /// <summary>
+    /// Restore from a file that no manifest vouches for (a lone file, or one whose manifest is missing, damaged or does
+    /// not list it): its checksum cannot be checked. Without this switch such a file is refused (UnverifiedBackup);
+    /// with it, the result's Warnings say the file was not verified.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter AllowUnverifiedBackup { get; set; }
+
+    /// <summary>
     /// How long a step may wait for a lock on the table (default 30 s; "45s", "2m" or a TimeSpan, up to a day) — above all
     /// Replace's exclusive lock, behind which every other query on the table waits. Past it: LockTimeout, nothing changed.
     /// </summary>
@@ -108,6 +116,7 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
             Mode = mode,
             From = from,
             DropReplaced = DropReplaced,
+            AllowUnverifiedBackup = AllowUnverifiedBackup,
             LockTimeout = LockTimeout,
             Now = DateTimeOffset.UtcNow,
         };
