@@ -83,6 +83,17 @@ internal static class AuditOwnership
         var plan = new AuditOwnerPlan { InstallerIsSuperuser = meSuper, OwnerExists = ownerExists };
         var asSuperuser = $"Connect as a superuser (for example -Credential postgres) and run Install-CenateAuditTrigger again: it creates the NOLOGIN role {ownerRole}, gives it the log and adds the guard against disabling the triggers.";
 
+        // First what any install needs: a role that may not create triggers on the table cannot install at all.
+        if (!meSuper)
+        {
+            await using var cmd = new NpgsqlCommand("SELECT pg_catalog.has_table_privilege(@t, 'TRIGGER')", conn);
+            cmd.Parameters.AddWithValue("t", table.Sql);
+            if (!(bool)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!)
+            {
+                throw new CenateException(ErrorIds.InsufficientPrivilege, CenateErrorKind.PermissionDenied,
+                    $"Role '{me}' may not create triggers on {table.Display} (no TRIGGER privilege, not its owner). Nothing was changed.", asSuperuser, me);
+            }
+        }
         // The audit owner itself: nobody logs in as it, and it is no superuser (the trigger functions run with its rights).
         if (ownerExists && (ownerLogin || ownerSuper))
         {
