@@ -17,6 +17,7 @@ BeforeAll {
     $script:App = "cao_app_$s"        # the application: LOGIN, DML on asegurados
     $script:AuditOwner = "cao_a_$s"   # the audit owner named with -AuditOwner
     $script:Roles = [System.Collections.Generic.List[string]]::new()
+    $script:Roles.Add($AuditOwner)    # created by the install; dropped after the databases that hold its objects
     $script:Dbs = [System.Collections.Generic.List[string]]::new()
     $script:OwnerTap = (Resolve-Path (Join-Path $PSScriptRoot '../sql/audit-owner.pgtap.sql')).Path
     $script:OldLog = (Resolve-Path (Join-Path $PSScriptRoot '../sql/audit-log-owned-by-installer.sql')).Path
@@ -27,9 +28,17 @@ BeforeAll {
         Q "CREATE ROLE $Name $Options$pw" 'postgres' | Out-Null
         $script:Roles.Add($Name)
     }
-    function New-Db([string]$Name) {
-        Q "CREATE DATABASE $Name TEMPLATE maestro_cenate" 'postgres' | Out-Null
+    function New-Db([string]$Name, [switch]$Empty) {
+        # A copy of maestro_cenate (retried: CREATE DATABASE … TEMPLATE fails while another session uses the template), or
+        # an empty database with a small asegurados of its own.
+        for ($try = 1; ; $try++) {
+            try {
+                Q ($Empty ? "CREATE DATABASE $Name" : "CREATE DATABASE $Name TEMPLATE maestro_cenate") 'postgres' | Out-Null
+                break
+            } catch { if ($try -ge 10 -or "$_" -notmatch 'being accessed by other users') { throw } ; Start-Sleep -Seconds 2 }
+        }
         $script:Dbs.Add($Name)
+        if ($Empty) { Q 'CREATE TABLE public.asegurados (id int PRIMARY KEY, v text); INSERT INTO public.asegurados SELECT g, g::text FROM generate_series(1, 10) g' $Name | Out-Null }
     }
     function Invoke-PsqlAs {
         # psql as a role (its password is the rig's); SQL on stdin. Returns exit code and output.
@@ -64,7 +73,10 @@ BeforeAll {
 }
 AfterAll {
     foreach ($d in $script:Dbs) { Invoke-Psql -Database postgres -Sql "DROP DATABASE IF EXISTS $d WITH (FORCE)" | Out-Null }
-    foreach ($r in $script:Roles) { try { Invoke-Psql -Database postgres -Sql "DROP ROLE IF EXISTS $r" | Out-Null } catch { Write-Warning "could not drop role ${r}: $_" } }
+    foreach ($r in $script:Roles) {
+        $x = Invoke-PsqlAs -User cenate -Database postgres -Sql "DROP ROLE IF EXISTS $r;"
+        if ($x.Code -ne 0) { Write-Warning "could not drop role ${r}: $($x.Out)" }
+    }
 }
 
 Describe 'Install-CenateAuditTrigger gives the log to a NOLOGIN audit owner' {
@@ -139,13 +151,14 @@ Describe 'the table owner cannot erase the log nor switch the triggers off (pgTA
             $r.Code | Should -Not -Be 0 -Because "'$sql' must be refused"
             $r.Out | Should -Match 'permission denied|may be disabled, renamed, replaced or dropped only by' -Because "'$sql' must be refused for lack of privilege"
         }
-        Q "SELECT string_agg(tgname || ':' || tgenabled, ',' ORDER BY tgname) FROM pg_trigger WHERE tgrelid = 'public.asegurados'::regclass AND NOT tgisinternal" |
+        Q "SELECT string_agg(tgname || ':' || tgenabled::text, ',' ORDER BY tgname) FROM pg_trigger WHERE tgrelid = 'public.asegurados'::regclass AND tgname LIKE 'cenate_audit%'" |
             Should -Be 'cenate_audit_delete:O,cenate_audit_truncate:O,cenate_audit_update:O'
         [long](Q 'SELECT count(*) FROM cenate_audit.audit_log') | Should -Be $LogBefore
     }
 
     It 'Uninstall-CenateAuditTrigger as the table owner is refused (InsufficientPrivilege); as a superuser it works' {
-        { Uninstall-CenateAuditTrigger @(Params -User $Owner) -Table small -Confirm:$false } |
+        $asOwner = Params -User $Owner
+        { Uninstall-CenateAuditTrigger @asOwner -Table small -Confirm:$false } |
             Should -Throw -ErrorId 'InsufficientPrivilege,CenateBackup.PowerShell.Commands.UninstallCenateAuditTriggerCommand'
         Q "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'public.small'::regclass AND tgname LIKE 'cenate_audit%'" | Should -Be '2'
         $u = Uninstall-CenateAuditTrigger @P -Table small -Confirm:$false
@@ -155,7 +168,8 @@ Describe 'the table owner cannot erase the log nor switch the triggers off (pgTA
 
     It 'Remove-CenateAuditLog: a superuser still purges old entries; the table owner gets InsufficientPrivilege and nothing goes' {
         Q "UPDATE cenate_audit.audit_log SET logged_at = now() - interval '200 days' WHERE table_name = 'small' AND operation = 'DELETE'" | Out-Null
-        { Remove-CenateAuditLog @(Params -User $Owner) -OlderThan '180d' -Confirm:$false } |
+        $asOwner = Params -User $Owner
+        { Remove-CenateAuditLog @asOwner -OlderThan '180d' -Confirm:$false } |
             Should -Throw -ErrorId 'InsufficientPrivilege,CenateBackup.PowerShell.Commands.RemoveCenateAuditLogCommand'
         Q "SELECT count(*) FROM cenate_audit.audit_log WHERE logged_at < now() - interval '180 days'" | Should -Be '2'
         Remove-CenateAuditLog @P -OlderThan '180d' -Confirm:$false | Out-Null
@@ -165,6 +179,9 @@ Describe 'the table owner cannot erase the log nor switch the triggers off (pgTA
 }
 
 Describe 'Install-CenateAuditTrigger refuses an owner arrangement it cannot trust (AuditOwnerUnsafe)' {
+    BeforeAll {
+        $script:SmallTriggers = Q "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'public.small'::regclass AND tgname LIKE 'cenate_audit%'"
+    }
     It 'the table owner is a member of the audit owner through another role: refused, nothing created' {
         $a = "cao_a2_$Sfx"; $mid = "cao_mid_$Sfx"
         New-Role $a; New-Role $mid
@@ -174,7 +191,7 @@ Describe 'Install-CenateAuditTrigger refuses an owner arrangement it cannot trus
         $err.Exception.Message | Should -Match "table owner '$Owner' is a member of the audit owner role '$a'"
         $err.ErrorDetails.RecommendedAction | Should -Match ([regex]::Escape("REVOKE `"$a`" FROM `"$Owner`""))
         Q "SELECT count(*) FROM pg_namespace WHERE nspname = 'cao_s1_$Sfx'" | Should -Be '0'
-        Q "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'public.small'::regclass AND tgname LIKE 'cenate_audit%'" | Should -Be '0'
+        Q "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'public.small'::regclass AND tgname LIKE 'cenate_audit%'" | Should -Be $SmallTriggers
     }
 
     It 'an application role that can become the audit owner: refused, and the message names it' {
@@ -198,7 +215,8 @@ Describe 'Install-CenateAuditTrigger refuses an owner arrangement it cannot trus
     It 'the installing role is the table owner (not a superuser): refused, and told to run it as a superuser; no role created' {
         Q "GRANT CREATE ON DATABASE $Db TO $Owner" 'postgres' | Out-Null
         $a = "cao_a5_$Sfx"
-        $err = { Install-CenateAuditTrigger @(Params -User $Owner) -Table small -AuditSchema "cao_s4_$Sfx" -AuditOwner $a -Confirm:$false } |
+        $asOwner = Params -User $Owner
+        $err = { Install-CenateAuditTrigger @asOwner -Table small -AuditSchema "cao_s4_$Sfx" -AuditOwner $a -Confirm:$false } |
             Should -Throw -ErrorId 'AuditOwnerUnsafe,CenateBackup.PowerShell.Commands.InstallCenateAuditTriggerCommand' -PassThru
         $err.Exception.Message | Should -Match "installing role '$Owner' owns the table"
         $err.ErrorDetails.RecommendedAction | Should -Match 'superuser'
@@ -208,11 +226,12 @@ Describe 'Install-CenateAuditTrigger refuses an owner arrangement it cannot trus
 
     It 'a schema cenate_audit pre-created by another role: refused, naming the schema and its owner; nothing adopted' {
         $db2 = "cao2_$Sfx"
-        New-Db $db2
+        New-Db $db2 -Empty
+        $pdb2 = Params -Database $db2
         Q "GRANT CREATE ON DATABASE $db2 TO $App" 'postgres' | Out-Null
         $r = Invoke-PsqlAs -User $App -Database $db2 -Sql 'CREATE SCHEMA cenate_audit; CREATE TABLE cenate_audit.audit_log (id int);'
         $r.Code | Should -Be 0 -Because $r.Out
-        $err = { Install-CenateAuditTrigger @(Params -Database $db2) -Confirm:$false } |
+        $err = { Install-CenateAuditTrigger @pdb2 -Confirm:$false } |
             Should -Throw -ErrorId 'AuditOwnerUnsafe,CenateBackup.PowerShell.Commands.InstallCenateAuditTriggerCommand' -PassThru
         $err.Exception.Message | Should -Match "cenate_audit"
         $err.Exception.Message | Should -Match "belongs to '$App'"
@@ -222,11 +241,12 @@ Describe 'Install-CenateAuditTrigger refuses an owner arrangement it cannot trus
 
     It 'a log function pre-created by another role in a schema of the installer: refused, naming the function and its owner' {
         $db3 = "cao3_$Sfx"
-        New-Db $db3
+        New-Db $db3 -Empty
+        $pdb3 = Params -Database $db3
         Q "CREATE SCHEMA cenate_audit; GRANT USAGE, CREATE ON SCHEMA cenate_audit TO $App" $db3 | Out-Null
         $r = Invoke-PsqlAs -User $App -Database $db3 -Sql "CREATE FUNCTION cenate_audit.row_shape(relid oid) RETURNS uuid LANGUAGE sql AS 'SELECT NULL::uuid';"
         $r.Code | Should -Be 0 -Because $r.Out
-        $err = { Install-CenateAuditTrigger @(Params -Database $db3) -Confirm:$false } |
+        $err = { Install-CenateAuditTrigger @pdb3 -Confirm:$false } |
             Should -Throw -ErrorId 'AuditOwnerUnsafe,CenateBackup.PowerShell.Commands.InstallCenateAuditTriggerCommand' -PassThru
         $err.Exception.Message | Should -Match 'row_shape'
         $err.Exception.Message | Should -Match "belongs to '$App'"
@@ -238,7 +258,8 @@ Describe 'Install-CenateAuditTrigger refuses an owner arrangement it cannot trus
 Describe 'upgrade of a log installed by the earlier version (owned by the table owner)' {
     It 'moves every object to the audit owner, keeps every entry, revokes grants the old owner made, and the old owner loses the log' {
         $db4 = "cao4_$Sfx"
-        New-Db $db4
+        New-Db $db4 -Empty
+        $pdb4 = Params -Database $db4
         $old = "cao_old_$Sfx"
         New-Role $old 'LOGIN'
         Q "GRANT CREATE ON DATABASE $db4 TO $old; CREATE TABLE public.t4 (id int PRIMARY KEY, v text); INSERT INTO public.t4 SELECT g, 'v' || g FROM generate_series(1, 10) g;
@@ -254,7 +275,7 @@ Describe 'upgrade of a log installed by the earlier version (owned by the table 
         # The earlier version: the table owner could empty its own log (this is what the upgrade stops).
         (Invoke-PsqlAs -User $old -Database $db4 -Sql 'BEGIN; DELETE FROM cenate_audit.audit_log; ROLLBACK;').Code | Should -Be 0
 
-        $u = Install-CenateAuditTrigger @(Params -Database $db4) -Table t4 -AuditOwner $AuditOwner -Confirm:$false
+        $u = Install-CenateAuditTrigger @pdb4 -Table t4 -AuditOwner $AuditOwner -Confirm:$false
         $u.Changed | Should -BeTrue
         $u.AuditOwner | Should -Be $AuditOwner
         ($u.Steps -join "`n") | Should -Match ([regex]::Escape("ALTER TABLE `"cenate_audit`".`"audit_log`" OWNER TO `"$AuditOwner`""))
@@ -270,7 +291,7 @@ Describe 'upgrade of a log installed by the earlier version (owned by the table 
         $r = Invoke-PsqlAs -User $old -Database $db4 -Sql 'ALTER TABLE public.t4 DISABLE TRIGGER cenate_audit_delete;'
         $r.Code | Should -Not -Be 0
         Q "SELECT count(*) FROM cenate_audit.audit_log WHERE table_name = 't4'" $db4 | Should -Be '3'
-        $again = Install-CenateAuditTrigger @(Params -Database $db4) -Table t4 -Operation Delete -AuditOwner $AuditOwner -Confirm:$false
+        $again = Install-CenateAuditTrigger @pdb4 -Table t4 -Operation Delete -AuditOwner $AuditOwner -Confirm:$false
         $again.Changed | Should -BeFalse
     }
 }
@@ -307,7 +328,8 @@ Describe 'identifiers with quotes, newlines and $cenate$ do not break the instal
         $table = "t`"a`$cenate`$`n'b"
         $audit = "au`"d`$cenate`$`n'x_$Sfx"
         $owner = "ow`"n`$cenate`$'r_$Sfx"
-        $script:Roles.Add("`"$($owner.Replace('"', '""'))`"")
+        $quotedOwner = '"' + $owner.Replace('"', '""') + '"'
+        $script:Roles.Add($quotedOwner)
         $setup = @"
 SELECT format('CREATE SCHEMA %I', :'sch') \gexec
 SELECT format('CREATE TABLE %I.%I (id int PRIMARY KEY, "v`$cenate`$" text)', :'sch', :'tab') \gexec

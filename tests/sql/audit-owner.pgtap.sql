@@ -20,7 +20,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 
 BEGIN;
-SELECT plan(45);
+SELECT plan(44);
 
 -- ------------------------------------------------------------------ who owns what
 SELECT is((SELECT pg_catalog.pg_get_userbyid(nspowner)::text FROM pg_catalog.pg_namespace WHERE nspname = 'cenate_audit'), :'audit_owner',
@@ -42,7 +42,7 @@ SELECT is(pg_catalog.pg_has_role(:'table_owner', :'audit_owner', 'MEMBER'), fals
 SELECT is((SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = :'table_owner'), false, 'the table owner is no superuser');
 SELECT is((SELECT pg_catalog.pg_get_userbyid(relowner)::text FROM pg_catalog.pg_class WHERE oid = 'public.asegurados'::regclass), :'table_owner',
     'public.asegurados belongs to the table owner');
-SELECT set_eq($$SELECT evtname::text || ':' || evtevent::text || ':' || evtenabled FROM pg_catalog.pg_event_trigger WHERE evtname LIKE 'cenate\_audit\_guard%'$$,
+SELECT set_eq($$SELECT evtname::text || ':' || evtevent::text || ':' || evtenabled::text FROM pg_catalog.pg_event_trigger WHERE evtname LIKE 'cenate\_audit\_guard%'$$,
     ARRAY['cenate_audit_guard:ddl_command_end:O', 'cenate_audit_guard_drop:sql_drop:O'],
     'the guard''s two event triggers exist and are enabled');
 
@@ -67,7 +67,8 @@ SELECT throws_ok('DROP FUNCTION cenate_audit.log_deleted_rows() CASCADE', '42501
 SELECT throws_ok($$CREATE OR REPLACE FUNCTION cenate_audit.log_deleted_rows() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END'$$, '42501', NULL,
     'owner: replacing log_deleted_rows is refused (42501)');
 SELECT throws_ok('ALTER FUNCTION cenate_audit.log_truncate() SECURITY INVOKER', '42501', NULL, 'owner: ALTER FUNCTION log_truncate is refused (42501)');
-SELECT throws_ok(pg_catalog.format('SET ROLE %I', :'audit_owner'), '42501', NULL, 'owner: SET ROLE to the audit owner is refused (42501)');
+-- (SET ROLE to the audit owner is tried in AuditOwner.Tests.ps1 with the owner's own login: here the session user is a
+-- superuser, and SET ROLE checks the session user.)
 SELECT throws_ok(pg_catalog.format('GRANT %I TO %I', :'audit_owner', :'table_owner'), '42501', NULL, 'owner: granting itself the audit owner is refused (42501)');
 SELECT throws_ok('SET session_replication_role = replica', '42501', NULL, 'owner: SET session_replication_role = replica (skip triggers) is refused (42501)');
 SELECT throws_ok('ALTER EVENT TRIGGER cenate_audit_guard DISABLE', '42501', NULL, 'owner: disabling the guard is refused (42501)');
@@ -98,8 +99,8 @@ RESET ROLE;
 SELECT is((SELECT count(*) FROM cenate_audit.audit_log), (SELECT n FROM tap_before) + 3, 'the owner''s DELETE of 3 rows was logged (3 entries), nothing else was');
 SELECT is((SELECT count(*) FROM cenate_audit.audit_log WHERE transaction_id = txid_current() AND current_user_name = :'table_owner'), 3::bigint,
     'the 3 entries name the table owner as current_user_name');
-SELECT set_eq($$SELECT tgname::text || ':' || tgenabled || ':' || tgfoid::regproc::text FROM pg_catalog.pg_trigger
-                WHERE tgrelid = 'public.asegurados'::regclass AND NOT tgisinternal$$,
+SELECT set_eq($$SELECT tgname::text || ':' || tgenabled::text || ':' || tgfoid::regproc::text FROM pg_catalog.pg_trigger
+                WHERE tgrelid = 'public.asegurados'::regclass AND tgname LIKE 'cenate\_audit\_%'$$,
     ARRAY['cenate_audit_delete:O:cenate_audit.log_deleted_rows', 'cenate_audit_truncate:O:cenate_audit.log_truncate', 'cenate_audit_update:O:cenate_audit.log_updated_row'],
     'after all that, the three audit triggers are there, enabled, calling the audit functions');
 

@@ -140,10 +140,9 @@ public static class AuditService
                     result.Steps.AddRange(ownership.Steps);
                     // The log's own SQL runs as the audit owner, so everything it creates belongs to that role.
                     result.Steps.Add($"SET LOCAL ROLE {owner}");
-                    result.Steps.Add(ReadSql("install-log").Replace("{{audit}}", audit, StringComparison.Ordinal).Replace("{{guard}}", guard, StringComparison.Ordinal));
+                    result.Steps.Add(Fill(ReadSql("install-log"), audit, guard));
                     result.Steps.Add("RESET ROLE");
-                    if (ownership.InstallerIsSuperuser)
-                        result.Steps.Add(ReadSql("install-guard").Replace("{{audit}}", audit, StringComparison.Ordinal).Replace("{{guard}}", guard, StringComparison.Ordinal));
+                    if (ownership.InstallerIsSuperuser) result.Steps.Add(Fill(ReadSql("install-guard"), audit, guard));
                 }
                 // log_truncate reads the table as the audit owner (copy or count): it needs SELECT on it and USAGE on its schema.
                 if (request.Operations.HasFlag(AuditOperations.Truncate) || existing.Contains("cenate_audit_truncate"))
@@ -265,6 +264,14 @@ public static class AuditService
         await r.ReadAsync(ct).ConfigureAwait(false);
         return (r.GetBoolean(0), r.GetBoolean(1));
     }
+
+    /// <summary>
+    /// Puts the quoted audit schema and the guard's name into an embedded script. Comment lines go first: a quoted name
+    /// may hold a newline, which inside a -- comment would end it and turn the rest of the name into SQL.
+    /// </summary>
+    private static string Fill(string sql, string audit, string guard) =>
+        string.Join("\n", sql.Split('\n').Where(l => !l.TrimStart().StartsWith("--", StringComparison.Ordinal)))
+            .Replace("{{audit}}", audit, StringComparison.Ordinal).Replace("{{guard}}", guard, StringComparison.Ordinal);
 
     private static Dictionary<string, string> SplitSections(string sql)
     {
