@@ -224,6 +224,29 @@ Describe 'Install-CenateAuditTrigger refuses an owner arrangement it cannot trus
         Q "SELECT count(*) FROM pg_namespace WHERE nspname = 'cao_s4_$Sfx'" | Should -Be '0'
     }
 
+    It 'a table owner with CREATEROLE on PostgreSQL 15 (it could grant itself the audit owner): refused' {
+        $t2 = "cao_t2_$Sfx"
+        New-Role $t2 'NOLOGIN CREATEROLE'
+        Q "CREATE TABLE public.small2 (id int PRIMARY KEY); ALTER TABLE public.small2 OWNER TO $t2" | Out-Null
+        $err = { Install-CenateAuditTrigger @P -Table small2 -AuditSchema "cao_s5_$Sfx" -AuditOwner $AuditOwner -Confirm:$false } |
+            Should -Throw -ErrorId 'AuditOwnerUnsafe,CenateBackup.PowerShell.Commands.InstallCenateAuditTriggerCommand' -PassThru
+        $err.Exception.Message | Should -Match 'CREATEROLE'
+        $err.ErrorDetails.RecommendedAction | Should -Match ([regex]::Escape("ALTER ROLE `"$t2`" NOCREATEROLE"))
+        Q "SELECT count(*) FROM pg_namespace WHERE nspname = 'cao_s5_$Sfx'" | Should -Be '0'
+        Q "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'public.small2'::regclass" | Should -Be '0'
+    }
+
+    It 'an audit schema that holds an object CenateBackup does not create (a view of another role): refused, naming it' {
+        Q "CREATE SCHEMA cao_s6_$Sfx; GRANT USAGE, CREATE ON SCHEMA cao_s6_$Sfx TO $App" | Out-Null
+        $r = Invoke-PsqlAs -User $App -Sql "CREATE VIEW cao_s6_$Sfx.peek AS SELECT 1 AS x;"
+        $r.Code | Should -Be 0 -Because $r.Out
+        $err = { Install-CenateAuditTrigger @P -Table small -AuditSchema "cao_s6_$Sfx" -AuditOwner $AuditOwner -Confirm:$false } |
+            Should -Throw -ErrorId 'AuditOwnerUnsafe,CenateBackup.PowerShell.Commands.InstallCenateAuditTriggerCommand' -PassThru
+        $err.Exception.Message | Should -Match "VIEW peek, owned by '$App'"
+        Q "SELECT count(*) FROM pg_class WHERE relnamespace = 'cao_s6_$Sfx'::regnamespace" | Should -Be '1'
+        Q "SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'cao_s6_$Sfx'" | Should -Be 'cenate'
+    }
+
     It 'a schema cenate_audit pre-created by another role: refused, naming the schema and its owner; nothing adopted' {
         $db2 = "cao2_$Sfx"
         New-Db $db2 -Empty
