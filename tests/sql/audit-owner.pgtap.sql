@@ -20,7 +20,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 
 BEGIN;
-SELECT plan(44);
+SELECT plan(48);
 
 -- ------------------------------------------------------------------ who owns what
 SELECT is((SELECT pg_catalog.pg_get_userbyid(nspowner)::text FROM pg_catalog.pg_namespace WHERE nspname = 'cenate_audit'), :'audit_owner',
@@ -86,6 +86,14 @@ SELECT lives_ok(pg_catalog.format($f$CREATE FUNCTION %I.tap_noop() RETURNS trigg
     'owner: creates a trigger function of its own');
 SELECT throws_ok(pg_catalog.format('CREATE OR REPLACE TRIGGER cenate_audit_delete AFTER DELETE ON public.asegurados FOR EACH STATEMENT EXECUTE FUNCTION %I.tap_noop()', :'own_schema'),
     '42501', NULL, 'owner: replacing cenate_audit_delete by a trigger of its own is refused (42501)');
+-- Joining an inheritance tree would let a DELETE through the parent remove rows without firing the table's statement trigger.
+SELECT lives_ok(pg_catalog.format('CREATE TABLE %I.tap_parent ()', :'own_schema'), 'owner: creates a table of its own');
+SELECT throws_ok(pg_catalog.format('ALTER TABLE public.asegurados INHERIT %I.tap_parent', :'own_schema'), '42501', NULL,
+    'owner: ALTER TABLE asegurados INHERIT (then DELETE through the parent) is refused (42501)');
+SELECT throws_ok(pg_catalog.format('CREATE TABLE %I.tap_child () INHERITS (public.asegurados)', :'own_schema'), '42501', NULL,
+    'owner: CREATE TABLE … INHERITS (public.asegurados) is refused (42501)');
+SELECT lives_ok(pg_catalog.format('CREATE TABLE %I.tap_child2 () INHERITS (%I.tap_parent)', :'own_schema', :'own_schema'),
+    'owner: inheritance among its own other tables still works');
 -- Ordinary DDL on its table stays its own business.
 SELECT lives_ok('ALTER TABLE public.asegurados ADD COLUMN tap_extra int', 'owner: other ALTER TABLE on its table still works');
 SELECT lives_ok(pg_catalog.format('CREATE TRIGGER tap_other AFTER DELETE ON public.asegurados FOR EACH STATEMENT EXECUTE FUNCTION %I.tap_noop()', :'own_schema'),

@@ -3,7 +3,7 @@
 -- {{guard}} is made of [a-z0-9_] only (cenate_audit_guard, or with a hash of the audit schema's name).
 DROP EVENT TRIGGER IF EXISTS {{guard}};
 DROP EVENT TRIGGER IF EXISTS {{guard}}_drop;
-CREATE EVENT TRIGGER {{guard}} ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'CREATE TRIGGER', 'ALTER TRIGGER')
+CREATE EVENT TRIGGER {{guard}} ON ddl_command_end WHEN TAG IN ('ALTER TABLE', 'CREATE TABLE', 'CREATE TRIGGER', 'ALTER TRIGGER')
     EXECUTE FUNCTION {{audit}}.guard_audit_triggers();
 CREATE EVENT TRIGGER {{guard}}_drop ON sql_drop WHEN TAG IN ('DROP TRIGGER')
     EXECUTE FUNCTION {{audit}}.guard_audit_triggers();

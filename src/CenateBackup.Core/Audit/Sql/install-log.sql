@@ -150,6 +150,22 @@ BEGIN
            AND CASE WHEN p.pronamespace = ns AND p.proname IN ('log_deleted_rows', 'log_updated_row', 'log_truncate')
                     THEN t.tgenabled NOT IN ('O', 'A') OR NOT starts_with(t.tgname, 'cenate_audit_')
                     ELSE starts_with(t.tgname, 'cenate_audit_') AND p.proname NOT IN ('log_deleted_rows', 'log_updated_row', 'log_truncate') END;
+        -- An audited table that joins an inheritance tree (ALTER TABLE … INHERIT, ATTACH PARTITION, CREATE TABLE …
+        -- INHERITS): a DELETE through the parent fires no statement trigger on the child, so its rows would go unlogged.
+        IF bad IS NULL THEN
+            SELECT string_agg(pg_catalog.format('%s (child of %s)', i.inhrelid::regclass, i.inhparent::regclass), ', ' ORDER BY 1) INTO bad
+              FROM pg_inherits i
+             WHERE (i.inhrelid IN (SELECT c.objid FROM pg_event_trigger_ddl_commands() c WHERE c.classid = 'pg_class'::regclass)
+                    OR i.inhparent IN (SELECT c.objid FROM pg_event_trigger_ddl_commands() c WHERE c.classid = 'pg_class'::regclass))
+               AND EXISTS (SELECT 1 FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
+                            WHERE t.tgrelid IN (i.inhrelid, i.inhparent) AND p.pronamespace = ns
+                              AND p.proname IN ('log_deleted_rows', 'log_updated_row', 'log_truncate'));
+            IF bad IS NOT NULL THEN
+                RAISE EXCEPTION 'an audited table may not join an inheritance tree or become a partition: % (rows deleted through the parent would not be logged); only the audit log''s owner % (a member of it, or a superuser) may do that', bad, owner::regrole
+                    USING ERRCODE = 'insufficient_privilege',
+                          HINT = 'CenateBackup: remove the audit first (Uninstall-CenateAuditTrigger, connected as a superuser).';
+            END IF;
+        END IF;
     END IF;
     IF bad IS NOT NULL THEN
         RAISE EXCEPTION 'the audit trigger % may be disabled, renamed, replaced or dropped only by the audit log''s owner % (a member of it, or a superuser)', bad, owner::regrole
