@@ -278,6 +278,33 @@ Describe 'Install-CenateAuditTrigger refuses an owner arrangement it cannot trus
     }
 }
 
+Describe 'a non-superuser installer with CREATEROLE' {
+    It 'creates the audit owner, becomes its only member, gives it the log, and warns that there is no guard' {
+        $dba = "cao_dba_$Sfx"; $a = "cao_a6_$Sfx"; $sch = "cao_s7_$Sfx"
+        New-Role $dba 'LOGIN CREATEROLE'
+        $script:Roles.Insert(0, $a)
+        Q "CREATE TABLE public.small3 (id int PRIMARY KEY, v text); INSERT INTO public.small3 SELECT g, 'v' || g FROM generate_series(1, 5) g;
+           ALTER TABLE public.small3 OWNER TO $Owner; GRANT TRIGGER, SELECT ON public.small3 TO $dba WITH GRANT OPTION; GRANT CREATE ON DATABASE $Db TO $dba" | Out-Null
+        $asDba = Params -User $dba
+        $r = Install-CenateAuditTrigger @asDba -Table small3 -AuditSchema $sch -AuditOwner $a -Confirm:$false -WarningVariable w -WarningAction SilentlyContinue
+        $r.Triggers | Should -Be @('cenate_audit_delete', 'cenate_audit_truncate')
+        $r.AuditOwner | Should -Be $a
+        "$w" | Should -Match 'guard \(an event trigger\) was not installed'
+        Q "SELECT rolcanlogin::text FROM pg_roles WHERE rolname = '$a'" | Should -Be 'false'
+        Q "SELECT string_agg(m.rolname, ',') FROM pg_auth_members am JOIN pg_roles m ON m.oid = am.member WHERE am.roleid = '$a'::regrole" | Should -Be $dba
+        Get-Owner table "$sch.audit_log" | Should -Be $a
+        $x = Invoke-PsqlAs -User $Owner -Sql "DELETE FROM public.small3 WHERE id = 1; TRUNCATE public.small3;"
+        $x.Code | Should -Be 0 -Because $x.Out
+        Q "SELECT count(*) FROM $sch.audit_log WHERE table_name = 'small3'" | Should -Be '6'
+        $x = Invoke-PsqlAs -User $Owner -Sql "DELETE FROM $sch.audit_log;"
+        $x.Code | Should -Not -Be 0
+        $x.Out | Should -Match 'permission denied'
+        # The installer, a member of the audit owner, may purge (and read) the log.
+        (Get-CenateAuditLog @asDba -AuditSchema $sch -Table small3).Count | Should -Be 6
+        Q "SELECT count(*) FROM $sch.audit_log WHERE table_name = 'small3'" | Should -Be '6'
+    }
+}
+
 Describe 'upgrade of a log installed by the earlier version (owned by the table owner)' {
     It 'moves every object to the audit owner, keeps every entry, revokes grants the old owner made, and the old owner loses the log' {
         $db4 = "cao4_$Sfx"

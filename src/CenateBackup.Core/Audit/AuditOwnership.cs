@@ -204,7 +204,7 @@ internal static class AuditOwnership
             {
                 throw Unsafe($"The {o.Kind.ToLowerInvariant()} {(o.Kind == "SCHEMA" ? auditSchema : auditSchema + "." + o.Name)} already exists and belongs to '{o.ObjectOwner}', " +
                     $"which is neither the audit owner '{ownerRole}', the installing role nor the table's owner: that role could change or erase the audit log.",
-                    $"Check who created it and why. If it is no log of yours, drop it as a superuser (DROP SCHEMA {audit} CASCADE; loses what it holds) or name another schema with -AuditSchema; " +
+                    $"If '{o.ObjectOwner}' is the audit owner an earlier install was given, run again with -AuditOwner '{o.ObjectOwner}'. Otherwise check who created it and why. If it is no log of yours, drop it as a superuser (DROP SCHEMA {audit} CASCADE; loses what it holds) or name another schema with -AuditSchema; " +
                     $"if it is, give it to the audit owner as a superuser: ALTER {o.Kind} {sql} OWNER TO {owner};", o.Name);
             }
             changes.Add($"ALTER {o.Kind} {sql} OWNER TO {owner}");
