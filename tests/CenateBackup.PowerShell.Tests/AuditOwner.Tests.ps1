@@ -405,3 +405,41 @@ SELECT format('TRUNCATE %I.%I', :'sch', :'tab') \gexec
         $again.Changed | Should -BeFalse
     }
 }
+
+Describe 'the same arrangement on PostgreSQL <Version> (host mode)' -ForEach @(@{ Version = 14 }, @{ Version = 17 }) {
+    BeforeAll {
+        $script:VPort = if ($Version -eq 14) { $Rig.Pg14Port } else { $Rig.Pg17Port }
+        $script:VDb = "cao_v${Version}_$Sfx"; $script:VOwner = "cao_vt${Version}_$Sfx"; $script:VAudit = "cao_va${Version}_$Sfx"
+        function QV([string]$Sql, [string]$Database = $VDb) { Invoke-Psql -Port $VPort -Database $Database -Sql $Sql }
+        QV "CREATE DATABASE $VDb" 'postgres' | Out-Null
+        QV "CREATE ROLE $VOwner LOGIN PASSWORD '$($Rig.Password.Replace("'", "''"))'" 'postgres' | Out-Null
+        QV "CREATE TABLE public.t (id int PRIMARY KEY, v text); INSERT INTO public.t SELECT g, 'v' || g FROM generate_series(1, 5) g; ALTER TABLE public.t OWNER TO $VOwner" | Out-Null
+        $script:VP = @{ HostName = '127.0.0.1'; Port = $VPort; Credential = $Cred; Database = $VDb }
+        $script:VInstall = Install-CenateAuditTrigger @VP -Table t -AuditOwner $VAudit -Confirm:$false
+    }
+    AfterAll {
+        QV "DROP DATABASE IF EXISTS $VDb WITH (FORCE)" 'postgres' | Out-Null
+        foreach ($r in $VAudit, $VOwner) { QV "DROP ROLE IF EXISTS $r" 'postgres' | Out-Null }
+    }
+    It 'gives the log to the audit owner; the table owner''s DELETE is logged, its DISABLE/DROP TRIGGER and DELETE FROM the log are refused' {
+        $VInstall.AuditOwner | Should -Be $VAudit
+        $VInstall.Warnings | Should -BeNullOrEmpty
+        QV "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = 'cenate_audit.audit_log'::regclass" | Should -Be $VAudit
+        $env:PGPASSWORD = $Rig.Password
+        try {
+            $ok = & psql -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $VPort -U $VOwner -d $VDb -c 'DELETE FROM public.t WHERE id <= 2' 2>&1
+            $okCode = $LASTEXITCODE
+            $refused = foreach ($sql in 'ALTER TABLE public.t DISABLE TRIGGER cenate_audit_delete', 'DROP TRIGGER cenate_audit_truncate ON public.t', 'DELETE FROM cenate_audit.audit_log') {
+                $out = & psql -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $VPort -U $VOwner -d $VDb -c $sql 2>&1
+                [pscustomobject]@{ Sql = $sql; Code = $LASTEXITCODE; Out = "$out" }
+            }
+        } finally { Remove-Item env:PGPASSWORD -ErrorAction SilentlyContinue }
+        $okCode | Should -Be 0 -Because "$ok"
+        foreach ($r in $refused) {
+            $r.Code | Should -Not -Be 0 -Because "'$($r.Sql)' must be refused on PostgreSQL $Version"
+            $r.Out | Should -Match 'permission denied|may be disabled, renamed, replaced or dropped only by'
+        }
+        QV "SELECT count(*) FROM cenate_audit.audit_log WHERE table_name = 't' AND operation = 'DELETE'" | Should -Be '2'
+        QV "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'public.t'::regclass AND tgname LIKE 'cenate_audit%' AND tgenabled = 'O'" | Should -Be '2'
+    }
+}
