@@ -203,6 +203,9 @@ public static class AuditService
             if (!dryRun && result.Changed)
             {
                 await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
+                // No name chosen by a user is ever put into a string literal here, but the fixed literals must mean the same
+                // whatever the server's default.
+                await ExecAsync(conn, "SET LOCAL standard_conforming_strings = on", ct).ConfigureAwait(false);
                 foreach (var sql in result.Steps) await ExecAsync(conn, sql, ct).ConfigureAwait(false);
                 await tx.CommitAsync(ct).ConfigureAwait(false);
                 reporter.Verbose($"{result.Steps.Count} steps run in one transaction on {table.Display}.");
