@@ -194,6 +194,9 @@ SELECT results_eq(
 CREATE TRIGGER cenate_audit_delete AFTER DELETE ON public.aet_every_type REFERENCING OLD TABLE AS cenate_deleted_rows
     FOR EACH STATEMENT EXECUTE FUNCTION cenate_audit.log_deleted_rows();
 CREATE TRIGGER cenate_audit_truncate BEFORE TRUNCATE ON public.aet_every_type FOR EACH STATEMENT EXECUTE FUNCTION cenate_audit.log_truncate('Rows');
+-- What Install-CenateAuditTrigger grants with a TRUNCATE trigger: log_truncate reads the table as the log's owner.
+SELECT pg_catalog.format('GRANT SELECT ON public.aet_every_type TO %I', pg_catalog.pg_get_userbyid(c.relowner))
+  FROM pg_catalog.pg_class c WHERE c.oid = 'cenate_audit.audit_log'::regclass \gexec
 CREATE TEMP TABLE tap_img ON COMMIT DROP AS SELECT t.id, t::text AS img FROM public.aet_every_type t;
 SELECT is((SELECT count(*) FROM tap_img), 5::bigint, 'fixture: 5 rows of every type family');
 -- A session with other output settings deletes: the image must not follow them.

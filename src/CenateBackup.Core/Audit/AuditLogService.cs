@@ -74,6 +74,16 @@ public static class AuditLogService
         }
     }
 
+    /// <summary>
+    /// The log belongs to its own NOLOGIN owner role (Install-CenateAuditTrigger): only that role's members and superusers
+    /// may read it or purge it. Say so, rather than only which privilege is missing.
+    /// </summary>
+    private static CenateException NoLogPrivilege(AuditQuery query, PostgresException ex) =>
+        new(ErrorIds.InsufficientPrivilege, CenateErrorKind.PermissionDenied,
+            $"Role '{query.Target.User}' may not use the audit log {query.AuditSchema}.audit_log: {ex.MessageText}. Nothing was changed.",
+            "The audit log belongs to its owner role (cenate_audit_owner unless Install-CenateAuditTrigger named another): connect as a superuser, or as a member of that role " +
+            "(a superuser can GRANT it to an administration role that owns no audited table).", query.AuditSchema, ex);
+
     /// <summary>True when the log has the exact row image (old_row_image, old_row_shape and the shape table).</summary>
     private static async Task<bool> HasImageAsync(NpgsqlConnection conn, string auditSchema, CancellationToken ct)
     {
@@ -124,6 +134,10 @@ public static class AuditLogService
                     S(5), S(6), r.IsDBNull(7) ? null : r.GetInt64(7), r.GetString(8), r.GetString(9), S(10), S(11), S(12), r.GetInt64(13), S(14)));
             }
             return list;
+        }
+        catch (PostgresException ex) when (ex.SqlState == "42501")
+        {
+            throw NoLogPrivilege(query, ex);
         }
         catch (NpgsqlException ex)
         {
@@ -224,6 +238,10 @@ public static class AuditLogService
             else await tx.CommitAsync(ct).ConfigureAwait(false);
             return result;
         }
+        catch (PostgresException ex) when (ex.SqlState == "42501")
+        {
+            throw NoLogPrivilege(query, ex);
+        }
         catch (NpgsqlException ex)
         {
             throw session.Translate(ex);
@@ -274,6 +292,10 @@ public static class AuditLogService
             cmd.Parameters.AddRange(ps.ToArray());
             cmd.Parameters.AddWithValue("cutoff", cutoff.UtcDateTime);
             return (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+        }
+        catch (PostgresException ex) when (ex.SqlState == "42501")
+        {
+            throw NoLogPrivilege(query, ex);
         }
         catch (NpgsqlException ex)
         {

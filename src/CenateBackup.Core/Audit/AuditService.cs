@@ -44,6 +44,10 @@ public sealed class AuditRequest
     public bool TruncateCountOnly { get; init; }
     /// <summary>Uninstall: also drop the log (and the audit schema when empty).</summary>
     public bool RemoveLog { get; init; }
+    /// <summary>Install: the NOLOGIN role that owns the log and its functions (created if missing).</summary>
+    public string AuditOwner { get; init; } = DefaultAuditOwner;
+    /// <summary>The audit owner role when none is named.</summary>
+    public const string DefaultAuditOwner = "cenate_audit_owner";
 }
 
 /// <summary>What an install or uninstall did (or, planned, would do).</summary>
@@ -61,6 +65,10 @@ public sealed class AuditResult
     public bool Changed { get; set; }
     /// <summary>Rows in the log for this table.</summary>
     public long LogRows { get; set; }
+    /// <summary>The role that owns the log (after the run; empty when there is no log).</summary>
+    public string AuditOwner { get; set; } = "";
+    /// <summary>What the admin must know that did not stop the run (a superuser table owner, no guard).</summary>
+    public List<string> Warnings { get; } = new();
 }
 
 /// <summary>
@@ -115,8 +123,36 @@ public static class AuditService
                 ct, ("s", request.AuditSchema), ("log", audit + ".audit_log"), ("shape", audit + ".audit_row_shape")).ConfigureAwait(false);
             if (install)
             {
-                if (!functionsOk) result.Steps.Add(ReadSql("install-log").Replace("{{audit}}", audit, StringComparison.Ordinal)
-                    .Replace("{{audit_name}}", request.AuditSchema.Replace("'", "''", StringComparison.Ordinal), StringComparison.Ordinal));
+                await RequireSupportedTableAsync(conn, table, ct).ConfigureAwait(false);
+                var owner = QualifiedTable.Quote(request.AuditOwner);
+                var ownership = await AuditOwnership.PlanAsync(conn, table, request.AuditSchema, request.AuditOwner, ct).ConfigureAwait(false);
+                result.Warnings.AddRange(ownership.Warnings);
+                var guard = AuditOwnership.GuardName(request.AuditSchema);
+                // Up to date also means: the functions of this version (the guard; log_truncate finds the log through its
+                // search_path), owned as expected, and with a superuser installing, the guard's two event triggers enabled.
+                var current = functionsOk && ownership.OwnedAsExpected && await ScalarAsync<bool>(conn,
+                    "SELECT pg_catalog.to_regprocedure(@g) IS NOT NULL " +
+                    "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = @s AND p.proname = 'log_truncate' AND p.prosrc LIKE '%\\%I.audit_log%') " +
+                    "AND (NOT @super OR (SELECT count(*) FROM pg_catalog.pg_event_trigger e WHERE e.evtname IN (@e1, @e2) AND e.evtenabled = 'O' AND e.evtfoid = pg_catalog.to_regprocedure(@g)) = 2)",
+                    ct, ("g", audit + ".guard_audit_triggers()"), ("s", request.AuditSchema), ("super", ownership.InstallerIsSuperuser), ("e1", guard), ("e2", guard + "_drop")).ConfigureAwait(false);
+                if (!current)
+                {
+                    result.Steps.AddRange(ownership.Steps);
+                    // The log's own SQL runs as the audit owner, so everything it creates belongs to that role.
+                    result.Steps.Add($"SET LOCAL ROLE {owner}");
+                    result.Steps.Add(Fill(ReadSql("install-log"), audit, guard));
+                    result.Steps.Add("RESET ROLE");
+                    if (ownership.InstallerIsSuperuser) result.Steps.Add(Fill(ReadSql("install-guard"), audit, guard));
+                }
+                // log_truncate reads the table as the audit owner (copy or count): it needs SELECT on it and USAGE on its schema.
+                if (request.Operations.HasFlag(AuditOperations.Truncate) || existing.Contains("cenate_audit_truncate"))
+                {
+                    var (usage, select) = ownership.OwnerExists
+                        ? await PrivilegesAsync(conn, request.AuditOwner, table, ct).ConfigureAwait(false)
+                        : (false, false);
+                    if (!usage) result.Steps.Add($"GRANT USAGE ON SCHEMA {QualifiedTable.Quote(table.Schema)} TO {owner}");
+                    if (!select) result.Steps.Add($"GRANT SELECT ON TABLE {table.Sql} TO {owner}");
+                }
                 var sections = SplitSections(ReadSql("install-triggers"));
                 foreach (var (op, trigger, section) in s_triggers)
                 {
@@ -151,6 +187,11 @@ public static class AuditService
                             $"The audit log is still written by other triggers ({string.Join(", ", others)}); removing it would make their deletes fail. Nothing was changed.",
                             "Uninstall the audit of those tables first, or leave -RemoveLog out.", request.AuditSchema);
                     }
+                    // The guard's event triggers first (they depend on its function); only a superuser may drop them.
+                    var guard = AuditOwnership.GuardName(request.AuditSchema);
+                    if (await ScalarAsync<bool>(conn, "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger WHERE evtname IN (@e1, @e2))", ct, ("e1", guard), ("e2", guard + "_drop")).ConfigureAwait(false))
+                        result.Steps.Add($"DROP EVENT TRIGGER IF EXISTS {guard}; DROP EVENT TRIGGER IF EXISTS {guard}_drop");
+                    result.Steps.Add($"DROP FUNCTION IF EXISTS {audit}.guard_audit_triggers()");
                     result.Steps.Add($"DROP FUNCTION {audit}.log_deleted_rows(), {audit}.log_updated_row(), {audit}.log_truncate()");
                     result.Steps.Add($"DROP FUNCTION IF EXISTS {audit}.row_shape(oid)");
                     result.Steps.Add($"DROP TABLE {audit}.audit_log");
@@ -162,6 +203,9 @@ public static class AuditService
             if (!dryRun && result.Changed)
             {
                 await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
+                // No name chosen by a user is ever put into a string literal here, but the fixed literals must mean the same
+                // whatever the server's default.
+                await ExecAsync(conn, "SET LOCAL standard_conforming_strings = on", ct).ConfigureAwait(false);
                 foreach (var sql in result.Steps) await ExecAsync(conn, sql, ct).ConfigureAwait(false);
                 await tx.CommitAsync(ct).ConfigureAwait(false);
                 reporter.Verbose($"{result.Steps.Count} steps run in one transaction on {table.Display}.");
@@ -171,6 +215,8 @@ public static class AuditService
                 reporter.Verbose(install ? $"The audit of {table.Display} is already installed as asked; nothing changed." : $"{table.Display} has no such audit trigger; nothing changed.");
             }
             result.Triggers.AddRange(dryRun ? existing : await TriggersAsync(conn, table, ct).ConfigureAwait(false));
+            result.AuditOwner = await ScalarAsync<string?>(conn, "SELECT pg_catalog.pg_get_userbyid(c.relowner)::text FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass(@r)", ct,
+                ("r", audit + ".audit_log")).ConfigureAwait(false) ?? (install && dryRun ? request.AuditOwner : "");
             if (await ScalarAsync<bool>(conn, "SELECT pg_catalog.to_regclass(@r) IS NOT NULL", ct, ("r", audit + ".audit_log")).ConfigureAwait(false))
             {
                 result.LogRows = await ScalarAsync<long>(conn, $"SELECT count(*) FROM {audit}.audit_log WHERE schema_name = @s AND table_name = @t", ct,
@@ -178,11 +224,57 @@ public static class AuditService
             }
             return result;
         }
+        catch (PostgresException ex) when (ex.SqlState == "42501")
+        {
+            // The guard, or a log that belongs to the audit owner: say who may do this, not only which privilege is missing.
+            throw new CenateException(ErrorIds.InsufficientPrivilege, CenateErrorKind.PermissionDenied,
+                $"Role '{request.Target.User}' may not {(install ? "install" : "remove")} the audit of {request.Table}: {ex.MessageText}. Nothing was changed.",
+                "The audit log and its triggers may be changed only by its owner role (a member of it) or a superuser: connect as a superuser (for example -Credential postgres).",
+                request.Table, ex);
+        }
         catch (NpgsqlException ex)
         {
             throw session.Translate(ex);
         }
     }
+
+    /// <summary>
+    /// Partitioned tables, partitions and tables in an inheritance tree are refused: a statement trigger on one of them
+    /// does not see the rows a statement on another removes (DELETE through the parent, TRUNCATE of the parent copies
+    /// FROM ONLY the parent, which holds no rows), so their deletions would go unlogged, or be logged as 0 rows.
+    /// </summary>
+    private static async Task RequireSupportedTableAsync(NpgsqlConnection conn, QualifiedTable table, CancellationToken ct)
+    {
+        var kind = await ScalarAsync<string>(conn,
+            "SELECT CASE WHEN c.relkind = 'p' THEN 'a partitioned table' WHEN c.relispartition THEN 'a partition of ' || i.inhparent::pg_catalog.regclass::text " +
+            "WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h WHERE h.inhparent = c.oid) THEN 'the parent of inheriting tables' " +
+            "WHEN i.inhparent IS NOT NULL THEN 'a table that inherits from ' || i.inhparent::pg_catalog.regclass::text ELSE '' END " +
+            "FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid AND i.inhseqno = 1 WHERE c.oid = @t::pg_catalog.regclass", ct, ("t", table.Sql)).ConfigureAwait(false);
+        if (kind.Length == 0) return;
+        throw new CenateException(ErrorIds.TableNotSupported, CenateErrorKind.InvalidOperation,
+            $"Table {table.Display} is {kind}: its audit triggers would not see the rows that a DELETE or TRUNCATE through another table of the tree removes " +
+            "(a TRUNCATE of a partitioned table would be logged with 0 rows). Nothing was changed.",
+            "Audit a plain table. For a partitioned table, keep its rows safe with backups (New-CenateDump) and protect it with Protect-CenateTable.", table.Display);
+    }
+
+    private static async Task<(bool Usage, bool Select)> PrivilegesAsync(NpgsqlConnection conn, string role, QualifiedTable table, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT pg_catalog.has_schema_privilege(@r, @s, 'USAGE'), pg_catalog.has_table_privilege(@r, @t, 'SELECT')", conn);
+        cmd.Parameters.AddWithValue("r", role);
+        cmd.Parameters.AddWithValue("s", table.Schema);
+        cmd.Parameters.AddWithValue("t", table.Sql);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await r.ReadAsync(ct).ConfigureAwait(false);
+        return (r.GetBoolean(0), r.GetBoolean(1));
+    }
+
+    /// <summary>
+    /// Puts the quoted audit schema and the guard's name into an embedded script. Comment lines go first: a quoted name
+    /// may hold a newline, which inside a -- comment would end it and turn the rest of the name into SQL.
+    /// </summary>
+    private static string Fill(string sql, string audit, string guard) =>
+        string.Join("\n", sql.Split('\n').Where(l => !l.TrimStart().StartsWith("--", StringComparison.Ordinal)))
+            .Replace("{{audit}}", audit, StringComparison.Ordinal).Replace("{{guard}}", guard, StringComparison.Ordinal);
 
     private static Dictionary<string, string> SplitSections(string sql)
     {
@@ -216,6 +308,7 @@ public static class AuditService
     {
         await using var cmd = new NpgsqlCommand(sql, conn);
         foreach (var (n, v) in parameters) cmd.Parameters.AddWithValue(n, v);
-        return (T)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+        var value = await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false);
+        return value is DBNull ? default! : (T)value!;
     }
 }

@@ -47,6 +47,7 @@ public static class ErrorIds
     public const string AuditEntriesMixed = "AuditEntriesMixed";
     public const string RoleNotFound = "RoleNotFound";
     public const string AuditLogInUse = "AuditLogInUse";
+    public const string AuditOwnerUnsafe = "AuditOwnerUnsafe";
     public const string RoleNotReadOnly = "RoleNotReadOnly";
     public const string DurationBelowFloor = "DurationBelowFloor";
     public const string LockTimeout = "LockTimeout";

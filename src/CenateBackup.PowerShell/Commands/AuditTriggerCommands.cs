@@ -29,8 +29,9 @@ public abstract class AuditTriggerCommandBase : DatabaseCmdletBase
     [ValidateNotNullOrEmpty]
     public string AuditSchema { get; set; } = "cenate_audit";
 
-    private protected AuditRequest BuildRequest(bool countOnly, bool removeLog) => new()
+    private protected AuditRequest BuildRequest(bool countOnly, bool removeLog, string auditOwner = AuditRequest.DefaultAuditOwner) => new()
     {
+        AuditOwner = auditOwner,
         Target = BuildTarget(),
         Table = Table,
         Schema = Schema,
@@ -45,6 +46,7 @@ public abstract class AuditTriggerCommandBase : DatabaseCmdletBase
         try
         {
             var plan = RunCore((reporter, token) => install ? AuditService.InstallAsync(request, true, reporter, token) : AuditService.UninstallAsync(request, true, reporter, token));
+            foreach (var warning in plan.Warnings) WriteWarning(warning);
             if (!plan.Changed)
             {
                 WriteVerbose($"{plan.Table}: nothing to change.");
@@ -78,9 +80,14 @@ public sealed class InstallCenateAuditTriggerCommand : AuditTriggerCommandBase
     [ValidateSet("Rows", "CountOnly")]
     public string TruncateMode { get; set; } = "Rows";
 
+    /// <summary>The NOLOGIN role that owns the log and its functions (default cenate_audit_owner, created if missing).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string AuditOwner { get; set; } = AuditRequest.DefaultAuditOwner;
+
     /// <inheritdoc />
     protected override void ProcessRecord() =>
-        Run(BuildRequest(string.Equals(TruncateMode, "CountOnly", StringComparison.OrdinalIgnoreCase), false), install: true, "Install the audit log and triggers");
+        Run(BuildRequest(string.Equals(TruncateMode, "CountOnly", StringComparison.OrdinalIgnoreCase), false, AuditOwner), install: true, "Install the audit log and triggers");
 }
 
 /// <summary>

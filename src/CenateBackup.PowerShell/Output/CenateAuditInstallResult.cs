@@ -19,4 +19,8 @@ public sealed class CenateAuditInstallResult
     public string[] Steps { get; internal set; } = Array.Empty<string>();
     /// <summary>Rows in the log for this table.</summary>
     public long LogRows { get; internal set; }
+    /// <summary>The role that owns the audit log (only it, its members and superusers can change or erase the log).</summary>
+    public string AuditOwner { get; internal set; } = "";
+    /// <summary>What the admin must know that did not stop the run (also written as warnings).</summary>
+    public string[] Warnings { get; internal set; } = Array.Empty<string>();
 }

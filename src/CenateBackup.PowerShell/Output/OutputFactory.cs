@@ -132,6 +132,8 @@ internal static class OutputFactory
         Changed = r.Changed,
         Steps = r.Steps.ToArray(),
         LogRows = r.LogRows,
+        AuditOwner = r.AuditOwner,
+        Warnings = r.Warnings.ToArray(),
     };
 
     /// <summary>Get-CenateAuditLog's entry.</summary>

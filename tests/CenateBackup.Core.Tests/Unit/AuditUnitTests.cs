@@ -44,3 +44,40 @@ public class AuditUnitTests
         Assert.Contains("REVOKE ALL ON TABLE {{audit}}.audit_log FROM PUBLIC", sql, StringComparison.Ordinal);
     }
 }
+
+public class AuditOwnershipUnitTests
+{
+    [Theory]
+    [InlineData("BEGIN NULL; END")]
+    [InlineData("a $cenate$ b")]
+    [InlineData("$cenate$ $cenate1$ $cenate2$")]
+    public void A_dollar_quote_uses_a_tag_that_the_body_does_not_contain(string body)
+    {
+        var quoted = AuditOwnership.DollarQuote(body);
+        var tag = quoted[..(quoted.IndexOf('$', 1) + 1)];
+        Assert.Matches("^\\$cenate[0-9]*\\$$", tag);
+        Assert.DoesNotContain(tag, body, StringComparison.Ordinal);
+        Assert.Equal(tag + body + tag, quoted);
+    }
+
+    [Fact]
+    public void The_guard_name_is_fixed_for_the_default_schema_and_a_safe_hashed_name_otherwise()
+    {
+        Assert.Equal("cenate_audit_guard", AuditOwnership.GuardName("cenate_audit"));
+        var odd = AuditOwnership.GuardName("au\"d$cenate$\n'x");
+        Assert.Matches("^cenate_audit_guard_[0-9a-f]{12}$", odd);
+        Assert.Equal(odd, AuditOwnership.GuardName("au\"d$cenate$\n'x"));
+        Assert.NotEqual(odd, AuditOwnership.GuardName("au\"d$cenate$\n'y"));
+        Assert.True((odd + "_drop").Length <= 63, "event trigger names must fit NAMEDATALEN");
+    }
+
+    [Fact]
+    public void The_guard_sql_is_embedded_and_takes_its_names_from_placeholders()
+    {
+        var sql = AuditService.ReadSql("install-guard");
+        Assert.Contains("{{guard}}", sql, StringComparison.Ordinal);
+        Assert.Contains("{{audit}}.guard_audit_triggers()", sql, StringComparison.Ordinal);
+        // No user-chosen name inside a function body: the bodies find the log through their pinned search_path.
+        Assert.DoesNotContain("{{audit_name}}", AuditService.ReadSql("install-log"), StringComparison.Ordinal);
+    }
+}
