@@ -114,6 +114,31 @@ Describe 'Protect-CenateTable checks what the roles can still do, not only their
         Acl | Should -Be $before
     }
 
+    It 'a partitioned table: its partitions are revoked and checked too, and the owner of a partition is refused' {
+        Q "CREATE TABLE public.citas (id int, y int) PARTITION BY RANGE (y);
+           CREATE TABLE public.citas_2024 PARTITION OF public.citas FOR VALUES FROM (2024) TO (2025);
+           CREATE TABLE public.citas_2025 PARTITION OF public.citas FOR VALUES FROM (2025) TO (2026);
+           INSERT INTO public.citas VALUES (1, 2024), (2, 2025);
+           ALTER TABLE public.citas OWNER TO $Owner; ALTER TABLE public.citas_2024 OWNER TO $Owner; ALTER TABLE public.citas_2025 OWNER TO $Owner" | Out-Null
+        $app = NewRole "priv_part_$S" "LOGIN PASSWORD '$($Rig.Password)'"
+        Q "GRANT USAGE ON SCHEMA public TO $app; GRANT SELECT, DELETE ON public.citas TO $app; GRANT DELETE ON public.citas_2024 TO $app; GRANT TRUNCATE ON public.citas_2025 TO PUBLIC" | Out-Null
+        $e = { Protect-CenateTable @P -Table citas -Role $app -Confirm:$false } | Should -Throw -ErrorId 'PrivilegeStillGranted,CenateBackup.PowerShell.Commands.ProtectCenateTableCommand' -PassThru
+        $e.Exception.Message | Should -Match ([regex]::Escape('TRUNCATE on partition public.citas_2025 through PUBLIC'))
+        Q "SELECT has_table_privilege('$app', 'public.citas_2024', 'DELETE')" | Should -Be 't' -Because 'rolled back'
+
+        $r = Protect-CenateTable @P -Table citas -Role $app -IncludeInherited -Confirm:$false 3>$null
+        $r.Steps | Should -Contain "REVOKE DELETE, TRUNCATE ON TABLE `"public`".`"citas`", `"public`".`"citas_2024`", `"public`".`"citas_2025`" FROM `"$app`""
+        foreach ($rel in 'citas', 'citas_2024', 'citas_2025') {
+            Q "SELECT has_table_privilege('$app', 'public.$rel', 'DELETE') OR has_table_privilege('$app', 'public.$rel', 'TRUNCATE')" | Should -Be 'f'
+        }
+        (LoginAs $app $Rig.Password 'DELETE FROM public.citas_2024').Out | Should -Match 'permission denied'
+        (LoginAs $app $Rig.Password 'SELECT count(*) FROM public.citas').Out | Should -Be '2'
+
+        Q "ALTER TABLE public.citas_2025 OWNER TO $app" | Out-Null
+        $e = { Protect-CenateTable @P -Table citas -Role $app -Confirm:$false } | Should -Throw -ErrorId 'RoleOwnsTable,CenateBackup.PowerShell.Commands.ProtectCenateTableCommand' -PassThru
+        $e.Exception.Message | Should -Match ([regex]::Escape('owns public.citas_2025 (a partition of public.citas)'))
+    }
+
     It '-IncludeInherited without -Role is refused before connecting' {
         { Protect-CenateTable @P -Table pacientes -AllExcept @() -IncludeInherited -Confirm:$false } | Should -Throw -ErrorId 'IncludeInheritedNeedsRole,CenateBackup.PowerShell.Commands.ProtectCenateTableCommand'
     }
@@ -198,6 +223,18 @@ Describe 'New-CenateReadOnlyRole never hijacks or widens an existing role' {
         Q "SELECT rolcreatedb FROM pg_roles WHERE rolname = '$w'" | Should -Be 'f'
         Q "SELECT has_table_privilege('$w', 'public.pacientes', 'INSERT')" | Should -Be 't'
         StoredPassword $w | Should -Be $stored
+    }
+
+    It 'a group role with members, not created by the cmdlet, is RoleExists (its grants would reach the members); -Force names them' {
+        $g = NewRole "priv_rogrp_$S"
+        $m = NewRole "priv_rogm_$S" 'LOGIN'
+        Invoke-Psql -Database postgres -Sql "GRANT $g TO $m" | Out-Null
+        $e = { New-CenateReadOnlyRole @P -Name $g -Password (Secure 'clave-G') -Confirm:$false } | Should -Throw -ErrorId 'RoleExists,CenateBackup.PowerShell.Commands.NewCenateReadOnlyRoleCommand' -PassThru
+        $e.Exception.Message | Should -Match $m
+        Q "SELECT has_table_privilege('$m', 'public.pacientes', 'SELECT')" | Should -Be 'f'
+        $r = New-CenateReadOnlyRole @P -Name $g -Force -Confirm:$false 3>$null
+        ($r.Warnings -join "`n") | Should -Match $m
+        $r.Changes | Should -Contain "LOGIN added to role '$g' (it could not log in before)."
     }
 
     It 'a new role needs -Password (PasswordRequired) and nothing is created' {

@@ -97,6 +97,23 @@ public static class ProtectionService
                 cmd.Parameters.AddWithValue("t", t.Sql);
                 owner = (string)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
             }
+            // The rows of a partitioned (or inheritance) parent live in its partitions, and DELETE/TRUNCATE on a partition
+            // is checked against the partition's own grants: every descendant is protected and checked with the parent.
+            var relations = new List<QualifiedTable> { t };
+            var owners = new HashSet<string>(StringComparer.Ordinal) { owner };
+            await using (var cmd = new NpgsqlCommand("WITH RECURSIVE d(oid) AS (SELECT @t::pg_catalog.regclass::pg_catalog.oid UNION " +
+                "SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN d ON i.inhparent = d.oid) " +
+                "SELECT n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner)::text FROM d JOIN pg_catalog.pg_class c ON c.oid = d.oid " +
+                "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE d.oid <> @t::pg_catalog.regclass ORDER BY 1, 2", conn))
+            {
+                cmd.Parameters.AddWithValue("t", t.Sql);
+                await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                while (await r.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    relations.Add(new QualifiedTable(r.GetString(0), r.GetString(1)));
+                    owners.Add(r.GetString(2));
+                }
+            }
             List<string> targets;
             if (roles is not null)
             {
@@ -107,13 +124,13 @@ public static class ProtectionService
                         "Check -Role (list roles with: psql -c '\\du').", string.Join(",", missing));
                 }
                 targets = roles.ToList();
-                foreach (var role in targets.Where(r => !IsPublic(r)))
+                foreach (var (role, rel) in targets.Where(r => !IsPublic(r)).SelectMany(r => relations.Select(rel => (r, rel))))
                 {
-                    if (await RolePrivileges.BypassAsync(conn, role, t.Sql, t.Display, ct).ConfigureAwait(false) is not { } bypass) continue;
+                    if (await RolePrivileges.BypassAsync(conn, role, rel.Sql, rel == t ? rel.Display : $"{rel.Display} (a partition of {t.Display})", ct).ConfigureAwait(false) is not { } bypass) continue;
                     throw bypass.Owner
                         ? new CenateException(ErrorIds.RoleOwnsTable, CenateErrorKind.InvalidOperation,
                             $"{bypass.Reason}: an owner can always DELETE and TRUNCATE (it can grant itself any privilege back), so revoking from it protects nothing. Nothing was changed.",
-                            $"Make the table's owner a NOLOGIN role that no application logs in as or is a member of (ALTER TABLE {t.Sql} OWNER TO <nologin role>), then protect the application role. Give '{role}' only the privileges it needs.", role)
+                            $"Make the table's owner a NOLOGIN role that no application logs in as or is a member of (ALTER TABLE {rel.Sql} OWNER TO <nologin role>), then protect the application role. Give '{role}' only the privileges it needs.", role)
                         : new CenateException(ErrorIds.RoleIsSuperuser, CenateErrorKind.InvalidOperation,
                             $"{bypass.Reason}: a superuser bypasses every privilege check, so revoking from it protects nothing. Nothing was changed.",
                             $"Do not let applications log in as a superuser: make '{role}' NOSUPERUSER (or remove the membership) and grant it only what it needs.", role);
@@ -121,13 +138,22 @@ public static class ProtectionService
             }
             else
             {
-                var keep = new HashSet<string>(allExcept ?? Array.Empty<string>(), StringComparer.Ordinal) { owner };
-                targets = result.Before.Where(g => !keep.Contains(g.Role) && (g.Privileges.Contains("DELETE", StringComparison.Ordinal) || g.Privileges.Contains("TRUNCATE", StringComparison.Ordinal)))
-                    .Select(g => g.Role).ToList();
+                var keep = new HashSet<string>(allExcept ?? Array.Empty<string>(), StringComparer.Ordinal);
+                keep.UnionWith(owners);
+                targets = new List<string>();
+                foreach (var rel in relations)
+                {
+                    foreach (var g in rel == t ? result.Before : await GrantsAsync(conn, rel, ct).ConfigureAwait(false))
+                    {
+                        if (!keep.Contains(g.Role) && !targets.Contains(g.Role, StringComparer.Ordinal)
+                            && (g.Privileges.Contains("DELETE", StringComparison.Ordinal) || g.Privileges.Contains("TRUNCATE", StringComparison.Ordinal)))
+                            targets.Add(g.Role);
+                    }
+                }
             }
             foreach (var role in targets)
             {
-                result.Steps.Add(RevokeSql(t, role));
+                result.Steps.Add(RevokeSql(relations, role));
                 result.Roles.Add(role);
             }
             await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
@@ -138,7 +164,9 @@ public static class ProtectionService
             }
             result.After.AddRange(await GrantsAsync(conn, t, ct).ConfigureAwait(false));
             // A REVOKE by a role that did not grant the privilege only warns on the server: check what is left.
-            var still = result.After.Where(g => result.Roles.Contains(g.Role, StringComparer.OrdinalIgnoreCase)
+            var left = new List<TableGrant>(result.After);
+            foreach (var rel in relations.Skip(1)) left.AddRange(await GrantsAsync(conn, rel, ct).ConfigureAwait(false));
+            var still = left.Where(g => result.Roles.Contains(g.Role, StringComparer.OrdinalIgnoreCase)
                 && (g.Privileges.Contains("DELETE", StringComparison.Ordinal) || g.Privileges.Contains("TRUNCATE", StringComparison.Ordinal))).Select(g => g.Role).ToList();
             if (still.Count > 0)
             {
@@ -147,7 +175,7 @@ public static class ProtectionService
                     $"{string.Join(", ", still)} would keep DELETE or TRUNCATE on {t.Display}: the privilege was granted by another role, and only it (or the owner, or a superuser) can revoke it. Nothing was changed.",
                     $"Run Protect-CenateTable as the table's owner ({owner}) or a superuser.", t.Display);
             }
-            if (roles is not null) await CheckEffectiveAsync(conn, tx, t, roles, includeInherited, result, ct).ConfigureAwait(false);
+            if (roles is not null) await CheckEffectiveAsync(conn, tx, t, relations, roles, includeInherited, result, ct).ConfigureAwait(false);
             if (dryRun) await tx.RollbackAsync(ct).ConfigureAwait(false);
             else await tx.CommitAsync(ct).ConfigureAwait(false);
             return result;
@@ -160,21 +188,28 @@ public static class ProtectionService
 
     private static bool IsPublic(string role) => string.Equals(role, "PUBLIC", StringComparison.OrdinalIgnoreCase);
 
-    private static string RevokeSql(QualifiedTable t, string role) => $"REVOKE DELETE, TRUNCATE ON TABLE {t.Sql} FROM {(IsPublic(role) ? "PUBLIC" : QualifiedTable.Quote(role))}";
+    private static string RevokeSql(IEnumerable<QualifiedTable> relations, string role) =>
+        $"REVOKE DELETE, TRUNCATE ON TABLE {string.Join(", ", relations.Select(r => r.Sql))} FROM {(IsPublic(role) ? "PUBLIC" : QualifiedTable.Quote(role))}";
 
     /// <summary>
     /// After the revokes: may a named role still DELETE or TRUNCATE, through PUBLIC, a group role or pg_write_all_data?
     /// With <paramref name="includeInherited"/> PUBLIC and the group roles lose them too (once); otherwise, or when a
     /// path cannot be revoked, the transaction is rolled back and PrivilegeStillGranted names each role and path.
     /// </summary>
-    private static async Task CheckEffectiveAsync(NpgsqlConnection conn, NpgsqlTransaction tx, QualifiedTable t, IReadOnlyCollection<string> roles,
-        bool includeInherited, ProtectResult result, CancellationToken ct)
+    private static async Task CheckEffectiveAsync(NpgsqlConnection conn, NpgsqlTransaction tx, QualifiedTable t, IReadOnlyList<QualifiedTable> relations,
+        IReadOnlyCollection<string> roles, bool includeInherited, ProtectResult result, CancellationToken ct)
     {
         for (var pass = 0; ; pass++)
         {
             var paths = new List<PrivilegePath>();
             foreach (var role in roles.Where(r => !IsPublic(r)).Distinct(StringComparer.Ordinal))
-                paths.AddRange(await RolePrivileges.DeleteTruncatePathsAsync(conn, tx, role, t.Sql, ct).ConfigureAwait(false));
+            {
+                foreach (var rel in relations)
+                {
+                    foreach (var path in await RolePrivileges.DeleteTruncatePathsAsync(conn, tx, role, rel.Sql, ct).ConfigureAwait(false))
+                        paths.Add(rel == t ? path : path with { Privilege = $"{path.Privilege} on partition {rel.Display}" });
+                }
+            }
             if (paths.Count == 0) return;
             var revocable = paths.Where(p => p.Kind is PrivilegePathKind.Public or PrivilegePathKind.GroupRole).Select(p => p.Via)
                 .Where(v => !result.Roles.Contains(v, StringComparer.Ordinal)).Distinct(StringComparer.Ordinal).ToList();
@@ -182,7 +217,7 @@ public static class ProtectionService
             {
                 foreach (var via in revocable)
                 {
-                    var sql = RevokeSql(t, via);
+                    var sql = RevokeSql(relations, via);
                     await using var cmd = new NpgsqlCommand(sql, conn, tx);
                     await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
                     result.Steps.Add(sql);
@@ -277,6 +312,21 @@ public static class ProtectionService
                         $"Role '{role}' exists and is not a read-only role: it {Summarize(writes)}. Nothing was changed.",
                         "Choose another name for the read-only role. -Force adopts it anyway, but it keeps all of this (the result's Warnings list it).", role);
                 }
+                string? members;
+                await using (var cmd = new NpgsqlCommand("SELECT pg_catalog.string_agg(m.rolname::text, ', ' ORDER BY m.rolname) FROM pg_catalog.pg_auth_members a " +
+                    "JOIN pg_catalog.pg_roles m ON m.oid = a.member JOIN pg_catalog.pg_roles g ON g.oid = a.roleid WHERE g.rolname = @r", conn))
+                {
+                    cmd.Parameters.AddWithValue("r", role);
+                    members = await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) as string;
+                }
+                if (members is not null && !marked && !force)
+                {
+                    // A group role: every grant to it widens what its members can read.
+                    throw new CenateException(ErrorIds.RoleExists, CenateErrorKind.ResourceExists,
+                        $"Role '{role}' exists, was not created by New-CenateReadOnlyRole, and has members ({members}): the read grants would reach them too. Nothing was changed.",
+                        "Choose another name for the read-only role, or add -Force if its members should read these schemas too.", role);
+                }
+                if (members is not null) result.Warnings.Add($"The members of role '{role}' ({members}) can use its read privileges too.");
                 if (!marked && hasPassword != false && !force)
                 {
                     var why = hasPassword == true
