@@ -139,6 +139,14 @@ Describe 'Protect-CenateTable checks what the roles can still do, not only their
         $e.Exception.Message | Should -Match ([regex]::Escape('owns public.citas_2025 (a partition of public.citas)'))
     }
 
+    It 'refuses the owner of the table''s schema, who can DROP the table' {
+        $so = NewRole "priv_schown_$S" 'LOGIN'
+        Q "CREATE SCHEMA zona_$S AUTHORIZATION $so; CREATE TABLE zona_$S.t (a int); ALTER TABLE zona_$S.t OWNER TO $Owner; GRANT DELETE ON zona_$S.t TO $so" | Out-Null
+        $e = { Protect-CenateTable @P -Schema "zona_$S" -Table t -Role $so -Confirm:$false } | Should -Throw -ErrorId 'RoleOwnsTable,CenateBackup.PowerShell.Commands.ProtectCenateTableCommand' -PassThru
+        $e.Exception.Message | Should -Match "owns schema zona_$S"
+        Q "SELECT has_table_privilege('$so', 'zona_$S.t', 'DELETE')" | Should -Be 't' -Because 'nothing was revoked'
+    }
+
     It '-IncludeInherited without -Role is refused before connecting' {
         { Protect-CenateTable @P -Table pacientes -AllExcept @() -IncludeInherited -Confirm:$false } | Should -Throw -ErrorId 'IncludeInheritedNeedsRole,CenateBackup.PowerShell.Commands.ProtectCenateTableCommand'
     }
@@ -175,6 +183,8 @@ Describe 'New-CenateReadOnlyRole never hijacks or widens an existing role' {
         @{ Kind = 'pg_write_all_data'; Setup = { param($r) Invoke-Psql -Database postgres -Sql "GRANT pg_write_all_data TO $r" | Out-Null }; Reason = 'member of pg_write_all_data' }
         @{ Kind = 'pg_execute_server_program'; Setup = { param($r) Invoke-Psql -Database postgres -Sql "GRANT pg_execute_server_program TO $r" | Out-Null }; Reason = 'member of pg_execute_server_program' }
         @{ Kind = 'default privileges on future tables'; Setup = { param($r) Q "ALTER DEFAULT PRIVILEGES FOR ROLE cenate IN SCHEMA public GRANT INSERT ON TABLES TO $r" | Out-Null }; Reason = 'INSERT on the future tables of cenate in schema public' }
+        @{ Kind = 'owns a schema'; Setup = { param($r) Q "CREATE SCHEMA ${r}_s AUTHORIZATION $r" | Out-Null }; Reason = 'owns schema \w+_s' }
+        @{ Kind = 'EXECUTE on a SECURITY DEFINER function'; Setup = { param($r) Q "CREATE FUNCTION public.${r}_sd() RETURNS void LANGUAGE sql SECURITY DEFINER AS 'DELETE FROM public.pacientes WHERE false'; REVOKE ALL ON FUNCTION public.${r}_sd() FROM PUBLIC; GRANT EXECUTE ON FUNCTION public.${r}_sd() TO $r" | Out-Null }; Reason = 'EXECUTE on SECURITY DEFINER function public.\w+_sd\(\) \(runs as cenate\)' }
         @{ Kind = 'UPDATE on a large object'; Setup = { param($r) $lo = Q "SELECT lo_create(0)"; Q "GRANT UPDATE ON LARGE OBJECT $lo TO $r" | Out-Null }; Reason = 'UPDATE on large object' }
     ) {
         $r = NewRole ("priv_w{0}_$S" -f [guid]::NewGuid().ToString('N').Substring(0, 6))

@@ -129,8 +129,8 @@ public static class ProtectionService
                     if (await RolePrivileges.BypassAsync(conn, role, rel.Sql, rel == t ? rel.Display : $"{rel.Display} (a partition of {t.Display})", ct).ConfigureAwait(false) is not { } bypass) continue;
                     throw bypass.Owner
                         ? new CenateException(ErrorIds.RoleOwnsTable, CenateErrorKind.InvalidOperation,
-                            $"{bypass.Reason}: an owner can always DELETE and TRUNCATE (it can grant itself any privilege back), so revoking from it protects nothing. Nothing was changed.",
-                            $"Make the table's owner a NOLOGIN role that no application logs in as or is a member of (ALTER TABLE {rel.Sql} OWNER TO <nologin role>), then protect the application role. Give '{role}' only the privileges it needs.", role)
+                            $"{bypass.Reason}: an owner can always DELETE, TRUNCATE or DROP (it can grant itself any privilege back), so revoking from it protects nothing. Nothing was changed.",
+                            $"Make the table's owner (and its schema's owner) a NOLOGIN role that no application logs in as or is a member of (ALTER TABLE {rel.Sql} OWNER TO <nologin role>; ALTER SCHEMA … OWNER TO …), then protect the application role. Give '{role}' only the privileges it needs.", role)
                         : new CenateException(ErrorIds.RoleIsSuperuser, CenateErrorKind.InvalidOperation,
                             $"{bypass.Reason}: a superuser bypasses every privilege check, so revoking from it protects nothing. Nothing was changed.",
                             $"Do not let applications log in as a superuser: make '{role}' NOSUPERUSER (or remove the membership) and grant it only what it needs.", role);

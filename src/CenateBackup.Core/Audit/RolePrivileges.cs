@@ -46,23 +46,32 @@ internal static class RolePrivileges
 
     /// <summary>
     /// Why revoking from <paramref name="role"/> cannot protect the table: it owns it (or is a member of the owner
-    /// role), or it is or can become a superuser. Null when neither.
+    /// role), it owns the table's schema (a schema owner can DROP the table; pg_database_owner's schema counts for the
+    /// database owner), or it is or can become a superuser. Null when none.
     /// </summary>
     public static async Task<(bool Owner, string Reason)?> BypassAsync(NpgsqlConnection conn, string role, string table, string display, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(ReachCte +
-            "SELECT r.rolname::text, r.oid = c.relowner, r.rolsuper FROM reach JOIN pg_catalog.pg_roles r ON r.oid = reach.oid " +
-            "CROSS JOIN pg_catalog.pg_class c WHERE c.oid = @t::pg_catalog.regclass AND (r.oid = c.relowner OR r.rolsuper) ORDER BY 2 DESC, r.rolname = @role DESC", conn);
+            "SELECT r.rolname::text, CASE WHEN r.rolsuper THEN 0 WHEN r.oid = c.relowner THEN 1 WHEN r.oid = n.nspowner OR (n.nspowner = " +
+            "(SELECT oid FROM pg_catalog.pg_roles WHERE rolname = 'pg_database_owner') AND r.oid = (SELECT datdba FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())) " +
+            "THEN 2 END AS why, n.nspname::text " +
+            "FROM reach JOIN pg_catalog.pg_roles r ON r.oid = reach.oid CROSS JOIN pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace " +
+            "WHERE c.oid = @t::pg_catalog.regclass AND (r.oid = c.relowner OR r.oid = n.nspowner OR r.rolsuper OR (n.nspowner = " +
+            "(SELECT oid FROM pg_catalog.pg_roles WHERE rolname = 'pg_database_owner') AND r.oid = (SELECT datdba FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()))) " +
+            "ORDER BY 2, r.rolname = @role DESC", conn);
         cmd.Parameters.AddWithValue("role", role);
         cmd.Parameters.AddWithValue("t", table);
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         if (!await r.ReadAsync(ct).ConfigureAwait(false)) return null;
         var name = r.GetString(0);
-        var owner = r.GetBoolean(1);
         var self = string.Equals(name, role, StringComparison.Ordinal);
-        return owner
-            ? (true, self ? $"'{role}' owns {display}" : $"'{role}' is a member of '{name}', the owner of {display}")
-            : (false, self ? $"'{role}' is a superuser" : $"'{role}' is a member of the superuser role '{name}'");
+        var who = self ? $"'{role}'" : $"'{role}' is a member of '{name}', which";
+        return r.GetInt32(1) switch
+        {
+            1 => (true, self ? $"'{role}' owns {display}" : $"'{role}' is a member of '{name}', the owner of {display}"),
+            2 => (true, $"{who} owns schema {r.GetString(2)} (directly, or as the owner of the database when pg_database_owner owns the schema), which holds {display}: a schema owner can DROP the table"),
+            _ => (false, self ? $"'{role}' is a superuser" : $"'{role}' is a member of the superuser role '{name}'"),
+        };
     }
 
     /// <summary>
@@ -158,6 +167,10 @@ internal static class RolePrivileges
             "FROM pg_catalog.pg_database db CROSS JOIN LATERAL pg_catalog.aclexplode(db.datacl) a JOIN rr ON rr.oid = a.grantee WHERE db.datacl IS NOT NULL AND a.privilege_type = 'CREATE' " +
             $"UNION ALL SELECT 14, 'UPDATE on large object ' || l.oid || {via} " +
             "FROM pg_catalog.pg_largeobject_metadata l CROSS JOIN LATERAL pg_catalog.aclexplode(l.lomacl) a JOIN rr ON rr.oid = a.grantee WHERE l.lomacl IS NOT NULL AND a.privilege_type = 'UPDATE' " +
+            // A SECURITY DEFINER function runs as its owner: an explicit EXECUTE grant is a way to write as someone else.
+            $"UNION ALL SELECT 15, 'EXECUTE on SECURITY DEFINER function ' || p.oid::pg_catalog.regprocedure::text || ' (runs as ' || pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(p.proowner)) || ')' || {via} " +
+            "FROM pg_catalog.pg_proc p CROSS JOIN LATERAL pg_catalog.aclexplode(p.proacl) a JOIN rr ON rr.oid = a.grantee " +
+            "WHERE p.prosecdef AND p.proacl IS NOT NULL AND a.privilege_type = 'EXECUTE' AND p.proowner NOT IN (SELECT oid FROM rr) " +
             "ORDER BY 1, 2";
         var list = new List<string>();
         await using var cmd = new NpgsqlCommand(sql, conn);
