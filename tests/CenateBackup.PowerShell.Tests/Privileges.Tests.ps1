@@ -247,6 +247,20 @@ Describe 'New-CenateReadOnlyRole never hijacks or widens an existing role' {
         $r.Changes | Should -Contain "LOGIN added to role '$g' (it could not log in before)."
     }
 
+    It 'a session that cannot read pg_authid treats an unmarked existing role as having a password (RoleExists); a superuser sees it has none' {
+        $adm = NewRole "priv_adm_$S" "LOGIN CREATEROLE PASSWORD '$($Rig.Password)'"
+        $x = NewRole "priv_nopw2_$S" 'NOLOGIN'
+        $q = $P.Clone(); $q.Credential = Get-TestCredential -User $adm
+        $e = { New-CenateReadOnlyRole @q -Name $x -Confirm:$false } | Should -Throw -ErrorId 'RoleExists,CenateBackup.PowerShell.Commands.NewCenateReadOnlyRoleCommand' -PassThru
+        $e.Exception.Message | Should -Match 'may have a password \(only a superuser can read pg_authid'
+        Q "SELECT rolcanlogin FROM pg_roles WHERE rolname = '$x'" | Should -Be 'f'
+        # A superuser session reads pg_authid: no password, no write capability, so it is adopted without -Force.
+        $r = New-CenateReadOnlyRole @P -Name $x -Confirm:$false
+        $r.Created | Should -BeFalse
+        $r.Changes | Should -Contain "LOGIN added to role '$x' (it could not log in before)."
+        StoredPassword $x | Should -Be '<null>'
+    }
+
     It 'a new role needs -Password (PasswordRequired) and nothing is created' {
         $name = "priv_nopw_$S"
         { New-CenateReadOnlyRole @P -Name $name -Confirm:$false } | Should -Throw -ErrorId 'PasswordRequired,CenateBackup.PowerShell.Commands.NewCenateReadOnlyRoleCommand'
@@ -280,5 +294,42 @@ Describe 'The SCRAM verifier follows SASLprep as PostgreSQL and libpq do' {
         { Get-CenateAuditLog @npgsql -AuditSchema "no_hay_$S" } | Should -Throw -ErrorId 'AuditLogNotFound,CenateBackup.PowerShell.Commands.GetCenateAuditLogCommand'
         $bad = @{ HostName = '127.0.0.1'; Port = $Rig.Port; Database = $Db; Credential = [pscredential]::new($name, (Secure ($secret + 'x'))) }
         { Get-CenateAuditLog @bad -AuditSchema "no_hay_$S" } | Should -Throw -ErrorId 'AuthenticationFailed,CenateBackup.PowerShell.Commands.GetCenateAuditLogCommand'
+    }
+}
+
+Describe 'The catalog checks work on PostgreSQL <Version> too (host mode)' -ForEach @(
+    @{ Version = 14; PortVar = 'CENATE_TEST_PG14_PORT' }
+    @{ Version = 17; PortVar = 'CENATE_TEST_PG17_PORT' }
+) {
+    BeforeAll {
+        $script:VPort = [int](Get-Item "env:$PortVar").Value
+        $script:VDb = "cenate_privv_$S"
+        $script:VApp = "priv_vapp_$S"
+        $script:VRo = "priv_vro_$S"
+        Invoke-Psql -Port $VPort -Database postgres -Sql "CREATE DATABASE $VDb" | Out-Null
+        Invoke-Psql -Port $VPort -Database postgres -Sql "CREATE ROLE $VApp LOGIN PASSWORD 'clave-app'; CREATE ROLE $VRo NOLOGIN" | Out-Null
+        Invoke-Psql -Port $VPort -Database $VDb -Sql "CREATE TABLE public.fichas (id int); REVOKE ALL ON public.fichas FROM PUBLIC;
+            GRANT SELECT, INSERT, DELETE ON public.fichas TO $VApp; GRANT DELETE ON public.fichas TO $VRo; GRANT $VRo TO $VApp" | Out-Null
+        $script:V = @{ HostName = '127.0.0.1'; Port = $VPort; Credential = $Cred; Database = $VDb }
+    }
+    AfterAll {
+        Invoke-Psql -Port $VPort -Database postgres -Sql "DROP DATABASE IF EXISTS $VDb WITH (FORCE)" | Out-Null
+        Invoke-Psql -Port $VPort -Database postgres -Sql "DROP ROLE IF EXISTS $VApp, $VRo, priv_vnew_$S" | Out-Null
+    }
+
+    It 'Protect-CenateTable names the group role path, and -IncludeInherited closes it' {
+        $e = { Protect-CenateTable @V -Table fichas -Role $VApp -Confirm:$false } | Should -Throw -ErrorId 'PrivilegeStillGranted,CenateBackup.PowerShell.Commands.ProtectCenateTableCommand' -PassThru
+        $e.Exception.Message | Should -Match ([regex]::Escape("DELETE through group role $VRo"))
+        (Protect-CenateTable @V -Table fichas -Role $VApp -IncludeInherited -Confirm:$false 3>$null).Inherited | Should -Be $VRo
+        Invoke-Psql -Port $VPort -Database $VDb -Sql "SELECT has_table_privilege('$VApp', 'public.fichas', 'DELETE') OR has_table_privilege('$VRo', 'public.fichas', 'DELETE')" | Should -Be 'f'
+        { Protect-CenateTable @V -Table fichas -Role cenate -Confirm:$false } | Should -Throw -ErrorId 'RoleIsSuperuser,CenateBackup.PowerShell.Commands.ProtectCenateTableCommand'
+    }
+
+    It 'New-CenateReadOnlyRole refuses the application role and creates a new one that logs in' {
+        { New-CenateReadOnlyRole @V -Name $VApp -Password (Secure 'x-clave') -Confirm:$false } | Should -Throw -ErrorId 'RoleNotReadOnly,CenateBackup.PowerShell.Commands.NewCenateReadOnlyRoleCommand'
+        $secret = "nueva`u{00A0}clave-" + [guid]::NewGuid().ToString('N').Substring(0, 6)
+        (New-CenateReadOnlyRole @V -Name "priv_vnew_$S" -Password (Secure $secret) -Confirm:$false).Created | Should -BeTrue
+        $env:PGPASSWORD = $secret
+        try { & psql -X -q -A -t -h 127.0.0.1 -p $VPort -U "priv_vnew_$S" -d $VDb -c 'SELECT count(*) FROM public.fichas' 2>&1 | Should -Be '0' } finally { Remove-Item env:PGPASSWORD }
     }
 }
