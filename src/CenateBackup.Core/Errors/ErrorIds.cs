@@ -57,5 +57,12 @@ public static class ErrorIds
     public const string CleartextPasswordRefused = "CleartextPasswordRefused";
     public const string UnsafeBackupContent = "UnsafeBackupContent";
     public const string UnverifiedBackup = "UnverifiedBackup";
+    // Issue 23 §4/§5: the privilege cmdlets never widen or hijack.
+    public const string PrivilegeStillGranted = "PrivilegeStillGranted";
+    public const string RoleOwnsTable = "RoleOwnsTable";
+    public const string RoleIsSuperuser = "RoleIsSuperuser";
+    public const string RoleExists = "RoleExists";
+    public const string PasswordRequired = "PasswordRequired";
+    public const string PasswordInvalid = "PasswordInvalid";
 #pragma warning restore CS1591
 }

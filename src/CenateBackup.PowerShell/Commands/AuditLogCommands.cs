@@ -247,6 +247,10 @@ public sealed class ProtectCenateTableCommand : DatabaseCmdletBase
     [ValidateNotNull]
     public string[]? AllExcept { get; set; }
 
+    /// <summary>With -Role: also revoke from PUBLIC and the group roles through which a named role would keep DELETE or TRUNCATE.</summary>
+    [Parameter]
+    public SwitchParameter IncludeInherited { get; set; }
+
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
@@ -254,15 +258,24 @@ public sealed class ProtectCenateTableCommand : DatabaseCmdletBase
         {
             ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give either -Role or -AllExcept."), "RoleOrAllExcept", ErrorCategory.InvalidArgument, null));
         }
+        if (IncludeInherited && Role is null)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-IncludeInherited goes with -Role (-AllExcept already revokes from every role that holds the privileges, PUBLIC and group roles included)."), "IncludeInheritedNeedsRole", ErrorCategory.InvalidArgument, null));
+        }
         var target = BuildTarget();
         try
         {
-            var plan = RunCore((reporter, token) => ProtectionService.ProtectAsync(target, Table, Schema, Role, AllExcept, dryRun: true, reporter, token));
-            if (plan.Steps.Count > 0 && !ShouldProcess($"{plan.Table}: " + string.Join("; ", plan.Steps), $"Revoke DELETE and TRUNCATE on {plan.Table} from {string.Join(", ", plan.Roles)}?", "Protect-CenateTable"))
+            var plan = RunCore((reporter, token) => ProtectionService.ProtectAsync(target, Table, Schema, Role, AllExcept, IncludeInherited, dryRun: true, reporter, token));
+            var inheritedNote = plan.Inherited.Count == 0 ? "" : $" Also from {string.Join(", ", plan.Inherited)} (-IncludeInherited): every member of them loses DELETE and TRUNCATE too.";
+            if (plan.Steps.Count > 0 && !ShouldProcess($"{plan.Table}: " + string.Join("; ", plan.Steps) + inheritedNote, $"Revoke DELETE and TRUNCATE on {plan.Table} from {string.Join(", ", plan.Roles)}?{inheritedNote}", "Protect-CenateTable"))
             {
                 return;
             }
-            var result = plan.Steps.Count == 0 ? plan : RunCore((reporter, token) => ProtectionService.ProtectAsync(target, Table, Schema, Role, AllExcept, dryRun: false, reporter, token));
+            var result = plan.Steps.Count == 0 ? plan : RunCore((reporter, token) => ProtectionService.ProtectAsync(target, Table, Schema, Role, AllExcept, IncludeInherited, dryRun: false, reporter, token));
+            if (result.Inherited.Count > 0)
+            {
+                WriteWarning($"The named roles could still DELETE or TRUNCATE {result.Table} through {string.Join(", ", result.Inherited)}: revoked from them too (-IncludeInherited), so every role that is a member of them (or, for PUBLIC, every role) lost DELETE and TRUNCATE on {result.Table}.");
+            }
             WriteObject(OutputFactory.Protect(result));
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)
@@ -273,7 +286,7 @@ public sealed class ProtectCenateTableCommand : DatabaseCmdletBase
 }
 
 /// <summary>
-/// <para type="synopsis">Creates (or brings up to date) a login role that can only read, and optionally read-only views; the password never leaves this machine.</para>
+/// <para type="synopsis">Creates a login role that can only read, and optionally read-only views; the password never leaves this machine. An existing role that can write or has a password is refused unless -Force.</para>
 /// </summary>
 [Cmdlet(VerbsCommon.New, "CenateReadOnlyRole", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ContainerSet)]
 [OutputType(typeof(CenateReadOnlyRoleResult))]
@@ -287,10 +300,10 @@ public sealed class NewCenateReadOnlyRoleCommand : DatabaseCmdletBase
     [ValidateNotNullOrEmpty]
     public string Name { get; set; } = "";
 
-    /// <summary>Its password (sent as a SCRAM-SHA-256 verifier, never in clear).</summary>
-    [Parameter(Mandatory = true)]
+    /// <summary>Its password (sent as a SCRAM-SHA-256 verifier, never in clear). Needed for a new role; an existing role's password changes only with -Force.</summary>
+    [Parameter]
     [ValidateNotNull]
-    public SecureString Password { get; set; } = new();
+    public SecureString? Password { get; set; }
 
     /// <summary>Schemas it may read (default public).</summary>
     [Parameter]
@@ -302,21 +315,31 @@ public sealed class NewCenateReadOnlyRoleCommand : DatabaseCmdletBase
     [ValidateNotNullOrEmpty]
     public string[] View { get; set; } = Array.Empty<string>();
 
+    /// <summary>Adopts an existing role that can write or has a password (it keeps its write privileges; its password changes only with -Password).</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
         var target = BuildTarget();
-        var password = new System.Net.NetworkCredential(string.Empty, Password).Password;
-        if (string.IsNullOrEmpty(password))
+        string? password = Password is null ? null : new System.Net.NetworkCredential(string.Empty, Password).Password;
+        if (password is not null && password.Length == 0)
         {
             ThrowTerminatingError(new ErrorRecord(new ArgumentException("The password is empty."), "EmptyPassword", ErrorCategory.InvalidArgument, Name));
         }
         try
         {
-            var plan = RunCore((reporter, token) => ProtectionService.NewReadOnlyRoleAsync(target, Name, password, ReadSchema, View, dryRun: true, reporter, token));
-            if (!ShouldProcess(string.Join("; ", plan.Steps), $"{(plan.Created ? "Create" : "Update")} the read-only role {Name}?", "New-CenateReadOnlyRole")) return;
-            var result = RunCore((reporter, token) => ProtectionService.NewReadOnlyRoleAsync(target, Name, password, ReadSchema, View, dryRun: false, reporter, token));
-            WriteObject(new CenateReadOnlyRoleResult(result.Role, result.Created, result.Schemas.ToArray(), result.Views.ToArray(), result.Steps.ToArray()));
+            var plan = RunCore((reporter, token) => ProtectionService.NewReadOnlyRoleAsync(target, Name, password, ReadSchema, View, Force, dryRun: true, reporter, token));
+            if (!ShouldProcess(string.Join("; ", plan.Steps) + (plan.Changes.Count == 0 ? "" : " Changes: " + string.Join(" ", plan.Changes)),
+                    $"{(plan.Created ? "Create" : "Update")} the read-only role {Name}? {string.Join(" ", plan.Changes)}", "New-CenateReadOnlyRole")) return;
+            var result = RunCore((reporter, token) => ProtectionService.NewReadOnlyRoleAsync(target, Name, password, ReadSchema, View, Force, dryRun: false, reporter, token));
+            foreach (var warning in result.Warnings) WriteWarning(warning);
+            WriteObject(new CenateReadOnlyRoleResult(result.Role, result.Created, result.Schemas.ToArray(), result.Views.ToArray(), result.Steps.ToArray())
+            {
+                Changes = result.Changes.ToArray(),
+                Warnings = result.Warnings.ToArray(),
+            });
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)
         {

@@ -108,6 +108,8 @@ public sealed class CenateProtectResult
     public CenateTableGrant[] After { get; internal set; } = Array.Empty<CenateTableGrant>();
     /// <summary>The SQL run.</summary>
     public string[] Steps { get; internal set; } = Array.Empty<string>();
+    /// <summary>PUBLIC and group roles also revoked from with -IncludeInherited (they are in Roles too).</summary>
+    public string[] Inherited { get; internal set; } = Array.Empty<string>();
 }
 
 /// <summary>What New-CenateReadOnlyRole did.</summary>
@@ -128,4 +130,8 @@ public sealed class CenateReadOnlyRoleResult
     public string[] Views { get; }
     /// <summary>The SQL run (the password shown as a placeholder).</summary>
     public string[] Steps { get; }
+    /// <summary>What changed, in words: for an existing role each attribute removed, the password replaced or not, the grants and views added.</summary>
+    public string[] Changes { get; internal set; } = Array.Empty<string>();
+    /// <summary>The warnings written: a password left unchanged, write privileges an adopted role keeps, clients that cannot log in.</summary>
+    public string[] Warnings { get; internal set; } = Array.Empty<string>();
 }

@@ -152,5 +152,6 @@ internal static class OutputFactory
         Before = r.Before.Select(g => new CenateTableGrant(g.Role, g.Privileges)).ToArray(),
         After = r.After.Select(g => new CenateTableGrant(g.Role, g.Privileges)).ToArray(),
         Steps = r.Steps.ToArray(),
+        Inherited = r.Inherited.ToArray(),
     };
 }
