@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using CenateBackup.Core.Database;
 using CenateBackup.Core.Dumps;
 using CenateBackup.Core.Errors;
 using Npgsql;
@@ -109,7 +110,7 @@ ORDER BY max(deps.depth), 2";
         var drop = bad.Kind == 'm' ? "DROP MATERIALIZED VIEW" : "DROP VIEW";
         throw new CenateException(ErrorIds.DependentObjects, CenateErrorKind.InvalidOperation,
             $"Table {table} cannot be replaced: {bad.Name} depends on it and is {what}, which Replace does not recreate. Nothing was changed.",
-            $"Save its definition (SELECT pg_get_viewdef('{bad.Name.Replace("'", "''", StringComparison.Ordinal)}'::regclass)), run {drop} {bad.Name}; then Restore-CenateTable -Mode Replace, " +
+            $"Save its definition (SELECT pg_get_viewdef({SqlText.Literal(bad.Name)}::regclass)), run {drop} {bad.Name}; then Restore-CenateTable -Mode Replace, " +
             "then create it again; or use -Mode MissingRows (which keeps the table) or -Mode Staging.", table);
     }
 
@@ -136,6 +137,6 @@ ORDER BY max(deps.depth), 2";
         var eq = option.IndexOf('=', StringComparison.Ordinal);
         var name = eq < 0 ? option : option[..eq];
         var value = eq < 0 ? "true" : option[(eq + 1)..];
-        return QualifiedTable.Quote(name) + " = '" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+        return QualifiedTable.Quote(name) + " = " + SqlText.Literal(value);
     }
 }

@@ -315,7 +315,7 @@ public static class TableRestoreService
         result.BackupRows = source.Entry?.Rows ?? (source.Manifest is not null && source.Manifest.RowCounts.TryGetValue(result.Table, out var counted) ? counted : null);
 
         var staging = request.Mode == TableRestoreMode.MissingRows ? "pg_temp" : "cenate_restore_" + stamp;
-        for (var n = 2; staging != "pg_temp" && await ScalarLongAsync(conn, $"SELECT count(*) FROM pg_catalog.pg_namespace WHERE nspname = {Literal(staging)}", ct).ConfigureAwait(false) > 0; n++)
+        for (var n = 2; staging != "pg_temp" && await ScalarLongAsync(conn, $"SELECT count(*) FROM pg_catalog.pg_namespace WHERE nspname = {SqlText.Literal(staging)}", ct).ConfigureAwait(false) > 0; n++)
         {
             staging = "cenate_restore_" + stamp + "_" + n.ToString(CultureInfo.InvariantCulture); // two restores in the same second
         }
@@ -599,7 +599,7 @@ public static class TableRestoreService
     private static async Task ValidateForeignKeysAsync(NpgsqlConnection conn, string sqt, TableRestoreResult result, CancellationToken ct)
     {
         var names = new List<string>();
-        await using (var cmd = new NpgsqlCommand($"SELECT conname::text FROM pg_catalog.pg_constraint WHERE conrelid = {Literal(sqt)}::pg_catalog.regclass AND contype = 'f' AND NOT convalidated", conn))
+        await using (var cmd = new NpgsqlCommand($"SELECT conname::text FROM pg_catalog.pg_constraint WHERE conrelid = {SqlText.Literal(sqt)}::pg_catalog.regclass AND contype = 'f' AND NOT convalidated", conn))
         {
             await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await r.ReadAsync(ct).ConfigureAwait(false)) names.Add(r.GetString(0));
@@ -638,7 +638,7 @@ public static class TableRestoreService
         foreach (var (seq, column) in live.OwnedSequences)
         {
             var col = QualifiedTable.Quote(column);
-            await ExecAsync(conn, $"SELECT pg_catalog.setval({Literal(seq)}, m) FROM (SELECT max({col}) AS m FROM {qt}) x, {seq} s WHERE x.m > s.last_value", ct).ConfigureAwait(false);
+            await ExecAsync(conn, $"SELECT pg_catalog.setval({SqlText.Literal(seq)}, m) FROM (SELECT max({col}) AS m FROM {qt}) x, {seq} s WHERE x.m > s.last_value", ct).ConfigureAwait(false);
         }
     }
 
@@ -740,7 +740,7 @@ public static class TableRestoreService
             // Sequences never go backwards: the restored table's take the old ones' last values where those are further.
             foreach (var (oldSeq, column) in oldSequences)
             {
-                var newSeq = await ScalarStringAsync(conn, $"SELECT pg_catalog.pg_get_serial_sequence({Literal(qt)}, {Literal(column)})", ct).ConfigureAwait(false);
+                var newSeq = await ScalarStringAsync(conn, $"SELECT pg_catalog.pg_get_serial_sequence({SqlText.Literal(qt)}, {SqlText.Literal(column)})", ct).ConfigureAwait(false);
                 if (newSeq is null)
                 {
                     // The restored table's column has no sequence of its own: its default still calls the old table's sequence
@@ -749,7 +749,7 @@ public static class TableRestoreService
                     await ExecAsync(conn, $"ALTER SEQUENCE {oldSeq} OWNED BY {qt}.{QualifiedTable.Quote(column)}", ct).ConfigureAwait(false);
                     continue;
                 }
-                await ExecAsync(conn, $"SELECT pg_catalog.setval({Literal(newSeq)}, o.last_value, o.is_called) FROM {oldSeq} o, {newSeq} n WHERE o.last_value > n.last_value", ct).ConfigureAwait(false);
+                await ExecAsync(conn, $"SELECT pg_catalog.setval({SqlText.Literal(newSeq)}, o.last_value, o.is_called) FROM {oldSeq} o, {newSeq} n WHERE o.last_value > n.last_value", ct).ConfigureAwait(false);
             }
             // The views, as they were, now on the restored table (their definitions name it by its qualified name).
             foreach (var sql in views!.CreateStatements())
@@ -1046,7 +1046,6 @@ public static class TableRestoreService
         return (string)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
     }
 
-    private static string Literal(string s) => "'" + s.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     private static async Task<int> ExecAsync(NpgsqlConnection conn, string sql, CancellationToken ct)
     {

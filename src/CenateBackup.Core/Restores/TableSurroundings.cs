@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using CenateBackup.Core.Database;
 using CenateBackup.Core.Dumps;
 using Npgsql;
 
@@ -157,14 +158,14 @@ internal sealed class TableSurroundings
         // Comments: the live ones, on the columns the restored table has.
         if (live.Comment != restored.Comment)
         {
-            await exec($"COMMENT ON TABLE {qt} IS {Literal(live.Comment)}", ct).ConfigureAwait(false);
+            await exec($"COMMENT ON TABLE {qt} IS {SqlText.Literal(live.Comment)}", ct).ConfigureAwait(false);
             if (fromDump) warnings.Add($"The table's comment differs from the backup's: the live one was kept.");
         }
         var changed = new List<string>();
         foreach (var (column, comment) in live.Columns)
         {
             if (!restored.Columns.TryGetValue(column, out var backup) || backup == comment) continue;
-            await exec($"COMMENT ON COLUMN {qt}.{QualifiedTable.Quote(column)} IS {Literal(comment)}", ct).ConfigureAwait(false);
+            await exec($"COMMENT ON COLUMN {qt}.{QualifiedTable.Quote(column)} IS {SqlText.Literal(comment)}", ct).ConfigureAwait(false);
             changed.Add(column);
         }
         if (fromDump && changed.Count > 0) warnings.Add($"Comments of columns {string.Join(", ", changed)} differ from the backup's: the live ones were kept.");
@@ -210,5 +211,4 @@ internal sealed class TableSurroundings
 
     private static string Enabled(string state) => state switch { "D" => "disabled", "R" => "enabled for replicas only", "A" => "always enabled", _ => "enabled" };
 
-    private static string Literal(string? s) => s is null ? "NULL" : "'" + s.Replace("'", "''", StringComparison.Ordinal) + "'";
 }

@@ -168,7 +168,7 @@ public static class RestoreDrill
 
     private static async Task MarkAsync(NpgsqlConnection guard, string scratch, string comment, CancellationToken cancellationToken)
     {
-        await using var cmd = new NpgsqlCommand("COMMENT ON DATABASE " + QualifiedTable.Quote(scratch) + " IS " + Literal(comment), guard);
+        await using var cmd = new NpgsqlCommand("COMMENT ON DATABASE " + QualifiedTable.Quote(scratch) + " IS " + SqlText.Literal(comment), guard);
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -198,7 +198,6 @@ public static class RestoreDrill
         }
     }
 
-    private static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal).Replace("\\", "", StringComparison.Ordinal) + "'";
 
     private static void ValidateScratchName(string scratch, DrillOptions options)
     {
