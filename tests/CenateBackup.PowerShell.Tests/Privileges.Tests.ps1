@@ -16,6 +16,8 @@ BeforeAll {
         $Name
     }
     Invoke-Psql -Database postgres -Sql "CREATE DATABASE $Db" | Out-Null
+    # A second database: grants there are invisible from $Db's catalog but still count.
+    Invoke-Psql -Database postgres -Sql "CREATE DATABASE ${Db}_b" | Out-Null
     $script:P = @{ Container = $Rig.Container; Port = $Rig.Port; Credential = $Cred; Database = $Db }
     function script:Q([string]$Sql) { Invoke-Psql -Database $Db -Sql $Sql }
     function script:LoginAs([string]$Role, [string]$Password, [string]$Sql = 'SELECT 1') {
@@ -32,6 +34,7 @@ BeforeAll {
 }
 AfterAll {
     Invoke-Psql -Database postgres -Sql "DROP DATABASE IF EXISTS $Db WITH (FORCE)" | Out-Null
+    Invoke-Psql -Database postgres -Sql "DROP DATABASE IF EXISTS ${Db}_b WITH (FORCE)" | Out-Null
     # Members before the roles they belong to does not matter for DROP ROLE; drop in reverse creation order anyway.
     for ($i = $Roles.Count - 1; $i -ge 0; $i--) { Invoke-Psql -Database postgres -Sql "DROP ROLE IF EXISTS $($Roles[$i])" | Out-Null }
 }
@@ -186,6 +189,7 @@ Describe 'New-CenateReadOnlyRole never hijacks or widens an existing role' {
         @{ Kind = 'owns a schema'; Setup = { param($r) Q "CREATE SCHEMA ${r}_s AUTHORIZATION $r" | Out-Null }; Reason = 'owns schema \w+_s' }
         @{ Kind = 'EXECUTE on a SECURITY DEFINER function'; Setup = { param($r) Q "CREATE FUNCTION public.${r}_sd() RETURNS void LANGUAGE sql SECURITY DEFINER AS 'DELETE FROM public.pacientes WHERE false'; REVOKE ALL ON FUNCTION public.${r}_sd() FROM PUBLIC; GRANT EXECUTE ON FUNCTION public.${r}_sd() TO $r" | Out-Null }; Reason = 'EXECUTE on SECURITY DEFINER function public.\w+_sd\(\) \(runs as cenate\)' }
         @{ Kind = 'UPDATE on a large object'; Setup = { param($r) $lo = Q "SELECT lo_create(0)"; Q "GRANT UPDATE ON LARGE OBJECT $lo TO $r" | Out-Null }; Reason = 'UPDATE on large object' }
+        @{ Kind = 'write grants in another database'; Setup = { param($r) Invoke-Psql -Database "${Db}_b" -Sql "CREATE TABLE public.${r}_pay (a int); GRANT INSERT, UPDATE, DELETE ON public.${r}_pay TO $r" | Out-Null }; Reason = 'has privileges on 1 object\(s\) in database cenate_priv_\w+_b \(not readable from this database' }
     ) {
         $r = NewRole ("priv_w{0}_$S" -f [guid]::NewGuid().ToString('N').Substring(0, 6))
         & $Setup $r
@@ -265,6 +269,20 @@ Describe 'New-CenateReadOnlyRole never hijacks or widens an existing role' {
         $name = "priv_nopw_$S"
         { New-CenateReadOnlyRole @P -Name $name -Confirm:$false } | Should -Throw -ErrorId 'PasswordRequired,CenateBackup.PowerShell.Commands.NewCenateReadOnlyRoleCommand'
         Q "SELECT count(*) FROM pg_roles WHERE rolname = '$name'" | Should -Be '0'
+    }
+
+    It 'a v_<table>_readonly that someone else created first is refused (ReadOnlyViewUnsafe), not adopted: nothing created, the view still theirs' {
+        $squatter = NewRole "priv_sq_$S"
+        Q "CREATE SCHEMA sq_$S; ALTER SCHEMA sq_$S OWNER TO $Owner; CREATE TABLE sq_$S.pacientes (id int); ALTER TABLE sq_$S.pacientes OWNER TO $Owner;
+           GRANT USAGE, CREATE ON SCHEMA sq_$S TO $squatter; GRANT SELECT ON sq_$S.pacientes TO $squatter" | Out-Null
+        Q "SET ROLE $squatter; CREATE VIEW sq_$S.v_pacientes_readonly AS SELECT * FROM sq_$S.pacientes" | Out-Null
+        $name = "priv_view_$S"
+        $e = { New-CenateReadOnlyRole @P -Name $name -Password (Secure 'vista-1') -ReadSchema "sq_$S" -View "sq_$S.pacientes" -Confirm:$false } |
+            Should -Throw -ErrorId 'ReadOnlyViewUnsafe,CenateBackup.PowerShell.Commands.NewCenateReadOnlyRoleCommand' -PassThru
+        $e.Exception.Message | Should -Match "belongs to '$squatter'"
+        Q "SELECT count(*) FROM pg_roles WHERE rolname = '$name'" | Should -Be '0'
+        Q "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = 'sq_$S.v_pacientes_readonly'::regclass" | Should -Be $squatter
+        Q "DROP SCHEMA sq_$S CASCADE" | Out-Null
     }
 }
 

@@ -429,10 +429,30 @@ public static class ProtectionService
                 var (viewSchema, viewTable) = QualifiedTable.Split(view);
                 var t = await session.ResolveTableAsync(viewTable, viewSchema, ct).ConfigureAwait(false);
                 var v = QualifiedTable.Quote(t.Schema) + "." + QualifiedTable.Quote("v_" + t.Name + "_readonly");
-                await using (var cmd = new NpgsqlCommand("SELECT pg_catalog.to_regclass(@v) IS NOT NULL", conn))
+                await using (var cmd = new NpgsqlCommand(
+                    "SELECT c.relkind::text, pg_catalog.pg_get_userbyid(c.relowner)::text, " +
+                    "c.relowner IN ((SELECT relowner FROM pg_catalog.pg_class WHERE oid = @t::pg_catalog.regclass), (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user)) " +
+                    "FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass(@v)", conn))
                 {
                     cmd.Parameters.AddWithValue("v", v);
-                    var exists = (bool)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+                    cmd.Parameters.AddWithValue("t", t.Sql);
+                    var exists = false;
+                    await using (var rd = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+                    {
+                        if (await rd.ReadAsync(ct).ConfigureAwait(false))
+                        {
+                            exists = true;
+                            // CREATE OR REPLACE keeps the old owner: a view someone else made first would stay theirs, to redefine
+                            // later so that whatever the read-only role selects runs their code.
+                            if (rd.GetString(0) != "v" || !rd.GetBoolean(2))
+                            {
+                                throw new CenateException(ErrorIds.ReadOnlyViewUnsafe, CenateErrorKind.InvalidOperation,
+                                    $"{t.Schema}.v_{t.Name}_readonly already exists and belongs to '{rd.GetString(1)}'" +
+                                    (rd.GetString(0) != "v" ? " (it is not a view)" : "") + ", not to the table's owner or to this session's role: replacing it would leave it in that role's hands. Nothing was changed.",
+                                    $"Check who created it and why; drop it (DROP VIEW {t.Schema}.v_{t.Name}_readonly) or give it to the table's owner, then run again.", v);
+                            }
+                        }
+                    }
                     result.Changes.Add(exists ? $"View {t.Schema}.v_{t.Name}_readonly replaced (SELECT * FROM {t.Display}), readable by '{role}' only." : $"View {t.Schema}.v_{t.Name}_readonly created (SELECT * FROM {t.Display}), readable by '{role}' only.");
                 }
                 foreach (var sql in new[] { $"CREATE OR REPLACE VIEW {v} WITH (security_barrier) AS SELECT * FROM {t.Sql}", $"REVOKE ALL ON {v} FROM PUBLIC", $"GRANT SELECT ON {v} TO {r}" })

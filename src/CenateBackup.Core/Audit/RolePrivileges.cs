@@ -147,6 +147,12 @@ internal static class RolePrivileges
             "FROM pg_catalog.pg_shdepend d JOIN rr ON rr.oid = d.refobjid JOIN pg_catalog.pg_database db ON db.oid = d.dbid " +
             "WHERE d.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass AND d.deptype = 'o' AND db.datname <> pg_catalog.current_database() " +
             "GROUP BY db.datname, rr.self, rr.name " +
+            // Grants in other databases: their catalogs cannot be read from here, but pg_shdepend records that they exist.
+            $"UNION ALL SELECT 8, 'has privileges on ' || pg_catalog.count(*) || ' object(s) in database ' || pg_catalog.quote_ident(db.datname) || " +
+            $"' (not readable from this database; check them there with \\dp, or use -Force if they only read)' || {via} " +
+            "FROM pg_catalog.pg_shdepend d JOIN rr ON rr.oid = d.refobjid JOIN pg_catalog.pg_database db ON db.oid = d.dbid " +
+            "WHERE d.refclassid = 'pg_catalog.pg_authid'::pg_catalog.regclass AND d.deptype = 'a' AND db.datname <> pg_catalog.current_database() " +
+            "GROUP BY db.datname, rr.self, rr.name " +
             // Write privileges on tables, views, sequences (UPDATE = setval) and their columns.
             $"UNION ALL SELECT 9, pg_catalog.string_agg(DISTINCT a.privilege_type, ', ') || ' on ' || c.oid::pg_catalog.regclass::text || {via} " +
             "FROM pg_catalog.pg_class c CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) a JOIN rr ON rr.oid = a.grantee " +

@@ -35,21 +35,25 @@ public static class ClientAuthentication
         };
     }
 
-    /// <summary>Applies the policy to a connection string: TLS required (PGSSLMODE) allows every method; otherwise no cleartext password.</summary>
+    /// <summary>
+    /// True when PGSSLMODE makes the client check the server's certificate (verify-ca, verify-full): only then is a
+    /// cleartext password request answered. With "require" the channel is encrypted but the server is not
+    /// authenticated, so whoever sits in the middle could ask for the password in cleartext and read it.
+    /// </summary>
+    public static bool VerifiesServer(Func<string, string?>? environment = null) =>
+        RequiredTls(environment) is SslMode.VerifyCA or SslMode.VerifyFull;
+
+    /// <summary>Applies the policy to a connection string: TLS when PGSSLMODE requires it; a cleartext password only to a verified server.</summary>
     public static void Apply(NpgsqlConnectionStringBuilder builder, Func<string, string?>? environment = null)
     {
-        if (RequiredTls(environment) is { } tls)
-        {
-            builder.SslMode = tls;
-            return;
-        }
-        builder.RequireAuth = WithoutCleartext;
+        if (RequiredTls(environment) is { } tls) builder.SslMode = tls;
+        if (!VerifiesServer(environment)) builder.RequireAuth = WithoutCleartext;
     }
 
-    /// <summary>Adds the policy to a pg tool's environment (PGREQUIREAUTH) unless TLS is required.</summary>
+    /// <summary>Adds the policy to a pg tool's environment (PGREQUIREAUTH) unless the server's certificate is verified.</summary>
     public static void Apply(IDictionary<string, string> toolEnvironment, Func<string, string?>? environment = null)
     {
-        if (RequiredTls(environment) is null) toolEnvironment["PGREQUIREAUTH"] = LibpqWithoutCleartext;
+        if (!VerifiesServer(environment)) toolEnvironment["PGREQUIREAUTH"] = LibpqWithoutCleartext;
     }
 
     /// <summary>True when an Npgsql failure is its refusal of an authentication method that the policy excludes.</summary>

@@ -64,5 +64,6 @@ public static class ErrorIds
     public const string RoleExists = "RoleExists";
     public const string PasswordRequired = "PasswordRequired";
     public const string PasswordInvalid = "PasswordInvalid";
+    public const string ReadOnlyViewUnsafe = "ReadOnlyViewUnsafe";
 #pragma warning restore CS1591
 }

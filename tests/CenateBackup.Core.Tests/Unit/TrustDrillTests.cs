@@ -27,7 +27,7 @@ public class TrustDrillTests
     {
         var target = new DatabaseTarget(ConnectionMode.Host, "maestro_cenate", "cenate", 5432) { Host = "127.0.0.1", Password = Secret };
         var b = new NpgsqlConnectionStringBuilder(SnapshotSession.ConnectionString(target, new TcpEndpoint("127.0.0.1", 5432, "test")));
-        if (ClientAuthentication.RequiredTls() is null)
+        if (!ClientAuthentication.VerifiesServer())
         {
             var methods = b.RequireAuth!.Split(',').Select(m => m.Trim()).ToHashSet(StringComparer.OrdinalIgnoreCase);
             Assert.DoesNotContain("Password", methods);
@@ -44,10 +44,9 @@ public class TrustDrillTests
     [InlineData("disable", false)]
     [InlineData("allow", false)]
     [InlineData("prefer", false)]
-    [InlineData("require", true)]
     [InlineData("verify-ca", true)]
     [InlineData("VERIFY-FULL", true)]
-    public void Policy_AllowsCleartextOnlyWhenTlsIsRequired(string? sslMode, bool tls)
+    public void Policy_AllowsCleartextOnlyWhenTlsVerifiesTheServer(string? sslMode, bool tls)
     {
         var b = new NpgsqlConnectionStringBuilder();
         ClientAuthentication.Apply(b, Env(sslMode));
@@ -55,7 +54,7 @@ public class TrustDrillTests
         ClientAuthentication.Apply(tool, Env(sslMode));
         if (tls)
         {
-            Assert.True(b.SslMode >= SslMode.Require);
+            Assert.True(b.SslMode >= SslMode.VerifyCA);
             Assert.Null(b.RequireAuth);
             Assert.False(tool.ContainsKey("PGREQUIREAUTH"));
         }
@@ -67,11 +66,23 @@ public class TrustDrillTests
     }
 
     [Fact]
+    public void Require_Encrypts_But_Still_Refuses_Cleartext_Because_The_Server_Is_Not_Verified()
+    {
+        var b = new NpgsqlConnectionStringBuilder();
+        ClientAuthentication.Apply(b, Env("require"));
+        var tool = new Dictionary<string, string>();
+        ClientAuthentication.Apply(tool, Env("require"));
+        Assert.Equal(SslMode.Require, b.SslMode);
+        Assert.Equal(ClientAuthentication.WithoutCleartext, b.RequireAuth);
+        Assert.Equal("!password", tool["PGREQUIREAUTH"]);
+    }
+
+    [Fact]
     public void ToolEnvironment_CarriesPGREQUIREAUTH()
     {
         var target = new DatabaseTarget(ConnectionMode.Host, "maestro_cenate", "cenate", 5432) { Host = "db", Password = Secret };
         var env = PgDumpArguments.Environment(target);
-        if (ClientAuthentication.RequiredTls() is null) Assert.Equal("!password", env["PGREQUIREAUTH"]);
+        if (!ClientAuthentication.VerifiesServer()) Assert.Equal("!password", env["PGREQUIREAUTH"]);
     }
 
     [Fact]
