@@ -155,6 +155,13 @@ Describe 'The restore drill goes only where the admin says (issue 23 §1)' {
         } finally { Remove-Item -LiteralPath $c.Dir -Recurse -Force }
     }
 
+    It 'a drill as a superuser says in its Checks that the dump''s SQL ran with all its rights, and names the remedy' {
+        $r = Test-CenateBackup -Path $Set.Path -Level Restore -Container $Rig.Container -Port $Rig.Port -Credential $Cred
+        $r.Passed | Should -BeTrue -Because ($r.Problems -join '; ')
+        ($r.Checks -join "`n") | Should -Match "The drill role 'cenate' is a superuser on container '$($Rig.Container)'"
+        ($r.Checks -join "`n") | Should -Match 'CREATEDB only, on a scratch server'
+    }
+
     It 'a piped set whose manifest names another container and port drills on the parameter server; that container gets no login' {
         $c = Copy-Set 'trust-piped'
         try {

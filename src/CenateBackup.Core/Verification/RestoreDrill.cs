@@ -91,6 +91,7 @@ public static class RestoreDrill
         // This session stays open until the scratch database is dropped or kept: it holds the drill's advisory lock, which
         // tells a later drill's stale cleanup that this drill is still running, however long it takes.
         await using var guard = await ConnectAsync(server, context.Endpoint, null, cancellationToken).ConfigureAwait(false);
+        await NoteSuperuserAsync(guard, where, checks, reporter, cancellationToken).ConfigureAwait(false);
         reporter.Progress(new OperationProgress(Activity, $"Drill: looking for stale drill databases on {where}", 0, null));
         await CleanStaleAsync(guard, where, checks, reporter, cancellationToken).ConfigureAwait(false);
 
@@ -153,6 +154,22 @@ public static class RestoreDrill
     }
 
     /// <summary>The stale-drill cleanup; a server that does not let it look or drop is reported, and the drill goes on.</summary>
+    /// <summary>
+    /// pg_restore runs the dump's SQL with the drill role's rights. The checksums stop a dump changed after it was
+    /// written, not one rewritten together with its manifest; as a superuser such a dump could run anything on the
+    /// drill server. The result says so (Checks, and verbose output) so that an admin can move drills to a role with
+    /// CREATEDB only, on a scratch server.
+    /// </summary>
+    private static async Task NoteSuperuserAsync(NpgsqlConnection guard, string where, List<string> checks, IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user", guard);
+        if (await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not true) return;
+        var note = $"The drill role '{guard.UserName}' is a superuser on {where}: pg_restore runs the dump's SQL with all its rights. " +
+            "For drills of sets from a shared directory, use a role with CREATEDB only, on a scratch server.";
+        checks.Add(note);
+        reporter.Verbose(note);
+    }
+
     private static async Task CleanStaleAsync(NpgsqlConnection guard, string where, List<string> checks, IOperationReporter reporter, CancellationToken cancellationToken)
     {
         try
