@@ -8,19 +8,20 @@ BeforeAll {
     Import-Module (Get-ModuleManifestPath) -Force
     $script:Rig = Get-Rig
     $script:Cred = Get-TestCredential
-    $script:Db = 'cenate_trust_lock'
+    $script:Sfx = [guid]::NewGuid().ToString('N').Substring(0, 6)
+    $script:Db = "cenate_trust_lock_$Sfx"
     Invoke-Psql -Database postgres -Sql "DROP DATABASE IF EXISTS $Db WITH (FORCE)" | Out-Null
     Invoke-Psql -Database postgres -Sql "CREATE DATABASE $Db" | Out-Null
     Invoke-Psql -Database $Db -Sql "CREATE TABLE public.asegurados (id int PRIMARY KEY, nombre text NOT NULL);
         INSERT INTO public.asegurados SELECT g, 'n' || g FROM generate_series(1, 500) g;" | Out-Null
     $script:A = @{ Container = $Rig.Container; Port = $Rig.Port; Credential = $Cred; Database = $Db }
     # A database whose name carries a newline and a statement: a comment line that prints it must stay one line.
-    $script:EvilDb = "cenate_trust_nl`nDROP TABLE public.asegurados; --"
+    $script:EvilDb = "cenate_trust_nl_$Sfx`nDROP TABLE public.asegurados; --"
     Invoke-Psql -Database postgres -Sql ('DROP DATABASE IF EXISTS "{0}" WITH (FORCE)' -f $EvilDb) | Out-Null
     Invoke-Psql -Database postgres -Sql ('CREATE DATABASE "{0}"' -f $EvilDb) | Out-Null
     $env:PGPASSWORD = $env:CENATE_TEST_PASSWORD
     try {
-        & psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $Rig.Port -U cenate -d "dbname='cenate_trust_nl`nDROP TABLE public.asegurados; --'" -c (
+        & psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $Rig.Port -U cenate -d "dbname='$EvilDb'" -c (
             'CREATE TABLE public.asegurados (id int PRIMARY KEY, nombre text); INSERT INTO public.asegurados SELECT g, $q$x$q$ FROM generate_series(1, 50) g;' +
             'CREATE TABLE public."odd' + "`n" + 'na;me $cenate$ ""q""" (id int PRIMARY KEY, "co l;$cenate$" text);' +
             'INSERT INTO public."odd' + "`n" + 'na;me $cenate$ ""q""" SELECT g, $q$v$q$ || g FROM generate_series(1, 40) g;') 2>&1 | Out-Null
@@ -124,5 +125,42 @@ Describe 'Names are data in every file the module writes' {
             $r.BackupRows | Should -Be 40
             $r.StagingSchema | Should -Not -BeNullOrEmpty
         } finally { Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+
+    It 'the audit, Protect-CenateTable and New-CenateReadOnlyRole work on that table by name: its deleted rows are logged and put back' {
+        $E = @{ Container = $Rig.Container; Port = $Rig.Port; Credential = $Cred; Database = $EvilDb }
+        $role = 'cenate_trust_app_' + [guid]::NewGuid().ToString('N').Substring(0, 6)
+        $reader = "cenate_trust_ro`n`$cenate`$ `"r`""
+        Invoke-Psql -Database postgres -Sql "CREATE ROLE $role NOLOGIN" | Out-Null
+        $env:PGPASSWORD = $env:CENATE_TEST_PASSWORD
+        function Q([string]$Sql) {
+            $out = & psql -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $Rig.Port -U cenate -d "dbname='$EvilDb'" -c $Sql 2>&1
+            if ($LASTEXITCODE -ne 0) { throw "psql failed: $out" }
+            $out
+        }
+        $qt = 'public."odd' + "`n" + 'na;me $cenate$ ""q"""'
+        try {
+            Q "GRANT SELECT, DELETE, TRUNCATE ON $qt TO $role" | Out-Null
+            $i = Install-CenateAuditTrigger @E -Table $OddTable -Confirm:$false -WarningAction SilentlyContinue
+            $i | Should -Not -BeNullOrEmpty
+            Q "DELETE FROM $qt WHERE id <= 3" | Out-Null
+            $entries = @(Get-CenateAuditLog @E -Table $OddTable -Operation Delete)
+            $entries.Count | Should -Be 3
+            $back = $entries | Restore-CenateDeletedRow @E -Confirm:$false
+            Q "SELECT count(*) FROM $qt" | Should -Be '40'
+            $p = Protect-CenateTable @E -Table $OddTable -Role $role -Confirm:$false
+            Q "SELECT has_table_privilege('$role', '$($qt -replace "'", "''")', 'DELETE')::text" | Should -Be 'false'
+            $ro = New-CenateReadOnlyRole @E -Name $reader -Password (ConvertTo-SecureString 'lector-1' -AsPlainText -Force) -View $OddTable -Confirm:$false
+            Q 'SELECT count(*) FROM pg_roles WHERE rolname = ''cenate_trust_ro'' || chr(10) || ''$cenate$ "r"''' | Should -Be '1'
+            Q 'SELECT count(*) FROM pg_class WHERE relname = ''v_odd'' || chr(10) || ''na;me $cenate$ "q"_readonly''' | Should -Be '1'
+            # The only audited table: -RemoveLog takes the log too (its own triggers are matched by oid, not by name).
+            Uninstall-CenateAuditTrigger @E -Table $OddTable -RemoveLog -Confirm:$false | Out-Null
+            Q "SELECT count(*) FROM pg_namespace WHERE nspname = 'cenate_audit'" | Should -Be '0'
+        } finally {
+            Remove-Item env:PGPASSWORD -ErrorAction SilentlyContinue
+            Invoke-Psql -Database postgres -Sql ('DROP DATABASE IF EXISTS "{0}" WITH (FORCE)' -f $EvilDb) | Out-Null
+            Invoke-Psql -Database postgres -Sql "DROP ROLE IF EXISTS $role" | Out-Null
+            Invoke-Psql -Database postgres -Sql ('DROP ROLE IF EXISTS "{0}"' -f ($reader -replace '"', '""')) | Out-Null
+        }
     }
 }

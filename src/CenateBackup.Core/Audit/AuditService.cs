@@ -170,17 +170,19 @@ public static class AuditService
                 if (request.RemoveLog && logExists)
                 {
                     // The log is shared by every audited table: it goes only when no audit trigger anywhere still writes to it.
-                    var remaining = new List<string>();
+                    // Matched by the table's oid, not by its name as text (a quoted name never equals its display form).
+                    var dropped = s_triggers.Where(x => request.Operations.HasFlag(x.Op) && existing.Contains(x.Trigger)).Select(x => x.Trigger).ToArray();
+                    var others = new List<string>();
                     await using (var cmd = new NpgsqlCommand("SELECT tg.tgrelid::pg_catalog.regclass::text || '.' || tg.tgname FROM pg_catalog.pg_trigger tg " +
-                        "JOIN pg_catalog.pg_proc p ON p.oid = tg.tgfoid JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = @s ORDER BY 1", conn))
+                        "JOIN pg_catalog.pg_proc p ON p.oid = tg.tgfoid JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = @s " +
+                        "AND NOT (tg.tgrelid = @t::pg_catalog.regclass AND tg.tgname = ANY(@d)) ORDER BY 1", conn))
                     {
                         cmd.Parameters.AddWithValue("s", request.AuditSchema);
+                        cmd.Parameters.AddWithValue("t", table.Sql);
+                        cmd.Parameters.AddWithValue("d", dropped);
                         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                        while (await r.ReadAsync(ct).ConfigureAwait(false)) remaining.Add(r.GetString(0));
+                        while (await r.ReadAsync(ct).ConfigureAwait(false)) others.Add(r.GetString(0));
                     }
-                    var dropped = s_triggers.Where(x => request.Operations.HasFlag(x.Op) && existing.Contains(x.Trigger))
-                        .Select(x => table.Display + "." + x.Trigger).ToHashSet(StringComparer.Ordinal);
-                    var others = remaining.Where(t => !dropped.Contains(t)).ToList();
                     if (others.Count > 0)
                     {
                         throw new CenateException(ErrorIds.AuditLogInUse, CenateErrorKind.InvalidOperation,
