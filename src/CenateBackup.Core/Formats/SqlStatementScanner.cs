@@ -116,7 +116,7 @@ public static class SqlStatementScanner
             }
             if (c == '\'')
             {
-                tokens.Add(new SqlToken(SqlTokenKind.String, ReadString(sql, ref i, StringKind.Standard)));
+                tokens.Add(new SqlToken(SqlTokenKind.String, ReadString(sql, ref i, StringKind.Standard, pgDumpText)));
                 continue;
             }
             if (c == '"')
@@ -151,7 +151,7 @@ public static class SqlStatementScanner
                     };
                     if (kind is { } k)
                     {
-                        tokens.Add(new SqlToken(SqlTokenKind.String, ReadString(sql, ref i, k)));
+                        tokens.Add(new SqlToken(SqlTokenKind.String, ReadString(sql, ref i, k, pgDumpText)));
                         continue;
                     }
                 }
@@ -162,7 +162,7 @@ public static class SqlStatementScanner
                     if (pgDumpText) throw new FormatException("a U& quote");
                     i++;
                     tokens.Add(sql[i] == '\''
-                        ? new SqlToken(SqlTokenKind.String, ReadString(sql, ref i, StringKind.Standard))
+                        ? new SqlToken(SqlTokenKind.String, ReadString(sql, ref i, StringKind.Standard, pgDumpText))
                         : new SqlToken(SqlTokenKind.QuotedIdentifier, "U&" + ReadQuotedIdentifier(sql, ref i)));
                     continue;
                 }
@@ -366,7 +366,7 @@ public static class SqlStatementScanner
     /// (not in B'…'/X'…'), a backslash takes the next character in escape strings; after the closing quote, white
     /// space with a newline in it (and -- comments) followed by a quote continues the same string in the same kind.
     /// </summary>
-    private static string ReadString(string s, ref int i, StringKind kind)
+    private static string ReadString(string s, ref int i, StringKind kind, bool pgDumpText)
     {
         var b = new StringBuilder();
         i++;
@@ -387,6 +387,8 @@ public static class SqlStatementScanner
                 i++;
                 var next = ContinuationQuote(s, i);
                 if (next < 0) return b.ToString();
+                // pg_dump writes one literal per constant; a continued one is where lexers are easiest to set apart.
+                if (pgDumpText) throw new FormatException("a string continued on another line");
                 i = next + 1;
                 continue;
             }

@@ -98,6 +98,7 @@ public sealed class SqlTrustParsersTests
     [InlineData("CREATE TABLE t (a text DEFAULT $\u00E9$x$\u00E9$);")]
     [InlineData("CREATE TABLE t (a text DEFAULT U&'x');")]
     [InlineData("CREATE TABLE t (a text DEFAULT 'a\0');")]
+    [InlineData("CREATE TABLE t (a text DEFAULT 'a'\n'b');")]
     public void Pg_dump_text_has_no_comments_nor_anything_but_ascii_outside_quotes(string sql) =>
         Assert.Throws<FormatException>(() => SqlStatementScanner.PgDumpStatements(sql));
 
