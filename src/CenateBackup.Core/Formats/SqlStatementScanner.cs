@@ -58,7 +58,8 @@ public static class SqlStatementScanner
     /// <summary>
     /// Like <see cref="Tokenize"/>, and stricter, for object definitions pg_dump wrote: pg_dump writes no comments in
     /// them, quotes every name that is not plain lower-case ASCII, and never writes U&amp; quotes; so a comment, a
-    /// carriage return, form feed, NUL or any character above U+007F outside quotes, or a U&amp; quote, is refused —
+    /// carriage return, form feed, NUL or any character above U+007F outside quotes, a U&amp; quote or a string continued
+    /// on another line is refused —
     /// each is how a changed file would make this lexer and the server disagree.
     /// </summary>
     /// <exception cref="FormatException">The text does not lex, or holds one of those.</exception>
