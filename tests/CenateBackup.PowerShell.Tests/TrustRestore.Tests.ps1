@@ -185,6 +185,38 @@ Describe 'Restore-CenateTable -From Dump runs only the statements pg_dump writes
         Get-Schemas | Should -BeNullOrEmpty
     }
 
+    # Attacker review, finding 1: the server's lexer ends a -- comment at a carriage return too, and reads U+00A0 (or
+    # U+2000) as an identifier character, not white space — so "\u00A0$a$" is a name, not a dollar quote.
+    It 'a TABLE definition with COPY … TO PROGRAM hidden from a lexer that is not the server''s (<Name>) is refused and the program never runs' -ForEach @(
+        @{ Name = 'a -- comment ended by a carriage return'
+           Edit = { param($t) $t -replace '\n\);\s*$', ("`n);`n-- x`rCOPY (SELECT 1) TO PROGRAM 'touch $Marker';`n") } }
+        @{ Name = 'U+00A0 before $a$'
+           Edit = { param($t) $t -replace '\n\);\s*$', (",`n    $([char]0xA0)`$a`$ integer`n);`nCOPY (SELECT 1) TO PROGRAM 'touch $Marker';`nSELECT 1 FROM (SELECT 1) AS s($([char]0xA0)`$a`$)`n").Replace('$', '$$') } }
+        @{ Name = 'U+2000 before $a$'
+           Edit = { param($t) $t -replace '\n\);\s*$', (",`n    $([char]0x2000)`$a`$ integer`n);`nCOPY (SELECT 1) TO PROGRAM 'touch $Marker';`nSELECT 1 FROM (SELECT 1) AS s($([char]0x2000)`$a`$)`n").Replace('$', '$$') } }
+    ) {
+        Edit-DumpString $Copy 'CREATE TABLE public.asegurados (' $Edit | Out-Null
+        $err = Assert-Refused { Restore-CenateTable -Backup $Copy @P -Mode Staging -Confirm:$false } 'UnsafeBackupContent'
+        $err.Exception.Message | Should -Match 'Nothing from the dump was run'
+        Test-InContainer $Marker | Should -BeFalse -Because 'COPY … TO PROGRAM must never reach the server'
+        Get-Checksum | Should -Be $Before
+        Get-Schemas | Should -BeNullOrEmpty
+    }
+
+    # Attacker review, finding 4: ts_rewrite(tsquery, text) runs its text as a query; its error would show the file.
+    It 'a CHECK that runs SQL text through ts_rewrite is refused, and no byte of /etc/passwd reaches an error or a warning' {
+        Edit-DumpString $Copy 'CREATE TABLE public.asegurados (' {
+            param($t) $t -replace '\n\);\s*$', ",`n    CONSTRAINT rev_chk CHECK ((ts_rewrite('a'::tsquery, 'SELECT ''a''::tsquery, (pg_read_file(''/etc/passwd'', 0, 40))::int::text::tsquery') IS NOT NULL))`n);`n"
+        } | Out-Null
+        $passwd = (& docker exec $Rig.Container head -c 40 /etc/passwd) -join "`n"
+        $passwd | Should -Match '^root:' -Because 'the test must know what it looks for'
+        $err = Assert-Refused { Restore-CenateTable -Backup $Copy @P -Mode Staging -Confirm:$false -WarningVariable w -WarningAction SilentlyContinue } 'UnsafeBackupContent'
+        $err.Exception.Message | Should -Match 'ts_rewrite'
+        ($err.Exception.Message + ' ' + $err.ErrorDetails.RecommendedAction + ' ' + ($w -join ' ')) | Should -Not -Match 'root:x:0'
+        Get-Checksum | Should -Be $Before
+        Get-Schemas | Should -BeNullOrEmpty
+    }
+
     It 'a TABLE DATA entry whose COPY statement reads FROM PROGRAM is refused and the program never runs' {
         Edit-DumpString $Copy 'COPY public.asegurados (' {
             param($t) $t.Replace(' FROM stdin;', " FROM PROGRAM 'touch $Marker'; " + $t.Trim())

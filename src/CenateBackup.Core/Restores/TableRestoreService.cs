@@ -344,7 +344,7 @@ public static class TableRestoreService
             {
                 if (request.Mode == TableRestoreMode.MissingRows && e != tableEntry) continue; // a temporary table of the rows: no keys needed
                 if (string.IsNullOrWhiteSpace(e.Definition)) continue;
-                TocDefinitionGuard.Check(source.Path, e, own, sequences);
+                var count = TocDefinitionGuard.Check(source.Path, e, own, sequences);
                 var sql = Rename(e.Definition!, map).Trim();
                 if (e.Description == "FK CONSTRAINT")
                 {
@@ -354,7 +354,7 @@ public static class TableRestoreService
                     continue;
                 }
                 if (request.Mode == TableRestoreMode.MissingRows) sql = Regex.Replace(sql, @"^CREATE TABLE ", "CREATE TEMPORARY TABLE ");
-                (e.Section == 4 ? post : pre).Add(sql);
+                (e.Section == 4 ? post : pre).AddRange(CheckedStatements(source.Path, e, sql, count));
             }
             var data = archive.Entries.FirstOrDefault(e => e.Description == "TABLE DATA" && e.Dependencies.Contains(tableEntry!.DumpId))
                 ?? archive.Entries.FirstOrDefault(e => e.Description == "TABLE DATA" && e.Schema == tableEntry!.Schema && e.Tag == tableEntry.Tag);
@@ -371,8 +371,8 @@ public static class TableRestoreService
             {
                 foreach (var seqSet in OwnedSequenceSets(archive, tableEntry!, qt))
                 {
-                    TocDefinitionGuard.Check(source.Path, seqSet, own, sequences);
-                    pre.Add(Rename(seqSet.Definition!, map).Trim());
+                    var count = TocDefinitionGuard.Check(source.Path, seqSet, own, sequences);
+                    pre.AddRange(CheckedStatements(source.Path, seqSet, Rename(seqSet.Definition!, map).Trim(), count));
                 }
             }
         }
@@ -418,7 +418,7 @@ public static class TableRestoreService
 
         // 5. Run it, all in one transaction.
         await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
-        foreach (var sql in pre) await ExecAsync(conn, sql, ct).ConfigureAwait(false);
+        foreach (var sql in pre) await ExecOneStatementAsync(conn, sql, ct).ConfigureAwait(false);
         reporter.Verbose($"Staging table {sqt} created; loading the rows.");
         long loaded = source.Kind switch
         {
@@ -435,8 +435,8 @@ public static class TableRestoreService
         }
         result.BackupRows = loaded;
         reporter.Progress(new OperationProgress(Activity, "Building keys, indexes, constraints and triggers", 0, null));
-        foreach (var sql in post) await ExecAsync(conn, sql, ct).ConfigureAwait(false);
-        foreach (var sql in foreignKeys) await ExecAsync(conn, sql, ct).ConfigureAwait(false);
+        foreach (var sql in post) await ExecOneStatementAsync(conn, sql, ct).ConfigureAwait(false);
+        foreach (var sql in foreignKeys) await ExecOneStatementAsync(conn, sql, ct).ConfigureAwait(false);
         await ValidateForeignKeysAsync(conn, sqt, result, ct).ConfigureAwait(false);
         await ExecAsync(conn, $"ANALYZE {sqt}", ct).ConfigureAwait(false);
         reporter.Verbose($"Keys, indexes, constraints and triggers built, statistics taken ({clock.Elapsed.TotalSeconds:0.0} s).");
@@ -1046,6 +1046,43 @@ public static class TableRestoreService
         return (string)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
     }
 
+
+    /// <summary>
+    /// The renamed text of a definition the guard accepted, cut into its statements; it must still lex and hold as many
+    /// statements as the guard counted (renaming put quoted names in it), or it is refused.
+    /// </summary>
+    private static List<string> CheckedStatements(string path, ArchiveTocEntry entry, string sql, int count)
+    {
+        List<string> texts;
+        try
+        {
+            texts = SqlStatementScanner.StatementTexts(sql);
+        }
+        catch (FormatException ex)
+        {
+            throw Unsafe(path, entry, $"after renaming to the staging schema it does not lex ({ex.Message})");
+        }
+        if (texts.Count != count) throw Unsafe(path, entry, $"after renaming to the staging schema it holds {texts.Count} statements, not {count}");
+        return texts;
+    }
+
+    private static CenateException Unsafe(string path, ArchiveTocEntry entry, string why) => new(ErrorIds.UnsafeBackupContent, CenateErrorKind.InvalidData,
+        $"'{System.IO.Path.GetFileName(path)}' was refused: its {entry.Description} entry for {entry.Tag} (dump id {entry.DumpId}) {why}. Nothing from the dump was run. Nothing was changed; the live table is unchanged.",
+        "Do not restore from this file: someone or something changed it. Restore from another set, and check who can write to the backup directory.", path);
+
+    /// <summary>
+    /// Runs one statement as a batch command of its own: Npgsql sends a batch command without parameters as it is (it
+    /// does not cut it at semicolons, as it does a command's text), and the server refuses a prepared statement that
+    /// holds two ("cannot insert multiple commands into a prepared statement"). So if the module's lexer and the
+    /// server ever disagree on where a statement of a backup's definition ends, the server refuses it instead of
+    /// running what followed.
+    /// </summary>
+    private static async Task ExecOneStatementAsync(NpgsqlConnection conn, string sql, CancellationToken ct)
+    {
+        await using var batch = new NpgsqlBatch(conn);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(sql));
+        await batch.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
 
     private static async Task<int> ExecAsync(NpgsqlConnection conn, string sql, CancellationToken ct)
     {

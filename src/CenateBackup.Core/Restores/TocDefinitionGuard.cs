@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Text.RegularExpressions;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Formats;
 
@@ -21,13 +22,15 @@ internal static class TocDefinitionGuard
     /// Refuses (UnsafeBackupContent) <paramref name="entry"/>'s definition unless it is the one statement expected for
     /// its kind, naming <paramref name="table"/> (schema, name) or one of <paramref name="sequences"/>.
     /// </summary>
-    public static void Check(string path, ArchiveTocEntry entry, (string Schema, string Name) table, IReadOnlyCollection<(string Schema, string Name)> sequences)
+    /// <returns>How many statements the definition holds (the caller runs each on its own and checks the count again on the text it sends).</returns>
+    public static int Check(string path, ArchiveTocEntry entry, (string Schema, string Name) table, IReadOnlyCollection<(string Schema, string Name)> sequences)
     {
         var text = entry.Definition ?? "";
         List<List<SqlToken>> statements;
         try
         {
-            statements = SqlStatementScanner.Statements(text);
+            // Lexed as pg_dump writes definitions: no comments, nothing but plain ASCII outside quotes (see PgDumpStatements).
+            statements = SqlStatementScanner.PgDumpStatements(text);
         }
         catch (FormatException ex)
         {
@@ -43,6 +46,13 @@ internal static class TocDefinitionGuard
         if (why is not null) throw Refuse(path, entry, why);
         var call = statements.SelectMany(DeniedCalls).FirstOrDefault();
         if (call is not null) throw Refuse(path, entry, $"it calls {call}(), which reads or writes files, runs SQL text, signals sessions or changes settings — nothing a table's definition needs");
+        // A belt for the functions not named above that run SQL given as text: an expression's string that reads as a
+        // query or names a denied function. A comment's text is only stored, never run.
+        if (entry.Description != "COMMENT")
+        {
+            var query = statements.SelectMany(x => x).FirstOrDefault(x => x.Kind == SqlTokenKind.String && LooksLikeSql(x.Value));
+            if (query.Value is not null) throw Refuse(path, entry, $"a string in it reads as SQL ('{Shorten(query.Value)}'); a table's definition does not hand SQL text to a function");
+        }
         for (var n = 1; n < statements.Count; n++)
         {
             var fits = index ? IsIndexSetting(statements[n], table) : IsColumnSetting(statements[n], table);
@@ -53,6 +63,7 @@ internal static class TocDefinitionGuard
                     : $"after its CREATE TABLE it holds another statement ({Shorten(statements[n])}), which is not a column setting of the same table");
             }
         }
+        return statements.Count;
     }
 
     /// <summary>
@@ -67,16 +78,39 @@ internal static class TocDefinitionGuard
         "pg_create_restore_point", "pg_backup_", "pg_start_backup", "pg_stop_backup", "set_config", "pg_sleep", "pg_advisory", "pg_try_advisory",
         "pg_notify", "pg_logical_emit_message", "pg_create_logical_replication_slot", "pg_create_physical_replication_slot",
         "pg_drop_replication_slot", "pg_replication_", "pg_import_system_collations", "pg_log_backend_memory_contexts",
+        // SQL run from text through SPI: ts_rewrite(tsquery, text) and ts_stat(text) run their text argument as a query.
+        "ts_rewrite", "ts_stat", "pg_background", "schedule",
     };
+
+    /// <summary>Names denied wherever they occur in a function's name: query_to_xml, query_to_xmlschema, cursor_to_xml_and_xmlschema, … — every *_to_xml* runs or reads a query.</summary>
+    private static readonly string[] s_deniedParts = { "_to_xml", "dblink" };
+
+    private static bool IsDenied(string name) =>
+        s_deniedPrefixes.Any(p => name.StartsWith(p, StringComparison.OrdinalIgnoreCase)) || s_deniedParts.Any(p => name.Contains(p, StringComparison.OrdinalIgnoreCase));
 
     private static IEnumerable<string> DeniedCalls(List<SqlToken> t)
     {
         for (var k = 0; k + 1 < t.Count; k++)
         {
-            if (t[k].IsIdentifier && t[k + 1].IsSymbol('(') && s_deniedPrefixes.Any(p => t[k].Value.StartsWith(p, StringComparison.OrdinalIgnoreCase)))
-                yield return t[k].Value;
+            if (!t[k].IsIdentifier || !t[k + 1].IsSymbol('(')) continue;
+            if (IsDenied(t[k].Value)) yield return t[k].Value;
+            // A name the guard cannot read as written (U&"…" escapes) could be any function: refused too.
+            else if (t[k].Kind == SqlTokenKind.QuotedIdentifier && t[k].Value.StartsWith("U&", StringComparison.Ordinal)) yield return t[k].Value;
         }
     }
+
+    /// <summary>A string that holds the word SELECT, or a denied function's name followed by "(".</summary>
+    private static bool LooksLikeSql(string text)
+    {
+        if (Regex.IsMatch(text, @"\bselect\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)) return true;
+        foreach (Match m in Regex.Matches(text, @"([A-Za-z_][A-Za-z0-9_$]*)\s*\(", RegexOptions.CultureInvariant))
+        {
+            if (IsDenied(m.Groups[1].Value)) return true;
+        }
+        return false;
+    }
+
+    private static string Shorten(string s) => s.Length <= 60 ? s : s[..60] + "…";
 
     /// <summary>ALTER TABLE [ONLY] &lt;table&gt; CLUSTER ON &lt;index&gt;, or ALTER INDEX &lt;index&gt; ALTER [COLUMN] n SET STATISTICS n.</summary>
     private static bool IsIndexSetting(List<SqlToken> t, (string Schema, string Name) table)

@@ -43,6 +43,77 @@ public sealed class SqlTrustParsersTests
     public void Text_that_does_not_lex_to_its_end_is_refused(string sql) =>
         Assert.Throws<FormatException>(() => SqlStatementScanner.Statements(sql));
 
+    // Finding 1 of the attacker review: the scanner must cut where the server's lexer (scan.l) cuts.
+    [Theory]
+    [InlineData("SELECT 1 -- x\rCOPY (SELECT 1) TO PROGRAM 'touch /tmp/x'; SELECT 2", 2)] // a -- comment ends at a carriage return
+    [InlineData("SELECT 1 -- x\r\n; DROP TABLE t", 2)]
+    [InlineData("SELECT 1 AS \u00A0$a$; DROP TABLE t; SELECT 1 AS \u00A0$a$", 3)] // U+00A0 is an identifier character, not white space
+    [InlineData("SELECT 1 AS \u0085$a$; DROP TABLE t; SELECT 1 AS \u0085$a$", 3)]
+    [InlineData("SELECT 1 AS \u2000$a$; DROP TABLE t; SELECT 1 AS \u2000$a$", 3)]
+    [InlineData("SELECT 1 AS a$b$; DROP TABLE t; SELECT 1 AS c$b$", 3)] // $ continues an identifier: no dollar quote opens
+    [InlineData("SELECT 1 AS \u00E9$b$; DROP TABLE t; SELECT 1", 3)]
+    [InlineData("SELECT $\u00E9$;$\u00E9$", 1)] // a dollar quote's tag may hold characters above U+007F
+    [InlineData("SELECT $a$ $b$a$; DROP TABLE t", 2)]
+    [InlineData("SELECT E'\\''; DROP TABLE t", 2)] // E'\'' is one quote
+    [InlineData("SELECT E'\\\\'; DROP TABLE t", 2)] // E'\\' is one backslash
+    [InlineData("SELECT e'x\\'; y'; DROP TABLE t", 2)]
+    [InlineData("SELECT 'a\\'; DROP TABLE t; --'", 2)] // a backslash is only a character in a standard string
+    [InlineData("SELECT xe'a\\'; DROP TABLE t", 2)] // only a one-letter E makes an escape string
+    [InlineData("SELECT X''; DROP TABLE t; --'", 2)] // B'' and X'' do not double quotes
+    [InlineData("SELECT B'0'';DROP TABLE t; --'", 1)]
+    [InlineData("SELECT N'a'';b'", 1)]
+    [InlineData("SELECT U&'a'';' ; DROP TABLE t", 2)]
+    [InlineData("SELECT U&\"a\"\";\" ; DROP TABLE t", 2)]
+    [InlineData("SELECT E'a'\n'\\'; DROP TABLE t; --'", 1)] // a string continued after a newline keeps its kind
+    [InlineData("SELECT X'00' -- c\n  '' ; DROP TABLE t; --'", 2)]
+    [InlineData("SELECT 'a' 'b;'; DROP TABLE t", 2)] // no newline: no continuation
+    [InlineData("SELECT 1 /* a /* b */ ; */ ; DROP TABLE t", 2)]
+    [InlineData("SELECT 1 /*/ ; */ ; DROP TABLE t", 2)]
+    [InlineData("SELECT 1 +/* ; */-- ;\n; DROP TABLE t", 2)]
+    [InlineData("SELECT $1; SELECT $2", 2)]
+    public void The_scanner_cuts_where_the_server_cuts(string sql, int count) =>
+        Assert.Equal(count, SqlStatementScanner.Statements(sql).Count);
+
+    [Theory]
+    [InlineData("SELECT 1\v; SELECT 2")] // a vertical tab is white space only since PostgreSQL 16
+    [InlineData("SELECT 1\u0001")]
+    [InlineData("SELECT 1a")] // "1a": an error since 15, 1 and a before
+    [InlineData("SELECT 1e'\\'; DROP TABLE t; --'")]
+    [InlineData("SELECT 0x1F")]
+    [InlineData("SELECT 1_000")]
+    [InlineData("SELECT $1a")]
+    [InlineData("SELECT \"\" FROM t")]
+    [InlineData("SELECT E'open\\")]
+    [InlineData("SELECT X'00'\n'open")]
+    public void What_server_versions_read_differently_or_reject_is_refused(string sql) =>
+        Assert.Throws<FormatException>(() => SqlStatementScanner.Statements(sql));
+
+    [Theory]
+    [InlineData("CREATE TABLE t (a int); -- x")]
+    [InlineData("CREATE TABLE t (a int /* x */);")]
+    [InlineData("CREATE TABLE t (a int);\r\n")]
+    [InlineData("CREATE TABLE t (a int);\f")]
+    [InlineData("CREATE TABLE t (\u00A0a int);")]
+    [InlineData("CREATE TABLE t (a\u00E9 int);")]
+    [InlineData("CREATE TABLE t (a text DEFAULT $\u00E9$x$\u00E9$);")]
+    [InlineData("CREATE TABLE t (a text DEFAULT U&'x');")]
+    [InlineData("CREATE TABLE t (a text DEFAULT 'a\0');")]
+    [InlineData("CREATE TABLE t (a text DEFAULT 'a'\n'b');")]
+    public void Pg_dump_text_has_no_comments_nor_anything_but_ascii_outside_quotes(string sql) =>
+        Assert.Throws<FormatException>(() => SqlStatementScanner.PgDumpStatements(sql));
+
+    [Fact]
+    public void Pg_dump_text_keeps_any_character_inside_quotes() =>
+        Assert.Single(SqlStatementScanner.PgDumpStatements("CREATE TABLE t (\"a\u00A0\r\" text DEFAULT '\u00F1\r\u2000--'::text, b text DEFAULT $$/*$$);\n"));
+
+    [Fact]
+    public void Statement_texts_are_cut_at_the_servers_semicolons() =>
+        Assert.Equal(new[] { "SELECT 1 -- x\r", " SELECT ';'", " SELECT $a$;$a$ " }, SqlStatementScanner.StatementTexts("SELECT 1 -- x\r; SELECT ';'; SELECT $a$;$a$ ;;  -- end\n"));
+
+    [Fact]
+    public void Unquoted_names_fold_ascii_only_as_the_server_does() =>
+        Assert.Equal(new[] { "asegurados", "\u00C9x" }, SqlStatementScanner.Tokenize("ASEGURADOS \u00C9X").Select(t => t.Value));
+
     [Theory]
     [InlineData("COPY public.asegurados (id, nombres) FROM stdin;", "public", "asegurados", new[] { "id", "nombres" })]
     [InlineData("COPY \"public\".\"asegurados\" (\"id\", \"Nombres\") FROM stdin;", "public", "asegurados", new[] { "id", "Nombres" })]
@@ -123,6 +194,8 @@ public sealed class SqlTrustParsersTests
     [InlineData("RULE", "CREATE RULE r AS\n    ON DELETE TO public.asegurados DO INSTEAD NOTHING;\n")]
     [InlineData("CONSTRAINT", "ALTER TABLE ONLY public.asegurados\n    ADD CONSTRAINT asegurados_pkey PRIMARY KEY (id);\n\nALTER TABLE public.asegurados CLUSTER ON asegurados_pkey;\n")]
     [InlineData("INDEX", "CREATE INDEX i ON public.asegurados USING btree (lower(nombres));\n\nALTER INDEX public.i ALTER COLUMN 1 SET STATISTICS 500;\n")]
+    [InlineData("TABLE", "CREATE TABLE public.asegurados (\n    \"a\u00F1o\" text DEFAULT 'Se\u00F1or; -- \u00A0'::text,\n    \"x$a$\" integer,\n    b text DEFAULT E'a\\\\b'::text CHECK ((b <> 'seleccionado'::text))\n);\n")]
+    [InlineData("COMMENT", "COMMENT ON TABLE public.asegurados IS 'select * from it; pg_read_file(x)';\n")]
     public void What_pg_dump_writes_passes(string kind, string definition) =>
         TocDefinitionGuard.Check("x.dump", Entry(kind, definition), s_table, s_sequences);
 
@@ -163,6 +236,22 @@ public sealed class SqlTrustParsersTests
     [InlineData("INDEX", "CREATE INDEX i ON public.asegurados (id);\nALTER INDEX public.i RENAME TO j;\n")]
     [InlineData("RULE", "CREATE RULE r AS ON DELETE TO public.otra DO INSTEAD NOTHING;\n")]
     [InlineData("RULE", "CREATE RULE r AS ON DELETE TO public.asegurados DO INSTEAD (DELETE FROM public.otra; DELETE FROM public.x);\n")]
+    // Finding 1: the two attack definitions of the review.
+    [InlineData("TABLE", "CREATE TABLE public.asegurados (\n    id bigint NOT NULL\n);\n-- x\rCOPY (SELECT 1) TO PROGRAM 'touch /tmp/cenate_rev_pwn';\n")]
+    [InlineData("TABLE", "CREATE TABLE public.asegurados (\n    id bigint NOT NULL,\n    \u00A0$a$ integer\n);\nCOPY (SELECT 1) TO PROGRAM 'touch /tmp/cenate_rev_pwn';\nSELECT 1 FROM (SELECT 1) AS s(\u00A0$a$)\n")]
+    [InlineData("TABLE", "CREATE TABLE public.asegurados (\n    id bigint NOT NULL,\n    \u2000$a$ integer\n);\nCOPY (SELECT 1) TO PROGRAM 'touch /tmp/x';\nSELECT 1 FROM (SELECT 1) AS s(\u2000$a$)\n")]
+    [InlineData("TABLE", "CREATE TABLE public.asegurados (\n    id bigint NOT NULL,\n    a$b$ integer\n);\nCOPY (SELECT 1) TO PROGRAM 'touch /tmp/x';\nSELECT $b$\n")]
+    [InlineData("TABLE", "CREATE TABLE public.asegurados (\n    id bigint DEFAULT X''\n);\nCOPY (SELECT 1) TO PROGRAM 'touch /tmp/x'; --'\n")]
+    [InlineData("TABLE", "CREATE TABLE public.asegurados (id int) /* ; */;\n")]
+    // Finding 4: functions that run SQL given as text, and strings that read as SQL.
+    [InlineData("TABLE", "CREATE TABLE public.asegurados (\n    id bigint,\n    CONSTRAINT rev_chk CHECK ((ts_rewrite('a'::tsquery, 'SELECT ''a''::tsquery, (pg_read_file(''/etc/passwd'', 0, 40))::int::text::tsquery') IS NOT NULL))\n);\n")]
+    [InlineData("TABLE", "CREATE TABLE public.asegurados (id bigint CHECK ((pg_catalog.ts_rewrite('a'::tsquery, 'x') IS NOT NULL)));\n")]
+    [InlineData("TABLE", "CREATE TABLE public.asegurados (id bigint CHECK ((\"ts_stat\"('x') IS NOT NULL)));\n")]
+    [InlineData("CHECK CONSTRAINT", "ALTER TABLE public.asegurados ADD CONSTRAINT c CHECK ((query_to_xmlschema('x', true, true, '') IS NOT NULL));\n")]
+    [InlineData("CHECK CONSTRAINT", "ALTER TABLE public.asegurados ADD CONSTRAINT c CHECK ((table_to_xml_and_xmlschema('t', true, true, '') IS NOT NULL));\n")]
+    [InlineData("DEFAULT", "ALTER TABLE ONLY public.asegurados ALTER COLUMN id SET DEFAULT public.dblink_exec('x');\n")]
+    [InlineData("DEFAULT", "ALTER TABLE ONLY public.asegurados ALTER COLUMN id SET DEFAULT public.f('select 1');\n")]
+    [InlineData("DEFAULT", "ALTER TABLE ONLY public.asegurados ALTER COLUMN id SET DEFAULT public.f('x pg_read_file (''/etc/passwd'')');\n")]
     public void Anything_else_is_UnsafeBackupContent(string kind, string definition)
     {
         var ex = Assert.Throws<CenateException>(() => TocDefinitionGuard.Check("x.dump", Entry(kind, definition), s_table, s_sequences));
