@@ -121,9 +121,9 @@ Describe 'Restore-CenateTable' {
         Q "SELECT count(*) FROM pg_class WHERE relname LIKE 'asegurados_replaced%' AND relkind = 'r'" | Should -Be '1'
     }
 
-    It 'takes a set from Get-CenateBackup through the pipeline, back into the database and container it came from' {
+    It 'takes a set from Get-CenateBackup through the pipeline, into the database and container the parameters name' {
         Q "DELETE FROM public.asegurados WHERE id % 1000 = 1" | Out-Null
-        $r = Get-CenateBackup -Path $Dir -Newest 1 | Restore-CenateTable -Mode MissingRows -Credential $Cred -Confirm:$false
+        $r = Get-CenateBackup -Path $Dir -Newest 1 | Restore-CenateTable -Container $Rig.Container -Port $Rig.Port -Database $Db -Mode MissingRows -Credential $Cred -Confirm:$false
         $r.Database | Should -Be $Db
         $r.InsertedRows | Should -Be ($Rows / 1000)
         $f = Get-ChildItem -LiteralPath $Dir -Filter *.manifest.json | Restore-CenateTable -Container $Rig.Container -Port $Rig.Port -Database $Db -Credential $Cred

@@ -121,7 +121,7 @@ Describe 'Names are data in every file the module writes' {
             $csv.RowCounts.Values | Should -Be 40
             $lines[40] | Should -BeExactly '40,v40'
             # The table restores by name from the set into a staging schema, with its 40 rows.
-            $r = Restore-CenateTable -Backup $set -Table $OddTable -Credential $Cred -Confirm:$false
+            $r = Restore-CenateTable -Backup $set -Container $Rig.Container -Port $Rig.Port -Database $EvilDb -Table $OddTable -Credential $Cred -Confirm:$false
             $r.BackupRows | Should -Be 40
             $r.StagingSchema | Should -Not -BeNullOrEmpty
         } finally { Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue }

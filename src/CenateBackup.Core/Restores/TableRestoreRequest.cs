@@ -79,6 +79,11 @@ public sealed class TableRestoreResult
     public string? BackupStamp { get; set; }
     /// <summary>Database restored into.</summary>
     public string Database { get; set; } = "";
+    /// <summary>
+    /// Set when the server or database the set's manifest records is not the one restored into (from the parameters): the
+    /// warning, also in <see cref="Warnings"/>, shown before the restore is confirmed.
+    /// </summary>
+    public string? SourceWarning { get; set; }
     /// <summary>Staging mode: the schema holding the restored table.</summary>
     public string? StagingSchema { get; set; }
     /// <summary>Replace: the old table's new name (null when dropped or when there was none).</summary>

@@ -61,6 +61,11 @@ public static class TableRestoreService
             Database = request.Target.Database,
             Table = (request.Schema ?? "public") + "." + request.Table,
         };
+        if (source.Manifest is not null && TargetDiffers(source.Manifest, target) is { } differs)
+        {
+            result.SourceWarning = differs;
+            result.Warnings.Add(differs);
+        }
         if (source.Unverified is not null)
             result.Warnings.Add($"{System.IO.Path.GetFileName(source.Path)} was NOT verified: {source.Unverified}. It was restored because -AllowUnverifiedBackup was given.");
         try
@@ -113,6 +118,24 @@ public static class TableRestoreService
             "Find the blocking session (SELECT pid, usename, state, xact_start, query FROM pg_stat_activity WHERE pid IN (SELECT pid FROM pg_locks " +
             $"WHERE relation = '{table}'::regclass AND granted)), let it finish or end it (pg_terminate_backend), then run again — at a quieter time, or with a longer -LockTimeout.",
             table, ex);
+    }
+
+    /// <summary>
+    /// A warning when the restore's server or database (from the parameters) is not the one the manifest says the set was
+    /// dumped from; null when they agree. Only a message: the manifest can be edited by anyone who can write the backup
+    /// directory, so it never chooses where the restore logs in or which database it changes.
+    /// </summary>
+    public static string? TargetDiffers(BackupManifest manifest, DatabaseTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(target);
+        var sameServer = RecordedSource.IsSameServer(manifest.Source, target);
+        var sameDatabase = string.Equals(manifest.Database, target.Database, StringComparison.Ordinal);
+        if (sameServer && sameDatabase) return null;
+        var what = sameServer ? "database" : sameDatabase ? "server" : "server and database";
+        return $"The manifest says the set was dumped from database '{RecordedSource.Sanitize(manifest.Database)}' on {RecordedSource.DescribeSource(manifest.Source)}; " +
+            $"the restore goes into database '{target.Database}' on {RecordedSource.DescribeServer(target)}, as named by the parameters (the {what} differ{(what == "server and database" ? "" : "s")}). " +
+            "A manifest never chooses where a restore logs in or what it changes: name the target with -Container/-HostName/-Port/-Database if this is not the one you meant.";
     }
 
     /// <summary>Finds the file to read and checks it against its manifest before anything is touched.</summary>

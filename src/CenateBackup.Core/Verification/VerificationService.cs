@@ -66,7 +66,7 @@ public static class VerificationService
             Stamp = manifest?.Stamp,
             Level = level,
             At = DateTimeOffset.UtcNow,
-            Source = manifest is null ? null : DescribeSource(manifest.Source),
+            Source = manifest is null ? null : RecordedSource.DescribeSource(manifest.Source),
         };
         if (manifest is not null)
         {
@@ -251,25 +251,10 @@ public static class VerificationService
     /// </summary>
     public static string? DrillServerDiffers(ManifestSource source, DatabaseTarget drill)
     {
-        var same = drill.Mode == ConnectionMode.Container
-            ? string.Equals(source.Mode, "Container", StringComparison.OrdinalIgnoreCase) && string.Equals(source.Container, drill.Container, StringComparison.Ordinal) && source.Port == drill.Port
-            : string.Equals(source.Mode, "Host", StringComparison.OrdinalIgnoreCase) && string.Equals(source.Host, drill.Host, StringComparison.OrdinalIgnoreCase) && source.Port == drill.Port;
-        if (same) return null;
-        var where = drill.Mode == ConnectionMode.Container ? $"container {drill.Container} (port {drill.Port})" : $"{drill.Host}:{drill.Port}";
-        return $"The manifest says the set was dumped from {Sanitize(DescribeSource(source))}; the drill runs on {where}, the server named by the parameters " +
+        if (RecordedSource.IsSameServer(source, drill)) return null;
+        return $"The manifest says the set was dumped from {RecordedSource.DescribeSource(source)}; the drill runs on {RecordedSource.DescribeServer(drill)}, the server named by the parameters " +
             "(a manifest never chooses where the drill logs in). Name the drill server with -Container/-HostName/-Port if this is not the one you meant.";
     }
-
-    /// <summary>Text from a manifest, fit for one line of a message (no control characters, at most 200 characters).</summary>
-    private static string Sanitize(string text)
-    {
-        var clean = new string(text.Select(c => char.IsControl(c) ? '?' : c).ToArray());
-        return clean.Length <= 200 ? clean : clean[..200] + "…";
-    }
-
-    private static string DescribeSource(ManifestSource s) => s.Mode == "Container"
-        ? $"container {s.Container} (port {s.Port})"
-        : $"{s.Host}:{s.Port}";
 
     private static readonly System.Text.RegularExpressions.Regex s_dumpName = new(@"^(?<db>.+)_\d{8}_\d{6}\.dump$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 

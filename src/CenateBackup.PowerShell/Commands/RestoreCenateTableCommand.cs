@@ -17,8 +17,10 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
     protected override int ProgressActivityId => 46;
 
     /// <summary>
-    /// The backup: a CenateBackupSet (from Get-CenateBackup or New-CenateDump; its database, container and port are used
-    /// unless -Database/-Container/-Port are given), a set's manifest path, its .dump, its .csv.gz/.sql.gz, or a FileInfo.
+    /// The backup: a CenateBackupSet (from Get-CenateBackup or New-CenateDump), a set's manifest path, its .dump, its
+    /// .csv.gz/.sql.gz, or a FileInfo. Only the file is taken from it: the server and the database restored into come from
+    /// -Container/-HostName/-Port/-Database (defaults postgres_cenate, 5432, maestro_cenate), never from the manifest; a
+    /// warning says so when the manifest records another server or database.
     /// </summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [Alias("Path", "FullName", "PSPath")]
@@ -74,14 +76,10 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
         switch (input)
         {
             case CenateBackupSet set:
+                // Only the set's path: its database, container and port were read from its manifest, which anyone who can
+                // write the backup directory can edit. The server and database come from the parameters (or their
+                // defaults); Core warns when they are not the ones the manifest records.
                 given = set.Path;
-                // Back where it came from, unless told otherwise.
-                if (!MyInvocation.BoundParameters.ContainsKey(nameof(Database))) Database = set.Database;
-                if (ParameterSetName == ContainerSet && !MyInvocation.BoundParameters.ContainsKey(nameof(Container)) && !string.IsNullOrEmpty(set.Container))
-                {
-                    Container = set.Container;
-                    if (!MyInvocation.BoundParameters.ContainsKey(nameof(Port)) && set.Port > 0) Port = set.Port;
-                }
                 break;
             case System.IO.FileSystemInfo file:
                 given = file.FullName;
@@ -124,6 +122,8 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
         {
             // The plan first (checks, counts, SQL): -WhatIf shows it, -Confirm asks about it.
             var plan = RunCore((reporter, token) => TableRestoreService.RunAsync(request, dryRun: true, reporter, token));
+            // Before the question, so that -Confirm and -WhatIf show it too.
+            if (plan.SourceWarning is not null) WriteWarning(plan.SourceWarning);
             var description = Describe(plan, target.Describe());
             var ask = mode != TableRestoreMode.Staging || MyInvocation.BoundParameters.ContainsKey("WhatIf") || MyInvocation.BoundParameters.ContainsKey("Confirm");
             if (ask && !ShouldProcess(description, $"{mode} of {plan.Table} in database '{target.Database}'. Continue?", "Restore-CenateTable"))
@@ -131,7 +131,7 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
                 return;
             }
             var result = RunCore((reporter, token) => TableRestoreService.RunAsync(request, dryRun: false, reporter, token));
-            foreach (var w in result.Warnings) WriteWarning(w);
+            foreach (var w in result.Warnings.Where(w => !string.Equals(w, plan.SourceWarning, StringComparison.Ordinal))) WriteWarning(w);
             WriteObject(OutputFactory.Restore(result));
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)
