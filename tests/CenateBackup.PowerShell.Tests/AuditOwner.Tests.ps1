@@ -31,12 +31,7 @@ BeforeAll {
     function New-Db([string]$Name, [switch]$Empty) {
         # A copy of maestro_cenate (retried: CREATE DATABASE … TEMPLATE fails while another session uses the template), or
         # an empty database with a small asegurados of its own.
-        for ($try = 1; ; $try++) {
-            try {
-                Q ($Empty ? "CREATE DATABASE $Name" : "CREATE DATABASE $Name TEMPLATE maestro_cenate") 'postgres' | Out-Null
-                break
-            } catch { if ($try -ge 10 -or "$_" -notmatch 'being accessed by other users') { throw } ; Start-Sleep -Seconds 2 }
-        }
+        if ($Empty) { Q "CREATE DATABASE $Name" 'postgres' | Out-Null } else { Copy-TestDatabase -Name $Name -Tries 40 }
         $script:Dbs.Add($Name)
         if ($Empty) { Q 'CREATE TABLE public.asegurados (id int PRIMARY KEY, v text); INSERT INTO public.asegurados SELECT g, g::text FROM generate_series(1, 10) g' $Name | Out-Null }
     }

@@ -107,4 +107,14 @@ function Wait-ForFile([string]$Filter, [string]$Directory, [long]$MinimumSize = 
     throw "no file $Filter of at least $MinimumSize bytes appeared in $Directory within $TimeoutSeconds s"
 }
 
+function Copy-TestDatabase {
+    # CREATE DATABASE <Name> TEMPLATE <Template>, retried: it fails while another session (another suite on the shared
+    # rig) is connected to the template.
+    param([Parameter(Mandatory)][string]$Name, [string]$Template = 'maestro_cenate', [int]$Tries = 30)
+    for ($try = 1; ; $try++) {
+        try { Invoke-Psql -Database postgres -Sql "CREATE DATABASE $Name TEMPLATE $Template" | Out-Null; return }
+        catch { if ($try -ge $Tries -or "$_" -notmatch 'being accessed by other users') { throw }; Start-Sleep -Milliseconds 500 }
+    }
+}
+
 Export-ModuleMember -Function *

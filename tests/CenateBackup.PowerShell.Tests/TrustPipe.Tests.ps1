@@ -16,11 +16,8 @@ BeforeAll {
     $script:EvilDb = "cenate_pipe_evil_$Suffix"
     $script:EvilContainer = "cenate_pipe_evil_$Suffix"
     $script:FakePort = 56571
-    # Other suites on the shared rig connect to maestro_cenate now and then; a template copy needs it idle: retry briefly.
-    for ($try = 1; ; $try++) {
-        try { Invoke-Psql -Database postgres -Sql "CREATE DATABASE $Tpl TEMPLATE maestro_cenate" | Out-Null; break }
-        catch { if ($try -ge 30 -or "$_" -notmatch 'being accessed by other users') { throw }; Start-Sleep -Milliseconds 500 }
-    }
+    # Other suites on the shared rig connect to maestro_cenate now and then: the copy is retried while they do.
+    Copy-TestDatabase -Name $Tpl
     function Reset-Db {
         Invoke-Psql -Database postgres -Sql "DROP DATABASE IF EXISTS $Db WITH (FORCE)" | Out-Null
         Invoke-Psql -Database postgres -Sql "CREATE DATABASE $Db TEMPLATE $Tpl" | Out-Null

@@ -12,11 +12,8 @@ BeforeAll {
     $script:Suffix = [guid]::NewGuid().ToString('N').Substring(0, 6)
     $script:Db = "cenate_trust_$Suffix"
     $script:Tpl = "cenate_trust_tpl_$Suffix"
-    # Other suites on the shared rig connect to maestro_cenate now and then; a template copy needs it idle: retry briefly.
-    for ($try = 1; ; $try++) {
-        try { Invoke-Psql -Database postgres -Sql "CREATE DATABASE $Tpl TEMPLATE maestro_cenate" | Out-Null; break }
-        catch { if ($try -ge 30 -or "$_" -notmatch 'being accessed by other users') { throw }; Start-Sleep -Milliseconds 500 }
-    }
+    # Other suites on the shared rig connect to maestro_cenate now and then: the copy is retried while they do.
+    Copy-TestDatabase -Name $Tpl
     # A table no restore of asegurados may touch, and a table whose names carry quotes, semicolons and $cenate$.
     Invoke-Psql -Database $Tpl -Sql "CREATE TABLE public.tr_victim (a int); INSERT INTO public.tr_victim VALUES (1), (2);
         CREATE TABLE public.""tr;""""q`$cenate`$"" (id int PRIMARY KEY, ""co;l""""x`$cenate`$`nz"" text);
