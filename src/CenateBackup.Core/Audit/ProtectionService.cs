@@ -389,7 +389,7 @@ public static class ProtectionService
             }
             if (!marked)
             {
-                var sql = $"COMMENT ON ROLE {r} IS '{ReadOnlyRoleMarker}'";
+                var sql = $"COMMENT ON ROLE {r} IS {SqlText.Literal(ReadOnlyRoleMarker)}";
                 steps.Add((sql, sql));
                 if (!result.Created) result.Changes.Add(comment is null ? $"Role '{role}' marked as a CenateBackup read-only role (COMMENT ON ROLE)." : $"The comment of role '{role}' ('{comment}') replaced by '{ReadOnlyRoleMarker}'.");
             }

@@ -1,3 +1,5 @@
+using CenateBackup.Core.Database;
+
 namespace CenateBackup.Core.Dumps;
 
 /// <summary>A table resolved in the catalog.</summary>
@@ -12,8 +14,8 @@ public sealed record QualifiedTable(string Schema, string Name)
     /// <summary>A pg_dump -t pattern that matches exactly this table (double quotes disable wildcards).</summary>
     public string DumpPattern => Quote(Schema) + "." + Quote(Name);
 
-    /// <summary>Quotes an identifier the way PostgreSQL's quote_ident does for any name.</summary>
-    public static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"") + "\"";
+    /// <summary>Quotes an identifier the way PostgreSQL's quote_ident does for any name (see <see cref="SqlText.Identifier"/>).</summary>
+    public static string Quote(string identifier) => SqlText.Identifier(identifier);
 
     /// <summary>Splits "schema.table" or "table" (a name with no dot has no schema).</summary>
     public static (string? Schema, string Name) Split(string name)
