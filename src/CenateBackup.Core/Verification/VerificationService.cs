@@ -7,6 +7,7 @@ using System.Linq;
 using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
+using CenateBackup.Core.Docker;
 using CenateBackup.Core.Dumps;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Formats;
