@@ -9,6 +9,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
+using CenateBackup.Core.Archive;
 using CenateBackup.Core.Database;
 using CenateBackup.Core.Dumps;
 using CenateBackup.Core.Errors;
