@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using CenateBackup.Core.Database;
 using CenateBackup.Core.Targets;
 
 namespace CenateBackup.Core.Dumps;

@@ -11,7 +11,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Archive;
 using CenateBackup.Core.Database;
-using CenateBackup.Core.Dumps;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Formats;
 using CenateBackup.Core.Storage;
