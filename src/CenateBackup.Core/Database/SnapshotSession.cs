@@ -280,12 +280,3 @@ WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refclassid = 
         await _connection.DisposeAsync().ConfigureAwait(false);
     }
 }
-
-/// <summary>A table as an export sees it (see <see cref="SnapshotSession.DescribeTableAsync"/>).</summary>
-public sealed record TableShape(
-    QualifiedTable Table,
-    IReadOnlyList<string> Columns,
-    string ServerEncoding,
-    long EstimatedRows,
-    long TableBytes,
-    IReadOnlyList<string> SequenceSetvals);
