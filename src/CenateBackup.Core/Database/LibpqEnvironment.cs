@@ -10,7 +10,10 @@ namespace CenateBackup.Core.Database;
 /// </summary>
 public static class LibpqEnvironment
 {
-    /// <summary>Environment for the tool: the password (if any), the refusal of cleartext password requests (PGREQUIREAUTH) and the application name.</summary>
+    /// <summary>
+    /// Environment for the tool: the password (if any), the refusal of cleartext password requests (PGREQUIREAUTH)
+    /// and the application name.
+    /// </summary>
     public static IReadOnlyDictionary<string, string> For(DatabaseTarget target)
     {
         var env = new Dictionary<string, string> { ["PGAPPNAME"] = "CenateBackup", ["PGCONNECT_TIMEOUT"] = "15" };

@@ -118,7 +118,7 @@ namespace CenateBackup.Core.Tests.LayerProbe.Formats
     [AttributeUsage(AttributeTargets.All)]
     public sealed class ProbeAttribute : Attribute
     {
-        /// <summary>Carries another assembly's enum before the type, so the decoder must size that enum first.</summary>
+        /// <summary>Carries another assembly's enum before the type: the decoder must size it first.</summary>
         public ProbeAttribute(AttributeTargets targets, Type type)
         {
             Targets = targets;

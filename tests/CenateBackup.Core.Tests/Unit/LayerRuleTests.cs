@@ -114,7 +114,8 @@ public static class LayerRule
     private static readonly string[] s_features =
         { "Dumps", "Exports", "Verification", "Restores", "Retention", "Audit", "Offsite", "Alerts", "Schedule" };
 
-    /// <summary>True for a feature folder's namespace (or one below it) directly under <paramref name="root"/>.</summary>
+    /// <summary>True for a feature folder's namespace (or one below it) directly under
+    /// <paramref name="root"/>.</summary>
     public static bool IsFeature(string ns, string root)
     {
         if (!ns.StartsWith(root + ".", StringComparison.Ordinal))
@@ -131,7 +132,8 @@ public static class LayerRule
             .Select(e => e.FromType + " -> " + e.ToType)
             .Distinct().OrderBy(s => s, StringComparer.Ordinal).ToList();
 
-    /// <summary>One description per strongly connected group of namespaces: a cycle through it and its references.</summary>
+    /// <summary>One description per strongly connected group of namespaces: its members and the references
+    /// between them.</summary>
     public static IReadOnlyList<string> Cycles(IReadOnlyList<TypeReferenceEdge> edges)
     {
         var graph = edges.Where(e => e.FromNamespace != e.ToNamespace)

@@ -29,7 +29,8 @@ public static class NamespaceReferenceScanner
         .Select(f => (OpCode)f.GetValue(null)!)
         .ToDictionary(op => unchecked((ushort)op.Value), op => op.OperandType);
 
-    /// <summary>Every distinct type-to-type reference inside <paramref name="namespacePrefix"/> (self references omitted).</summary>
+    /// <summary>Every distinct type-to-type reference inside <paramref name="namespacePrefix"/> (self references
+    /// omitted).</summary>
     public static IReadOnlyList<TypeReferenceEdge> Scan(string assemblyPath, string namespacePrefix)
     {
         using var stream = File.OpenRead(assemblyPath);
@@ -288,7 +289,7 @@ public static class NamespaceReferenceScanner
                 }
                 catch (BadImageFormatException)
                 {
-                    // An enum of an assembly not loaded here cannot be sized; the attribute's constructor still counted.
+                    // An enum of an assembly not loaded here cannot be sized; the constructor still counted.
                 }
             }
         }
@@ -355,7 +356,7 @@ public static class NamespaceReferenceScanner
             return plain;
         }
 
-        /// <summary>An enum of this assembly: the type of its instance field; another assembly's: not readable here.</summary>
+        /// <summary>An enum of this assembly: the type of its instance field; another's: ask the runtime.</summary>
         public PrimitiveTypeCode GetUnderlyingEnumType(string type)
         {
             if (_byName.TryGetValue(type, out var handle))
