@@ -5,7 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
-using CenateBackup.Core.Dumps;
+using CenateBackup.Core.Database;
 using CenateBackup.Core.Errors;
 using Npgsql;
 

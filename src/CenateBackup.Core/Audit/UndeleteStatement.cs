@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
-using CenateBackup.Core.Dumps;
+using CenateBackup.Core.Database;
 
 namespace CenateBackup.Core.Audit;
 

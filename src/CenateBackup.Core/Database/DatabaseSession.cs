@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
-using CenateBackup.Core.Dumps;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Targets;
 using Npgsql;

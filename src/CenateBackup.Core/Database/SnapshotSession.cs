@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
-using CenateBackup.Core.Dumps;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Targets;
 using Npgsql;
@@ -281,12 +280,3 @@ WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refclassid = 
         await _connection.DisposeAsync().ConfigureAwait(false);
     }
 }
-
-/// <summary>A table as an export sees it (see <see cref="SnapshotSession.DescribeTableAsync"/>).</summary>
-public sealed record TableShape(
-    QualifiedTable Table,
-    IReadOnlyList<string> Columns,
-    string ServerEncoding,
-    long EstimatedRows,
-    long TableBytes,
-    IReadOnlyList<string> SequenceSetvals);

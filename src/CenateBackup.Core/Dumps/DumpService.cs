@@ -7,6 +7,7 @@ using System.IO.Pipelines;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using CenateBackup.Core.Archive;
 using CenateBackup.Core.Compression;
 using CenateBackup.Core.Database;
 using CenateBackup.Core.Errors;

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using CenateBackup.Core.Database;
 using CenateBackup.Core.Targets;
 
 namespace CenateBackup.Core.Dumps;
@@ -46,12 +47,7 @@ public static class PgDumpArguments
             ? "dbname='" + database.Replace("\\", "\\\\").Replace("'", "\\'") + "'"
             : database;
 
-    /// <summary>Environment for the tool: the password (if any), the refusal of cleartext password requests (PGREQUIREAUTH) and the application name.</summary>
-    public static IReadOnlyDictionary<string, string> Environment(DatabaseTarget target)
-    {
-        var env = new Dictionary<string, string> { ["PGAPPNAME"] = "CenateBackup", ["PGCONNECT_TIMEOUT"] = "15" };
-        if (target.Password is not null) env["PGPASSWORD"] = target.Password;
-        Database.ClientAuthentication.Apply(env);
-        return env;
-    }
+    /// <summary>Forwards to <see cref="LibpqEnvironment.For"/>, its home; kept until the callers in DumpService,
+    /// TableExportService and RestoreDrill call that directly.</summary>
+    public static IReadOnlyDictionary<string, string> Environment(DatabaseTarget target) => LibpqEnvironment.For(target);
 }

@@ -160,7 +160,7 @@ internal sealed class SqlFromCopyText : IChunkConsumer
         foreach (var c in shape.Columns)
         {
             if (columns.Length > 0) columns.Append(", ");
-            columns.Append(Dumps.QualifiedTable.Quote(c));
+            columns.Append(QualifiedTable.Quote(c));
         }
         return $"COPY {shape.Table.Sql} ({columns}) FROM stdin;";
     }

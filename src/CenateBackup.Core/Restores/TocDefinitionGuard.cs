@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
+using CenateBackup.Core.Archive;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Formats;
 

@@ -3,6 +3,7 @@ using System.Linq;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
+using CenateBackup.Core.Docker;
 using CenateBackup.Core.Errors;
 
 namespace CenateBackup.Core.Targets;

@@ -1,6 +1,7 @@
 using System;
 using System.Threading;
 using System.Threading.Tasks;
+using CenateBackup.Core.Docker;
 using CenateBackup.Core.Tools;
 
 namespace CenateBackup.Core.Targets;

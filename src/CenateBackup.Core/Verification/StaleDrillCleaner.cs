@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
-using CenateBackup.Core.Dumps;
+using CenateBackup.Core.Database;
 using Npgsql;
 
 namespace CenateBackup.Core.Verification;

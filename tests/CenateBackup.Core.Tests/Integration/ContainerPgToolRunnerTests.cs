@@ -4,6 +4,7 @@ using System.IO;
 using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
+using CenateBackup.Core.Docker;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Targets;
 using CenateBackup.Core.Tools;

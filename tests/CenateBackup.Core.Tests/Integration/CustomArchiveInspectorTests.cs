@@ -7,8 +7,8 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using CenateBackup.Core.Archive;
 using CenateBackup.Core.Errors;
-using CenateBackup.Core.Formats;
 using Npgsql;
 using Xunit;
 

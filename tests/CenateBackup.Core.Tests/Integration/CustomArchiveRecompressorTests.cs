@@ -4,7 +4,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
-using CenateBackup.Core.Compression;
+using CenateBackup.Core.Archive;
 using CenateBackup.Core.Errors;
 using Xunit;
 

@@ -2,9 +2,9 @@ using System;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
+using CenateBackup.Core.Docker;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Exports;
-using CenateBackup.Core.Tools;
 using Xunit;
 
 namespace CenateBackup.Core.Tests.Unit;

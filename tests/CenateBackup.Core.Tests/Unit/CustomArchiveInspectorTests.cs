@@ -6,8 +6,8 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using CenateBackup.Core.Archive;
 using CenateBackup.Core.Errors;
-using CenateBackup.Core.Formats;
 using Xunit;
 
 namespace CenateBackup.Core.Tests.Unit;

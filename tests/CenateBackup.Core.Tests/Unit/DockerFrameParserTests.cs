@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using CenateBackup.Core.Tools;
+using CenateBackup.Core.Docker;
 using Xunit;
 
 namespace CenateBackup.Core.Tests.Unit;

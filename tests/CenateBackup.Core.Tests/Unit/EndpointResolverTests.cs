@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using CenateBackup.Core.Docker;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Targets;
 using Xunit;

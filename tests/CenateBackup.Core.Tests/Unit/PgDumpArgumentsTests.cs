@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO.Compression;
 using System.Linq;
 using System.Text;
+using CenateBackup.Core.Database;
 using CenateBackup.Core.Dumps;
 using CenateBackup.Core.Targets;
 using Xunit;

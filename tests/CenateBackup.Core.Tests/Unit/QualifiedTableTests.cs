@@ -1,4 +1,4 @@
-using CenateBackup.Core.Dumps;
+using CenateBackup.Core.Database;
 using Xunit;
 
 namespace CenateBackup.Core.Tests.Unit;

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using CenateBackup.Core.Archive;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Formats;
 using CenateBackup.Core.Restores;

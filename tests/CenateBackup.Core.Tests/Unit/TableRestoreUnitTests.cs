@@ -4,7 +4,7 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
-using CenateBackup.Core.Formats;
+using CenateBackup.Core.Archive;
 using CenateBackup.Core.Restores;
 using Xunit;
 

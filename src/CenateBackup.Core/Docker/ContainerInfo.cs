@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 
-namespace CenateBackup.Core.Targets;
+namespace CenateBackup.Core.Docker;
 
 /// <summary>What Core needs to know about a container.</summary>
 public sealed record ContainerInfo(

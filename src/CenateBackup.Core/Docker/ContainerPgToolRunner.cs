@@ -7,11 +7,11 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Errors;
-using CenateBackup.Core.Targets;
+using CenateBackup.Core.Tools;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 
-namespace CenateBackup.Core.Tools;
+namespace CenateBackup.Core.Docker;
 
 /// <summary>
 /// Runs PostgreSQL tools inside a container through the Docker exec API, streaming stdin/stdout directly

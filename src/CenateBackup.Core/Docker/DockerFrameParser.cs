@@ -1,6 +1,6 @@
 using System;
 
-namespace CenateBackup.Core.Tools;
+namespace CenateBackup.Core.Docker;
 
 /// <summary>
 /// Parses Docker's multiplexed attach stream (8-byte header: stream type, 3 zero bytes, big-endian length;

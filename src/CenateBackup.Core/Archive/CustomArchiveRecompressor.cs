@@ -4,9 +4,10 @@ using System.IO;
 using System.IO.Compression;
 using System.Threading;
 using System.Threading.Tasks;
+using CenateBackup.Core.Compression;
 using CenateBackup.Core.Errors;
 
-namespace CenateBackup.Core.Compression;
+namespace CenateBackup.Core.Archive;
 
 /// <summary>
 /// Rewrites a pg_dump custom-format archive (format 1.14: pg_dump 12–15) read from a stream, compressing its

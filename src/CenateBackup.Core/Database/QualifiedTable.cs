@@ -1,6 +1,5 @@
-using CenateBackup.Core.Database;
 
-namespace CenateBackup.Core.Dumps;
+namespace CenateBackup.Core.Database;
 
 /// <summary>A table resolved in the catalog.</summary>
 public sealed record QualifiedTable(string Schema, string Name)

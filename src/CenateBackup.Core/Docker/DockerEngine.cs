@@ -9,7 +9,7 @@ using CenateBackup.Core.Errors;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 
-namespace CenateBackup.Core.Targets;
+namespace CenateBackup.Core.Docker;
 
 /// <summary>
 /// The Docker engine seen through Docker.DotNet.Enhanced. Honours an explicit endpoint, else DOCKER_HOST
