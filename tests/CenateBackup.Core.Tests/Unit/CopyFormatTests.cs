@@ -600,10 +600,14 @@ public sealed class CopyFormatCsvRecordCounterTests
     }
 }
 
-public sealed class CopyFormatThroughputTests(ITestOutputHelper output)
+/// <summary>
+/// Many typical rows fed in 64 KB pieces: every row comes out, and the record counter agrees. How fast this runs is a
+/// benchmark, not a test (a wall-clock figure fails on a busy machine): bench/Measure-CsvConversion.ps1 prints it.
+/// </summary>
+public sealed class CopyFormatBulkTests
 {
     [Fact]
-    public void ConvertsTypicalRowsQuickly()
+    public void ConvertsManyTypicalRowsInPieces()
     {
         // ~180-byte rows of 10 columns, the way a users/orders table dumps.
         var rng = new Random(7);
@@ -619,12 +623,14 @@ public sealed class CopyFormatThroughputTests(ITestOutputHelper output)
             rowsInBlock++;
         }
         var input = block.ToArray();
-        const int repeats = 12;
+        const int repeats = 3;
+
+        // In 64 KB pieces (rows split across pieces) the output is byte-identical to one whole conversion.
+        var whole = CopyFormatHelpers.Convert(10, input);
+        Assert.Equal(whole, CopyFormatHelpers.Convert(10, input, 65536));
 
         var converter = new CopyTextToCsvConverter(10);
         var sink = new CountingWriter();
-        converter.Convert(input, sink); // warm-up
-        var sw = Stopwatch.StartNew();
         for (var r = 0; r < repeats; r++)
         {
             for (var i = 0; i < input.Length; i += 65536)
@@ -632,20 +638,11 @@ public sealed class CopyFormatThroughputTests(ITestOutputHelper output)
                 converter.Convert(input.AsSpan(i, Math.Min(65536, input.Length - i)), sink);
             }
         }
-        sw.Stop();
         converter.Complete();
-        Assert.Equal((long)rowsInBlock * (repeats + 1), converter.Rows);
-
-        var mbPerSecond = (double)input.Length * repeats / (1 << 20) / sw.Elapsed.TotalSeconds;
-        output.WriteLine($"{(double)input.Length / rowsInBlock:F0} bytes/row, {mbPerSecond:F0} MB/s");
-        Assert.True(mbPerSecond > 20, $"{mbPerSecond:F0} MB/s");
+        Assert.Equal((long)rowsInBlock * repeats, converter.Rows);
 
         var counter = new CsvRecordCounter();
-        var csv = CopyFormatHelpers.Convert(10, input);
-        sw.Restart();
-        for (var r = 0; r < repeats; r++) counter.Add(csv);
-        sw.Stop();
+        for (var r = 0; r < repeats; r++) counter.Add(whole);
         Assert.Equal((long)rowsInBlock * repeats, counter.Records);
-        output.WriteLine($"CsvRecordCounter: {(double)csv.Length * repeats / (1 << 20) / sw.Elapsed.TotalSeconds:F0} MB/s");
     }
 }
