@@ -87,8 +87,12 @@ public class StreamPumpTests
     {
         using var source = new EndlessStream(delayPerRead: TimeSpan.FromMilliseconds(1));
         using var destination = new CountingStream();
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
-        var ex = await Record.ExceptionAsync(() => StreamPump.CopyAsync(source, destination, cts.Token).WaitAsync(Timeout));
+        using var cts = new CancellationTokenSource();
+        // Cancelled once data has flowed (an event, not a timer: on a loaded machine the copy may not start in 200 ms).
+        var copy = StreamPump.CopyAsync(source, destination, cts.Token);
+        Assert.True(await destination.FirstWrite.Task.WaitAsync(Timeout), "some data should have flowed before the cancel");
+        cts.Cancel();
+        var ex = await Record.ExceptionAsync(() => copy.WaitAsync(Timeout));
         Assert.IsAssignableFrom<OperationCanceledException>(ex);
         Assert.True(destination.Written > 0, "some data should have flowed before the cancel");
         var after = destination.Written;
@@ -227,9 +231,12 @@ public class StreamPumpTests
     {
         private long _written;
         public long Written => Interlocked.Read(ref _written);
+        /// <summary>Completes at the first write, so a test can act once data flows instead of after a guessed delay.</summary>
+        public TaskCompletionSource<bool> FirstWrite { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
             Interlocked.Add(ref _written, buffer.Length);
+            FirstWrite.TrySetResult(true);
             return ValueTask.CompletedTask;
         }
     }
