@@ -263,14 +263,21 @@ Describe 'New-CenateDump faults' {
     }
 
     It 'says TableNotFound for -Table that does not exist, and never runs a name as SQL' {
-        Invoke-Psql -Sql 'CREATE TABLE IF NOT EXISTS cenate_canary(id int); TRUNCATE cenate_canary; INSERT INTO cenate_canary VALUES (1)' | Out-Null
+        # A canary of this run's own (unique name), dropped afterwards: no leftover in the shared maestro_cenate.
+        $canary = 't13_canary_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        Invoke-Psql -Sql "CREATE TABLE $canary (id int); INSERT INTO $canary VALUES (1)" | Out-Null
         $d = New-TestDirectory 'notable'
-        $e = { New-CenateDump @C -Table 'no_such_table' -Path $d } | Should -Throw -ErrorId (& $Fqid 'TableNotFound') -PassThru
-        $e.CategoryInfo.Category | Should -Be 'ObjectNotFound'
-        { New-CenateDump @C -Table 'asegurados; DROP TABLE cenate_canary' -Path $d } | Should -Throw -ErrorId (& $Fqid 'TableNotFound')
-        { New-CenateDump @H -Table 'asegurados"; DROP TABLE cenate_canary; --' -Path $d } | Should -Throw -ErrorId (& $Fqid 'TableNotFound')
-        Invoke-Psql -Sql 'SELECT count(*) FROM cenate_canary' | Should -Be '1'
-        Assert-NoFiles $d
+        try {
+            $e = { New-CenateDump @C -Table 'no_such_table' -Path $d } | Should -Throw -ErrorId (& $Fqid 'TableNotFound') -PassThru
+            $e.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            { New-CenateDump @C -Table "asegurados; DROP TABLE $canary" -Path $d } | Should -Throw -ErrorId (& $Fqid 'TableNotFound')
+            { New-CenateDump @H -Table "asegurados`"; DROP TABLE $canary; --" -Path $d } | Should -Throw -ErrorId (& $Fqid 'TableNotFound')
+            Invoke-Psql -Sql "SELECT count(*) FROM $canary" | Should -Be '1'
+            Assert-NoFiles $d
+        } finally {
+            Invoke-Psql -Sql "DROP TABLE IF EXISTS $canary" | Out-Null
+            Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue
+        }
     }
 
     It 'says PathNotWritable for a directory it cannot write' {
