@@ -83,6 +83,7 @@ Describe 'Export-CenateAseguradosCsv in container mode' {
         $Manifest.complete | Should -BeTrue
         $Manifest.files[0].rows | Should -Be $LiveRows
         $Manifest.files[0].sha256 | Should -Be (Get-Sha $File.Path).ToLowerInvariant()
+        $Manifest.files[0].sha256 | Should -Be ((& sha256sum $File.Path) -split ' ')[0] -Because 'an independent tool agrees'
         $Manifest.files[0].size | Should -Be (Get-Item $File.Path).Length
     }
 

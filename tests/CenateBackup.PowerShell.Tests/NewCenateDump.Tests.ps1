@@ -48,6 +48,7 @@ Describe 'New-CenateDump in container mode' {
         $Manifest.files[0].kind | Should -Be 'Dump'
         $Manifest.files[0].size | Should -Be (Get-Item $dump).Length
         $Manifest.files[0].sha256 | Should -Be (Get-FileHash -Algorithm SHA256 -LiteralPath $dump).Hash.ToLowerInvariant()
+        $Manifest.files[0].sha256 | Should -Be ((& sha256sum $dump) -split ' ')[0] -Because 'an independent tool agrees'
         $Manifest.files[0].compressionLevel | Should -Be 6
         $Manifest.source.mode | Should -Be 'Container'
         $Manifest.source.serverVersionNum | Should -BeGreaterOrEqual 150000

@@ -121,10 +121,13 @@ Describe 'Remove-CenateOldBackup' {
     It 'removes nothing when backups stopped 45 days ago' {
         $d = New-TestDirectory 'stopped'
         try {
-            New-TwiceDaily -Dir $d -FromDaysAgo 120 -ToDaysAgo 45 | Out-Null
+            $sets = New-TwiceDaily -Dir $d -FromDaysAgo 120 -ToDaysAgo 45
             $before = (Get-ChildItem $d).Count
             $decisions = Remove-CenateOldBackup -Path $d -Confirm:$false
-            $decisions.Count | Should -Be (Get-CenateBackup $d).Count
+            # The oracle is what the test generated, not Get-CenateBackup: one decision per set written.
+            $sets.Count | Should -Be 152
+            $decisions.Count | Should -Be $sets.Count
+            ($decisions.Stamp | Sort-Object) | Should -Be ($sets.Stamp | Sort-Object)
             $decisions.Action | Sort-Object -Unique | Should -Be 'Kept'
             $decisions.Rule | Sort-Object -Unique | Should -Be 'BackupsStopped'
             (Get-ChildItem $d).Count | Should -Be $before
@@ -134,8 +137,9 @@ Describe 'Remove-CenateOldBackup' {
     It 'with -Force after the outage removes expired sets but keeps the newest three verified ones' {
         $d = New-TestDirectory 'force'
         try {
-            New-TwiceDaily -Dir $d -FromDaysAgo 120 -ToDaysAgo 45 | Out-Null
-            $newest3 = (Get-CenateBackup $d -Newest 3).Path
+            $sets = New-TwiceDaily -Dir $d -FromDaysAgo 120 -ToDaysAgo 45
+            # The newest three by the stamps the test generated (not by Get-CenateBackup, the module's own view).
+            $newest3 = ($sets | Sort-Object Stamp | Select-Object -Last 3).Manifest
             $decisions = Remove-CenateOldBackup -Path $d -Force -Confirm:$false
             ($decisions | Where-Object Rule -eq 'MinimumKeep').Path | Sort-Object | Should -Be ($newest3 | Sort-Object)
             ($decisions | Where-Object Action -eq 'Removed').Count | Should -BeGreaterThan 0
@@ -147,7 +151,7 @@ Describe 'Remove-CenateOldBackup' {
         $d = New-TestDirectory 'unverified'
         try {
             $verified = 100, 101, 102 | ForEach-Object { New-FakeSet -Dir $d -DaysAgo $_ }
-            New-TwiceDaily -Dir $d -FromDaysAgo 99 -ToDaysAgo 0 -Unverified | Out-Null
+            $unverifiedSets = New-TwiceDaily -Dir $d -FromDaysAgo 99 -ToDaysAgo 0 -Unverified
             New-FakeSet -Dir $d -DaysAgo 0.1 -FailedVerification | Out-Null
             $decisions = Remove-CenateOldBackup -Path $d -Force -Confirm:$false
             $verified | ForEach-Object { Test-Path $_.Dump | Should -BeTrue; Test-Path $_.Manifest | Should -BeTrue }
@@ -158,7 +162,9 @@ Describe 'Remove-CenateOldBackup' {
             $unverified.Count | Should -Be 201
             ($unverified | Where-Object { ($now - $_.Time).TotalDays -gt 30.01 }).Action | Sort-Object -Unique | Should -Be 'Removed'
             ($unverified | Where-Object { ($now - $_.Time).TotalDays -lt 29.99 }).Rule | Sort-Object -Unique | Should -Be 'Daily'
-            (Get-CenateBackup $d | Where-Object { -not $_.VerificationPassed }).Count | Should -Be ($unverified | Where-Object Action -eq 'Kept').Count
+            # What is left on disk (the generated manifests that still exist, plus the failed one), not Get-CenateBackup.
+            (@($unverifiedSets | Where-Object { Test-Path -LiteralPath $_.Manifest }).Count + 1) | Should -Be ($unverified | Where-Object Action -eq 'Kept').Count
+            $unverifiedSets | Where-Object { Test-Path -LiteralPath $_.Manifest } | ForEach-Object { Test-Path -LiteralPath $_.Dump | Should -BeTrue }
         } finally { Remove-Item -LiteralPath $d -Recurse -Force }
     }
 
@@ -236,7 +242,9 @@ Describe 'Remove-CenateOldBackup' {
             ($kept | Where-Object Rule -eq 'Daily').Count | Should -BeIn 57, 58, 59, 60, 61
             ($kept | Where-Object Rule -eq 'Weekly').Count | Should -BeIn 8, 9, 10
             ($kept | Where-Object Rule -eq 'Monthly').Count | Should -BeIn 9, 10, 11
-            (Get-CenateBackup $d).Count | Should -Be $kept.Count
+            # On disk, not through Get-CenateBackup: exactly the kept manifests and their dumps are left.
+            (Get-ChildItem -LiteralPath $d -Filter *.manifest.json).FullName | Sort-Object | Should -Be ($kept.Path | Sort-Object)
+            (Get-ChildItem -LiteralPath $d -Filter *.dump).Count | Should -Be $kept.Count
         } finally { Remove-Item -LiteralPath $d -Recurse -Force }
     }
 
@@ -422,6 +430,87 @@ Describe 'Set kinds: only full database sets stand for the database' {
             { New-CenateDump @P -Path $d -CriticalTable asegurado -Include Csv } | Should -Throw -ErrorId 'TableNotFound,CenateBackup.PowerShell.Commands.NewCenateDumpCommand'
             { New-CenateDump @P -Path $d -CriticalTable asegurado } | Should -Throw -ErrorId 'TableNotFound,CenateBackup.PowerShell.Commands.NewCenateDumpCommand'
             @(Get-ChildItem -LiteralPath $d -Force -ErrorAction SilentlyContinue | Where-Object Name -ne '.cenate.lock').Count | Should -Be 0
+        } finally { Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+}
+
+Describe 'Remove-CenateOldBackup with non-default options, against the test''s own date arithmetic' {
+    BeforeAll {
+        function Get-DirHashes([string]$Dir) {
+            # sha256sum of every file but the lock: an oracle independent of the module.
+            (& bash -c 'cd "$1" && find . -type f ! -name .cenate.lock -print0 | sort -z | xargs -0 -r sha256sum' _ $Dir) -join "`n"
+        }
+    }
+
+    It '-Database, -KeepDaily, -KeepWeekly, -KeepMonthly/-KeepYearly 0, -MinimumKeep and -TimeZone UTC keep exactly the expected sets' {
+        $d = New-TestDirectory 'options'
+        try {
+            # One verified full set a day, 6 h past each day mark (no set near a window edge), 40 days back.
+            $mine = 0..40 | ForEach-Object { New-FakeSet -Dir $d -DaysAgo ($_ + 0.25) -RecordKind }
+            $other = 10, 20, 30 | ForEach-Object { New-FakeSet -Dir $d -DaysAgo ($_ + 0.25) -Database otra_db -RecordKind }
+            $otherHashes = Get-DirHashes $d | Select-String -SimpleMatch 'otra_db_' | ForEach-Object Line
+            $now = [DateTimeOffset]::UtcNow
+            $decisions = Remove-CenateOldBackup -Path $d -Database maestro_cenate -KeepDaily 6 -KeepWeekly 21 -KeepMonthly 0 -KeepYearly 0 `
+                -MinimumKeep 4 -MaxNewestAge '1d' -TimeZone 'UTC' -Confirm:$false
+
+            # The expected rule of every set, computed here: newest 4 (MinimumKeep), then age <= 6 d (Daily), then the
+            # newest set of its ISO week (UTC) if at most 21 d old (Weekly), else Expired.
+            $byAge = $mine | ForEach-Object {
+                $t = [DateTimeOffset]::ParseExact($_.Stamp, 'yyyyMMdd_HHmmss', [cultureinfo]::InvariantCulture, 'AssumeUniversal')
+                [pscustomobject]@{ Set = $_; Time = $t; Age = ($now - $t).TotalDays
+                    Week = '{0}-W{1:D2}' -f [Globalization.ISOWeek]::GetYear($t.UtcDateTime), [Globalization.ISOWeek]::GetWeekOfYear($t.UtcDateTime) }
+            } | Sort-Object Time -Descending
+            $newestOfWeek = @{}
+            foreach ($s in $byAge) { if (-not $newestOfWeek.ContainsKey($s.Week)) { $newestOfWeek[$s.Week] = $s.Set.Stamp } }
+            $expected = @{}
+            for ($i = 0; $i -lt $byAge.Count; $i++) {
+                $s = $byAge[$i]
+                $expected[$s.Set.Stamp] = if ($i -lt 4) { 'MinimumKeep' }
+                    elseif ($s.Age -le 6) { 'Daily' }
+                    elseif ($s.Age -le 21 -and $newestOfWeek[$s.Week] -eq $s.Set.Stamp) { 'Weekly' }
+                    else { 'Expired' }
+            }
+            # Sanity of the oracle itself: every rule occurs, and most old sets go.
+            ($expected.Values | Sort-Object -Unique) | Should -Be @('Daily', 'Expired', 'MinimumKeep', 'Weekly')
+            @($expected.Values | Where-Object { $_ -eq 'Daily' }).Count | Should -Be 2
+            @($expected.Values | Where-Object { $_ -eq 'Weekly' }).Count | Should -BeIn 2, 3
+
+            $decisions.Count | Should -Be $mine.Count -Because '-Database leaves the other database out of the plan'
+            foreach ($dec in $decisions) {
+                $dec.Database | Should -Be 'maestro_cenate'
+                $dec.Rule | Should -Be $expected[$dec.Stamp] -Because "set $($dec.Stamp)"
+                $dec.Action | Should -Be $(if ($expected[$dec.Stamp] -eq 'Expired') { 'Removed' } else { 'Kept' }) -Because "set $($dec.Stamp)"
+            }
+            foreach ($s in $mine) {
+                $keep = $expected[$s.Stamp] -ne 'Expired'
+                Test-Path -LiteralPath $s.Manifest | Should -Be $keep -Because "set $($s.Stamp)"
+                Test-Path -LiteralPath $s.Dump | Should -Be $keep -Because "set $($s.Stamp)"
+            }
+            Get-DirHashes $d | Select-String -SimpleMatch 'otra_db_' | ForEach-Object Line | Should -Be $otherHashes
+            $other | ForEach-Object { Test-Path -LiteralPath $_.Manifest | Should -BeTrue }
+        } finally { Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+
+    It '-MaxNewestAge: a newest set older than it stops retention (nothing changes); a longer one lets it run' {
+        $d = New-TestDirectory 'maxnewest'
+        try {
+            # The newest verified set is 4.25 days old.
+            $sets = 0..20 | ForEach-Object { New-FakeSet -Dir $d -DaysAgo ($_ + 4.25) -RecordKind }
+            $hashes = Get-DirHashes $d
+            $policy = @{ KeepDaily = 6; KeepWeekly = 0; KeepMonthly = 0; KeepYearly = 0; MinimumKeep = 2; TimeZone = 'UTC' }
+            $stopped = Remove-CenateOldBackup -Path $d @policy -MaxNewestAge '3d' -Confirm:$false
+            $stopped.Count | Should -Be 21
+            ($stopped.Rule | Sort-Object -Unique) | Should -Be 'BackupsStopped'
+            ($stopped.Action | Sort-Object -Unique) | Should -Be 'Kept'
+            Get-DirHashes $d | Should -Be $hashes
+
+            $ran = Remove-CenateOldBackup -Path $d @policy -MaxNewestAge '5d' -Confirm:$false
+            # Expected here: the newest two (4.25 and 5.25 days) are kept by MinimumKeep; nothing else is within 6 days.
+            $newest2 = ($sets | Sort-Object Stamp | Select-Object -Last 2).Stamp
+            ($ran | Where-Object Action -eq 'Kept').Stamp | Sort-Object | Should -Be ($newest2 | Sort-Object)
+            ($ran | Where-Object Action -eq 'Kept').Rule | Sort-Object -Unique | Should -Be 'MinimumKeep'
+            @($ran | Where-Object Action -eq 'Removed').Count | Should -Be 19
+            (Get-ChildItem -LiteralPath $d -Filter *.manifest.json).Name | Sort-Object | Should -Be ($newest2 | ForEach-Object { "maestro_cenate_$_.manifest.json" } | Sort-Object)
         } finally { Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue }
     }
 }
