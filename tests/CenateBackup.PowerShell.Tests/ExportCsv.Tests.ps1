@@ -291,7 +291,7 @@ SELECT 'CE', 'X' || (random() * 1e9)::bigint, 'Churn', 'Fila', DATE '1990-01-01'
             } -ArgumentList $c.Port, $Rig.Password, $stop, $done
             # The writer must really be writing before the set starts: wait for two commits, with a deadline.
             $deadline = [DateTime]::UtcNow.AddSeconds(120)
-            while ($done.Count -lt 2 -and $writer.State -eq 'Running' -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            while ($done.Count -lt 2 -and $writer.State -in 'NotStarted', 'Running' -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
             $done.Count | Should -BeGreaterOrEqual 2 -Because "the writer must commit before the set starts (writer state $($writer.State))"
             $before = $done.Count
             $s = New-CenateDump -Container $c.Name -Port $c.Port -Credential $Cred -Path $d -Include Csv, Sql -CompressionLevel 1
@@ -431,6 +431,8 @@ Describe 'Export-CenateAseguradosCsv bad input and faults' {
                     try { Export-CenateAseguradosCsv -Container $Container -Port $Port -Credential $Credential -Path $Path -CompressionLevel 9 } catch { $_ }
                 } -Arguments @{ Container = $Big.Name; Port = $Big.Port; Credential = $Cred; Path = $d }
                 $null = Wait-ForFile -Directory $d -Filter '*.csv.gz.*.partial' -MinimumSize 1
+                Invoke-Psql -Port $Big.Port -Sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'CenateBackup' AND query LIKE 'COPY%' AND state = 'active'" |
+                    Should -Be '1' -Because 'the COPY must still be running when the container stops'
                 & docker kill $Big.Name | Out-Null
                 $caught = $job.PowerShell.EndInvoke($job.Handle) | Select-Object -First 1
                 $caught | Should -BeOfType ([System.Management.Automation.ErrorRecord])

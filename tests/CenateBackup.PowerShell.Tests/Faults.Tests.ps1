@@ -179,7 +179,14 @@ New-CenateDump -Container $($Big.Name) -Port $($Big.Port) -Credential `$cred -Pa
             $third.Complete | Should -BeTrue
             Test-Path -LiteralPath $agedPartial | Should -BeFalse -Because 'a run removes its database''s partial files older than a day'
             ($w2 | Out-String) | Should -Match ([regex]::Escape((Split-Path -Leaf $agedPartial)))
-            $null = Remove-CenateOldBackup -Path $d -Confirm:$false
+            # What is left of the killed run is its reserved manifest (complete: false): an incomplete set, which
+            # retention keeps within -KeepDaily like any set and removes after it (here -KeepDaily 1, the set is 2 days
+            # old). Retention needs a verified full set to act at all (NoVerifiedSet otherwise): verify the two new ones.
+            @(Get-ChildItem -LiteralPath $d -Force -File | Where-Object Name -like "*$oldStamp*").Name | Should -Be @("maestro_cenate_$oldStamp.manifest.json")
+            ($next, $third | Test-CenateBackup).Passed | Should -Be @($true, $true)
+            $decisions = Remove-CenateOldBackup -Path $d -KeepDaily 1 -Confirm:$false
+            ($decisions | Where-Object Stamp -eq $oldStamp).Action | Should -Be 'Removed'
+            ($decisions | Where-Object Stamp -ne $oldStamp).Action | Should -Be @('Kept', 'Kept')
             @(Get-ChildItem -LiteralPath $d -Force -File | Where-Object Name -like "*$oldStamp*") | Should -BeNullOrEmpty
             @(Get-ChildItem -LiteralPath $d -Force -Filter '*.partial') | Should -BeNullOrEmpty
             # The two complete sets stay, checked by an independent hash against their manifests.

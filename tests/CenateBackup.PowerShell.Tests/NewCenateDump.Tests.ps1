@@ -311,6 +311,7 @@ Describe 'New-CenateDump faults' {
                 try { New-CenateDump -Container $Container -Port $Port -Credential $Credential -Path $Path -CompressionLevel 9 } catch { $_ }
             } -Arguments @{ Container = $c.Name; Port = $c.Port; Credential = $Cred; Path = $d }
             $null = Wait-ForFile -Directory $d -Filter '*.dump.*.partial' -MinimumSize 1
+            (Get-ContainerProcessLines $c.Name) -match 'pg_dump' | Should -Not -BeNullOrEmpty -Because 'pg_dump must still be running when the container stops'
             & docker kill $c.Name | Out-Null
             $caught = $job.PowerShell.EndInvoke($job.Handle) | Select-Object -First 1
             $caught | Should -BeOfType ([System.Management.Automation.ErrorRecord])

@@ -26,8 +26,10 @@ BeforeAll {
     Reset-Db
     $script:P = @{ Container = $Rig.Container; Port = $Rig.Port; Credential = $Cred; Database = $Db }
     $script:Dir = New-TestDirectory 'restore'
+    # The row count comes from psql (the oracle), and the manifest must agree with it.
+    $script:Rows = [long](Invoke-Psql -Database $Db -Sql 'SELECT count(*) FROM public.asegurados')
     $script:Set = New-CenateDump @P -Path $Dir -Include Csv, Sql
-    $script:Rows = [long]$Set.RowCounts['public.asegurados']
+    [long]$Set.RowCounts['public.asegurados'] | Should -Be $Rows
     function Q([string]$Sql) { Invoke-Psql -Database $Db -Sql $Sql }
     function Get-Checksum { Q "SELECT count(*) || ':' || md5(string_agg(a::text, '|' ORDER BY id)) FROM public.asegurados a" }
     function Start-Psql([string]$Sql) {

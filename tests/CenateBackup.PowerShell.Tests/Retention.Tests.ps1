@@ -288,7 +288,8 @@ Describe 'Remove-CenateOldBackup' {
                 param($Container, $Port, $Credential, $Path)
                 New-CenateDump -Container $Container -Port $Port -Credential $Credential -Path $Path -CompressionLevel 9 | Test-CenateBackup
             } -Arguments @{ Container = $c.Name; Port = $c.Port; Credential = (Get-TestCredential); Path = $d }
-            $null = Wait-ForFile -Directory $d -Filter '*.dump.*.partial' -MinimumSize 1
+            # A generous deadline: on a loaded machine the dump's first bytes took more than the helper's default 60 s.
+            $null = Wait-ForFile -Directory $d -Filter '*.dump.*.partial' -MinimumSize 1 -TimeoutSeconds 300
             $decisions = Remove-CenateOldBackup -Path $d -Confirm:$false -LockTimeout 00:02:00
             $verification = $job.PowerShell.EndInvoke($job.Handle)
             $verification.Passed | Should -BeTrue

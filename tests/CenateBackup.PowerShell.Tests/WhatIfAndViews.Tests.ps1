@@ -60,26 +60,27 @@ BeforeAll {
     (Get-Item -LiteralPath $stale).LastWriteTime = (Get-Date).AddDays(-3)
     $script:NewDir = New-TestDirectory 'whatif-new'
 
-    function Get-DiskState([string]$Path) {
-        # Every file under the directory with its size, mode, mtime and an independent hash (sha256sum). The lock file
-        # .cenate.lock is not backup content (taking the lock may create it); a new directory shows as present.
-        if (-not (Test-Path -LiteralPath $Path)) { return "$Path absent" }
-        (& bash -c 'cd "$1" && find . -type f ! -name .cenate.lock -printf "%p %s %m %T@\n" | sort && find . -type f ! -name .cenate.lock -print0 | sort -z | xargs -0 -r sha256sum' _ $Path) -join "`n"
-    }
     function Get-ServerState {
-        # What any of the cmdlets could change on the server, as one text.
-        @(
-            Q "SELECT count(*) || ':' || md5(string_agg(a::text, '|' ORDER BY id)) FROM public.asegurados a"
-            Q "SELECT coalesce(string_agg(c.relname || '.' || t.tgname || '.' || t.tgenabled::text, ',' ORDER BY c.relname, t.tgname), '-') FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal"
-            Q "SELECT string_agg(nspname, ',' ORDER BY nspname) FROM pg_namespace"
-            Q "SELECT string_agg(relname || ':' || relkind::text, ',' ORDER BY relname) FROM pg_class WHERE relnamespace = 'public'::regnamespace"
-            Q "SELECT count(*) || ':' || coalesce(md5(string_agg(id::text || logged_at::text, ',' ORDER BY id)), '-') FROM cenate_audit.audit_log"
-            Q "SELECT coalesce(relacl::text, '-') FROM pg_class WHERE oid = 'public.asegurados'::regclass"
-            Invoke-Psql -Database postgres -Sql "SELECT count(*) FROM pg_roles WHERE rolname = '$RoName'"
-            Invoke-Psql -Database postgres -Sql "SELECT count(*) FROM pg_database WHERE datname = '$DrillName'"
-        ) -join "`n"
+        # What any of the cmdlets could change on the server, as one text, in one psql call (pg_roles and pg_database
+        # are shared catalogs, readable from the test's database).
+        Q @"
+SELECT count(*) || ':' || md5(string_agg(a::text, '|' ORDER BY id)) FROM public.asegurados a;
+SELECT coalesce(string_agg(c.relname || '.' || t.tgname || '.' || t.tgenabled::text, ',' ORDER BY c.relname, t.tgname), '-') FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal;
+SELECT string_agg(nspname, ',' ORDER BY nspname) FROM pg_namespace;
+SELECT string_agg(relname || ':' || relkind::text, ',' ORDER BY relname) FROM pg_class WHERE relnamespace = 'public'::regnamespace;
+SELECT count(*) || ':' || coalesce(md5(string_agg(id::text || logged_at::text, ',' ORDER BY id)), '-') FROM cenate_audit.audit_log;
+SELECT coalesce(relacl::text, '-') FROM pg_class WHERE oid = 'public.asegurados'::regclass;
+SELECT count(*) FROM pg_roles WHERE rolname = '$RoName';
+SELECT count(*) FROM pg_database WHERE datname = '$DrillName';
+"@ | Out-String
     }
-    function Get-State { @((Get-ServerState), (Get-DiskState $Dir), (Get-DiskState $RetDir), (Get-DiskState $NewDir)) -join "`n---`n" }
+    function Get-DiskStates {
+        # Every file under the three directories with its size, mode, mtime and an independent hash (sha256sum), in one
+        # bash call. The lock file .cenate.lock is not backup content (taking the lock may create it); a directory that
+        # appears shows as present.
+        (& bash -c 'for d in "$@"; do echo "== $d"; if [ -d "$d" ]; then (cd "$d" && find . -type f ! -name .cenate.lock -printf "%p %s %m %T@\n" | sort && find . -type f ! -name .cenate.lock -print0 | sort -z | xargs -0 -r sha256sum); else echo absent; fi; done' _ $Dir $RetDir $NewDir) -join "`n"
+    }
+    function Get-State { (Get-ServerState) + "`n---`n" + (Get-DiskStates) }
 
     $pw = ConvertTo-SecureString ('Ro-' + [guid]::NewGuid().ToString('N')) -AsPlainText -Force
     $script:Run = @{
