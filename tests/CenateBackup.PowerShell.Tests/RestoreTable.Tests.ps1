@@ -312,7 +312,7 @@ Describe 'Restore-CenateTable faults: stable error ids, the live table unchanged
         Q "DELETE FROM public.asegurados WHERE id % 10 = 0" | Out-Null
         $before = Get-Checksum
         # A reader holds a lock the swap must wait for, so the restore is caught after its staging load.
-        $holder = Start-Psql 'BEGIN; LOCK TABLE public.asegurados IN ACCESS SHARE MODE; SELECT pg_sleep(60); COMMIT;'
+        $holder = Start-Psql 'BEGIN; LOCK TABLE public.asegurados IN ACCESS SHARE MODE; SELECT pg_sleep(600); COMMIT;'
         $deadline = (Get-Date).AddSeconds(20)
         while ((Q "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.datname = '$Db' AND l.relation = 'public.asegurados'::regclass AND l.granted AND a.query LIKE '%pg_sleep%'") -eq '0' -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 50 }
         try {
@@ -321,7 +321,9 @@ Describe 'Restore-CenateTable faults: stable error ids, the live table unchanged
                 try { Restore-CenateTable -Backup $Backup @P -Mode Replace -Confirm:$false; 'no error' } catch { $_.FullyQualifiedErrorId; $_.Exception.Message }
             } -Arguments @{ Backup = $Set.Path; P = $P }
             $pid_ = $null
-            $deadline = (Get-Date).AddSeconds(60)
+            # Generous: on a loaded machine the staging load before the swap took more than a minute. The holder sleeps
+            # 600 s (and is killed in finally), so it outlives any wait here.
+            $deadline = (Get-Date).AddSeconds(300)
             while (-not $pid_ -and (Get-Date) -lt $deadline) {
                 $pid_ = Q "SELECT pid FROM pg_stat_activity WHERE datname = '$Db' AND application_name = 'CenateBackup' AND wait_event_type = 'Lock'"
                 Start-Sleep -Milliseconds 100
@@ -345,13 +347,13 @@ Describe 'Restore-CenateTable faults: stable error ids, the live table unchanged
 
     It 'Ctrl+C while Replace waits for its lock rolls everything back' {
         $before = Get-Checksum
-        $holder = Start-Psql 'BEGIN; LOCK TABLE public.asegurados IN ACCESS SHARE MODE; SELECT pg_sleep(60); COMMIT;'
+        $holder = Start-Psql 'BEGIN; LOCK TABLE public.asegurados IN ACCESS SHARE MODE; SELECT pg_sleep(600); COMMIT;'
         try {
             $deadline = (Get-Date).AddSeconds(20)
             while ((Q "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.datname = '$Db' AND l.relation = 'public.asegurados'::regclass AND l.granted AND a.query LIKE '%pg_sleep%'") -eq '0' -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 50 }
             $bg = Invoke-InBackground -Script { param($Backup, $P) Restore-CenateTable -Backup $Backup @P -Mode Replace -Confirm:$false } -Arguments @{ Backup = $Set.Path; P = $P }
             $waiting = $null
-            $deadline = (Get-Date).AddSeconds(60)
+            $deadline = (Get-Date).AddSeconds(300)
             while (-not $waiting -and (Get-Date) -lt $deadline) {
                 $waiting = Q "SELECT pid FROM pg_stat_activity WHERE datname = '$Db' AND application_name = 'CenateBackup' AND wait_event_type = 'Lock'"
                 Start-Sleep -Milliseconds 100

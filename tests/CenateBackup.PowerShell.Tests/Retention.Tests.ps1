@@ -449,7 +449,8 @@ Describe 'Remove-CenateOldBackup with non-default options, against the test''s o
             # One verified full set a day, 6 h past each day mark (no set near a window edge), 40 days back.
             $mine = 0..40 | ForEach-Object { New-FakeSet -Dir $d -DaysAgo ($_ + 0.25) -RecordKind }
             $other = 10, 20, 30 | ForEach-Object { New-FakeSet -Dir $d -DaysAgo ($_ + 0.25) -Database otra_db -RecordKind }
-            $otherHashes = Get-DirHashes $d | Select-String -SimpleMatch 'otra_db_' | ForEach-Object Line
+            $otherHashes = @((Get-DirHashes $d) -split "`n" | Where-Object { $_ -like '*otra_db_*' })
+            $otherHashes.Count | Should -Be 6
             $now = [DateTimeOffset]::UtcNow
             $decisions = Remove-CenateOldBackup -Path $d -Database maestro_cenate -KeepDaily 6 -KeepWeekly 21 -KeepMonthly 0 -KeepYearly 0 `
                 -MinimumKeep 4 -MaxNewestAge '1d' -TimeZone 'UTC' -Confirm:$false
@@ -487,7 +488,7 @@ Describe 'Remove-CenateOldBackup with non-default options, against the test''s o
                 Test-Path -LiteralPath $s.Manifest | Should -Be $keep -Because "set $($s.Stamp)"
                 Test-Path -LiteralPath $s.Dump | Should -Be $keep -Because "set $($s.Stamp)"
             }
-            Get-DirHashes $d | Select-String -SimpleMatch 'otra_db_' | ForEach-Object Line | Should -Be $otherHashes
+            @((Get-DirHashes $d) -split "`n" | Where-Object { $_ -like '*otra_db_*' }) | Should -Be $otherHashes
             $other | ForEach-Object { Test-Path -LiteralPath $_.Manifest | Should -BeTrue }
         } finally { Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue }
     }
