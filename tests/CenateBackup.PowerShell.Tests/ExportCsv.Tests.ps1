@@ -252,7 +252,8 @@ Describe 'One backup set, one moment: New-CenateDump -Include Csv,Sql' {
             Copy-TestDatabase -Name $copy
             try {
                 $seq = Invoke-Psql -Sql 'SELECT last_value FROM public.asegurados_id_seq'
-                Invoke-Psql -Database $copy -Sql 'CREATE TABLE public.cenate_csv_rt (LIKE public.asegurados)' | Out-Null
+                # The copy may carry the round-trip test's table from maestro_cenate: start from an empty one.
+                Invoke-Psql -Database $copy -Sql 'DROP TABLE IF EXISTS public.cenate_csv_rt; CREATE TABLE public.cenate_csv_rt (LIKE public.asegurados)' | Out-Null
                 $script = (Expand-Gzip $sql.Path "$d/data.sql")
                 (Get-Content -Raw $script) -replace '"public"\."asegurados"', '"public"."cenate_csv_rt"' | Set-Content -NoNewline "$d/data2.sql"
                 $env:PGPASSWORD = $Rig.Password
