@@ -130,6 +130,10 @@ public sealed class DrillLifetimeTests
         var held = Task.Run(() => a.Hold(PosixSignal.SIGTERM));
         // b's work is cancelled while a's handler still waits: the cleanups run side by side.
         Assert.True(second.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(60)));
+        // a's own work too, before a completes: the handler stops the others first and then its own scope, and a thread
+        // descheduled between the two (a loaded machine) would otherwise see a completed a and not hold (a race the
+        // test had, not the module: a signal after Complete is not held, by design).
+        Assert.True(first.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(60)));
         Assert.Equal(PosixSignal.SIGTERM, b.Complete());
         Assert.False(held.IsCompleted);
         a.Complete();
