@@ -1,5 +1,7 @@
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
-# Audit triggers, protection and undelete against the rig's real PostgreSQL container, in a database of its own.
+# Audit triggers, protection and undelete against the rig's real PostgreSQL container. Every test has a database of
+# its own (a fresh copy of a template made once here) and sets up what it needs itself: no test relies on the state
+# another one left, so any one of them can run alone or in any order.
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
@@ -7,14 +9,30 @@ BeforeAll {
     $script:Rig = Get-Rig
     $script:Cred = Get-TestCredential
     $suffix = [guid]::NewGuid().ToString('N').Substring(0, 6)
-    $script:Db = "cenate_audit_$suffix"
+    $script:Tpl = "cenate_audit_tpl_$suffix"
     $script:App = "cenate_app_$suffix"
-    $script:Reader = "cenate_ro_$suffix"
-    Invoke-Psql -Database postgres -Sql "CREATE DATABASE $Db TEMPLATE maestro_cenate" | Out-Null
+    Copy-TestDatabase -Name $Tpl
     Invoke-Psql -Database postgres -Sql "CREATE ROLE $App LOGIN PASSWORD '$($Rig.Password)'" | Out-Null
-    Invoke-Psql -Database $Db -Sql "GRANT USAGE ON SCHEMA public TO $App; GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON public.asegurados TO $App;
+    Invoke-Psql -Database $Tpl -Sql "GRANT USAGE ON SCHEMA public TO $App; GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON public.asegurados TO $App;
         CREATE TABLE public.sin_pk (a int, b text); INSERT INTO public.sin_pk SELECT g, 'x' || g FROM generate_series(1, 20) g" | Out-Null
-    $script:P = @{ Container = $Rig.Container; Port = $Rig.Port; Credential = $Cred; Database = $Db }
+    $script:TplRows = [long](Invoke-Psql -Database $Tpl -Sql 'SELECT count(*) FROM public.asegurados')
+
+    function New-AuditDatabase {
+        # A fresh copy of the template and a read-only role name of its own, for one test.
+        $script:Db = 't13_audit_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $script:Reader = 'cenate_ro_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        Copy-TestDatabase -Name $Db -Template $Tpl
+        $script:P = @{ Container = $Rig.Container; Port = $Rig.Port; Credential = $Cred; Database = $Db }
+    }
+    function Remove-AuditDatabase {
+        Invoke-Psql -Database postgres -Sql "DROP DATABASE IF EXISTS $Db WITH (FORCE)" | Out-Null
+        Invoke-Psql -Database postgres -Sql "DROP ROLE IF EXISTS $Reader" | Out-Null
+    }
+    function Install-Audit([string[]]$Operation = @('Delete', 'Truncate', 'Update')) {
+        Install-CenateAuditTrigger @P -Operation $Operation -Confirm:$false | Out-Null
+        Q "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'public.asegurados'::regclass AND tgname LIKE 'cenate_audit%'" |
+            Should -Be "$($Operation.Count)" -Because 'the test''s own setup installs the triggers'
+    }
     function Q([string]$Sql) { Invoke-Psql -Database $Db -Sql $Sql }
     function QAs([string]$Role, [string]$Sql) {
         # psql as another role; returns output and exit code.
@@ -24,11 +42,14 @@ BeforeAll {
     }
 }
 AfterAll {
-    Invoke-Psql -Database postgres -Sql "DROP DATABASE IF EXISTS $Db WITH (FORCE)" | Out-Null
-    foreach ($r in $App, $Reader) { Invoke-Psql -Database postgres -Sql "DROP ROLE IF EXISTS $r" | Out-Null }
+    Invoke-Psql -Database postgres -Sql "DROP DATABASE IF EXISTS $Tpl WITH (FORCE)" | Out-Null
+    Invoke-Psql -Database postgres -Sql "DROP ROLE IF EXISTS $App" | Out-Null
 }
 
 Describe 'Install-CenateAuditTrigger and the audit log' {
+    BeforeEach { New-AuditDatabase }
+    AfterEach { Remove-AuditDatabase }
+
     It 'installs in one go, and a second run changes nothing and says so' {
         $first = Install-CenateAuditTrigger @P -Operation Delete, Truncate, Update -Confirm:$false
         $first.Changed | Should -BeTrue
@@ -41,6 +62,7 @@ Describe 'Install-CenateAuditTrigger and the audit log' {
     }
 
     It 'logs every deleted row in full: 10,000 rows, to_jsonb equal' {
+        Install-Audit
         Q "CREATE TABLE public.borradas AS SELECT to_jsonb(a) AS j FROM public.asegurados a WHERE id <= 10000" | Out-Null
         Q "DELETE FROM public.asegurados WHERE id <= 10000" | Out-Null
         Q "SELECT count(*) FROM cenate_audit.audit_log WHERE operation = 'DELETE' AND table_name = 'asegurados'" | Should -Be '10000'
@@ -53,6 +75,10 @@ Describe 'Install-CenateAuditTrigger and the audit log' {
     }
 
     It 'puts deleted rows back identical, and skips rows whose key exists again' {
+        Install-Audit
+        Q "CREATE TABLE public.borradas AS SELECT to_jsonb(a) AS j FROM public.asegurados a WHERE id <= 10000" | Out-Null
+        Q "DELETE FROM public.asegurados WHERE id <= 10000" | Out-Null
+        Q "SELECT count(*) FROM cenate_audit.audit_log WHERE operation = 'DELETE'" | Should -Be '10000'
         Q "INSERT INTO public.asegurados (id, tipo_documento, numero_documento, apellido_paterno, nombres, fecha_nacimiento, sexo, ubigeo, tipo_seguro, codigo_ipress, fecha_afiliacion)
            SELECT 5, 'DNI', 'OTRO5', 'X', 'Y', '2000-01-01', 'M', '150101', 'SIS', codigo, '2020-01-01' FROM public.ipress LIMIT 1" | Out-Null
         $r = Get-CenateAuditLog @P -Table asegurados -Operation Delete | Where-Object { ($_.OldRow | ConvertFrom-Json).id -le 100 } |
@@ -69,7 +95,9 @@ Describe 'Install-CenateAuditTrigger and the audit log' {
     }
 
     It 'logs a TRUNCATE row by row, with who did it and how many rows went' {
+        Install-Audit
         $before = [long](Q "SELECT count(*) FROM public.asegurados")
+        $before | Should -Be $TplRows
         Q "CREATE TABLE public.copia AS SELECT to_jsonb(a) AS j FROM public.asegurados a" | Out-Null
         Q "TRUNCATE public.asegurados" | Out-Null
         $t = @(Get-CenateAuditLog @P -Table asegurados -Operation Truncate)
@@ -83,6 +111,7 @@ Describe 'Install-CenateAuditTrigger and the audit log' {
     }
 
     It 'an app role cannot DELETE or TRUNCATE after Protect-CenateTable, cannot touch the log, cannot bypass the triggers' {
+        Install-Audit
         $p = Protect-CenateTable @P -Role $App -Confirm:$false
         $p.Roles | Should -Be $App
         ($p.Before | Where-Object Role -eq $App).Privileges | Should -Match 'DELETE'
@@ -93,10 +122,14 @@ Describe 'Install-CenateAuditTrigger and the audit log' {
         (QAs $App "SET session_replication_role = replica").Out | Should -Match 'permission denied'
         (QAs $App "ALTER TABLE public.asegurados DISABLE TRIGGER cenate_audit_delete").Out | Should -Match 'must be owner'
         (QAs $App "SELECT count(*) FROM public.asegurados").Code | Should -Be 0
+        Q "SELECT count(*) FROM public.asegurados" | Should -Be "$TplRows" -Because 'nothing the app role tried went through'
     }
 
     It 'Uninstall removes the triggers and keeps the log; -WhatIf changes nothing' {
+        Install-Audit
+        Q "DELETE FROM public.asegurados WHERE id <= 25" | Out-Null
         $rows = Q "SELECT count(*) FROM cenate_audit.audit_log"
+        $rows | Should -Be '25'
         Uninstall-CenateAuditTrigger @P -Operation Delete, Truncate, Update -RemoveLog -WhatIf | Should -BeNullOrEmpty
         Q "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'cenate_audit%'" | Should -Be '3'
         $u = Uninstall-CenateAuditTrigger @P -Operation Delete, Truncate, Update -Confirm:$false
@@ -109,8 +142,11 @@ Describe 'Install-CenateAuditTrigger and the audit log' {
     }
 
     It 'Remove-CenateAuditLog deletes only entries older than the period; -WhatIf counts them' {
+        Install-Audit
+        Q "DELETE FROM public.asegurados WHERE id <= 120" | Out-Null
         Q "UPDATE cenate_audit.audit_log SET logged_at = now() - interval '200 days' WHERE id IN (SELECT id FROM cenate_audit.audit_log ORDER BY id LIMIT 50)" | Out-Null
         $total = [long](Q "SELECT count(*) FROM cenate_audit.audit_log")
+        $total | Should -Be 120
         Remove-CenateAuditLog @P -OlderThan '180d' -WhatIf | Should -BeNullOrEmpty
         Q "SELECT count(*) FROM cenate_audit.audit_log" | Should -Be "$total"
         $r = Remove-CenateAuditLog @P -OlderThan '180d' -Confirm:$false
@@ -119,6 +155,7 @@ Describe 'Install-CenateAuditTrigger and the audit log' {
     }
 
     It 'New-CenateReadOnlyRole: the role logs in with its password, reads tables and the view, cannot write, and the password is nowhere' {
+        Install-Audit
         $secret = 'Ro-' + [guid]::NewGuid().ToString('N')
         $pw = ConvertTo-SecureString $secret -AsPlainText -Force
         $r = New-CenateReadOnlyRole @P -Name $Reader -Password $pw -View asegurados -Confirm:$false -Verbose 4>&1 | Tee-Object -Variable all | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }
@@ -137,11 +174,15 @@ Describe 'Install-CenateAuditTrigger and the audit log' {
 }
 
 Describe 'Audit cmdlets on bad input: clear errors, nothing half done' {
+    BeforeEach { New-AuditDatabase }
+    AfterEach { Remove-AuditDatabase }
+
     It 'a table that does not exist is TableNotFound, and installs nothing' {
         { Install-CenateAuditTrigger @P -Table no_existe -Confirm:$false } | Should -Throw -ErrorId 'TableNotFound,CenateBackup.PowerShell.Commands.InstallCenateAuditTriggerCommand'
     }
 
     It 'a role that does not exist is RoleNotFound, and nothing is revoked' {
+        Q "SELECT has_table_privilege('$App', 'public.asegurados', 'TRUNCATE')" | Should -Be 't'
         Q "GRANT DELETE ON public.asegurados TO $App" | Out-Null
         { Protect-CenateTable @P -Role $App, 'no_existe_rol' -Confirm:$false } | Should -Throw -ErrorId 'RoleNotFound,CenateBackup.PowerShell.Commands.ProtectCenateTableCommand'
         Q "SELECT has_table_privilege('$App', 'public.asegurados', 'DELETE')" | Should -Be 't'
@@ -164,6 +205,8 @@ Describe 'Audit cmdlets on bad input: clear errors, nothing half done' {
     }
 
     It 'Uninstall -RemoveLog refuses while another table''s trigger writes to the log, and removes everything once none does' {
+        Install-Audit -Operation Delete, Truncate
+        Install-CenateAuditTrigger @P -Table sin_pk -Confirm:$false | Out-Null
         { Uninstall-CenateAuditTrigger @P -Table asegurados -RemoveLog -Confirm:$false } | Should -Throw -ErrorId 'AuditLogInUse,CenateBackup.PowerShell.Commands.UninstallCenateAuditTriggerCommand'
         Q "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'public.asegurados'::regclass AND tgname LIKE 'cenate_audit%'" | Should -Be '2'
         Uninstall-CenateAuditTrigger @P -Table sin_pk -Confirm:$false | Out-Null

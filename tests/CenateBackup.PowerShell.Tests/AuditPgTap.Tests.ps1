@@ -25,7 +25,7 @@ BeforeAll {
         } finally { Remove-Item env:PGPASSWORD -ErrorAction SilentlyContinue }
     }
 
-    Invoke-Psql -Database postgres -Sql "CREATE DATABASE $Db TEMPLATE maestro_cenate" | Out-Null
+    Copy-TestDatabase -Name $Db
     # The application role: LOGIN with the rig's password (sent on stdin, not on a command line), all DML on asegurados.
     $pw = $Rig.Password.Replace("'", "''")
     $r = Invoke-PsqlFile -Arguments @('-q', '-d', $Db, '-f', '-') -InputSql "CREATE ROLE $AppRole LOGIN PASSWORD '$pw';"

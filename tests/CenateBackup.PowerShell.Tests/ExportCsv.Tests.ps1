@@ -83,6 +83,7 @@ Describe 'Export-CenateAseguradosCsv in container mode' {
         $Manifest.complete | Should -BeTrue
         $Manifest.files[0].rows | Should -Be $LiveRows
         $Manifest.files[0].sha256 | Should -Be (Get-Sha $File.Path).ToLowerInvariant()
+        $Manifest.files[0].sha256 | Should -Be ((& sha256sum $File.Path) -split ' ')[0] -Because 'an independent tool agrees'
         $Manifest.files[0].size | Should -Be (Get-Item $File.Path).Length
     }
 
@@ -245,15 +246,24 @@ Describe 'One backup set, one moment: New-CenateDump -Include Csv,Sql' {
             $csv.Rows | Should -Be $rows
             $sql.Rows | Should -Be $rows
             Get-Sha (Expand-Gzip $csv.Path "$d/ours.csv") | Should -Be (Get-Sha (Get-PsqlCsv -Table 'public.asegurados' -OutFile "$d/psql.csv"))
-            # The SQL script restores into an empty copy of the table and gives the same rows.
-            Invoke-Psql -Sql 'DROP TABLE IF EXISTS public.cenate_csv_rt; CREATE TABLE public.cenate_csv_rt (LIKE public.asegurados)' | Out-Null
-            $script = (Expand-Gzip $sql.Path "$d/data.sql")
-            (Get-Content -Raw $script) -replace '"public"\."asegurados"', '"public"."cenate_csv_rt"' -replace "setval\('public\.asegurados_id_seq'", "setval('public.asegurados_id_seq'" | Set-Content -NoNewline "$d/data2.sql"
-            $env:PGPASSWORD = $Rig.Password
-            & psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $Rig.Port -U cenate -d maestro_cenate -f "$d/data2.sql" | Out-Null
-            $LASTEXITCODE | Should -Be 0
-            Remove-Item env:PGPASSWORD
-            Invoke-Psql -Sql 'SELECT (SELECT count(*) FROM (SELECT * FROM public.asegurados EXCEPT ALL SELECT * FROM public.cenate_csv_rt) a) + (SELECT count(*) FROM (SELECT * FROM public.cenate_csv_rt EXCEPT ALL SELECT * FROM public.asegurados) b)' | Should -Be '0'
+            # The SQL script restores into an empty copy of the table and gives the same rows. It runs in a database of
+            # its own: the script's setval would otherwise move the live maestro_cenate sequence other suites use.
+            $copy = 't13_include_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+            Copy-TestDatabase -Name $copy
+            try {
+                $seq = Invoke-Psql -Sql 'SELECT last_value FROM public.asegurados_id_seq'
+                # The copy may carry the round-trip test's table from maestro_cenate: start from an empty one.
+                Invoke-Psql -Database $copy -Sql 'DROP TABLE IF EXISTS public.cenate_csv_rt; CREATE TABLE public.cenate_csv_rt (LIKE public.asegurados)' | Out-Null
+                $script = (Expand-Gzip $sql.Path "$d/data.sql")
+                (Get-Content -Raw $script) -replace '"public"\."asegurados"', '"public"."cenate_csv_rt"' | Set-Content -NoNewline "$d/data2.sql"
+                $env:PGPASSWORD = $Rig.Password
+                & psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $Rig.Port -U cenate -d $copy -f "$d/data2.sql" | Out-Null
+                $LASTEXITCODE | Should -Be 0
+                Remove-Item env:PGPASSWORD
+                Invoke-Psql -Database $copy -Sql 'SELECT (SELECT count(*) FROM (SELECT * FROM public.asegurados EXCEPT ALL SELECT * FROM public.cenate_csv_rt) a) + (SELECT count(*) FROM (SELECT * FROM public.cenate_csv_rt EXCEPT ALL SELECT * FROM public.asegurados) b)' | Should -Be '0'
+                Invoke-Psql -Database $copy -Sql 'SELECT count(*) FROM public.cenate_csv_rt' | Should -Be "$rows"
+                Invoke-Psql -Sql 'SELECT last_value FROM public.asegurados_id_seq' | Should -Be $seq -Because 'the live sequence is never touched'
+            } finally { Invoke-Psql -Database postgres -Sql "DROP DATABASE IF EXISTS $copy WITH (FORCE)" | Out-Null }
             Get-Content -Raw $script | Should -Match "SELECT pg_catalog\.setval\('public\.asegurados_id_seq', \d+, true\);"
             ($s | Test-CenateBackup).Passed | Should -BeTrue
         } finally { Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue }
@@ -280,7 +290,10 @@ SELECT 'CE', 'X' || (random() * 1e9)::bigint, 'Churn', 'Fila', DATE '1990-01-01'
                     if ($LASTEXITCODE -eq 0) { $done.Add(++$i) }
                 }
             } -ArgumentList $c.Port, $Rig.Password, $stop, $done
-            while ($done.Count -lt 2) { Start-Sleep -Milliseconds 50 }
+            # The writer must really be writing before the set starts: wait for two commits, with a deadline.
+            $deadline = [DateTime]::UtcNow.AddSeconds(120)
+            while ($done.Count -lt 2 -and $writer.State -in 'NotStarted', 'Running' -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            $done.Count | Should -BeGreaterOrEqual 2 -Because "the writer must commit before the set starts (writer state $($writer.State))"
             $before = $done.Count
             $s = New-CenateDump -Container $c.Name -Port $c.Port -Credential $Cred -Path $d -Include Csv, Sql -CompressionLevel 1
             $during = $done.Count - $before
@@ -313,28 +326,39 @@ SELECT 'CE', 'X' || (random() * 1e9)::bigint, 'Churn', 'Fila', DATE '1990-01-01'
 
 Describe 'Export-CenateAseguradosCsv bad input and faults' {
     It 'says TableNotFound for a table or schema that does not exist, and never runs a name as SQL' {
-        Invoke-Psql -Sql 'CREATE TABLE IF NOT EXISTS cenate_canary(id int); TRUNCATE cenate_canary; INSERT INTO cenate_canary VALUES (1)' | Out-Null
+        # A canary of this run's own (unique name), dropped afterwards: no leftover in the shared maestro_cenate.
+        $canary = 't13_canary_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        Invoke-Psql -Sql "CREATE TABLE $canary (id int); INSERT INTO $canary VALUES (1)" | Out-Null
         $d = New-TestDirectory 'notable'
-        $e = { Export-CenateAseguradosCsv @C -Table 'no_such_table' -Path $d } | Should -Throw -ErrorId (& $Fqid 'TableNotFound') -PassThru
-        $e.CategoryInfo.Category | Should -Be 'ObjectNotFound'
-        $e.ErrorDetails.RecommendedAction | Should -Match '-Table'
-        { Export-CenateAseguradosCsv @C -Schema 'no_such_schema' -Path $d } | Should -Throw -ErrorId (& $Fqid 'TableNotFound')
-        { Export-CenateAseguradosCsv @C -Table 'asegurados; DROP TABLE cenate_canary' -Path $d } | Should -Throw -ErrorId (& $Fqid 'TableNotFound')
-        { Export-CenateAseguradosCsv @H -Table 'asegurados" TO STDOUT; DROP TABLE cenate_canary; --' -Path $d } | Should -Throw -ErrorId (& $Fqid 'TableNotFound')
-        Invoke-Psql -Sql 'SELECT count(*) FROM cenate_canary' | Should -Be '1'
-        Assert-NoFiles $d
+        try {
+            $e = { Export-CenateAseguradosCsv @C -Table 'no_such_table' -Path $d } | Should -Throw -ErrorId (& $Fqid 'TableNotFound') -PassThru
+            $e.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $e.ErrorDetails.RecommendedAction | Should -Match '-Table'
+            { Export-CenateAseguradosCsv @C -Schema 'no_such_schema' -Path $d } | Should -Throw -ErrorId (& $Fqid 'TableNotFound')
+            { Export-CenateAseguradosCsv @C -Table "asegurados; DROP TABLE $canary" -Path $d } | Should -Throw -ErrorId (& $Fqid 'TableNotFound')
+            { Export-CenateAseguradosCsv @H -Table "asegurados`" TO STDOUT; DROP TABLE $canary; --" -Path $d } | Should -Throw -ErrorId (& $Fqid 'TableNotFound')
+            Invoke-Psql -Sql "SELECT count(*) FROM $canary" | Should -Be '1'
+            Assert-NoFiles $d
+        } finally {
+            Invoke-Psql -Sql "DROP TABLE IF EXISTS $canary" | Out-Null
+            Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue
+        }
     }
 
     It 'says InsufficientPrivilege for a role without SELECT on the table, and leaves no file' {
-        # A role left by an interrupted earlier run still holds CONNECT: revoke and drop it first.
-        Invoke-Psql -Sql "DO `$`$ BEGIN IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'cenate_noselect') THEN REVOKE ALL ON DATABASE maestro_cenate FROM cenate_noselect; DROP OWNED BY cenate_noselect; DROP ROLE cenate_noselect; END IF; END `$`$" | Out-Null
-        Invoke-Psql -Sql "CREATE ROLE cenate_noselect LOGIN PASSWORD '$($Rig.Password)'; GRANT CONNECT ON DATABASE maestro_cenate TO cenate_noselect" | Out-Null
+        # A role of this run's own (unique name; concurrent runs never share it), revoked and dropped afterwards.
+        $role = 't13_noselect_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        Invoke-Psql -Sql "CREATE ROLE $role LOGIN PASSWORD '$($Rig.Password)'; GRANT CONNECT ON DATABASE maestro_cenate TO $role" | Out-Null
         $d = New-TestDirectory 'nosel'
         try {
-            $e = { Export-CenateAseguradosCsv @C -Credential (Get-TestCredential -User cenate_noselect) -Path $d } | Should -Throw -ErrorId (& $Fqid 'InsufficientPrivilege') -PassThru
+            $e = { Export-CenateAseguradosCsv @C -Credential (Get-TestCredential -User $role) -Path $d } | Should -Throw -ErrorId (& $Fqid 'InsufficientPrivilege') -PassThru
             $e.CategoryInfo.Category | Should -Be 'PermissionDenied'
             Assert-NoFiles $d
-        } finally { Invoke-Psql -Sql 'REVOKE ALL ON DATABASE maestro_cenate FROM cenate_noselect; DROP OWNED BY cenate_noselect; DROP ROLE cenate_noselect' | Out-Null }
+        } finally {
+            Invoke-Psql -Sql "REVOKE ALL ON DATABASE maestro_cenate FROM $role; DROP OWNED BY $role; DROP ROLE $role" | Out-Null
+            Invoke-Psql -Database postgres -Sql "SELECT count(*) FROM pg_roles WHERE rolname = '$role'" | Should -Be '0'
+            Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue
+        }
     }
 
     It 'says AuthenticationFailed, DatabaseNotFound and ContainerNotFound clearly' {
@@ -408,6 +432,8 @@ Describe 'Export-CenateAseguradosCsv bad input and faults' {
                     try { Export-CenateAseguradosCsv -Container $Container -Port $Port -Credential $Credential -Path $Path -CompressionLevel 9 } catch { $_ }
                 } -Arguments @{ Container = $Big.Name; Port = $Big.Port; Credential = $Cred; Path = $d }
                 $null = Wait-ForFile -Directory $d -Filter '*.csv.gz.*.partial' -MinimumSize 1
+                Invoke-Psql -Port $Big.Port -Sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'CenateBackup' AND query LIKE 'COPY%' AND state = 'active'" |
+                    Should -Be '1' -Because 'the COPY must still be running when the container stops'
                 & docker kill $Big.Name | Out-Null
                 $caught = $job.PowerShell.EndInvoke($job.Handle) | Select-Object -First 1
                 $caught | Should -BeOfType ([System.Management.Automation.ErrorRecord])

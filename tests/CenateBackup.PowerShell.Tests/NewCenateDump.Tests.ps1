@@ -48,6 +48,7 @@ Describe 'New-CenateDump in container mode' {
         $Manifest.files[0].kind | Should -Be 'Dump'
         $Manifest.files[0].size | Should -Be (Get-Item $dump).Length
         $Manifest.files[0].sha256 | Should -Be (Get-FileHash -Algorithm SHA256 -LiteralPath $dump).Hash.ToLowerInvariant()
+        $Manifest.files[0].sha256 | Should -Be ((& sha256sum $dump) -split ' ')[0] -Because 'an independent tool agrees'
         $Manifest.files[0].compressionLevel | Should -Be 6
         $Manifest.source.mode | Should -Be 'Container'
         $Manifest.source.serverVersionNum | Should -BeGreaterOrEqual 150000
@@ -263,14 +264,21 @@ Describe 'New-CenateDump faults' {
     }
 
     It 'says TableNotFound for -Table that does not exist, and never runs a name as SQL' {
-        Invoke-Psql -Sql 'CREATE TABLE IF NOT EXISTS cenate_canary(id int); TRUNCATE cenate_canary; INSERT INTO cenate_canary VALUES (1)' | Out-Null
+        # A canary of this run's own (unique name), dropped afterwards: no leftover in the shared maestro_cenate.
+        $canary = 't13_canary_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        Invoke-Psql -Sql "CREATE TABLE $canary (id int); INSERT INTO $canary VALUES (1)" | Out-Null
         $d = New-TestDirectory 'notable'
-        $e = { New-CenateDump @C -Table 'no_such_table' -Path $d } | Should -Throw -ErrorId (& $Fqid 'TableNotFound') -PassThru
-        $e.CategoryInfo.Category | Should -Be 'ObjectNotFound'
-        { New-CenateDump @C -Table 'asegurados; DROP TABLE cenate_canary' -Path $d } | Should -Throw -ErrorId (& $Fqid 'TableNotFound')
-        { New-CenateDump @H -Table 'asegurados"; DROP TABLE cenate_canary; --' -Path $d } | Should -Throw -ErrorId (& $Fqid 'TableNotFound')
-        Invoke-Psql -Sql 'SELECT count(*) FROM cenate_canary' | Should -Be '1'
-        Assert-NoFiles $d
+        try {
+            $e = { New-CenateDump @C -Table 'no_such_table' -Path $d } | Should -Throw -ErrorId (& $Fqid 'TableNotFound') -PassThru
+            $e.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            { New-CenateDump @C -Table "asegurados; DROP TABLE $canary" -Path $d } | Should -Throw -ErrorId (& $Fqid 'TableNotFound')
+            { New-CenateDump @H -Table "asegurados`"; DROP TABLE $canary; --" -Path $d } | Should -Throw -ErrorId (& $Fqid 'TableNotFound')
+            Invoke-Psql -Sql "SELECT count(*) FROM $canary" | Should -Be '1'
+            Assert-NoFiles $d
+        } finally {
+            Invoke-Psql -Sql "DROP TABLE IF EXISTS $canary" | Out-Null
+            Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue
+        }
     }
 
     It 'says PathNotWritable for a directory it cannot write' {
@@ -303,6 +311,7 @@ Describe 'New-CenateDump faults' {
                 try { New-CenateDump -Container $Container -Port $Port -Credential $Credential -Path $Path -CompressionLevel 9 } catch { $_ }
             } -Arguments @{ Container = $c.Name; Port = $c.Port; Credential = $Cred; Path = $d }
             $null = Wait-ForFile -Directory $d -Filter '*.dump.*.partial' -MinimumSize 1
+            (Get-ContainerProcessLines $c.Name) -match 'pg_dump' | Should -Not -BeNullOrEmpty -Because 'pg_dump must still be running when the container stops'
             & docker kill $c.Name | Out-Null
             $caught = $job.PowerShell.EndInvoke($job.Handle) | Select-Object -First 1
             $caught | Should -BeOfType ([System.Management.Automation.ErrorRecord])

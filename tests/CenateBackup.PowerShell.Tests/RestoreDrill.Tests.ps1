@@ -10,6 +10,9 @@ BeforeAll {
     $script:Source = New-TestDirectory 'drill-src'
     $script:Set = New-CenateDump -Container $Rig.Container -Port $Rig.Port -Credential $Cred -Path $Source -Include Csv
     $script:Dump = $Set.Files | Where-Object Kind -eq 'Dump'
+    # The oracle for row counts is not the module: the dump restored by the local pg_restore and counted by psql.
+    $script:DumpRows = Restore-IntoScratch -DumpPath $Dump.Path
+    $script:DumpRows | Should -Be ([long](Invoke-Psql -Sql 'SELECT count(*) FROM asegurados'))
     $script:ManifestName = Split-Path -Leaf $Set.Path
     # The drill server comes from the parameters only (issue 23), here set once for the whole file.
     $PSDefaultParameterValues['Test-CenateBackup:Container'] = $Rig.Container
@@ -48,8 +51,9 @@ Describe 'Test-CenateBackup -Level Restore' {
         $r.DrillDatabaseKept | Should -BeFalse
         $a = $r.Tables | Where-Object Table -eq 'public.asegurados'
         $a.ExpectedFrom | Should -Be 'manifest'
-        $a.Expected | Should -Be $Set.RowCounts['public.asegurados']
-        $a.Restored | Should -Be $Set.RowCounts['public.asegurados']
+        $a.Expected | Should -Be $DumpRows
+        $a.Restored | Should -Be $DumpRows
+        $Set.RowCounts['public.asegurados'] | Should -Be $DumpRows
         $ipress = $r.Tables | Where-Object Table -eq 'public.ipress'
         $ipress.ExpectedFrom | Should -Be 'dump'
         $ipress.Restored | Should -Be ([long](Invoke-Psql -Sql 'SELECT count(*) FROM ipress'))
@@ -71,7 +75,7 @@ Describe 'Test-CenateBackup -Level Restore' {
             $r = Test-CenateBackup -Path $Set.Path -Level Restore -Credential $Cred -ScratchDatabase $name -KeepDatabase
             $r.Passed | Should -BeTrue -Because ($r.Problems -join '; ')
             $r.DrillDatabaseKept | Should -BeTrue
-            [long](Invoke-Psql -Database $name -Sql 'SELECT count(*) FROM asegurados') | Should -Be $Set.RowCounts['public.asegurados']
+            [long](Invoke-Psql -Database $name -Sql 'SELECT count(*) FROM asegurados') | Should -Be $DumpRows
             $idx = Invoke-Psql -Database $name -Sql "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'asegurados'"
             $idx | Should -Be 'asegurados_apellidos_idx,asegurados_numero_documento_key,asegurados_pkey,asegurados_ubigeo_idx'
             Invoke-Psql -Database $name -Sql "SELECT count(*) FROM pg_trigger WHERE tgname = 'asegurados_set_updated_at'" | Should -Be '1'
@@ -127,12 +131,12 @@ Describe 'Test-CenateBackup -Level Restore' {
     It 'fails when the restored rows differ from the count taken at dump time' {
         $c = Copy-Set 'drill-rows'
         try {
-            $expected = $Set.RowCounts['public.asegurados'] + 1
+            $expected = $DumpRows + 1
             Edit-Manifest $c.Manifest { param($m) $m.rowCounts['public.asegurados'] = $expected }
             $r = Test-CenateBackup -Path $c.Manifest -Level Restore -Credential $Cred
             $r.Passed | Should -BeFalse
             $p = $r.Problems | Where-Object Kind -eq 'RowCountMismatch'
-            $p.Message | Should -Be "public.asegurados: $($Set.RowCounts['public.asegurados']) rows restored, the manifest says $expected"
+            $p.Message | Should -Be "public.asegurados: $DumpRows rows restored, the manifest says $expected"
             $p.File | Should -Be $Dump.Name
         } finally { Remove-Item -LiteralPath $c.Dir -Recurse -Force }
     }
@@ -166,7 +170,7 @@ Describe 'Test-CenateBackup -Level Restore' {
         $r = Test-CenateBackup -Path $Set.Path -Level Restore -TargetHost 127.0.0.1 -TargetPort $Rig.Port -Credential $Cred
         $r.Passed | Should -BeTrue -Because ($r.Problems -join '; ')
         $r.DrillServer | Should -Be "127.0.0.1:$($Rig.Port)"
-        ($r.Tables | Where-Object Table -eq 'public.asegurados').Restored | Should -Be $Set.RowCounts['public.asegurados']
+        ($r.Tables | Where-Object Table -eq 'public.asegurados').Restored | Should -Be $DumpRows
     }
 
     It 'a lone dump without a manifest drills on the server the parameters name (default postgres_cenate), and is checked against its own data and table of contents' {
@@ -184,7 +188,7 @@ Describe 'Test-CenateBackup -Level Restore' {
             $r.Problems.Kind | Should -Be 'ManifestMissing'
             $a = $r.Tables | Where-Object Table -eq 'public.asegurados'
             $a.ExpectedFrom | Should -Be 'dump'
-            $a.Restored | Should -Be $Set.RowCounts['public.asegurados']
+            $a.Restored | Should -Be $DumpRows
             $r.Checks -join "`n" | Should -Match "against the dump's table of contents"
             $r.ObjectsChecked | Should -BeGreaterOrEqual 7
         } finally {
@@ -211,7 +215,9 @@ Describe 'Test-CenateBackup -Level Restore' {
     }
 
     It 'Ctrl+C in the middle of the restore drops the scratch database' {
-        $c = Start-ThrowawayContainer -Name 'cenate_drill_cancel' -Port 55448 -Rows 300000
+        # 1,000,000 rows, like its twins (the dump Ctrl+C test, the SIGTERM drill): pg_restore must still be loading when
+        # Stop() arrives, and the test first sees that it is.
+        $c = Start-ThrowawayContainer -Name 'cenate_drill_cancel' -Port 55448 -Rows 1000000
         $dir = New-TestDirectory 'drill-cancel'
         try {
             $set = New-CenateDump -Container $c.Name -Port $c.Port -Credential $Cred -Path $dir
@@ -219,15 +225,21 @@ Describe 'Test-CenateBackup -Level Restore' {
                 param($Path, $Cred, $Name, $Port)
                 Test-CenateBackup -Path $Path -Level Restore -Container $Name -Port $Port -Credential $Cred -ScratchDatabase cenate_drill_cancelme -Confirm:$false
             } -Arguments @{ Path = $set.Path; Cred = $Cred; Name = $c.Name; Port = $c.Port }
-            $deadline = (Get-Date).AddSeconds(60)
-            $loading = '0'
-            while ($loading -eq '0' -and (Get-Date) -lt $deadline) {
+            # Positive control: pg_restore runs in the container and its COPY is loading rows, both seen together.
+            $deadline = (Get-Date).AddSeconds(120)
+            $loading = '0'; $restoring = $false
+            while (-not ($loading -eq '1' -and $restoring) -and (Get-Date) -lt $deadline) {
                 $loading = Invoke-Psql -Port $c.Port -Database postgres -Sql "SELECT count(*) FROM pg_stat_activity WHERE datname = 'cenate_drill_cancelme' AND query LIKE 'COPY %'"
+                $restoring = [bool]((Get-ContainerProcessLines $c.Name) -match 'pg_restore')
                 Start-Sleep -Milliseconds 50
             }
             $loading | Should -Be '1' -Because 'the drill must be caught while pg_restore loads the rows'
+            $restoring | Should -BeTrue -Because 'pg_restore must be running in the container when Stop() arrives'
             $bg.PowerShell.Stop()
             Invoke-Psql -Port $c.Port -Database postgres -Sql "SELECT count(*) FROM pg_database WHERE datname = 'cenate_drill_cancelme'" | Should -Be '0'
+            # The kill inside the container is asynchronous: poll, with a deadline, until no pg_restore is left.
+            $deadline = (Get-Date).AddSeconds(30)
+            while ((Get-ContainerProcessLines $c.Name) -match 'pg_restore' -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 200 }
             Get-ContainerProcessLines $c.Name | Where-Object { $_ -match 'pg_restore' } | Should -BeNullOrEmpty
             (Get-Content -Raw $set.Path | ConvertFrom-Json).verification | Should -BeNullOrEmpty -Because 'a stopped drill records nothing'
         } finally {

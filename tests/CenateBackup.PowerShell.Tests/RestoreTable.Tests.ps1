@@ -10,7 +10,7 @@ BeforeAll {
     $suffix = [guid]::NewGuid().ToString('N').Substring(0, 6)
     $script:Db = "cenate_rt_$suffix"
     $script:Tpl = "cenate_rt_tpl_$suffix"
-    Invoke-Psql -Database postgres -Sql "CREATE DATABASE $Tpl TEMPLATE maestro_cenate" | Out-Null
+    Copy-TestDatabase -Name $Tpl
     # In the template: a table without a primary key; a serial table whose sequence name starts with "asegurados_"
     # (a restore of asegurados must never touch it); a serial table of its own; an inheritance child; a partition.
     Invoke-Psql -Database $Tpl -Sql "CREATE TABLE public.sin_pk (a int, b text); INSERT INTO public.sin_pk SELECT g, 'x' || g FROM generate_series(1, 50) g;
@@ -21,13 +21,15 @@ BeforeAll {
         INSERT INTO public.particionada VALUES (5)" | Out-Null
     function Reset-Db {
         Invoke-Psql -Database postgres -Sql "DROP DATABASE IF EXISTS $Db WITH (FORCE)" | Out-Null
-        Invoke-Psql -Database postgres -Sql "CREATE DATABASE $Db TEMPLATE $Tpl" | Out-Null
+        Copy-TestDatabase -Name $Db -Template $Tpl
     }
     Reset-Db
     $script:P = @{ Container = $Rig.Container; Port = $Rig.Port; Credential = $Cred; Database = $Db }
     $script:Dir = New-TestDirectory 'restore'
+    # The row count comes from psql (the oracle), and the manifest must agree with it.
+    $script:Rows = [long](Invoke-Psql -Database $Db -Sql 'SELECT count(*) FROM public.asegurados')
     $script:Set = New-CenateDump @P -Path $Dir -Include Csv, Sql
-    $script:Rows = [long]$Set.RowCounts['public.asegurados']
+    [long]$Set.RowCounts['public.asegurados'] | Should -Be $Rows
     function Q([string]$Sql) { Invoke-Psql -Database $Db -Sql $Sql }
     function Get-Checksum { Q "SELECT count(*) || ':' || md5(string_agg(a::text, '|' ORDER BY id)) FROM public.asegurados a" }
     function Start-Psql([string]$Sql) {
@@ -269,25 +271,39 @@ Describe 'Restore-CenateTable faults: stable error ids, the live table unchanged
 
     It 'concurrent inserts and deletes during MissingRows: no duplicates, no lost concurrent rows' {
         Q "DELETE FROM public.asegurados WHERE id % 20 = 5" | Out-Null
-        Q "CREATE TABLE public.conc_log (id bigint)" | Out-Null
-        $writerSql = "DO `$`$ DECLARE n bigint; BEGIN FOR i IN 1..400 LOOP
+        Q "CREATE TABLE public.conc_log (id bigint); CREATE TABLE public.conc_stop (x int); CREATE TABLE public.conc_done (writes int)" | Out-Null
+        # The writer writes until the test tells it to stop (a row in conc_stop), so it outlives the restore however
+        # fast or slow the machine is; a 10-minute deadline of its own ends it if the test never does. It records how
+        # many writes it committed.
+        $writerSql = "DO `$`$ DECLARE n bigint; i int := 0; started timestamptz := clock_timestamp(); BEGIN
+              WHILE NOT EXISTS (SELECT 1 FROM public.conc_stop) AND clock_timestamp() < started + interval '10 minutes' LOOP
+              i := i + 1;
               INSERT INTO public.asegurados (tipo_documento, numero_documento, apellido_paterno, nombres, fecha_nacimiento, sexo, ubigeo, tipo_seguro, codigo_ipress, fecha_afiliacion)
               SELECT tipo_documento, 'C' || i, apellido_paterno, nombres, fecha_nacimiento, sexo, ubigeo, tipo_seguro, codigo_ipress, fecha_afiliacion FROM public.asegurados WHERE id = 1 RETURNING id INTO n;
               INSERT INTO public.conc_log VALUES (n);
               DELETE FROM public.asegurados WHERE id = (SELECT min(id) FROM public.asegurados WHERE id % 20 = 6);
-              COMMIT; PERFORM pg_sleep(0.005); END LOOP; END `$`$;"
+              COMMIT; PERFORM pg_sleep(0.005); END LOOP;
+              INSERT INTO public.conc_done VALUES (i); COMMIT; END `$`$;"
         $writer = Start-Psql $writerSql
         try {
-            $deadline = (Get-Date).AddSeconds(20)
-            while ([long](Q "SELECT count(*) FROM public.conc_log") -lt 20 -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            $deadline = (Get-Date).AddSeconds(60)
+            while ([long](Q "SELECT count(*) FROM public.conc_log") -lt 20 -and -not $writer.HasExited -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            [long](Q "SELECT count(*) FROM public.conc_log") | Should -BeGreaterOrEqual 20 -Because 'the writer must be writing before the restore starts'
             $r = Restore-CenateTable -Backup $Set.Path @P -Mode MissingRows -Confirm:$false
             $writer.HasExited | Should -BeFalse -Because 'the writer must still be writing when the restore ends'
-        } finally { $writer.WaitForExit(60000) | Out-Null }
+        } finally {
+            Q "INSERT INTO public.conc_stop VALUES (1)" | Out-Null
+            $writer.WaitForExit(60000) | Out-Null
+        }
+        $writer.HasExited | Should -BeTrue -Because 'the writer stops within 60 s of being told to'
         $writer.ExitCode | Should -Be 0 -Because $writer.StandardError.ReadToEnd()
         $r.InsertedRows | Should -Be $r.MissingRows
         Q "SELECT count(*) = count(DISTINCT id) AND count(*) = count(DISTINCT numero_documento) FROM public.asegurados" | Should -Be 't'
         Q "SELECT count(*) FROM public.conc_log c WHERE NOT EXISTS (SELECT 1 FROM public.asegurados a WHERE a.id = c.id)" | Should -Be '0'
-        Q "SELECT count(*) FROM public.conc_log" | Should -Be '400'
+        # Every write the writer committed is logged (it says how many it made).
+        $writes = Q "SELECT writes FROM public.conc_done"
+        [long]$writes | Should -BeGreaterOrEqual 20
+        Q "SELECT count(*) FROM public.conc_log" | Should -Be $writes
         # Every row deleted before the restore is back (rows the writer added are above the backup's ids).
         Q "SELECT count(*) FROM public.asegurados WHERE id % 20 = 5 AND id <= $Rows" | Should -Be "$($Rows / 20)"
     }
@@ -296,7 +312,7 @@ Describe 'Restore-CenateTable faults: stable error ids, the live table unchanged
         Q "DELETE FROM public.asegurados WHERE id % 10 = 0" | Out-Null
         $before = Get-Checksum
         # A reader holds a lock the swap must wait for, so the restore is caught after its staging load.
-        $holder = Start-Psql 'BEGIN; LOCK TABLE public.asegurados IN ACCESS SHARE MODE; SELECT pg_sleep(60); COMMIT;'
+        $holder = Start-Psql 'BEGIN; LOCK TABLE public.asegurados IN ACCESS SHARE MODE; SELECT pg_sleep(600); COMMIT;'
         $deadline = (Get-Date).AddSeconds(20)
         while ((Q "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.datname = '$Db' AND l.relation = 'public.asegurados'::regclass AND l.granted AND a.query LIKE '%pg_sleep%'") -eq '0' -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 50 }
         try {
@@ -305,7 +321,9 @@ Describe 'Restore-CenateTable faults: stable error ids, the live table unchanged
                 try { Restore-CenateTable -Backup $Backup @P -Mode Replace -Confirm:$false; 'no error' } catch { $_.FullyQualifiedErrorId; $_.Exception.Message }
             } -Arguments @{ Backup = $Set.Path; P = $P }
             $pid_ = $null
-            $deadline = (Get-Date).AddSeconds(60)
+            # Generous: on a loaded machine the staging load before the swap took more than a minute. The holder sleeps
+            # 600 s (and is killed in finally), so it outlives any wait here.
+            $deadline = (Get-Date).AddSeconds(300)
             while (-not $pid_ -and (Get-Date) -lt $deadline) {
                 $pid_ = Q "SELECT pid FROM pg_stat_activity WHERE datname = '$Db' AND application_name = 'CenateBackup' AND wait_event_type = 'Lock'"
                 Start-Sleep -Milliseconds 100
@@ -329,13 +347,13 @@ Describe 'Restore-CenateTable faults: stable error ids, the live table unchanged
 
     It 'Ctrl+C while Replace waits for its lock rolls everything back' {
         $before = Get-Checksum
-        $holder = Start-Psql 'BEGIN; LOCK TABLE public.asegurados IN ACCESS SHARE MODE; SELECT pg_sleep(60); COMMIT;'
+        $holder = Start-Psql 'BEGIN; LOCK TABLE public.asegurados IN ACCESS SHARE MODE; SELECT pg_sleep(600); COMMIT;'
         try {
             $deadline = (Get-Date).AddSeconds(20)
             while ((Q "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.datname = '$Db' AND l.relation = 'public.asegurados'::regclass AND l.granted AND a.query LIKE '%pg_sleep%'") -eq '0' -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 50 }
             $bg = Invoke-InBackground -Script { param($Backup, $P) Restore-CenateTable -Backup $Backup @P -Mode Replace -Confirm:$false } -Arguments @{ Backup = $Set.Path; P = $P }
             $waiting = $null
-            $deadline = (Get-Date).AddSeconds(60)
+            $deadline = (Get-Date).AddSeconds(300)
             while (-not $waiting -and (Get-Date) -lt $deadline) {
                 $waiting = Q "SELECT pid FROM pg_stat_activity WHERE datname = '$Db' AND application_name = 'CenateBackup' AND wait_event_type = 'Lock'"
                 Start-Sleep -Milliseconds 100

@@ -12,11 +12,11 @@ BeforeAll {
     $script:Db = "cenate_rl_$suffix"
     $script:Tpl = "cenate_rl_tpl_$suffix"
     $script:Reader = "cenate_rl_lector_$suffix"
-    Invoke-Psql -Database postgres -Sql "CREATE DATABASE $Tpl TEMPLATE maestro_cenate" | Out-Null
+    Copy-TestDatabase -Name $Tpl
     Invoke-Psql -Database postgres -Sql "CREATE ROLE $Reader NOLOGIN" | Out-Null
     function Reset-Db {
         Invoke-Psql -Database postgres -Sql "DROP DATABASE IF EXISTS $Db WITH (FORCE)" | Out-Null
-        Invoke-Psql -Database postgres -Sql "CREATE DATABASE $Db TEMPLATE $Tpl" | Out-Null
+        Copy-TestDatabase -Name $Db -Template $Tpl
     }
     Reset-Db
     $script:P = @{ Container = $Rig.Container; Port = $Rig.Port; Credential = $Cred; Database = $Db }

@@ -121,10 +121,13 @@ Describe 'Remove-CenateOldBackup' {
     It 'removes nothing when backups stopped 45 days ago' {
         $d = New-TestDirectory 'stopped'
         try {
-            New-TwiceDaily -Dir $d -FromDaysAgo 120 -ToDaysAgo 45 | Out-Null
+            $sets = New-TwiceDaily -Dir $d -FromDaysAgo 120 -ToDaysAgo 45
             $before = (Get-ChildItem $d).Count
             $decisions = Remove-CenateOldBackup -Path $d -Confirm:$false
-            $decisions.Count | Should -Be (Get-CenateBackup $d).Count
+            # The oracle is what the test generated, not Get-CenateBackup: one decision per set written.
+            $sets.Count | Should -Be 152
+            $decisions.Count | Should -Be $sets.Count
+            ($decisions.Stamp | Sort-Object) | Should -Be ($sets.Stamp | Sort-Object)
             $decisions.Action | Sort-Object -Unique | Should -Be 'Kept'
             $decisions.Rule | Sort-Object -Unique | Should -Be 'BackupsStopped'
             (Get-ChildItem $d).Count | Should -Be $before
@@ -134,8 +137,9 @@ Describe 'Remove-CenateOldBackup' {
     It 'with -Force after the outage removes expired sets but keeps the newest three verified ones' {
         $d = New-TestDirectory 'force'
         try {
-            New-TwiceDaily -Dir $d -FromDaysAgo 120 -ToDaysAgo 45 | Out-Null
-            $newest3 = (Get-CenateBackup $d -Newest 3).Path
+            $sets = New-TwiceDaily -Dir $d -FromDaysAgo 120 -ToDaysAgo 45
+            # The newest three by the stamps the test generated (not by Get-CenateBackup, the module's own view).
+            $newest3 = ($sets | Sort-Object Stamp | Select-Object -Last 3).Manifest
             $decisions = Remove-CenateOldBackup -Path $d -Force -Confirm:$false
             ($decisions | Where-Object Rule -eq 'MinimumKeep').Path | Sort-Object | Should -Be ($newest3 | Sort-Object)
             ($decisions | Where-Object Action -eq 'Removed').Count | Should -BeGreaterThan 0
@@ -147,7 +151,7 @@ Describe 'Remove-CenateOldBackup' {
         $d = New-TestDirectory 'unverified'
         try {
             $verified = 100, 101, 102 | ForEach-Object { New-FakeSet -Dir $d -DaysAgo $_ }
-            New-TwiceDaily -Dir $d -FromDaysAgo 99 -ToDaysAgo 0 -Unverified | Out-Null
+            $unverifiedSets = New-TwiceDaily -Dir $d -FromDaysAgo 99 -ToDaysAgo 0 -Unverified
             New-FakeSet -Dir $d -DaysAgo 0.1 -FailedVerification | Out-Null
             $decisions = Remove-CenateOldBackup -Path $d -Force -Confirm:$false
             $verified | ForEach-Object { Test-Path $_.Dump | Should -BeTrue; Test-Path $_.Manifest | Should -BeTrue }
@@ -158,7 +162,9 @@ Describe 'Remove-CenateOldBackup' {
             $unverified.Count | Should -Be 201
             ($unverified | Where-Object { ($now - $_.Time).TotalDays -gt 30.01 }).Action | Sort-Object -Unique | Should -Be 'Removed'
             ($unverified | Where-Object { ($now - $_.Time).TotalDays -lt 29.99 }).Rule | Sort-Object -Unique | Should -Be 'Daily'
-            (Get-CenateBackup $d | Where-Object { -not $_.VerificationPassed }).Count | Should -Be ($unverified | Where-Object Action -eq 'Kept').Count
+            # What is left on disk (the generated manifests that still exist, plus the failed one), not Get-CenateBackup.
+            (@($unverifiedSets | Where-Object { Test-Path -LiteralPath $_.Manifest }).Count + 1) | Should -Be ($unverified | Where-Object Action -eq 'Kept').Count
+            $unverifiedSets | Where-Object { Test-Path -LiteralPath $_.Manifest } | ForEach-Object { Test-Path -LiteralPath $_.Dump | Should -BeTrue }
         } finally { Remove-Item -LiteralPath $d -Recurse -Force }
     }
 
@@ -236,7 +242,9 @@ Describe 'Remove-CenateOldBackup' {
             ($kept | Where-Object Rule -eq 'Daily').Count | Should -BeIn 57, 58, 59, 60, 61
             ($kept | Where-Object Rule -eq 'Weekly').Count | Should -BeIn 8, 9, 10
             ($kept | Where-Object Rule -eq 'Monthly').Count | Should -BeIn 9, 10, 11
-            (Get-CenateBackup $d).Count | Should -Be $kept.Count
+            # On disk, not through Get-CenateBackup: exactly the kept manifests and their dumps are left.
+            (Get-ChildItem -LiteralPath $d -Filter *.manifest.json).FullName | Sort-Object | Should -Be ($kept.Path | Sort-Object)
+            (Get-ChildItem -LiteralPath $d -Filter *.dump).Count | Should -Be $kept.Count
         } finally { Remove-Item -LiteralPath $d -Recurse -Force }
     }
 
@@ -280,7 +288,8 @@ Describe 'Remove-CenateOldBackup' {
                 param($Container, $Port, $Credential, $Path)
                 New-CenateDump -Container $Container -Port $Port -Credential $Credential -Path $Path -CompressionLevel 9 | Test-CenateBackup
             } -Arguments @{ Container = $c.Name; Port = $c.Port; Credential = (Get-TestCredential); Path = $d }
-            $null = Wait-ForFile -Directory $d -Filter '*.dump.*.partial' -MinimumSize 1
+            # A generous deadline: on a loaded machine the dump's first bytes took more than the helper's default 60 s.
+            $null = Wait-ForFile -Directory $d -Filter '*.dump.*.partial' -MinimumSize 1 -TimeoutSeconds 300
             $decisions = Remove-CenateOldBackup -Path $d -Confirm:$false -LockTimeout 00:02:00
             $verification = $job.PowerShell.EndInvoke($job.Handle)
             $verification.Passed | Should -BeTrue

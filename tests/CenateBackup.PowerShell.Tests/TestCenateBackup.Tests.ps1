@@ -10,6 +10,10 @@ BeforeAll {
     $script:Set = New-CenateDump -Container $Rig.Container -Port $Rig.Port -Credential $Cred -Path $Source
     $script:DumpName = $Set.Files[0].Name
     $script:ManifestName = Split-Path -Leaf $Set.Path
+    # Hashes come from sha256sum, not from the module (whose own figure is what is under test).
+    function Get-Sha256Sum([string]$Path) { ((& sha256sum $Path) -split ' ')[0] }
+    $script:DumpSha = Get-Sha256Sum $Set.Files[0].Path
+    $DumpSha | Should -Match '^[0-9a-f]{64}$'
 
     function Copy-Set([string]$Name) {
         $d = New-TestDirectory $Name
@@ -61,10 +65,13 @@ Describe 'Test-CenateBackup' {
         $c = Copy-Set 'flip'
         try {
             Switch-MiddleByte $c.Dump
+            $flipped = Get-Sha256Sum $c.Dump
+            $flipped | Should -Not -Be $DumpSha
             $r = Test-CenateBackup -Path $c.Manifest
             $r.Passed | Should -BeFalse
             $r.Problems.Kind | Should -Contain 'ChecksumMismatch'
-            ($r.Problems | Where-Object Kind -eq 'ChecksumMismatch').Message | Should -Match $Set.Files[0].Sha256
+            ($r.Problems | Where-Object Kind -eq 'ChecksumMismatch').Message | Should -Match $DumpSha
+            ($r.Problems | Where-Object Kind -eq 'ChecksumMismatch').Message | Should -Match $flipped
         } finally { Remove-Item -LiteralPath $c.Dir -Recurse -Force }
     }
 
@@ -196,7 +203,7 @@ Describe 'Test-CenateBackup on bad input: Passed = false with the precise proble
             $r = Test-CenateBackup -Path $c.Manifest
             $r.Passed | Should -BeFalse
             $p = $r.Problems | Where-Object Kind -eq 'ChecksumMismatch'
-            $p.Message | Should -Be "sha256 is $($Set.Files[0].Sha256), the manifest says $fake"
+            $p.Message | Should -Be "sha256 is $DumpSha, the manifest says $fake"
             @($r.Problems).Count | Should -Be 1 -Because 'the archive itself still reads'
         } finally { Remove-Item -LiteralPath $c.Dir -Recurse -Force }
     }

@@ -16,6 +16,15 @@ public sealed class ContainerPgToolRunnerTests
 {
     private static readonly Dictionary<string, string> s_noEnv = new();
 
+    /// <summary>The command lines of the processes in the container, one per line (no ps in a minbase image).</summary>
+    private static async Task<string> ProcessListAsync(ContainerPgToolRunner runner)
+    {
+        using var ps = new MemoryStream();
+        var list = "for d in /proc/[0-9]*; do tr '\\0' ' ' < $d/cmdline 2>/dev/null; echo; done";
+        await runner.RunAsync(new PgToolInvocation("sh", new[] { "-c", list }, s_noEnv), null, ps, CancellationToken.None);
+        return System.Text.Encoding.UTF8.GetString(ps.ToArray());
+    }
+
     [Fact]
     public async Task Stdin_And_Stdout_RoundTrip_Exactly_Through_The_Exec_Stream()
     {
@@ -59,18 +68,27 @@ public sealed class ContainerPgToolRunnerTests
         using var engine = new DockerEngine(null);
         var runner = new ContainerPgToolRunner(engine, Rig.Container);
         var marker = "cenate-sleep-" + Guid.NewGuid().ToString("N")[..8];
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            runner.RunAsync(new PgToolInvocation("sh", new[] { "-c", $"sleep 300; echo {marker}" }, s_noEnv), null, Stream.Null, cts.Token));
+        using var cts = new CancellationTokenSource();
+        var run = runner.RunAsync(new PgToolInvocation("sh", new[] { "-c", $"sleep 300; echo {marker}" }, s_noEnv), null, Stream.Null, cts.Token);
+        // Cancelled once the process really runs in the container (seen in /proc, with a deadline), not after a guessed
+        // 2 s that a loaded machine may spend before the exec starts.
+        var seen = false;
+        var startDeadline = DateTime.UtcNow.AddSeconds(60);
+        while (!seen && DateTime.UtcNow < startDeadline && !run.IsCompleted)
+        {
+            seen = (await ProcessListAsync(runner)).Contains(marker);
+            if (!seen) await Task.Delay(200);
+        }
+        Assert.True(seen, "the process must be running in the container before the cancellation");
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromSeconds(60)));
         // The kill is asynchronous inside the container: TERM, 2 s, KILL, and up to 3 more rounds for a process that was
         // still starting (KillAsync). On a loaded 2-core machine every docker exec takes seconds, so the budget is 30 s.
         var gone = false;
         var deadline = DateTime.UtcNow.AddSeconds(30);
         for (var i = 0; DateTime.UtcNow < deadline && !gone; i++)
         {
-            using var ps = new MemoryStream();
-            await runner.RunAsync(new PgToolInvocation("sh", new[] { "-c", "cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\\0' ' '" }, s_noEnv), null, ps, CancellationToken.None);
-            gone = !System.Text.Encoding.UTF8.GetString(ps.ToArray()).Contains(marker);
+            gone = !(await ProcessListAsync(runner)).Contains(marker);
             if (!gone) await Task.Delay(200);
         }
         Assert.True(gone, "the process must not survive the cancellation");
@@ -88,11 +106,10 @@ public sealed class ContainerPgToolRunnerTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             runner.RunAsync(new PgToolInvocation("sh", new[] { "-c", $"{child} & {child}; echo {marker}" }, s_noEnv), null, Stream.Null, cts.Token));
         var gone = false;
-        for (var i = 0; i < 40 && !gone; i++)
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline && !gone)
         {
-            using var ps = new MemoryStream();
-            await runner.RunAsync(new PgToolInvocation("sh", new[] { "-c", "for d in /proc/[0-9]*; do tr '\\0' ' ' < $d/cmdline 2>/dev/null; echo; done" }, s_noEnv), null, ps, CancellationToken.None);
-            var text = System.Text.Encoding.UTF8.GetString(ps.ToArray());
+            var text = await ProcessListAsync(runner);
             gone = !text.Contains(marker) && !text.Contains(child);
             if (!gone) await Task.Delay(200);
         }

@@ -51,7 +51,9 @@ public class CopyPumpTests
         {
             Pieces++;
             Assert.True(bFailed.Wait(TimeSpan.FromSeconds(30)));
-            Thread.Sleep(300); // B's failure has cancelled the run by now: A's next take sees the cancellation
+            // Usually B's failure has cancelled the run by now and A's next take sees the cancellation; if not (a loaded
+            // machine), A takes more pieces until it does. Either way DiskFull must be what the run reports.
+            Thread.Sleep(300);
         }
         public void Complete() { }
     }
@@ -76,7 +78,7 @@ public class CopyPumpTests
             using var bFailed = new ManualResetEventSlim();
             var a = new WaitingConsumer(bFailed);
             // A first: Task.WhenAll reports the first task's exception first, which was A's cancellation.
-            var ex = await Assert.ThrowsAsync<CenateException>(() => CopyPump.RunStreamAsync(Endless(), new IChunkConsumer[] { a, new DiskFullConsumer(bFailed) }, CancellationToken.None));
+            var ex = await Assert.ThrowsAsync<CenateException>(() => CopyPump.RunStreamAsync(Endless(), new IChunkConsumer[] { a, new DiskFullConsumer(bFailed) }, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60)));
             Assert.Equal(ErrorIds.DiskFull, ex.ErrorId);
         }
     }
@@ -104,10 +106,11 @@ public class CopyPumpTests
         // The caller disposes the consumers' streams (native zlib) as soon as the run throws: a consumer still writing
         // into a disposed deflater crashed the whole process (a segfault in libSystem.IO.Compression.Native).
         var slow = new SlowConsumer();
-        var ex = await Assert.ThrowsAsync<IOException>(() => CopyPump.RunStreamAsync(FailingAfter3MB(), new IChunkConsumer[] { new CountingConsumer(), slow }, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<IOException>(() => CopyPump.RunStreamAsync(FailingAfter3MB(), new IChunkConsumer[] { new CountingConsumer(), slow }, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.Contains("reset", ex.Message);
         slow.Returned = true;
         Assert.False(slow.Writing, "a consumer was still writing when the run reported its error");
+        // Proving an absence needs a window: longer than one 150 ms write, and it can only miss a bug, never fail a good run.
         Thread.Sleep(400);
         Assert.False(slow.WroteAfterReturn, "a consumer wrote after the run had returned");
     }
@@ -115,9 +118,13 @@ public class CopyPumpTests
     [Fact]
     public async Task A_Real_Cancellation_Is_Reported_As_One()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        using var cts = new CancellationTokenSource();
         var sink = new CountingConsumer();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => CopyPump.RunStreamAsync(Endless(), new IChunkConsumer[] { sink, new CountingConsumer() }, cts.Token));
+        // Cancelled once the sink has data (an event with a deadline, not a 200 ms timer that may fire before the start).
+        var run = CopyPump.RunStreamAsync(Endless(), new IChunkConsumer[] { sink, new CountingConsumer() }, cts.Token);
+        Assert.True(sink.FirstWrite.Wait(TimeSpan.FromSeconds(30)), "the run must be under way before it is cancelled");
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.False(sink.Completed);
     }
 
@@ -139,7 +146,12 @@ public class CopyPumpTests
     {
         public long Bytes;
         public bool Completed;
-        public void Write(ReadOnlySpan<byte> data) => Bytes += data.Length;
+        public readonly ManualResetEventSlim FirstWrite = new();
+        public void Write(ReadOnlySpan<byte> data)
+        {
+            Bytes += data.Length;
+            FirstWrite.Set();
+        }
         public void Complete() => Completed = true;
     }
 
