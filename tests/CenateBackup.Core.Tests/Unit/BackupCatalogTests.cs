@@ -193,6 +193,7 @@ public class BackupCatalogTests
         var m = WriteSet(dir.Path, "maestro_cenate", s_now.AddDays(-1));
         var path = dir.File(BackupNaming.ManifestFile("maestro_cenate", m.Stamp));
         var stop = false;
+        using var reading = new System.Threading.ManualResetEventSlim();
         var reader = Task.Run(() =>
         {
             var reads = 0;
@@ -200,9 +201,12 @@ public class BackupCatalogTests
             {
                 BackupManifest.Load(path); // throws ManifestInvalid on a torn or empty file
                 reads++;
+                reading.Set();
             }
             return reads;
         });
+        // The writers start only once the reader reads: on a loaded machine it was scheduled after they had finished.
+        Assert.True(reading.Wait(TimeSpan.FromMinutes(2)), "the reader never started");
         var writers = Enumerable.Range(0, 4).Select(w => Task.Run(() =>
         {
             for (var i = 0; i < 25; i++)
