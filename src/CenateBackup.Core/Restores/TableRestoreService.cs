@@ -28,7 +28,8 @@ public static class TableRestoreService
     internal const string Activity = "Restore-CenateTable";
 
     /// <summary>Plans (<paramref name="dryRun"/>: checks and SQL steps, nothing changed) or runs the restore.</summary>
-    public static async Task<TableRestoreResult> RunAsync(TableRestoreRequest request, bool dryRun, IOperationReporter reporter, CancellationToken cancellationToken)
+    public static async Task<TableRestoreResult> RunAsync(TableRestoreRequest request, bool dryRun, IOperationReporter reporter,
+        CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         if (request.LockTimeout <= TimeSpan.Zero || request.LockTimeout > TableRestoreRequest.MaximumLockTimeout)
@@ -44,7 +45,8 @@ public static class TableRestoreService
         // traffic on the table behind it for as long as another transaction holds the table.
         var lockMs = (long)Math.Ceiling(request.LockTimeout.TotalMilliseconds);
         await using var session = await DatabaseSession.OpenAsync(target, request.PgBinDirectory, reporter, cancellationToken,
-            $"SET statement_timeout = 0; SET lock_timeout = {lockMs.ToString(CultureInfo.InvariantCulture)}; SET idle_in_transaction_session_timeout = 0; " +
+            $"SET statement_timeout = 0; SET lock_timeout = {lockMs.ToString(CultureInfo.InvariantCulture)}; " +
+            "SET idle_in_transaction_session_timeout = 0; " +
             // Explicit: the statements built here and the backup's definitions are read as standard SQL strings.
             "SET standard_conforming_strings = on").ConfigureAwait(false);
         var conn = session.Connection;
@@ -71,43 +73,28 @@ public static class TableRestoreService
                 result.Duration = clock.Elapsed;
                 return result;
             }
-            return await ExecuteAsync(request, source, conn, result, input, plan, clock, reporter, cancellationToken).ConfigureAwait(false);
+            return await ExecuteAsync(request, source, conn, result, input, plan, clock, reporter, cancellationToken)
+                .ConfigureAwait(false);
         }
         catch (PostgresException ex) when (ex.SqlState == "55P03" && !cancellationToken.IsCancellationRequested)
         {
-            throw await LockTimeoutAsync(conn, request, result.Table, ex).ConfigureAwait(false);
+            throw await LockTimeoutError.CreateAsync(conn, request, result.Table, ex).ConfigureAwait(false);
         }
         catch (NpgsqlException ex) when (ex is not PostgresException { SqlState: "P0001" })
         {
-            if (cancellationToken.IsCancellationRequested) throw new OperationCanceledException("The restore was cancelled; nothing was changed.", ex, cancellationToken);
+            if (cancellationToken.IsCancellationRequested)
+                throw new OperationCanceledException("The restore was cancelled; nothing was changed.", ex, cancellationToken);
             throw session.Translate(ex) is CenateException ce
-                ? new CenateException(ce.ErrorId, ce.Kind, ce.Message + " The transaction was rolled back: the live table is unchanged and no staging schema is left.",
+                ? new CenateException(ce.ErrorId, ce.Kind,
+                    ce.Message + " The transaction was rolled back: the live table is unchanged and no staging schema is left.",
                     ce.RecommendedAction, ce.Target, ex)
                 : ex;
         }
     }
 
-    /// <summary>
-    /// 55P03: a lock was not granted within -LockTimeout. The transaction has rolled back (nothing changed); the message names
-    /// the sessions holding the table, looked up now, best effort.
-    /// </summary>
-    private static async Task<CenateException> LockTimeoutAsync(NpgsqlConnection conn, TableRestoreRequest request, string table, PostgresException ex)
-    {
-        var schema = request.Schema ?? table[..table.IndexOf('.')];
-        var holders = await LiveTableReader.LockHoldersAsync(conn, QualifiedTable.Quote(schema) + "." + QualifiedTable.Quote(request.Table)).ConfigureAwait(false);
-        var seconds = request.LockTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
-        return new CenateException(ErrorIds.LockTimeout, CenateErrorKind.ResourceBusy,
-            $"Could not lock {table} (or a table linked to it by a foreign key) within the lock timeout of {seconds} s: another session holds it" +
-            (holders is null ? "" : $" — {holders}") + ". The transaction was rolled back: the live table is unchanged and no staging schema is left.",
-            "Find the blocking session (SELECT pid, usename, state, xact_start, query FROM pg_stat_activity WHERE pid IN (SELECT pid FROM pg_locks " +
-            $"WHERE relation = '{table}'::regclass AND granted)), let it finish or end it (pg_terminate_backend), then run again — at a quieter time, " +
-            "or with a longer -LockTimeout.",
-            table, ex);
-    }
-
     /// <summary>Steps 1–4: the table in the backup, the live table, the checks, and the plan (nothing changed).</summary>
-    private static async Task<(RestorePlanInput Input, RestorePlan Plan)> PlanAsync(TableRestoreRequest request, RestoreSource source, NpgsqlConnection conn,
-        TableRestoreResult result, IOperationReporter reporter, CancellationToken ct)
+    private static async Task<(RestorePlanInput Input, RestorePlan Plan)> PlanAsync(TableRestoreRequest request, RestoreSource source,
+        NpgsqlConnection conn, TableRestoreResult result, IOperationReporter reporter, CancellationToken ct)
     {
         var stamp = BackupNaming.Stamp(request.Now);
         // 1. The table in the backup.
@@ -122,7 +109,8 @@ public static class TableRestoreService
         }
         else
         {
-            schema = request.Schema ?? source.Entry?.Tables.FirstOrDefault(t => t.EndsWith("." + request.Table, StringComparison.Ordinal))?.Split('.')[0] ?? "public";
+            var listed = source.Entry?.Tables.FirstOrDefault(t => t.EndsWith("." + request.Table, StringComparison.Ordinal));
+            schema = request.Schema ?? listed?.Split('.')[0] ?? "public";
         }
         result.Table = schema + "." + request.Table;
 
@@ -144,11 +132,13 @@ public static class TableRestoreService
             views = await DependentViews.ReadAsync(conn, live.Oid, ct).ConfigureAwait(false);
             views.EnsureRecreatable(result.Table);
         }
-        result.BackupRows = source.Entry?.Rows ?? (source.Manifest is not null && source.Manifest.RowCounts.TryGetValue(result.Table, out var counted) ? counted : null);
+        result.BackupRows = source.Entry?.Rows
+            ?? (source.Manifest is not null && source.Manifest.RowCounts.TryGetValue(result.Table, out var counted) ? counted : null);
         // Two restores in the same second get _2, _3 ….
         var staging = request.Mode == TableRestoreMode.MissingRows ? "pg_temp"
             : await LiveTableReader.UnusedSchemaNameAsync(conn, "cenate_restore_" + stamp, ct).ConfigureAwait(false);
-        if (request.Mode != TableRestoreMode.MissingRows) result.StagingSchema = request.Mode == TableRestoreMode.Staging ? staging : null;
+        if (request.Mode != TableRestoreMode.MissingRows)
+            result.StagingSchema = request.Mode == TableRestoreMode.Staging ? staging : null;
 
         // 3. The SQL, planned without the server from names it quoted: staging definition, rows, keys, the mode's steps.
         SqlCopyHeader? sqlHeader = null;
@@ -158,13 +148,14 @@ public static class TableRestoreService
             await using var rows = await SqlExportRows.OpenAsync(source.Path, ct).ConfigureAwait(false);
             sqlHeader = rows.Header;
         }
-        var quoted = await LiveTableReader.QuotedNamesAsync(conn, RestorePlanBuilder.NamesToQuote(request.Table, entries, tableEntry, sqlHeader), ct)
-            .ConfigureAwait(false);
+        var names = RestorePlanBuilder.NamesToQuote(request.Table, entries, tableEntry, sqlHeader);
+        var quoted = await LiveTableReader.QuotedNamesAsync(conn, names, ct).ConfigureAwait(false);
         var input = new RestorePlanInput
         {
-            Mode = request.Mode, Kind = source.Kind, SourcePath = source.Path, Schema = schema, Table = request.Table, QuotedTable = qt,
-            StagingSchema = staging, Quote = name => quoted[name], Stamp = stamp, Entries = entries, TableEntry = tableEntry, Live = live,
-            Views = views, SqlHeader = sqlHeader, LockTimeout = request.LockTimeout, DropReplaced = request.DropReplaced,
+            Mode = request.Mode, Kind = source.Kind, SourcePath = source.Path, Schema = schema, Table = request.Table,
+            QuotedTable = qt, StagingSchema = staging, Quote = name => quoted[name], Stamp = stamp, Entries = entries,
+            TableEntry = tableEntry, Live = live, Views = views, SqlHeader = sqlHeader, LockTimeout = request.LockTimeout,
+            DropReplaced = request.DropReplaced,
         };
         var plan = RestorePlanBuilder.Build(input);
         result.Warnings.AddRange(plan.Warnings);
@@ -174,21 +165,24 @@ public static class TableRestoreService
     }
 
     /// <summary>Step 5: the plan, run in one transaction; the mode decides the last step.</summary>
-    private static async Task<TableRestoreResult> ExecuteAsync(TableRestoreRequest request, RestoreSource source, NpgsqlConnection conn, TableRestoreResult result,
-        RestorePlanInput input, RestorePlan plan, Stopwatch clock, IOperationReporter reporter, CancellationToken ct)
+    private static async Task<TableRestoreResult> ExecuteAsync(TableRestoreRequest request, RestoreSource source, NpgsqlConnection conn,
+        TableRestoreResult result, RestorePlanInput input, RestorePlan plan, Stopwatch clock, IOperationReporter reporter,
+        CancellationToken ct)
     {
         var (live, qt, sqt) = (input.Live, input.QuotedTable, plan.StagingTable);
         await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
         foreach (var sql in plan.Pre) await conn.ExecOneStatementAsync(sql, ct).ConfigureAwait(false);
         reporter.Verbose($"Staging table {sqt} created; loading the rows.");
         var file = Path.GetFileName(source.Path);
-        void Progress(long read, long size) =>
-            reporter.Progress(new OperationProgress(Activity, $"Loading rows from {file}: {read / (1024 * 1024)} of {size / (1024 * 1024)} MB", read, size));
+        void Progress(long read, long size) => reporter.Progress(new OperationProgress(Activity,
+            $"Loading rows from {file}: {read / (1024 * 1024)} of {size / (1024 * 1024)} MB", read, size));
         long loaded = source.Kind switch
         {
-            TableRestoreSource.Dump => await DumpRowLoader.LoadAsync(conn, source.Path, input.Entries!, input.TableEntry!, plan.CopySql, Progress, ct).ConfigureAwait(false),
+            TableRestoreSource.Dump => await DumpRowLoader.LoadAsync(conn, source.Path, input.Entries!, input.TableEntry!, plan.CopySql,
+                Progress, ct).ConfigureAwait(false),
             TableRestoreSource.Csv => await CsvRowLoader.LoadAsync(conn, source.Path, sqt, Progress, ct).ConfigureAwait(false),
-            _ => await SqlRowLoader.LoadAsync(conn, source.Path, new QualifiedTable(input.Schema, input.Table), qt, live!, sqt, Progress, ct).ConfigureAwait(false),
+            _ => await SqlRowLoader.LoadAsync(conn, source.Path, new QualifiedTable(input.Schema, input.Table), qt, live!, sqt,
+                Progress, ct).ConfigureAwait(false),
         };
         reporter.Verbose($"{loaded} rows loaded into {sqt} ({clock.Elapsed.TotalSeconds:0.0} s).");
         if (result.BackupRows is { } expectedRows && expectedRows != loaded)
@@ -229,7 +223,8 @@ public static class TableRestoreService
                 if (result.LiveRowsAfter != result.BackupRows)
                 {
                     throw new CenateException(ErrorIds.DatabaseError, CenateErrorKind.InvalidOperation,
-                        $"After the swap {result.Table} holds {result.LiveRowsAfter} rows, not the backup's {result.BackupRows}; the transaction was rolled back.",
+                        $"After the swap {result.Table} holds {result.LiveRowsAfter} rows, not the backup's {result.BackupRows}; " +
+                        "the transaction was rolled back.",
                         "Report this.", result.Table);
                 }
                 // -DropReplaced: only now that the restored table is counted, in the same transaction. The rows written
