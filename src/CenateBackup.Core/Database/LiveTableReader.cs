@@ -91,7 +91,8 @@ internal static class LiveTableReader
     }
 
     /// <summary>Each name as quote_ident writes it (quoted only where needed), in order.</summary>
-    public static async Task<List<string>> QuoteIdentifiersAsync(NpgsqlConnection conn, IReadOnlyList<string> names, CancellationToken ct)
+    public static async Task<List<string>> QuoteIdentifiersAsync(NpgsqlConnection conn, IReadOnlyList<string> names,
+        CancellationToken ct)
     {
         var list = new List<string>();
         await using var cmd = new NpgsqlCommand(
@@ -106,8 +107,8 @@ internal static class LiveTableReader
     /// quote_ident of each distinct name, as a look-up (for code that builds statements without a server: it asks
     /// the table for a name the server quoted beforehand).
     /// </summary>
-    public static async Task<IReadOnlyDictionary<string, string>> QuotedNamesAsync(NpgsqlConnection conn, IEnumerable<string> names,
-        CancellationToken ct)
+    public static async Task<IReadOnlyDictionary<string, string>> QuotedNamesAsync(NpgsqlConnection conn,
+        IEnumerable<string> names, CancellationToken ct)
     {
         var distinct = names.Distinct(StringComparer.Ordinal).ToList();
         var quoted = await QuoteIdentifiersAsync(conn, distinct, ct).ConfigureAwait(false);
@@ -117,7 +118,8 @@ internal static class LiveTableReader
     }
 
     /// <summary>The columns (not dropped) both tables have, in <paramref name="a"/>'s order.</summary>
-    public static async Task<List<string>> CommonColumnsAsync(NpgsqlConnection conn, string a, string b, CancellationToken ct)
+    public static async Task<List<string>> CommonColumnsAsync(NpgsqlConnection conn, string a, string b,
+        CancellationToken ct)
     {
         var list = new List<string>();
         await using var cmd = new NpgsqlCommand("SELECT x.attname::text FROM pg_catalog.pg_attribute x " +

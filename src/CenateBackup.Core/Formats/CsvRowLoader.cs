@@ -20,8 +20,8 @@ internal static class CsvRowLoader
     /// Loads <paramref name="path"/> into <paramref name="stagingTable"/> (quoted, qualified); returns the records after the
     /// header. <paramref name="progress"/>: bytes read, size.
     /// </summary>
-    public static async Task<long> LoadAsync(NpgsqlConnection conn, string path, string stagingTable, Action<long, long> progress,
-        CancellationToken ct)
+    public static async Task<long> LoadAsync(NpgsqlConnection conn, string path, string stagingTable,
+        Action<long, long> progress, CancellationToken ct)
     {
         await using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16,
             FileOptions.Asynchronous | FileOptions.SequentialScan);
@@ -31,11 +31,13 @@ internal static class CsvRowLoader
         var first = buffer.AsSpan(0, n).IndexOf((byte)'\n');
         if (first < 0)
         {
-            throw new CenateException(ErrorIds.BackupCorrupt, CenateErrorKind.InvalidData, $"'{Path.GetFileName(path)}' has no CSV header line.",
+            throw new CenateException(ErrorIds.BackupCorrupt, CenateErrorKind.InvalidData,
+                $"'{Path.GetFileName(path)}' has no CSV header line.",
                 "Restore from the dump or another set.", path);
         }
         var columns = CsvHeader.ParseColumns(Encoding.UTF8.GetString(buffer, 0, first).TrimEnd('\r'));
-        var copySql = $"COPY {stagingTable} ({string.Join(", ", columns.Select(QualifiedTable.Quote))}) FROM STDIN WITH (FORMAT csv, HEADER true)";
+        var copySql = $"COPY {stagingTable} ({string.Join(", ", columns.Select(QualifiedTable.Quote))}) " +
+            "FROM STDIN WITH (FORMAT csv, HEADER true)";
         var counter = new CsvRecordCounter();
         var size = fs.Length;
         return await CopyImport.RunAsync(conn, copySql, path, async raw =>

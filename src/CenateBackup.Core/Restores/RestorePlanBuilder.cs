@@ -19,7 +19,8 @@ namespace CenateBackup.Core.Restores;
 internal static class RestorePlanBuilder
 {
     /// <summary>LiveTableMissing when the live table is needed and absent (MissingRows, or rows from a CSV/SQL export).</summary>
-    public static void CheckLiveTable(TableRestoreMode mode, TableRestoreSource kind, LiveTable? live, string table, string database)
+    public static void CheckLiveTable(TableRestoreMode mode, TableRestoreSource kind, LiveTable? live, string table,
+        string database)
     {
         if (live is not null) return;
         if (mode == TableRestoreMode.MissingRows)
@@ -93,7 +94,8 @@ internal static class RestorePlanBuilder
         var steps = plan.Steps;
         steps.Add("BEGIN");
         steps.AddRange(plan.Pre);
-        steps.Add(input.Kind != TableRestoreSource.Csv ? plan.CopySql + $"   -- rows from {file}" : $"COPY {sqt} FROM STDIN   -- rows from {file}");
+        steps.Add(input.Kind != TableRestoreSource.Csv ? plan.CopySql + $"   -- rows from {file}"
+            : $"COPY {sqt} FROM STDIN   -- rows from {file}");
         steps.AddRange(plan.Post);
         steps.AddRange(plan.ForeignKeys);
         if (input.Mode == TableRestoreMode.MissingRows) steps.Add(InsertMissingSql(input.Live!, qt, sqt));
@@ -162,9 +164,11 @@ internal static class RestorePlanBuilder
         {
             var liveMap = new Dictionary<string, string>(StringComparer.Ordinal) { [qt] = sqt };
             // Replace carries the live table's triggers over after the swap, with its policies, comments and grants.
-            if (input.Mode == TableRestoreMode.Staging) foreach (var (_, def) in live.Triggers) plan.Post.Add(Rename(def, liveMap));
+            if (input.Mode == TableRestoreMode.Staging)
+                foreach (var (_, def) in live.Triggers) plan.Post.Add(Rename(def, liveMap));
             if (input.Mode == TableRestoreMode.Replace)
-                foreach (var (fkName, def) in live.ForeignKeys) plan.ForeignKeys.Add($"ALTER TABLE {sqt} ADD CONSTRAINT {QualifiedTable.Quote(fkName)} {def} NOT VALID");
+                foreach (var (fkName, def) in live.ForeignKeys)
+                    plan.ForeignKeys.Add($"ALTER TABLE {sqt} ADD CONSTRAINT {QualifiedTable.Quote(fkName)} {def} NOT VALID");
         }
         if (input.Kind == TableRestoreSource.Sql)
         {
@@ -177,7 +181,10 @@ internal static class RestorePlanBuilder
     /// <summary>pg_dump's qualified names of the table and its owned sequences → the staging names.</summary>
     private static Dictionary<string, string> RenameMap(RestorePlanInput input, string stagingQ)
     {
-        var map = new Dictionary<string, string>(StringComparer.Ordinal) { [input.QuotedTable] = stagingQ + "." + input.Quote(input.TableEntry!.Tag) };
+        var map = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [input.QuotedTable] = stagingQ + "." + input.Quote(input.TableEntry!.Tag),
+        };
         if (input.Mode == TableRestoreMode.MissingRows) return map;
         foreach (var seq in ArchiveTableEntries.OwnedSequences(input.Entries!, input.TableEntry, input.QuotedTable))
         {
@@ -192,7 +199,8 @@ internal static class RestorePlanBuilder
     {
         foreach (var (from, to) in map.OrderByDescending(kv => kv.Key.Length))
         {
-            sql = Regex.Replace(sql, @"(?<![A-Za-z0-9_$"".])" + Regex.Escape(from) + @"(?![A-Za-z0-9_$""])", to.Replace("$", "$$", StringComparison.Ordinal));
+            sql = Regex.Replace(sql, @"(?<![A-Za-z0-9_$"".])" + Regex.Escape(from) + @"(?![A-Za-z0-9_$""])",
+                to.Replace("$", "$$", StringComparison.Ordinal));
         }
         return sql;
     }

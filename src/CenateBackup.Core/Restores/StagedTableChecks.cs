@@ -18,7 +18,8 @@ namespace CenateBackup.Core.Restores;
 internal static class StagedTableChecks
 {
     /// <summary>Validates each NOT VALID foreign key of <paramref name="sqt"/>; one that fails stays NOT VALID (a warning).</summary>
-    public static async Task ValidateForeignKeysAsync(NpgsqlConnection conn, string sqt, TableRestoreResult result, CancellationToken ct)
+    public static async Task ValidateForeignKeysAsync(NpgsqlConnection conn, string sqt, TableRestoreResult result,
+        CancellationToken ct)
     {
         var names = new List<string>();
         await using (var cmd = new NpgsqlCommand($"SELECT conname::text FROM pg_catalog.pg_constraint WHERE conrelid = {SqlText.Literal(sqt)}" +
@@ -50,12 +51,14 @@ internal static class StagedTableChecks
     public static async Task CompareAsync(NpgsqlConnection conn, TableRestoreMode mode, LiveTable? live, string qt, string sqt,
         TableRestoreResult result, IOperationReporter reporter, Stopwatch clock, CancellationToken ct)
     {
-        var stagingPk = live?.PrimaryKey.Count > 0 ? live.PrimaryKey : await DatabaseSession.PrimaryKeyAsync(conn, sqt, ct).ConfigureAwait(false);
+        var stagingPk = live?.PrimaryKey.Count > 0 ? live.PrimaryKey
+            : await DatabaseSession.PrimaryKeyAsync(conn, sqt, ct).ConfigureAwait(false);
         if (live is not null && stagingPk.Count > 0)
         {
             result.PrimaryKey = stagingPk;
             reporter.Progress(new OperationProgress(TableRestoreService.Activity, "Comparing the backup with the live table", 0, null));
-            var common = mode == TableRestoreMode.Staging ? await LiveTableReader.CommonColumnsAsync(conn, qt, sqt, ct).ConfigureAwait(false) : new List<string>();
+            var common = mode == TableRestoreMode.Staging
+                ? await LiveTableReader.CommonColumnsAsync(conn, qt, sqt, ct).ConfigureAwait(false) : new List<string>();
             var on = string.Join(" AND ", stagingPk.Select(c => $"l.{QualifiedTable.Quote(c)} = s.{QualifiedTable.Quote(c)}"));
             // MissingRows counts them in the same statement as its insert (one snapshot), below. Comparing every column of
             // every row costs as much as the load (25 s at 4 million rows): only Staging, which is for looking, does it.
@@ -85,7 +88,8 @@ internal static class StagedTableChecks
     /// MissingRows: inserts the backup's rows whose key is missing, in one statement (one snapshot), then moves the live
     /// table's sequences forward to the column's maximum (never backwards).
     /// </summary>
-    public static async Task InsertMissingAsync(NpgsqlConnection conn, LiveTable live, string qt, string sqt, TableRestoreResult result, CancellationToken ct)
+    public static async Task InsertMissingAsync(NpgsqlConnection conn, LiveTable live, string qt, string sqt, TableRestoreResult result,
+        CancellationToken ct)
     {
         await using (var insert = new NpgsqlCommand(RestorePlanBuilder.InsertMissingSql(live, qt, sqt), conn))
         {

@@ -18,8 +18,8 @@ namespace CenateBackup.Core.Restores;
 internal static class TableSwap
 {
     /// <summary>Swaps the restored table in; returns the replaced table's qualified name (null when there was no live table).</summary>
-    public static async Task<string?> SwapAsync(NpgsqlConnection conn, TableRestoreRequest request, TableRestoreResult result, LiveTable? live,
-        string qt, string sqt, string stagingQ, string stamp, bool fromDump, CancellationToken ct)
+    public static async Task<string?> SwapAsync(NpgsqlConnection conn, TableRestoreRequest request, TableRestoreResult result,
+        LiveTable? live, string qt, string sqt, string stagingQ, string stamp, bool fromDump, CancellationToken ct)
     {
         Task Exec(string sql) => conn.ExecAsync(sql, ct);
         DependentViews? views = null;
@@ -56,7 +56,10 @@ internal static class TableSwap
                 }
             }
             foreach (var idx in live.Indexes)
-                await Exec($"ALTER INDEX {schemaQ}.{QualifiedTable.Quote(idx)} RENAME TO {QualifiedTable.Quote(ReplacedNames.Suffixed(idx, stamp))}").ConfigureAwait(false);
+            {
+                var renamed = QualifiedTable.Quote(ReplacedNames.Suffixed(idx, stamp));
+                await Exec($"ALTER INDEX {schemaQ}.{QualifiedTable.Quote(idx)} RENAME TO {renamed}").ConfigureAwait(false);
+            }
             foreach (var (seq, column) in live.OwnedSequences)
             {
                 var newName = ReplacedNames.Suffixed(seq[(seq.LastIndexOf('.') + 1)..].Trim('"'), stamp);
@@ -74,8 +77,8 @@ internal static class TableSwap
                 async (sql, token) => await conn.ExecAsync(sql, token).ConfigureAwait(false), ct).ConfigureAwait(false);
             await Exec($"ALTER TABLE {qt} OWNER TO {QualifiedTable.Quote(live.Owner)}").ConfigureAwait(false);
             // The old table's grants, table and column, role by role, and no others.
-            await TableSurroundings.CopyGrantsAsync(conn, oldQ, qt, async (sql, token) => await conn.ExecAsync(sql, token).ConfigureAwait(false), ct)
-                .ConfigureAwait(false);
+            await TableSurroundings.CopyGrantsAsync(conn, oldQ, qt,
+                async (sql, token) => await conn.ExecAsync(sql, token).ConfigureAwait(false), ct).ConfigureAwait(false);
             await KeepSequencesForwardAsync(conn, qt, oldSequences, ct).ConfigureAwait(false);
             await RecreateAsync(conn, result, live, views!, ct).ConfigureAwait(false);
             result.ReplacedTable = schema + "." + ReplacedNames.Table(request.Table, stamp);
@@ -106,7 +109,8 @@ internal static class TableSwap
     }
 
     /// <summary>The dependent views, as they were, and the other tables' foreign keys, now on the restored table.</summary>
-    private static async Task RecreateAsync(NpgsqlConnection conn, TableRestoreResult result, LiveTable live, DependentViews views, CancellationToken ct)
+    private static async Task RecreateAsync(NpgsqlConnection conn, TableRestoreResult result, LiveTable live, DependentViews views,
+        CancellationToken ct)
     {
         // The views' definitions name the table by its qualified name.
         foreach (var sql in views.CreateStatements())
