@@ -57,7 +57,7 @@ internal sealed class TableSurroundings
         // pg_get_triggerdef always qualifies the table (not pretty), as the rename map expects.
         await ReadAsync("SELECT t.tgname::text, pg_catalog.pg_get_triggerdef(t.oid), t.tgenabled::text FROM pg_catalog.pg_trigger t " +
             "WHERE t.tgrelid = @t::pg_catalog.regclass AND NOT t.tgisinternal ORDER BY 1",
-            r => s.Triggers[r.GetString(0)] = (TableRestoreService.Rename(r.GetString(1), rename), r.GetString(2)));
+            r => s.Triggers[r.GetString(0)] = (RestorePlanBuilder.Rename(r.GetString(1), rename), r.GetString(2)));
         await ReadAsync("SELECT c.relrowsecurity, c.relforcerowsecurity, pg_catalog.obj_description(c.oid, 'pg_class') FROM pg_catalog.pg_class c WHERE c.oid = @t::pg_catalog.regclass",
             r => { s.RowSecurity = r.GetBoolean(0); s.ForceRowSecurity = r.GetBoolean(1); s.Comment = r.IsDBNull(2) ? null : r.GetString(2); });
         await ReadAsync("SELECT p.polname::text, pg_catalog.format('CREATE POLICY %I ON %s AS %s FOR %s TO %s%s%s', p.polname, @shown, " +

@@ -24,7 +24,7 @@ public class TableRestoreUnitTests
     [InlineData("CREATE INDEX asegurados_ubigeo_idx ON public.asegurados USING btree (ubigeo);", "CREATE INDEX asegurados_ubigeo_idx ON \"cenate_restore_20261128_010000\".asegurados USING btree (ubigeo);")]
     [InlineData("COMMENT ON COLUMN public.asegurados.nombres IS 'x';", "COMMENT ON COLUMN \"cenate_restore_20261128_010000\".asegurados.nombres IS 'x';")]
     [InlineData("SELECT pg_catalog.setval('public.asegurados_id_seq', 20000, true);", "SELECT pg_catalog.setval('\"cenate_restore_20261128_010000\".asegurados_id_seq', 20000, true);")]
-    public void Rename_rewrites_the_table_and_its_sequences(string sql, string expected) => Assert.Equal(expected, TableRestoreService.Rename(sql, Map));
+    public void Rename_rewrites_the_table_and_its_sequences(string sql, string expected) => Assert.Equal(expected, RestorePlanBuilder.Rename(sql, Map));
 
     [Theory]
     // Other objects that only share a prefix, or live in another schema, keep their names.
@@ -32,30 +32,34 @@ public class TableRestoreUnitTests
     [InlineData("ALTER TABLE ONLY public.citas ADD CONSTRAINT f FOREIGN KEY (x) REFERENCES otro.asegurados(id);")]
     [InlineData("SELECT 'mypublic.asegurados';")]
     [InlineData("CREATE VIEW public.v AS SELECT 1 FROM \"public.asegurados\";")]
-    public void Rename_leaves_other_names_alone(string sql) => Assert.Equal(sql, TableRestoreService.Rename(sql, Map));
+    public void Rename_leaves_other_names_alone(string sql) => Assert.Equal(sql, RestorePlanBuilder.Rename(sql, Map));
 
     [Fact]
     public void Rename_handles_quoted_names()
     {
         var map = new Dictionary<string, string> { ["\"Esquema \"\"raro\"\"\".\"Tabla con espacios\""] = "\"cenate_restore_x\".\"Tabla con espacios\"" };
         Assert.Equal("CREATE TABLE \"cenate_restore_x\".\"Tabla con espacios\" (a int);",
-            TableRestoreService.Rename("CREATE TABLE \"Esquema \"\"raro\"\"\".\"Tabla con espacios\" (a int);", map));
+            RestorePlanBuilder.Rename("CREATE TABLE \"Esquema \"\"raro\"\"\".\"Tabla con espacios\" (a int);", map));
     }
 
+    // The COPY line's names come from SqlCopyHeader, the one parser of it (the restore's own re-parser is gone).
     [Theory]
-    [InlineData("COPY public.asegurados (id, nombres) FROM stdin;", "public", "asegurados", " (id, nombres) FROM stdin;")]
-    [InlineData("COPY \"public\".\"asegurados\" (\"id\") FROM stdin;", "public", "asegurados", " (\"id\") FROM stdin;")]
-    [InlineData("COPY \"Esquema \"\"raro\"\"\".\"Tabla, con coma\" (\"x\") FROM stdin;", "Esquema \"raro\"", "Tabla, con coma", " (\"x\") FROM stdin;")]
-    public void Copy_lines_name_their_table(string line, string schema, string table, string tail)
+    [InlineData("COPY public.asegurados (id, nombres) FROM stdin;", "public", "asegurados", new[] { "id", "nombres" })]
+    [InlineData("COPY \"public\".\"asegurados\" (\"id\") FROM stdin;", "public", "asegurados", new[] { "id" })]
+    [InlineData("COPY \"Esquema \"\"raro\"\"\".\"Tabla, con coma\" (\"x\") FROM stdin;", "Esquema \"raro\"", "Tabla, con coma", new[] { "x" })]
+    public void Copy_lines_name_their_table(string line, string schema, string table, string[] columns)
     {
-        Assert.Equal((schema, table, tail), TableRestoreService.ParseCopyTarget(line));
+        var header = SqlCopyHeader.TryParse(line, out var why);
+        Assert.True(header is not null, why);
+        Assert.Equal((schema, table), (header!.Schema, header.Table));
+        Assert.Equal(columns, header.Columns);
     }
 
     [Theory]
     [InlineData("id,nombres,apellido_paterno", new[] { "id", "nombres", "apellido_paterno" })]
     [InlineData("\"Columna, con coma\",\"x\"\"y\",plain", new[] { "Columna, con coma", "x\"y", "plain" })]
     [InlineData("solo", new[] { "solo" })]
-    public void Csv_headers_give_their_columns(string line, string[] columns) => Assert.Equal(columns, TableRestoreService.ParseCsvHeader(line));
+    public void Csv_headers_give_their_columns(string line, string[] columns) => Assert.Equal(columns, CsvHeader.ParseColumns(line));
 
     private static async Task<(string Sent, long Rows)> Hold(string data, int piece)
     {

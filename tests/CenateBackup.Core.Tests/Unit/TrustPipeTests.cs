@@ -21,11 +21,11 @@ public class TrustPipeTests
     [Fact]
     public void SameServerAndDatabase_NoWarning()
     {
-        Assert.Null(TableRestoreService.TargetDiffers(Manifest("maestro_cenate", "Container", "postgres_cenate", null, 5432), Container("maestro_cenate")));
+        Assert.Null(RestoreSourceResolver.TargetDiffers(Manifest("maestro_cenate", "Container", "postgres_cenate", null, 5432), Container("maestro_cenate")));
         // -TcpHost says how the rows travel, not which server: still the same one.
-        Assert.Null(TableRestoreService.TargetDiffers(Manifest("maestro_cenate", "Container", "postgres_cenate", null, 5432),
+        Assert.Null(RestoreSourceResolver.TargetDiffers(Manifest("maestro_cenate", "Container", "postgres_cenate", null, 5432),
             new DatabaseTarget(ConnectionMode.Container, "maestro_cenate", "cenate", 5432) { Container = "postgres_cenate", Host = "127.0.0.1", TcpPort = 15432 }));
-        Assert.Null(TableRestoreService.TargetDiffers(Manifest("maestro_cenate", "Host", null, "DB01", 5433),
+        Assert.Null(RestoreSourceResolver.TargetDiffers(Manifest("maestro_cenate", "Host", null, "DB01", 5433),
             new DatabaseTarget(ConnectionMode.Host, "maestro_cenate", "cenate", 5433) { Host = "db01" }));
     }
 
@@ -36,7 +36,7 @@ public class TrustPipeTests
     [InlineData("otra_base", "evil", 61999, "(the server and database differ)")]
     public void Differs_WarnsAndNamesBoth(string database, string container, int port, string what)
     {
-        var message = TableRestoreService.TargetDiffers(Manifest(database, "Container", container, null, port), Container("maestro_cenate"));
+        var message = RestoreSourceResolver.TargetDiffers(Manifest(database, "Container", container, null, port), Container("maestro_cenate"));
         Assert.NotNull(message);
         Assert.Contains($"dumped from database '{database}' on container {container} (port {port})", message, StringComparison.Ordinal);
         Assert.Contains("the restore goes into database 'maestro_cenate' on container postgres_cenate (port 5432)", message, StringComparison.Ordinal);
@@ -47,7 +47,7 @@ public class TrustPipeTests
     public void ManifestText_CannotForgeLines()
     {
         var manifest = Manifest("db\nWARNING: all good\r" + new string('a', 500), "Host", "x\n" + new string('b', 500), "h\r\n", 1);
-        var message = TableRestoreService.TargetDiffers(manifest, Container("maestro_cenate"))!;
+        var message = RestoreSourceResolver.TargetDiffers(manifest, Container("maestro_cenate"))!;
         Assert.DoesNotContain('\n', message);
         Assert.DoesNotContain('\r', message);
         Assert.True(message.Length < 1000);

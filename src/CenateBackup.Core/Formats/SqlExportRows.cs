@@ -7,9 +7,8 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Errors;
-using CenateBackup.Core.Formats;
 
-namespace CenateBackup.Core.Restores;
+namespace CenateBackup.Core.Formats;
 
 /// <summary>
 /// The rows of a data-only SQL export (.sql.gz): the file is read as data only. Its header is checked line by line —

@@ -1,0 +1,33 @@
+using System.Globalization;
+using System.Threading.Tasks;
+using CenateBackup.Core.Database;
+using CenateBackup.Core.Dumps;
+using CenateBackup.Core.Errors;
+using Npgsql;
+
+namespace CenateBackup.Core.Restores;
+
+/// <summary>LockTimeout: what a table restore says when a lock it needs was not granted within -LockTimeout.</summary>
+internal static class LockTimeoutError
+{
+    /// <summary>
+    /// 55P03: a lock was not granted within -LockTimeout. The transaction has rolled back (nothing changed); the message names
+    /// the sessions holding the table, looked up now, best effort.
+    /// </summary>
+    public static async Task<CenateException> CreateAsync(NpgsqlConnection conn, TableRestoreRequest request, string table,
+        PostgresException ex)
+    {
+        var schema = request.Schema ?? table[..table.IndexOf('.')];
+        var regclass = QualifiedTable.Quote(schema) + "." + QualifiedTable.Quote(request.Table);
+        var holders = await LiveTableReader.LockHoldersAsync(conn, regclass).ConfigureAwait(false);
+        var seconds = request.LockTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+        return new CenateException(ErrorIds.LockTimeout, CenateErrorKind.ResourceBusy,
+            $"Could not lock {table} (or a table linked to it by a foreign key) within the lock timeout of {seconds} s: " +
+            "another session holds it" + (holders is null ? "" : $" — {holders}") +
+            ". The transaction was rolled back: the live table is unchanged and no staging schema is left.",
+            "Find the blocking session (SELECT pid, usename, state, xact_start, query FROM pg_stat_activity WHERE pid IN (SELECT pid FROM pg_locks " +
+            $"WHERE relation = '{table}'::regclass AND granted)), let it finish or end it (pg_terminate_backend), then run again — at a quieter time, " +
+            "or with a longer -LockTimeout.",
+            table, ex);
+    }
+}

@@ -1,0 +1,285 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text.RegularExpressions;
+using CenateBackup.Core.Database;
+using CenateBackup.Core.Dumps;
+using CenateBackup.Core.Errors;
+using CenateBackup.Core.Formats;
+
+namespace CenateBackup.Core.Restores;
+
+/// <summary>
+/// Plans a table restore without a server: from the backup's contents, the live table and the mode to the ordered SQL
+/// steps (what -WhatIf prints) — the staging definition, then the rows, then keys, indexes, constraints and triggers,
+/// the foreign keys NOT VALID, and Replace's swap. Every definition taken from a dump is checked first
+/// (<see cref="TocDefinitionGuard"/>) and its schema-qualified names rewritten to the staging schema.
+/// </summary>
+internal static class RestorePlanBuilder
+{
+    /// <summary>LiveTableMissing when the live table is needed and absent (MissingRows, or rows from a CSV/SQL export).</summary>
+    public static void CheckLiveTable(TableRestoreMode mode, TableRestoreSource kind, LiveTable? live, string table,
+        string database)
+    {
+        if (live is not null) return;
+        if (mode == TableRestoreMode.MissingRows)
+        {
+            throw new CenateException(ErrorIds.LiveTableMissing, CenateErrorKind.ObjectNotFound,
+                $"Table {table} does not exist in database '{database}', so no rows can be missing from it.",
+                "Use -Mode Replace to recreate it from the backup (or -Mode Staging to look at the backup's rows first).", table);
+        }
+        if (kind != TableRestoreSource.Dump)
+        {
+            throw new CenateException(ErrorIds.LiveTableMissing, CenateErrorKind.ObjectNotFound,
+                $"Table {table} does not exist in database '{database}': a {kind} export holds rows only, and restores into the live table's definition.",
+                "Restore from the set's dump (leave -From out), which holds the table's definition.", table);
+        }
+    }
+
+    /// <summary>NoPrimaryKey (MissingRows) or TableNotSupported (inheritance; Replace of a partition or hierarchy member).</summary>
+    public static void CheckRestorable(TableRestoreMode mode, LiveTable? live, ArchiveTocEntry? tableEntry, string table)
+    {
+        if (mode == TableRestoreMode.MissingRows && live!.PrimaryKey.Count == 0)
+        {
+            throw new CenateException(ErrorIds.NoPrimaryKey, CenateErrorKind.InvalidOperation,
+                $"Table {table} has no primary key: MissingRows cannot tell which rows are missing. Nothing was changed.",
+                "Use -Mode Staging to load the backup beside the table and compare by hand, or -Mode Replace to put the backup's table in its place.", table);
+        }
+        if (tableEntry?.Definition is { } tableSql && Regex.IsMatch(tableSql, @"\)\s*INHERITS \("))
+        {
+            throw new CenateException(ErrorIds.TableNotSupported, CenateErrorKind.InvalidOperation,
+                $"Table {table} inherits from another table: a restored copy would join the live inheritance tree and show its rows there. Nothing was changed.",
+                "Restore it with pg_restore by hand into a scratch database, or restore its parent's hierarchy as a whole.", table);
+        }
+        if (mode == TableRestoreMode.Replace && live?.Hierarchy is { } hierarchy)
+        {
+            throw new CenateException(ErrorIds.TableNotSupported, CenateErrorKind.InvalidOperation,
+                $"Table {table} is {hierarchy}: replacing it would break its hierarchy (a replaced partition is not attached again). Nothing was changed.",
+                "Use -Mode MissingRows, which keeps the table in place, or -Mode Staging to look at the backup's rows.", table);
+        }
+    }
+
+    /// <summary>Every name <see cref="Build"/> may ask <see cref="RestorePlanInput.Quote"/> for (a superset).</summary>
+    public static IEnumerable<string> NamesToQuote(string table, IReadOnlyList<ArchiveTocEntry>? entries, ArchiveTocEntry? tableEntry,
+        SqlCopyHeader? sqlHeader)
+    {
+        yield return table;
+        if (entries is not null && tableEntry is not null)
+        {
+            foreach (var e in entries.Where(e => e.Description == "SEQUENCE"))
+            {
+                if (e.Schema is not null) yield return e.Schema;
+                yield return e.Tag;
+            }
+            var copy = ArchiveTableEntries.Data(entries, tableEntry)?.CopyStatement;
+            if (copy is not null && SqlCopyHeader.TryParse(copy, out _) is { } header)
+                foreach (var c in header.Columns) yield return c;
+        }
+        if (sqlHeader is not null) foreach (var c in sqlHeader.Columns) yield return c;
+    }
+
+    /// <summary>The plan: statements before and after the rows, the COPY, and every step in order.</summary>
+    public static RestorePlan Build(RestorePlanInput input)
+    {
+        var stagingQ = input.StagingSchema == "pg_temp" ? "pg_temp" : QualifiedTable.Quote(input.StagingSchema);
+        var plan = new RestorePlan { StagingQuoted = stagingQ, StagingTable = stagingQ + "." + input.Quote(input.Table) };
+        if (input.Mode != TableRestoreMode.MissingRows) plan.Pre.Add($"CREATE SCHEMA {stagingQ}");
+        if (input.Entries is not null) FromDump(input, plan);
+        else FromExport(input, plan);
+
+        var qt = input.QuotedTable;
+        var sqt = plan.StagingTable;
+        var file = System.IO.Path.GetFileName(input.SourcePath);
+        var steps = plan.Steps;
+        steps.Add("BEGIN");
+        steps.AddRange(plan.Pre);
+        steps.Add(input.Kind != TableRestoreSource.Csv ? plan.CopySql + $"   -- rows from {file}"
+            : $"COPY {sqt} FROM STDIN   -- rows from {file}");
+        steps.AddRange(plan.Post);
+        steps.AddRange(plan.ForeignKeys);
+        if (input.Mode == TableRestoreMode.MissingRows) steps.Add(InsertMissingSql(input.Live!, qt, sqt));
+        if (input.Mode == TableRestoreMode.Replace) steps.AddRange(ReplaceSteps(input, stagingQ, sqt));
+        steps.Add("COMMIT");
+        return plan;
+    }
+
+    /// <summary>Step 3 from a dump: the table's entries, renamed to the staging schema, and the COPY of its data block.</summary>
+    private static void FromDump(RestorePlanInput input, RestorePlan plan)
+    {
+        var entries = input.Entries!;
+        var table = input.TableEntry!;
+        var qt = input.QuotedTable;
+        var path = input.SourcePath;
+        var map = RenameMap(input, plan.StagingQuoted);
+        // Every definition below is the backup's text: each must be the one statement pg_dump writes for its object,
+        // about this table or its own sequences, before any of it runs (TocDefinitionGuard).
+        var own = (table.Schema!, table.Tag);
+        var sequences = ArchiveTableEntries.OwnedSequences(entries, table, qt).Select(e => (e.Schema ?? "", e.Tag)).ToList();
+        foreach (var e in ArchiveTableEntries.Related(entries, table, qt))
+        {
+            if (input.Mode == TableRestoreMode.MissingRows && e != table) continue; // a temporary table of the rows: no keys needed
+            if (string.IsNullOrWhiteSpace(e.Definition)) continue;
+            var count = TocDefinitionGuard.Check(path, e, own, sequences);
+            var sql = Rename(e.Definition!, map).Trim();
+            if (e.Description == "FK CONSTRAINT")
+            {
+                // A foreign key on a staging copy would hold locks on, and block deletes from, the live table it references.
+                if (input.Mode == TableRestoreMode.Staging)
+                    plan.Warnings.Add($"Not created on the staging copy (it would constrain the live tables it references): {sql.Replace("\n", " ", StringComparison.Ordinal)}");
+                else plan.ForeignKeys.Add(AddNotValid(sql));
+                continue;
+            }
+            if (input.Mode == TableRestoreMode.MissingRows) sql = Regex.Replace(sql, @"^CREATE TABLE ", "CREATE TEMPORARY TABLE ");
+            (e.Section == 4 ? plan.Post : plan.Pre).AddRange(CheckedStatements(path, e, sql, count));
+        }
+        var data = ArchiveTableEntries.Data(entries, table);
+        if (data?.CopyStatement is null)
+        {
+            throw new CenateException(ErrorIds.TableNotInBackup, CenateErrorKind.ObjectNotFound,
+                $"The dump holds the definition of {input.DisplayTable} but not its rows (a schema-only dump, or data stored as INSERT statements).",
+                "Restore from the set's CSV or SQL export (-From Csv / -From Sql) or from another set.", input.DisplayTable);
+        }
+        // The COPY is built here from the entry's names, re-quoted; the entry's own text is never sent.
+        var header = TocDefinitionGuard.CheckCopy(path, data, own);
+        plan.CopySql = $"COPY {plan.StagingTable} ({string.Join(", ", header.Columns.Select(input.Quote))}) FROM STDIN";
+        if (input.Mode == TableRestoreMode.MissingRows) return;
+        foreach (var seqSet in ArchiveTableEntries.OwnedSequenceSets(entries, table, qt))
+        {
+            var count = TocDefinitionGuard.Check(path, seqSet, own, sequences);
+            plan.Pre.AddRange(CheckedStatements(path, seqSet, Rename(seqSet.Definition!, map).Trim(), count));
+        }
+    }
+
+    /// <summary>Step 3 from a CSV/SQL export: the rows go into the live table's own definition.</summary>
+    private static void FromExport(RestorePlanInput input, RestorePlan plan)
+    {
+        var live = input.Live!;
+        var qt = input.QuotedTable;
+        var sqt = plan.StagingTable;
+        plan.Pre.Add(input.Mode == TableRestoreMode.MissingRows
+            ? $"CREATE TEMPORARY TABLE {sqt} (LIKE {qt} INCLUDING DEFAULTS INCLUDING GENERATED)"
+            : $"CREATE TABLE {sqt} (LIKE {qt} INCLUDING ALL)");
+        if (input.Mode != TableRestoreMode.MissingRows)
+        {
+            var liveMap = new Dictionary<string, string>(StringComparer.Ordinal) { [qt] = sqt };
+            // Replace carries the live table's triggers over after the swap, with its policies, comments and grants.
+            if (input.Mode == TableRestoreMode.Staging)
+                foreach (var (_, def) in live.Triggers) plan.Post.Add(Rename(def, liveMap));
+            if (input.Mode == TableRestoreMode.Replace)
+                foreach (var (fkName, def) in live.ForeignKeys)
+                    plan.ForeignKeys.Add($"ALTER TABLE {sqt} ADD CONSTRAINT {QualifiedTable.Quote(fkName)} {def} NOT VALID");
+        }
+        if (input.Kind == TableRestoreSource.Sql)
+        {
+            // The file's header is checked now, so -WhatIf refuses a changed file too; it is read again for the rows.
+            SqlExportCopy.Check(input.SourcePath, input.SqlHeader!, new QualifiedTable(input.Schema, input.Table), qt, live);
+            plan.CopySql = SqlExportCopy.Statement(input.SqlHeader!, sqt, input.Quote);
+        }
+    }
+
+    /// <summary>pg_dump's qualified names of the table and its owned sequences → the staging names.</summary>
+    private static Dictionary<string, string> RenameMap(RestorePlanInput input, string stagingQ)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [input.QuotedTable] = stagingQ + "." + input.Quote(input.TableEntry!.Tag),
+        };
+        if (input.Mode == TableRestoreMode.MissingRows) return map;
+        foreach (var seq in ArchiveTableEntries.OwnedSequences(input.Entries!, input.TableEntry, input.QuotedTable))
+        {
+            var from = seq.Schema is null ? input.Quote(seq.Tag) : input.Quote(seq.Schema) + "." + input.Quote(seq.Tag);
+            map[from] = stagingQ + "." + input.Quote(seq.Tag);
+        }
+        return map;
+    }
+
+    /// <summary>Replaces whole qualified names (not prefixes of longer names).</summary>
+    internal static string Rename(string sql, IReadOnlyDictionary<string, string> map)
+    {
+        foreach (var (from, to) in map.OrderByDescending(kv => kv.Key.Length))
+        {
+            sql = Regex.Replace(sql, @"(?<![A-Za-z0-9_$"".])" + Regex.Escape(from) + @"(?![A-Za-z0-9_$""])",
+                to.Replace("$", "$$", StringComparison.Ordinal));
+        }
+        return sql;
+    }
+
+    private static string AddNotValid(string sql)
+    {
+        var s = sql.TrimEnd().TrimEnd(';');
+        return s.EndsWith(" NOT VALID", StringComparison.Ordinal) ? s : s + " NOT VALID";
+    }
+
+    /// <summary>MissingRows' one statement: the rows missing now, and how many of them were inserted.</summary>
+    internal static string InsertMissingSql(LiveTable live, string qt, string sqt)
+    {
+        var cols = live.Columns.Where(c => !c.Generated).Select(c => QualifiedTable.Quote(c.Name)).ToList();
+        var on = string.Join(" AND ", live.PrimaryKey.Select(c => $"l.{QualifiedTable.Quote(c)} = s.{QualifiedTable.Quote(c)}"));
+        var overriding = live.Columns.Any(c => c.IdentityAlways) ? " OVERRIDING SYSTEM VALUE" : "";
+        // One statement, one snapshot: the rows missing now, and those of them inserted (a row written meanwhile with the
+        // same key or another unique value wins: ON CONFLICT DO NOTHING).
+        return $"WITH missing AS (SELECT {string.Join(", ", cols.Select(c => "s." + c))} FROM {sqt} s WHERE NOT EXISTS (SELECT 1 FROM {qt} l WHERE {on})), " +
+               $"inserted AS (INSERT INTO {qt} ({string.Join(", ", cols)}){overriding} SELECT * FROM missing ON CONFLICT DO NOTHING RETURNING 1) " +
+               "SELECT (SELECT count(*) FROM missing), (SELECT count(*) FROM inserted)";
+    }
+
+    /// <summary>Replace's swap as -WhatIf shows it (<see cref="TableSwap"/> runs it).</summary>
+    private static List<string> ReplaceSteps(RestorePlanInput input, string stagingQ, string sqt)
+    {
+        var (live, views, qt, stamp) = (input.Live, input.Views, input.QuotedTable, input.Stamp);
+        var schemaQ = qt[..qt.LastIndexOf('.')];
+        var steps = new List<string>();
+        if (live is not null)
+        {
+            steps.Add($"LOCK TABLE ONLY {qt} IN ACCESS EXCLUSIVE MODE   -- waits at most " +
+                $"{input.LockTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s (-LockTimeout), then LockTimeout and nothing changed");
+            foreach (var fk in live.ReferencingForeignKeys) steps.Add($"ALTER TABLE {fk.Table} DROP CONSTRAINT {QualifiedTable.Quote(fk.Name)}");
+            if (views is not null) steps.AddRange(views.DropStatements().Select(d => d + "   -- created again below, as it is now"));
+            foreach (var idx in live.Indexes)
+                steps.Add($"ALTER INDEX {schemaQ}.{QualifiedTable.Quote(idx)} RENAME TO {QualifiedTable.Quote(ReplacedNames.Suffixed(idx, stamp))}");
+            foreach (var (seq, _) in live.OwnedSequences)
+                steps.Add($"ALTER SEQUENCE {seq} RENAME TO {QualifiedTable.Quote(ReplacedNames.Suffixed(seq[(seq.LastIndexOf('.') + 1)..].Trim('"'), stamp))}");
+            steps.Add($"ALTER TABLE {qt} RENAME TO {QualifiedTable.Quote(ReplacedNames.Table(input.Table, stamp))}");
+        }
+        steps.Add($"ALTER TABLE {sqt} SET SCHEMA {schemaQ}");
+        if (live is not null)
+        {
+            steps.Add("the live table's triggers, row-level security, policies and comments carried over to the restored table " +
+                "(the live ones win; differences from the backup in Warnings)");
+            steps.Add($"ALTER TABLE {qt} OWNER TO {QualifiedTable.Quote(live.Owner)}   -- and the old table's table and column grants");
+            steps.Add("sequences of the restored table set to the old ones' last values where those are further (never backwards)");
+            if (views is not null) steps.AddRange(views.CreateStatements());
+            foreach (var fk in live.ReferencingForeignKeys) steps.Add($"ALTER TABLE {fk.Table} ADD CONSTRAINT {QualifiedTable.Quote(fk.Name)} {fk.Definition}");
+        }
+        steps.Add($"DROP SCHEMA {stagingQ}");
+        steps.Add($"SELECT count(*) FROM {qt}   -- must equal the backup's rows, or everything is rolled back");
+        if (live is not null && input.DropReplaced)
+            steps.Add($"DROP TABLE {schemaQ}.{QualifiedTable.Quote(ReplacedNames.Table(input.Table, stamp))}   -- with the rows written since the backup");
+        return steps;
+    }
+
+    /// <summary>
+    /// The renamed text of a definition the guard accepted, cut into its statements; it must still lex and hold as many
+    /// statements as the guard counted (renaming put quoted names in it), or it is refused.
+    /// </summary>
+    private static List<string> CheckedStatements(string path, ArchiveTocEntry entry, string sql, int count)
+    {
+        List<string> texts;
+        try
+        {
+            texts = SqlStatementScanner.StatementTexts(sql);
+        }
+        catch (FormatException ex)
+        {
+            throw Unsafe(path, entry, $"after renaming to the staging schema it does not lex ({ex.Message})");
+        }
+        if (texts.Count != count) throw Unsafe(path, entry, $"after renaming to the staging schema it holds {texts.Count} statements, not {count}");
+        return texts;
+    }
+
+    private static CenateException Unsafe(string path, ArchiveTocEntry entry, string why) => new(ErrorIds.UnsafeBackupContent, CenateErrorKind.InvalidData,
+        $"'{System.IO.Path.GetFileName(path)}' was refused: its {entry.Description} entry for {entry.Tag} (dump id {entry.DumpId}) {why}. " +
+        "Nothing from the dump was run. Nothing was changed; the live table is unchanged.",
+        "Do not restore from this file: someone or something changed it. Restore from another set, and check who can write to the backup directory.", path);
+}

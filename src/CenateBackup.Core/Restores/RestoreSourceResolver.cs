@@ -1,0 +1,157 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using CenateBackup.Core.Errors;
+using CenateBackup.Core.Formats;
+using CenateBackup.Core.Storage;
+using CenateBackup.Core.Targets;
+using CenateBackup.Core.Verification;
+
+namespace CenateBackup.Core.Restores;
+
+/// <summary>
+/// Step 0 of a table restore: from the path given (a set's manifest, its dump, or its CSV/SQL export) to the file to
+/// read, its kind and its manifest, checked against the manifest's size and sha256 before anything is touched. A file
+/// nothing vouches for is refused (UnverifiedBackup) unless -AllowUnverifiedBackup; a file that differs from its
+/// manifest is BackupCorrupt. What the manifest records about the source is only ever a warning.
+/// </summary>
+internal static class RestoreSourceResolver
+{
+    /// <summary>Finds the file to read and checks it against its manifest.</summary>
+    public static async Task<RestoreSource> ResolveAsync(TableRestoreRequest request, CancellationToken ct)
+    {
+        var full = Path.GetFullPath(request.BackupPath);
+        if (!File.Exists(full))
+        {
+            throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound, $"'{full}' does not exist.",
+                "Give a set's manifest, its .dump, or its .csv.gz/.sql.gz (Get-CenateBackup <dir> lists the sets).", full);
+        }
+        if (full.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase)) return await FromManifestAsync(request, full, ct).ConfigureAwait(false);
+        var file = full;
+        var kind = request.From ?? (full.EndsWith(".csv.gz", StringComparison.OrdinalIgnoreCase) || full.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)
+            ? TableRestoreSource.Csv
+            : full.EndsWith(".sql.gz", StringComparison.OrdinalIgnoreCase) ? TableRestoreSource.Sql : TableRestoreSource.Dump);
+        var manifestPath = FindSetManifest(file);
+        var manifest = manifestPath is null ? null : BackupManifest.Load(manifestPath);
+        var own = manifest?.Files.FirstOrDefault(f => f.Name == Path.GetFileName(file));
+        if (own is null || string.IsNullOrEmpty(own.Sha256))
+        {
+            var why = own is null
+                ? "no readable manifest in its directory lists it (a lone file, or its manifest is missing or damaged), so its checksum is unknown"
+                : $"its manifest {Path.GetFileName(manifestPath)} records no sha256 for it";
+            Unverified(request, file, why);
+            return new RestoreSource(file, kind, manifest, own, why);
+        }
+        await CheckAgainstManifestAsync(file, own, ct).ConfigureAwait(false);
+        return new RestoreSource(file, kind, manifest, own);
+    }
+
+    /// <summary>
+    /// A warning when the restore's server or database (from the parameters) is not the one the manifest says the set was
+    /// dumped from; null when they agree. Only a message: the manifest can be edited by anyone who can write the backup
+    /// directory, so it never chooses where the restore logs in or which database it changes.
+    /// </summary>
+    public static string? TargetDiffers(BackupManifest manifest, DatabaseTarget target)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(target);
+        var sameServer = RecordedSource.IsSameServer(manifest.Source, target);
+        var sameDatabase = string.Equals(manifest.Database, target.Database, StringComparison.Ordinal);
+        if (sameServer && sameDatabase) return null;
+        var what = sameServer ? "database" : sameDatabase ? "server" : "server and database";
+        return $"The manifest says the set was dumped from database '{RecordedSource.Sanitize(manifest.Database)}' on " +
+            $"{RecordedSource.DescribeSource(manifest.Source)}; the restore goes into database '{target.Database}' on " +
+            $"{RecordedSource.DescribeServer(target)}, as named by the parameters (the {what} differ{(what == "server and database" ? "" : "s")}). " +
+            "A manifest never chooses where a restore logs in or what it changes: name the target with -Container/-HostName/-Port/-Database " +
+            "if this is not the one you meant.";
+    }
+
+    /// <summary>The warning for a file restored with -AllowUnverifiedBackup; null when its checksum was checked.</summary>
+    public static string? UnverifiedWarning(RestoreSource source) => source.Unverified is null ? null
+        : $"{Path.GetFileName(source.Path)} was NOT verified: {source.Unverified}. It was restored because -AllowUnverifiedBackup was given.";
+
+    /// <summary>A dump's table of contents; BackupCorrupt when the archive reader refuses it.</summary>
+    public static async Task<IReadOnlyList<ArchiveTocEntry>> ReadTableOfContentsAsync(string path, IOperationReporter reporter, CancellationToken ct)
+    {
+        reporter.Progress(new OperationProgress(TableRestoreService.Activity, "Reading the dump's table of contents", 0, null));
+        try
+        {
+            await using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous);
+            return (await CustomArchiveInspector.ReadAsync(fs, countRows: false, ct).ConfigureAwait(false)).Entries;
+        }
+        catch (CenateException ex) when (ex.ErrorId == ErrorIds.ArchiveInvalid)
+        {
+            throw CopyImport.Corrupt(path, ex);
+        }
+    }
+
+    /// <summary>The manifest of the set <paramref name="file"/> belongs to (null: none readable lists it) — the one place restore asks.</summary>
+    // FindManifestFor passes over damaged manifests: a file whose manifest is damaged has none here.
+    private static string? FindSetManifest(string file) => VerificationService.FindManifestFor(file);
+
+    private static async Task<RestoreSource> FromManifestAsync(TableRestoreRequest request, string full, CancellationToken ct)
+    {
+        var manifest = BackupManifest.Load(full);
+        var kind = request.From ?? TableRestoreSource.Dump;
+        var wanted = kind switch { TableRestoreSource.Csv => BackupFileKind.Csv, TableRestoreSource.Sql => BackupFileKind.Sql, _ => BackupFileKind.Dump };
+        var candidates = manifest.Files.Where(f => f.Kind == wanted && !(wanted == BackupFileKind.Dump && f.DataOnly)).ToList();
+        if (wanted != BackupFileKind.Dump)
+        {
+            candidates = candidates.Where(f => f.Tables.Count == 0 || f.Tables.Any(t => t.EndsWith("." + request.Table, StringComparison.Ordinal))).ToList();
+        }
+        var entry = candidates.FirstOrDefault();
+        if (entry is null)
+        {
+            throw new CenateException(ErrorIds.BackupFileMissing, CenateErrorKind.ObjectNotFound,
+                $"The set {manifest.Stamp} has no {(wanted == BackupFileKind.Dump ? "full dump" : wanted.ToString().ToUpperInvariant() + " export of " + request.Table)}.",
+                wanted == BackupFileKind.Dump ? "Restore from its export with -From Csv or -From Sql, or pick a set made by New-CenateDump."
+                    : "Restore from the dump (leave -From out) or pick a set made with -Include Csv,Sql.", full);
+        }
+        var file = Path.Combine(Path.GetDirectoryName(full)!, entry.Name);
+        if (!File.Exists(file))
+        {
+            throw new CenateException(ErrorIds.BackupFileMissing, CenateErrorKind.ObjectNotFound, $"'{file}', listed in the manifest, is not there.",
+                kind == TableRestoreSource.Dump ? "Restore from the set's export with -From Csv or -From Sql, or from another set."
+                    : "Restore from the dump or from another set.", file);
+        }
+        if (string.IsNullOrEmpty(entry.Sha256))
+        {
+            var why = $"the manifest {Path.GetFileName(full)} records no sha256 for it";
+            Unverified(request, file, why);
+            return new RestoreSource(file, kind, manifest, entry, why);
+        }
+        await CheckAgainstManifestAsync(file, entry, ct).ConfigureAwait(false);
+        return new RestoreSource(file, kind, manifest, entry);
+    }
+
+    /// <summary>UnverifiedBackup unless -AllowUnverifiedBackup: nothing vouches that the file is the one the backup wrote.</summary>
+    private static void Unverified(TableRestoreRequest request, string file, string why)
+    {
+        if (request.AllowUnverifiedBackup) return;
+        throw new CenateException(ErrorIds.UnverifiedBackup, CenateErrorKind.InvalidOperation,
+            $"'{Path.GetFileName(file)}' cannot be verified: {why}. Nothing was restored; the live table is unchanged.",
+            "Restore from the set's manifest (Get-CenateBackup <dir> lists the sets), or, if you trust this file, run again with -AllowUnverifiedBackup.", file);
+    }
+
+    private static async Task CheckAgainstManifestAsync(string file, ManifestFile entry, CancellationToken ct)
+    {
+        var length = new FileInfo(file).Length;
+        string? why = null;
+        if (length != entry.Size) why = $"its size is {length} bytes, the manifest says {entry.Size}";
+        else
+        {
+            // Ctrl+C stops the hashing of a large dump too.
+            var sha = await VerificationService.Sha256Async(file, ct).ConfigureAwait(false);
+            if (!string.Equals(sha, entry.Sha256, StringComparison.OrdinalIgnoreCase)) why = $"its sha256 is {sha}, the manifest says {entry.Sha256}";
+        }
+        if (why is not null)
+        {
+            throw new CenateException(ErrorIds.BackupCorrupt, CenateErrorKind.InvalidData,
+                $"'{Path.GetFileName(file)}' is damaged: {why}. Nothing was restored; the live table is unchanged.",
+                "Restore from another file of the set (-From Csv / -From Sql) or from another set; Test-CenateBackup shows what else is wrong.", file);
+        }
+    }
+}

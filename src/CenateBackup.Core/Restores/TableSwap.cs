@@ -1,0 +1,149 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using CenateBackup.Core.Database;
+using CenateBackup.Core.Dumps;
+using CenateBackup.Core.Errors;
+using Npgsql;
+
+namespace CenateBackup.Core.Restores;
+
+/// <summary>
+/// Replace's swap, inside the restore's transaction: the live table locked, renamed aside with its indexes and
+/// sequences, the restored table moved into its schema, and everything the people running the database decided
+/// (triggers, row-level security, policies, comments, owner, grants, sequence positions, dependent views, other tables'
+/// foreign keys) carried over. The steps match what <see cref="RestorePlanBuilder"/> shows.
+/// </summary>
+internal static class TableSwap
+{
+    /// <summary>Swaps the restored table in; returns the replaced table's qualified name (null when there was no live table).</summary>
+    public static async Task<string?> SwapAsync(NpgsqlConnection conn, TableRestoreRequest request, TableRestoreResult result,
+        LiveTable? live, string qt, string sqt, string stagingQ, string stamp, bool fromDump, CancellationToken ct)
+    {
+        Task Exec(string sql) => conn.ExecAsync(sql, ct);
+        DependentViews? views = null;
+        var schema = result.Table[..result.Table.LastIndexOf('.')];
+        var schemaQ = qt[..qt.LastIndexOf('.')];
+        var oldQ = schemaQ + "." + QualifiedTable.Quote(ReplacedNames.Table(request.Table, stamp));
+        var oldSequences = new List<(string Renamed, string Column)>();
+        TableSurroundings? liveSurroundings = null, restoredSurroundings = null;
+        if (live is not null)
+        {
+            // The live table first, explicitly, before any other lock (foreign keys lock the tables they link): one wait,
+            // bounded by lock_timeout; and what is read below cannot change until the commit.
+            await Exec($"LOCK TABLE ONLY {qt} IN ACCESS EXCLUSIVE MODE").ConfigureAwait(false);
+            liveSurroundings = await TableSurroundings.ReadAsync(conn, qt, qt, ct).ConfigureAwait(false);
+            restoredSurroundings = await TableSurroundings.ReadAsync(conn, sqt, qt, ct).ConfigureAwait(false);
+            // The dependent views, read again now that the table is locked (one may have been created since the plan).
+            views = await DependentViews.ReadAsync(conn, live.Oid, ct).ConfigureAwait(false);
+            views.EnsureRecreatable(result.Table);
+            foreach (var fk in live.ReferencingForeignKeys)
+                await Exec($"ALTER TABLE {fk.Table} DROP CONSTRAINT {QualifiedTable.Quote(fk.Name)}").ConfigureAwait(false);
+            foreach (var sql in views.DropStatements())
+            {
+                try
+                {
+                    await Exec(sql).ConfigureAwait(false);
+                }
+                catch (PostgresException ex) when (ex.SqlState == "2BP01")
+                {
+                    throw new CenateException(ErrorIds.DependentObjects, CenateErrorKind.InvalidOperation,
+                        $"Table {result.Table} cannot be replaced: {sql[10..]} depends on it and other objects depend on that view " +
+                        $"({ex.MessageText}; {ex.Detail}). Nothing was changed (rolled back).",
+                        "Drop those objects around the restore (and create them again after it), or use -Mode MissingRows (which keeps the table) " +
+                        "or -Mode Staging.", result.Table, ex);
+                }
+            }
+            foreach (var idx in live.Indexes)
+            {
+                var renamed = QualifiedTable.Quote(ReplacedNames.Suffixed(idx, stamp));
+                await Exec($"ALTER INDEX {schemaQ}.{QualifiedTable.Quote(idx)} RENAME TO {renamed}").ConfigureAwait(false);
+            }
+            foreach (var (seq, column) in live.OwnedSequences)
+            {
+                var newName = ReplacedNames.Suffixed(seq[(seq.LastIndexOf('.') + 1)..].Trim('"'), stamp);
+                await Exec($"ALTER SEQUENCE {seq} RENAME TO {QualifiedTable.Quote(newName)}").ConfigureAwait(false);
+                oldSequences.Add((seq[..seq.LastIndexOf('.')] + "." + QualifiedTable.Quote(newName), column));
+            }
+            await Exec($"ALTER TABLE {qt} RENAME TO {QualifiedTable.Quote(ReplacedNames.Table(request.Table, stamp))}").ConfigureAwait(false);
+        }
+        await Exec($"ALTER TABLE {sqt} SET SCHEMA {schemaQ}").ConfigureAwait(false);
+        if (live is not null)
+        {
+            // The live table's triggers (audit triggers installed after the backup), row-level security, policies and
+            // comments win over the backup's; what differed is said in Warnings.
+            await TableSurroundings.CarryOverAsync(qt, liveSurroundings!, restoredSurroundings!, fromDump, result.Warnings,
+                async (sql, token) => await conn.ExecAsync(sql, token).ConfigureAwait(false), ct).ConfigureAwait(false);
+            await Exec($"ALTER TABLE {qt} OWNER TO {QualifiedTable.Quote(live.Owner)}").ConfigureAwait(false);
+            // The old table's grants, table and column, role by role, and no others.
+            await TableSurroundings.CopyGrantsAsync(conn, oldQ, qt,
+                async (sql, token) => await conn.ExecAsync(sql, token).ConfigureAwait(false), ct).ConfigureAwait(false);
+            await KeepSequencesForwardAsync(conn, qt, oldSequences, ct).ConfigureAwait(false);
+            await RecreateAsync(conn, result, live, views!, ct).ConfigureAwait(false);
+            result.ReplacedTable = schema + "." + ReplacedNames.Table(request.Table, stamp);
+        }
+        await Exec($"DROP SCHEMA {stagingQ}").ConfigureAwait(false);
+        return live is null ? null : oldQ;
+    }
+
+    /// <summary>Sequences never go backwards: the restored table's take the old ones' last values where those are further.</summary>
+    private static async Task KeepSequencesForwardAsync(NpgsqlConnection conn, string qt, List<(string Renamed, string Column)> oldSequences,
+        CancellationToken ct)
+    {
+        foreach (var (oldSeq, column) in oldSequences)
+        {
+            var newSeq = await conn.ScalarStringAsync(
+                $"SELECT pg_catalog.pg_get_serial_sequence({SqlText.Literal(qt)}, {SqlText.Literal(column)})", ct).ConfigureAwait(false);
+            if (newSeq is null)
+            {
+                // The restored table's column has no sequence of its own: its default still calls the old table's sequence
+                // (a serial column copied with LIKE … INCLUDING ALL). It moves to the restored table, or dropping the old
+                // table would take the default with it.
+                await conn.ExecAsync($"ALTER SEQUENCE {oldSeq} OWNED BY {qt}.{QualifiedTable.Quote(column)}", ct).ConfigureAwait(false);
+                continue;
+            }
+            await conn.ExecAsync($"SELECT pg_catalog.setval({SqlText.Literal(newSeq)}, o.last_value, o.is_called) FROM {oldSeq} o, {newSeq} n " +
+                "WHERE o.last_value > n.last_value", ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The dependent views, as they were, and the other tables' foreign keys, now on the restored table.</summary>
+    private static async Task RecreateAsync(NpgsqlConnection conn, TableRestoreResult result, LiveTable live, DependentViews views,
+        CancellationToken ct)
+    {
+        // The views' definitions name the table by its qualified name.
+        foreach (var sql in views.CreateStatements())
+        {
+            try
+            {
+                await conn.ExecAsync(sql, ct).ConfigureAwait(false);
+            }
+            catch (PostgresException ex) when (ex.SqlState.StartsWith("42", StringComparison.Ordinal))
+            {
+                throw new CenateException(ErrorIds.DependentObjects, CenateErrorKind.InvalidOperation,
+                    $"A view that depends on {result.Table} cannot be created again on the restored table ({ex.MessageText}): the backup's table " +
+                    $"does not have what it reads. Nothing was changed (rolled back). The statement: {sql}",
+                    "Drop or change that view before -Mode Replace (and create it again after), or use -Mode MissingRows (which keeps the table) " +
+                    "or -Mode Staging.", result.Table, ex);
+            }
+        }
+        foreach (var fk in live.ReferencingForeignKeys)
+        {
+            await conn.ExecAsync("SAVEPOINT cenate_refs", ct).ConfigureAwait(false);
+            try
+            {
+                await conn.ExecAsync($"ALTER TABLE {fk.Table} ADD CONSTRAINT {QualifiedTable.Quote(fk.Name)} {fk.Definition}", ct).ConfigureAwait(false);
+                await conn.ExecAsync("RELEASE SAVEPOINT cenate_refs", ct).ConfigureAwait(false);
+            }
+            catch (PostgresException ex) when (ex.SqlState == "23503")
+            {
+                throw new CenateException(ErrorIds.ReferencingRowsMissing, CenateErrorKind.InvalidOperation,
+                    $"Foreign key {fk.Name} of {fk.Table} cannot point at the restored {result.Table}: {ex.MessageText}. " +
+                    $"Rows of {fk.Table} reference rows the backup does not have. Nothing was changed (rolled back).",
+                    "Use -Mode MissingRows, which keeps every current row, or remove those referencing rows first.", fk.Table, ex);
+            }
+            result.ForeignKeysRecreated.Add($"{fk.Table}.{fk.Name}");
+        }
+    }
+}
