@@ -4,6 +4,7 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using CenateBackup.Core.Database;
 using CenateBackup.Core.Dumps;
 using CenateBackup.Core.Errors;
 using Npgsql;

@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using CenateBackup.Core.Archive;
 using Npgsql;
 
 namespace CenateBackup.Core.Formats;

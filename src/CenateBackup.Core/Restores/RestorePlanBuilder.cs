@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text.RegularExpressions;
+using CenateBackup.Core.Archive;
 using CenateBackup.Core.Database;
 using CenateBackup.Core.Dumps;
 using CenateBackup.Core.Errors;

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using CenateBackup.Core.Archive;
 using CenateBackup.Core.Database;
 using CenateBackup.Core.Formats;
 

@@ -5,6 +5,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Archive;
+using CenateBackup.Core.Formats;
 using CenateBackup.Core.Restores;
 using Xunit;
 
