@@ -187,7 +187,7 @@ public static class TableRestoreService
         kind = request.From ?? (full.EndsWith(".csv.gz", StringComparison.OrdinalIgnoreCase) || full.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? TableRestoreSource.Csv
             : full.EndsWith(".sql.gz", StringComparison.OrdinalIgnoreCase) ? TableRestoreSource.Sql : TableRestoreSource.Dump);
         // FindManifestFor passes over damaged manifests: a file whose manifest is damaged has none here.
-        var manifestPath = VerificationService.FindManifestFor(file);
+        var manifestPath = BackupSetLocator.FindManifestFor(file);
         manifest = manifestPath is null ? null : BackupManifest.Load(manifestPath);
         var own = manifest?.Files.FirstOrDefault(f => f.Name == System.IO.Path.GetFileName(file));
         if (own is null || string.IsNullOrEmpty(own.Sha256))
@@ -218,7 +218,7 @@ public static class TableRestoreService
         else
         {
             // Ctrl+C stops the hashing of a large dump too.
-            var sha = await VerificationService.Sha256Async(file, ct).ConfigureAwait(false);
+            var sha = await BackupSetLocator.Sha256Async(file, ct).ConfigureAwait(false);
             if (!string.Equals(sha, entry.Sha256, StringComparison.OrdinalIgnoreCase)) why = $"its sha256 is {sha}, the manifest says {entry.Sha256}";
         }
         if (why is not null)
