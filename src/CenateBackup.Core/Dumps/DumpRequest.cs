@@ -37,7 +37,9 @@ public sealed class DumpRequest
     public string? PgBinDirectory { get; init; }
     /// <summary>Table exports added to the set (of the critical tables), read in the same snapshot, concurrently with the dump.</summary>
     public TableExports Include { get; init; }
-    /// <summary>Writes those exports into the set (TableExportService.ExportIntoSetAsync); needed when <see cref="Include"/> is set.</summary>
+    /// <summary>
+    /// Writes those exports into the set (TableExportService.ExportIntoSetAsync); needed when <see cref="Include"/> is set.
+    /// </summary>
     public SetTableExporter? TableExporter { get; init; }
     /// <summary>gzip level 1–9 of those exports (default 6, what gzip and .NET's Optimal use).</summary>
     public int ExportCompressionLevel { get; init; } = 6;

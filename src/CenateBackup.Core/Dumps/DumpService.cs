@@ -27,7 +27,8 @@ public static class DumpService
     {
         if (request.Include != TableExports.None && request.TableExporter is null)
         {
-            throw new ArgumentException("-Include needs DumpRequest.TableExporter (TableExportService.ExportIntoSetAsync).", nameof(request));
+            throw new ArgumentException("-Include needs DumpRequest.TableExporter (TableExportService.ExportIntoSetAsync).",
+                nameof(request));
         }
         var clock = Stopwatch.StartNew();
         var started = DateTimeOffset.UtcNow;
@@ -83,8 +84,8 @@ public static class DumpService
         var (catalog, encoding) = await snapshot.ReadCatalogAsync(tables.Count == 0 ? null : tables.Select(t => t.Display).ToList(), cancellationToken).ConfigureAwait(false);
         reporter.Verbose($"{catalog.Count} keys, indexes, constraints and triggers recorded for the restore drill.");
 
-        var manifest = BackupSetWriter.NewManifest(target, request.ToolVersion, started, snapshot.SnapshotId, snapshot.ServerVersion,
-            snapshot.ServerVersionNum, pgDumpVersion.ToString());
+        var manifest = BackupSetWriter.NewManifest(target, request.ToolVersion, started, snapshot.SnapshotId,
+            snapshot.ServerVersion, snapshot.ServerVersionNum, pgDumpVersion.ToString());
         manifest.RowCounts = counts;
         manifest.Source.Encoding = encoding;
         manifest.Kind = request.DataOnly ? BackupSetKind.DataOnly : tables.Count > 0 ? BackupSetKind.Tables : BackupSetKind.Full;
@@ -107,7 +108,8 @@ public static class DumpService
         }
         if (exportTables.Count == 0)
         {
-            var entry = await WriteFileAsync(context.Runner, invocation, set, fileName, request, recompress, reporter, cancellationToken).ConfigureAwait(false);
+            var entry = await WriteFileAsync(context.Runner, invocation, set, fileName, request, recompress, reporter,
+                cancellationToken).ConfigureAwait(false);
             entry.Tables = tables.Select(t => t.Display).ToList();
             set.Add(entry);
         }
@@ -126,9 +128,9 @@ public static class DumpService
     /// exports read over TCP on the other, so the run uses both cores. If one fails the other is stopped; the set
     /// writer removes every file of the run.
     /// </summary>
-    private static async Task<List<ManifestFile>> DumpAndExportAsync(TargetContext context, PgToolInvocation invocation, BackupSetWriter set,
-        string dumpName, DumpRequest request, bool recompress, IReadOnlyList<QualifiedTable> exportTables, IReadOnlyList<QualifiedTable> dumpTables,
-        IOperationReporter reporter, CancellationToken cancellationToken)
+    private static async Task<List<ManifestFile>> DumpAndExportAsync(TargetContext context, PgToolInvocation invocation,
+        BackupSetWriter set, string dumpName, DumpRequest request, bool recompress, IReadOnlyList<QualifiedTable> exportTables,
+        IReadOnlyList<QualifiedTable> dumpTables, IOperationReporter reporter, CancellationToken cancellationToken)
     {
         var exporter = request.TableExporter!;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -144,7 +146,8 @@ public static class DumpService
         {
             try
             {
-                var entry = await WriteFileAsync(context.Runner, invocation, set, dumpName, request, recompress, reporter, linked.Token).ConfigureAwait(false);
+                var entry = await WriteFileAsync(context.Runner, invocation, set, dumpName, request, recompress, reporter,
+                    linked.Token).ConfigureAwait(false);
                 entry.Tables = dumpTables.Select(t => t.Display).ToList();
                 return entry;
             }
@@ -154,7 +157,8 @@ public static class DumpService
         {
             try
             {
-                return await exporter(set, context, exportTables, request.Include, request.ExportCompressionLevel, reporter, linked.Token).ConfigureAwait(false);
+                return await exporter(set, context, exportTables, request.Include, request.ExportCompressionLevel, reporter,
+                    linked.Token).ConfigureAwait(false);
             }
             catch (Exception ex) { Fail(ex); throw; }
         }, CancellationToken.None);
@@ -190,8 +194,8 @@ public static class DumpService
         return null;
     }
 
-    private static async Task<ManifestFile> WriteFileAsync(IPgToolRunner runner, PgToolInvocation invocation, BackupSetWriter set, string name,
-        DumpRequest request, bool recompress, IOperationReporter reporter, CancellationToken cancellationToken)
+    private static async Task<ManifestFile> WriteFileAsync(IPgToolRunner runner, PgToolInvocation invocation, BackupSetWriter set,
+        string name, DumpRequest request, bool recompress, IOperationReporter reporter, CancellationToken cancellationToken)
     {
         var lastReport = 0L;
         using var file = set.CreateFile(name, written =>

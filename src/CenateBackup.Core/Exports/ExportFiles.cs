@@ -20,7 +20,7 @@ internal sealed class ExportFile : IDisposable
     private readonly GZipStream? _gzip;
     private readonly Stream _sink;
 
-    /// <summary>Writes through <paramref name="file"/> (a file of the set, see <see cref="BackupSetWriter.CreateFile"/>).</summary>
+    /// <summary>Writes through <paramref name="file"/>, a file of the set (<see cref="BackupSetWriter.CreateFile"/>).</summary>
     public ExportFile(AtomicBackupFile file, int? gzipLevel)
     {
         _file = file;

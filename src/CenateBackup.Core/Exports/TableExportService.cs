@@ -125,7 +125,8 @@ ORDER BY pg_catalog.array_position(pg_catalog.current_schemas(false), n.nspname)
         string? snapshotId, string serverVersion, int serverVersionNum, QualifiedTable table, long estimatedRows, Pump pump,
         IOperationReporter reporter, CancellationToken cancellationToken)
     {
-        var manifest = BackupSetWriter.NewManifest(target, request.ToolVersion, started, snapshotId, serverVersion, serverVersionNum, "");
+        var manifest = BackupSetWriter.NewManifest(target, request.ToolVersion, started, snapshotId, serverVersion,
+            serverVersionNum, "");
         manifest.Kind = BackupSetKind.Exports;
         using (var set = BackupSetWriter.Begin(request.Directory, manifest, reporter))
         {
@@ -174,14 +175,16 @@ ORDER BY pg_catalog.array_position(pg_catalog.current_schemas(false), n.nspname)
             {
                 if (exports.HasFlag(TableExports.Sql))
                 {
-                    var f = new ExportFile(set.CreateFile(BackupNaming.TableSqlFile(target.Database, table.Name, set.Stamp)), gzipLevel);
+                    var name = BackupNaming.TableSqlFile(target.Database, table.Name, set.Stamp);
+                    var f = new ExportFile(set.CreateFile(name), gzipLevel);
                     var sql = new SqlFromCopyText(f, shape, header, progress.Rows);
                     consumers.Add(sql);
                     files.Add((f, BackupFileKind.Sql, () => sql.Rows));
                 }
                 if (exports.HasFlag(TableExports.Csv))
                 {
-                    var f = new ExportFile(set.CreateFile(BackupNaming.CsvFile(target.Database, table.Name, set.Stamp)), gzipLevel);
+                    var name = BackupNaming.CsvFile(target.Database, table.Name, set.Stamp);
+                    var f = new ExportFile(set.CreateFile(name), gzipLevel);
                     var csv = new CsvFromCopyText(f, shape, consumers.Count == 0 ? progress.Rows : null);
                     consumers.Add(csv);
                     files.Add((f, BackupFileKind.Csv, () => csv.Rows));

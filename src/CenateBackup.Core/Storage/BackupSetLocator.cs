@@ -8,13 +8,16 @@ using CenateBackup.Core.Errors;
 
 namespace CenateBackup.Core.Storage;
 
-/// <summary>A path placed in its set: the manifest that lists it (or the manifest itself), its entry and its kind.</summary>
+/// <summary>
+/// A path placed in its set: the manifest that lists it (or the manifest itself), its entry and its kind.
+/// </summary>
 /// <param name="Path">The full path.</param>
 /// <param name="ManifestPath">The set's manifest, or null for a file no readable manifest beside it lists.</param>
 /// <param name="Manifest">That manifest, read.</param>
 /// <param name="Entry">The file's entry in it; null for a lone file and for the manifest itself.</param>
-/// <param name="Kind">What the file is: its entry's kind, else what its name says; null for the manifest itself.</param>
-public sealed record BackupSetMember(string Path, string? ManifestPath, BackupManifest? Manifest, ManifestFile? Entry, BackupFileKind? Kind)
+/// <param name="Kind">What the file is: its entry's kind, else what its name says; null for the manifest.</param>
+public sealed record BackupSetMember(string Path, string? ManifestPath, BackupManifest? Manifest, ManifestFile? Entry,
+    BackupFileKind? Kind)
 {
     /// <summary>True when the path is the set's manifest (the whole set), not one of its files.</summary>
     public bool IsManifest => ManifestPath is not null && string.Equals(ManifestPath, Path, StringComparison.Ordinal);
@@ -73,7 +76,7 @@ public static class BackupSetLocator
         return null;
     }
 
-    /// <summary>The kind a file's name says (a file no manifest lists): .csv(.gz) CSV, .sql.gz SQL, else a dump.</summary>
+    /// <summary>The kind a file's name says (unlisted): .csv(.gz) CSV, .sql.gz SQL, else Dump.</summary>
     public static BackupFileKind KindOf(string name) =>
         name.EndsWith(".csv.gz", StringComparison.OrdinalIgnoreCase) ? BackupFileKind.Csv
         : name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? BackupFileKind.Csv

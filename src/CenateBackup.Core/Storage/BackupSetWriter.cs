@@ -25,7 +25,8 @@ public sealed class BackupSetWriter : IDisposable
     private bool _completed;
     private bool _disposed;
 
-    private BackupSetWriter(string directory, BackupDirectoryLock directoryLock, BackupManifest manifest, string manifestPath)
+    private BackupSetWriter(string directory, BackupDirectoryLock directoryLock, BackupManifest manifest,
+        string manifestPath)
     {
         Directory = directory;
         _lock = directoryLock;
@@ -35,7 +36,10 @@ public sealed class BackupSetWriter : IDisposable
 
     /// <summary>The backup directory (full path).</summary>
     public string Directory { get; }
-    /// <summary>The set's manifest; fill it in before <see cref="Complete"/> (its files through <see cref="Add(ManifestFile)"/>).</summary>
+    /// <summary>
+    /// The set's manifest; fill it in before <see cref="Complete"/> (its files through
+    /// <see cref="Add(ManifestFile)"/>).
+    /// </summary>
     public BackupManifest Manifest { get; }
     /// <summary>Where the manifest is saved.</summary>
     public string ManifestPath { get; }
@@ -43,13 +47,13 @@ public sealed class BackupSetWriter : IDisposable
     public string Stamp => Manifest.Stamp;
 
     /// <summary>
-    /// Starts a set of <paramref name="manifest"/>'s database in <paramref name="directory"/>: takes the next free stamp
-    /// from <see cref="BackupManifest.StartedAt"/> on, writes it into the manifest and saves the manifest incomplete.
+    /// Starts a set of <paramref name="manifest"/>'s database in <paramref name="directory"/>: takes the next free
+    /// stamp from <see cref="BackupManifest.StartedAt"/> on, writes it into the manifest and saves it incomplete.
     /// </summary>
     public static BackupSetWriter Begin(string directory, BackupManifest manifest, IOperationReporter reporter)
     {
         var full = BackupDirectory.Prepare(directory);
-        // Shared with other writers, exclusive against retention: Remove-CenateOldBackup never sees this set half-written.
+        // Shared with other writers, exclusive against retention: Remove-CenateOldBackup never sees a set half-written.
         var directoryLock = BackupDirectoryLock.AcquireShared(full, LockTimeout);
         try
         {
@@ -107,7 +111,7 @@ public sealed class BackupSetWriter : IDisposable
         _completed = true;
     }
 
-    /// <summary>Releases the directory lock; without <see cref="Complete"/>, first removes what the set wrote.</summary>
+    /// <summary>Releases the directory lock; without <see cref="Complete"/>, first removes the set.</summary>
     public void Dispose()
     {
         if (_disposed) return;
@@ -136,10 +140,12 @@ public sealed class BackupSetWriter : IDisposable
         TryDelete(ManifestPath);
     }
 
-    /// <summary>A new, incomplete manifest (no secrets: role name and where, never a password); the stamp comes with
-    /// <see cref="Begin"/>.</summary>
-    public static BackupManifest NewManifest(DatabaseTarget target, string toolVersion, DateTimeOffset started, string? snapshotId,
-        string serverVersion, int serverVersionNum, string pgDumpVersion) => new()
+    /// <summary>
+    /// A new, incomplete manifest (no secrets: role name and where, never a password); the stamp comes with
+    /// <see cref="Begin"/>.
+    /// </summary>
+    public static BackupManifest NewManifest(DatabaseTarget target, string toolVersion, DateTimeOffset started,
+        string? snapshotId, string serverVersion, int serverVersionNum, string pgDumpVersion) => new()
     {
         Tool = toolVersion,
         Database = target.Database,
@@ -159,16 +165,20 @@ public sealed class BackupSetWriter : IDisposable
         },
     };
 
-    /// <summary>Removes partial files that killed runs of this database left (older than a run could take), with a warning.</summary>
+    /// <summary>
+    /// Removes partial files that killed runs of this database left (older than a run could take), with a warning.
+    /// </summary>
     private static void ClearStalePartials(string directory, string database, IOperationReporter reporter)
     {
         foreach (var path in BackupCatalog.RemoveStalePartials(directory, database, DateTimeOffset.UtcNow))
         {
-            reporter.Warning($"Removed '{path}', a partial file an earlier run of '{database}' left when it was stopped (older than {BackupCatalog.AbandonedAge.TotalHours:0} h).");
+            reporter.Warning($"Removed '{path}', a partial file an earlier run of '{database}' left when it was "
+                + $"stopped (older than {BackupCatalog.AbandonedAge.TotalHours:0} h).");
         }
     }
 
-    internal static (string Stamp, string ManifestPath) ReserveStamp(string directory, string database, DateTimeOffset time)
+    private static (string Stamp, string ManifestPath) ReserveStamp(string directory, string database,
+        DateTimeOffset time)
     {
         // Two runs in the same second would share a stamp; take the next free second instead.
         for (var i = 0; i < 120; i++)
@@ -178,9 +188,16 @@ public sealed class BackupSetWriter : IDisposable
             if (File.Exists(path + ".partial")) continue;
             try
             {
-                // Created exclusively: of two runs in the same second only one gets this stamp (the manifest replaces it).
-                var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-                if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                // Created exclusively: of two runs in the same second only one gets this stamp (the manifest
+                // replaces it).
+                var options = new FileStreamOptions
+                {
+                    Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None,
+                };
+                if (!OperatingSystem.IsWindows())
+                {
+                    options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                }
                 using (new FileStream(path, options)) { }
                 return (stamp, path);
             }

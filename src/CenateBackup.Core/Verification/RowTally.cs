@@ -4,7 +4,9 @@ using CenateBackup.Core.Storage;
 
 namespace CenateBackup.Core.Verification;
 
-/// <summary>Counts data rows of a CSV export (records after the header) or of a data-only SQL script (lines of its COPY blocks).</summary>
+/// <summary>
+/// Counts data rows of a CSV export (records after the header) or of a data-only SQL script (lines of its COPY blocks).
+/// </summary>
 internal sealed class RowTally
 {
     private readonly BackupFileKind _kind;
@@ -23,7 +25,8 @@ internal sealed class RowTally
         _lastWasNewline = data[^1] == (byte)'\n';
         if (_kind == BackupFileKind.Csv) { _csv.Add(data); return; }
         if (_kind != BackupFileKind.Sql) return;
-        // SQL: lines between "COPY … FROM stdin;" and "\." are rows. Only line starts matter: keep a line's first bytes.
+        // SQL: lines between "COPY … FROM stdin;" and "\." are rows. Only line starts matter: keep a line's first
+        // bytes.
         while (true)
         {
             var nl = data.IndexOf((byte)'\n');
@@ -45,7 +48,8 @@ internal sealed class RowTally
             if (_lineLength == 2 && _line[0] == (byte)'\\' && _line[1] == (byte)'.') _inCopy = false;
             else _sqlRows++;
         }
-        else if (_lineLength >= 5 && _line[0] == (byte)'C' && _line[1] == (byte)'O' && _line[2] == (byte)'P' && _line[3] == (byte)'Y' && _line[4] == (byte)' ')
+        else if (_lineLength >= 5 && _line[0] == (byte)'C' && _line[1] == (byte)'O' && _line[2] == (byte)'P'
+            && _line[3] == (byte)'Y' && _line[4] == (byte)' ')
         {
             _inCopy = true;
         }
@@ -56,10 +60,14 @@ internal sealed class RowTally
         if (_kind == BackupFileKind.Csv && (_csv.InQuotes || !_lastWasNewline))
             return new VerificationProblem(ProblemKind.Truncated, name, "the CSV ends in the middle of a record");
         if (_kind == BackupFileKind.Sql && _inCopy)
-            return new VerificationProblem(ProblemKind.Truncated, name, "the SQL script ends inside its COPY data (no end marker)");
+        {
+            return new VerificationProblem(ProblemKind.Truncated, name,
+                "the SQL script ends inside its COPY data (no end marker)");
+        }
         if (expected is null || _kind is not (BackupFileKind.Csv or BackupFileKind.Sql)) return null;
         var actual = _kind == BackupFileKind.Csv ? Math.Max(0, _csv.Records - 1) : _sqlRows;
         return actual == expected ? null
-            : new VerificationProblem(ProblemKind.RowCountMismatch, name, $"{actual} rows in the file, the manifest says {expected}");
+            : new VerificationProblem(ProblemKind.RowCountMismatch, name,
+                $"{actual} rows in the file, the manifest says {expected}");
     }
 }

@@ -4,7 +4,6 @@ using System.Diagnostics;
 using System.IO;
 using System.IO.Compression;
 using System.Linq;
-using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Dumps;
@@ -59,36 +58,7 @@ public static class VerificationService
         var manifestPath = member.ManifestPath;
         var manifest = member.Manifest;
 
-        var report = new VerificationReport
-        {
-            ManifestPath = manifestPath,
-            Directory = directory,
-            Database = manifest?.Database,
-            Stamp = manifest?.Stamp,
-            Level = level,
-            At = DateTimeOffset.UtcNow,
-            Source = manifest is null ? null : RecordedSource.DescribeSource(manifest.Source),
-        };
-        if (manifest is not null)
-        {
-            report.Age = DateTimeOffset.UtcNow - (BackupNaming.TryParseStamp(manifest.Stamp, out var t) ? t : manifest.StartedAt);
-            var dump = manifest.Files.Where(f => f.Kind == BackupFileKind.Dump).OrderByDescending(f => f.Size).FirstOrDefault();
-            report.Size = dump?.Size ?? manifest.Files.Sum(f => f.Size);
-            report.SizeFile = dump?.Name;
-        }
-
-        var files = new List<(string Name, ManifestFile? Entry)>();
-        if (manifest is null)
-        {
-            report.Problems.Add(new VerificationProblem(ProblemKind.ManifestMissing, Path.GetFileName(full), "no manifest lists this file, so its checksum is unknown"));
-            files.Add((Path.GetFileName(full), null));
-        }
-        else
-        {
-            if (!manifest.Complete) report.Problems.Add(new VerificationProblem(ProblemKind.Incomplete, null, "the manifest says the set is incomplete"));
-            var only = manifestPath == full ? null : Path.GetFileName(full);
-            files.AddRange(manifest.Files.Where(f => only is null || f.Name == only).Select(f => (f.Name, (ManifestFile?)f)));
-        }
+        var (report, files) = Plan(member, level);
 
         var index = 0;
         string? drillDump = null;
@@ -164,8 +134,56 @@ public static class VerificationService
     private const string Activity = "Test-CenateBackup";
 
     /// <summary>
-    /// Writes the result into the set's manifest, under the directory lock (<see cref="BackupSetLocator.RecordVerification"/>): only when
-    /// allowed (not under -WhatIf) and possible. On read-only storage the set is still verified; a warning says the
+    /// The report's header from the set, and the files to check: the whole set (its manifest), one file of a set, or a
+    /// lone file that no manifest lists.
+    /// </summary>
+    private static (VerificationReport Report, List<(string Name, ManifestFile? Entry)> Files) Plan(BackupSetMember member,
+        VerificationLevel level)
+    {
+        var manifest = member.Manifest;
+        var report = new VerificationReport
+        {
+            ManifestPath = member.ManifestPath,
+            Directory = Path.GetDirectoryName(member.Path)!,
+            Database = manifest?.Database,
+            Stamp = manifest?.Stamp,
+            Level = level,
+            At = DateTimeOffset.UtcNow,
+            Source = manifest is null ? null : RecordedSource.DescribeSource(manifest.Source),
+        };
+        if (manifest is not null)
+        {
+            report.Age = DateTimeOffset.UtcNow
+                - (BackupNaming.TryParseStamp(manifest.Stamp, out var t) ? t : manifest.StartedAt);
+            var dump = manifest.Files.Where(f => f.Kind == BackupFileKind.Dump).OrderByDescending(f => f.Size)
+                .FirstOrDefault();
+            report.Size = dump?.Size ?? manifest.Files.Sum(f => f.Size);
+            report.SizeFile = dump?.Name;
+        }
+
+        var files = new List<(string Name, ManifestFile? Entry)>();
+        if (manifest is null)
+        {
+            report.Problems.Add(new VerificationProblem(ProblemKind.ManifestMissing, Path.GetFileName(member.Path),
+                "no manifest lists this file, so its checksum is unknown"));
+            files.Add((Path.GetFileName(member.Path), null));
+        }
+        else
+        {
+            if (!manifest.Complete)
+            {
+                report.Problems.Add(new VerificationProblem(ProblemKind.Incomplete, null, "the manifest says the set is incomplete"));
+            }
+            var only = member.IsManifest ? null : Path.GetFileName(member.Path);
+            files.AddRange(manifest.Files.Where(f => only is null || f.Name == only)
+                .Select(f => (f.Name, (ManifestFile?)f)));
+        }
+        return (report, files);
+    }
+
+    /// <summary>
+    /// Writes the result into the set's manifest, under the directory lock
+    /// (<see cref="BackupSetLocator.RecordVerification"/>): only when allowed (not under -WhatIf) and possible. On read-only storage the set is still verified; a warning says the
     /// record was not written. A passed check of a lower level does not erase a passed record of a higher one (a daily
     /// Checksum after the monthly drill): retention and offsite should still see that the set was restored once. A
     /// failure always counts.
