@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
+using CenateBackup.Core.Database;
 using CenateBackup.Core.Storage;
 using CenateBackup.Core.Targets;
 
