@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using CenateBackup.Core.Storage;
 using CenateBackup.Core.Targets;
 
 namespace CenateBackup.Core.Dumps;
@@ -35,7 +36,11 @@ public sealed class DumpRequest
     /// <summary>Local directory of pg_dump (host mode); null uses PATH.</summary>
     public string? PgBinDirectory { get; init; }
     /// <summary>Table exports added to the set (of the critical tables), read in the same snapshot, concurrently with the dump.</summary>
-    public Exports.TableExports Include { get; init; }
+    public TableExports Include { get; init; }
+    /// <summary>
+    /// Writes those exports into the set (TableExportService.ExportIntoSetAsync); needed when <see cref="Include"/> is set.
+    /// </summary>
+    public SetTableExporter? TableExporter { get; init; }
     /// <summary>gzip level 1–9 of those exports (default 6, what gzip and .NET's Optimal use).</summary>
     public int ExportCompressionLevel { get; init; } = 6;
     /// <summary>Module version written into the manifest.</summary>

@@ -11,7 +11,6 @@ using CenateBackup.Core.Archive;
 using CenateBackup.Core.Compression;
 using CenateBackup.Core.Database;
 using CenateBackup.Core.Errors;
-using CenateBackup.Core.Exports;
 using CenateBackup.Core.Storage;
 using CenateBackup.Core.Targets;
 using CenateBackup.Core.Tools;
@@ -27,6 +26,11 @@ public static class DumpService
     /// <summary>Runs the dump.</summary>
     public static async Task<DumpResult> CreateAsync(DumpRequest request, IOperationReporter reporter, CancellationToken cancellationToken)
     {
+        if (request.Include != TableExports.None && request.TableExporter is null)
+        {
+            throw new ArgumentException("-Include needs DumpRequest.TableExporter (TableExportService.ExportIntoSetAsync).",
+                nameof(request));
+        }
         var clock = Stopwatch.StartNew();
         var started = DateTimeOffset.UtcNow;
         var target = request.Target;
@@ -81,71 +85,56 @@ public static class DumpService
         var (catalog, encoding) = await snapshot.ReadCatalogAsync(tables.Count == 0 ? null : tables.Select(t => t.Display).ToList(), cancellationToken).ConfigureAwait(false);
         reporter.Verbose($"{catalog.Count} keys, indexes, constraints and triggers recorded for the restore drill.");
 
-        var directory = BackupDirectory.Prepare(request.Directory);
-        // Shared with other writers, exclusive against retention: Remove-CenateOldBackup never sees this set half-written.
-        using var directoryLock = BackupDirectoryLock.AcquireShared(directory, TimeSpan.FromMinutes(5));
-        ClearStalePartials(directory, target.Database, reporter);
-        var (stamp, manifestPath) = ReserveStamp(directory, target.Database, started);
-        var fileName = request.Format == DumpFormat.Custom
-            ? BackupNaming.DumpFile(target.Database, stamp)
-            : BackupNaming.PlainDumpFile(target.Database, tables.Count == 1 ? tables[0].Name : null, stamp);
-
-        var manifest = NewManifest(target, request.ToolVersion, stamp, started, snapshot.SnapshotId, snapshot.ServerVersion, snapshot.ServerVersionNum, pgDumpVersion.ToString());
+        var manifest = BackupSetWriter.NewManifest(target, request.ToolVersion, started, snapshot.SnapshotId,
+            snapshot.ServerVersion, snapshot.ServerVersionNum, pgDumpVersion.ToString());
         manifest.RowCounts = counts;
         manifest.Source.Encoding = encoding;
         manifest.Kind = request.DataOnly ? BackupSetKind.DataOnly : tables.Count > 0 ? BackupSetKind.Tables : BackupSetKind.Full;
         if (!request.DataOnly) manifest.Catalog = catalog;
-        // The incomplete manifest holds the stamp; it is removed again if the run fails.
-        SaveReserved(manifest, manifestPath);
-        var ok = false;
-        try
+        using var set = BackupSetWriter.Begin(request.Directory, manifest, reporter);
+        var fileName = request.Format == DumpFormat.Custom
+            ? BackupNaming.DumpFile(target.Database, set.Stamp)
+            : BackupNaming.PlainDumpFile(target.Database, tables.Count == 1 ? tables[0].Name : null, set.Stamp);
+
+        // pg_dump compresses on one core; from level 2 up the module asks it for level 1 and recompresses on every core.
+        var recompress = request.Format == DumpFormat.Custom && request.CompressionLevel >= 2 && CustomArchiveRecompressor.Supports(pgDumpVersion.Major);
+        var args = PgDumpArguments.Build(target, request.Format, recompress ? 1 : request.CompressionLevel, request.DataOnly, tables, snapshot.SnapshotId,
+            target.Mode == ConnectionMode.Host ? context.Endpoint.Host : null);
+        if (recompress) reporter.Verbose($"pg_dump writes level 1; the module recompresses the data at level {request.CompressionLevel} on {Environment.ProcessorCount} cores.");
+        var invocation = new PgToolInvocation("pg_dump", args, PgDumpArguments.Environment(target));
+        var exportTables = request.Include == TableExports.None ? new List<QualifiedTable>() : criticalPresent;
+        if (request.Include != TableExports.None && exportTables.Count == 0)
         {
-            // pg_dump compresses on one core; from level 2 up the module asks it for level 1 and recompresses on every core.
-            var recompress = request.Format == DumpFormat.Custom && request.CompressionLevel >= 2 && CustomArchiveRecompressor.Supports(pgDumpVersion.Major);
-            var args = PgDumpArguments.Build(target, request.Format, recompress ? 1 : request.CompressionLevel, request.DataOnly, tables, snapshot.SnapshotId,
-                target.Mode == ConnectionMode.Host ? context.Endpoint.Host : null);
-            if (recompress) reporter.Verbose($"pg_dump writes level 1; the module recompresses the data at level {request.CompressionLevel} on {Environment.ProcessorCount} cores.");
-            var invocation = new PgToolInvocation("pg_dump", args, PgDumpArguments.Environment(target));
-            var exportTables = request.Include == TableExports.None ? new List<QualifiedTable>() : criticalPresent;
-            if (request.Include != TableExports.None && exportTables.Count == 0)
-            {
-                reporter.Verbose($"-Include {request.Include}: none of the critical tables ({string.Join(", ", request.CriticalTables)}) exists here; the set has the dump only.");
-            }
-            if (exportTables.Count == 0)
-            {
-                var entry = await WriteFileAsync(context.Runner, invocation, Path.Combine(directory, fileName), request, recompress, reporter, cancellationToken).ConfigureAwait(false);
-                entry.Tables = tables.Select(t => t.Display).ToList();
-                manifest.Files.Add(entry);
-            }
-            else
-            {
-                manifest.Files.AddRange(await DumpAndExportAsync(context, invocation, Path.Combine(directory, fileName), request, recompress, snapshot, exportTables,
-                    directory, stamp, tables, reporter, cancellationToken).ConfigureAwait(false));
-            }
-            manifest.Complete = true;
-            manifest.CompletedAt = DateTimeOffset.UtcNow;
-            manifest.Save(manifestPath);
-            ok = true;
+            reporter.Verbose($"-Include {request.Include}: none of the critical tables ({string.Join(", ", request.CriticalTables)}) exists here; the set has the dump only.");
         }
-        finally
+        if (exportTables.Count == 0)
         {
-            if (!ok) AbandonRun(directory, manifest, manifestPath);
+            var entry = await WriteFileAsync(context.Runner, invocation, set, fileName, request, recompress, reporter,
+                cancellationToken).ConfigureAwait(false);
+            entry.Tables = tables.Select(t => t.Display).ToList();
+            set.Add(entry);
         }
+        else
+        {
+            set.Add(await DumpAndExportAsync(context, invocation, set, fileName, request, recompress, exportTables,
+                tables, reporter, cancellationToken).ConfigureAwait(false));
+        }
+        set.Complete();
         reporter.Progress(new OperationProgress("New-CenateDump", "Done", 1, 1));
-        return new DumpResult(manifest, manifestPath, clock.Elapsed, $"{context.Endpoint.Host}:{context.Endpoint.Port} ({context.Endpoint.HowFound})");
+        return new DumpResult(manifest, set.ManifestPath, clock.Elapsed, $"{context.Endpoint.Host}:{context.Endpoint.Port} ({context.Endpoint.HowFound})");
     }
 
     /// <summary>
     /// The dump and the table exports at once, all at the set's snapshot: pg_dump streams on one side while the
-    /// exports read over TCP on the other, so the run uses both cores. If one fails the other is stopped and
-    /// every file of the run is removed.
+    /// exports read over TCP on the other, so the run uses both cores. If one fails the other is stopped; the set
+    /// writer removes every file of the run.
     /// </summary>
-    private static async Task<List<ManifestFile>> DumpAndExportAsync(TargetContext context, PgToolInvocation invocation, string dumpPath, DumpRequest request,
-        bool recompress, SnapshotSession snapshot, IReadOnlyList<QualifiedTable> exportTables, string directory, string stamp, IReadOnlyList<QualifiedTable> dumpTables,
-        IOperationReporter reporter, CancellationToken cancellationToken)
+    private static async Task<List<ManifestFile>> DumpAndExportAsync(TargetContext context, PgToolInvocation invocation,
+        BackupSetWriter set, string dumpName, DumpRequest request, bool recompress, IReadOnlyList<QualifiedTable> exportTables,
+        IReadOnlyList<QualifiedTable> dumpTables, IOperationReporter reporter, CancellationToken cancellationToken)
     {
+        var exporter = request.TableExporter!;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var header = SqlHeader(request, snapshot);
         var causes = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
         void Fail(Exception ex)
         {
@@ -158,7 +147,8 @@ public static class DumpService
         {
             try
             {
-                var entry = await WriteFileAsync(context.Runner, invocation, dumpPath, request, recompress, reporter, linked.Token).ConfigureAwait(false);
+                var entry = await WriteFileAsync(context.Runner, invocation, set, dumpName, request, recompress, reporter,
+                    linked.Token).ConfigureAwait(false);
                 entry.Tables = dumpTables.Select(t => t.Display).ToList();
                 return entry;
             }
@@ -168,8 +158,8 @@ public static class DumpService
         {
             try
             {
-                return await TableExportService.ExportIntoSetAsync(request.Target, context.Endpoint, context, snapshot.SnapshotId, exportTables, request.Include,
-                    request.ExportCompressionLevel, directory, stamp, header, reporter, linked.Token).ConfigureAwait(false);
+                return await exporter(set, context, exportTables, request.Include, request.ExportCompressionLevel, reporter,
+                    linked.Token).ConfigureAwait(false);
             }
             catch (Exception ex) { Fail(ex); throw; }
         }, CancellationToken.None);
@@ -180,8 +170,6 @@ public static class DumpService
         catch
         {
             // Report the failure that started it, not the cancellation it caused in the other task.
-            if (dump.IsCompletedSuccessfully) TryDelete(dumpPath);
-            if (exports.IsCompletedSuccessfully) foreach (var f in exports.Result) TryDelete(Path.Combine(directory, f.Name));
             cancellationToken.ThrowIfCancellationRequested();
             // Both sides may fail at once (a full disk hits the dump and the exports): the module's own error (DiskFull)
             // says more than the driver's report of the COPY it had to cancel, whichever came first.
@@ -207,46 +195,11 @@ public static class DumpService
         return null;
     }
 
-    /// <summary>
-    /// A failed run leaves nothing: the files it already renamed into place (a full disk at the manifest would
-    /// otherwise leave a complete dump that no manifest lists) and its reserved manifest. Every name was created
-    /// by this run with no-replace, so nothing of another run is touched.
-    /// </summary>
-    internal static void AbandonRun(string directory, BackupManifest manifest, string manifestPath)
+    private static async Task<ManifestFile> WriteFileAsync(IPgToolRunner runner, PgToolInvocation invocation, BackupSetWriter set,
+        string name, DumpRequest request, bool recompress, IOperationReporter reporter, CancellationToken cancellationToken)
     {
-        foreach (var f in manifest.Files) TryDelete(Path.Combine(directory, f.Name));
-        TryDelete(manifestPath);
-    }
-
-    /// <summary>Removes partial files that killed runs of this database left (older than a run could take), with a warning.</summary>
-    internal static void ClearStalePartials(string directory, string database, IOperationReporter reporter)
-    {
-        foreach (var path in BackupCatalog.RemoveStalePartials(directory, database, DateTimeOffset.UtcNow))
-        {
-            reporter.Warning($"Removed '{path}', a partial file an earlier run of '{database}' left when it was stopped (older than {BackupCatalog.AbandonedAge.TotalHours:0} h).");
-        }
-    }
-
-    private static void TryDelete(string path)
-    {
-        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
-
-    private static string SqlHeader(DumpRequest request, SnapshotSession snapshot) =>
-        "--\n-- Data-only dump of a table, written by " + SqlText.CommentText(request.ToolVersion) + "\n" +
-        "-- Server version " + SqlText.CommentText(snapshot.ServerVersion) + ", database " + SqlText.CommentText(request.Target.Database) +
-        ", snapshot " + SqlText.CommentText(snapshot.SnapshotId) + "\n" +
-        "-- Restore into an existing, empty table: psql -v ON_ERROR_STOP=1 -f <file>\n--\n\n" +
-        "SET statement_timeout = 0;\nSET lock_timeout = 0;\nSET idle_in_transaction_session_timeout = 0;\nSET client_encoding = 'UTF8';\n" +
-        "SET standard_conforming_strings = on;\nSELECT pg_catalog.set_config('search_path', '', false);\nSET check_function_bodies = false;\n" +
-        "SET xmloption = content;\nSET client_min_messages = warning;\nSET row_security = off;\n\n";
-
-    private static async Task<ManifestFile> WriteFileAsync(IPgToolRunner runner, PgToolInvocation invocation, string path, DumpRequest request,
-        bool recompress, IOperationReporter reporter, CancellationToken cancellationToken)
-    {
-        var name = Path.GetFileName(path);
         var lastReport = 0L;
-        using var file = new AtomicBackupFile(path, written =>
+        using var file = set.CreateFile(name, written =>
         {
             if (written - lastReport < (1 << 20)) return;
             lastReport = written;
@@ -378,67 +331,5 @@ public static class DumpService
                 "Install the PostgreSQL client tools there, or use the other connection mode.", tool);
         }
         return version;
-    }
-
-    /// <summary>A new, incomplete manifest (no secrets: role name and where, never a password).</summary>
-    internal static BackupManifest NewManifest(DatabaseTarget target, string toolVersion, string stamp, DateTimeOffset started, string? snapshotId,
-        string serverVersion, int serverVersionNum, string pgDumpVersion) => new()
-    {
-        Tool = toolVersion,
-        Database = target.Database,
-        Stamp = stamp,
-        StartedAt = started,
-        Complete = false,
-        SnapshotId = snapshotId,
-        Source = new ManifestSource
-        {
-            Mode = target.Mode.ToString(),
-            Container = target.Container,
-            Host = target.Mode == ConnectionMode.Host ? target.Host : null,
-            Port = target.Port,
-            User = target.User,
-            ServerVersion = serverVersion,
-            ServerVersionNum = serverVersionNum,
-            PgDumpVersion = pgDumpVersion,
-        },
-    };
-
-    /// <summary>The first save of a manifest over its reserved (empty) file; if it fails, the reservation goes too.</summary>
-    internal static void SaveReserved(BackupManifest manifest, string manifestPath)
-    {
-        try
-        {
-            manifest.Save(manifestPath);
-        }
-        catch
-        {
-            TryDelete(manifestPath);
-            throw;
-        }
-    }
-
-    internal static (string Stamp, string ManifestPath) ReserveStamp(string directory, string database, DateTimeOffset time)
-    {
-        // Two runs in the same second would share a stamp; take the next free second instead.
-        for (var i = 0; i < 120; i++)
-        {
-            var stamp = BackupNaming.Stamp(time.AddSeconds(i));
-            var path = Path.Combine(directory, BackupNaming.ManifestFile(database, stamp));
-            if (File.Exists(path + ".partial")) continue;
-            try
-            {
-                // Created exclusively: of two runs in the same second only one gets this stamp (the manifest replaces it).
-                var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-                if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-                using (new FileStream(path, options)) { }
-                return (stamp, path);
-            }
-            catch (IOException) when (File.Exists(path))
-            {
-                // taken by another run
-            }
-        }
-        throw new CenateException(ErrorIds.BackupSetExists, CenateErrorKind.InvalidOperation,
-            $"No free stamp for database '{database}' in '{directory}'.", "Wait a minute and run again.", directory);
     }
 }

@@ -20,9 +20,10 @@ internal sealed class ExportFile : IDisposable
     private readonly GZipStream? _gzip;
     private readonly Stream _sink;
 
-    public ExportFile(string path, int? gzipLevel, Action<long>? onWritten = null)
+    /// <summary>Writes through <paramref name="file"/>, a file of the set (<see cref="BackupSetWriter.CreateFile"/>).</summary>
+    public ExportFile(AtomicBackupFile file, int? gzipLevel)
     {
-        _file = new AtomicBackupFile(path, onWritten);
+        _file = file;
         if (gzipLevel is not null)
         {
             _gzip = new GZipStream(_file, ZlibLevels.ToCompressionLevel(gzipLevel.Value), leaveOpen: true);

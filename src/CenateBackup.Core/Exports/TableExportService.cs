@@ -45,18 +45,6 @@ public sealed class CsvExportRequest
 /// <summary>A finished export set.</summary>
 public sealed record ExportResult(BackupManifest Manifest, string ManifestPath, TimeSpan Duration, string Route);
 
-/// <summary>Which table exports a backup set gets besides its dump.</summary>
-[Flags]
-public enum TableExports
-{
-    /// <summary>None.</summary>
-    None = 0,
-    /// <summary>&lt;database&gt;_&lt;stamp&gt;.&lt;table&gt;.csv.gz: COPY … (FORMAT csv, HEADER).</summary>
-    Csv = 1,
-    /// <summary>&lt;database&gt;_&lt;stamp&gt;.&lt;table&gt;.data.sql.gz: a data-only SQL script of the table.</summary>
-    Sql = 2,
-}
-
 /// <summary>
 /// Table exports over COPY: the CSV of Export-CenateAseguradosCsv, and the CSV/SQL files New-CenateDump -Include
 /// adds to a set. Rows travel over TCP with Npgsql (docker exec stdio only when no TCP endpoint answers);
@@ -137,107 +125,99 @@ ORDER BY pg_catalog.array_position(pg_catalog.current_schemas(false), n.nspname)
         string? snapshotId, string serverVersion, int serverVersionNum, QualifiedTable table, long estimatedRows, Pump pump,
         IOperationReporter reporter, CancellationToken cancellationToken)
     {
-        var directory = BackupDirectory.Prepare(request.Directory);
-        using var directoryLock = BackupDirectoryLock.AcquireShared(directory, TimeSpan.FromMinutes(5));
-        DumpService.ClearStalePartials(directory, target.Database, reporter);
-        var (stamp, manifestPath) = DumpService.ReserveStamp(directory, target.Database, started);
-        var manifest = DumpService.NewManifest(target, request.ToolVersion, stamp, started, snapshotId, serverVersion, serverVersionNum, "");
+        var manifest = BackupSetWriter.NewManifest(target, request.ToolVersion, started, snapshotId, serverVersion,
+            serverVersionNum, "");
         manifest.Kind = BackupSetKind.Exports;
-        DumpService.SaveReserved(manifest, manifestPath);
-        var ok = false;
-        try
+        using (var set = BackupSetWriter.Begin(request.Directory, manifest, reporter))
         {
-            var fileName = request.GzipLevel is null ? BackupNaming.PlainCsvFile(target.Database, table.Name, stamp) : BackupNaming.CsvFile(target.Database, table.Name, stamp);
+            var fileName = request.GzipLevel is null
+                ? BackupNaming.PlainCsvFile(target.Database, table.Name, set.Stamp)
+                : BackupNaming.CsvFile(target.Database, table.Name, set.Stamp);
             var progress = new ProgressGate(reporter, Activity, table.Display, estimatedRows);
-            using var file = new ExportFile(Path.Combine(directory, fileName), request.GzipLevel, progress.Bytes);
-            var csv = new CsvPassThrough(file, progress.Rows);
-            await pump(new IChunkConsumer[] { csv }, cancellationToken).ConfigureAwait(false);
-            var (size, sha) = file.Commit();
-            reporter.Verbose($"{fileName}: {csv.Rows} rows, {file.Written} bytes of CSV, {size} bytes on disk, sha256 {sha}.");
-            manifest.RowCounts[table.Display] = csv.Rows;
-            manifest.Files.Add(FileEntry(fileName, BackupFileKind.Csv, size, sha, request.GzipLevel, table, csv.Rows));
-            manifest.Complete = true;
-            manifest.CompletedAt = DateTimeOffset.UtcNow;
-            manifest.Save(manifestPath);
-            ok = true;
+            using (var file = new ExportFile(set.CreateFile(fileName, progress.Bytes), request.GzipLevel))
+            {
+                var csv = new CsvPassThrough(file, progress.Rows);
+                await pump(new IChunkConsumer[] { csv }, cancellationToken).ConfigureAwait(false);
+                var (size, sha) = file.Commit();
+                reporter.Verbose($"{fileName}: {csv.Rows} rows, {file.Written} bytes of CSV, {size} bytes on disk, sha256 {sha}.");
+                manifest.RowCounts[table.Display] = csv.Rows;
+                set.Add(FileEntry(fileName, BackupFileKind.Csv, size, sha, request.GzipLevel, table, csv.Rows));
+            }
+            set.Complete();
+            reporter.Progress(new OperationProgress(Activity, "Done", 1, 1));
+            return new ExportResult(manifest, set.ManifestPath, clock.Elapsed, route);
         }
-        finally
-        {
-            if (!ok) DumpService.AbandonRun(directory, manifest, manifestPath);
-        }
-        reporter.Progress(new OperationProgress(Activity, "Done", 1, 1));
-        return new ExportResult(manifest, manifestPath, clock.Elapsed, route);
     }
 
     /// <summary>
-    /// Adds the CSV and/or SQL of <paramref name="tables"/> to a set being written, reading each table once (COPY
-    /// text format) in a session that imports the set's snapshot; the CSV is converted from that stream.
-    /// Returns the committed files' entries. On failure, files it committed are removed again.
+    /// Adds the CSV and/or SQL of <paramref name="tables"/> to a set being written (New-CenateDump -Include), reading
+    /// each table once (COPY text format) in a session that imports the set's snapshot; the CSV is converted from that
+    /// stream. Returns the committed files' entries, in order; if the set is not completed, the writer removes them.
     /// </summary>
-    internal static async Task<List<ManifestFile>> ExportIntoSetAsync(DatabaseTarget target, TcpEndpoint endpoint, TargetContext context, string snapshotId,
-        IReadOnlyList<QualifiedTable> tables, TableExports exports, int gzipLevel, string directory, string stamp, string header,
-        IOperationReporter reporter, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<ManifestFile>> ExportIntoSetAsync(BackupSetWriter set, TargetContext context,
+        IReadOnlyList<QualifiedTable> tables, TableExports exports, int gzipLevel, IOperationReporter reporter,
+        CancellationToken cancellationToken)
     {
+        var target = context.Target;
+        var endpoint = context.Endpoint;
+        var snapshotId = set.Manifest.SnapshotId
+            ?? throw new InvalidOperationException("Table exports join the set's snapshot; the manifest names none.");
+        var header = SqlHeader(set.Manifest);
         var entries = new List<ManifestFile>();
-        var committed = new List<string>();
-        var ok = false;
-        try
+        foreach (var table in tables)
         {
-            foreach (var table in tables)
+            await using var session = await SnapshotSession.ImportAsync(target, endpoint, snapshotId, cancellationToken).ConfigureAwait(false);
+            var shape = await session.DescribeTableAsync(table, cancellationToken).ConfigureAwait(false);
+            var progress = new ProgressGate(reporter, "New-CenateDump", table.Display, shape.EstimatedRows);
+            var consumers = new List<IChunkConsumer>();
+            var files = new List<(ExportFile File, BackupFileKind Kind, Func<long> Rows)>();
+            try
             {
-                await using var session = await SnapshotSession.ImportAsync(target, endpoint, snapshotId, cancellationToken).ConfigureAwait(false);
-                var shape = await session.DescribeTableAsync(table, cancellationToken).ConfigureAwait(false);
-                var progress = new ProgressGate(reporter, "New-CenateDump", table.Display, shape.EstimatedRows);
-                var consumers = new List<IChunkConsumer>();
-                var files = new List<(ExportFile File, BackupFileKind Kind, Func<long> Rows)>();
-                try
+                if (exports.HasFlag(TableExports.Sql))
                 {
-                    if (exports.HasFlag(TableExports.Sql))
-                    {
-                        var f = new ExportFile(Path.Combine(directory, BackupNaming.TableSqlFile(target.Database, table.Name, stamp)), gzipLevel);
-                        var sql = new SqlFromCopyText(f, shape, header, progress.Rows);
-                        consumers.Add(sql);
-                        files.Add((f, BackupFileKind.Sql, () => sql.Rows));
-                    }
-                    if (exports.HasFlag(TableExports.Csv))
-                    {
-                        var f = new ExportFile(Path.Combine(directory, BackupNaming.CsvFile(target.Database, table.Name, stamp)), gzipLevel);
-                        var csv = new CsvFromCopyText(f, shape, consumers.Count == 0 ? progress.Rows : null);
-                        consumers.Add(csv);
-                        files.Add((f, BackupFileKind.Csv, () => csv.Rows));
-                    }
-                    var columns = string.Join(", ", shape.Columns.Select(QualifiedTable.Quote));
-                    await RunCopyAsync(session, target, context, endpoint, $"COPY {table.Sql} ({columns}) TO STDOUT", consumers, cancellationToken).ConfigureAwait(false);
-                    foreach (var (file, kind, rows) in files)
-                    {
-                        var (size, sha) = file.Commit();
-                        committed.Add(file.FinalPath);
-                        var name = Path.GetFileName(file.FinalPath);
-                        reporter.Verbose($"{name}: {rows()} rows, {size} bytes, sha256 {sha}.");
-                        var entry = FileEntry(name, kind, size, sha, gzipLevel, table, rows());
-                        entry.DataOnly = true;
-                        entries.Add(entry);
-                    }
+                    var name = BackupNaming.TableSqlFile(target.Database, table.Name, set.Stamp);
+                    var f = new ExportFile(set.CreateFile(name), gzipLevel);
+                    var sql = new SqlFromCopyText(f, shape, header, progress.Rows);
+                    consumers.Add(sql);
+                    files.Add((f, BackupFileKind.Sql, () => sql.Rows));
                 }
-                finally
+                if (exports.HasFlag(TableExports.Csv))
                 {
-                    foreach (var (file, _, _) in files) file.Dispose();
+                    var name = BackupNaming.CsvFile(target.Database, table.Name, set.Stamp);
+                    var f = new ExportFile(set.CreateFile(name), gzipLevel);
+                    var csv = new CsvFromCopyText(f, shape, consumers.Count == 0 ? progress.Rows : null);
+                    consumers.Add(csv);
+                    files.Add((f, BackupFileKind.Csv, () => csv.Rows));
+                }
+                var columns = string.Join(", ", shape.Columns.Select(QualifiedTable.Quote));
+                await RunCopyAsync(session, target, context, endpoint, $"COPY {table.Sql} ({columns}) TO STDOUT", consumers, cancellationToken).ConfigureAwait(false);
+                foreach (var (file, kind, rows) in files)
+                {
+                    var (size, sha) = file.Commit();
+                    var name = Path.GetFileName(file.FinalPath);
+                    reporter.Verbose($"{name}: {rows()} rows, {size} bytes, sha256 {sha}.");
+                    var entry = FileEntry(name, kind, size, sha, gzipLevel, table, rows());
+                    entry.DataOnly = true;
+                    entries.Add(entry);
                 }
             }
-            ok = true;
-            return entries;
-        }
-        finally
-        {
-            if (!ok)
+            finally
             {
-                foreach (var path in committed)
-                {
-                    try { File.Delete(path); } catch (IOException) { }
-                }
+                foreach (var (file, _, _) in files) file.Dispose();
             }
         }
+        return entries;
     }
+
+    /// <summary>The header of a data-only SQL export: what wrote it, from which server, database and snapshot.</summary>
+    private static string SqlHeader(BackupManifest manifest) =>
+        "--\n-- Data-only dump of a table, written by " + SqlText.CommentText(manifest.Tool) + "\n" +
+        "-- Server version " + SqlText.CommentText(manifest.Source.ServerVersion) + ", database " + SqlText.CommentText(manifest.Database) +
+        ", snapshot " + SqlText.CommentText(manifest.SnapshotId) + "\n" +
+        "-- Restore into an existing, empty table: psql -v ON_ERROR_STOP=1 -f <file>\n--\n\n" +
+        "SET statement_timeout = 0;\nSET lock_timeout = 0;\nSET idle_in_transaction_session_timeout = 0;\nSET client_encoding = 'UTF8';\n" +
+        "SET standard_conforming_strings = on;\nSELECT pg_catalog.set_config('search_path', '', false);\nSET check_function_bodies = false;\n" +
+        "SET xmloption = content;\nSET client_min_messages = warning;\nSET row_security = off;\n\n";
 
     private static ManifestFile FileEntry(string name, BackupFileKind kind, long size, string sha, int? gzipLevel, QualifiedTable table, long rows) => new()
     {

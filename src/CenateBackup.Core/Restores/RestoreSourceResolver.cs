@@ -9,7 +9,6 @@ using CenateBackup.Core.Errors;
 using CenateBackup.Core.Formats;
 using CenateBackup.Core.Storage;
 using CenateBackup.Core.Targets;
-using CenateBackup.Core.Verification;
 
 namespace CenateBackup.Core.Restores;
 
@@ -91,7 +90,7 @@ internal static class RestoreSourceResolver
 
     /// <summary>The manifest of the set <paramref name="file"/> belongs to (null: none readable lists it) — the one place restore asks.</summary>
     // FindManifestFor passes over damaged manifests: a file whose manifest is damaged has none here.
-    private static string? FindSetManifest(string file) => VerificationService.FindManifestFor(file);
+    private static string? FindSetManifest(string file) => BackupSetLocator.FindManifestFor(file);
 
     private static async Task<RestoreSource> FromManifestAsync(TableRestoreRequest request, string full, CancellationToken ct)
     {
@@ -145,7 +144,7 @@ internal static class RestoreSourceResolver
         else
         {
             // Ctrl+C stops the hashing of a large dump too.
-            var sha = await VerificationService.Sha256Async(file, ct).ConfigureAwait(false);
+            var sha = await BackupSetLocator.Sha256Async(file, ct).ConfigureAwait(false);
             if (!string.Equals(sha, entry.Sha256, StringComparison.OrdinalIgnoreCase)) why = $"its sha256 is {sha}, the manifest says {entry.Sha256}";
         }
         if (why is not null)

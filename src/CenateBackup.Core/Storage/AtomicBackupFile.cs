@@ -56,6 +56,8 @@ public sealed class AtomicBackupFile : Stream
     public string PartialPath { get; }
     /// <summary>Lowercase hex SHA-256 (valid after commit).</summary>
     public string? Sha256 { get; private set; }
+    /// <summary>True once the file has its final name (this run created it there).</summary>
+    public bool IsCommitted => _committed;
 
     /// <inheritdoc />
     public override bool CanRead => false;

@@ -4,7 +4,6 @@ using System.Diagnostics;
 using System.IO;
 using System.IO.Compression;
 using System.Linq;
-using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Archive;
@@ -55,39 +54,11 @@ public static class VerificationService
         if (level == VerificationLevel.Restore && tools.DrillFor is null) throw new ArgumentException("The Restore level needs drill options.", nameof(tools));
         var clock = Stopwatch.StartNew();
         var directory = Path.GetDirectoryName(full)!;
-        string? manifestPath = full.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase) ? full : FindManifestFor(full);
-        BackupManifest? manifest = manifestPath is null ? null : BackupManifest.Load(manifestPath);
+        var member = BackupSetLocator.Locate(full);
+        var manifestPath = member.ManifestPath;
+        var manifest = member.Manifest;
 
-        var report = new VerificationReport
-        {
-            ManifestPath = manifestPath,
-            Directory = directory,
-            Database = manifest?.Database,
-            Stamp = manifest?.Stamp,
-            Level = level,
-            At = DateTimeOffset.UtcNow,
-            Source = manifest is null ? null : RecordedSource.DescribeSource(manifest.Source),
-        };
-        if (manifest is not null)
-        {
-            report.Age = DateTimeOffset.UtcNow - (BackupNaming.TryParseStamp(manifest.Stamp, out var t) ? t : manifest.StartedAt);
-            var dump = manifest.Files.Where(f => f.Kind == BackupFileKind.Dump).OrderByDescending(f => f.Size).FirstOrDefault();
-            report.Size = dump?.Size ?? manifest.Files.Sum(f => f.Size);
-            report.SizeFile = dump?.Name;
-        }
-
-        var files = new List<(string Name, ManifestFile? Entry)>();
-        if (manifest is null)
-        {
-            report.Problems.Add(new VerificationProblem(ProblemKind.ManifestMissing, Path.GetFileName(full), "no manifest lists this file, so its checksum is unknown"));
-            files.Add((Path.GetFileName(full), null));
-        }
-        else
-        {
-            if (!manifest.Complete) report.Problems.Add(new VerificationProblem(ProblemKind.Incomplete, null, "the manifest says the set is incomplete"));
-            var only = manifestPath == full ? null : Path.GetFileName(full);
-            files.AddRange(manifest.Files.Where(f => only is null || f.Name == only).Select(f => (f.Name, (ManifestFile?)f)));
-        }
+        var (report, files) = Plan(member, level);
 
         var index = 0;
         string? drillDump = null;
@@ -112,11 +83,11 @@ public static class VerificationService
             string? sha = null;
             if (level == VerificationLevel.Checksum)
             {
-                if (entry is not null) sha = await Sha256Async(filePath, cancellationToken).ConfigureAwait(false);
+                if (entry is not null) sha = await BackupSetLocator.Sha256Async(filePath, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                var kind = entry?.Kind ?? GuessKind(name);
+                var kind = entry?.Kind ?? BackupSetLocator.KindOf(name);
                 var compressed = entry is null ? name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) : entry.Compression != "none";
                 var drillThis = level == VerificationLevel.Restore && kind == BackupFileKind.Dump && drillDump is null;
                 FileRead read = kind == BackupFileKind.Dump
@@ -163,8 +134,56 @@ public static class VerificationService
     private const string Activity = "Test-CenateBackup";
 
     /// <summary>
-    /// Writes the result into the set's manifest, under the directory lock (<see cref="ManifestUpdate"/>): only when
-    /// allowed (not under -WhatIf) and possible. On read-only storage the set is still verified; a warning says the
+    /// The report's header from the set, and the files to check: the whole set (its manifest), one file of a set, or a
+    /// lone file that no manifest lists.
+    /// </summary>
+    private static (VerificationReport Report, List<(string Name, ManifestFile? Entry)> Files) Plan(BackupSetMember member,
+        VerificationLevel level)
+    {
+        var manifest = member.Manifest;
+        var report = new VerificationReport
+        {
+            ManifestPath = member.ManifestPath,
+            Directory = Path.GetDirectoryName(member.Path)!,
+            Database = manifest?.Database,
+            Stamp = manifest?.Stamp,
+            Level = level,
+            At = DateTimeOffset.UtcNow,
+            Source = manifest is null ? null : RecordedSource.DescribeSource(manifest.Source),
+        };
+        if (manifest is not null)
+        {
+            report.Age = DateTimeOffset.UtcNow
+                - (BackupNaming.TryParseStamp(manifest.Stamp, out var t) ? t : manifest.StartedAt);
+            var dump = manifest.Files.Where(f => f.Kind == BackupFileKind.Dump).OrderByDescending(f => f.Size)
+                .FirstOrDefault();
+            report.Size = dump?.Size ?? manifest.Files.Sum(f => f.Size);
+            report.SizeFile = dump?.Name;
+        }
+
+        var files = new List<(string Name, ManifestFile? Entry)>();
+        if (manifest is null)
+        {
+            report.Problems.Add(new VerificationProblem(ProblemKind.ManifestMissing, Path.GetFileName(member.Path),
+                "no manifest lists this file, so its checksum is unknown"));
+            files.Add((Path.GetFileName(member.Path), null));
+        }
+        else
+        {
+            if (!manifest.Complete)
+            {
+                report.Problems.Add(new VerificationProblem(ProblemKind.Incomplete, null, "the manifest says the set is incomplete"));
+            }
+            var only = member.IsManifest ? null : Path.GetFileName(member.Path);
+            files.AddRange(manifest.Files.Where(f => only is null || f.Name == only)
+                .Select(f => (f.Name, (ManifestFile?)f)));
+        }
+        return (report, files);
+    }
+
+    /// <summary>
+    /// Writes the result into the set's manifest, under the directory lock
+    /// (<see cref="BackupSetLocator.RecordVerification"/>): only when allowed (not under -WhatIf) and possible. On read-only storage the set is still verified; a warning says the
     /// record was not written. A passed check of a lower level does not erase a passed record of a higher one (a daily
     /// Checksum after the monthly drill): retention and offsite should still see that the set was restored once. A
     /// failure always counts.
@@ -186,23 +205,14 @@ public static class VerificationService
             DrillServer = report.Drill?.Server,
             Seconds = Math.Round(report.Duration.TotalSeconds, 1),
         };
-        string? kept = null;
         try
         {
-            var exists = ManifestUpdate.Apply(manifestPath, current =>
-            {
-                if (current.Verification is { Passed: true } previous && report.Passed
-                    && Enum.TryParse<VerificationLevel>(previous.Level, out var previousLevel) && previousLevel > level)
-                {
-                    kept = $"the manifest keeps its earlier {previous.Level} verification of {previous.At:u}";
-                    return false;
-                }
-                current.Verification = record;
-                return true;
-            });
-            if (kept is not null) report.Checks.Add(kept);
-            if (!exists) reporter.Warning($"The result was not recorded: '{manifestPath}' was removed while the set was being verified.");
-            report.Recorded = exists && kept is null;
+            // A passed check of a lower level keeps a passed record of a higher one.
+            var outcome = BackupSetLocator.RecordVerification(manifestPath, record, previous => previous.Passed && report.Passed
+                && Enum.TryParse<VerificationLevel>(previous.Level, out var previousLevel) && previousLevel > level);
+            if (outcome.Kept is { } kept) report.Checks.Add($"the manifest keeps its earlier {kept.Level} verification of {kept.At:u}");
+            if (!outcome.Exists) reporter.Warning($"The result was not recorded: '{manifestPath}' was removed while the set was being verified.");
+            report.Recorded = outcome.Recorded;
         }
         catch (CenateException ex) when (ex.ErrorId is ErrorIds.PathNotWritable or ErrorIds.DiskFull or ErrorIds.WriteFailed or ErrorIds.BackupDirectoryBusy)
         {
@@ -213,7 +223,7 @@ public static class VerificationService
     private static async Task DrillAsync(VerificationReport report, BackupManifest? manifest, List<(string Name, ManifestFile? Entry)> files, string? dumpPath,
         ArchiveContents? archive, string directory, RestoreToolOptions tools, IOperationReporter reporter, CancellationToken cancellationToken)
     {
-        var dumpEntry = files.FirstOrDefault(f => (f.Entry?.Kind ?? GuessKind(f.Name)) == BackupFileKind.Dump);
+        var dumpEntry = files.FirstOrDefault(f => (f.Entry?.Kind ?? BackupSetLocator.KindOf(f.Name)) == BackupFileKind.Dump);
         if (dumpEntry.Name is null)
         {
             report.Problems.Add(new VerificationProblem(ProblemKind.RestoreFailed, null, "the set has no dump to restore (CSV/SQL exports only); run the drill on a set made by New-CenateDump"));
@@ -269,97 +279,6 @@ public static class VerificationService
     private sealed record FileRead(string Sha256, List<VerificationProblem> Problems, ArchiveContents? Archive)
     {
         public VerificationProblem? Problem => Problems.FirstOrDefault();
-    }
-
-    /// <summary>Finds the manifest in the same directory whose file list contains the file.</summary>
-    public static string? FindManifestFor(string filePath)
-    {
-        var directory = Path.GetDirectoryName(filePath)!;
-        var name = Path.GetFileName(filePath);
-        foreach (var candidate in Directory.EnumerateFiles(directory, "*.manifest.json"))
-        {
-            try
-            {
-                var m = BackupManifest.Load(candidate);
-                if (m.Files.Any(f => f.Name == name)) return candidate;
-            }
-            catch (CenateException) { /* a damaged manifest of another set is not this file's */ }
-        }
-        return null;
-    }
-
-    private static BackupFileKind GuessKind(string name) =>
-        name.EndsWith(".csv.gz", StringComparison.OrdinalIgnoreCase) ? BackupFileKind.Csv
-        : name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? BackupFileKind.Csv
-        : name.EndsWith(".sql.gz", StringComparison.OrdinalIgnoreCase) ? BackupFileKind.Sql
-        : BackupFileKind.Dump;
-
-    /// <summary>Lowercase hex SHA-256 of a file.</summary>
-    public static async Task<string> Sha256Async(string path, CancellationToken cancellationToken)
-    {
-        await using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        var hash = await SHA256.HashDataAsync(fs, cancellationToken).ConfigureAwait(false);
-        return Convert.ToHexString(hash).ToLowerInvariant();
-    }
-
-    /// <summary>Counts data rows of a CSV export (records after the header) or of a data-only SQL script (lines of its COPY blocks).</summary>
-    private sealed class RowTally
-    {
-        private readonly BackupFileKind _kind;
-        private readonly Formats.CsvRecordCounter _csv = new();
-        private readonly byte[] _line = new byte[16];
-        private int _lineLength;
-        private bool _inCopy;
-        private long _sqlRows;
-        private bool _lastWasNewline = true;
-
-        public RowTally(BackupFileKind kind) => _kind = kind;
-
-        public void Add(ReadOnlySpan<byte> data)
-        {
-            if (data.Length == 0) return;
-            _lastWasNewline = data[^1] == (byte)'\n';
-            if (_kind == BackupFileKind.Csv) { _csv.Add(data); return; }
-            if (_kind != BackupFileKind.Sql) return;
-            // SQL: lines between "COPY … FROM stdin;" and "\." are rows. Only line starts matter: keep a line's first bytes.
-            while (true)
-            {
-                var nl = data.IndexOf((byte)'\n');
-                var part = nl < 0 ? data : data[..nl];
-                var take = Math.Min(part.Length, _line.Length - _lineLength);
-                part[..take].CopyTo(_line.AsSpan(_lineLength));
-                _lineLength += take;
-                if (nl < 0) return;
-                EndLine();
-                _lineLength = 0;
-                data = data[(nl + 1)..];
-            }
-        }
-
-        private void EndLine()
-        {
-            if (_inCopy)
-            {
-                if (_lineLength == 2 && _line[0] == (byte)'\\' && _line[1] == (byte)'.') _inCopy = false;
-                else _sqlRows++;
-            }
-            else if (_lineLength >= 5 && _line[0] == (byte)'C' && _line[1] == (byte)'O' && _line[2] == (byte)'P' && _line[3] == (byte)'Y' && _line[4] == (byte)' ')
-            {
-                _inCopy = true;
-            }
-        }
-
-        public VerificationProblem? Judge(string name, long? expected)
-        {
-            if (_kind == BackupFileKind.Csv && (_csv.InQuotes || !_lastWasNewline))
-                return new VerificationProblem(ProblemKind.Truncated, name, "the CSV ends in the middle of a record");
-            if (_kind == BackupFileKind.Sql && _inCopy)
-                return new VerificationProblem(ProblemKind.Truncated, name, "the SQL script ends inside its COPY data (no end marker)");
-            if (expected is null || _kind is not (BackupFileKind.Csv or BackupFileKind.Sql)) return null;
-            var actual = _kind == BackupFileKind.Csv ? Math.Max(0, _csv.Records - 1) : _sqlRows;
-            return actual == expected ? null
-                : new VerificationProblem(ProblemKind.RowCountMismatch, name, $"{actual} rows in the file, the manifest says {expected}");
-        }
     }
 
     private static Action<long> FileProgress(IOperationReporter reporter, string name, long size) =>
@@ -449,7 +368,7 @@ public static class VerificationService
         if (length == 0)
         {
             problems.Add(new VerificationProblem(ProblemKind.Unreadable, name, "the file is empty"));
-            return new FileRead(await Sha256Async(path, cancellationToken).ConfigureAwait(false), problems, null);
+            return new FileRead(await BackupSetLocator.Sha256Async(path, cancellationToken).ConfigureAwait(false), problems, null);
         }
         ArchiveHeader? header = null;
         try
@@ -464,7 +383,7 @@ public static class VerificationService
             if (!await StartsWithMagicAsync(path, cancellationToken).ConfigureAwait(false))
             {
                 problems.Add(new VerificationProblem(ProblemKind.Unreadable, name, "not a pg_dump custom-format archive: " + ex.Message));
-                return new FileRead(await Sha256Async(path, cancellationToken).ConfigureAwait(false), problems, null);
+                return new FileRead(await BackupSetLocator.Sha256Async(path, cancellationToken).ConfigureAwait(false), problems, null);
             }
             reporter.Verbose($"The header of {name} could not be parsed ({ex.Message}); pg_restore judges it.");
         }
@@ -476,7 +395,7 @@ public static class VerificationService
 
         // Three readers of the same file at once, each on its own core as far as there are cores (the file is in the
         // page cache after the first): pg_restore, the SHA-256, and — for a drill — the module's row counter.
-        var hashing = Sha256Async(path, cancellationToken);
+        var hashing = BackupSetLocator.Sha256Async(path, cancellationToken);
         Task<ArchiveContents?> counting = Task.FromResult<ArchiveContents?>(null);
         if (countRows)
         {

@@ -3,6 +3,7 @@ using System.Linq;
 using System.Management.Automation;
 using CenateBackup.Core.Dumps;
 using CenateBackup.Core.Exports;
+using CenateBackup.Core.Storage;
 using CenateBackup.PowerShell.Output;
 
 namespace CenateBackup.PowerShell.Commands;
@@ -84,6 +85,7 @@ public sealed class NewCenateDumpCommand : DatabaseCmdletBase
             CriticalTables = CriticalTable,
             RequireCriticalTables = MyInvocation.BoundParameters.ContainsKey(nameof(CriticalTable)),
             Include = include,
+            TableExporter = TableExportService.ExportIntoSetAsync,
             ExportCompressionLevel = ExportCompressionLevel,
             PgBinDirectory = PgBinDirectory,
             ToolVersion = "CenateBackup " + typeof(NewCenateDumpCommand).Assembly.GetName().Version?.ToString(3),

@@ -31,7 +31,7 @@ public sealed class DumpServiceTests : IDisposable
         Assert.True(reloaded.Complete);
         Assert.True(reloaded.RowCounts["public.asegurados"] > 0);
         var file = Path.Combine(_dir, reloaded.Files.Single().Name);
-        Assert.Equal(reloaded.Files[0].Sha256, await VerificationService.Sha256Async(file, CancellationToken.None));
+        Assert.Equal(reloaded.Files[0].Sha256, await BackupSetLocator.Sha256Async(file, CancellationToken.None));
         Assert.Empty(Directory.GetFiles(_dir, "*.partial"));
         var report = await VerificationService.VerifyPathAsync(result.ManifestPath, VerificationLevel.Read,
             new RestoreToolOptions { Container = container ? Rig.Container : null }, NullReporter.Instance, CancellationToken.None);

@@ -69,8 +69,8 @@ public class VerificationServiceTests
         File.WriteAllText(dir.File("empty_20260101_000000.manifest.json"), "");
         File.WriteAllText(dir.File("future_20260101_000000.manifest.json"), """{ "formatVersion": 99, "database": "x", "stamp": "20260101_000000", "files": [] }""");
 
-        Assert.Equal(manifest, VerificationService.FindManifestFor(sql));
-        Assert.Equal(manifest, VerificationService.FindManifestFor(csv));
+        Assert.Equal(manifest, BackupSetLocator.FindManifestFor(sql));
+        Assert.Equal(manifest, BackupSetLocator.FindManifestFor(csv));
     }
 
     [Fact]
@@ -79,8 +79,8 @@ public class VerificationServiceTests
         using var dir = new TempDirectory();
         var (m1, sql1, _) = WriteSet(dir, "db_one");
         var (m2, sql2, _) = WriteSet(dir, "db_two");
-        Assert.Equal(m1, VerificationService.FindManifestFor(sql1));
-        Assert.Equal(m2, VerificationService.FindManifestFor(sql2));
+        Assert.Equal(m1, BackupSetLocator.FindManifestFor(sql1));
+        Assert.Equal(m2, BackupSetLocator.FindManifestFor(sql2));
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public class VerificationServiceTests
         WriteSet(dir);
         var lone = dir.File("lone_20260301_063000.sql.gz");
         File.WriteAllBytes(lone, Gzip("x"));
-        Assert.Null(VerificationService.FindManifestFor(lone));
+        Assert.Null(BackupSetLocator.FindManifestFor(lone));
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public class VerificationServiceTests
         using var dir = new TempDirectory();
         var (manifest, sql, _) = WriteSet(dir);
         File.Move(manifest, manifest + ".partial");
-        Assert.Null(VerificationService.FindManifestFor(sql));
+        Assert.Null(BackupSetLocator.FindManifestFor(sql));
     }
 
     /// <summary>A damaged manifest of another set ("files": null) must not break the search for this file's manifest.</summary>
@@ -115,8 +115,8 @@ public class VerificationServiceTests
 
         var ex = Record.Exception(() =>
         {
-            Assert.Equal(manifest, VerificationService.FindManifestFor(sql));
-            Assert.Null(VerificationService.FindManifestFor(lone));
+            Assert.Equal(manifest, BackupSetLocator.FindManifestFor(sql));
+            Assert.Null(BackupSetLocator.FindManifestFor(lone));
         });
         Assert.Null(ex);
     }
@@ -419,6 +419,6 @@ public class VerificationServiceTests
         Assert.True(report.Passed, string.Join("; ", report.Problems));
         Assert.Equal(new[] { csvName, sqlName }, report.Files);
         Assert.True(report.Recorded);
-        Assert.Equal(manifestPath, VerificationService.FindManifestFor(dir.File(csvName)));
+        Assert.Equal(manifestPath, BackupSetLocator.FindManifestFor(dir.File(csvName)));
     }
 }

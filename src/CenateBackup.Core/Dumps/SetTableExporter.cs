@@ -1,0 +1,17 @@
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using CenateBackup.Core.Database;
+using CenateBackup.Core.Storage;
+using CenateBackup.Core.Targets;
+
+namespace CenateBackup.Core.Dumps;
+
+/// <summary>
+/// Writes the table exports of New-CenateDump -Include into the set being written, at the set's snapshot, and returns
+/// their entries in order (TableExportService.ExportIntoSetAsync). The caller supplies it, so Dumps never references
+/// Exports: both depend on Storage, which owns the set.
+/// </summary>
+public delegate Task<IReadOnlyList<ManifestFile>> SetTableExporter(BackupSetWriter set, TargetContext context,
+    IReadOnlyList<QualifiedTable> tables, TableExports exports, int gzipLevel, IOperationReporter reporter,
+    CancellationToken cancellationToken);
