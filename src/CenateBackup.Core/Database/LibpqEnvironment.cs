@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using CenateBackup.Core.Targets;
 
@@ -21,4 +22,14 @@ public static class LibpqEnvironment
         ClientAuthentication.Apply(env);
         return env;
     }
+
+    /// <summary>
+    /// libpq reads a --dbname containing '=' or starting with a postgres:// URI as a connection string; such
+    /// names are wrapped as dbname='…' so they stay a database name and cannot redirect the connection.
+    /// </summary>
+    public static string DbnameValue(string database) =>
+        database.Contains('=') || database.StartsWith("postgres://", StringComparison.Ordinal) || database.StartsWith("postgresql://", StringComparison.Ordinal)
+            ? "dbname='" + database.Replace("\\", "\\\\").Replace("'", "\\'") + "'"
+            : database;
+
 }

@@ -36,7 +36,7 @@ public static class DumpService
         var target = request.Target;
         using var context = await TargetContext.OpenAsync(target, request.PgBinDirectory, reporter, cancellationToken).ConfigureAwait(false);
 
-        var pgDumpVersion = await ToolVersionAsync(context.Runner, "pg_dump", cancellationToken).ConfigureAwait(false);
+        var pgDumpVersion = await PgToolVersion.OfAsync(context.Runner, "pg_dump", cancellationToken).ConfigureAwait(false);
         reporter.Verbose($"pg_dump {pgDumpVersion} runs in {context.Runner.Where}.");
 
         await using var snapshot = await SnapshotSession.OpenAsync(target, context.Endpoint, cancellationToken).ConfigureAwait(false);
@@ -101,7 +101,7 @@ public static class DumpService
         var args = PgDumpArguments.Build(target, request.Format, recompress ? 1 : request.CompressionLevel, request.DataOnly, tables, snapshot.SnapshotId,
             target.Mode == ConnectionMode.Host ? context.Endpoint.Host : null);
         if (recompress) reporter.Verbose($"pg_dump writes level 1; the module recompresses the data at level {request.CompressionLevel} on {Environment.ProcessorCount} cores.");
-        var invocation = new PgToolInvocation("pg_dump", args, PgDumpArguments.Environment(target));
+        var invocation = new PgToolInvocation("pg_dump", args, LibpqEnvironment.For(target));
         var exportTables = request.Include == TableExports.None ? new List<QualifiedTable>() : criticalPresent;
         if (request.Include != TableExports.None && exportTables.Count == 0)
         {
@@ -316,20 +316,5 @@ public static class DumpService
         return new CenateException(ErrorIds.PgDumpFailed, CenateErrorKind.ToolFailed,
             $"pg_dump failed (exit code {result.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"}): {ToolMessages.FirstLines(err, 3)} Nothing was written.",
             "Read the message above; check the server log.", target.Database);
-    }
-
-    /// <summary>Asks a tool for its version (pg_dump --version).</summary>
-    public static async Task<PgVersion> ToolVersionAsync(IPgToolRunner runner, string tool, CancellationToken cancellationToken)
-    {
-        using var output = new MemoryStream();
-        var r = await runner.RunAsync(new PgToolInvocation(tool, new[] { "--version" }, new Dictionary<string, string>()), null, output, cancellationToken).ConfigureAwait(false);
-        var text = System.Text.Encoding.UTF8.GetString(output.ToArray());
-        if (!r.Succeeded || !PgVersion.TryParse(text, out var version))
-        {
-            throw new CenateException(ErrorIds.PgToolNotFound, CenateErrorKind.NotInstalled,
-                $"'{tool}' is not usable in {runner.Where}: {(text + " " + r.StandardError).Trim()}",
-                "Install the PostgreSQL client tools there, or use the other connection mode.", tool);
-        }
-        return version;
     }
 }

@@ -20,7 +20,7 @@ public static class PgDumpArguments
         }
         args.Add("--port=" + target.Port.ToString(CultureInfo.InvariantCulture));
         args.Add("--username=" + target.User);
-        args.Add("--dbname=" + DbnameValue(target.Database));
+        args.Add("--dbname=" + LibpqEnvironment.DbnameValue(target.Database));
         args.Add("--no-password");
         if (format == DumpFormat.Custom)
         {
@@ -38,16 +38,4 @@ public static class PgDumpArguments
         return args;
     }
 
-    /// <summary>
-    /// libpq reads a --dbname containing '=' or starting with a postgres:// URI as a connection string; such
-    /// names are wrapped as dbname='…' so they stay a database name and cannot redirect the connection.
-    /// </summary>
-    public static string DbnameValue(string database) =>
-        database.Contains('=') || database.StartsWith("postgres://", StringComparison.Ordinal) || database.StartsWith("postgresql://", StringComparison.Ordinal)
-            ? "dbname='" + database.Replace("\\", "\\\\").Replace("'", "\\'") + "'"
-            : database;
-
-    /// <summary>Forwards to <see cref="LibpqEnvironment.For"/>, its home; kept until the callers in DumpService,
-    /// TableExportService and RestoreDrill call that directly.</summary>
-    public static IReadOnlyDictionary<string, string> Environment(DatabaseTarget target) => LibpqEnvironment.For(target);
 }

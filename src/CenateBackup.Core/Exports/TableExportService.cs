@@ -8,7 +8,6 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Database;
-using CenateBackup.Core.Dumps;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Storage;
 using CenateBackup.Core.Targets;
@@ -261,11 +260,11 @@ ORDER BY pg_catalog.array_position(pg_catalog.current_schemas(false), n.nspname)
 
     private static PgToolInvocation PsqlInvocation(DatabaseTarget target, IReadOnlyDictionary<string, string> variables)
     {
-        var args = new List<string> { "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-p", target.Port.ToString(CultureInfo.InvariantCulture), "-U", target.User, "-d", PgDumpArguments.DbnameValue(target.Database) };
+        var args = new List<string> { "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-p", target.Port.ToString(CultureInfo.InvariantCulture), "-U", target.User, "-d", LibpqEnvironment.DbnameValue(target.Database) };
         foreach (var (k, v) in variables) { args.Add("-v"); args.Add($"{k}={v}"); }
         args.Add("-f");
         args.Add("-");
-        return new PgToolInvocation("psql", args, PgDumpArguments.Environment(target));
+        return new PgToolInvocation("psql", args, LibpqEnvironment.For(target));
     }
 
     private static async Task<(bool Ok, string Output, string Error)> RunPsqlAsync(IPgToolRunner runner, DatabaseTarget target, string script,

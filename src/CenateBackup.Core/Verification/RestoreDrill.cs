@@ -336,7 +336,7 @@ public static class RestoreDrill
         reporter.Verbose($"Restoring {name} into '{scratch}' with pg_restore in {context.Runner.Where} (archive fed on stdin).");
         await using var input = new ReadThroughStream(dumpPath,
             read => reporter.Progress(new OperationProgress(Activity, $"Drill: restoring {name} into {scratch}: {read / (1024 * 1024)} of {size / (1024 * 1024)} MB read", read, size)), hash: false);
-        var result = await context.Runner.RunAsync(new PgToolInvocation("pg_restore", args, PgDumpArguments.Environment(server)), input, null, cancellationToken).ConfigureAwait(false);
+        var result = await context.Runner.RunAsync(new PgToolInvocation("pg_restore", args, LibpqEnvironment.For(server)), input, null, cancellationToken).ConfigureAwait(false);
         if (result.Succeeded) return null;
         return $"pg_restore into the scratch database failed (exit {result.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "?"}): {ToolMessages.FirstLines(result.StandardError, 3)}";
     }

@@ -152,7 +152,7 @@ public class PgDumpArgumentsTests
     [Fact]
     public void Environment_CarriesThePassword_OnlyInPGPASSWORD()
     {
-        var env = PgDumpArguments.Environment(HostTarget());
+        var env = LibpqEnvironment.For(HostTarget());
         Assert.Equal(Secret, env["PGPASSWORD"]);
         Assert.Single(env, kv => kv.Value.Contains(Secret, StringComparison.Ordinal));
         Assert.Equal("CenateBackup", env["PGAPPNAME"]);
@@ -162,10 +162,10 @@ public class PgDumpArgumentsTests
     [Fact]
     public void Environment_WithoutPassword_HasNoPGPASSWORD()
     {
-        var env = PgDumpArguments.Environment(HostTarget(password: null));
+        var env = LibpqEnvironment.For(HostTarget(password: null));
         Assert.False(env.ContainsKey("PGPASSWORD"));
         Assert.Equal("CenateBackup", env["PGAPPNAME"]);
-        var env2 = PgDumpArguments.Environment(ContainerTarget(password: null));
+        var env2 = LibpqEnvironment.For(ContainerTarget(password: null));
         Assert.False(env2.ContainsKey("PGPASSWORD"));
     }
 

@@ -81,7 +81,7 @@ public class TrustDrillTests
     public void ToolEnvironment_CarriesPGREQUIREAUTH()
     {
         var target = new DatabaseTarget(ConnectionMode.Host, "maestro_cenate", "cenate", 5432) { Host = "db", Password = Secret };
-        var env = PgDumpArguments.Environment(target);
+        var env = LibpqEnvironment.For(target);
         if (!ClientAuthentication.VerifiesServer()) Assert.Equal("!password", env["PGREQUIREAUTH"]);
     }
 
@@ -115,7 +115,7 @@ public class TrustDrillTests
     {
         var inner = new RecordingRunner(new PgToolResult(0, ""));
         var runner = new PasswordOnDemandRunner(inner, ContainerTarget());
-        var dump = new PgToolInvocation("pg_dump", new[] { "--port=5432" }, PgDumpArguments.Environment(ContainerTarget()));
+        var dump = new PgToolInvocation("pg_dump", new[] { "--port=5432" }, LibpqEnvironment.For(ContainerTarget()));
         await runner.RunAsync(dump, null, null, CancellationToken.None);
         await runner.RunAsync(dump, null, null, CancellationToken.None);
         Assert.Single(inner.Runs, r => r.Tool == "psql");
@@ -134,7 +134,7 @@ public class TrustDrillTests
     {
         var inner = new RecordingRunner(new PgToolResult(2, "psql: error: connection to server on socket \"/var/run/postgresql/.s.PGSQL.5432\" failed: fe_sendauth: no password supplied"));
         var runner = new PasswordOnDemandRunner(inner, ContainerTarget());
-        await runner.RunAsync(new PgToolInvocation("pg_restore", Array.Empty<string>(), PgDumpArguments.Environment(ContainerTarget())), null, null, CancellationToken.None);
+        await runner.RunAsync(new PgToolInvocation("pg_restore", Array.Empty<string>(), LibpqEnvironment.For(ContainerTarget())), null, null, CancellationToken.None);
         Assert.Equal(Secret, inner.Runs.Single(r => r.Tool == "pg_restore").Environment["PGPASSWORD"]);
         Assert.True(runner.PasswordNeeded);
     }
