@@ -4,6 +4,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Security;
 using CenateBackup.Core.Audit;
+using CenateBackup.Core.Errors;
 using CenateBackup.PowerShell.Output;
 
 namespace CenateBackup.PowerShell.Commands;
@@ -127,7 +128,7 @@ public sealed class RestoreCenateDeletedRowCommand : DatabaseCmdletBase
     {
         if (_ids.Count == 0 && Table is null && Since is null)
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Pipe entries from Get-CenateAuditLog, or name -Table (and -Since/-Until)."), "NothingSelected", ErrorCategory.InvalidArgument, null));
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Pipe entries from Get-CenateAuditLog, or name -Table (and -Since/-Until)."), ErrorIds.NothingSelected, ErrorCategory.InvalidArgument, null));
         }
         var query = new AuditQuery
         {
@@ -256,11 +257,11 @@ public sealed class ProtectCenateTableCommand : DatabaseCmdletBase
     {
         if ((Role is null) == (AllExcept is null))
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give either -Role or -AllExcept."), "RoleOrAllExcept", ErrorCategory.InvalidArgument, null));
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give either -Role or -AllExcept."), ErrorIds.RoleOrAllExcept, ErrorCategory.InvalidArgument, null));
         }
         if (IncludeInherited && Role is null)
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-IncludeInherited goes with -Role (-AllExcept already revokes from every role that holds the privileges, PUBLIC and group roles included)."), "IncludeInheritedNeedsRole", ErrorCategory.InvalidArgument, null));
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-IncludeInherited goes with -Role (-AllExcept already revokes from every role that holds the privileges, PUBLIC and group roles included)."), ErrorIds.IncludeInheritedNeedsRole, ErrorCategory.InvalidArgument, null));
         }
         var target = BuildTarget();
         try
@@ -326,7 +327,7 @@ public sealed class NewCenateReadOnlyRoleCommand : DatabaseCmdletBase
         string? password = Password is null ? null : new System.Net.NetworkCredential(string.Empty, Password).Password;
         if (password is not null && password.Length == 0)
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("The password is empty."), "EmptyPassword", ErrorCategory.InvalidArgument, Name));
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("The password is empty."), ErrorIds.EmptyPassword, ErrorCategory.InvalidArgument, Name));
         }
         try
         {

@@ -158,13 +158,13 @@ public abstract class CenateCmdletBase : PSCmdlet, IDisposable
         }
         if (exception is UnauthorizedAccessException)
         {
-            return new ErrorRecord(exception, "AccessDenied", ErrorCategory.PermissionDenied, target);
+            return new ErrorRecord(exception, ErrorIds.AccessDenied, ErrorCategory.PermissionDenied, target);
         }
         if (exception is System.IO.IOException)
         {
             return new ErrorRecord(exception, ErrorIds.WriteFailed, ErrorCategory.WriteError, target);
         }
-        return new ErrorRecord(exception, "UnexpectedError", ErrorCategory.InvalidOperation, target);
+        return new ErrorRecord(exception, ErrorIds.UnexpectedError, ErrorCategory.InvalidOperation, target);
     }
 
     internal static ErrorCategory MapCategory(CenateErrorKind kind) => kind switch

@@ -216,9 +216,7 @@ public sealed class TestCenateBackupCommand : CenateCmdletBase
     /// </summary>
     private DatabaseTarget DrillServer(string? password)
     {
-        var user = Credential?.UserName ?? UserName ?? Environment.GetEnvironmentVariable("PGUSER") ?? DatabaseTarget.DefaultUser;
-        var slash = user.LastIndexOf('\\');
-        if (slash >= 0) user = user[(slash + 1)..];
+        var user = CredentialResolver.User(Credential, UserName);
         var port = Port ?? DatabaseTarget.DefaultPort;
         if (HostName is not null)
         {
@@ -230,10 +228,9 @@ public sealed class TestCenateBackupCommand : CenateCmdletBase
 
     private DrillOptions DrillOptionsFor(BackupManifest? manifest)
     {
-        var password = Credential is not null ? Credential.GetNetworkCredential().Password : Environment.GetEnvironmentVariable("PGPASSWORD");
         return new DrillOptions
         {
-            Server = DrillServer(string.IsNullOrEmpty(password) ? null : password),
+            Server = DrillServer(CredentialResolver.Password(Credential)),
             ScratchDatabase = ScratchDatabase,
             KeepDatabase = KeepDatabase,
             PgBinDirectory = PgBinDirectory,
