@@ -72,5 +72,7 @@ public static class ErrorIds
     public const string RoleOrAllExcept = "RoleOrAllExcept";
     public const string IncludeInheritedNeedsRole = "IncludeInheritedNeedsRole";
     public const string EmptyPassword = "EmptyPassword";
+    // Issue 13 §5: a service carries out the plan the user confirmed, or nothing.
+    public const string PlanChanged = "PlanChanged";
 #pragma warning restore CS1591
 }

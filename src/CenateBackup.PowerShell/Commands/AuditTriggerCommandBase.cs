@@ -44,8 +44,8 @@ public abstract class AuditTriggerCommandBase : DatabaseCmdletBase
     private protected void Run(AuditRequest request, bool install, string action) =>
         RunPlanned(Table,
             (reporter, token) => install
-                ? AuditService.InstallAsync(request, true, reporter, token)
-                : AuditService.UninstallAsync(request, true, reporter, token),
+                ? AuditService.PlanInstallAsync(request, reporter, token)
+                : AuditService.PlanUninstallAsync(request, reporter, token),
             plan =>
             {
                 foreach (var warning in plan.Warnings) WriteWarning(warning);
@@ -58,8 +58,6 @@ public abstract class AuditTriggerCommandBase : DatabaseCmdletBase
                     + string.Join(Environment.NewLine, plan.Steps);
                 return PlanQuestion.Of(description, $"{action} on {plan.Table}?", MyInvocation.MyCommand.Name);
             },
-            (plan, reporter, token) => install
-                ? AuditService.InstallAsync(request, false, reporter, token)
-                : AuditService.UninstallAsync(request, false, reporter, token),
+            AuditService.ExecuteAsync,
             result => WriteObject(OutputFactory.Audit(result)));
 }

@@ -53,13 +53,12 @@ public sealed class NewCenateReadOnlyRoleCommand : DatabaseCmdletBase
             ThrowTerminatingError(new ErrorRecord(new ArgumentException("The password is empty."), ErrorIds.EmptyPassword, ErrorCategory.InvalidArgument, Name));
         }
         RunPlanned(Name,
-            (reporter, token) => ProtectionService.NewReadOnlyRoleAsync(target, Name, password, ReadSchema, View, Force,
-                dryRun: true, reporter, token),
+            (reporter, token) => ReadOnlyRoleService.PlanAsync(target, Name, password, ReadSchema, View, Force,
+                reporter, token),
             plan => PlanQuestion.Of(
                 string.Join("; ", plan.Steps) + (plan.Changes.Count == 0 ? "" : " Changes: " + string.Join(" ", plan.Changes)),
                 $"{(plan.Created ? "Create" : "Update")} the read-only role {Name}? {string.Join(" ", plan.Changes)}", "New-CenateReadOnlyRole"),
-            (plan, reporter, token) => ProtectionService.NewReadOnlyRoleAsync(target, Name, password, ReadSchema, View, Force,
-                dryRun: false, reporter, token),
+            ReadOnlyRoleService.ExecuteAsync,
             result =>
             {
                 foreach (var warning in result.Warnings) WriteWarning(warning);

@@ -56,8 +56,8 @@ public sealed class ProtectCenateTableCommand : DatabaseCmdletBase
         }
         var target = BuildTarget();
         RunPlanned(Table,
-            (reporter, token) => ProtectionService.ProtectAsync(target, Table, Schema, Role, AllExcept, IncludeInherited,
-                dryRun: true, reporter, token),
+            (reporter, token) => ProtectionService.PlanProtectAsync(target, Table, Schema, Role, AllExcept, IncludeInherited,
+                reporter, token),
             plan =>
             {
                 if (plan.Steps.Count == 0) return PlanQuestion.Nothing;
@@ -65,8 +65,7 @@ public sealed class ProtectCenateTableCommand : DatabaseCmdletBase
                 return PlanQuestion.Of($"{plan.Table}: " + string.Join("; ", plan.Steps) + inheritedNote,
                     $"Revoke DELETE and TRUNCATE on {plan.Table} from {string.Join(", ", plan.Roles)}?{inheritedNote}", "Protect-CenateTable");
             },
-            (plan, reporter, token) => ProtectionService.ProtectAsync(target, Table, Schema, Role, AllExcept, IncludeInherited,
-                dryRun: false, reporter, token),
+            ProtectionService.ProtectAsync,
             result =>
             {
                 if (result.Inherited.Count > 0)

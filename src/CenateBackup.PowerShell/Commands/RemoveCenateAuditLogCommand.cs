@@ -47,17 +47,14 @@ public sealed class RemoveCenateAuditLogCommand : DatabaseCmdletBase
             AuditLogService.CheckRetention(OlderThan, Force);
         });
         var query = new AuditQuery { Target = BuildTarget(), AuditSchema = AuditSchema, Table = Table };
-        DateTimeOffset cutoff = default;
         RunPlanned(AuditSchema,
-            (reporter, token) => AuditLogService.RemoveAsync(query, OlderThan, Force, dryRun: true, reporter, token),
-            count =>
+            (reporter, token) => AuditLogService.PlanRemoveAsync(query, OlderThan, Force, reporter, token),
+            plan => PlanQuestion.Of($"{AuditSchema}.audit_log in database '{query.Target.Database}'",
+                $"Delete {plan.Count} entries logged before {plan.Cutoff:u}"),
+            async (plan, reporter, token) => plan with
             {
-                cutoff = DateTimeOffset.UtcNow - OlderThan;
-                return PlanQuestion.Of($"{AuditSchema}.audit_log in database '{query.Target.Database}'",
-                    $"Delete {count} entries logged before {cutoff:u}");
+                Count = await AuditLogService.RemoveAsync(plan, reporter, token).ConfigureAwait(false),
             },
-            (count, reporter, token) => AuditLogService.RemoveAsync(query, OlderThan, Force, dryRun: false, reporter, token),
-            _ => { },
-            removed => WriteObject(new CenateAuditRemoval(AuditSchema, query.Target.Database, cutoff, removed)));
+            removed => WriteObject(new CenateAuditRemoval(AuditSchema, query.Target.Database, removed.Cutoff, removed.Count)));
     }
 }

@@ -68,7 +68,7 @@ public sealed class RestoreCenateDeletedRowCommand : DatabaseCmdletBase
             Ids = _ids.Count > 0 ? _ids : null,
         };
         RunPlanned(Table ?? AuditSchema,
-            (reporter, token) => AuditLogService.RestoreDeletedAsync(query, dryRun: true, reporter, token),
+            (reporter, token) => AuditLogService.PlanRestoreDeletedAsync(query, reporter, token),
             plan =>
             {
                 var droppedNote = plan.DroppedColumns.Count == 0
@@ -78,7 +78,7 @@ public sealed class RestoreCenateDeletedRowCommand : DatabaseCmdletBase
                     $"Put back {plan.Considered - plan.Skipped} of {plan.Considered} logged rows into {plan.Table} ({plan.Skipped} skipped: their key exists again), in one transaction.{droppedNote} SQL:{Environment.NewLine}{plan.Sql}",
                     $"Put back {plan.Considered - plan.Skipped} rows into {plan.Table}?", "Restore-CenateDeletedRow");
             },
-            (plan, reporter, token) => AuditLogService.RestoreDeletedAsync(query, dryRun: false, reporter, token),
+            AuditLogService.RestoreDeletedAsync,
             result =>
             {
                 if (result.DroppedColumns.Count > 0)
