@@ -32,7 +32,6 @@ public static class ErrorIds
     public const string ArchiveInvalid = "ArchiveInvalid";
     public const string ScratchDatabaseExists = "ScratchDatabaseExists";
     public const string ScratchDatabaseInvalid = "ScratchDatabaseInvalid";
-    public const string DrillServerUnknown = "DrillServerUnknown";
     public const string TableNotInBackup = "TableNotInBackup";
     public const string BackupCorrupt = "BackupCorrupt";
     public const string LiveTableMissing = "LiveTableMissing";
