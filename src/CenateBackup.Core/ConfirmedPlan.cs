@@ -12,7 +12,9 @@ namespace CenateBackup.Core;
 /// </summary>
 public static class ConfirmedPlan
 {
-    /// <summary>Throws PlanChanged unless <paramref name="now"/> is, item by item, what was <paramref name="confirmed"/>.</summary>
+    /// <summary>
+    /// Throws PlanChanged unless <paramref name="now"/> is, item by item, what was <paramref name="confirmed"/>.
+    /// </summary>
     /// <param name="confirmed">The plan's statements (or facts) as the user saw them.</param>
     /// <param name="now">The same, computed again for the run.</param>
     /// <param name="what">What the plan is about (a table, a role), for the message and the error's target.</param>
@@ -20,8 +22,8 @@ public static class ConfirmedPlan
     {
         if (confirmed.SequenceEqual(now, StringComparer.Ordinal)) return;
         throw new CenateException(ErrorIds.PlanChanged, CenateErrorKind.InvalidOperation,
-            $"What to do on {what} changed between the plan that was confirmed and its run (another session changed the "
-            + "database meanwhile). Nothing was changed.",
+            $"What to do on {what} changed between the plan that was confirmed and its run (another session "
+            + "changed the database meanwhile). Nothing was changed.",
             "Run the command again: it shows the plan for the database as it is now.", what);
     }
 }

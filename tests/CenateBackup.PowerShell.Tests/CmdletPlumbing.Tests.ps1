@@ -65,8 +65,9 @@ Describe 'RunPlanned: -WhatIf runs only the plan; a confirmed plan is carried ou
         $r = Protect-CenateTable @P -Table fichas -Role $App -Confirm:$false
         $r.Roles | Should -Be @($App)
         CanDelete | Should -Be 'f'
-        # Nothing to change: the plan is the outcome, written without a question even under -WhatIf.
-        $again = Protect-CenateTable @P -Table fichas -Role $App -WhatIf
+        # Nothing left to revoke (-AllExcept: every role that still holds DELETE or TRUNCATE): the plan is the outcome,
+        # written without a question even under -WhatIf.
+        $again = Protect-CenateTable @P -Table fichas -AllExcept @() -WhatIf
         @($again).Count | Should -Be 1
         @($again.Steps).Count | Should -Be 0
     }

@@ -8,7 +8,7 @@ namespace CenateBackup.Core.Retention;
 /// </summary>
 public interface IRetentionJobHost
 {
-    /// <summary>May <paramref name="action"/> be done to <paramref name="target"/>? False leaves it where it is.</summary>
+    /// <summary>May <paramref name="action"/> be done to <paramref name="target"/>? False leaves it be.</summary>
     bool Confirm(string target, string action);
 
     /// <summary>A set's outcome, in plan order.</summary>

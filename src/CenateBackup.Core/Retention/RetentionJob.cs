@@ -28,7 +28,7 @@ public sealed class RetentionJob
     /// <summary>The rules that decide what is kept.</summary>
     public RetentionPolicy Policy { get; }
 
-    /// <summary>Only sets (and abandoned files) of this database; others are left alone. Null: every database.</summary>
+    /// <summary>Only sets (and abandoned files) of this database; others are left alone. Null: all.</summary>
     public string? Database { get; init; }
 
     /// <summary>How long to wait for running backup jobs to release the directory.</summary>

@@ -139,8 +139,9 @@ public abstract class CenateCmdletBase : PSCmdlet, IDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="body"/>; an exception from it (Core's, a cancellation, an I/O error) ends the command with the
-    /// ErrorRecord <see cref="ToErrorRecord"/> builds, targeted at <paramref name="target"/>. A stopped pipeline passes.
+    /// Runs <paramref name="body"/>; an exception from it (Core's, a cancellation, an I/O error) ends the command with
+    /// the ErrorRecord <see cref="ToErrorRecord"/> builds, targeted at <paramref name="target"/>. A stopped pipeline
+    /// passes.
     /// </summary>
     protected void RunTerminating(object? target, Action body)
     {
@@ -155,10 +156,10 @@ public abstract class CenateCmdletBase : PSCmdlet, IDisposable
     }
 
     /// <summary>
-    /// Plan, ask, run: Core computes the plan (nothing changed yet), <paramref name="describe"/> turns it into the question
-    /// -WhatIf shows and -Confirm asks, and only a confirmed plan goes to <paramref name="run"/>, which carries out that
-    /// plan object. <paramref name="write"/> gets the outcome (or the plan itself when it has nothing to do). Any failure
-    /// ends the command as <see cref="RunTerminating"/> does.
+    /// Plan, ask, run: Core computes the plan (nothing changed yet), <paramref name="describe"/> turns it into the
+    /// question -WhatIf shows and -Confirm asks, and only a confirmed plan goes to <paramref name="run"/>, which carries
+    /// out that plan object. <paramref name="write"/> gets the outcome; <paramref name="writeUnchanged"/> the plan
+    /// itself when it has nothing to do. Any failure ends the command as <see cref="RunTerminating"/> does.
     /// </summary>
     protected void RunPlanned<TPlan, TResult>(object? target,
         Func<IOperationReporter, CancellationToken, Task<TPlan>> plan,

@@ -13,7 +13,8 @@ internal static class CredentialResolver
     /// <summary>The role: -Credential's user, else -UserName, else PGUSER, else cenate.</summary>
     public static string User(PSCredential? credential, string? userName)
     {
-        var user = credential?.UserName ?? userName ?? Environment.GetEnvironmentVariable("PGUSER") ?? DatabaseTarget.DefaultUser;
+        var user = credential?.UserName ?? userName ?? Environment.GetEnvironmentVariable("PGUSER")
+            ?? DatabaseTarget.DefaultUser;
         // A credential typed as "DOMAIN\\user" is not meaningful to PostgreSQL; keep the user part.
         var slash = user.LastIndexOf('\\');
         return slash >= 0 ? user[(slash + 1)..] : user;

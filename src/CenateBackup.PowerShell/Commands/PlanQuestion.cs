@@ -1,8 +1,8 @@
 namespace CenateBackup.PowerShell.Commands;
 
 /// <summary>
-/// What a cmdlet asks about a plan before <see cref="CenateCmdletBase"/> runs it: ShouldProcess's texts, or that the plan
-/// has nothing to do, or that it may run without asking.
+/// What a cmdlet asks about a plan before <see cref="CenateCmdletBase"/> runs it: ShouldProcess's texts, or that the
+/// plan has nothing to do, or that it may run without asking.
 /// </summary>
 public sealed record PlanQuestion
 {
@@ -24,7 +24,7 @@ public sealed record PlanQuestion
     /// <summary>The -Confirm caption; null for the two-text ShouldProcess(target, action).</summary>
     public string? Caption { get; }
 
-    /// <summary>False: run without asking (a change that needs no confirmation unless -WhatIf or -Confirm asks).</summary>
+    /// <summary>False: run without asking (a change that needs no question unless -WhatIf or -Confirm asks).</summary>
     public bool Ask { get; }
 
     /// <summary>The plan changes nothing: it is the outcome, nothing is asked or run.</summary>

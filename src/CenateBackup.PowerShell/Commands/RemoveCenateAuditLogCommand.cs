@@ -55,6 +55,7 @@ public sealed class RemoveCenateAuditLogCommand : DatabaseCmdletBase
             {
                 Count = await AuditLogService.RemoveAsync(plan, reporter, token).ConfigureAwait(false),
             },
-            removed => WriteObject(new CenateAuditRemoval(AuditSchema, query.Target.Database, removed.Cutoff, removed.Count)));
+            removed => WriteObject(
+                new CenateAuditRemoval(AuditSchema, query.Target.Database, removed.Cutoff, removed.Count)));
     }
 }
