@@ -127,7 +127,6 @@ public static class ProtectionService
                 result.Steps.Add(RevokeSql(relations, role));
                 result.Roles.Add(role);
             }
-            if (confirmed is not null) ConfirmedPlan.Require(confirmed.Steps, result.Steps, t.Display);
             await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
             foreach (var sql in result.Steps)
             {
@@ -148,6 +147,8 @@ public static class ProtectionService
                     $"Run Protect-CenateTable as the table's owner ({owner}) or a superuser.", t.Display);
             }
             if (roles is not null) await CheckEffectiveAsync(conn, tx, t, relations, roles, includeInherited, result, ct).ConfigureAwait(false);
+            // After the effective check, which adds -IncludeInherited's revokes to the steps; a mismatch rolls back.
+            if (confirmed is not null) ConfirmedPlan.Require(confirmed.Steps, result.Steps, t.Display);
             if (dryRun) await tx.RollbackAsync(ct).ConfigureAwait(false);
             else await tx.CommitAsync(ct).ConfigureAwait(false);
             return result;
