@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -56,6 +57,8 @@ public sealed class UndeleteResult
     public List<string> DroppedColumns { get; } = new();
     /// <summary>Of Considered, rows logged before the exact row image existed (an older log): restored from old_row (jsonb).</summary>
     public long FromJson { get; set; }
+    /// <summary>The query this plan was made for (what <see cref="AuditLogService.RestoreDeletedAsync(UndeleteResult, IOperationReporter, CancellationToken)"/> carries out).</summary>
+    internal AuditQuery? Query { get; set; }
 }
 
 /// <summary>Get-CenateAuditLog, Restore-CenateDeletedRow and Remove-CenateAuditLog.</summary>
@@ -146,9 +149,20 @@ public static class AuditLogService
 
     /// <summary>
     /// Re-inserts logged deleted (or truncated) rows into their table in one transaction, skipping rows whose primary key
-    /// exists again. Every selected entry must belong to one table. Dry run: counts only, nothing changes.
+    /// exists again. Every selected entry must belong to one table. The plan counts only: nothing changes.
     /// </summary>
-    public static async Task<UndeleteResult> RestoreDeletedAsync(AuditQuery query, bool dryRun, IOperationReporter reporter, CancellationToken ct)
+    public static Task<UndeleteResult> PlanRestoreDeletedAsync(AuditQuery query, IOperationReporter reporter, CancellationToken ct) =>
+        RestoreDeletedCoreAsync(query, null, reporter, ct);
+
+    /// <summary>Carries out a plan from <see cref="PlanRestoreDeletedAsync"/>: the same rows, or nothing (PlanChanged).</summary>
+    public static Task<UndeleteResult> RestoreDeletedAsync(UndeleteResult plan, IOperationReporter reporter, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var query = plan.Query ?? throw new ArgumentException("Not a plan made by PlanRestoreDeletedAsync.", nameof(plan));
+        return RestoreDeletedCoreAsync(query, plan, reporter, ct);
+    }
+
+    private static async Task<UndeleteResult> RestoreDeletedCoreAsync(AuditQuery query, UndeleteResult? confirmed, IOperationReporter reporter, CancellationToken ct)
     {
         await using var session = await DatabaseSession.OpenAsync(query.Target, null, reporter, ct).ConfigureAwait(false);
         var conn = session.Connection;
@@ -203,7 +217,7 @@ public static class AuditLogService
                 while (await r.ReadAsync(ct).ConfigureAwait(false)) shapes.Add(new RowShape(r.GetGuid(0), r.GetFieldValue<string[]>(1)));
             }
             var plan = UndeleteStatement.Build(table.Sql, columns, pk, log, rowsWhere, hasImage, shapes);
-            var result = new UndeleteResult { Table = table.Display, Sql = string.Join(";\n", plan.Setup.Append(plan.Sql)) };
+            var result = new UndeleteResult { Table = table.Display, Sql = string.Join(";\n", plan.Setup.Append(plan.Sql)), Query = query };
             result.DroppedColumns.AddRange(plan.DroppedColumns);
             await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
             // The images were written under these settings (see install-log.sql); read them under the same ones. The
@@ -233,8 +247,14 @@ public static class AuditLogService
             }
             foreach (var ddl in plan.Teardown) await ExecAsync(conn, ddl, ct).ConfigureAwait(false);
             result.Skipped = result.Considered - result.Inserted;
-            if (dryRun) await tx.RollbackAsync(ct).ConfigureAwait(false);
-            else await tx.CommitAsync(ct).ConfigureAwait(false);
+            if (confirmed is null)
+            {
+                await tx.RollbackAsync(ct).ConfigureAwait(false);
+                return result;
+            }
+            // The same statement, the same logged rows, the same number put back as the user was shown; else roll back.
+            ConfirmedPlan.Require(Facts(confirmed), Facts(result), result.Table);
+            await tx.CommitAsync(ct).ConfigureAwait(false);
             return result;
         }
         catch (PostgresException ex) when (ex.SqlState == "42501")
@@ -246,6 +266,11 @@ public static class AuditLogService
             throw session.Translate(ex);
         }
     }
+
+    private static string[] Facts(UndeleteResult r) => new[]
+    {
+        r.Sql, r.Considered.ToString(CultureInfo.InvariantCulture), r.Inserted.ToString(CultureInfo.InvariantCulture),
+    };
 
     private static async Task ExecAsync(NpgsqlConnection conn, string sql, CancellationToken ct)
     {
@@ -274,23 +299,38 @@ public static class AuditLogService
             olderThan);
     }
 
-    /// <summary>Deletes log entries older than <paramref name="olderThan"/> (the plan keeps 6 months). Dry run: counts only.</summary>
-    public static async Task<long> RemoveAsync(AuditQuery query, TimeSpan olderThan, bool force, bool dryRun, IOperationReporter reporter, CancellationToken ct)
+    /// <summary>
+    /// Plans the removal of log entries older than <paramref name="olderThan"/> (the plan keeps 6 months): the cutoff,
+    /// fixed now, and how many entries lie before it. Nothing changes.
+    /// </summary>
+    public static Task<AuditLogRemoval> PlanRemoveAsync(AuditQuery query, TimeSpan olderThan, bool force, IOperationReporter reporter, CancellationToken ct)
     {
         CheckRetention(olderThan, force);
+        return RemoveCoreAsync(new AuditLogRemoval(query, DateTimeOffset.UtcNow - olderThan, 0), countOnly: true, reporter, ct);
+    }
+
+    /// <summary>Carries out a plan from <see cref="PlanRemoveAsync"/>: deletes the entries before its cutoff; returns how many went.</summary>
+    public static async Task<long> RemoveAsync(AuditLogRemoval plan, IOperationReporter reporter, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return (await RemoveCoreAsync(plan, countOnly: false, reporter, ct).ConfigureAwait(false)).Count;
+    }
+
+    private static async Task<AuditLogRemoval> RemoveCoreAsync(AuditLogRemoval plan, bool countOnly, IOperationReporter reporter, CancellationToken ct)
+    {
+        var query = plan.Query;
         await using var session = await DatabaseSession.OpenAsync(query.Target, null, reporter, ct).ConfigureAwait(false);
         var conn = session.Connection;
         try
         {
             await RequireLogAsync(conn, query.AuditSchema, query.Target, ct).ConfigureAwait(false);
             var (where, ps) = Filter(query);
-            var cutoff = DateTimeOffset.UtcNow - olderThan;
-            var sql = (dryRun ? "SELECT count(*) FROM " : "WITH d AS (DELETE FROM ") + QualifiedTable.Quote(query.AuditSchema) + ".audit_log" +
-                      (where.Length == 0 ? " WHERE " : where + " AND ") + "logged_at < @cutoff" + (dryRun ? "" : " RETURNING 1) SELECT count(*) FROM d");
+            var sql = (countOnly ? "SELECT count(*) FROM " : "WITH d AS (DELETE FROM ") + QualifiedTable.Quote(query.AuditSchema) + ".audit_log" +
+                      (where.Length == 0 ? " WHERE " : where + " AND ") + "logged_at < @cutoff" + (countOnly ? "" : " RETURNING 1) SELECT count(*) FROM d");
             await using var cmd = new NpgsqlCommand(sql, conn);
             cmd.Parameters.AddRange(ps.ToArray());
-            cmd.Parameters.AddWithValue("cutoff", cutoff.UtcDateTime);
-            return (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+            cmd.Parameters.AddWithValue("cutoff", plan.Cutoff.UtcDateTime);
+            return plan with { Count = (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))! };
         }
         catch (PostgresException ex) when (ex.SqlState == "42501")
         {

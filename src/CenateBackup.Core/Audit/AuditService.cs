@@ -68,6 +68,10 @@ public sealed class AuditResult
     public string AuditOwner { get; set; } = "";
     /// <summary>What the admin must know that did not stop the run (a superuser table owner, no guard).</summary>
     public List<string> Warnings { get; } = new();
+    /// <summary>The request this plan was made for (what <see cref="AuditService.ExecuteAsync"/> carries out).</summary>
+    internal AuditRequest? Request { get; set; }
+    /// <summary>Install (true) or uninstall.</summary>
+    internal bool Install { get; set; }
 }
 
 /// <summary>
@@ -92,23 +96,35 @@ public static class AuditService
         return reader.ReadToEnd();
     }
 
-    /// <summary>Installs (or, <paramref name="dryRun"/>, plans) the log and the table's triggers. A second run changes nothing.</summary>
-    public static Task<AuditResult> InstallAsync(AuditRequest request, bool dryRun, IOperationReporter reporter, CancellationToken cancellationToken) =>
-        RunAsync(request, dryRun, install: true, reporter, cancellationToken);
+    /// <summary>Plans the install of the log and the table's triggers: the SQL steps, nothing changed.</summary>
+    public static Task<AuditResult> PlanInstallAsync(AuditRequest request, IOperationReporter reporter, CancellationToken cancellationToken) =>
+        RunAsync(request, null, install: true, reporter, cancellationToken);
 
-    /// <summary>Removes (or plans to remove) the table's triggers; the log stays unless RemoveLog.</summary>
-    public static Task<AuditResult> UninstallAsync(AuditRequest request, bool dryRun, IOperationReporter reporter, CancellationToken cancellationToken) =>
-        RunAsync(request, dryRun, install: false, reporter, cancellationToken);
+    /// <summary>Plans the removal of the table's triggers (and, with RemoveLog, of the log): nothing changed.</summary>
+    public static Task<AuditResult> PlanUninstallAsync(AuditRequest request, IOperationReporter reporter, CancellationToken cancellationToken) =>
+        RunAsync(request, null, install: false, reporter, cancellationToken);
 
-    private static async Task<AuditResult> RunAsync(AuditRequest request, bool dryRun, bool install, IOperationReporter reporter, CancellationToken ct)
+    /// <summary>
+    /// Carries out a plan from <see cref="PlanInstallAsync"/> or <see cref="PlanUninstallAsync"/> in one transaction; when
+    /// the database no longer needs exactly those steps, nothing changes (PlanChanged). A second install changes nothing.
+    /// </summary>
+    public static Task<AuditResult> ExecuteAsync(AuditResult plan, IOperationReporter reporter, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(plan);
+        var request = plan.Request ?? throw new ArgumentException("Not a plan made by AuditService.", nameof(plan));
+        return RunAsync(request, plan, plan.Install, reporter, cancellationToken);
+    }
+
+    private static async Task<AuditResult> RunAsync(AuditRequest request, AuditResult? confirmed, bool install, IOperationReporter reporter, CancellationToken ct)
+    {
+        var dryRun = confirmed is null;
         await using var session = await DatabaseSession.OpenAsync(request.Target, null, reporter, ct).ConfigureAwait(false);
         var conn = session.Connection;
         try
         {
             var table = await session.ResolveTableAsync(request.Table, request.Schema, ct).ConfigureAwait(false);
             var audit = QualifiedTable.Quote(request.AuditSchema);
-            var result = new AuditResult { Table = table.Display, AuditSchema = request.AuditSchema };
+            var result = new AuditResult { Table = table.Display, AuditSchema = request.AuditSchema, Request = request, Install = install };
             var existing = await TriggersAsync(conn, table, ct).ConfigureAwait(false);
             var logExists = await ScalarAsync<bool>(conn, "SELECT pg_catalog.to_regclass(@r) IS NOT NULL", ct, ("r", audit + ".audit_log")).ConfigureAwait(false);
             // Up to date: the three functions (the row-image writers calling row_shape), row_shape, the row-image columns and the shape table. A log installed by an earlier
@@ -120,87 +136,10 @@ public static class AuditService
                 "AND (SELECT count(*) FROM pg_catalog.pg_attribute WHERE attrelid = pg_catalog.to_regclass(@log) AND attname IN ('old_row_image', 'old_row_shape') AND NOT attisdropped) = 2 " +
                 "AND pg_catalog.to_regclass(@shape) IS NOT NULL",
                 ct, ("s", request.AuditSchema), ("log", audit + ".audit_log"), ("shape", audit + ".audit_row_shape")).ConfigureAwait(false);
-            if (install)
-            {
-                await RequireSupportedTableAsync(conn, table, ct).ConfigureAwait(false);
-                var owner = QualifiedTable.Quote(request.AuditOwner);
-                var ownership = await AuditOwnership.PlanAsync(conn, table, request.AuditSchema, request.AuditOwner, ct).ConfigureAwait(false);
-                result.Warnings.AddRange(ownership.Warnings);
-                var guard = AuditOwnership.GuardName(request.AuditSchema);
-                // Up to date also means: the functions of this version (the guard; log_truncate finds the log through its
-                // search_path), owned as expected, and with a superuser installing, the guard's two event triggers enabled.
-                var current = functionsOk && ownership.OwnedAsExpected && await ScalarAsync<bool>(conn,
-                    "SELECT pg_catalog.to_regprocedure(@g) IS NOT NULL " +
-                    "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = @s AND p.proname = 'log_truncate' AND p.prosrc LIKE '%\\%I.audit_log%') " +
-                    "AND (NOT @super OR (SELECT count(*) FROM pg_catalog.pg_event_trigger e WHERE e.evtname IN (@e1, @e2) AND e.evtenabled = 'O' AND e.evtfoid = pg_catalog.to_regprocedure(@g)) = 2)",
-                    ct, ("g", audit + ".guard_audit_triggers()"), ("s", request.AuditSchema), ("super", ownership.InstallerIsSuperuser), ("e1", guard), ("e2", guard + "_drop")).ConfigureAwait(false);
-                if (!current)
-                {
-                    result.Steps.AddRange(ownership.Steps);
-                    // The log's own SQL runs as the audit owner, so everything it creates belongs to that role.
-                    result.Steps.Add($"SET LOCAL ROLE {owner}");
-                    result.Steps.Add(Fill(ReadSql("install-log"), audit, guard));
-                    result.Steps.Add("RESET ROLE");
-                    if (ownership.InstallerIsSuperuser) result.Steps.Add(Fill(ReadSql("install-guard"), audit, guard));
-                }
-                // log_truncate reads the table as the audit owner (copy or count): it needs SELECT on it and USAGE on its schema.
-                if (request.Operations.HasFlag(AuditOperations.Truncate) || existing.Contains("cenate_audit_truncate"))
-                {
-                    var (usage, select) = ownership.OwnerExists
-                        ? await PrivilegesAsync(conn, request.AuditOwner, table, ct).ConfigureAwait(false)
-                        : (false, false);
-                    if (!usage) result.Steps.Add($"GRANT USAGE ON SCHEMA {QualifiedTable.Quote(table.Schema)} TO {owner}");
-                    if (!select) result.Steps.Add($"GRANT SELECT ON TABLE {table.Sql} TO {owner}");
-                }
-                var sections = SplitSections(ReadSql("install-triggers"));
-                foreach (var (op, trigger, section) in s_triggers)
-                {
-                    if (!request.Operations.HasFlag(op) || existing.Contains(trigger)) continue;
-                    result.Steps.Add(sections[section].Replace("{{table}}", table.Sql, StringComparison.Ordinal).Replace("{{audit}}", audit, StringComparison.Ordinal)
-                        .Replace("{{truncate_mode}}", request.TruncateCountOnly ? "CountOnly" : "Rows", StringComparison.Ordinal));
-                }
-            }
-            else
-            {
-                foreach (var (op, trigger, _) in s_triggers)
-                {
-                    if (request.Operations.HasFlag(op) && existing.Contains(trigger)) result.Steps.Add($"DROP TRIGGER {trigger} ON {table.Sql}");
-                }
-                if (request.RemoveLog && logExists)
-                {
-                    // The log is shared by every audited table: it goes only when no audit trigger anywhere still writes to it.
-                    // Matched by the table's oid, not by its name as text (a quoted name never equals its display form).
-                    var dropped = s_triggers.Where(x => request.Operations.HasFlag(x.Op) && existing.Contains(x.Trigger)).Select(x => x.Trigger).ToArray();
-                    var others = new List<string>();
-                    await using (var cmd = new NpgsqlCommand("SELECT tg.tgrelid::pg_catalog.regclass::text || '.' || tg.tgname FROM pg_catalog.pg_trigger tg " +
-                        "JOIN pg_catalog.pg_proc p ON p.oid = tg.tgfoid JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = @s " +
-                        "AND NOT (tg.tgrelid = @t::pg_catalog.regclass AND tg.tgname = ANY(@d)) ORDER BY 1", conn))
-                    {
-                        cmd.Parameters.AddWithValue("s", request.AuditSchema);
-                        cmd.Parameters.AddWithValue("t", table.Sql);
-                        cmd.Parameters.AddWithValue("d", dropped);
-                        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                        while (await r.ReadAsync(ct).ConfigureAwait(false)) others.Add(r.GetString(0));
-                    }
-                    if (others.Count > 0)
-                    {
-                        throw new CenateException(ErrorIds.AuditLogInUse, CenateErrorKind.InvalidOperation,
-                            $"The audit log is still written by other triggers ({string.Join(", ", others)}); removing it would make their deletes fail. Nothing was changed.",
-                            "Uninstall the audit of those tables first, or leave -RemoveLog out.", request.AuditSchema);
-                    }
-                    // The guard's event triggers first (they depend on its function); only a superuser may drop them.
-                    var guard = AuditOwnership.GuardName(request.AuditSchema);
-                    if (await ScalarAsync<bool>(conn, "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger WHERE evtname IN (@e1, @e2))", ct, ("e1", guard), ("e2", guard + "_drop")).ConfigureAwait(false))
-                        result.Steps.Add($"DROP EVENT TRIGGER IF EXISTS {guard}; DROP EVENT TRIGGER IF EXISTS {guard}_drop");
-                    result.Steps.Add($"DROP FUNCTION IF EXISTS {audit}.guard_audit_triggers()");
-                    result.Steps.Add($"DROP FUNCTION {audit}.log_deleted_rows(), {audit}.log_updated_row(), {audit}.log_truncate()");
-                    result.Steps.Add($"DROP FUNCTION IF EXISTS {audit}.row_shape(oid)");
-                    result.Steps.Add($"DROP TABLE {audit}.audit_log");
-                    result.Steps.Add($"DROP TABLE IF EXISTS {audit}.audit_row_shape");
-                    result.Steps.Add($"DROP SCHEMA {audit}");
-                }
-            }
+            if (install) await PlanInstallStepsAsync(conn, request, table, existing, functionsOk, result, ct).ConfigureAwait(false);
+            else await PlanUninstallStepsAsync(conn, request, table, existing, logExists, result, ct).ConfigureAwait(false);
             result.Changed = result.Steps.Count > 0;
+            if (confirmed is not null) ConfirmedPlan.Require(confirmed.Steps, result.Steps, table.Display);
             if (!dryRun && result.Changed)
             {
                 await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
@@ -236,6 +175,94 @@ public static class AuditService
         catch (NpgsqlException ex)
         {
             throw session.Translate(ex);
+        }
+    }
+
+    /// <summary>Install: the log (as the audit owner), the guard, the owner's grants and the missing triggers.</summary>
+    private static async Task PlanInstallStepsAsync(NpgsqlConnection conn, AuditRequest request, QualifiedTable table,
+        IReadOnlyCollection<string> existing, bool functionsOk, AuditResult result, CancellationToken ct)
+    {
+        var audit = QualifiedTable.Quote(request.AuditSchema);
+        await RequireSupportedTableAsync(conn, table, ct).ConfigureAwait(false);
+        var owner = QualifiedTable.Quote(request.AuditOwner);
+        var ownership = await AuditOwnership.PlanAsync(conn, table, request.AuditSchema, request.AuditOwner, ct).ConfigureAwait(false);
+        result.Warnings.AddRange(ownership.Warnings);
+        var guard = AuditOwnership.GuardName(request.AuditSchema);
+        // Up to date also means: the functions of this version (the guard; log_truncate finds the log through its
+        // search_path), owned as expected, and with a superuser installing, the guard's two event triggers enabled.
+        var current = functionsOk && ownership.OwnedAsExpected && await ScalarAsync<bool>(conn,
+            "SELECT pg_catalog.to_regprocedure(@g) IS NOT NULL " +
+            "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = @s AND p.proname = 'log_truncate' AND p.prosrc LIKE '%\\%I.audit_log%') " +
+            "AND (NOT @super OR (SELECT count(*) FROM pg_catalog.pg_event_trigger e WHERE e.evtname IN (@e1, @e2) AND e.evtenabled = 'O' AND e.evtfoid = pg_catalog.to_regprocedure(@g)) = 2)",
+            ct, ("g", audit + ".guard_audit_triggers()"), ("s", request.AuditSchema), ("super", ownership.InstallerIsSuperuser), ("e1", guard), ("e2", guard + "_drop")).ConfigureAwait(false);
+        if (!current)
+        {
+            result.Steps.AddRange(ownership.Steps);
+            // The log's own SQL runs as the audit owner, so everything it creates belongs to that role.
+            result.Steps.Add($"SET LOCAL ROLE {owner}");
+            result.Steps.Add(Fill(ReadSql("install-log"), audit, guard));
+            result.Steps.Add("RESET ROLE");
+            if (ownership.InstallerIsSuperuser) result.Steps.Add(Fill(ReadSql("install-guard"), audit, guard));
+        }
+        // log_truncate reads the table as the audit owner (copy or count): it needs SELECT on it and USAGE on its schema.
+        if (request.Operations.HasFlag(AuditOperations.Truncate) || existing.Contains("cenate_audit_truncate"))
+        {
+            var (usage, select) = ownership.OwnerExists
+                ? await PrivilegesAsync(conn, request.AuditOwner, table, ct).ConfigureAwait(false)
+                : (false, false);
+            if (!usage) result.Steps.Add($"GRANT USAGE ON SCHEMA {QualifiedTable.Quote(table.Schema)} TO {owner}");
+            if (!select) result.Steps.Add($"GRANT SELECT ON TABLE {table.Sql} TO {owner}");
+        }
+        var sections = SplitSections(ReadSql("install-triggers"));
+        foreach (var (op, trigger, section) in s_triggers)
+        {
+            if (!request.Operations.HasFlag(op) || existing.Contains(trigger)) continue;
+            result.Steps.Add(sections[section].Replace("{{table}}", table.Sql, StringComparison.Ordinal).Replace("{{audit}}", audit, StringComparison.Ordinal)
+                .Replace("{{truncate_mode}}", request.TruncateCountOnly ? "CountOnly" : "Rows", StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>Uninstall: the table's triggers and, with RemoveLog, the log when no other table's trigger writes to it.</summary>
+    private static async Task PlanUninstallStepsAsync(NpgsqlConnection conn, AuditRequest request, QualifiedTable table,
+        IReadOnlyCollection<string> existing, bool logExists, AuditResult result, CancellationToken ct)
+    {
+        var audit = QualifiedTable.Quote(request.AuditSchema);
+        foreach (var (op, trigger, _) in s_triggers)
+        {
+            if (request.Operations.HasFlag(op) && existing.Contains(trigger)) result.Steps.Add($"DROP TRIGGER {trigger} ON {table.Sql}");
+        }
+        if (request.RemoveLog && logExists)
+        {
+            // The log is shared by every audited table: it goes only when no audit trigger anywhere still writes to it.
+            // Matched by the table's oid, not by its name as text (a quoted name never equals its display form).
+            var dropped = s_triggers.Where(x => request.Operations.HasFlag(x.Op) && existing.Contains(x.Trigger)).Select(x => x.Trigger).ToArray();
+            var others = new List<string>();
+            await using (var cmd = new NpgsqlCommand("SELECT tg.tgrelid::pg_catalog.regclass::text || '.' || tg.tgname FROM pg_catalog.pg_trigger tg " +
+                "JOIN pg_catalog.pg_proc p ON p.oid = tg.tgfoid JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = @s " +
+                "AND NOT (tg.tgrelid = @t::pg_catalog.regclass AND tg.tgname = ANY(@d)) ORDER BY 1", conn))
+            {
+                cmd.Parameters.AddWithValue("s", request.AuditSchema);
+                cmd.Parameters.AddWithValue("t", table.Sql);
+                cmd.Parameters.AddWithValue("d", dropped);
+                await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                while (await r.ReadAsync(ct).ConfigureAwait(false)) others.Add(r.GetString(0));
+            }
+            if (others.Count > 0)
+            {
+                throw new CenateException(ErrorIds.AuditLogInUse, CenateErrorKind.InvalidOperation,
+                    $"The audit log is still written by other triggers ({string.Join(", ", others)}); removing it would make their deletes fail. Nothing was changed.",
+                    "Uninstall the audit of those tables first, or leave -RemoveLog out.", request.AuditSchema);
+            }
+            // The guard's event triggers first (they depend on its function); only a superuser may drop them.
+            var guard = AuditOwnership.GuardName(request.AuditSchema);
+            if (await ScalarAsync<bool>(conn, "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger WHERE evtname IN (@e1, @e2))", ct, ("e1", guard), ("e2", guard + "_drop")).ConfigureAwait(false))
+                result.Steps.Add($"DROP EVENT TRIGGER IF EXISTS {guard}; DROP EVENT TRIGGER IF EXISTS {guard}_drop");
+            result.Steps.Add($"DROP FUNCTION IF EXISTS {audit}.guard_audit_triggers()");
+            result.Steps.Add($"DROP FUNCTION {audit}.log_deleted_rows(), {audit}.log_updated_row(), {audit}.log_truncate()");
+            result.Steps.Add($"DROP FUNCTION IF EXISTS {audit}.row_shape(oid)");
+            result.Steps.Add($"DROP TABLE {audit}.audit_log");
+            result.Steps.Add($"DROP TABLE IF EXISTS {audit}.audit_row_shape");
+            result.Steps.Add($"DROP SCHEMA {audit}");
         }
     }
 

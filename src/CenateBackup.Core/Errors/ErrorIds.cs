@@ -19,7 +19,6 @@ public static class ErrorIds
     public const string PgToolNotFound = "PgToolNotFound";
     public const string PgDumpTooOld = "PgDumpOlderThanServer";
     public const string PgDumpFailed = "PgDumpFailed";
-    public const string PgRestoreFailed = "PgRestoreFailed";
     public const string PathNotWritable = "PathNotWritable";
     public const string PathNotFound = "PathNotFound";
     public const string DiskFull = "DiskFull";
@@ -33,7 +32,6 @@ public static class ErrorIds
     public const string ArchiveInvalid = "ArchiveInvalid";
     public const string ScratchDatabaseExists = "ScratchDatabaseExists";
     public const string ScratchDatabaseInvalid = "ScratchDatabaseInvalid";
-    public const string DrillServerUnknown = "DrillServerUnknown";
     public const string TableNotInBackup = "TableNotInBackup";
     public const string BackupCorrupt = "BackupCorrupt";
     public const string LiveTableMissing = "LiveTableMissing";
@@ -65,5 +63,15 @@ public static class ErrorIds
     public const string PasswordRequired = "PasswordRequired";
     public const string PasswordInvalid = "PasswordInvalid";
     public const string ReadOnlyViewUnsafe = "ReadOnlyViewUnsafe";
+    // Issue 13 §5: the ids cmdlets used to write as literals (same strings).
+    public const string AccessDenied = "AccessDenied";
+    public const string UnexpectedError = "UnexpectedError";
+    public const string TimeZoneNotFound = "TimeZoneNotFound";
+    public const string NothingSelected = "NothingSelected";
+    public const string RoleOrAllExcept = "RoleOrAllExcept";
+    public const string IncludeInheritedNeedsRole = "IncludeInheritedNeedsRole";
+    public const string EmptyPassword = "EmptyPassword";
+    // Issue 13 §5: a service carries out the plan the user confirmed, or nothing.
+    public const string PlanChanged = "PlanChanged";
 #pragma warning restore CS1591
 }

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace CenateBackup.Core.Storage;
 
 /// <summary>fsync of a directory, so a rename inside it survives a crash (Linux/Unix only; a no-op elsewhere).</summary>
-internal static partial class DirectorySync
+internal static class DirectorySync
 {
     private const int O_RDONLY = 0;
 
@@ -17,12 +17,12 @@ internal static partial class DirectorySync
         finally { _ = Close(fd); }
     }
 
-    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int Open(string path, int flags);
+    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    private static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
 
-    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    private static partial int FsyncNative(int fd);
+    [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static extern int FsyncNative(int fd);
 
-    [LibraryImport("libc", EntryPoint = "close")]
-    private static partial int Close(int fd);
+    [DllImport("libc", EntryPoint = "close")]
+    private static extern int Close(int fd);
 }

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace CenateBackup.Core.Storage;
 
 /// <summary>The few Linux calls the backup directory lock needs: open(2) with O_NOFOLLOW, statx(2) for the file type, flock(2).</summary>
-internal static partial class LinuxLock
+internal static class LinuxLock
 {
     internal const int O_RDWR = 0x2;
     internal const int O_CREAT = 0x40;
@@ -41,11 +41,11 @@ internal static partial class LinuxLock
     internal static bool IsContention(int errno) => errno == EWOULDBLOCK;
 
     /// <summary>Whether the open file is a regular file; true when the kernel or libc cannot tell (no statx).</summary>
-    internal static unsafe bool IsRegularFile(int fd, out string kind)
+    internal static bool IsRegularFile(int fd, out string kind)
     {
         kind = "regular file";
-        // struct statx is the same on every architecture: stx_mode is the u16 at offset 28.
-        var buffer = stackalloc byte[256];
+        // struct statx is the same on every architecture (256 bytes): stx_mode is the u16 at offset 28.
+        var buffer = new byte[256];
         int rc;
         try
         {
@@ -56,7 +56,7 @@ internal static partial class LinuxLock
             return true;
         }
         if (rc != 0) return true; // ENOSYS on old kernels: the O_NOFOLLOW open already refused links
-        var mode = *(ushort*)(buffer + 28) & S_IFMT;
+        var mode = BitConverter.ToUInt16(buffer, 28) & S_IFMT;
         kind = mode switch
         {
             S_IFREG => "regular file",
@@ -71,12 +71,13 @@ internal static partial class LinuxLock
         return mode == S_IFREG;
     }
 
-    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int OpenNative(string path, int flags, int mode);
+    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    private static extern int OpenNative([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, int mode);
 
-    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
-    private static partial int Flock(int fd, int operation);
+    [DllImport("libc", EntryPoint = "flock", SetLastError = true)]
+    private static extern int Flock(int fd, int operation);
 
-    [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static unsafe partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
+    [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
+    private static extern int Statx(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask,
+        [In, Out] byte[] buffer);
 }

@@ -12,7 +12,7 @@ namespace CenateBackup.Core.Storage;
 /// fall back to File.Move(overwrite: false) and its small window. Windows' MoveFileEx without REPLACE_EXISTING is
 /// already no-replace.
 /// </summary>
-internal static partial class NoReplaceRename
+internal static class NoReplaceRename
 {
     private const int AT_FDCWD = -100;
     private const uint RENAME_NOREPLACE = 1;
@@ -79,12 +79,14 @@ internal static partial class NoReplaceRename
     private static IOException Error(int errno, string source, string destination) =>
         new($"Renaming '{source}' to '{destination}' failed: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
 
-    [LibraryImport("libc", EntryPoint = "renameat2", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int RenameAt2(int oldDirFd, string oldPath, int newDirFd, string newPath, uint flags);
+    [DllImport("libc", EntryPoint = "renameat2", SetLastError = true)]
+    private static extern int RenameAt2(int oldDirFd, [MarshalAs(UnmanagedType.LPUTF8Str)] string oldPath, int newDirFd,
+        [MarshalAs(UnmanagedType.LPUTF8Str)] string newPath, uint flags);
 
-    [LibraryImport("libc", EntryPoint = "link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int Link(string oldPath, string newPath);
+    [DllImport("libc", EntryPoint = "link", SetLastError = true)]
+    private static extern int Link([MarshalAs(UnmanagedType.LPUTF8Str)] string oldPath,
+        [MarshalAs(UnmanagedType.LPUTF8Str)] string newPath);
 
-    [LibraryImport("libc", EntryPoint = "unlink", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int Unlink(string path);
+    [DllImport("libc", EntryPoint = "unlink", SetLastError = true)]
+    private static extern int Unlink([MarshalAs(UnmanagedType.LPUTF8Str)] string path);
 }

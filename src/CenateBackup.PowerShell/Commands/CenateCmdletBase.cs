@@ -138,6 +138,62 @@ public abstract class CenateCmdletBase : PSCmdlet, IDisposable
         return record;
     }
 
+    /// <summary>
+    /// Runs <paramref name="body"/>; an exception from it (Core's, a cancellation, an I/O error) ends the command with
+    /// the ErrorRecord <see cref="ToErrorRecord"/> builds, targeted at <paramref name="target"/>. A stopped pipeline
+    /// passes.
+    /// </summary>
+    protected void RunTerminating(object? target, Action body)
+    {
+        try
+        {
+            body();
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException)
+        {
+            ThrowTerminatingError(ToErrorRecord(ex, target));
+        }
+    }
+
+    /// <summary>
+    /// Plan, ask, run: Core computes the plan (nothing changed yet), <paramref name="describe"/> turns it into the
+    /// question -WhatIf shows and -Confirm asks, and only a confirmed plan goes to <paramref name="run"/>, which carries
+    /// out that plan object. <paramref name="write"/> gets the outcome; <paramref name="writeUnchanged"/> the plan
+    /// itself when it has nothing to do. Any failure ends the command as <see cref="RunTerminating"/> does.
+    /// </summary>
+    protected void RunPlanned<TPlan, TResult>(object? target,
+        Func<IOperationReporter, CancellationToken, Task<TPlan>> plan,
+        Func<TPlan, PlanQuestion> describe,
+        Func<TPlan, IOperationReporter, CancellationToken, Task<TResult>> run,
+        Action<TPlan> writeUnchanged,
+        Action<TResult> write)
+    {
+        RunTerminating(target, () =>
+        {
+            var planned = RunCore(plan);
+            var question = describe(planned);
+            if (question.NothingToDo)
+            {
+                writeUnchanged(planned);
+                return;
+            }
+            if (question.Ask && !Confirm(question)) return;
+            write(RunCore((reporter, token) => run(planned, reporter, token)));
+        });
+    }
+
+    /// <summary><see cref="RunPlanned{TPlan, TResult}"/> where the plan and the outcome have one type.</summary>
+    protected void RunPlanned<T>(object? target,
+        Func<IOperationReporter, CancellationToken, Task<T>> plan,
+        Func<T, PlanQuestion> describe,
+        Func<T, IOperationReporter, CancellationToken, Task<T>> run,
+        Action<T> write) =>
+        RunPlanned(target, plan, describe, run, write, write);
+
+    private bool Confirm(PlanQuestion question) => question.Caption is null
+        ? ShouldProcess(question.Target, question.Action)
+        : ShouldProcess(question.Target, question.Action, question.Caption);
+
     /// <summary>Builds the ErrorRecord for an exception from Core (or a cancellation).</summary>
     protected static ErrorRecord ToErrorRecord(Exception exception, object? target)
     {
@@ -158,13 +214,13 @@ public abstract class CenateCmdletBase : PSCmdlet, IDisposable
         }
         if (exception is UnauthorizedAccessException)
         {
-            return new ErrorRecord(exception, "AccessDenied", ErrorCategory.PermissionDenied, target);
+            return new ErrorRecord(exception, ErrorIds.AccessDenied, ErrorCategory.PermissionDenied, target);
         }
         if (exception is System.IO.IOException)
         {
             return new ErrorRecord(exception, ErrorIds.WriteFailed, ErrorCategory.WriteError, target);
         }
-        return new ErrorRecord(exception, "UnexpectedError", ErrorCategory.InvalidOperation, target);
+        return new ErrorRecord(exception, ErrorIds.UnexpectedError, ErrorCategory.InvalidOperation, target);
     }
 
     internal static ErrorCategory MapCategory(CenateErrorKind kind) => kind switch

@@ -61,15 +61,11 @@ public abstract class DatabaseCmdletBase : CenateCmdletBase
     [Credential]
     public PSCredential? Credential { get; set; }
 
-    /// <summary>Builds the Core target. The password leaves the SecureString only here, into memory.</summary>
+    /// <summary>Builds the Core target; the role and password come from <see cref="CredentialResolver"/>.</summary>
     protected DatabaseTarget BuildTarget()
     {
-        var user = Credential?.UserName ?? UserName ?? Environment.GetEnvironmentVariable("PGUSER") ?? DatabaseTarget.DefaultUser;
-        // A credential typed as "DOMAIN\\user" is not meaningful to PostgreSQL; keep the user part.
-        var slash = user.LastIndexOf('\\');
-        if (slash >= 0) user = user[(slash + 1)..];
-        // Without -Credential: PGPASSWORD as libpq reads it; ~/.pgpass or PGPASSFILE are read by Npgsql and pg_dump themselves.
-        var password = Credential is not null ? Credential.GetNetworkCredential().Password : Environment.GetEnvironmentVariable("PGPASSWORD");
+        var user = CredentialResolver.User(Credential, UserName);
+        var password = CredentialResolver.Password(Credential);
         var container = ParameterSetName == ContainerSet;
         return new DatabaseTarget(container ? ConnectionMode.Container : ConnectionMode.Host, Database, user, Port)
         {
@@ -77,7 +73,7 @@ public abstract class DatabaseCmdletBase : CenateCmdletBase
             DockerHost = container ? DockerHost : null,
             Host = container ? TcpHost : HostName,
             TcpPort = container ? TcpPort : null,
-            Password = string.IsNullOrEmpty(password) ? null : password,
+            Password = password,
         };
     }
 }

@@ -56,15 +56,11 @@ public sealed class ExportCenateAseguradosCsvCommand : DatabaseCmdletBase
             GzipLevel = NoCompression ? null : CompressionLevel,
             ToolVersion = "CenateBackup " + typeof(ExportCenateAseguradosCsvCommand).Assembly.GetName().Version?.ToString(3),
         };
-        try
+        RunTerminating(target.Mode == Core.Targets.ConnectionMode.Container ? target.Container : target.Host, () =>
         {
             var result = RunCore((reporter, token) => TableExportService.ExportCsvAsync(request, reporter, token));
             WriteVerbose($"Rows travelled over {result.Route}.");
             WriteObject(OutputFactory.BackupSet(result.Manifest, result.ManifestPath, result.Duration));
-        }
-        catch (Exception ex) when (ex is not PipelineStoppedException)
-        {
-            ThrowTerminatingError(ToErrorRecord(ex, target.Mode == Core.Targets.ConnectionMode.Container ? target.Container : target.Host));
-        }
+        });
     }
 }

@@ -90,15 +90,11 @@ public sealed class NewCenateDumpCommand : DatabaseCmdletBase
             PgBinDirectory = PgBinDirectory,
             ToolVersion = "CenateBackup " + typeof(NewCenateDumpCommand).Assembly.GetName().Version?.ToString(3),
         };
-        try
+        RunTerminating(target.Mode == Core.Targets.ConnectionMode.Container ? target.Container : target.Host, () =>
         {
             var result = RunCore((reporter, token) => DumpService.CreateAsync(request, reporter, token));
             WriteVerbose($"Database sessions used {result.Endpoint}.");
             WriteObject(OutputFactory.BackupSet(result.Manifest, result.ManifestPath, result.Duration));
-        }
-        catch (Exception ex) when (ex is not PipelineStoppedException)
-        {
-            ThrowTerminatingError(ToErrorRecord(ex, target.Mode == Core.Targets.ConnectionMode.Container ? target.Container : target.Host));
-        }
+        });
     }
 }

@@ -1,11 +1,8 @@
 using System;
-using System.Collections.Generic;
-using System.Diagnostics;
-using System.Linq;
 using System.Management.Automation;
+using CenateBackup.Core;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Retention;
-using CenateBackup.Core.Storage;
 using CenateBackup.Core.Verification;
 using CenateBackup.PowerShell.Output;
 
@@ -102,7 +99,7 @@ public sealed class RemoveCenateOldBackupCommand : CenateCmdletBase
         }
         catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
         {
-            ThrowTerminatingError(new ErrorRecord(ex, "TimeZoneNotFound", ErrorCategory.InvalidArgument, TimeZone));
+            ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.TimeZoneNotFound, ErrorCategory.InvalidArgument, TimeZone));
             return;
         }
         var policy = new RetentionPolicy
@@ -117,47 +114,10 @@ public sealed class RemoveCenateOldBackupCommand : CenateCmdletBase
             Force = Force,
             TimeZone = zone,
         };
+        var job = new RetentionJob(directory, policy) { Database = Database, LockTimeout = LockTimeout };
         try
         {
-            // Before the lock: locking a missing directory would only wait for the timeout.
-            BackupCatalog.RequireDirectory(directory);
-            using var directoryLock = BackupDirectoryLock.AcquireExclusive(directory, LockTimeout);
-            var scan = BackupCatalog.Scan(directory);
-            foreach (var damaged in scan.Damaged)
-            {
-                WriteWarning($"{damaged.Message} Its files are left alone.");
-            }
-            var entries = scan.Sets.Where(e => Database is null || string.Equals(e.Manifest.Database, Database, StringComparison.Ordinal)).ToList();
-            var byId = entries.ToDictionary(e => e.ManifestPath, StringComparer.Ordinal);
-            var clock = Stopwatch.StartNew();
-            var plan = RetentionPlanner.Plan(entries.Select(e => new RetentionCandidate(e.ManifestPath, e.Manifest.Database, e.Time, e.Complete, e.Verified, e.Kind == BackupSetKind.Full)), policy, DateTimeOffset.UtcNow);
-            WriteVerbose($"Planned {plan.Count} sets in {clock.Elapsed.TotalMilliseconds:0} ms.");
-            foreach (var decision in plan)
-            {
-                var entry = byId[decision.Candidate.Id];
-                if (decision.Keep)
-                {
-                    WriteVerbose($"Keep {System.IO.Path.GetFileName(entry.ManifestPath)}: {decision.Rule} ({decision.Reason}).");
-                    WriteObject(OutputFactory.Decision(decision, entry, "Kept"));
-                    continue;
-                }
-                if (!ShouldProcess(entry.ManifestPath, $"Remove backup set ({entry.Manifest.Files.Count} files, {entry.TotalSize / 1048576.0:0.0} MB): {decision.Reason}"))
-                {
-                    WriteObject(OutputFactory.Decision(decision, entry, "WouldRemove"));
-                    continue;
-                }
-                try
-                {
-                    BackupCatalog.RemoveSet(entry, scan, WriteVerbose);
-                    WriteObject(OutputFactory.Decision(decision, entry, "Removed"));
-                }
-                catch (CenateException ex)
-                {
-                    WriteError(ToErrorRecord(ex, entry.ManifestPath));
-                    WriteObject(OutputFactory.Decision(decision, entry, "Failed"));
-                }
-            }
-            RemoveAbandonedFiles(scan);
+            job.Run(new JobHost(this), new JobReporter(this));
         }
         catch (CenateException ex)
         {
@@ -165,22 +125,38 @@ public sealed class RemoveCenateOldBackupCommand : CenateCmdletBase
         }
     }
 
-    private void RemoveAbandonedFiles(CatalogScan scan)
+    /// <summary>The job's questions and outcomes go to this cmdlet's pipeline (the job runs on its thread).</summary>
+    private sealed class JobHost : IRetentionJobHost
     {
-        // Safe because the exclusive directory lock is held: no running job owns a partial or a file of an unfinished set now.
-        foreach (var orphan in BackupCatalog.AbandonedFiles(scan, DateTimeOffset.UtcNow, Database))
+        private readonly RemoveCenateOldBackupCommand _cmdlet;
+
+        public JobHost(RemoveCenateOldBackupCommand cmdlet) => _cmdlet = cmdlet;
+
+        public bool Confirm(string target, string action) => _cmdlet.ShouldProcess(target, action);
+
+        public void Decided(RetentionOutcome outcome)
         {
-            var what = orphan.IsPartial ? "stale partial file" : "file of a backup run that never completed";
-            if (!ShouldProcess(orphan.Path, $"Remove {what} (older than a day)")) continue;
-            try
-            {
-                System.IO.File.Delete(orphan.Path);
-                WriteVerbose($"Removed {what} {orphan.Path}.");
-            }
-            catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
-            {
-                WriteError(new ErrorRecord(ex, ErrorIds.RemoveFailed, ErrorCategory.WriteError, orphan.Path));
-            }
+            if (outcome.Error is not null) _cmdlet.WriteError(ToErrorRecord(outcome.Error, outcome.Entry.ManifestPath));
+            _cmdlet.WriteObject(OutputFactory.Decision(outcome.Decision, outcome.Entry, outcome.Action.ToString()));
+        }
+
+        public void AbandonedFileNotRemoved(string path, Exception error) =>
+            _cmdlet.WriteError(new ErrorRecord(error, ErrorIds.RemoveFailed, ErrorCategory.WriteError, path));
+    }
+
+    private sealed class JobReporter : IOperationReporter
+    {
+        private readonly RemoveCenateOldBackupCommand _cmdlet;
+
+        public JobReporter(RemoveCenateOldBackupCommand cmdlet) => _cmdlet = cmdlet;
+
+        public void Verbose(string message) => _cmdlet.WriteVerbose(message);
+
+        public void Warning(string message) => _cmdlet.WriteWarning(message);
+
+        public void Progress(OperationProgress progress)
+        {
+            // The job reports no progress: planning takes milliseconds, each removal a few.
         }
     }
 }

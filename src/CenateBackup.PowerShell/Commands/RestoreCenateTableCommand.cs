@@ -118,26 +118,31 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
             LockTimeout = LockTimeout,
             Now = DateTimeOffset.UtcNow,
         };
-        try
-        {
-            // The plan first (checks, counts, SQL): -WhatIf shows it, -Confirm asks about it.
-            var plan = RunCore((reporter, token) => TableRestoreService.RunAsync(request, dryRun: true, reporter, token));
-            // Before the question, so that -Confirm and -WhatIf show it too.
-            if (plan.SourceWarning is not null) WriteWarning(plan.SourceWarning);
-            var description = Describe(plan, target.Describe());
-            var ask = mode != TableRestoreMode.Staging || MyInvocation.BoundParameters.ContainsKey("WhatIf") || MyInvocation.BoundParameters.ContainsKey("Confirm");
-            if (ask && !ShouldProcess(description, $"{mode} of {plan.Table} in database '{target.Database}'. Continue?", "Restore-CenateTable"))
+        // The plan first (checks, counts, SQL): -WhatIf shows it, -Confirm asks about it.
+        string? sourceWarning = null;
+        RunPlanned(path,
+            (reporter, token) => TableRestoreService.RunAsync(request, dryRun: true, reporter, token),
+            plan =>
             {
-                return;
-            }
-            var result = RunCore((reporter, token) => TableRestoreService.RunAsync(request, dryRun: false, reporter, token));
-            foreach (var w in result.Warnings.Where(w => !string.Equals(w, plan.SourceWarning, StringComparison.Ordinal))) WriteWarning(w);
-            WriteObject(OutputFactory.Restore(result));
-        }
-        catch (Exception ex) when (ex is not PipelineStoppedException)
-        {
-            ThrowTerminatingError(ToErrorRecord(ex, path));
-        }
+                // Before the question, so that -Confirm and -WhatIf show it too.
+                sourceWarning = plan.SourceWarning;
+                if (plan.SourceWarning is not null) WriteWarning(plan.SourceWarning);
+                var ask = mode != TableRestoreMode.Staging || MyInvocation.BoundParameters.ContainsKey("WhatIf")
+                    || MyInvocation.BoundParameters.ContainsKey("Confirm");
+                return ask
+                    ? PlanQuestion.Of(Describe(plan, target.Describe()),
+                        $"{mode} of {plan.Table} in database '{target.Database}'. Continue?", "Restore-CenateTable")
+                    : PlanQuestion.Unasked;
+            },
+            (plan, reporter, token) => TableRestoreService.RunAsync(request, dryRun: false, reporter, token),
+            result =>
+            {
+                foreach (var w in result.Warnings.Where(w => !string.Equals(w, sourceWarning, StringComparison.Ordinal)))
+                {
+                    WriteWarning(w);
+                }
+                WriteObject(OutputFactory.Restore(result));
+            });
     }
 
     private static string Describe(TableRestoreResult plan, string where)

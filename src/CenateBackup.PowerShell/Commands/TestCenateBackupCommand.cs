@@ -209,31 +209,15 @@ public sealed class TestCenateBackupCommand : CenateCmdletBase
         return server.Mode == ConnectionMode.Host ? $"{server.Host}:{server.Port}" : $"container '{server.Container}' (port {server.Port})";
     }
 
-    /// <summary>
-    /// The drill server, from the parameters only: -HostName (-TargetHost), else -TargetContainer, else -Container as given
-    /// to the command, else postgres_cenate; -Port (-TargetPort) or 5432. The manifest's source is only compared with it
-    /// (a warning when they differ): a manifest is data, and must never decide where the password is sent.
-    /// </summary>
-    private DatabaseTarget DrillServer(string? password)
-    {
-        var user = Credential?.UserName ?? UserName ?? Environment.GetEnvironmentVariable("PGUSER") ?? DatabaseTarget.DefaultUser;
-        var slash = user.LastIndexOf('\\');
-        if (slash >= 0) user = user[(slash + 1)..];
-        var port = Port ?? DatabaseTarget.DefaultPort;
-        if (HostName is not null)
-        {
-            return new DatabaseTarget(ConnectionMode.Host, "postgres", user, port) { Host = HostName, Password = password };
-        }
-        var name = TargetContainer ?? _commandContainer ?? DatabaseTarget.DefaultContainer;
-        return new DatabaseTarget(ConnectionMode.Container, "postgres", user, port) { Container = name, DockerHost = DockerHost, Password = password };
-    }
+    /// <summary>The drill server, from the parameters only (see <see cref="DrillServerChoice"/>).</summary>
+    private DatabaseTarget DrillServer(string? password) => DrillServerChoice.Choose(HostName, TargetContainer, _commandContainer,
+        DockerHost, Port, CredentialResolver.User(Credential, UserName), password);
 
     private DrillOptions DrillOptionsFor(BackupManifest? manifest)
     {
-        var password = Credential is not null ? Credential.GetNetworkCredential().Password : Environment.GetEnvironmentVariable("PGPASSWORD");
         return new DrillOptions
         {
-            Server = DrillServer(string.IsNullOrEmpty(password) ? null : password),
+            Server = DrillServer(CredentialResolver.Password(Credential)),
             ScratchDatabase = ScratchDatabase,
             KeepDatabase = KeepDatabase,
             PgBinDirectory = PgBinDirectory,

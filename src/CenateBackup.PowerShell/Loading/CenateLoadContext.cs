@@ -6,7 +6,7 @@ using System.Runtime.Loader;
 namespace CenateBackup.PowerShell.Loading;
 
 /// <summary>
-/// The load context for Core and its dependencies (Npgsql, Docker.DotNet, MailKit, Microsoft.Extensions.*),
+/// The load context for Core and its dependencies (Npgsql, Docker.DotNet, Microsoft.Extensions.*),
 /// so that other modules' versions of those assemblies, loaded in the default context, cannot break ours
 /// and ours cannot break theirs. Anything not in bin/deps falls back to the default context (the framework,
 /// System.Management.Automation).

@@ -1,0 +1,119 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using CenateBackup.Core.Errors;
+using CenateBackup.Core.Storage;
+
+namespace CenateBackup.Core.Retention;
+
+/// <summary>
+/// The retention job on one backup directory: take the exclusive directory lock, scan the manifests, plan with
+/// <see cref="RetentionPlanner"/>, remove each expired set the host confirms, then sweep the files of runs that never
+/// completed. The directory and the policy are inputs, so the same job serves every place that keeps backup sets.
+/// It runs on the caller's thread: the host's callbacks (a cmdlet's ShouldProcess and WriteObject) may need that.
+/// </summary>
+public sealed class RetentionJob
+{
+    /// <summary>The job for <paramref name="directory"/> under <paramref name="policy"/>.</summary>
+    public RetentionJob(string directory, RetentionPolicy policy)
+    {
+        Directory = directory;
+        Policy = policy;
+    }
+
+    /// <summary>The backup directory (full path).</summary>
+    public string Directory { get; }
+
+    /// <summary>The rules that decide what is kept.</summary>
+    public RetentionPolicy Policy { get; }
+
+    /// <summary>Only sets (and abandoned files) of this database; others are left alone. Null: all.</summary>
+    public string? Database { get; init; }
+
+    /// <summary>How long to wait for running backup jobs to release the directory.</summary>
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The clock ages are judged by (tests pass their own).</summary>
+    public Func<DateTimeOffset> Clock { get; init; } = () => DateTimeOffset.UtcNow;
+
+    /// <summary>
+    /// Runs the job. A set is removed only when <see cref="IRetentionJobHost.Confirm"/> says yes; every set's outcome
+    /// goes to <see cref="IRetentionJobHost.Decided"/> in plan order. Throws <see cref="CenateException"/> when nothing
+    /// can be done (no directory, lock not had); a set that fails to go is reported and the rest go on.
+    /// </summary>
+    public void Run(IRetentionJobHost host, IOperationReporter reporter)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(reporter);
+        // Before the lock: locking a missing directory would only wait for the timeout.
+        BackupCatalog.RequireDirectory(Directory);
+        using var directoryLock = BackupDirectoryLock.AcquireExclusive(Directory, LockTimeout);
+        var scan = BackupCatalog.Scan(Directory);
+        foreach (var damaged in scan.Damaged)
+        {
+            reporter.Warning($"{damaged.Message} Its files are left alone.");
+        }
+        var entries = scan.Sets
+            .Where(e => Database is null || string.Equals(e.Manifest.Database, Database, StringComparison.Ordinal))
+            .ToList();
+        var byId = entries.ToDictionary(e => e.ManifestPath, StringComparer.Ordinal);
+        var clock = Stopwatch.StartNew();
+        var candidates = entries.Select(e => new RetentionCandidate(
+            e.ManifestPath, e.Manifest.Database, e.Time, e.Complete, e.Verified, e.Kind == BackupSetKind.Full));
+        var plan = RetentionPlanner.Plan(candidates, Policy, Clock());
+        reporter.Verbose($"Planned {plan.Count} sets in {clock.Elapsed.TotalMilliseconds:0} ms.");
+        foreach (var decision in plan)
+        {
+            Carry(decision, byId[decision.Candidate.Id], scan, host, reporter);
+        }
+        RemoveAbandonedFiles(scan, host, reporter);
+    }
+
+    private static void Carry(RetentionDecision decision, CatalogEntry entry, CatalogScan scan, IRetentionJobHost host,
+        IOperationReporter reporter)
+    {
+        if (decision.Keep)
+        {
+            reporter.Verbose($"Keep {Path.GetFileName(entry.ManifestPath)}: {decision.Rule} ({decision.Reason}).");
+            host.Decided(new RetentionOutcome(decision, entry, RetentionAction.Kept, null));
+            return;
+        }
+        var action = $"Remove backup set ({entry.Manifest.Files.Count} files, {entry.TotalSize / 1048576.0:0.0} MB): "
+            + decision.Reason;
+        if (!host.Confirm(entry.ManifestPath, action))
+        {
+            host.Decided(new RetentionOutcome(decision, entry, RetentionAction.WouldRemove, null));
+            return;
+        }
+        try
+        {
+            BackupCatalog.RemoveSet(entry, scan, reporter.Verbose);
+            host.Decided(new RetentionOutcome(decision, entry, RetentionAction.Removed, null));
+        }
+        catch (CenateException ex)
+        {
+            host.Decided(new RetentionOutcome(decision, entry, RetentionAction.Failed, ex));
+        }
+    }
+
+    private void RemoveAbandonedFiles(CatalogScan scan, IRetentionJobHost host, IOperationReporter reporter)
+    {
+        // Safe because the exclusive directory lock is held: no running job owns a partial or a file of an unfinished
+        // set now.
+        foreach (var orphan in BackupCatalog.AbandonedFiles(scan, Clock(), Database))
+        {
+            var what = orphan.IsPartial ? "stale partial file" : "file of a backup run that never completed";
+            if (!host.Confirm(orphan.Path, $"Remove {what} (older than a day)")) continue;
+            try
+            {
+                File.Delete(orphan.Path);
+                reporter.Verbose($"Removed {what} {orphan.Path}.");
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                host.AbandonedFileNotRemoved(orphan.Path, ex);
+            }
+        }
+    }
+}

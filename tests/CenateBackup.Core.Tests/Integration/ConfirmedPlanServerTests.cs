@@ -1,0 +1,131 @@
+using System;
+using System.Linq;
+using System.Threading.Tasks;
+using CenateBackup.Core.Audit;
+using CenateBackup.Core.Errors;
+using Npgsql;
+using Xunit;
+
+namespace CenateBackup.Core.Tests.Integration;
+
+/// <summary>
+/// Issue 13 §5 against a real server: a service runs the plan object the user confirmed. When the database moved
+/// between the plan and its run, the run stops with PlanChanged and changes nothing; the oracle is the server's own
+/// privilege check (has_table_privilege), not the module.
+/// </summary>
+public class ConfirmedPlanServerTests
+{
+    private static NpgsqlConnection Connect()
+    {
+        var cs = new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1", Port = Rig.Port, Username = "cenate", Password = Rig.Password, Database = "maestro_cenate", Pooling = false,
+        };
+        return new NpgsqlConnection(cs.ConnectionString);
+    }
+
+    private static async Task ExecAsync(NpgsqlConnection conn, string sql)
+    {
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<bool> CanDeleteAsync(NpgsqlConnection conn, string role, string table)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT has_table_privilege(@r, @t, 'DELETE')", conn);
+        cmd.Parameters.AddWithValue("r", role);
+        cmd.Parameters.AddWithValue("t", table);
+        return (bool)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
+    public async Task Protect_WhenAnotherRoleGainedDeleteAfterThePlan_ChangesNothing()
+    {
+        var id = Guid.NewGuid().ToString("N")[..10];
+        var name = "cenate_jobs_plan_" + id;
+        var table = "public." + name;
+        var (a, b) = ("cenate_jobs_a_" + id, "cenate_jobs_b_" + id);
+        await using var conn = Connect();
+        await conn.OpenAsync();
+        await ExecAsync(conn, $"CREATE TABLE {table} (id int PRIMARY KEY); CREATE ROLE {a} NOLOGIN; CREATE ROLE {b} NOLOGIN; " +
+            $"GRANT DELETE, TRUNCATE ON {table} TO {a}");
+        try
+        {
+            var plan = await ProtectionService.PlanProtectAsync(Rig.HostTarget(), name, "public", null, Array.Empty<string>(), false,
+                NullReporter.Instance, default);
+            Assert.Contains(a, plan.Roles);
+            Assert.DoesNotContain(b, plan.Roles);
+            Assert.True(await CanDeleteAsync(conn, a, table), "planning changed nothing");
+
+            // The database moves while the question is open: another role gets DELETE.
+            await ExecAsync(conn, $"GRANT DELETE ON {table} TO {b}");
+            var ex = await Assert.ThrowsAsync<CenateException>(() => ProtectionService.ProtectAsync(plan, NullReporter.Instance, default));
+
+            Assert.Equal(ErrorIds.PlanChanged, ex.ErrorId);
+            Assert.True(await CanDeleteAsync(conn, a, table), "nothing was revoked");
+            Assert.True(await CanDeleteAsync(conn, b, table), "nothing was revoked");
+
+            // A fresh plan covers both, and its run carries it out.
+            var again = await ProtectionService.PlanProtectAsync(Rig.HostTarget(), name, "public", null, Array.Empty<string>(), false,
+                NullReporter.Instance, default);
+            Assert.Equal(new[] { a, b }.Order(), again.Roles.Order());
+            await ProtectionService.ProtectAsync(again, NullReporter.Instance, default);
+            Assert.False(await CanDeleteAsync(conn, a, table));
+            Assert.False(await CanDeleteAsync(conn, b, table));
+        }
+        finally
+        {
+            await ExecAsync(conn, $"DROP TABLE IF EXISTS {table}; DROP ROLE IF EXISTS {a}; DROP ROLE IF EXISTS {b}");
+        }
+    }
+
+    [Fact]
+    public async Task Undelete_WhenMoreRowsWereLoggedAfterThePlan_PutsNothingBack()
+    {
+        var id = Guid.NewGuid().ToString("N")[..10];
+        var table = "cenate_jobs_undel_" + id;
+        var schema = "cenate_audit_jobs_" + id;
+        await using var conn = Connect();
+        await conn.OpenAsync();
+        await ExecAsync(conn, $"CREATE TABLE public.{table} (id int PRIMARY KEY, v text); " +
+            $"INSERT INTO public.{table} SELECT g, 'v' || g FROM generate_series(1, 5) g");
+        var request = new AuditRequest
+        {
+            Target = Rig.HostTarget(), Table = table, Schema = "public", AuditSchema = schema,
+            Operations = AuditOperations.Delete | AuditOperations.Truncate,
+        };
+        try
+        {
+            var install = await AuditService.PlanInstallAsync(request, NullReporter.Instance, default);
+            Assert.True(install.Changed);
+            await AuditService.ExecuteAsync(install, NullReporter.Instance, default);
+            await ExecAsync(conn, $"DELETE FROM public.{table} WHERE id <= 2");
+            var query = new AuditQuery { Target = Rig.HostTarget(), AuditSchema = schema, Table = table, Schema = "public" };
+            var plan = await AuditLogService.PlanRestoreDeletedAsync(query, NullReporter.Instance, default);
+            Assert.Equal(2, plan.Considered);
+
+            await ExecAsync(conn, $"DELETE FROM public.{table} WHERE id = 3");
+            var ex = await Assert.ThrowsAsync<CenateException>(() => AuditLogService.RestoreDeletedAsync(plan, NullReporter.Instance, default));
+
+            Assert.Equal(ErrorIds.PlanChanged, ex.ErrorId);
+            await using (var cmd = new NpgsqlCommand($"SELECT count(*) FROM public.{table}", conn))
+                Assert.Equal(2L, (long)(await cmd.ExecuteScalarAsync())!);
+        }
+        finally
+        {
+            try
+            {
+                var uninstall = await AuditService.PlanUninstallAsync(new AuditRequest
+                {
+                    Target = request.Target, Table = table, Schema = "public", AuditSchema = schema,
+                    Operations = request.Operations, RemoveLog = true,
+                }, NullReporter.Instance, default);
+                if (uninstall.Changed) await AuditService.ExecuteAsync(uninstall, NullReporter.Instance, default);
+            }
+            finally
+            {
+                await ExecAsync(conn, $"DROP TABLE IF EXISTS public.{table}; DROP SCHEMA IF EXISTS {schema} CASCADE");
+            }
+        }
+    }
+}
