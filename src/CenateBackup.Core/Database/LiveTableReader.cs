@@ -4,7 +4,6 @@ using System.Globalization;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using CenateBackup.Core.Dumps;
 using Npgsql;
 
 namespace CenateBackup.Core.Database;

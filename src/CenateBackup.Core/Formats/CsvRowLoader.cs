@@ -5,7 +5,6 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Database;
-using CenateBackup.Core.Dumps;
 using CenateBackup.Core.Errors;
 using Npgsql;
 

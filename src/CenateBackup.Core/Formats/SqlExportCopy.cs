@@ -2,7 +2,6 @@ using System;
 using System.IO;
 using System.Linq;
 using CenateBackup.Core.Database;
-using CenateBackup.Core.Dumps;
 using CenateBackup.Core.Errors;
 
 namespace CenateBackup.Core.Formats;

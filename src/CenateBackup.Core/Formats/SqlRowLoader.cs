@@ -2,7 +2,6 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Database;
-using CenateBackup.Core.Dumps;
 using Npgsql;
 
 namespace CenateBackup.Core.Formats;

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Threading.Tasks;
 using CenateBackup.Core.Database;
-using CenateBackup.Core.Dumps;
 using CenateBackup.Core.Errors;
 using Npgsql;
 

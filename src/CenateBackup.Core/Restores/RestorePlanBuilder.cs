@@ -5,7 +5,6 @@ using System.Linq;
 using System.Text.RegularExpressions;
 using CenateBackup.Core.Archive;
 using CenateBackup.Core.Database;
-using CenateBackup.Core.Dumps;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Formats;
 

@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Database;
-using CenateBackup.Core.Dumps;
 using CenateBackup.Core.Errors;
 using Npgsql;
 

@@ -9,7 +9,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Archive;
 using CenateBackup.Core.Database;
-using CenateBackup.Core.Dumps;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Storage;
 using CenateBackup.Core.Targets;
