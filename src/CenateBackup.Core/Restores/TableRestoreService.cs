@@ -27,9 +27,23 @@ public static class TableRestoreService
 {
     internal const string Activity = "Restore-CenateTable";
 
-    /// <summary>Plans (<paramref name="dryRun"/>: checks and SQL steps, nothing changed) or runs the restore.</summary>
-    public static async Task<TableRestoreResult> RunAsync(TableRestoreRequest request, bool dryRun, IOperationReporter reporter,
-        CancellationToken cancellationToken)
+    /// <summary>The plan: checks, counts and SQL steps (<see cref="TableRestoreResult.Steps"/>); nothing is changed.</summary>
+    public static Task<TableRestoreResult> PlanAsync(TableRestoreRequest request, IOperationReporter reporter,
+        CancellationToken cancellationToken) => RunCoreAsync(request, null, reporter, cancellationToken);
+
+    /// <summary>
+    /// Carries out the plan the user confirmed: the table and the server are read again, and when the steps would now
+    /// differ from <paramref name="confirmed"/>'s, it stops with PlanChanged before any change.
+    /// </summary>
+    public static Task<TableRestoreResult> RunAsync(TableRestoreRequest request, TableRestoreResult confirmed,
+        IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(confirmed);
+        return RunCoreAsync(request, confirmed, reporter, cancellationToken);
+    }
+
+    private static async Task<TableRestoreResult> RunCoreAsync(TableRestoreRequest request, TableRestoreResult? confirmed,
+        IOperationReporter reporter, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         if (request.LockTimeout <= TimeSpan.Zero || request.LockTimeout > TableRestoreRequest.MaximumLockTimeout)
@@ -68,11 +82,12 @@ public static class TableRestoreService
         try
         {
             var (input, plan) = await PlanAsync(request, source, conn, result, reporter, cancellationToken).ConfigureAwait(false);
-            if (dryRun)
+            if (confirmed is null)
             {
                 result.Duration = clock.Elapsed;
                 return result;
             }
+            ConfirmedPlan.Require(confirmed.Steps, result.Steps, result.Table);
             return await ExecuteAsync(request, source, conn, result, input, plan, clock, reporter, cancellationToken)
                 .ConfigureAwait(false);
         }
@@ -173,25 +188,7 @@ public static class TableRestoreService
         await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
         foreach (var sql in plan.Pre) await conn.ExecOneStatementAsync(sql, ct).ConfigureAwait(false);
         reporter.Verbose($"Staging table {sqt} created; loading the rows.");
-        var file = Path.GetFileName(source.Path);
-        void Progress(long read, long size) => reporter.Progress(new OperationProgress(Activity,
-            $"Loading rows from {file}: {read / (1024 * 1024)} of {size / (1024 * 1024)} MB", read, size));
-        long loaded = source.Kind switch
-        {
-            TableRestoreSource.Dump => await DumpRowLoader.LoadAsync(conn, source.Path, input.Entries!, input.TableEntry!, plan.CopySql,
-                Progress, ct).ConfigureAwait(false),
-            TableRestoreSource.Csv => await CsvRowLoader.LoadAsync(conn, source.Path, sqt, Progress, ct).ConfigureAwait(false),
-            _ => await SqlRowLoader.LoadAsync(conn, source.Path, new QualifiedTable(input.Schema, input.Table), qt, live!, sqt,
-                Progress, ct).ConfigureAwait(false),
-        };
-        reporter.Verbose($"{loaded} rows loaded into {sqt} ({clock.Elapsed.TotalSeconds:0.0} s).");
-        if (result.BackupRows is { } expectedRows && expectedRows != loaded)
-        {
-            throw new CenateException(ErrorIds.BackupCorrupt, CenateErrorKind.InvalidData,
-                $"The backup file gave {loaded} rows of {result.Table}, its manifest says {expectedRows}. Nothing was changed.",
-                "Check the set with Test-CenateBackup; restore from another file of the set or another set.", source.Path);
-        }
-        result.BackupRows = loaded;
+        await RestoreRows.LoadAsync(conn, source, input, plan, result, clock, reporter, ct).ConfigureAwait(false);
         reporter.Progress(new OperationProgress(Activity, "Building keys, indexes, constraints and triggers", 0, null));
         foreach (var sql in plan.Post) await conn.ExecOneStatementAsync(sql, ct).ConfigureAwait(false);
         foreach (var sql in plan.ForeignKeys) await conn.ExecOneStatementAsync(sql, ct).ConfigureAwait(false);

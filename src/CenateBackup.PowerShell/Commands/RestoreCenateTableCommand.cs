@@ -121,7 +121,7 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
         // The plan first (checks, counts, SQL): -WhatIf shows it, -Confirm asks about it.
         string? sourceWarning = null;
         RunPlanned(path,
-            (reporter, token) => TableRestoreService.RunAsync(request, dryRun: true, reporter, token),
+            (reporter, token) => TableRestoreService.PlanAsync(request, reporter, token),
             plan =>
             {
                 // Before the question, so that -Confirm and -WhatIf show it too.
@@ -134,7 +134,7 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
                         $"{mode} of {plan.Table} in database '{target.Database}'. Continue?", "Restore-CenateTable")
                     : PlanQuestion.Unasked;
             },
-            (plan, reporter, token) => TableRestoreService.RunAsync(request, dryRun: false, reporter, token),
+            (plan, reporter, token) => TableRestoreService.RunAsync(request, plan, reporter, token),
             result =>
             {
                 foreach (var w in result.Warnings.Where(w => !string.Equals(w, sourceWarning, StringComparison.Ordinal)))

@@ -3,6 +3,8 @@ using System.Linq;
 using System.Threading.Tasks;
 using CenateBackup.Core.Audit;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Restores;
+using CenateBackup.Core.Storage;
 using Npgsql;
 using Xunit;
 
@@ -126,6 +128,56 @@ public class ConfirmedPlanServerTests
             {
                 await ExecAsync(conn, $"DROP TABLE IF EXISTS public.{table}; DROP SCHEMA IF EXISTS {schema} CASCADE");
             }
+        }
+    }
+
+    [Fact]
+    public async Task RestoreTable_WhenTheStagingNameWasTakenAfterThePlan_ChangesNothing()
+    {
+        var id = Guid.NewGuid().ToString("N")[..10];
+        var table = "cenate_jobs_rst_" + id;
+        var csv = System.IO.Path.Combine(System.IO.Path.GetTempPath(), table + ".csv");
+        await System.IO.File.WriteAllTextAsync(csv, "id,v\n1,a\n2,b\n3,c\n");
+        // A stamp of its own (a year no other test uses), so the staging schema name is this test's alone.
+        var now = new DateTimeOffset(2031, 1, 2, 3, 4, Random.Shared.Next(60), TimeSpan.Zero).AddDays(Random.Shared.Next(300));
+        var staging = "cenate_restore_" + BackupNaming.Stamp(now);
+        await using var conn = Connect();
+        await conn.OpenAsync();
+        await ExecAsync(conn, $"CREATE TABLE public.{table} (id int PRIMARY KEY, v text); INSERT INTO public.{table} VALUES (1, 'a')");
+        var request = new TableRestoreRequest
+        {
+            Target = Rig.HostTarget(), BackupPath = csv, Table = table, Schema = "public", Mode = TableRestoreMode.Staging,
+            From = TableRestoreSource.Csv, AllowUnverifiedBackup = true, Now = now,
+        };
+        try
+        {
+            var plan = await TableRestoreService.PlanAsync(request, NullReporter.Instance, default);
+            Assert.Equal(staging, plan.StagingSchema);
+            Assert.Contains(plan.Steps, s => s.Contains(staging, StringComparison.Ordinal));
+
+            // The database moves while the question is open: another session takes the staging schema's name.
+            await ExecAsync(conn, $"CREATE SCHEMA {staging}");
+            var ex = await Assert.ThrowsAsync<CenateException>(() => TableRestoreService.RunAsync(request, plan, NullReporter.Instance, default));
+            Assert.Equal(ErrorIds.PlanChanged, ex.ErrorId);
+            await using (var cmd = new NpgsqlCommand("SELECT count(*) FROM pg_namespace WHERE nspname LIKE @p", conn))
+            {
+                cmd.Parameters.AddWithValue("p", staging + "%");
+                Assert.Equal(1L, (long)(await cmd.ExecuteScalarAsync())!); // only the other session's, no _2
+            }
+
+            // A fresh plan names the next free schema, and its run carries it out.
+            var again = await TableRestoreService.PlanAsync(request, NullReporter.Instance, default);
+            Assert.Equal(staging + "_2", again.StagingSchema);
+            var done = await TableRestoreService.RunAsync(request, again, NullReporter.Instance, default);
+            Assert.Equal(3L, done.BackupRows);
+            await using (var cmd = new NpgsqlCommand($"SELECT count(*) FROM {staging}_2.{table}", conn))
+                Assert.Equal(3L, (long)(await cmd.ExecuteScalarAsync())!);
+        }
+        finally
+        {
+            System.IO.File.Delete(csv);
+            await ExecAsync(conn, $"DROP TABLE IF EXISTS public.{table}; DROP SCHEMA IF EXISTS {staging} CASCADE; " +
+                $"DROP SCHEMA IF EXISTS {staging}_2 CASCADE");
         }
     }
 }

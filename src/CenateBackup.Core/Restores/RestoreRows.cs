@@ -1,0 +1,40 @@
+using System.Diagnostics;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using CenateBackup.Core.Database;
+using CenateBackup.Core.Errors;
+using CenateBackup.Core.Formats;
+using Npgsql;
+
+namespace CenateBackup.Core.Restores;
+
+/// <summary>Step 5's load: the backup's rows into the staging table by the loader of the source's kind, counted.</summary>
+internal static class RestoreRows
+{
+    /// <summary>Loads the rows; a count that differs from the manifest's is BackupCorrupt (nothing changed).</summary>
+    public static async Task LoadAsync(NpgsqlConnection conn, RestoreSource source, RestorePlanInput input, RestorePlan plan,
+        TableRestoreResult result, Stopwatch clock, IOperationReporter reporter, CancellationToken ct)
+    {
+        var (live, qt, sqt) = (input.Live, input.QuotedTable, plan.StagingTable);
+        var file = Path.GetFileName(source.Path);
+        void Progress(long read, long size) => reporter.Progress(new OperationProgress(TableRestoreService.Activity,
+            $"Loading rows from {file}: {read / (1024 * 1024)} of {size / (1024 * 1024)} MB", read, size));
+        long loaded = source.Kind switch
+        {
+            TableRestoreSource.Dump => await DumpRowLoader.LoadAsync(conn, source.Path, input.Entries!, input.TableEntry!, plan.CopySql,
+                Progress, ct).ConfigureAwait(false),
+            TableRestoreSource.Csv => await CsvRowLoader.LoadAsync(conn, source.Path, sqt, Progress, ct).ConfigureAwait(false),
+            _ => await SqlRowLoader.LoadAsync(conn, source.Path, new QualifiedTable(input.Schema, input.Table), qt, live!, sqt,
+                Progress, ct).ConfigureAwait(false),
+        };
+        reporter.Verbose($"{loaded} rows loaded into {sqt} ({clock.Elapsed.TotalSeconds:0.0} s).");
+        if (result.BackupRows is { } expectedRows && expectedRows != loaded)
+        {
+            throw new CenateException(ErrorIds.BackupCorrupt, CenateErrorKind.InvalidData,
+                $"The backup file gave {loaded} rows of {result.Table}, its manifest says {expectedRows}. Nothing was changed.",
+                "Check the set with Test-CenateBackup; restore from another file of the set or another set.", source.Path);
+        }
+        result.BackupRows = loaded;
+    }
+}
