@@ -54,7 +54,7 @@ internal static class AuditOwnership
     private static CenateException Unsafe(string message, string remedy, object target) =>
         new(ErrorIds.AuditOwnerUnsafe, CenateErrorKind.PermissionDenied, message + " Nothing was changed.", remedy, target);
 
-    /// <summary>The roles that decide who can reach the log, as the catalog shows them before anything changes.</summary>
+    /// <summary>The roles that decide who can reach the log, as the catalog shows them before any change.</summary>
     private sealed record RoleFacts(
         string Me, bool MeSuper, bool MeCreateRole, string TableOwner, bool TableOwnerSuper, bool TableOwnerCreateRole,
         bool OwnerExists, bool OwnerLogin, bool OwnerSuper, bool TableOwnerIsMember, bool TableOwnerCanBecomeMe,
@@ -74,9 +74,9 @@ internal static class AuditOwnership
         var owner = QualifiedTable.Quote(ownerRole);
         var roles = await ReadRolesAsync(conn, table, ownerRole, ct).ConfigureAwait(false);
         var plan = new AuditOwnerPlan { InstallerIsSuperuser = roles.MeSuper, OwnerExists = roles.OwnerExists };
-        var asSuperuser = "Connect as a superuser (for example -Credential postgres) and run Install-CenateAuditTrigger " +
-            $"again: it creates the NOLOGIN role {ownerRole}, gives it the log and adds the guard against disabling the " +
-            "triggers.";
+        var asSuperuser = "Connect as a superuser (for example -Credential postgres) and run " +
+            $"Install-CenateAuditTrigger again: it creates the NOLOGIN role {ownerRole}, gives it the log and adds " +
+            "the guard against disabling the triggers.";
 
         await CheckTriggerPrivilegeAsync(conn, table, roles, asSuperuser, ct).ConfigureAwait(false);
         CheckRoles(roles, table, ownerRole, asSuperuser);
@@ -92,8 +92,9 @@ internal static class AuditOwnership
         if (!roles.OwnerExists)
         {
             // A concurrent install may create the same role: then the role exists, which is what is wanted.
-            plan.Steps.Add("DO " + DollarQuote($"BEGIN CREATE ROLE {owner} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE " +
-                "NOREPLICATION NOBYPASSRLS; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END"));
+            plan.Steps.Add("DO " + DollarQuote($"BEGIN CREATE ROLE {owner} NOLOGIN NOSUPERUSER NOCREATEDB " +
+                "NOCREATEROLE NOREPLICATION NOBYPASSRLS; " +
+                "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END"));
             plan.Steps.Add($"COMMENT ON ROLE {owner} IS " +
                 "'CenateBackup: owns the audit log; NOLOGIN, and no ordinary role may be a member of it.'");
         }
@@ -105,7 +106,7 @@ internal static class AuditOwnership
         return plan;
     }
 
-    /// <summary>The installing role, the table's owner and the audit owner (if it exists), with their memberships.</summary>
+    /// <summary>The installing role, the table's owner and the audit owner (if any), with their memberships.</summary>
     private static async Task<RoleFacts> ReadRolesAsync(
         NpgsqlConnection conn, QualifiedTable table, string ownerRole, CancellationToken ct)
     {
@@ -128,7 +129,9 @@ internal static class AuditOwnership
             r.GetBoolean(11), r.GetInt32(12));
     }
 
-    /// <summary>First what any install needs: a role that may not create triggers on the table cannot install at all.</summary>
+    /// <summary>
+    /// First what any install needs: a role that may not create triggers on the table cannot install at all.
+    /// </summary>
     private static async Task CheckTriggerPrivilegeAsync(
         NpgsqlConnection conn, QualifiedTable table, RoleFacts roles, string asSuperuser, CancellationToken ct)
     {
@@ -138,12 +141,14 @@ internal static class AuditOwnership
         if (!(bool)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!)
         {
             throw new CenateException(ErrorIds.InsufficientPrivilege, CenateErrorKind.PermissionDenied,
-                $"Role '{roles.Me}' may not create triggers on {table.Display} (no TRIGGER privilege, not its owner). " +
-                "Nothing was changed.", asSuperuser, roles.Me);
+                $"Role '{roles.Me}' may not create triggers on {table.Display} (no TRIGGER privilege, not its " +
+                "owner). Nothing was changed.", asSuperuser, roles.Me);
         }
     }
 
-    /// <summary>The audit owner, the installing role and the table's owner, each against what it could do to the log.</summary>
+    /// <summary>
+    /// The audit owner, the installing role and the table's owner, each against what it could do to the log.
+    /// </summary>
     private static void CheckRoles(RoleFacts roles, QualifiedTable table, string ownerRole, string asSuperuser)
     {
         var owner = QualifiedTable.Quote(ownerRole);
@@ -152,14 +157,15 @@ internal static class AuditOwnership
         if (roles.OwnerExists && (roles.OwnerLogin || roles.OwnerSuper))
         {
             throw Unsafe($"The audit owner role '{ownerRole}' " +
-                $"{(roles.OwnerLogin ? "can log in (LOGIN)" : "is a superuser")}: whoever logs in as it can erase the audit log.",
+                $"{(roles.OwnerLogin ? "can log in (LOGIN)" : "is a superuser")}: " +
+                "whoever logs in as it can erase the audit log.",
                 $"As a superuser run: ALTER ROLE {owner} NOLOGIN NOSUPERUSER; (or name another role with -AuditOwner).",
                 ownerRole);
         }
         if (tableOwner == ownerRole)
         {
-            throw Unsafe($"The audit owner role '{ownerRole}' owns the table {table.Display}: the table's owner would own " +
-                "its own audit log.",
+            throw Unsafe($"The audit owner role '{ownerRole}' owns the table {table.Display}: the table's owner " +
+                "would own its own audit log.",
                 "Name another role with -AuditOwner (the default cenate_audit_owner is created for you).", ownerRole);
         }
         // A role other than a superuser needs to become the audit owner to give it the log: it must be able to create or
@@ -168,16 +174,18 @@ internal static class AuditOwnership
         {
             if (me == tableOwner || roles.TableOwnerCanBecomeMe)
             {
-                throw Unsafe($"The installing role '{me}' {(me == tableOwner ? "owns" : "can be used by the owner of")} " +
-                    $"the table {table.Display} ('{tableOwner}'); to give the log to '{ownerRole}' it would have to become " +
-                    "a member of it, and then the table's owner could erase the log.",
+                throw Unsafe($"The installing role '{me}' " +
+                    $"{(me == tableOwner ? "owns" : "can be used by the owner of")} the table {table.Display} " +
+                    $"('{tableOwner}'); to give the log to '{ownerRole}' it would have to become a member of it, and " +
+                    $"then the table's owner could erase the log.",
                     asSuperuser, me);
             }
             if (!roles.MeIsMember && !roles.MeCreateRole)
             {
-                throw Unsafe($"The installing role '{me}' is not a superuser, has no CREATEROLE and is not a member of the " +
-                    $"audit owner role '{ownerRole}': it cannot give the log a separate owner.",
-                    asSuperuser + $" Or, as a superuser: CREATE ROLE {owner} NOLOGIN; GRANT {owner} TO {QualifiedTable.Quote(me)};",
+                throw Unsafe($"The installing role '{me}' is not a superuser, has no CREATEROLE and is not a member " +
+                    $"of the audit owner role '{ownerRole}': it cannot give the log a separate owner.",
+                    asSuperuser + $" Or, as a superuser: CREATE ROLE {owner} NOLOGIN; GRANT {owner} TO " +
+                        $"{QualifiedTable.Quote(me)};",
                     me);
             }
         }
@@ -185,18 +193,18 @@ internal static class AuditOwnership
         {
             if (roles.TableOwnerIsMember)
             {
-                throw Unsafe($"The table owner '{tableOwner}' is a member of the audit owner role '{ownerRole}' (directly or " +
-                    "through other roles): it could SET ROLE to it and erase the log.",
+                throw Unsafe($"The table owner '{tableOwner}' is a member of the audit owner role '{ownerRole}' " +
+                    "(directly or through other roles): it could SET ROLE to it and erase the log.",
                     "As a superuser remove that membership (\\drg or SELECT * FROM pg_auth_members shows the grants; " +
-                    $"REVOKE {owner} FROM {QualifiedTable.Quote(tableOwner)}; and from every role between them), or name " +
-                    "another role with -AuditOwner.", tableOwner);
+                    $"REVOKE {owner} FROM {QualifiedTable.Quote(tableOwner)}; and from every role between them), or " +
+                    "name another role with -AuditOwner.", tableOwner);
             }
             if (roles.TableOwnerCreateRole && roles.Version < 160000)
             {
-                throw Unsafe($"The table owner '{tableOwner}' has CREATEROLE: before PostgreSQL 16 that lets it grant itself " +
-                    "any role that is not a superuser, the audit owner too.",
-                    $"As a superuser run: ALTER ROLE {QualifiedTable.Quote(tableOwner)} NOCREATEROLE; (let another role " +
-                    "manage roles).", tableOwner);
+                throw Unsafe($"The table owner '{tableOwner}' has CREATEROLE: before PostgreSQL 16 that lets it " +
+                    "grant itself any role that is not a superuser, the audit owner too.",
+                    $"As a superuser run: ALTER ROLE {QualifiedTable.Quote(tableOwner)} NOCREATEROLE; (let another " +
+                    "role manage roles).", tableOwner);
             }
         }
     }
@@ -226,10 +234,10 @@ internal static class AuditOwnership
         {
             var owner = QualifiedTable.Quote(ownerRole);
             throw Unsafe($"These roles are (or can become) the audit owner '{ownerRole}'" +
-                $"{(roles.MeSuper ? "" : $" through the installing role '{roles.Me}'")}: {string.Join(", ", members)}. " +
-                "Each of them could erase the audit log.",
-                $"As a superuser revoke those memberships (REVOKE {owner} FROM <role>; SELECT * FROM pg_auth_members shows " +
-                "the grants), or name another role with -AuditOwner.", ownerRole);
+                $"{(roles.MeSuper ? "" : $" through the installing role '{roles.Me}'")}: " +
+                $"{string.Join(", ", members)}. Each of them could erase the audit log.",
+                $"As a superuser revoke those memberships (REVOKE {owner} FROM <role>; SELECT * FROM pg_auth_members " +
+                "shows the grants), or name another role with -AuditOwner.", ownerRole);
         }
     }
 
@@ -240,17 +248,17 @@ internal static class AuditOwnership
         {
             plan.Warnings.Add($"The table owner '{roles.TableOwner}' is a superuser. PostgreSQL lets a superuser do " +
                 "anything: it can disable or drop the audit triggers and erase the audit log. " +
-                $"The log is append-only only for roles that are not superusers. To protect it from the table's owner, " +
-                "give the table to a NOLOGIN role that is not a superuser " +
-                $"(as a superuser: ALTER TABLE {table.Sql} OWNER TO <that role>;) and let the application log in as a " +
-                "role without ownership.");
+                $"The log is append-only only for roles that are not superusers. To protect it from the table's " +
+                "owner, give the table to a NOLOGIN role that is not a superuser " +
+                $"(as a superuser: ALTER TABLE {table.Sql} OWNER TO <that role>;) and let the application log in as " +
+                "a role without ownership.");
         }
         if (!roles.MeSuper)
         {
-            plan.Warnings.Add($"The installing role '{roles.Me}' is not a superuser, so the guard (an event trigger) was " +
-                $"not installed: the table's owner '{roles.TableOwner}' can still " +
-                $"ALTER TABLE … DISABLE TRIGGER or DROP TRIGGER on {table.Display}. Run Install-CenateAuditTrigger once " +
-                "as a superuser to add it.");
+            plan.Warnings.Add($"The installing role '{roles.Me}' is not a superuser, so the guard (an event trigger) " +
+                $"was not installed: the table's owner '{roles.TableOwner}' can still " +
+                $"ALTER TABLE … DISABLE TRIGGER or DROP TRIGGER on {table.Display}. Run Install-CenateAuditTrigger " +
+                "once as a superuser to add it.");
         }
     }
 
@@ -268,25 +276,27 @@ internal static class AuditOwnership
             "c.relname::text, '', o.rolname::text, o.rolsuper FROM pg_catalog.pg_class c " +
             "JOIN n ON n.oid = c.relnamespace JOIN pg_catalog.pg_roles o ON o.oid = c.relowner " +
             "WHERE c.relkind IN ('r', 'p', 'S', 'v', 'm', 'c', 'f') " +
-            "UNION ALL SELECT CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END, " +
-            "p.proname::text || '(' || pg_catalog.oidvectortypes(p.proargtypes) || ')', '', o.rolname::text, o.rolsuper " +
-            "FROM pg_catalog.pg_proc p JOIN n ON n.oid = p.pronamespace JOIN pg_catalog.pg_roles o ON o.oid = p.proowner " +
-            "UNION ALL SELECT 'TYPE', t.typname::text, '', o.rolname::text, o.rolsuper FROM pg_catalog.pg_type t " +
-            "JOIN n ON n.oid = t.typnamespace " +
-            "JOIN pg_catalog.pg_roles o ON o.oid = t.typowner WHERE t.typtype IN ('d', 'e', 'r', 'm') ORDER BY 1, 2", conn);
+            "UNION ALL SELECT CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' " +
+            "END, p.proname::text || '(' || pg_catalog.oidvectortypes(p.proargtypes) || ')', '', o.rolname::text, " +
+            "o.rolsuper FROM pg_catalog.pg_proc p JOIN n ON n.oid = p.pronamespace JOIN pg_catalog.pg_roles o ON " +
+            "o.oid = p.proowner UNION ALL SELECT 'TYPE', t.typname::text, '', o.rolname::text, o.rolsuper FROM " +
+            "pg_catalog.pg_type t JOIN n ON n.oid = t.typnamespace " +
+            "JOIN pg_catalog.pg_roles o ON o.oid = t.typowner WHERE t.typtype IN ('d', 'e', 'r', 'm') " +
+            "ORDER BY 1, 2", conn);
         cmd.Parameters.AddWithValue("s", auditSchema);
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await r.ReadAsync(ct).ConfigureAwait(false))
         {
-            objects.Add(new SchemaObject(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetBoolean(4)));
+            objects.Add(new SchemaObject(
+                r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetBoolean(4)));
         }
         return objects;
     }
 
     /// <summary>
     /// What already exists in the audit schema: every object must be one CenateBackup creates, owned by the audit
-    /// owner, or by a role that may hand it over (an install made by an earlier version belongs to the role that ran it,
-    /// usually the table's owner). Returns the ALTER … OWNER statements that hand them over.
+    /// owner, or by a role that may hand it over (an install made by an earlier version belongs to the role that ran
+    /// it, usually the table's owner). Returns the ALTER … OWNER statements that hand them over.
     /// </summary>
     private static List<string> PlanOwnerChanges(
         List<SchemaObject> objects, RoleFacts roles, string auditSchema, string ownerRole)
@@ -307,21 +317,22 @@ internal static class AuditOwnership
                 _ => throw Unsafe($"The audit schema '{auditSchema}' holds {o.Kind} {o.Name}, owned by " +
                     $"'{o.ObjectOwner}', which CenateBackup does not create: " +
                     "whoever owns or controls it may change how the log is written or read.",
-                    $"Move or drop it (as a superuser: DROP {o.Kind} {audit}.{o.Name}; after checking what it is), or " +
-                    "name another schema with -AuditSchema.", o.Name),
+                    $"Move or drop it (as a superuser: DROP {o.Kind} {audit}.{o.Name}; after checking what it is), " +
+                    "or name another schema with -AuditSchema.", o.Name),
             };
             if (sql is null || o.ObjectOwner == ownerRole) continue;
             if (!adoptable.Contains(o.ObjectOwner) && !o.OwnerSuper)
             {
                 throw Unsafe($"The {o.Kind.ToLowerInvariant()} " +
-                    $"{(o.Kind == "SCHEMA" ? auditSchema : auditSchema + "." + o.Name)} already exists and belongs to " +
-                    $"'{o.ObjectOwner}', which is neither the audit owner '{ownerRole}', the installing role nor the " +
-                    "table's owner: that role could change or erase the audit log.",
-                    $"If '{o.ObjectOwner}' is the audit owner an earlier install was given, run again with -AuditOwner " +
-                    $"'{o.ObjectOwner}'. Otherwise check who created it and why. If it is no log of yours, drop it as a " +
-                    $"superuser (DROP SCHEMA {audit} CASCADE; loses what it holds) or name another schema with " +
-                    "-AuditSchema; " +
-                    $"if it is, give it to the audit owner as a superuser: ALTER {o.Kind} {sql} OWNER TO {owner};", o.Name);
+                    $"{(o.Kind == "SCHEMA" ? auditSchema : auditSchema + "." + o.Name)} already exists and belongs " +
+                    $"to '{o.ObjectOwner}', which is neither the audit owner '{ownerRole}', the installing role nor " +
+                    "the table's owner: that role could change or erase the audit log.",
+                    $"If '{o.ObjectOwner}' is the audit owner an earlier install was given, run again with " +
+                    $"-AuditOwner '{o.ObjectOwner}'. Otherwise check who created it and why. If it is no log of " +
+                    $"yours, drop it as a superuser (DROP SCHEMA {audit} CASCADE; loses what it holds) or name " +
+                    "another schema with -AuditSchema; " +
+                    "if it is, give it to the audit owner as a superuser: " +
+                    $"ALTER {o.Kind} {sql} OWNER TO {owner};", o.Name);
             }
             changes.Add($"ALTER {o.Kind} {sql} OWNER TO {owner}");
         }
@@ -341,9 +352,10 @@ internal static class AuditOwnership
             "FROM pg_catalog.pg_trigger tg WHERE NOT tg.tgisinternal " +
             "AND tg.tgrelid IN (pg_catalog.to_regclass(@l), pg_catalog.to_regclass(@sh)) " +
             "UNION ALL SELECT 'rule ' || rw.rulename || ' on ' || rw.ev_class::pg_catalog.regclass::text " +
-            "FROM pg_catalog.pg_rewrite rw WHERE rw.ev_class IN (pg_catalog.to_regclass(@l), pg_catalog.to_regclass(@sh)) " +
-            "UNION ALL SELECT 'row-level security on ' || c.oid::pg_catalog.regclass::text FROM pg_catalog.pg_class c " +
-            "WHERE c.oid IN (pg_catalog.to_regclass(@l), pg_catalog.to_regclass(@sh)) AND c.relrowsecurity ORDER BY 1",
+            "FROM pg_catalog.pg_rewrite rw WHERE rw.ev_class IN (pg_catalog.to_regclass(@l), " +
+            "pg_catalog.to_regclass(@sh)) UNION ALL SELECT 'row-level security on ' || " +
+            "c.oid::pg_catalog.regclass::text FROM pg_catalog.pg_class c WHERE c.oid IN (pg_catalog.to_regclass(@l), " +
+            "pg_catalog.to_regclass(@sh)) AND c.relrowsecurity ORDER BY 1",
             conn))
         {
             cmd.Parameters.AddWithValue("l", audit + ".audit_log");
@@ -353,8 +365,8 @@ internal static class AuditOwnership
         }
         if (extras.Count > 0)
         {
-            throw Unsafe($"The audit log has {string.Join(", ", extras)}, which CenateBackup does not create: it could " +
-                "hide or remove what the triggers log.",
+            throw Unsafe($"The audit log has {string.Join(", ", extras)}, which CenateBackup does not create: it " +
+                "could hide or remove what the triggers log.",
                 "As a superuser drop them (DROP TRIGGER … / DROP RULE … / ALTER TABLE … DISABLE ROW LEVEL SECURITY) " +
                 "after checking who made them and why.", auditSchema);
         }

@@ -174,7 +174,7 @@ public sealed class ContainerPgToolRunner : IPgToolRunner
         return streamError;
     }
 
-    /// <summary>Copies <paramref name="standardInput"/> into the exec on a worker, then closes the exec's stdin.</summary>
+    /// <summary>Copies <paramref name="standardInput"/> into the exec on a worker, then closes its stdin.</summary>
     private static Task CopyStandardInputAsync(Stream standardInput, MultiplexedStream stream, CancellationToken ct) =>
         Task.Run(async () =>
         {
