@@ -53,8 +53,36 @@ public sealed class ContainerPgToolRunner : IPgToolRunner
         var (execId, stream) = await StartExecAsync(create, runMarker, cancellationToken).ConfigureAwait(false);
 
         var stderr = new BoundedText();
-        var streamError = await PumpAsync(stream, execId, runMarker, standardInput, standardOutput, stderr,
-            cancellationToken).ConfigureAwait(false);
+        Exception? streamError = null;
+        using (stream)
+        {
+            // The kill may run before the engine has really started the process (a loaded machine): then it finds
+            // nothing, so the exec is watched afterwards and killed again if it still runs.
+            using var killer = cancellationToken.Register(() => _ = KillAndWatchAsync(runMarker, stream, execId));
+            var inTask = standardInput is null
+                ? Task.CompletedTask
+                : CopyStandardInputAsync(standardInput, stream, cancellationToken);
+
+            try
+            {
+                await DemultiplexAsync(stream, standardOutput ?? Stream.Null, stderr, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is IOException)
+            {
+                // The attach stream broke or ended inside a frame: usually the container stopped under us. Inspect
+                // below decides; whatever the exit code, the output is incomplete. (Failures writing the local file
+                // arrive as CenateException, not IOException.)
+                streamError = ex;
+                stderr.Append("\n" + ex.Message);
+            }
+            catch
+            {
+                _ = KillAsync(runMarker, null);
+                throw;
+            }
+            await inTask.ConfigureAwait(false);
+        }
         cancellationToken.ThrowIfCancellationRequested();
 
         var exitCode = await WaitForExitCodeAsync(execId).ConfigureAwait(false);
@@ -132,46 +160,6 @@ public sealed class ContainerPgToolRunner : IPgToolRunner
         {
             throw _engine.Unavailable(ex);
         }
-    }
-
-    /// <summary>
-    /// Feeds stdin and splits the attach stream into stdout and stderr until the tool ends; kills the run if it is
-    /// cancelled. Returns the error of an attach stream that broke (the output is then incomplete), or null.
-    /// </summary>
-    private async Task<Exception?> PumpAsync(MultiplexedStream stream, string execId, string runMarker,
-        Stream? standardInput, Stream? standardOutput, BoundedText stderr, CancellationToken cancellationToken)
-    {
-        Exception? streamError = null;
-        using (stream)
-        {
-            // The kill may run before the engine has really started the process (a loaded machine): then it finds
-            // nothing, so the exec is watched afterwards and killed again if it still runs.
-            using var killer = cancellationToken.Register(() => _ = KillAndWatchAsync(runMarker, stream, execId));
-            var inTask = standardInput is null
-                ? Task.CompletedTask
-                : CopyStandardInputAsync(standardInput, stream, cancellationToken);
-
-            try
-            {
-                await DemultiplexAsync(stream, standardOutput ?? Stream.Null, stderr, cancellationToken)
-                    .ConfigureAwait(false);
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is IOException)
-            {
-                // The attach stream broke or ended inside a frame: usually the container stopped under us. Inspect
-                // below decides; whatever the exit code, the output is incomplete. (Failures writing the local file
-                // arrive as CenateException, not IOException.)
-                streamError = ex;
-                stderr.Append("\n" + ex.Message);
-            }
-            catch
-            {
-                _ = KillAsync(runMarker, null);
-                throw;
-            }
-            await inTask.ConfigureAwait(false);
-        }
-        return streamError;
     }
 
     /// <summary>Copies <paramref name="standardInput"/> into the exec on a worker, then closes its stdin.</summary>
