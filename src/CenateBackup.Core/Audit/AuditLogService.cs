@@ -162,7 +162,8 @@ public static class AuditLogService
         return RestoreDeletedCoreAsync(query, plan, reporter, ct);
     }
 
-    private static async Task<UndeleteResult> RestoreDeletedCoreAsync(AuditQuery query, UndeleteResult? confirmed, IOperationReporter reporter, CancellationToken ct)
+    private static async Task<UndeleteResult> RestoreDeletedCoreAsync(
+        AuditQuery query, UndeleteResult? confirmed, IOperationReporter reporter, CancellationToken ct)
     {
         await using var session = await DatabaseSession.OpenAsync(query.Target, null, reporter, ct).ConfigureAwait(false);
         var conn = session.Connection;
@@ -171,80 +172,38 @@ public static class AuditLogService
             await RequireLogAsync(conn, query.AuditSchema, query.Target, ct).ConfigureAwait(false);
             var log = QualifiedTable.Quote(query.AuditSchema) + ".audit_log";
             var (where, ps) = Filter(query);
-            var rowsWhere = (where.Length == 0 ? " WHERE " : where + " AND ") + "operation IN ('DELETE', 'TRUNCATE') AND old_row IS NOT NULL";
-            var tables = new List<(string Schema, string Name)>();
-            await using (var cmd = new NpgsqlCommand($"SELECT DISTINCT schema_name, table_name FROM {log}{rowsWhere}", conn))
-            {
-                cmd.Parameters.AddRange(ps.Select(p => p.Clone()).ToArray());
-                await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                while (await r.ReadAsync(ct).ConfigureAwait(false)) tables.Add((r.GetString(0), r.GetString(1)));
-            }
-            if (tables.Count == 0)
-            {
-                throw new CenateException(ErrorIds.AuditEntriesNotFound, CenateErrorKind.ObjectNotFound,
-                    "No deleted or truncated rows in the audit log match.", "Check -Table, -Since, -Until (Get-CenateAuditLog shows what is logged).", null);
-            }
-            if (tables.Count > 1)
-            {
-                throw new CenateException(ErrorIds.AuditEntriesMixed, CenateErrorKind.InvalidArgument,
-                    $"The selected entries belong to {tables.Count} tables ({string.Join(", ", tables.Select(t => t.Schema + "." + t.Name))}); one restore handles one table.",
-                    "Add -Table, or filter the entries (Where-Object Table -eq …) before piping them.", null);
-            }
-            var table = new QualifiedTable(tables[0].Schema, tables[0].Name);
-            var columns = new List<TableColumn>();
-            await using (var cmd = new NpgsqlCommand("SELECT attname::text, pg_catalog.format_type(atttypid, atttypmod), attgenerated <> '', attidentity = 'a' FROM pg_catalog.pg_attribute " +
-                "WHERE attrelid = @t::pg_catalog.regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum", conn))
-            {
-                cmd.Parameters.AddWithValue("t", table.Sql);
-                await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                while (await r.ReadAsync(ct).ConfigureAwait(false)) columns.Add(new TableColumn(r.GetString(0), r.GetString(1), r.GetBoolean(2), r.GetBoolean(3)));
-            }
+            var rowsWhere = (where.Length == 0 ? " WHERE " : where + " AND ") +
+                "operation IN ('DELETE', 'TRUNCATE') AND old_row IS NOT NULL";
+            var table = await DeletedRowsTableAsync(conn, log, rowsWhere, ps, ct).ConfigureAwait(false);
+            var columns = await ColumnsAsync(conn, table, ct).ConfigureAwait(false);
             var pk = await DatabaseSession.PrimaryKeyAsync(conn, table.Sql, ct).ConfigureAwait(false);
             if (pk.Count == 0)
             {
                 throw new CenateException(ErrorIds.NoPrimaryKey, CenateErrorKind.InvalidOperation,
-                    $"Table {table.Display} has no primary key: a logged row cannot be told from a row that exists again. Nothing was changed.",
-                    "Add a primary key to the table, or insert the rows by hand from Get-CenateAuditLog's OldRowImage (INSERT INTO t SELECT (('<OldRowImage>')::t).*).", table.Display);
+                    $"Table {table.Display} has no primary key: a logged row cannot be told from a row that exists " +
+                    "again. Nothing was changed.",
+                    "Add a primary key to the table, or insert the rows by hand from Get-CenateAuditLog's " +
+                    "OldRowImage (INSERT INTO t SELECT (('<OldRowImage>')::t).*).", table.Display);
             }
             var hasImage = await HasImageAsync(conn, query.AuditSchema, ct).ConfigureAwait(false);
-            var shapes = new List<RowShape>();
-            if (hasImage)
-            {
-                await using var cmd = new NpgsqlCommand($"SELECT s.id, s.columns FROM {QualifiedTable.Quote(query.AuditSchema)}.audit_row_shape s " +
-                    $"WHERE s.id IN (SELECT l.old_row_shape FROM {log} l{rowsWhere} AND l.old_row_image IS NOT NULL) ORDER BY s.id", conn);
-                cmd.Parameters.AddRange(ps.Select(p => p.Clone()).ToArray());
-                await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                while (await r.ReadAsync(ct).ConfigureAwait(false)) shapes.Add(new RowShape(r.GetGuid(0), r.GetFieldValue<string[]>(1)));
-            }
+            var shapes = hasImage
+                ? await RowShapesAsync(conn, query.AuditSchema, log, rowsWhere, ps, ct).ConfigureAwait(false)
+                : new List<RowShape>();
             var plan = UndeleteStatement.Build(table.Sql, columns, pk, log, rowsWhere, hasImage, shapes);
-            var result = new UndeleteResult { Table = table.Display, Sql = string.Join(";\n", plan.Setup.Append(plan.Sql)), Query = query };
+            var result = new UndeleteResult
+            {
+                Table = table.Display, Sql = string.Join(";\n", plan.Setup.Append(plan.Sql)), Query = query,
+            };
             result.DroppedColumns.AddRange(plan.DroppedColumns);
             await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
             // The images were written under these settings (see install-log.sql); read them under the same ones. The
             // search_path too: regclass, regtype … print names relative to it. Every name in the statements is qualified.
-            await ExecAsync(conn, "SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL lc_monetary = 'C'; SET LOCAL xmloption = content; " +
-                $"SET LOCAL search_path = pg_catalog, {QualifiedTable.Quote(query.AuditSchema)}, pg_temp", ct).ConfigureAwait(false);
+            await ExecAsync(conn, "SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; " +
+                "SET LOCAL lc_monetary = 'C'; SET LOCAL xmloption = content; " +
+                $"SET LOCAL search_path = pg_catalog, {QualifiedTable.Quote(query.AuditSchema)}, pg_temp", ct)
+                .ConfigureAwait(false);
             foreach (var ddl in plan.Setup) await ExecAsync(conn, ddl, ct).ConfigureAwait(false);
-            try
-            {
-                await using var cmd = new NpgsqlCommand(plan.Sql, conn, tx);
-                cmd.Parameters.AddRange(ps.Select(p => p.Clone()).ToArray());
-                for (var i = 0; i < shapes.Count; i++) cmd.Parameters.AddWithValue("shape" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), shapes[i].Id);
-                await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                await r.ReadAsync(ct).ConfigureAwait(false);
-                result.Considered = r.GetInt64(0);
-                result.Inserted = r.GetInt64(1);
-                result.FromJson = r.GetInt64(2);
-            }
-            catch (PostgresException ex) when (ex.SqlState.StartsWith("22", StringComparison.Ordinal))
-            {
-                // Class 22 (data exception): a logged value that the column's current type does not accept. The server's
-                // message quotes the value; row contents never go into an error message.
-                throw new CenateException(ErrorIds.AuditRowsIncompatible, CenateErrorKind.InvalidData,
-                    $"A row logged for {table.Display} no longer fits the table: a value is not valid for its column's current type (SQLSTATE {ex.SqlState}). Nothing was restored.",
-                    "A column's type changed since the rows were logged. Restore the rows into a copy of the table with the old types, or select the entries to restore (Get-CenateAuditLog | Where-Object …).",
-                    table.Display, null);
-            }
+            await InsertRowsAsync(conn, tx, plan.Sql, ps, shapes, table, result, ct).ConfigureAwait(false);
             foreach (var ddl in plan.Teardown) await ExecAsync(conn, ddl, ct).ConfigureAwait(false);
             result.Skipped = result.Considered - result.Inserted;
             if (confirmed is null)
@@ -264,6 +223,103 @@ public static class AuditLogService
         catch (NpgsqlException ex)
         {
             throw session.Translate(ex);
+        }
+    }
+
+    /// <summary>The one table the selected deleted (or truncated) rows belong to; none, or several, are refused.
+    /// </summary>
+    private static async Task<QualifiedTable> DeletedRowsTableAsync(NpgsqlConnection conn, string log, string rowsWhere,
+        List<NpgsqlParameter> ps, CancellationToken ct)
+    {
+        var tables = new List<(string Schema, string Name)>();
+        await using (var cmd = new NpgsqlCommand(
+            $"SELECT DISTINCT schema_name, table_name FROM {log}{rowsWhere}", conn))
+        {
+            cmd.Parameters.AddRange(ps.Select(p => p.Clone()).ToArray());
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false)) tables.Add((r.GetString(0), r.GetString(1)));
+        }
+        if (tables.Count == 0)
+        {
+            throw new CenateException(ErrorIds.AuditEntriesNotFound, CenateErrorKind.ObjectNotFound,
+                "No deleted or truncated rows in the audit log match.",
+                "Check -Table, -Since, -Until (Get-CenateAuditLog shows what is logged).", null);
+        }
+        if (tables.Count > 1)
+        {
+            throw new CenateException(ErrorIds.AuditEntriesMixed, CenateErrorKind.InvalidArgument,
+                $"The selected entries belong to {tables.Count} tables " +
+                $"({string.Join(", ", tables.Select(t => t.Schema + "." + t.Name))}); one restore handles one table.",
+                "Add -Table, or filter the entries (Where-Object Table -eq …) before piping them.", null);
+        }
+        return new QualifiedTable(tables[0].Schema, tables[0].Name);
+    }
+
+    private static async Task<List<TableColumn>> ColumnsAsync(
+        NpgsqlConnection conn, QualifiedTable table, CancellationToken ct)
+    {
+        var columns = new List<TableColumn>();
+        await using var cmd = new NpgsqlCommand("SELECT attname::text, pg_catalog.format_type(atttypid, atttypmod), " +
+            "attgenerated <> '', attidentity = 'a' FROM pg_catalog.pg_attribute " +
+            "WHERE attrelid = @t::pg_catalog.regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum", conn);
+        cmd.Parameters.AddWithValue("t", table.Sql);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            columns.Add(new TableColumn(r.GetString(0), r.GetString(1), r.GetBoolean(2), r.GetBoolean(3)));
+        }
+        return columns;
+    }
+
+    /// <summary>The column lists the selected rows' images were logged with.</summary>
+    private static async Task<List<RowShape>> RowShapesAsync(NpgsqlConnection conn, string auditSchema, string log,
+        string rowsWhere, List<NpgsqlParameter> ps, CancellationToken ct)
+    {
+        var shapes = new List<RowShape>();
+        await using var cmd = new NpgsqlCommand(
+            $"SELECT s.id, s.columns FROM {QualifiedTable.Quote(auditSchema)}.audit_row_shape s " +
+            $"WHERE s.id IN (SELECT l.old_row_shape FROM {log} l{rowsWhere} AND l.old_row_image IS NOT NULL) " +
+            "ORDER BY s.id",
+            conn);
+        cmd.Parameters.AddRange(ps.Select(p => p.Clone()).ToArray());
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            shapes.Add(new RowShape(r.GetGuid(0), r.GetFieldValue<string[]>(1)));
+        }
+        return shapes;
+    }
+
+    /// <summary>Runs the undelete statement; records the rows it considered, inserted and read from JSON.</summary>
+    private static async Task InsertRowsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string sql,
+        List<NpgsqlParameter> ps, List<RowShape> shapes, QualifiedTable table, UndeleteResult result,
+        CancellationToken ct)
+    {
+        try
+        {
+            await using var cmd = new NpgsqlCommand(sql, conn, tx);
+            cmd.Parameters.AddRange(ps.Select(p => p.Clone()).ToArray());
+            for (var i = 0; i < shapes.Count; i++)
+            {
+                cmd.Parameters.AddWithValue("shape" + i.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    shapes[i].Id);
+            }
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            await r.ReadAsync(ct).ConfigureAwait(false);
+            result.Considered = r.GetInt64(0);
+            result.Inserted = r.GetInt64(1);
+            result.FromJson = r.GetInt64(2);
+        }
+        catch (PostgresException ex) when (ex.SqlState.StartsWith("22", StringComparison.Ordinal))
+        {
+            // Class 22 (data exception): a logged value that the column's current type does not accept. The server's
+            // message quotes the value; row contents never go into an error message.
+            throw new CenateException(ErrorIds.AuditRowsIncompatible, CenateErrorKind.InvalidData,
+                $"A row logged for {table.Display} no longer fits the table: a value is not valid for its column's " +
+                $"current type (SQLSTATE {ex.SqlState}). Nothing was restored.",
+                "A column's type changed since the rows were logged. Restore the rows into a copy of the table with " +
+                "the old types, or select the entries to restore (Get-CenateAuditLog | Where-Object …).",
+                table.Display, null);
         }
     }
 

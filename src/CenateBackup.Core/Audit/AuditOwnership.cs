@@ -54,137 +54,256 @@ internal static class AuditOwnership
     private static CenateException Unsafe(string message, string remedy, object target) =>
         new(ErrorIds.AuditOwnerUnsafe, CenateErrorKind.PermissionDenied, message + " Nothing was changed.", remedy, target);
 
+    /// <summary>The roles that decide who can reach the log, as the catalog shows them before any change.</summary>
+    private sealed record RoleFacts(
+        string Me, bool MeSuper, bool MeCreateRole, string TableOwner, bool TableOwnerSuper, bool TableOwnerCreateRole,
+        bool OwnerExists, bool OwnerLogin, bool OwnerSuper, bool TableOwnerIsMember, bool TableOwnerCanBecomeMe,
+        bool MeIsMember, int Version);
+
+    /// <summary>An object found in the audit schema and the role that owns it.</summary>
+    private sealed record SchemaObject(string Kind, string Name, string Sql, string ObjectOwner, bool OwnerSuper);
+
     /// <summary>
     /// Checks the roles (installing role, table owner, audit owner and its members) and the owners of whatever already
     /// exists in the audit schema, and plans the steps that give everything to the audit owner.
     /// </summary>
-    public static async Task<AuditOwnerPlan> PlanAsync(NpgsqlConnection conn, QualifiedTable table, string auditSchema, string ownerRole, CancellationToken ct)
+    public static async Task<AuditOwnerPlan> PlanAsync(
+        NpgsqlConnection conn, QualifiedTable table, string auditSchema, string ownerRole, CancellationToken ct)
     {
         var audit = QualifiedTable.Quote(auditSchema);
         var owner = QualifiedTable.Quote(ownerRole);
-        string me, tableOwner;
-        bool meSuper, meCreateRole, tableOwnerSuper, tableOwnerCreateRole, ownerExists, ownerLogin, ownerSuper, tableOwnerIsMember, tableOwnerCanBecomeMe, meIsMember;
-        int version;
-        await using (var cmd = new NpgsqlCommand(
-            "SELECT m.rolname::text, m.rolsuper, m.rolcreaterole, o.rolname::text, o.rolsuper, o.rolcreaterole, a.oid IS NOT NULL, COALESCE(a.rolcanlogin, false), COALESCE(a.rolsuper, false), " +
-            "a.oid IS NOT NULL AND pg_catalog.pg_has_role(o.oid, a.oid, 'MEMBER'), o.oid <> m.oid AND pg_catalog.pg_has_role(o.oid, m.oid, 'MEMBER'), " +
-            "a.oid IS NOT NULL AND pg_catalog.pg_has_role(m.oid, a.oid, 'MEMBER'), pg_catalog.current_setting('server_version_num')::int " +
-            "FROM pg_catalog.pg_roles m, pg_catalog.pg_class c JOIN pg_catalog.pg_roles o ON o.oid = c.relowner LEFT JOIN pg_catalog.pg_roles a ON a.rolname = @a " +
-            "WHERE m.rolname = current_user AND c.oid = @t::pg_catalog.regclass", conn))
-        {
-            cmd.Parameters.AddWithValue("a", ownerRole);
-            cmd.Parameters.AddWithValue("t", table.Sql);
-            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            await r.ReadAsync(ct).ConfigureAwait(false);
-            (me, meSuper, meCreateRole, tableOwner, tableOwnerSuper, tableOwnerCreateRole) = (r.GetString(0), r.GetBoolean(1), r.GetBoolean(2), r.GetString(3), r.GetBoolean(4), r.GetBoolean(5));
-            (ownerExists, ownerLogin, ownerSuper, tableOwnerIsMember, tableOwnerCanBecomeMe, meIsMember) = (r.GetBoolean(6), r.GetBoolean(7), r.GetBoolean(8), r.GetBoolean(9), r.GetBoolean(10), r.GetBoolean(11));
-            version = r.GetInt32(12);
-        }
-        var plan = new AuditOwnerPlan { InstallerIsSuperuser = meSuper, OwnerExists = ownerExists };
-        var asSuperuser = $"Connect as a superuser (for example -Credential postgres) and run Install-CenateAuditTrigger again: it creates the NOLOGIN role {ownerRole}, gives it the log and adds the guard against disabling the triggers.";
+        var roles = await ReadRolesAsync(conn, table, ownerRole, ct).ConfigureAwait(false);
+        var plan = new AuditOwnerPlan { InstallerIsSuperuser = roles.MeSuper, OwnerExists = roles.OwnerExists };
+        var asSuperuser = "Connect as a superuser (for example -Credential postgres) and run " +
+            $"Install-CenateAuditTrigger again: it creates the NOLOGIN role {ownerRole}, gives it the log and adds " +
+            "the guard against disabling the triggers.";
 
-        // First what any install needs: a role that may not create triggers on the table cannot install at all.
-        if (!meSuper)
+        await CheckTriggerPrivilegeAsync(conn, table, roles, asSuperuser, ct).ConfigureAwait(false);
+        CheckRoles(roles, table, ownerRole, asSuperuser);
+        await CheckOwnerMembersAsync(conn, roles, ownerRole, ct).ConfigureAwait(false);
+        AddRoleWarnings(plan, roles, table);
+
+        var objects = await ReadSchemaObjectsAsync(conn, auditSchema, ct).ConfigureAwait(false);
+        var schemaExists = objects.Any(o => o.Kind == "SCHEMA");
+        var changes = PlanOwnerChanges(objects, roles, auditSchema, ownerRole);
+        await CheckLogTablesAsync(conn, audit, auditSchema, ct).ConfigureAwait(false);
+        var revokes = await ReadStrayGrantsAsync(conn, audit, auditSchema, ownerRole, ct).ConfigureAwait(false);
+
+        if (!roles.OwnerExists)
         {
-            await using var cmd = new NpgsqlCommand("SELECT pg_catalog.has_table_privilege(@t, 'TRIGGER')", conn);
-            cmd.Parameters.AddWithValue("t", table.Sql);
-            if (!(bool)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!)
-            {
-                throw new CenateException(ErrorIds.InsufficientPrivilege, CenateErrorKind.PermissionDenied,
-                    $"Role '{me}' may not create triggers on {table.Display} (no TRIGGER privilege, not its owner). Nothing was changed.", asSuperuser, me);
-            }
+            // A concurrent install may create the same role: then the role exists, which is what is wanted.
+            plan.Steps.Add("DO " + DollarQuote($"BEGIN CREATE ROLE {owner} NOLOGIN NOSUPERUSER NOCREATEDB " +
+                "NOCREATEROLE NOREPLICATION NOBYPASSRLS; " +
+                "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END"));
+            plan.Steps.Add($"COMMENT ON ROLE {owner} IS " +
+                "'CenateBackup: owns the audit log; NOLOGIN, and no ordinary role may be a member of it.'");
         }
-        // The audit owner itself: nobody logs in as it, and it is no superuser (the trigger functions run with its rights).
-        if (ownerExists && (ownerLogin || ownerSuper))
+        if (!roles.MeSuper && !roles.MeIsMember) plan.Steps.Add($"GRANT {owner} TO {QualifiedTable.Quote(roles.Me)}");
+        if (!schemaExists) plan.Steps.Add($"CREATE SCHEMA {audit} AUTHORIZATION {owner}");
+        plan.Steps.AddRange(changes);
+        plan.Steps.AddRange(revokes);
+        plan.OwnedAsExpected = roles.OwnerExists && schemaExists && changes.Count == 0 && revokes.Count == 0;
+        return plan;
+    }
+
+    /// <summary>The installing role, the table's owner and the audit owner (if any), with their memberships.</summary>
+    private static async Task<RoleFacts> ReadRolesAsync(
+        NpgsqlConnection conn, QualifiedTable table, string ownerRole, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            "SELECT m.rolname::text, m.rolsuper, m.rolcreaterole, o.rolname::text, o.rolsuper, o.rolcreaterole, " +
+            "a.oid IS NOT NULL, COALESCE(a.rolcanlogin, false), COALESCE(a.rolsuper, false), " +
+            "a.oid IS NOT NULL AND pg_catalog.pg_has_role(o.oid, a.oid, 'MEMBER'), " +
+            "o.oid <> m.oid AND pg_catalog.pg_has_role(o.oid, m.oid, 'MEMBER'), " +
+            "a.oid IS NOT NULL AND pg_catalog.pg_has_role(m.oid, a.oid, 'MEMBER'), " +
+            "pg_catalog.current_setting('server_version_num')::int " +
+            "FROM pg_catalog.pg_roles m, pg_catalog.pg_class c JOIN pg_catalog.pg_roles o ON o.oid = c.relowner " +
+            "LEFT JOIN pg_catalog.pg_roles a ON a.rolname = @a " +
+            "WHERE m.rolname = current_user AND c.oid = @t::pg_catalog.regclass", conn);
+        cmd.Parameters.AddWithValue("a", ownerRole);
+        cmd.Parameters.AddWithValue("t", table.Sql);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await r.ReadAsync(ct).ConfigureAwait(false);
+        return new RoleFacts(r.GetString(0), r.GetBoolean(1), r.GetBoolean(2), r.GetString(3), r.GetBoolean(4),
+            r.GetBoolean(5), r.GetBoolean(6), r.GetBoolean(7), r.GetBoolean(8), r.GetBoolean(9), r.GetBoolean(10),
+            r.GetBoolean(11), r.GetInt32(12));
+    }
+
+    /// <summary>
+    /// First what any install needs: a role that may not create triggers on the table cannot install at all.
+    /// </summary>
+    private static async Task CheckTriggerPrivilegeAsync(
+        NpgsqlConnection conn, QualifiedTable table, RoleFacts roles, string asSuperuser, CancellationToken ct)
+    {
+        if (roles.MeSuper) return;
+        await using var cmd = new NpgsqlCommand("SELECT pg_catalog.has_table_privilege(@t, 'TRIGGER')", conn);
+        cmd.Parameters.AddWithValue("t", table.Sql);
+        if (!(bool)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!)
         {
-            throw Unsafe($"The audit owner role '{ownerRole}' {(ownerLogin ? "can log in (LOGIN)" : "is a superuser")}: whoever logs in as it can erase the audit log.",
-                $"As a superuser run: ALTER ROLE {owner} NOLOGIN NOSUPERUSER; (or name another role with -AuditOwner).", ownerRole);
+            throw new CenateException(ErrorIds.InsufficientPrivilege, CenateErrorKind.PermissionDenied,
+                $"Role '{roles.Me}' may not create triggers on {table.Display} (no TRIGGER privilege, not its " +
+                "owner). Nothing was changed.", asSuperuser, roles.Me);
+        }
+    }
+
+    /// <summary>
+    /// The audit owner, the installing role and the table's owner, each against what it could do to the log.
+    /// </summary>
+    private static void CheckRoles(RoleFacts roles, QualifiedTable table, string ownerRole, string asSuperuser)
+    {
+        var owner = QualifiedTable.Quote(ownerRole);
+        var (me, tableOwner) = (roles.Me, roles.TableOwner);
+        // The audit owner itself: nobody logs in as it, and it is no superuser (the trigger functions run with its rights).
+        if (roles.OwnerExists && (roles.OwnerLogin || roles.OwnerSuper))
+        {
+            throw Unsafe($"The audit owner role '{ownerRole}' " +
+                $"{(roles.OwnerLogin ? "can log in (LOGIN)" : "is a superuser")}: " +
+                "whoever logs in as it can erase the audit log.",
+                $"As a superuser run: ALTER ROLE {owner} NOLOGIN NOSUPERUSER; (or name another role with -AuditOwner).",
+                ownerRole);
         }
         if (tableOwner == ownerRole)
         {
-            throw Unsafe($"The audit owner role '{ownerRole}' owns the table {table.Display}: the table's owner would own its own audit log.",
+            throw Unsafe($"The audit owner role '{ownerRole}' owns the table {table.Display}: the table's owner " +
+                "would own its own audit log.",
                 "Name another role with -AuditOwner (the default cenate_audit_owner is created for you).", ownerRole);
         }
         // A role other than a superuser needs to become the audit owner to give it the log: it must be able to create or
         // join it, and must not be (or be reachable from) the table's owner.
-        if (!meSuper)
+        if (!roles.MeSuper)
         {
-            if (me == tableOwner || tableOwnerCanBecomeMe)
+            if (me == tableOwner || roles.TableOwnerCanBecomeMe)
             {
-                throw Unsafe($"The installing role '{me}' {(me == tableOwner ? "owns" : "can be used by the owner of")} the table {table.Display} ('{tableOwner}'); to give the log to '{ownerRole}' it would have to become a member of it, and then the table's owner could erase the log.",
+                throw Unsafe($"The installing role '{me}' " +
+                    $"{(me == tableOwner ? "owns" : "can be used by the owner of")} the table {table.Display} " +
+                    $"('{tableOwner}'); to give the log to '{ownerRole}' it would have to become a member of it, and " +
+                    $"then the table's owner could erase the log.",
                     asSuperuser, me);
             }
-            if (!meIsMember && !meCreateRole)
+            if (!roles.MeIsMember && !roles.MeCreateRole)
             {
-                throw Unsafe($"The installing role '{me}' is not a superuser, has no CREATEROLE and is not a member of the audit owner role '{ownerRole}': it cannot give the log a separate owner.",
-                    asSuperuser + $" Or, as a superuser: CREATE ROLE {owner} NOLOGIN; GRANT {owner} TO {QualifiedTable.Quote(me)};", me);
+                throw Unsafe($"The installing role '{me}' is not a superuser, has no CREATEROLE and is not a member " +
+                    $"of the audit owner role '{ownerRole}': it cannot give the log a separate owner.",
+                    asSuperuser + $" Or, as a superuser: CREATE ROLE {owner} NOLOGIN; GRANT {owner} TO " +
+                        $"{QualifiedTable.Quote(me)};",
+                    me);
             }
         }
-        if (!tableOwnerSuper)
+        if (!roles.TableOwnerSuper)
         {
-            if (tableOwnerIsMember)
+            if (roles.TableOwnerIsMember)
             {
-                throw Unsafe($"The table owner '{tableOwner}' is a member of the audit owner role '{ownerRole}' (directly or through other roles): it could SET ROLE to it and erase the log.",
-                    $"As a superuser remove that membership (\\drg or SELECT * FROM pg_auth_members shows the grants; REVOKE {owner} FROM {QualifiedTable.Quote(tableOwner)}; and from every role between them), or name another role with -AuditOwner.", tableOwner);
+                throw Unsafe($"The table owner '{tableOwner}' is a member of the audit owner role '{ownerRole}' " +
+                    "(directly or through other roles): it could SET ROLE to it and erase the log.",
+                    "As a superuser remove that membership (\\drg or SELECT * FROM pg_auth_members shows the grants; " +
+                    $"REVOKE {owner} FROM {QualifiedTable.Quote(tableOwner)}; and from every role between them), or " +
+                    "name another role with -AuditOwner.", tableOwner);
             }
-            if (tableOwnerCreateRole && version < 160000)
+            if (roles.TableOwnerCreateRole && roles.Version < 160000)
             {
-                throw Unsafe($"The table owner '{tableOwner}' has CREATEROLE: before PostgreSQL 16 that lets it grant itself any role that is not a superuser, the audit owner too.",
-                    $"As a superuser run: ALTER ROLE {QualifiedTable.Quote(tableOwner)} NOCREATEROLE; (let another role manage roles).", tableOwner);
+                throw Unsafe($"The table owner '{tableOwner}' has CREATEROLE: before PostgreSQL 16 that lets it " +
+                    "grant itself any role that is not a superuser, the audit owner too.",
+                    $"As a superuser run: ALTER ROLE {QualifiedTable.Quote(tableOwner)} NOCREATEROLE; (let another " +
+                    "role manage roles).", tableOwner);
             }
         }
-        // Nobody else may become the audit owner either: its only member may be the (non-superuser) installing role, and
-        // then nobody may become that role.
+    }
+
+    /// <summary>
+    /// Nobody else may become the audit owner either: its only member may be the (non-superuser) installing role, and
+    /// then nobody may become that role.
+    /// </summary>
+    private static async Task CheckOwnerMembersAsync(
+        NpgsqlConnection conn, RoleFacts roles, string ownerRole, CancellationToken ct)
+    {
         var members = new List<string>();
         await using (var cmd = new NpgsqlCommand(
-            "SELECT r.rolname::text FROM pg_catalog.pg_roles r WHERE NOT r.rolsuper AND r.rolname <> @a AND r.rolname <> current_user AND (" +
-            "(EXISTS (SELECT 1 FROM pg_catalog.pg_roles a WHERE a.rolname = @a) AND pg_catalog.pg_has_role(r.oid, (SELECT a.oid FROM pg_catalog.pg_roles a WHERE a.rolname = @a), 'MEMBER')) " +
-            "OR (@joins AND pg_catalog.pg_has_role(r.oid, (SELECT m.oid FROM pg_catalog.pg_roles m WHERE m.rolname = current_user), 'MEMBER'))) ORDER BY 1", conn))
+            "SELECT r.rolname::text FROM pg_catalog.pg_roles r " +
+            "WHERE NOT r.rolsuper AND r.rolname <> @a AND r.rolname <> current_user AND (" +
+            "(EXISTS (SELECT 1 FROM pg_catalog.pg_roles a WHERE a.rolname = @a) AND pg_catalog.pg_has_role(r.oid, " +
+            "(SELECT a.oid FROM pg_catalog.pg_roles a WHERE a.rolname = @a), 'MEMBER')) " +
+            "OR (@joins AND pg_catalog.pg_has_role(r.oid, " +
+            "(SELECT m.oid FROM pg_catalog.pg_roles m WHERE m.rolname = current_user), 'MEMBER'))) ORDER BY 1", conn))
         {
             cmd.Parameters.AddWithValue("a", ownerRole);
-            cmd.Parameters.AddWithValue("joins", !meSuper);
+            cmd.Parameters.AddWithValue("joins", !roles.MeSuper);
             await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await r.ReadAsync(ct).ConfigureAwait(false)) members.Add(r.GetString(0));
         }
         if (members.Count > 0)
         {
-            throw Unsafe($"These roles are (or can become) the audit owner '{ownerRole}'{(meSuper ? "" : $" through the installing role '{me}'")}: {string.Join(", ", members)}. Each of them could erase the audit log.",
-                $"As a superuser revoke those memberships (REVOKE {owner} FROM <role>; SELECT * FROM pg_auth_members shows the grants), or name another role with -AuditOwner.", ownerRole);
+            var owner = QualifiedTable.Quote(ownerRole);
+            throw Unsafe($"These roles are (or can become) the audit owner '{ownerRole}'" +
+                $"{(roles.MeSuper ? "" : $" through the installing role '{roles.Me}'")}: " +
+                $"{string.Join(", ", members)}. Each of them could erase the audit log.",
+                $"As a superuser revoke those memberships (REVOKE {owner} FROM <role>; SELECT * FROM pg_auth_members " +
+                "shows the grants), or name another role with -AuditOwner.", ownerRole);
         }
-        if (tableOwnerSuper)
-        {
-            plan.Warnings.Add($"The table owner '{tableOwner}' is a superuser. PostgreSQL lets a superuser do anything: it can disable or drop the audit triggers and erase the audit log. " +
-                $"The log is append-only only for roles that are not superusers. To protect it from the table's owner, give the table to a NOLOGIN role that is not a superuser " +
-                $"(as a superuser: ALTER TABLE {table.Sql} OWNER TO <that role>;) and let the application log in as a role without ownership.");
-        }
-        if (!meSuper)
-        {
-            plan.Warnings.Add($"The installing role '{me}' is not a superuser, so the guard (an event trigger) was not installed: the table's owner '{tableOwner}' can still " +
-                $"ALTER TABLE … DISABLE TRIGGER or DROP TRIGGER on {table.Display}. Run Install-CenateAuditTrigger once as a superuser to add it.");
-        }
+    }
 
-        // What already exists in the audit schema: every object must be one CenateBackup creates, owned by the audit
-        // owner, or by a role that may hand it over (an install made by an earlier version belongs to the role that ran it,
-        // usually the table's owner).
-        var adoptable = new HashSet<string>(StringComparer.Ordinal) { ownerRole, me, tableOwner };
-        var objects = new List<(string Kind, string Name, string Sql, string ObjectOwner, bool OwnerSuper)>();
-        await using (var cmd = new NpgsqlCommand(
-            "WITH n AS (SELECT oid, nspname, nspowner FROM pg_catalog.pg_namespace WHERE nspname = @s) " +
-            "SELECT 'SCHEMA', n.nspname::text, '', o.rolname::text, o.rolsuper FROM n JOIN pg_catalog.pg_roles o ON o.oid = n.nspowner " +
-            "UNION ALL SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'c' THEN 'TYPE' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, " +
-            "c.relname::text, '', o.rolname::text, o.rolsuper FROM pg_catalog.pg_class c JOIN n ON n.oid = c.relnamespace JOIN pg_catalog.pg_roles o ON o.oid = c.relowner " +
-            "WHERE c.relkind IN ('r', 'p', 'S', 'v', 'm', 'c', 'f') " +
-            "UNION ALL SELECT CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END, " +
-            "p.proname::text || '(' || pg_catalog.oidvectortypes(p.proargtypes) || ')', '', o.rolname::text, o.rolsuper " +
-            "FROM pg_catalog.pg_proc p JOIN n ON n.oid = p.pronamespace JOIN pg_catalog.pg_roles o ON o.oid = p.proowner " +
-            "UNION ALL SELECT 'TYPE', t.typname::text, '', o.rolname::text, o.rolsuper FROM pg_catalog.pg_type t JOIN n ON n.oid = t.typnamespace " +
-            "JOIN pg_catalog.pg_roles o ON o.oid = t.typowner WHERE t.typtype IN ('d', 'e', 'r', 'm') ORDER BY 1, 2", conn))
+    /// <summary>What the admin must know that does not stop the install: a superuser table owner; no guard.</summary>
+    private static void AddRoleWarnings(AuditOwnerPlan plan, RoleFacts roles, QualifiedTable table)
+    {
+        if (roles.TableOwnerSuper)
         {
-            cmd.Parameters.AddWithValue("s", auditSchema);
-            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            while (await r.ReadAsync(ct).ConfigureAwait(false)) objects.Add((r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetBoolean(4)));
+            plan.Warnings.Add($"The table owner '{roles.TableOwner}' is a superuser. PostgreSQL lets a superuser do " +
+                "anything: it can disable or drop the audit triggers and erase the audit log. " +
+                $"The log is append-only only for roles that are not superusers. To protect it from the table's " +
+                "owner, give the table to a NOLOGIN role that is not a superuser " +
+                $"(as a superuser: ALTER TABLE {table.Sql} OWNER TO <that role>;) and let the application log in as " +
+                "a role without ownership.");
         }
-        var schemaExists = objects.Any(o => o.Kind == "SCHEMA");
+        if (!roles.MeSuper)
+        {
+            plan.Warnings.Add($"The installing role '{roles.Me}' is not a superuser, so the guard (an event trigger) " +
+                $"was not installed: the table's owner '{roles.TableOwner}' can still " +
+                $"ALTER TABLE … DISABLE TRIGGER or DROP TRIGGER on {table.Display}. Run Install-CenateAuditTrigger " +
+                "once as a superuser to add it.");
+        }
+    }
+
+    /// <summary>The schema itself and every relation, routine and type in it, with their owners.</summary>
+    private static async Task<List<SchemaObject>> ReadSchemaObjectsAsync(
+        NpgsqlConnection conn, string auditSchema, CancellationToken ct)
+    {
+        var objects = new List<SchemaObject>();
+        await using var cmd = new NpgsqlCommand(
+            "WITH n AS (SELECT oid, nspname, nspowner FROM pg_catalog.pg_namespace WHERE nspname = @s) " +
+            "SELECT 'SCHEMA', n.nspname::text, '', o.rolname::text, o.rolsuper FROM n " +
+            "JOIN pg_catalog.pg_roles o ON o.oid = n.nspowner " +
+            "UNION ALL SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' " +
+            "WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'c' THEN 'TYPE' WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END, " +
+            "c.relname::text, '', o.rolname::text, o.rolsuper FROM pg_catalog.pg_class c " +
+            "JOIN n ON n.oid = c.relnamespace JOIN pg_catalog.pg_roles o ON o.oid = c.relowner " +
+            "WHERE c.relkind IN ('r', 'p', 'S', 'v', 'm', 'c', 'f') " +
+            "UNION ALL SELECT CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' " +
+            "END, p.proname::text || '(' || pg_catalog.oidvectortypes(p.proargtypes) || ')', '', o.rolname::text, " +
+            "o.rolsuper FROM pg_catalog.pg_proc p JOIN n ON n.oid = p.pronamespace JOIN pg_catalog.pg_roles o ON " +
+            "o.oid = p.proowner UNION ALL SELECT 'TYPE', t.typname::text, '', o.rolname::text, o.rolsuper FROM " +
+            "pg_catalog.pg_type t JOIN n ON n.oid = t.typnamespace " +
+            "JOIN pg_catalog.pg_roles o ON o.oid = t.typowner WHERE t.typtype IN ('d', 'e', 'r', 'm') " +
+            "ORDER BY 1, 2", conn);
+        cmd.Parameters.AddWithValue("s", auditSchema);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            objects.Add(new SchemaObject(
+                r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetBoolean(4)));
+        }
+        return objects;
+    }
+
+    /// <summary>
+    /// What already exists in the audit schema: every object must be one CenateBackup creates, owned by the audit
+    /// owner, or by a role that may hand it over (an install made by an earlier version belongs to the role that ran
+    /// it, usually the table's owner). Returns the ALTER … OWNER statements that hand them over.
+    /// </summary>
+    private static List<string> PlanOwnerChanges(
+        List<SchemaObject> objects, RoleFacts roles, string auditSchema, string ownerRole)
+    {
+        var audit = QualifiedTable.Quote(auditSchema);
+        var owner = QualifiedTable.Quote(ownerRole);
+        var adoptable = new HashSet<string>(StringComparer.Ordinal) { ownerRole, roles.Me, roles.TableOwner };
         var changes = new List<string>();
         foreach (var o in objects)
         {
@@ -195,27 +314,49 @@ internal static class AuditOwnership
                 "SEQUENCE" when o.Name == "audit_log_id_seq" => null,   // the identity's sequence follows its table
                 "FUNCTION" when s_functions.Contains(o.Name.Replace(" ", "", StringComparison.Ordinal)) =>
                     audit + "." + QualifiedTable.Quote(o.Name[..o.Name.IndexOf('(')]) + o.Name[o.Name.IndexOf('(')..],
-                _ => throw Unsafe($"The audit schema '{auditSchema}' holds {o.Kind} {o.Name}, owned by '{o.ObjectOwner}', which CenateBackup does not create: " +
+                _ => throw Unsafe($"The audit schema '{auditSchema}' holds {o.Kind} {o.Name}, owned by " +
+                    $"'{o.ObjectOwner}', which CenateBackup does not create: " +
                     "whoever owns or controls it may change how the log is written or read.",
-                    $"Move or drop it (as a superuser: DROP {o.Kind} {audit}.{o.Name}; after checking what it is), or name another schema with -AuditSchema.", o.Name),
+                    $"Move or drop it (as a superuser: DROP {o.Kind} {audit}.{o.Name}; after checking what it is), " +
+                    "or name another schema with -AuditSchema.", o.Name),
             };
             if (sql is null || o.ObjectOwner == ownerRole) continue;
             if (!adoptable.Contains(o.ObjectOwner) && !o.OwnerSuper)
             {
-                throw Unsafe($"The {o.Kind.ToLowerInvariant()} {(o.Kind == "SCHEMA" ? auditSchema : auditSchema + "." + o.Name)} already exists and belongs to '{o.ObjectOwner}', " +
-                    $"which is neither the audit owner '{ownerRole}', the installing role nor the table's owner: that role could change or erase the audit log.",
-                    $"If '{o.ObjectOwner}' is the audit owner an earlier install was given, run again with -AuditOwner '{o.ObjectOwner}'. Otherwise check who created it and why. If it is no log of yours, drop it as a superuser (DROP SCHEMA {audit} CASCADE; loses what it holds) or name another schema with -AuditSchema; " +
-                    $"if it is, give it to the audit owner as a superuser: ALTER {o.Kind} {sql} OWNER TO {owner};", o.Name);
+                throw Unsafe($"The {o.Kind.ToLowerInvariant()} " +
+                    $"{(o.Kind == "SCHEMA" ? auditSchema : auditSchema + "." + o.Name)} already exists and belongs " +
+                    $"to '{o.ObjectOwner}', which is neither the audit owner '{ownerRole}', the installing role nor " +
+                    "the table's owner: that role could change or erase the audit log.",
+                    $"If '{o.ObjectOwner}' is the audit owner an earlier install was given, run again with " +
+                    $"-AuditOwner '{o.ObjectOwner}'. Otherwise check who created it and why. If it is no log of " +
+                    $"yours, drop it as a superuser (DROP SCHEMA {audit} CASCADE; loses what it holds) or name " +
+                    "another schema with -AuditSchema; " +
+                    "if it is, give it to the audit owner as a superuser: " +
+                    $"ALTER {o.Kind} {sql} OWNER TO {owner};", o.Name);
             }
             changes.Add($"ALTER {o.Kind} {sql} OWNER TO {owner}");
         }
-        // Tables of the log: no trigger, rule or row-level security of anyone else's making (an owner could have added a
-        // trigger that deletes what the functions insert).
+        return changes;
+    }
+
+    /// <summary>
+    /// Tables of the log: no trigger, rule or row-level security of anyone else's making (an owner could have added a
+    /// trigger that deletes what the functions insert).
+    /// </summary>
+    private static async Task CheckLogTablesAsync(
+        NpgsqlConnection conn, string audit, string auditSchema, CancellationToken ct)
+    {
         var extras = new List<string>();
         await using (var cmd = new NpgsqlCommand(
-            "SELECT 'trigger ' || tg.tgname || ' on ' || tg.tgrelid::pg_catalog.regclass::text FROM pg_catalog.pg_trigger tg WHERE NOT tg.tgisinternal AND tg.tgrelid IN (pg_catalog.to_regclass(@l), pg_catalog.to_regclass(@sh)) " +
-            "UNION ALL SELECT 'rule ' || rw.rulename || ' on ' || rw.ev_class::pg_catalog.regclass::text FROM pg_catalog.pg_rewrite rw WHERE rw.ev_class IN (pg_catalog.to_regclass(@l), pg_catalog.to_regclass(@sh)) " +
-            "UNION ALL SELECT 'row-level security on ' || c.oid::pg_catalog.regclass::text FROM pg_catalog.pg_class c WHERE c.oid IN (pg_catalog.to_regclass(@l), pg_catalog.to_regclass(@sh)) AND c.relrowsecurity ORDER BY 1", conn))
+            "SELECT 'trigger ' || tg.tgname || ' on ' || tg.tgrelid::pg_catalog.regclass::text " +
+            "FROM pg_catalog.pg_trigger tg WHERE NOT tg.tgisinternal " +
+            "AND tg.tgrelid IN (pg_catalog.to_regclass(@l), pg_catalog.to_regclass(@sh)) " +
+            "UNION ALL SELECT 'rule ' || rw.rulename || ' on ' || rw.ev_class::pg_catalog.regclass::text " +
+            "FROM pg_catalog.pg_rewrite rw WHERE rw.ev_class IN (pg_catalog.to_regclass(@l), " +
+            "pg_catalog.to_regclass(@sh)) UNION ALL SELECT 'row-level security on ' || " +
+            "c.oid::pg_catalog.regclass::text FROM pg_catalog.pg_class c WHERE c.oid IN (pg_catalog.to_regclass(@l), " +
+            "pg_catalog.to_regclass(@sh)) AND c.relrowsecurity ORDER BY 1",
+            conn))
         {
             cmd.Parameters.AddWithValue("l", audit + ".audit_log");
             cmd.Parameters.AddWithValue("sh", audit + ".audit_row_shape");
@@ -224,51 +365,49 @@ internal static class AuditOwnership
         }
         if (extras.Count > 0)
         {
-            throw Unsafe($"The audit log has {string.Join(", ", extras)}, which CenateBackup does not create: it could hide or remove what the triggers log.",
-                "As a superuser drop them (DROP TRIGGER … / DROP RULE … / ALTER TABLE … DISABLE ROW LEVEL SECURITY) after checking who made them and why.", auditSchema);
+            throw Unsafe($"The audit log has {string.Join(", ", extras)}, which CenateBackup does not create: it " +
+                "could hide or remove what the triggers log.",
+                "As a superuser drop them (DROP TRIGGER … / DROP RULE … / ALTER TABLE … DISABLE ROW LEVEL SECURITY) " +
+                "after checking who made them and why.", auditSchema);
         }
-        // Grants to anyone but the owner (PUBLIC included) on the schema and its objects go: the log is readable and
-        // writable only by the audit owner (and superusers). The current owner's own entries pass to the new owner with
-        // ALTER … OWNER, so they are not listed.
-        var revokes = new List<string>();
-        await using (var cmd = new NpgsqlCommand(
-            "WITH n AS (SELECT oid, nspacl, nspowner FROM pg_catalog.pg_namespace WHERE nspname = @s), acl AS (" +
-            "SELECT 'SCHEMA' AS kind, '' AS name, a.grantee FROM n, pg_catalog.aclexplode(n.nspacl) a WHERE a.grantee <> n.nspowner " +
-            "UNION SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, c.relname::text, a.grantee FROM pg_catalog.pg_class c JOIN n ON n.oid = c.relnamespace, pg_catalog.aclexplode(c.relacl) a " +
-            "WHERE c.relkind IN ('r', 'S') AND a.grantee <> c.relowner " +
-            "UNION SELECT 'FUNCTION', p.proname::text || '(' || pg_catalog.oidvectortypes(p.proargtypes) || ')', a.grantee FROM pg_catalog.pg_proc p JOIN n ON n.oid = p.pronamespace, pg_catalog.aclexplode(p.proacl) a " +
-            "WHERE a.grantee <> p.proowner) " +
-            "SELECT kind, name, CASE WHEN grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(r.rolname) END FROM acl LEFT JOIN pg_catalog.pg_roles r ON r.oid = acl.grantee " +
-            "WHERE r.rolname IS DISTINCT FROM @a ORDER BY 1, 2, 3", conn))
-        {
-            cmd.Parameters.AddWithValue("s", auditSchema);
-            cmd.Parameters.AddWithValue("a", ownerRole);
-            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            while (await r.ReadAsync(ct).ConfigureAwait(false))
-            {
-                var (kind, name, grantee) = (r.GetString(0), r.GetString(1), r.GetString(2));
-                var target = kind switch
-                {
-                    "SCHEMA" => audit,
-                    "FUNCTION" => audit + "." + QualifiedTable.Quote(name[..name.IndexOf('(')]) + name[name.IndexOf('(')..],
-                    _ => audit + "." + QualifiedTable.Quote(name),
-                };
-                revokes.Add($"REVOKE ALL ON {kind} {target} FROM {grantee}");
-            }
-        }
+    }
 
-        if (!ownerExists)
+    /// <summary>
+    /// Grants to anyone but the owner (PUBLIC included) on the schema and its objects go: the log is readable and
+    /// writable only by the audit owner (and superusers). The current owner's own entries pass to the new owner with
+    /// ALTER … OWNER, so they are not listed.
+    /// </summary>
+    private static async Task<List<string>> ReadStrayGrantsAsync(
+        NpgsqlConnection conn, string audit, string auditSchema, string ownerRole, CancellationToken ct)
+    {
+        var revokes = new List<string>();
+        await using var cmd = new NpgsqlCommand(
+            "WITH n AS (SELECT oid, nspacl, nspowner FROM pg_catalog.pg_namespace WHERE nspname = @s), acl AS (" +
+            "SELECT 'SCHEMA' AS kind, '' AS name, a.grantee FROM n, pg_catalog.aclexplode(n.nspacl) a " +
+            "WHERE a.grantee <> n.nspowner " +
+            "UNION SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, c.relname::text, a.grantee " +
+            "FROM pg_catalog.pg_class c JOIN n ON n.oid = c.relnamespace, pg_catalog.aclexplode(c.relacl) a " +
+            "WHERE c.relkind IN ('r', 'S') AND a.grantee <> c.relowner " +
+            "UNION SELECT 'FUNCTION', p.proname::text || '(' || pg_catalog.oidvectortypes(p.proargtypes) || ')', " +
+            "a.grantee FROM pg_catalog.pg_proc p JOIN n ON n.oid = p.pronamespace, pg_catalog.aclexplode(p.proacl) a " +
+            "WHERE a.grantee <> p.proowner) " +
+            "SELECT kind, name, CASE WHEN grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(r.rolname) END " +
+            "FROM acl LEFT JOIN pg_catalog.pg_roles r ON r.oid = acl.grantee " +
+            "WHERE r.rolname IS DISTINCT FROM @a ORDER BY 1, 2, 3", conn);
+        cmd.Parameters.AddWithValue("s", auditSchema);
+        cmd.Parameters.AddWithValue("a", ownerRole);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
         {
-            // A concurrent install may create the same role: then the role exists, which is what is wanted.
-            plan.Steps.Add("DO " + DollarQuote($"BEGIN CREATE ROLE {owner} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS; " +
-                "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END"));
-            plan.Steps.Add($"COMMENT ON ROLE {owner} IS " + "'CenateBackup: owns the audit log; NOLOGIN, and no ordinary role may be a member of it.'");
+            var (kind, name, grantee) = (r.GetString(0), r.GetString(1), r.GetString(2));
+            var target = kind switch
+            {
+                "SCHEMA" => audit,
+                "FUNCTION" => audit + "." + QualifiedTable.Quote(name[..name.IndexOf('(')]) + name[name.IndexOf('(')..],
+                _ => audit + "." + QualifiedTable.Quote(name),
+            };
+            revokes.Add($"REVOKE ALL ON {kind} {target} FROM {grantee}");
         }
-        if (!meSuper && !meIsMember) plan.Steps.Add($"GRANT {owner} TO {QualifiedTable.Quote(me)}");
-        if (!schemaExists) plan.Steps.Add($"CREATE SCHEMA {audit} AUTHORIZATION {owner}");
-        plan.Steps.AddRange(changes);
-        plan.Steps.AddRange(revokes);
-        plan.OwnedAsExpected = ownerExists && schemaExists && changes.Count == 0 && revokes.Count == 0;
-        return plan;
+        return revokes;
     }
 }

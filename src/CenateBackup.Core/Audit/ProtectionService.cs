@@ -43,8 +43,9 @@ public static class ProtectionService
     public static Task<ProtectResult> ProtectAsync(ProtectResult plan, IOperationReporter reporter, CancellationToken ct) =>
         (plan?.Run ?? throw new ArgumentException("Not a plan made by PlanProtectAsync.", nameof(plan)))(reporter, ct);
 
-    private static async Task<ProtectResult> ProtectCoreAsync(DatabaseTarget target, string table, string? schema, IReadOnlyCollection<string>? roles,
-        IReadOnlyCollection<string>? allExcept, bool includeInherited, ProtectResult? confirmed, IOperationReporter reporter, CancellationToken ct)
+    private static async Task<ProtectResult> ProtectCoreAsync(DatabaseTarget target, string table, string? schema,
+        IReadOnlyCollection<string>? roles, IReadOnlyCollection<string>? allExcept, bool includeInherited,
+        ProtectResult? confirmed, IOperationReporter reporter, CancellationToken ct)
     {
         var dryRun = confirmed is null;
         await using var session = await DatabaseSession.OpenAsync(target, null, reporter, ct).ConfigureAwait(false);
@@ -53,74 +54,20 @@ public static class ProtectionService
         {
             var t = await session.ResolveTableAsync(table, schema, ct).ConfigureAwait(false);
             var result = new ProtectResult { Table = t.Display };
-            result.Run = (r, c) => ProtectCoreAsync(target, table, schema, roles, allExcept, includeInherited, result, r, c);
+            result.Run = (r, c) =>
+                ProtectCoreAsync(target, table, schema, roles, allExcept, includeInherited, result, r, c);
             result.Before.AddRange(await GrantsAsync(conn, t, ct).ConfigureAwait(false));
-            var existing = new HashSet<string>(StringComparer.Ordinal);
-            await using (var cmd = new NpgsqlCommand("SELECT rolname::text FROM pg_catalog.pg_roles", conn))
-            {
-                await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                while (await r.ReadAsync(ct).ConfigureAwait(false)) existing.Add(r.GetString(0));
-            }
-            string owner;
-            await using (var cmd = new NpgsqlCommand("SELECT pg_catalog.pg_get_userbyid(relowner)::text FROM pg_catalog.pg_class WHERE oid = @t::pg_catalog.regclass", conn))
-            {
-                cmd.Parameters.AddWithValue("t", t.Sql);
-                owner = (string)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
-            }
+            var existing = await RoleNamesAsync(conn, ct).ConfigureAwait(false);
+            var owner = await OwnerAsync(conn, t, ct).ConfigureAwait(false);
             // The rows of a partitioned (or inheritance) parent live in its partitions, and DELETE/TRUNCATE on a partition
             // is checked against the partition's own grants: every descendant is protected and checked with the parent.
             var relations = new List<QualifiedTable> { t };
             var owners = new HashSet<string>(StringComparer.Ordinal) { owner };
-            await using (var cmd = new NpgsqlCommand("WITH RECURSIVE d(oid) AS (SELECT @t::pg_catalog.regclass::pg_catalog.oid UNION " +
-                "SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN d ON i.inhparent = d.oid) " +
-                "SELECT n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner)::text FROM d JOIN pg_catalog.pg_class c ON c.oid = d.oid " +
-                "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE d.oid <> @t::pg_catalog.regclass ORDER BY 1, 2", conn))
-            {
-                cmd.Parameters.AddWithValue("t", t.Sql);
-                await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                while (await r.ReadAsync(ct).ConfigureAwait(false))
-                {
-                    relations.Add(new QualifiedTable(r.GetString(0), r.GetString(1)));
-                    owners.Add(r.GetString(2));
-                }
-            }
-            List<string> targets;
-            if (roles is not null)
-            {
-                var missing = roles.Where(r => !string.Equals(r, "PUBLIC", StringComparison.OrdinalIgnoreCase) && !existing.Contains(r)).ToList();
-                if (missing.Count > 0)
-                {
-                    throw new CenateException(ErrorIds.RoleNotFound, CenateErrorKind.ObjectNotFound, $"Role(s) {string.Join(", ", missing)} do not exist. Nothing was changed.",
-                        "Check -Role (list roles with: psql -c '\\du').", string.Join(",", missing));
-                }
-                targets = roles.ToList();
-                foreach (var (role, rel) in targets.Where(r => !IsPublic(r)).SelectMany(r => relations.Select(rel => (r, rel))))
-                {
-                    if (await RolePrivileges.BypassAsync(conn, role, rel.Sql, rel == t ? rel.Display : $"{rel.Display} (a partition of {t.Display})", ct).ConfigureAwait(false) is not { } bypass) continue;
-                    throw bypass.Owner
-                        ? new CenateException(ErrorIds.RoleOwnsTable, CenateErrorKind.InvalidOperation,
-                            $"{bypass.Reason}: an owner can always DELETE, TRUNCATE or DROP (it can grant itself any privilege back), so revoking from it protects nothing. Nothing was changed.",
-                            $"Make the table's owner (and its schema's owner) a NOLOGIN role that no application logs in as or is a member of (ALTER TABLE {rel.Sql} OWNER TO <nologin role>; ALTER SCHEMA … OWNER TO …), then protect the application role. Give '{role}' only the privileges it needs.", role)
-                        : new CenateException(ErrorIds.RoleIsSuperuser, CenateErrorKind.InvalidOperation,
-                            $"{bypass.Reason}: a superuser bypasses every privilege check, so revoking from it protects nothing. Nothing was changed.",
-                            $"Do not let applications log in as a superuser: make '{role}' NOSUPERUSER (or remove the membership) and grant it only what it needs.", role);
-                }
-            }
-            else
-            {
-                var keep = new HashSet<string>(allExcept ?? Array.Empty<string>(), StringComparer.Ordinal);
-                keep.UnionWith(owners);
-                targets = new List<string>();
-                foreach (var rel in relations)
-                {
-                    foreach (var g in rel == t ? result.Before : await GrantsAsync(conn, rel, ct).ConfigureAwait(false))
-                    {
-                        if (!keep.Contains(g.Role) && !targets.Contains(g.Role, StringComparer.Ordinal)
-                            && (g.Privileges.Contains("DELETE", StringComparison.Ordinal) || g.Privileges.Contains("TRUNCATE", StringComparison.Ordinal)))
-                            targets.Add(g.Role);
-                    }
-                }
-            }
+            await AddDescendantsAsync(conn, t, relations, owners, ct).ConfigureAwait(false);
+            var targets = roles is not null
+                ? await NamedTargetsAsync(conn, t, relations, roles, existing, ct).ConfigureAwait(false)
+                : await GrantedTargetsAsync(conn, t, relations, owners, allExcept, result.Before, ct)
+                    .ConfigureAwait(false);
             foreach (var role in targets)
             {
                 result.Steps.Add(RevokeSql(relations, role));
@@ -133,19 +80,12 @@ public static class ProtectionService
                 await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
             result.After.AddRange(await GrantsAsync(conn, t, ct).ConfigureAwait(false));
-            // A REVOKE by a role that did not grant the privilege only warns on the server: check what is left.
-            var left = new List<TableGrant>(result.After);
-            foreach (var rel in relations.Skip(1)) left.AddRange(await GrantsAsync(conn, rel, ct).ConfigureAwait(false));
-            var still = left.Where(g => result.Roles.Contains(g.Role, StringComparer.OrdinalIgnoreCase)
-                && (g.Privileges.Contains("DELETE", StringComparison.Ordinal) || g.Privileges.Contains("TRUNCATE", StringComparison.Ordinal))).Select(g => g.Role).ToList();
-            if (still.Count > 0)
+            await CheckRevokedAsync(conn, tx, t, relations, owner, result, ct).ConfigureAwait(false);
+            if (roles is not null)
             {
-                await tx.RollbackAsync(ct).ConfigureAwait(false);
-                throw new CenateException(ErrorIds.InsufficientPrivilege, CenateErrorKind.PermissionDenied,
-                    $"{string.Join(", ", still)} would keep DELETE or TRUNCATE on {t.Display}: the privilege was granted by another role, and only it (or the owner, or a superuser) can revoke it. Nothing was changed.",
-                    $"Run Protect-CenateTable as the table's owner ({owner}) or a superuser.", t.Display);
+                await CheckEffectiveAsync(conn, tx, t, relations, roles, includeInherited, result, ct)
+                    .ConfigureAwait(false);
             }
-            if (roles is not null) await CheckEffectiveAsync(conn, tx, t, relations, roles, includeInherited, result, ct).ConfigureAwait(false);
             // After the effective check, which adds -IncludeInherited's revokes to the steps; a mismatch rolls back.
             if (confirmed is not null) ConfirmedPlan.Require(confirmed.Steps, result.Steps, t.Display);
             if (dryRun) await tx.RollbackAsync(ct).ConfigureAwait(false);
@@ -155,6 +95,125 @@ public static class ProtectionService
         catch (NpgsqlException ex)
         {
             throw session.Translate(ex);
+        }
+    }
+
+    private static async Task<HashSet<string>> RoleNamesAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
+        var existing = new HashSet<string>(StringComparer.Ordinal);
+        await using var cmd = new NpgsqlCommand("SELECT rolname::text FROM pg_catalog.pg_roles", conn);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) existing.Add(r.GetString(0));
+        return existing;
+    }
+
+    private static async Task<string> OwnerAsync(NpgsqlConnection conn, QualifiedTable t, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT pg_catalog.pg_get_userbyid(relowner)::text " +
+            "FROM pg_catalog.pg_class WHERE oid = @t::pg_catalog.regclass", conn);
+        cmd.Parameters.AddWithValue("t", t.Sql);
+        return (string)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+    }
+
+    /// <summary>Adds the table's partitions and inheritance children (at any depth) and their owners.</summary>
+    private static async Task AddDescendantsAsync(NpgsqlConnection conn, QualifiedTable t,
+        List<QualifiedTable> relations, HashSet<string> owners, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            "WITH RECURSIVE d(oid) AS (SELECT @t::pg_catalog.regclass::pg_catalog.oid UNION " +
+            "SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN d ON i.inhparent = d.oid) " +
+            "SELECT n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner)::text " +
+            "FROM d JOIN pg_catalog.pg_class c ON c.oid = d.oid " +
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE d.oid <> @t::pg_catalog.regclass " +
+            "ORDER BY 1, 2", conn);
+        cmd.Parameters.AddWithValue("t", t.Sql);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            relations.Add(new QualifiedTable(r.GetString(0), r.GetString(1)));
+            owners.Add(r.GetString(2));
+        }
+    }
+
+    /// <summary>
+    /// The roles named with -Role: each must exist, and none may own the table (or a partition) or be a superuser,
+    /// because no revoke can stop those.
+    /// </summary>
+    private static async Task<List<string>> NamedTargetsAsync(NpgsqlConnection conn, QualifiedTable t,
+        List<QualifiedTable> relations, IReadOnlyCollection<string> roles, HashSet<string> existing,
+        CancellationToken ct)
+    {
+        var missing = roles.Where(r => !string.Equals(r, "PUBLIC", StringComparison.OrdinalIgnoreCase)
+            && !existing.Contains(r)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new CenateException(ErrorIds.RoleNotFound, CenateErrorKind.ObjectNotFound,
+                $"Role(s) {string.Join(", ", missing)} do not exist. Nothing was changed.",
+                "Check -Role (list roles with: psql -c '\\du').", string.Join(",", missing));
+        }
+        var targets = roles.ToList();
+        foreach (var (role, rel) in targets.Where(r => !IsPublic(r)).SelectMany(r => relations.Select(rel => (r, rel))))
+        {
+            var display = rel == t ? rel.Display : $"{rel.Display} (a partition of {t.Display})";
+            if (await RolePrivileges.BypassAsync(conn, role, rel.Sql, display, ct).ConfigureAwait(false)
+                is not { } bypass) continue;
+            throw bypass.Owner
+                ? new CenateException(ErrorIds.RoleOwnsTable, CenateErrorKind.InvalidOperation,
+                    $"{bypass.Reason}: an owner can always DELETE, TRUNCATE or DROP (it can grant itself any " +
+                    "privilege back), so revoking from it protects nothing. Nothing was changed.",
+                    "Make the table's owner (and its schema's owner) a NOLOGIN role that no application logs in as " +
+                    $"or is a member of (ALTER TABLE {rel.Sql} OWNER TO <nologin role>; ALTER SCHEMA … OWNER TO …), " +
+                    $"then protect the application role. Give '{role}' only the privileges it needs.", role)
+                : new CenateException(ErrorIds.RoleIsSuperuser, CenateErrorKind.InvalidOperation,
+                    $"{bypass.Reason}: a superuser bypasses every privilege check, so revoking from it protects " +
+                    "nothing. Nothing was changed.",
+                    $"Do not let applications log in as a superuser: make '{role}' NOSUPERUSER (or remove the " +
+                    "membership) and grant it only what it needs.", role);
+        }
+        return targets;
+    }
+
+    /// <summary>
+    /// Without -Role: every role granted DELETE or TRUNCATE on the table or a partition, but the owners and -AllExcept.
+    /// </summary>
+    private static async Task<List<string>> GrantedTargetsAsync(NpgsqlConnection conn, QualifiedTable t,
+        List<QualifiedTable> relations, HashSet<string> owners, IReadOnlyCollection<string>? allExcept,
+        List<TableGrant> before, CancellationToken ct)
+    {
+        var keep = new HashSet<string>(allExcept ?? Array.Empty<string>(), StringComparer.Ordinal);
+        keep.UnionWith(owners);
+        var targets = new List<string>();
+        foreach (var rel in relations)
+        {
+            foreach (var g in rel == t ? before : await GrantsAsync(conn, rel, ct).ConfigureAwait(false))
+            {
+                if (!keep.Contains(g.Role) && !targets.Contains(g.Role, StringComparer.Ordinal)
+                    && (g.Privileges.Contains("DELETE", StringComparison.Ordinal)
+                        || g.Privileges.Contains("TRUNCATE", StringComparison.Ordinal)))
+                    targets.Add(g.Role);
+            }
+        }
+        return targets;
+    }
+
+    /// <summary>
+    /// A REVOKE by a role that did not grant the privilege only warns on the server: check what is left.
+    /// </summary>
+    private static async Task CheckRevokedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, QualifiedTable t,
+        List<QualifiedTable> relations, string owner, ProtectResult result, CancellationToken ct)
+    {
+        var left = new List<TableGrant>(result.After);
+        foreach (var rel in relations.Skip(1)) left.AddRange(await GrantsAsync(conn, rel, ct).ConfigureAwait(false));
+        var still = left.Where(g => result.Roles.Contains(g.Role, StringComparer.OrdinalIgnoreCase)
+            && (g.Privileges.Contains("DELETE", StringComparison.Ordinal)
+                || g.Privileges.Contains("TRUNCATE", StringComparison.Ordinal))).Select(g => g.Role).ToList();
+        if (still.Count > 0)
+        {
+            await tx.RollbackAsync(ct).ConfigureAwait(false);
+            throw new CenateException(ErrorIds.InsufficientPrivilege, CenateErrorKind.PermissionDenied,
+                $"{string.Join(", ", still)} would keep DELETE or TRUNCATE on {t.Display}: the privilege was granted " +
+                "by another role, and only it (or the owner, or a superuser) can revoke it. Nothing was changed.",
+                $"Run Protect-CenateTable as the table's owner ({owner}) or a superuser.", t.Display);
         }
     }
 

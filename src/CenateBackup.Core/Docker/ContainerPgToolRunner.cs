@@ -44,65 +44,13 @@ public sealed class ContainerPgToolRunner : IPgToolRunner
     public string Where => $"container {_container}";
 
     /// <inheritdoc />
-    public async Task<PgToolResult> RunAsync(PgToolInvocation invocation, Stream? standardInput, Stream? standardOutput, CancellationToken cancellationToken)
+    public async Task<PgToolResult> RunAsync(
+        PgToolInvocation invocation, Stream? standardInput, Stream? standardOutput, CancellationToken cancellationToken)
     {
-        // The prologue gives the tool, where coreutils' stdbuf exists, a 4 MB stdout buffer: pg_dump writes
-        // 4 KB pieces, and every piece costs a Docker frame and a wake-up on both
-        // sides of the exec stream (measured: 377 MB dump 22 s → 18 s through the docker CLI alone).
         // Marks this run's processes, so cancelling can find and kill them however early it comes.
         var runMarker = RunMarkerName + "=" + Guid.NewGuid().ToString("N");
-        var cmd = new List<string>
-        {
-            "sh", "-c",
-            "if command -v stdbuf >/dev/null 2>&1; then exec stdbuf -o 4M \"$@\"; else exec \"$@\"; fi",
-            "cenate", invocation.Tool,
-        };
-        cmd.AddRange(invocation.Arguments);
-        var create = new ContainerExecCreateParameters
-        {
-            AttachStdout = true,
-            AttachStderr = true,
-            AttachStdin = standardInput is not null,
-            Cmd = cmd,
-            Env = invocation.Environment.Select(kv => kv.Key + "=" + kv.Value).Append(runMarker).ToList(),
-        };
-
-        string execId;
-        string? createdExec = null;
-        MultiplexedStream stream;
-        try
-        {
-            execId = (await _engine.Client.Exec.CreateContainerExecAsync(_container, create, cancellationToken).ConfigureAwait(false)).ID;
-            createdExec = execId;
-            stream = await _engine.Client.Exec.StartContainerExecAsync(execId, new ContainerExecStartParameters { Detach = false }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // Cancelled while the exec was being started: it may be running already, so kill it by its marker; and the
-            // engine may still start it after that (a loaded machine), so watch the exec for a few seconds.
-            await KillAsync(runMarker, null).ConfigureAwait(false);
-            if (createdExec is not null)
-            {
-                // Wait a few seconds for it here; the watch goes on in the background (an exec that never starts is watched a minute).
-                var watch = KillIfStartedLateAsync(createdExec, runMarker);
-                await Task.WhenAny(watch, Task.Delay(TimeSpan.FromSeconds(6), CancellationToken.None)).ConfigureAwait(false);
-            }
-            throw;
-        }
-        catch (DockerContainerNotFoundException ex)
-        {
-            throw new CenateException(ErrorIds.ContainerNotFound, CenateErrorKind.ObjectNotFound,
-                $"Docker container '{_container}' does not exist.", "Check the name with 'docker ps -a'.", _container, ex);
-        }
-        catch (DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.Conflict)
-        {
-            throw new CenateException(ErrorIds.ContainerNotRunning, CenateErrorKind.ResourceUnavailable,
-                $"Docker container '{_container}' is not running.", $"Start it with 'docker start {_container}'.", _container, ex);
-        }
-        catch (Exception ex) when (DockerEngine.IsEngineUnreachable(ex))
-        {
-            throw _engine.Unavailable(ex);
-        }
+        var create = CreateParameters(invocation, standardInput is not null, runMarker);
+        var (execId, stream) = await StartExecAsync(create, runMarker, cancellationToken).ConfigureAwait(false);
 
         var stderr = new BoundedText();
         Exception? streamError = null;
@@ -111,33 +59,14 @@ public sealed class ContainerPgToolRunner : IPgToolRunner
             // The kill may run before the engine has really started the process (a loaded machine): then it finds
             // nothing, so the exec is watched afterwards and killed again if it still runs.
             using var killer = cancellationToken.Register(() => _ = KillAndWatchAsync(runMarker, stream, execId));
-            Task inTask = Task.CompletedTask;
-            if (standardInput is not null)
-            {
-                inTask = Task.Run(async () =>
-                {
-                    var buf = ArrayPool<byte>.Shared.Rent(BlockSize);
-                    try
-                    {
-                        int n;
-                        while ((n = await standardInput.ReadAsync(buf.AsMemory(0, BlockSize), cancellationToken).ConfigureAwait(false)) > 0)
-                        {
-                            await stream.WriteAsync(buf, 0, n, cancellationToken).ConfigureAwait(false);
-                        }
-                    }
-                    catch (IOException) { /* the tool closed stdin early; its exit code tells */ }
-                    catch (OperationCanceledException) { }
-                    finally
-                    {
-                        ArrayPool<byte>.Shared.Return(buf);
-                        try { stream.CloseWrite(); } catch (IOException) { } catch (ObjectDisposedException) { }
-                    }
-                }, CancellationToken.None);
-            }
+            var inTask = standardInput is null
+                ? Task.CompletedTask
+                : CopyStandardInputAsync(standardInput, stream, cancellationToken);
 
             try
             {
-                await DemultiplexAsync(stream, standardOutput ?? Stream.Null, stderr, cancellationToken).ConfigureAwait(false);
+                await DemultiplexAsync(stream, standardOutput ?? Stream.Null, stderr, cancellationToken)
+                    .ConfigureAwait(false);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is IOException)
             {
@@ -156,23 +85,120 @@ public sealed class ContainerPgToolRunner : IPgToolRunner
         }
         cancellationToken.ThrowIfCancellationRequested();
 
-        int? exitCode = null;
-        try
-        {
-            for (var i = 0; i < 50; i++)
-            {
-                var inspect = await _engine.Client.Exec.InspectContainerExecAsync(execId, CancellationToken.None).ConfigureAwait(false);
-                if (!inspect.Running) { exitCode = inspect.ExitCode is { } code ? (int)code : null; break; }
-                await Task.Delay(100, CancellationToken.None).ConfigureAwait(false);
-            }
-        }
-        catch (DockerApiException) { /* the container went away */ }
-
+        var exitCode = await WaitForExitCodeAsync(execId).ConfigureAwait(false);
         if (exitCode == 0 && streamError is null) return new PgToolResult(exitCode, stderr.ToString());
         // A failed run may be the container stopping under us.
         var stopped = await _engine.HasStoppedAsync(_container).ConfigureAwait(false);
         if (Judge(exitCode, streamError, stopped, invocation.Tool, _container) is { } failure) throw failure;
         return new PgToolResult(exitCode, stderr.ToString());
+    }
+
+    /// <summary>The exec that runs the tool, its environment and this run's marker.</summary>
+    private static ContainerExecCreateParameters CreateParameters(
+        PgToolInvocation invocation, bool attachStdin, string runMarker)
+    {
+        // The prologue gives the tool, where coreutils' stdbuf exists, a 4 MB stdout buffer: pg_dump writes
+        // 4 KB pieces, and every piece costs a Docker frame and a wake-up on both
+        // sides of the exec stream (measured: 377 MB dump 22 s → 18 s through the docker CLI alone).
+        var cmd = new List<string>
+        {
+            "sh", "-c",
+            "if command -v stdbuf >/dev/null 2>&1; then exec stdbuf -o 4M \"$@\"; else exec \"$@\"; fi",
+            "cenate", invocation.Tool,
+        };
+        cmd.AddRange(invocation.Arguments);
+        return new ContainerExecCreateParameters
+        {
+            AttachStdout = true,
+            AttachStderr = true,
+            AttachStdin = attachStdin,
+            Cmd = cmd,
+            Env = invocation.Environment.Select(kv => kv.Key + "=" + kv.Value).Append(runMarker).ToList(),
+        };
+    }
+
+    /// <summary>Creates and starts the exec, turning the engine's refusals into the module's errors.</summary>
+    private async Task<(string ExecId, MultiplexedStream Stream)> StartExecAsync(
+        ContainerExecCreateParameters create, string runMarker, CancellationToken cancellationToken)
+    {
+        string? createdExec = null;
+        try
+        {
+            var execId = (await _engine.Client.Exec.CreateContainerExecAsync(_container, create, cancellationToken)
+                .ConfigureAwait(false)).ID;
+            createdExec = execId;
+            var stream = await _engine.Client.Exec.StartContainerExecAsync(
+                execId, new ContainerExecStartParameters { Detach = false }, cancellationToken).ConfigureAwait(false);
+            return (execId, stream);
+        }
+        catch (OperationCanceledException)
+        {
+            // Cancelled while the exec was being started: it may be running already, so kill it by its marker; and the
+            // engine may still start it after that (a loaded machine), so watch the exec for a few seconds.
+            await KillAsync(runMarker, null).ConfigureAwait(false);
+            if (createdExec is not null)
+            {
+                // Wait a few seconds for it here; the watch goes on in the background (an exec that never starts is
+                // watched a minute).
+                var watch = KillIfStartedLateAsync(createdExec, runMarker);
+                await Task.WhenAny(watch, Task.Delay(TimeSpan.FromSeconds(6), CancellationToken.None)).ConfigureAwait(false);
+            }
+            throw;
+        }
+        catch (DockerContainerNotFoundException ex)
+        {
+            throw new CenateException(ErrorIds.ContainerNotFound, CenateErrorKind.ObjectNotFound,
+                $"Docker container '{_container}' does not exist.", "Check the name with 'docker ps -a'.", _container, ex);
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+            throw new CenateException(ErrorIds.ContainerNotRunning, CenateErrorKind.ResourceUnavailable,
+                $"Docker container '{_container}' is not running.", $"Start it with 'docker start {_container}'.",
+                _container, ex);
+        }
+        catch (Exception ex) when (DockerEngine.IsEngineUnreachable(ex))
+        {
+            throw _engine.Unavailable(ex);
+        }
+    }
+
+    /// <summary>Copies <paramref name="standardInput"/> into the exec on a worker, then closes its stdin.</summary>
+    private static Task CopyStandardInputAsync(Stream standardInput, MultiplexedStream stream, CancellationToken ct) =>
+        Task.Run(async () =>
+        {
+            var buf = ArrayPool<byte>.Shared.Rent(BlockSize);
+            try
+            {
+                int n;
+                while ((n = await standardInput.ReadAsync(buf.AsMemory(0, BlockSize), ct).ConfigureAwait(false)) > 0)
+                {
+                    await stream.WriteAsync(buf, 0, n, ct).ConfigureAwait(false);
+                }
+            }
+            catch (IOException) { /* the tool closed stdin early; its exit code tells */ }
+            catch (OperationCanceledException) { }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buf);
+                try { stream.CloseWrite(); } catch (IOException) { } catch (ObjectDisposedException) { }
+            }
+        }, CancellationToken.None);
+
+    /// <summary>The exec's exit code once the engine says it has ended (up to 5 s), or null.</summary>
+    private async Task<int?> WaitForExitCodeAsync(string execId)
+    {
+        try
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                var inspect = await _engine.Client.Exec.InspectContainerExecAsync(execId, CancellationToken.None)
+                    .ConfigureAwait(false);
+                if (!inspect.Running) return inspect.ExitCode is { } code ? (int)code : null;
+                await Task.Delay(100, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (DockerApiException) { /* the container went away */ }
+        return null;
     }
 
     /// <summary>
