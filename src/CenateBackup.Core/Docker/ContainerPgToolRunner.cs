@@ -54,11 +54,15 @@ public sealed class ContainerPgToolRunner : IPgToolRunner
 
         var stderr = new BoundedText();
         Exception? streamError = null;
+        var killStarted = 0;
         using (stream)
         {
             // The kill may run before the engine has really started the process (a loaded machine): then it finds
             // nothing, so the exec is watched afterwards and killed again if it still runs.
-            using var killer = cancellationToken.Register(() => _ = KillAndWatchAsync(runMarker, stream, execId));
+            using var killer = cancellationToken.Register(() =>
+            {
+                if (Interlocked.Exchange(ref killStarted, 1) == 0) _ = KillAndWatchAsync(runMarker, stream, execId);
+            });
             var inTask = standardInput is null
                 ? Task.CompletedTask
                 : CopyStandardInputAsync(standardInput, stream, cancellationToken);
@@ -82,6 +86,13 @@ public sealed class ContainerPgToolRunner : IPgToolRunner
                 throw;
             }
             await inTask.ConfigureAwait(false);
+        }
+        if (cancellationToken.IsCancellationRequested && Interlocked.Exchange(ref killStarted, 1) == 0)
+        {
+            // The cancellation's other callbacks (the reader's, which closes the stream) ran first and the read loop
+            // ended before the kill's turn came: leaving the block unregistered it, and the tool would run on.
+            await KillAsync(runMarker, null).ConfigureAwait(false);
+            _ = KillIfStartedLateAsync(execId, runMarker);
         }
         cancellationToken.ThrowIfCancellationRequested();
 
