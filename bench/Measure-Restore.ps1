@@ -20,21 +20,21 @@ foreach ($i in 1..$Repeat) {
     # MissingRows: 10,000 random rows deleted, then brought back.
     Q "DELETE FROM asegurados WHERE id IN (SELECT id FROM asegurados ORDER BY random() LIMIT 10000)" | Out-Null
     $sw = [Diagnostics.Stopwatch]::StartNew()
-    $r = Restore-CenateTable -Backup $set.Path @P -Mode MissingRows -Confirm:$false
+    $r = Restore-CenateTable -Backup $set.Path @P -Mode MissingRows -Confirm:$false -WarningAction SilentlyContinue
     $t = $sw.Elapsed.TotalSeconds
     if ($r.InsertedRows -ne 10000 -or [long](Q 'SELECT count(*) FROM asegurados') -ne $rows) { throw "MissingRows did not bring back the 10,000 rows: $($r.InsertedRows)" }
     $best['restore_missing10k'] = [math]::Min(($best['restore_missing10k'] ?? [double]::MaxValue), $t)
 
     # Replace: the whole table from the dump, with its primary key and indexes, verified, the old one dropped.
     $sw = [Diagnostics.Stopwatch]::StartNew()
-    $r = Restore-CenateTable -Backup $set.Path @P -Mode Replace -DropReplaced -Confirm:$false
+    $r = Restore-CenateTable -Backup $set.Path @P -Mode Replace -DropReplaced -Confirm:$false -WarningAction SilentlyContinue
     $t = $sw.Elapsed.TotalSeconds
     if ($r.LiveRowsAfter -ne $rows -or (Q "SELECT count(*) FROM pg_constraint WHERE conrelid = 'public.asegurados'::regclass AND contype = 'p'") -ne '1') { throw 'Replace did not leave the table with its rows and primary key' }
     $best['restore_replace'] = [math]::Min(($best['restore_replace'] ?? [double]::MaxValue), $t)
 
     # Staging: the table beside the live one, compared; then its schema is dropped.
     $sw = [Diagnostics.Stopwatch]::StartNew()
-    $r = Restore-CenateTable -Backup $set.Path @P -Mode Staging
+    $r = Restore-CenateTable -Backup $set.Path @P -Mode Staging -WarningAction SilentlyContinue
     $t = $sw.Elapsed.TotalSeconds
     if ($r.BackupRows -ne $rows -or $r.MissingRows -ne 0) { throw 'Staging did not load the backup' }
     Q "DROP SCHEMA $($r.StagingSchema) CASCADE" | Out-Null
