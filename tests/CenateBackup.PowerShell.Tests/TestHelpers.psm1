@@ -117,4 +117,21 @@ function Copy-TestDatabase {
     }
 }
 
+function New-BroadDatabase {
+    # A new database <Name> on 127.0.0.1:<Port> holding tests/sql/broad-schema.sql (partitioned tables, inheritance,
+    # identity and generated columns, exclusion constraints, domains, enums, a materialized view, triggers).
+    param([Parameter(Mandatory)][string]$Name, [int]$Port = [int]$env:CENATE_TEST_PORT)
+    Invoke-Psql -Database postgres -Port $Port -Sql "DROP DATABASE IF EXISTS $Name WITH (FORCE)" | Out-Null
+    Invoke-Psql -Database postgres -Port $Port -Sql "CREATE DATABASE $Name" | Out-Null
+    $env:PGPASSWORD = $env:CENATE_TEST_PASSWORD
+    try {
+        $out = & psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $Port -U cenate -d $Name -f (Join-Path $script:RepoRoot 'tests/sql/broad-schema.sql') 2>&1
+        if ($LASTEXITCODE -ne 0) { throw "loading broad-schema.sql into $Name failed: $out" }
+    } finally { Remove-Item env:PGPASSWORD -ErrorAction SilentlyContinue }
+}
+
+function Remove-TestDatabase([string]$Name, [int]$Port = [int]$env:CENATE_TEST_PORT) {
+    Invoke-Psql -Database postgres -Port $Port -Sql "DROP DATABASE IF EXISTS $Name WITH (FORCE)" | Out-Null
+}
+
 Export-ModuleMember -Function *
