@@ -11,7 +11,7 @@ namespace CenateBackup.Core.Database;
 /// <summary>
 /// Reads what a restore must bring back besides rows — keys, indexes, constraints, triggers — and exact row counts,
 /// the same way at dump time (in the set's snapshot) and after a restore drill (in the scratch database), so the two
-/// lists compare name by name and definition by definition.
+/// lists compare object by object (<see cref="Compare"/>).
 /// </summary>
 public static class SchemaCatalog
 {
@@ -24,16 +24,21 @@ public static class SchemaCatalog
                     WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid AND d.deptype = 'e'))
 ";
 
+    // The fifth column says whether PostgreSQL derived the object from another one: a constraint cloned from a parent
+    // (conparentid), an index that is a partition of a partitioned index, a trigger cloned onto a partition.
+    // tgparentid exists from PostgreSQL 13 on: read through to_jsonb, so older servers answer too.
     private const string ObjectsSql = TablesCte + @"SELECT t.tbl,
   CASE con.contype WHEN 'p' THEN 'PrimaryKey' WHEN 'u' THEN 'Unique' WHEN 'f' THEN 'ForeignKey' WHEN 'c' THEN 'Check'
     WHEN 'x' THEN 'Exclusion' WHEN 'n' THEN 'NotNull' WHEN 't' THEN 'ConstraintTrigger' ELSE 'Constraint' END,
-  con.conname::text, pg_catalog.pg_get_constraintdef(con.oid)
+  con.conname::text, pg_catalog.pg_get_constraintdef(con.oid), con.conparentid <> 0
 FROM pg_catalog.pg_constraint con JOIN t ON t.oid = con.conrelid
 UNION ALL
-SELECT t.tbl, 'Index', ic.relname::text, pg_catalog.pg_get_indexdef(i.indexrelid)
+SELECT t.tbl, 'Index', ic.relname::text, pg_catalog.pg_get_indexdef(i.indexrelid),
+  EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid)
 FROM pg_catalog.pg_index i JOIN t ON t.oid = i.indrelid JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 UNION ALL
-SELECT t.tbl, 'Trigger', tg.tgname::text, pg_catalog.pg_get_triggerdef(tg.oid)
+SELECT t.tbl, 'Trigger', tg.tgname::text, pg_catalog.pg_get_triggerdef(tg.oid),
+  COALESCE(pg_catalog.to_jsonb(tg) ->> 'tgparentid', '0') <> '0'
 FROM pg_catalog.pg_trigger tg JOIN t ON t.oid = tg.tgrelid WHERE NOT tg.tgisinternal
 ORDER BY 1, 2, 3";
 
@@ -69,7 +74,11 @@ ORDER BY 1, 2, 3";
             {
                 var table = r.GetString(0);
                 if (tables is not null && !tables.Contains(table)) continue;
-                list.Add(new ManifestCatalogObject { Table = table, Kind = r.GetString(1), Name = r.GetString(2), Definition = r.GetString(3) });
+                list.Add(new ManifestCatalogObject
+                {
+                    Table = table, Kind = r.GetString(1), Name = r.GetString(2), Definition = r.GetString(3),
+                    Derived = r.GetBoolean(4),
+                });
             }
         }
         finally
@@ -111,20 +120,68 @@ FROM t JOIN pg_catalog.pg_class c ON c.oid = t.oid JOIN pg_catalog.pg_namespace 
         await set.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Compares the objects recorded at dump time with those found after a restore: what is missing, what differs.</summary>
+    /// <summary>
+    /// Compares the objects recorded at dump time with those found after a restore: what is missing, what differs.
+    /// An object matches one of the same table, kind, name and definition. A derived object (<see
+    /// cref="ManifestCatalogObject.Derived"/> on either side) whose name a restore does not keep — PostgreSQL names a
+    /// foreign key's clones for the referenced partitions anew — matches one of the same table, kind and definition
+    /// (<see cref="Identity"/>: columns, referenced table and columns, actions, deferrability, predicate, method). What
+    /// is left is different when an object of its name is left, else missing. Objects found only after the restore are
+    /// not problems.
+    /// </summary>
     public static (List<ManifestCatalogObject> Missing, List<(ManifestCatalogObject Expected, ManifestCatalogObject Found)> Different) Compare(
         IEnumerable<ManifestCatalogObject> expected, IEnumerable<ManifestCatalogObject> found)
     {
-        var byKey = found.GroupBy(o => (o.Table, o.Kind, o.Name)).ToDictionary(g => g.Key, g => g.First());
-        var missing = new List<ManifestCatalogObject>();
-        var different = new List<(ManifestCatalogObject, ManifestCatalogObject)>();
+        var left = found.GroupBy(o => (o.Table, o.Kind)).ToDictionary(g => g.Key, g => g.ToList());
+        var unmatched = new List<ManifestCatalogObject>();
         foreach (var e in expected)
         {
-            if (!byKey.TryGetValue((e.Table, e.Kind, e.Name), out var f)) missing.Add(e);
-            else if (!string.Equals(e.Definition, f.Definition, StringComparison.Ordinal)
-                     && !string.Equals(Normalize(e.Definition), Normalize(f.Definition), StringComparison.Ordinal)) different.Add((e, f));
+            var same = Candidates(left, e).FindIndex(f => f.Name == e.Name && SameDefinition(e.Definition, f.Definition));
+            if (same >= 0) left[(e.Table, e.Kind)].RemoveAt(same);
+            else unmatched.Add(e);
+        }
+        var stillUnmatched = new List<ManifestCatalogObject>();
+        foreach (var e in unmatched)
+        {
+            var identity = Identity(e);
+            var candidates = Candidates(left, e);
+            var same = candidates.FindIndex(f => (e.Derived || f.Derived) && Identity(f) == identity);
+            if (same >= 0) candidates.RemoveAt(same);
+            else stillUnmatched.Add(e);
+        }
+        var missing = new List<ManifestCatalogObject>();
+        var different = new List<(ManifestCatalogObject, ManifestCatalogObject)>();
+        foreach (var e in stillUnmatched)
+        {
+            var candidates = Candidates(left, e);
+            var named = candidates.FindIndex(f => f.Name == e.Name);
+            if (named < 0) { missing.Add(e); continue; }
+            different.Add((e, candidates[named]));
+            candidates.RemoveAt(named);
         }
         return (missing, different);
+    }
+
+    private static List<ManifestCatalogObject> Candidates(
+        Dictionary<(string, string), List<ManifestCatalogObject>> left, ManifestCatalogObject e) =>
+        left.TryGetValue((e.Table, e.Kind), out var list) ? list : new List<ManifestCatalogObject>();
+
+    private static bool SameDefinition(string expected, string found) =>
+        string.Equals(expected, found, StringComparison.Ordinal)
+        || string.Equals(Normalize(expected), Normalize(found), StringComparison.Ordinal);
+
+    private static readonly System.Text.RegularExpressions.Regex s_ownName = new(
+        @"^CREATE (UNIQUE |CONSTRAINT )?(INDEX|TRIGGER) (?:""(?:[^""]|"""")*""|\S+) ",
+        System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>
+    /// What an object is, without its own name: the normalized definition (a constraint's definition names none; an
+    /// index's and a trigger's lose the name after CREATE … INDEX / TRIGGER).
+    /// </summary>
+    public static string Identity(ManifestCatalogObject o)
+    {
+        var definition = o.Kind is "Index" or "Trigger" ? s_ownName.Replace(o.Definition, "CREATE $1$2 ", 1) : o.Definition;
+        return Normalize(definition);
     }
 
     private static readonly System.Text.RegularExpressions.Regex s_casts = new(

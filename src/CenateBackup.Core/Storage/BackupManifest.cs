@@ -187,6 +187,12 @@ public sealed class ManifestCatalogObject
     public string Name { get; set; } = "";
     /// <summary>Its definition (pg_get_constraintdef, pg_get_indexdef or pg_get_triggerdef with an empty search_path).</summary>
     public string Definition { get; set; } = "";
+    /// <summary>
+    /// True when PostgreSQL made it from another object — a partition's clone of its parent's constraint, index or
+    /// trigger, or a foreign key's clone for each partition of the table it references. A restore makes these again
+    /// and may name them otherwise, so a restore drill finds them by what they are, not by name.
+    /// </summary>
+    public bool Derived { get; set; }
 
     /// <inheritdoc />
     public override string ToString() => $"{Kind} {Name} on {Table}";
