@@ -17,7 +17,7 @@ SELECT c.oid::regclass::text || '|' || x.name || '|' || x.def FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'broad'
 JOIN LATERAL (
   SELECT conname::text AS name, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = c.oid
-  UNION ALL SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indrelid = c.oid
+  UNION ALL SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indrelid = c.oid AND i.indisvalid
   UNION ALL SELECT tgname::text, pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = c.oid AND NOT tgisinternal) x ON true
 WHERE c.relkind IN ('r', 'p') ORDER BY 1
 '@
@@ -75,7 +75,6 @@ Describe 'Restore drill of a broad schema on PostgreSQL 15 (container mode)' {
     }
 
     It 'finds no problem: every leaf table counted, every key, index, constraint and trigger found' {
-        $drillsBefore = Get-DrillDatabases
         $r = Test-CenateBackup -Path $Set.Path -Level Restore -Credential $Cred -Container $Rig.Container -Port $Rig.Port
         $r.Passed | Should -BeTrue -Because ($r.Problems -join '; ')
         @($r.Problems).Count | Should -Be 0
@@ -88,7 +87,25 @@ Describe 'Restore drill of a broad schema on PostgreSQL 15 (container mode)' {
         }
         ($r.Tables | Where-Object Table -eq 'broad.atenciones_2025_11').Restored | Should -Be 10
         ($r.Tables | Where-Object Table -eq 'broad.atenciones_2026_03').Restored | Should -Be 100
-        Get-DrillDatabases | Should -Be $drillsBefore
+        $r.DrillDatabase | Should -Not -BeNullOrEmpty
+        Get-DrillDatabases | Should -Not -Contain $r.DrillDatabase
+    }
+
+    It 'does not count an invalid index (a failed CREATE INDEX CONCURRENTLY), which pg_dump leaves out' {
+        $db2 = 'cenate_broad_drill_invalid'
+        $dir2 = New-TestDirectory 'broad-drill-invalid'
+        try {
+            Copy-TestDatabase -Name $db2 -Template $Db
+            { Invoke-Psql -Database $db2 -Sql 'CREATE UNIQUE INDEX CONCURRENTLY recetas_medicamento_unico ON broad.recetas_otras (medicamento)' } |
+                Should -Throw '*could not create unique index*'
+            Invoke-Psql -Database $db2 -Sql "SELECT indisvalid FROM pg_index WHERE indexrelid = 'broad.recetas_medicamento_unico'::regclass" | Should -Be 'f'
+            $set2 = New-CenateDump -Container $Rig.Container -Port $Rig.Port -Database $db2 -Credential $Cred -Path $dir2 -WarningAction SilentlyContinue
+            $r = Test-CenateBackup -Path $set2.Path -Level Restore -Credential $Cred -Container $Rig.Container -Port $Rig.Port
+            $r.Passed | Should -BeTrue -Because ($r.Problems -join '; ')
+        } finally {
+            Remove-TestDatabase $db2
+            Remove-Item -LiteralPath $dir2 -Recurse -Force -ErrorAction SilentlyContinue
+        }
     }
 
     It 'reports a foreign key between partitioned tables that is really missing from the restored copy, and nothing else' {

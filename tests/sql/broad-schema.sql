@@ -60,6 +60,9 @@ CREATE TRIGGER atenciones_touch BEFORE UPDATE ON broad.atenciones FOR EACH ROW E
 -- March: filled as a table of its own, then attached (the usual way to load a month without locking the parent).
 CREATE TABLE broad.atenciones_2026_03 (LIKE broad.atenciones INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
 ALTER TABLE broad.atenciones_2026_03 ADD CHECK (fecha >= DATE '2026-03-01' AND fecha < DATE '2026-04-01');
+-- Its own foreign key, the same as the parent's: ATTACH adopts it (a restore names it after the parent's).
+ALTER TABLE broad.atenciones_2026_03 ADD CONSTRAINT atenciones_2026_03_paciente_fk
+  FOREIGN KEY (paciente_id) REFERENCES broad.pacientes (id) ON DELETE RESTRICT;
 
 -- November 2025: a partition that was detached after it was filled; it stays a plain table.
 CREATE TABLE broad.atenciones_2025_11 PARTITION OF broad.atenciones FOR VALUES FROM ('2025-11-01') TO ('2025-12-01');

@@ -26,7 +26,8 @@ public static class SchemaCatalog
 
     // The fifth column says whether PostgreSQL derived the object from another one: a constraint cloned from a parent
     // (conparentid), an index that is a partition of a partitioned index, a trigger cloned onto a partition.
-    // tgparentid exists from PostgreSQL 13 on: read through to_jsonb, so older servers answer too.
+    // tgparentid exists from PostgreSQL 13 on: read through to_jsonb, so older servers answer too. Invalid indexes (left
+    // by a failed CREATE INDEX CONCURRENTLY) are not recorded: pg_dump does not dump them.
     private const string ObjectsSql = TablesCte + @"SELECT t.tbl,
   CASE con.contype WHEN 'p' THEN 'PrimaryKey' WHEN 'u' THEN 'Unique' WHEN 'f' THEN 'ForeignKey' WHEN 'c' THEN 'Check'
     WHEN 'x' THEN 'Exclusion' WHEN 'n' THEN 'NotNull' WHEN 't' THEN 'ConstraintTrigger' ELSE 'Constraint' END,
@@ -36,6 +37,7 @@ UNION ALL
 SELECT t.tbl, 'Index', ic.relname::text, pg_catalog.pg_get_indexdef(i.indexrelid),
   EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid)
 FROM pg_catalog.pg_index i JOIN t ON t.oid = i.indrelid JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+WHERE i.indisvalid
 UNION ALL
 SELECT t.tbl, 'Trigger', tg.tgname::text, pg_catalog.pg_get_triggerdef(tg.oid),
   COALESCE(pg_catalog.to_jsonb(tg) ->> 'tgparentid', '0') <> '0'
