@@ -108,6 +108,29 @@ Describe 'Restore drill of a broad schema on PostgreSQL 15 (container mode)' {
         }
     }
 
+    It 'a partitioned and an inheritance parent as critical tables: counted with all their partitions and children, and drilled without a false alarm' {
+        $dir2 = New-TestDirectory 'broad-drill-critical'
+        try {
+            $set2 = New-CenateDump -Container $Rig.Container -Port $Rig.Port -Database $Db -Credential $Cred -Path $dir2 `
+                -CriticalTable broad.atenciones, broad.documentos, broad.atenciones_2026_02
+            $set2.RowCounts['broad.atenciones'] | Should -Be 1200
+            $set2.RowCounts['broad.atenciones_2026_02'] | Should -Be ([long](Invoke-Psql -Database $Db -Sql 'SELECT count(*) FROM broad.atenciones_2026_02'))
+            $set2.RowCounts['broad.documentos'] | Should -Be 70
+            $read = Test-CenateBackup -Path $set2.Path -Level Read
+            $read.Passed | Should -BeTrue -Because ($read.Problems -join '; ')
+            $r = Test-CenateBackup -Path $set2.Path -Level Restore -Credential $Cred -Container $Rig.Container -Port $Rig.Port
+            $r.Passed | Should -BeTrue -Because ($r.Problems -join '; ')
+            $t = $r.Tables | Where-Object Table -eq 'broad.atenciones'
+            $t.ExpectedFrom | Should -Be 'manifest'
+            $t.Restored | Should -Be 1200
+            ($r.Tables | Where-Object Table -eq 'broad.documentos').Restored | Should -Be 70
+            # The leaves are still counted one by one against the dump's data.
+            ($r.Tables | Where-Object Table -eq 'broad.atenciones_2026_01').ExpectedFrom | Should -Be 'dump'
+        } finally {
+            Remove-Item -LiteralPath $dir2 -Recurse -Force -ErrorAction SilentlyContinue
+        }
+    }
+
     It 'reports a foreign key between partitioned tables that is really missing from the restored copy, and nothing else' {
         # The same database without the foreign key of dispensaciones to recetas, dumped and put in the set's place:
         # the set's manifest (recorded when the key existed) now describes a dump that lacks it.

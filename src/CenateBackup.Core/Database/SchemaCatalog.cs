@@ -114,6 +114,34 @@ FROM t JOIN pg_catalog.pg_class c ON c.oid = t.oid JOIN pg_catalog.pg_namespace 
         return counts;
     }
 
+    /// <summary>
+    /// Exact row counts of the named tables ("schema.table", as a manifest records its critical tables) with all their
+    /// partitions and inheritance children, as count(*) of the table counts them at dump time. A name that is no table
+    /// here is left out. The names are matched against the catalog and quoted by the server, never pasted into SQL.
+    /// </summary>
+    public static async Task<SortedDictionary<string, long>> CountWithDescendantsAsync(NpgsqlConnection connection,
+        IReadOnlyCollection<string> tables, CancellationToken cancellationToken)
+    {
+        var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        if (tables.Count == 0) return counts;
+        string? sql;
+        await using (var cmd = new NpgsqlCommand(TablesCte + @"SELECT pg_catalog.string_agg(
+  pg_catalog.format('SELECT %L::text, count(*) FROM %I.%I', t.tbl, n.nspname, c.relname), ' UNION ALL ')
+FROM t JOIN pg_catalog.pg_class c ON c.oid = t.oid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE t.tbl = ANY(@names)", connection))
+        {
+            cmd.Parameters.AddWithValue("names", tables.ToArray());
+            sql = await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+        }
+        if (sql is null) return counts;
+        await using (var count = new NpgsqlCommand(sql, connection))
+        {
+            await using var r = await count.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await r.ReadAsync(cancellationToken).ConfigureAwait(false)) counts[r.GetString(0)] = r.GetInt64(1);
+        }
+        return counts;
+    }
+
     private static async Task SetSearchPathAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string value, CancellationToken cancellationToken)
     {
         await using var set = new NpgsqlCommand("SELECT pg_catalog.set_config('search_path', @v, @local)", connection, transaction);
