@@ -112,10 +112,8 @@ public static class TableExportService
                 "Run the export again; if it persists, check psql in the container.", target.Database, ex);
         }
         var table = found.Table;
-        if (found.Partitioned)
-        {
-            reporter.Verbose($"{table.Display}: a partitioned table, read through all its partitions.");
-        }
+        var kind = found.Partitioned ? "a partitioned table, read through all its partitions" : "a table";
+        reporter.Verbose($"{table.Display}: {kind}, about {found.EstimatedRows} rows; server {found.ServerVersion}.");
         var copyScript = CopyOutStatement.Csv(table, found.Columns, found.Partitioned) + ";\n";
         return await WriteSetAsync(request, target, started, clock, route, null, found.ServerVersion,
             found.ServerVersionNum, table,
