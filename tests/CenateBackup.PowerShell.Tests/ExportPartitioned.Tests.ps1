@@ -255,3 +255,38 @@ Describe 'New-CenateDump -Include Csv,Sql with a partitioned critical table' {
         }
     }
 }
+
+Describe 'Export-CenateAseguradosCsv of a partitioned table on other server versions' {
+    It 'exports a two-level partitioned table with a generated column on PostgreSQL <Version>, byte-identical to psql' -ForEach @(
+        @{ Version = 14 }
+        @{ Version = 17 }
+    ) {
+        $port = if ($Version -eq 14) { $Rig.Pg14Port } else { $Rig.Pg17Port }
+        $vdb = 't22e_v' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $d = New-TestDirectory 'partv'
+        Invoke-Psql -Port $port -Database postgres -Sql "CREATE DATABASE $vdb" | Out-Null
+        try {
+            Invoke-Psql -Port $port -Database $vdb -Sql @'
+CREATE TABLE p (id int, g int GENERATED ALWAYS AS (id * 2) STORED, t text) PARTITION BY RANGE (id);
+CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (100) PARTITION BY RANGE (id);
+CREATE TABLE p1a PARTITION OF p1 FOR VALUES FROM (0) TO (50);
+CREATE TABLE p1b PARTITION OF p1 DEFAULT;
+CREATE TABLE p2 PARTITION OF p DEFAULT;
+INSERT INTO p (id, t) SELECT g, 'x' || g FROM generate_series(1, 300) g;
+ANALYZE p1a, p1b, p2;
+'@ | Out-Null
+            $s = Export-CenateAseguradosCsv -HostName 127.0.0.1 -Port $port -Credential $Cred -Database $vdb -Table p -Path $d -Verbose 4> "$d.verbose"
+            Get-Content -Raw "$d.verbose" | Should -Match "public\.p: a partitioned table, read through all its partitions, about 300 rows, .*server $Version\."
+            $s.Files[0].Rows | Should -Be 300
+            $env:PGPASSWORD = $Rig.Password
+            try {
+                & bash -c 'psql -X -h 127.0.0.1 -p "$1" -U cenate -d "$2" -c "COPY (SELECT id, t FROM p) TO STDOUT WITH (FORMAT csv, HEADER)" > "$3"' _ $port $vdb "$d/psql.csv"
+                $LASTEXITCODE | Should -Be 0
+            } finally { Remove-Item env:PGPASSWORD -ErrorAction SilentlyContinue }
+            Get-Sha (Expand-Gzip $s.Files[0].Path "$d/ours.csv") | Should -Be (Get-Sha "$d/psql.csv")
+        } finally {
+            Remove-TestDatabase $vdb -Port $port
+            Remove-Item -LiteralPath $d, "$d.verbose" -Recurse -Force -ErrorAction SilentlyContinue
+        }
+    }
+}
