@@ -27,7 +27,8 @@ CREATE TABLE "Part ""raro"""."p2" (nota text, extra int, "Fecha ""x""" date NOT 
   doble int GENERATED ALWAYS AS (id * 2) STORED);
 ALTER TABLE "Part ""raro"""."p2" DROP COLUMN extra;
 INSERT INTO "Part ""raro"""."p2" (nota, "Fecha ""x""", id) VALUES
-  (E'línea\nnueva, "comillas"', '2026-02-01', 2), (NULL, '2026-02-01', 3), ('', '2026-02-01', 4), ('\.', '2026-03-01', 5);
+  (E'línea\nnueva, "comillas"', '2026-02-01', 2), (NULL, '2026-02-01', 3), ('', '2026-02-01', 4),
+  ('\.', '2026-03-01', 5);
 ALTER TABLE "Part ""raro"""."Tabla, part" ATTACH PARTITION "Part ""raro"""."p2" DEFAULT;
 INSERT INTO "Part ""raro"""."Tabla, part" (id, "Fecha ""x""", nota) VALUES (1, '2026-01-01', E'ñandú \\ barra\ttab');
 CREATE TABLE "Part ""raro""".vacia (a int) PARTITION BY RANGE (a);
@@ -48,10 +49,12 @@ END $$;
 
     function Get-PsqlCopy {
         # psql's own output of COPY <what> TO STDOUT WITH (FORMAT csv, HEADER), as bytes, into a file.
-        param([Parameter(Mandatory)][string]$What, [Parameter(Mandatory)][string]$OutFile, [string]$Database = $Db)
+        param([Parameter(Mandatory)][string]$What, [Parameter(Mandatory)][string]$OutFile, [string]$Database = $Db,
+            [int]$Port = $Rig.Port)
+        $copy = 'psql -X -h 127.0.0.1 -p "$1" -U cenate -d "$2" -c "COPY $3 TO STDOUT WITH (FORMAT csv, HEADER)" > "$4"'
         $env:PGPASSWORD = $Rig.Password
         try {
-            & bash -c 'psql -X -h 127.0.0.1 -p "$1" -U cenate -d "$2" -c "COPY $3 TO STDOUT WITH (FORMAT csv, HEADER)" > "$4"' _ $Rig.Port $Database $What $OutFile
+            & bash -c $copy _ $Port $Database $What $OutFile
             if ($LASTEXITCODE -ne 0) { throw "psql COPY $What failed" }
         } finally { Remove-Item env:PGPASSWORD -ErrorAction SilentlyContinue }
         $OutFile
@@ -63,11 +66,13 @@ END $$;
     }
     function Get-Sha([string]$Path) { (Get-FileHash -Algorithm SHA256 -LiteralPath $Path).Hash }
     function Get-RowsMd5([string]$Database, [string]$Table, [string]$OrderBy) {
-        Invoke-Psql -Database $Database -Sql "SELECT count(*) || ' ' || md5(coalesce(string_agg(t::text, E'\n' ORDER BY $OrderBy), '')) FROM $Table t"
+        $agg = "string_agg(t::text, E'\n' ORDER BY $OrderBy)"
+        Invoke-Psql -Database $Database -Sql "SELECT count(*) || ' ' || md5(coalesce($agg, '')) FROM $Table t"
     }
     function Get-Placement([string]$Database) {
         # Which partition holds how many rows: restored rows must be routed to the same partitions.
-        Invoke-Psql -Database $Database -Sql "SELECT string_agg(p || '=' || n, ',' ORDER BY p) FROM (SELECT tableoid::regclass::text p, count(*) n FROM broad.atenciones GROUP BY 1) s"
+        Invoke-Psql -Database $Database -Sql ("SELECT string_agg(p || '=' || n, ',' ORDER BY p) FROM " +
+            '(SELECT tableoid::regclass::text p, count(*) n FROM broad.atenciones GROUP BY 1) s')
     }
 }
 
@@ -77,14 +82,21 @@ AfterAll {
 
 Describe 'Export-CenateAseguradosCsv of partitioned tables over TCP' {
     It 'exports <Table> (<Why>) byte-identical to psql''s COPY (<Select>)' -ForEach @(
-        @{ Table = 'broad.atenciones'; Why = '2 levels, 6 leaf partitions, a default'; Select = 'SELECT * FROM broad.atenciones'; Rows = 1200 }
-        @{ Table = 'broad.atenciones_2026_02'; Why = 'a sub-partitioned middle level'; Select = 'SELECT * FROM broad.atenciones_2026_02'; Rows = -1 }
-        @{ Table = 'broad.dispensaciones'; Why = 'hash partitions'; Select = 'SELECT * FROM broad.dispensaciones'; Rows = 1200 }
-        @{ Table = 'Part "raro".Tabla, part'; Why = 'quoted names, dropped columns, a reordered default partition, a generated column'; Select = 'ODD'; Rows = 5 }
-        @{ Table = 'Part "raro".vacia'; Why = 'no partition at all'; Select = 'SELECT * FROM "Part ""raro""".vacia'; Rows = 0 }
+        @{ Table = 'broad.atenciones'; Why = '2 levels, 6 leaf partitions, a default'
+            Select = 'SELECT * FROM broad.atenciones'; Rows = 1200 }
+        @{ Table = 'broad.atenciones_2026_02'; Why = 'a sub-partitioned middle level'
+            Select = 'SELECT * FROM broad.atenciones_2026_02'; Rows = -1 }
+        @{ Table = 'broad.dispensaciones'; Why = 'hash partitions'
+            Select = 'SELECT * FROM broad.dispensaciones'; Rows = 1200 }
+        @{ Table = 'Part "raro".Tabla, part'
+            Why = 'quoted names, dropped columns, a reordered default partition, a generated column'
+            Select = 'ODD'; Rows = 5 }
+        @{ Table = 'Part "raro".vacia'; Why = 'no partition at all'
+            Select = 'SELECT * FROM "Part ""raro""".vacia'; Rows = 0 }
     ) {
         $select = if ($Select -eq 'ODD') { $OddSelect } else { $Select }
-        $expected = if ($Rows -ge 0) { $Rows } else { [long](Invoke-Psql -Database $Db -Sql "SELECT count(*) FROM ($select) s") }
+        $expected = $Rows
+        if ($Rows -lt 0) { $expected = [long](Invoke-Psql -Database $Db -Sql "SELECT count(*) FROM ($select) s") }
         $expected | Should -BeGreaterOrEqual 0
         $d = New-TestDirectory 'part'
         try {
@@ -95,26 +107,29 @@ Describe 'Export-CenateAseguradosCsv of partitioned tables over TCP' {
             Get-Content -Raw "$d.verbose" | Should -Match 'a partitioned table, read through all its partitions'
             $ours = Expand-Gzip $s.Files[0].Path "$d/ours.csv"
             Get-Sha $ours | Should -Be (Get-Sha (Get-PsqlCopy -What "($select)" -OutFile "$d/psql.csv"))
-            (Get-Content -LiteralPath $ours -TotalCount 1) | Should -Not -Match 'doble' -Because 'generated columns are left out, as COPY leaves them out'
+            (Get-Content -LiteralPath $ours -TotalCount 1) |
+                Should -Not -Match 'doble' -Because 'generated columns are left out, as COPY leaves them out'
             ($s | Test-CenateBackup -Level Read).Passed | Should -BeTrue
         } finally { Remove-Item -LiteralPath $d, "$d.verbose" -Recurse -Force -ErrorAction SilentlyContinue }
     }
 
-    It 'counts every partition in the estimate for the progress bar (the parent''s reltuples is -1 until analyzed itself)' {
+    It 'counts every partition in the progress estimate (the parent''s reltuples is -1 until analyzed itself)' {
         # The fixture ran ANALYZE on everything; the odd table's leaves only were analyzed, as autovacuum does it.
-        Invoke-Psql -Database $Db -Sql "SELECT reltuples FROM pg_class WHERE oid = '`"Part `"`"raro`"`"`".`"Tabla, part`"'::regclass" |
-            Should -BeLessOrEqual 0
+        $reltuples = 'SELECT reltuples FROM pg_class WHERE oid = ''"Part ""raro"""."Tabla, part"''::regclass'
+        Invoke-Psql -Database $Db -Sql $reltuples | Should -BeLessOrEqual 0
         $d = New-TestDirectory 'estimate'
         try {
             $null = Export-CenateAseguradosCsv @H -Table $OddTable -Path $d -Verbose 4> "$d.verbose"
-            Get-Content -Raw "$d.verbose" | Should -Match 'Tabla, part: a partitioned table, read through all its partitions, about 5 rows'
+            Get-Content -Raw "$d.verbose" |
+                Should -Match 'Tabla, part: a partitioned table, read through all its partitions, about 5 rows'
         } finally { Remove-Item -LiteralPath $d, "$d.verbose" -Recurse -Force -ErrorAction SilentlyContinue }
     }
 
     It 'exports in container mode too (TCP endpoint found through Docker), the same bytes' {
         $d = New-TestDirectory 'partc'
         try {
-            $s = Export-CenateAseguradosCsv -Container $Rig.Container -Port $Rig.Port -Credential $Cred -Database $Db -Table broad.atenciones -Path $d
+            $c = @{ Container = $Rig.Container; Port = $Rig.Port; Credential = $Cred; Database = $Db }
+            $s = Export-CenateAseguradosCsv @c -Table broad.atenciones -Path $d
             $s.Files[0].Rows | Should -Be 1200
             Get-Sha (Expand-Gzip $s.Files[0].Path "$d/ours.csv") |
                 Should -Be (Get-Sha (Get-PsqlCopy -What '(SELECT * FROM broad.atenciones)' -OutFile "$d/psql.csv"))
@@ -122,17 +137,20 @@ Describe 'Export-CenateAseguradosCsv of partitioned tables over TCP' {
     }
 
     It 'keeps COPY t TO for <Table> (<Why>): the same bytes as before, <Rows> rows' -ForEach @(
-        @{ Table = 'broad.documentos'; Why = 'an inheritance parent: its own rows, not documentos_firmados'''; Rows = 50 }
+        @{ Table = 'broad.documentos'; Why = 'an inheritance parent: its own rows, not documentos_firmados'''
+            Rows = 50 }
         @{ Table = 'broad.pacientes'; Why = 'a plain table with a generated column'; Rows = 300 }
         @{ Table = 'broad.atenciones_2026_03'; Why = 'a leaf partition'; Rows = -1 }
     ) {
-        $expected = if ($Rows -ge 0) { $Rows } else { [long](Invoke-Psql -Database $Db -Sql "SELECT count(*) FROM $Table") }
+        $expected = $Rows
+        if ($Rows -lt 0) { $expected = [long](Invoke-Psql -Database $Db -Sql "SELECT count(*) FROM $Table") }
         $d = New-TestDirectory 'plain'
         try {
             $s = Export-CenateAseguradosCsv @H -Table $Table -Path $d -Verbose 4> "$d.verbose"
             $s.Files[0].Rows | Should -Be $expected
             Get-Content -Raw "$d.verbose" | Should -Not -Match 'partitioned table'
-            Get-Sha (Expand-Gzip $s.Files[0].Path "$d/ours.csv") | Should -Be (Get-Sha (Get-PsqlCopy -What $Table -OutFile "$d/psql.csv"))
+            Get-Sha (Expand-Gzip $s.Files[0].Path "$d/ours.csv") |
+                Should -Be (Get-Sha (Get-PsqlCopy -What $Table -OutFile "$d/psql.csv"))
         } finally { Remove-Item -LiteralPath $d, "$d.verbose" -Recurse -Force -ErrorAction SilentlyContinue }
     }
 }
@@ -141,43 +159,52 @@ Describe 'Export-CenateAseguradosCsv of partitioned tables through docker exec (
     BeforeAll {
         $script:Iso = 'cenate_t22e_exec'
         $script:IsoPort = 56231
+        $script:X = @{ Container = $Iso; Port = $IsoPort; Credential = $Cred; Database = 'broad_exec' }
         $out = & bash (Join-Path $Rig.Scripts 'rig.sh') container-isolated $Iso $IsoPort 100 2>&1
         if ($LASTEXITCODE -ne 0) { throw "could not start ${Iso}: $out" }
-        $out = & docker exec $Iso psql -X -q -v ON_ERROR_STOP=1 -p $IsoPort -U cenate -d postgres -c 'CREATE DATABASE broad_exec' 2>&1
+        $script:Psql = @('psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-p', $IsoPort, '-U', 'cenate')
+        $out = & docker exec $Iso @Psql -d postgres -c 'CREATE DATABASE broad_exec' 2>&1
         if ($LASTEXITCODE -ne 0) { throw "CREATE DATABASE in ${Iso} failed: $out" }
         $schemaFile = Join-Path $PSScriptRoot '../sql/broad-schema.sql'
-        $out = & bash -c 'docker exec -i "$1" psql -X -q -v ON_ERROR_STOP=1 -p "$2" -U cenate -d broad_exec -f - < "$3"' _ $Iso $IsoPort $schemaFile 2>&1
+        $load = 'docker exec -i "$1" psql -X -q -v ON_ERROR_STOP=1 -p "$2" -U cenate -d broad_exec -f - < "$3"'
+        $out = & bash -c $load _ $Iso $IsoPort $schemaFile 2>&1
         if ($LASTEXITCODE -ne 0) { throw "loading the fixture into ${Iso} failed: $out" }
-        $out = $OddSql | & docker exec -i $Iso psql -X -q -v ON_ERROR_STOP=1 -p $IsoPort -U cenate -d broad_exec -f - 2>&1
+        $out = $OddSql | & docker exec -i $Iso @Psql -d broad_exec -f - 2>&1
         if ($LASTEXITCODE -ne 0) { throw "loading the odd tables into ${Iso} failed: $out" }
         function Get-ExecCopy([string]$What, [string]$OutFile) {
-            & bash -c 'docker exec "$1" psql -X -p "$2" -U cenate -d broad_exec -c "COPY $3 TO STDOUT WITH (FORMAT csv, HEADER)" > "$4"' _ $Iso $IsoPort $What $OutFile
+            $copy = 'docker exec "$1" psql -X -p "$2" -U cenate -d broad_exec ' +
+                '-c "COPY $3 TO STDOUT WITH (FORMAT csv, HEADER)" > "$4"'
+            & bash -c $copy _ $Iso $IsoPort $What $OutFile
             if ($LASTEXITCODE -ne 0) { throw "docker exec psql COPY $What failed" }
             $OutFile
         }
+        function Get-ExecValue([string]$Sql) { & docker exec $Iso @Psql -A -t -d broad_exec -c $Sql }
     }
     AfterAll { Remove-ThrowawayContainer $Iso }
 
-    It 'exports <Table> through docker exec stdio, byte-identical to psql''s COPY <What> there (<Rows> rows)' -ForEach @(
+    It 'exports <Table> through docker exec stdio, byte-identical to psql''s COPY <What> there' -ForEach @(
         @{ Table = 'broad.atenciones'; What = '(SELECT * FROM broad.atenciones)'; Rows = 1200; Partitioned = $true }
-        @{ Table = 'broad.atenciones_2026_02'; What = '(SELECT * FROM broad.atenciones_2026_02)'; Rows = -1; Partitioned = $true }
-        @{ Table = 'broad.dispensaciones'; What = '(SELECT * FROM broad.dispensaciones)'; Rows = 1200; Partitioned = $true }
+        @{ Table = 'broad.atenciones_2026_02'; What = '(SELECT * FROM broad.atenciones_2026_02)'; Rows = -1
+            Partitioned = $true }
+        @{ Table = 'broad.dispensaciones'; What = '(SELECT * FROM broad.dispensaciones)'; Rows = 1200
+            Partitioned = $true }
         @{ Table = 'Part "raro".Tabla, part'; What = 'ODD'; Rows = 5; Partitioned = $true }
         @{ Table = 'broad.documentos'; What = 'broad.documentos'; Rows = 50; Partitioned = $false }
     ) {
         $what = if ($What -eq 'ODD') { "($OddSelect)" } else { $What }
         $expected = $Rows
-        if ($expected -lt 0) { $expected = [long](& docker exec $Iso psql -X -At -p $IsoPort -U cenate -d broad_exec -c "SELECT count(*) FROM $Table") }
+        if ($expected -lt 0) { $expected = [long](Get-ExecValue "SELECT count(*) FROM $Table") }
         $expected | Should -BeGreaterThan 0
         $d = New-TestDirectory 'partx'
         try {
-            $s = Export-CenateAseguradosCsv -Container $Iso -Port $IsoPort -Credential $Cred -Database broad_exec -Table $Table -Path $d -Verbose 4> "$d.verbose"
+            $s = Export-CenateAseguradosCsv @X -Table $Table -Path $d -Verbose 4> "$d.verbose"
             $verbose = Get-Content -Raw "$d.verbose"
             $verbose | Should -Match 'docker exec stdio'
             if ($Partitioned) { $verbose | Should -Match 'a partitioned table, read through all its partitions' }
             else { $verbose | Should -Not -Match 'partitioned table' }
             $s.Files[0].Rows | Should -Be $expected
-            Get-Sha (Expand-Gzip $s.Files[0].Path "$d/ours.csv") | Should -Be (Get-Sha (Get-ExecCopy -What $what -OutFile "$d/psql.csv"))
+            Get-Sha (Expand-Gzip $s.Files[0].Path "$d/ours.csv") |
+                Should -Be (Get-Sha (Get-ExecCopy -What $what -OutFile "$d/psql.csv"))
             ($s | Test-CenateBackup -Level Read).Passed | Should -BeTrue
         } finally { Remove-Item -LiteralPath $d, "$d.verbose" -Recurse -Force -ErrorAction SilentlyContinue }
     }
@@ -185,37 +212,46 @@ Describe 'Export-CenateAseguradosCsv of partitioned tables through docker exec (
     It 'sums the partitions'' estimates there too, and never runs a name as SQL' {
         $d = New-TestDirectory 'partxe'
         try {
-            $null = Export-CenateAseguradosCsv -Container $Iso -Port $IsoPort -Credential $Cred -Database broad_exec -Table broad.atenciones -Path $d -Verbose 4> "$d.verbose"
-            Get-Content -Raw "$d.verbose" | Should -Match 'broad\.atenciones: a partitioned table, read through all its partitions, about 1200 rows'
-            { Export-CenateAseguradosCsv -Container $Iso -Port $IsoPort -Credential $Cred -Database broad_exec -Path $d -Table 'atenciones; DROP TABLE broad.atenciones CASCADE' -Schema broad } |
+            $null = Export-CenateAseguradosCsv @X -Table broad.atenciones -Path $d -Verbose 4> "$d.verbose"
+            Get-Content -Raw "$d.verbose" |
+                Should -Match 'broad\.atenciones: a partitioned table, read through all its partitions, about 1200 rows'
+            $evil = 'atenciones; DROP TABLE broad.atenciones CASCADE'
+            { Export-CenateAseguradosCsv @X -Path $d -Table $evil -Schema broad } |
                 Should -Throw -ErrorId 'TableNotFound,CenateBackup.PowerShell.Commands.ExportCenateAseguradosCsvCommand'
-            & docker exec $Iso psql -X -At -p $IsoPort -U cenate -d broad_exec -c 'SELECT count(*) FROM broad.atenciones' | Should -Be '1200'
+            Get-ExecValue 'SELECT count(*) FROM broad.atenciones' | Should -Be '1200'
         } finally { Remove-Item -LiteralPath $d, "$d.verbose" -Recurse -Force -ErrorAction SilentlyContinue }
     }
 }
 
 Describe 'New-CenateDump -Include Csv,Sql with a partitioned critical table' {
-    It 'counts all partitions in the manifest, writes a COPY into the parent that psql restores into an empty copy of the schema, and passes Read' {
+    It 'counts all partitions in the manifest, its SQL restores by psql -f into an empty schema copy, Read passes' {
         $d = New-TestDirectory 'partdump'
         $copy = $Db + '_rt'
         try {
-            $s = New-CenateDump @H -Path $d -CriticalTable broad.pacientes, broad.atenciones, $OddTable, broad.documentos -Include Csv, Sql
+            $critical = 'broad.pacientes', 'broad.atenciones', $OddTable, 'broad.documentos'
+            $s = New-CenateDump @H -Path $d -CriticalTable $critical -Include Csv, Sql
             $m = Get-Content -Raw $s.Path | ConvertFrom-Json
             $m.rowCounts.'broad.atenciones' | Should -Be 1200
             $m.rowCounts.'broad.pacientes' | Should -Be 300
-            $m.rowCounts.'Part "raro".Tabla, part' | Should -Be 5
-            function Get-File([string]$Kind, [string]$Table) { $s.Files | Where-Object { $_.Kind -eq $Kind -and $_.Tables -contains $Table } }
+            $m.rowCounts.$OddTable | Should -Be 5
+            function Get-File([string]$Kind, [string]$Table) {
+                $s.Files | Where-Object { $_.Kind -eq $Kind -and $_.Tables -contains $Table }
+            }
             foreach ($kind in 'Csv', 'Sql') {
                 (Get-File $kind 'broad.atenciones').Rows | Should -Be 1200
                 (Get-File $kind $OddTable).Rows | Should -Be 5
-                (Get-File $kind 'broad.documentos').Rows | Should -Be 50 -Because 'an inheritance parent''s files hold its own rows'
+                (Get-File $kind 'broad.documentos').Rows |
+                    Should -Be 50 -Because 'an inheritance parent''s files hold its own rows'
             }
-            # The set's count of an inheritance parent is SELECT count(*): its children too, as a restore drill counts it.
+            # The set's count of an inheritance parent is SELECT count(*): its children too, as a drill counts it.
             $m.rowCounts.'broad.documentos' | Should -Be 70
             $csv = Get-File Csv 'broad.atenciones'
-            Get-Sha (Expand-Gzip $csv.Path "$d/ours.csv") | Should -Be (Get-Sha (Get-PsqlCopy -What '(SELECT * FROM broad.atenciones)' -OutFile "$d/psql.csv"))
+            Get-Sha (Expand-Gzip $csv.Path "$d/ours.csv") |
+                Should -Be (Get-Sha (Get-PsqlCopy -What '(SELECT * FROM broad.atenciones)' -OutFile "$d/psql.csv"))
             $i = 0
-            $scripts = foreach ($t in 'broad.pacientes', 'broad.atenciones', $OddTable) { Expand-Gzip (Get-File Sql $t).Path "$d/$((++$i)).sql" }
+            $scripts = foreach ($t in 'broad.pacientes', 'broad.atenciones', $OddTable) {
+                Expand-Gzip (Get-File Sql $t).Path "$d/$((++$i)).sql"
+            }
             # The COPY targets the partitioned parent (PostgreSQL routes the rows), never a partition.
             $copyLines = @(Get-Content -LiteralPath $scripts[1] | Where-Object { $_ -like 'COPY *' })
             $copyLines.Count | Should -Be 1
@@ -226,9 +262,11 @@ Describe 'New-CenateDump -Include Csv,Sql with a partitioned critical table' {
             # An empty copy of the schema, then the scripts through psql -f in FK order.
             Invoke-Psql -Database postgres -Sql "DROP DATABASE IF EXISTS $copy WITH (FORCE)" | Out-Null
             Invoke-Psql -Database postgres -Sql "CREATE DATABASE $copy" | Out-Null
+            $schemaCopy = 'set -o pipefail; pg_dump --schema-only -h 127.0.0.1 -p "$1" -U cenate -d "$2" | ' +
+                'psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$1" -U cenate -d "$3" >/dev/null'
             $env:PGPASSWORD = $Rig.Password
             try {
-                & bash -c 'set -o pipefail; pg_dump --schema-only -h 127.0.0.1 -p "$1" -U cenate -d "$2" | psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$1" -U cenate -d "$3" >/dev/null' _ $Rig.Port $Db $copy
+                & bash -c $schemaCopy _ $Rig.Port $Db $copy
                 $LASTEXITCODE | Should -Be 0
             } finally { Remove-Item env:PGPASSWORD -ErrorAction SilentlyContinue }
             Invoke-Psql -Database $copy -Sql 'SELECT count(*) FROM broad.atenciones' | Should -Be '0'
@@ -239,9 +277,10 @@ Describe 'New-CenateDump -Include Csv,Sql with a partitioned critical table' {
                     $LASTEXITCODE | Should -Be 0 -Because "psql -f $f must restore: $out"
                 }
             } finally { Remove-Item env:PGPASSWORD -ErrorAction SilentlyContinue }
-            Get-RowsMd5 $copy 'broad.atenciones' 'id, fecha' | Should -Be (Get-RowsMd5 $Db 'broad.atenciones' 'id, fecha')
-            Get-RowsMd5 $copy '"Part ""raro"""."Tabla, part"' 'id' | Should -Be (Get-RowsMd5 $Db '"Part ""raro"""."Tabla, part"' 'id')
-            Get-RowsMd5 $copy 'broad.pacientes' 'id' | Should -Be (Get-RowsMd5 $Db 'broad.pacientes' 'id')
+            foreach ($t in @(@('broad.atenciones', 'id, fecha'), @('"Part ""raro"""."Tabla, part"', 'id'),
+                    @('broad.pacientes', 'id'))) {
+                Get-RowsMd5 $copy $t[0] $t[1] | Should -Be (Get-RowsMd5 $Db $t[0] $t[1]) -Because "$($t[0]) restores"
+            }
             Get-Placement $copy | Should -Be (Get-Placement $Db)
             $seq = "SELECT last_value FROM pg_sequences WHERE schemaname = 'broad' AND sequencename LIKE 'atenciones%'"
             Invoke-Psql -Database $copy -Sql $seq | Should -Be (Invoke-Psql -Database $Db -Sql $seq)
@@ -257,7 +296,7 @@ Describe 'New-CenateDump -Include Csv,Sql with a partitioned critical table' {
 }
 
 Describe 'Export-CenateAseguradosCsv of a partitioned table on other server versions' {
-    It 'exports a two-level partitioned table with a generated column on PostgreSQL <Version>, byte-identical to psql' -ForEach @(
+    It 'exports a two-level partitioned table with a generated column on PostgreSQL <Version>, as psql' -ForEach @(
         @{ Version = 14 }
         @{ Version = 17 }
     ) {
@@ -275,15 +314,13 @@ CREATE TABLE p2 PARTITION OF p DEFAULT;
 INSERT INTO p (id, t) SELECT g, 'x' || g FROM generate_series(1, 300) g;
 ANALYZE p1a, p1b, p2;
 '@ | Out-Null
-            $s = Export-CenateAseguradosCsv -HostName 127.0.0.1 -Port $port -Credential $Cred -Database $vdb -Table p -Path $d -Verbose 4> "$d.verbose"
-            Get-Content -Raw "$d.verbose" | Should -Match "public\.p: a partitioned table, read through all its partitions, about 300 rows, .*server $Version\."
+            $v = @{ HostName = '127.0.0.1'; Port = $port; Credential = $Cred; Database = $vdb }
+            $s = Export-CenateAseguradosCsv @v -Table p -Path $d -Verbose 4> "$d.verbose"
+            $said = 'public\.p: a partitioned table, read through all its partitions, about 300 rows, .*server '
+            Get-Content -Raw "$d.verbose" | Should -Match "$said$Version\."
             $s.Files[0].Rows | Should -Be 300
-            $env:PGPASSWORD = $Rig.Password
-            try {
-                & bash -c 'psql -X -h 127.0.0.1 -p "$1" -U cenate -d "$2" -c "COPY (SELECT id, t FROM p) TO STDOUT WITH (FORMAT csv, HEADER)" > "$3"' _ $port $vdb "$d/psql.csv"
-                $LASTEXITCODE | Should -Be 0
-            } finally { Remove-Item env:PGPASSWORD -ErrorAction SilentlyContinue }
-            Get-Sha (Expand-Gzip $s.Files[0].Path "$d/ours.csv") | Should -Be (Get-Sha "$d/psql.csv")
+            $psql = Get-PsqlCopy -What '(SELECT id, t FROM p)' -OutFile "$d/psql.csv" -Database $vdb -Port $port
+            Get-Sha (Expand-Gzip $s.Files[0].Path "$d/ours.csv") | Should -Be (Get-Sha $psql)
         } finally {
             Remove-TestDatabase $vdb -Port $port
             Remove-Item -LiteralPath $d, "$d.verbose" -Recurse -Force -ErrorAction SilentlyContinue

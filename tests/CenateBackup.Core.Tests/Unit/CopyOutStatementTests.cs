@@ -28,10 +28,11 @@ public class CopyOutStatementTests
     public void PartitionedTable_ReadsThroughAQuery_WithQuotedNames()
     {
         var cols = new[] { "id", "Fecha \"x\"", "a,b" };
-        Assert.Equal("COPY (SELECT \"id\", \"Fecha \"\"x\"\"\", \"a,b\" FROM \"Esquema \"\"raro\"\"\".\"t; DROP TABLE x; --\") "
-            + "TO STDOUT WITH (FORMAT csv, HEADER)", CopyOutStatement.Csv(s_odd, cols, partitioned: true));
-        Assert.Equal("COPY (SELECT \"id\", \"Fecha \"\"x\"\"\", \"a,b\" FROM \"Esquema \"\"raro\"\"\".\"t; DROP TABLE x; --\") "
-            + "TO STDOUT", CopyOutStatement.Text(s_odd, cols, partitioned: true));
+        const string source = "(SELECT \"id\", \"Fecha \"\"x\"\"\", \"a,b\" "
+            + "FROM \"Esquema \"\"raro\"\"\".\"t; DROP TABLE x; --\")";
+        Assert.Equal("COPY " + source + " TO STDOUT WITH (FORMAT csv, HEADER)",
+            CopyOutStatement.Csv(s_odd, cols, partitioned: true));
+        Assert.Equal("COPY " + source + " TO STDOUT", CopyOutStatement.Text(s_odd, cols, partitioned: true));
     }
 
     [Fact]
@@ -44,7 +45,8 @@ public class CopyOutStatementTests
     [Fact]
     public void ExecLookup_Parses_OneJsonLine_WithTabsAndNewlinesInNames()
     {
-        var line = "[\"br\\tad\", \"aten\\nciones\", \"p\", \"15.18 (Debian)\", \"150018\", [\"id\", \"fe\\\"cha\"], 1200]\n";
+        var line = "[\"br\\tad\", \"aten\\nciones\", \"p\", \"15.18 (Debian)\", \"150018\", "
+            + "[\"id\", \"fe\\\"cha\"], 1200]\n";
         var found = ExecTableLookup.Parse(line);
         Assert.Equal(new QualifiedTable("br\tad", "aten\nciones"), found.Table);
         Assert.True(found.Partitioned);
