@@ -197,15 +197,24 @@ ORDER BY pg_catalog.array_position(pg_catalog.current_schemas(false), n.nspname)
 
     /// <summary>
     /// What an export needs to know about a table, read in this snapshot: its columns in COPY order (dropped and
-    /// generated columns left out, as COPY does), the server encoding, size estimates for progress and the
+    /// generated columns left out, as COPY does), whether it is partitioned, the server encoding, size estimates for
+    /// progress (summed over the partitions of a partitioned table) and the
     /// setval statements of the sequences it owns (as pg_dump writes them in a data-only dump).
     /// </summary>
     public async Task<TableShape> DescribeTableAsync(QualifiedTable table, CancellationToken cancellationToken)
     {
         const string columnsSql = @"SELECT a.attname FROM pg_catalog.pg_attribute a
 WHERE a.attrelid = @oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum";
-        const string sizeSql = @"SELECT GREATEST(c.reltuples, 0)::bigint, pg_catalog.pg_table_size(c.oid), pg_catalog.current_setting('server_encoding')
-FROM pg_catalog.pg_class c WHERE c.oid = @oid";
+        // A partitioned table (relkind 'p') has no storage and reltuples -1/0: sum over its partitions, at every level.
+        const string sizeSql = @"WITH RECURSIVE tree AS (
+  SELECT c.oid, c.relkind FROM pg_catalog.pg_class c WHERE c.oid = @oid
+  UNION ALL
+  SELECT c.oid, c.relkind FROM tree JOIN pg_catalog.pg_inherits i ON i.inhparent = tree.oid
+  JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid WHERE tree.relkind = 'p')
+SELECT COALESCE(sum(GREATEST(c.reltuples, 0)) FILTER (WHERE t.relkind <> 'p'), 0)::bigint,
+  COALESCE(sum(pg_catalog.pg_table_size(c.oid)), 0)::bigint, pg_catalog.current_setting('server_encoding'),
+  bool_or(t.relkind = 'p' AND t.oid = @oid)
+FROM tree t JOIN pg_catalog.pg_class c ON c.oid = t.oid";
         const string sequencesSql = @"SELECT pg_catalog.format('SELECT pg_catalog.setval(%L, %s, %s);',
   pg_catalog.quote_ident(ps.schemaname) || '.' || pg_catalog.quote_ident(ps.sequencename), COALESCE(ps.last_value, ps.start_value), (ps.last_value IS NOT NULL)::text)
 FROM pg_catalog.pg_depend d
@@ -232,12 +241,13 @@ WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refclassid = 
             }
             long rows, bytes;
             string encoding;
+            bool partitioned;
             await using (var cmd = new NpgsqlCommand(sizeSql, _connection, _transaction))
             {
                 cmd.Parameters.Add(new NpgsqlParameter("oid", NpgsqlTypes.NpgsqlDbType.Oid) { Value = oid });
                 await using var r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 await r.ReadAsync(cancellationToken).ConfigureAwait(false);
-                (rows, bytes, encoding) = (r.GetInt64(0), r.GetInt64(1), r.GetString(2));
+                (rows, bytes, encoding, partitioned) = (r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetBoolean(3));
             }
             var setvals = new List<string>();
             await using (var cmd = new NpgsqlCommand(sequencesSql, _connection, _transaction))
@@ -246,7 +256,7 @@ WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refclassid = 
                 await using var r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 while (await r.ReadAsync(cancellationToken).ConfigureAwait(false)) setvals.Add(r.GetString(0));
             }
-            return new TableShape(table, columns, encoding, rows, bytes, setvals);
+            return new TableShape(table, columns, encoding, rows, bytes, setvals) { IsPartitioned = partitioned };
         }
         catch (NpgsqlException ex)
         {

@@ -9,4 +9,11 @@ public sealed record TableShape(
     string ServerEncoding,
     long EstimatedRows,
     long TableBytes,
-    IReadOnlyList<string> SequenceSetvals);
+    IReadOnlyList<string> SequenceSetvals)
+{
+    /// <summary>
+    /// True for a partitioned table (relkind 'p', at any level): it holds no rows itself and cannot be the source of
+    /// COPY; <see cref="EstimatedRows"/> and <see cref="TableBytes"/> are then the sums over its partitions.
+    /// </summary>
+    public bool IsPartitioned { get; init; }
+}

@@ -75,11 +75,13 @@ public static class TableExportService
         await using var session = await SnapshotSession.OpenAsync(target, endpoint, cancellationToken).ConfigureAwait(false);
         var table = await session.ResolveTableAsync(request.Table, request.Schema, cancellationToken).ConfigureAwait(false);
         var shape = await session.DescribeTableAsync(table, cancellationToken).ConfigureAwait(false);
-        reporter.Verbose($"{table.Display}: about {shape.EstimatedRows} rows, {shape.TableBytes / (1024 * 1024)} MB on disk; server {session.ServerVersion}.");
+        var kind = shape.IsPartitioned ? "a partitioned table, read through all its partitions" : "a table";
+        reporter.Verbose($"{table.Display}: {kind}, about {shape.EstimatedRows} rows, "
+            + $"{shape.TableBytes / (1024 * 1024)} MB on disk; server {session.ServerVersion}.");
 
         return await WriteSetAsync(request, target, started, clock, route, session.SnapshotId, session.ServerVersion, session.ServerVersionNum, table, shape.EstimatedRows,
             (consumers, token) => RunCopyAsync(session, target, context, endpoint,
-                $"COPY {table.Sql} TO STDOUT WITH (FORMAT csv, HEADER)", consumers, token),
+                CopyOutStatement.Csv(table, shape.Columns, shape.IsPartitioned), consumers, token),
             reporter, cancellationToken).ConfigureAwait(false);
     }
 
@@ -89,25 +91,33 @@ public static class TableExportService
         var target = request.Target;
         var route = $"docker exec stdio of container '{target.Container}' (no TCP endpoint answers)";
         reporter.Verbose($"Rows travel over {route}.");
-        // The names travel as psql variables and are quoted by psql (:'name'), never pasted into SQL text.
+        // The names travel as psql variables and are quoted by psql (:'name'), never pasted into SQL text; what comes
+        // back is one JSON array (names with tabs or newlines stay one field); the COPY is built from re-quoted names.
         var (splitSchema, name) = request.Schema is null ? QualifiedTable.Split(request.Table) : (request.Schema, request.Table);
-        var resolveScript = @"SELECT n.nspname || chr(9) || c.relname || chr(9) || current_setting('server_version') || chr(9) || current_setting('server_version_num')
-FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r','p') AND c.relname = :'t' AND ((:'s' = '' AND n.nspname = ANY(pg_catalog.current_schemas(false))) OR n.nspname = :'s')
-ORDER BY pg_catalog.array_position(pg_catalog.current_schemas(false), n.nspname) NULLS LAST LIMIT 1;
-";
-        var (ok, output, error) = await RunPsqlAsync(context.Runner, target, resolveScript, new Dictionary<string, string> { ["t"] = name, ["s"] = splitSchema ?? "" }, cancellationToken).ConfigureAwait(false);
+        var (ok, output, error) = await RunPsqlAsync(context.Runner, target, ExecTableLookup.Script,
+            new Dictionary<string, string> { ["t"] = name, ["s"] = splitSchema ?? "" }, cancellationToken)
+            .ConfigureAwait(false);
         if (!ok) throw PsqlFailure(error, target);
-        var fields = output.Trim().Split('\t');
-        if (fields.Length < 4)
+        if (output.Trim().Length == 0)
         {
             var shown = splitSchema is null ? name : splitSchema + "." + name;
             throw new CenateException(ErrorIds.TableNotFound, CenateErrorKind.ObjectNotFound,
                 $"Table '{shown}' does not exist in database '{target.Database}'.", "Check -Table and -Schema (list tables with: psql -c '\\dt *.*').", shown);
         }
-        var table = new QualifiedTable(fields[0], fields[1]);
-        var copyScript = $"COPY {table.Sql} TO STDOUT WITH (FORMAT csv, HEADER);\n";
-        return await WriteSetAsync(request, target, started, clock, route, null, fields[2], int.Parse(fields[3], CultureInfo.InvariantCulture), table, 0,
+        ExecTableLookup found;
+        try { found = ExecTableLookup.Parse(output); }
+        catch (FormatException ex)
+        {
+            throw new CenateException(ErrorIds.DatabaseError, CenateErrorKind.InvalidOperation, ex.Message,
+                "Run the export again; if it persists, check psql in the container.", target.Database, ex);
+        }
+        var table = found.Table;
+        var kind = found.Partitioned ? "a partitioned table, read through all its partitions" : "a table";
+        reporter.Verbose($"{table.Display}: {kind}, about {found.EstimatedRows} rows; server {found.ServerVersion}.");
+        var copyScript = CopyOutStatement.Csv(table, found.Columns, found.Partitioned) + ";\n";
+        return await WriteSetAsync(request, target, started, clock, route, null, found.ServerVersion,
+            found.ServerVersionNum, table,
+            found.EstimatedRows,
             async (consumers, token) =>
             {
                 var sink = new ConsumerStream(consumers);
@@ -188,8 +198,9 @@ ORDER BY pg_catalog.array_position(pg_catalog.current_schemas(false), n.nspname)
                     consumers.Add(csv);
                     files.Add((f, BackupFileKind.Csv, () => csv.Rows));
                 }
-                var columns = string.Join(", ", shape.Columns.Select(QualifiedTable.Quote));
-                await RunCopyAsync(session, target, context, endpoint, $"COPY {table.Sql} ({columns}) TO STDOUT", consumers, cancellationToken).ConfigureAwait(false);
+                var copy = CopyOutStatement.Text(table, shape.Columns, shape.IsPartitioned);
+                await RunCopyAsync(session, target, context, endpoint, copy, consumers, cancellationToken)
+                    .ConfigureAwait(false);
                 foreach (var (file, kind, rows) in files)
                 {
                     var (size, sha) = file.Commit();
