@@ -8,7 +8,7 @@ namespace CenateBackup.Core.Exports;
 /// The COPY … TO STDOUT statement an export sends. A plain (or inheritance) table is copied as itself, its own rows
 /// only, as pg_dump copies each inheritance table on its own. A partitioned table (relkind 'p', at any level) cannot
 /// be the source of COPY (server error 42809), so its rows are read through a query over all its partitions:
-/// COPY (SELECT columns FROM table) gives what COPY (SELECT * FROM table) gives when no column is generated.
+/// the CSV export is COPY (SELECT * FROM table); the -Include text stream names COPY's columns (generated ones left out).
 /// Names are re-quoted identifiers, never pasted text.
 /// </summary>
 public static class CopyOutStatement
@@ -32,9 +32,13 @@ public static class CopyOutStatement
         return list is null ? table.Sql : $"{table.Sql} ({list})";
     }
 
-    /// <summary>The CSV export: COPY … TO STDOUT WITH (FORMAT csv, HEADER).</summary>
+    /// <summary>
+    /// The CSV export: COPY … TO STDOUT WITH (FORMAT csv, HEADER) — of a partitioned table, exactly what psql's
+    /// COPY (SELECT * FROM table) TO STDOUT WITH (FORMAT csv, HEADER) writes, generated columns included (the columns
+    /// of COPY of a plain table leave them out).
+    /// </summary>
     public static string Csv(QualifiedTable table, IReadOnlyList<string> columns, bool partitioned) =>
-        $"COPY {Source(table, partitioned ? columns : null, partitioned)} TO STDOUT WITH (FORMAT csv, HEADER)";
+        $"COPY {Source(table, null, partitioned)} TO STDOUT WITH (FORMAT csv, HEADER)";
 
     /// <summary>The text-format stream the -Include exports convert (CSV and data-only SQL).</summary>
     public static string Text(QualifiedTable table, IReadOnlyList<string> columns, bool partitioned) =>
