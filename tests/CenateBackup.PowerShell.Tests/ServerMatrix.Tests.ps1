@@ -72,7 +72,7 @@ Describe 'Container mode on PostgreSQL <Version>' -ForEach $Servers {
         $Set.ServerVersion | Should -Match "^$Version\.\d+"
         $Set.PgDumpVersion | Should -Match "^$Version\.\d+"
         $Set.RowCounts['public.asegurados'] | Should -Be ([long](Q 'SELECT count(*) FROM public.asegurados'))
-        ($m.catalog | Where-Object name -eq 'asegurados_pkey').definition | Should -Be 'PRIMARY KEY (id)'
+        ($m.catalog | Where-Object name -eq 'asegurados_pkey' | Where-Object kind -eq 'PrimaryKey').definition | Should -Be 'PRIMARY KEY (id)'
     }
 
     It 'Test-CenateBackup -Level Read -Container passes on the PostgreSQL <Version> dump' {
@@ -126,6 +126,26 @@ Describe 'Container mode on PostgreSQL <Version>' -ForEach $Servers {
         ((Get-RowsMd5) -split ':')[0] | Should -Be ($all -split ':')[0]
     }
 
+    It 'a -Format Plain set (pg_dump <Version>, \restrict lines) passes Read and MissingRows -From Sql takes the table export' {
+        $dir = Join-Path $Dir 'plain'
+        $s = New-CenateDump @P -Path $dir -Format Plain -Include Sql
+        $full = $s.Files | Where-Object { $_.Kind -eq 'Sql' -and $_.Name -notmatch '\.asegurados\.' }
+        $full | Should -HaveCount 1
+        # pg_dump 15.14+/17.6+ fence a plain script with \restrict <key> … \unrestrict <key> (CVE-2025-8714).
+        $text = & /bin/sh -c 'gzip -dc "$0" 2>/dev/null | head -n 20' $full.Path
+        ($text -match '^\\restrict ') | Should -Not -BeNullOrEmpty
+        $r = Test-CenateBackup -Path $s.Path -Level Read -Container $Container
+        $r.Passed | Should -BeTrue -Because ($r.Problems.Message -join '; ')
+        $before = Get-RowsMd5 'id % 5 = 2'
+        $kept = Get-RowsMd5 'id % 5 <> 2'
+        Q 'DELETE FROM public.asegurados WHERE id % 5 = 2' | Out-Null
+        $x = Restore-CenateTable -Backup $s.Path @P -Mode MissingRows -From Sql -Confirm:$false
+        $x.BackupFile | Should -Match '\.asegurados\.data\.sql\.gz$'
+        $x.InsertedRows | Should -Be ([long]($before -split ':')[0])
+        Get-RowsMd5 'id % 5 = 2' | Should -Be $before
+        Get-RowsMd5 'id % 5 <> 2' | Should -Be $kept
+    }
+
     It 'New-CenateDump and Test-CenateBackup -Level Read of the broad schema (partitioned tables …) on PostgreSQL <Version>' {
         New-BroadDatabase -Name $Broad -Port $Port
         $dir = Join-Path $Dir 'broad'
@@ -144,5 +164,66 @@ Describe 'Container mode on PostgreSQL <Version>' -ForEach $Servers {
             ($toc | Where-Object { $_ -match " TABLE broad $t " }) | Should -Not -BeNullOrEmpty -Because $t
         }
         ($toc | Where-Object { $_ -match ' TABLE DATA broad atenciones_' }).Count | Should -BeGreaterOrEqual 6
+    }
+}
+
+Describe 'A PostgreSQL 17 dump where only PostgreSQL 15 tools are' {
+    BeforeAll {
+        $suffix = [guid]::NewGuid().ToString('N').Substring(0, 6)
+        $script:Src = "cenate_mxx17_$suffix"
+        $script:Dst = "cenate_mxx15_$suffix"
+        Copy-TestDatabase -Name $Src -Port $Rig.Pg17ContainerPort
+        Copy-TestDatabase -Name $Dst -Port $Rig.Port
+        $script:Dir = New-TestDirectory 'matrix-x'
+        $script:Set17 = New-CenateDump -Container $Rig.Pg17Container -Port $Rig.Pg17ContainerPort -Credential $Cred -Database $Src -Path $Dir
+        function Get-RowsMd5([string]$Where) {
+            Invoke-Psql -Port $Rig.Port -Database $Dst -Sql "SELECT count(*) || ':' || md5(string_agg(a::text, '|' ORDER BY id)) FROM public.asegurados a WHERE $Where"
+        }
+    }
+    AfterAll {
+        Remove-TestDatabase $Src -Port $Rig.Pg17ContainerPort
+        Remove-TestDatabase $Dst -Port $Rig.Port
+        Remove-Item -LiteralPath $Dir -Recurse -Force -ErrorAction SilentlyContinue
+    }
+
+    It 'Read with the local pg_restore 15 is NewerArchiveVersion (archive 1.16), naming the pg_dump version and what to do' {
+        $r = Test-CenateBackup -Path $Set17.Path -Level Read
+        $r.Passed | Should -BeFalse
+        $p = $r.Problems | Where-Object Kind -eq 'NewerArchiveVersion'
+        $p | Should -HaveCount 1
+        $p.Message | Should -Match 'newer pg_dump than this pg_restore \(pg_dump 17\.\d+'
+        $p.Message | Should -Match '1\.16'
+        $p.Message | Should -Match "server's container \(-Container\)"
+    }
+
+    It 'Read in the PostgreSQL 15 container is NewerArchiveVersion and says that container is too old, not "use -Container"' {
+        $r = Test-CenateBackup -Path $Set17.Path -Level Read -Container $Rig.Container
+        $r.Passed | Should -BeFalse
+        $p = $r.Problems | Where-Object Kind -eq 'NewerArchiveVersion'
+        $p | Should -HaveCount 1
+        $p.Message | Should -Match "pg_restore in container '$($Rig.Container)' is older"
+        $p.Message | Should -Match 'PostgreSQL 17 or newer'
+    }
+
+    It 'the restore drill in the PostgreSQL 15 container stops before it logs in or makes a scratch database' {
+        $r = Test-CenateBackup -Path $Set17.Path -Level Restore -Container $Rig.Container -Port $Rig.Port -Credential $Cred
+        $r.Passed | Should -BeFalse
+        @($r.Problems.Kind) | Should -Contain 'NewerArchiveVersion'
+        ($r.Problems | Where-Object Kind -eq 'RestoreFailed').Message | Should -Match 'no drill server was contacted'
+        $r.DrillDatabase | Should -BeNullOrEmpty
+    }
+
+    It 'Restore-CenateTable -Mode MissingRows takes the rows of the 1.16 archive (read by the module) into the PostgreSQL 15 server' {
+        # The 17 server holds fewer rows than the 15 one: delete only rows the 17 dump has.
+        $n = $Set17.RowCounts['public.asegurados']
+        $n | Should -BeGreaterThan 100
+        $deleted = Get-RowsMd5 "id % 9 = 1 AND id <= $n"
+        $kept = Get-RowsMd5 "NOT (id % 9 = 1 AND id <= $n)"
+        Invoke-Psql -Port $Rig.Port -Database $Dst -Sql "DELETE FROM public.asegurados WHERE id % 9 = 1 AND id <= $n" | Out-Null
+        $x = Restore-CenateTable -Backup $Set17.Path -Container $Rig.Container -Port $Rig.Port -Credential $Cred -Database $Dst `
+            -Mode MissingRows -Confirm:$false -WarningAction SilentlyContinue
+        $x.InsertedRows | Should -Be ([long]($deleted -split ':')[0])
+        Get-RowsMd5 "id % 9 = 1 AND id <= $n" | Should -Be $deleted
+        Get-RowsMd5 "NOT (id % 9 = 1 AND id <= $n)" | Should -Be $kept
     }
 }
