@@ -176,8 +176,8 @@ Describe 'A PostgreSQL 17 dump where only PostgreSQL 15 tools are' {
         Copy-TestDatabase -Name $Dst -Port $Rig.Port
         $script:Dir = New-TestDirectory 'matrix-x'
         $script:Set17 = New-CenateDump -Container $Rig.Pg17Container -Port $Rig.Pg17ContainerPort -Credential $Cred -Database $Src -Path $Dir
-        function Get-RowsMd5([string]$Where) {
-            Invoke-Psql -Port $Rig.Port -Database $Dst -Sql "SELECT count(*) || ':' || md5(string_agg(a::text, '|' ORDER BY id)) FROM public.asegurados a WHERE $Where"
+        function Get-RowsMd5([string]$Where, [int]$Port = $Rig.Port, [string]$Database = $Dst) {
+            Invoke-Psql -Port $Port -Database $Database -Sql "SELECT count(*) || ':' || md5(string_agg(a::text, '|' ORDER BY id)) FROM public.asegurados a WHERE $Where"
         }
     }
     AfterAll {
@@ -217,7 +217,9 @@ Describe 'A PostgreSQL 17 dump where only PostgreSQL 15 tools are' {
         # The 17 server holds fewer rows than the 15 one: delete only rows the 17 dump has.
         $n = $Set17.RowCounts['public.asegurados']
         $n | Should -BeGreaterThan 100
-        $deleted = Get-RowsMd5 "id % 9 = 1 AND id <= $n"
+        # The rows come back as the 17 server had them (the seed is deterministic: the same rows as on the 15 server).
+        $deleted = Get-RowsMd5 "id % 9 = 1 AND id <= $n" -Port $Rig.Pg17ContainerPort -Database $Src
+        Get-RowsMd5 "id % 9 = 1 AND id <= $n" | Should -Be $deleted
         $kept = Get-RowsMd5 "NOT (id % 9 = 1 AND id <= $n)"
         Invoke-Psql -Port $Rig.Port -Database $Dst -Sql "DELETE FROM public.asegurados WHERE id % 9 = 1 AND id <= $n" | Out-Null
         $x = Restore-CenateTable -Backup $Set17.Path -Container $Rig.Container -Port $Rig.Port -Credential $Cred -Database $Dst `
