@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Test rig, part 1: the Docker engine, the images cenate-postgres:15-pgtap and cenate-postgres:17, the seeded containers.
+# Test rig, part 1: the Docker engine, the images cenate-postgres:15-pgtap and cenate-postgres:17, the seeded
+# containers.
 # Sourced by scripts/rig.sh, whose settings (RIG_HOME, IMAGE, ports …) and helpers (log, die, seed …) it uses.
 
 # ---------------------------------------------------------------- docker engine
@@ -171,7 +172,8 @@ wait_ready() {
   die "container $name: PostgreSQL did not accept connections on $DB_HOST:$port within $READY_TIMEOUT s"
 }
 
-start_container() {   # start_container NAME PORT ROWS [NETWORK] [IMAGE]   NETWORK=none: reachable only through docker exec
+# start_container NAME PORT ROWS [NETWORK] [IMAGE]   NETWORK=none: reachable only through docker exec; IMAGE: $IMAGE
+start_container() {
   local name="$1" port="$2" rows="$3" network="${4:-host}" image="${5:-$IMAGE}" t0=$SECONDS
   check_name "$name"; check_port "$port"; check_rows "$rows"
   [[ -r "$ENTRYPOINT" ]] || die "missing $ENTRYPOINT"

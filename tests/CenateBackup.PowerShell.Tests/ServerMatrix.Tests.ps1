@@ -34,7 +34,8 @@ Describe 'Container mode on PostgreSQL <Version>' -ForEach $Servers {
         $script:P = @{ Container = $Container; Port = $Port; Credential = $Cred; Database = $Db }
         function Q([string]$Sql, [string]$Database = $Db) { Invoke-Psql -Port $Port -Database $Database -Sql $Sql }
         function Get-RowsMd5([string]$Where = 'true') {
-            Q "SELECT count(*) || ':' || coalesce(md5(string_agg(a::text, '|' ORDER BY id)), '') FROM public.asegurados a WHERE $Where"
+            Q ("SELECT count(*) || ':' || coalesce(md5(string_agg(a::text, '|' ORDER BY id)), '') " +
+                "FROM public.asegurados a WHERE $Where")
         }
         $script:Set = New-CenateDump @P -Path $Dir
         $script:Dump = $Set.Files | Where-Object Kind -eq 'Dump'
@@ -54,7 +55,7 @@ Describe 'Container mode on PostgreSQL <Version>' -ForEach $Servers {
         $out | Should -Match "^pg_dump \(PostgreSQL\) $Version\.\d+"
     }
 
-    It 'New-CenateDump -Container on PostgreSQL <Version> writes a custom dump and records server <Version>.x and pg_dump <Version>.x' {
+    It 'New-CenateDump -Container on PostgreSQL <Version>: custom dump, manifest names server and pg_dump <Version>.x' {
         $Set.Complete | Should -BeTrue
         $Set.Container | Should -Be $Container
         $Dump | Should -HaveCount 1
@@ -72,7 +73,8 @@ Describe 'Container mode on PostgreSQL <Version>' -ForEach $Servers {
         $Set.ServerVersion | Should -Match "^$Version\.\d+"
         $Set.PgDumpVersion | Should -Match "^$Version\.\d+"
         $Set.RowCounts['public.asegurados'] | Should -Be ([long](Q 'SELECT count(*) FROM public.asegurados'))
-        ($m.catalog | Where-Object name -eq 'asegurados_pkey' | Where-Object kind -eq 'PrimaryKey').definition | Should -Be 'PRIMARY KEY (id)'
+        $pkey = $m.catalog | Where-Object name -eq 'asegurados_pkey' | Where-Object kind -eq 'PrimaryKey'
+        $pkey.definition | Should -Be 'PRIMARY KEY (id)'
     }
 
     It 'Test-CenateBackup -Level Read -Container passes on the PostgreSQL <Version> dump' {
@@ -82,15 +84,16 @@ Describe 'Container mode on PostgreSQL <Version>' -ForEach $Servers {
         $r.Level | Should -Be 'Read'
     }
 
-    It 'Test-CenateBackup -Level Restore drills the PostgreSQL <Version> dump inside the same container with no problems' {
+    It 'Test-CenateBackup -Level Restore drills the PostgreSQL <Version> dump in the same container, no problems' {
         $r = Test-CenateBackup -Path $Set.Path -Level Restore -Container $Container -Port $Port -Credential $Cred
         $r.Passed | Should -BeTrue -Because ($r.Problems.Message -join '; ')
         $r.Problems | Should -BeNullOrEmpty
         $r.DrillServer | Should -Be "container '$Container'"
         $r.DrillDatabaseKept | Should -BeFalse
         $r.ObjectsChecked | Should -BeGreaterOrEqual 9
-        $live = @(Q "SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                     WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1")
+        $live = @(Q ("SELECT n.nspname || '.' || c.relname FROM pg_class c " +
+                "JOIN pg_namespace n ON n.oid = c.relnamespace " +
+                "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1"))
         $live.Count | Should -BeGreaterOrEqual 2
         @($r.Tables.Table | Sort-Object) | Should -Be @($live | Sort-Object)
         foreach ($t in $r.Tables) {
@@ -112,7 +115,8 @@ Describe 'Container mode on PostgreSQL <Version>' -ForEach $Servers {
         $n | Should -BeGreaterThan 0
         Q 'DELETE FROM public.asegurados WHERE id % 7 = 3' | Out-Null
         # A row changed after the backup stays as it is now: MissingRows adds, never overwrites.
-        Q "UPDATE public.asegurados SET nombres = 'CAMBIADO' WHERE id = (SELECT min(id) FROM public.asegurados)" | Out-Null
+        Q "UPDATE public.asegurados SET nombres = 'CAMBIADO' WHERE id = (SELECT min(id) FROM public.asegurados)" |
+            Out-Null
         $keptNow = Get-RowsMd5 'id % 7 <> 3'
         $keptNow | Should -Not -Be $kept
         $r = Restore-CenateTable -Backup $Set.Path @P -Mode MissingRows -Confirm:$false
@@ -126,7 +130,7 @@ Describe 'Container mode on PostgreSQL <Version>' -ForEach $Servers {
         ((Get-RowsMd5) -split ':')[0] | Should -Be ($all -split ':')[0]
     }
 
-    It 'a -Format Plain set (pg_dump <Version>, \restrict lines) passes Read and MissingRows -From Sql takes the table export' {
+    It 'a -Format Plain set (pg_dump <Version>, \restrict lines) passes Read; MissingRows -From Sql takes the export' {
         $dir = Join-Path $Dir 'plain'
         $s = New-CenateDump @P -Path $dir -Format Plain -Include Sql
         $full = $s.Files | Where-Object { $_.Kind -eq 'Sql' -and $_.Name -notmatch '\.asegurados\.' }
@@ -146,10 +150,11 @@ Describe 'Container mode on PostgreSQL <Version>' -ForEach $Servers {
         Get-RowsMd5 'id % 5 <> 2' | Should -Be $kept
     }
 
-    It 'New-CenateDump and Test-CenateBackup -Level Read of the broad schema (partitioned tables …) on PostgreSQL <Version>' {
+    It 'New-CenateDump and Test-CenateBackup -Level Read of the broad schema (partitioned …), PostgreSQL <Version>' {
         New-BroadDatabase -Name $Broad -Port $Port
         $dir = Join-Path $Dir 'broad'
-        $s = New-CenateDump -Container $Container -Port $Port -Credential $Cred -Database $Broad -Path $dir -WarningAction SilentlyContinue
+        $s = New-CenateDump -Container $Container -Port $Port -Credential $Cred -Database $Broad -Path $dir `
+            -WarningAction SilentlyContinue
         $s.Complete | Should -BeTrue
         $s.PgDumpVersion | Should -Match "^$Version\.\d+"
         $r = Test-CenateBackup -Path $s.Path -Level Read -Container $Container
@@ -175,9 +180,11 @@ Describe 'A PostgreSQL 17 dump where only PostgreSQL 15 tools are' {
         Copy-TestDatabase -Name $Src -Port $Rig.Pg17ContainerPort
         Copy-TestDatabase -Name $Dst -Port $Rig.Port
         $script:Dir = New-TestDirectory 'matrix-x'
-        $script:Set17 = New-CenateDump -Container $Rig.Pg17Container -Port $Rig.Pg17ContainerPort -Credential $Cred -Database $Src -Path $Dir
+        $script:Set17 = New-CenateDump -Container $Rig.Pg17Container -Port $Rig.Pg17ContainerPort -Credential $Cred `
+            -Database $Src -Path $Dir
         function Get-RowsMd5([string]$Where, [int]$Port = $Rig.Port, [string]$Database = $Dst) {
-            Invoke-Psql -Port $Port -Database $Database -Sql "SELECT count(*) || ':' || md5(string_agg(a::text, '|' ORDER BY id)) FROM public.asegurados a WHERE $Where"
+            Invoke-Psql -Port $Port -Database $Database -Sql ("SELECT count(*) || ':' || " +
+                "md5(string_agg(a::text, '|' ORDER BY id)) FROM public.asegurados a WHERE $Where")
         }
     }
     AfterAll {
@@ -186,7 +193,7 @@ Describe 'A PostgreSQL 17 dump where only PostgreSQL 15 tools are' {
         Remove-Item -LiteralPath $Dir -Recurse -Force -ErrorAction SilentlyContinue
     }
 
-    It 'Read with the local pg_restore 15 is NewerArchiveVersion (archive 1.16), naming the pg_dump version and what to do' {
+    It 'Read with the local pg_restore 15 is NewerArchiveVersion (archive 1.16), naming pg_dump 17 and what to do' {
         $r = Test-CenateBackup -Path $Set17.Path -Level Read
         $r.Passed | Should -BeFalse
         $p = $r.Problems | Where-Object Kind -eq 'NewerArchiveVersion'
@@ -196,7 +203,7 @@ Describe 'A PostgreSQL 17 dump where only PostgreSQL 15 tools are' {
         $p.Message | Should -Match "server's container \(-Container\)"
     }
 
-    It 'Read in the PostgreSQL 15 container is NewerArchiveVersion and says that container is too old, not "use -Container"' {
+    It 'Read in the PostgreSQL 15 container is NewerArchiveVersion and names that container as too old' {
         $r = Test-CenateBackup -Path $Set17.Path -Level Read -Container $Rig.Container
         $r.Passed | Should -BeFalse
         $p = $r.Problems | Where-Object Kind -eq 'NewerArchiveVersion'
@@ -206,14 +213,15 @@ Describe 'A PostgreSQL 17 dump where only PostgreSQL 15 tools are' {
     }
 
     It 'the restore drill in the PostgreSQL 15 container stops before it logs in or makes a scratch database' {
-        $r = Test-CenateBackup -Path $Set17.Path -Level Restore -Container $Rig.Container -Port $Rig.Port -Credential $Cred
+        $r = Test-CenateBackup -Path $Set17.Path -Level Restore -Container $Rig.Container -Port $Rig.Port `
+            -Credential $Cred
         $r.Passed | Should -BeFalse
         @($r.Problems.Kind) | Should -Contain 'NewerArchiveVersion'
         ($r.Problems | Where-Object Kind -eq 'RestoreFailed').Message | Should -Match 'no drill server was contacted'
         $r.DrillDatabase | Should -BeNullOrEmpty
     }
 
-    It 'Restore-CenateTable -Mode MissingRows takes the rows of the 1.16 archive (read by the module) into the PostgreSQL 15 server' {
+    It 'Restore-CenateTable -Mode MissingRows takes rows of the 1.16 archive (the module reads it) into PostgreSQL 15' {
         # The 17 server holds fewer rows than the 15 one: delete only rows the 17 dump has.
         $n = $Set17.RowCounts['public.asegurados']
         $n | Should -BeGreaterThan 100
@@ -221,9 +229,10 @@ Describe 'A PostgreSQL 17 dump where only PostgreSQL 15 tools are' {
         $deleted = Get-RowsMd5 "id % 9 = 1 AND id <= $n" -Port $Rig.Pg17ContainerPort -Database $Src
         Get-RowsMd5 "id % 9 = 1 AND id <= $n" | Should -Be $deleted
         $kept = Get-RowsMd5 "NOT (id % 9 = 1 AND id <= $n)"
-        Invoke-Psql -Port $Rig.Port -Database $Dst -Sql "DELETE FROM public.asegurados WHERE id % 9 = 1 AND id <= $n" | Out-Null
-        $x = Restore-CenateTable -Backup $Set17.Path -Container $Rig.Container -Port $Rig.Port -Credential $Cred -Database $Dst `
-            -Mode MissingRows -Confirm:$false -WarningAction SilentlyContinue
+        Invoke-Psql -Port $Rig.Port -Database $Dst -Sql "DELETE FROM public.asegurados WHERE id % 9 = 1 AND id <= $n" |
+            Out-Null
+        $x = Restore-CenateTable -Backup $Set17.Path -Container $Rig.Container -Port $Rig.Port -Credential $Cred `
+            -Database $Dst -Mode MissingRows -Confirm:$false -WarningAction SilentlyContinue
         $x.InsertedRows | Should -Be ([long]($deleted -split ':')[0])
         Get-RowsMd5 "id % 9 = 1 AND id <= $n" | Should -Be $deleted
         Get-RowsMd5 "NOT (id % 9 = 1 AND id <= $n)" | Should -Be $kept

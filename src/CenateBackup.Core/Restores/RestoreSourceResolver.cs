@@ -102,7 +102,9 @@ internal static class RestoreSourceResolver
         {
             // The table's own export first: a file naming no table (a -Format Plain dump of the whole database is a Sql
             // file too) is taken only when the set has nothing better.
-            candidates = candidates.Where(f => f.Tables.Count == 0 || f.Tables.Any(t => t.EndsWith("." + request.Table, StringComparison.Ordinal)))
+            candidates = candidates
+                .Where(f => f.Tables.Count == 0
+                    || f.Tables.Any(t => t.EndsWith("." + request.Table, StringComparison.Ordinal)))
                 .OrderBy(f => f.Tables.Count == 0 ? 1 : 0).ToList();
         }
         var entry = candidates.FirstOrDefault();

@@ -442,7 +442,10 @@ public static class VerificationService
         }
         var sha = await hashing.ConfigureAwait(false);
         var archive = await counting.ConfigureAwait(false);
-        if (!result.Succeeded) problems.Add(Classify(name, result.StandardError, tools.Container, header?.PgDumpVersion));
+        if (!result.Succeeded)
+        {
+            problems.Add(Classify(name, result.StandardError, tools.Container, header?.PgDumpVersion));
+        }
         return new FileRead(sha, problems, archive);
     }
 
@@ -465,10 +468,12 @@ public static class VerificationService
             var made = pgDumpVersion is null ? ": " : $" (pg_dump {pgDumpVersion}): ";
             var what = container is null
                 ? " Verify in the server's container (-Container) or with a newer PostgreSQL client (-PgBinDirectory)."
-                : $" The pg_restore in container '{container}' is older: verify in a container running PostgreSQL {Major(pgDumpVersion)}"
-                  + " or newer (-Container), e.g. the server's own, or with a newer PostgreSQL client (-PgBinDirectory).";
+                : $" The pg_restore in container '{container}' is older: verify in a container running PostgreSQL"
+                  + $" {Major(pgDumpVersion)} or newer (-Container), e.g. the server's own, or with a newer PostgreSQL"
+                  + " client (-PgBinDirectory).";
             return new VerificationProblem(ProblemKind.NewerArchiveVersion, name,
-                "the archive was made by a newer pg_dump than this pg_restore" + made + ToolMessages.FirstLines(err, 2) + what);
+                "the archive was made by a newer pg_dump than this pg_restore" + made
+                + ToolMessages.FirstLines(err, 2) + what);
         }
         if (err.Contains("input file is too short", StringComparison.OrdinalIgnoreCase) || err.Contains("does not appear to be a valid archive", StringComparison.OrdinalIgnoreCase)
             || err.Contains("did not find magic string", StringComparison.OrdinalIgnoreCase))
