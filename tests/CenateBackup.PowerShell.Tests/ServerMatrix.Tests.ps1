@@ -176,7 +176,7 @@ Describe 'Container mode on PostgreSQL <Version>' -ForEach $Servers {
     }
 }
 
-Describe 'A PostgreSQL 17 dump where only PostgreSQL 15 tools are' {
+Describe 'Across the two servers: a 17 dump where only PostgreSQL 15 tools are, a 15 dump drilled on 17' {
     BeforeAll {
         $suffix = [guid]::NewGuid().ToString('N').Substring(0, 6)
         $script:Src = "cenate_mxx17_$suffix"
@@ -186,6 +186,8 @@ Describe 'A PostgreSQL 17 dump where only PostgreSQL 15 tools are' {
         $script:Dir = New-TestDirectory 'matrix-x'
         $script:Set17 = New-CenateDump -Container $Rig.Pg17Container -Port $Rig.Pg17ContainerPort -Credential $Cred `
             -Database $Src -Path $Dir
+        $script:Set15 = New-CenateDump -Container $Rig.Container -Port $Rig.Port -Credential $Cred -Database $Dst `
+            -Path (Join-Path $Dir 'from15')
         function Get-RowsMd5([string]$Where, [int]$Port = $Rig.Port, [string]$Database = $Dst) {
             Invoke-Psql -Port $Port -Database $Database -Sql ("SELECT count(*) || ':' || " +
                 "md5(string_agg(a::text, '|' ORDER BY id)) FROM public.asegurados a WHERE $Where")
@@ -223,6 +225,18 @@ Describe 'A PostgreSQL 17 dump where only PostgreSQL 15 tools are' {
         @($r.Problems.Kind) | Should -Contain 'NewerArchiveVersion'
         ($r.Problems | Where-Object Kind -eq 'RestoreFailed').Message | Should -Match 'no drill server was contacted'
         $r.DrillDatabase | Should -BeNullOrEmpty
+    }
+
+    It 'a PostgreSQL 15 dump drills on the PostgreSQL 17 container (pg_restore 17 reads 1.14) with no problems' {
+        $r = Test-CenateBackup -Path $Set15.Path -Level Restore -Container $Rig.Pg17Container -Port $Rig.Pg17ContainerPort `
+            -Credential $Cred -WarningAction SilentlyContinue
+        $r.Passed | Should -BeTrue -Because ($r.Problems.Message -join '; ')
+        $r.Problems | Should -BeNullOrEmpty
+        $r.DrillServer | Should -Be "container '$($Rig.Pg17Container)'"
+        $r.ObjectsChecked | Should -BeGreaterOrEqual 9
+        ($r.Tables | Where-Object Table -eq 'public.asegurados').Restored | Should -Be $Set15.RowCounts['public.asegurados']
+        $gone = "SELECT count(*) FROM pg_database WHERE datname = '$($r.DrillDatabase)'"
+        Invoke-Psql -Port $Rig.Pg17ContainerPort -Database postgres -Sql $gone | Should -Be '0'
     }
 
     It 'Restore-CenateTable -Mode MissingRows takes rows of the 1.16 archive (the module reads it) into PostgreSQL 15' {
