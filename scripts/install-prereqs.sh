@@ -16,6 +16,12 @@ need_apt=()
 command -v pg_dump >/dev/null 2>&1 && [ -x /usr/lib/postgresql/15/bin/postgres ] || need_apt+=(postgresql-15 postgresql-client-15)
 command -v dockerd >/dev/null 2>&1 || need_apt+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || need_apt+=(debootstrap)
+# The rig's PostgreSQL 17 image is debootstrapped from trixie: debootstrap checks trixie's Release with the Debian 13
+# archive key, which bookworm's keyring has from 2023.3+deb12u2 on (debootstrap itself runs trixie through "sid").
+keyring="$(dpkg-query -W -f '${Version}' debian-archive-keyring 2>/dev/null || true)"
+if [ -z "$keyring" ] || dpkg --compare-versions "$keyring" lt 2023.3+deb12u2; then
+  need_apt+=(debian-archive-keyring)
+fi
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Test rig for CenateBackup: a Docker engine, the image cenate-postgres:15-pgtap (PostgreSQL 15 + pgTAP), the seeded test container
-# cenate_test_pg (127.0.0.1:55432) and PostgreSQL 14/17 servers (127.0.0.1:55414 / :55417) for
+# Test rig for CenateBackup: a Docker engine, the images cenate-postgres:15-pgtap (PostgreSQL 15 + pgTAP, bookworm) and
+# cenate-postgres:17 (PostgreSQL 17, trixie), the seeded test containers cenate_test_pg (15, 127.0.0.1:55432) and
+# cenate_test_pg17 (17, 127.0.0.1:55437, 2000 rows), and PostgreSQL 14/17 servers (127.0.0.1:55414 / :55417) for
 # version tests. Everything listens on 127.0.0.1 only; containers use --network host.
 #
 #   rig.sh up [rows]                 start (or reuse) everything; rows = asegurados rows in cenate_test_pg (20000)
 #   rig.sh container NAME PORT [rows] (re)start a throwaway seeded container (rows default 2000)
+#   rig.sh container17 NAME PORT [rows]   the same with the PostgreSQL 17 image
 #   rig.sh container-isolated NAME PORT [rows]   the same with --network none (reachable only via docker exec)
 #   rig.sh rm-container NAME         docker rm -f NAME
 #   rig.sh seed PORT rows            (re)seed maestro_cenate on 127.0.0.1:PORT
-#   rig.sh down                      stop what the rig started (the image stays for reuse)
+#   rig.sh down                      stop what the rig started (the images stay for reuse)
 #   rig.sh env                       print the path of rig.env (shell `export` lines; source it)
 #
 # State lives in RIG_HOME (${CENATE_RIG_HOME:-$HOME/.cache/cenate-rig}). Progress goes to stderr as
@@ -28,9 +30,12 @@ PGVERS="$RIG_HOME/pgvers/node_modules"
 # The tag names what the image holds: a machine with an older image (cenate-postgres:15, no pgTAP)
 # builds this one once instead of reusing the old one.
 IMAGE="cenate-postgres:15-pgtap"
-IMAGE_PATH_ENV='PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 TEST_CONTAINER="cenate_test_pg"
 TEST_PORT=55432
+# A PostgreSQL 17 container (pg_dump 17 inside it) for the container-mode matrix; built by the same debootstrap route.
+IMAGE17="cenate-postgres:17"
+TEST17_CONTAINER="cenate_test_pg17"
+TEST17_PORT=55437
 PG14_PORT=55414
 PG17_PORT=55417
 DB_HOST="127.0.0.1"
@@ -52,7 +57,7 @@ die() { printf '[rig] ERROR: %s\n' "$*" >&2; exit 1; }
 elapsed() { echo "$(( SECONDS - $1 )) s"; }
 
 usage() {
-  sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -97,6 +102,9 @@ write_env() {
       "CENATE_TEST_DATABASE=$DB_NAME" \
       "CENATE_TEST_ROWS=$rows" \
       "CENATE_TEST_IMAGE=$IMAGE" \
+      "CENATE_TEST_PG17_CONTAINER=$TEST17_CONTAINER" \
+      "CENATE_TEST_PG17_CONTAINER_PORT=$TEST17_PORT" \
+      "CENATE_TEST_PG17_IMAGE=$IMAGE17" \
       "CENATE_TEST_PG14_PORT=$PG14_PORT" \
       "CENATE_TEST_PG17_PORT=$PG17_PORT" \
       "CENATE_RIG_HOME=$RIG_HOME" \
@@ -170,27 +178,34 @@ reserve_ports() {
 }
 
 # ---------------------------------------------------------------- subcommands
+ensure_seeded_container() {   # ensure_seeded_container NAME PORT ROWS IMAGE   reuse a running one, else (re)start it
+  local name="$1" port="$2" rows="$3" image="$4" have=""
+  if container_running "$name" && [[ "$(container_port "$name")" == "$port" ]] \
+     && [[ "$(docker container inspect -f '{{.Config.Image}}' "$name" 2>/dev/null || true)" == "$image" ]]; then
+    have="$(count_rows "$port")"
+  fi
+  if [[ -n "$have" && "$have" == "$rows" ]]; then
+    log "reusing running container $name ($rows rows)"
+    record_container "$name"
+  elif [[ -n "$have" ]]; then
+    log "container $name runs with $have rows; reseeding with $rows"
+    record_container "$name"
+    seed "$port" "$rows"
+  else
+    start_container "$name" "$port" "$rows" host "$image"
+  fi
+}
+
 cmd_up() {
   local rows="${1:-$DEFAULT_ROWS}" t0=$SECONDS
   check_rows "$rows"
   mkdir -p "$RIG_HOME"
   load_password
   ensure_dockerd
-  ensure_image
-  local have=""
-  if container_running "$TEST_CONTAINER" && [[ "$(container_port "$TEST_CONTAINER")" == "$TEST_PORT" ]]; then
-    have="$(count_rows "$TEST_PORT")"
-  fi
-  if [[ -n "$have" && "$have" == "$rows" ]]; then
-    log "reusing running container $TEST_CONTAINER ($rows rows)"
-    record_container "$TEST_CONTAINER"
-  elif [[ -n "$have" ]]; then
-    log "container $TEST_CONTAINER runs with $have rows; reseeding with $rows"
-    record_container "$TEST_CONTAINER"
-    seed "$TEST_PORT" "$rows"
-  else
-    start_container "$TEST_CONTAINER" "$TEST_PORT" "$rows"
-  fi
+  ensure_image "$IMAGE"
+  ensure_image "$IMAGE17"
+  ensure_seeded_container "$TEST_CONTAINER" "$TEST_PORT" "$rows" "$IMAGE"
+  ensure_seeded_container "$TEST17_CONTAINER" "$TEST17_PORT" "$CONTAINER_DEFAULT_ROWS" "$IMAGE17"
   start_old_server 14 "$PG14_PORT"
   start_old_server 17 "$PG17_PORT"
   write_env "$rows"
@@ -235,23 +250,25 @@ cmd_down() {
     rm -f "$DOCKERD_PID_FILE"
     docker_ok && log "leaving the Docker engine running (the rig did not start it)"
   fi
-  log "rig down in $(elapsed "$t0") (image $IMAGE kept)"
+  log "rig down in $(elapsed "$t0") (images $IMAGE and $IMAGE17 kept)"
 }
 
 main() {
   local cmd="${1:-}"; [[ $# -gt 0 ]] && shift
   [[ "$cmd" == env ]] && { echo "$ENV_FILE"; return 0; }
-  case "$cmd" in up|engine|container|container-isolated|rm-container|seed|down) ;; *) usage ;; esac
+  case "$cmd" in up|engine|container|container17|container-isolated|rm-container|seed|down) ;; *) usage ;; esac
   [[ "$(id -u)" == 0 ]] || die "run as root (starts dockerd, debootstrap, runs servers as the postgres user)"
   [[ -x "$PSQL" ]] || die "$PSQL not found (install postgresql-15: scripts/install-prereqs.sh)"
   mkdir -p "$RIG_HOME"
   exec 9>"$RIG_HOME/rig.lock"
   flock -w 900 9 || die "another rig.sh holds $RIG_HOME/rig.lock"
-  case "$cmd" in up|engine|container|container-isolated|seed) reserve_ports ;; esac
+  case "$cmd" in up|engine|container|container17|container-isolated|seed) reserve_ports ;; esac
   case "$cmd" in
     up)           [[ $# -le 1 ]] || usage; cmd_up "$@" ;;
     engine)       [[ $# -eq 0 ]] || usage; cmd_engine ;;
     container)    [[ $# -ge 2 && $# -le 3 ]] || usage; start_container "$1" "$2" "${3:-$CONTAINER_DEFAULT_ROWS}" ;;
+    container17)  [[ $# -ge 2 && $# -le 3 ]] || usage
+                  start_container "$1" "$2" "${3:-$CONTAINER_DEFAULT_ROWS}" host "$IMAGE17" ;;
     container-isolated) [[ $# -ge 2 && $# -le 3 ]] || usage; start_container "$1" "$2" "${3:-$CONTAINER_DEFAULT_ROWS}" none ;;
     rm-container) [[ $# -eq 1 ]] || usage; remove_container "$1" ;;
     seed)         [[ $# -eq 2 ]] || usage; seed "$1" "$2" ;;

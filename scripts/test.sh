@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, builds the module, starts the test rig (dockerd,
-# a postgres_cenate-style container, PostgreSQL 14 and 17 servers, all on 127.0.0.1), runs xunit and Pester,
-# stops what it started and prints "Tests: N passed, N failed[, N skipped]".
+# postgres_cenate-style containers of PostgreSQL 15 and 17, PostgreSQL 14 and 17 servers, all on 127.0.0.1),
+# runs xunit and Pester, stops what it started and prints "Tests: N passed, N failed[, N skipped]".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"

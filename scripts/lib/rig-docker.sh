@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Test rig, part 1: the Docker engine, the image cenate-postgres:15-pgtap and the seeded containers.
+# Test rig, part 1: the Docker engine, the images cenate-postgres:15-pgtap and cenate-postgres:17, the seeded
+# containers.
 # Sourced by scripts/rig.sh, whose settings (RIG_HOME, IMAGE, ports …) and helpers (log, die, seed …) it uses.
 
 # ---------------------------------------------------------------- docker engine
@@ -73,41 +74,65 @@ remove_rootfs() {   # never follow into a mount left behind by a failed debootst
   rm -rf --one-file-system "$dir"
 }
 
-IMAGE_CHECKED=""
-ensure_image() {
-  [[ -z "$IMAGE_CHECKED" ]] || return 0
-  IMAGE_CHECKED=1
-  if docker image inspect "$IMAGE" >/dev/null 2>&1; then
-    log "image $IMAGE present"
+# What each image holds: the Debian suite debootstrap installs, the packages, the PostgreSQL major (PATH
+# /usr/lib/postgresql/<major>/bin) and a file the build must have produced besides the postgres binary.
+image_recipe() {   # image_recipe IMAGE -> sets RECIPE_SUITE RECIPE_PACKAGES RECIPE_MAJOR RECIPE_CHECK
+  case "$1" in
+    "$IMAGE")
+      RECIPE_SUITE=bookworm RECIPE_PACKAGES=postgresql-15,postgresql-15-pgtap RECIPE_MAJOR=15
+      RECIPE_CHECK=usr/share/postgresql/15/extension/pgtap.control ;;
+    "$IMAGE17")
+      # trixie: debootstrap runs it through its "sid" script (Debian 12's debootstrap has the trixie link).
+      RECIPE_SUITE=trixie RECIPE_PACKAGES=postgresql-17 RECIPE_MAJOR=17
+      RECIPE_CHECK=usr/share/postgresql/17/extension/btree_gist.control ;;
+    *) die "no recipe for image '$1'" ;;
+  esac
+}
+
+IMAGES_CHECKED=" "
+ensure_image() {   # ensure_image [IMAGE]   build IMAGE (default $IMAGE) once per machine; reuse it when present
+  local image="${1:-$IMAGE}"
+  [[ "$IMAGES_CHECKED" != *" $image "* ]] || return 0
+  if docker image inspect "$image" >/dev/null 2>&1; then
+    log "image $image present"
+    IMAGES_CHECKED+="$image "
     return 0
   fi
   command -v debootstrap >/dev/null 2>&1 || die "debootstrap not found (run scripts/install-prereqs.sh)"
-  local t0=$SECONDS mirror rootfs="$RIG_HOME/rootfs.build" dlog="$RIG_HOME/debootstrap.log"
+  image_recipe "$image"
+  local suite="$RECIPE_SUITE" packages="$RECIPE_PACKAGES" major="$RECIPE_MAJOR" check="$RECIPE_CHECK"
+  [[ -e "/usr/share/debootstrap/scripts/$suite" ]] || die "debootstrap has no script for $suite (update debootstrap)"
+  local t0=$SECONDS mirror rootfs="$RIG_HOME/rootfs.build.$major" dlog="$RIG_HOME/debootstrap-$major.log"
+  local path_env="PATH=/usr/lib/postgresql/$major/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
   mirror="$(debian_mirror)"
-  log "building $IMAGE: debootstrap --variant=minbase --include=postgresql-15,postgresql-15-pgtap bookworm from $mirror (log $dlog)"
+  log "building $image: debootstrap --variant=minbase --include=$packages $suite from $mirror (log $dlog)"
   remove_rootfs "$rootfs"
   mkdir -p "$rootfs"
-  if ! debootstrap --variant=minbase --include=postgresql-15,postgresql-15-pgtap bookworm "$rootfs" "$mirror" >"$dlog" 2>&1; then
+  if ! debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror" >"$dlog" 2>&1; then
     tail -n 30 "$dlog" >&2
     remove_rootfs "$rootfs"
     die "debootstrap failed; see $dlog"
   fi
-  [[ -x "$rootfs/usr/lib/postgresql/15/bin/postgres" ]] || { remove_rootfs "$rootfs"; die "debootstrap produced no postgres binary"; }
-  [[ -f "$rootfs/usr/share/postgresql/15/extension/pgtap.control" ]] || { remove_rootfs "$rootfs"; die "debootstrap produced no pgTAP extension"; }
+  [[ -x "$rootfs/usr/lib/postgresql/$major/bin/postgres" ]] \
+    || { remove_rootfs "$rootfs"; die "debootstrap produced no postgres $major binary"; }
+  [[ -f "$rootfs/$check" ]] || { remove_rootfs "$rootfs"; die "debootstrap produced no /$check"; }
   # The package's own cluster and the downloaded packages are not needed in the image.
-  rm -rf "$rootfs/var/lib/postgresql/15/main" "$rootfs/etc/postgresql/15/main" \
+  rm -rf "$rootfs/var/lib/postgresql/$major/main" "$rootfs/etc/postgresql/$major/main" \
          "$rootfs/var/cache/apt/archives/"*.deb "$rootfs/var/lib/apt/lists/"* "$rootfs/debootstrap"
   log "debootstrap done in $(elapsed "$t0"); importing"
   if ! tar --numeric-owner --one-file-system -C "$rootfs" -c . \
-       | docker import -c "ENV $IMAGE_PATH_ENV" -c 'ENV LANG=C.UTF-8' \
-                       -c 'CMD ["/bin/sh", "/cenate-entrypoint.sh"]' - "$IMAGE" >/dev/null; then
+       | docker import -c "ENV $path_env" -c 'ENV LANG=C.UTF-8' \
+                       -c 'CMD ["/bin/sh", "/cenate-entrypoint.sh"]' - "$image" >/dev/null; then
     remove_rootfs "$rootfs"
-    die "docker import of $IMAGE failed"
+    die "docker import of $image failed"
   fi
   remove_rootfs "$rootfs"
-  docker run --rm --network none "$IMAGE" postgres --version >/dev/null \
-    || die "the new image $IMAGE cannot run postgres"
-  log "built $IMAGE in $(elapsed "$t0")"
+  local version
+  version="$(docker run --rm --network none "$image" postgres --version 2>/dev/null)" \
+    || die "the new image $image cannot run postgres"
+  [[ "$version" == *" $major."* ]] || die "the new image $image runs '$version', expected PostgreSQL $major"
+  IMAGES_CHECKED+="$image "
+  log "built $image ($version) in $(elapsed "$t0")"
 }
 
 # ---------------------------------------------------------------- containers
@@ -147,12 +172,13 @@ wait_ready() {
   die "container $name: PostgreSQL did not accept connections on $DB_HOST:$port within $READY_TIMEOUT s"
 }
 
-start_container() {   # start_container NAME PORT ROWS [NETWORK]   NETWORK=none: reachable only through docker exec
-  local name="$1" port="$2" rows="$3" network="${4:-host}" t0=$SECONDS
+# start_container NAME PORT ROWS [NETWORK] [IMAGE]   NETWORK=none: reachable only through docker exec; IMAGE: $IMAGE
+start_container() {
+  local name="$1" port="$2" rows="$3" network="${4:-host}" image="${5:-$IMAGE}" t0=$SECONDS
   check_name "$name"; check_port "$port"; check_rows "$rows"
   [[ -r "$ENTRYPOINT" ]] || die "missing $ENTRYPOINT"
   ensure_dockerd
-  ensure_image
+  ensure_image "$image"
   load_password
   if docker container inspect "$name" >/dev/null 2>&1; then
     log "removing old container $name"
@@ -161,10 +187,10 @@ start_container() {   # start_container NAME PORT ROWS [NETWORK]   NETWORK=none:
   local i
   for (( i = 0; i < 10; i++ )); do port_in_use "$port" || break; sleep 1; done
   port_in_use "$port" && die "port $port on $DB_HOST is already in use by something else"
-  log "starting container $name ($IMAGE, --network $network, 127.0.0.1:$port)"
+  log "starting container $name ($image, --network $network, 127.0.0.1:$port)"
   CENATE_PASSWORD="$RIG_PASSWORD" docker run -d --name "$name" --network "$network" --shm-size 256m \
       --label "$RIG_LABEL" -e PGPORT="$port" -e CENATE_PASSWORD \
-      -v "$ENTRYPOINT:/cenate-entrypoint.sh:ro" "$IMAGE" /bin/sh /cenate-entrypoint.sh >/dev/null \
+      -v "$ENTRYPOINT:/cenate-entrypoint.sh:ro" "$image" /bin/sh /cenate-entrypoint.sh >/dev/null \
     || die "docker run $name failed"
   record_container "$name"
   if [[ "$network" == none ]]; then

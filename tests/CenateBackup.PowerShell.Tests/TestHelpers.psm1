@@ -25,6 +25,10 @@ function Get-Rig {
         Pg14Port  = [int]$env:CENATE_TEST_PG14_PORT
         Pg17Port  = [int]$env:CENATE_TEST_PG17_PORT
         Scripts   = $env:CENATE_RIG_SCRIPTS
+        # The PostgreSQL 17 container (cenate-postgres:17, pg_dump 17 inside it) for the container-mode matrix; tests
+        # that use it check that it is set (a rig.env written before the container existed lacks it).
+        Pg17Container     = $env:CENATE_TEST_PG17_CONTAINER
+        Pg17ContainerPort = [int]$env:CENATE_TEST_PG17_CONTAINER_PORT
     }
 }
 
@@ -110,9 +114,13 @@ function Wait-ForFile([string]$Filter, [string]$Directory, [long]$MinimumSize = 
 function Copy-TestDatabase {
     # CREATE DATABASE <Name> TEMPLATE <Template>, retried: it fails while another session (another suite on the shared
     # rig) is connected to the template.
-    param([Parameter(Mandatory)][string]$Name, [string]$Template = 'maestro_cenate', [int]$Tries = 30)
+    param([Parameter(Mandatory)][string]$Name, [string]$Template = 'maestro_cenate', [int]$Tries = 30,
+        [int]$Port = [int]$env:CENATE_TEST_PORT)
     for ($try = 1; ; $try++) {
-        try { Invoke-Psql -Database postgres -Sql "CREATE DATABASE $Name TEMPLATE $Template" | Out-Null; return }
+        try {
+            Invoke-Psql -Database postgres -Port $Port -Sql "CREATE DATABASE $Name TEMPLATE $Template" | Out-Null
+            return
+        }
         catch { if ($try -ge $Tries -or "$_" -notmatch 'being accessed by other users') { throw }; Start-Sleep -Milliseconds 500 }
     }
 }

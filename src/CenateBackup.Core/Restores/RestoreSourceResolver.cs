@@ -97,12 +97,7 @@ internal static class RestoreSourceResolver
         var manifest = BackupManifest.Load(full);
         var kind = request.From ?? TableRestoreSource.Dump;
         var wanted = kind switch { TableRestoreSource.Csv => BackupFileKind.Csv, TableRestoreSource.Sql => BackupFileKind.Sql, _ => BackupFileKind.Dump };
-        var candidates = manifest.Files.Where(f => f.Kind == wanted && !(wanted == BackupFileKind.Dump && f.DataOnly)).ToList();
-        if (wanted != BackupFileKind.Dump)
-        {
-            candidates = candidates.Where(f => f.Tables.Count == 0 || f.Tables.Any(t => t.EndsWith("." + request.Table, StringComparison.Ordinal))).ToList();
-        }
-        var entry = candidates.FirstOrDefault();
+        var entry = ChooseFile(manifest, wanted, request.Table);
         if (entry is null)
         {
             throw new CenateException(ErrorIds.BackupFileMissing, CenateErrorKind.ObjectNotFound,
@@ -125,6 +120,23 @@ internal static class RestoreSourceResolver
         }
         await CheckAgainstManifestAsync(file, entry, ct).ConfigureAwait(false);
         return new RestoreSource(file, kind, manifest, entry);
+    }
+
+    /// <summary>
+    /// The file of the set to restore <paramref name="table"/> from: its full dump, or its <paramref name="wanted"/>
+    /// export. The table's own export comes first: a file naming no table (a -Format Plain dump of the whole database
+    /// is a Sql file too) is taken only when the set has nothing better. Null: the set has none.
+    /// </summary>
+    internal static ManifestFile? ChooseFile(BackupManifest manifest, BackupFileKind wanted, string table)
+    {
+        var candidates = manifest.Files.Where(f => f.Kind == wanted && !(wanted == BackupFileKind.Dump && f.DataOnly));
+        if (wanted != BackupFileKind.Dump)
+        {
+            candidates = candidates
+                .Where(f => f.Tables.Count == 0 || f.Tables.Any(t => t.EndsWith("." + table, StringComparison.Ordinal)))
+                .OrderBy(f => f.Tables.Count == 0 ? 1 : 0);
+        }
+        return candidates.FirstOrDefault();
     }
 
     /// <summary>UnverifiedBackup unless -AllowUnverifiedBackup: nothing vouches that the file is the one the backup wrote.</summary>

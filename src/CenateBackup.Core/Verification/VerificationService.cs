@@ -442,9 +442,14 @@ public static class VerificationService
         }
         var sha = await hashing.ConfigureAwait(false);
         var archive = await counting.ConfigureAwait(false);
-        if (!result.Succeeded) problems.Add(Classify(name, result.StandardError));
+        if (!result.Succeeded)
+        {
+            problems.Add(Classify(name, result.StandardError, tools.Container, header?.PgDumpVersion));
+        }
         return new FileRead(sha, problems, archive);
     }
+
+    private static string Major(string? version) => version is null ? "of the dump's version" : version.Split('.')[0];
 
     private static async Task<bool> StartsWithMagicAsync(string path, CancellationToken cancellationToken)
     {
@@ -454,11 +459,22 @@ public static class VerificationService
         return n == 5 && magic.AsSpan().SequenceEqual("PGDMP"u8);
     }
 
-    private static VerificationProblem Classify(string name, string err)
+    private static VerificationProblem Classify(string name, string err, string? container, string? pgDumpVersion)
     {
         if (err.Contains("unsupported version", StringComparison.OrdinalIgnoreCase))
-            return new VerificationProblem(ProblemKind.NewerArchiveVersion, name, "the archive was made by a newer pg_dump than this pg_restore: " + ToolMessages.FirstLines(err, 2)
-                + " Verify in the server's container (-Container) or with a newer PostgreSQL client (-PgBinDirectory).");
+        {
+            // Said of the container that was used: "verify in the server's container" does not help when that
+            // container already runs an older PostgreSQL than the pg_dump that made the archive.
+            var made = pgDumpVersion is null ? ": " : $" (pg_dump {pgDumpVersion}): ";
+            var what = container is null
+                ? " Verify in the server's container (-Container) or with a newer PostgreSQL client (-PgBinDirectory)."
+                : $" The pg_restore in container '{container}' is older: verify in a container running PostgreSQL"
+                  + $" {Major(pgDumpVersion)} or newer (-Container), e.g. the server's own, or with a newer PostgreSQL"
+                  + " client (-PgBinDirectory).";
+            return new VerificationProblem(ProblemKind.NewerArchiveVersion, name,
+                "the archive was made by a newer pg_dump than this pg_restore" + made
+                + ToolMessages.FirstLines(err, 2) + what);
+        }
         if (err.Contains("input file is too short", StringComparison.OrdinalIgnoreCase) || err.Contains("does not appear to be a valid archive", StringComparison.OrdinalIgnoreCase)
             || err.Contains("did not find magic string", StringComparison.OrdinalIgnoreCase))
             return new VerificationProblem(ProblemKind.Unreadable, name, "not a pg_dump custom-format archive: " + ToolMessages.FirstLines(err, 2));
