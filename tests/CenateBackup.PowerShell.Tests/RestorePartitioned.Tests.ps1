@@ -28,7 +28,7 @@ BeforeAll {
         Q "SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY id, fecha)), '') FROM $Table t WHERE $Where"
     }
     function Get-Placement([string]$Table) {
-        (@(Q "SELECT tableoid::regclass || '=' || count(*) FROM $Table GROUP BY 1 ORDER BY 1") -join ',')
+        (@(Q "SELECT p || '=' || n FROM (SELECT tableoid::regclass::text AS p, count(*) AS n FROM $Table GROUP BY 1) x ORDER BY 1") -join ',')
     }
     function Get-Schemas { @(Q "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'cenate\_restore\_%' ORDER BY 1") | Where-Object { $_ } }
     # Rows whose id is a multiple of 9 in every partition below April (both levels), with what references them.
@@ -48,10 +48,11 @@ Describe 'Restore-CenateTable of a partitioned table' {
     BeforeEach { Reset-Db }
 
     It 'MissingRows brings back exactly the rows deleted across partitions and sub-partitions, each into its partition' {
-        $before = Get-Checksum broad.atenciones
+        # Rows 10 (changed below; its trigger stamps it) and 9999 (written below) are checked on their own.
+        $before = Get-Checksum broad.atenciones 'id NOT IN (10, 9999)'
         $placement = Get-Placement broad.atenciones
         # Deleted from every leaf below April: January, both February sub-partitions, March (attached after it was filled).
-        $perLeaf = @(Q "SELECT tableoid::regclass || '=' || count(*) FROM broad.atenciones WHERE id % 9 = 0 AND fecha < DATE '2026-04-01' GROUP BY 1 ORDER BY 1")
+        $perLeaf = @(Q "SELECT DISTINCT tableoid::regclass FROM broad.atenciones WHERE id % 9 = 0 AND fecha < DATE '2026-04-01'")
         $perLeaf.Count | Should -Be 4
         $deleted = [long](Q "SELECT count(*) FROM broad.atenciones WHERE id % 9 = 0 AND fecha < DATE '2026-04-01'")
         Remove-Atenciones
@@ -68,8 +69,7 @@ Describe 'Restore-CenateTable of a partitioned table' {
         $r.Warnings | Should -BeNullOrEmpty
         Q "SELECT detalle FROM broad.atenciones WHERE id = 10" | Should -Be 'cambiada'
         Q "SELECT detalle FROM broad.atenciones WHERE id = 9999" | Should -Be 'nueva'
-        Q "UPDATE broad.atenciones SET detalle = 'atencion 10' WHERE id = 10" | Out-Null
-        Get-Checksum broad.atenciones 'id <> 9999' | Should -Be $before
+        Get-Checksum broad.atenciones 'id NOT IN (10, 9999)' | Should -Be $before
         Q "DELETE FROM broad.atenciones WHERE id = 9999" | Out-Null
         Get-Placement broad.atenciones | Should -Be $placement
         Get-Schemas | Should -BeNullOrEmpty
