@@ -181,6 +181,39 @@ Describe 'Restore-CenateTable of a partitioned table' {
         Get-Schemas | Should -BeNullOrEmpty
     }
 
+    It 'MissingRows from a CSV of the partitioned table (as psql writes it) routes the rows and keeps the unroutable ones aside' {
+        # The CSV the export writes for a partitioned table: psql's COPY (SELECT * FROM t) TO STDOUT WITH (FORMAT csv, HEADER).
+        $csv = Join-Path $Dir 'atenciones_manual.csv'
+        $env:PGPASSWORD = $Rig.Password
+        try {
+            & psql -X -q -h 127.0.0.1 -p $Rig.Port -U cenate -d $Db -o $csv -c 'COPY (SELECT * FROM broad.atenciones) TO STDOUT WITH (FORMAT csv, HEADER)'
+            $LASTEXITCODE | Should -Be 0
+        } finally { Remove-Item env:PGPASSWORD -ErrorAction SilentlyContinue }
+        & gzip -f $csv
+        $all = Get-Checksum broad.atenciones
+        $stays = Get-Checksum broad.atenciones "fecha < DATE '2026-03-01'"
+        $aside = Get-Checksum broad.atenciones "fecha >= DATE '2026-03-01'"
+        $aside | Should -Match '^300:'
+        # March and the default partition are detached and dropped: no partition takes a date from March on.
+        Q "DELETE FROM broad.dispensaciones WHERE fecha >= DATE '2026-03-01'; DELETE FROM broad.recetas WHERE fecha >= DATE '2026-03-01';
+           ALTER TABLE broad.atenciones DETACH PARTITION broad.atenciones_2026_03; DROP TABLE broad.atenciones_2026_03;
+           ALTER TABLE broad.atenciones DETACH PARTITION broad.atenciones_default; DROP TABLE broad.atenciones_default" | Out-Null
+        $deleted = [long](Q "SELECT count(*) FROM broad.atenciones WHERE id % 9 = 0")
+        Remove-Atenciones 'id % 9 = 0'
+        $r = Restore-CenateTable -Backup "$csv.gz" -AllowUnverifiedBackup @P -Schema broad -Table atenciones -Mode MissingRows -Confirm:$false -WarningAction SilentlyContinue
+        $r.From | Should -Be 'Csv'
+        $r.BackupRows | Should -Be 1200
+        $r.UnroutedRows | Should -Be 300
+        $r.InsertedRows | Should -Be $deleted
+        $r.MissingRows | Should -Be ($deleted + 300)
+        $schema, $table = $r.UnroutedTable.Split('.')
+        Get-Checksum "`"$schema`".$table" | Should -Be $aside
+        Get-Checksum broad.atenciones | Should -Be $stays
+        Q "CREATE TABLE broad.atenciones_resto PARTITION OF broad.atenciones DEFAULT;
+           INSERT INTO broad.atenciones SELECT * FROM `"$schema`".$table; DROP SCHEMA `"$schema`" CASCADE" | Out-Null
+        Get-Checksum broad.atenciones | Should -Be $all
+    }
+
     It 'MissingRows of one leaf partition puts the rows back into that leaf' {
         $before = Get-Checksum broad.atenciones_2026_01
         $n = [long](Q "SELECT count(*) FROM broad.atenciones_2026_01 WHERE id % 4 = 0")
