@@ -26,7 +26,8 @@ internal static class LiveTableReader
             "SELECT c.oid, pg_catalog.pg_get_userbyid(c.relowner)::text, CASE WHEN c.relkind = 'p' THEN 'a partitioned table' " +
             "WHEN c.relispartition THEN 'a partition' " +
             "WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid) THEN 'an inheritance child' " +
-            "WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhparent = c.oid) THEN 'an inheritance parent' END, " +
+            "WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhparent = c.oid) " +
+            "THEN 'an inheritance parent' END, " +
             "c.relkind = 'p' " +
             "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace " +
             "WHERE n.nspname = @s AND c.relname = @t AND c.relkind IN ('r', 'p')", conn))
@@ -78,7 +79,7 @@ internal static class LiveTableReader
             r => live.ForeignKeys.Add((r.GetString(0), r.GetString(1))));
         if (partitioned)
         {
-            // Every leaf under the table (through sub-partitioned partitions), with its ancestors' bounds in its constraint.
+            // Every leaf under the table (through sub-partitioned partitions), its ancestors' bounds in its constraint.
             await ReadAsync("SELECT p.relid::pg_catalog.regclass::text, " +
                 "COALESCE(pg_catalog.pg_get_partition_constraintdef(p.relid), 'true') " +
                 "FROM pg_catalog.pg_partition_tree(@oid::pg_catalog.regclass) p WHERE p.isleaf ORDER BY 1",

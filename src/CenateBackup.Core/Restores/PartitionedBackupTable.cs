@@ -17,7 +17,7 @@ namespace CenateBackup.Core.Restores;
 /// </summary>
 internal static class PartitionedBackupTable
 {
-    /// <summary>True when the table's definition ends in a PARTITION BY clause (the first statement, at the top level).</summary>
+    /// <summary>True when the table's definition (its first statement) has a top-level PARTITION BY clause.</summary>
     public static bool IsPartitioned(ArchiveTocEntry table)
     {
         if (table.Definition is not { } text) return false;
@@ -45,7 +45,7 @@ internal static class PartitionedBackupTable
         {
             var (from, child) = AttachNames(attach, path);
             var childTable = tables.FirstOrDefault(t => t.Schema == child.Schema && t.Tag == child.Name)
-                ?? throw UnsafeAttach(path, attach, $"it attaches {child.Schema}.{child.Name}, which the dump does not hold");
+                ?? throw Unsafe(path, attach, $"it attaches {child.Schema}.{child.Name}, which the dump does not hold");
             if (!children.TryGetValue(from, out var list)) children[from] = list = new List<ArchiveTocEntry>();
             list.Add(childTable);
         }
@@ -65,7 +65,8 @@ internal static class PartitionedBackupTable
             if (data?.CopyStatement is null)
             {
                 throw new CenateException(ErrorIds.TableNotInBackup, CenateErrorKind.ObjectNotFound,
-                    $"The dump holds partition {table.Schema}.{table.Tag} of {parent.Schema}.{parent.Tag} but not its rows " +
+                    $"The dump holds partition {table.Schema}.{table.Tag} of {parent.Schema}.{parent.Tag} but not " +
+                    "its rows " +
                     "(a schema-only dump, or data stored as INSERT statements).",
                     "Restore from the set's CSV or SQL export (-From Csv / -From Sql) or from another set.",
                     $"{parent.Schema}.{parent.Tag}");
@@ -81,16 +82,18 @@ internal static class PartitionedBackupTable
     /// <see cref="TocDefinitionGuard"/>; and its statements must be, token for token, the checked original's without
     /// the clause's tokens, or the dump is refused (UnsafeBackupContent). Returns the text and its statement count.
     /// </summary>
-    public static (string Sql, int Count) WithoutPartitionBy(string path, ArchiveTocEntry table, (string Schema, string Name) own,
-        IReadOnlyCollection<(string Schema, string Name)> sequences)
+    public static (string Sql, int Count) WithoutPartitionBy(string path, ArchiveTocEntry table,
+        (string Schema, string Name) own, IReadOnlyCollection<(string Schema, string Name)> sequences)
     {
         var text = table.Definition ?? "";
         TocDefinitionGuard.Check(path, table, own, sequences);
         var original = SqlStatementScanner.PgDumpStatements(text);
-        var clause = PartitionClause(original[0]) ?? throw Unsafe(path, table, "it has no PARTITION BY clause to take out");
+        var clause = PartitionClause(original[0])
+            ?? throw Unsafe(path, table, "it has no PARTITION BY clause to take out");
         var expected = original.Select(s => s.ToList()).ToList();
         expected[0].RemoveRange(clause.Start, clause.Count);
-        var cut = TextClause(text) ?? throw Unsafe(path, table, "its PARTITION BY clause could not be found in its text");
+        var cut = TextClause(text)
+            ?? throw Unsafe(path, table, "its PARTITION BY clause could not be found in its text");
         var stripped = text[..cut.Start].TrimEnd() + text[cut.End..];
         List<List<SqlToken>> actual;
         try
@@ -107,7 +110,7 @@ internal static class PartitionedBackupTable
         return (stripped, count);
     }
 
-    /// <summary>Where "PARTITION BY method (key)" sits in the first statement's tokens (after the column list), or null.</summary>
+    /// <summary>Where "PARTITION BY method (key)" sits in a statement's tokens (after its columns), or null.</summary>
     private static (int Start, int Count)? PartitionClause(List<SqlToken> t)
     {
         var i = 0;
@@ -175,13 +178,18 @@ internal static class PartitionedBackupTable
         return i;
     }
 
-    private static bool IsWordAt(string text, int i, string word) =>
-        i + word.Length <= text.Length && string.Compare(text, i, word, 0, word.Length, StringComparison.OrdinalIgnoreCase) == 0
-        && (i == 0 || !(char.IsAsciiLetterOrDigit(text[i - 1]) || text[i - 1] is '_' or '$' or '"'))
-        && (i + word.Length == text.Length || !(char.IsAsciiLetterOrDigit(text[i + word.Length]) || text[i + word.Length] is '_' or '$'));
+    private static bool IsWordAt(string text, int i, string word)
+    {
+        var end = i + word.Length;
+        return end <= text.Length
+            && string.Compare(text, i, word, 0, word.Length, StringComparison.OrdinalIgnoreCase) == 0
+            && (i == 0 || !(char.IsAsciiLetterOrDigit(text[i - 1]) || text[i - 1] is '_' or '$' or '"'))
+            && (end == text.Length || !(char.IsAsciiLetterOrDigit(text[end]) || text[end] is '_' or '$'));
+    }
 
-    /// <summary>ALTER TABLE ONLY &lt;parent&gt; ATTACH PARTITION &lt;child&gt; FOR VALUES …|DEFAULT: the two names.</summary>
-    private static ((string Schema, string Name) Parent, (string Schema, string Name) Child) AttachNames(ArchiveTocEntry e, string path)
+    /// <summary>ALTER TABLE ONLY &lt;parent&gt; ATTACH PARTITION &lt;child&gt; …: the two names.</summary>
+    private static ((string Schema, string Name) Parent, (string Schema, string Name) Child) AttachNames(
+        ArchiveTocEntry e, string path)
     {
         List<List<SqlToken>> statements;
         try
@@ -190,25 +198,26 @@ internal static class PartitionedBackupTable
         }
         catch (FormatException ex)
         {
-            throw UnsafeAttach(path, e, $"it does not lex ({ex.Message})");
+            throw Unsafe(path, e, $"it does not lex ({ex.Message})");
         }
-        if (statements.Count != 1) throw UnsafeAttach(path, e, $"it holds {statements.Count} statements, not one");
+        if (statements.Count != 1) throw Unsafe(path, e, $"it holds {statements.Count} statements, not one");
         var t = statements[0];
         var i = 0;
         bool Word(string w) { if (i < t.Count && t[i].Is(w)) { i++; return true; } return false; }
-        if (!(Word("alter") && Word("table") && (Word("only") || true)) || SqlStatementScanner.ReadName(t, ref i) is not { Count: 2 } parent
-            || !(Word("attach") && Word("partition")) || SqlStatementScanner.ReadName(t, ref i) is not { Count: 2 } child)
-            throw UnsafeAttach(path, e, "it is not ALTER TABLE ONLY <parent> ATTACH PARTITION <partition>");
-        if (child[0] != e.Schema || child[1] != e.Tag) throw UnsafeAttach(path, e, $"it attaches {child[0]}.{child[1]}, not {e.Schema}.{e.Tag}");
+        if (!(Word("alter") && Word("table") && (Word("only") || true))
+            || SqlStatementScanner.ReadName(t, ref i) is not { Count: 2 } parent
+            || !(Word("attach") && Word("partition"))
+            || SqlStatementScanner.ReadName(t, ref i) is not { Count: 2 } child)
+            throw Unsafe(path, e, "it is not ALTER TABLE ONLY <parent> ATTACH PARTITION <partition>");
+        if (child[0] != e.Schema || child[1] != e.Tag)
+            throw Unsafe(path, e, $"it attaches {child[0]}.{child[1]}, not {e.Schema}.{e.Tag}");
         return ((parent[0], parent[1]), (child[0], child[1]));
     }
 
-    private static CenateException UnsafeAttach(string path, ArchiveTocEntry e, string why) => Unsafe(path, e, why);
-
-    private static CenateException Unsafe(string path, ArchiveTocEntry e, string why) => new(ErrorIds.UnsafeBackupContent,
-        CenateErrorKind.InvalidData,
-        $"'{Path.GetFileName(path)}' was refused: its {e.Description} entry for {e.Schema}.{e.Tag} (dump id {e.DumpId}) {why}. " +
-        "Nothing from the dump was run. Nothing was changed; the live table is unchanged.",
-        "Do not restore from this file: someone or something changed it. Restore from another set, and check who can write " +
-        "to the backup directory.", path);
+    private static CenateException Unsafe(string path, ArchiveTocEntry e, string why) => new(
+        ErrorIds.UnsafeBackupContent, CenateErrorKind.InvalidData,
+        $"'{Path.GetFileName(path)}' was refused: its {e.Description} entry for {e.Schema}.{e.Tag} " +
+        $"(dump id {e.DumpId}) {why}. Nothing from the dump was run. Nothing was changed; the live table is unchanged.",
+        "Do not restore from this file: someone or something changed it. Restore from another set, and check who " +
+        "can write to the backup directory.", path);
 }

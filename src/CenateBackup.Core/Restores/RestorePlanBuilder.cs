@@ -58,15 +58,16 @@ internal static class RestorePlanBuilder
             var what = live?.Hierarchy ?? "a partitioned table in the backup";
             var partitions = live?.Partitioned == true || live?.Hierarchy == "a partition" || partitionedBackup;
             throw new CenateException(ErrorIds.TableNotSupported, CenateErrorKind.InvalidOperation,
-                $"Table {table} is {what}: replacing it would break its hierarchy (a replaced table is not attached to, " +
-                "and does not keep, its partitions or parent). Nothing was changed.",
+                $"Table {table} is {what}: replacing it would break its hierarchy (a replaced table is not " +
+                "attached to, and does not keep, its partitions, inheritance children or parent). Nothing was changed.",
                 partitions
-                    ? "Use -Mode MissingRows (the backup's missing rows go back into their partitions; rows whose partition is gone " +
-                      "are kept aside and reported), or -Mode Staging (one plain table with all the backup's rows, to compare and " +
-                      "copy from by hand). To put the whole partitioned table back as it was, restore the set's dump with " +
-                      "pg_restore into a scratch database and move the partitions you need."
-                    : "Use -Mode MissingRows, which keeps the table in place, or -Mode Staging to look at the backup's rows; " +
-                      "or restore the set's dump with pg_restore into a scratch database.", table);
+                    ? "Use -Mode MissingRows (the backup's missing rows go back into their partitions; rows " +
+                      "whose partition is gone are kept aside and reported), or -Mode Staging (one plain table " +
+                      "with all the backup's rows, to compare and copy from by hand). To put the whole partitioned " +
+                      "table back as it was, restore the set's dump with pg_restore into a scratch database and " +
+                      "move the partitions you need."
+                    : "Use -Mode MissingRows, which keeps the table in place, or -Mode Staging to look at the " +
+                      "backup's rows; or restore the set's dump with pg_restore into a scratch database.", table);
         }
     }
 
@@ -83,7 +84,8 @@ internal static class RestorePlanBuilder
                 yield return e.Tag;
             }
             var data = PartitionedBackupTable.IsPartitioned(tableEntry)
-                ? PartitionedBackupTable.Leaves(entries, tableEntry, path).Select(l => (ArchiveTocEntry?)l.Data).ToList()
+                ? PartitionedBackupTable.Leaves(entries, tableEntry, path)
+                    .Select(l => (ArchiveTocEntry?)l.Data).ToList()
                 : new List<ArchiveTocEntry?> { ArchiveTableEntries.Data(entries, tableEntry) };
             foreach (var copy in data.Select(d => d?.CopyStatement))
             {
@@ -112,7 +114,11 @@ internal static class RestorePlanBuilder
         if (input.Kind == TableRestoreSource.Dump)
         {
             foreach (var (data, copySql) in plan.DataCopies)
-                steps.Add(copySql + $"   -- rows {(plan.DataCopies.Count > 1 ? $"of {data.Schema}.{data.Tag} " : "")}from {file}");
+            {
+                var leaf = data.Schema == input.Schema && data.Tag == input.Table ? ""
+                    : $"of {data.Schema}.{data.Tag} ";
+                steps.Add(copySql + $"   -- rows {leaf}from {file}");
+            }
         }
         else
         {
@@ -121,7 +127,8 @@ internal static class RestorePlanBuilder
         }
         steps.AddRange(plan.Post);
         steps.AddRange(plan.ForeignKeys);
-        if (input.Mode == TableRestoreMode.MissingRows && input.Live!.Partitioned) steps.AddRange(UnroutedRows.Plan(input, plan));
+        if (input.Mode == TableRestoreMode.MissingRows && input.Live!.Partitioned)
+            steps.AddRange(UnroutedRows.Plan(input, plan));
         if (input.Mode == TableRestoreMode.MissingRows) steps.Add(InsertMissingSql(input.Live!, qt, sqt));
         if (input.Mode == TableRestoreMode.Replace) steps.AddRange(ReplaceSteps(input, stagingQ, sqt));
         steps.Add("COMMIT");
@@ -140,7 +147,8 @@ internal static class RestorePlanBuilder
         // about this table or its own sequences, before any of it runs (TocDefinitionGuard).
         var own = (table.Schema!, table.Tag);
         var sequences = ArchiveTableEntries.OwnedSequences(entries, table, qt).Select(e => (e.Schema ?? "", e.Tag)).ToList();
-        // A partitioned table is staged as one plain table of the parent's columns: its definition without PARTITION BY.
+        // A partitioned table is staged as one plain table of the parent's columns: its definition without
+        // PARTITION BY.
         var partitioned = PartitionedBackupTable.IsPartitioned(table);
         foreach (var e in ArchiveTableEntries.Related(entries, table, qt))
         {
@@ -161,13 +169,15 @@ internal static class RestorePlanBuilder
             if (input.Mode == TableRestoreMode.MissingRows) sql = Regex.Replace(sql, @"^CREATE TABLE ", "CREATE TEMPORARY TABLE ");
             (e.Section == 4 ? plan.Post : plan.Pre).AddRange(CheckedStatements(path, e, sql, count));
         }
-        var blocks = partitioned ? PartitionedBackupTable.Leaves(entries, table, path) : new() { (table, OwnData(input)) };
+        var blocks = partitioned ? PartitionedBackupTable.Leaves(entries, table, path)
+            : new() { (table, OwnData(input)) };
         foreach (var (leaf, data) in blocks)
         {
             // Each COPY is built here from its entry's names, re-quoted (a partition may order its columns otherwise);
             // the entry's own text is never sent.
             var header = TocDefinitionGuard.CheckCopy(path, data, (leaf.Schema!, leaf.Tag));
-            plan.DataCopies.Add((data, $"COPY {plan.StagingTable} ({string.Join(", ", header.Columns.Select(input.Quote))}) FROM STDIN"));
+            var columns = string.Join(", ", header.Columns.Select(input.Quote));
+            plan.DataCopies.Add((data, $"COPY {plan.StagingTable} ({columns}) FROM STDIN"));
         }
         plan.CopySql = plan.DataCopies.Count > 0 ? plan.DataCopies[0].CopySql : "";
         if (input.Mode == TableRestoreMode.MissingRows) return;
@@ -184,8 +194,10 @@ internal static class RestorePlanBuilder
         var data = ArchiveTableEntries.Data(input.Entries!, input.TableEntry!);
         if (data?.CopyStatement is not null) return data;
         throw new CenateException(ErrorIds.TableNotInBackup, CenateErrorKind.ObjectNotFound,
-            $"The dump holds the definition of {input.DisplayTable} but not its rows (a schema-only dump, or data stored as INSERT statements).",
-            "Restore from the set's CSV or SQL export (-From Csv / -From Sql) or from another set.", input.DisplayTable);
+            $"The dump holds the definition of {input.DisplayTable} but not its rows (a schema-only dump, or data " +
+            "stored as INSERT statements).",
+            "Restore from the set's CSV or SQL export (-From Csv / -From Sql) or from another set.",
+            input.DisplayTable);
     }
 
     /// <summary>Step 3 from a CSV/SQL export: the rows go into the live table's own definition.</summary>

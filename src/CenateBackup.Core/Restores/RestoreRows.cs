@@ -37,9 +37,9 @@ internal static class RestoreRows
         result.BackupRows = loaded;
     }
 
-    /// <summary>Every data block of the plan (one per leaf partition of a partitioned table) through its own COPY.</summary>
-    private static async Task<long> LoadDumpAsync(NpgsqlConnection conn, string path, RestorePlan plan, System.Action<long, long> progress,
-        CancellationToken ct)
+    /// <summary>Every data block of the plan (one per leaf of a partitioned table), each by its own COPY.</summary>
+    private static async Task<long> LoadDumpAsync(NpgsqlConnection conn, string path, RestorePlan plan,
+        System.Action<long, long> progress, CancellationToken ct)
     {
         long rows = 0;
         foreach (var (data, copySql) in plan.DataCopies)

@@ -105,8 +105,8 @@ public sealed class TableRestoreResult
     /// <summary>Rows of the live table left as they were.</summary>
     public long? KeptRows { get; set; }
     /// <summary>
-    /// MissingRows into a partitioned table: backup rows no live partition takes (counted in MissingRows, not inserted);
-    /// null for other tables and modes.
+    /// MissingRows into a partitioned table: backup rows no live partition takes (counted in MissingRows, not
+    /// inserted); null for other tables and modes.
     /// </summary>
     public long? UnroutedRows { get; set; }
     /// <summary>Where those rows are kept (schema.table, unquoted; null when there are none).</summary>

@@ -165,7 +165,8 @@ public static class TableRestoreService
         }
         // MissingRows into a partitioned table: where rows no live partition takes would be kept (created only if any).
         var unrouted = request.Mode == TableRestoreMode.MissingRows && live?.Partitioned == true
-            ? await LiveTableReader.UnusedSchemaNameAsync(conn, "cenate_restore_" + stamp, ct).ConfigureAwait(false) : null;
+            ? await LiveTableReader.UnusedSchemaNameAsync(conn, "cenate_restore_" + stamp, ct).ConfigureAwait(false)
+            : null;
         var names = RestorePlanBuilder.NamesToQuote(request.Table, entries, tableEntry, sqlHeader, source.Path);
         var quoted = await LiveTableReader.QuotedNamesAsync(conn, names, ct).ConfigureAwait(false);
         var input = new RestorePlanInput

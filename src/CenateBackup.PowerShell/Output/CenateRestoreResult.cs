@@ -39,7 +39,7 @@ public sealed class CenateRestoreResult
     public long? InsertedRows { get; internal set; }
     /// <summary>Rows of the live table left as they were.</summary>
     public long? KeptRows { get; internal set; }
-    /// <summary>MissingRows into a partitioned table: backup rows no live partition takes (kept aside, not inserted).</summary>
+    /// <summary>MissingRows into a partitioned table: backup rows no live partition takes (kept aside).</summary>
     public long? UnroutedRows { get; internal set; }
     /// <summary>Where those rows are kept (schema.table; null when there are none).</summary>
     public string? UnroutedTable { get; internal set; }
