@@ -11,6 +11,13 @@ internal sealed class LiveTable
     public string Owner { get; init; } = "";
     /// <summary>A partition, an inheritance child or a partitioned table: Replace would break the hierarchy.</summary>
     public string? Hierarchy { get; init; }
+    /// <summary>A partitioned table (relkind p): rows inserted into it are routed to its partitions.</summary>
+    public bool Partitioned { get; init; }
+    /// <summary>
+    /// Partitioned: each leaf partition (regclass text) and its pg_get_partition_constraintdef (with its ancestors'
+    /// bounds; "true" when it has none), from the live catalog: a row fits the table when it fits one of them.
+    /// </summary>
+    public List<(string Leaf, string Constraint)> PartitionConstraints { get; } = new();
     /// <summary>Primary key columns, in key order (empty without one).</summary>
     public List<string> PrimaryKey { get; } = new();
     /// <summary>Columns in order: generated (no value is loaded into it), GENERATED ALWAYS AS IDENTITY.</summary>

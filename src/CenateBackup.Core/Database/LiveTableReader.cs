@@ -21,11 +21,14 @@ internal static class LiveTableReader
         uint oid;
         string owner;
         string? hierarchy;
+        bool partitioned;
         await using (var cmd = new NpgsqlCommand(
             "SELECT c.oid, pg_catalog.pg_get_userbyid(c.relowner)::text, CASE WHEN c.relkind = 'p' THEN 'a partitioned table' " +
             "WHEN c.relispartition THEN 'a partition' " +
             "WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid) THEN 'an inheritance child' " +
-            "WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhparent = c.oid) THEN 'an inheritance parent' END " +
+            "WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhparent = c.oid) " +
+            "THEN 'an inheritance parent' END, " +
+            "c.relkind = 'p' " +
             "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace " +
             "WHERE n.nspname = @s AND c.relname = @t AND c.relkind IN ('r', 'p')", conn))
         {
@@ -36,8 +39,9 @@ internal static class LiveTableReader
             oid = r.GetFieldValue<uint>(0);
             owner = r.GetString(1);
             hierarchy = r.IsDBNull(2) ? null : r.GetString(2);
+            partitioned = r.GetBoolean(3);
         }
-        var live = new LiveTable { Oid = oid, Owner = owner, Hierarchy = hierarchy };
+        var live = new LiveTable { Oid = oid, Owner = owner, Hierarchy = hierarchy, Partitioned = partitioned };
         async Task ReadAsync(string sql, Action<NpgsqlDataReader> row)
         {
             await using var cmd = new NpgsqlCommand(sql, conn);
@@ -73,6 +77,14 @@ internal static class LiveTableReader
         await ReadAsync("SELECT conname::text, pg_catalog.pg_get_constraintdef(oid) FROM pg_catalog.pg_constraint " +
             "WHERE conrelid = @oid AND contype = 'f' ORDER BY 1",
             r => live.ForeignKeys.Add((r.GetString(0), r.GetString(1))));
+        if (partitioned)
+        {
+            // Every leaf under the table (through sub-partitioned partitions), its ancestors' bounds in its constraint.
+            await ReadAsync("SELECT p.relid::pg_catalog.regclass::text, " +
+                "COALESCE(pg_catalog.pg_get_partition_constraintdef(p.relid), 'true') " +
+                "FROM pg_catalog.pg_partition_tree(@oid::pg_catalog.regclass) p WHERE p.isleaf ORDER BY 1",
+                r => live.PartitionConstraints.Add((r.GetString(0), r.GetString(1))));
+        }
         return live;
     }
 

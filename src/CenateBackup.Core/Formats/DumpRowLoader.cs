@@ -1,7 +1,5 @@
 using System;
-using System.Collections.Generic;
 using System.IO;
-using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Archive;
@@ -16,14 +14,13 @@ namespace CenateBackup.Core.Formats;
 internal static class DumpRowLoader
 {
     /// <summary>
-    /// Streams the TABLE DATA block of <paramref name="table"/> into <paramref name="copySql"/> (a COPY … FROM STDIN the
-    /// caller built from the entry's names, re-quoted); returns the rows sent. <paramref name="progress"/>: bytes read, size.
+    /// Streams the data block of <paramref name="data"/> (a TABLE DATA entry) into <paramref name="copySql"/> (a COPY …
+    /// FROM STDIN the caller built from the entry's names, re-quoted); returns the rows sent.
+    /// <paramref name="progress"/>: bytes read, size.
     /// </summary>
-    public static async Task<long> LoadAsync(NpgsqlConnection conn, string path, IReadOnlyList<ArchiveTocEntry> entries,
-        ArchiveTocEntry table, string copySql, Action<long, long> progress, CancellationToken ct)
+    public static async Task<long> LoadAsync(NpgsqlConnection conn, string path, ArchiveTocEntry data, string copySql,
+        Action<long, long> progress, CancellationToken ct)
     {
-        var data = entries.First(e => e.Description == "TABLE DATA"
-            && (e.Dependencies.Contains(table.DumpId) || (e.Schema == table.Schema && e.Tag == table.Tag)));
         await using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16,
             FileOptions.Asynchronous | FileOptions.SequentialScan);
         var size = fs.Length;

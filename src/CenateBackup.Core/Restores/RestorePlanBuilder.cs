@@ -52,17 +52,28 @@ internal static class RestorePlanBuilder
                 $"Table {table} inherits from another table: a restored copy would join the live inheritance tree and show its rows there. Nothing was changed.",
                 "Restore it with pg_restore by hand into a scratch database, or restore its parent's hierarchy as a whole.", table);
         }
-        if (mode == TableRestoreMode.Replace && live?.Hierarchy is { } hierarchy)
+        var partitionedBackup = tableEntry is not null && PartitionedBackupTable.IsPartitioned(tableEntry);
+        if (mode == TableRestoreMode.Replace && (live?.Hierarchy is not null || partitionedBackup))
         {
+            var what = live?.Hierarchy ?? "a partitioned table in the backup";
+            var partitions = live?.Partitioned == true || live?.Hierarchy == "a partition" || partitionedBackup;
             throw new CenateException(ErrorIds.TableNotSupported, CenateErrorKind.InvalidOperation,
-                $"Table {table} is {hierarchy}: replacing it would break its hierarchy (a replaced partition is not attached again). Nothing was changed.",
-                "Use -Mode MissingRows, which keeps the table in place, or -Mode Staging to look at the backup's rows.", table);
+                $"Table {table} is {what}: replacing it would break its hierarchy (a replaced table is not " +
+                "attached to, and does not keep, its partitions, inheritance children or parent). Nothing was changed.",
+                partitions
+                    ? "Use -Mode MissingRows (the backup's missing rows go back into their partitions; rows " +
+                      "whose partition is gone are kept aside and reported), or -Mode Staging (one plain table " +
+                      "with all the backup's rows, to compare and copy from by hand). To put the whole partitioned " +
+                      "table back as it was, restore the set's dump with pg_restore into a scratch database and " +
+                      "move the partitions you need."
+                    : "Use -Mode MissingRows, which keeps the table in place, or -Mode Staging to look at the " +
+                      "backup's rows; or restore the set's dump with pg_restore into a scratch database.", table);
         }
     }
 
     /// <summary>Every name <see cref="Build"/> may ask <see cref="RestorePlanInput.Quote"/> for (a superset).</summary>
     public static IEnumerable<string> NamesToQuote(string table, IReadOnlyList<ArchiveTocEntry>? entries, ArchiveTocEntry? tableEntry,
-        SqlCopyHeader? sqlHeader)
+        SqlCopyHeader? sqlHeader, string path = "")
     {
         yield return table;
         if (entries is not null && tableEntry is not null)
@@ -72,9 +83,15 @@ internal static class RestorePlanBuilder
                 if (e.Schema is not null) yield return e.Schema;
                 yield return e.Tag;
             }
-            var copy = ArchiveTableEntries.Data(entries, tableEntry)?.CopyStatement;
-            if (copy is not null && SqlCopyHeader.TryParse(copy, out _) is { } header)
-                foreach (var c in header.Columns) yield return c;
+            var data = PartitionedBackupTable.IsPartitioned(tableEntry)
+                ? PartitionedBackupTable.Leaves(entries, tableEntry, path)
+                    .Select(l => (ArchiveTocEntry?)l.Data).ToList()
+                : new List<ArchiveTocEntry?> { ArchiveTableEntries.Data(entries, tableEntry) };
+            foreach (var copy in data.Select(d => d?.CopyStatement))
+            {
+                if (copy is not null && SqlCopyHeader.TryParse(copy, out _) is { } header)
+                    foreach (var c in header.Columns) yield return c;
+            }
         }
         if (sqlHeader is not null) foreach (var c in sqlHeader.Columns) yield return c;
     }
@@ -94,10 +111,24 @@ internal static class RestorePlanBuilder
         var steps = plan.Steps;
         steps.Add("BEGIN");
         steps.AddRange(plan.Pre);
-        steps.Add(input.Kind != TableRestoreSource.Csv ? plan.CopySql + $"   -- rows from {file}"
-            : $"COPY {sqt} FROM STDIN   -- rows from {file}");
+        if (input.Kind == TableRestoreSource.Dump)
+        {
+            foreach (var (data, copySql) in plan.DataCopies)
+            {
+                var leaf = data.Schema == input.Schema && data.Tag == input.Table ? ""
+                    : $"of {data.Schema}.{data.Tag} ";
+                steps.Add(copySql + $"   -- rows {leaf}from {file}");
+            }
+        }
+        else
+        {
+            steps.Add(input.Kind == TableRestoreSource.Sql ? plan.CopySql + $"   -- rows from {file}"
+                : $"COPY {sqt} FROM STDIN   -- rows from {file}");
+        }
         steps.AddRange(plan.Post);
         steps.AddRange(plan.ForeignKeys);
+        if (input.Mode == TableRestoreMode.MissingRows && input.Live!.Partitioned)
+            steps.AddRange(UnroutedRows.Plan(input, plan));
         if (input.Mode == TableRestoreMode.MissingRows) steps.Add(InsertMissingSql(input.Live!, qt, sqt));
         if (input.Mode == TableRestoreMode.Replace) steps.AddRange(ReplaceSteps(input, stagingQ, sqt));
         steps.Add("COMMIT");
@@ -116,12 +147,17 @@ internal static class RestorePlanBuilder
         // about this table or its own sequences, before any of it runs (TocDefinitionGuard).
         var own = (table.Schema!, table.Tag);
         var sequences = ArchiveTableEntries.OwnedSequences(entries, table, qt).Select(e => (e.Schema ?? "", e.Tag)).ToList();
+        // A partitioned table is staged as one plain table of the parent's columns: its definition without
+        // PARTITION BY.
+        var partitioned = PartitionedBackupTable.IsPartitioned(table);
         foreach (var e in ArchiveTableEntries.Related(entries, table, qt))
         {
             if (input.Mode == TableRestoreMode.MissingRows && e != table) continue; // a temporary table of the rows: no keys needed
             if (string.IsNullOrWhiteSpace(e.Definition)) continue;
-            var count = TocDefinitionGuard.Check(path, e, own, sequences);
-            var sql = Rename(e.Definition!, map).Trim();
+            var (text, count) = partitioned && e == table
+                ? PartitionedBackupTable.WithoutPartitionBy(path, e, own, sequences)
+                : (e.Definition!, TocDefinitionGuard.Check(path, e, own, sequences));
+            var sql = Rename(text, map).Trim();
             if (e.Description == "FK CONSTRAINT")
             {
                 // A foreign key on a staging copy would hold locks on, and block deletes from, the live table it references.
@@ -133,22 +169,35 @@ internal static class RestorePlanBuilder
             if (input.Mode == TableRestoreMode.MissingRows) sql = Regex.Replace(sql, @"^CREATE TABLE ", "CREATE TEMPORARY TABLE ");
             (e.Section == 4 ? plan.Post : plan.Pre).AddRange(CheckedStatements(path, e, sql, count));
         }
-        var data = ArchiveTableEntries.Data(entries, table);
-        if (data?.CopyStatement is null)
+        var blocks = partitioned ? PartitionedBackupTable.Leaves(entries, table, path)
+            : new() { (table, OwnData(input)) };
+        foreach (var (leaf, data) in blocks)
         {
-            throw new CenateException(ErrorIds.TableNotInBackup, CenateErrorKind.ObjectNotFound,
-                $"The dump holds the definition of {input.DisplayTable} but not its rows (a schema-only dump, or data stored as INSERT statements).",
-                "Restore from the set's CSV or SQL export (-From Csv / -From Sql) or from another set.", input.DisplayTable);
+            // Each COPY is built here from its entry's names, re-quoted (a partition may order its columns otherwise);
+            // the entry's own text is never sent.
+            var header = TocDefinitionGuard.CheckCopy(path, data, (leaf.Schema!, leaf.Tag));
+            var columns = string.Join(", ", header.Columns.Select(input.Quote));
+            plan.DataCopies.Add((data, $"COPY {plan.StagingTable} ({columns}) FROM STDIN"));
         }
-        // The COPY is built here from the entry's names, re-quoted; the entry's own text is never sent.
-        var header = TocDefinitionGuard.CheckCopy(path, data, own);
-        plan.CopySql = $"COPY {plan.StagingTable} ({string.Join(", ", header.Columns.Select(input.Quote))}) FROM STDIN";
+        plan.CopySql = plan.DataCopies.Count > 0 ? plan.DataCopies[0].CopySql : "";
         if (input.Mode == TableRestoreMode.MissingRows) return;
         foreach (var seqSet in ArchiveTableEntries.OwnedSequenceSets(entries, table, qt))
         {
             var count = TocDefinitionGuard.Check(path, seqSet, own, sequences);
             plan.Pre.AddRange(CheckedStatements(path, seqSet, Rename(seqSet.Definition!, map).Trim(), count));
         }
+    }
+
+    /// <summary>The table's own TABLE DATA entry; TableNotInBackup when the dump has none.</summary>
+    private static ArchiveTocEntry OwnData(RestorePlanInput input)
+    {
+        var data = ArchiveTableEntries.Data(input.Entries!, input.TableEntry!);
+        if (data?.CopyStatement is not null) return data;
+        throw new CenateException(ErrorIds.TableNotInBackup, CenateErrorKind.ObjectNotFound,
+            $"The dump holds the definition of {input.DisplayTable} but not its rows (a schema-only dump, or data " +
+            "stored as INSERT statements).",
+            "Restore from the set's CSV or SQL export (-From Csv / -From Sql) or from another set.",
+            input.DisplayTable);
     }
 
     /// <summary>Step 3 from a CSV/SQL export: the rows go into the live table's own definition.</summary>

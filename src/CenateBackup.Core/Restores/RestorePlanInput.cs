@@ -26,6 +26,11 @@ internal sealed record RestorePlanInput
     public required string QuotedTable { get; init; }
     /// <summary>The staging schema, unquoted; pg_temp for MissingRows.</summary>
     public required string StagingSchema { get; init; }
+    /// <summary>
+    /// MissingRows into a partitioned live table: the schema (unquoted, not yet existing) that keeps the backup's rows
+    /// no live partition takes; null otherwise.
+    /// </summary>
+    public string? UnroutedSchema { get; init; }
     /// <summary>quote_ident of one name, as the server writes it.</summary>
     public required Func<string, string> Quote { get; init; }
     /// <summary>Names the staging schema's and the replaced objects' suffixes.</summary>

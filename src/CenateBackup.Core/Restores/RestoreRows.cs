@@ -22,8 +22,7 @@ internal static class RestoreRows
             $"Loading rows from {file}: {read / (1024 * 1024)} of {size / (1024 * 1024)} MB", read, size));
         long loaded = source.Kind switch
         {
-            TableRestoreSource.Dump => await DumpRowLoader.LoadAsync(conn, source.Path, input.Entries!, input.TableEntry!, plan.CopySql,
-                Progress, ct).ConfigureAwait(false),
+            TableRestoreSource.Dump => await LoadDumpAsync(conn, source.Path, plan, Progress, ct).ConfigureAwait(false),
             TableRestoreSource.Csv => await CsvRowLoader.LoadAsync(conn, source.Path, sqt, Progress, ct).ConfigureAwait(false),
             _ => await SqlRowLoader.LoadAsync(conn, source.Path, new QualifiedTable(input.Schema, input.Table), qt, live!, sqt,
                 Progress, ct).ConfigureAwait(false),
@@ -36,5 +35,15 @@ internal static class RestoreRows
                 "Check the set with Test-CenateBackup; restore from another file of the set or another set.", source.Path);
         }
         result.BackupRows = loaded;
+    }
+
+    /// <summary>Every data block of the plan (one per leaf of a partitioned table), each by its own COPY.</summary>
+    private static async Task<long> LoadDumpAsync(NpgsqlConnection conn, string path, RestorePlan plan,
+        System.Action<long, long> progress, CancellationToken ct)
+    {
+        long rows = 0;
+        foreach (var (data, copySql) in plan.DataCopies)
+            rows += await DumpRowLoader.LoadAsync(conn, path, data, copySql, progress, ct).ConfigureAwait(false);
+        return rows;
     }
 }

@@ -104,6 +104,13 @@ public sealed class TableRestoreResult
     public long? InsertedRows { get; set; }
     /// <summary>Rows of the live table left as they were.</summary>
     public long? KeptRows { get; set; }
+    /// <summary>
+    /// MissingRows into a partitioned table: backup rows no live partition takes (counted in MissingRows, not
+    /// inserted); null for other tables and modes.
+    /// </summary>
+    public long? UnroutedRows { get; set; }
+    /// <summary>Where those rows are kept (schema.table, unquoted; null when there are none).</summary>
+    public string? UnroutedTable { get; set; }
     /// <summary>Primary key columns used to compare.</summary>
     public IReadOnlyList<string> PrimaryKey { get; set; } = Array.Empty<string>();
     /// <summary>Foreign keys of other tables recreated on the new table (Replace).</summary>

@@ -163,14 +163,18 @@ public static class TableRestoreService
             await using var rows = await SqlExportRows.OpenAsync(source.Path, ct).ConfigureAwait(false);
             sqlHeader = rows.Header;
         }
-        var names = RestorePlanBuilder.NamesToQuote(request.Table, entries, tableEntry, sqlHeader);
+        // MissingRows into a partitioned table: where rows no live partition takes would be kept (created only if any).
+        var unrouted = request.Mode == TableRestoreMode.MissingRows && live?.Partitioned == true
+            ? await LiveTableReader.UnusedSchemaNameAsync(conn, "cenate_restore_" + stamp, ct).ConfigureAwait(false)
+            : null;
+        var names = RestorePlanBuilder.NamesToQuote(request.Table, entries, tableEntry, sqlHeader, source.Path);
         var quoted = await LiveTableReader.QuotedNamesAsync(conn, names, ct).ConfigureAwait(false);
         var input = new RestorePlanInput
         {
             Mode = request.Mode, Kind = source.Kind, SourcePath = source.Path, Schema = schema, Table = request.Table,
             QuotedTable = qt, StagingSchema = staging, Quote = name => quoted[name], Stamp = stamp, Entries = entries,
             TableEntry = tableEntry, Live = live, Views = views, SqlHeader = sqlHeader, LockTimeout = request.LockTimeout,
-            DropReplaced = request.DropReplaced,
+            DropReplaced = request.DropReplaced, UnroutedSchema = unrouted,
         };
         var plan = RestorePlanBuilder.Build(input);
         result.Warnings.AddRange(plan.Warnings);
@@ -205,7 +209,9 @@ public static class TableRestoreService
                 break;
             case TableRestoreMode.MissingRows:
                 reporter.Progress(new OperationProgress(Activity, "Inserting the missing rows into the live table", 0, null));
+                await UnroutedRows.MoveAsync(conn, input, plan, result, ct).ConfigureAwait(false);
                 await StagedTableChecks.InsertMissingAsync(conn, live!, qt, sqt, result, ct).ConfigureAwait(false);
+                result.MissingRows += result.UnroutedRows ?? 0;
                 reporter.Verbose($"{result.InsertedRows} rows inserted ({clock.Elapsed.TotalSeconds:0.0} s).");
                 await StagedTableChecks.MoveSequencesForwardAsync(conn, live!, qt, ct).ConfigureAwait(false);
                 result.LiveRowsAfter = await conn.ScalarLongAsync($"SELECT count(*) FROM {qt}", ct).ConfigureAwait(false);

@@ -39,6 +39,10 @@ public sealed class CenateRestoreResult
     public long? InsertedRows { get; internal set; }
     /// <summary>Rows of the live table left as they were.</summary>
     public long? KeptRows { get; internal set; }
+    /// <summary>MissingRows into a partitioned table: backup rows no live partition takes (kept aside).</summary>
+    public long? UnroutedRows { get; internal set; }
+    /// <summary>Where those rows are kept (schema.table; null when there are none).</summary>
+    public string? UnroutedTable { get; internal set; }
     /// <summary>Primary key columns used to compare.</summary>
     public string[] PrimaryKey { get; internal set; } = Array.Empty<string>();
     /// <summary>Replace: foreign keys of other tables recreated on the restored table.</summary>

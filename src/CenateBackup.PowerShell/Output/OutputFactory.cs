@@ -116,6 +116,8 @@ internal static class OutputFactory
         DifferentRows = r.DifferentRows,
         InsertedRows = r.InsertedRows,
         KeptRows = r.KeptRows,
+        UnroutedRows = r.UnroutedRows,
+        UnroutedTable = r.UnroutedTable,
         PrimaryKey = r.PrimaryKey.ToArray(),
         ForeignKeysRecreated = r.ForeignKeysRecreated.ToArray(),
         Steps = r.Steps.ToArray(),
