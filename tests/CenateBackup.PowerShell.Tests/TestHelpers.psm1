@@ -110,9 +110,13 @@ function Wait-ForFile([string]$Filter, [string]$Directory, [long]$MinimumSize = 
 function Copy-TestDatabase {
     # CREATE DATABASE <Name> TEMPLATE <Template>, retried: it fails while another session (another suite on the shared
     # rig) is connected to the template.
-    param([Parameter(Mandatory)][string]$Name, [string]$Template = 'maestro_cenate', [int]$Tries = 30)
+    param([Parameter(Mandatory)][string]$Name, [string]$Template = 'maestro_cenate', [int]$Tries = 30,
+        [int]$Port = [int]$env:CENATE_TEST_PORT)
     for ($try = 1; ; $try++) {
-        try { Invoke-Psql -Database postgres -Sql "CREATE DATABASE $Name TEMPLATE $Template" | Out-Null; return }
+        try {
+            Invoke-Psql -Database postgres -Port $Port -Sql "CREATE DATABASE $Name TEMPLATE $Template" | Out-Null
+            return
+        }
         catch { if ($try -ge $Tries -or "$_" -notmatch 'being accessed by other users') { throw }; Start-Sleep -Milliseconds 500 }
     }
 }
