@@ -146,6 +146,31 @@ Describe 'Restore drill of a broad schema on PostgreSQL <Version> (container mod
         }
     }
 
+    It 'New-CenateDump -Table of a partitioned table dumps the rows of all its partitions (pg_dump --table alone dumps none)' {
+        $dir2 = New-TestDirectory 'broad-drill-table'
+        try {
+            $set2 = New-CenateDump -Container $Container -Port $Port -Database $Db -Credential $Cred -Path $dir2 `
+                -Table broad.atenciones -CriticalTable broad.atenciones
+            $set2.RowCounts['broad.atenciones'] | Should -Be 1200
+            $dump = ($set2.Files | Where-Object Kind -eq 'Dump').Path
+            $list = & bash -c 'docker exec -i "$1" pg_restore -l < "$2"' bash $Container $dump
+            $data = @($list | Where-Object { $_ -match 'TABLE DATA broad (\S+)' } | ForEach-Object { $Matches[1] } | Sort-Object)
+            $data | Should -Be @('atenciones_2026_01', 'atenciones_2026_02_a', 'atenciones_2026_02_b', 'atenciones_2026_03', 'atenciones_default')
+            # Every row of every partition is in the dump's data: pg_restore prints them as COPY blocks.
+            $out = & bash -c 'docker exec -i "$1" pg_restore --data-only -f - < "$2"' bash $Container $dump
+            $rows = 0; $inCopy = $false
+            foreach ($l in $out) {
+                if ($inCopy) { if ($l -eq '\.') { $inCopy = $false } else { $rows++ } }
+                elseif ($l -like 'COPY *') { $inCopy = $true }
+            }
+            $rows | Should -Be 1200
+            $read = Test-CenateBackup -Path $set2.Path -Level Read -Container $Container -Port $Port
+            $read.Passed | Should -BeTrue -Because ($read.Problems -join '; ')
+        } finally {
+            Remove-Item -LiteralPath $dir2 -Recurse -Force -ErrorAction SilentlyContinue
+        }
+    }
+
     It 'reports a foreign key between partitioned tables that is really missing from the restored copy, and nothing else' {
         # The same database without the foreign key of dispensaciones to recetas, dumped and put in the set's place:
         # the set's manifest (recorded when the key existed) now describes a dump that lacks it.
