@@ -157,6 +157,36 @@ ORDER BY pg_catalog.array_position(pg_catalog.current_schemas(false), n.nspname)
             "Check -Table and -Schema (list tables with: psql -c '\\dt *.*').", shown);
     }
 
+    /// <summary>
+    /// The partitions (at every level) and inheritance children of <paramref name="table"/>, in the snapshot: the tables
+    /// that hold the rows count(*) of the table counts. pg_dump --table of a parent dumps the parent alone.
+    /// </summary>
+    public async Task<IReadOnlyList<QualifiedTable>> DescendantsAsync(QualifiedTable table, CancellationToken cancellationToken)
+    {
+        const string sql = @"WITH RECURSIVE d AS (
+  SELECT i.inhrelid FROM pg_catalog.pg_inherits i
+  WHERE i.inhparent = (SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                       WHERE n.nspname = @s AND c.relname = @t)
+  UNION SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN d ON i.inhparent = d.inhrelid)
+SELECT n.nspname, c.relname FROM d JOIN pg_catalog.pg_class c ON c.oid = d.inhrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') ORDER BY 1, 2";
+        var list = new List<QualifiedTable>();
+        try
+        {
+            await using var cmd = new NpgsqlCommand(sql, _connection, _transaction);
+            cmd.Parameters.AddWithValue("s", table.Schema);
+            cmd.Parameters.AddWithValue("t", table.Name);
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                list.Add(new QualifiedTable(reader.GetString(0), reader.GetString(1)));
+        }
+        catch (NpgsqlException ex)
+        {
+            throw PostgresErrors.Translate(ex, _target, _endpoint);
+        }
+        return list;
+    }
+
     /// <summary>Like <see cref="ResolveTableAsync"/> but returns null when the table is absent.</summary>
     public async Task<QualifiedTable?> TryResolveTableAsync(string name, CancellationToken cancellationToken)
     {

@@ -56,6 +56,17 @@ public static class DumpService
         {
             tables.Add(await snapshot.ResolveTableAsync(name, null, cancellationToken).ConfigureAwait(false));
         }
+        // A partitioned (or inheritance) parent's rows live in its partitions and children: they are dumped with it.
+        var dumped = new List<QualifiedTable>(tables);
+        foreach (var t in tables)
+        {
+            foreach (var d in await snapshot.DescendantsAsync(t, cancellationToken).ConfigureAwait(false))
+            {
+                if (dumped.Contains(d)) continue;
+                dumped.Add(d);
+                reporter.Verbose($"{d.Display} is dumped with {t.Display} (a partition or child of it).");
+            }
+        }
         var counted = new List<QualifiedTable>(tables);
         var criticalPresent = new List<QualifiedTable>();
         foreach (var critical in request.CriticalTables)
@@ -82,7 +93,7 @@ public static class DumpService
         var counts = await snapshot.CountRowsAsync(counted, cancellationToken).ConfigureAwait(false);
         foreach (var (t, n) in counts) reporter.Verbose($"{t}: {n} rows at the snapshot.");
         // What a restore must bring back besides rows, as the catalog had it at the snapshot (Test-CenateBackup -Level Restore checks it).
-        var (catalog, encoding) = await snapshot.ReadCatalogAsync(tables.Count == 0 ? null : tables.Select(t => t.Display).ToList(), cancellationToken).ConfigureAwait(false);
+        var (catalog, encoding) = await snapshot.ReadCatalogAsync(tables.Count == 0 ? null : dumped.Select(t => t.Display).ToList(), cancellationToken).ConfigureAwait(false);
         reporter.Verbose($"{catalog.Count} keys, indexes, constraints and triggers recorded for the restore drill.");
 
         var manifest = BackupSetWriter.NewManifest(target, request.ToolVersion, started, snapshot.SnapshotId,
@@ -98,7 +109,7 @@ public static class DumpService
 
         // pg_dump compresses on one core; from level 2 up the module asks it for level 1 and recompresses on every core.
         var recompress = request.Format == DumpFormat.Custom && request.CompressionLevel >= 2 && CustomArchiveRecompressor.Supports(pgDumpVersion.Major);
-        var args = PgDumpArguments.Build(target, request.Format, recompress ? 1 : request.CompressionLevel, request.DataOnly, tables, snapshot.SnapshotId,
+        var args = PgDumpArguments.Build(target, request.Format, recompress ? 1 : request.CompressionLevel, request.DataOnly, dumped, snapshot.SnapshotId,
             target.Mode == ConnectionMode.Host ? context.Endpoint.Host : null);
         if (recompress) reporter.Verbose($"pg_dump writes level 1; the module recompresses the data at level {request.CompressionLevel} on {Environment.ProcessorCount} cores.");
         var invocation = new PgToolInvocation("pg_dump", args, LibpqEnvironment.For(target));
