@@ -214,6 +214,34 @@ Describe 'Restore-CenateTable of a partitioned table' {
         Get-Checksum broad.atenciones | Should -Be $all
     }
 
+    It 'MissingRows -From <From> of the module''s own export of a partitioned table with a generated column brings back exactly the deleted rows' -ForEach @(
+        @{ From = 'Csv'; How = 'Export-CenateAseguradosCsv' }
+        @{ From = 'Csv'; How = 'Include' }
+        @{ From = 'Sql'; How = 'Include' }
+    ) {
+        Q "CREATE TABLE broad.lecturas (id int, fecha date, valor int NOT NULL, doble int GENERATED ALWAYS AS (valor * 2) STORED,
+             PRIMARY KEY (id, fecha)) PARTITION BY RANGE (fecha);
+           CREATE TABLE broad.lecturas_a PARTITION OF broad.lecturas FOR VALUES FROM ('2026-01-01') TO ('2026-02-01');
+           CREATE TABLE broad.lecturas_b PARTITION OF broad.lecturas DEFAULT;
+           INSERT INTO broad.lecturas (id, fecha, valor) SELECT g, DATE '2026-01-01' + g % 60, g FROM generate_series(1, 400) g" | Out-Null
+        $before = Get-Checksum broad.lecturas
+        $placement = Get-Placement broad.lecturas
+        $d = New-TestDirectory 'restore-partitioned-export'
+        try {
+            $s = if ($How -eq 'Include') {
+                New-CenateDump @P -Path $d -CriticalTable broad.lecturas -Include Csv, Sql
+            } else {
+                Export-CenateAseguradosCsv @P -Table broad.lecturas -Path $d
+            }
+            Q 'DELETE FROM broad.lecturas WHERE id % 6 = 0' | Out-Null
+            $r = Restore-CenateTable -Backup $s.Path @P -Schema broad -Table lecturas -From $From -Mode MissingRows -Confirm:$false
+            $r.BackupRows | Should -Be 400
+            $r.InsertedRows | Should -Be 66
+            Get-Checksum broad.lecturas | Should -Be $before
+            Get-Placement broad.lecturas | Should -Be $placement
+        } finally { Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+
     It 'MissingRows of one leaf partition puts the rows back into that leaf' {
         $before = Get-Checksum broad.atenciones_2026_01
         $n = [long](Q "SELECT count(*) FROM broad.atenciones_2026_01 WHERE id % 4 = 0")

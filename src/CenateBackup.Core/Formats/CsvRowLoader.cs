@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text;
@@ -36,11 +37,21 @@ internal static class CsvRowLoader
                 "Restore from the dump or another set.", path);
         }
         var columns = CsvHeader.ParseColumns(Encoding.UTF8.GetString(buffer, 0, first).TrimEnd('\r'));
-        var copySql = $"COPY {stagingTable} ({string.Join(", ", columns.Select(QualifiedTable.Quote))}) " +
-            "FROM STDIN WITH (FORMAT csv, HEADER true)";
+        var quoted = string.Join(", ", columns.Select(QualifiedTable.Quote));
+        // A CSV of COPY (SELECT * FROM a partitioned table) holds its generated columns too, which COPY cannot write:
+        // such a file goes through a temporary table of plain columns, and the generated ones are computed again.
+        var generated = await GeneratedColumnsAsync(conn, stagingTable, ct).ConfigureAwait(false);
+        var stored = columns.Where(c => !generated.Contains(c)).ToList();
+        var into = stored.Count == columns.Count ? stagingTable : "pg_temp.cenate_csv_rows";
+        if (into != stagingTable)
+        {
+            await conn.ExecAsync($"CREATE TEMPORARY TABLE cenate_csv_rows AS SELECT {quoted} FROM {stagingTable} WITH NO DATA", ct)
+                .ConfigureAwait(false);
+        }
+        var copySql = $"COPY {into} ({quoted}) FROM STDIN WITH (FORMAT csv, HEADER true)";
         var counter = new CsvRecordCounter();
         var size = fs.Length;
-        return await CopyImport.RunAsync(conn, copySql, path, async raw =>
+        var rows = await CopyImport.RunAsync(conn, copySql, path, async raw =>
         {
             long last = 0;
             do
@@ -52,5 +63,25 @@ internal static class CsvRowLoader
             while ((n = await input.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0);
             return Math.Max(0, counter.Records - 1);
         }, ct).ConfigureAwait(false);
+        if (into != stagingTable)
+        {
+            var list = string.Join(", ", stored.Select(QualifiedTable.Quote));
+            await conn.ExecAsync($"INSERT INTO {stagingTable} ({list}) SELECT {list} FROM {into}", ct).ConfigureAwait(false);
+            await conn.ExecAsync($"DROP TABLE {into}", ct).ConfigureAwait(false);
+        }
+        return rows;
+    }
+
+    /// <summary>The generated columns of <paramref name="table"/> (quoted, qualified; attgenerated from PostgreSQL 12 on).</summary>
+    private static async Task<HashSet<string>> GeneratedColumnsAsync(NpgsqlConnection conn, string table, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT a.attname::text FROM pg_catalog.pg_attribute a " +
+            "WHERE a.attrelid = pg_catalog.to_regclass(@t) AND a.attnum > 0 AND NOT a.attisdropped " +
+            "AND COALESCE(pg_catalog.to_jsonb(a) ->> 'attgenerated', '') <> ''", conn);
+        cmd.Parameters.AddWithValue("t", table);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) names.Add(r.GetString(0));
+        return names;
     }
 }
