@@ -107,7 +107,7 @@ public static class CustomArchiveInspector
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(sink);
         var place = new Place();
-        var reader = NewReader(input, place, bufferSize: 1 << 20, seekToSkip: true);
+        var reader = NewReader(input, place, bufferSize: 1 << 20);
         var header = await ReadHeaderCoreAsync(reader, place, ct).ConfigureAwait(false);
         if (header.Compression is not ("none" or "gzip"))
         {
@@ -427,7 +427,7 @@ public static class CustomArchiveInspector
         return counter.Rows;
     }
 
-    private static PgArchiveReader NewReader(Stream input, Place place, int bufferSize, bool seekToSkip = false)
+    private static PgArchiveReader NewReader(Stream input, Place place, int bufferSize)
     {
         PgArchiveReader? reader = null;
         reader = new PgArchiveReader(input,
@@ -435,7 +435,7 @@ public static class CustomArchiveInspector
             () => new CenateException(ErrorIds.ArchiveInvalid, CenateErrorKind.InvalidData,
                 $"The archive ends early: it stops after {reader!.Position} bytes, in the middle of {place.Where}. The file was cut off (an interrupted dump, a full disk or an incomplete copy).",
                 "Take the backup again; a cut archive restores only part of the data."),
-            bufferSize, seekToSkip);
+            bufferSize);
         return reader;
     }
 

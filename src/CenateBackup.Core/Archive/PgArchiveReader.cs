@@ -7,7 +7,7 @@ namespace CenateBackup.Core.Archive;
 
 /// <summary>
 /// pg_dump's ReadByte/ReadInt/ReadStr (src/bin/pg_dump/pg_backup_archiver.c) over a forward-only stream, with a
-/// read-ahead buffer. It never needs to seek, so it reads archives written to a pipe (it may seek past data it skips). Integers are a sign byte followed by
+/// read-ahead buffer. It never seeks, so it reads archives written to a pipe. Integers are a sign byte followed by
 /// <see cref="IntSize"/> magnitude bytes, least significant first; strings are an integer length (-1 for NULL)
 /// followed by that many bytes.
 /// </summary>
@@ -28,21 +28,13 @@ internal sealed class PgArchiveReader
     /// Read-ahead size. 1 reads exactly what is asked for and nothing more (for a header peek on a stream the
     /// caller goes on using).
     /// </param>
-    /// <param name="seekToSkip">
-    /// Skip long runs (data blocks of other tables) by seeking when the stream can: a restore that needs a few
-    /// blocks of a large file does not read the rest. Off for readers that must see every byte.
-    /// </param>
-    public PgArchiveReader(Stream stream, Func<string, Exception> invalid, Func<Exception> endsEarly, int bufferSize = 1 << 20,
-        bool seekToSkip = false)
+    public PgArchiveReader(Stream stream, Func<string, Exception> invalid, Func<Exception> endsEarly, int bufferSize = 1 << 20)
     {
         _stream = stream;
         _invalid = invalid;
         _endsEarly = endsEarly;
         _buffer = new byte[Math.Max(1, bufferSize)];
-        _seekToSkip = seekToSkip && stream.CanSeek;
     }
-
-    private readonly bool _seekToSkip;
 
     /// <summary>Bytes per integer (header byte 8; 4 on every platform pg_dump runs on).</summary>
     public int IntSize { get; set; } = 4;
@@ -116,17 +108,6 @@ internal sealed class PgArchiveReader
     /// <summary>Reads past <paramref name="count"/> bytes; the end of the stream first is an error.</summary>
     public async ValueTask SkipAsync(long count, CancellationToken ct)
     {
-        if (_seekToSkip && count > _len - _pos)
-        {
-            count -= _len - _pos;
-            var target = _bufferStart + _len + count;
-            if (target > _stream.Length) throw _endsEarly();
-            _stream.Seek(target, SeekOrigin.Begin);
-            _bufferStart = target;
-            _pos = 0;
-            _len = 0;
-            return;
-        }
         while (count > 0)
         {
             if (!await FillAsync(ct).ConfigureAwait(false)) throw _endsEarly();
