@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.IO.Compression;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Errors;
@@ -101,11 +102,26 @@ public static class CustomArchiveInspector
     /// line; the rest of the archive is skipped, and reading stops after that block. Returns the rows sent.
     /// </summary>
     /// <exception cref="CenateException">ArchiveInvalid for a cut or damaged archive, or when the entry has no data block.</exception>
-    public static async Task<long> StreamTableDataAsync(Stream input, int dumpId, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> sink,
+    public static Task<long> StreamTableDataAsync(Stream input, int dumpId, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> sink,
+        Action<long>? progress, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        return StreamTablesDataAsync(input, new[] { dumpId }, (_, stream) => stream(sink), progress, ct);
+    }
+
+    /// <summary>
+    /// Streams the data blocks of several TABLE DATA entries (the leaves of a partitioned table) in one pass over the
+    /// archive, in the order the archive holds them: for each, <paramref name="onBlock"/> gets the entry's dump id and a
+    /// function that streams that block's COPY text rows to a sink and returns them counted. Reading stops after the
+    /// last of them. Returns the rows of all.
+    /// </summary>
+    /// <exception cref="CenateException">ArchiveInvalid for a cut or damaged archive, or when an entry has no data block.</exception>
+    public static async Task<long> StreamTablesDataAsync(Stream input, IReadOnlyCollection<int> dumpIds,
+        Func<int, Func<Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask>, Task<long>>, Task<long>> onBlock,
         Action<long>? progress, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(input);
-        ArgumentNullException.ThrowIfNull(sink);
+        ArgumentNullException.ThrowIfNull(onBlock);
         var place = new Place();
         var reader = NewReader(input, place, bufferSize: 1 << 20);
         var header = await ReadHeaderCoreAsync(reader, place, ct).ConfigureAwait(false);
@@ -116,63 +132,84 @@ public static class CustomArchiveInspector
                 "Restore with -From Csv or -From Sql, or with pg_restore by hand.");
         }
         var toc = await ReadTocAsync(reader, header.VersionMinor, place, ct).ConfigureAwait(false);
-        var target = toc.Find(e => e.Entry.DumpId == dumpId) ?? throw new ArgumentException($"Dump id {dumpId} is not in the archive.", nameof(dumpId));
-        while (await ReadBlockHeaderAsync(reader, place, ct).ConfigureAwait(false) is var (type, id) && type >= 0)
+        var wanted = new Dictionary<int, ArchiveTocEntry>();
+        foreach (var dumpId in dumpIds)
+        {
+            wanted[dumpId] = toc.Find(e => e.Entry.DumpId == dumpId)?.Entry
+                ?? throw new ArgumentException($"Dump id {dumpId} is not in the archive.", nameof(dumpIds));
+        }
+        long rows = 0;
+        while (wanted.Count > 0 && await ReadBlockHeaderAsync(reader, place, ct).ConfigureAwait(false) is var (type, id) && type >= 0)
         {
             if (type == BlockBlobs)
             {
                 while (await reader.ReadCheckedIntAsync("a large object oid", ct).ConfigureAwait(false) != 0) await SkipChunksAsync(reader, ct).ConfigureAwait(false);
                 continue;
             }
-            if (id != dumpId)
+            if (id is < int.MinValue or > int.MaxValue || !wanted.Remove((int)id, out var target))
             {
                 await SkipChunksAsync(reader, ct).ConfigureAwait(false);
                 continue;
             }
-            place.Where = $"the data of {Describe(target.Entry)}";
-            var chunks = new PgArchiveChunkStream(reader);
-            var holdback = new CopyTailHoldback(sink);
-            var compressed = 0L;
-            try
-            {
-                if (header.Compression == "none")
-                {
-                    ReadOnlyMemory<byte> slice;
-                    while (!(slice = await chunks.ReadSliceAsync(ct).ConfigureAwait(false)).IsEmpty)
-                    {
-                        await holdback.AddAsync(slice, ct).ConfigureAwait(false);
-                        progress?.Invoke(reader.Position);
-                    }
-                }
-                else
-                {
-                    await using var zlib = new ZLibStream(chunks, CompressionMode.Decompress, leaveOpen: true);
-                    var buffer = new byte[1 << 20];
-                    int n;
-                    while ((n = await zlib.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
-                    {
-                        await holdback.AddAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
-                        if (reader.Position - compressed >= (1 << 20)) { compressed = reader.Position; progress?.Invoke(compressed); }
-                    }
-                    if (chunks.Ended)
-                    {
-                        throw new CenateException(ErrorIds.ArchiveInvalid, CenateErrorKind.InvalidData,
-                            $"The archive is damaged: the compressed data of {Describe(target.Entry)} stops before its zlib stream ends, at byte {reader.Position}.",
-                            "Take the backup again; a damaged archive does not restore.");
-                    }
-                }
-            }
-            catch (InvalidDataException ex)
-            {
-                throw new CenateException(ErrorIds.ArchiveInvalid, CenateErrorKind.InvalidData,
-                    $"The archive is damaged: the compressed data of {Describe(target.Entry)} does not inflate ({ex.Message}), at byte {reader.Position}.",
-                    "Take the backup again; a damaged archive does not restore.", null, ex);
-            }
-            return await holdback.CompleteAsync(ct).ConfigureAwait(false);
+            place.Where = $"the data of {Describe(target)}";
+            rows += await onBlock((int)id, sink => StreamBlockAsync(reader, header, target, sink, progress, ct)).ConfigureAwait(false);
         }
+        if (wanted.Count == 0) return rows;
         throw new CenateException(ErrorIds.ArchiveInvalid, CenateErrorKind.InvalidData,
-            $"The archive ends early: the data of {Describe(target.Entry)} is not in it (it stops after {reader.Position} bytes).",
+            $"The archive ends early: the data of {Describe(wanted.Values.First())} is not in it (it stops after {reader.Position} bytes).",
             "Take the backup again, or restore from the set's CSV or SQL export (-From Csv / -From Sql).");
+    }
+
+    /// <summary>One data block, from after its header: inflated, the end-of-data line held back; returns its rows.</summary>
+    private static async Task<long> StreamBlockAsync(PgArchiveReader reader, ArchiveHeader header, ArchiveTocEntry target,
+        Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> sink, Action<long>? progress, CancellationToken ct)
+    {
+        var chunks = new PgArchiveChunkStream(reader);
+        var holdback = new CopyTailHoldback(sink);
+        var compressed = 0L;
+        try
+        {
+            if (header.Compression == "none")
+            {
+                ReadOnlyMemory<byte> slice;
+                while (!(slice = await chunks.ReadSliceAsync(ct).ConfigureAwait(false)).IsEmpty)
+                {
+                    await holdback.AddAsync(slice, ct).ConfigureAwait(false);
+                    progress?.Invoke(reader.Position);
+                }
+            }
+            else
+            {
+                await using var zlib = new ZLibStream(chunks, CompressionMode.Decompress, leaveOpen: true);
+                var buffer = new byte[1 << 20];
+                int n;
+                while ((n = await zlib.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+                {
+                    await holdback.AddAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+                    if (reader.Position - compressed >= (1 << 20)) { compressed = reader.Position; progress?.Invoke(compressed); }
+                }
+                if (chunks.Ended)
+                {
+                    throw new CenateException(ErrorIds.ArchiveInvalid, CenateErrorKind.InvalidData,
+                        $"The archive is damaged: the compressed data of {Describe(target)} stops before its zlib stream ends, at byte {reader.Position}.",
+                        "Take the backup again; a damaged archive does not restore.");
+                }
+                // The zlib stream ends before the block's closing empty chunk: read up to it, so the next block follows.
+                if (!(await chunks.ReadSliceAsync(ct).ConfigureAwait(false)).IsEmpty || !chunks.Ended)
+                {
+                    throw new CenateException(ErrorIds.ArchiveInvalid, CenateErrorKind.InvalidData,
+                        $"The archive is damaged: the data of {Describe(target)} goes on after its zlib stream ends, at byte {reader.Position}.",
+                        "Take the backup again; a damaged archive does not restore.");
+                }
+            }
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new CenateException(ErrorIds.ArchiveInvalid, CenateErrorKind.InvalidData,
+                $"The archive is damaged: the compressed data of {Describe(target)} does not inflate ({ex.Message}), at byte {reader.Position}.",
+                "Take the backup again; a damaged archive does not restore.", null, ex);
+        }
+        return await holdback.CompleteAsync(ct).ConfigureAwait(false);
     }
 
     private static string RowCountKey(ArchiveTocEntry entry) => entry.Schema is null ? entry.Tag : entry.Schema + "." + entry.Tag;

@@ -223,6 +223,50 @@ public sealed class CustomArchiveInspectorTests : IClassFixture<InspectorDatabas
         Assert.NotEqual(await File.ReadAllBytesAsync(_db.Files[level]), _db.Piped[level]);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(6)]
+    public async Task Several_Data_Blocks_Stream_In_One_Pass_In_Archive_Order(int level)
+    {
+        var bytes = _db.Piped[level];
+        var contents = await Read(bytes, countRows: false);
+        var data = contents.Entries.Where(e => e.Description == "TABLE DATA" && e.Schema is "Mis Datos" or "public").ToList();
+        var wanted = data.Where(e => e.Tag is "Grande" or "texto_raro" or "Tabla Vacía").Select(e => e.DumpId).Reverse().ToList();
+        Assert.Equal(3, wanted.Count);
+        var seen = new List<int>();
+        var lines = new Dictionary<int, long>();
+        var total = await CustomArchiveInspector.StreamTablesDataAsync(new NoSeekStream(new MemoryStream(bytes)), wanted, async (id, streamIt) =>
+        {
+            seen.Add(id);
+            long newlines = 0;
+            var rows = await streamIt((chunk, _) =>
+            {
+                newlines += chunk.Span.Count((byte)'\n');
+                return ValueTask.CompletedTask;
+            });
+            lines[id] = newlines;
+            return rows;
+        }, null, CancellationToken.None).WaitAsync(NoHang);
+        // The archive's order, not the order asked for; each block's rows as select count(*) says.
+        Assert.Equal(data.Select(e => e.DumpId).Where(wanted.Contains), seen);
+        Assert.Equal(50_000 + _db.Expected["public.texto_raro"], total);
+        foreach (var e in data.Where(e => wanted.Contains(e.DumpId)))
+            Assert.Equal(_db.Expected[e.Schema + "." + e.Tag], lines[e.DumpId]);
+    }
+
+    [Fact]
+    public async Task A_Block_Missing_From_A_Cut_Archive_Is_Named()
+    {
+        var bytes = _db.Piped[0];
+        var contents = await Read(bytes, countRows: false);
+        var last = contents.Entries.Last(e => e.Description == "TABLE DATA");
+        var cut = bytes.AsSpan(0, bytes.Length - 1000).ToArray();
+        var ex = await Assert.ThrowsAsync<CenateException>(() => CustomArchiveInspector.StreamTablesDataAsync(
+            new NoSeekStream(new MemoryStream(cut)), new[] { last.DumpId }, (_, s) => s((_, _) => ValueTask.CompletedTask), null,
+            CancellationToken.None).WaitAsync(NoHang));
+        Assert.Equal(ErrorIds.ArchiveInvalid, ex.ErrorId);
+    }
+
     [Fact]
     public async Task The_Toc_Is_What_Pg_Restore_Lists()
     {
