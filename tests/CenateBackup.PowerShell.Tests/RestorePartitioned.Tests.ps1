@@ -105,6 +105,7 @@ Describe 'Restore-CenateTable of a partitioned table' {
         $r = Restore-CenateTable -Backup $Set.Path @P -Schema broad -Table atenciones -Mode MissingRows -Confirm:$false -WarningVariable w -WarningAction SilentlyContinue
         $r.BackupRows | Should -Be 1200
         $r.UnroutedRows | Should -Be 200
+        ($r | Out-String -Width 300) | Should -Match ([regex]::Escape("200 in no partition: $($r.UnroutedTable)"))
         $r.InsertedRows | Should -Be $deleted
         $r.MissingRows | Should -Be ($deleted + 200)
         $r.UnroutedTable | Should -Match '^cenate_restore_\d{8}_\d{6}(_\d+)?\.atenciones$'
