@@ -21,12 +21,6 @@ BeforeAll {
         } finally { Remove-Item env:PGPASSWORD -ErrorAction SilentlyContinue }
         $OutFile
     }
-    function Expand-Gzip([string]$Path, [string]$OutFile) {
-        & bash -c 'gzip -dc "$1" > "$2"' _ $Path $OutFile
-        if ($LASTEXITCODE -ne 0) { throw "gzip -d $Path failed" }
-        $OutFile
-    }
-    function Get-Sha([string]$Path) { (Get-FileHash -Algorithm SHA256 -LiteralPath $Path).Hash }
     function Assert-NoFiles([string]$Dir) {
         if (Test-Path -LiteralPath $Dir) {
             @(Get-ChildItem -LiteralPath $Dir -Force -Recurse -File | Where-Object Name -ne '.cenate.lock') | Should -BeNullOrEmpty

@@ -59,12 +59,6 @@ END $$;
         } finally { Remove-Item env:PGPASSWORD -ErrorAction SilentlyContinue }
         $OutFile
     }
-    function Expand-Gzip([string]$Path, [string]$OutFile) {
-        & bash -c 'gzip -dc "$1" > "$2"' _ $Path $OutFile
-        if ($LASTEXITCODE -ne 0) { throw "gzip -d $Path failed" }
-        $OutFile
-    }
-    function Get-Sha([string]$Path) { (Get-FileHash -Algorithm SHA256 -LiteralPath $Path).Hash }
     function Get-RowsMd5([string]$Database, [string]$Table, [string]$OrderBy) {
         $agg = "string_agg(t::text, E'\n' ORDER BY $OrderBy)"
         Invoke-Psql -Database $Database -Sql "SELECT count(*) || ' ' || md5(coalesce($agg, '')) FROM $Table t"

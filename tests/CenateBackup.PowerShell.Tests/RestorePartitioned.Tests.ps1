@@ -243,6 +243,33 @@ Describe 'Restore-CenateTable of a partitioned table' {
         } finally { Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue }
     }
 
+    It 'MissingRows into a table whose key is DEFERRABLE (<Kind>), which ON CONFLICT refuses, brings back exactly the deleted rows' -ForEach @(
+        @{ Kind = 'a plain table'; Ddl = 'CREATE TABLE broad.diferidos (id int PRIMARY KEY DEFERRABLE INITIALLY DEFERRED, fecha date NOT NULL, v text)' }
+        @{ Kind = 'a partitioned table'; Ddl = "CREATE TABLE broad.diferidos (id int, fecha date, v text, PRIMARY KEY (id, fecha),
+             UNIQUE (v, fecha) DEFERRABLE) PARTITION BY RANGE (fecha);
+           CREATE TABLE broad.diferidos_a PARTITION OF broad.diferidos FOR VALUES FROM ('2026-01-01') TO ('2026-02-01');
+           CREATE TABLE broad.diferidos_b PARTITION OF broad.diferidos DEFAULT" }
+    ) {
+        Q "$Ddl; INSERT INTO broad.diferidos SELECT g, DATE '2026-01-01' + g % 50, 'v' || g FROM generate_series(1, 200) g" | Out-Null
+        $before = Get-Checksum broad.diferidos
+        $d = New-TestDirectory 'restore-deferrable'
+        try {
+            $s = New-CenateDump @P -Path $d -Table broad.diferidos -WarningAction SilentlyContinue
+            Q 'DELETE FROM broad.diferidos WHERE id % 8 = 0' | Out-Null
+            # "What if:" goes to the host: run it in a pwsh of its own and read what it prints.
+            $env:CENATE_RP_PASSWORD = $Rig.Password
+            $script = "Import-Module '$(Get-ModuleManifestPath)'; `$c = [pscredential]::new('cenate', (ConvertTo-SecureString `$env:CENATE_RP_PASSWORD -AsPlainText -Force)); " +
+                      "Restore-CenateTable -Backup '$($s.Path)' -HostName 127.0.0.1 -Port $($Rig.Port) -Database $Db -Credential `$c -Schema broad -Table diferidos -Mode MissingRows -WhatIf"
+            $plan = & (Get-Command pwsh).Source -NoProfile -NonInteractive -Command $script 2>&1 | Out-String -Width 4096
+            Remove-Item env:CENATE_RP_PASSWORD
+            $plan | Should -Match ([regex]::Escape('LOCK TABLE broad.diferidos IN SHARE ROW EXCLUSIVE MODE'))
+            $plan | Should -Not -Match 'ON CONFLICT'
+            $r = Restore-CenateTable -Backup $s.Path @P -Schema broad -Table diferidos -Mode MissingRows -Confirm:$false
+            $r.InsertedRows | Should -Be 25
+            Get-Checksum broad.diferidos | Should -Be $before
+        } finally { Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+
     It 'MissingRows of one leaf partition puts the rows back into that leaf' {
         $before = Get-Checksum broad.atenciones_2026_01
         $n = [long](Q "SELECT count(*) FROM broad.atenciones_2026_01 WHERE id % 4 = 0")

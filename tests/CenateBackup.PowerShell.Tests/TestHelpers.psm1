@@ -142,4 +142,13 @@ function Remove-TestDatabase([string]$Name, [int]$Port = [int]$env:CENATE_TEST_P
     Invoke-Psql -Database postgres -Port $Port -Sql "DROP DATABASE IF EXISTS $Name WITH (FORCE)" | Out-Null
 }
 
+function Expand-Gzip([string]$Path, [string]$OutFile) {
+    # gzip -dc <Path> > <OutFile>; returns OutFile.
+    & bash -c 'gzip -dc "$1" > "$2"' _ $Path $OutFile
+    if ($LASTEXITCODE -ne 0) { throw "gzip -d $Path failed" }
+    $OutFile
+}
+
+function Get-Sha([string]$Path) { (Get-FileHash -Algorithm SHA256 -LiteralPath $Path).Hash }
+
 Export-ModuleMember -Function *

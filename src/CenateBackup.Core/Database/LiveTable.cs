@@ -18,6 +18,11 @@ internal sealed class LiveTable
     /// bounds; "true" when it has none), from the live catalog: a row fits the table when it fits one of them.
     /// </summary>
     public List<(string Leaf, string Constraint)> PartitionConstraints { get; } = new();
+    /// <summary>
+    /// The table (or one of its partitions) has a DEFERRABLE unique, primary key or exclusion constraint: INSERT … ON
+    /// CONFLICT refuses such a table (55000), so MissingRows locks out writers and inserts without it.
+    /// </summary>
+    public bool DeferrableUnique { get; set; }
     /// <summary>Primary key columns, in key order (empty without one).</summary>
     public List<string> PrimaryKey { get; } = new();
     /// <summary>Columns in order: generated (no value is loaded into it), GENERATED ALWAYS AS IDENTITY.</summary>

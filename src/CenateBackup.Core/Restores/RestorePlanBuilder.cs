@@ -129,7 +129,11 @@ internal static class RestorePlanBuilder
         steps.AddRange(plan.ForeignKeys);
         if (input.Mode == TableRestoreMode.MissingRows && input.Live!.Partitioned)
             steps.AddRange(UnroutedRows.Plan(input, plan));
-        if (input.Mode == TableRestoreMode.MissingRows) steps.Add(InsertMissingSql(input.Live!, qt, sqt));
+        if (input.Mode == TableRestoreMode.MissingRows)
+        {
+            if (InsertLockSql(input.Live!, qt) is { } lockSql) steps.Add(lockSql);
+            steps.Add(InsertMissingSql(input.Live!, qt, sqt));
+        }
         if (input.Mode == TableRestoreMode.Replace) steps.AddRange(ReplaceSteps(input, stagingQ, sqt));
         steps.Add("COMMIT");
         return plan;
@@ -260,6 +264,13 @@ internal static class RestorePlanBuilder
         return s.EndsWith(" NOT VALID", StringComparison.Ordinal) ? s : s + " NOT VALID";
     }
 
+    /// <summary>
+    /// Before MissingRows' insert into a table with a DEFERRABLE unique key, which ON CONFLICT refuses: writers wait
+    /// until the restore commits, so no row can take a missing key between the check and the insert.
+    /// </summary>
+    internal static string? InsertLockSql(LiveTable live, string qt) =>
+        live.DeferrableUnique ? $"LOCK TABLE {qt} IN SHARE ROW EXCLUSIVE MODE" : null;
+
     /// <summary>MissingRows' one statement: the rows missing now, and how many of them were inserted.</summary>
     internal static string InsertMissingSql(LiveTable live, string qt, string sqt)
     {
@@ -267,9 +278,11 @@ internal static class RestorePlanBuilder
         var on = string.Join(" AND ", live.PrimaryKey.Select(c => $"l.{QualifiedTable.Quote(c)} = s.{QualifiedTable.Quote(c)}"));
         var overriding = live.Columns.Any(c => c.IdentityAlways) ? " OVERRIDING SYSTEM VALUE" : "";
         // One statement, one snapshot: the rows missing now, and those of them inserted (a row written meanwhile with the
-        // same key or another unique value wins: ON CONFLICT DO NOTHING).
+        // same key or another unique value wins: ON CONFLICT DO NOTHING; with a DEFERRABLE key, which ON CONFLICT refuses,
+        // the table is locked against writers first, InsertLockSql).
+        var conflict = live.DeferrableUnique ? "" : " ON CONFLICT DO NOTHING";
         return $"WITH missing AS (SELECT {string.Join(", ", cols.Select(c => "s." + c))} FROM {sqt} s WHERE NOT EXISTS (SELECT 1 FROM {qt} l WHERE {on})), " +
-               $"inserted AS (INSERT INTO {qt} ({string.Join(", ", cols)}){overriding} SELECT * FROM missing ON CONFLICT DO NOTHING RETURNING 1) " +
+               $"inserted AS (INSERT INTO {qt} ({string.Join(", ", cols)}){overriding} SELECT * FROM missing{conflict} RETURNING 1) " +
                "SELECT (SELECT count(*) FROM missing), (SELECT count(*) FROM inserted)";
     }
 

@@ -90,6 +90,7 @@ internal static class StagedTableChecks
     public static async Task InsertMissingAsync(NpgsqlConnection conn, LiveTable live, string qt, string sqt, TableRestoreResult result,
         CancellationToken ct)
     {
+        if (RestorePlanBuilder.InsertLockSql(live, qt) is { } lockSql) await conn.ExecAsync(lockSql, ct).ConfigureAwait(false);
         await using (var insert = new NpgsqlCommand(RestorePlanBuilder.InsertMissingSql(live, qt, sqt), conn))
         {
             await using var r = await insert.ExecuteReaderAsync(ct).ConfigureAwait(false);

@@ -383,4 +383,18 @@ public class RestorePlanBuilderTests
         Assert.Equal(63, ReplacedNames.Suffixed(longName, Stamp).Length);
         Assert.Equal("idx_r20261128010000", ReplacedNames.Suffixed("idx", Stamp));
     }
+
+    [Fact]
+    public void A_deferrable_key_locks_out_writers_and_inserts_without_on_conflict()
+    {
+        var live = Live();
+        Assert.Null(RestorePlanBuilder.InsertLockSql(live, "public.asegurados"));
+        Assert.Contains("ON CONFLICT DO NOTHING", RestorePlanBuilder.InsertMissingSql(live, "public.asegurados", "pg_temp.asegurados"),
+            StringComparison.Ordinal);
+        live.DeferrableUnique = true;
+        Assert.Equal("LOCK TABLE public.asegurados IN SHARE ROW EXCLUSIVE MODE", RestorePlanBuilder.InsertLockSql(live, "public.asegurados"));
+        var sql = RestorePlanBuilder.InsertMissingSql(live, "public.asegurados", "pg_temp.asegurados");
+        Assert.DoesNotContain("ON CONFLICT", sql, StringComparison.Ordinal);
+        Assert.Contains("WHERE NOT EXISTS (SELECT 1 FROM public.asegurados l WHERE l.\"id\" = s.\"id\")", sql, StringComparison.Ordinal);
+    }
 }
