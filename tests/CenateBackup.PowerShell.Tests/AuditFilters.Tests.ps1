@@ -115,3 +115,19 @@ Describe 'Install-CenateAuditTrigger -TruncateMode CountOnly' {
         Q "SELECT count(*) FILTER (WHERE old_row IS NOT NULL) || ':' || max(row_count) FROM cenate_audit.audit_log WHERE table_name = 'conteo_rows'" | Should -Be '25:25'
     }
 }
+
+Describe 'Restore-CenateDeletedRow into a table with a DEFERRABLE key (ON CONFLICT refuses it)' {
+    It 'puts the deleted rows back exactly, skipping a key that exists again' {
+        Q "CREATE TABLE public.diferido (id int PRIMARY KEY DEFERRABLE INITIALLY DEFERRED, v text UNIQUE DEFERRABLE);
+           INSERT INTO public.diferido SELECT g, 'd' || g FROM generate_series(1, 30) g" | Out-Null
+        $before = Q "SELECT md5(string_agg(t::text, '|' ORDER BY id)) FROM public.diferido t"
+        Install-CenateAuditTrigger @P -Table diferido -Operation Delete -Confirm:$false | Out-Null
+        Q 'DELETE FROM public.diferido WHERE id % 3 = 0' | Out-Null
+        Q "INSERT INTO public.diferido VALUES (30, 'd30')" | Out-Null
+        $r = Restore-CenateDeletedRow @P -Table diferido -Confirm:$false
+        $r.Considered | Should -Be 10
+        $r.Inserted | Should -Be 9
+        $r.Skipped | Should -Be 1
+        Q "SELECT md5(string_agg(t::text, '|' ORDER BY id)) FROM public.diferido t" | Should -Be $before
+    }
+}

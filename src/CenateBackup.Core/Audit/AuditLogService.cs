@@ -189,7 +189,8 @@ public static class AuditLogService
             var shapes = hasImage
                 ? await RowShapesAsync(conn, query.AuditSchema, log, rowsWhere, ps, ct).ConfigureAwait(false)
                 : new List<RowShape>();
-            var plan = UndeleteStatement.Build(table.Sql, columns, pk, log, rowsWhere, hasImage, shapes);
+            var deferrable = await DatabaseSession.HasDeferrableUniqueAsync(conn, table.Sql, ct).ConfigureAwait(false);
+            var plan = UndeleteStatement.Build(table.Sql, columns, pk, log, rowsWhere, hasImage, shapes, deferrable);
             var result = new UndeleteResult
             {
                 Table = table.Display, Sql = string.Join(";\n", plan.Setup.Append(plan.Sql)), Query = query,

@@ -43,13 +43,17 @@ public static class UndeleteStatement
     /// that selects DELETE/TRUNCATE entries holding a row; shape i is bound as parameter <c>@shape{i}</c> (uuid).
     /// </summary>
     public static Plan Build(string table, IReadOnlyList<TableColumn> columns, IReadOnlyList<string> primaryKey, string log, string rowsWhere,
-        bool logHasImage, IReadOnlyList<RowShape> shapes)
+        bool logHasImage, IReadOnlyList<RowShape> shapes, bool deferrableKey = false)
     {
         if (primaryKey.Count == 0) throw new ArgumentException("A primary key is needed.", nameof(primaryKey));
+        // ON CONFLICT refuses a table with a DEFERRABLE key: then writers are locked out, and the keys that exist
+        // again are left out by the anti-join alone.
+        var conflict = deferrableKey ? "" : " ON CONFLICT DO NOTHING";
         var byName = columns.ToDictionary(c => c.Name, StringComparer.Ordinal);
         string Q(string identifier) => QualifiedTable.Quote(identifier);
         var overriding = columns.Any(c => c.IdentityAlways && !c.Generated) ? " OVERRIDING SYSTEM VALUE" : "";
         var setup = new List<string>();
+        if (deferrableKey) setup.Add($"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE");
         var teardown = new List<string>();
         var dropped = new SortedSet<string>(StringComparer.Ordinal);
         var ctes = new List<string>();
@@ -92,7 +96,7 @@ public static class UndeleteStatement
             if (insert.Count > 0)
             {
                 inserts.Add($"INSERT INTO {table} ({string.Join(", ", insert.Select(Q))}){overriding} SELECT {string.Join(", ", insert.Select(c => "(s.r)." + Q(c)))} " +
-                            $"FROM (SELECT l.old_row_image::{type} AS r FROM wanted w JOIN {log} l ON l.id = w.id WHERE w.src = {N(i)} OFFSET 0) s ON CONFLICT DO NOTHING RETURNING 1");
+                            $"FROM (SELECT l.old_row_image::{type} AS r FROM wanted w JOIN {log} l ON l.id = w.id WHERE w.src = {N(i)} OFFSET 0) s{conflict} RETURNING 1");
             }
         }
 
@@ -103,7 +107,7 @@ public static class UndeleteStatement
         keySelects.Add($"SELECT id, {json} AS src, {KeyColumns(k => $"(r).{Q(k)}")} FROM (SELECT l.id, pg_catalog.jsonb_populate_record(NULL::{table}, l.old_row) AS r FROM {log} l{rowsWhere}{jsonFilter} OFFSET 0) g");
         var all = columns.Where(c => !c.Generated).Select(c => Q(c.Name)).ToList();
         inserts.Add($"INSERT INTO {table} ({string.Join(", ", all)}){overriding} SELECT {string.Join(", ", all.Select(c => "(s.r)." + c))} " +
-                    $"FROM (SELECT pg_catalog.jsonb_populate_record(NULL::{table}, l.old_row) AS r FROM wanted w JOIN {log} l ON l.id = w.id WHERE w.src = {json} OFFSET 0) s ON CONFLICT DO NOTHING RETURNING 1");
+                    $"FROM (SELECT pg_catalog.jsonb_populate_record(NULL::{table}, l.old_row) AS r FROM wanted w JOIN {log} l ON l.id = w.id WHERE w.src = {json} OFFSET 0) s{conflict} RETURNING 1");
 
         var ks = string.Join(", ", primaryKey.Select((_, j) => "k" + N(j)));
         var anyNull = string.Join(" OR ", primaryKey.Select((_, j) => $"k{N(j)} IS NULL"));

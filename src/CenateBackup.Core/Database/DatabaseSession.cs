@@ -80,6 +80,19 @@ internal sealed class DatabaseSession : IAsyncDisposable
         return list;
     }
 
+    /// <summary>
+    /// True when the table (or a partition or child of it) has a DEFERRABLE unique, primary key or exclusion
+    /// constraint: INSERT … ON CONFLICT refuses such a table (55000), so writers are locked out instead.
+    /// </summary>
+    public static async Task<bool> HasDeferrableUniqueAsync(NpgsqlConnection connection, string qualifiedTable, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("WITH RECURSIVE t AS (SELECT @t::pg_catalog.regclass::pg_catalog.oid AS r " +
+            "UNION SELECT i.inhrelid FROM pg_catalog.pg_inherits i JOIN t ON i.inhparent = t.r) " +
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index x JOIN t ON x.indrelid = t.r WHERE NOT x.indimmediate)", connection);
+        cmd.Parameters.AddWithValue("t", qualifiedTable);
+        return (bool)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Connection.DisposeAsync().ConfigureAwait(false);

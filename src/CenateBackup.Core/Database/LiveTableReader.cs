@@ -51,9 +51,8 @@ internal static class LiveTableReader
         }
         live.PrimaryKey.AddRange(await DatabaseSession.PrimaryKeyAsync(conn, new QualifiedTable(schema, table).Sql, ct)
             .ConfigureAwait(false));
-        await ReadAsync("WITH RECURSIVE t AS (SELECT @oid::pg_catalog.oid AS r UNION SELECT i.inhrelid FROM pg_catalog.pg_inherits i " +
-            "JOIN t ON i.inhparent = t.r) SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index x JOIN t ON x.indrelid = t.r " +
-            "WHERE NOT x.indimmediate)", r => live.DeferrableUnique = r.GetBoolean(0));
+        live.DeferrableUnique = await DatabaseSession.HasDeferrableUniqueAsync(conn, new QualifiedTable(schema, table).Sql, ct)
+            .ConfigureAwait(false);
         await ReadAsync("SELECT attname::text, attgenerated <> '', attidentity = 'a' FROM pg_catalog.pg_attribute " +
             "WHERE attrelid = @oid AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
             r => live.Columns.Add((r.GetString(0), r.GetBoolean(1), r.GetBoolean(2))));

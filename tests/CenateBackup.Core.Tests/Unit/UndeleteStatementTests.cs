@@ -64,6 +64,17 @@ public class UndeleteStatementTests
     }
 
     [Fact]
+    public void A_deferrable_key_locks_out_writers_and_inserts_without_on_conflict()
+    {
+        var columns = new[] { new TableColumn("id", "integer", false, false), new TableColumn("v", "text", false, false) };
+        var plan = UndeleteStatement.Build("\"public\".\"t\"", columns, new[] { "id" }, Log, Where, logHasImage: false,
+            Array.Empty<RowShape>(), deferrableKey: true);
+        Assert.Equal("LOCK TABLE \"public\".\"t\" IN SHARE ROW EXCLUSIVE MODE", plan.Setup[0]);
+        Assert.DoesNotContain("ON CONFLICT", plan.Sql, StringComparison.Ordinal);
+        Assert.Contains("WHERE NOT EXISTS (SELECT 1 FROM \"public\".\"t\" t WHERE t.\"id\" = x.k0)", plan.Sql, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_log_without_image_columns_never_names_them()
     {
         var plan = UndeleteStatement.Build("\"public\".\"t\"", s_now, new[] { "id" }, Log, Where, logHasImage: false, Array.Empty<RowShape>());
