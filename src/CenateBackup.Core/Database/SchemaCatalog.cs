@@ -171,7 +171,9 @@ WHERE t.tbl = ANY(@names)", connection))
             else unmatched.Add(e);
         }
         var stillUnmatched = new List<ManifestCatalogObject>();
-        foreach (var e in unmatched)
+        // Derived objects first: a plain object of the same definition (a partition's own key beside the clone of its
+        // parent's) must not take the restored clone and leave the derived one reported missing under the wrong name.
+        foreach (var e in unmatched.OrderBy(e => e.Derived ? 0 : 1))
         {
             var identity = Identity(e);
             var candidates = Candidates(left, e);

@@ -125,4 +125,17 @@ public class SchemaCatalogCompareTests
         Assert.Empty(SchemaCatalog.Compare(new[] { recorded }, new[] { renamed }).Missing);
         Assert.Single(SchemaCatalog.Compare(new[] { recorded }, new[] { other }).Missing);
     }
+
+    [Fact]
+    public void The_missing_object_is_named_rightly_when_a_plain_twin_has_the_same_definition()
+    {
+        // The partition held the clone of its parent's key (derived) and a key of its own with the same definition;
+        // the restored copy has one clone, under the parent's new name: the partition's own key is what is missing.
+        var own = Fk("a_own_fk", "atenciones", derived: false);
+        var clone = Fk("m_k_fk", "atenciones");
+        var restored = Fk("m_k_fk_renamed", "atenciones");
+        var (missing, different) = SchemaCatalog.Compare(new[] { own, clone }, new[] { restored });
+        Assert.Equal("a_own_fk", Assert.Single(missing).Name);
+        Assert.Empty(different);
+    }
 }
