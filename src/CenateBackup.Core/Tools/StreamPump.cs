@@ -15,9 +15,14 @@ public static class StreamPump
 {
     private const int BlockSize = 1 << 20;
 
+    // Reads fill what is left of a 1 MB segment and ask for a new one only below 64 KB left: a source that returns
+    // a few bytes per read (a slow tool) fills segments instead of taking a fresh 1 MB block per read, which under a
+    // slow consumer held up to 16 MB of data in hundreds of thousands of blocks (OutOfMemoryException).
+    private const int MinimumRead = 64 * 1024;
+
     private static readonly PipeOptions s_options = new(
         pauseWriterThreshold: 16 * BlockSize, resumeWriterThreshold: 8 * BlockSize,
-        minimumSegmentSize: 256 * 1024, useSynchronizationContext: false);
+        minimumSegmentSize: BlockSize, useSynchronizationContext: false);
 
     /// <summary>Copies everything from source to destination.</summary>
     public static Task CopyAsync(Stream source, Stream destination, CancellationToken cancellationToken) =>
@@ -25,7 +30,7 @@ public static class StreamPump
         {
             while (true)
             {
-                var memory = writer.GetMemory(BlockSize);
+                var memory = writer.GetMemory(MinimumRead);
                 var n = await source.ReadAsync(memory, ct).ConfigureAwait(false);
                 if (n == 0) break;
                 writer.Advance(n);

@@ -41,6 +41,21 @@ public class StreamPumpTests
     }
 
     [Fact]
+    public async Task A_trickling_source_behind_a_stalled_destination_holds_little_memory()
+    {
+        // Tiny reads while the destination does not take anything for a while: the pipe fills up to its pause
+        // threshold (16 MB of data). Each read once took a block of its own (1 MB), which ran out of memory.
+        var data = RandomNumberGenerator.GetBytes(6 * 1024 * 1024);
+        using var source = new TrickleStream(data);
+        using var destination = new StalledStream(TimeSpan.FromSeconds(2));
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        await StreamPump.CopyAsync(source, destination, CancellationToken.None).WaitAsync(Timeout);
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(destination.Inner.ToArray()));
+        Assert.True(allocated < 512L * 1024 * 1024, $"{allocated / (1024 * 1024)} MB allocated to copy 6 MB");
+    }
+
+    [Fact]
     public async Task CopiesExactly_ToASlowDestination_WithBackpressure()
     {
         // More than the pipe's pause threshold (16 MB) so the producer must wait for the consumer.
@@ -240,6 +255,19 @@ public class StreamPumpTests
             Interlocked.Add(ref _written, buffer.Length);
             FirstWrite.TrySetResult(true);
             return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>Takes nothing until a delay has passed, then everything at once.</summary>
+    private sealed class StalledStream : WriteOnlyStreamBase
+    {
+        private readonly Task _open;
+        public StalledStream(TimeSpan delay) => _open = Task.Delay(delay);
+        public MemoryStream Inner { get; } = new();
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            await _open.WaitAsync(cancellationToken);
+            Inner.Write(buffer.Span);
         }
     }
 
