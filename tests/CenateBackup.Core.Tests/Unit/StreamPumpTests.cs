@@ -41,21 +41,6 @@ public class StreamPumpTests
     }
 
     [Fact]
-    public async Task A_trickling_source_behind_a_stalled_destination_holds_little_memory()
-    {
-        // Tiny reads while the destination does not take anything for a while: the pipe fills up to its pause
-        // threshold (16 MB of data). Each read once took a block of its own (1 MB), which ran out of memory.
-        var data = RandomNumberGenerator.GetBytes(6 * 1024 * 1024);
-        using var source = new TrickleStream(data);
-        using var destination = new StalledStream(TimeSpan.FromSeconds(2));
-        var before = GC.GetTotalAllocatedBytes(precise: true);
-        await StreamPump.CopyAsync(source, destination, CancellationToken.None).WaitAsync(Timeout);
-        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
-        Assert.Equal(SHA256.HashData(data), SHA256.HashData(destination.Inner.ToArray()));
-        Assert.True(allocated < 512L * 1024 * 1024, $"{allocated / (1024 * 1024)} MB allocated to copy 6 MB");
-    }
-
-    [Fact]
     public async Task CopiesExactly_ToASlowDestination_WithBackpressure()
     {
         // More than the pipe's pause threshold (16 MB) so the producer must wait for the consumer.
@@ -153,7 +138,7 @@ public class StreamPumpTests
 
     // ---- helper streams ----
 
-    private abstract class ReadOnlyStreamBase : Stream
+    internal abstract class ReadOnlyStreamBase : Stream
     {
         public override bool CanRead => true;
         public override bool CanSeek => false;
@@ -167,7 +152,7 @@ public class StreamPumpTests
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
-    private abstract class WriteOnlyStreamBase : Stream
+    internal abstract class WriteOnlyStreamBase : Stream
     {
         public override bool CanRead => false;
         public override bool CanSeek => false;
@@ -182,7 +167,7 @@ public class StreamPumpTests
     }
 
     /// <summary>Returns 1..97 bytes per read.</summary>
-    private sealed class TrickleStream : ReadOnlyStreamBase
+    internal sealed class TrickleStream : ReadOnlyStreamBase
     {
         private readonly byte[] _data;
         private int _pos;
@@ -259,7 +244,7 @@ public class StreamPumpTests
     }
 
     /// <summary>Takes nothing until a delay has passed, then everything at once.</summary>
-    private sealed class StalledStream : WriteOnlyStreamBase
+    internal sealed class StalledStream : WriteOnlyStreamBase
     {
         private readonly Task _open;
         public StalledStream(TimeSpan delay) => _open = Task.Delay(delay);
@@ -280,5 +265,32 @@ public class StreamPumpTests
             if (++_calls % 8 == 0) await Task.Delay(1, cancellationToken);
             Inner.Write(buffer.Span);
         }
+    }
+}
+
+/// <summary>Tests that measure the process's allocations: run alone, while no other test allocates.</summary>
+[CollectionDefinition(nameof(AloneCollection), DisableParallelization = true)]
+public sealed class AloneCollection
+{
+}
+
+[Collection(nameof(AloneCollection))]
+public class StreamPumpMemoryTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task A_trickling_source_behind_a_stalled_destination_holds_little_memory()
+    {
+        // Tiny reads while the destination does not take anything for a while: the pipe fills up to its pause
+        // threshold (16 MB of data). Each read once took a block of its own (1 MB), which ran out of memory.
+        var data = RandomNumberGenerator.GetBytes(6 * 1024 * 1024);
+        using var source = new StreamPumpTests.TrickleStream(data);
+        using var destination = new StreamPumpTests.StalledStream(TimeSpan.FromSeconds(2));
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        await StreamPump.CopyAsync(source, destination, CancellationToken.None).WaitAsync(Timeout);
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(destination.Inner.ToArray()));
+        Assert.True(allocated < 512L * 1024 * 1024, $"{allocated / (1024 * 1024)} MB allocated to copy 6 MB");
     }
 }
