@@ -15,6 +15,13 @@ namespace CenateBackup.Core.Tests.Integration;
 /// between the plan and its run, the run stops with PlanChanged and changes nothing; the oracle is the server's own
 /// privilege check (has_table_privilege), not the module.
 /// </summary>
+/// <summary>Tests that create and drop tables in maestro_cenate and tests that dump all of it never run at once.</summary>
+[CollectionDefinition(nameof(MaestroCenateTables))]
+public sealed class MaestroCenateTables
+{
+}
+
+[Collection(nameof(MaestroCenateTables))]
 public class ConfirmedPlanServerTests
 {
     private static NpgsqlConnection Connect()
