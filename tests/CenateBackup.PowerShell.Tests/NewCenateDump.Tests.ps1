@@ -303,7 +303,7 @@ Describe 'New-CenateDump faults' {
     }
 
     It 'says ContainerStoppedDuringOperation when the container stops mid-dump, and leaves no file' {
-        $c = Start-ThrowawayContainer -Name cenate_test_midstop -Port 55442 -Rows 300000
+        $c = Start-ThrowawayContainer -Name cenate_test_midstop -Port 55442 -Rows 1000000
         $d = New-TestDirectory 'midstop'
         try {
             $job = Invoke-InBackground -Script {
