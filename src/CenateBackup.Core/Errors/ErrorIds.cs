@@ -73,5 +73,13 @@ public static class ErrorIds
     public const string EmptyPassword = "EmptyPassword";
     // Issue 13 §5: a service carries out the plan the user confirmed, or nothing.
     public const string PlanChanged = "PlanChanged";
+    // Issue 14: offsite copies (the sync job).
+    public const string RemoteSpecRefused = "RemoteSpecRefused";
+    public const string OffsiteSourceNotVerified = "OffsiteSourceNotVerified";
+    public const string OffsiteSetNotFound = "OffsiteSetNotFound";
+    public const string OffsiteSetConflict = "OffsiteSetConflict";
+    public const string OffsiteFileConflict = "OffsiteFileConflict";
+    public const string OffsiteRouteNotSupported = "OffsiteRouteNotSupported";
+    public const string RemoteChecksumMismatch = "RemoteChecksumMismatch";
 #pragma warning restore CS1591
 }

@@ -8,22 +8,29 @@ using CenateBackup.Core.Storage;
 namespace CenateBackup.Core.Retention;
 
 /// <summary>
-/// The retention job on one backup directory: take the exclusive directory lock, scan the manifests, plan with
-/// <see cref="RetentionPlanner"/>, remove each expired set the host confirms, then sweep the files of runs that never
-/// completed. The directory and the policy are inputs, so the same job serves every place that keeps backup sets.
+/// The retention job on one backup store (a directory, a USB/NAS target, an rclone remote): take the store's exclusive
+/// lock, scan the manifests, plan with <see cref="RetentionPlanner"/>, remove each expired set the host confirms, then
+/// sweep the files of runs that never completed. The store and the policy are inputs, so the same job and the same
+/// safety rules serve every place that keeps backup sets.
 /// It runs on the caller's thread: the host's callbacks (a cmdlet's ShouldProcess and WriteObject) may need that.
 /// </summary>
 public sealed class RetentionJob
 {
-    /// <summary>The job for <paramref name="directory"/> under <paramref name="policy"/>.</summary>
+    /// <summary>The job for the backup directory <paramref name="directory"/> under <paramref name="policy"/>.</summary>
     public RetentionJob(string directory, RetentionPolicy policy)
+        : this(new LocalBackupStore(directory), policy)
     {
-        Directory = directory;
+    }
+
+    /// <summary>The job for <paramref name="store"/> under <paramref name="policy"/>.</summary>
+    public RetentionJob(IBackupStore store, RetentionPolicy policy)
+    {
+        Store = store;
         Policy = policy;
     }
 
-    /// <summary>The backup directory (full path).</summary>
-    public string Directory { get; }
+    /// <summary>Where the sets are.</summary>
+    public IBackupStore Store { get; }
 
     /// <summary>The rules that decide what is kept.</summary>
     public RetentionPolicy Policy { get; }
@@ -47,9 +54,9 @@ public sealed class RetentionJob
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(reporter);
         // Before the lock: locking a missing directory would only wait for the timeout.
-        BackupCatalog.RequireDirectory(Directory);
-        using var directoryLock = BackupDirectoryLock.AcquireExclusive(Directory, LockTimeout);
-        var scan = BackupCatalog.Scan(Directory);
+        Store.RequireExists();
+        using var storeLock = Store.AcquireExclusive(LockTimeout);
+        var scan = Store.Scan();
         foreach (var damaged in scan.Damaged)
         {
             reporter.Warning($"{damaged.Message} Its files are left alone.");
@@ -70,12 +77,12 @@ public sealed class RetentionJob
         RemoveAbandonedFiles(scan, host, reporter);
     }
 
-    private static void Carry(RetentionDecision decision, CatalogEntry entry, CatalogScan scan, IRetentionJobHost host,
+    private void Carry(RetentionDecision decision, CatalogEntry entry, CatalogScan scan, IRetentionJobHost host,
         IOperationReporter reporter)
     {
         if (decision.Keep)
         {
-            reporter.Verbose($"Keep {Path.GetFileName(entry.ManifestPath)}: {decision.Rule} ({decision.Reason}).");
+            reporter.Verbose($"Keep {BackupNaming.FileNameOf(entry.ManifestPath)}: {decision.Rule} ({decision.Reason}).");
             host.Decided(new RetentionOutcome(decision, entry, RetentionAction.Kept, null));
             return;
         }
@@ -88,7 +95,7 @@ public sealed class RetentionJob
         }
         try
         {
-            BackupCatalog.RemoveSet(entry, scan, reporter.Verbose);
+            Store.RemoveSet(entry, scan, reporter.Verbose);
             host.Decided(new RetentionOutcome(decision, entry, RetentionAction.Removed, null));
         }
         catch (CenateException ex)
@@ -107,10 +114,10 @@ public sealed class RetentionJob
             if (!host.Confirm(orphan.Path, $"Remove {what} (older than a day)")) continue;
             try
             {
-                File.Delete(orphan.Path);
+                Store.RemoveFile(orphan.Path);
                 reporter.Verbose($"Removed {what} {orphan.Path}.");
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CenateException)
             {
                 host.AbandonedFileNotRemoved(orphan.Path, ex);
             }

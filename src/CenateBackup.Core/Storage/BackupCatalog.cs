@@ -75,12 +75,18 @@ public static class BackupCatalog
         var orphans = new List<OrphanFile>();
         foreach (var info in new DirectoryInfo(directory).EnumerateFiles())
         {
-            if (owned.Contains(info.Name) || info.Name == BackupDirectoryLock.FileName) continue;
+            if (owned.Contains(info.Name) || info.Name == BackupDirectoryLock.FileName || info.Name == OffsiteMarkerFileName) continue;
             orphans.Add(new OrphanFile(info.FullName, info.Length, new DateTimeOffset(info.LastWriteTimeUtc, TimeSpan.Zero),
                 info.Name.EndsWith(PartialFile.Suffix, StringComparison.Ordinal)));
         }
         return new CatalogScan(sets, orphans, damaged);
     }
+
+    /// <summary>
+    /// The marker Initialize-CenateOffsiteTarget writes in a USB/NAS target directory: the module's own file, never an
+    /// orphan of the listing and never removed.
+    /// </summary>
+    public const string OffsiteMarkerFileName = ".cenate-offsite.json";
 
     /// <summary>Throws PathNotFound when the backup directory does not exist.</summary>
     public static void RequireDirectory(string directory)
@@ -144,6 +150,7 @@ public static class BackupCatalog
     private static string? KeepReason(string name, string stampMark, CatalogEntry entry, CatalogScan scan)
     {
         if (name == BackupDirectoryLock.FileName) return "it is the directory's lock file";
+        if (name == OffsiteMarkerFileName) return "it is the offsite target's marker";
         if (name.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase)) return "it is a manifest";
         if (name.EndsWith(PartialFile.Suffix, StringComparison.Ordinal)) return "it is a partial file";
         // Sets removed earlier in this run are gone from disk; only a manifest still there protects the file.

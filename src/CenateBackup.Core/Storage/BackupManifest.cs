@@ -51,6 +51,11 @@ public sealed class BackupManifest
     public List<ManifestCatalogObject>? Catalog { get; set; }
     /// <summary>Last verification, or null if never verified.</summary>
     public ManifestVerification? Verification { get; set; }
+    /// <summary>
+    /// For a copy of the set made by Sync-CenateOffsite (on a USB/NAS disk, a remote, or brought back home): where it
+    /// came from and how it was verified where it is. Null for the set as its backup run wrote it.
+    /// </summary>
+    public ManifestCopy? Copy { get; set; }
 
     private static readonly JsonSerializerOptions s_json = new()
     {
@@ -251,4 +256,17 @@ public sealed class ManifestVerification
     public string? DrillServer { get; set; }
     /// <summary>Wall time of the verification, in seconds.</summary>
     public double Seconds { get; set; }
+}
+
+/// <summary>How a copy of a set came to be where it is (Sync-CenateOffsite). Never holds a secret.</summary>
+public sealed class ManifestCopy
+{
+    /// <summary>The place it was copied from: a directory or "remote:path" (never a credential).</summary>
+    public string From { get; set; } = "";
+    /// <summary>When the copy was verified and its manifest written (UTC).</summary>
+    public DateTimeOffset At { get; set; }
+    /// <summary>How every byte was checked where the copy is.</summary>
+    public string Method { get; set; } = "";
+    /// <summary>The verification the set had where it came from.</summary>
+    public ManifestVerification? SourceVerification { get; set; }
 }

@@ -74,6 +74,16 @@ public static partial class BackupNaming
     /// <summary>Matches a manifest file name: database and stamp.</summary>
     public static Match MatchManifest(string fileName) => ManifestRegex().Match(fileName);
 
+    /// <summary>
+    /// The file name at the end of a store path: after the last '/' of a directory path or of "remote:dir/name", after
+    /// the ':' of "remote:name" (set file names never hold either).
+    /// </summary>
+    public static string FileNameOf(string path)
+    {
+        var cut = Math.Max(path.LastIndexOf('/'), path.LastIndexOf(':'));
+        return OperatingSystem.IsWindows() ? System.IO.Path.GetFileName(path) : path[(cut + 1)..];
+    }
+
     /// <summary>Keeps names portable: letters, digits, '-', '.', '_' stay; anything else becomes '_'.</summary>
     public static string Safe(string name) => UnsafeChars().Replace(name, "_");
 

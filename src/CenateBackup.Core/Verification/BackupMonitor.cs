@@ -25,6 +25,10 @@ public sealed class MonitorRequest
     public VerificationLevel Level { get; init; } = VerificationLevel.Read;
     /// <summary>False (-WhatIf): the verification is not recorded in the manifest.</summary>
     public bool RecordVerification { get; init; } = true;
+    /// <summary>Where the sets are; null: the directory <see cref="Directory"/> of this machine.</summary>
+    public IBackupStore? Store { get; init; }
+    /// <summary>How the chosen set is verified; null: <see cref="VerificationService.VerifyPathAsync"/> on its manifest.</summary>
+    public Func<CatalogEntry, CancellationToken, Task<VerificationReport>>? VerifySet { get; init; }
 }
 
 /// <summary>
@@ -36,7 +40,8 @@ public static class BackupMonitor
     /// <summary>Evaluates the directory.</summary>
     public static async Task<VerificationReport> EvaluateAsync(MonitorRequest request, RestoreToolOptions tools, IOperationReporter reporter, CancellationToken cancellationToken)
     {
-        var scan = BackupCatalog.Scan(request.Directory);
+        var store = request.Store ?? new LocalBackupStore(request.Directory);
+        var scan = store.Scan();
         var ofDatabase = scan.Sets.Where(s => request.Database is null || string.Equals(s.Manifest.Database, request.Database, StringComparison.Ordinal)).ToList();
         var sets = ofDatabase.Where(s => request.Kinds is null || request.Kinds.Contains(s.Kind)).ToList();
         var what = (request.Kinds is null ? "complete backup set" : "complete " + DescribeKinds(request.Kinds))
@@ -62,8 +67,10 @@ public static class BackupMonitor
             report.Passed = false;
             return report;
         }
-        reporter.Verbose($"Newest complete set: {System.IO.Path.GetFileName(newest.ManifestPath)}.");
-        var result = await VerificationService.VerifyPathAsync(newest.ManifestPath, request.Level, tools, reporter, cancellationToken, request.RecordVerification).ConfigureAwait(false);
+        reporter.Verbose($"Newest complete set: {BackupNaming.FileNameOf(newest.ManifestPath)}.");
+        var result = request.VerifySet is { } verify
+            ? await verify(newest, cancellationToken).ConfigureAwait(false)
+            : await VerificationService.VerifyPathAsync(newest.ManifestPath, request.Level, tools, reporter, cancellationToken, request.RecordVerification).ConfigureAwait(false);
         var newerBroken = sets.Where(s => !s.Complete && s.Time > newest.Time).Select(s => s.Manifest.Stamp).ToList();
         if (newerBroken.Count > 0) result.Checks.Add($"newer sets that are incomplete or miss files were passed over: {string.Join(", ", newerBroken)}");
         ApplyLimits(result, request.MaxAge, request.MinimumSize);

@@ -40,4 +40,33 @@ public sealed class VerificationReport
     public bool Recorded { get; set; }
     /// <summary>The file <see cref="Size"/> is of (null: the whole set).</summary>
     public string? SizeFile { get; set; }
+
+    /// <summary>
+    /// The same report for a set verified through a copy (a remote set downloaded to a private directory): paths name
+    /// where the set really is.
+    /// </summary>
+    public VerificationReport Relocated(string manifestPath, string directory)
+    {
+        var moved = new VerificationReport
+        {
+            ManifestPath = manifestPath,
+            Directory = directory,
+            Database = Database,
+            Stamp = Stamp,
+            Level = Level,
+            At = At,
+            Passed = Passed,
+            Duration = Duration,
+            Source = Source,
+            Drill = Drill,
+            Age = Age,
+            Size = Size,
+            Recorded = Recorded,
+            SizeFile = SizeFile,
+        };
+        moved.Checks.AddRange(Checks);
+        moved.Problems.AddRange(Problems);
+        moved.Files.AddRange(Files);
+        return moved;
+    }
 }

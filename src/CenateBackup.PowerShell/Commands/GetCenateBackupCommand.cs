@@ -53,16 +53,33 @@ public sealed class GetCenateBackupCommand : CenateCmdletBase
     [Parameter]
     public SwitchParameter IncludeOrphans { get; set; }
 
+    /// <summary>Remotes: the rclone config file with the remotes (default: rclone's own).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? RcloneConfig { get; set; }
+
+    /// <summary>Remotes: the rclone executable (default: rclone on PATH).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? RclonePath { get; set; }
+
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
         foreach (var p in Path)
         {
-            var directory = GetUnresolvedProviderPathFromPSPath(p);
+            string directory = p;
             CatalogScan scan;
             try
             {
-                scan = BackupCatalog.Scan(directory);
+                var location = OffsiteCommandSupport.Parse(this, p);
+                var store = OffsiteCommandSupport.Open(location, OffsiteCommandSupport.Rclone(this, RclonePath, RcloneConfig));
+                directory = store.Location;
+                scan = store.IsRemote ? RunCore((_, token) => System.Threading.Tasks.Task.Run(() =>
+                {
+                    store.RequireExists();
+                    return store.Scan();
+                }, token)) : store.Scan();
             }
             catch (CenateException ex)
             {

@@ -79,6 +79,16 @@ public sealed class RemoveCenateOldBackupCommand : CenateCmdletBase
     public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Below this, -MaxNewestAge needs -Force: a guard of minutes removes sets after any late run.</summary>
+    /// <summary>Remotes: the rclone config file with the remotes (default: rclone's own).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? RcloneConfig { get; set; }
+
+    /// <summary>Remotes: the rclone executable (default: rclone on PATH).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? RclonePath { get; set; }
+
     private static readonly TimeSpan MinimumNewestAge = TimeSpan.FromHours(1);
 
     /// <inheritdoc />
@@ -91,7 +101,17 @@ public sealed class RemoveCenateOldBackupCommand : CenateCmdletBase
                     + "Write the age of a missed run, e.g. -MaxNewestAge 26h or '2d', or add -Force if you really mean it."),
                 ErrorIds.DurationBelowFloor, ErrorCategory.InvalidArgument, MaxNewestAge));
         }
-        var directory = GetUnresolvedProviderPathFromPSPath(Path);
+        Core.Storage.IBackupStore store;
+        try
+        {
+            store = OffsiteCommandSupport.Open(OffsiteCommandSupport.Parse(this, Path), OffsiteCommandSupport.Rclone(this, RclonePath, RcloneConfig));
+        }
+        catch (CenateException ex)
+        {
+            ThrowTerminatingError(ToErrorRecord(ex, Path));
+            return;
+        }
+        var directory = store.Location;
         TimeZoneInfo zone;
         try
         {
@@ -114,7 +134,7 @@ public sealed class RemoveCenateOldBackupCommand : CenateCmdletBase
             Force = Force,
             TimeZone = zone,
         };
-        var job = new RetentionJob(directory, policy) { Database = Database, LockTimeout = LockTimeout };
+        var job = new RetentionJob(store, policy) { Database = Database, LockTimeout = LockTimeout };
         try
         {
             job.Run(new JobHost(this), new JobReporter(this));

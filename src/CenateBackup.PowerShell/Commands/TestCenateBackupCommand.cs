@@ -115,6 +115,16 @@ public sealed class TestCenateBackupCommand : CenateCmdletBase
     [Parameter]
     public SwitchParameter KeepDatabase { get; set; }
 
+    /// <summary>Remote sets: the rclone config file with the remotes (default: rclone's own).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? RcloneConfig { get; set; }
+
+    /// <summary>Remote sets: the rclone executable (default: rclone on PATH).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? RclonePath { get; set; }
+
     /// <summary>Return only $true or $false.</summary>
     [Parameter]
     public SwitchParameter Quiet { get; set; }
@@ -135,11 +145,17 @@ public sealed class TestCenateBackupCommand : CenateCmdletBase
     {
         if (InputObject is not null)
         {
-            Verify(InputObject.Path, InputObject.Container);
+            if (OffsiteCommandSupport.IsRemote(this, InputObject.Path)) VerifyRemote(InputObject.Path);
+            else Verify(InputObject.Path, InputObject.Container);
             return;
         }
         foreach (var p in Path)
         {
+            if (OffsiteCommandSupport.IsRemote(this, p))
+            {
+                VerifyRemote(p);
+                continue;
+            }
             string resolved;
             try
             {
@@ -193,6 +209,62 @@ public sealed class TestCenateBackupCommand : CenateCmdletBase
             WriteError(ToErrorRecord(ex, path));
             if (Quiet) WriteObject(false);
         }
+    }
+
+    // A remote set or directory: downloaded into a private directory and verified there; nothing is recorded at the remote.
+    private void VerifyRemote(string text)
+    {
+        var level = Enum.Parse<VerificationLevel>(Level, ignoreCase: true);
+        var tools = new RestoreToolOptions
+        {
+            Container = _commandContainer,
+            DockerHost = DockerHost,
+            PgBinDirectory = PgBinDirectory,
+            DrillFor = level == VerificationLevel.Restore ? manifest => DrillOptionsFor(manifest) : null,
+        };
+        if (level == VerificationLevel.Restore &&
+            !ShouldProcess(text, $"Restore drill: download the set, restore its dump into a new scratch database on {DescribeDrillServer()}, check it, then {(KeepDatabase ? "keep" : "drop")} it"))
+        {
+            return;
+        }
+        try
+        {
+            var location = OffsiteCommandSupport.Parse(this, text).Remote!;
+            var rclone = new Core.Offsite.Rclone.RcloneClient(OffsiteCommandSupport.Rclone(this, RclonePath, RcloneConfig));
+            var name = BackupNaming.FileNameOf(location.ToString());
+            var isFile = location.Path.Length > 0 && (name.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase)
+                || name.EndsWith(".dump", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)
+                || name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".sql", StringComparison.OrdinalIgnoreCase));
+            var report = RunCore((reporter, token) =>
+            {
+                if (isFile)
+                {
+                    var cut = location.Path.LastIndexOf('/');
+                    var directory = new Core.Offsite.Rclone.RemoteLocation(location.Remote, cut < 0 ? "" : location.Path[..cut]);
+                    return VerifyRemoteSet(rclone, directory, name, level, tools, reporter, token);
+                }
+                var request = new MonitorRequest { Directory = text, Database = Database, Kinds = SetKindFilter.Parse(Kind, picksNewest: true), MaxAge = MaxAge, MinimumSize = MinimumSize, Level = level };
+                return Core.Offsite.RemoteSetVerifier.MonitorAsync(rclone, location, request, tools, reporter, token);
+            });
+            var result = OutputFactory.Verification(report, text);
+            foreach (var problem in result.Problems) WriteVerbose(problem.ToString());
+            if (Quiet) WriteObject(result.Passed);
+            else WriteObject(result);
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException)
+        {
+            WriteError(ToErrorRecord(ex, text));
+            if (Quiet) WriteObject(false);
+        }
+    }
+
+    private async System.Threading.Tasks.Task<VerificationReport> VerifyRemoteSet(Core.Offsite.Rclone.RcloneClient rclone,
+        Core.Offsite.Rclone.RemoteLocation directory, string name, VerificationLevel level, RestoreToolOptions tools,
+        Core.IOperationReporter reporter, System.Threading.CancellationToken token)
+    {
+        var report = await Core.Offsite.RemoteSetVerifier.VerifyAsync(rclone, directory, name, level, tools, reporter, token).ConfigureAwait(false);
+        if (MaxAge is not null || MinimumSize is not null) BackupMonitor.ApplyLimits(report, MaxAge, MinimumSize);
+        return report;
     }
 
     private async System.Threading.Tasks.Task<VerificationReport> VerifyOne(string path, VerificationLevel level, RestoreToolOptions tools,

@@ -73,6 +73,25 @@ internal static class OutputFactory
         TotalSize = entry.TotalSize,
     };
 
+    public static CenateOffsiteResult Offsite(Core.Offsite.OffsiteSetOutcome o, string destination) => new()
+    {
+        Path = o.Destination,
+        SourcePath = o.Set.ManifestPath,
+        Destination = destination,
+        Database = o.Set.Manifest.Database,
+        Stamp = o.Set.Manifest.Stamp,
+        Kind = o.Set.Kind.ToString(),
+        Time = o.Set.Time,
+        Status = o.Status.ToString(),
+        FileCount = o.Set.Manifest.Files.Count,
+        TotalSize = o.Set.Manifest.Files.Sum(f => f.Size),
+        BytesCopied = o.Bytes,
+        Seconds = Math.Round(o.Elapsed.TotalSeconds, 3),
+        VerifiedBy = o.Verification,
+        Reason = o.Reason,
+        ErrorId = o.Error?.ErrorId,
+    };
+
     public static CenateVerificationResult Verification(VerificationReport r, string path) => new()
     {
         Path = r.ManifestPath ?? path,

@@ -1,0 +1,281 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using CenateBackup.Core.Errors;
+using CenateBackup.Core.Offsite.Directories;
+using CenateBackup.Core.Offsite.Rclone;
+using CenateBackup.Core.Storage;
+
+namespace CenateBackup.Core.Offsite;
+
+/// <summary>
+/// Copies one planned set whole: its files first, each verified where it landed, the manifest last. A set counts at
+/// the destination only when its manifest is there, so a copy stopped at any point leaves nothing that looks complete;
+/// the next run keeps the files that are already right, replaces the truncated ones, and never overwrites a different one.
+/// </summary>
+public static class OffsiteSetCopier
+{
+    internal const string DirectoryMethod = "sha256 of every file read back from the disk after fsync, page cache dropped";
+    internal const string RemoteMethod = "rclone checksum sha256 --download (every file downloaded from the remote and hashed)";
+    internal const string DownloadMethod = "sha256 of every downloaded file read back from the disk after fsync, page cache dropped";
+
+    /// <summary>Copies <paramref name="item"/> as <paramref name="plan"/> says. Throws on failure; no manifest is written then.</summary>
+    public static async Task<OffsiteSetOutcome> CopyAsync(OffsiteSyncPlan plan, OffsiteCopyItem item, IOperationReporter reporter,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(item);
+        var clock = Stopwatch.StartNew();
+        var set = item.Set;
+        var name = BackupNaming.FileNameOf(set.ManifestPath);
+        var progress = new SetProgress(plan, reporter, name);
+        var request = plan.Request;
+        string method;
+        long moved;
+        if (request.Destination.Remote is { } remote)
+        {
+            moved = await UploadAsync(plan, set, remote, progress, reporter, cancellationToken).ConfigureAwait(false);
+            method = RemoteMethod;
+        }
+        else if (request.Source.Remote is { } from)
+        {
+            moved = await DownloadAsync(plan, set, from, progress, reporter, cancellationToken).ConfigureAwait(false);
+            method = DownloadMethod;
+        }
+        else
+        {
+            moved = await CopyToDirectoryAsync(plan, set, progress, reporter, cancellationToken).ConfigureAwait(false);
+            method = DirectoryMethod;
+        }
+        var manifest = CopyManifest(set.Manifest, request.Source.ToString(), method, clock.Elapsed);
+        await WriteManifestAsync(plan, name, manifest, cancellationToken).ConfigureAwait(false);
+        plan.DoneBytes += item.Bytes;
+        reporter.Verbose($"Copied {name} to {request.Destination}: {moved} bytes moved, {set.Manifest.Files.Count} files verified ({method}).");
+        return new OffsiteSetOutcome(set, OffsiteStatus.Copied, OffsiteSyncPlanner.PathAtDestination(plan, name), moved, clock.Elapsed, method,
+            item.Reason, null);
+    }
+
+    /// <summary>The manifest the copy gets: the source's, with the check made at the destination as its verification.</summary>
+    internal static BackupManifest CopyManifest(BackupManifest source, string from, string method, TimeSpan elapsed)
+    {
+        var copy = BackupManifest.Parse(source.ToJson(), "the source manifest");
+        var now = DateTimeOffset.UtcNow;
+        copy.Verification = new ManifestVerification { Level = "Checksum", At = now, Passed = true, Seconds = Math.Round(elapsed.TotalSeconds, 3) };
+        copy.Copy = new ManifestCopy { From = from, At = now, Method = method, SourceVerification = source.Verification };
+        return copy;
+    }
+
+    private static async Task<long> CopyToDirectoryAsync(OffsiteSyncPlan plan, CatalogEntry set, SetProgress progress,
+        IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        var destination = plan.Request.Destination.Directory!;
+        var sourceDirectory = plan.Request.Source.Directory!;
+        var pending = await SettleLocalLeftoversAsync(plan, set, reporter, cancellationToken).ConfigureAwait(false);
+        await RequireTargetSpaceAsync(plan, pending.Sum(f => f.Size), cancellationToken).ConfigureAwait(false);
+        long moved = 0;
+        foreach (var file in pending)
+        {
+            var result = await VerifiedFileCopy.CopyAsync(Path.Combine(sourceDirectory, file.Name), destination, file.Name, file.Sha256,
+                progress.For(file), cancellationToken).ConfigureAwait(false);
+            moved += result.Bytes;
+            progress.Finished(file);
+        }
+        return moved;
+    }
+
+    private static async Task<long> DownloadAsync(OffsiteSyncPlan plan, CatalogEntry set, RemoteLocation from, SetProgress progress,
+        IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        var destination = plan.Request.Destination.Directory!;
+        var pending = await SettleLocalLeftoversAsync(plan, set, reporter, cancellationToken).ConfigureAwait(false);
+        await RequireTargetSpaceAsync(plan, pending.Sum(f => f.Size), cancellationToken).ConfigureAwait(false);
+        if (pending.Count == 0) return 0;
+        await plan.Rclone!.DownloadAsync(from, pending.Select(f => f.Name).ToList(), destination, progress.Whole(pending), cancellationToken)
+            .ConfigureAwait(false);
+        DirectorySync.Fsync(destination);
+        var bad = new List<string>();
+        foreach (var file in pending)
+        {
+            var path = Path.Combine(destination, file.Name);
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            var sha = await VerifiedFileCopy.ReadBackSha256Async(path, cancellationToken).ConfigureAwait(false);
+            if (string.Equals(sha, file.Sha256, StringComparison.OrdinalIgnoreCase)) continue;
+            bad.Add(file.Name);
+            File.Delete(path);
+        }
+        if (bad.Count > 0)
+        {
+            throw new CenateException(ErrorIds.RemoteChecksumMismatch, CenateErrorKind.InvalidData,
+                $"The copy of {string.Join(", ", bad)} at {from} does not match the set's manifest (sha256); the downloaded files were removed.",
+                "The remote copy is damaged: bring home another set (Get-CenateBackup -Path <remote>), and check the remote with Test-CenateBackup.",
+                from.ToString());
+        }
+        return pending.Sum(f => f.Size);
+    }
+
+    private static async Task<long> UploadAsync(OffsiteSyncPlan plan, CatalogEntry set, RemoteLocation remote, SetProgress progress,
+        IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        var rclone = plan.Rclone!;
+        var files = set.Manifest.Files;
+        var listing = (await rclone.ListAsync(remote, cancellationToken).ConfigureAwait(false) ?? Array.Empty<RemoteFile>())
+            .ToDictionary(f => f.Name, StringComparer.Ordinal);
+        var truncated = files.Where(f => listing.TryGetValue(f.Name, out var r) && r.Size < f.Size).Select(f => f.Name).ToList();
+        var larger = files.Where(f => listing.TryGetValue(f.Name, out var r) && r.Size > f.Size).Select(f => f.Name).ToList();
+        if (larger.Count > 0) throw FileConflict(plan, larger);
+        var sameSize = files.Where(f => listing.TryGetValue(f.Name, out var r) && r.Size == f.Size).ToList();
+        var keep = new HashSet<string>(StringComparer.Ordinal);
+        if (sameSize.Count > 0)
+        {
+            // Left by a copy that stopped before its manifest: keep what is right, never overwrite what differs.
+            var check = await rclone.ChecksumAsync(remote, sameSize.ToDictionary(f => f.Name, f => f.Sha256), cancellationToken).ConfigureAwait(false);
+            if (check.Differ.Count > 0) throw FileConflict(plan, check.Differ);
+            keep.UnionWith(check.Matched);
+        }
+        if (truncated.Count > 0)
+        {
+            reporter.Verbose($"Removing {truncated.Count} truncated file(s) a stopped copy left at {remote}: {string.Join(", ", truncated)}.");
+            await rclone.DeleteAsync(remote, truncated, cancellationToken).ConfigureAwait(false);
+        }
+        var pending = files.Where(f => !keep.Contains(f.Name)).ToList();
+        if (pending.Count > 0)
+        {
+            await rclone.UploadAsync(plan.Request.Source.Directory!, pending.Select(f => f.Name).ToList(), remote, progress.Whole(pending),
+                cancellationToken).ConfigureAwait(false);
+        }
+        var verify = await rclone.ChecksumAsync(remote, files.ToDictionary(f => f.Name, f => f.Sha256), cancellationToken).ConfigureAwait(false);
+        if (!verify.Passed)
+        {
+            // Written by this run and wrong: removed, so the next run copies them again instead of calling them a conflict.
+            var wrong = verify.Differ.Concat(verify.Missing).ToList();
+            await rclone.DeleteAsync(remote, verify.Differ.ToList(), cancellationToken).ConfigureAwait(false);
+            throw new CenateException(ErrorIds.RemoteChecksumMismatch, CenateErrorKind.InvalidData,
+                $"After the upload, {string.Join(", ", wrong)} at {remote} do not match the set's manifest (sha256 of the downloaded bytes); no manifest was written there.",
+                "Run Test-CenateBackup -Level Checksum on the source set: if it passes, the remote or the link damaged the copy; run the sync again.",
+                remote.ToString());
+        }
+        return pending.Sum(f => f.Size);
+    }
+
+    // Files of the set already at a destination directory (no manifest there, or one with files missing): a right one is
+    // kept, a shorter one (a stopped copy) and stale partial files are removed, a different one stops the set.
+    private static async Task<List<ManifestFile>> SettleLocalLeftoversAsync(OffsiteSyncPlan plan, CatalogEntry set,
+        IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        var destination = plan.Request.Destination.Directory!;
+        var pending = new List<ManifestFile>();
+        var conflicts = new List<string>();
+        foreach (var file in set.Manifest.Files)
+        {
+            foreach (var partial in Directory.EnumerateFiles(destination, file.Name + ".*" + PartialFile.Suffix))
+            {
+                File.Delete(partial);
+                reporter.Verbose($"Removed {Path.GetFileName(partial)}, left by a copy that was stopped.");
+            }
+            var path = Path.Combine(destination, file.Name);
+            var info = new FileInfo(path);
+            if (!info.Exists)
+            {
+                pending.Add(file);
+                continue;
+            }
+            if (info.Length < file.Size)
+            {
+                info.Delete();
+                reporter.Verbose($"Removed {file.Name} ({info.Length} of {file.Size} bytes), left by a copy that was stopped.");
+                pending.Add(file);
+                continue;
+            }
+            var sha = info.Length == file.Size ? await VerifiedFileCopy.ReadBackSha256Async(path, cancellationToken).ConfigureAwait(false) : "";
+            if (string.Equals(sha, file.Sha256, StringComparison.OrdinalIgnoreCase))
+            {
+                reporter.Verbose($"{file.Name} is already at the destination and matches the manifest; kept.");
+                continue;
+            }
+            conflicts.Add(file.Name);
+        }
+        if (conflicts.Count > 0) throw FileConflict(plan, conflicts);
+        return pending;
+    }
+
+    private static async Task RequireTargetSpaceAsync(OffsiteSyncPlan plan, long bytes, CancellationToken cancellationToken)
+    {
+        if (!plan.DestinationIsTarget) return;
+        // Checked again for every set: the disk may have been unplugged, or filled by another set, since the plan.
+        plan.TargetState = await DirectoryTarget.CheckAsync(plan.Request.Destination.Directory!,
+            plan.Request.Target with { RequireMarker = true }, cancellationToken).ConfigureAwait(false);
+        DirectoryTarget.RequireSpace(plan.TargetState, bytes);
+    }
+
+    private static async Task WriteManifestAsync(OffsiteSyncPlan plan, string name, BackupManifest manifest, CancellationToken cancellationToken)
+    {
+        if (plan.Request.Destination.Remote is not { } remote)
+        {
+            var directory = plan.Request.Destination.Directory!;
+            manifest.Save(Path.Combine(directory, name));
+            return;
+        }
+        var staging = Path.Combine(Path.GetTempPath(), "cenate-offsite-" + Guid.NewGuid().ToString("N"));
+        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(staging);
+        else Directory.CreateDirectory(staging, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        try
+        {
+            manifest.Save(Path.Combine(staging, name));
+            await plan.Rclone!.UploadAsync(staging, new[] { name }, remote, null, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Directory.Delete(staging, recursive: true);
+        }
+    }
+
+    private static CenateException FileConflict(OffsiteSyncPlan plan, IReadOnlyCollection<string> names) => new(ErrorIds.OffsiteFileConflict,
+        CenateErrorKind.ResourceExists,
+        $"{plan.Request.Destination} already has {string.Join(", ", names)} with other content than the set's manifest says, and no manifest of "
+        + "its own; the module never overwrites a file there.",
+        "Look at those files (someone else's, or damaged) and remove them by hand; the next run then copies the set.",
+        plan.Request.Destination.Text);
+
+    /// <summary>Turns per-file byte counts into the progress bar of the whole run.</summary>
+    private sealed class SetProgress
+    {
+        private readonly OffsiteSyncPlan _plan;
+        private readonly IOperationReporter _reporter;
+        private readonly string _set;
+        private long _setDone;
+
+        public SetProgress(OffsiteSyncPlan plan, IOperationReporter reporter, string set)
+        {
+            _plan = plan;
+            _reporter = reporter;
+            _set = set;
+        }
+
+        public IProgress<long> For(ManifestFile file) => new Reporter(this, $"Copying {file.Name}");
+
+        public IProgress<long> Whole(IReadOnlyCollection<ManifestFile> files) => new Reporter(this, $"Copying {_set} ({files.Count} files)");
+
+        public void Finished(ManifestFile file) => _setDone += file.Size;
+
+        private void Report(string status, long bytes) => _reporter.Progress(new OperationProgress("Sync-CenateOffsite", status,
+            _plan.DoneBytes + _setDone + bytes, Math.Max(1, _plan.TotalBytes)));
+
+        private sealed class Reporter : IProgress<long>
+        {
+            private readonly SetProgress _owner;
+            private readonly string _status;
+
+            public Reporter(SetProgress owner, string status)
+            {
+                _owner = owner;
+                _status = status;
+            }
+
+            public void Report(long value) => _owner.Report(_status, value);
+        }
+    }
+}

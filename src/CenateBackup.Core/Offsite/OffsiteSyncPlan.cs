@@ -1,0 +1,274 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using CenateBackup.Core.Errors;
+using CenateBackup.Core.Offsite.Directories;
+using CenateBackup.Core.Offsite.Rclone;
+using CenateBackup.Core.Storage;
+
+namespace CenateBackup.Core.Offsite;
+
+/// <summary>
+/// What a sync will do, worked out before anything is written: the sets that are already at the destination or cannot
+/// go, and those to copy. It holds the locks (shared on a source directory, exclusive on a destination directory)
+/// until disposed, so what it saw stays true while the copies run.
+/// </summary>
+public sealed class OffsiteSyncPlan : IDisposable
+{
+    private readonly List<IDisposable> _locks = new();
+
+    internal OffsiteSyncPlan(OffsiteSyncRequest request, RcloneClient? rclone)
+    {
+        Request = request;
+        Rclone = rclone;
+    }
+
+    /// <summary>The request.</summary>
+    public OffsiteSyncRequest Request { get; }
+
+    /// <summary>Outcomes settled by planning: AlreadyPresent, and Failed for sets that cannot go.</summary>
+    public List<OffsiteSetOutcome> Settled { get; } = new();
+
+    /// <summary>The sets to copy, oldest first.</summary>
+    public List<OffsiteCopyItem> ToCopy { get; } = new();
+
+    /// <summary>
+    /// True when the destination is an offsite target (USB/NAS directory) that must be mounted and carry the marker; false
+    /// for a remote, and for a directory that receives sets brought back from a target (the way home).
+    /// </summary>
+    public bool DestinationIsTarget { get; internal set; }
+
+    /// <summary>The destination target's state as last checked (null unless <see cref="DestinationIsTarget"/>).</summary>
+    public DirectoryTargetState? TargetState { get; internal set; }
+
+    /// <summary>Bytes of all sets to copy (for the progress bar).</summary>
+    public long TotalBytes => ToCopy.Sum(i => i.Bytes);
+
+    /// <summary>Where the item's manifest goes at the destination.</summary>
+    public string DestinationPathOf(OffsiteCopyItem item) =>
+        OffsiteSyncPlanner.PathAtDestination(this, BackupNaming.FileNameOf(item.Set.ManifestPath));
+
+    internal RcloneClient? Rclone { get; }
+
+    internal CatalogScan DestinationScan { get; set; } = new(Array.Empty<CatalogEntry>(), Array.Empty<OrphanFile>(), Array.Empty<CenateException>());
+
+    internal long DoneBytes { get; set; }
+
+    internal void Hold(IDisposable directoryLock) => _locks.Add(directoryLock);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var l in _locks) l.Dispose();
+        _locks.Clear();
+    }
+}
+
+/// <summary>Works out an <see cref="OffsiteSyncPlan"/>: checks both sides and chooses the sets.</summary>
+public static class OffsiteSyncPlanner
+{
+    /// <summary>
+    /// Checks the destination (a USB/NAS target: mounted, marker, answering; a remote: reachable), takes the locks, reads
+    /// both sides' manifests and sorts the chosen sets into already there, cannot go, and to copy. Throws when nothing
+    /// can be done (TargetNotMounted, TargetMarkerMismatch, TargetUnresponsive, a remote error, OffsiteSetNotFound).
+    /// </summary>
+    public static async Task<OffsiteSyncPlan> PlanAsync(OffsiteSyncRequest request, IOperationReporter reporter,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Source.IsRemote && request.Destination.IsRemote)
+        {
+            throw new CenateException(ErrorIds.OffsiteRouteNotSupported, CenateErrorKind.InvalidArgument,
+                $"Both sides are remotes ({request.Source}, {request.Destination}); the module copies between a directory and a remote.",
+                "Bring the sets home first (Sync-CenateOffsite -Path <remote> -Destination <directory>), then send them on.", request.Destination.Text);
+        }
+        var rclone = request.Source.IsRemote || request.Destination.IsRemote ? new RcloneClient(request.Rclone) : null;
+        var plan = new OffsiteSyncPlan(request, rclone);
+        try
+        {
+            var sourceScan = await ScanSourceAsync(plan, cancellationToken).ConfigureAwait(false);
+            await PrepareDestinationAsync(plan, reporter, cancellationToken).ConfigureAwait(false);
+            Choose(plan, sourceScan, reporter);
+            return plan;
+        }
+        catch
+        {
+            plan.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<CatalogScan> ScanSourceAsync(OffsiteSyncPlan plan, CancellationToken cancellationToken)
+    {
+        var source = plan.Request.Source;
+        if (source.Remote is { } remote)
+        {
+            var store = new RcloneBackupStore(plan.Rclone!, remote);
+            return await Task.Run(() =>
+            {
+                store.RequireExists();
+                return store.Scan();
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        BackupCatalog.RequireDirectory(source.Directory!);
+        plan.Hold(BackupDirectoryLock.AcquireShared(source.Directory!, plan.Request.LockTimeout));
+        return BackupCatalog.Scan(source.Directory!);
+    }
+
+    private static async Task PrepareDestinationAsync(OffsiteSyncPlan plan, IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        var request = plan.Request;
+        var destination = request.Destination;
+        if (destination.Remote is { } remote)
+        {
+            var store = new RcloneBackupStore(plan.Rclone!, remote);
+            var listing = await plan.Rclone!.ListAsync(remote, cancellationToken).ConfigureAwait(false);
+            if (listing is not null) plan.DestinationScan = await Task.Run(store.Scan, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        var directory = destination.Directory!;
+        // Sets going out of the backup directory land on an offsite target, which must prove it is the disk meant for
+        // them; sets coming back from a target or a remote land in an ordinary backup directory.
+        // A directory that carries a marker is always checked as a target.
+        plan.DestinationIsTarget = IsMarkedTarget(directory) || (!request.Source.IsRemote && !IsMarkedTarget(request.Source.Directory!));
+        if (string.Equals(Path.TrimEndingDirectorySeparator(directory), Path.TrimEndingDirectorySeparator(request.Source.Directory ?? ""),
+                StringComparison.Ordinal))
+        {
+            throw new CenateException(ErrorIds.OffsiteRouteNotSupported, CenateErrorKind.InvalidArgument,
+                $"-Path and -Destination are the same directory ({directory}).", "Give the USB/NAS target or the remote as -Destination.", directory);
+        }
+        if (plan.DestinationIsTarget)
+        {
+            plan.TargetState = await DirectoryTarget.CheckAsync(directory, request.Target with { RequireMarker = true }, cancellationToken)
+                .ConfigureAwait(false);
+            foreach (var warning in plan.TargetState.Warnings) reporter.Warning(warning);
+        }
+        else
+        {
+            BackupDirectory.Prepare(directory);
+        }
+        plan.Hold(BackupDirectoryLock.AcquireExclusive(directory, request.LockTimeout));
+        plan.DestinationScan = BackupCatalog.Scan(directory);
+    }
+
+    /// <summary>True when the directory carries an offsite target's marker (Initialize-CenateOffsiteTarget).</summary>
+    public static bool IsMarkedTarget(string directory) => File.Exists(Path.Combine(directory, BackupCatalog.OffsiteMarkerFileName));
+
+    private static void Choose(OffsiteSyncPlan plan, CatalogScan source, IOperationReporter reporter)
+    {
+        var request = plan.Request;
+        foreach (var damaged in source.Damaged) reporter.Warning($"{damaged.Message} That set is not copied.");
+        var sets = source.Sets
+            .Where(s => request.Database is null || string.Equals(s.Manifest.Database, request.Database, StringComparison.Ordinal))
+            .OrderBy(s => s.Time).ThenBy(s => s.ManifestPath, StringComparer.Ordinal)
+            .ToList();
+        var explicitSets = Explicit(request, sets);
+        var candidates = explicitSets ?? sets.Where(s => request.Since is null || s.Time >= request.Since).ToList();
+        var eligible = new List<CatalogEntry>();
+        foreach (var set in candidates)
+        {
+            var refusal = Refusal(set, request);
+            if (refusal is null) eligible.Add(set);
+            else if (explicitSets is not null) plan.Settled.Add(Failed(set, refusal));
+            else reporter.Verbose($"Not copied: {refusal.Message}");
+        }
+        if (request.Newest > 0) eligible = eligible.Skip(Math.Max(0, eligible.Count - request.Newest)).ToList();
+        foreach (var set in eligible) Place(plan, set);
+    }
+
+    private static List<CatalogEntry>? Explicit(OffsiteSyncRequest request, List<CatalogEntry> sets)
+    {
+        if (request.Stamps is not { Count: > 0 } && request.Manifests is not { Count: > 0 }) return null;
+        var chosen = new List<CatalogEntry>();
+        foreach (var stamp in request.Stamps ?? Array.Empty<string>())
+        {
+            var found = sets.Where(s => s.Manifest.Stamp == stamp).ToList();
+            if (found.Count == 0) throw NotFound($"no backup set with stamp {stamp}", request);
+            chosen.AddRange(found);
+        }
+        foreach (var name in request.Manifests ?? Array.Empty<string>())
+        {
+            var found = sets.FirstOrDefault(s => BackupNaming.FileNameOf(s.ManifestPath) == name)
+                ?? throw NotFound($"no backup set with manifest {name}", request);
+            chosen.Add(found);
+        }
+        return chosen.Distinct().OrderBy(s => s.Time).ThenBy(s => s.ManifestPath, StringComparer.Ordinal).ToList();
+    }
+
+    private static CenateException NotFound(string what, OffsiteSyncRequest request) => new(ErrorIds.OffsiteSetNotFound,
+        CenateErrorKind.ObjectNotFound, $"{request.Source} holds {what}" + (request.Database is null ? "." : $" of database {request.Database}."),
+        $"List the sets with Get-CenateBackup -Path {request.Source} -Kind Any.", request.Source.Text);
+
+    private static CenateException? Refusal(CatalogEntry set, OffsiteSyncRequest request)
+    {
+        var name = BackupNaming.FileNameOf(set.ManifestPath);
+        if (!set.Complete)
+        {
+            return new CenateException(ErrorIds.OffsiteSourceNotVerified, CenateErrorKind.InvalidData,
+                $"Set {name} is not complete at {request.Source}" + (set.MissingFiles.Count > 0 ? $" (missing: {string.Join(", ", set.MissingFiles)})." : "."),
+                "Only complete, verified sets travel: copy another set, or repair this one.", set.ManifestPath);
+        }
+        if (!set.Verified)
+        {
+            return new CenateException(ErrorIds.OffsiteSourceNotVerified, CenateErrorKind.InvalidData,
+                $"Set {name} is not verified at {request.Source}" + (set.Manifest.Verification is { Passed: false } ? " (its last verification failed)." : "."),
+                $"Run Test-CenateBackup -Path {set.ManifestPath} first; only sets that passed travel.", set.ManifestPath);
+        }
+        if (set.Kind != BackupSetKind.Full && !request.IncludePartial)
+        {
+            return new CenateException(ErrorIds.OffsiteSourceNotVerified, CenateErrorKind.InvalidArgument,
+                $"Set {name} is a {set.Kind} set, not a full database backup.", "Add -IncludePartial to copy tables, data-only and export sets too.",
+                set.ManifestPath);
+        }
+        return null;
+    }
+
+    private static void Place(OffsiteSyncPlan plan, CatalogEntry set)
+    {
+        var name = BackupNaming.FileNameOf(set.ManifestPath);
+        var destinationManifest = PathAtDestination(plan, name);
+        var bytes = set.Manifest.Files.Sum(f => f.Size);
+        if (plan.DestinationScan.Damaged.Any(d => BackupNaming.FileNameOf(d.Target?.ToString() ?? "") == name))
+        {
+            plan.Settled.Add(Failed(set, Conflict(plan, name, "a damaged manifest of that name is there")));
+            return;
+        }
+        var there = plan.DestinationScan.Sets.FirstOrDefault(s => BackupNaming.FileNameOf(s.ManifestPath) == name);
+        if (there is null)
+        {
+            plan.ToCopy.Add(new OffsiteCopyItem(set, "not at the destination", bytes));
+            return;
+        }
+        if (!SameFiles(there.Manifest, set.Manifest))
+        {
+            plan.Settled.Add(Failed(set, Conflict(plan, name, "its manifest there lists other files or checksums (another set of the same name)")));
+            return;
+        }
+        if (there.Complete)
+        {
+            var verified = there.Manifest.Verification is { Passed: true } v ? $", verified there {v.At:yyyy-MM-dd HH:mm}Z" : "";
+            plan.Settled.Add(new OffsiteSetOutcome(set, OffsiteStatus.AlreadyPresent, destinationManifest, 0, TimeSpan.Zero,
+                there.Manifest.Copy?.Method, $"complete at the destination{verified}", null));
+            return;
+        }
+        plan.ToCopy.Add(new OffsiteCopyItem(set, $"at the destination with {there.MissingFiles.Count} file(s) missing", bytes));
+    }
+
+    internal static bool SameFiles(BackupManifest a, BackupManifest b) =>
+        a.Files.Count == b.Files.Count && a.Files.All(f => b.Files.Any(g => g.Name == f.Name && g.Size == f.Size
+            && string.Equals(g.Sha256, f.Sha256, StringComparison.OrdinalIgnoreCase)));
+
+    internal static string PathAtDestination(OffsiteSyncPlan plan, string name) =>
+        plan.Request.Destination.Remote?.Join(name) ?? Path.Combine(plan.Request.Destination.Directory!, name);
+
+    private static CenateException Conflict(OffsiteSyncPlan plan, string name, string why) => new(ErrorIds.OffsiteSetConflict,
+        CenateErrorKind.ResourceExists, $"{plan.Request.Destination} already has {name}, but {why}; it is never overwritten.",
+        "Look at the destination's copy (Get-CenateBackup, Test-CenateBackup) and remove it by hand if it is not wanted.",
+        PathAtDestination(plan, name));
+
+    internal static OffsiteSetOutcome Failed(CatalogEntry set, CenateException error) =>
+        new(set, OffsiteStatus.Failed, "", 0, TimeSpan.Zero, null, error.Message, error);
+}

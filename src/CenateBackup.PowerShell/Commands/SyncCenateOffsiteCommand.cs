@@ -1,0 +1,201 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using CenateBackup.Core.Errors;
+using CenateBackup.Core.Offsite;
+using CenateBackup.Core.Offsite.Directories;
+using CenateBackup.Core.Storage;
+using CenateBackup.PowerShell.Output;
+
+namespace CenateBackup.PowerShell.Commands;
+
+/// <summary>
+/// <para type="synopsis">Copies verified backup sets to a USB/NAS disk or an rclone remote (and back), verifying every byte where they land.</para>
+/// </summary>
+[Cmdlet(VerbsData.Sync, "CenateOffsite", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(CenateOffsiteResult))]
+public sealed class SyncCenateOffsiteCommand : CenateCmdletBase
+{
+    private readonly List<(string Text, OffsiteLocation Location, string? Manifest)> _sources = new();
+
+    /// <inheritdoc />
+    protected override int ProgressActivityId => 46;
+
+    /// <summary>
+    /// Where the sets are: the backup directory, a USB/NAS target, or a remote "name:path" (the way back); or a set's
+    /// manifest (Get-CenateBackup's and New-CenateDump's output binds here by its Path).
+    /// </summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "Source")]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = Array.Empty<string>();
+
+    /// <summary>Where they go: a USB/NAS directory prepared with Initialize-CenateOffsiteTarget, a remote "name:path", or (for sets brought back) a directory.</summary>
+    [Parameter(Mandatory = true, Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string Destination { get; set; } = "";
+
+    /// <summary>Only the newest N eligible sets.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int Newest { get; set; }
+
+    /// <summary>Only sets recorded at or after this time.</summary>
+    [Parameter]
+    public DateTime? Since { get; set; }
+
+    /// <summary>Only the sets with these stamps (yyyyMMdd_HHmmss, UTC, as Get-CenateBackup shows them).</summary>
+    [Parameter]
+    [ValidatePattern(@"^\d{8}_\d{6}$")]
+    public string[]? Stamp { get; set; }
+
+    /// <summary>Only sets of this database.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Database { get; set; }
+
+    /// <summary>Also copy tables, data-only and export sets (default: full database sets only).</summary>
+    [Parameter]
+    public SwitchParameter IncludePartial { get; set; }
+
+    /// <summary>The rclone config file with the remotes (default: rclone's own, ~/.config/rclone/rclone.conf or $RCLONE_CONFIG).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? RcloneConfig { get; set; }
+
+    /// <summary>The rclone executable (default: rclone on PATH).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? RclonePath { get; set; }
+
+    /// <summary>A USB/NAS destination must be on the file system mounted exactly here (e.g. /mnt/backup-externo).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? RequireMountPoint { get; set; }
+
+    /// <summary>A USB/NAS destination's marker must carry one of these labels (the disks of a rotation).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Label { get; set; }
+
+    /// <summary>How long a USB/NAS destination may take to answer a probe before it counts as unresponsive (default 30s).</summary>
+    [Parameter]
+    [DurationTransformation]
+    public TimeSpan TargetTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long to wait for the directories' locks (running backups, retention).</summary>
+    [Parameter]
+    [DurationTransformation]
+    public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        foreach (var text in Path)
+        {
+            try
+            {
+                var manifest = text.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase) ? BackupNaming.FileNameOf(text) : null;
+                var where = manifest is null ? text : text[..^manifest.Length].TrimEnd('/');
+                _sources.Add((text, OffsiteCommandSupport.Parse(this, where.Length == 0 ? "." : where), manifest));
+            }
+            catch (Exception ex) when (ex is not PipelineStoppedException)
+            {
+                WriteError(ToErrorRecord(ex, text));
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void EndProcessing()
+    {
+        if (_sources.Count == 0) return;
+        OffsiteLocation destination;
+        try
+        {
+            destination = OffsiteCommandSupport.Parse(this, Destination);
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException)
+        {
+            ThrowTerminatingError(ToErrorRecord(ex, Destination));
+            return;
+        }
+        // Sets piped one by one are copied in one run per source: one plan, one lock, one progress bar.
+        foreach (var group in _sources.GroupBy(s => s.Location.ToString(), StringComparer.Ordinal))
+        {
+            var manifests = group.Any(s => s.Manifest is null) ? null : group.Select(s => s.Manifest!).Distinct().ToList();
+            Sync(group.First().Location, destination, manifests);
+        }
+    }
+
+    private void Sync(OffsiteLocation source, OffsiteLocation destination, IReadOnlyList<string>? manifests)
+    {
+        var request = new OffsiteSyncRequest
+        {
+            Source = source,
+            Destination = destination,
+            Rclone = OffsiteCommandSupport.Rclone(this, RclonePath, RcloneConfig),
+            Newest = Newest,
+            Since = Since is DateTime s ? new DateTimeOffset(s.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(s, DateTimeKind.Local) : s) : null,
+            Stamps = Stamp,
+            Manifests = manifests,
+            Database = Database,
+            IncludePartial = IncludePartial,
+            Target = new DirectoryTargetRequirements
+            {
+                RequireMountPoint = RequireMountPoint is null ? null : GetUnresolvedProviderPathFromPSPath(RequireMountPoint),
+                Labels = Label,
+                Timeout = TargetTimeout,
+            },
+            LockTimeout = LockTimeout,
+        };
+        OffsiteSyncPlan plan;
+        try
+        {
+            plan = RunCore((reporter, token) => OffsiteSyncPlanner.PlanAsync(request, reporter, token));
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException)
+        {
+            WriteError(ToErrorRecord(ex, destination.Text));
+            return;
+        }
+        using (plan)
+        {
+            foreach (var settled in plan.Settled)
+            {
+                // A set that cannot go is an error too, so -ErrorAction Stop stops a script.
+                if (settled.Error is { } refused) WriteError(ToErrorRecord(refused, settled.Set.ManifestPath));
+                Write(settled, destination);
+            }
+            foreach (var item in plan.ToCopy)
+            {
+                var target = plan.DestinationPathOf(item);
+                var action = $"Copy backup set ({item.Set.Manifest.Files.Count} files, {item.Bytes / 1048576.0:0.0} MB) and verify it there: {item.Reason}";
+                if (!ShouldProcess(target, action))
+                {
+                    Write(new OffsiteSetOutcome(item.Set, OffsiteStatus.WouldCopy, target, 0, TimeSpan.Zero, null, item.Reason, null), destination);
+                    continue;
+                }
+                OffsiteSetOutcome outcome;
+                try
+                {
+                    outcome = RunCore((reporter, token) => OffsiteSetCopier.CopyAsync(plan, item, reporter, token));
+                }
+                catch (Exception ex) when (ex is not PipelineStoppedException)
+                {
+                    var error = ex as CenateException ?? (ex.InnerException as CenateException);
+                    var record = ToErrorRecord(ex, target);
+                    WriteError(record);
+                    outcome = new OffsiteSetOutcome(item.Set, OffsiteStatus.Failed, "", 0, TimeSpan.Zero, null,
+                        record.Exception.Message, error ?? new CenateException(record.FullyQualifiedErrorId.Split(',')[0],
+                            CenateErrorKind.WriteError, record.Exception.Message, "", target));
+                }
+                Write(outcome, destination);
+            }
+        }
+    }
+
+    private void Write(OffsiteSetOutcome outcome, OffsiteLocation destination) =>
+        WriteObject(OutputFactory.Offsite(outcome, destination.ToString()));
+}
