@@ -21,6 +21,7 @@
         'Remove-CenateOldBackup'
         'Restore-CenateDeletedRow'
         'Restore-CenateTable'
+        'Sync-CenateOffsite'
         'Test-CenateBackup'
         'Uninstall-CenateAuditTrigger'
     )
