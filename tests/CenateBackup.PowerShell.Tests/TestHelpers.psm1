@@ -151,4 +151,36 @@ function Expand-Gzip([string]$Path, [string]$OutFile) {
 
 function Get-Sha([string]$Path) { (Get-FileHash -Algorithm SHA256 -LiteralPath $Path).Hash }
 
+function New-FakeSet {
+    # A backup set as the module leaves it (Retention, OffsiteSync): its file(s) and manifest, recorded $DaysAgo days ago. -Kind DataOnly is the
+    # old routine's second set (data-only SQL of asegurados), Exports a CSV-only set; -RecordKind writes the manifest's
+    # "kind" (sets written before it existed have none and are judged by their files).
+    param([string]$Dir, [double]$DaysAgo, [switch]$Unverified, [switch]$Incomplete, [string]$Database = 'maestro_cenate', [switch]$FailedVerification,
+          [ValidateSet('Full', 'DataOnly', 'Exports')][string]$Kind = 'Full', [switch]$RecordKind, [int]$Size = 0)
+    if (-not (Test-Path $Dir)) { New-Item -ItemType Directory -Path $Dir | Out-Null }
+    $time = [DateTimeOffset]::UtcNow.AddDays(-$DaysAgo)
+    $stamp = $time.UtcDateTime.ToString('yyyyMMdd_HHmmss')
+    $name, $fileKind, $dataOnly, $tables = switch ($Kind) {
+        'Full' { "${Database}_$stamp.dump", 'Dump', $false, @() }
+        'DataOnly' { "asegurados_$stamp.sql.gz", 'Sql', $true, @('public.asegurados') }
+        'Exports' { "asegurados_$stamp.csv.gz", 'Csv', $true, @('public.asegurados') }
+    }
+    $bytes = [byte[]]::new($(if ($Size -gt 0) { $Size } else { 1024 + (Get-Random -Maximum 1024) })); [Random]::new().NextBytes($bytes)
+    [IO.File]::WriteAllBytes((Join-Path $Dir $name), $bytes)
+    $sha = (Get-FileHash -Algorithm SHA256 -LiteralPath (Join-Path $Dir $name)).Hash.ToLowerInvariant()
+    $verification = if ($Unverified) { $null } else { [ordered]@{ level = 'Read'; at = $time.AddMinutes(5).ToString('o'); passed = -not $FailedVerification; problems = @() } }
+    $manifest = [ordered]@{
+        formatVersion = 1; tool = 'CenateBackup test'; database = $Database; stamp = $stamp
+        startedAt = $time.ToString('o'); completedAt = $time.AddMinutes(1).ToString('o'); complete = -not $Incomplete
+        source = [ordered]@{ mode = 'Container'; container = 'postgres_cenate'; host = $null; port = 5432; user = 'cenate'; serverVersion = '15.18'; serverVersionNum = 150018; pgDumpVersion = '15.18' }
+        snapshotId = '00000003-00000001-1'; rowCounts = [ordered]@{ 'public.asegurados' = 1000 }
+        files = @([ordered]@{ name = $name; kind = $fileKind; size = $bytes.Length; sha256 = $sha; compression = 'gzip'; compressionLevel = 6; dataOnly = $dataOnly; tables = $tables; completedAt = $time.AddMinutes(1).ToString('o') })
+        verification = $verification
+    }
+    if ($RecordKind) { $manifest['kind'] = $Kind }
+    $path = Join-Path $Dir "${Database}_$stamp.manifest.json"
+    $manifest | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $path
+    [pscustomobject]@{ Manifest = $path; Dump = (Join-Path $Dir $name); Stamp = $stamp; Kind = $Kind }
+}
+
 Export-ModuleMember -Function *

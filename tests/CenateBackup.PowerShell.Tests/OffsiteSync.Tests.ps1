@@ -1,0 +1,262 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+# Sync-CenateOffsite to directory targets on real mounts made here (tmpfs and a loop-mounted ext4 image): what is
+# copied, how it is verified, what is refused before anything is written, a kill -9 half-way, and retention and
+# monitoring on the target. Mounts live under a unique /tmp directory and are unmounted in AfterAll.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-ModuleManifestPath) -Force
+    $script:Fq = { param($id, $cmd) "$id,CenateBackup.PowerShell.Commands.$cmd" }
+    $script:Root = Join-Path ([IO.Path]::GetTempPath()) ('cenate-offsite-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    New-Item -ItemType Directory -Path $Root | Out-Null
+    $script:Mounts = [System.Collections.Generic.List[string]]::new()
+
+    function Mount-TestFs {
+        # A real file system mounted at $Dir: tmpfs of $Size, or an ext4 image of $Size on a loop device.
+        param([Parameter(Mandatory)][string]$Dir, [string]$Size = '64m', [switch]$Ext4)
+        New-Item -ItemType Directory -Path $Dir -Force | Out-Null
+        if ($Ext4) {
+            $img = "$Dir.img"
+            & truncate -s $Size $img
+            & mkfs.ext4 -q -F $img 2>&1 | Out-Null
+            $out = & mount -o loop $img $Dir 2>&1
+        } else {
+            $out = & mount -t tmpfs -o "size=$Size,mode=0700" tmpfs $Dir 2>&1
+        }
+        if ($LASTEXITCODE -ne 0) { throw "mount at $Dir failed (the tests need root and mount): $out" }
+        $script:Mounts.Add($Dir)
+        $Dir
+    }
+
+    function Dismount-TestFs([string]$Dir) {
+        & umount $Dir 2>$null
+        if ($LASTEXITCODE -ne 0) { & umount -l $Dir 2>$null }
+        $null = $script:Mounts.Remove($Dir)
+    }
+
+    function Get-Listing([string]$Dir) {
+        # Names, sizes and sha256 of every file (hidden ones too), to prove nothing changed.
+        @(Get-ChildItem -LiteralPath $Dir -Force -File -ErrorAction SilentlyContinue | Sort-Object Name |
+            ForEach-Object { '{0} {1} {2}' -f $_.Name, $_.Length, (Get-Sha $_.FullName) }) -join "`n"
+    }
+
+    # The source: three verified full sets (2 MB each), one unverified full set, one data-only set.
+    $script:Src = Join-Path $Root 'backups'
+    $script:Old = New-FakeSet -Dir $Src -DaysAgo 3 -Size 2MB
+    $script:Mid = New-FakeSet -Dir $Src -DaysAgo 2 -Size 2MB
+    $script:Unverified = New-FakeSet -Dir $Src -DaysAgo 1.5 -Size 1MB -Unverified
+    $script:Partial = New-FakeSet -Dir $Src -DaysAgo 1.2 -Size 1MB -Kind DataOnly -RecordKind
+    $script:New = New-FakeSet -Dir $Src -DaysAgo 1 -Size 2MB
+}
+
+AfterAll {
+    foreach ($m in @($script:Mounts)) { Dismount-TestFs $m }
+    Remove-Item -LiteralPath $script:Root -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'Sync-CenateOffsite to a USB disk (tmpfs)' {
+    BeforeAll {
+        $script:Usb = Mount-TestFs (Join-Path $Root 'usb')
+        $script:Target = Join-Path $Usb 'cenate'
+        Initialize-CenateOffsiteTarget -Destination $Target -Label usb-a -Confirm:$false | Out-Null
+    }
+
+    It 'copies the newest verified full set, verified at the target, manifest last, files 0600' {
+        $r = Get-CenateBackup -Path $Src -Verified -Newest 1 | Sync-CenateOffsite -Destination $Target -Label usb-a
+        $r.Status | Should -Be 'Copied'
+        $r.Stamp | Should -Be $New.Stamp
+        $r.BytesCopied | Should -Be 2MB
+        $r.Path | Should -Be (Join-Path $Target (Split-Path $New.Manifest -Leaf))
+        $copied = Join-Path $Target (Split-Path $New.Dump -Leaf)
+        Get-Sha $copied | Should -Be (Get-Sha $New.Dump)
+        Get-UnixMode $copied | Should -Be '0600'
+        Get-UnixMode $r.Path | Should -Be '0600'
+        $m = Get-Content -Raw $r.Path | ConvertFrom-Json
+        $m.verification.level | Should -Be 'Checksum'
+        $m.verification.passed | Should -BeTrue
+        $m.copy.from | Should -Be $Src
+        $m.copy.method | Should -Match 'page cache'
+        $m.copy.sourceVerification.level | Should -Be 'Read'
+        # Only that set travelled.
+        @(Get-ChildItem -LiteralPath $Target -Filter '*.manifest.json').Count | Should -Be 1
+        (Get-CenateBackup -Path $Target).Verified | Should -BeTrue
+    }
+
+    It 'does not copy a set again (AlreadyPresent, nothing moved, files untouched)' {
+        $before = Get-Listing $Target
+        $r = Sync-CenateOffsite -Path $Src -Destination $Target -Stamp $New.Stamp
+        $r.Status | Should -Be 'AlreadyPresent'
+        $r.BytesCopied | Should -Be 0
+        Get-Listing $Target | Should -Be $before
+    }
+
+    It '-WhatIf lists what would be copied and writes nothing' {
+        $before = Get-Listing $Target
+        $r = @(Sync-CenateOffsite -Path $Src -Destination $Target -WhatIf)
+        ($r | Where-Object Status -eq 'WouldCopy').Stamp | Sort-Object | Should -Be (@($Old.Stamp, $Mid.Stamp) | Sort-Object)
+        ($r | Where-Object Status -eq 'AlreadyPresent').Stamp | Should -Be $New.Stamp
+        Get-Listing $Target | Should -Be $before
+    }
+
+    It 'copies only complete verified full sets by default; -IncludePartial adds the data-only set' {
+        $r = @(Sync-CenateOffsite -Path $Src -Destination $Target)
+        ($r | Where-Object Status -eq 'Copied').Stamp | Sort-Object | Should -Be (@($Old.Stamp, $Mid.Stamp) | Sort-Object)
+        $r.Stamp | Should -Not -Contain $Unverified.Stamp
+        $r.Stamp | Should -Not -Contain $Partial.Stamp
+        $p = @(Sync-CenateOffsite -Path $Src -Destination $Target -IncludePartial) | Where-Object Status -eq 'Copied'
+        $p.Stamp | Should -Be $Partial.Stamp
+        $p.Kind | Should -Be 'DataOnly'
+    }
+
+    It 'refuses a named set that is not verified, with its error id, and copies nothing of it' {
+        $r = Sync-CenateOffsite -Path $Src -Destination $Target -Stamp $Unverified.Stamp -ErrorVariable err -ErrorAction SilentlyContinue
+        $r.Status | Should -Be 'Failed'
+        $err[0].FullyQualifiedErrorId | Should -Be (& $Fq 'OffsiteSourceNotVerified' 'SyncCenateOffsiteCommand')
+        Test-Path (Join-Path $Target (Split-Path $Unverified.Dump -Leaf)) | Should -BeFalse
+    }
+
+    It 'a flipped byte at the target is found by Test-CenateBackup there' {
+        $copy = Join-Path $Target (Split-Path $Mid.Dump -Leaf)
+        $bytes = [IO.File]::ReadAllBytes($copy); $bytes[1000] = $bytes[1000] -bxor 0xFF; [IO.File]::WriteAllBytes($copy, $bytes)
+        $v = Test-CenateBackup -Path (Join-Path $Target (Split-Path $Mid.Manifest -Leaf)) -Level Checksum -Confirm:$false
+        $v.Passed | Should -BeFalse
+        $v.Problems.Kind | Should -Contain 'ChecksumMismatch'
+    }
+
+    It 'refuses another disk (another label) with TargetMarkerMismatch and writes nothing' {
+        $before = Get-Listing $Target
+        { Sync-CenateOffsite -Path $Src -Destination $Target -Label usb-b -ErrorAction Stop } |
+            Should -Throw -ErrorId (& $Fq 'TargetMarkerMismatch' 'SyncCenateOffsiteCommand')
+        Get-Listing $Target | Should -Be $before
+    }
+}
+
+Describe 'Sync-CenateOffsite refuses a target that is not the disk it should be' {
+    It 'the disk is unmounted: TargetNotMounted, and nothing lands on the system disk' {
+        $mnt = Mount-TestFs (Join-Path $Root 'gone')
+        $target = Join-Path $mnt 'cenate'
+        Initialize-CenateOffsiteTarget -Destination $target -Label usb-a -Confirm:$false | Out-Null
+        Dismount-TestFs $mnt
+        { Sync-CenateOffsite -Path $Src -Destination $target -Newest 1 -ErrorAction Stop } |
+            Should -Throw -ErrorId (& $Fq 'TargetNotMounted' 'SyncCenateOffsiteCommand')
+        @(Get-ChildItem -LiteralPath $mnt -Force -Recurse).Count | Should -Be 0
+        # A script that created the directory on the system disk anyway: still refused, still nothing written.
+        New-Item -ItemType Directory -Path $target | Out-Null
+        { Sync-CenateOffsite -Path $Src -Destination $target -Newest 1 -RequireMountPoint $mnt -ErrorAction Stop } |
+            Should -Throw -ErrorId (& $Fq 'TargetNotMounted' 'SyncCenateOffsiteCommand')
+        # Without -RequireMountPoint: refused as being on the root file system, or (where /tmp is a file system of its
+        # own) for the missing marker.
+        $onRoot = (& findmnt -n -o TARGET --target $target) -eq '/'
+        $expected = if ($onRoot) { 'TargetNotMounted' } else { 'TargetMarkerMismatch' }
+        { Sync-CenateOffsite -Path $Src -Destination $target -Newest 1 -ErrorAction Stop } |
+            Should -Throw -ErrorId (& $Fq $expected 'SyncCenateOffsiteCommand')
+        @(Get-ChildItem -LiteralPath $target -Force).Count | Should -Be 0
+    }
+
+    It 'a directory never initialised as a target: TargetMarkerMismatch, nothing written' {
+        $mnt = Mount-TestFs (Join-Path $Root 'plain')
+        { Sync-CenateOffsite -Path $Src -Destination $mnt -Newest 1 -ErrorAction Stop } |
+            Should -Throw -ErrorId (& $Fq 'TargetMarkerMismatch' 'SyncCenateOffsiteCommand')
+        @(Get-ChildItem -LiteralPath $mnt -Force).Count | Should -Be 0
+    }
+
+    It 'a mount point other than -RequireMountPoint: TargetNotMounted' {
+        $mnt = Mount-TestFs (Join-Path $Root 'other')
+        $target = Join-Path $mnt 'cenate'
+        Initialize-CenateOffsiteTarget -Destination $target -Confirm:$false | Out-Null
+        { Sync-CenateOffsite -Path $Src -Destination $target -Newest 1 -RequireMountPoint (Join-Path $Root 'usb') -ErrorAction Stop } |
+            Should -Throw -ErrorId (& $Fq 'TargetNotMounted' 'SyncCenateOffsiteCommand')
+        @(Get-ChildItem -LiteralPath $target -Filter '*_*').Count | Should -Be 0
+    }
+
+    It 'a disk too small for the set: TargetFull before anything is written' {
+        $mnt = Mount-TestFs (Join-Path $Root 'tiny') -Size '1m'
+        $target = Join-Path $mnt 'cenate'
+        Initialize-CenateOffsiteTarget -Destination $target -Confirm:$false | Out-Null
+        $r = Sync-CenateOffsite -Path $Src -Destination $target -Newest 1 -ErrorVariable err -ErrorAction SilentlyContinue
+        $r.Status | Should -Be 'Failed'
+        $r.ErrorId | Should -Be 'TargetFull'
+        $err[0].FullyQualifiedErrorId | Should -Be (& $Fq 'TargetFull' 'SyncCenateOffsiteCommand')
+        @(Get-ChildItem -LiteralPath $target -Force | Where-Object Name -ne '.cenate-offsite.json').Count | Should -Be 0
+    }
+
+    It 'a destination that is the source: OffsiteRouteNotSupported' {
+        { Sync-CenateOffsite -Path $Src -Destination $Src -ErrorAction Stop } |
+            Should -Throw -ErrorId (& $Fq 'OffsiteRouteNotSupported' 'SyncCenateOffsiteCommand')
+    }
+}
+
+Describe 'Sync-CenateOffsite killed half-way (loop-mounted ext4)' {
+    It 'kill -9 of pwsh leaves no manifest at the target; the next run keeps the good file and completes the set' {
+        $src = Join-Path $Root 'big'
+        $set = New-FakeSet -Dir $src -DaysAgo 1 -Size 1MB
+        # Two large files in the set: the kill lands after the first is in place and while the second is being written.
+        $second = Join-Path $src ("maestro_cenate_{0}.zz.csv.gz" -f $set.Stamp)
+        & head -c 300M /dev/urandom > $second
+        & head -c 300M /dev/urandom > $set.Dump
+        $m = Get-Content -Raw $set.Manifest | ConvertFrom-Json
+        $m.files[0].size = (Get-Item $set.Dump).Length
+        $m.files[0].sha256 = (Get-Sha $set.Dump).ToLowerInvariant()
+        $m.files += [pscustomobject]@{ name = (Split-Path $second -Leaf); kind = 'Csv'; size = (Get-Item $second).Length; sha256 = (Get-Sha $second).ToLowerInvariant();
+            compression = 'gzip'; compressionLevel = 6; dataOnly = $true; tables = @('public.asegurados'); completedAt = $m.files[0].completedAt }
+        $m | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $set.Manifest
+        $mnt = Mount-TestFs (Join-Path $Root 'ext4') -Size '1g' -Ext4
+        $target = Join-Path $mnt 'cenate'
+        Initialize-CenateOffsiteTarget -Destination $target -Confirm:$false | Out-Null
+
+        $script = "Import-Module '$(Get-ModuleManifestPath)'; Sync-CenateOffsite -Path '$src' -Destination '$target' | Out-Null"
+        $p = Start-Process -FilePath (Get-Process -Id $PID).Path -ArgumentList '-NoProfile', '-NonInteractive', '-Command', $script -PassThru
+        $first = Split-Path $set.Dump -Leaf
+        $deadline = [DateTime]::UtcNow.AddSeconds(120)
+        while ([DateTime]::UtcNow -lt $deadline -and -not (Test-Path (Join-Path $target $first))) { Start-Sleep -Milliseconds 5 }
+        Test-Path (Join-Path $target $first) | Should -BeTrue -Because 'the first file must land before the kill'
+        & kill -9 $p.Id
+        $p.WaitForExit()
+        @(Get-ChildItem -LiteralPath $target -Filter '*.manifest.json').Count | Should -Be 0
+        Get-CenateBackup -Path $target | Should -BeNullOrEmpty
+
+        $r = Sync-CenateOffsite -Path $src -Destination $target
+        $r.Status | Should -Be 'Copied'
+        # The first file was already right at the target: kept, not copied again.
+        $r.BytesCopied | Should -BeLessThan $r.TotalSize
+        foreach ($f in $set.Dump, $second) { Get-Sha (Join-Path $target (Split-Path $f -Leaf)) | Should -Be (Get-Sha $f) }
+        @(Get-ChildItem -LiteralPath $target -Filter '*.partial').Count | Should -Be 0
+        (Test-CenateBackup -Path $r.Path -Level Checksum -Confirm:$false).Passed | Should -BeTrue
+        Remove-Item -LiteralPath $src -Recurse -Force
+    }
+}
+
+Describe 'Retention and monitoring on a target' {
+    BeforeAll {
+        # Six months of weekly copies on the USB disk, each verified there as a sync leaves it.
+        $script:Weekly = Mount-TestFs (Join-Path $Root 'weekly')
+        $script:WTarget = Join-Path $Weekly 'cenate'
+        Initialize-CenateOffsiteTarget -Destination $WTarget -Confirm:$false | Out-Null
+        $script:WeeklySets = 0..25 | ForEach-Object { New-FakeSet -Dir $WTarget -DaysAgo (7 * $_ + 3.25) }
+    }
+
+    It 'keeps 13 weeks (-KeepWeekly 90) and removes the older copies whole' {
+        $d = Remove-CenateOldBackup -Path $WTarget -KeepDaily 0 -KeepWeekly 90 -KeepMonthly 0 -MaxNewestAge '8d' -TimeZone UTC -Confirm:$false
+        $kept = @($d | Where-Object Action -eq 'Kept')
+        $removed = @($d | Where-Object Action -eq 'Removed')
+        $expectedKept = @($WeeklySets | Where-Object { ([DateTimeOffset]::UtcNow - [DateTimeOffset]::ParseExact($_.Stamp, 'yyyyMMdd_HHmmss', $null, 'AssumeUniversal')).TotalDays -le 90 })
+        $kept.Count | Should -Be $expectedKept.Count
+        $removed.Count | Should -Be (26 - $expectedKept.Count)
+        foreach ($s in $removed) { Test-Path $s.Path | Should -BeFalse }
+        Test-Path (Join-Path $WTarget '.cenate-offsite.json') | Should -BeTrue
+    }
+
+    It 'the stop guard: when the newest copy is older than -MaxNewestAge nothing is removed' {
+        $before = Get-Listing $WTarget
+        $d = Remove-CenateOldBackup -Path $WTarget -KeepDaily 0 -KeepWeekly 7 -KeepMonthly 0 -MaxNewestAge '2d' -TimeZone UTC -Confirm:$false
+        ($d.Rule | Select-Object -Unique) | Should -Be 'BackupsStopped'
+        Get-Listing $WTarget | Should -Be $before
+    }
+
+    It 'Test-CenateBackup -MaxAge answers "is the newest USB copy under 8 days old?"' {
+        (Test-CenateBackup -Path $WTarget -MaxAge '8d' -Level Checksum -Quiet -Confirm:$false) | Should -BeTrue
+        $stale = Test-CenateBackup -Path $WTarget -MaxAge '2d' -Level Checksum -Confirm:$false
+        $stale.Passed | Should -BeFalse
+        $stale.Problems.Kind | Should -Contain 'Stale'
+    }
+}
