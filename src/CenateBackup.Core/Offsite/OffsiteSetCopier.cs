@@ -34,6 +34,7 @@ public static class OffsiteSetCopier
         var name = BackupNaming.FileNameOf(set.ManifestPath);
         var progress = new SetProgress(plan, reporter, name);
         var request = plan.Request;
+        OffsiteSyncPlanner.OpenPendingDestination(plan);
         string method;
         long moved;
         if (request.Destination.Remote is { } remote)

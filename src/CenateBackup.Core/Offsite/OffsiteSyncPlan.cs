@@ -57,6 +57,8 @@ public sealed class OffsiteSyncPlan : IDisposable
 
     internal long DoneBytes { get; set; }
 
+    internal bool DestinationPending { get; set; }
+
     internal void Hold(IDisposable directoryLock) => _locks.Add(directoryLock);
 
     /// <inheritdoc />
@@ -146,12 +148,24 @@ public static class OffsiteSyncPlanner
                 .ConfigureAwait(false);
             foreach (var warning in plan.TargetState.Warnings) reporter.Warning(warning);
         }
-        else
+        else if (!Directory.Exists(directory))
         {
-            BackupDirectory.Prepare(directory);
+            // The way home into a directory that is not there yet: created (0700) and locked by the first copy, so that
+            // -WhatIf leaves no trace.
+            plan.DestinationPending = true;
+            return;
         }
         plan.Hold(BackupDirectoryLock.AcquireExclusive(directory, request.LockTimeout));
         plan.DestinationScan = BackupCatalog.Scan(directory);
+    }
+
+    /// <summary>Creates and locks a destination directory the plan found missing (the way home).</summary>
+    internal static void OpenPendingDestination(OffsiteSyncPlan plan)
+    {
+        if (!plan.DestinationPending) return;
+        var directory = BackupDirectory.Prepare(plan.Request.Destination.Directory!);
+        plan.Hold(BackupDirectoryLock.AcquireExclusive(directory, plan.Request.LockTimeout));
+        plan.DestinationPending = false;
     }
 
     /// <summary>True when the directory carries an offsite target's marker (Initialize-CenateOffsiteTarget).</summary>
