@@ -30,6 +30,8 @@ cleanup() {
 trap cleanup EXIT
 log() { echo "[bench-offsite] $*" >&2; }
 
+command -v rsync >/dev/null 2>&1 || { log "apt-get install rsync (the baseline)"; apt-get install -y -qq rsync >/dev/null; }
+command -v rclone >/dev/null 2>&1 || bash scripts/install-prereqs.sh
 [ -d out/CenateBackup ] || bash scripts/build.sh
 bash scripts/rig.sh engine >/dev/null
 . "$(bash scripts/rig.sh env)"
