@@ -73,5 +73,12 @@ public static class ErrorIds
     public const string EmptyPassword = "EmptyPassword";
     // Issue 13 §5: a service carries out the plan the user confirmed, or nothing.
     public const string PlanChanged = "PlanChanged";
+    // Issue 14 (helper D): directory targets of offsite copies (USB disk, NAS mount).
+    public const string TargetNotMounted = "TargetNotMounted";
+    public const string TargetMarkerMismatch = "TargetMarkerMismatch";
+    public const string TargetFull = "TargetFull";
+    public const string TargetUnresponsive = "TargetUnresponsive";
+    public const string TargetAlreadyInitialized = "TargetAlreadyInitialized";
+    public const string TargetChecksumMismatch = "TargetChecksumMismatch";
 #pragma warning restore CS1591
 }
