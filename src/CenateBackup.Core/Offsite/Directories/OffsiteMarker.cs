@@ -127,7 +127,7 @@ public sealed class OffsiteMarker
         return marker;
     }
 
-    private static OffsiteMarker SameLabelOrThrow(OffsiteMarker existing, string directory, string label) =>
+    internal static OffsiteMarker SameLabelOrThrow(OffsiteMarker existing, string directory, string label) =>
         string.Equals(existing.Label, label, StringComparison.Ordinal)
             ? existing
             : throw new CenateException(ErrorIds.TargetAlreadyInitialized, CenateErrorKind.ResourceExists,

@@ -12,7 +12,7 @@ internal sealed record TargetProbe(string RealPath, string ExistingPart, bool Ex
     public static TargetProbe Run(string full, DirectoryTargetRequirements requirements)
     {
         requirements.BeforeProbe?.Invoke(full);
-        var (real, existing) = RealPath.Resolve(full);
+        var (real, existing) = ResolvedPath.Resolve(full);
         var exists = Directory.Exists(full);
         var isFile = !exists && File.Exists(full);
         var (mount, onRoot) = FindMount(existing);
@@ -20,7 +20,7 @@ internal sealed record TargetProbe(string RealPath, string ExistingPart, bool Ex
         if (requirements.RequireMountPoint is { } requireMountPoint)
         {
             var requiredFull = Path.GetFullPath(requireMountPoint);
-            if (Directory.Exists(requiredFull)) required = RealPath.Resolve(requiredFull).Path;
+            if (Directory.Exists(requiredFull)) required = ResolvedPath.Resolve(requiredFull).Path;
         }
         var free = new DriveInfo(existing).AvailableFreeSpace;
         OffsiteMarker? marker = null;

@@ -9,7 +9,7 @@ namespace CenateBackup.Core.Offsite.Directories;
 /// existing parent is resolved and the missing part appended. A symlinked target that points at the system disk is
 /// judged by where it really writes.
 /// </summary>
-internal static class RealPath
+internal static class ResolvedPath
 {
     /// <summary>The resolved path and the deepest part of it that exists.</summary>
     public static (string Path, string ExistingPart) Resolve(string fullPath)
