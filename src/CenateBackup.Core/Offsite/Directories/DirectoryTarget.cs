@@ -110,7 +110,7 @@ public static class DirectoryTarget
         { Exists = probe.Exists, RealPath = probe.RealPath };
     }
 
-    private static List<string> Warnings(MountEntry mount)
+    internal static List<string> Warnings(MountEntry mount)
     {
         var warnings = new List<string>();
         if (s_withoutPermissions.Contains(mount.FileSystemType, StringComparer.OrdinalIgnoreCase))

@@ -30,8 +30,9 @@ internal static class MountTable
         foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var fields = line.Split(' ');
+            if (fields.Length < 10) continue;
             var dash = Array.IndexOf(fields, "-", 6);
-            if (fields.Length < 7 || dash < 0 || fields.Length < dash + 3) continue;
+            if (dash < 0 || fields.Length < dash + 3) continue;
             var options = fields[5].Split(',');
             mounts.Add(new MountEntry(Unescape(fields[4]), Unescape(fields[3]), fields[2], Unescape(fields[dash + 1]),
                 Unescape(fields[dash + 2]), Array.IndexOf(options, "ro") >= 0));

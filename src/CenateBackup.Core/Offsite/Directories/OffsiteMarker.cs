@@ -20,7 +20,7 @@ public sealed class OffsiteMarker
     public const string FileName = ".cenate-offsite.json";
 
     /// <summary>What a label may look like: a letter or digit first, then letters, digits, space, '.', '_', '-'.</summary>
-    public const string LabelPattern = @"^[\p{L}\p{N}][\p{L}\p{N} ._\-]{0,63}$";
+    public const string LabelPattern = @"^[\p{L}\p{N}][\p{L}\p{N} ._\-]{0,63}\z";
 
     // A marker is a few hundred bytes; anything much larger is not ours and is not read into memory.
     private const int MaxBytes = 64 * 1024;
