@@ -53,8 +53,8 @@ public sealed class InitializeCenateOffsiteTargetCommand : CenateCmdletBase
     }
 
     private static string Describe(OffsiteTargetPlan plan) =>
-        (plan.State.Exists ? "" : "Create the directory (0700) and ") +
-        $"write the offsite marker labelled '{plan.Label}' (file system {plan.State.FileSystemType} mounted at " +
+        (plan.State.Exists ? "Write" : "Create the directory (0700) and write") +
+        $" the offsite marker labelled '{plan.Label}' (file system {plan.State.FileSystemType} mounted at " +
         $"{plan.State.MountPoint})";
 
     private void Write(DirectoryTargetState state)

@@ -130,13 +130,13 @@ public static class DirectoryTarget
                 ? $"it resolves to '{probe.RealPath}', on the root file system"
                 : $"it resolves to '{probe.RealPath}', on '{probe.Mount.MountPoint}', a bind mount of the root file system"
             : $"it does not exist and '{probe.ExistingPart}' above it is on the root file system: the disk is not mounted";
-        return NotMounted(full, why);
+        return NotMounted(full, why, systemDisk: true);
     }
 
-    private static CenateException NotMounted(string full, string why) => new(ErrorIds.TargetNotMounted,
-        CenateErrorKind.ResourceUnavailable,
-        $"The offsite target '{full}' is refused: {why}. Nothing was written (a copy there would fill the system disk " +
-        "and not survive its loss).",
+    private static CenateException NotMounted(string full, string why, bool systemDisk = false) => new(
+        ErrorIds.TargetNotMounted, CenateErrorKind.ResourceUnavailable,
+        $"The offsite target '{full}' is refused: {why}. Nothing was written" +
+        (systemDisk ? " (a copy there would fill the system disk and not survive its loss)." : "."),
         "Mount the backup disk (or the NAS share) and check it with findmnt, then run again.", full);
 
     private static CenateException MarkerMismatch(string full, string why) => new(ErrorIds.TargetMarkerMismatch,

@@ -49,14 +49,19 @@ public static class OffsiteTargetSetup
         if (plan.AlreadyInitialized) return plan.State;
         var state = await DirectoryTarget.CheckAsync(plan.State.Directory, plan.Requirements, cancellationToken)
             .ConfigureAwait(false);
-        if (!state.Exists)
-        {
-            if (OperatingSystem.IsWindows()) Directory.CreateDirectory(state.RealPath);
-            else Directory.CreateDirectory(state.RealPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
+        if (!state.Exists) CreatePrivate(state.RealPath);
         OffsiteMarker.Create(state.RealPath, plan.Label);
         var marked = plan.Requirements with { RequireMarker = true, Labels = new[] { plan.Label } };
         return await DirectoryTarget.CheckAsync(plan.State.Directory, marked, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Every missing level 0700 (Directory.CreateDirectory's mode applies to the last one only).
+    private static void CreatePrivate(string path)
+    {
+        var parent = Path.GetDirectoryName(path);
+        if (parent is not null && !Directory.Exists(parent)) CreatePrivate(parent);
+        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(path);
+        else Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
     // Distinct per disk without asking: "disk-" and the first 8 hex digits of a fresh GUID.
