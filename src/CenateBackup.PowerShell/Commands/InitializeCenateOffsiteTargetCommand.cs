@@ -6,9 +6,11 @@ using CenateBackup.PowerShell.Output;
 namespace CenateBackup.PowerShell.Commands;
 
 /// <summary>
-/// <para type="synopsis">Prepares a directory on a backup disk or NAS mount as an offsite target: writes its marker once.</para>
+/// <para type="synopsis">Prepares a directory on a backup disk or NAS mount as an offsite target: writes its marker
+/// once.</para>
 /// </summary>
-[Cmdlet(VerbsData.Initialize, "CenateOffsiteTarget", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsData.Initialize, "CenateOffsiteTarget", SupportsShouldProcess = true,
+    ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(CenateOffsiteTarget))]
 public sealed class InitializeCenateOffsiteTargetCommand : CenateCmdletBase
 {

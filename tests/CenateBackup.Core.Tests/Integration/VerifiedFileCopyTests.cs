@@ -11,7 +11,8 @@ using Xunit;
 
 namespace CenateBackup.Core.Tests.Integration;
 
-/// <summary>Copies to real disks, read back from the disk itself: sha256sum's hash, 0600, no page cache, no leftovers.</summary>
+/// <summary>Copies to real disks, read back from the disk itself: sha256sum's hash, 0600, no page cache, no
+/// leftovers.</summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public class VerifiedFileCopyTests : IClassFixture<MountedDisks>, IDisposable
 {

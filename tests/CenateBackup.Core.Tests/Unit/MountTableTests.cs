@@ -3,7 +3,8 @@ using Xunit;
 
 namespace CenateBackup.Core.Tests.Unit;
 
-/// <summary>/proc/self/mountinfo as proc(5) specifies it: escapes, optional fields, the mount that holds a path.</summary>
+/// <summary>/proc/self/mountinfo as proc(5) specifies it: escapes, optional fields, the mount that holds a
+/// path.</summary>
 public class MountTableTests
 {
     private const string Sample =

@@ -18,7 +18,8 @@ namespace CenateBackup.Core.Offsite.Directories;
 public static class DirectoryTarget
 {
     // File systems that keep no Unix owner/mode: the 0600 of the copies cannot be kept there.
-    private static readonly string[] s_withoutPermissions = { "vfat", "msdos", "fat", "exfat", "ntfs", "ntfs3", "fuseblk" };
+    private static readonly string[] s_withoutPermissions =
+        { "vfat", "msdos", "fat", "exfat", "ntfs", "ntfs3", "fuseblk" };
 
     /// <summary>
     /// Checks <paramref name="directory"/> against <paramref name="requirements"/>. TargetNotMounted: it resolves onto
@@ -27,8 +28,8 @@ public static class DirectoryTarget
     /// one of Labels. TargetUnresponsive: the file system did not answer within the timeout (the probes run on a thread
     /// of their own that is left behind if it hangs). Nothing is written.
     /// </summary>
-    public static async Task<DirectoryTargetState> CheckAsync(string directory, DirectoryTargetRequirements requirements,
-        CancellationToken cancellationToken)
+    public static async Task<DirectoryTargetState> CheckAsync(string directory,
+        DirectoryTargetRequirements requirements, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         ArgumentNullException.ThrowIfNull(requirements);
@@ -41,15 +42,17 @@ public static class DirectoryTarget
         return Judge(full, probe, requirements);
     }
 
-    /// <summary>TargetFull when the target has less than <paramref name="bytes"/> free (checked before anything is written).</summary>
+    /// <summary>TargetFull when the target has less than <paramref name="bytes"/> free (checked before anything is
+    /// written).</summary>
     public static void RequireSpace(DirectoryTargetState state, long bytes)
     {
         ArgumentNullException.ThrowIfNull(state);
         if (bytes <= state.FreeBytes) return;
         throw new CenateException(ErrorIds.TargetFull, CenateErrorKind.WriteError,
-            $"The offsite target '{state.Directory}' (file system at {state.MountPoint}) has {Mb(state.FreeBytes)} free; " +
-            $"{Mb(bytes)} are needed. Nothing was written.",
-            "Expire old copies at the target (Remove-CenateOldBackup -Path <target>) or use a larger disk, then run again.",
+            $"The offsite target '{state.Directory}' (file system at {state.MountPoint}) has " +
+            $"{Mb(state.FreeBytes)} free; {Mb(bytes)} are needed. Nothing was written.",
+            "Expire old copies at the target (Remove-CenateOldBackup -Path <target>) or use a larger disk, " +
+            "then run again.",
             state.Directory);
     }
 
@@ -69,7 +72,8 @@ public static class DirectoryTarget
         { IsBackground = true, Name = "CenateBackup target probe" };
         thread.Start();
         using var stopDelay = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var first = await Task.WhenAny(done.Task, Task.Delay(requirements.Timeout, stopDelay.Token)).ConfigureAwait(false);
+        var delay = Task.Delay(requirements.Timeout, stopDelay.Token);
+        var first = await Task.WhenAny(done.Task, delay).ConfigureAwait(false);
         stopDelay.Cancel();
         if (first == done.Task) return await done.Task.ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
@@ -84,29 +88,33 @@ public static class DirectoryTarget
         if (probe.IsFile)
         {
             throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound,
-                $"The offsite target '{full}' is a file, not a directory.", "Give the directory on the backup disk.", full);
+                $"The offsite target '{full}' is a file, not a directory.", "Give the directory on the backup disk.",
+                full);
         }
         if (probe.OnRootFileSystem) throw OnRootFileSystem(full, probe);
         if (requirements.RequireMountPoint is not null && probe.RequiredMountPoint != probe.Mount.MountPoint)
         {
             throw NotMounted(full, $"it is on the file system mounted at '{probe.Mount.MountPoint}', not on " +
-                $"'{requirements.RequireMountPoint}'" + (probe.RequiredMountPoint is null ? " (which does not exist)" : ""));
+                $"'{requirements.RequireMountPoint}'" +
+                (probe.RequiredMountPoint is null ? " (which does not exist)" : ""));
         }
         if (probe.MarkerError is not null) throw probe.MarkerError;
         var marker = probe.Marker;
         if (marker is null && (requirements.RequireMarker || requirements.Labels is not null))
         {
             throw MarkerMismatch(full, probe.Exists
-                ? $"it has no offsite marker ({OffsiteMarker.FileName}): it was never initialised, or another disk is mounted"
+                ? $"it has no offsite marker ({OffsiteMarker.FileName}): it was never initialised, or another " +
+                  "disk is mounted"
                 : $"it does not exist on the disk mounted at '{probe.Mount.MountPoint}': another disk is mounted");
         }
-        if (marker is not null && requirements.Labels is { } labels && !labels.Contains(marker.Label, StringComparer.Ordinal))
+        if (marker is not null && requirements.Labels is { } labels
+            && !labels.Contains(marker.Label, StringComparer.Ordinal))
         {
             throw MarkerMismatch(full, $"its marker says '{marker.Label}' (id {marker.Id}); expected " +
                 string.Join(" or ", labels.Select(l => $"'{l}'")));
         }
-        return new DirectoryTargetState(full, probe.Mount.MountPoint, probe.Mount.FileSystemType, probe.FreeBytes, marker,
-            Warnings(probe.Mount))
+        return new DirectoryTargetState(full, probe.Mount.MountPoint, probe.Mount.FileSystemType, probe.FreeBytes,
+            marker, Warnings(probe.Mount))
         { Exists = probe.Exists, RealPath = probe.RealPath };
     }
 
@@ -116,8 +124,8 @@ public static class DirectoryTarget
         if (s_withoutPermissions.Contains(mount.FileSystemType, StringComparer.OrdinalIgnoreCase))
         {
             warnings.Add($"The target's file system ({mount.FileSystemType} at {mount.MountPoint}) keeps no Unix " +
-                "permissions: the copies cannot be kept 0600 and anyone who mounts the disk can read them. Format the " +
-                "disk as ext4 or use an encrypted (rclone crypt) target.");
+                "permissions: the copies cannot be kept 0600 and anyone who mounts the disk can read them. " +
+                "Format the disk as ext4 or use an encrypted (rclone crypt) target.");
         }
         if (mount.ReadOnly) warnings.Add($"The target's file system at {mount.MountPoint} is mounted read-only.");
         return warnings;
@@ -128,8 +136,10 @@ public static class DirectoryTarget
         var why = probe.Exists
             ? probe.Mount.MountPoint == "/"
                 ? $"it resolves to '{probe.RealPath}', on the root file system"
-                : $"it resolves to '{probe.RealPath}', on '{probe.Mount.MountPoint}', a bind mount of the root file system"
-            : $"it does not exist and '{probe.ExistingPart}' above it is on the root file system: the disk is not mounted";
+                : $"it resolves to '{probe.RealPath}', on '{probe.Mount.MountPoint}', a bind mount of the root " +
+                  "file system"
+            : $"it does not exist and '{probe.ExistingPart}' above it is on the root file system: the disk is " +
+              "not mounted";
         return NotMounted(full, why, systemDisk: true);
     }
 

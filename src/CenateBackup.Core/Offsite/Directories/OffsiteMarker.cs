@@ -19,7 +19,8 @@ public sealed class OffsiteMarker
     /// <summary>The marker's file name in the target directory.</summary>
     public const string FileName = ".cenate-offsite.json";
 
-    /// <summary>What a label may look like: a letter or digit first, then letters, digits, space, '.', '_', '-'.</summary>
+    /// <summary>What a label may look like: a letter or digit first, then letters, digits, space, '.', '_',
+    /// '-'.</summary>
     public const string LabelPattern = @"^[\p{L}\p{N}][\p{L}\p{N} ._\-]{0,63}\z";
 
     // A marker is a few hundred bytes; anything much larger is not ours and is not read into memory.
@@ -63,7 +64,10 @@ public sealed class OffsiteMarker
     {
         var path = Path.Combine(directory, FileName);
         var info = new FileInfo(path);
-        if (!info.Exists && info.LinkTarget is null) return Directory.Exists(path) ? throw Unreadable(path, "it is a directory") : null;
+        if (!info.Exists && info.LinkTarget is null)
+        {
+            return Directory.Exists(path) ? throw Unreadable(path, "it is a directory") : null;
+        }
         if (info.LinkTarget is not null) throw Unreadable(path, "it is a symbolic link");
         if (info.Length > MaxBytes) throw Unreadable(path, $"it holds {info.Length} bytes, far more than a marker");
         Document? doc;
@@ -92,14 +96,19 @@ public sealed class OffsiteMarker
     /// </summary>
     public static OffsiteMarker Create(string directory, string label)
     {
-        if (!IsValidLabel(label)) throw new ArgumentException($"'{label}' is not a valid label ({LabelPattern}).", nameof(label));
+        if (!IsValidLabel(label))
+        {
+            throw new ArgumentException($"'{label}' is not a valid label ({LabelPattern}).", nameof(label));
+        }
         var existing = TryLoad(directory);
         if (existing is not null) return SameLabelOrThrow(existing, directory, label);
-        var marker = new OffsiteMarker(Guid.NewGuid(), label, DateTimeOffset.UtcNow, Environment.MachineName, ToolName());
+        var marker = new OffsiteMarker(Guid.NewGuid(), label, DateTimeOffset.UtcNow, Environment.MachineName,
+            ToolName());
         var finalPath = Path.Combine(directory, FileName);
         var bytes = JsonSerializer.SerializeToUtf8Bytes(new Document
         {
-            Id = marker.Id, Label = marker.Label, CreatedAt = marker.CreatedAt, CreatedOn = marker.CreatedOn, Tool = marker.Tool,
+            Id = marker.Id, Label = marker.Label, CreatedAt = marker.CreatedAt, CreatedOn = marker.CreatedOn,
+            Tool = marker.Tool,
         }, s_json);
         string partial;
         try
@@ -117,7 +126,10 @@ public sealed class OffsiteMarker
         try
         {
             // Two runs at once: the first marker wins and the second run judges its label against it.
-            if (!NoReplaceRename.TryMove(partial, finalPath)) return SameLabelOrThrow(TryLoad(directory)!, directory, label);
+            if (!NoReplaceRename.TryMove(partial, finalPath))
+            {
+                return SameLabelOrThrow(TryLoad(directory)!, directory, label);
+            }
             DirectorySync.Fsync(directory);
         }
         finally

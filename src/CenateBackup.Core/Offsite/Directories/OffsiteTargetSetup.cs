@@ -5,7 +5,8 @@ using System.Threading.Tasks;
 
 namespace CenateBackup.Core.Offsite.Directories;
 
-/// <summary>What Initialize-CenateOffsiteTarget will do: the target as checked, the label, and whether it is already done.</summary>
+/// <summary>What Initialize-CenateOffsiteTarget will do: the target as checked, the label, and whether it is already
+/// done.</summary>
 /// <param name="State">The target as checked (no marker required).</param>
 /// <param name="Label">The label the marker gets (or has).</param>
 /// <param name="AlreadyInitialized">The directory already has a marker with this label: nothing to write.</param>
@@ -27,7 +28,8 @@ public static class OffsiteTargetSetup
     {
         if (label is not null && !OffsiteMarker.IsValidLabel(label))
         {
-            throw new ArgumentException($"'{label}' is not a valid label ({OffsiteMarker.LabelPattern}).", nameof(label));
+            throw new ArgumentException($"'{label}' is not a valid label ({OffsiteMarker.LabelPattern}).",
+                nameof(label));
         }
         var requirements = new DirectoryTargetRequirements
         {
@@ -42,7 +44,8 @@ public static class OffsiteTargetSetup
         return new OffsiteTargetPlan(state, label ?? DefaultLabel(), false, requirements);
     }
 
-    /// <summary>Carries out <paramref name="plan"/>: checks again (the disk may have gone meanwhile), creates, marks.</summary>
+    /// <summary>Carries out <paramref name="plan"/>: checks again (the disk may have gone meanwhile), creates,
+    /// marks.</summary>
     public static async Task<DirectoryTargetState> RunAsync(OffsiteTargetPlan plan, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);

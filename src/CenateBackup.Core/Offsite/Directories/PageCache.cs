@@ -14,7 +14,8 @@ internal static class PageCache
 {
     private const int POSIX_FADV_DONTNEED = 4;
 
-    /// <summary>fsync, then drop the file's pages. False where the OS has no way to (the read may come from memory).</summary>
+    /// <summary>fsync, then drop the file's pages. False where the OS has no way to (the read may come from
+    /// memory).</summary>
     public static bool Drop(SafeFileHandle handle, string path)
     {
         if (!OperatingSystem.IsLinux()) return false;
@@ -30,7 +31,10 @@ internal static class PageCache
             }
             // posix_fadvise returns the error number itself (it does not set errno).
             var rc = Fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-            if (rc != 0) throw new IOException($"posix_fadvise of '{path}' failed: {Marshal.GetPInvokeErrorMessage(rc)}", rc);
+            if (rc != 0)
+            {
+                throw new IOException($"posix_fadvise of '{path}' failed: {Marshal.GetPInvokeErrorMessage(rc)}", rc);
+            }
             return true;
         }
         finally

@@ -20,7 +20,8 @@ internal static class ResolvedPath
         {
             var parent = Path.GetDirectoryName(existing);
             if (parent is null) break;
-            missing = missing.Length == 0 ? Path.GetFileName(existing) : Path.Combine(Path.GetFileName(existing), missing);
+            var name = Path.GetFileName(existing);
+            missing = missing.Length == 0 ? name : Path.Combine(name, missing);
             existing = parent;
         }
         var real = Of(existing);

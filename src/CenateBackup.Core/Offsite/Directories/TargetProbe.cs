@@ -4,9 +4,11 @@ using CenateBackup.Core.Errors;
 
 namespace CenateBackup.Core.Offsite.Directories;
 
-/// <summary>What the file system said about a directory target (gathered on the probe thread; judged afterwards).</summary>
+/// <summary>What the file system said about a directory target (gathered on the probe thread; judged
+/// afterwards).</summary>
 internal sealed record TargetProbe(string RealPath, string ExistingPart, bool Exists, bool IsFile, MountEntry Mount,
-    bool OnRootFileSystem, string? RequiredMountPoint, long FreeBytes, OffsiteMarker? Marker, CenateException? MarkerError)
+    bool OnRootFileSystem, string? RequiredMountPoint, long FreeBytes, OffsiteMarker? Marker,
+    CenateException? MarkerError)
 {
     /// <summary>Every call that may hang on a dead mount: realpath, mountinfo, statvfs, reading the marker.</summary>
     public static TargetProbe Run(string full, DirectoryTargetRequirements requirements)

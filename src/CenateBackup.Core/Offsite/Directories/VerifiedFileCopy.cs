@@ -30,7 +30,8 @@ public static class VerifiedFileCopy
         string expectedSha256, IProgress<long>? bytes, CancellationToken cancellationToken) =>
         CopyAsync(sourcePath, targetDirectory, name, expectedSha256, bytes, null, cancellationToken);
 
-    /// <summary>The copy, with a test hook that runs on the partial file after its fsync, before the read-back.</summary>
+    /// <summary>The copy, with a test hook that runs on the partial file after its fsync, before the
+    /// read-back.</summary>
     internal static async Task<VerifiedCopyResult> CopyAsync(string sourcePath, string targetDirectory, string name,
         string expectedSha256, IProgress<long>? bytes, Action<string>? afterFsync, CancellationToken cancellationToken)
     {
@@ -61,9 +62,11 @@ public static class VerifiedFileCopy
             if (!string.Equals(sha, expectedSha256, StringComparison.OrdinalIgnoreCase))
             {
                 throw new CenateException(ErrorIds.TargetChecksumMismatch, CenateErrorKind.InvalidData,
-                    $"The copy of '{name}' read back from '{directory}' has SHA-256 {sha}, not {expectedSha256.ToLowerInvariant()}" +
-                    " as recorded: the target disk (or the source file) does not hold the right bytes. The copy was removed.",
-                    "Check the target disk (dmesg, smartctl, fsck) and verify the source set (Test-CenateBackup), then run again.",
+                    $"The copy of '{name}' read back from '{directory}' has SHA-256 {sha}, not " +
+                    $"{expectedSha256.ToLowerInvariant()} as recorded: the target disk (or the source file) does not " +
+                    "hold the right bytes. The copy was removed.",
+                    "Check the target disk (dmesg, smartctl, fsck) and verify the source set (Test-CenateBackup), " +
+                    "then run again.",
                     finalPath);
             }
             if (!NoReplaceRename.TryMove(partial, finalPath)) throw Exists(finalPath);
@@ -78,8 +81,10 @@ public static class VerifiedFileCopy
         catch (IOException ex) when (AtomicBackupFile.IsDiskFull(ex))
         {
             throw new CenateException(ErrorIds.DiskFull, CenateErrorKind.WriteError,
-                $"The offsite target '{directory}' filled up while '{name}' was copied; the incomplete copy was removed.",
-                "Expire old copies at the target (Remove-CenateOldBackup -Path <target>) or use a larger disk.", finalPath, ex);
+                $"The offsite target '{directory}' filled up while '{name}' was copied; the incomplete copy was " +
+                "removed.",
+                "Expire old copies at the target (Remove-CenateOldBackup -Path <target>) or use a larger disk.",
+                finalPath, ex);
         }
         catch (IOException ex) when (ex is not FileNotFoundException)
         {
@@ -96,7 +101,8 @@ public static class VerifiedFileCopy
         }
     }
 
-    /// <summary>SHA-256 (lowercase hex) of <paramref name="path"/> as its disk holds it: fsync, drop the cached pages, read.</summary>
+    /// <summary>SHA-256 (lowercase hex) of <paramref name="path"/> as its disk holds it: fsync, drop the cached pages,
+    /// read.</summary>
     public static async Task<string> ReadBackSha256Async(string path, CancellationToken cancellationToken) =>
         (await HashAsync(path, cancellationToken).ConfigureAwait(false)).Sha256;
 
@@ -133,7 +139,8 @@ public static class VerifiedFileCopy
         return total;
     }
 
-    private static async Task<(string Sha256, bool FromDisk)> HashAsync(string path, CancellationToken cancellationToken)
+    private static async Task<(string Sha256, bool FromDisk)> HashAsync(string path,
+        CancellationToken cancellationToken)
     {
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0,
             FileOptions.Asynchronous | FileOptions.SequentialScan);
