@@ -12,7 +12,10 @@ BeforeAll {
     New-Item -ItemType Directory -Path $Usb, $Bare | Out-Null
     & mount -t tmpfs -o size=4m tmpfs $Usb
     if ($LASTEXITCODE -ne 0) { throw "mount -t tmpfs on $Usb failed (exit $LASTEXITCODE): these tests need root" }
-    function script:Get-Fresh { param([string]$Under) Join-Path $Under ('t-' + [guid]::NewGuid().ToString('N').Substring(0, 8)) }
+    function script:Get-Fresh {
+        param([string]$Under)
+        Join-Path $Under ('t-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    }
     function script:Get-Mode { param([string]$Path) [int]([IO.File]::GetUnixFileMode($Path)) }
 }
 
@@ -53,7 +56,8 @@ Describe 'Initialize-CenateOffsiteTarget' {
         $bytes = [IO.File]::ReadAllBytes((Join-Path $dir '.cenate-offsite.json'))
         (Initialize-CenateOffsiteTarget $dir -Label usb-a).Id | Should -Be $first.Id
         (Initialize-CenateOffsiteTarget $dir).Label | Should -Be 'usb-a'
-        $err = { Initialize-CenateOffsiteTarget $dir -Label usb-b } | Should -Throw -ErrorId (& $Fq 'TargetAlreadyInitialized') -PassThru
+        $err = { Initialize-CenateOffsiteTarget $dir -Label usb-b } |
+            Should -Throw -ErrorId (& $Fq 'TargetAlreadyInitialized') -PassThru
         $err.CategoryInfo.Category | Should -Be 'ResourceExists'
         $err.TargetObject | Should -Be $dir
         [IO.File]::ReadAllBytes((Join-Path $dir '.cenate-offsite.json')) | Should -Be $bytes
@@ -76,7 +80,8 @@ Describe 'Initialize-CenateOffsiteTarget' {
 
     It 'refuses an unmounted disk (the bare mount point on the system disk) and writes nothing' {
         $dir = Join-Path $Bare 'cenate'
-        $err = { Initialize-CenateOffsiteTarget $dir -Label usb-a } | Should -Throw -ErrorId (& $Fq 'TargetNotMounted') -PassThru
+        $err = { Initialize-CenateOffsiteTarget $dir -Label usb-a } |
+            Should -Throw -ErrorId (& $Fq 'TargetNotMounted') -PassThru
         $err.CategoryInfo.Category | Should -Be 'ResourceUnavailable'
         Test-Path -LiteralPath $dir | Should -BeFalse
         # The bare directory itself exists on the system disk: refused too.
@@ -93,9 +98,10 @@ Describe 'Initialize-CenateOffsiteTarget' {
     }
 
     It 'refuses a bad label and a bare-number timeout at the boundary' {
+        $Cmd = 'CenateBackup.PowerShell.Commands.InitializeCenateOffsiteTargetCommand'
         { Initialize-CenateOffsiteTarget (Get-Fresh $Usb) -Label '../x' -ErrorAction Stop } |
-            Should -Throw -ErrorId 'ParameterArgumentValidationError,CenateBackup.PowerShell.Commands.InitializeCenateOffsiteTargetCommand'
+            Should -Throw -ErrorId ('ParameterArgumentValidationError,' + $Cmd)
         { Initialize-CenateOffsiteTarget (Get-Fresh $Usb) -Timeout 10 -ErrorAction Stop } |
-            Should -Throw -ErrorId 'ParameterArgumentTransformationError,CenateBackup.PowerShell.Commands.InitializeCenateOffsiteTargetCommand'
+            Should -Throw -ErrorId ('ParameterArgumentTransformationError,' + $Cmd)
     }
 }

@@ -110,12 +110,15 @@ public class DirectoryTargetMountTests : IClassFixture<MountedDisks>
         var plan = await OffsiteTargetSetup.PlanAsync(dir, "usb-a", _disks.Ext4, TimeSpan.FromSeconds(5), default);
         Assert.False(Directory.Exists(dir));
         var state = await OffsiteTargetSetup.RunAsync(plan, default);
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(dir));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute,
+            File.GetUnixFileMode(dir));
         Assert.Equal("usb-a", state.Marker!.Label);
         var again = await Check(dir, new DirectoryTargetRequirements { Labels = new[] { "usb-b", "usb-a" } });
         Assert.Equal(state.Marker.Id, again.Marker!.Id);
-        Assert.Equal(ErrorIds.TargetMarkerMismatch, await Refused(dir, new DirectoryTargetRequirements { Labels = new[] { "usb-b" } }));
-        Assert.True((await OffsiteTargetSetup.PlanAsync(dir, null, null, TimeSpan.FromSeconds(5), default)).AlreadyInitialized);
+        Assert.Equal(ErrorIds.TargetMarkerMismatch,
+            await Refused(dir, new DirectoryTargetRequirements { Labels = new[] { "usb-b" } }));
+        var rerun = await OffsiteTargetSetup.PlanAsync(dir, null, null, TimeSpan.FromSeconds(5), default);
+        Assert.True(rerun.AlreadyInitialized);
         Assert.Equal(ErrorIds.TargetAlreadyInitialized, (await Assert.ThrowsAsync<CenateException>(() =>
             OffsiteTargetSetup.PlanAsync(dir, "usb-b", null, TimeSpan.FromSeconds(5), default))).ErrorId);
         // Another disk with its own marker mounted on the same path is refused by the first disk's label.
@@ -130,7 +133,10 @@ public class DirectoryTargetMountTests : IClassFixture<MountedDisks>
     public async Task UnresponsiveMount_GivesUpWithinTheTimeout()
     {
         using var release = new ManualResetEventSlim();
-        var req = new DirectoryTargetRequirements { Timeout = TimeSpan.FromSeconds(1), BeforeProbe = _ => release.Wait() };
+        var req = new DirectoryTargetRequirements
+        {
+            Timeout = TimeSpan.FromSeconds(1), BeforeProbe = _ => release.Wait(),
+        };
         var watch = Stopwatch.StartNew();
         try
         {
@@ -148,10 +154,14 @@ public class DirectoryTargetMountTests : IClassFixture<MountedDisks>
     {
         using var release = new ManualResetEventSlim();
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
-        var req = new DirectoryTargetRequirements { Timeout = TimeSpan.FromMinutes(5), BeforeProbe = _ => release.Wait() };
+        var req = new DirectoryTargetRequirements
+        {
+            Timeout = TimeSpan.FromMinutes(5), BeforeProbe = _ => release.Wait(),
+        };
         try
         {
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => DirectoryTarget.CheckAsync(_disks.Tmpfs, req, cts.Token));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+                DirectoryTarget.CheckAsync(_disks.Tmpfs, req, cts.Token));
         }
         finally
         {

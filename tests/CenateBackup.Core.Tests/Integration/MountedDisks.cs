@@ -64,7 +64,8 @@ public sealed class MountedDisks : IDisposable
     {
         foreach (var m in new[] { Ext4, Spaced, Tmpfs })
         {
-            if (!File.ReadAllText("/proc/self/mountinfo").Contains(" " + m.Replace(" ", "\\040") + " ", StringComparison.Ordinal)) continue;
+            var escaped = " " + m.Replace(" ", "\\040") + " ";
+            if (!File.ReadAllText("/proc/self/mountinfo").Contains(escaped, StringComparison.Ordinal)) continue;
             try { Run("umount", m); }
             catch (InvalidOperationException) { try { Run("umount", "-l", m); } catch (InvalidOperationException) { } }
         }

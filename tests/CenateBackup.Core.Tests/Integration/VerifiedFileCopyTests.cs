@@ -54,7 +54,8 @@ public class VerifiedFileCopyTests : IClassFixture<MountedDisks>, IDisposable
         var (src, sha) = Source(5 * 1024 * 1024 + 123);
         var dir = Target(_disks.Ext4);
         long reported = 0;
-        var r = await VerifiedFileCopy.CopyAsync(src, dir, "maestro_cenate_20250101_000000.dump", sha.ToUpperInvariant(),
+        var r = await VerifiedFileCopy.CopyAsync(src, dir, "maestro_cenate_20250101_000000.dump",
+            sha.ToUpperInvariant(),
             new Progress<long>(b => Interlocked.Exchange(ref reported, b)), CancellationToken.None);
         Assert.Equal((Path.Combine(dir, "maestro_cenate_20250101_000000.dump"), 5L * 1024 * 1024 + 123, sha, true),
             (r.Path, r.Bytes, r.Sha256, r.ReadFromDisk));
@@ -77,8 +78,8 @@ public class VerifiedFileCopyTests : IClassFixture<MountedDisks>, IDisposable
         // Only a read-back that really reads the disk can see it.
         var (src, sha) = Source(300 * 1024);
         var dir = Target(_disks.Ext4);
-        var ex = await Assert.ThrowsAsync<CenateException>(() => VerifiedFileCopy.CopyAsync(src, dir, "a.dump", sha, null,
-            partial => FlipOnDisk(partial, 4096 * 10 + 7), CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<CenateException>(() => VerifiedFileCopy.CopyAsync(src, dir, "a.dump", sha,
+            null, partial => FlipOnDisk(partial, 4096 * 10 + 7), CancellationToken.None));
         Assert.Equal((ErrorIds.TargetChecksumMismatch, CenateErrorKind.InvalidData), (ex.ErrorId, ex.Kind));
         Assert.Empty(Directory.GetFileSystemEntries(dir));
     }
@@ -88,8 +89,8 @@ public class VerifiedFileCopyTests : IClassFixture<MountedDisks>, IDisposable
     {
         var (src, sha) = Source(100 * 1024);
         var dir = Target(_disks.Tmpfs);
-        var ex = await Assert.ThrowsAsync<CenateException>(() => VerifiedFileCopy.CopyAsync(src, dir, "a.dump", sha, null,
-            partial =>
+        var ex = await Assert.ThrowsAsync<CenateException>(() => VerifiedFileCopy.CopyAsync(src, dir, "a.dump", sha,
+            null, partial =>
             {
                 using var f = new FileStream(partial, FileMode.Open, FileAccess.ReadWrite);
                 f.Position = 5000;
@@ -107,7 +108,8 @@ public class VerifiedFileCopyTests : IClassFixture<MountedDisks>, IDisposable
         var (src, _) = Source(1000);
         var dir = Target(_disks.Ext4);
         Assert.Equal(ErrorIds.TargetChecksumMismatch, (await Assert.ThrowsAsync<CenateException>(() =>
-            VerifiedFileCopy.CopyAsync(src, dir, "a.dump", new string('0', 64), null, CancellationToken.None))).ErrorId);
+            VerifiedFileCopy.CopyAsync(src, dir, "a.dump", new string('0', 64), null, CancellationToken.None)))
+            .ErrorId);
         Assert.Empty(Directory.GetFileSystemEntries(dir));
     }
 
@@ -120,7 +122,8 @@ public class VerifiedFileCopyTests : IClassFixture<MountedDisks>, IDisposable
             VerifiedFileCopy.CopyAsync(src, dir, "big.dump", sha, null, CancellationToken.None));
         Assert.Equal((ErrorIds.DiskFull, CenateErrorKind.WriteError), (ex.ErrorId, ex.Kind));
         Assert.Empty(Directory.GetFileSystemEntries(dir));
-        var state = await DirectoryTarget.CheckAsync(_disks.Tmpfs, new DirectoryTargetRequirements { RequireMarker = false }, default);
+        var state = await DirectoryTarget.CheckAsync(_disks.Tmpfs,
+            new DirectoryTargetRequirements { RequireMarker = false }, default);
         Assert.True(state.FreeBytes > 7L * 1024 * 1024, $"free {state.FreeBytes}: the partial file was not removed");
     }
 
@@ -153,8 +156,10 @@ public class VerifiedFileCopyTests : IClassFixture<MountedDisks>, IDisposable
     public async Task MissingSource_IsBackupFileMissing()
     {
         var dir = Target(_disks.Ext4);
-        Assert.Equal(ErrorIds.BackupFileMissing, (await Assert.ThrowsAsync<CenateException>(() => VerifiedFileCopy.CopyAsync(
-            Path.Combine(_sources, "gone.dump"), dir, "a.dump", new string('0', 64), null, default))).ErrorId);
+        var gone = Path.Combine(_sources, "gone.dump");
+        var ex = await Assert.ThrowsAsync<CenateException>(() =>
+            VerifiedFileCopy.CopyAsync(gone, dir, "a.dump", new string('0', 64), null, default));
+        Assert.Equal(ErrorIds.BackupFileMissing, ex.ErrorId);
         Assert.Empty(Directory.GetFileSystemEntries(dir));
     }
 
@@ -166,7 +171,8 @@ public class VerifiedFileCopyTests : IClassFixture<MountedDisks>, IDisposable
     {
         var (src, sha) = Source(10);
         var dir = Target(_disks.Tmpfs);
-        await Assert.ThrowsAsync<ArgumentException>(() => VerifiedFileCopy.CopyAsync(src, dir, name, sha, null, default));
+        await Assert.ThrowsAsync<ArgumentException>(() =>
+            VerifiedFileCopy.CopyAsync(src, dir, name, sha, null, default));
         Assert.Empty(Directory.GetFileSystemEntries(dir));
     }
 

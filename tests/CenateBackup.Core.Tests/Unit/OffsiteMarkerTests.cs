@@ -22,9 +22,11 @@ public class OffsiteMarkerTests
         Assert.StartsWith("CenateBackup", loaded.Tool, StringComparison.Ordinal);
         if (!OperatingSystem.IsWindows())
         {
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(dir.File(OffsiteMarker.FileName)));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                File.GetUnixFileMode(dir.File(OffsiteMarker.FileName)));
         }
-        Assert.Equal(new[] { OffsiteMarker.FileName }, Array.ConvertAll(Directory.GetFiles(dir.Path), Path.GetFileName));
+        Assert.Equal(new[] { OffsiteMarker.FileName },
+            Array.ConvertAll(Directory.GetFiles(dir.Path), Path.GetFileName));
     }
 
     [Fact]
