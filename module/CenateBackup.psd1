@@ -13,6 +13,7 @@
         'Export-CenateAseguradosCsv'
         'Get-CenateAuditLog'
         'Get-CenateBackup'
+        'Initialize-CenateOffsiteTarget'
         'Install-CenateAuditTrigger'
         'New-CenateDump'
         'New-CenateReadOnlyRole'

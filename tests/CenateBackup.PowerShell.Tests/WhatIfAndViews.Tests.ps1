@@ -8,7 +8,8 @@ BeforeDiscovery {
     $script:WhatIfCases = @(
         'Export-CenateAseguradosCsv', 'New-CenateDump', 'Install-CenateAuditTrigger', 'New-CenateReadOnlyRole',
         'Protect-CenateTable', 'Remove-CenateAuditLog', 'Remove-CenateOldBackup', 'Restore-CenateDeletedRow',
-        'Restore-CenateTable Replace', 'Restore-CenateTable MissingRows', 'Test-CenateBackup', 'Uninstall-CenateAuditTrigger'
+        'Restore-CenateTable Replace', 'Restore-CenateTable MissingRows', 'Test-CenateBackup', 'Uninstall-CenateAuditTrigger',
+        'Initialize-CenateOffsiteTarget'
     ) | ForEach-Object { @{ Case = $_ } }
 }
 
@@ -96,6 +97,12 @@ SELECT count(*) FROM pg_database WHERE datname = '$DrillName';
         'Restore-CenateTable MissingRows' = { Restore-CenateTable -Backup $Set.Path @P -Mode MissingRows -WhatIf }
         'Test-CenateBackup'              = { Test-CenateBackup -Path $Set.Path -Level Restore -Container $Rig.Container -Port $Rig.Port -Credential $Cred -ScratchDatabase $DrillName -WhatIf }
         'Uninstall-CenateAuditTrigger'   = { Uninstall-CenateAuditTrigger @P -RemoveLog -WhatIf }
+        # /dev/shm: a mounted tmpfs that is not the root file system (a target on the root one is refused before -WhatIf).
+        'Initialize-CenateOffsiteTarget' = {
+            $target = "/dev/shm/cenate-whatif-$([guid]::NewGuid().ToString('N'))/usb"
+            Initialize-CenateOffsiteTarget -Destination $target -Label usb-a -WhatIf
+            if (Test-Path -LiteralPath (Split-Path $target)) { throw "-WhatIf created $target" }
+        }
     }
     # Without -WhatIf the same commands would change something: the state they must leave alone is not empty.
     Q "SELECT count(*) FROM cenate_audit.audit_log WHERE logged_at < now() - interval '180 days'" | Should -Be '10'

@@ -81,5 +81,12 @@ public static class ErrorIds
     public const string OffsiteFileConflict = "OffsiteFileConflict";
     public const string OffsiteRouteNotSupported = "OffsiteRouteNotSupported";
     public const string RemoteChecksumMismatch = "RemoteChecksumMismatch";
+    // Issue 14 (helper D): directory targets of offsite copies (USB disk, NAS mount).
+    public const string TargetNotMounted = "TargetNotMounted";
+    public const string TargetMarkerMismatch = "TargetMarkerMismatch";
+    public const string TargetFull = "TargetFull";
+    public const string TargetUnresponsive = "TargetUnresponsive";
+    public const string TargetAlreadyInitialized = "TargetAlreadyInitialized";
+    public const string TargetChecksumMismatch = "TargetChecksumMismatch";
 #pragma warning restore CS1591
 }

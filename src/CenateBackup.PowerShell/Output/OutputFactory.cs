@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using CenateBackup.Core.Offsite.Directories;
 using CenateBackup.Core.Retention;
 using CenateBackup.Core.Storage;
 using CenateBackup.Core.Verification;
@@ -174,5 +175,17 @@ internal static class OutputFactory
         After = r.After.Select(g => new CenateTableGrant(g.Role, g.Privileges)).ToArray(),
         Steps = r.Steps.ToArray(),
         Inherited = r.Inherited.ToArray(),
+    };
+
+    public static CenateOffsiteTarget OffsiteTarget(DirectoryTargetState state) => new()
+    {
+        Path = state.Directory,
+        Label = state.Marker?.Label ?? "",
+        Id = state.Marker?.Id ?? Guid.Empty,
+        CreatedAt = state.Marker?.CreatedAt ?? default,
+        MountPoint = state.MountPoint,
+        FileSystemType = state.FileSystemType,
+        FreeBytes = state.FreeBytes,
+        Warnings = state.Warnings.ToArray(),
     };
 }
