@@ -137,17 +137,17 @@ Describe 'Sync-CenateOffsite refuses a target that is not the disk it should be'
         $target = Join-Path $mnt 'cenate'
         Initialize-CenateOffsiteTarget -Destination $target -Label usb-a -Confirm:$false | Out-Null
         Dismount-TestFs $mnt
+        # Refused as being on the root file system, or (where /tmp is a file system of its own) as another disk.
+        $onRoot = (& findmnt -n -o TARGET --target $mnt) -eq '/'
+        $expected = if ($onRoot) { 'TargetNotMounted' } else { 'TargetMarkerMismatch' }
         { Sync-CenateOffsite -Path $Src -Destination $target -Newest 1 -ErrorAction Stop } |
-            Should -Throw -ErrorId (& $Fq 'TargetNotMounted' 'SyncCenateOffsiteCommand')
+            Should -Throw -ErrorId (& $Fq $expected 'SyncCenateOffsiteCommand')
         @(Get-ChildItem -LiteralPath $mnt -Force -Recurse).Count | Should -Be 0
         # A script that created the directory on the system disk anyway: still refused, still nothing written.
         New-Item -ItemType Directory -Path $target | Out-Null
         { Sync-CenateOffsite -Path $Src -Destination $target -Newest 1 -RequireMountPoint $mnt -ErrorAction Stop } |
             Should -Throw -ErrorId (& $Fq 'TargetNotMounted' 'SyncCenateOffsiteCommand')
-        # Without -RequireMountPoint: refused as being on the root file system, or (where /tmp is a file system of its
-        # own) for the missing marker.
-        $onRoot = (& findmnt -n -o TARGET --target $target) -eq '/'
-        $expected = if ($onRoot) { 'TargetNotMounted' } else { 'TargetMarkerMismatch' }
+        # Without -RequireMountPoint: the same refusal.
         { Sync-CenateOffsite -Path $Src -Destination $target -Newest 1 -ErrorAction Stop } |
             Should -Throw -ErrorId (& $Fq $expected 'SyncCenateOffsiteCommand')
         @(Get-ChildItem -LiteralPath $target -Force).Count | Should -Be 0

@@ -9,7 +9,7 @@ BeforeDiscovery {
         'Export-CenateAseguradosCsv', 'New-CenateDump', 'Install-CenateAuditTrigger', 'New-CenateReadOnlyRole',
         'Protect-CenateTable', 'Remove-CenateAuditLog', 'Remove-CenateOldBackup', 'Restore-CenateDeletedRow',
         'Restore-CenateTable Replace', 'Restore-CenateTable MissingRows', 'Test-CenateBackup', 'Uninstall-CenateAuditTrigger',
-        'Initialize-CenateOffsiteTarget'
+        'Initialize-CenateOffsiteTarget', 'Sync-CenateOffsite'
     ) | ForEach-Object { @{ Case = $_ } }
 }
 
@@ -103,7 +103,16 @@ SELECT count(*) FROM pg_database WHERE datname = '$DrillName';
             Initialize-CenateOffsiteTarget -Destination $target -Label usb-a -WhatIf
             if (Test-Path -LiteralPath (Split-Path $target)) { throw "-WhatIf created $target" }
         }
+        # A real target on /dev/shm (initialised in BeforeAll): the verified set would be copied, and nothing is.
+        'Sync-CenateOffsite'             = {
+            $before = (Get-ChildItem -LiteralPath $SyncTarget -Force | ForEach-Object Name) -join ','
+            $r = Sync-CenateOffsite -Path $Dir -Destination $SyncTarget -WhatIf
+            if ($r.Status -ne 'WouldCopy') { throw "expected WouldCopy, got $($r.Status): $($r.Reason)" }
+            if (((Get-ChildItem -LiteralPath $SyncTarget -Force | ForEach-Object Name) -join ',') -ne $before) { throw '-WhatIf wrote to the target' }
+        }
     }
+    $script:SyncRoot = "/dev/shm/cenate-whatif-sync-$([guid]::NewGuid().ToString('N'))"
+    $script:SyncTarget = (Initialize-CenateOffsiteTarget -Destination "$SyncRoot/usb" -Confirm:$false).Path
     # Without -WhatIf the same commands would change something: the state they must leave alone is not empty.
     Q "SELECT count(*) FROM cenate_audit.audit_log WHERE logged_at < now() - interval '180 days'" | Should -Be '10'
     Q "SELECT has_table_privilege('$App', 'public.asegurados', 'DELETE')" | Should -Be 't'
@@ -112,7 +121,7 @@ AfterAll {
     Invoke-Psql -Database postgres -Sql "DROP DATABASE IF EXISTS $Db WITH (FORCE)" | Out-Null
     Invoke-Psql -Database postgres -Sql "DROP DATABASE IF EXISTS $DrillName WITH (FORCE)" | Out-Null
     foreach ($r in $RoName, $App) { Invoke-Psql -Database postgres -Sql "DROP ROLE IF EXISTS $r" | Out-Null }
-    Remove-Item -LiteralPath $Dir, $RetDir, $NewDir -Recurse -Force -ErrorAction SilentlyContinue
+    Remove-Item -LiteralPath $Dir, $RetDir, $NewDir, $SyncRoot -Recurse -Force -ErrorAction SilentlyContinue
 }
 
 Describe '-WhatIf on every state-changing cmdlet' {

@@ -17,7 +17,7 @@ namespace CenateBackup.Core.Offsite.Directories;
 public sealed class OffsiteMarker
 {
     /// <summary>The marker's file name in the target directory.</summary>
-    public const string FileName = ".cenate-offsite.json";
+    public const string FileName = BackupCatalog.OffsiteMarkerFileName;
 
     /// <summary>What a label may look like: a letter or digit first, then letters, digits, space, '.', '_',
     /// '-'.</summary>
