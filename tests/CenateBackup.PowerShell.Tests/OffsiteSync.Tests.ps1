@@ -79,7 +79,7 @@ Describe 'Sync-CenateOffsite to a USB disk (tmpfs)' {
         $m.copy.sourceVerification.level | Should -Be 'Read'
         # Only that set travelled.
         @(Get-ChildItem -LiteralPath $Target -Filter '*.manifest.json').Count | Should -Be 1
-        (Get-CenateBackup -Path $Target).Verified | Should -BeTrue
+        (Get-CenateBackup -Path $Target).VerifiedLevel | Should -Be 'Checksum'
     }
 
     It 'does not copy a set again (AlreadyPresent, nothing moved, files untouched)' {
@@ -177,7 +177,7 @@ Describe 'Sync-CenateOffsite refuses a target that is not the disk it should be'
         $r.Status | Should -Be 'Failed'
         $r.ErrorId | Should -Be 'TargetFull'
         $err[0].FullyQualifiedErrorId | Should -Be (& $Fq 'TargetFull' 'SyncCenateOffsiteCommand')
-        @(Get-ChildItem -LiteralPath $target -Force | Where-Object Name -ne '.cenate-offsite.json').Count | Should -Be 0
+        @(Get-ChildItem -LiteralPath $target -Force | Where-Object Name -notin '.cenate-offsite.json', '.cenate.lock').Count | Should -Be 0
     }
 
     It 'a destination that is the source: OffsiteRouteNotSupported' {
@@ -205,7 +205,12 @@ Describe 'Sync-CenateOffsite killed half-way (loop-mounted ext4)' {
         Initialize-CenateOffsiteTarget -Destination $target -Confirm:$false | Out-Null
 
         $script = "Import-Module '$(Get-ModuleManifestPath)'; Sync-CenateOffsite -Path '$src' -Destination '$target' | Out-Null"
-        $p = Start-Process -FilePath (Get-Process -Id $PID).Path -ArgumentList '-NoProfile', '-NonInteractive', '-Command', $script -PassThru
+        # The real pwsh process (not the dotnet-tool shim), so kill -9 hits the process that copies.
+        $psi = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+        if ((Split-Path -Leaf ([Environment]::ProcessPath)) -like 'dotnet*') { $psi.ArgumentList.Add([Environment]::GetCommandLineArgs()[0]) }
+        foreach ($a in '-NoProfile', '-NonInteractive', '-Command', $script) { $psi.ArgumentList.Add($a) }
+        $psi.UseShellExecute = $false
+        $p = [Diagnostics.Process]::Start($psi)
         $first = Split-Path $set.Dump -Leaf
         $deadline = [DateTime]::UtcNow.AddSeconds(120)
         while ([DateTime]::UtcNow -lt $deadline -and -not (Test-Path (Join-Path $target $first))) { Start-Sleep -Milliseconds 5 }
