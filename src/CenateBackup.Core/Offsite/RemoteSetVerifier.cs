@@ -11,9 +11,10 @@ using CenateBackup.Core.Verification;
 namespace CenateBackup.Core.Offsite;
 
 /// <summary>
-/// Test-CenateBackup on a remote: the set (manifest and files) is downloaded into a private directory of this machine
-/// and verified there exactly as a local set, at the level asked; the report names the remote. Nothing is written at
-/// the remote (its manifest keeps the record the sync wrote).
+/// Test-CenateBackup on a remote. Checksum: `rclone checksum sha256 --download` hashes every file as it comes down,
+/// nothing is stored here. Read and Restore: the set (manifest and files) is downloaded into a private directory of
+/// this machine and verified there exactly as a local set; the report names the remote. Nothing is written at the
+/// remote (its manifest keeps the record the sync wrote).
 /// </summary>
 public static class RemoteSetVerifier
 {
@@ -55,6 +56,70 @@ public static class RemoteSetVerifier
     }
 
     private static async Task<VerificationReport> VerifyEntryAsync(RcloneClient rclone, RemoteLocation directory, CatalogEntry entry,
+        VerificationLevel level, RestoreToolOptions tools, IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        if (level == VerificationLevel.Checksum) return await ChecksumAsync(rclone, directory, entry, reporter, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await DownloadAndVerifyAsync(rclone, directory, entry, level, tools, reporter, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CenateException ex) when (ex.ErrorId is ErrorIds.RcloneFailed or ErrorIds.RcloneFatal)
+        {
+            // A file that cannot be downloaded may be damaged (a crypt block that no longer authenticates): if the
+            // checksum run names files that differ, that is the verdict; otherwise the remote itself failed.
+            var check = await ChecksumAsync(rclone, directory, entry, reporter, cancellationToken).ConfigureAwait(false);
+            if (check.Problems.Count == 0) throw;
+            check.Checks.Add($"the download for the {level} level failed ({ex.Message}); the checksum run found why");
+            return check;
+        }
+    }
+
+    /// <summary>
+    /// The Checksum level at a remote without a local copy: `rclone checksum sha256 --download` hashes every file as it
+    /// comes down (through the crypt layer for a crypt remote, which also proves the password still decrypts).
+    /// </summary>
+    private static async Task<VerificationReport> ChecksumAsync(RcloneClient rclone, RemoteLocation directory, CatalogEntry entry,
+        IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var manifest = entry.Manifest;
+        var dump = manifest.Files.Where(f => f.Kind == BackupFileKind.Dump).OrderByDescending(f => f.Size).FirstOrDefault();
+        var report = new VerificationReport
+        {
+            ManifestPath = entry.ManifestPath,
+            Directory = directory.ToString(),
+            Database = manifest.Database,
+            Stamp = manifest.Stamp,
+            Level = VerificationLevel.Checksum,
+            At = DateTimeOffset.UtcNow,
+            Source = RecordedSource.DescribeSource(manifest.Source),
+            Age = DateTimeOffset.UtcNow - entry.Time,
+            Size = dump?.Size ?? manifest.Files.Sum(f => f.Size),
+            SizeFile = dump?.Name,
+        };
+        if (!manifest.Complete) report.Problems.Add(new VerificationProblem(ProblemKind.Incomplete, null, "the manifest says the set is incomplete"));
+        foreach (var f in manifest.Files)
+        {
+            report.Files.Add(f.Name);
+            if (entry.MissingFiles.Contains(f.Name)) report.Problems.Add(new VerificationProblem(ProblemKind.Missing, f.Name, "the file is not at the remote"));
+        }
+        var present = manifest.Files.Where(f => !entry.MissingFiles.Contains(f.Name)).ToDictionary(f => f.Name, f => f.Sha256, StringComparer.Ordinal);
+        reporter.Verbose($"rclone checksum sha256 --download of {present.Count} file(s) of {BackupNaming.FileNameOf(entry.ManifestPath)} at {directory}.");
+        var check = present.Count == 0 ? new ChecksumReport(Array.Empty<string>(), Array.Empty<string>(), Array.Empty<string>())
+            : await rclone.ChecksumAsync(directory, present, cancellationToken).ConfigureAwait(false);
+        foreach (var name in check.Matched) report.Checks.Add($"sha256 {name} (downloaded from {directory})");
+        foreach (var name in check.Differ)
+        {
+            report.Problems.Add(new VerificationProblem(ProblemKind.ChecksumMismatch, name,
+                "the bytes downloaded from the remote do not match the manifest's sha256 (or could not be decrypted)"));
+        }
+        foreach (var name in check.Missing) report.Problems.Add(new VerificationProblem(ProblemKind.Missing, name, "the file is not at the remote"));
+        report.Passed = report.Checks.Count > 0 && report.Files.Count > 0 && report.Problems.Count == 0;
+        report.Duration = clock.Elapsed;
+        return report;
+    }
+
+    private static async Task<VerificationReport> DownloadAndVerifyAsync(RcloneClient rclone, RemoteLocation directory, CatalogEntry entry,
         VerificationLevel level, RestoreToolOptions tools, IOperationReporter reporter, CancellationToken cancellationToken)
     {
         var manifestName = BackupNaming.FileNameOf(entry.ManifestPath);
