@@ -73,5 +73,15 @@ public static class ErrorIds
     public const string EmptyPassword = "EmptyPassword";
     // Issue 13 §5: a service carries out the plan the user confirmed, or nothing.
     public const string PlanChanged = "PlanChanged";
+    // Issue 14 (offsite, rclone remotes): rclone's exit codes and messages, mapped in RcloneErrors.
+    public const string RcloneNotFound = "RcloneNotFound";
+    public const string RcloneFailed = "RcloneFailed";
+    public const string RcloneFatal = "RcloneFatal";
+    public const string RemotePathNotFound = "RemotePathNotFound";
+    public const string RemoteFileNotFound = "RemoteFileNotFound";
+    public const string RemoteUnreachable = "RemoteUnreachable";
+    public const string RemoteFileConflict = "RemoteFileConflict";
+    public const string RemoteNotConfigured = "RemoteNotConfigured";
+    public const string RemoteChecksumMismatch = "RemoteChecksumMismatch";
 #pragma warning restore CS1591
 }
