@@ -24,6 +24,8 @@ public class RcloneErrorsTests
         + "2026/11/30 08:27:49 Failed to copy: immutable file modified";
     private const string SftpRefused =
         "2026/11/30 08:27:50 Failed to create file system for \"dead:dir\": NewFs: couldn't connect SSH: dial tcp 127.0.0.1:56199: connect: connection refused";
+    private const string SftpDenied =
+        "2026/11/30 08:32:38 Failed to create file system for \"s:x\": NewFs: couldn't connect SSH: ssh: handshake failed: ssh: unable to authenticate, attempted methods [none password], no supported methods remain";
 
     [Theory]
     [InlineData(1, UnknownRemote, ErrorIds.RemoteNotConfigured, CenateErrorKind.ObjectNotFound)]
@@ -34,6 +36,7 @@ public class RcloneErrorsTests
     [InlineData(6, Immutable, ErrorIds.RemoteFileConflict, CenateErrorKind.ResourceExists)]
     [InlineData(6, "2026/11/30 08:27:49 Failed to copy: permission denied", ErrorIds.RcloneFailed, CenateErrorKind.ToolFailed)]
     [InlineData(1, SftpRefused, ErrorIds.RemoteUnreachable, CenateErrorKind.ConnectionError)]
+    [InlineData(1, SftpDenied, ErrorIds.RcloneFailed, CenateErrorKind.AuthenticationError)]
     [InlineData(5, "2026/11/30 08:27:49 Failed to copy: 503 Service Unavailable", ErrorIds.RemoteUnreachable, CenateErrorKind.ConnectionError)]
     [InlineData(7, "2026/11/30 08:27:49 Failed to copy: fatal error: bad token", ErrorIds.RcloneFatal, CenateErrorKind.ToolFailed)]
     [InlineData(1, "2026/11/30 08:27:49 Failed to copy: something else", ErrorIds.RcloneFailed, CenateErrorKind.ToolFailed)]

@@ -16,8 +16,14 @@ public static class RcloneErrors
 {
     private static readonly string[] s_unreachable =
     {
-        "connection refused", "couldn't connect", "no such host", "i/o timeout", "connection reset",
+        "connection refused", "no such host", "i/o timeout", "connection reset",
         "network is unreachable", "no route to host", "context deadline exceeded", "tls handshake timeout",
+    };
+
+    private static readonly string[] s_denied =
+    {
+        "unable to authenticate", "401 unauthorized", "403 forbidden", "accessdenied", "signaturedoesnotmatch",
+        "invalidaccesskeyid", "authentication failed",
     };
 
     /// <summary>The exception for a failed rclone run.</summary>
@@ -43,6 +49,12 @@ public static class RcloneErrors
                 $"A different file of the same name is already at '{target}'; it was not overwritten. {detail}",
                 "Compare the file at the remote with the set's manifest; remove it there if it is a leftover of an interrupted copy.",
                 target);
+        }
+        if (s_denied.Any(lower.Contains))
+        {
+            // No id of its own: the admin fixes it in the config file like any other rclone failure.
+            return new CenateException(ErrorIds.RcloneFailed, CenateErrorKind.AuthenticationError, said,
+                "The remote refused the credentials in rclone's config file: fix them with `rclone config`.", target);
         }
         if (exitCode == 5 || s_unreachable.Any(lower.Contains))
         {
