@@ -148,7 +148,7 @@ public sealed class RcloneBackupStore : IBackupStore
         var other = scan.Sets.FirstOrDefault(o => !string.Equals(o.ManifestPath, entry.ManifestPath, StringComparison.Ordinal)
             && !_removedManifests.Contains(o.ManifestPath)
             && o.Manifest.Files.Any(f => string.Equals(f.Name, name, StringComparison.Ordinal)));
-        if (other is not null) return $"manifest {NameOf(other.ManifestPath)} lists it too";
+        if (other is not null) return $"manifest {LastPart(other.ManifestPath)} lists it too";
         return name.Contains(stampMark, StringComparison.Ordinal) ? null : $"its name does not carry the set's stamp {entry.Manifest.Stamp}";
     }
 
@@ -165,6 +165,8 @@ public sealed class RcloneBackupStore : IBackupStore
         throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.InvalidArgument,
             $"'{path}' is not a file of '{Location}'.", "Use a path the store's scan listed.", path);
     }
+
+    private static string LastPart(string path) => path[(path.LastIndexOfAny(new[] { '/', ':' }) + 1)..];
 
     private static bool IsManifestName(string name) => name.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase);
 
