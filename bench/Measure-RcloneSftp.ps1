@@ -17,10 +17,14 @@ try {
     $file = "$work/src/$name"
     $buf = [byte[]]::new(1MB)
     $fs = [IO.File]::Create($file)
-    for ($i = 0; $i -lt $SizeMB; $i++) { [Security.Cryptography.RandomNumberGenerator]::Fill($buf); $fs.Write($buf, 0, $buf.Length) }
+    for ($i = 0; $i -lt $SizeMB; $i++) {
+        [Security.Cryptography.RandomNumberGenerator]::Fill($buf); $fs.Write($buf, 0, $buf.Length)
+    }
     $fs.Dispose()
     $sha = (Get-FileHash -LiteralPath $file -Algorithm SHA256).Hash.ToLowerInvariant()   # the manifest has it already
-    $client = [CenateBackup.Core.Offsite.Rclone.RcloneClient]::new([CenateBackup.Core.Offsite.Rclone.RcloneOptions]::new($null, $conf.Path))
+    $options = [CenateBackup.Core.Offsite.Rclone.RcloneOptions]::new($null, $conf.Path)
+    $client = [CenateBackup.Core.Offsite.Rclone.RcloneClient]::new($options)
+    $none = [Threading.CancellationToken]::None
     $sums = [Collections.Generic.Dictionary[string, string]]::new(); $sums[$name] = $sha
     $plain = [double]::MaxValue; $module = [double]::MaxValue
     for ($r = 1; $r -le $Runs; $r++) {
@@ -33,12 +37,13 @@ try {
 
         $loc = [CenateBackup.Core.Offsite.Rclone.RemoteLocation]::new('sftp', "module$r")
         $sw = [Diagnostics.Stopwatch]::StartNew()
-        $null = $client.UploadAsync("$work/src", [string[]]@($name), $loc, $null, [Threading.CancellationToken]::None).GetAwaiter().GetResult()
-        $report = $client.ChecksumAsync($loc, $sums, [Threading.CancellationToken]::None).GetAwaiter().GetResult()
+        $null = $client.UploadAsync("$work/src", [string[]]@($name), $loc, $null, $none).GetAwaiter().GetResult()
+        $report = $client.ChecksumAsync($loc, $sums, $none).GetAwaiter().GetResult()
         $sw.Stop()
         if (-not $report.Passed) { throw 'checksum did not pass' }
         $module = [Math]::Min($module, $sw.Elapsed.TotalSeconds)
-        Remove-Item -LiteralPath (Join-Path $server.Directory "plain$r"), (Join-Path $server.Directory "module$r") -Recurse -Force
+        Remove-Item -LiteralPath (Join-Path $server.Directory "plain$r"), (Join-Path $server.Directory "module$r") `
+            -Recurse -Force
     }
     [pscustomobject]@{
         SizeMB = $SizeMB; Runs = $Runs

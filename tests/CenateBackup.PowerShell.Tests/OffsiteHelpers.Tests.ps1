@@ -7,7 +7,8 @@ BeforeAll {
     $script:Sftp = Start-TestRemote -Kind sftp -Port 56120
     $script:Dav = Start-TestRemote -Kind webdav -Port 56121
     $script:S3 = Start-TestRemote -Kind s3 -Port 56122
-    $script:Work = Join-Path ([IO.Path]::GetTempPath()) ('cenate-offsite-helpers-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    $leaf = 'cenate-offsite-helpers-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+    $script:Work = Join-Path ([IO.Path]::GetTempPath()) $leaf
     New-Item -ItemType Directory -Path $Work | Out-Null
     $script:Conf = New-TestRcloneConfig -Path (Join-Path $Work 'rclone.conf') -Remotes $Sftp, $Dav, $S3
     $script:Src = Join-Path $Work 'src'
@@ -52,13 +53,16 @@ Describe 'Start-TestRemote and New-TestRcloneConfig' {
         $files.Count | Should -Be 1
         $files[0].Name | Should -Not -Be 'payload.bin'
         $files[0].Length | Should -BeGreaterThan 200
-        (Get-ChildItem -LiteralPath (Join-Path $Dav.Directory 'enc') -Recurse -File).Name | Should -Not -Contain 'payload.bin'
+        $davFiles = Get-ChildItem -LiteralPath (Join-Path $Dav.Directory 'enc') -Recurse -File
+        $davFiles.Count | Should -Be 1
+        $davFiles.Name | Should -Not -Contain 'payload.bin'
         # The same directory read with another password shows nothing.
         (& $Rc @('lsjson', 'cryptwrong:h4')).ExitCode | Should -Be 3
     }
 
     It 'writes the config 0600, with obscured passwords only, and returns the plaintexts' {
-        [IO.File]::GetUnixFileMode($Conf.Path) | Should -Be ([IO.UnixFileMode]::UserRead -bor [IO.UnixFileMode]::UserWrite)
+        $owner = [IO.UnixFileMode]::UserRead -bor [IO.UnixFileMode]::UserWrite
+        [IO.File]::GetUnixFileMode($Conf.Path) | Should -Be $owner
         $text = Get-Content -LiteralPath $Conf.Path -Raw
         foreach ($plain in $Sftp.Password, $Dav.Password, $Conf.CryptPassword, $Conf.CryptSalt) {
             $Conf.Secrets | Should -Contain $plain
@@ -79,7 +83,8 @@ Describe 'Start-TestRemote and New-TestRcloneConfig' {
         $wrong = [pscustomobject]@{ Kind = 'sftp'; Port = $Sftp.Port; User = $Sftp.User; Password = 'not-the-password' }
         $c = New-TestRcloneConfig -Path $bad -Remotes $wrong
         try {
-            $r = Invoke-TestRclone -Arguments @('lsjson', 'sftp:', '--config', $bad, '--low-level-retries', '1', '--retries', '1')
+            $r = Invoke-TestRclone -Arguments @('lsjson', 'sftp:', '--config', $bad, '--low-level-retries', '1',
+                '--retries', '1')
             $r.ExitCode | Should -Not -Be 0
             $r.Error | Should -Match 'unable to authenticate'
         } finally { Remove-Item -LiteralPath $c.CryptLocalDirectory -Recurse -Force }

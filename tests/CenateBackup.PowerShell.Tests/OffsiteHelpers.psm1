@@ -5,7 +5,8 @@
 Set-StrictMode -Version Latest
 
 function New-PrivateDirectory([string]$Name) {
-    $path = Join-Path ([IO.Path]::GetTempPath()) ("cenate-{0}-{1}" -f $Name, [guid]::NewGuid().ToString('N').Substring(0, 8))
+    $leaf = "cenate-{0}-{1}" -f $Name, [guid]::NewGuid().ToString('N').Substring(0, 8)
+    $path = Join-Path ([IO.Path]::GetTempPath()) $leaf
     $mode = [IO.UnixFileMode]::UserRead -bor [IO.UnixFileMode]::UserWrite -bor [IO.UnixFileMode]::UserExecute
     [void][IO.Directory]::CreateDirectory($path, $mode)
     $path
@@ -14,7 +15,9 @@ function New-PrivateDirectory([string]$Name) {
 function Get-S3rverPath {
     $home_ = if ($env:CENATE_RIG_HOME) { $env:CENATE_RIG_HOME } else { Join-Path $HOME '.cache/cenate-rig' }
     $path = if ($env:CENATE_S3RVER) { $env:CENATE_S3RVER } else { Join-Path $home_ 's3rver/node_modules/.bin/s3rver' }
-    if (-not (Test-Path -LiteralPath $path)) { throw "s3rver not found at ${path}: run scripts/install-prereqs.sh (or set CENATE_S3RVER)." }
+    if (-not (Test-Path -LiteralPath $path)) {
+        throw "s3rver not found at ${path}: run scripts/install-prereqs.sh (or set CENATE_S3RVER)."
+    }
     $path
 }
 
@@ -40,9 +43,13 @@ function ConvertTo-RcloneObscured([Parameter(Mandatory)][string]$Plain) {
 function Wait-TcpPort([int]$Port, [Diagnostics.Process]$Process, [string]$What, [int]$Seconds = 30) {
     $until = [DateTime]::UtcNow.AddSeconds($Seconds)
     while ([DateTime]::UtcNow -lt $until) {
-        if ($Process.HasExited) { throw "$What exited with code $($Process.ExitCode) before listening on 127.0.0.1:$Port" }
+        if ($Process.HasExited) {
+            throw "$What exited with code $($Process.ExitCode) before listening on 127.0.0.1:$Port"
+        }
         $c = [Net.Sockets.TcpClient]::new()
-        try { $c.Connect([Net.IPAddress]::Loopback, $Port); return } catch { Start-Sleep -Milliseconds 200 } finally { $c.Dispose() }
+        try { $c.Connect([Net.IPAddress]::Loopback, $Port); return }
+        catch { Start-Sleep -Milliseconds 200 }
+        finally { $c.Dispose() }
     }
     throw "$What did not listen on 127.0.0.1:$Port within $Seconds s"
 }
@@ -68,7 +75,9 @@ function Start-TestRemote {
     } else {
         if (-not $Password) { $Password = "$Kind-" + [guid]::NewGuid().ToString('N').Substring(0, 12) }
         $psi = [Diagnostics.ProcessStartInfo]::new((Get-RcloneExecutable))
-        foreach ($a in 'serve', $Kind, $Directory, '--addr', "127.0.0.1:$Port", '--config', '/dev/null') { $psi.ArgumentList.Add($a) }
+        foreach ($a in 'serve', $Kind, $Directory, '--addr', "127.0.0.1:$Port", '--config', '/dev/null') {
+            $psi.ArgumentList.Add($a)
+        }
         $psi.Environment['RCLONE_USER'] = $User
         $psi.Environment['RCLONE_PASS'] = $Password
     }
@@ -79,8 +88,12 @@ function Start-TestRemote {
     $p = [Diagnostics.Process]::Start($psi)
     # Drained and dropped, so a chatty server never blocks on a full pipe.
     $p.BeginOutputReadLine(); $p.BeginErrorReadLine()
-    try { Wait-TcpPort -Port $Port -Process $p -What "$Kind server" } catch { Stop-TestRemote -Remote ([pscustomobject]@{ Process = $p }); throw }
-    [pscustomobject]@{ Kind = $Kind; Pid = $p.Id; Process = $p; Directory = $Directory; Port = $Port; User = $User; Password = $Password }
+    try { Wait-TcpPort -Port $Port -Process $p -What "$Kind server" }
+    catch { Stop-TestRemote -Remote ([pscustomobject]@{ Process = $p }); throw }
+    [pscustomobject]@{
+        Kind = $Kind; Pid = $p.Id; Process = $p; Directory = $Directory; Port = $Port
+        User = $User; Password = $Password
+    }
 }
 
 function Stop-TestRemote {
@@ -120,25 +133,28 @@ function New-TestRcloneConfig {
     foreach ($r in $Remotes) {
         switch ($r.Kind) {
             'sftp' {
-                $lines.AddRange([string[]]@('[sftp]', 'type = sftp', 'host = 127.0.0.1', "port = $($r.Port)", "user = $($r.User)",
-                    "pass = $(& $obscure $r.Password)"))
+                $lines.AddRange([string[]]@('[sftp]', 'type = sftp', 'host = 127.0.0.1', "port = $($r.Port)",
+                    "user = $($r.User)", "pass = $(& $obscure $r.Password)"))
             }
             'webdav' {
-                $lines.AddRange([string[]]@('[dav]', 'type = webdav', "url = http://127.0.0.1:$($r.Port)", 'vendor = other',
-                    "user = $($r.User)", "pass = $(& $obscure $r.Password)", '',
-                    '[cryptdav]', 'type = crypt', 'remote = dav:enc', "password = $cryptPass", "password2 = $cryptSaltObscured"))
+                $lines.AddRange([string[]]@('[dav]', 'type = webdav', "url = http://127.0.0.1:$($r.Port)",
+                    'vendor = other', "user = $($r.User)", "pass = $(& $obscure $r.Password)", '',
+                    '[cryptdav]', 'type = crypt', 'remote = dav:enc', "password = $cryptPass",
+                    "password2 = $cryptSaltObscured"))
             }
             's3' {
-                $lines.AddRange([string[]]@('[s3]', 'type = s3', 'provider = Other', "endpoint = http://127.0.0.1:$($r.Port)",
-                    "access_key_id = $($r.User)", "secret_access_key = $($r.Password)", 'region = us-east-1'))
+                $lines.AddRange([string[]]@('[s3]', 'type = s3', 'provider = Other',
+                    "endpoint = http://127.0.0.1:$($r.Port)", "access_key_id = $($r.User)",
+                    "secret_access_key = $($r.Password)", 'region = us-east-1'))
             }
         }
         $lines.Add('')
     }
     $wrong = ConvertTo-RcloneObscured ('wrong-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
-    $lines.AddRange([string[]]@('[cryptlocal]', 'type = crypt', "remote = $CryptLocalDirectory", "password = $cryptPass",
-        "password2 = $cryptSaltObscured", '',
-        '[cryptwrong]', 'type = crypt', "remote = $CryptLocalDirectory", "password = $wrong", "password2 = $cryptSaltObscured", ''))
+    $lines.AddRange([string[]]@('[cryptlocal]', 'type = crypt', "remote = $CryptLocalDirectory",
+        "password = $cryptPass", "password2 = $cryptSaltObscured", '',
+        '[cryptwrong]', 'type = crypt', "remote = $CryptLocalDirectory", "password = $wrong",
+        "password2 = $cryptSaltObscured", ''))
     # Created 0600 from the start: the obscured passwords are as good as plaintext to anyone who can read the file.
     $options = [IO.FileStreamOptions]@{ Mode = 'CreateNew'; Access = 'Write'
         UnixCreateMode = [IO.UnixFileMode]::UserRead -bor [IO.UnixFileMode]::UserWrite }
@@ -174,5 +190,5 @@ function Get-ProcessCommandLines {
     }
 }
 
-Export-ModuleMember -Function Start-TestRemote, Stop-TestRemote, New-TestRcloneConfig, Invoke-TestRclone, Get-ProcessCommandLines,
-    ConvertTo-RcloneObscured
+Export-ModuleMember -Function Start-TestRemote, Stop-TestRemote, New-TestRcloneConfig, Invoke-TestRclone,
+    Get-ProcessCommandLines, ConvertTo-RcloneObscured

@@ -4,7 +4,8 @@ using Xunit;
 
 namespace CenateBackup.Core.Tests.Unit;
 
-/// <summary>Reading `rclone checksum --combined -` output and rclone's JSON stats lines (real rclone 1.60 output).</summary>
+/// <summary>Reading `rclone checksum --combined -` output and rclone's JSON stats lines (real rclone 1.60
+/// output).</summary>
 public class RcloneReportTests
 {
     private static readonly string[] s_names = { "a.txt", "b.txt", "m.txt" };
@@ -65,9 +66,12 @@ public class RcloneReportTests
     [Fact]
     public void Stats_ReadsBytes()
     {
-        const string line = "{\"level\":\"info\",\"msg\":\"\\nTransferred:   \\t   10.059 MiB / 28.610 MiB, 35%\\n\",\"source\":\"accounting/stats.go:482\","
-            + "\"stats\":{\"bytes\":10547206,\"checks\":0,\"elapsedTime\":1.078636385,\"errors\":0,\"eta\":null,\"totalBytes\":30000006,"
-            + "\"transferring\":[{\"bytes\":10547200,\"name\":\"big.bin\",\"size\":30000000}],\"transfers\":1},\"time\":\"2026-11-30T08:28:45.526056+00:00\"}";
+        const string line = "{\"level\":\"info\",\"msg\":\"\\nTransferred:   \\t   10.059 MiB / 28.610 MiB, 35%\\n\","
+            + "\"source\":\"accounting/stats.go:482\","
+            + "\"stats\":{\"bytes\":10547206,\"checks\":0,\"elapsedTime\":1.078636385,\"errors\":0,\"eta\":null,\"tot"
+                + "alBytes\":30000006,"
+            + "\"transferring\":[{\"bytes\":10547200,\"name\":\"big.bin\",\"size\":30000000}],\"transfers\":1},\"time"
+                + "\":\"2026-11-30T08:28:45.526056+00:00\"}";
         Assert.True(RcloneStats.TryReadBytes(line, out var bytes));
         Assert.Equal(10547206, bytes);
         Assert.False(RcloneStats.TryReadBytes("{\"level\":\"info\",\"msg\":\"a.txt: Copied (new)\"}", out _));

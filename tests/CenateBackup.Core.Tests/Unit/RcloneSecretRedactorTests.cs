@@ -4,7 +4,8 @@ using Xunit;
 
 namespace CenateBackup.Core.Tests.Unit;
 
-/// <summary>The redactor strips the config's secrets (obscured and revealed) and secret-shaped text from rclone's output.</summary>
+/// <summary>The redactor strips the config's secrets (obscured and revealed) and secret-shaped text from rclone's
+/// output.</summary>
 public class RcloneSecretRedactorTests
 {
     // `rclone obscure 'S3cr3t-Pa55word'` and `rclone obscure 'crypt pw with spaces ñ'` (rclone 1.60, this machine).
@@ -15,7 +16,8 @@ public class RcloneSecretRedactorTests
     {
         "[box]", "type = sftp", "host = 127.0.0.1", "user = cenate", "pass = " + Obscured1,
         "[vault]", "type = crypt", "remote = box:enc", "password = " + Obscured2, "password2 = " + Obscured1,
-        "[s3]", "type = s3", "access_key_id = S3RVER", "secret_access_key = S3RVERsecretKey42", "endpoint = http://127.0.0.1:56110",
+        "[s3]", "type = s3", "access_key_id = S3RVER", "secret_access_key = S3RVERsecretKey42",
+            "endpoint = http://127.0.0.1:56110",
     };
 
     [Fact]
@@ -41,7 +43,8 @@ public class RcloneSecretRedactorTests
 
     [Theory]
     // Real rclone 1.60 lines with a secret spliced where a misconfigured backend or a debug dump would put it.
-    [InlineData("2026/11/30 08:27:50 Failed to create file system for \"dead:dir\": NewFs: couldn't connect SSH: ssh: handshake failed (password S3cr3t-Pa55word)")]
+    [InlineData("2026/11/30 08:27:50 Failed to create file system for \"dead:dir\": NewFs: couldn't connect SSH: ssh:"
+        + " handshake failed (password S3cr3t-Pa55word)")]
     [InlineData("{\"level\":\"error\",\"msg\":\"config: pass = " + Obscured1 + "\",\"source\":\"config/config.go:1\"}")]
     [InlineData("{\"level\":\"debug\",\"msg\":\"Using config file pass=crypt pw with spaces ñ\"}")]
     [InlineData("2026/11/30 08:27:50 ERROR : s3: SignatureDoesNotMatch for key S3RVERsecretKey42")]
@@ -69,10 +72,13 @@ public class RcloneSecretRedactorTests
     }
 
     [Theory]
-    [InlineData("{\"level\":\"error\",\"msg\":\"Source and destination exist but do not match: immutable file modified\",\"object\":\"maestro_cenate_20261130_082700.dump\"}")]
+    [InlineData("{\"level\":\"error\",\"msg\":\"Source and destination exist but do not match: immutable file modifie"
+        + "d\",\"object\":\"maestro_cenate_20261130_082700.dump\"}")]
     [InlineData("2026/11/30 08:27:49 ERROR : Asegurados_20261130_082700.csv.gz: files differ")]
-    [InlineData("= e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  maestro_cenate_20261130_082700.dump")]
-    [InlineData("2026/11/30 08:27:50 Failed to create file system for \"dead:dir\": NewFs: couldn't connect SSH: dial tcp 127.0.0.1:56199: connect: connection refused")]
+    [InlineData("= e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  maestro_cenate_20261130_082700.d"
+        + "ump")]
+    [InlineData("2026/11/30 08:27:50 Failed to create file system for \"dead:dir\": NewFs: couldn't connect SSH: dial"
+        + " tcp 127.0.0.1:56199: connect: connection refused")]
     public void OrdinaryMessages_AreLeftAlone(string line)
     {
         var r = new RcloneSecretRedactor(RcloneSecretRedactor.SecretValues(s_config));

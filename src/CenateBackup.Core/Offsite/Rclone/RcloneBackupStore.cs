@@ -19,8 +19,10 @@ public sealed class RcloneBackupStore : IBackupStore
     private readonly CancellationToken _cancellationToken;
     private readonly HashSet<string> _removedManifests = new(StringComparer.Ordinal);
 
-    /// <summary>The store at <paramref name="location"/>; <paramref name="cancellationToken"/> stops its rclone runs.</summary>
-    public RcloneBackupStore(RcloneClient client, RemoteLocation location, CancellationToken cancellationToken = default)
+    /// <summary>The store at <paramref name="location"/>; <paramref name="cancellationToken"/> stops its rclone
+    /// runs.</summary>
+    public RcloneBackupStore(RcloneClient client, RemoteLocation location,
+        CancellationToken cancellationToken = default)
     {
         _client = client ?? throw new ArgumentNullException(nameof(client));
         _location = location ?? throw new ArgumentNullException(nameof(location));
@@ -57,7 +59,8 @@ public sealed class RcloneBackupStore : IBackupStore
             if (!texts.TryGetValue(name, out var json))
             {
                 damaged.Add(new CenateException(ErrorIds.ManifestInvalid, CenateErrorKind.InvalidData,
-                    $"Manifest '{path}' could not be read: it is larger than {RcloneClient.ManifestLimit} bytes or vanished while listing.",
+                    $"Manifest '{path}' could not be read: it is larger than {RcloneClient.ManifestLimit} bytes "
+                    + "or vanished while listing.",
                     "Check the file at the remote; a manifest the module writes is a few kilobytes.", path));
                 continue;
             }
@@ -82,7 +85,8 @@ public sealed class RcloneBackupStore : IBackupStore
         }
         var orphans = files.Where(f => !owned.Contains(f.Name) && f.Name != BackupDirectoryLock.FileName)
             .OrderBy(f => f.Name, StringComparer.Ordinal)
-            .Select(f => new OrphanFile(PathOf(f.Name), f.Size, f.ModTime, f.Name.EndsWith(PartialFile.Suffix, StringComparison.Ordinal)))
+            .Select(f => new OrphanFile(PathOf(f.Name), f.Size, f.ModTime,
+                f.Name.EndsWith(PartialFile.Suffix, StringComparison.Ordinal)))
             .ToList();
         return new CatalogScan(sets, orphans, damaged);
     }
@@ -122,8 +126,10 @@ public sealed class RcloneBackupStore : IBackupStore
         catch (CenateException ex)
         {
             throw new CenateException(ErrorIds.RemoveFailed, CenateErrorKind.WriteError,
-                $"Removing set '{manifestName}' at '{Location}' stopped half-way: {ex.Message} The set stays listed as incomplete.",
-                "Fix the cause (network, permissions at the remote) and run Remove-CenateOldBackup again: it finishes the removal.",
+                $"Removing set '{manifestName}' at '{Location}' stopped half-way: {ex.Message} "
+                + "The set stays listed as incomplete.",
+                "Fix the cause (network, permissions at the remote) and run Remove-CenateOldBackup again: "
+                + "it finishes the removal.",
                 entry.ManifestPath, ex);
         }
         _removedManifests.Add(entry.ManifestPath);
@@ -137,7 +143,8 @@ public sealed class RcloneBackupStore : IBackupStore
     private IReadOnlyList<RemoteFile> List() =>
         _client.ListAsync(_location, _cancellationToken).GetAwaiter().GetResult()
         ?? throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound,
-            $"Backup directory '{Location}' does not exist.", "Check -Path (remote:path) and the remote's config.", Location);
+            $"Backup directory '{Location}' does not exist.", "Check -Path (remote:path) and the remote's config.",
+                Location);
 
     private string? KeepReason(string name, string stampMark, CatalogEntry entry, CatalogScan scan)
     {
@@ -145,11 +152,13 @@ public sealed class RcloneBackupStore : IBackupStore
         if (IsManifestName(name)) return "it is a manifest";
         if (name.EndsWith(PartialFile.Suffix, StringComparison.Ordinal)) return "it is a partial file";
         // Sets removed earlier in this run are gone; only a manifest still there protects the file.
-        var other = scan.Sets.FirstOrDefault(o => !string.Equals(o.ManifestPath, entry.ManifestPath, StringComparison.Ordinal)
+        var other = scan.Sets.FirstOrDefault(o =>
+            !string.Equals(o.ManifestPath, entry.ManifestPath, StringComparison.Ordinal)
             && !_removedManifests.Contains(o.ManifestPath)
             && o.Manifest.Files.Any(f => string.Equals(f.Name, name, StringComparison.Ordinal)));
         if (other is not null) return $"manifest {LastPart(other.ManifestPath)} lists it too";
-        return name.Contains(stampMark, StringComparison.Ordinal) ? null : $"its name does not carry the set's stamp {entry.Manifest.Stamp}";
+        return name.Contains(stampMark, StringComparison.Ordinal) ? null
+            : $"its name does not carry the set's stamp {entry.Manifest.Stamp}";
     }
 
     /// <summary>The file name of a path of this store (<see cref="PathOf"/>); anything else is refused.</summary>
@@ -168,7 +177,8 @@ public sealed class RcloneBackupStore : IBackupStore
 
     private static string LastPart(string path) => path[(path.LastIndexOfAny(new[] { '/', ':' }) + 1)..];
 
-    private static bool IsManifestName(string name) => name.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase);
+    private static bool IsManifestName(string name) =>
+        name.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase);
 
     private sealed class NoLock : IDisposable
     {

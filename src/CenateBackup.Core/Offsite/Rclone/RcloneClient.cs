@@ -27,7 +27,8 @@ public sealed class RcloneClient
     private readonly Action<string>? _verbose;
     private readonly Lazy<RcloneSecretRedactor> _redactor;
 
-    /// <summary>A client; <paramref name="verbose"/> receives the commands run and rclone's messages, redacted.</summary>
+    /// <summary>A client; <paramref name="verbose"/> receives the commands run and rclone's messages,
+    /// redacted.</summary>
     public RcloneClient(RcloneOptions options, Action<string>? verbose = null)
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
@@ -52,7 +53,8 @@ public sealed class RcloneClient
     /// <summary>The files of a remote directory (not recursive); null when the directory does not exist.</summary>
     public async Task<IReadOnlyList<RemoteFile>?> ListAsync(RemoteLocation dir, CancellationToken ct)
     {
-        var run = await RunAsync(new[] { "lsjson", dir.ToString(), "--files-only", "--no-mimetype" }, ListingLimit, null, ct)
+        var run = await RunAsync(new[] { "lsjson", dir.ToString(), "--files-only", "--no-mimetype" }, ListingLimit,
+            null, ct)
             .ConfigureAwait(false);
         if (run.ExitCode == 3) return null;
         if (run.ExitCode != 0) throw Fail(run, "listing", dir.ToString());
@@ -63,15 +65,18 @@ public sealed class RcloneClient
             foreach (var e in doc.RootElement.EnumerateArray())
             {
                 var modTime = e.TryGetProperty("ModTime", out var m) && m.ValueKind == JsonValueKind.String
-                    && DateTimeOffset.TryParse(m.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.None, out var t)
+                    && DateTimeOffset.TryParse(m.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.None,
+                        out var t)
                     ? t : DateTimeOffset.MinValue;
-                files.Add(new RemoteFile(e.GetProperty("Name").GetString() ?? "", e.GetProperty("Size").GetInt64(), modTime));
+                files.Add(new RemoteFile(e.GetProperty("Name").GetString() ?? "", e.GetProperty("Size").GetInt64(),
+                    modTime));
             }
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or KeyNotFoundException)
         {
             throw new CenateException(ErrorIds.RcloneFailed, CenateErrorKind.ToolFailed,
-                $"rclone's listing of '{dir}' could not be read: {ex.Message}", "Check the rclone version (1.60 or later).",
+                $"rclone's listing of '{dir}' could not be read: {ex.Message}",
+                    "Check the rclone version (1.60 or later).",
                 dir.ToString(), ex);
         }
         return files;
@@ -81,25 +86,29 @@ public sealed class RcloneClient
     public async Task<string> ReadTextAsync(RemoteLocation dir, string name, long maxBytes, CancellationToken ct)
     {
         var path = dir.Join(name);
-        var run = await RunAsync(new[] { "cat", path, "--count", (maxBytes + 1).ToString(CultureInfo.InvariantCulture) },
+        var run = await RunAsync(new[] { "cat", path, "--count",
+            (maxBytes + 1).ToString(CultureInfo.InvariantCulture) },
             (maxBytes + 1) * 4, null, ct).ConfigureAwait(false);
         if (run.ExitCode is 3 or 4)
         {
             throw new CenateException(ErrorIds.RemoteFileNotFound, CenateErrorKind.ObjectNotFound,
-                $"'{path}' is not at the remote.", "Check the file name; list the remote directory with Get-CenateBackup.", path);
+                $"'{path}' is not at the remote.",
+                    "Check the file name; list the remote directory with Get-CenateBackup.", path);
         }
         if (run.ExitCode != 0) throw Fail(run, "reading", path);
         if (Encoding.UTF8.GetByteCount(run.StandardOutput) > maxBytes)
         {
             throw new CenateException(ErrorIds.ManifestInvalid, CenateErrorKind.InvalidData,
-                $"'{path}' is larger than {maxBytes} bytes.", "Check the file at the remote: it is not what the module wrote.", path);
+                $"'{path}' is larger than {maxBytes} bytes.",
+                    "Check the file at the remote: it is not what the module wrote.", path);
         }
         return run.StandardOutput;
     }
 
     /// <summary>
     /// Every "*.manifest.json" of a remote directory (name → JSON text) in one rclone run, copied into a private
-    /// temporary directory. Manifests larger than <see cref="ManifestLimit"/> are left out (the caller sees them listed).
+    /// temporary directory. Manifests larger than <see cref="ManifestLimit"/> are left out (the caller sees them
+    /// listed).
     /// </summary>
     public async Task<IReadOnlyDictionary<string, string>> ReadManifestsAsync(RemoteLocation dir, CancellationToken ct)
     {
@@ -113,7 +122,10 @@ public sealed class RcloneClient
             }, 1 << 20, null, ct).ConfigureAwait(false);
             if (run.ExitCode != 0) throw Fail(run, "reading the manifests of", dir.ToString());
             var result = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var f in temp.EnumerateFiles("*.manifest.json")) result[f.Name] = await File.ReadAllTextAsync(f.FullName, ct);
+            foreach (var f in temp.EnumerateFiles("*.manifest.json"))
+            {
+                result[f.Name] = await File.ReadAllTextAsync(f.FullName, ct).ConfigureAwait(false);
+            }
             return result;
         }
         finally
@@ -133,14 +145,16 @@ public sealed class RcloneClient
     /// <param name="ct">Kills rclone.</param>
     public Task UploadAsync(string localDir, IReadOnlyList<string> names, RemoteLocation dir, IProgress<long>? bytes,
         CancellationToken ct) =>
-        CopyAsync(Path.GetFullPath(localDir), dir.ToString(), names, bytes, $"uploading {names.Count} file(s) to", dir.ToString(), ct);
+        CopyAsync(Path.GetFullPath(localDir), dir.ToString(), names, bytes, $"uploading {names.Count} file(s) to",
+            dir.ToString(), ct);
 
     /// <summary>
     /// Downloads the named files into a local directory. They arrive in a private (0700) directory beside it, are made
     /// 0600 there and only then moved in, so no backup file is readable by others even for a moment; an existing local
     /// file of the same name is not replaced (BackupSetExists).
     /// </summary>
-    public async Task DownloadAsync(RemoteLocation dir, IReadOnlyList<string> names, string localDir, IProgress<long>? bytes,
+    public async Task DownloadAsync(RemoteLocation dir, IReadOnlyList<string> names, string localDir,
+        IProgress<long>? bytes,
         CancellationToken ct)
     {
         var target = Path.GetFullPath(localDir);
@@ -154,19 +168,25 @@ public sealed class RcloneClient
         }
         var staging = Path.Combine(target, ".cenate-download-" + Guid.NewGuid().ToString("N"));
         if (OperatingSystem.IsWindows()) Directory.CreateDirectory(staging);
-        else Directory.CreateDirectory(staging, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        else Directory.CreateDirectory(staging,
+            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         try
         {
-            await CopyAsync(dir.ToString(), staging, names, bytes, "downloading from", dir.ToString(), ct).ConfigureAwait(false);
+            await CopyAsync(dir.ToString(), staging, names, bytes, "downloading from", dir.ToString(),
+                ct).ConfigureAwait(false);
             foreach (var n in names)
             {
                 var staged = Path.Combine(staging, n);
                 if (!File.Exists(staged))
                 {
                     throw new CenateException(ErrorIds.RemoteFileNotFound, CenateErrorKind.ObjectNotFound,
-                        $"'{dir.Join(n)}' is not at the remote.", "Check the set at the remote with Test-CenateBackup.", dir.Join(n));
+                        $"'{dir.Join(n)}' is not at the remote.",
+                            "Check the set at the remote with Test-CenateBackup.", dir.Join(n));
                 }
-                if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(staged, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                if (!OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(staged, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                }
             }
             foreach (var n in names) File.Move(Path.Combine(staging, n), Path.Combine(target, n), overwrite: false);
         }
@@ -177,11 +197,13 @@ public sealed class RcloneClient
     }
 
     /// <summary>
-    /// Judges the named files by downloading them: `rclone checksum sha256 &lt;sums&gt; &lt;dir&gt; --download --one-way`.
+    /// Judges the named files by downloading them: `rclone checksum sha256 &lt;sums&gt; &lt;dir&gt; --download
+    /// --one-way`.
     /// This reads every byte back through the remote (and proves a crypt remote still decrypts). Files the remote has
     /// beyond the named ones are not judged.
     /// </summary>
-    public async Task<ChecksumReport> ChecksumAsync(RemoteLocation dir, IReadOnlyDictionary<string, string> sha256ByName,
+    public async Task<ChecksumReport> ChecksumAsync(RemoteLocation dir,
+        IReadOnlyDictionary<string, string> sha256ByName,
         CancellationToken ct)
     {
         var temp = Directory.CreateTempSubdirectory("cenate-rclone-");
@@ -238,7 +260,8 @@ public sealed class RcloneClient
         if (run.ExitCode != 0) throw Fail(run, "creating", dir.ToString());
     }
 
-    private async Task CopyAsync(string from, string to, IReadOnlyList<string> names, IProgress<long>? bytes, string what,
+    private async Task CopyAsync(string from, string to, IReadOnlyList<string> names, IProgress<long>? bytes,
+        string what,
         string target, CancellationToken ct)
     {
         if (names.Count == 0) return;
@@ -262,7 +285,8 @@ public sealed class RcloneClient
         }
     }
 
-    private static async Task<string> WriteNameListAsync(string directory, IReadOnlyList<string> names, CancellationToken ct)
+    private static async Task<string> WriteNameListAsync(string directory, IReadOnlyList<string> names,
+        CancellationToken ct)
     {
         foreach (var n in names) RemoteLocation.RequirePlainName(n);
         var path = Path.Combine(directory, "files.txt");
@@ -278,7 +302,8 @@ public sealed class RcloneClient
         if (Environment.GetEnvironmentVariable("RCLONE_CONFIG") is { Length: > 0 } env) return env;
         var xdg = Environment.GetEnvironmentVariable("XDG_CONFIG_HOME");
         var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        var candidate = Path.Combine(string.IsNullOrEmpty(xdg) ? Path.Combine(home, ".config") : xdg, "rclone", "rclone.conf");
+        var candidate = Path.Combine(string.IsNullOrEmpty(xdg) ? Path.Combine(home, ".config") : xdg, "rclone",
+            "rclone.conf");
         return File.Exists(candidate) ? candidate : Path.Combine(home, ".rclone.conf");
     }
 
@@ -298,7 +323,10 @@ public sealed class RcloneClient
         Action<string> lineHandler = line =>
         {
             onLine?.Invoke(line);
-            if (_verbose is not null && !line.Contains("\"stats\":{", StringComparison.Ordinal)) _verbose(redactor.Redact(line));
+            if (_verbose is not null && !line.Contains("\"stats\":{", StringComparison.Ordinal))
+            {
+                _verbose(redactor.Redact(line));
+            }
         };
         var run = await RcloneProcess.RunAsync(Executable, args, stdoutLimit, lineHandler, ct).ConfigureAwait(false);
         return run with { StandardError = redactor.Redact(run.StandardError) };

@@ -13,7 +13,8 @@ public static class RcloneCombinedReport
     /// <summary>
     /// The report for the <paramref name="expected"/> names, or null when rclone failed before judging all of them
     /// (a non-zero exit with names it never mentioned: the remote could not be read at all). Exit code 3 (the
-    /// directory is not there) makes every name missing. Errors reading a file count as differ: it was not proven equal.
+    /// directory is not there) makes every name missing. Errors reading a file count as differ: it was not proven
+    /// equal.
     /// </summary>
     public static ChecksumReport? Parse(string combined, IEnumerable<string> expected, int exitCode)
     {
@@ -26,7 +27,8 @@ public static class RcloneCombinedReport
             var name = line[2..];
             if (wanted.Contains(name)) seen[name] = line[0];
         }
-        if (exitCode == 3 && seen.Count == 0) return new ChecksumReport(Array.Empty<string>(), Array.Empty<string>(), Sorted(wanted));
+        if (exitCode == 3 && seen.Count == 0) return new ChecksumReport(Array.Empty<string>(), Array.Empty<string>(),
+            Sorted(wanted));
         if (seen.Count < wanted.Count && exitCode != 0) return null;
         var matched = Sorted(wanted.Where(n => seen.TryGetValue(n, out var c) && c == '='));
         var differ = Sorted(wanted.Where(n => seen.TryGetValue(n, out var c) && c is '*' or '!'));
@@ -34,5 +36,6 @@ public static class RcloneCombinedReport
         return new ChecksumReport(matched, differ, missing);
     }
 
-    private static List<string> Sorted(IEnumerable<string> names) => names.OrderBy(n => n, StringComparer.Ordinal).ToList();
+    private static List<string> Sorted(IEnumerable<string> names) =>
+        names.OrderBy(n => n, StringComparer.Ordinal).ToList();
 }

@@ -40,14 +40,17 @@ public static class RcloneErrors
         {
             var noFile = lower.Contains("config file") && lower.Contains("not found - using defaults");
             return new CenateException(ErrorIds.RemoteNotConfigured, CenateErrorKind.ObjectNotFound,
-                $"The remote of '{target}' is not in rclone's config file{(noFile ? " (the config file was not found)" : "")}.",
-                "Check the remote's name and -RcloneConfig; `rclone listremotes --config <file>` lists the remotes.", target);
+                $"The remote of '{target}' is not in rclone's config file"
+                + (noFile ? " (the config file was not found)." : "."),
+                "Check the remote's name and -RcloneConfig; `rclone listremotes --config <file>` lists the remotes.",
+                target);
         }
         if (lower.Contains("immutable file modified"))
         {
             return new CenateException(ErrorIds.RemoteFileConflict, CenateErrorKind.ResourceExists,
                 $"A different file of the same name is already at '{target}'; it was not overwritten. {detail}",
-                "Compare the file at the remote with the set's manifest; remove it there if it is a leftover of an interrupted copy.",
+                "Compare the file at the remote with the set's manifest; remove it there if it is a leftover of an "
+                + "interrupted copy.",
                 target);
         }
         if (s_denied.Any(lower.Contains))
@@ -59,7 +62,8 @@ public static class RcloneErrors
         if (exitCode == 5 || s_unreachable.Any(lower.Contains))
         {
             return new CenateException(ErrorIds.RemoteUnreachable, CenateErrorKind.ConnectionError, said,
-                "Check that the remote's server is reachable (network, VPN, credentials) and run again; this is usually temporary.",
+                "Check that the remote's server is reachable (network, VPN, credentials) and run again; "
+                + "this is usually temporary.",
                 target);
         }
         return exitCode switch
@@ -69,7 +73,8 @@ public static class RcloneErrors
             4 => new CenateException(ErrorIds.RemoteFileNotFound, CenateErrorKind.ObjectNotFound, said,
                 "Check the file name; list the remote directory with Get-CenateBackup.", target),
             7 => new CenateException(ErrorIds.RcloneFatal, CenateErrorKind.ToolFailed, said,
-                "Fix rclone's configuration (run the same rclone command by hand with -vv to see why), then run again.", target),
+                "Fix rclone's configuration (run the same rclone command by hand with -vv to see why), then run again.",
+                target),
             _ => new CenateException(ErrorIds.RcloneFailed, CenateErrorKind.ToolFailed, said,
                 "Read rclone's message above; run the same operation with rclone -vv by hand to see more.", target),
         };
@@ -101,7 +106,8 @@ public static class RcloneErrors
             if (level is not ("error" or "critical" or "fatal" or "warning")) return null;
             var msg = root.TryGetProperty("msg", out var m) ? m.GetString()?.Trim() : null;
             if (string.IsNullOrEmpty(msg) || msg.StartsWith("Can't retry", StringComparison.Ordinal)) return null;
-            var obj = root.TryGetProperty("object", out var o) && o.ValueKind == JsonValueKind.String ? o.GetString() : null;
+            var obj = root.TryGetProperty("object", out var o) && o.ValueKind == JsonValueKind.String ? o.GetString()
+                : null;
             return string.IsNullOrEmpty(obj) ? msg : obj + ": " + msg;
         }
         catch (JsonException)

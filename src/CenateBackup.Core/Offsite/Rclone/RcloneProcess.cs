@@ -10,7 +10,8 @@ using CenateBackup.Core.Errors;
 
 namespace CenateBackup.Core.Offsite.Rclone;
 
-/// <summary>What one rclone run left: its exit code, stdout (bounded) and stderr (its last part, stats lines dropped).</summary>
+/// <summary>What one rclone run left: its exit code, stdout (bounded) and stderr (its last part, stats lines
+/// dropped).</summary>
 internal sealed record RcloneRun(int ExitCode, string StandardOutput, string StandardError);
 
 /// <summary>
@@ -20,7 +21,8 @@ internal sealed record RcloneRun(int ExitCode, string StandardOutput, string Sta
 /// </summary>
 internal static class RcloneProcess
 {
-    /// <summary>Variables passed through from the caller's environment (RCLONE_CONFIG_PASS opens an encrypted config).</summary>
+    /// <summary>Variables passed through from the caller's environment (RCLONE_CONFIG_PASS opens an encrypted
+    /// config).</summary>
     public static readonly IReadOnlyList<string> PassedVariables = new[]
     {
         "PATH", "HOME", "USER", "LOGNAME", "TMPDIR", "LANG", "LC_ALL", "TZ", "XDG_CONFIG_HOME", "XDG_CACHE_HOME",
@@ -30,7 +32,8 @@ internal static class RcloneProcess
 
     private const int StderrTail = 64 * 1024;
 
-    /// <summary>Runs rclone and returns what it left; throws RcloneNotFound when the executable cannot be started.</summary>
+    /// <summary>Runs rclone and returns what it left; throws RcloneNotFound when the executable cannot be
+    /// started.</summary>
     /// <param name="executable">rclone's path or name.</param>
     /// <param name="arguments">The arguments (never a secret).</param>
     /// <param name="stdoutLimit">Most bytes of stdout kept; more is an error (rclone is killed).</param>
@@ -76,7 +79,8 @@ internal static class RcloneProcess
         var errTask = Task.Run(async () =>
         {
             string? line;
-            while ((line = await process.StandardError.ReadLineAsync(CancellationToken.None).ConfigureAwait(false)) is not null)
+            var reader = process.StandardError;
+            while ((line = await reader.ReadLineAsync(CancellationToken.None).ConfigureAwait(false)) is not null)
             {
                 stderrLine?.Invoke(line);
                 if (line.Contains("\"stats\":{", StringComparison.Ordinal)) continue;
@@ -112,7 +116,8 @@ internal static class RcloneProcess
         {
             throw new CenateException(ErrorIds.RcloneFailed, CenateErrorKind.InvalidData,
                 $"rclone printed more than {stdoutLimit} bytes; the run was stopped.",
-                "Check the remote directory: it holds more (or larger) entries than a backup directory should.", executable);
+                "Check the remote directory: it holds more (or larger) entries than a backup directory should.",
+                    executable);
         }
         return new RcloneRun(process.ExitCode, stdout.ToString(), errText);
     }

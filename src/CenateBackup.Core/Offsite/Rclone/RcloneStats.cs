@@ -3,7 +3,8 @@ using System.Text.Json;
 
 namespace CenateBackup.Core.Offsite.Rclone;
 
-/// <summary>Reads rclone's progress from its JSON log lines (--use-json-log --stats 1s -v): "stats":{"bytes":…}.</summary>
+/// <summary>Reads rclone's progress from its JSON log lines (--use-json-log --stats 1s -v):
+/// "stats":{"bytes":…}.</summary>
 public static class RcloneStats
 {
     /// <summary>The bytes transferred so far, when the line is a stats line.</summary>

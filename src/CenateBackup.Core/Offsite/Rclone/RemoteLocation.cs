@@ -11,7 +11,8 @@ public sealed record RemoteLocation(string Remote, string Path)
     /// <summary>"remote:path", as rclone takes it.</summary>
     public override string ToString() => Remote + ":" + Path;
 
-    /// <summary>The rclone path of a file of this directory. Throws InvalidArgument for anything but a plain file name.</summary>
+    /// <summary>The rclone path of a file of this directory. Throws InvalidArgument for anything but a plain file
+    /// name.</summary>
     public string Join(string name)
     {
         RequirePlainName(name);

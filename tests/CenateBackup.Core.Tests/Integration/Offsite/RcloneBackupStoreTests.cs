@@ -11,7 +11,8 @@ using Xunit;
 
 namespace CenateBackup.Core.Tests.Integration.Offsite;
 
-/// <summary>RcloneBackupStore lists and removes sets at real sftp and S3 remotes the way BackupCatalog does on disk.</summary>
+/// <summary>RcloneBackupStore lists and removes sets at real sftp and S3 remotes the way BackupCatalog does on
+/// disk.</summary>
 [Collection(nameof(RemoteCollection))]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class RcloneBackupStoreTests
@@ -23,7 +24,8 @@ public sealed class RcloneBackupStoreTests
     private static readonly DateTimeOffset s_t1 = new(2026, 10, 1, 2, 0, 0, TimeSpan.Zero);
     private static readonly DateTimeOffset s_t2 = new(2026, 10, 8, 2, 0, 0, TimeSpan.Zero);
 
-    /// <summary>A local directory with two sets, a damaged manifest, a partial and a stray file; uploaded to a new remote dir.</summary>
+    /// <summary>A local directory with two sets, a damaged manifest, a partial and a stray file; uploaded to a new
+    /// remote dir.</summary>
     private (RcloneBackupStore Store, RemoteLocation Loc, string Local) Populate(string remote)
     {
         var dir = _fx.NewDir("sets");
@@ -35,7 +37,8 @@ public sealed class RcloneBackupStoreTests
         var loc = RemoteFixture.NewLocation(remote);
         var client = _fx.Client();
         client.MakeDirectoryAsync(loc, CancellationToken.None).GetAwaiter().GetResult();
-        client.UploadAsync(dir, Directory.GetFiles(dir).Select(Path.GetFileName).ToList()!, loc, null, CancellationToken.None)
+        client.UploadAsync(dir, Directory.GetFiles(dir).Select(Path.GetFileName).ToList()!, loc, null,
+            CancellationToken.None)
             .GetAwaiter().GetResult();
         return (new RcloneBackupStore(client, loc), loc, dir);
     }
@@ -50,7 +53,8 @@ public sealed class RcloneBackupStoreTests
     private static BackupManifest WriteSet(string dir, DateTimeOffset time, string? extra = null)
     {
         var stamp = BackupNaming.Stamp(time);
-        var m = new BackupManifest { Tool = "test", Database = "maestro_cenate", Stamp = stamp, StartedAt = time, Complete = true, CompletedAt = time };
+        var m = new BackupManifest { Tool = "test", Database = "maestro_cenate", Stamp = stamp, StartedAt = time,
+            Complete = true, CompletedAt = time };
         var names = new List<string> { BackupNaming.DumpFile("maestro_cenate", stamp) };
         if (extra is not null) names.Add(BackupNaming.CsvFile("maestro_cenate", extra, stamp));
         foreach (var name in names)
@@ -59,7 +63,8 @@ public sealed class RcloneBackupStoreTests
             File.WriteAllBytes(Path.Combine(dir, name), bytes);
             m.Files.Add(new ManifestFile
             {
-                Name = name, Kind = BackupFileKind.Dump, Size = bytes.Length, Sha256 = Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant(),
+                Name = name, Kind = BackupFileKind.Dump, Size = bytes.Length,
+                    Sha256 = Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant(),
             });
         }
         m.Save(Path.Combine(dir, BackupNaming.ManifestFile("maestro_cenate", stamp)));
@@ -77,10 +82,12 @@ public sealed class RcloneBackupStoreTests
         var scan = store.Scan();
         var expected = BackupCatalog.Scan(local);
 
-        Assert.Equal(expected.Sets.Select(s => Path.GetFileName(s.ManifestPath)), scan.Sets.Select(s => s.ManifestPath[(loc.ToString().Length + 1)..]));
+        Assert.Equal(expected.Sets.Select(s => Path.GetFileName(s.ManifestPath)),
+            scan.Sets.Select(s => s.ManifestPath[(loc.ToString().Length + 1)..]));
         Assert.All(scan.Sets, s => Assert.StartsWith(loc + "/", s.ManifestPath));
         Assert.All(scan.Sets, s => Assert.True(s.Complete));
-        Assert.Equal(expected.Orphans.Select(o => (Path.GetFileName(o.Path), o.Size, o.IsPartial)).OrderBy(o => o.Item1, StringComparer.Ordinal),
+        Assert.Equal(expected.Orphans.Select(o => (Path.GetFileName(o.Path), o.Size,
+            o.IsPartial)).OrderBy(o => o.Item1, StringComparer.Ordinal),
             scan.Orphans.Select(o => (o.Path[(loc.ToString().Length + 1)..], o.Size, o.IsPartial)));
         var damaged = Assert.Single(scan.Damaged);
         Assert.Equal(ErrorIds.ManifestInvalid, damaged.ErrorId);
@@ -118,8 +125,10 @@ public sealed class RcloneBackupStoreTests
         // A copied manifest: set 2 also lists set 1's dump, and a file that carries no stamp.
         var shared = m1.Files[0].Name;
         File.WriteAllBytes(Path.Combine(dir, "loose.bin"), new byte[5]);
-        m2.Files.Add(new ManifestFile { Name = shared, Kind = BackupFileKind.Dump, Size = m1.Files[0].Size, Sha256 = m1.Files[0].Sha256 });
-        m2.Files.Add(new ManifestFile { Name = "loose.bin", Kind = BackupFileKind.Dump, Size = 5, Sha256 = new string('0', 64) });
+        m2.Files.Add(new ManifestFile { Name = shared, Kind = BackupFileKind.Dump, Size = m1.Files[0].Size,
+            Sha256 = m1.Files[0].Sha256 });
+        m2.Files.Add(new ManifestFile { Name = "loose.bin", Kind = BackupFileKind.Dump, Size = 5,
+            Sha256 = new string('0', 64) });
         m2.Save(Path.Combine(dir, BackupNaming.ManifestFile("maestro_cenate", m2.Stamp)));
         var loc = RemoteFixture.NewLocation("sftp");
         var client = _fx.Client();
@@ -130,10 +139,13 @@ public sealed class RcloneBackupStoreTests
         store.RemoveSet(scan.Sets.Single(s => s.Manifest.Stamp == m2.Stamp), scan, kept.Add);
 
         Assert.Equal(2, kept.Count);
-        Assert.Contains(kept, k => k.StartsWith(shared, StringComparison.Ordinal) && k.Contains("lists it too", StringComparison.Ordinal));
-        Assert.Contains(kept, k => k.StartsWith("loose.bin", StringComparison.Ordinal) && k.Contains("stamp", StringComparison.Ordinal));
+        Assert.Contains(kept, k => k.StartsWith(shared, StringComparison.Ordinal) && k.Contains("lists it too",
+            StringComparison.Ordinal));
+        Assert.Contains(kept, k => k.StartsWith("loose.bin", StringComparison.Ordinal) && k.Contains("stamp",
+            StringComparison.Ordinal));
         var names = Names(loc).OrderBy(n => n).ToList();
-        Assert.Equal(new[] { shared, "loose.bin", BackupNaming.ManifestFile("maestro_cenate", m1.Stamp) }.OrderBy(n => n), names);
+        Assert.Equal(new[] { shared, "loose.bin", BackupNaming.ManifestFile("maestro_cenate",
+            m1.Stamp) }.OrderBy(n => n), names);
     }
 
     [Fact]

@@ -12,7 +12,8 @@ using Xunit;
 
 namespace CenateBackup.Core.Tests.Integration.Offsite;
 
-/// <summary>The rclone layer against real remotes on 127.0.0.1 (sftp, WebDAV, S3, crypt over local and over WebDAV).</summary>
+/// <summary>The rclone layer against real remotes on 127.0.0.1 (sftp, WebDAV, S3, crypt over local and over
+/// WebDAV).</summary>
 [Collection(nameof(RemoteCollection))]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class RcloneClientTests
@@ -51,10 +52,12 @@ public sealed class RcloneClientTests
     {
         var client = _fx.Client();
         var loc = RemoteFixture.NewLocation(remote);
-        const string dump = "maestro_cenate_20261130_010203.dump", manifest = "maestro_cenate_20261130_010203.manifest.json";
+        const string dump = "maestro_cenate_20261130_010203.dump",
+            manifest = "maestro_cenate_20261130_010203.manifest.json";
         var (dir, sums) = LocalFiles((dump, 300_000), ("notes.txt", 10));
         File.WriteAllText(Path.Combine(dir, manifest), "{\"formatVersion\":1,\"x\":\"ñ\"}");
-        sums[manifest] = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(Path.Combine(dir, manifest)))).ToLowerInvariant();
+        sums[manifest] = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(Path.Combine(dir,
+            manifest)))).ToLowerInvariant();
         var progress = new List<long>();
         await client.MakeDirectoryAsync(loc, s_ct);
         await client.UploadAsync(dir, new[] { dump, manifest }, loc, new Progress<long>(progress.Add), s_ct);
@@ -68,7 +71,8 @@ public sealed class RcloneClientTests
         Assert.Equal("{\"formatVersion\":1,\"x\":\"ñ\"}", manifests[manifest]);
         Assert.Equal(manifests[manifest], await client.ReadTextAsync(loc, manifest, 1000, s_ct));
 
-        var report = await client.ChecksumAsync(loc, new Dictionary<string, string> { [dump] = sums[dump], [manifest] = sums[manifest] }, s_ct);
+        var report = await client.ChecksumAsync(loc, new Dictionary<string, string> { [dump] = sums[dump],
+            [manifest] = sums[manifest] }, s_ct);
         Assert.True(report.Passed);
         Assert.Equal(new[] { dump, manifest }, report.Matched);
 
@@ -100,7 +104,8 @@ public sealed class RcloneClientTests
         var report = await client.ChecksumAsync(loc, sums, s_ct);
         Assert.Equal(new[] { name }, report.Differ);
         Assert.Empty(report.Matched);
-        Assert.Equal(ErrorIds.RemoteChecksumMismatch, Assert.Throws<CenateException>(() => report.ThrowIfFailed(loc.ToString())).ErrorId);
+        Assert.Equal(ErrorIds.RemoteChecksumMismatch,
+            Assert.Throws<CenateException>(() => report.ThrowIfFailed(loc.ToString())).ErrorId);
         // The reason the layer never uses it: `rclone check` without --download compares sizes only here and exits 0.
         var (exit, _) = RunRclone("check", dir, loc.ToString(), "--config", _fx.ConfigPath, "--one-way");
         Assert.Equal(0, exit);
@@ -133,7 +138,8 @@ public sealed class RcloneClientTests
     }
 
     private static bool IsUnder(string file, string root, string? encryptedDir) =>
-        encryptedDir is not null && Path.GetRelativePath(root, file).StartsWith(encryptedDir + "/", StringComparison.Ordinal);
+        encryptedDir is not null && Path.GetRelativePath(root, file).StartsWith(encryptedDir + "/",
+            StringComparison.Ordinal);
 
     [Fact]
     public async Task WrongCryptPassword_ListsNothing_AndChecksumReportsTheFilesMissing()
@@ -163,7 +169,8 @@ public sealed class RcloneClientTests
         var served = Path.Combine(_fx.ServedPath(_fx.Sftp, loc.Path), name);
         var before = File.ReadAllBytes(served);
         File.WriteAllBytes(Path.Combine(dir, name), RandomNumberGenerator.GetBytes(20_001));
-        var ex = await Assert.ThrowsAsync<CenateException>(() => client.UploadAsync(dir, new[] { name }, loc, null, s_ct));
+        var ex = await Assert.ThrowsAsync<CenateException>(() => client.UploadAsync(dir, new[] { name }, loc, null,
+            s_ct));
         Assert.Equal(ErrorIds.RemoteFileConflict, ex.ErrorId);
         Assert.Equal(CenateErrorKind.ResourceExists, ex.Kind);
         Assert.Equal(before, File.ReadAllBytes(served));
@@ -172,7 +179,8 @@ public sealed class RcloneClientTests
     [Fact]
     public async Task UnknownRemote_IsRemoteNotConfigured()
     {
-        var ex = await Assert.ThrowsAsync<CenateException>(() => _fx.Client().ListAsync(new RemoteLocation("nosuchremote", "x"), s_ct));
+        var unknown = new RemoteLocation("nosuchremote", "x");
+        var ex = await Assert.ThrowsAsync<CenateException>(() => _fx.Client().ListAsync(unknown, s_ct));
         Assert.Equal(ErrorIds.RemoteNotConfigured, ex.ErrorId);
     }
 
@@ -188,7 +196,8 @@ public sealed class RcloneClientTests
     [Fact]
     public async Task SftpWithNothingListening_IsRemoteUnreachable()
     {
-        var ex = await Assert.ThrowsAsync<CenateException>(() => _fx.Client().ListAsync(new RemoteLocation("dead", "x"), s_ct));
+        var ex = await Assert.ThrowsAsync<CenateException>(() => _fx.Client().ListAsync(new RemoteLocation("dead",
+            "x"), s_ct));
         Assert.Equal(ErrorIds.RemoteUnreachable, ex.ErrorId);
         Assert.Equal(CenateErrorKind.ConnectionError, ex.Kind);
         Assert.DoesNotContain(_fx.Secrets, s => ex.Message.Contains(s, StringComparison.Ordinal));
@@ -199,7 +208,8 @@ public sealed class RcloneClientTests
     {
         var loc = RemoteFixture.NewLocation("sftp");
         Assert.Null(await _fx.Client().ListAsync(loc, s_ct));
-        var ex = await Assert.ThrowsAsync<CenateException>(() => _fx.Client().ReadTextAsync(loc, "x.manifest.json", 100, s_ct));
+        var ex = await Assert.ThrowsAsync<CenateException>(() => _fx.Client().ReadTextAsync(loc, "x.manifest.json",
+            100, s_ct));
         Assert.Equal(ErrorIds.RemoteFileNotFound, ex.ErrorId);
     }
 
@@ -218,13 +228,15 @@ public sealed class RcloneClientTests
         var cmdlines = new List<string>();
         while (!upload.IsCompleted)
         {
-            foreach (var proc in Directory.EnumerateDirectories("/proc").Where(d => char.IsAsciiDigit(Path.GetFileName(d)[0])))
+            var procs = Directory.EnumerateDirectories("/proc").Where(d => char.IsAsciiDigit(Path.GetFileName(d)[0]));
+            foreach (var proc in procs)
             {
                 string cmdline;
                 try { cmdline = File.ReadAllText(Path.Combine(proc, "cmdline")).Replace('\0', ' '); }
                 catch (IOException) { continue; }
                 catch (UnauthorizedAccessException) { continue; }
-                if (cmdline.Contains("rclone copy", StringComparison.Ordinal) && cmdline.Contains(loc.Path, StringComparison.Ordinal))
+                if (cmdline.Contains("rclone copy", StringComparison.Ordinal) && cmdline.Contains(loc.Path,
+                    StringComparison.Ordinal))
                 {
                     sawRclone = true;
                 }
@@ -251,7 +263,8 @@ public sealed class RcloneClientTests
         var (dir, _) = LocalFiles((name, 60 << 20));
         using var cts = new CancellationTokenSource();
         var progress = new List<long>();
-        var upload = client.UploadAsync(dir, new[] { name }, loc, new Progress<long>(b => { lock (progress) progress.Add(b); }), cts.Token);
+        var upload = client.UploadAsync(dir, new[] { name }, loc,
+            new Progress<long>(b => { lock (progress) progress.Add(b); }), cts.Token);
         var sw = Stopwatch.StartNew();
         while (!RcloneRunning(loc.Path) && sw.Elapsed < TimeSpan.FromSeconds(20)) await Task.Delay(20);
         Assert.True(RcloneRunning(loc.Path), "rclone never started");
@@ -264,13 +277,15 @@ public sealed class RcloneClientTests
         .Where(d => char.IsAsciiDigit(Path.GetFileName(d)[0]))
         .Any(d =>
         {
-            try { return File.ReadAllText(Path.Combine(d, "cmdline")).Replace('\0', ' ').Contains(marker, StringComparison.Ordinal); }
+            try { return File.ReadAllText(Path.Combine(d, "cmdline")).Replace('\0', ' ').Contains(marker,
+                StringComparison.Ordinal); }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return false; }
         });
 
     private static (int Exit, string Output) RunRclone(params string[] args)
     {
-        var psi = new ProcessStartInfo("rclone") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo("rclone") { RedirectStandardOutput = true, RedirectStandardError = true,
+            UseShellExecute = false };
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var err = p.StandardError.ReadToEndAsync();

@@ -10,7 +10,8 @@ using Xunit;
 
 namespace CenateBackup.Core.Tests.Integration.Offsite;
 
-/// <summary>A remote server started for the tests: its process, the directory it serves (to flip bytes in), its port.</summary>
+/// <summary>A remote server started for the tests: its process, the directory it serves (to flip bytes in), its
+/// port.</summary>
 public sealed record TestRemote(string Kind, Process Process, string Directory, int Port);
 
 /// <summary>
@@ -36,17 +37,21 @@ public sealed class RemoteFixture : IDisposable
         ConfigPath = Path.Combine(Root, "rclone.conf");
         File.WriteAllText(ConfigPath, string.Join('\n', new[]
         {
-            "[sftp]", "type = sftp", "host = 127.0.0.1", $"port = {Sftp.Port}", $"user = {User}", $"pass = {Obscure(SftpPassword)}",
+            "[sftp]", "type = sftp", "host = 127.0.0.1", $"port = {Sftp.Port}", $"user = {User}",
+                $"pass = {Obscure(SftpPassword)}",
             "[dav]", "type = webdav", $"url = http://127.0.0.1:{WebDav.Port}", "vendor = other", $"user = {User}",
             $"pass = {Obscure(WebDavPassword)}",
             "[s3]", "type = s3", "provider = Other", $"endpoint = http://127.0.0.1:{S3.Port}", "access_key_id = S3RVER",
             "secret_access_key = S3RVER", "region = us-east-1",
             "[cryptlocal]", "type = crypt", $"remote = {CryptLocalDirectory}", $"password = {Obscure(CryptPassword)}",
             $"password2 = {Obscure(CryptSalt)}",
-            "[cryptdav]", "type = crypt", "remote = dav:enc", $"password = {Obscure(CryptPassword)}", $"password2 = {Obscure(CryptSalt)}",
-            "[cryptwrong]", "type = crypt", $"remote = {CryptLocalDirectory}", $"password = {Obscure("not-the-password")}",
+            "[cryptdav]", "type = crypt", "remote = dav:enc", $"password = {Obscure(CryptPassword)}",
+                $"password2 = {Obscure(CryptSalt)}",
+            "[cryptwrong]", "type = crypt", $"remote = {CryptLocalDirectory}",
+                $"password = {Obscure("not-the-password")}",
             $"password2 = {Obscure(CryptSalt)}",
-            "[dead]", "type = sftp", "host = 127.0.0.1", $"port = {DeadPort}", $"user = {User}", $"pass = {Obscure(SftpPassword)}",
+            "[dead]", "type = sftp", "host = 127.0.0.1", $"port = {DeadPort}", $"user = {User}",
+                $"pass = {Obscure(SftpPassword)}",
             "",
         }));
         File.SetUnixFileMode(ConfigPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -85,7 +90,8 @@ public sealed class RemoteFixture : IDisposable
     public string NewDir(string name)
     {
         var dir = Path.Combine(Root, name + "-" + Guid.NewGuid().ToString("N")[..6]);
-        System.IO.Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        System.IO.Directory.CreateDirectory(dir,
+            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         return dir;
     }
 
@@ -114,12 +120,14 @@ public sealed class RemoteFixture : IDisposable
         if (kind == "s3")
         {
             psi = new ProcessStartInfo(S3rverPath());
-            foreach (var a in new[] { "-d", directory, "-p", port.ToString(), "-a", "127.0.0.1", "--silent" }) psi.ArgumentList.Add(a);
+            foreach (var a in new[] { "-d", directory, "-p", port.ToString(), "-a", "127.0.0.1",
+                "--silent" }) psi.ArgumentList.Add(a);
         }
         else
         {
             psi = new ProcessStartInfo("rclone");
-            foreach (var a in new[] { "serve", kind, directory, "--addr", $"127.0.0.1:{port}", "--config", "/dev/null" })
+            foreach (var a in new[] { "serve", kind, directory, "--addr", $"127.0.0.1:{port}", "--config",
+                "/dev/null" })
             {
                 psi.ArgumentList.Add(a);
             }
@@ -145,7 +153,8 @@ public sealed class RemoteFixture : IDisposable
         var until = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < until)
         {
-            Assert.False(remote.Process.HasExited, $"{remote.Kind} server exited with {(remote.Process.HasExited ? remote.Process.ExitCode : 0)}");
+            Assert.False(remote.Process.HasExited,
+                $"{remote.Kind} server exited with {(remote.Process.HasExited ? remote.Process.ExitCode : 0)}");
             try
             {
                 using var c = new TcpClient();
@@ -165,12 +174,15 @@ public sealed class RemoteFixture : IDisposable
     {
         var home = Environment.GetEnvironmentVariable("CENATE_RIG_HOME")
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "cenate-rig");
-        var path = Environment.GetEnvironmentVariable("CENATE_S3RVER") ?? Path.Combine(home, "s3rver", "node_modules", ".bin", "s3rver");
-        Assert.True(File.Exists(path), $"s3rver not found at {path}: run scripts/install-prereqs.sh (or set CENATE_S3RVER).");
+        var path = Environment.GetEnvironmentVariable("CENATE_S3RVER") ?? Path.Combine(home, "s3rver", "node_modules",
+            ".bin", "s3rver");
+        Assert.True(File.Exists(path),
+            $"s3rver not found at {path}: run scripts/install-prereqs.sh (or set CENATE_S3RVER).");
         return path;
     }
 
-    /// <summary>A loopback port nothing listens on now, from the range reserved for these tests (56100–56199).</summary>
+    /// <summary>A loopback port nothing listens on now, from the range reserved for these tests
+    /// (56100–56199).</summary>
     public static int FreePort()
     {
         for (var i = 0; i < 200; i++)
