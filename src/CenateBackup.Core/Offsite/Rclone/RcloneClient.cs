@@ -137,6 +137,7 @@ public sealed class RcloneClient
     /// <summary>
     /// Uploads the named files of a local directory in one `rclone copy --files-from-raw … --immutable`. A file already
     /// at the remote with the same size and time is skipped; a different one is RemoteFileConflict (never overwritten).
+    /// A named file missing locally is BackupFileMissing before anything is sent.
     /// </summary>
     /// <param name="localDir">The local directory holding the files.</param>
     /// <param name="names">The files' names.</param>
@@ -144,9 +145,23 @@ public sealed class RcloneClient
     /// <param name="bytes">Bytes transferred so far, from rclone's stats (once a second).</param>
     /// <param name="ct">Kills rclone.</param>
     public Task UploadAsync(string localDir, IReadOnlyList<string> names, RemoteLocation dir, IProgress<long>? bytes,
-        CancellationToken ct) =>
-        CopyAsync(Path.GetFullPath(localDir), dir.ToString(), names, bytes, $"uploading {names.Count} file(s) to",
-            dir.ToString(), ct);
+        CancellationToken ct)
+    {
+        var source = Path.GetFullPath(localDir);
+        foreach (var n in names)
+        {
+            // rclone skips a --files-from name that is not there and still exits 0: check first.
+            RemoteLocation.RequirePlainName(n);
+            if (!File.Exists(Path.Combine(source, n)))
+            {
+                throw new CenateException(ErrorIds.BackupFileMissing, CenateErrorKind.ObjectNotFound,
+                    $"'{Path.Combine(source, n)}' is not there; nothing was uploaded.",
+                    "Check the set with Test-CenateBackup at the source.", Path.Combine(source, n));
+            }
+        }
+        var what = $"uploading {names.Count} file(s) to";
+        return CopyAsync(source, dir.ToString(), names, bytes, what, dir.ToString(), ct);
+    }
 
     /// <summary>
     /// Downloads the named files into a local directory. They arrive in a private (0700) directory beside it, are made

@@ -177,6 +177,19 @@ public sealed class RcloneClientTests
     }
 
     [Fact]
+    public async Task UploadOfAFileNotThereLocally_IsBackupFileMissing_AndNothingIsSent()
+    {
+        // Plain rclone skips such a --files-from name and exits 0.
+        var client = _fx.Client();
+        var loc = RemoteFixture.NewLocation("sftp");
+        var (dir, _) = LocalFiles(("maestro_cenate_20261130_070809.dump", 100));
+        var names = new[] { "maestro_cenate_20261130_070809.dump", "maestro_cenate_20261130_070809.csv.gz" };
+        var ex = await Assert.ThrowsAsync<CenateException>(() => client.UploadAsync(dir, names, loc, null, s_ct));
+        Assert.Equal(ErrorIds.BackupFileMissing, ex.ErrorId);
+        Assert.Null(await client.ListAsync(loc, s_ct));
+    }
+
+    [Fact]
     public async Task UnknownRemote_IsRemoteNotConfigured()
     {
         var unknown = new RemoteLocation("nosuchremote", "x");
