@@ -236,7 +236,8 @@ public sealed class RcloneClientTests
         var loc = RemoteFixture.NewLocation(remote);
         const string name = "maestro_cenate_20261130_050607.dump";
         var (dir, _) = LocalFiles((name, 40 << 20));
-        var upload = client.UploadAsync(dir, new[] { name }, loc, null, s_ct);
+        var progress = new SyncProgress();
+        var upload = client.UploadAsync(dir, new[] { name }, loc, progress, s_ct);
         var sawRclone = false;
         var cmdlines = new List<string>();
         while (!upload.IsCompleted)
@@ -258,6 +259,11 @@ public sealed class RcloneClientTests
             await Task.Delay(50);
         }
         await upload;
+        // Progress comes from rclone's JSON stats lines: it grows and ends at the bytes sent (the file's size, plus
+        // crypt's per-block overhead on a crypt remote).
+        Assert.NotEmpty(progress.Values);
+        Assert.Equal(progress.Values.OrderBy(v => v), progress.Values);
+        Assert.InRange(progress.Values[^1], 40L << 20, (40L << 20) + (1 << 20));
         Assert.True(sawRclone, "the rclone child was never seen running: the upload was too quick to sample");
         foreach (var secret in _fx.Secrets)
         {
@@ -284,6 +290,16 @@ public sealed class RcloneClientTests
         cts.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => upload);
         Assert.False(RcloneRunning(loc.Path), "rclone still runs after cancellation");
+    }
+
+    private sealed class SyncProgress : IProgress<long>
+    {
+        public List<long> Values { get; } = new();
+
+        public void Report(long value)
+        {
+            lock (Values) Values.Add(value);
+        }
     }
 
     private static bool RcloneRunning(string marker) => Directory.EnumerateDirectories("/proc")
