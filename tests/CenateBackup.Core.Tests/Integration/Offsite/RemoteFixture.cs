@@ -29,34 +29,49 @@ public sealed class RemoteFixture : IDisposable
     public RemoteFixture()
     {
         Root = System.IO.Directory.CreateTempSubdirectory("cenate-remotes-").FullName;
-        Sftp = Start("sftp", NewDir("sftp"));
-        WebDav = Start("webdav", NewDir("webdav"));
-        S3 = Start("s3", NewDir("s3"));
-        CryptLocalDirectory = NewDir("cryptlocal");
-        DeadPort = FreePort();
-        ConfigPath = Path.Combine(Root, "rclone.conf");
-        File.WriteAllText(ConfigPath, string.Join('\n', new[]
+        try
         {
-            "[sftp]", "type = sftp", "host = 127.0.0.1", $"port = {Sftp.Port}", $"user = {User}",
+            (Sftp, WebDav, S3, CryptLocalDirectory, DeadPort, ConfigPath) = StartAll();
+        }
+        catch
+        {
+            // xunit never disposes a fixture whose constructor threw: stop what was started here.
+            Dispose();
+            throw;
+        }
+    }
+
+    private (TestRemote, TestRemote, TestRemote, string, int, string) StartAll()
+    {
+        var sftp = Start("sftp", NewDir("sftp"));
+        var webDav = Start("webdav", NewDir("webdav"));
+        var s3 = Start("s3", NewDir("s3"));
+        var cryptLocal = NewDir("cryptlocal");
+        var deadPort = FreePort();
+        var configPath = Path.Combine(Root, "rclone.conf");
+        File.WriteAllText(configPath, string.Join('\n', new[]
+        {
+            "[sftp]", "type = sftp", "host = 127.0.0.1", $"port = {sftp.Port}", $"user = {User}",
                 $"pass = {Obscure(SftpPassword)}",
-            "[dav]", "type = webdav", $"url = http://127.0.0.1:{WebDav.Port}", "vendor = other", $"user = {User}",
+            "[dav]", "type = webdav", $"url = http://127.0.0.1:{webDav.Port}", "vendor = other", $"user = {User}",
             $"pass = {Obscure(WebDavPassword)}",
-            "[s3]", "type = s3", "provider = Other", $"endpoint = http://127.0.0.1:{S3.Port}", "access_key_id = S3RVER",
+            "[s3]", "type = s3", "provider = Other", $"endpoint = http://127.0.0.1:{s3.Port}", "access_key_id = S3RVER",
             "secret_access_key = S3RVER", "region = us-east-1",
-            "[cryptlocal]", "type = crypt", $"remote = {CryptLocalDirectory}", $"password = {Obscure(CryptPassword)}",
+            "[cryptlocal]", "type = crypt", $"remote = {cryptLocal}", $"password = {Obscure(CryptPassword)}",
             $"password2 = {Obscure(CryptSalt)}",
             "[cryptdav]", "type = crypt", "remote = dav:enc", $"password = {Obscure(CryptPassword)}",
                 $"password2 = {Obscure(CryptSalt)}",
-            "[cryptwrong]", "type = crypt", $"remote = {CryptLocalDirectory}",
+            "[cryptwrong]", "type = crypt", $"remote = {cryptLocal}",
                 $"password = {Obscure("not-the-password")}",
             $"password2 = {Obscure(CryptSalt)}",
-            "[dead]", "type = sftp", "host = 127.0.0.1", $"port = {DeadPort}", $"user = {User}",
+            "[dead]", "type = sftp", "host = 127.0.0.1", $"port = {deadPort}", $"user = {User}",
                 $"pass = {Obscure(SftpPassword)}",
             "",
         }));
-        File.SetUnixFileMode(ConfigPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        var mk = Client();
+        File.SetUnixFileMode(configPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var mk = new RcloneClient(new RcloneOptions(ConfigPath: configPath));
         mk.MakeDirectoryAsync(new RemoteLocation("s3", "bucket"), CancellationToken.None).GetAwaiter().GetResult();
+        return (sftp, webDav, s3, cryptLocal, deadPort, configPath);
     }
 
     public const string User = "cenate";
