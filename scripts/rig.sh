@@ -108,6 +108,7 @@ write_env() {
       "CENATE_TEST_PG14_PORT=$PG14_PORT" \
       "CENATE_TEST_PG17_PORT=$PG17_PORT" \
       "CENATE_RIG_HOME=$RIG_HOME" \
+      "CENATE_S3RVER=$RIG_HOME/s3rver/node_modules/.bin/s3rver" \
       "CENATE_RIG_SCRIPTS=$SCRIPTS_DIR"; do
       printf 'export %s=%q\n' "${kv%%=*}" "${kv#*=}"
     done

@@ -80,7 +80,6 @@ public static class ErrorIds
     public const string OffsiteSetConflict = "OffsiteSetConflict";
     public const string OffsiteFileConflict = "OffsiteFileConflict";
     public const string OffsiteRouteNotSupported = "OffsiteRouteNotSupported";
-    public const string RemoteChecksumMismatch = "RemoteChecksumMismatch";
     // Issue 14 (helper D): directory targets of offsite copies (USB disk, NAS mount).
     public const string TargetNotMounted = "TargetNotMounted";
     public const string TargetMarkerMismatch = "TargetMarkerMismatch";
@@ -88,5 +87,15 @@ public static class ErrorIds
     public const string TargetUnresponsive = "TargetUnresponsive";
     public const string TargetAlreadyInitialized = "TargetAlreadyInitialized";
     public const string TargetChecksumMismatch = "TargetChecksumMismatch";
+    // Issue 14 (offsite, rclone remotes): rclone's exit codes and messages, mapped in RcloneErrors.
+    public const string RcloneNotFound = "RcloneNotFound";
+    public const string RcloneFailed = "RcloneFailed";
+    public const string RcloneFatal = "RcloneFatal";
+    public const string RemotePathNotFound = "RemotePathNotFound";
+    public const string RemoteFileNotFound = "RemoteFileNotFound";
+    public const string RemoteUnreachable = "RemoteUnreachable";
+    public const string RemoteFileConflict = "RemoteFileConflict";
+    public const string RemoteNotConfigured = "RemoteNotConfigured";
+    public const string RemoteChecksumMismatch = "RemoteChecksumMismatch";
 #pragma warning restore CS1591
 }

@@ -1,0 +1,29 @@
+using System.Collections.Generic;
+using CenateBackup.Core.Errors;
+
+namespace CenateBackup.Core.Offsite.Rclone;
+
+/// <summary>What `rclone checksum sha256 --download` found for the named files.</summary>
+/// <param name="Matched">Files whose downloaded bytes hash to the expected sha256.</param>
+/// <param name="Differ">Files whose bytes differ, or that could not be read or decrypted.</param>
+/// <param name="Missing">Files that are not at the remote.</param>
+public sealed record ChecksumReport(IReadOnlyList<string> Matched, IReadOnlyList<string> Differ,
+    IReadOnlyList<string> Missing)
+{
+    /// <summary>Every named file is there and matches.</summary>
+    public bool Passed => Differ.Count == 0 && Missing.Count == 0;
+
+    /// <summary>Throws RemoteChecksumMismatch (InvalidData) naming the files unless <see cref="Passed"/>.</summary>
+    /// <param name="location">The remote directory checked (the error's target).</param>
+    public void ThrowIfFailed(string location)
+    {
+        if (Passed) return;
+        var what = new List<string>();
+        if (Differ.Count > 0) what.Add("differ or cannot be read: " + string.Join(", ", Differ));
+        if (Missing.Count > 0) what.Add("missing: " + string.Join(", ", Missing));
+        throw new CenateException(ErrorIds.RemoteChecksumMismatch, CenateErrorKind.InvalidData,
+            $"The copy at '{location}' does not match its manifest ({string.Join("; ", what)}).",
+            "Do not count this copy: remove the damaged files at the remote and sync the set again. On a crypt remote, "
+            + "check that the crypt password in the config is the one the copy was written with.", location);
+    }
+}
