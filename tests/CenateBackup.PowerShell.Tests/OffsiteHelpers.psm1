@@ -75,7 +75,9 @@ function Start-TestRemote {
     } else {
         if (-not $Password) { $Password = "$Kind-" + [guid]::NewGuid().ToString('N').Substring(0, 12) }
         $psi = [Diagnostics.ProcessStartInfo]::new((Get-RcloneExecutable))
-        foreach ($a in 'serve', $Kind, $Directory, '--addr', "127.0.0.1:$Port", '--config', '/dev/null') {
+        # --dir-cache-time 0s: the tests change the served directory behind the server's back (a flipped byte, a file
+        # left by a killed copy); a cached listing would hide that from the module under test.
+        foreach ($a in 'serve', $Kind, $Directory, '--addr', "127.0.0.1:$Port", '--config', '/dev/null', '--dir-cache-time', '0s') {
             $psi.ArgumentList.Add($a)
         }
         $psi.Environment['RCLONE_USER'] = $User

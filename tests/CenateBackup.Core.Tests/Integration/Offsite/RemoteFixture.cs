@@ -141,8 +141,10 @@ public sealed class RemoteFixture : IDisposable
         else
         {
             psi = new ProcessStartInfo("rclone");
+            // --dir-cache-time 0s: tests change the served directory behind the server's back (flipped bytes, files
+            // left by a stopped copy); a cached listing would hide that from the code under test.
             foreach (var a in new[] { "serve", kind, directory, "--addr", $"127.0.0.1:{port}", "--config",
-                "/dev/null" })
+                "/dev/null", "--dir-cache-time", "0s" })
             {
                 psi.ArgumentList.Add(a);
             }
