@@ -138,6 +138,8 @@ Describe 'What a remote holds is checked, never trusted' {
             Should -Throw -ErrorId (& $Fq 'RemoteSpecRefused' 'SyncCenateOffsiteCommand')
         { Sync-CenateOffsite -Path $Src -Destination 'sftp:x' @RC -RclonePath (Join-Path $Work 'no-rclone') -ErrorAction Stop } |
             Should -Throw -ErrorId (& $Fq 'RcloneNotFound' 'SyncCenateOffsiteCommand')
+        { Sync-CenateOffsite -Path 'sftp:cenate' -Destination 'dav:other' @RC -ErrorAction Stop } |
+            Should -Throw -ErrorId (& $Fq 'OffsiteRouteNotSupported' 'SyncCenateOffsiteCommand')
     }
 }
 
@@ -187,6 +189,13 @@ Describe 'The way back: from the crypt remote to a restore drill' {
     It 'a set synced to crypt, deleted here, brought back with Sync-CenateOffsite, passes a restore drill' {
         $up = Sync-CenateOffsite -Path $Real -Destination 'cryptlocal:home' @RC
         $up.Status | Should -Be 'Copied'
+        # The Read level on the remote: downloaded into a private directory, read by pg_restore there, nothing left.
+        $before = @(Get-ChildItem -LiteralPath ([IO.Path]::GetTempPath()) -Filter 'cenate-remote-*' -Directory).Count
+        $read = Test-CenateBackup -Path $up.Path -Level Read @RC
+        $read.Passed | Should -BeTrue
+        @($read.Checks -like 'pg_restore read*').Count | Should -Be 1
+        $read.Path | Should -Be $up.Path
+        @(Get-ChildItem -LiteralPath ([IO.Path]::GetTempPath()) -Filter 'cenate-remote-*' -Directory).Count | Should -Be $before
         $dumpName = (Get-Content -Raw $RealSet.Path | ConvertFrom-Json).files[0].name
         $sha = Get-Sha (Join-Path $Real $dumpName)
         Remove-Item -LiteralPath $Real -Recurse -Force
