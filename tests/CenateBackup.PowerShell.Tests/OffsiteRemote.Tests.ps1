@@ -131,6 +131,17 @@ Describe 'What a remote holds is checked, never trusted' {
         Get-Sha (Join-Path $served $name) | Should -Be (Get-Sha $Older.Dump)
     }
 
+    It 'a set at the remote with a file gone (its manifest still there) is repaired by the next sync' {
+        $served = Join-Path $Sftp.Directory 'repair'
+        (Sync-CenateOffsite -Path $Src -Destination 'sftp:repair' -Stamp $Older.Stamp @RC).Status | Should -Be 'Copied'
+        Remove-Item -LiteralPath (Join-Path $served (Split-Path $Older.Dump -Leaf))
+        (Get-CenateBackup -Path 'sftp:repair' @RC).MissingFiles | Should -Be (Split-Path $Older.Dump -Leaf)
+        $r = Sync-CenateOffsite -Path $Src -Destination 'sftp:repair' -Stamp $Older.Stamp @RC
+        $r.Status | Should -Be 'Copied'
+        Get-Sha (Join-Path $served (Split-Path $Older.Dump -Leaf)) | Should -Be (Get-Sha $Older.Dump)
+        (Test-CenateBackup -Path $r.Path -Level Checksum @RC).Passed | Should -BeTrue
+    }
+
     It 'an unknown remote, a connection string, and a missing rclone are refused with their ids' {
         { Sync-CenateOffsite -Path $Src -Destination 'nosuchremote:x' @RC -ErrorAction Stop } |
             Should -Throw -ErrorId (& $Fq 'RemoteNotConfigured' 'SyncCenateOffsiteCommand')

@@ -231,6 +231,72 @@ Describe 'Sync-CenateOffsite killed half-way (loop-mounted ext4)' {
     }
 }
 
+Describe 'A manifest is data: a crafted source set never touches another set at the target' {
+    BeforeAll {
+        $script:Craft = Mount-TestFs (Join-Path $Root 'craft')
+        $script:CTarget = Join-Path $Craft 'cenate'
+        Initialize-CenateOffsiteTarget -Destination $CTarget -Confirm:$false | Out-Null
+        $script:CSrc = Join-Path $Root 'craft-src'
+        $script:Good = New-FakeSet -Dir $CSrc -DaysAgo 5 -Size 4KB
+        (Sync-CenateOffsite -Path $CSrc -Destination $CTarget).Status | Should -Be 'Copied'
+        # Retention at the source removes the good set there; its copy stays on the disk.
+        Remove-Item -LiteralPath $Good.Dump, $Good.Manifest
+        $script:GoodCopy = Join-Path $CTarget (Split-Path $Good.Dump -Leaf)
+        $script:GoodSha = Get-Sha $GoodCopy
+        function Write-CraftedSet([string]$Stamp, [string]$Database, [string]$FileName, [int]$Size) {
+            $bytes = [byte[]]::new($Size); [Random]::new().NextBytes($bytes)
+            [IO.File]::WriteAllBytes((Join-Path $CSrc $FileName), $bytes)
+            $time = [DateTimeOffset]::UtcNow.AddHours(-1)
+            [ordered]@{
+                formatVersion = 1; tool = 'attacker'; database = $Database; stamp = $Stamp; kind = 'Full'
+                startedAt = $time.ToString('o'); completedAt = $time.ToString('o'); complete = $true
+                source = [ordered]@{ mode = 'Container'; container = 'x'; port = 5432; user = 'x'; serverVersion = '15'; serverVersionNum = 150000; pgDumpVersion = '15' }
+                rowCounts = [ordered]@{}
+                files = @([ordered]@{ name = $FileName; kind = 'Dump'; size = $Size; sha256 = (Get-Sha (Join-Path $CSrc $FileName)).ToLowerInvariant(); compression = 'gzip'; compressionLevel = 6; dataOnly = $false; tables = @(); completedAt = $time.ToString('o') })
+                verification = [ordered]@{ level = 'Read'; at = $time.ToString('o'); passed = $true; problems = @() }
+            } | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath (Join-Path $CSrc "${Database}_$Stamp.manifest.json")
+        }
+    }
+
+    It 'a set listing a file of another stamp is refused (ManifestInvalid), and the copy on the disk is untouched' {
+        Write-CraftedSet -Stamp '20200101_000000' -Database maestro_cenate -FileName (Split-Path $Good.Dump -Leaf) -Size 9000
+        # By default it is only passed over (-Verbose says why); named by its stamp it is reported.
+        @(Sync-CenateOffsite -Path $CSrc -Destination $CTarget | Where-Object Status -eq 'Copied').Count | Should -Be 0
+        $r = Sync-CenateOffsite -Path $CSrc -Destination $CTarget -Stamp '20200101_000000' -ErrorVariable err -ErrorAction SilentlyContinue
+        $r.Status | Should -Be 'Failed'
+        $r.ErrorId | Should -Be 'ManifestInvalid'
+        Get-Sha $GoodCopy | Should -Be $GoodSha
+        (Test-CenateBackup -Path (Join-Path $CTarget (Split-Path $Good.Manifest -Leaf)) -Level Checksum -Confirm:$false).Passed | Should -BeTrue
+        Remove-Item -LiteralPath (Join-Path $CSrc 'maestro_cenate_20200101_000000.manifest.json'), (Join-Path $CSrc (Split-Path $Good.Dump -Leaf))
+    }
+
+    It 'a set of another database that lists a file another manifest at the target owns: OffsiteFileConflict, untouched' {
+        Write-CraftedSet -Stamp $Good.Stamp -Database evil -FileName (Split-Path $Good.Dump -Leaf) -Size 9000
+        $r = Sync-CenateOffsite -Path $CSrc -Destination $CTarget -Database evil -ErrorVariable err -ErrorAction SilentlyContinue
+        $r.Status | Should -Be 'Failed'
+        $r.ErrorId | Should -Be 'OffsiteFileConflict'
+        $err[0].FullyQualifiedErrorId | Should -Be (& $Fq 'OffsiteFileConflict' 'SyncCenateOffsiteCommand')
+        Get-Sha $GoodCopy | Should -Be $GoodSha
+        Test-Path (Join-Path $CTarget "evil_$($Good.Stamp).manifest.json") | Should -BeFalse
+    }
+
+    It 'a copy at the target with a file cut short is repaired by the next sync (no crash, right bytes)' {
+        $set = New-FakeSet -Dir $CSrc -DaysAgo 4 -Size 64KB
+        (Sync-CenateOffsite -Path $CSrc -Destination $CTarget -Stamp $set.Stamp).Status | Should -Be 'Copied'
+        $copy = Join-Path $CTarget (Split-Path $set.Dump -Leaf)
+        $fs = [IO.File]::Open($copy, 'Open', 'ReadWrite'); $fs.SetLength(1000); $fs.Dispose()
+        $r = Sync-CenateOffsite -Path $CSrc -Destination $CTarget -Stamp $set.Stamp
+        $r.Status | Should -Be 'Copied'
+        $r.Reason | Should -Match 'wrong size'
+        Get-Sha $copy | Should -Be (Get-Sha $set.Dump)
+        # Left without a manifest (a stopped copy), shorter: replaced as well.
+        Remove-Item -LiteralPath $r.Path
+        $fs = [IO.File]::Open($copy, 'Open', 'ReadWrite'); $fs.SetLength(10); $fs.Dispose()
+        (Sync-CenateOffsite -Path $CSrc -Destination $CTarget -Stamp $set.Stamp).Status | Should -Be 'Copied'
+        Get-Sha $copy | Should -Be (Get-Sha $set.Dump)
+    }
+}
+
 Describe 'Retention and monitoring on a target' {
     BeforeAll {
         # Six months of weekly copies on the USB disk, each verified there as a sync leaves it.

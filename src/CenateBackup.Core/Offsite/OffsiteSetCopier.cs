@@ -184,14 +184,15 @@ public static class OffsiteSetCopier
                 pending.Add(file);
                 continue;
             }
-            if (info.Length < file.Size)
+            var length = info.Length;
+            if (length < file.Size)
             {
                 info.Delete();
-                reporter.Verbose($"Removed {file.Name} ({info.Length} of {file.Size} bytes), left by a copy that was stopped.");
+                reporter.Verbose($"Removed {file.Name} ({length} of {file.Size} bytes), left by a copy that was stopped.");
                 pending.Add(file);
                 continue;
             }
-            var sha = info.Length == file.Size ? await VerifiedFileCopy.ReadBackSha256Async(path, cancellationToken).ConfigureAwait(false) : "";
+            var sha = length == file.Size ? await VerifiedFileCopy.ReadBackSha256Async(path, cancellationToken).ConfigureAwait(false) : "";
             if (string.Equals(sha, file.Sha256, StringComparison.OrdinalIgnoreCase))
             {
                 reporter.Verbose($"{file.Name} is already at the destination and matches the manifest; kept.");
@@ -226,6 +227,12 @@ public static class OffsiteSetCopier
         try
         {
             manifest.Save(Path.Combine(staging, name));
+            // The set's own manifest already there (a set repaired): uploads never overwrite (--immutable), so it goes
+            // first; until the new one is up the set does not count there, which is the truth while it is re-checked.
+            if (plan.DestinationScan.Sets.Any(s => BackupNaming.FileNameOf(s.ManifestPath) == name))
+            {
+                await plan.Rclone!.DeleteAsync(remote, new[] { name }, cancellationToken).ConfigureAwait(false);
+            }
             await plan.Rclone!.UploadAsync(staging, new[] { name }, remote, null, cancellationToken).ConfigureAwait(false);
         }
         finally

@@ -59,6 +59,26 @@ public sealed class OffsiteSyncPlan : IDisposable
 
     internal bool DestinationPending { get; set; }
 
+    /// <summary>Sizes of the files at a remote destination, as listed when planning.</summary>
+    internal Dictionary<string, long> RemoteSizes { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The size of a file at the destination now (a directory) or as listed (a remote); null when absent.</summary>
+    internal long? DestinationSize(string name)
+    {
+        if (Request.Destination.Remote is not null) return RemoteSizes.TryGetValue(name, out var size) ? size : null;
+        var info = new FileInfo(Path.Combine(Request.Destination.Directory!, name));
+        return info.Exists ? info.Length : null;
+    }
+
+    /// <summary>
+    /// Files at the destination that belong to another set there (listed by another manifest), or that are the
+    /// directory's own (manifests, the lock, the marker): never removed or replaced by a copy of this set.
+    /// </summary>
+    internal bool OwnedByAnother(string name, string manifestName) =>
+        name.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase) || name == BackupDirectoryLock.FileName
+        || name == BackupCatalog.OffsiteMarkerFileName
+        || DestinationScan.Sets.Any(s => BackupNaming.FileNameOf(s.ManifestPath) != manifestName && s.Manifest.Files.Any(f => f.Name == name));
+
     internal void Hold(IDisposable directoryLock) => _locks.Add(directoryLock);
 
     /// <inheritdoc />
@@ -128,7 +148,9 @@ public static class OffsiteSyncPlanner
         {
             var store = new RcloneBackupStore(plan.Rclone!, remote);
             var listing = await plan.Rclone!.ListAsync(remote, cancellationToken).ConfigureAwait(false);
-            if (listing is not null) plan.DestinationScan = await Task.Run(store.Scan, cancellationToken).ConfigureAwait(false);
+            if (listing is null) return;
+            foreach (var f in listing) plan.RemoteSizes[f.Name] = f.Size;
+            plan.DestinationScan = await Task.Run(store.Scan, cancellationToken).ConfigureAwait(false);
             return;
         }
         var directory = destination.Directory!;
@@ -219,6 +241,18 @@ public static class OffsiteSyncPlanner
     private static CenateException? Refusal(CatalogEntry set, OffsiteSyncRequest request)
     {
         var name = BackupNaming.FileNameOf(set.ManifestPath);
+        var stampMark = "_" + set.Manifest.Stamp + ".";
+        var foreign = set.Manifest.Files.Where(f => !f.Name.Contains(stampMark, StringComparison.Ordinal)
+            || f.Name.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase) || f.Name.EndsWith(PartialFile.Suffix, StringComparison.Ordinal)
+            || f.Name == BackupDirectoryLock.FileName || f.Name == BackupCatalog.OffsiteMarkerFileName).Select(f => f.Name).ToList();
+        if (foreign.Count > 0)
+        {
+            // A manifest is data: one that lists another set's file (or a manifest, the lock, the marker) must not make
+            // the sync remove or replace that file at the destination.
+            return new CenateException(ErrorIds.ManifestInvalid, CenateErrorKind.InvalidData,
+                $"Set {name} lists {string.Join(", ", foreign)}, which {(foreign.Count == 1 ? "is" : "are")} not a file of that set (a set's files carry its stamp {set.Manifest.Stamp}).",
+                "The manifest was edited or belongs to something else: inspect it; the set is not copied.", set.ManifestPath);
+        }
         if (!set.Complete)
         {
             return new CenateException(ErrorIds.OffsiteSourceNotVerified, CenateErrorKind.InvalidData,
@@ -250,6 +284,14 @@ public static class OffsiteSyncPlanner
             plan.Settled.Add(Failed(set, Conflict(plan, name, "a damaged manifest of that name is there")));
             return;
         }
+        var taken = set.Manifest.Files.Where(f => plan.OwnedByAnother(f.Name, name)).Select(f => f.Name).ToList();
+        if (taken.Count > 0)
+        {
+            plan.Settled.Add(Failed(set, new CenateException(ErrorIds.OffsiteFileConflict, CenateErrorKind.ResourceExists,
+                $"{plan.Request.Destination} has {string.Join(", ", taken)} as a file of another set (another manifest there lists it); it is never removed or replaced.",
+                "Look at both manifests (Get-CenateBackup on the source and on the destination): one of them was edited or copied.", PathAtDestination(plan, name))));
+            return;
+        }
         var there = plan.DestinationScan.Sets.FirstOrDefault(s => BackupNaming.FileNameOf(s.ManifestPath) == name);
         if (there is null)
         {
@@ -261,14 +303,16 @@ public static class OffsiteSyncPlanner
             plan.Settled.Add(Failed(set, Conflict(plan, name, "its manifest there lists other files or checksums (another set of the same name)")));
             return;
         }
-        if (there.Complete)
+        // Complete by its manifest is not enough: a file of the wrong size there is a damaged copy of this very set.
+        var damaged = set.Manifest.Files.Count(f => plan.DestinationSize(f.Name) != f.Size);
+        if (there.Complete && damaged == 0)
         {
             var verified = there.Manifest.Verification is { Passed: true } v ? $", verified there {v.At:yyyy-MM-dd HH:mm}Z" : "";
             plan.Settled.Add(new OffsiteSetOutcome(set, OffsiteStatus.AlreadyPresent, destinationManifest, 0, TimeSpan.Zero,
                 there.Manifest.Copy?.Method, $"complete at the destination{verified}", null));
             return;
         }
-        plan.ToCopy.Add(new OffsiteCopyItem(set, $"at the destination with {there.MissingFiles.Count} file(s) missing", bytes));
+        plan.ToCopy.Add(new OffsiteCopyItem(set, $"at the destination with {damaged} file(s) missing or of the wrong size", bytes));
     }
 
     internal static bool SameFiles(BackupManifest a, BackupManifest b) =>

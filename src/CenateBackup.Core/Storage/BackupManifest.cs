@@ -93,7 +93,7 @@ public sealed class BackupManifest
         {
             if (f is null || f.Tables is null || f.Sha256 is null)
                 throw Invalid(sourceName, "a file entry is empty or lacks its tables or sha256", null);
-            if (string.IsNullOrEmpty(f.Name) || f.Name.Contains('/') || f.Name.Contains('\\') || f.Name == "..")
+            if (!BackupNaming.IsPlainFileName(f.Name))
                 throw Invalid(sourceName, $"file entry '{f.Name}' is not a plain file name", null);
         }
         return m;

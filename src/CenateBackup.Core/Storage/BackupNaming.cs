@@ -75,6 +75,21 @@ public static partial class BackupNaming
     public static Match MatchManifest(string fileName) => ManifestRegex().Match(fileName);
 
     /// <summary>
+    /// A name a manifest may list: one file of the set's own directory. Not empty, "." or "..", no '/' or '\', no wildcard
+    /// ('*', '?', '['), no control character, no blank at either end: a manifest is data, and its names reach file
+    /// system calls, glob patterns and rclone's file lists.
+    /// </summary>
+    public static bool IsPlainFileName(string? name)
+    {
+        if (string.IsNullOrEmpty(name) || name == "." || name == ".." || name.Trim() != name) return false;
+        foreach (var c in name)
+        {
+            if (c is '/' or '\\' or '*' or '?' or '[' || char.IsControl(c)) return false;
+        }
+        return true;
+    }
+
+    /// <summary>
     /// The file name at the end of a store path: after the last '/' of a directory path or of "remote:dir/name", after
     /// the ':' of "remote:name" (set file names never hold either).
     /// </summary>

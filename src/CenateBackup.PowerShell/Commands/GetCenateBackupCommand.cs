@@ -12,7 +12,7 @@ namespace CenateBackup.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "CenateBackup")]
 [OutputType(typeof(CenateBackupSet), typeof(CenateBackupFile))]
-public sealed class GetCenateBackupCommand : CenateCmdletBase
+public sealed class GetCenateBackupCommand : BackupStoreCmdletBase
 {
     /// <inheritdoc />
     protected override int ProgressActivityId => 43;
@@ -53,16 +53,6 @@ public sealed class GetCenateBackupCommand : CenateCmdletBase
     [Parameter]
     public SwitchParameter IncludeOrphans { get; set; }
 
-    /// <summary>Remotes: the rclone config file with the remotes (default: rclone's own).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? RcloneConfig { get; set; }
-
-    /// <summary>Remotes: the rclone executable (default: rclone on PATH).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? RclonePath { get; set; }
-
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
@@ -72,8 +62,8 @@ public sealed class GetCenateBackupCommand : CenateCmdletBase
             CatalogScan scan;
             try
             {
-                var location = OffsiteCommandSupport.Parse(this, p);
-                var store = OffsiteCommandSupport.Open(location, OffsiteCommandSupport.Rclone(this, RclonePath, RcloneConfig));
+                var location = ParseLocation(p);
+                var store = OpenStore(location);
                 directory = store.Location;
                 scan = store.IsRemote ? RunCore((_, token) => System.Threading.Tasks.Task.Run(() =>
                 {

@@ -13,7 +13,7 @@ namespace CenateBackup.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "CenateOldBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(CenateRetentionDecision))]
-public sealed class RemoveCenateOldBackupCommand : CenateCmdletBase
+public sealed class RemoveCenateOldBackupCommand : BackupStoreCmdletBase
 {
     /// <inheritdoc />
     protected override int ProgressActivityId => 44;
@@ -79,16 +79,6 @@ public sealed class RemoveCenateOldBackupCommand : CenateCmdletBase
     public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Below this, -MaxNewestAge needs -Force: a guard of minutes removes sets after any late run.</summary>
-    /// <summary>Remotes: the rclone config file with the remotes (default: rclone's own).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? RcloneConfig { get; set; }
-
-    /// <summary>Remotes: the rclone executable (default: rclone on PATH).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? RclonePath { get; set; }
-
     private static readonly TimeSpan MinimumNewestAge = TimeSpan.FromHours(1);
 
     /// <inheritdoc />
@@ -104,7 +94,7 @@ public sealed class RemoveCenateOldBackupCommand : CenateCmdletBase
         Core.Storage.IBackupStore store;
         try
         {
-            store = OffsiteCommandSupport.Open(OffsiteCommandSupport.Parse(this, Path), OffsiteCommandSupport.Rclone(this, RclonePath, RcloneConfig));
+            store = OpenStore(ParseLocation(Path));
         }
         catch (CenateException ex)
         {

@@ -15,7 +15,7 @@ namespace CenateBackup.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Sync, "CenateOffsite", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(CenateOffsiteResult))]
-public sealed class SyncCenateOffsiteCommand : CenateCmdletBase
+public sealed class SyncCenateOffsiteCommand : BackupStoreCmdletBase
 {
     private readonly List<(string Text, OffsiteLocation Location, string? Manifest)> _sources = new();
 
@@ -59,16 +59,6 @@ public sealed class SyncCenateOffsiteCommand : CenateCmdletBase
     [Parameter]
     public SwitchParameter IncludePartial { get; set; }
 
-    /// <summary>The rclone config file with the remotes (default: rclone's own, ~/.config/rclone/rclone.conf or $RCLONE_CONFIG).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? RcloneConfig { get; set; }
-
-    /// <summary>The rclone executable (default: rclone on PATH).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? RclonePath { get; set; }
-
     /// <summary>A USB/NAS destination must be on the file system mounted exactly here (e.g. /mnt/backup-externo).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -98,7 +88,7 @@ public sealed class SyncCenateOffsiteCommand : CenateCmdletBase
             {
                 var manifest = text.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase) ? BackupNaming.FileNameOf(text) : null;
                 var where = manifest is null ? text : text[..^manifest.Length].TrimEnd('/');
-                _sources.Add((text, OffsiteCommandSupport.Parse(this, where.Length == 0 ? "." : where), manifest));
+                _sources.Add((text, ParseLocation(where.Length == 0 ? "." : where), manifest));
             }
             catch (Exception ex) when (ex is not PipelineStoppedException)
             {
@@ -114,7 +104,7 @@ public sealed class SyncCenateOffsiteCommand : CenateCmdletBase
         OffsiteLocation destination;
         try
         {
-            destination = OffsiteCommandSupport.Parse(this, Destination);
+            destination = ParseLocation(Destination);
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)
         {
@@ -135,7 +125,7 @@ public sealed class SyncCenateOffsiteCommand : CenateCmdletBase
         {
             Source = source,
             Destination = destination,
-            Rclone = OffsiteCommandSupport.Rclone(this, RclonePath, RcloneConfig),
+            Rclone = Rclone,
             Newest = Newest,
             Since = Since is DateTime s ? new DateTimeOffset(s.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(s, DateTimeKind.Local) : s) : null,
             Stamps = Stamp,

@@ -15,7 +15,7 @@ namespace CenateBackup.PowerShell.Commands;
 [Cmdlet(VerbsDiagnostic.Test, "CenateBackup", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(CenateVerificationResult))]
 [OutputType(typeof(bool))]
-public sealed class TestCenateBackupCommand : CenateCmdletBase
+public sealed class TestCenateBackupCommand : BackupStoreCmdletBase
 {
     private const string PathSet = "Path";
     private const string InputObjectSet = "InputObject";
@@ -115,16 +115,6 @@ public sealed class TestCenateBackupCommand : CenateCmdletBase
     [Parameter]
     public SwitchParameter KeepDatabase { get; set; }
 
-    /// <summary>Remote sets: the rclone config file with the remotes (default: rclone's own).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? RcloneConfig { get; set; }
-
-    /// <summary>Remote sets: the rclone executable (default: rclone on PATH).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? RclonePath { get; set; }
-
     /// <summary>Return only $true or $false.</summary>
     [Parameter]
     public SwitchParameter Quiet { get; set; }
@@ -145,13 +135,13 @@ public sealed class TestCenateBackupCommand : CenateCmdletBase
     {
         if (InputObject is not null)
         {
-            if (OffsiteCommandSupport.IsRemote(this, InputObject.Path)) VerifyRemote(InputObject.Path);
+            if (IsRemote(InputObject.Path)) VerifyRemote(InputObject.Path);
             else Verify(InputObject.Path, InputObject.Container);
             return;
         }
         foreach (var p in Path)
         {
-            if (OffsiteCommandSupport.IsRemote(this, p))
+            if (IsRemote(p))
             {
                 VerifyRemote(p);
                 continue;
@@ -229,8 +219,8 @@ public sealed class TestCenateBackupCommand : CenateCmdletBase
         }
         try
         {
-            var location = OffsiteCommandSupport.Parse(this, text).Remote!;
-            var rclone = new Core.Offsite.Rclone.RcloneClient(OffsiteCommandSupport.Rclone(this, RclonePath, RcloneConfig));
+            var location = ParseLocation(text).Remote!;
+            var rclone = new Core.Offsite.Rclone.RcloneClient(Rclone);
             var name = BackupNaming.FileNameOf(location.ToString());
             var isFile = location.Path.Length > 0 && (name.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase)
                 || name.EndsWith(".dump", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)

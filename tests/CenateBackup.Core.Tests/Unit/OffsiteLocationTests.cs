@@ -91,4 +91,30 @@ public class OffsiteLocationTests
         var reread = BackupManifest.Parse(copy.ToJson(), "copy");
         Assert.Equal("/srv/backups", reread.Copy!.From);
     }
+
+    [Theory]
+    [InlineData("maestro_cenate_20261101_020000.dump", true)]
+    [InlineData("asegurados_20261101_020000.csv.gz", true)]
+    [InlineData("", false)]
+    [InlineData(".", false)]
+    [InlineData("..", false)]
+    [InlineData("../x_20261101_020000.dump", false)]
+    [InlineData("a\\b", false)]
+    [InlineData("*_20261101_020000.*", false)]
+    [InlineData("x?.dump", false)]
+    [InlineData("x[1].dump", false)]
+    [InlineData("line\nbreak.dump", false)]
+    [InlineData(" lead.dump", false)]
+    [InlineData("trail.dump ", false)]
+    public void ManifestFileNamesMustBePlain(string name, bool plain)
+    {
+        Assert.Equal(plain, BackupNaming.IsPlainFileName(name));
+        var json = new BackupManifest
+        {
+            Database = "maestro_cenate", Stamp = "20261101_020000", Tool = "t",
+            Files = { new ManifestFile { Name = name, Sha256 = new string('a', 64) } },
+        }.ToJson();
+        if (plain) Assert.Equal(name, BackupManifest.Parse(json, "m").Files[0].Name);
+        else Assert.Equal(ErrorIds.ManifestInvalid, Assert.Throws<CenateException>(() => BackupManifest.Parse(json, "m")).ErrorId);
+    }
 }

@@ -83,7 +83,8 @@ public sealed class RcloneBackupStore : IBackupStore
             }
             sets.Add(new CatalogEntry(path, manifest, missing));
         }
-        var orphans = files.Where(f => !owned.Contains(f.Name) && f.Name != BackupDirectoryLock.FileName)
+        var orphans = files.Where(f => !owned.Contains(f.Name) && f.Name != BackupDirectoryLock.FileName
+            && f.Name != BackupCatalog.OffsiteMarkerFileName)
             .OrderBy(f => f.Name, StringComparer.Ordinal)
             .Select(f => new OrphanFile(PathOf(f.Name), f.Size, f.ModTime,
                 f.Name.EndsWith(PartialFile.Suffix, StringComparison.Ordinal)))
@@ -148,6 +149,7 @@ public sealed class RcloneBackupStore : IBackupStore
 
     private string? KeepReason(string name, string stampMark, CatalogEntry entry, CatalogScan scan)
     {
+        if (name == BackupCatalog.OffsiteMarkerFileName) return "it is the offsite target's marker";
         if (name == BackupDirectoryLock.FileName) return "it is the directory's lock file";
         if (IsManifestName(name)) return "it is a manifest";
         if (name.EndsWith(PartialFile.Suffix, StringComparison.Ordinal)) return "it is a partial file";
