@@ -122,7 +122,7 @@ json="$(pwsh -NoProfile -NonInteractive -Command "\$ErrorActionPreference='Stop'
       \$sw = [Diagnostics.Stopwatch]::StartNew()
       \$r = Sync-CenateOffsite -Path '$WORK/backups' -Destination \$dest -RcloneConfig '$CONF' -ProgressAction SilentlyContinue
       \$sw.Stop()
-      if (\$r.Status -ne 'Copied') { throw \"\$case: \$(\$r.Status) \$(\$r.Reason)\" }
+      if (\$r.Status -ne 'Copied') { throw \"\${case}: \$(\$r.Status) \$(\$r.Reason)\" }
       \$best = [math]::Min(\$best, \$sw.Elapsed.TotalSeconds)
     }
     \$out[\$case] = [math]::Round(\$best, 2)
