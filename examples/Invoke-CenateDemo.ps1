@@ -1,6 +1,7 @@
 <#
 .SYNOPSIS
-    The plan's main job, as a demo: full dump, data-only SQL and CSV of asegurados at one snapshot, verification, a restore drill.
+    The plan's main job, as a demo: full dump, data-only SQL and CSV of asegurados at one snapshot, verification, a restore drill,
+    an undelete and an encrypted offsite copy.
 .DESCRIPTION
     Run by scripts/demo.sh against a throwaway container. The password comes from the environment
     (CENATE_DEMO_PASSWORD) into a PSCredential; it is never put on a command line.
@@ -69,5 +70,29 @@ try {
 $undelete = Restore-CenateTable -Backup $full -Container $Container -Port $Port -Credential $cred -Mode MissingRows -Confirm:$false
 $undelete | Format-Table
 
+Write-Host "== 8. Offsite: the newest verified set to an encrypted rclone remote (crypt over a local directory standing in for the cloud) ==" -ForegroundColor Cyan
+# The demo's own rclone config, 0600 in a private directory; the crypt password goes to `rclone obscure -` on stdin,
+# never on a command line. In production: /etc/cenate/rclone.conf, and the password also kept off the server.
+$offsite = "$($BackupPath.TrimEnd('/'))-offsite"
+New-Item -ItemType Directory -Path $offsite | Out-Null
+if (-not $IsWindows) { [IO.File]::SetUnixFileMode($offsite, [IO.UnixFileMode]'UserRead, UserWrite, UserExecute') }
+function ConvertTo-Obscured([string]$Plain) {
+    $psi = [Diagnostics.ProcessStartInfo]::new('rclone'); $psi.ArgumentList.Add('obscure'); $psi.ArgumentList.Add('-')
+    $psi.RedirectStandardInput = $true; $psi.RedirectStandardOutput = $true; $psi.UseShellExecute = $false
+    $p = [Diagnostics.Process]::Start($psi); $p.StandardInput.Write($Plain); $p.StandardInput.Close()
+    $o = $p.StandardOutput.ReadToEnd().Trim(); $p.WaitForExit(); $o
+}
+$conf = Join-Path $offsite 'rclone.conf'
+$secret = [Convert]::ToBase64String([Security.Cryptography.RandomNumberGenerator]::GetBytes(24))
+$salt = [Convert]::ToBase64String([Security.Cryptography.RandomNumberGenerator]::GetBytes(24))
+Set-Content -LiteralPath $conf -Value "[demo-crypt]`ntype = crypt`nremote = $(Join-Path $offsite 'cloud')`npassword = $(ConvertTo-Obscured $secret)`npassword2 = $(ConvertTo-Obscured $salt)`n"
+if (-not $IsWindows) { [IO.File]::SetUnixFileMode($conf, [IO.UnixFileMode]'UserRead, UserWrite') }
+$copy = Get-CenateBackup -Path $BackupPath -Verified -Newest 1 | Sync-CenateOffsite -Destination demo-crypt:cenate -RcloneConfig $conf
+$copy | Format-Table
+Write-Host 'What the cloud sees (names and contents encrypted):'
+Get-ChildItem -LiteralPath (Join-Path $offsite 'cloud') -Recurse -File | Format-Table Length, Name
+$offsiteCheck = Test-CenateBackup -Path demo-crypt:cenate -MaxAge 26h -Level Checksum -RcloneConfig $conf
+$offsiteCheck | Format-Table
+
 $exportsMatch = -not ($full.Files | Where-Object { $null -ne $_.Rows -and $_.Rows -ne $full.AseguradosRows })
-if (-not ($checks.Passed -notcontains $false -and $drill.Passed -and $monitor.Passed -and $undelete.InsertedRows -eq 1000 -and $undelete.LiveRowsAfter -eq $full.AseguradosRows -and $restored -eq $full.AseguradosRows -and $exportsMatch)) { exit 1 }
+if (-not ($checks.Passed -notcontains $false -and $drill.Passed -and $monitor.Passed -and $undelete.InsertedRows -eq 1000 -and $undelete.LiveRowsAfter -eq $full.AseguradosRows -and $restored -eq $full.AseguradosRows -and $exportsMatch -and $copy.Status -eq 'Copied' -and $offsiteCheck.Passed)) { exit 1 }

@@ -20,4 +20,4 @@ trap cleanup EXIT
 BACKUPS="${BACKUPS:-$(mktemp -d /tmp/cenate-demo.XXXXXX)}"
 CENATE_DEMO_PASSWORD="$CENATE_TEST_PASSWORD" pwsh -NoProfile -NonInteractive -File examples/Invoke-CenateDemo.ps1 \
   -ModulePath "$(pwd)/out/CenateBackup/CenateBackup.psd1" -Container "$NAME" -Port "$PORT" -BackupPath "$BACKUPS"
-echo "[demo] backup files are in $BACKUPS"
+echo "[demo] backup files are in $BACKUPS (the encrypted offsite copy in $BACKUPS-offsite)"
