@@ -228,7 +228,7 @@ Describe 'The way back: from the crypt remote to a restore drill' {
 Describe 'Retention on a remote' {
     It 'six months of weekly sets on s3: keeps 13 weeks, removes the rest whole, and the stop guard holds' {
         $weekly = Join-Path $Work 'weekly'
-        $sets = 0..25 | ForEach-Object { New-FakeSet -Dir $weekly -DaysAgo (7 * $_ + 3.25) -Size 1KB }
+        $sets = 0..25 | ForEach-Object { New-FakeSet -Dir $weekly -DaysAgo (7 * $_ + 3.25) -Size 1KB -CopyRecord }
         $r = Invoke-TestRclone -Arguments 'copy', $weekly, 's3:bucket/weekly', '--config', $Conf.Path
         $r.ExitCode | Should -Be 0
         $stopped = Remove-CenateOldBackup -Path 's3:bucket/weekly' @RC -KeepDaily 0 -KeepWeekly 7 -KeepMonthly 0 -MaxNewestAge '2d' -TimeZone UTC -Confirm:$false

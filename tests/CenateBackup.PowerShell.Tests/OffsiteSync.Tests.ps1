@@ -121,6 +121,39 @@ Describe 'Sync-CenateOffsite to a USB disk (tmpfs)' {
         $v = Test-CenateBackup -Path (Join-Path $Target (Split-Path $Mid.Manifest -Leaf)) -Level Checksum -Confirm:$false
         $v.Passed | Should -BeFalse
         $v.Problems.Kind | Should -Contain 'ChecksumMismatch'
+        # Recorded there; the next sync reads the copy back and replaces the damaged file of this very set.
+        $r = Sync-CenateOffsite -Path $Src -Destination $Target -Stamp $Mid.Stamp
+        $r.Status | Should -Be 'Copied'
+        $r.Reason | Should -Match 'last verification there failed'
+        $r.BytesCopied | Should -Be 2MB
+        Get-Sha $copy | Should -Be (Get-Sha $Mid.Dump)
+        (Test-CenateBackup -Path $r.Path -Level Checksum -Confirm:$false).Passed | Should -BeTrue
+    }
+
+    It 'Sync | Test-CenateBackup: the destination is unlocked before results go down the pipeline, and the result is recorded' {
+        $src2 = Join-Path $Root 'backups2'
+        $one = New-FakeSet -Dir $src2 -DaysAgo 0.9 -Size 64KB
+        $sw = [Diagnostics.Stopwatch]::StartNew()
+        $v = Sync-CenateOffsite -Path $src2 -Destination $Target -Stamp $one.Stamp | Test-CenateBackup -Level Checksum -WarningVariable warn -Confirm:$false
+        $sw.Elapsed.TotalSeconds | Should -BeLessThan 20
+        $warn | Should -BeNullOrEmpty
+        $v.Passed | Should -BeTrue
+        # Test's own record replaced the sync's in the copy's manifest (the warning would say when it could not).
+        $m = Get-Content -Raw $v.Path | ConvertFrom-Json
+        ([datetime]$m.verification.at) | Should -BeGreaterThan ([datetime]$m.copy.at)
+    }
+
+    It 'a set put on the target by another tool (no copy record) is read back and gets its copy record; a bad file of it is replaced' {
+        $src3 = Join-Path $Root 'backups3'
+        $other = New-FakeSet -Dir $src3 -DaysAgo 0.8 -Size 64KB
+        Copy-Item -LiteralPath $other.Dump, $other.Manifest -Destination $Target
+        $placed = Join-Path $Target (Split-Path $other.Dump -Leaf)
+        $bytes = [IO.File]::ReadAllBytes($placed); $bytes[100] = $bytes[100] -bxor 1; [IO.File]::WriteAllBytes($placed, $bytes)
+        $r = Sync-CenateOffsite -Path $src3 -Destination $Target -Stamp $other.Stamp
+        $r.Status | Should -Be 'Copied'
+        $r.Reason | Should -Match 'never verified there'
+        Get-Sha $placed | Should -Be (Get-Sha $other.Dump)
+        (Get-Content -Raw $r.Path | ConvertFrom-Json).copy.from | Should -Be $src3
     }
 
     It 'refuses another disk (another label) with TargetMarkerMismatch and writes nothing' {
@@ -151,6 +184,19 @@ Describe 'Sync-CenateOffsite refuses a target that is not the disk it should be'
         { Sync-CenateOffsite -Path $Src -Destination $target -Newest 1 -ErrorAction Stop } |
             Should -Throw -ErrorId (& $Fq $expected 'SyncCenateOffsiteCommand')
         @(Get-ChildItem -LiteralPath $target -Force).Count | Should -Be 0
+    }
+
+    It 'bringing sets from a target or remote with -RequireMountPoint or -Label still checks the destination' {
+        # From the USB target (a marked directory) to a directory on the system disk: without these it is the way home.
+        $homeDir = Join-Path $Root 'home-on-root'
+        $usbTarget = Join-Path (Join-Path $Root 'usb') 'cenate'
+        { Sync-CenateOffsite -Path $usbTarget -Destination $homeDir -RequireMountPoint (Join-Path $Root 'usb') -ErrorAction Stop } |
+            Should -Throw -ErrorId (& $Fq 'TargetNotMounted' 'SyncCenateOffsiteCommand')
+        $onRoot = (& findmnt -n -o TARGET --target $Root) -eq '/'
+        $expected = if ($onRoot) { 'TargetNotMounted' } else { 'TargetMarkerMismatch' }
+        { Sync-CenateOffsite -Path $usbTarget -Destination $homeDir -Label usb-z -ErrorAction Stop } |
+            Should -Throw -ErrorId (& $Fq $expected 'SyncCenateOffsiteCommand')
+        Test-Path -LiteralPath $homeDir | Should -BeFalse
     }
 
     It 'a directory never initialised as a target: TargetMarkerMismatch, nothing written' {
@@ -303,7 +349,16 @@ Describe 'Retention and monitoring on a target' {
         $script:Weekly = Mount-TestFs (Join-Path $Root 'weekly')
         $script:WTarget = Join-Path $Weekly 'cenate'
         Initialize-CenateOffsiteTarget -Destination $WTarget -Confirm:$false | Out-Null
-        $script:WeeklySets = 0..25 | ForEach-Object { New-FakeSet -Dir $WTarget -DaysAgo (7 * $_ + 3.25) }
+        $script:WeeklySets = 0..25 | ForEach-Object { New-FakeSet -Dir $WTarget -DaysAgo (7 * $_ + 3.25) -CopyRecord }
+    }
+
+    It 'sets put on a target by another tool (rsync, cp: no copy record) do not count as verified there: nothing removed' {
+        $plain = Join-Path (Mount-TestFs (Join-Path $Root 'rsynced')) 'cenate'
+        Initialize-CenateOffsiteTarget -Destination $plain -Confirm:$false | Out-Null
+        0..25 | ForEach-Object { New-FakeSet -Dir $plain -DaysAgo (7 * $_ + 3.25) } | Out-Null
+        $d = Remove-CenateOldBackup -Path $plain -KeepDaily 0 -KeepWeekly 90 -KeepMonthly 0 -MaxNewestAge '8d' -TimeZone UTC -Confirm:$false
+        ($d.Rule | Select-Object -Unique) | Should -Be 'NoVerifiedSet'
+        @(Get-ChildItem -LiteralPath $plain -Filter '*.manifest.json').Count | Should -Be 26
     }
 
     It 'keeps 13 weeks (-KeepWeekly 90) and removes the older copies whole' {

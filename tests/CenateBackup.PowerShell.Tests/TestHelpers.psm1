@@ -156,7 +156,8 @@ function New-FakeSet {
     # old routine's second set (data-only SQL of asegurados), Exports a CSV-only set; -RecordKind writes the manifest's
     # "kind" (sets written before it existed have none and are judged by their files).
     param([string]$Dir, [double]$DaysAgo, [switch]$Unverified, [switch]$Incomplete, [string]$Database = 'maestro_cenate', [switch]$FailedVerification,
-          [ValidateSet('Full', 'DataOnly', 'Exports')][string]$Kind = 'Full', [switch]$RecordKind, [int]$Size = 0)
+          [ValidateSet('Full', 'DataOnly', 'Exports')][string]$Kind = 'Full', [switch]$RecordKind, [int]$Size = 0,
+          [switch]$CopyRecord)
     if (-not (Test-Path $Dir)) { New-Item -ItemType Directory -Path $Dir | Out-Null }
     $time = [DateTimeOffset]::UtcNow.AddDays(-$DaysAgo)
     $stamp = $time.UtcDateTime.ToString('yyyyMMdd_HHmmss')
@@ -178,6 +179,8 @@ function New-FakeSet {
         verification = $verification
     }
     if ($RecordKind) { $manifest['kind'] = $Kind }
+    # -CopyRecord: the set as Sync-CenateOffsite leaves it at a destination (verified there).
+    if ($CopyRecord) { $manifest['copy'] = [ordered]@{ from = '/srv/backups'; at = $time.AddMinutes(10).ToString('o'); method = 'test'; sourceVerification = $verification } }
     $path = Join-Path $Dir "${Database}_$stamp.manifest.json"
     $manifest | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $path
     [pscustomobject]@{ Manifest = $path; Dump = (Join-Path $Dir $name); Stamp = $stamp; Kind = $Kind }

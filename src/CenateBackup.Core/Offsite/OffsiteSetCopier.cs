@@ -39,17 +39,17 @@ public static class OffsiteSetCopier
         long moved;
         if (request.Destination.Remote is { } remote)
         {
-            moved = await UploadAsync(plan, set, remote, progress, reporter, cancellationToken).ConfigureAwait(false);
+            moved = await UploadAsync(plan, item, remote, progress, reporter, cancellationToken).ConfigureAwait(false);
             method = RemoteMethod;
         }
         else if (request.Source.Remote is { } from)
         {
-            moved = await DownloadAsync(plan, set, from, progress, reporter, cancellationToken).ConfigureAwait(false);
+            moved = await DownloadAsync(plan, item, from, progress, reporter, cancellationToken).ConfigureAwait(false);
             method = DownloadMethod;
         }
         else
         {
-            moved = await CopyToDirectoryAsync(plan, set, progress, reporter, cancellationToken).ConfigureAwait(false);
+            moved = await CopyToDirectoryAsync(plan, item, progress, reporter, cancellationToken).ConfigureAwait(false);
             method = DirectoryMethod;
         }
         var manifest = CopyManifest(set.Manifest, request.Source.ToString(), method, clock.Elapsed);
@@ -70,12 +70,12 @@ public static class OffsiteSetCopier
         return copy;
     }
 
-    private static async Task<long> CopyToDirectoryAsync(OffsiteSyncPlan plan, CatalogEntry set, SetProgress progress,
+    private static async Task<long> CopyToDirectoryAsync(OffsiteSyncPlan plan, OffsiteCopyItem item, SetProgress progress,
         IOperationReporter reporter, CancellationToken cancellationToken)
     {
         var destination = plan.Request.Destination.Directory!;
         var sourceDirectory = plan.Request.Source.Directory!;
-        var pending = await SettleLocalLeftoversAsync(plan, set, reporter, cancellationToken).ConfigureAwait(false);
+        var pending = await SettleLocalLeftoversAsync(plan, item, reporter, cancellationToken).ConfigureAwait(false);
         await RequireTargetSpaceAsync(plan, pending.Sum(f => f.Size), cancellationToken).ConfigureAwait(false);
         long moved = 0;
         foreach (var file in pending)
@@ -88,11 +88,11 @@ public static class OffsiteSetCopier
         return moved;
     }
 
-    private static async Task<long> DownloadAsync(OffsiteSyncPlan plan, CatalogEntry set, RemoteLocation from, SetProgress progress,
+    private static async Task<long> DownloadAsync(OffsiteSyncPlan plan, OffsiteCopyItem item, RemoteLocation from, SetProgress progress,
         IOperationReporter reporter, CancellationToken cancellationToken)
     {
         var destination = plan.Request.Destination.Directory!;
-        var pending = await SettleLocalLeftoversAsync(plan, set, reporter, cancellationToken).ConfigureAwait(false);
+        var pending = await SettleLocalLeftoversAsync(plan, item, reporter, cancellationToken).ConfigureAwait(false);
         await RequireTargetSpaceAsync(plan, pending.Sum(f => f.Size), cancellationToken).ConfigureAwait(false);
         if (pending.Count == 0) return 0;
         await plan.Rclone!.DownloadAsync(from, pending.Select(f => f.Name).ToList(), destination, progress.Whole(pending), cancellationToken)
@@ -118,28 +118,31 @@ public static class OffsiteSetCopier
         return pending.Sum(f => f.Size);
     }
 
-    private static async Task<long> UploadAsync(OffsiteSyncPlan plan, CatalogEntry set, RemoteLocation remote, SetProgress progress,
+    private static async Task<long> UploadAsync(OffsiteSyncPlan plan, OffsiteCopyItem item, RemoteLocation remote, SetProgress progress,
         IOperationReporter reporter, CancellationToken cancellationToken)
     {
         var rclone = plan.Rclone!;
-        var files = set.Manifest.Files;
+        var files = item.Set.Manifest.Files;
         var listing = (await rclone.ListAsync(remote, cancellationToken).ConfigureAwait(false) ?? Array.Empty<RemoteFile>())
             .ToDictionary(f => f.Name, StringComparer.Ordinal);
         var truncated = files.Where(f => listing.TryGetValue(f.Name, out var r) && r.Size < f.Size).Select(f => f.Name).ToList();
         var larger = files.Where(f => listing.TryGetValue(f.Name, out var r) && r.Size > f.Size).Select(f => f.Name).ToList();
-        if (larger.Count > 0) throw FileConflict(plan, larger);
+        if (larger.Count > 0 && !item.Repair) throw FileConflict(plan, larger);
+        truncated.AddRange(larger);
         var sameSize = files.Where(f => listing.TryGetValue(f.Name, out var r) && r.Size == f.Size).ToList();
         var keep = new HashSet<string>(StringComparer.Ordinal);
         if (sameSize.Count > 0)
         {
-            // Left by a copy that stopped before its manifest: keep what is right, never overwrite what differs.
+            // Left by a copy that stopped before its manifest: keep what is right, never overwrite what differs — unless
+            // the set's own manifest is there (a repair): then a wrong file is this set's damaged copy.
             var check = await rclone.ChecksumAsync(remote, sameSize.ToDictionary(f => f.Name, f => f.Sha256), cancellationToken).ConfigureAwait(false);
-            if (check.Differ.Count > 0) throw FileConflict(plan, check.Differ);
+            if (check.Differ.Count > 0 && !item.Repair) throw FileConflict(plan, check.Differ);
+            truncated.AddRange(check.Differ);
             keep.UnionWith(check.Matched);
         }
         if (truncated.Count > 0)
         {
-            reporter.Verbose($"Removing {truncated.Count} truncated file(s) a stopped copy left at {remote}: {string.Join(", ", truncated)}.");
+            reporter.Verbose($"Removing {truncated.Count} file(s) at {remote} left by a stopped copy or damaged: {string.Join(", ", truncated)}.");
             await rclone.DeleteAsync(remote, truncated, cancellationToken).ConfigureAwait(false);
         }
         var pending = files.Where(f => !keep.Contains(f.Name)).ToList();
@@ -164,9 +167,10 @@ public static class OffsiteSetCopier
 
     // Files of the set already at a destination directory (no manifest there, or one with files missing): a right one is
     // kept, a shorter one (a stopped copy) and stale partial files are removed, a different one stops the set.
-    private static async Task<List<ManifestFile>> SettleLocalLeftoversAsync(OffsiteSyncPlan plan, CatalogEntry set,
+    private static async Task<List<ManifestFile>> SettleLocalLeftoversAsync(OffsiteSyncPlan plan, OffsiteCopyItem item,
         IOperationReporter reporter, CancellationToken cancellationToken)
     {
+        var set = item.Set;
         var destination = plan.Request.Destination.Directory!;
         var pending = new List<ManifestFile>();
         var conflicts = new List<string>();
@@ -196,6 +200,14 @@ public static class OffsiteSetCopier
             if (string.Equals(sha, file.Sha256, StringComparison.OrdinalIgnoreCase))
             {
                 reporter.Verbose($"{file.Name} is already at the destination and matches the manifest; kept.");
+                continue;
+            }
+            if (item.Repair)
+            {
+                // The set's own manifest is there: this is its damaged copy, replaced.
+                info.Delete();
+                reporter.Verbose($"Removed {file.Name}: this set's copy there does not match its manifest; copied again.");
+                pending.Add(file);
                 continue;
             }
             conflicts.Add(file.Name);

@@ -157,7 +157,9 @@ public static class OffsiteSyncPlanner
         // Sets going out of the backup directory land on an offsite target, which must prove it is the disk meant for
         // them; sets coming back from a target or a remote land in an ordinary backup directory.
         // A directory that carries a marker is always checked as a target.
-        plan.DestinationIsTarget = IsMarkedTarget(directory) || (!request.Source.IsRemote && !IsMarkedTarget(request.Source.Directory!));
+        // Asking for a mount point or a label says the same (bringing sets from the cloud onto the USB disk).
+        plan.DestinationIsTarget = IsMarkedTarget(directory) || request.Target.RequireMountPoint is not null || request.Target.Labels is not null
+            || (!request.Source.IsRemote && !IsMarkedTarget(request.Source.Directory!));
         if (string.Equals(Path.TrimEndingDirectorySeparator(directory), Path.TrimEndingDirectorySeparator(request.Source.Directory ?? ""),
                 StringComparison.Ordinal))
         {
@@ -303,16 +305,20 @@ public static class OffsiteSyncPlanner
             plan.Settled.Add(Failed(set, Conflict(plan, name, "its manifest there lists other files or checksums (another set of the same name)")));
             return;
         }
-        // Complete by its manifest is not enough: a file of the wrong size there is a damaged copy of this very set.
+        // Complete by its manifest is not enough: a file of the wrong size there is a damaged copy of this very set, and
+        // a copy counts only when it was verified there (the sync's copy record) and its last verification passed.
         var damaged = set.Manifest.Files.Count(f => plan.DestinationSize(f.Name) != f.Size);
-        if (there.Complete && damaged == 0)
+        var unverified = there.Manifest.Copy is null ? "never verified there (placed by another tool: no copy record)"
+            : there.Manifest.Verification is not { Passed: true } ? "its last verification there failed" : null;
+        if (there.Complete && damaged == 0 && unverified is null)
         {
             var verified = there.Manifest.Verification is { Passed: true } v ? $", verified there {v.At:yyyy-MM-dd HH:mm}Z" : "";
             plan.Settled.Add(new OffsiteSetOutcome(set, OffsiteStatus.AlreadyPresent, destinationManifest, 0, TimeSpan.Zero,
                 there.Manifest.Copy?.Method, $"complete at the destination{verified}", null));
             return;
         }
-        plan.ToCopy.Add(new OffsiteCopyItem(set, $"at the destination with {damaged} file(s) missing or of the wrong size", bytes));
+        plan.ToCopy.Add(new OffsiteCopyItem(set, damaged > 0 ? $"at the destination with {damaged} file(s) missing or of the wrong size"
+            : $"at the destination, but {unverified}: read back, and what is wrong replaced", bytes, Repair: true));
     }
 
     internal static bool SameFiles(BackupManifest a, BackupManifest b) =>

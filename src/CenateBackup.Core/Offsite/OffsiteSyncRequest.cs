@@ -73,4 +73,8 @@ public sealed record OffsiteSetOutcome(CatalogEntry Set, OffsiteStatus Status, s
 /// <param name="Set">The set at the source.</param>
 /// <param name="Reason">Why: not at the destination, or which files are missing there.</param>
 /// <param name="Bytes">Bytes of the set.</param>
-public sealed record OffsiteCopyItem(CatalogEntry Set, string Reason, long Bytes);
+/// <param name="Repair">
+/// The destination already has this very set's manifest (same files and checksums): a file of the set there that is
+/// wrong is this set's own damaged copy, and is replaced; without it, a wrong file there is never touched.
+/// </param>
+public sealed record OffsiteCopyItem(CatalogEntry Set, string Reason, long Bytes, bool Repair = false);

@@ -41,6 +41,14 @@ public sealed class RetentionJob
     /// <summary>How long to wait for running backup jobs to release the directory.</summary>
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// An offsite store (a USB/NAS target, a remote): a set counts as verified only when it was verified there — it has
+    /// the copy record Sync-CenateOffsite writes after checking every byte at the destination, and its last verification
+    /// passed. A set placed there by another tool (rsync, cp) carries its source's verification, which proves nothing
+    /// about the copy.
+    /// </summary>
+    public bool VerifiedHereOnly { get; init; }
+
     /// <summary>The clock ages are judged by (tests pass their own).</summary>
     public Func<DateTimeOffset> Clock { get; init; } = () => DateTimeOffset.UtcNow;
 
@@ -67,7 +75,8 @@ public sealed class RetentionJob
         var byId = entries.ToDictionary(e => e.ManifestPath, StringComparer.Ordinal);
         var clock = Stopwatch.StartNew();
         var candidates = entries.Select(e => new RetentionCandidate(
-            e.ManifestPath, e.Manifest.Database, e.Time, e.Complete, e.Verified, e.Kind == BackupSetKind.Full));
+            e.ManifestPath, e.Manifest.Database, e.Time, e.Complete, e.Verified && (!VerifiedHereOnly || e.Manifest.Copy is not null),
+            e.Kind == BackupSetKind.Full));
         var plan = RetentionPlanner.Plan(candidates, Policy, Clock());
         reporter.Verbose($"Planned {plan.Count} sets in {clock.Elapsed.TotalMilliseconds:0} ms.");
         foreach (var decision in plan)
@@ -106,6 +115,18 @@ public sealed class RetentionJob
 
     private void RemoveAbandonedFiles(CatalogScan scan, IRetentionJobHost host, IOperationReporter reporter)
     {
+        if (Store.IsRemote)
+        {
+            // A remote cannot be locked, and rclone keeps a file's time as it was at the source: a file of a sync running
+            // now would look abandoned. Sync-CenateOffsite completes or replaces such files itself.
+            var left = BackupCatalog.AbandonedFiles(scan, Clock(), Database);
+            if (left.Count > 0)
+            {
+                reporter.Verbose($"{left.Count} file(s) at {Store.Location} belong to no complete set ({string.Join(", ", left.Select(o => BackupNaming.FileNameOf(o.Path)))}); "
+                    + "left alone on a remote, which cannot be locked against a sync in progress. The next Sync-CenateOffsite of that set completes them; remove them by hand if the set is gone.");
+            }
+            return;
+        }
         // Safe because the exclusive directory lock is held: no running job owns a partial or a file of an unfinished
         // set now.
         foreach (var orphan in BackupCatalog.AbandonedFiles(scan, Clock(), Database))

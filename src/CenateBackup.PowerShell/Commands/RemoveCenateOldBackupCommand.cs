@@ -124,7 +124,12 @@ public sealed class RemoveCenateOldBackupCommand : BackupStoreCmdletBase
             Force = Force,
             TimeZone = zone,
         };
-        var job = new RetentionJob(store, policy) { Database = Database, LockTimeout = LockTimeout };
+        var job = new RetentionJob(store, policy)
+        {
+            Database = Database,
+            LockTimeout = LockTimeout,
+            VerifiedHereOnly = store.IsRemote || Core.Offsite.OffsiteSyncPlanner.IsMarkedTarget(store.Location),
+        };
         try
         {
             job.Run(new JobHost(this), new JobReporter(this));

@@ -150,13 +150,16 @@ public sealed class SyncCenateOffsiteCommand : BackupStoreCmdletBase
             WriteError(ToErrorRecord(ex, destination.Text));
             return;
         }
+        // The results go down the pipeline only after the locks are released: a Test-CenateBackup downstream records
+        // its result in the copy's manifest under the destination's lock.
+        var outcomes = new List<OffsiteSetOutcome>();
         using (plan)
         {
             foreach (var settled in plan.Settled)
             {
                 // A set that cannot go is an error too, so -ErrorAction Stop stops a script.
                 if (settled.Error is { } refused) WriteError(ToErrorRecord(refused, settled.Set.ManifestPath));
-                Write(settled, destination);
+                outcomes.Add(settled);
             }
             foreach (var item in plan.ToCopy)
             {
@@ -164,25 +167,27 @@ public sealed class SyncCenateOffsiteCommand : BackupStoreCmdletBase
                 var action = $"Copy backup set ({item.Set.Manifest.Files.Count} files, {item.Bytes / 1048576.0:0.0} MB) and verify it there: {item.Reason}";
                 if (!ShouldProcess(target, action))
                 {
-                    Write(new OffsiteSetOutcome(item.Set, OffsiteStatus.WouldCopy, target, 0, TimeSpan.Zero, null, item.Reason, null), destination);
+                    outcomes.Add(new OffsiteSetOutcome(item.Set, OffsiteStatus.WouldCopy, target, 0, TimeSpan.Zero, null, item.Reason, null));
                     continue;
                 }
-                OffsiteSetOutcome outcome;
                 try
                 {
-                    outcome = RunCore((reporter, token) => OffsiteSetCopier.CopyAsync(plan, item, reporter, token));
+                    outcomes.Add(RunCore((reporter, token) => OffsiteSetCopier.CopyAsync(plan, item, reporter, token)));
                 }
                 catch (Exception ex) when (ex is not PipelineStoppedException)
                 {
                     var error = ex as CenateException ?? (ex.InnerException as CenateException);
                     var record = ToErrorRecord(ex, target);
                     WriteError(record);
-                    outcome = new OffsiteSetOutcome(item.Set, OffsiteStatus.Failed, "", 0, TimeSpan.Zero, null,
+                    outcomes.Add(new OffsiteSetOutcome(item.Set, OffsiteStatus.Failed, "", 0, TimeSpan.Zero, null,
                         record.Exception.Message, error ?? new CenateException(record.FullyQualifiedErrorId.Split(',')[0],
-                            CenateErrorKind.WriteError, record.Exception.Message, "", target));
+                            CenateErrorKind.WriteError, record.Exception.Message, "", target)));
                 }
-                Write(outcome, destination);
             }
+        }
+        foreach (var outcome in outcomes.OrderBy(o => o.Set.Time).ThenBy(o => o.Set.ManifestPath, StringComparer.Ordinal))
+        {
+            Write(outcome, destination);
         }
     }
 

@@ -144,7 +144,9 @@ public sealed class RcloneBackupStore : IBackupStore
     private IReadOnlyList<RemoteFile> List() =>
         _client.ListAsync(_location, _cancellationToken).GetAwaiter().GetResult()
         ?? throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound,
-            $"Backup directory '{Location}' does not exist.", "Check -Path (remote:path) and the remote's config.",
+            $"Backup directory '{Location}' does not exist.",
+            "Check -Path (remote:path) and the remote's config. On a crypt remote a wrong password or salt makes every "
+            + "directory look missing: check them against the copy kept off the server.",
                 Location);
 
     private string? KeepReason(string name, string stampMark, CatalogEntry entry, CatalogScan scan)
