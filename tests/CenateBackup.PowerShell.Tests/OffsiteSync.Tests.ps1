@@ -145,7 +145,7 @@ Describe 'Sync-CenateOffsite to a USB disk (tmpfs)' {
 
     It 'a set put on the target by another tool (no copy record) is read back and gets its copy record; a bad file of it is replaced' {
         $src3 = Join-Path $Root 'backups3'
-        $other = New-FakeSet -Dir $src3 -DaysAgo 0.8 -Size 64KB
+        $other = New-FakeSet -Dir $src3 -DaysAgo 0.8 -Size 64KB -VerifiedAt $src3
         Copy-Item -LiteralPath $other.Dump, $other.Manifest -Destination $Target
         $placed = Join-Path $Target (Split-Path $other.Dump -Leaf)
         $bytes = [IO.File]::ReadAllBytes($placed); $bytes[100] = $bytes[100] -bxor 1; [IO.File]::WriteAllBytes($placed, $bytes)
@@ -352,10 +352,11 @@ Describe 'Retention and monitoring on a target' {
         $script:WeeklySets = 0..25 | ForEach-Object { New-FakeSet -Dir $WTarget -DaysAgo (7 * $_ + 3.25) -CopyRecord }
     }
 
-    It 'sets put on a target by another tool (rsync, cp: no copy record) do not count as verified there: nothing removed' {
+    It 'sets put on a target by another tool (rsync, cp: verified elsewhere) do not count as verified there: nothing removed' {
         $plain = Join-Path (Mount-TestFs (Join-Path $Root 'rsynced')) 'cenate'
         Initialize-CenateOffsiteTarget -Destination $plain -Confirm:$false | Out-Null
-        0..25 | ForEach-Object { New-FakeSet -Dir $plain -DaysAgo (7 * $_ + 3.25) } | Out-Null
+        # Their records say where they were verified: the backup directory they were copied from.
+        0..25 | ForEach-Object { New-FakeSet -Dir $plain -DaysAgo (7 * $_ + 3.25) -VerifiedAt '/srv/backups/maestro_cenate' } | Out-Null
         $d = Remove-CenateOldBackup -Path $plain -KeepDaily 0 -KeepWeekly 90 -KeepMonthly 0 -MaxNewestAge '8d' -TimeZone UTC -Confirm:$false
         ($d.Rule | Select-Object -Unique) | Should -Be 'NoVerifiedSet'
         @(Get-ChildItem -LiteralPath $plain -Filter '*.manifest.json').Count | Should -Be 26

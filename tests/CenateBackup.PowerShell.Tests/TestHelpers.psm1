@@ -157,7 +157,7 @@ function New-FakeSet {
     # "kind" (sets written before it existed have none and are judged by their files).
     param([string]$Dir, [double]$DaysAgo, [switch]$Unverified, [switch]$Incomplete, [string]$Database = 'maestro_cenate', [switch]$FailedVerification,
           [ValidateSet('Full', 'DataOnly', 'Exports')][string]$Kind = 'Full', [switch]$RecordKind, [int]$Size = 0,
-          [switch]$CopyRecord)
+          [switch]$CopyRecord, [string]$VerifiedAt)
     if (-not (Test-Path $Dir)) { New-Item -ItemType Directory -Path $Dir | Out-Null }
     $time = [DateTimeOffset]::UtcNow.AddDays(-$DaysAgo)
     $stamp = $time.UtcDateTime.ToString('yyyyMMdd_HHmmss')
@@ -170,6 +170,8 @@ function New-FakeSet {
     [IO.File]::WriteAllBytes((Join-Path $Dir $name), $bytes)
     $sha = (Get-FileHash -Algorithm SHA256 -LiteralPath (Join-Path $Dir $name)).Hash.ToLowerInvariant()
     $verification = if ($Unverified) { $null } else { [ordered]@{ level = 'Read'; at = $time.AddMinutes(5).ToString('o'); passed = -not $FailedVerification; problems = @() } }
+    # -VerifiedAt: the place the verification record says it was made (Test-CenateBackup records the set's directory).
+    if ($verification -and $VerifiedAt) { $verification['location'] = $VerifiedAt }
     $manifest = [ordered]@{
         formatVersion = 1; tool = 'CenateBackup test'; database = $Database; stamp = $stamp
         startedAt = $time.ToString('o'); completedAt = $time.AddMinutes(1).ToString('o'); complete = -not $Incomplete

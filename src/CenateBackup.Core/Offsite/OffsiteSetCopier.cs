@@ -52,7 +52,7 @@ public static class OffsiteSetCopier
             moved = await CopyToDirectoryAsync(plan, item, progress, reporter, cancellationToken).ConfigureAwait(false);
             method = DirectoryMethod;
         }
-        var manifest = CopyManifest(set.Manifest, request.Source.ToString(), method, clock.Elapsed);
+        var manifest = CopyManifest(set.Manifest, request.Source.ToString(), method, clock.Elapsed, request.Destination.ToString());
         await WriteManifestAsync(plan, name, manifest, cancellationToken).ConfigureAwait(false);
         plan.DoneBytes += item.Bytes;
         reporter.Verbose($"Copied {name} to {request.Destination}: {moved} bytes moved, {set.Manifest.Files.Count} files verified ({method}).");
@@ -61,11 +61,14 @@ public static class OffsiteSetCopier
     }
 
     /// <summary>The manifest the copy gets: the source's, with the check made at the destination as its verification.</summary>
-    internal static BackupManifest CopyManifest(BackupManifest source, string from, string method, TimeSpan elapsed)
+    internal static BackupManifest CopyManifest(BackupManifest source, string from, string method, TimeSpan elapsed, string location)
     {
         var copy = BackupManifest.Parse(source.ToJson(), "the source manifest");
         var now = DateTimeOffset.UtcNow;
-        copy.Verification = new ManifestVerification { Level = "Checksum", At = now, Passed = true, Seconds = Math.Round(elapsed.TotalSeconds, 3) };
+        copy.Verification = new ManifestVerification
+        {
+            Level = "Checksum", At = now, Passed = true, Seconds = Math.Round(elapsed.TotalSeconds, 3), Location = location,
+        };
         copy.Copy = new ManifestCopy { From = from, At = now, Method = method, SourceVerification = source.Verification };
         return copy;
     }

@@ -308,8 +308,10 @@ public static class OffsiteSyncPlanner
         // Complete by its manifest is not enough: a file of the wrong size there is a damaged copy of this very set, and
         // a copy counts only when it was verified there (the sync's copy record) and its last verification passed.
         var damaged = set.Manifest.Files.Count(f => plan.DestinationSize(f.Name) != f.Size);
-        var unverified = there.Manifest.Copy is null ? "never verified there (placed by another tool: no copy record)"
-            : there.Manifest.Verification is not { Passed: true } ? "its last verification there failed" : null;
+        var here = plan.Request.Destination.ToString();
+        var unverified = there.Manifest.Verification is not { Passed: true } ? "its last verification there failed"
+            : !there.Manifest.Verification.MadeAt(here) ? "never verified there (placed by another tool: its record is of another place)"
+            : null;
         if (there.Complete && damaged == 0 && unverified is null)
         {
             var verified = there.Manifest.Verification is { Passed: true } v ? $", verified there {v.At:yyyy-MM-dd HH:mm}Z" : "";

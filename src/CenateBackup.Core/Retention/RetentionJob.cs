@@ -42,10 +42,11 @@ public sealed class RetentionJob
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// An offsite store (a USB/NAS target, a remote): a set counts as verified only when it was verified there — it has
-    /// the copy record Sync-CenateOffsite writes after checking every byte at the destination, and its last verification
-    /// passed. A set placed there by another tool (rsync, cp) carries its source's verification, which proves nothing
-    /// about the copy.
+    /// For an offsite store (a USB/NAS target, a remote): a set counts as verified only when its last verification
+    /// passed and was made where the set now is (the record says where; records written before that was kept count as
+    /// before). A set copied there by another tool (rsync, cp) carries its source's record, which proves nothing about
+    /// the copy. Sync-CenateOffsite and Test-CenateBackup record their checks with the place they were made. A place
+    /// spelled otherwise (through a symlink) does not match: such sets are kept, never removed for it.
     /// </summary>
     public bool VerifiedHereOnly { get; init; }
 
@@ -75,7 +76,7 @@ public sealed class RetentionJob
         var byId = entries.ToDictionary(e => e.ManifestPath, StringComparer.Ordinal);
         var clock = Stopwatch.StartNew();
         var candidates = entries.Select(e => new RetentionCandidate(
-            e.ManifestPath, e.Manifest.Database, e.Time, e.Complete, e.Verified && (!VerifiedHereOnly || e.Manifest.Copy is not null),
+            e.ManifestPath, e.Manifest.Database, e.Time, e.Complete, e.Verified && (!VerifiedHereOnly || e.Manifest.Verification!.MadeAt(Store.Location)),
             e.Kind == BackupSetKind.Full));
         var plan = RetentionPlanner.Plan(candidates, Policy, Clock());
         reporter.Verbose($"Planned {plan.Count} sets in {clock.Elapsed.TotalMilliseconds:0} ms.");

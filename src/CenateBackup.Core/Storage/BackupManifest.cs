@@ -256,6 +256,15 @@ public sealed class ManifestVerification
     public string? DrillServer { get; set; }
     /// <summary>Wall time of the verification, in seconds.</summary>
     public double Seconds { get; set; }
+    /// <summary>
+    /// Where the checked files were: the directory, or "remote:path" (null in records written before it was kept). A
+    /// manifest copied elsewhere by another tool carries the record of where it came from, which proves nothing there.
+    /// </summary>
+    public string? Location { get; set; }
+
+    /// <summary>True when the record was made where the set now is (or does not say where it was made).</summary>
+    public bool MadeAt(string location) => Location is null
+        || string.Equals(Location.TrimEnd('/'), location.TrimEnd('/'), StringComparison.Ordinal);
 }
 
 /// <summary>How a copy of a set came to be where it is (Sync-CenateOffsite). Never holds a secret.</summary>

@@ -204,11 +204,14 @@ public static class VerificationService
             DrillDatabase = report.Drill?.ScratchDatabase,
             DrillServer = report.Drill?.Server,
             Seconds = Math.Round(report.Duration.TotalSeconds, 1),
+            Location = Path.GetDirectoryName(manifestPath),
         };
         try
         {
-            // A passed check of a lower level keeps a passed record of a higher one.
+            // A passed check of a lower level keeps a passed record of a higher one — made here: a record a copy brought
+            // along from elsewhere gives way to any check made where the set now is.
             var outcome = BackupSetLocator.RecordVerification(manifestPath, record, previous => previous.Passed && report.Passed
+                && previous.MadeAt(record.Location!)
                 && Enum.TryParse<VerificationLevel>(previous.Level, out var previousLevel) && previousLevel > level);
             if (outcome.Kept is { } kept) report.Checks.Add($"the manifest keeps its earlier {kept.Level} verification of {kept.At:u}");
             if (!outcome.Exists) reporter.Warning($"The result was not recorded: '{manifestPath}' was removed while the set was being verified.");

@@ -77,7 +77,11 @@ public class OffsiteLocationTests
             Files = { new ManifestFile { Name = "maestro_cenate_20261101_020000.dump", Size = 10, Sha256 = new string('a', 64) } },
             Verification = new ManifestVerification { Level = "Restore", Passed = true, At = DateTimeOffset.UtcNow.AddHours(-3) },
         };
-        var copy = OffsiteSetCopier.CopyManifest(source, "/srv/backups", "read back", TimeSpan.FromSeconds(2.5));
+        var copy = OffsiteSetCopier.CopyManifest(source, "/srv/backups", "read back", TimeSpan.FromSeconds(2.5), "/mnt/usb/cenate");
+        Assert.Equal("/mnt/usb/cenate", copy.Verification!.Location);
+        Assert.True(copy.Verification.MadeAt("/mnt/usb/cenate/"));
+        Assert.False(copy.Verification.MadeAt("/srv/backups"));
+        Assert.True(new ManifestVerification().MadeAt("/anywhere"));
         Assert.Equal("Checksum", copy.Verification!.Level);
         Assert.True(copy.Verification.Passed);
         Assert.Equal("/srv/backups", copy.Copy!.From);
