@@ -106,7 +106,7 @@ Describe 'What a remote holds is checked, never trusted' {
         @(Get-CenateBackup -Path 'cryptwrong:cenate' @RC -ErrorAction SilentlyContinue).Count | Should -Be 0
     }
 
-    It 'a file of the set already at the remote with other bytes and no manifest is never overwritten: OffsiteFileConflict' {
+    It 'a file of the set already at the remote with other bytes and no manifest is never overwritten: RemoteFileConflict' {
         $served = Join-Path $Sftp.Directory 'conflict'
         New-Item -ItemType Directory -Path $served | Out-Null
         $name = Split-Path $Older.Dump -Leaf
@@ -114,8 +114,8 @@ Describe 'What a remote holds is checked, never trusted' {
         [IO.File]::WriteAllBytes((Join-Path $served $name), $bytes)
         $r = Sync-CenateOffsite -Path $Src -Destination 'sftp:conflict' -Stamp $Older.Stamp @RC -ErrorVariable err -ErrorAction SilentlyContinue
         $r.Status | Should -Be 'Failed'
-        $r.ErrorId | Should -Be 'OffsiteFileConflict'
-        $err[0].FullyQualifiedErrorId | Should -Be (& $Fq 'OffsiteFileConflict' 'SyncCenateOffsiteCommand')
+        $r.ErrorId | Should -Be 'RemoteFileConflict'
+        $err[0].FullyQualifiedErrorId | Should -Be (& $Fq 'RemoteFileConflict' 'SyncCenateOffsiteCommand')
         [IO.File]::ReadAllBytes((Join-Path $served $name)) | Should -Be $bytes
         Test-Path (Join-Path $served (Split-Path $Older.Manifest -Leaf)) | Should -BeFalse
     }

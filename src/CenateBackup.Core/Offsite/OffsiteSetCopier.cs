@@ -256,7 +256,10 @@ public static class OffsiteSetCopier
         }
     }
 
-    private static CenateException FileConflict(OffsiteSyncPlan plan, IReadOnlyCollection<string> names) => new(ErrorIds.OffsiteFileConflict,
+    // At a remote this is the conflict rclone's --immutable guards against, and carries its id (RemoteFileConflict), found
+    // before rclone runs; at a directory target, OffsiteFileConflict.
+    private static CenateException FileConflict(OffsiteSyncPlan plan, IReadOnlyCollection<string> names) => new(
+        plan.Request.Destination.IsRemote ? ErrorIds.RemoteFileConflict : ErrorIds.OffsiteFileConflict,
         CenateErrorKind.ResourceExists,
         $"{plan.Request.Destination} already has {string.Join(", ", names)} with other content than the set's manifest says, and no manifest of "
         + "its own; the module never overwrites a file there.",
