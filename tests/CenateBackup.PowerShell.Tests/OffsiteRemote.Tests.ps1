@@ -120,6 +120,18 @@ Describe 'What a remote holds is checked, never trusted' {
         Test-Path (Join-Path $served (Split-Path $Older.Manifest -Leaf)) | Should -BeFalse
     }
 
+    It 'a shorter file at the remote that is not the start of the set''s file is never replaced: RemoteFileConflict' {
+        $served = Join-Path $Sftp.Directory 'shorter'
+        New-Item -ItemType Directory -Path $served | Out-Null
+        $name = Split-Path $Older.Dump -Leaf
+        $bytes = [byte[]]::new(2000); [Random]::new().NextBytes($bytes)
+        [IO.File]::WriteAllBytes((Join-Path $served $name), $bytes)
+        $r = Sync-CenateOffsite -Path $Src -Destination 'sftp:shorter' -Stamp $Older.Stamp @RC -ErrorAction SilentlyContinue
+        $r.Status | Should -Be 'Failed'
+        $r.ErrorId | Should -Be 'RemoteFileConflict'
+        [IO.File]::ReadAllBytes((Join-Path $served $name)) | Should -Be $bytes
+    }
+
     It 'a truncated file left by a killed upload is replaced, and the set completes' {
         $served = Join-Path $Sftp.Directory 'resume'
         New-Item -ItemType Directory -Path $served | Out-Null

@@ -199,6 +199,15 @@ Describe 'Sync-CenateOffsite refuses a target that is not the disk it should be'
         Test-Path -LiteralPath $homeDir | Should -BeFalse
     }
 
+    It '-WhatIf on a fresh target writes nothing at all, not even the lock file' {
+        $mnt = Mount-TestFs (Join-Path $Root 'fresh')
+        $target = Join-Path $mnt 'cenate'
+        Initialize-CenateOffsiteTarget -Destination $target -Confirm:$false | Out-Null
+        $r = @(Sync-CenateOffsite -Path $Src -Destination $target -WhatIf)
+        $r.Status | Should -Contain 'WouldCopy'
+        (Get-ChildItem -LiteralPath $target -Force).Name | Should -Be '.cenate-offsite.json'
+    }
+
     It 'a directory never initialised as a target: TargetMarkerMismatch, nothing written' {
         $mnt = Mount-TestFs (Join-Path $Root 'plain')
         { Sync-CenateOffsite -Path $Src -Destination $mnt -Newest 1 -ErrorAction Stop } |
@@ -223,7 +232,8 @@ Describe 'Sync-CenateOffsite refuses a target that is not the disk it should be'
         $r.Status | Should -Be 'Failed'
         $r.ErrorId | Should -Be 'TargetFull'
         $err[0].FullyQualifiedErrorId | Should -Be (& $Fq 'TargetFull' 'SyncCenateOffsiteCommand')
-        @(Get-ChildItem -LiteralPath $target -Force | Where-Object Name -notin '.cenate-offsite.json', '.cenate.lock').Count | Should -Be 0
+        # Nothing at all: not even the lock file (the destination is locked by the first copy, which never came).
+        @(Get-ChildItem -LiteralPath $target -Force | Where-Object Name -ne '.cenate-offsite.json').Count | Should -Be 0
     }
 
     It 'a destination that is the source: OffsiteRouteNotSupported' {
@@ -324,6 +334,18 @@ Describe 'A manifest is data: a crafted source set never touches another set at 
         $err[0].FullyQualifiedErrorId | Should -Be (& $Fq 'OffsiteFileConflict' 'SyncCenateOffsiteCommand')
         Get-Sha $GoodCopy | Should -Be $GoodSha
         Test-Path (Join-Path $CTarget "evil_$($Good.Stamp).manifest.json") | Should -BeFalse
+    }
+
+    It 'a shorter file of the set''s name that is not the start of the set''s file is someone else''s: OffsiteFileConflict, kept' {
+        $set = New-FakeSet -Dir $CSrc -DaysAgo 4.5 -Size 64KB
+        $theirs = Join-Path $CTarget (Split-Path $set.Dump -Leaf)
+        Set-Content -LiteralPath $theirs -Value 'something else entirely'
+        $before = Get-Sha $theirs
+        $r = Sync-CenateOffsite -Path $CSrc -Destination $CTarget -Stamp $set.Stamp -ErrorAction SilentlyContinue
+        $r.Status | Should -Be 'Failed'
+        $r.ErrorId | Should -Be 'OffsiteFileConflict'
+        Get-Sha $theirs | Should -Be $before
+        Remove-Item -LiteralPath $theirs
     }
 
     It 'a copy at the target with a file cut short is repaired by the next sync (no crash, right bytes)' {

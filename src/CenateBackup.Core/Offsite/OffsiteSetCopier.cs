@@ -34,6 +34,12 @@ public static class OffsiteSetCopier
         var name = BackupNaming.FileNameOf(set.ManifestPath);
         var progress = new SetProgress(plan, reporter, name);
         var request = plan.Request;
+        if (request.Destination.Remote is null && plan.DestinationIsTarget)
+        {
+            // Room for what is not there yet, checked before the lock or anything else is written on the disk.
+            var missing = set.Manifest.Files.Where(f => plan.DestinationSize(f.Name) != f.Size).Sum(f => f.Size);
+            await RequireTargetSpaceAsync(plan, missing, cancellationToken).ConfigureAwait(false);
+        }
         OffsiteSyncPlanner.OpenPendingDestination(plan);
         string method;
         long moved;
@@ -128,7 +134,22 @@ public static class OffsiteSetCopier
         var files = item.Set.Manifest.Files;
         var listing = (await rclone.ListAsync(remote, cancellationToken).ConfigureAwait(false) ?? Array.Empty<RemoteFile>())
             .ToDictionary(f => f.Name, StringComparer.Ordinal);
-        var truncated = files.Where(f => listing.TryGetValue(f.Name, out var r) && r.Size < f.Size).Select(f => f.Name).ToList();
+        var shorter = files.Where(f => listing.TryGetValue(f.Name, out var r) && r.Size < f.Size).ToList();
+        var truncated = new List<string>();
+        if (shorter.Count > 0)
+        {
+            // A killed upload leaves the start of the file under its final name: the remote file's sha256 (downloaded)
+            // must equal that of the same number of bytes at the start of the set's file; anything else is not ours.
+            var starts = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var f in shorter)
+            {
+                starts[f.Name] = await PrefixSha256Async(Path.Combine(plan.Request.Source.Directory!, f.Name), listing[f.Name].Size, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            var prefix = await rclone.ChecksumAsync(remote, starts, cancellationToken).ConfigureAwait(false);
+            if (prefix.Differ.Count > 0 && !item.Repair) throw FileConflict(plan, prefix.Differ);
+            truncated.AddRange(prefix.Matched.Concat(prefix.Differ));
+        }
         var larger = files.Where(f => listing.TryGetValue(f.Name, out var r) && r.Size > f.Size).Select(f => f.Name).ToList();
         if (larger.Count > 0 && !item.Repair) throw FileConflict(plan, larger);
         truncated.AddRange(larger);
@@ -192,7 +213,7 @@ public static class OffsiteSetCopier
                 continue;
             }
             var length = info.Length;
-            if (length < file.Size)
+            if (length < file.Size && (item.Repair || await IsStartOfSourceAsync(plan, path, file.Name, length, cancellationToken).ConfigureAwait(false)))
             {
                 info.Delete();
                 reporter.Verbose($"Removed {file.Name} ({length} of {file.Size} bytes), left by a copy that was stopped.");
@@ -217,6 +238,47 @@ public static class OffsiteSetCopier
         }
         if (conflicts.Count > 0) throw FileConflict(plan, conflicts);
         return pending;
+    }
+
+    private static async Task<string> PrefixSha256Async(string path, long length, CancellationToken cancellationToken)
+    {
+        await using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 20];
+        long done = 0;
+        while (done < length)
+        {
+            var n = await fs.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - done)), cancellationToken).ConfigureAwait(false);
+            if (n == 0) break;
+            sha.AppendData(buffer, 0, n);
+            done += n;
+        }
+        return Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
+    }
+
+    // A shorter file is what a stopped copy leaves only when its bytes are the start of the set's file; anything else of
+    // that name is someone else's and is never replaced. On the way home a stopped download leaves nothing under the
+    // final name (it lands in a private staging directory first), so a shorter file there is never one of ours.
+    private static async Task<bool> IsStartOfSourceAsync(OffsiteSyncPlan plan, string path, string name, long length,
+        CancellationToken cancellationToken)
+    {
+        if (plan.Request.Source.Directory is not { } sourceDirectory) return false;
+        const int Block = 1 << 20;
+        await using var left = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, Block, FileOptions.SequentialScan);
+        await using var right = new FileStream(Path.Combine(sourceDirectory, name), FileMode.Open, FileAccess.Read, FileShare.Read, Block,
+            FileOptions.SequentialScan);
+        var a = new byte[Block];
+        var b = new byte[Block];
+        long done = 0;
+        while (done < length)
+        {
+            var want = (int)Math.Min(Block, length - done);
+            await left.ReadExactlyAsync(a.AsMemory(0, want), cancellationToken).ConfigureAwait(false);
+            await right.ReadExactlyAsync(b.AsMemory(0, want), cancellationToken).ConfigureAwait(false);
+            if (!a.AsSpan(0, want).SequenceEqual(b.AsSpan(0, want))) return false;
+            done += want;
+        }
+        return true;
     }
 
     private static async Task RequireTargetSpaceAsync(OffsiteSyncPlan plan, long bytes, CancellationToken cancellationToken)

@@ -59,6 +59,8 @@ public sealed class OffsiteSyncPlan : IDisposable
 
     internal bool DestinationPending { get; set; }
 
+    internal bool DestinationLockPending { get; set; }
+
     /// <summary>Sizes of the files at a remote destination, as listed when planning.</summary>
     internal Dictionary<string, long> RemoteSizes { get; } = new(StringComparer.Ordinal);
 
@@ -174,22 +176,26 @@ public static class OffsiteSyncPlanner
         }
         else if (!Directory.Exists(directory))
         {
-            // The way home into a directory that is not there yet: created (0700) and locked by the first copy, so that
-            // -WhatIf leaves no trace.
+            // The way home into a directory that is not there yet: created (0700) by the first copy.
             plan.DestinationPending = true;
-            return;
         }
-        plan.Hold(BackupDirectoryLock.AcquireExclusive(directory, request.LockTimeout));
-        plan.DestinationScan = BackupCatalog.Scan(directory);
+        // The destination is locked by the first copy, not by planning: -WhatIf, and a refusal (a full disk), leave not
+        // even the lock file behind. What planning read is checked again under the lock, file by file, by the copy.
+        plan.DestinationLockPending = true;
+        if (!plan.DestinationPending) plan.DestinationScan = BackupCatalog.Scan(directory);
     }
 
-    /// <summary>Creates and locks a destination directory the plan found missing (the way home).</summary>
+    /// <summary>Creates (the way home) and locks the destination directory before the first copy.</summary>
     internal static void OpenPendingDestination(OffsiteSyncPlan plan)
     {
-        if (!plan.DestinationPending) return;
-        var directory = BackupDirectory.Prepare(plan.Request.Destination.Directory!);
-        plan.Hold(BackupDirectoryLock.AcquireExclusive(directory, plan.Request.LockTimeout));
-        plan.DestinationPending = false;
+        if (plan.DestinationPending)
+        {
+            BackupDirectory.Prepare(plan.Request.Destination.Directory!);
+            plan.DestinationPending = false;
+        }
+        if (!plan.DestinationLockPending) return;
+        plan.Hold(BackupDirectoryLock.AcquireExclusive(plan.Request.Destination.Directory!, plan.Request.LockTimeout));
+        plan.DestinationLockPending = false;
     }
 
     /// <summary>True when the directory carries an offsite target's marker (Initialize-CenateOffsiteTarget).</summary>
