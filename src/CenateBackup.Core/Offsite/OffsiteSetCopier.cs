@@ -298,9 +298,7 @@ public static class OffsiteSetCopier
             manifest.Save(Path.Combine(directory, name));
             return;
         }
-        var staging = Path.Combine(Path.GetTempPath(), "cenate-offsite-" + Guid.NewGuid().ToString("N"));
-        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(staging);
-        else Directory.CreateDirectory(staging, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var staging = Directory.CreateTempSubdirectory("cenate-offsite-").FullName;   // 0700 on Unix
         try
         {
             manifest.Save(Path.Combine(staging, name));

@@ -73,13 +73,11 @@ public sealed class OffsiteSyncPlan : IDisposable
     }
 
     /// <summary>
-    /// Files at the destination that belong to another set there (listed by another manifest), or that are the
-    /// directory's own (manifests, the lock, the marker): never removed or replaced by a copy of this set.
+    /// Files at the destination that belong to another set there (listed by another manifest): never removed or
+    /// replaced by a copy of this set. (The directory's own names never get here: a set listing one is refused first.)
     /// </summary>
     internal bool OwnedByAnother(string name, string manifestName) =>
-        name.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase) || name == BackupDirectoryLock.FileName
-        || name == BackupCatalog.OffsiteMarkerFileName
-        || DestinationScan.Sets.Any(s => BackupNaming.FileNameOf(s.ManifestPath) != manifestName && s.Manifest.Files.Any(f => f.Name == name));
+        DestinationScan.Sets.Any(s => BackupNaming.FileNameOf(s.ManifestPath) != manifestName && s.Manifest.Files.Any(f => f.Name == name));
 
     internal void Hold(IDisposable directoryLock) => _locks.Add(directoryLock);
 
@@ -251,8 +249,7 @@ public static class OffsiteSyncPlanner
         var name = BackupNaming.FileNameOf(set.ManifestPath);
         var stampMark = "_" + set.Manifest.Stamp + ".";
         var foreign = set.Manifest.Files.Where(f => !f.Name.Contains(stampMark, StringComparison.Ordinal)
-            || f.Name.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase) || f.Name.EndsWith(PartialFile.Suffix, StringComparison.Ordinal)
-            || f.Name == BackupDirectoryLock.FileName || f.Name == BackupCatalog.OffsiteMarkerFileName).Select(f => f.Name).ToList();
+            || BackupCatalog.ReservedReason(f.Name) is not null).Select(f => f.Name).ToList();
         if (foreign.Count > 0)
         {
             // A manifest is data: one that lists another set's file (or a manifest, the lock, the marker) must not make

@@ -123,9 +123,7 @@ public static class RemoteSetVerifier
         VerificationLevel level, RestoreToolOptions tools, IOperationReporter reporter, CancellationToken cancellationToken)
     {
         var manifestName = BackupNaming.FileNameOf(entry.ManifestPath);
-        var staging = Path.Combine(Path.GetTempPath(), "cenate-remote-" + Guid.NewGuid().ToString("N"));
-        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(staging);
-        else Directory.CreateDirectory(staging, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var staging = Directory.CreateTempSubdirectory("cenate-remote-").FullName;   // 0700 on Unix
         try
         {
             // The manifest as read at the remote (not re-fetched: the one the set was chosen by).

@@ -147,12 +147,21 @@ public static class BackupCatalog
         return freed;
     }
 
+    /// <summary>
+    /// Why <paramref name="name"/> is never one of a set's files, whatever a manifest lists: the directory's lock file,
+    /// an offsite target's marker, a manifest or a partial file; null for any other name. Removal (of a directory's or a
+    /// remote's sets) and the offsite sync judge a manifest's names by it.
+    /// </summary>
+    public static string? ReservedReason(string name) =>
+        name == BackupDirectoryLock.FileName ? "it is the directory's lock file"
+        : name == OffsiteMarkerFileName ? "it is the offsite target's marker"
+        : name.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase) ? "it is a manifest"
+        : name.EndsWith(PartialFile.Suffix, StringComparison.Ordinal) ? "it is a partial file"
+        : null;
+
     private static string? KeepReason(string name, string stampMark, CatalogEntry entry, CatalogScan scan)
     {
-        if (name == BackupDirectoryLock.FileName) return "it is the directory's lock file";
-        if (name == OffsiteMarkerFileName) return "it is the offsite target's marker";
-        if (name.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase)) return "it is a manifest";
-        if (name.EndsWith(PartialFile.Suffix, StringComparison.Ordinal)) return "it is a partial file";
+        if (ReservedReason(name) is { } reserved) return reserved;
         // Sets removed earlier in this run are gone from disk; only a manifest still there protects the file.
         var other = scan.Sets.FirstOrDefault(o => !string.Equals(o.ManifestPath, entry.ManifestPath, StringComparison.Ordinal)
             && o.Manifest.Files.Any(f => string.Equals(f.Name, name, StringComparison.Ordinal)) && File.Exists(o.ManifestPath));

@@ -151,10 +151,7 @@ public sealed class RcloneBackupStore : IBackupStore
 
     private string? KeepReason(string name, string stampMark, CatalogEntry entry, CatalogScan scan)
     {
-        if (name == BackupCatalog.OffsiteMarkerFileName) return "it is the offsite target's marker";
-        if (name == BackupDirectoryLock.FileName) return "it is the directory's lock file";
-        if (IsManifestName(name)) return "it is a manifest";
-        if (name.EndsWith(PartialFile.Suffix, StringComparison.Ordinal)) return "it is a partial file";
+        if (BackupCatalog.ReservedReason(name) is { } reserved) return reserved;
         // Sets removed earlier in this run are gone; only a manifest still there protects the file.
         var other = scan.Sets.FirstOrDefault(o =>
             !string.Equals(o.ManifestPath, entry.ManifestPath, StringComparison.Ordinal)
