@@ -97,5 +97,16 @@ public static class ErrorIds
     public const string RemoteFileConflict = "RemoteFileConflict";
     public const string RemoteNotConfigured = "RemoteNotConfigured";
     public const string RemoteChecksumMismatch = "RemoteChecksumMismatch";
+    // Issue 15: alerts (Send-CenateAlert).
+    public const string AlertDeliveryFailed = "AlertDeliveryFailed";
+    public const string AlertChannelMissing = "AlertChannelMissing";
+    public const string BackupRunFailed = "BackupRunFailed";
+    public const string SettingsNotFound = "SettingsNotFound";
+    public const string SettingsInvalid = "SettingsInvalid";
+    public const string SettingsFileInsecure = "SettingsFileInsecure";
+    public const string CredentialFileInsecure = "CredentialFileInsecure";
+    public const string CredentialFileInvalid = "CredentialFileInvalid";
+    public const string PasswordVariableNotSet = "PasswordVariableNotSet";
+    public const string AlertStatusWriteFailed = "AlertStatusWriteFailed";
 #pragma warning restore CS1591
 }
