@@ -2,7 +2,8 @@
 .SYNOPSIS
     The plan's daily backup (2 AM and 2 PM): one set, one moment — the full custom-format dump, the
     data-only SQL of asegurados and its CSV, all read at the same snapshot — verified, then retention.
-    Exits non-zero when anything failed, so cron/Task Scheduler report it.
+    Exits non-zero when anything failed, so cron/Task Scheduler report it; with -AlertSettings the admins also get
+    one message for the run (Send-CenateAlert).
 .EXAMPLE
     # crontab (root):  0 2,14 * * *  pwsh -NoProfile -NonInteractive -File /opt/cenate/Backup-CenateDaily.ps1 -Path /backups/cenate
 .NOTES
@@ -15,7 +16,9 @@ param(
     [string]$Container = 'postgres_cenate',
     [ValidateRange(1, 65535)][int]$Port = 5432,
     [string]$CredentialPath = (Join-Path $HOME '.cenate-cred.xml'),
-    [ValidateRange(0, 9)][int]$CompressionLevel = 9
+    [ValidateRange(0, 9)][int]$CompressionLevel = 9,
+    # Send-CenateAlert's settings file (examples/cenate-alert.psd1): mail/chat/heartbeat/status for this run.
+    [string]$AlertSettings
 )
 $ErrorActionPreference = 'Stop'
 Import-Module CenateBackup
@@ -27,12 +30,20 @@ $PSDefaultParameterValues['New-CenateDump:Port'] = $Port
 $PSDefaultParameterValues['New-CenateDump:Path'] = $Path
 
 # One run, one full set: the dump plus asegurados as data-only SQL and as CSV, all of the same moment.
-$results = @(New-CenateDump -CompressionLevel $CompressionLevel -Include Csv, Sql | Test-CenateBackup)
-$results | Format-Table -AutoSize | Out-String | Write-Output
-if ($results.Passed -contains $false) {
-    Write-Error "Backup verification failed: $(($results | Where-Object { -not $_.Passed }).Problems -join '; ')"
+# A step that cannot run at all (container stopped, disk full) is caught: its ErrorRecord is part of the run's report.
+$run = @(try { New-CenateDump -CompressionLevel $CompressionLevel -Include Csv, Sql | Test-CenateBackup } catch { $_ })
+$run | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] } | Format-Table -AutoSize | Out-String | Write-Output
+$failed = @($run | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] -or $_.Passed -eq $false })
+if ($failed.Count -eq 0) {
+    # Retention only after a verified backup: the newest good full sets can never go, and nothing goes if backups stopped.
+    $run += @(try { Remove-CenateOldBackup -Path $Path -KeepDaily 30 -KeepWeekly 90 -KeepMonthly 365 -Confirm:$false } catch { $_ })
+    $run | Where-Object Action -eq 'Removed' | Format-Table Stamp, Kind, Rule, Reason | Out-String | Write-Output
+}
+if ($AlertSettings) {
+    # One message for the whole run (by default only when it failed); when it failed, Send-CenateAlert writes
+    # BackupRunFailed last, which ends this script with exit code 1.
+    $run | Send-CenateAlert -Settings $AlertSettings -Job daily
+} elseif ($failed.Count -gt 0) {
+    Write-Error "Backup failed: $(($failed | ForEach-Object { if ($_ -is [System.Management.Automation.ErrorRecord]) { $_.Exception.Message } else { $_.Summary } }) -join '; ')"
     exit 1
 }
-# Retention only after a verified backup: the newest good full sets can never go, and nothing goes if backups stopped.
-Remove-CenateOldBackup -Path $Path -KeepDaily 30 -KeepWeekly 90 -KeepMonthly 365 -Confirm:$false |
-    Where-Object Action -eq 'Removed' | Format-Table Stamp, Kind, Rule, Reason | Out-String | Write-Output
