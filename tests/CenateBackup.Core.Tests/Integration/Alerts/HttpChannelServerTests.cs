@@ -22,7 +22,8 @@ public sealed class HttpChannelServerTests : IClassFixture<HttpRecorder>
     private static string Secret() => "S3cr3t" + Guid.NewGuid().ToString("N")[..12];
 
     private static void AssertJsonEqual(string expected, string actual) =>
-        Assert.Equal(JsonDocument.Parse(expected).RootElement.GetRawText(), JsonDocument.Parse(actual).RootElement.GetRawText());
+        Assert.Equal(JsonDocument.Parse(expected).RootElement.GetRawText(),
+            JsonDocument.Parse(actual).RootElement.GetRawText());
 
     [Theory]
     [InlineData(WebhookFormat.Json)]
@@ -34,7 +35,8 @@ public sealed class HttpChannelServerTests : IClassFixture<HttpRecorder>
         _http.Answer(path, new RecorderAnswer(200, "ok"));
         var uri = new Uri(_http.Base, path + "?sig=abc%2Fdef");
         var message = AlertSamples.Message(subject: "[CenateBackup] FALLÓ nightly @ db01: año ñ");
-        var receipt = await new WebhookAlertChannel(uri, format, null, Timeout).SendAsync(message, CancellationToken.None);
+        var receipt = await new WebhookAlertChannel(uri, format, null, Timeout)
+            .SendAsync(message, CancellationToken.None);
         Assert.Equal("HTTP 200 OK: ok", receipt.Reply);
         var request = Assert.Single(_http.Requests(path));
         Assert.Equal("POST", request.Method);

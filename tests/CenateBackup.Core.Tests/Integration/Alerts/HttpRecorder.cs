@@ -49,7 +49,8 @@ public sealed class HttpRecorder : IDisposable
 
     public Uri Base => new($"http://127.0.0.1:{Port}/");
 
-    /// <summary>Answer requests whose path starts with <paramref name="prefix"/> this way (default: 200 "ok").</summary>
+    /// <summary>Answer requests whose path starts with <paramref name="prefix"/> this way (default: 200
+    /// "ok").</summary>
     public void Answer(string prefix, RecorderAnswer answer) => _answers[prefix] = answer;
 
     /// <summary>The requests whose path starts with the prefix, in arrival order.</summary>
@@ -91,7 +92,8 @@ public sealed class HttpRecorder : IDisposable
             _requests.Enqueue(new RecordedRequest(request.HttpMethod, rawUrl, request.ContentType,
                 request.Headers["User-Agent"], body));
             var answer = _answers.Where(a => rawUrl.StartsWith(a.Key, StringComparison.Ordinal))
-                .OrderByDescending(a => a.Key.Length).Select(a => a.Value).FirstOrDefault() ?? new RecorderAnswer(200, "ok");
+                .OrderByDescending(a => a.Key.Length).Select(a => a.Value).FirstOrDefault()
+                ?? new RecorderAnswer(200, "ok");
             if (answer.Delay > TimeSpan.Zero)
             {
                 await Task.Delay(answer.Delay, _stop.Token).ConfigureAwait(false);
