@@ -246,7 +246,7 @@ public sealed class SendCenateAlertCommand : CenateCmdletBase
     {
         var failures = run.Failures.ToList();
         var first = failures[0];
-        var firstText = AlertComposer.OneLine(string.IsNullOrEmpty(first.Message) ? first.Subject : $"{first.Subject}: {first.Message}");
+        var firstText = AlertComposer.OneLine(string.IsNullOrEmpty(first.Message) ? first.Subject : $"{first.Subject}: {first.Message}").TrimEnd('.');
         var more = failures.Count > 1 ? $" (+{failures.Count - 1} more)" : "";
         var sentBy = deliveries.Where(d => d.Status == AlertDeliveryStatus.Sent && !d.Delayed).Select(d => d.Channel.ToString()).Distinct().ToList();
         var alert = sentBy.Count > 0 ? "sent by " + string.Join(", ", sentBy) : "not sent";
