@@ -395,3 +395,52 @@ Describe 'Send-CenateAlert -Test' {
         $err.FullyQualifiedErrorId | Should -Be (& $Fq 'AlertChannelMissing')
     }
 }
+
+Describe 'Send-CenateAlert: bookkeeping never hides the run' {
+    It 'an unwritable state directory is a warning: the results and BackupRunFailed still come' {
+        $dir = New-Case 'badstate'
+        $notADir = Join-Path $dir 'state-is-a-file'
+        Set-Content -LiteralPath $notADir -Value 'x'
+        $out = @($false | Send-CenateAlert -StatusPath "$dir/s.json" -StateDirectory $notADir -Job bs `
+            -WarningVariable wv -WarningAction SilentlyContinue -ErrorAction Continue 2>&1)
+        $out[0].Status | Should -Be 'Written'
+        $out[-1].FullyQualifiedErrorId | Should -Be (& $Fq 'BackupRunFailed')
+        @($wv | Where-Object { "$_" -match 'cannot be written' }).Count | Should -Be 1
+        (Get-Content "$dir/s.json" -Raw | ConvertFrom-Json).state | Should -Be 'Failure'
+    }
+
+    It 'takes its settings from $PSDefaultParameterValues as any cmdlet does' {
+        $dir = New-Case 'defaults'
+        $PSDefaultParameterValues['Send-CenateAlert:StatusPath'] = "$dir/default.json"
+        $PSDefaultParameterValues['Send-CenateAlert:StateDirectory'] = $dir
+        try {
+            $r = $true | Send-CenateAlert -Job defaults
+            $r.Target | Should -Be "$dir/default.json"
+            Test-Path "$dir/defaults.state.json" | Should -BeTrue
+        } finally {
+            $PSDefaultParameterValues.Remove('Send-CenateAlert:StatusPath')
+            $PSDefaultParameterValues.Remove('Send-CenateAlert:StateDirectory')
+        }
+    }
+
+    It 'counts audit entries (also deserialized) and never sends their rows' {
+        $dir = New-Case 'audit'
+        $entries = 1..3 | ForEach-Object {
+            $o = [pscustomobject]@{ Id = $_; Table = 'public.asegurados'; Operation = 'DELETE'; OldRow = '{"dni":"SECRETDNI4711"}' }
+            $o.PSObject.TypeNames.Insert(0, 'Deserialized.CenateBackup.PowerShell.Output.CenateAuditEntry')
+            $o
+        }
+        $job = Start-TestListener -Port 56976 -Count 1
+        try {
+            Start-Sleep -Milliseconds 500
+            $r = @(@($entries) + $false | Send-CenateAlert -WebhookUri 'http://127.0.0.1:56976/hook' -StateDirectory $dir -Job au `
+                -Timeout '10s' -ErrorAction SilentlyContinue)
+            $r[0].Status | Should -Be 'Sent'
+            $received = @($job | Wait-Job -Timeout 20 | Receive-Job)
+            $received.Count | Should -Be 1
+            $received[0].Body | Should -Match '3 counted \(contents are never sent\)'
+            $received[0].Body | Should -Not -Match 'SECRETDNI4711'
+        } finally { $job | Stop-Job -PassThru | Remove-Job -Force }
+        (Get-AllText $dir) | Should -Not -Match 'SECRETDNI4711'
+    }
+}
