@@ -230,6 +230,26 @@ Describe 'Send-CenateAlert: status file, items, state' {
         $doc.moduleVersion | Should -Not -BeNullOrEmpty
     }
 
+    It 'turns a real monitor result into the state: stale is a failure, fresh enough names the last good backup' {
+        $dir = New-Case 'monitor'
+        $sets = Join-Path $dir 'sets'
+        $set = New-FakeSet -Dir $sets -DaysAgo 2
+        $status = Join-Path $dir 'status.json'
+        Test-CenateBackup -Path $sets -MaxAge 26h -Level Checksum |
+            Send-CenateAlert -StatusPath $status -StateDirectory $dir -Job mon -ErrorAction SilentlyContinue | Out-Null
+        $doc = Get-Content $status -Raw | ConvertFrom-Json
+        $doc.state | Should -Be 'Failure'
+        $doc.problems[0] | Should -Match "^Verification maestro_cenate $($set.Stamp): Stale: .*\[VerificationFailed\]$"
+        Test-CenateBackup -Path $sets -MaxAge '3d' -Level Checksum |
+            Send-CenateAlert -StatusPath $status -StateDirectory $dir -Job mon | Out-Null
+        $doc = Get-Content $status -Raw | ConvertFrom-Json
+        $doc.state | Should -Be 'Success'
+        $doc.change | Should -Be 'Recovered'
+        $doc.lastGoodBackup.stamp | Should -Be $set.Stamp
+        $setTime = [DateTimeOffset]::ParseExact($set.Stamp, 'yyyyMMdd_HHmmss', $null, 'AssumeUniversal')
+        ([DateTimeOffset]$doc.lastGoodBackup.time - $setTime).Duration().TotalMinutes | Should -BeLessThan 5
+    }
+
     It 'keeps an existing status file''s mode (0640 for an agent) and tracks the change New, Same, Failed, Recovered' {
         $dir = New-Case 'change'
         $status = Join-Path $dir 'status.json'

@@ -126,7 +126,9 @@ internal static class AlertItemFactory
                 : "failed",
             ErrorId = passed ? null : "VerificationFailed",
             Database = Str(ps, "Database"), Stamp = stamp, Path = Str(ps, "Path"), Size = Long(ps, "Size"), Age = age,
-            Time = Time(ps, "VerifiedAt"), IsGoodBackup = passed && stamp is not null,
+            // The backup's own time (the verification's time less the backup's age then), as for a set.
+            Time = age is TimeSpan a2 && Time(ps, "VerifiedAt") is DateTimeOffset at ? at - a2 : Time(ps, "VerifiedAt"),
+            IsGoodBackup = passed && stamp is not null,
         };
     }
 
