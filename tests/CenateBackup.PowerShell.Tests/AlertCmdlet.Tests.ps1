@@ -230,6 +230,27 @@ Describe 'Send-CenateAlert: status file, items, state' {
         $doc.moduleVersion | Should -Not -BeNullOrEmpty
     }
 
+    It 'a run whose steps emitted nothing is a failure (NothingReported), not a silent success' {
+        $dir = New-Case 'empty'
+        $status = Join-Path $dir 'status.json'
+        $empty = Join-Path $dir 'no-sets'
+        New-Item -ItemType Directory -Path $empty | Out-Null
+        # An empty directory lists nothing: a monitor built on it must not say all is well.
+        $errors = $null
+        $r = Get-CenateBackup -Path $empty | Send-CenateAlert -StatusPath $status -StateDirectory $dir -Job empty `
+            -ErrorVariable errors -ErrorAction SilentlyContinue
+        $r.State | Should -Be 'Failure'
+        $errors[-1].FullyQualifiedErrorId | Should -Be (& $Fq 'BackupRunFailed')
+        $errors[-1].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $doc = Get-Content $status -Raw | ConvertFrom-Json
+        $doc.state | Should -Be 'Failure'
+        ($doc.problems -join "`n") | Should -Match 'NothingReported'
+        # Objects the module does not report (strings) do not count as results either.
+        $r = 'hello', 42 | Send-CenateAlert -StatusPath $status -StateDirectory $dir -Job empty -ErrorAction SilentlyContinue
+        $r.State | Should -Be 'Failure'
+        (Get-Content $status -Raw | ConvertFrom-Json).problems -join "`n" | Should -Match '2 other object'
+    }
+
     It 'turns a real monitor result into the state: stale is a failure, fresh enough names the last good backup' {
         $dir = New-Case 'monitor'
         $sets = Join-Path $dir 'sets'

@@ -52,6 +52,17 @@ internal static class AlertItemFactory
         };
     }
 
+    /// <summary>The failure of a run in which nothing the module reports reached the cmdlet.</summary>
+    public static AlertItem NothingReported(string job, int ignored) => new()
+    {
+        Kind = "Check", Status = AlertItemStatus.Failed, Subject = job, ErrorId = "NothingReported",
+        Message = ignored == 0
+            ? "nothing reached Send-CenateAlert: the steps before it emitted no result"
+            : $"nothing the module reports reached Send-CenateAlert ({ignored} other object(s) ignored)",
+        NextStep = "Run the job by hand and look at its errors; pass failed steps on with try { … } catch { $_ } "
+            + "or -ErrorVariable, so their ErrorRecords reach the alert.",
+    };
+
     /// <summary>
     /// Audit items become one line per subject with their count (the admins learn how many entries passed, never
     /// what they hold, and a thousand entries do not make a thousand lines).

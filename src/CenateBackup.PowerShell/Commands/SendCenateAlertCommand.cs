@@ -133,7 +133,8 @@ public sealed class SendCenateAlertCommand : CenateCmdletBase
     {
         AlertConfiguration configuration = null!;
         RunTerminating(Settings, () => configuration = Configure());
-        var channels = configuration.CreateChannels();
+        IReadOnlyList<IAlertChannel> channels = null!;
+        RunTerminating(Settings, () => channels = configuration.CreateChannels());
         var dispatcher = new AlertDispatcher(channels, configuration.Dispatch, () => DateTimeOffset.UtcNow);
         var version = ModuleVersion();
         var failedCategories = new List<ErrorCategory?>();
@@ -150,6 +151,13 @@ public sealed class SendCenateAlertCommand : CenateCmdletBase
             }
             items.Add(item);
             if (item.Status == AlertItemStatus.Failed) failedCategories.Add(category);
+        }
+        if (!Test && items.Count == 0)
+        {
+            // A monitor whose steps emitted nothing (no backup found, a step that failed before writing anything and
+            // whose error was not passed on) must not report success: silence is the failure this cmdlet exists for.
+            items.Add(AlertItemFactory.NothingReported(configuration.Dispatch.Job, _inputs.Count));
+            failedCategories.Add(ErrorCategory.ObjectNotFound);
         }
         var run = new AlertRun
         {
