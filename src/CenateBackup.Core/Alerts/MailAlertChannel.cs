@@ -178,7 +178,7 @@ public sealed class MailAlertChannel : IAlertChannel
         }
     }
 
-    private static SecureSocketOptions Map(MailSecurity security) => security switch
+    internal static SecureSocketOptions Map(MailSecurity security) => security switch
     {
         MailSecurity.StartTls => SecureSocketOptions.StartTls,
         MailSecurity.SslOnConnect => SecureSocketOptions.SslOnConnect,
