@@ -13,7 +13,7 @@ using Xunit;
 namespace CenateBackup.Core.Tests.Integration.Alerts;
 
 /// <summary>
-/// MailAlertChannel against SMTP servers that misbehave (raw sockets on 127.0.0.1, ports 56874-56877 and 56880):
+/// MailAlertChannel against SMTP servers that misbehave (raw sockets on 127.0.0.1, ports 56874-56877, 56880-56882):
 /// every failure is AlertDeliveryFailed, and only the caller's own cancellation comes out as a cancellation.
 /// </summary>
 public sealed class MailEdgeServerTests
@@ -108,5 +108,43 @@ public sealed class MailEdgeServerTests
         Assert.Equal(ErrorIds.AlertDeliveryFailed, ex.ErrorId);
         Assert.Equal(CenateErrorKind.OperationTimeout, ex.Kind);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(6), $"took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task CallerCancelsDuringQuit_TheReceiptComesBack_WithoutWaitingForTheQuitLimit()
+    {
+        using var cts = new CancellationTokenSource();
+        using var server = new RawTcpServer(56882, async (stream, token) =>
+        {
+            await RawTcpServer.WriteAsync(stream, "220 relay.test ESMTP\r\n", token);
+            while (await ReadLineAsync(stream, token) is { } line)
+            {
+                var verb = line.Split(' ', ':')[0].Trim().ToUpperInvariant();
+                if (verb == "DATA")
+                {
+                    await RawTcpServer.WriteAsync(stream, "354 go on\r\n", token);
+                    while (await ReadLineAsync(stream, token) is { } data && data != ".\r\n")
+                    {
+                    }
+                    await RawTcpServer.WriteAsync(stream, "250 queued as Q1\r\n", token);
+                }
+                else if (verb == "QUIT")
+                {
+                    // The relay hangs on QUIT; the caller gives up now.
+                    cts.Cancel();
+                    await Task.Delay(System.Threading.Timeout.Infinite, token);
+                }
+                else
+                {
+                    await RawTcpServer.WriteAsync(stream, "250 ok\r\n", token);
+                }
+            }
+        });
+        var watch = Stopwatch.StartNew();
+        var receipt = await new MailAlertChannel(Options(56882, MailSecurity.None, TimeSpan.FromSeconds(30)))
+            .SendAsync(AlertSamples.Message(), cts.Token);
+        Assert.True(cts.IsCancellationRequested);
+        Assert.Equal("queued as Q1", receipt.Reply);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(4), $"took {watch.Elapsed}");
     }
 }
