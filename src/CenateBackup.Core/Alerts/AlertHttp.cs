@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
 using System.Linq;
 using System.Net;
 using System.Net.Http;
@@ -23,12 +24,16 @@ internal static class AlertHttp
 {
     private const int ReplyChars = 200;
 
-    internal static readonly HttpClient Shared = Create(new SocketsHttpHandler
+    internal static readonly HttpClient Shared = Create(NewHandler());
+
+    /// <summary>The shared client's handler. No connect timeout of its own: only the per-call timeout rules (a fixed
+    /// connect timeout shorter than it would cut a slow connect early, as a bare cancellation).</summary>
+    internal static SocketsHttpHandler NewHandler() => new()
     {
         AllowAutoRedirect = false,
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        ConnectTimeout = TimeSpan.FromSeconds(30),
-    });
+        ConnectTimeout = System.Threading.Timeout.InfiniteTimeSpan,
+    };
 
     /// <summary>CenateBackup/&lt;Core's informational version, without build metadata&gt;.</summary>
     internal static readonly ProductInfoHeaderValue UserAgent = new("CenateBackup", Version());
@@ -56,9 +61,17 @@ internal static class AlertHttp
         {
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token)
                 .ConfigureAwait(false);
-            var body = await ReadStartAsync(response, linked.Token).ConfigureAwait(false);
-            var status = $"HTTP {(int)response.StatusCode} {response.ReasonPhrase ?? response.StatusCode.ToString()}";
-            var shown = Clean(body, uri);
+            var status = Status(response, uri);
+            string shown;
+            try
+            {
+                shown = Clean(await ReadStartAsync(response, linked.Token).ConfigureAwait(false), uri);
+            }
+            catch (IOException)
+            {
+                // The body was cut short: the status is what counts.
+                shown = "";
+            }
             if (response.IsSuccessStatusCode)
             {
                 return new AlertReceipt { Reply = shown.Length == 0 ? status : status + ": " + shown };
@@ -73,8 +86,9 @@ internal static class AlertHttp
         {
             throw;
         }
-        catch (OperationCanceledException ex) when (timer.IsCancellationRequested)
+        catch (OperationCanceledException ex)
         {
+            // The per-call timer, or any timeout inside the handler (connect, TLS): not the caller's cancellation.
             throw new CenateException(ErrorIds.AlertDeliveryFailed, CenateErrorKind.OperationTimeout,
                 $"no answer within {timeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s",
                 "Check that the service is reachable from this machine (proxy, firewall).", target, ex);
@@ -83,11 +97,33 @@ internal static class AlertHttp
         {
             var tls = Inner<System.Security.Authentication.AuthenticationException>(ex);
             var kind = tls is not null ? CenateErrorKind.SecurityError : CenateErrorKind.ConnectionError;
-            var why = Clean(string.Join(": ", Chain(ex).Select(e => e.Message).Distinct()), uri);
-            throw new CenateException(ErrorIds.AlertDeliveryFailed, kind, "the request failed: " + why,
+            throw new CenateException(ErrorIds.AlertDeliveryFailed, kind, "the request failed: " + Why(ex, uri),
                 tls is not null ? "Check the service's TLS certificate (and this machine's trusted roots)."
                     : "Check the host name, the port and that the service is reachable (proxy, firewall).", target);
         }
+        catch (Exception ex) when (ex is not CenateException)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new CenateException(ErrorIds.AlertDeliveryFailed, CenateErrorKind.ConnectionError,
+                "the request failed: " + Why(ex, uri),
+                "Check the host name, the port and that the service is reachable (proxy, firewall).", target);
+        }
+    }
+
+    private static string Why(Exception ex, Uri uri) =>
+        Clean(string.Join(": ", Chain(ex).Select(e => e.Message).Distinct()), uri);
+
+    /// <summary>"HTTP 404 Not Found": the reason phrase is the server's text, so it is cleaned like the body; when
+    /// nothing is left of it, the standard name.</summary>
+    internal static string Status(HttpResponseMessage response, Uri uri)
+    {
+        var code = (int)response.StatusCode;
+        var reason = Clean(response.ReasonPhrase ?? "", uri);
+        if (reason.Length == 0 || reason == "…")
+        {
+            reason = response.StatusCode.ToString();
+        }
+        return "HTTP " + code.ToString(CultureInfo.InvariantCulture) + " " + reason;
     }
 
     private static async Task<string> ReadStartAsync(HttpResponseMessage response, CancellationToken token)

@@ -13,9 +13,11 @@ using MimeKit.Utils;
 namespace CenateBackup.Core.Alerts;
 
 /// <summary>
-/// Mail through an SMTP relay (MailKit). Trust: a certificate is accepted when .NET finds no fault in it, or when it
-/// is the pinned one (SHA-1 or SHA-256) — never "trust all". -Security Auto may end in plain text (MailKit's
-/// StartTlsWhenAvailable); then the password is never sent. The whole exchange is capped by the timeout.
+/// Mail through an SMTP relay (MailKit). Trust: with -CertificateThumbprint, only the pinned certificate (SHA-1 or
+/// SHA-256) is accepted, whatever .NET thinks of its chain — a pin means "only this certificate"; without one, a
+/// certificate is accepted only when .NET finds no fault in it. Never "trust all". -Security Auto is MailKit's Auto
+/// (TLS from the start on 465, STARTTLS when offered elsewhere) and may end in plain text; then the password is
+/// never sent. The whole exchange is capped by the timeout.
 /// </summary>
 public sealed class MailAlertChannel : IAlertChannel
 {
@@ -66,7 +68,6 @@ public sealed class MailAlertChannel : IAlertChannel
     public async Task<AlertReceipt> SendAsync(AlertMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var mime = Compose(message);
         var seen = new MailCertificateSeen();
         using var timeout = new CancellationTokenSource(_options.Timeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
@@ -78,6 +79,7 @@ public sealed class MailAlertChannel : IAlertChannel
         };
         try
         {
+            var mime = Compose(message);
             await client.ConnectAsync(_options.Server, _options.Port, Map(_options.Security), linked.Token)
                 .ConfigureAwait(false);
             string? warning = null;
@@ -85,7 +87,7 @@ public sealed class MailAlertChannel : IAlertChannel
             {
                 if (_options.Credential is not null)
                 {
-                    await QuietDisconnectAsync(client).ConfigureAwait(false);
+                    await QuietDisconnectAsync(client, cancellationToken).ConfigureAwait(false);
                     throw MailErrors.PlainTextRefused(Target);
                 }
                 warning = "the server offered no TLS: the alert went in plain text (-Security Auto)";
@@ -102,15 +104,16 @@ public sealed class MailAlertChannel : IAlertChannel
                 Protocol = client.IsSecure ? client.SslProtocol.ToString() : null,
                 Warning = warning,
             };
-            await QuietDisconnectAsync(client).ConfigureAwait(false);
+            await QuietDisconnectAsync(client, cancellationToken).ConfigureAwait(false);
             return receipt;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
         }
-        catch (OperationCanceledException ex) when (timeout.IsCancellationRequested)
+        catch (OperationCanceledException ex)
         {
+            // The timer, or a cancellation inside MailKit or the socket layer: not the caller's.
             throw MailErrors.Timeout(Target, _options.Timeout, ex);
         }
         catch (Exception ex) when (ex is not CenateException && ex is not OperationCanceledException)
@@ -139,31 +142,34 @@ public sealed class MailAlertChannel : IAlertChannel
 
     private bool Validate(X509Certificate? certificate, SslPolicyErrors errors, MailCertificateSeen seen)
     {
-        if (errors == SslPolicyErrors.None)
-        {
-            return true;
-        }
-        if (certificate is null)
+        var accepted = AcceptCertificate(certificate, errors, _pin);
+        if (!accepted)
         {
             seen.Errors = errors.ToString();
-            return false;
+            seen.Sha256 = certificate is null ? null : CertificatePin.Sha256(certificate);
+            seen.PinMismatch = _pin is not null && certificate is not null;
         }
-        seen.Sha256 = CertificatePin.Sha256(certificate);
-        seen.Errors = errors.ToString();
-        if (_pin is null)
-        {
-            return false;
-        }
-        var match = CertificatePin.Matches(certificate, _pin);
-        seen.PinMismatch = !match;
-        return match;
+        return accepted;
     }
 
-    private static async Task QuietDisconnectAsync(SmtpClient client)
+    /// <summary>The trust decision. With a pin: only the pinned certificate, whatever the chain and name errors say
+    /// (a self-signed relay is pinned; a CA-signed certificate that is not the pinned one is refused). Without a pin:
+    /// only a certificate .NET finds no fault in.</summary>
+    internal static bool AcceptCertificate(X509Certificate? certificate, SslPolicyErrors errors, string? pin)
+    {
+        if (pin is not null)
+        {
+            return certificate is not null && CertificatePin.Matches(certificate, pin);
+        }
+        return errors == SslPolicyErrors.None;
+    }
+
+    private static async Task QuietDisconnectAsync(SmtpClient client, CancellationToken cancellationToken)
     {
         try
         {
-            using var quit = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            using var quit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            quit.CancelAfter(TimeSpan.FromSeconds(5));
             await client.DisconnectAsync(true, quit.Token).ConfigureAwait(false);
         }
         catch (Exception)
@@ -172,22 +178,51 @@ public sealed class MailAlertChannel : IAlertChannel
         }
     }
 
-    private static SecureSocketOptions Map(MailSecurity security) => security switch
+    internal static SecureSocketOptions Map(MailSecurity security) => security switch
     {
         MailSecurity.StartTls => SecureSocketOptions.StartTls,
         MailSecurity.SslOnConnect => SecureSocketOptions.SslOnConnect,
         MailSecurity.None => SecureSocketOptions.None,
-        _ => SecureSocketOptions.StartTlsWhenAvailable,
+        // 465: TLS from the start; elsewhere STARTTLS when the server offers it, else plain text.
+        _ => SecureSocketOptions.Auto,
     };
 
     private static MailboxAddress Address(string text, string field)
     {
+        if (text is not null && HasSeparator(text))
+        {
+            throw Invalid($"one address per entry: the {field} entry '{text}' holds more than one (',' or ';'); "
+                + "give each address as its own entry");
+        }
         if (!string.IsNullOrWhiteSpace(text) && MailboxAddress.TryParse(text, out var address)
             && address.Address.Contains('@'))
         {
             return address;
         }
         throw Invalid($"the {field} address '{text}' is not a mail address");
+    }
+
+    /// <summary>A ',' or ';' outside a quoted display name: two addresses in one entry.</summary>
+    private static bool HasSeparator(string text)
+    {
+        var quoted = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\\' && quoted)
+            {
+                i++;
+            }
+            else if (c == '"')
+            {
+                quoted = !quoted;
+            }
+            else if (!quoted && (c == ',' || c == ';'))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static CenateException Invalid(string why) => new(ErrorIds.SettingsInvalid,

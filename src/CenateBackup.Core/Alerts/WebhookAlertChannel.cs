@@ -84,7 +84,7 @@ public sealed class WebhookAlertChannel : IAlertChannel
         return AlertHttp.PostAsync(_client, _uri, content, Target, _timeout, cancellationToken);
     }
 
-    /// <summary>Only absolute http and https URIs.</summary>
+    /// <summary>Only absolute http and https URIs, without user info.</summary>
     internal static void CheckHttp(Uri uri, string what)
     {
         if (!uri.IsAbsoluteUri || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
@@ -92,6 +92,14 @@ public sealed class WebhookAlertChannel : IAlertChannel
             throw new CenateException(ErrorIds.SettingsInvalid, CenateErrorKind.InvalidArgument,
                 $"The {what} URI must be an absolute http:// or https:// URI.",
                 "Give the URI the service shows (https://…).", uri.IsAbsoluteUri ? uri.Scheme + "://…" : null);
+        }
+        if (uri.UserInfo.Length > 0)
+        {
+            // Never echo the user info: it is a password.
+            throw new CenateException(ErrorIds.SettingsInvalid, CenateErrorKind.InvalidArgument,
+                $"The {what} URI holds a user name or password (user:password@host), which is not supported.",
+                "Put credentials in the URI's path/query as the service documents, or use a service without basic "
+                + "auth.", AlertTarget.Redact(uri));
         }
     }
 

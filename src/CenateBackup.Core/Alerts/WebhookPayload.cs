@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.Linq;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -111,16 +112,20 @@ public static class WebhookPayload
         var body = new JsonArray
         {
             new JsonObject { ["type"] = "TextBlock", ["text"] = m.Subject, ["weight"] = "Bolder", ["wrap"] = true },
-            new JsonObject { ["type"] = "TextBlock", ["text"] = Body(m), ["wrap"] = true },
-            new JsonObject
-            {
-                ["type"] = "FactSet",
-                ["facts"] = new JsonArray
-                {
-                    Fact("Host", m.Run.Host), Fact("Job", m.Run.Job), Fact("State", state),
-                },
-            },
         };
+        var text = Body(m);
+        if (!string.IsNullOrWhiteSpace(text))
+        {
+            body.Add(new JsonObject { ["type"] = "TextBlock", ["text"] = text, ["wrap"] = true });
+        }
+        body.Add(new JsonObject
+        {
+            ["type"] = "FactSet",
+            ["facts"] = new JsonArray
+            {
+                Fact("Host", m.Run.Host), Fact("Job", m.Run.Job), Fact("State", state),
+            },
+        });
         return new JsonObject
         {
             ["type"] = "message",
@@ -153,7 +158,7 @@ public static class WebhookPayload
                 "Give -TelegramChatId (or chat_id=… in the URI's query, or TelegramChatId in the settings file).");
         }
         // The subject is cut first so the closing </b> is never lost to the length limit.
-        var subject = m.Subject.Length > 512 ? m.Subject[..512] + "…" : m.Subject;
+        var subject = m.Subject.Length > 512 ? CutAtTextElement(m.Subject, 512) + "…" : m.Subject;
         var text = "<b>" + HtmlEscape(subject) + "</b>\n" + HtmlEscape(Body(m));
         return new JsonObject
         {
@@ -161,6 +166,23 @@ public static class WebhookPayload
             ["text"] = TruncateEscaped(text, TelegramMaxText),
             ["parse_mode"] = "HTML",
         };
+    }
+
+    /// <summary>The longest start of <paramref name="text"/> of at most <paramref name="max"/> UTF-16 units that
+    /// ends on a text-element boundary (never half a surrogate pair or a letter without its accent).</summary>
+    internal static string CutAtTextElement(string text, int max)
+    {
+        var end = 0;
+        while (end < text.Length)
+        {
+            var next = end + StringInfo.GetNextTextElementLength(text, end);
+            if (next > max)
+            {
+                break;
+            }
+            end = next;
+        }
+        return text[..end];
     }
 
     /// <summary>Slack's mrkdwn control characters.</summary>

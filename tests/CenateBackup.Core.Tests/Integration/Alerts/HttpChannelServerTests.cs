@@ -65,6 +65,21 @@ public sealed class HttpChannelServerTests : IClassFixture<HttpRecorder>
         Assert.Equal("HTML", body.GetProperty("parse_mode").GetString());
     }
 
+    [Theory]
+    [InlineData(WebhookFormat.Teams)]
+    [InlineData(WebhookFormat.Json)]
+    [InlineData(WebhookFormat.Slack)]
+    public async Task OtherFormats_SendTheQueryByteForByte_ChatIdIncluded(WebhookFormat format)
+    {
+        // A Teams Workflows URI: escaped '/' in sp=, a sig, and a chat_id that only Telegram would take.
+        var path = $"/workflows/{Secret()}/triggers/manual/paths/invoke";
+        const string query = "?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=S1g%2B&chat_id=5";
+        var uri = new Uri(_http.Base, path + query);
+        await new WebhookAlertChannel(uri, format, "7", Timeout).SendAsync(AlertSamples.Message(),
+            CancellationToken.None);
+        Assert.Equal(path + query, Assert.Single(_http.Requests(path)).RawUrl);
+    }
+
     [Fact]
     public async Task Webhook_Any2xxIsDelivered()
     {

@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Linq;
 using System.Net;
+using System.Text;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
@@ -90,8 +91,15 @@ public sealed class MailChannelServerTests : IClassFixture<Smtp4devFixture>
         Assert.Contains("220 Ready to start TLS", log);
         Assert.True(ClientSaid(log, "AUTH "), log);
         Assert.Contains("235 ", log);
-        // The password never crosses in plain text (CRAM-MD5 or inside TLS); the log shows no form of it.
+        // The password never crosses in plain text (CRAM-MD5 or inside TLS); the log shows no form of it: neither
+        // itself nor the base64 that AUTH PLAIN ("\0user\0password") or AUTH LOGIN (the password alone) would carry.
         Assert.DoesNotContain(_smtp.Password, log);
+        foreach (var plain in new[] { "\0" + Smtp4devFixture.User + "\0" + _smtp.Password,
+                     Smtp4devFixture.User + "\0" + Smtp4devFixture.User + "\0" + _smtp.Password, _smtp.Password })
+        {
+            Assert.DoesNotContain(Convert.ToBase64String(Encoding.UTF8.GetBytes(plain)), log);
+        }
+        Assert.DoesNotContain(_smtp.Password, receipt.Reply + receipt.Warning + receipt.Protocol);
     }
 
     [Fact]
@@ -209,8 +217,11 @@ public sealed class MailChannelServerTests : IClassFixture<Smtp4devFixture>
         Assert.Contains("does not match", ex.Message);
         Assert.Contains(_smtp.StartTls.Sha256!, ex.Message);
         Assert.Empty(_smtp.StartTls.MessagesWithSubject(subject));
-        foreach (var log in _smtp.StartTls.NewSessionLogs(before))
+        var logs = _smtp.StartTls.NewSessionLogs(before);
+        Assert.NotEmpty(logs);
+        foreach (var log in logs)
         {
+            Assert.True(ClientSaid(log, "STARTTLS"), log);
             Assert.False(ClientSaid(log, "AUTH"), log);
         }
     }

@@ -70,14 +70,30 @@ public sealed class HttpChannelTests
         Assert.DoesNotContain("botT", ex.Message + ex.Target);
     }
 
-    [Fact]
-    public void OtherFormats_KeepTheQueryByteForByte()
+    [Theory]
+    [InlineData("https://u5er:pa55word@hooks.example/services/T0/B0/tok")]
+    [InlineData("https://onlyuser@hc-ping.com/abc-uuid")]
+    [InlineData("http://u5er:p%40ss@127.0.0.1:8000/hook")]
+    public void UserInfo_IsRefusedAtConstruction_WithoutEchoingIt(string uri)
     {
-        const string teams = "https://x.logic.azure.com/workflows/a/triggers/manual/paths/invoke?api-version=2016-06-01"
-            + "&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=S1g&chat_id=5";
-        var ch = new WebhookAlertChannel(new Uri(teams), WebhookFormat.Teams, "7", TimeSpan.FromSeconds(5));
-        Assert.Equal(teams, ch.RequestUri.OriginalString);
-        Assert.Null(ch.ChatId);
+        var u = new Uri(uri);
+        var errors = new[]
+        {
+            Assert.Throws<CenateException>(() =>
+                new WebhookAlertChannel(u, WebhookFormat.Json, null, TimeSpan.FromSeconds(1))),
+            Assert.Throws<CenateException>(() => new HeartbeatAlertChannel(u, TimeSpan.FromSeconds(1))),
+        };
+        foreach (var ex in errors)
+        {
+            Assert.Equal(ErrorIds.SettingsInvalid, ex.ErrorId);
+            Assert.Equal(CenateErrorKind.InvalidArgument, ex.Kind);
+            Assert.Contains("path/query", ex.RecommendedAction);
+            var shown = ex.ToString() + ex.RecommendedAction + ex.Target;
+            foreach (var part in new[] { "u5er", "pa55word", "onlyuser", "p%40ss", "p@ss" })
+            {
+                Assert.DoesNotContain(part, shown);
+            }
+        }
     }
 
     [Theory]

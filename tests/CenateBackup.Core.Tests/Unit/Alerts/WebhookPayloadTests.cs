@@ -182,4 +182,50 @@ public sealed class WebhookPayloadTests
         Assert.Same(s, WebhookPayload.TruncateEscaped(s, 4096));
         Assert.Equal(new string('a', 4095) + "…", WebhookPayload.TruncateEscaped(s + "b", 4096));
     }
+
+    [Fact]
+    public void Telegram_LongSubject_IsCutOnATextElementBoundary_NeverHalfASurrogatePair()
+    {
+        // 511 ASCII letters then an emoji (2 UTF-16 units) straddling the 512 limit, then more.
+        var subject = new string('a', 511) + "\U0001F4A5" + new string('b', 50);
+        var m = AlertSamples.Message(subject: subject, shortText: "body");
+        var text = Parse(WebhookPayload.Build(m, WebhookFormat.Telegram, "42")).GetProperty("text").GetString()!;
+        Assert.StartsWith("<b>" + new string('a', 511) + "…</b>", text);
+        foreach (var (c, i) in text.Select((c, i) => (c, i)))
+        {
+            if (char.IsHighSurrogate(c))
+            {
+                Assert.True(i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]), $"lone high surrogate at {i}");
+            }
+            else if (char.IsLowSurrogate(c))
+            {
+                Assert.True(i > 0 && char.IsHighSurrogate(text[i - 1]), $"lone low surrogate at {i}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("e\u0301", 3)]
+    [InlineData("\U0001F4A5", 3)]
+    [InlineData("ab", 3)]
+    public void CutAtTextElement_KeepsWholeElements(string unit, int max)
+    {
+        var cut = WebhookPayload.CutAtTextElement("x" + unit + unit, max);
+        Assert.True(cut.Length <= max);
+        Assert.Equal("x" + unit, cut[..Math.Min(cut.Length, 1 + unit.Length)]);
+        Assert.True(cut.Length == 1 + unit.Length || cut.Length == 1 + 2 * unit.Length);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    public void Teams_EmptyBody_HasNoEmptyTextBlock(string shortText)
+    {
+        var m = AlertSamples.Message(subject: "S", shortText: "S\n" + shortText);
+        var body = Parse(WebhookPayload.Build(m, WebhookFormat.Teams, null)).GetProperty("attachments")[0]
+            .GetProperty("content").GetProperty("body");
+        Assert.Equal(2, body.GetArrayLength());
+        Assert.Equal("S", body[0].GetProperty("text").GetString());
+        Assert.Equal("FactSet", body[1].GetProperty("type").GetString());
+    }
 }
