@@ -13,7 +13,7 @@ public enum MailSecurity
     SslOnConnect,
     /// <summary>Plain text; only when asked for by name.</summary>
     None,
-    /// <summary>STARTTLS when the server offers it, else plain text (never the default; no AUTH over plain text).</summary>
+    /// <summary>TLS from the start on 465, else STARTTLS when offered, else plain text (never the default; no AUTH over plain text).</summary>
     Auto,
 }
 
@@ -36,7 +36,10 @@ public sealed record MailAlertOptions
     public NetworkCredential? Credential { get; init; }
     /// <summary>Do not check certificate revocation (a LAN without access to the CA's CRL/OCSP servers).</summary>
     public bool SkipRevocationCheck { get; init; }
-    /// <summary>SHA-1 (40 hex) or SHA-256 (64 hex) of the relay's certificate, normalised (upper case, no separators).</summary>
+    /// <summary>
+    /// SHA-1 (40 hex) or SHA-256 (64 hex) of the relay's certificate, normalised (upper case, no separators). A pin accepts
+    /// only that certificate, whatever its chain says.
+    /// </summary>
     public string? CertificateThumbprint { get; init; }
     /// <summary>Overall limit for connecting, authenticating and sending.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
