@@ -1,6 +1,7 @@
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
-# What happens around a delivery (ports 56920-56925 are this file's): the relay is down (spooled 0600, AlertDeliveryFailed,
-# the original failure still written last), then up (the spooled alerts go first, in order, then the current one);
+# What happens around a delivery (ports 56920-56925 are this file's): the relay is down (spooled 0600,
+# AlertDeliveryFailed, the original failure still written last), then up (the spooled alerts go first, in order,
+# then the current one);
 # a script ending `… | Send-CenateAlert` under $ErrorActionPreference='Stop' exits non-zero in a fresh pwsh when the
 # backup failed and 0 when it succeeded; -When Change; and no password in any output stream or file, whichever source
 # it came from (-Credential, an Export-Clixml credential file, an environment variable), in plain, base64 (SMTP AUTH
@@ -22,7 +23,8 @@ BeforeAll {
     function Get-DeliverySmtp {
         # Started by the down-then-up scenario (which needs the port closed first), else on first use.
         if (-not $script:Smtp) {
-            $script:Smtp = Start-Smtp4dev -Mode None -SmtpPort $SmtpPort -HttpPort $SmtpHttp -User $User -Password $Password
+            $script:Smtp = Start-Smtp4dev -Mode None -SmtpPort $SmtpPort -HttpPort $SmtpHttp -User $User `
+                -Password $Password
         }
         $script:Smtp
     }
@@ -34,19 +36,11 @@ BeforeAll {
     function New-MailParams([int]$Port = $SmtpPort) {
         $job = 'dlv-' + [guid]::NewGuid().ToString('N').Substring(0, 8)
         @{
-            SmtpServer = '127.0.0.1'; Port = $Port; Security = 'None'; From = 'cenate@hospital.test'; To = 'admin@hospital.test'
+            SmtpServer = '127.0.0.1'; Port = $Port; Security = 'None'
+            From = 'cenate@hospital.test'; To = 'admin@hospital.test'
             Credential = [pscredential]::new($User, (ConvertTo-SecureString $Password -AsPlainText -Force))
             StateDirectory = (Join-Path $Work $job); Job = $job; Culture = 'en-US'; Timeout = '10s'
         }
-    }
-    function Get-AllText([object[]]$Records) {
-        # Everything a user or a log could see of a run's output streams.
-        ($Records | ForEach-Object {
-            if ($_ -is [Management.Automation.ErrorRecord]) {
-                $_ | Out-String -Width 500; $_.Exception.ToString(); "$($_.TargetObject)"; "$($_.ErrorDetails)"
-            } elseif ($_ -is [Management.Automation.InformationalRecord]) { $_.Message }
-            else { $_ | Out-String -Width 500; $_ | ConvertTo-Json -Depth 5 -WarningAction SilentlyContinue }
-        }) -join "`n"
     }
 }
 
@@ -65,7 +59,7 @@ Describe 'SMTP down, then up' {
         $script:R1 = @(New-Failure -Id 'FirstFailure' | Send-CenateAlert @P -Verbose -ErrorVariable ev1 *>&1)
         $script:E1 = @($ev1)
         $script:SpoolMode1 = if (Test-Path $Spool) { Get-UnixMode $Spool } else { 'missing' }
-        $script:R2 = @(New-Failure -Id 'SecondFailure' | Send-CenateAlert @P -ErrorVariable ev2 -ErrorAction SilentlyContinue)
+        $script:R2 = @(New-Failure -Id 'SecondFailure' | Send-CenateAlert @P -ErrorAction SilentlyContinue)
         $script:SpoolText = if (Test-Path $Spool) { Get-Content -LiteralPath $Spool -Raw } else { '' }
         $script:SpoolMode2 = if (Test-Path $Spool) { Get-UnixMode $Spool } else { 'missing' }
         # Run 3: the relay is back; a success under -When Always.
@@ -87,7 +81,8 @@ Describe 'SMTP down, then up' {
         $e[0].Exception.Message | Should -Match ([regex]::Escape($Spool))
         $E1[-1].FullyQualifiedErrorId | Should -Be (& $Fq 'BackupRunFailed')
         $E1[-1].Exception.Message | Should -Match 'No space left on device'
-        $mail = @($R1 | Where-Object { $_.PSObject.TypeNames -match 'CenateAlertResult' -and "$($_.Channel)" -eq 'Mail' })
+        $mail = @($R1 | Where-Object { $_.PSObject.TypeNames -match 'CenateAlertResult' } |
+            Where-Object Channel -eq 'Mail')
         "$($mail[0].Status)" | Should -Be 'Failed'
         $mail[0].Spooled | Should -BeTrue
     }
@@ -97,8 +92,8 @@ Describe 'SMTP down, then up' {
         $SpoolMode2 | Should -Be '0600'
         $SpoolText | Should -Match 'FirstFailure'
         $SpoolText | Should -Match 'SecondFailure'
-        Find-Secret -Secret (Get-PasswordForms -User $User -Password $Password) -Text @{ spool = $SpoolText; run1 = Get-AllText $R1 } |
-            Should -BeNullOrEmpty
+        $texts = @{ spool = $SpoolText; run1 = Get-AlertText $R1 }
+        Find-Secret -Secret (Get-PasswordForms -User $User -Password $Password) -Text $texts | Should -BeNullOrEmpty
     }
 
     It 'sends the spooled alerts first, oldest first, marked delayed, then the current one' {
@@ -138,10 +133,10 @@ Describe 'A spooled webhook alert goes to the destination given now, never to on
         $null = New-Failure | Send-CenateAlert -WebhookUri "$($Rec.Uri)/old/hook" -StateDirectory $state -Job $job `
             -ErrorAction SilentlyContinue
         (Get-Content -LiteralPath (Join-Path $state "$job.spool.json") -Raw) | Should -Not -Match '/old/hook'
-        $null = $true | Send-CenateAlert -When Always -WebhookUri "$($Rec.Uri)/new/hook" -StateDirectory $state -Job $job `
-            -ErrorAction SilentlyContinue
+        $null = $true | Send-CenateAlert -When Always -WebhookUri "$($Rec.Uri)/new/hook" -StateDirectory $state `
+            -Job $job             -ErrorAction SilentlyContinue
         @(Get-HttpRecorderRequests -Recorder $Rec -PathLike '/old/*').Count | Should -Be 1
-        $new = @(Get-HttpRecorderRequests -Recorder $Rec -PathLike '/new/*' | ForEach-Object { $_.Body | ConvertFrom-Json })
+        $new = @(Get-HttpRecorderRequests -Recorder $Rec -PathLike '/new/*' | ForEach-Object Body | ConvertFrom-Json)
         $new.Count | Should -Be 2
         $new[0].delayed | Should -BeTrue
         "$($new[0].state)" | Should -Be 'Failure'
@@ -169,7 +164,8 @@ if ($Mode -eq 'mail') {
     Get-Item -LiteralPath $Dir -ErrorAction SilentlyContinue -ErrorVariable failed | Out-Null
     $failed | Send-CenateAlert -WebhookUri $Hook -StateDirectory $State -Job monitor
 } else {
-    Test-CenateBackup -Path $Dir -MaxAge '26h' -Level Checksum | Send-CenateAlert -WebhookUri $Hook -StateDirectory $State -Job monitor
+    Test-CenateBackup -Path $Dir -MaxAge '26h' -Level Checksum |
+        Send-CenateAlert -WebhookUri $Hook -StateDirectory $State -Job monitor
 }
 'done'
 '@
@@ -186,7 +182,7 @@ if ($Mode -eq 'mail') {
         $run = Invoke-Monitor -Dir $Old -Hook "$($Rec.Uri)/monitor/stale"
         $run.ExitCode | Should -Not -Be 0
         $run.StdOut | Should -Not -Match 'done'
-        $j = @(Get-HttpRecorderRequests -Recorder $Rec -PathLike '/monitor/*' | ForEach-Object { $_.Body | ConvertFrom-Json })
+        $j = @(Get-HttpRecorderRequests -Recorder $Rec -PathLike '/monitor/*' | ForEach-Object Body | ConvertFrom-Json)
         $j.Count | Should -Be 1
         "$($j[0].state)" | Should -Be 'Failure'
     }
@@ -212,8 +208,9 @@ if ($Mode -eq 'mail') {
         Get-UnixMode (Join-Path $run.State 'monitor.spool.json') | Should -Be '0600'
         # The admin reading cron's mail must learn that the BACKUP failed, not only that the alert did.
         $run.StdErr | Should -Match '(?i)run failed|stale'
-        Find-Secret -Secret (Get-PasswordForms -User $User -Password $Password) -Text @{ out = $run.StdOut; err = $run.StdErr } `
-            -Path $run.State | Should -BeNullOrEmpty
+        $texts = @{ out = $run.StdOut; err = $run.StdErr }
+        Find-Secret -Secret (Get-PasswordForms -User $User -Password $Password) -Text $texts -Path $run.State |
+            Should -BeNullOrEmpty
     }
 }
 
@@ -221,14 +218,14 @@ Describe '-When Change' {
     It 'sends the first failure once, stays quiet while it goes on failing, and sends RECOVERED once' {
         Clear-HttpRecorder $Rec
         $job = 'change-' + [guid]::NewGuid().ToString('N').Substring(0, 6)
-        $a = @{ When = 'Change'; WebhookUri = "$($Rec.Uri)/change/hook"; StateDirectory = (Join-Path $Work $job); Job = $job
-                Culture = 'en-US' }
+        $a = @{ When = 'Change'; WebhookUri = "$($Rec.Uri)/change/hook"; StateDirectory = (Join-Path $Work $job)
+                Job = $job; Culture = 'en-US' }
         $status = foreach ($in in @((New-Failure), (New-Failure), $true, $true)) {
             $r = $in | Send-CenateAlert @a -ErrorAction SilentlyContinue
             "$(($r | Where-Object Channel -eq 'Webhook').Status)"
         }
         $status | Should -Be @('Sent', 'Skipped', 'Sent', 'Skipped')
-        $j = @(Get-HttpRecorderRequests -Recorder $Rec -PathLike '/change/*' | ForEach-Object { $_.Body | ConvertFrom-Json })
+        $j = @(Get-HttpRecorderRequests -Recorder $Rec -PathLike '/change/*' | ForEach-Object Body | ConvertFrom-Json)
         $j.Count | Should -Be 2
         "$($j[0].state)" | Should -Be 'Failure'
         "$($j[1].state)" | Should -Be 'Success'
@@ -242,7 +239,8 @@ Describe 'No password in any output or file, from any credential source' {
         $null = Get-DeliverySmtp
         $script:Forms = Get-PasswordForms -User $User -Password $Password
         $script:CredFile = Join-Path $Work 'smtp-cred.xml'
-        [pscredential]::new($User, (ConvertTo-SecureString $Password -AsPlainText -Force)) | Export-Clixml -LiteralPath $CredFile
+        [pscredential]::new($User, (ConvertTo-SecureString $Password -AsPlainText -Force)) |
+            Export-Clixml -LiteralPath $CredFile
         function New-Settings([hashtable]$Extra) {
             $path = Join-Path $Work ('settings-' + [guid]::NewGuid().ToString('N').Substring(0, 6) + '.psd1')
             $lines = @("SmtpServer = '127.0.0.1'", "Port = $SmtpPort", "Security = 'None'", "From = 'c@h.test'",
@@ -261,7 +259,8 @@ Describe 'No password in any output or file, from any credential source' {
         $job = 'cf-' + [guid]::NewGuid().ToString('N').Substring(0, 6)
         $state = Join-Path $Work $job; $status = Join-Path $Work "$job.status.json"
         $s = New-Settings @{ CredentialPath = $CredFile }
-        $ok = @(New-Failure | Send-CenateAlert -Settings $s -StateDirectory $state -Job $job -StatusPath $status -Verbose *>&1)
+        $ok = @(New-Failure |
+            Send-CenateAlert -Settings $s -StateDirectory $state -Job $job -StatusPath $status -Verbose *>&1)
         # The same, with the relay unreachable: the spool and AlertDeliveryFailed get their chance to leak.
         $down = @(New-Failure | Send-CenateAlert -Settings $s -Port $ClosedPort -StateDirectory $state -Job $job `
             -StatusPath $status -Verbose *>&1)
@@ -270,7 +269,7 @@ Describe 'No password in any output or file, from any credential source' {
         @($down | Where-Object { $_ -is [Management.Automation.ErrorRecord] } | ForEach-Object FullyQualifiedErrorId) |
             Should -Contain (& $Fq 'AlertDeliveryFailed')
         Test-Path -LiteralPath (Join-Path $state "$job.spool.json") | Should -BeTrue
-        Find-Secret -Secret $Forms -Text @{ ok = Get-AllText $ok; down = Get-AllText $down } -Path $state, $status |
+        Find-Secret -Secret $Forms -Text @{ ok = Get-AlertText $ok; down = Get-AlertText $down } -Path $state, $status |
             Should -BeNullOrEmpty
     }
 
@@ -279,11 +278,12 @@ Describe 'No password in any output or file, from any credential source' {
         Clear-Smtp4dev -Server $Smtp
         $job = 'cf644-' + [guid]::NewGuid().ToString('N').Substring(0, 6)
         $s = New-Settings @{ CredentialPath = $CredFile }
-        $err = { New-Failure | Send-CenateAlert -Settings $s -StateDirectory (Join-Path $Work $job) -Job $job -ErrorAction Stop } |
+        $state = Join-Path $Work $job
+        $err = { New-Failure | Send-CenateAlert -Settings $s -StateDirectory $state -Job $job -ErrorAction Stop } |
             Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -Be (& $Fq 'CredentialFileInsecure')
         @(Get-Smtp4devSessionLogs -Server $Smtp).Count | Should -Be 0
-        Find-Secret -Secret $Forms -Text @{ err = Get-AllText @($err) } | Should -BeNullOrEmpty
+        Find-Secret -Secret $Forms -Text @{ err = Get-AlertText @($err) } | Should -BeNullOrEmpty
     }
 
     It 'UserName + PasswordVariable: the password from the environment authenticates and appears nowhere' {
@@ -296,7 +296,7 @@ Describe 'No password in any output or file, from any credential source' {
         finally { Remove-Item Env:CENATE_ALERT_TEST_SMTP_PW }
         @(Get-Smtp4devMessages -Server $Smtp).Count | Should -Be 1
         (Get-Smtp4devSessionLogs -Server $Smtp).Log -join "`n" | Should -Match '235 '
-        Find-Secret -Secret $Forms -Text @{ out = Get-AllText $out } -Path $state | Should -BeNullOrEmpty
+        Find-Secret -Secret $Forms -Text @{ out = Get-AlertText $out } -Path $state | Should -BeNullOrEmpty
         $err = { New-Failure | Send-CenateAlert -Settings $s -StateDirectory $state -Job $job -ErrorAction Stop } |
             Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -Be (& $Fq 'PasswordVariableNotSet')
@@ -304,9 +304,10 @@ Describe 'No password in any output or file, from any credential source' {
 
     It 'refuses a password written into the settings file, without repeating it' {
         $s = New-Settings @{ SmtpPassword = $Password }
-        $err = { New-Failure | Send-CenateAlert -Settings $s -StateDirectory (Join-Path $Work 'pw-in-settings') -ErrorAction Stop } |
+        $state = Join-Path $Work 'pw-in-settings'
+        $err = { New-Failure | Send-CenateAlert -Settings $s -StateDirectory $state -ErrorAction Stop } |
             Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -Be (& $Fq 'SettingsInvalid')
-        Find-Secret -Secret $Forms -Text @{ err = Get-AllText @($err) } | Should -BeNullOrEmpty
+        Find-Secret -Secret $Forms -Text @{ err = Get-AlertText @($err) } | Should -BeNullOrEmpty
     }
 }

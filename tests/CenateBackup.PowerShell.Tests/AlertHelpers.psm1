@@ -20,7 +20,8 @@ function Get-Smtp4devPath {
     foreach ($c in $candidates) { if (Test-Path -LiteralPath $c) { return $c } }
     $cmd = Get-Command smtp4dev -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
     if ($cmd) { return $cmd.Source }
-    throw 'smtp4dev not found: run scripts/install-prereqs.sh (dotnet tool install --global Rnwood.Smtp4dev --version 3.15.0).'
+    throw ('smtp4dev not found: run scripts/install-prereqs.sh ' +
+        '(dotnet tool install --global Rnwood.Smtp4dev --version 3.15.0).')
 }
 
 function Test-TcpPortOpen([int]$Port) {
@@ -99,7 +100,8 @@ function Wait-Smtp4dev {
             $cert = [Security.Cryptography.X509Certificates.X509Certificate2]::new($Server.CertificatePath)
             try {
                 $Server.Sha1 = $cert.Thumbprint.ToUpperInvariant()
-                $Server.Sha256 = $cert.GetCertHashString([Security.Cryptography.HashAlgorithmName]::SHA256).ToUpperInvariant()
+                $sha256 = [Security.Cryptography.HashAlgorithmName]::SHA256
+                $Server.Sha256 = $cert.GetCertHashString($sha256).ToUpperInvariant()
             } finally { $cert.Dispose() }
         }
     }
@@ -136,7 +138,8 @@ function Get-Smtp4devMessages {
     if ($all.Count -ne [int]$r.rowCount) { throw "smtp4dev paging: collected $($all.Count) of $($r.rowCount) messages" }
     foreach ($m in ($all | Sort-Object { [DateTimeOffset]$_.receivedDate })) {
         $o = [ordered]@{
-            Id = $m.id; Subject = $m.subject; From = $m.from; To = @($m.to); ReceivedDate = [DateTimeOffset]$m.receivedDate
+            Id = $m.id; Subject = $m.subject; From = $m.from; To = @($m.to)
+            ReceivedDate = [DateTimeOffset]$m.receivedDate
         }
         if ($Detail) {
             $base = "$($Server.ApiUri)/api/messages/$($m.id)"
@@ -145,8 +148,8 @@ function Get-Smtp4devMessages {
             $o.Headers = $d.headers
             $o.HasText = [bool]$d.hasPlainTextBody
             $o.HasHtml = [bool]$d.hasHtmlBody
-            $o.Text = if ($d.hasPlainTextBody) { (Invoke-WebRequest -Uri "$base/plaintext" -TimeoutSec 20).Content } else { $null }
-            $o.Html = if ($d.hasHtmlBody) { (Invoke-WebRequest -Uri "$base/html" -TimeoutSec 20).Content } else { $null }
+            $o.Text = if ($d.hasPlainTextBody) { (Invoke-WebRequest -Uri "$base/plaintext" -TimeoutSec 20).Content }
+            $o.Html = if ($d.hasHtmlBody) { (Invoke-WebRequest -Uri "$base/html" -TimeoutSec 20).Content }
             $o.Raw = (Invoke-WebRequest -Uri "$base/raw" -TimeoutSec 20).Content
             $o.Cc = @($d.cc)
         }
@@ -284,6 +287,20 @@ function Find-Secret {
     $hits
 }
 
+function Get-AlertText {
+    # Everything a user or a log could see of a run's output streams (records from *>&1, results, errors).
+    param([object[]]$Records)
+    ($Records | ForEach-Object {
+        if ($_ -is [Management.Automation.ErrorRecord]) {
+            $_ | Out-String -Width 500; $_.Exception.ToString(); "$($_.TargetObject)"; "$($_.ErrorDetails)"
+            "$($_.CategoryInfo)"
+        } elseif ($_ -is [Management.Automation.InformationalRecord]) { $_.Message }
+        elseif ($null -ne $_) {
+            $_ | Out-String -Width 500; $_ | ConvertTo-Json -Depth 5 -WarningAction SilentlyContinue
+        }
+    }) -join "`n"
+}
+
 function Invoke-ChildPwsh {
     <#
     .SYNOPSIS Runs `pwsh -NoProfile -NonInteractive -File <script>` in a fresh process (module path in
@@ -313,4 +330,4 @@ function Invoke-ChildPwsh {
 Export-ModuleMember -Function New-AlertTempDirectory, Get-Smtp4devPath, Test-TcpPortOpen, Start-Smtp4dev, Wait-Smtp4dev,
     Stop-Smtp4dev, Get-Smtp4devMessages, Get-Smtp4devHeader, Get-Smtp4devSessionLogs, Clear-Smtp4dev,
     Start-HttpRecorder, Get-HttpRecorderRequests, Clear-HttpRecorder, Stop-HttpRecorder, Get-PasswordForms, Find-Secret,
-    Invoke-ChildPwsh
+    Get-AlertText, Invoke-ChildPwsh

@@ -120,7 +120,8 @@ Describe 'Certificate pins in every spelling an admin copies' -ForEach @(
         $pin = if ($Shape -eq 'colons-lower') { ($pairs -join ':').ToLowerInvariant() } else { $pairs -join ' ' }
         Clear-Smtp4dev -Server $Implicit
         $p = New-MailParams -Server $Implicit -Security SslOnConnect
-        $r = New-Failure | Send-CenateAlert @p -CertificateThumbprint $pin -ErrorVariable ev -ErrorAction SilentlyContinue
+        $p.CertificateThumbprint = $pin
+        $r = New-Failure | Send-CenateAlert @p -ErrorVariable ev -ErrorAction SilentlyContinue
         @($ev).FullyQualifiedErrorId | Should -Not -Contain (& $Fq 'AlertDeliveryFailed')
         "$(($r | Where-Object Channel -eq 'Mail').Status)" | Should -Be 'Sent'
         @(Get-Smtp4devMessages -Server $Implicit).Count | Should -Be 1
@@ -150,7 +151,8 @@ Describe 'Refused certificates and credentials' {
         Clear-Smtp4dev -Server $Implicit
         # Another valid certificate's hash: the STARTTLS relay's (same subject, other key).
         $p = New-MailParams -Server $Implicit -Security SslOnConnect
-        $r = New-Failure | Send-CenateAlert @p -CertificateThumbprint $StartTls.$Hash -ErrorVariable ev -ErrorAction SilentlyContinue
+        $p.CertificateThumbprint = $StartTls.$Hash
+        $r = New-Failure | Send-CenateAlert @p -ErrorVariable ev -ErrorAction SilentlyContinue
         $e = @($ev | Where-Object FullyQualifiedErrorId -eq (& $Fq 'AlertDeliveryFailed'))
         $e.Count | Should -Be 1
         "$($e[0].CategoryInfo.Category)" | Should -Be 'SecurityError'
@@ -181,15 +183,14 @@ Describe 'Refused certificates and credentials' {
         $e[0].Exception.Message | Should -Match '535|[Aa]uthentication'
         "$(($r | Where-Object Channel -eq 'Mail').Status)" | Should -Be 'Failed'
         @(Get-Smtp4devMessages -Server $StartTls).Count | Should -Be 0
-        $texts = @{ errors = ($ev | Out-String -Width 400) + ($ev | ForEach-Object { $_.Exception.ToString() }) -join "`n"
-                    results = $r | ConvertTo-Json -Depth 4 }
-        Find-Secret -Secret (Get-PasswordForms -User $StartTls.User -Password $wrong) -Text $texts -Path $p.StateDirectory |
+        $forms = Get-PasswordForms -User $StartTls.User -Password $wrong
+        Find-Secret -Secret $forms -Text @{ out = Get-AlertText (@($ev) + @($r)) } -Path $p.StateDirectory |
             Should -BeNullOrEmpty
     }
 }
 
 Describe 'No silent downgrade to plain text' {
-    It 'with the default security (StartTls on a non-465 port), a relay without STARTTLS fails instead of sending in clear' {
+    It 'by default (StartTls on a port other than 465), a relay without STARTTLS fails rather than send in clear' {
         Clear-Smtp4dev -Server $Plain
         $p = New-MailParams -Server $Plain
         $r = New-Failure | Send-CenateAlert @p -ErrorVariable ev -ErrorAction SilentlyContinue

@@ -65,7 +65,8 @@ Describe 'Webhook formats' {
     It 'Slack: {"text": ...} with & < > escaped' {
         $p = New-HookParams
         $null = New-Failure -Target '/backups/<script>x</script>/R&D' -Message 'a <b> & c' |
-            Send-CenateAlert @p -WebhookUri "$($Rec.Uri)/slack/T0/B0/tok" -WebhookFormat Slack -ErrorAction SilentlyContinue
+            Send-CenateAlert @p -WebhookUri "$($Rec.Uri)/slack/T0/B0/tok" -WebhookFormat Slack `
+                -ErrorAction SilentlyContinue
         $j = Get-Bodies '/slack/*'
         $j.Count | Should -Be 1
         $j[0].text | Should -BeLike '`[CenateBackup`] FAILED *'
@@ -76,7 +77,8 @@ Describe 'Webhook formats' {
 
     It 'Teams (Workflows): a message with one Adaptive Card 1.4 attachment' {
         $p = New-HookParams
-        $null = New-Failure | Send-CenateAlert @p -WebhookUri "$($Rec.Uri)/teams/run?sp=%2Ftriggers%2Fmanual%2Frun&sig=S1G" `
+        $uri = "$($Rec.Uri)/teams/run?sp=%2Ftriggers%2Fmanual%2Frun&sig=S1G"
+        $null = New-Failure | Send-CenateAlert @p -WebhookUri $uri `
             -WebhookFormat Teams -ErrorAction SilentlyContinue
         $req = @(Get-HttpRecorderRequests -Recorder $Rec -PathLike '/teams/*')
         $req.Count | Should -Be 1
@@ -99,7 +101,8 @@ Describe 'Webhook formats' {
         $p = New-HookParams
         $long = 'x' * 1500
         $inputs = foreach ($i in 1..12) { New-Failure -Id "Step$i" -Message "<fail> & $long" }
-        $null = $inputs | Send-CenateAlert @p -WebhookUri "$($Rec.Uri)/bot123456:AAsecret/sendMessage" -WebhookFormat Telegram `
+        $uri = "$($Rec.Uri)/bot123456:AAsecret/sendMessage"
+        $null = $inputs | Send-CenateAlert @p -WebhookUri $uri -WebhookFormat Telegram `
             -TelegramChatId '@cenate_alerts' -ErrorAction SilentlyContinue
         $j = Get-Bodies '/bot*'
         $j.Count | Should -Be 1
@@ -167,7 +170,8 @@ Describe 'A webhook that answers <Code>' -ForEach @(@{ Code = 500 }, @{ Code = 4
         $e.Count | Should -Be 1
         $e[0].Exception.Message | Should -Match "\b$Code\b"
         $e[0].Exception.Message | Should -Match "127\.0\.0\.1:56910"
-        $w = @($Out | Where-Object { $_.PSObject.TypeNames -match 'CenateAlertResult' -and "$($_.Channel)" -eq 'Webhook' })
+        $w = @($Out | Where-Object { $_.PSObject.TypeNames -match 'CenateAlertResult' } |
+            Where-Object Channel -eq 'Webhook')
         $w.Count | Should -Be 1
         "$($w[0].Status)" | Should -Be 'Failed'
         $w[0].Spooled | Should -BeTrue
@@ -200,7 +204,8 @@ Describe 'Heartbeat (dead-man''s switch)' {
         $hb = "$($Rec.Uri)/ping/0f1e2d3c?create=1"
         $r1 = $true | Send-CenateAlert @p -HeartbeatUri $hb -ErrorAction SilentlyContinue
         $r2 = New-Failure | Send-CenateAlert @p -HeartbeatUri $hb -ErrorAction SilentlyContinue
-        $r3 = Send-CenateAlert -Test -HeartbeatUri $hb -StateDirectory $p.StateDirectory -Job $p.Job -ErrorAction SilentlyContinue
+        $r3 = Send-CenateAlert -Test -HeartbeatUri $hb -StateDirectory $p.StateDirectory -Job $p.Job `
+            -ErrorAction SilentlyContinue
         $req = @(Get-HttpRecorderRequests -Recorder $Rec -PathLike '/ping/*')
         $req.Path | Should -Be @('/ping/0f1e2d3c', '/ping/0f1e2d3c/fail', '/ping/0f1e2d3c/log')
         foreach ($q in $req) {
@@ -222,7 +227,8 @@ Describe 'Heartbeat (dead-man''s switch)' {
     It 'writes AlertDeliveryFailed when the heartbeat service answers 500 (not spooled: a late ping is a lie)' {
         $p = New-HookParams
         $Rec.Status['/ping/down/fail'] = 500
-        $r = New-Failure | Send-CenateAlert @p -HeartbeatUri "$($Rec.Uri)/ping/down" -ErrorVariable ev -ErrorAction SilentlyContinue
+        $r = New-Failure | Send-CenateAlert @p -HeartbeatUri "$($Rec.Uri)/ping/down" -ErrorVariable ev `
+            -ErrorAction SilentlyContinue
         $e = @($ev | Where-Object FullyQualifiedErrorId -eq (& $Fq 'AlertDeliveryFailed'))
         $e.Count | Should -Be 1
         $e[0].Exception.Message | Should -Match '\b500\b'
