@@ -239,6 +239,8 @@ public abstract class CenateCmdletBase : PSCmdlet, IDisposable
         CenateErrorKind.ToolFailed => ErrorCategory.InvalidResult,
         CenateErrorKind.ResourceExists => ErrorCategory.ResourceExists,
         CenateErrorKind.ResourceBusy => ErrorCategory.ResourceBusy,
+        CenateErrorKind.SecurityError => ErrorCategory.SecurityError,
+        CenateErrorKind.OperationTimeout => ErrorCategory.OperationTimeout,
         _ => ErrorCategory.InvalidOperation,
     };
 

@@ -1,0 +1,289 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using CenateBackup.Core.Errors;
+
+namespace CenateBackup.Core.Alerts;
+
+/// <summary>Where the dispatcher keeps its files and what it decides by.</summary>
+public sealed record AlertDispatchOptions
+{
+    /// <summary>Directory of the state and spool files.</summary>
+    public required string StateDirectory { get; init; }
+    /// <summary>Job name (validated by <see cref="AlertSettings"/>).</summary>
+    public required string Job { get; init; }
+    /// <summary>-When.</summary>
+    public AlertWhen When { get; init; } = AlertWhen.Failure;
+    /// <summary>Language of the message.</summary>
+    public CultureInfo Culture { get; init; } = CultureInfo.InvariantCulture;
+    /// <summary>Overall time per channel.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>The run with what the state file adds, and the decision: send mail/webhook or not.</summary>
+public sealed record AlertPlan
+{
+    /// <summary>The run, with LastGoodBackup/LastSuccess/LastFailure merged from the state file.</summary>
+    public required AlertRun Run { get; init; }
+    /// <summary>How its state compares with the last run's.</summary>
+    public required AlertChange Change { get; init; }
+    /// <summary>True when -When says mail and webhook send.</summary>
+    public required bool Send { get; init; }
+    /// <summary>Why not, when <see cref="Send"/> is false.</summary>
+    public string? SkipReason { get; init; }
+    /// <summary>The message of this run.</summary>
+    public required AlertMessage Message { get; init; }
+}
+
+/// <summary>
+/// Send-CenateAlert's behaviour: reads the state, decides by -When, flushes each channel's spool (oldest first) before
+/// the new alert, spools what fails, pings the heartbeat and writes the status file on every run, then writes the state.
+/// Channels and the clock are passed in, so all of it is tested with fake channels. Nothing here decides a destination:
+/// the channels come from the current parameters, the spool only holds runs.
+/// </summary>
+public sealed class AlertDispatcher
+{
+    private readonly IReadOnlyList<IAlertChannel> _channels;
+    private readonly AlertDispatchOptions _options;
+    private readonly Func<DateTimeOffset> _clock;
+
+    /// <summary>A dispatcher over <paramref name="channels"/>.</summary>
+    public AlertDispatcher(IReadOnlyList<IAlertChannel> channels, AlertDispatchOptions options, Func<DateTimeOffset> clock)
+    {
+        // Mail and webhook (spooling) first, then heartbeat, then the status file: the output's order.
+        _channels = channels.OrderBy(c => (int)c.Kind).ToList();
+        _options = options;
+        _clock = clock;
+    }
+
+    /// <summary>The channels, in delivery order.</summary>
+    public IReadOnlyList<IAlertChannel> Channels => _channels;
+
+    /// <summary>The state file.</summary>
+    public string StatePath => AlertStateStore.PathOf(_options.StateDirectory, _options.Job);
+
+    /// <summary>The spool file.</summary>
+    public string SpoolPath => AlertSpool.PathOf(_options.StateDirectory, _options.Job);
+
+    /// <summary>Reads the state and decides; writes nothing.</summary>
+    public AlertPlan Prepare(AlertRun run, IOperationReporter reporter)
+    {
+        var previous = AlertStateStore.Read(StatePath, _options.Job, reporter.Warning);
+        var change = AlertStateStore.ChangeOf(previous, run.State);
+        var merged = run with
+        {
+            LastGoodBackup = NewestGood(run, previous?.LastGoodBackup),
+            LastSuccess = run.State == AlertState.Success ? run.EndedAt : previous?.LastSuccess,
+            LastFailure = run.State == AlertState.Failure ? run.EndedAt : previous?.LastFailure,
+        };
+        var (send, reason) = Decide(_options.When, merged.State, change);
+        return new AlertPlan
+        {
+            Run = merged, Change = change, Send = send, SkipReason = reason,
+            Message = AlertComposer.Compose(merged, change, _options.Culture),
+        };
+    }
+
+    /// <summary>-When: Failure sends failed runs, Always every run, Change a new state (and a first run that failed).</summary>
+    public static (bool Send, string? Reason) Decide(AlertWhen when, AlertState state, AlertChange change) => when switch
+    {
+        AlertWhen.Always => (true, null),
+        AlertWhen.Failure when state == AlertState.Failure => (true, null),
+        AlertWhen.Failure => (false, "-When Failure: the run succeeded"),
+        _ when change is AlertChange.Failed or AlertChange.Recovered => (true, null),
+        _ when change == AlertChange.New && state == AlertState.Failure => (true, null),
+        _ when change == AlertChange.New => (false, "-When Change: first run, and it succeeded"),
+        _ => (false, $"-When Change: the state is {state}, as in the last run"),
+    };
+
+    private static AlertGoodBackup? NewestGood(AlertRun run, AlertGoodBackup? remembered)
+    {
+        var fromRun = run.Items.Where(i => i.IsGoodBackup)
+            .Select(i => new AlertGoodBackup(i.Database ?? "", i.Stamp ?? "", i.Path, i.Size, i.Time ?? run.EndedAt))
+            .OrderByDescending(g => g.Time).FirstOrDefault();
+        if (fromRun is null) return remembered;
+        return remembered is not null && remembered.Time > fromRun.Time ? remembered : fromRun;
+    }
+
+    /// <summary>
+    /// Delivers <paramref name="plan"/> on every channel <paramref name="approved"/> allows (the cmdlet asked
+    /// ShouldProcess on its thread); the others report WouldSend. With <paramref name="whatIf"/> the state and spool
+    /// files are left as they are.
+    /// </summary>
+    public async Task<IReadOnlyList<AlertDelivery>> DeliverAsync(AlertPlan plan, Func<IAlertChannel, bool> approved, bool whatIf,
+        IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        var results = new List<AlertDelivery>();
+        var spool = whatIf ? null : AlertSpool.Load(SpoolPath, _clock, reporter.Warning);
+        foreach (var channel in _channels)
+        {
+            if (channel.Spools && !plan.Send && (whatIf || !approved(channel)))
+            {
+                results.Add(Result(channel, plan.Message, AlertDeliveryStatus.Skipped, plan.SkipReason));
+                continue;
+            }
+            if (!approved(channel))
+            {
+                var pending = spool?.For(channel.Kind).Count ?? 0;
+                results.Add(Result(channel, plan.Message, AlertDeliveryStatus.WouldSend,
+                    "-WhatIf or not confirmed" + (pending > 0 ? $" ({pending} spooled)" : "")));
+                continue;
+            }
+            if (channel.Spools) results.AddRange(await DeliverSpooling(channel, plan, spool!, reporter, cancellationToken).ConfigureAwait(false));
+            else results.Add(await DeliverOnce(channel, plan.Message, cancellationToken).ConfigureAwait(false));
+        }
+        if (!whatIf)
+        {
+            if (spool!.Changed) spool.Save();
+            AlertStateStore.Write(StatePath, AlertStateStore.Next(plan.Run));
+        }
+        return results;
+    }
+
+    private async Task<List<AlertDelivery>> DeliverSpooling(IAlertChannel channel, AlertPlan plan, AlertSpool spool,
+        IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        var results = new List<AlertDelivery>();
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(_options.Timeout);
+        CenateException? down = null;
+        // Spooled alerts are sent even when -When skips this run's: a failure that could not be told must not wait
+        // for the next failure.
+        foreach (var entry in spool.For(channel.Kind))
+        {
+            var delayed = AlertComposer.Compose(entry.Run, entry.Change, _options.Culture, delayedFrom: entry.QueuedAt);
+            var (result, error) = await Attempt(channel, delayed, limit.Token, cancellationToken).ConfigureAwait(false);
+            if (error is null)
+            {
+                spool.Remove(entry);
+                results.Add(result with { QueuedAt = entry.QueuedAt });
+                continue;
+            }
+            down = Explain(channel, error, spool.Path);
+            results.Add(result with { QueuedAt = entry.QueuedAt, Spooled = true, Error = down, Reason = down.Message });
+            break;
+        }
+        if (!plan.Send)
+        {
+            results.Add(Result(channel, plan.Message, AlertDeliveryStatus.Skipped, plan.SkipReason));
+            return results;
+        }
+        if (down is not null)
+        {
+            // The channel failed a moment ago: the new alert joins the spool without a second wait for the timeout.
+            spool.Add(Entry(channel, plan), reporter.Warning);
+            results.Add(Result(channel, plan.Message, AlertDeliveryStatus.Failed, down.Message) with
+            {
+                Spooled = true, ErrorId = down.ErrorId,
+            });
+            return results;
+        }
+        var (current, failure) = await Attempt(channel, plan.Message, limit.Token, cancellationToken).ConfigureAwait(false);
+        if (failure is not null)
+        {
+            spool.Add(Entry(channel, plan), reporter.Warning);
+            var error = Explain(channel, failure, spool.Path);
+            current = current with { Spooled = true, Error = error, Reason = error.Message };
+        }
+        results.Add(current);
+        return results;
+    }
+
+    private AlertSpoolEntry Entry(IAlertChannel channel, AlertPlan plan) => new()
+    {
+        Channel = channel.Kind, Target = channel.Target, QueuedAt = plan.Run.EndedAt, Run = plan.Run, Change = plan.Change,
+    };
+
+    private async Task<AlertDelivery> DeliverOnce(IAlertChannel channel, AlertMessage message, CancellationToken cancellationToken)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(_options.Timeout);
+        var (result, error) = await Attempt(channel, message, limit.Token, cancellationToken).ConfigureAwait(false);
+        if (error is null) return result;
+        var explained = Explain(channel, error, null);
+        return result with { Error = explained, Reason = explained.Message };
+    }
+
+    /// <summary>Sends -Test messages on every approved channel; no state, spool or status file changes.</summary>
+    public async Task<IReadOnlyList<AlertDelivery>> TestAsync(AlertRun run, Func<IAlertChannel, bool> approved, CancellationToken cancellationToken)
+    {
+        var message = AlertComposer.Compose(run, AlertChange.New, _options.Culture, isTest: true);
+        var results = new List<AlertDelivery>();
+        foreach (var channel in _channels)
+        {
+            results.Add(approved(channel)
+                ? await DeliverOnce(channel, message, cancellationToken).ConfigureAwait(false)
+                : Result(channel, message, AlertDeliveryStatus.WouldSend, "-WhatIf or not confirmed"));
+        }
+        return results;
+    }
+
+    private async Task<(AlertDelivery Result, CenateException? Error)> Attempt(IAlertChannel channel, AlertMessage message,
+        CancellationToken limit, CancellationToken user)
+    {
+        var watch = Stopwatch.StartNew();
+        CenateException? error;
+        try
+        {
+            var receipt = await channel.SendAsync(message, limit).ConfigureAwait(false);
+            var status = channel.Kind switch
+            {
+                AlertChannelKind.Heartbeat => AlertDeliveryStatus.Pinged,
+                AlertChannelKind.StatusFile => AlertDeliveryStatus.Written,
+                _ => AlertDeliveryStatus.Sent,
+            };
+            return (Result(channel, message, status, receipt.Warning, watch.Elapsed) with
+            {
+                Reply = receipt.Reply, Secure = receipt.Secure, Protocol = receipt.Protocol,
+            }, null);
+        }
+        catch (OperationCanceledException) when (user.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (OperationCanceledException ex)
+        {
+            error = new CenateException(ErrorIds.AlertDeliveryFailed, CenateErrorKind.ResourceUnavailable,
+                $"no answer within {_options.Timeout.TotalSeconds:0} s", "Check that the server is reachable, or raise -Timeout.", inner: ex);
+        }
+        catch (CenateException ex)
+        {
+            error = ex;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A channel's unexpected failure must not end the run: the other channels and the state still count.
+            error = new CenateException(ErrorIds.AlertDeliveryFailed, CenateErrorKind.InvalidOperation,
+                AlertRedactor.Redact($"{ex.GetType().Name}: {ex.Message}"), inner: ex);
+        }
+        return (Result(channel, message, AlertDeliveryStatus.Failed, error.Message, watch.Elapsed) with { ErrorId = error.ErrorId }, error);
+    }
+
+    private static CenateException Explain(IAlertChannel channel, CenateException error, string? spoolPath)
+    {
+        var reason = AlertRedactor.Redact(error.Message).TrimEnd('.');
+        var message = $"{channel.Kind} to {channel.Target} failed: {reason}."
+            + (spoolPath is null ? "" : $" The alert was spooled in {spoolPath} and will be sent first next time.");
+        return new CenateException(error.ErrorId, error.Kind, message, error.RecommendedAction, channel.Target, error);
+    }
+
+    private AlertDelivery Result(IAlertChannel channel, AlertMessage message, AlertDeliveryStatus status, string? reason,
+        TimeSpan duration = default) => new()
+    {
+        Channel = channel.Kind,
+        Target = channel.Target,
+        Status = status,
+        State = message.Run.State,
+        Change = message.Change,
+        Job = message.Run.Job,
+        Subject = message.Subject,
+        Delayed = message.Delayed,
+        Reason = reason,
+        Time = _clock(),
+        Duration = duration,
+    };
+}

@@ -1,0 +1,72 @@
+using System;
+using System.IO;
+using System.Runtime.InteropServices;
+using CenateBackup.Core.Errors;
+
+namespace CenateBackup.Core.Alerts;
+
+/// <summary>
+/// Who may have written a settings or credential file. The settings file decides where a credential is sent, so on
+/// Unix it must be owned by the current user (or root) and writable by no one else; a credential file must be the
+/// current user's and unreadable to anyone else. Windows has no such mode bits: there the ACLs are the admin's.
+/// </summary>
+public static class AlertFileTrust
+{
+    private const UnixFileMode GroupOtherWrite = UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
+    private const UnixFileMode GroupOtherAny = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+        | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+
+    /// <summary>Refuses (SettingsFileInsecure) a settings file another user owns or may write.</summary>
+    public static void RequireSettingsFile(string path)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var owner = OwnerOf(path);
+        var me = CurrentUser();
+        var mode = File.GetUnixFileMode(path);
+        if ((owner != me && owner != 0) || (mode & GroupOtherWrite) != 0)
+        {
+            throw new CenateException(ErrorIds.SettingsFileInsecure, CenateErrorKind.PermissionDenied,
+                $"The alert settings file {path} is owned by uid {owner} with mode {Octal(mode)}: it must be owned by this user (uid {me}) "
+                + "or root and not writable by group or others, because it decides where the mail credential is sent.",
+                $"chown {me} '{path}' && chmod go-w '{path}'", path);
+        }
+    }
+
+    /// <summary>Refuses (CredentialFileInsecure) a credential file another user owns or others may read.</summary>
+    public static void RequireCredentialFile(string path)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var owner = OwnerOf(path);
+        var me = CurrentUser();
+        var mode = File.GetUnixFileMode(path);
+        if (owner != me || (mode & GroupOtherAny) != 0)
+        {
+            throw new CenateException(ErrorIds.CredentialFileInsecure, CenateErrorKind.PermissionDenied,
+                $"The credential file {path} is owned by uid {owner} with mode {Octal(mode)}: it must be owned by this user (uid {me}) "
+                + "with no group or other permissions (Export-Clixml does not encrypt on Linux and macOS).",
+                $"chown {me} '{path}' && chmod 600 '{path}'", path);
+        }
+    }
+
+    private static string Octal(UnixFileMode mode) => Convert.ToString((int)mode & 0xFFF, 8).PadLeft(4, '0');
+
+    /// <summary>The numeric owner of a file (follows symbolic links, as opening it does).</summary>
+    public static uint OwnerOf(string path)
+    {
+        // .NET's own native shim (libSystem.Native, shipped with every runtime) fills a FileStatus whose third field is
+        // the uid: { int Flags; int Mode; uint Uid; uint Gid; long Size; … }. The buffer is larger than the struct.
+        var buffer = new byte[512];
+        if (SystemNativeStat(path, buffer) != 0)
+            throw new FileNotFoundException($"Cannot read the owner of {path}.", path);
+        return BitConverter.ToUInt32(buffer, 8);
+    }
+
+    /// <summary>The effective uid of this process.</summary>
+    public static uint CurrentUser() => geteuid();
+
+    [DllImport("libSystem.Native", EntryPoint = "SystemNative_Stat", SetLastError = true)]
+    private static extern int SystemNativeStat([MarshalAs(UnmanagedType.LPUTF8Str)] string path, byte[] output);
+
+    [DllImport("libc", EntryPoint = "geteuid")]
+    private static extern uint geteuid();
+}

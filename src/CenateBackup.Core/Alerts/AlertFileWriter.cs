@@ -1,0 +1,94 @@
+using System;
+using System.IO;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using CenateBackup.Core.Storage;
+
+namespace CenateBackup.Core.Alerts;
+
+/// <summary>
+/// Writes the alert's small files (state, spool, status) atomically: a new partial file (0600) in the same directory,
+/// fsync, rename over the old one, fsync the directory. A reader (a monitoring agent) sees the old or the new file,
+/// never half of one. keepMode gives the new file the old one's mode, so an admin's chmod 0640 of
+/// the status file survives.
+/// </summary>
+internal static class AlertFileWriter
+{
+    /// <summary>JSON as the alert files hold it: camelCase, enums as names, computed (get-only) properties left out.</summary>
+    public static JsonSerializerOptions Json { get; } = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        Converters = { new JsonStringEnumConverter() },
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver
+        {
+            Modifiers =
+            {
+                static info =>
+                {
+                    if (info.Kind != JsonTypeInfoKind.Object) return;
+                    for (var i = info.Properties.Count - 1; i >= 0; i--)
+                    {
+                        if (info.Properties[i].Set is null) info.Properties.RemoveAt(i);
+                    }
+                },
+            },
+        },
+    };
+
+    /// <summary>Writes <paramref name="content"/> to <paramref name="path"/> atomically.</summary>
+    public static void Write(string path, string content, bool keepMode = false)
+    {
+        var full = Path.GetFullPath(path);
+        var directory = Path.GetDirectoryName(full)!;
+        UnixFileMode? mode = null;
+        if (keepMode && !OperatingSystem.IsWindows() && File.Exists(full))
+        {
+            mode = File.GetUnixFileMode(full) & (UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead
+                | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
+        }
+        string partial;
+        using (var stream = PartialFile.Create(full, FileOptions.None, out partial))
+        {
+            try
+            {
+                var bytes = new UTF8Encoding(false).GetBytes(content);
+                stream.Write(bytes);
+                stream.Flush(true);
+            }
+            catch
+            {
+                stream.Dispose();
+                TryDelete(partial);
+                throw;
+            }
+        }
+        try
+        {
+            if (mode is UnixFileMode m && !OperatingSystem.IsWindows()) File.SetUnixFileMode(partial, m);
+            File.Move(partial, full, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(partial);
+            throw;
+        }
+        DirectorySync.Fsync(directory);
+    }
+
+    /// <summary>Creates a directory (and its parents) 0700 when it is missing.</summary>
+    public static void EnsureDirectory(string directory)
+    {
+        if (Directory.Exists(directory)) return;
+        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(directory);
+        else Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}

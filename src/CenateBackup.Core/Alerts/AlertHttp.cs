@@ -1,0 +1,154 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using CenateBackup.Core.Errors;
+
+namespace CenateBackup.Core.Alerts;
+
+/// <summary>
+/// One POST for the webhook and heartbeat channels: one shared HttpClient (pooled connections, no socket
+/// exhaustion; system proxy honoured), a per-call timeout, no redirects (a redirected POST turns into a GET and loses
+/// its body), any 2xx is delivered. Whatever comes back is cleaned of the URI's secret parts before it is shown.
+/// </summary>
+internal static class AlertHttp
+{
+    private const int ReplyChars = 200;
+
+    internal static readonly HttpClient Shared = Create(new SocketsHttpHandler
+    {
+        AllowAutoRedirect = false,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        ConnectTimeout = TimeSpan.FromSeconds(30),
+    });
+
+    /// <summary>CenateBackup/&lt;Core's informational version, without build metadata&gt;.</summary>
+    internal static readonly ProductInfoHeaderValue UserAgent = new("CenateBackup", Version());
+
+    internal static HttpClient Create(HttpMessageHandler handler) =>
+        new(handler, disposeHandler: true) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+
+    private static string Version()
+    {
+        var assembly = typeof(AlertHttp).Assembly;
+        var version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? assembly.GetName().Version?.ToString() ?? "0";
+        var plus = version.IndexOf('+');
+        return plus > 0 ? version[..plus] : version;
+    }
+
+    public static async Task<AlertReceipt> PostAsync(HttpClient client, Uri uri, HttpContent content, string target,
+        TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var timer = new CancellationTokenSource(timeout);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
+        using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = content };
+        request.Headers.UserAgent.Add(UserAgent);
+        try
+        {
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token)
+                .ConfigureAwait(false);
+            var body = await ReadStartAsync(response, linked.Token).ConfigureAwait(false);
+            var status = $"HTTP {(int)response.StatusCode} {response.ReasonPhrase ?? response.StatusCode.ToString()}";
+            var shown = Clean(body, uri);
+            if (response.IsSuccessStatusCode)
+            {
+                return new AlertReceipt { Reply = shown.Length == 0 ? status : status + ": " + shown };
+            }
+            throw new CenateException(ErrorIds.AlertDeliveryFailed, KindOf(response.StatusCode),
+                "the server answered " + status + (shown.Length == 0 ? "" : ": " + shown)
+                + ((int)response.StatusCode is >= 300 and < 400 ? " (redirects are not followed: give the final URI)" : ""),
+                "Check the URI (it is shown only as " + target + ") and what the service expects.", target);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (OperationCanceledException ex) when (timer.IsCancellationRequested)
+        {
+            throw new CenateException(ErrorIds.AlertDeliveryFailed, CenateErrorKind.OperationTimeout,
+                $"no answer within {timeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s",
+                "Check that the service is reachable from this machine (proxy, firewall).", target, ex);
+        }
+        catch (HttpRequestException ex)
+        {
+            var tls = Inner<System.Security.Authentication.AuthenticationException>(ex);
+            var kind = tls is not null ? CenateErrorKind.SecurityError : CenateErrorKind.ConnectionError;
+            var why = Clean(string.Join(": ", Chain(ex).Select(e => e.Message).Distinct()), uri);
+            throw new CenateException(ErrorIds.AlertDeliveryFailed, kind, "the request failed: " + why,
+                tls is not null ? "Check the service's TLS certificate (and this machine's trusted roots)."
+                    : "Check the host name, the port and that the service is reachable (proxy, firewall).", target);
+        }
+    }
+
+    private static async Task<string> ReadStartAsync(HttpResponseMessage response, CancellationToken token)
+    {
+        // Only the start matters; a huge or endless body must not hold the alert.
+        var stream = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
+        var buffer = new byte[4096];
+        var read = 0;
+        while (read < buffer.Length)
+        {
+            var n = await stream.ReadAsync(buffer.AsMemory(read), token).ConfigureAwait(false);
+            if (n == 0)
+            {
+                break;
+            }
+            read += n;
+        }
+        return Encoding.UTF8.GetString(buffer, 0, read);
+    }
+
+    private static CenateErrorKind KindOf(HttpStatusCode code) => (int)code switch
+    {
+        401 or 403 => CenateErrorKind.AuthenticationError,
+        404 or 410 => CenateErrorKind.ObjectNotFound,
+        408 or 504 => CenateErrorKind.OperationTimeout,
+        409 or 429 => CenateErrorKind.ResourceBusy,
+        >= 500 => CenateErrorKind.ResourceUnavailable,
+        _ => CenateErrorKind.InvalidOperation,
+    };
+
+    private static IEnumerable<Exception> Chain(Exception ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            yield return e;
+        }
+    }
+
+    private static T? Inner<T>(Exception ex) where T : Exception => Chain(ex).OfType<T>().FirstOrDefault();
+
+    /// <summary>One line, at most 200 characters, with every secret-looking part of the URI (user info, path
+    /// segments, query values, in escaped and unescaped form) replaced by "…": error pages like "Cannot POST
+    /// /hooks/&lt;token&gt;" echo the path.</summary>
+    internal static string Clean(string text, Uri uri)
+    {
+        var line = string.Join(" ", text.Split(new[] { '\r', '\n', '\t' },
+            StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        foreach (var secret in Secrets(uri).OrderByDescending(s => s.Length))
+        {
+            line = line.Replace(secret, "…", StringComparison.OrdinalIgnoreCase);
+        }
+        return line.Length <= ReplyChars ? line : line[..ReplyChars] + "…";
+    }
+
+    internal static IEnumerable<string> Secrets(Uri uri)
+    {
+        var parts = new List<string> { uri.UserInfo, uri.AbsolutePath, uri.PathAndQuery, uri.Query.TrimStart('?') };
+        parts.AddRange(uri.AbsolutePath.Split('/'));
+        parts.AddRange(uri.Query.TrimStart('?').Split('&').SelectMany(p => p.Split('=')));
+        parts.AddRange(uri.UserInfo.Split(':'));
+        // Short pieces ("api", "v1", "/") are not secrets and would shred the text.
+        return parts.Where(p => p.Length >= 6)
+            .SelectMany(p => new[] { p, Uri.UnescapeDataString(p) }).Distinct(StringComparer.Ordinal);
+    }
+}
