@@ -67,10 +67,10 @@ Describe 'SMTP down, then up' {
         Clear-Smtp4dev -Server $Smtp
         $script:R3 = @($true | Send-CenateAlert @P -When Always -ErrorVariable ev3 -ErrorAction SilentlyContinue)
         $script:E3 = @($ev3)
-        $script:M3 = @(Get-Smtp4devMessages -Server $Smtp -Detail)
+        $script:M3 = @(Get-Smtp4devMessages -Server $Smtp -Detail -Expect 3)
         # Run 4: nothing is left to resend.
         $script:R4 = @($true | Send-CenateAlert @P -When Always -ErrorAction SilentlyContinue)
-        $script:M4 = @(Get-Smtp4devMessages -Server $Smtp)
+        $script:M4 = @(Get-Smtp4devMessages -Server $Smtp -Expect 4)
     }
 
     It 'writes AlertDeliveryFailed (ConnectionError) naming the spool, and still BackupRunFailed last' {
@@ -264,7 +264,7 @@ Describe 'No password in any output or file, from any credential source' {
         # The same, with the relay unreachable: the spool and AlertDeliveryFailed get their chance to leak.
         $down = @(New-Failure | Send-CenateAlert -Settings $s -Port $ClosedPort -StateDirectory $state -Job $job `
             -StatusPath $status -Verbose *>&1)
-        @(Get-Smtp4devMessages -Server $Smtp).Count | Should -Be 1
+        @(Get-Smtp4devMessages -Server $Smtp -Expect 1).Count | Should -Be 1
         (Get-Smtp4devSessionLogs -Server $Smtp).Log -join "`n" | Should -Match '235 '
         @($down | Where-Object { $_ -is [Management.Automation.ErrorRecord] } | ForEach-Object FullyQualifiedErrorId) |
             Should -Contain (& $Fq 'AlertDeliveryFailed')
@@ -294,7 +294,7 @@ Describe 'No password in any output or file, from any credential source' {
         $env:CENATE_ALERT_TEST_SMTP_PW = $Password
         try { $out = @(New-Failure | Send-CenateAlert -Settings $s -StateDirectory $state -Job $job -Verbose *>&1) }
         finally { Remove-Item Env:CENATE_ALERT_TEST_SMTP_PW }
-        @(Get-Smtp4devMessages -Server $Smtp).Count | Should -Be 1
+        @(Get-Smtp4devMessages -Server $Smtp -Expect 1).Count | Should -Be 1
         (Get-Smtp4devSessionLogs -Server $Smtp).Log -join "`n" | Should -Match '235 '
         Find-Secret -Secret $Forms -Text @{ out = Get-AlertText $out } -Path $state | Should -BeNullOrEmpty
         $err = { New-Failure | Send-CenateAlert -Settings $s -StateDirectory $state -Job $job -ErrorAction Stop } |

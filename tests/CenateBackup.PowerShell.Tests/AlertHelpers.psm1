@@ -126,8 +126,18 @@ function Get-Smtp4devMessages {
     <#
     .SYNOPSIS Every message smtp4dev holds, oldest first, walking all pages (5 per page by default: never assume one).
     Each has Id, Subject, From, To, ReceivedDate, plus -Detail: Secure, Headers, Text, Html, Raw.
+    smtp4dev stores a message a moment AFTER its "250 Mail accepted": -Expect N waits (10 s at most) until N are
+    there; -Expect 0 waits 1.5 s so that a message that should not have arrived has had its chance.
     #>
-    param([Parameter(Mandatory)]$Server, [switch]$Detail)
+    param([Parameter(Mandatory)]$Server, [switch]$Detail, [int]$Expect = -1)
+    if ($Expect -ge 0) {
+        $until = [DateTime]::UtcNow.AddSeconds($(if ($Expect -eq 0) { 1.5 } else { 10 }))
+        while ([DateTime]::UtcNow -lt $until) {
+            $n = (Invoke-RestMethod -Uri "$($Server.ApiUri)/api/messages?page=1" -TimeoutSec 20).rowCount
+            if ($Expect -gt 0 -and $n -ge $Expect) { break }
+            Start-Sleep -Milliseconds 200
+        }
+    }
     $all = [Collections.Generic.List[object]]::new()
     $page = 1
     do {
@@ -164,14 +174,20 @@ function Get-Smtp4devHeader($Message, [string]$Name) {
 
 function Get-Smtp4devSessionLogs {
     # The SMTP conversation of each session, oldest first (GET /api/sessions/{id} is a 500 in 3.15.0: list + /log).
+    # A session's log is complete once it has ended (stored asynchronously): waits up to 10 s for every session to end.
     param([Parameter(Mandatory)]$Server)
-    $all = [Collections.Generic.List[object]]::new()
-    $page = 1
+    $until = [DateTime]::UtcNow.AddSeconds(10)
     do {
-        $r = Invoke-RestMethod -Uri "$($Server.ApiUri)/api/sessions?page=$page" -TimeoutSec 20
-        foreach ($s in @($r.results)) { $all.Add($s) }
-        $page++
-    } while ($r.currentPage -lt $r.pageCount)
+        $all = [Collections.Generic.List[object]]::new()
+        $page = 1
+        do {
+            $r = Invoke-RestMethod -Uri "$($Server.ApiUri)/api/sessions?page=$page" -TimeoutSec 20
+            foreach ($s in @($r.results)) { $all.Add($s) }
+            $page++
+        } while ($r.currentPage -lt $r.pageCount)
+        $open = @($all | Where-Object { -not $_.endDate })
+        if ($open.Count -gt 0) { Start-Sleep -Milliseconds 200 }
+    } while ($open.Count -gt 0 -and [DateTime]::UtcNow -lt $until)
     foreach ($s in ($all | Sort-Object { [DateTimeOffset]$_.startDate })) {
         [pscustomobject]@{
             Id = $s.id; Messages = $s.numberOfMessages; Error = $s.terminatedWithError

@@ -59,7 +59,7 @@ Describe 'Mail over <Name>, authenticated' -ForEach @(
         $script:Results = @((New-Failure), (New-Failure -Id 'VerifyFailed' -Message 'checksum mismatch'), $true) |
             Send-CenateAlert @P -ErrorVariable ev -ErrorAction SilentlyContinue
         $script:Errors = @($ev)
-        $script:Messages = @(Get-Smtp4devMessages -Server $Srv -Detail)
+        $script:Messages = @(Get-Smtp4devMessages -Server $Srv -Detail -Expect 1)
     }
 
     It 'delivers exactly one message with the subject, recipients, text and HTML parts' {
@@ -124,7 +124,7 @@ Describe 'Certificate pins in every spelling an admin copies' -ForEach @(
         $r = New-Failure | Send-CenateAlert @p -ErrorVariable ev -ErrorAction SilentlyContinue
         @($ev).FullyQualifiedErrorId | Should -Not -Contain (& $Fq 'AlertDeliveryFailed')
         "$(($r | Where-Object Channel -eq 'Mail').Status)" | Should -Be 'Sent'
-        @(Get-Smtp4devMessages -Server $Implicit).Count | Should -Be 1
+        @(Get-Smtp4devMessages -Server $Implicit -Expect 1).Count | Should -Be 1
     }
 }
 
@@ -141,7 +141,7 @@ Describe 'Refused certificates and credentials' {
         $mail = $r | Where-Object Channel -eq 'Mail'
         "$($mail.Status)" | Should -Be 'Failed'
         $mail.Spooled | Should -BeTrue
-        @(Get-Smtp4devMessages -Server $StartTls).Count | Should -Be 0
+        @(Get-Smtp4devMessages -Server $StartTls -Expect 0).Count | Should -Be 0
         Get-UnixMode (Get-Spool $p) | Should -Be '0600'
         # The original failure is still written, after the delivery error.
         $ev[-1].FullyQualifiedErrorId | Should -Be (& $Fq 'BackupRunFailed')
@@ -157,7 +157,7 @@ Describe 'Refused certificates and credentials' {
         $e.Count | Should -Be 1
         "$($e[0].CategoryInfo.Category)" | Should -Be 'SecurityError'
         "$(($r | Where-Object Channel -eq 'Mail').Status)" | Should -Be 'Failed'
-        @(Get-Smtp4devMessages -Server $Implicit).Count | Should -Be 0
+        @(Get-Smtp4devMessages -Server $Implicit -Expect 0).Count | Should -Be 0
     }
 
     It 'refuses a thumbprint of the wrong length at the parameter boundary, before any connection' {
@@ -182,7 +182,7 @@ Describe 'Refused certificates and credentials' {
         "$($e[0].CategoryInfo.Category)" | Should -Be 'AuthenticationError'
         $e[0].Exception.Message | Should -Match '535|[Aa]uthentication'
         "$(($r | Where-Object Channel -eq 'Mail').Status)" | Should -Be 'Failed'
-        @(Get-Smtp4devMessages -Server $StartTls).Count | Should -Be 0
+        @(Get-Smtp4devMessages -Server $StartTls -Expect 0).Count | Should -Be 0
         $forms = Get-PasswordForms -User $StartTls.User -Password $wrong
         Find-Secret -Secret $forms -Text @{ out = Get-AlertText (@($ev) + @($r)) } -Path $p.StateDirectory |
             Should -BeNullOrEmpty
@@ -196,7 +196,7 @@ Describe 'No silent downgrade to plain text' {
         $r = New-Failure | Send-CenateAlert @p -ErrorVariable ev -ErrorAction SilentlyContinue
         @($ev).FullyQualifiedErrorId | Should -Contain (& $Fq 'AlertDeliveryFailed')
         "$(($r | Where-Object Channel -eq 'Mail').Status)" | Should -Be 'Failed'
-        @(Get-Smtp4devMessages -Server $Plain).Count | Should -Be 0
+        @(Get-Smtp4devMessages -Server $Plain -Expect 0).Count | Should -Be 0
         (Get-Smtp4devSessionLogs -Server $Plain).Log -join "`n" | Should -Not -Match 'AUTH '
     }
 
@@ -208,7 +208,7 @@ Describe 'No silent downgrade to plain text' {
         (@($ev | Where-Object FullyQualifiedErrorId -eq (& $Fq 'AlertDeliveryFailed'))[0].Exception.Message) |
             Should -Match 'TLS'
         (Get-Smtp4devSessionLogs -Server $Plain).Log -join "`n" | Should -Not -Match 'AUTH '
-        @(Get-Smtp4devMessages -Server $Plain).Count | Should -Be 0
+        @(Get-Smtp4devMessages -Server $Plain -Expect 0).Count | Should -Be 0
     }
 
     It 'gives up on a relay that never answers within -Timeout (STARTTLS client against the implicit-TLS port)' {
@@ -229,7 +229,7 @@ Describe 'Message contents' {
         $target = '/backups/<script>alert(1)</script>/R&D/x.dump'
         $null = New-Failure -Target $target -Message 'bad <b>bold</b> & "quoted"' |
             Send-CenateAlert @p -ErrorAction SilentlyContinue
-        $m = @(Get-Smtp4devMessages -Server $Plain -Detail)
+        $m = @(Get-Smtp4devMessages -Server $Plain -Detail -Expect 1)
         $m.Count | Should -Be 1
         $m[0].Html | Should -Match ([regex]::Escape('&lt;script&gt;alert(1)&lt;/script&gt;'))
         $m[0].Html | Should -Match ([regex]::Escape('R&amp;D'))
@@ -244,7 +244,7 @@ Describe 'Message contents' {
         $p = New-MailParams -Server $Plain -Security None
         $p.Culture = 'es-ES'
         $null = New-Failure | Send-CenateAlert @p -ErrorAction SilentlyContinue
-        $m = @(Get-Smtp4devMessages -Server $Plain -Detail)
+        $m = @(Get-Smtp4devMessages -Server $Plain -Detail -Expect 1)
         $m.Count | Should -Be 1
         $m[0].Subject | Should -BeLike '`[CenateBackup`] FALLÓ *'
         $m[0].Text | Should -Not -Match 'What failed'
@@ -267,7 +267,7 @@ Import-Module '$(Get-ModuleManifestPath)'
         $run.StdErr | Should -BeNullOrEmpty
         $run.ExitCode | Should -Be 0
         $run.StdOut | Should -Match 'UICULTURE=es-ES'
-        $m = @(Get-Smtp4devMessages -Server $Plain)
+        $m = @(Get-Smtp4devMessages -Server $Plain -Expect 1)
         $m.Count | Should -Be 1
         $m[0].Subject | Should -BeLike '`[CenateBackup`] CORRECTO *'
     }
@@ -279,7 +279,7 @@ Import-Module '$(Get-ModuleManifestPath)'
             $null = @((New-Failure -Id "Step$i"), (New-Failure -Id "Other$i")) |
                 Send-CenateAlert @p -ErrorAction SilentlyContinue
         }
-        $m = @(Get-Smtp4devMessages -Server $Plain -Detail)
+        $m = @(Get-Smtp4devMessages -Server $Plain -Detail -Expect 6)
         $m.Count | Should -Be 6
         foreach ($i in 1..6) { @($m | Where-Object { $_.Text -match "Step$i\b" }).Count | Should -Be 1 }
     }
@@ -290,7 +290,7 @@ Import-Module '$(Get-ModuleManifestPath)'
         $r = Send-CenateAlert -Test @p -ErrorVariable ev -ErrorAction SilentlyContinue
         @($ev).Count | Should -Be 0
         "$(($r | Where-Object Channel -eq 'Mail').Status)" | Should -Be 'Sent'
-        $m = @(Get-Smtp4devMessages -Server $Plain)
+        $m = @(Get-Smtp4devMessages -Server $Plain -Expect 1)
         $m.Count | Should -Be 1
         $m[0].Subject | Should -BeLike '`[CenateBackup`] TEST *'
         Test-Path -LiteralPath (Join-Path $p.StateDirectory "$($p.Job).state.json") | Should -BeFalse
