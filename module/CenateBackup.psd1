@@ -22,6 +22,7 @@
         'Remove-CenateOldBackup'
         'Restore-CenateDeletedRow'
         'Restore-CenateTable'
+        'Send-CenateAlert'
         'Sync-CenateOffsite'
         'Test-CenateBackup'
         'Uninstall-CenateAuditTrigger'
