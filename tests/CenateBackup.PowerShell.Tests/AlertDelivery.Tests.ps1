@@ -56,7 +56,8 @@ Describe 'SMTP down, then up' {
         $script:P = New-MailParams
         $script:Spool = Join-Path $P.StateDirectory "$($P.Job).spool.json"
         # Run 1 and 2: the relay is down.
-        $script:R1 = @(New-Failure -Id 'FirstFailure' | Send-CenateAlert @P -Verbose -ErrorVariable ev1 *>&1)
+        $script:R1 = @(New-Failure -Id 'FirstFailure' |
+            Send-CenateAlert @P -Verbose -ErrorVariable ev1 -ErrorAction Continue *>&1)
         $script:E1 = @($ev1)
         $script:SpoolMode1 = if (Test-Path $Spool) { Get-UnixMode $Spool } else { 'missing' }
         $script:R2 = @(New-Failure -Id 'SecondFailure' | Send-CenateAlert @P -ErrorAction SilentlyContinue)
@@ -260,10 +261,11 @@ Describe 'No password in any output or file, from any credential source' {
         $state = Join-Path $Work $job; $status = Join-Path $Work "$job.status.json"
         $s = New-Settings @{ CredentialPath = $CredFile }
         $ok = @(New-Failure |
-            Send-CenateAlert -Settings $s -StateDirectory $state -Job $job -StatusPath $status -Verbose *>&1)
+            Send-CenateAlert -Settings $s -StateDirectory $state -Job $job -StatusPath $status -Verbose `
+            -ErrorAction Continue *>&1)
         # The same, with the relay unreachable: the spool and AlertDeliveryFailed get their chance to leak.
         $down = @(New-Failure | Send-CenateAlert -Settings $s -Port $ClosedPort -StateDirectory $state -Job $job `
-            -StatusPath $status -Verbose *>&1)
+            -StatusPath $status -Verbose -ErrorAction Continue *>&1)
         @(Get-Smtp4devMessages -Server $Smtp -Expect 1).Count | Should -Be 1
         (Get-Smtp4devSessionLogs -Server $Smtp).Log -join "`n" | Should -Match '235 '
         @($down | Where-Object { $_ -is [Management.Automation.ErrorRecord] } | ForEach-Object FullyQualifiedErrorId) |
@@ -292,7 +294,8 @@ Describe 'No password in any output or file, from any credential source' {
         $state = Join-Path $Work $job
         $s = New-Settings @{ UserName = $User; PasswordVariable = 'CENATE_ALERT_TEST_SMTP_PW' }
         $env:CENATE_ALERT_TEST_SMTP_PW = $Password
-        try { $out = @(New-Failure | Send-CenateAlert -Settings $s -StateDirectory $state -Job $job -Verbose *>&1) }
+        try { $out = @(New-Failure | Send-CenateAlert -Settings $s -StateDirectory $state -Job $job -Verbose `
+            -ErrorAction Continue *>&1) }
         finally { Remove-Item Env:CENATE_ALERT_TEST_SMTP_PW }
         @(Get-Smtp4devMessages -Server $Smtp -Expect 1).Count | Should -Be 1
         (Get-Smtp4devSessionLogs -Server $Smtp).Log -join "`n" | Should -Match '235 '

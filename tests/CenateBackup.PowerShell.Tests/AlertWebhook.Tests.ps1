@@ -62,7 +62,7 @@ Describe 'Webhook formats' {
         "$(($r | Where-Object Channel -eq 'Webhook').Status)" | Should -Be 'Sent'
     }
 
-    It 'Slack: {"text": ...} with & < > escaped' {
+    It 'Slack: {"text": ...} with the ampersand and angle brackets escaped' {
         $p = New-HookParams
         $null = New-Failure -Target '/backups/<script>x</script>/R&D' -Message 'a <b> & c' |
             Send-CenateAlert @p -WebhookUri "$($Rec.Uri)/slack/T0/B0/tok" -WebhookFormat Slack `
@@ -160,7 +160,7 @@ Describe 'A webhook that answers <Code>' -ForEach @(@{ Code = 500 }, @{ Code = 4
         $script:P = New-HookParams
         $script:StatusPath = Join-Path $Work "$($P.Job)-status.json"
         $script:Out = @(New-Failure | Send-CenateAlert @P -WebhookUri "$($Rec.Uri)$path`?sig=$Sig&token=tok$Sig" `
-            -StatusPath $StatusPath -Verbose -ErrorVariable ev *>&1)
+            -StatusPath $StatusPath -Verbose -ErrorVariable ev -ErrorAction Continue *>&1)
         $script:Errors = @($ev)
     }
 
@@ -199,7 +199,7 @@ Describe 'A webhook that answers <Code>' -ForEach @(@{ Code = 500 }, @{ Code = 4
 Describe 'Heartbeat (dead-man''s switch)' {
     BeforeEach { Clear-HttpRecorder $Rec }
 
-    It 'pings <uri> on success, <uri>/fail on failure and <uri>/log for -Test, in order, keeping the query' {
+    It 'pings the URI on success, URI/fail on failure and URI/log for -Test, in order, keeping the query' {
         $p = New-HookParams
         $hb = "$($Rec.Uri)/ping/0f1e2d3c?create=1"
         $r1 = $true | Send-CenateAlert @p -HeartbeatUri $hb -ErrorAction SilentlyContinue
@@ -218,7 +218,7 @@ Describe 'Heartbeat (dead-man''s switch)' {
         foreach ($r in $r1, $r2, $r3) { "$(($r | Where-Object Channel -eq 'Heartbeat').Status)" | Should -Be 'Pinged' }
     }
 
-    It 'builds <uri>/fail from a URI with a trailing slash' {
+    It 'builds URI/fail from a URI with a trailing slash' {
         $p = New-HookParams
         $null = New-Failure | Send-CenateAlert @p -HeartbeatUri "$($Rec.Uri)/ping/slash/" -ErrorAction SilentlyContinue
         (Get-HttpRecorderRequests -Recorder $Rec -PathLike '/ping/*').Path | Should -Be '/ping/slash/fail'
