@@ -325,8 +325,11 @@ function Invoke-ChildPwsh {
     #>
     param([Parameter(Mandatory)][string]$ScriptPath, [hashtable]$Environment = @{}, [int]$TimeoutSeconds = 120,
           [string[]]$Arguments = @())
-    $pwsh = (Get-Process -Id $PID).Path
-    $psi = [Diagnostics.ProcessStartInfo]::new($pwsh)
+    # pwsh installed as a dotnet tool runs as `dotnet pwsh.dll`: start the same host the same way.
+    $psi = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+    if ((Split-Path -Leaf ([Environment]::ProcessPath)) -like 'dotnet*') {
+        $psi.ArgumentList.Add([Environment]::GetCommandLineArgs()[0])
+    }
     foreach ($a in @('-NoProfile', '-NonInteractive', '-File', $ScriptPath) + $Arguments) { $psi.ArgumentList.Add($a) }
     foreach ($k in $Environment.Keys) { $psi.Environment[$k] = [string]$Environment[$k] }
     $psi.UseShellExecute = $false

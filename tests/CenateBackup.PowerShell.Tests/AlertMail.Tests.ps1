@@ -136,6 +136,8 @@ Describe 'Refused certificates and credentials' {
         $e = @($ev | Where-Object FullyQualifiedErrorId -eq (& $Fq 'AlertDeliveryFailed'))
         $e.Count | Should -Be 1
         "$($e[0].CategoryInfo.Category)" | Should -Be 'SecurityError'
+        # What the admin needs to fix it: the parameter and the hash of what the relay presented.
+        $e[0].Exception.Message | Should -Match $StartTls.Sha256
         $e[0].Exception.Message | Should -Match 'CertificateThumbprint'
         $e[0].Exception.Message | Should -Match 'spool'
         $mail = $r | Where-Object Channel -eq 'Mail'
@@ -197,7 +199,7 @@ Describe 'No silent downgrade to plain text' {
         @($ev).FullyQualifiedErrorId | Should -Contain (& $Fq 'AlertDeliveryFailed')
         "$(($r | Where-Object Channel -eq 'Mail').Status)" | Should -Be 'Failed'
         @(Get-Smtp4devMessages -Server $Plain -Expect 0).Count | Should -Be 0
-        (Get-Smtp4devSessionLogs -Server $Plain).Log -join "`n" | Should -Not -Match 'AUTH '
+        (Get-Smtp4devSessionLogs -Server $Plain).Log -join "`n" | Should -Not -Match '(?m)^AUTH '
     }
 
     It '-Security Auto that ends in plain text does not send the password (no AUTH on the wire)' {
@@ -207,7 +209,7 @@ Describe 'No silent downgrade to plain text' {
         @($ev).FullyQualifiedErrorId | Should -Contain (& $Fq 'AlertDeliveryFailed')
         (@($ev | Where-Object FullyQualifiedErrorId -eq (& $Fq 'AlertDeliveryFailed'))[0].Exception.Message) |
             Should -Match 'TLS'
-        (Get-Smtp4devSessionLogs -Server $Plain).Log -join "`n" | Should -Not -Match 'AUTH '
+        (Get-Smtp4devSessionLogs -Server $Plain).Log -join "`n" | Should -Not -Match '(?m)^AUTH '
         @(Get-Smtp4devMessages -Server $Plain -Expect 0).Count | Should -Be 0
     }
 
