@@ -206,19 +206,22 @@ function Start-HttpRecorder {
     <#
     .SYNOPSIS An HTTP server on http://127.0.0.1:Port/ (HttpListener in a runspace of this process). Every request is
     recorded (Method, RawUrl, Path, Query, Headers, ContentType, Body, Time). The answer's status comes from
-    $recorder.Status[<path>] (exact path, e.g. '/hook/T1'; set or change it at any time), else 200 "OK".
+    $recorder.Status[<path>] (exact path, e.g. '/hook/T1'; set or change it at any time), else 200 "OK";
+    $recorder.Location[<path>] adds a Location header (redirects); $recorder.DelayMs[<path>] answers that late.
     #>
     param([Parameter(Mandatory)][ValidateRange(1024, 65535)][int]$Port, [hashtable]$Status = @{})
     if (Test-TcpPortOpen $Port) { throw "port 127.0.0.1:$Port is already in use" }
     $requests = [Collections.ArrayList]::Synchronized([Collections.ArrayList]::new())
     $statusMap = [hashtable]::Synchronized(@{})
     foreach ($k in $Status.Keys) { $statusMap[$k] = $Status[$k] }
+    $locationMap = [hashtable]::Synchronized(@{})
+    $delayMap = [hashtable]::Synchronized(@{})
     $listener = [Net.HttpListener]::new()
     $listener.Prefixes.Add("http://127.0.0.1:$Port/")
     $listener.Start()
     $ps = [powershell]::Create()
     $null = $ps.AddScript({
-        param($Listener, $Requests, $StatusMap)
+        param($Listener, $Requests, $StatusMap, $LocationMap, $DelayMap)
         while ($Listener.IsListening) {
             try { $ctx = $Listener.GetContext() } catch { break }
             try {
@@ -235,6 +238,8 @@ function Start-HttpRecorder {
                 $code = if ($StatusMap.ContainsKey($path)) { [int]$StatusMap[$path] } else { 200 }
                 $text = if ($code -ge 200 -and $code -lt 300) { 'OK' } else { "error $code from the test server" }
                 $bytes = [Text.Encoding]::UTF8.GetBytes($text)
+                if ($DelayMap.ContainsKey($path)) { Start-Sleep -Milliseconds ([int]$DelayMap[$path]) }
+                if ($LocationMap.ContainsKey($path)) { $ctx.Response.RedirectLocation = [string]$LocationMap[$path] }
                 $ctx.Response.StatusCode = $code
                 $ctx.Response.ContentType = 'text/plain; charset=utf-8'
                 $ctx.Response.ContentLength64 = $bytes.Length
@@ -243,10 +248,11 @@ function Start-HttpRecorder {
             } catch { try { $ctx.Response.Abort() } catch { } }
         }
     }).AddArgument($listener).AddArgument($requests).AddArgument($statusMap)
+    $null = $ps.AddArgument($locationMap).AddArgument($delayMap)
     $handle = $ps.BeginInvoke()
     [pscustomobject]@{
         Port = $Port; Uri = "http://127.0.0.1:$Port"; Listener = $listener; PowerShell = $ps; Handle = $handle
-        Requests = $requests; Status = $statusMap
+        Requests = $requests; Status = $statusMap; Location = $locationMap; DelayMs = $delayMap
     }
 }
 

@@ -196,6 +196,64 @@ Describe 'A webhook that answers <Code>' -ForEach @(@{ Code = 500 }, @{ Code = 4
     }
 }
 
+Describe 'Hostile or broken webhook servers' {
+    BeforeEach { Clear-HttpRecorder $Rec }
+
+    It 'does not follow a redirect (the alert would go where the server says): 302 is AlertDeliveryFailed' {
+        $p = New-HookParams
+        $Rec.Status['/redir/hook'] = 302
+        $Rec.Location['/redir/hook'] = "$($Rec.Uri)/elsewhere/collect"
+        $r = New-Failure | Send-CenateAlert @p -WebhookUri "$($Rec.Uri)/redir/hook" -ErrorVariable ev `
+            -ErrorAction SilentlyContinue
+        @(Get-HttpRecorderRequests -Recorder $Rec -PathLike '/elsewhere/*').Count | Should -Be 0
+        @($ev).FullyQualifiedErrorId | Should -Contain (& $Fq 'AlertDeliveryFailed')
+        "$(($r | Where-Object Channel -eq 'Webhook').Status)" | Should -Be 'Failed'
+    }
+
+    It 'gives up on a webhook that does not answer within -Timeout' {
+        $p = New-HookParams
+        $p.Timeout = '2s'
+        $Rec.DelayMs['/slow/hook'] = 6000
+        $sw = [Diagnostics.Stopwatch]::StartNew()
+        $r = New-Failure | Send-CenateAlert @p -WebhookUri "$($Rec.Uri)/slow/hook" -ErrorVariable ev `
+            -ErrorAction SilentlyContinue
+        $sw.Elapsed.TotalSeconds | Should -BeLessThan 5.5
+        $e = @($ev | Where-Object FullyQualifiedErrorId -eq (& $Fq 'AlertDeliveryFailed'))
+        $e.Count | Should -Be 1
+        $e[0].Exception.Message | Should -Not -Match '/slow/hook'
+        "$(($r | Where-Object Channel -eq 'Webhook').Status)" | Should -Be 'Failed'
+        Start-Sleep -Seconds 4   # let the recorder finish the late answer before the next test
+    }
+
+    It 'never shows the user-info of a webhook URI (http://user:password@host/…)' {
+        $p = New-HookParams
+        $Rec.Status['/ui/hook'] = 500
+        $uri = 'http://hookuser:Us3rInf0Secret@127.0.0.1:56910/ui/hook'
+        $out = @(New-Failure | Send-CenateAlert @p -WebhookUri $uri -Verbose -ErrorAction Continue *>&1)
+        @(Get-HttpRecorderRequests -Recorder $Rec -PathLike '/ui/*').Count | Should -Be 1
+        Find-Secret -Secret 'Us3rInf0Secret', 'hookuser', '/ui/hook' -Text @{ out = Get-AlertText $out } `
+            -Path $p.StateDirectory | Should -BeNullOrEmpty
+    }
+
+    It '-Test reports each channel: a failing webhook is AlertDeliveryFailed, the heartbeat is still pinged' {
+        $p = New-HookParams
+        $Rec.Status['/test/hook'] = 500
+        $r = Send-CenateAlert -Test @p -WebhookUri "$($Rec.Uri)/test/hook" -HeartbeatUri "$($Rec.Uri)/test/ping" `
+            -ErrorVariable ev -ErrorAction SilentlyContinue
+        "$(($r | Where-Object Channel -eq 'Webhook').Status)" | Should -Be 'Failed'
+        "$(($r | Where-Object Channel -eq 'Heartbeat').Status)" | Should -Be 'Pinged'
+        @($ev | Where-Object FullyQualifiedErrorId -eq (& $Fq 'AlertDeliveryFailed')).Count | Should -Be 1
+        $j = @(Get-HttpRecorderRequests -Recorder $Rec -PathLike '/test/hook' | ForEach-Object Body | ConvertFrom-Json)
+        $j.Count | Should -Be 1
+        $j[0].test | Should -BeTrue
+        $j[0].subject | Should -BeLike '`[CenateBackup`] TEST *'
+        (Get-HttpRecorderRequests -Recorder $Rec -PathLike '/test/ping*').Path | Should -Be '/test/ping/log'
+        # -Test changes no state and spools nothing.
+        Test-Path -LiteralPath (Join-Path $p.StateDirectory "$($p.Job).spool.json") | Should -BeFalse
+        Test-Path -LiteralPath (Join-Path $p.StateDirectory "$($p.Job).state.json") | Should -BeFalse
+    }
+}
+
 Describe 'Heartbeat (dead-man''s switch)' {
     BeforeEach { Clear-HttpRecorder $Rec }
 
