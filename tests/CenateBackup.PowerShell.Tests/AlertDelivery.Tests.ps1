@@ -145,6 +145,48 @@ Describe 'A spooled webhook alert goes to the destination given now, never to on
     }
 }
 
+Describe 'The alert''s own bookkeeping never blocks an alert' {
+    BeforeEach { Clear-HttpRecorder $Rec }
+
+    It 'a corrupt spool is set aside (JOB.spool.json.corrupt-STAMP) with a warning, and the alert is sent' {
+        $job = 'corrupt-' + [guid]::NewGuid().ToString('N').Substring(0, 6)
+        $state = Join-Path $Work $job
+        $null = New-Item -ItemType Directory -Path $state
+        Set-Content -LiteralPath (Join-Path $state "$job.spool.json") -Value '{"entries": [ {"broken'
+        Set-Content -LiteralPath (Join-Path $state "$job.state.json") -Value 'not json at all'
+        $out = @(New-Failure | Send-CenateAlert -WebhookUri "$($Rec.Uri)/corrupt/hook" -StateDirectory $state `
+            -Job $job -ErrorAction SilentlyContinue -WarningVariable wv 3>$null)
+        @($wv).Count | Should -BeGreaterOrEqual 1
+        "$(($out | Where-Object Channel -eq 'Webhook').Status)" | Should -Be 'Sent'
+        @(Get-HttpRecorderRequests -Recorder $Rec -PathLike '/corrupt/*').Count | Should -Be 1
+        @(Get-ChildItem -LiteralPath $state -Filter "$job.spool.json.corrupt-*").Count | Should -Be 1
+        # The state file is readable again afterwards.
+        { Get-Content -LiteralPath (Join-Path $state "$job.state.json") -Raw | ConvertFrom-Json } | Should -Not -Throw
+    }
+
+    It 'keeps at most 20 undelivered alerts per channel, dropping the oldest with a warning' {
+        $job = 'cap-' + [guid]::NewGuid().ToString('N').Substring(0, 6)
+        $state = Join-Path $Work $job
+        $Rec.Status['/cap/hook'] = 503
+        $warnings = foreach ($i in 1..22) {
+            $null = New-Failure -Id ('Run{0:D2}' -f $i) | Send-CenateAlert -WebhookUri "$($Rec.Uri)/cap/hook" `
+                -StateDirectory $state -Job $job -ErrorAction SilentlyContinue -WarningVariable wv 3>$null
+            $wv
+        }
+        @($warnings).Count | Should -BeGreaterOrEqual 1
+        $Rec.Status.Remove('/cap/hook')
+        Clear-HttpRecorder $Rec
+        $null = $true | Send-CenateAlert -When Always -WebhookUri "$($Rec.Uri)/cap/hook" -StateDirectory $state `
+            -Job $job -ErrorAction SilentlyContinue
+        $j = @(Get-HttpRecorderRequests -Recorder $Rec -PathLike '/cap/*' | ForEach-Object Body | ConvertFrom-Json)
+        $j.Count | Should -Be 21
+        @($j[0..19] | Where-Object delayed).Count | Should -Be 20
+        ($j[0].items | Where-Object errorId).errorId | Should -Be 'Run03'
+        ($j[19].items | Where-Object errorId).errorId | Should -Be 'Run22'
+        $j[20].delayed | Should -BeFalse
+    }
+}
+
 Describe 'A script ending "| Send-CenateAlert" keeps the backup''s result as its exit code (fresh pwsh, EAP Stop)' {
     BeforeAll {
         $script:Fresh = Join-Path $Work 'fresh-sets'
@@ -232,6 +274,19 @@ Describe '-When Change' {
         "$($j[1].state)" | Should -Be 'Success'
         "$($j[1].change)" | Should -Be 'Recovered'
         $j[1].subject | Should -BeLike '`[CenateBackup`] RECOVERED *'
+    }
+
+    It 'says RECUPERADO in Spanish' {
+        Clear-HttpRecorder $Rec
+        $job = 'cambio-' + [guid]::NewGuid().ToString('N').Substring(0, 6)
+        $a = @{ When = 'Change'; WebhookUri = "$($Rec.Uri)/cambio/hook"; StateDirectory = (Join-Path $Work $job)
+                Job = $job; Culture = 'es-ES' }
+        $null = New-Failure | Send-CenateAlert @a -ErrorAction SilentlyContinue
+        $null = $true | Send-CenateAlert @a -ErrorAction SilentlyContinue
+        $j = @(Get-HttpRecorderRequests -Recorder $Rec -PathLike '/cambio/*' | ForEach-Object Body | ConvertFrom-Json)
+        $j.Count | Should -Be 2
+        $j[0].subject | Should -BeLike '`[CenateBackup`] FALLÓ *'
+        $j[1].subject | Should -BeLike '`[CenateBackup`] RECUPERADO *'
     }
 }
 

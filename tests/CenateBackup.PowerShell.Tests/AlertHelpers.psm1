@@ -337,6 +337,8 @@ function Invoke-ChildPwsh {
         $psi.ArgumentList.Add([Environment]::GetCommandLineArgs()[0])
     }
     foreach ($a in @('-NoProfile', '-NonInteractive', '-File', $ScriptPath) + $Arguments) { $psi.ArgumentList.Add($a) }
+    # Plain text on stderr (no ANSI colours between the words a test looks for).
+    $psi.Environment['NO_COLOR'] = '1'
     foreach ($k in $Environment.Keys) { $psi.Environment[$k] = [string]$Environment[$k] }
     $psi.UseShellExecute = $false
     $psi.RedirectStandardOutput = $true

@@ -225,7 +225,7 @@ Describe 'No silent downgrade to plain text' {
 }
 
 Describe 'Message contents' {
-    It 'HTML-encodes every value (a path with <script> and &) and keeps the text part literal' {
+    It 'HTML-encodes every value (a path with a script tag and an ampersand) and keeps the text part literal' {
         Clear-Smtp4dev -Server $Plain
         $p = New-MailParams -Server $Plain -Security None
         $target = '/backups/<script>alert(1)</script>/R&D/x.dump'
