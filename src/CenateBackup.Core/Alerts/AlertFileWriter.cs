@@ -20,6 +20,8 @@ internal static class AlertFileWriter
     public static JsonSerializerOptions Json { get; } = new()
     {
         WriteIndented = true,
+        // Readable files ("FALLÓ", "…"); they are never embedded in HTML.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
         Converters = { new JsonStringEnumConverter() },

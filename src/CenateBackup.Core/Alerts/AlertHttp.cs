@@ -65,7 +65,8 @@ internal static class AlertHttp
             }
             throw new CenateException(ErrorIds.AlertDeliveryFailed, KindOf(response.StatusCode),
                 "the server answered " + status + (shown.Length == 0 ? "" : ": " + shown)
-                + ((int)response.StatusCode is >= 300 and < 400 ? " (redirects are not followed: give the final URI)" : ""),
+                + ((int)response.StatusCode is >= 300 and < 400
+                    ? " (redirects are not followed: give the final URI)" : ""),
                 "Check the URI (it is shown only as " + target + ") and what the service expects.", target);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

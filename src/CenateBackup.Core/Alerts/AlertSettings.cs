@@ -132,7 +132,7 @@ public sealed partial record AlertSettings
         }
         if (type == typeof(CultureInfo))
         {
-            try { return CultureInfo.GetCultureInfo(Text()); }
+            try { return CultureInfo.GetCultureInfo(Text(), predefinedOnly: true); }
             catch (CultureNotFoundException) { throw Invalid(source, $"'{key}' is not a culture name (es-PE, en-US…)."); }
         }
         throw Invalid(source, $"'{key}' cannot be read.");

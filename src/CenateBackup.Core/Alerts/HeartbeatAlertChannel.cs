@@ -69,7 +69,8 @@ public sealed class HeartbeatAlertChannel : IAlertChannel
     {
         ArgumentNullException.ThrowIfNull(baseUri);
         var (withoutRid, _) = WebhookAlertChannel.TakeQueryParameter(baseUri, "rid");
-        var left = withoutRid.GetComponents(UriComponents.SchemeAndServer | UriComponents.UserInfo, UriFormat.UriEscaped);
+        var left = withoutRid.GetComponents(UriComponents.SchemeAndServer | UriComponents.UserInfo,
+            UriFormat.UriEscaped);
         var path = withoutRid.GetComponents(UriComponents.Path | UriComponents.KeepDelimiter, UriFormat.UriEscaped)
             .TrimEnd('/');
         var query = withoutRid.GetComponents(UriComponents.Query, UriFormat.UriEscaped);

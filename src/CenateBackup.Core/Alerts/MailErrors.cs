@@ -107,12 +107,14 @@ internal static class MailErrors
         return "the TLS handshake failed" + inner;
     }
 
-    private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
+    private static string Seconds(TimeSpan t) =>
+        t.TotalSeconds.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>MailKit's messages span lines and bullet lists: one line, at most 300 characters.</summary>
     internal static string OneLine(string text)
     {
-        var parts = text.Split(new[] { '\r', '\n' }, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var parts = text.Split(new[] { '\r', '\n' },
+            StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var line = string.Join(" ", parts);
         return line.Length <= 300 ? line : line[..300] + "…";
     }

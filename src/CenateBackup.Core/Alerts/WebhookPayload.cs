@@ -1,7 +1,10 @@
 using System;
 using System.Linq;
 using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Unicode;
 using CenateBackup.Core.Errors;
 
 namespace CenateBackup.Core.Alerts;
@@ -19,6 +22,12 @@ public static class WebhookPayload
     /// <summary>The module's own document's version.</summary>
     public const int SchemaVersion = 1;
 
+    // Letters of every language stay as they are (Spanish texts); HTML-sensitive characters are still \u-escaped.
+    private static readonly JsonSerializerOptions s_json = new()
+    {
+        Encoder = JavaScriptEncoder.Create(UnicodeRanges.All),
+    };
+
     /// <summary>The JSON body for the format (UTF-8 text).</summary>
     public static string Build(AlertMessage message, WebhookFormat format, string? telegramChatId)
     {
@@ -31,7 +40,7 @@ public static class WebhookPayload
             WebhookFormat.Telegram => Telegram(message, telegramChatId),
             _ => throw new ArgumentOutOfRangeException(nameof(format)),
         };
-        return node.ToJsonString();
+        return node.ToJsonString(s_json);
     }
 
     /// <summary>The short text without its first line when that line is the subject (chat formats show the

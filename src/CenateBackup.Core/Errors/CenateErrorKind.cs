@@ -31,7 +31,8 @@ public enum CenateErrorKind
     ResourceExists,
     /// <summary>Another session holds what the operation needs (a table lock) longer than it may wait.</summary>
     ResourceBusy,
-    /// <summary>A security check refused the peer (TLS certificate not trusted, pin mismatch, plain text refused).</summary>
+    /// <summary>A security check refused the peer (TLS certificate not trusted, pin mismatch, plain text
+    /// refused).</summary>
     SecurityError,
     /// <summary>The peer did not answer within the time allowed.</summary>
     OperationTimeout,

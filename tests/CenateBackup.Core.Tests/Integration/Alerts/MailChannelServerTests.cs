@@ -129,7 +129,8 @@ public sealed class MailChannelServerTests : IClassFixture<Smtp4devFixture>
     {
         var before = _smtp.Plain.SessionIds();
         var message = UniqueMessage(out var subject);
-        var ex = await Assert.ThrowsAsync<CenateException>(() => Send(Options(_smtp.Plain, MailSecurity.Auto), message));
+        var ex = await Assert.ThrowsAsync<CenateException>(() =>
+            Send(Options(_smtp.Plain, MailSecurity.Auto), message));
         Assert.Equal(ErrorIds.AlertDeliveryFailed, ex.ErrorId);
         Assert.Equal(CenateErrorKind.SecurityError, ex.Kind);
         Assert.Contains("-Security None", ex.RecommendedAction);
@@ -137,6 +138,17 @@ public sealed class MailChannelServerTests : IClassFixture<Smtp4devFixture>
         var log = Assert.Single(_smtp.Plain.NewSessionLogs(before));
         Assert.False(ClientSaid(log, "AUTH"), log);
         Assert.False(ClientSaid(log, "MAIL FROM"), log);
+    }
+
+    [Fact]
+    public async Task Auto_AgainstAPlainServer_WithoutACredential_SendsAndWarns()
+    {
+        var options = Options(_smtp.OpenRelay, MailSecurity.Auto, password: null);
+        var receipt = await Send(options, UniqueMessage(out var subject));
+        Assert.Equal("Mail accepted", receipt.Reply);
+        Assert.False(receipt.Secure);
+        Assert.Contains("plain text", receipt.Warning);
+        AssertOneMessageArrived(_smtp.OpenRelay, subject, secure: false);
     }
 
     [Fact]
@@ -237,6 +249,7 @@ public sealed class MailChannelServerTests : IClassFixture<Smtp4devFixture>
         using var cts = new CancellationTokenSource();
         cts.Cancel();
         var channel = new MailAlertChannel(Options(_smtp.StartTls, MailSecurity.StartTls));
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => channel.SendAsync(UniqueMessage(out _), cts.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            channel.SendAsync(UniqueMessage(out _), cts.Token));
     }
 }

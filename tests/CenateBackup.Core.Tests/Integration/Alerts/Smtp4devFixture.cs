@@ -78,9 +78,10 @@ public sealed class Smtp4devServer
 }
 
 /// <summary>
-/// Three real smtp4dev 3.15.0 servers on 127.0.0.1 (ports 56940-56945), started once for the mail tests, each with
+/// Four real smtp4dev 3.15.0 servers on 127.0.0.1 (ports 56940-56949), started once for the mail tests, each with
 /// authentication required and only the right password accepted (--smtpallowanycredentials-): plain (None), STARTTLS
-/// and implicit TLS, the last two with TLS required and a self-signed certificate (CN=localhost). HOME and the working
+/// and implicit TLS, the last two with TLS required and a self-signed certificate (CN=localhost); and a plain open
+/// relay without login (56947). HOME and the working
 /// directory are a temp directory, so nothing is written outside it. A missing smtp4dev fails the tests (it is
 /// installed by scripts/install-prereqs.sh); a busy port fails them too (a leftover server from another run).
 /// </summary>
@@ -102,6 +103,7 @@ public sealed class Smtp4devFixture : IDisposable
             Plain = Start(exe, "None", 56940);
             StartTls = Start(exe, "StartTls", 56942);
             ImplicitTls = Start(exe, "ImplicitTls", 56944);
+            OpenRelay = Start(exe, "None", 56947, authentication: false);
             foreach (var s in _servers)
             {
                 WaitReady(s);
@@ -119,6 +121,8 @@ public sealed class Smtp4devFixture : IDisposable
     public Smtp4devServer Plain { get; }
     public Smtp4devServer StartTls { get; }
     public Smtp4devServer ImplicitTls { get; }
+    /// <summary>Plain text and no login required: what -Security Auto meets on an old LAN relay.</summary>
+    public Smtp4devServer OpenRelay { get; }
 
     /// <summary>smtp4dev from CENATE_SMTP4DEV, or the dotnet global tool.</summary>
     public static string Executable()
@@ -146,11 +150,11 @@ public sealed class Smtp4devFixture : IDisposable
             + "56940-56959)");
     }
 
-    private Smtp4devServer Start(string exe, string mode, int smtpPort)
+    private Smtp4devServer Start(string exe, string mode, int smtpPort, bool authentication = true)
     {
         AssertFree(smtpPort);
         AssertFree(smtpPort + 1);
-        var dir = Path.Combine(Root, mode);
+        var dir = Path.Combine(Root, mode + smtpPort);
         System.IO.Directory.CreateDirectory(Path.Combine(dir, "home"));
         var psi = new ProcessStartInfo(exe)
         {
@@ -161,10 +165,16 @@ public sealed class Smtp4devFixture : IDisposable
         var args = new List<string>
         {
             "--baseappdatapath=" + dir, "--db=", "--nousersettings", "--imapport=", "--pop3port=",
-            "--bindaddress=127.0.0.1", "--hostname=localhost", "--authenticationrequired",
-            "--smtpallowanycredentials-", $"--user={User}={Password}", "--tlsmode=" + mode,
+            "--bindaddress=127.0.0.1", "--hostname=localhost", "--tlsmode=" + mode,
             "--smtpport=" + smtpPort, $"--urls=http://127.0.0.1:{smtpPort + 1}",
         };
+        if (authentication)
+        {
+            args.AddRange(new[]
+            {
+                "--authenticationrequired", "--smtpallowanycredentials-", $"--user={User}={Password}",
+            });
+        }
         if (mode != "None")
         {
             args.Add("--secureconnectionrequired");
@@ -209,7 +219,8 @@ public sealed class Smtp4devFixture : IDisposable
             catch (TaskCanceledException)
             {
             }
-            Assert.True(DateTime.UtcNow < until, $"smtp4dev {server.Mode} did not answer within 90 s:\n{server.Output}");
+            Assert.True(DateTime.UtcNow < until,
+                $"smtp4dev {server.Mode} did not answer within 90 s:\n{server.Output}");
             Thread.Sleep(250);
         }
         if (server.Mode != "None")

@@ -8,7 +8,8 @@ public sealed class AlertTargetTests
 {
     [Theory]
     [InlineData("https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX", "https://hooks.slack.com/…")]
-    [InlineData("https://api.telegram.org/bot123456:AAHsecret/sendMessage?chat_id=-100", "https://api.telegram.org/…")]
+    [InlineData("https://api.telegram.org/bot123456:AAHsecret/sendMessage?chat_id=-100",
+        "https://api.telegram.org/…")]
     [InlineData("https://prod-01.westus.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?api-version=1"
         + "&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=SECRETSIG", "https://prod-01.westus.logic.azure.com/…")]
     [InlineData("http://user:pa55word@127.0.0.1:8080/ping/uuid#frag", "http://127.0.0.1:8080/…")]

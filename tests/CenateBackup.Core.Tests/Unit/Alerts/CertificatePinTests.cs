@@ -27,7 +27,8 @@ public sealed class CertificatePinTests
         Assert.Equal(sha1.ToUpperInvariant(), CertificatePin.Normalize(sha1));
         Assert.Equal(sha1.ToUpperInvariant(), CertificatePin.Normalize(Colons(sha1)));
         var sha256 = string.Concat(System.Linq.Enumerable.Repeat("0f", 32));
-        Assert.Equal(sha256.ToUpperInvariant(), CertificatePin.Normalize(" " + Colons(sha256).Replace(":", " : ") + "\t"));
+        Assert.Equal(sha256.ToUpperInvariant(),
+            CertificatePin.Normalize(" " + Colons(sha256).Replace(":", " : ") + "\t"));
     }
 
     [Theory]

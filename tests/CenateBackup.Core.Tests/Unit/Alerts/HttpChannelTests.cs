@@ -16,8 +16,10 @@ public sealed class HttpChannelTests
     [InlineData("https://hc-ping.com/abc-uuid", "/fail", "https://hc-ping.com/abc-uuid/fail?" + R)]
     [InlineData("https://hc-ping.com/abc-uuid/", "/fail", "https://hc-ping.com/abc-uuid/fail?" + R)]
     [InlineData("https://hc-ping.com/abc-uuid//", "/log", "https://hc-ping.com/abc-uuid/log?" + R)]
-    [InlineData("https://hc.example/ping/key/slug?create=1", "/fail", "https://hc.example/ping/key/slug/fail?create=1&" + R)]
-    [InlineData("https://hc.example/ping/key/slug/?create=1&rid=old", "", "https://hc.example/ping/key/slug?create=1&" + R)]
+    [InlineData("https://hc.example/ping/key/slug?create=1", "/fail",
+        "https://hc.example/ping/key/slug/fail?create=1&" + R)]
+    [InlineData("https://hc.example/ping/key/slug/?create=1&rid=old", "",
+        "https://hc.example/ping/key/slug?create=1&" + R)]
     [InlineData("http://127.0.0.1:8000/", "/fail", "http://127.0.0.1:8000/fail?" + R)]
     [InlineData("http://127.0.0.1:8000", "", "http://127.0.0.1:8000?" + R)]
     [InlineData("https://h.example/a%2Fb/c?x=%2F", "/fail", "https://h.example/a%2Fb/c/fail?x=%2F&" + R)]
@@ -39,7 +41,8 @@ public sealed class HttpChannelTests
     [Fact]
     public void Telegram_ChatIdFromTheQuery_MovesIntoTheBody()
     {
-        var ch = new WebhookAlertChannel(new Uri("https://api.telegram.org/botTOKEN123/sendMessage?chat_id=%40my_channel&x=1"),
+        var ch = new WebhookAlertChannel(
+            new Uri("https://api.telegram.org/botTOKEN123/sendMessage?chat_id=%40my_channel&x=1"),
             WebhookFormat.Telegram, null, TimeSpan.FromSeconds(5));
         Assert.Equal("@my_channel", ch.ChatId);
         Assert.Equal("https://api.telegram.org/botTOKEN123/sendMessage?x=1", ch.RequestUri.OriginalString);
@@ -92,7 +95,8 @@ public sealed class HttpChannelTests
     [Fact]
     public void Clean_RemovesEveryPartOfTheUriAnEchoingServerRepeats()
     {
-        var uri = new Uri("https://u5er:pa55word@hooks.example/services/T0SECRET/B0SECRET/XyZsecretTok?sig=SIGVALUE123&a=b");
+        var uri = new Uri(
+            "https://u5er:pa55word@hooks.example/services/T0SECRET/B0SECRET/XyZsecretTok?sig=SIGVALUE123&a=b");
         var echoed = "Cannot POST /services/T0SECRET/B0SECRET/XyZsecretTok?sig=SIGVALUE123\n unescaped: "
             + Uri.UnescapeDataString("XyZsecretTok") + " user u5er:pa55word sigvalue123";
         var clean = AlertHttp.Clean(echoed, uri);

@@ -10,7 +10,8 @@ public sealed class MailAlertChannelTests
 {
     private static MailAlertOptions Options => new()
     {
-        Server = "smtp.example.org", Port = 587, Security = MailSecurity.StartTls, From = "CenateBackup <backup@cenate.example>",
+        Server = "smtp.example.org", Port = 587, Security = MailSecurity.StartTls,
+        From = "CenateBackup <backup@cenate.example>",
         To = new[] { "admin@cenate.example", "Ops <ops@cenate.example>" }, Cc = new[] { "boss@cenate.example" },
     };
 

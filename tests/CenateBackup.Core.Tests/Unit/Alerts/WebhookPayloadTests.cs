@@ -63,7 +63,10 @@ public sealed class WebhookPayloadTests
     {
         var m = AlertSamples.Message(new[] { AlertSamples.GoodVerification }, test: true) with
         {
-            Run = AlertSamples.Message().Run with { Items = new[] { AlertSamples.GoodVerification }, LastGoodBackup = null },
+            Run = AlertSamples.Message().Run with
+            {
+                Items = new[] { AlertSamples.GoodVerification }, LastGoodBackup = null,
+            },
         };
         var root = Parse(WebhookPayload.Build(m, WebhookFormat.Json, null));
         Assert.Equal("Success", root.GetProperty("state").GetString());
