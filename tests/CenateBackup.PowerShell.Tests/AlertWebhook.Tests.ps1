@@ -254,6 +254,51 @@ Describe 'Hostile or broken webhook servers' {
     }
 }
 
+Describe 'What an alert must never carry' {
+    BeforeEach { Clear-HttpRecorder $Rec }
+
+    It 'no row contents of audit entries, no secret from a failed step''s error text, in the body or any file' {
+        $p = New-HookParams
+        $status = Join-Path $Work "$($p.Job).status.json"
+        $Rec.Status['/leak/down'] = 500
+        $audit = [pscustomobject]@{
+            PSTypeName = 'Deserialized.CenateBackup.PowerShell.Output.CenateAuditEntry'
+            Id = 7; Table = 'public.asegurados'; Operation = 'DELETE'; Database = 'maestro_cenate'
+            OldRow = '{"dni":"40404040","nombre":"Marisol Quispe Huaman"}'
+            Statement = "DELETE FROM asegurados WHERE dni = '40404040'"
+        }
+        $leaky = New-Failure -Id 'ConnectFailed' -Target 'postgres://cenate:PgS3cretUser@db:5432/x' -Message (
+            'could not connect to postgres://cenate:PgS3cretUser@db:5432/maestro?sslpassword=SslPw77 ' +
+            'using password=Hunter2Pw; Password=Other9Pw')
+        foreach ($uri in "$($Rec.Uri)/leak/ok", "$($Rec.Uri)/leak/down") {
+            $null = @($audit, $leaky) | Send-CenateAlert @p -WebhookUri $uri -StatusPath $status `
+                -ErrorAction SilentlyContinue
+        }
+        $bodies = (Get-HttpRecorderRequests -Recorder $Rec -PathLike '/leak/*').Body -join "`n"
+        $bodies | Should -Match 'ConnectFailed'
+        $secrets = '40404040', 'Marisol', 'PgS3cretUser', 'SslPw77', 'Hunter2Pw', 'Other9Pw'
+        Find-Secret -Secret $secrets -Text @{ bodies = $bodies } -Path $p.StateDirectory, $status |
+            Should -BeNullOrEmpty
+    }
+
+    It 'takes the webhook from -Settings or $PSDefaultParameterValues (secrets stay off the command line)' {
+        $p = New-HookParams
+        $settings = Join-Path $Work "$($p.Job).psd1"
+        Set-Content -LiteralPath $settings `
+            -Value "@{ WebhookUri = '$($Rec.Uri)/fromsettings/hook'; WebhookFormat = 'Slack' }"
+        [IO.File]::SetUnixFileMode($settings, [IO.UnixFileMode]'UserRead, UserWrite')
+        $null = New-Failure | Send-CenateAlert @p -Settings $settings -ErrorAction SilentlyContinue
+        $j = @(Get-HttpRecorderRequests -Recorder $Rec -PathLike '/fromsettings/*' |
+            ForEach-Object Body | ConvertFrom-Json)
+        $j.Count | Should -Be 1
+        $j[0].text | Should -BeLike '`[CenateBackup`] FAILED *'
+        $PSDefaultParameterValues['Send-CenateAlert:WebhookUri'] = "$($Rec.Uri)/fromdefaults/hook"
+        try { $null = New-Failure | Send-CenateAlert @p -ErrorAction SilentlyContinue }
+        finally { $PSDefaultParameterValues.Remove('Send-CenateAlert:WebhookUri') }
+        @(Get-HttpRecorderRequests -Recorder $Rec -PathLike '/fromdefaults/*').Count | Should -Be 1
+    }
+}
+
 Describe 'Heartbeat (dead-man''s switch)' {
     BeforeEach { Clear-HttpRecorder $Rec }
 
