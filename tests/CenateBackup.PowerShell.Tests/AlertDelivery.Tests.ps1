@@ -125,6 +125,30 @@ Describe 'SMTP down, then up' {
     }
 }
 
+Describe 'Each channel has its own spool' {
+    It 'mail down, webhook up: only the mail is spooled and resent (through the relay given now)' {
+        $null = Get-DeliverySmtp
+        Clear-Smtp4dev -Server $Smtp
+        Clear-HttpRecorder $Rec
+        $p = New-MailParams -Port $ClosedPort
+        $hook = "$($Rec.Uri)/perchannel/hook"
+        $r1 = New-Failure -Id 'MailWasDown' | Send-CenateAlert @p -WebhookUri $hook -ErrorAction SilentlyContinue
+        "$(($r1 | Where-Object Channel -eq 'Mail').Status)" | Should -Be 'Failed'
+        "$(($r1 | Where-Object Channel -eq 'Webhook').Status)" | Should -Be 'Sent'
+        # The admin fixes the port; the spooled alert goes through the relay given now.
+        $p.Port = $SmtpPort
+        $r2 = $true | Send-CenateAlert @p -WebhookUri $hook -When Always -ErrorAction SilentlyContinue
+        $m = @(Get-Smtp4devMessages -Server $Smtp -Detail -Expect 2)
+        $m.Count | Should -Be 2
+        $m[0].Text | Should -Match 'MailWasDown'
+        $j = @(Get-HttpRecorderRequests -Recorder $Rec -PathLike '/perchannel/*' |
+            ForEach-Object Body | ConvertFrom-Json)
+        $j.Count | Should -Be 2
+        @($j | Where-Object delayed).Count | Should -Be 0
+        @($r2 | Where-Object Channel -eq 'Webhook').Count | Should -Be 1
+    }
+}
+
 Describe 'A spooled webhook alert goes to the destination given now, never to one read from the spool' {
     It 'resends to the current -WebhookUri' {
         Clear-HttpRecorder $Rec

@@ -80,6 +80,9 @@ Describe 'Mail over <Name>, authenticated' -ForEach @(
             $part | Should -Match 'No space left on device'
         }
         (Get-Smtp4devHeader $m 'X-Cenate-Job') | Should -Be $P.Job
+        (Get-Smtp4devHeader $m 'X-Cenate-State') | Should -Match 'Fail'
+        $m.Raw | Should -Match '(?m)^Message-Id: <.+@.+>'
+        $m.Raw | Should -Match '(?m)^Date: '
     }
 
     It 'really authenticates (and uses TLS when asked), and reports the server''s reply' {
@@ -239,6 +242,24 @@ Describe 'Message contents' {
         $m[0].Html | Should -Not -Match '<script'
         $m[0].Html | Should -Not -Match '<b>bold'
         $m[0].Text | Should -Match ([regex]::Escape('bad <b>bold</b> & "quoted"'))
+    }
+
+    It 'names the last good backup and the database when a verified set is in the run' {
+        Clear-Smtp4dev -Server $Plain
+        $sets = Join-Path $Work 'good-sets'
+        $set = New-FakeSet -Dir $sets -DaysAgo 0.1
+        $p = New-MailParams -Server $Plain -Security None
+        $good = Test-CenateBackup -Path $set.Manifest -Level Checksum
+        $good.Passed | Should -BeTrue
+        $null = @($good, (New-Failure -Id 'OffsiteCopyFailed' -Message 'the USB disk is not mounted')) |
+            Send-CenateAlert @p -ErrorAction SilentlyContinue
+        $m = @(Get-Smtp4devMessages -Server $Plain -Detail -Expect 1)
+        $m.Count | Should -Be 1
+        foreach ($part in $m[0].Text, $m[0].Html) {
+            $part | Should -Match $set.Stamp
+            $part | Should -Match 'maestro_cenate'
+            $part | Should -Match 'the USB disk is not mounted'
+        }
     }
 
     It 'writes the Spanish texts with -Culture es-ES' {

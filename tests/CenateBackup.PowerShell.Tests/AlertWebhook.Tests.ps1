@@ -134,6 +134,22 @@ Describe 'Webhook formats' {
         "$($j[0].state)" | Should -Be 'Success'
     }
 
+    It 'refuses a job name that could leave the state directory (<Job>), and a bare-number -Timeout' -ForEach @(
+        @{ Job = '../escape' }, @{ Job = '/etc/cron.d/x' }, @{ Job = 'a b' }, @{ Job = '.hidden' }
+    ) {
+        $p = New-HookParams
+        $p.Job = $Job
+        $err = { $true | Send-CenateAlert @p -When Always -WebhookUri "$($Rec.Uri)/job/hook" -ErrorAction Stop } |
+            Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'ParameterArgument*'
+        $p.Job = 'fine'
+        $p.Timeout = 30
+        { $true | Send-CenateAlert @p -When Always -WebhookUri "$($Rec.Uri)/job/hook" -ErrorAction Stop } |
+            Should -Throw
+        @(Get-HttpRecorderRequests -Recorder $Rec -PathLike '/job/*').Count | Should -Be 0
+        Test-Path -LiteralPath (Join-Path $Work 'escape.state.json') | Should -BeFalse
+    }
+
     It 'refuses a URI that is not http(s) (<Uri>) before anything is sent' -ForEach @(
         @{ Uri = 'file:///etc/passwd' }, @{ Uri = 'ftp://127.0.0.1:56910/x' }, @{ Uri = 'hook/relative' }
     ) {
@@ -213,16 +229,16 @@ Describe 'Hostile or broken webhook servers' {
     It 'gives up on a webhook that does not answer within -Timeout' {
         $p = New-HookParams
         $p.Timeout = '2s'
-        $Rec.DelayMs['/slow/hook'] = 6000
+        $Rec.DelayMs['/slow/hook'] = 4000
         $sw = [Diagnostics.Stopwatch]::StartNew()
         $r = New-Failure | Send-CenateAlert @p -WebhookUri "$($Rec.Uri)/slow/hook" -ErrorVariable ev `
             -ErrorAction SilentlyContinue
-        $sw.Elapsed.TotalSeconds | Should -BeLessThan 5.5
+        $sw.Elapsed.TotalSeconds | Should -BeLessThan 3.9
         $e = @($ev | Where-Object FullyQualifiedErrorId -eq (& $Fq 'AlertDeliveryFailed'))
         $e.Count | Should -Be 1
         $e[0].Exception.Message | Should -Not -Match '/slow/hook'
         "$(($r | Where-Object Channel -eq 'Webhook').Status)" | Should -Be 'Failed'
-        Start-Sleep -Seconds 4   # let the recorder finish the late answer before the next test
+        Start-Sleep -Seconds 2   # let the recorder finish the late answer before the next test
     }
 
     It 'never shows the user-info of a webhook URI (http://user:password@host/…)' {
