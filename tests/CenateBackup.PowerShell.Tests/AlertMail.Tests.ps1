@@ -227,6 +227,33 @@ Describe 'No silent downgrade to plain text' {
     }
 }
 
+Describe 'Ctrl+C' {
+    It 'stops a send that hangs (a relay that never greets) at once, long before -Timeout' {
+        $p = New-MailParams -Server $Implicit -Security StartTls
+        $p.Timeout = '60s'
+        Clear-Smtp4dev -Server $Implicit
+        $bg = Invoke-InBackground -Arguments @{ P = $p } -Script {
+            param($P)
+            $x = [Exception]::new('dump failed')
+            $e = [Management.Automation.ErrorRecord]::new($x, 'DumpFailed', 'WriteError', $null)
+            $e | Send-CenateAlert @P -ErrorAction SilentlyContinue
+        }
+        try {
+            # Stopped only once the cmdlet is really connected and waiting (smtp4dev lists the open session).
+            $until = [DateTime]::UtcNow.AddSeconds(30)
+            while ([DateTime]::UtcNow -lt $until -and
+                   (Invoke-RestMethod -Uri "$($Implicit.ApiUri)/api/sessions" -TimeoutSec 10).rowCount -lt 1) {
+                Start-Sleep -Milliseconds 200
+            }
+            Start-Sleep -Milliseconds 500
+            $bg.Handle.IsCompleted | Should -BeFalse
+            $sw = [Diagnostics.Stopwatch]::StartNew()
+            $bg.PowerShell.Stop()
+            $sw.Elapsed.TotalSeconds | Should -BeLessThan 10
+        } finally { $bg.PowerShell.Dispose() }
+    }
+}
+
 Describe 'Message contents' {
     It 'HTML-encodes every value (a path with a script tag and an ampersand) and keeps the text part literal' {
         Clear-Smtp4dev -Server $Plain
@@ -260,6 +287,21 @@ Describe 'Message contents' {
             $part | Should -Match 'maestro_cenate'
             $part | Should -Match 'the USB disk is not mounted'
         }
+    }
+
+    It 'keeps a hostile error text out of the headers (no injected Bcc) and the subject short' {
+        Clear-Smtp4dev -Server $Plain
+        $p = New-MailParams -Server $Plain -Security None
+        $msg = "disk full`r`nBcc: evil@attacker.test`r`nX-Injected: yes`r`n`r`n" + ('y' * 900)
+        $null = New-Failure -Message $msg -Target "/x`r`nBcc: evil2@attacker.test" |
+            Send-CenateAlert @p -ErrorAction SilentlyContinue
+        $m = @(Get-Smtp4devMessages -Server $Plain -Detail -Expect 1)
+        $m.Count | Should -Be 1
+        $m[0].To | Should -Not -Match 'attacker'
+        $headerBlock = ($m[0].Raw -split "`r?`n`r?`n", 2)[0]
+        $headerBlock | Should -Not -Match '(?m)^(Bcc|X-Injected):'
+        (Get-Smtp4devSessionLogs -Server $Plain).Log -join "`n" | Should -Not -Match 'RCPT TO:<evil'
+        $m[0].Subject.Length | Should -BeLessThan 300
     }
 
     It 'writes the Spanish texts with -Culture es-ES' {
