@@ -315,19 +315,24 @@ Describe 'Message contents' {
         $m[0].Text | Should -Not -Match 'What failed'
     }
 
-    It 'writes Spanish by default when the admin''s language is Spanish (LANG=es_ES.UTF-8, a fresh pwsh)' {
+    It 'writes Spanish by default when the admin''s language is Spanish (<How>, a fresh pwsh)' -ForEach @(
+        @{ How = 'LANG=es_ES.UTF-8'; Lang = 'es_ES.UTF-8'; Set = '' }
+        @{ How = 'CurrentUICulture es-ES'; Lang = 'en_US.UTF-8'; Set = "[cultureinfo]::CurrentUICulture = 'es-ES'" }
+    ) {
         Clear-Smtp4dev -Server $Plain
-        $state = Join-Path $Work 'es-child'
-        $script = Join-Path $Work 'es-child.ps1'
+        $tag = [guid]::NewGuid().ToString('N').Substring(0, 6)
+        $state = Join-Path $Work "es-child-$tag"
+        $script = Join-Path $Work "es-child-$tag.ps1"
         Set-Content -LiteralPath $script -Value @"
 `$ErrorActionPreference = 'Stop'
+$Set
 Import-Module '$(Get-ModuleManifestPath)'
 "UICULTURE=`$PSUICulture"
 `$cred = [pscredential]::new('$($Plain.User)', (ConvertTo-SecureString `$env:ALERT_TEST_PW -AsPlainText -Force))
 `$true | Send-CenateAlert -When Always -SmtpServer 127.0.0.1 -Port $($Plain.Port) -Security None -From c@h.test ``
     -To admin@h.test -Credential `$cred -StateDirectory '$state' -Job es-child | Out-Null
 "@
-        $vars = @{ ALERT_TEST_PW = $Plain.Password; LANG = 'es_ES.UTF-8'; LC_ALL = 'es_ES.UTF-8' }
+        $vars = @{ ALERT_TEST_PW = $Plain.Password; LANG = $Lang; LC_ALL = $Lang }
         $run = Invoke-ChildPwsh -ScriptPath $script -Environment $vars
         $run.StdErr | Should -BeNullOrEmpty
         $run.ExitCode | Should -Be 0
