@@ -367,3 +367,31 @@ Describe 'Send-CenateAlert: spool' {
         (Get-Content "$dir/cr.state.json" -Raw | ConvertFrom-Json).state | Should -Be 'Success'
     }
 }
+
+Describe 'Send-CenateAlert -Test' {
+    It 'checks the status file''s directory without rewriting the file, reports a failed channel, and changes no state or spool' {
+        $dir = New-Case 'test'
+        $status = Join-Path $dir 'status.json'
+        Set-Content -LiteralPath $status -Value 'left as it is'
+        $before = Get-Sha $status
+        $r = @(Send-CenateAlert -Test -StatusPath $status -WebhookUri $ClosedHook -StateDirectory (Join-Path $dir 'st') -Job t `
+            -Timeout '5s' -ErrorVariable ev -ErrorAction SilentlyContinue)
+        $r.Channel | Should -Be @('Webhook', 'StatusFile')
+        $r.Status | Should -Be @('Failed', 'Written')
+        $r[0].Spooled | Should -BeFalse
+        $r[0].Subject | Should -Match '^\[CenateBackup\] (TEST|PRUEBA) t @ '
+        $r[1].Reply | Should -Match 'writable \(the status file was not changed\)'
+        @($ev).Count | Should -Be 1
+        $ev[0].FullyQualifiedErrorId | Should -Be (& $Fq 'AlertDeliveryFailed')
+        $ev[0].Exception.Message | Should -Not -Match 'spooled'
+        Get-Sha $status | Should -Be $before
+        Test-Path (Join-Path $dir 'st') | Should -BeFalse
+        @(Get-ChildItem $dir -Force).Name | Should -Be @('status.json')
+    }
+
+    It 'refuses -Test with pipeline input (parameter sets) and -Test without a channel' {
+        { $false | Send-CenateAlert -Test -StatusPath /tmp/x.json -ErrorAction Stop } | Should -Throw
+        $err = { Send-CenateAlert -Test -StateDirectory (New-Case 'testnone') -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -Be (& $Fq 'AlertChannelMissing')
+    }
+}

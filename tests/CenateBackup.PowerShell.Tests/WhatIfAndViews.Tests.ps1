@@ -9,7 +9,7 @@ BeforeDiscovery {
         'Export-CenateAseguradosCsv', 'New-CenateDump', 'Install-CenateAuditTrigger', 'New-CenateReadOnlyRole',
         'Protect-CenateTable', 'Remove-CenateAuditLog', 'Remove-CenateOldBackup', 'Restore-CenateDeletedRow',
         'Restore-CenateTable Replace', 'Restore-CenateTable MissingRows', 'Test-CenateBackup', 'Uninstall-CenateAuditTrigger',
-        'Initialize-CenateOffsiteTarget', 'Sync-CenateOffsite'
+        'Initialize-CenateOffsiteTarget', 'Sync-CenateOffsite', 'Send-CenateAlert'
     ) | ForEach-Object { @{ Case = $_ } }
 }
 
@@ -102,6 +102,12 @@ SELECT count(*) FROM pg_database WHERE datname = '$DrillName';
             $target = "/dev/shm/cenate-whatif-$([guid]::NewGuid().ToString('N'))/usb"
             Initialize-CenateOffsiteTarget -Destination $target -Label usb-a -WhatIf
             if (Test-Path -LiteralPath (Split-Path $target)) { throw "-WhatIf created $target" }
+        }
+        # A failed run: no state, spool or status file appears in $NewDir, and nothing is sent (a closed port).
+        'Send-CenateAlert'               = {
+            $r = $false | Send-CenateAlert -StatusPath (Join-Path $NewDir 'status.json') -StateDirectory $NewDir `
+                -WebhookUri 'http://127.0.0.1:56973/hook' -WhatIf -ErrorAction SilentlyContinue
+            if (($r.Status -join ',') -ne 'WouldSend,WouldSend') { throw "expected WouldSend twice, got $($r.Status -join ',')" }
         }
         # A real target on /dev/shm (initialised in BeforeAll): the verified set would be copied, and nothing is.
         'Sync-CenateOffsite'             = {

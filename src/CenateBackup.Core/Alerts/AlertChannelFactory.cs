@@ -2,7 +2,8 @@ using System.Collections.Generic;
 
 namespace CenateBackup.Core.Alerts;
 
-/// <summary>The one place the channels are built from a checked configuration (the destinations are the parameters').</summary>
+/// <summary>The one place the channels are built from a checked configuration (the destinations are the
+/// parameters').</summary>
 public static class AlertChannelFactory
 {
     /// <summary>One channel per configured destination.</summary>
@@ -13,7 +14,8 @@ public static class AlertChannelFactory
         var channels = new List<IAlertChannel>();
         if (configuration.Mail is { } mail) channels.Add(new MailAlertChannel(mail));
         if (configuration.WebhookUri is { } webhook)
-            channels.Add(new WebhookAlertChannel(webhook, configuration.WebhookFormat, configuration.TelegramChatId, timeout));
+            channels.Add(new WebhookAlertChannel(webhook, configuration.WebhookFormat, configuration.TelegramChatId,
+                timeout));
         if (configuration.HeartbeatUri is { } heartbeat) channels.Add(new HeartbeatAlertChannel(heartbeat, timeout));
         if (configuration.StatusPath is { } status) channels.Add(new AlertStatusFile(status));
         return channels;

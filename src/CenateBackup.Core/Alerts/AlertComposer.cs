@@ -53,11 +53,13 @@ public static class AlertComposer
         : change == AlertChange.Recovered ? t.Recovered
         : t.Ok;
 
-    private static string Subject(AlertRun run, AlertChange change, AlertTexts t, bool isTest, DateTimeOffset? delayedFrom)
+    private static string Subject(AlertRun run, AlertChange change, AlertTexts t, bool isTest,
+        DateTimeOffset? delayedFrom)
     {
         var headline = isTest ? t.TestHeadline : Headline(run, t);
         var subject = $"[CenateBackup] {StateWord(run, change, t, isTest)} {run.Job} @ {run.Host}: {headline}";
-        if (delayedFrom is DateTimeOffset queued) subject = string.Format(CultureInfo.InvariantCulture, t.DelayedFrom, Utc(queued)) + " " + subject;
+        if (delayedFrom is DateTimeOffset queued) subject = string.Format(CultureInfo.InvariantCulture, t.DelayedFrom,
+            Utc(queued)) + " " + subject;
         return OneLine(subject);
     }
 
@@ -68,9 +70,11 @@ public static class AlertComposer
         if (failures.Count > 0)
         {
             var first = failures[0];
-            var text = OneLine(string.IsNullOrEmpty(first.Message) ? first.Subject : $"{first.Subject}: {first.Message}");
+            var text = OneLine(string.IsNullOrEmpty(first.Message) ? first.Subject
+                : $"{first.Subject}: {first.Message}");
             if (text.Length > HeadlineLength) text = text[..(HeadlineLength - 1)] + "…";
-            return failures.Count > 1 ? text + " " + string.Format(CultureInfo.InvariantCulture, t.More, failures.Count - 1) : text;
+            return failures.Count > 1 ? text + " " + string.Format(CultureInfo.InvariantCulture, t.More,
+                failures.Count - 1) : text;
         }
         var backups = run.Items.Where(i => i.Kind == "Backup" || i.IsGoodBackup).ToList();
         if (backups.Count > 0)
@@ -79,7 +83,8 @@ public static class AlertComposer
             var name = OneLine($"{newest.Database ?? newest.Subject} {newest.Stamp}".Trim());
             return string.Format(CultureInfo.InvariantCulture, t.SetsHeadline, backups.Count, name);
         }
-        return run.Items.Count == 0 ? t.NothingHeadline : string.Format(CultureInfo.InvariantCulture, t.ItemsHeadline, run.Items.Count);
+        return run.Items.Count == 0 ? t.NothingHeadline : string.Format(CultureInfo.InvariantCulture, t.ItemsHeadline,
+            run.Items.Count);
     }
 
     private static string Text(AlertRun run, AlertChange change, AlertTexts t, bool isTest, string subject)
@@ -113,7 +118,10 @@ public static class AlertComposer
             .Append(E(subject)).Append("</title></head><body>");
         b.Append("<h2>").Append(E(subject)).Append("</h2><table>");
         foreach (var (label, value) in Facts(run, change, t, isTest))
-            b.Append("<tr><th align=\"left\">").Append(E(label)).Append("</th><td>").Append(E(value)).Append("</td></tr>");
+        {
+            b.Append("<tr><th align=\"left\">").Append(E(label)).Append("</th><td>").Append(E(value))
+                .Append("</td></tr>");
+        }
         b.Append("</table>");
         if (isTest) b.Append("<p>").Append(E(t.TestBody)).Append("</p>");
         void List(string title, IEnumerable<AlertItem> items)
@@ -126,7 +134,8 @@ public static class AlertComposer
         }
         List(t.WhatFailed, run.Failures);
         List(t.Checked, run.Items.Where(i => i.Status != AlertItemStatus.Failed));
-        b.Append("<h3>").Append(E(t.LastGood)).Append("</h3><p>").Append(E(GoodLine(run.LastGoodBackup, run.EndedAt, t))).Append("</p>");
+        b.Append("<h3>").Append(E(t.LastGood)).Append("</h3><p>").Append(E(GoodLine(run.LastGoodBackup, run.EndedAt,
+            t))).Append("</p>");
         if (!isTest) b.Append("<h3>").Append(E(t.WhatNext)).Append("</h3><p>").Append(E(Advice(run, t))).Append("</p>");
         return b.Append("</body></html>").ToString();
     }
@@ -136,7 +145,8 @@ public static class AlertComposer
         var lines = new List<string> { subject };
         var failures = run.Failures.ToList();
         foreach (var item in failures.Take(ShortLines - 1)) lines.Add("- " + Cut(OneLine(ItemLine(item, t)), 300));
-        if (failures.Count > ShortLines - 1) lines.Add(string.Format(CultureInfo.InvariantCulture, t.More, failures.Count - (ShortLines - 1)));
+        if (failures.Count > ShortLines - 1) lines.Add(string.Format(CultureInfo.InvariantCulture, t.More,
+            failures.Count - (ShortLines - 1)));
         return string.Join("\n", lines);
     }
 
@@ -153,7 +163,8 @@ public static class AlertComposer
         yield return (t.LastFailure, run.LastFailure is DateTimeOffset f ? Utc(f) : t.Never);
     }
 
-    /// <summary>One item as a line: "FAILED Backup maestro_cenate 20261130_020000: message (size 512.0 MB, age 3.0 h; error id X; next step Y)".</summary>
+    /// <summary>One item as a line: "FAILED Backup maestro_cenate 20261130_020000: message (size 512.0 MB, age
+    /// 3.0 h; error id X; next step Y)".</summary>
     public static string ItemLine(AlertItem item, AlertTexts t)
     {
         var b = new StringBuilder();
@@ -180,7 +191,8 @@ public static class AlertComposer
     private static string Advice(AlertRun run, AlertTexts t)
     {
         if (run.State != AlertState.Failure) return t.AdviceSuccess;
-        var steps = run.Failures.Select(f => f.NextStep).Where(s => !string.IsNullOrWhiteSpace(s)).Select(s => OneLine(s!))
+        var steps = run.Failures.Select(f => f.NextStep).Where(s => !string.IsNullOrWhiteSpace(s)).Select(s
+            => OneLine(s!))
             .Distinct(StringComparer.Ordinal).ToList();
         steps.Add(t.AdviceFailure);
         return string.Join("\n", steps.Select(s => "- " + s));
@@ -196,9 +208,11 @@ public static class AlertComposer
         ? age.TotalHours.ToString("0.0", CultureInfo.InvariantCulture) + " h"
         : age.TotalDays.ToString("0.0", CultureInfo.InvariantCulture) + " d";
 
-    private static string Utc(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+    private static string Utc(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'",
+        CultureInfo.InvariantCulture);
 
-    /// <summary>Control characters (CR, LF, tabs) become spaces, runs of spaces one: a subject is one header line.</summary>
+    /// <summary>Control characters (CR, LF, tabs) become spaces, runs of spaces one: a subject is one header
+    /// line.</summary>
     public static string OneLine(string? text)
     {
         if (string.IsNullOrEmpty(text)) return "";

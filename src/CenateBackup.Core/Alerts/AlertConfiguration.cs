@@ -7,7 +7,8 @@ using CenateBackup.Core.Errors;
 
 namespace CenateBackup.Core.Alerts;
 
-/// <summary>The checked, complete settings of one Send-CenateAlert run: which channels, where the files go, how to decide.</summary>
+/// <summary>The checked, complete settings of one Send-CenateAlert run: which channels, where the files go, how to
+/// decide.</summary>
 public sealed record AlertConfiguration
 {
     /// <summary>The mail channel, when -SmtpServer is set.</summary>
@@ -29,21 +30,26 @@ public sealed record AlertConfiguration
     /// Checks <paramref name="settings"/> (parameters over the file) and fills in the defaults. Throws SettingsInvalid
     /// for an incomplete mail channel or a bad value, AlertChannelMissing when no channel is configured.
     /// </summary>
-    public static AlertConfiguration Resolve(AlertSettings settings, NetworkCredential? credential, string defaultJob, CultureInfo defaultCulture)
+    public static AlertConfiguration Resolve(AlertSettings settings, NetworkCredential? credential, string defaultJob,
+        CultureInfo defaultCulture)
     {
         ArgumentNullException.ThrowIfNull(settings);
         const string source = "(parameters and settings file)";
         var job = settings.Job ?? defaultJob;
         if (!AlertSettings.IsValidJob(job))
-            throw AlertSettings.Invalid(source, $"the job name '{job}' must match ^[A-Za-z0-9][A-Za-z0-9_.-]{{0,63}}$ (it names the state file).");
-        foreach (var (name, uri) in new[] { ("WebhookUri", settings.WebhookUri), ("HeartbeatUri", settings.HeartbeatUri) })
+            throw AlertSettings.Invalid(source,
+                $"the job name '{job}' must match ^[A-Za-z0-9][A-Za-z0-9_.-]{{0,63}}$ (it names the state file).");
+        foreach (var (name, uri) in new[] { ("WebhookUri", settings.WebhookUri), ("HeartbeatUri",
+            settings.HeartbeatUri) })
         {
-            if (uri is not null && !AlertSettings.IsHttpUri(uri)) throw AlertSettings.Invalid(source, $"{name} must be an absolute http:// or https:// URI.");
+            if (uri is not null && !AlertSettings.IsHttpUri(uri)) throw AlertSettings.Invalid(source,
+                $"{name} must be an absolute http:// or https:// URI.");
         }
         var mail = settings.SmtpServer is null ? null : MailOptions(settings, credential, source);
         var dispatch = new AlertDispatchOptions
         {
-            StateDirectory = System.IO.Path.GetFullPath(settings.StateDirectory ?? AlertSettings.DefaultStateDirectory()),
+            StateDirectory = System.IO.Path.GetFullPath(settings.StateDirectory
+                ?? AlertSettings.DefaultStateDirectory()),
             Job = job,
             When = settings.When ?? AlertWhen.Failure,
             Culture = settings.Culture ?? defaultCulture,
@@ -62,7 +68,8 @@ public sealed record AlertConfiguration
         if (mail is null && config.WebhookUri is null && config.HeartbeatUri is null && config.StatusPath is null)
         {
             throw new CenateException(ErrorIds.AlertChannelMissing, CenateErrorKind.InvalidArgument,
-                "No alert channel is configured: give -SmtpServer (with -From and -To), -WebhookUri, -HeartbeatUri or -StatusPath, "
+                "No alert channel is configured: give -SmtpServer (with -From and -To), -WebhookUri, -HeartbeatUri "
+                + "or -StatusPath, "
                 + "as parameters or in the -Settings file.", "Add at least one channel.");
         }
         return config;
@@ -70,15 +77,18 @@ public sealed record AlertConfiguration
 
     private static MailAlertOptions MailOptions(AlertSettings s, NetworkCredential? credential, string source)
     {
-        if (string.IsNullOrWhiteSpace(s.From)) throw AlertSettings.Invalid(source, "-SmtpServer needs -From (the sender address).");
+        if (string.IsNullOrWhiteSpace(s.From)) throw AlertSettings.Invalid(source,
+            "-SmtpServer needs -From (the sender address).");
         var to = (s.To ?? Array.Empty<string>()).Where(t => !string.IsNullOrWhiteSpace(t)).ToList();
         if (to.Count == 0) throw AlertSettings.Invalid(source, "-SmtpServer needs -To (one or more recipients).");
-        if (s.Port is int p && (p < 1 || p > 65535)) throw AlertSettings.Invalid(source, $"the port {p} is not between 1 and 65535.");
+        if (s.Port is int p && (p < 1 || p > 65535)) throw AlertSettings.Invalid(source,
+            $"the port {p} is not between 1 and 65535.");
         string? thumbprint = null;
         if (s.CertificateThumbprint is not null)
         {
             thumbprint = AlertSettings.NormaliseThumbprint(s.CertificateThumbprint)
-                ?? throw AlertSettings.Invalid(source, "CertificateThumbprint must be 40 (SHA-1) or 64 (SHA-256) hex digits.");
+                ?? throw AlertSettings.Invalid(source,
+                    "CertificateThumbprint must be 40 (SHA-1) or 64 (SHA-256) hex digits.");
         }
         var security = s.Security ?? (s.Port == 465 ? MailSecurity.SslOnConnect : MailSecurity.StartTls);
         var port = s.Port ?? security switch { MailSecurity.SslOnConnect => 465, MailSecurity.None => 25, _ => 587 };
@@ -97,7 +107,8 @@ public sealed record AlertConfiguration
         };
     }
 
-    /// <summary>UserName + the password in the environment variable PasswordVariable; null when neither is set.</summary>
+    /// <summary>UserName + the password in the environment variable PasswordVariable; null when neither is
+    /// set.</summary>
     public static NetworkCredential? CredentialFromEnvironment(AlertSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -109,7 +120,8 @@ public sealed record AlertConfiguration
         {
             throw new CenateException(ErrorIds.PasswordVariableNotSet, CenateErrorKind.InvalidArgument,
                 $"The environment variable {settings.PasswordVariable} (PasswordVariable) is not set or empty.",
-                "Set it in the scheduled job's environment (systemd EnvironmentFile with mode 0600, or the task's user environment).",
+                "Set it in the scheduled job's environment (systemd EnvironmentFile with mode 0600, "
+                + "or the task's user environment).",
                 settings.PasswordVariable);
         }
         return new NetworkCredential(settings.UserName, password);

@@ -41,7 +41,8 @@ public sealed record AlertPlan
 
 /// <summary>
 /// Send-CenateAlert's behaviour: reads the state, decides by -When, flushes each channel's spool (oldest first) before
-/// the new alert, spools what fails, pings the heartbeat and writes the status file on every run, then writes the state.
+/// the new alert, spools what fails, pings the heartbeat and writes the status file on every run, then writes the
+/// state.
 /// Channels and the clock are passed in, so all of it is tested with fake channels. Nothing here decides a destination:
 /// the channels come from the current parameters, the spool only holds runs.
 /// </summary>
@@ -52,7 +53,8 @@ public sealed class AlertDispatcher
     private readonly Func<DateTimeOffset> _clock;
 
     /// <summary>A dispatcher over <paramref name="channels"/>.</summary>
-    public AlertDispatcher(IReadOnlyList<IAlertChannel> channels, AlertDispatchOptions options, Func<DateTimeOffset> clock)
+    public AlertDispatcher(IReadOnlyList<IAlertChannel> channels, AlertDispatchOptions options,
+        Func<DateTimeOffset> clock)
     {
         // Mail and webhook (spooling) first, then heartbeat, then the status file: the output's order.
         _channels = channels.OrderBy(c => (int)c.Kind).ToList();
@@ -88,8 +90,10 @@ public sealed class AlertDispatcher
         };
     }
 
-    /// <summary>-When: Failure sends failed runs, Always every run, Change a new state (and a first run that failed).</summary>
-    public static (bool Send, string? Reason) Decide(AlertWhen when, AlertState state, AlertChange change) => when switch
+    /// <summary>-When: Failure sends failed runs, Always every run, Change a new state (and a first run that
+    /// failed).</summary>
+    public static (bool Send, string? Reason) Decide(AlertWhen when, AlertState state, AlertChange change)
+        => when switch
     {
         AlertWhen.Always => (true, null),
         AlertWhen.Failure when state == AlertState.Failure => (true, null),
@@ -114,7 +118,8 @@ public sealed class AlertDispatcher
     /// ShouldProcess on its thread); the others report WouldSend. With <paramref name="whatIf"/> the state and spool
     /// files are left as they are.
     /// </summary>
-    public async Task<IReadOnlyList<AlertDelivery>> DeliverAsync(AlertPlan plan, Func<IAlertChannel, bool> approved, bool whatIf,
+    public async Task<IReadOnlyList<AlertDelivery>> DeliverAsync(AlertPlan plan, Func<IAlertChannel, bool> approved,
+        bool whatIf,
         IOperationReporter reporter, CancellationToken cancellationToken)
     {
         var results = new List<AlertDelivery>();
@@ -133,7 +138,8 @@ public sealed class AlertDispatcher
                     "-WhatIf or not confirmed" + (pending > 0 ? $" ({pending} spooled)" : "")));
                 continue;
             }
-            if (channel.Spools) results.AddRange(await DeliverSpooling(channel, plan, spool!, reporter, cancellationToken).ConfigureAwait(false));
+            if (channel.Spools) results.AddRange(await DeliverSpooling(channel, plan, spool!, reporter,
+                cancellationToken).ConfigureAwait(false));
             else results.Add(await DeliverOnce(channel, plan.Message, cancellationToken).ConfigureAwait(false));
         }
         if (!whatIf)
@@ -182,7 +188,8 @@ public sealed class AlertDispatcher
             });
             return results;
         }
-        var (current, failure) = await Attempt(channel, plan.Message, limit.Token, cancellationToken).ConfigureAwait(false);
+        var (current, failure) = await Attempt(channel, plan.Message, limit.Token,
+            cancellationToken).ConfigureAwait(false);
         if (failure is not null)
         {
             spool.Add(Entry(channel, plan), reporter.Warning);
@@ -195,10 +202,12 @@ public sealed class AlertDispatcher
 
     private AlertSpoolEntry Entry(IAlertChannel channel, AlertPlan plan) => new()
     {
-        Channel = channel.Kind, Target = channel.Target, QueuedAt = plan.Run.EndedAt, Run = plan.Run, Change = plan.Change,
+        Channel = channel.Kind, Target = channel.Target, QueuedAt = plan.Run.EndedAt, Run = plan.Run,
+            Change = plan.Change,
     };
 
-    private async Task<AlertDelivery> DeliverOnce(IAlertChannel channel, AlertMessage message, CancellationToken cancellationToken)
+    private async Task<AlertDelivery> DeliverOnce(IAlertChannel channel, AlertMessage message,
+        CancellationToken cancellationToken)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(_options.Timeout);
@@ -209,7 +218,8 @@ public sealed class AlertDispatcher
     }
 
     /// <summary>Sends -Test messages on every approved channel; no state, spool or status file changes.</summary>
-    public async Task<IReadOnlyList<AlertDelivery>> TestAsync(AlertRun run, Func<IAlertChannel, bool> approved, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<AlertDelivery>> TestAsync(AlertRun run, Func<IAlertChannel, bool> approved,
+        CancellationToken cancellationToken)
     {
         var message = AlertComposer.Compose(run, AlertChange.New, _options.Culture, isTest: true);
         var results = new List<AlertDelivery>();
@@ -222,7 +232,8 @@ public sealed class AlertDispatcher
         return results;
     }
 
-    private async Task<(AlertDelivery Result, CenateException? Error)> Attempt(IAlertChannel channel, AlertMessage message,
+    private async Task<(AlertDelivery Result, CenateException? Error)> Attempt(IAlertChannel channel,
+        AlertMessage message,
         CancellationToken limit, CancellationToken user)
     {
         var watch = Stopwatch.StartNew();
@@ -248,7 +259,8 @@ public sealed class AlertDispatcher
         catch (OperationCanceledException ex)
         {
             error = new CenateException(ErrorIds.AlertDeliveryFailed, CenateErrorKind.ResourceUnavailable,
-                $"no answer within {_options.Timeout.TotalSeconds:0} s", "Check that the server is reachable, or raise -Timeout.", inner: ex);
+                $"no answer within {_options.Timeout.TotalSeconds:0} s",
+                    "Check that the server is reachable, or raise -Timeout.", inner: ex);
         }
         catch (CenateException ex)
         {
@@ -260,7 +272,8 @@ public sealed class AlertDispatcher
             error = new CenateException(ErrorIds.AlertDeliveryFailed, CenateErrorKind.InvalidOperation,
                 AlertRedactor.Redact($"{ex.GetType().Name}: {ex.Message}"), inner: ex);
         }
-        return (Result(channel, message, AlertDeliveryStatus.Failed, error.Message, watch.Elapsed) with { ErrorId = error.ErrorId }, error);
+        return (Result(channel, message, AlertDeliveryStatus.Failed, error.Message,
+            watch.Elapsed) with { ErrorId = error.ErrorId }, error);
     }
 
     private static CenateException Explain(IAlertChannel channel, CenateException error, string? spoolPath)
@@ -271,7 +284,8 @@ public sealed class AlertDispatcher
         return new CenateException(error.ErrorId, error.Kind, message, error.RecommendedAction, channel.Target, error);
     }
 
-    private AlertDelivery Result(IAlertChannel channel, AlertMessage message, AlertDeliveryStatus status, string? reason,
+    private AlertDelivery Result(IAlertChannel channel, AlertMessage message, AlertDeliveryStatus status,
+        string? reason,
         TimeSpan duration = default) => new()
     {
         Channel = channel.Kind,

@@ -13,7 +13,8 @@ namespace CenateBackup.Core.Alerts;
 public static class AlertFileTrust
 {
     private const UnixFileMode GroupOtherWrite = UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
-    private const UnixFileMode GroupOtherAny = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+    private const UnixFileMode GroupOtherAny = UnixFileMode.GroupRead | UnixFileMode.GroupWrite
+        | UnixFileMode.GroupExecute
         | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
 
     /// <summary>Refuses (SettingsFileInsecure) a settings file another user owns or may write.</summary>
@@ -26,7 +27,8 @@ public static class AlertFileTrust
         if ((owner != me && owner != 0) || (mode & GroupOtherWrite) != 0)
         {
             throw new CenateException(ErrorIds.SettingsFileInsecure, CenateErrorKind.PermissionDenied,
-                $"The alert settings file {path} is owned by uid {owner} with mode {Octal(mode)}: it must be owned by this user (uid {me}) "
+                $"The alert settings file {path} is owned by uid {owner} with mode {Octal(mode)}: "
+                + $"it must be owned by this user (uid {me}) "
                 + "or root and not writable by group or others, because it decides where the mail credential is sent.",
                 $"chown {me} '{path}' && chmod go-w '{path}'", path);
         }
@@ -42,7 +44,8 @@ public static class AlertFileTrust
         if (owner != me || (mode & GroupOtherAny) != 0)
         {
             throw new CenateException(ErrorIds.CredentialFileInsecure, CenateErrorKind.PermissionDenied,
-                $"The credential file {path} is owned by uid {owner} with mode {Octal(mode)}: it must be owned by this user (uid {me}) "
+                $"The credential file {path} is owned by uid {owner} with mode {Octal(mode)}: "
+                + $"it must be owned by this user (uid {me}) "
                 + "with no group or other permissions (Export-Clixml does not encrypt on Linux and macOS).",
                 $"chown {me} '{path}' && chmod 600 '{path}'", path);
         }

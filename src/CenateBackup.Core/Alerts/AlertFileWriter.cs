@@ -16,7 +16,8 @@ namespace CenateBackup.Core.Alerts;
 /// </summary>
 internal static class AlertFileWriter
 {
-    /// <summary>JSON as the alert files hold it: camelCase, enums as names, computed (get-only) properties left out.</summary>
+    /// <summary>JSON as the alert files hold it: camelCase, enums as names, computed (get-only) properties left
+    /// out.</summary>
     public static JsonSerializerOptions Json { get; } = new()
     {
         WriteIndented = true,
@@ -86,7 +87,8 @@ internal static class AlertFileWriter
     {
         if (Directory.Exists(directory)) return;
         if (OperatingSystem.IsWindows()) Directory.CreateDirectory(directory);
-        else Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        else Directory.CreateDirectory(directory,
+            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
     private static void TryDelete(string path)

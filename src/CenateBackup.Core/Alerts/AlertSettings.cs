@@ -43,7 +43,8 @@ public sealed partial record AlertSettings
     public TimeSpan? Timeout { get; init; }
 #pragma warning restore CS1591
 
-    private static readonly PropertyInfo[] s_properties = typeof(AlertSettings).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+    private static readonly PropertyInfo[] s_properties = typeof(AlertSettings)
+        .GetProperties(BindingFlags.Public | BindingFlags.Instance)
         .Where(p => p.CanWrite && p.Name != "EqualityContract").ToArray();
 
     /// <summary>The keys a settings file may hold (the parameter names).</summary>
@@ -55,7 +56,8 @@ public sealed partial record AlertSettings
     [GeneratedRegex("^(?:[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64})$", RegexOptions.CultureInvariant)]
     private static partial Regex ThumbprintRegex();
 
-    /// <summary>Values of <paramref name="lower"/> where this one has none: explicit parameters over the file.</summary>
+    /// <summary>Values of <paramref name="lower"/> where this one has none: explicit parameters over the
+    /// file.</summary>
     public AlertSettings Over(AlertSettings? lower)
     {
         if (lower is null) return this;
@@ -81,10 +83,12 @@ public sealed partial record AlertSettings
             var property = s_properties.FirstOrDefault(p => p.Name.Equals(key, StringComparison.OrdinalIgnoreCase));
             if (property is null)
             {
-                if (key.Contains("password", StringComparison.OrdinalIgnoreCase) || key.Contains("secret", StringComparison.OrdinalIgnoreCase)
+                if (key.Contains("password", StringComparison.OrdinalIgnoreCase) || key.Contains("secret",
+                    StringComparison.OrdinalIgnoreCase)
                     || key.Equals("Credential", StringComparison.OrdinalIgnoreCase))
                 {
-                    throw Invalid(source, $"the key '{key}' is not allowed: a settings file never holds a password. Put the password "
+                    throw Invalid(source,
+                        $"the key '{key}' is not allowed: a settings file never holds a password. Put the password "
                         + "in a credential file (CredentialPath) or an environment variable (PasswordVariable).");
                 }
                 throw Invalid(source, $"unknown key '{key}'. Valid keys: {string.Join(", ", Keys)}.");
@@ -98,16 +102,20 @@ public sealed partial record AlertSettings
     private static object ConvertValue(PropertyInfo property, object value, string key, string source)
     {
         var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
-        string Text() => value as string ?? throw Invalid(source, $"'{key}' must be a string, not a {value.GetType().Name}.");
+        string Text() => value as string ?? throw Invalid(source,
+            $"'{key}' must be a string, not a {value.GetType().Name}.");
         if (type == typeof(string)) return Text();
         if (type == typeof(string[]))
         {
-            var items = value is string one ? new object[] { one } : value is IEnumerable many ? many.Cast<object?>().ToArray() : new[] { value };
-            return items.Select(i => i as string ?? throw Invalid(source, $"'{key}' must be a string or a list of strings.")).ToArray();
+            var items = value is string one ? new object[] { one } : value is IEnumerable many
+                ? many.Cast<object?>().ToArray() : new[] { value };
+            return items.Select(i => i as string ?? throw Invalid(source,
+                $"'{key}' must be a string or a list of strings.")).ToArray();
         }
         if (type == typeof(int))
         {
-            return value is int i ? i : value is string s && int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n
+            return value is int i ? i : value is string s && int.TryParse(s, NumberStyles.None,
+                CultureInfo.InvariantCulture, out var n) ? n
                 : throw Invalid(source, $"'{key}' must be a whole number.");
         }
         if (type == typeof(bool)) return value as bool? ?? throw Invalid(source, $"'{key}' must be $true or $false.");
@@ -127,19 +135,22 @@ public sealed partial record AlertSettings
         if (type == typeof(TimeSpan))
         {
             if (value is not string d || !HumanUnits.TryParseDuration(d, out var span))
-                throw Invalid(source, $"'{key}' must be a duration with a unit, such as '45s' or '2m' (a bare number is refused).");
+                throw Invalid(source,
+                    $"'{key}' must be a duration with a unit, such as '45s' or '2m' (a bare number is refused).");
             return span;
         }
         if (type == typeof(CultureInfo))
         {
             try { return CultureInfo.GetCultureInfo(Text(), predefinedOnly: true); }
-            catch (CultureNotFoundException) { throw Invalid(source, $"'{key}' is not a culture name (es-PE, en-US…)."); }
+            catch (CultureNotFoundException) { throw Invalid(source,
+                $"'{key}' is not a culture name (es-PE, en-US…)."); }
         }
         throw Invalid(source, $"'{key}' cannot be read.");
     }
 
     /// <summary>True for an absolute http or https URI (the only schemes a webhook or heartbeat may use).</summary>
-    public static bool IsHttpUri(Uri? uri) => uri is { IsAbsoluteUri: true } && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+    public static bool IsHttpUri(Uri? uri) => uri is { IsAbsoluteUri: true } && (uri.Scheme == Uri.UriSchemeHttp
+        || uri.Scheme == Uri.UriSchemeHttps);
 
     /// <summary>True for a valid job name (it names the state and spool files).</summary>
     public static bool IsValidJob(string? job) => job is not null && JobRegex().IsMatch(job);
@@ -156,19 +167,23 @@ public sealed partial record AlertSettings
     public static string JobFromScript(string? scriptPath)
     {
         var name = string.IsNullOrEmpty(scriptPath) ? "" : Path.GetFileNameWithoutExtension(scriptPath);
-        var safe = new string(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-' ? c : '-').ToArray()).TrimStart('_', '.', '-');
+        var safe = new string(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-' ? c
+            : '-').ToArray()).TrimStart('_', '.', '-');
         if (safe.Length > 64) safe = safe[..64];
         return IsValidJob(safe) ? safe : "cenate";
     }
 
-    /// <summary>$XDG_STATE_HOME/cenate-backup, else ~/.local/state/cenate-backup; on Windows %LOCALAPPDATA%\CenateBackup.</summary>
+    /// <summary>$XDG_STATE_HOME/cenate-backup, else ~/.local/state/cenate-backup; on Windows
+    /// %LOCALAPPDATA%\CenateBackup.</summary>
     public static string DefaultStateDirectory()
     {
         if (OperatingSystem.IsWindows())
-            return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "CenateBackup");
+            return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData),
+                "CenateBackup");
         var xdg = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
         if (!string.IsNullOrEmpty(xdg) && Path.IsPathRooted(xdg)) return Path.Combine(xdg, "cenate-backup");
-        return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state", "cenate-backup");
+        return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state",
+            "cenate-backup");
     }
 
     internal static CenateException Invalid(string source, string message) =>

@@ -8,7 +8,8 @@ namespace CenateBackup.Core.Alerts;
 
 /// <summary>
 /// One alert that could not be delivered. Only data is kept: where it goes and with which credential come from the
-/// current parameters when it is finally sent, never from this file (ARCHITECTURE "Trust"); the target is informational.
+/// current parameters when it is finally sent, never from this file (ARCHITECTURE "Trust"); the target is
+/// informational.
 /// </summary>
 public sealed record AlertSpoolEntry
 {
@@ -53,7 +54,8 @@ public sealed class AlertSpool
     public IReadOnlyList<AlertSpoolEntry> Entries => _entries;
 
     /// <summary>The spool file of <paramref name="job"/>.</summary>
-    public static string PathOf(string stateDirectory, string job) => System.IO.Path.Combine(stateDirectory, job + ".spool.json");
+    public static string PathOf(string stateDirectory, string job) => System.IO.Path.Combine(stateDirectory, job
+        + ".spool.json");
 
     /// <summary>Loads the spool (empty when there is none; a damaged one is set aside with a warning).</summary>
     public static AlertSpool Load(string path, Func<DateTimeOffset> clock, Action<string> warn)
@@ -62,17 +64,21 @@ public sealed class AlertSpool
         try
         {
             var doc = JsonSerializer.Deserialize<Document>(File.ReadAllBytes(path), AlertFileWriter.Json);
-            if (doc is null || doc.SchemaVersion != 1 || doc.Entries is null) throw new JsonException("not a spool document");
-            var entries = doc.Entries.Where(e => e?.Run is not null && e.Channel is AlertChannelKind.Mail or AlertChannelKind.Webhook)
+            if (doc is null || doc.SchemaVersion != 1
+                || doc.Entries is null) throw new JsonException("not a spool document");
+            var entries = doc.Entries.Where(e => e?.Run is not null
+                && e.Channel is AlertChannelKind.Mail or AlertChannelKind.Webhook)
                 .OrderBy(e => e.QueuedAt).ToList();
             return new AlertSpool(path, entries);
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
         {
-            var aside = path + ".corrupt-" + clock().UtcDateTime.ToString("yyyyMMdd_HHmmss", System.Globalization.CultureInfo.InvariantCulture);
+            var aside = path + ".corrupt-" + clock().UtcDateTime.ToString("yyyyMMdd_HHmmss",
+                System.Globalization.CultureInfo.InvariantCulture);
             try { File.Move(path, aside, overwrite: true); }
             catch (Exception moveEx) when (moveEx is IOException or UnauthorizedAccessException) { aside = path; }
-            warn($"The alert spool {path} is damaged ({ex.GetType().Name}); it was set aside as {aside} and the spool starts empty.");
+            warn($"The alert spool {path} is damaged ({ex.GetType().Name}); it was set aside as {aside} "
+                + "and the spool starts empty.");
             return new AlertSpool(path, new List<AlertSpoolEntry>()) { Changed = aside != path };
         }
     }
@@ -86,7 +92,8 @@ public sealed class AlertSpool
         if (_entries.Remove(entry)) Changed = true;
     }
 
-    /// <summary>Appends an undelivered alert; drops the oldest of its channel beyond <see cref="MaxPerChannel"/>.</summary>
+    /// <summary>Appends an undelivered alert; drops the oldest of its channel beyond <see
+    /// cref="MaxPerChannel"/>.</summary>
     public void Add(AlertSpoolEntry entry, Action<string> warn)
     {
         _entries.Add(entry);

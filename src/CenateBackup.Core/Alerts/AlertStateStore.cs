@@ -42,14 +42,17 @@ public static class AlertStateStore
             var state = JsonSerializer.Deserialize<AlertJobState>(File.ReadAllBytes(path), AlertFileWriter.Json);
             if (state is null || state.SchemaVersion != 1 || !string.Equals(state.Job, job, StringComparison.Ordinal))
             {
-                warn($"The alert state file {path} is not the state of job '{job}'; it is treated as no state and replaced.");
+                warn($"The alert state file {path} is not the state of job '{job}'; "
+                    + "it is treated as no state and replaced.");
                 return null;
             }
             return state;
         }
-        catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException or NotSupportedException)
+        catch (Exception ex)
+            when (ex is JsonException or IOException or UnauthorizedAccessException or NotSupportedException)
         {
-            warn($"The alert state file {path} cannot be read ({ex.GetType().Name}); it is treated as no state and replaced.");
+            warn($"The alert state file {path} cannot be read ({ex.GetType().Name}); "
+                + "it is treated as no state and replaced.");
             return null;
         }
     }
@@ -61,7 +64,8 @@ public static class AlertStateStore
         : current == AlertState.Failure ? AlertChange.Failed
         : AlertChange.Recovered;
 
-    /// <summary>The state after <paramref name="run"/> (whose LastSuccess/LastFailure/LastGoodBackup are already merged).</summary>
+    /// <summary>The state after <paramref name="run"/> (whose LastSuccess/LastFailure/LastGoodBackup are
+    /// already merged).</summary>
     public static AlertJobState Next(AlertRun run) => new()
     {
         Job = run.Job,

@@ -41,26 +41,32 @@ public sealed class AlertStatusFile : IAlertChannel
             if (!Directory.Exists(directory))
             {
                 throw new CenateException(ErrorIds.AlertStatusWriteFailed, CenateErrorKind.ObjectNotFound,
-                    $"The directory of the status file {_path} does not exist.", "Create it (and give the monitoring agent read access to it).", _path);
+                    $"The directory of the status file {_path} does not exist.",
+                        "Create it (and give the monitoring agent read access to it).", _path);
             }
             if (message.IsTest)
             {
                 var probe = Path.Combine(directory, $".cenate-status-test-{Guid.NewGuid():N}");
-                using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
-                return Task.FromResult(new AlertReceipt { Reply = $"{directory} is writable (the status file was not changed)" });
+                using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1,
+                    FileOptions.DeleteOnClose)) { }
+                var reply = $"{directory} is writable (the status file was not changed)";
+                return Task.FromResult(new AlertReceipt { Reply = reply });
             }
             AlertFileWriter.Write(_path, ToJson(message), keepMode: true);
             return Task.FromResult(new AlertReceipt { Reply = $"written, state {message.Run.State}" });
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            var kind = ex is UnauthorizedAccessException ? CenateErrorKind.PermissionDenied : CenateErrorKind.WriteError;
-            throw new CenateException(ErrorIds.AlertStatusWriteFailed, kind, $"The status file {_path} cannot be written: {ex.Message}",
+            var kind = ex is UnauthorizedAccessException ? CenateErrorKind.PermissionDenied
+                : CenateErrorKind.WriteError;
+            throw new CenateException(ErrorIds.AlertStatusWriteFailed, kind,
+                $"The status file {_path} cannot be written: {ex.Message}",
                 "Check that the directory exists and that this account may write to it.", _path, ex);
         }
     }
 
-    /// <summary>The document: schemaVersion, job, host, state, change, updatedAt, lastSuccess, lastFailure, problems, lastGoodBackup, moduleVersion.</summary>
+    /// <summary>The document: schemaVersion, job, host, state, change, updatedAt, lastSuccess, lastFailure,
+    /// problems, lastGoodBackup, moduleVersion.</summary>
     public static string ToJson(AlertMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
@@ -77,7 +83,8 @@ public sealed class AlertStatusFile : IAlertChannel
             ["lastFailure"] = run.LastFailure,
             ["problems"] = Problems(run),
             ["lastGoodBackup"] = run.LastGoodBackup is { } g
-                ? new Dictionary<string, object?> { ["database"] = g.Database, ["stamp"] = g.Stamp, ["path"] = g.Path, ["size"] = g.Size, ["time"] = g.Time }
+                ? new Dictionary<string, object?> { ["database"] = g.Database, ["stamp"] = g.Stamp, ["path"] = g.Path,
+                    ["size"] = g.Size, ["time"] = g.Time }
                 : null,
             ["moduleVersion"] = run.ModuleVersion,
         };
@@ -86,6 +93,7 @@ public sealed class AlertStatusFile : IAlertChannel
 
     /// <summary>One line per failed item (English, the language of monitoring tools).</summary>
     public static IReadOnlyList<string> Problems(AlertRun run) =>
-        run.Failures.Select(f => AlertComposer.OneLine(string.IsNullOrEmpty(f.Message) ? $"{f.Kind} {f.Subject}" : $"{f.Kind} {f.Subject}: {f.Message}")
+        run.Failures.Select(f => AlertComposer.OneLine(string.IsNullOrEmpty(f.Message) ? $"{f.Kind} {f.Subject}"
+            : $"{f.Kind} {f.Subject}: {f.Message}")
             + (string.IsNullOrEmpty(f.ErrorId) ? "" : $" [{f.ErrorId}]")).ToList();
 }

@@ -89,7 +89,8 @@ public sealed record AlertTexts
         Changes = new[] { "first run", "same as last run", "failed (was OK)", "recovered (was failing)" },
         WhatFailed = "What failed", Checked = "Checked", LastGood = "Last good backup", NoneKnown = "none known",
         WhatNext = "What to do next",
-        AdviceFailure = "Read the error above, fix the cause, then run the job again by hand and check that it ends OK.",
+        AdviceFailure = "Read the error above, fix the cause, then run the job again by hand "
+            + "and check that it ends OK.",
         AdviceSuccess = "Nothing to do.",
         TestBody = "This is a test of the alert channels of CenateBackup. No backup was checked.",
         ErrorId = "error id", NextStep = "next step", Size = "size", Age = "age",
@@ -105,10 +106,13 @@ public sealed record AlertTexts
         SetsHeadline = "{0} copias, la más reciente {1}", ItemsHeadline = "{0} elementos revisados, nada falló",
         NothingHeadline = "no se informó nada", More = "(+{0} más)",
         Host = "Servidor", Job = "Tarea", Started = "Inicio", Ended = "Fin", State = "Estado", Change = "Cambio",
-        Changes = new[] { "primera ejecución", "igual que la anterior", "falló (antes correcto)", "recuperado (antes fallaba)" },
-        WhatFailed = "Qué falló", Checked = "Revisado", LastGood = "Última copia buena", NoneKnown = "ninguna conocida",
+        Changes = new[] { "primera ejecución", "igual que la anterior", "falló (antes correcto)",
+            "recuperado (antes fallaba)" },
+        WhatFailed = "Qué falló", Checked = "Revisado", LastGood = "Última copia buena",
+        NoneKnown = "ninguna conocida",
         WhatNext = "Qué hacer ahora",
-        AdviceFailure = "Lea el error de arriba, corrija la causa y ejecute la tarea de nuevo a mano hasta que termine correctamente.",
+        AdviceFailure = "Lea el error de arriba, corrija la causa y ejecute la tarea de nuevo a mano "
+            + "hasta que termine correctamente.",
         AdviceSuccess = "No hay nada que hacer.",
         TestBody = "Esta es una prueba de los canales de alerta de CenateBackup. No se revisó ninguna copia.",
         ErrorId = "id de error", NextStep = "siguiente paso", Size = "tamaño", Age = "antigüedad",
@@ -116,7 +120,8 @@ public sealed record AlertTexts
         Statuses = new[] { "CORRECTO", "AVISO", "FALLÓ" },
     };
 
-    /// <summary>Spanish for "es", "es-PE", "es-ES"…; English for everything else (the invariant culture too).</summary>
+    /// <summary>Spanish for "es", "es-PE", "es-ES"…; English for everything else (the invariant culture
+    /// too).</summary>
     public static AlertTexts For(CultureInfo? culture) =>
         culture is not null && culture.TwoLetterISOLanguageName.Equals("es", System.StringComparison.OrdinalIgnoreCase)
             ? Spanish : English;

@@ -17,7 +17,8 @@ internal static class AlertItemFactory
 {
     private const string OutputNamespace = "CenateBackup.PowerShell.Output.";
 
-    /// <summary>The item of <paramref name="input"/> and, for an ErrorRecord, its category; null item when it is ignored.</summary>
+    /// <summary>The item of <paramref name="input"/> and, for an ErrorRecord, its category; null item when it
+    /// is ignored.</summary>
     public static (AlertItem? Item, ErrorCategory? Category) Create(object? input, DateTimeOffset now)
     {
         if (input is null) return (null, null);
@@ -26,7 +27,8 @@ internal static class AlertItemFactory
         switch (baseObject)
         {
             case ErrorRecord record: return FromErrorRecord(record);
-            case Exception ex: return (ErrorItem(ex.GetType().Name, ex.Message, (ex as IContainsErrorRecord)?.ErrorRecord?.FullyQualifiedErrorId, null), ErrorCategory.InvalidResult);
+            case Exception ex: return (ErrorItem(ex.GetType().Name, ex.Message,
+                (ex as IContainsErrorRecord)?.ErrorRecord?.FullyQualifiedErrorId, null), ErrorCategory.InvalidResult);
             case bool b: return (Check(b), b ? null : ErrorCategory.InvalidResult);
         }
         var type = TypeOf(ps);
@@ -39,10 +41,12 @@ internal static class AlertItemFactory
             "CenateRestoreResult" => (Restore(ps), null),
             "CenateUndeleteResult" or "CenateAuditEntry" => (new AlertItem
             {
-                Kind = "Audit", Status = AlertItemStatus.Ok, Subject = type == "CenateAuditEntry" ? "audit entry" : "undelete",
+                Kind = "Audit", Status = AlertItemStatus.Ok, Subject = type == "CenateAuditEntry" ? "audit entry"
+                    : "undelete",
                 Database = Str(ps, "Database"),
             }, null),
-            "ErrorRecord" when ps.TypeNames.Any(t => t.StartsWith("Deserialized.", StringComparison.Ordinal)) => (DeserializedError(ps), ErrorCategory.InvalidResult),
+            "ErrorRecord" when ps.TypeNames.Any(t => t.StartsWith("Deserialized.", StringComparison.Ordinal))
+                => (DeserializedError(ps), ErrorCategory.InvalidResult),
             _ => (null, null),
         };
     }
@@ -52,7 +56,8 @@ internal static class AlertItemFactory
     {
         foreach (var name in ps.TypeNames)
         {
-            var bare = name.StartsWith("Deserialized.", StringComparison.Ordinal) ? name["Deserialized.".Length..] : name;
+            var bare = name.StartsWith("Deserialized.", StringComparison.Ordinal) ? name["Deserialized.".Length..]
+                : name;
             if (bare.StartsWith(OutputNamespace, StringComparison.Ordinal)) return bare[OutputNamespace.Length..];
             if (bare == "System.Management.Automation.ErrorRecord") return "ErrorRecord";
         }
@@ -72,10 +77,12 @@ internal static class AlertItemFactory
             : passed == true ? $"complete, verified ({Str(ps, "VerifiedLevel")})" : "complete, not verified";
         return new AlertItem
         {
-            Kind = "Backup", Status = failed ? AlertItemStatus.Failed : passed is null ? AlertItemStatus.Warning : AlertItemStatus.Ok,
+            Kind = "Backup", Status = failed ? AlertItemStatus.Failed : passed is null ? AlertItemStatus.Warning
+                : AlertItemStatus.Ok,
             Subject = $"{Str(ps, "Database")} {Str(ps, "Stamp")}".Trim(), Message = message,
             ErrorId = failed ? (complete ? "VerificationFailed" : "BackupIncomplete") : null,
-            Database = Str(ps, "Database"), Stamp = Str(ps, "Stamp"), Path = Str(ps, "Path"), Size = Long(ps, "TotalSize"),
+            Database = Str(ps, "Database"), Stamp = Str(ps, "Stamp"), Path = Str(ps, "Path"), Size = Long(ps,
+                "TotalSize"),
             Time = time, Age = time is DateTimeOffset t ? now - t : null, IsGoodBackup = good,
         };
     }
@@ -83,14 +90,16 @@ internal static class AlertItemFactory
     private static AlertItem Verification(PSObject ps)
     {
         var passed = Get(ps, "Passed") is true;
-        var problems = (Get(ps, "Problems") as IEnumerable)?.Cast<object?>().Select(p => AlertRedactor.Redact(p?.ToString())).ToList() ?? new();
+        var problems = (Get(ps, "Problems") as IEnumerable)?.Cast<object?>().Select(p
+            => AlertRedactor.Redact(p?.ToString())).ToList() ?? new();
         var stamp = Str(ps, "Stamp");
         var age = Get(ps, "Age") is TimeSpan a ? a : (TimeSpan?)null;
         return new AlertItem
         {
             Kind = "Verification", Status = passed ? AlertItemStatus.Ok : AlertItemStatus.Failed,
             Subject = stamp is null ? Str(ps, "Path") ?? "verification" : $"{Str(ps, "Database")} {stamp}".Trim(),
-            Message = passed ? $"passed ({Str(ps, "Level")})" : problems.Count > 0 ? string.Join("; ", problems) : "failed",
+            Message = passed ? $"passed ({Str(ps, "Level")})" : problems.Count > 0 ? string.Join("; ", problems)
+                : "failed",
             ErrorId = passed ? null : "VerificationFailed",
             Database = Str(ps, "Database"), Stamp = stamp, Path = Str(ps, "Path"), Size = Long(ps, "Size"), Age = age,
             Time = Time(ps, "VerifiedAt"), IsGoodBackup = passed && stamp is not null,
@@ -100,7 +109,8 @@ internal static class AlertItemFactory
     private static AlertItem Retention(PSObject ps) => new()
     {
         Kind = "Retention", Status = AlertItemStatus.Ok, Subject = $"{Str(ps, "Database")} {Str(ps, "Stamp")}".Trim(),
-        Message = $"{Str(ps, "Action")?.ToLowerInvariant()} ({Str(ps, "Rule")})", Database = Str(ps, "Database"), Stamp = Str(ps, "Stamp"),
+        Message = $"{Str(ps, "Action")?.ToLowerInvariant()} ({Str(ps, "Rule")})", Database = Str(ps, "Database"),
+            Stamp = Str(ps, "Stamp"),
         Size = Long(ps, "TotalSize"),
     };
 
@@ -110,20 +120,24 @@ internal static class AlertItemFactory
         return new AlertItem
         {
             Kind = "Offsite", Status = failed ? AlertItemStatus.Failed : AlertItemStatus.Ok,
-            Subject = $"{Str(ps, "Database")} {Str(ps, "Stamp")} → {AlertRedactor.Redact(Str(ps, "Destination"))}".Trim(),
-            Message = $"{Str(ps, "Status")}: {AlertRedactor.Redact(Str(ps, "Reason"))}", ErrorId = failed ? Str(ps, "ErrorId") : null,
+            Subject = $"{Str(ps, "Database")} {Str(ps, "Stamp")} → {AlertRedactor.Redact(Str(ps, "Destination"))}"
+                .Trim(),
+            Message = $"{Str(ps, "Status")}: {AlertRedactor.Redact(Str(ps, "Reason"))}", ErrorId = failed ? Str(ps,
+                "ErrorId") : null,
             Database = Str(ps, "Database"), Stamp = Str(ps, "Stamp"), Size = Long(ps, "TotalSize"),
         };
     }
 
     private static AlertItem Restore(PSObject ps)
     {
-        var warnings = (Get(ps, "Warnings") as IEnumerable)?.Cast<object?>().Select(w => AlertRedactor.Redact(w?.ToString())).ToList() ?? new();
+        var warnings = (Get(ps, "Warnings") as IEnumerable)?.Cast<object?>().Select(w
+            => AlertRedactor.Redact(w?.ToString())).ToList() ?? new();
         return new AlertItem
         {
             Kind = "Restore", Status = warnings.Count > 0 ? AlertItemStatus.Warning : AlertItemStatus.Ok,
             Subject = $"{Str(ps, "Database")} {Str(ps, "Table")}".Trim(),
-            Message = warnings.Count > 0 ? string.Join("; ", warnings) : $"restored ({Str(ps, "Mode")})", Database = Str(ps, "Database"),
+            Message = warnings.Count > 0 ? string.Join("; ", warnings) : $"restored ({Str(ps, "Mode")})",
+                Database = Str(ps, "Database"),
         };
     }
 
@@ -142,20 +156,23 @@ internal static class AlertItemFactory
             _ => record.InvocationInfo?.MyCommand?.Name ?? record.CategoryInfo.Activity,
         };
         var message = record.ErrorDetails?.Message ?? record.Exception?.Message ?? record.ToString();
-        return (ErrorItem(subject, message, record.FullyQualifiedErrorId, record.ErrorDetails?.RecommendedAction), record.CategoryInfo.Category);
+        return (ErrorItem(subject, message, record.FullyQualifiedErrorId, record.ErrorDetails?.RecommendedAction),
+            record.CategoryInfo.Category);
     }
 
     private static AlertItem DeserializedError(PSObject ps)
     {
         var exception = Get(ps, "Exception") as PSObject;
-        var message = Str(ps, "ErrorDetails_Message") ?? (exception is null ? null : Str(exception, "Message")) ?? ps.ToString();
+        var message = Str(ps, "ErrorDetails_Message") ?? (exception is null ? null : Str(exception, "Message"))
+            ?? ps.ToString();
         var subject = Get(ps, "TargetObject") as string ?? Str(ps, "InvocationInfo_MyCommand") ?? "error";
         return ErrorItem(subject, message, Str(ps, "FullyQualifiedErrorId"), Str(ps, "ErrorDetails_RecommendedAction"));
     }
 
     private static AlertItem ErrorItem(string subject, string message, string? errorId, string? nextStep) => new()
     {
-        Kind = "Error", Status = AlertItemStatus.Failed, Subject = AlertRedactor.Redact(subject), Message = AlertRedactor.Redact(message),
+        Kind = "Error", Status = AlertItemStatus.Failed, Subject = AlertRedactor.Redact(subject),
+            Message = AlertRedactor.Redact(message),
         ErrorId = errorId, NextStep = nextStep is null ? null : AlertRedactor.Redact(nextStep),
     };
 
@@ -182,7 +199,8 @@ internal static class AlertItemFactory
     private static DateTimeOffset? Time(PSObject ps, string name) => Get(ps, name) switch
     {
         DateTimeOffset d => d,
-        DateTime d => new DateTimeOffset(d.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(d, DateTimeKind.Utc) : d),
+        DateTime d => new DateTimeOffset(d.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(d,
+            DateTimeKind.Utc) : d),
         _ => null,
     };
 }

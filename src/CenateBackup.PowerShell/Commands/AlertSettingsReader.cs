@@ -21,14 +21,17 @@ internal static class AlertSettingsReader
     {
         if (!File.Exists(path))
         {
-            throw new CenateException(ErrorIds.SettingsNotFound, CenateErrorKind.ObjectNotFound, $"The alert settings file {path} does not exist.",
+            throw new CenateException(ErrorIds.SettingsNotFound, CenateErrorKind.ObjectNotFound,
+                $"The alert settings file {path} does not exist.",
                 "Give the path of a .psd1 file (see examples/ in the module's repository).", path);
         }
         AlertFileTrust.RequireSettingsFile(path);
         var ast = Parser.ParseFile(path, out _, out var errors);
-        if (errors.Length > 0) throw AlertSettingsInvalid(path, $"it is not valid PowerShell data: {errors[0].Message} (line {errors[0].Extent.StartLineNumber})");
+        if (errors.Length > 0) throw AlertSettingsInvalid(path,
+            $"it is not valid PowerShell data: {errors[0].Message} (line {errors[0].Extent.StartLineNumber})");
         var statements = ast.EndBlock?.Statements;
-        if (ast.ParamBlock is not null || ast.BeginBlock is not null || ast.ProcessBlock is not null || statements is null || statements.Count != 1
+        if (ast.ParamBlock is not null || ast.BeginBlock is not null || ast.ProcessBlock is not null
+            || statements is null || statements.Count != 1
             || statements[0] is not PipelineAst { PipelineElements.Count: 1 } pipeline
             || pipeline.PipelineElements[0] is not CommandExpressionAst { Expression: HashtableAst hashtable })
         {
@@ -41,7 +44,8 @@ internal static class AlertSettingsReader
         }
         catch (InvalidOperationException ex)
         {
-            throw AlertSettingsInvalid(path, $"only constant values are allowed (no commands, variables or expressions): {ex.Message}");
+            throw AlertSettingsInvalid(path,
+                $"only constant values are allowed (no commands, variables or expressions): {ex.Message}");
         }
         if (value is not IDictionary data) throw AlertSettingsInvalid(path, "it must hold a hashtable");
         return AlertSettings.FromData(data, path);
@@ -52,7 +56,8 @@ internal static class AlertSettingsReader
     {
         if (!File.Exists(path))
         {
-            throw new CenateException(ErrorIds.CredentialFileInvalid, CenateErrorKind.ObjectNotFound, $"The credential file {path} does not exist.",
+            throw new CenateException(ErrorIds.CredentialFileInvalid, CenateErrorKind.ObjectNotFound,
+                $"The credential file {path} does not exist.",
                 "Create it with Get-Credential | Export-Clixml -Path <file> as the account that runs the job.", path);
         }
         AlertFileTrust.RequireCredentialFile(path);
@@ -61,7 +66,8 @@ internal static class AlertSettingsReader
         {
             value = PSSerializer.Deserialize(File.ReadAllText(path));
         }
-        catch (Exception ex) when (ex is System.Xml.XmlException or PSInvalidOperationException or InvalidOperationException
+        catch (Exception ex) when (ex is System.Xml.XmlException or PSInvalidOperationException
+            or InvalidOperationException
             or System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
         {
             throw InvalidCredential(path, ex.GetType().Name);
@@ -72,8 +78,10 @@ internal static class AlertSettingsReader
     }
 
     private static CenateException InvalidCredential(string path, string why) =>
-        new(ErrorIds.CredentialFileInvalid, CenateErrorKind.InvalidData, $"The credential file {path} cannot be read as a PSCredential ({why}).",
-            "Create it again with Get-Credential | Export-Clixml -Path <file> as the account that runs the job (on Windows DPAPI ties it to that account).", path);
+        new(ErrorIds.CredentialFileInvalid, CenateErrorKind.InvalidData,
+            $"The credential file {path} cannot be read as a PSCredential ({why}).",
+            "Create it again with Get-Credential | Export-Clixml -Path <file> as the account that runs the job "
+            + "(on Windows DPAPI ties it to that account).", path);
 
     private static CenateException AlertSettingsInvalid(string path, string message) =>
         new(ErrorIds.SettingsInvalid, CenateErrorKind.InvalidArgument, $"The alert settings {path}: {message}.",

@@ -4,7 +4,8 @@ using CenateBackup.Core.Alerts;
 
 namespace CenateBackup.PowerShell.Commands;
 
-/// <summary>Refuses a certificate thumbprint that is not 40 (SHA-1) or 64 (SHA-256) hex digits (':' and spaces allowed).</summary>
+/// <summary>Refuses a certificate thumbprint that is not 40 (SHA-1) or 64 (SHA-256) hex digits (':' and spaces
+/// allowed).</summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
 public sealed class ValidateThumbprintAttribute : ValidateArgumentsAttribute
 {
@@ -15,7 +16,8 @@ public sealed class ValidateThumbprintAttribute : ValidateArgumentsAttribute
         if (AlertSettings.NormaliseThumbprint(text) is null)
         {
             throw new ValidationMetadataException(
-                $"'{text}' is not a certificate thumbprint: give the SHA-1 (40 hex digits) or SHA-256 (64 hex digits) of the relay's certificate.");
+                $"'{text}' is not a certificate thumbprint: give the SHA-1 (40 hex digits) or SHA-256 (64 hex digits) "
+                + "of the relay's certificate.");
         }
     }
 }

@@ -13,9 +13,11 @@ using CenateBackup.PowerShell.Output;
 namespace CenateBackup.PowerShell.Commands;
 
 /// <summary>
-/// <para type="synopsis">Sends one alert per run (mail, webhook, heartbeat, status file) about what the pipeline reported.</para>
+/// <para type="synopsis">Sends one alert per run (mail, webhook, heartbeat, status file) about what the pipeline
+/// reported.</para>
 /// </summary>
-[Cmdlet(VerbsCommunications.Send, "CenateAlert", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = SendSet)]
+[Cmdlet(VerbsCommunications.Send, "CenateAlert", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low,
+    DefaultParameterSetName = SendSet)]
 [OutputType(typeof(CenateAlertResult))]
 public sealed class SendCenateAlertCommand : CenateCmdletBase
 {
@@ -142,7 +144,8 @@ public sealed class SendCenateAlertCommand : CenateCmdletBase
             var (item, category) = AlertItemFactory.Create(input, now);
             if (item is null)
             {
-                WriteVerbose($"Send-CenateAlert ignores a {PSObject.AsPSObject(input).BaseObject.GetType().Name}: it is not something the module reports.");
+                var type = PSObject.AsPSObject(input).BaseObject.GetType().Name;
+                WriteVerbose($"Send-CenateAlert ignores a {type}: it is not something the module reports.");
                 continue;
             }
             items.Add(item);
@@ -150,7 +153,8 @@ public sealed class SendCenateAlertCommand : CenateCmdletBase
         }
         var run = new AlertRun
         {
-            Host = Environment.MachineName, Job = configuration.Dispatch.Job, StartedAt = _startedAt, EndedAt = DateTimeOffset.UtcNow,
+            Host = Environment.MachineName, Job = configuration.Dispatch.Job, StartedAt = _startedAt,
+                EndedAt = DateTimeOffset.UtcNow,
             ModuleVersion = version, Items = Test ? Array.Empty<AlertItem>() : items,
         };
         IReadOnlyList<AlertDelivery> deliveries = Array.Empty<AlertDelivery>();
@@ -164,13 +168,15 @@ public sealed class SendCenateAlertCommand : CenateCmdletBase
             }
             var plan = RunCore((reporter, _) => Task.FromResult(dispatcher.Prepare(run, reporter)));
             var allowed = Ask(dispatcher.Channels, test: false);
-            deliveries = RunCore((reporter, token) => dispatcher.DeliverAsync(plan, allowed.Contains, IsWhatIf(), reporter, token));
+            deliveries = RunCore((reporter, token) => dispatcher.DeliverAsync(plan, allowed.Contains, IsWhatIf(),
+                reporter, token));
             run = plan.Run;
         });
         foreach (var delivery in deliveries)
         {
             if (delivery.Error is not null) WriteError(ToErrorRecord(delivery.Error, delivery.Target));
-            else if (!string.IsNullOrEmpty(delivery.Reason) && delivery.Status is AlertDeliveryStatus.Sent) WriteWarning($"{delivery.Channel}: {delivery.Reason}");
+            else if (!string.IsNullOrEmpty(delivery.Reason)
+                && delivery.Status is AlertDeliveryStatus.Sent) WriteWarning($"{delivery.Channel}: {delivery.Reason}");
             WriteObject(ToResult(delivery));
         }
         if (!Test && run.State == AlertState.Failure) WriteRunFailed(run, failedCategories, deliveries);
@@ -192,27 +198,33 @@ public sealed class SendCenateAlertCommand : CenateCmdletBase
             bound.ContainsKey(name) && value is not null ? System.Enum.Parse<T>(value, ignoreCase: true) : null;
         var explicitSettings = new AlertSettings
         {
-            SmtpServer = SmtpServer, Port = If(nameof(Port), Port), From = From, To = To, Cc = Cc, Security = Enum<MailSecurity>(nameof(Security), Security),
+            SmtpServer = SmtpServer, Port = If(nameof(Port), Port), From = From, To = To, Cc = Cc,
+                Security = Enum<MailSecurity>(nameof(Security), Security),
             SkipRevocationCheck = bound.ContainsKey(nameof(SkipRevocationCheck)) ? SkipRevocationCheck.IsPresent : null,
-            CertificateThumbprint = CertificateThumbprint, WebhookUri = WebhookUri, WebhookFormat = Enum<WebhookFormat>(nameof(WebhookFormat), WebhookFormat),
+            CertificateThumbprint = CertificateThumbprint, WebhookUri = WebhookUri,
+                WebhookFormat = Enum<WebhookFormat>(nameof(WebhookFormat), WebhookFormat),
             TelegramChatId = TelegramChatId, HeartbeatUri = HeartbeatUri,
             StatusPath = StatusPath is null ? null : GetUnresolvedProviderPathFromPSPath(StatusPath),
             StateDirectory = StateDirectory is null ? null : GetUnresolvedProviderPathFromPSPath(StateDirectory),
-            When = Enum<AlertWhen>(nameof(When), When), Job = Job, Culture = Culture, Timeout = If(nameof(Timeout), Timeout),
+            When = Enum<AlertWhen>(nameof(When), When), Job = Job, Culture = Culture, Timeout = If(nameof(Timeout),
+                Timeout),
         };
         var settings = explicitSettings.Over(file is null ? null : Relative(file, settingsDirectory!));
         var credential = Credential?.GetNetworkCredential()
-            ?? (settings.CredentialPath is { } credentialPath ? AlertSettingsReader.ReadCredential(credentialPath) : null)
+            ?? (settings.CredentialPath is { } credentialPath ? AlertSettingsReader.ReadCredential(credentialPath)
+                : null)
             ?? AlertConfiguration.CredentialFromEnvironment(settings);
         var defaultJob = AlertSettings.JobFromScript(MyInvocation.ScriptName);
         return AlertConfiguration.Resolve(settings, credential, defaultJob, CultureInfo.CurrentUICulture);
     }
 
-    /// <summary>Relative paths in a settings file are relative to the file, not to wherever the job happens to start.</summary>
+    /// <summary>Relative paths in a settings file are relative to the file, not to wherever the job happens to
+    /// start.</summary>
     private static AlertSettings Relative(AlertSettings file, string directory)
     {
         string? Full(string? p) => p is null ? null : System.IO.Path.GetFullPath(p, directory);
-        return file with { StatusPath = Full(file.StatusPath), StateDirectory = Full(file.StateDirectory), CredentialPath = Full(file.CredentialPath) };
+        return file with { StatusPath = Full(file.StatusPath), StateDirectory = Full(file.StateDirectory),
+            CredentialPath = Full(file.CredentialPath) };
     }
 
     private HashSet<IAlertChannel> Ask(IReadOnlyList<IAlertChannel> channels, bool test)
@@ -223,7 +235,8 @@ public sealed class SendCenateAlertCommand : CenateCmdletBase
             var action = channel.Kind switch
             {
                 AlertChannelKind.Heartbeat => test ? "Ping (test)" : "Ping",
-                AlertChannelKind.StatusFile => test ? "Check that the status file's directory is writable" : "Write status",
+                AlertChannelKind.StatusFile => test ? "Check that the status file's directory is writable"
+                    : "Write status",
                 _ => test ? "Send test alert" : "Send alert",
             };
             if (ShouldProcess(channel.Target, action)) approved.Add(channel);
@@ -246,30 +259,38 @@ public sealed class SendCenateAlertCommand : CenateCmdletBase
     {
         var failures = run.Failures.ToList();
         var first = failures[0];
-        var firstText = AlertComposer.OneLine(string.IsNullOrEmpty(first.Message) ? first.Subject : $"{first.Subject}: {first.Message}");
+        var firstText = AlertComposer.OneLine(string.IsNullOrEmpty(first.Message) ? first.Subject
+            : $"{first.Subject}: {first.Message}").TrimEnd('.');
         var more = failures.Count > 1 ? $" (+{failures.Count - 1} more)" : "";
-        var sentBy = deliveries.Where(d => d.Status == AlertDeliveryStatus.Sent && !d.Delayed).Select(d => d.Channel.ToString()).Distinct().ToList();
+        var sentBy = deliveries.Where(d => d.Status == AlertDeliveryStatus.Sent && !d.Delayed).Select(d
+            => d.Channel.ToString()).Distinct().ToList();
         var alert = sentBy.Count > 0 ? "sent by " + string.Join(", ", sentBy) : "not sent";
         var exception = new CenateException(ErrorIds.BackupRunFailed, CenateErrorKind.InvalidOperation,
             $"The run failed: {firstText}{more}. Alert: {alert}.", first.NextStep, first.Subject);
         var category = categories.FirstOrDefault(c => c is not null) ?? ErrorCategory.InvalidResult;
         var record = new ErrorRecord(exception, ErrorIds.BackupRunFailed, category, first.Subject);
-        if (first.NextStep is not null) record.ErrorDetails = new ErrorDetails(exception.Message) { RecommendedAction = first.NextStep };
+        if (first.NextStep is not null)
+        {
+            record.ErrorDetails = new ErrorDetails(exception.Message) { RecommendedAction = first.NextStep };
+        }
         WriteError(record);
     }
 
     private static CenateAlertResult ToResult(AlertDelivery d) => new()
     {
         Channel = d.Channel.ToString(), Target = d.Target, Status = d.Status.ToString(), State = d.State.ToString(),
-        Change = d.Change.ToString(), Job = d.Job, Subject = d.Subject, Delayed = d.Delayed, QueuedAt = d.QueuedAt, Reply = d.Reply,
-        Secure = d.Secure, Protocol = d.Protocol, ErrorId = d.ErrorId, Reason = d.Reason, Spooled = d.Spooled, Time = d.Time,
+        Change = d.Change.ToString(), Job = d.Job, Subject = d.Subject, Delayed = d.Delayed, QueuedAt = d.QueuedAt,
+            Reply = d.Reply,
+        Secure = d.Secure, Protocol = d.Protocol, ErrorId = d.ErrorId, Reason = d.Reason, Spooled = d.Spooled,
+            Time = d.Time,
         Duration = d.Duration,
     };
 
     private static string ModuleVersion()
     {
         var assembly = typeof(SendCenateAlertCommand).Assembly;
-        var version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? assembly.GetName().Version?.ToString() ?? "";
+        var version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? assembly.GetName().Version?.ToString() ?? "";
         var plus = version.IndexOf('+', StringComparison.Ordinal);
         return plus > 0 ? version[..plus] : version;
     }

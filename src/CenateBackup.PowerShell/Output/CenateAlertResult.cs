@@ -2,14 +2,16 @@ using System;
 
 namespace CenateBackup.PowerShell.Output;
 
-/// <summary>What Send-CenateAlert did on one channel: one per delivery attempt (spooled alerts first), heartbeat and status file.</summary>
+/// <summary>What Send-CenateAlert did on one channel: one per delivery attempt (spooled alerts first), heartbeat
+/// and status file.</summary>
 public sealed class CenateAlertResult
 {
     internal CenateAlertResult() { }
 
     /// <summary>Mail, Webhook, Heartbeat or StatusFile.</summary>
     public string Channel { get; internal set; } = "";
-    /// <summary>Where it went, redacted: smtp://host:port, https://host/… (no path, query or user info), or the status file's path.</summary>
+    /// <summary>Where it went, redacted: smtp://host:port, https://host/… (no path, query or user info), or the
+    /// status file's path.</summary>
     public string Target { get; internal set; } = "";
     /// <summary>Sent, Failed, Skipped, WouldSend, Written or Pinged.</summary>
     public string Status { get; internal set; } = "";

@@ -6,7 +6,8 @@ using Xunit;
 
 namespace CenateBackup.Core.Tests.Unit;
 
-/// <summary>The message: subject per state and language, every value HTML-encoded, one-line subjects, short form.</summary>
+/// <summary>The message: subject per state and language, every value HTML-encoded, one-line subjects, short
+/// form.</summary>
 public class AlertComposerTests
 {
     private static readonly CultureInfo s_en = CultureInfo.GetCultureInfo("en-US");
@@ -17,7 +18,8 @@ public class AlertComposerTests
     {
         var run = AlertSamples.Run(AlertSamples.GoodSet(), AlertSamples.Failure(), AlertSamples.Failure("second"));
         var m = AlertComposer.Compose(run, AlertChange.Failed, s_en);
-        Assert.Equal("[CenateBackup] FAILED nightly @ srv-cenate: New-CenateDump: the dump failed (+1 more)", m.Subject);
+        Assert.Equal("[CenateBackup] FAILED nightly @ srv-cenate: New-CenateDump: the dump failed (+1 more)",
+            m.Subject);
         Assert.Contains("What failed:", m.Text, StringComparison.Ordinal);
         Assert.Contains("error id PgDumpFailed", m.Text, StringComparison.Ordinal);
         Assert.Contains("Check that the container postgres_cenate is running.", m.Text, StringComparison.Ordinal);
@@ -45,7 +47,8 @@ public class AlertComposerTests
     {
         var run = AlertSamples.Run(AlertSamples.GoodSet("20261129_020000"), AlertSamples.GoodSet("20261130_020000"));
         var m = AlertComposer.Compose(run, AlertChange.Same, s_en);
-        Assert.Equal("[CenateBackup] OK nightly @ srv-cenate: 2 sets, newest maestro_cenate 20261130_020000", m.Subject);
+        Assert.Equal("[CenateBackup] OK nightly @ srv-cenate: 2 sets, newest maestro_cenate 20261130_020000",
+            m.Subject);
         Assert.Contains("Nothing to do.", m.Text, StringComparison.Ordinal);
     }
 
@@ -57,10 +60,13 @@ public class AlertComposerTests
         Assert.True(test.IsTest);
         var delayed = AlertComposer.Compose(AlertSamples.Run(AlertSamples.Failure()), AlertChange.Failed, s_en,
             delayedFrom: new DateTimeOffset(2026, 11, 29, 2, 5, 0, TimeSpan.FromHours(-5)));
-        Assert.StartsWith("(delayed from 2026-11-29 07:05 UTC) [CenateBackup] FAILED", delayed.Subject, StringComparison.Ordinal);
+        Assert.StartsWith("(delayed from 2026-11-29 07:05 UTC) [CenateBackup] FAILED", delayed.Subject,
+            StringComparison.Ordinal);
         Assert.True(delayed.Delayed);
-        var es = AlertComposer.Compose(AlertSamples.Run(AlertSamples.Failure()), AlertChange.Failed, s_es, delayedFrom: AlertSamples.Now);
-        Assert.StartsWith("(retrasado desde 2026-11-30 10:00 UTC) [CenateBackup] FALLÓ", es.Subject, StringComparison.Ordinal);
+        var es = AlertComposer.Compose(AlertSamples.Run(AlertSamples.Failure()), AlertChange.Failed, s_es,
+            delayedFrom: AlertSamples.Now);
+        Assert.StartsWith("(retrasado desde 2026-11-30 10:00 UTC) [CenateBackup] FALLÓ", es.Subject,
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -90,6 +96,7 @@ public class AlertComposerTests
     public void SameRun_ComposesTheSameText()
     {
         var run = AlertSamples.Run(AlertSamples.GoodSet(), AlertSamples.Failure());
-        Assert.Equal(AlertComposer.Compose(run, AlertChange.Failed, s_es).Text, AlertComposer.Compose(run, AlertChange.Failed, s_es).Text);
+        Assert.Equal(AlertComposer.Compose(run, AlertChange.Failed, s_es).Text, AlertComposer.Compose(run,
+            AlertChange.Failed, s_es).Text);
     }
 }

@@ -22,13 +22,16 @@ public class AlertDispatcherTests
             Timeout = TimeSpan.FromSeconds(2),
         }, () => AlertSamples.Now);
 
-    private static IReadOnlyList<AlertDelivery> Run(AlertDispatcher d, AlertRun run, bool whatIf = false, Func<IAlertChannel, bool>? approved = null)
+    private static IReadOnlyList<AlertDelivery> Run(AlertDispatcher d, AlertRun run, bool whatIf = false,
+        Func<IAlertChannel, bool>? approved = null)
     {
         var plan = d.Prepare(run, NullReporter.Instance);
-        return d.DeliverAsync(plan, approved ?? (_ => !whatIf), whatIf, NullReporter.Instance, CancellationToken.None).GetAwaiter().GetResult();
+        return d.DeliverAsync(plan, approved ?? (_ => !whatIf), whatIf, NullReporter.Instance,
+            CancellationToken.None).GetAwaiter().GetResult();
     }
 
-    private static AlertRun At(AlertRun run, int hours) => run with { EndedAt = AlertSamples.Now.AddHours(hours), StartedAt = AlertSamples.Now.AddHours(hours) };
+    private static AlertRun At(AlertRun run, int hours) => run with { EndedAt = AlertSamples.Now.AddHours(hours),
+        StartedAt = AlertSamples.Now.AddHours(hours) };
 
     [Theory]
     [InlineData(AlertWhen.Failure, AlertState.Failure, AlertChange.New, true)]
@@ -72,9 +75,12 @@ public class AlertDispatcherTests
         var mail = new FakeAlertChannel(AlertChannelKind.Mail);
         var beat = new FakeAlertChannel(AlertChannelKind.Heartbeat);
         var status = new AlertStatusFile(dir.File("status.json"));
-        var results = Run(Dispatcher(dir, AlertWhen.Failure, status, beat, mail), AlertSamples.Run(AlertSamples.GoodSet()));
-        Assert.Equal(new[] { AlertChannelKind.Mail, AlertChannelKind.Heartbeat, AlertChannelKind.StatusFile }, results.Select(r => r.Channel));
-        Assert.Equal(new[] { AlertDeliveryStatus.Skipped, AlertDeliveryStatus.Pinged, AlertDeliveryStatus.Written }, results.Select(r => r.Status));
+        var results = Run(Dispatcher(dir, AlertWhen.Failure, status, beat, mail),
+            AlertSamples.Run(AlertSamples.GoodSet()));
+        Assert.Equal(new[] { AlertChannelKind.Mail, AlertChannelKind.Heartbeat, AlertChannelKind.StatusFile },
+            results.Select(r => r.Channel));
+        Assert.Equal(new[] { AlertDeliveryStatus.Skipped, AlertDeliveryStatus.Pinged, AlertDeliveryStatus.Written },
+            results.Select(r => r.Status));
         Assert.Empty(mail.Sent);
         Assert.Single(beat.Sent);
         using var doc = JsonDocument.Parse(File.ReadAllText(dir.File("status.json")));
@@ -95,7 +101,8 @@ public class AlertDispatcherTests
         Assert.True(failed.Spooled);
         Assert.Equal(ErrorIds.AlertDeliveryFailed, failed.Error!.ErrorId);
         Assert.Equal(CenateErrorKind.ConnectionError, failed.Error.Kind);
-        Assert.Contains("Webhook to fake://target failed: connection refused. The alert was spooled in " + d.SpoolPath, failed.Error.Message, StringComparison.Ordinal);
+        Assert.Contains("Webhook to fake://target failed: connection refused. The alert was spooled in "
+            + d.SpoolPath, failed.Error.Message, StringComparison.Ordinal);
         Assert.True(File.Exists(d.SpoolPath));
         if (!OperatingSystem.IsWindows())
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(d.SpoolPath));
@@ -151,9 +158,11 @@ public class AlertDispatcherTests
         var spool = AlertSpool.Load(path, () => AlertSamples.Now, warnings.Add);
         for (var i = 0; i < 25; i++)
         {
-            spool.Add(new AlertSpoolEntry { Channel = AlertChannelKind.Mail, QueuedAt = AlertSamples.Now.AddHours(i), Run = AlertSamples.Run() }, warnings.Add);
+            spool.Add(new AlertSpoolEntry { Channel = AlertChannelKind.Mail, QueuedAt = AlertSamples.Now.AddHours(i),
+                Run = AlertSamples.Run() }, warnings.Add);
         }
-        spool.Add(new AlertSpoolEntry { Channel = AlertChannelKind.Webhook, QueuedAt = AlertSamples.Now, Run = AlertSamples.Run() }, warnings.Add);
+        spool.Add(new AlertSpoolEntry { Channel = AlertChannelKind.Webhook, QueuedAt = AlertSamples.Now,
+            Run = AlertSamples.Run() }, warnings.Add);
         spool.Save();
         var loaded = AlertSpool.Load(path, () => AlertSamples.Now, warnings.Add);
         Assert.Equal(20, loaded.For(AlertChannelKind.Mail).Count);

@@ -37,19 +37,23 @@ internal static class AlertSamples
 
     public static AlertItem GoodSet(string stamp = "20261130_020000", long size = 600L << 20) => new()
     {
-        Kind = "Backup", Status = AlertItemStatus.Ok, Subject = $"maestro_cenate {stamp}", Database = "maestro_cenate", Stamp = stamp,
-        Path = $"/srv/backups/maestro_cenate_{stamp}.manifest.json", Size = size, Time = Now.AddHours(-8), Age = TimeSpan.FromHours(8),
+        Kind = "Backup", Status = AlertItemStatus.Ok, Subject = $"maestro_cenate {stamp}",
+            Database = "maestro_cenate", Stamp = stamp,
+        Path = $"/srv/backups/maestro_cenate_{stamp}.manifest.json", Size = size, Time = Now.AddHours(-8),
+            Age = TimeSpan.FromHours(8),
         IsGoodBackup = true, Message = "complete, verified (Read)",
     };
 
     public static AlertItem Failure(string message = "the dump failed", string errorId = "PgDumpFailed") => new()
     {
-        Kind = "Error", Status = AlertItemStatus.Failed, Subject = "New-CenateDump", Message = message, ErrorId = errorId,
+        Kind = "Error", Status = AlertItemStatus.Failed, Subject = "New-CenateDump", Message = message,
+            ErrorId = errorId,
         NextStep = "Check that the container postgres_cenate is running.",
     };
 
     public static AlertRun Run(params AlertItem[] items) => new()
     {
-        Host = "srv-cenate", Job = "nightly", StartedAt = Now.AddMinutes(-5), EndedAt = Now, ModuleVersion = "1.2.3", Items = items,
+        Host = "srv-cenate", Job = "nightly", StartedAt = Now.AddMinutes(-5), EndedAt = Now, ModuleVersion = "1.2.3",
+            Items = items,
     };
 }

@@ -24,7 +24,8 @@ public class AlertRedactorTests
     [Fact]
     public void OrdinaryTextStays()
     {
-        Assert.Equal("pg_dump: error: connection to server on port 5432 failed", AlertRedactor.Redact("pg_dump: error: connection to server on port 5432 failed"));
+        Assert.Equal("pg_dump: error: connection to server on port 5432 failed",
+            AlertRedactor.Redact("pg_dump: error: connection to server on port 5432 failed"));
         Assert.Equal("https://relay.example/…", AlertRedactor.Redact("https://relay.example/a/b"));
         Assert.Equal("", AlertRedactor.Redact(null));
     }

@@ -22,11 +22,16 @@ public class AlertSettingsTests
     {
         var s = AlertSettings.FromData(new Hashtable
         {
-            ["smtpserver"] = "relay", ["PORT"] = 465, ["From"] = "a@b", ["To"] = new object[] { "x@y", "z@y" }, ["Cc"] = "c@y",
-            ["Security"] = "sslonconnect", ["SkipRevocationCheck"] = true, ["CertificateThumbprint"] = new string('a', 40),
-            ["UserName"] = "u", ["PasswordVariable"] = "SMTP_PW", ["CredentialPath"] = "c.xml", ["WebhookUri"] = "https://h/x",
-            ["WebhookFormat"] = "teams", ["TelegramChatId"] = "1", ["HeartbeatUri"] = "http://h/p", ["StatusPath"] = "/tmp/s.json",
-            ["StateDirectory"] = "/tmp/st", ["When"] = "change", ["Job"] = "j", ["Culture"] = "es-PE", ["Timeout"] = "45s",
+            ["smtpserver"] = "relay", ["PORT"] = 465, ["From"] = "a@b", ["To"] = new object[] { "x@y", "z@y" },
+                ["Cc"] = "c@y",
+            ["Security"] = "sslonconnect", ["SkipRevocationCheck"] = true, ["CertificateThumbprint"] = new string('a',
+                40),
+            ["UserName"] = "u", ["PasswordVariable"] = "SMTP_PW", ["CredentialPath"] = "c.xml",
+                ["WebhookUri"] = "https://h/x",
+            ["WebhookFormat"] = "teams", ["TelegramChatId"] = "1", ["HeartbeatUri"] = "http://h/p",
+                ["StatusPath"] = "/tmp/s.json",
+            ["StateDirectory"] = "/tmp/st", ["When"] = "change", ["Job"] = "j", ["Culture"] = "es-PE",
+                ["Timeout"] = "45s",
         }, "f.psd1");
         Assert.Equal(465, s.Port);
         Assert.Equal(new[] { "x@y", "z@y" }, s.To);
@@ -72,7 +77,8 @@ public class AlertSettingsTests
     [Fact]
     public void ExplicitParameters_WinOverTheFile()
     {
-        var file = new AlertSettings { SmtpServer = "file-relay", From = "f@x", To = new[] { "t@x" }, When = AlertWhen.Always };
+        var file = new AlertSettings { SmtpServer = "file-relay", From = "f@x", To = new[] { "t@x" },
+            When = AlertWhen.Always };
         var merged = new AlertSettings { SmtpServer = "param-relay" }.Over(file);
         Assert.Equal("param-relay", merged.SmtpServer);
         Assert.Equal("f@x", merged.From);
@@ -88,7 +94,8 @@ public class AlertSettingsTests
     [InlineData(null, MailSecurity.Auto, MailSecurity.Auto, 587)]
     public void MailDefaults(int? port, MailSecurity? security, MailSecurity expectedSecurity, int expectedPort)
     {
-        var c = AlertConfiguration.Resolve(new AlertSettings { SmtpServer = "relay", From = "a@b", To = new[] { "c@d" }, Port = port, Security = security },
+        var c = AlertConfiguration.Resolve(new AlertSettings { SmtpServer = "relay", From = "a@b",
+            To = new[] { "c@d" }, Port = port, Security = security },
             null, "job", s_en);
         Assert.Equal(expectedSecurity, c.Mail!.Security);
         Assert.Equal(expectedPort, c.Mail.Port);
@@ -97,19 +104,27 @@ public class AlertSettingsTests
     [Fact]
     public void Mail_NeedsFromAndTo_AndNoChannelIsAlertChannelMissing()
     {
-        Assert.Equal(ErrorIds.SettingsInvalid, Refused(() => AlertConfiguration.Resolve(new AlertSettings { SmtpServer = "r", To = new[] { "x" } }, null, "j", s_en)).ErrorId);
-        Assert.Equal(ErrorIds.SettingsInvalid, Refused(() => AlertConfiguration.Resolve(new AlertSettings { SmtpServer = "r", From = "x" }, null, "j", s_en)).ErrorId);
-        var missing = Refused(() => AlertConfiguration.Resolve(new AlertSettings { When = AlertWhen.Always }, null, "j", s_en));
+        Assert.Equal(ErrorIds.SettingsInvalid, Refused(()
+            => AlertConfiguration.Resolve(new AlertSettings { SmtpServer = "r", To = new[] { "x" } }, null, "j",
+            s_en)).ErrorId);
+        Assert.Equal(ErrorIds.SettingsInvalid, Refused(()
+            => AlertConfiguration.Resolve(new AlertSettings { SmtpServer = "r", From = "x" }, null, "j",
+            s_en)).ErrorId);
+        var missing = Refused(() => AlertConfiguration.Resolve(new AlertSettings { When = AlertWhen.Always }, null,
+            "j", s_en));
         Assert.Equal(ErrorIds.AlertChannelMissing, missing.ErrorId);
         Assert.Equal(CenateErrorKind.InvalidArgument, missing.Kind);
     }
 
     [Theory]
-    [InlineData("aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd", "AABBCCDDEEFF00112233445566778899AABBCCDD")]
-    [InlineData(" 0123456789abcdef0123456789ABCDEF0123456789abcdef0123456789ABCDEF ", "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF")]
+    [InlineData("aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd",
+        "AABBCCDDEEFF00112233445566778899AABBCCDD")]
+    [InlineData(" 0123456789abcdef0123456789ABCDEF0123456789abcdef0123456789ABCDEF ",
+        "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF")]
     [InlineData("abc", null)]
     [InlineData("zz23456789abcdef0123456789abcdef01234567", null)]
-    public void Thumbprints_AreNormalised_OrRefused(string text, string? expected) => Assert.Equal(expected, AlertSettings.NormaliseThumbprint(text));
+    public void Thumbprints_AreNormalised_OrRefused(string text, string? expected) => Assert.Equal(expected,
+        AlertSettings.NormaliseThumbprint(text));
 
     [Theory]
     [InlineData("/etc/cenate/jobs/nightly-backup.ps1", "nightly-backup")]
@@ -131,7 +146,8 @@ public class AlertSettingsTests
     [InlineData("-x")]
     public void JobNames_ThatAreNotFileNames_AreRefused(string job)
     {
-        var ex = Refused(() => AlertConfiguration.Resolve(new AlertSettings { Job = job, StatusPath = "/tmp/s.json" }, null, "j", s_en));
+        var ex = Refused(() => AlertConfiguration.Resolve(new AlertSettings { Job = job, StatusPath = "/tmp/s.json" },
+            null, "j", s_en));
         Assert.Equal(ErrorIds.SettingsInvalid, ex.ErrorId);
     }
 
@@ -162,16 +178,19 @@ public class AlertSettingsTests
         using var dir = new TempDirectory();
         var settings = dir.File("s.psd1");
         File.WriteAllText(settings, "@{}");
-        File.SetUnixFileMode(settings, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        File.SetUnixFileMode(settings,
+            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         AlertFileTrust.RequireSettingsFile(settings);
         File.SetUnixFileMode(settings, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupWrite);
-        Assert.Equal(ErrorIds.SettingsFileInsecure, Refused(() => AlertFileTrust.RequireSettingsFile(settings)).ErrorId);
+        Assert.Equal(ErrorIds.SettingsFileInsecure, Refused(()
+            => AlertFileTrust.RequireSettingsFile(settings)).ErrorId);
         var credential = dir.File("c.xml");
         File.WriteAllText(credential, "<x/>");
         File.SetUnixFileMode(credential, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         AlertFileTrust.RequireCredentialFile(credential);
         File.SetUnixFileMode(credential, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
-        Assert.Equal(ErrorIds.CredentialFileInsecure, Refused(() => AlertFileTrust.RequireCredentialFile(credential)).ErrorId);
+        Assert.Equal(ErrorIds.CredentialFileInsecure, Refused(()
+            => AlertFileTrust.RequireCredentialFile(credential)).ErrorId);
         Assert.Equal(AlertFileTrust.CurrentUser(), AlertFileTrust.OwnerOf(credential));
     }
 }

@@ -236,6 +236,16 @@ public sealed class MailChannelServerTests : IClassFixture<Smtp4devFixture>
     }
 
     [Fact]
+    public void None_AgainstAServerThatRequiresTls_CarriesTheServersReply()
+    {
+        var message = UniqueMessage(out var subject);
+        var ex = Refused(Options(_smtp.StartTls, MailSecurity.None, password: null), message);
+        Assert.Equal(CenateErrorKind.InvalidOperation, ex.Kind);
+        Assert.Matches(@"the server answered \d{3} .*Secure connection required", ex.Message);
+        Assert.Empty(_smtp.StartTls.MessagesWithSubject(subject));
+    }
+
+    [Fact]
     public void StartTls_AgainstAServerWithoutStartTls_IsSecurityError()
     {
         var ex = Refused(Options(_smtp.Plain, MailSecurity.StartTls), UniqueMessage(out _));
