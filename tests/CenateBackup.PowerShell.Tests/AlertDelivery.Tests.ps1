@@ -157,15 +157,32 @@ Describe 'A spooled webhook alert goes to the destination given now, never to on
         $Rec.Status['/old/hook'] = 503
         $null = New-Failure | Send-CenateAlert -WebhookUri "$($Rec.Uri)/old/hook" -StateDirectory $state -Job $job `
             -ErrorAction SilentlyContinue
-        (Get-Content -LiteralPath (Join-Path $state "$job.spool.json") -Raw) | Should -Not -Match '/old/hook'
+        $spool = Join-Path $state "$job.spool.json"
+        $text = Get-Content -LiteralPath $spool -Raw
+        $text | Should -Not -Match '/old/hook'
+        # Someone rewrites the spool to send the alert elsewhere, and leaves it readable by all.
+        $evil = "$($Rec.Uri)/evil/steal"
+        $tampered = $text -replace 'http://127\.0\.0\.1:56922/[^"]*', $evil
+        $tampered | Should -Match 'evil/steal'
+        Set-Content -LiteralPath $spool -Value $tampered
+        [IO.File]::SetUnixFileMode($spool, [IO.UnixFileMode]'UserRead, UserWrite, GroupRead, OtherRead')
         $null = $true | Send-CenateAlert -When Always -WebhookUri "$($Rec.Uri)/new/hook" -StateDirectory $state `
-            -Job $job             -ErrorAction SilentlyContinue
+            -Job $job -ErrorAction SilentlyContinue
+        @(Get-HttpRecorderRequests -Recorder $Rec -PathLike '/evil/*').Count | Should -Be 0
         @(Get-HttpRecorderRequests -Recorder $Rec -PathLike '/old/*').Count | Should -Be 1
         $new = @(Get-HttpRecorderRequests -Recorder $Rec -PathLike '/new/*' | ForEach-Object Body | ConvertFrom-Json)
         $new.Count | Should -Be 2
         $new[0].delayed | Should -BeTrue
         "$($new[0].state)" | Should -Be 'Failure'
         $new[1].delayed | Should -BeFalse
+        # Spooled again (the hook fails): the spool is rewritten 0600 whatever mode it was left in.
+        $Rec.Status['/new/hook'] = 500
+        $null = New-Failure | Send-CenateAlert -WebhookUri "$($Rec.Uri)/new/hook" -StateDirectory $state -Job $job `
+            -ErrorAction SilentlyContinue
+        [IO.File]::SetUnixFileMode($spool, [IO.UnixFileMode]'UserRead, UserWrite, GroupRead, OtherRead')
+        $null = New-Failure | Send-CenateAlert -WebhookUri "$($Rec.Uri)/new/hook" -StateDirectory $state -Job $job `
+            -ErrorAction SilentlyContinue
+        Get-UnixMode $spool | Should -Be '0600'
     }
 }
 
