@@ -141,12 +141,14 @@ function Get-Smtp4devMessages {
     $all = [Collections.Generic.List[object]]::new()
     $page = 1
     do {
-        $r = Invoke-RestMethod -Uri "$($Server.ApiUri)/api/messages?page=$page" -TimeoutSec 20
+        # Oldest first, sorted by the server (receivedDate to 100 ns), paged at its default size.
+        $q = "page=$page&sortColumn=receivedDate&sortIsDescending=false"
+        $r = Invoke-RestMethod -Uri "$($Server.ApiUri)/api/messages?$q" -TimeoutSec 20
         foreach ($m in @($r.results)) { $all.Add($m) }
         $page++
     } while ($r.currentPage -lt $r.pageCount)
     if ($all.Count -ne [int]$r.rowCount) { throw "smtp4dev paging: collected $($all.Count) of $($r.rowCount) messages" }
-    foreach ($m in ($all | Sort-Object { [DateTimeOffset]$_.receivedDate })) {
+    foreach ($m in $all) {
         $o = [ordered]@{
             Id = $m.id; Subject = $m.subject; From = $m.from; To = @($m.to)
             ReceivedDate = [DateTimeOffset]$m.receivedDate
