@@ -271,21 +271,24 @@ Describe 'Message contents' {
         $m[0].Text | Should -Match ([regex]::Escape('bad <b>bold</b> & "quoted"'))
     }
 
-    It 'names the last good backup and the database when a verified set is in the run' {
+    It 'names the last good backup, the database and what to do next' {
         Clear-Smtp4dev -Server $Plain
         $sets = Join-Path $Work 'good-sets'
         $set = New-FakeSet -Dir $sets -DaysAgo 0.1
         $p = New-MailParams -Server $Plain -Security None
         $good = Test-CenateBackup -Path $set.Manifest -Level Checksum
         $good.Passed | Should -BeTrue
-        $null = @($good, (New-Failure -Id 'OffsiteCopyFailed' -Message 'the USB disk is not mounted')) |
-            Send-CenateAlert @p -ErrorAction SilentlyContinue
+        $offsite = New-Failure -Id 'OffsiteCopyFailed' -Message 'the USB disk is not mounted'
+        $offsite.ErrorDetails = [Management.Automation.ErrorDetails]::new('the USB disk is not mounted')
+        $offsite.ErrorDetails.RecommendedAction = 'Plug in the disk labelled CENATE-2 and run the sync again'
+        $null = @($good, $offsite) | Send-CenateAlert @p -ErrorAction SilentlyContinue
         $m = @(Get-Smtp4devMessages -Server $Plain -Detail -Expect 1)
         $m.Count | Should -Be 1
         foreach ($part in $m[0].Text, $m[0].Html) {
             $part | Should -Match $set.Stamp
             $part | Should -Match 'maestro_cenate'
             $part | Should -Match 'the USB disk is not mounted'
+            $part | Should -Match 'Plug in the disk labelled CENATE-2'
         }
     }
 
