@@ -107,7 +107,8 @@ SELECT count(*) FROM pg_database WHERE datname = '$DrillName';
         'Send-CenateAlert'               = {
             $r = $false | Send-CenateAlert -StatusPath (Join-Path $NewDir 'status.json') -StateDirectory $NewDir `
                 -WebhookUri 'http://127.0.0.1:56973/hook' -WhatIf -ErrorAction SilentlyContinue
-            if (($r.Status -join ',') -ne 'WouldSend,WouldSend') { throw "expected WouldSend twice, got $($r.Status -join ',')" }
+            $got = $r.Status -join ','
+            if ($got -ne 'WouldSend,WouldSend') { throw "expected WouldSend twice, got $got" }
         }
         # A real target on /dev/shm (initialised in BeforeAll): the verified set would be copied, and nothing is.
         'Sync-CenateOffsite'             = {

@@ -144,10 +144,26 @@ public sealed class AlertDispatcher
         }
         if (!whatIf)
         {
-            if (spool!.Changed) spool.Save();
-            AlertStateStore.Write(StatePath, AlertStateStore.Next(plan.Run));
+            // The alerts are out (or not) already: a bookkeeping failure is told, never a reason to lose the results
+            // or the run's own failure.
+            Keep(() => { if (spool!.Changed) spool.Save(); }, spool!.Path, "undelivered alerts in it are lost",
+                reporter);
+            Keep(() => AlertStateStore.Write(StatePath, AlertStateStore.Next(plan.Run)), StatePath,
+                "-When Change compares with the last state written", reporter);
         }
         return results;
+    }
+
+    private static void Keep(Action write, string path, string consequence, IOperationReporter reporter)
+    {
+        try
+        {
+            write();
+        }
+        catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
+        {
+            reporter.Warning($"The alert file {path} cannot be written ({ex.Message}); {consequence}.");
+        }
     }
 
     private async Task<List<AlertDelivery>> DeliverSpooling(IAlertChannel channel, AlertPlan plan, AlertSpool spool,

@@ -1,5 +1,6 @@
 using System;
 using System.Collections;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
@@ -49,6 +50,29 @@ internal static class AlertItemFactory
                 => (DeserializedError(ps), ErrorCategory.InvalidResult),
             _ => (null, null),
         };
+    }
+
+    /// <summary>
+    /// Audit items become one line per subject with their count (the admins learn how many entries passed, never
+    /// what they hold, and a thousand entries do not make a thousand lines).
+    /// </summary>
+    public static List<AlertItem> Summarise(IEnumerable<AlertItem> items)
+    {
+        var result = new List<AlertItem>();
+        var audit = new List<AlertItem>();
+        foreach (var item in items) (item.Kind == "Audit" ? audit : result).Add(item);
+        foreach (var group in audit.GroupBy(i => i.Subject, StringComparer.Ordinal))
+        {
+            var databases = string.Join(", ",
+                group.Select(i => i.Database).OfType<string>().Distinct(StringComparer.Ordinal));
+            result.Add(new AlertItem
+            {
+                Kind = "Audit", Status = AlertItemStatus.Ok, Subject = group.Key,
+                Message = $"{group.Count()} counted (contents are never sent)"
+                    + (databases.Length > 0 ? $" in {databases}" : ""),
+            });
+        }
+        return result;
     }
 
     /// <summary>The short type name of a module output (also when deserialized), or "ErrorRecord".</summary>
@@ -102,7 +126,9 @@ internal static class AlertItemFactory
                 : "failed",
             ErrorId = passed ? null : "VerificationFailed",
             Database = Str(ps, "Database"), Stamp = stamp, Path = Str(ps, "Path"), Size = Long(ps, "Size"), Age = age,
-            Time = Time(ps, "VerifiedAt"), IsGoodBackup = passed && stamp is not null,
+            // The backup's own time (the verification's time less the backup's age then), as for a set.
+            Time = age is TimeSpan a2 && Time(ps, "VerifiedAt") is DateTimeOffset at ? at - a2 : Time(ps, "VerifiedAt"),
+            IsGoodBackup = passed && stamp is not null,
         };
     }
 

@@ -155,7 +155,7 @@ public sealed class SendCenateAlertCommand : CenateCmdletBase
         {
             Host = Environment.MachineName, Job = configuration.Dispatch.Job, StartedAt = _startedAt,
                 EndedAt = DateTimeOffset.UtcNow,
-            ModuleVersion = version, Items = Test ? Array.Empty<AlertItem>() : items,
+            ModuleVersion = version, Items = Test ? Array.Empty<AlertItem>() : AlertItemFactory.Summarise(items),
         };
         IReadOnlyList<AlertDelivery> deliveries = Array.Empty<AlertDelivery>();
         RunTerminating(null, () =>
