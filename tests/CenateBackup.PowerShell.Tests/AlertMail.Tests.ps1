@@ -232,12 +232,16 @@ Describe 'Ctrl+C' {
         $p = New-MailParams -Server $Implicit -Security StartTls
         $p.Timeout = '60s'
         Clear-Smtp4dev -Server $Implicit
-        $bg = Invoke-InBackground -Arguments @{ P = $p } -Script {
-            param($P)
-            $x = [Exception]::new('dump failed')
-            $e = [Management.Automation.ErrorRecord]::new($x, 'DumpFailed', 'WriteError', $null)
-            $e | Send-CenateAlert @P -ErrorAction SilentlyContinue
-        }
+        # One script in a runspace of its own (a multi-statement batch can crash the host when stopped and disposed).
+        $rs = [runspacefactory]::CreateRunspace(); $rs.Open()
+        $ps = [powershell]::Create(); $ps.Runspace = $rs
+        $null = $ps.AddScript(@"
+param(`$P)
+Import-Module '$(Get-ModuleManifestPath)'
+`$e = [Management.Automation.ErrorRecord]::new([Exception]::new('dump failed'), 'DumpFailed', 'WriteError', `$null)
+`$e | Send-CenateAlert @P -ErrorAction SilentlyContinue
+"@).AddParameter('P', $p)
+        $handle = $ps.BeginInvoke()
         try {
             # Stopped only once the cmdlet is really connected and waiting (smtp4dev lists the open session).
             $until = [DateTime]::UtcNow.AddSeconds(30)
@@ -246,11 +250,15 @@ Describe 'Ctrl+C' {
                 Start-Sleep -Milliseconds 200
             }
             Start-Sleep -Milliseconds 500
-            $bg.Handle.IsCompleted | Should -BeFalse
+            $handle.IsCompleted | Should -BeFalse
             $sw = [Diagnostics.Stopwatch]::StartNew()
-            $bg.PowerShell.Stop()
+            $ps.Stop()
             $sw.Elapsed.TotalSeconds | Should -BeLessThan 10
-        } finally { $bg.PowerShell.Dispose() }
+        } finally {
+            if (-not $handle.IsCompleted) { $ps.Stop() }
+            [void]$handle.AsyncWaitHandle.WaitOne(20000)
+            $ps.Dispose(); $rs.Dispose()
+        }
     }
 }
 
