@@ -101,7 +101,9 @@ internal static class MailErrors
         }
         if (seen.Sha256 is not null)
         {
-            return $"the relay's certificate is not trusted ({seen.Errors}); its SHA-256 is {seen.Sha256}";
+            return $"the relay's certificate is not trusted ({seen.Errors}); its SHA-256 is {seen.Sha256}: if it is "
+                + $"your relay's own certificate, pin it with -CertificateThumbprint {seen.Sha256}, else fix its chain "
+                + "(-SkipRevocationCheck when the CA's revocation server cannot be reached)";
         }
         var inner = ex.InnerException is null ? "" : ": " + OneLine(ex.InnerException.Message);
         return "the TLS handshake failed" + inner;

@@ -182,7 +182,10 @@ public sealed class SendCenateAlertCommand : CenateCmdletBase
         });
         foreach (var delivery in deliveries)
         {
-            if (delivery.Error is not null) WriteError(ToErrorRecord(delivery.Error, delivery.Target));
+            if (delivery.Error is not null)
+            {
+                WriteError(ToErrorRecord(NamingTheRun(delivery.Error, run), delivery.Target));
+            }
             else if (!string.IsNullOrEmpty(delivery.Reason)
                 && delivery.Status is AlertDeliveryStatus.Sent) WriteWarning($"{delivery.Channel}: {delivery.Reason}");
             WriteObject(ToResult(delivery));
@@ -263,18 +266,36 @@ public sealed class SendCenateAlertCommand : CenateCmdletBase
         };
     }
 
-    private void WriteRunFailed(AlertRun run, List<ErrorCategory?> categories, IReadOnlyList<AlertDelivery> deliveries)
+    /// <summary>"/backups/cenate: NoBackup: … (+1 more)": the run's first failure, for the errors that report it.</summary>
+    private static string FirstFailure(AlertRun run)
     {
         var failures = run.Failures.ToList();
         var first = failures[0];
-        var firstText = AlertComposer.OneLine(string.IsNullOrEmpty(first.Message) ? first.Subject
+        var text = AlertComposer.OneLine(string.IsNullOrEmpty(first.Message) ? first.Subject
             : $"{first.Subject}: {first.Message}").TrimEnd('.');
-        var more = failures.Count > 1 ? $" (+{failures.Count - 1} more)" : "";
+        return failures.Count > 1 ? $"{text} (+{failures.Count - 1} more)" : text;
+    }
+
+    /// <summary>
+    /// A delivery error of a failed run also names the run's failure: with $ErrorActionPreference = 'Stop' it is the
+    /// error that ends the script, before BackupRunFailed can be written, and the cron mail must still say what broke.
+    /// </summary>
+    private static Exception NamingTheRun(CenateException error, AlertRun run)
+    {
+        if (run.State != AlertState.Failure) return error;
+        return new CenateException(error.ErrorId, error.Kind,
+            $"{error.Message.TrimEnd('.')}. The run itself failed: {FirstFailure(run)}.", error.RecommendedAction,
+            error.Target, error.InnerException);
+    }
+
+    private void WriteRunFailed(AlertRun run, List<ErrorCategory?> categories, IReadOnlyList<AlertDelivery> deliveries)
+    {
+        var first = run.Failures.First();
         var sentBy = deliveries.Where(d => d.Status == AlertDeliveryStatus.Sent && !d.Delayed).Select(d
             => d.Channel.ToString()).Distinct().ToList();
         var alert = sentBy.Count > 0 ? "sent by " + string.Join(", ", sentBy) : "not sent";
         var exception = new CenateException(ErrorIds.BackupRunFailed, CenateErrorKind.InvalidOperation,
-            $"The run failed: {firstText}{more}. Alert: {alert}.", first.NextStep, first.Subject);
+            $"The run failed: {FirstFailure(run)}. Alert: {alert}.", first.NextStep, first.Subject);
         var category = categories.FirstOrDefault(c => c is not null) ?? ErrorCategory.InvalidResult;
         var record = new ErrorRecord(exception, ErrorIds.BackupRunFailed, category, first.Subject);
         if (first.NextStep is not null)
