@@ -241,12 +241,17 @@ Describe 'Hostile or broken webhook servers' {
         Start-Sleep -Seconds 2   # let the recorder finish the late answer before the next test
     }
 
-    It 'never shows the user-info of a webhook URI (http://user:password@host/…)' {
+    It 'refuses a webhook URI with user-info (http://user:password@host/…) without showing it, sending nothing' {
+        # HttpClient would silently drop the user-info (no Basic auth): refused as SettingsInvalid instead.
         $p = New-HookParams
         $Rec.Status['/ui/hook'] = 500
         $uri = 'http://hookuser:Us3rInf0Secret@127.0.0.1:56910/ui/hook'
-        $out = @(New-Failure | Send-CenateAlert @p -WebhookUri $uri -Verbose -ErrorAction Continue *>&1)
-        @(Get-HttpRecorderRequests -Recorder $Rec -PathLike '/ui/*').Count | Should -Be 1
+        $out = @()
+        $refused = $null
+        try { $out = @(New-Failure | Send-CenateAlert @p -WebhookUri $uri -Verbose 4>&1 3>&1) } catch { $refused = $_ }
+        $refused.FullyQualifiedErrorId | Should -Be (& $Fq 'SettingsInvalid')
+        $out += $refused
+        @(Get-HttpRecorderRequests -Recorder $Rec -PathLike '/ui/*').Count | Should -Be 0
         Find-Secret -Secret 'Us3rInf0Secret', 'hookuser', '/ui/hook' -Text @{ out = Get-AlertText $out } `
             -Path $p.StateDirectory | Should -BeNullOrEmpty
     }
