@@ -1,7 +1,7 @@
 <#
 .SYNOPSIS
     The plan's main job, as a demo: full dump, data-only SQL and CSV of asegurados at one snapshot, verification, a restore drill,
-    an undelete and an encrypted offsite copy.
+    an undelete, an encrypted offsite copy and the run's alert (mail + status file).
 .DESCRIPTION
     Run by scripts/demo.sh against a throwaway container. The password comes from the environment
     (CENATE_DEMO_PASSWORD) into a PSCredential; it is never put on a command line.
@@ -94,5 +94,48 @@ Get-ChildItem -LiteralPath (Join-Path $offsite 'cloud') -Recurse -File | Format-
 $offsiteCheck = Test-CenateBackup -Path demo-crypt:cenate -MaxAge 26h -Level Checksum -RcloneConfig $conf
 $offsiteCheck | Format-Table
 
+Write-Host "== 9. Alerts: the run's report mailed through a local SMTP relay (smtp4dev, 127.0.0.1), and a status file for Zabbix ==" -ForegroundColor Cyan
+# smtp4dev stands in for the hospital's relay: its own HOME and working directory in a private directory, its mail in
+# memory; stopped by its pid at the end. In production: Send-CenateAlert -Settings /etc/cenate/alert.psd1 (README).
+$alerts = "$($BackupPath.TrimEnd('/'))-alerts"
+New-Item -ItemType Directory -Path (Join-Path $alerts 'home') -Force | Out-Null
+if (-not $IsWindows) { [IO.File]::SetUnixFileMode($alerts, [IO.UnixFileMode]'UserRead, UserWrite, UserExecute') }
+$smtp4dev = @((Join-Path $HOME '.dotnet/tools/smtp4dev'), (Get-Command smtp4dev -ErrorAction SilentlyContinue).Source) |
+    Where-Object { $_ -and (Test-Path -LiteralPath $_) } | Select-Object -First 1
+$psi = [Diagnostics.ProcessStartInfo]::new($smtp4dev)
+foreach ($a in "--baseappdatapath=$alerts", '--db=', '--nousersettings', '--imapport=', '--pop3port=',
+        '--bindaddress=127.0.0.1', '--hostname=localhost', '--tlsmode=None', '--smtpport=56025',
+        '--urls=http://127.0.0.1:56080') { $psi.ArgumentList.Add($a) }
+$psi.WorkingDirectory = $alerts; $psi.Environment['HOME'] = Join-Path $alerts 'home'
+$psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true; $psi.UseShellExecute = $false
+$relay = [Diagnostics.Process]::Start($psi)
+$relay.BeginOutputReadLine(); $relay.BeginErrorReadLine()
+try {
+    $deadline = (Get-Date).AddSeconds(60)
+    while ($true) {
+        try { Invoke-RestMethod http://127.0.0.1:56080/api/messages -TimeoutSec 2 | Out-Null; break } catch {
+            if ((Get-Date) -gt $deadline -or $relay.HasExited) { throw "smtp4dev did not start: $_" }
+            Start-Sleep -Milliseconds 300
+        }
+    }
+    # The run's results, one message (-When Always: also when all is well); -Security None only because the relay is
+    # on this machine. Spanish, as the admins read it.
+    $alert = @($full; $checks; $drill; $monitor; $copy; $offsiteCheck) |
+        Send-CenateAlert -SmtpServer 127.0.0.1 -Port 56025 -Security None -From cenate-backup@hospital.local `
+            -To dba@hospital.local -When Always -Job demo -Culture es-PE -StateDirectory $alerts `
+            -StatusPath (Join-Path $alerts 'status.json')
+    $alert | Format-Table
+    Start-Sleep -Seconds 1
+    $mail = (Invoke-RestMethod 'http://127.0.0.1:56080/api/messages?pageSize=100').results | Select-Object -Last 1
+    Write-Host "Mail received by the relay: $($mail.subject)"
+    (Invoke-RestMethod "http://127.0.0.1:56080/api/messages/$($mail.id)/plaintext") -split "`n" | Select-Object -First 25 |
+        ForEach-Object { "    $_" }
+    Write-Host 'The status file a monitoring agent reads:'
+    Get-Content -LiteralPath (Join-Path $alerts 'status.json')
+} finally {
+    if (-not $relay.HasExited) { $relay.Kill(); $relay.WaitForExit(10000) | Out-Null }
+}
+$alertSent = ($alert | Where-Object Channel -eq 'Mail').Status -eq 'Sent' -and $null -ne $mail
+
 $exportsMatch = -not ($full.Files | Where-Object { $null -ne $_.Rows -and $_.Rows -ne $full.AseguradosRows })
-if (-not ($checks.Passed -notcontains $false -and $drill.Passed -and $monitor.Passed -and $undelete.InsertedRows -eq 1000 -and $undelete.LiveRowsAfter -eq $full.AseguradosRows -and $restored -eq $full.AseguradosRows -and $exportsMatch -and $copy.Status -eq 'Copied' -and $offsiteCheck.Passed)) { exit 1 }
+if (-not ($checks.Passed -notcontains $false -and $drill.Passed -and $monitor.Passed -and $undelete.InsertedRows -eq 1000 -and $undelete.LiveRowsAfter -eq $full.AseguradosRows -and $restored -eq $full.AseguradosRows -and $exportsMatch -and $copy.Status -eq 'Copied' -and $offsiteCheck.Passed -and $alertSent)) { exit 1 }

@@ -251,6 +251,27 @@ Describe 'Send-CenateAlert: status file, items, state' {
         (Get-Content $status -Raw | ConvertFrom-Json).problems -join "`n" | Should -Match '2 other object'
     }
 
+    It 'a set verified in the same run (New-CenateDump | Test-CenateBackup) is not reported as not verified' {
+        $dir = New-Case 'samerun'
+        $sets = Join-Path $dir 'sets'
+        $null = New-FakeSet -Dir $sets -DaysAgo 0.1 -Unverified
+        $null = New-FakeSet -Dir $sets -DaysAgo 0.2 -Unverified -Database otra_db
+        $set, $other = Get-CenateBackup -Path $sets | Sort-Object Database
+        $set.VerificationPassed | Should -BeNullOrEmpty
+        $job = Start-TestListener -Port 56977 -Count 1
+        try {
+            Start-Sleep -Milliseconds 500
+            $null = @($set; $other; ($set | Test-CenateBackup -Level Checksum)) |
+                Send-CenateAlert -WebhookUri 'http://127.0.0.1:56977/hook' -StateDirectory $dir -Job samerun -When Always
+            $doc = @($job | Wait-Job -Timeout 20 | Receive-Job)[0].Body | ConvertFrom-Json
+        } finally { $job | Stop-Job -PassThru | Remove-Job -Force }
+        $backups = @($doc.items | Where-Object kind -eq 'Backup')
+        ($backups | Where-Object database -eq 'maestro_cenate').status | Should -Be 'Ok'
+        ($backups | Where-Object database -eq 'maestro_cenate').message | Should -Be 'complete, verified in this run'
+        # The set nobody verified keeps its warning.
+        ($backups | Where-Object database -eq 'otra_db').status | Should -Be 'Warning'
+    }
+
     It 'turns a real monitor result into the state: stale is a failure, fresh enough names the last good backup' {
         $dir = New-Case 'monitor'
         $sets = Join-Path $dir 'sets'
