@@ -561,3 +561,75 @@ Describe 'Send-CenateAlert: bookkeeping never hides the run' {
         (Get-AllText $dir) | Should -Not -Match 'SECRETDNI4711'
     }
 }
+
+Describe 'Send-CenateAlert: a broken piece never silences the rest' {
+    It 'an unset password variable fails the mail (spooled) while the status file is still written' {
+        $dir = New-Case 'credbroken'
+        $name = 'CENATE_ALERT_UNSET_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $status = Join-Path $dir 'status.json'
+        $file = Write-Settings (Join-Path $dir 'alerts.psd1') `
+            ("@{ SmtpServer = '127.0.0.1'; Port = 56979; From = 'a@b.local'; To = 'c@d.local'; UserName = 'mailer'; " +
+             "PasswordVariable = '$name'; StatusPath = 'status.json' }")
+        $r = @($false | Send-CenateAlert -Settings $file -StateDirectory $dir -Job cb -ErrorVariable ev `
+            -ErrorAction SilentlyContinue)
+        ($r | Where-Object Channel -eq 'Mail').Status | Should -Be 'Failed'
+        ($r | Where-Object Channel -eq 'Mail').Spooled | Should -BeTrue
+        ($r | Where-Object Channel -eq 'StatusFile').Status | Should -Be 'Written'
+        (Get-Content $status -Raw | ConvertFrom-Json).state | Should -Be 'Failure'
+        $ev[0].FullyQualifiedErrorId | Should -Be (& $Fq 'PasswordVariableNotSet')
+        $ev[0].Exception.Message | Should -Match 'The run itself failed: .*a check returned False'
+        $ev[-1].FullyQualifiedErrorId | Should -Be (& $Fq 'BackupRunFailed')
+        Test-Path (Join-Path $dir 'cb.spool.json') | Should -BeTrue
+    }
+
+    It 'a settings error still names the run''s failure in its message' {
+        $dir = New-Case 'setbroken'
+        $file = Write-Settings (Join-Path $dir 'alerts.psd1') "@{ StatusPath = 'status.json'; Colour = 'red' }"
+        $err = { $false | Send-CenateAlert -Settings $file -StateDirectory $dir -ErrorAction Stop } |
+            Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -Be (& $Fq 'SettingsInvalid')
+        $err.Exception.Message | Should -Match 'The run itself failed: .*a check returned False'
+    }
+
+    It '-InputObject with an array reports each element, as the pipeline does' {
+        $dir = New-Case 'inputarray'
+        $status = Join-Path $dir 'status.json'
+        $errors = @(
+            [System.Management.Automation.ErrorRecord]::new([Exception]::new('first broke'), 'One', 'ReadError', 'a')
+            [System.Management.Automation.ErrorRecord]::new([Exception]::new('second broke'), 'Two', 'WriteError', 'b')
+        )
+        $null = Send-CenateAlert -InputObject $errors -StatusPath $status -StateDirectory $dir -Job ia `
+            -ErrorAction SilentlyContinue
+        $problems = (Get-Content $status -Raw | ConvertFrom-Json).problems -join "`n"
+        $problems | Should -Match 'first broke'
+        $problems | Should -Match 'second broke'
+        $problems | Should -Not -Match 'NothingReported'
+    }
+
+    It 'expands ~ in the settings file''s paths to the home directory' {
+        $dir = New-Case 'tilde'
+        $oldHome = $env:HOME
+        $env:HOME = $dir
+        try {
+            $file = Write-Settings (Join-Path $dir 'alerts.psd1') "@{ StatusPath = '~/tilde-status.json' }"
+            $null = $true | Send-CenateAlert -Settings $file -StateDirectory $dir -Job tilde
+            Test-Path (Join-Path $dir 'tilde-status.json') | Should -BeTrue
+            Test-Path (Join-Path $dir '~') | Should -BeFalse
+        } finally { $env:HOME = $oldHome }
+    }
+
+    It 'keeps the time of a good set that went through a job (deserialized), never "now"' {
+        $dir = New-Case 'deser'
+        $sets = Join-Path $dir 'sets'
+        $null = New-FakeSet -Dir $sets -DaysAgo 3
+        $manifest = Get-ModuleManifestPath
+        $set = Start-Job -ScriptBlock { param($m, $d) Import-Module $m; Get-CenateBackup -Path $d } `
+            -ArgumentList $manifest, $sets | Wait-Job -Timeout 60 | Receive-Job
+        $set.PSObject.TypeNames[0] | Should -BeLike 'Deserialized.*'
+        $status = Join-Path $dir 'status.json'
+        $null = $set | Send-CenateAlert -StatusPath $status -StateDirectory $dir -Job deser
+        $good = (Get-Content $status -Raw | ConvertFrom-Json).lastGoodBackup
+        $age = [DateTimeOffset]::UtcNow - [DateTimeOffset]$good.time
+        $age.TotalDays | Should -BeGreaterThan 2.5
+    }
+}

@@ -12,7 +12,12 @@ public static class AlertChannelFactory
         System.ArgumentNullException.ThrowIfNull(configuration);
         var timeout = configuration.Dispatch.Timeout;
         var channels = new List<IAlertChannel>();
-        if (configuration.Mail is { } mail) channels.Add(new MailAlertChannel(mail));
+        if (configuration.Mail is { } mail)
+        {
+            channels.Add(configuration.MailCredentialError is { } broken
+                ? new UnavailableAlertChannel(AlertChannelKind.Mail, AlertTarget.Mail(mail.Server, mail.Port), broken)
+                : new MailAlertChannel(mail));
+        }
         if (configuration.WebhookUri is { } webhook)
             channels.Add(new WebhookAlertChannel(webhook, configuration.WebhookFormat, configuration.TelegramChatId,
                 timeout));

@@ -25,6 +25,8 @@ public sealed record AlertConfiguration
     public string? StatusPath { get; init; }
     /// <summary>Where the state and spool files live.</summary>
     public required AlertDispatchOptions Dispatch { get; init; }
+    /// <summary>Why the mail channel's credential could not be had (the channel then fails and spools).</summary>
+    public CenateException? MailCredentialError { get; init; }
 
     /// <summary>
     /// Checks <paramref name="settings"/> (parameters over the file) and fills in the defaults. Throws SettingsInvalid

@@ -92,6 +92,16 @@ public sealed class MailAlertChannel : IAlertChannel
                 }
                 warning = "the server offered no TLS: the alert went in plain text (-Security Auto)";
             }
+            if (!client.IsSecure && _options.Security == MailSecurity.None && _options.Credential is not null)
+            {
+                // None was named, for a relay without TLS; a relay that offers STARTTLS gets no password in clear.
+                if (client.Capabilities.HasFlag(SmtpCapabilities.StartTLS))
+                {
+                    await QuietDisconnectAsync(client, cancellationToken).ConfigureAwait(false);
+                    throw MailErrors.PlainLoginRefused(Target);
+                }
+                warning = "the password went unencrypted: the relay offers no TLS (-Security None)";
+            }
             if (_options.Credential is not null)
             {
                 await client.AuthenticateAsync(_options.Credential, linked.Token).ConfigureAwait(false);

@@ -44,6 +44,12 @@ internal static class MailErrors
         "Use -Security StartTls or SslOnConnect with a relay that offers TLS, or -Security None to allow plain text.",
         target);
 
+    /// <summary>-Security None with a credential to a server that offers STARTTLS: the password stays home.</summary>
+    public static CenateException PlainLoginRefused(string target) => new(ErrorIds.AlertDeliveryFailed,
+        CenateErrorKind.SecurityError,
+        "the server offers STARTTLS, so the password was not sent in plain text (-Security None)",
+        "Use -Security StartTls (the default): the relay can encrypt the login.", target);
+
     private static (CenateErrorKind, string, string) Classify(Exception ex, MailCertificateSeen seen, TimeSpan timeout)
     {
         switch (ex)

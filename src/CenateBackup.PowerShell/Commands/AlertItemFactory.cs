@@ -1,6 +1,7 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
@@ -250,6 +251,14 @@ internal static class AlertItemFactory
         DateTimeOffset d => d,
         DateTime d => new DateTimeOffset(d.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(d,
             DateTimeKind.Utc) : d),
+        // A DateTimeOffset that went through a job or remoting is a property bag: its UtcTicks are the instant.
+        PSObject bag when LanguagePrimitives.TryConvertTo<long>(bag.Properties["UtcTicks"]?.Value, out var ticks)
+            => new DateTimeOffset(ticks, TimeSpan.Zero),
+        // ... or its text, written in the culture of the session that serialized it.
+        string text when DateTimeOffset.TryParse(text, CultureInfo.CurrentCulture, DateTimeStyles.AssumeUniversal,
+            out var local) => local,
+        string text when DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal,
+            out var invariant) => invariant,
         _ => null,
     };
 }

@@ -25,6 +25,7 @@ public sealed class SendCenateAlertCommand : CenateCmdletBase
     private const string TestSet = "Test";
     private readonly List<object> _inputs = new();
     private DateTimeOffset _startedAt;
+    private bool _whatIf;
 
     /// <inheritdoc />
     protected override int ProgressActivityId => 51;
@@ -125,33 +126,44 @@ public sealed class SendCenateAlertCommand : CenateCmdletBase
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        if (InputObject is not null) _inputs.Add(InputObject);
+        if (InputObject is null) return;
+        // -InputObject $errors (an array) is many things to report, as the same array piped would be.
+        var many = InputObject is string ? null : LanguagePrimitives.GetEnumerable(InputObject);
+        if (many is null)
+        {
+            _inputs.Add(InputObject);
+            return;
+        }
+        foreach (var one in many)
+        {
+            if (one is not null) _inputs.Add(one);
+        }
     }
 
     /// <inheritdoc />
     protected override void EndProcessing()
     {
+        // What the run reported comes first: a broken alert configuration must still name the run's failure.
+        var (items, failedCategories) = Collect(DateTimeOffset.UtcNow);
         AlertConfiguration configuration = null!;
-        RunTerminating(Settings, () => configuration = Configure());
         IReadOnlyList<IAlertChannel> channels = null!;
-        RunTerminating(Settings, () => channels = configuration.CreateChannels());
+        try
+        {
+            configuration = Configure();
+            channels = configuration.CreateChannels();
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException)
+        {
+            var reported = new AlertRun
+            {
+                Host = Environment.MachineName, Job = Job ?? "", StartedAt = _startedAt, EndedAt = DateTimeOffset.UtcNow,
+                Items = items,
+            };
+            var error = ex is CenateException known ? NamingTheRun(known, reported) : ex;
+            ThrowTerminatingError(ToErrorRecord(error, Settings));
+        }
         var dispatcher = new AlertDispatcher(channels, configuration.Dispatch, () => DateTimeOffset.UtcNow);
         var version = ModuleVersion();
-        var failedCategories = new List<ErrorCategory?>();
-        var items = new List<AlertItem>();
-        var now = DateTimeOffset.UtcNow;
-        foreach (var input in _inputs)
-        {
-            var (item, category) = AlertItemFactory.Create(input, now);
-            if (item is null)
-            {
-                var type = PSObject.AsPSObject(input).BaseObject.GetType().Name;
-                WriteVerbose($"Send-CenateAlert ignores a {type}: it is not something the module reports.");
-                continue;
-            }
-            items.Add(item);
-            if (item.Status == AlertItemStatus.Failed) failedCategories.Add(category);
-        }
         if (!Test && items.Count == 0)
         {
             // A monitor whose steps emitted nothing (no backup found, a step that failed before writing anything and
@@ -193,6 +205,26 @@ public sealed class SendCenateAlertCommand : CenateCmdletBase
         if (!Test && run.State == AlertState.Failure) WriteRunFailed(run, failedCategories, deliveries);
     }
 
+    /// <summary>The inputs as alert items (unknown objects are ignored with a verbose line).</summary>
+    private (List<AlertItem> Items, List<ErrorCategory?> FailedCategories) Collect(DateTimeOffset now)
+    {
+        var items = new List<AlertItem>();
+        var failedCategories = new List<ErrorCategory?>();
+        foreach (var input in _inputs)
+        {
+            var (item, category) = AlertItemFactory.Create(input, now);
+            if (item is null)
+            {
+                var type = PSObject.AsPSObject(input).BaseObject.GetType().Name;
+                WriteVerbose($"Send-CenateAlert ignores a {type}: it is not something the module reports.");
+                continue;
+            }
+            items.Add(item);
+            if (item.Status == AlertItemStatus.Failed) failedCategories.Add(category);
+        }
+        return (items, failedCategories);
+    }
+
     private AlertConfiguration Configure()
     {
         AlertSettings? file = null;
@@ -221,19 +253,42 @@ public sealed class SendCenateAlertCommand : CenateCmdletBase
                 Timeout),
         };
         var settings = explicitSettings.Over(file is null ? null : Relative(file, settingsDirectory!));
-        var credential = Credential?.GetNetworkCredential()
-            ?? (settings.CredentialPath is { } credentialPath ? AlertSettingsReader.ReadCredential(credentialPath)
-                : null)
-            ?? AlertConfiguration.CredentialFromEnvironment(settings);
+        // The credential is looked for only when there is a relay to send it to. When it cannot be had (an unset
+        // password variable under cron, a credential file someone made readable), the mail channel fails and spools
+        // and the other channels still deliver.
+        NetworkCredential? credential = null;
+        CenateException? credentialError = null;
+        if (settings.SmtpServer is not null)
+        {
+            try
+            {
+                credential = Credential?.GetNetworkCredential()
+                    ?? (settings.CredentialPath is { } credentialPath
+                        ? AlertSettingsReader.ReadCredential(credentialPath) : null)
+                    ?? AlertConfiguration.CredentialFromEnvironment(settings);
+            }
+            catch (CenateException ex) when (ex.ErrorId is ErrorIds.CredentialFileInsecure
+                or ErrorIds.CredentialFileInvalid or ErrorIds.PasswordVariableNotSet)
+            {
+                credentialError = ex;
+            }
+        }
         var defaultJob = AlertSettings.JobFromScript(MyInvocation.ScriptName);
-        return AlertConfiguration.Resolve(settings, credential, defaultJob, CultureInfo.CurrentUICulture);
+        return AlertConfiguration.Resolve(settings, credential, defaultJob, CultureInfo.CurrentUICulture)
+            with { MailCredentialError = credentialError };
     }
 
     /// <summary>Relative paths in a settings file are relative to the file, not to wherever the job happens to
     /// start.</summary>
     private static AlertSettings Relative(AlertSettings file, string directory)
     {
-        string? Full(string? p) => p is null ? null : System.IO.Path.GetFullPath(p, directory);
+        // "~/status.json" means the home directory, as it does on a command line, not "<settings dir>/~".
+        static string Home(string p) => p == "~" || p.StartsWith("~/", StringComparison.Ordinal)
+            || p.StartsWith("~\\", StringComparison.Ordinal)
+            ? System.IO.Path.Join(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile),
+                p[1..].TrimStart('/', '\\'))
+            : p;
+        string? Full(string? p) => p is null ? null : System.IO.Path.GetFullPath(Home(p), directory);
         return file with { StatusPath = Full(file.StatusPath), StateDirectory = Full(file.StateDirectory),
             CredentialPath = Full(file.CredentialPath) };
     }
@@ -250,13 +305,22 @@ public sealed class SendCenateAlertCommand : CenateCmdletBase
                     : "Write status",
                 _ => test ? "Send test alert" : "Send alert",
             };
-            if (ShouldProcess(channel.Target, action)) approved.Add(channel);
+            var description = $"Performing the operation \"{action}\" on target \"{channel.Target}\".";
+            if (ShouldProcess(description, $"{description}\nAre you sure?", "Confirm", out var reason))
+            {
+                approved.Add(channel);
+            }
+            else if (reason == ShouldProcessReason.WhatIf)
+            {
+                _whatIf = true;
+            }
         }
         return approved;
     }
 
     private bool IsWhatIf()
     {
+        if (_whatIf) return true;
         if (MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w) && w is SwitchParameter s) return s.IsPresent;
         return GetVariableValue("WhatIfPreference") switch
         {
