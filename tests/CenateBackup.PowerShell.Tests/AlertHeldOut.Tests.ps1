@@ -29,7 +29,9 @@ BeforeAll {
     function script:Hits([string]$Name) { @(Get-HttpRecorderRequests $Rec -PathLike "/hook/$Name*") }
     function script:Write-Child([string]$Body) {
         $p = Join-Path $Root ("child-" + [guid]::NewGuid().ToString('N').Substring(0, 6) + '.ps1')
-        Set-Content -LiteralPath $p -Value ("Import-Module `$env:CENATE_MODULE_PATH`n" + $Body) -Encoding utf8
+        # param() must stay first: the module import goes after the first line (every body starts with param).
+        $first, $rest = $Body -split "`r?`n", 2
+        Set-Content -LiteralPath $p -Value ($first + "`nImport-Module `$env:CENATE_MODULE_PATH`n" + $rest) -Encoding utf8
         $p
     }
     function script:Ids($Errors) { @($Errors | ForEach-Object { $_.FullyQualifiedErrorId }) }
@@ -54,7 +56,7 @@ Describe 'One message per run' {
         @(Hits 'one').Count | Should -Be 1
         $m = Get-Smtp4devMessages -Server $Smtp -Detail
         foreach ($t in 'disk full', 'dump died', 'checksum', 'A.One', 'B.Two', 'C.Three') { $m.Text | Should -Match $t }
-        (Ids $ev)[-1] | Should -Be "BackupRunFailed,$Cmd"
+        @(Ids $ev)[-1] | Should -Be "BackupRunFailed,$Cmd"
         @($r | Where-Object Status -eq 'Sent').Count | Should -Be 2
     }
 }
@@ -189,7 +191,7 @@ Describe 'State and status files' {
             -StateDirectory $sd -Job nx -EA SilentlyContinue -ErrorVariable ev
         Ids $ev | Should -Contain "AlertStatusWriteFailed,$Cmd"
         @(Hits 'stnx').Count | Should -Be 1
-        (Ids $ev)[-1] | Should -Be "BackupRunFailed,$Cmd"
+        @(Ids $ev)[-1] | Should -Be "BackupRunFailed,$Cmd"
     }
 }
 
@@ -268,7 +270,7 @@ Describe 'SMTP failures' {
         New-Err 'x' | Send-CenateAlert @m -StateDirectory $sd -Job dn -EA SilentlyContinue -ErrorVariable ev | Out-Null
         $sw.Elapsed.TotalSeconds | Should -BeLessThan 15
         Ids $ev | Should -Contain "AlertDeliveryFailed,$Cmd"
-        (Ids $ev)[-1] | Should -Be "BackupRunFailed,$Cmd"
+        @(Ids $ev)[-1] | Should -Be "BackupRunFailed,$Cmd"
     }
     It 'self-signed relay without a pin is refused; with the SHA-1 pin it is accepted' {
         $sd = New-Dir 'pin'
@@ -292,16 +294,18 @@ Describe 'SMTP failures' {
 
 Describe 'Message content' {
     BeforeEach { Clear-Smtp4dev $Smtp }
-    It 'HTML-escapes a backup path named <img src=x onerror=alert(1)>' {
+    It 'HTML-escapes a backup path named as an img tag with onerror' {
         $dir = Join-Path (New-Dir 'xss') '<img src=x onerror=alert(1)>'
         New-FakeSet -Dir $dir -DaysAgo 0.1 -Incomplete | Out-Null
         $sd = New-Dir 'xsssd'
-        Get-CenateBackup -Path $dir -EA SilentlyContinue |
-            Send-CenateAlert @Mail -StateDirectory $sd -Job xss -When Always -EA SilentlyContinue | Out-Null
+        $in = @(Get-CenateBackup -Path $dir -EA SilentlyContinue) + (New-Err "copy to $dir failed: <script>x</script>")
+        $in | Send-CenateAlert @Mail -StateDirectory $sd -Job xss -When Always -EA SilentlyContinue | Out-Null
         $m = Get-Smtp4devMessages -Server $Smtp -Detail -Expect 1
         @($m).Count | Should -Be 1
         $m.Html | Should -Not -Match '<img src=x'
+        $m.Html | Should -Not -Match '<script>'
         $m.Html | Should -Match '&lt;img src=x'
+        $m.Html | Should -Match '&lt;script&gt;'
     }
     It 'CR/LF in an error message does not inject headers' {
         $sd = New-Dir 'crlf'
@@ -382,7 +386,7 @@ $report | Send-CenateAlert -SmtpServer 127.0.0.1 -Port ([int]$port) -From b@h.te
     ) {
         param($Name, $Port, $Fail, $NonZero)
         $c = Invoke-ChildPwsh -ScriptPath $ExitScript -Arguments (New-Dir 'exit'), $Port, $Fail -Environment $ExitEnv
-        if ($NonZero) { $c.ExitCode | Should -Not -Be 0; $c.StdErr | Should -Match 'BackupRunFailed|run failed' }
+        if ($NonZero) { $c.ExitCode | Should -Not -Be 0; ($c.StdErr -replace '[\s|]+', ' ') | Should -Match 'run (itself )?failed' }
         else { $c.ExitCode | Should -Be 0 -Because $c.StdErr }
         Find-Secret -Secret (Get-PasswordForms $Smtp.User $Smtp.Password) -Text @{ out = $c.StdOut; err = $c.StdErr } |
             Should -BeNullOrEmpty
