@@ -80,18 +80,24 @@ public sealed partial class AlertDispatcher
         }
         catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
         {
-            why = $"{_options.StateDirectory} cannot be created ({ex.Message})";
+            why = $"{_options.StateDirectory} cannot be written ({ex.Message})";
         }
         reporter.Warning($"The alert state of job '{_options.Job}' is not used in this run: {why}. The alert is sent "
             + "without state or spool (-When Change compares with nothing; a failed send is not kept).");
         return null;
     }
 
-    /// <summary>True when the channel itself is down (no connection, no answer in time): trying again now, even
-    /// with another message, would only wait again.</summary>
-    private static bool IsChannelDown(CenateException error) =>
-        error.Kind is CenateErrorKind.ConnectionError or CenateErrorKind.OperationTimeout
-        || error.InnerException is OperationCanceledException;
+    /// <summary>
+    /// True when the server refused this one message for good (SMTP 5xx such as 550/552, HTTP 400/413/422): sending
+    /// it again will fail again, other messages may go. Everything else is the channel (no connection, no answer in
+    /// time, HTTP 5xx/429, SMTP 4xx, wrong credentials, TLS, a wrong URL): trying another message now would only fail
+    /// or wait again, and the alert must not be dropped for it.
+    /// </summary>
+    internal static bool IsRefusal(CenateException error) =>
+        error.Kind == CenateErrorKind.InvalidOperation
+        && error.InnerException is not OperationCanceledException
+        && !(error.InnerException is MailKit.Net.Smtp.SmtpCommandException command
+            && (int)command.StatusCode is >= 400 and < 500);
 
     /// <summary>
     /// Sends the channel's spooled alerts, oldest first, adding their results. A message the server refuses
@@ -126,7 +132,7 @@ public sealed partial class AlertDispatcher
                 continue;
             }
             var reason = $"{channel.Kind} to {channel.Target} failed: {AlertRedactor.Redact(error.Message).TrimEnd('.')}";
-            if (IsChannelDown(error))
+            if (!IsRefusal(error))
             {
                 results.Add(result with { Spooled = !spool.IsDetached, Reason = reason + "." });
                 return (error, results.Count - 1);

@@ -48,7 +48,9 @@ public sealed record AlertPlan
 /// <summary>
 /// Send-CenateAlert's behaviour: reads the state, decides by -When, flushes each channel's spool (oldest first) before
 /// the new alert, spools what fails, pings the heartbeat and writes the status file on every run, then writes the
-/// state.
+/// state; from reading the state to writing it, the job's lock file is held. A spooled alert the server refuses for
+/// good does not stop the others or the new one (it is dropped after <see cref="AlertSpool.MaxAttempts"/>); a channel
+/// that is down stops the flush and the new alert is spooled without a second wait.
 /// Channels and the clock are passed in, so all of it is tested with fake channels. Nothing here decides a destination:
 /// the channels come from the current parameters, the spool only holds runs.
 /// </summary>

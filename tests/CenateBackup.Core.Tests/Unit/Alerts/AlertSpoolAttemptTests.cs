@@ -98,6 +98,10 @@ public class AlertSpoolAttemptTests
     [Theory]
     [InlineData(CenateErrorKind.ConnectionError)]
     [InlineData(CenateErrorKind.OperationTimeout)]
+    [InlineData(CenateErrorKind.ResourceUnavailable)]   // HTTP 503
+    [InlineData(CenateErrorKind.ResourceBusy)]          // HTTP 429
+    [InlineData(CenateErrorKind.AuthenticationError)]   // a wrong password must not drop alerts
+    [InlineData(CenateErrorKind.SecurityError)]
     public async Task ChannelDown_CurrentAlertIsSpooledUntried_WithItsOwnError_AndAttemptsAreNotCounted(
         CenateErrorKind kind)
     {
@@ -122,6 +126,24 @@ public class AlertSpoolAttemptTests
         var spool = AlertSpool.Load(d.SpoolPath, () => AlertSamples.Now, _ => { });
         Assert.Equal(5, spool.Entries.Count);
         Assert.All(spool.Entries, e => Assert.Equal(0, e.Attempts));
+    }
+
+    [Theory]
+    [InlineData(550, true)]
+    [InlineData(552, true)]
+    [InlineData(451, false)]
+    [InlineData(421, false)]
+    public void SmtpRefusal_OnlyPermanentRepliesCountAgainstTheMessage(int code, bool refusal)
+    {
+        var smtp = new MailKit.Net.Smtp.SmtpCommandException(MailKit.Net.Smtp.SmtpErrorCode.MessageNotAccepted,
+            (MailKit.Net.Smtp.SmtpStatusCode)code, "refused");
+        var error = new CenateException(ErrorIds.AlertDeliveryFailed, CenateErrorKind.InvalidOperation,
+            $"the server answered {code} refused", inner: smtp);
+        Assert.Equal(refusal, AlertDispatcher.IsRefusal(error));
+        Assert.True(AlertDispatcher.IsRefusal(new CenateException(ErrorIds.AlertDeliveryFailed,
+            CenateErrorKind.InvalidOperation, "HTTP 413 Payload Too Large")));
+        Assert.False(AlertDispatcher.IsRefusal(new CenateException(ErrorIds.AlertDeliveryFailed,
+            CenateErrorKind.ResourceUnavailable, "HTTP 503 Service Unavailable")));
     }
 
     [Fact]
