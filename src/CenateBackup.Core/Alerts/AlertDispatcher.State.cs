@@ -131,7 +131,8 @@ public sealed partial class AlertDispatcher
                 results.Add(result);
                 continue;
             }
-            var reason = $"{channel.Kind} to {channel.Target} failed: {AlertRedactor.Redact(error.Message).TrimEnd('.')}";
+            var reason = $"{channel.Kind} to {channel.Target} failed: "
+                + AlertRedactor.Redact(error.Message).TrimEnd('.');
             if (!IsRefusal(error))
             {
                 results.Add(result with { Spooled = !spool.IsDetached, Reason = reason + "." });

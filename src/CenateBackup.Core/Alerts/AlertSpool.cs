@@ -104,7 +104,8 @@ public sealed class AlertSpool
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            warn($"The alert spool {path} cannot be read ({ex.Message}); it is left as it is and not used in this run.");
+            warn($"The alert spool {path} cannot be read ({ex.Message}); "
+                + "it is left as it is and not used in this run.");
             return Detached(path);
         }
         try

@@ -48,7 +48,7 @@ public class AlertSpoolRobustnessTests
         new object[] { "run null", (Action<JsonObject>)(e => e["run"] = null) },
         new object[] { "subject null", (Action<JsonObject>)(e => e["run"]!["items"]![0]!["subject"] = null) },
         new object[] { "good backup without database",
-            (Action<JsonObject>)(e => e["run"]!["lastGoodBackup"] = new JsonObject { ["time"] = "2026-11-30T00:00:00Z" }) },
+            (Action<JsonObject>)(e => e["run"]!["lastGoodBackup"] = new JsonObject { ["size"] = 1 }) },
     };
 
     [Theory]

@@ -17,7 +17,8 @@ public class AlertStateGuardTests
 {
     private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
-    private static AlertDispatcher Dispatcher(string directory, TimeSpan lockTimeout, params IAlertChannel[] channels) =>
+    private static AlertDispatcher Dispatcher(string directory, TimeSpan lockTimeout,
+        params IAlertChannel[] channels) =>
         Dispatcher(directory, lockTimeout, AlertWhen.Change, channels);
 
     private static AlertDispatcher Dispatcher(string directory, TimeSpan lockTimeout, AlertWhen when,
