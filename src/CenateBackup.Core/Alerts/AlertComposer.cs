@@ -30,6 +30,7 @@ public static class AlertComposer
         DateTimeOffset? delayedFrom = null)
     {
         ArgumentNullException.ThrowIfNull(run);
+        run = run.Bounded();
         var t = AlertTexts.For(culture);
         var subject = Subject(run, change, t, isTest, delayedFrom);
         return new AlertMessage
@@ -66,16 +67,7 @@ public static class AlertComposer
     /// <summary>The headline: the first failure, or a summary of a success.</summary>
     public static string Headline(AlertRun run, AlertTexts t)
     {
-        var failures = run.Failures.ToList();
-        if (failures.Count > 0)
-        {
-            var first = failures[0];
-            var text = OneLine(string.IsNullOrEmpty(first.Message) ? first.Subject
-                : $"{first.Subject}: {first.Message}");
-            if (text.Length > HeadlineLength) text = text[..(HeadlineLength - 1)] + "…";
-            return failures.Count > 1 ? text + " " + string.Format(CultureInfo.InvariantCulture, t.More,
-                failures.Count - 1) : text;
-        }
+        if (run.State == AlertState.Failure) return run.FirstFailureText(HeadlineLength, t.More);
         var backups = run.Items.Where(i => i.Kind == "Backup" || i.IsGoodBackup).ToList();
         if (backups.Count > 0)
         {
@@ -98,12 +90,14 @@ public static class AlertComposer
         {
             b.AppendLine().AppendLine(t.WhatFailed + ":");
             foreach (var item in failures) b.Append("- ").AppendLine(ItemLine(item, t));
+            if (run.OmittedFailures > 0) b.Append("- ").AppendLine(AlertRun.MoreText(run.OmittedFailures, t.More));
         }
         var others = run.Items.Where(i => i.Status != AlertItemStatus.Failed).ToList();
         if (others.Count > 0)
         {
             b.AppendLine().AppendLine(t.Checked + ":");
             foreach (var item in others) b.Append("- ").AppendLine(ItemLine(item, t));
+            if (run.OmittedOthers > 0) b.Append("- ").AppendLine(AlertRun.MoreText(run.OmittedOthers, t.More));
         }
         b.AppendLine().Append(t.LastGood).Append(": ").AppendLine(GoodLine(run.LastGoodBackup, run.EndedAt, t));
         if (!isTest) b.AppendLine().AppendLine(t.WhatNext + ":").AppendLine(Advice(run, t));
@@ -124,16 +118,17 @@ public static class AlertComposer
         }
         b.Append("</table>");
         if (isTest) b.Append("<p>").Append(E(t.TestBody)).Append("</p>");
-        void List(string title, IEnumerable<AlertItem> items)
+        void List(string title, IEnumerable<AlertItem> items, int omitted)
         {
             var list = items.ToList();
-            if (list.Count == 0) return;
+            if (list.Count == 0 && omitted == 0) return;
             b.Append("<h3>").Append(E(title)).Append("</h3><ul>");
             foreach (var item in list) b.Append("<li>").Append(E(ItemLine(item, t))).Append("</li>");
+            if (omitted > 0) b.Append("<li>").Append(E(AlertRun.MoreText(omitted, t.More))).Append("</li>");
             b.Append("</ul>");
         }
-        List(t.WhatFailed, run.Failures);
-        List(t.Checked, run.Items.Where(i => i.Status != AlertItemStatus.Failed));
+        List(t.WhatFailed, run.Failures, run.OmittedFailures);
+        List(t.Checked, run.Items.Where(i => i.Status != AlertItemStatus.Failed), run.OmittedOthers);
         b.Append("<h3>").Append(E(t.LastGood)).Append("</h3><p>").Append(E(GoodLine(run.LastGoodBackup, run.EndedAt,
             t))).Append("</p>");
         if (!isTest) b.Append("<h3>").Append(E(t.WhatNext)).Append("</h3><p>").Append(E(Advice(run, t))).Append("</p>");
@@ -145,8 +140,8 @@ public static class AlertComposer
         var lines = new List<string> { subject };
         var failures = run.Failures.ToList();
         foreach (var item in failures.Take(ShortLines - 1)) lines.Add("- " + Cut(OneLine(ItemLine(item, t)), 300));
-        if (failures.Count > ShortLines - 1) lines.Add(string.Format(CultureInfo.InvariantCulture, t.More,
-            failures.Count - (ShortLines - 1)));
+        var total = failures.Count + run.OmittedFailures;
+        if (total > ShortLines - 1) lines.Add(AlertRun.MoreText(total - (ShortLines - 1), t.More));
         return string.Join("\n", lines);
     }
 

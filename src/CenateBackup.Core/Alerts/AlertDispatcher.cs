@@ -22,6 +22,9 @@ public sealed record AlertDispatchOptions
     public CultureInfo Culture { get; init; } = CultureInfo.InvariantCulture;
     /// <summary>Overall time per channel.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>How long to wait for another run of the same job to release the state lock; then the run goes on
+    /// without state and spool.</summary>
+    public TimeSpan LockTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>The run with what the state file adds, and the decision: send mail/webhook or not.</summary>
@@ -37,16 +40,21 @@ public sealed record AlertPlan
     public string? SkipReason { get; init; }
     /// <summary>The message of this run.</summary>
     public required AlertMessage Message { get; init; }
+    /// <summary>The run as given to <see cref="AlertDispatcher.Prepare"/> (planned again under the state lock when
+    /// another run changed the state meanwhile).</summary>
+    public AlertRun? Source { get; init; }
 }
 
 /// <summary>
 /// Send-CenateAlert's behaviour: reads the state, decides by -When, flushes each channel's spool (oldest first) before
 /// the new alert, spools what fails, pings the heartbeat and writes the status file on every run, then writes the
-/// state.
+/// state; from reading the state to writing it, the job's lock file is held. A spooled alert the server refuses for
+/// good does not stop the others or the new one (it is dropped after <see cref="AlertSpool.MaxAttempts"/>); a channel
+/// that is down stops the flush and the new alert is spooled without a second wait.
 /// Channels and the clock are passed in, so all of it is tested with fake channels. Nothing here decides a destination:
 /// the channels come from the current parameters, the spool only holds runs.
 /// </summary>
-public sealed class AlertDispatcher
+public sealed partial class AlertDispatcher
 {
     private readonly IReadOnlyList<IAlertChannel> _channels;
     private readonly AlertDispatchOptions _options;
@@ -74,7 +82,14 @@ public sealed class AlertDispatcher
     /// <summary>Reads the state and decides; writes nothing.</summary>
     public AlertPlan Prepare(AlertRun run, IOperationReporter reporter)
     {
-        var previous = AlertStateStore.Read(StatePath, _options.Job, reporter.Warning);
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(reporter);
+        _seenState = StateUsable(reporter) ? ReadState(reporter.Warning) : null;
+        return Plan(run, _seenState);
+    }
+
+    private AlertPlan Plan(AlertRun run, AlertJobState? previous)
+    {
         var change = AlertStateStore.ChangeOf(previous, run.State);
         var merged = run with
         {
@@ -85,7 +100,7 @@ public sealed class AlertDispatcher
         var (send, reason) = Decide(_options.When, merged.State, change);
         return new AlertPlan
         {
-            Run = merged, Change = change, Send = send, SkipReason = reason,
+            Run = merged, Change = change, Send = send, SkipReason = reason, Source = run,
             Message = AlertComposer.Compose(merged, change, _options.Culture),
         };
     }
@@ -122,8 +137,18 @@ public sealed class AlertDispatcher
         bool whatIf,
         IOperationReporter reporter, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(reporter);
+        using var held = whatIf ? null : Lock(reporter, cancellationToken);
+        var keeping = !whatIf && held is not null;
+        if (keeping)
+        {
+            // Another run may have written the state between Prepare and the lock: plan again with what it wrote.
+            var now = ReadState(_ => { });
+            if (now != _seenState) plan = Plan(plan.Source ?? plan.Run, now);
+        }
+        var spool = whatIf ? null : keeping ? LoadSpool(reporter) : AlertSpool.Detached(SpoolPath);
         var results = new List<AlertDelivery>();
-        var spool = whatIf ? null : AlertSpool.Load(SpoolPath, _clock, reporter.Warning);
         foreach (var channel in _channels)
         {
             if (channel.Spools && !plan.Send && (whatIf || !approved(channel)))
@@ -142,7 +167,7 @@ public sealed class AlertDispatcher
                 cancellationToken).ConfigureAwait(false));
             else results.Add(await DeliverOnce(channel, plan.Message, cancellationToken).ConfigureAwait(false));
         }
-        if (!whatIf)
+        if (keeping)
         {
             // The alerts are out (or not) already: a bookkeeping failure is told, never a reason to lose the results
             // or the run's own failure.
@@ -172,35 +197,32 @@ public sealed class AlertDispatcher
         var results = new List<AlertDelivery>();
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(_options.Timeout);
-        CenateException? down = null;
-        // Spooled alerts are sent even when -When skips this run's: a failure that could not be told must not wait
-        // for the next failure.
-        foreach (var entry in spool.For(channel.Kind))
-        {
-            var delayed = AlertComposer.Compose(entry.Run, entry.Change, _options.Culture, delayedFrom: entry.QueuedAt);
-            var (result, error) = await Attempt(channel, delayed, limit.Token, cancellationToken).ConfigureAwait(false);
-            if (error is null)
-            {
-                spool.Remove(entry);
-                results.Add(result with { QueuedAt = entry.QueuedAt });
-                continue;
-            }
-            down = Explain(channel, error, spool.Path);
-            results.Add(result with { QueuedAt = entry.QueuedAt, Spooled = true, Error = down, Reason = down.Message });
-            break;
-        }
+        var spoolPath = spool.IsDetached ? null : spool.Path;
+        // Spooled alerts are sent first, oldest first, even when -When skips this run's: a failure that could not be
+        // told must not wait for the next failure.
+        var (down, downResult) = await FlushSpool(channel, spool, results, reporter, limit.Token,
+            cancellationToken).ConfigureAwait(false);
         if (!plan.Send)
         {
+            // No alert of this run: the channel's failure is told on the spooled alert that met it.
+            if (down is not null) results[downResult] = results[downResult] with { Error = Explain(channel, down,
+                spoolPath) };
             results.Add(Result(channel, plan.Message, AlertDeliveryStatus.Skipped, plan.SkipReason));
             return results;
         }
         if (down is not null)
         {
-            // The channel failed a moment ago: the new alert joins the spool without a second wait for the timeout.
+            // The channel is down (it failed a moment ago without answering): the new alert joins the spool without
+            // a second wait for the timeout. Its result carries its own error.
             spool.Add(Entry(channel, plan), reporter.Warning);
-            results.Add(Result(channel, plan.Message, AlertDeliveryStatus.Failed, down.Message) with
+            var reason = AlertRedactor.Redact(down.Message).TrimEnd('.');
+            var own = new CenateException(down.ErrorId, down.Kind,
+                $"{channel.Kind} to {channel.Target} was not tried: it failed a moment ago ({reason})."
+                + (spoolPath is null ? "" : $" The alert was spooled in {spoolPath} and will be sent first next time."),
+                down.RecommendedAction, channel.Target, down);
+            results.Add(Result(channel, plan.Message, AlertDeliveryStatus.Failed, own.Message) with
             {
-                Spooled = true, ErrorId = down.ErrorId,
+                Spooled = spoolPath is not null, ErrorId = own.ErrorId, Error = own,
             });
             return results;
         }
@@ -209,8 +231,8 @@ public sealed class AlertDispatcher
         if (failure is not null)
         {
             spool.Add(Entry(channel, plan), reporter.Warning);
-            var error = Explain(channel, failure, spool.Path);
-            current = current with { Spooled = true, Error = error, Reason = error.Message };
+            var error = Explain(channel, failure, spoolPath);
+            current = current with { Spooled = spoolPath is not null, Error = error, Reason = error.Message };
         }
         results.Add(current);
         return results;

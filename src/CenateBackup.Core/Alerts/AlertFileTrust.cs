@@ -51,6 +51,27 @@ public static class AlertFileTrust
         }
     }
 
+    /// <summary>
+    /// True when a state directory, state file or spool file with <paramref name="owner"/> and
+    /// <paramref name="mode"/> can only have been written by <paramref name="me"/>: owned by this user and writable by
+    /// no group or other. Anyone else could plant a run there that is then mailed as ours, or a spool entry that
+    /// floods the channel.
+    /// </summary>
+    public static bool IsPrivateTo(uint owner, UnixFileMode mode, uint me) => owner == me
+        && (mode & GroupOtherWrite) == 0;
+
+    /// <summary>
+    /// Null when <paramref name="path"/> (a state directory or file) is missing or private to this user (always on
+    /// Windows); otherwise why not, "owned by uid 0 with mode 0777".
+    /// </summary>
+    public static string? NotPrivate(string path)
+    {
+        if (OperatingSystem.IsWindows() || (!File.Exists(path) && !Directory.Exists(path))) return null;
+        var owner = OwnerOf(path);
+        var mode = File.GetUnixFileMode(path);
+        return IsPrivateTo(owner, mode, CurrentUser()) ? null : $"owned by uid {owner} with mode {Octal(mode)}";
+    }
+
     private static string Octal(UnixFileMode mode) => Convert.ToString((int)mode & 0xFFF, 8).PadLeft(4, '0');
 
     /// <summary>The numeric owner of a file (follows symbolic links, as opening it does).</summary>

@@ -25,7 +25,8 @@ internal static class AlertFileWriter
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-        Converters = { new JsonStringEnumConverter() },
+        // Names only: a number ("status": 9) would load as an enum value no code knows.
+        Converters = { new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false) },
         TypeInfoResolver = new DefaultJsonTypeInfoResolver
         {
             Modifiers =

@@ -6,8 +6,9 @@ namespace CenateBackup.Core.Alerts;
 /// Cleans text the module did not write (messages of foreign ErrorRecords and exceptions) before it goes into an alert:
 /// a failed Invoke-RestMethod or a connection string can carry a token or a password. URIs lose their user info and
 /// query; http(s) URIs also their path (webhook and bot tokens live there: hooks.slack.com/services/…,
-/// api.telegram.org/bot&lt;token&gt;/…); "password=…", "pwd=…", "token=…", "secret=…" and bearer values are
-/// masked.
+/// api.telegram.org/bot&lt;token&gt;/…). The value of any key that ends in a secret word is masked, whatever its
+/// prefix and quoting: PGPASSWORD=…, DB_PASSWORD=…, access_token=…, client_secret=…, api-key: …,
+/// {"password": "…"}, Password=… inside a connection string; and Bearer/Basic credentials.
 /// </summary>
 public static partial class AlertRedactor
 {
@@ -19,12 +20,21 @@ public static partial class AlertRedactor
         RegexOptions.CultureInvariant)]
     private static partial Regex UriRegex();
 
-    [GeneratedRegex(@"(?<key>\b(?:password|passwd|pwd|pass|token|secret|api[_-]?key|access[_-]?key|auth)\b\s*[=:]\s*)"
-        + @"(?<value>""[^""]*""|'[^']*'|[^;,\s&]*)",
+    // A key is a word (letters, digits, _ . -) ending in a secret word, optionally quoted, then = or :. The secret word
+    // must end the key ("tokens counted", "passwordless" are not keys).
+    [GeneratedRegex(@"(?<key>(?<![A-Za-z0-9])[A-Za-z0-9_.\-]*?"
+        + @"(?:password|passwd|pwd|pass|secret|token|api[_-]?key|access[_-]?key|auth)[""']?\s*[=:]\s*)"
+        + @"(?<value>""(?:[^""\\]|\\.)*""|'[^']*'|[^;,\s&""'}\]]*)",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex KeyValueRegex();
 
-    [GeneratedRegex(@"(?<key>\b(?:bearer|basic)\s+)[A-Za-z0-9\-._~+/=]{8,}",
+    // "Authorization: Bearer abc", "Authorization: Basic …", "Authorization=xyz": the whole credential.
+    [GeneratedRegex(@"(?<key>(?<![A-Za-z0-9])[A-Za-z0-9_.\-]*?authorization[""']?\s*[=:]\s*[""']?"
+        + @"(?:(?:bearer|basic|digest|token|negotiate)\s+)?)(?<value>[^\s""',;&]+)",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex AuthorizationHeaderRegex();
+
+    [GeneratedRegex(@"(?<key>\bbearer\s+)[A-Za-z0-9\-._~+/=]+|(?<key>\bbasic\s+)[A-Za-z0-9+/]{8,}={0,2}",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex AuthorizationRegex();
 
@@ -44,6 +54,7 @@ public static partial class AlertRedactor
             var query = m.Groups["query"].Success ? "?…" : "";
             return $"{scheme}://{user}{m.Groups["host"].Value}{path}{query}";
         });
+        result = AuthorizationHeaderRegex().Replace(result, m => m.Groups["key"].Value + Mask);
         result = KeyValueRegex().Replace(result, m => m.Groups["key"].Value + Mask);
         result = AuthorizationRegex().Replace(result, m => m.Groups["key"].Value + Mask);
         return result;

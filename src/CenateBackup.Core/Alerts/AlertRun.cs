@@ -53,8 +53,85 @@ public sealed record AlertRun
     /// <summary>When the job last failed (state file), including this run.</summary>
     public DateTimeOffset? LastFailure { get; init; }
 
+    /// <summary>Failed items left out of <see cref="Items"/> by <see cref="Bounded"/> (still counted).</summary>
+    public int OmittedFailures { get; init; }
+    /// <summary>Other items left out of <see cref="Items"/> by <see cref="Bounded"/>.</summary>
+    public int OmittedOthers { get; init; }
+
+    /// <summary>Most failed items a message, payload, status file or spool entry lists.</summary>
+    public const int MaxFailuresListed = 50;
+    /// <summary>Most other items listed.</summary>
+    public const int MaxOthersListed = 20;
+    /// <summary>Longest subject, message or next step of an item, in characters.</summary>
+    public const int MaxItemText = 1000;
+
     /// <summary>Failure when any item failed, otherwise Success (a run with no items is a success).</summary>
-    public AlertState State => Items.Any(i => i.Status == AlertItemStatus.Failed) ? AlertState.Failure : AlertState.Success;
+    public AlertState State => OmittedFailures > 0 || Items.Any(i => i.Status == AlertItemStatus.Failed)
+        ? AlertState.Failure : AlertState.Success;
+
+    /// <summary>How many items failed, listed or not.</summary>
+    public int FailureCount => Items.Count(i => i.Status == AlertItemStatus.Failed) + OmittedFailures;
+
+    /// <summary>
+    /// The run as every rendering carries it: at most <see cref="MaxFailuresListed"/> failures and
+    /// <see cref="MaxOthersListed"/> other items (in pipeline order; the rest counted in OmittedFailures and
+    /// OmittedOthers), each text cut to <see cref="MaxItemText"/> characters. 100,000 piped errors must not make a
+    /// 45 MB mail, webhook body or status file. The same run when it is within bounds already.
+    /// </summary>
+    public AlertRun Bounded()
+    {
+        var failures = 0;
+        var others = 0;
+        var kept = new List<AlertItem>();
+        var omittedFailures = OmittedFailures;
+        var omittedOthers = OmittedOthers;
+        var cut = false;
+        foreach (var item in Items)
+        {
+            var failed = item.Status == AlertItemStatus.Failed;
+            if (failed ? failures++ >= MaxFailuresListed : others++ >= MaxOthersListed)
+            {
+                if (failed) omittedFailures++; else omittedOthers++;
+                continue;
+            }
+            var bounded = item with
+            {
+                Subject = Cut(item.Subject)!, Message = Cut(item.Message)!, NextStep = Cut(item.NextStep),
+                ErrorId = Cut(item.ErrorId), Path = Cut(item.Path),
+            };
+            cut |= bounded != item;
+            kept.Add(bounded);
+        }
+        if (!cut && omittedFailures == OmittedFailures && omittedOthers == OmittedOthers) return this;
+        return this with { Items = kept, OmittedFailures = omittedFailures, OmittedOthers = omittedOthers };
+    }
+
+    private static string? Cut(string? text) => text is null || text.Length <= MaxItemText ? text
+        : text[..(MaxItemText - 1)] + "…";
+
+    /// <summary>"(+N more)" in the given format (English by default).</summary>
+    internal static string MoreText(int count, string format = "(+{0} more)") =>
+        string.Format(System.Globalization.CultureInfo.InvariantCulture, format, count);
+
+    /// <summary>
+    /// The first failure as one line, "subject: message" without a final dot, followed by "(+N more)" when more
+    /// failed: "/backups/cenate: NoBackup: no complete set (+1 more)". Empty for a successful run. The one wording
+    /// the subject's headline, the status file and the cmdlet's BackupRunFailed share.
+    /// </summary>
+    public string FirstFailureText() => FirstFailureText(int.MaxValue, "(+{0} more)");
+
+    /// <summary><see cref="FirstFailureText()"/> with the first failure cut to <paramref name="maxLength"/>
+    /// characters and the "more" text in <paramref name="moreFormat"/>.</summary>
+    internal string FirstFailureText(int maxLength, string moreFormat)
+    {
+        var first = Items.FirstOrDefault(i => i.Status == AlertItemStatus.Failed);
+        if (first is null) return "";
+        var text = AlertComposer.OneLine(string.IsNullOrEmpty(first.Message) ? first.Subject
+            : $"{first.Subject}: {first.Message}").TrimEnd('.');
+        if (text.Length > maxLength) text = text[..(maxLength - 1)] + "…";
+        var more = FailureCount - 1;
+        return more > 0 ? text + " " + MoreText(more, moreFormat) : text;
+    }
 
     /// <summary>The failed items.</summary>
     public IEnumerable<AlertItem> Failures => Items.Where(i => i.Status == AlertItemStatus.Failed);

@@ -23,6 +23,27 @@ public sealed record AlertSpoolEntry
     public required AlertRun Run { get; init; }
     /// <summary>Its change at the time.</summary>
     public AlertChange Change { get; init; }
+    /// <summary>Failed attempts to send it that were not the channel being down (dropped after
+    /// <see cref="AlertSpool.MaxAttempts"/>).</summary>
+    public int Attempts { get; init; }
+
+    /// <summary>Why this entry (read from a file anyone may have damaged) cannot be composed, or null.</summary>
+    internal string? Problem()
+    {
+        if (Channel is not (AlertChannelKind.Mail or AlertChannelKind.Webhook)) return "an unknown channel";
+        if (!Enum.IsDefined(Change)) return "an unknown change";
+        if (Run is null) return "no run";
+        if (string.IsNullOrWhiteSpace(Run.Host) || string.IsNullOrWhiteSpace(Run.Job)) return "no host or job";
+        if (Run.Items is null) return "no items";
+        if (Run.OmittedFailures < 0 || Run.OmittedOthers < 0 || Attempts < 0) return "a negative count";
+        foreach (var item in Run.Items)
+        {
+            if (item is null || item.Kind is null || item.Subject is null || item.Message is null
+                || !Enum.IsDefined(item.Status)) return "an item that is not one";
+        }
+        return Run.LastGoodBackup is { } g && (g.Database is null || g.Stamp is null) ? "a damaged last good backup"
+            : null;
+    }
 }
 
 /// <summary>
@@ -35,6 +56,10 @@ public sealed class AlertSpool
 {
     /// <summary>Most entries kept per channel kind.</summary>
     public const int MaxPerChannel = 20;
+
+    /// <summary>Failed attempts (the server refusing this one message, not the channel being down) after which an
+    /// entry is dropped, so one message a server always refuses cannot block the channel.</summary>
+    public const int MaxAttempts = 3;
 
     private readonly List<AlertSpoolEntry> _entries;
 
@@ -57,21 +82,51 @@ public sealed class AlertSpool
     public static string PathOf(string stateDirectory, string job) => System.IO.Path.Combine(stateDirectory, job
         + ".spool.json");
 
-    /// <summary>Loads the spool (empty when there is none; a damaged one is set aside with a warning).</summary>
+    /// <summary>A spool that is neither read nor written (the state directory cannot be trusted or locked): what
+    /// fails in this run is not kept.</summary>
+    public static AlertSpool Detached(string path) => new(path, new List<AlertSpoolEntry>()) { IsDetached = true };
+
+    /// <summary>True for a <see cref="Detached"/> spool.</summary>
+    public bool IsDetached { get; private init; }
+
+    /// <summary>
+    /// Loads the spool (empty when there is none). Never throws for what is in or around the file: an unreadable file
+    /// is a warning and an empty, detached spool (it is not overwritten); entries that cannot be composed are dropped
+    /// with a warning; a file with no usable entry is set aside as <c>&lt;name&gt;.corrupt-&lt;stamp&gt;</c>.
+    /// </summary>
     public static AlertSpool Load(string path, Func<DateTimeOffset> clock, Action<string> warn)
     {
-        if (!File.Exists(path)) return new AlertSpool(path, new List<AlertSpoolEntry>());
+        byte[] bytes;
         try
         {
-            var doc = JsonSerializer.Deserialize<Document>(File.ReadAllBytes(path), AlertFileWriter.Json);
+            if (!File.Exists(path)) return new AlertSpool(path, new List<AlertSpoolEntry>());
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            warn($"The alert spool {path} cannot be read ({ex.Message}); "
+                + "it is left as it is and not used in this run.");
+            return Detached(path);
+        }
+        try
+        {
+            var doc = JsonSerializer.Deserialize<Document>(bytes, AlertFileWriter.Json);
             if (doc is null || doc.SchemaVersion != 1
                 || doc.Entries is null) throw new JsonException("not a spool document");
-            var entries = doc.Entries.Where(e => e?.Run is not null
-                && e.Channel is AlertChannelKind.Mail or AlertChannelKind.Webhook)
-                .OrderBy(e => e.QueuedAt).ToList();
-            return new AlertSpool(path, entries);
+            var entries = new List<AlertSpoolEntry>();
+            foreach (var element in doc.Entries)
+            {
+                var (entry, problem) = Parse(element);
+                if (entry is not null) entries.Add(entry);
+                else warn($"The alert spool {path} holds an entry that cannot be sent ({problem}); it was dropped.");
+            }
+            if (entries.Count == 0 && doc.Entries.Count > 0) throw new JsonException("no usable entry");
+            return new AlertSpool(path, entries.OrderBy(e => e.QueuedAt).ToList())
+            {
+                Changed = entries.Count != doc.Entries.Count,
+            };
         }
-        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             var aside = path + ".corrupt-" + clock().UtcDateTime.ToString("yyyyMMdd_HHmmss",
                 System.Globalization.CultureInfo.InvariantCulture);
@@ -83,8 +138,32 @@ public sealed class AlertSpool
         }
     }
 
+    private static (AlertSpoolEntry? Entry, string? Problem) Parse(JsonElement element)
+    {
+        try
+        {
+            var entry = element.Deserialize<AlertSpoolEntry>(AlertFileWriter.Json);
+            if (entry is null) return (null, "null");
+            var problem = entry.Problem();
+            return problem is null ? (entry, null) : (null, problem);
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException
+            or ArgumentException)
+        {
+            return (null, ex.GetType().Name);
+        }
+    }
     /// <summary>The entries of one channel kind, oldest first.</summary>
     public IReadOnlyList<AlertSpoolEntry> For(AlertChannelKind kind) => _entries.Where(e => e.Channel == kind).ToList();
+
+    /// <summary>Puts <paramref name="updated"/> in the place of <paramref name="entry"/>.</summary>
+    public void Replace(AlertSpoolEntry entry, AlertSpoolEntry updated)
+    {
+        var index = _entries.IndexOf(entry);
+        if (index < 0) return;
+        _entries[index] = updated;
+        Changed = true;
+    }
 
     /// <summary>Removes a delivered entry.</summary>
     public void Remove(AlertSpoolEntry entry)
@@ -96,6 +175,9 @@ public sealed class AlertSpool
     /// cref="MaxPerChannel"/>.</summary>
     public void Add(AlertSpoolEntry entry, Action<string> warn)
     {
+        ArgumentNullException.ThrowIfNull(entry);
+        // 100,000 piped errors are kept as 50 + a count, not as a 45 MB spool.
+        entry = entry with { Run = entry.Run.Bounded() };
         _entries.Add(entry);
         Changed = true;
         var ofKind = _entries.Where(e => e.Channel == entry.Channel).OrderBy(e => e.QueuedAt).ToList();
@@ -110,6 +192,7 @@ public sealed class AlertSpool
     /// <summary>Writes the spool atomically (0600); an empty spool removes the file.</summary>
     public void Save()
     {
+        if (IsDetached) return;
         if (_entries.Count == 0)
         {
             if (File.Exists(Path)) File.Delete(Path);
@@ -117,7 +200,10 @@ public sealed class AlertSpool
         else
         {
             AlertFileWriter.EnsureDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
-            var doc = new Document { SchemaVersion = 1, Entries = _entries.OrderBy(e => e.QueuedAt).ToList() };
+            var doc = new Dictionary<string, object>
+            {
+                ["schemaVersion"] = 1, ["entries"] = _entries.OrderBy(e => e.QueuedAt).ToList(),
+            };
             AlertFileWriter.Write(Path, JsonSerializer.Serialize(doc, AlertFileWriter.Json));
         }
         Changed = false;
@@ -126,6 +212,6 @@ public sealed class AlertSpool
     private sealed class Document
     {
         public int SchemaVersion { get; set; }
-        public List<AlertSpoolEntry>? Entries { get; set; }
+        public List<JsonElement>? Entries { get; set; }
     }
 }

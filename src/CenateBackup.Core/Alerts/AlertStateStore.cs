@@ -36,11 +36,13 @@ public static class AlertStateStore
     /// <summary>Reads the state, or null (warning through <paramref name="warn"/> when the file is unusable).</summary>
     public static AlertJobState? Read(string path, string job, Action<string> warn)
     {
-        if (!File.Exists(path)) return null;
         try
         {
+            if (!File.Exists(path)) return null;
             var state = JsonSerializer.Deserialize<AlertJobState>(File.ReadAllBytes(path), AlertFileWriter.Json);
-            if (state is null || state.SchemaVersion != 1 || !string.Equals(state.Job, job, StringComparison.Ordinal))
+            if (state is null || state.SchemaVersion != 1 || !string.Equals(state.Job, job, StringComparison.Ordinal)
+                || !Enum.IsDefined(state.State)
+                || (state.LastGoodBackup is { } g && (g.Database is null || g.Stamp is null)))
             {
                 warn($"The alert state file {path} is not the state of job '{job}'; "
                     + "it is treated as no state and replaced.");
@@ -49,7 +51,8 @@ public static class AlertStateStore
             return state;
         }
         catch (Exception ex)
-            when (ex is JsonException or IOException or UnauthorizedAccessException or NotSupportedException)
+            when (ex is JsonException or IOException or UnauthorizedAccessException or NotSupportedException
+                or InvalidOperationException or ArgumentException)
         {
             warn($"The alert state file {path} cannot be read ({ex.GetType().Name}); "
                 + "it is treated as no state and replaced.");

@@ -91,9 +91,16 @@ public sealed class AlertStatusFile : IAlertChannel
         return JsonSerializer.Serialize(doc, AlertFileWriter.Json);
     }
 
-    /// <summary>One line per failed item (English, the language of monitoring tools).</summary>
-    public static IReadOnlyList<string> Problems(AlertRun run) =>
-        run.Failures.Select(f => AlertComposer.OneLine(string.IsNullOrEmpty(f.Message) ? $"{f.Kind} {f.Subject}"
-            : $"{f.Kind} {f.Subject}: {f.Message}")
+    /// <summary>One line per failed item (English, the language of monitoring tools), at most
+    /// <see cref="AlertRun.MaxFailuresListed"/>, then "(+N more)".</summary>
+    public static IReadOnlyList<string> Problems(AlertRun run)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        run = run.Bounded();
+        var lines = run.Failures.Select(f => AlertComposer.OneLine(string.IsNullOrEmpty(f.Message)
+            ? $"{f.Kind} {f.Subject}" : $"{f.Kind} {f.Subject}: {f.Message}")
             + (string.IsNullOrEmpty(f.ErrorId) ? "" : $" [{f.ErrorId}]")).ToList();
+        if (run.OmittedFailures > 0) lines.Add(AlertRun.MoreText(run.OmittedFailures));
+        return lines;
+    }
 }

@@ -58,7 +58,7 @@ public static class WebhookPayload
 
     private static JsonObject Json(AlertMessage m)
     {
-        var run = m.Run;
+        var run = m.Run.Bounded();
         var items = new JsonArray(run.Items.Select(i => (JsonNode)new JsonObject
         {
             ["kind"] = i.Kind,
@@ -89,8 +89,11 @@ public static class WebhookPayload
             ["subject"] = m.Subject,
             ["startedAt"] = run.StartedAt,
             ["endedAt"] = run.EndedAt,
-            ["problems"] = new JsonArray(run.Failures.Select(f => (JsonNode?)Problem(f)).ToArray()),
+            ["problems"] = new JsonArray(run.Failures.Select(f => (JsonNode?)Problem(f))
+                .Concat(run.OmittedFailures > 0 ? new JsonNode?[] { AlertRun.MoreText(run.OmittedFailures) }
+                    : Array.Empty<JsonNode?>()).ToArray()),
             ["items"] = items,
+            ["omittedItems"] = run.OmittedFailures + run.OmittedOthers,
             ["lastGoodBackup"] = good is null ? null : new JsonObject
             {
                 ["database"] = good.Database,

@@ -19,12 +19,19 @@ internal sealed class FakeAlertChannel : IAlertChannel
     public CenateErrorKind FailureKind { get; set; } = CenateErrorKind.ConnectionError;
     public List<AlertMessage> Sent { get; } = new();
     public int Attempts { get; private set; }
+    /// <summary>Messages the server refuses for good (SMTP 550, HTTP 400): the channel itself works.</summary>
+    public Func<AlertMessage, bool>? Refuses { get; set; }
 
     public async Task<AlertReceipt> SendAsync(AlertMessage message, CancellationToken cancellationToken)
     {
         Attempts++;
         if (Hang) await Task.Delay(Timeout.Infinite, cancellationToken);
         if (Down) throw new CenateException(ErrorIds.AlertDeliveryFailed, FailureKind, "connection refused");
+        if (Refuses?.Invoke(message) == true)
+        {
+            throw new CenateException(ErrorIds.AlertDeliveryFailed, CenateErrorKind.InvalidOperation,
+                "550 5.6.0 message refused");
+        }
         Sent.Add(message);
         return new AlertReceipt { Reply = "250 OK" };
     }
