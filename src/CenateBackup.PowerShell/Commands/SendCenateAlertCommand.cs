@@ -330,16 +330,6 @@ public sealed class SendCenateAlertCommand : CenateCmdletBase
         };
     }
 
-    /// <summary>"/backups/cenate: NoBackup: … (+1 more)": the run's first failure, for the errors that report it.</summary>
-    private static string FirstFailure(AlertRun run)
-    {
-        var failures = run.Failures.ToList();
-        var first = failures[0];
-        var text = AlertComposer.OneLine(string.IsNullOrEmpty(first.Message) ? first.Subject
-            : $"{first.Subject}: {first.Message}").TrimEnd('.');
-        return failures.Count > 1 ? $"{text} (+{failures.Count - 1} more)" : text;
-    }
-
     /// <summary>
     /// A delivery error of a failed run also names the run's failure: with $ErrorActionPreference = 'Stop' it is the
     /// error that ends the script, before BackupRunFailed can be written, and the cron mail must still say what broke.
@@ -348,7 +338,7 @@ public sealed class SendCenateAlertCommand : CenateCmdletBase
     {
         if (run.State != AlertState.Failure) return error;
         return new CenateException(error.ErrorId, error.Kind,
-            $"{error.Message.TrimEnd('.')}. The run itself failed: {FirstFailure(run)}.", error.RecommendedAction,
+            $"{error.Message.TrimEnd('.')}. The run itself failed: {run.FirstFailureText()}.", error.RecommendedAction,
             error.Target, error.InnerException);
     }
 
@@ -359,7 +349,7 @@ public sealed class SendCenateAlertCommand : CenateCmdletBase
             => d.Channel.ToString()).Distinct().ToList();
         var alert = sentBy.Count > 0 ? "sent by " + string.Join(", ", sentBy) : "not sent";
         var exception = new CenateException(ErrorIds.BackupRunFailed, CenateErrorKind.InvalidOperation,
-            $"The run failed: {FirstFailure(run)}. Alert: {alert}.", first.NextStep, first.Subject);
+            $"The run failed: {run.FirstFailureText()}. Alert: {alert}.", first.NextStep, first.Subject);
         var category = categories.FirstOrDefault(c => c is not null) ?? ErrorCategory.InvalidResult;
         var record = new ErrorRecord(exception, ErrorIds.BackupRunFailed, category, first.Subject);
         if (first.NextStep is not null)
