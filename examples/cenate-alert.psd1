@@ -1,5 +1,6 @@
 # Settings of Send-CenateAlert for the scheduled jobs: Send-CenateAlert -Settings /etc/cenate/alert.psd1
-# Keep this file owned by the backup account (or root) and not writable by anyone else (chmod 600 or 644): it decides
+# Keep this file owned by the backup account (or root) and not writable by anyone else, in a directory others cannot
+# write (chmod 600; 644 only without webhook/heartbeat URIs, whose path is a secret): it decides
 # where the SMTP credential is sent, so the module refuses it otherwise (SettingsFileInsecure).
 # It is read as data: no expressions, no variables, and no password (SettingsInvalid).
 @{

@@ -132,6 +132,19 @@ Describe 'Send-CenateAlert: configuration errors, before anything is sent or wri
         Test-Path (Join-Path $dir 'status.json') | Should -BeFalse
     }
 
+    It 'a settings file in a directory others may write (not sticky) is SettingsFileInsecure; a sticky one is fine' {
+        $dir = New-Case 'swappable'
+        $file = Write-Settings (Join-Path $dir 'alerts.psd1') "@{ StatusPath = 'status.json' }"
+        & chmod 0777 $dir
+        $err = { $false | Send-CenateAlert -Settings $file -ErrorAction Stop } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -Be (& $Fq 'SettingsFileInsecure')
+        $err.Exception.Message | Should -Match 'others could replace the file'
+        Test-Path (Join-Path $dir 'status.json') | Should -BeFalse
+        & chmod 1777 $dir
+        $r = $true | Send-CenateAlert -Settings $file -StateDirectory (Join-Path $dir 'st')
+        $r.Status | Should -Be 'Written'
+    }
+
     It 'reads a trusted settings file (relative paths from its directory); explicit parameters win' {
         $dir = New-Case 'goodsettings'
         $file = Write-Settings (Join-Path $dir 'alerts.psd1') `

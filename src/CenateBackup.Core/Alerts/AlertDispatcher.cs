@@ -149,6 +149,7 @@ public sealed partial class AlertDispatcher
         }
         var spool = whatIf ? null : keeping ? LoadSpool(reporter) : AlertSpool.Detached(SpoolPath);
         var results = new List<AlertDelivery>();
+        var declined = false;
         foreach (var channel in _channels)
         {
             if (channel.Spools && !plan.Send && (whatIf || !approved(channel)))
@@ -158,6 +159,9 @@ public sealed partial class AlertDispatcher
             }
             if (!approved(channel))
             {
+                // An alert the user declined (-Confirm: No) was not told: the state must not move on as if it was,
+                // or -When Change would never send this transition.
+                declined |= channel.Spools && plan.Send;
                 var pending = spool?.For(channel.Kind).Count ?? 0;
                 results.Add(Result(channel, plan.Message, AlertDeliveryStatus.WouldSend,
                     "-WhatIf or not confirmed" + (pending > 0 ? $" ({pending} spooled)" : "")));
@@ -173,7 +177,8 @@ public sealed partial class AlertDispatcher
             // or the run's own failure.
             Keep(() => { if (spool!.Changed) spool.Save(); }, spool!.Path, "undelivered alerts in it are lost",
                 reporter);
-            Keep(() => AlertStateStore.Write(StatePath, AlertStateStore.Next(plan.Run)), StatePath,
+            if (declined) reporter.Verbose("The state file is left as it was: the alert was not confirmed.");
+            else Keep(() => AlertStateStore.Write(StatePath, AlertStateStore.Next(plan.Run)), StatePath,
                 "-When Change compares with the last state written", reporter);
         }
         return results;

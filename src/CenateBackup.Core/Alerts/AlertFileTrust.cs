@@ -32,7 +32,28 @@ public static class AlertFileTrust
                 + "or root and not writable by group or others, because it decides where the mail credential is sent.",
                 $"chown {me} '{path}' && chmod go-w '{path}'", path);
         }
+        // Whoever may write its directory can swap the file between this check and the read (as OpenSSH's
+        // StrictModes says); a sticky directory such as /tmp lets no one replace another user's file.
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory is null) return;
+        var dirOwner = OwnerOf(directory);
+        var dirMode = File.GetUnixFileMode(directory);
+        if (!DirectoryHoldsFilesSafely(dirOwner, dirMode, me))
+        {
+            throw new CenateException(ErrorIds.SettingsFileInsecure, CenateErrorKind.PermissionDenied,
+                $"The directory {directory} of the alert settings file is owned by uid {dirOwner} with mode "
+                + $"{Octal(dirMode)}: others could replace the file, which decides where the mail credential is sent.",
+                $"Keep the settings file in a directory only this user (uid {me}) or root can write "
+                + $"(chmod go-w '{directory}').", path);
+        }
     }
+
+    /// <summary>
+    /// True when only <paramref name="me"/> or root can replace files in a directory: owned by one of them and
+    /// writable by no one else, or sticky (only a file's owner may rename or delete it).
+    /// </summary>
+    public static bool DirectoryHoldsFilesSafely(uint owner, UnixFileMode mode, uint me) =>
+        (owner == me || owner == 0) && ((mode & GroupOtherWrite) == 0 || (mode & UnixFileMode.StickyBit) != 0);
 
     /// <summary>Refuses (CredentialFileInsecure) a credential file another user owns or others may read.</summary>
     public static void RequireCredentialFile(string path)

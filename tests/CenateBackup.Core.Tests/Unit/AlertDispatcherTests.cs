@@ -215,6 +215,23 @@ public class AlertDispatcherTests
     }
 
     [Fact]
+    public void DeclinedAlert_LeavesTheStateAsItWas_SoChangeStillSendsTheTransitionLater()
+    {
+        using var dir = new TempDirectory();
+        var mail = new FakeAlertChannel(AlertChannelKind.Mail);
+        var d = Dispatcher(dir, AlertWhen.Change, mail);
+        // -Confirm answered No: nothing sent, and the failure is not recorded as told.
+        var declined = Run(d, AlertSamples.Run(AlertSamples.Failure()), approved: _ => false);
+        Assert.Equal(AlertDeliveryStatus.WouldSend, declined.Single().Status);
+        Assert.Empty(mail.Sent);
+        Assert.False(File.Exists(Path.Combine(dir.Path, "nightly.state.json")));
+        // The next run (confirmed) still sees the transition and sends it.
+        var next = Run(d, At(AlertSamples.Run(AlertSamples.Failure()), 1));
+        Assert.Equal(AlertDeliveryStatus.Sent, next.Single().Status);
+        Assert.Single(mail.Sent);
+    }
+
+    [Fact]
     public void Timeout_IsADeliveryFailure_NotACancellation()
     {
         using var dir = new TempDirectory();

@@ -51,6 +51,18 @@ public class AlertStateGuardTests
         Assert.Equal(expected, AlertFileTrust.IsPrivateTo(owner, (UnixFileMode)mode, me));
     }
 
+    [Theory]
+    [InlineData(1000u, 0x1C0, 1000u, true)]   // 0700, mine
+    [InlineData(0u, 0x1ED, 1000u, true)]      // 0755, root's (/etc/cenate)
+    [InlineData(0u, 0x3FF, 1000u, true)]      // 1777, root's and sticky (/tmp)
+    [InlineData(0u, 0x1FD, 1000u, false)]     // 0775, root's: the group may replace the file
+    [InlineData(1000u, 0x1FF, 1000u, false)]  // 0777, not sticky
+    [InlineData(2000u, 0x1C0, 1000u, false)]  // another user's directory
+    public void SettingsDirectory_OnlyMeOrRootMayReplaceItsFiles(uint owner, int mode, uint me, bool expected)
+    {
+        Assert.Equal(expected, AlertFileTrust.DirectoryHoldsFilesSafely(owner, (UnixFileMode)mode, me));
+    }
+
     private static void RequireUnix()
     {
         Assert.False(OperatingSystem.IsWindows(), "these tests use Unix modes and owners");
