@@ -47,40 +47,13 @@ internal static class AlertFileWriter
     public static void Write(string path, string content, bool keepMode = false)
     {
         var full = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(full)!;
         UnixFileMode? mode = null;
         if (keepMode && !OperatingSystem.IsWindows() && File.Exists(full))
         {
             mode = File.GetUnixFileMode(full) & (UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead
                 | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
         }
-        string partial;
-        using (var stream = PartialFile.Create(full, FileOptions.None, out partial))
-        {
-            try
-            {
-                var bytes = new UTF8Encoding(false).GetBytes(content);
-                stream.Write(bytes);
-                stream.Flush(true);
-            }
-            catch
-            {
-                stream.Dispose();
-                TryDelete(partial);
-                throw;
-            }
-        }
-        try
-        {
-            if (mode is UnixFileMode m && !OperatingSystem.IsWindows()) File.SetUnixFileMode(partial, m);
-            File.Move(partial, full, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(partial);
-            throw;
-        }
-        DirectorySync.Fsync(directory);
+        AtomicFileReplace.Write(full, new UTF8Encoding(false).GetBytes(content), mode);
     }
 
     /// <summary>Creates a directory (and its parents) 0700 when it is missing.</summary>
@@ -90,10 +63,5 @@ internal static class AlertFileWriter
         if (OperatingSystem.IsWindows()) Directory.CreateDirectory(directory);
         else Directory.CreateDirectory(directory,
             UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-    }
-
-    private static void TryDelete(string path)
-    {
-        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

@@ -119,39 +119,21 @@ public sealed class BackupManifest
     /// </summary>
     public void Save(string path)
     {
-        var full = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(full)!;
-        string? partial = null;
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         try
         {
-            using (var fs = PartialFile.Create(full, FileOptions.None, out partial))
-            {
-                var bytes = System.Text.Encoding.UTF8.GetBytes(ToJson());
-                fs.Write(bytes);
-                fs.Flush(flushToDisk: true);
-            }
-            File.Move(partial, full, overwrite: true);
-            partial = null;
-            DirectorySync.Fsync(directory);
+            AtomicFileReplace.Write(path, System.Text.Encoding.UTF8.GetBytes(ToJson()));
         }
         catch (UnauthorizedAccessException ex)
         {
-            DeletePartial(partial);
             throw BackupDirectory.NotWritable(directory, ex);
         }
         catch (IOException ex)
         {
-            DeletePartial(partial);
             throw AtomicBackupFile.IsDiskFull(ex)
                 ? new CenateException(ErrorIds.DiskFull, CenateErrorKind.WriteError, $"The disk is full; manifest '{path}' was not written.", "Free space and run again.", path, ex)
                 : new CenateException(ErrorIds.WriteFailed, CenateErrorKind.WriteError, $"Writing manifest '{path}' failed: {ex.Message}", "Check the disk.", path, ex);
         }
-    }
-
-    private static void DeletePartial(string? partial)
-    {
-        if (partial is null) return;
-        try { File.Delete(partial); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
     private static CenateException Invalid(string name, string why, Exception? inner) => new(ErrorIds.ManifestInvalid, CenateErrorKind.InvalidData,
