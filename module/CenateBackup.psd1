@@ -10,6 +10,8 @@
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('CenateBackup.Format.ps1xml')
     CmdletsToExport      = @(
+        'Compare-CenateBackup'
+        'Confirm-CenateRowDrop'
         'Export-CenateAseguradosCsv'
         'Get-CenateAuditLog'
         'Get-CenateBackup'

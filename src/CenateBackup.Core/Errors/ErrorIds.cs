@@ -108,5 +108,15 @@ public static class ErrorIds
     public const string CredentialFileInvalid = "CredentialFileInvalid";
     public const string PasswordVariableNotSet = "PasswordVariableNotSet";
     public const string AlertStatusWriteFailed = "AlertStatusWriteFailed";
+    // Issue 21: row-count drift and Compare-CenateBackup.
+    public const string RowCountDropped = "RowCountDropped";
+    public const string RowDropNotFound = "RowDropNotFound";
+    public const string BackupSetNotFound = "BackupSetNotFound";
+    public const string KeyRequired = "KeyRequired";
+    public const string KeyColumnMissing = "KeyColumnMissing";
+    public const string DuplicateKey = "DuplicateKey";
+    public const string KeyNeedsMissingRows = "KeyNeedsMissingRows";
+    public const string KeyListInvalid = "KeyListInvalid";
+    public const string KeyListTruncated = "KeyListTruncated";
 #pragma warning restore CS1591
 }

@@ -19,6 +19,8 @@ public enum RetentionRule
     Yearly,
     /// <summary>Kept: a partial set (chosen tables, data only, exports) younger than KeepPartial days whose full set, if it came with one, is kept.</summary>
     Partial,
+    /// <summary>Kept: the last complete full set taken before an unacknowledged drop of a critical table's rows (Confirm-CenateRowDrop releases it).</summary>
+    BeforeRowDrop,
     /// <summary>Removed: older than every window that would keep it.</summary>
     Expired,
 }

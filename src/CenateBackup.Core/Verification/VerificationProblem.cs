@@ -35,6 +35,8 @@ public enum ProblemKind
     Stale,
     /// <summary>Monitoring: the newest set's dump is smaller than -MinimumSize.</summary>
     TooSmall,
+    /// <summary>Drift check: a critical table holds fewer rows than in the previous full set (or than live) beyond the threshold.</summary>
+    RowCountDropped,
 }
 
 /// <summary>One precise problem: what, which file, why.</summary>
