@@ -16,12 +16,14 @@ public static class LiveRowCounter
     /// Exact counts (count(*)) of <paramref name="tables"/> ("schema.table" as manifests write them). A table that no
     /// longer exists counts 0: a dropped table is the biggest drop of all.
     /// </summary>
-    public static async Task<IReadOnlyDictionary<string, long>> CountAsync(DatabaseTarget target, IReadOnlyList<string> tables,
+    public static async Task<IReadOnlyDictionary<string, long>> CountAsync(DatabaseTarget target,
+        IReadOnlyList<string> tables,
         string? pgBinDirectory, IOperationReporter reporter, CancellationToken ct)
     {
         var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
         if (tables.Count == 0) return counts;
-        await using var session = await DatabaseSession.OpenAsync(target, pgBinDirectory, reporter, ct).ConfigureAwait(false);
+        await using var session = await DatabaseSession.OpenAsync(target, pgBinDirectory, reporter, ct)
+            .ConfigureAwait(false);
         try
         {
             await using var tx = await session.Connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct)
@@ -30,7 +32,8 @@ public static class LiveRowCounter
             {
                 var (schema, name) = QualifiedTable.Split(key);
                 var sql = (schema is null ? "" : QualifiedTable.Quote(schema) + ".") + QualifiedTable.Quote(name);
-                await using (var exists = new NpgsqlCommand("SELECT to_regclass(@q) IS NOT NULL", session.Connection, tx))
+                const string existsSql = "SELECT to_regclass(@q) IS NOT NULL";
+                await using (var exists = new NpgsqlCommand(existsSql, session.Connection, tx))
                 {
                     exists.Parameters.AddWithValue("q", sql);
                     if (await exists.ExecuteScalarAsync(ct).ConfigureAwait(false) is not true)

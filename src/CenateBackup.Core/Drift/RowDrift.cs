@@ -29,7 +29,8 @@ public sealed record RowDrift(string Table, long Before, long After, string Befo
     public string Describe()
     {
         var change = Difference < 0
-            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{-Difference} fewer ({DropPercent:0.00}%)")
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{-Difference} fewer ({DropPercent:0.00}%)")
             : Difference == 0 ? "no change" : $"{Difference} more";
         var verdict = Exceeded ? $"more than {Threshold}" : $"within {Threshold}";
         return $"{Table}: {Before} rows at {BeforeStamp}, {After} at {AfterStamp}: {change}, {verdict}";

@@ -6,7 +6,9 @@ using CenateBackup.Core.Storage;
 
 namespace CenateBackup.Core.Drift;
 
-/// <summary>What comparing two sets' row counts found: every compared table, and lines saying what was skipped.</summary>
+/// <summary>
+/// What comparing two sets' row counts found: every compared table, and lines saying what was skipped.
+/// </summary>
 /// <param name="Drifts">One entry per compared critical table (pass or fail), in table order.</param>
 /// <param name="Notes">Check lines: tables skipped, drops acknowledged.</param>
 public sealed record RowDriftComparison(IReadOnlyList<RowDrift> Drifts, IReadOnlyList<string> Notes);
@@ -21,7 +23,9 @@ public static class RowDriftCheck
     /// <summary>The stamp used for the live table.</summary>
     public const string Live = "live";
 
-    /// <summary>Compares the earlier set <paramref name="before"/> with the later set <paramref name="after"/>.</summary>
+    /// <summary>
+    /// Compares the earlier set <paramref name="before"/> with the later set <paramref name="after"/>.
+    /// </summary>
     public static RowDriftComparison Compare(BackupManifest before, BackupManifest after, RowDropPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(before);
@@ -59,14 +63,17 @@ public static class RowDriftCheck
                 a = 0;
             }
             var exceeded = threshold.Exceeded(b, a);
-            var ack = exceeded ? acks.LastOrDefault(x => string.Equals(x.Table, table, StringComparison.Ordinal)) : null;
+            var ack = exceeded
+                ? acks.LastOrDefault(x => string.Equals(x.Table, table, StringComparison.Ordinal)) : null;
             string? reason = null;
             if (ack is not null)
             {
-                reason = string.Create(CultureInfo.InvariantCulture, $"acknowledged by {ack.By} at {ack.At:u}: {ack.Reason}");
+                reason = string.Create(CultureInfo.InvariantCulture,
+                    $"acknowledged by {ack.By} at {ack.At:u}: {ack.Reason}");
                 notes.Add($"{table}: the drop into {afterStamp} was {reason}");
             }
-            drifts.Add(new RowDrift(table, b, a, beforeStamp, afterStamp, threshold.ToString(), exceeded, ack is not null,
+            drifts.Add(new RowDrift(table, b, a, beforeStamp, afterStamp, threshold.ToString(), exceeded,
+                ack is not null,
                 reason));
         }
         foreach (var name in policy.Unmatched(before.Keys.Concat(after.Keys)))
@@ -80,7 +87,8 @@ public static class RowDriftCheck
     /// The set a drift is measured from: the newest complete full set of the same database in <paramref name="sets"/>
     /// taken before <paramref name="time"/>.
     /// </summary>
-    public static CatalogEntry? PreviousFullSet(IEnumerable<CatalogEntry> sets, string database, DateTimeOffset time) => sets
+    public static CatalogEntry? PreviousFullSet(IEnumerable<CatalogEntry> sets, string database,
+        DateTimeOffset time) => sets
         .Where(s => s.Complete && s.Kind == BackupSetKind.Full && s.Time < time
             && string.Equals(s.Manifest.Database, database, StringComparison.Ordinal))
         .OrderByDescending(s => s.Time).ThenByDescending(s => s.ManifestPath, StringComparer.Ordinal).FirstOrDefault();

@@ -25,12 +25,14 @@ public static class RowDropAcknowledger
     public const int MaxReasonLength = 500;
 
     /// <summary>
-    /// Acknowledges the drops into the set <paramref name="stamp"/> found at <paramref name="path"/> (a backup directory
+    /// Acknowledges the drops into the set <paramref name="stamp"/> found at <paramref name="path"/> (a backup
+    /// directory
     /// or one of its manifests): every critical table of <paramref name="policy"/> that dropped beyond its threshold
     /// since the previous complete full set. <paramref name="confirm"/> (target, action) may decline a set. Throws
     /// BackupSetNotFound (no such set) or RowDropNotFound (nothing dropped into it; nothing written).
     /// </summary>
-    public static IReadOnlyList<RowDropAcknowledged> Acknowledge(string path, string stamp, string reason, RowDropPolicy policy,
+    public static IReadOnlyList<RowDropAcknowledged> Acknowledge(string path, string stamp, string reason,
+        RowDropPolicy policy,
         string by, DateTimeOffset now, Func<string, string, bool> confirm)
     {
         RequireReason(reason);
@@ -38,15 +40,17 @@ public static class RowDropAcknowledger
         string directory;
         string? onlyManifest = null;
         if (Directory.Exists(full)) directory = full;
-        else if (File.Exists(full) && full.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase))
+        else if (File.Exists(full) && BackupSetLocator.Locate(full).ManifestPath is { } manifestPath)
         {
+            // A manifest, or any file of a set: that set's directory and database.
             directory = Path.GetDirectoryName(full)!;
-            onlyManifest = full;
+            onlyManifest = manifestPath;
         }
         else
         {
             throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound,
-                $"'{full}' is neither a backup directory nor a manifest.", "Give the backup directory or a set's manifest.", full);
+                $"'{full}' is neither a backup directory nor a file of a backup set.",
+                "Give the backup directory or a set's manifest.", full);
         }
         var sets = BackupCatalog.Scan(directory).Sets;
         var database = onlyManifest is null ? null : BackupManifest.Load(onlyManifest).Database;
@@ -69,9 +73,11 @@ public static class RowDropAcknowledger
         if (plans.Count == 0)
         {
             throw new CenateException(ErrorIds.RowDropNotFound, CenateErrorKind.ObjectNotFound,
-                $"No critical table ({string.Join(", ", policy.Names)}) dropped beyond its threshold into the set {stamp} "
+                $"No critical table ({string.Join(", ", policy.Names)}) dropped beyond its threshold "
+                + $"into the set {stamp} "
                 + "since the previous complete full set; nothing was recorded.",
-                "Check -Stamp (the set taken AFTER the drop), -Table and the thresholds; Test-CenateBackup -MaxRowDrop shows the drift.",
+                "Check -Stamp (the set taken AFTER the drop), -Table and the thresholds; "
+                + "Test-CenateBackup -MaxRowDrop shows the drift.",
                 stamp);
         }
         var done = new List<RowDropAcknowledged>();
@@ -81,7 +87,8 @@ public static class RowDropAcknowledger
             if (!confirm(set.ManifestPath, $"Acknowledge the row drop ({what}) with the reason '{reason}'")) continue;
             var records = drops.Select(d => new ManifestRowDropAcknowledgement
             {
-                Table = d.Table, Before = d.Before, After = d.After, BeforeStamp = d.BeforeStamp, Reason = reason, By = by,
+                Table = d.Table, Before = d.Before, After = d.After, BeforeStamp = d.BeforeStamp, Reason = reason,
+                By = by,
                 At = now,
             }).ToList();
             var exists = ManifestUpdate.Apply(set.ManifestPath, manifest =>
@@ -95,9 +102,11 @@ public static class RowDropAcknowledger
             if (!exists)
             {
                 throw new CenateException(ErrorIds.BackupSetNotFound, CenateErrorKind.ObjectNotFound,
-                    $"The set {set.ManifestPath} was removed meanwhile; nothing was recorded.", "Run Get-CenateBackup.", set.ManifestPath);
+                    $"The set {set.ManifestPath} was removed meanwhile; nothing was recorded.", "Run Get-CenateBackup.",
+                    set.ManifestPath);
             }
-            done.AddRange(records.Select(r => new RowDropAcknowledged(set.ManifestPath, set.Manifest.Database, set.Manifest.Stamp, r)));
+            done.AddRange(records.Select(r =>
+                new RowDropAcknowledged(set.ManifestPath, set.Manifest.Database, set.Manifest.Stamp, r)));
         }
         return done;
     }
@@ -105,10 +114,12 @@ public static class RowDropAcknowledger
     /// <summary>A reason is required: not blank, at most 500 characters, no control characters.</summary>
     public static void RequireReason(string? reason)
     {
-        if (string.IsNullOrWhiteSpace(reason) || reason.Length > MaxReasonLength || reason.Any(char.IsControl))
+        if (string.IsNullOrWhiteSpace(reason) || reason.Length > MaxReasonLength
+            || reason.Any(c => char.IsControl(c) || c is '\u2028' or '\u2029'))
         {
             throw new ArgumentException(
-                $"The reason must be 1 to {MaxReasonLength} characters of text without control characters (line breaks, tabs).",
+                $"The reason must be 1 to {MaxReasonLength} characters of text without control characters "
+                + "(line breaks, tabs).",
                 nameof(reason));
         }
     }

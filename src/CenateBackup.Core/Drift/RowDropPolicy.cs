@@ -19,13 +19,15 @@ public sealed class RowDropPolicy
     private readonly IReadOnlyDictionary<string, RowDropThreshold> _perTable;
 
     /// <summary>
-    /// A policy: <paramref name="threshold"/> for <paramref name="tables"/> (null or empty: <see cref="DefaultTable"/>),
+    /// A policy: <paramref name="threshold"/> for <paramref name="tables"/> (null or empty: <see
+    /// cref="DefaultTable"/>),
     /// and <paramref name="perTable"/> (from a settings file) for the tables it names.
     /// </summary>
     public RowDropPolicy(RowDropThreshold? threshold, IEnumerable<string>? tables = null,
         IReadOnlyDictionary<string, RowDropThreshold>? perTable = null)
     {
-        var named = tables?.Where(t => !string.IsNullOrWhiteSpace(t)).Select(t => t.Trim()).Distinct(StringComparer.Ordinal)
+        var named = tables?.Where(t => !string.IsNullOrWhiteSpace(t)).Select(t => t.Trim())
+            .Distinct(StringComparer.Ordinal)
             .ToList();
         _tables = named is { Count: > 0 } ? named : new[] { DefaultTable };
         _threshold = threshold;
@@ -48,7 +50,9 @@ public sealed class RowDropPolicy
         return dot > 0 && string.Equals(key[(dot + 1)..], name, StringComparison.Ordinal);
     }
 
-    /// <summary>The threshold for the table <paramref name="key"/> (schema.table); null when it is not critical.</summary>
+    /// <summary>
+    /// The threshold for the table <paramref name="key"/> (schema.table); null when it is not critical.
+    /// </summary>
     public RowDropThreshold? ThresholdFor(string key)
     {
         // An exact name in the settings beats a bare one; the settings beat the command line.

@@ -8,14 +8,17 @@ namespace CenateBackup.Core.Drift;
 
 /// <summary>
 /// Per-table thresholds from a settings file's <c>RowDrop</c> key (every other key belongs to someone else and is
-/// ignored): <c>RowDrop = @{ 'public.asegurados' = '2%'; 'public.citas' = @{ MaxRowDrop = '5%'; MaxRowDropCount = 1000 } }</c>.
+/// ignored): <c>RowDrop = @{ 'public.asegurados' = '2%'; 'public.citas' = @{ MaxRowDrop = '5%'; MaxRowDropCount = 1000
+/// } }</c>.
 /// </summary>
 public static class RowDropSettings
 {
     /// <summary>The settings file's key.</summary>
     public const string Key = "RowDrop";
 
-    /// <summary>The thresholds by table name; null when the data has no RowDrop key. Bad values are SettingsInvalid.</summary>
+    /// <summary>
+    /// The thresholds by table name; null when the data has no RowDrop key. Bad values are SettingsInvalid.
+    /// </summary>
     public static IReadOnlyDictionary<string, RowDropThreshold>? FromData(IDictionary data, string source)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -23,7 +26,8 @@ public static class RowDropSettings
         var found = false;
         foreach (DictionaryEntry entry in data)
         {
-            if (!string.Equals(Convert.ToString(entry.Key, CultureInfo.InvariantCulture), Key, StringComparison.OrdinalIgnoreCase))
+            var name = Convert.ToString(entry.Key, CultureInfo.InvariantCulture);
+            if (!string.Equals(name, Key, StringComparison.OrdinalIgnoreCase))
                 continue;
             found = true;
             value = entry.Value;
@@ -62,10 +66,12 @@ public static class RowDropSettings
                     else
                         throw Invalid(source, $"'{key}' has the unknown key '{name}' (MaxRowDrop, MaxRowDropCount)");
                 }
-                if (percent is null && count is null) throw Invalid(source, $"'{key}' gives neither MaxRowDrop nor MaxRowDropCount");
+                if (percent is null && count is null)
+                    throw Invalid(source, $"'{key}' gives neither MaxRowDrop nor MaxRowDropCount");
                 return new RowDropThreshold(percent, count);
             default:
-                throw Invalid(source, $"'{key}' must be a share such as '2%' or @{{ MaxRowDrop = '2%'; MaxRowDropCount = 1000 }}");
+                throw Invalid(source,
+                    $"'{key}' must be a share such as '2%' or @{{ MaxRowDrop = '2%'; MaxRowDropCount = 1000 }}");
         }
     }
 

@@ -24,7 +24,8 @@ public sealed record RowDropThreshold(double? Percent, long? Count)
     {
         var drop = before - after;
         if (drop <= 0) return false;
-        if (Percent is { } p && drop > p * before) return true;
+        // In decimal: a share the admin wrote ("2.3%") converts exactly (15 digits), so a drop equal to it passes.
+        if (Percent is { } p && drop > (decimal)p * before) return true;
         return Count is { } c && drop > c;
     }
 

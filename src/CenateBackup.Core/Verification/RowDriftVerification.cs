@@ -9,7 +9,9 @@ using CenateBackup.Core.Storage;
 
 namespace CenateBackup.Core.Verification;
 
-/// <summary>Test-CenateBackup's drift check: which tables, what limits, and (with -Live) how to count them now.</summary>
+/// <summary>
+/// Test-CenateBackup's drift check: which tables, what limits, and (with -Live) how to count them now.
+/// </summary>
 public sealed class RowDriftOptions
 {
     /// <summary>The critical tables and their thresholds.</summary>
@@ -37,7 +39,8 @@ public static class RowDriftVerification
         var previous = RowDriftCheck.PreviousFullSet(sets, manifest.Database, time);
         if (previous is null)
         {
-            report.Checks.Add($"row drift: no earlier full set of {manifest.Database} to compare with {manifest.Stamp}");
+            report.Checks.Add(
+                $"row drift: no earlier full set of {manifest.Database} to compare with {manifest.Stamp}");
         }
         else
         {
@@ -49,9 +52,11 @@ public static class RowDriftVerification
             var counts = await live(manifest.Database, tables, ct).ConfigureAwait(false);
             var current = manifest.RowCounts.Where(kv => tables.Contains(kv.Key))
                 .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
-            Add(report, RowDriftCheck.Compare(manifest.Stamp, current, RowDriftCheck.Live, counts, options.Policy, true));
+            Add(report,
+                RowDriftCheck.Compare(manifest.Stamp, current, RowDriftCheck.Live, counts, options.Policy, true));
         }
-        reporter.Verbose($"Row drift: {report.RowDrift.Count} comparison(s), {report.RowDrift.Count(d => d.IsProblem)} beyond the threshold.");
+        reporter.Verbose($"Row drift: {report.RowDrift.Count} comparison(s), "
+            + $"{report.RowDrift.Count(d => d.IsProblem)} beyond the threshold.");
     }
 
     private static void Add(VerificationReport report, RowDriftComparison comparison)
@@ -60,7 +65,8 @@ public static class RowDriftVerification
         {
             report.RowDrift.Add(drift);
             report.Checks.Add($"row drift {drift.Table} {drift.BeforeStamp} → {drift.AfterStamp}");
-            if (drift.IsProblem) report.Problems.Add(new VerificationProblem(ProblemKind.RowCountDropped, null, drift.Describe()));
+            if (drift.IsProblem)
+                report.Problems.Add(new VerificationProblem(ProblemKind.RowCountDropped, null, drift.Describe()));
         }
         report.Checks.AddRange(comparison.Notes.Select(n => "row drift: " + n));
     }

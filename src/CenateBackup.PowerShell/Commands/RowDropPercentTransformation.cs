@@ -24,7 +24,8 @@ public sealed class RowDropPercentTransformationAttribute : ArgumentTransformati
             string s => throw new ArgumentTransformationMetadataException(RowDropThreshold.PercentRule($"'{s}'")),
             IFormattable number => throw new ArgumentTransformationMetadataException(
                 RowDropThreshold.PercentRule(number.ToString(null, CultureInfo.InvariantCulture) + " (a bare number)")),
-            _ => throw new ArgumentTransformationMetadataException(RowDropThreshold.PercentRule($"A {value.GetType().Name}")),
+            _ => throw new ArgumentTransformationMetadataException(
+                RowDropThreshold.PercentRule($"A {value.GetType().Name}")),
         };
     }
 }

@@ -2,7 +2,9 @@ using System;
 
 namespace CenateBackup.PowerShell.Output;
 
-/// <summary>A drop of a critical table's rows acknowledged by Confirm-CenateRowDrop, as recorded in the set's manifest.</summary>
+/// <summary>
+/// A drop of a critical table's rows acknowledged by Confirm-CenateRowDrop, as recorded in the set's manifest.
+/// </summary>
 public sealed class CenateRowDropAcknowledgement
 {
     internal CenateRowDropAcknowledgement() { }
