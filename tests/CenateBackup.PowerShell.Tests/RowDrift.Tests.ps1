@@ -8,6 +8,7 @@ BeforeAll {
     Import-Module (Get-ModuleManifestPath) -Force
     $script:Rig = Get-Rig
     $script:Cred = Get-TestCredential
+    $script:Ns = 'CenateBackup.PowerShell.Commands'
 
     function Set-RowCount([string]$Manifest, [hashtable]$Counts) {
         # A fake set's recorded counts (a manifest is data; its files' checksums do not cover it).
@@ -30,7 +31,9 @@ Describe 'Drift check on real sets' {
         $script:After = [long](Invoke-Psql -Database $Db -Sql 'SELECT count(*) FROM public.asegurados')
         Start-Sleep -Milliseconds 1100   # a new stamp
         $script:Second = New-CenateDump @common
-        $script:StateDir = Join-Path ([IO.Path]::GetTempPath()) ('drift-state-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
+        $script:StateDir = Join-Path ([IO.Path]::GetTempPath()) ('drift-state-' +
+            [guid]::NewGuid().ToString('N').Substring(0, 6))
+        $script:LiveArgs = @{ Live = $true; Container = $Rig.Container; Port = $Rig.Port; Credential = $Cred }
         New-Item -ItemType Directory -Path $StateDir | Out-Null
         & chmod 700 $StateDir
     }
@@ -48,7 +51,8 @@ Describe 'Drift check on real sets' {
         $p = @($r.Problems | Where-Object Kind -eq 'RowCountDropped')
         $p.Count | Should -Be 1
         $pct = ($drop * 100.0 / $Before).ToString('0.00', [cultureinfo]::InvariantCulture)
-        $p[0].Message | Should -BeExactly "public.asegurados: $Before rows at $($First.Stamp), $After at $($Second.Stamp): $drop fewer ($pct%), more than 2%"
+        $p[0].Message | Should -BeExactly ("public.asegurados: $Before rows at $($First.Stamp), " +
+            "$After at $($Second.Stamp): $drop fewer ($pct%), more than 2%")
         $d = @($r.RowDrift)
         $d.Count | Should -Be 1
         $d[0] | Should -BeOfType ([CenateBackup.PowerShell.Output.CenateRowDrift])
@@ -68,40 +72,45 @@ Describe 'Drift check on real sets' {
         $plain.Passed | Should -BeTrue
         @($plain.RowDrift).Count | Should -Be 0
         # The count limit alone: any limit exceeded fails.
-        (Test-CenateBackup -Path $Second.Path -MaxRowDrop 50% -MaxRowDropCount 10 -Level Checksum -WhatIf).Passed | Should -BeFalse
+        $both = Test-CenateBackup -Path $Second.Path -MaxRowDrop 50% -MaxRowDropCount 10 -Level Checksum -WhatIf
+        $both.Passed | Should -BeFalse
     }
 
     It '-Live compares the newest set with the live table now' {
         Invoke-Psql -Database $Db -Sql 'DELETE FROM public.asegurados WHERE id % 10 = 1' | Out-Null
         $live = [long](Invoke-Psql -Database $Db -Sql 'SELECT count(*) FROM public.asegurados')
-        $r = Test-CenateBackup -Path $Second.Path -MaxRowDrop 50% -Live -Container $Rig.Container -Port $Rig.Port -Credential $Cred -Level Checksum -WhatIf
+        $r = Test-CenateBackup -Path $Second.Path -MaxRowDrop 50% @LiveArgs -Level Checksum -WhatIf
         $l = @($r.RowDrift | Where-Object AfterStamp -eq 'live')
         $l.Count | Should -Be 1
         $l[0].Before | Should -Be $After
         $l[0].After | Should -Be $live
         $l[0].Exceeded | Should -BeFalse
-        $r2 = Test-CenateBackup -Path $Second.Path -MaxRowDrop 2% -Live -Container $Rig.Container -Port $Rig.Port -Credential $Cred -Level Checksum -WhatIf
-        @($r2.Problems | Where-Object Kind -eq 'RowCountDropped').Message -join "`n" | Should -Match ([regex]::Escape(", $live at live: "))
+        $r2 = Test-CenateBackup -Path $Second.Path -MaxRowDrop 2% @LiveArgs -Level Checksum -WhatIf
+        $text = @($r2.Problems | Where-Object Kind -eq 'RowCountDropped').Message -join "`n"
+        $text | Should -Match ([regex]::Escape(", $live at live: "))
     }
 
     It 'the alert reports it as a failure with the error id RowCountDropped and no row contents' {
         $status = Join-Path $StateDir 'status.json'
         Test-CenateBackup -Path $Second.Path -MaxRowDrop 2% -Level Checksum -WhatIf |
-            Send-CenateAlert -StatusPath $status -StateDirectory $StateDir -Job drift -ErrorAction SilentlyContinue -ErrorVariable failed
+            Send-CenateAlert -StatusPath $status -StateDirectory $StateDir -Job drift -ErrorAction SilentlyContinue `
+                -ErrorVariable failed
         ($failed | Select-Object -Last 1).FullyQualifiedErrorId | Should -BeLike 'BackupRunFailed,*'
         $doc = Get-Content -Raw -LiteralPath $status | ConvertFrom-Json
         $doc.state | Should -Be 'Failure'
         $line = @($doc.problems) -join "`n"
         $line | Should -Match '\[RowCountDropped\]'
-        $line | Should -Match ([regex]::Escape("public.asegurados: $Before rows at $($First.Stamp), $After at $($Second.Stamp)"))
-        # No personal data: none of the deleted rows' document numbers.
-        $gone = @(Invoke-Psql -Database $Db -Sql "SELECT numero_documento FROM public.asegurados WHERE id % 33 = 1 ORDER BY id LIMIT 5")
+        $figures = "public.asegurados: $Before rows at $($First.Stamp), $After at $($Second.Stamp)"
+        $line | Should -Match ([regex]::Escape($figures))
+        # No personal data: none of the table's document numbers.
+        $gone = @(Invoke-Psql -Database $Db -Sql 'SELECT numero_documento FROM public.asegurados ORDER BY id LIMIT 5')
         $gone.Count | Should -Be 5
         foreach ($doc in $gone) { (Get-Content -Raw -LiteralPath $status) | Should -Not -Match ([regex]::Escape($doc)) }
     }
 
     It 'Confirm-CenateRowDrop records the acknowledgement; the drop is then reported but not a problem' {
-        $a = Confirm-CenateRowDrop -Path $Dir -Stamp $Second.Stamp -Reason 'Purge of duplicates, ticket 4711' -Confirm:$false
+        $a = Confirm-CenateRowDrop -Path $Dir -Stamp $Second.Stamp -Reason 'Purge of duplicates, ticket 4711' `
+            -Confirm:$false
         @($a).Count | Should -Be 1
         $a | Should -BeOfType ([CenateBackup.PowerShell.Output.CenateRowDropAcknowledgement])
         $a.Table | Should -Be 'public.asegurados'
@@ -126,13 +135,13 @@ Describe 'Drift check on real sets' {
         { Confirm-CenateRowDrop -Path $Dir -Stamp $First.Stamp -Reason 'x' -Confirm:$false } |
             Should -Throw -ErrorId 'RowDropNotFound,CenateBackup.PowerShell.Commands.ConfirmCenateRowDropCommand'
         (Get-FileHash -LiteralPath $First.Path).Hash | Should -Be $hash
-        foreach ($bad in "two`nlines", '   ', ('x' * 501)) {
+        foreach ($bad in "two`nlines", '   ', ('x' * 501), "line`u{2028}separator", "tab`there") {
             { Confirm-CenateRowDrop -Path $Dir -Stamp $Second.Stamp -Reason $bad -Confirm:$false } |
-                Should -Throw -ErrorId 'ParameterArgumentValidationError,CenateBackup.PowerShell.Commands.ConfirmCenateRowDropCommand'
+                Should -Throw -ErrorId "ParameterArgumentValidationError,$Ns.ConfirmCenateRowDropCommand"
         }
         foreach ($bare in 2, '2', 0.02, '101%') {
             { Test-CenateBackup -Path $Second.Path -MaxRowDrop $bare -WhatIf } |
-                Should -Throw -ErrorId 'ParameterArgumentTransformationError,CenateBackup.PowerShell.Commands.TestCenateBackupCommand'
+                Should -Throw -ErrorId "ParameterArgumentTransformationError,$Ns.TestCenateBackupCommand"
         }
         { Test-CenateBackup -Path $Second.Path -Live -WhatIf } |
             Should -Throw -ErrorId 'LiveNeedsThreshold,CenateBackup.PowerShell.Commands.TestCenateBackupCommand'
@@ -146,7 +155,9 @@ Describe 'Retention keeps the set before an unacknowledged drop' {
         $script:Dropped = New-FakeSet -Dir $RDir -DaysAgo 39
         Set-RowCount $Old.Manifest @{ 'public.asegurados' = 4000000 }
         Set-RowCount $Dropped.Manifest @{ 'public.asegurados' = 3880000 }
-        foreach ($d in 3, 2, 1, 0.5) { Set-RowCount (New-FakeSet -Dir $RDir -DaysAgo $d).Manifest @{ 'public.asegurados' = 3890000 } }
+        foreach ($d in 3, 2, 1, 0.5) {
+            Set-RowCount (New-FakeSet -Dir $RDir -DaysAgo $d).Manifest @{ 'public.asegurados' = 3890000 }
+        }
     }
     AfterEach { Remove-Item -LiteralPath $RDir -Recurse -Force -ErrorAction SilentlyContinue }
 
@@ -155,7 +166,8 @@ Describe 'Retention keeps the set before an unacknowledged drop' {
         $kept = $plan | Where-Object Stamp -eq $Old.Stamp
         $kept.Action | Should -Be 'Kept'
         $kept.Rule | Should -Be 'BeforeRowDrop'
-        $kept.Reason | Should -BeExactly ("last full set before public.asegurados fell from 4000000 to 3880000 rows (3.00%) at $($Dropped.Stamp); " +
+        $kept.Reason | Should -BeExactly ("last full set before public.asegurados fell from 4000000 to 3880000 rows " +
+            "(3.00%) at $($Dropped.Stamp); " +
             "kept until Confirm-CenateRowDrop -Stamp $($Dropped.Stamp) acknowledges it")
         Test-Path -LiteralPath $Old.Dump | Should -BeTrue
         ($plan | Where-Object Stamp -eq $Dropped.Stamp).Action | Should -Be 'Removed'
@@ -174,7 +186,8 @@ Describe 'Retention keeps the set before an unacknowledged drop' {
         (Remove-CenateOldBackup -Path $RDir -KeepWeekly 0 -KeepMonthly 0 -MaxRowDrop 5% -WhatIf |
             Where-Object Stamp -eq $Old.Stamp).Rule | Should -Be 'Expired'
         $settings = Join-Path $RDir 'drift.psd1'
-        Set-Content -LiteralPath $settings -Value "@{ SmtpServer = 'relay.example'; RowDrop = @{ 'public.asegurados' = '5%' } }"
+        $text = "@{ SmtpServer = 'relay.example'; RowDrop = @{ 'public.asegurados' = '5%' } }"
+        Set-Content -LiteralPath $settings -Value $text
         & chmod 600 $settings
         (Remove-CenateOldBackup -Path $RDir -KeepWeekly 0 -KeepMonthly 0 -Settings $settings -WhatIf |
             Where-Object Stamp -eq $Old.Stamp).Rule | Should -Be 'Expired'

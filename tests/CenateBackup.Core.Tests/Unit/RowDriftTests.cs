@@ -46,6 +46,9 @@ public class RowDriftTests
     // before, after, percent, count, exceeded
     [InlineData(1000, 980, 0.02, null, false)]   // exactly 2%: equal passes
     [InlineData(1000, 979, 0.02, null, true)]    // 2.1%
+    [InlineData(1000, 977, 0.023, null, false)]  // exactly 2.3%: no floating-point rounding makes it fail
+    [InlineData(3000, 2931, 0.023, null, false)] // 69 = 2.3% of 3000
+    [InlineData(3000, 2930, 0.023, null, true)]
     [InlineData(1000, 1500, 0.0, null, false)]   // growth never fails, even at 0%
     [InlineData(1000, 1000, 0.0, null, false)]
     [InlineData(1000, 999, 0.0, null, true)]     // 0%: any drop
@@ -55,7 +58,8 @@ public class RowDriftTests
     [InlineData(1000, 970, 0.02, 500L, true)]          // beyond the share, within the count
     [InlineData(0, 0, 0.0, null, false)]
     [InlineData(1000, 0, 1.0, null, false)]      // 100%: even emptying passes
-    public void Threshold_FailsWhenAnyLimitIsExceeded(long before, long after, double? percent, long? count, bool exceeded) =>
+    public void Threshold_FailsWhenAnyLimitIsExceeded(long before, long after, double? percent, long? count,
+        bool exceeded) =>
         Assert.Equal(exceeded, new RowDropThreshold(percent, count).Exceeded(before, after));
 
     [Fact]
@@ -87,7 +91,8 @@ public class RowDriftTests
             ["asegurados"] = new(0.10, null),
             ["public.asegurados"] = new(0.01, null),
         };
-        var policy = new RowDropPolicy(new RowDropThreshold(0.02, null), new[] { "public.medicos", "asegurados" }, perTable);
+        var policy = new RowDropPolicy(new RowDropThreshold(0.02, null), new[] { "public.medicos", "asegurados" },
+            perTable);
         Assert.Equal(new RowDropThreshold(0.01, null), policy.ThresholdFor("public.asegurados"));
         Assert.Equal(new RowDropThreshold(0.10, null), policy.ThresholdFor("otro.asegurados"));
         Assert.Equal(new RowDropThreshold(0.05, 1000), policy.ThresholdFor("public.citas"));
@@ -114,7 +119,8 @@ public class RowDriftTests
     [Fact]
     public void Compare_DropBeyondThreshold_NamesTableCountsStampsAndPercent()
     {
-        var result = RowDriftCheck.Compare("20261129_020000", Counts(("public.asegurados", 4000000), ("public.citas", 10)),
+        var result = RowDriftCheck.Compare("20261129_020000", Counts(("public.asegurados", 4000000), ("public.citas",
+            10)),
             "20261130_020000", Counts(("public.asegurados", 3880000), ("public.citas", 1)),
             RowDropPolicy.Default(RowDropThreshold.Default), true);
         var d = Assert.Single(result.Drifts);   // citas is not critical
@@ -122,7 +128,8 @@ public class RowDriftTests
         Assert.True(d.IsProblem);
         Assert.Equal(-120000, d.Difference);
         Assert.Equal(3.0, d.DropPercent, 9);
-        Assert.Equal("public.asegurados: 4000000 rows at 20261129_020000, 3880000 at 20261130_020000: 120000 fewer (3.00%), "
+        Assert.Equal("public.asegurados: 4000000 rows at 20261129_020000, 3880000 at 20261130_020000: "
+            + "120000 fewer (3.00%), "
             + "more than 2%", d.Describe());
     }
 
@@ -130,11 +137,13 @@ public class RowDriftTests
     public void Compare_GrowthAndSmallChurn_Pass()
     {
         var policy = RowDropPolicy.Default(RowDropThreshold.Default);
-        var growth = RowDriftCheck.Compare("a", Counts(("public.asegurados", 1000)), "b", Counts(("public.asegurados", 5000)), policy, true);
+        var growth = RowDriftCheck.Compare("a", Counts(("public.asegurados", 1000)), "b", Counts(("public.asegurados",
+            5000)), policy, true);
         Assert.False(Assert.Single(growth.Drifts).Exceeded);
         Assert.Equal(4000, growth.Drifts[0].Difference);
         Assert.Equal(0, growth.Drifts[0].DropPercent);
-        var churn = RowDriftCheck.Compare("a", Counts(("public.asegurados", 100000)), "b", Counts(("public.asegurados", 99000)), policy, true);
+        var churn = RowDriftCheck.Compare("a", Counts(("public.asegurados", 100000)), "b",
+            Counts(("public.asegurados", 99000)), policy, true);
         Assert.False(Assert.Single(churn.Drifts).Exceeded);
     }
 
@@ -142,20 +151,24 @@ public class RowDriftTests
     public void Compare_TableVanished_IsADropToZero_InAFullSet_AndSkippedInAPartialOne()
     {
         var policy = RowDropPolicy.Default(RowDropThreshold.Default);
-        var full = RowDriftCheck.Compare("a", Counts(("public.asegurados", 1000)), "b", Counts(("public.citas", 5)), policy, true);
+        var full = RowDriftCheck.Compare("a", Counts(("public.asegurados", 1000)), "b", Counts(("public.citas", 5)),
+            policy, true);
         var d = Assert.Single(full.Drifts);
         Assert.Equal((1000L, 0L, true), (d.Before, d.After, d.Exceeded));
         Assert.Equal(100, d.DropPercent);
-        var partial = RowDriftCheck.Compare("a", Counts(("public.asegurados", 1000)), "b", Counts(("public.citas", 5)), policy, false);
+        var partial = RowDriftCheck.Compare("a", Counts(("public.asegurados", 1000)), "b", Counts(("public.citas",
+            5)), policy, false);
         Assert.Empty(partial.Drifts);
-        Assert.Contains(partial.Notes, n => n.Contains("public.asegurados", StringComparison.Ordinal) && n.Contains("not compared", StringComparison.Ordinal));
+        Assert.Contains(partial.Notes, n => n.Contains("public.asegurados",
+            StringComparison.Ordinal) && n.Contains("not compared", StringComparison.Ordinal));
     }
 
     [Fact]
     public void Compare_AbsentBefore_IsGrowth_AbsentFromBoth_IsANote()
     {
         var policy = new RowDropPolicy(RowDropThreshold.AnyDrop, new[] { "asegurados", "public.ghost" });
-        var r = RowDriftCheck.Compare("a", Counts(("public.citas", 1)), "b", Counts(("public.asegurados", 7)), policy, true);
+        var r = RowDriftCheck.Compare("a", Counts(("public.citas", 1)), "b", Counts(("public.asegurados", 7)), policy,
+            true);
         var d = Assert.Single(r.Drifts);
         Assert.Equal((0L, 7L, false), (d.Before, d.After, d.Exceeded));
         Assert.Contains(r.Notes, n => n.StartsWith("public.ghost: in neither", StringComparison.Ordinal));
@@ -182,7 +195,8 @@ public class RowDriftTests
         var data = new Hashtable
         {
             ["SmtpServer"] = "relay", ["Anything"] = 1,
-            ["rowdrop"] = new Hashtable { ["public.asegurados"] = "2%", ["public.citas"] = new Hashtable { ["MaxRowDrop"] = "5%", ["MaxRowDropCount"] = 1000 } },
+            ["rowdrop"] = new Hashtable { ["public.asegurados"] = "2%",
+                ["public.citas"] = new Hashtable { ["MaxRowDrop"] = "5%", ["MaxRowDropCount"] = 1000 } },
         };
         var t = RowDropSettings.FromData(data, "s.psd1")!;
         Assert.Equal(new RowDropThreshold(0.02, null), t["public.asegurados"]);
@@ -194,7 +208,8 @@ public class RowDriftTests
     [MemberData(nameof(BadSettings))]
     public void Settings_BadValues_AreSettingsInvalidNamingTheKey(object value, string key)
     {
-        var ex = Assert.Throws<CenateException>(() => RowDropSettings.FromData(new Hashtable { ["RowDrop"] = value }, "s.psd1"));
+        var ex = Assert.Throws<CenateException>(() => RowDropSettings.FromData(new Hashtable { ["RowDrop"] = value },
+            "s.psd1"));
         Assert.Equal(ErrorIds.SettingsInvalid, ex.ErrorId);
         Assert.Contains(key, ex.Message, StringComparison.Ordinal);
     }
@@ -204,8 +219,10 @@ public class RowDriftTests
         new object[] { new Hashtable { ["public.asegurados"] = 2 }, "RowDrop.public.asegurados" },
         new object[] { new Hashtable { ["public.asegurados"] = "2" }, "RowDrop.public.asegurados" },
         new object[] { new Hashtable { ["public.asegurados"] = "200%" }, "RowDrop.public.asegurados" },
-        new object[] { new Hashtable { ["t"] = new Hashtable { ["MaxRowDropCount"] = -1 } }, "RowDrop.t.MaxRowDropCount" },
-        new object[] { new Hashtable { ["t"] = new Hashtable { ["MaxRowDropCount"] = "1000" } }, "RowDrop.t.MaxRowDropCount" },
+        new object[] { new Hashtable { ["t"] = new Hashtable { ["MaxRowDropCount"] = -1 } },
+            "RowDrop.t.MaxRowDropCount" },
+        new object[] { new Hashtable { ["t"] = new Hashtable { ["MaxRowDropCount"] = "1000" } },
+            "RowDrop.t.MaxRowDropCount" },
         new object[] { new Hashtable { ["t"] = new Hashtable { ["Max"] = "2%" } }, "RowDrop.t" },
         new object[] { new Hashtable { ["t"] = new Hashtable() }, "RowDrop.t" },
         new object[] { "2%", "RowDrop" },
@@ -215,9 +232,11 @@ public class RowDriftTests
     [Fact]
     public void AlertSettings_IgnoreTheRowDropKey_ButStillRefuseOtherUnknownKeys()
     {
-        var settings = AlertSettings.FromData(new Hashtable { ["SmtpServer"] = "relay", ["RowDrop"] = new Hashtable { ["a"] = "2%" } }, "s");
+        var settings = AlertSettings.FromData(new Hashtable { ["SmtpServer"] = "relay",
+            ["RowDrop"] = new Hashtable { ["a"] = "2%" } }, "s");
         Assert.Equal("relay", settings.SmtpServer);
-        var ex = Assert.Throws<CenateException>(() => AlertSettings.FromData(new Hashtable { ["RowDrops"] = "x" }, "s"));
+        var ex = Assert.Throws<CenateException>(() => AlertSettings.FromData(new Hashtable { ["RowDrops"] = "x" },
+            "s"));
         Assert.Equal(ErrorIds.SettingsInvalid, ex.ErrorId);
     }
 }

@@ -7,21 +7,28 @@ using Xunit;
 
 namespace CenateBackup.Core.Tests.Unit;
 
-/// <summary>Issue 21 §1: retention keeps the last full set before an unacknowledged drop (rule BeforeRowDrop).</summary>
+/// <summary>
+/// Issue 21 §1: retention keeps the last full set before an unacknowledged drop (rule BeforeRowDrop).
+/// </summary>
 public class RowDropRetentionTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 31, 12, 0, 0, TimeSpan.Zero);
     // Daily windows only (30 days), so a set past them is Expired unless the drop rule keeps it.
     private static readonly RetentionPolicy Plain = new() { KeepWeekly = 0, KeepMonthly = 0 };
-    private static readonly RetentionPolicy Protected = Plain with { RowDrop = RowDropPolicy.Default(RowDropThreshold.Default) };
+    private static readonly RetentionPolicy Protected =
+        Plain with { RowDrop = RowDropPolicy.Default(RowDropThreshold.Default) };
 
-    /// <summary>A daily full set <paramref name="daysAgo"/> days ago (02:00 UTC) holding <paramref name="asegurados"/> rows.</summary>
-    private static RetentionCandidate Set(int daysAgo, long? asegurados, bool complete = true, bool verified = true, bool full = true,
+    /// <summary>
+    /// A daily full set <paramref name="daysAgo"/> days ago (02:00 UTC) holding <paramref name="asegurados"/> rows.
+    /// </summary>
+    private static RetentionCandidate Set(int daysAgo, long? asegurados, bool complete = true, bool verified = true,
+        bool full = true,
         params string[] acknowledged)
     {
         var time = new DateTimeOffset(Now.Date.AddDays(-daysAgo).AddHours(2), TimeSpan.Zero);
         var stamp = time.UtcDateTime.ToString("yyyyMMdd_HHmmss", System.Globalization.CultureInfo.InvariantCulture);
-        return new RetentionCandidate($"/b/maestro_cenate_{stamp}.manifest.json", "maestro_cenate", time, complete, verified, full)
+        return new RetentionCandidate($"/b/maestro_cenate_{stamp}.manifest.json", "maestro_cenate", time, complete,
+            verified, full)
         {
             RowCounts = asegurados is null ? new Dictionary<string, long> { ["public.citas"] = 5 }
                 : new Dictionary<string, long> { ["public.asegurados"] = asegurados.Value, ["public.citas"] = 5 },
@@ -30,9 +37,13 @@ public class RowDropRetentionTests
         };
     }
 
-    /// <summary>Daily sets from 60 days ago to today; the drop happens at <paramref name="dropDay"/> days ago.</summary>
-    private static List<RetentionCandidate> History(int dropDay, long before, long after, params string[] acknowledged) =>
-        Enumerable.Range(0, 61).Select(d => Set(d, d > dropDay ? before : after, acknowledged: d == dropDay ? acknowledged : Array.Empty<string>()))
+    /// <summary>
+    /// Daily sets from 60 days ago to today; the drop happens at <paramref name="dropDay"/> days ago.
+    /// </summary>
+    private static List<RetentionCandidate> History(int dropDay, long before, long after,
+        params string[] acknowledged) =>
+        Enumerable.Range(0, 61).Select(d => Set(d, d > dropDay ? before : after,
+            acknowledged: d == dropDay ? acknowledged : Array.Empty<string>()))
             .ToList();
 
     private static RetentionDecision For(IEnumerable<RetentionDecision> plan, int daysAgo) =>
@@ -45,7 +56,8 @@ public class RowDropRetentionTests
         var kept = For(plan, 46);
         Assert.True(kept.Keep);
         Assert.Equal(RetentionRule.BeforeRowDrop, kept.Rule);
-        Assert.Equal("last full set before public.asegurados fell from 4000000 to 3880000 rows (3.00%) at 20261116_020000; "
+        Assert.Equal("last full set before public.asegurados fell from 4000000 to 3880000 rows (3.00%) "
+            + "at 20261116_020000; "
             + "kept until Confirm-CenateRowDrop -Stamp 20261116_020000 acknowledges it", kept.Reason);
         // Only that one: its older neighbours and the set after the drop follow the ordinary rules.
         Assert.Single(plan, d => d.Rule == RetentionRule.BeforeRowDrop);
@@ -101,7 +113,8 @@ public class RowDropRetentionTests
     public void PartialSets_AreNeitherComparedNorProtected()
     {
         var sets = History(45, 4000000, 4000000);
-        // A partial (exports) set with few rows between two full sets, 40 days old: not a drop of the full sets' series.
+        // A partial (exports) set with few rows between two full sets, 40 days old: not a drop of the full sets'
+        // series.
         sets.Add(Set(40, 10, full: false) with { Id = "/b/asegurados_partial.manifest.json" });
         var plan = RetentionPlanner.Plan(sets, Protected, Now);
         Assert.DoesNotContain(plan, d => d.Rule == RetentionRule.BeforeRowDrop);
@@ -137,18 +150,21 @@ public class RowDropRetentionTests
         for (var run = 0; run < 200; run++)
         {
             var sets = Enumerable.Range(0, 400).Where(_ => random.NextDouble() < 0.7)
-                .Select(d => Set(d, random.NextDouble() < 0.1 ? null : random.Next(900, 1000), complete: random.NextDouble() < 0.9,
+                .Select(d => Set(d, random.NextDouble() < 0.1 ? null : random.Next(900, 1000),
+                    complete: random.NextDouble() < 0.9,
                     verified: random.NextDouble() < 0.9, full: random.NextDouble() < 0.85,
                     acknowledged: random.NextDouble() < 0.2 ? new[] { "public.asegurados" } : Array.Empty<string>()))
                 .ToList();
-            var policy = new RetentionPolicy { KeepDaily = random.Next(0, 40), KeepWeekly = random.Next(0, 100), MinimumKeep = random.Next(1, 4) };
+            var policy = new RetentionPolicy { KeepDaily = random.Next(0, 40), KeepWeekly = random.Next(0, 100),
+                MinimumKeep = random.Next(1, 4) };
             var without = RetentionPlanner.Plan(sets, policy, Now).ToDictionary(d => d.Candidate.Id);
             var with = RetentionPlanner.Plan(sets, policy with { RowDrop = Protected.RowDrop }, Now);
             foreach (var d in with)
             {
                 var before = without[d.Candidate.Id];
                 if (before.Keep) Assert.Equal((true, before.Rule), (d.Keep, d.Rule));
-                else if (d.Keep) Assert.True(d.Rule is RetentionRule.BeforeRowDrop or RetentionRule.Partial, d.Rule.ToString());
+                else if (d.Keep) Assert.True(d.Rule is RetentionRule.BeforeRowDrop or RetentionRule.Partial,
+                    d.Rule.ToString());
             }
         }
     }
