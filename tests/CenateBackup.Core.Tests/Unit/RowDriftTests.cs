@@ -240,3 +240,44 @@ public class RowDriftTests
         Assert.Equal(ErrorIds.SettingsInvalid, ex.ErrorId);
     }
 }
+
+/// <summary>Which set a drift is measured from.</summary>
+public class RowDriftPreviousSetTests
+{
+    private static CatalogEntry Entry(string database, string stamp, bool complete = true, bool full = true,
+        bool missing = false)
+    {
+        var manifest = new BackupManifest
+        {
+            Database = database, Stamp = stamp, Complete = complete,
+            Files =
+            {
+                full ? new ManifestFile { Name = $"{database}_{stamp}.dump", Kind = BackupFileKind.Dump }
+                    : new ManifestFile { Name = $"asegurados_{stamp}.csv.gz", Kind = BackupFileKind.Csv, DataOnly = true },
+            },
+        };
+        return new CatalogEntry($"/b/{database}_{stamp}.manifest.json", manifest,
+            missing ? new[] { manifest.Files[0].Name } : Array.Empty<string>());
+    }
+
+    [Fact]
+    public void PreviousFullSet_IsTheNewestCompleteFullSetOfTheDatabase_TakenEarlier()
+    {
+        var sets = new[]
+        {
+            Entry("db", "20261127_020000"),
+            Entry("db", "20261128_020000"),
+            Entry("db", "20261128_120000", complete: false),
+            Entry("db", "20261128_140000", full: false),
+            Entry("db", "20261128_160000", missing: true),
+            Entry("otra", "20261128_180000"),
+            Entry("db", "20261129_020000"),
+            Entry("db", "20261130_020000"),
+        };
+        BackupNaming.TryParseStamp("20261129_020000", out var t);
+        var previous = RowDriftCheck.PreviousFullSet(sets, "db", t);
+        Assert.Equal("20261128_020000", previous!.Manifest.Stamp);
+        BackupNaming.TryParseStamp("20261127_020000", out var first);
+        Assert.Null(RowDriftCheck.PreviousFullSet(sets, "db", first));
+    }
+}
