@@ -32,7 +32,9 @@ $PSDefaultParameterValues['New-CenateDump:Path'] = $Path
 # One run, one full set: the dump plus asegurados as data-only SQL and as CSV, all of the same moment.
 # A step that cannot run at all (container stopped, disk full) is caught: its ErrorRecord is part of the run's report.
 # The check also compares asegurados' exact row count with the previous full set's: a loss of more than 2% fails it.
-$run = @(try { New-CenateDump -CompressionLevel $CompressionLevel -Include Csv, Sql | Test-CenateBackup -MaxRowDrop 2% } catch { $_ })
+$run = @(try {
+        New-CenateDump -CompressionLevel $CompressionLevel -Include Csv, Sql | Test-CenateBackup -MaxRowDrop 2%
+    } catch { $_ })
 $run | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] } | Format-Table -AutoSize | Out-String | Write-Output
 $failed = @($run | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] -or $_.Passed -eq $false })
 if ($failed.Count -eq 0) {

@@ -253,7 +253,10 @@ public class RowDriftPreviousSetTests
             Files =
             {
                 full ? new ManifestFile { Name = $"{database}_{stamp}.dump", Kind = BackupFileKind.Dump }
-                    : new ManifestFile { Name = $"asegurados_{stamp}.csv.gz", Kind = BackupFileKind.Csv, DataOnly = true },
+                    : new ManifestFile
+                    {
+                        Name = $"asegurados_{stamp}.csv.gz", Kind = BackupFileKind.Csv, DataOnly = true,
+                    },
             },
         };
         return new CatalogEntry($"/b/{database}_{stamp}.manifest.json", manifest,
