@@ -18,9 +18,7 @@ param(
     [string]$CredentialPath = (Join-Path $HOME '.cenate-cred.xml'),
     [ValidateRange(0, 9)][int]$CompressionLevel = 9,
     # Send-CenateAlert's settings file (examples/cenate-alert.psd1): mail/chat/heartbeat/status for this run.
-    [string]$AlertSettings,
-    # RowCountDropped when asegurados lost more than this share of its rows since the previous full set.
-    [string]$MaxRowDrop = '2%'
+    [string]$AlertSettings
 )
 $ErrorActionPreference = 'Stop'
 Import-Module CenateBackup
@@ -33,7 +31,10 @@ $PSDefaultParameterValues['New-CenateDump:Path'] = $Path
 
 # One run, one full set: the dump plus asegurados as data-only SQL and as CSV, all of the same moment.
 # A step that cannot run at all (container stopped, disk full) is caught: its ErrorRecord is part of the run's report.
-$run = @(try { New-CenateDump -CompressionLevel $CompressionLevel -Include Csv, Sql | Test-CenateBackup -MaxRowDrop $MaxRowDrop } catch { $_ })
+# The check also compares asegurados' exact row count with the previous full set's: a loss of more than 2% fails it.
+$run = @(try {
+        New-CenateDump -CompressionLevel $CompressionLevel -Include Csv, Sql | Test-CenateBackup -MaxRowDrop 2%
+    } catch { $_ })
 $run | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] } | Format-Table -AutoSize | Out-String | Write-Output
 $failed = @($run | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] -or $_.Passed -eq $false })
 if ($failed.Count -eq 0) {

@@ -21,7 +21,7 @@ param(
     [string]$CloudPath,
     [string]$RcloneConfig = '/etc/cenate/rclone.conf',
     [long]$MinimumSize = 500MB,
-    # asegurados may not shrink by more than this share between the two newest full sets (RowCountDropped).
+    # asegurados losing more than this share of its rows since the previous full set fails the check (RowCountDropped).
     [string]$MaxRowDrop = '2%',
     [ValidateSet('Change', 'Failure', 'Always')][string]$When = 'Change'
 )
@@ -30,8 +30,9 @@ Import-Module CenateBackup
 
 $checks = @(
     # Today's set here: under 26 h old (the 2 AM and 2 PM runs), at least 500 MB, every file read to the end, and
-    # asegurados not shrunk by more than 2% since the previous full set (a silent loss is noticed the next morning).
-    try { Test-CenateBackup -Path $Path -MaxAge 26h -MinimumSize $MinimumSize -Level Read -MaxRowDrop $MaxRowDrop } catch { $_ }
+    # asegurados not fallen by more than -MaxRowDrop since the previous full set (Confirm-CenateRowDrop acknowledges).
+    try { Test-CenateBackup -Path $Path -MaxAge 26h -MinimumSize $MinimumSize -Level Read -MaxRowDrop $MaxRowDrop }
+    catch { $_ }
     # The weekly USB copy: under 8 days, its bytes right (checksums read from the disk).
     if ($UsbPath) { try { Test-CenateBackup -Path $UsbPath -MaxAge '8d' -Level Checksum } catch { $_ } }
     # The monthly cloud copy: under 32 days; rclone downloads and hashes it (proves the crypt remote still decrypts).

@@ -34,4 +34,8 @@
     When                  = 'Failure'
     # Language of the messages (default: the account's $PSUICulture).
     Culture               = 'es-PE'
+
+    # Read by Test-CenateBackup/Confirm-CenateRowDrop/Remove-CenateOldBackup -Settings (Send-CenateAlert ignores it):
+    # how many rows each critical table may lose between two full sets before it is an alarm.
+    # RowDrop = @{ 'public.asegurados' = '2%'; 'public.citas' = @{ MaxRowDrop = '5%'; MaxRowDropCount = 1000 } }
 }

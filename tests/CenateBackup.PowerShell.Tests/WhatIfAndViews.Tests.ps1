@@ -9,7 +9,7 @@ BeforeDiscovery {
         'Export-CenateAseguradosCsv', 'New-CenateDump', 'Install-CenateAuditTrigger', 'New-CenateReadOnlyRole',
         'Protect-CenateTable', 'Remove-CenateAuditLog', 'Remove-CenateOldBackup', 'Restore-CenateDeletedRow',
         'Restore-CenateTable Replace', 'Restore-CenateTable MissingRows', 'Test-CenateBackup', 'Uninstall-CenateAuditTrigger',
-        'Initialize-CenateOffsiteTarget', 'Sync-CenateOffsite', 'Send-CenateAlert'
+        'Initialize-CenateOffsiteTarget', 'Sync-CenateOffsite', 'Send-CenateAlert', 'Confirm-CenateRowDrop'
     ) | ForEach-Object { @{ Case = $_ } }
 }
 
@@ -51,10 +51,12 @@ BeforeAll {
             formatVersion = 1; tool = 'CenateBackup test'; database = 'maestro_cenate'; stamp = $stamp; kind = 'Full'
             startedAt = $time.ToString('o'); completedAt = $time.AddMinutes(1).ToString('o'); complete = $true
             source = [ordered]@{ mode = 'Container'; container = 'postgres_cenate'; port = 5432; user = 'cenate'; serverVersion = '15.18'; serverVersionNum = 150018; pgDumpVersion = '15.18' }
-            rowCounts = [ordered]@{ 'public.asegurados' = 1 }
+            # The newest set lost the row: a drop for Confirm-CenateRowDrop to acknowledge.
+            rowCounts = [ordered]@{ 'public.asegurados' = $(if ($daysAgo -eq 0.1) { 0 } else { 1 }) }
             files = @([ordered]@{ name = $name; kind = 'Dump'; size = 200; sha256 = $sha; compression = 'gzip'; compressionLevel = 6; dataOnly = $false; tables = @(); completedAt = $time.AddMinutes(1).ToString('o') })
             verification = [ordered]@{ level = 'Read'; at = $time.AddMinutes(5).ToString('o'); passed = $true; problems = @() }
         } | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath (Join-Path $RetDir "maestro_cenate_$stamp.manifest.json")
+        if ($daysAgo -eq 0.1) { $script:DropStamp = $stamp }
     }
     $stale = Join-Path $RetDir 'maestro_cenate_20200101_000000.dump.x1y2.partial'
     Set-Content -LiteralPath $stale -Value 'left by a killed run'
@@ -92,6 +94,10 @@ SELECT count(*) FROM pg_database WHERE datname = '$DrillName';
         'Protect-CenateTable'            = { Protect-CenateTable @P -Role $App -WhatIf }
         'Remove-CenateAuditLog'          = { Remove-CenateAuditLog @P -OlderThan '180d' -WhatIf }
         'Remove-CenateOldBackup'         = { Remove-CenateOldBackup -Path $RetDir -WhatIf }
+        'Confirm-CenateRowDrop'          = {
+            $r = Confirm-CenateRowDrop -Path $RetDir -Stamp $DropStamp -Reason 'expected' -WhatIf
+            if ($null -ne $r) { throw '-WhatIf returned an acknowledgement' }
+        }
         'Restore-CenateDeletedRow'       = { Restore-CenateDeletedRow @P -Table asegurados -Since (Get-Date).AddDays(-1) -WhatIf }
         'Restore-CenateTable Replace'    = { Restore-CenateTable -Backup $Set.Path @P -Mode Replace -WhatIf }
         'Restore-CenateTable MissingRows' = { Restore-CenateTable -Backup $Set.Path @P -Mode MissingRows -WhatIf }
