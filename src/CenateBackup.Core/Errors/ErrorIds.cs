@@ -118,5 +118,6 @@ public static class ErrorIds
     public const string KeyNeedsMissingRows = "KeyNeedsMissingRows";
     public const string KeyListInvalid = "KeyListInvalid";
     public const string KeyListTruncated = "KeyListTruncated";
+    public const string LiveNeedsThreshold = "LiveNeedsThreshold";
 #pragma warning restore CS1591
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace CenateBackup.Core.Retention;
 
@@ -14,6 +15,15 @@ namespace CenateBackup.Core.Retention;
 /// </param>
 public sealed record RetentionCandidate(string Id, string Database, DateTimeOffset Time, bool Complete, bool Verified, bool Full = true)
 {
+    /// <summary>The exact row counts the set recorded (schema.table → rows); null: unknown, never compared.</summary>
+    public IReadOnlyDictionary<string, long>? RowCounts { get; init; }
+
+    /// <summary>Tables (schema.table) whose drop into this set was acknowledged with Confirm-CenateRowDrop.</summary>
+    public IReadOnlySet<string>? AcknowledgedDrops { get; init; }
+
+    /// <summary>The set's stamp (null: made from <see cref="Time"/>).</summary>
+    public string? Stamp { get; init; }
+
     /// <summary>Complete and verified: may count as a good backup (of its kind).</summary>
     public bool Good => Complete && Verified;
 

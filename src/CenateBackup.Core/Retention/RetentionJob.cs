@@ -77,7 +77,13 @@ public sealed class RetentionJob
         var clock = Stopwatch.StartNew();
         var candidates = entries.Select(e => new RetentionCandidate(
             e.ManifestPath, e.Manifest.Database, e.Time, e.Complete, e.Verified && (!VerifiedHereOnly || e.Manifest.Verification!.MadeAt(Store.Location)),
-            e.Kind == BackupSetKind.Full));
+            e.Kind == BackupSetKind.Full)
+        {
+            RowCounts = e.Manifest.RowCounts,
+            AcknowledgedDrops = e.Manifest.RowDropAcknowledgements?.Where(a => a is not null).Select(a => a.Table)
+                .ToHashSet(StringComparer.Ordinal),
+            Stamp = e.Manifest.Stamp,
+        });
         var plan = RetentionPlanner.Plan(candidates, Policy, Clock());
         reporter.Verbose($"Planned {plan.Count} sets in {clock.Elapsed.TotalMilliseconds:0} ms.");
         foreach (var decision in plan)

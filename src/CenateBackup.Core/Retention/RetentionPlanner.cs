@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using CenateBackup.Core.Drift;
 
 namespace CenateBackup.Core.Retention;
 
@@ -56,6 +57,7 @@ public static class RetentionPlanner
         var weekly = NewestGoodPer(full, s => WeekKey(s.Time, policy.TimeZone));
         var monthly = NewestGoodPer(full, s => MonthKey(s.Time, policy.TimeZone));
         var yearly = NewestGoodPer(full, s => Local(s.Time, policy.TimeZone).Year.ToString(CultureInfo.InvariantCulture));
+        var beforeDrop = BeforeRowDrop(full, policy.RowDrop);
         var verdicts = new Dictionary<RetentionCandidate, RetentionDecision>();
         foreach (var s in full)
         {
@@ -71,6 +73,8 @@ public static class RetentionPlanner
                 d = new(s, true, RetentionRule.Monthly, $"newest verified full set of {MonthKey(s.Time, policy.TimeZone)}, within {policy.KeepMonthly} days");
             else if (policy.KeepYearly > 0 && Local(s.Time, policy.TimeZone) > Local(now, policy.TimeZone).AddYears(-policy.KeepYearly) && yearly.Contains(s))
                 d = new(s, true, RetentionRule.Yearly, $"newest verified full set of {Local(s.Time, policy.TimeZone).Year}, within {policy.KeepYearly} years");
+            else if (beforeDrop.TryGetValue(s, out var dropReason))
+                d = new(s, true, RetentionRule.BeforeRowDrop, dropReason);
             else
                 d = new(s, false, RetentionRule.Expired, $"{FormatAge(age)} old{(s.Good ? "" : s.Complete ? ", never verified" : ", incomplete")}: outside every window");
             verdicts.Add(s, d);
@@ -89,6 +93,36 @@ public static class RetentionPlanner
         }
         return sets.Select(s => verdicts[s]);
     }
+
+    /// <summary>
+    /// The complete full sets taken just before an unacknowledged drop: over the complete full sets in time order, each
+    /// consecutive pair whose critical table fell beyond the threshold (and was not acknowledged in the later set) marks
+    /// the earlier one, with the reason. Sets without recorded counts are never compared.
+    /// </summary>
+    private static Dictionary<RetentionCandidate, string> BeforeRowDrop(List<RetentionCandidate> full, RowDropPolicy? policy)
+    {
+        var marked = new Dictionary<RetentionCandidate, string>();
+        if (policy is null) return marked;
+        var ordered = full.Where(s => s.Complete).OrderBy(s => s.Time).ThenBy(s => s.Id, StringComparer.Ordinal).ToList();
+        for (var i = 1; i < ordered.Count; i++)
+        {
+            var (prev, next) = (ordered[i - 1], ordered[i]);
+            if (prev.RowCounts is null || next.RowCounts is null) continue;
+            var nextStamp = StampOf(next);
+            var drops = RowDriftCheck.Compare(StampOf(prev), prev.RowCounts, nextStamp, next.RowCounts, policy, true).Drifts
+                .Where(d => d.Exceeded && next.AcknowledgedDrops?.Contains(d.Table) != true).ToList();
+            if (drops.Count == 0) continue;
+            var first = drops[0];
+            marked[prev] = string.Create(CultureInfo.InvariantCulture,
+                $"last full set before {first.Table} fell from {first.Before} to {first.After} rows ({first.DropPercent:0.00}%)")
+                + (drops.Count > 1 ? $" (and {drops.Count - 1} more table(s))" : "")
+                + $" at {nextStamp}; kept until Confirm-CenateRowDrop -Stamp {nextStamp} acknowledges it";
+        }
+        return marked;
+    }
+
+    private static string StampOf(RetentionCandidate c) =>
+        c.Stamp ?? c.Time.UtcDateTime.ToString("yyyyMMdd_HHmmss", CultureInfo.InvariantCulture);
 
     /// <summary>The full set of the same run: the nearest one within <see cref="CompanionWindow"/> (the earlier one on a tie).</summary>
     private static RetentionCandidate? Companion(List<RetentionCandidate> full, RetentionCandidate partial) => full

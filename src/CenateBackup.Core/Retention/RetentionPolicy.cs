@@ -29,4 +29,9 @@ public sealed record RetentionPolicy
     public bool Force { get; init; }
     /// <summary>Zone whose calendar defines days, ISO weeks, months and years.</summary>
     public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
+    /// <summary>
+    /// Row-drop protection: the last complete full set before an unacknowledged drop of a critical table beyond its
+    /// threshold is kept whatever its age (<see cref="RetentionRule.BeforeRowDrop"/>). Null: no protection.
+    /// </summary>
+    public Drift.RowDropPolicy? RowDrop { get; init; }
 }

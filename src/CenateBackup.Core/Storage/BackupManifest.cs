@@ -56,6 +56,11 @@ public sealed class BackupManifest
     /// came from and how it was verified where it is. Null for the set as its backup run wrote it.
     /// </summary>
     public ManifestCopy? Copy { get; set; }
+    /// <summary>
+    /// Drops of critical tables' rows into this set that an admin acknowledged with Confirm-CenateRowDrop (null in
+    /// older manifests and while none was acknowledged). Counts and reasons only, never rows.
+    /// </summary>
+    public List<ManifestRowDropAcknowledgement>? RowDropAcknowledgements { get; set; }
 
     private static readonly JsonSerializerOptions s_json = new()
     {
@@ -247,6 +252,25 @@ public sealed class ManifestVerification
     /// <summary>True when the record was made where the set now is (or does not say where it was made).</summary>
     public bool MadeAt(string location) => Location is null
         || string.Equals(Location.TrimEnd('/'), location.TrimEnd('/'), StringComparison.Ordinal);
+}
+
+/// <summary>An acknowledged drop of a critical table's rows into a set (Confirm-CenateRowDrop).</summary>
+public sealed class ManifestRowDropAcknowledgement
+{
+    /// <summary>schema.table.</summary>
+    public string Table { get; set; } = "";
+    /// <summary>Rows in the earlier full set.</summary>
+    public long Before { get; set; }
+    /// <summary>Rows in this set.</summary>
+    public long After { get; set; }
+    /// <summary>Stamp of the earlier full set.</summary>
+    public string BeforeStamp { get; set; } = "";
+    /// <summary>Why the drop is expected (the admin's words).</summary>
+    public string Reason { get; set; } = "";
+    /// <summary>Who acknowledged it (the account's user name).</summary>
+    public string By { get; set; } = "";
+    /// <summary>When (UTC).</summary>
+    public DateTimeOffset At { get; set; }
 }
 
 /// <summary>How a copy of a set came to be where it is (Sync-CenateOffsite). Never holds a secret.</summary>

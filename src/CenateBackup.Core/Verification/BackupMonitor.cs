@@ -29,6 +29,8 @@ public sealed class MonitorRequest
     public IBackupStore? Store { get; init; }
     /// <summary>How the chosen set is verified; null: <see cref="VerificationService.VerifyPathAsync"/> on its manifest.</summary>
     public Func<CatalogEntry, CancellationToken, Task<VerificationReport>>? VerifySet { get; init; }
+    /// <summary>The row-drift check for the chosen set (null: none).</summary>
+    public RowDriftOptions? Drift { get; init; }
 }
 
 /// <summary>
@@ -70,7 +72,7 @@ public static class BackupMonitor
         reporter.Verbose($"Newest complete set: {BackupNaming.FileNameOf(newest.ManifestPath)}.");
         var result = request.VerifySet is { } verify
             ? await verify(newest, cancellationToken).ConfigureAwait(false)
-            : await VerificationService.VerifyPathAsync(newest.ManifestPath, request.Level, tools, reporter, cancellationToken, request.RecordVerification).ConfigureAwait(false);
+            : await VerificationService.VerifyPathAsync(newest.ManifestPath, request.Level, tools, reporter, cancellationToken, request.RecordVerification, request.Drift).ConfigureAwait(false);
         var newerBroken = sets.Where(s => !s.Complete && s.Time > newest.Time).Select(s => s.Manifest.Stamp).ToList();
         if (newerBroken.Count > 0) result.Checks.Add($"newer sets that are incomplete or miss files were passed over: {string.Join(", ", newerBroken)}");
         ApplyLimits(result, request.MaxAge, request.MinimumSize);

@@ -40,6 +40,8 @@ public sealed class VerificationReport
     public bool Recorded { get; set; }
     /// <summary>The file <see cref="Size"/> is of (null: the whole set).</summary>
     public string? SizeFile { get; set; }
+    /// <summary>Drift check: every critical table compared (pass or fail); empty when no threshold was given.</summary>
+    public List<Drift.RowDrift> RowDrift { get; } = new();
 
     /// <summary>
     /// The same report for a set verified through a copy (a remote set downloaded to a private directory): paths name
@@ -67,6 +69,7 @@ public sealed class VerificationReport
         moved.Checks.AddRange(Checks);
         moved.Problems.AddRange(Problems);
         moved.Files.AddRange(Files);
+        moved.RowDrift.AddRange(RowDrift);
         return moved;
     }
 }

@@ -42,8 +42,10 @@ public static class VerificationService
     /// <param name="reporter">Verbose, warnings, progress.</param>
     /// <param name="cancellationToken">Ctrl+C.</param>
     /// <param name="recordVerification">False (-WhatIf) leaves the manifest unchanged.</param>
+    /// <param name="drift">The row-drift check to add (null: none).</param>
     public static async Task<VerificationReport> VerifyPathAsync(string path, VerificationLevel level, RestoreToolOptions tools,
-        IOperationReporter reporter, CancellationToken cancellationToken, bool recordVerification = true)
+        IOperationReporter reporter, CancellationToken cancellationToken, bool recordVerification = true,
+        RowDriftOptions? drift = null)
     {
         var full = Path.GetFullPath(path);
         if (!File.Exists(full))
@@ -117,6 +119,12 @@ public static class VerificationService
         if (level == VerificationLevel.Restore)
         {
             await DrillAsync(report, manifest, files, drillDump, drillArchive, directory, tools, reporter, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (drift is not null && manifest is not null && manifestPath is not null)
+        {
+            await RowDriftVerification.ApplyAsync(report, manifestPath, manifest, drift, reporter, cancellationToken)
+                .ConfigureAwait(false);
         }
 
         // Passing means something was really checked: a lone file at Checksum level checked nothing.

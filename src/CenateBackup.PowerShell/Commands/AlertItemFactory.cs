@@ -6,6 +6,7 @@ using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using CenateBackup.Core.Alerts;
+using CenateBackup.Core.Errors;
 
 namespace CenateBackup.PowerShell.Commands;
 
@@ -148,13 +149,18 @@ internal static class AlertItemFactory
             Subject = stamp is null ? Str(ps, "Path") ?? "verification" : $"{Str(ps, "Database")} {stamp}".Trim(),
             Message = passed ? $"passed ({Str(ps, "Level")})" : problems.Count > 0 ? string.Join("; ", problems)
                 : "failed",
-            ErrorId = passed ? null : "VerificationFailed",
+            // A drop of a critical table's rows is its own alarm (the message names table, counts and stamps).
+            ErrorId = passed ? null : RowCountDropped(ps) ? ErrorIds.RowCountDropped : "VerificationFailed",
             Database = Str(ps, "Database"), Stamp = stamp, Path = Str(ps, "Path"), Size = Long(ps, "Size"), Age = age,
             // The backup's own time (the verification's time less the backup's age then), as for a set.
             Time = age is TimeSpan a2 && Time(ps, "VerifiedAt") is DateTimeOffset at ? at - a2 : Time(ps, "VerifiedAt"),
             IsGoodBackup = passed && stamp is not null,
         };
     }
+
+    private static bool RowCountDropped(PSObject ps) => (Get(ps, "Problems") as IEnumerable)?.Cast<object?>()
+        .Any(p => p is not null && string.Equals(Str(PSObject.AsPSObject(p), "Kind"), "RowCountDropped",
+            StringComparison.Ordinal)) == true;
 
     private static AlertItem Retention(PSObject ps) => new()
     {

@@ -2,7 +2,6 @@ using System;
 using System.Collections;
 using System.IO;
 using System.Management.Automation;
-using System.Management.Automation.Language;
 using System.Net;
 using CenateBackup.Core.Alerts;
 using CenateBackup.Core.Errors;
@@ -17,39 +16,8 @@ namespace CenateBackup.PowerShell.Commands;
 internal static class AlertSettingsReader
 {
     /// <summary>Reads and checks the settings file at <paramref name="path"/> (a full path).</summary>
-    public static AlertSettings Read(string path)
-    {
-        if (!File.Exists(path))
-        {
-            throw new CenateException(ErrorIds.SettingsNotFound, CenateErrorKind.ObjectNotFound,
-                $"The alert settings file {path} does not exist.",
-                "Give the path of a .psd1 file (see examples/ in the module's repository).", path);
-        }
-        AlertFileTrust.RequireSettingsFile(path);
-        var ast = Parser.ParseFile(path, out _, out var errors);
-        if (errors.Length > 0) throw AlertSettingsInvalid(path,
-            $"it is not valid PowerShell data: {errors[0].Message} (line {errors[0].Extent.StartLineNumber})");
-        var statements = ast.EndBlock?.Statements;
-        if (ast.ParamBlock is not null || ast.BeginBlock is not null || ast.ProcessBlock is not null
-            || statements is null || statements.Count != 1
-            || statements[0] is not PipelineAst { PipelineElements.Count: 1 } pipeline
-            || pipeline.PipelineElements[0] is not CommandExpressionAst { Expression: HashtableAst hashtable })
-        {
-            throw AlertSettingsInvalid(path, "it must hold exactly one hashtable @{ Key = 'value' … }");
-        }
-        object value;
-        try
-        {
-            value = hashtable.SafeGetValue();
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw AlertSettingsInvalid(path,
-                $"only constant values are allowed (no commands, variables or expressions): {ex.Message}");
-        }
-        if (value is not IDictionary data) throw AlertSettingsInvalid(path, "it must hold a hashtable");
-        return AlertSettings.FromData(data, path);
-    }
+    public static AlertSettings Read(string path) =>
+        AlertSettings.FromData(SettingsFileReader.ReadData(path, "alert settings"), path);
 
     /// <summary>Reads an Export-Clixml'd PSCredential (trusted file only).</summary>
     public static NetworkCredential ReadCredential(string path)
@@ -82,8 +50,4 @@ internal static class AlertSettingsReader
             $"The credential file {path} cannot be read as a PSCredential ({why}).",
             "Create it again with Get-Credential | Export-Clixml -Path <file> as the account that runs the job "
             + "(on Windows DPAPI ties it to that account).", path);
-
-    private static CenateException AlertSettingsInvalid(string path, string message) =>
-        new(ErrorIds.SettingsInvalid, CenateErrorKind.InvalidArgument, $"The alert settings {path}: {message}.",
-            "Fix the settings file (see Get-Help Send-CenateAlert -Parameter Settings).", path);
 }

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Management.Automation;
+using CenateBackup.Core.Drift;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Storage;
 using CenateBackup.Core.Targets;
@@ -115,6 +116,31 @@ public sealed class TestCenateBackupCommand : BackupStoreCmdletBase
     [Parameter]
     public SwitchParameter KeepDatabase { get; set; }
 
+    /// <summary>Drift check: fail when a critical table lost more than this share of its rows since the previous full set ('2%'; a bare number is refused).</summary>
+    [Parameter]
+    [RowDropPercentTransformation]
+    [ValidateRange(0d, 1d)]
+    public double? MaxRowDrop { get; set; }
+
+    /// <summary>Drift check: fail when a critical table lost more than this many rows since the previous full set.</summary>
+    [Parameter]
+    [ValidateRange(0L, long.MaxValue)]
+    public long? MaxRowDropCount { get; set; }
+
+    /// <summary>Drift check: the critical tables (schema.table or table; default asegurados in any schema).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Table { get; set; }
+
+    /// <summary>Drift check: a settings .psd1 whose RowDrop key gives per-table thresholds (other keys are ignored).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Settings { get; set; }
+
+    /// <summary>Drift check: also compare the newest set with the live tables now (-Container/-HostName, -Port, -Database…).</summary>
+    [Parameter]
+    public SwitchParameter Live { get; set; }
+
     /// <summary>Return only $true or $false.</summary>
     [Parameter]
     public SwitchParameter Quiet { get; set; }
@@ -128,6 +154,44 @@ public sealed class TestCenateBackupCommand : BackupStoreCmdletBase
     {
         base.BeginProcessing();
         _commandContainer = MyInvocation.BoundParameters.ContainsKey(nameof(Container)) && !string.IsNullOrEmpty(Container) ? Container : null;
+        RunTerminating(Settings, () =>
+        {
+            var settings = Settings is null ? null : GetUnresolvedProviderPathFromPSPath(Settings);
+            _driftPolicy = RowDropParameters.Build(MaxRowDrop, MaxRowDropCount, Table, settings, null);
+        });
+        if (Live && _driftPolicy is null)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException(
+                    "-Live compares the critical tables with the newest set: give a threshold too (-MaxRowDrop 2%, -MaxRowDropCount or -Settings with RowDrop)."),
+                ErrorIds.LiveNeedsThreshold, ErrorCategory.InvalidArgument, null));
+        }
+    }
+
+    private RowDropPolicy? _driftPolicy;
+
+    /// <summary>The drift check's options (null: no threshold given, nothing changes).</summary>
+    private RowDriftOptions? DriftOptions(Core.IOperationReporter reporter)
+    {
+        if (_driftPolicy is null) return null;
+        return new RowDriftOptions
+        {
+            Policy = _driftPolicy,
+            LiveCounts = Live ? (database, tables, token) => LiveRowCounter.CountAsync(LiveTarget(database), tables, PgBinDirectory, reporter, token) : null,
+        };
+    }
+
+    /// <summary>-Live's server: -HostName, else the command line's -Container (never a piped set's), else postgres_cenate.</summary>
+    private DatabaseTarget LiveTarget(string setDatabase)
+    {
+        var host = HostName is not null;
+        return new DatabaseTarget(host ? ConnectionMode.Host : ConnectionMode.Container, Database ?? setDatabase,
+            CredentialResolver.User(Credential, UserName), Port ?? DatabaseTarget.DefaultPort)
+        {
+            Container = host ? null : _commandContainer ?? DatabaseTarget.DefaultContainer,
+            DockerHost = host ? null : DockerHost,
+            Host = HostName,
+            Password = CredentialResolver.Password(Credential),
+        };
     }
 
     /// <inheritdoc />
@@ -186,7 +250,7 @@ public sealed class TestCenateBackupCommand : BackupStoreCmdletBase
         try
         {
             var report = RunCore((reporter, token) => isDirectory
-                ? BackupMonitor.EvaluateAsync(new MonitorRequest { Directory = path, Database = Database, Kinds = SetKindFilter.Parse(Kind, picksNewest: true), MaxAge = MaxAge, MinimumSize = MinimumSize, Level = level, RecordVerification = record }, tools, reporter, token)
+                ? BackupMonitor.EvaluateAsync(new MonitorRequest { Directory = path, Database = Database, Kinds = SetKindFilter.Parse(Kind, picksNewest: true), MaxAge = MaxAge, MinimumSize = MinimumSize, Level = level, RecordVerification = record, Drift = DriftOptions(reporter) }, tools, reporter, token)
                 : VerifyOne(path, level, tools, reporter, token, record));
             var result = OutputFactory.Verification(report, path);
             foreach (var problem in result.Problems) WriteVerbose(problem.ToString());
@@ -216,6 +280,10 @@ public sealed class TestCenateBackupCommand : BackupStoreCmdletBase
             !ShouldProcess(text, $"Restore drill: download the set, restore its dump into a new scratch database on {DescribeDrillServer()}, check it, then {(KeepDatabase ? "keep" : "drop")} it"))
         {
             return;
+        }
+        if (_driftPolicy is not null)
+        {
+            WriteWarning($"The row-drift check is not run on a remote set ({text}): run it where the sets are made.");
         }
         try
         {
@@ -260,7 +328,8 @@ public sealed class TestCenateBackupCommand : BackupStoreCmdletBase
     private async System.Threading.Tasks.Task<VerificationReport> VerifyOne(string path, VerificationLevel level, RestoreToolOptions tools,
         Core.IOperationReporter reporter, System.Threading.CancellationToken token, bool record)
     {
-        var report = await VerificationService.VerifyPathAsync(path, level, tools, reporter, token, record).ConfigureAwait(false);
+        var report = await VerificationService.VerifyPathAsync(path, level, tools, reporter, token, record, DriftOptions(reporter))
+            .ConfigureAwait(false);
         if (MaxAge is not null || MinimumSize is not null) BackupMonitor.ApplyLimits(report, MaxAge, MinimumSize);
         return report;
     }

@@ -10,7 +10,8 @@ public sealed class CenateBackupProblem
 
     /// <summary>
     /// Missing, ChecksumMismatch, SizeMismatch, Truncated, Unreadable, NewerArchiveVersion, ManifestMissing, Incomplete,
-    /// RowCountMismatch, ForeignDatabase, RestoreFailed, ObjectMissing, ObjectDiffers, NoBackup, Stale, TooSmall.
+    /// RowCountMismatch, ForeignDatabase, RestoreFailed, ObjectMissing, ObjectDiffers, NoBackup, Stale, TooSmall,
+    /// RowCountDropped.
     /// </summary>
     public string Kind { get; }
     /// <summary>The file concerned (null: the set).</summary>

@@ -19,7 +19,7 @@ public sealed class CenateRetentionDecision
     public DateTimeOffset Time { get; internal set; }
     /// <summary>Kept, Removed, WouldRemove (-WhatIf or declined) or Failed.</summary>
     public string Action { get; internal set; } = "";
-    /// <summary>The rule: NoVerifiedSet, BackupsStopped, MinimumKeep, Daily, Weekly, Monthly, Yearly, Partial or Expired.</summary>
+    /// <summary>The rule: NoVerifiedSet, BackupsStopped, MinimumKeep, Daily, Weekly, Monthly, Yearly, Partial, BeforeRowDrop (the last full set before an unacknowledged row drop) or Expired.</summary>
     public string Rule { get; internal set; } = "";
     /// <summary>Why, in words.</summary>
     public string Reason { get; internal set; } = "";

@@ -47,6 +47,8 @@ public sealed class CenateVerificationResult
     public CenateDrillTable[] Tables { get; internal set; } = Array.Empty<CenateDrillTable>();
     /// <summary>Restore level: keys, indexes, constraints and triggers checked after the restore.</summary>
     public int ObjectsChecked { get; internal set; }
+    /// <summary>Drift check (-MaxRowDrop, -MaxRowDropCount, -Table, -Settings): every critical table compared.</summary>
+    public CenateRowDrift[] RowDrift { get; internal set; } = Array.Empty<CenateRowDrift>();
 
     /// <summary>One line for an alert's subject or a log: verdict, set, level and the first problems.</summary>
     public string Summary

@@ -115,6 +115,21 @@ internal static class OutputFactory
         RestoreDuration = r.Drill?.RestoreDuration,
         Tables = r.Drill?.Tables.Select(t => new CenateDrillTable(t.Table, t.Expected, t.ExpectedFrom, t.Restored)).ToArray() ?? Array.Empty<CenateDrillTable>(),
         ObjectsChecked = r.Drill?.ObjectsChecked ?? 0,
+        RowDrift = r.RowDrift.Select(RowDrift).ToArray(),
+    };
+
+    public static CenateRowDrift RowDrift(Core.Drift.RowDrift d) => new()
+    {
+        Table = d.Table, Before = d.Before, After = d.After, Difference = d.Difference, DropPercent = d.DropPercent,
+        BeforeStamp = d.BeforeStamp, AfterStamp = d.AfterStamp, Threshold = d.Threshold, Exceeded = d.Exceeded,
+        Acknowledged = d.Acknowledged, AcknowledgedReason = d.AcknowledgedReason, Message = d.Describe(),
+    };
+
+    public static CenateRowDropAcknowledgement Acknowledgement(Core.Drift.RowDropAcknowledged a) => new()
+    {
+        Path = a.ManifestPath, Database = a.Database, Stamp = a.Stamp, Table = a.Record.Table, Before = a.Record.Before,
+        After = a.Record.After, BeforeStamp = a.Record.BeforeStamp, Reason = a.Record.Reason, By = a.Record.By,
+        At = a.Record.At,
     };
 
     /// <summary>Restore-CenateTable's result.</summary>

@@ -1,0 +1,115 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using CenateBackup.Core.Errors;
+using CenateBackup.Core.Storage;
+
+namespace CenateBackup.Core.Drift;
+
+/// <summary>One drop written into a set's manifest by <see cref="RowDropAcknowledger"/>.</summary>
+/// <param name="ManifestPath">The set the drop went into.</param>
+/// <param name="Database">Its database.</param>
+/// <param name="Stamp">Its stamp.</param>
+/// <param name="Record">What was recorded.</param>
+public sealed record RowDropAcknowledged(string ManifestPath, string Database, string Stamp,
+    ManifestRowDropAcknowledgement Record);
+
+/// <summary>
+/// Confirm-CenateRowDrop: records in the set taken after a drop that the drop is expected, so the drift check stops
+/// reporting it and retention stops keeping the set before it. Counts and the reason only; never rows.
+/// </summary>
+public static class RowDropAcknowledger
+{
+    /// <summary>The longest reason kept.</summary>
+    public const int MaxReasonLength = 500;
+
+    /// <summary>
+    /// Acknowledges the drops into the set <paramref name="stamp"/> found at <paramref name="path"/> (a backup directory
+    /// or one of its manifests): every critical table of <paramref name="policy"/> that dropped beyond its threshold
+    /// since the previous complete full set. <paramref name="confirm"/> (target, action) may decline a set. Throws
+    /// BackupSetNotFound (no such set) or RowDropNotFound (nothing dropped into it; nothing written).
+    /// </summary>
+    public static IReadOnlyList<RowDropAcknowledged> Acknowledge(string path, string stamp, string reason, RowDropPolicy policy,
+        string by, DateTimeOffset now, Func<string, string, bool> confirm)
+    {
+        RequireReason(reason);
+        var full = Path.GetFullPath(path);
+        string directory;
+        string? onlyManifest = null;
+        if (Directory.Exists(full)) directory = full;
+        else if (File.Exists(full) && full.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase))
+        {
+            directory = Path.GetDirectoryName(full)!;
+            onlyManifest = full;
+        }
+        else
+        {
+            throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound,
+                $"'{full}' is neither a backup directory nor a manifest.", "Give the backup directory or a set's manifest.", full);
+        }
+        var sets = BackupCatalog.Scan(directory).Sets;
+        var database = onlyManifest is null ? null : BackupManifest.Load(onlyManifest).Database;
+        var targets = sets.Where(s => string.Equals(s.Manifest.Stamp, stamp, StringComparison.Ordinal)
+            && (database is null || string.Equals(s.Manifest.Database, database, StringComparison.Ordinal))).ToList();
+        if (targets.Count == 0)
+        {
+            throw new CenateException(ErrorIds.BackupSetNotFound, CenateErrorKind.ObjectNotFound,
+                $"No backup set with stamp {stamp}{(database is null ? "" : " of " + database)} in {directory}.",
+                "List the sets with Get-CenateBackup and give the stamp of the set taken after the drop.", stamp);
+        }
+        var plans = new List<(CatalogEntry Set, List<RowDrift> Drops)>();
+        foreach (var set in targets)
+        {
+            var previous = RowDriftCheck.PreviousFullSet(sets, set.Manifest.Database, set.Time);
+            var drops = previous is null ? new List<RowDrift>()
+                : RowDriftCheck.Compare(previous.Manifest, set.Manifest, policy).Drifts.Where(d => d.Exceeded).ToList();
+            if (drops.Count > 0) plans.Add((set, drops));
+        }
+        if (plans.Count == 0)
+        {
+            throw new CenateException(ErrorIds.RowDropNotFound, CenateErrorKind.ObjectNotFound,
+                $"No critical table ({string.Join(", ", policy.Names)}) dropped beyond its threshold into the set {stamp} "
+                + "since the previous complete full set; nothing was recorded.",
+                "Check -Stamp (the set taken AFTER the drop), -Table and the thresholds; Test-CenateBackup -MaxRowDrop shows the drift.",
+                stamp);
+        }
+        var done = new List<RowDropAcknowledged>();
+        foreach (var (set, drops) in plans)
+        {
+            var what = string.Join("; ", drops.Select(d => d.Describe()));
+            if (!confirm(set.ManifestPath, $"Acknowledge the row drop ({what}) with the reason '{reason}'")) continue;
+            var records = drops.Select(d => new ManifestRowDropAcknowledgement
+            {
+                Table = d.Table, Before = d.Before, After = d.After, BeforeStamp = d.BeforeStamp, Reason = reason, By = by,
+                At = now,
+            }).ToList();
+            var exists = ManifestUpdate.Apply(set.ManifestPath, manifest =>
+            {
+                var list = manifest.RowDropAcknowledgements?.Where(a => a is not null
+                    && !records.Any(r => string.Equals(r.Table, a.Table, StringComparison.Ordinal))).ToList() ?? new();
+                list.AddRange(records);
+                manifest.RowDropAcknowledgements = list;
+                return true;
+            });
+            if (!exists)
+            {
+                throw new CenateException(ErrorIds.BackupSetNotFound, CenateErrorKind.ObjectNotFound,
+                    $"The set {set.ManifestPath} was removed meanwhile; nothing was recorded.", "Run Get-CenateBackup.", set.ManifestPath);
+            }
+            done.AddRange(records.Select(r => new RowDropAcknowledged(set.ManifestPath, set.Manifest.Database, set.Manifest.Stamp, r)));
+        }
+        return done;
+    }
+
+    /// <summary>A reason is required: not blank, at most 500 characters, no control characters.</summary>
+    public static void RequireReason(string? reason)
+    {
+        if (string.IsNullOrWhiteSpace(reason) || reason.Length > MaxReasonLength || reason.Any(char.IsControl))
+        {
+            throw new ArgumentException(
+                $"The reason must be 1 to {MaxReasonLength} characters of text without control characters (line breaks, tabs).",
+                nameof(reason));
+        }
+    }
+}

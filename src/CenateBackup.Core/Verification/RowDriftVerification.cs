@@ -1,0 +1,67 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using CenateBackup.Core.Drift;
+using CenateBackup.Core.Storage;
+
+namespace CenateBackup.Core.Verification;
+
+/// <summary>Test-CenateBackup's drift check: which tables, what limits, and (with -Live) how to count them now.</summary>
+public sealed class RowDriftOptions
+{
+    /// <summary>The critical tables and their thresholds.</summary>
+    public required RowDropPolicy Policy { get; init; }
+    /// <summary>-Live: counts the given tables of the given database now; null: no live comparison.</summary>
+    public Func<string, IReadOnlyList<string>, CancellationToken, Task<IReadOnlyDictionary<string, long>>>? LiveCounts
+    {
+        get; init;
+    }
+}
+
+/// <summary>
+/// Adds the drift check to a verification: the set's recorded counts against the newest complete full set of the same
+/// database taken before it in the same directory (and, with -Live, the live tables against the set). A drop beyond a
+/// threshold that no one acknowledged is a <see cref="ProblemKind.RowCountDropped"/> problem.
+/// </summary>
+public static class RowDriftVerification
+{
+    /// <summary>Runs the check for the set <paramref name="manifest"/> at <paramref name="manifestPath"/>.</summary>
+    public static async Task ApplyAsync(VerificationReport report, string manifestPath, BackupManifest manifest,
+        RowDriftOptions options, IOperationReporter reporter, CancellationToken ct)
+    {
+        var time = BackupNaming.TryParseStamp(manifest.Stamp, out var t) ? t : manifest.StartedAt;
+        var sets = BackupCatalog.Scan(Path.GetDirectoryName(manifestPath)!).Sets;
+        var previous = RowDriftCheck.PreviousFullSet(sets, manifest.Database, time);
+        if (previous is null)
+        {
+            report.Checks.Add($"row drift: no earlier full set of {manifest.Database} to compare with {manifest.Stamp}");
+        }
+        else
+        {
+            Add(report, RowDriftCheck.Compare(previous.Manifest, manifest, options.Policy));
+        }
+        if (options.LiveCounts is { } live)
+        {
+            var tables = options.Policy.CriticalAmong(manifest.RowCounts.Keys);
+            var counts = await live(manifest.Database, tables, ct).ConfigureAwait(false);
+            var current = manifest.RowCounts.Where(kv => tables.Contains(kv.Key))
+                .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+            Add(report, RowDriftCheck.Compare(manifest.Stamp, current, RowDriftCheck.Live, counts, options.Policy, true));
+        }
+        reporter.Verbose($"Row drift: {report.RowDrift.Count} comparison(s), {report.RowDrift.Count(d => d.IsProblem)} beyond the threshold.");
+    }
+
+    private static void Add(VerificationReport report, RowDriftComparison comparison)
+    {
+        foreach (var drift in comparison.Drifts)
+        {
+            report.RowDrift.Add(drift);
+            report.Checks.Add($"row drift {drift.Table} {drift.BeforeStamp} → {drift.AfterStamp}");
+            if (drift.IsProblem) report.Problems.Add(new VerificationProblem(ProblemKind.RowCountDropped, null, drift.Describe()));
+        }
+        report.Checks.AddRange(comparison.Notes.Select(n => "row drift: " + n));
+    }
+}

@@ -1,0 +1,30 @@
+using System.Collections.Generic;
+using CenateBackup.Core.Drift;
+
+namespace CenateBackup.PowerShell.Commands;
+
+/// <summary>
+/// The drift policy from -MaxRowDrop, -MaxRowDropCount, -Table and -Settings (its RowDrop key), shared by
+/// Test-CenateBackup, Confirm-CenateRowDrop and Remove-CenateOldBackup so the three judge a drop alike.
+/// </summary>
+internal static class RowDropParameters
+{
+    /// <summary>
+    /// The policy, or null when nothing asks for one. <paramref name="fallback"/> is the threshold of the -Table (or
+    /// default) tables when no command-line threshold is given: null leaves them unwatched unless -Table names them
+    /// (then any drop counts).
+    /// </summary>
+    public static RowDropPolicy? Build(double? percent, long? count, string[]? tables, string? settingsPath,
+        RowDropThreshold? fallback)
+    {
+        IReadOnlyDictionary<string, RowDropThreshold>? perTable = null;
+        if (settingsPath is not null)
+        {
+            perTable = RowDropSettings.FromData(SettingsFileReader.ReadData(settingsPath, "settings",
+                "Get-Help Test-CenateBackup -Parameter Settings"), settingsPath);
+        }
+        var threshold = percent is not null || count is not null ? new RowDropThreshold(percent, count)
+            : fallback ?? (tables is { Length: > 0 } ? RowDropThreshold.AnyDrop : null);
+        return threshold is null && perTable is null ? null : new RowDropPolicy(threshold, tables, perTable);
+    }
+}
