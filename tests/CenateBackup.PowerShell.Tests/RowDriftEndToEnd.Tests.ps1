@@ -27,13 +27,13 @@ BeforeAll {
     }
 
     function New-Store([string]$Name, [object[]]$Sets) {
-        $d = Join-Path $Work ($Name + '-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
-        New-Item -ItemType Directory -Path $d | Out-Null
+        $dir = Join-Path $Work ($Name + '-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
+        New-Item -ItemType Directory -Path $dir | Out-Null
         foreach ($s in $Sets) {
-            Copy-Item -LiteralPath $s.Path -Destination $d
-            foreach ($f in $s.Files) { Copy-Item -LiteralPath $f.Path -Destination $d }
+            Copy-Item -LiteralPath $s.Path -Destination $dir
+            foreach ($f in $s.Files) { Copy-Item -LiteralPath $f.Path -Destination $dir }
         }
-        $d
+        $dir
     }
     function ManifestIn([string]$Store, $Set) { Join-Path $Store (Split-Path -Leaf $Set.Path) }
     function DumpIn([string]$Store, $Set) { Join-Path $Store $Set.Files[0].Name }
@@ -67,8 +67,8 @@ BeforeAll {
     $crit = 'asegurados', 'afiliaciones_log'
     $script:NA = Count $Db asegurados
     $script:LA = Count $Db afiliaciones_log
-    $script:Victim = Invoke-Psql -Database $Db -Sql ("SELECT numero_documento, apellido_paterno || ' ' || nombres " +
-        "FROM asegurados WHERE id % 100 = 0 ORDER BY id LIMIT 1") -split '\|'
+    $script:Victim = (Invoke-Psql -Database $Db -Sql ("SELECT numero_documento, apellido_paterno || ' ' || nombres " +
+        "FROM asegurados WHERE id % 100 = 0 ORDER BY id LIMIT 1")) -split '\|'
     $script:A = New-RealSet $Db $Src $crit
     Invoke-Psql -Database $Db -Sql ('DELETE FROM asegurados WHERE id % 100 < 3; ' +
         'DELETE FROM afiliaciones_log WHERE id % 10 = 0') | Out-Null
@@ -118,22 +118,23 @@ Describe 'Test-CenateBackup -MaxRowDrop: 3% of asegurados deleted between two da
             "$($NA - $NB) fewer ($(Pct $NA $NB)%), more than 2%")
         # Default policy: asegurados only; afiliaciones_log lost 10% but is not critical unless named.
         @($r.RowDrift).Count | Should -Be 1
-        $d = $r.RowDrift[0]
-        $d.Table | Should -BeExactly 'public.asegurados'
-        $d.Before | Should -Be $NA
-        $d.After | Should -Be $NB
-        $d.Difference | Should -Be ($NB - $NA)
-        $d.BeforeStamp | Should -BeExactly $A.Stamp
-        $d.AfterStamp | Should -BeExactly $B.Stamp
-        $d.Threshold | Should -BeExactly '2%'
-        $d.Exceeded | Should -BeTrue
-        $d.Acknowledged | Should -BeFalse
-        [double]$d.DropPercent | Should -BeGreaterThan ([double](Pct $NA $NB) - 0.005)
-        [double]$d.DropPercent | Should -BeLessThan ([double](Pct $NA $NB) + 0.005)
+        $x = $r.RowDrift[0]
+        $x.Table | Should -BeExactly 'public.asegurados'
+        $x.Before | Should -Be $NA
+        $x.After | Should -Be $NB
+        $x.Difference | Should -Be ($NB - $NA)
+        $x.BeforeStamp | Should -BeExactly $A.Stamp
+        $x.AfterStamp | Should -BeExactly $B.Stamp
+        $x.Threshold | Should -BeExactly '2%'
+        $x.Exceeded | Should -BeTrue
+        $x.Acknowledged | Should -BeFalse
+        [double]$x.DropPercent | Should -BeGreaterThan ([double](Pct $NA $NB) - 0.005)
+        [double]$x.DropPercent | Should -BeLessThan ([double](Pct $NA $NB) + 0.005)
         # The problem is recorded in B's manifest like any other verification problem.
         $m = Read-Manifest (ManifestIn $Drop $B)
         $m.verification.passed | Should -BeFalse
-        @($m.verification.problems | Where-Object { "$($_.kind)" -eq 'RowCountDropped' }) | Should -HaveCount 1
+        @(@($m.verification.problems) -match [regex]::Escape("public.asegurados: $NA rows at $($A.Stamp)")) |
+            Should -HaveCount 1
     }
 
     It 'path mode (the newer manifest) compares with the previous full set; the first set has none and passes' {
@@ -177,10 +178,10 @@ Describe 'Test-CenateBackup -MaxRowDrop: 3% of asegurados deleted between two da
         # asegurados (3%) is not critical here: never in RowDrift.
         (Drift $r 'public.asegurados') | Should -HaveCount 0
         if ($Expect) {
-            $d = Drift $r $Expect
-            $d | Should -HaveCount 1
-            $d[0].Before | Should -Be $LA
-            $d[0].After | Should -Be $LB
+            $x = Drift $r $Expect
+            $x | Should -HaveCount 1
+            $x[0].Before | Should -Be $LA
+            $x[0].After | Should -Be $LB
             (Dropped $r)[0].Message | Should -Match ([regex]::Escape("$Expect`: $LA rows at $($A.Stamp), $LB at"))
         } else {
             # A schema-qualified name matches that schema only; absent from both sets: skipped, said so.
@@ -215,32 +216,32 @@ Describe 'What passes: churn, growth; what a vanished table looks like' {
     It 'churn (200 rows deleted, as many inserted) passes even at 0%: counts see the net change only' {
         $r = Test-CenateBackup -Path (New-Store 'churn' $B, $C) -MaxRowDrop '0%' -MaxRowDropCount 0
         $r.Passed | Should -BeTrue
-        $d = Drift $r 'public.asegurados'
-        $d | Should -HaveCount 1
-        $d[0].Difference | Should -Be 0
-        $d[0].Exceeded | Should -BeFalse
+        $x = Drift $r 'public.asegurados'
+        $x | Should -HaveCount 1
+        $x[0].Difference | Should -Be 0
+        $x[0].Exceeded | Should -BeFalse
         (Dropped $r) | Should -HaveCount 0
     }
 
     It 'growth passes at 0% with a positive Difference' {
         $r = Test-CenateBackup -Path (New-Store 'growth' $C, $D) -MaxRowDrop '0%'
         $r.Passed | Should -BeTrue
-        $d = Drift $r 'public.asegurados'
-        $d[0].Before | Should -Be $NC
-        $d[0].After | Should -Be $ND
-        $d[0].Difference | Should -Be 1000
-        $d[0].Exceeded | Should -BeFalse
+        $x = Drift $r 'public.asegurados'
+        $x[0].Before | Should -Be $NC
+        $x[0].After | Should -Be $ND
+        $x[0].Difference | Should -Be 1000
+        $x[0].Exceeded | Should -BeFalse
     }
 
     It 'a critical table present before and gone after is a drop to 0' {
         $r = Test-CenateBackup -Path (New-Store 'gone' $D, $F) -MaxRowDrop '2%'
         $r.Passed | Should -BeFalse
-        $d = Drift $r 'public.asegurados'
-        $d | Should -HaveCount 1
-        $d[0].Before | Should -Be $ND
-        $d[0].After | Should -Be 0
-        $d[0].Difference | Should -Be (-$ND)
-        $d[0].AfterStamp | Should -BeExactly $F.Stamp
+        $x = Drift $r 'public.asegurados'
+        $x | Should -HaveCount 1
+        $x[0].Before | Should -Be $ND
+        $x[0].After | Should -Be 0
+        $x[0].Difference | Should -Be (-$ND)
+        $x[0].AfterStamp | Should -BeExactly $F.Stamp
         (Dropped $r)[0].Message |
             Should -Match ([regex]::Escape("public.asegurados: $ND rows at $($D.Stamp), 0 at $($F.Stamp)"))
     }
@@ -268,8 +269,12 @@ Describe 'The drop reaches the admin by mail (smtp4dev), figures but never row c
 
     It 'Test-CenateBackup -Settings | Send-CenateAlert -Settings mails one failure naming table, figures, stamps' {
         $store = New-Store 'mail' $A, $B
-        $r = Test-CenateBackup -Path $store -Settings $Settings | Send-CenateAlert -Settings $Settings
+        $r = Test-CenateBackup -Path $store -Settings $Settings |
+            Send-CenateAlert -Settings $Settings -ErrorVariable ev -ErrorAction SilentlyContinue
         $r | Should -Not -BeNullOrEmpty
+        # The run failed: the script's last error says so, naming the drop (cron mails and exit codes see it).
+        $ev[-1].FullyQualifiedErrorId | Should -Be (& $Fq 'BackupRunFailed' 'SendCenateAlertCommand')
+        $ev[-1].Exception.Message | Should -Match 'RowCountDropped: public\.asegurados'
         $msgs = @(Get-Smtp4devMessages -Server $Smtp -Detail -Expect 1)
         $msgs | Should -HaveCount 1
         $text = "$($msgs[0].Subject)`n$($msgs[0].Text)`n$($msgs[0].Html)"
@@ -328,10 +333,10 @@ Describe 'Retention keeps the last set before an unacknowledged drop (BeforeRowD
     It 'keeps the pre-drop set past its window with rule BeforeRowDrop and a reason naming the stamp' {
         $s = New-VerifiedDropStore 'keep'
         $decisions = Remove-CenateOldBackup -Path $s @Keep
-        $a = $decisions | Where-Object Stamp -eq $A.Stamp
-        $a.Action | Should -Be 'Kept'
-        $a.Rule | Should -Be 'BeforeRowDrop'
-        $a.Reason | Should -BeExactly ("last full set before public.asegurados fell from $NA to $NB rows " +
+        $dec = $decisions | Where-Object Stamp -eq $A.Stamp
+        $dec.Action | Should -Be 'Kept'
+        $dec.Rule | Should -Be 'BeforeRowDrop'
+        $dec.Reason | Should -BeExactly ("last full set before public.asegurados fell from $NA to $NB rows " +
             "($(Pct $NA $NB)%) at $($B.Stamp); kept until Confirm-CenateRowDrop -Stamp $($B.Stamp) acknowledges it")
         (ManifestIn $s $A) | Should -Exist
         (DumpIn $s $A) | Should -Exist
@@ -339,18 +344,18 @@ Describe 'Retention keeps the last set before an unacknowledged drop (BeforeRowD
 
     It 'without the drop beyond the threshold (-MaxRowDrop 5%) the same set expires and goes' {
         $s = New-VerifiedDropStore 'nokeep'
-        $a = Remove-CenateOldBackup -Path $s @Keep -MaxRowDrop '5%' | Where-Object Stamp -eq $A.Stamp
-        $a.Action | Should -Be 'Removed'
-        $a.Rule | Should -Be 'Expired'
+        $dec = Remove-CenateOldBackup -Path $s @Keep -MaxRowDrop '5%' | Where-Object Stamp -eq $A.Stamp
+        $dec.Action | Should -Be 'Removed'
+        $dec.Rule | Should -Be 'Expired'
         (DumpIn $s $A) | Should -Not -Exist
     }
 
     It 'keeps a 400-day-old set before a drop, whatever its age, with the default policy' {
-        $d = Join-Path $Work ('aged-' + $Tag)
-        $old = New-FakeSet -Dir $d -DaysAgo 400
-        $new = 0.3, 0.2, 0.1 | ForEach-Object { New-FakeSet -Dir $d -DaysAgo $_ }
+        $x = Join-Path $Work ('aged-' + $Tag)
+        $old = New-FakeSet -Dir $dir -DaysAgo 400
+        $new = 0.3, 0.2, 0.1 | ForEach-Object { New-FakeSet -Dir $dir -DaysAgo $_ }
         foreach ($n in $new) { Set-RowCount $n.Manifest 'public.asegurados' 900 }
-        $o = Remove-CenateOldBackup -Path $d -Confirm:$false | Where-Object Stamp -eq $old.Stamp
+        $o = Remove-CenateOldBackup -Path $dir -Confirm:$false | Where-Object Stamp -eq $old.Stamp
         $o.Action | Should -Be 'Kept'
         $o.Rule | Should -Be 'BeforeRowDrop'
         $o.Reason | Should -Match ([regex]::Escape("fell from 1000 to 900 rows (10.00%) at $($new[0].Stamp)"))
@@ -363,8 +368,8 @@ Describe 'Retention keeps the last set before an unacknowledged drop (BeforeRowD
         $out = Confirm-CenateRowDrop -Path $s -Stamp $B.Stamp -Reason $Reason -WhatIf
         $out | Should -BeNullOrEmpty
         Get-Sha (ManifestIn $s $B) | Should -Be $sha
-        $a = Remove-CenateOldBackup -Path $s @Keep -WhatIf | Where-Object Stamp -eq $A.Stamp
-        $a.Rule | Should -Be 'BeforeRowDrop'
+        $dec = Remove-CenateOldBackup -Path $s @Keep -WhatIf | Where-Object Stamp -eq $A.Stamp
+        $dec.Rule | Should -Be 'BeforeRowDrop'
     }
 
     It 'after Confirm-CenateRowDrop: recorded in the manifest, Test-CenateBackup passes, the set is released' {
@@ -389,13 +394,13 @@ Describe 'Retention keeps the last set before an unacknowledged drop (BeforeRowD
         $r = Test-CenateBackup -Path $s -MaxRowDrop '2%'
         $r.Passed | Should -BeTrue
         (Dropped $r) | Should -HaveCount 0
-        $d = Drift $r 'public.asegurados'
-        $d[0].Acknowledged | Should -BeTrue
-        $d[0].AcknowledgedReason | Should -BeExactly $Reason
+        $x = Drift $r 'public.asegurados'
+        $x[0].Acknowledged | Should -BeTrue
+        $x[0].AcknowledgedReason | Should -BeExactly $Reason
         ($r.Checks -join "`n") | Should -Match ([regex]::Escape("acknowledged by $([Environment]::UserName)"))
 
-        $a = Remove-CenateOldBackup -Path $s @Keep | Where-Object Stamp -eq $A.Stamp
-        $a.Action | Should -Be 'Removed'
+        $dec = Remove-CenateOldBackup -Path $s @Keep | Where-Object Stamp -eq $A.Stamp
+        $dec.Action | Should -Be 'Removed'
         (DumpIn $s $A) | Should -Not -Exist
         (DumpIn $s $B) | Should -Exist
     }
@@ -424,7 +429,8 @@ Describe 'Retention keeps the last set before an unacknowledged drop (BeforeRowD
             Should -Throw -PassThru
         if ($Id) { $err.FullyQualifiedErrorId | Should -Be (& $Fq $Id 'ConfirmCenateRowDropCommand') }
         else {
-            $err.FullyQualifiedErrorId | Should -Match ',CenateBackup\.PowerShell\.Commands\.ConfirmCenateRowDropCommand$'
+            $err.FullyQualifiedErrorId |
+                Should -Match ',CenateBackup\.PowerShell\.Commands\.ConfirmCenateRowDropCommand$'
         }
         $err.Exception.Message | Should -Not -Match '\x1b'
         Get-ChildItem -LiteralPath $s -File | ForEach-Object { Get-Sha $_.FullName } | Should -Be $shas
@@ -459,12 +465,12 @@ Describe '-Live, and an attacker who raises the newer manifest''s rowCounts' {
         $r = Test-CenateBackup -Path (New-Store 'live' $L1) @Live -MaxRowDrop '2%'
         $r.Passed | Should -BeFalse
         ($r.Checks -join "`n") | Should -Match 'no earlier full set'
-        $d = Drift $r 'public.asegurados' 'live'
-        $d | Should -HaveCount 1
-        $d[0].Before | Should -Be $L0
-        $d[0].After | Should -Be $LNow
-        $d[0].Difference | Should -Be ($LNow - $L0)
-        $d[0].BeforeStamp | Should -BeExactly $L1.Stamp
+        $x = Drift $r 'public.asegurados' 'live'
+        $x | Should -HaveCount 1
+        $x[0].Before | Should -Be $L0
+        $x[0].After | Should -Be $LNow
+        $x[0].Difference | Should -Be ($LNow - $L0)
+        $x[0].BeforeStamp | Should -BeExactly $L1.Stamp
         $p = Dropped $r
         $p | Should -HaveCount 1
         $p[0].Message | Should -Match ([regex]::Escape("$L0 rows at $($L1.Stamp), $LNow at live: $($L0 - $LNow) fewer"))
@@ -482,9 +488,9 @@ Describe '-Live, and an attacker who raises the newer manifest''s rowCounts' {
         # Caught: the live table does not follow the forged figure.
         $r = Test-CenateBackup -Path $s @Live -MaxRowDrop '2%'
         $r.Passed | Should -BeFalse
-        $d = Drift $r 'public.asegurados' 'live'
-        $d[0].Before | Should -Be $L0
-        $d[0].After | Should -Be $LNow
+        $x = Drift $r 'public.asegurados' 'live'
+        $x[0].Before | Should -Be $L0
+        $x[0].After | Should -Be $LNow
         # Caught: a restore drill counts the rows the dump really holds against the manifest.
         $drill = Test-CenateBackup -Path (ManifestIn $s $L2) -Level Restore -HostName 127.0.0.1 -Port $Rig.Port `
             -Credential $Cred -Confirm:$false
@@ -496,8 +502,8 @@ Describe '-Live, and an attacker who raises the newer manifest''s rowCounts' {
         Invoke-Psql -Database $LiveDb -Sql 'DROP TABLE asegurados' | Out-Null
         $r = Test-CenateBackup -Path (New-Store 'livegone' $L1) @Live -MaxRowDrop '2%'
         $r.Passed | Should -BeFalse
-        $d = Drift $r 'public.asegurados' 'live'
-        $d[0].After | Should -Be 0
-        $d[0].Difference | Should -Be (-$L0)
+        $x = Drift $r 'public.asegurados' 'live'
+        $x[0].After | Should -Be 0
+        $x[0].Difference | Should -Be (-$L0)
     }
 }
