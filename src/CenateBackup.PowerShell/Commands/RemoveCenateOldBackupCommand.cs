@@ -68,6 +68,27 @@ public sealed class RemoveCenateOldBackupCommand : BackupStoreCmdletBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Row-drop protection: a drop of a critical table beyond this share keeps the set before it ('2%', the default; a bare number is refused).</summary>
+    [Parameter]
+    [RowDropPercentTransformation]
+    [ValidateRange(0d, 1d)]
+    public double? MaxRowDrop { get; set; }
+
+    /// <summary>Row-drop protection: a drop of more than this many rows keeps the set before it.</summary>
+    [Parameter]
+    [ValidateRange(0L, long.MaxValue)]
+    public long? MaxRowDropCount { get; set; }
+
+    /// <summary>Row-drop protection: the critical tables (schema.table or table; default asegurados).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? Table { get; set; }
+
+    /// <summary>Row-drop protection: a settings .psd1 whose RowDrop key gives per-table thresholds.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Settings { get; set; }
+
     /// <summary>Time zone whose calendar defines weeks, months and years (default: this computer's).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -112,8 +133,12 @@ public sealed class RemoveCenateOldBackupCommand : BackupStoreCmdletBase
             ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.TimeZoneNotFound, ErrorCategory.InvalidArgument, TimeZone));
             return;
         }
+        Core.Drift.RowDropPolicy rowDrop = null!;
+        RunTerminating(Settings, () => rowDrop = RowDropParameters.Build(MaxRowDrop, MaxRowDropCount, Table,
+            Settings is null ? null : GetUnresolvedProviderPathFromPSPath(Settings), Core.Drift.RowDropThreshold.Default)!);
         var policy = new RetentionPolicy
         {
+            RowDrop = rowDrop,
             KeepDaily = KeepDaily,
             KeepWeekly = KeepWeekly,
             KeepMonthly = KeepMonthly,
