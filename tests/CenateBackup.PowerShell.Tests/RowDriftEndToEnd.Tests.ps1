@@ -342,6 +342,24 @@ Describe 'Retention keeps the last set before an unacknowledged drop (BeforeRowD
         (DumpIn $s $A) | Should -Exist
     }
 
+    It 'the monitor reports the drop once; the pre-drop set stays kept after the set after the drop goes' {
+        $s = New-Store 'moves' $A, $B, $C
+        Confirm-Verified $s
+        # The next day's check compares C with B: no drop, no alarm; only retention still remembers.
+        (Test-CenateBackup -Path $s -MaxRowDrop '2%').Passed | Should -BeTrue
+        $first = Remove-CenateOldBackup -Path $s @Keep
+        ($first | Where-Object Stamp -eq $B.Stamp).Action | Should -Be 'Removed'
+        ($first | Where-Object Stamp -eq $A.Stamp).Rule | Should -Be 'BeforeRowDrop'
+        # B is gone: A -> C is now the unacknowledged drop; the reason names C, and acknowledging C releases A.
+        $dec = Remove-CenateOldBackup -Path $s @Keep | Where-Object Stamp -eq $A.Stamp
+        $dec.Rule | Should -Be 'BeforeRowDrop'
+        $dec.Reason | Should -Match ([regex]::Escape("at $($C.Stamp); kept until Confirm-CenateRowDrop -Stamp $($C.Stamp)"))
+        $ack = @(Confirm-CenateRowDrop -Path $s -Stamp $C.Stamp -Reason $Reason -Confirm:$false)
+        $ack.BeforeStamp | Should -Be @($A.Stamp)
+        (Remove-CenateOldBackup -Path $s @Keep | Where-Object Stamp -eq $A.Stamp).Action | Should -Be 'Removed'
+        (DumpIn $s $A) | Should -Not -Exist
+    }
+
     It 'without the drop beyond the threshold (-MaxRowDrop 5%) the same set expires and goes' {
         $s = New-VerifiedDropStore 'nokeep'
         $dec = Remove-CenateOldBackup -Path $s @Keep -MaxRowDrop '5%' | Where-Object Stamp -eq $A.Stamp
@@ -351,7 +369,7 @@ Describe 'Retention keeps the last set before an unacknowledged drop (BeforeRowD
     }
 
     It 'keeps a 400-day-old set before a drop, whatever its age, with the default policy' {
-        $x = Join-Path $Work ('aged-' + $Tag)
+        $dir = Join-Path $Work ('aged-' + $Tag)
         $old = New-FakeSet -Dir $dir -DaysAgo 400
         $new = 0.3, 0.2, 0.1 | ForEach-Object { New-FakeSet -Dir $dir -DaysAgo $_ }
         foreach ($n in $new) { Set-RowCount $n.Manifest 'public.asegurados' 900 }
@@ -389,7 +407,7 @@ Describe 'Retention keeps the last set before an unacknowledged drop (BeforeRowD
         $rec[0].reason | Should -BeExactly $Reason
         $rec[0].by | Should -BeExactly ([Environment]::UserName)
         ([DateTimeOffset]::UtcNow - [DateTimeOffset]$rec[0].at).TotalMinutes | Should -BeLessThan 5
-        (Read-Manifest (ManifestIn $s $A)).PSObject.Properties.Name | Should -Not -Contain 'rowDropAcknowledgements'
+        (Read-Manifest (ManifestIn $s $A)).rowDropAcknowledgements | Should -BeNullOrEmpty
 
         $r = Test-CenateBackup -Path $s -MaxRowDrop '2%'
         $r.Passed | Should -BeTrue
@@ -432,7 +450,6 @@ Describe 'Retention keeps the last set before an unacknowledged drop (BeforeRowD
             $err.FullyQualifiedErrorId |
                 Should -Match ',CenateBackup\.PowerShell\.Commands\.ConfirmCenateRowDropCommand$'
         }
-        $err.Exception.Message | Should -Not -Match '\x1b'
         Get-ChildItem -LiteralPath $s -File | ForEach-Object { Get-Sha $_.FullName } | Should -Be $shas
     }
 
@@ -441,7 +458,7 @@ Describe 'Retention keeps the last set before an unacknowledged drop (BeforeRowD
         $err = { Confirm-CenateRowDrop -Path $s -Stamp $C.Stamp -Reason $Reason -Confirm:$false -ErrorAction Stop } |
             Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -Be (& $Fq 'RowDropNotFound' 'ConfirmCenateRowDropCommand')
-        (Read-Manifest (ManifestIn $s $C)).PSObject.Properties.Name | Should -Not -Contain 'rowDropAcknowledgements'
+        (Read-Manifest (ManifestIn $s $C)).rowDropAcknowledgements | Should -BeNullOrEmpty
     }
 }
 
