@@ -353,16 +353,26 @@ Describe 'Retention keeps the last set before an unacknowledged drop (BeforeRowD
         # B is gone: A -> C is now the unacknowledged drop; the reason names C, and acknowledging C releases A.
         $dec = Remove-CenateOldBackup -Path $s @Keep | Where-Object Stamp -eq $A.Stamp
         $dec.Rule | Should -Be 'BeforeRowDrop'
-        $dec.Reason | Should -Match ([regex]::Escape("at $($C.Stamp); kept until Confirm-CenateRowDrop -Stamp $($C.Stamp)"))
+        $dec.Reason |
+            Should -Match ([regex]::Escape("at $($C.Stamp); kept until Confirm-CenateRowDrop -Stamp $($C.Stamp)"))
         $ack = @(Confirm-CenateRowDrop -Path $s -Stamp $C.Stamp -Reason $Reason -Confirm:$false)
         $ack.BeforeStamp | Should -Be @($A.Stamp)
         (Remove-CenateOldBackup -Path $s @Keep | Where-Object Stamp -eq $A.Stamp).Action | Should -Be 'Removed'
         (DumpIn $s $A) | Should -Not -Exist
     }
 
-    It 'without the drop beyond the threshold (-MaxRowDrop 5%) the same set expires and goes' {
+    It 'with a threshold the drop does not pass (<Name>) the pre-drop set expires and goes' -ForEach @(
+        @{ Name = '-MaxRowDrop 5%'; Splat = @{ MaxRowDrop = '5%' } }
+        @{ Name = '-MaxRowDropCount equal to the drop'; Splat = @{ MaxRowDropCount = 'DROP' } }
+        @{ Name = 'settings RowDrop asegurados 5%'; Splat = @{ Settings = 'FILE' } }
+    ) {
         $s = New-VerifiedDropStore 'nokeep'
-        $dec = Remove-CenateOldBackup -Path $s @Keep -MaxRowDrop '5%' | Where-Object Stamp -eq $A.Stamp
+        if ($Splat.MaxRowDropCount) { $Splat = @{ MaxRowDropCount = $NA - $NB } }
+        if ($Splat.Settings) {
+            $file = Join-Path $Work ('rowdrop-' + [guid]::NewGuid().ToString('N').Substring(0, 6) + '.psd1')
+            $Splat = @{ Settings = (Write-Settings $file "@{ RowDrop = @{ asegurados = '5%' } }") }
+        }
+        $dec = Remove-CenateOldBackup -Path $s @Keep @Splat | Where-Object Stamp -eq $A.Stamp
         $dec.Action | Should -Be 'Removed'
         $dec.Rule | Should -Be 'Expired'
         (DumpIn $s $A) | Should -Not -Exist
@@ -414,13 +424,14 @@ Describe 'Retention keeps the last set before an unacknowledged drop (BeforeRowD
         (Dropped $r) | Should -HaveCount 0
         $x = Drift $r 'public.asegurados'
         $x[0].Acknowledged | Should -BeTrue
-        $x[0].AcknowledgedReason | Should -BeExactly $Reason
         ($r.Checks -join "`n") | Should -Match ([regex]::Escape("acknowledged by $([Environment]::UserName)"))
 
         $dec = Remove-CenateOldBackup -Path $s @Keep | Where-Object Stamp -eq $A.Stamp
         $dec.Action | Should -Be 'Removed'
         (DumpIn $s $A) | Should -Not -Exist
         (DumpIn $s $B) | Should -Exist
+        # Last: the record's reason is the admin's text (who and when are in the check line and the manifest).
+        $x[0].AcknowledgedReason | Should -BeExactly $Reason
     }
 
     It 'acknowledging another table (-Table afiliaciones_log) does not release the asegurados drop' {
@@ -472,6 +483,7 @@ Describe '-Live, and an attacker who raises the newer manifest''s rowCounts' {
         Invoke-Psql -Database $LiveDb -Sql 'DELETE FROM asegurados WHERE id % 20 = 0' | Out-Null
         $script:LNow = Count $LiveDb asegurados
         (($L0 - $LNow) / $L0) | Should -BeGreaterThan 0.02
+        $script:L2 = New-RealSet $LiveDb $LSrc
         $script:Live = @{
             Live = $true; HostName = '127.0.0.1'; Port = $Rig.Port; Credential = $Cred; Database = $LiveDb
         }
@@ -494,7 +506,6 @@ Describe '-Live, and an attacker who raises the newer manifest''s rowCounts' {
     }
 
     It 'a forged rowCounts in the newer set: not caught set to set nor by Read; caught by -Live and the drill' {
-        $L2 = New-RealSet $LiveDb $LSrc
         $s = New-Store 'forged' $L1, $L2
         # The attacker (write access to the backup directory) raises the newer set's count back to the old figure.
         Set-RowCount (ManifestIn $s $L2) 'public.asegurados' $L0
@@ -510,8 +521,21 @@ Describe '-Live, and an attacker who raises the newer manifest''s rowCounts' {
         $x[0].After | Should -Be $LNow
         # Caught: a restore drill counts the rows the dump really holds against the manifest.
         $drill = Test-CenateBackup -Path (ManifestIn $s $L2) -Level Restore -HostName 127.0.0.1 -Port $Rig.Port `
-            -Credential $Cred -Confirm:$false
+            -Credential $Cred -Confirm:$false -WarningAction SilentlyContinue
         $drill.Passed | Should -BeFalse
+        @($drill.Problems | Where-Object { "$($_.Kind)" -eq 'RowCountMismatch' }) | Should -HaveCount 1
+    }
+
+    It 'a forged rowCounts lowered in the OLDER set hides the drop from set-to-set and -Live; the drill catches it' {
+        $s = New-Store 'forgedold' $L1, $L2
+        Set-RowCount (ManifestIn $s $L1) 'public.asegurados' $LNow
+        (Test-CenateBackup -Path $s -MaxRowDrop '2%').Passed | Should -BeTrue
+        # -Live compares the newest set (truthful) with the live table (the same rows): nothing to see either.
+        $r = Test-CenateBackup -Path $s @Live -MaxRowDrop '2%'
+        $r.Passed | Should -BeTrue
+        (Drift $r 'public.asegurados' 'live')[0].Difference | Should -Be 0
+        $drill = Test-CenateBackup -Path (ManifestIn $s $L1) -Level Restore -HostName 127.0.0.1 -Port $Rig.Port `
+            -Credential $Cred -Confirm:$false -WarningAction SilentlyContinue
         @($drill.Problems | Where-Object { "$($_.Kind)" -eq 'RowCountMismatch' }) | Should -HaveCount 1
     }
 
