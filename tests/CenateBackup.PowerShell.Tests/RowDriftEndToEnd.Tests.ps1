@@ -2,12 +2,13 @@
 # Issue 21 section A end to end, as an admin and an attacker use it: real daily sets of a copy of the rig's sample
 # (qa21_* databases), rows deleted between them, Test-CenateBackup -MaxRowDrop/-MaxRowDropCount/-Table/-Settings/-Live,
 # the alert mail (smtp4dev on 56970/56971), Remove-CenateOldBackup's BeforeRowDrop rule and Confirm-CenateRowDrop.
-# Expected figures come from psql, never from the module. Sets are copied into one store per scenario: the "previous
-# set" is the newest earlier complete full set of the same store, so a store's contents choose the pair compared.
+# Expected figures come from psql, never from the module. Sets are copied into one store per scenario
+# (RowDriftHelpers.psm1).
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
     Import-Module (Join-Path $PSScriptRoot 'AlertHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'RowDriftHelpers.psm1') -Force
     Import-Module (Get-ModuleManifestPath) -Force
     $script:Rig = Get-Rig
     $script:Cred = Get-TestCredential
@@ -15,49 +16,7 @@ BeforeAll {
     $script:Fq = { param($id, $cmd = 'TestCenateBackupCommand') "$id,CenateBackup.PowerShell.Commands.$cmd" }
     $script:Work = New-AlertTempDirectory 'qa21'
     $script:Inv = [Globalization.CultureInfo]::InvariantCulture
-
-    function Count([string]$Db, [string]$Table) { [long](Invoke-Psql -Database $Db -Sql "SELECT count(*) FROM $Table") }
-
-    function New-RealSet([string]$Db, [string]$Dir, [string[]]$Critical) {
-        # Stamps have one-second resolution: start in a fresh second so two sets never share one.
-        Start-Sleep -Milliseconds (1050 - [DateTime]::UtcNow.Millisecond)
-        $p = @{ Container = $Rig.Container; Port = $Rig.Port; Credential = $Cred; Database = $Db; Path = $Dir }
-        if ($Critical) { $p.CriticalTable = $Critical }
-        New-CenateDump @p -WarningAction SilentlyContinue
-    }
-
-    function New-Store([string]$Name, [object[]]$Sets) {
-        $dir = Join-Path $Work ($Name + '-' + [guid]::NewGuid().ToString('N').Substring(0, 6))
-        New-Item -ItemType Directory -Path $dir | Out-Null
-        foreach ($s in $Sets) {
-            Copy-Item -LiteralPath $s.Path -Destination $dir
-            foreach ($f in $s.Files) { Copy-Item -LiteralPath $f.Path -Destination $dir }
-        }
-        $dir
-    }
-    function ManifestIn([string]$Store, $Set) { Join-Path $Store (Split-Path -Leaf $Set.Path) }
-    function DumpIn([string]$Store, $Set) { Join-Path $Store $Set.Files[0].Name }
-    function Read-Manifest([string]$Path) { Get-Content -Raw -LiteralPath $Path | ConvertFrom-Json }
-    function Set-RowCount([string]$Manifest, [string]$Table, [long]$Rows) {
-        $m = Get-Content -Raw -LiteralPath $Manifest | ConvertFrom-Json -AsHashtable -DateKind String
-        $m.rowCounts[$Table] = $Rows
-        $m | ConvertTo-Json -Depth 20 | Set-Content -LiteralPath $Manifest
-    }
-    function Confirm-Verified([string]$Store) {
-        # Retention only trusts verified sets: verify each (no drift threshold: a plain read).
-        $r = Get-ChildItem -LiteralPath $Store -Filter *.manifest.json | Test-CenateBackup -Level Read
-        $r.Passed | Should -Not -Contain $false
-    }
-    function Drift($Result, [string]$Table, [string]$After) {
-        @($Result.RowDrift | Where-Object { $_.Table -eq $Table -and (-not $After -or $_.AfterStamp -eq $After) })
-    }
-    function Dropped($Result) { @($Result.Problems | Where-Object { "$($_.Kind)" -eq 'RowCountDropped' }) }
-    function Pct([long]$Before, [long]$After) { (($Before - $After) * 100.0 / $Before).ToString('0.00', $Inv) }
-    function Write-Settings([string]$Path, [string]$Text) {
-        Set-Content -LiteralPath $Path -Value $Text
-        & chmod 600 $Path
-        $Path
-    }
+    Set-RowDriftContext -Work $Work -Rig $Rig -Credential $Cred
 
     # The history of one database, five daily sets: A; 3% of asegurados (and 10% of afiliaciones_log) deleted → B;
     # churn (200 rows deleted, as many inserted) → C; growth of 1000 rows → D; asegurados dropped → F.
@@ -65,15 +24,15 @@ BeforeAll {
     Copy-TestDatabase -Name $Db
     $script:Src = Join-Path $Work 'src'
     $crit = 'asegurados', 'afiliaciones_log'
-    $script:NA = Count $Db asegurados
-    $script:LA = Count $Db afiliaciones_log
+    $script:NA = Get-RowCount $Db asegurados
+    $script:LA = Get-RowCount $Db afiliaciones_log
     $script:Victim = (Invoke-Psql -Database $Db -Sql ("SELECT numero_documento, apellido_paterno || ' ' || nombres " +
         "FROM asegurados WHERE id % 100 = 0 ORDER BY id LIMIT 1")) -split '\|'
     $script:A = New-RealSet $Db $Src $crit
     Invoke-Psql -Database $Db -Sql ('DELETE FROM asegurados WHERE id % 100 < 3; ' +
         'DELETE FROM afiliaciones_log WHERE id % 10 = 0') | Out-Null
-    $script:NB = Count $Db asegurados
-    $script:LB = Count $Db afiliaciones_log
+    $script:NB = Get-RowCount $Db asegurados
+    $script:LB = Get-RowCount $Db afiliaciones_log
     $script:B = New-RealSet $Db $Src $crit
     $cols = 'tipo_documento, numero_documento, apellido_paterno, apellido_materno, nombres, fecha_nacimiento, sexo, ' +
         'ubigeo, direccion, telefono, email, tipo_seguro, estado, codigo_ipress, fecha_afiliacion, monto, extras'
@@ -81,12 +40,12 @@ BeforeAll {
         "SELECT * FROM asegurados WHERE id % 100 = 3; " +
         "DELETE FROM asegurados WHERE id % 100 = 3; INSERT INTO asegurados (id, $cols) OVERRIDING SYSTEM VALUE " +
         "SELECT id + 1000000, $cols FROM qa21_gone; COMMIT;") | Out-Null
-    $script:NC = Count $Db asegurados
+    $script:NC = Get-RowCount $Db asegurados
     $script:C = New-RealSet $Db $Src $crit
     $grow = $cols -replace '^tipo_documento, numero_documento', "tipo_documento, 'G' || id"
     Invoke-Psql -Database $Db -Sql ("INSERT INTO asegurados (id, $cols) OVERRIDING SYSTEM VALUE SELECT id + 2000000, " +
         "$grow FROM asegurados ORDER BY id LIMIT 1000") | Out-Null
-    $script:ND = Count $Db asegurados
+    $script:ND = Get-RowCount $Db asegurados
     $script:D = New-RealSet $Db $Src $crit
     Invoke-Psql -Database $Db -Sql 'DROP TABLE asegurados' | Out-Null
     # The default critical table is gone: the dump warns and records no count for it.
@@ -120,9 +79,7 @@ Describe 'Test-CenateBackup -MaxRowDrop: 3% of asegurados deleted between two da
         @($r.RowDrift).Count | Should -Be 1
         $x = $r.RowDrift[0]
         $x.Table | Should -BeExactly 'public.asegurados'
-        $x.Before | Should -Be $NA
-        $x.After | Should -Be $NB
-        $x.Difference | Should -Be ($NB - $NA)
+        @($x.Before, $x.After, $x.Difference) | Should -Be @($NA, $NB, ($NB - $NA))
         $x.BeforeStamp | Should -BeExactly $A.Stamp
         $x.AfterStamp | Should -BeExactly $B.Stamp
         $x.Threshold | Should -BeExactly '2%'
@@ -180,8 +137,7 @@ Describe 'Test-CenateBackup -MaxRowDrop: 3% of asegurados deleted between two da
         if ($Expect) {
             $x = Drift $r $Expect
             $x | Should -HaveCount 1
-            $x[0].Before | Should -Be $LA
-            $x[0].After | Should -Be $LB
+            @($x[0].Before, $x[0].After) | Should -Be @($LA, $LB)
             (Dropped $r)[0].Message | Should -Match ([regex]::Escape("$Expect`: $LA rows at $($A.Stamp), $LB at"))
         } else {
             # A schema-qualified name matches that schema only; absent from both sets: skipped, said so.
@@ -227,9 +183,7 @@ Describe 'What passes: churn, growth; what a vanished table looks like' {
         $r = Test-CenateBackup -Path (New-Store 'growth' $C, $D) -MaxRowDrop '0%'
         $r.Passed | Should -BeTrue
         $x = Drift $r 'public.asegurados'
-        $x[0].Before | Should -Be $NC
-        $x[0].After | Should -Be $ND
-        $x[0].Difference | Should -Be 1000
+        @($x[0].Before, $x[0].After, $x[0].Difference) | Should -Be @($NC, $ND, 1000)
         $x[0].Exceeded | Should -BeFalse
     }
 
@@ -238,9 +192,7 @@ Describe 'What passes: churn, growth; what a vanished table looks like' {
         $r.Passed | Should -BeFalse
         $x = Drift $r 'public.asegurados'
         $x | Should -HaveCount 1
-        $x[0].Before | Should -Be $ND
-        $x[0].After | Should -Be 0
-        $x[0].Difference | Should -Be (-$ND)
+        @($x[0].Before, $x[0].After, $x[0].Difference) | Should -Be @($ND, 0, (-$ND))
         $x[0].AfterStamp | Should -BeExactly $F.Stamp
         (Dropped $r)[0].Message |
             Should -Match ([regex]::Escape("public.asegurados: $ND rows at $($D.Stamp), 0 at $($F.Stamp)"))
@@ -405,8 +357,7 @@ Describe 'Retention keeps the last set before an unacknowledged drop (BeforeRowD
         $ack = @(Confirm-CenateRowDrop -Path $s -Stamp $B.Stamp -Reason $Reason -Confirm:$false)
         $ack | Should -HaveCount 1
         $ack[0].Table | Should -BeExactly 'public.asegurados'
-        $ack[0].Before | Should -Be $NA
-        $ack[0].After | Should -Be $NB
+        @($ack[0].Before, $ack[0].After) | Should -Be @($NA, $NB)
         $m = Read-Manifest (ManifestIn $s $B)
         $rec = @($m.rowDropAcknowledgements)
         $rec | Should -HaveCount 1
@@ -478,10 +429,10 @@ Describe '-Live, and an attacker who raises the newer manifest''s rowCounts' {
         $script:LiveDb = "qa21_live_$Tag"
         Copy-TestDatabase -Name $LiveDb
         $script:LSrc = Join-Path $Work 'live-src'
-        $script:L0 = Count $LiveDb asegurados
+        $script:L0 = Get-RowCount $LiveDb asegurados
         $script:L1 = New-RealSet $LiveDb $LSrc
         Invoke-Psql -Database $LiveDb -Sql 'DELETE FROM asegurados WHERE id % 20 = 0' | Out-Null
-        $script:LNow = Count $LiveDb asegurados
+        $script:LNow = Get-RowCount $LiveDb asegurados
         (($L0 - $LNow) / $L0) | Should -BeGreaterThan 0.02
         $script:L2 = New-RealSet $LiveDb $LSrc
         $script:Live = @{
@@ -496,9 +447,7 @@ Describe '-Live, and an attacker who raises the newer manifest''s rowCounts' {
         ($r.Checks -join "`n") | Should -Match 'no earlier full set'
         $x = Drift $r 'public.asegurados' 'live'
         $x | Should -HaveCount 1
-        $x[0].Before | Should -Be $L0
-        $x[0].After | Should -Be $LNow
-        $x[0].Difference | Should -Be ($LNow - $L0)
+        @($x[0].Before, $x[0].After, $x[0].Difference) | Should -Be @($L0, $LNow, ($LNow - $L0))
         $x[0].BeforeStamp | Should -BeExactly $L1.Stamp
         $p = Dropped $r
         $p | Should -HaveCount 1
@@ -517,8 +466,7 @@ Describe '-Live, and an attacker who raises the newer manifest''s rowCounts' {
         $r = Test-CenateBackup -Path $s @Live -MaxRowDrop '2%'
         $r.Passed | Should -BeFalse
         $x = Drift $r 'public.asegurados' 'live'
-        $x[0].Before | Should -Be $L0
-        $x[0].After | Should -Be $LNow
+        @($x[0].Before, $x[0].After) | Should -Be @($L0, $LNow)
         # Caught: a restore drill counts the rows the dump really holds against the manifest.
         $drill = Test-CenateBackup -Path (ManifestIn $s $L2) -Level Restore -HostName 127.0.0.1 -Port $Rig.Port `
             -Credential $Cred -Confirm:$false -WarningAction SilentlyContinue
@@ -544,7 +492,6 @@ Describe '-Live, and an attacker who raises the newer manifest''s rowCounts' {
         $r = Test-CenateBackup -Path (New-Store 'livegone' $L1) @Live -MaxRowDrop '2%'
         $r.Passed | Should -BeFalse
         $x = Drift $r 'public.asegurados' 'live'
-        $x[0].After | Should -Be 0
-        $x[0].Difference | Should -Be (-$L0)
+        @($x[0].After, $x[0].Difference) | Should -Be @(0, (-$L0))
     }
 }
