@@ -220,6 +220,7 @@ Describe 'The drop reaches the admin by mail (smtp4dev), figures but never row c
     }
     AfterAll {
         $Smtp | Stop-Smtp4dev
+        Remove-Item -LiteralPath $SettingsDir -Recurse -Force -ErrorAction SilentlyContinue
         Remove-Item env:QA21_SMTP_PASSWORD -ErrorAction SilentlyContinue
     }
 
@@ -255,8 +256,7 @@ Describe 'The drop reaches the admin by mail (smtp4dev), figures but never row c
     }
 
     It 'an insecure settings file is SettingsFileInsecure for Test-CenateBackup and Remove-CenateOldBackup' {
-        $dir = New-AlertTempDirectory 'qa21-insecure'
-        $file = Write-Settings (Join-Path $dir 'rowdrop.psd1') "@{ RowDrop = @{ asegurados = '50%' } }"
+        $file = Write-Settings (Join-Path $SettingsDir 'insecure.psd1') "@{ RowDrop = @{ asegurados = '50%' } }"
         & chmod 666 $file
         $store = New-Store 'insecure' $A, $B
         $sha = Get-Sha (ManifestIn $store $B)
