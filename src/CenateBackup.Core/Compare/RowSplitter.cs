@@ -60,15 +60,18 @@ internal sealed class RowSplitter
     private int FindEnd(ReadOnlySpan<byte> s)
     {
         if (!_csv) return s.IndexOf((byte)'\n');
+        // A newline ends the record when an even number of quotes (counting from the record's start) precede it: two
+        // vectorised passes per line instead of one search per quote (JSON columns hold many doubled quotes).
         var at = 0;
         while (true)
         {
             var rest = s[at..];
-            var i = _inQuote ? rest.IndexOf((byte)'"') : rest.IndexOfAny((byte)'"', (byte)'\n');
-            if (i < 0) return -1;
-            if (rest[i] == (byte)'\n') return at + i;
-            _inQuote = !_inQuote;
-            at += i + 1;
+            var nl = rest.IndexOf((byte)'\n');
+            var line = nl < 0 ? rest : rest[..nl];
+            if ((line.Count((byte)'"') & 1) == 1) _inQuote = !_inQuote;
+            if (nl < 0) return -1;
+            if (!_inQuote) return at + nl;
+            at += nl + 1;
         }
     }
 
