@@ -26,10 +26,9 @@ public static class BackupComparer
         ArgumentNullException.ThrowIfNull(reporter);
         var clock = Stopwatch.StartNew();
         reporter.Progress(new OperationProgress(Activity, "Opening the two sides", 0, null));
-        await using var reference = await FileCompareSide.OpenAsync(request, request.Reference, reporter, ct).ConfigureAwait(false);
-        await using CompareSide difference = request.Live is { } live
-            ? await LiveCompareSide.OpenAsync(request, live, reporter, ct).ConfigureAwait(false)
-            : await FileCompareSide.OpenAsync(request, request.Difference!, reporter, ct).ConfigureAwait(false);
+        var (openedReference, openedDifference) = await OpenBothAsync(request, reporter, ct).ConfigureAwait(false);
+        await using var reference = openedReference;
+        await using var difference = openedDifference;
         var result = new ComparisonResult
         {
             Table = (request.Schema ?? "public") + "." + request.Table,
@@ -77,6 +76,31 @@ public static class BackupComparer
         reporter.Verbose($"Missing {result.Missing}, added {result.Added}, changed {result.Changed}, unchanged {result.Unchanged} " +
             $"({result.Duration.TotalSeconds:0.0} s).");
         return result;
+    }
+
+    /// <summary>Both sides opened (and their files' checksums checked) at once; one that opened is closed if the other fails.</summary>
+    private static async Task<(CompareSide Reference, CompareSide Difference)> OpenBothAsync(CompareRequest request,
+        IOperationReporter reporter, CancellationToken ct)
+    {
+        var r = Task.Run(async () => (CompareSide)await FileCompareSide.OpenAsync(request, request.Reference, reporter, ct)
+            .ConfigureAwait(false), ct);
+        var d = Task.Run(async () => request.Live is { } live
+            ? (CompareSide)await LiveCompareSide.OpenAsync(request, live, reporter, ct).ConfigureAwait(false)
+            : await FileCompareSide.OpenAsync(request, request.Difference!, reporter, ct).ConfigureAwait(false), ct);
+        try
+        {
+            await Task.WhenAll(r, d).ConfigureAwait(false);
+        }
+        catch
+        {
+            try { await Task.WhenAll(r, d).ConfigureAwait(false); } catch (Exception) { }
+            if (r.IsCompletedSuccessfully) await r.Result.DisposeAsync().ConfigureAwait(false);
+            if (d.IsCompletedSuccessfully) await d.Result.DisposeAsync().ConfigureAwait(false);
+            // The reference's error first: it is the one the user named first.
+            if (r.IsFaulted) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(r.Exception!.InnerException!).Throw();
+            throw;
+        }
+        return (r.Result, d.Result);
     }
 
     private static async Task<IRecordCursor> Read(CompareSide side, CompareSink sink, ExternalRecordSorter sorter,
