@@ -18,7 +18,8 @@ internal sealed class RowSplitter
     private int _carried;
     private bool _inQuote;
 
-    /// <summary>Rows are given to <paramref name="row"/>; <paramref name="csv"/>: CSV records, else COPY text.</summary>
+    /// <summary>Rows are given to <paramref name="row"/>; <paramref name="csv"/>: CSV records, else COPY
+    /// text.</summary>
     public RowSplitter(bool csv, RowHandler row)
     {
         _csv = csv;
@@ -48,7 +49,8 @@ internal sealed class RowSplitter
         Carry(chunk[pos..]);
     }
 
-    /// <summary>Ends the stream: a last row without a newline is given as it is; an open CSV quote is corrupt.</summary>
+    /// <summary>Ends the stream: a last row without a newline is given as it is; an open CSV quote is
+    /// corrupt.</summary>
     public void Finish()
     {
         if (_inQuote) throw new FormatException("the data ends inside a quoted CSV field");
@@ -56,7 +58,8 @@ internal sealed class RowSplitter
         _carried = 0;
     }
 
-    /// <summary>The index of the newline ending the current row in <paramref name="s"/>; -1 when it is not there.</summary>
+    /// <summary>The index of the newline ending the current row in <paramref name="s"/>; -1 when it is not
+    /// there.</summary>
     private int FindEnd(ReadOnlySpan<byte> s)
     {
         if (!_csv) return s.IndexOf((byte)'\n');
@@ -78,7 +81,8 @@ internal sealed class RowSplitter
     private void Carry(ReadOnlySpan<byte> bytes)
     {
         if (bytes.Length == 0) return;
-        if (_carried + bytes.Length > _carry.Length) Array.Resize(ref _carry, Math.Max(_carry.Length * 2, _carried + bytes.Length));
+        if (_carried + bytes.Length > _carry.Length) Array.Resize(ref _carry, Math.Max(_carry.Length * 2, _carried
+            + bytes.Length));
         bytes.CopyTo(_carry.AsSpan(_carried));
         _carried += bytes.Length;
     }
