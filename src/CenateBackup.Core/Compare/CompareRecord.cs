@@ -32,7 +32,12 @@ internal sealed class CompareRecord
         _key = key;
         _compared = compared;
         _all = all;
+        _contiguous = compared.Length > 0;
+        for (var i = 1; i < compared.Length; i++) _contiguous &= compared[i] == compared[i - 1] + 1;
     }
+
+    /// <summary>True when the compared fields are one run of the row: hashed where they lie, without a copy.</summary>
+    private readonly bool _contiguous;
 
     /// <summary>The highest field index the row must have.</summary>
     public int FieldsNeeded
@@ -52,10 +57,17 @@ internal sealed class CompareRecord
     {
         var n = 0;
         foreach (var i in _key) n = Put(ref _record, n, row, i);
-        var h = 0;
-        foreach (var i in _compared) h = Put(ref _hashInput, h, row, i);
         Ensure(ref _record, n + HashBytes + 4);
-        XxHash128.Hash(_hashInput.AsSpan(0, h), _record.AsSpan(n, HashBytes));
+        if (_contiguous)
+        {
+            XxHash128.Hash(row.Encoded(_compared[0], _compared[^1]), _record.AsSpan(n, HashBytes));
+        }
+        else
+        {
+            var h = 0;
+            foreach (var i in _compared) h = Put(ref _hashInput, h, row, i);
+            XxHash128.Hash(_hashInput.AsSpan(0, h), _record.AsSpan(n, HashBytes));
+        }
         n += HashBytes;
         if (_all is not null)
         {

@@ -1,10 +1,12 @@
 using System;
+using System.Buffers.Binary;
 
 namespace CenateBackup.Core.Compare;
 
 /// <summary>
 /// One row decoded to field values (CSV unquoted, COPY text unescaped): the values' bytes in one reused buffer, each
-/// field's start and length, -1 for NULL. NULL and the empty string stay distinct.
+/// field's start and length, -1 for NULL. NULL and the empty string stay distinct. Each value is stored after its
+/// length (int32, -1 for NULL) — the layout the record's hash reads — so a run of fields hashes without a copy.
 /// </summary>
 internal sealed class DecodedRow
 {
@@ -30,31 +32,44 @@ internal sealed class DecodedRow
     }
 
     /// <summary>Adds a NULL field.</summary>
-    public void AddNull() => Add(-1, 0);
+    public void AddNull()
+    {
+        EnsureData(4);
+        BinaryPrimitives.WriteInt32LittleEndian(_data.AsSpan(_used), -1);
+        Add(-1, _used + 4);
+        _used += 4;
+    }
 
     /// <summary>Adds a field copied from <paramref name="value"/>.</summary>
     public void AddValue(ReadOnlySpan<byte> value)
     {
-        EnsureData(value.Length);
-        value.CopyTo(_data.AsSpan(_used));
-        Add(value.Length, _used);
-        _used += value.Length;
+        EnsureData(4 + value.Length);
+        BinaryPrimitives.WriteInt32LittleEndian(_data.AsSpan(_used), value.Length);
+        value.CopyTo(_data.AsSpan(_used + 4));
+        Add(value.Length, _used + 4);
+        _used += 4 + value.Length;
     }
 
     /// <summary>Room for <paramref name="max"/> bytes of a field written in place; finish it with <see
     /// cref="EndField"/>.</summary>
     public Span<byte> BeginField(int max)
     {
-        EnsureData(max);
-        return _data.AsSpan(_used, max);
+        EnsureData(4 + max);
+        return _data.AsSpan(_used + 4, max);
     }
 
     /// <summary>Ends a field begun with <see cref="BeginField"/> that took <paramref name="written"/> bytes.</summary>
     public void EndField(int written)
     {
-        Add(written, _used);
-        _used += written;
+        BinaryPrimitives.WriteInt32LittleEndian(_data.AsSpan(_used), written);
+        Add(written, _used + 4);
+        _used += 4 + written;
     }
+
+    /// <summary>Fields <paramref name="first"/> to <paramref name="last"/> as stored: each its int32 length (-1 for
+    /// NULL) and bytes.</summary>
+    public ReadOnlySpan<byte> Encoded(int first, int last) =>
+        _data.AsSpan(_start[first] - 4, _start[last] + Math.Max(_length[last], 0) - _start[first] + 4);
 
     private void Add(int length, int start)
     {

@@ -187,6 +187,25 @@ public class CompareTests
         Assert.DoesNotContain("12345678", ex.Message);
     }
 
+    [Fact]
+    public void Hash_is_the_same_whether_the_compared_fields_lie_in_one_run_or_not()
+    {
+        var row = new DecodedRow();
+        RowDecoders.CopyText(B("1\ta\t\\N\t\tx\\ty"), row);
+        var other = new DecodedRow();
+        RowDecoders.Csv(B("a,,\"\",\"x\ty\",1"), other);   // the same values, the key last
+        var run = new CompareRecord(new[] { 0 }, new[] { 1, 2, 3, 4 }, null).Encode(row).ToArray();
+        var scattered = new CompareRecord(new[] { 4 }, new[] { 0, 1, 2, 3 }, null).Encode(other).ToArray();
+        var copied = new CompareRecord(new[] { 4 }, new[] { 0, 1, 3, 2 }, null).Encode(other).ToArray();
+        Assert.Equal(CompareRecord.Hash(run, 1).ToArray(), CompareRecord.Hash(scattered, 1).ToArray());
+        Assert.NotEqual(CompareRecord.Hash(run, 1).ToArray(), CompareRecord.Hash(copied, 1).ToArray());
+        var nullVsEmpty = new DecodedRow();
+        RowDecoders.CopyText(B("1\ta\t\t\\N\tx\\ty"), nullVsEmpty);
+        Assert.NotEqual(CompareRecord.Hash(run, 1).ToArray(),
+            CompareRecord.Hash(new CompareRecord(new[] { 0 }, new[] { 1, 2, 3, 4 },
+                null).Encode(nullVsEmpty).ToArray(), 1).ToArray());
+    }
+
     [Theory]
     [InlineData("PRIMARY KEY (id)", "id")]
     [InlineData("PRIMARY KEY (tipo, \"Num Doc\")", "tipo|Num Doc")]
