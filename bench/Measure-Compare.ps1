@@ -49,7 +49,7 @@ try {
     }
     Q 'VACUUM ANALYZE asegurados' | Out-Null
     $rowsBefore = [long](Q 'SELECT count(*) FROM asegurados')
-    Note "database $Database: asegurados $rowsBefore rows; first set…"
+    Note "database ${Database}: asegurados $rowsBefore rows; first set…"
     $ref = New-CenateDump @P -Path (Join-Path $Work 'compare-ref') -Include Csv -WarningAction SilentlyContinue
     # The table as the first set holds it, kept beside it for the EXCEPT checks (after the dump: not in the first set).
     Q 'CREATE TABLE asegurados_before AS TABLE asegurados' | Out-Null
