@@ -115,6 +115,7 @@ public static class ErrorIds
     public const string KeyRequired = "KeyRequired";
     public const string KeyColumnMissing = "KeyColumnMissing";
     public const string DuplicateKey = "DuplicateKey";
+    public const string CompareSidesInvalid = "CompareSidesInvalid";
     public const string KeyNeedsMissingRows = "KeyNeedsMissingRows";
     public const string KeyListInvalid = "KeyListInvalid";
     public const string KeyListTruncated = "KeyListTruncated";

@@ -1,0 +1,146 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using CenateBackup.Core.Errors;
+
+namespace CenateBackup.Core.Compare;
+
+/// <summary>
+/// Compare-CenateBackup: which keys of a table vanished, appeared or changed between two sets (or a set and the live
+/// table). Both sides stream on their own thread into an external sort by key (bounded memory, 0600 runs in a 0700
+/// directory removed at the end), then one merge-join. Memory does not grow with the table; only the key lists do,
+/// up to -KeyLimit.
+/// </summary>
+public static class BackupComparer
+{
+    /// <summary>Progress activity.</summary>
+    public const string Activity = "Compare-CenateBackup";
+
+    /// <summary>Runs the comparison.</summary>
+    public static async Task<ComparisonResult> CompareAsync(CompareRequest request, IOperationReporter reporter, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(reporter);
+        var clock = Stopwatch.StartNew();
+        reporter.Progress(new OperationProgress(Activity, "Opening the two sides", 0, null));
+        await using var reference = await FileCompareSide.OpenAsync(request, request.Reference, reporter, ct).ConfigureAwait(false);
+        await using CompareSide difference = request.Live is { } live
+            ? await LiveCompareSide.OpenAsync(request, live, reporter, ct).ConfigureAwait(false)
+            : await FileCompareSide.OpenAsync(request, request.Difference!, reporter, ct).ConfigureAwait(false);
+        var result = new ComparisonResult
+        {
+            Table = (request.Schema ?? "public") + "." + request.Table,
+            Reference = reference.Label, ReferencePath = reference.GivenPath, ReferenceFile = reference.FileName,
+            Difference = difference.Label, DifferencePath = difference.GivenPath, DifferenceFile = difference.FileName,
+        };
+        foreach (var w in new[] { reference.Warning, difference.Warning }) if (w is not null) result.Warnings.Add(w);
+        result.Key = ChooseKey(request, reference, difference, result.Table).ToArray();
+        var compared = CompareSink.Compared(reference.Columns, difference.Columns, result.Key);
+        foreach (var (side, other, name) in new (CompareSide, CompareSide, string)[] { (reference, difference, "reference"), (difference, reference, "difference") })
+        {
+            var only = side.Columns.Where(c => !other.Columns.Contains(c, StringComparer.Ordinal)).ToList();
+            if (only.Count > 0)
+            {
+                result.Warnings.Add($"Only the {name} side ({side.FileName}) has the column(s) {string.Join(", ", only)}: not compared.");
+            }
+        }
+        reporter.Verbose($"Key: {string.Join(", ", result.Key)}; {compared.Count} other column(s) compared; " +
+            $"reference {reference.FileName}, difference {difference.FileName}.");
+
+        using var spill = new SpillDirectory(request.TempDirectory);
+        using var refSorter = new ExternalRecordSorter(result.Key.Length, request.RunBytes, spill, "reference");
+        using var diffSorter = new ExternalRecordSorter(result.Key.Length, request.RunBytes, spill, "difference");
+        var refSink = new CompareSink(result.Key, compared, request.IncludeRows ? reference.Columns : null, refSorter);
+        var diffSink = new CompareSink(result.Key, compared, request.IncludeRows ? difference.Columns : null, diffSorter);
+        long refRead = 0, diffRead = 0;
+        var total = reference.Size + difference.Size;
+        void Progress() => reporter.Progress(new OperationProgress(Activity,
+            $"Reading and sorting: {(Interlocked.Read(ref refRead) + Interlocked.Read(ref diffRead)) >> 20} MB read", 
+            Interlocked.Read(ref refRead) + Interlocked.Read(ref diffRead), total > 0 && request.Live is null ? total : null));
+        var cursors = await ReadBothAsync(
+            t => Read(reference, refSink, refSorter, v => { Interlocked.Exchange(ref refRead, v); Progress(); }, t),
+            t => Read(difference, diffSink, diffSorter, v => { Interlocked.Exchange(ref diffRead, v); Progress(); }, t),
+            ct).ConfigureAwait(false);
+        using var refCursor = cursors.Reference;
+        using var diffCursor = cursors.Difference;
+        result.ReferenceRows = refSink.Rows;
+        result.DifferenceRows = diffSink.Rows;
+        reporter.Verbose($"Read {refSink.Rows} reference and {diffSink.Rows} difference rows ({refSorter.SpilledRuns} + " +
+            $"{diffSorter.SpilledRuns} spilled runs) in {clock.Elapsed.TotalSeconds:0.0} s; joining.");
+        reporter.Progress(new OperationProgress(Activity, "Joining the sorted sides", 0, null));
+        MergeJoin.Run(refCursor, diffCursor, result.Key.Length, result, request.KeyLimit, request.IncludeRows,
+            reference.Columns, difference.Columns, _ => ct.ThrowIfCancellationRequested());
+        result.Duration = clock.Elapsed;
+        reporter.Verbose($"Missing {result.Missing}, added {result.Added}, changed {result.Changed}, unchanged {result.Unchanged} " +
+            $"({result.Duration.TotalSeconds:0.0} s).");
+        return result;
+    }
+
+    private static async Task<IRecordCursor> Read(CompareSide side, CompareSink sink, ExternalRecordSorter sorter,
+        Action<long> progress, CancellationToken ct)
+    {
+        await side.StreamAsync(sink, progress, ct).ConfigureAwait(false);
+        ct.ThrowIfCancellationRequested();
+        return sorter.Finish();
+    }
+
+    /// <summary>Both sides at once, each on its own thread; the first failure stops the other.</summary>
+    private static async Task<(IRecordCursor Reference, IRecordCursor Difference)> ReadBothAsync(
+        Func<CancellationToken, Task<IRecordCursor>> reference, Func<CancellationToken, Task<IRecordCursor>> difference,
+        CancellationToken ct)
+    {
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var r = Task.Run(() => reference(both.Token), both.Token);
+        var d = Task.Run(() => difference(both.Token), both.Token);
+        try
+        {
+            await Task.WhenAny(r, d).ConfigureAwait(false);
+            if (r.IsFaulted || d.IsFaulted) both.Cancel();
+            await Task.WhenAll(r, d).ConfigureAwait(false);
+        }
+        catch
+        {
+            both.Cancel();
+            try { await Task.WhenAll(r, d).ConfigureAwait(false); } catch (Exception) { }
+            if (r.IsCompletedSuccessfully) r.Result.Dispose();
+            if (d.IsCompletedSuccessfully) d.Result.Dispose();
+            ct.ThrowIfCancellationRequested();
+            var first = new[] { r, d }.FirstOrDefault(t => t.IsFaulted && t.Exception!.InnerException is not OperationCanceledException)
+                ?? new[] { r, d }.First(t => t.IsFaulted || t.IsCanceled);
+            if (first.Exception?.InnerException is { } inner) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(inner).Throw();
+            throw;
+        }
+        return (r.Result, d.Result);
+    }
+
+    private static IReadOnlyList<string> ChooseKey(CompareRequest request, CompareSide reference, CompareSide difference, string table)
+    {
+        var key = request.Key is { Count: > 0 } given ? given
+            : reference.PrimaryKey.Count > 0 ? reference.PrimaryKey
+            : difference.PrimaryKey.Count > 0 ? difference.PrimaryKey
+            : throw new CenateException(ErrorIds.KeyRequired, CenateErrorKind.InvalidArgument,
+                $"No key to match the rows of {table} by: the reference set's manifest records no primary key for it" +
+                (request.Live is null ? "" : ", and the live table has none") + ".",
+                "Give -Key with the columns that identify a row (e.g. -Key id, or -Key tipo,numero).", table);
+        foreach (var (side, name) in new (CompareSide, string)[] { (reference, "reference"), (difference, "difference") })
+        {
+            var absent = key.Where(k => !side.Columns.Contains(k, StringComparer.Ordinal)).ToList();
+            if (absent.Count > 0)
+            {
+                throw new CenateException(ErrorIds.KeyColumnMissing, CenateErrorKind.InvalidArgument,
+                    $"The key column(s) {string.Join(", ", absent)} are not in the {name} side ({side.FileName}), which has " +
+                    $"{string.Join(", ", side.Columns.Take(20))}{(side.Columns.Count > 20 ? ", …" : "")}.",
+                    "Check -Key (names are case-sensitive); the key must exist on both sides.", table);
+            }
+        }
+        if (key.Distinct(StringComparer.Ordinal).Count() != key.Count)
+        {
+            throw new CenateException(ErrorIds.KeyColumnMissing, CenateErrorKind.InvalidArgument,
+                "-Key names a column twice.", "Name each key column once.", table);
+        }
+        return key;
+    }
+}

@@ -1,0 +1,86 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using CenateBackup.Core.Database;
+using CenateBackup.Core.Targets;
+using Npgsql;
+
+namespace CenateBackup.Core.Compare;
+
+/// <summary>
+/// The live table as a side: <c>COPY (SELECT columns FROM table) TO STDOUT</c> in a REPEATABLE READ READ ONLY
+/// transaction, decoded like a dump's rows.
+/// </summary>
+internal sealed class LiveCompareSide : CompareSide
+{
+    private readonly DatabaseSession _session;
+    private readonly QualifiedTable _table;
+
+    private LiveCompareSide(DatabaseSession session, QualifiedTable table, DatabaseTarget target)
+    {
+        _session = session;
+        _table = table;
+        Label = "live";
+        GivenPath = $"{target.Describe()}/{target.Database}";
+        FileName = table.Display;
+    }
+
+    /// <summary>Connects, finds the table, its columns and primary key, and opens the snapshot.</summary>
+    public static async Task<LiveCompareSide> OpenAsync(CompareRequest request, DatabaseTarget target, IOperationReporter reporter,
+        CancellationToken ct)
+    {
+        var session = await DatabaseSession.OpenAsync(target, null, reporter, ct,
+            "SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0").ConfigureAwait(false);
+        try
+        {
+            var conn = session.Connection;
+            await conn.ExecAsync("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", ct).ConfigureAwait(false);
+            var table = await session.ResolveTableAsync(request.Table, request.Schema, ct).ConfigureAwait(false);
+            var side = new LiveCompareSide(session, table, target);
+            side.PrimaryKey = await DatabaseSession.PrimaryKeyAsync(conn, table.Sql, ct).ConfigureAwait(false);
+            await using var cmd = new NpgsqlCommand("SELECT a.attname::text FROM pg_catalog.pg_attribute a WHERE a.attrelid = " +
+                "@t::pg_catalog.regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum", conn);
+            cmd.Parameters.AddWithValue("t", table.Sql);
+            var columns = new List<string>();
+            await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            {
+                while (await r.ReadAsync(ct).ConfigureAwait(false)) columns.Add(r.GetString(0));
+            }
+            side.Columns = columns;
+            return side;
+        }
+        catch
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public override async Task StreamAsync(CompareSink sink, Action<long> progress, CancellationToken ct)
+    {
+        var list = string.Join(", ", Columns.Select(QualifiedTable.Quote));
+        using var reader = await _session.Connection.BeginTextExportAsync($"COPY (SELECT {list} FROM {_table.Sql}) TO STDOUT", ct)
+            .ConfigureAwait(false);
+        var split = sink.Begin(Columns, csv: false);
+        var chars = new char[1 << 19];
+        var bytes = new byte[Encoding.UTF8.GetMaxByteCount(chars.Length)];
+        var encoder = Encoding.UTF8.GetEncoder();
+        long read = 0, last = 0;
+        int n;
+        while ((n = await reader.ReadAsync(chars, ct).ConfigureAwait(false)) > 0)
+        {
+            var count = encoder.GetBytes(chars, 0, n, bytes, 0, flush: false);
+            split.Feed(bytes.AsSpan(0, count));
+            read += count;
+            if (read - last >= (4 << 20)) { last = read; progress(read); }
+        }
+        split.Finish();
+    }
+
+    /// <inheritdoc />
+    public override ValueTask DisposeAsync() => _session.DisposeAsync();
+}
