@@ -135,16 +135,45 @@ Describe 'Restore-CenateTable -Mode MissingRows -Key' {
 Describe 'A comparison piped into Restore-CenateTable -Mode MissingRows' {
     BeforeEach { Reset-Db }
 
-    It 'binds ReferencePath, Table (schema.table) and MissingKeys, and restores exactly those keys' {
+    It 'binds ReferencePath, Table (schema.table) and MissingKeys, and restores exactly those keys (<Name>)' -ForEach @(
+        @{ Name = 'no Key property' }, @{ Name = 'with the comparison''s Key (its key columns), which must not bind -Key'; Columns = @('id') }) {
         Q "DELETE FROM public.asegurados WHERE id BETWEEN 201 AND 220" | Out-Null
         $cmp = [pscustomobject]@{ ReferencePath = $Set.Path; Table = 'public.asegurados'; MissingKeys = @('201', '202', '203', '999999')
             KeysTruncated = $false; Missing = 4 }
+        if ($Columns) { $cmp | Add-Member -NotePropertyName Key -NotePropertyValue $Columns }
         $r = $cmp | Restore-CenateTable @P -Mode MissingRows -Confirm:$false
         $r.Table | Should -Be 'public.asegurados'
         $r.RequestedKeys | Should -Be 4
         $r.KeysNotInBackup | Should -Be 1
         $r.InsertedRows | Should -Be 3
         @(Q "SELECT id FROM public.asegurados WHERE id BETWEEN 201 AND 220 ORDER BY id") | Should -Be @('201', '202', '203')
+    }
+
+    It 'Compare-CenateBackup of two real sets | Restore-CenateTable -Mode MissingRows puts back exactly the vanished keys' {
+        Q "DELETE FROM public.asegurados WHERE id BETWEEN 401 AND 410" | Out-Null
+        $dir2 = New-TestDirectory 'restore-keys-2'
+        try {
+            $set2 = New-CenateDump @P -Path $dir2 -Include Csv
+            # Deleted after the second set: not in the comparison, so it stays deleted.
+            Q "DELETE FROM public.asegurados WHERE id = 420" | Out-Null
+            $cmp = Compare-CenateBackup -Reference $Set.Path -Difference $set2.Path -Table asegurados
+            $cmp.Missing | Should -Be 10
+            $r = $cmp | Restore-CenateTable @P -Mode MissingRows -Confirm:$false
+            $r.RequestedKeys | Should -Be 10
+            $r.KeysNotInBackup | Should -Be 0
+            $r.InsertedRows | Should -Be 10
+            Q "SELECT count(*) FROM public.asegurados WHERE id BETWEEN 401 AND 410" | Should -Be '10'
+            Q "SELECT count(*) FROM public.asegurados WHERE id = 420" | Should -Be '0'
+        }
+        finally { Remove-Item -LiteralPath $dir2 -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+
+    It 'a comparison whose MissingKeys is null restores nothing (not every missing row)' {
+        Q "DELETE FROM public.asegurados WHERE id BETWEEN 201 AND 220" | Out-Null
+        $cmp = [pscustomobject]@{ ReferencePath = $Set.Path; Table = 'public.asegurados'; MissingKeys = $null; KeysTruncated = $false }
+        $r = $cmp | Restore-CenateTable @P -Mode MissingRows -Confirm:$false -WarningAction SilentlyContinue
+        $r.InsertedRows | Should -Be 0
+        Q "SELECT count(*) FROM public.asegurados WHERE id BETWEEN 201 AND 220" | Should -Be '0'
     }
 
     It 'KeysTruncated = $true is KeyListTruncated; nothing changed' {

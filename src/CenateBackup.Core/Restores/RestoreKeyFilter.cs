@@ -22,7 +22,9 @@ internal static class RestoreKeyFilter
 {
     private const string KeysTable = "cenate_restore_keys";
 
-    /// <summary>KeyNeedsMissingRows when keys are given for another mode; KeyListInvalid for an empty or NUL value.</summary>
+    /// <summary>
+    /// KeyNeedsMissingRows when keys are given for another mode; KeyListInvalid for an empty, null or NUL value.
+    /// </summary>
     public static void CheckRequest(TableRestoreRequest request)
     {
         if (request.Keys is null) return;
@@ -37,20 +39,24 @@ internal static class RestoreKeyFilter
         {
             var key = request.Keys[i];
             if (key is null || key.Count == 0 || key.Any(v => v is null))
-                throw Invalid(request.Table, $"key {i + 1} of the list is empty or holds a null value (a primary key never does)");
+                throw Invalid(request.Table,
+                    $"key {i + 1} of the list is empty or holds a null value (a primary key never does)");
             if (key.Any(v => v.Contains('\0', StringComparison.Ordinal)))
-                throw Invalid(request.Table, $"key {i + 1} of the list holds a NUL character (no PostgreSQL text does)");
+                throw Invalid(request.Table,
+                    $"key {i + 1} of the list holds a NUL character (no PostgreSQL text does)");
         }
     }
 
     /// <summary>KeyListInvalid when a key has not as many values as the live table's primary key has columns.</summary>
-    public static void CheckArity(IReadOnlyList<IReadOnlyList<string>> keys, IReadOnlyList<string> primaryKey, string table)
+    public static void CheckArity(IReadOnlyList<IReadOnlyList<string>> keys, IReadOnlyList<string> primaryKey,
+        string table)
     {
         for (var i = 0; i < keys.Count; i++)
         {
             if (keys[i].Count == primaryKey.Count) continue;
             throw Invalid(table,
-                $"key {i + 1} of the list has {keys[i].Count} value(s), but the primary key of {table} has {primaryKey.Count} " +
+                $"key {i + 1} of the list has {keys[i].Count} value(s), but the primary key of {table} has " +
+                $"{primaryKey.Count} " +
                 $"column(s) ({string.Join(", ", primaryKey)}); a composite key is given as a list in that order");
         }
     }
@@ -75,7 +81,8 @@ internal static class RestoreKeyFilter
         return new List<string>
         {
             create,
-            copy + $"   -- the {keyCount.ToString(CultureInfo.InvariantCulture)} distinct keys given with -Key (not shown)",
+            copy + $"   -- the {keyCount.ToString(CultureInfo.InvariantCulture)} distinct keys given with -Key " +
+                "(not shown)",
             "SET LOCAL DateStyle = 'ISO, MDY'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 3",
             delete + "   -- only the rows of the given keys stay",
         };
@@ -87,7 +94,8 @@ internal static class RestoreKeyFilter
     {
         var (create, copy, delete, notInBackup) = Statements(input, sqt);
         await conn.ExecAsync(create, ct).ConfigureAwait(false);
-        await using (var writer = await conn.BeginBinaryImportAsync(copy + " (FORMAT binary)", ct).ConfigureAwait(false))
+        var writer = await conn.BeginBinaryImportAsync(copy + " (FORMAT binary)", ct).ConfigureAwait(false);
+        await using (writer.ConfigureAwait(false))
         {
             foreach (var key in keys)
             {
@@ -96,13 +104,15 @@ internal static class RestoreKeyFilter
             }
             await writer.CompleteAsync(ct).ConfigureAwait(false);
         }
-        // The settings pg_dump writes with: dates and intervals print as in the backup's and Compare-CenateBackup's text.
+        // The settings pg_dump writes with: dates and intervals print as in the backup's and Compare-CenateBackup's
+        // text.
         await conn.ExecAsync("SET LOCAL DateStyle = 'ISO, MDY'; SET LOCAL IntervalStyle = 'postgres'; " +
             "SET LOCAL extra_float_digits = 3", ct).ConfigureAwait(false);
         var removed = await conn.ExecAsync(delete, ct).ConfigureAwait(false);
         result.RequestedKeys = keys.Count;
         result.KeysNotInBackup = await conn.ScalarLongAsync(notInBackup, ct).ConfigureAwait(false);
-        reporter.Verbose($"{keys.Count} keys given with -Key: {result.KeysNotInBackup} of them are not in the backup; " +
+        reporter.Verbose($"{keys.Count} keys given with -Key: {result.KeysNotInBackup} of them are not in the " +
+            "backup; " +
             $"{(result.BackupRows ?? 0) - removed} backup rows kept, {removed} others set aside.");
     }
 
@@ -116,11 +126,13 @@ internal static class RestoreKeyFilter
         var cols = Enumerable.Range(1, pk.Count).Select(i => "k" + i.ToString(CultureInfo.InvariantCulture)).ToList();
         // format('%s', v) is the column type's output function (what COPY writes); v::text is not always (char(n) loses
         // its padding, inet gains a /32).
-        var staged = "(" + string.Join(", ", pk.Select(c => $"pg_catalog.format('%s', s.{QualifiedTable.Quote(c)})")) + ")";
+        var staged = "(" + string.Join(", ",
+            pk.Select(c => $"pg_catalog.format('%s', s.{QualifiedTable.Quote(c)})")) + ")";
         var given = "(" + string.Join(", ", cols.Select(c => "k." + c)) + ")";
         var match = pk.Count == 1 ? $"{staged[1..^1]} = {given[1..^1]}" : $"{staged} = {given}";
         return (
-            $"CREATE TEMPORARY TABLE {name} ({string.Join(", ", cols.Select(c => c + " text NOT NULL"))}) ON COMMIT DROP",
+            $"CREATE TEMPORARY TABLE {name} ({string.Join(", ", cols.Select(c => c + " text NOT NULL"))}) " +
+            "ON COMMIT DROP",
             $"COPY {kt} ({string.Join(", ", cols)}) FROM STDIN",
             $"DELETE FROM {sqt} s WHERE NOT EXISTS (SELECT 1 FROM {kt} k WHERE {match})",
             $"SELECT count(*) FROM {kt} k WHERE NOT EXISTS (SELECT 1 FROM {sqt} s WHERE {match})");

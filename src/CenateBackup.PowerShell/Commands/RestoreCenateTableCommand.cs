@@ -73,9 +73,9 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
     public TimeSpan LockTimeout { get; set; } = TableRestoreRequest.DefaultLockTimeout;
 
     /// <summary>
-    /// MissingRows only: the primary keys whose missing rows go back, each as text as PostgreSQL prints it — a value for
-    /// a one-column key, a list in the key's column order for a composite one. A Compare-CenateBackup result binds its
-    /// MissingKeys here. The keys are never shown (verbose, steps, errors): only their number.
+    /// MissingRows only: the primary keys whose missing rows go back, each as text as PostgreSQL prints it — a value
+    /// for a one-column key, a list in the key's column order for a composite one. A Compare-CenateBackup result
+    /// binds its MissingKeys here. The keys are never shown (verbose, steps, errors): only their number.
     /// </summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("MissingKeys")]
@@ -83,6 +83,15 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
     public object[]? Key { get; set; }
 
     private long _rowDifferencesSkipped;
+    private bool _keyGiven;
+
+    /// <inheritdoc />
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        // Only the command line's parameters are bound yet: -Key typed by the user, not bound from a piped object.
+        _keyGiven = MyInvocation.BoundParameters.ContainsKey(nameof(Key));
+    }
 
     /// <inheritdoc />
     protected override void ProcessRecord()
@@ -95,7 +104,15 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
             _rowDifferencesSkipped++;
             return;
         }
-        var keys = KeysOf(comparison);
+        var keyList = Key;
+        if (!_keyGiven && comparison.Properties["MissingKeys"] is { } missing)
+        {
+            // A comparison's own Key property (its key columns) binds -Key by name before the MissingKeys alias would.
+            // A null list restores nothing (never every missing row).
+            keyList = missing.Value is null ? Array.Empty<object>()
+                : LanguagePrimitives.ConvertTo<object[]>(missing.Value);
+        }
+        var keys = KeysOf(comparison, keyList);
         var input = comparison.Properties["ReferencePath"]?.Value is { } referencePath ? referencePath
             : Backup is PSObject ps ? ps.BaseObject : Backup;
         string given;
@@ -179,8 +196,8 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
     {
         if (_rowDifferencesSkipped > 0)
         {
-            WriteWarning($"{_rowDifferencesSkipped} row differences (Compare-CenateBackup -IncludeRows) were not restored " +
-                "one by one: only a comparison's summary (its MissingKeys) is restored.");
+            WriteWarning($"{_rowDifferencesSkipped} row differences (Compare-CenateBackup -IncludeRows) were not " +
+                "restored one by one: only a comparison's summary (its MissingKeys) is restored.");
         }
     }
 
@@ -188,25 +205,26 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
     /// -Key as lists of text (null without -Key), checked before any work: KeyNeedsMissingRows for another mode,
     /// KeyListTruncated for a comparison whose list was cut at -KeyLimit, KeyListInvalid for a value that is no key.
     /// </summary>
-    private List<IReadOnlyList<string>>? KeysOf(PSObject piped)
+    private List<IReadOnlyList<string>>? KeysOf(PSObject piped, object[]? given)
     {
         var truncated = piped.Properties["KeysTruncated"]?.Value is { } t && LanguagePrimitives.IsTrue(t);
-        if (Key is null) return null;
+        if (given is null) return null;
         if (!string.Equals(Mode, "MissingRows", StringComparison.OrdinalIgnoreCase))
         {
             Refuse(Core.Errors.ErrorIds.KeyNeedsMissingRows,
-                $"-Key chooses which missing rows go back: it works only with -Mode MissingRows, not {Mode}. Nothing was changed.",
+                $"-Key chooses which missing rows go back: it works only with -Mode MissingRows, not {Mode}. " +
+                "Nothing was changed.",
                 "Add -Mode MissingRows, or leave out -Key.");
         }
         if (truncated)
         {
             Refuse(Core.Errors.ErrorIds.KeyListTruncated,
-                "The comparison's key list was cut at its -KeyLimit (KeysTruncated): restoring it would bring back only some " +
-                "of the missing rows. Nothing was changed.",
+                "The comparison's key list was cut at its -KeyLimit (KeysTruncated): restoring it would bring back " +
+                "only some of the missing rows. Nothing was changed.",
                 "Run Compare-CenateBackup again with a higher -KeyLimit, or restore without -Key (every missing row).");
         }
-        var keys = new List<IReadOnlyList<string>>(Key.Length);
-        for (var i = 0; i < Key.Length; i++) keys.Add(KeyValues(Key[i], i + 1));
+        var keys = new List<IReadOnlyList<string>>(given.Length);
+        for (var i = 0; i < given.Length; i++) keys.Add(KeyValues(given[i], i + 1));
         return keys;
     }
 
@@ -217,12 +235,13 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
         if (value is System.Collections.IEnumerable list and not System.Collections.IDictionary)
         {
             var values = new List<string>();
-            foreach (var item in list) values.Add(KeyText(item is PSObject q ? q.BaseObject : item, index, values.Count + 1));
+            foreach (var item in list)
+                values.Add(KeyText(item is PSObject q ? q.BaseObject : item, index, values.Count + 1));
             return values.ToArray();
         }
         Refuse(Core.Errors.ErrorIds.KeyListInvalid,
-            $"The -Key list cannot be used: key {index} is a {value?.GetType().Name ?? "null"}, not a value or a list of values. " +
-            "Nothing was changed.", KeyAdvice);
+            $"The -Key list cannot be used: key {index} is a {value?.GetType().Name ?? "null"}, not a value or a " +
+            "list of values. Nothing was changed.", KeyAdvice);
         return Array.Empty<string>();
     }
 
@@ -234,13 +253,13 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
             return c.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var where = position == 0 ? $"key {index}" : $"value {position} of key {index}";
         Refuse(Core.Errors.ErrorIds.KeyListInvalid,
-            $"The -Key list cannot be used: {where} is a {value?.GetType().Name ?? "null"}; give keys as text as PostgreSQL " +
-            "prints them (or numbers). Nothing was changed.", KeyAdvice);
+            $"The -Key list cannot be used: {where} is a {value?.GetType().Name ?? "null"}; give keys as text as " +
+            "PostgreSQL prints them (or numbers). Nothing was changed.", KeyAdvice);
         return "";
     }
 
-    private const string KeyAdvice = "Give each key as text as PostgreSQL prints it (one value for a one-column primary key, " +
-        "a list in the key's column order for a composite one), or pipe a Compare-CenateBackup result.";
+    private const string KeyAdvice = "Give each key as text as PostgreSQL prints it (one value for a one-column " +
+        "primary key, a list in the key's column order for a composite one), or pipe a Compare-CenateBackup result.";
 
     private void Refuse(string errorId, string message, string advice) => ThrowTerminatingError(
         new ErrorRecord(new ArgumentException(message, nameof(Key)), errorId, ErrorCategory.InvalidArgument, Table)
@@ -256,8 +275,8 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
         {
             TableRestoreMode.Staging => "load it into a new schema beside the live table (the live table is not changed)",
             TableRestoreMode.MissingRows when keys is not null =>
-                $"insert the backup's rows of the {keys} keys given with -Key (not shown) that are missing from the live " +
-                "table, in one transaction",
+                $"insert the backup's rows of the {keys} keys given with -Key (not shown) that are missing from the " +
+                "live table, in one transaction",
             TableRestoreMode.MissingRows => "insert the backup's rows whose primary key is missing from the live table, in one transaction",
             _ => "put the backup's table in place of the live one, in one transaction",
         };
