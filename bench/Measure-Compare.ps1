@@ -5,18 +5,22 @@
 # copy taken before the changes (asegurados_before): EXCEPT on the key for missing/added, on the full row for changed.
 # Works on a copy of the bench database (CREATE DATABASE … TEMPLATE maestro_cenate), cut to -Rows rows when given, so
 # the bench table is left as it was. Prints JSON (compare_* keys); fails loudly when a list or a count is wrong.
-#   pwsh bench/Measure-Compare.ps1 -ModulePath out/CenateBackup/CenateBackup.psd1 -Container cenate_bench_pg -Port 55450 `
-#       -Work /tmp/w [-Rows 200000]
-param([Parameter(Mandatory)][string]$ModulePath, [Parameter(Mandatory)][string]$Container, [Parameter(Mandatory)][int]$Port,
-      [Parameter(Mandatory)][string]$Work, [long]$Rows = 0, [int]$Deleted = 10000, [int]$Inserted = 500, [int]$Updated = 100,
-      [string]$Database = 'bench_compare', [switch]$Keep)
+#   pwsh bench/Measure-Compare.ps1 -ModulePath out/CenateBackup/CenateBackup.psd1 -Container cenate_bench_pg `
+#       -Port 55450 -Work /tmp/w [-Rows 200000]
+param([Parameter(Mandatory)][string]$ModulePath, [Parameter(Mandatory)][string]$Container,
+      [Parameter(Mandatory)][int]$Port, [Parameter(Mandatory)][string]$Work, [long]$Rows = 0,
+      [int]$Deleted = 10000, [int]$Inserted = 500, [int]$Updated = 100, [string]$Database = 'bench_compare',
+      [switch]$Keep)
 $ErrorActionPreference = 'Stop'
 if (-not $env:PGPASSWORD) { throw 'PGPASSWORD must hold the bench role''s password.' }
-if (-not (Test-Path -LiteralPath /usr/bin/time)) { throw '/usr/bin/time is needed for the peak RSS (apt-get install time).' }
+if (-not (Test-Path -LiteralPath /usr/bin/time)) {
+    throw '/usr/bin/time is needed for the peak RSS (apt-get install time).'
+}
 $ModulePath = (Resolve-Path -LiteralPath $ModulePath).Path
 Import-Module $ModulePath
 $cred = [pscredential]::new('cenate', (ConvertTo-SecureString $env:PGPASSWORD -AsPlainText -Force))
-$P = @{ Container = $Container; Port = $Port; Credential = $cred; Database = $Database; ProgressAction = 'SilentlyContinue' }
+$P = @{ Container = $Container; Port = $Port; Credential = $cred; Database = $Database
+    ProgressAction = 'SilentlyContinue' }
 function Q([string]$Sql, [string]$Db = $Database) {
     $out = & psql -X -A -t -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p $Port -U cenate -d $Db -c $Sql 2>&1
     if ($LASTEXITCODE -ne 0) { throw "psql: $out" }
@@ -44,7 +48,8 @@ try {
     if ($Rows -gt 0) {
         if ($have -lt $Rows) { throw "the bench table has $have rows, fewer than -Rows $Rows" }
         if ($have -gt $Rows) {
-            Q "DELETE FROM asegurados WHERE id > (SELECT id FROM asegurados ORDER BY id OFFSET $($Rows - 1) LIMIT 1)" | Out-Null
+            Q ("DELETE FROM asegurados WHERE id > " +
+                "(SELECT id FROM asegurados ORDER BY id OFFSET $($Rows - 1) LIMIT 1)") | Out-Null
         }
     }
     Q 'VACUUM ANALYZE asegurados' | Out-Null
@@ -53,8 +58,8 @@ try {
     $ref = New-CenateDump @P -Path (Join-Path $Work 'compare-ref') -Include Csv -WarningAction SilentlyContinue
     # The table as the first set holds it, kept beside it for the EXCEPT checks (after the dump: not in the first set).
     Q 'CREATE TABLE asegurados_before AS TABLE asegurados' | Out-Null
-    $cols = 'tipo_documento, numero_documento, apellido_paterno, apellido_materno, nombres, fecha_nacimiento, sexo, ubigeo, ' +
-        'direccion, telefono, email, tipo_seguro, estado, codigo_ipress, fecha_afiliacion, monto, extras'
+    $cols = 'tipo_documento, numero_documento, apellido_paterno, apellido_materno, nombres, fecha_nacimiento, ' +
+        'sexo, ubigeo, direccion, telefono, email, tipo_seguro, estado, codigo_ipress, fecha_afiliacion, monto, extras'
     $src = $cols -replace 'numero_documento', "'X' || lpad((row_number() OVER ())::text, 11, '0')"
     Q @"
 DELETE FROM asegurados WHERE id IN (SELECT id FROM asegurados ORDER BY random() LIMIT $Deleted);
@@ -71,27 +76,32 @@ INSERT INTO asegurados (id, $cols)
     if (-not $refCsv -or -not $diffCsv) { throw 'a set has no CSV export of asegurados' }
 
     # Reading both CSV.gz files once: the floor the compare is measured against (warm cache, best of 2).
-    $gzip = @(1..2 | ForEach-Object { Measure-Process @('sh', '-c', "gzip -dc '$refCsv' '$diffCsv' > /dev/null") 'gzip' }) |
-        Sort-Object Seconds | Select-Object -First 1
+    $gzipCommand = @('sh', '-c', "gzip -dc '$refCsv' '$diffCsv' > /dev/null")
+    $gzip = @(1..2 | ForEach-Object { Measure-Process $gzipCommand 'gzip' }) | Sort-Object Seconds |
+        Select-Object -First 1
     Note "gzip -dc of both CSV.gz: $($gzip.Seconds) s"
     # pwsh and the module alone, for the RSS the compare adds.
-    $idle = Measure-Process @('pwsh', '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$ModulePath'") 'pwsh-idle'
+    $idle = Measure-Process @('pwsh', '-NoProfile', '-NonInteractive', '-Command', "Import-Module '$ModulePath'") `
+        'pwsh-idle'
     $json = Join-Path $Work 'compare.json'
     $runner = Join-Path $Work 'compare-run.ps1'
     Set-Content -LiteralPath $runner -Value @'
 param($ModulePath, $Reference, $Difference, $Json)
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath
-$r = Compare-CenateBackup -Reference $Reference -Difference $Difference -Table asegurados -ProgressAction SilentlyContinue
+$r = Compare-CenateBackup -Reference $Reference -Difference $Difference -Table asegurados `
+    -ProgressAction SilentlyContinue
 [ordered]@{ Missing = $r.Missing; Added = $r.Added; Changed = $r.Changed; Unchanged = $r.Unchanged
     ReferenceRows = $r.ReferenceRows; DifferenceRows = $r.DifferenceRows; KeysTruncated = $r.KeysTruncated
     Seconds = $r.Duration.TotalSeconds; ReferenceFile = $r.ReferenceFile; DifferenceFile = $r.DifferenceFile
     MissingKeys = @($r.MissingKeys); AddedKeys = @($r.AddedKeys); ChangedKeys = @($r.ChangedKeys) } |
     ConvertTo-Json -Depth 3 -Compress | Set-Content -LiteralPath $Json
 '@
-    $cmp = Measure-Process @('pwsh', '-NoProfile', '-NonInteractive', '-File', $runner, $ModulePath, $ref.Path, $diff.Path, $json) 'compare'
+    $cmp = Measure-Process @('pwsh', '-NoProfile', '-NonInteractive', '-File', $runner, $ModulePath, $ref.Path,
+        $diff.Path, $json) 'compare'
     $r = Get-Content -Raw -LiteralPath $json | ConvertFrom-Json
-    Note "Compare-CenateBackup: $([math]::Round($r.Seconds, 2)) s in the cmdlet, $($cmp.Seconds) s for the process, peak RSS $($cmp.RssMB) MB (pwsh + module alone: $($idle.RssMB) MB)"
+    Note ("Compare-CenateBackup: $([math]::Round($r.Seconds, 2)) s in the cmdlet, $($cmp.Seconds) s for the " +
+        "process, peak RSS $($cmp.RssMB) MB (pwsh + module alone: $($idle.RssMB) MB)")
 
     # The exact lists, from PostgreSQL.
     $missing = @(Q 'SELECT id FROM asegurados_before EXCEPT SELECT id FROM asegurados ORDER BY 1')
@@ -110,10 +120,12 @@ $r = Compare-CenateBackup -Reference $Reference -Difference $Difference -Table a
         }
     }
     if ($r.Missing -ne $missing.Count -or $r.Added -ne $added.Count -or $r.Changed -ne $changed.Count) {
-        $problems.Add("counts $($r.Missing)/$($r.Added)/$($r.Changed) are not $($missing.Count)/$($added.Count)/$($changed.Count)")
+        $problems.Add("counts $($r.Missing)/$($r.Added)/$($r.Changed) are not " +
+            "$($missing.Count)/$($added.Count)/$($changed.Count)")
     }
     if ($r.ReferenceRows -ne $rowsBefore -or $r.DifferenceRows -ne ($rowsBefore - $Deleted + $Inserted)) {
-        $problems.Add("row counts $($r.ReferenceRows)/$($r.DifferenceRows) are not $rowsBefore/$($rowsBefore - $Deleted + $Inserted)")
+        $problems.Add("row counts $($r.ReferenceRows)/$($r.DifferenceRows) are not " +
+            "$rowsBefore/$($rowsBefore - $Deleted + $Inserted)")
     }
     if ($r.KeysTruncated) { $problems.Add('KeysTruncated is set') }
     if ($problems.Count) { throw "Compare-CenateBackup is wrong: $($problems -join '; ')" }
@@ -121,8 +133,9 @@ $r = Compare-CenateBackup -Reference $Reference -Difference $Difference -Table a
     [ordered]@{
         compare_rows = $rowsBefore; compare_missing = $r.Missing; compare_added = $r.Added; compare_changed = $r.Changed
         compare_csvgz_bytes = (Get-Item -LiteralPath $refCsv).Length + (Get-Item -LiteralPath $diffCsv).Length
-        compare_gzip_s = $gzip.Seconds; compare_cmdlet_s = [math]::Round($r.Seconds, 2); compare_process_s = $cmp.Seconds
-        compare_ratio = [math]::Round($r.Seconds / $gzip.Seconds, 2); compare_process_ratio = [math]::Round($cmp.Seconds / $gzip.Seconds, 2)
+        compare_gzip_s = $gzip.Seconds; compare_cmdlet_s = [math]::Round($r.Seconds, 2)
+        compare_process_s = $cmp.Seconds; compare_ratio = [math]::Round($r.Seconds / $gzip.Seconds, 2)
+        compare_process_ratio = [math]::Round($cmp.Seconds / $gzip.Seconds, 2)
         compare_rss_mb = $cmp.RssMB; compare_pwsh_idle_rss_mb = $idle.RssMB; compare_checked = $true
         compare_files = "$($r.ReferenceFile) vs $($r.DifferenceFile)"
     } | ConvertTo-Json -Compress
@@ -130,6 +143,8 @@ $r = Compare-CenateBackup -Reference $Reference -Difference $Difference -Table a
 finally {
     if (-not $Keep) {
         Q "DROP DATABASE IF EXISTS $Database WITH (FORCE)" postgres | Out-Null
-        foreach ($d in 'compare-ref', 'compare-diff') { Remove-Item -LiteralPath (Join-Path $Work $d) -Recurse -Force -ErrorAction SilentlyContinue }
+        foreach ($d in 'compare-ref', 'compare-diff') {
+            Remove-Item -LiteralPath (Join-Path $Work $d) -Recurse -Force -ErrorAction SilentlyContinue
+        }
     }
 }

@@ -135,8 +135,8 @@ declare -A CMP
 if [ -z "$ONLY" ] || [[ "$ONLY" == compare* ]]; then
   for n in $(printf '%s\n' "$ROWS" 1000000 | sort -nu); do
     [ "$n" -le "$ROWS" ] || continue
-    if cjson="$(pwsh -NoProfile -NonInteractive -File bench/Measure-Compare.ps1 -ModulePath "$ROOT/out/CenateBackup/CenateBackup.psd1" \
-        -Container "$NAME" -Port "$PORT" -Work "$WORK/compare" -Rows "$n")"; then
+    if cjson="$(pwsh -NoProfile -NonInteractive -File bench/Measure-Compare.ps1 \
+        -ModulePath "$ROOT/out/CenateBackup/CenateBackup.psd1" -Container "$NAME" -Port "$PORT" -Work "$WORK/compare" -Rows "$n")"; then
       echo "[bench] compare at $n rows: $cjson"; CMP[$n]="$cjson"
     else
       echo "[bench] Measure-Compare.ps1 at $n rows FAILED" >&2
@@ -211,9 +211,11 @@ PY
     python3 - "${CMP[$n]}" <<'PY'
 import json, sys
 d = json.loads(sys.argv[1])
-print(f"compare {d['compare_rows']:,} rows ({d['compare_missing']} missing, {d['compare_added']} added, {d['compare_changed']} changed; "
-      f"lists = psql EXCEPT): cmdlet {d['compare_cmdlet_s']} s, process {d['compare_process_s']} s vs gzip -dc both CSV.gz "
-      f"{d['compare_gzip_s']} s = {d['compare_ratio']}x ({d['compare_process_ratio']}x with pwsh start; target <=1.5x); "
+print(f"compare {d['compare_rows']:,} rows ({d['compare_missing']} missing, {d['compare_added']} added, "
+      f"{d['compare_changed']} changed; "
+      f"lists = psql EXCEPT): cmdlet {d['compare_cmdlet_s']} s, process {d['compare_process_s']} s "
+      f"vs gzip -dc both CSV.gz {d['compare_gzip_s']} s = {d['compare_ratio']}x "
+      f"({d['compare_process_ratio']}x with pwsh start; target <=1.5x); "
       f"peak RSS {d['compare_rss_mb']} MB (pwsh + module alone {d['compare_pwsh_idle_rss_mb']} MB)")
 PY
   done
