@@ -151,6 +151,18 @@ Describe 'Compare-CenateBackup' {
         { Compare-CenateBackup $SetA.Path $csv.FullName -ErrorAction Stop } | Should -Throw -ErrorId 'BackupCorrupt*'
     }
 
+    It 'a file cut short that no manifest vouches for is BackupCorrupt, and no spill directory is left' {
+        $lone = New-TestDirectory 'cmp-cut'; New-Item -ItemType Directory -Path $lone -Force | Out-Null
+        $tmp = New-TestDirectory 'cmp-cut-tmp'; New-Item -ItemType Directory -Path $tmp -Force | Out-Null
+        $src = File $SetB '.csv.gz'
+        $bytes = [IO.File]::ReadAllBytes($src)
+        $cut = Join-Path $lone (Split-Path $src -Leaf)
+        [IO.File]::WriteAllBytes($cut, $bytes[0..([int]($bytes.Length / 2))])
+        { Compare-CenateBackup $SetA.Path $cut -AllowUnverifiedBackup -TempDirectory $tmp -ErrorAction Stop -WarningAction SilentlyContinue } |
+            Should -Throw -ErrorId 'BackupCorrupt*'
+        @(Get-ChildItem -LiteralPath $tmp -Force).Count | Should -Be 0
+    }
+
     It 'refuses -Difference together with -Live' {
         { Compare-CenateBackup $SetA.Path $SetB.Path -Live @P -ErrorAction Stop } | Should -Throw -ErrorId 'CompareSidesInvalid*'
     }

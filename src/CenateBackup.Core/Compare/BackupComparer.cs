@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
+using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Errors;
@@ -20,16 +21,16 @@ public static class BackupComparer
     public const string Activity = "Compare-CenateBackup";
 
     /// <summary>Runs the comparison.</summary>
-    public static async Task<ComparisonResult> CompareAsync(CompareRequest request, IOperationReporter reporter, CancellationToken ct)
+    public static async Task<ComparisonResult> CompareAsync(CompareRequest request, IOperationReporter reporter,
+        CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(reporter);
         var clock = Stopwatch.StartNew();
         reporter.Progress(new OperationProgress(Activity, "Opening the two sides", 0, null));
-        await using var reference = await FileCompareSide.OpenAsync(request, request.Reference, reporter, ct).ConfigureAwait(false);
-        await using CompareSide difference = request.Live is { } live
-            ? await LiveCompareSide.OpenAsync(request, live, reporter, ct).ConfigureAwait(false)
-            : await FileCompareSide.OpenAsync(request, request.Difference!, reporter, ct).ConfigureAwait(false);
+        var (openedReference, openedDifference) = await OpenBothAsync(request, reporter, ct).ConfigureAwait(false);
+        await using var reference = openedReference;
+        await using var difference = openedDifference;
         var result = new ComparisonResult
         {
             Table = (request.Schema ?? "public") + "." + request.Table,
@@ -39,12 +40,14 @@ public static class BackupComparer
         foreach (var w in new[] { reference.Warning, difference.Warning }) if (w is not null) result.Warnings.Add(w);
         result.Key = ChooseKey(request, reference, difference, result.Table).ToArray();
         var compared = CompareSink.Compared(reference.Columns, difference.Columns, result.Key);
-        foreach (var (side, other, name) in new (CompareSide, CompareSide, string)[] { (reference, difference, "reference"), (difference, reference, "difference") })
+        foreach (var (side, other, name) in new (CompareSide, CompareSide, string)[] { (reference, difference,
+            "reference"), (difference, reference, "difference") })
         {
             var only = side.Columns.Where(c => !other.Columns.Contains(c, StringComparer.Ordinal)).ToList();
             if (only.Count > 0)
             {
-                result.Warnings.Add($"Only the {name} side ({side.FileName}) has the column(s) {string.Join(", ", only)}: not compared.");
+                result.Warnings.Add($"Only the {name} side ({side.FileName}) has the column(s) {string.Join(", ",
+                    only)}: not compared.");
             }
         }
         reporter.Verbose($"Key: {string.Join(", ", result.Key)}; {compared.Count} other column(s) compared; " +
@@ -54,12 +57,14 @@ public static class BackupComparer
         using var refSorter = new ExternalRecordSorter(result.Key.Length, request.RunBytes, spill, "reference");
         using var diffSorter = new ExternalRecordSorter(result.Key.Length, request.RunBytes, spill, "difference");
         var refSink = new CompareSink(result.Key, compared, request.IncludeRows ? reference.Columns : null, refSorter);
-        var diffSink = new CompareSink(result.Key, compared, request.IncludeRows ? difference.Columns : null, diffSorter);
+        var diffSink = new CompareSink(result.Key, compared, request.IncludeRows ? difference.Columns : null,
+            diffSorter);
         long refRead = 0, diffRead = 0;
         var total = reference.Size + difference.Size;
         void Progress() => reporter.Progress(new OperationProgress(Activity,
             $"Reading and sorting: {(Interlocked.Read(ref refRead) + Interlocked.Read(ref diffRead)) >> 20} MB read", 
-            Interlocked.Read(ref refRead) + Interlocked.Read(ref diffRead), total > 0 && request.Live is null ? total : null));
+            Interlocked.Read(ref refRead) + Interlocked.Read(ref diffRead), total > 0 && request.Live is null ? total
+                : null));
         var cursors = await ReadBothAsync(
             t => Read(reference, refSink, refSorter, v => { Interlocked.Exchange(ref refRead, v); Progress(); }, t),
             t => Read(difference, diffSink, diffSorter, v => { Interlocked.Exchange(ref diffRead, v); Progress(); }, t),
@@ -68,15 +73,44 @@ public static class BackupComparer
         using var diffCursor = cursors.Difference;
         result.ReferenceRows = refSink.Rows;
         result.DifferenceRows = diffSink.Rows;
-        reporter.Verbose($"Read {refSink.Rows} reference and {diffSink.Rows} difference rows ({refSorter.SpilledRuns} + " +
+        reporter.Verbose($"Read {refSink.Rows} reference and {diffSink.Rows} difference rows " +
+            $"({refSorter.SpilledRuns} + " +
             $"{diffSorter.SpilledRuns} spilled runs) in {clock.Elapsed.TotalSeconds:0.0} s; joining.");
         reporter.Progress(new OperationProgress(Activity, "Joining the sorted sides", 0, null));
         MergeJoin.Run(refCursor, diffCursor, result.Key.Length, result, request.KeyLimit, request.IncludeRows,
             reference.Columns, difference.Columns, _ => ct.ThrowIfCancellationRequested());
         result.Duration = clock.Elapsed;
-        reporter.Verbose($"Missing {result.Missing}, added {result.Added}, changed {result.Changed}, unchanged {result.Unchanged} " +
+        reporter.Verbose($"Missing {result.Missing}, added {result.Added}, changed {result.Changed}, unchanged " +
+            $"{result.Unchanged} " +
             $"({result.Duration.TotalSeconds:0.0} s).");
         return result;
+    }
+
+    /// <summary>Both sides opened (and their files' checksums checked) at once; one that opened is closed if the other
+    /// fails.</summary>
+    private static async Task<(CompareSide Reference, CompareSide Difference)> OpenBothAsync(CompareRequest request,
+        IOperationReporter reporter, CancellationToken ct)
+    {
+        var r = Task.Run(async () => (CompareSide)await FileCompareSide.OpenAsync(request, request.Reference,
+            reporter, ct)
+            .ConfigureAwait(false), ct);
+        var d = Task.Run(async () => request.Live is { } live
+            ? (CompareSide)await LiveCompareSide.OpenAsync(request, live, reporter, ct).ConfigureAwait(false)
+            : await FileCompareSide.OpenAsync(request, request.Difference!, reporter, ct).ConfigureAwait(false), ct);
+        try
+        {
+            await Task.WhenAll(r, d).ConfigureAwait(false);
+        }
+        catch
+        {
+            try { await Task.WhenAll(r, d).ConfigureAwait(false); } catch (Exception) { }
+            if (r.IsCompletedSuccessfully) await r.Result.DisposeAsync().ConfigureAwait(false);
+            if (d.IsCompletedSuccessfully) await d.Result.DisposeAsync().ConfigureAwait(false);
+            // The reference's error first: it is the one the user named first.
+            if (r.IsFaulted) ExceptionDispatchInfo.Capture(r.Exception!.InnerException!).Throw();
+            throw;
+        }
+        return (r.Result, d.Result);
     }
 
     private static async Task<IRecordCursor> Read(CompareSide side, CompareSink sink, ExternalRecordSorter sorter,
@@ -108,15 +142,17 @@ public static class BackupComparer
             if (r.IsCompletedSuccessfully) r.Result.Dispose();
             if (d.IsCompletedSuccessfully) d.Result.Dispose();
             ct.ThrowIfCancellationRequested();
-            var first = new[] { r, d }.FirstOrDefault(t => t.IsFaulted && t.Exception!.InnerException is not OperationCanceledException)
+            var first = new[] { r, d }.FirstOrDefault(t => t.IsFaulted
+                && t.Exception!.InnerException is not OperationCanceledException)
                 ?? new[] { r, d }.First(t => t.IsFaulted || t.IsCanceled);
-            if (first.Exception?.InnerException is { } inner) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(inner).Throw();
+            if (first.Exception?.InnerException is { } inner) ExceptionDispatchInfo.Capture(inner).Throw();
             throw;
         }
         return (r.Result, d.Result);
     }
 
-    private static IReadOnlyList<string> ChooseKey(CompareRequest request, CompareSide reference, CompareSide difference, string table)
+    private static IReadOnlyList<string> ChooseKey(CompareRequest request, CompareSide reference,
+        CompareSide difference, string table)
     {
         var key = request.Key is { Count: > 0 } given ? given
             : reference.PrimaryKey.Count > 0 ? reference.PrimaryKey
@@ -125,13 +161,15 @@ public static class BackupComparer
                 $"No key to match the rows of {table} by: the reference set's manifest records no primary key for it" +
                 (request.Live is null ? "" : ", and the live table has none") + ".",
                 "Give -Key with the columns that identify a row (e.g. -Key id, or -Key tipo,numero).", table);
-        foreach (var (side, name) in new (CompareSide, string)[] { (reference, "reference"), (difference, "difference") })
+        foreach (var (side, name) in new (CompareSide, string)[] { (reference, "reference"), (difference,
+            "difference") })
         {
             var absent = key.Where(k => !side.Columns.Contains(k, StringComparer.Ordinal)).ToList();
             if (absent.Count > 0)
             {
                 throw new CenateException(ErrorIds.KeyColumnMissing, CenateErrorKind.InvalidArgument,
-                    $"The key column(s) {string.Join(", ", absent)} are not in the {name} side ({side.FileName}), which has " +
+                    $"The key column(s) {string.Join(", ",
+                        absent)} are not in the {name} side ({side.FileName}), which has " +
                     $"{string.Join(", ", side.Columns.Take(20))}{(side.Columns.Count > 20 ? ", …" : "")}.",
                     "Check -Key (names are case-sensitive); the key must exist on both sides.", table);
             }

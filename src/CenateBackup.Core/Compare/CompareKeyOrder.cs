@@ -54,7 +54,8 @@ internal static class CompareKeyOrder
     }
 
     /// <summary>
-    /// Compares the keys of two records (<see cref="CompareRecord"/> layout: <paramref name="keyCount"/> fields, each an
+    /// Compares the keys of two records (<see cref="CompareRecord"/> layout: <paramref name="keyCount"/> fields, each
+    /// an
     /// int32 length, -1 for NULL, then its bytes).
     /// </summary>
     public static int CompareKeys(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, int keyCount)

@@ -135,7 +135,8 @@ internal sealed class CompareRecord
         foreach (var name in wanted)
         {
             var i = -1;
-            for (var k = 0; k < columns.Count; k++) if (string.Equals(columns[k], name, StringComparison.Ordinal)) { i = k; break; }
+            for (var k = 0; k < columns.Count; k++) if (string.Equals(columns[k], name,
+                StringComparison.Ordinal)) { i = k; break; }
             if (i < 0) throw new ArgumentException($"Column '{name}' is not in the row.", nameof(wanted));
             list.Add(i);
         }

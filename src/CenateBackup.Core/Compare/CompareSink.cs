@@ -29,10 +29,12 @@ internal sealed class CompareSink
     /// <summary>Rows read.</summary>
     public long Rows { get; private set; }
 
-    /// <summary>A splitter for a block of rows with <paramref name="columns"/>; <paramref name="csv"/>: CSV, else COPY text.</summary>
+    /// <summary>A splitter for a block of rows with <paramref name="columns"/>; <paramref name="csv"/>: CSV, else COPY
+    /// text.</summary>
     public RowSplitter Begin(IReadOnlyList<string> columns, bool csv)
     {
-        var record = new CompareRecord(CompareRecord.IndexesOf(columns, _key), CompareRecord.IndexesOf(columns, _compared),
+        var record = new CompareRecord(CompareRecord.IndexesOf(columns, _key), CompareRecord.IndexesOf(columns,
+            _compared),
             _carried is null ? null : CompareRecord.IndexesOf(columns, _carried));
         var width = columns.Count;
         return new RowSplitter(csv, line =>
@@ -49,6 +51,8 @@ internal sealed class CompareSink
     }
 
     /// <summary>The columns both sides have, minus the key: compared in the reference's order.</summary>
-    public static List<string> Compared(IReadOnlyList<string> reference, IReadOnlyList<string> difference, IReadOnlyList<string> key) =>
-        reference.Where(c => difference.Contains(c, StringComparer.Ordinal) && !key.Contains(c, StringComparer.Ordinal)).ToList();
+    public static List<string> Compared(IReadOnlyList<string> reference, IReadOnlyList<string> difference,
+        IReadOnlyList<string> key) =>
+        reference.Where(c => difference.Contains(c, StringComparer.Ordinal) && !key.Contains(c,
+            StringComparer.Ordinal)).ToList();
 }

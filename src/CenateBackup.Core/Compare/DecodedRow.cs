@@ -41,7 +41,8 @@ internal sealed class DecodedRow
         _used += value.Length;
     }
 
-    /// <summary>Room for <paramref name="max"/> bytes of a field written in place; finish it with <see cref="EndField"/>.</summary>
+    /// <summary>Room for <paramref name="max"/> bytes of a field written in place; finish it with <see
+    /// cref="EndField"/>.</summary>
     public Span<byte> BeginField(int max)
     {
         EnsureData(max);

@@ -33,7 +33,8 @@ internal sealed class ExternalRecordSorter : IDisposable
     private Entry[] _entries = new Entry[1024];
     private int _count;
 
-    /// <summary>A sorter for records with <paramref name="keyCount"/> key fields; runs of at most <paramref name="runBytes"/>.</summary>
+    /// <summary>A sorter for records with <paramref name="keyCount"/> key fields; runs of at most <paramref
+    /// name="runBytes"/>.</summary>
     public ExternalRecordSorter(int keyCount, long runBytes, SpillDirectory spill, string side)
     {
         _keyCount = keyCount;
@@ -122,7 +123,8 @@ internal sealed class ExternalRecordSorter : IDisposable
         public int Compare(Entry a, Entry b)
         {
             if (a.HasFast && b.HasFast && a.Fast != b.Fast) return a.Fast < b.Fast ? -1 : 1;
-            return CompareKeyOrder.CompareKeys(_arena.AsSpan(a.Offset, a.Length), _arena.AsSpan(b.Offset, b.Length), _keyCount);
+            return CompareKeyOrder.CompareKeys(_arena.AsSpan(a.Offset, a.Length), _arena.AsSpan(b.Offset, b.Length),
+                _keyCount);
         }
     }
 

@@ -35,11 +35,14 @@ internal sealed class FileCompareSide : CompareSide
         Manifest = source.Manifest;
         Label = source.Manifest?.Stamp ?? Path.GetFileName(source.Path);
         Size = size;
-        Warning = RestoreSourceResolver.UnverifiedWarning(source)?.Replace("restored", "compared", StringComparison.Ordinal);
+        Warning = RestoreSourceResolver.UnverifiedWarning(source)?.Replace("restored", "compared",
+            StringComparison.Ordinal);
     }
 
-    /// <summary>Resolves and checks the file, then reads its columns (the CSV header, the COPY line, the dump's TOC).</summary>
-    public static async Task<FileCompareSide> OpenAsync(CompareRequest request, string given, IOperationReporter reporter,
+    /// <summary>Resolves and checks the file, then reads its columns (the CSV header, the COPY line, the dump's
+    /// TOC).</summary>
+    public static async Task<FileCompareSide> OpenAsync(CompareRequest request, string given,
+        IOperationReporter reporter,
         CancellationToken ct)
     {
         var full = Path.GetFullPath(given);
@@ -50,7 +53,8 @@ internal sealed class FileCompareSide : CompareSide
             bool Has(BackupFileKind kind) => RestoreSourceResolver.ChooseFile(manifest, kind, request.Table) is { } f
                 && (kind == BackupFileKind.Dump || f.Tables.Count > 0)
                 && File.Exists(Path.Combine(Path.GetDirectoryName(full)!, f.Name));
-            from = Has(BackupFileKind.Csv) ? TableRestoreSource.Csv : Has(BackupFileKind.Sql) ? TableRestoreSource.Sql : TableRestoreSource.Dump;
+            from = Has(BackupFileKind.Csv) ? TableRestoreSource.Csv : Has(BackupFileKind.Sql)
+                ? TableRestoreSource.Sql : TableRestoreSource.Dump;
         }
         reporter.Verbose($"Checking {Path.GetFileName(full)} against its manifest.");
         var source = await RestoreSourceResolver.ResolveAsync(new TableRestoreRequest
@@ -66,7 +70,8 @@ internal sealed class FileCompareSide : CompareSide
         var side = new FileCompareSide(source, full, request.Table, new FileInfo(source.Path).Length);
         var qualified = (request.Schema ?? "public") + "." + request.Table;
         if (source.Entry is { Tables.Count: > 0 } entry && source.Kind != TableRestoreSource.Dump
-            && !entry.Tables.Any(t => t == qualified || (request.Schema is null && t.EndsWith("." + request.Table, StringComparison.Ordinal))))
+            && !entry.Tables.Any(t => t == qualified || (request.Schema is null && t.EndsWith("." + request.Table,
+                StringComparison.Ordinal))))
         {
             throw NotInBackup(qualified, source.Path, $"it holds {string.Join(", ", entry.Tables)}");
         }
@@ -104,12 +109,16 @@ internal sealed class FileCompareSide : CompareSide
                 Columns = _sql.Header.Columns;
                 break;
             default:
-                var entries = await RestoreSourceResolver.ReadTableOfContentsAsync(_source.Path, reporter, ct).ConfigureAwait(false);
+                var entries = await RestoreSourceResolver.ReadTableOfContentsAsync(_source.Path, reporter,
+                    ct).ConfigureAwait(false);
                 var table = ArchiveTableEntries.Find(entries, _table, request.Schema, _source.Path);
-                var leaves = PartitionedBackupTable.IsPartitioned(table) ? PartitionedBackupTable.Leaves(entries, table, _source.Path)
+                var leaves = PartitionedBackupTable.IsPartitioned(table) ? PartitionedBackupTable.Leaves(entries,
+                    table, _source.Path)
                     : new() { (table, ArchiveTableEntries.Data(entries, table)
-                        ?? throw NotInBackup($"{table.Schema}.{table.Tag}", _source.Path, "the dump holds its definition but no data")) };
-                _blocks = leaves.Select(l => (l.Data, (IReadOnlyList<string>)TocDefinitionGuard.CheckCopy(_source.Path, l.Data,
+                        ?? throw NotInBackup($"{table.Schema}.{table.Tag}", _source.Path,
+                            "the dump holds its definition but no data")) };
+                _blocks = leaves.Select(l => (l.Data,
+                    (IReadOnlyList<string>)TocDefinitionGuard.CheckCopy(_source.Path, l.Data,
                     (l.Leaf.Schema!, l.Leaf.Tag)).Columns)).ToList();
                 Columns = _blocks.Count > 0 ? _blocks[0].Columns : Array.Empty<string>();
                 break;
@@ -118,10 +127,12 @@ internal sealed class FileCompareSide : CompareSide
 
     private async Task<IReadOnlyList<string>> ReadCsvHeaderAsync(CancellationToken ct)
     {
-        await using var fs = new FileStream(_source.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous);
+        await using var fs = new FileStream(_source.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16,
+            FileOptions.Asynchronous);
         await using var input = CopyImport.OpenData(_source.Path, fs);
         var buffer = new byte[1 << 16];
-        var n = await ReadCorruptAware(() => input.ReadAtLeastAsync(buffer, buffer.Length, false, ct).AsTask()).ConfigureAwait(false);
+        var n = await ReadCorruptAware(() => input.ReadAtLeastAsync(buffer, buffer.Length, false,
+            ct).AsTask()).ConfigureAwait(false);
         var nl = buffer.AsSpan(0, n).IndexOf((byte)'\n');
         if (nl < 0) throw Corrupt(_source.Path, "it has no CSV header line");
         return CsvHeader.ParseColumns(Encoding.UTF8.GetString(buffer, 0, nl).TrimEnd('\r'));
@@ -137,7 +148,8 @@ internal sealed class FileCompareSide : CompareSide
                 case TableRestoreSource.Csv: await StreamCsvAsync(sink, progress, ct).ConfigureAwait(false); break;
                 case TableRestoreSource.Sql:
                     var split = sink.Begin(Columns, csv: false);
-                    await _sql!.CopyRowsAsync(new SplitterStream(split), read => progress(read), ct).ConfigureAwait(false);
+                    await _sql!.CopyRowsAsync(new SplitterStream(split), read => progress(read),
+                        ct).ConfigureAwait(false);
                     split.Finish();
                     break;
                 default: await StreamDumpAsync(sink, progress, ct).ConfigureAwait(false); break;
@@ -145,7 +157,8 @@ internal sealed class FileCompareSide : CompareSide
         }
         catch (FormatException ex) { throw Corrupt(_source.Path, ex.Message); }
         catch (InvalidDataException ex) { throw Corrupt(_source.Path, "it is not valid gzip data: " + ex.Message); }
-        catch (CenateException ex) when (ex.ErrorId == ErrorIds.ArchiveInvalid) { throw Corrupt(_source.Path, ex.Message); }
+        catch (CenateException ex) when (ex.ErrorId == ErrorIds.ArchiveInvalid) { throw Corrupt(_source.Path,
+            ex.Message); }
         if (ExpectedRows is { } expected && expected != sink.Rows)
         {
             throw Corrupt(_source.Path, $"it gave {sink.Rows} rows, its manifest records {expected}");
@@ -186,7 +199,8 @@ internal sealed class FileCompareSide : CompareSide
         await CustomArchiveInspector.StreamTablesDataAsync(fs, columnsOf.Keys, async (id, stream) =>
         {
             var split = sink.Begin(columnsOf[id], csv: false);
-            var rows = await stream((chunk, _) => { split.Feed(chunk.Span); return ValueTask.CompletedTask; }).ConfigureAwait(false);
+            var rows = await stream((chunk, _)
+                => { split.Feed(chunk.Span); return ValueTask.CompletedTask; }).ConfigureAwait(false);
             split.Finish();
             return rows;
         }, read => progress(read), ct).ConfigureAwait(false);
@@ -199,8 +213,10 @@ internal sealed class FileCompareSide : CompareSide
     }
 
     /// <summary>BackupCorrupt: the file cannot be decoded.</summary>
-    internal static CenateException Corrupt(string path, string why) => new(ErrorIds.BackupCorrupt, CenateErrorKind.InvalidData,
-        $"'{Path.GetFileName(path)}' cannot be compared: {why}.", "Compare another file of the set (-From Csv/Sql/Dump) or another set; " +
+    internal static CenateException Corrupt(string path, string why) => new(ErrorIds.BackupCorrupt,
+        CenateErrorKind.InvalidData,
+        $"'{Path.GetFileName(path)}' cannot be compared: {why}.",
+            "Compare another file of the set (-From Csv/Sql/Dump) or another set; " +
         "Test-CenateBackup shows what is wrong.", path);
 
     private static CenateException NotInBackup(string table, string path, string why) => new(ErrorIds.TableNotInBackup,
@@ -213,7 +229,8 @@ internal sealed class FileCompareSide : CompareSide
         if (_sql is not null) await _sql.DisposeAsync().ConfigureAwait(false);
     }
 
-    /// <summary>A write-only stream that feeds a splitter (the SQL export's reader writes its rows to a stream).</summary>
+    /// <summary>A write-only stream that feeds a splitter (the SQL export's reader writes its rows to a
+    /// stream).</summary>
     private sealed class SplitterStream : Stream
     {
         private readonly RowSplitter _split;
@@ -234,7 +251,8 @@ internal sealed class FileCompareSide : CompareSide
         public override bool CanSeek => false;
         public override bool CanWrite => true;
         public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override long Position { get => throw new NotSupportedException(); set
+            => throw new NotSupportedException(); }
         public override void Flush() { }
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();

@@ -29,7 +29,8 @@ internal sealed class LiveCompareSide : CompareSide
     }
 
     /// <summary>Connects, finds the table, its columns and primary key, and opens the snapshot.</summary>
-    public static async Task<LiveCompareSide> OpenAsync(CompareRequest request, DatabaseTarget target, IOperationReporter reporter,
+    public static async Task<LiveCompareSide> OpenAsync(CompareRequest request, DatabaseTarget target,
+        IOperationReporter reporter,
         CancellationToken ct)
     {
         var session = await DatabaseSession.OpenAsync(target, null, reporter, ct,
@@ -41,7 +42,8 @@ internal sealed class LiveCompareSide : CompareSide
             var table = await session.ResolveTableAsync(request.Table, request.Schema, ct).ConfigureAwait(false);
             var side = new LiveCompareSide(session, table, target);
             side.PrimaryKey = await DatabaseSession.PrimaryKeyAsync(conn, table.Sql, ct).ConfigureAwait(false);
-            await using var cmd = new NpgsqlCommand("SELECT a.attname::text FROM pg_catalog.pg_attribute a WHERE a.attrelid = " +
+            await using var cmd = new NpgsqlCommand("SELECT a.attname::text FROM pg_catalog.pg_attribute a WHERE " +
+                "a.attrelid = " +
                 "@t::pg_catalog.regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum", conn);
             cmd.Parameters.AddWithValue("t", table.Sql);
             var columns = new List<string>();
@@ -63,7 +65,8 @@ internal sealed class LiveCompareSide : CompareSide
     public override async Task StreamAsync(CompareSink sink, Action<long> progress, CancellationToken ct)
     {
         var list = string.Join(", ", Columns.Select(QualifiedTable.Quote));
-        using var reader = await _session.Connection.BeginTextExportAsync($"COPY (SELECT {list} FROM {_table.Sql}) TO STDOUT", ct)
+        using var reader = await _session.Connection.BeginTextExportAsync($"COPY (SELECT {list} FROM {_table.Sql}) " +
+            $"TO STDOUT", ct)
             .ConfigureAwait(false);
         var split = sink.Begin(Columns, csv: false);
         var chars = new char[1 << 19];

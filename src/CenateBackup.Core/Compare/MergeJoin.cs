@@ -11,9 +11,11 @@ namespace CenateBackup.Core.Compare;
 /// </summary>
 internal static class MergeJoin
 {
-    /// <summary>Joins <paramref name="reference"/> and <paramref name="difference"/> into <paramref name="result"/>.</summary>
+    /// <summary>Joins <paramref name="reference"/> and <paramref name="difference"/> into <paramref
+    /// name="result"/>.</summary>
     public static void Run(IRecordCursor reference, IRecordCursor difference, int keyCount, ComparisonResult result,
-        int keyLimit, bool includeRows, IReadOnlyList<string>? referenceColumns, IReadOnlyList<string>? differenceColumns,
+        int keyLimit, bool includeRows, IReadOnlyList<string>? referenceColumns,
+            IReadOnlyList<string>? differenceColumns,
         Action<long>? tick = null)
     {
         var r = new Side(reference, keyCount, "reference", result);
@@ -23,7 +25,8 @@ internal static class MergeJoin
         long steps = 0;
         while (hasR || hasD)
         {
-            var c = !hasD ? -1 : !hasR ? 1 : CompareKeyOrder.CompareKeys(reference.Current, difference.Current, keyCount);
+            var c = !hasD ? -1 : !hasR ? 1 : CompareKeyOrder.CompareKeys(reference.Current, difference.Current,
+                keyCount);
             if (c < 0)
             {
                 result.Missing++;
@@ -38,7 +41,8 @@ internal static class MergeJoin
             }
             else
             {
-                if (CompareRecord.Hash(reference.Current, keyCount).SequenceEqual(CompareRecord.Hash(difference.Current, keyCount)))
+                if (CompareRecord.Hash(reference.Current,
+                    keyCount).SequenceEqual(CompareRecord.Hash(difference.Current, keyCount)))
                 {
                     result.Unchanged++;
                 }
@@ -61,7 +65,8 @@ internal static class MergeJoin
             else result.KeysTruncated = true;
             if (!includeRows) return;
             result.Rows.Add(new RowDifference(change, key,
-                change == RowChange.Added ? null : referenceColumns, change == RowChange.Added ? null : CompareRecord.RowText(refRecord, keyCount),
+                change == RowChange.Added ? null : referenceColumns, change == RowChange.Added ? null
+                    : CompareRecord.RowText(refRecord, keyCount),
                 change == RowChange.Missing ? null : differenceColumns,
                 change == RowChange.Missing ? null : CompareRecord.RowText(diffRecord, keyCount)));
         }
@@ -90,13 +95,17 @@ internal static class MergeJoin
             if (!_cursor.MoveNext()) return false;
             var record = _cursor.Current;
             var keyLength = CompareRecord.KeyLength(record, _keyCount);
-            if (_previousLength >= 0 && CompareKeyOrder.CompareKeys(_previous.AsSpan(0, _previousLength), record, _keyCount) == 0)
+            if (_previousLength >= 0 && CompareKeyOrder.CompareKeys(_previous.AsSpan(0, _previousLength), record,
+                _keyCount) == 0)
             {
                 var columns = string.Join(", ", _result.Key);
                 throw new CenateException(ErrorIds.DuplicateKey, CenateErrorKind.InvalidData,
-                    $"The {_name} side ({(_name == "reference" ? _result.ReferenceFile : _result.DifferenceFile)}) holds a key " +
-                    $"({columns}) more than once, so rows cannot be matched by it. The value is not shown (keys can be personal data).",
-                    "Compare by a unique key: give -Key with the columns of the table's primary key or of a unique constraint.",
+                    $"The {_name} side ({(_name == "reference" ? _result.ReferenceFile
+                        : _result.DifferenceFile)}) holds a key " +
+                    $"({columns}) more than once, so rows cannot be matched by it. The value is not shown (keys can " +
+                        $"be personal data).",
+                    "Compare by a unique key: give -Key with the columns of the table's primary key or of a unique " +
+                        "constraint.",
                     _result.Table);
             }
             if (keyLength > _previous.Length) _previous = new byte[Math.Max(keyLength, _previous.Length * 2)];

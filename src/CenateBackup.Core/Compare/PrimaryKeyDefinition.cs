@@ -17,7 +17,8 @@ internal static class PrimaryKeyDefinition
         return pk is null ? Array.Empty<string>() : Parse(pk.Definition);
     }
 
-    /// <summary>The column names inside the first parentheses, unquoted; empty when it does not read as a key.</summary>
+    /// <summary>The column names inside the first parentheses, unquoted; empty when it does not read as a
+    /// key.</summary>
     public static IReadOnlyList<string> Parse(string definition)
     {
         var open = definition.IndexOf('(');
@@ -39,7 +40,8 @@ internal static class PrimaryKeyDefinition
             {
                 case '"': quoted = true; break;
                 case ',': names.Add(name.ToString()); name.Clear(); break;
-                case ')': names.Add(name.ToString()); return names.Any(n => n.Length == 0) ? Array.Empty<string>() : names;
+                case ')': names.Add(name.ToString()); return names.Any(n => n.Length == 0) ? Array.Empty<string>()
+                    : names;
                 case ' ': break;
                 default: name.Append(c); break;
             }

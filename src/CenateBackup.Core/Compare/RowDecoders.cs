@@ -47,7 +47,8 @@ internal static class RowDecoders
                 case >= (byte)'0' and <= (byte)'7':
                 {
                     var v = c - '0';
-                    for (var k = 0; k < 2 && i + 1 < s.Length && s[i + 1] is >= (byte)'0' and <= (byte)'7'; k++) v = v * 8 + (s[++i] - '0');
+                    for (var k = 0; k < 2 && i + 1 < s.Length && s[i
+                        + 1] is >= (byte)'0' and <= (byte)'7'; k++) v = v * 8 + (s[++i] - '0');
                     into[n++] = (byte)v;
                     break;
                 }
@@ -64,7 +65,8 @@ internal static class RowDecoders
         return n;
     }
 
-    private static bool IsHex(byte b) => b is >= (byte)'0' and <= (byte)'9' or >= (byte)'a' and <= (byte)'f' or >= (byte)'A' and <= (byte)'F';
+    private static bool IsHex(byte b)
+        => b is >= (byte)'0' and <= (byte)'9' or >= (byte)'a' and <= (byte)'f' or >= (byte)'A' and <= (byte)'F';
 
     private static int Hex(byte b) => b <= '9' ? b - '0' : (b | 0x20) - 'a' + 10;
 
@@ -105,7 +107,8 @@ internal static class RowDecoders
             var comma = record[i..].IndexOf((byte)',');
             var field = comma < 0 ? record[i..] : record.Slice(i, comma);
             if (field.Length == 0) row.AddNull();
-            else if (field.IndexOf((byte)'"') >= 0) throw new FormatException("a CSV field holds a quote outside quotes");
+            else if (field.IndexOf((byte)'"') >= 0) throw new FormatException("a CSV field holds a quote outside " +
+                "quotes");
             else row.AddValue(field);
             if (comma < 0) return;
             i += comma + 1;

@@ -18,7 +18,8 @@ internal sealed class RowSplitter
     private int _carried;
     private bool _inQuote;
 
-    /// <summary>Rows are given to <paramref name="row"/>; <paramref name="csv"/>: CSV records, else COPY text.</summary>
+    /// <summary>Rows are given to <paramref name="row"/>; <paramref name="csv"/>: CSV records, else COPY
+    /// text.</summary>
     public RowSplitter(bool csv, RowHandler row)
     {
         _csv = csv;
@@ -48,7 +49,8 @@ internal sealed class RowSplitter
         Carry(chunk[pos..]);
     }
 
-    /// <summary>Ends the stream: a last row without a newline is given as it is; an open CSV quote is corrupt.</summary>
+    /// <summary>Ends the stream: a last row without a newline is given as it is; an open CSV quote is
+    /// corrupt.</summary>
     public void Finish()
     {
         if (_inQuote) throw new FormatException("the data ends inside a quoted CSV field");
@@ -56,26 +58,31 @@ internal sealed class RowSplitter
         _carried = 0;
     }
 
-    /// <summary>The index of the newline ending the current row in <paramref name="s"/>; -1 when it is not there.</summary>
+    /// <summary>The index of the newline ending the current row in <paramref name="s"/>; -1 when it is not
+    /// there.</summary>
     private int FindEnd(ReadOnlySpan<byte> s)
     {
         if (!_csv) return s.IndexOf((byte)'\n');
+        // A newline ends the record when an even number of quotes (counting from the record's start) precede it: two
+        // vectorised passes per line instead of one search per quote (JSON columns hold many doubled quotes).
         var at = 0;
         while (true)
         {
             var rest = s[at..];
-            var i = _inQuote ? rest.IndexOf((byte)'"') : rest.IndexOfAny((byte)'"', (byte)'\n');
-            if (i < 0) return -1;
-            if (rest[i] == (byte)'\n') return at + i;
-            _inQuote = !_inQuote;
-            at += i + 1;
+            var nl = rest.IndexOf((byte)'\n');
+            var line = nl < 0 ? rest : rest[..nl];
+            if ((line.Count((byte)'"') & 1) == 1) _inQuote = !_inQuote;
+            if (nl < 0) return -1;
+            if (!_inQuote) return at + nl;
+            at += nl + 1;
         }
     }
 
     private void Carry(ReadOnlySpan<byte> bytes)
     {
         if (bytes.Length == 0) return;
-        if (_carried + bytes.Length > _carry.Length) Array.Resize(ref _carry, Math.Max(_carry.Length * 2, _carried + bytes.Length));
+        if (_carried + bytes.Length > _carry.Length) Array.Resize(ref _carry, Math.Max(_carry.Length * 2, _carried
+            + bytes.Length));
         bytes.CopyTo(_carry.AsSpan(_carried));
         _carried += bytes.Length;
     }

@@ -20,7 +20,8 @@ internal sealed class SpillDirectory : IDisposable
         if (!Directory.Exists(root))
         {
             throw new Errors.CenateException(Errors.ErrorIds.PathNotFound, Errors.CenateErrorKind.ObjectNotFound,
-                $"The temporary directory '{root}' does not exist.", "Give an existing directory with -TempDirectory.", root);
+                $"The temporary directory '{root}' does not exist.",
+                    "Give an existing directory with -TempDirectory.", root);
         }
         var path = System.IO.Path.Combine(root, "cenate-compare-" + Guid.NewGuid().ToString("N")[..12]);
         if (OperatingSystem.IsWindows()) Directory.CreateDirectory(path);

@@ -7,7 +7,8 @@ using CenateBackup.PowerShell.Output;
 namespace CenateBackup.PowerShell.Commands;
 
 /// <summary>
-/// <para type="synopsis">Lists the keys of a table that vanished, appeared or changed between two backup sets, or between a set and the live table.</para>
+/// <para type="synopsis">Lists the keys of a table that vanished, appeared or changed between two backup sets, or
+/// between a set and the live table.</para>
 /// </summary>
 [Cmdlet(VerbsData.Compare, "CenateBackup", DefaultParameterSetName = ContainerSet)]
 [OutputType(typeof(CenateBackupComparison), typeof(CenateRowDifference))]
@@ -28,7 +29,8 @@ public sealed class CompareCenateBackupCommand : DatabaseCmdletBase
     [ValidateNotNullOrEmpty]
     public string? Difference { get; set; }
 
-    /// <summary>Compare with the live table (connection parameters as Restore-CenateTable) instead of a second set.</summary>
+    /// <summary>Compare with the live table (connection parameters as Restore-CenateTable) instead of a second
+    /// set.</summary>
     [Parameter]
     public SwitchParameter Live { get; set; }
 
@@ -52,16 +54,19 @@ public sealed class CompareCenateBackupCommand : DatabaseCmdletBase
     [ValidateSet("Auto", "Csv", "Sql", "Dump")]
     public string From { get; set; } = "Auto";
 
-    /// <summary>Also write one CenateRowDifference per differing key, with the rows (personal data: screen only).</summary>
+    /// <summary>Also write one CenateRowDifference per differing key, with the rows (personal data: screen
+    /// only).</summary>
     [Parameter]
     public SwitchParameter IncludeRows { get; set; }
 
-    /// <summary>The most keys each list keeps (default 1000000); past it KeysTruncated is true and only the counts are exact.</summary>
+    /// <summary>The most keys each list keeps (default 1000000); past it KeysTruncated is true and only the counts are
+    /// exact.</summary>
     [Parameter]
     [ValidateRange(0, int.MaxValue)]
     public int KeyLimit { get; set; } = 1_000_000;
 
-    /// <summary>Where the sorted runs are spilled (a private directory is made there and removed); default the system temp.</summary>
+    /// <summary>Where the sorted runs are spilled (a private directory is made there and removed); default the system
+    /// temp.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? TempDirectory { get; set; }
@@ -77,7 +82,8 @@ public sealed class CompareCenateBackupCommand : DatabaseCmdletBase
         {
             if (Live == (Difference is not null))
             {
-                throw new Core.Errors.CenateException(Core.Errors.ErrorIds.CompareSidesInvalid, Core.Errors.CenateErrorKind.InvalidArgument,
+                throw new Core.Errors.CenateException(Core.Errors.ErrorIds.CompareSidesInvalid,
+                    Core.Errors.CenateErrorKind.InvalidArgument,
                     "Give either -Difference (a second set) or -Live, not both and not neither.",
                     "Compare-CenateBackup -Reference <set> -Difference <set>, or -Reference <set> -Live.", Reference);
             }

@@ -44,7 +44,8 @@ public sealed class CenateBackupComparison
     public object[] AddedKeys { get; internal set; } = Array.Empty<object>();
     /// <summary>The changed keys, in key order (up to -KeyLimit).</summary>
     public object[] ChangedKeys { get; internal set; } = Array.Empty<object>();
-    /// <summary>True when a list would have passed -KeyLimit: the counts are exact, the lists are not complete.</summary>
+    /// <summary>True when a list would have passed -KeyLimit: the counts are exact, the lists are not
+    /// complete.</summary>
     public bool KeysTruncated { get; internal set; }
     /// <summary>Warnings (columns on one side only, unverified files).</summary>
     public string[] Warnings { get; internal set; } = Array.Empty<string>();

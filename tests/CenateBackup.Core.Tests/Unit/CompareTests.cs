@@ -20,7 +20,8 @@ public class CompareTests
         var row = new DecodedRow();
         if (csv) RowDecoders.Csv(B(line), row);
         else RowDecoders.CopyText(B(line), row);
-        return Enumerable.Range(0, row.Count).Select(i => row.Length(i) < 0 ? null : Encoding.UTF8.GetString(row.Field(i))).ToList();
+        return Enumerable.Range(0, row.Count).Select(i => row.Length(i) < 0 ? null
+            : Encoding.UTF8.GetString(row.Field(i))).ToList();
     }
 
     [Theory]
@@ -60,7 +61,8 @@ public class CompareTests
     [Fact]
     public void Csv_decodes_null_empty_quotes_and_newlines()
     {
-        Assert.Equal(new string?[] { "1", null, "", "a,\"b\"\nc", "\\N", null }, Decode("1,,\"\",\"a,\"\"b\"\"\nc\",\\N,", csv: true));
+        Assert.Equal(new string?[] { "1", null, "", "a,\"b\"\nc", "\\N", null },
+            Decode("1,,\"\",\"a,\"\"b\"\"\nc\",\\N,", csv: true));
         Assert.Equal(new string?[] { null }, Decode("", csv: true));
         Assert.Throws<FormatException>(() => Decode("\"open", csv: true));
         Assert.Throws<FormatException>(() => Decode("\"a\"b", csv: true));
@@ -80,7 +82,8 @@ public class CompareTests
         Assert.Equal(new[] { "1,\"x\ny\"", "2,\"\"\"\"", "3,z", "4,\"\n\"" }, rows);
     }
 
-    private static List<string?[]> Sorted(IEnumerable<string> keys, long runBytes, out int runs, string? tempParent = null)
+    private static List<string?[]> Sorted(IEnumerable<string> keys, long runBytes, out int runs,
+        string? tempParent = null)
     {
         using var spill = new SpillDirectory(tempParent);
         using var sorter = new ExternalRecordSorter(1, runBytes, spill, "t");
@@ -102,7 +105,8 @@ public class CompareTests
     public void External_sort_merges_several_spilled_runs_in_key_order()
     {
         var rnd = new Random(7);
-        var keys = Enumerable.Range(0, 5000).Select(i => i % 7 == 0 ? "t" + rnd.Next(100000) : rnd.Next(-50000, 50000).ToString())
+        var keys = Enumerable.Range(0, 5000).Select(i => i % 7 == 0 ? "t" + rnd.Next(100000) : rnd.Next(-50000,
+            50000).ToString())
             .Distinct().ToList();
         var sorted = Sorted(keys, runBytes: 8192, out var runs);
         Assert.True(runs >= 5, $"only {runs} runs");
@@ -126,11 +130,13 @@ public class CompareTests
                 using var spill = new SpillDirectory(parent);
                 seen = spill.Path;
                 if (!OperatingSystem.IsWindows())
-                    Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(spill.Path));
+                    Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute,
+                        File.GetUnixFileMode(spill.Path));
                 using var sorter = new ExternalRecordSorter(1, 4096, spill, "t");
                 var rec = new CompareRecord(new[] { 0 }, Array.Empty<int>(), null);
                 var row = new DecodedRow();
-                for (var i = 0; i < 2000; i++) { RowDecoders.CopyText(B(i.ToString()), row); sorter.Add(rec.Encode(row)); }
+                for (var i = 0; i < 2000; i++) { RowDecoders.CopyText(B(i.ToString()),
+                    row); sorter.Add(rec.Encode(row)); }
                 var run = Directory.GetFiles(spill.Path).First();
                 if (!OperatingSystem.IsWindows())
                     Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(run));
@@ -165,7 +171,8 @@ public class CompareTests
             Side("1\ty\tv", "2\tx\tw", "10\tx\t", "3\tx\tv", "z\t1\tv"), 2, result, 100, false, null, null);
         Assert.Equal(new[] { "1|x" }, result.MissingKeys.Select(k => string.Join("|", k)));
         Assert.Equal(new[] { "3|x" }, result.AddedKeys.Select(k => string.Join("|", k)));
-        Assert.Equal(new[] { "2|x", "10|x" }, result.ChangedKeys.Select(k => string.Join("|", k)));   // NULL vs empty differs
+        Assert.Equal(new[] { "2|x", "10|x" }, result.ChangedKeys.Select(k => string.Join("|",
+            k)));   // NULL vs empty differs
         Assert.Equal(2, result.Unchanged);
     }
 
@@ -174,7 +181,8 @@ public class CompareTests
     {
         var result = new ComparisonResult { Key = new[] { "a", "b" }, Table = "public.t" };
         var ex = Assert.Throws<CenateException>(() =>
-            MergeJoin.Run(Side("12345678\tdni\tv"), Side("12345678\tdni\tv", "12345678\tdni\tw"), 2, result, 100, false, null, null));
+            MergeJoin.Run(Side("12345678\tdni\tv"), Side("12345678\tdni\tv", "12345678\tdni\tw"), 2, result, 100,
+                false, null, null));
         Assert.Equal(ErrorIds.DuplicateKey, ex.ErrorId);
         Assert.DoesNotContain("12345678", ex.Message);
     }

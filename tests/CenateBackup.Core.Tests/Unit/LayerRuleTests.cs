@@ -112,7 +112,7 @@ public class LayerRuleTests
 public static class LayerRule
 {
     private static readonly string[] s_features =
-        { "Dumps", "Exports", "Verification", "Restores", "Retention", "Audit", "Offsite", "Alerts", "Schedule" };
+        { "Dumps", "Exports", "Verification", "Restores", "Retention", "Audit", "Offsite", "Alerts", "Schedule", "Compare" };
 
     /// <summary>True for a feature folder's namespace (or one below it) directly under
     /// <paramref name="root"/>.</summary>
