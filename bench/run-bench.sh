@@ -11,6 +11,9 @@
 #                                  pg_restore -f /dev/null, and the Restore drill vs createdb + pg_restore -d + count
 #     ONLY=restore                 Restore-CenateTable on the table: MissingRows of 10,000 deleted rows, Replace, Staging
 #                                  (absolute targets; by hand: pg_restore -t into an empty database, for scale)
+#     ONLY=compare                 Compare-CenateBackup of two sets (10,000 deleted, 500 inserted, 100 updated rows) vs
+#                                  gzip -dc of both CSV.gz, time and peak RSS, at [rows] and at 1,000,000 rows; lists
+#                                  checked against psql EXCEPT (bench/Measure-Compare.ps1)
 #     ONLY=audit                   audit trigger costs: DELETE of 100,000 rows without/with the trigger, TRUNCATE with
 #                                  row capture (seconds, log size) and CountOnly (bench/Measure-Audit.sh)
 #   REPEAT=N (default 2): best of N runs per case.
@@ -126,6 +129,20 @@ if [ -z "$ONLY" ] || [[ "$ONLY" == restore* ]]; then
     echo "[bench] Measure-Restore.ps1 FAILED; restore cases shown as '-'" >&2
   fi
 fi
+# Compare group: at the table's size and at 1,000,000 rows (memory must not grow with the table), each on a copy of the
+# bench database; fails loudly when a key list differs from psql EXCEPT.
+declare -A CMP
+if [ -z "$ONLY" ] || [[ "$ONLY" == compare* ]]; then
+  for n in $(printf '%s\n' "$ROWS" 1000000 | sort -nu); do
+    [ "$n" -le "$ROWS" ] || continue
+    if cjson="$(pwsh -NoProfile -NonInteractive -File bench/Measure-Compare.ps1 \
+        -ModulePath "$ROOT/out/CenateBackup/CenateBackup.psd1" -Container "$NAME" -Port "$PORT" -Work "$WORK/compare" -Rows "$n")"; then
+      echo "[bench] compare at $n rows: $cjson"; CMP[$n]="$cjson"
+    else
+      echo "[bench] Measure-Compare.ps1 at $n rows FAILED" >&2
+    fi
+  done
+fi
 AUDIT_JSON=""
 if [ -z "$ONLY" ] || [[ "$ONLY" == audit* ]]; then
   if AUDIT_JSON="$(bash bench/Measure-Audit.sh "$NAME" "$PORT")"; then echo "[bench] audit cases: $AUDIT_JSON"; else echo "[bench] Measure-Audit.sh FAILED" >&2; AUDIT_JSON=""; fi
@@ -190,6 +207,18 @@ print(f"audit: TRUNCATE of the table: plain {d['audit_truncate_plain']} s, with 
       f"(log {d['audit_truncate_log_bytes'] / 1048576:.0f} MB), CountOnly {d['audit_truncate_countonly']} s")
 PY
   fi
+  for n in "${!CMP[@]}"; do
+    python3 - "${CMP[$n]}" <<'PY'
+import json, sys
+d = json.loads(sys.argv[1])
+print(f"compare {d['compare_rows']:,} rows ({d['compare_missing']} missing, {d['compare_added']} added, "
+      f"{d['compare_changed']} changed; "
+      f"lists = psql EXCEPT): cmdlet {d['compare_cmdlet_s']} s, process {d['compare_process_s']} s "
+      f"vs gzip -dc both CSV.gz {d['compare_gzip_s']} s = {d['compare_ratio']}x "
+      f"({d['compare_process_ratio']}x with pwsh start; target <=1.5x); "
+      f"peak RSS {d['compare_rss_mb']} MB (pwsh + module alone {d['compare_pwsh_idle_rss_mb']} MB)")
+PY
+  done
   if sel verify_drill_module; then echo "module restore drill: ${T[verify_drill_module]:--} s (target: under 120 s)"; fi
   if sel container_z9_seed container_z9_module; then echo "level-9 archive size: seed ${SIZE9_SEED} bytes, module ${SIZE9_MOD} bytes"; fi
   if sel export_csvgz_seed export_csvgz_module export_csv_psql export_csv_module; then

@@ -125,6 +125,7 @@ internal static class RestorePlanBuilder
             steps.Add(input.Kind == TableRestoreSource.Sql ? plan.CopySql + $"   -- rows from {file}"
                 : $"COPY {sqt} FROM STDIN   -- rows from {file}");
         }
+        if (input.Keys is not null) steps.AddRange(RestoreKeyFilter.Steps(input, sqt, input.Keys.Count));
         steps.AddRange(plan.Post);
         steps.AddRange(plan.ForeignKeys);
         if (input.Mode == TableRestoreMode.MissingRows && input.Live!.Partitioned)

@@ -49,6 +49,8 @@ internal sealed record RestorePlanInput
     public TimeSpan LockTimeout { get; init; }
     /// <summary>-DropReplaced.</summary>
     public bool DropReplaced { get; init; }
+    /// <summary>MissingRows with -Key: the distinct keys (null: no filter).</summary>
+    public List<string[]>? Keys { get; init; }
 
     /// <summary>schema.table, unquoted, as the result and the messages name it.</summary>
     public string DisplayTable => Schema + "." + Table;

@@ -58,6 +58,11 @@ public sealed class TableRestoreRequest
     /// result's Warnings say the file was not verified.
     /// </summary>
     public bool AllowUnverifiedBackup { get; init; }
+    /// <summary>
+    /// MissingRows only: the primary keys whose rows go back (each a list of the key's values in its column order, as
+    /// text as PostgreSQL prints them); null: every missing row. An empty list restores nothing.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<string>>? Keys { get; init; }
     /// <summary>Local pg tools directory (unused by the COPY path; kept for symmetry with the other requests).</summary>
     public string? PgBinDirectory { get; init; }
     /// <summary>When the restore starts (names the staging schema and the replaced table).</summary>
@@ -111,6 +116,10 @@ public sealed class TableRestoreResult
     public long? UnroutedRows { get; set; }
     /// <summary>Where those rows are kept (schema.table, unquoted; null when there are none).</summary>
     public string? UnroutedTable { get; set; }
+    /// <summary>-Key: the number of distinct keys given (null without -Key).</summary>
+    public long? RequestedKeys { get; set; }
+    /// <summary>-Key: how many of them the backup does not hold (null without -Key).</summary>
+    public long? KeysNotInBackup { get; set; }
     /// <summary>Primary key columns used to compare.</summary>
     public IReadOnlyList<string> PrimaryKey { get; set; } = Array.Empty<string>();
     /// <summary>Foreign keys of other tables recreated on the new table (Replace).</summary>

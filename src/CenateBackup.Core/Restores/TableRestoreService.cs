@@ -51,6 +51,7 @@ public static class TableRestoreService
             throw new ArgumentOutOfRangeException(nameof(request), request.LockTimeout,
                 $"LockTimeout must be more than zero and at most {TableRestoreRequest.MaximumLockTimeout}.");
         }
+        RestoreKeyFilter.CheckRequest(request);
         var source = await RestoreSourceResolver.ResolveAsync(request, cancellationToken).ConfigureAwait(false);
         reporter.Verbose($"Rows come from {source.Path} ({source.Kind}).");
         var target = request.Target;
@@ -88,6 +89,14 @@ public static class TableRestoreService
                 return result;
             }
             ConfirmedPlan.Require(confirmed.Steps, result.Steps, result.Table);
+            if (input.Keys is { Count: 0 })
+            {
+                // An empty -Key list: nothing to restore, so no rows are loaded.
+                (result.MissingRows, result.InsertedRows) = (0, 0);
+                (result.LiveRowsAfter, result.KeptRows) = (result.LiveRowsBefore, result.LiveRowsBefore);
+                result.Duration = clock.Elapsed;
+                return result;
+            }
             return await ExecuteAsync(request, source, conn, result, input, plan, clock, reporter, cancellationToken)
                 .ConfigureAwait(false);
         }
@@ -140,6 +149,13 @@ public static class TableRestoreService
             result.PrimaryKey = live.PrimaryKey;
         }
         RestorePlanBuilder.CheckRestorable(request.Mode, live, tableEntry, result.Table);
+        List<string[]>? keys = null;
+        if (request.Keys is not null)
+        {
+            RestoreKeyFilter.CheckArity(request.Keys, live!.PrimaryKey, result.Table);
+            keys = RestoreKeyFilter.Distinct(request.Keys);
+            result.RequestedKeys = keys.Count;
+        }
         DependentViews? views = null;
         if (request.Mode == TableRestoreMode.Replace && live is not null && live.DependentViews.Count > 0)
         {
@@ -174,12 +190,18 @@ public static class TableRestoreService
             Mode = request.Mode, Kind = source.Kind, SourcePath = source.Path, Schema = schema, Table = request.Table,
             QuotedTable = qt, StagingSchema = staging, Quote = name => quoted[name], Stamp = stamp, Entries = entries,
             TableEntry = tableEntry, Live = live, Views = views, SqlHeader = sqlHeader, LockTimeout = request.LockTimeout,
-            DropReplaced = request.DropReplaced, UnroutedSchema = unrouted,
+            DropReplaced = request.DropReplaced, UnroutedSchema = unrouted, Keys = keys,
         };
         var plan = RestorePlanBuilder.Build(input);
         result.Warnings.AddRange(plan.Warnings);
         // 4. What -WhatIf shows.
         result.Steps.AddRange(plan.Steps);
+        if (keys is { Count: 0 })
+        {
+            result.Steps.Clear();
+            result.Steps.Add("-- nothing to do: the -Key list is empty");
+            result.Warnings.Add("The -Key list is empty: no row is restored.");
+        }
         return (input, plan);
     }
 
@@ -193,6 +215,8 @@ public static class TableRestoreService
         foreach (var sql in plan.Pre) await conn.ExecOneStatementAsync(sql, ct).ConfigureAwait(false);
         reporter.Verbose($"Staging table {sqt} created; loading the rows.");
         await RestoreRows.LoadAsync(conn, source, input, plan, result, clock, reporter, ct).ConfigureAwait(false);
+        if (input.Keys is not null)
+            await RestoreKeyFilter.ApplyAsync(conn, input, sqt, input.Keys, result, reporter, ct).ConfigureAwait(false);
         reporter.Progress(new OperationProgress(Activity, "Building keys, indexes, constraints and triggers", 0, null));
         foreach (var sql in plan.Post) await conn.ExecOneStatementAsync(sql, ct).ConfigureAwait(false);
         foreach (var sql in plan.ForeignKeys) await conn.ExecOneStatementAsync(sql, ct).ConfigureAwait(false);

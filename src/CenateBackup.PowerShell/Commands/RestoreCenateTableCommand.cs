@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using CenateBackup.Core.Restores;
@@ -23,12 +24,15 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
     /// warning says so when the manifest records another server or database.
     /// </summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
-    [Alias("Path", "FullName", "PSPath")]
+    [Alias("Path", "FullName", "PSPath", "ReferencePath")]
     [ValidateNotNull]
     public object Backup { get; set; } = "";
 
-    /// <summary>The table to restore (default asegurados).</summary>
-    [Parameter(Position = 1)]
+    /// <summary>
+    /// The table to restore (default asegurados); schema.table is split when -Schema is not given (a piped
+    /// Compare-CenateBackup result binds its Table so).
+    /// </summary>
+    [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string Table { get; set; } = "asegurados";
 
@@ -68,10 +72,49 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
     [ValidateDuration(0.001, 86400)]
     public TimeSpan LockTimeout { get; set; } = TableRestoreRequest.DefaultLockTimeout;
 
+    /// <summary>
+    /// MissingRows only: the primary keys whose missing rows go back, each as text as PostgreSQL prints it — a value
+    /// for a one-column key, a list in the key's column order for a composite one. A Compare-CenateBackup result
+    /// binds its MissingKeys here. The keys are never shown (verbose, steps, errors): only their number.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("MissingKeys")]
+    [AllowEmptyCollection]
+    public object[]? Key { get; set; }
+
+    private long _rowDifferencesSkipped;
+    private bool _keyGiven;
+
+    /// <inheritdoc />
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        // Only the command line's parameters are bound yet: -Key typed by the user, not bound from a piped object.
+        _keyGiven = MyInvocation.BoundParameters.ContainsKey(nameof(Key));
+    }
+
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var input = Backup is PSObject ps ? ps.BaseObject : Backup;
+        var comparison = Backup as PSObject ?? PSObject.AsPSObject(Backup);
+        if (comparison.Properties["ReferencePath"] is null && comparison.Properties["Change"] is not null
+            && comparison.Properties["Key"] is not null)
+        {
+            // A CenateRowDifference of Compare-CenateBackup -IncludeRows: the summary after them carries the key list.
+            _rowDifferencesSkipped++;
+            return;
+        }
+        var keyList = Key;
+        if (!_keyGiven && comparison.Properties["MissingKeys"] is { } missing)
+        {
+            // A comparison's own Key property (its key columns) binds -Key by name before the MissingKeys alias would.
+            // A null list restores nothing (never every missing row).
+            keyList = missing.Value is null ? Array.Empty<object>()
+                : LanguagePrimitives.ConvertTo<object[]>(missing.Value);
+        }
+        var keys = KeysOf(comparison, keyList);
+        var input = comparison.Properties["ReferencePath"]?.Value is { } referencePath ? referencePath
+            : Backup is PSObject ps ? ps.BaseObject : Backup;
         string given;
         switch (input)
         {
@@ -105,12 +148,15 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
         var mode = Enum.Parse<TableRestoreMode>(Mode, ignoreCase: true);
         TableRestoreSource? from = From is null ? null : Enum.Parse<TableRestoreSource>(From, ignoreCase: true);
         var target = BuildTarget();
+        var (schema, table) = Schema is null && Table.IndexOf('.', StringComparison.Ordinal) is > 0 and var dot
+            && dot < Table.Length - 1 ? (Table[..dot], Table[(dot + 1)..]) : (Schema, Table);
         var request = new TableRestoreRequest
         {
             Target = target,
             BackupPath = path,
-            Table = Table,
-            Schema = Schema,
+            Table = table,
+            Schema = schema,
+            Keys = keys,
             Mode = mode,
             From = from,
             DropReplaced = DropReplaced,
@@ -145,12 +191,92 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
             });
     }
 
+    /// <inheritdoc />
+    protected override void EndProcessing()
+    {
+        if (_rowDifferencesSkipped > 0)
+        {
+            WriteWarning($"{_rowDifferencesSkipped} row differences (Compare-CenateBackup -IncludeRows) were not " +
+                "restored one by one: only a comparison's summary (its MissingKeys) is restored.");
+        }
+    }
+
+    /// <summary>
+    /// -Key as lists of text (null without -Key), checked before any work: KeyNeedsMissingRows for another mode,
+    /// KeyListTruncated for a comparison whose list was cut at -KeyLimit, KeyListInvalid for a value that is no key.
+    /// </summary>
+    private List<IReadOnlyList<string>>? KeysOf(PSObject piped, object[]? given)
+    {
+        var truncated = piped.Properties["KeysTruncated"]?.Value is { } t && LanguagePrimitives.IsTrue(t);
+        if (given is null) return null;
+        if (!string.Equals(Mode, "MissingRows", StringComparison.OrdinalIgnoreCase))
+        {
+            Refuse(Core.Errors.ErrorIds.KeyNeedsMissingRows,
+                $"-Key chooses which missing rows go back: it works only with -Mode MissingRows, not {Mode}. " +
+                "Nothing was changed.",
+                "Add -Mode MissingRows, or leave out -Key.");
+        }
+        if (truncated)
+        {
+            Refuse(Core.Errors.ErrorIds.KeyListTruncated,
+                "The comparison's key list was cut at its -KeyLimit (KeysTruncated): restoring it would bring back " +
+                "only some of the missing rows. Nothing was changed.",
+                "Run Compare-CenateBackup again with a higher -KeyLimit, or restore without -Key (every missing row).");
+        }
+        var keys = new List<IReadOnlyList<string>>(given.Length);
+        for (var i = 0; i < given.Length; i++) keys.Add(KeyValues(given[i], i + 1));
+        return keys;
+    }
+
+    private string[] KeyValues(object? element, int index)
+    {
+        var value = element is PSObject p ? p.BaseObject : element;
+        if (value is string or ValueType) return new[] { KeyText(value, index, 0) };
+        if (value is System.Collections.IEnumerable list and not System.Collections.IDictionary)
+        {
+            var values = new List<string>();
+            foreach (var item in list)
+                values.Add(KeyText(item is PSObject q ? q.BaseObject : item, index, values.Count + 1));
+            return values.ToArray();
+        }
+        Refuse(Core.Errors.ErrorIds.KeyListInvalid,
+            $"The -Key list cannot be used: key {index} is a {value?.GetType().Name ?? "null"}, not a value or a " +
+            "list of values. Nothing was changed.", KeyAdvice);
+        return Array.Empty<string>();
+    }
+
+    private string KeyText(object? value, int index, int position)
+    {
+        // Text as given; numbers in the invariant culture (42, 1.5), as PostgreSQL prints them.
+        if (value is string s) return s;
+        if (value is not null and ValueType and not DateTime and not DateTimeOffset and IConvertible c)
+            return c.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var where = position == 0 ? $"key {index}" : $"value {position} of key {index}";
+        Refuse(Core.Errors.ErrorIds.KeyListInvalid,
+            $"The -Key list cannot be used: {where} is a {value?.GetType().Name ?? "null"}; give keys as text as " +
+            "PostgreSQL prints them (or numbers). Nothing was changed.", KeyAdvice);
+        return "";
+    }
+
+    private const string KeyAdvice = "Give each key as text as PostgreSQL prints it (one value for a one-column " +
+        "primary key, a list in the key's column order for a composite one), or pipe a Compare-CenateBackup result.";
+
+    private void Refuse(string errorId, string message, string advice) => ThrowTerminatingError(
+        new ErrorRecord(new ArgumentException(message, nameof(Key)), errorId, ErrorCategory.InvalidArgument, Table)
+        {
+            ErrorDetails = new ErrorDetails(message) { RecommendedAction = advice },
+        });
+
     private static string Describe(TableRestoreResult plan, string where)
     {
+        var keys = plan.RequestedKeys;
         var counts = $"backup rows {plan.BackupRows?.ToString() ?? "?"}, live rows {(plan.LiveTableExisted ? plan.LiveRowsBefore?.ToString() : "none (the table does not exist)")}";
         var mode = plan.Mode switch
         {
             TableRestoreMode.Staging => "load it into a new schema beside the live table (the live table is not changed)",
+            TableRestoreMode.MissingRows when keys is not null =>
+                $"insert the backup's rows of the {keys} keys given with -Key (not shown) that are missing from the " +
+                "live table, in one transaction",
             TableRestoreMode.MissingRows => "insert the backup's rows whose primary key is missing from the live table, in one transaction",
             _ => "put the backup's table in place of the live one, in one transaction",
         };

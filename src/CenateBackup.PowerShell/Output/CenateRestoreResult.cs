@@ -43,6 +43,10 @@ public sealed class CenateRestoreResult
     public long? UnroutedRows { get; internal set; }
     /// <summary>Where those rows are kept (schema.table; null when there are none).</summary>
     public string? UnroutedTable { get; internal set; }
+    /// <summary>-Key: the number of distinct keys given (null without -Key).</summary>
+    public long? RequestedKeys { get; internal set; }
+    /// <summary>-Key: how many of the given keys the backup does not hold (null without -Key).</summary>
+    public long? KeysNotInBackup { get; internal set; }
     /// <summary>Primary key columns used to compare.</summary>
     public string[] PrimaryKey { get; internal set; } = Array.Empty<string>();
     /// <summary>Replace: foreign keys of other tables recreated on the restored table.</summary>

@@ -153,6 +153,8 @@ internal static class OutputFactory
         KeptRows = r.KeptRows,
         UnroutedRows = r.UnroutedRows,
         UnroutedTable = r.UnroutedTable,
+        RequestedKeys = r.RequestedKeys,
+        KeysNotInBackup = r.KeysNotInBackup,
         PrimaryKey = r.PrimaryKey.ToArray(),
         ForeignKeysRecreated = r.ForeignKeysRecreated.ToArray(),
         Steps = r.Steps.ToArray(),
