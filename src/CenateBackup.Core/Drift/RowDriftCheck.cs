@@ -70,7 +70,8 @@ public static class RowDriftCheck
                 AcknowledgedBy = ack?.By,
                 AcknowledgedAt = ack?.At,
             };
-            if (ack is not null) notes.Add($"{table}: the drop into {afterStamp} was {drift.DescribeAcknowledgement()}");
+            if (ack is not null)
+                notes.Add($"{table}: the drop into {afterStamp} was {drift.DescribeAcknowledgement()}");
             drifts.Add(drift);
         }
         foreach (var name in policy.Unmatched(before.Keys.Concat(after.Keys)))

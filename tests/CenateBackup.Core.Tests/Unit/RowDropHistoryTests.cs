@@ -59,8 +59,8 @@ public class RowDropHistoryTests
         var acked = Assert.Single(steps[0].Drops);
         Assert.True(acked.Acknowledged);
         Assert.Equal(("purge of duplicates", "ana"), (acked.AcknowledgedReason, acked.AcknowledgedBy));
-        Assert.Contains(steps[0].Notes, n => n.EndsWith("acknowledged by ana at 2026-12-30 12:00:00Z: purge of duplicates",
-            StringComparison.Ordinal));
+        Assert.Contains(steps[0].Notes, n => n.EndsWith(
+            "acknowledged by ana at 2026-12-30 12:00:00Z: purge of duplicates", StringComparison.Ordinal));
         Assert.Equal((sets[2], sets[3]), (steps[1].Before, steps[1].After));
         var open = Assert.Single(steps[1].Open);
         Assert.Equal((900L, 800L, -100L, sets[2].Stamp, sets[3].Stamp),
