@@ -242,6 +242,37 @@ Describe 'The drop reaches the admin by mail (smtp4dev), figures but never row c
         foreach ($s in $Victim) { ($text + $msgs[0].Raw).Contains($s.Trim()) | Should -BeFalse }
     }
 
+    It 'with -When Change an open drop mails once, not again the next day, then RECOVERED after the acknowledgement' {
+        Clear-Smtp4dev -Server $Smtp
+        $file = Write-Settings (Join-Path $SettingsDir 'change.psd1') @"
+@{
+    SmtpServer = '127.0.0.1'; Port = 56970; Security = 'None'; From = 'cenate@hospital.test'; To = 'dba@hospital.test'
+    UserName = '$($Smtp.User)'; PasswordVariable = 'QA21_SMTP_PASSWORD'; Job = 'dfix-change-$Tag'; Culture = 'en-US'
+    Timeout = '20s'; StateDirectory = 'state'; When = 'Change'
+    RowDrop = @{ 'public.asegurados' = '2%' }
+}
+"@
+        $store = New-Store 'change' $A, $B
+        $day = { Test-CenateBackup -Path $store -Settings $file |
+            Send-CenateAlert -Settings $file -ErrorAction SilentlyContinue }
+        $r = & $day
+        $r | Should -Not -BeNullOrEmpty
+        $msgs = @(Get-Smtp4devMessages -Server $Smtp -Expect 1)
+        $msgs | Should -HaveCount 1
+        $msgs[0].Subject | Should -Match 'FAILED'
+        # The next day C arrives (C vs B passes); the drop A -> B is still open: still failing, so no new mail.
+        Copy-Item -LiteralPath $C.Path -Destination $store
+        foreach ($f in $C.Files) { Copy-Item -LiteralPath $f.Path -Destination $store }
+        (Test-CenateBackup -Path $store -Settings $file -WhatIf).Passed | Should -BeFalse
+        $null = & $day
+        @(Get-Smtp4devMessages -Server $Smtp -Expect 0) | Should -HaveCount 1
+        $null = Confirm-CenateRowDrop -Path $store -Stamp $B.Stamp -Reason 'Bajas aprobadas' -Confirm:$false
+        $null = & $day
+        $msgs = @(Get-Smtp4devMessages -Server $Smtp -Expect 2)
+        $msgs | Should -HaveCount 2
+        $msgs[1].Subject | Should -Match 'RECOVERED'
+    }
+
     It 'settings thresholds are per table and beat the command line; named tables are critical' {
         $file = Write-Settings (Join-Path $SettingsDir 'pertable.psd1') @"
 @{ RowDrop = @{ 'public.asegurados' = '5%'; 'afiliaciones_log' = @{ MaxRowDrop = '50%'; MaxRowDropCount = 5 } } }
