@@ -242,6 +242,37 @@ Describe 'The drop reaches the admin by mail (smtp4dev), figures but never row c
         foreach ($s in $Victim) { ($text + $msgs[0].Raw).Contains($s.Trim()) | Should -BeFalse }
     }
 
+    It 'with -When Change an open drop mails once, not again the next day, then RECOVERED after the acknowledgement' {
+        Clear-Smtp4dev -Server $Smtp
+        $file = Write-Settings (Join-Path $SettingsDir 'change.psd1') @"
+@{
+    SmtpServer = '127.0.0.1'; Port = 56970; Security = 'None'; From = 'cenate@hospital.test'; To = 'dba@hospital.test'
+    UserName = '$($Smtp.User)'; PasswordVariable = 'QA21_SMTP_PASSWORD'; Job = 'dfix-change-$Tag'; Culture = 'en-US'
+    Timeout = '20s'; StateDirectory = 'state'; When = 'Change'
+    RowDrop = @{ 'public.asegurados' = '2%' }
+}
+"@
+        $store = New-Store 'change' $A, $B
+        $day = { Test-CenateBackup -Path $store -Settings $file |
+            Send-CenateAlert -Settings $file -ErrorAction SilentlyContinue }
+        $r = & $day
+        $r | Should -Not -BeNullOrEmpty
+        $msgs = @(Get-Smtp4devMessages -Server $Smtp -Expect 1)
+        $msgs | Should -HaveCount 1
+        $msgs[0].Subject | Should -Match 'FAILED'
+        # The next day C arrives (C vs B passes); the drop A -> B is still open: still failing, so no new mail.
+        Copy-Item -LiteralPath $C.Path -Destination $store
+        foreach ($f in $C.Files) { Copy-Item -LiteralPath $f.Path -Destination $store }
+        (Test-CenateBackup -Path $store -Settings $file -WhatIf).Passed | Should -BeFalse
+        $null = & $day
+        @(Get-Smtp4devMessages -Server $Smtp -Expect 0) | Should -HaveCount 1
+        $null = Confirm-CenateRowDrop -Path $store -Stamp $B.Stamp -Reason 'Bajas aprobadas' -Confirm:$false
+        $null = & $day
+        $msgs = @(Get-Smtp4devMessages -Server $Smtp -Expect 2)
+        $msgs | Should -HaveCount 2
+        $msgs[1].Subject | Should -Match 'RECOVERED'
+    }
+
     It 'settings thresholds are per table and beat the command line; named tables are critical' {
         $file = Write-Settings (Join-Path $SettingsDir 'pertable.psd1') @"
 @{ RowDrop = @{ 'public.asegurados' = '5%'; 'afiliaciones_log' = @{ MaxRowDrop = '50%'; MaxRowDropCount = 5 } } }
@@ -298,11 +329,24 @@ Describe 'Retention keeps the last set before an unacknowledged drop (BeforeRowD
         (DumpIn $s $A) | Should -Exist
     }
 
-    It 'the monitor reports the drop once; the pre-drop set stays kept after the set after the drop goes' {
+    It 'the monitor keeps reporting the drop until it is acknowledged, as retention keeps the pre-drop set' {
         $s = New-Store 'moves' $A, $B, $C
         Confirm-Verified $s
-        # The next day's check compares C with B: no drop, no alarm; only retention still remembers.
-        (Test-CenateBackup -Path $s -MaxRowDrop '2%').Passed | Should -BeTrue
+        # The next day (C is the newest): C vs B passes, but the drop A -> B is still open, so the monitor fails.
+        $r = Test-CenateBackup -Path $s -MaxRowDrop '2%'
+        $r.Passed | Should -BeFalse
+        $p = Dropped $r
+        $p | Should -HaveCount 1
+        $p[0].Message | Should -BeExactly ("public.asegurados: $NA rows at $($A.Stamp), $NB at $($B.Stamp): " +
+            "$($NA - $NB) fewer ($(Pct $NA $NB)%), more than 2%; still open: " +
+            "Confirm-CenateRowDrop -Stamp $($B.Stamp) acknowledges it")
+        $old = Drift $r 'public.asegurados' $B.Stamp
+        $old | Should -HaveCount 1
+        @($old[0].BeforeStamp, $old[0].Before, $old[0].After, $old[0].Exceeded, $old[0].Acknowledged) |
+            Should -Be @($A.Stamp, $NA, $NB, $true, $false)
+        (Drift $r 'public.asegurados' $C.Stamp)[0].Exceeded | Should -BeFalse
+        # Path mode (what the daily job runs right after New-CenateDump) compares C with B only: it passes.
+        (Test-CenateBackup -Path (ManifestIn $s $C) -MaxRowDrop '2%').Passed | Should -BeTrue
         $first = Remove-CenateOldBackup -Path $s @Keep
         ($first | Where-Object Stamp -eq $B.Stamp).Action | Should -Be 'Removed'
         ($first | Where-Object Stamp -eq $A.Stamp).Rule | Should -Be 'BeforeRowDrop'
@@ -311,10 +355,46 @@ Describe 'Retention keeps the last set before an unacknowledged drop (BeforeRowD
         $dec.Rule | Should -Be 'BeforeRowDrop'
         $dec.Reason |
             Should -Match ([regex]::Escape("at $($C.Stamp); kept until Confirm-CenateRowDrop -Stamp $($C.Stamp)"))
+        # The monitor names the same drop (its failure is recorded in C's manifest: C no longer counts as verified).
+        $r = Test-CenateBackup -Path $s -MaxRowDrop '2%'
+        $r.Passed | Should -BeFalse
+        @(Dropped $r) | Should -HaveCount 1
+        @(Dropped $r)[0].Message | Should -Match ([regex]::Escape("$NA rows at $($A.Stamp), $NC at $($C.Stamp): "))
         $ack = @(Confirm-CenateRowDrop -Path $s -Stamp $C.Stamp -Reason $Reason -Confirm:$false)
         $ack.BeforeStamp | Should -Be @($A.Stamp)
+        (Test-CenateBackup -Path $s -MaxRowDrop '2%').Passed | Should -BeTrue
         (Remove-CenateOldBackup -Path $s @Keep | Where-Object Stamp -eq $A.Stamp).Action | Should -Be 'Removed'
         (DumpIn $s $A) | Should -Not -Exist
+    }
+
+    It 'an acknowledged old drop is a check line, not a problem; the monitor reports each open drop' {
+        $s = New-Store 'olddrops' $A, $B, $C, $D
+        Confirm-Verified $s
+        # C's recorded count lowered by 5%: two old drops, A -> B and B -> C (C -> D, the newest pair, is growth).
+        $low = [long][Math]::Floor($NB * 0.95)
+        Set-RowCount (ManifestIn $s $C) 'public.asegurados' $low
+        $r = Test-CenateBackup -Path $s -MaxRowDrop '2%'
+        $r.Passed | Should -BeFalse
+        $msgs = @(Dropped $r).Message
+        $msgs | Should -HaveCount 2
+        $msgs[0] | Should -Match ([regex]::Escape("$NA rows at $($A.Stamp), $NB at $($B.Stamp): "))
+        $msgs[1] | Should -Match ([regex]::Escape("$NB rows at $($B.Stamp), $low at $($C.Stamp): "))
+        $null = Confirm-CenateRowDrop -Path $s -Stamp $B.Stamp -Reason $Reason -Confirm:$false
+        $r = Test-CenateBackup -Path $s -MaxRowDrop '2%'
+        $r.Passed | Should -BeFalse
+        @(Dropped $r) | Should -HaveCount 1
+        @(Dropped $r)[0].Message | Should -Match ([regex]::Escape("$NB rows at $($B.Stamp), $low at $($C.Stamp): "))
+        $x = Drift $r 'public.asegurados' $B.Stamp
+        @($x[0].Acknowledged, $x[0].AcknowledgedReason, $x[0].AcknowledgedBy) |
+            Should -Be @($true, $Reason, [Environment]::UserName)
+        ($r.Checks -join "`n") | Should -Match ([regex]::Escape(
+            "the drop into $($B.Stamp) was acknowledged by $([Environment]::UserName) at "))
+        ($r.Checks -join "`n") | Should -Match ([regex]::Escape(": $Reason"))
+        $null = Confirm-CenateRowDrop -Path $s -Stamp $C.Stamp -Reason $Reason -Confirm:$false
+        $r = Test-CenateBackup -Path $s -MaxRowDrop '2%'
+        $r.Passed | Should -BeTrue
+        (Dropped $r) | Should -HaveCount 0
+        $r.Checks | Should -Contain "row drift: no earlier drop of $Db left open"
     }
 
     It 'with a threshold the drop does not pass (<Name>) the pre-drop set expires and goes' -ForEach @(

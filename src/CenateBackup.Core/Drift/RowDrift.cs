@@ -1,3 +1,5 @@
+using System;
+
 namespace CenateBackup.Core.Drift;
 
 /// <summary>One critical table compared between two backup sets (or a set and the live table).</summary>
@@ -9,10 +11,22 @@ namespace CenateBackup.Core.Drift;
 /// <param name="Threshold">The limit applied, as text ("2%", "1000 rows").</param>
 /// <param name="Exceeded">True when the drop is beyond the limit.</param>
 /// <param name="Acknowledged">True when Confirm-CenateRowDrop acknowledged this drop in the later set.</param>
-/// <param name="AcknowledgedReason">The reason given then, with who and when.</param>
+/// <param name="AcknowledgedReason">The reason the admin gave (their words alone).</param>
 public sealed record RowDrift(string Table, long Before, long After, string BeforeStamp, string AfterStamp,
     string Threshold, bool Exceeded, bool Acknowledged = false, string? AcknowledgedReason = null)
 {
+    /// <summary>Who acknowledged the drop (the account's user name); null when not acknowledged.</summary>
+    public string? AcknowledgedBy { get; init; }
+
+    /// <summary>When the drop was acknowledged (UTC); null when not acknowledged.</summary>
+    public DateTimeOffset? AcknowledgedAt { get; init; }
+
+    /// <summary>"acknowledged by X at T: reason" (null when not acknowledged): the check line's words.</summary>
+    public string? DescribeAcknowledgement() => Acknowledged
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"acknowledged by {AcknowledgedBy} at {AcknowledgedAt:u}: {AcknowledgedReason}")
+        : null;
+
     /// <summary>After minus before: negative for a drop.</summary>
     public long Difference => After - Before;
 

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using CenateBackup.Core.Storage;
 
@@ -65,16 +64,15 @@ public static class RowDriftCheck
             var exceeded = threshold.Exceeded(b, a);
             var ack = exceeded
                 ? acks.LastOrDefault(x => string.Equals(x.Table, table, StringComparison.Ordinal)) : null;
-            string? reason = null;
-            if (ack is not null)
+            var drift = new RowDrift(table, b, a, beforeStamp, afterStamp, threshold.ToString(), exceeded,
+                ack is not null, ack?.Reason)
             {
-                reason = string.Create(CultureInfo.InvariantCulture,
-                    $"acknowledged by {ack.By} at {ack.At:u}: {ack.Reason}");
-                notes.Add($"{table}: the drop into {afterStamp} was {reason}");
-            }
-            drifts.Add(new RowDrift(table, b, a, beforeStamp, afterStamp, threshold.ToString(), exceeded,
-                ack is not null,
-                reason));
+                AcknowledgedBy = ack?.By,
+                AcknowledgedAt = ack?.At,
+            };
+            if (ack is not null)
+                notes.Add($"{table}: the drop into {afterStamp} was {drift.DescribeAcknowledgement()}");
+            drifts.Add(drift);
         }
         foreach (var name in policy.Unmatched(before.Keys.Concat(after.Keys)))
         {

@@ -97,23 +97,23 @@ public static class RetentionPlanner
     /// <summary>
     /// The complete full sets taken just before an unacknowledged drop: over the complete full sets in time order, each
     /// consecutive pair whose critical table fell beyond the threshold (and was not acknowledged in the later set) marks
-    /// the earlier one, with the reason. Sets without recorded counts are never compared.
+    /// the earlier one, with the reason. Sets without recorded counts are never compared. The search is
+    /// <see cref="RowDropHistory"/>'s, the one the monitor reports open drops with.
     /// </summary>
     private static Dictionary<RetentionCandidate, string> BeforeRowDrop(List<RetentionCandidate> full, RowDropPolicy? policy)
     {
         var marked = new Dictionary<RetentionCandidate, string>();
         if (policy is null) return marked;
-        var ordered = full.Where(s => s.Complete).OrderBy(s => s.Time).ThenBy(s => s.Id, StringComparer.Ordinal).ToList();
-        for (var i = 1; i < ordered.Count; i++)
+        var steps = RowDropHistory.Find(full.Where(s => s.Complete), c => new RowDropPoint(c.Id, c.Time, StampOf(c),
+            c.RowCounts, c.AcknowledgedDrops?.Select(t => new Storage.ManifestRowDropAcknowledgement { Table = t })),
+            policy);
+        foreach (var step in steps)
         {
-            var (prev, next) = (ordered[i - 1], ordered[i]);
-            if (prev.RowCounts is null || next.RowCounts is null) continue;
-            var nextStamp = StampOf(next);
-            var drops = RowDriftCheck.Compare(StampOf(prev), prev.RowCounts, nextStamp, next.RowCounts, policy, true).Drifts
-                .Where(d => d.Exceeded && next.AcknowledgedDrops?.Contains(d.Table) != true).ToList();
+            var drops = step.Open;
             if (drops.Count == 0) continue;
             var first = drops[0];
-            marked[prev] = string.Create(CultureInfo.InvariantCulture,
+            var nextStamp = first.AfterStamp;
+            marked[step.Before] = string.Create(CultureInfo.InvariantCulture,
                 $"last full set before {first.Table} fell from {first.Before} to {first.After} rows ({first.DropPercent:0.00}%)")
                 + (drops.Count > 1 ? $" (and {drops.Count - 1} more table(s))" : "")
                 + $" at {nextStamp}; kept until Confirm-CenateRowDrop -Stamp {nextStamp} acknowledges it";

@@ -73,6 +73,7 @@ public static class BackupMonitor
         var result = request.VerifySet is { } verify
             ? await verify(newest, cancellationToken).ConfigureAwait(false)
             : await VerificationService.VerifyPathAsync(newest.ManifestPath, request.Level, tools, reporter, cancellationToken, request.RecordVerification, request.Drift).ConfigureAwait(false);
+        if (request.Drift is { } drift) RowDriftVerification.AddOpenDrops(result, scan.Sets, newest, drift.Policy);
         var newerBroken = sets.Where(s => !s.Complete && s.Time > newest.Time).Select(s => s.Manifest.Stamp).ToList();
         if (newerBroken.Count > 0) result.Checks.Add($"newer sets that are incomplete or miss files were passed over: {string.Join(", ", newerBroken)}");
         ApplyLimits(result, request.MaxAge, request.MinimumSize);

@@ -59,6 +59,40 @@ public static class RowDriftVerification
             + $"{report.RowDrift.Count(d => d.IsProblem)} beyond the threshold.");
     }
 
+    /// <summary>
+    /// Monitor mode: reports every drop still open in the store's history of the newest set's database — each pair of
+    /// consecutive complete full sets whose critical table fell beyond the threshold and whose later set does not
+    /// acknowledge it (the pairs retention keeps with BeforeRowDrop) — except the pair into
+    /// <paramref name="newest"/>, which <see cref="ApplyAsync"/> compared already. An acknowledged old drop is a check
+    /// line. These problems are the store's, not the newest set's: they are not recorded in its manifest.
+    /// </summary>
+    public static void AddOpenDrops(VerificationReport report, IEnumerable<CatalogEntry> sets, CatalogEntry newest,
+        RowDropPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(newest);
+        var database = newest.Manifest.Database;
+        var older = RowDropHistory.Find(sets, database, policy)
+            .Where(s => !string.Equals(s.After.ManifestPath, newest.ManifestPath, StringComparison.Ordinal)).ToList();
+        var open = 0;
+        foreach (var step in older)
+        {
+            foreach (var drift in step.Drops)
+            {
+                report.RowDrift.Add(drift);
+                report.Checks.Add($"row drift {drift.Table} {drift.BeforeStamp} → {drift.AfterStamp}");
+                if (!drift.IsProblem) continue;
+                open++;
+                report.Problems.Add(new VerificationProblem(ProblemKind.RowCountDropped, null, drift.Describe()
+                    + $"; still open: Confirm-CenateRowDrop -Stamp {drift.AfterStamp} acknowledges it"));
+            }
+            report.Checks.AddRange(step.Notes.Select(n => "row drift: " + n));
+        }
+        report.Checks.Add(open == 0
+            ? $"row drift: no earlier drop of {database} left open"
+            : $"row drift: {open} earlier drop(s) of {database} still open (not acknowledged)");
+    }
+
     private static void Add(VerificationReport report, RowDriftComparison comparison)
     {
         foreach (var drift in comparison.Drifts)

@@ -1,3 +1,5 @@
+using System;
+
 namespace CenateBackup.PowerShell.Output;
 
 /// <summary>One critical table compared by Test-CenateBackup's drift check: counts and stamps, never rows.</summary>
@@ -25,8 +27,12 @@ public sealed class CenateRowDrift
     public bool Exceeded { get; internal set; }
     /// <summary>True when Confirm-CenateRowDrop acknowledged the drop (then it is not a problem).</summary>
     public bool Acknowledged { get; internal set; }
-    /// <summary>Who acknowledged it, when and why.</summary>
+    /// <summary>Why the drop is expected: the admin's words given to Confirm-CenateRowDrop.</summary>
     public string? AcknowledgedReason { get; internal set; }
+    /// <summary>Who acknowledged the drop (the account's user name).</summary>
+    public string? AcknowledgedBy { get; internal set; }
+    /// <summary>When the drop was acknowledged (UTC).</summary>
+    public DateTimeOffset? AcknowledgedAt { get; internal set; }
     /// <summary>The comparison in words.</summary>
     public string Message { get; internal set; } = "";
 

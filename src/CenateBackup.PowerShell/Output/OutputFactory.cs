@@ -122,7 +122,8 @@ internal static class OutputFactory
     {
         Table = d.Table, Before = d.Before, After = d.After, Difference = d.Difference, DropPercent = d.DropPercent,
         BeforeStamp = d.BeforeStamp, AfterStamp = d.AfterStamp, Threshold = d.Threshold, Exceeded = d.Exceeded,
-        Acknowledged = d.Acknowledged, AcknowledgedReason = d.AcknowledgedReason, Message = d.Describe(),
+        Acknowledged = d.Acknowledged, AcknowledgedReason = d.AcknowledgedReason, AcknowledgedBy = d.AcknowledgedBy,
+        AcknowledgedAt = d.AcknowledgedAt, Message = d.Describe(),
     };
 
     public static CenateRowDropAcknowledgement Acknowledgement(Core.Drift.RowDropAcknowledged a) => new()

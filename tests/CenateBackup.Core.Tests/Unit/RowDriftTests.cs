@@ -185,8 +185,11 @@ public class RowDriftTests
         Assert.True(d.Exceeded);
         Assert.True(d.Acknowledged);
         Assert.False(d.IsProblem);
-        Assert.Contains("purge", d.AcknowledgedReason, StringComparison.Ordinal);
-        Assert.Contains(r.Notes, n => n.Contains("acknowledged by ana", StringComparison.Ordinal));
+        Assert.Equal("purge", d.AcknowledgedReason);
+        Assert.Equal("ana", d.AcknowledgedBy);
+        Assert.Equal(DateTimeOffset.UnixEpoch, d.AcknowledgedAt);
+        Assert.Contains(r.Notes, n => n.EndsWith("acknowledged by ana at 1970-01-01 00:00:00Z: purge",
+            StringComparison.Ordinal));
     }
 
     [Fact]
