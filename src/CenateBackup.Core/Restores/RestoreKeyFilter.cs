@@ -121,7 +121,8 @@ internal static class RestoreKeyFilter
             create,
             copy + $"   -- the {keyCount.ToString(CultureInfo.InvariantCulture)} distinct keys given with -Key " +
                 "(not shown)",
-            "DO $cenate$ … $cenate$   -- each key must read as its column's type, else KeyListInvalid (position only)",
+            "DO $cenate$ … $cenate$   -- each key must read as its column's type, else KeyListInvalid " +
+                "(position only)",
             "SET LOCAL DateStyle = 'ISO, MDY'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 3",
             delete + "   -- only the rows of the given keys stay",
         };
@@ -184,10 +185,11 @@ internal static class RestoreKeyFilter
         var kt = KeysTableSql(input);
         string Cast(string value, int i) =>
             $"'{value}::' || pg_catalog.format_type({types[i].Oid.ToString(CultureInfo.InvariantCulture)}, NULL)";
-        var all = string.Join(" || ', ' || ", types.Select((_, i) => Cast("c" + (i + 1).ToString(CultureInfo.InvariantCulture), i)));
-        var one = string.Join(" || ', ' || ", types.Select((_, i) => Cast("$" + (i + 1).ToString(CultureInfo.InvariantCulture), i)));
-        var cols = string.Join(", ", types.Select((_, i) => "c" + (i + 1).ToString(CultureInfo.InvariantCulture)));
-        var rs = string.Join(", ", types.Select((_, i) => "r.c" + (i + 1).ToString(CultureInfo.InvariantCulture)));
+        static string N(int i) => (i + 1).ToString(CultureInfo.InvariantCulture);
+        var all = string.Join(" || ', ' || ", types.Select((_, i) => Cast("c" + N(i), i)));
+        var one = string.Join(" || ', ' || ", types.Select((_, i) => Cast("$" + N(i), i)));
+        var cols = string.Join(", ", types.Select((_, i) => "c" + N(i)));
+        var rs = string.Join(", ", types.Select((_, i) => "r.c" + N(i)));
         var block = "DO $cenate$ DECLARE r record; BEGIN " +
             "PERFORM pg_catalog.set_config('cenate.bad_key', '', true); " +
             $"BEGIN EXECUTE 'SELECT count(*) FROM {kt} WHERE (' || {all} || ') IS NULL'; RETURN; " +

@@ -107,13 +107,16 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
         if (comparison.Properties["ReferencePath"] is { } refProp
             && (refProp.Value is null || (refProp.Value is string rp && string.IsNullOrWhiteSpace(rp))))
         {
-            WriteError(new ErrorRecord(new ArgumentException("The piped object names no backup: its ReferencePath is " +
-                "empty. Nothing was changed.", nameof(Backup)), Core.Errors.ErrorIds.PathNotFound,
-                ErrorCategory.InvalidArgument, Table)
+            const string NoBackup = "The piped object names no backup: its ReferencePath is empty. " +
+                "Nothing was changed.";
+            WriteError(new ErrorRecord(new ArgumentException(NoBackup, nameof(Backup)),
+                Core.Errors.ErrorIds.PathNotFound, ErrorCategory.InvalidArgument, Table)
             {
-                ErrorDetails = new ErrorDetails("The piped object names no backup: its ReferencePath is empty. " +
-                    "Nothing was changed.") { RecommendedAction = "Pipe a Compare-CenateBackup result of two sets, or " +
-                    "give -Backup a set's manifest path." },
+                ErrorDetails = new ErrorDetails(NoBackup)
+                {
+                    RecommendedAction = "Pipe a Compare-CenateBackup result of two sets, or give -Backup a set's " +
+                        "manifest path.",
+                },
             });
             return;
         }
