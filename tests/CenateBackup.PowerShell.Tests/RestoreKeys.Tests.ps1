@@ -273,6 +273,8 @@ INSERT INTO public.nk VALUES (1.50, 'a'), (2.000, 'b'), (3.250, 'c'), (4, 'd');
 CREATE TABLE public.uk (k uuid PRIMARY KEY, v text NOT NULL);
 INSERT INTO public.uk VALUES ('a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'a'),
   ('b0eebc99-9c0b-4ef8-bb6d-6bb9bd380a12', 'b');
+CREATE TABLE public.vk (k varchar(4) PRIMARY KEY, v text NOT NULL);
+INSERT INTO public.vk VALUES ('ABCD', 'a'), ('WXYZ', 'b');
 CREATE TABLE public.ik (k integer PRIMARY KEY, v text NOT NULL);
 INSERT INTO public.ik SELECT i, 'i' || i FROM generate_series(40, 45) i;
 CREATE TABLE public.afiliaciones (tipo_documento text NOT NULL, numero_documento text NOT NULL, v text,
@@ -287,7 +289,7 @@ INSERT INTO public.afiliaciones VALUES ('DNI', '44556677', 'a'), ('CE', '0012345
         Reset-FDb
         $script:FP = @{ Container = $Rig.Container; Port = $Rig.Port; Credential = $Cred; Database = $FDb }
         $script:FDir = New-TestDirectory 'rkf'
-        $script:FSet = New-CenateDump @FP -Path $FDir -Table asegurados, tk, nk, uk, ik, afiliaciones
+        $script:FSet = New-CenateDump @FP -Path $FDir -Table asegurados, tk, nk, uk, vk, ik, afiliaciones
         function F([string]$Sql) { Invoke-Psql -Database $FDb -Sql $Sql }
         function New-FCmp($Keys, $Columns, [string]$Table = 'public.ik') {
             $o = [pscustomobject]@{ ReferencePath = $FSet.Path; Table = $Table; MissingKeys = $Keys
@@ -403,6 +405,18 @@ INSERT INTO public.afiliaciones VALUES ('DNI', '44556677', 'a'), ('CE', '0012345
             ($ok | Restore-CenateTable @FP -Mode MissingRows -Confirm:$false).InsertedRows | Should -Be 2
         }
         finally { Remove-Item -LiteralPath $dir2 -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+
+    It 'a key is read without the column''s typmod: <Name> is not in the backup (never rounded or cut to match)' `
+        -ForEach @(
+            @{ Name = "numeric(8,3) '1.5004'"; Table = 'nk'; Key = '1.5004'; Where = "v = 'a'" }
+            @{ Name = "varchar(4) 'ABCDE'"; Table = 'vk'; Key = 'ABCDE'; Where = "v = 'a'" }) {
+        F "DELETE FROM public.$Table WHERE $Where" | Out-Null
+        $r = Restore-CenateTable -Backup $FSet.Path @FP -Table $Table -Mode MissingRows -Key @($Key) -Confirm:$false `
+            -WarningAction SilentlyContinue
+        $r.KeysNotInBackup | Should -Be 1
+        $r.InsertedRows | Should -Be 0
+        F "SELECT count(*) FROM public.$Table WHERE $Where" | Should -Be '0'
     }
 
     It 'keys not in the backup: a warning with the counts only' {
