@@ -104,49 +104,8 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
             _rowDifferencesSkipped++;
             return;
         }
-        if (comparison.Properties["ReferencePath"] is { } refProp
-            && (refProp.Value is null || (refProp.Value is string rp && string.IsNullOrWhiteSpace(rp))))
-        {
-            const string NoBackup = "The piped object names no backup: its ReferencePath is empty. " +
-                "Nothing was changed.";
-            WriteError(new ErrorRecord(new ArgumentException(NoBackup, nameof(Backup)),
-                Core.Errors.ErrorIds.PathNotFound, ErrorCategory.InvalidArgument, Table)
-            {
-                ErrorDetails = new ErrorDetails(NoBackup)
-                {
-                    RecommendedAction = "Pipe a Compare-CenateBackup result of two sets, or give -Backup a set's " +
-                        "manifest path.",
-                },
-            });
-            return;
-        }
-        var keyList = Key;
-        var fromPipe = !_keyGiven && (comparison.Properties["MissingKeys"] is not null
-            || comparison.Properties["Key"] is not null);
-        if (fromPipe && comparison.Properties["MissingKeys"] is null)
-        {
-            // Its Key bound -Key by name: for a comparison that is its key COLUMNS, never keys to restore.
-            Refuse(Core.Errors.ErrorIds.KeyListInvalid,
-                "The -Key list cannot be used: the piped object has no MissingKeys (its Key property names key " +
-                "columns, not keys to restore). Nothing was changed.", KeyAdvice);
-        }
-        string[]? keyColumns = null;
-        if (fromPipe && comparison.Properties["MissingKeys"] is { } missing)
-        {
-            // A comparison's own Key property (its key columns) binds -Key by name before the MissingKeys alias would.
-            // A null list restores nothing (never every missing row).
-            keyList = missing.Value is null ? Array.Empty<object>()
-                : LanguagePrimitives.ConvertTo<object[]>(missing.Value);
-            if (comparison.Properties["Key"]?.Value is { } columns)
-                keyColumns = LanguagePrimitives.ConvertTo<string[]>(columns);
-        }
-        if (fromPipe && string.Equals(Mode, "Staging", StringComparison.OrdinalIgnoreCase))
-        {
-            // Staging loads the whole table beside the live one: the comparison's keys choose nothing there.
-            WriteWarning("The piped comparison's keys apply only to -Mode MissingRows: the whole table is staged.");
-            keyList = null;
-            keyColumns = null;
-        }
+        if (NamesNoBackup(comparison)) return;
+        var (keyList, keyColumns, fromPipe) = PipedKeys(comparison);
         var keys = KeysOf(comparison, keyList, fromPipe);
         var input = comparison.Properties["ReferencePath"]?.Value is { } referencePath ? referencePath
             : Backup is PSObject ps ? ps.BaseObject : Backup;
@@ -225,6 +184,64 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
                 }
                 WriteObject(OutputFactory.Restore(result));
             });
+    }
+
+    /// <summary>A piped object with an empty ReferencePath names no backup: an error (not the current directory).</summary>
+    private bool NamesNoBackup(PSObject piped)
+    {
+        if (piped.Properties["ReferencePath"] is { } refProp
+            && (refProp.Value is null || (refProp.Value is string rp && string.IsNullOrWhiteSpace(rp))))
+        {
+            const string NoBackup = "The piped object names no backup: its ReferencePath is empty. " +
+                "Nothing was changed.";
+            WriteError(new ErrorRecord(new ArgumentException(NoBackup, nameof(Backup)),
+                Core.Errors.ErrorIds.PathNotFound, ErrorCategory.InvalidArgument, Table)
+            {
+                ErrorDetails = new ErrorDetails(NoBackup)
+                {
+                    RecommendedAction = "Pipe a Compare-CenateBackup result of two sets, or give -Backup a set's " +
+                        "manifest path.",
+                },
+            });
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// The keys to restore and, for a piped comparison, its key columns: its MissingKeys (never its Key, which names
+    /// columns). With -Mode Staging a comparison's keys are dropped with a warning: the whole table is staged.
+    /// </summary>
+    private (object[]? Keys, string[]? Columns, bool FromPipe) PipedKeys(PSObject piped)
+    {
+        var keyList = Key;
+        var fromPipe = !_keyGiven && (piped.Properties["MissingKeys"] is not null
+            || piped.Properties["Key"] is not null);
+        if (fromPipe && piped.Properties["MissingKeys"] is null)
+        {
+            // Its Key bound -Key by name: for a comparison that is its key COLUMNS, never keys to restore.
+            Refuse(Core.Errors.ErrorIds.KeyListInvalid,
+                "The -Key list cannot be used: the piped object has no MissingKeys (its Key property names key " +
+                "columns, not keys to restore). Nothing was changed.", KeyAdvice);
+        }
+        string[]? keyColumns = null;
+        if (fromPipe && piped.Properties["MissingKeys"] is { } missing)
+        {
+            // A comparison's own Key property (its key columns) binds -Key by name before the MissingKeys alias would.
+            // A null list restores nothing (never every missing row).
+            keyList = missing.Value is null ? Array.Empty<object>()
+                : LanguagePrimitives.ConvertTo<object[]>(missing.Value);
+            if (piped.Properties["Key"]?.Value is { } columns)
+                keyColumns = LanguagePrimitives.ConvertTo<string[]>(columns);
+        }
+        if (fromPipe && string.Equals(Mode, "Staging", StringComparison.OrdinalIgnoreCase))
+        {
+            // Staging loads the whole table beside the live one: the comparison's keys choose nothing there.
+            WriteWarning("The piped comparison's keys apply only to -Mode MissingRows: the whole table is staged.");
+            keyList = null;
+            keyColumns = null;
+        }
+        return (keyList, keyColumns, fromPipe);
     }
 
     /// <inheritdoc />
