@@ -186,7 +186,7 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
             });
     }
 
-    /// <summary>A piped object with an empty ReferencePath names no backup: an error (not the current directory).</summary>
+    /// <summary>A piped object with an empty ReferencePath names no backup: an error.</summary>
     private bool NamesNoBackup(PSObject piped)
     {
         if (piped.Properties["ReferencePath"] is { } refProp
