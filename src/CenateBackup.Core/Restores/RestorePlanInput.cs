@@ -51,6 +51,10 @@ internal sealed record RestorePlanInput
     public bool DropReplaced { get; init; }
     /// <summary>MissingRows with -Key: the distinct keys (null: no filter).</summary>
     public List<string[]>? Keys { get; init; }
+    /// <summary>With <see cref="Keys"/>: each key's 1-based position in the list as given (for messages).</summary>
+    public List<long>? KeyPositions { get; init; }
+    /// <summary>With <see cref="Keys"/>: the live primary key columns' types, in key order.</summary>
+    public List<RestoreKeyFilter.KeyColumnType>? KeyTypes { get; init; }
 
     /// <summary>schema.table, unquoted, as the result and the messages name it.</summary>
     public string DisplayTable => Schema + "." + Table;

@@ -63,6 +63,12 @@ public sealed class TableRestoreRequest
     /// text as PostgreSQL prints them); null: every missing row. An empty list restores nothing.
     /// </summary>
     public IReadOnlyList<IReadOnlyList<string>>? Keys { get; init; }
+
+    /// <summary>
+    /// With <see cref="Keys"/> from a piped comparison: the columns its keys are of (its Key). They must be the live
+    /// table's primary key, same names, same order, else KeyListInvalid. Null: not checked (keys typed by hand).
+    /// </summary>
+    public IReadOnlyList<string>? KeyColumns { get; init; }
     /// <summary>Local pg tools directory (unused by the COPY path; kept for symmetry with the other requests).</summary>
     public string? PgBinDirectory { get; init; }
     /// <summary>When the restore starts (names the staging schema and the replaced table).</summary>

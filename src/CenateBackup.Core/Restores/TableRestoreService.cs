@@ -150,11 +150,16 @@ public static class TableRestoreService
         }
         RestorePlanBuilder.CheckRestorable(request.Mode, live, tableEntry, result.Table);
         List<string[]>? keys = null;
+        List<long>? keyPositions = null;
+        List<RestoreKeyFilter.KeyColumnType>? keyTypes = null;
         if (request.Keys is not null)
         {
-            RestoreKeyFilter.CheckArity(request.Keys, live!.PrimaryKey, result.Table);
-            keys = RestoreKeyFilter.Distinct(request.Keys);
+            RestoreKeyFilter.CheckColumns(request.KeyColumns, live!.PrimaryKey, result.Table);
+            RestoreKeyFilter.CheckArity(request.Keys, live.PrimaryKey, result.Table);
+            (keys, keyPositions) = RestoreKeyFilter.Distinct(request.Keys);
+            keyTypes = await RestoreKeyFilter.KeyTypesAsync(conn, live.Oid, live.PrimaryKey, ct).ConfigureAwait(false);
             result.RequestedKeys = keys.Count;
+            if (keys.Count == 0) result.KeysNotInBackup = 0;
         }
         DependentViews? views = null;
         if (request.Mode == TableRestoreMode.Replace && live is not null && live.DependentViews.Count > 0)
@@ -191,6 +196,7 @@ public static class TableRestoreService
             QuotedTable = qt, StagingSchema = staging, Quote = name => quoted[name], Stamp = stamp, Entries = entries,
             TableEntry = tableEntry, Live = live, Views = views, SqlHeader = sqlHeader, LockTimeout = request.LockTimeout,
             DropReplaced = request.DropReplaced, UnroutedSchema = unrouted, Keys = keys,
+            KeyPositions = keyPositions, KeyTypes = keyTypes,
         };
         var plan = RestorePlanBuilder.Build(input);
         result.Warnings.AddRange(plan.Warnings);

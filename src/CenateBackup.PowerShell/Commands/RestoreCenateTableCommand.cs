@@ -104,15 +104,9 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
             _rowDifferencesSkipped++;
             return;
         }
-        var keyList = Key;
-        if (!_keyGiven && comparison.Properties["MissingKeys"] is { } missing)
-        {
-            // A comparison's own Key property (its key columns) binds -Key by name before the MissingKeys alias would.
-            // A null list restores nothing (never every missing row).
-            keyList = missing.Value is null ? Array.Empty<object>()
-                : LanguagePrimitives.ConvertTo<object[]>(missing.Value);
-        }
-        var keys = KeysOf(comparison, keyList);
+        if (NamesNoBackup(comparison)) return;
+        var (keyList, keyColumns, fromPipe) = PipedKeys(comparison);
+        var keys = KeysOf(comparison, keyList, fromPipe);
         var input = comparison.Properties["ReferencePath"]?.Value is { } referencePath ? referencePath
             : Backup is PSObject ps ? ps.BaseObject : Backup;
         string given;
@@ -157,6 +151,7 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
             Table = table,
             Schema = schema,
             Keys = keys,
+            KeyColumns = keyColumns,
             Mode = mode,
             From = from,
             DropReplaced = DropReplaced,
@@ -191,6 +186,64 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
             });
     }
 
+    /// <summary>A piped object with an empty ReferencePath names no backup: an error.</summary>
+    private bool NamesNoBackup(PSObject piped)
+    {
+        if (piped.Properties["ReferencePath"] is { } refProp
+            && (refProp.Value is null || (refProp.Value is string rp && string.IsNullOrWhiteSpace(rp))))
+        {
+            const string NoBackup = "The piped object names no backup: its ReferencePath is empty. " +
+                "Nothing was changed.";
+            WriteError(new ErrorRecord(new ArgumentException(NoBackup, nameof(Backup)),
+                Core.Errors.ErrorIds.PathNotFound, ErrorCategory.InvalidArgument, Table)
+            {
+                ErrorDetails = new ErrorDetails(NoBackup)
+                {
+                    RecommendedAction = "Pipe a Compare-CenateBackup result of two sets, or give -Backup a set's " +
+                        "manifest path.",
+                },
+            });
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// The keys to restore and, for a piped comparison, its key columns: its MissingKeys (never its Key, which names
+    /// columns). With -Mode Staging a comparison's keys are dropped with a warning: the whole table is staged.
+    /// </summary>
+    private (object[]? Keys, string[]? Columns, bool FromPipe) PipedKeys(PSObject piped)
+    {
+        var keyList = Key;
+        var fromPipe = !_keyGiven && (piped.Properties["MissingKeys"] is not null
+            || piped.Properties["Key"] is not null);
+        if (fromPipe && piped.Properties["MissingKeys"] is null)
+        {
+            // Its Key bound -Key by name: for a comparison that is its key COLUMNS, never keys to restore.
+            Refuse(Core.Errors.ErrorIds.KeyListInvalid,
+                "The -Key list cannot be used: the piped object has no MissingKeys (its Key property names key " +
+                "columns, not keys to restore). Nothing was changed.", KeyAdvice);
+        }
+        string[]? keyColumns = null;
+        if (fromPipe && piped.Properties["MissingKeys"] is { } missing)
+        {
+            // A comparison's own Key property (its key columns) binds -Key by name before the MissingKeys alias would.
+            // A null list restores nothing (never every missing row).
+            keyList = missing.Value is null ? Array.Empty<object>()
+                : LanguagePrimitives.ConvertTo<object[]>(missing.Value);
+            if (piped.Properties["Key"]?.Value is { } columns)
+                keyColumns = LanguagePrimitives.ConvertTo<string[]>(columns);
+        }
+        if (fromPipe && string.Equals(Mode, "Staging", StringComparison.OrdinalIgnoreCase))
+        {
+            // Staging loads the whole table beside the live one: the comparison's keys choose nothing there.
+            WriteWarning("The piped comparison's keys apply only to -Mode MissingRows: the whole table is staged.");
+            keyList = null;
+            keyColumns = null;
+        }
+        return (keyList, keyColumns, fromPipe);
+    }
+
     /// <inheritdoc />
     protected override void EndProcessing()
     {
@@ -205,16 +258,18 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
     /// -Key as lists of text (null without -Key), checked before any work: KeyNeedsMissingRows for another mode,
     /// KeyListTruncated for a comparison whose list was cut at -KeyLimit, KeyListInvalid for a value that is no key.
     /// </summary>
-    private List<IReadOnlyList<string>>? KeysOf(PSObject piped, object[]? given)
+    private List<IReadOnlyList<string>>? KeysOf(PSObject piped, object[]? given, bool fromPipe)
     {
         var truncated = piped.Properties["KeysTruncated"]?.Value is { } t && LanguagePrimitives.IsTrue(t);
         if (given is null) return null;
         if (!string.Equals(Mode, "MissingRows", StringComparison.OrdinalIgnoreCase))
         {
             Refuse(Core.Errors.ErrorIds.KeyNeedsMissingRows,
-                $"-Key chooses which missing rows go back: it works only with -Mode MissingRows, not {Mode}. " +
-                "Nothing was changed.",
-                "Add -Mode MissingRows, or leave out -Key.");
+                (fromPipe ? "The piped comparison's keys choose which missing rows go back" : "-Key chooses which " +
+                "missing rows go back") + $": they work only with -Mode MissingRows, not {Mode}. Nothing was changed.",
+                fromPipe ? "Use -Mode MissingRows to restore the comparison's missing rows, or pipe a backup set " +
+                    "(Get-CenateBackup) instead of a comparison to replace the whole table."
+                    : "Add -Mode MissingRows, or leave out -Key.");
         }
         if (truncated)
         {
@@ -247,9 +302,9 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
 
     private string KeyText(object? value, int index, int position)
     {
-        // Text as given; numbers in the invariant culture (42, 1.5), as PostgreSQL prints them.
+        // Text as given; numbers in the invariant culture (42, 1.5). Both are read as the key column's type.
         if (value is string s) return s;
-        if (value is not null and ValueType and not DateTime and not DateTimeOffset and IConvertible c)
+        if (value is not null and ValueType and not DateTime and not DateTimeOffset and not bool and IConvertible c)
             return c.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var where = position == 0 ? $"key {index}" : $"value {position} of key {index}";
         Refuse(Core.Errors.ErrorIds.KeyListInvalid,
@@ -258,8 +313,9 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
         return "";
     }
 
-    private const string KeyAdvice = "Give each key as text as PostgreSQL prints it (one value for a one-column " +
-        "primary key, a list in the key's column order for a composite one), or pipe a Compare-CenateBackup result.";
+    private const string KeyAdvice = "Give each key as text or a number, read as the key column's type (one value " +
+        "for a one-column primary key, a list in the key's column order for a composite one: -Key @('DNI','1'), " +
+        "@('CE','2')), or pipe a Compare-CenateBackup result.";
 
     private void Refuse(string errorId, string message, string advice) => ThrowTerminatingError(
         new ErrorRecord(new ArgumentException(message, nameof(Key)), errorId, ErrorCategory.InvalidArgument, Table)
