@@ -16,6 +16,10 @@ namespace CenateBackup.Core.Compare;
 /// </summary>
 internal sealed class LiveCompareSide : CompareSide
 {
+    /// <summary>The settings pg_dump sets in its session (plus bytea_output): how the set's text was written.</summary>
+    internal const string DumpSettings = "SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; " +
+        "SET extra_float_digits = 3; SET bytea_output = 'hex'";
+
     private readonly DatabaseSession _session;
     private readonly QualifiedTable _table;
 
@@ -33,8 +37,10 @@ internal sealed class LiveCompareSide : CompareSide
         IOperationReporter reporter,
         CancellationToken ct)
     {
+        // The text of the rows must read as pg_dump and the exports wrote it, whatever the role or database sets.
         var session = await DatabaseSession.OpenAsync(target, null, reporter, ct,
-            "SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0").ConfigureAwait(false);
+            "SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0; " + DumpSettings)
+            .ConfigureAwait(false);
         try
         {
             var conn = session.Connection;
@@ -58,6 +64,27 @@ internal sealed class LiveCompareSide : CompareSide
         {
             await session.DisposeAsync().ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>Sets the session's TimeZone (a parameter, never SQL text); null when set, else why the server
+    /// refused it (the session keeps its default).</summary>
+    public async Task<string?> SetTimeZoneAsync(string zone, CancellationToken ct)
+    {
+        var conn = _session.Connection;
+        await conn.ExecAsync("SAVEPOINT cenate_zone", ct).ConfigureAwait(false);
+        try
+        {
+            await using var cmd = new NpgsqlCommand("SELECT pg_catalog.set_config('TimeZone', $1, false)", conn);
+            cmd.Parameters.Add(new NpgsqlParameter { Value = zone });
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            await conn.ExecAsync("RELEASE SAVEPOINT cenate_zone", ct).ConfigureAwait(false);
+            return null;
+        }
+        catch (PostgresException ex)
+        {
+            await conn.ExecAsync("ROLLBACK TO SAVEPOINT cenate_zone", ct).ConfigureAwait(false);
+            return ex.MessageText;
         }
     }
 
