@@ -101,14 +101,26 @@ internal sealed class LiveCompareSide : CompareSide
         var encoder = Encoding.UTF8.GetEncoder();
         long read = 0, last = 0;
         int n;
-        while ((n = await reader.ReadAsync(chars, ct).ConfigureAwait(false)) > 0)
+        try
         {
-            var count = encoder.GetBytes(chars, 0, n, bytes, 0, flush: false);
-            split.Feed(bytes.AsSpan(0, count));
-            read += count;
-            if (read - last >= (4 << 20)) { last = read; progress(read); }
+            while ((n = await reader.ReadAsync(chars, ct).ConfigureAwait(false)) > 0)
+            {
+                var count = encoder.GetBytes(chars, 0, n, bytes, 0, flush: false);
+                split.Feed(bytes.AsSpan(0, count));
+                read += count;
+                if (read - last >= (4 << 20)) { last = read; progress(read); }
+            }
+            split.Finish();
         }
-        split.Finish();
+        catch (FormatException ex)
+        {
+            // The row cap (or a row the decoder cannot read): the message names the row number, never its content.
+            throw new Errors.CenateException(Errors.ErrorIds.DatabaseError, Errors.CenateErrorKind.InvalidData,
+                $"The live table {_table.Display} cannot be compared: {ex.Message}.",
+                "A row over the comparison's 256 MB cap cannot be compared; watch this table through its row " +
+                "counts instead (Test-CenateBackup -MaxRowDrop).",
+                _table.Display, ex);
+        }
     }
 
     /// <inheritdoc />

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace CenateBackup.Core.Compare;
 
@@ -21,6 +22,8 @@ internal sealed class RowSplitter
     private readonly int _maxRow;
     private byte[] _carry = new byte[1 << 16];
     private int _carried;
+    private long _total;
+    private List<byte[]>? _segments;
     private bool _inQuote;
     private long _rows;
 
@@ -39,13 +42,13 @@ internal sealed class RowSplitter
     public void Feed(ReadOnlySpan<byte> chunk)
     {
         var pos = 0;
-        if (_carried > 0)
+        if (_total > 0)
         {
             var end = FindEnd(chunk);
             if (end < 0) { Carry(chunk); return; }
             Carry(chunk[..end]);
-            Emit(_carry.AsSpan(0, _carried));
-            _carried = 0;
+            Emit(Carried());
+            ResetCarry();
             pos = end + 1;
         }
         while (pos < chunk.Length)
@@ -63,8 +66,8 @@ internal sealed class RowSplitter
     public void Finish()
     {
         if (_inQuote) throw new FormatException("the data ends inside a quoted CSV field");
-        if (_carried > 0) Emit(_carry.AsSpan(0, _carried));
-        _carried = 0;
+        if (_total > 0) Emit(Carried());
+        ResetCarry();
     }
 
     private void Emit(ReadOnlySpan<byte> row)
@@ -100,13 +103,39 @@ internal sealed class RowSplitter
         }
     }
 
+    /// <summary>Up to this size a straddling row grows in one buffer; past it the pieces are kept as they come and
+    /// joined once at the row's end, so an endless row costs its bytes, not the garbage of repeated doubling.</summary>
+    private const int GrowLimit = 1 << 20;
+
     private void Carry(ReadOnlySpan<byte> bytes)
     {
         if (bytes.Length == 0) return;
-        if ((long)_carried + bytes.Length > _maxRow) throw TooLong();
-        if (_carried + bytes.Length > _carry.Length) Array.Resize(ref _carry, Math.Min(_maxRow,
-            Math.Max(_carry.Length * 2, _carried + bytes.Length)));
-        bytes.CopyTo(_carry.AsSpan(_carried));
-        _carried += bytes.Length;
+        if (_total + bytes.Length > _maxRow) throw TooLong();
+        if (_segments is null && _carried + bytes.Length <= Math.Max(_carry.Length, GrowLimit))
+        {
+            if (_carried + bytes.Length > _carry.Length) Array.Resize(ref _carry, Math.Min(GrowLimit,
+                Math.Max(_carry.Length * 2, _carried + bytes.Length)));
+            bytes.CopyTo(_carry.AsSpan(_carried));
+            _carried += bytes.Length;
+        }
+        else (_segments ??= new()).Add(bytes.ToArray());
+        _total += bytes.Length;
+    }
+
+    private ReadOnlySpan<byte> Carried()
+    {
+        if (_segments is null) return _carry.AsSpan(0, _carried);
+        var all = new byte[_total];
+        _carry.AsSpan(0, _carried).CopyTo(all);
+        var at = _carried;
+        foreach (var piece in _segments) { piece.CopyTo(all, at); at += piece.Length; }
+        return all;
+    }
+
+    private void ResetCarry()
+    {
+        _carried = 0;
+        _total = 0;
+        _segments = null;
     }
 }

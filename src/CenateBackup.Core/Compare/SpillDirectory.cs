@@ -28,7 +28,8 @@ internal sealed class SpillDirectory : IDisposable
         }
         RemoveStale(root);
         // The owner's pid is in the name: a later comparison removes the directory if this process is killed.
-        var path = System.IO.Path.Combine(root, $"{Prefix}{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..12]}");
+        var path = System.IO.Path.Combine(root,
+            $"{Prefix}{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..12]}");
         if (OperatingSystem.IsWindows()) Directory.CreateDirectory(path);
         else Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         Path = path;

@@ -102,11 +102,13 @@ public sealed class SnapshotSession : IAsyncDisposable
                 await ro.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
             var exportSql = importSnapshot is null ? "pg_export_snapshot()" : "@s::text";
-            await using var cmd = new NpgsqlCommand($"SELECT {exportSql}, current_setting('server_version'), current_setting('server_version_num')::int, current_setting('TimeZone')", connection, tx);
+            await using var cmd = new NpgsqlCommand($"SELECT {exportSql}, current_setting('server_version'), " +
+                "current_setting('server_version_num')::int, current_setting('TimeZone')", connection, tx);
             if (importSnapshot is not null) cmd.Parameters.AddWithValue("s", importSnapshot);
             await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var session = new SnapshotSession(connection, tx, target, endpoint, reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3));
+            var session = new SnapshotSession(connection, tx, target, endpoint, reader.GetString(0), reader.GetString(1),
+                reader.GetInt32(2), reader.GetString(3));
             return session;
         }
         catch (Exception ex) when (ex is NpgsqlException)

@@ -55,6 +55,25 @@ public class CompareRobustnessTests
         Assert.Equal(256 << 20, RowSplitter.MaxRowBytes);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_long_row_straddling_many_chunks_arrives_whole(bool csv)
+    {
+        // Past the splitter's 1 MB single buffer: the row is kept in pieces and joined once.
+        var big = string.Create(3_000_000, 0, (span, _) =>
+        {
+            for (var i = 0; i < span.Length; i++) span[i] = (char)('a' + i % 26);
+        }) + "0123456789";
+        var text = B((csv ? "1,\"x\ny\"\n2," : "1\tx\n2\t") + big + "\n3" + (csv ? "," : "\t") + "z\n");
+        var rows = new List<string>();
+        var split = new RowSplitter(csv, r => rows.Add(Encoding.UTF8.GetString(r)));
+        for (var i = 0; i < text.Length; i += 65_537) split.Feed(text.AsSpan(i, Math.Min(65_537, text.Length - i)));
+        split.Finish();
+        var sep = csv ? "," : "\t";
+        Assert.Equal(new[] { csv ? "1,\"x\ny\"" : "1\tx", "2" + sep + big, "3" + sep + "z" }, rows);
+    }
+
     [Fact]
     public void Spilled_runs_are_still_counted_after_finish()
     {
@@ -120,7 +139,8 @@ public class CompareRobustnessTests
                 using (var spill = new SpillDirectory(parent))
                 {
                     Assert.StartsWith($"cenate-compare-{Environment.ProcessId}-", Path.GetFileName(spill.Path));
-                    var left = Directory.GetFileSystemEntries(parent).Select(p => Path.GetFileName(p)!).Order().ToList();
+                    var left = Directory.GetFileSystemEntries(parent).Select(p => Path.GetFileName(p)!).Order()
+                        .ToList();
                     Assert.Equal(new[] { "cenate-compare-1-init", $"cenate-compare-{dead}-foreign",
                         $"cenate-compare-{dead}-link", $"cenate-compare-{Environment.ProcessId}-live",
                         Path.GetFileName(spill.Path), "cenate-compare-noPid", $"other-{dead}-abc", "target" }
