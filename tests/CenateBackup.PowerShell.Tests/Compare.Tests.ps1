@@ -119,6 +119,17 @@ Describe 'Compare-CenateBackup' {
         $c.KeysTruncated | Should -BeTrue
     }
 
+    It '-IncludeRows past -KeyLimit writes only the rows of the listed keys, warns, and keeps the counts exact' {
+        $out = @(Compare-CenateBackup $SetA.Path $SetB.Path -IncludeRows -KeyLimit 2 -WarningVariable w -WarningAction SilentlyContinue)
+        $sum = $out[-1]
+        ($sum.Missing, $sum.Added, $sum.Changed) | Should -Be @(37, 5, 3)
+        $sum.KeysTruncated | Should -BeTrue
+        $rows = @($out | Where-Object { $_.GetType().Name -eq 'CenateRowDifference' })
+        $rows.Count | Should -Be 6
+        @($rows | Where-Object Change -eq 'Missing').Count | Should -Be 2
+        ($w -join ' ') | Should -Match 'stop at -KeyLimit'
+    }
+
     It 'errors: <Name>' -ForEach @(
         @{ Name = 'missing table'; Params = @{ Table = 'no_such_table'; From = 'Dump' }; Id = 'TableNotInBackup' }
         @{ Name = 'missing key column'; Params = @{ Key = 'no_col' }; Id = 'KeyColumnMissing' }
@@ -165,5 +176,105 @@ Describe 'Compare-CenateBackup' {
 
     It 'refuses -Difference together with -Live' {
         { Compare-CenateBackup $SetA.Path $SetB.Path -Live @P -ErrorAction Stop } | Should -Throw -ErrorId 'CompareSidesInvalid*'
+    }
+}
+
+Describe 'Compare-CenateBackup: session settings, TimeZone, endless rows' {
+    BeforeAll {
+        $script:Fx = "cfx_" + [guid]::NewGuid().ToString('N').Substring(0, 6)
+        Invoke-Psql -Database postgres -Sql "CREATE DATABASE $Fx" | Out-Null
+        function FQ([string]$Sql) { Invoke-Psql -Database $Fx -Sql $Sql }
+        FQ "CREATE TABLE public.t (id int PRIMARY KEY, d date, i interval, b bytea, f float8, r real, ts timestamptz, tm timestamp);
+            INSERT INTO public.t SELECT g, date '2026-01-31' + g, make_interval(days => g, secs => g * 1.5),
+              decode(md5(g::text), 'hex') || E'\\000\\377'::bytea, 1.0 / (g + 3), g / 7.0, timestamptz '2026-03-01 23:30:00+00' + g * interval '1 hour',
+              timestamp '2026-03-01 23:30:00' + g * interval '1 minute' FROM generate_series(1, 50) g;
+            ALTER DATABASE $Fx SET TimeZone = 'UTC'" | Out-Null
+        $script:FP = @{ Container = $Rig.Container; Port = $Rig.Port; Credential = $Cred; Database = $Fx }
+        $script:FDir = New-TestDirectory 'cfx'
+        $script:FSet = New-CenateDump @FP -Path $FDir -Include Csv -CriticalTable t
+    }
+    AfterAll {
+        Invoke-Psql -Database postgres -Sql "DROP DATABASE IF EXISTS $Fx WITH (FORCE)" | Out-Null
+        Remove-Item -LiteralPath $FDir -Recurse -Force -ErrorAction SilentlyContinue
+    }
+
+    It 'the manifest records the TimeZone the set was written in' {
+        (Get-Content -Raw $FSet.Path | ConvertFrom-Json).source.timeZone | Should -BeExactly 'UTC'
+    }
+
+    It '-Live reads as pg_dump wrote, whatever DateStyle, IntervalStyle, bytea_output, extra_float_digits the database sets' {
+        try {
+            Invoke-Psql -Database postgres -Sql "ALTER DATABASE $Fx SET DateStyle = 'SQL, DMY'; ALTER DATABASE $Fx SET IntervalStyle = 'iso_8601';
+                ALTER DATABASE $Fx SET bytea_output = 'escape'; ALTER DATABASE $Fx SET extra_float_digits = 0" | Out-Null
+            # The settings do reach a new session (else the test proves nothing).
+            FQ "SELECT d::text || ' ' || i::text FROM public.t WHERE id = 1" | Should -Be '01/02/2026 P1DT1.5S'
+            foreach ($from in 'Csv', 'Dump') {
+                $c = Compare-CenateBackup $FSet.Path -Live @FP -Table t -From $from -WarningVariable w
+                ($c.Missing, $c.Added, $c.Changed, $c.Unchanged) | Should -Be @(0, 0, 0, 50) -Because "from $from"
+                $w | Should -BeNullOrEmpty
+            }
+        }
+        finally {
+            Invoke-Psql -Database postgres -Sql "ALTER DATABASE $Fx RESET DateStyle; ALTER DATABASE $Fx RESET IntervalStyle;
+                ALTER DATABASE $Fx RESET bytea_output; ALTER DATABASE $Fx RESET extra_float_digits" | Out-Null
+        }
+    }
+
+    It '-Live reads timestamptz in the zone the set recorded; two sets of different zones are warned about' {
+        Invoke-Psql -Database postgres -Sql "ALTER DATABASE $Fx SET TimeZone = 'America/Lima'" | Out-Null
+        FQ "SELECT ts::text FROM public.t WHERE id = 1" | Should -Be '2026-03-01 19:30:00-05'
+        foreach ($from in 'Csv', 'Dump') {
+            $c = Compare-CenateBackup $FSet.Path -Live @FP -Table t -From $from -WarningVariable w
+            ($c.Missing, $c.Added, $c.Changed) | Should -Be @(0, 0, 0) -Because "from $from"
+            $w | Should -BeNullOrEmpty
+        }
+        Start-Sleep -Seconds 1
+        $lima = New-CenateDump @FP -Path $FDir -Include Csv -CriticalTable t
+        (Get-Content -Raw $lima.Path | ConvertFrom-Json).source.timeZone | Should -BeExactly 'America/Lima'
+        $c = Compare-CenateBackup $FSet.Path $lima.Path -Table t -From Csv -WarningVariable w -WarningAction SilentlyContinue
+        $c.Changed | Should -Be 50
+        ($w -join ' ') | Should -Match 'the sets were written with TimeZone UTC and America/Lima: timestamptz values print differently and count as changed'
+        $c.Warnings -join ' ' | Should -Match 'TimeZone UTC and America/Lima'
+        $same = Compare-CenateBackup $lima.Path $lima.Path -Table t -WarningVariable w2
+        $w2 | Should -BeNullOrEmpty
+    }
+
+    It 'a zone the server refuses: a warning, and the live side is read in the server default' {
+        $copy = New-TestDirectory 'cfx-zone'; New-Item -ItemType Directory -Path $copy -Force | Out-Null
+        Get-ChildItem -LiteralPath $FDir -File | Where-Object Name -like "*$($FSet.Stamp)*" | Copy-Item -Destination $copy
+        $m = Get-ChildItem -LiteralPath $copy -Filter '*.manifest.json' | Select-Object -First 1
+        (Get-Content -Raw $m.FullName) -replace '"timeZone":\s*"UTC"', '"timeZone": "Nowhere/Atlantis"' | Set-Content -NoNewline $m.FullName
+        (Get-Content -Raw $m.FullName | ConvertFrom-Json).source.timeZone | Should -Be 'Nowhere/Atlantis'
+        $c = Compare-CenateBackup $m.FullName -Live @FP -Table t -From Csv -WarningVariable w -WarningAction SilentlyContinue
+        ($w -join ' ') | Should -Match "TimeZone Nowhere/Atlantis, which the server refuses"
+        $c.Changed | Should -Be 50   # read in America/Lima (the database default), the set has UTC text
+    }
+
+    It 'a CSV.gz with one endless row is BackupCorrupt at 256 MB, in bounded memory, leaving nothing behind' {
+        $dir = New-TestDirectory 'cfx-bomb'; New-Item -ItemType Directory -Path $dir -Force | Out-Null
+        $tmp = New-TestDirectory 'cfx-bomb-tmp'; New-Item -ItemType Directory -Path $tmp -Force | Out-Null
+        $f = Join-Path $dir 'x.t.csv.gz'
+        $fs = [IO.File]::Create($f)
+        $gz = [IO.Compression.GZipStream]::new($fs, [IO.Compression.CompressionLevel]::Fastest)
+        try {
+            $head = [Text.Encoding]::ASCII.GetBytes("k,v`n12345678,")
+            $gz.Write($head, 0, $head.Length)
+            $mb = [byte[]]::new(1MB); [Array]::Fill($mb, [byte][char]'a')
+            for ($i = 0; $i -lt 300; $i++) { $gz.Write($mb, 0, $mb.Length) }
+        }
+        finally { $gz.Dispose(); $fs.Dispose() }
+        (Get-Item $f).Length | Should -BeLessThan 5MB
+        $me = [Diagnostics.Process]::GetCurrentProcess()
+        [GC]::Collect(); $me.Refresh(); $before = $me.PeakWorkingSet64
+        $err = $null
+        try { Compare-CenateBackup $f $f -Table t -Key k -AllowUnverifiedBackup -TempDirectory $tmp -ErrorAction Stop -WarningAction SilentlyContinue | Out-Null }
+        catch { $err = $_ }
+        $me.Refresh()
+        $err.FullyQualifiedErrorId | Should -BeLike 'BackupCorrupt,*'
+        $err.Exception.Message | Should -Match 'row 1 is longer than 256 MB'
+        $err.Exception.Message | Should -Not -Match 'aaaa|12345678'
+        ($me.PeakWorkingSet64 - $before) | Should -BeLessThan 1.2GB
+        @(Get-ChildItem -LiteralPath $tmp -Force).Count | Should -Be 0
+        Remove-Item -LiteralPath $dir, $tmp -Recurse -Force
     }
 }

@@ -53,7 +53,56 @@ public static class BackupComparer
         reporter.Verbose($"Key: {string.Join(", ", result.Key)}; {compared.Count} other column(s) compared; " +
             $"reference {reference.FileName}, difference {difference.FileName}.");
 
+        await SessionTimeZoneAsync(reference, difference, result, reporter, ct).ConfigureAwait(false);
         using var spill = new SpillDirectory(request.TempDirectory);
+        try
+        {
+            await SortAndJoinAsync(request, reporter, reference, difference, compared, result, spill, clock, ct)
+                .ConfigureAwait(false);
+        }
+        catch (System.IO.IOException ex) when (Storage.AtomicBackupFile.IsDiskFull(ex))
+        {
+            throw new CenateException(ErrorIds.DiskFull, CenateErrorKind.WriteError,
+                $"The disk holding the comparison's temporary files ('{spill.Path}') is full; they were removed.",
+                "Free space there, or give -TempDirectory a directory on a disk with room (the sorted keys of both " +
+                "sides, more with -IncludeRows).", spill.Path, ex);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// TimeZone decides how timestamptz prints. A live side reads in the zone the reference set was written in
+    /// (recorded in its manifest); two sets written in different zones are said to differ.
+    /// </summary>
+    private static async Task SessionTimeZoneAsync(CompareSide reference, CompareSide difference,
+        ComparisonResult result, IOperationReporter reporter, CancellationToken ct)
+    {
+        var zone = reference.Manifest?.Source?.TimeZone;
+        if (difference is LiveCompareSide live)
+        {
+            if (zone is null) return;
+            var refused = await live.SetTimeZoneAsync(zone, ct).ConfigureAwait(false);
+            if (refused is null) reporter.Verbose($"The live table is read with TimeZone {zone}, as the set was.");
+            else
+            {
+                result.Warnings.Add($"The reference set was written with TimeZone {zone}, which the server refuses " +
+                    $"({refused}): the live table is read in the server's default zone, so timestamptz values can " +
+                    "print differently and count as changed.");
+            }
+            return;
+        }
+        var other = difference.Manifest?.Source?.TimeZone;
+        if (zone is not null && other is not null && !string.Equals(zone, other, StringComparison.Ordinal))
+        {
+            result.Warnings.Add($"The sets were written with TimeZone {zone} and {other}: timestamptz values print " +
+                "differently and count as changed.");
+        }
+    }
+
+    private static async Task SortAndJoinAsync(CompareRequest request, IOperationReporter reporter,
+        CompareSide reference, CompareSide difference, List<string> compared, ComparisonResult result,
+        SpillDirectory spill, Stopwatch clock, CancellationToken ct)
+    {
         using var refSorter = new ExternalRecordSorter(result.Key.Length, request.RunBytes, spill, "reference");
         using var diffSorter = new ExternalRecordSorter(result.Key.Length, request.RunBytes, spill, "difference");
         var refSink = new CompareSink(result.Key, compared, request.IncludeRows ? reference.Columns : null, refSorter);
@@ -79,11 +128,15 @@ public static class BackupComparer
         reporter.Progress(new OperationProgress(Activity, "Joining the sorted sides", 0, null));
         MergeJoin.Run(refCursor, diffCursor, result.Key.Length, result, request.KeyLimit, request.IncludeRows,
             reference.Columns, difference.Columns, _ => ct.ThrowIfCancellationRequested());
+        if (result.KeysTruncated)
+        {
+            result.Warnings.Add($"More than {request.KeyLimit} keys of one kind differ: the key lists" +
+                (request.IncludeRows ? " and the rows written" : "") + " stop at -KeyLimit; the counts are exact.");
+        }
         result.Duration = clock.Elapsed;
         reporter.Verbose($"Missing {result.Missing}, added {result.Added}, changed {result.Changed}, unchanged " +
             $"{result.Unchanged} " +
             $"({result.Duration.TotalSeconds:0.0} s).");
-        return result;
     }
 
     /// <summary>Both sides opened (and their files' checksums checked) at once; one that opened is closed if the other

@@ -47,7 +47,7 @@ internal sealed class CompareSink
             }
             _sorter.Add(record.Encode(_row));
             Rows++;
-        });
+        }, Rows);
     }
 
     /// <summary>The columns both sides have, minus the key: compared in the reference's order.</summary>

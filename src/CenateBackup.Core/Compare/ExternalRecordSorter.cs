@@ -32,6 +32,7 @@ internal sealed class ExternalRecordSorter : IDisposable
     private int _used;
     private Entry[] _entries = new Entry[1024];
     private int _count;
+    private int _spilled;
 
     /// <summary>A sorter for records with <paramref name="keyCount"/> key fields; runs of at most <paramref
     /// name="runBytes"/>.</summary>
@@ -44,7 +45,7 @@ internal sealed class ExternalRecordSorter : IDisposable
     }
 
     /// <summary>Runs written to disk so far.</summary>
-    public int SpilledRuns => _runs.Count;
+    public int SpilledRuns => _spilled;
 
     /// <summary>Adds a record (copied).</summary>
     public void Add(ReadOnlySpan<byte> record)
@@ -87,6 +88,7 @@ internal sealed class ExternalRecordSorter : IDisposable
         SortRun();
         var file = _spill.CreateRun(_side);
         _runs.Add(file);
+        _spilled++;
         Span<byte> length = stackalloc byte[4];
         for (var i = 0; i < _count; i++)
         {
@@ -103,7 +105,13 @@ internal sealed class ExternalRecordSorter : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var run in _runs) run.Dispose();
+        // A run whose last write failed (a full disk) fails again as it closes: every run is still closed (and so
+        // deleted), and the first failure stays the one reported.
+        foreach (var run in _runs)
+        {
+            try { run.Dispose(); }
+            catch (IOException) { }
+        }
         _runs.Clear();
     }
 

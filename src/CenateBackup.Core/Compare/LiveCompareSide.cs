@@ -16,6 +16,10 @@ namespace CenateBackup.Core.Compare;
 /// </summary>
 internal sealed class LiveCompareSide : CompareSide
 {
+    /// <summary>The settings pg_dump sets in its session (plus bytea_output): how the set's text was written.</summary>
+    internal const string DumpSettings = "SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; " +
+        "SET extra_float_digits = 3; SET bytea_output = 'hex'";
+
     private readonly DatabaseSession _session;
     private readonly QualifiedTable _table;
 
@@ -33,8 +37,10 @@ internal sealed class LiveCompareSide : CompareSide
         IOperationReporter reporter,
         CancellationToken ct)
     {
+        // The text of the rows must read as pg_dump and the exports wrote it, whatever the role or database sets.
         var session = await DatabaseSession.OpenAsync(target, null, reporter, ct,
-            "SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0").ConfigureAwait(false);
+            "SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0; " + DumpSettings)
+            .ConfigureAwait(false);
         try
         {
             var conn = session.Connection;
@@ -61,6 +67,27 @@ internal sealed class LiveCompareSide : CompareSide
         }
     }
 
+    /// <summary>Sets the session's TimeZone (a parameter, never SQL text); null when set, else why the server
+    /// refused it (the session keeps its default).</summary>
+    public async Task<string?> SetTimeZoneAsync(string zone, CancellationToken ct)
+    {
+        var conn = _session.Connection;
+        await conn.ExecAsync("SAVEPOINT cenate_zone", ct).ConfigureAwait(false);
+        try
+        {
+            await using var cmd = new NpgsqlCommand("SELECT pg_catalog.set_config('TimeZone', $1, false)", conn);
+            cmd.Parameters.Add(new NpgsqlParameter { Value = zone });
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            await conn.ExecAsync("RELEASE SAVEPOINT cenate_zone", ct).ConfigureAwait(false);
+            return null;
+        }
+        catch (PostgresException ex)
+        {
+            await conn.ExecAsync("ROLLBACK TO SAVEPOINT cenate_zone", ct).ConfigureAwait(false);
+            return ex.MessageText;
+        }
+    }
+
     /// <inheritdoc />
     public override async Task StreamAsync(CompareSink sink, Action<long> progress, CancellationToken ct)
     {
@@ -74,14 +101,26 @@ internal sealed class LiveCompareSide : CompareSide
         var encoder = Encoding.UTF8.GetEncoder();
         long read = 0, last = 0;
         int n;
-        while ((n = await reader.ReadAsync(chars, ct).ConfigureAwait(false)) > 0)
+        try
         {
-            var count = encoder.GetBytes(chars, 0, n, bytes, 0, flush: false);
-            split.Feed(bytes.AsSpan(0, count));
-            read += count;
-            if (read - last >= (4 << 20)) { last = read; progress(read); }
+            while ((n = await reader.ReadAsync(chars, ct).ConfigureAwait(false)) > 0)
+            {
+                var count = encoder.GetBytes(chars, 0, n, bytes, 0, flush: false);
+                split.Feed(bytes.AsSpan(0, count));
+                read += count;
+                if (read - last >= (4 << 20)) { last = read; progress(read); }
+            }
+            split.Finish();
         }
-        split.Finish();
+        catch (FormatException ex)
+        {
+            // The row cap (or a row the decoder cannot read): the message names the row number, never its content.
+            throw new Errors.CenateException(Errors.ErrorIds.DatabaseError, Errors.CenateErrorKind.InvalidData,
+                $"The live table {_table.Display} cannot be compared: {ex.Message}.",
+                "A row over the comparison's 256 MB cap cannot be compared; watch this table through its row " +
+                "counts instead (Test-CenateBackup -MaxRowDrop).",
+                _table.Display, ex);
+        }
     }
 
     /// <inheritdoc />

@@ -61,8 +61,10 @@ internal static class MergeJoin
         {
             var any = change == RowChange.Added ? diffRecord : refRecord;
             var key = CompareRecord.KeyText(any, keyCount);
-            if (list.Count < keyLimit) list.Add(key);
-            else result.KeysTruncated = true;
+            // Past the limit only the counts go on: neither the key nor (with -IncludeRows) the row is kept, so memory
+            // stays bounded by -KeyLimit.
+            if (list.Count >= keyLimit) { result.KeysTruncated = true; return; }
+            list.Add(key);
             if (!includeRows) return;
             result.Rows.Add(new RowDifference(change, key,
                 change == RowChange.Added ? null : referenceColumns, change == RowChange.Added ? null

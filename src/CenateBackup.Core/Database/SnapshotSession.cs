@@ -21,7 +21,7 @@ public sealed class SnapshotSession : IAsyncDisposable
     private readonly TcpEndpoint _endpoint;
 
     private SnapshotSession(NpgsqlConnection connection, NpgsqlTransaction transaction, DatabaseTarget target, TcpEndpoint endpoint,
-        string snapshotId, string serverVersion, int serverVersionNum)
+        string snapshotId, string serverVersion, int serverVersionNum, string? timeZone = null)
     {
         _connection = connection;
         _transaction = transaction;
@@ -30,6 +30,7 @@ public sealed class SnapshotSession : IAsyncDisposable
         SnapshotId = snapshotId;
         ServerVersion = serverVersion;
         ServerVersionNum = serverVersionNum;
+        TimeZone = timeZone;
     }
 
     /// <summary>Exported snapshot id (pg_export_snapshot()).</summary>
@@ -38,6 +39,8 @@ public sealed class SnapshotSession : IAsyncDisposable
     public string ServerVersion { get; }
     /// <summary>server_version_num.</summary>
     public int ServerVersionNum { get; }
+    /// <summary>The session's TimeZone (how timestamptz prints in what this snapshot's readers write).</summary>
+    public string? TimeZone { get; }
 
     /// <summary>The open connection (its transaction holds the snapshot).</summary>
     internal NpgsqlConnection Connection => _connection;
@@ -99,11 +102,13 @@ public sealed class SnapshotSession : IAsyncDisposable
                 await ro.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
             var exportSql = importSnapshot is null ? "pg_export_snapshot()" : "@s::text";
-            await using var cmd = new NpgsqlCommand($"SELECT {exportSql}, current_setting('server_version'), current_setting('server_version_num')::int", connection, tx);
+            await using var cmd = new NpgsqlCommand($"SELECT {exportSql}, current_setting('server_version'), " +
+                "current_setting('server_version_num')::int, current_setting('TimeZone')", connection, tx);
             if (importSnapshot is not null) cmd.Parameters.AddWithValue("s", importSnapshot);
             await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            var session = new SnapshotSession(connection, tx, target, endpoint, reader.GetString(0), reader.GetString(1), reader.GetInt32(2));
+            var session = new SnapshotSession(connection, tx, target, endpoint, reader.GetString(0), reader.GetString(1),
+                reader.GetInt32(2), reader.GetString(3));
             return session;
         }
         catch (Exception ex) when (ex is NpgsqlException)

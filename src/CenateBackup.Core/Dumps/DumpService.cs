@@ -100,6 +100,7 @@ public static class DumpService
             snapshot.ServerVersion, snapshot.ServerVersionNum, pgDumpVersion.ToString());
         manifest.RowCounts = counts;
         manifest.Source.Encoding = encoding;
+        manifest.Source.TimeZone = snapshot.TimeZone;
         manifest.Kind = request.DataOnly ? BackupSetKind.DataOnly : tables.Count > 0 ? BackupSetKind.Tables : BackupSetKind.Full;
         if (!request.DataOnly) manifest.Catalog = catalog;
         using var set = BackupSetWriter.Begin(request.Directory, manifest, reporter);

@@ -82,7 +82,7 @@ public static class TableExportService
         return await WriteSetAsync(request, target, started, clock, route, session.SnapshotId, session.ServerVersion, session.ServerVersionNum, table, shape.EstimatedRows,
             (consumers, token) => RunCopyAsync(session, target, context, endpoint,
                 CopyOutStatement.Csv(table, shape.Columns, shape.IsPartitioned), consumers, token),
-            reporter, cancellationToken).ConfigureAwait(false);
+            reporter, cancellationToken, session.TimeZone).ConfigureAwait(false);
     }
 
     private static async Task<ExportResult> ExportThroughExecAsync(CsvExportRequest request, TargetContext context, DateTimeOffset started, Stopwatch clock,
@@ -132,10 +132,11 @@ public static class TableExportService
 
     private static async Task<ExportResult> WriteSetAsync(CsvExportRequest request, DatabaseTarget target, DateTimeOffset started, Stopwatch clock, string route,
         string? snapshotId, string serverVersion, int serverVersionNum, QualifiedTable table, long estimatedRows, Pump pump,
-        IOperationReporter reporter, CancellationToken cancellationToken)
+        IOperationReporter reporter, CancellationToken cancellationToken, string? timeZone = null)
     {
         var manifest = BackupSetWriter.NewManifest(target, request.ToolVersion, started, snapshotId, serverVersion,
             serverVersionNum, "");
+        manifest.Source.TimeZone = timeZone;
         manifest.Kind = BackupSetKind.Exports;
         using (var set = BackupSetWriter.Begin(request.Directory, manifest, reporter))
         {

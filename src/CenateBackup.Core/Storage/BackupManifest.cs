@@ -166,6 +166,9 @@ public sealed class ManifestSource
     public string PgDumpVersion { get; set; } = "";
     /// <summary>Encoding of the source database (null for sets written before this was recorded).</summary>
     public string? Encoding { get; set; }
+    /// <summary>TimeZone of the snapshot session: timestamptz text in the set follows it (null in older
+    /// sets).</summary>
+    public string? TimeZone { get; set; }
 }
 
 /// <summary>One key, index, constraint or trigger of a dumped table, as pg_get_*def printed it.</summary>

@@ -199,7 +199,7 @@ public class BackupManifestTests
         Assert.DoesNotContain("secret", json, StringComparison.OrdinalIgnoreCase);
         using var doc = JsonDocument.Parse(json);
         var sourceProps = doc.RootElement.GetProperty("source").EnumerateObject().Select(p => p.Name).ToList();
-        Assert.Equal(new[] { "mode", "container", "host", "port", "user", "serverVersion", "serverVersionNum", "pgDumpVersion", "encoding" }, sourceProps);
+        Assert.Equal(new[] { "mode", "container", "host", "port", "user", "serverVersion", "serverVersionNum", "pgDumpVersion", "encoding", "timeZone" }, sourceProps);
     }
 
     [Fact]
