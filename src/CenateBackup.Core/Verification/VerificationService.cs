@@ -203,12 +203,17 @@ public static class VerificationService
             report.Checks.Add("the result was not recorded in the manifest (-WhatIf)");
             return;
         }
+        // The record keeps the set's integrity only (checksums, reads, drill): a row drop is a fact about the
+        // database, and the set that holds the rows before it is the good copy retention and offsite must keep using.
+        var problems = report.Problems.Where(p => p.Kind != ProblemKind.RowCountDropped).ToList();
+        var passed = report.Checks.Count > 0 && report.Files.Count > 0
+            && problems.All(p => p.Kind == ProblemKind.ManifestMissing);
         var record = new ManifestVerification
         {
             Level = level.ToString(),
             At = report.At,
-            Passed = report.Passed,
-            Problems = report.Problems.Select(p => p.ToString()).ToList(),
+            Passed = passed,
+            Problems = problems.Select(p => p.ToString()).ToList(),
             DrillDatabase = report.Drill?.ScratchDatabase,
             DrillServer = report.Drill?.Server,
             Seconds = Math.Round(report.Duration.TotalSeconds, 1),
@@ -218,7 +223,7 @@ public static class VerificationService
         {
             // A passed check of a lower level keeps a passed record of a higher one — made here: a record a copy brought
             // along from elsewhere gives way to any check made where the set now is.
-            var outcome = BackupSetLocator.RecordVerification(manifestPath, record, previous => previous.Passed && report.Passed
+            var outcome = BackupSetLocator.RecordVerification(manifestPath, record, previous => previous.Passed && passed
                 && previous.MadeAt(record.Location!)
                 && Enum.TryParse<VerificationLevel>(previous.Level, out var previousLevel) && previousLevel > level);
             if (outcome.Kept is { } kept) report.Checks.Add($"the manifest keeps its earlier {kept.Level} verification of {kept.At:u}");

@@ -134,8 +134,15 @@ public sealed class RemoveCenateOldBackupCommand : BackupStoreCmdletBase
             return;
         }
         Core.Drift.RowDropPolicy rowDrop = null!;
+        var settings = Settings is null ? null : GetUnresolvedProviderPathFromPSPath(Settings);
+        var noRowDropKey = false;
         RunTerminating(Settings, () => rowDrop = RowDropParameters.Build(MaxRowDrop, MaxRowDropCount, Table,
-            Settings is null ? null : GetUnresolvedProviderPathFromPSPath(Settings), Core.Drift.RowDropThreshold.Default)!);
+            settings, Core.Drift.RowDropThreshold.Default, out noRowDropKey)!);
+        if (noRowDropKey)
+        {
+            WriteWarning($"The settings {settings} has no RowDrop key: retention keeps the set before a drop of "
+                + "the critical tables at the command line's limits (default asegurados, 2%).");
+        }
         var policy = new RetentionPolicy
         {
             RowDrop = rowDrop,
@@ -154,6 +161,9 @@ public sealed class RemoveCenateOldBackupCommand : BackupStoreCmdletBase
             Database = Database,
             LockTimeout = LockTimeout,
             VerifiedHereOnly = store.IsRemote || Core.Offsite.OffsiteSyncPlanner.IsMarkedTarget(store.Location),
+            RowDropTablesNamed = Table is { Length: > 0 } || (settings is not null && !noRowDropKey),
+            RowDropTableGiven = Table is { Length: > 0 },
+            RowDropSettingsPath = settings,
         };
         try
         {
