@@ -138,11 +138,8 @@ public sealed class RemoveCenateOldBackupCommand : BackupStoreCmdletBase
         var noRowDropKey = false;
         RunTerminating(Settings, () => rowDrop = RowDropParameters.Build(MaxRowDrop, MaxRowDropCount, Table,
             settings, Core.Drift.RowDropThreshold.Default, out noRowDropKey)!);
-        if (noRowDropKey)
-        {
-            WriteWarning($"The settings {settings} has no RowDrop key: retention keeps the set before a drop of "
-                + "the critical tables at the command line's limits (default asegurados, 2%).");
-        }
+        // A settings file without RowDrop (the alert settings shared with Send-CenateAlert) leaves the default
+        // protection (asegurados, 2%) or the command line's: nothing is lost, so no warning in every daily run.
         var policy = new RetentionPolicy
         {
             RowDrop = rowDrop,
