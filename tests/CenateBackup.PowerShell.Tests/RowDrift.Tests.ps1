@@ -225,12 +225,15 @@ Describe 'Review of the drift check (fake sets: 1000 rows of asegurados, then 90
         $script:Old = New-FakeSet -Dir $VDir -DaysAgo 40
         $script:New = New-FakeSet -Dir $VDir -DaysAgo 39
         Set-RowCount $New.Manifest @{ 'public.asegurados' = 900 }
+        # Recent sets, so that only the drop rule can keep $Old (MinimumKeep is met without it).
+        foreach ($d in 3, 2, 1) { Set-RowCount (New-FakeSet -Dir $VDir -DaysAgo $d).Manifest @{ 'public.asegurados' = 900 } }
         $script:Real = [ordered]@{ table = 'public.asegurados'; before = 1000; after = 900; beforeStamp = $Old.Stamp
             reason = 'purge'; by = 'ana'; at = '2026-11-01T00:00:00+00:00' }
     }
     AfterEach { Remove-Item -LiteralPath $VDir -Recurse -Force -ErrorAction SilentlyContinue }
 
     It 'a drop fails the report but is not written into the verification record (the set stays verified)' {
+        Edit-Manifest $New.Manifest { param($j) $j.verification = $null }
         $r = Test-CenateBackup -Path $New.Manifest -MaxRowDrop 2% -Level Checksum
         $r.Passed | Should -BeFalse
         @($r.Problems | Where-Object Kind -eq 'RowCountDropped') | Should -HaveCount 1
@@ -281,14 +284,19 @@ Describe 'Review of the drift check (fake sets: 1000 rows of asegurados, then 90
             -WarningAction SilentlyContinue } |
             Should -Throw -ErrorId (& $Fq 'TableNotInBackup' 'RemoveCenateOldBackupCommand')
         Get-Shas $VDir | Should -Be $before
+        # The settings add to retention's default (asegurados), so a typo there is a warning, asegurados still kept.
         $settings = Join-Path $VDir 'typo.psd1'
         Set-Content -LiteralPath $settings -Value "@{ RowDrop = @{ 'public.asegurado' = '2%' } }"
         & chmod 600 $settings
-        $before = Get-Shas $VDir
-        { Remove-CenateOldBackup -Path $VDir -KeepWeekly 0 -KeepMonthly 0 -Settings $settings -Confirm:$false `
-            -WarningAction SilentlyContinue } |
-            Should -Throw -ErrorId (& $Fq 'SettingsInvalid' 'RemoveCenateOldBackupCommand')
-        Get-Shas $VDir | Should -Be $before
+        $plan = Remove-CenateOldBackup -Path $VDir -KeepWeekly 0 -KeepMonthly 0 -Settings $settings -WhatIf `
+            -WarningVariable ws -WarningAction SilentlyContinue
+        ($plan | Where-Object Stamp -eq $Old.Stamp).Rule | Should -Be 'BeforeRowDrop'
+        "$ws" | Should -Match "'public\.asegurado' is counted in no set"
+        # -Table with a typo next to a counted table in the settings: that table is protected, no refusal.
+        Set-Content -LiteralPath $settings -Value "@{ RowDrop = @{ 'public.asegurados' = '2%' } }"
+        $plan = Remove-CenateOldBackup -Path $VDir -KeepWeekly 0 -KeepMonthly 0 -Settings $settings -Table citsa `
+            -WhatIf -WarningAction SilentlyContinue
+        ($plan | Where-Object Stamp -eq $Old.Stamp).Rule | Should -Be 'BeforeRowDrop'
         # One name counted: the protection holds, the other name is warned about.
         $plan = Remove-CenateOldBackup -Path $VDir -KeepWeekly 0 -KeepMonthly 0 -Table asegurados, citsa -WhatIf `
             -WarningVariable w -WarningAction SilentlyContinue
@@ -352,7 +360,7 @@ Describe 'Review of the drift check (fake sets: 1000 rows of asegurados, then 90
         Get-Shas $VDir | Should -Be $before
     }
 
-    It 'Confirm-CenateRowDrop -Path <a file of one set> -Stamp <another set> is refused, nothing written' {
+    It 'Confirm-CenateRowDrop -Path (a file of one set) -Stamp (another set) is refused, nothing written' {
         $third = New-FakeSet -Dir $VDir -DaysAgo 38
         Set-RowCount $third.Manifest @{ 'public.asegurados' = 800 }
         $before = Get-Shas $VDir
