@@ -43,7 +43,9 @@ $run | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] } | F
 $failed = @($run | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] -or $_.Passed -eq $false })
 if ($failed.Count -eq 0) {
     # Retention only after a verified backup: the newest good full sets can never go, and nothing goes if backups stopped.
-    $run += @(try { Remove-CenateOldBackup -Path $Path -KeepDaily 30 -KeepWeekly 90 -KeepMonthly 365 @rowDrop -Confirm:$false } catch { $_ })
+    $run += @(try {
+            Remove-CenateOldBackup -Path $Path -KeepDaily 30 -KeepWeekly 90 -KeepMonthly 365 @rowDrop -Confirm:$false
+        } catch { $_ })
     $run | Where-Object Action -eq 'Removed' | Format-Table Stamp, Kind, Rule, Reason | Out-String | Write-Output
 }
 if ($AlertSettings) {

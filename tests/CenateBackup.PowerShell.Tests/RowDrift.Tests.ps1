@@ -226,7 +226,9 @@ Describe 'Review of the drift check (fake sets: 1000 rows of asegurados, then 90
         $script:New = New-FakeSet -Dir $VDir -DaysAgo 39
         Set-RowCount $New.Manifest @{ 'public.asegurados' = 900 }
         # Recent sets, so that only the drop rule can keep $Old (MinimumKeep is met without it).
-        foreach ($d in 3, 2, 1) { Set-RowCount (New-FakeSet -Dir $VDir -DaysAgo $d).Manifest @{ 'public.asegurados' = 900 } }
+        foreach ($d in 3, 2, 1) {
+            Set-RowCount (New-FakeSet -Dir $VDir -DaysAgo $d).Manifest @{ 'public.asegurados' = 900 }
+        }
         $script:Real = [ordered]@{ table = 'public.asegurados'; before = 1000; after = 900; beforeStamp = $Old.Stamp
             reason = 'purge'; by = 'ana'; at = '2026-11-01T00:00:00+00:00' }
     }
@@ -304,7 +306,7 @@ Describe 'Review of the drift check (fake sets: 1000 rows of asegurados, then 90
         "$w" | Should -Match "'citsa' is counted in no set"
     }
 
-    It 'a forged acknowledgement (<Name>) silences nothing and releases nothing; a check line says it was ignored' -ForEach @(
+    It 'a forged acknowledgement (<Name>) silences nothing, releases nothing; a check line says so' -ForEach @(
         @{ Name = 'the table alone'; Ack = @{ table = 'public.asegurados' } }
         @{ Name = 'other counts'; Ack = @{ table = 'public.asegurados'; before = 1000; after = 950; beforeStamp = 'OLD'
             reason = 'x'; by = 'ana'; at = '2026-11-01T00:00:00+00:00' } }
@@ -407,7 +409,8 @@ Describe 'Review of the drift check (fake sets: 1000 rows of asegurados, then 90
         foreach ($bad in { Test-CenateBackup -Path $New.Manifest -MaxRowDrop '2,5%' -WhatIf },
             { Test-CenateBackup -Path $New.Manifest -MaxRowDrop 2,5% -WhatIf }) {
             $err = $bad | Should -Throw -PassThru
-            $err.FullyQualifiedErrorId | Should -Be (& $Fq 'ParameterArgumentTransformationError' 'TestCenateBackupCommand')
+            $err.FullyQualifiedErrorId |
+                Should -Be (& $Fq 'ParameterArgumentTransformationError' 'TestCenateBackupCommand')
             $err.Exception.Message | Should -Match 'the decimal separator is a dot'
         }
     }

@@ -203,11 +203,7 @@ public static class VerificationService
             report.Checks.Add("the result was not recorded in the manifest (-WhatIf)");
             return;
         }
-        // The record keeps the set's integrity only (checksums, reads, drill): a row drop is a fact about the
-        // database, and the set that holds the rows before it is the good copy retention and offsite must keep using.
-        var problems = report.Problems.Where(p => p.Kind != ProblemKind.RowCountDropped).ToList();
-        var passed = report.Checks.Count > 0 && report.Files.Count > 0
-            && problems.All(p => p.Kind == ProblemKind.ManifestMissing);
+        var (passed, problems) = (report.IntegrityPassed, report.IntegrityProblems);
         var record = new ManifestVerification
         {
             Level = level.ToString(),

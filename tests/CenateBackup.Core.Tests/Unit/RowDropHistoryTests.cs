@@ -54,7 +54,10 @@ public class RowDropHistoryTests
     [Fact]
     public void TwoDrops_OneAcknowledged_OnlyTheOtherIsOpen_AndRetentionKeepsOnlyItsSet()
     {
-        var sets = new[] { Point(40, 1000), Point(39, 900, "purge of duplicates", 1000), Point(38, 900), Point(37, 800) };
+        var sets = new[]
+        {
+            Point(40, 1000), Point(39, 900, "purge of duplicates", 1000), Point(38, 900), Point(37, 800),
+        };
         var steps = Find(sets);
         Assert.Equal(2, steps.Count);
         Assert.Equal((sets[0], sets[1]), (steps[0].Before, steps[0].After));

@@ -148,7 +148,8 @@ public class RowDropReviewTests
         Assert.Equal(ErrorIds.TableNotInBackup, ex.ErrorId);
         var settings = new RowDropPolicy(null, null,
             new Dictionary<string, RowDropThreshold> { ["public.citsa"] = RowDropThreshold.Default });
-        ex = Assert.Throws<CenateException>(() => RowDropCoverage.Require(settings, counted, false, "/s.psd1", _ => { }));
+        ex = Assert.Throws<CenateException>(() =>
+            RowDropCoverage.Require(settings, counted, false, "/s.psd1", _ => { }));
         Assert.Equal(ErrorIds.SettingsInvalid, ex.ErrorId);
         // No complete full set yet: nothing to judge the names by, so nothing is refused.
         RowDropCoverage.Require(none, new List<IReadOnlyDictionary<string, long>?>(), true, null, _ => { });
