@@ -32,14 +32,20 @@ $PSDefaultParameterValues['New-CenateDump:Path'] = $Path
 # One run, one full set: the dump plus asegurados as data-only SQL and as CSV, all of the same moment.
 # A step that cannot run at all (container stopped, disk full) is caught: its ErrorRecord is part of the run's report.
 # The check also compares asegurados' exact row count with the previous full set's: a loss of more than 2% fails it.
+# The alert settings file may also hold RowDrop (per-table thresholds): the check and retention then read the same one,
+# so retention keeps the set before exactly the drops the check reports (without it, retention's default is 2% on
+# asegurados).
+$rowDrop = if ($AlertSettings) { @{ Settings = $AlertSettings } } else { @{} }
 $run = @(try {
-        New-CenateDump -CompressionLevel $CompressionLevel -Include Csv, Sql | Test-CenateBackup -MaxRowDrop 2%
+        New-CenateDump -CompressionLevel $CompressionLevel -Include Csv, Sql | Test-CenateBackup -MaxRowDrop 2% @rowDrop
     } catch { $_ })
 $run | Where-Object { $_ -isnot [System.Management.Automation.ErrorRecord] } | Format-Table -AutoSize | Out-String | Write-Output
 $failed = @($run | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] -or $_.Passed -eq $false })
 if ($failed.Count -eq 0) {
     # Retention only after a verified backup: the newest good full sets can never go, and nothing goes if backups stopped.
-    $run += @(try { Remove-CenateOldBackup -Path $Path -KeepDaily 30 -KeepWeekly 90 -KeepMonthly 365 -Confirm:$false } catch { $_ })
+    $run += @(try {
+            Remove-CenateOldBackup -Path $Path -KeepDaily 30 -KeepWeekly 90 -KeepMonthly 365 @rowDrop -Confirm:$false
+        } catch { $_ })
     $run | Where-Object Action -eq 'Removed' | Format-Table Stamp, Kind, Rule, Reason | Out-String | Write-Output
 }
 if ($AlertSettings) {

@@ -87,11 +87,12 @@ Describe 'Test-CenateBackup -MaxRowDrop: 3% of asegurados deleted between two da
         $x.Acknowledged | Should -BeFalse
         [double]$x.DropPercent | Should -BeGreaterThan ([double](Pct $NA $NB) - 0.005)
         [double]$x.DropPercent | Should -BeLessThan ([double](Pct $NA $NB) + 0.005)
-        # The problem is recorded in B's manifest like any other verification problem.
+        # The problem is NOT recorded in B's manifest: the record keeps the integrity outcome only (B is sound).
         $m = Read-Manifest (ManifestIn $Drop $B)
-        $m.verification.passed | Should -BeFalse
+        $m.verification.passed | Should -BeTrue
         @(@($m.verification.problems) -match [regex]::Escape("public.asegurados: $NA rows at $($A.Stamp)")) |
-            Should -HaveCount 1
+            Should -HaveCount 0
+        @(Get-CenateBackup -Path $Drop -Verified).Stamp | Should -Contain $B.Stamp
     }
 
     It 'path mode (the newer manifest) compares with the previous full set; the first set has none and passes' {
@@ -355,7 +356,7 @@ Describe 'Retention keeps the last set before an unacknowledged drop (BeforeRowD
         $dec.Rule | Should -Be 'BeforeRowDrop'
         $dec.Reason |
             Should -Match ([regex]::Escape("at $($C.Stamp); kept until Confirm-CenateRowDrop -Stamp $($C.Stamp)"))
-        # The monitor names the same drop (its failure is recorded in C's manifest: C no longer counts as verified).
+        # The monitor names the same drop (not recorded in C's manifest: C still counts as verified).
         $r = Test-CenateBackup -Path $s -MaxRowDrop '2%'
         $r.Passed | Should -BeFalse
         @(Dropped $r) | Should -HaveCount 1
@@ -535,6 +536,11 @@ Describe '-Live, and an attacker who raises the newer manifest''s rowCounts' {
         $p = Dropped $r
         $p | Should -HaveCount 1
         $p[0].Message | Should -Match ([regex]::Escape("$L0 rows at $($L1.Stamp), $LNow at live: $($L0 - $LNow) fewer"))
+        # The set is the good copy holding the lost rows: its record stays passed, so it stays usable everywhere.
+        $m = Read-Manifest (Get-ChildItem -LiteralPath $r.Directory -Filter *.manifest.json).FullName
+        $m.verification.passed | Should -BeTrue
+        @($m.verification.problems) | Should -HaveCount 0
+        @(Get-CenateBackup -Path $r.Directory -Verified) | Should -HaveCount 1
     }
 
     It 'a forged rowCounts in the newer set: not caught set to set nor by Read; caught by -Live and the drill' {

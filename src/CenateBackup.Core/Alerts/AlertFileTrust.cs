@@ -18,7 +18,14 @@ public static class AlertFileTrust
         | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
 
     /// <summary>Refuses (SettingsFileInsecure) a settings file another user owns or may write.</summary>
-    public static void RequireSettingsFile(string path)
+    public static void RequireSettingsFile(string path) =>
+        RequireSettingsFile(path, "alert settings file", "decides where the mail credential is sent");
+
+    /// <summary>
+    /// Refuses (SettingsFileInsecure) a settings file another user owns or may write; messages name it
+    /// <paramref name="what"/> and say why it matters: it <paramref name="decides"/>.
+    /// </summary>
+    public static void RequireSettingsFile(string path, string what, string decides)
     {
         if (OperatingSystem.IsWindows()) return;
         var owner = OwnerOf(path);
@@ -27,9 +34,9 @@ public static class AlertFileTrust
         if ((owner != me && owner != 0) || (mode & GroupOtherWrite) != 0)
         {
             throw new CenateException(ErrorIds.SettingsFileInsecure, CenateErrorKind.PermissionDenied,
-                $"The alert settings file {path} is owned by uid {owner} with mode {Octal(mode)}: "
+                $"The {what} {path} is owned by uid {owner} with mode {Octal(mode)}: "
                 + $"it must be owned by this user (uid {me}) "
-                + "or root and not writable by group or others, because it decides where the mail credential is sent.",
+                + $"or root and not writable by group or others, because it {decides}.",
                 $"chown {me} '{path}' && chmod go-w '{path}'", path);
         }
         // Whoever may write its directory can swap the file between this check and the read (as OpenSSH's
@@ -41,8 +48,8 @@ public static class AlertFileTrust
         if (!DirectoryHoldsFilesSafely(dirOwner, dirMode, me))
         {
             throw new CenateException(ErrorIds.SettingsFileInsecure, CenateErrorKind.PermissionDenied,
-                $"The directory {directory} of the alert settings file is owned by uid {dirOwner} with mode "
-                + $"{Octal(dirMode)}: others could replace the file, which decides where the mail credential is sent.",
+                $"The directory {directory} of the {what} is owned by uid {dirOwner} with mode "
+                + $"{Octal(dirMode)}: others could replace the file, which {decides}.",
                 $"Keep the settings file in a directory only this user (uid {me}) or root can write "
                 + $"(chmod go-w '{directory}').", path);
         }

@@ -62,16 +62,22 @@ public static class RowDriftCheck
                 a = 0;
             }
             var exceeded = threshold.Exceeded(b, a);
-            var ack = exceeded
-                ? acks.LastOrDefault(x => string.Equals(x.Table, table, StringComparison.Ordinal)) : null;
+            var forTable = exceeded ? acks.Where(x => string.Equals(x.Table, table, StringComparison.Ordinal)).ToList()
+                : new List<ManifestRowDropAcknowledgement>();
+            var ack = forTable.LastOrDefault(x => Matches(x, beforeStamp, b, a));
             var drift = new RowDrift(table, b, a, beforeStamp, afterStamp, threshold.ToString(), exceeded,
-                ack is not null, ack?.Reason)
+                ack is not null, ack is null ? null : UntrustedText.Escape(ack.Reason))
             {
-                AcknowledgedBy = ack?.By,
+                AcknowledgedBy = ack is null ? null : UntrustedText.Escape(ack.By),
                 AcknowledgedAt = ack?.At,
             };
             if (ack is not null)
                 notes.Add($"{table}: the drop into {afterStamp} was {drift.DescribeAcknowledgement()}");
+            else if (forTable.Count > 0)
+            {
+                notes.Add($"{table}: an acknowledgement in {afterStamp} that does not match the drop "
+                    + $"({b} rows at {beforeStamp}, {a} at {afterStamp}) was ignored");
+            }
             drifts.Add(drift);
         }
         foreach (var name in policy.Unmatched(before.Keys.Concat(after.Keys)))
@@ -79,6 +85,19 @@ public static class RowDriftCheck
             notes.Add($"{name}: in neither {beforeStamp} nor {afterStamp}, not compared");
         }
         return new RowDriftComparison(drifts, notes);
+    }
+
+    /// <summary>
+    /// An acknowledgement counts only for the very drop it was made for: the same table, earlier set and both counts,
+    /// with the reason, the account and the time recorded. A record naming only the table (hand-written into a
+    /// manifest) silences nothing.
+    /// </summary>
+    public static bool Matches(ManifestRowDropAcknowledgement ack, string beforeStamp, long before, long after)
+    {
+        ArgumentNullException.ThrowIfNull(ack);
+        return string.Equals(ack.BeforeStamp, beforeStamp, StringComparison.Ordinal) && ack.Before == before
+            && ack.After == after && !string.IsNullOrWhiteSpace(ack.Reason) && !string.IsNullOrWhiteSpace(ack.By)
+            && ack.At != default;
     }
 
     /// <summary>

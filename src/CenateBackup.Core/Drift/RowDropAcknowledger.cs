@@ -53,7 +53,15 @@ public static class RowDropAcknowledger
                 "Give the backup directory or a set's manifest.", full);
         }
         var sets = BackupCatalog.Scan(directory).Sets;
-        var database = onlyManifest is null ? null : BackupManifest.Load(onlyManifest).Database;
+        var given = onlyManifest is null ? null : BackupManifest.Load(onlyManifest);
+        var database = given?.Database;
+        if (given is not null && !string.Equals(given.Stamp, stamp, StringComparison.Ordinal))
+        {
+            throw new CenateException(ErrorIds.BackupSetNotFound, CenateErrorKind.InvalidArgument,
+                $"'{full}' belongs to the set {given.Stamp}, not to {stamp}; nothing was recorded.",
+                $"Give the set taken after the drop: -Path with a file of the set {stamp}, or the backup directory.",
+                stamp);
+        }
         var targets = sets.Where(s => string.Equals(s.Manifest.Stamp, stamp, StringComparison.Ordinal)
             && (database is null || string.Equals(s.Manifest.Database, database, StringComparison.Ordinal))).ToList();
         if (targets.Count == 0)
@@ -93,8 +101,8 @@ public static class RowDropAcknowledger
             }).ToList();
             var exists = ManifestUpdate.Apply(set.ManifestPath, manifest =>
             {
-                var list = manifest.RowDropAcknowledgements?.Where(a => a is not null
-                    && !records.Any(r => string.Equals(r.Table, a.Table, StringComparison.Ordinal))).ToList() ?? new();
+                // Appended: an earlier acknowledgement stays on record (who said what, when).
+                var list = manifest.RowDropAcknowledgements?.ToList() ?? new();
                 list.AddRange(records);
                 manifest.RowDropAcknowledgements = list;
                 return true;
@@ -115,11 +123,11 @@ public static class RowDropAcknowledger
     public static void RequireReason(string? reason)
     {
         if (string.IsNullOrWhiteSpace(reason) || reason.Length > MaxReasonLength
-            || reason.Any(c => char.IsControl(c) || c is '\u2028' or '\u2029'))
+            || UntrustedText.HasHidden(reason))
         {
             throw new ArgumentException(
-                $"The reason must be 1 to {MaxReasonLength} characters of text without control characters "
-                + "(line breaks, tabs).",
+                $"The reason must be 1 to {MaxReasonLength} characters of text without control or format characters "
+                + "(line breaks, tabs, escape sequences, direction overrides).",
                 nameof(reason));
         }
     }

@@ -87,6 +87,7 @@ public static class RowDropSettings
     };
 
     private static CenateException Invalid(string source, string message) =>
-        new(ErrorIds.SettingsInvalid, CenateErrorKind.InvalidArgument, $"The settings {source}: {message}.",
+        new(ErrorIds.SettingsInvalid, CenateErrorKind.InvalidArgument,
+            $"The settings {source}: {message.TrimEnd('.')}.",
             "Fix the RowDrop key of the settings file (see Get-Help Test-CenateBackup -Parameter Settings).", source);
 }

@@ -65,5 +65,5 @@ public sealed record RowDropThreshold(double? Percent, long? Count)
     /// <summary>The message for a value that is not a share with %.</summary>
     public static string PercentRule(string what) =>
         $"{what} is not a share of rows: write 2% for a share; -MaxRowDropCount 1000 for a number of rows "
-        + "(a share is 0% to 100%, written with %).";
+        + "(a share is 0% to 100%, written with %; the decimal separator is a dot: '2.5%').";
 }

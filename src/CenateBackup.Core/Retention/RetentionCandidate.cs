@@ -18,8 +18,11 @@ public sealed record RetentionCandidate(string Id, string Database, DateTimeOffs
     /// <summary>The exact row counts the set recorded (schema.table → rows); null: unknown, never compared.</summary>
     public IReadOnlyDictionary<string, long>? RowCounts { get; init; }
 
-    /// <summary>Tables (schema.table) whose drop into this set was acknowledged with Confirm-CenateRowDrop.</summary>
-    public IReadOnlySet<string>? AcknowledgedDrops { get; init; }
+    /// <summary>
+    /// The drops into this set acknowledged with Confirm-CenateRowDrop, as its manifest records them; one counts only
+    /// when it matches the drop exactly (<see cref="Drift.RowDriftCheck.Matches"/>).
+    /// </summary>
+    public IReadOnlyList<Storage.ManifestRowDropAcknowledgement?>? RowDropAcknowledgements { get; init; }
 
     /// <summary>The set's stamp (null: made from <see cref="Time"/>).</summary>
     public string? Stamp { get; init; }

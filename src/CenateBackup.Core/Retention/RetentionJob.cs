@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
@@ -54,6 +55,18 @@ public sealed class RetentionJob
     public Func<DateTimeOffset> Clock { get; init; } = () => DateTimeOffset.UtcNow;
 
     /// <summary>
+    /// The row-drop tables were named (-Table or a settings file): a name no set counts is warned about, and names none
+    /// of which is counted are refused (<see cref="Drift.RowDropCoverage"/>). False: the default (asegurados).
+    /// </summary>
+    public bool RowDropTablesNamed { get; init; }
+
+    /// <summary>-Table was given (else the names came from <see cref="RowDropSettingsPath"/>).</summary>
+    public bool RowDropTableGiven { get; init; }
+
+    /// <summary>The settings file the RowDrop thresholds came from, for messages.</summary>
+    public string? RowDropSettingsPath { get; init; }
+
+    /// <summary>
     /// Runs the job. A set is removed only when <see cref="IRetentionJobHost.Confirm"/> says yes; every set's outcome
     /// goes to <see cref="IRetentionJobHost.Decided"/> in plan order. Throws <see cref="CenateException"/> when nothing
     /// can be done (no directory, lock not had); a set that fails to go is reported and the rest go on.
@@ -73,6 +86,12 @@ public sealed class RetentionJob
         var entries = scan.Sets
             .Where(e => Database is null || string.Equals(e.Manifest.Database, Database, StringComparison.Ordinal))
             .ToList();
+        if (Policy.RowDrop is { } rowDrop && RowDropTablesNamed)
+        {
+            var counts = entries.Where(e => e.Complete && e.Kind == BackupSetKind.Full)
+                .Select(e => (IReadOnlyDictionary<string, long>?)e.Manifest.RowCounts).ToList();
+            Drift.RowDropCoverage.Require(rowDrop, counts, RowDropTableGiven, RowDropSettingsPath, reporter.Warning);
+        }
         var byId = entries.ToDictionary(e => e.ManifestPath, StringComparer.Ordinal);
         var clock = Stopwatch.StartNew();
         var candidates = entries.Select(e => new RetentionCandidate(
@@ -80,8 +99,7 @@ public sealed class RetentionJob
             e.Kind == BackupSetKind.Full)
         {
             RowCounts = e.Manifest.RowCounts,
-            AcknowledgedDrops = e.Manifest.RowDropAcknowledgements?.Where(a => a is not null).Select(a => a.Table)
-                .ToHashSet(StringComparer.Ordinal),
+            RowDropAcknowledgements = e.Manifest.RowDropAcknowledgements,
             Stamp = e.Manifest.Stamp,
         });
         var plan = RetentionPlanner.Plan(candidates, Policy, Clock());

@@ -105,7 +105,7 @@ public static class RetentionPlanner
         var marked = new Dictionary<RetentionCandidate, string>();
         if (policy is null) return marked;
         var steps = RowDropHistory.Find(full.Where(s => s.Complete), c => new RowDropPoint(c.Id, c.Time, StampOf(c),
-            c.RowCounts, c.AcknowledgedDrops?.Select(t => new Storage.ManifestRowDropAcknowledgement { Table = t })),
+            c.RowCounts, c.RowDropAcknowledgements),
             policy);
         foreach (var step in steps)
         {

@@ -34,9 +34,17 @@ public static class RowDriftVerification
     public static async Task ApplyAsync(VerificationReport report, string manifestPath, BackupManifest manifest,
         RowDriftOptions options, IOperationReporter reporter, CancellationToken ct)
     {
+        if (!manifest.Complete)
+        {
+            // Its counts may be missing or half-written: only complete sets are compared.
+            report.Checks.Add($"row drift: {manifest.Stamp} is incomplete, not compared");
+            return;
+        }
         var time = BackupNaming.TryParseStamp(manifest.Stamp, out var t) ? t : manifest.StartedAt;
         var sets = BackupCatalog.Scan(Path.GetDirectoryName(manifestPath)!).Sets;
         var previous = RowDriftCheck.PreviousFullSet(sets, manifest.Database, time);
+        var counted = manifest.RowCounts.Keys.Concat(previous?.Manifest.RowCounts.Keys ?? Enumerable.Empty<string>());
+        foreach (var name in options.Policy.Unmatched(counted)) reporter.Warning(RowDropCoverage.NotCounted(name));
         if (previous is null)
         {
             report.Checks.Add(

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace CenateBackup.Core.Verification;
 
@@ -42,6 +43,18 @@ public sealed class VerificationReport
     public string? SizeFile { get; set; }
     /// <summary>Drift check: every critical table compared (pass or fail); empty when no threshold was given.</summary>
     public List<Drift.RowDrift> RowDrift { get; } = new();
+
+    /// <summary>
+    /// The problems the manifest's verification record keeps: the set's integrity only (checksums, reads, drill). A row
+    /// drop is the database's, not the set's: the set is sound (with -Live it is the good copy holding the lost rows),
+    /// so it stays verified for Get-CenateBackup -Verified, Sync-CenateOffsite and retention.
+    /// </summary>
+    public List<VerificationProblem> IntegrityProblems =>
+        Problems.Where(p => p.Kind != ProblemKind.RowCountDropped).ToList();
+
+    /// <summary><see cref="Passed"/> as the record keeps it: something was checked and the set's integrity holds.</summary>
+    public bool IntegrityPassed => Checks.Count > 0 && Files.Count > 0
+        && IntegrityProblems.All(p => p.Kind == ProblemKind.ManifestMissing);
 
     /// <summary>
     /// The same report for a set verified through a copy (a remote set downloaded to a private directory): paths name

@@ -203,12 +203,13 @@ public static class VerificationService
             report.Checks.Add("the result was not recorded in the manifest (-WhatIf)");
             return;
         }
+        var (passed, problems) = (report.IntegrityPassed, report.IntegrityProblems);
         var record = new ManifestVerification
         {
             Level = level.ToString(),
             At = report.At,
-            Passed = report.Passed,
-            Problems = report.Problems.Select(p => p.ToString()).ToList(),
+            Passed = passed,
+            Problems = problems.Select(p => p.ToString()).ToList(),
             DrillDatabase = report.Drill?.ScratchDatabase,
             DrillServer = report.Drill?.Server,
             Seconds = Math.Round(report.Duration.TotalSeconds, 1),
@@ -218,7 +219,7 @@ public static class VerificationService
         {
             // A passed check of a lower level keeps a passed record of a higher one — made here: a record a copy brought
             // along from elsewhere gives way to any check made where the set now is.
-            var outcome = BackupSetLocator.RecordVerification(manifestPath, record, previous => previous.Passed && report.Passed
+            var outcome = BackupSetLocator.RecordVerification(manifestPath, record, previous => previous.Passed && passed
                 && previous.MadeAt(record.Location!)
                 && Enum.TryParse<VerificationLevel>(previous.Level, out var previousLevel) && previousLevel > level);
             if (outcome.Kept is { } kept) report.Checks.Add($"the manifest keeps its earlier {kept.Level} verification of {kept.At:u}");

@@ -35,7 +35,7 @@ public sealed class ConfirmCenateRowDropCommand : CenateCmdletBase
     /// </summary>
     [Parameter(Mandatory = true)]
     [ValidateLength(1, RowDropAcknowledger.MaxReasonLength)]
-    [ValidatePattern(@"^(?=.*\S)[^\p{Cc}\u2028\u2029]+$")]
+    [ValidatePattern(@"^(?=.*\S)[^\p{Cc}\p{Cf}\u2028\u2029]+$")]
     public string Reason { get; set; } = "";
 
     /// <summary>

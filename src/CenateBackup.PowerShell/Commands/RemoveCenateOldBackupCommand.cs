@@ -134,8 +134,12 @@ public sealed class RemoveCenateOldBackupCommand : BackupStoreCmdletBase
             return;
         }
         Core.Drift.RowDropPolicy rowDrop = null!;
+        var settings = Settings is null ? null : GetUnresolvedProviderPathFromPSPath(Settings);
+        var noRowDropKey = false;
         RunTerminating(Settings, () => rowDrop = RowDropParameters.Build(MaxRowDrop, MaxRowDropCount, Table,
-            Settings is null ? null : GetUnresolvedProviderPathFromPSPath(Settings), Core.Drift.RowDropThreshold.Default)!);
+            settings, Core.Drift.RowDropThreshold.Default, out noRowDropKey)!);
+        // A settings file without RowDrop (the alert settings shared with Send-CenateAlert) leaves the default
+        // protection (asegurados, 2%) or the command line's: nothing is lost, so no warning in every daily run.
         var policy = new RetentionPolicy
         {
             RowDrop = rowDrop,
@@ -154,6 +158,9 @@ public sealed class RemoveCenateOldBackupCommand : BackupStoreCmdletBase
             Database = Database,
             LockTimeout = LockTimeout,
             VerifiedHereOnly = store.IsRemote || Core.Offsite.OffsiteSyncPlanner.IsMarkedTarget(store.Location),
+            RowDropTablesNamed = Table is { Length: > 0 } || (settings is not null && !noRowDropKey),
+            RowDropTableGiven = Table is { Length: > 0 },
+            RowDropSettingsPath = settings,
         };
         try
         {

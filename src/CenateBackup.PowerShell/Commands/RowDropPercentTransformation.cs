@@ -24,6 +24,8 @@ public sealed class RowDropPercentTransformationAttribute : ArgumentTransformati
             string s => throw new ArgumentTransformationMetadataException(RowDropThreshold.PercentRule($"'{s}'")),
             IFormattable number => throw new ArgumentTransformationMetadataException(
                 RowDropThreshold.PercentRule(number.ToString(null, CultureInfo.InvariantCulture) + " (a bare number)")),
+            System.Collections.IEnumerable => throw new ArgumentTransformationMetadataException(
+                RowDropThreshold.PercentRule("A list (2,5% unquoted is the list 2 and 5%)")),
             _ => throw new ArgumentTransformationMetadataException(
                 RowDropThreshold.PercentRule($"A {value.GetType().Name}")),
         };

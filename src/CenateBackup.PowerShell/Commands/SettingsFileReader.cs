@@ -28,7 +28,12 @@ internal static class SettingsFileReader
                 $"The {what} file {path} does not exist.",
                 "Give the path of a .psd1 file (see examples/ in the module's repository).", path);
         }
-        AlertFileTrust.RequireSettingsFile(path);
+        if (what == "settings")
+        {
+            AlertFileTrust.RequireSettingsFile(path, "settings file",
+                "decides which row drops raise an alarm (and, read by Send-CenateAlert, where a credential is sent)");
+        }
+        else AlertFileTrust.RequireSettingsFile(path);
         var ast = Parser.ParseFile(path, out _, out var errors);
         if (errors.Length > 0) throw Invalid(path, what, help,
             $"it is not valid PowerShell data: {errors[0].Message} (line {errors[0].Extent.StartLineNumber})");
@@ -54,6 +59,6 @@ internal static class SettingsFileReader
     }
 
     private static CenateException Invalid(string path, string what, string help, string message) =>
-        new(ErrorIds.SettingsInvalid, CenateErrorKind.InvalidArgument, $"The {what} {path}: {message}.",
+        new(ErrorIds.SettingsInvalid, CenateErrorKind.InvalidArgument, $"The {what} {path}: {message.TrimEnd('.')}.",
             $"Fix the settings file (see {help}).", path);
 }

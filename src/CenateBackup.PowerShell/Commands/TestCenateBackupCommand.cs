@@ -157,7 +157,10 @@ public sealed class TestCenateBackupCommand : BackupStoreCmdletBase
         RunTerminating(Settings, () =>
         {
             var settings = Settings is null ? null : GetUnresolvedProviderPathFromPSPath(Settings);
-            _driftPolicy = RowDropParameters.Build(MaxRowDrop, MaxRowDropCount, Table, settings, null);
+            _driftPolicy = RowDropParameters.Build(MaxRowDrop, MaxRowDropCount, Table, settings, null,
+                out var noRowDropKey);
+            if (noRowDropKey && _driftPolicy is null)
+                WriteWarning($"The settings {settings} has no RowDrop key: no drift check.");
         });
         if (Live && _driftPolicy is null)
         {

@@ -17,7 +17,7 @@ public class RowDropHistoryTests
     private static readonly RowDropPolicy Policy = RowDropPolicy.Default(RowDropThreshold.Default);
 
     /// <summary>A daily full set <paramref name="daysAgo"/> days ago with its asegurados count.</summary>
-    private static RowDropPoint Point(int daysAgo, long asegurados, string? ackReason = null)
+    private static RowDropPoint Point(int daysAgo, long asegurados, string? ackReason = null, long ackBefore = 0)
     {
         var time = new DateTimeOffset(Now.Date.AddDays(-daysAgo).AddHours(2), TimeSpan.Zero);
         var stamp = time.UtcDateTime.ToString("yyyyMMdd_HHmmss", System.Globalization.CultureInfo.InvariantCulture);
@@ -26,6 +26,9 @@ public class RowDropHistoryTests
             new ManifestRowDropAcknowledgement
             {
                 Table = "public.asegurados", Reason = ackReason, By = "ana", At = Now.AddDays(-1),
+                Before = ackBefore, After = asegurados,
+                BeforeStamp = time.AddDays(-1).UtcDateTime.ToString("yyyyMMdd_HHmmss",
+                    System.Globalization.CultureInfo.InvariantCulture),
             },
         };
         return new RowDropPoint($"/b/maestro_cenate_{stamp}.manifest.json", time, stamp,
@@ -40,7 +43,7 @@ public class RowDropHistoryTests
         sets.Select(p => new RetentionCandidate(p.Id, "maestro_cenate", p.Time, true, true)
         {
             RowCounts = p.RowCounts,
-            AcknowledgedDrops = p.Acknowledgements?.Select(a => a!.Table).ToHashSet(StringComparer.Ordinal),
+            RowDropAcknowledgements = p.Acknowledgements?.ToList(),
             Stamp = p.Stamp,
         }).Append(new RetentionCandidate("/b/newest", "maestro_cenate", Now.AddHours(-2), true, true)),
         new RetentionPolicy { KeepDaily = 1, KeepWeekly = 0, KeepMonthly = 0, MinimumKeep = 1, RowDrop = Policy }, Now);
@@ -51,7 +54,10 @@ public class RowDropHistoryTests
     [Fact]
     public void TwoDrops_OneAcknowledged_OnlyTheOtherIsOpen_AndRetentionKeepsOnlyItsSet()
     {
-        var sets = new[] { Point(40, 1000), Point(39, 900, "purge of duplicates"), Point(38, 900), Point(37, 800) };
+        var sets = new[]
+        {
+            Point(40, 1000), Point(39, 900, "purge of duplicates", 1000), Point(38, 900), Point(37, 800),
+        };
         var steps = Find(sets);
         Assert.Equal(2, steps.Count);
         Assert.Equal((sets[0], sets[1]), (steps[0].Before, steps[0].After));

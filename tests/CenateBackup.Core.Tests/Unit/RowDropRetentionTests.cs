@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using CenateBackup.Core.Drift;
 using CenateBackup.Core.Retention;
+using CenateBackup.Core.Storage;
 using Xunit;
 
 namespace CenateBackup.Core.Tests.Unit;
@@ -32,19 +33,35 @@ public class RowDropRetentionTests
         {
             RowCounts = asegurados is null ? new Dictionary<string, long> { ["public.citas"] = 5 }
                 : new Dictionary<string, long> { ["public.asegurados"] = asegurados.Value, ["public.citas"] = 5 },
-            AcknowledgedDrops = acknowledged.ToHashSet(StringComparer.Ordinal),
+            // As written by hand: the table alone. Such a record silences nothing (see History for real ones).
+            RowDropAcknowledgements = acknowledged.Select(t => new ManifestRowDropAcknowledgement { Table = t })
+                .ToList(),
             Stamp = stamp,
         };
     }
+
+    /// <summary>What Confirm-CenateRowDrop records for the drop of asegurados from <paramref name="before"/>.</summary>
+    private static ManifestRowDropAcknowledgement Ack(string table, RetentionCandidate before, long from, long to) =>
+        new()
+        {
+            Table = table, BeforeStamp = before.Stamp!, Before = from, After = to, Reason = "purge", By = "ana",
+            At = Now,
+        };
 
     /// <summary>
     /// Daily sets from 60 days ago to today; the drop happens at <paramref name="dropDay"/> days ago.
     /// </summary>
     private static List<RetentionCandidate> History(int dropDay, long before, long after,
-        params string[] acknowledged) =>
-        Enumerable.Range(0, 61).Select(d => Set(d, d > dropDay ? before : after,
-            acknowledged: d == dropDay ? acknowledged : Array.Empty<string>()))
-            .ToList();
+        params string[] acknowledged)
+    {
+        var sets = Enumerable.Range(0, 61).Select(d => Set(d, d > dropDay ? before : after)).ToList();
+        var i = sets.FindIndex(s => s.Time.Date == Now.Date.AddDays(-dropDay));
+        sets[i] = sets[i] with
+        {
+            RowDropAcknowledgements = acknowledged.Select(t => Ack(t, sets[i + 1], before, after)).ToList(),
+        };
+        return sets;
+    }
 
     private static RetentionDecision For(IEnumerable<RetentionDecision> plan, int daysAgo) =>
         plan.Single(d => d.Candidate.Time.Date == Now.Date.AddDays(-daysAgo));
