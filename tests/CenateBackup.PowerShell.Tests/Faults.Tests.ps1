@@ -5,7 +5,7 @@
 
 BeforeDiscovery {
     $script:DockerCases = @(
-        'Export-CenateAseguradosCsv', 'Get-CenateAuditLog', 'Install-CenateAuditTrigger', 'New-CenateDump', 'New-CenateReadOnlyRole',
+        'Compare-CenateBackup', 'Export-CenateAseguradosCsv', 'Get-CenateAuditLog', 'Install-CenateAuditTrigger', 'New-CenateDump', 'New-CenateReadOnlyRole',
         'Protect-CenateTable', 'Remove-CenateAuditLog', 'Restore-CenateDeletedRow', 'Restore-CenateTable', 'Test-CenateBackup',
         'Uninstall-CenateAuditTrigger'
     ) | ForEach-Object { @{ Command = $_ } }
@@ -31,6 +31,7 @@ Describe 'The Docker engine is not there' {
         & python3 -c 'import socket, sys; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.close()' $Stale
         Test-Path -LiteralPath $Stale | Should -BeTrue
         $script:CmdArgs = @{
+            'Compare-CenateBackup'         = @{ Reference = $Set.Path; Live = $true; TempDirectory = '<dir>' }
             'Export-CenateAseguradosCsv'   = @{ Path = '<dir>' }
             'Get-CenateAuditLog'           = @{}
             'Install-CenateAuditTrigger'   = @{ Confirm = $false }
