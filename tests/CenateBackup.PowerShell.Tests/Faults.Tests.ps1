@@ -51,7 +51,10 @@ Describe 'The Docker engine is not there' {
             # In a runspace of its own with a deadline: a missing engine must fail fast, never hang the suite.
             $dir = New-TestDirectory 'nodocker'
             $a = @{}
-            foreach ($k in $CmdArgs[$Command].Keys) { $a[$k] = if ($CmdArgs[$Command][$k] -eq '<dir>') { $dir } else { $CmdArgs[$Command][$k] } }
+            foreach ($k in $CmdArgs[$Command].Keys) {
+                $v = $CmdArgs[$Command][$k]
+                $a[$k] = if ($v -is [string] -and $v -eq '<dir>') { $dir } else { $v }
+            }
             $a['Container'] = $Rig.Container; $a['Port'] = $Rig.Port; $a['Credential'] = $Cred
             if ($Command -ne 'Test-CenateBackup') { $a['Database'] = $Db }
             if ($ViaEnvironment) { $env:DOCKER_HOST = "unix://$Socket" } else { $a['DockerHost'] = "unix://$Socket" }
