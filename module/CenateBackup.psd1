@@ -11,23 +11,31 @@
     FormatsToProcess     = @('CenateBackup.Format.ps1xml')
     CmdletsToExport      = @(
         'Compare-CenateBackup'
+        'Complete-CenateJob'
         'Confirm-CenateRowDrop'
         'Export-CenateAseguradosCsv'
         'Get-CenateAuditLog'
         'Get-CenateBackup'
+        'Get-CenateBackupSchedule'
+        'Get-CenateSettings'
         'Initialize-CenateOffsiteTarget'
         'Install-CenateAuditTrigger'
+        'Invoke-CenateJobStep'
         'New-CenateDump'
         'New-CenateReadOnlyRole'
+        'New-CenateSettings'
         'Protect-CenateTable'
+        'Register-CenateBackupSchedule'
         'Remove-CenateAuditLog'
         'Remove-CenateOldBackup'
         'Restore-CenateDeletedRow'
         'Restore-CenateTable'
         'Send-CenateAlert'
+        'Start-CenateJob'
         'Sync-CenateOffsite'
         'Test-CenateBackup'
         'Uninstall-CenateAuditTrigger'
+        'Unregister-CenateBackupSchedule'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

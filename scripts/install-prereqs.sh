@@ -26,6 +26,8 @@ if [ -z "$keyring" ] || dpkg --compare-versions "$keyring" lt 2023.3+deb12u2; th
 fi
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 command -v rclone >/dev/null 2>&1 || need_apt+=(rclone)   # offsite remotes: Debian 12 ships 1.60
+[ -x /usr/sbin/cron ] || need_apt+=(cron)                 # the schedule tests' real cron daemon
+command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)   # systemd-analyze verify/calendar of the units
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
   apt-get update -qq

@@ -25,6 +25,7 @@ ENV_FILE="$RIG_HOME/rig.env"
 CONTAINERS_FILE="$RIG_HOME/containers"
 DOCKERD_PID_FILE="$RIG_HOME/dockerd.pid"
 DOCKERD_LOG="$RIG_HOME/dockerd.log"
+CRON_PID_FILE="$RIG_HOME/cron.pid"
 PGVERS="$RIG_HOME/pgvers/node_modules"
 
 # The tag names what the image holds: a machine with an older image (cenate-postgres:15, no pgTAP)
@@ -197,6 +198,29 @@ ensure_seeded_container() {   # ensure_seeded_container NAME PORT ROWS IMAGE   r
   fi
 }
 
+our_cron_pid() {   # prints the pid of the cron daemon this rig started, if it still runs
+  local pid
+  [[ -f "$CRON_PID_FILE" ]] || return 1
+  pid="$(cat "$CRON_PID_FILE" 2>/dev/null || true)"
+  is_uint "$pid" && [[ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" == cron ]] || return 1
+  echo "$pid"
+}
+
+ensure_cron() {   # the real Debian cron daemon for the schedule tests (no systemd as PID 1 here)
+  [[ -x /usr/sbin/cron ]] || { log "no /usr/sbin/cron: the scheduled-run tests will fail (install-prereqs.sh installs it)"; return 0; }
+  if our_cron_pid >/dev/null || pgrep -x cron >/dev/null 2>&1; then return 0; fi
+  /usr/sbin/cron -L 15 || die "cron did not start"
+  local i pid=""
+  for (( i = 0; i < 50; i++ )); do
+    pid="$(cat /var/run/crond.pid 2>/dev/null || true)"
+    is_uint "$pid" && [[ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" == cron ]] && break
+    sleep 0.1
+  done
+  is_uint "$pid" || die "cron started but wrote no /var/run/crond.pid"
+  echo "$pid" > "$CRON_PID_FILE"
+  log "cron started (pid $pid)"
+}
+
 cmd_up() {
   local rows="${1:-$DEFAULT_ROWS}" t0=$SECONDS
   check_rows "$rows"
@@ -209,6 +233,7 @@ cmd_up() {
   ensure_seeded_container "$TEST17_CONTAINER" "$TEST17_PORT" "$CONTAINER_DEFAULT_ROWS" "$IMAGE17"
   start_old_server 14 "$PG14_PORT"
   start_old_server 17 "$PG17_PORT"
+  ensure_cron
   write_env "$rows"
   log "rig up in $(elapsed "$t0"); source $ENV_FILE"
   echo "$ENV_FILE"
@@ -240,6 +265,8 @@ cmd_down() {
   stop_old_server 14
   stop_old_server 17
   local pid
+  if pid="$(our_cron_pid)"; then kill -TERM "$pid" && log "stopped cron (pid $pid)"; fi
+  rm -f "$CRON_PID_FILE"
   if pid="$(our_dockerd_pid)"; then
     log "stopping dockerd (pid $pid)"
     kill -TERM "$pid"

@@ -120,5 +120,21 @@ public static class ErrorIds
     public const string KeyListInvalid = "KeyListInvalid";
     public const string KeyListTruncated = "KeyListTruncated";
     public const string LiveNeedsThreshold = "LiveNeedsThreshold";
+    // Issue 16: scheduled operation (jobs, settings, schedule).
+    public const string JobLocked = "JobLocked";
+    public const string JobNameInvalid = "JobNameInvalid";
+    public const string JobStepFailed = "JobStepFailed";
+    public const string JobNotActive = "JobNotActive";
+    public const string JobScriptNotFound = "JobScriptNotFound";
+    public const string LogDirectoryNotWritable = "LogDirectoryNotWritable";
+    public const string EnvironmentFileInvalid = "EnvironmentFileInvalid";
+    public const string EnvironmentFileInsecure = "EnvironmentFileInsecure";
+    public const string SettingsFileExists = "SettingsFileExists";
+    public const string ScheduleInvalid = "ScheduleInvalid";
+    public const string ScheduleUnsupported = "ScheduleUnsupported";
+    public const string ScheduleCommandFails = "ScheduleCommandFails";
+    public const string ScheduleFileForeign = "ScheduleFileForeign";
+    public const string ScheduleFileInsecure = "ScheduleFileInsecure";
+    public const string ScheduleNotFound = "ScheduleNotFound";
 #pragma warning restore CS1591
 }
