@@ -209,7 +209,9 @@ our_cron_pid() {   # prints the pid of the cron daemon this rig started, if it s
 ensure_cron() {   # the real Debian cron daemon for the schedule tests (no systemd as PID 1 here)
   [[ -x /usr/sbin/cron ]] || { log "no /usr/sbin/cron: the scheduled-run tests will fail (install-prereqs.sh installs it)"; return 0; }
   if our_cron_pid >/dev/null || pgrep -x cron >/dev/null 2>&1; then return 0; fi
-  /usr/sbin/cron -L 15 || die "cron did not start"
+  # The daemon must inherit no descriptor but 0-2: it would hold the rig lock (fd 9) or a caller's pipe for ever.
+  ( for fd in $(ls /proc/$BASHPID/fd); do (( fd > 2 )) && eval "exec $fd>&-"; done
+    exec /usr/sbin/cron -L 15 </dev/null >/dev/null 2>&1 ) || die "cron did not start"
   local i pid=""
   for (( i = 0; i < 50; i++ )); do
     pid="$(cat /var/run/crond.pid 2>/dev/null || true)"
