@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
-using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Plan;
@@ -183,29 +182,18 @@ public sealed partial class JobRun : IDisposable
 
     /// <summary>Creates <paramref name="path"/> (and its parents) 0700 when missing; LogDirectoryNotWritable when it
     /// cannot be created or written. An existing directory is used as it is.</summary>
-    internal static void PrivateDirectory(string path, string what)
+    private static void PrivateDirectory(string path, string what)
     {
         try
         {
-            if (OperatingSystem.IsWindows()) Directory.CreateDirectory(path);
-            else CreatePrivate(Path.GetFullPath(path));
+            Plan.PrivateDirectory.Create(path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw NotWritable(path, ex.Message, ex);
         }
-        if (!OperatingSystem.IsWindows() && access(path, 2 | 1) != 0)
+        if (!Plan.PrivateDirectory.IsWritable(path))
             throw NotWritable(path, $"the {what} is not writable by this account", null);
-    }
-
-    // Directory.CreateDirectory(path, mode) gives missing parents the umask's mode: create each missing one 0700.
-    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-    private static void CreatePrivate(string path)
-    {
-        if (Directory.Exists(path)) return;
-        var parent = Path.GetDirectoryName(path);
-        if (parent is not null) CreatePrivate(parent);
-        Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
     private static CenateException NotWritable(string path, string why, Exception? inner) =>
@@ -214,8 +202,6 @@ public sealed partial class JobRun : IDisposable
             "Make LogPath and StatePath of the settings directories the account that runs the job can write "
             + "(they are created 0700 when missing).", path, inner);
 
-    [DllImport("libc", SetLastError = true)]
-    private static extern int access([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int mode);
 
     /// <inheritdoc />
     public void Dispose()

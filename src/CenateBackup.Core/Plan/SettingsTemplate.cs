@@ -3,7 +3,6 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using CenateBackup.Core.Errors;
-using CenateBackup.Core.Jobs;
 using CenateBackup.Core.Storage;
 
 namespace CenateBackup.Core.Plan;
@@ -36,7 +35,7 @@ public static class SettingsTemplate
                 "Edit it, or give -Force to replace it with a fresh template.", path);
         }
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        JobRun.PrivateDirectory(directory, "settings directory");
+        PrivateDirectory.Create(directory);
         AtomicFileReplace.Write(path, new UTF8Encoding(false).GetBytes(text),
             UnixFileMode.UserRead | UnixFileMode.UserWrite);
     }
