@@ -81,7 +81,9 @@ Describe 'New-CenateSettings' {
     It 'writes the commented template 0600 in a new 0700 directory, and it reads back as written' {
         $file = Join-Path $Root 'new/etc/cenate.psd1'
         $f = New-CenateSettings -Path $file -BackupPath "/srv/it's backups" -Container pg_test -LogPath '~/logs' -StatePath 'state'
-        $f.FullName | Should -Be $file
+        $f | Should -BeOfType ([CenateBackup.PowerShell.Output.CenateSettings])
+        $f.SettingsPath | Should -Be $file
+        ($f | Out-String -Width 80) | Should -Match 'BackupPath\s+: /srv/it''s backups'
         [IO.File]::GetUnixFileMode($file) | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite')
         foreach ($d in 'new', 'new/etc') {
             [IO.File]::GetUnixFileMode((Join-Path $Root $d)) | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, UserExecute')
