@@ -319,6 +319,28 @@ Describe 'Step semantics (in this process)' {
         (Start-CenateJob -Name inproc2 -Settings $S.File -Preflight).Preflight | Should -BeTrue
     }
 
+    It 'an output whose Succeeded is $false fails the step with its ErrorId; bytes and rows add up' {
+        $job = Start-CenateJob -Name inproc3 -Settings $S.File
+        $null = Invoke-CenateJobStep $job sizes {
+            [pscustomobject]@{ TotalSize = 100; Rows = 7 }; [pscustomobject]@{ Bytes = 20; AseguradosRows = 3 }
+        }
+        $job.Steps[0].Bytes | Should -Be 120
+        $job.Steps[0].Rows | Should -Be 10
+        $null = Invoke-CenateJobStep $job copy { [pscustomobject]@{ Succeeded = $false; ErrorId = 'TargetNotMounted' } }
+        $job.Steps[1].Result | Should -Be 'Failed'
+        $job.Steps[1].ErrorId | Should -Be 'TargetNotMounted'
+        (Complete-CenateJob $job -NoAlert).ExitCode | Should -Be 1
+    }
+
+    It 'a LogPath that cannot be a directory is LogDirectoryNotWritable, and no lock is taken' {
+        $s = New-JobSettings -NoEnvironment
+        [void](New-Item -ItemType Directory -Path (Join-Path $s.Directory 'var'))
+        Set-Content -LiteralPath $s.LogPath -Value 'a file'
+        { Start-CenateJob -Name nolog -Settings $s.File -ErrorAction Stop } |
+            Should -Throw -ErrorId (& $Fq 'LogDirectoryNotWritable' 'StartCenateJobCommand')
+        Test-Path -LiteralPath (Join-Path $s.Directory 'var/state/locks/nolog.lock') | Should -BeFalse
+    }
+
     It 'a bad job name is JobNameInvalid before anything is read' {
         { Start-CenateJob -Name 'Daily/../x' -Settings '/nonexistent.psd1' -ErrorAction Stop } |
             Should -Throw -ErrorId (& $Fq 'JobNameInvalid' 'StartCenateJobCommand')
