@@ -347,6 +347,8 @@ Describe 'Step semantics (in this process)' {
         $null = Invoke-CenateJobStep $job copy { [pscustomobject]@{ Succeeded = $false; ErrorId = 'TargetNotMounted' } }
         $job.Steps[1].Result | Should -Be 'Failed'
         $job.Steps[1].ErrorId | Should -Be 'TargetNotMounted'
+        $null = Invoke-CenateJobStep $job check { [pscustomobject]@{ Passed = $false } }
+        $job.Steps[2].ErrorId | Should -Be 'JobStepFailed'
         (Complete-CenateJob $job -NoAlert).ExitCode | Should -Be 1
     }
 

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Text.RegularExpressions;
 using CenateBackup.Core.Alerts;
+using CenateBackup.Core.Errors;
 using CenateBackup.Core.Jobs;
 using CenateBackup.PowerShell.Output;
 
@@ -106,7 +107,7 @@ public sealed class InvokeCenateJobStepCommand : CenateCmdletBase
             {
                 Job.Failures.Add(output);
                 var (id, text) = FirstProblem(ps);
-                errorId ??= id ?? "StepReportedFailure";
+                errorId ??= id ?? ErrorIds.JobStepFailed;
                 message ??= text ?? $"the step reported a failure ({ps.BaseObject.GetType().Name})";
             }
             else Job.Reported.Add(output);
