@@ -41,7 +41,7 @@ exit (Complete-CenateJob $job -When $When).ExitCode
 
     function New-JobSettings {
         # A fresh directory with a settings file (0600), an environment file (0600) and optional extra lines.
-        param([string[]]$Extra = @(), [string]$EnvMode = '600', [switch]$NoEnvironment)
+        param([string[]]$Extra = @(), [string]$EnvMode = '600', [switch]$NoEnvironment, [string]$EnvOwner)
         $dir = Join-Path $Root ([guid]::NewGuid().ToString('N').Substring(0, 8))
         [void][IO.Directory]::CreateDirectory($dir, [IO.UnixFileMode]'UserRead, UserWrite, UserExecute')
         $lines = @("Path = 'backups'", "LogPath = 'var/log'", "StatePath = 'var/state'") + $Extra
@@ -52,6 +52,7 @@ exit (Complete-CenateJob $job -When $When).ExitCode
         $envFile = Join-Path $dir 'cenate.env'
         Set-Content -LiteralPath $envFile -Value "# secrets`nPGPASSWORD=$Secret`nCENATE_SMTP_PASSWORD=$($Smtp.Password)"
         chmod $EnvMode $envFile
+        if ($EnvOwner) { chown $EnvOwner $envFile }
         [pscustomobject]@{ Directory = $dir; File = $file; LogPath = (Join-Path $dir 'var/log')
             LockPath = (Join-Path $dir 'var/state/locks/jtest.lock') }
     }
@@ -204,10 +205,12 @@ Describe 'Settings and environment file errors end the script with exit 1' {
             Id = 'EnvironmentFileInsecure' }
         @{ Name = 'an environment file in a group is EnvironmentFileInsecure'; Extra = @(); Mode = '640'
             Id = 'EnvironmentFileInsecure' }
+        @{ Name = 'an environment file of another user is EnvironmentFileInsecure'; Extra = @(); Mode = '600'
+            Owner = 'nobody'; Id = 'EnvironmentFileInsecure' }
         @{ Name = 'a bad schedule is ScheduleInvalid'; Extra = @("Schedule = @{ Daily = '0 25 * * *' }"); Mode = '600'
             Id = 'ScheduleInvalid' }
     ) {
-        $s = New-JobSettings -Extra $Extra -EnvMode $Mode
+        $s = New-JobSettings -Extra $Extra -EnvMode $Mode -EnvOwner $(if ($_.Owner) { $_.Owner })
         $r = Invoke-Job $s
         $r.ExitCode | Should -Be 1
         $r.StdErr | Should -Match $Id
