@@ -13,7 +13,9 @@ function Get-JobScriptPath([Parameter(Mandatory)][string]$Name) {
     # The BUILT module's copy (out/CenateBackup/jobs), the one Register-CenateBackupSchedule points at.
     $module = Split-Path -Parent $script:Manifest
     $path = Join-Path $module "jobs/$Name.ps1"
-    if (-not (Test-Path -LiteralPath $path)) { throw "job script $path is not in the built module (bash scripts/build.sh)" }
+    if (-not (Test-Path -LiteralPath $path)) {
+        throw "job script $path is not in the built module (bash scripts/build.sh)"
+    }
     $path
 }
 
@@ -40,7 +42,8 @@ function New-JobPlan {
         $Smtp,
         [string]$Extra = ''
     )
-    $dir = Join-Path ([IO.Path]::GetTempPath()) ("cenate-p16-{0}-{1}" -f $Name, [guid]::NewGuid().ToString('N').Substring(0, 8))
+    $leaf = "cenate-p16-{0}-{1}" -f $Name, [guid]::NewGuid().ToString('N').Substring(0, 8)
+    $dir = Join-Path ([IO.Path]::GetTempPath()) $leaf
     $mode = [IO.UnixFileMode]::UserRead -bor [IO.UnixFileMode]::UserWrite -bor [IO.UnixFileMode]::UserExecute
     [void][IO.Directory]::CreateDirectory($dir, $mode)
     $plan = [pscustomobject]@{
@@ -99,8 +102,10 @@ function Start-JobScript {
     if (-not $Script) { $Script = Get-JobScriptPath $Name }
     $psi = New-JobProcessStartInfo $Script (@('-Settings', $Settings) + $Arguments)
     $p = [Diagnostics.Process]::Start($psi)
-    [pscustomobject]@{ Process = $p; StdOut = $p.StandardOutput.ReadToEndAsync(); StdErr = $p.StandardError.ReadToEndAsync()
-        Started = [DateTime]::UtcNow }
+    [pscustomobject]@{
+        Process = $p; StdOut = $p.StandardOutput.ReadToEndAsync(); StdErr = $p.StandardError.ReadToEndAsync()
+        Started = [DateTime]::UtcNow
+    }
 }
 
 function Wait-JobScript {
