@@ -11,6 +11,7 @@
 #>
 param([string]$Settings = '/etc/cenate/cenate.psd1', [switch]$Preflight)
 $ErrorActionPreference = 'Stop'
+$ErrorView = 'NormalView'               # an error on stderr names its error id (cron mails it to the admin)
 Import-Module CenateBackup
 
 # Settings, environment file (PGPASSWORD, CENATE_SMTP_PASSWORD …), log and lock directories, the per-job lock.

@@ -11,6 +11,7 @@
 #>
 param([string]$Settings = '/etc/cenate/cenate.psd1', [switch]$Preflight)
 $ErrorActionPreference = 'Stop'
+$ErrorView = 'NormalView'               # an error on stderr names its error id (cron mails it to the admin)
 Import-Module CenateBackup
 
 $job = Start-CenateJob -Name weekly -Settings $Settings -Preflight:$Preflight

@@ -157,5 +157,19 @@ function Get-DirectoryListing([string]$Path) {
     } | Sort-Object)
 }
 
+function Mount-JobTestDisk {
+    # The USB disk of the weekly job: a real tmpfs mounted at $Dir (the tests run as root), 0700, $Size large.
+    param([Parameter(Mandatory)][string]$Dir, [string]$Size = '64m')
+    New-Item -ItemType Directory -Path $Dir -Force | Out-Null
+    $out = & mount -t tmpfs -o "size=$Size,mode=0700" tmpfs $Dir 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "mount at $Dir failed (the tests need root and mount): $out" }
+    $Dir
+}
+
+function Dismount-JobTestDisk([string]$Dir) {
+    & umount $Dir 2>$null
+    if ($LASTEXITCODE -ne 0) { & umount -l $Dir 2>$null }
+}
+
 Export-ModuleMember -Function Get-JobScriptPath, Write-PrivateFile, New-JobPlan, Start-JobScript, Wait-JobScript,
-    Invoke-JobScript, Get-JobLog, Get-StepRecord, Get-DirectoryListing
+    Invoke-JobScript, Get-JobLog, Get-StepRecord, Get-DirectoryListing, Mount-JobTestDisk, Dismount-JobTestDisk

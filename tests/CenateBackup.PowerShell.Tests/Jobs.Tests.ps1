@@ -17,6 +17,7 @@ BeforeAll {
     Copy-TestDatabase -Name $Db
     $script:Rows = [long](Invoke-Psql -Database $Db -Sql 'SELECT count(*) FROM public.asegurados')
     $script:Plans = [Collections.Generic.List[object]]::new()
+    $script:Disks = [Collections.Generic.List[string]]::new()
 
     function New-Plan([string]$Name, [string]$Extra = '', [switch]$Mail, [string]$Database = $Db,
                       [string]$Container = $Rig.Container, [int]$Port = $Rig.Port) {
@@ -24,6 +25,11 @@ BeforeAll {
         $p = New-JobPlan -Name $Name -Database $Database -Container $Container -Port $Port -Smtp $smtp -Extra $Extra
         $Plans.Add($p)
         $p
+    }
+    # More keys in the plan's settings hashtable (before its closing brace).
+    function Add-PlanLines($Plan, [string]$Lines) {
+        $text = (Get-Content -Raw -LiteralPath $Plan.Settings) -replace '\}\s*$', "$Lines`n}`n"
+        Write-PrivateFile $Plan.Settings $text | Out-Null
     }
     # A real set of the test database, made and verified in this process (the input of the copy/monitor/drill jobs).
     function New-VerifiedSet([string]$Path) {
@@ -70,6 +76,7 @@ exit (Complete-CenateJob `$job).ExitCode
 
 AfterAll {
     $Smtp | Stop-Smtp4dev
+    foreach ($d in $Disks) { Dismount-JobTestDisk $d }
     if ($Db) { Remove-TestDatabase $Db }
     foreach ($p in $Plans) { Remove-Item -LiteralPath $p.Directory -Recurse -Force -ErrorAction SilentlyContinue }
 }
@@ -166,7 +173,7 @@ Describe 'Daily.ps1' {
         $plan = New-Plan 'badsettings' -Extra "    Contaner = 'postgres_cenate'"
         $r = Invoke-JobScript -Name Daily -Settings $plan.Settings -TimeoutSeconds 60
         $r.ExitCode | Should -Be 1
-        $r.StdErr | Should -Match 'SettingsInvalid'
+        $r.StdErr | Should -Match 'FullyQualifiedErrorId\s*:\s*SettingsInvalid,'
         $r.StdErr | Should -Match 'Contaner'
         foreach ($d in $plan.Backups, $plan.Logs, $plan.State) { Test-Path -LiteralPath $d | Should -BeFalse }
     }
@@ -176,7 +183,7 @@ Describe 'Daily.ps1' {
         Write-PrivateFile $plan.EnvFile "PGPASSWORD=$($Rig.Password)`nnot a line secret-$($Rig.Password)`n" | Out-Null
         $r = Invoke-JobScript -Name Daily -Settings $plan.Settings -TimeoutSeconds 60
         $r.ExitCode | Should -Be 1
-        $r.StdErr | Should -Match 'EnvironmentFileInvalid'
+        $r.StdErr | Should -Match 'FullyQualifiedErrorId\s*:\s*EnvironmentFileInvalid,'
         $r.StdErr | Should -Match 'line 2'
         "$($r.StdOut)$($r.StdErr)".Contains($Rig.Password) | Should -BeFalse
         # Readable by the group: refused before anything is read from it.
@@ -184,7 +191,7 @@ Describe 'Daily.ps1' {
         & chmod 0640 $plan.EnvFile
         $r = Invoke-JobScript -Name Daily -Settings $plan.Settings -TimeoutSeconds 60
         $r.ExitCode | Should -Be 1
-        $r.StdErr | Should -Match 'EnvironmentFileInsecure'
+        $r.StdErr | Should -Match 'FullyQualifiedErrorId\s*:\s*EnvironmentFileInsecure,'
         Test-Path -LiteralPath $plan.Backups | Should -BeFalse
     }
 }
@@ -230,9 +237,10 @@ Describe 'Daily.ps1: the container stops in the middle of the dump' {
 
 Describe 'Weekly.ps1 and Monthly.ps1' {
     It 'weekly: the newest set is copied to the directory target, verified there, and the old copy expired there' {
-        $usb = Join-Path ([IO.Path]::GetTempPath()) ('p16-usb-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
-        $plan = New-Plan 'weekly' -Extra "    Weekly = @{ Destination = '$usb'; Keep = 90 }"
-        $Plans.Add([pscustomobject]@{ Directory = $usb })
+        $plan = New-Plan 'weekly'
+        $disk = Mount-JobTestDisk (Join-Path $plan.Directory 'usb'); $Disks.Add($disk)
+        $usb = Join-Path $disk 'cenate'
+        Add-PlanLines $plan "    Weekly = @{ Destination = '$usb'; RequireMountPoint = '$disk'; Keep = 90 }"
         Initialize-CenateOffsiteTarget -Destination $usb -Confirm:$false | Out-Null
         $old = Add-OlderSets $usb $Db -OldDays 200 -AtTarget
         $set = New-VerifiedSet $plan.Backups
@@ -287,12 +295,13 @@ Describe 'Weekly.ps1 and Monthly.ps1' {
 
 Describe 'Monitor.ps1' {
     It 'passes while the set and the weekly copy are good, then a damaged copy fails it and mails the admin' {
-        $usb = Join-Path ([IO.Path]::GetTempPath()) ('p16-mon-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
-        $plan = New-Plan 'monitor' -Mail -Extra @"
-    Weekly = @{ Destination = '$usb' }
+        $plan = New-Plan 'monitor' -Mail
+        $disk = Mount-JobTestDisk (Join-Path $plan.Directory 'usb'); $Disks.Add($disk)
+        $usb = Join-Path $disk 'cenate'
+        Add-PlanLines $plan @"
+    Weekly = @{ Destination = '$usb'; RequireMountPoint = '$disk' }
     Monitor = @{ MinimumSize = '1KB'; MaxAge = '1h' }
 "@
-        $Plans.Add([pscustomobject]@{ Directory = $usb })
         Initialize-CenateOffsiteTarget -Destination $usb -Confirm:$false | Out-Null
         $set = New-VerifiedSet $plan.Backups
         Sync-CenateOffsite -Path $plan.Backups -Destination $usb -Confirm:$false | Out-Null
