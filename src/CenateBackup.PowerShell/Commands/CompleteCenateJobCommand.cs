@@ -87,7 +87,7 @@ public sealed class CompleteCenateJobCommand : CenateCmdletBase
                 var value = output?.BaseObject;
                 if (value is ErrorRecord error)
                 {
-                    var id = error.FullyQualifiedErrorId.Split(',')[0];
+                    var id = InvokeCenateJobStepCommand.IdOf(error);
                     // The alert naming the run's own failure is what was asked for, not a new failure.
                     if (id == ErrorIds.BackupRunFailed) continue;
                     errorId ??= id;
@@ -103,7 +103,7 @@ public sealed class CompleteCenateJobCommand : CenateCmdletBase
         }
         catch (RuntimeException ex) when (ex is not PipelineStoppedException)
         {
-            errorId = ex.ErrorRecord.FullyQualifiedErrorId.Split(',')[0];
+            errorId = InvokeCenateJobStepCommand.IdOf(ex.ErrorRecord);
             message = ex.Message;
         }
         if (errorId is null) return;

@@ -3,6 +3,7 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using System.Text.RegularExpressions;
 using CenateBackup.Core.Alerts;
 using CenateBackup.Core.Jobs;
 using CenateBackup.PowerShell.Output;
@@ -93,8 +94,8 @@ public sealed class InvokeCenateJobStepCommand : CenateCmdletBase
             var ps = PSObject.AsPSObject(output);
             if (ps.BaseObject is ErrorRecord error)
             {
-                Job.Failures.Add(error);
-                errorId ??= FirstSegment(error.FullyQualifiedErrorId);
+                Job.Failures.Add(ForAlert(error));
+                errorId ??= IdOf(error);
                 message ??= error.Exception?.Message ?? error.ToString();
                 continue;
             }
@@ -111,8 +112,8 @@ public sealed class InvokeCenateJobStepCommand : CenateCmdletBase
         }
         if (thrown is not null)
         {
-            Job.Failures.Add(thrown);
-            errorId = FirstSegment(thrown.FullyQualifiedErrorId);
+            Job.Failures.Add(ForAlert(thrown));
+            errorId = IdOf(thrown);
             message = thrown.Exception?.Message ?? thrown.ToString();
         }
         var failed = thrown is not null || errorId is not null;
@@ -133,10 +134,28 @@ public sealed class InvokeCenateJobStepCommand : CenateCmdletBase
             WriteVerbose($"Step {step.Name} failed: {step.ErrorId}: {step.Message}");
     }
 
-    private static string FirstSegment(string id)
+    /// <summary>
+    /// The error id of a record: the first segment of its FullyQualifiedErrorId when that is an id; `throw "text"`
+    /// makes the text (which can hold anything, a password included) the id: then the exception's type name.
+    /// </summary>
+    internal static string IdOf(ErrorRecord error)
     {
+        var id = error.FullyQualifiedErrorId ?? "";
         var comma = id.IndexOf(',', StringComparison.Ordinal);
-        return comma > 0 ? id[..comma] : id;
+        if (comma > 0) id = id[..comma];
+        return s_id.IsMatch(id) ? id : error.Exception?.GetType().Name ?? "UnexpectedError";
+    }
+
+    private static readonly Regex s_id = new("^[A-Za-z][A-Za-z0-9_.-]{0,99}$", RegexOptions.CultureInvariant);
+
+    /// <summary>The record as the alert gets it: its id made an id (see <see cref="IdOf"/>).</summary>
+    private static ErrorRecord ForAlert(ErrorRecord error)
+    {
+        var id = IdOf(error);
+        if (error.FullyQualifiedErrorId?.StartsWith(id, StringComparison.Ordinal) == true) return error;
+        var copy = new ErrorRecord(error.Exception, id, error.CategoryInfo.Category, error.TargetObject);
+        if (error.ErrorDetails is not null) copy.ErrorDetails = error.ErrorDetails;
+        return copy;
     }
 
     private static bool IsFalse(PSObject ps, string name) => ps.Properties[name]?.Value is false;

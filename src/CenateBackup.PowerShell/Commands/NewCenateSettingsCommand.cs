@@ -1,6 +1,6 @@
-using System.IO;
 using System.Management.Automation;
 using CenateBackup.Core.Plan;
+using CenateBackup.PowerShell.Output;
 
 namespace CenateBackup.PowerShell.Commands;
 
@@ -9,7 +9,7 @@ namespace CenateBackup.PowerShell.Commands;
 /// Get-CenateSettings.</para>
 /// </summary>
 [Cmdlet(VerbsCommon.New, "CenateSettings", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-[OutputType(typeof(FileInfo))]
+[OutputType(typeof(CenateSettings))]
 public sealed class NewCenateSettingsCommand : CenateCmdletBase
 {
     /// <inheritdoc />
@@ -49,7 +49,8 @@ public sealed class NewCenateSettingsCommand : CenateCmdletBase
         RunTerminating(path, () =>
         {
             SettingsTemplate.Write(path, text, Force.IsPresent);
-            WriteObject(new FileInfo(path));
+            // Read back as every job will read it: the file written is a valid one.
+            WriteObject(PlanSettingsReader.ToOutput(PlanSettingsReader.Read(path)));
         });
     }
 }
