@@ -26,7 +26,8 @@ if ($m.RcloneConfig) { $rclone.RcloneConfig = $m.RcloneConfig }
 # 1. Copy the newest complete, verified full set (already there: nothing is uploaded again).
 $copies = Invoke-CenateJobStep $job sync {
     if (-not $m.Destination) {
-        throw "The settings file $($s.SettingsPath) has no Monthly.Destination: the monthly copy has nowhere to go."
+        Write-Error -ErrorId SettingsInvalid -Category InvalidData -TargetObject $s.SettingsPath `
+            -Message "The settings file $($s.SettingsPath) has no Monthly.Destination: nowhere to copy to."
     }
     Sync-CenateOffsite -Path $s.BackupPath -Destination $m.Destination -Database $s.Database -Newest 1 @rclone `
         -Confirm:$false

@@ -25,7 +25,8 @@ if ($w.RequireMountPoint) { $target.RequireMountPoint = $w.RequireMountPoint }
 # 1. Copy the newest complete, verified full set (already there: nothing is copied again).
 $copies = Invoke-CenateJobStep $job sync {
     if (-not $w.Destination) {
-        throw "The settings file $($s.SettingsPath) has no Weekly.Destination: the weekly copy has nowhere to go."
+        Write-Error -ErrorId SettingsInvalid -Category InvalidData -TargetObject $s.SettingsPath `
+            -Message "The settings file $($s.SettingsPath) has no Weekly.Destination: nowhere to copy to."
     }
     Sync-CenateOffsite -Path $s.BackupPath -Destination $w.Destination -Database $s.Database -Newest 1 @target `
         -Confirm:$false

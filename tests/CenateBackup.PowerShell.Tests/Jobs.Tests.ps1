@@ -169,6 +169,20 @@ Describe 'Daily.ps1' {
         @(Get-CenateBackup -Path $plan.Backups -Database $Db) | Should -HaveCount 1
     }
 
+    It 'every job script passes its -Preflight (exit 0): lock taken and released, no log, no backup' {
+        $plan = New-Plan 'preflight'
+        foreach ($name in 'Daily', 'Weekly', 'Monthly', 'Monitor', 'Drill', 'AuditRetention') {
+            $r = Invoke-JobScript -Name $name -Settings $plan.Settings -Arguments '-Preflight' -TimeoutSeconds 60
+            $r.ExitCode | Should -Be 0 -Because "$name -Preflight: $($r.StdOut)`n$($r.StdErr)"
+        }
+        # Each script locks under its schedule's job name (the names Register-CenateBackupSchedule uses).
+        @(Get-ChildItem -LiteralPath (Join-Path $plan.State 'locks') -File | ForEach-Object Name | Sort-Object) |
+            Should -Be @('auditretention.lock', 'daily.lock', 'drill.lock', 'monitor.lock', 'monthly.lock',
+                'weekly.lock')
+        @(Get-ChildItem -LiteralPath $plan.Logs -File) | Should -HaveCount 0
+        Test-Path -LiteralPath $plan.Backups | Should -BeFalse
+    }
+
     It 'a settings error: exit 1, the error id on stderr, nothing created' {
         $plan = New-Plan 'badsettings' -Extra "    Contaner = 'postgres_cenate'"
         $r = Invoke-JobScript -Name Daily -Settings $plan.Settings -TimeoutSeconds 60
@@ -222,6 +236,10 @@ Describe 'Daily.ps1: the container stops in the middle of the dump' {
         @(Get-StepRecord $log statistics) | Should -HaveCount 0
         $log.Records[-1].result | Should -Be 'Failed'
         $log.Records[-1].exitCode | Should -Be 1
+        # The human log says the same in one line.
+        $human = Get-Content -Raw -LiteralPath $log.Log
+        $human | Should -Match 'step dump Failed'
+        $human | Should -Match ([regex]::Escape($dump.errorId))
 
         # One mail for the run, naming the job and the dump's error id.
         $mail = @(Get-Smtp4devMessages -Server $Smtp -Detail -Expect 1)
@@ -264,6 +282,7 @@ Describe 'Weekly.ps1 and Monthly.ps1' {
         $log = @(Get-JobLog -Directory $plan.Logs -Job weekly)[-1]
         (Get-StepRecord $log sync)[0].result | Should -Be 'Failed'
         (Get-StepRecord $log sync)[0].message | Should -Match 'Weekly\.Destination'
+        (Get-StepRecord $log sync)[0].errorId | Should -Be 'SettingsInvalid'
         (Get-StepRecord $log expire)[0].result | Should -Be 'Skipped'
     }
 
