@@ -33,7 +33,7 @@ $level = if ($d.Level) { $d.Level } else { 'Restore' }
 # The backup directory's newest complete full set of the database, restored and checked.
 Invoke-CenateJobStep $job drill {
     Test-CenateBackup -Path $s.BackupPath -Database $s.Database -Level $level @server
-} | Format-List Path, Stamp, Level, Passed, DrillServer, RestoreDuration, ObjectsChecked, Problems |
+} | Format-List Path, Stamp, Level, Passed, DrillServer, DrillDatabase, RestoreDuration, ObjectsChecked, Problems |
     Out-String | Write-Output
 
 # -When Always: the report goes out every month, not only when the drill failed.

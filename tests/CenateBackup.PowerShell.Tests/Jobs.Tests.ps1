@@ -183,30 +183,57 @@ Describe 'Daily.ps1' {
         Test-Path -LiteralPath $plan.Backups | Should -BeFalse
     }
 
-    It 'a settings error: exit 1, the error id on stderr, nothing created' {
-        $plan = New-Plan 'badsettings' -Extra "    Contaner = 'postgres_cenate'"
-        $r = Invoke-JobScript -Name Daily -Settings $plan.Settings -TimeoutSeconds 60
+    It 'a bad settings file (<Case>): exit 1, <Id> on stderr, nothing created, nothing run' -TestCases @(
+        @{ Case = 'unknown key'; Id = 'SettingsInvalid'; Extra = "    Contaner = 'postgres_cenate'"; Says = 'Contaner' }
+        @{ Case = 'bare number for a duration'; Id = 'SettingsInvalid'; Extra = '    AuditLogRetention = 180'
+           Says = 'AuditLogRetention' }
+        # Data only: an expression is refused, never evaluated (the file it would create never appears).
+        @{ Case = 'an expression'; Id = 'SettingsInvalid'; Says = 'cenate.psd1'
+           Extra = '    Drill = @{ ScratchDatabase = "$(New-Item -ItemType File -Path $env:P16_PWNED)" }' }
+        @{ Case = 'group-writable file'; Id = 'SettingsFileInsecure'; Extra = ''; Mode = '0664'; Says = 'cenate.psd1' }
+        @{ Case = 'missing file'; Id = 'SettingsNotFound'; Extra = ''; Missing = $true; Says = 'cenate.psd1' }
+    ) {
+        param($Case, $Id, $Extra, $Says, $Mode, $Missing)
+        $plan = New-Plan 'badsettings' -Extra $Extra
+        if ($Mode) { & chmod $Mode $plan.Settings }
+        if ($Missing) { Remove-Item -LiteralPath $plan.Settings }
+        $pwned = Join-Path $plan.Directory 'pwned'
+        $env:P16_PWNED = $pwned
+        try { $r = Invoke-JobScript -Name Daily -Settings $plan.Settings -TimeoutSeconds 60 }
+        finally { Remove-Item env:P16_PWNED }
         $r.ExitCode | Should -Be 1
-        $r.StdErr | Should -Match 'FullyQualifiedErrorId\s*:\s*SettingsInvalid,'
-        $r.StdErr | Should -Match 'Contaner'
-        foreach ($d in $plan.Backups, $plan.Logs, $plan.State) { Test-Path -LiteralPath $d | Should -BeFalse }
+        $fq = "$Id,CenateBackup.PowerShell.Commands.StartCenateJobCommand"
+        $r.StdErr | Should -Match "FullyQualifiedErrorId\s*:\s*$([regex]::Escape($fq))"
+        $r.StdErr | Should -Match ([regex]::Escape($Says))
+        foreach ($d in $plan.Backups, $plan.Logs, $plan.State, $pwned) { Test-Path -LiteralPath $d | Should -BeFalse }
     }
 
-    It 'an environment file error: exit 1 with its error id, naming the line but never the value' {
+    It 'a bad environment file (<Case>): exit 1, <Id> on stderr, never the value, nothing created' -TestCases @(
+        @{ Case = 'not NAME=value'; Id = 'EnvironmentFileInvalid'; Says = 'line 2'
+           Text = "PGPASSWORD={0}`nnot a line secret-{0}`n" }
+        # Only PG*, CENATE_* and DOCKER_HOST: a file must not be able to load a library into the job.
+        @{ Case = 'LD_PRELOAD'; Id = 'EnvironmentFileInvalid'; Says = 'line 3'
+           Text = "# secrets`nPGPASSWORD={0}`nLD_PRELOAD=/tmp/evil-{0}.so`n" }
+        @{ Case = 'readable by the group'; Id = 'EnvironmentFileInsecure'; Says = 'cenate.env'
+           Text = "PGPASSWORD={0}`n"; Mode = '0640' }
+        @{ Case = 'a symbolic link'; Id = 'EnvironmentFileInsecure'; Says = 'cenate.env'
+           Text = "PGPASSWORD={0}`n"; Link = $true }
+    ) {
+        param($Case, $Id, $Says, $Text, $Mode, $Link)
         $plan = New-Plan 'badenv'
-        Write-PrivateFile $plan.EnvFile "PGPASSWORD=$($Rig.Password)`nnot a line secret-$($Rig.Password)`n" | Out-Null
+        $content = $Text -f $Rig.Password
+        if ($Link) {
+            Remove-Item -LiteralPath $plan.EnvFile
+            $real = Write-PrivateFile (Join-Path $plan.Directory 'real.env') $content
+            New-Item -ItemType SymbolicLink -Path $plan.EnvFile -Target $real | Out-Null
+        } else { Write-PrivateFile $plan.EnvFile $content | Out-Null }
+        if ($Mode) { & chmod $Mode $plan.EnvFile }
         $r = Invoke-JobScript -Name Daily -Settings $plan.Settings -TimeoutSeconds 60
         $r.ExitCode | Should -Be 1
-        $r.StdErr | Should -Match 'FullyQualifiedErrorId\s*:\s*EnvironmentFileInvalid,'
-        $r.StdErr | Should -Match 'line 2'
+        $r.StdErr | Should -Match "FullyQualifiedErrorId\s*:\s*$Id,"
+        $r.StdErr | Should -Match ([regex]::Escape($Says))
         "$($r.StdOut)$($r.StdErr)".Contains($Rig.Password) | Should -BeFalse
-        # Readable by the group: refused before anything is read from it.
-        Write-PrivateFile $plan.EnvFile "PGPASSWORD=$($Rig.Password)`n" | Out-Null
-        & chmod 0640 $plan.EnvFile
-        $r = Invoke-JobScript -Name Daily -Settings $plan.Settings -TimeoutSeconds 60
-        $r.ExitCode | Should -Be 1
-        $r.StdErr | Should -Match 'FullyQualifiedErrorId\s*:\s*EnvironmentFileInsecure,'
-        Test-Path -LiteralPath $plan.Backups | Should -BeFalse
+        foreach ($d in $plan.Backups, $plan.Logs, $plan.State) { Test-Path -LiteralPath $d | Should -BeFalse }
     }
 }
 
@@ -360,7 +387,8 @@ Describe 'Drill.ps1 and AuditRetention.ps1' {
         $log = @(Get-JobLog -Directory $plan.Logs -Job drill)[-1]
         (Get-StepRecord $log drill)[0].result | Should -Be 'Succeeded'
         $r.StdOut | Should -Match ([regex]::Escape($set.Stamp))
-        $r.StdOut | Should -Match 'Restore'
+        $r.StdOut | Should -Match 'Level\s*:\s*Restore'
+        $r.StdOut | Should -Match "DrillDatabase\s*:\s*$scratch"
         Invoke-Psql -Database postgres -Sql "SELECT count(*) FROM pg_database WHERE datname = '$scratch'" |
             Should -Be '0'
         $mail = @(Get-Smtp4devMessages -Server $Smtp -Detail -Expect 1)
