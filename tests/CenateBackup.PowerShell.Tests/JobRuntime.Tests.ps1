@@ -74,7 +74,9 @@ exit (Complete-CenateJob $job -When $When).ExitCode
         # Holding once its start record is on disk.
         $until = [DateTime]::UtcNow.AddSeconds(60)
         while (-not (Get-ChildItem -LiteralPath $S.LogPath -Filter 'jtest-*.jsonl' -ErrorAction SilentlyContinue)) {
-            if ([DateTime]::UtcNow -gt $until -or $p.HasExited) { throw "the holding job did not start (exit $($p.ExitCode))" }
+            if ([DateTime]::UtcNow -gt $until -or $p.HasExited) {
+                throw "the holding job did not start (exit $($p.ExitCode))"
+            }
             Start-Sleep -Milliseconds 100
         }
         $p
@@ -84,7 +86,8 @@ exit (Complete-CenateJob $job -When $When).ExitCode
         Get-Content -LiteralPath $file.FullName | ForEach-Object { $_ | ConvertFrom-Json }
     }
     function Get-Listing([string]$Path) {
-        Get-ChildItem -LiteralPath $Path -Recurse -Force | ForEach-Object { "$($_.FullName)|$($_.Length)" } | Sort-Object
+        Get-ChildItem -LiteralPath $Path -Recurse -Force | ForEach-Object { "$($_.FullName)|$($_.Length)" } |
+            Sort-Object
     }
     $Smtp | Wait-Smtp4dev
 }
@@ -104,7 +107,8 @@ Describe 'The per-job lock' {
             $second = Invoke-Job $s
             $second.ExitCode | Should -Be 75
             $clock.Elapsed.TotalSeconds | Should -BeLessThan 30
-            $second.StdOut + $second.StdErr | Should -Match "Another run of the jtest job \(pid $($holder.Id), started [0-9: -]+Z\) holds .*jtest\.lock; nothing was touched"
+            $second.StdOut + $second.StdErr | Should -Match ("Another run of the jtest job \(pid $($holder.Id), " +
+                'started [0-9: -]+Z\) holds .*jtest\.lock; nothing was touched')
             Get-Listing $s.Directory | Should -Be $before
             # A preflight of the same job sees the lock too (Register-CenateBackupSchedule accepts 75).
             (Invoke-Job $s -Preflight).ExitCode | Should -Be 75
@@ -141,12 +145,15 @@ Describe 'Run logs' {
         $r.ExitCode | Should -Be 1 -Because $r.StdErr
         $r.StdErr | Should -BeNullOrEmpty
         foreach ($d in 'var', 'var/log', 'var/state', 'var/state/locks') {
-            [IO.File]::GetUnixFileMode((Join-Path $s.Directory $d)) | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, UserExecute')
+            [IO.File]::GetUnixFileMode((Join-Path $s.Directory $d)) |
+                Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, UserExecute')
         }
         $files = @(Get-ChildItem -LiteralPath $s.LogPath)
         $files.Count | Should -Be 2
         $files.Name | Should -Match '^jtest-\d{8}T\d{9}Z\.(log|jsonl)$'
-        foreach ($f in $files) { [IO.File]::GetUnixFileMode($f.FullName) | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite') }
+        foreach ($f in $files) {
+            [IO.File]::GetUnixFileMode($f.FullName) | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite')
+        }
         $records = @(Get-Records $s)
         $records.event | Should -Be @('start', 'step', 'step', 'step', 'end')
         $records[0].settings | Should -Be $s.File
@@ -166,7 +173,8 @@ Describe 'Run logs' {
         $records[4].exitCode | Should -Be 1
         ($records.runId | Sort-Object -Unique).Count | Should -Be 1
         foreach ($f in Get-ChildItem -LiteralPath $s.Directory -Recurse -File | Where-Object Name -ne 'cenate.env') {
-            Get-Content -LiteralPath $f.FullName -Raw | Should -Not -Match ([regex]::Escape($Secret)) -Because $f.FullName
+            Get-Content -LiteralPath $f.FullName -Raw |
+                Should -Not -Match ([regex]::Escape($Secret)) -Because $f.FullName
         }
         $r.StdOut + $r.StdErr | Should -Not -Match ([regex]::Escape($Secret))
     }
@@ -190,10 +198,14 @@ Describe 'Run logs' {
 
 Describe 'Settings and environment file errors end the script with exit 1' {
     It '<Name>' -ForEach @(
-        @{ Name = 'a typo in a key is SettingsInvalid'; Extra = @("Contaner = 'pg'"); Mode = '600'; Id = 'SettingsInvalid' }
-        @{ Name = 'an environment file others may read is EnvironmentFileInsecure'; Extra = @(); Mode = '644'; Id = 'EnvironmentFileInsecure' }
-        @{ Name = 'an environment file in a group is EnvironmentFileInsecure'; Extra = @(); Mode = '640'; Id = 'EnvironmentFileInsecure' }
-        @{ Name = 'a bad schedule is ScheduleInvalid'; Extra = @("Schedule = @{ Daily = '0 25 * * *' }"); Mode = '600'; Id = 'ScheduleInvalid' }
+        @{ Name = 'a typo in a key is SettingsInvalid'; Extra = @("Contaner = 'pg'"); Mode = '600'
+            Id = 'SettingsInvalid' }
+        @{ Name = 'an environment file others may read is EnvironmentFileInsecure'; Extra = @(); Mode = '644'
+            Id = 'EnvironmentFileInsecure' }
+        @{ Name = 'an environment file in a group is EnvironmentFileInsecure'; Extra = @(); Mode = '640'
+            Id = 'EnvironmentFileInsecure' }
+        @{ Name = 'a bad schedule is ScheduleInvalid'; Extra = @("Schedule = @{ Daily = '0 25 * * *' }"); Mode = '600'
+            Id = 'ScheduleInvalid' }
     ) {
         $s = New-JobSettings -Extra $Extra -EnvMode $Mode
         $r = Invoke-Job $s
@@ -205,7 +217,8 @@ Describe 'Settings and environment file errors end the script with exit 1' {
 
     It 'an environment file line that sets PATH is EnvironmentFileInvalid naming the line, not the value' {
         $s = New-JobSettings
-        Set-Content -LiteralPath (Join-Path $s.Directory 'cenate.env') -Value "# x`nPGPASSWORD=$Secret`nPATH=/tmp/$Secret"
+        Set-Content -LiteralPath (Join-Path $s.Directory 'cenate.env') -Value (
+            "# x`nPGPASSWORD=$Secret`nPATH=/tmp/$Secret")
         $r = Invoke-Job $s
         $r.ExitCode | Should -Be 1
         $r.StdErr | Should -Match 'EnvironmentFileInvalid'
@@ -289,7 +302,8 @@ Describe 'Step semantics (in this process)' {
         $job.Failed | Should -BeTrue
         $job.ExitCode | Should -Be 1
         $job.Steps[1].ErrorId | Should -Be 'RowCountDropped'
-        Invoke-CenateJobStep $job err { Write-Error 'soft' -ErrorId Soft -ErrorAction Continue; 'after' } | Should -Be 'after'
+        Invoke-CenateJobStep $job err { Write-Error 'soft' -ErrorId Soft -ErrorAction Continue; 'after' } |
+            Should -Be 'after'
         $job.Steps[2].Result | Should -Be 'Failed'
         $job.Steps[2].ErrorId | Should -Be 'Soft'
         Invoke-CenateJobStep $job never -OnlyIfSucceeded { throw 'must not run' } | Should -BeNullOrEmpty
@@ -298,9 +312,12 @@ Describe 'Step semantics (in this process)' {
         $result.ExitCode | Should -Be 1
         $result.Result | Should -Be 'Failed'
         $result.Steps.Name | Should -Be @('one', 'verify', 'err', 'never')
-        { Invoke-CenateJobStep $job late { 1 } -ErrorAction Stop } | Should -Throw -ErrorId (& $Fq 'JobNotActive' 'InvokeCenateJobStepCommand')
-        { Complete-CenateJob $job -ErrorAction Stop } | Should -Throw -ErrorId (& $Fq 'JobNotActive' 'CompleteCenateJobCommand')
-        ($result | Format-Table | Out-String -Width 80) -split "`n" | ForEach-Object { $_.TrimEnd().Length | Should -BeLessOrEqual 80 }
+        { Invoke-CenateJobStep $job late { 1 } -ErrorAction Stop } |
+            Should -Throw -ErrorId (& $Fq 'JobNotActive' 'InvokeCenateJobStepCommand')
+        { Complete-CenateJob $job -ErrorAction Stop } |
+            Should -Throw -ErrorId (& $Fq 'JobNotActive' 'CompleteCenateJobCommand')
+        ($result | Format-Table | Out-String -Width 80) -split "`n" |
+            ForEach-Object { $_.TrimEnd().Length | Should -BeLessOrEqual 80 }
         ($result.Steps | Format-Table | Out-String -Width 80) | Should -Match 'RowCountDropped'
     }
 
@@ -311,12 +328,35 @@ Describe 'Step semantics (in this process)' {
         $locked.ExitCode | Should -Be 75
         $locked.LogPath | Should -BeNullOrEmpty
         "$w" | Should -Match 'nothing was touched'
-        { Invoke-CenateJobStep $locked x { 1 } -ErrorAction Stop } | Should -Throw -ErrorId (& $Fq 'JobNotActive' 'InvokeCenateJobStepCommand')
+        { Invoke-CenateJobStep $locked x { 1 } -ErrorAction Stop } |
+            Should -Throw -ErrorId (& $Fq 'JobNotActive' 'InvokeCenateJobStepCommand')
         $r = Complete-CenateJob $locked
         $r.Result | Should -Be 'Locked'
         $r.ExitCode | Should -Be 75
         (Complete-CenateJob $holder -NoAlert).ExitCode | Should -Be 0
         (Start-CenateJob -Name inproc2 -Settings $S.File -Preflight).Preflight | Should -BeTrue
+    }
+
+    It 'an output whose Succeeded is $false fails the step with its ErrorId; bytes and rows add up' {
+        $job = Start-CenateJob -Name inproc3 -Settings $S.File
+        $null = Invoke-CenateJobStep $job sizes {
+            [pscustomobject]@{ TotalSize = 100; Rows = 7 }; [pscustomobject]@{ Bytes = 20; AseguradosRows = 3 }
+        }
+        $job.Steps[0].Bytes | Should -Be 120
+        $job.Steps[0].Rows | Should -Be 10
+        $null = Invoke-CenateJobStep $job copy { [pscustomobject]@{ Succeeded = $false; ErrorId = 'TargetNotMounted' } }
+        $job.Steps[1].Result | Should -Be 'Failed'
+        $job.Steps[1].ErrorId | Should -Be 'TargetNotMounted'
+        (Complete-CenateJob $job -NoAlert).ExitCode | Should -Be 1
+    }
+
+    It 'a LogPath that cannot be a directory is LogDirectoryNotWritable, and no lock is taken' {
+        $s = New-JobSettings -NoEnvironment
+        [void](New-Item -ItemType Directory -Path (Join-Path $s.Directory 'var'))
+        Set-Content -LiteralPath $s.LogPath -Value 'a file'
+        { Start-CenateJob -Name nolog -Settings $s.File -ErrorAction Stop } |
+            Should -Throw -ErrorId (& $Fq 'LogDirectoryNotWritable' 'StartCenateJobCommand')
+        Test-Path -LiteralPath (Join-Path $s.Directory 'var/state/locks/nolog.lock') | Should -BeFalse
     }
 
     It 'a bad job name is JobNameInvalid before anything is read' {

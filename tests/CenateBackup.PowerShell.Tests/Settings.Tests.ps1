@@ -48,18 +48,25 @@ Describe 'Get-CenateSettings' {
         $s.Schedule['monitor'] | Should -Be '*/30 * * * *'
         $s.TimeZone | Should -Be 'America/Lima'
         $s.HasAlerts | Should -BeFalse
-        ($s | Format-List | Out-String -Width 80) -split "`n" | ForEach-Object { $_.TrimEnd().Length | Should -BeLessOrEqual 80 }
+        ($s | Format-List | Out-String -Width 80) -split "`n" |
+            ForEach-Object { $_.TrimEnd().Length | Should -BeLessOrEqual 80 }
     }
 
     It '<Name> is <Id>' -ForEach @(
-        @{ Name = 'a typo in a key'; Lines = @("Path = '/b'", "Contaner = 'pg'"); Id = 'SettingsInvalid'; Match = "unknown key 'Contaner'" }
-        @{ Name = 'a typo in a nested key'; Lines = @("Path = '/b'", "Monthly = @{ Destinaton = 'x:y' }"); Id = 'SettingsInvalid'; Match = 'Monthly.Destinaton' }
-        @{ Name = 'a bare number as a duration'; Lines = @("Path = '/b'", "LogRetention = 90"); Id = 'SettingsInvalid'; Match = 'LogRetention' }
+        @{ Name = 'a typo in a key'; Lines = @("Path = '/b'", "Contaner = 'pg'"); Id = 'SettingsInvalid'
+            Match = "unknown key 'Contaner'" }
+        @{ Name = 'a typo in a nested key'; Lines = @("Path = '/b'", "Monthly = @{ Destinaton = 'x:y' }")
+            Id = 'SettingsInvalid'; Match = 'Monthly.Destinaton' }
+        @{ Name = 'a bare number as a duration'; Lines = @("Path = '/b'", "LogRetention = 90"); Id = 'SettingsInvalid'
+            Match = 'LogRetention' }
         @{ Name = 'a missing Path'; Lines = @("Container = 'pg'"); Id = 'SettingsInvalid'; Match = "'Path'" }
-        @{ Name = 'a password key'; Lines = @("Path = '/b'", "PGPASSWORD = 'x'"); Id = 'SettingsInvalid'; Match = 'PGPASSWORD' }
+        @{ Name = 'a password key'; Lines = @("Path = '/b'", "PGPASSWORD = 'x'"); Id = 'SettingsInvalid'
+            Match = 'PGPASSWORD' }
         @{ Name = 'a command in the file'; Lines = @("Path = (Get-Date)"); Id = 'SettingsInvalid'; Match = 'constant' }
-        @{ Name = 'a bad cron expression'; Lines = @("Path = '/b'", "Schedule = @{ Drill = '0 6 32 * *' }"); Id = 'ScheduleInvalid'; Match = 'drill' }
-        @{ Name = 'an unknown time zone'; Lines = @("Path = '/b'", "TimeZone = 'Lima'"); Id = 'SettingsInvalid'; Match = 'TimeZone' }
+        @{ Name = 'a bad cron expression'; Lines = @("Path = '/b'", "Schedule = @{ Drill = '0 6 32 * *' }")
+            Id = 'ScheduleInvalid'; Match = 'drill' }
+        @{ Name = 'an unknown time zone'; Lines = @("Path = '/b'", "TimeZone = 'Lima'"); Id = 'SettingsInvalid'
+            Match = 'TimeZone' }
     ) {
         $file = New-SettingsFile $Lines
         $err = $null
@@ -71,7 +78,8 @@ Describe 'Get-CenateSettings' {
 
     It 'refuses a file others may write (SettingsFileInsecure) and a missing one (SettingsNotFound)' {
         $file = New-SettingsFile @("Path = '/b'") -Mode '666'
-        { Get-CenateSettings -Path $file -ErrorAction Stop } | Should -Throw -ErrorId (& $Fq 'SettingsFileInsecure' 'GetCenateSettingsCommand')
+        { Get-CenateSettings -Path $file -ErrorAction Stop } |
+            Should -Throw -ErrorId (& $Fq 'SettingsFileInsecure' 'GetCenateSettingsCommand')
         { Get-CenateSettings -Path (Join-Path $Root 'none.psd1') -ErrorAction Stop } |
             Should -Throw -ErrorId (& $Fq 'SettingsNotFound' 'GetCenateSettingsCommand')
     }
@@ -80,13 +88,15 @@ Describe 'Get-CenateSettings' {
 Describe 'New-CenateSettings' {
     It 'writes the commented template 0600 in a new 0700 directory, and it reads back as written' {
         $file = Join-Path $Root 'new/etc/cenate.psd1'
-        $f = New-CenateSettings -Path $file -BackupPath "/srv/it's backups" -Container pg_test -LogPath '~/logs' -StatePath 'state'
+        $f = New-CenateSettings -Path $file -BackupPath "/srv/it's backups" -Container pg_test -LogPath '~/logs' `
+            -StatePath 'state'
         $f | Should -BeOfType ([CenateBackup.PowerShell.Output.CenateSettings])
         $f.SettingsPath | Should -Be $file
         ($f | Out-String -Width 80) | Should -Match 'BackupPath\s+: /srv/it''s backups'
         [IO.File]::GetUnixFileMode($file) | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite')
         foreach ($d in 'new', 'new/etc') {
-            [IO.File]::GetUnixFileMode((Join-Path $Root $d)) | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, UserExecute')
+            [IO.File]::GetUnixFileMode((Join-Path $Root $d)) |
+                Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, UserExecute')
         }
         $text = Get-Content -LiteralPath $file -Raw
         $text | Should -Match '(?m)^\s*# SmtpServer = '
@@ -122,7 +132,8 @@ Describe 'One file for the plan and Send-CenateAlert' {
         $status = Join-Path $Root 'status.json'
         $file = New-SettingsFile @("Path = '/b'", "Container = 'pg'", "DatabasePort = 5433",
             "Weekly = @{ Destination = '/mnt/usb/cenate' }", "Schedule = @{ Daily = '0 2 * * *' }",
-            "StatusPath = '$status'", "StateDirectory = '$(Join-Path $Root 'alert-state')'", "RowDrop = @{ 'public.asegurados' = '1%' }")
+            "StatusPath = '$status'", "StateDirectory = '$(Join-Path $Root 'alert-state')'",
+            "RowDrop = @{ 'public.asegurados' = '1%' }")
         (Get-CenateSettings -Path $file).HasAlerts | Should -BeTrue
         $r = $true | Send-CenateAlert -Settings $file -Job plantest -When Always -ErrorAction Stop
         @($r | Where-Object Channel -eq 'StatusFile').Status | Should -Be 'Written'

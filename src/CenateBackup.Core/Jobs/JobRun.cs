@@ -55,7 +55,8 @@ public sealed partial class JobRun : IDisposable
     public JobRunState State { get; private set; }
     /// <summary>True once a step failed (or the alert could not be delivered).</summary>
     public bool Failed { get; private set; }
-    /// <summary>Who holds the lock when <see cref="State"/> is Locked ("pid 1234, started …"); null otherwise.</summary>
+    /// <summary>Who holds the lock when <see cref="State"/> is Locked ("pid 1234, started …"); null
+    /// otherwise.</summary>
     public string? Holder { get; private set; }
     /// <summary>The lock file.</summary>
     public string LockPath => JobLock.PathOf(Settings.LockDirectory, Name);

@@ -4,7 +4,8 @@ using Cronos;
 
 namespace CenateBackup.Core.Plan;
 
-/// <summary>The 5-field cron expressions of the plan's schedule, checked with Cronos (the format cron.d uses).</summary>
+/// <summary>The 5-field cron expressions of the plan's schedule, checked with Cronos (the format cron.d
+/// uses).</summary>
 public static class PlanCron
 {
     /// <summary>Returns <paramref name="cron"/> trimmed, or ScheduleInvalid naming <paramref name="job"/>.</summary>

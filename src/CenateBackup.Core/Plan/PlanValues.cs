@@ -45,7 +45,8 @@ internal sealed class PlanValues
     public CenateException Invalid(string message) =>
         new(ErrorIds.SettingsInvalid, CenateErrorKind.InvalidArgument,
             $"The settings {SettingsPath}: {message.TrimEnd('.')}.",
-            "Fix the settings file (see Get-Help Get-CenateSettings, or write a commented one with New-CenateSettings).",
+            "Fix the settings file (see Get-Help Get-CenateSettings, or write a commented one with "
+            + "New-CenateSettings).",
             SettingsPath);
 
     public string? Text(string key)

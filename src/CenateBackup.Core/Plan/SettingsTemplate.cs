@@ -86,7 +86,8 @@ public static class SettingsTemplate
     LogPath = {LogPath}                 # run logs (<job>-<time>Z.log and .jsonl), 0600
     LogRetention = '90d'                # each job removes its own logs older than this
     StatePath = {StatePath}             # job locks (<StatePath>/locks)
-    # NAME=value lines loaded before each job: PGPASSWORD=…, CENATE_SMTP_PASSWORD=… (only PG*, CENATE_*, DOCKER_HOST).
+    # NAME=value lines loaded before each job: PGPASSWORD=…, CENATE_SMTP_PASSWORD=…
+    # (only PG*, CENATE_* and DOCKER_HOST may be set).
     # Under systemd, LoadCredential=cenate.env:<file> is used instead when present.
     # EnvironmentFile = {EnvironmentFile}
 

@@ -99,7 +99,10 @@ public sealed class InvokeCenateJobStepCommand : CenateCmdletBase
                 message ??= error.Exception?.Message ?? error.ToString();
                 continue;
             }
-            if (IsFalse(ps, "Passed") || IsFalse(ps, "Succeeded") || IsFalse(ps, "VerificationPassed"))
+            // A verification that did not pass, an offsite copy or an alert whose Status is Failed.
+            if (IsFalse(ps, "Passed") || IsFalse(ps, "Succeeded") || IsFalse(ps, "VerificationPassed")
+                || (ps.BaseObject is CenateOffsiteResult or CenateAlertResult
+                    && Equals(ps.Properties["Status"]?.Value, "Failed")))
             {
                 Job.Failures.Add(output);
                 var (id, text) = FirstProblem(ps);
