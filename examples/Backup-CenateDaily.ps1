@@ -7,6 +7,9 @@
 .EXAMPLE
     # crontab (root):  0 2,14 * * *  pwsh -NoProfile -NonInteractive -File /opt/cenate/Backup-CenateDaily.ps1 -Path /backups/cenate
 .NOTES
+    For the whole plan on a schedule, prefer the job scripts shipped in the module (<module>/jobs/Daily.ps1, Weekly.ps1,
+    Monthly.ps1, Monitor.ps1, Drill.ps1, AuditRetention.ps1): one settings file (New-CenateSettings), run logs,
+    a per-job lock (exit 75) and Register-CenateBackupSchedule. This script stays as a standalone example.
     The credential is read from a file made once with:
         Get-Credential cenate | Export-Clixml /root/.cenate-cred.xml   (Windows: DPAPI-protected; Linux: keep it 0600)
     or leave -CredentialPath empty and use ~/.pgpass.

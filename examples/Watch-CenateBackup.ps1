@@ -8,6 +8,9 @@
     breaks and one when it is fixed ("RECOVERED"), not one every day; the heartbeat and the status file are
     written on every run. The script exits 1 when any check failed (Send-CenateAlert writes BackupRunFailed last,
     and $ErrorActionPreference is Stop), so cron and Task Scheduler see it too.
+.NOTES
+    The module ships this monitor as a scheduled job too: <module>/jobs/Monitor.ps1 reads the same checks from the
+    plan's one settings file (New-CenateSettings) and writes run logs; Register-CenateBackupSchedule installs it.
 .EXAMPLE
     # crontab (the backup account):  0 10 * * *  pwsh -NoProfile -NonInteractive -File /opt/cenate/Watch-CenateBackup.ps1 -UsbPath /mnt/backup-externo/cenate -CloudPath gdrive-crypt:cenate
 .EXAMPLE

@@ -1,0 +1,48 @@
+<#
+.SYNOPSIS
+    The plan's daily monitor (10:00): is there a fresh, big enough, readable set here — and a recent, intact copy on
+    the weekly target and the monthly remote (each when the settings configure it)? One alert per run.
+.DESCRIPTION
+    Each check is its own step, so one broken target never hides the others. The alert is sent as Monitor.When says
+    (default Change: one mail when something breaks and one when it is fixed, not one every day).
+    Exit codes: 0 every check passed, 1 a check failed, 75 another monitor run holds the lock (nothing touched).
+.EXAMPLE
+    pwsh -NoProfile -NonInteractive -File /path/to/CenateBackup/jobs/Monitor.ps1 -Settings /etc/cenate/cenate.psd1
+#>
+param([string]$Settings = '/etc/cenate/cenate.psd1', [switch]$Preflight)
+$ErrorActionPreference = 'Stop'
+$ErrorView = 'NormalView'               # an error on stderr names its error id (cron mails it to the admin)
+Import-Module CenateBackup
+
+$job = Start-CenateJob -Name monitor -Settings $Settings -Preflight:$Preflight
+if ($job.Locked) { exit 75 }            # another run of this job holds the lock: nothing was touched
+if ($Preflight) { exit 0 }
+$s = $job.Settings
+$m = $s.Monitor
+
+# 1. Here: the newest full set younger than MaxAge, at least MinimumSize, every file read to its end, and no
+#    critical table fallen by more than allowed (an open drop keeps failing until Confirm-CenateRowDrop).
+Invoke-CenateJobStep $job local {
+    Test-CenateBackup -Path $s.BackupPath -Database $s.Database -MaxAge $m.MaxAge -MinimumSize $m.MinimumSize `
+        -Level Read -Settings $s.SettingsPath -MaxRowDrop $s.MaxRowDrop
+}
+
+# 2. The weekly USB/NAS copy: younger than WeeklyMaxAge, its bytes right (read from the disk).
+if ($s.Weekly.Destination) {
+    Invoke-CenateJobStep $job weekly {
+        Test-CenateBackup -Path $s.Weekly.Destination -Database $s.Database -MaxAge $m.WeeklyMaxAge -Level Checksum
+    }
+}
+
+# 3. The monthly cloud copy: younger than MonthlyMaxAge; rclone downloads and hashes it (the crypt still decrypts).
+if ($s.Monthly.Destination) {
+    $rclone = @{}
+    if ($s.Monthly.RcloneConfig) { $rclone.RcloneConfig = $s.Monthly.RcloneConfig }
+    Invoke-CenateJobStep $job monthly {
+        Test-CenateBackup -Path $s.Monthly.Destination -Database $s.Database -MaxAge $m.MonthlyMaxAge `
+            -Level Checksum @rclone
+    }
+}
+
+$when = if ($m.When) { $m.When } else { 'Change' }
+exit (Complete-CenateJob $job -When $when).ExitCode

@@ -1,0 +1,47 @@
+<#
+.SYNOPSIS
+    The plan's weekly copy (Sunday 03:00) to the USB disk or NAS: the newest verified set is copied to the settings'
+    Weekly.Destination, its bytes are checked there, and the copies older than Weekly.Keep days are removed there.
+.DESCRIPTION
+    The destination is a directory prepared once with Initialize-CenateOffsiteTarget. With Weekly.RequireMountPoint
+    the copy refuses to write unless the disk is mounted exactly there (no silent copy onto the root file system).
+    Exit codes: 0 success, 1 failure (alerted), 75 another weekly run holds the lock (nothing touched).
+.EXAMPLE
+    pwsh -NoProfile -NonInteractive -File /path/to/CenateBackup/jobs/Weekly.ps1 -Settings /etc/cenate/cenate.psd1
+#>
+param([string]$Settings = '/etc/cenate/cenate.psd1', [switch]$Preflight)
+$ErrorActionPreference = 'Stop'
+$ErrorView = 'NormalView'               # an error on stderr names its error id (cron mails it to the admin)
+Import-Module CenateBackup
+
+$job = Start-CenateJob -Name weekly -Settings $Settings -Preflight:$Preflight
+if ($job.Locked) { exit 75 }            # another run of this job holds the lock: nothing was touched
+if ($Preflight) { exit 0 }
+$s = $job.Settings
+$w = $s.Weekly
+$target = @{}                           # where the copies go, and what must be true of it
+if ($w.RequireMountPoint) { $target.RequireMountPoint = $w.RequireMountPoint }
+
+# 1. Copy the newest complete, verified full set (already there: nothing is copied again).
+$copies = Invoke-CenateJobStep $job sync {
+    if (-not $w.Destination) {
+        Write-Error -ErrorId SettingsInvalid -Category InvalidData -TargetObject $s.SettingsPath `
+            -Message "The settings file $($s.SettingsPath) has no Weekly.Destination: nowhere to copy to."
+    }
+    Sync-CenateOffsite -Path $s.BackupPath -Destination $w.Destination -Database $s.Database -Newest 1 @target `
+        -Confirm:$false
+}
+
+# 2. Read every file of the copy back from the disk and compare its SHA-256 with the manifest.
+Invoke-CenateJobStep $job verify -OnlyIfSucceeded {
+    $copies | Where-Object Path | Test-CenateBackup -Level Checksum
+}
+
+# 3. Expire there: copies older than Weekly.Keep days go (the newest good ones always stay).
+Invoke-CenateJobStep $job expire -OnlyIfSucceeded {
+    Remove-CenateOldBackup -Path $w.Destination -Database $s.Database -KeepDaily $w.Keep -KeepWeekly $w.Keep `
+        -KeepMonthly $w.Keep -Settings $s.SettingsPath -MaxRowDrop $s.MaxRowDrop -Confirm:$false |
+        Where-Object Action -eq 'Removed'
+}
+
+exit (Complete-CenateJob $job).ExitCode
