@@ -36,6 +36,9 @@ public static class ScheduleModes
         }
     }
 
+    /// <summary>The mode named <paramref name="name"/> (the cmdlets' -Mode text).</summary>
+    public static ScheduleMode Parse(string name) => Enum.Parse<ScheduleMode>(name, ignoreCase: true);
+
     /// <summary>The concrete mode of <paramref name="mode"/>.</summary>
     public static ScheduleMode Resolve(ScheduleMode mode) => mode != ScheduleMode.Auto ? mode
         : OperatingSystem.IsWindows() ? ScheduleMode.TaskScheduler

@@ -25,7 +25,8 @@ public sealed class GetCenateBackupScheduleCommand : CenateCmdletBase
 
     /// <summary>Which scheduler to read (default Auto).</summary>
     [Parameter]
-    public ScheduleMode Mode { get; set; } = ScheduleMode.Auto;
+    [ValidateSet("Auto", "Systemd", "Cron", "TaskScheduler")]
+    public string Mode { get; set; } = "Auto";
 
     /// <summary>The cron file (default /etc/cron.d/cenate-backup).</summary>
     [Parameter]
@@ -40,7 +41,7 @@ public sealed class GetCenateBackupScheduleCommand : CenateCmdletBase
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
-        var mode = ScheduleModes.Resolve(Mode);
+        var mode = ScheduleModes.Resolve(ScheduleModes.Parse(Mode));
         var cronFile = GetUnresolvedProviderPathFromPSPath(CronFile);
         IReadOnlyList<RegisteredJob> jobs = Array.Empty<RegisteredJob>();
         RunTerminating(cronFile, () =>

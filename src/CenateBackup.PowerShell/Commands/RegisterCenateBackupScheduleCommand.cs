@@ -34,7 +34,8 @@ public sealed class RegisterCenateBackupScheduleCommand : CenateCmdletBase
 
     /// <summary>Which scheduler (default Auto).</summary>
     [Parameter]
-    public ScheduleMode Mode { get; set; } = ScheduleMode.Auto;
+    [ValidateSet("Auto", "Systemd", "Cron", "TaskScheduler")]
+    public string Mode { get; set; } = "Auto";
 
     /// <summary>The account the jobs run as (default: this one; Task Scheduler: SYSTEM).</summary>
     [Parameter]
@@ -79,7 +80,7 @@ public sealed class RegisterCenateBackupScheduleCommand : CenateCmdletBase
             var settings = ScheduleSettingsReader.Read(settingsPath);
             var pwsh = ScheduleEnvironment.FindPwsh(PwshPath is null ? null : GetUnresolvedProviderPathFromPSPath(PwshPath));
             var jobs = JobDirectory is null ? ModuleJobDirectory() : GetUnresolvedProviderPathFromPSPath(JobDirectory);
-            var request = new ScheduleRequest(settings, Job, Mode, User, pwsh, jobs,
+            var request = new ScheduleRequest(settings, Job, ScheduleModes.Parse(Mode), User, pwsh, jobs,
                 GetUnresolvedProviderPathFromPSPath(CronFile), GetUnresolvedProviderPathFromPSPath(UnitDirectory),
                 OnFailure, DateTimeOffset.Now);
             var plan = ScheduleRegistrar.Plan(request);

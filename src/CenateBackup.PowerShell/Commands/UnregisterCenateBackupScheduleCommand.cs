@@ -23,7 +23,8 @@ public sealed class UnregisterCenateBackupScheduleCommand : CenateCmdletBase
 
     /// <summary>Which scheduler (default Auto).</summary>
     [Parameter]
-    public ScheduleMode Mode { get; set; } = ScheduleMode.Auto;
+    [ValidateSet("Auto", "Systemd", "Cron", "TaskScheduler")]
+    public string Mode { get; set; } = "Auto";
 
     /// <summary>The cron file (default /etc/cron.d/cenate-backup).</summary>
     [Parameter]
@@ -41,7 +42,7 @@ public sealed class UnregisterCenateBackupScheduleCommand : CenateCmdletBase
         var cronFile = GetUnresolvedProviderPathFromPSPath(CronFile);
         RunTerminating(cronFile, () =>
         {
-            var plan = ScheduleInventory.PlanRemoval(Mode, Job, cronFile,
+            var plan = ScheduleInventory.PlanRemoval(ScheduleModes.Parse(Mode), Job, cronFile,
                 GetUnresolvedProviderPathFromPSPath(UnitDirectory));
             if (plan.Entries.Count == 0)
             {
