@@ -73,24 +73,37 @@ public sealed class CronSchedule
         return new CronSchedule(string.Join(' ', parts), expression, fields);
     }
 
-    /// <summary>The next <paramref name="count"/> run times after <paramref name="from"/> in <paramref name="zone"/>.</summary>
-    public IReadOnlyList<DateTimeOffset> Next(DateTimeOffset from, TimeZoneInfo zone, int count)
+    /// <summary>
+    /// The next <paramref name="count"/> run times after <paramref name="from"/> in <paramref name="zone"/>. A time
+    /// that does not exist on a spring-forward day runs at the end of the gap in cron (and Cronos); a systemd timer
+    /// skips it: <paramref name="wallClockOnly"/> keeps only times whose local clock matches the fields.
+    /// </summary>
+    public IReadOnlyList<DateTimeOffset> Next(DateTimeOffset from, TimeZoneInfo zone, int count,
+        bool wallClockOnly = false)
     {
         var result = new List<DateTimeOffset>(count);
         var at = from;
         while (result.Count < count && _expression.GetNextOccurrence(at, zone) is { } next)
         {
-            result.Add(next);
+            if (!wallClockOnly || OnTheClock(next, zone)) result.Add(next);
             at = next;
         }
         return result;
     }
 
     /// <summary>Run times in (<paramref name="after"/>, <paramref name="until"/>] in <paramref name="zone"/>.</summary>
-    public IEnumerable<DateTimeOffset> Between(DateTimeOffset after, DateTimeOffset until, TimeZoneInfo zone) =>
+    public IEnumerable<DateTimeOffset> Between(DateTimeOffset after, DateTimeOffset until, TimeZoneInfo zone,
+        bool wallClockOnly = false) =>
         after >= until
             ? Enumerable.Empty<DateTimeOffset>()
-            : _expression.GetOccurrences(after, until, zone, fromInclusive: false, toInclusive: true);
+            : _expression.GetOccurrences(after, until, zone, fromInclusive: false, toInclusive: true)
+                .Where(o => !wallClockOnly || OnTheClock(o, zone));
+
+    private bool OnTheClock(DateTimeOffset at, TimeZoneInfo zone)
+    {
+        var local = TimeZoneInfo.ConvertTime(at, zone);
+        return Hours.Values.Contains(local.Hour) && Minutes.Values.Contains(local.Minute);
+    }
 
     /// <summary>The time zone of IANA id <paramref name="id"/> (null or empty: the machine's).</summary>
     public static TimeZoneInfo ResolveZone(string? id)

@@ -21,12 +21,12 @@ public sealed record ScheduleStatus(DateTimeOffset? LastRun, string LastResult, 
     /// occurrence o with registeredAt &lt; o &lt;= now - 15 min has no run that started in [o - 1 min, o + 2 h].
     /// </summary>
     public static ScheduleStatus Analyze(CronSchedule schedule, TimeZoneInfo zone, DateTimeOffset registeredAt,
-        DateTimeOffset now, IReadOnlyList<JobRun> runs)
+        DateTimeOffset now, IReadOnlyList<JobRun> runs, bool wallClockOnly = false)
     {
         var last = runs.OrderBy(r => r.Start).LastOrDefault();
         // Occurrences are found from the registration on, but a long-registered job is judged only on its newest one.
         var from = registeredAt > now.AddDays(-400) ? registeredAt : now.AddDays(-400);
-        var expected = schedule.Between(from, now - Grace, zone).LastOrDefault();
+        var expected = schedule.Between(from, now - Grace, zone, wallClockOnly).LastOrDefault();
         DateTimeOffset? missed = null;
         if (expected != default && !runs.Any(r => r.Start >= expected - Before && r.Start <= expected + After))
             missed = expected;

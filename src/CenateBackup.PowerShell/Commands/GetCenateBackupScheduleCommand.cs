@@ -66,9 +66,10 @@ public sealed class GetCenateBackupScheduleCommand : CenateCmdletBase
                 var schedule = CronSchedule.Parse(job.Schedule, job.Job);
                 // cron runs its lines in the machine's zone; a timer in the zone its OnCalendar names.
                 var zone = mode == ScheduleMode.Cron ? TimeZoneInfo.Local : CronSchedule.ResolveZone(settings?.TimeZone);
-                var next = schedule.Next(now, zone, 3).ToArray();
+                var timer = mode == ScheduleMode.Systemd; // a timer skips a time a DST change removes
+                var next = schedule.Next(now, zone, 3, timer).ToArray();
                 ScheduleStatus? status = settings is null ? null : ScheduleStatus.Analyze(schedule, zone,
-                    job.RegisteredAt, now, RunLogReader.Read(settings.LogPath, job.Job));
+                    job.RegisteredAt, now, RunLogReader.Read(settings.LogPath, job.Job), timer);
                 WriteObject(ScheduleOutput.Info(job, path, CronSchedule.ZoneId(zone), next, status));
             }
             catch (Exception ex) when (ex is CenateException or System.IO.IOException or UnauthorizedAccessException)
