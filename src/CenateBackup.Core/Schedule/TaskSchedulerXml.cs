@@ -87,7 +87,7 @@ public static class TaskSchedulerXml
     {
         var times = Times(schedule).ToList();
         if (schedule.BothDayFieldsRestricted || times.Count > MaxTriggers || schedule.Minutes.Text.Contains('*')
-            || schedule.Minutes.Text.Contains('/'))
+            || schedule.Minutes.Text.IndexOfAny(new[] { '/', '-' }) >= 0)
         {
             throw new CenateException(ErrorIds.ScheduleUnsupported, CenateErrorKind.InvalidArgument,
                 $"The schedule of the {job} job, '{schedule.Text}', cannot be written as Task Scheduler calendar " +
