@@ -64,6 +64,9 @@ Describe 'Systemd units' {
         $out.Job | Should -Be @('daily', 'weekly', 'monthly', 'monitor', 'drill', 'auditretention')
         $out.Action | Sort-Object -Unique | Should -Be 'Created'
         "$w" | Should -Match 'systemd is not PID 1'
+        $table = $out | Format-Table | Out-String -Width 80
+        $table | Should -Match 'auditretention Systemd Created'
+        ($table -split "`n" | Where-Object { $_.TrimEnd().Length -gt 79 }) | Should -BeNullOrEmpty
         $files = @(Get-ChildItem -LiteralPath $units | Sort-Object Name)
         $files.Count | Should -Be 12
         & systemd-analyze verify @($files.FullName) 2>&1 | Out-String | Set-Variable verify
@@ -171,6 +174,52 @@ Describe 'Cron file' {
         $dir = New-Item -ItemType Directory -Path (& $Fresh 'empty-jobs')
         { Register-CenateBackupSchedule $Settings -Mode Cron -CronFile (& $Fresh 'cron') -JobDirectory $dir.FullName -SkipPreflight } |
             Should -Throw -ErrorId (& $Fq 'JobScriptNotFound')
+    }
+}
+
+Describe 'Get-CenateBackupSchedule' {
+    It 'reads the last run from the JSON-lines logs and says Missed when the newest expected run left none' {
+        $cron = & $Fresh 'cron'
+        $logs = & $Fresh 'logs'
+        New-Item -ItemType Directory -Path $logs | Out-Null
+        $s = New-Settings (& $Fresh 'get.psd1') @{ Daily = '0 2,14 * * *'; Monitor = '*/5 * * * *' } ''
+        (Get-Content -Raw $s).Replace("$Root/logs", $logs) | Set-Content -LiteralPath $s
+        $null = Register-CenateBackupSchedule $s -Job daily, monitor -Mode Cron -CronFile $cron -JobDirectory $Jobs -SkipPreflight
+        & touch -d '3 days ago' $cron
+        function Write-RunLog([string]$Job, [datetime]$Start, [string]$Result) {
+            $f = 'yyyy-MM-ddTHH:mm:ss.fffZ'
+            $stamp = $Start.ToUniversalTime().ToString('yyyyMMddTHHmmssfff')
+            $t = $Start.ToUniversalTime().ToString($f)
+            $e = $Start.AddSeconds(90).ToUniversalTime().ToString($f)
+            $lines = @(@{ time = $t; event = 'start'; job = $Job; runId = 'r'; pid = 1; host = 'h'; settings = $s; moduleVersion = '1' } |
+                ConvertTo-Json -Compress)
+            if ($Result) {
+                $lines += @{ time = $e; event = 'end'; job = $Job; runId = 'r'; start = $t; end = $e; durationMs = 90000
+                             result = $Result; exitCode = 1 } | ConvertTo-Json -Compress
+            }
+            Set-Content -LiteralPath (Join-Path $logs "$Job-${stamp}Z.jsonl") -Value $lines
+        }
+        $now = Get-Date
+        # The newest 02:00/14:00 at least 15 minutes old, and the one before it.
+        $expected = @(foreach ($d in 0, -1, -2) { foreach ($h in 14, 2) { $now.Date.AddDays($d).AddHours($h) } }) |
+            Where-Object { $_ -le $now.AddMinutes(-15) } | Select-Object -First 2
+        Write-RunLog daily $expected[1].AddSeconds(20) 'Failed'
+        $i = Get-CenateBackupSchedule -Mode Cron -CronFile $cron | Where-Object Job -eq daily
+        $i.Status | Should -Be 'Missed'
+        $i.MissedAt.LocalDateTime | Should -Be $expected[0]
+        $i.LastResult | Should -Be 'Failed'
+        $i.LastDuration | Should -Be ([timespan]::FromSeconds(90))
+        $i.NextRuns.Count | Should -Be 3
+        Write-RunLog daily $expected[0].AddSeconds(30) 'Failed'
+        $i = Get-CenateBackupSchedule -Mode Cron -CronFile $cron | Where-Object Job -eq daily
+        $i.Status | Should -Be 'Failed'
+        $i.LastRun.LocalDateTime | Should -Be $expected[0].AddSeconds(30)
+        Write-RunLog daily $expected[0].AddSeconds(31) $null
+        (Get-CenateBackupSchedule -Mode Cron -CronFile $cron | Where-Object Job -eq daily).Status | Should -Be 'Running'
+        (Get-CenateBackupSchedule -Mode Cron -CronFile $cron | Where-Object Job -eq monitor).Status | Should -Be 'Missed'
+        $table = Get-CenateBackupSchedule -Mode Cron -CronFile $cron | Format-Table | Out-String -Width 80
+        $table | Should -Match 'monitor'
+        ($table -split "`n" | Where-Object { $_.TrimEnd().Length -gt 79 }) | Should -BeNullOrEmpty
     }
 }
 
