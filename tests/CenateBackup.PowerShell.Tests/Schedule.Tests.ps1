@@ -91,6 +91,16 @@ Describe 'Systemd units' {
         }
     }
 
+    It 'leaves a unit it did not write alone (ScheduleFileForeign)' {
+        $units = New-Item -ItemType Directory -Path (& $Fresh 'units')
+        $mine = Join-Path $units 'cenate-daily.service'
+        Set-Content -LiteralPath $mine -Value '[Service]', 'ExecStart=/bin/true'
+        { Register-CenateBackupSchedule $Settings -Job daily -Mode Systemd -UnitDirectory $units -JobDirectory $Jobs -SkipPreflight -WarningAction SilentlyContinue } |
+            Should -Throw -ErrorId (& $Fq 'ScheduleFileForeign')
+        @(Get-ChildItem -LiteralPath $units).Name | Should -Be 'cenate-daily.service'
+        Get-Content -LiteralPath $mine | Should -Be @('[Service]', 'ExecStart=/bin/true')
+    }
+
     It 'refuses a schedule on a day of month OR a weekday (ScheduleUnsupported), writing nothing' {
         $units = & $Fresh 'units'
         $s = New-Settings (& $Fresh 'odd.psd1') @{ Drill = '0 6 1 * 1' } 'America/Lima'
@@ -252,6 +262,19 @@ exit 0
             Test-Path $cron | Should -BeTrue
         }
         finally { Remove-Item Env:S16_ONLY_HERE }
+    }
+
+    It 'runs the preflight as -User: an account that cannot reach this pwsh fails it (ScheduleCommandFails)' {
+        # /root is 0700: nobody cannot run /root/.dotnet/tools/pwsh, which is exactly what cron would meet.
+        (Get-Item '/root').UnixFileMode.ToString() | Should -Not -Match 'OtherExecute'
+        $Pwsh | Should -BeLike '/root/*'
+        $cron = & $Fresh 'cron'
+        { Register-CenateBackupSchedule $Settings -Job daily -User nobody -Mode Cron -CronFile $cron -JobDirectory $Jobs -WarningAction SilentlyContinue } |
+            Should -Throw -ErrorId (& $Fq 'ScheduleCommandFails')
+        Test-Path $cron | Should -BeFalse
+        { Register-CenateBackupSchedule $Settings -Job daily -User 'root * * * * root' -Mode Cron -CronFile $cron -JobDirectory $Jobs -SkipPreflight } |
+            Should -Throw -ErrorId (& $Fq 'ScheduleInvalid')
+        Test-Path $cron | Should -BeFalse
     }
 
     It 'a job that passes under env -i (exit 0, or 75 = locked) lets Register write' {

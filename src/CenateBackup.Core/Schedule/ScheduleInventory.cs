@@ -7,7 +7,7 @@ namespace CenateBackup.Core.Schedule;
 
 /// <summary>A job the module's schedule files hold.</summary>
 public sealed record RegisteredJob(string Job, ScheduleMode Mode, string Schedule, string? SettingsPath, string File,
-    DateTimeOffset RegisteredAt);
+    DateTimeOffset RegisteredAt, string? TimeZone = null);
 
 /// <summary>
 /// What is registered (read from the marked cron file or timer units) and the plan of an Unregister: only files
@@ -36,7 +36,8 @@ public static class ScheduleInventory
             var text = ScheduleFiles.ReadOwned(timer);
             if (text is null) continue;
             result.Add(new(job, mode, SystemdUnits.Comment(text, "Cron") ?? "", SystemdUnits.Comment(text, "Settings"),
-                timer, new DateTimeOffset(File.GetLastWriteTimeUtc(timer), TimeSpan.Zero)));
+                timer, new DateTimeOffset(File.GetLastWriteTimeUtc(timer), TimeSpan.Zero),
+                SystemdUnits.Comment(text, "TimeZone")));
         }
         return result;
     }

@@ -25,6 +25,7 @@ public static class ScheduleRegistrar
     {
         var mode = ScheduleModes.Resolve(request.Mode);
         var settings = request.Settings;
+        RequireNames(request, mode);
         var zone = CronSchedule.ResolveZone(settings.TimeZone);
         var zoneId = CronSchedule.ZoneId(zone);
         var me = Environment.UserName;
@@ -99,6 +100,22 @@ public static class ScheduleRegistrar
         if (process.ExitCode != 0)
             throw new CenateException(ErrorIds.ScheduleCommandFails, CenateErrorKind.InvalidOperation,
                 $"{file} {string.Join(' ', args)} failed ({process.ExitCode}): {error.Trim()}", null, file);
+    }
+
+    private static void RequireNames(ScheduleRequest request, ScheduleMode mode)
+    {
+        // A user or unit name goes into a cron line's user field or a unit setting: a space or a quote would
+        // change what the line means.
+        if (request.User is { } user && mode != ScheduleMode.TaskScheduler
+            && !System.Text.RegularExpressions.Regex.IsMatch(user, "^[A-Za-z_][A-Za-z0-9_.-]{0,31}$"))
+            throw new CenateException(ErrorIds.ScheduleInvalid, CenateErrorKind.InvalidArgument,
+                $"'{ScheduleCommand.RequirePrintable(user, "user")}' is not a Unix account name.",
+                "Give the account's name (letters, digits, _ . -).", user);
+        if (request.OnFailure is { } unit
+            && !System.Text.RegularExpressions.Regex.IsMatch(unit, @"^[A-Za-z0-9:_.@%\\-]+$"))
+            throw new CenateException(ErrorIds.ScheduleInvalid, CenateErrorKind.InvalidArgument,
+                $"'{ScheduleCommand.RequirePrintable(unit, "unit")}' is not a systemd unit name.",
+                "Give a unit such as cenate-alert@%n.service.", unit);
     }
 
     private static IEnumerable<string> SelectJobs(ScheduleSettings settings, IReadOnlyList<string>? asked)

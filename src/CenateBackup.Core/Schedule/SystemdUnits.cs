@@ -52,6 +52,8 @@ public static class SystemdUnits
         s.Append(Marker).Append('\n');
         s.Append($"# Cron: {schedule.Text}\n");
         s.Append($"# Settings: {Printable(command.Settings, "settings path")}\n");
+        var zone = calendar.Split(' ')[^1];
+        if (zone.Contains('/') || zone == "UTC") s.Append($"# TimeZone: {zone}\n");
         s.Append($"[Unit]\nDescription=CenateBackup {command.Job} job schedule ({schedule.Text})\n\n");
         s.Append($"[Timer]\nOnCalendar={calendar}\nPersistent=true\nUnit={UnitName(command.Job)}.service\n\n");
         s.Append("[Install]\nWantedBy=timers.target\n");

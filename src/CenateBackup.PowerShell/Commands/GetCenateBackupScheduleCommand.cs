@@ -65,7 +65,8 @@ public sealed class GetCenateBackupScheduleCommand : CenateCmdletBase
                     settings = cache[path] = ScheduleSettingsReader.Read(path);
                 var schedule = CronSchedule.Parse(job.Schedule, job.Job);
                 // cron runs its lines in the machine's zone; a timer in the zone its OnCalendar names.
-                var zone = mode == ScheduleMode.Cron ? TimeZoneInfo.Local : CronSchedule.ResolveZone(settings?.TimeZone);
+                var zone = mode == ScheduleMode.Cron ? TimeZoneInfo.Local
+                    : CronSchedule.ResolveZone(job.TimeZone ?? settings?.TimeZone);
                 var timer = mode == ScheduleMode.Systemd; // a timer skips a time a DST change removes
                 var next = schedule.Next(now, zone, 3, timer).ToArray();
                 ScheduleStatus? status = settings is null ? null : ScheduleStatus.Analyze(schedule, zone,
