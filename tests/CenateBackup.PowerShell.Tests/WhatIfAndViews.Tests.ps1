@@ -9,7 +9,8 @@ BeforeDiscovery {
         'Export-CenateAseguradosCsv', 'New-CenateDump', 'Install-CenateAuditTrigger', 'New-CenateReadOnlyRole',
         'Protect-CenateTable', 'Remove-CenateAuditLog', 'Remove-CenateOldBackup', 'Restore-CenateDeletedRow',
         'Restore-CenateTable Replace', 'Restore-CenateTable MissingRows', 'Test-CenateBackup', 'Uninstall-CenateAuditTrigger',
-        'Initialize-CenateOffsiteTarget', 'Sync-CenateOffsite', 'Send-CenateAlert', 'Confirm-CenateRowDrop'
+        'Initialize-CenateOffsiteTarget', 'Sync-CenateOffsite', 'Send-CenateAlert', 'Confirm-CenateRowDrop',
+        'New-CenateSettings'
     ) | ForEach-Object { @{ Case = $_ } }
 }
 
@@ -116,6 +117,8 @@ SELECT count(*) FROM pg_database WHERE datname = '$DrillName';
             $got = $r.Status -join ','
             if ($got -ne 'WouldSend,WouldSend') { throw "expected WouldSend twice, got $got" }
         }
+        # The settings file and its directory are not created.
+        'New-CenateSettings'             = { New-CenateSettings -Path (Join-Path $NewDir 'etc/cenate.psd1') -WhatIf }
         # A real target on /dev/shm (initialised in BeforeAll): the verified set would be copied, and nothing is.
         'Sync-CenateOffsite'             = {
             # As elsewhere here, the lock file is not backup content (taking the target's lock may create it).
@@ -171,6 +174,7 @@ Describe 'A format view for every output type' {
         $types.Count | Should -BeGreaterOrEqual 10
         $problems = foreach ($t in $types) {
             if ($t -eq [bool]) { continue }   # Test-CenateBackup -Quiet
+            if ($t -eq [object]) { continue }   # Invoke-CenateJobStep passes its script block's output through
             if ($t.Namespace -ne 'CenateBackup.PowerShell.Output') { "$($t.FullName): not a module output type"; continue }
             $views = @((Get-FormatData -TypeName $t.FullName).FormatViewDefinition)
             if ($views.Count -eq 0) { "$($t.FullName): no view"; continue }

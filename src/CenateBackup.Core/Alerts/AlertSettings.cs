@@ -82,7 +82,9 @@ public sealed partial record AlertSettings
             var key = System.Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? "";
             var property = s_properties.FirstOrDefault(p => p.Name.Equals(key, StringComparison.OrdinalIgnoreCase));
             // One file may serve the drift check too: its RowDrop key is read by Drift.RowDropSettings.
-            if (property is null && key.Equals("RowDrop", StringComparison.OrdinalIgnoreCase)) continue;
+            if (property is null && key.Equals(SettingsFileKeys.RowDrop, StringComparison.OrdinalIgnoreCase)) continue;
+            // The plan's settings file (Get-CenateSettings) is a superset of this one: its plan keys are not ours.
+            if (property is null && SettingsFileKeys.Plan.Contains(key, StringComparer.OrdinalIgnoreCase)) continue;
             if (property is null)
             {
                 if (key.Contains("password", StringComparison.OrdinalIgnoreCase) || key.Contains("secret",

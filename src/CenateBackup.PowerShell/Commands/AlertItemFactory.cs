@@ -229,7 +229,9 @@ internal static class AlertItemFactory
     {
         Kind = "Error", Status = AlertItemStatus.Failed, Subject = AlertRedactor.Redact(subject),
             Message = AlertRedactor.Redact(message),
-        ErrorId = errorId, NextStep = nextStep is null ? null : AlertRedactor.Redact(nextStep),
+        // `throw "text"` makes the text its FullyQualifiedErrorId: an id can carry a secret as a message can.
+        ErrorId = errorId is null ? null : AlertRedactor.Redact(errorId),
+        NextStep = nextStep is null ? null : AlertRedactor.Redact(nextStep),
     };
 
     private static object? Get(PSObject ps, string name)

@@ -112,7 +112,8 @@ public class LayerRuleTests
 public static class LayerRule
 {
     private static readonly string[] s_features =
-        { "Dumps", "Exports", "Verification", "Restores", "Retention", "Audit", "Offsite", "Alerts", "Schedule", "Drift", "Compare" };
+        { "Dumps", "Exports", "Verification", "Restores", "Retention", "Audit", "Offsite", "Alerts", "Schedule", "Drift", "Compare",
+          "Plan", "Jobs" };
 
     /// <summary>True for a feature folder's namespace (or one below it) directly under
     /// <paramref name="root"/>.</summary>
