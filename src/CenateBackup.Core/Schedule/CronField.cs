@@ -98,8 +98,8 @@ public sealed class CronField
     {
         if (text.Length > 0 && text.All(char.IsAsciiDigit))
         {
-            return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
-                ? n : null;
+            var ok = int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n);
+            return ok && n >= min && n <= max ? n : null;
         }
         if (names is null) return null;
         var index = Array.FindIndex(names, n => string.Equals(n, text, StringComparison.OrdinalIgnoreCase));

@@ -8,7 +8,8 @@ using System.Text.RegularExpressions;
 
 namespace CenateBackup.Core.Schedule;
 
-/// <summary>One run of a job as its JSON-lines log tells it: the start record, and the end record once it ended.</summary>
+/// <summary>One run of a job as its JSON-lines log tells it: the start record, and the end record once it
+/// ended.</summary>
 public sealed record JobRun(DateTimeOffset Start, string Result, TimeSpan? Duration, int? ExitCode, string File);
 
 /// <summary>

@@ -40,7 +40,8 @@ public static class ScheduleFiles
             throw new CenateException(ErrorIds.ScheduleFileForeign, CenateErrorKind.InvalidOperation,
                 $"{path} exists and was not written by Register-CenateBackupSchedule (its first line is not the " +
                 "module's marker): it is left as it is.",
-                "Give another -CronFile / -UnitDirectory, or move that file away if it is an old hand-written schedule.",
+                "Give another -CronFile / -UnitDirectory, or move that file away if it is an old hand-written " +
+                "schedule.",
                 path);
         }
         return text;

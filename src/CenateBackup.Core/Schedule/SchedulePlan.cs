@@ -50,5 +50,5 @@ public sealed class SchedulePlan
 
     /// <summary>The rows with Action WouldWrite (what -WhatIf outputs).</summary>
     public IEnumerable<ScheduleEntry> WouldWrite() =>
-        Entries.Select(e => e.Action is "Unchanged" ? e : e with { Action = e.Action == "Removed" ? "Removed" : "WouldWrite" });
+        Entries.Select(e => e.Action is "Unchanged" or "Removed" ? e : e with { Action = "WouldWrite" });
 }

@@ -200,12 +200,13 @@ public static class ScheduleRegistrar
             var action = actions.All(a => a == "Unchanged") ? "Unchanged"
                 : actions.All(a => a == "Created") ? "Created" : "Updated";
             plan.Entries.Add(new(command.Job, ScheduleMode.Systemd, schedule.Text, calendar, zoneId,
-                schedule.Next(request.Now, zone, 1, wallClockOnly: true).FirstOrDefault(), command.ShellText, name + ".timer",
-                action));
+                schedule.Next(request.Now, zone, 1, wallClockOnly: true).FirstOrDefault(), command.ShellText,
+                name + ".timer", action));
         }
         if (!ScheduleModes.SystemdIsRunning())
             plan.Warnings.Add("systemd is not PID 1 on this machine: the units are written but not enabled " +
-                              "(on a systemd machine: systemctl daemon-reload; systemctl enable --now cenate-JOB.timer).");
+                              "(on a systemd machine: systemctl daemon-reload; " +
+                              "systemctl enable --now cenate-JOB.timer).");
     }
 
     private static string Change(SchedulePlan plan, string path, string text)

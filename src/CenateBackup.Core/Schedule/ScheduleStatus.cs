@@ -4,7 +4,8 @@ using System.Linq;
 
 namespace CenateBackup.Core.Schedule;
 
-/// <summary>What Get-CenateBackupSchedule says of a job: its last run and whether an expected run left no record.</summary>
+/// <summary>What Get-CenateBackupSchedule says of a job: its last run and whether an expected run left no
+/// record.</summary>
 public sealed record ScheduleStatus(DateTimeOffset? LastRun, string LastResult, TimeSpan? LastDuration,
     string Status, DateTimeOffset? MissedAt)
 {
@@ -17,8 +18,8 @@ public sealed record ScheduleStatus(DateTimeOffset? LastRun, string LastResult, 
 
     /// <summary>
     /// The status of a job scheduled by <paramref name="schedule"/> in <paramref name="zone"/> since
-    /// <paramref name="registeredAt"/>, given its <paramref name="runs"/>, at <paramref name="now"/>. Missed: the newest
-    /// occurrence o with registeredAt &lt; o &lt;= now - 15 min has no run that started in [o - 1 min, o + 2 h].
+    /// <paramref name="registeredAt"/>, given its <paramref name="runs"/>, at <paramref name="now"/>. Missed: the
+    /// newest occurrence o with registeredAt &lt; o &lt;= now - 15 min has no run that started in [o - 1 min, o + 2 h].
     /// </summary>
     public static ScheduleStatus Analyze(CronSchedule schedule, TimeZoneInfo zone, DateTimeOffset registeredAt,
         DateTimeOffset now, IReadOnlyList<JobRun> runs, bool wallClockOnly = false)

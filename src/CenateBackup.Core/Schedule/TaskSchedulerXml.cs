@@ -91,7 +91,8 @@ public static class TaskSchedulerXml
         {
             throw new CenateException(ErrorIds.ScheduleUnsupported, CenateErrorKind.InvalidArgument,
                 $"The schedule of the {job} job, '{schedule.Text}', cannot be written as Task Scheduler calendar " +
-                $"triggers ({(schedule.BothDayFieldsRestricted ? "day of month OR weekday" : $"{times.Count} times a day")}; " +
+                $"triggers ({(schedule.BothDayFieldsRestricted ? "day of month OR weekday"
+                    : $"{times.Count} times a day")}; " +
                 $"at most {MaxTriggers} times of day, minutes as plain numbers, one of the two day fields '*').",
                 "Give the job fewer, explicit times (e.g. '0 2,14 * * *').", job);
         }
@@ -99,7 +100,8 @@ public static class TaskSchedulerXml
         {
             var start = startDate.Date.AddHours(hour).AddMinutes(minute);
             yield return new XElement(Ns + "CalendarTrigger",
-                new XElement(Ns + "StartBoundary", start.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture)),
+                new XElement(Ns + "StartBoundary",
+                    start.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture)),
                 new XElement(Ns + "Enabled", "true"),
                 Kind(schedule));
         }
@@ -118,7 +120,8 @@ public static class TaskSchedulerXml
         if (!s.Months.IsFull)
         {
             return new XElement(Ns + "ScheduleByMonthDayOfWeek",
-                new XElement(Ns + "Weeks", new[] { "1", "2", "3", "4", "Last" }.Select(w => new XElement(Ns + "Week", w))),
+                new XElement(Ns + "Weeks",
+                    new[] { "1", "2", "3", "4", "Last" }.Select(w => new XElement(Ns + "Week", w))),
                 Days(), Months());
         }
         if (!s.DaysOfWeek.IsFull)

@@ -9,7 +9,8 @@ using CenateBackup.PowerShell.Output;
 namespace CenateBackup.PowerShell.Commands;
 
 /// <summary>
-/// <para type="synopsis">Schedules the plan's jobs: systemd timers, one /etc/cron.d file, or Task Scheduler tasks.</para>
+/// <para type="synopsis">Schedules the plan's jobs: systemd timers, one /etc/cron.d file, or Task Scheduler
+/// tasks.</para>
 /// </summary>
 [Cmdlet(VerbsLifecycle.Register, "CenateBackupSchedule", SupportsShouldProcess = true,
     ConfirmImpact = ConfirmImpact.Medium)]
@@ -78,7 +79,8 @@ public sealed class RegisterCenateBackupScheduleCommand : CenateCmdletBase
         RunTerminating(settingsPath, () =>
         {
             var settings = ScheduleSettingsReader.Read(settingsPath);
-            var pwsh = ScheduleEnvironment.FindPwsh(PwshPath is null ? null : GetUnresolvedProviderPathFromPSPath(PwshPath));
+            var pwsh = ScheduleEnvironment.FindPwsh(
+                PwshPath is null ? null : GetUnresolvedProviderPathFromPSPath(PwshPath));
             var jobs = JobDirectory is null ? ModuleJobDirectory() : GetUnresolvedProviderPathFromPSPath(JobDirectory);
             var request = new ScheduleRequest(settings, Job, ScheduleModes.Parse(Mode), User, pwsh, jobs,
                 GetUnresolvedProviderPathFromPSPath(CronFile), GetUnresolvedProviderPathFromPSPath(UnitDirectory),
@@ -118,14 +120,16 @@ public sealed class RegisterCenateBackupScheduleCommand : CenateCmdletBase
         {
             throw new CenateException(ErrorIds.ScheduleUnsupported, CenateErrorKind.InvalidOperation,
                 "Task Scheduler tasks can be registered on Windows only; on this machine -Mode TaskScheduler " +
-                "works with -WhatIf (it shows the task XML).", "Use -WhatIf, or -Mode Systemd / Cron.", "TaskScheduler");
+                "works with -WhatIf (it shows the task XML).", "Use -WhatIf, or -Mode Systemd / Cron.",
+                "TaskScheduler");
         }
         // No env -i on Windows: the task runs as SYSTEM with the machine's environment, so no preflight here.
         foreach (var change in plan.Changes)
         {
             var job = change.Path.Split('\\').Last();
             InvokeCommand.InvokeScript(
-                "param($n, $x) Register-ScheduledTask -TaskName $n -TaskPath '\\CenateBackup\\' -Xml $x -Force | Out-Null",
+                "param($n, $x) Register-ScheduledTask -TaskName $n -TaskPath '\\CenateBackup\\' -Xml $x -Force " +
+                "| Out-Null",
                 job, change.Content);
         }
     }
@@ -145,6 +149,7 @@ public sealed class RegisterCenateBackupScheduleCommand : CenateCmdletBase
                 .FirstOrDefault(f => f.Length >= 6 && f[0] == user);
             if (entry is not null) return entry[5];
         }
-        return Environment.GetEnvironmentVariable("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        return Environment.GetEnvironmentVariable("HOME")
+               ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
     }
 }

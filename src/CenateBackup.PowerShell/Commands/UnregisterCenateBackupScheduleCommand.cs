@@ -1,5 +1,6 @@
 using System.Linq;
 using System.Management.Automation;
+using CenateBackup.Core.Errors;
 using CenateBackup.Core.Schedule;
 using CenateBackup.PowerShell.Output;
 
@@ -46,7 +47,7 @@ public sealed class UnregisterCenateBackupScheduleCommand : CenateCmdletBase
                 GetUnresolvedProviderPathFromPSPath(UnitDirectory));
             if (plan.Entries.Count == 0)
             {
-                WriteWarning($"ScheduleNotFound: no {plan.Mode} schedule of CenateBackup is registered " +
+                WriteWarning($"{ErrorIds.ScheduleNotFound}: no {plan.Mode} schedule of CenateBackup is registered " +
                              $"({(plan.Mode == ScheduleMode.Cron ? cronFile : UnitDirectory)}" +
                              $"{(Job is null ? "" : ", jobs " + string.Join(", ", Job))}); nothing was removed.");
                 return;

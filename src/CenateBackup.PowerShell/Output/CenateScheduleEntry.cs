@@ -2,7 +2,8 @@ using System;
 
 namespace CenateBackup.PowerShell.Output;
 
-/// <summary>One job of a schedule that Register-/Unregister-CenateBackupSchedule wrote, would write or removed.</summary>
+/// <summary>One job of a schedule that Register-/Unregister-CenateBackupSchedule wrote, would write or
+/// removed.</summary>
 public sealed class CenateScheduleEntry
 {
     internal CenateScheduleEntry() { }

@@ -165,9 +165,13 @@ public class ScheduleConversionTests
     /// <summary>systemd-analyze calendar's next elapses (UTC), a required tool: missing fails the test.</summary>
     internal static string[] SystemdNext(string calendar, DateTimeOffset from, int count)
     {
-        var start = new ProcessStartInfo("systemd-analyze") { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("systemd-analyze")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true,
+        };
         foreach (var a in new[] { "calendar", $"--iterations={count}",
-                     "--base-time=" + from.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + " UTC",
+                     "--base-time=" + from.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)
+                     + " UTC",
                      calendar }) start.ArgumentList.Add(a);
         start.Environment["TZ"] = "UTC";
         using var p = Process.Start(start)!;

@@ -9,7 +9,8 @@ using Xunit;
 
 namespace CenateBackup.Core.Tests.Unit;
 
-/// <summary>The cron.d file (escaping, refusal of control characters, merge by job), the units and the task XML.</summary>
+/// <summary>The cron.d file (escaping, refusal of control characters, merge by job), the units and the task
+/// XML.</summary>
 public class ScheduleFileTests
 {
     private static readonly KeyValuePair<string, string>[] s_env =
@@ -22,7 +23,8 @@ public class ScheduleFileTests
         new(job, "/root/.dotnet/tools/pwsh", script, settings, s_env);
 
     private static (ScheduleCommand, CronSchedule) Job(string job, string cron, string? settings = null) =>
-        (Command(job, $"/opt/cenate/jobs/{job}.ps1", settings ?? "/etc/cenate/cenate.psd1"), CronSchedule.Parse(cron, job));
+        (Command(job, $"/opt/cenate/jobs/{job}.ps1", settings ?? "/etc/cenate/cenate.psd1"),
+            CronSchedule.Parse(cron, job));
 
     [Fact]
     public void CronFile_ExactText()
@@ -136,7 +138,8 @@ public class ScheduleFileTests
                      "Type=oneshot", "SuccessExitStatus=75", "User=cenate", "RequiresMountsFor=/mnt/backup-externo",
                      "LoadCredential=cenate.env:/etc/cenate/cenate.env", "OnFailure=alert@%n.service",
                      "Environment=\"DOTNET_ROOT=/usr/share/dotnet\"",
-                     "ExecStart=\"/root/.dotnet/tools/pwsh\" -NoProfile -NonInteractive -File \"/opt/x y/Weekly.ps1\" " +
+                     "ExecStart=\"/root/.dotnet/tools/pwsh\" -NoProfile -NonInteractive " +
+                     "-File \"/opt/x y/Weekly.ps1\" " +
                      "-Settings \"/etc/cenate/cenate.psd1\"",
                  }) Assert.Contains(line + "\n", service);
         var timer = SystemdUnits.Timer(Command("weekly"), CronSchedule.Parse("0 3 * * 0", "weekly"),
@@ -148,7 +151,8 @@ public class ScheduleFileTests
     }
 
     private static XDocument Task(string cron, string? user = null) =>
-        XDocument.Parse(TaskSchedulerXml.Build(Command("daily", "C:\\cenate\\jobs\\Daily.ps1", "C:\\cenate\\cenate.psd1"),
+        XDocument.Parse(TaskSchedulerXml.Build(
+            Command("daily", "C:\\cenate\\jobs\\Daily.ps1", "C:\\cenate\\cenate.psd1"),
             CronSchedule.Parse(cron, "daily"), user, new DateTime(2026, 12, 1), TimeSpan.FromHours(12)).ToString());
 
     [Fact]
@@ -161,7 +165,8 @@ public class ScheduleFileTests
         var triggers = doc.Descendants(ns + "CalendarTrigger").ToList();
         Assert.Equal(new[] { "2026-12-01T02:00:00", "2026-12-01T14:00:00" },
             triggers.Select(t => t.Element(ns + "StartBoundary")!.Value));
-        Assert.All(triggers, t => Assert.Equal("1", t.Element(ns + "ScheduleByDay")!.Element(ns + "DaysInterval")!.Value));
+        Assert.All(triggers, t =>
+            Assert.Equal("1", t.Element(ns + "ScheduleByDay")!.Element(ns + "DaysInterval")!.Value));
         var settings = doc.Root.Element(ns + "Settings")!;
         Assert.Equal("IgnoreNew", settings.Element(ns + "MultipleInstancesPolicy")!.Value);
         Assert.Equal("true", settings.Element(ns + "StartWhenAvailable")!.Value);
@@ -170,7 +175,8 @@ public class ScheduleFileTests
         Assert.Equal("HighestAvailable", doc.Descendants(ns + "RunLevel").Single().Value);
         var exec = doc.Descendants(ns + "Exec").Single();
         Assert.Equal("/root/.dotnet/tools/pwsh", exec.Element(ns + "Command")!.Value);
-        Assert.Equal("-NoProfile -NonInteractive -File \"C:\\cenate\\jobs\\Daily.ps1\" -Settings \"C:\\cenate\\cenate.psd1\"",
+        Assert.Equal("-NoProfile -NonInteractive -File \"C:\\cenate\\jobs\\Daily.ps1\" " +
+                     "-Settings \"C:\\cenate\\cenate.psd1\"",
             exec.Element(ns + "Arguments")!.Value);
     }
 

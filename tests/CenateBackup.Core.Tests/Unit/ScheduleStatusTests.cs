@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Text.Json;
 using CenateBackup.Core.Schedule;
 using Xunit;
 
@@ -20,17 +22,21 @@ public class ScheduleStatusTests
 
     private static void WriteLog(string dir, string job, DateTimeOffset start, string? result, string? extra = null)
     {
-        var stamp = start.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfff");
-        var t = start.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'");
-        var end = start.AddMinutes(4).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'");
-        var lines = $"{{\"time\":\"{t}\",\"event\":\"start\",\"job\":\"{job}\",\"runId\":\"{Guid.NewGuid()}\",\"pid\":1,"
-                    + $"\"host\":\"h\",\"settings\":\"/etc/cenate/cenate.psd1\",\"moduleVersion\":\"1.0.0\"}}\n"
-                    + $"{{\"time\":\"{end}\",\"event\":\"step\",\"job\":\"{job}\",\"runId\":\"r\",\"step\":\"dump\",\"start\":\"{t}\","
-                    + $"\"end\":\"{end}\",\"durationMs\":240000,\"result\":\"Succeeded\",\"errorId\":null,\"message\":null,"
-                    + "\"bytes\":123,\"rows\":4000000}\n" + (extra ?? "");
+        static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'");
+        string t = Iso(start), end = Iso(start.AddMinutes(4));
+        var records = new List<object>
+        {
+            new { time = t, @event = "start", job, runId = Guid.NewGuid(), pid = 1, host = "h",
+                  settings = "/etc/cenate/cenate.psd1", moduleVersion = "1.0.0" },
+            new { time = end, @event = "step", job, runId = "r", step = "dump", start = t, end, durationMs = 240000,
+                  result = "Succeeded", errorId = (string?)null, message = (string?)null, bytes = 123, rows = 4000000 },
+        };
         if (result is not null)
-            lines += $"{{\"time\":\"{end}\",\"event\":\"end\",\"job\":\"{job}\",\"runId\":\"r\",\"start\":\"{t}\",\"end\":\"{end}\","
-                     + $"\"durationMs\":240000,\"result\":\"{result}\",\"exitCode\":{(result == "Succeeded" ? 0 : 1)}}}\n";
+            records.Add(new { time = end, @event = "end", job, runId = "r", start = t, end, durationMs = 240000,
+                              result, exitCode = result == "Succeeded" ? 0 : 1 });
+        var lines = string.Join("", records.Take(2).Select(r => JsonSerializer.Serialize(r) + "\n")) + (extra ?? "")
+                    + string.Join("", records.Skip(2).Select(r => JsonSerializer.Serialize(r) + "\n"));
+        var stamp = start.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfff");
         File.WriteAllText(Path.Combine(dir, $"{job}-{stamp}Z.jsonl"), lines);
         File.WriteAllText(Path.Combine(dir, $"{job}-{stamp}Z.log"), "human log\n");
     }
@@ -43,7 +49,8 @@ public class ScheduleStatusTests
         WriteLog(dir.Path, "daily", Lima(29, 14), "Failed", "{\"time\":\"2026-11-29T19:0\n");
         WriteLog(dir.Path, "daily", Lima(30, 2), null); // still running (or killed)
         WriteLog(dir.Path, "weekly", Lima(29, 3), "Succeeded");
-        File.WriteAllText(dir.File("daily-notastamp.jsonl"), "{\"event\":\"start\",\"time\":\"2026-11-30T23:00:00Z\"}\n");
+        File.WriteAllText(dir.File("daily-notastamp.jsonl"),
+            "{\"event\":\"start\",\"time\":\"2026-11-30T23:00:00Z\"}\n");
         File.CreateSymbolicLink(dir.File("daily-20261130T230000000Z.jsonl"), dir.File("daily-notastamp.jsonl"));
         var runs = RunLogReader.Read(dir.Path, "daily");
         Assert.Equal(new[] { "Succeeded", "Failed", "Running" }, runs.Select(r => r.Result));
