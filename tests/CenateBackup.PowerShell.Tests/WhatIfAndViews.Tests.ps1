@@ -10,7 +10,7 @@ BeforeDiscovery {
         'Protect-CenateTable', 'Remove-CenateAuditLog', 'Remove-CenateOldBackup', 'Restore-CenateDeletedRow',
         'Restore-CenateTable Replace', 'Restore-CenateTable MissingRows', 'Test-CenateBackup', 'Uninstall-CenateAuditTrigger',
         'Initialize-CenateOffsiteTarget', 'Sync-CenateOffsite', 'Send-CenateAlert', 'Confirm-CenateRowDrop',
-        'New-CenateSettings'
+        'New-CenateSettings', 'Register-CenateBackupSchedule', 'Unregister-CenateBackupSchedule'
     ) | ForEach-Object { @{ Case = $_ } }
 }
 
@@ -119,6 +119,17 @@ SELECT count(*) FROM pg_database WHERE datname = '$DrillName';
         }
         # The settings file and its directory are not created.
         'New-CenateSettings'             = { New-CenateSettings -Path (Join-Path $NewDir 'etc/cenate.psd1') -WhatIf }
+        # The schedule: stand-in job scripts and settings outside the watched directories; the cron file would go
+        # into $NewDir (Register), or is a registered one that must stay (Unregister).
+        'Register-CenateBackupSchedule'  = {
+            $r = Register-CenateBackupSchedule $SchedSettings -Mode Cron -CronFile (Join-Path $NewDir 'cenate-cron') `
+                -JobDirectory $SchedRoot -WhatIf -WarningAction SilentlyContinue
+            if (($r.Action | Sort-Object -Unique) -ne 'WouldWrite') { throw "expected WouldWrite, got $($r.Action)" }
+        }
+        'Unregister-CenateBackupSchedule' = {
+            Unregister-CenateBackupSchedule -Mode Cron -CronFile $SchedCron -WhatIf
+            if (-not (Test-Path -LiteralPath $SchedCron)) { throw '-WhatIf removed the cron file' }
+        }
         # A real target on /dev/shm (initialised in BeforeAll): the verified set would be copied, and nothing is.
         'Sync-CenateOffsite'             = {
             # As elsewhere here, the lock file is not backup content (taking the target's lock may create it).
@@ -128,6 +139,17 @@ SELECT count(*) FROM pg_database WHERE datname = '$DrillName';
             if (((Get-ChildItem -LiteralPath $SyncTarget -Force | Where-Object Name -ne '.cenate.lock' | ForEach-Object Name) -join ',') -ne $before) { throw '-WhatIf wrote to the target' }
         }
     }
+    $script:SchedRoot = Join-Path '/tmp' "cenate-whatif-sched-$([guid]::NewGuid().ToString('N'))"
+    New-Item -ItemType Directory -Path $SchedRoot | Out-Null
+    foreach ($n in 'Daily', 'Weekly', 'Monthly', 'Monitor', 'Drill', 'AuditRetention') {
+        Set-Content -LiteralPath (Join-Path $SchedRoot "$n.ps1") -Value 'param($Settings, [switch]$Preflight) exit 0'
+    }
+    $script:SchedSettings = Join-Path $SchedRoot 'cenate.psd1'
+    Set-Content -LiteralPath $SchedSettings -Value "@{ Path = '$SchedRoot/backups'; LogPath = '$SchedRoot/logs' }"
+    [IO.File]::SetUnixFileMode($SchedSettings, [IO.UnixFileMode]'UserRead, UserWrite')
+    $script:SchedCron = Join-Path $SchedRoot 'cenate-cron'
+    $null = Register-CenateBackupSchedule $SchedSettings -Mode Cron -CronFile $SchedCron -JobDirectory $SchedRoot `
+        -SkipPreflight -WarningAction SilentlyContinue
     $script:SyncRoot = "/dev/shm/cenate-whatif-sync-$([guid]::NewGuid().ToString('N'))"
     $script:SyncTarget = (Initialize-CenateOffsiteTarget -Destination "$SyncRoot/usb" -Confirm:$false).Path
     # Without -WhatIf the same commands would change something: the state they must leave alone is not empty.
@@ -138,7 +160,7 @@ AfterAll {
     Invoke-Psql -Database postgres -Sql "DROP DATABASE IF EXISTS $Db WITH (FORCE)" | Out-Null
     Invoke-Psql -Database postgres -Sql "DROP DATABASE IF EXISTS $DrillName WITH (FORCE)" | Out-Null
     foreach ($r in $RoName, $App) { Invoke-Psql -Database postgres -Sql "DROP ROLE IF EXISTS $r" | Out-Null }
-    Remove-Item -LiteralPath $Dir, $RetDir, $NewDir, $SyncRoot -Recurse -Force -ErrorAction SilentlyContinue
+    Remove-Item -LiteralPath $Dir, $RetDir, $NewDir, $SyncRoot, $SchedRoot -Recurse -Force -ErrorAction SilentlyContinue
 }
 
 Describe '-WhatIf on every state-changing cmdlet' {

@@ -1,0 +1,61 @@
+using System;
+using System.IO;
+using System.Text;
+using CenateBackup.Core.Alerts;
+using CenateBackup.Core.Errors;
+using CenateBackup.Core.Storage;
+
+namespace CenateBackup.Core.Schedule;
+
+/// <summary>
+/// Reading and writing the schedule's files: an existing file is the module's only when it starts with the marker
+/// (ScheduleFileForeign otherwise: never overwritten, never removed), and must be a regular root-owned file that
+/// group/other cannot write (ScheduleFileInsecure: cron would ignore it, or someone else could change what root
+/// runs). Writes are atomic (a partial file with dots in its name, which cron ignores, then a rename), 0644.
+/// </summary>
+public static class ScheduleFiles
+{
+    private const UnixFileMode Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead
+                                      | UnixFileMode.OtherRead;
+
+    /// <summary>The text of the module's file at <paramref name="path"/>, or null when there is none.</summary>
+    public static string? ReadOwned(string path)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists && info.LinkTarget is null) return null;
+        if (info.LinkTarget is not null || (info.Attributes & FileAttributes.Directory) != 0)
+            throw Insecure(path, "it is a symbolic link or not a regular file");
+        if (!OperatingSystem.IsWindows())
+        {
+            var mode = File.GetUnixFileMode(path);
+            if ((mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+                throw Insecure(path, "group or other users can write it");
+            var owner = AlertFileTrust.OwnerOf(path);
+            if (owner != 0 && owner != AlertFileTrust.CurrentUser())
+                throw Insecure(path, $"it is owned by uid {owner}, not root");
+        }
+        var text = File.ReadAllText(path);
+        if (!CronFileDocument.HasMarker(text))
+        {
+            throw new CenateException(ErrorIds.ScheduleFileForeign, CenateErrorKind.InvalidOperation,
+                $"{path} exists and was not written by Register-CenateBackupSchedule (its first line is not the " +
+                "module's marker): it is left as it is.",
+                "Give another -CronFile / -UnitDirectory, or move that file away if it is an old hand-written " +
+                "schedule.",
+                path);
+        }
+        return text;
+    }
+
+    /// <summary>Writes <paramref name="text"/> atomically, mode 0644.</summary>
+    public static void Write(string path, string text)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        AtomicFileReplace.Write(path, new UTF8Encoding(false).GetBytes(text), Mode);
+    }
+
+    private static CenateException Insecure(string path, string why) =>
+        new(ErrorIds.ScheduleFileInsecure, CenateErrorKind.PermissionDenied,
+            $"{path}: {why}; cron ignores such a file, and it could change what root runs. Nothing was written.",
+            $"Check who changed it; then make it root-owned, mode 0644 (chown root: {path}; chmod 0644 {path}).", path);
+}

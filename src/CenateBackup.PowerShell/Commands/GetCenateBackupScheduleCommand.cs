@@ -1,0 +1,82 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using CenateBackup.Core.Errors;
+using CenateBackup.Core.Schedule;
+using CenateBackup.PowerShell.Output;
+
+namespace CenateBackup.PowerShell.Commands;
+
+/// <summary>
+/// <para type="synopsis">Shows the registered jobs: schedule, next runs, last result and missed runs.</para>
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "CenateBackupSchedule")]
+[OutputType(typeof(CenateScheduleInfo))]
+public sealed class GetCenateBackupScheduleCommand : CenateCmdletBase
+{
+    /// <inheritdoc />
+    protected override int ProgressActivityId => 71;
+
+    /// <summary>The settings file whose LogPath and TimeZone to use (default: the one each job runs with).</summary>
+    [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string? Settings { get; set; }
+
+    /// <summary>Which scheduler to read (default Auto).</summary>
+    [Parameter]
+    [ValidateSet("Auto", "Systemd", "Cron", "TaskScheduler")]
+    public string Mode { get; set; } = "Auto";
+
+    /// <summary>The cron file (default /etc/cron.d/cenate-backup).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string CronFile { get; set; } = RegisterCenateBackupScheduleCommand.DefaultCronFile;
+
+    /// <summary>Where the systemd units are (default /etc/systemd/system).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string UnitDirectory { get; set; } = RegisterCenateBackupScheduleCommand.DefaultUnitDirectory;
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        var mode = ScheduleModes.Resolve(ScheduleModes.Parse(Mode));
+        var cronFile = GetUnresolvedProviderPathFromPSPath(CronFile);
+        IReadOnlyList<RegisteredJob> jobs = Array.Empty<RegisteredJob>();
+        RunTerminating(cronFile, () =>
+        {
+            if (mode == ScheduleMode.TaskScheduler)
+                throw new CenateException(ErrorIds.ScheduleUnsupported, CenateErrorKind.InvalidOperation,
+                    "Get-CenateBackupSchedule reads systemd timers and cron files; on Windows use " +
+                    "Get-ScheduledTask -TaskPath \\CenateBackup\\.", null, "TaskScheduler");
+            jobs = ScheduleInventory.Read(mode, cronFile, GetUnresolvedProviderPathFromPSPath(UnitDirectory));
+        });
+        var given = Settings is null ? null : GetUnresolvedProviderPathFromPSPath(Settings);
+        var cache = new Dictionary<string, ScheduleSettings>();
+        var now = DateTimeOffset.Now;
+        foreach (var job in jobs)
+        {
+            var path = given ?? job.SettingsPath;
+            ScheduleSettings? settings = null;
+            try
+            {
+                if (path is not null && !cache.TryGetValue(path, out settings))
+                    settings = cache[path] = ScheduleSettingsReader.Read(path);
+                var schedule = CronSchedule.Parse(job.Schedule, job.Job);
+                // cron runs its lines in the machine's zone; a timer in the zone its OnCalendar names.
+                var zone = mode == ScheduleMode.Cron ? TimeZoneInfo.Local
+                    : CronSchedule.ResolveZone(job.TimeZone ?? settings?.TimeZone);
+                var timer = mode == ScheduleMode.Systemd; // a timer skips a time a DST change removes
+                var next = schedule.Next(now, zone, 3, timer).ToArray();
+                ScheduleStatus? status = settings is null ? null : ScheduleStatus.Analyze(schedule, zone,
+                    job.RegisteredAt, now, RunLogReader.Read(settings.LogPath, job.Job), timer);
+                WriteObject(ScheduleOutput.Info(job, path, CronSchedule.ZoneId(zone), next, status));
+            }
+            catch (Exception ex) when (ex is CenateException or System.IO.IOException or UnauthorizedAccessException)
+            {
+                WriteError(ToErrorRecord(ex, job.Job));
+            }
+        }
+    }
+}

@@ -1,0 +1,155 @@
+using System;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using CenateBackup.Core.Errors;
+using CenateBackup.Core.Schedule;
+using CenateBackup.PowerShell.Output;
+
+namespace CenateBackup.PowerShell.Commands;
+
+/// <summary>
+/// <para type="synopsis">Schedules the plan's jobs: systemd timers, one /etc/cron.d file, or Task Scheduler
+/// tasks.</para>
+/// </summary>
+[Cmdlet(VerbsLifecycle.Register, "CenateBackupSchedule", SupportsShouldProcess = true,
+    ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(CenateScheduleEntry))]
+public sealed class RegisterCenateBackupScheduleCommand : CenateCmdletBase
+{
+    internal const string DefaultCronFile = "/etc/cron.d/cenate-backup";
+    internal const string DefaultUnitDirectory = "/etc/systemd/system";
+
+    /// <inheritdoc />
+    protected override int ProgressActivityId => 70;
+
+    /// <summary>The plan's settings file (its Schedule, TimeZone, LogPath…).</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Settings { get; set; } = "";
+
+    /// <summary>Only these jobs (default: every job the settings schedule).</summary>
+    [Parameter]
+    [ValidateSet("daily", "weekly", "monthly", "monitor", "drill", "auditretention")]
+    public string[]? Job { get; set; }
+
+    /// <summary>Which scheduler (default Auto).</summary>
+    [Parameter]
+    [ValidateSet("Auto", "Systemd", "Cron", "TaskScheduler")]
+    public string Mode { get; set; } = "Auto";
+
+    /// <summary>The account the jobs run as (default: this one; Task Scheduler: SYSTEM).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? User { get; set; }
+
+    /// <summary>The pwsh to run (default: the first on PATH).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? PwshPath { get; set; }
+
+    /// <summary>Where the job scripts are (default: the module's jobs folder).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? JobDirectory { get; set; }
+
+    /// <summary>The cron file (default /etc/cron.d/cenate-backup).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string CronFile { get; set; } = DefaultCronFile;
+
+    /// <summary>Where the systemd units go (default /etc/systemd/system).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string UnitDirectory { get; set; } = DefaultUnitDirectory;
+
+    /// <summary>A unit systemd starts when a job fails (OnFailure=).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? OnFailure { get; set; }
+
+    /// <summary>Write without test-running the commands first.</summary>
+    [Parameter]
+    public SwitchParameter SkipPreflight { get; set; }
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        var settingsPath = GetUnresolvedProviderPathFromPSPath(Settings);
+        RunTerminating(settingsPath, () =>
+        {
+            var settings = ScheduleSettingsReader.Read(settingsPath);
+            var pwsh = ScheduleEnvironment.FindPwsh(
+                PwshPath is null ? null : GetUnresolvedProviderPathFromPSPath(PwshPath));
+            var jobs = JobDirectory is null ? ModuleJobDirectory() : GetUnresolvedProviderPathFromPSPath(JobDirectory);
+            var request = new ScheduleRequest(settings, Job, ScheduleModes.Parse(Mode), User, pwsh, jobs,
+                GetUnresolvedProviderPathFromPSPath(CronFile), GetUnresolvedProviderPathFromPSPath(UnitDirectory),
+                OnFailure, DateTimeOffset.Now);
+            var plan = ScheduleRegistrar.Plan(request);
+            foreach (var warning in plan.Warnings) WriteWarning(warning);
+            if (plan.NothingToDo)
+            {
+                WriteEntries(plan.Entries);
+                return;
+            }
+            if (!ShouldProcess(plan.Describe(), $"Write the {plan.Mode} schedule of " +
+                                                string.Join(", ", plan.Entries.Select(e => e.Job)),
+                    "Register-CenateBackupSchedule"))
+            {
+                if (IsWhatIf) WriteEntries(plan.WouldWrite());
+                return;
+            }
+            if (plan.Mode == ScheduleMode.TaskScheduler) RegisterTasks(plan);
+            else RunCore((_, token) => ScheduleRegistrar.ApplyAsync(plan, SkipPreflight, Home(plan.RunAs), token));
+            WriteEntries(plan.Entries);
+        });
+    }
+
+    private bool IsWhatIf => MyInvocation.BoundParameters.TryGetValue("WhatIf", out var w)
+        ? ((SwitchParameter)w).IsPresent
+        : GetVariableValue("WhatIfPreference") is SwitchParameter { IsPresent: true } or true;
+
+    private void WriteEntries(System.Collections.Generic.IEnumerable<ScheduleEntry> entries)
+    {
+        foreach (var e in entries) WriteObject(ScheduleOutput.Entry(e));
+    }
+
+    private void RegisterTasks(SchedulePlan plan)
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            throw new CenateException(ErrorIds.ScheduleUnsupported, CenateErrorKind.InvalidOperation,
+                "Task Scheduler tasks can be registered on Windows only; on this machine -Mode TaskScheduler " +
+                "works with -WhatIf (it shows the task XML).", "Use -WhatIf, or -Mode Systemd / Cron.",
+                "TaskScheduler");
+        }
+        // No env -i on Windows: the task runs as SYSTEM with the machine's environment, so no preflight here.
+        foreach (var change in plan.Changes)
+        {
+            var job = change.Path.Split('\\').Last();
+            InvokeCommand.InvokeScript(
+                "param($n, $x) Register-ScheduledTask -TaskName $n -TaskPath '\\CenateBackup\\' -Xml $x -Force " +
+                "| Out-Null",
+                job, change.Content);
+        }
+    }
+
+    private string ModuleJobDirectory()
+    {
+        var module = MyInvocation.MyCommand.Module?.ModuleBase
+                     ?? Path.GetDirectoryName(typeof(RegisterCenateBackupScheduleCommand).Assembly.Location)!;
+        return Path.Combine(module, "jobs");
+    }
+
+    internal static string Home(string? user)
+    {
+        if (user is not null && File.Exists("/etc/passwd"))
+        {
+            var entry = File.ReadLines("/etc/passwd").Select(l => l.Split(':'))
+                .FirstOrDefault(f => f.Length >= 6 && f[0] == user);
+            if (entry is not null) return entry[5];
+        }
+        return Environment.GetEnvironmentVariable("HOME")
+               ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+    }
+}

@@ -1,0 +1,66 @@
+using System.Linq;
+using System.Management.Automation;
+using CenateBackup.Core.Errors;
+using CenateBackup.Core.Schedule;
+using CenateBackup.PowerShell.Output;
+
+namespace CenateBackup.PowerShell.Commands;
+
+/// <summary>
+/// <para type="synopsis">Removes the schedule Register-CenateBackupSchedule wrote (and nothing else).</para>
+/// </summary>
+[Cmdlet(VerbsLifecycle.Unregister, "CenateBackupSchedule", SupportsShouldProcess = true,
+    ConfirmImpact = ConfirmImpact.High)]
+[OutputType(typeof(CenateScheduleEntry))]
+public sealed class UnregisterCenateBackupScheduleCommand : CenateCmdletBase
+{
+    /// <inheritdoc />
+    protected override int ProgressActivityId => 72;
+
+    /// <summary>Only these jobs (default: all).</summary>
+    [Parameter]
+    [ValidateSet("daily", "weekly", "monthly", "monitor", "drill", "auditretention")]
+    public string[]? Job { get; set; }
+
+    /// <summary>Which scheduler (default Auto).</summary>
+    [Parameter]
+    [ValidateSet("Auto", "Systemd", "Cron", "TaskScheduler")]
+    public string Mode { get; set; } = "Auto";
+
+    /// <summary>The cron file (default /etc/cron.d/cenate-backup).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string CronFile { get; set; } = RegisterCenateBackupScheduleCommand.DefaultCronFile;
+
+    /// <summary>Where the systemd units are (default /etc/systemd/system).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string UnitDirectory { get; set; } = RegisterCenateBackupScheduleCommand.DefaultUnitDirectory;
+
+    /// <inheritdoc />
+    protected override void ProcessRecord()
+    {
+        var cronFile = GetUnresolvedProviderPathFromPSPath(CronFile);
+        RunTerminating(cronFile, () =>
+        {
+            var plan = ScheduleInventory.PlanRemoval(ScheduleModes.Parse(Mode), Job, cronFile,
+                GetUnresolvedProviderPathFromPSPath(UnitDirectory));
+            if (plan.Entries.Count == 0)
+            {
+                WriteWarning($"{ErrorIds.ScheduleNotFound}: no {plan.Mode} schedule of CenateBackup is registered " +
+                             $"({(plan.Mode == ScheduleMode.Cron ? cronFile : UnitDirectory)}" +
+                             $"{(Job is null ? "" : ", jobs " + string.Join(", ", Job))}); nothing was removed.");
+                return;
+            }
+            if (!ShouldProcess(plan.Describe(), "Remove the schedule of " +
+                                                string.Join(", ", plan.Entries.Select(e => e.Job)),
+                    "Unregister-CenateBackupSchedule")) return;
+            RunCore(async (_, token) =>
+            {
+                await ScheduleInventory.RemoveAsync(plan, token).ConfigureAwait(false);
+                return true;
+            });
+            foreach (var e in plan.Entries) WriteObject(ScheduleOutput.Entry(e));
+        });
+    }
+}
