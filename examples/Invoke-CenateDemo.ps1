@@ -1,10 +1,13 @@
 <#
 .SYNOPSIS
-    The plan's main job, as a demo: full dump, data-only SQL and CSV of asegurados at one snapshot, verification, a restore drill,
-    an undelete, an encrypted offsite copy and the run's alert (mail + status file).
+    The whole plan on a throwaway database, as the scheduler would run it: the settings file, the audit trigger, the
+    daily job, the weekly copy to an encrypted remote and its verification, 1,000 rows deleted by mistake found in the
+    audit log and put back, the monthly restore drill, a run killed half-way and the alert it produced, the schedule
+    that would be installed, and the statistics.
 .DESCRIPTION
     Run by scripts/demo.sh against a throwaway container. The password comes from the environment
-    (CENATE_DEMO_PASSWORD) into a PSCredential; it is never put on a command line.
+    (CENATE_DEMO_PASSWORD) into a 0600 environment file that the jobs load (as they would from /etc/cenate/cenate.env);
+    it is never put on a command line. A local SMTP relay (smtp4dev on 127.0.0.1) stands in for the hospital's.
 #>
 param(
     [Parameter(Mandatory)][string]$ModulePath,
@@ -14,92 +17,40 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath
-$cred = [pscredential]::new('cenate', (ConvertTo-SecureString $env:CENATE_DEMO_PASSWORD -AsPlainText -Force))
-$PSDefaultParameterValues['New-CenateDump:Container'] = $Container
-$PSDefaultParameterValues['New-CenateDump:Port'] = $Port
-$PSDefaultParameterValues['New-CenateDump:Credential'] = $cred
-$PSDefaultParameterValues['New-CenateDump:Path'] = $BackupPath
-
-Write-Host "`n== 1. The daily set from container '$Container': full dump (level 9) + data-only SQL + CSV of asegurados, one snapshot ==" -ForegroundColor Cyan
-$full = New-CenateDump -CompressionLevel 9 -Include Csv, Sql
-$full | Format-Table
-$full.Files | Format-Table
-
-Write-Host "== 2. Every file holds the snapshot's asegurados rows ==" -ForegroundColor Cyan
-$full.Files | Where-Object Rows | Select-Object Name, Rows, @{ n = 'ManifestRows'; e = { $full.AseguradosRows } }, @{ n = 'Match'; e = { $_.Rows -eq $full.AseguradosRows } } | Format-Table
-
-Write-Host "== 3. Verification: sha256 against the manifest + a full read of every file + CSV/SQL row counts ==" -ForegroundColor Cyan
-$checks = $full | Test-CenateBackup
-$checks | Format-Table
-
-Write-Host "== 4. Restore drill: the dump restored into a scratch database, every table counted, keys/indexes/triggers compared, dropped ==" -ForegroundColor Cyan
-$drill = $full | Test-CenateBackup -Level Restore -Container $Container -Port $Port -Credential $cred -Confirm:$false
-$drill | Format-Table
-$drill | Format-List Summary, DrillDatabase, DrillServer, RestoreDuration, ObjectsChecked, Checks
-$drill.Tables | Format-Table
-$restored = ($drill.Tables | Where-Object Table -eq 'public.asegurados').Restored
-
-Write-Host "== 4b. The daily monitor: the newest set of the directory, under 26 hours old, its dump at least 1 MB ==" -ForegroundColor Cyan
-$monitor = Test-CenateBackup -Path $BackupPath -MaxAge 26h -MinimumSize 1MB -Level Checksum
-$monitor | Format-Table
-$monitor.Summary
-
-Write-Host "== 5. Statistics of the run ==" -ForegroundColor Cyan
-$files = $full.Files
-[pscustomobject]@{
-    Sets          = 1
-    Files         = $files.Count
-    TotalMB       = [math]::Round(($files | Measure-Object -Sum Size).Sum / 1MB, 1)
-    Asegurados    = $full.AseguradosRows
-    AllVerified   = -not ($checks.Passed -contains $false)
-    DrillPassed   = $drill.Passed
-} | Format-Table
-Get-ChildItem -LiteralPath $BackupPath | Format-Table Mode, Length, Name
-
-Write-Host "== 6. The sets on disk, from their manifests, and what retention would do (-WhatIf) ==" -ForegroundColor Cyan
-Get-CenateBackup -Path $BackupPath | Format-Table
-$ps = [powershell]::Create()
-$ps.AddScript("Import-Module '$ModulePath'; Remove-CenateOldBackup -Path '$BackupPath' -WhatIf").Invoke() | Format-Table Action, Rule, Stamp, Reason
-$ps.Dispose()
-
-Write-Host "== 7. Undelete: 1,000 asegurados deleted by mistake, then exactly those rows put back from the set ==" -ForegroundColor Cyan
-$env:PGPASSWORD = $env:CENATE_DEMO_PASSWORD
-try {
-    & psql -X -q -h 127.0.0.1 -p $Port -U cenate -d maestro_cenate -c 'DELETE FROM public.asegurados WHERE id IN (SELECT id FROM public.asegurados ORDER BY random() LIMIT 1000)' | Out-Null
-} finally { Remove-Item env:PGPASSWORD }
-$undelete = Restore-CenateTable -Backup $full -Container $Container -Port $Port -Credential $cred -Mode MissingRows -Confirm:$false
-$undelete | Format-Table
-
-Write-Host "== 8. Offsite: the newest verified set to an encrypted rclone remote (crypt over a local directory standing in for the cloud) ==" -ForegroundColor Cyan
-# The demo's own rclone config, 0600 in a private directory; the crypt password goes to `rclone obscure -` on stdin,
-# never on a command line. In production: /etc/cenate/rclone.conf, and the password also kept off the server.
-$offsite = "$($BackupPath.TrimEnd('/'))-offsite"
-New-Item -ItemType Directory -Path $offsite | Out-Null
-if (-not $IsWindows) { [IO.File]::SetUnixFileMode($offsite, [IO.UnixFileMode]'UserRead, UserWrite, UserExecute') }
-function ConvertTo-Obscured([string]$Plain) {
-    $psi = [Diagnostics.ProcessStartInfo]::new('rclone'); $psi.ArgumentList.Add('obscure'); $psi.ArgumentList.Add('-')
-    $psi.RedirectStandardInput = $true; $psi.RedirectStandardOutput = $true; $psi.UseShellExecute = $false
-    $p = [Diagnostics.Process]::Start($psi); $p.StandardInput.Write($Plain); $p.StandardInput.Close()
-    $o = $p.StandardOutput.ReadToEnd().Trim(); $p.WaitForExit(); $o
+$jobs = Join-Path (Split-Path -Parent $ModulePath) 'jobs'
+$pwsh = (Get-Process -Id $PID).Path
+$root = $BackupPath.TrimEnd('/')
+function Step([string]$Text) { Write-Host "`n== $Text ==" -ForegroundColor Cyan }
+function New-PrivateDirectory([string]$Path) {
+    New-Item -ItemType Directory -Path $Path -Force | Out-Null
+    if (-not $IsWindows) { [IO.File]::SetUnixFileMode($Path, [IO.UnixFileMode]'UserRead, UserWrite, UserExecute') }
+    $Path
 }
-$conf = Join-Path $offsite 'rclone.conf'
-$secret = [Convert]::ToBase64String([Security.Cryptography.RandomNumberGenerator]::GetBytes(24))
-$salt = [Convert]::ToBase64String([Security.Cryptography.RandomNumberGenerator]::GetBytes(24))
-Set-Content -LiteralPath $conf -Value "[demo-crypt]`ntype = crypt`nremote = $(Join-Path $offsite 'cloud')`npassword = $(ConvertTo-Obscured $secret)`npassword2 = $(ConvertTo-Obscured $salt)`n"
-if (-not $IsWindows) { [IO.File]::SetUnixFileMode($conf, [IO.UnixFileMode]'UserRead, UserWrite') }
-$copy = Get-CenateBackup -Path $BackupPath -Verified -Newest 1 | Sync-CenateOffsite -Destination demo-crypt:cenate -RcloneConfig $conf
-$copy | Format-Table
-Write-Host 'What the cloud sees (names and contents encrypted):'
-Get-ChildItem -LiteralPath (Join-Path $offsite 'cloud') -Recurse -File | Format-Table Length, Name
-$offsiteCheck = Test-CenateBackup -Path demo-crypt:cenate -MaxAge 26h -Level Checksum -RcloneConfig $conf
-$offsiteCheck | Format-Table
+function Write-PrivateFile([string]$Path, [string]$Text) {
+    Set-Content -LiteralPath $Path -Value $Text -NoNewline
+    if (-not $IsWindows) { [IO.File]::SetUnixFileMode($Path, [IO.UnixFileMode]'UserRead, UserWrite') }
+}
+function Invoke-Job([string]$Name) {
+    # Exactly what cron or systemd runs: a new pwsh, the job script, the settings file. Returns the exit code.
+    & $pwsh -NoProfile -NonInteractive -File (Join-Path $jobs "$Name.ps1") -Settings $settings | Out-Host
+    $LASTEXITCODE
+}
+function Get-RunSteps([string]$Job) {
+    # The newest run's JSON-lines log: one record per step (what Get-CenateBackupSchedule and a SIEM read).
+    $log = Get-ChildItem -LiteralPath $logs -Filter "$Job-*.jsonl" | Sort-Object Name | Select-Object -Last 1
+    Get-Content -LiteralPath $log.FullName | ConvertFrom-Json | Where-Object event -eq 'step' |
+        Select-Object step, result, errorId, durationMs, bytes, rows
+}
 
-Write-Host "== 9. Alerts: the run's report mailed through a local SMTP relay (smtp4dev, 127.0.0.1), and a status file for Zabbix ==" -ForegroundColor Cyan
-# smtp4dev stands in for the hospital's relay: its own HOME and working directory in a private directory, its mail in
-# memory; stopped by its pid at the end. In production: Send-CenateAlert -Settings /etc/cenate/alert.psd1 (README).
-$alerts = "$($BackupPath.TrimEnd('/'))-alerts"
+$backups = New-PrivateDirectory (Join-Path $root 'backups')
+$etc = New-PrivateDirectory (Join-Path $root 'etc')
+$logs = Join-Path $root 'logs'
+$state = Join-Path $root 'state'
+$cloud = New-PrivateDirectory (Join-Path $root 'cloud')
+
+# --- smtp4dev: the relay the alerts go to (its own HOME and working directory, mail in memory, stopped at the end).
+$alerts = New-PrivateDirectory (Join-Path $root 'smtp4dev')
 New-Item -ItemType Directory -Path (Join-Path $alerts 'home') -Force | Out-Null
-if (-not $IsWindows) { [IO.File]::SetUnixFileMode($alerts, [IO.UnixFileMode]'UserRead, UserWrite, UserExecute') }
 $smtp4dev = @((Join-Path $HOME '.dotnet/tools/smtp4dev'), (Get-Command smtp4dev -ErrorAction SilentlyContinue).Source) |
     Where-Object { $_ -and (Test-Path -LiteralPath $_) } | Select-Object -First 1
 $psi = [Diagnostics.ProcessStartInfo]::new($smtp4dev)
@@ -110,6 +61,9 @@ $psi.WorkingDirectory = $alerts; $psi.Environment['HOME'] = Join-Path $alerts 'h
 $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true; $psi.UseShellExecute = $false
 $relay = [Diagnostics.Process]::Start($psi)
 $relay.BeginOutputReadLine(); $relay.BeginErrorReadLine()
+function Get-Mail {
+    @((Invoke-RestMethod 'http://127.0.0.1:56080/api/messages?pageSize=100').results)
+}
 try {
     $deadline = (Get-Date).AddSeconds(60)
     while ($true) {
@@ -118,24 +72,152 @@ try {
             Start-Sleep -Milliseconds 300
         }
     }
-    # The run's results, one message (-When Always: also when all is well); -Security None only because the relay is
-    # on this machine. Spanish, as the admins read it.
-    $alert = @($full; $checks; $drill; $monitor; $copy; $offsiteCheck) |
-        Send-CenateAlert -SmtpServer 127.0.0.1 -Port 56025 -Security None -From cenate-backup@hospital.local `
-            -To dba@hospital.local -When Always -Job demo -Culture es-PE -StateDirectory $alerts `
-            -StatusPath (Join-Path $alerts 'status.json')
-    $alert | Format-Table
+
+    Step '1. One settings file for every job (no secret in it) and a 0600 environment file with the password'
+    # The weekly copy goes to an rclone crypt remote over a local directory standing in for the USB disk or the cloud;
+    # the crypt password goes to `rclone obscure -` on stdin, never on a command line.
+    function ConvertTo-Obscured([string]$Plain) {
+        $p = [Diagnostics.ProcessStartInfo]::new('rclone'); $p.ArgumentList.Add('obscure'); $p.ArgumentList.Add('-')
+        $p.RedirectStandardInput = $true; $p.RedirectStandardOutput = $true; $p.UseShellExecute = $false
+        $proc = [Diagnostics.Process]::Start($p); $proc.StandardInput.Write($Plain); $proc.StandardInput.Close()
+        $o = $proc.StandardOutput.ReadToEnd().Trim(); $proc.WaitForExit(); $o
+    }
+    $rclone = Join-Path $etc 'rclone.conf'
+    $secret = [Convert]::ToBase64String([Security.Cryptography.RandomNumberGenerator]::GetBytes(24))
+    $salt = [Convert]::ToBase64String([Security.Cryptography.RandomNumberGenerator]::GetBytes(24))
+    Write-PrivateFile $rclone ("[demo-crypt]`ntype = crypt`nremote = $cloud`npassword = $(ConvertTo-Obscured $secret)`n" +
+        "password2 = $(ConvertTo-Obscured $salt)`n")
+    $envFile = Join-Path $etc 'cenate.env'
+    Write-PrivateFile $envFile "PGPASSWORD=$env:CENATE_DEMO_PASSWORD`n"
+    $settings = Join-Path $etc 'cenate.psd1'
+    Write-PrivateFile $settings @"
+@{
+    Container       = '$Container'
+    DatabasePort    = $Port
+    DatabaseUser    = 'cenate'
+    Path            = '$backups'
+    CompressionLevel = 6
+    Retention       = @{ Daily = 30; Weekly = 90; Monthly = 365 }
+    MaxRowDrop      = '2%'
+    Weekly          = @{ Destination = 'demo-crypt:cenate'; RcloneConfig = '$rclone'; Keep = 90 }
+    Monitor         = @{ MaxAge = '26h'; MinimumSize = '1MB'; WeeklyMaxAge = '8d'; When = 'Change' }
+    LogPath         = '$logs'
+    StatePath       = '$state'
+    EnvironmentFile = '$envFile'
+    TimeZone        = 'America/Lima'
+    Schedule        = @{ Daily = '0 2,14 * * *'; Weekly = '0 3 * * 0'; Monitor = '0 10 * * *'; Drill = '0 6 2 * *'
+                         AuditRetention = '30 4 * * 0' }
+    # Alerts: the local relay (Security None only because it is on this machine), in Spanish.
+    SmtpServer      = '127.0.0.1'
+    Port            = 56025
+    Security        = 'None'
+    From            = 'cenate-backup@hospital.local'
+    To              = @('dba@hospital.local')
+    StateDirectory  = '$state/alerts'
+    Culture         = 'es-PE'
+}
+"@
+    Get-CenateSettings -Path $settings | Format-List Container, Port, Database, BackupPath, Weekly, LogPath, Schedule
+
+    Step "2. Protection against deletion: the audit trigger on asegurados (every deleted row kept)"
+    $cred = [pscredential]::new('cenate', (ConvertTo-SecureString $env:CENATE_DEMO_PASSWORD -AsPlainText -Force))
+    $db = @{ Container = $Container; Port = $Port; Credential = $cred }
+    Install-CenateAuditTrigger @db -Table asegurados -Confirm:$false | Format-Table
+
+    Step '3. The daily job (jobs/Daily.ps1): one set of one moment (dump + SQL + CSV), read back, retention, statistics'
+    $daily = Invoke-Job Daily
+    "exit code $daily"
+    Get-RunSteps daily | Format-Table
+    $set = Get-CenateBackup -Path $backups -Newest 1 -Verified
+    $set | Format-Table
+    $set.Files | Format-Table Name, Size, Rows
+
+    Step '4. The weekly job (jobs/Weekly.ps1): the newest verified set to an encrypted remote, verified there'
+    $weekly = Invoke-Job Weekly
+    "exit code $weekly"
+    Get-RunSteps weekly | Format-Table
+    $remote = Get-CenateBackup -Path demo-crypt:cenate -RcloneConfig $rclone
+    $remote | Format-Table
+    Write-Host 'What the remote holds (names and contents encrypted):'
+    Get-ChildItem -LiteralPath $cloud -Recurse -File | Format-Table Length, Name
+
+    Step '5. An accidental DELETE of 1,000 asegurados, found in the audit log and put back'
+    $env:PGPASSWORD = $env:CENATE_DEMO_PASSWORD
+    try {
+        & psql -X -q -h 127.0.0.1 -p $Port -U cenate -d maestro_cenate -c ('DELETE FROM public.asegurados WHERE id IN ' +
+            '(SELECT id FROM public.asegurados ORDER BY random() LIMIT 1000)') | Out-Null
+        $before = [long](& psql -X -qAt -h 127.0.0.1 -p $Port -U cenate -d maestro_cenate -c 'SELECT count(*) FROM public.asegurados')
+    } finally { Remove-Item env:PGPASSWORD }
+    $deleted = @(Get-CenateAuditLog @db -Table asegurados -Operation Delete)
+    "rows in asegurados after the DELETE: $before; rows the audit log kept: $($deleted.Count)"
+    $deleted | Select-Object -First 3 | Format-Table
+    $undelete = $deleted | Restore-CenateDeletedRow @db -Confirm:$false
+    $undelete | Format-Table
+    $env:PGPASSWORD = $env:CENATE_DEMO_PASSWORD
+    try {
+        $after = [long](& psql -X -qAt -h 127.0.0.1 -p $Port -U cenate -d maestro_cenate -c 'SELECT count(*) FROM public.asegurados')
+    } finally { Remove-Item env:PGPASSWORD }
+    "rows in asegurados after the undelete: $after (the set holds $($set.AseguradosRows))"
+
+    Step '6. The monthly restore drill (jobs/Drill.ps1): the newest set restored into a scratch database, compared, dropped'
+    $drill = Invoke-Job Drill
+    "exit code $drill"
+    Get-RunSteps drill | Format-Table
+    $drillMail = Get-Mail | Where-Object subject -match 'drill' | Select-Object -Last 1
+    "mail of the drill's report: $($drillMail.subject)"
+
+    Step '7. A daily run killed half-way (kill -9: no clean-up, no alert of its own) and what the next run reports'
+    $mailsBefore = (Get-Mail).Count
+    $p = [Diagnostics.ProcessStartInfo]::new($pwsh)
+    foreach ($a in '-NoProfile', '-NonInteractive', '-File', (Join-Path $jobs 'Daily.ps1'), '-Settings', $settings) {
+        $p.ArgumentList.Add($a)
+    }
+    $p.RedirectStandardOutput = $true; $p.RedirectStandardError = $true; $p.UseShellExecute = $false
+    $victim = [Diagnostics.Process]::Start($p)
+    $victim.BeginOutputReadLine(); $victim.BeginErrorReadLine()
+    $deadline = (Get-Date).AddSeconds(120)
+    while (-not (Get-ChildItem -LiteralPath $backups -Filter '*.partial') -and -not $victim.HasExited) {
+        if ((Get-Date) -gt $deadline) { throw 'the daily run did not start writing within 120 s' }
+        Start-Sleep -Milliseconds 100
+    }
+    $victim.Kill($true); $victim.WaitForExit()
+    'killed the daily run (pid {0}) while it wrote:' -f $victim.Id
+    Get-ChildItem -LiteralPath $backups -Filter '*.partial' | Format-Table Length, Name
+    Write-Host 'A half-written file never looks like a set: Get-CenateBackup lists complete sets only, -IncludeOrphans the rest.'
+    Write-Host 'The next daily run notices the killed one, finishes its own set, and alerts:'
+    $next = Invoke-Job Daily
+    "exit code $next"
+    Get-RunSteps daily | Format-Table
     Start-Sleep -Seconds 1
-    $mail = (Invoke-RestMethod 'http://127.0.0.1:56080/api/messages?pageSize=100').results | Select-Object -Last 1
-    Write-Host "Mail received by the relay: $($mail.subject)"
-    (Invoke-RestMethod "http://127.0.0.1:56080/api/messages/$($mail.id)/plaintext") -split "`n" | Select-Object -First 25 |
-        ForEach-Object { "    $_" }
-    Write-Host 'The status file a monitoring agent reads:'
-    Get-Content -LiteralPath (Join-Path $alerts 'status.json')
+    $alertMail = Get-Mail | Select-Object -Skip $mailsBefore | Select-Object -Last 1
+    if ($alertMail) {
+        "Mail received by the relay: $($alertMail.subject)"
+        (Invoke-RestMethod "http://127.0.0.1:56080/api/messages/$($alertMail.id)/plaintext") -split "`n" |
+            Select-Object -First 20 | ForEach-Object { "    $_" }
+    }
+
+    Step '8. The schedule that would be installed (Register-CenateBackupSchedule -WhatIf: nothing is written)'
+    Register-CenateBackupSchedule -Settings $settings -Mode Cron -CronFile (Join-Path $etc 'cenate-backup') -WhatIf
+    Register-CenateBackupSchedule -Settings $settings -Mode Systemd -UnitDirectory (Join-Path $etc 'systemd') -Job daily -WhatIf
+
+    Step '9. Statistics: the sets on disk and on the remote, from their manifests'
+    $all = @(Get-CenateBackup -Path $backups)
+    $all | Format-Table
+    [pscustomobject]@{
+        Sets         = $all.Count
+        Files        = ($all.Files | Measure-Object).Count
+        TotalMB      = [math]::Round(($all | Measure-Object -Sum TotalSize).Sum / 1MB, 1)
+        Asegurados   = ($all | Select-Object -Last 1).AseguradosRows
+        RemoteCopies = @($remote).Count
+        AuditRows    = $deleted.Count
+        Undeleted    = $after - $before
+    } | Format-Table
 } finally {
     if (-not $relay.HasExited) { $relay.Kill(); $relay.WaitForExit(10000) | Out-Null }
 }
-$alertSent = ($alert | Where-Object Channel -eq 'Mail').Status -eq 'Sent' -and $null -ne $mail
 
-$exportsMatch = -not ($full.Files | Where-Object { $null -ne $_.Rows -and $_.Rows -ne $full.AseguradosRows })
-if (-not ($checks.Passed -notcontains $false -and $drill.Passed -and $monitor.Passed -and $undelete.InsertedRows -eq 1000 -and $undelete.LiveRowsAfter -eq $full.AseguradosRows -and $restored -eq $full.AseguradosRows -and $exportsMatch -and $copy.Status -eq 'Copied' -and $offsiteCheck.Passed -and $alertSent)) { exit 1 }
+$ok = $daily -eq 0 -and $weekly -eq 0 -and $drill -eq 0 -and $null -ne $set -and @($remote).Count -ge 1 -and
+    $deleted.Count -eq 1000 -and ($after - $before) -eq 1000 -and $null -ne $drillMail -and $next -eq 1 -and
+    $null -ne $alertMail -and $alertMail.subject -match 'daily'
+if (-not $ok) { Write-Host 'The demo did not go as expected (see above).' -ForegroundColor Red; exit 1 }
+Write-Host "`nThe whole plan ran: backed up, copied offsite, protected, restored, drilled, alerted, scheduled." -ForegroundColor Green

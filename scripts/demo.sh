@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The README's demo command: on a fresh Debian 12 machine (as root) installs what is missing, builds the
 # module, starts a throwaway postgres_cenate-style container on 127.0.0.1:55490 with sample asegurados
-# (ROWS, default 100000), and runs the main job (examples/Invoke-CenateDemo.ps1): backup, verification,
-# a restore drill, results shown. The container is removed at the end (KEEP=1 keeps it).
+# (ROWS, default 100000), and runs the whole plan through its job scripts (examples/Invoke-CenateDemo.ps1):
+# settings, audit trigger, the daily job, the weekly encrypted copy, an undelete from the audit log, the restore
+# drill, a run killed half-way and its alert (read back from a local smtp4dev), the schedule (-WhatIf), statistics.
+# The container is removed at the end (KEEP=1 keeps it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.dotnet/tools:$PATH"
@@ -20,4 +22,4 @@ trap cleanup EXIT
 BACKUPS="${BACKUPS:-$(mktemp -d /tmp/cenate-demo.XXXXXX)}"
 CENATE_DEMO_PASSWORD="$CENATE_TEST_PASSWORD" pwsh -NoProfile -NonInteractive -File examples/Invoke-CenateDemo.ps1 \
   -ModulePath "$(pwd)/out/CenateBackup/CenateBackup.psd1" -Container "$NAME" -Port "$PORT" -BackupPath "$BACKUPS"
-echo "[demo] backup files are in $BACKUPS (the encrypted offsite copy in $BACKUPS-offsite)"
+echo "[demo] everything is in $BACKUPS: backups/, the encrypted copy in cloud/, logs/, settings in etc/"
