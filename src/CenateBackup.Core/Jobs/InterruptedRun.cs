@@ -32,8 +32,9 @@ public sealed partial record InterruptedRun(string Job, DateTimeOffset Start, in
 
     /// <summary>
     /// The newest run log of <paramref name="job"/> in <paramref name="logDirectory"/> when it has no end record;
-    /// null when that log ended, when there is none, or when it is a link (not read). A log with no readable start
-    /// record (cut at its first line) counts, with the start time of its name.
+    /// null when that log ended, when there is none, when it is a link (not read), or when it holds no start record
+    /// (not a run's log as far as anyone can tell, as Get-CenateBackupSchedule also reads it; a run killed in the
+    /// instant between creating its log and writing that record goes unreported).
     /// </summary>
     public static InterruptedRun? Find(string logDirectory, string job)
     {
@@ -78,8 +79,7 @@ public sealed partial record InterruptedRun(string Job, DateTimeOffset Start, in
                     break;
             }
         }
-        start ??= StampOf(Path.GetFileName(path)[(job.Length + 1)..]);
-        return new InterruptedRun(job, start ?? DateTimeOffset.MinValue, pid, lastStep, path);
+        return start is null ? null : new InterruptedRun(job, start.Value, pid, lastStep, path);
     }
 
     /// <summary>"The previous daily run (started …, pid 1234) ended without finishing — …", redacted.</summary>
@@ -108,10 +108,5 @@ public sealed partial record InterruptedRun(string Job, DateTimeOffset Start, in
 
     private static DateTimeOffset? Time(string? text) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
-            ? t : null;
-
-    private static DateTimeOffset? StampOf(string name) =>
-        DateTimeOffset.TryParseExact(name[..Math.Min(name.Length, 19)], "yyyyMMdd'T'HHmmssfff'Z'",
-            CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
             ? t : null;
 }

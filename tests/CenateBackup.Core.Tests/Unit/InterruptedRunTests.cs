@@ -103,8 +103,10 @@ public class InterruptedRunTests
     {
         using var dir = new TempDirectory();
         var noStart = dir.File("daily-20261130T020001123Z.jsonl");
-        File.WriteAllText(noStart, "{\"time\":\"2026-11-30T02:0");        // cut by the crash at its first line
-        var run = InterruptedRun.Find(dir.Path, "daily")!;
+        File.WriteAllText(noStart, "{\"time\":\"2026-11-30T02:0");        // no start record: not a run's log
+        Assert.Null(InterruptedRun.Find(dir.Path, "daily"));
+        File.WriteAllText(noStart, "{\"event\":\"start\",\"time\":\"2026-11-30T02:00:01.123Z\"}\n{\"ev");
+        var run = InterruptedRun.Find(dir.Path, "daily")!;                  // cut after its start record
         Assert.Equal(s_t0, run.Start);
         Assert.Null(run.Pid);
         Assert.Null(run.LastStep);
