@@ -27,10 +27,13 @@ Invoke-CenateJobStep $job local {
         -Level Read -Settings $s.SettingsPath -MaxRowDrop $s.MaxRowDrop
 }
 
-# 2. The weekly USB/NAS copy: younger than WeeklyMaxAge, its bytes right (read from the disk).
+# 2. The weekly USB/NAS copy (or remote): younger than WeeklyMaxAge, its bytes right (read back).
 if ($s.Weekly.Destination) {
+    $weeklyRclone = @{}
+    if ($s.Weekly.RcloneConfig) { $weeklyRclone.RcloneConfig = $s.Weekly.RcloneConfig }
     Invoke-CenateJobStep $job weekly {
-        Test-CenateBackup -Path $s.Weekly.Destination -Database $s.Database -MaxAge $m.WeeklyMaxAge -Level Checksum
+        Test-CenateBackup -Path $s.Weekly.Destination -Database $s.Database -MaxAge $m.WeeklyMaxAge -Level Checksum `
+            @weeklyRclone
     }
 }
 

@@ -6,6 +6,8 @@
 .DESCRIPTION
     The remote is defined in Monthly.RcloneConfig (a 0600 file; its passwords never reach a command line or a log).
     The check downloads and hashes every file, which also proves that the crypt password still decrypts them.
+    Monthly.Destination may also be a directory (with Monthly.RequireMountPoint, as for the weekly copy: Weekly and
+    Monthly take the same keys).
     Exit codes: 0 success, 1 failure (alerted), 75 another monthly run holds the lock (nothing touched).
 .EXAMPLE
     pwsh -NoProfile -NonInteractive -File /path/to/CenateBackup/jobs/Monthly.ps1 -Settings /etc/cenate/cenate.psd1
@@ -22,6 +24,8 @@ $s = $job.Settings
 $m = $s.Monthly
 $rclone = @{}                           # the remote's config file (default: rclone's own)
 if ($m.RcloneConfig) { $rclone.RcloneConfig = $m.RcloneConfig }
+$target = @{}                           # a directory destination: the mount point it must be on
+if ($m.RequireMountPoint) { $target.RequireMountPoint = $m.RequireMountPoint }
 
 # 1. Copy the newest complete, verified full set (already there: nothing is uploaded again).
 $copies = Invoke-CenateJobStep $job sync {
@@ -29,7 +33,7 @@ $copies = Invoke-CenateJobStep $job sync {
         Write-Error -ErrorId SettingsInvalid -Category InvalidData -TargetObject $s.SettingsPath `
             -Message "The settings file $($s.SettingsPath) has no Monthly.Destination: nowhere to copy to."
     }
-    Sync-CenateOffsite -Path $s.BackupPath -Destination $m.Destination -Database $s.Database -Newest 1 @rclone `
+    Sync-CenateOffsite -Path $s.BackupPath -Destination $m.Destination -Database $s.Database -Newest 1 @target @rclone `
         -Confirm:$false
 }
 

@@ -5,6 +5,8 @@
 .DESCRIPTION
     The destination is a directory prepared once with Initialize-CenateOffsiteTarget. With Weekly.RequireMountPoint
     the copy refuses to write unless the disk is mounted exactly there (no silent copy onto the root file system).
+    It may also be an rclone remote (name:path, a crypt remote encrypts it) of Weekly.RcloneConfig, as for the
+    monthly copy: Weekly and Monthly take the same keys.
     Exit codes: 0 success, 1 failure (alerted), 75 another weekly run holds the lock (nothing touched).
 .EXAMPLE
     pwsh -NoProfile -NonInteractive -File /path/to/CenateBackup/jobs/Weekly.ps1 -Settings /etc/cenate/cenate.psd1
@@ -21,6 +23,8 @@ $s = $job.Settings
 $w = $s.Weekly
 $target = @{}                           # where the copies go, and what must be true of it
 if ($w.RequireMountPoint) { $target.RequireMountPoint = $w.RequireMountPoint }
+$rclone = @{}                           # an rclone remote's config file (default: rclone's own)
+if ($w.RcloneConfig) { $rclone.RcloneConfig = $w.RcloneConfig }
 
 # 1. Copy the newest complete, verified full set (already there: nothing is copied again).
 $copies = Invoke-CenateJobStep $job sync {
@@ -28,19 +32,19 @@ $copies = Invoke-CenateJobStep $job sync {
         Write-Error -ErrorId SettingsInvalid -Category InvalidData -TargetObject $s.SettingsPath `
             -Message "The settings file $($s.SettingsPath) has no Weekly.Destination: nowhere to copy to."
     }
-    Sync-CenateOffsite -Path $s.BackupPath -Destination $w.Destination -Database $s.Database -Newest 1 @target `
+    Sync-CenateOffsite -Path $s.BackupPath -Destination $w.Destination -Database $s.Database -Newest 1 @target @rclone `
         -Confirm:$false
 }
 
 # 2. Read every file of the copy back from the disk and compare its SHA-256 with the manifest.
 Invoke-CenateJobStep $job verify -OnlyIfSucceeded {
-    $copies | Where-Object Path | Test-CenateBackup -Level Checksum
+    $copies | Where-Object Path | Test-CenateBackup -Level Checksum @rclone
 }
 
 # 3. Expire there: copies older than Weekly.Keep days go (the newest good ones always stay).
 Invoke-CenateJobStep $job expire -OnlyIfSucceeded {
     Remove-CenateOldBackup -Path $w.Destination -Database $s.Database -KeepDaily $w.Keep -KeepWeekly $w.Keep `
-        -KeepMonthly $w.Keep -Settings $s.SettingsPath -MaxRowDrop $s.MaxRowDrop -Confirm:$false |
+        -KeepMonthly $w.Keep -Settings $s.SettingsPath -MaxRowDrop $s.MaxRowDrop @rclone -Confirm:$false |
         Where-Object Action -eq 'Removed'
 }
 

@@ -31,6 +31,7 @@ $null = Invoke-CenateJobStep $job first {
     [pscustomobject]@{ Bytes = 5; Rows = 2 }
 }
 $null = Invoke-CenateJobStep $job second {
+    if ($Mode -eq 'holdlate') { while (-not (Test-Path "$Settings.release")) { Start-Sleep -Milliseconds 100 } }
     if ($Mode -eq 'fail') {
         throw "could not connect: PGPASSWORD=$env:PGPASSWORD postgresql://backup:$($env:PGPASSWORD)@db/maestro"
     }
@@ -61,20 +62,22 @@ exit (Complete-CenateJob $job -When $When).ExitCode
         if ($Preflight) { $a += '-Preflight' }
         Invoke-ChildPwsh -ScriptPath $JobScript -Arguments $a -Environment @{ PGPASSWORD = '' }
     }
-    function Start-HoldingJob([Parameter(Mandatory)]$S) {
+    function Start-HoldingJob([Parameter(Mandatory)]$S, [string]$Mode = 'hold') {
         $psi = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
         if ((Split-Path -Leaf ([Environment]::ProcessPath)) -like 'dotnet*') {
             $psi.ArgumentList.Add([Environment]::GetCommandLineArgs()[0])
         }
-        foreach ($a in '-NoProfile', '-NonInteractive', '-File', $JobScript, '-Settings', $S.File, '-Mode', 'hold') {
+        foreach ($a in '-NoProfile', '-NonInteractive', '-File', $JobScript, '-Settings', $S.File, '-Mode', $Mode) {
             $psi.ArgumentList.Add($a)
         }
         $psi.UseShellExecute = $false
         $psi.RedirectStandardOutput = $true
         $p = [Diagnostics.Process]::Start($psi)
-        # Holding once its start record is on disk.
+        # Holding once its start record (holdlate: its first step's record) is on disk.
         $until = [DateTime]::UtcNow.AddSeconds(60)
-        while (-not (Get-ChildItem -LiteralPath $S.LogPath -Filter 'jtest-*.jsonl' -ErrorAction SilentlyContinue)) {
+        $mark = if ($Mode -eq 'holdlate') { '"step":"first"' } else { '"event":"start"' }
+        while (-not (Get-ChildItem -LiteralPath $S.LogPath -Filter 'jtest-*.jsonl' -ErrorAction SilentlyContinue |
+                Select-String -SimpleMatch $mark)) {
             if ([DateTime]::UtcNow -gt $until -or $p.HasExited) {
                 throw "the holding job did not start (exit $($p.ExitCode))"
             }
@@ -119,10 +122,15 @@ Describe 'The per-job lock' {
             $holder.WaitForExit()
         }
         $holder.ExitCode | Should -Be 137
+        # The lock is free: the next run runs, and reports the killed one (exit 1); the run after that is clean.
         $third = Invoke-Job $s
-        $third.ExitCode | Should -Be 0 -Because $third.StdErr
+        $third.ExitCode | Should -Be 1 -Because $third.StdErr
         @(Get-ChildItem -LiteralPath $s.LogPath -Filter '*.jsonl').Count | Should -Be 2
         (Get-Records $s)[-1].event | Should -Be 'end'
+        (Get-Records $s | Where-Object event -eq step).step | Should -Be @('previous-run', 'first', 'second', 'third')
+        $fourth = Invoke-Job $s
+        $fourth.ExitCode | Should -Be 0 -Because $fourth.StdErr
+        (Get-Records $s | Where-Object event -eq step).step | Should -Be @('first', 'second', 'third')
     }
 
     It 'is refused when a symbolic link is planted in its place (nothing written where it points)' {
@@ -266,6 +274,38 @@ Describe 'The alert of a run' {
         (Get-Records $s).step | Should -Not -Contain 'alert'
     }
 
+    It 'names a run killed by kill -9 mid-step (JobInterrupted); the run after that is clean and not alerted' {
+        $s = New-AlertSettings
+        $holder = Start-HoldingJob $s -Mode holdlate
+        $pidOf = $holder.Id
+        try { $holder.Kill() } finally { $holder.WaitForExit() }   # SIGKILL: no end record, no alert
+        $holder.ExitCode | Should -Be 137
+        @(Get-Smtp4devMessages -Server $Smtp -Expect 0).Count | Should -Be 0
+        $r = Invoke-Job $s
+        $r.ExitCode | Should -Be 1 -Because $r.StdErr
+        $r.StdOut + $r.StdErr | Should -Match 'JobInterrupted: The previous jtest run'
+        $records = @(Get-Records $s)
+        $steps = @($records | Where-Object event -eq step)
+        $steps.step | Should -Be @('previous-run', 'first', 'second', 'third')
+        $steps[0].result | Should -Be 'Failed'
+        $steps[0].errorId | Should -Be 'JobInterrupted'
+        $steps[0].message | Should -Match ("^The previous jtest run \(started \d{4}-\d\d-\d\dT[0-9:]+Z, pid $pidOf\) " +
+            "ended without finishing .* its last recorded step was 'first'\.$")
+        # The run's own steps ran (third is -OnlyIfSucceeded: skipped, the safe side).
+        @($steps | ForEach-Object result) | Should -Be @('Failed', 'Succeeded', 'Succeeded', 'Skipped')
+        $records[-1].exitCode | Should -Be 1
+        $mail = @(Get-Smtp4devMessages -Server $Smtp -Expect 1 -Detail)
+        $mail.Count | Should -Be 1
+        $mail[0].Subject | Should -Match 'jtest'
+        "$($mail[0].Text)" | Should -Match 'JobInterrupted'
+        "$($mail[0].Text)" | Should -Match "pid $pidOf"
+        Clear-Smtp4dev -Server $Smtp
+        $clean = Invoke-Job $s
+        $clean.ExitCode | Should -Be 0 -Because $clean.StdErr
+        @(Get-Records $s | Where-Object event -eq step).step | Should -Not -Contain 'previous-run'
+        @(Get-Smtp4devMessages -Server $Smtp -Expect 0).Count | Should -Be 0
+    }
+
     It 'is not mailed for a successful run with -When Failure, and mailed with -When Always' {
         $s = New-AlertSettings
         (Invoke-Job $s -When Failure).ExitCode | Should -Be 0
@@ -330,12 +370,13 @@ Describe 'Step semantics (in this process)' {
         $locked.Locked | Should -BeTrue
         $locked.ExitCode | Should -Be 75
         $locked.LogPath | Should -BeNullOrEmpty
-        "$w" | Should -Match 'nothing was touched'
+        "$w" | Should -Match '^JobLocked: .*nothing was touched'
         { Invoke-CenateJobStep $locked x { 1 } -ErrorAction Stop } |
             Should -Throw -ErrorId (& $Fq 'JobNotActive' 'InvokeCenateJobStepCommand')
         $r = Complete-CenateJob $locked
         $r.Result | Should -Be 'Locked'
         $r.ExitCode | Should -Be 75
+        $r.ErrorId | Should -Be 'JobLocked'
         (Complete-CenateJob $holder -NoAlert).ExitCode | Should -Be 0
         (Start-CenateJob -Name inproc2 -Settings $S.File -Preflight).Preflight | Should -BeTrue
     }

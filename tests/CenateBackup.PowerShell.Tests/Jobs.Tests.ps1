@@ -337,6 +337,34 @@ Describe 'Weekly.ps1 and Monthly.ps1' {
             Find-Secret -Secret $conf.Secrets -Path $plan.Logs | Should -BeNullOrEmpty
         } finally { $dav | Stop-TestRemote -RemoveDirectory }
     }
+
+    It 'weekly takes the monthly keys: a crypt remote with Weekly.RcloneConfig, verified and expired there' {
+        # Weekly and Monthly take the same keys (Destination, RequireMountPoint, RcloneConfig, Keep).
+        $dav = Start-TestRemote -Kind webdav -Port 56420
+        try {
+            $confDir = New-AlertTempDirectory 'f16-rclone'
+            $conf = New-TestRcloneConfig -Path (Join-Path $confDir 'rclone.conf') -Remotes $dav
+            $Plans.Add([pscustomobject]@{ Directory = $confDir })
+            $Plans.Add([pscustomobject]@{ Directory = $conf.CryptLocalDirectory })
+            $plan = New-Plan 'f16weekly' -Extra ("    Weekly = @{ Destination = 'cryptdav:f16w'; " +
+                "RcloneConfig = '$($conf.Path)'; Keep = 90 }")
+            (Get-CenateSettings -Path $plan.Settings).Weekly.RcloneConfig | Should -Be $conf.Path
+            $set = New-VerifiedSet $plan.Backups
+            $r = Invoke-JobScript -Name Weekly -Settings $plan.Settings
+            $r.ExitCode | Should -Be 0 -Because "$($r.StdOut)`n$($r.StdErr)"
+            $copy = Get-CenateBackup -Path 'cryptdav:f16w' -RcloneConfig $conf.Path -Database $Db
+            @($copy) | Should -HaveCount 1
+            $copy.Stamp | Should -Be $set.Stamp
+            $copy.VerificationPassed | Should -BeTrue
+            $copy.VerifiedLevel | Should -Be 'Checksum'
+            @(Get-ChildItem -LiteralPath $dav.Directory -Recurse -File | Where-Object Name -like "*$($set.Stamp)*") |
+                Should -HaveCount 0
+            $log = @(Get-JobLog -Directory $plan.Logs -Job weekly)[-1]
+            @(($log.Records | Where-Object event -eq 'step').step) | Should -Be @('sync', 'verify', 'expire')
+            @(($log.Records | Where-Object event -eq 'step').result | Select-Object -Unique) | Should -Be @('Succeeded')
+            Find-Secret -Secret $conf.Secrets -Path $plan.Logs | Should -BeNullOrEmpty
+        } finally { $dav | Stop-TestRemote -RemoveDirectory }
+    }
 }
 
 Describe 'Monitor.ps1' {

@@ -24,6 +24,21 @@ AfterAll {
 }
 
 Describe 'Get-CenateSettings' {
+    It 'Weekly and Monthly take the same keys: Destination, RequireMountPoint, RcloneConfig, Keep' {
+        $file = New-SettingsFile @("Path = 'backups'",
+            "Weekly = @{ Destination = 'wk:c'; RequireMountPoint = '/mnt/w'; RcloneConfig = 'w.conf'; Keep = 7 }",
+            "Monthly = @{ Destination = '/mnt/m/c'; RequireMountPoint = '/mnt/m'; RcloneConfig = '~/m.conf'; Keep = 9 }")
+        $s = Get-CenateSettings -Path $file
+        $dir = Split-Path -Parent $file
+        $s.Weekly.Destination, $s.Weekly.RequireMountPoint, $s.Weekly.RcloneConfig, $s.Weekly.Keep |
+            Should -Be @('wk:c', '/mnt/w', (Join-Path $dir 'w.conf'), 7)
+        $s.Monthly.Destination, $s.Monthly.RequireMountPoint, $s.Monthly.RcloneConfig, $s.Monthly.Keep |
+            Should -Be @('/mnt/m/c', '/mnt/m', (Join-Path $HOME 'm.conf'), 9)
+        @($s.Weekly.Keys | Sort-Object) | Should -Be @(@($s.Monthly.Keys | Sort-Object))
+        $bad = New-SettingsFile @("Path = 'backups'", "Weekly = @{ Destination = 'wk:c'; Rclone = 'x' }")
+        { Get-CenateSettings -Path $bad -ErrorAction Stop } | Should -Throw -ErrorId 'SettingsInvalid*'
+    }
+
     It 'resolves paths against the file and the home directory, and fills the defaults' {
         $file = New-SettingsFile @("Path = 'backups'", "LogPath = '~/cenate-logs'", "HostName = '127.0.0.1'",
             "DatabasePort = 55432", "Weekly = @{ Destination = '../usb'; Keep = 12 }",

@@ -122,6 +122,7 @@ public static class ErrorIds
     public const string LiveNeedsThreshold = "LiveNeedsThreshold";
     // Issue 16: scheduled operation (jobs, settings, schedule).
     public const string JobLocked = "JobLocked";
+    public const string JobInterrupted = "JobInterrupted";
     public const string JobNameInvalid = "JobNameInvalid";
     public const string JobStepFailed = "JobStepFailed";
     public const string JobNotActive = "JobNotActive";

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Globalization;
 using System.IO;
 using System.Runtime.InteropServices;
@@ -48,6 +50,48 @@ public sealed class JobLock : IDisposable
         stream.Write(Encoding.UTF8.GetBytes(text));
         stream.Flush();
         return new JobLock(stream, path);
+    }
+
+    /// <summary>
+    /// Whether a process holds the lock of <paramref name="job"/> now: true or false on Linux (a flock lock on the lock
+    /// file's inode in /proc/locks; no lock file, no holder), null where that cannot be told. Only looks: taking the
+    /// lock even for a moment could make a run that starts at that moment exit 75.
+    /// </summary>
+    public static bool? IsHeld(string lockDirectory, string job)
+    {
+        var path = PathOf(lockDirectory, job);
+        if (!OperatingSystem.IsLinux()) return null;
+        if (!File.Exists(path)) return false;
+        if (LinuxLock.Inode(path) is not { } inode) return null;
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllLines("/proc/locks");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+        return HoldsInode(lines, inode);
+    }
+
+    /// <summary>True when a FLOCK line of /proc/locks ("1: FLOCK  ADVISORY  WRITE 1234 00:2f:5678 0 EOF") is on
+    /// <paramref name="inode"/>. The device is not compared: an overlay file system shows another one there, and a
+    /// lock on the same inode number elsewhere only makes the run look still running (the safe side).</summary>
+    public static bool HoldsInode(IEnumerable<string> procLocks, ulong inode)
+    {
+        foreach (var line in procLocks)
+        {
+            var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (!parts.Contains("FLOCK")) continue;
+            foreach (var part in parts)
+            {
+                var fields = part.Split(':');
+                if (fields.Length == 3 && ulong.TryParse(fields[2], NumberStyles.None, CultureInfo.InvariantCulture,
+                        out var found) && found == inode) return true;
+            }
+        }
+        return false;
     }
 
     private static FileStream? OpenLinux(string path, out string? holder)

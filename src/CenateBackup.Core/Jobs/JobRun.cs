@@ -66,6 +66,9 @@ public sealed partial class JobRun : IDisposable
     public string? JsonLogPath => _log?.JsonPath ?? _jsonLogPath;
     /// <summary>The steps so far.</summary>
     public IReadOnlyList<JobStepRecord> Steps => _steps;
+    /// <summary>The previous run of this job that ended without its end record (killed, crashed, power cut),
+    /// recorded as the Failed step previous-run (JobInterrupted); null when it ended properly.</summary>
+    public InterruptedRun? Interrupted { get; private set; }
     /// <summary>When the run completed; null before.</summary>
     public DateTimeOffset? EndedAt { get; private set; }
 
@@ -109,6 +112,8 @@ public sealed partial class JobRun : IDisposable
             run.State = JobRunState.Preflight;
             return run;
         }
+        // Looked for before this run's own log exists: the newest earlier log, found while the lock is held.
+        var interrupted = FindInterrupted(settings.LogPath, name);
         try
         {
             run._log = RunLog.Create(settings.LogPath, name, run.RunId, now);
@@ -119,7 +124,26 @@ public sealed partial class JobRun : IDisposable
             run.Dispose();
             throw NotWritable(settings.LogPath, ex.Message, ex);
         }
+        if (interrupted is not null)
+        {
+            run.Interrupted = interrupted;
+            run.Record(interrupted.ToStep(now));
+        }
         return run;
+    }
+
+    /// <summary>The earlier run that died without its end record, or null. A log that cannot be read does not stop
+    /// this run's backup (the directory is the job's own, 0700).</summary>
+    private static InterruptedRun? FindInterrupted(string logPath, string name)
+    {
+        try
+        {
+            return InterruptedRun.Find(logPath, name);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Records a finished step (and marks the run failed when it failed).</summary>

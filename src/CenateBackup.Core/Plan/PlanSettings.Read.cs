@@ -85,23 +85,25 @@ public sealed partial record PlanSettings
 
     private static PlanWeeklyTarget? ReadWeekly(PlanValues v)
     {
-        var t = v.Table("Weekly", "Destination", "RequireMountPoint", "Keep");
+        var t = v.Table("Weekly", "Destination", "RequireMountPoint", "RcloneConfig", "Keep");
         if (t is null) return null;
         return new PlanWeeklyTarget
         {
             Destination = t.Destination("Destination") ?? throw t.Invalid("'Weekly.Destination' is required"),
-            RequireMountPoint = t.Path("RequireMountPoint"), Keep = t.Int("Keep", 1, 100000) ?? 90,
+            RequireMountPoint = t.Path("RequireMountPoint"), RcloneConfig = t.Path("RcloneConfig"),
+            Keep = t.Int("Keep", 1, 100000) ?? 90,
         };
     }
 
     private static PlanMonthlyTarget? ReadMonthly(PlanValues v)
     {
-        var t = v.Table("Monthly", "Destination", "RcloneConfig", "Keep");
+        var t = v.Table("Monthly", "Destination", "RequireMountPoint", "RcloneConfig", "Keep");
         if (t is null) return null;
         return new PlanMonthlyTarget
         {
             Destination = t.Destination("Destination") ?? throw t.Invalid("'Monthly.Destination' is required"),
-            RcloneConfig = t.Path("RcloneConfig"), Keep = t.Int("Keep", 1, 100000) ?? 365,
+            RequireMountPoint = t.Path("RequireMountPoint"), RcloneConfig = t.Path("RcloneConfig"),
+            Keep = t.Int("Keep", 1, 100000) ?? 365,
         };
     }
 

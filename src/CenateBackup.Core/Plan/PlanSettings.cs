@@ -97,22 +97,26 @@ public sealed record PlanRetention
     public int Monthly { get; init; } = 365;
 }
 
-/// <summary>The weekly copy (USB/NAS directory or rclone remote).</summary>
+/// <summary>The weekly copy (USB/NAS directory or rclone remote); the same keys as the monthly one.</summary>
 public sealed record PlanWeeklyTarget
 {
     /// <summary>Directory (full path) or rclone remote name:path.</summary>
     public string Destination { get; init; } = "";
     /// <summary>Mount point the directory must be on; null = no check.</summary>
     public string? RequireMountPoint { get; init; }
+    /// <summary>rclone config file for a remote destination; null = rclone's default.</summary>
+    public string? RcloneConfig { get; init; }
     /// <summary>Days kept there.</summary>
     public int Keep { get; init; } = 90;
 }
 
-/// <summary>The monthly copy (usually an rclone crypt remote).</summary>
+/// <summary>The monthly copy (usually an rclone crypt remote); the same keys as the weekly one.</summary>
 public sealed record PlanMonthlyTarget
 {
     /// <summary>Directory (full path) or rclone remote name:path.</summary>
     public string Destination { get; init; } = "";
+    /// <summary>Mount point a directory destination must be on; null = no check.</summary>
+    public string? RequireMountPoint { get; init; }
     /// <summary>rclone config file; null = rclone's default.</summary>
     public string? RcloneConfig { get; init; }
     /// <summary>Days kept there.</summary>

@@ -72,6 +72,9 @@ public static class SettingsTemplate
     AuditLogRetention = '180d'          # the audit log keeps 6 months (Remove-CenateAuditLog -OlderThan)
 
     # --- Offsite copies (remove a block to leave that copy out) ---------------------------------------------------
+    # Both copies take the same keys: Destination (a directory or an rclone remote name:path), RequireMountPoint
+    # (a directory destination: refuse to write unless the disk is mounted exactly there), RcloneConfig (an rclone
+    # remote: its 0600 config file; none = rclone's default) and Keep (days kept there).
     # Weekly copy to a USB/NAS disk; RequireMountPoint refuses to write when the disk is not mounted.
     Weekly = @{ Destination = '/mnt/backup-externo/cenate'; RequireMountPoint = '/mnt/backup-externo'; Keep = 90 }
     # Monthly copy to an rclone remote (a crypt remote encrypts it) of your own rclone config.

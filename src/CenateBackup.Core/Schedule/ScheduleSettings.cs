@@ -9,5 +9,6 @@ namespace CenateBackup.Core.Schedule;
 /// <param name="LogPath">Where the jobs write their run logs.</param>
 /// <param name="EnvironmentFile">The 0600 NAME=value file (systemd LoadCredential=), or null.</param>
 /// <param name="WeeklyMountPoint">Weekly.RequireMountPoint (systemd RequiresMountsFor=), or null.</param>
+/// <param name="LockDirectory">Where the jobs' locks are (&lt;StatePath&gt;/locks), or null.</param>
 public sealed record ScheduleSettings(string SettingsPath, IReadOnlyDictionary<string, string> Schedule,
-    string? TimeZone, string LogPath, string? EnvironmentFile, string? WeeklyMountPoint);
+    string? TimeZone, string LogPath, string? EnvironmentFile, string? WeeklyMountPoint, string? LockDirectory = null);

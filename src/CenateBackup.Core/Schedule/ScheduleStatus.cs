@@ -20,11 +20,14 @@ public sealed record ScheduleStatus(DateTimeOffset? LastRun, string LastResult, 
     /// The status of a job scheduled by <paramref name="schedule"/> in <paramref name="zone"/> since
     /// <paramref name="registeredAt"/>, given its <paramref name="runs"/>, at <paramref name="now"/>. Missed: the
     /// newest occurrence o with registeredAt &lt; o &lt;= now - 15 min has no run that started in [o - 1 min, o + 2 h].
+    /// The newest run without an end record is Running while <paramref name="lockHeld"/> is true or unknown (null),
+    /// and Interrupted (Status Failed) when nobody holds the job's lock: it was killed or the machine stopped.
     /// </summary>
     public static ScheduleStatus Analyze(CronSchedule schedule, TimeZoneInfo zone, DateTimeOffset registeredAt,
-        DateTimeOffset now, IReadOnlyList<JobRun> runs, bool wallClockOnly = false)
+        DateTimeOffset now, IReadOnlyList<JobRun> runs, bool wallClockOnly = false, bool? lockHeld = null)
     {
         var last = runs.OrderBy(r => r.Start).LastOrDefault();
+        if (last is { Result: "Running" } && lockHeld == false) last = last with { Result = "Interrupted" };
         // Occurrences are found from the registration on, but a long-registered job is judged only on its newest one.
         var from = registeredAt > now.AddDays(-400) ? registeredAt : now.AddDays(-400);
         var expected = schedule.Between(from, now - Grace, zone, wallClockOnly).LastOrDefault();

@@ -71,6 +71,22 @@ internal static class LinuxLock
         return mode == S_IFREG;
     }
 
+    /// <summary>The inode of a file (statx without following a link); null when it is missing or statx is not
+    /// there.</summary>
+    internal static ulong? Inode(string path)
+    {
+        // struct statx: stx_ino is the u64 at offset 32. AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, STATX_INO.
+        var buffer = new byte[256];
+        try
+        {
+            return Statx(-100, path, 0x100, 0x100, buffer) == 0 ? BitConverter.ToUInt64(buffer, 32) : null;
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return null;
+        }
+    }
+
     [DllImport("libc", EntryPoint = "open", SetLastError = true)]
     private static extern int OpenNative([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, int mode);
 

@@ -47,7 +47,7 @@ public sealed class CompleteCenateJobCommand : CenateCmdletBase
             WriteObject(new CenateJobResult
             {
                 Job = Job.Name, Result = "Locked", ExitCode = JobRun.LockedExitCode, StartedAt = Job.StartedAt,
-                EndedAt = Job.StartedAt,
+                EndedAt = Job.StartedAt, ErrorId = ErrorIds.JobLocked,
             });
             return;
         }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Jobs;
 using CenateBackup.Core.Schedule;
 using CenateBackup.PowerShell.Output;
 
@@ -69,8 +70,10 @@ public sealed class GetCenateBackupScheduleCommand : CenateCmdletBase
                     : CronSchedule.ResolveZone(job.TimeZone ?? settings?.TimeZone);
                 var timer = mode == ScheduleMode.Systemd; // a timer skips a time a DST change removes
                 var next = schedule.Next(now, zone, 3, timer).ToArray();
+                // A run without an end record whose job lock nobody holds was killed (Interrupted), not Running.
+                bool? held = settings?.LockDirectory is { } locks ? JobLock.IsHeld(locks, job.Job) : null;
                 ScheduleStatus? status = settings is null ? null : ScheduleStatus.Analyze(schedule, zone,
-                    job.RegisteredAt, now, RunLogReader.Read(settings.LogPath, job.Job), timer);
+                    job.RegisteredAt, now, RunLogReader.Read(settings.LogPath, job.Job), timer, held);
                 WriteObject(ScheduleOutput.Info(job, path, CronSchedule.ZoneId(zone), next, status));
             }
             catch (Exception ex) when (ex is CenateException or System.IO.IOException or UnauthorizedAccessException)

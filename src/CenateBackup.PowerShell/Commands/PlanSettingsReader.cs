@@ -32,11 +32,13 @@ internal static class PlanSettingsReader
             AuditLogRetention = s.AuditLogRetention, MaxRowDrop = s.MaxRowDrop,
             Weekly = s.Weekly is { } w ? new Hashtable
             {
-                ["Destination"] = w.Destination, ["RequireMountPoint"] = w.RequireMountPoint, ["Keep"] = w.Keep,
+                ["Destination"] = w.Destination, ["RequireMountPoint"] = w.RequireMountPoint,
+                ["RcloneConfig"] = w.RcloneConfig, ["Keep"] = w.Keep,
             } : null,
             Monthly = s.Monthly is { } m ? new Hashtable
             {
-                ["Destination"] = m.Destination, ["RcloneConfig"] = m.RcloneConfig, ["Keep"] = m.Keep,
+                ["Destination"] = m.Destination, ["RequireMountPoint"] = m.RequireMountPoint,
+                ["RcloneConfig"] = m.RcloneConfig, ["Keep"] = m.Keep,
             } : null,
             Monitor = new Hashtable
             {

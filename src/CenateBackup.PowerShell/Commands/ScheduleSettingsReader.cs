@@ -14,6 +14,6 @@ internal static class ScheduleSettingsReader
     {
         var plan = PlanSettingsReader.Read(path);
         return new ScheduleSettings(plan.SettingsPath, plan.Schedule.ToDictionary(p => p.Key, p => p.Value),
-            plan.TimeZone, plan.LogPath, plan.EnvironmentFile, plan.Weekly?.RequireMountPoint);
+            plan.TimeZone, plan.LogPath, plan.EnvironmentFile, plan.Weekly?.RequireMountPoint, plan.LockDirectory);
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using System.Reflection;
+using CenateBackup.Core.Errors;
 using CenateBackup.Core.Jobs;
 using CenateBackup.Core.Plan;
 using CenateBackup.PowerShell.Output;
@@ -59,13 +60,28 @@ public sealed class StartCenateJobCommand : CenateCmdletBase
             };
             if (job.Locked)
             {
-                WriteWarning($"Another run of the {Name} job ({run.Holder ?? "holder unknown"}) holds "
-                    + $"{run.LockPath}; nothing was touched.");
+                WriteWarning($"{ErrorIds.JobLocked}: another run of the {Name} job ({run.Holder ?? "holder unknown"}) "
+                    + $"holds {run.LockPath}; nothing was touched.");
             }
+            else if (run.Interrupted is { } interrupted) Interrupted(job, run, interrupted);
             else WriteVerbose(job.Preflight ? $"Preflight of the {Name} job passed; the lock is released."
                 : $"The {Name} job started: {run.LogPath}");
             WriteObject(job);
         });
+    }
+
+    /// <summary>The earlier run died without its end record: its step (already in the run log) goes into the job's
+    /// steps and its error into the items Complete-CenateJob alerts about, so the run exits 1 and the alert names
+    /// it.</summary>
+    private void Interrupted(CenateJob job, JobRun run, InterruptedRun interrupted)
+    {
+        var step = run.Steps[^1];
+        job.StepList.Add(JobOutputs.Step(step));
+        var error = new CenateException(ErrorIds.JobInterrupted, CenateErrorKind.OperationStopped, interrupted.Message,
+            $"Read its log {interrupted.File}, check that its work is complete (a new set, a copy), and look for "
+            + "the cause (dmesg for the OOM killer, a reboot).", Name);
+        job.Failures.Add(ToErrorRecord(error, Name));
+        WriteWarning($"{ErrorIds.JobInterrupted}: {interrupted.Message}");
     }
 
     internal static string ModuleVersion()

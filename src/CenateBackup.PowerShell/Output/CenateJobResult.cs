@@ -13,6 +13,8 @@ public sealed class CenateJobResult
     public string Result { get; internal set; } = "";
     /// <summary>0 succeeded, 1 failed, 75 locked (another run holds the lock).</summary>
     public int ExitCode { get; internal set; }
+    /// <summary>JobLocked for a Locked run (another run holds the lock); null otherwise.</summary>
+    public string? ErrorId { get; internal set; }
     /// <summary>When the run started.</summary>
     public DateTimeOffset StartedAt { get; internal set; }
     /// <summary>When it ended.</summary>

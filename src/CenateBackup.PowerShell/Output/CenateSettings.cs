@@ -38,9 +38,9 @@ public sealed class CenateSettings
     public TimeSpan AuditLogRetention { get; internal set; }
     /// <summary>Row drift threshold ("2%").</summary>
     public string MaxRowDrop { get; internal set; } = "";
-    /// <summary>Destination, RequireMountPoint, Keep; null when no weekly copy is configured.</summary>
+    /// <summary>Destination, RequireMountPoint, RcloneConfig, Keep; null when no weekly copy is configured.</summary>
     public Hashtable? Weekly { get; internal set; }
-    /// <summary>Destination, RcloneConfig, Keep; null when no monthly copy is configured.</summary>
+    /// <summary>Destination, RequireMountPoint, RcloneConfig, Keep; null when no monthly copy is configured.</summary>
     public Hashtable? Monthly { get; internal set; }
     /// <summary>MaxAge, MinimumSize (bytes), WeeklyMaxAge, MonthlyMaxAge, When.</summary>
     public Hashtable Monitor { get; internal set; } = new();
