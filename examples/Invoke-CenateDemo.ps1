@@ -18,7 +18,10 @@ param(
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath
 $jobs = Join-Path (Split-Path -Parent $ModulePath) 'jobs'
-$pwsh = (Get-Process -Id $PID).Path
+# The job scripts say `Import-Module CenateBackup`: this build's folder goes first on the module path they inherit
+# (installed as a package, the module is found without this; Register-CenateBackupSchedule writes it for cron/systemd).
+$env:PSModulePath = (Split-Path -Parent (Split-Path -Parent $ModulePath)) + [IO.Path]::PathSeparator + $env:PSModulePath
+$pwsh = (Get-Command pwsh -CommandType Application | Select-Object -First 1).Source   # what the scheduler runs
 $root = $BackupPath.TrimEnd('/')
 function Step([string]$Text) { Write-Host "`n== $Text ==" -ForegroundColor Cyan }
 function New-PrivateDirectory([string]$Path) {
@@ -61,8 +64,8 @@ $psi.WorkingDirectory = $alerts; $psi.Environment['HOME'] = Join-Path $alerts 'h
 $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true; $psi.UseShellExecute = $false
 $relay = [Diagnostics.Process]::Start($psi)
 $relay.BeginOutputReadLine(); $relay.BeginErrorReadLine()
-function Get-Mail {
-    @((Invoke-RestMethod 'http://127.0.0.1:56080/api/messages?pageSize=100').results)
+function Get-Mail {   # oldest first
+    @((Invoke-RestMethod 'http://127.0.0.1:56080/api/messages?pageSize=100').results | Sort-Object receivedDate)
 }
 try {
     $deadline = (Get-Date).AddSeconds(60)
@@ -117,7 +120,9 @@ try {
     Culture         = 'es-PE'
 }
 "@
-    Get-CenateSettings -Path $settings | Format-List Container, Port, Database, BackupPath, Weekly, LogPath, Schedule
+    Get-CenateSettings -Path $settings | Format-List Container, Port, Database, BackupPath,
+        @{ n = 'Weekly'; e = { $_.Weekly.Destination } }, LogPath,
+        @{ n = 'Schedule'; e = { ($_.Schedule.GetEnumerator() | ForEach-Object { "$($_.Key) $($_.Value)" }) -join '; ' } }
 
     Step "2. Protection against deletion: the audit trigger on asegurados (every deleted row kept)"
     $cred = [pscredential]::new('cenate', (ConvertTo-SecureString $env:CENATE_DEMO_PASSWORD -AsPlainText -Force))
@@ -189,7 +194,7 @@ try {
     "exit code $next"
     Get-RunSteps daily | Format-Table
     Start-Sleep -Seconds 1
-    $alertMail = Get-Mail | Select-Object -Skip $mailsBefore | Select-Object -Last 1
+    $alertMail = Get-Mail | Select-Object -Skip $mailsBefore | Where-Object subject -match 'daily' | Select-Object -Last 1
     if ($alertMail) {
         "Mail received by the relay: $($alertMail.subject)"
         (Invoke-RestMethod "http://127.0.0.1:56080/api/messages/$($alertMail.id)/plaintext") -split "`n" |
@@ -197,12 +202,14 @@ try {
     }
 
     Step '8. The schedule that would be installed (Register-CenateBackupSchedule -WhatIf: nothing is written)'
-    Register-CenateBackupSchedule -Settings $settings -Mode Cron -CronFile (Join-Path $etc 'cenate-backup') -WhatIf
-    Register-CenateBackupSchedule -Settings $settings -Mode Systemd -UnitDirectory (Join-Path $etc 'systemd') -Job daily -WhatIf
+    Register-CenateBackupSchedule -Settings $settings -Mode Cron -CronFile (Join-Path $etc 'cenate-backup') -WhatIf |
+        Format-Table
+    Register-CenateBackupSchedule -Settings $settings -Mode Systemd -UnitDirectory (Join-Path $etc 'systemd') -Job daily `
+        -WhatIf | Format-Table
 
     Step '9. Statistics: the sets on disk and on the remote, from their manifests'
-    $all = @(Get-CenateBackup -Path $backups)
-    $all | Format-Table
+    Get-CenateBackup -Path $backups | Format-Table     # the killed run's set shows as INCOMPLETE: never counted
+    $all = @(Get-CenateBackup -Path $backups | Where-Object Complete)
     [pscustomobject]@{
         Sets         = $all.Count
         Files        = ($all.Files | Measure-Object).Count
