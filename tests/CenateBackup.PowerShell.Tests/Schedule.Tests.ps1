@@ -243,7 +243,7 @@ Describe 'Get-CenateBackupSchedule' {
         Write-RunLog daily $expected[0].AddSeconds(31) $null
         # No end record: Running while a process holds the job's lock, Interrupted (Failed) once nobody does.
         New-Item -ItemType Directory -Path "$state/locks" -Force | Out-Null
-        $holder = Start-Process flock -ArgumentList '-n', "$state/locks/daily.lock", 'sleep', '120' -PassThru
+        $holder = Start-Process flock -ArgumentList '-w', '10', "$state/locks/daily.lock", 'sleep', '120' -PassThru
         try {
             $until = (Get-Date).AddSeconds(20)
             do { Start-Sleep -Milliseconds 100; & flock -n "$state/locks/daily.lock" true }   # held: flock -n fails
