@@ -164,9 +164,18 @@ Describe 'Daily.ps1' {
         & kill -KILL $holder.Process.Id
         $holder.Process.WaitForExit(10000) | Should -BeTrue
         $holder.Process.ExitCode | Should -Be 137
+        # The next run gets the lock and runs (its set is made), and reports the killed run: exit 1, JobInterrupted.
+        $r = Invoke-JobScript -Name Daily -Settings $plan.Settings
+        $r.ExitCode | Should -Be 1 -Because "$($r.StdOut)`n$($r.StdErr)"
+        @(Get-CenateBackup -Path $plan.Backups -Database $Db) | Should -HaveCount 1
+        $log = @(Get-JobLog -Directory $plan.Logs -Job daily)[-1]
+        (Get-StepRecord $log previous-run)[0].errorId | Should -Be 'JobInterrupted'
+        (Get-StepRecord $log previous-run)[0].message | Should -Match "pid $($holder.Process.Id)\)"
+        (Get-StepRecord $log dump)[0].result | Should -Be 'Succeeded'
+        (Get-StepRecord $log retention)[0].result | Should -Be 'Skipped'
+        # Reported once: the run after that is clean.
         $r = Invoke-JobScript -Name Daily -Settings $plan.Settings
         $r.ExitCode | Should -Be 0 -Because "$($r.StdOut)`n$($r.StdErr)"
-        @(Get-CenateBackup -Path $plan.Backups -Database $Db) | Should -HaveCount 1
     }
 
     It 'every job script passes its -Preflight (exit 0): lock taken and released, no log, no backup' {

@@ -208,7 +208,8 @@ Describe 'Get-CenateBackupSchedule' {
         $logs = & $Fresh 'logs'
         New-Item -ItemType Directory -Path $logs | Out-Null
         $s = New-Settings (& $Fresh 'get.psd1') @{ Daily = '0 2,14 * * *'; Monitor = '*/5 * * * *' } ''
-        (Get-Content -Raw $s).Replace("$Root/logs", $logs) | Set-Content -LiteralPath $s
+        $state = & $Fresh 'state'
+        (Get-Content -Raw $s).Replace("'$Root/logs'", "'$logs'`n  StatePath = '$state'") | Set-Content -LiteralPath $s
         $null = Register-CenateBackupSchedule $s -Job daily, monitor -CronFile $cron @Quick
         & touch -d '3 days ago' $cron
         function Write-RunLog([string]$Job, [datetime]$Start, [string]$Result) {
@@ -240,7 +241,21 @@ Describe 'Get-CenateBackupSchedule' {
         $i.Status | Should -Be 'Failed'
         $i.LastRun.LocalDateTime | Should -Be $expected[0].AddSeconds(30)
         Write-RunLog daily $expected[0].AddSeconds(31) $null
-        (Get-CenateBackupSchedule -Mode Cron -CronFile $cron | Where-Object Job -eq daily).Status | Should -Be 'Running'
+        # No end record: Running while a process holds the job's lock, Interrupted (Failed) once nobody does.
+        New-Item -ItemType Directory -Path "$state/locks" -Force | Out-Null
+        $holder = Start-Process flock -ArgumentList '-w', '10', "$state/locks/daily.lock", 'sleep', '120' -PassThru
+        try {
+            $until = (Get-Date).AddSeconds(20)
+            do { Start-Sleep -Milliseconds 100; & flock -n "$state/locks/daily.lock" true }   # held: flock -n fails
+            while ($LASTEXITCODE -eq 0 -and (Get-Date) -lt $until)
+            $i = Get-CenateBackupSchedule -Mode Cron -CronFile $cron | Where-Object Job -eq daily
+            $i.Status | Should -Be 'Running'
+            $i.LastResult | Should -Be 'Running'
+        }
+        finally { $holder.Kill($true); $holder.WaitForExit() }
+        $i = Get-CenateBackupSchedule -Mode Cron -CronFile $cron | Where-Object Job -eq daily
+        $i.Status | Should -Be 'Failed'
+        $i.LastResult | Should -Be 'Interrupted'
         $monitor = Get-CenateBackupSchedule -Mode Cron -CronFile $cron | Where-Object Job -eq monitor
         $monitor.Status | Should -Be 'Missed'
         $table = Get-CenateBackupSchedule -Mode Cron -CronFile $cron | Format-Table | Out-String -Width 80
