@@ -12,7 +12,7 @@ namespace CenateBackup.Core.Schedule;
 /// <summary>What Register-CenateBackupSchedule was asked.</summary>
 public sealed record ScheduleRequest(ScheduleSettings Settings, IReadOnlyList<string>? Jobs, ScheduleMode Mode,
     string? User, string Pwsh, string JobDirectory, string CronFile, string UnitDirectory, string? OnFailure,
-    DateTimeOffset Now);
+    DateTimeOffset Now, string? ModuleDirectory = null);
 
 /// <summary>
 /// Plans a Register (which files, which content, which jobs' commands; nothing touched) and carries the plan out:
@@ -35,7 +35,7 @@ public static class ScheduleRegistrar
             RunAs = request.User is { } u && u != me && !OperatingSystem.IsWindows() ? u : null,
         };
         var jobs = new List<(ScheduleCommand Command, CronSchedule Schedule)>();
-        var environment = ScheduleEnvironment.For(request.Pwsh);
+        var environment = ScheduleEnvironment.For(request.Pwsh, request.ModuleDirectory);
         foreach (var job in SelectJobs(settings, request.Jobs))
         {
             var schedule = CronSchedule.Parse(settings.Schedule[job], job);
