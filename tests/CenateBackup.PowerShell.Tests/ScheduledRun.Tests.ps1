@@ -125,6 +125,7 @@ Describe 'The daily job run by the real cron daemon' {
         Test-Path -LiteralPath $Cron | Should -BeFalse
         (Get-FileHash -LiteralPath $Foreign).Hash | Should -Be $ForeignHash
         (Get-FileHash -LiteralPath /etc/cron.d/e2scrub_all).Hash | Should -Be $SystemHash
-        @(Get-ChildItem -LiteralPath /etc/cron.d -Force -Filter "*c16-$Tag*").Name | Should -Be "c16-foreign-$Tag"
+        @(Get-ChildItem -LiteralPath /etc/cron.d -Force | Where-Object Name -like "*$Tag*").Name |
+            Should -Be "c16-foreign-$Tag"
     }
 }

@@ -69,11 +69,7 @@ public static class ScheduleRegistrar
                 await SchedulePreflight.RunAsync(command, plan.RunAs, home, TimeSpan.FromSeconds(120), token)
                     .ConfigureAwait(false);
         }
-        foreach (var change in plan.Changes.Where(c => c.Action != "Unchanged"))
-        {
-            if (change.Content is null) File.Delete(change.Path);
-            else ScheduleFiles.Write(change.Path, change.Content);
-        }
+        foreach (var change in plan.Changes.Where(c => c.Action != "Unchanged")) ScheduleFiles.Apply(change);
         if (plan.Mode == ScheduleMode.Systemd) await SystemctlAsync(plan, enable: true, token).ConfigureAwait(false);
         return plan;
     }
@@ -160,7 +156,8 @@ public static class ScheduleRegistrar
         var user = request.User ?? me;
         var doc = CronFileDocument.Build(jobs, user, request.Settings.SettingsPath, note, old);
         var text = doc.Render();
-        plan.Changes.Add(new(path, text, oldText is null ? "Created" : oldText == text ? "Unchanged" : "Updated"));
+        plan.Changes.Add(new(path, text, oldText is null ? "Created" : oldText == text ? "Unchanged" : "Updated",
+            oldText));
         foreach (var (command, schedule) in jobs)
         {
             var line = CronFileDocument.Line(schedule, user, command);
@@ -213,7 +210,7 @@ public static class ScheduleRegistrar
     {
         var old = ScheduleFiles.ReadOwned(path);
         var action = old is null ? "Created" : old == text ? "Unchanged" : "Updated";
-        plan.Changes.Add(new(path, text, action));
+        plan.Changes.Add(new(path, text, action, old));
         return action;
     }
 

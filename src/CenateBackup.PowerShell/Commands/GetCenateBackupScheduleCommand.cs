@@ -69,8 +69,8 @@ public sealed class GetCenateBackupScheduleCommand : CenateCmdletBase
                     : CronSchedule.ResolveZone(job.TimeZone ?? settings?.TimeZone);
                 var timer = mode == ScheduleMode.Systemd; // a timer skips a time a DST change removes
                 var next = schedule.Next(now, zone, 3, timer).ToArray();
-                ScheduleStatus? status = settings is null ? null : ScheduleStatus.Analyze(schedule, zone,
-                    job.RegisteredAt, now, RunLogReader.Read(settings.LogPath, job.Job), timer);
+                ScheduleStatus? status = settings is null ? null : ScheduleStatus.FromLogs(schedule, zone,
+                    job.RegisteredAt, now, settings.LogPath, job.Job, timer);
                 WriteObject(ScheduleOutput.Info(job, path, CronSchedule.ZoneId(zone), next, status));
             }
             catch (Exception ex) when (ex is CenateException or System.IO.IOException or UnauthorizedAccessException)
