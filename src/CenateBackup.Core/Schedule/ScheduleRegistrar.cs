@@ -107,11 +107,37 @@ public static class ScheduleRegistrar
             throw new CenateException(ErrorIds.ScheduleInvalid, CenateErrorKind.InvalidArgument,
                 $"'{ScheduleCommand.RequirePrintable(user, "user")}' is not a Unix account name.",
                 "Give the account's name (letters, digits, _ . -).", user);
+        // cron skips a line of an unknown user silently, and systemd fails the unit at run time: refuse it now.
+        if (request.User is { } account && mode != ScheduleMode.TaskScheduler && !AccountExists(account))
+            throw new CenateException(ErrorIds.ScheduleInvalid, CenateErrorKind.ObjectNotFound,
+                $"There is no account '{account}' on this machine (getent passwd).",
+                "Create the account first, or give an existing one to -User.", account);
         if (request.OnFailure is { } unit
             && !System.Text.RegularExpressions.Regex.IsMatch(unit, @"^[A-Za-z0-9:_.@%\\-]+$"))
             throw new CenateException(ErrorIds.ScheduleInvalid, CenateErrorKind.InvalidArgument,
                 $"'{ScheduleCommand.RequirePrintable(unit, "unit")}' is not a systemd unit name.",
                 "Give a unit such as cenate-alert@%n.service.", unit);
+    }
+
+    private static bool AccountExists(string user)
+    {
+        if (OperatingSystem.IsWindows()) return true;
+        var start = new ProcessStartInfo("getent")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        foreach (var a in new[] { "passwd", "--", user }) start.ArgumentList.Add(a);
+        try
+        {
+            using var process = Process.Start(start)!;
+            process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            return process.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return File.ReadLines("/etc/passwd").Any(l => l.StartsWith(user + ":", StringComparison.Ordinal));
+        }
     }
 
     private static IEnumerable<string> SelectJobs(ScheduleSettings settings, IReadOnlyList<string>? asked)
