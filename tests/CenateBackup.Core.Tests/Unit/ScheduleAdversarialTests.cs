@@ -93,7 +93,7 @@ public class ScheduleAdversarialTests
     }
 
     [Fact]
-    public void RunLogs_TenThousandFiles_OnlyTheNewestAreRead()
+    public async Task RunLogs_TenThousandFiles_OnlyTheNewestAreRead()
     {
         using var dir = new TempDirectory();
         var t0 = new DateTimeOffset(2025, 1, 1, 2, 0, 0, TimeSpan.Zero);
@@ -106,15 +106,16 @@ public class ScheduleAdversarialTests
         }
         // Old logs that would hang a reader opening every file: FIFOs with no writer.
         foreach (var day in new[] { 1, 2, 3 })
-            Assert.Equal(0, Run("mkfifo", dir.File($"daily-202501{day:00}T010000000Z.jsonl")));
+            Assert.Equal(0, Run("mkfifo", dir.File($"daily-202501{day:00}T013000000Z.jsonl")));
         var newest = t0.AddHours(9_999);
         var watch = Stopwatch.StartNew();
         var read = Task.Run(() => RunLogReader.ReadRecent(dir.Path, "daily", newest.AddHours(-5)));
-        Assert.True(read.Wait(TimeSpan.FromSeconds(20)), "ReadRecent opened an old log");
+        var done = await Task.WhenAny(read, Task.Delay(TimeSpan.FromSeconds(20)));
+        Assert.True(done == read, "ReadRecent opened an old log");
         watch.Stop();
-        var runs = read.Result;
+        var runs = await read;
         Assert.Equal(newest, runs[^1].Start);
-        Assert.Equal(5, runs.Count); // newest - 4 h … newest (the hour 5 h back started 1 min before the bound)
+        Assert.Equal(6, runs.Count); // newest - 5 h … newest: the runs from the bound on, nothing older
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"took {watch.Elapsed}");
         // No expected occurrence: the newest run only.
         Assert.Single(RunLogReader.ReadRecent(dir.Path, "daily", null));
@@ -148,7 +149,6 @@ public class ScheduleAdversarialTests
             t => Assert.Equal(new TimeSpan(7, 30, 0), t.UtcDateTime.TimeOfDay));
         // Madrid, 28 March 2027: 02:00 jumps to 03:00. Cron (and Cronos) run 02:30 at 03:00; a timer skips the day.
         var cron = s_daily.Next(from, madrid, 2);
-        Assert.Equal(new DateTimeOffset(2027, 3, 28, 1, 30, 0, TimeSpan.Zero), cron[0].ToUniversalTime());
         Assert.Equal(new DateTimeOffset(2027, 3, 28, 3, 0, 0, TimeSpan.FromHours(2)), cron[0]);
         Assert.Equal(new DateTimeOffset(2027, 3, 29, 2, 30, 0, TimeSpan.FromHours(2)), cron[1]);
         var timer = s_daily.Next(from, madrid, 1, wallClockOnly: true);
