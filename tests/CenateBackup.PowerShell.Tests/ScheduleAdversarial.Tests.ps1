@@ -78,7 +78,8 @@ Describe 'Paths with shell, cron and systemd metacharacters' {
         foreach ($name in "new`nline.psd1", "tab`tand`rreturn.psd1") {
             $s = New-Settings (Join-Path $Root $name)
             $cron = & $Fresh 'cron'
-            { Register-CenateBackupSchedule $s -CronFile $cron @Quick } | Should -Throw -ErrorId (& $Fq 'ScheduleInvalid')
+            { Register-CenateBackupSchedule $s -CronFile $cron @Quick } |
+                Should -Throw -ErrorId (& $Fq 'ScheduleInvalid')
             Test-Path $cron | Should -BeFalse
         }
         $units = & $Fresh 'units'
@@ -95,8 +96,9 @@ Describe 'Paths with shell, cron and systemd metacharacters' {
         { Register-CenateBackupSchedule $s -Mode Systemd -UnitDirectory $units -JobDirectory $Jobs -SkipPreflight } |
             Should -Throw -ErrorId (& $Fq 'ScheduleInvalid')
         Test-Path $units | Should -BeFalse
-        $s = New-Settings (& $Fresh 'pct.psd1') @{ Weekly = '0 3 * * 0' } `
-            "EnvironmentFile = '$Root/100%h.env'; Weekly = @{ Destination = '/mnt/%i/c'; RequireMountPoint = '/mnt/%i' }"
+        $extra = "EnvironmentFile = '$Root/100%h.env'; " +
+            "Weekly = @{ Destination = '/mnt/%i/c'; RequireMountPoint = '/mnt/%i' }"
+        $s = New-Settings (& $Fresh 'pct.psd1') @{ Weekly = '0 3 * * 0' } $extra
         $null = Register-CenateBackupSchedule $s -Mode Systemd -UnitDirectory $units -JobDirectory $Jobs `
             -SkipPreflight -WarningAction SilentlyContinue
         $service = Get-Content -Raw (Join-Path $units 'cenate-weekly.service')
@@ -128,9 +130,9 @@ Describe '-User and -Job' {
     It 'a job that is not a job, or that the settings do not schedule, is refused before anything is written' {
         $cron = & $Fresh 'cron'
         { Register-CenateBackupSchedule $Settings -Job hourly -CronFile $cron @Quick } |
-            Should -Throw -ErrorId 'ParameterArgumentValidationError,CenateBackup.PowerShell.Commands.RegisterCenateBackupScheduleCommand'
+            Should -Throw -ErrorId (& $Fq 'ParameterArgumentValidationError')
         { Unregister-CenateBackupSchedule -Job 'daily;rm' -Mode Cron -CronFile $cron -Confirm:$false } |
-            Should -Throw -ErrorId 'ParameterArgumentValidationError,CenateBackup.PowerShell.Commands.UnregisterCenateBackupScheduleCommand'
+            Should -Throw -ErrorId (& $Fq 'ParameterArgumentValidationError' 'Unregister')
         { Register-CenateBackupSchedule $Settings -Job daily, weekly -CronFile $cron @Quick } |
             Should -Throw -ErrorId (& $Fq 'ScheduleInvalid')
         Test-Path $cron | Should -BeFalse
@@ -173,16 +175,18 @@ Describe 'Trust: settings, files and directories' {
         $victim = Join-Path $Root 'victim.txt'
         Set-Content -LiteralPath $victim -Value 'precious'
         $cases = @(
-            @{ Name = 'link'; Body = { param($c) "New-Item -ItemType SymbolicLink -Path '$c' -Target '$victim'" } }
-            @{ Name = 'dir'; Body = { param($c) "New-Item -ItemType Directory -Path '$c'" } }
-            @{ Name = 'foreign'; Body = { param($c) "Set-Content -LiteralPath '$c' -Value '# mine'" } }
+            @{ Name = 'link'; Id = 'ScheduleFileInsecure'
+               Body = { param($c) "New-Item -ItemType SymbolicLink -Path '$c' -Target '$victim'" } }
+            @{ Name = 'dir'; Id = 'ScheduleFileInsecure'; Body = { param($c) "New-Item -ItemType Directory -Path '$c'" } }
+            @{ Name = 'foreign'; Id = 'ScheduleFileForeign'
+               Body = { param($c) "Set-Content -LiteralPath '$c' -Value '# mine'" } }
         )
         foreach ($case in $cases) {
             $cron = & $Fresh "swap-$($case.Name)"
             $jobs = New-JobDirectory (& $Fresh 'jobs') ((& $case.Body $cron) + ' | Out-Null')
             { Register-CenateBackupSchedule $Settings -CronFile $cron -Mode Cron -JobDirectory $jobs `
                     -WarningAction SilentlyContinue } |
-                Should -Throw -ErrorId (& $Fq ($case.Name -eq 'foreign' ? 'ScheduleFileForeign' : 'ScheduleFileInsecure'))
+                Should -Throw -ErrorId (& $Fq $case.Id)
             Get-Content -LiteralPath $victim | Should -Be 'precious'
             switch ($case.Name) {
                 'link' { (Get-Item -LiteralPath $cron).LinkTarget | Should -Be $victim }

@@ -87,7 +87,7 @@ public sealed class CronFileDocument
         foreach (var value in new[] { command.Pwsh, command.Script, command.Settings })
         {
             ScheduleCommand.RequirePrintable(value, "path");
-            // cron itself reads \ before % (and, in some builds, before \) as its escape: the path sh gets would differ.
+            // cron reads \ before % (and, in some builds, before \) as its own escape: sh would get another path.
             if (value.Contains('\\'))
                 throw new CenateException(ErrorIds.ScheduleInvalid, CenateErrorKind.InvalidArgument,
                     $"The path '{value}' has a backslash, which cron reads as an escape in a command line.",

@@ -68,7 +68,8 @@ public class ScheduleAdversarialTests
         var service = SystemdUnits.Service(Command("/opt/j$HOME/100%/Daily.ps1", "/etc/\"c\" $(x) `y`.psd1", env),
             new SystemdUnits.Options(null, "/etc/cenate/100%.env", "/mnt/usb%i", null));
         // ExecStart: % and $ doubled, " and \ escaped inside "…".
-        Assert.Contains("ExecStart=\"/usr/bin/pwsh\" -NoProfile -NonInteractive -File \"/opt/j$$HOME/100%%/Daily.ps1\" " +
+        Assert.Contains("ExecStart=\"/usr/bin/pwsh\" -NoProfile -NonInteractive " +
+                        "-File \"/opt/j$$HOME/100%%/Daily.ps1\" " +
                         "-Settings \"/etc/\\\"c\\\" $$(x) `y`.psd1\"\n", service);
         // Environment= expands specifiers but not variables: $ stays single.
         Assert.Contains("Environment=\"DOCKER_HOST=unix:///run/d$ocker%%h.sock\"\n", service);
@@ -128,7 +129,8 @@ public class ScheduleAdversarialTests
         var lines = new[]
         {
             "{\"time\":\"2026-11-30T07:00:00.000Z\",\"event\":\"start\",\"job\":\"daily\"}",
-            "", "\u0000\u0001garbage", "[1,2,3]", "{\"event\":5}", "{\"event\":\"end\",\"result\":7,\"exitCode\":1e999}",
+            "", "\u0000\u0001garbage", "[1,2,3]", "{\"event\":5}",
+            "{\"event\":\"end\",\"result\":7,\"exitCode\":1e999}",
             new string('[', 5000), "{\"event\":\"end\",\"durationMs\":\"x\",\"start\":\"not a time\"", "{\"time\":",
         };
         File.WriteAllText(dir.File("daily-20261130T070000000Z.jsonl"), string.Join("\n", lines));
