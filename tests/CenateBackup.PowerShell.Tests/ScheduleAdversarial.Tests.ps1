@@ -177,7 +177,8 @@ Describe 'Trust: settings, files and directories' {
         $cases = @(
             @{ Name = 'link'; Id = 'ScheduleFileInsecure'
                Body = { param($c) "New-Item -ItemType SymbolicLink -Path '$c' -Target '$victim'" } }
-            @{ Name = 'dir'; Id = 'ScheduleFileInsecure'; Body = { param($c) "New-Item -ItemType Directory -Path '$c'" } }
+            @{ Name = 'dir'; Id = 'ScheduleFileInsecure'
+               Body = { param($c) "New-Item -ItemType Directory -Path '$c'" } }
             @{ Name = 'foreign'; Id = 'ScheduleFileForeign'
                Body = { param($c) "Set-Content -LiteralPath '$c' -Value '# mine'" } }
         )
