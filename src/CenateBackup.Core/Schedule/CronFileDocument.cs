@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text;
+using CenateBackup.Core.Errors;
 
 namespace CenateBackup.Core.Schedule;
 
@@ -58,7 +59,15 @@ public sealed class CronFileDocument
         doc.Header.Add(Marker);
         doc.Header.Add("SHELL=/bin/sh");
         var environment = jobs.Count > 0 ? jobs[0].Command.Environment : Array.Empty<KeyValuePair<string, string>>();
-        foreach (var pair in environment) doc.Header.Add($"{pair.Key}={pair.Value}");
+        foreach (var pair in environment)
+        {
+            // cron trims a value's outer white space and strips outer quotes.
+            if (pair.Value.Trim() != pair.Value || pair.Value.StartsWith('"') || pair.Value.StartsWith('\''))
+                throw new CenateException(ErrorIds.ScheduleInvalid, CenateErrorKind.InvalidArgument,
+                    $"The {pair.Key} value '{pair.Value}' starts or ends with a space or quote, which cron strips.",
+                    $"Set {pair.Key} without outer spaces or quotes.", pair.Key);
+            doc.Header.Add($"{pair.Key}={pair.Value}");
+        }
         doc.Header.Add($"# Settings: {ScheduleCommand.RequirePrintable(settings, "settings path")}; {zoneNote}");
         var lines = new List<KeyValuePair<string, string>>();
         if (existing is not null)
@@ -76,7 +85,14 @@ public sealed class CronFileDocument
         if (user.Length == 0 || user.Any(char.IsWhiteSpace))
             throw new ArgumentException($"The user '{user}' is not an account name.", nameof(user));
         foreach (var value in new[] { command.Pwsh, command.Script, command.Settings })
+        {
             ScheduleCommand.RequirePrintable(value, "path");
+            // cron reads \ before % (and, in some builds, before \) as its own escape: sh would get another path.
+            if (value.Contains('\\'))
+                throw new CenateException(ErrorIds.ScheduleInvalid, CenateErrorKind.InvalidArgument,
+                    $"The path '{value}' has a backslash, which cron reads as an escape in a command line.",
+                    "Use a path without backslashes (or systemd timers).", value);
+        }
         return $"{schedule.Text} {user} {command.ShellText.Replace("%", "\\%")}";
     }
 

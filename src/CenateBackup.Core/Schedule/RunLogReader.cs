@@ -32,6 +32,35 @@ public static partial class RunLogReader
         return runs.OrderBy(r => r.Start).ToList();
     }
 
+    /// <summary>
+    /// The newest run of <paramref name="job"/> and the runs that started from <paramref name="notBefore"/> on (at
+    /// most <paramref name="limit"/>), oldest first. Only file names are listed (their stamp is the run's start, UTC):
+    /// a log directory of thousands of old runs costs one directory listing, not thousands of files read.
+    /// </summary>
+    public static IReadOnlyList<JobRun> ReadRecent(string logPath, string job, DateTimeOffset? notBefore,
+        int limit = 100)
+    {
+        if (!Directory.Exists(logPath)) return Array.Empty<JobRun>();
+        var named = new List<(DateTimeOffset Stamp, FileInfo File)>();
+        foreach (var file in new DirectoryInfo(logPath).EnumerateFiles(job + "-*.jsonl"))
+        {
+            var rest = file.Name[(job.Length + 1)..];
+            if (!LogName().IsMatch(rest) || file.LinkTarget is not null) continue;
+            if (DateTime.TryParseExact(rest[..18], "yyyyMMdd'T'HHmmssfff", CultureInfo.InvariantCulture,
+                    DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var stamp))
+                named.Add((new DateTimeOffset(stamp, TimeSpan.Zero), file));
+        }
+        var runs = new List<JobRun>();
+        // The name's stamp is taken when the log is opened, a moment after the run's start record's time.
+        var from = notBefore?.AddMinutes(-1);
+        foreach (var (stamp, file) in named.OrderByDescending(n => n.Stamp).ThenByDescending(n => n.File.Name))
+        {
+            if (runs.Count >= limit || (runs.Count > 0 && (from is null || stamp < from))) break;
+            if (ReadFile(file.FullName) is { } run) runs.Add(run);
+        }
+        return runs.OrderBy(r => r.Start).ToList();
+    }
+
     /// <summary>The run one log file records, or null when it has no start record.</summary>
     public static JobRun? ReadFile(string path)
     {

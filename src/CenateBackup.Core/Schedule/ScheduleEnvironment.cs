@@ -33,8 +33,10 @@ public static class ScheduleEnvironment
         return candidate;
     }
 
-    /// <summary>The variables written into the schedule for <paramref name="pwsh"/>, in file order.</summary>
-    public static IReadOnlyList<KeyValuePair<string, string>> For(string pwsh)
+    /// <summary>The variables written into the schedule for <paramref name="pwsh"/>, in file order.
+    /// <paramref name="moduleDirectory"/> (the folder holding the CenateBackup module folder) goes into PSModulePath,
+    /// so the job scripts' <c>Import-Module CenateBackup</c> finds the module that registered them.</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> For(string pwsh, string? moduleDirectory = null)
     {
         var result = new List<KeyValuePair<string, string>>();
         if (OperatingSystem.IsWindows()) return result;
@@ -46,6 +48,7 @@ public static class ScheduleEnvironment
         if (dotnetRoot is not null) result.Add(new("DOTNET_ROOT", dotnetRoot));
         var dockerHost = Environment.GetEnvironmentVariable("DOCKER_HOST");
         if (!string.IsNullOrEmpty(dockerHost)) result.Add(new("DOCKER_HOST", dockerHost));
+        if (!string.IsNullOrEmpty(moduleDirectory)) result.Add(new("PSModulePath", moduleDirectory));
         foreach (var pair in result) ScheduleCommand.RequirePrintable(pair.Value, pair.Key);
         return result;
     }

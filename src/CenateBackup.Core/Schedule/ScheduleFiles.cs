@@ -21,8 +21,9 @@ public static class ScheduleFiles
     /// <summary>The text of the module's file at <paramref name="path"/>, or null when there is none.</summary>
     public static string? ReadOwned(string path)
     {
+        RequireSafeDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var info = new FileInfo(path);
-        if (!info.Exists && info.LinkTarget is null) return null;
+        if (!info.Exists && info.LinkTarget is null && !Directory.Exists(path)) return null;
         if (info.LinkTarget is not null || (info.Attributes & FileAttributes.Directory) != 0)
             throw Insecure(path, "it is a symbolic link or not a regular file");
         if (!OperatingSystem.IsWindows())
@@ -45,6 +46,38 @@ public static class ScheduleFiles
                 path);
         }
         return text;
+    }
+
+    /// <summary>
+    /// Carries out one change, after checking again that the file is what the plan saw (the preflight runs for
+    /// seconds: a file replaced meanwhile by a symbolic link, a directory or another file is refused, not followed).
+    /// </summary>
+    public static void Apply(ScheduleFileChange change)
+    {
+        var now = ReadOwned(change.Path);
+        if (now != change.Before)
+            throw Insecure(change.Path, "it changed while Register-/Unregister-CenateBackupSchedule was working");
+        try
+        {
+            if (change.Content is null) File.Delete(change.Path);
+            else Write(change.Path, change.Content);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && Directory.Exists(change.Path))
+        {
+            throw Insecure(change.Path, "it is a directory");
+        }
+    }
+
+    // A directory that others can write (without the sticky bit) lets them replace what root runs.
+    private static void RequireSafeDirectory(string directory)
+    {
+        if (OperatingSystem.IsWindows() || !Directory.Exists(directory)) return;
+        var mode = File.GetUnixFileMode(directory);
+        if ((mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0 && (mode & UnixFileMode.StickyBit) == 0)
+            throw Insecure(directory, "the directory is writable by group or other users");
+        var owner = AlertFileTrust.OwnerOf(directory);
+        if (owner != 0 && owner != AlertFileTrust.CurrentUser())
+            throw Insecure(directory, $"the directory is owned by uid {owner}, not root");
     }
 
     /// <summary>Writes <paramref name="text"/> atomically, mode 0644.</summary>

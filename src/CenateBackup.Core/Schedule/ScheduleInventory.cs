@@ -58,17 +58,18 @@ public static class ScheduleInventory
         if (mode == ScheduleMode.Cron)
         {
             var path = registered[0].File;
-            var remaining = CronFileDocument.Parse(File.ReadAllText(path)).Without(registered.Select(r => r.Job));
+            var text = ScheduleFiles.ReadOwned(path);
+            var remaining = CronFileDocument.Parse(text!).Without(registered.Select(r => r.Job));
             plan.Changes.Add(new(path, remaining.Jobs.Count == 0 ? null : remaining.Render(),
-                remaining.Jobs.Count == 0 ? "Removed" : "Updated"));
+                remaining.Jobs.Count == 0 ? "Removed" : "Updated", text));
             return plan;
         }
         foreach (var r in registered)
         {
-            plan.Changes.Add(new(r.File, null, "Removed"));
+            plan.Changes.Add(new(r.File, null, "Removed", ScheduleFiles.ReadOwned(r.File)));
             var service = Path.ChangeExtension(r.File, ".service");
-            if (File.Exists(service) && ScheduleFiles.ReadOwned(service) is not null)
-                plan.Changes.Add(new(service, null, "Removed"));
+            if (ScheduleFiles.ReadOwned(service) is { } serviceText)
+                plan.Changes.Add(new(service, null, "Removed", serviceText));
         }
         return plan;
     }
@@ -79,10 +80,6 @@ public static class ScheduleInventory
     {
         if (plan.Mode == ScheduleMode.Systemd) await ScheduleRegistrar.SystemctlAsync(plan, enable: false, token)
             .ConfigureAwait(false);
-        foreach (var change in plan.Changes)
-        {
-            if (change.Content is null) File.Delete(change.Path);
-            else ScheduleFiles.Write(change.Path, change.Content);
-        }
+        foreach (var change in plan.Changes) ScheduleFiles.Apply(change);
     }
 }

@@ -9,8 +9,9 @@ namespace CenateBackup.Core.Schedule;
 public sealed record ScheduleEntry(string Job, ScheduleMode Mode, string Schedule, string Calendar, string TimeZone,
     DateTimeOffset? NextRun, string Command, string File, string Action);
 
-/// <summary>One file to write (<see cref="Content"/>) or remove (null), and whether it changes.</summary>
-public sealed record ScheduleFileChange(string Path, string? Content, string Action);
+/// <summary>One file to write (<see cref="Content"/>) or remove (null), and whether it changes; <see cref="Before"/>
+/// is the module's text that was there when planned (null: none), checked again just before the write.</summary>
+public sealed record ScheduleFileChange(string Path, string? Content, string Action, string? Before = null);
 
 /// <summary>The plan of a Register or Unregister: rows, files, the commands to test first, warnings.</summary>
 public sealed class SchedulePlan

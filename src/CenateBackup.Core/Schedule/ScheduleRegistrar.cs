@@ -12,7 +12,7 @@ namespace CenateBackup.Core.Schedule;
 /// <summary>What Register-CenateBackupSchedule was asked.</summary>
 public sealed record ScheduleRequest(ScheduleSettings Settings, IReadOnlyList<string>? Jobs, ScheduleMode Mode,
     string? User, string Pwsh, string JobDirectory, string CronFile, string UnitDirectory, string? OnFailure,
-    DateTimeOffset Now);
+    DateTimeOffset Now, string? ModuleDirectory = null);
 
 /// <summary>
 /// Plans a Register (which files, which content, which jobs' commands; nothing touched) and carries the plan out:
@@ -35,7 +35,7 @@ public static class ScheduleRegistrar
             RunAs = request.User is { } u && u != me && !OperatingSystem.IsWindows() ? u : null,
         };
         var jobs = new List<(ScheduleCommand Command, CronSchedule Schedule)>();
-        var environment = ScheduleEnvironment.For(request.Pwsh);
+        var environment = ScheduleEnvironment.For(request.Pwsh, request.ModuleDirectory);
         foreach (var job in SelectJobs(settings, request.Jobs))
         {
             var schedule = CronSchedule.Parse(settings.Schedule[job], job);
@@ -69,11 +69,7 @@ public static class ScheduleRegistrar
                 await SchedulePreflight.RunAsync(command, plan.RunAs, home, TimeSpan.FromSeconds(120), token)
                     .ConfigureAwait(false);
         }
-        foreach (var change in plan.Changes.Where(c => c.Action != "Unchanged"))
-        {
-            if (change.Content is null) File.Delete(change.Path);
-            else ScheduleFiles.Write(change.Path, change.Content);
-        }
+        foreach (var change in plan.Changes.Where(c => c.Action != "Unchanged")) ScheduleFiles.Apply(change);
         if (plan.Mode == ScheduleMode.Systemd) await SystemctlAsync(plan, enable: true, token).ConfigureAwait(false);
         return plan;
     }
@@ -111,11 +107,37 @@ public static class ScheduleRegistrar
             throw new CenateException(ErrorIds.ScheduleInvalid, CenateErrorKind.InvalidArgument,
                 $"'{ScheduleCommand.RequirePrintable(user, "user")}' is not a Unix account name.",
                 "Give the account's name (letters, digits, _ . -).", user);
+        // cron skips a line of an unknown user silently, and systemd fails the unit at run time: refuse it now.
+        if (request.User is { } account && mode != ScheduleMode.TaskScheduler && !AccountExists(account))
+            throw new CenateException(ErrorIds.ScheduleInvalid, CenateErrorKind.ObjectNotFound,
+                $"There is no account '{account}' on this machine (getent passwd).",
+                "Create the account first, or give an existing one to -User.", account);
         if (request.OnFailure is { } unit
             && !System.Text.RegularExpressions.Regex.IsMatch(unit, @"^[A-Za-z0-9:_.@%\\-]+$"))
             throw new CenateException(ErrorIds.ScheduleInvalid, CenateErrorKind.InvalidArgument,
                 $"'{ScheduleCommand.RequirePrintable(unit, "unit")}' is not a systemd unit name.",
                 "Give a unit such as cenate-alert@%n.service.", unit);
+    }
+
+    private static bool AccountExists(string user)
+    {
+        if (OperatingSystem.IsWindows()) return true;
+        var start = new ProcessStartInfo("getent")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        foreach (var a in new[] { "passwd", "--", user }) start.ArgumentList.Add(a);
+        try
+        {
+            using var process = Process.Start(start)!;
+            process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            return process.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return File.ReadLines("/etc/passwd").Any(l => l.StartsWith(user + ":", StringComparison.Ordinal));
+        }
     }
 
     private static IEnumerable<string> SelectJobs(ScheduleSettings settings, IReadOnlyList<string>? asked)
@@ -160,7 +182,8 @@ public static class ScheduleRegistrar
         var user = request.User ?? me;
         var doc = CronFileDocument.Build(jobs, user, request.Settings.SettingsPath, note, old);
         var text = doc.Render();
-        plan.Changes.Add(new(path, text, oldText is null ? "Created" : oldText == text ? "Unchanged" : "Updated"));
+        plan.Changes.Add(new(path, text, oldText is null ? "Created" : oldText == text ? "Unchanged" : "Updated",
+            oldText));
         foreach (var (command, schedule) in jobs)
         {
             var line = CronFileDocument.Line(schedule, user, command);
@@ -213,7 +236,7 @@ public static class ScheduleRegistrar
     {
         var old = ScheduleFiles.ReadOwned(path);
         var action = old is null ? "Created" : old == text ? "Unchanged" : "Updated";
-        plan.Changes.Add(new(path, text, action));
+        plan.Changes.Add(new(path, text, action, old));
         return action;
     }
 

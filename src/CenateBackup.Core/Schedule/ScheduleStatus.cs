@@ -28,15 +28,33 @@ public sealed record ScheduleStatus(DateTimeOffset? LastRun, string LastResult, 
     {
         var last = runs.OrderBy(r => r.Start).LastOrDefault();
         if (last is { Result: "Running" } && lockHeld == false) last = last with { Result = "Interrupted" };
-        // Occurrences are found from the registration on, but a long-registered job is judged only on its newest one.
-        var from = registeredAt > now.AddDays(-400) ? registeredAt : now.AddDays(-400);
-        var expected = schedule.Between(from, now - Grace, zone, wallClockOnly).LastOrDefault();
+        var expected = Expected(schedule, zone, registeredAt, now, wallClockOnly);
         DateTimeOffset? missed = null;
-        if (expected != default && !runs.Any(r => r.Start >= expected - Before && r.Start <= expected + After))
+        if (expected is not null && !runs.Any(r => r.Start >= expected - Before && r.Start <= expected + After))
             missed = expected;
         var status = missed is not null ? "Missed"
             : last is null ? "NeverRun"
             : last.Result switch { "Running" => "Running", "Succeeded" => "OK", _ => "Failed" };
         return new ScheduleStatus(last?.Start, last?.Result ?? "None", last?.Duration, status, missed);
+    }
+
+    /// <summary>The status of a job from its run logs in <paramref name="logPath"/>: only the newest run and the runs
+    /// from the expected occurrence on are read (see <see cref="RunLogReader.ReadRecent"/>).</summary>
+    public static ScheduleStatus FromLogs(CronSchedule schedule, TimeZoneInfo zone, DateTimeOffset registeredAt,
+        DateTimeOffset now, string logPath, string job, bool wallClockOnly = false, bool? lockHeld = null)
+    {
+        var expected = Expected(schedule, zone, registeredAt, now, wallClockOnly);
+        var runs = RunLogReader.ReadRecent(logPath, job, expected - Before);
+        return Analyze(schedule, zone, registeredAt, now, runs, wallClockOnly, lockHeld);
+    }
+
+    // The newest occurrence after the registration that is at least Grace old (a long-registered job is judged only
+    // on that one), or null.
+    private static DateTimeOffset? Expected(CronSchedule schedule, TimeZoneInfo zone, DateTimeOffset registeredAt,
+        DateTimeOffset now, bool wallClockOnly)
+    {
+        var from = registeredAt > now.AddDays(-400) ? registeredAt : now.AddDays(-400);
+        var expected = schedule.Between(from, now - Grace, zone, wallClockOnly).LastOrDefault();
+        return expected == default ? null : expected;
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using System.Text;
+using CenateBackup.Core.Errors;
 
 namespace CenateBackup.Core.Schedule;
 
@@ -29,15 +30,15 @@ public static class SystemdUnits
         s.Append("[Unit]\n");
         s.Append($"Description=CenateBackup {command.Job} job\n");
         if (options.RequireMountPoint is { Length: > 0 } mount)
-            s.Append($"RequiresMountsFor={Escape(Printable(mount, "mount point"))}\n");
+            s.Append($"RequiresMountsFor={PathWord(Printable(mount, "mount point"), "mount point")}\n");
         if (options.OnFailure is { Length: > 0 } onFailure)
             s.Append($"OnFailure={Printable(onFailure, "OnFailure unit")}\n");
         s.Append("\n[Service]\nType=oneshot\n");
         foreach (var (key, value) in command.Environment)
-            s.Append($"Environment=\"{key}={Quote(value)}\"\n");
+            s.Append($"Environment=\"{key}={QuoteSetting(value)}\"\n");
         if (options.User is { Length: > 0 } user) s.Append($"User={Printable(user, "user")}\n");
         if (options.EnvironmentFile is { Length: > 0 } env)
-            s.Append($"LoadCredential=cenate.env:{Printable(env, "environment file")}\n");
+            s.Append($"LoadCredential=cenate.env:{PathWord(Printable(env, "environment file"), "environment file")}\n");
         s.Append("SuccessExitStatus=75\n");
         var words = new[] { command.Pwsh }.Concat(command.Arguments)
             .Select(w => Printable(w, "path")).Select(w => w.StartsWith('-') ? w : "\"" + Quote(w) + "\"");
@@ -66,10 +67,22 @@ public static class SystemdUnits
             .Select(l => l[($"# {name}: ".Length)..]).FirstOrDefault();
 
     // Inside "…" systemd reads \ and " as escapes and expands % specifiers; $ would expand variables in ExecStart.
-    private static string Quote(string value) =>
-        value.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("%", "%%").Replace("$", "$$");
+    private static string Quote(string value) => QuoteSetting(value).Replace("$", "$$");
 
-    private static string Escape(string value) => value.Replace("%", "%%").Replace(" ", "\\x20");
+    // Environment= expands % specifiers but not $ ("$$" would stay two dollars).
+    private static string QuoteSetting(string value) =>
+        value.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("%", "%%");
+
+    // A path in a setting systemd splits on white space and unquotes (RequiresMountsFor=, LoadCredential=): % is
+    // doubled (a specifier otherwise); white space, quotes, backslashes and ; are refused rather than guessed at.
+    private static string PathWord(string value, string what)
+    {
+        if (value.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'' or '\\' or ';'))
+            throw new CenateException(ErrorIds.ScheduleInvalid, CenateErrorKind.InvalidArgument,
+                $"The {what} '{value}' has a space, quote, backslash or ';', which a systemd unit's {what} setting " +
+                "would split or unquote.", $"Use a {what} path without those characters.", value);
+        return value.Replace("%", "%%");
+    }
 
     private static string Printable(string value, string what) => ScheduleCommand.RequirePrintable(value, what);
 }

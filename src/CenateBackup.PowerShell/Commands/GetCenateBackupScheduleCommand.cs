@@ -72,8 +72,8 @@ public sealed class GetCenateBackupScheduleCommand : CenateCmdletBase
                 var next = schedule.Next(now, zone, 3, timer).ToArray();
                 // A run without an end record whose job lock nobody holds was killed (Interrupted), not Running.
                 bool? held = settings?.LockDirectory is { } locks ? JobLock.IsHeld(locks, job.Job) : null;
-                ScheduleStatus? status = settings is null ? null : ScheduleStatus.Analyze(schedule, zone,
-                    job.RegisteredAt, now, RunLogReader.Read(settings.LogPath, job.Job), timer, held);
+                ScheduleStatus? status = settings is null ? null : ScheduleStatus.FromLogs(schedule, zone,
+                    job.RegisteredAt, now, settings.LogPath, job.Job, timer, held);
                 WriteObject(ScheduleOutput.Info(job, path, CronSchedule.ZoneId(zone), next, status));
             }
             catch (Exception ex) when (ex is CenateException or System.IO.IOException or UnauthorizedAccessException)

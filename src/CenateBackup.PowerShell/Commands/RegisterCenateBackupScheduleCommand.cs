@@ -84,7 +84,7 @@ public sealed class RegisterCenateBackupScheduleCommand : CenateCmdletBase
             var jobs = JobDirectory is null ? ModuleJobDirectory() : GetUnresolvedProviderPathFromPSPath(JobDirectory);
             var request = new ScheduleRequest(settings, Job, ScheduleModes.Parse(Mode), User, pwsh, jobs,
                 GetUnresolvedProviderPathFromPSPath(CronFile), GetUnresolvedProviderPathFromPSPath(UnitDirectory),
-                OnFailure, DateTimeOffset.Now);
+                OnFailure, DateTimeOffset.Now, ModuleSearchDirectory());
             var plan = ScheduleRegistrar.Plan(request);
             foreach (var warning in plan.Warnings) WriteWarning(warning);
             if (plan.NothingToDo)
@@ -132,6 +132,17 @@ public sealed class RegisterCenateBackupScheduleCommand : CenateCmdletBase
                 "| Out-Null",
                 job, change.Content);
         }
+    }
+
+    // The folder PSModulePath must name for the job scripts' Import-Module CenateBackup to load this module
+    // (.../Modules/CenateBackup/1.2.3 → .../Modules; out/CenateBackup → out).
+    private string? ModuleSearchDirectory()
+    {
+        var module = MyInvocation.MyCommand.Module?.ModuleBase;
+        if (module is null) return null;
+        var dir = new DirectoryInfo(module);
+        if (Version.TryParse(dir.Name, out _) && dir.Parent is not null) dir = dir.Parent;
+        return dir.Parent?.FullName;
     }
 
     private string ModuleJobDirectory()
