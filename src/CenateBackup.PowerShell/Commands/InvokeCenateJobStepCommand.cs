@@ -75,6 +75,15 @@ public sealed class InvokeCenateJobStepCommand : CenateCmdletBase
         {
             thrown = ex.ErrorRecord;
         }
+        catch (FlowControlException ex)
+        {
+            // `exit` (or a stray break/continue) inside a step would end the script past Complete-CenateJob: an
+            // `exit 0` after a failure would report success. The step fails instead and the script goes on.
+            var what = ex is ExitException exit ? $"exit {exit.Argument}" : "break or continue outside a loop";
+            thrown = new ErrorRecord(new InvalidOperationException(
+                    $"The step called {what}; a step must not end the job script (throw an error instead)."),
+                ErrorIds.JobStepFailed, ErrorCategory.InvalidOperation, Name);
+        }
         var step = Evaluate(outputs, thrown, start);
         Record(step);
         foreach (var output in outputs)
