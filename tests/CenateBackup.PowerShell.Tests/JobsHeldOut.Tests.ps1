@@ -119,6 +119,21 @@ exit (Complete-CenateJob $job).ExitCode
         }
         throw "no '$Text' in the run log within 60 s"
     }
+    function Get-ProcessTree([int]$Id) {
+        # $Id and every process descending from it (from the parent pid in /proc/<pid>/stat).
+        $parent = @{}
+        foreach ($f in Get-ChildItem /proc -Directory -ErrorAction SilentlyContinue) {
+            if ($f.Name -notmatch '^\d+$') { continue }
+            try { $stat = [IO.File]::ReadAllText("$($f.FullName)/stat") } catch { continue }
+            $parent[[int]$f.Name] = [int]($stat.Substring($stat.LastIndexOf(')') + 2).Split(' ')[1])
+        }
+        $tree = [Collections.Generic.HashSet[int]]::new([int[]]@($Id))
+        do {
+            $before = $tree.Count
+            foreach ($k in $parent.Keys) { if ($tree.Contains($parent[$k])) { [void]$tree.Add($k) } }
+        } while ($tree.Count -gt $before)
+        $tree
+    }
     function Test-LockFree($S) {
         # flock(1) in another process: it gets the lock at once only when no process holds it.
         & flock -n $S.LockPath true
@@ -171,9 +186,8 @@ Describe 'Secrets without a key before them' {
         $until = [DateTime]::UtcNow.AddSeconds(20)
         $want = "sleep`0" + '3'
         do {
-            $lines = foreach ($f in Get-ChildItem /proc -Directory -ErrorAction SilentlyContinue) {
-                if ($f.Name -notmatch '^\d+$') { continue }
-                try { [IO.File]::ReadAllText("$($f.FullName)/cmdline") } catch { }
+            $lines = foreach ($id in Get-ProcessTree $j.Process.Id) {
+                try { [IO.File]::ReadAllText("/proc/$id/cmdline") } catch { }
             }
         } until (($lines -join "`n").Contains($want) -or [DateTime]::UtcNow -gt $until)
         ($lines -join "`n").Contains($want) | Should -BeTrue -Because 'the step''s child is running'
