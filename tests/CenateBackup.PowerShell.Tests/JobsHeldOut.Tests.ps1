@@ -241,7 +241,8 @@ Describe 'The run log''s disk fills up half-way' {
         }
         $pwshArgs += '-NoProfile', '-NonInteractive', '-File', $JobScript, '-Settings', $s.File, '-Mode', 'fill'
         # A real ENOSPC: a 256 KB tmpfs over the log directory, in a mount namespace of the child's own.
-        $out = & unshare -m -- bash -c 'mount -t tmpfs -o size=256k,mode=0700 tmpfs "$0" && exec "$@"' $s.LogPath @pwshArgs 2>&1
+        $mountThenRun = 'mount -t tmpfs -o size=256k,mode=0700 tmpfs "$0" && exec "$@"'
+        $out = & unshare -m -- bash -c $mountThenRun $s.LogPath @pwshArgs 2>&1
         $LASTEXITCODE | Should -Be 1 -Because ($out -join "`n")
         $text = $out -join "`n"
         $text | Should -Match 'step error LogDirectoryNotWritable'
@@ -278,7 +279,8 @@ Describe 'Files that are not what they claim' {
 
     It 'a FIFO planted as the job lock is UnsafeLockFile at once, no log written' {
         $s = New-HeldSettings
-        [void][IO.Directory]::CreateDirectory((Split-Path $s.LockPath), [IO.UnixFileMode]'UserRead, UserWrite, UserExecute')
+        $private = [IO.UnixFileMode]'UserRead, UserWrite, UserExecute'
+        [void][IO.Directory]::CreateDirectory((Split-Path $s.LockPath), $private)
         & mkfifo -m 600 $s.LockPath
         $r = Invoke-ChildPwsh -ScriptPath $JobScript -Arguments @('-Settings', $s.File) -TimeoutSeconds 60
         $r.ExitCode | Should -Be 1

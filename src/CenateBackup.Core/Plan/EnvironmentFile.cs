@@ -118,7 +118,7 @@ public static partial class EnvironmentFile
     [GeneratedRegex("PASSWORD|PASSWD|SECRET|TOKEN|KEY|PASS$", RegexOptions.CultureInvariant)]
     private static partial Regex SecretName();
 
-    /// <summary>True for a variable whose value is a secret (PGPASSWORD, CENATE_SMTP_PASSWORD, …_TOKEN …).</summary>
+    /// <summary>True for a variable whose value is a secret (PGPASSWORD, CENATE_SMTP_PASSWORD, …_TOKEN).</summary>
     public static bool IsSecretName(string name) => SecretName().IsMatch(name);
 
     /// <summary>Registers with <see cref="AlertRedactor"/> the secret values this process's environment already holds
@@ -128,8 +128,9 @@ public static partial class EnvironmentFile
         foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
         {
             var name = (string)entry.Key;
-            if ((name.StartsWith("PG", StringComparison.Ordinal) || name.StartsWith("CENATE_", StringComparison.Ordinal))
-                && IsSecretName(name))
+            var ours = name.StartsWith("PG", StringComparison.Ordinal)
+                || name.StartsWith("CENATE_", StringComparison.Ordinal);
+            if (ours && IsSecretName(name))
             {
                 AlertRedactor.AddSecret(entry.Value as string);
             }

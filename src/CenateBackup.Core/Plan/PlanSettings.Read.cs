@@ -101,7 +101,8 @@ public sealed partial record PlanSettings
     private static bool Overlaps(string a, string b)
     {
         var comparison = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-        static string Slash(string p) => p.EndsWith('/') || p.EndsWith('\\') ? p : p + System.IO.Path.DirectorySeparatorChar;
+        static string Slash(string p) =>
+            p.EndsWith('/') || p.EndsWith('\\') ? p : p + System.IO.Path.DirectorySeparatorChar;
         return string.Equals(a, b, comparison) || Slash(a).StartsWith(Slash(b), comparison)
             || Slash(b).StartsWith(Slash(a), comparison);
     }
