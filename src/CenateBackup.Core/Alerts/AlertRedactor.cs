@@ -38,11 +38,36 @@ public static partial class AlertRedactor
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex AuthorizationRegex();
 
+    /// <summary>Known secrets shorter than this are not masked as bare text (masking "ab" would garble every
+    /// message); they are still masked after a secret key.</summary>
+    public const int MinimumSecretLength = 4;
+
+    private static readonly object s_gate = new();
+    private static string[] s_secrets = System.Array.Empty<string>();
+
+    /// <summary>
+    /// Registers a secret value of this process (a password the job runtime loaded): from now on
+    /// <see cref="Redact"/> masks it wherever it appears, even without a key before it ("failed for s3cret").
+    /// </summary>
+    public static void AddSecret(string? value)
+    {
+        if (value is null || value.Trim().Length < MinimumSecretLength) return;
+        lock (s_gate)
+        {
+            if (System.Array.IndexOf(s_secrets, value) >= 0) return;
+            var list = new System.Collections.Generic.List<string>(s_secrets) { value };
+            list.Sort((a, b) => b.Length.CompareTo(a.Length));
+            s_secrets = list.ToArray();
+        }
+    }
+
     /// <summary>Returns <paramref name="text"/> without URI user info, queries, http(s) paths and secret
-    /// values.</summary>
+    /// values (known secrets of this process too, see <see cref="AddSecret"/>).</summary>
     public static string Redact(string? text)
     {
         if (string.IsNullOrEmpty(text)) return "";
+        foreach (var secret in s_secrets)
+            text = text.Replace(secret, Mask, System.StringComparison.Ordinal);
         var result = UriRegex().Replace(text, m =>
         {
             var scheme = m.Groups["scheme"].Value;

@@ -152,7 +152,16 @@ public sealed partial class JobRun : IDisposable
         RequireRunning();
         _steps.Add(step);
         if (step.Result == JobStepResult.Failed) Failed = true;
-        _log!.Step(step);
+        try
+        {
+            _log!.Step(step);
+        }
+        catch (IOException ex)
+        {
+            // Disk full half-way: the run cannot say what it did, so it has failed (exit 1, never 0).
+            Failed = true;
+            throw NotWritable(Settings.LogPath, ex.Message, ex);
+        }
     }
 
     /// <summary>Marks the run failed without a step (the alert's delivery failed).</summary>
@@ -170,6 +179,11 @@ public sealed partial class JobRun : IDisposable
             _log!.End(StartedAt, now, !Failed, exitCode);
             RunLogRetention.Apply(Settings.LogPath, Name, now, Settings.LogRetention,
                 RunLog.BaseName(Name, StartedAt));
+        }
+        catch (IOException ex)
+        {
+            Failed = true;
+            throw NotWritable(Settings.LogPath, ex.Message, ex);
         }
         finally
         {

@@ -166,7 +166,22 @@ public sealed class RunLog : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        _human.Dispose();
-        _json.Dispose();
+        // A full disk fails the last flush again; the write that failed first was already reported.
+        try
+        {
+            _human.Dispose();
+        }
+        catch (IOException)
+        {
+            _human.BaseStream.Dispose();
+        }
+        try
+        {
+            _json.Dispose();
+        }
+        catch (IOException)
+        {
+            // Nothing buffered (bufferSize 0): the handle is closed.
+        }
     }
 }

@@ -46,6 +46,8 @@ public static partial class EnvironmentFile
     public static IReadOnlyList<KeyValuePair<string, string>> Parse(string text, string path)
     {
         var result = new List<KeyValuePair<string, string>>();
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (text.Length > 0 && text[0] == '\uFEFF') text = text[1..];
         var lines = text.Split('\n');
         for (var i = 0; i < lines.Length; i++)
         {
@@ -55,19 +57,50 @@ public static partial class EnvironmentFile
             var equals = line.IndexOf('=', StringComparison.Ordinal);
             if (equals <= 0) throw Invalid(path, i + 1, "it is not NAME=value");
             var name = line[..equals].Trim();
+            if (name.StartsWith("export ", StringComparison.Ordinal))
+                throw Invalid(path, i + 1, "it starts with 'export' (write NAME=value, without the shell keyword)");
             if (!NameShape().IsMatch(name)) throw Invalid(path, i + 1, "its name is not a variable name");
             if (!AllowedName().IsMatch(name))
             {
                 throw Invalid(path, i + 1,
                     $"the variable {name} may not be set here (only PG*, CENATE_* and DOCKER_HOST)");
             }
-            var value = line[(equals + 1)..];
+            // Blanks around the value are the file's layout, not the value ("PGPASSWORD = x" is x); quotes keep them.
+            var value = line[(equals + 1)..].Trim(' ', '\t');
             if (value.Length >= 2 && (value[0] == '"' || value[0] == '\'') && value[^1] == value[0])
                 value = value[1..^1];
             if (value.IndexOf('\0') >= 0) throw Invalid(path, i + 1, "its value holds a NUL character");
+            if (seen.TryGetValue(name, out var first))
+                throw Invalid(path, i + 1, $"{name} was already set on line {first} (which one is meant?)");
+            seen[name] = i + 1;
+            if (name == "DOCKER_HOST" && !IsLocalDockerHost(value))
+            {
+                throw Invalid(path, i + 1, "DOCKER_HOST must be a unix:// socket or tcp:// on a loopback address "
+                    + "(the database password travels in the exec request)");
+            }
             result.Add(KeyValuePair.Create(name, value));
         }
         return result;
+    }
+
+    /// <summary>The most an environment file may hold: a few NAME=value lines, never megabytes.</summary>
+    public const int MaxBytes = 64 * 1024;
+
+    /// <summary>
+    /// True for a Docker endpoint on this machine: unix:// or npipe:// sockets, tcp:// (or http(s)://) to 127.0.0.0/8,
+    /// ::1 or localhost. Another machine's Docker would receive the exec requests, which carry the database password
+    /// (and could run anything as root there): the environment file may not point the jobs at one.
+    /// </summary>
+    public static bool IsLocalDockerHost(string value)
+    {
+        if (value.Length == 0) return true;
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri)) return false;
+        return uri.Scheme switch
+        {
+            "unix" or "npipe" => true,
+            "tcp" or "http" or "https" => uri.IsLoopback && uri.UserInfo.Length == 0,
+            _ => false,
+        };
     }
 
     /// <summary>Reads <paramref name="path"/> after the trust checks (EnvironmentFileInsecure) and parses it.</summary>
@@ -82,12 +115,35 @@ public static partial class EnvironmentFile
         return Parse(ReadTrusted(path), path);
     }
 
+    [GeneratedRegex("PASSWORD|PASSWD|SECRET|TOKEN|KEY|PASS$", RegexOptions.CultureInvariant)]
+    private static partial Regex SecretName();
+
+    /// <summary>True for a variable whose value is a secret (PGPASSWORD, CENATE_SMTP_PASSWORD, …_TOKEN).</summary>
+    public static bool IsSecretName(string name) => SecretName().IsMatch(name);
+
+    /// <summary>Registers with <see cref="AlertRedactor"/> the secret values this process's environment already holds
+    /// (PGPASSWORD, CENATE_*PASSWORD … set by the caller rather than the environment file).</summary>
+    public static void RegisterProcessSecrets()
+    {
+        foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        {
+            var name = (string)entry.Key;
+            var ours = name.StartsWith("PG", StringComparison.Ordinal)
+                || name.StartsWith("CENATE_", StringComparison.Ordinal);
+            if (ours && IsSecretName(name))
+            {
+                AlertRedactor.AddSecret(entry.Value as string);
+            }
+        }
+    }
+
     /// <summary>Reads and applies <paramref name="path"/> to this process's environment; the names set.</summary>
     public static IReadOnlyList<string> Apply(string path)
     {
         var names = new List<string>();
         foreach (var (name, value) in Read(path))
         {
+            if (IsSecretName(name)) AlertRedactor.AddSecret(value);
             Environment.SetEnvironmentVariable(name, value);
             names.Add(name);
         }
@@ -124,8 +180,28 @@ public static partial class EnvironmentFile
                 + $"(uid {me}) or root with no group or other permissions");
         }
         using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
-        using var reader = new StreamReader(stream, new UTF8Encoding(false));
-        return reader.ReadToEnd();
+        // Read at most MaxBytes + 1: a huge file is refused without being read into memory.
+        var buffer = new byte[MaxBytes + 1];
+        var total = 0;
+        int n;
+        while (total < buffer.Length && (n = stream.Read(buffer, total, buffer.Length - total)) > 0) total += n;
+        if (total > MaxBytes)
+        {
+            throw new CenateException(ErrorIds.EnvironmentFileInvalid, CenateErrorKind.InvalidData,
+                $"The environment file {path} is larger than {MaxBytes / 1024} KB; nothing was loaded.",
+                "It holds a few NAME=value lines (PGPASSWORD=…, CENATE_SMTP_PASSWORD=…): check that the settings "
+                + "name the right file.", path);
+        }
+        try
+        {
+            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(buffer, 0, total);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new CenateException(ErrorIds.EnvironmentFileInvalid, CenateErrorKind.InvalidData,
+                $"The environment file {path} is not UTF-8 text; nothing was loaded.",
+                "Write it as UTF-8 text: one NAME=value per line.", path);
+        }
     }
 
     private static CenateException Insecure(string path, string why) =>

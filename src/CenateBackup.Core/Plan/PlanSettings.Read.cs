@@ -43,7 +43,7 @@ public sealed partial record PlanSettings
             throw v.Invalid("'Container' and 'HostName' are exclusive: give one (docker exec mode or direct TCP mode)");
         var backupPath = v.Path("Path") ?? throw v.Invalid(
             "the key 'Path' (the local backup directory, such as '/backups/cenate') is required");
-        return new PlanSettings
+        var settings = new PlanSettings
         {
             SettingsPath = settingsPath,
             HostName = host,
@@ -70,6 +70,41 @@ public sealed partial record PlanSettings
             Schedule = ReadSchedule(v),
             Alerts = alerts,
         };
+        CheckPaths(v, settings);
+        return settings;
+    }
+
+    /// <summary>
+    /// The backup directory may not be a file system root, and the log and state directories may not be it, hold it
+    /// or lie inside it: run logs and locks among the sets would be listed, synced offsite and mixed up with them.
+    /// </summary>
+    private static void CheckPaths(PlanValues v, PlanSettings s)
+    {
+        static string Norm(string p) => System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(p));
+        var backup = Norm(s.BackupPath);
+        if (backup == "/" || System.IO.Path.GetPathRoot(backup) == backup)
+        {
+            throw v.Invalid($"'Path' is the file system root {s.BackupPath}; give the backup directory itself "
+                + "(such as '/backups/cenate')");
+        }
+        foreach (var (key, value) in new[] { ("LogPath", s.LogPath), ("StatePath", s.StatePath) })
+        {
+            var other = Norm(value);
+            if (Overlaps(backup, other))
+            {
+                throw v.Invalid($"'{key}' ({value}) and 'Path' ({s.BackupPath}) overlap; the run logs and locks "
+                    + "need a directory of their own, outside the backup directory");
+            }
+        }
+    }
+
+    private static bool Overlaps(string a, string b)
+    {
+        var comparison = OperatingSystem.IsWindows() ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        static string Slash(string p) =>
+            p.EndsWith('/') || p.EndsWith('\\') ? p : p + System.IO.Path.DirectorySeparatorChar;
+        return string.Equals(a, b, comparison) || Slash(a).StartsWith(Slash(b), comparison)
+            || Slash(b).StartsWith(Slash(a), comparison);
     }
 
     private static PlanRetention ReadRetention(PlanValues v)

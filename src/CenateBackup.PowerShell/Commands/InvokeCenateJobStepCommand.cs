@@ -75,14 +75,70 @@ public sealed class InvokeCenateJobStepCommand : CenateCmdletBase
         {
             thrown = ex.ErrorRecord;
         }
+        catch (PipelineStoppedException)
+        {
+            Interrupted(run!, start);
+            throw;
+        }
+        catch (FlowControlException ex)
+        {
+            // `exit` (or a stray break/continue) inside a step would end the script past Complete-CenateJob: an
+            // `exit 0` after a failure would report success. The step fails instead and the script goes on.
+            var what = ex is ExitException exit ? $"exit {exit.Argument}" : "break or continue outside a loop";
+            thrown = new ErrorRecord(new InvalidOperationException(
+                    $"The step called {what}; a step must not end the job script (throw an error instead)."),
+                ErrorIds.JobStepFailed, ErrorCategory.InvalidOperation, Name);
+        }
         var step = Evaluate(outputs, thrown, start);
         Record(step);
         foreach (var output in outputs)
         {
-            if (PSObject.AsPSObject(output).BaseObject is ErrorRecord) continue;
+            if (output is not null && PSObject.AsPSObject(output).BaseObject is ErrorRecord) continue;
             WriteObject(output);
         }
     }
+
+    /// <summary>
+    /// Ctrl+C during the step: the step and the run end Failed in the logs (end record, exit 1), the lock is released,
+    /// and a script process exits 1.
+    /// </summary>
+    private void Interrupted(JobRun run, DateTimeOffset start)
+    {
+        try
+        {
+            var step = new JobStepRecord
+            {
+                Name = Name, Start = start, End = DateTimeOffset.UtcNow, Result = JobStepResult.Failed,
+                ErrorId = ErrorIds.JobInterrupted, Message = "the step was interrupted (Ctrl+C)",
+            };
+            Job.StepList.Add(JobOutputs.Step(step));
+            run.Record(step);
+        }
+        catch (CenateException)
+        {
+            // The log could not be written: the run still ends below.
+        }
+        finally
+        {
+            try
+            {
+                run.Complete(DateTimeOffset.UtcNow);
+            }
+            catch (CenateException)
+            {
+                // Complete released the lock in its finally; the end record is what was lost.
+            }
+        }
+        // `pwsh -File` exits 0 after Ctrl+C whatever the script does: a job script run by a scheduler or by hand with
+        // -NonInteractive/-File ends here with exit 1 (its run is completed above). An interactive shell is kept.
+        if (IsScriptProcess(Environment.GetCommandLineArgs())) Environment.Exit(1);
+    }
+
+    /// <summary>True when this pwsh runs a script file or was told it is non-interactive.</summary>
+    internal static bool IsScriptProcess(string[] args) => args.Skip(1).Any(a =>
+        a.Equals("-File", StringComparison.OrdinalIgnoreCase) || a.Equals("-f", StringComparison.OrdinalIgnoreCase)
+        || a.Equals("-NonInteractive", StringComparison.OrdinalIgnoreCase)
+        || a.Equals("-noni", StringComparison.OrdinalIgnoreCase));
 
     private JobStepRecord Evaluate(List<object> outputs, ErrorRecord? thrown, DateTimeOffset start)
     {
@@ -92,6 +148,7 @@ public sealed class InvokeCenateJobStepCommand : CenateCmdletBase
         long? rows = null;
         foreach (var output in outputs)
         {
+            if (output is null) continue;   // `$null` written by the step: nothing to judge
             var ps = PSObject.AsPSObject(output);
             if (ps.BaseObject is ErrorRecord error)
             {

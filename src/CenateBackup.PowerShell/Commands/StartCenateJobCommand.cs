@@ -50,6 +50,8 @@ public sealed class StartCenateJobCommand : CenateCmdletBase
                 var names = EnvironmentFile.Apply(environmentFile);
                 WriteVerbose($"Loaded {names.Count} variable(s) from {environmentFile}: {string.Join(", ", names)}.");
             }
+            // Every password this run holds is masked in its logs and alert, whatever message carries it.
+            EnvironmentFile.RegisterProcessSecrets();
             var run = JobRun.Start(Name, plan, Preflight.IsPresent, Environment.MachineName, ModuleVersion(),
                 DateTimeOffset.UtcNow);
             var job = new CenateJob
