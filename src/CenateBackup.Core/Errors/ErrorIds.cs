@@ -126,7 +126,6 @@ public static class ErrorIds
     public const string JobNameInvalid = "JobNameInvalid";
     public const string JobStepFailed = "JobStepFailed";
     public const string JobNotActive = "JobNotActive";
-    public const string JobInterrupted = "JobInterrupted";
     public const string JobScriptNotFound = "JobScriptNotFound";
     public const string LogDirectoryNotWritable = "LogDirectoryNotWritable";
     public const string EnvironmentFileInvalid = "EnvironmentFileInvalid";

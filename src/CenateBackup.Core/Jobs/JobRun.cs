@@ -55,6 +55,10 @@ public sealed partial class JobRun : IDisposable
     public JobRunState State { get; private set; }
     /// <summary>True once a step failed (or the alert could not be delivered).</summary>
     public bool Failed { get; private set; }
+    /// <summary>True once a step of this run failed: what -OnlyIfSucceeded looks at. The previous-run record of a
+    /// killed earlier run fails the run (exit 1, alert) but not this run's own steps: its set is still verified and
+    /// retention still runs.</summary>
+    public bool StepFailed { get; private set; }
     /// <summary>Who holds the lock when <see cref="State"/> is Locked ("pid 1234, started …"); null
     /// otherwise.</summary>
     public string? Holder { get; private set; }
@@ -151,7 +155,11 @@ public sealed partial class JobRun : IDisposable
     {
         RequireRunning();
         _steps.Add(step);
-        if (step.Result == JobStepResult.Failed) Failed = true;
+        if (step.Result == JobStepResult.Failed)
+        {
+            Failed = true;
+            if (step.Name != InterruptedRun.StepName) StepFailed = true;
+        }
         try
         {
             _log!.Step(step);

@@ -74,7 +74,7 @@ public sealed class CompleteCenateJobCommand : CenateCmdletBase
         items.AddRange(Job.Reported);
         // A run whose steps reported nothing the alert understands still ran: say so, or the alert would call the
         // silence a failure (NothingReported).
-        if (!run.Failed) items.Add(true);
+        if (!run.Failed && items.Count == 0) items.Add(true);
         var start = DateTimeOffset.UtcNow;
         string? errorId = null;
         string? message = null;

@@ -55,7 +55,7 @@ public sealed class InvokeCenateJobStepCommand : CenateCmdletBase
             run.RequireRunning();
         });
         var start = DateTimeOffset.UtcNow;
-        if (OnlyIfSucceeded && run!.Failed)
+        if (OnlyIfSucceeded && run!.StepFailed)
         {
             Record(new JobStepRecord
             {
