@@ -58,8 +58,8 @@ public sealed partial record PlanSettings
             Retention = ReadRetention(v),
             AuditLogRetention = v.Duration("AuditLogRetention") ?? TimeSpan.FromDays(180),
             MaxRowDrop = ReadPercent(v, "MaxRowDrop") ?? "2%",
-            Weekly = ReadWeekly(v),
-            Monthly = ReadMonthly(v),
+            Weekly = ReadTarget(v, "Weekly", 90),
+            Monthly = ReadTarget(v, "Monthly", 365),
             Monitor = ReadMonitor(v),
             Drill = ReadDrill(v),
             LogPath = v.Path("LogPath") ?? "/var/log/cenate",
@@ -118,27 +118,15 @@ public sealed partial record PlanSettings
         };
     }
 
-    private static PlanWeeklyTarget? ReadWeekly(PlanValues v)
+    private static PlanOffsiteTarget? ReadTarget(PlanValues v, string key, int keepDays)
     {
-        var t = v.Table("Weekly", "Destination", "RequireMountPoint", "RcloneConfig", "Keep");
+        var t = v.Table(key, "Destination", "RequireMountPoint", "RcloneConfig", "Keep");
         if (t is null) return null;
-        return new PlanWeeklyTarget
+        return new PlanOffsiteTarget
         {
-            Destination = t.Destination("Destination") ?? throw t.Invalid("'Weekly.Destination' is required"),
+            Destination = t.Destination("Destination") ?? throw t.Invalid($"'{key}.Destination' is required"),
             RequireMountPoint = t.Path("RequireMountPoint"), RcloneConfig = t.Path("RcloneConfig"),
-            Keep = t.Int("Keep", 1, 100000) ?? 90,
-        };
-    }
-
-    private static PlanMonthlyTarget? ReadMonthly(PlanValues v)
-    {
-        var t = v.Table("Monthly", "Destination", "RequireMountPoint", "RcloneConfig", "Keep");
-        if (t is null) return null;
-        return new PlanMonthlyTarget
-        {
-            Destination = t.Destination("Destination") ?? throw t.Invalid("'Monthly.Destination' is required"),
-            RequireMountPoint = t.Path("RequireMountPoint"), RcloneConfig = t.Path("RcloneConfig"),
-            Keep = t.Int("Keep", 1, 100000) ?? 365,
+            Keep = t.Int("Keep", 1, 100000) ?? keepDays,
         };
     }
 

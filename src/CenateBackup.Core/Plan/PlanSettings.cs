@@ -47,9 +47,9 @@ public sealed partial record PlanSettings
     /// <summary>Row drift threshold ("2%").</summary>
     public string MaxRowDrop { get; init; } = "2%";
     /// <summary>The weekly copy; null when not configured.</summary>
-    public PlanWeeklyTarget? Weekly { get; init; }
+    public PlanOffsiteTarget? Weekly { get; init; }
     /// <summary>The monthly copy; null when not configured.</summary>
-    public PlanMonthlyTarget? Monthly { get; init; }
+    public PlanOffsiteTarget? Monthly { get; init; }
     /// <summary>The monitor's thresholds.</summary>
     public PlanMonitor Monitor { get; init; } = new();
     /// <summary>The restore drill's parameters.</summary>
@@ -97,30 +97,18 @@ public sealed record PlanRetention
     public int Monthly { get; init; } = 365;
 }
 
-/// <summary>The weekly copy (USB/NAS directory or rclone remote); the same keys as the monthly one.</summary>
-public sealed record PlanWeeklyTarget
-{
-    /// <summary>Directory (full path) or rclone remote name:path.</summary>
-    public string Destination { get; init; } = "";
-    /// <summary>Mount point the directory must be on; null = no check.</summary>
-    public string? RequireMountPoint { get; init; }
-    /// <summary>rclone config file for a remote destination; null = rclone's default.</summary>
-    public string? RcloneConfig { get; init; }
-    /// <summary>Days kept there.</summary>
-    public int Keep { get; init; } = 90;
-}
-
-/// <summary>The monthly copy (usually an rclone crypt remote); the same keys as the weekly one.</summary>
-public sealed record PlanMonthlyTarget
+/// <summary>An offsite copy of the plan (Weekly: a USB disk or NAS; Monthly: usually an rclone crypt remote); both
+/// take the same keys.</summary>
+public sealed record PlanOffsiteTarget
 {
     /// <summary>Directory (full path) or rclone remote name:path.</summary>
     public string Destination { get; init; } = "";
     /// <summary>Mount point a directory destination must be on; null = no check.</summary>
     public string? RequireMountPoint { get; init; }
-    /// <summary>rclone config file; null = rclone's default.</summary>
+    /// <summary>rclone config file for a remote destination; null = rclone's default.</summary>
     public string? RcloneConfig { get; init; }
-    /// <summary>Days kept there.</summary>
-    public int Keep { get; init; } = 365;
+    /// <summary>Days kept there (Weekly 90, Monthly 365 unless Keep says otherwise).</summary>
+    public int Keep { get; init; }
 }
 
 /// <summary>The monitor's thresholds (Test-CenateBackup -MaxAge/-MinimumSize and Send-CenateAlert -When).</summary>
