@@ -14,7 +14,7 @@ namespace CenateBackup.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "CenateBackupSchedule")]
 [OutputType(typeof(CenateScheduleInfo))]
-public sealed class GetCenateBackupScheduleCommand : CenateCmdletBase
+public sealed class GetCenateBackupScheduleCommand : ScheduleCmdletBase
 {
     /// <inheritdoc />
     protected override int ProgressActivityId => 71;
@@ -23,21 +23,6 @@ public sealed class GetCenateBackupScheduleCommand : CenateCmdletBase
     [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
     public string? Settings { get; set; }
-
-    /// <summary>Which scheduler to read (default Auto).</summary>
-    [Parameter]
-    [ValidateSet("Auto", "Systemd", "Cron", "TaskScheduler")]
-    public string Mode { get; set; } = "Auto";
-
-    /// <summary>The cron file (default /etc/cron.d/cenate-backup).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string CronFile { get; set; } = RegisterCenateBackupScheduleCommand.DefaultCronFile;
-
-    /// <summary>Where the systemd units are (default /etc/systemd/system).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string UnitDirectory { get; set; } = RegisterCenateBackupScheduleCommand.DefaultUnitDirectory;
 
     /// <inheritdoc />
     protected override void ProcessRecord()

@@ -15,11 +15,8 @@ namespace CenateBackup.PowerShell.Commands;
 [Cmdlet(VerbsLifecycle.Register, "CenateBackupSchedule", SupportsShouldProcess = true,
     ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(CenateScheduleEntry))]
-public sealed class RegisterCenateBackupScheduleCommand : CenateCmdletBase
+public sealed class RegisterCenateBackupScheduleCommand : ScheduleCmdletBase
 {
-    internal const string DefaultCronFile = "/etc/cron.d/cenate-backup";
-    internal const string DefaultUnitDirectory = "/etc/systemd/system";
-
     /// <inheritdoc />
     protected override int ProgressActivityId => 70;
 
@@ -32,11 +29,6 @@ public sealed class RegisterCenateBackupScheduleCommand : CenateCmdletBase
     [Parameter]
     [ValidateSet("daily", "weekly", "monthly", "monitor", "drill", "auditretention")]
     public string[]? Job { get; set; }
-
-    /// <summary>Which scheduler (default Auto).</summary>
-    [Parameter]
-    [ValidateSet("Auto", "Systemd", "Cron", "TaskScheduler")]
-    public string Mode { get; set; } = "Auto";
 
     /// <summary>The account the jobs run as (default: this one; Task Scheduler: SYSTEM).</summary>
     [Parameter]
@@ -52,16 +44,6 @@ public sealed class RegisterCenateBackupScheduleCommand : CenateCmdletBase
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? JobDirectory { get; set; }
-
-    /// <summary>The cron file (default /etc/cron.d/cenate-backup).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string CronFile { get; set; } = DefaultCronFile;
-
-    /// <summary>Where the systemd units go (default /etc/systemd/system).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string UnitDirectory { get; set; } = DefaultUnitDirectory;
 
     /// <summary>A unit systemd starts when a job fails (OnFailure=).</summary>
     [Parameter]

@@ -12,7 +12,7 @@ namespace CenateBackup.PowerShell.Commands;
 [Cmdlet(VerbsLifecycle.Unregister, "CenateBackupSchedule", SupportsShouldProcess = true,
     ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(CenateScheduleEntry))]
-public sealed class UnregisterCenateBackupScheduleCommand : CenateCmdletBase
+public sealed class UnregisterCenateBackupScheduleCommand : ScheduleCmdletBase
 {
     /// <inheritdoc />
     protected override int ProgressActivityId => 72;
@@ -21,21 +21,6 @@ public sealed class UnregisterCenateBackupScheduleCommand : CenateCmdletBase
     [Parameter]
     [ValidateSet("daily", "weekly", "monthly", "monitor", "drill", "auditretention")]
     public string[]? Job { get; set; }
-
-    /// <summary>Which scheduler (default Auto).</summary>
-    [Parameter]
-    [ValidateSet("Auto", "Systemd", "Cron", "TaskScheduler")]
-    public string Mode { get; set; } = "Auto";
-
-    /// <summary>The cron file (default /etc/cron.d/cenate-backup).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string CronFile { get; set; } = RegisterCenateBackupScheduleCommand.DefaultCronFile;
-
-    /// <summary>Where the systemd units are (default /etc/systemd/system).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string UnitDirectory { get; set; } = RegisterCenateBackupScheduleCommand.DefaultUnitDirectory;
 
     /// <inheritdoc />
     protected override void ProcessRecord()
