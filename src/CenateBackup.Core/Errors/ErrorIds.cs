@@ -137,5 +137,8 @@ public static class ErrorIds
     public const string ScheduleFileForeign = "ScheduleFileForeign";
     public const string ScheduleFileInsecure = "ScheduleFileInsecure";
     public const string ScheduleNotFound = "ScheduleNotFound";
+    // Issue 17: staging copies left by Restore-CenateTable -Mode Staging.
+    public const string StagingNotFound = "StagingNotFound";
+    public const string StagingNotOurs = "StagingNotOurs";
 #pragma warning restore CS1591
 }

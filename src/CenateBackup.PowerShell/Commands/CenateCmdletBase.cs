@@ -130,7 +130,7 @@ public abstract class CenateCmdletBase : PSCmdlet, IDisposable
 
     private ProgressRecord ToRecord(OperationProgress p)
     {
-        var record = new ProgressRecord(ProgressActivityId, p.Activity, string.IsNullOrEmpty(p.Status) ? "Working" : p.Status);
+        var record = new ProgressRecord(ProgressActivityId, p.Activity, string.IsNullOrEmpty(p.Status) ? Core.Resources.Messages.Get("Progress.Working") : p.Status);
         if (p.Total is long total && total > 0)
         {
             record.PercentComplete = (int)Math.Clamp(p.Current * 100 / total, 0, 100);

@@ -19,7 +19,9 @@ internal sealed class CenateLoadContext : AssemblyLoadContext
 
     protected override Assembly? Load(AssemblyName assemblyName)
     {
-        var path = Path.Combine(_directory, assemblyName.Name + ".dll");
+        // A satellite (es/CenateBackup.Core.resources.dll, the Spanish texts) lives in its culture's sub-directory.
+        var directory = string.IsNullOrEmpty(assemblyName.CultureName) ? _directory : Path.Combine(_directory, assemblyName.CultureName);
+        var path = Path.Combine(directory, assemblyName.Name + ".dll");
         return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
     }
 
