@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core;
 
@@ -22,8 +23,7 @@ public static class ConfirmedPlan
     {
         if (confirmed.SequenceEqual(now, StringComparer.Ordinal)) return;
         throw new CenateException(ErrorIds.PlanChanged, CenateErrorKind.InvalidOperation,
-            $"What to do on {what} changed between the plan that was confirmed and its run (another session "
-            + "changed the database meanwhile). Nothing was changed.",
-            "Run the command again: it shows the plan for the database as it is now.", what);
+            Messages.Format("PlanChanged", what),
+            Messages.Get("PlanChanged.Action"), what);
     }
 }

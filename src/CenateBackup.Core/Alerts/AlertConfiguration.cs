@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Net;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Alerts;
 
@@ -70,9 +71,7 @@ public sealed record AlertConfiguration
         if (mail is null && config.WebhookUri is null && config.HeartbeatUri is null && config.StatusPath is null)
         {
             throw new CenateException(ErrorIds.AlertChannelMissing, CenateErrorKind.InvalidArgument,
-                "No alert channel is configured: give -SmtpServer (with -From and -To), -WebhookUri, -HeartbeatUri "
-                + "or -StatusPath, "
-                + "as parameters or in the -Settings file.", "Add at least one channel.");
+                Messages.Get("AlertChannelMissing"), Messages.Get("AlertChannelMissing.Action"));
         }
         return config;
     }
@@ -121,9 +120,8 @@ public sealed record AlertConfiguration
         if (string.IsNullOrEmpty(password))
         {
             throw new CenateException(ErrorIds.PasswordVariableNotSet, CenateErrorKind.InvalidArgument,
-                $"The environment variable {settings.PasswordVariable} (PasswordVariable) is not set or empty.",
-                "Set it in the scheduled job's environment (systemd EnvironmentFile with mode 0600, "
-                + "or the task's user environment).",
+                Messages.Format("PasswordVariableNotSet", settings.PasswordVariable),
+                Messages.Get("PasswordVariableNotSet.Action"),
                 settings.PasswordVariable);
         }
         return new NetworkCredential(settings.UserName, password);

@@ -6,6 +6,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Alerts;
 
@@ -302,8 +303,8 @@ public sealed partial class AlertDispatcher
         catch (OperationCanceledException ex)
         {
             error = new CenateException(ErrorIds.AlertDeliveryFailed, CenateErrorKind.ResourceUnavailable,
-                $"no answer within {_options.Timeout.TotalSeconds:0} s",
-                    "Check that the server is reachable, or raise -Timeout.", inner: ex);
+                Messages.Format("AlertDeliveryFailed", _options.Timeout.TotalSeconds),
+                    Messages.Get("AlertDeliveryFailed.Action"), inner: ex);
         }
         catch (CenateException ex)
         {

@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Runtime.InteropServices;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Alerts;
 
@@ -34,10 +35,8 @@ public static class AlertFileTrust
         if ((owner != me && owner != 0) || (mode & GroupOtherWrite) != 0)
         {
             throw new CenateException(ErrorIds.SettingsFileInsecure, CenateErrorKind.PermissionDenied,
-                $"The {what} {path} is owned by uid {owner} with mode {Octal(mode)}: "
-                + $"it must be owned by this user (uid {me}) "
-                + $"or root and not writable by group or others, because it {decides}.",
-                $"chown {me} '{path}' && chmod go-w '{path}'", path);
+                Messages.Format("SettingsFileInsecure", what, path, owner, Octal(mode), me, decides),
+                Messages.Format("SettingsFileInsecure.Action", me, path), path);
         }
         // Whoever may write its directory can swap the file between this check and the read (as OpenSSH's
         // StrictModes says); a sticky directory such as /tmp lets no one replace another user's file.
@@ -48,10 +47,8 @@ public static class AlertFileTrust
         if (!DirectoryHoldsFilesSafely(dirOwner, dirMode, me))
         {
             throw new CenateException(ErrorIds.SettingsFileInsecure, CenateErrorKind.PermissionDenied,
-                $"The directory {directory} of the {what} is owned by uid {dirOwner} with mode "
-                + $"{Octal(dirMode)}: others could replace the file, which {decides}.",
-                $"Keep the settings file in a directory only this user (uid {me}) or root can write "
-                + $"(chmod go-w '{directory}').", path);
+                Messages.Format("SettingsFileInsecure.2", directory, what, dirOwner, Octal(dirMode), decides),
+                Messages.Format("SettingsFileInsecure.Action.2", me, directory), path);
         }
     }
 
@@ -72,10 +69,8 @@ public static class AlertFileTrust
         if (owner != me || (mode & GroupOtherAny) != 0)
         {
             throw new CenateException(ErrorIds.CredentialFileInsecure, CenateErrorKind.PermissionDenied,
-                $"The credential file {path} is owned by uid {owner} with mode {Octal(mode)}: "
-                + $"it must be owned by this user (uid {me}) "
-                + "with no group or other permissions (Export-Clixml does not encrypt on Linux and macOS).",
-                $"chown {me} '{path}' && chmod 600 '{path}'", path);
+                Messages.Format("CredentialFileInsecure", path, owner, Octal(mode), me),
+                Messages.Format("CredentialFileInsecure.Action", me, path), path);
         }
     }
 

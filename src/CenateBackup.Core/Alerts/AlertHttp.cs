@@ -12,6 +12,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Alerts;
 
@@ -90,8 +91,8 @@ internal static class AlertHttp
         {
             // The per-call timer, or any timeout inside the handler (connect, TLS): not the caller's cancellation.
             throw new CenateException(ErrorIds.AlertDeliveryFailed, CenateErrorKind.OperationTimeout,
-                $"no answer within {timeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s",
-                "Check that the service is reachable from this machine (proxy, firewall).", target, ex);
+                Messages.Format("AlertDeliveryFailed.2", timeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)),
+                Messages.Get("AlertDeliveryFailed.Action.2"), target, ex);
         }
         catch (HttpRequestException ex)
         {
@@ -106,7 +107,7 @@ internal static class AlertHttp
             cancellationToken.ThrowIfCancellationRequested();
             throw new CenateException(ErrorIds.AlertDeliveryFailed, CenateErrorKind.ConnectionError,
                 "the request failed: " + Why(ex, uri),
-                "Check the host name, the port and that the service is reachable (proxy, firewall).", target);
+                Messages.Get("AlertDeliveryFailed.Action.3"), target);
         }
     }
 

@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Alerts;
 
@@ -41,8 +42,8 @@ public sealed class AlertStatusFile : IAlertChannel
             if (!Directory.Exists(directory))
             {
                 throw new CenateException(ErrorIds.AlertStatusWriteFailed, CenateErrorKind.ObjectNotFound,
-                    $"The directory of the status file {_path} does not exist.",
-                        "Create it (and give the monitoring agent read access to it).", _path);
+                    Messages.Format("AlertStatusWriteFailed", _path),
+                        Messages.Get("AlertStatusWriteFailed.Action"), _path);
             }
             if (message.IsTest)
             {
@@ -60,8 +61,8 @@ public sealed class AlertStatusFile : IAlertChannel
             var kind = ex is UnauthorizedAccessException ? CenateErrorKind.PermissionDenied
                 : CenateErrorKind.WriteError;
             throw new CenateException(ErrorIds.AlertStatusWriteFailed, kind,
-                $"The status file {_path} cannot be written: {ex.Message}",
-                "Check that the directory exists and that this account may write to it.", _path, ex);
+                Messages.Format("AlertStatusWriteFailed.2", _path, ex.Message),
+                Messages.Get("AlertStatusWriteFailed.Action.2"), _path, ex);
         }
     }
 

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Alerts;
 
@@ -39,9 +40,8 @@ public static class CertificatePin
     /// <summary>Like <see cref="TryNormalize"/>, but refuses anything else (SettingsInvalid).</summary>
     public static string Normalize(string text) => TryNormalize(text) ?? throw new CenateException(
         ErrorIds.SettingsInvalid, CenateErrorKind.InvalidArgument,
-        "The certificate thumbprint must be 40 (SHA-1) or 64 (SHA-256) hexadecimal digits; ':' and spaces are "
-        + "allowed between them.",
-        "Copy it from `openssl x509 -noout -fingerprint -sha256` or the certificate's Thumbprint.");
+        Messages.Get("SettingsInvalid"),
+        Messages.Get("SettingsInvalid.Action"));
 
     /// <summary>SHA-1 thumbprint, upper-case hex.</summary>
     public static string Sha1(X509Certificate certificate)

@@ -5,6 +5,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Alerts;
 
@@ -49,8 +50,8 @@ public sealed class WebhookAlertChannel : IAlertChannel
             if (string.IsNullOrWhiteSpace(_chatId))
             {
                 throw new CenateException(ErrorIds.SettingsInvalid, CenateErrorKind.InvalidArgument,
-                    "A Telegram webhook needs a chat id.",
-                    "Give -TelegramChatId, or chat_id=… in the URI's query, or TelegramChatId in the settings file.",
+                    Messages.Get("SettingsInvalid.2"),
+                    Messages.Get("SettingsInvalid.Action.2"),
                     AlertTarget.Redact(uri));
             }
         }
@@ -90,16 +91,15 @@ public sealed class WebhookAlertChannel : IAlertChannel
         if (!uri.IsAbsoluteUri || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
             throw new CenateException(ErrorIds.SettingsInvalid, CenateErrorKind.InvalidArgument,
-                $"The {what} URI must be an absolute http:// or https:// URI.",
-                "Give the URI the service shows (https://…).", uri.IsAbsoluteUri ? uri.Scheme + "://…" : null);
+                Messages.Format("SettingsInvalid.3", what),
+                Messages.Get("SettingsInvalid.Action.3"), uri.IsAbsoluteUri ? uri.Scheme + "://…" : null);
         }
         if (uri.UserInfo.Length > 0)
         {
             // Never echo the user info: it is a password.
             throw new CenateException(ErrorIds.SettingsInvalid, CenateErrorKind.InvalidArgument,
-                $"The {what} URI holds a user name or password (user:password@host), which is not supported.",
-                "Put credentials in the URI's path/query as the service documents, or use a service without basic "
-                + "auth.", AlertTarget.Redact(uri));
+                Messages.Format("SettingsInvalid.4", what),
+                Messages.Get("SettingsInvalid.Action.4"), AlertTarget.Redact(uri));
         }
     }
 

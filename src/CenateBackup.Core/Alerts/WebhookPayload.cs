@@ -7,6 +7,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Unicode;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Alerts;
 
@@ -157,8 +158,8 @@ public static class WebhookPayload
         if (string.IsNullOrWhiteSpace(chatId))
         {
             throw new CenateException(ErrorIds.SettingsInvalid, CenateErrorKind.InvalidArgument,
-                "A Telegram webhook needs a chat id.",
-                "Give -TelegramChatId (or chat_id=… in the URI's query, or TelegramChatId in the settings file).");
+                Messages.Get("SettingsInvalid.2"),
+                Messages.Get("SettingsInvalid.Action.5"));
         }
         // The subject is cut first so the closing </b> is never lost to the length limit.
         var subject = m.Subject.Length > 512 ? CutAtTextElement(m.Subject, 512) + "…" : m.Subject;

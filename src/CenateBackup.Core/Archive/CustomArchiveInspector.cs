@@ -7,6 +7,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Archive;
 
@@ -128,8 +129,8 @@ public static class CustomArchiveInspector
         if (header.Compression is not ("none" or "gzip"))
         {
             throw new CenateException(ErrorIds.ArchiveInvalid, CenateErrorKind.NotInstalled,
-                $"The archive's data is compressed with {header.Compression}, which the module cannot read.",
-                "Restore with -From Csv or -From Sql, or with pg_restore by hand.");
+                Messages.Format("ArchiveInvalid", header.Compression),
+                Messages.Get("ArchiveInvalid.Action"));
         }
         var toc = await ReadTocAsync(reader, header.VersionMinor, place, ct).ConfigureAwait(false);
         var wanted = new Dictionary<int, ArchiveTocEntry>();
@@ -156,8 +157,8 @@ public static class CustomArchiveInspector
         }
         if (wanted.Count == 0) return rows;
         throw new CenateException(ErrorIds.ArchiveInvalid, CenateErrorKind.InvalidData,
-            $"The archive ends early: the data of {Describe(wanted.Values.First())} is not in it (it stops after {reader.Position} bytes).",
-            "Take the backup again, or restore from the set's CSV or SQL export (-From Csv / -From Sql).");
+            Messages.Format("ArchiveInvalid.2", Describe(wanted.Values.First()), reader.Position),
+            Messages.Get("ArchiveInvalid.Action.2"));
     }
 
     /// <summary>One data block, from after its header: inflated, the end-of-data line held back; returns its rows.</summary>
@@ -191,23 +192,23 @@ public static class CustomArchiveInspector
                 if (chunks.Ended)
                 {
                     throw new CenateException(ErrorIds.ArchiveInvalid, CenateErrorKind.InvalidData,
-                        $"The archive is damaged: the compressed data of {Describe(target)} stops before its zlib stream ends, at byte {reader.Position}.",
-                        "Take the backup again; a damaged archive does not restore.");
+                        Messages.Format("ArchiveInvalid.3", Describe(target), reader.Position),
+                        Messages.Get("ArchiveInvalid.Action.3"));
                 }
                 // The zlib stream ends before the block's closing empty chunk: read up to it, so the next block follows.
                 if (!(await chunks.ReadSliceAsync(ct).ConfigureAwait(false)).IsEmpty || !chunks.Ended)
                 {
                     throw new CenateException(ErrorIds.ArchiveInvalid, CenateErrorKind.InvalidData,
-                        $"The archive is damaged: the data of {Describe(target)} goes on after its zlib stream ends, at byte {reader.Position}.",
-                        "Take the backup again; a damaged archive does not restore.");
+                        Messages.Format("ArchiveInvalid.4", Describe(target), reader.Position),
+                        Messages.Get("ArchiveInvalid.Action.3"));
                 }
             }
         }
         catch (InvalidDataException ex)
         {
             throw new CenateException(ErrorIds.ArchiveInvalid, CenateErrorKind.InvalidData,
-                $"The archive is damaged: the compressed data of {Describe(target)} does not inflate ({ex.Message}), at byte {reader.Position}.",
-                "Take the backup again; a damaged archive does not restore.", null, ex);
+                Messages.Format("ArchiveInvalid.5", Describe(target), ex.Message, reader.Position),
+                Messages.Get("ArchiveInvalid.Action.3"), null, ex);
         }
         return await holdback.CompleteAsync(ct).ConfigureAwait(false);
     }
@@ -236,7 +237,7 @@ public static class CustomArchiveInspector
         if (vmaj != 1 || vmin < OldestMinorVersion || vmin > NewestMinorVersion)
         {
             throw new CenateException(ErrorIds.ArchiveInvalid, CenateErrorKind.NotInstalled,
-                $"The archive's format version is {vmaj}.{vmin}; this module reads pg_dump custom-format versions 1.{OldestMinorVersion} to 1.{NewestMinorVersion} (pg_dump 9.x to 17+).",
+                Messages.Format("ArchiveInvalid.6", vmaj, vmin, OldestMinorVersion, NewestMinorVersion),
                 vmaj == 1 && vmin > NewestMinorVersion
                     ? "The archive was written by a newer pg_dump than the module knows: list it with that version's pg_restore -l, and update the module."
                     : "Use the pg_restore of the PostgreSQL release that wrote the archive.");
@@ -399,8 +400,8 @@ public static class CustomArchiveInspector
         if (missing.Count > 0)
         {
             throw new CenateException(ErrorIds.ArchiveInvalid, CenateErrorKind.InvalidData,
-                $"The archive ends early: it stops after {reader.Position} bytes, and the data of {missing.Count} of its entries (first {Describe(missing[0].Entry)}) is missing. The file was cut off (an interrupted dump, a full disk or an incomplete copy).",
-                "Take the backup again; a cut archive restores only part of the data.");
+                Messages.Format("ArchiveInvalid.7", reader.Position, missing.Count, Describe(missing[0].Entry)),
+                Messages.Get("ArchiveInvalid.Action.4"));
         }
         return rows;
     }
@@ -448,16 +449,16 @@ public static class CustomArchiveInspector
         catch (InvalidDataException ex)
         {
             throw new CenateException(ErrorIds.ArchiveInvalid, CenateErrorKind.InvalidData,
-                $"The archive is damaged: the compressed data of {Describe(entry)} does not inflate ({ex.Message}), at byte {reader.Position}.",
-                "Take the backup again; a damaged archive does not restore.", null, ex);
+                Messages.Format("ArchiveInvalid.5", Describe(entry), ex.Message, reader.Position),
+                Messages.Get("ArchiveInvalid.Action.3"), null, ex);
         }
         // .NET ends a zlib stream that stops short without an error; the inflater then asked the chunk list for more
         // than it holds (a complete stream ends without that read). pg_restore refuses such a block too.
         if (chunks.Ended)
         {
             throw new CenateException(ErrorIds.ArchiveInvalid, CenateErrorKind.InvalidData,
-                $"The archive is damaged: the compressed data of {Describe(entry)} stops before its zlib stream ends, at byte {reader.Position}.",
-                "Take the backup again; a damaged archive does not restore.");
+                Messages.Format("ArchiveInvalid.3", Describe(entry), reader.Position),
+                Messages.Get("ArchiveInvalid.Action.3"));
         }
         // The zlib stream may end before its chunk list does (pg_restore reads the rest too).
         await chunks.DrainAsync(ct).ConfigureAwait(false);
@@ -470,8 +471,8 @@ public static class CustomArchiveInspector
         reader = new PgArchiveReader(input,
             why => Damaged(reader!, place, why),
             () => new CenateException(ErrorIds.ArchiveInvalid, CenateErrorKind.InvalidData,
-                $"The archive ends early: it stops after {reader!.Position} bytes, in the middle of {place.Where}. The file was cut off (an interrupted dump, a full disk or an incomplete copy).",
-                "Take the backup again; a cut archive restores only part of the data."),
+                Messages.Format("ArchiveInvalid.8", reader!.Position, place.Where),
+                Messages.Get("ArchiveInvalid.Action.4")),
             bufferSize);
         return reader;
     }

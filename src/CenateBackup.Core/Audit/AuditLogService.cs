@@ -8,6 +8,7 @@ using CenateBackup.Core.Database;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Targets;
 using Npgsql;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Audit;
 
@@ -71,8 +72,8 @@ public static class AuditLogService
         if (!(bool)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!)
         {
             throw new CenateException(ErrorIds.AuditLogNotFound, CenateErrorKind.ObjectNotFound,
-                $"There is no audit log {auditSchema}.audit_log in database '{target.Database}'.",
-                "Install it with Install-CenateAuditTrigger (or name the schema with -AuditSchema).", auditSchema);
+                Messages.Format("AuditLogNotFound", auditSchema, target.Database),
+                Messages.Get("AuditLogNotFound.Action"), auditSchema);
         }
     }
 
@@ -180,10 +181,8 @@ public static class AuditLogService
             if (pk.Count == 0)
             {
                 throw new CenateException(ErrorIds.NoPrimaryKey, CenateErrorKind.InvalidOperation,
-                    $"Table {table.Display} has no primary key: a logged row cannot be told from a row that exists " +
-                    "again. Nothing was changed.",
-                    "Add a primary key to the table, or insert the rows by hand from Get-CenateAuditLog's " +
-                    "OldRowImage (INSERT INTO t SELECT (('<OldRowImage>')::t).*).", table.Display);
+                    Messages.Format("NoPrimaryKey.2", table.Display),
+                    Messages.Get("NoPrimaryKey.Action.2"), table.Display);
             }
             var hasImage = await HasImageAsync(conn, query.AuditSchema, ct).ConfigureAwait(false);
             var shapes = hasImage
@@ -243,15 +242,14 @@ public static class AuditLogService
         if (tables.Count == 0)
         {
             throw new CenateException(ErrorIds.AuditEntriesNotFound, CenateErrorKind.ObjectNotFound,
-                "No deleted or truncated rows in the audit log match.",
-                "Check -Table, -Since, -Until (Get-CenateAuditLog shows what is logged).", null);
+                Messages.Get("AuditEntriesNotFound"),
+                Messages.Get("AuditEntriesNotFound.Action"), null);
         }
         if (tables.Count > 1)
         {
             throw new CenateException(ErrorIds.AuditEntriesMixed, CenateErrorKind.InvalidArgument,
-                $"The selected entries belong to {tables.Count} tables " +
-                $"({string.Join(", ", tables.Select(t => t.Schema + "." + t.Name))}); one restore handles one table.",
-                "Add -Table, or filter the entries (Where-Object Table -eq …) before piping them.", null);
+                Messages.Format("AuditEntriesMixed", tables.Count, string.Join(", ", tables.Select(t => t.Schema + "." + t.Name))),
+                Messages.Get("AuditEntriesMixed.Action"), null);
         }
         return new QualifiedTable(tables[0].Schema, tables[0].Name);
     }
@@ -316,10 +314,8 @@ public static class AuditLogService
             // Class 22 (data exception): a logged value that the column's current type does not accept. The server's
             // message quotes the value; row contents never go into an error message.
             throw new CenateException(ErrorIds.AuditRowsIncompatible, CenateErrorKind.InvalidData,
-                $"A row logged for {table.Display} no longer fits the table: a value is not valid for its column's " +
-                $"current type (SQLSTATE {ex.SqlState}). Nothing was restored.",
-                "A column's type changed since the rows were logged. Restore the rows into a copy of the table with " +
-                "the old types, or select the entries to restore (Get-CenateAuditLog | Where-Object …).",
+                Messages.Format("AuditRowsIncompatible", table.Display, ex.SqlState),
+                Messages.Get("AuditRowsIncompatible.Action"),
                 table.Display, null);
         }
     }

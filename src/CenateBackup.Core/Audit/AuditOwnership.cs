@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using CenateBackup.Core.Database;
 using CenateBackup.Core.Errors;
 using Npgsql;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Audit;
 
@@ -141,8 +142,7 @@ internal static class AuditOwnership
         if (!(bool)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!)
         {
             throw new CenateException(ErrorIds.InsufficientPrivilege, CenateErrorKind.PermissionDenied,
-                $"Role '{roles.Me}' may not create triggers on {table.Display} (no TRIGGER privilege, not its " +
-                "owner). Nothing was changed.", asSuperuser, roles.Me);
+                Messages.Format("InsufficientPrivilege.3", roles.Me, table.Display), asSuperuser, roles.Me);
         }
     }
 

@@ -9,6 +9,7 @@ using CenateBackup.Core.Database;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Targets;
 using Npgsql;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Audit;
 
@@ -168,8 +169,8 @@ public static class AuditService
         {
             // The guard, or a log that belongs to the audit owner: say who may do this, not only which privilege is missing.
             throw new CenateException(ErrorIds.InsufficientPrivilege, CenateErrorKind.PermissionDenied,
-                $"Role '{request.Target.User}' may not {(install ? "install" : "remove")} the audit of {request.Table}: {ex.MessageText}. Nothing was changed.",
-                "The audit log and its triggers may be changed only by its owner role (a member of it) or a superuser: connect as a superuser (for example -Credential postgres).",
+                Messages.Format("InsufficientPrivilege.4", request.Target.User, (install ? "install" : "remove"), request.Table, ex.MessageText),
+                Messages.Get("InsufficientPrivilege.Action.4"),
                 request.Table, ex);
         }
         catch (NpgsqlException ex)
@@ -250,8 +251,8 @@ public static class AuditService
             if (others.Count > 0)
             {
                 throw new CenateException(ErrorIds.AuditLogInUse, CenateErrorKind.InvalidOperation,
-                    $"The audit log is still written by other triggers ({string.Join(", ", others)}); removing it would make their deletes fail. Nothing was changed.",
-                    "Uninstall the audit of those tables first, or leave -RemoveLog out.", request.AuditSchema);
+                    Messages.Format("AuditLogInUse", string.Join(", ", others)),
+                    Messages.Get("AuditLogInUse.Action"), request.AuditSchema);
             }
             // The guard's event triggers first (they depend on its function); only a superuser may drop them.
             var guard = AuditOwnership.GuardName(request.AuditSchema);
@@ -280,9 +281,8 @@ public static class AuditService
             "FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid AND i.inhseqno = 1 WHERE c.oid = @t::pg_catalog.regclass", ct, ("t", table.Sql)).ConfigureAwait(false);
         if (kind.Length == 0) return;
         throw new CenateException(ErrorIds.TableNotSupported, CenateErrorKind.InvalidOperation,
-            $"Table {table.Display} is {kind}: its audit triggers would not see the rows that a DELETE or TRUNCATE through another table of the tree removes " +
-            "(a TRUNCATE of a partitioned table would be logged with 0 rows). Nothing was changed.",
-            "Audit a plain table. For a partitioned table, keep its rows safe with backups (New-CenateDump) and protect it with Protect-CenateTable.", table.Display);
+            Messages.Format("TableNotSupported.3", table.Display, kind),
+            Messages.Get("TableNotSupported.Action.2"), table.Display);
     }
 
     private static async Task<(bool Usage, bool Select)> PrivilegesAsync(NpgsqlConnection conn, string role, QualifiedTable table, CancellationToken ct)

@@ -10,6 +10,7 @@ using CenateBackup.Core.Database;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Targets;
 using Npgsql;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Audit;
 
@@ -148,8 +149,8 @@ public static class ProtectionService
         if (missing.Count > 0)
         {
             throw new CenateException(ErrorIds.RoleNotFound, CenateErrorKind.ObjectNotFound,
-                $"Role(s) {string.Join(", ", missing)} do not exist. Nothing was changed.",
-                "Check -Role (list roles with: psql -c '\\du').", string.Join(",", missing));
+                Messages.Format("RoleNotFound", string.Join(", ", missing)),
+                Messages.Get("RoleNotFound.Action"), string.Join(",", missing));
         }
         var targets = roles.ToList();
         foreach (var (role, rel) in targets.Where(r => !IsPublic(r)).SelectMany(r => relations.Select(rel => (r, rel))))
@@ -159,16 +160,11 @@ public static class ProtectionService
                 is not { } bypass) continue;
             throw bypass.Owner
                 ? new CenateException(ErrorIds.RoleOwnsTable, CenateErrorKind.InvalidOperation,
-                    $"{bypass.Reason}: an owner can always DELETE, TRUNCATE or DROP (it can grant itself any " +
-                    "privilege back), so revoking from it protects nothing. Nothing was changed.",
-                    "Make the table's owner (and its schema's owner) a NOLOGIN role that no application logs in as " +
-                    $"or is a member of (ALTER TABLE {rel.Sql} OWNER TO <nologin role>; ALTER SCHEMA … OWNER TO …), " +
-                    $"then protect the application role. Give '{role}' only the privileges it needs.", role)
+                    Messages.Format("RoleOwnsTable", bypass.Reason),
+                    Messages.Format("RoleOwnsTable.Action", rel.Sql, role), role)
                 : new CenateException(ErrorIds.RoleIsSuperuser, CenateErrorKind.InvalidOperation,
-                    $"{bypass.Reason}: a superuser bypasses every privilege check, so revoking from it protects " +
-                    "nothing. Nothing was changed.",
-                    $"Do not let applications log in as a superuser: make '{role}' NOSUPERUSER (or remove the " +
-                    "membership) and grant it only what it needs.", role);
+                    Messages.Format("RoleIsSuperuser", bypass.Reason),
+                    Messages.Format("RoleIsSuperuser.Action", role), role);
         }
         return targets;
     }
@@ -211,9 +207,8 @@ public static class ProtectionService
         {
             await tx.RollbackAsync(ct).ConfigureAwait(false);
             throw new CenateException(ErrorIds.InsufficientPrivilege, CenateErrorKind.PermissionDenied,
-                $"{string.Join(", ", still)} would keep DELETE or TRUNCATE on {t.Display}: the privilege was granted " +
-                "by another role, and only it (or the owner, or a superuser) can revoke it. Nothing was changed.",
-                $"Run Protect-CenateTable as the table's owner ({owner}) or a superuser.", t.Display);
+                Messages.Format("InsufficientPrivilege.5", string.Join(", ", still), t.Display),
+                Messages.Format("InsufficientPrivilege.Action.5", owner), t.Display);
         }
     }
 
@@ -267,7 +262,7 @@ public static class ProtectionService
             if (paths.Any(p => result.Inherited.Contains(p.Via, StringComparer.Ordinal))) remedies.Add("a grant to PUBLIC or a group role was made by a role whose grants this session cannot revoke: run it as that grantor");
             if (remedies.Count == 0) remedies.Add("check the grants (\\dp) and memberships (\\du)");
             throw new CenateException(ErrorIds.PrivilegeStillGranted, CenateErrorKind.InvalidOperation,
-                $"After revoking on {t.Display}: {detail}. Nothing was changed.",
+                Messages.Format("PrivilegeStillGranted", t.Display, detail),
                 char.ToUpperInvariant(remedies[0][0]) + string.Join("; ", remedies)[1..] + ".", string.Join(",", paths.Select(p => p.Role).Distinct(StringComparer.Ordinal)));
         }
     }

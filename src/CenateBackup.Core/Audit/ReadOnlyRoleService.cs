@@ -9,6 +9,7 @@ using CenateBackup.Core.Database;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Targets;
 using Npgsql;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Audit;
 
@@ -53,7 +54,7 @@ public static class ReadOnlyRoleService
             if (result.Created && password is null)
             {
                 throw new CenateException(ErrorIds.PasswordRequired, CenateErrorKind.InvalidArgument,
-                    $"Role '{role}' does not exist, and a new role needs a password. Nothing was changed.", "Give -Password.", role);
+                    Messages.Format("PasswordRequired", role), Messages.Get("PasswordRequired.Action"), role);
             }
             if (!result.Created) await CheckExistingAsync(conn, role, state, force, result, ct).ConfigureAwait(false);
             var setPassword = password is not null && (result.Created || force);
@@ -79,7 +80,7 @@ public static class ReadOnlyRoleService
             // Never echo the statement: it holds the verifier.
             throw new CenateException(ex.SqlState == "42501" ? ErrorIds.InsufficientPrivilege : ErrorIds.DatabaseError,
                 ex.SqlState == "42501" ? CenateErrorKind.PermissionDenied : CenateErrorKind.InvalidOperation,
-                $"Creating the read-only role '{role}' failed ({ex.SqlState}): {ex.MessageText}. Nothing was changed.",
+                Messages.Format("ReadOnlyRoleService.Error", role, ex.SqlState, ex.MessageText),
                 ex.SqlState == "42501" ? "Run it as a role with CREATEROLE (or the database owner)." : "See the server log.", role);
         }
         catch (NpgsqlException ex)
@@ -107,16 +108,16 @@ public static class ReadOnlyRoleService
         if (isSelf)
         {
             throw new CenateException(ErrorIds.RoleNotReadOnly, CenateErrorKind.InvalidOperation,
-                $"Role '{role}' is the role this session is connected as; it cannot make itself read-only. Nothing was changed.",
-                "Choose another name for the read-only role.", role);
+                Messages.Format("RoleNotReadOnly", role),
+                Messages.Get("RoleNotReadOnly.Action"), role);
         }
         var writes = await RolePrivileges.WriteCapabilitiesAsync(conn, role, ct).ConfigureAwait(false);
         var hasPassword = await RolePrivileges.HasPasswordAsync(conn, role, ct).ConfigureAwait(false);
         if (writes.Count > 0 && !force)
         {
             throw new CenateException(ErrorIds.RoleNotReadOnly, CenateErrorKind.InvalidOperation,
-                $"Role '{role}' exists and is not a read-only role: it {Summarize(writes)}. Nothing was changed.",
-                "Choose another name for the read-only role. -Force adopts it anyway, but it keeps all of this (the result's Warnings list it).", role);
+                Messages.Format("RoleNotReadOnly.2", role, Summarize(writes)),
+                Messages.Get("RoleNotReadOnly.Action.2"), role);
         }
         string? members;
         await using (var cmd = new NpgsqlCommand("SELECT pg_catalog.string_agg(m.rolname::text, ', ' ORDER BY m.rolname) FROM pg_catalog.pg_auth_members a " +
@@ -129,8 +130,8 @@ public static class ReadOnlyRoleService
         {
             // A group role: every grant to it widens what its members can read.
             throw new CenateException(ErrorIds.RoleExists, CenateErrorKind.ResourceExists,
-                $"Role '{role}' exists, was not created by New-CenateReadOnlyRole, and has members ({members}): the read grants would reach them too. Nothing was changed.",
-                "Choose another name for the read-only role, or add -Force if its members should read these schemas too.", role);
+                Messages.Format("RoleExists", role, members),
+                Messages.Get("RoleExists.Action"), role);
         }
         if (members is not null) result.Warnings.Add($"The members of role '{role}' ({members}) can use its read privileges too.");
         if (!marked && hasPassword != false && !force)
@@ -139,8 +140,8 @@ public static class ReadOnlyRoleService
                 ? "has a password"
                 : (login ? "can log in and may have a password" : "may have a password") + " (only a superuser can read pg_authid to tell)";
             throw new CenateException(ErrorIds.RoleExists, CenateErrorKind.ResourceExists,
-                $"Role '{role}' exists, was not created by New-CenateReadOnlyRole, and {why}: it may be another application's login. Nothing was changed.",
-                "Choose another name for the read-only role, or add -Force to adopt this role (its password changes only if -Password is given too).", role);
+                Messages.Format("RoleExists.2", role, why),
+                Messages.Get("RoleExists.Action.2"), role);
         }
         foreach (var w in writes) result.Warnings.Add($"Role '{role}' keeps what makes it not read-only: it {w}.");
     }
@@ -158,7 +159,7 @@ public static class ReadOnlyRoleService
             try { verifier = ProtectionService.ScramVerifier(password!); }
             catch (ArgumentException ex)
             {
-                throw new CenateException(ErrorIds.PasswordInvalid, CenateErrorKind.InvalidArgument, ex.Message + " Nothing was changed.", "Choose another password.", role);
+                throw new CenateException(ErrorIds.PasswordInvalid, CenateErrorKind.InvalidArgument, ex.Message + " Nothing was changed.", Messages.Get("PasswordInvalid.Action"), role);
             }
             var nfkc = Encoding.UTF8.GetBytes(password!.Normalize(NormalizationForm.FormKC));
             if (!nfkc.AsSpan().SequenceEqual(SaslPrep.PasswordBytes(password)))
@@ -277,7 +278,7 @@ public static class ReadOnlyRoleService
                             throw new CenateException(ErrorIds.ReadOnlyViewUnsafe, CenateErrorKind.InvalidOperation,
                                 $"{t.Schema}.v_{t.Name}_readonly already exists and belongs to '{rd.GetString(1)}'" +
                                 (rd.GetString(0) != "v" ? " (it is not a view)" : "") + ", not to the table's owner or to this session's role: replacing it would leave it in that role's hands. Nothing was changed.",
-                                $"Check who created it and why; drop it (DROP VIEW {t.Schema}.v_{t.Name}_readonly) or give it to the table's owner, then run again.", v);
+                                Messages.Format("ReadOnlyViewUnsafe.Action", t.Schema, t.Name), v);
                         }
                     }
                 }

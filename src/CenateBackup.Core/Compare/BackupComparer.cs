@@ -6,6 +6,7 @@ using System.Runtime.ExceptionServices;
 using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Compare;
 
@@ -27,7 +28,7 @@ public static class BackupComparer
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(reporter);
         var clock = Stopwatch.StartNew();
-        reporter.Progress(new OperationProgress(Activity, "Opening the two sides", 0, null));
+        reporter.Progress(new OperationProgress(Activity, Messages.Get("Progress.BackupComparer.Status"), 0, null));
         var (openedReference, openedDifference) = await OpenBothAsync(request, reporter, ct).ConfigureAwait(false);
         await using var reference = openedReference;
         await using var difference = openedDifference;
@@ -63,9 +64,8 @@ public static class BackupComparer
         catch (System.IO.IOException ex) when (Storage.AtomicBackupFile.IsDiskFull(ex))
         {
             throw new CenateException(ErrorIds.DiskFull, CenateErrorKind.WriteError,
-                $"The disk holding the comparison's temporary files ('{spill.Path}') is full; they were removed.",
-                "Free space there, or give -TempDirectory a directory on a disk with room (the sorted keys of both " +
-                "sides, more with -IncludeRows).", spill.Path, ex);
+                Messages.Format("DiskFull.5", spill.Path),
+                Messages.Get("DiskFull.Action.5"), spill.Path, ex);
         }
         return result;
     }
@@ -111,7 +111,7 @@ public static class BackupComparer
         long refRead = 0, diffRead = 0;
         var total = reference.Size + difference.Size;
         void Progress() => reporter.Progress(new OperationProgress(Activity,
-            $"Reading and sorting: {(Interlocked.Read(ref refRead) + Interlocked.Read(ref diffRead)) >> 20} MB read", 
+            Messages.Format("Progress.BackupComparer.Status.2", (Interlocked.Read(ref refRead) + Interlocked.Read(ref diffRead)) >> 20), 
             Interlocked.Read(ref refRead) + Interlocked.Read(ref diffRead), total > 0 && request.Live is null ? total
                 : null));
         var cursors = await ReadBothAsync(
@@ -125,7 +125,7 @@ public static class BackupComparer
         reporter.Verbose($"Read {refSink.Rows} reference and {diffSink.Rows} difference rows " +
             $"({refSorter.SpilledRuns} + " +
             $"{diffSorter.SpilledRuns} spilled runs) in {clock.Elapsed.TotalSeconds:0.0} s; joining.");
-        reporter.Progress(new OperationProgress(Activity, "Joining the sorted sides", 0, null));
+        reporter.Progress(new OperationProgress(Activity, Messages.Get("Progress.BackupComparer.Status.3"), 0, null));
         MergeJoin.Run(refCursor, diffCursor, result.Key.Length, result, request.KeyLimit, request.IncludeRows,
             reference.Columns, difference.Columns, _ => ct.ThrowIfCancellationRequested());
         if (result.KeysTruncated)
@@ -213,7 +213,7 @@ public static class BackupComparer
             : throw new CenateException(ErrorIds.KeyRequired, CenateErrorKind.InvalidArgument,
                 $"No key to match the rows of {table} by: the reference set's manifest records no primary key for it" +
                 (request.Live is null ? "" : ", and the live table has none") + ".",
-                "Give -Key with the columns that identify a row (e.g. -Key id, or -Key tipo,numero).", table);
+                Messages.Get("KeyRequired.Action"), table);
         foreach (var (side, name) in new (CompareSide, string)[] { (reference, "reference"), (difference,
             "difference") })
         {
@@ -221,16 +221,15 @@ public static class BackupComparer
             if (absent.Count > 0)
             {
                 throw new CenateException(ErrorIds.KeyColumnMissing, CenateErrorKind.InvalidArgument,
-                    $"The key column(s) {string.Join(", ",
-                        absent)} are not in the {name} side ({side.FileName}), which has " +
-                    $"{string.Join(", ", side.Columns.Take(20))}{(side.Columns.Count > 20 ? ", …" : "")}.",
-                    "Check -Key (names are case-sensitive); the key must exist on both sides.", table);
+                    Messages.Format("KeyColumnMissing", string.Join(", ",
+                        absent), name, side.FileName, string.Join(", ", side.Columns.Take(20)), (side.Columns.Count > 20 ? ", …" : "")),
+                    Messages.Get("KeyColumnMissing.Action"), table);
             }
         }
         if (key.Distinct(StringComparer.Ordinal).Count() != key.Count)
         {
             throw new CenateException(ErrorIds.KeyColumnMissing, CenateErrorKind.InvalidArgument,
-                "-Key names a column twice.", "Name each key column once.", table);
+                Messages.Get("KeyColumnMissing.2"), Messages.Get("KeyColumnMissing.Action.2"), table);
         }
         return key;
     }

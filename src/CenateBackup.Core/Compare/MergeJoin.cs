@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Compare;
 
@@ -102,12 +103,9 @@ internal static class MergeJoin
             {
                 var columns = string.Join(", ", _result.Key);
                 throw new CenateException(ErrorIds.DuplicateKey, CenateErrorKind.InvalidData,
-                    $"The {_name} side ({(_name == "reference" ? _result.ReferenceFile
-                        : _result.DifferenceFile)}) holds a key " +
-                    $"({columns}) more than once, so rows cannot be matched by it. The value is not shown (keys can " +
-                        $"be personal data).",
-                    "Compare by a unique key: give -Key with the columns of the table's primary key or of a unique " +
-                        "constraint.",
+                    Messages.Format("DuplicateKey", _name, (_name == "reference" ? _result.ReferenceFile
+                        : _result.DifferenceFile), columns),
+                    Messages.Get("DuplicateKey.Action"),
                     _result.Table);
             }
             if (keyLength > _previous.Length) _previous = new byte[Math.Max(keyLength, _previous.Length * 2)];

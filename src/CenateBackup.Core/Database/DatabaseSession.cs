@@ -5,6 +5,7 @@ using System.Threading.Tasks;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Targets;
 using Npgsql;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Database;
 
@@ -64,8 +65,8 @@ internal sealed class DatabaseSession : IAsyncDisposable
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         if (await r.ReadAsync(ct).ConfigureAwait(false)) return new QualifiedTable(r.GetString(0), r.GetString(1));
         var shown = (schema ?? "public") + "." + table;
-        throw new CenateException(ErrorIds.TableNotFound, CenateErrorKind.ObjectNotFound, $"Table '{shown}' does not exist in database '{Target.Database}'.",
-            "Check -Table and -Schema.", shown);
+        throw new CenateException(ErrorIds.TableNotFound, CenateErrorKind.ObjectNotFound, Messages.Format("TableNotFound", shown, Target.Database),
+            Messages.Get("TableNotFound.Action"), shown);
     }
 
     /// <summary>The primary key columns of a table (schema-qualified, quoted), in key order; empty without one.</summary>

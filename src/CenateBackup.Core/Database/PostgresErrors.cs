@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Targets;
 using Npgsql;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Database;
 
@@ -18,26 +19,26 @@ internal static class PostgresErrors
             {
                 case "3D000":
                     return new CenateException(ErrorIds.DatabaseNotFound, CenateErrorKind.ObjectNotFound,
-                        $"Database '{target.Database}' does not exist on the server at {where}.",
-                        "Check -Database (list databases with: psql -l).", target.Database, ex);
+                        Messages.Format("DatabaseNotFound", target.Database, where),
+                        Messages.Get("DatabaseNotFound.Action"), target.Database, ex);
                 case "28P01":
                 case "28000":
                     return new CenateException(ErrorIds.AuthenticationFailed, CenateErrorKind.AuthenticationError,
-                        $"The server at {where} rejected the login of role '{target.User}' ({pg.SqlState}).",
-                        "Check -Credential (or PGPASSWORD/.pgpass) and that pg_hba.conf allows this role from this address.", target.User, ex);
+                        Messages.Format("AuthenticationFailed", where, target.User, pg.SqlState),
+                        Messages.Get("AuthenticationFailed.Action"), target.User, ex);
                 case "42501":
                     return new CenateException(ErrorIds.InsufficientPrivilege, CenateErrorKind.PermissionDenied,
-                        $"Role '{target.User}' lacks a privilege: {pg.MessageText}",
-                        "Grant the role SELECT on the tables to back up (or use the owner/a superuser for backups).", target.User, ex);
+                        Messages.Format("InsufficientPrivilege", target.User, pg.MessageText),
+                        Messages.Get("InsufficientPrivilege.Action"), target.User, ex);
                 case "57P01":
                 case "57P02":
                 case "57P03":
                     return new CenateException(ErrorIds.ConnectionLost, CenateErrorKind.ConnectionError,
-                        $"The server at {where} ended the session: {pg.MessageText}",
-                        "Check the server's log; run again when it is available.", where, ex);
+                        Messages.Format("ConnectionLost", where, pg.MessageText),
+                        Messages.Get("ConnectionLost.Action"), where, ex);
                 default:
                     return new CenateException(ErrorIds.DatabaseError, CenateErrorKind.InvalidOperation,
-                        $"The server at {where} reported {pg.SqlState}: {pg.MessageText}", "See the server log for details.", where, ex);
+                        Messages.Format("DatabaseError", where, pg.SqlState, pg.MessageText), Messages.Get("DatabaseError.Action"), where, ex);
             }
         }
         if (ex is NpgsqlException && ClientAuthentication.IsRefusal(ex))
@@ -49,17 +50,17 @@ internal static class PostgresErrors
             if (npg.Message.Contains("password", StringComparison.OrdinalIgnoreCase))
             {
                 return new CenateException(ErrorIds.AuthenticationFailed, CenateErrorKind.AuthenticationError,
-                    $"The server at {where} needs a password for role '{target.User}' and none was given.",
-                    "Pass -Credential, or set PGPASSWORD or a .pgpass entry for this server.", target.User, ex);
+                    Messages.Format("AuthenticationFailed.2", where, target.User),
+                    Messages.Get("AuthenticationFailed.Action.2"), target.User, ex);
             }
             if (npg.InnerException is SocketException or TimeoutException || npg.InnerException?.InnerException is SocketException)
             {
                 return new CenateException(ErrorIds.ServerUnreachable, CenateErrorKind.ConnectionError,
-                    $"No PostgreSQL server answers at {where}: {npg.GetBaseException().Message}",
-                    "Check that the server runs and listens there (-Host/-Port), and for a container that it is running.", where, ex);
+                    Messages.Format("ServerUnreachable", where, npg.GetBaseException().Message),
+                    Messages.Get("ServerUnreachable.Action"), where, ex);
             }
             return new CenateException(ErrorIds.ConnectionLost, CenateErrorKind.ConnectionError,
-                $"The connection to {where} failed: {npg.GetBaseException().Message}", "Check the server and the network, then run again.", where, ex);
+                Messages.Format("ConnectionLost.2", where, npg.GetBaseException().Message), Messages.Get("ConnectionLost.Action.2"), where, ex);
         }
         return ex;
     }

@@ -5,6 +5,7 @@ using System.Threading.Tasks;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Targets;
 using Npgsql;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Database;
 
@@ -121,8 +122,8 @@ public sealed class SnapshotSession : IAsyncDisposable
             // Npgsql fails on a PGPASSFILE that cannot be read, where libpq would go on without it.
             await connection.DisposeAsync().ConfigureAwait(false);
             throw new CenateException(ErrorIds.AuthenticationFailed, CenateErrorKind.AuthenticationError,
-                $"No password for role '{target.User}': the password file cannot be read ({ex.Message}).",
-                "Fix PGPASSFILE (or ~/.pgpass, mode 0600), or pass -Credential.", target.User, ex);
+                Messages.Format("AuthenticationFailed.3", target.User, ex.Message),
+                Messages.Get("AuthenticationFailed.Action.3"), target.User, ex);
         }
         catch
         {
@@ -158,8 +159,8 @@ ORDER BY pg_catalog.array_position(pg_catalog.current_schemas(false), n.nspname)
         }
         var shown = splitSchema is null ? table : splitSchema + "." + table;
         throw new CenateException(ErrorIds.TableNotFound, CenateErrorKind.ObjectNotFound,
-            $"Table '{shown}' does not exist in database '{_target.Database}'.",
-            "Check -Table and -Schema (list tables with: psql -c '\\dt *.*').", shown);
+            Messages.Format("TableNotFound", shown, _target.Database),
+            Messages.Get("TableNotFound.Action.2"), shown);
     }
 
     /// <summary>

@@ -10,6 +10,7 @@ using CenateBackup.Core.Errors;
 using CenateBackup.Core.Tools;
 using Docker.DotNet;
 using Docker.DotNet.Models;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Docker;
 
@@ -159,12 +160,12 @@ public sealed class ContainerPgToolRunner : IPgToolRunner
         catch (DockerContainerNotFoundException ex)
         {
             throw new CenateException(ErrorIds.ContainerNotFound, CenateErrorKind.ObjectNotFound,
-                $"Docker container '{_container}' does not exist.", "Check the name with 'docker ps -a'.", _container, ex);
+                Messages.Format("ContainerNotFound", _container), Messages.Get("ContainerNotFound.Action"), _container, ex);
         }
         catch (DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.Conflict)
         {
             throw new CenateException(ErrorIds.ContainerNotRunning, CenateErrorKind.ResourceUnavailable,
-                $"Docker container '{_container}' is not running.", $"Start it with 'docker start {_container}'.",
+                Messages.Format("ContainerNotRunning", _container), Messages.Format("ContainerNotRunning.Action", _container),
                 _container, ex);
         }
         catch (Exception ex) when (DockerEngine.IsEngineUnreachable(ex))
@@ -221,14 +222,14 @@ public sealed class ContainerPgToolRunner : IPgToolRunner
         if (containerStopped)
         {
             return new CenateException(ErrorIds.ContainerStopped, CenateErrorKind.ResourceUnavailable,
-                $"Docker container '{container}' stopped while {tool} was running in it; the output is incomplete and was discarded.",
-                $"Find out why it stopped ('docker logs {container}'), start it and run the command again.", container, streamError);
+                Messages.Format("ContainerStopped", container, tool),
+                Messages.Format("ContainerStopped.Action", container), container, streamError);
         }
         if (streamError is not null && exitCode == 0)
         {
             return new CenateException(ErrorIds.ConnectionLost, CenateErrorKind.ConnectionError,
-                $"The output of {tool} from Docker container '{container}' broke off ({streamError.Message}) although {tool} reported success; the output is incomplete and was discarded.",
-                "Check the Docker engine (its log, free memory) and run the command again.", container, streamError);
+                Messages.Format("ConnectionLost.3", tool, container, streamError.Message),
+                Messages.Get("ConnectionLost.Action.3"), container, streamError);
         }
         return null;
     }

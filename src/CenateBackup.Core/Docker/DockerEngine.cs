@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using CenateBackup.Core.Errors;
 using Docker.DotNet;
 using Docker.DotNet.Models;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Docker;
 
@@ -47,8 +48,8 @@ public sealed class DockerEngine : IDisposable
         catch (DockerContainerNotFoundException ex)
         {
             throw new CenateException(ErrorIds.ContainerNotFound, CenateErrorKind.ObjectNotFound,
-                $"Docker container '{container}' does not exist on {_endpointText}.",
-                "Check the name with 'docker ps -a', or pass -Container with the right name (or use -Host for host mode).", container, ex);
+                Messages.Format("ContainerNotFound.2", container, _endpointText),
+                Messages.Get("ContainerNotFound.Action.2"), container, ex);
         }
         catch (Exception ex) when (IsEngineUnreachable(ex))
         {
@@ -88,8 +89,8 @@ public sealed class DockerEngine : IDisposable
         if (!info.Running)
         {
             throw new CenateException(ErrorIds.ContainerNotRunning, CenateErrorKind.ResourceUnavailable,
-                $"Docker container '{info.Name}' exists but is not running (state: {info.State}).",
-                $"Start it with 'docker start {info.Name}' and try again.", container);
+                Messages.Format("ContainerNotRunning.2", info.Name, info.State),
+                Messages.Format("ContainerNotRunning.Action.2", info.Name), container);
         }
         return info;
     }

@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Storage;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Drift;
 
@@ -49,8 +50,8 @@ public static class RowDropAcknowledger
         else
         {
             throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound,
-                $"'{full}' is neither a backup directory nor a file of a backup set.",
-                "Give the backup directory or a set's manifest.", full);
+                Messages.Format("PathNotFound.3", full),
+                Messages.Get("PathNotFound.Action.3"), full);
         }
         var sets = BackupCatalog.Scan(directory).Sets;
         var given = onlyManifest is null ? null : BackupManifest.Load(onlyManifest);
@@ -58,8 +59,8 @@ public static class RowDropAcknowledger
         if (given is not null && !string.Equals(given.Stamp, stamp, StringComparison.Ordinal))
         {
             throw new CenateException(ErrorIds.BackupSetNotFound, CenateErrorKind.InvalidArgument,
-                $"'{full}' belongs to the set {given.Stamp}, not to {stamp}; nothing was recorded.",
-                $"Give the set taken after the drop: -Path with a file of the set {stamp}, or the backup directory.",
+                Messages.Format("BackupSetNotFound", full, given.Stamp, stamp),
+                Messages.Format("BackupSetNotFound.Action", stamp),
                 stamp);
         }
         var targets = sets.Where(s => string.Equals(s.Manifest.Stamp, stamp, StringComparison.Ordinal)
@@ -67,8 +68,8 @@ public static class RowDropAcknowledger
         if (targets.Count == 0)
         {
             throw new CenateException(ErrorIds.BackupSetNotFound, CenateErrorKind.ObjectNotFound,
-                $"No backup set with stamp {stamp}{(database is null ? "" : " of " + database)} in {directory}.",
-                "List the sets with Get-CenateBackup and give the stamp of the set taken after the drop.", stamp);
+                Messages.Format("BackupSetNotFound.2", stamp, (database is null ? "" : " of " + database), directory),
+                Messages.Get("BackupSetNotFound.Action.2"), stamp);
         }
         var plans = new List<(CatalogEntry Set, List<RowDrift> Drops)>();
         foreach (var set in targets)
@@ -81,11 +82,8 @@ public static class RowDropAcknowledger
         if (plans.Count == 0)
         {
             throw new CenateException(ErrorIds.RowDropNotFound, CenateErrorKind.ObjectNotFound,
-                $"No critical table ({string.Join(", ", policy.Names)}) dropped beyond its threshold "
-                + $"into the set {stamp} "
-                + "since the previous complete full set; nothing was recorded.",
-                "Check -Stamp (the set taken AFTER the drop), -Table and the thresholds; "
-                + "Test-CenateBackup -MaxRowDrop shows the drift.",
+                Messages.Format("RowDropNotFound", string.Join(", ", policy.Names), stamp),
+                Messages.Get("RowDropNotFound.Action"),
                 stamp);
         }
         var done = new List<RowDropAcknowledged>();
@@ -110,7 +108,7 @@ public static class RowDropAcknowledger
             if (!exists)
             {
                 throw new CenateException(ErrorIds.BackupSetNotFound, CenateErrorKind.ObjectNotFound,
-                    $"The set {set.ManifestPath} was removed meanwhile; nothing was recorded.", "Run Get-CenateBackup.",
+                    Messages.Format("BackupSetNotFound.3", set.ManifestPath), Messages.Get("BackupSetNotFound.Action.3"),
                     set.ManifestPath);
             }
             done.AddRange(records.Select(r =>

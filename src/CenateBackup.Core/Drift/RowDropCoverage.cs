@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Drift;
 
@@ -39,11 +40,9 @@ public static class RowDropCoverage
         if (!tableGiven && settingsPath is not null)
         {
             throw new CenateException(ErrorIds.SettingsInvalid, CenateErrorKind.InvalidArgument,
-                $"The settings {settingsPath}: RowDrop names only tables no complete full set counts ({names}); "
-                + "retention would protect nothing. Nothing was removed.", Hint, settingsPath);
+                Messages.Format("SettingsInvalid.5", settingsPath, names), Hint, settingsPath);
         }
         throw new CenateException(ErrorIds.TableNotInBackup, CenateErrorKind.InvalidArgument,
-            $"-Table names only tables no complete full set counts ({names}); retention would protect nothing. "
-            + "Nothing was removed.", Hint, names);
+            Messages.Format("TableNotInBackup", names), Hint, names);
     }
 }

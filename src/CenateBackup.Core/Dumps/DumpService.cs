@@ -14,6 +14,7 @@ using CenateBackup.Core.Errors;
 using CenateBackup.Core.Storage;
 using CenateBackup.Core.Targets;
 using CenateBackup.Core.Tools;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Dumps;
 
@@ -45,7 +46,7 @@ public static class DumpService
         if (pgDumpVersion.Major < serverVersion.Major)
         {
             throw new CenateException(ErrorIds.PgDumpTooOld, CenateErrorKind.NotInstalled,
-                $"pg_dump {pgDumpVersion} ({context.Runner.Where}) is older than the server ({snapshot.ServerVersion}) and cannot dump it; nothing was written.",
+                Messages.Format("PgDumpTooOld", pgDumpVersion, context.Runner.Where, snapshot.ServerVersion),
                 target.Mode == ConnectionMode.Host
                     ? $"Use container mode (-Container) so the server's own pg_dump runs, or install the PostgreSQL {serverVersion.Major} client and pass its directory with -PgBinDirectory."
                     : "The container's pg_dump is older than its server; update the image.", target.Database);
@@ -77,7 +78,7 @@ public static class DumpService
                 throw new CenateException(ErrorIds.TableNotFound, CenateErrorKind.ObjectNotFound,
                     $"Critical table '{critical}' does not exist in database '{target.Database}'; nothing was written"
                     + (request.Include != TableExports.None ? $" (its {request.Include} export was asked for)." : "."),
-                    "Check the spelling of -CriticalTable (list tables with: psql -c '\\dt *.*'). If the table was dropped, restore it (Restore-CenateTable) or leave -CriticalTable/-Include out to dump the rest.",
+                    Messages.Get("TableNotFound.Action.3"),
                     critical);
             }
             if (t is null)
@@ -89,7 +90,7 @@ public static class DumpService
             if (!counted.Contains(t)) counted.Add(t);
             if (!criticalPresent.Contains(t)) criticalPresent.Add(t);
         }
-        reporter.Progress(new OperationProgress("New-CenateDump", "Counting rows in the snapshot", 0, null));
+        reporter.Progress(new OperationProgress(Messages.Get("Progress.DumpService"), Messages.Get("Progress.DumpService.Status"), 0, null));
         var counts = await snapshot.CountRowsAsync(counted, cancellationToken).ConfigureAwait(false);
         foreach (var (t, n) in counts) reporter.Verbose($"{t}: {n} rows at the snapshot.");
         // What a restore must bring back besides rows, as the catalog had it at the snapshot (Test-CenateBackup -Level Restore checks it).
@@ -132,7 +133,7 @@ public static class DumpService
                 tables, reporter, cancellationToken).ConfigureAwait(false));
         }
         set.Complete();
-        reporter.Progress(new OperationProgress("New-CenateDump", "Done", 1, 1));
+        reporter.Progress(new OperationProgress(Messages.Get("Progress.DumpService"), Messages.Get("Progress.VerificationService.Status.2"), 1, 1));
         return new DumpResult(manifest, set.ManifestPath, clock.Elapsed, $"{context.Endpoint.Host}:{context.Endpoint.Port} ({context.Endpoint.HowFound})");
     }
 
@@ -215,7 +216,7 @@ public static class DumpService
         {
             if (written - lastReport < (1 << 20)) return;
             lastReport = written;
-            reporter.Progress(new OperationProgress("New-CenateDump", $"Writing {name}: {written / (1024 * 1024)} MB", written, null));
+            reporter.Progress(new OperationProgress(Messages.Get("Progress.DumpService"), Messages.Format("Progress.DumpService.Status.2", name, written / (1024 * 1024)), written, null));
         });
         PgToolResult result;
         if (request.Format == DumpFormat.Plain)
@@ -317,16 +318,16 @@ public static class DumpService
         if (err.Contains("permission denied", StringComparison.OrdinalIgnoreCase))
         {
             return new CenateException(ErrorIds.InsufficientPrivilege, CenateErrorKind.PermissionDenied,
-                $"pg_dump was refused a privilege: {ToolMessages.FirstLines(err, 3)} Nothing was written.",
-                $"Grant role '{target.User}' SELECT on the tables to back up, or dump as the owner.", target.User);
+                Messages.Format("InsufficientPrivilege.6", ToolMessages.FirstLines(err, 3)),
+                Messages.Format("InsufficientPrivilege.Action.6", target.User), target.User);
         }
         if (err.Contains("server version mismatch", StringComparison.OrdinalIgnoreCase))
         {
-            return new CenateException(ErrorIds.PgDumpTooOld, CenateErrorKind.NotInstalled, $"pg_dump refused the server: {ToolMessages.FirstLines(err, 3)}",
-                "Use container mode (-Container) or a pg_dump of the server's major version.", target.Database);
+            return new CenateException(ErrorIds.PgDumpTooOld, CenateErrorKind.NotInstalled, Messages.Format("PgDumpTooOld.2", ToolMessages.FirstLines(err, 3)),
+                Messages.Get("PgDumpTooOld.Action"), target.Database);
         }
         return new CenateException(ErrorIds.PgDumpFailed, CenateErrorKind.ToolFailed,
-            $"pg_dump failed (exit code {result.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"}): {ToolMessages.FirstLines(err, 3)} Nothing was written.",
-            "Read the message above; check the server log.", target.Database);
+            Messages.Format("PgDumpFailed", result.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown", ToolMessages.FirstLines(err, 3)),
+            Messages.Get("DatabaseError.Action.3"), target.Database);
     }
 }

@@ -13,6 +13,7 @@ using CenateBackup.Core.Storage;
 using CenateBackup.Core.Targets;
 using CenateBackup.Core.Tools;
 using Npgsql;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Exports;
 
@@ -102,14 +103,14 @@ public static class TableExportService
         {
             var shown = splitSchema is null ? name : splitSchema + "." + name;
             throw new CenateException(ErrorIds.TableNotFound, CenateErrorKind.ObjectNotFound,
-                $"Table '{shown}' does not exist in database '{target.Database}'.", "Check -Table and -Schema (list tables with: psql -c '\\dt *.*').", shown);
+                Messages.Format("TableNotFound", shown, target.Database), Messages.Get("TableNotFound.Action.2"), shown);
         }
         ExecTableLookup found;
         try { found = ExecTableLookup.Parse(output); }
         catch (FormatException ex)
         {
             throw new CenateException(ErrorIds.DatabaseError, CenateErrorKind.InvalidOperation, ex.Message,
-                "Run the export again; if it persists, check psql in the container.", target.Database, ex);
+                Messages.Get("DatabaseError.Action.2"), target.Database, ex);
         }
         var table = found.Table;
         var kind = found.Partitioned ? "a partitioned table, read through all its partitions" : "a table";
@@ -154,7 +155,7 @@ public static class TableExportService
                 set.Add(FileEntry(fileName, BackupFileKind.Csv, size, sha, request.GzipLevel, table, csv.Rows));
             }
             set.Complete();
-            reporter.Progress(new OperationProgress(Activity, "Done", 1, 1));
+            reporter.Progress(new OperationProgress(Activity, Messages.Get("Progress.VerificationService.Status.2"), 1, 1));
             return new ExportResult(manifest, set.ManifestPath, clock.Elapsed, route);
         }
     }
@@ -265,8 +266,8 @@ public static class TableExportService
         if (await context.Engine.HasStoppedAsync(context.Container.Id).ConfigureAwait(false))
         {
             throw new CenateException(ErrorIds.ContainerStopped, CenateErrorKind.ResourceUnavailable,
-                $"Docker container '{context.Container.Name}' stopped during the export; the incomplete file was removed.",
-                $"Find out why it stopped ('docker logs {context.Container.Name}'), start it and run the command again.", context.Container.Name, cause);
+                Messages.Format("ContainerStopped.2", context.Container.Name),
+                Messages.Format("ContainerStopped.Action", context.Container.Name), context.Container.Name, cause);
         }
     }
 
@@ -290,16 +291,16 @@ public static class TableExportService
     private static CenateException PsqlFailure(string error, DatabaseTarget target)
     {
         if (error.Contains("password authentication failed", StringComparison.OrdinalIgnoreCase) || error.Contains("no password supplied", StringComparison.OrdinalIgnoreCase))
-            return new CenateException(ErrorIds.AuthenticationFailed, CenateErrorKind.AuthenticationError, $"The server rejected the login of role '{target.User}'.",
-                "Check -Credential (or PGPASSWORD/.pgpass).", target.User);
+            return new CenateException(ErrorIds.AuthenticationFailed, CenateErrorKind.AuthenticationError, Messages.Format("AuthenticationFailed.4", target.User),
+                Messages.Get("AuthenticationFailed.Action.4"), target.User);
         if (error.Contains("database \"", StringComparison.Ordinal) && error.Contains("does not exist", StringComparison.Ordinal))
-            return new CenateException(ErrorIds.DatabaseNotFound, CenateErrorKind.ObjectNotFound, $"Database '{target.Database}' does not exist.",
-                "Check -Database (list databases with: psql -l).", target.Database);
+            return new CenateException(ErrorIds.DatabaseNotFound, CenateErrorKind.ObjectNotFound, Messages.Format("DatabaseNotFound.2", target.Database),
+                Messages.Get("DatabaseNotFound.Action"), target.Database);
         if (error.Contains("permission denied", StringComparison.OrdinalIgnoreCase))
-            return new CenateException(ErrorIds.InsufficientPrivilege, CenateErrorKind.PermissionDenied, $"Role '{target.User}' lacks a privilege: {ToolMessages.FirstLines(error, 2)}",
-                "Grant the role SELECT on the table (or export as its owner).", target.User);
-        return new CenateException(ErrorIds.DatabaseError, CenateErrorKind.InvalidOperation, $"psql failed: {ToolMessages.FirstLines(error, 3)}",
-            "Read the message above; check the server log.", target.Database);
+            return new CenateException(ErrorIds.InsufficientPrivilege, CenateErrorKind.PermissionDenied, Messages.Format("InsufficientPrivilege", target.User, ToolMessages.FirstLines(error, 2)),
+                Messages.Get("InsufficientPrivilege.Action.3"), target.User);
+        return new CenateException(ErrorIds.DatabaseError, CenateErrorKind.InvalidOperation, Messages.Format("DatabaseError.2", ToolMessages.FirstLines(error, 3)),
+            Messages.Get("DatabaseError.Action.3"), target.Database);
     }
 
     /// <summary>Reports rows (and bytes) at most a few times a second.</summary>
@@ -329,7 +330,7 @@ public static class TableExportService
             if (now - last < 250 || Interlocked.CompareExchange(ref _lastTicks, now, last) != last) return;
             var bytes = Interlocked.Read(ref _bytes);
             var size = bytes > 0 ? $", {bytes / (1024 * 1024)} MB written" : "";
-            _reporter.Progress(new OperationProgress(_activity, $"Exporting {_table}: {rows:N0} rows{size}", rows, _estimatedRows > 0 ? Math.Max(_estimatedRows, rows) : null));
+            _reporter.Progress(new OperationProgress(_activity, Messages.Format("Progress.TableExportService.Status", _table, rows, size), rows, _estimatedRows > 0 ? Math.Max(_estimatedRows, rows) : null));
         }
     }
 

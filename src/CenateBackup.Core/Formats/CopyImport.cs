@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Errors;
 using Npgsql;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Formats;
 
@@ -36,7 +37,7 @@ internal static class CopyImport
         {
             await CancelAsync(writer).ConfigureAwait(false);
             throw new CenateException(ErrorIds.BackupCorrupt, CenateErrorKind.InvalidData,
-                $"'{Path.GetFileName(path)}' is not valid gzip data: {ex.Message}. Nothing was changed.", "Restore from the dump or another set.",
+                Messages.Format("BackupCorrupt", Path.GetFileName(path), ex.Message), Messages.Get("BackupCorrupt.Action"),
                 path, ex);
         }
         catch

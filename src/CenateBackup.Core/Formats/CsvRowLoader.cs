@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using CenateBackup.Core.Database;
 using CenateBackup.Core.Errors;
 using Npgsql;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Formats;
 
@@ -33,8 +34,8 @@ internal static class CsvRowLoader
         if (first < 0)
         {
             throw new CenateException(ErrorIds.BackupCorrupt, CenateErrorKind.InvalidData,
-                $"'{Path.GetFileName(path)}' has no CSV header line.",
-                "Restore from the dump or another set.", path);
+                Messages.Format("BackupCorrupt.2", Path.GetFileName(path)),
+                Messages.Get("BackupCorrupt.Action"), path);
         }
         var columns = CsvHeader.ParseColumns(Encoding.UTF8.GetString(buffer, 0, first).TrimEnd('\r'));
         var quoted = string.Join(", ", columns.Select(QualifiedTable.Quote));

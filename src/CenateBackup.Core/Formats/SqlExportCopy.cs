@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using CenateBackup.Core.Database;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Formats;
 
@@ -22,18 +23,16 @@ internal static class SqlExportCopy
         if ((header.Schema is not null && header.Schema != table.Schema) || header.Table != table.Name)
         {
             throw new CenateException(ErrorIds.TableNotInBackup, CenateErrorKind.ObjectNotFound,
-                $"'{Path.GetFileName(path)}' holds the rows of another table ({header.Schema}.{header.Table}), not of {quotedTable}.",
-                "Check -Table and -Schema, or give the right file.", path);
+                Messages.Format("TableNotInBackup.2", Path.GetFileName(path), header.Schema, header.Table, quotedTable),
+                Messages.Get("TableNotInBackup.Action"), path);
         }
         var known = live.Columns.Where(c => !c.Generated).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
         var unknown = header.Columns.Where(c => !known.Contains(c)).ToList();
         if (unknown.Count > 0)
         {
             throw new CenateException(ErrorIds.BackupCorrupt, CenateErrorKind.InvalidData,
-                $"'{Path.GetFileName(path)}' has rows for columns {quotedTable} does not have (or that are generated): " +
-                $"{string.Join(", ", unknown.Select(QualifiedTable.Quote))}. Nothing was changed.",
-                "If the table changed since the backup, restore from the set's dump (-Mode Staging shows the backup's definition); " +
-                "otherwise the file is not this table's export.", path);
+                Messages.Format("BackupCorrupt.3", Path.GetFileName(path), quotedTable, string.Join(", ", unknown.Select(QualifiedTable.Quote))),
+                Messages.Get("BackupCorrupt.Action.2"), path);
         }
     }
 

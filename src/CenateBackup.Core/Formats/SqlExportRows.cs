@@ -7,6 +7,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Formats;
 
@@ -79,8 +80,8 @@ internal sealed class SqlExportRows : IAsyncDisposable
                 var n = await input.ReadAsync(buffer, ct).ConfigureAwait(false);
                 if (n == 0)
                 {
-                    throw new CenateException(ErrorIds.BackupCorrupt, CenateErrorKind.InvalidData, $"'{Path.GetFileName(path)}' has no COPY block.",
-                        "Restore from the dump or another set.", path);
+                    throw new CenateException(ErrorIds.BackupCorrupt, CenateErrorKind.InvalidData, Messages.Format("BackupCorrupt.4", Path.GetFileName(path)),
+                        Messages.Get("BackupCorrupt.Action"), path);
                 }
                 pending.AddRange(buffer.AsSpan(0, n).ToArray());
             }
@@ -88,8 +89,8 @@ internal sealed class SqlExportRows : IAsyncDisposable
         catch (InvalidDataException ex)
         {
             await input.DisposeAsync().ConfigureAwait(false);
-            throw new CenateException(ErrorIds.BackupCorrupt, CenateErrorKind.InvalidData, $"'{Path.GetFileName(path)}' is not valid gzip data: {ex.Message}. Nothing was changed.",
-                "Restore from the dump or another set.", path, ex);
+            throw new CenateException(ErrorIds.BackupCorrupt, CenateErrorKind.InvalidData, Messages.Format("BackupCorrupt", Path.GetFileName(path), ex.Message),
+                Messages.Get("BackupCorrupt.Action"), path, ex);
         }
         catch
         {
@@ -178,7 +179,7 @@ internal sealed class SqlExportRows : IAsyncDisposable
         if (trailer is null)
         {
             throw new CenateException(ErrorIds.BackupCorrupt, CenateErrorKind.InvalidData,
-                $"'{Path.GetFileName(_path)}' ends inside its COPY data (no end marker): the file is cut off. Nothing was changed.", "Restore from the dump or another set.", _path);
+                Messages.Format("BackupCorrupt.5", Path.GetFileName(_path)), Messages.Get("BackupCorrupt.Action"), _path);
         }
         await CheckTrailerAsync(trailer, buffer, ct).ConfigureAwait(false);
         return rows;

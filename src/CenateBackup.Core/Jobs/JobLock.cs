@@ -8,6 +8,7 @@ using System.Text;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Storage;
 using Microsoft.Win32.SafeHandles;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Jobs;
 
@@ -104,8 +105,8 @@ public sealed class JobLock : IDisposable
             var errno = Marshal.GetLastPInvokeError();
             if (errno == LinuxLock.ELOOP) throw Unsafe(path, "a symbolic link");
             throw new CenateException(ErrorIds.LogDirectoryNotWritable, CenateErrorKind.PermissionDenied,
-                $"The job lock {path} cannot be opened ({Marshal.GetPInvokeErrorMessage(errno)}).",
-                "Make the settings' StatePath writable by the account that runs the job.", path);
+                Messages.Format("LogDirectoryNotWritable", path, Marshal.GetPInvokeErrorMessage(errno)),
+                Messages.Get("LogDirectoryNotWritable.Action"), path);
         }
         var handle = new SafeFileHandle(fd, ownsHandle: true);
         try

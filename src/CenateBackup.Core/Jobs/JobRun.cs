@@ -4,6 +4,7 @@ using System.IO;
 using System.Text.RegularExpressions;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Plan;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Jobs;
 
@@ -87,8 +88,8 @@ public sealed partial class JobRun : IDisposable
     {
         if (IsValidName(name)) return;
         throw new CenateException(ErrorIds.JobNameInvalid, CenateErrorKind.InvalidArgument,
-            $"'{name}' is not a job name: 1 to 32 lower-case letters, digits and '-', starting with a letter.",
-            "Use a name such as daily, weekly or monitor.", name);
+            Messages.Format("JobNameInvalid", name),
+            Messages.Get("JobNameInvalid.Action"), name);
     }
 
     /// <summary>
@@ -216,9 +217,8 @@ public sealed partial class JobRun : IDisposable
             _ => "it has completed",
         };
         throw new CenateException(ErrorIds.JobNotActive, CenateErrorKind.InvalidOperation,
-            $"The {Name} job run {RunId} is not active: {why}.",
-            "Run steps only between Start-CenateJob and Complete-CenateJob, and check $job.Locked after "
-            + "Start-CenateJob (exit 75).", Name);
+            Messages.Format("JobNotActive", Name, RunId, why),
+            Messages.Get("JobNotActive.Action"), Name);
     }
 
     private void ReleaseLock()

@@ -2,6 +2,7 @@ using System;
 using System.Text.RegularExpressions;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Offsite.Rclone;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Offsite;
 
@@ -47,8 +48,8 @@ public sealed partial class OffsiteLocation
         if (OnTheFly().IsMatch(text))
         {
             throw new CenateException(ErrorIds.RemoteSpecRefused, CenateErrorKind.InvalidArgument,
-                $"'{Redact(text)}' is an rclone connection string: its options (passwords among them) would be visible on the rclone command line.",
-                "Define the remote in your rclone config (rclone config, or -RcloneConfig <file>) and write it as name:path.", Redact(text));
+                Messages.Format("RemoteSpecRefused", Redact(text)),
+                Messages.Get("RemoteSpecRefused.Action"), Redact(text));
         }
         var m = Named().Match(text);
         if (m.Success && !(isLocalDrive?.Invoke(m.Groups["name"].Value) ?? false))

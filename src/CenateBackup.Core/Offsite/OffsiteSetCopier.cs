@@ -9,6 +9,7 @@ using CenateBackup.Core.Errors;
 using CenateBackup.Core.Offsite.Directories;
 using CenateBackup.Core.Offsite.Rclone;
 using CenateBackup.Core.Storage;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Offsite;
 
@@ -120,8 +121,8 @@ public static class OffsiteSetCopier
         if (bad.Count > 0)
         {
             throw new CenateException(ErrorIds.RemoteChecksumMismatch, CenateErrorKind.InvalidData,
-                $"The copy of {string.Join(", ", bad)} at {from} does not match the set's manifest (sha256); the downloaded files were removed.",
-                "The remote copy is damaged: bring home another set (Get-CenateBackup -Path <remote>), and check the remote with Test-CenateBackup.",
+                Messages.Format("RemoteChecksumMismatch", string.Join(", ", bad), from),
+                Messages.Get("RemoteChecksumMismatch.Action"),
                 from.ToString());
         }
         return pending.Sum(f => f.Size);
@@ -182,8 +183,8 @@ public static class OffsiteSetCopier
             var wrong = verify.Differ.Concat(verify.Missing).ToList();
             await rclone.DeleteAsync(remote, verify.Differ.ToList(), cancellationToken).ConfigureAwait(false);
             throw new CenateException(ErrorIds.RemoteChecksumMismatch, CenateErrorKind.InvalidData,
-                $"After the upload, {string.Join(", ", wrong)} at {remote} do not match the set's manifest (sha256 of the downloaded bytes); no manifest was written there.",
-                "Run Test-CenateBackup -Level Checksum on the source set: if it passes, the remote or the link damaged the copy; run the sync again.",
+                Messages.Format("RemoteChecksumMismatch.2", string.Join(", ", wrong), remote),
+                Messages.Get("RemoteChecksumMismatch.Action.2"),
                 remote.ToString());
         }
         return pending.Sum(f => f.Size);
@@ -347,7 +348,7 @@ public static class OffsiteSetCopier
 
         public void Finished(ManifestFile file) => _setDone += file.Size;
 
-        private void Report(string status, long bytes) => _reporter.Progress(new OperationProgress("Sync-CenateOffsite", status,
+        private void Report(string status, long bytes) => _reporter.Progress(new OperationProgress(Messages.Get("Progress.OffsiteSetCopier"), status,
             _plan.DoneBytes + _setDone + bytes, Math.Max(1, _plan.TotalBytes)));
 
         private sealed class Reporter : IProgress<long>

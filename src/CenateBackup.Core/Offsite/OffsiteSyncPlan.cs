@@ -8,6 +8,7 @@ using CenateBackup.Core.Errors;
 using CenateBackup.Core.Offsite.Directories;
 using CenateBackup.Core.Offsite.Rclone;
 using CenateBackup.Core.Storage;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Offsite;
 
@@ -104,8 +105,8 @@ public static class OffsiteSyncPlanner
         if (request.Source.IsRemote && request.Destination.IsRemote)
         {
             throw new CenateException(ErrorIds.OffsiteRouteNotSupported, CenateErrorKind.InvalidArgument,
-                $"Both sides are remotes ({request.Source}, {request.Destination}); the module copies between a directory and a remote.",
-                "Bring the sets home first (Sync-CenateOffsite -Path <remote> -Destination <directory>), then send them on.", request.Destination.Text);
+                Messages.Format("OffsiteRouteNotSupported", request.Source, request.Destination),
+                Messages.Get("OffsiteRouteNotSupported.Action"), request.Destination.Text);
         }
         var rclone = request.Source.IsRemote || request.Destination.IsRemote ? new RcloneClient(request.Rclone) : null;
         var plan = new OffsiteSyncPlan(request, rclone);
@@ -164,7 +165,7 @@ public static class OffsiteSyncPlanner
                 StringComparison.Ordinal))
         {
             throw new CenateException(ErrorIds.OffsiteRouteNotSupported, CenateErrorKind.InvalidArgument,
-                $"-Path and -Destination are the same directory ({directory}).", "Give the USB/NAS target or the remote as -Destination.", directory);
+                Messages.Format("OffsiteRouteNotSupported.2", directory), Messages.Get("OffsiteRouteNotSupported.Action.2"), directory);
         }
         if (plan.DestinationIsTarget)
         {
@@ -255,25 +256,25 @@ public static class OffsiteSyncPlanner
             // A manifest is data: one that lists another set's file (or a manifest, the lock, the marker) must not make
             // the sync remove or replace that file at the destination.
             return new CenateException(ErrorIds.ManifestInvalid, CenateErrorKind.InvalidData,
-                $"Set {name} lists {string.Join(", ", foreign)}, which {(foreign.Count == 1 ? "is" : "are")} not a file of that set (a set's files carry its stamp {set.Manifest.Stamp}).",
-                "The manifest was edited or belongs to something else: inspect it; the set is not copied.", set.ManifestPath);
+                Messages.Format("ManifestInvalid", name, string.Join(", ", foreign), (foreign.Count == 1 ? "is" : "are"), set.Manifest.Stamp),
+                Messages.Get("ManifestInvalid.Action"), set.ManifestPath);
         }
         if (!set.Complete)
         {
             return new CenateException(ErrorIds.OffsiteSourceNotVerified, CenateErrorKind.InvalidData,
                 $"Set {name} is not complete at {request.Source}" + (set.MissingFiles.Count > 0 ? $" (missing: {string.Join(", ", set.MissingFiles)})." : "."),
-                "Only complete, verified sets travel: copy another set, or repair this one.", set.ManifestPath);
+                Messages.Get("OffsiteSourceNotVerified.Action"), set.ManifestPath);
         }
         if (!set.Verified)
         {
             return new CenateException(ErrorIds.OffsiteSourceNotVerified, CenateErrorKind.InvalidData,
                 $"Set {name} is not verified at {request.Source}" + (set.Manifest.Verification is { Passed: false } ? " (its last verification failed)." : "."),
-                $"Run Test-CenateBackup -Path {set.ManifestPath} first; only sets that passed travel.", set.ManifestPath);
+                Messages.Format("OffsiteSourceNotVerified.Action.2", set.ManifestPath), set.ManifestPath);
         }
         if (set.Kind != BackupSetKind.Full && !request.IncludePartial)
         {
             return new CenateException(ErrorIds.OffsiteSourceNotVerified, CenateErrorKind.InvalidArgument,
-                $"Set {name} is a {set.Kind} set, not a full database backup.", "Add -IncludePartial to copy tables, data-only and export sets too.",
+                Messages.Format("OffsiteSourceNotVerified", name, set.Kind), Messages.Get("OffsiteSourceNotVerified.Action.3"),
                 set.ManifestPath);
         }
         return null;
@@ -293,8 +294,8 @@ public static class OffsiteSyncPlanner
         if (taken.Count > 0)
         {
             plan.Settled.Add(Failed(set, new CenateException(ErrorIds.OffsiteFileConflict, CenateErrorKind.ResourceExists,
-                $"{plan.Request.Destination} has {string.Join(", ", taken)} as a file of another set (another manifest there lists it); it is never removed or replaced.",
-                "Look at both manifests (Get-CenateBackup on the source and on the destination): one of them was edited or copied.", PathAtDestination(plan, name))));
+                Messages.Format("OffsiteFileConflict", plan.Request.Destination, string.Join(", ", taken)),
+                Messages.Get("OffsiteFileConflict.Action"), PathAtDestination(plan, name))));
             return;
         }
         var there = plan.DestinationScan.Sets.FirstOrDefault(s => BackupNaming.FileNameOf(s.ManifestPath) == name);

@@ -7,6 +7,7 @@ using CenateBackup.Core.Errors;
 using CenateBackup.Core.Offsite.Rclone;
 using CenateBackup.Core.Storage;
 using CenateBackup.Core.Verification;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Offsite;
 
@@ -31,8 +32,8 @@ public static class RemoteSetVerifier
         var entry = scan.Sets.FirstOrDefault(s => BackupNaming.FileNameOf(s.ManifestPath) == name)
             ?? scan.Sets.FirstOrDefault(s => s.Manifest.Files.Any(f => f.Name == name))
             ?? throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound,
-                $"{directory.Join(name)} is not a backup set's manifest or file (no manifest there lists it).",
-                $"List the sets with Get-CenateBackup -Path {directory}.", directory.Join(name));
+                Messages.Format("PathNotFound.4", directory.Join(name)),
+                Messages.Format("PathNotFound.Action.4", directory), directory.Join(name));
         return await VerifyEntryAsync(rclone, directory, entry, level, tools, reporter, cancellationToken).ConfigureAwait(false);
     }
 
@@ -134,7 +135,7 @@ public static class RemoteSetVerifier
             if (present.Count > 0)
             {
                 long total = entry.Manifest.Files.Where(f => present.Contains(f.Name)).Sum(f => f.Size);
-                var progress = new Progress<long>(b => reporter.Progress(new OperationProgress("Test-CenateBackup", $"Downloading {manifestName}", b, total)));
+                var progress = new Progress<long>(b => reporter.Progress(new OperationProgress(Messages.Get("Progress.RemoteSetVerifier"), Messages.Format("Progress.RemoteSetVerifier.Status", manifestName), b, total)));
                 await rclone.DownloadAsync(directory, present, staging, progress, cancellationToken).ConfigureAwait(false);
             }
             var local = await VerificationService.VerifyPathAsync(Path.Combine(staging, manifestName), level, tools, reporter, cancellationToken,

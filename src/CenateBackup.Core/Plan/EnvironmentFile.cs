@@ -8,6 +8,7 @@ using CenateBackup.Core.Alerts;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Storage;
 using Microsoft.Win32.SafeHandles;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Plan;
 
@@ -109,8 +110,8 @@ public static partial class EnvironmentFile
         if (!File.Exists(path) && !Directory.Exists(path) && new FileInfo(path).LinkTarget is null)
         {
             throw new CenateException(ErrorIds.EnvironmentFileInvalid, CenateErrorKind.ObjectNotFound,
-                $"The environment file {path} does not exist.",
-                "Create it (NAME=value lines, chmod 600) or remove EnvironmentFile from the settings.", path);
+                Messages.Format("EnvironmentFileInvalid", path),
+                Messages.Get("EnvironmentFileInvalid.Action"), path);
         }
         return Parse(ReadTrusted(path), path);
     }
@@ -162,8 +163,8 @@ public static partial class EnvironmentFile
             var errno = Marshal.GetLastPInvokeError();
             if (errno == LinuxLock.ELOOP) throw Insecure(path, "it is a symbolic link");
             throw new CenateException(ErrorIds.EnvironmentFileInvalid, CenateErrorKind.PermissionDenied,
-                $"The environment file {path} cannot be opened ({Marshal.GetPInvokeErrorMessage(errno)}).",
-                "Make it readable by the account that runs the job.", path);
+                Messages.Format("EnvironmentFileInvalid.2", path, Marshal.GetPInvokeErrorMessage(errno)),
+                Messages.Get("EnvironmentFileInvalid.Action.2"), path);
         }
         using var handle = fd >= 0 ? new SafeFileHandle(fd, ownsHandle: true)
             : File.OpenHandle(path, FileMode.Open, FileAccess.Read);
@@ -188,9 +189,8 @@ public static partial class EnvironmentFile
         if (total > MaxBytes)
         {
             throw new CenateException(ErrorIds.EnvironmentFileInvalid, CenateErrorKind.InvalidData,
-                $"The environment file {path} is larger than {MaxBytes / 1024} KB; nothing was loaded.",
-                "It holds a few NAME=value lines (PGPASSWORD=…, CENATE_SMTP_PASSWORD=…): check that the settings "
-                + "name the right file.", path);
+                Messages.Format("EnvironmentFileInvalid.3", path, MaxBytes / 1024),
+                Messages.Get("EnvironmentFileInvalid.Action.3"), path);
         }
         try
         {
@@ -199,8 +199,8 @@ public static partial class EnvironmentFile
         catch (DecoderFallbackException)
         {
             throw new CenateException(ErrorIds.EnvironmentFileInvalid, CenateErrorKind.InvalidData,
-                $"The environment file {path} is not UTF-8 text; nothing was loaded.",
-                "Write it as UTF-8 text: one NAME=value per line.", path);
+                Messages.Format("EnvironmentFileInvalid.4", path),
+                Messages.Get("EnvironmentFileInvalid.Action.4"), path);
         }
     }
 

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Text;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Storage;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Plan;
 
@@ -31,8 +32,8 @@ public static class SettingsTemplate
         if (!force && (File.Exists(path) || Directory.Exists(path) || new FileInfo(path).LinkTarget is not null))
         {
             throw new CenateException(ErrorIds.SettingsFileExists, CenateErrorKind.ResourceExists,
-                $"The settings file {path} exists; nothing was written.",
-                "Edit it, or give -Force to replace it with a fresh template.", path);
+                Messages.Format("SettingsFileExists", path),
+                Messages.Get("SettingsFileExists.Action"), path);
         }
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         PrivateDirectory.Create(directory);

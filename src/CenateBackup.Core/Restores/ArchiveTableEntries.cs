@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using CenateBackup.Core.Archive;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Formats;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Restores;
 
@@ -23,9 +24,8 @@ internal static class ArchiveTableEntries
         if (matches.Count == 1) return matches[0];
         var names = tables.Select(e => $"{e.Schema}.{e.Tag}").Take(12).ToList();
         throw new CenateException(ErrorIds.TableNotInBackup, CenateErrorKind.ObjectNotFound,
-            $"Table '{(schema is null ? "" : schema + ".")}{table}' is not in {System.IO.Path.GetFileName(path)}; it holds {tables.Count} tables " +
-            $"({string.Join(", ", names)}{(tables.Count > names.Count ? ", …" : "")}).",
-            "Check -Table and -Schema (names are case-sensitive); a dump made with -Table holds only those tables.", table);
+            Messages.Format("TableNotInBackup.3", (schema is null ? "" : schema + "."), table, System.IO.Path.GetFileName(path), tables.Count, string.Join(", ", names), (tables.Count > names.Count ? ", …" : "")),
+            Messages.Get("TableNotInBackup.Action.2"), table);
     }
 
     /// <summary>The entries that make the table: its definition, sequences, defaults, comments, keys, indexes, constraints, triggers, policies.</summary>

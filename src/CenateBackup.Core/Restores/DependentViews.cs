@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using CenateBackup.Core.Database;
 using CenateBackup.Core.Errors;
 using Npgsql;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Restores;
 
@@ -108,9 +109,8 @@ ORDER BY max(deps.depth), 2";
         var what = bad.Kind == 'm' ? "a materialized view" : bad.Kind != 'v' ? "not a plain view" : "a view with rules or triggers of its own";
         var drop = bad.Kind == 'm' ? "DROP MATERIALIZED VIEW" : "DROP VIEW";
         throw new CenateException(ErrorIds.DependentObjects, CenateErrorKind.InvalidOperation,
-            $"Table {table} cannot be replaced: {bad.Name} depends on it and is {what}, which Replace does not recreate. Nothing was changed.",
-            $"Save its definition (SELECT pg_get_viewdef({SqlText.Literal(bad.Name)}::regclass)), run {drop} {bad.Name}; then Restore-CenateTable -Mode Replace, " +
-            "then create it again; or use -Mode MissingRows (which keeps the table) or -Mode Staging.", table);
+            Messages.Format("DependentObjects", table, bad.Name, what),
+            Messages.Format("DependentObjects.Action", SqlText.Literal(bad.Name), drop, bad.Name), table);
     }
 
     /// <summary>The statements that drop the views, the views built on others first.</summary>

@@ -3,6 +3,7 @@ using System.Threading.Tasks;
 using CenateBackup.Core.Database;
 using CenateBackup.Core.Errors;
 using Npgsql;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Restores;
 
@@ -24,9 +25,7 @@ internal static class LockTimeoutError
             $"Could not lock {table} (or a table linked to it by a foreign key) within the lock timeout of {seconds} s: " +
             "another session holds it" + (holders is null ? "" : $" — {holders}") +
             ". The transaction was rolled back: the live table is unchanged and no staging schema is left.",
-            "Find the blocking session (SELECT pid, usename, state, xact_start, query FROM pg_stat_activity WHERE pid IN (SELECT pid FROM pg_locks " +
-            $"WHERE relation = '{table}'::regclass AND granted)), let it finish or end it (pg_terminate_backend), then run again — at a quieter time, " +
-            "or with a longer -LockTimeout.",
+            Messages.Format("LockTimeout.Action", table),
             table, ex);
     }
 }

@@ -5,6 +5,7 @@ using System.Linq;
 using CenateBackup.Core.Archive;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Formats;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Restores;
 
@@ -65,10 +66,8 @@ internal static class PartitionedBackupTable
             if (data?.CopyStatement is null)
             {
                 throw new CenateException(ErrorIds.TableNotInBackup, CenateErrorKind.ObjectNotFound,
-                    $"The dump holds partition {table.Schema}.{table.Tag} of {parent.Schema}.{parent.Tag} but not " +
-                    "its rows " +
-                    "(a schema-only dump, or data stored as INSERT statements).",
-                    "Restore from the set's CSV or SQL export (-From Csv / -From Sql) or from another set.",
+                    Messages.Format("TableNotInBackup.4", table.Schema, table.Tag, parent.Schema, parent.Tag),
+                    Messages.Get("TableNotInBackup.Action.3"),
                     $"{parent.Schema}.{parent.Tag}");
             }
             leaves.Add((table, data));

@@ -8,6 +8,7 @@ using CenateBackup.Core.Database;
 using CenateBackup.Core.Errors;
 using Npgsql;
 using NpgsqlTypes;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Restores;
 
@@ -32,9 +33,8 @@ internal static class RestoreKeyFilter
         if (request.Mode != TableRestoreMode.MissingRows)
         {
             throw new CenateException(ErrorIds.KeyNeedsMissingRows, CenateErrorKind.InvalidArgument,
-                $"-Key chooses which missing rows go back: it works only with -Mode MissingRows, not {request.Mode}. " +
-                "Nothing was changed.",
-                "Add -Mode MissingRows, or leave out -Key.", request.Table);
+                Messages.Format("KeyNeedsMissingRows", request.Mode),
+                Messages.Get("KeyNeedsMissingRows.Action"), request.Table);
         }
         for (var i = 0; i < request.Keys.Count; i++)
         {

@@ -7,6 +7,7 @@ using CenateBackup.Core.Archive;
 using CenateBackup.Core.Database;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Formats;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Restores;
 
@@ -26,14 +27,14 @@ internal static class RestorePlanBuilder
         if (mode == TableRestoreMode.MissingRows)
         {
             throw new CenateException(ErrorIds.LiveTableMissing, CenateErrorKind.ObjectNotFound,
-                $"Table {table} does not exist in database '{database}', so no rows can be missing from it.",
-                "Use -Mode Replace to recreate it from the backup (or -Mode Staging to look at the backup's rows first).", table);
+                Messages.Format("LiveTableMissing", table, database),
+                Messages.Get("LiveTableMissing.Action"), table);
         }
         if (kind != TableRestoreSource.Dump)
         {
             throw new CenateException(ErrorIds.LiveTableMissing, CenateErrorKind.ObjectNotFound,
-                $"Table {table} does not exist in database '{database}': a {kind} export holds rows only, and restores into the live table's definition.",
-                "Restore from the set's dump (leave -From out), which holds the table's definition.", table);
+                Messages.Format("LiveTableMissing.2", table, database, kind),
+                Messages.Get("LiveTableMissing.Action.2"), table);
         }
     }
 
@@ -43,14 +44,14 @@ internal static class RestorePlanBuilder
         if (mode == TableRestoreMode.MissingRows && live!.PrimaryKey.Count == 0)
         {
             throw new CenateException(ErrorIds.NoPrimaryKey, CenateErrorKind.InvalidOperation,
-                $"Table {table} has no primary key: MissingRows cannot tell which rows are missing. Nothing was changed.",
-                "Use -Mode Staging to load the backup beside the table and compare by hand, or -Mode Replace to put the backup's table in its place.", table);
+                Messages.Format("NoPrimaryKey", table),
+                Messages.Get("NoPrimaryKey.Action"), table);
         }
         if (tableEntry?.Definition is { } tableSql && Regex.IsMatch(tableSql, @"\)\s*INHERITS \("))
         {
             throw new CenateException(ErrorIds.TableNotSupported, CenateErrorKind.InvalidOperation,
-                $"Table {table} inherits from another table: a restored copy would join the live inheritance tree and show its rows there. Nothing was changed.",
-                "Restore it with pg_restore by hand into a scratch database, or restore its parent's hierarchy as a whole.", table);
+                Messages.Format("TableNotSupported", table),
+                Messages.Get("TableNotSupported.Action"), table);
         }
         var partitionedBackup = tableEntry is not null && PartitionedBackupTable.IsPartitioned(tableEntry);
         if (mode == TableRestoreMode.Replace && (live?.Hierarchy is not null || partitionedBackup))
@@ -58,8 +59,7 @@ internal static class RestorePlanBuilder
             var what = live?.Hierarchy ?? "a partitioned table in the backup";
             var partitions = live?.Partitioned == true || live?.Hierarchy == "a partition" || partitionedBackup;
             throw new CenateException(ErrorIds.TableNotSupported, CenateErrorKind.InvalidOperation,
-                $"Table {table} is {what}: replacing it would break its hierarchy (a replaced table is not " +
-                "attached to, and does not keep, its partitions, inheritance children or parent). Nothing was changed.",
+                Messages.Format("TableNotSupported.2", table, what),
                 partitions
                     ? "Use -Mode MissingRows (the backup's missing rows go back into their partitions; rows " +
                       "whose partition is gone are kept aside and reported), or -Mode Staging (one plain table " +
@@ -199,9 +199,8 @@ internal static class RestorePlanBuilder
         var data = ArchiveTableEntries.Data(input.Entries!, input.TableEntry!);
         if (data?.CopyStatement is not null) return data;
         throw new CenateException(ErrorIds.TableNotInBackup, CenateErrorKind.ObjectNotFound,
-            $"The dump holds the definition of {input.DisplayTable} but not its rows (a schema-only dump, or data " +
-            "stored as INSERT statements).",
-            "Restore from the set's CSV or SQL export (-From Csv / -From Sql) or from another set.",
+            Messages.Format("TableNotInBackup.5", input.DisplayTable),
+            Messages.Get("TableNotInBackup.Action.3"),
             input.DisplayTable);
     }
 

@@ -6,6 +6,7 @@ using CenateBackup.Core.Database;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Formats;
 using Npgsql;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Restores;
 
@@ -19,7 +20,7 @@ internal static class RestoreRows
         var (live, qt, sqt) = (input.Live, input.QuotedTable, plan.StagingTable);
         var file = Path.GetFileName(source.Path);
         void Progress(long read, long size) => reporter.Progress(new OperationProgress(TableRestoreService.Activity,
-            $"Loading rows from {file}: {read / (1024 * 1024)} of {size / (1024 * 1024)} MB", read, size));
+            Messages.Format("Progress.RestoreRows.Status", file, read / (1024 * 1024), size / (1024 * 1024)), read, size));
         long loaded = source.Kind switch
         {
             TableRestoreSource.Dump => await LoadDumpAsync(conn, source.Path, plan, Progress, ct).ConfigureAwait(false),
@@ -31,8 +32,8 @@ internal static class RestoreRows
         if (result.BackupRows is { } expectedRows && expectedRows != loaded)
         {
             throw new CenateException(ErrorIds.BackupCorrupt, CenateErrorKind.InvalidData,
-                $"The backup file gave {loaded} rows of {result.Table}, its manifest says {expectedRows}. Nothing was changed.",
-                "Check the set with Test-CenateBackup; restore from another file of the set or another set.", source.Path);
+                Messages.Format("BackupCorrupt.6", loaded, result.Table, expectedRows),
+                Messages.Get("BackupCorrupt.Action.3"), source.Path);
         }
         result.BackupRows = loaded;
     }

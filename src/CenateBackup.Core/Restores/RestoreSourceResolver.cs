@@ -9,6 +9,7 @@ using CenateBackup.Core.Errors;
 using CenateBackup.Core.Formats;
 using CenateBackup.Core.Storage;
 using CenateBackup.Core.Targets;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Restores;
 
@@ -26,8 +27,8 @@ internal static class RestoreSourceResolver
         var full = Path.GetFullPath(request.BackupPath);
         if (!File.Exists(full))
         {
-            throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound, $"'{full}' does not exist.",
-                "Give a set's manifest, its .dump, or its .csv.gz/.sql.gz (Get-CenateBackup <dir> lists the sets).", full);
+            throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound, Messages.Format("PathNotFound.7", full),
+                Messages.Get("PathNotFound.Action.9"), full);
         }
         if (full.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase)) return await FromManifestAsync(request, full, ct).ConfigureAwait(false);
         var file = full;
@@ -76,7 +77,7 @@ internal static class RestoreSourceResolver
     /// <summary>A dump's table of contents; BackupCorrupt when the archive reader refuses it.</summary>
     public static async Task<IReadOnlyList<ArchiveTocEntry>> ReadTableOfContentsAsync(string path, IOperationReporter reporter, CancellationToken ct)
     {
-        reporter.Progress(new OperationProgress(TableRestoreService.Activity, "Reading the dump's table of contents", 0, null));
+        reporter.Progress(new OperationProgress(TableRestoreService.Activity, Messages.Get("Progress.RestoreSourceResolver.Status"), 0, null));
         try
         {
             await using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous);
@@ -101,14 +102,14 @@ internal static class RestoreSourceResolver
         if (entry is null)
         {
             throw new CenateException(ErrorIds.BackupFileMissing, CenateErrorKind.ObjectNotFound,
-                $"The set {manifest.Stamp} has no {(wanted == BackupFileKind.Dump ? "full dump" : wanted.ToString().ToUpperInvariant() + " export of " + request.Table)}.",
+                Messages.Format("BackupFileMissing.3", manifest.Stamp, (wanted == BackupFileKind.Dump ? "full dump" : wanted.ToString().ToUpperInvariant() + " export of " + request.Table)),
                 wanted == BackupFileKind.Dump ? "Restore from its export with -From Csv or -From Sql, or pick a set made by New-CenateDump."
                     : "Restore from the dump (leave -From out) or pick a set made with -Include Csv,Sql.", full);
         }
         var file = Path.Combine(Path.GetDirectoryName(full)!, entry.Name);
         if (!File.Exists(file))
         {
-            throw new CenateException(ErrorIds.BackupFileMissing, CenateErrorKind.ObjectNotFound, $"'{file}', listed in the manifest, is not there.",
+            throw new CenateException(ErrorIds.BackupFileMissing, CenateErrorKind.ObjectNotFound, Messages.Format("BackupFileMissing.4", file),
                 kind == TableRestoreSource.Dump ? "Restore from the set's export with -From Csv or -From Sql, or from another set."
                     : "Restore from the dump or from another set.", file);
         }
@@ -144,8 +145,8 @@ internal static class RestoreSourceResolver
     {
         if (request.AllowUnverifiedBackup) return;
         throw new CenateException(ErrorIds.UnverifiedBackup, CenateErrorKind.InvalidOperation,
-            $"'{Path.GetFileName(file)}' cannot be verified: {why}. Nothing was restored; the live table is unchanged.",
-            "Restore from the set's manifest (Get-CenateBackup <dir> lists the sets), or, if you trust this file, run again with -AllowUnverifiedBackup.", file);
+            Messages.Format("UnverifiedBackup", Path.GetFileName(file), why),
+            Messages.Get("UnverifiedBackup.Action"), file);
     }
 
     private static async Task CheckAgainstManifestAsync(string file, ManifestFile entry, CancellationToken ct)
@@ -162,8 +163,8 @@ internal static class RestoreSourceResolver
         if (why is not null)
         {
             throw new CenateException(ErrorIds.BackupCorrupt, CenateErrorKind.InvalidData,
-                $"'{Path.GetFileName(file)}' is damaged: {why}. Nothing was restored; the live table is unchanged.",
-                "Restore from another file of the set (-From Csv / -From Sql) or from another set; Test-CenateBackup shows what else is wrong.", file);
+                Messages.Format("BackupCorrupt.7", Path.GetFileName(file), why),
+                Messages.Get("BackupCorrupt.Action.4"), file);
         }
     }
 }

@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Database;
 using Npgsql;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Restores;
 
@@ -55,7 +56,7 @@ internal static class StagedTableChecks
         if (live is not null && stagingPk.Count > 0)
         {
             result.PrimaryKey = stagingPk;
-            reporter.Progress(new OperationProgress(TableRestoreService.Activity, "Comparing the backup with the live table", 0, null));
+            reporter.Progress(new OperationProgress(TableRestoreService.Activity, Messages.Get("Progress.StagedTableChecks.Status"), 0, null));
             var common = mode == TableRestoreMode.Staging
                 ? await LiveTableReader.CommonColumnsAsync(conn, qt, sqt, ct).ConfigureAwait(false) : new List<string>();
             var on = string.Join(" AND ", stagingPk.Select(c => $"l.{QualifiedTable.Quote(c)} = s.{QualifiedTable.Quote(c)}"));

@@ -12,6 +12,7 @@ using CenateBackup.Core.Errors;
 using CenateBackup.Core.Formats;
 using CenateBackup.Core.Storage;
 using Npgsql;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Restores;
 
@@ -223,7 +224,7 @@ public static class TableRestoreService
         await RestoreRows.LoadAsync(conn, source, input, plan, result, clock, reporter, ct).ConfigureAwait(false);
         if (input.Keys is not null)
             await RestoreKeyFilter.ApplyAsync(conn, input, sqt, input.Keys, result, reporter, ct).ConfigureAwait(false);
-        reporter.Progress(new OperationProgress(Activity, "Building keys, indexes, constraints and triggers", 0, null));
+        reporter.Progress(new OperationProgress(Activity, Messages.Get("Progress.TableRestoreService.Status"), 0, null));
         foreach (var sql in plan.Post) await conn.ExecOneStatementAsync(sql, ct).ConfigureAwait(false);
         foreach (var sql in plan.ForeignKeys) await conn.ExecOneStatementAsync(sql, ct).ConfigureAwait(false);
         await StagedTableChecks.ValidateForeignKeysAsync(conn, sqt, result, ct).ConfigureAwait(false);
@@ -238,7 +239,7 @@ public static class TableRestoreService
                 result.KeptRows = result.LiveRowsBefore;
                 break;
             case TableRestoreMode.MissingRows:
-                reporter.Progress(new OperationProgress(Activity, "Inserting the missing rows into the live table", 0, null));
+                reporter.Progress(new OperationProgress(Activity, Messages.Get("Progress.TableRestoreService.Status.2"), 0, null));
                 await UnroutedRows.MoveAsync(conn, input, plan, result, ct).ConfigureAwait(false);
                 await StagedTableChecks.InsertMissingAsync(conn, live!, qt, sqt, result, ct).ConfigureAwait(false);
                 result.MissingRows += result.UnroutedRows ?? 0;
@@ -249,16 +250,15 @@ public static class TableRestoreService
                 await conn.ExecAsync($"DROP TABLE {sqt}", ct).ConfigureAwait(false);
                 break;
             case TableRestoreMode.Replace:
-                reporter.Progress(new OperationProgress(Activity, "Swapping the restored table in", 0, null));
+                reporter.Progress(new OperationProgress(Activity, Messages.Get("Progress.TableRestoreService.Status.3"), 0, null));
                 var replaced = await TableSwap.SwapAsync(conn, request, result, live, qt, sqt, plan.StagingQuoted, input.Stamp,
                     source.Kind == TableRestoreSource.Dump, ct).ConfigureAwait(false);
                 result.LiveRowsAfter = await conn.ScalarLongAsync($"SELECT count(*) FROM {qt}", ct).ConfigureAwait(false);
                 if (result.LiveRowsAfter != result.BackupRows)
                 {
                     throw new CenateException(ErrorIds.DatabaseError, CenateErrorKind.InvalidOperation,
-                        $"After the swap {result.Table} holds {result.LiveRowsAfter} rows, not the backup's {result.BackupRows}; " +
-                        "the transaction was rolled back.",
-                        "Report this.", result.Table);
+                        Messages.Format("DatabaseError.3", result.Table, result.LiveRowsAfter, result.BackupRows),
+                        Messages.Get("DatabaseError.Action.4"), result.Table);
                 }
                 // -DropReplaced: only now that the restored table is counted, in the same transaction. The rows written
                 // since the backup were only in the old table: they go with it.
@@ -272,7 +272,7 @@ public static class TableRestoreService
         }
         await tx.CommitAsync(ct).ConfigureAwait(false);
         result.Duration = clock.Elapsed;
-        reporter.Progress(new OperationProgress(Activity, "Done", 1, 1));
+        reporter.Progress(new OperationProgress(Activity, Messages.Get("Progress.VerificationService.Status.2"), 1, 1));
         return result;
     }
 }

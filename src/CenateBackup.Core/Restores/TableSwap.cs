@@ -5,6 +5,7 @@ using System.Threading.Tasks;
 using CenateBackup.Core.Database;
 using CenateBackup.Core.Errors;
 using Npgsql;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Restores;
 
@@ -48,10 +49,8 @@ internal static class TableSwap
                 catch (PostgresException ex) when (ex.SqlState == "2BP01")
                 {
                     throw new CenateException(ErrorIds.DependentObjects, CenateErrorKind.InvalidOperation,
-                        $"Table {result.Table} cannot be replaced: {sql[10..]} depends on it and other objects depend on that view " +
-                        $"({ex.MessageText}; {ex.Detail}). Nothing was changed (rolled back).",
-                        "Drop those objects around the restore (and create them again after it), or use -Mode MissingRows (which keeps the table) " +
-                        "or -Mode Staging.", result.Table, ex);
+                        Messages.Format("DependentObjects.2", result.Table, sql[10..], ex.MessageText, ex.Detail),
+                        Messages.Get("DependentObjects.Action.2"), result.Table, ex);
                 }
             }
             foreach (var idx in live.Indexes)
@@ -121,10 +120,8 @@ internal static class TableSwap
             catch (PostgresException ex) when (ex.SqlState.StartsWith("42", StringComparison.Ordinal))
             {
                 throw new CenateException(ErrorIds.DependentObjects, CenateErrorKind.InvalidOperation,
-                    $"A view that depends on {result.Table} cannot be created again on the restored table ({ex.MessageText}): the backup's table " +
-                    $"does not have what it reads. Nothing was changed (rolled back). The statement: {sql}",
-                    "Drop or change that view before -Mode Replace (and create it again after), or use -Mode MissingRows (which keeps the table) " +
-                    "or -Mode Staging.", result.Table, ex);
+                    Messages.Format("DependentObjects.3", result.Table, ex.MessageText, sql),
+                    Messages.Get("DependentObjects.Action.3"), result.Table, ex);
             }
         }
         foreach (var fk in live.ReferencingForeignKeys)
@@ -138,9 +135,8 @@ internal static class TableSwap
             catch (PostgresException ex) when (ex.SqlState == "23503")
             {
                 throw new CenateException(ErrorIds.ReferencingRowsMissing, CenateErrorKind.InvalidOperation,
-                    $"Foreign key {fk.Name} of {fk.Table} cannot point at the restored {result.Table}: {ex.MessageText}. " +
-                    $"Rows of {fk.Table} reference rows the backup does not have. Nothing was changed (rolled back).",
-                    "Use -Mode MissingRows, which keeps every current row, or remove those referencing rows first.", fk.Table, ex);
+                    Messages.Format("ReferencingRowsMissing", fk.Name, fk.Table, result.Table, ex.MessageText),
+                    Messages.Get("ReferencingRowsMissing.Action"), fk.Table, ex);
             }
             result.ForeignKeysRecreated.Add($"{fk.Table}.{fk.Name}");
         }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Schedule;
 
@@ -64,8 +65,8 @@ public sealed class CronFileDocument
             // cron trims a value's outer white space and strips outer quotes.
             if (pair.Value.Trim() != pair.Value || pair.Value.StartsWith('"') || pair.Value.StartsWith('\''))
                 throw new CenateException(ErrorIds.ScheduleInvalid, CenateErrorKind.InvalidArgument,
-                    $"The {pair.Key} value '{pair.Value}' starts or ends with a space or quote, which cron strips.",
-                    $"Set {pair.Key} without outer spaces or quotes.", pair.Key);
+                    Messages.Format("ScheduleInvalid", pair.Key, pair.Value),
+                    Messages.Format("ScheduleInvalid.Action", pair.Key), pair.Key);
             doc.Header.Add($"{pair.Key}={pair.Value}");
         }
         doc.Header.Add($"# Settings: {ScheduleCommand.RequirePrintable(settings, "settings path")}; {zoneNote}");
@@ -90,8 +91,8 @@ public sealed class CronFileDocument
             // cron reads \ before % (and, in some builds, before \) as its own escape: sh would get another path.
             if (value.Contains('\\'))
                 throw new CenateException(ErrorIds.ScheduleInvalid, CenateErrorKind.InvalidArgument,
-                    $"The path '{value}' has a backslash, which cron reads as an escape in a command line.",
-                    "Use a path without backslashes (or systemd timers).", value);
+                    Messages.Format("ScheduleInvalid.2", value),
+                    Messages.Get("ScheduleInvalid.Action.2"), value);
         }
         return $"{schedule.Text} {user} {command.ShellText.Replace("%", "\\%")}";
     }

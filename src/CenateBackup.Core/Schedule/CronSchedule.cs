@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using CenateBackup.Core.Errors;
 using Cronos;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Schedule;
 
@@ -66,9 +67,8 @@ public sealed class CronSchedule
         {
             fields[i] = CronField.Parse(parts[i], s_kinds[i], out var error)
                 ?? throw new CenateException(ErrorIds.ScheduleUnsupported, CenateErrorKind.InvalidArgument,
-                    $"The schedule of the {job} job, '{text}': its {s_kinds[i]} field {error} " +
-                    "(L, W, # and ? are Cronos extensions that cron and systemd do not have).",
-                    "Write the field with numbers, names, ranges a-b, steps */n and lists a,b.", job);
+                    Messages.Format("ScheduleUnsupported", job, text, s_kinds[i], error),
+                    Messages.Get("ScheduleUnsupported.Action"), job);
         }
         return new CronSchedule(string.Join(' ', parts), expression, fields);
     }
@@ -116,8 +116,8 @@ public sealed class CronSchedule
         catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
         {
             throw new CenateException(ErrorIds.ScheduleInvalid, CenateErrorKind.InvalidArgument,
-                $"The settings' TimeZone '{id}' is not a time zone of this machine.",
-                "Give an IANA id such as 'America/Lima' (see timedatectl list-timezones).", id);
+                Messages.Format("ScheduleInvalid.3", id),
+                Messages.Get("ScheduleInvalid.Action.3"), id);
         }
     }
 

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Schedule;
 
@@ -32,8 +33,7 @@ public sealed record ScheduleCommand(string Job, string Pwsh, string Script, str
         if (value.Any(char.IsControl))
         {
             throw new CenateException(ErrorIds.ScheduleInvalid, CenateErrorKind.InvalidArgument,
-                $"The {what} contains a control character (a line break or tab would change the schedule file): " +
-                $"'{Escape(value)}'.", $"Use a {what} without control characters.", value);
+                Messages.Format("ScheduleInvalid.4", what, Escape(value)), Messages.Format("ScheduleInvalid.Action.4", what), value);
         }
         return value;
     }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Schedule;
 
@@ -26,8 +27,8 @@ public static class ScheduleEnvironment
         if (candidate is null || !File.Exists(candidate))
         {
             throw new CenateException(ErrorIds.ScheduleCommandFails, CenateErrorKind.ObjectNotFound,
-                $"pwsh was not found{(given is null ? " on PATH" : $" at {candidate}")}: the scheduled jobs need it.",
-                "Give -PwshPath the absolute path of pwsh (e.g. /root/.dotnet/tools/pwsh or /usr/bin/pwsh).",
+                Messages.Format("ScheduleCommandFails", (given is null ? " on PATH" : $" at {candidate}")),
+                Messages.Get("ScheduleCommandFails.Action"),
                 given);
         }
         return candidate;

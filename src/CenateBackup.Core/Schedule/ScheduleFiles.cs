@@ -4,6 +4,7 @@ using System.Text;
 using CenateBackup.Core.Alerts;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Storage;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Schedule;
 
@@ -39,10 +40,8 @@ public static class ScheduleFiles
         if (!CronFileDocument.HasMarker(text))
         {
             throw new CenateException(ErrorIds.ScheduleFileForeign, CenateErrorKind.InvalidOperation,
-                $"{path} exists and was not written by Register-CenateBackupSchedule (its first line is not the " +
-                "module's marker): it is left as it is.",
-                "Give another -CronFile / -UnitDirectory, or move that file away if it is an old hand-written " +
-                "schedule.",
+                Messages.Format("ScheduleFileForeign", path),
+                Messages.Get("ScheduleFileForeign.Action"),
                 path);
         }
         return text;

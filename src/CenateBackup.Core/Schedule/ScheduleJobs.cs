@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Schedule;
 
@@ -36,8 +37,8 @@ public static class ScheduleJobs
         if (!File.Exists(path))
         {
             throw new CenateException(ErrorIds.JobScriptNotFound, CenateErrorKind.ObjectNotFound,
-                $"The script of the {job} job, {path}, does not exist.",
-                "Give -JobDirectory the directory that holds the job scripts (default: the module's jobs folder).",
+                Messages.Format("JobScriptNotFound", job, path),
+                Messages.Get("JobScriptNotFound.Action"),
                 path);
         }
         return path;

@@ -6,6 +6,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Schedule;
 
@@ -95,7 +96,7 @@ public static class ScheduleRegistrar
         await process.WaitForExitAsync(token).ConfigureAwait(false);
         if (process.ExitCode != 0)
             throw new CenateException(ErrorIds.ScheduleCommandFails, CenateErrorKind.InvalidOperation,
-                $"{file} {string.Join(' ', args)} failed ({process.ExitCode}): {error.Trim()}", null, file);
+                Messages.Format("ScheduleCommandFails.2", file, string.Join(' ', args), process.ExitCode, error.Trim()), null, file);
     }
 
     private static void RequireNames(ScheduleRequest request, ScheduleMode mode)
@@ -105,18 +106,18 @@ public static class ScheduleRegistrar
         if (request.User is { } user && mode != ScheduleMode.TaskScheduler
             && !System.Text.RegularExpressions.Regex.IsMatch(user, "^[A-Za-z_][A-Za-z0-9_.-]{0,31}$"))
             throw new CenateException(ErrorIds.ScheduleInvalid, CenateErrorKind.InvalidArgument,
-                $"'{ScheduleCommand.RequirePrintable(user, "user")}' is not a Unix account name.",
-                "Give the account's name (letters, digits, _ . -).", user);
+                Messages.Format("ScheduleInvalid.5", ScheduleCommand.RequirePrintable(user, "user")),
+                Messages.Get("ScheduleInvalid.Action.5"), user);
         // cron skips a line of an unknown user silently, and systemd fails the unit at run time: refuse it now.
         if (request.User is { } account && mode != ScheduleMode.TaskScheduler && !AccountExists(account))
             throw new CenateException(ErrorIds.ScheduleInvalid, CenateErrorKind.ObjectNotFound,
-                $"There is no account '{account}' on this machine (getent passwd).",
-                "Create the account first, or give an existing one to -User.", account);
+                Messages.Format("ScheduleInvalid.6", account),
+                Messages.Get("ScheduleInvalid.Action.6"), account);
         if (request.OnFailure is { } unit
             && !System.Text.RegularExpressions.Regex.IsMatch(unit, @"^[A-Za-z0-9:_.@%\\-]+$"))
             throw new CenateException(ErrorIds.ScheduleInvalid, CenateErrorKind.InvalidArgument,
-                $"'{ScheduleCommand.RequirePrintable(unit, "unit")}' is not a systemd unit name.",
-                "Give a unit such as cenate-alert@%n.service.", unit);
+                Messages.Format("ScheduleInvalid.7", ScheduleCommand.RequirePrintable(unit, "unit")),
+                Messages.Get("ScheduleInvalid.Action.7"), unit);
     }
 
     private static bool AccountExists(string user)
@@ -147,8 +148,8 @@ public static class ScheduleRegistrar
             var all = ScheduleJobs.All.Select(j => j.Name).Where(settings.Schedule.ContainsKey).ToList();
             if (all.Count == 0)
                 throw new CenateException(ErrorIds.ScheduleInvalid, CenateErrorKind.InvalidArgument,
-                    $"The settings {settings.SettingsPath} schedule no job (key Schedule).",
-                    "Add Schedule = @{ Daily = '0 2,14 * * *' … } to the settings file.", settings.SettingsPath);
+                    Messages.Format("ScheduleInvalid.8", settings.SettingsPath),
+                    Messages.Get("ScheduleInvalid.Action.8"), settings.SettingsPath);
             return all;
         }
         var jobs = new List<string>();
@@ -159,8 +160,8 @@ public static class ScheduleRegistrar
                 string.Join(", ", ScheduleJobs.All.Select(j => j.Name)) + ".", null, name);
             if (!settings.Schedule.ContainsKey(job))
                 throw new CenateException(ErrorIds.ScheduleInvalid, CenateErrorKind.InvalidArgument,
-                    $"The settings {settings.SettingsPath} give no schedule for the {job} job.",
-                    $"Add it to the settings' Schedule hashtable.", job);
+                    Messages.Format("ScheduleInvalid.9", settings.SettingsPath, job),
+                    Messages.Get("ScheduleInvalid.Action.9"), job);
             if (!jobs.Contains(job)) jobs.Add(job);
         }
         return jobs.OrderBy(ScheduleJobs.Order);
@@ -200,8 +201,8 @@ public static class ScheduleRegistrar
         var path = Path.GetFullPath(ScheduleCommand.RequirePrintable(cronFile, "cron file"));
         if (Path.GetFileName(path).Contains('.') || Path.GetFileName(path).Length == 0)
             throw new CenateException(ErrorIds.ScheduleInvalid, CenateErrorKind.InvalidArgument,
-                $"The cron file {path} has a dot in its name: cron ignores such files in /etc/cron.d.",
-                "Use a name of letters, digits, hyphens and underscores (e.g. /etc/cron.d/cenate-backup).", path);
+                Messages.Format("ScheduleInvalid.10", path),
+                Messages.Get("ScheduleInvalid.Action.10"), path);
         return path;
     }
 

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Schedule;
 
@@ -20,9 +21,8 @@ public static class SystemdCalendar
         if (schedule.BothDayFieldsRestricted)
         {
             throw new CenateException(ErrorIds.ScheduleUnsupported, CenateErrorKind.InvalidArgument,
-                $"The schedule of the {job} job, '{schedule.Text}', restricts both the day of month and the weekday: " +
-                "cron runs on either, a systemd timer (and a Task Scheduler trigger) only on both.",
-                "Use '*' in one of the two day fields, or split it into two jobs.", job);
+                Messages.Format("ScheduleUnsupported.2", job, schedule.Text),
+                Messages.Get("ScheduleUnsupported.Action.2"), job);
         }
         var weekdays = schedule.DaysOfWeek.IsFull ? "" : Weekdays(schedule.DaysOfWeek.Values) + " ";
         var text = weekdays + "*-" + Field(schedule.Months) + "-" + Field(schedule.DaysOfMonth) + " "

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Schedule;
 
@@ -79,8 +80,7 @@ public static class SystemdUnits
     {
         if (value.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'' or '\\' or ';'))
             throw new CenateException(ErrorIds.ScheduleInvalid, CenateErrorKind.InvalidArgument,
-                $"The {what} '{value}' has a space, quote, backslash or ';', which a systemd unit's {what} setting " +
-                "would split or unquote.", $"Use a {what} path without those characters.", value);
+                Messages.Format("ScheduleInvalid.11", what, value), Messages.Format("ScheduleInvalid.Action.11", what), value);
         return value.Replace("%", "%%");
     }
 

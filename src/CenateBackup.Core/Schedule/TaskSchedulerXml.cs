@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Xml.Linq;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Schedule;
 
@@ -75,8 +76,8 @@ public static class TaskSchedulerXml
     {
         if (value.Contains('"'))
             throw new CenateException(ErrorIds.ScheduleInvalid, CenateErrorKind.InvalidArgument,
-                $"The path {value} contains a double quote, which a Task Scheduler command line cannot pass.",
-                "Use a path without double quotes.", value);
+                Messages.Format("ScheduleInvalid.12", value),
+                Messages.Get("ScheduleInvalid.Action.12"), value);
         return "\"" + value + "\"";
     }
 
@@ -90,11 +91,9 @@ public static class TaskSchedulerXml
             || schedule.Minutes.Text.IndexOfAny(new[] { '/', '-' }) >= 0)
         {
             throw new CenateException(ErrorIds.ScheduleUnsupported, CenateErrorKind.InvalidArgument,
-                $"The schedule of the {job} job, '{schedule.Text}', cannot be written as Task Scheduler calendar " +
-                $"triggers ({(schedule.BothDayFieldsRestricted ? "day of month OR weekday"
-                    : $"{times.Count} times a day")}; " +
-                $"at most {MaxTriggers} times of day, minutes as plain numbers, one of the two day fields '*').",
-                "Give the job fewer, explicit times (e.g. '0 2,14 * * *').", job);
+                Messages.Format("ScheduleUnsupported.3", job, schedule.Text, (schedule.BothDayFieldsRestricted ? "day of month OR weekday"
+                    : $"{times.Count} times a day"), MaxTriggers),
+                Messages.Get("ScheduleUnsupported.Action.3"), job);
         }
         foreach (var (hour, minute) in times)
         {

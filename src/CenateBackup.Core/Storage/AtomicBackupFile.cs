@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Storage;
 
@@ -32,7 +33,7 @@ public sealed class AtomicBackupFile : Stream
         if (File.Exists(FinalPath))
         {
             throw new CenateException(ErrorIds.BackupSetExists, CenateErrorKind.InvalidOperation,
-                $"'{FinalPath}' already exists; a backup file is never overwritten.", "Remove it or choose another -Path.", FinalPath);
+                Messages.Format("BackupSetExists", FinalPath), Messages.Get("BackupSetExists.Action"), FinalPath);
         }
         try
         {
@@ -128,8 +129,8 @@ public sealed class AtomicBackupFile : Stream
             if (!NoReplaceRename.TryMove(PartialPath, FinalPath))
             {
                 throw new CenateException(ErrorIds.BackupSetExists, CenateErrorKind.InvalidOperation,
-                    $"'{FinalPath}' appeared while this file was being written (another run writes the same name); it was left alone and this run's file was removed.",
-                    "Make sure two runs never write the same set (one -Path per database, or wait for the other run), then run again.", FinalPath);
+                    Messages.Format("BackupSetExists.2", FinalPath),
+                    Messages.Get("BackupSetExists.Action.2"), FinalPath);
             }
             _committed = true;
             DirectorySync.Fsync(Path.GetDirectoryName(FinalPath)!);
@@ -160,9 +161,9 @@ public sealed class AtomicBackupFile : Stream
 
     private CenateException Translate(IOException ex) => IsDiskFull(ex)
         ? new CenateException(ErrorIds.DiskFull, CenateErrorKind.WriteError,
-            $"The disk holding '{Path.GetDirectoryName(FinalPath)}' is full; the incomplete file was removed.",
-            "Free space (Remove-CenateOldBackup), or write to another -Path, then run again.", FinalPath, ex)
+            Messages.Format("DiskFull", Path.GetDirectoryName(FinalPath)),
+            Messages.Get("DiskFull.Action"), FinalPath, ex)
         : new CenateException(ErrorIds.WriteFailed, CenateErrorKind.WriteError,
-            $"Writing '{PartialPath}' failed: {ex.Message}. The incomplete file was removed.",
-            "Check the disk and the directory, then run again.", FinalPath, ex);
+            Messages.Format("WriteFailed", PartialPath, ex.Message),
+            Messages.Get("WriteFailed.Action"), FinalPath, ex);
 }

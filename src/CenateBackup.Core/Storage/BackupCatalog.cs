@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Storage;
 
@@ -93,8 +94,8 @@ public static class BackupCatalog
     {
         if (!Directory.Exists(directory))
         {
-            throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound, $"Backup directory '{directory}' does not exist.",
-                "Check -Path.", directory);
+            throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound, Messages.Format("PathNotFound", directory),
+                Messages.Get("PathNotFound.Action"), directory);
         }
     }
 
@@ -141,8 +142,8 @@ public static class BackupCatalog
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new CenateException(ErrorIds.RemoveFailed, CenateErrorKind.WriteError,
-                $"Removing set '{Path.GetFileName(entry.ManifestPath)}' stopped half-way: {ex.Message}. The set stays listed as incomplete.",
-                "Fix the cause (permissions, read-only mount) and run Remove-CenateOldBackup again: it finishes the removal.", entry.ManifestPath, ex);
+                Messages.Format("RemoveFailed", Path.GetFileName(entry.ManifestPath), ex.Message),
+                Messages.Get("RemoveFailed.Action"), entry.ManifestPath, ex);
         }
         return freed;
     }

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Storage;
 
@@ -27,8 +28,8 @@ public static class BackupDirectory
         }
         catch (IOException ex) when (AtomicBackupFile.IsDiskFull(ex))
         {
-            throw new CenateException(ErrorIds.DiskFull, CenateErrorKind.WriteError, $"The disk holding '{full}' is full.",
-                "Free space or choose another -Path.", full, ex);
+            throw new CenateException(ErrorIds.DiskFull, CenateErrorKind.WriteError, Messages.Format("DiskFull.2", full),
+                Messages.Get("DiskFull.Action.2"), full, ex);
         }
         catch (IOException ex)
         {

@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using System.Threading;
 using Microsoft.Win32.SafeHandles;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Storage;
 
@@ -80,8 +81,8 @@ public sealed class BackupDirectoryLock : IDisposable
             if (errno == LinuxLock.ELOOP)
             {
                 throw new CenateException(ErrorIds.UnsafeLockFile, CenateErrorKind.InvalidData,
-                    $"'{path}' is a symbolic link; the module does not follow links planted in a backup directory.",
-                    $"Check who created it and what it points to, remove the link (rm '{path}'), and run again. Keep the backup directory writable only by the backup account (chmod 0700).",
+                    Messages.Format("UnsafeLockFile", path),
+                    Messages.Format("UnsafeLockFile.Action", path),
                     path, null);
             }
             throw BackupDirectory.NotWritable(directory, new IOException(Marshal.GetPInvokeErrorMessage(errno), errno));
@@ -92,8 +93,8 @@ public sealed class BackupDirectoryLock : IDisposable
             if (!LinuxLock.IsRegularFile(fd, out var kind))
             {
                 throw new CenateException(ErrorIds.UnsafeLockFile, CenateErrorKind.InvalidData,
-                    $"'{path}' is not a regular file ({kind}); the module uses only a plain file as its lock.",
-                    $"Check who created it, remove it, and run again. Keep the backup directory writable only by the backup account (chmod 0700).",
+                    Messages.Format("UnsafeLockFile.2", path, kind),
+                    Messages.Get("UnsafeLockFile.Action.2"),
                     path, null);
             }
             var clock = Stopwatch.StartNew();
@@ -175,8 +176,8 @@ public sealed class BackupDirectoryLock : IDisposable
                 catch (IOException ex)
                 {
                     throw new CenateException(ErrorIds.BackupDirectoryBusy, CenateErrorKind.ResourceUnavailable,
-                        $"Another job kept a manifest of '{_directory}' locked for {timeout.TotalSeconds:0} s.",
-                        "Run again when the other job has finished.", Path.Combine(_directory, FileName), ex);
+                        Messages.Format("BackupDirectoryBusy", _directory, timeout.TotalSeconds),
+                        Messages.Get("BackupDirectoryBusy.Action"), Path.Combine(_directory, FileName), ex);
                 }
             }
             try

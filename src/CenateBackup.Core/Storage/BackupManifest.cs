@@ -4,6 +4,7 @@ using System.IO;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Storage;
 
@@ -113,7 +114,7 @@ public sealed class BackupManifest
         }
         catch (FileNotFoundException ex)
         {
-            throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound, $"Manifest '{path}' does not exist.", "Check the path.", path, ex);
+            throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound, Messages.Format("PathNotFound.2", path), Messages.Get("PathNotFound.Action.2"), path, ex);
         }
     }
 
@@ -136,8 +137,8 @@ public sealed class BackupManifest
         catch (IOException ex)
         {
             throw AtomicBackupFile.IsDiskFull(ex)
-                ? new CenateException(ErrorIds.DiskFull, CenateErrorKind.WriteError, $"The disk is full; manifest '{path}' was not written.", "Free space and run again.", path, ex)
-                : new CenateException(ErrorIds.WriteFailed, CenateErrorKind.WriteError, $"Writing manifest '{path}' failed: {ex.Message}", "Check the disk.", path, ex);
+                ? new CenateException(ErrorIds.DiskFull, CenateErrorKind.WriteError, Messages.Format("DiskFull.3", path), Messages.Get("DiskFull.Action.3"), path, ex)
+                : new CenateException(ErrorIds.WriteFailed, CenateErrorKind.WriteError, Messages.Format("WriteFailed.2", path, ex.Message), Messages.Get("WriteFailed.Action.2"), path, ex);
         }
     }
 

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Targets;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Storage;
 
@@ -207,7 +208,7 @@ public sealed class BackupSetWriter : IDisposable
             }
         }
         throw new CenateException(ErrorIds.BackupSetExists, CenateErrorKind.InvalidOperation,
-            $"No free stamp for database '{database}' in '{directory}'.", "Wait a minute and run again.", directory);
+            Messages.Format("BackupSetExists.3", database, directory), Messages.Get("BackupSetExists.Action.3"), directory);
     }
 
     private static void TryDelete(string path)

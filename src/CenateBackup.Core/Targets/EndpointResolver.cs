@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Docker;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Targets;
 
@@ -25,8 +26,8 @@ public static class EndpointResolver
         var endpoint = await TryResolveAsync(target, container, cancellationToken).ConfigureAwait(false);
         if (endpoint is not null) return endpoint;
         throw new CenateException(ErrorIds.ContainerEndpointNotFound, CenateErrorKind.ResourceUnavailable,
-            $"Container '{container!.Name}' publishes no port for {target.Port}/tcp, is not on the host network and has no address reachable from here.",
-            "Publish the PostgreSQL port (docker run -p 127.0.0.1:5432:5432), or pass -TcpHost (and -TcpPort) with an address that reaches the server.", container.Name);
+            Messages.Format("ContainerEndpointNotFound", container!.Name, target.Port),
+            Messages.Get("ContainerEndpointNotFound.Action"), container.Name);
     }
 
     /// <summary>The endpoint, or null when a container offers none that answers (only exec stdio is left).</summary>
@@ -40,7 +41,7 @@ public static class EndpointResolver
         if (container is null)
         {
             throw new CenateException(ErrorIds.ContainerEndpointNotFound, CenateErrorKind.InvalidArgument,
-                "Host mode needs -HostName.", "Pass -HostName and -Port.", null);
+                Messages.Get("ContainerEndpointNotFound.2"), Messages.Get("ContainerEndpointNotFound.Action.2"), null);
         }
         if (container.PublishedTcpPorts.TryGetValue(target.Port, out var hostPort))
         {

@@ -5,6 +5,7 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Tools;
 
@@ -43,8 +44,8 @@ public sealed class LocalPgToolRunner : IPgToolRunner
         catch (Win32Exception ex)
         {
             throw new CenateException(ErrorIds.PgToolNotFound, CenateErrorKind.NotInstalled,
-                $"'{invocation.Tool}' was not found on this machine ({ex.Message}).",
-                "Install the PostgreSQL client (Debian: apt-get install postgresql-client-15), or use container mode (-Container) to run the server's own tools.", invocation.Tool, ex);
+                Messages.Format("PgToolNotFound", invocation.Tool, ex.Message),
+                Messages.Get("PgToolNotFound.Action"), invocation.Tool, ex);
         }
 
         var stderr = new BoundedText();

@@ -3,6 +3,7 @@ using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Tools;
 
@@ -18,8 +19,8 @@ public static class PgToolVersion
         if (!r.Succeeded || !PgVersion.TryParse(text, out var version))
         {
             throw new CenateException(ErrorIds.PgToolNotFound, CenateErrorKind.NotInstalled,
-                $"'{tool}' is not usable in {runner.Where}: {(text + " " + r.StandardError).Trim()}",
-                "Install the PostgreSQL client tools there, or use the other connection mode.", tool);
+                Messages.Format("PgToolNotFound.2", tool, runner.Where, (text + " " + r.StandardError).Trim()),
+                Messages.Get("PgToolNotFound.Action.2"), tool);
         }
         return version;
     }

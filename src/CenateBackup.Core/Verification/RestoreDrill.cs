@@ -14,6 +14,7 @@ using CenateBackup.Core.Storage;
 using CenateBackup.Core.Targets;
 using CenateBackup.Core.Tools;
 using Npgsql;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Verification;
 
@@ -91,7 +92,7 @@ public static class RestoreDrill
         // tells a later drill's stale cleanup that this drill is still running, however long it takes.
         await using var guard = await ConnectAsync(server, context.Endpoint, null, cancellationToken).ConfigureAwait(false);
         await NoteSuperuserAsync(guard, where, checks, reporter, cancellationToken).ConfigureAwait(false);
-        reporter.Progress(new OperationProgress(Activity, $"Drill: looking for stale drill databases on {where}", 0, null));
+        reporter.Progress(new OperationProgress(Activity, Messages.Format("Progress.RestoreDrill.Status", where), 0, null));
         await CleanStaleAsync(guard, where, checks, reporter, cancellationToken).ConfigureAwait(false);
 
         var scratch = await CreateScratchAsync(guard, options, manifest?.Source.Encoding, where, server, context.Endpoint, reporter, cancellationToken).ConfigureAwait(false);
@@ -123,7 +124,7 @@ public static class RestoreDrill
                 return outcome;
             }
 
-            reporter.Progress(new OperationProgress(Activity, $"Drill: counting rows and checking objects in {scratch}", 0, null));
+            reporter.Progress(new OperationProgress(Activity, Messages.Format("Progress.RestoreDrill.Status.2", scratch), 0, null));
             await using (var db = await ConnectAsync(server, context.Endpoint, scratch, cancellationToken).ConfigureAwait(false))
             {
                 var counts = await SchemaCatalog.CountAllTablesAsync(db, cancellationToken).ConfigureAwait(false);
@@ -149,7 +150,7 @@ public static class RestoreDrill
             }
             else
             {
-                reporter.Progress(new OperationProgress(Activity, $"Drill: dropping {scratch}", 0, null));
+                reporter.Progress(new OperationProgress(Activity, Messages.Format("Progress.RestoreDrill.Status.3", scratch), 0, null));
                 outcome.Warning = await DropScratchAsync(server, context.Endpoint, scratch, reporter).ConfigureAwait(false);
                 if (outcome.Warning is not null) reporter.Warning(outcome.Warning);
             }
@@ -224,13 +225,13 @@ public static class RestoreDrill
         if (!s_validName.IsMatch(scratch))
         {
             throw new CenateException(ErrorIds.ScratchDatabaseInvalid, CenateErrorKind.InvalidArgument,
-                $"'{scratch}' is not usable as a scratch database name.", "Use letters, digits and underscores, starting with a letter, at most 63 characters.", scratch);
+                Messages.Format("ScratchDatabaseInvalid", scratch), Messages.Get("ScratchDatabaseInvalid.Action"), scratch);
         }
         var reserved = new[] { "postgres", "template0", "template1", options.Server.Database }.Concat(options.Protected);
         if (reserved.Any(r => string.Equals(r, scratch, StringComparison.OrdinalIgnoreCase)))
         {
             throw new CenateException(ErrorIds.ScratchDatabaseInvalid, CenateErrorKind.InvalidArgument,
-                $"'{scratch}' is a live or system database; a restore drill never restores into it.", "Leave -ScratchDatabase out (cenate_drill_<stamp>_<random> is used) or name a new database.", scratch);
+                Messages.Format("ScratchDatabaseInvalid.2", scratch), Messages.Get("ScratchDatabaseInvalid.Action.2"), scratch);
         }
     }
 
@@ -270,7 +271,7 @@ public static class RestoreDrill
         for (var attempt = 1; ; attempt++)
         {
             var scratch = options.ScratchDatabase ?? DrillScratchName.Create(DateTimeOffset.UtcNow);
-            reporter.Progress(new OperationProgress(Activity, $"Drill: creating scratch database {scratch} on {where}", 0, null));
+            reporter.Progress(new OperationProgress(Activity, Messages.Format("Progress.RestoreDrill.Status.4", scratch, where), 0, null));
             try
             {
                 await CreateAsync(admin, scratch, encoding, server, endpoint, cancellationToken).ConfigureAwait(false);
@@ -293,8 +294,8 @@ public static class RestoreDrill
                 if (await exists.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not null)
                 {
                     throw new CenateException(ErrorIds.ScratchDatabaseExists, CenateErrorKind.ResourceExists,
-                        $"Database '{scratch}' already exists on the drill server; a drill never restores into an existing database.",
-                        $"Name another one with -ScratchDatabase, or drop it if it is a drill left with -KeepDatabase: DROP DATABASE \"{scratch}\";", scratch);
+                        Messages.Format("ScratchDatabaseExists", scratch),
+                        Messages.Format("ScratchDatabaseExists.Action", scratch), scratch);
                 }
             }
             var sql = "CREATE DATABASE " + QualifiedTable.Quote(scratch) + " TEMPLATE template0";
@@ -305,14 +306,14 @@ public static class RestoreDrill
         catch (PostgresException ex) when (ex.SqlState == "42501")
         {
             throw new CenateException(ErrorIds.InsufficientPrivilege, CenateErrorKind.PermissionDenied,
-                $"Role '{server.User}' may not create the scratch database '{scratch}': {ex.MessageText}",
-                "Give the role CREATEDB (ALTER ROLE … CREATEDB), or drill on a scratch server with -TargetContainer/-TargetHost.", server.User, ex);
+                Messages.Format("InsufficientPrivilege.2", server.User, scratch, ex.MessageText),
+                Messages.Get("InsufficientPrivilege.Action.2"), server.User, ex);
         }
         catch (PostgresException ex) when (ex.SqlState is "42P04" or "23505")
         {
             // 23505: another session created the same name at the same moment (the unique index of pg_database).
             throw new CenateException(ErrorIds.ScratchDatabaseExists, CenateErrorKind.ResourceExists,
-                $"Database '{scratch}' already exists on the drill server.", "Name another one with -ScratchDatabase.", scratch, ex);
+                Messages.Format("ScratchDatabaseExists.2", scratch), Messages.Get("ScratchDatabaseExists.Action.2"), scratch, ex);
         }
         catch (NpgsqlException ex)
         {
@@ -338,7 +339,7 @@ public static class RestoreDrill
         var size = new FileInfo(dumpPath).Length;
         reporter.Verbose($"Restoring {name} into '{scratch}' with pg_restore in {context.Runner.Where} (archive fed on stdin).");
         await using var input = new ReadThroughStream(dumpPath,
-            read => reporter.Progress(new OperationProgress(Activity, $"Drill: restoring {name} into {scratch}: {read / (1024 * 1024)} of {size / (1024 * 1024)} MB read", read, size)), hash: false);
+            read => reporter.Progress(new OperationProgress(Activity, Messages.Format("Progress.RestoreDrill.Status.5", name, scratch, read / (1024 * 1024), size / (1024 * 1024)), read, size)), hash: false);
         var result = await context.Runner.RunAsync(new PgToolInvocation("pg_restore", args, LibpqEnvironment.For(server)), input, null, cancellationToken).ConfigureAwait(false);
         if (result.Succeeded) return null;
         return $"pg_restore into the scratch database failed (exit {result.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "?"}): {ToolMessages.FirstLines(result.StandardError, 3)}";

@@ -12,6 +12,7 @@ using CenateBackup.Core.Errors;
 using CenateBackup.Core.Storage;
 using CenateBackup.Core.Targets;
 using CenateBackup.Core.Tools;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Verification;
 
@@ -50,8 +51,8 @@ public static class VerificationService
         var full = Path.GetFullPath(path);
         if (!File.Exists(full))
         {
-            throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound, $"'{full}' does not exist.",
-                "Check -Path; list backup sets with Get-CenateBackup <dir>.", full);
+            throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound, Messages.Format("PathNotFound.7", full),
+                Messages.Get("PathNotFound.Action.8"), full);
         }
         if (level == VerificationLevel.Restore && tools.DrillFor is null) throw new ArgumentException("The Restore level needs drill options.", nameof(tools));
         var clock = Stopwatch.StartNew();
@@ -70,7 +71,7 @@ public static class VerificationService
             index++;
             var filePath = Path.Combine(directory, name);
             report.Files.Add(name);
-            reporter.Progress(new OperationProgress(Activity, $"Checking {name}", index - 1, files.Count));
+            reporter.Progress(new OperationProgress(Activity, Messages.Format("Progress.VerificationService.Status", name), index - 1, files.Count));
             if (!File.Exists(filePath))
             {
                 report.Problems.Add(new VerificationProblem(ProblemKind.Missing, name, "the file is not there"));
@@ -135,7 +136,7 @@ public static class VerificationService
         {
             RecordVerification(report, manifestPath, level, recordVerification, reporter);
         }
-        reporter.Progress(new OperationProgress(Activity, "Done", files.Count, files.Count));
+        reporter.Progress(new OperationProgress(Activity, Messages.Get("Progress.VerificationService.Status.2"), files.Count, files.Count));
         return report;
     }
 
@@ -294,7 +295,7 @@ public static class VerificationService
     }
 
     private static Action<long> FileProgress(IOperationReporter reporter, string name, long size) =>
-        read => reporter.Progress(new OperationProgress(Activity, $"Reading {name}: {read / (1024 * 1024)} of {size / (1024 * 1024)} MB", read, size));
+        read => reporter.Progress(new OperationProgress(Activity, Messages.Format("Progress.VerificationService.Status.3", name, read / (1024 * 1024), size / (1024 * 1024)), read, size));
 
     /// <summary>CSV/SQL exports: one pass that hashes, decompresses to the end and counts rows.</summary>
     private static async Task<FileRead> ReadDataFileAsync(string path, BackupFileKind kind, bool compressed, long? expectedRows, IOperationReporter reporter, CancellationToken cancellationToken)
@@ -433,7 +434,7 @@ public static class VerificationService
             {
                 // The local pg_restore reads the file itself: no pipe in between.
                 reporter.Verbose($"Reading {name} with the local pg_restore (archive {header?.FormatVersion ?? "?"}, pg_dump {header?.PgDumpVersion ?? "?"}).");
-                reporter.Progress(new OperationProgress(Activity, $"Reading {name} with pg_restore", 0, null));
+                reporter.Progress(new OperationProgress(Activity, Messages.Format("Progress.VerificationService.Status.4", name), 0, null));
                 var local = new LocalPgToolRunner(tools.PgBinDirectory);
                 result = await local.RunAsync(new PgToolInvocation("pg_restore", new[] { "--file=/dev/null", path }, new Dictionary<string, string>()), null, null, cancellationToken).ConfigureAwait(false);
             }

@@ -5,6 +5,7 @@ using System.Management.Automation;
 using System.Net;
 using CenateBackup.Core.Alerts;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.PowerShell.Commands;
 
@@ -25,8 +26,8 @@ internal static class AlertSettingsReader
         if (!File.Exists(path))
         {
             throw new CenateException(ErrorIds.CredentialFileInvalid, CenateErrorKind.ObjectNotFound,
-                $"The credential file {path} does not exist.",
-                "Create it with Get-Credential | Export-Clixml -Path <file> as the account that runs the job.", path);
+                Messages.Format("CredentialFileInvalid", path),
+                Messages.Get("CredentialFileInvalid.Action"), path);
         }
         AlertFileTrust.RequireCredentialFile(path);
         object? value;

@@ -6,6 +6,7 @@ using CenateBackup.Core.Alerts;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Jobs;
 using CenateBackup.PowerShell.Output;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.PowerShell.Commands;
 
@@ -118,6 +119,6 @@ public sealed class CompleteCenateJobCommand : CenateCmdletBase
         };
         RunTerminating(Job.Name, () => run.Record(step));
         Job.StepList.Add(JobOutputs.Step(step));
-        WriteWarning($"The {Job.Name} job's alert was not delivered: {step.ErrorId}: {step.Message}");
+        WriteWarning(Messages.Format("Warning.CompleteCenateJobCommand", Job.Name, step.ErrorId, step.Message));
     }
 }

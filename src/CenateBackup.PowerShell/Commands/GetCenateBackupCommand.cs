@@ -4,6 +4,7 @@ using System.Management.Automation;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Storage;
 using CenateBackup.PowerShell.Output;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.PowerShell.Commands;
 
@@ -92,7 +93,7 @@ public sealed class GetCenateBackupCommand : BackupStoreCmdletBase
                 {
                     var others = scan.Sets.Count(e => e.Kind != BackupSetKind.Full && (Database is null || string.Equals(e.Manifest.Database, Database, StringComparison.Ordinal)));
                     if (others > 0)
-                        WriteWarning($"{directory} holds {sets.Count} full database set(s); -Newest counts only those. {others} other set(s) (tables, data only or exports) are there too: add -Kind Any, or -Kind Exports, to list them.");
+                        WriteWarning(Messages.Format("Warning.GetCenateBackupCommand", directory, sets.Count, others));
                 }
                 sets = sets.Skip(Math.Max(0, sets.Count - Newest)).ToList();
             }

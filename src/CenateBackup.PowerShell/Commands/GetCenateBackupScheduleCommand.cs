@@ -6,6 +6,7 @@ using CenateBackup.Core.Errors;
 using CenateBackup.Core.Jobs;
 using CenateBackup.Core.Schedule;
 using CenateBackup.PowerShell.Output;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.PowerShell.Commands;
 
@@ -34,8 +35,7 @@ public sealed class GetCenateBackupScheduleCommand : ScheduleCmdletBase
         {
             if (mode == ScheduleMode.TaskScheduler)
                 throw new CenateException(ErrorIds.ScheduleUnsupported, CenateErrorKind.InvalidOperation,
-                    "Get-CenateBackupSchedule reads systemd timers and cron files; on Windows use " +
-                    "Get-ScheduledTask -TaskPath \\CenateBackup\\.", null, "TaskScheduler");
+                    Messages.Get("ScheduleUnsupported.4"), null, "TaskScheduler");
             jobs = ScheduleInventory.Read(mode, cronFile, GetUnresolvedProviderPathFromPSPath(UnitDirectory));
         });
         var given = Settings is null ? null : GetUnresolvedProviderPathFromPSPath(Settings);

@@ -6,6 +6,7 @@ using System.Security;
 using CenateBackup.Core.Audit;
 using CenateBackup.Core.Errors;
 using CenateBackup.PowerShell.Output;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.PowerShell.Commands;
 
@@ -70,7 +71,7 @@ public sealed class ProtectCenateTableCommand : DatabaseCmdletBase
             {
                 if (result.Inherited.Count > 0)
                 {
-                    WriteWarning($"The named roles could still DELETE or TRUNCATE {result.Table} through {string.Join(", ", result.Inherited)}: revoked from them too (-IncludeInherited), so every role that is a member of them (or, for PUBLIC, every role) lost DELETE and TRUNCATE on {result.Table}.");
+                    WriteWarning(Messages.Format("Warning.ProtectCenateTableCommand", result.Table, string.Join(", ", result.Inherited)));
                 }
                 WriteObject(OutputFactory.Protect(result));
             });

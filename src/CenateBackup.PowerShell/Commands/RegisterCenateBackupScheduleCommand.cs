@@ -5,6 +5,7 @@ using System.Management.Automation;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Schedule;
 using CenateBackup.PowerShell.Output;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.PowerShell.Commands;
 
@@ -101,8 +102,7 @@ public sealed class RegisterCenateBackupScheduleCommand : ScheduleCmdletBase
         if (!OperatingSystem.IsWindows())
         {
             throw new CenateException(ErrorIds.ScheduleUnsupported, CenateErrorKind.InvalidOperation,
-                "Task Scheduler tasks can be registered on Windows only; on this machine -Mode TaskScheduler " +
-                "works with -WhatIf (it shows the task XML).", "Use -WhatIf, or -Mode Systemd / Cron.",
+                Messages.Get("ScheduleUnsupported.5"), Messages.Get("ScheduleUnsupported.Action.4"),
                 "TaskScheduler");
         }
         // No env -i on Windows: the task runs as SYSTEM with the machine's environment, so no preflight here.

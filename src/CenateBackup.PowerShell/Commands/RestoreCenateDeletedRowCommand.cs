@@ -6,6 +6,7 @@ using System.Security;
 using CenateBackup.Core.Audit;
 using CenateBackup.Core.Errors;
 using CenateBackup.PowerShell.Output;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.PowerShell.Commands;
 
@@ -83,7 +84,7 @@ public sealed class RestoreCenateDeletedRowCommand : DatabaseCmdletBase
             {
                 if (result.DroppedColumns.Count > 0)
                 {
-                    WriteWarning($"The logged rows of {result.Table} have columns the table no longer has ({string.Join(", ", result.DroppedColumns)}): their values were not restored and stay in the audit log (OldRowImage, OldRow).");
+                    WriteWarning(Messages.Format("Warning.RestoreCenateDeletedRowCommand", result.Table, string.Join(", ", result.DroppedColumns)));
                 }
                 WriteObject(new CenateUndeleteResult(result.Table, result.Considered, result.Inserted, result.Skipped,
                     result.DroppedColumns.ToArray(), result.FromJson));

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Management.Automation;
 using CenateBackup.Core.Restores;
 using CenateBackup.PowerShell.Output;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.PowerShell.Commands;
 
@@ -237,7 +238,7 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
         if (fromPipe && string.Equals(Mode, "Staging", StringComparison.OrdinalIgnoreCase))
         {
             // Staging loads the whole table beside the live one: the comparison's keys choose nothing there.
-            WriteWarning("The piped comparison's keys apply only to -Mode MissingRows: the whole table is staged.");
+            WriteWarning(Messages.Get("Warning.RestoreCenateTableCommand"));
             keyList = null;
             keyColumns = null;
         }
@@ -249,8 +250,7 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
     {
         if (_rowDifferencesSkipped > 0)
         {
-            WriteWarning($"{_rowDifferencesSkipped} row differences (Compare-CenateBackup -IncludeRows) were not " +
-                "restored one by one: only a comparison's summary (its MissingKeys) is restored.");
+            WriteWarning(Messages.Format("Warning.RestoreCenateTableCommand.2", _rowDifferencesSkipped));
         }
     }
 

@@ -9,6 +9,7 @@ using System.Threading.Tasks;
 using CenateBackup.Core.Alerts;
 using CenateBackup.Core.Errors;
 using CenateBackup.PowerShell.Output;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.PowerShell.Commands;
 
@@ -199,7 +200,7 @@ public sealed class SendCenateAlertCommand : CenateCmdletBase
                 WriteError(ToErrorRecord(NamingTheRun(delivery.Error, run), delivery.Target));
             }
             else if (!string.IsNullOrEmpty(delivery.Reason)
-                && delivery.Status is AlertDeliveryStatus.Sent) WriteWarning($"{delivery.Channel}: {delivery.Reason}");
+                && delivery.Status is AlertDeliveryStatus.Sent) WriteWarning(Messages.Format("Warning.SendCenateAlertCommand", delivery.Channel, delivery.Reason));
             WriteObject(ToResult(delivery));
         }
         if (!Test && run.State == AlertState.Failure) WriteRunFailed(run, failedCategories, deliveries);
@@ -338,7 +339,7 @@ public sealed class SendCenateAlertCommand : CenateCmdletBase
     {
         if (run.State != AlertState.Failure) return error;
         return new CenateException(error.ErrorId, error.Kind,
-            $"{error.Message.TrimEnd('.')}. The run itself failed: {run.FirstFailureText()}.", error.RecommendedAction,
+            Messages.Format("SendCenateAlertCommand.Error", error.Message.TrimEnd('.'), run.FirstFailureText()), error.RecommendedAction,
             error.Target, error.InnerException);
     }
 
@@ -349,7 +350,7 @@ public sealed class SendCenateAlertCommand : CenateCmdletBase
             => d.Channel.ToString()).Distinct().ToList();
         var alert = sentBy.Count > 0 ? "sent by " + string.Join(", ", sentBy) : "not sent";
         var exception = new CenateException(ErrorIds.BackupRunFailed, CenateErrorKind.InvalidOperation,
-            $"The run failed: {run.FirstFailureText()}. Alert: {alert}.", first.NextStep, first.Subject);
+            Messages.Format("BackupRunFailed", run.FirstFailureText(), alert), first.NextStep, first.Subject);
         var category = categories.FirstOrDefault(c => c is not null) ?? ErrorCategory.InvalidResult;
         var record = new ErrorRecord(exception, ErrorIds.BackupRunFailed, category, first.Subject);
         if (first.NextStep is not null)

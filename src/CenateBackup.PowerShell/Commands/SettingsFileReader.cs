@@ -4,6 +4,7 @@ using System.IO;
 using System.Management.Automation.Language;
 using CenateBackup.Core.Alerts;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.PowerShell.Commands;
 
@@ -25,8 +26,8 @@ internal static class SettingsFileReader
         if (!File.Exists(path))
         {
             throw new CenateException(ErrorIds.SettingsNotFound, CenateErrorKind.ObjectNotFound,
-                $"The {what} file {path} does not exist.",
-                "Give the path of a .psd1 file (see examples/ in the module's repository).", path);
+                Messages.Format("SettingsNotFound", what, path),
+                Messages.Get("SettingsNotFound.Action"), path);
         }
         if (what == "settings")
         {

@@ -5,6 +5,7 @@ using CenateBackup.Core.Errors;
 using CenateBackup.Core.Jobs;
 using CenateBackup.Core.Plan;
 using CenateBackup.PowerShell.Output;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.PowerShell.Commands;
 
@@ -62,8 +63,7 @@ public sealed class StartCenateJobCommand : CenateCmdletBase
             };
             if (job.Locked)
             {
-                WriteWarning($"{ErrorIds.JobLocked}: another run of the {Name} job ({run.Holder ?? "holder unknown"}) "
-                    + $"holds {run.LockPath}; nothing was touched.");
+                WriteWarning(Messages.Format("Warning.StartCenateJobCommand", ErrorIds.JobLocked, Name, run.Holder ?? "holder unknown", run.LockPath));
             }
             else if (run.Interrupted is { } interrupted) Interrupted(job, run, interrupted);
             else WriteVerbose(job.Preflight ? $"Preflight of the {Name} job passed; the lock is released."
@@ -80,10 +80,9 @@ public sealed class StartCenateJobCommand : CenateCmdletBase
         var step = run.Steps[^1];
         job.StepList.Add(JobOutputs.Step(step));
         var error = new CenateException(ErrorIds.JobInterrupted, CenateErrorKind.OperationStopped, interrupted.Message,
-            $"Read its log {interrupted.File}, check that its work is complete (a new set, a copy), and look for "
-            + "the cause (dmesg for the OOM killer, a reboot).", Name);
+            Messages.Format("JobInterrupted.Action", interrupted.File), Name);
         job.Failures.Add(ToErrorRecord(error, Name));
-        WriteWarning($"{ErrorIds.JobInterrupted}: {interrupted.Message}");
+        WriteWarning(Messages.Format("Warning.SendCenateAlertCommand", ErrorIds.JobInterrupted, interrupted.Message));
     }
 
     internal static string ModuleVersion()

@@ -7,6 +7,7 @@ using CenateBackup.Core.Storage;
 using CenateBackup.Core.Targets;
 using CenateBackup.Core.Verification;
 using CenateBackup.PowerShell.Output;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.PowerShell.Commands;
 
@@ -160,7 +161,7 @@ public sealed class TestCenateBackupCommand : BackupStoreCmdletBase
             _driftPolicy = RowDropParameters.Build(MaxRowDrop, MaxRowDropCount, Table, settings, null,
                 out var noRowDropKey);
             if (noRowDropKey && _driftPolicy is null)
-                WriteWarning($"The settings {settings} has no RowDrop key: no drift check.");
+                WriteWarning(Messages.Format("Warning.TestCenateBackupCommand", settings));
         });
         if (Live && _driftPolicy is null)
         {
@@ -286,7 +287,7 @@ public sealed class TestCenateBackupCommand : BackupStoreCmdletBase
         }
         if (_driftPolicy is not null)
         {
-            WriteWarning($"The row-drift check is not run on a remote set ({text}): run it where the sets are made.");
+            WriteWarning(Messages.Format("Warning.TestCenateBackupCommand.2", text));
         }
         try
         {

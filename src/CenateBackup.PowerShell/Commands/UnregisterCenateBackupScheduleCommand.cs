@@ -3,6 +3,7 @@ using System.Management.Automation;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Schedule;
 using CenateBackup.PowerShell.Output;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.PowerShell.Commands;
 
@@ -32,9 +33,7 @@ public sealed class UnregisterCenateBackupScheduleCommand : ScheduleCmdletBase
                 GetUnresolvedProviderPathFromPSPath(UnitDirectory));
             if (plan.Entries.Count == 0)
             {
-                WriteWarning($"{ErrorIds.ScheduleNotFound}: no {plan.Mode} schedule of CenateBackup is registered " +
-                             $"({(plan.Mode == ScheduleMode.Cron ? cronFile : UnitDirectory)}" +
-                             $"{(Job is null ? "" : ", jobs " + string.Join(", ", Job))}); nothing was removed.");
+                WriteWarning(Messages.Format("Warning.UnregisterCenateBackupScheduleCommand", ErrorIds.ScheduleNotFound, plan.Mode, (plan.Mode == ScheduleMode.Cron ? cronFile : UnitDirectory), (Job is null ? "" : ", jobs " + string.Join(", ", Job))));
                 return;
             }
             if (!ShouldProcess(plan.Describe(), "Remove the schedule of " +

@@ -65,6 +65,23 @@ public sealed class MessagesTests
     }
 
     [Fact]
+    public void TheCompiledTextIsTheFilesText()
+    {
+        // Escapes (\n, \\) and spaces survive the resource compiler: the text read at run time is the file's text.
+        var dir = Path.Combine(RepoRoot(), "src", "CenateBackup.Core", "Resources");
+        var compiled = Messages.All(CultureInfo.InvariantCulture);
+        var count = 0;
+        foreach (var file in Directory.GetFiles(dir, "*.restext").Where(f => !f.EndsWith(".es.restext", StringComparison.Ordinal)))
+            foreach (var (key, raw) in ReadRestext(file))
+            {
+                var text = Regex.Replace(raw, @"\\(.)", m => m.Groups[1].Value switch { "n" => "\n", "t" => "\t", "r" => "\r", var c => c });
+                Assert.Equal(text, compiled[key]);
+                count++;
+            }
+        Assert.Equal(count, compiled.Count);
+    }
+
+    [Fact]
     public void EveryKeyTheCodeNamesExists()
     {
         var all = Messages.All(CultureInfo.InvariantCulture);

@@ -6,6 +6,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Offsite.Directories;
 
@@ -49,10 +50,8 @@ public static class DirectoryTarget
         ArgumentNullException.ThrowIfNull(state);
         if (bytes <= state.FreeBytes) return;
         throw new CenateException(ErrorIds.TargetFull, CenateErrorKind.WriteError,
-            $"The offsite target '{state.Directory}' (file system at {state.MountPoint}) has " +
-            $"{Mb(state.FreeBytes)} free; {Mb(bytes)} are needed. Nothing was written.",
-            "Expire old copies at the target (Remove-CenateOldBackup -Path <target>) or use a larger disk, " +
-            "then run again.",
+            Messages.Format("TargetFull", state.Directory, state.MountPoint, Mb(state.FreeBytes), Mb(bytes)),
+            Messages.Get("TargetFull.Action"),
             state.Directory);
     }
 
@@ -78,9 +77,8 @@ public static class DirectoryTarget
         if (first == done.Task) return await done.Task.ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         throw new CenateException(ErrorIds.TargetUnresponsive, CenateErrorKind.ResourceUnavailable,
-            $"The offsite target '{full}' did not answer within {requirements.Timeout.TotalSeconds:0.#} s (its mount " +
-            "hangs: a NAS out of reach, a USB disk failing). Nothing was written.",
-            "Check the network share or the disk (dmesg, mount), remount it, then run again.", full);
+            Messages.Format("TargetUnresponsive", full, requirements.Timeout.TotalSeconds),
+            Messages.Get("TargetUnresponsive.Action"), full);
     }
 
     private static DirectoryTargetState Judge(string full, TargetProbe probe, DirectoryTargetRequirements requirements)
@@ -88,7 +86,7 @@ public static class DirectoryTarget
         if (probe.IsFile)
         {
             throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound,
-                $"The offsite target '{full}' is a file, not a directory.", "Give the directory on the backup disk.",
+                Messages.Format("PathNotFound.5", full), Messages.Get("PathNotFound.Action.5"),
                 full);
         }
         if (probe.OnRootFileSystem) throw OnRootFileSystem(full, probe);

@@ -6,6 +6,7 @@ using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Storage;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Offsite.Directories;
 
@@ -143,9 +144,8 @@ public sealed class OffsiteMarker
         string.Equals(existing.Label, label, StringComparison.Ordinal)
             ? existing
             : throw new CenateException(ErrorIds.TargetAlreadyInitialized, CenateErrorKind.ResourceExists,
-                $"'{directory}' is already an offsite target labelled '{existing.Label}' (id {existing.Id}, written " +
-                $"{existing.CreatedAt:u} on {existing.CreatedOn}); its marker is never replaced.",
-                $"Use -Label '{existing.Label}' for this disk, or initialise another directory or disk.", directory);
+                Messages.Format("TargetAlreadyInitialized", directory, existing.Label, existing.Id, existing.CreatedAt, existing.CreatedOn),
+                Messages.Format("TargetAlreadyInitialized.Action", existing.Label), directory);
 
     private static CenateException Unreadable(string path, string why) => new(ErrorIds.TargetMarkerMismatch,
         CenateErrorKind.InvalidData, $"The offsite marker '{path}' cannot be used: {why}.",

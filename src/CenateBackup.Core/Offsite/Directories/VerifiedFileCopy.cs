@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Storage;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Offsite.Directories;
 
@@ -62,11 +63,8 @@ public static class VerifiedFileCopy
             if (!string.Equals(sha, expectedSha256, StringComparison.OrdinalIgnoreCase))
             {
                 throw new CenateException(ErrorIds.TargetChecksumMismatch, CenateErrorKind.InvalidData,
-                    $"The copy of '{name}' read back from '{directory}' has SHA-256 {sha}, not " +
-                    $"{expectedSha256.ToLowerInvariant()} as recorded: the target disk (or the source file) does not " +
-                    "hold the right bytes. The copy was removed.",
-                    "Check the target disk (dmesg, smartctl, fsck) and verify the source set (Test-CenateBackup), " +
-                    "then run again.",
+                    Messages.Format("TargetChecksumMismatch", name, directory, sha, expectedSha256.ToLowerInvariant()),
+                    Messages.Get("TargetChecksumMismatch.Action"),
                     finalPath);
             }
             if (!NoReplaceRename.TryMove(partial, finalPath)) throw Exists(finalPath);
@@ -81,16 +79,15 @@ public static class VerifiedFileCopy
         catch (IOException ex) when (AtomicBackupFile.IsDiskFull(ex))
         {
             throw new CenateException(ErrorIds.DiskFull, CenateErrorKind.WriteError,
-                $"The offsite target '{directory}' filled up while '{name}' was copied; the incomplete copy was " +
-                "removed.",
-                "Expire old copies at the target (Remove-CenateOldBackup -Path <target>) or use a larger disk.",
+                Messages.Format("DiskFull.4", directory, name),
+                Messages.Get("DiskFull.Action.4"),
                 finalPath, ex);
         }
         catch (IOException ex) when (ex is not FileNotFoundException)
         {
             throw new CenateException(ErrorIds.WriteFailed, CenateErrorKind.WriteError,
-                $"Copying '{name}' to '{directory}' failed: {ex.Message}. The incomplete copy was removed.",
-                "Check the target disk (dmesg) and run again.", finalPath, ex);
+                Messages.Format("WriteFailed.3", name, directory, ex.Message),
+                Messages.Get("WriteFailed.Action.3"), finalPath, ex);
         }
         finally
         {
@@ -116,8 +113,8 @@ public static class VerifiedFileCopy
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
             throw new CenateException(ErrorIds.BackupFileMissing, CenateErrorKind.ObjectNotFound,
-                $"The source file '{sourcePath}' is missing; nothing was copied.",
-                "Check the source set with Test-CenateBackup.", sourcePath, ex);
+                Messages.Format("BackupFileMissing", sourcePath),
+                Messages.Get("BackupFileMissing.Action"), sourcePath, ex);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Offsite.Rclone;
 
@@ -22,8 +23,7 @@ public sealed record ChecksumReport(IReadOnlyList<string> Matched, IReadOnlyList
         if (Differ.Count > 0) what.Add("differ or cannot be read: " + string.Join(", ", Differ));
         if (Missing.Count > 0) what.Add("missing: " + string.Join(", ", Missing));
         throw new CenateException(ErrorIds.RemoteChecksumMismatch, CenateErrorKind.InvalidData,
-            $"The copy at '{location}' does not match its manifest ({string.Join("; ", what)}).",
-            "Do not count this copy: remove the damaged files at the remote and sync the set again. On a crypt remote, "
-            + "check that the crypt password in the config is the one the copy was written with.", location);
+            Messages.Format("RemoteChecksumMismatch.3", location, string.Join("; ", what)),
+            Messages.Get("RemoteChecksumMismatch.Action.3"), location);
     }
 }

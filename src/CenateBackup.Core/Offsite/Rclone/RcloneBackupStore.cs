@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Storage;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Offsite.Rclone;
 
@@ -59,9 +60,8 @@ public sealed class RcloneBackupStore : IBackupStore
             if (!texts.TryGetValue(name, out var json))
             {
                 damaged.Add(new CenateException(ErrorIds.ManifestInvalid, CenateErrorKind.InvalidData,
-                    $"Manifest '{path}' could not be read: it is larger than {RcloneClient.ManifestLimit} bytes "
-                    + "or vanished while listing.",
-                    "Check the file at the remote; a manifest the module writes is a few kilobytes.", path));
+                    Messages.Format("ManifestInvalid.2", path, RcloneClient.ManifestLimit),
+                    Messages.Get("ManifestInvalid.Action.2"), path));
                 continue;
             }
             BackupManifest manifest;
@@ -127,10 +127,8 @@ public sealed class RcloneBackupStore : IBackupStore
         catch (CenateException ex)
         {
             throw new CenateException(ErrorIds.RemoveFailed, CenateErrorKind.WriteError,
-                $"Removing set '{manifestName}' at '{Location}' stopped half-way: {ex.Message} "
-                + "The set stays listed as incomplete.",
-                "Fix the cause (network, permissions at the remote) and run Remove-CenateOldBackup again: "
-                + "it finishes the removal.",
+                Messages.Format("RemoveFailed.2", manifestName, Location, ex.Message),
+                Messages.Get("RemoveFailed.Action.2"),
                 entry.ManifestPath, ex);
         }
         _removedManifests.Add(entry.ManifestPath);
@@ -144,9 +142,8 @@ public sealed class RcloneBackupStore : IBackupStore
     private IReadOnlyList<RemoteFile> List() =>
         _client.ListAsync(_location, _cancellationToken).GetAwaiter().GetResult()
         ?? throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound,
-            $"Backup directory '{Location}' does not exist.",
-            "Check -Path (remote:path) and the remote's config. On a crypt remote a wrong password or salt makes every "
-            + "directory look missing: check them against the copy kept off the server.",
+            Messages.Format("PathNotFound", Location),
+            Messages.Get("PathNotFound.Action.6"),
                 Location);
 
     private string? KeepReason(string name, string stampMark, CatalogEntry entry, CatalogScan scan)
@@ -173,7 +170,7 @@ public sealed class RcloneBackupStore : IBackupStore
             return name;
         }
         throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.InvalidArgument,
-            $"'{path}' is not a file of '{Location}'.", "Use a path the store's scan listed.", path);
+            Messages.Format("PathNotFound.6", path, Location), Messages.Get("PathNotFound.Action.7"), path);
     }
 
     private static string LastPart(string path) => path[(path.LastIndexOfAny(new[] { '/', ':' }) + 1)..];

@@ -8,6 +8,7 @@ using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Offsite.Rclone;
 
@@ -75,8 +76,8 @@ public sealed class RcloneClient
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or KeyNotFoundException)
         {
             throw new CenateException(ErrorIds.RcloneFailed, CenateErrorKind.ToolFailed,
-                $"rclone's listing of '{dir}' could not be read: {ex.Message}",
-                    "Check the rclone version (1.60 or later).",
+                Messages.Format("RcloneFailed", dir, ex.Message),
+                    Messages.Get("RcloneFailed.Action"),
                 dir.ToString(), ex);
         }
         return files;
@@ -92,15 +93,15 @@ public sealed class RcloneClient
         if (run.ExitCode is 3 or 4)
         {
             throw new CenateException(ErrorIds.RemoteFileNotFound, CenateErrorKind.ObjectNotFound,
-                $"'{path}' is not at the remote.",
-                    "Check the file name; list the remote directory with Get-CenateBackup.", path);
+                Messages.Format("RemoteFileNotFound", path),
+                    Messages.Get("RemoteFileNotFound.Action"), path);
         }
         if (run.ExitCode != 0) throw Fail(run, "reading", path);
         if (Encoding.UTF8.GetByteCount(run.StandardOutput) > maxBytes)
         {
             throw new CenateException(ErrorIds.ManifestInvalid, CenateErrorKind.InvalidData,
-                $"'{path}' is larger than {maxBytes} bytes.",
-                    "Check the file at the remote: it is not what the module wrote.", path);
+                Messages.Format("ManifestInvalid.3", path, maxBytes),
+                    Messages.Get("ManifestInvalid.Action.3"), path);
         }
         return run.StandardOutput;
     }
@@ -155,8 +156,8 @@ public sealed class RcloneClient
             if (!File.Exists(Path.Combine(source, n)))
             {
                 throw new CenateException(ErrorIds.BackupFileMissing, CenateErrorKind.ObjectNotFound,
-                    $"'{Path.Combine(source, n)}' is not there; nothing was uploaded.",
-                    "Check the set with Test-CenateBackup at the source.", Path.Combine(source, n));
+                    Messages.Format("BackupFileMissing.2", Path.Combine(source, n)),
+                    Messages.Get("BackupFileMissing.Action.2"), Path.Combine(source, n));
             }
         }
         var what = $"uploading {names.Count} file(s) to";
@@ -178,8 +179,8 @@ public sealed class RcloneClient
         if (existing is not null)
         {
             throw new CenateException(ErrorIds.BackupSetExists, CenateErrorKind.ResourceExists,
-                $"'{Path.Combine(target, existing)}' already exists; a download never replaces a local file.",
-                "Remove or move the local file first.", Path.Combine(target, existing));
+                Messages.Format("BackupSetExists.4", Path.Combine(target, existing)),
+                Messages.Get("BackupSetExists.Action.4"), Path.Combine(target, existing));
         }
         var staging = Path.Combine(target, ".cenate-download-" + Guid.NewGuid().ToString("N"));
         if (OperatingSystem.IsWindows()) Directory.CreateDirectory(staging);
@@ -195,8 +196,8 @@ public sealed class RcloneClient
                 if (!File.Exists(staged))
                 {
                     throw new CenateException(ErrorIds.RemoteFileNotFound, CenateErrorKind.ObjectNotFound,
-                        $"'{dir.Join(n)}' is not at the remote.",
-                            "Check the set at the remote with Test-CenateBackup.", dir.Join(n));
+                        Messages.Format("RemoteFileNotFound", dir.Join(n)),
+                            Messages.Get("RemoteFileNotFound.Action.2"), dir.Join(n));
                 }
                 if (!OperatingSystem.IsWindows())
                 {
@@ -231,7 +232,7 @@ public sealed class RcloneClient
                 if (sha.Length != 64 || !sha.All(Uri.IsHexDigit))
                 {
                     throw new CenateException(ErrorIds.ManifestInvalid, CenateErrorKind.InvalidData,
-                        $"The sha256 given for '{name}' is not 64 hex digits.", "Check the set's manifest.", name);
+                        Messages.Format("ManifestInvalid.4", name), Messages.Get("ManifestInvalid.Action.4"), name);
                 }
                 sums.Append(sha.ToLowerInvariant()).Append("  ").Append(name).Append('\n');
             }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Text.Json;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Offsite.Rclone;
 
@@ -42,41 +43,39 @@ public static class RcloneErrors
             return new CenateException(ErrorIds.RemoteNotConfigured, CenateErrorKind.ObjectNotFound,
                 $"The remote of '{target}' is not in rclone's config file"
                 + (noFile ? " (the config file was not found)." : "."),
-                "Check the remote's name and -RcloneConfig; `rclone listremotes --config <file>` lists the remotes.",
+                Messages.Get("RemoteNotConfigured.Action"),
                 target);
         }
         if (lower.Contains("immutable file modified"))
         {
             return new CenateException(ErrorIds.RemoteFileConflict, CenateErrorKind.ResourceExists,
-                $"A different file of the same name is already at '{target}'; it was not overwritten. {detail}",
-                "Compare the file at the remote with the set's manifest; remove it there if it is a leftover of an "
-                + "interrupted copy.",
+                Messages.Format("RemoteFileConflict", target, detail),
+                Messages.Get("RemoteFileConflict.Action"),
                 target);
         }
         if (s_denied.Any(lower.Contains))
         {
             // No id of its own: the admin fixes it in the config file like any other rclone failure.
             return new CenateException(ErrorIds.RcloneFailed, CenateErrorKind.AuthenticationError, said,
-                "The remote refused the credentials in rclone's config file: fix them with `rclone config`.", target);
+                Messages.Get("RcloneFailed.Action.2"), target);
         }
         if (exitCode == 5 || s_unreachable.Any(lower.Contains))
         {
             return new CenateException(ErrorIds.RemoteUnreachable, CenateErrorKind.ConnectionError, said,
-                "Check that the remote's server is reachable (network, VPN, credentials) and run again; "
-                + "this is usually temporary.",
+                Messages.Get("RemoteUnreachable.Action"),
                 target);
         }
         return exitCode switch
         {
             3 => new CenateException(ErrorIds.RemotePathNotFound, CenateErrorKind.ObjectNotFound, said,
-                "Check the remote path; create the directory first when it is a new target.", target),
+                Messages.Get("RemotePathNotFound.Action"), target),
             4 => new CenateException(ErrorIds.RemoteFileNotFound, CenateErrorKind.ObjectNotFound, said,
-                "Check the file name; list the remote directory with Get-CenateBackup.", target),
+                Messages.Get("RemoteFileNotFound.Action"), target),
             7 => new CenateException(ErrorIds.RcloneFatal, CenateErrorKind.ToolFailed, said,
-                "Fix rclone's configuration (run the same rclone command by hand with -vv to see why), then run again.",
+                Messages.Get("RcloneFatal.Action"),
                 target),
             _ => new CenateException(ErrorIds.RcloneFailed, CenateErrorKind.ToolFailed, said,
-                "Read rclone's message above; run the same operation with rclone -vv by hand to see more.", target),
+                Messages.Get("RcloneFailed.Action.3"), target),
         };
     }
 

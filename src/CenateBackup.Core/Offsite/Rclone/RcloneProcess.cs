@@ -7,6 +7,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Offsite.Rclone;
 
@@ -68,8 +69,8 @@ internal static class RcloneProcess
         catch (Win32Exception ex)
         {
             throw new CenateException(ErrorIds.RcloneNotFound, CenateErrorKind.NotInstalled,
-                $"rclone ('{executable}') could not be started: {ex.Message}.",
-                "Install rclone (Debian: apt-get install rclone) or give its path with -RclonePath.", executable, ex);
+                Messages.Format("RcloneNotFound", executable, ex.Message),
+                Messages.Get("RcloneNotFound.Action"), executable, ex);
         }
         try { process.StandardInput.Close(); } catch (IOException) { }
 
@@ -115,8 +116,8 @@ internal static class RcloneProcess
         if (tooLong)
         {
             throw new CenateException(ErrorIds.RcloneFailed, CenateErrorKind.InvalidData,
-                $"rclone printed more than {stdoutLimit} bytes; the run was stopped.",
-                "Check the remote directory: it holds more (or larger) entries than a backup directory should.",
+                Messages.Format("RcloneFailed.2", stdoutLimit),
+                Messages.Get("RcloneFailed.Action.4"),
                     executable);
         }
         return new RcloneRun(process.ExitCode, stdout.ToString(), errText);

@@ -1,5 +1,6 @@
 using System;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Offsite.Rclone;
 
@@ -31,8 +32,8 @@ public sealed record RemoteLocation(string Remote, string Path)
         if (bad)
         {
             throw new CenateException(ErrorIds.RcloneFailed, CenateErrorKind.InvalidArgument,
-                $"'{name}' is not a plain file name; the remote layer only handles files of one directory.",
-                "Check the manifest: its file names must be plain names.", name);
+                Messages.Format("RcloneFailed.3", name),
+                Messages.Get("RcloneFailed.Action.5"), name);
         }
     }
 }
