@@ -14,6 +14,26 @@ mkdir -p "$RIG_HOME"
 
 log() { printf '[install] %s\n' "$*"; }
 
+# What this script assumes and does not install: Debian 12 (bookworm), root, the Debian, NuGet and npm registries
+# reachable, and the .NET SDK the build needs. The SDK is checked first, so a machine without it fails now with what
+# to install, not twenty minutes later in the middle of a build.
+DOTNET_SDK_MAJOR=10   # the module targets net8.0; the test project and the tools (pwsh 7.6, smtp4dev) need SDK 10
+if ! command -v dotnet >/dev/null 2>&1 || ! dotnet --list-sdks 2>/dev/null | grep -q "^${DOTNET_SDK_MAJOR}\."; then
+  found="$(command -v dotnet >/dev/null 2>&1 && dotnet --list-sdks 2>/dev/null | awk '{print $1}' | paste -sd, - || true)"
+  cat >&2 <<MSG
+[install] The .NET SDK ${DOTNET_SDK_MAJOR}.0 is needed to build CenateBackup and run its tests, and it is not installed
+[install] (found: ${found:-no dotnet on PATH}). Install it, then run this again, e.g. on Debian 12:
+[install]   wget https://packages.microsoft.com/config/debian/12/packages-microsoft-prod.deb
+[install]   dpkg -i packages-microsoft-prod.deb && apt-get update && apt-get install -y dotnet-sdk-${DOTNET_SDK_MAJOR}.0
+[install] or: curl -sSL https://dot.net/v1/dotnet-install.sh | bash -s -- --channel ${DOTNET_SDK_MAJOR}.0
+[install] (A server that only RUNS the module needs pwsh 7.4+ and the package, not the SDK: README, "Install on a server".)
+MSG
+  exit 1
+fi
+if [ "$(id -u)" != 0 ]; then
+  log "run this as root: it installs Debian packages and starts dockerd"; exit 1
+fi
+
 need_apt=()
 command -v pg_dump >/dev/null 2>&1 && [ -x /usr/lib/postgresql/15/bin/postgres ] || need_apt+=(postgresql-15 postgresql-client-15)
 command -v dockerd >/dev/null 2>&1 || need_apt+=(docker.io)
@@ -25,6 +45,7 @@ if [ -z "$keyring" ] || dpkg --compare-versions "$keyring" lt 2023.3+deb12u2; th
   need_apt+=(debian-archive-keyring)
 fi
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3)   # test and benchmark helpers (scripts/test.sh, bench/)
 command -v rclone >/dev/null 2>&1 || need_apt+=(rclone)   # offsite remotes: Debian 12 ships 1.60
 [ -x /usr/sbin/cron ] || need_apt+=(cron)                 # the schedule tests' real cron daemon
 command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)   # systemd-analyze verify/calendar of the units

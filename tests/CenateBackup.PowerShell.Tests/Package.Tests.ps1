@@ -118,3 +118,27 @@ try { Get-CenateBackup -Path '$Work/does-not-exist' -ErrorAction Stop } catch { 
         $r.Output | Should -Match 'LEFT 0'
     }
 }
+
+Describe 'scripts/install-prereqs.sh on a machine without the .NET SDK' {
+    It 'fails at once, before installing anything, naming the SDK and version to install' {
+        # A PATH with a shell and the few tools the check uses, and no dotnet: what a fresh Debian 12 machine has.
+        $bin = Join-Path $Work 'nodotnet-bin'
+        $null = New-Item -ItemType Directory -Path $bin -Force
+        foreach ($c in 'bash', 'grep', 'awk', 'paste', 'cat', 'id', 'mkdir', 'printf', 'dirname', 'apt-get') {
+            $src = (Get-Command $c -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1).Source
+            if ($c -eq 'apt-get') {
+                # If the script got as far as apt-get it did not fail at once: this stand-in leaves a mark.
+                Set-Content -LiteralPath (Join-Path $bin $c) -Value "#!$((Get-Command bash).Source)`ntouch '$Work/apt-get-ran'`nexit 0"
+                chmod 755 (Join-Path $bin $c)
+            }
+            elseif ($src) { $null = New-Item -ItemType SymbolicLink -Path (Join-Path $bin $c) -Target $src -Force }
+        }
+        $script = Join-Path $PSScriptRoot '../../scripts/install-prereqs.sh'
+        $out = & env -i "HOME=$Work" "PATH=$bin" (Join-Path $bin 'bash') $script 2>&1 | Out-String
+        $LASTEXITCODE | Should -Be 1
+        $out | Should -Match 'The \.NET SDK 10\.0 is needed'
+        $out | Should -Match 'dotnet-sdk-10\.0'
+        $out | Should -Match 'no dotnet on PATH'
+        Join-Path $Work 'apt-get-ran' | Should -Not -Exist
+    }
+}
