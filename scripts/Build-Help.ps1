@@ -118,6 +118,8 @@ if ($Culture -ne 'en-US') {
 # Where Get-Help finds the file: the culture's folder, and for a translation also its neutral parent (es-ES → es),
 # which Get-Help reaches from every es-* culture (es-PE → es-419 → es → en-US).
 $cultureFolders = @($Culture)
+# The sentences Build-Help adds to a parameter's description (its parameter sets, accepted values) in that language.
+$FactLanguage = if ($Culture -like 'es*') { 'es' } else { 'en' }
 $neutral = ([cultureinfo]$Culture).Parent.Name
 if ($Culture -ne 'en-US' -and $neutral -and $neutral -ne $Culture) { $cultureFolders += $neutral }
 

@@ -117,8 +117,13 @@ Describe 'Help in <How>' -ForEach $Cultures {
         $shown = @($Seen[$name].Parameters)
         @($shown.Name | Sort-Object) | Should -Be $real
         foreach ($p in $shown) {
-            # Build-Help appends the parameter set and range sentences; the page's words come first.
-            Format-Words $p.Text | Should -BeLike "$(Format-Words $page.Parameters[$p.Name])*" -Because "-$($p.Name) of $name"
+            # Build-Help appends the parameter set, accepted values and range sentences; the page's words come first.
+            $text = Format-Words $p.Text
+            $words = Format-Words $page.Parameters[$p.Name]
+            $text.Substring(0, [Math]::Min($text.Length, $words.Length)) | Should -BeExactly $words -Because "-$($p.Name) of $name"
+            if ($Spanish) {
+                $text | Should -Not -Match 'Parameter set:|Mandatory in parameter set:|Accepted values:|Accepted range:' -Because "-$($p.Name) of $name"
+            }
         }
     }
 
