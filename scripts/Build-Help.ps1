@@ -111,7 +111,8 @@ $referenceDir = $null
 if ($Culture -ne 'en-US') {
     if (-not $ReferenceDocsPath) { $ReferenceDocsPath = Join-Path (Split-Path -Parent $docsDir) 'en-US' }
     if (-not (Test-Path -LiteralPath $ReferenceDocsPath -PathType Container)) {
-        Stop-Build "reference docs folder '$ReferenceDocsPath' (the English pages a translation is checked against) does not exist."
+        Stop-Build ("reference docs folder '$ReferenceDocsPath' (the English pages a translation is checked against) " +
+            'does not exist.')
     }
     $referenceDir = (Resolve-Path -LiteralPath $ReferenceDocsPath).Path
 }
@@ -136,7 +137,8 @@ foreach ($cmd in $commands) {
     $model = Get-CommandModel $cmd
     $mdPath = Join-Path $docsDir "$($cmd.Name).md"
     $refPath = if ($referenceDir) { Join-Path $referenceDir "$($cmd.Name).md" } else { $null }
-    if (-not (Test-Path -LiteralPath $mdPath) -and $AllowMissingTranslation -and $refPath -and (Test-Path -LiteralPath $refPath)) {
+    $useEnglish = $AllowMissingTranslation -and $refPath -and (Test-Path -LiteralPath $refPath)
+    if (-not (Test-Path -LiteralPath $mdPath) -and $useEnglish) {
         Write-Warning "$($cmd.Name): no '$mdPath' yet; the English page is used (-AllowMissingTranslation)."
         $mdPath = $refPath
     }

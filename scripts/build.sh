@@ -9,5 +9,6 @@ pwsh -NoProfile -NonInteractive -File scripts/Build-Help.ps1 -ModulePath out/Cen
 # CENATE_HELP_ALLOW_MISSING=1 is for translators only: a missing Spanish page is replaced by the English one.
 es_args=()
 if [ "${CENATE_HELP_ALLOW_MISSING:-}" = 1 ]; then es_args=(-AllowMissingTranslation); fi
-pwsh -NoProfile -NonInteractive -File scripts/Build-Help.ps1 -ModulePath out/CenateBackup -DocsPath docs/es-ES "${es_args[@]}"
+pwsh -NoProfile -NonInteractive -File scripts/Build-Help.ps1 -ModulePath out/CenateBackup -DocsPath docs/es-ES \
+    "${es_args[@]}"
 echo "[build] module ready: $(pwd)/out/CenateBackup"

@@ -109,7 +109,8 @@ function Get-CommandModel([System.Management.Automation.CmdletInfo]$Command) {
 $FactTexts = @{
     en = @{ SetOnly = 'Parameter set: {0} only.'; MandatoryIn = 'Mandatory in parameter set: {0}.'
         Values = 'Accepted values: {0}.'; Range = 'Accepted range: {0} to {1}.' }
-    es = @{ SetOnly = 'Solo en el conjunto de parámetros: {0}.'; MandatoryIn = 'Obligatorio en el conjunto de parámetros: {0}.'
+    es = @{ SetOnly = 'Solo en el conjunto de parámetros: {0}.'
+        MandatoryIn = 'Obligatorio en el conjunto de parámetros: {0}.'
         Values = 'Valores aceptados: {0}.'; Range = 'Rango aceptado: de {0} a {1}.' }
 }
 $FactLanguage = 'en'
@@ -123,10 +124,14 @@ function Get-GeneratedFacts($Param, $Model) {
     }
     if ($Model.Sets.Count -gt 1 -and $Param.InAllSets) {
         $mandatoryIn = @($Param.Sets.Keys | Where-Object { $Param.Sets[$_].Mandatory })
-        if ($mandatoryIn.Count -gt 0 -and $mandatoryIn.Count -lt $Param.Sets.Count) { $facts.Add(($t.MandatoryIn -f ($mandatoryIn -join ', '))) }
+        if ($mandatoryIn.Count -gt 0 -and $mandatoryIn.Count -lt $Param.Sets.Count) {
+            $facts.Add(($t.MandatoryIn -f ($mandatoryIn -join ', ')))
+        }
     }
     if ($Param.ValidValues.Count -gt 0) { $facts.Add(($t.Values -f ($Param.ValidValues -join ', '))) }
-    if ($Param.Range) { $facts.Add([string]::Format([cultureinfo]::InvariantCulture, $t.Range, $Param.Range[0], $Param.Range[1])) }
+    if ($Param.Range) {
+        $facts.Add([string]::Format([cultureinfo]::InvariantCulture, $t.Range, $Param.Range[0], $Param.Range[1]))
+    }
     $facts -join ' '
 }
 

@@ -17,10 +17,14 @@ function Get-ExampleCodeKey([string]$Code) {
 # Reports every way the translated page $Doc differs in substance from the reference page $Reference.
 function Compare-HelpTranslation($Doc, $Reference, [string]$File, [string]$ReferenceFile) {
     foreach ($name in $Reference.Parameters.Keys) {
-        if (-not $Doc.Parameters.Contains($name)) { Add-Problem "${File}: lacks '### -$name', which $ReferenceFile has." }
+        if (-not $Doc.Parameters.Contains($name)) {
+            Add-Problem "${File}: lacks '### -$name', which $ReferenceFile has."
+        }
     }
     foreach ($name in $Doc.Parameters.Keys) {
-        if (-not $Reference.Parameters.Contains($name)) { Add-Problem "${File}: documents -$name, which $ReferenceFile does not." }
+        if (-not $Reference.Parameters.Contains($name)) {
+            Add-Problem "${File}: documents -$name, which $ReferenceFile does not."
+        }
     }
     if ($Doc.Examples.Count -ne $Reference.Examples.Count) {
         Add-Problem "${File}: $($Doc.Examples.Count) example(s); $ReferenceFile has $($Reference.Examples.Count)."
@@ -36,7 +40,8 @@ function Compare-HelpTranslation($Doc, $Reference, [string]$File, [string]$Refer
         $mine = @($Doc[$kind] | ForEach-Object Type)
         $theirs = @($Reference[$kind] | ForEach-Object Type)
         if (($mine -join '|') -cne ($theirs -join '|')) {
-            Add-Problem "${File}: ## $($kind.ToUpperInvariant()) names $($mine -join ', '); $ReferenceFile names $($theirs -join ', ')."
+            Add-Problem ("${File}: ## $($kind.ToUpperInvariant()) names $($mine -join ', '); " +
+                "$ReferenceFile names $($theirs -join ', ').")
         }
     }
 }

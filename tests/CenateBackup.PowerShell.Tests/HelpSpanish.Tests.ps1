@@ -6,7 +6,8 @@
 # Needs no database, Docker or PostgreSQL tools.
 
 BeforeDiscovery {
-    $path = if ($env:CENATE_MODULE_PATH) { $env:CENATE_MODULE_PATH } else { Join-Path $PSScriptRoot '../../out/CenateBackup/CenateBackup.psd1' }
+    $path = $env:CENATE_MODULE_PATH
+    if (-not $path) { $path = Join-Path $PSScriptRoot '../../out/CenateBackup/CenateBackup.psd1' }
     if (Test-Path -LiteralPath $path -PathType Container) { $path = Join-Path $path 'CenateBackup.psd1' }
     # A module that is not built fails discovery, and so the run: help is never skipped silently.
     $module = Import-Module -Name $path -Force -PassThru -ErrorAction Stop
@@ -20,10 +21,16 @@ BeforeDiscovery {
 }
 
 BeforeAll {
-    $script:ManifestPath = if ($env:CENATE_MODULE_PATH) { $env:CENATE_MODULE_PATH } else { Join-Path $PSScriptRoot '../../out/CenateBackup/CenateBackup.psd1' }
-    if (Test-Path -LiteralPath $ManifestPath -PathType Container) { $script:ManifestPath = Join-Path $ManifestPath 'CenateBackup.psd1' }
+    $script:ManifestPath = $env:CENATE_MODULE_PATH
+    if (-not $ManifestPath) {
+        $script:ManifestPath = Join-Path $PSScriptRoot '../../out/CenateBackup/CenateBackup.psd1'
+    }
+    if (Test-Path -LiteralPath $ManifestPath -PathType Container) {
+        $script:ManifestPath = Join-Path $ManifestPath 'CenateBackup.psd1'
+    }
     $script:ManifestPath = (Resolve-Path -LiteralPath $ManifestPath).Path
-    $script:AllNames = @((Import-Module -Name $ManifestPath -Force -PassThru -ErrorAction Stop).ExportedCmdlets.Keys | Sort-Object)
+    $module = Import-Module -Name $ManifestPath -Force -PassThru -ErrorAction Stop
+    $script:AllNames = @($module.ExportedCmdlets.Keys | Sort-Object)
     $script:Repo = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
     $script:DocsEn = Join-Path $Repo 'docs/en-US'
     $script:DocsEs = Join-Path $Repo 'docs/es-ES'
@@ -39,15 +46,22 @@ BeforeAll {
     function Invoke-Pwsh([string]$ScriptPath, [hashtable]$Environment, [string[]]$Arguments = @()) {
         # pwsh installed as a dotnet tool runs as `dotnet pwsh.dll`: start the same host the same way.
         $psi = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
-        if ((Split-Path -Leaf ([Environment]::ProcessPath)) -like 'dotnet*') { $psi.ArgumentList.Add([Environment]::GetCommandLineArgs()[0]) }
-        foreach ($a in @('-NoProfile', '-NonInteractive', '-File', $ScriptPath) + $Arguments) { $psi.ArgumentList.Add($a) }
+        if ((Split-Path -Leaf ([Environment]::ProcessPath)) -like 'dotnet*') {
+            $psi.ArgumentList.Add([Environment]::GetCommandLineArgs()[0])
+        }
+        foreach ($a in @('-NoProfile', '-NonInteractive', '-File', $ScriptPath) + $Arguments) {
+            $psi.ArgumentList.Add($a)
+        }
         $psi.Environment['NO_COLOR'] = '1'
         [void]$psi.Environment.Remove('LC_ALL'); [void]$psi.Environment.Remove('LC_MESSAGES')
         foreach ($k in $Environment.Keys) { $psi.Environment[$k] = [string]$Environment[$k] }
         $psi.UseShellExecute = $false; $psi.RedirectStandardOutput = $true; $psi.RedirectStandardError = $true
         $p = [Diagnostics.Process]::Start($psi)
         $out = $p.StandardOutput.ReadToEndAsync(); $err = $p.StandardError.ReadToEndAsync()
-        if (-not $p.WaitForExit(300000)) { try { $p.Kill($true) } catch { }; throw "child pwsh ($ScriptPath) did not finish in 300 s" }
+        if (-not $p.WaitForExit(300000)) {
+            try { $p.Kill($true) } catch { }
+            throw "child pwsh ($ScriptPath) did not finish in 300 s"
+        }
         $p.WaitForExit()
         [pscustomobject]@{ ExitCode = $p.ExitCode; StdOut = $out.Result; StdErr = $err.Result }
     }
@@ -62,14 +76,17 @@ BeforeAll {
 `$ErrorActionPreference = 'Stop'
 $($Culture.Set)
 `$m = Import-Module '$ManifestPath' -PassThru
-`$text = { param(`$v) (@(`$v) | ForEach-Object { if (`$_ -is [string]) { `$_ } elseif (`$null -ne `$_) { `$_.Text } }) -join "``n" }
+`$text = { param(`$v)
+    (@(`$v) | ForEach-Object { if (`$_ -is [string]) { `$_ } elseif (`$null -ne `$_) { `$_.Text } }) -join "``n" }
 @(foreach (`$name in `$m.ExportedCmdlets.Keys) {
     `$h = Get-Help -Name `$name -Full
     [ordered]@{
         Name = `$name; UICulture = "`$PSUICulture"; HelpFile = (Get-Command `$name).HelpFile
         Synopsis = "`$(`$h.Synopsis)"; Description = (& `$text `$h.description)
-        Parameters = @(`$h.parameters.parameter | ForEach-Object { [ordered]@{ Name = `$_.name; Text = (& `$text `$_.description) } })
-        Examples = @(`$h.examples.example | ForEach-Object { [ordered]@{ Title = "`$(`$_.title)"; Code = "`$(`$_.code)" } })
+        Parameters = @(`$h.parameters.parameter |
+            ForEach-Object { [ordered]@{ Name = `$_.name; Text = (& `$text `$_.description) } })
+        Examples = @(`$h.examples.example |
+            ForEach-Object { [ordered]@{ Title = "`$(`$_.title)"; Code = "`$(`$_.code)" } })
     }
 }) | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath '$json' -Encoding utf8
 "@
@@ -93,7 +110,8 @@ Describe 'Help in <How>' -ForEach $Cultures {
     It 'is read from <Folder> of the module, for every cmdlet' {
         $Seen.Count | Should -Be $AllNames.Count
         foreach ($name in $AllNames) {
-            $Seen[$name].HelpFile | Should -Be (Join-Path $ModuleBase $Folder 'CenateBackup.PowerShell.dll-Help.xml') -Because $name
+            $expected = Join-Path $ModuleBase $Folder 'CenateBackup.PowerShell.dll-Help.xml'
+            $Seen[$name].HelpFile | Should -Be $expected -Because $name
         }
     }
 
@@ -120,9 +138,11 @@ Describe 'Help in <How>' -ForEach $Cultures {
             # Build-Help appends the parameter set, accepted values and range sentences; the page's words come first.
             $text = Format-Words $p.Text
             $words = Format-Words $page.Parameters[$p.Name]
-            $text.Substring(0, [Math]::Min($text.Length, $words.Length)) | Should -BeExactly $words -Because "-$($p.Name) of $name"
+            $because = "-$($p.Name) of $name"
+            $text.Substring(0, [Math]::Min($text.Length, $words.Length)) | Should -BeExactly $words -Because $because
             if ($Spanish) {
-                $text | Should -Not -Match 'Parameter set:|Mandatory in parameter set:|Accepted values:|Accepted range:' -Because "-$($p.Name) of $name"
+                $english = 'Parameter set:|Mandatory in parameter set:|Accepted values:|Accepted range:'
+                $text | Should -Not -Match $english -Because $because
             }
         }
     }
@@ -136,7 +156,8 @@ Describe 'Help in <How>' -ForEach $Cultures {
         for ($i = 0; $i -lt $shown.Count; $i++) {
             $shown[$i].Title | Should -Match ([regex]::Escape($page.Examples[$i].Title))
             $shown[$i].Code.Trim() | Should -BeExactly $page.Examples[$i].Code.Trim()
-            Get-ExampleCodeKey $shown[$i].Code | Should -BeExactly (Get-ExampleCodeKey $english.Examples[$i].Code) -Because "example $($i + 1) of $name"
+            $englishKey = Get-ExampleCodeKey $english.Examples[$i].Code
+            Get-ExampleCodeKey $shown[$i].Code | Should -BeExactly $englishKey -Because "example $($i + 1) of $name"
         }
     }
 }
@@ -155,15 +176,19 @@ Describe 'Build-Help with a translation that drops or changes something' {
             $es = Join-Path $root 'es-ES'
             Copy-Item -Recurse -LiteralPath $DocsEs -Destination $es
             foreach ($page in Get-ChildItem -LiteralPath $DocsEn -Filter '*-*.md') {
-                if (-not (Test-Path -LiteralPath (Join-Path $es $page.Name))) { Copy-Item -LiteralPath $page.FullName -Destination $es }
+                if (-not (Test-Path -LiteralPath (Join-Path $es $page.Name))) {
+                    Copy-Item -LiteralPath $page.FullName -Destination $es
+                }
             }
             $es
         }
         function Get-SpanishHelpFiles {
-            @(Get-ChildItem -LiteralPath $Module -Recurse -Filter '*-Help.xml' | Where-Object { $_.Directory.Name -like 'es*' })
+            @(Get-ChildItem -LiteralPath $Module -Recurse -Filter '*-Help.xml' |
+                    Where-Object { $_.Directory.Name -like 'es*' })
         }
         function Invoke-BuildHelp([string]$EsDocs) {
-            Get-ChildItem -LiteralPath $Module -Recurse -Directory | Where-Object Name -like 'es*' | Remove-Item -Recurse -Force
+            Get-ChildItem -LiteralPath $Module -Recurse -Directory | Where-Object Name -like 'es*' |
+                Remove-Item -Recurse -Force
             $run = Invoke-Pwsh $BuildHelp @{ LANG = 'C.UTF-8' } @('-ModulePath', $Module, '-DocsPath', $EsDocs)
             $run | Add-Member -PassThru -NotePropertyName Written -NotePropertyValue @(Get-SpanishHelpFiles)
         }
@@ -178,7 +203,8 @@ Describe 'Build-Help with a translation that drops or changes something' {
                 if (-not $inCode -and $lines[$end] -match '^##') { break }
                 $end++
             }
-            [System.IO.File]::WriteAllLines($Page, [string[]]($lines[0..($start - 1)] + $lines[$end..($lines.Count - 1)]))
+            $kept = $lines[0..($start - 1)] + $lines[$end..($lines.Count - 1)]
+            [System.IO.File]::WriteAllLines($Page, [string[]]$kept)
         }
         $script:Page = 'Get-CenateBackup'
     }
@@ -193,8 +219,10 @@ Describe 'Build-Help with a translation that drops or changes something' {
         $run = Invoke-BuildHelp $es
         $run.StdErr | Should -BeNullOrEmpty
         $run.ExitCode | Should -Be 0
-        $rel = @($run.Written | ForEach-Object { [System.IO.Path]::GetRelativePath($Module, $_.FullName) } | Sort-Object)
-        $rel | Should -Be @('bin/es-ES/CenateBackup.PowerShell.dll-Help.xml', 'bin/es/CenateBackup.PowerShell.dll-Help.xml',
+        $rel = @($run.Written | ForEach-Object { [System.IO.Path]::GetRelativePath($Module, $_.FullName) } |
+                Sort-Object)
+        $rel | Should -Be @('bin/es-ES/CenateBackup.PowerShell.dll-Help.xml',
+            'bin/es/CenateBackup.PowerShell.dll-Help.xml',
             'es-ES/CenateBackup.PowerShell.dll-Help.xml', 'es/CenateBackup.PowerShell.dll-Help.xml')
     }
 
@@ -224,7 +252,8 @@ Describe 'Build-Help with a translation that drops or changes something' {
         $text = [System.IO.File]::ReadAllText($file)
         $i = $text.IndexOf('```powershell') + '```powershell'.Length
         $j = $text.IndexOf('Get-CenateBackup', $i)
-        [System.IO.File]::WriteAllText($file, $text.Remove($j, 'Get-CenateBackup'.Length).Insert($j, 'Obtener-CenateBackup'))
+        $changed = $text.Remove($j, 'Get-CenateBackup'.Length).Insert($j, 'Obtener-CenateBackup')
+        [System.IO.File]::WriteAllText($file, $changed)
         Remove-Item -LiteralPath (Join-Path $es 'Complete-CenateJob.md')
         $run = Invoke-BuildHelp $es
         $run.ExitCode | Should -Be 1
