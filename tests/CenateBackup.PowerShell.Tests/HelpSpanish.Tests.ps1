@@ -78,7 +78,7 @@ $($Culture.Set)
 `$m = Import-Module '$ManifestPath' -PassThru
 `$text = { param(`$v)
     (@(`$v) | ForEach-Object { if (`$_ -is [string]) { `$_ } elseif (`$null -ne `$_) { `$_.Text } }) -join "``n" }
-@(foreach (`$name in `$m.ExportedCmdlets.Keys) {
+@(foreach (`$name in (`$m.ExportedCmdlets.Keys | Sort-Object)) {
     `$h = Get-Help -Name `$name -Full
     [ordered]@{
         Name = `$name; UICulture = "`$PSUICulture"; HelpFile = (Get-Command `$name).HelpFile
@@ -107,11 +107,14 @@ Describe 'Help in <How>' -ForEach $Cultures {
         $script:ModuleBase = Split-Path -Parent $ManifestPath
     }
 
-    It 'is read from <Folder> of the module, for every cmdlet' {
+    It 'is read from <Folder> of the module' {
+        # Get-Help records the full path of the help file on the cmdlet that loaded it (the first one asked); the
+        # others are served from that loaded file and keep the bare file name. Their words are checked below.
         $Seen.Count | Should -Be $AllNames.Count
+        $expected = Join-Path $ModuleBase $Folder 'CenateBackup.PowerShell.dll-Help.xml'
+        $Seen[$AllNames[0]].HelpFile | Should -Be $expected
         foreach ($name in $AllNames) {
-            $expected = Join-Path $ModuleBase $Folder 'CenateBackup.PowerShell.dll-Help.xml'
-            $Seen[$name].HelpFile | Should -Be $expected -Because $name
+            $Seen[$name].HelpFile | Should -BeIn @($expected, 'CenateBackup.PowerShell.dll-Help.xml') -Because $name
         }
     }
 
