@@ -29,8 +29,8 @@ BeforeAll {
         $script:ManifestPath = Join-Path $ManifestPath 'CenateBackup.psd1'
     }
     $script:ManifestPath = (Resolve-Path -LiteralPath $ManifestPath).Path
-    $module = Import-Module -Name $ManifestPath -Force -PassThru -ErrorAction Stop
-    $script:AllNames = @($module.ExportedCmdlets.Keys | Sort-Object)
+    $imported = Import-Module -Name $ManifestPath -Force -PassThru -ErrorAction Stop
+    $script:AllNames = @($imported.ExportedCmdlets.Keys | Sort-Object)
     $script:Repo = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
     $script:DocsEn = Join-Path $Repo 'docs/en-US'
     $script:DocsEs = Join-Path $Repo 'docs/es-ES'
@@ -167,8 +167,11 @@ Describe 'Help in <How>' -ForEach $Cultures {
 
 Describe 'Build-Help with a translation that drops or changes something' {
     BeforeAll {
-        $script:Module = Join-Path $TestDrive 'module/CenateBackup'
-        Copy-Item -Recurse -LiteralPath (Split-Path -Parent $ManifestPath) -Destination $Module
+        # A copy of the built module in TestDrive: Build-Help writes (or must not write) its Spanish help there.
+        $null = New-Item -ItemType Directory -Path (Join-Path $TestDrive 'module')
+        $script:ModuleCopy = Join-Path $TestDrive 'module/CenateBackup'
+        Copy-Item -Recurse -LiteralPath (Split-Path -Parent $ManifestPath) -Destination $ModuleCopy
+        Test-Path -LiteralPath (Join-Path $ModuleCopy 'CenateBackup.psd1') | Should -BeTrue
         $script:BuildHelp = Join-Path $Repo 'scripts/Build-Help.ps1'
 
         # A fresh copy of docs/en-US and docs/es-ES (a page not translated yet in this checkout is the English one,
@@ -186,13 +189,13 @@ Describe 'Build-Help with a translation that drops or changes something' {
             $es
         }
         function Get-SpanishHelpFiles {
-            @(Get-ChildItem -LiteralPath $Module -Recurse -Filter '*-Help.xml' |
+            @(Get-ChildItem -LiteralPath $ModuleCopy -Recurse -Filter '*-Help.xml' |
                     Where-Object { $_.Directory.Name -like 'es*' })
         }
         function Invoke-BuildHelp([string]$EsDocs) {
-            Get-ChildItem -LiteralPath $Module -Recurse -Directory | Where-Object Name -like 'es*' |
+            Get-ChildItem -LiteralPath $ModuleCopy -Recurse -Directory | Where-Object Name -like 'es*' |
                 Remove-Item -Recurse -Force
-            $run = Invoke-Pwsh $BuildHelp @{ LANG = 'C.UTF-8' } @('-ModulePath', $Module, '-DocsPath', $EsDocs)
+            $run = Invoke-Pwsh $BuildHelp @{ LANG = 'C.UTF-8' } @('-ModulePath', $ModuleCopy, '-DocsPath', $EsDocs)
             $run | Add-Member -PassThru -NotePropertyName Written -NotePropertyValue @(Get-SpanishHelpFiles)
         }
         # Removes the lines of one '### <heading>' block (up to the next '##'/'###' heading outside code) from a page.
@@ -222,7 +225,7 @@ Describe 'Build-Help with a translation that drops or changes something' {
         $run = Invoke-BuildHelp $es
         $run.StdErr | Should -BeNullOrEmpty
         $run.ExitCode | Should -Be 0
-        $rel = @($run.Written | ForEach-Object { [System.IO.Path]::GetRelativePath($Module, $_.FullName) } |
+        $rel = @($run.Written | ForEach-Object { [System.IO.Path]::GetRelativePath($ModuleCopy, $_.FullName) } |
                 Sort-Object)
         $rel | Should -Be @('bin/es-ES/CenateBackup.PowerShell.dll-Help.xml',
             'bin/es/CenateBackup.PowerShell.dll-Help.xml',
