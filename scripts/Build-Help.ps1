@@ -25,7 +25,7 @@ A translation (any culture but en-US) is checked against the English pages (-Ref
 folder beside DocsPath): it fails as well when a translated page lacks a parameter or an example that the English
 page has, documents one it does not have, changes the code of an example (comments aside) or names other INPUTS or
 OUTPUTS types. A translation is also written to the culture's neutral parent folder (es-ES also to es), because
-Get-Help looks in <culture>, then its parents (es-PE → es-419 → es), then en-US: so every es-* culture finds it.
+Get-Help looks in <culture>, then its parents (es-PE → es), then en-US: so every es-* culture finds it.
 
 Run it in a fresh pwsh after `dotnet publish` (the publish step recreates the module folder):
   pwsh -NoProfile -NonInteractive -File scripts/Build-Help.ps1 -ModulePath out/CenateBackup
@@ -117,7 +117,7 @@ if ($Culture -ne 'en-US') {
     $referenceDir = (Resolve-Path -LiteralPath $ReferenceDocsPath).Path
 }
 # Where Get-Help finds the file: the culture's folder, and for a translation also its neutral parent (es-ES → es),
-# which Get-Help reaches from every es-* culture (es-PE → es-419 → es → en-US).
+# which Get-Help reaches from every es-* culture (es-PE → es → en-US).
 $cultureFolders = @($Culture)
 # The sentences Build-Help adds to a parameter's description (its parameter sets, accepted values) in that language.
 $FactLanguage = if ($Culture -like 'es*') { 'es' } else { 'en' }
