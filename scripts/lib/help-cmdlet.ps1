@@ -88,7 +88,7 @@ function Get-CommandModel([System.Management.Automation.CmdletInfo]$Command) {
                 Aliases       = @($p.Aliases)
                 Default       = if ($defaults.ContainsKey($p.Name)) { $defaults[$p.Name] } else { if ($isSwitch) { 'False' } else { 'None' } }
                 ValidValues   = $validValues
-                Range         = if ($validateRange) { "$($validateRange.MinRange) to $($validateRange.MaxRange)" } else { $null }
+                Range         = if ($validateRange) { @($validateRange.MinRange, $validateRange.MaxRange) } else { $null }
                 Globbing      = [bool]($p.Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] })
             })
     }
@@ -104,18 +104,34 @@ function Get-CommandModel([System.Management.Automation.CmdletInfo]$Command) {
     }
 }
 
+# The sentences of the generated facts, in the language of the help being built (Build-Help sets $FactLanguage
+# from -Culture: es for any es-* culture, else en).
+$FactTexts = @{
+    en = @{ SetOnly = 'Parameter set: {0} only.'; MandatoryIn = 'Mandatory in parameter set: {0}.'
+        Values = 'Accepted values: {0}.'; Range = 'Accepted range: {0} to {1}.' }
+    es = @{ SetOnly = 'Solo en el conjunto de parámetros: {0}.'
+        MandatoryIn = 'Obligatorio en el conjunto de parámetros: {0}.'
+        Values = 'Valores aceptados: {0}.'; Range = 'Rango aceptado: de {0} a {1}.' }
+}
+$FactLanguage = 'en'
+
 # Facts the cmdlet knows and the reader needs, appended to the parameter's description.
 function Get-GeneratedFacts($Param, $Model) {
+    $t = $FactTexts[$FactLanguage]
     $facts = [System.Collections.Generic.List[string]]::new()
     if ($Model.Sets.Count -gt 1 -and -not $Param.InAllSets) {
-        $facts.Add("Parameter set: $(@($Param.Sets.Keys) -join ', ') only.")
+        $facts.Add(($t.SetOnly -f (@($Param.Sets.Keys) -join ', ')))
     }
     if ($Model.Sets.Count -gt 1 -and $Param.InAllSets) {
         $mandatoryIn = @($Param.Sets.Keys | Where-Object { $Param.Sets[$_].Mandatory })
-        if ($mandatoryIn.Count -gt 0 -and $mandatoryIn.Count -lt $Param.Sets.Count) { $facts.Add("Mandatory in parameter set: $($mandatoryIn -join ', ').") }
+        if ($mandatoryIn.Count -gt 0 -and $mandatoryIn.Count -lt $Param.Sets.Count) {
+            $facts.Add(($t.MandatoryIn -f ($mandatoryIn -join ', ')))
+        }
     }
-    if ($Param.ValidValues.Count -gt 0) { $facts.Add("Accepted values: $($Param.ValidValues -join ', ').") }
-    if ($Param.Range) { $facts.Add("Accepted range: $($Param.Range).") }
+    if ($Param.ValidValues.Count -gt 0) { $facts.Add(($t.Values -f ($Param.ValidValues -join ', '))) }
+    if ($Param.Range) {
+        $facts.Add([string]::Format([cultureinfo]::InvariantCulture, $t.Range, $Param.Range[0], $Param.Range[1]))
+    }
     $facts -join ' '
 }
 

@@ -96,7 +96,8 @@ Describe 'Duration parameters on real command lines' {
 Describe 'Help and README examples write durations that work' {
     It 'no example gives a duration parameter a bare or unquoted-suffix number' {
         $names = 'OlderThan', 'MaxAge', 'MaxNewestAge', 'LockTimeout'
-        $files = @(Get-ChildItem (Join-Path $PSScriptRoot '../../docs/en-US') -Filter *.md) + @(Get-Item (Join-Path $PSScriptRoot '../../README.md'))
+        $files = @(Get-ChildItem (Join-Path $PSScriptRoot '../../docs/en-US'), (Join-Path $PSScriptRoot '../../docs/es-ES') -Filter *.md) +
+            @(Get-Item (Join-Path $PSScriptRoot '../../README.md'))
         $bad = foreach ($f in $files) {
             $n = 0
             foreach ($line in Get-Content -LiteralPath $f.FullName) {
