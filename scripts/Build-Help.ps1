@@ -1,7 +1,7 @@
 #Requires -Version 7.4
 <#
 .SYNOPSIS
-Builds the MAML help of the CenateBackup cmdlets from the markdown in docs/en-US.
+Builds the MAML help of the CenateBackup cmdlets from the markdown in docs/en-US (or a translation such as docs/es-ES).
 
 .DESCRIPTION
 Imports the built module, reads docs/<culture>/<Cmdlet>.md for every exported cmdlet and the cmdlet's real
@@ -21,6 +21,12 @@ excepted; -WhatIf and -Confirm included) has no description, the markdown docume
 does not have, a cmdlet has fewer than two examples or an example without code, or an [OutputType] is not
 named under OUTPUTS.
 
+A translation (any culture but en-US) is checked against the English pages (-ReferenceDocsPath, default: the en-US
+folder beside DocsPath): it fails as well when a translated page lacks a parameter or an example that the English
+page has, documents one it does not have, changes the code of an example (comments aside) or names other INPUTS or
+OUTPUTS types. A translation is also written to the culture's neutral parent folder (es-ES also to es), because
+Get-Help looks in <culture>, then its parents (es-PE → es-419 → es), then en-US: so every es-* culture finds it.
+
 Run it in a fresh pwsh after `dotnet publish` (the publish step recreates the module folder):
   pwsh -NoProfile -NonInteractive -File scripts/Build-Help.ps1 -ModulePath out/CenateBackup
 
@@ -34,8 +40,18 @@ The folder with one <Cmdlet>.md per cmdlet. Default: docs/en-US of this reposito
 The culture folder the help file is written to. Default: the name of the DocsPath folder when it is a
 culture name such as en-US or es-PE, else en-US.
 
+.PARAMETER ReferenceDocsPath
+The English pages a translation is checked against. Default: <parent of DocsPath>/en-US when Culture is not en-US.
+
+.PARAMETER AllowMissingTranslation
+Only while translating: a translated page that does not exist yet is replaced by the English page (with a warning)
+instead of failing the build. Never used by scripts/build.sh unless CENATE_HELP_ALLOW_MISSING=1 is set.
+
 .EXAMPLE
 pwsh -NoProfile -NonInteractive -File scripts/Build-Help.ps1 -ModulePath out/CenateBackup
+
+.EXAMPLE
+pwsh -NoProfile -NonInteractive -File scripts/Build-Help.ps1 -ModulePath out/CenateBackup -DocsPath docs/es-ES
 #>
 [CmdletBinding()]
 param(
@@ -47,7 +63,11 @@ param(
     [string]$DocsPath = (Join-Path $PSScriptRoot '../docs/en-US'),
 
     [ValidatePattern('^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$')]
-    [string]$Culture
+    [string]$Culture,
+
+    [string]$ReferenceDocsPath,
+
+    [switch]$AllowMissingTranslation
 )
 
 Set-StrictMode -Version 3.0
@@ -66,6 +86,7 @@ $CommonParameters = [System.Management.Automation.Cmdlet]::CommonParameters
 . (Join-Path $PSScriptRoot 'lib/help-markdown.ps1')
 . (Join-Path $PSScriptRoot 'lib/help-cmdlet.ps1')
 . (Join-Path $PSScriptRoot 'lib/help-maml.ps1')
+. (Join-Path $PSScriptRoot 'lib/help-translation.ps1')
 
 #region Main
 
@@ -86,6 +107,19 @@ if (-not $Culture) {
     $leaf = Split-Path -Leaf $docsDir
     $Culture = if ($leaf -cmatch '^[a-z]{2,3}-[A-Z]{2}$') { $leaf } else { 'en-US' }
 }
+$referenceDir = $null
+if ($Culture -ne 'en-US') {
+    if (-not $ReferenceDocsPath) { $ReferenceDocsPath = Join-Path (Split-Path -Parent $docsDir) 'en-US' }
+    if (-not (Test-Path -LiteralPath $ReferenceDocsPath -PathType Container)) {
+        Stop-Build "reference docs folder '$ReferenceDocsPath' (the English pages a translation is checked against) does not exist."
+    }
+    $referenceDir = (Resolve-Path -LiteralPath $ReferenceDocsPath).Path
+}
+# Where Get-Help finds the file: the culture's folder, and for a translation also its neutral parent (es-ES → es),
+# which Get-Help reaches from every es-* culture (es-PE → es-419 → es → en-US).
+$cultureFolders = @($Culture)
+$neutral = ([cultureinfo]$Culture).Parent.Name
+if ($Culture -ne 'en-US' -and $neutral -and $neutral -ne $Culture) { $cultureFolders += $neutral }
 
 try {
     $module = Import-Module -Name $manifest -Force -PassThru -ErrorAction Stop
@@ -99,12 +133,22 @@ $byHelpFile = [ordered]@{}
 foreach ($cmd in $commands) {
     $model = Get-CommandModel $cmd
     $mdPath = Join-Path $docsDir "$($cmd.Name).md"
+    $refPath = if ($referenceDir) { Join-Path $referenceDir "$($cmd.Name).md" } else { $null }
+    if (-not (Test-Path -LiteralPath $mdPath) -and $AllowMissingTranslation -and $refPath -and (Test-Path -LiteralPath $refPath)) {
+        Write-Warning "$($cmd.Name): no '$mdPath' yet; the English page is used (-AllowMissingTranslation)."
+        $mdPath = $refPath
+    }
     if (-not (Test-Path -LiteralPath $mdPath)) {
         Add-Problem "$($cmd.Name): no markdown file '$mdPath'."
         continue
     }
     $doc = Read-HelpMarkdown $mdPath $cmd.Name
     $file = Split-Path -Leaf $mdPath
+    if ($refPath -and $mdPath -ne $refPath) {
+        if (Test-Path -LiteralPath $refPath) {
+            Compare-HelpTranslation $doc (Read-HelpMarkdown $refPath $cmd.Name) $file "en-US/$file"
+        } else { Add-Problem "${file}: translates no English page ('$refPath' does not exist)." }
+    }
 
     $real = @($model.Parameters | ForEach-Object Name)
     foreach ($p in $model.Parameters) {
@@ -156,10 +200,12 @@ foreach ($key in $byHelpFile.Keys) {
     $items = $byHelpFile[$key]
     # The module root is where Get-Help looks first (the cmdlets belong to the manifest module); next to the
     # dll is where it looks when the dll was imported on its own. Both get the same file.
-    $targets = @((Join-Path $moduleDir $Culture $fileName))
-    if ([System.IO.Path]::GetFullPath($assemblyDir) -ne [System.IO.Path]::GetFullPath($moduleDir)) {
-        $targets += Join-Path $assemblyDir $Culture $fileName
-    }
+    $targets = @(foreach ($folder in $cultureFolders) {
+            Join-Path $moduleDir $folder $fileName
+            if ([System.IO.Path]::GetFullPath($assemblyDir) -ne [System.IO.Path]::GetFullPath($moduleDir)) {
+                Join-Path $assemblyDir $folder $fileName
+            }
+        })
     foreach ($t in $targets) {
         Write-MamlFile $t $items
         Write-Host "Build-Help: wrote $t ($($items.Count) cmdlet(s): $(($items | ForEach-Object { $_.Model.Name }) -join ', '))"

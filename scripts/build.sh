@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Builds the importable module folder out/CenateBackup (cmdlets, dependencies, format views, en-US help).
+# Builds the importable module folder out/CenateBackup (cmdlets, dependencies, format views, en-US and Spanish help).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.dotnet/tools:$PATH"
 dotnet publish src/CenateBackup.PowerShell/CenateBackup.PowerShell.csproj -c Release -nologo -v quiet
 pwsh -NoProfile -NonInteractive -File scripts/Build-Help.ps1 -ModulePath out/CenateBackup
+# Spanish help (docs/es-ES, checked against docs/en-US) for every es-* $PSUICulture: out/CenateBackup/es and es-ES.
+# CENATE_HELP_ALLOW_MISSING=1 is for translators only: a missing Spanish page is replaced by the English one.
+es_args=()
+if [ "${CENATE_HELP_ALLOW_MISSING:-}" = 1 ]; then es_args=(-AllowMissingTranslation); fi
+pwsh -NoProfile -NonInteractive -File scripts/Build-Help.ps1 -ModulePath out/CenateBackup -DocsPath docs/es-ES "${es_args[@]}"
 echo "[build] module ready: $(pwd)/out/CenateBackup"
