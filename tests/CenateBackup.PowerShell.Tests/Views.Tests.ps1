@@ -111,13 +111,15 @@ BeforeAll {
     function Leaf([string]$p) { Split-Path -Leaf $p }
     # View name -> the objects it shows, the label of the column a person needs next and that column's text per object.
     $script:Cases = @{
-        CenateBackupSet                = @{ Objects = @($set, $set2); Key = 'Status'; Value = { $_.VerifiedLevel } }
+        # Verified (Read), unverified (the set Test-CenateBackup saw before) and FAILED (the damaged copy).
+        CenateBackupSet                = @{ Objects = @((Get-CenateBackup -Path $dir) + $set + (Get-CenateBackup -Path $badDir))
+            Key = 'Status'; Value = { if ($null -eq $_.VerifiedLevel) { 'unverified' } elseif ($_.VerificationPassed) { $_.VerifiedLevel } else { 'FAILED' } } }
         CenateBackupFile               = @{ Objects = $files; Key = 'Name'; Value = { $_.Name } }
         CenateBackupFileSha256         = @{ Objects = $files; Key = 'Sha256'; Value = { $_.Sha256 } }
         CenateVerificationResult       = @{ Objects = @($failed, $verified); Key = 'Problems'
-            Value = { ($_.Problems | ForEach-Object ToString) -join '; ' } }
+            Value = { ($_.Problems | ForEach-Object ToString) -join ' ' } }
         CenateVerificationResultDetail = @{ Objects = @($failed, $verified); Key = 'Problems'
-            Value = { ($_.Problems | ForEach-Object ToString) -join '; ' } }
+            Value = { ($_.Problems | ForEach-Object ToString) -join ' ' } }
         CenateDrillTable               = @{ Objects = $drill.Tables; Key = 'Matches'; Value = { "$($_.Matches)" } }
         CenateRestoreResult            = @{ Objects = @($restore); Key = 'Where'; Value = { $_.StagingSchema } }
         CenateRestoreResultTable       = @{ Objects = @($restore); Key = 'Where'; Value = { $_.StagingSchema } }
@@ -127,18 +129,19 @@ BeforeAll {
         CenateOffsiteResultDetail      = @{ Objects = $sync; Key = 'Reason'; Value = { $_.Reason } }
         CenateOffsiteTarget            = @{ Objects = @($target); Key = 'Path'; Value = { $_.Path } }
         CenateRowDropAcknowledgement   = @{ Objects = @($ack); Key = 'Reason'; Value = { $_.Reason } }
+        CenateRowDropAcknowledgementTable = @{ Objects = @($ack); Key = 'Reason'; Value = { $_.Reason } }
         CenateRowDrift                 = @{ Objects = $drift; Key = 'Verdict'
             Value = { if ($_.Exceeded) { "DROPPED (> $($_.Threshold))" } else { "ok ($($_.Threshold))" } } }
         CenateBackupComparison         = @{ Objects = @($comparison | Where-Object { $_ -is [CenateBackup.PowerShell.Output.CenateBackupComparison] })
             Key = 'Missing'; Value = { "$($_.Missing)" } }
         CenateRowDifference            = @{ Objects = @($comparison | Where-Object { $_ -is [CenateBackup.PowerShell.Output.CenateRowDifference] })
             Key = 'Change'; Value = { $_.Change } }
-        CenateAuditInstallResult       = @{ Objects = @($install); Key = 'Triggers'; Value = { $_.Triggers -join ', ' } }
+        CenateAuditInstallResult       = @{ Objects = @($install); Key = 'Triggers'; Value = { $_.Triggers -join ' ' } }
         CenateAuditEntry               = @{ Objects = $entries; Key = 'Operation'; Value = { $_.Operation } }
         CenateUndeleteResult           = @{ Objects = @($undelete); Key = 'Skipped'; Value = { "$($_.Skipped)" } }
         CenateAuditRemoval             = @{ Objects = @($removal); Key = 'Removed'; Value = { "$($_.Removed)" } }
         CenateProtectResult            = @{ Objects = @($protect); Key = 'After'
-            Value = { ($_.After | ForEach-Object ToString) -join '; ' } }
+            Value = { ($_.After | ForEach-Object ToString) -join ' ' } }
         CenateReadOnlyRoleResult       = @{ Objects = @($ro); Key = 'Views'; Value = { $_.Views -join ', ' } }
         CenateAlertResult              = @{ Objects = $alerts; Key = 'Reply / Reason'
             Value = { if ($_.Status -in 'Sent', 'Pinged', 'Written' -and $_.Reply) { $_.Reply } else { $_.Reason } } }
@@ -242,6 +245,8 @@ BeforeAll {
         $problems = if ($view.List) { Test-ListText $text $definition $Width $case.Key $expected }
         else { Test-TableText $text $definition $Width $case.Key $expected }
         if ($problems.Count) { $problems.Add("rendered:`n$text") }
+        # CENATE_VIEWS_DUMP=<file>: every rendering, for a person to look at.
+        if ($env:CENATE_VIEWS_DUMP) { Add-Content -LiteralPath $env:CENATE_VIEWS_DUMP -Value "== $Name @$Width`n$text" }
         $problems
     }
 }
@@ -281,6 +286,7 @@ Describe 'Every view fits the terminal and keeps its key column whole' {
         $text = $Cases.CenateVerificationResult.Objects | Out-String -Width 80
         $text | Should -Match 'False'
         $text | Should -Match ([regex]::Escape(@($Cases.CenateVerificationResult.Objects)[0].Problems[0].Kind))
+        @($Cases.CenateBackupSet.Objects | Where-Object { $_.VerificationPassed -eq $false }).Count | Should -Be 1
     }
 
     It 'a set stamped a second ahead of the clock (the next free second) shows Age 0, never negative' {
