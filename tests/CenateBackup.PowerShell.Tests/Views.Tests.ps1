@@ -120,6 +120,7 @@ BeforeAll {
             Value = { ($_.Problems | ForEach-Object ToString) -join ' ' } }
         CenateVerificationResultDetail = @{ Objects = @($failed, $verified); Key = 'Problems'
             Value = { ($_.Problems | ForEach-Object ToString) -join ' ' } }
+        CenateBackupProblem            = @{ Objects = @($failed.Problems); Key = 'Message'; Value = { $_.Message } }
         CenateDrillTable               = @{ Objects = $drill.Tables; Key = 'Matches'; Value = { "$($_.Matches)" } }
         CenateRestoreResult            = @{ Objects = @($restore); Key = 'Where'; Value = { $_.StagingSchema } }
         CenateRestoreResultTable       = @{ Objects = @($restore); Key = 'Where'; Value = { $_.StagingSchema } }
@@ -142,6 +143,7 @@ BeforeAll {
         CenateAuditRemoval             = @{ Objects = @($removal); Key = 'Removed'; Value = { "$($_.Removed)" } }
         CenateProtectResult            = @{ Objects = @($protect); Key = 'After'
             Value = { ($_.After | ForEach-Object ToString) -join ' ' } }
+        CenateTableGrant               = @{ Objects = @($protect.After); Key = 'Privileges'; Value = { $_.Privileges } }
         CenateReadOnlyRoleResult       = @{ Objects = @($ro); Key = 'Views'; Value = { $_.Views -join ', ' } }
         CenateAlertResult              = @{ Objects = $alerts; Key = 'Reply / Reason'
             Value = { if ($_.Status -in 'Sent', 'Pinged', 'Written' -and $_.Reply) { $_.Reply } else { $_.Reason } } }
@@ -263,6 +265,13 @@ Describe 'Every view fits the terminal and keeps its key column whole' {
         @($Views.Name | Sort-Object) | Should -Be @($Cases.Keys | Sort-Object)
         # Every view the files name is loaded (a typo in a type name would leave it unused).
         foreach ($v in $Views) { Get-Definition $v.Type $v.Name | Should -Not -BeNullOrEmpty -Because $v.Name }
+    }
+
+    It 'every public output type has a view of its own (rows inside results included)' {
+        $exported = [CenateBackup.PowerShell.Output.CenateBackupSet].Assembly.GetExportedTypes() |
+            Where-Object Namespace -eq 'CenateBackup.PowerShell.Output'
+        $exported.Count | Should -BeGreaterOrEqual 20
+        $exported | Where-Object { $_.FullName -notin $Views.Type } | ForEach-Object FullName | Should -BeNullOrEmpty
     }
 
     It 'default views fit 80 columns: header whole, key column whole' {
