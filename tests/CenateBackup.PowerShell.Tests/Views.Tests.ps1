@@ -117,9 +117,9 @@ BeforeAll {
         CenateBackupFile               = @{ Objects = $files; Key = 'Name'; Value = { $_.Name } }
         CenateBackupFileSha256         = @{ Objects = $files; Key = 'Sha256'; Value = { $_.Sha256 } }
         CenateVerificationResult       = @{ Objects = @($failed, $verified); Key = 'Problems'
-            Value = { ($_.Problems | ForEach-Object ToString) -join ' ' } }
+            Value = { ($_.Problems | ForEach-Object ToString) -join "`n" } }
         CenateVerificationResultDetail = @{ Objects = @($failed, $verified); Key = 'Problems'
-            Value = { ($_.Problems | ForEach-Object ToString) -join ' ' } }
+            Value = { ($_.Problems | ForEach-Object ToString) -join "`n" } }
         CenateBackupProblem            = @{ Objects = @($failed.Problems); Key = 'Message'; Value = { $_.Message } }
         CenateDrillTable               = @{ Objects = $drill.Tables; Key = 'Matches'; Value = { "$($_.Matches)" } }
         CenateRestoreResult            = @{ Objects = @($restore); Key = 'Where'; Value = { $_.StagingSchema } }
@@ -137,12 +137,12 @@ BeforeAll {
             Key = 'Missing'; Value = { "$($_.Missing)" } }
         CenateRowDifference            = @{ Objects = @($comparison | Where-Object { $_ -is [CenateBackup.PowerShell.Output.CenateRowDifference] })
             Key = 'Change'; Value = { $_.Change } }
-        CenateAuditInstallResult       = @{ Objects = @($install); Key = 'Triggers'; Value = { $_.Triggers -join ' ' } }
+        CenateAuditInstallResult       = @{ Objects = @($install); Key = 'Triggers'; Value = { $_.Triggers -join "`n" } }
         CenateAuditEntry               = @{ Objects = $entries; Key = 'Operation'; Value = { $_.Operation } }
         CenateUndeleteResult           = @{ Objects = @($undelete); Key = 'Skipped'; Value = { "$($_.Skipped)" } }
         CenateAuditRemoval             = @{ Objects = @($removal); Key = 'Removed'; Value = { "$($_.Removed)" } }
         CenateProtectResult            = @{ Objects = @($protect); Key = 'After'
-            Value = { ($_.After | ForEach-Object ToString) -join ' ' } }
+            Value = { ($_.After | ForEach-Object ToString) -join "`n" } }
         CenateTableGrant               = @{ Objects = @($protect.After); Key = 'Privileges'; Value = { $_.Privileges } }
         CenateReadOnlyRoleResult       = @{ Objects = @($ro); Key = 'Views'; Value = { $_.Views -join ', ' } }
         CenateAlertResult              = @{ Objects = $alerts; Key = 'Reply / Reason'
@@ -202,6 +202,10 @@ BeforeAll {
         if ($header -notmatch '\S' -or $dashes -notmatch '^[- ]+$') { $problems.Add("no one-line header: '$header' / '$dashes'") }
         if ($keyStart -lt 0) { $problems.Add("no column '$Key'") }
         else {
+            # Wide enough to hold its values (a line of each, at most 36 characters) without wrapping them.
+            $room = [Math]::Min($keyEnd, $Width) - $keyStart
+            $need = [Math]::Min(36, ($Expected -split "`n" | ForEach-Object Length | Measure-Object -Maximum).Maximum)
+            if ($room -lt $need) { $problems.Add("column '$Key' is $room wide, its values need $need") }
             $cells = foreach ($l in $data) {
                 if ($l.Length -gt $keyStart) { $l.Substring($keyStart, [Math]::Min($l.Length, $keyEnd) - $keyStart) }
             }
