@@ -8,7 +8,7 @@
     Description          = 'Backups that a DBA can trust for a PostgreSQL database in Docker: snapshot-consistent dumps, verification, retention, offsite copies, audit triggers and alerts.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
-    FormatsToProcess     = @('CenateBackup.Format.ps1xml')
+    FormatsToProcess     = @('CenateBackup.Format.ps1xml', 'CenateBackup.Operations.Format.ps1xml')
     CmdletsToExport      = @(
         'Compare-CenateBackup'
         'Complete-CenateJob'

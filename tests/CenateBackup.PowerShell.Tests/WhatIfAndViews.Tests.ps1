@@ -198,7 +198,7 @@ Describe 'A format view for every output type' {
             if ($t -eq [bool]) { continue }   # Test-CenateBackup -Quiet
             if ($t -eq [object]) { continue }   # Invoke-CenateJobStep passes its script block's output through
             if ($t.Namespace -ne 'CenateBackup.PowerShell.Output') { "$($t.FullName): not a module output type"; continue }
-            $views = @((Get-FormatData -TypeName $t.FullName).FormatViewDefinition)
+            $views = @((Get-FormatData -TypeName $t.FullName).FormatViewDefinition | Where-Object { $_ })
             if ($views.Count -eq 0) { "$($t.FullName): no view"; continue }
             $table = $views | Where-Object { $_.Control -is [System.Management.Automation.TableControl] } | Select-Object -First 1
             if (-not $table) { "$($t.FullName): no table view"; continue }
@@ -213,7 +213,8 @@ Describe 'A format view for every output type' {
     It 'every public type of the output namespace has a view too (row types inside results included)' {
         $exported = [CenateBackup.PowerShell.Output.CenateBackupSet].Assembly.GetExportedTypes() | Where-Object Namespace -eq 'CenateBackup.PowerShell.Output'
         $exported.Count | Should -BeGreaterOrEqual 10
-        $exported | Where-Object { @((Get-FormatData -TypeName $_.FullName).FormatViewDefinition).Count -eq 0 } | ForEach-Object FullName | Should -BeNullOrEmpty
+        # @($null).Count is 1: a type without a view must not count as having one.
+        $exported | Where-Object { @((Get-FormatData -TypeName $_.FullName).FormatViewDefinition | Where-Object { $_ }).Count -eq 0 } | ForEach-Object FullName | Should -BeNullOrEmpty
     }
 
     It 'renders a real set and a real verification result through its view' {

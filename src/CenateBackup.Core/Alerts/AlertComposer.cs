@@ -198,10 +198,14 @@ public static class AlertComposer
         ? (bytes / (double)(1L << 30)).ToString("0.0", CultureInfo.InvariantCulture) + " GB"
         : (bytes / (double)(1L << 20)).ToString("0.0", CultureInfo.InvariantCulture) + " MB";
 
-    /// <summary>An age in hours below two days, else in days, one decimal.</summary>
-    public static string FormatAge(TimeSpan age) => age.TotalHours < 48
-        ? age.TotalHours.ToString("0.0", CultureInfo.InvariantCulture) + " h"
-        : age.TotalDays.ToString("0.0", CultureInfo.InvariantCulture) + " d";
+    /// <summary>An age in hours below two days, else in days, one decimal (a stamp ahead of the clock is 0.0 h).</summary>
+    public static string FormatAge(TimeSpan age)
+    {
+        if (age < TimeSpan.Zero) age = TimeSpan.Zero;
+        return age.TotalHours < 48
+            ? age.TotalHours.ToString("0.0", CultureInfo.InvariantCulture) + " h"
+            : age.TotalDays.ToString("0.0", CultureInfo.InvariantCulture) + " d";
+    }
 
     private static string Utc(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'",
         CultureInfo.InvariantCulture);

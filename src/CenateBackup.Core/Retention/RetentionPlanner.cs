@@ -61,7 +61,8 @@ public static class RetentionPlanner
         var verdicts = new Dictionary<RetentionCandidate, RetentionDecision>();
         foreach (var s in full)
         {
-            var age = now - s.Time;
+            // A stamp taken at the next free second can be ahead of the clock: such a set is new, never negative-old.
+            var age = now - s.Time < TimeSpan.Zero ? TimeSpan.Zero : now - s.Time;
             RetentionDecision d;
             if (minimum.Contains(s))
                 d = new(s, true, RetentionRule.MinimumKeep, $"one of the newest {policy.MinimumKeep} verified full sets");
@@ -82,7 +83,7 @@ public static class RetentionPlanner
         var keepPartial = policy.KeepPartial ?? policy.KeepDaily;
         foreach (var s in sets.Where(s => !s.Full))
         {
-            var age = now - s.Time;
+            var age = now - s.Time < TimeSpan.Zero ? TimeSpan.Zero : now - s.Time;
             var companion = Companion(full, s);
             if (age > TimeSpan.FromDays(keepPartial))
                 verdicts.Add(s, new(s, false, RetentionRule.Expired, $"partial set, {FormatAge(age)} old: older than {keepPartial} days"));

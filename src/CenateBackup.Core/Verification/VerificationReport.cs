@@ -7,6 +7,8 @@ namespace CenateBackup.Core.Verification;
 /// <summary>The outcome of verifying one backup set or file.</summary>
 public sealed class VerificationReport
 {
+    private TimeSpan? _age;
+
     /// <summary>Manifest path, or null when a lone file was checked.</summary>
     public string? ManifestPath { get; init; }
     /// <summary>Directory of the set.</summary>
@@ -33,8 +35,16 @@ public sealed class VerificationReport
     public string? Source { get; set; }
     /// <summary>Restore level: what the drill did.</summary>
     public DrillOutcome? Drill { get; set; }
-    /// <summary>Age of the set (now minus its stamp), when known.</summary>
-    public TimeSpan? Age { get; set; }
+    /// <summary>Age of the set (now minus its stamp), when known; never negative.</summary>
+    /// <remarks>
+    /// A set written in the same second as another takes the next free second as its stamp, so its stamp can be a
+    /// little ahead of the clock: such a set is new (zero old), not "-1s" old.
+    /// </remarks>
+    public TimeSpan? Age
+    {
+        get => _age;
+        set => _age = value < TimeSpan.Zero ? TimeSpan.Zero : value;
+    }
     /// <summary>Size of the set's dump in bytes (or of all its files when it has no dump), when known.</summary>
     public long? Size { get; set; }
     /// <summary>True when this result was written into the set's manifest.</summary>
