@@ -163,6 +163,16 @@ internal static class OutputFactory
         Duration = r.Duration,
     };
 
+    /// <summary>Get-/Remove-CenateRestoreStaging's item.</summary>
+    public static CenateRestoreStaging Staging(Core.Restores.StagingItem i, DateTimeOffset now) => new()
+    {
+        Kind = i.Kind.ToString(), Name = i.Name, Schema = i.Schema, Table = i.Table, Tables = i.Tables.ToArray(),
+        EstimatedRows = i.EstimatedRows, SizeBytes = i.SizeBytes, Created = i.Created,
+        // Never negative: a copy stamped a second ahead of this clock is "just made".
+        Age = i.Created is { } c ? (now - c < TimeSpan.Zero ? TimeSpan.Zero : now - c) : null,
+        BackupFile = i.BackupFile, Ours = i.Ours, Problem = i.Problem, Database = i.Database,
+    };
+
     /// <summary>Install/Uninstall-CenateAuditTrigger's result.</summary>
     public static CenateAuditInstallResult Audit(Core.Audit.AuditResult r) => new()
     {
