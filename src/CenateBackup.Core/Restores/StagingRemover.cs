@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Threading;
@@ -65,9 +66,11 @@ public static class StagingRemover
         }
         catch (PostgresException ex) when (ex.SqlState == "2BP01")
         {
+            // The transaction is rolled back; the server's detail is redacted by Npgsql, so the catalog names them.
+            var dependents = await DependentsAsync(conn, planned, ct).ConfigureAwait(false);
             throw new CenateException(ErrorIds.DependentObjects, CenateErrorKind.InvalidOperation,
                 Messages.Format("Staging.Dependents", Shown(planned), target.Database, ex.MessageText,
-                    ex.Detail?.Replace('\n', ';')),
+                    string.Join(", ", dependents)),
                 Messages.Get("Staging.Dependents.Action"), Shown(planned), ex);
         }
         catch (PostgresException ex) when (ex.SqlState == "55P03" && !ct.IsCancellationRequested)
@@ -81,6 +84,41 @@ public static class StagingRemover
         {
             throw session.Translate(ex);
         }
+    }
+
+    /// <summary>
+    /// Objects outside it that depend on it (a view that reads the copy, another table's default or foreign key): the
+    /// owning relation of each dependent rule, default, constraint or trigger, if not the item's own.
+    /// </summary>
+    private const string DependentsSql =
+        "SELECT DISTINCT pg_catalog.pg_describe_object(d.classid, d.objid, 0) FROM pg_catalog.pg_depend d " +
+        "LEFT JOIN pg_catalog.pg_rewrite rw ON d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass " +
+        "  AND rw.oid = d.objid " +
+        "LEFT JOIN pg_catalog.pg_attrdef ad ON d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass " +
+        "  AND ad.oid = d.objid " +
+        "LEFT JOIN pg_catalog.pg_constraint co ON d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass " +
+        "  AND co.oid = d.objid " +
+        "LEFT JOIN pg_catalog.pg_trigger tg ON d.classid = 'pg_catalog.pg_trigger'::pg_catalog.regclass " +
+        "  AND tg.oid = d.objid " +
+        "LEFT JOIN pg_catalog.pg_class o ON o.oid = COALESCE(rw.ev_class, ad.adrelid, co.conrelid, tg.tgrelid, " +
+        "  CASE WHEN d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass THEN d.objid END) " +
+        "WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'n' " +
+        "AND d.refobjid IN (SELECT c.oid FROM pg_catalog.pg_class c WHERE (@staging AND c.relnamespace = @oid) " +
+        "  OR (NOT @staging AND (c.oid = @oid OR c.oid IN (SELECT s.objid FROM pg_catalog.pg_depend s " +
+        "    WHERE s.refobjid = @oid AND s.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND s.deptype IN ('a', 'i'))))) " +
+        "AND (o.oid IS NULL OR CASE WHEN @staging THEN o.relnamespace <> @oid ELSE o.oid <> @oid END) " +
+        "ORDER BY 1 LIMIT 10";
+
+    private static async Task<List<string>> DependentsAsync(NpgsqlConnection conn, StagingItem item,
+        CancellationToken ct)
+    {
+        var list = new List<string>();
+        await using var cmd = new NpgsqlCommand(DependentsSql, conn);
+        cmd.Parameters.AddWithValue("staging", item.Kind == StagingKind.Staging);
+        cmd.Parameters.AddWithValue("oid", NpgsqlTypes.NpgsqlDbType.Oid, item.Oid);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) list.Add(r.IsDBNull(0) ? "?" : r.GetString(0));
+        return list;
     }
 
     /// <summary>The statements that drop it, names quoted from the catalog; never CASCADE.</summary>
