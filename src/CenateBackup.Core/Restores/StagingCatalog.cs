@@ -47,12 +47,14 @@ public static class StagingCatalog
                 || item.Table[(item.Table.IndexOf('.', StringComparison.Ordinal) + 1)..] == table);
             if (!match) return false;
         }
-        if (query.OlderThan is { } older && (item.Created is null || query.Now - item.Created.Value < older)) return false;
+        if (query.OlderThan is { } older && (item.Created is null || query.Now - item.Created.Value < older))
+            return false;
         return true;
     }
 
     /// <summary>
-    /// The items by pattern (or the one named: <paramref name="name"/>, and for Replaced its <paramref name="schema"/>),
+    /// The items by pattern (or the one named: <paramref name="name"/>, and for Replaced its <paramref
+    /// name="schema"/>),
     /// each judged: ours or not, and why.
     /// </summary>
     internal static async Task<List<StagingItem>> ReadAsync(NpgsqlConnection conn, string database, StagingKind? kind,
@@ -119,7 +121,8 @@ public static class StagingCatalog
             {
                 Kind = StagingKind.Staging, Name = row.Name, Schema = row.Name, Oid = row.Oid, Database = database,
                 Table = marker is null ? null : marker.Schema + "." + marker.Table, Tables = row.Tables,
-                EstimatedRows = row.Rows, SizeBytes = row.Size, Created = marker?.Created ?? StampOf(StagingMarker.StagingName, row.Name),
+                EstimatedRows = row.Rows, SizeBytes = row.Size,
+                Created = marker?.Created ?? StampOf(StagingMarker.StagingName, row.Name),
                 BackupFile = marker?.Backup, Ours = problem is null, Problem = problem,
             });
         }
@@ -161,7 +164,8 @@ public static class StagingCatalog
     private const string ReplacedSql =
         "SELECT c.oid, n.nspname::text, c.relname::text, pg_catalog.obj_description(c.oid, 'pg_class'), " +
         "CASE WHEN c.relkind = 'p' THEN COALESCE((SELECT pg_catalog.sum(pg_catalog.pg_total_relation_size(t.relid)) " +
-        "  FROM pg_catalog.pg_partition_tree(c.oid) t), 0) ELSE pg_catalog.pg_total_relation_size(c.oid) END::bigint, " +
+        "  FROM pg_catalog.pg_partition_tree(c.oid) t), 0) " +
+        "ELSE pg_catalog.pg_total_relation_size(c.oid) END::bigint, " +
         "CASE WHEN c.relkind = 'p' THEN (SELECT pg_catalog.sum(l.reltuples) FILTER (WHERE l.reltuples >= 0) " +
         "  FROM pg_catalog.pg_partition_tree(c.oid) t JOIN pg_catalog.pg_class l ON l.oid = t.relid " +
         "  WHERE l.relkind = 'r') WHEN c.reltuples >= 0 THEN c.reltuples END::bigint " +
@@ -193,7 +197,8 @@ public static class StagingCatalog
                 Kind = StagingKind.Replaced, Name = rel, Schema = nsp, Oid = r.GetFieldValue<uint>(0),
                 Database = database, Table = marker is null ? null : marker.Schema + "." + marker.Table,
                 Tables = new[] { rel }, SizeBytes = r.GetInt64(4), EstimatedRows = r.IsDBNull(5) ? null : r.GetInt64(5),
-                Created = marker?.Created ?? StampOf(StagingMarker.ReplacedName, rel), BackupFile = marker?.Backup, Ours = marker is not null,
+                Created = marker?.Created ?? StampOf(StagingMarker.ReplacedName, rel), BackupFile = marker?.Backup,
+                Ours = marker is not null,
                 Problem = problem,
             });
         }

@@ -6,7 +6,8 @@ namespace CenateBackup.Core.Restores;
 /// <summary>What Restore-CenateTable leaves behind: a staging schema, or the table Replace put aside.</summary>
 public enum StagingKind
 {
-    /// <summary>A schema cenate_restore_&lt;stamp&gt; holding a restored copy (Mode Staging; MissingRows' unrouted rows).</summary>
+    /// <summary>A schema cenate_restore_&lt;stamp&gt; holding a restored copy (Mode Staging; MissingRows' unrouted
+    /// rows).</summary>
     Staging,
     /// <summary>A table &lt;table&gt;_replaced_&lt;stamp&gt;: the live table Mode Replace put aside.</summary>
     Replaced,
@@ -25,7 +26,8 @@ public sealed class StagingItem
     public string? Table { get; init; }
     /// <summary>The tables in it (Staging), or the table itself (Replaced).</summary>
     public IReadOnlyList<string> Tables { get; init; } = Array.Empty<string>();
-    /// <summary>The planner's row estimate (pg_class.reltuples, as of the last ANALYZE); null when never analysed.</summary>
+    /// <summary>The planner's row estimate (pg_class.reltuples, as of the last ANALYZE); null when never
+    /// analysed.</summary>
     public long? EstimatedRows { get; init; }
     /// <summary>Bytes on disk, with indexes and TOAST.</summary>
     public long SizeBytes { get; init; }
@@ -33,7 +35,8 @@ public sealed class StagingItem
     public DateTimeOffset? Created { get; init; }
     /// <summary>The backup file it was restored from (its marker); null without one.</summary>
     public string? BackupFile { get; init; }
-    /// <summary>True when its marker proves Restore-CenateTable made it and it holds nothing else: Remove accepts it.</summary>
+    /// <summary>True when its marker proves Restore-CenateTable made it and it holds nothing else: Remove accepts
+    /// it.</summary>
     public bool Ours { get; init; }
     /// <summary>Why it is not <see cref="Ours"/> (null when it is).</summary>
     public string? Problem { get; init; }

@@ -9,7 +9,8 @@ namespace CenateBackup.Core.Restores;
 
 /// <summary>
 /// The COMMENT Restore-CenateTable puts on what it leaves behind (a staging schema cenate_restore_&lt;stamp&gt;, a
-/// table &lt;table&gt;_replaced_&lt;stamp&gt;), so that Remove-CenateRestoreStaging can tell it from a look-alike a person
+/// table &lt;table&gt;_replaced_&lt;stamp&gt;), so that Remove-CenateRestoreStaging can tell it from a look-alike a
+/// person
 /// made: a fixed prefix, then JSON (the live table, the backup file, the time). A marker counts only when it fits the
 /// object's name too: the stamp in the name is the marker's time, and a replaced table's name is the one Replace
 /// gives its table. A name alone, or a marker copied onto another object, proves nothing.
@@ -19,7 +20,8 @@ public static class StagingMarker
     /// <summary>What every marker starts with.</summary>
     public const string Prefix = "CenateBackup ";
 
-    /// <summary>Staging schema names: cenate_restore_&lt;yyyyMMdd_HHmmss&gt;, with _2, _3 … for a second one that second.</summary>
+    /// <summary>Staging schema names: cenate_restore_&lt;yyyyMMdd_HHmmss&gt;, with _2, _3 … for a second one that
+    /// second.</summary>
     public static readonly Regex StagingName = new(@"^cenate_restore_(?<stamp>\d{8}_\d{6})(_\d+)?$",
         RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
 
@@ -47,14 +49,17 @@ public static class StagingMarker
         $"COMMENT ON SCHEMA {SqlText.Identifier(schema)} IS " +
         SqlText.Literal(Text("staging", liveSchema, table, backupFile, created));
 
-    /// <summary>COMMENT ON TABLE for the table Replace put aside (<paramref name="quotedTable"/> already quoted).</summary>
+    /// <summary>COMMENT ON TABLE for the table Replace put aside (<paramref name="quotedTable"/> already
+    /// quoted).</summary>
     public static string CommentOnReplaced(string quotedTable, string liveSchema, string table, string? backupFile,
         DateTimeOffset created) =>
-        $"COMMENT ON TABLE {quotedTable} IS " + SqlText.Literal(Text("replaced", liveSchema, table, backupFile, created));
+        $"COMMENT ON TABLE {quotedTable} IS " +
+        SqlText.Literal(Text("replaced", liveSchema, table, backupFile, created));
 
     /// <summary>The time a restore stamp (yyyyMMdd_HHmmss, UTC) stands for.</summary>
     public static DateTimeOffset StampTime(string stamp) =>
-        BackupNaming.TryParseStamp(stamp, out var time) ? time : throw new ArgumentException("Not a stamp.", nameof(stamp));
+        BackupNaming.TryParseStamp(stamp, out var time) ? time
+            : throw new ArgumentException("Not a stamp.", nameof(stamp));
 
     /// <summary>Reads a comment; null when it is not a well-formed marker of <paramref name="kind"/>.</summary>
     public static StagingMarkerInfo? Parse(string? comment, string kind)
@@ -76,7 +81,8 @@ public static class StagingMarker
         }
     }
 
-    /// <summary>The marker of a staging schema when it fits the schema's name (its stamp is the marker's time).</summary>
+    /// <summary>The marker of a staging schema when it fits the schema's name (its stamp is the marker's
+    /// time).</summary>
     public static StagingMarkerInfo? ForStaging(string schemaName, string? comment)
     {
         var name = StagingName.Match(schemaName);
@@ -111,5 +117,6 @@ public static class StagingMarker
     }
 }
 
-/// <summary>What a marker says: the live table (schema, name), the backup file's name and when the restore ran.</summary>
+/// <summary>What a marker says: the live table (schema, name), the backup file's name and when the restore
+/// ran.</summary>
 public sealed record StagingMarkerInfo(string Schema, string Table, string? Backup, DateTimeOffset Created);

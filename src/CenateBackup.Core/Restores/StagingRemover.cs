@@ -21,7 +21,8 @@ namespace CenateBackup.Core.Restores;
 /// </summary>
 public static class StagingRemover
 {
-    /// <summary>What would be dropped (nothing changed): StagingNotFound or StagingNotOurs when it may not be.</summary>
+    /// <summary>What would be dropped (nothing changed): StagingNotFound or StagingNotOurs when it may not
+    /// be.</summary>
     public static async Task<StagingItem> PlanAsync(DatabaseTarget target, StagingKind? kind, string name,
         string? schema, IOperationReporter reporter, CancellationToken ct)
     {
@@ -29,7 +30,8 @@ public static class StagingRemover
         await using var session = await DatabaseSession.OpenAsync(target, null, reporter, ct).ConfigureAwait(false);
         try
         {
-            return await FindOursAsync(session.Connection, target.Database, kind, name, schema, ct).ConfigureAwait(false);
+            return await FindOursAsync(session.Connection, target.Database, kind, name, schema, ct)
+                .ConfigureAwait(false);
         }
         catch (NpgsqlException ex)
         {
@@ -105,7 +107,8 @@ public static class StagingRemover
         "WHERE d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype = 'n' " +
         "AND d.refobjid IN (SELECT c.oid FROM pg_catalog.pg_class c WHERE (@staging AND c.relnamespace = @oid) " +
         "  OR (NOT @staging AND (c.oid = @oid OR c.oid IN (SELECT s.objid FROM pg_catalog.pg_depend s " +
-        "    WHERE s.refobjid = @oid AND s.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND s.deptype IN ('a', 'i'))))) " +
+        "    WHERE s.refobjid = @oid AND s.classid = 'pg_catalog.pg_class'::pg_catalog.regclass " +
+        "    AND s.deptype IN ('a', 'i'))))) " +
         "AND (o.oid IS NULL OR CASE WHEN @staging THEN o.relnamespace <> @oid ELSE o.oid <> @oid END) " +
         "ORDER BY 1 LIMIT 10";
 

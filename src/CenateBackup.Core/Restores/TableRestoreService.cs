@@ -223,8 +223,9 @@ public static class TableRestoreService
         if (request.Mode != TableRestoreMode.MissingRows)
         {
             // The marker Remove-CenateRestoreStaging checks before it drops the schema (Replace drops it itself).
-            await conn.ExecAsync(StagingMarker.CommentOnSchema(input.StagingSchema, input.Schema, input.Table, source.Path,
-                StagingMarker.StampTime(input.Stamp)), ct).ConfigureAwait(false);
+            var marker = StagingMarker.CommentOnSchema(input.StagingSchema, input.Schema, input.Table, source.Path,
+                StagingMarker.StampTime(input.Stamp));
+            await conn.ExecAsync(marker, ct).ConfigureAwait(false);
         }
         reporter.Verbose($"Staging table {sqt} created; loading the rows.");
         await RestoreRows.LoadAsync(conn, source, input, plan, result, clock, reporter, ct).ConfigureAwait(false);

@@ -6,7 +6,8 @@ using CenateBackup.PowerShell.Output;
 namespace CenateBackup.PowerShell.Commands;
 
 /// <summary>
-/// <para type="synopsis">Lists what Restore-CenateTable left in a database: staging schemas cenate_restore_&lt;stamp&gt; and tables &lt;table&gt;_replaced_&lt;stamp&gt;.</para>
+/// <para type="synopsis">Lists what Restore-CenateTable left in a database: staging schemas
+/// cenate_restore_&lt;stamp&gt; and tables &lt;table&gt;_replaced_&lt;stamp&gt;.</para>
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "CenateRestoreStaging", DefaultParameterSetName = ContainerSet)]
 [OutputType(typeof(CenateRestoreStaging))]

@@ -8,7 +8,8 @@ using CenateBackup.PowerShell.Output;
 namespace CenateBackup.PowerShell.Commands;
 
 /// <summary>
-/// <para type="synopsis">Drops a staging schema or replaced table that Restore-CenateTable left, after proving the module made it.</para>
+/// <para type="synopsis">Drops a staging schema or replaced table that Restore-CenateTable left, after proving the
+/// module made it.</para>
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "CenateRestoreStaging", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High,
     DefaultParameterSetName = ContainerSet)]
@@ -18,7 +19,8 @@ public sealed class RemoveCenateRestoreStagingCommand : DatabaseCmdletBase
     /// <inheritdoc />
     protected override int ProgressActivityId => 81;
 
-    /// <summary>The staging schema's name (cenate_restore_&lt;stamp&gt;) or the replaced table's name; binds a Get-CenateRestoreStaging item's Name.</summary>
+    /// <summary>The staging schema's name (cenate_restore_&lt;stamp&gt;) or the replaced table's name; binds a
+    /// Get-CenateRestoreStaging item's Name.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string[] Name { get; set; } = Array.Empty<string>();
@@ -28,12 +30,14 @@ public sealed class RemoveCenateRestoreStagingCommand : DatabaseCmdletBase
     [ValidateSet("Staging", "Replaced")]
     public string? Kind { get; set; }
 
-    /// <summary>Replaced: the schema the table is in (default: wherever it is, when only one); binds the item's Schema.</summary>
+    /// <summary>Replaced: the schema the table is in (default: wherever it is, when only one); binds the item's
+    /// Schema.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string? Schema { get; set; }
 
-    /// <summary>How long a drop may wait for its lock (default 30 s; '45s', '2m' or a TimeSpan). Past it: LockTimeout, nothing dropped.</summary>
+    /// <summary>How long a drop may wait for its lock (default 30 s; '45s', '2m' or a TimeSpan). Past it: LockTimeout,
+    /// nothing dropped.</summary>
     [Parameter]
     [DurationTransformation]
     [ValidateDuration(0.001, 86400)]

@@ -4,7 +4,8 @@ namespace CenateBackup.PowerShell.Output;
 
 /// <summary>
 /// A restore leftover: a staging schema cenate_restore_&lt;stamp&gt; (Kind Staging) or a table
-/// &lt;table&gt;_replaced_&lt;stamp&gt; (Kind Replaced). Kind, Name, Schema and Database bind Remove-CenateRestoreStaging's
+/// &lt;table&gt;_replaced_&lt;stamp&gt; (Kind Replaced). Kind, Name, Schema and Database bind
+/// Remove-CenateRestoreStaging's
 /// parameters by property name.
 /// </summary>
 public sealed class CenateRestoreStaging
@@ -21,7 +22,8 @@ public sealed class CenateRestoreStaging
     public string? Table { get; internal set; }
     /// <summary>The tables in it (Staging), or the table itself (Replaced).</summary>
     public string[] Tables { get; internal set; } = Array.Empty<string>();
-    /// <summary>Rows, as the planner estimates them (pg_class.reltuples after the last ANALYZE), not counted; null when never analysed.</summary>
+    /// <summary>Rows, as the planner estimates them (pg_class.reltuples after the last ANALYZE), not counted; null when
+    /// never analysed.</summary>
     public long? EstimatedRows { get; internal set; }
     /// <summary>Bytes on disk, with indexes and TOAST.</summary>
     public long SizeBytes { get; internal set; }
@@ -31,7 +33,8 @@ public sealed class CenateRestoreStaging
     public TimeSpan? Age { get; internal set; }
     /// <summary>The backup file it was restored from (its marker).</summary>
     public string? BackupFile { get; internal set; }
-    /// <summary>True when its marker proves Restore-CenateTable made it and it holds nothing else: Remove-CenateRestoreStaging accepts it.</summary>
+    /// <summary>True when its marker proves Restore-CenateTable made it and it holds nothing else:
+    /// Remove-CenateRestoreStaging accepts it.</summary>
     public bool Ours { get; internal set; }
     /// <summary>Why Remove-CenateRestoreStaging would refuse it (null when Ours).</summary>
     public string? Problem { get; internal set; }

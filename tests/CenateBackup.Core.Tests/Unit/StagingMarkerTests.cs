@@ -5,7 +5,8 @@ using Xunit;
 
 namespace CenateBackup.Core.Tests.Unit;
 
-/// <summary>The marker Restore-CenateTable leaves and Remove-CenateRestoreStaging requires: it must fit the name.</summary>
+/// <summary>The marker Restore-CenateTable leaves and Remove-CenateRestoreStaging requires: it must fit the
+/// name.</summary>
 public sealed class StagingMarkerTests
 {
     private static readonly DateTimeOffset Made = new(2026, 11, 30, 10, 15, 0, TimeSpan.Zero);
@@ -15,7 +16,8 @@ public sealed class StagingMarkerTests
     [InlineData("cenate_restore_20261130_101500_2")]
     public void A_staging_marker_fits_its_schema_and_the_second_one_of_that_second(string schema)
     {
-        var text = StagingMarker.Text("staging", "public", "asegurados", "/b/maestro_cenate_20261129_010000.dump", Made);
+        var text = StagingMarker.Text("staging", "public", "asegurados", "/b/maestro_cenate_20261129_010000.dump",
+            Made);
         Assert.StartsWith("CenateBackup staging {", text, StringComparison.Ordinal);
         var m = StagingMarker.ForStaging(schema, text);
         Assert.NotNull(m);
@@ -40,10 +42,14 @@ public sealed class StagingMarkerTests
     [InlineData("restored by hand")]
     [InlineData("CenateBackup staging ")]
     [InlineData("CenateBackup staging {not json")]
-    [InlineData("CenateBackup staging {\"kind\":\"replaced\",\"schema\":\"public\",\"table\":\"t\",\"created\":\"2026-11-30T10:15:00Z\"}")]
-    [InlineData("CenateBackup staging {\"kind\":\"staging\",\"schema\":\"public\",\"table\":\"t\",\"created\":\"yesterday\"}")]
-    [InlineData("CenateBackup staging {\"kind\":\"staging\",\"schema\":\"public\",\"created\":\"2026-11-30T10:15:00Z\"}")]
-    [InlineData(" CenateBackup staging {\"kind\":\"staging\",\"schema\":\"public\",\"table\":\"t\",\"created\":\"2026-11-30T10:15:00Z\"}")]
+    [InlineData("CenateBackup staging {\"kind\":\"replaced\",\"schema\":\"public\",\"table\":\"t\"," +
+        "\"created\":\"2026-11-30T10:15:00Z\"}")]
+    [InlineData("CenateBackup staging {\"kind\":\"staging\",\"schema\":\"public\",\"table\":\"t\"," +
+        "\"created\":\"yesterday\"}")]
+    [InlineData("CenateBackup staging {\"kind\":\"staging\",\"schema\":\"public\"," +
+        "\"created\":\"2026-11-30T10:15:00Z\"}")]
+    [InlineData(" CenateBackup staging {\"kind\":\"staging\",\"schema\":\"public\",\"table\":\"t\"," +
+        "\"created\":\"2026-11-30T10:15:00Z\"}")]
     public void Anything_but_a_whole_marker_of_the_kind_is_no_marker(string? comment)
     {
         Assert.Null(StagingMarker.ForStaging("cenate_restore_20261130_101500", comment));
@@ -63,20 +69,23 @@ public sealed class StagingMarkerTests
         Assert.Equal(table, m!.Table);
         Assert.Null(StagingMarker.ForReplaced("public", name, text));   // another schema
         Assert.Null(StagingMarker.ForReplaced("ventas", "otra_replaced_" + stamp, text));   // another table
-        Assert.Null(StagingMarker.ForReplaced("ventas", name, StagingMarker.Text("staging", "ventas", table, null, Made)));
+        var staging = StagingMarker.Text("staging", "ventas", table, null, Made);
+        Assert.Null(StagingMarker.ForReplaced("ventas", name, staging));
     }
 
     [Fact]
     public void The_comment_statements_quote_names_and_text()
     {
-        var sql = StagingMarker.CommentOnSchema("cenate_restore_20261130_101500", "pub\"lic", "a'b\\c", "x'.dump", Made);
+        var sql = StagingMarker.CommentOnSchema("cenate_restore_20261130_101500", "pub\"lic", "a'b\\c", "x'.dump",
+            Made);
         Assert.StartsWith("COMMENT ON SCHEMA \"cenate_restore_20261130_101500\" IS E'CenateBackup staging {", sql,
             StringComparison.Ordinal);
         Assert.Contains("a''b", sql, StringComparison.Ordinal);
         Assert.DoesNotContain("a'b", sql, StringComparison.Ordinal);
-        var replaced = StagingMarker.CommentOnReplaced(SqlText.Identifier("s") + "." + SqlText.Identifier("t"), "s", "t",
-            null, Made);
-        Assert.StartsWith("COMMENT ON TABLE \"s\".\"t\" IS E'CenateBackup replaced {", replaced, StringComparison.Ordinal);
+        var quoted = SqlText.Identifier("s") + "." + SqlText.Identifier("t");
+        var replaced = StagingMarker.CommentOnReplaced(quoted, "s", "t", null, Made);
+        Assert.StartsWith("COMMENT ON TABLE \"s\".\"t\" IS E'CenateBackup replaced {", replaced,
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -84,7 +93,8 @@ public sealed class StagingMarkerTests
     {
         var staging = new StagingItem
         {
-            Kind = StagingKind.Staging, Name = "cenate_restore_20261130_101500", Schema = "cenate_restore_20261130_101500",
+            Kind = StagingKind.Staging, Name = "cenate_restore_20261130_101500",
+            Schema = "cenate_restore_20261130_101500",
             Tables = new[] { "x\"; DROP SCHEMA public CASCADE; --" },
         };
         Assert.Equal(new[]
@@ -92,7 +102,10 @@ public sealed class StagingMarkerTests
             "DROP TABLE \"cenate_restore_20261130_101500\".\"x\"\"; DROP SCHEMA public CASCADE; --\" RESTRICT",
             "DROP SCHEMA \"cenate_restore_20261130_101500\" RESTRICT",
         }, StagingRemover.DropStatements(staging));
-        var replaced = new StagingItem { Kind = StagingKind.Replaced, Name = "t_replaced_20261130_101500", Schema = "s" };
+        var replaced = new StagingItem
+        {
+            Kind = StagingKind.Replaced, Name = "t_replaced_20261130_101500", Schema = "s",
+        };
         Assert.Equal(new[] { "DROP TABLE \"s\".\"t_replaced_20261130_101500\" RESTRICT" },
             StagingRemover.DropStatements(replaced));
     }
