@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using CenateBackup.Core.Database;
 using CenateBackup.Core.Restores;
 using Xunit;
@@ -80,8 +81,12 @@ public sealed class StagingMarkerTests
             Made);
         Assert.StartsWith("COMMENT ON SCHEMA \"cenate_restore_20261130_101500\" IS E'CenateBackup staging {", sql,
             StringComparison.Ordinal);
-        Assert.Contains("a''b", sql, StringComparison.Ordinal);
+        // No raw quote in the literal's body (JSON writes it as \u0027), and the text reads back as given.
         Assert.DoesNotContain("a'b", sql, StringComparison.Ordinal);
+        Assert.Equal(2, sql.Count(c => c == '\''));   // E' and the closing one
+        var text = StagingMarker.Text("staging", "pub\"lic", "a'b\\c", "x'.dump", Made);
+        var back = StagingMarker.Parse(text, "staging");
+        Assert.Equal(("pub\"lic", "a'b\\c", "x'.dump"), (back!.Schema, back.Table, back.Backup));
         var quoted = SqlText.Identifier("s") + "." + SqlText.Identifier("t");
         var replaced = StagingMarker.CommentOnReplaced(quoted, "s", "t", null, Made);
         Assert.StartsWith("COMMENT ON TABLE \"s\".\"t\" IS E'CenateBackup replaced {", replaced,
