@@ -117,6 +117,12 @@ Describe 'Restore-CenateTable of a partitioned table' {
         Q "SELECT relkind FROM pg_class WHERE oid = '`"$schema`".$table'::regclass" | Should -Be 'r'
         Get-Checksum "`"$schema`".$table" | Should -Be $gone
         Get-Schemas | Should -Be @($schema)
+        # The kept schema carries the module's marker: Get-CenateRestoreStaging lists it as one Remove may drop.
+        $left = @(Get-CenateRestoreStaging @P)
+        $left.Name | Should -Be @($schema)
+        $left[0].Ours | Should -BeTrue
+        $left[0].Table | Should -Be 'broad.atenciones'
+        $r.CleanUp | Should -BeLike "*Remove-CenateRestoreStaging -Name '$schema' -Kind Staging*"
         # And they go home as the warning says, once a partition takes them.
         Q "CREATE TABLE broad.atenciones_resto PARTITION OF broad.atenciones DEFAULT;
            INSERT INTO broad.atenciones SELECT * FROM `"$schema`".$table; DROP SCHEMA `"$schema`" CASCADE" | Out-Null

@@ -39,6 +39,7 @@ BeforeAll {
     $drill = Test-CenateBackup -Path $set.Path -Level Restore -Container $Rig.Container -Port $Rig.Port -Credential $Cred `
         -ScratchDatabase $DrillName
     $restore = Restore-CenateTable -Backup $set.Path @P -Mode Staging -Confirm:$false
+    $staging = @(Get-CenateRestoreStaging @P)
 
     # Audit: install, delete, read the log, undelete, remove old entries; privileges.
     $install = Install-CenateAuditTrigger @P -Operation Delete, Truncate -Confirm:$false
@@ -124,6 +125,7 @@ BeforeAll {
         CenateDrillTable               = @{ Objects = $drill.Tables; Key = 'Matches'; Value = { "$($_.Matches)" } }
         CenateRestoreResult            = @{ Objects = @($restore); Key = 'Where'; Value = { $_.StagingSchema } }
         CenateRestoreResultTable       = @{ Objects = @($restore); Key = 'Where'; Value = { $_.StagingSchema } }
+        CenateRestoreStaging           = @{ Objects = $staging; Key = 'Name'; Value = { $_.Name } }
         CenateRetentionDecision        = @{ Objects = $retention; Key = 'Reason'; Value = { $_.Reason } }
         CenateRetentionDecisionDetail  = @{ Objects = $retention; Key = 'Reason'; Value = { $_.Reason } }
         CenateOffsiteResult            = @{ Objects = $sync; Key = 'Reason'; Value = { $_.Reason } }

@@ -140,5 +140,6 @@ public static class ErrorIds
     // Issue 17: staging copies left by Restore-CenateTable -Mode Staging.
     public const string StagingNotFound = "StagingNotFound";
     public const string StagingNotOurs = "StagingNotOurs";
+    public const string StagingAmbiguous = "StagingAmbiguous";
 #pragma warning restore CS1591
 }

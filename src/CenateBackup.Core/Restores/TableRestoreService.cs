@@ -220,6 +220,13 @@ public static class TableRestoreService
         var (live, qt, sqt) = (input.Live, input.QuotedTable, plan.StagingTable);
         await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
         foreach (var sql in plan.Pre) await conn.ExecOneStatementAsync(sql, ct).ConfigureAwait(false);
+        if (request.Mode != TableRestoreMode.MissingRows)
+        {
+            // The marker Remove-CenateRestoreStaging checks before it drops the schema (Replace drops it itself).
+            var marker = StagingMarker.CommentOnSchema(input.StagingSchema, input.Schema, input.Table, source.Path,
+                StagingMarker.StampTime(input.Stamp));
+            await conn.ExecAsync(marker, ct).ConfigureAwait(false);
+        }
         reporter.Verbose($"Staging table {sqt} created; loading the rows.");
         await RestoreRows.LoadAsync(conn, source, input, plan, result, clock, reporter, ct).ConfigureAwait(false);
         if (input.Keys is not null)

@@ -65,6 +65,10 @@ internal static class TableSwap
                 oldSequences.Add((seq[..seq.LastIndexOf('.')] + "." + QualifiedTable.Quote(newName), column));
             }
             await Exec($"ALTER TABLE {qt} RENAME TO {QualifiedTable.Quote(ReplacedNames.Table(request.Table, stamp))}").ConfigureAwait(false);
+            // The marker Remove-CenateRestoreStaging checks (the live table's own comment was read above and is carried
+            // over to the restored table).
+            await Exec(StagingMarker.CommentOnReplaced(oldQ, schema, request.Table, result.BackupFile,
+                StagingMarker.StampTime(stamp))).ConfigureAwait(false);
         }
         await Exec($"ALTER TABLE {sqt} SET SCHEMA {schemaQ}").ConfigureAwait(false);
         if (live is not null)

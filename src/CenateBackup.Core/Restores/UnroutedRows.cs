@@ -62,6 +62,9 @@ internal static class UnroutedRows
         result.UnroutedRows = count;
         if (count == 0) return;
         foreach (var sql in plan.Unrouted) await conn.ExecOneStatementAsync(sql, ct).ConfigureAwait(false);
+        // The marker Remove-CenateRestoreStaging checks once the rows are home.
+        await conn.ExecAsync(StagingMarker.CommentOnSchema(input.UnroutedSchema!, input.Schema, input.Table,
+            input.SourcePath, StagingMarker.StampTime(input.Stamp)), ct).ConfigureAwait(false);
         var kept = input.UnroutedSchema + "." + input.Table;
         result.UnroutedTable = kept;
         result.Warnings.Add($"{count} backup rows of {result.Table} fit no partition of the live table (their " +

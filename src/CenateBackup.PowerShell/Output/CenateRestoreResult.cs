@@ -55,6 +55,10 @@ public sealed class CenateRestoreResult
     public string[] Steps { get; internal set; } = Array.Empty<string>();
     /// <summary>Things to know that did not stop the restore.</summary>
     public string[] Warnings { get; internal set; } = Array.Empty<string>();
+    /// <summary>
+    /// The command that drops what the restore left (Remove-CenateRestoreStaging …); null when nothing was left.
+    /// </summary>
+    public string? CleanUp { get; internal set; }
     /// <summary>Wall time.</summary>
     public TimeSpan Duration { get; internal set; }
 }

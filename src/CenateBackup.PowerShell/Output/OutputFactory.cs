@@ -161,6 +161,33 @@ internal static class OutputFactory
         Steps = r.Steps.ToArray(),
         Warnings = r.Warnings.ToArray(),
         Duration = r.Duration,
+        CleanUp = CleanUpOf(r),
+    };
+
+    private static string? CleanUpOf(Core.Restores.TableRestoreResult r)
+    {
+        // The name as the catalog has it, single-quoted for PowerShell.
+        static string Quoted(string name) => "'" + name.Replace("'", "''", StringComparison.Ordinal) + "'";
+        if (r.StagingSchema is { } schema)
+            return Core.Resources.Messages.Format("Staging.CleanUp", $"-Name {Quoted(schema)} -Kind Staging");
+        if (r.ReplacedTable is { } replaced && replaced.LastIndexOf('.') is > 0 and var dot)
+        {
+            return Core.Resources.Messages.Format("Staging.CleanUp",
+                $"-Name {Quoted(replaced[(dot + 1)..])} -Kind Replaced -Schema {Quoted(replaced[..dot])}");
+        }
+        if (r.UnroutedTable is { } unrouted && unrouted.LastIndexOf('.') is > 0 and var d)
+            return Core.Resources.Messages.Format("Staging.CleanUp", $"-Name {Quoted(unrouted[..d])} -Kind Staging");
+        return null;
+    }
+
+    /// <summary>Get-/Remove-CenateRestoreStaging's item.</summary>
+    public static CenateRestoreStaging Staging(Core.Restores.StagingItem i, DateTimeOffset now) => new()
+    {
+        Kind = i.Kind.ToString(), Name = i.Name, Schema = i.Schema, Table = i.Table, Tables = i.Tables.ToArray(),
+        EstimatedRows = i.EstimatedRows, SizeBytes = i.SizeBytes, Created = i.Created,
+        // Never negative: a copy stamped a second ahead of this clock is "just made".
+        Age = i.Created is { } c ? (now - c < TimeSpan.Zero ? TimeSpan.Zero : now - c) : null,
+        BackupFile = i.BackupFile, Ours = i.Ours, Problem = i.Problem, Database = i.Database,
     };
 
     /// <summary>Install/Uninstall-CenateAuditTrigger's result.</summary>
