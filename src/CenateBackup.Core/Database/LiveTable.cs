@@ -32,7 +32,7 @@ internal sealed class LiveTable
     /// <summary>Views that read this table directly (regclass text).</summary>
     public List<string> DependentViews { get; } = new();
     /// <summary>Sequences the table owns (serial or identity; regclass text) and their column.</summary>
-    public List<(string Sequence, string Column)> OwnedSequences { get; } = new();
+    public List<(string Sequence, string Column, string Schema, string Name)> OwnedSequences { get; } = new();
     /// <summary>Index names (in the table's schema).</summary>
     public List<string> Indexes { get; } = new();
     /// <summary>User triggers: name, CREATE TRIGGER text.</summary>

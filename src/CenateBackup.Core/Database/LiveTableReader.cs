@@ -64,12 +64,16 @@ internal static class LiveTableReader
             "JOIN pg_catalog.pg_class v ON v.oid = rw.ev_class WHERE d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass " +
             "AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = @oid AND v.oid <> @oid ORDER BY 1",
             r => live.DependentViews.Add(r.GetString(0)));
-        await ReadAsync("SELECT s.oid::pg_catalog.regclass::text, a.attname::text FROM pg_catalog.pg_depend d " +
+        // The sequence always schema-qualified and quoted by the server, with its schema and name apart: a name may hold
+        // a dot, so nothing is ever cut out of the quoted text.
+        await ReadAsync("SELECT pg_catalog.quote_ident(sn.nspname) || '.' || pg_catalog.quote_ident(s.relname), a.attname::text, " +
+            "sn.nspname::text, s.relname::text FROM pg_catalog.pg_depend d " +
             "JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S' " +
+            "JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace " +
             "JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid " +
             "WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass " +
             "AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjid = @oid AND d.deptype IN ('a', 'i') ORDER BY 2",
-            r => live.OwnedSequences.Add((r.GetString(0), r.GetString(1))));
+            r => live.OwnedSequences.Add((r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3))));
         await ReadAsync("SELECT ic.relname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid " +
             "WHERE i.indrelid = @oid ORDER BY 1",
             r => live.Indexes.Add(r.GetString(0)));

@@ -290,7 +290,7 @@ internal static class RestorePlanBuilder
     private static List<string> ReplaceSteps(RestorePlanInput input, string stagingQ, string sqt)
     {
         var (live, views, qt, stamp) = (input.Live, input.Views, input.QuotedTable, input.Stamp);
-        var schemaQ = qt[..qt.LastIndexOf('.')];
+        var schemaQ = QualifiedTable.Quote(input.Schema);
         var steps = new List<string>();
         if (live is not null)
         {
@@ -300,8 +300,8 @@ internal static class RestorePlanBuilder
             if (views is not null) steps.AddRange(views.DropStatements().Select(d => d + "   -- created again below, as it is now"));
             foreach (var idx in live.Indexes)
                 steps.Add($"ALTER INDEX {schemaQ}.{QualifiedTable.Quote(idx)} RENAME TO {QualifiedTable.Quote(ReplacedNames.Suffixed(idx, stamp))}");
-            foreach (var (seq, _) in live.OwnedSequences)
-                steps.Add($"ALTER SEQUENCE {seq} RENAME TO {QualifiedTable.Quote(ReplacedNames.Suffixed(seq[(seq.LastIndexOf('.') + 1)..].Trim('"'), stamp))}");
+            foreach (var (seq, _, _, name) in live.OwnedSequences)
+                steps.Add($"ALTER SEQUENCE {seq} RENAME TO {QualifiedTable.Quote(ReplacedNames.Suffixed(name, stamp))}");
             steps.Add($"ALTER TABLE {qt} RENAME TO {QualifiedTable.Quote(ReplacedNames.Table(input.Table, stamp))}");
         }
         steps.Add($"ALTER TABLE {sqt} SET SCHEMA {schemaQ}");

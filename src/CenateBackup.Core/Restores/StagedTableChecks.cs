@@ -108,7 +108,7 @@ internal static class StagedTableChecks
     /// <summary>Only forward: a sequence is set to the column's maximum when that is beyond its last value.</summary>
     public static async Task MoveSequencesForwardAsync(NpgsqlConnection conn, LiveTable live, string qt, CancellationToken ct)
     {
-        foreach (var (seq, column) in live.OwnedSequences)
+        foreach (var (seq, column, _, _) in live.OwnedSequences)
         {
             var col = QualifiedTable.Quote(column);
             await conn.ExecAsync($"SELECT pg_catalog.setval({SqlText.Literal(seq)}, m) FROM (SELECT max({col}) AS m FROM {qt}) x, {seq} s " +

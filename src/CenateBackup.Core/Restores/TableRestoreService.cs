@@ -258,7 +258,7 @@ public static class TableRestoreService
                 break;
             case TableRestoreMode.Replace:
                 reporter.Progress(new OperationProgress(Activity, Messages.Get("Progress.TableRestoreService.Status.3"), 0, null));
-                var replaced = await TableSwap.SwapAsync(conn, request, result, live, qt, sqt, plan.StagingQuoted, input.Stamp,
+                var replaced = await TableSwap.SwapAsync(conn, request, result, live, input.Schema, qt, sqt, plan.StagingQuoted, input.Stamp,
                     source.Kind == TableRestoreSource.Dump, ct).ConfigureAwait(false);
                 result.LiveRowsAfter = await conn.ScalarLongAsync($"SELECT count(*) FROM {qt}", ct).ConfigureAwait(false);
                 if (result.LiveRowsAfter != result.BackupRows)

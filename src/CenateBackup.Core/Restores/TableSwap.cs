@@ -19,12 +19,12 @@ internal static class TableSwap
 {
     /// <summary>Swaps the restored table in; returns the replaced table's qualified name (null when there was no live table).</summary>
     public static async Task<string?> SwapAsync(NpgsqlConnection conn, TableRestoreRequest request, TableRestoreResult result,
-        LiveTable? live, string qt, string sqt, string stagingQ, string stamp, bool fromDump, CancellationToken ct)
+        LiveTable? live, string schema, string qt, string sqt, string stagingQ, string stamp, bool fromDump, CancellationToken ct)
     {
         Task Exec(string sql) => conn.ExecAsync(sql, ct);
         DependentViews? views = null;
-        var schema = result.Table[..result.Table.LastIndexOf('.')];
-        var schemaQ = qt[..qt.LastIndexOf('.')];
+        // The live table's schema as the catalog names it, quoted here: never cut out of a quoted name (a name may hold a dot).
+        var schemaQ = QualifiedTable.Quote(schema);
         var oldQ = schemaQ + "." + QualifiedTable.Quote(ReplacedNames.Table(request.Table, stamp));
         var oldSequences = new List<(string Renamed, string Column)>();
         TableSurroundings? liveSurroundings = null, restoredSurroundings = null;
@@ -58,11 +58,11 @@ internal static class TableSwap
                 var renamed = QualifiedTable.Quote(ReplacedNames.Suffixed(idx, stamp));
                 await Exec($"ALTER INDEX {schemaQ}.{QualifiedTable.Quote(idx)} RENAME TO {renamed}").ConfigureAwait(false);
             }
-            foreach (var (seq, column) in live.OwnedSequences)
+            foreach (var (seq, column, seqSchema, seqName) in live.OwnedSequences)
             {
-                var newName = ReplacedNames.Suffixed(seq[(seq.LastIndexOf('.') + 1)..].Trim('"'), stamp);
+                var newName = ReplacedNames.Suffixed(seqName, stamp);
                 await Exec($"ALTER SEQUENCE {seq} RENAME TO {QualifiedTable.Quote(newName)}").ConfigureAwait(false);
-                oldSequences.Add((seq[..seq.LastIndexOf('.')] + "." + QualifiedTable.Quote(newName), column));
+                oldSequences.Add((QualifiedTable.Quote(seqSchema) + "." + QualifiedTable.Quote(newName), column));
             }
             await Exec($"ALTER TABLE {qt} RENAME TO {QualifiedTable.Quote(ReplacedNames.Table(request.Table, stamp))}").ConfigureAwait(false);
             // The marker Remove-CenateRestoreStaging checks (the live table's own comment was read above and is carried

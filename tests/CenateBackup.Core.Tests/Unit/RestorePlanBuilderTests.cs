@@ -85,7 +85,7 @@ public class RestorePlanBuilderTests
         live.Columns.Add(("ubigeo", false, false));
         live.Columns.Add(("busqueda", true, false));
         live.ReferencingForeignKeys.Add(("citas_asegurado_fkey", "public.citas", "FOREIGN KEY (asegurado_id) REFERENCES public.asegurados(id)"));
-        live.OwnedSequences.Add(("public.asegurados_id_seq", "id"));
+        live.OwnedSequences.Add(("public.asegurados_id_seq", "id", "public", "asegurados_id_seq"));
         live.Indexes.Add("asegurados_pkey");
         live.Indexes.Add("asegurados_nombres_idx");
         live.Triggers.Add(("auditoria", "CREATE TRIGGER auditoria AFTER DELETE ON public.asegurados FOR EACH ROW EXECUTE FUNCTION audit.log_delete()"));
