@@ -118,7 +118,7 @@ public static class RetentionPlanner
             var inv = CultureInfo.InvariantCulture;
             marked[step.Before] = Messages.Format("Retention.BeforeRowDrop", first.Table, first.Before.ToString(inv),
                 first.After.ToString(inv), first.DropPercent.ToString("0.00", inv),
-                drops.Count > 1 ? Messages.Format("Retention.BeforeRowDrop.More", drops.Count - 1) : "", nextStamp);
+                drops.Count > 1 ? " " + Messages.Format("Retention.BeforeRowDrop.More", drops.Count - 1) : "", nextStamp);
         }
         return marked;
     }
