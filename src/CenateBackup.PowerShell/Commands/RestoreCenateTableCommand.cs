@@ -259,8 +259,8 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
         if (!string.Equals(Mode, "MissingRows", StringComparison.OrdinalIgnoreCase))
         {
             Refuse(Core.Errors.ErrorIds.KeyNeedsMissingRows,
-                Messages.Format(fromPipe ? "KeyNeedsMissingRows.Piped" : "KeyNeedsMissingRows", Mode),
-                Messages.Get(fromPipe ? "KeyNeedsMissingRows.Action.Piped" : "KeyNeedsMissingRows.Action"));
+                Messages.Format(fromPipe ? "KeyNeedsMissingRows.Piped" : "KeyNeedsMissingRows.Key", Mode),
+                Messages.Get(fromPipe ? "KeyNeedsMissingRows.Action.Piped" : "KeyNeedsMissingRows.Key.Action"));
         }
         if (truncated)
         {

@@ -60,8 +60,8 @@ internal static class SettingsFileReader
 
     private static CenateException Invalid(string path, string what, string help, string message) =>
         new(ErrorIds.SettingsInvalid, CenateErrorKind.InvalidArgument,
-            Messages.Format("SettingsInvalid", Noun(what), path, message.TrimEnd('.')),
-            Messages.Format("SettingsInvalid.Action", help), path);
+            Messages.Format("SettingsFileInvalid", Noun(what), path, message.TrimEnd('.')),
+            Messages.Format("SettingsFileInvalid.Action", help), path);
 
     /// <summary>How messages name the file, in the reader's language ("alert settings", "settings").</summary>
     private static string Noun(string what) =>
