@@ -341,7 +341,8 @@ public static class OffsiteSetCopier
             _set = set;
         }
 
-        public IProgress<long> For(ManifestFile file) => new Reporter(this, Messages.Format("Progress.OffsiteSetCopier.File", file.Name));
+        public IProgress<long> For(ManifestFile file) => new Reporter(this,
+            Messages.Format("Progress.OffsiteSetCopier.File", file.Name));
 
         public IProgress<long> Whole(IReadOnlyCollection<ManifestFile> files) => new Reporter(this,
             Messages.Format("Progress.OffsiteSetCopier.Set", _set, files.Count));

@@ -203,7 +203,8 @@ public static class OffsiteSyncPlanner
     private static void Choose(OffsiteSyncPlan plan, CatalogScan source, IOperationReporter reporter)
     {
         var request = plan.Request;
-        foreach (var damaged in source.Damaged) reporter.Warning(Messages.Format("Warning.OffsiteSyncPlan.Damaged", damaged.Message));
+        foreach (var damaged in source.Damaged)
+            reporter.Warning(Messages.Format("Warning.OffsiteSyncPlan.Damaged", damaged.Message));
         var sets = source.Sets
             .Where(s => request.Database is null || string.Equals(s.Manifest.Database, request.Database, StringComparison.Ordinal))
             .OrderBy(s => s.Time).ThenBy(s => s.ManifestPath, StringComparer.Ordinal)
@@ -266,7 +267,8 @@ public static class OffsiteSyncPlanner
         {
             return new CenateException(ErrorIds.OffsiteSourceNotVerified, CenateErrorKind.InvalidData,
                 set.MissingFiles.Count > 0
-                    ? Messages.Format("OffsiteSourceNotComplete.Missing", name, request.Source, string.Join(", ", set.MissingFiles))
+                    ? Messages.Format("OffsiteSourceNotComplete.Missing", name, request.Source,
+                        string.Join(", ", set.MissingFiles))
                     : Messages.Format("OffsiteSourceNotComplete", name, request.Source),
                 Messages.Get("OffsiteSourceNotVerified.Action"), set.ManifestPath);
         }

@@ -40,5 +40,7 @@ public sealed record RetentionCandidate(string Id, string Database, DateTimeOffs
     public bool GoodFull => Good && Full;
 }
 
-/// <summary>A failed verification as the manifest records it: when it ran and its first problem (null: none given).</summary>
+/// <summary>
+/// A failed verification as the manifest records it: when it ran and its first problem (null: none given).
+/// </summary>
 public sealed record RetentionVerificationFailure(DateTimeOffset At, string? FirstProblem);

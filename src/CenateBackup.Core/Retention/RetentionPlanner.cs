@@ -65,15 +65,20 @@ public static class RetentionPlanner
             var age = now - s.Time;
             RetentionDecision d;
             if (minimum.Contains(s))
-                d = new(s, true, RetentionRule.MinimumKeep, Messages.Format("Retention.MinimumKeep", policy.MinimumKeep));
+                d = new(s, true, RetentionRule.MinimumKeep,
+                    Messages.Format("Retention.MinimumKeep", policy.MinimumKeep));
             else if (age <= TimeSpan.FromDays(policy.KeepDaily))
-                d = new(s, true, RetentionRule.Daily, Messages.Format("Retention.Daily", FormatAge(age), policy.KeepDaily));
+                d = new(s, true, RetentionRule.Daily,
+                    Messages.Format("Retention.Daily", FormatAge(age), policy.KeepDaily));
             else if (age <= TimeSpan.FromDays(policy.KeepWeekly) && weekly.Contains(s))
-                d = new(s, true, RetentionRule.Weekly, Messages.Format("Retention.Weekly", WeekKey(s.Time, policy.TimeZone), policy.KeepWeekly));
+                d = new(s, true, RetentionRule.Weekly,
+                    Messages.Format("Retention.Weekly", WeekKey(s.Time, policy.TimeZone), policy.KeepWeekly));
             else if (age <= TimeSpan.FromDays(policy.KeepMonthly) && monthly.Contains(s))
-                d = new(s, true, RetentionRule.Monthly, Messages.Format("Retention.Monthly", MonthKey(s.Time, policy.TimeZone), policy.KeepMonthly));
+                d = new(s, true, RetentionRule.Monthly,
+                    Messages.Format("Retention.Monthly", MonthKey(s.Time, policy.TimeZone), policy.KeepMonthly));
             else if (policy.KeepYearly > 0 && Local(s.Time, policy.TimeZone) > Local(now, policy.TimeZone).AddYears(-policy.KeepYearly) && yearly.Contains(s))
-                d = new(s, true, RetentionRule.Yearly, Messages.Format("Retention.Yearly", Local(s.Time, policy.TimeZone).Year.ToString(CultureInfo.InvariantCulture), policy.KeepYearly));
+                d = new(s, true, RetentionRule.Yearly, Messages.Format("Retention.Yearly",
+                    Local(s.Time, policy.TimeZone).Year.ToString(CultureInfo.InvariantCulture), policy.KeepYearly));
             else if (beforeDrop.TryGetValue(s, out var dropReason))
                 d = new(s, true, RetentionRule.BeforeRowDrop, dropReason);
             else
@@ -86,11 +91,14 @@ public static class RetentionPlanner
             var age = now - s.Time;
             var companion = Companion(full, s);
             if (age > TimeSpan.FromDays(keepPartial))
-                verdicts.Add(s, new(s, false, RetentionRule.Expired, Messages.Format("Retention.PartialExpired", FormatAge(age), keepPartial)));
+                verdicts.Add(s, new(s, false, RetentionRule.Expired,
+                    Messages.Format("Retention.PartialExpired", FormatAge(age), keepPartial)));
             else if (companion is not null && !verdicts[companion].Keep)
-                verdicts.Add(s, new(s, false, RetentionRule.Expired, Messages.Format("Retention.PartialFollowsFull", companion.Id)));
+                verdicts.Add(s, new(s, false, RetentionRule.Expired,
+                    Messages.Format("Retention.PartialFollowsFull", companion.Id)));
             else
-                verdicts.Add(s, new(s, true, RetentionRule.Partial, Messages.Format("Retention.Partial", FormatAge(age), keepPartial)));
+                verdicts.Add(s, new(s, true, RetentionRule.Partial,
+                    Messages.Format("Retention.Partial", FormatAge(age), keepPartial)));
         }
         return sets.Select(s => verdicts[s]);
     }
@@ -118,7 +126,8 @@ public static class RetentionPlanner
             var inv = CultureInfo.InvariantCulture;
             marked[step.Before] = Messages.Format("Retention.BeforeRowDrop", first.Table, first.Before.ToString(inv),
                 first.After.ToString(inv), first.DropPercent.ToString("0.00", inv),
-                drops.Count > 1 ? " " + Messages.Format("Retention.BeforeRowDrop.More", drops.Count - 1) : "", nextStamp);
+                drops.Count > 1 ? " " + Messages.Format("Retention.BeforeRowDrop.More", drops.Count - 1) : "",
+                nextStamp);
         }
         return marked;
     }

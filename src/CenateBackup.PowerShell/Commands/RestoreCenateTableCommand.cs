@@ -197,7 +197,10 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
             WriteError(new ErrorRecord(new ArgumentException(noBackup, nameof(Backup)),
                 Core.Errors.ErrorIds.PathNotFound, ErrorCategory.InvalidArgument, Table)
             {
-                ErrorDetails = new ErrorDetails(noBackup) { RecommendedAction = Messages.Get("RestoreNoBackup.Action") },
+                ErrorDetails = new ErrorDetails(noBackup)
+                {
+                    RecommendedAction = Messages.Get("RestoreNoBackup.Action"),
+                },
             });
             return true;
         }

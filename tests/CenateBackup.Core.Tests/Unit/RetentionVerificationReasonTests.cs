@@ -13,7 +13,8 @@ namespace CenateBackup.Core.Tests.Unit;
 /// </summary>
 public class RetentionVerificationReasonTests
 {
-    private static readonly DateTimeOffset Now = DateTimeOffset.Parse("2026-06-01T00:00Z", CultureInfo.InvariantCulture);
+    private static readonly DateTimeOffset Now =
+        DateTimeOffset.Parse("2026-06-01T00:00Z", CultureInfo.InvariantCulture);
 
     private static RetentionCandidate Set(string id, string utc, bool verified = true, bool complete = true) =>
         new(id, "db", DateTimeOffset.Parse(utc, CultureInfo.InvariantCulture), complete, verified);
@@ -32,7 +33,8 @@ public class RetentionVerificationReasonTests
         var failedAt = DateTimeOffset.Parse("2026-01-03T04:05Z", CultureInfo.InvariantCulture);
         var odd = Set("failed", "2026-01-02T02:00Z", verified: false) with
         {
-            VerificationFailure = new RetentionVerificationFailure(failedAt, "asegurados: 10 rows in the dump, 12 recorded"),
+            VerificationFailure =
+                new RetentionVerificationFailure(failedAt, "asegurados: 10 rows in the dump, 12 recorded"),
         };
         var d = Plan(odd, "failed");
         Assert.False(d.Keep);

@@ -120,7 +120,8 @@ public static class DirectoryTarget
         var warnings = new List<string>();
         if (s_withoutPermissions.Contains(mount.FileSystemType, StringComparer.OrdinalIgnoreCase))
         {
-            warnings.Add(Messages.Format("Warning.DirectoryTarget.NoPermissions", mount.FileSystemType, mount.MountPoint));
+            warnings.Add(Messages.Format("Warning.DirectoryTarget.NoPermissions", mount.FileSystemType,
+                mount.MountPoint));
         }
         if (mount.ReadOnly) warnings.Add(Messages.Format("Warning.DirectoryTarget.ReadOnly", mount.MountPoint));
         return warnings;

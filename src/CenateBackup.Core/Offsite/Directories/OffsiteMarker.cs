@@ -67,7 +67,8 @@ public sealed class OffsiteMarker
         var info = new FileInfo(path);
         if (!info.Exists && info.LinkTarget is null)
         {
-            return Directory.Exists(path) ? throw Unreadable(path, Messages.Get("TargetMarkerUnreadable.Directory")) : null;
+            return Directory.Exists(path)
+                ? throw Unreadable(path, Messages.Get("TargetMarkerUnreadable.Directory")) : null;
         }
         if (info.LinkTarget is not null) throw Unreadable(path, Messages.Get("TargetMarkerUnreadable.Link"));
         if (info.Length > MaxBytes) throw Unreadable(path, Messages.Format("TargetMarkerUnreadable.Size", info.Length));
