@@ -322,9 +322,8 @@ public static class OffsiteSetCopier
     private static CenateException FileConflict(OffsiteSyncPlan plan, IReadOnlyCollection<string> names) => new(
         plan.Request.Destination.IsRemote ? ErrorIds.RemoteFileConflict : ErrorIds.OffsiteFileConflict,
         CenateErrorKind.ResourceExists,
-        $"{plan.Request.Destination} already has {string.Join(", ", names)} with other content than the set's manifest says, and no manifest of "
-        + "its own; the module never overwrites a file there.",
-        "Look at those files (someone else's, or damaged) and remove them by hand; the next run then copies the set.",
+        Messages.Format("OffsiteFileConflict.Content", plan.Request.Destination, string.Join(", ", names)),
+        Messages.Get("OffsiteFileConflict.Action.2"),
         plan.Request.Destination.Text);
 
     /// <summary>Turns per-file byte counts into the progress bar of the whole run.</summary>
@@ -342,9 +341,11 @@ public static class OffsiteSetCopier
             _set = set;
         }
 
-        public IProgress<long> For(ManifestFile file) => new Reporter(this, $"Copying {file.Name}");
+        public IProgress<long> For(ManifestFile file) => new Reporter(this,
+            Messages.Format("Progress.OffsiteSetCopier.File", file.Name));
 
-        public IProgress<long> Whole(IReadOnlyCollection<ManifestFile> files) => new Reporter(this, $"Copying {_set} ({files.Count} files)");
+        public IProgress<long> Whole(IReadOnlyCollection<ManifestFile> files) => new Reporter(this,
+            Messages.Format("Progress.OffsiteSetCopier.Set", _set, files.Count));
 
         public void Finished(ManifestFile file) => _setDone += file.Size;
 

@@ -203,7 +203,8 @@ public static class OffsiteSyncPlanner
     private static void Choose(OffsiteSyncPlan plan, CatalogScan source, IOperationReporter reporter)
     {
         var request = plan.Request;
-        foreach (var damaged in source.Damaged) reporter.Warning($"{damaged.Message} That set is not copied.");
+        foreach (var damaged in source.Damaged)
+            reporter.Warning(Messages.Format("Warning.OffsiteSyncPlan.Damaged", damaged.Message));
         var sets = source.Sets
             .Where(s => request.Database is null || string.Equals(s.Manifest.Database, request.Database, StringComparison.Ordinal))
             .OrderBy(s => s.Time).ThenBy(s => s.ManifestPath, StringComparer.Ordinal)
@@ -229,21 +230,23 @@ public static class OffsiteSyncPlanner
         foreach (var stamp in request.Stamps ?? Array.Empty<string>())
         {
             var found = sets.Where(s => s.Manifest.Stamp == stamp).ToList();
-            if (found.Count == 0) throw NotFound($"no backup set with stamp {stamp}", request);
+            if (found.Count == 0) throw NotFound(Messages.Format("OffsiteSetNotFound.Stamp", stamp), request);
             chosen.AddRange(found);
         }
         foreach (var name in request.Manifests ?? Array.Empty<string>())
         {
             var found = sets.FirstOrDefault(s => BackupNaming.FileNameOf(s.ManifestPath) == name)
-                ?? throw NotFound($"no backup set with manifest {name}", request);
+                ?? throw NotFound(Messages.Format("OffsiteSetNotFound.Manifest", name), request);
             chosen.Add(found);
         }
         return chosen.Distinct().OrderBy(s => s.Time).ThenBy(s => s.ManifestPath, StringComparer.Ordinal).ToList();
     }
 
     private static CenateException NotFound(string what, OffsiteSyncRequest request) => new(ErrorIds.OffsiteSetNotFound,
-        CenateErrorKind.ObjectNotFound, $"{request.Source} holds {what}" + (request.Database is null ? "." : $" of database {request.Database}."),
-        $"List the sets with Get-CenateBackup -Path {request.Source} -Kind Any.", request.Source.Text);
+        CenateErrorKind.ObjectNotFound, request.Database is null
+            ? Messages.Format("OffsiteSetNotFound", request.Source, what)
+            : Messages.Format("OffsiteSetNotFound.Database", request.Source, what, request.Database),
+        Messages.Format("OffsiteSetNotFound.Action", request.Source), request.Source.Text);
 
     private static CenateException? Refusal(CatalogEntry set, OffsiteSyncRequest request)
     {
@@ -256,19 +259,24 @@ public static class OffsiteSyncPlanner
             // A manifest is data: one that lists another set's file (or a manifest, the lock, the marker) must not make
             // the sync remove or replace that file at the destination.
             return new CenateException(ErrorIds.ManifestInvalid, CenateErrorKind.InvalidData,
-                Messages.Format("ManifestInvalid", name, string.Join(", ", foreign), (foreign.Count == 1 ? "is" : "are"), set.Manifest.Stamp),
+                Messages.Format(foreign.Count == 1 ? "ManifestInvalid" : "ManifestInvalid.Many", name,
+                    string.Join(", ", foreign), set.Manifest.Stamp),
                 Messages.Get("ManifestInvalid.Action"), set.ManifestPath);
         }
         if (!set.Complete)
         {
             return new CenateException(ErrorIds.OffsiteSourceNotVerified, CenateErrorKind.InvalidData,
-                $"Set {name} is not complete at {request.Source}" + (set.MissingFiles.Count > 0 ? $" (missing: {string.Join(", ", set.MissingFiles)})." : "."),
+                set.MissingFiles.Count > 0
+                    ? Messages.Format("OffsiteSourceNotComplete.Missing", name, request.Source,
+                        string.Join(", ", set.MissingFiles))
+                    : Messages.Format("OffsiteSourceNotComplete", name, request.Source),
                 Messages.Get("OffsiteSourceNotVerified.Action"), set.ManifestPath);
         }
         if (!set.Verified)
         {
             return new CenateException(ErrorIds.OffsiteSourceNotVerified, CenateErrorKind.InvalidData,
-                $"Set {name} is not verified at {request.Source}" + (set.Manifest.Verification is { Passed: false } ? " (its last verification failed)." : "."),
+                Messages.Format(set.Manifest.Verification is { Passed: false }
+                    ? "OffsiteSourceNotVerified.Failed" : "OffsiteSourceNotVerified.Never", name, request.Source),
                 Messages.Format("OffsiteSourceNotVerified.Action.2", set.ManifestPath), set.ManifestPath);
         }
         if (set.Kind != BackupSetKind.Full && !request.IncludePartial)
@@ -287,7 +295,7 @@ public static class OffsiteSyncPlanner
         var bytes = set.Manifest.Files.Sum(f => f.Size);
         if (plan.DestinationScan.Damaged.Any(d => BackupNaming.FileNameOf(d.Target?.ToString() ?? "") == name))
         {
-            plan.Settled.Add(Failed(set, Conflict(plan, name, "a damaged manifest of that name is there")));
+            plan.Settled.Add(Failed(set, Conflict(plan, name, Messages.Get("OffsiteSetConflict.Damaged"))));
             return;
         }
         var taken = set.Manifest.Files.Where(f => plan.OwnedByAnother(f.Name, name)).Select(f => f.Name).ToList();
@@ -306,7 +314,7 @@ public static class OffsiteSyncPlanner
         }
         if (!SameFiles(there.Manifest, set.Manifest))
         {
-            plan.Settled.Add(Failed(set, Conflict(plan, name, "its manifest there lists other files or checksums (another set of the same name)")));
+            plan.Settled.Add(Failed(set, Conflict(plan, name, Messages.Get("OffsiteSetConflict.OtherFiles"))));
             return;
         }
         // Complete by its manifest is not enough: a file of the wrong size there is a damaged copy of this very set, and
@@ -335,8 +343,8 @@ public static class OffsiteSyncPlanner
         plan.Request.Destination.Remote?.Join(name) ?? Path.Combine(plan.Request.Destination.Directory!, name);
 
     private static CenateException Conflict(OffsiteSyncPlan plan, string name, string why) => new(ErrorIds.OffsiteSetConflict,
-        CenateErrorKind.ResourceExists, $"{plan.Request.Destination} already has {name}, but {why}; it is never overwritten.",
-        "Look at the destination's copy (Get-CenateBackup, Test-CenateBackup) and remove it by hand if it is not wanted.",
+        CenateErrorKind.ResourceExists, Messages.Format("OffsiteSetConflict", plan.Request.Destination, name, why),
+        Messages.Get("OffsiteSetConflict.Action"),
         PathAtDestination(plan, name));
 
     internal static OffsiteSetOutcome Failed(CatalogEntry set, CenateException error) =>

@@ -153,7 +153,7 @@ public static class RemoteSetVerifier
             }
             catch (IOException ex)
             {
-                reporter.Warning($"Could not remove the private download directory {staging}: {ex.Message}. Remove it by hand (it holds backup data).");
+                reporter.Warning(Messages.Format("Warning.RemoteSetVerifier.Staging", staging, ex.Message));
             }
         }
     }

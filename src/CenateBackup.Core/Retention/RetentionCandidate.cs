@@ -24,6 +24,12 @@ public sealed record RetentionCandidate(string Id, string Database, DateTimeOffs
     /// </summary>
     public IReadOnlyList<Storage.ManifestRowDropAcknowledgement?>? RowDropAcknowledgements { get; init; }
 
+    /// <summary>
+    /// When the set's last verification ran and failed, and its first problem (null: it passed, or it was never
+    /// verified). Reasons tell "its verification failed" apart from "never verified".
+    /// </summary>
+    public RetentionVerificationFailure? VerificationFailure { get; init; }
+
     /// <summary>The set's stamp (null: made from <see cref="Time"/>).</summary>
     public string? Stamp { get; init; }
 
@@ -33,3 +39,8 @@ public sealed record RetentionCandidate(string Id, string Database, DateTimeOffs
     /// <summary>A good full database set: the only kind that may stand for a period or prove backups run.</summary>
     public bool GoodFull => Good && Full;
 }
+
+/// <summary>
+/// A failed verification as the manifest records it: when it ran and its first problem (null: none given).
+/// </summary>
+public sealed record RetentionVerificationFailure(DateTimeOffset At, string? FirstProblem);

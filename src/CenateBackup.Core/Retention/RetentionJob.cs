@@ -1,9 +1,11 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 using CenateBackup.Core.Storage;
 
 namespace CenateBackup.Core.Retention;
@@ -81,7 +83,7 @@ public sealed class RetentionJob
         var scan = Store.Scan();
         foreach (var damaged in scan.Damaged)
         {
-            reporter.Warning($"{damaged.Message} Its files are left alone.");
+            reporter.Warning(Messages.Format("Warning.RetentionJob.Damaged", damaged.Message));
         }
         var entries = scan.Sets
             .Where(e => Database is null || string.Equals(e.Manifest.Database, Database, StringComparison.Ordinal))
@@ -101,6 +103,9 @@ public sealed class RetentionJob
             RowCounts = e.Manifest.RowCounts,
             RowDropAcknowledgements = e.Manifest.RowDropAcknowledgements,
             Stamp = e.Manifest.Stamp,
+            VerificationFailure = e.Manifest.Verification is { Passed: false } failed
+                ? new RetentionVerificationFailure(failed.At, failed.Problems.FirstOrDefault())
+                : null,
         });
         var plan = RetentionPlanner.Plan(candidates, Policy, Clock());
         reporter.Verbose($"Planned {plan.Count} sets in {clock.Elapsed.TotalMilliseconds:0} ms.");
@@ -120,8 +125,8 @@ public sealed class RetentionJob
             host.Decided(new RetentionOutcome(decision, entry, RetentionAction.Kept, null));
             return;
         }
-        var action = $"Remove backup set ({entry.Manifest.Files.Count} files, {entry.TotalSize / 1048576.0:0.0} MB): "
-            + decision.Reason;
+        var action = Messages.Format("Retention.RemoveSet", entry.Manifest.Files.Count,
+            (entry.TotalSize / 1048576.0).ToString("0.0", CultureInfo.CurrentCulture), decision.Reason);
         if (!host.Confirm(entry.ManifestPath, action))
         {
             host.Decided(new RetentionOutcome(decision, entry, RetentionAction.WouldRemove, null));
@@ -157,7 +162,9 @@ public sealed class RetentionJob
         foreach (var orphan in BackupCatalog.AbandonedFiles(scan, Clock(), Database))
         {
             var what = orphan.IsPartial ? "stale partial file" : "file of a backup run that never completed";
-            if (!host.Confirm(orphan.Path, $"Remove {what} (older than a day)")) continue;
+            var question = Messages.Get(orphan.IsPartial
+                ? "Retention.RemoveAbandoned.Partial" : "Retention.RemoveAbandoned.Unfinished");
+            if (!host.Confirm(orphan.Path, question)) continue;
             try
             {
                 Store.RemoveFile(orphan.Path);

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using CenateBackup.Core.Drift;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Retention;
 
@@ -43,13 +44,13 @@ public static class RetentionPlanner
         if (newestGood is null)
         {
             return sets.Select(s => new RetentionDecision(s, true, RetentionRule.NoVerifiedSet,
-                $"no complete, verified full database set of '{s.Database}' exists: nothing is removed"));
+                Messages.Format("Retention.NoVerifiedSet", s.Database)));
         }
         var newestAge = now - newestGood.Time;
         if (newestAge > policy.MaxNewestAge && !policy.Force)
         {
             return sets.Select(s => new RetentionDecision(s, true, RetentionRule.BackupsStopped,
-                $"the newest verified full set is {FormatAge(newestAge)} old (more than {FormatAge(policy.MaxNewestAge)}): backups have stopped, nothing is removed without -Force"));
+                Messages.Format("Retention.BackupsStopped", FormatAge(newestAge), FormatAge(policy.MaxNewestAge))));
         }
 
         var full = sets.Where(s => s.Full).ToList();
@@ -65,19 +66,24 @@ public static class RetentionPlanner
             var age = now - s.Time < TimeSpan.Zero ? TimeSpan.Zero : now - s.Time;
             RetentionDecision d;
             if (minimum.Contains(s))
-                d = new(s, true, RetentionRule.MinimumKeep, $"one of the newest {policy.MinimumKeep} verified full sets");
+                d = new(s, true, RetentionRule.MinimumKeep,
+                    Messages.Format("Retention.MinimumKeep", policy.MinimumKeep));
             else if (age <= TimeSpan.FromDays(policy.KeepDaily))
-                d = new(s, true, RetentionRule.Daily, $"{FormatAge(age)} old, within {policy.KeepDaily} days");
+                d = new(s, true, RetentionRule.Daily,
+                    Messages.Format("Retention.Daily", FormatAge(age), policy.KeepDaily));
             else if (age <= TimeSpan.FromDays(policy.KeepWeekly) && weekly.Contains(s))
-                d = new(s, true, RetentionRule.Weekly, $"newest verified full set of week {WeekKey(s.Time, policy.TimeZone)}, within {policy.KeepWeekly} days");
+                d = new(s, true, RetentionRule.Weekly,
+                    Messages.Format("Retention.Weekly", WeekKey(s.Time, policy.TimeZone), policy.KeepWeekly));
             else if (age <= TimeSpan.FromDays(policy.KeepMonthly) && monthly.Contains(s))
-                d = new(s, true, RetentionRule.Monthly, $"newest verified full set of {MonthKey(s.Time, policy.TimeZone)}, within {policy.KeepMonthly} days");
+                d = new(s, true, RetentionRule.Monthly,
+                    Messages.Format("Retention.Monthly", MonthKey(s.Time, policy.TimeZone), policy.KeepMonthly));
             else if (policy.KeepYearly > 0 && Local(s.Time, policy.TimeZone) > Local(now, policy.TimeZone).AddYears(-policy.KeepYearly) && yearly.Contains(s))
-                d = new(s, true, RetentionRule.Yearly, $"newest verified full set of {Local(s.Time, policy.TimeZone).Year}, within {policy.KeepYearly} years");
+                d = new(s, true, RetentionRule.Yearly, Messages.Format("Retention.Yearly",
+                    Local(s.Time, policy.TimeZone).Year.ToString(CultureInfo.InvariantCulture), policy.KeepYearly));
             else if (beforeDrop.TryGetValue(s, out var dropReason))
                 d = new(s, true, RetentionRule.BeforeRowDrop, dropReason);
             else
-                d = new(s, false, RetentionRule.Expired, $"{FormatAge(age)} old{(s.Good ? "" : s.Complete ? ", never verified" : ", incomplete")}: outside every window");
+                d = new(s, false, RetentionRule.Expired, ExpiredReason(s, age));
             verdicts.Add(s, d);
         }
         var keepPartial = policy.KeepPartial ?? policy.KeepDaily;
@@ -86,11 +92,14 @@ public static class RetentionPlanner
             var age = now - s.Time < TimeSpan.Zero ? TimeSpan.Zero : now - s.Time;
             var companion = Companion(full, s);
             if (age > TimeSpan.FromDays(keepPartial))
-                verdicts.Add(s, new(s, false, RetentionRule.Expired, $"partial set, {FormatAge(age)} old: older than {keepPartial} days"));
+                verdicts.Add(s, new(s, false, RetentionRule.Expired,
+                    Messages.Format("Retention.PartialExpired", FormatAge(age), keepPartial)));
             else if (companion is not null && !verdicts[companion].Keep)
-                verdicts.Add(s, new(s, false, RetentionRule.Expired, $"partial set: the full set it came with ({companion.Id}) goes, and a partial set never outlives it"));
+                verdicts.Add(s, new(s, false, RetentionRule.Expired,
+                    Messages.Format("Retention.PartialFollowsFull", companion.Id)));
             else
-                verdicts.Add(s, new(s, true, RetentionRule.Partial, $"partial set, {FormatAge(age)} old, within {keepPartial} days"));
+                verdicts.Add(s, new(s, true, RetentionRule.Partial,
+                    Messages.Format("Retention.Partial", FormatAge(age), keepPartial)));
         }
         return sets.Select(s => verdicts[s]);
     }
@@ -114,10 +123,12 @@ public static class RetentionPlanner
             if (drops.Count == 0) continue;
             var first = drops[0];
             var nextStamp = first.AfterStamp;
-            marked[step.Before] = string.Create(CultureInfo.InvariantCulture,
-                $"last full set before {first.Table} fell from {first.Before} to {first.After} rows ({first.DropPercent:0.00}%)")
-                + (drops.Count > 1 ? $" (and {drops.Count - 1} more table(s))" : "")
-                + $" at {nextStamp}; kept until Confirm-CenateRowDrop -Stamp {nextStamp} acknowledges it";
+            // Numbers as before (invariant): scripts and the monitor's texts quote them the same way.
+            var inv = CultureInfo.InvariantCulture;
+            marked[step.Before] = Messages.Format("Retention.BeforeRowDrop", first.Table, first.Before.ToString(inv),
+                first.After.ToString(inv), first.DropPercent.ToString("0.00", inv),
+                drops.Count > 1 ? " " + Messages.Format("Retention.BeforeRowDrop.More", drops.Count - 1) : "",
+                nextStamp);
         }
         return marked;
     }
@@ -159,6 +170,22 @@ public static class RetentionPlanner
     }
 
     private static string FormatAge(TimeSpan age) => age.TotalDays >= 1
-        ? age.TotalDays.ToString("0.#", CultureInfo.InvariantCulture) + " days"
-        : age.TotalHours.ToString("0.#", CultureInfo.InvariantCulture) + " hours";
+        ? Messages.Format("Retention.Age.Days", age.TotalDays.ToString("0.#", CultureInfo.InvariantCulture))
+        : Messages.Format("Retention.Age.Hours", age.TotalHours.ToString("0.#", CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// Why an expired full set goes, naming what is wrong with it: a set whose verification FAILED is not one that was
+    /// never verified (the admin needs the date and the first problem to look into it).
+    /// </summary>
+    private static string ExpiredReason(RetentionCandidate s, TimeSpan age)
+    {
+        var old = FormatAge(age);
+        if (s.Good) return Messages.Format("Retention.Expired", old);
+        if (!s.Complete) return Messages.Format("Retention.Expired.Incomplete", old);
+        if (s.VerificationFailure is not { } failed) return Messages.Format("Retention.Expired.NeverVerified", old);
+        var at = failed.At.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+        return string.IsNullOrWhiteSpace(failed.FirstProblem)
+            ? Messages.Format("Retention.Expired.VerificationFailedNoProblem", old, at)
+            : Messages.Format("Retention.Expired.VerificationFailed", old, at, failed.FirstProblem.Trim());
+    }
 }

@@ -7,6 +7,7 @@ using System.Linq;
 using System.Management.Automation;
 using CenateBackup.Core.Alerts;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.PowerShell.Commands;
 
@@ -59,10 +60,9 @@ internal static class AlertItemFactory
     {
         Kind = "Check", Status = AlertItemStatus.Failed, Subject = job, ErrorId = "NothingReported",
         Message = ignored == 0
-            ? "nothing reached Send-CenateAlert: the steps before it emitted no result"
-            : $"nothing the module reports reached Send-CenateAlert ({ignored} other object(s) ignored)",
-        NextStep = "Run the job by hand and look at its errors; pass failed steps on with try { … } catch { $_ } "
-            + "or -ErrorVariable, so their ErrorRecords reach the alert.",
+            ? Messages.Get("NothingReported")
+            : Messages.Format("NothingReported.Ignored", ignored),
+        NextStep = Messages.Format("NothingReported.Action"),
     };
 
     /// <summary>

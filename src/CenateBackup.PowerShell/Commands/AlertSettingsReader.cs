@@ -42,13 +42,12 @@ internal static class AlertSettingsReader
             throw InvalidCredential(path, ex.GetType().Name);
         }
         var credential = (value as PSObject)?.BaseObject as PSCredential ?? value as PSCredential;
-        if (credential is null) throw InvalidCredential(path, "it holds no PSCredential");
+        if (credential is null) throw InvalidCredential(path, Messages.Get("CredentialFileInvalid.NoCredential"));
         return credential.GetNetworkCredential();
     }
 
     private static CenateException InvalidCredential(string path, string why) =>
         new(ErrorIds.CredentialFileInvalid, CenateErrorKind.InvalidData,
-            $"The credential file {path} cannot be read as a PSCredential ({why}).",
-            "Create it again with Get-Credential | Export-Clixml -Path <file> as the account that runs the job "
-            + "(on Windows DPAPI ties it to that account).", path);
+            Messages.Format("CredentialFileInvalid.Unreadable", path, why),
+            Messages.Get("CredentialFileInvalid.Action.2"), path);
 }

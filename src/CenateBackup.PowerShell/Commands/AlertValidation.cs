@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using CenateBackup.Core.Alerts;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.PowerShell.Commands;
 
@@ -15,9 +16,7 @@ public sealed class ValidateThumbprintAttribute : ValidateArgumentsAttribute
         var text = (arguments is PSObject ps ? ps.BaseObject : arguments) as string;
         if (AlertSettings.NormaliseThumbprint(text) is null)
         {
-            throw new ValidationMetadataException(
-                $"'{text}' is not a certificate thumbprint: give the SHA-1 (40 hex digits) or SHA-256 (64 hex digits) "
-                + "of the relay's certificate.");
+            throw new ValidationMetadataException(Messages.Format("ThumbprintInvalid", text));
         }
     }
 }
@@ -33,7 +32,7 @@ public sealed class ValidateHttpUriAttribute : ValidateArgumentsAttribute
         if (!AlertSettings.IsHttpUri(uri))
         {
             // Never echo the URI: a webhook's path or query is its secret.
-            throw new ValidationMetadataException("The URI must be an absolute http:// or https:// URI.");
+            throw new ValidationMetadataException(Messages.Get("HttpUriInvalid"));
         }
     }
 }

@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using CenateBackup.Core;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Lifetime;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.PowerShell.Commands;
 
@@ -100,8 +101,8 @@ public abstract class CenateCmdletBase : PSCmdlet, IDisposable
         var name = TerminationSignalScope.NameOf(signal);
         var status = TerminationSignalScope.ExitStatusOf(signal);
         var message = task.IsCompletedSuccessfully
-            ? $"{name} received as the operation finished; the process ends with status {status}."
-            : $"{name} received: the operation was stopped and cleaned up (its tool stopped, incomplete files and scratch databases removed); the process ends with status {status}.";
+            ? Messages.Format("StoppedBySignal.Finished", name, status)
+            : Messages.Format("StoppedBySignal", name, status);
         try
         {
             var cause = task.Exception?.InnerException;
@@ -209,7 +210,7 @@ public abstract class CenateCmdletBase : PSCmdlet, IDisposable
         }
         if (exception is OperationCanceledException)
         {
-            return new ErrorRecord(new OperationCanceledException("The operation was stopped; incomplete files were removed.", exception),
+            return new ErrorRecord(new OperationCanceledException(Messages.Get("OperationCancelled"), exception),
                 ErrorIds.OperationCancelled, ErrorCategory.OperationStopped, target);
         }
         if (exception is UnauthorizedAccessException)

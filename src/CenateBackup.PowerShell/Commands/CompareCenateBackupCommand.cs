@@ -3,6 +3,7 @@ using System.Management.Automation;
 using CenateBackup.Core.Compare;
 using CenateBackup.Core.Restores;
 using CenateBackup.PowerShell.Output;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.PowerShell.Commands;
 
@@ -84,8 +85,7 @@ public sealed class CompareCenateBackupCommand : DatabaseCmdletBase
             {
                 throw new Core.Errors.CenateException(Core.Errors.ErrorIds.CompareSidesInvalid,
                     Core.Errors.CenateErrorKind.InvalidArgument,
-                    "Give either -Difference (a second set) or -Live, not both and not neither.",
-                    "Compare-CenateBackup -Reference <set> -Difference <set>, or -Reference <set> -Live.", Reference);
+                    Messages.Get("CompareSidesInvalid"), Messages.Get("CompareSidesInvalid.Action"), Reference);
             }
             var request = new CompareRequest
             {

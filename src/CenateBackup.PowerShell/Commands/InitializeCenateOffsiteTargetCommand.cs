@@ -2,6 +2,7 @@ using System;
 using System.Management.Automation;
 using CenateBackup.Core.Offsite.Directories;
 using CenateBackup.PowerShell.Output;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.PowerShell.Commands;
 
@@ -54,10 +55,9 @@ public sealed class InitializeCenateOffsiteTargetCommand : CenateCmdletBase
             Write);
     }
 
-    private static string Describe(OffsiteTargetPlan plan) =>
-        (plan.State.Exists ? "Write" : "Create the directory (0700) and write") +
-        $" the offsite marker labelled '{plan.Label}' (file system {plan.State.FileSystemType} mounted at " +
-        $"{plan.State.MountPoint})";
+    private static string Describe(OffsiteTargetPlan plan) => Messages.Format(
+        plan.State.Exists ? "Question.InitializeCenateOffsiteTarget" : "Question.InitializeCenateOffsiteTarget.Create",
+        plan.Label, plan.State.FileSystemType, plan.State.MountPoint);
 
     private void Write(DirectoryTargetState state)
     {

@@ -8,6 +8,7 @@ using CenateBackup.Core.Alerts;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Jobs;
 using CenateBackup.PowerShell.Output;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.PowerShell.Commands;
 
@@ -84,9 +85,8 @@ public sealed class InvokeCenateJobStepCommand : CenateCmdletBase
         {
             // `exit` (or a stray break/continue) inside a step would end the script past Complete-CenateJob: an
             // `exit 0` after a failure would report success. The step fails instead and the script goes on.
-            var what = ex is ExitException exit ? $"exit {exit.Argument}" : "break or continue outside a loop";
-            thrown = new ErrorRecord(new InvalidOperationException(
-                    $"The step called {what}; a step must not end the job script (throw an error instead)."),
+            var what = ex is ExitException exit ? $"exit {exit.Argument}" : Messages.Get("JobStepFailed.Break");
+            thrown = new ErrorRecord(new InvalidOperationException(Messages.Format("JobStepFailed.Exit", what)),
                 ErrorIds.JobStepFailed, ErrorCategory.InvalidOperation, Name);
         }
         var step = Evaluate(outputs, thrown, start);

@@ -6,6 +6,7 @@ using System.Security;
 using CenateBackup.Core.Audit;
 using CenateBackup.Core.Errors;
 using CenateBackup.PowerShell.Output;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.PowerShell.Commands;
 
@@ -50,7 +51,8 @@ public sealed class NewCenateReadOnlyRoleCommand : DatabaseCmdletBase
         string? password = Password is null ? null : new System.Net.NetworkCredential(string.Empty, Password).Password;
         if (password is not null && password.Length == 0)
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("The password is empty."), ErrorIds.EmptyPassword, ErrorCategory.InvalidArgument, Name));
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException(Messages.Get("EmptyPassword")),
+                ErrorIds.EmptyPassword, ErrorCategory.InvalidArgument, Name));
         }
         RunPlanned(Name,
             (reporter, token) => ReadOnlyRoleService.PlanAsync(target, Name, password, ReadSchema, View, Force,

@@ -49,11 +49,13 @@ public sealed class ProtectCenateTableCommand : DatabaseCmdletBase
     {
         if ((Role is null) == (AllExcept is null))
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Give either -Role or -AllExcept."), ErrorIds.RoleOrAllExcept, ErrorCategory.InvalidArgument, null));
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException(Messages.Get("RoleOrAllExcept")),
+                ErrorIds.RoleOrAllExcept, ErrorCategory.InvalidArgument, null));
         }
         if (IncludeInherited && Role is null)
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-IncludeInherited goes with -Role (-AllExcept already revokes from every role that holds the privileges, PUBLIC and group roles included)."), ErrorIds.IncludeInheritedNeedsRole, ErrorCategory.InvalidArgument, null));
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException(Messages.Get("IncludeInheritedNeedsRole")),
+                ErrorIds.IncludeInheritedNeedsRole, ErrorCategory.InvalidArgument, null));
         }
         var target = BuildTarget();
         RunPlanned(Table,

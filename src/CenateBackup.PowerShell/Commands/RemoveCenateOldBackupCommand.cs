@@ -5,6 +5,7 @@ using CenateBackup.Core.Errors;
 using CenateBackup.Core.Retention;
 using CenateBackup.Core.Verification;
 using CenateBackup.PowerShell.Output;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.PowerShell.Commands;
 
@@ -108,8 +109,7 @@ public sealed class RemoveCenateOldBackupCommand : BackupStoreCmdletBase
         if (MaxNewestAge < MinimumNewestAge && !Force)
         {
             ThrowTerminatingError(new ErrorRecord(new ArgumentException(
-                    $"-MaxNewestAge {BackupMonitor.FormatAge(MaxNewestAge)} is below one hour: the backups-stopped guard would almost never hold. "
-                    + "Write the age of a missed run, e.g. -MaxNewestAge 26h or '2d', or add -Force if you really mean it."),
+                    Messages.Format("DurationBelowFloor.MaxNewestAge", BackupMonitor.FormatAge(MaxNewestAge))),
                 ErrorIds.DurationBelowFloor, ErrorCategory.InvalidArgument, MaxNewestAge));
         }
         Core.Storage.IBackupStore store;

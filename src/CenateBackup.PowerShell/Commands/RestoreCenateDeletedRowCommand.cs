@@ -61,7 +61,8 @@ public sealed class RestoreCenateDeletedRowCommand : DatabaseCmdletBase
     {
         if (_ids.Count == 0 && Table is null && Since is null)
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("Pipe entries from Get-CenateAuditLog, or name -Table (and -Since/-Until)."), ErrorIds.NothingSelected, ErrorCategory.InvalidArgument, null));
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException(Messages.Get("NothingSelected")),
+                ErrorIds.NothingSelected, ErrorCategory.InvalidArgument, null));
         }
         var query = new AuditQuery
         {

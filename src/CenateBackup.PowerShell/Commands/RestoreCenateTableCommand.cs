@@ -193,15 +193,13 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
         if (piped.Properties["ReferencePath"] is { } refProp
             && (refProp.Value is null || (refProp.Value is string rp && string.IsNullOrWhiteSpace(rp))))
         {
-            const string NoBackup = "The piped object names no backup: its ReferencePath is empty. " +
-                "Nothing was changed.";
-            WriteError(new ErrorRecord(new ArgumentException(NoBackup, nameof(Backup)),
+            var noBackup = Messages.Get("RestoreNoBackup");
+            WriteError(new ErrorRecord(new ArgumentException(noBackup, nameof(Backup)),
                 Core.Errors.ErrorIds.PathNotFound, ErrorCategory.InvalidArgument, Table)
             {
-                ErrorDetails = new ErrorDetails(NoBackup)
+                ErrorDetails = new ErrorDetails(noBackup)
                 {
-                    RecommendedAction = "Pipe a Compare-CenateBackup result of two sets, or give -Backup a set's " +
-                        "manifest path.",
+                    RecommendedAction = Messages.Get("RestoreNoBackup.Action"),
                 },
             });
             return true;
@@ -222,8 +220,7 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
         {
             // Its Key bound -Key by name: for a comparison that is its key COLUMNS, never keys to restore.
             Refuse(Core.Errors.ErrorIds.KeyListInvalid,
-                "The -Key list cannot be used: the piped object has no MissingKeys (its Key property names key " +
-                "columns, not keys to restore). Nothing was changed.", KeyAdvice);
+                Messages.Get("KeyListInvalid.NoMissingKeys"), KeyAdvice);
         }
         string[]? keyColumns = null;
         if (fromPipe && piped.Properties["MissingKeys"] is { } missing)
@@ -265,18 +262,13 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
         if (!string.Equals(Mode, "MissingRows", StringComparison.OrdinalIgnoreCase))
         {
             Refuse(Core.Errors.ErrorIds.KeyNeedsMissingRows,
-                (fromPipe ? "The piped comparison's keys choose which missing rows go back" : "-Key chooses which " +
-                "missing rows go back") + $": they work only with -Mode MissingRows, not {Mode}. Nothing was changed.",
-                fromPipe ? "Use -Mode MissingRows to restore the comparison's missing rows, or pipe a backup set " +
-                    "(Get-CenateBackup) instead of a comparison to replace the whole table."
-                    : "Add -Mode MissingRows, or leave out -Key.");
+                Messages.Format(fromPipe ? "KeyNeedsMissingRows.Piped" : "KeyNeedsMissingRows.Key", Mode),
+                Messages.Get(fromPipe ? "KeyNeedsMissingRows.Action.Piped" : "KeyNeedsMissingRows.Key.Action"));
         }
         if (truncated)
         {
             Refuse(Core.Errors.ErrorIds.KeyListTruncated,
-                "The comparison's key list was cut at its -KeyLimit (KeysTruncated): restoring it would bring back " +
-                "only some of the missing rows. Nothing was changed.",
-                "Run Compare-CenateBackup again with a higher -KeyLimit, or restore without -Key (every missing row).");
+                Messages.Get("KeyListTruncated"), Messages.Get("KeyListTruncated.Action"));
         }
         var keys = new List<IReadOnlyList<string>>(given.Length);
         for (var i = 0; i < given.Length; i++) keys.Add(KeyValues(given[i], i + 1));
@@ -295,8 +287,7 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
             return values.ToArray();
         }
         Refuse(Core.Errors.ErrorIds.KeyListInvalid,
-            $"The -Key list cannot be used: key {index} is a {value?.GetType().Name ?? "null"}, not a value or a " +
-            "list of values. Nothing was changed.", KeyAdvice);
+            Messages.Format("KeyListInvalid.NotAValue", index, value?.GetType().Name ?? "null"), KeyAdvice);
         return Array.Empty<string>();
     }
 
@@ -306,16 +297,14 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
         if (value is string s) return s;
         if (value is not null and ValueType and not DateTime and not DateTimeOffset and not bool and IConvertible c)
             return c.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var where = position == 0 ? $"key {index}" : $"value {position} of key {index}";
+        var where = position == 0 ? Messages.Format("KeyListInvalid.Key", index)
+            : Messages.Format("KeyListInvalid.Value", position, index);
         Refuse(Core.Errors.ErrorIds.KeyListInvalid,
-            $"The -Key list cannot be used: {where} is a {value?.GetType().Name ?? "null"}; give keys as text as " +
-            "PostgreSQL prints them (or numbers). Nothing was changed.", KeyAdvice);
+            Messages.Format("KeyListInvalid.Type", where, value?.GetType().Name ?? "null"), KeyAdvice);
         return "";
     }
 
-    private const string KeyAdvice = "Give each key as text or a number, read as the key column's type (one value " +
-        "for a one-column primary key, a list in the key's column order for a composite one: -Key @('DNI','1'), " +
-        "@('CE','2')), or pipe a Compare-CenateBackup result.";
+    private static string KeyAdvice => Messages.Get("KeyListInvalid.Action");
 
     private void Refuse(string errorId, string message, string advice) => ThrowTerminatingError(
         new ErrorRecord(new ArgumentException(message, nameof(Key)), errorId, ErrorCategory.InvalidArgument, Table)

@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using System.Management.Automation;
 using CenateBackup.Core.Drift;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.PowerShell.Commands;
 
@@ -23,11 +24,12 @@ public sealed class RowDropPercentTransformationAttribute : ArgumentTransformati
             string s when RowDropThreshold.TryParsePercent(s, out var fraction) => fraction,
             string s => throw new ArgumentTransformationMetadataException(RowDropThreshold.PercentRule($"'{s}'")),
             IFormattable number => throw new ArgumentTransformationMetadataException(
-                RowDropThreshold.PercentRule(number.ToString(null, CultureInfo.InvariantCulture) + " (a bare number)")),
+                RowDropThreshold.PercentRule(Messages.Format("RowDropPercent.BareNumber",
+                    number.ToString(null, CultureInfo.InvariantCulture)))),
             System.Collections.IEnumerable => throw new ArgumentTransformationMetadataException(
-                RowDropThreshold.PercentRule("A list (2,5% unquoted is the list 2 and 5%)")),
+                RowDropThreshold.PercentRule(Messages.Get("RowDropPercent.List"))),
             _ => throw new ArgumentTransformationMetadataException(
-                RowDropThreshold.PercentRule($"A {value.GetType().Name}")),
+                RowDropThreshold.PercentRule(Messages.Format("RowDropPercent.Type", value.GetType().Name))),
         };
     }
 }

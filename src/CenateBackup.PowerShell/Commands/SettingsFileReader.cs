@@ -26,7 +26,7 @@ internal static class SettingsFileReader
         if (!File.Exists(path))
         {
             throw new CenateException(ErrorIds.SettingsNotFound, CenateErrorKind.ObjectNotFound,
-                Messages.Format("SettingsNotFound", what, path),
+                Messages.Format("SettingsNotFound", Noun(what), path),
                 Messages.Get("SettingsNotFound.Action"), path);
         }
         if (what == "settings")
@@ -37,14 +37,14 @@ internal static class SettingsFileReader
         else AlertFileTrust.RequireSettingsFile(path);
         var ast = Parser.ParseFile(path, out _, out var errors);
         if (errors.Length > 0) throw Invalid(path, what, help,
-            $"it is not valid PowerShell data: {errors[0].Message} (line {errors[0].Extent.StartLineNumber})");
+            Messages.Format("SettingsInvalid.Syntax", errors[0].Message, errors[0].Extent.StartLineNumber));
         var statements = ast.EndBlock?.Statements;
         if (ast.ParamBlock is not null || ast.BeginBlock is not null || ast.ProcessBlock is not null
             || statements is null || statements.Count != 1
             || statements[0] is not PipelineAst { PipelineElements.Count: 1 } pipeline
             || pipeline.PipelineElements[0] is not CommandExpressionAst { Expression: HashtableAst hashtable })
         {
-            throw Invalid(path, what, help, "it must hold exactly one hashtable @{ Key = 'value' … }");
+            throw Invalid(path, what, help, Messages.Format("SettingsInvalid.OneHashtable"));
         }
         object value;
         try
@@ -53,13 +53,17 @@ internal static class SettingsFileReader
         }
         catch (InvalidOperationException ex)
         {
-            throw Invalid(path, what, help,
-                $"only constant values are allowed (no commands, variables or expressions): {ex.Message}");
+            throw Invalid(path, what, help, Messages.Format("SettingsInvalid.Constants", ex.Message));
         }
-        return value as IDictionary ?? throw Invalid(path, what, help, "it must hold a hashtable");
+        return value as IDictionary ?? throw Invalid(path, what, help, Messages.Get("SettingsInvalid.Hashtable"));
     }
 
     private static CenateException Invalid(string path, string what, string help, string message) =>
-        new(ErrorIds.SettingsInvalid, CenateErrorKind.InvalidArgument, $"The {what} {path}: {message.TrimEnd('.')}.",
-            $"Fix the settings file (see {help}).", path);
+        new(ErrorIds.SettingsInvalid, CenateErrorKind.InvalidArgument,
+            Messages.Format("SettingsFileInvalid", Noun(what), path, message.TrimEnd('.')),
+            Messages.Format("SettingsFileInvalid.Action", help), path);
+
+    /// <summary>How messages name the file, in the reader's language ("alert settings", "settings").</summary>
+    private static string Noun(string what) =>
+        Messages.Get(what == "alert settings" ? "SettingsKind.Alert" : "SettingsKind.Settings");
 }

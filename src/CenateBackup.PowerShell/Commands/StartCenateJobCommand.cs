@@ -63,7 +63,8 @@ public sealed class StartCenateJobCommand : CenateCmdletBase
             };
             if (job.Locked)
             {
-                WriteWarning(Messages.Format("Warning.StartCenateJobCommand", ErrorIds.JobLocked, Name, run.Holder ?? "holder unknown", run.LockPath));
+                WriteWarning(Messages.Format("Warning.StartCenateJobCommand", ErrorIds.JobLocked, Name,
+                    run.Holder ?? Messages.Get("JobLocked.HolderUnknown"), run.LockPath));
             }
             else if (run.Interrupted is { } interrupted) Interrupted(job, run, interrupted);
             else WriteVerbose(job.Preflight ? $"Preflight of the {Name} job passed; the lock is released."

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using System.Management.Automation;
 using CenateBackup.Core.Errors;
@@ -7,6 +8,7 @@ using CenateBackup.Core.Offsite;
 using CenateBackup.Core.Offsite.Directories;
 using CenateBackup.Core.Storage;
 using CenateBackup.PowerShell.Output;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.PowerShell.Commands;
 
@@ -164,7 +166,8 @@ public sealed class SyncCenateOffsiteCommand : BackupStoreCmdletBase
             foreach (var item in plan.ToCopy)
             {
                 var target = plan.DestinationPathOf(item);
-                var action = $"Copy backup set ({item.Set.Manifest.Files.Count} files, {item.Bytes / 1048576.0:0.0} MB) and verify it there: {item.Reason}";
+                var action = Messages.Format("Question.SyncCenateOffsite", item.Set.Manifest.Files.Count,
+                    (item.Bytes / 1048576.0).ToString("0.0", CultureInfo.CurrentCulture), item.Reason);
                 if (!ShouldProcess(target, action))
                 {
                     outcomes.Add(new OffsiteSetOutcome(item.Set, OffsiteStatus.WouldCopy, target, 0, TimeSpan.Zero, null, item.Reason, null));

@@ -165,8 +165,7 @@ public sealed class TestCenateBackupCommand : BackupStoreCmdletBase
         });
         if (Live && _driftPolicy is null)
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException(
-                    "-Live compares the critical tables with the newest set: give a threshold too (-MaxRowDrop 2%, -MaxRowDropCount or -Settings with RowDrop)."),
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException(Messages.Get("LiveNeedsThreshold")),
                 ErrorIds.LiveNeedsThreshold, ErrorCategory.InvalidArgument, null));
         }
     }

@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using System.Management.Automation;
 using CenateBackup.Core.Formats;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.PowerShell.Commands;
 
@@ -29,17 +30,17 @@ public sealed class DurationTransformationAttribute : ArgumentTransformationAttr
             case TimeSpan t when t > TimeSpan.Zero:
                 return t;
             case TimeSpan t:
-                throw new ArgumentTransformationMetadataException($"The duration {t} is not positive: write it as 26h, '180d', 90m or [timespan]'1.00:00:00'.");
+                throw new ArgumentTransformationMetadataException(Messages.Format("DurationNotPositive", t));
             case string s when HumanUnits.TryParseDuration(s, out var parsed):
                 return parsed;
             case string s:
                 throw new ArgumentTransformationMetadataException(
-                    $"'{s}' is not a duration: it needs a unit, as in '{BareNumberText(s)}d' (days), 26h, 90m, '45s' or [timespan]'1.00:00:00'.");
+                    Messages.Format("DurationWithoutUnit", s, BareNumberText(s)));
             case byte or sbyte or short or ushort or int or uint or long or ulong or float or double or decimal or System.Numerics.BigInteger:
                 throw new ArgumentTransformationMetadataException(BareNumberMessage(value));
             default:
                 throw new ArgumentTransformationMetadataException(
-                    $"A {value.GetType().Name} is not a duration: write it as 26h, '180d', 90m, '45s' or [timespan]'1.00:00:00'.");
+                    Messages.Format("DurationWrongType", value.GetType().Name));
         }
     }
 
@@ -49,13 +50,11 @@ public sealed class DurationTransformationAttribute : ArgumentTransformationAttr
         // What PowerShell made of an unquoted literal with a suffix: say so, so the admin sees why it failed.
         var why = number switch
         {
-            decimal => $" (PowerShell reads {text}d without quotes as the decimal number {text}, so the unit is lost)",
-            short => $" (PowerShell reads {text}s without quotes as the 16-bit integer {text}, so the unit is lost)",
+            decimal => " " + Messages.Format("DurationBareNumber.Decimal", text),
+            short => " " + Messages.Format("DurationBareNumber.Short", text),
             _ => "",
         };
-        return $"{text} is a bare number{why}; a duration needs a unit and is never read as ticks. "
-            + $"Write '{text}d' for days, '{text}h' for hours, '{text}m' for minutes or '{text}s' for seconds (quoted), "
-            + "or use a form that works unquoted: 26h, 90m, 1w, [timespan]'1.00:00:00'.";
+        return Messages.Format("DurationBareNumber", text, why);
     }
 
     private static string BareNumberText(string s)
@@ -78,7 +77,7 @@ public sealed class SizeTransformationAttribute : ArgumentTransformationAttribut
             case string s when HumanUnits.TryParseSize(s, out var b):
                 return b;
             case string s:
-                throw new ArgumentTransformationMetadataException($"'{s}' is not a size: write it as 500MB, 1.5GB, 800KB or a number of bytes.");
+                throw new ArgumentTransformationMetadataException(Messages.Format("SizeInvalid", s));
             default:
                 return value;
         }

@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.Management.Automation;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.PowerShell.Commands;
 
@@ -27,12 +28,11 @@ public sealed class ValidateDurationAttribute : ValidateArgumentsAttribute
         var value = arguments is PSObject ps ? ps.BaseObject : arguments;
         if (value is not TimeSpan t)
         {
-            throw new ValidationMetadataException($"'{value}' is not a duration.");
+            throw new ValidationMetadataException(Messages.Format("DurationInvalid", value));
         }
         if (t < _minimum || t > _maximum)
         {
-            throw new ValidationMetadataException(string.Format(CultureInfo.InvariantCulture,
-                "The duration {0} is out of range: give at least {1} and at most {2}.", t, _minimum, _maximum));
+            throw new ValidationMetadataException(Messages.Format("DurationOutOfRange", t, _minimum, _maximum));
         }
     }
 }

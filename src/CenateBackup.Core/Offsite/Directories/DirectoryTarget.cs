@@ -92,24 +92,23 @@ public static class DirectoryTarget
         if (probe.OnRootFileSystem) throw OnRootFileSystem(full, probe);
         if (requirements.RequireMountPoint is not null && probe.RequiredMountPoint != probe.Mount.MountPoint)
         {
-            throw NotMounted(full, $"it is on the file system mounted at '{probe.Mount.MountPoint}', not on " +
-                $"'{requirements.RequireMountPoint}'" +
-                (probe.RequiredMountPoint is null ? " (which does not exist)" : ""));
+            throw NotMounted(full, Messages.Format(probe.RequiredMountPoint is null
+                ? "TargetNotMounted.WrongMountMissing" : "TargetNotMounted.WrongMount",
+                probe.Mount.MountPoint, requirements.RequireMountPoint));
         }
         if (probe.MarkerError is not null) throw probe.MarkerError;
         var marker = probe.Marker;
         if (marker is null && (requirements.RequireMarker || requirements.Labels is not null))
         {
             throw MarkerMismatch(full, probe.Exists
-                ? $"it has no offsite marker ({OffsiteMarker.FileName}): it was never initialised, or another " +
-                  "disk is mounted"
-                : $"it does not exist on the disk mounted at '{probe.Mount.MountPoint}': another disk is mounted");
+                ? Messages.Format("TargetMarkerMismatch.NoMarker", OffsiteMarker.FileName)
+                : Messages.Format("TargetMarkerMismatch.Missing", probe.Mount.MountPoint));
         }
         if (marker is not null && requirements.Labels is { } labels
             && !labels.Contains(marker.Label, StringComparer.Ordinal))
         {
-            throw MarkerMismatch(full, $"its marker says '{marker.Label}' (id {marker.Id}); expected " +
-                string.Join(" or ", labels.Select(l => $"'{l}'")));
+            throw MarkerMismatch(full, Messages.Format("TargetMarkerMismatch.Label", marker.Label, marker.Id,
+                string.Join($" {Messages.Get("TargetMarkerMismatch.Or")} ", labels.Select(l => $"'{l}'"))));
         }
         return new DirectoryTargetState(full, probe.Mount.MountPoint, probe.Mount.FileSystemType, probe.FreeBytes,
             marker, Warnings(probe.Mount))
@@ -121,11 +120,10 @@ public static class DirectoryTarget
         var warnings = new List<string>();
         if (s_withoutPermissions.Contains(mount.FileSystemType, StringComparer.OrdinalIgnoreCase))
         {
-            warnings.Add($"The target's file system ({mount.FileSystemType} at {mount.MountPoint}) keeps no Unix " +
-                "permissions: the copies cannot be kept 0600 and anyone who mounts the disk can read them. " +
-                "Format the disk as ext4 or use an encrypted (rclone crypt) target.");
+            warnings.Add(Messages.Format("Warning.DirectoryTarget.NoPermissions", mount.FileSystemType,
+                mount.MountPoint));
         }
-        if (mount.ReadOnly) warnings.Add($"The target's file system at {mount.MountPoint} is mounted read-only.");
+        if (mount.ReadOnly) warnings.Add(Messages.Format("Warning.DirectoryTarget.ReadOnly", mount.MountPoint));
         return warnings;
     }
 
@@ -133,21 +131,18 @@ public static class DirectoryTarget
     {
         var why = probe.Exists
             ? probe.Mount.MountPoint == "/"
-                ? $"it resolves to '{probe.RealPath}', on the root file system"
-                : $"it resolves to '{probe.RealPath}', on '{probe.Mount.MountPoint}', a bind mount of the root " +
-                  "file system"
-            : $"it does not exist and '{probe.ExistingPart}' above it is on the root file system: the disk is " +
-              "not mounted";
+                ? Messages.Format("TargetNotMounted.OnRoot", probe.RealPath)
+                : Messages.Format("TargetNotMounted.OnRootBind", probe.RealPath, probe.Mount.MountPoint)
+            : Messages.Format("TargetNotMounted.AboveOnRoot", probe.ExistingPart);
         return NotMounted(full, why, systemDisk: true);
     }
 
     private static CenateException NotMounted(string full, string why, bool systemDisk = false) => new(
         ErrorIds.TargetNotMounted, CenateErrorKind.ResourceUnavailable,
-        $"The offsite target '{full}' is refused: {why}. Nothing was written" +
-        (systemDisk ? " (a copy there would fill the system disk and not survive its loss)." : "."),
-        "Mount the backup disk (or the NAS share) and check it with findmnt, then run again.", full);
+        Messages.Format(systemDisk ? "TargetNotMounted.SystemDisk" : "TargetNotMounted", full, why),
+        Messages.Get("TargetNotMounted.Action"), full);
 
     private static CenateException MarkerMismatch(string full, string why) => new(ErrorIds.TargetMarkerMismatch,
-        CenateErrorKind.InvalidData, $"The offsite target '{full}' is refused: {why}. Nothing was written.",
-        "Mount the disk that Initialize-CenateOffsiteTarget prepared for this job, or initialise this one.", full);
+        CenateErrorKind.InvalidData, Messages.Format("TargetMarkerMismatch", full, why),
+        Messages.Get("TargetMarkerMismatch.Action"), full);
 }

@@ -67,10 +67,11 @@ public sealed class OffsiteMarker
         var info = new FileInfo(path);
         if (!info.Exists && info.LinkTarget is null)
         {
-            return Directory.Exists(path) ? throw Unreadable(path, "it is a directory") : null;
+            return Directory.Exists(path)
+                ? throw Unreadable(path, Messages.Get("TargetMarkerUnreadable.Directory")) : null;
         }
-        if (info.LinkTarget is not null) throw Unreadable(path, "it is a symbolic link");
-        if (info.Length > MaxBytes) throw Unreadable(path, $"it holds {info.Length} bytes, far more than a marker");
+        if (info.LinkTarget is not null) throw Unreadable(path, Messages.Get("TargetMarkerUnreadable.Link"));
+        if (info.Length > MaxBytes) throw Unreadable(path, Messages.Format("TargetMarkerUnreadable.Size", info.Length));
         Document? doc;
         try
         {
@@ -78,7 +79,7 @@ public sealed class OffsiteMarker
         }
         catch (JsonException ex)
         {
-            throw Unreadable(path, "it is not valid JSON: " + ex.Message);
+            throw Unreadable(path, Messages.Format("TargetMarkerUnreadable.Json", ex.Message));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -148,9 +149,8 @@ public sealed class OffsiteMarker
                 Messages.Format("TargetAlreadyInitialized.Action", existing.Label), directory);
 
     private static CenateException Unreadable(string path, string why) => new(ErrorIds.TargetMarkerMismatch,
-        CenateErrorKind.InvalidData, $"The offsite marker '{path}' cannot be used: {why}.",
-        "Check that the right disk is mounted; if this directory is meant to be a target, move the file away and run " +
-        "Initialize-CenateOffsiteTarget.", path);
+        CenateErrorKind.InvalidData, Messages.Format("TargetMarkerUnreadable", path, why),
+        Messages.Get("TargetMarkerUnreadable.Action"), path);
 
     private static string ToolName()
     {

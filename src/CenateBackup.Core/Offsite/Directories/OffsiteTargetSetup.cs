@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Offsite.Directories;
 
@@ -28,7 +29,7 @@ public static class OffsiteTargetSetup
     {
         if (label is not null && !OffsiteMarker.IsValidLabel(label))
         {
-            throw new ArgumentException($"'{label}' is not a valid label ({OffsiteMarker.LabelPattern}).",
+            throw new ArgumentException(Messages.Format("OffsiteLabelInvalid", label, OffsiteMarker.LabelPattern),
                 nameof(label));
         }
         var requirements = new DirectoryTargetRequirements

@@ -171,6 +171,5 @@ public static class VerifiedFileCopy
 
     private static CenateException Exists(string finalPath) => new(ErrorIds.BackupSetExists,
         CenateErrorKind.ResourceExists,
-        $"'{finalPath}' already exists at the target; a file there is never trusted nor replaced by a copy.",
-        "Remove it (or the whole incomplete set at the target) and run again.", finalPath);
+        Messages.Format("BackupSetExists.Target", finalPath), Messages.Get("BackupSetExists.Action.Target"), finalPath);
 }

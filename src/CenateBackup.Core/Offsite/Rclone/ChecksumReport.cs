@@ -20,8 +20,8 @@ public sealed record ChecksumReport(IReadOnlyList<string> Matched, IReadOnlyList
     {
         if (Passed) return;
         var what = new List<string>();
-        if (Differ.Count > 0) what.Add("differ or cannot be read: " + string.Join(", ", Differ));
-        if (Missing.Count > 0) what.Add("missing: " + string.Join(", ", Missing));
+        if (Differ.Count > 0) what.Add(Messages.Format("RemoteChecksumMismatch.Differ", string.Join(", ", Differ)));
+        if (Missing.Count > 0) what.Add(Messages.Format("RemoteChecksumMismatch.Missing", string.Join(", ", Missing)));
         throw new CenateException(ErrorIds.RemoteChecksumMismatch, CenateErrorKind.InvalidData,
             Messages.Format("RemoteChecksumMismatch.3", location, string.Join("; ", what)),
             Messages.Get("RemoteChecksumMismatch.Action.3"), location);

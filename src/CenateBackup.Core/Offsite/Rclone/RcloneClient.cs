@@ -47,7 +47,7 @@ public sealed class RcloneClient
     public async Task<string> VersionAsync(CancellationToken ct)
     {
         var run = await RunAsync(new[] { "version" }, 1 << 20, null, ct).ConfigureAwait(false);
-        if (run.ExitCode != 0) throw Fail(run, "asking the version of", Executable);
+        if (run.ExitCode != 0) throw Fail(run, Messages.Get("Rclone.Op.Version"), Executable);
         return run.StandardOutput.Split('\n')[0].Trim();
     }
 
@@ -58,7 +58,7 @@ public sealed class RcloneClient
             null, ct)
             .ConfigureAwait(false);
         if (run.ExitCode == 3) return null;
-        if (run.ExitCode != 0) throw Fail(run, "listing", dir.ToString());
+        if (run.ExitCode != 0) throw Fail(run, Messages.Get("Rclone.Op.Listing"), dir.ToString());
         var files = new List<RemoteFile>();
         try
         {
@@ -96,7 +96,7 @@ public sealed class RcloneClient
                 Messages.Format("RemoteFileNotFound", path),
                     Messages.Get("RemoteFileNotFound.Action"), path);
         }
-        if (run.ExitCode != 0) throw Fail(run, "reading", path);
+        if (run.ExitCode != 0) throw Fail(run, Messages.Get("Rclone.Op.Reading"), path);
         if (Encoding.UTF8.GetByteCount(run.StandardOutput) > maxBytes)
         {
             throw new CenateException(ErrorIds.ManifestInvalid, CenateErrorKind.InvalidData,
@@ -121,7 +121,7 @@ public sealed class RcloneClient
                 "copy", dir.ToString(), temp.FullName, "--include", "*.manifest.json", "--max-depth", "1",
                 "--max-size", ManifestLimit.ToString(CultureInfo.InvariantCulture), "--immutable",
             }, 1 << 20, null, ct).ConfigureAwait(false);
-            if (run.ExitCode != 0) throw Fail(run, "reading the manifests of", dir.ToString());
+            if (run.ExitCode != 0) throw Fail(run, Messages.Get("Rclone.Op.Manifests"), dir.ToString());
             var result = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var f in temp.EnumerateFiles("*.manifest.json"))
             {
@@ -160,7 +160,7 @@ public sealed class RcloneClient
                     Messages.Get("BackupFileMissing.Action.2"), Path.Combine(source, n));
             }
         }
-        var what = $"uploading {names.Count} file(s) to";
+        var what = Messages.Format("Rclone.Op.Uploading", names.Count);
         return CopyAsync(source, dir.ToString(), names, bytes, what, dir.ToString(), ct);
     }
 
@@ -188,7 +188,8 @@ public sealed class RcloneClient
             UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         try
         {
-            await CopyAsync(dir.ToString(), staging, names, bytes, "downloading from", dir.ToString(),
+            await CopyAsync(dir.ToString(), staging, names, bytes, Messages.Get("Rclone.Op.Downloading"),
+                dir.ToString(),
                 ct).ConfigureAwait(false);
             foreach (var n in names)
             {
@@ -243,7 +244,7 @@ public sealed class RcloneClient
                 "checksum", "sha256", sumFile, dir.ToString(), "--download", "--one-way", "--combined", "-",
             }, ListingLimit, null, ct).ConfigureAwait(false);
             return RcloneCombinedReport.Parse(run.StandardOutput, sha256ByName.Keys, run.ExitCode)
-                ?? throw Fail(run, "checking", dir.ToString());
+                ?? throw Fail(run, Messages.Get("Rclone.Op.Checking"), dir.ToString());
         }
         finally
         {
@@ -261,7 +262,8 @@ public sealed class RcloneClient
             var list = await WriteNameListAsync(temp.FullName, names, ct).ConfigureAwait(false);
             var run = await RunAsync(new[] { "delete", dir.ToString(), "--files-from-raw", list, "--max-depth", "1" },
                 1 << 20, null, ct).ConfigureAwait(false);
-            if (run.ExitCode is not (0 or 3)) throw Fail(run, $"deleting {names.Count} file(s) from", dir.ToString());
+            if (run.ExitCode is not (0 or 3)) throw Fail(run, Messages.Format("Rclone.Op.Deleting", names.Count),
+                dir.ToString());
         }
         finally
         {
@@ -273,7 +275,7 @@ public sealed class RcloneClient
     public async Task MakeDirectoryAsync(RemoteLocation dir, CancellationToken ct)
     {
         var run = await RunAsync(new[] { "mkdir", dir.ToString() }, 1 << 20, null, ct).ConfigureAwait(false);
-        if (run.ExitCode != 0) throw Fail(run, "creating", dir.ToString());
+        if (run.ExitCode != 0) throw Fail(run, Messages.Get("Rclone.Op.Creating"), dir.ToString());
     }
 
     private async Task CopyAsync(string from, string to, IReadOnlyList<string> names, IProgress<long>? bytes,

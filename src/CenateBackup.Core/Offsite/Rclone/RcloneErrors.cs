@@ -35,14 +35,13 @@ public static class RcloneErrors
     public static CenateException Map(int exitCode, string stderr, string operation, string target)
     {
         var detail = Summary(stderr);
-        var said = $"rclone failed {operation} '{target}' (exit code {exitCode}): {detail}";
+        var said = Messages.Format("RcloneFailed.Said", operation, target, exitCode, detail);
         var lower = stderr.ToLowerInvariant();
         if (lower.Contains("didn't find section in config file"))
         {
             var noFile = lower.Contains("config file") && lower.Contains("not found - using defaults");
             return new CenateException(ErrorIds.RemoteNotConfigured, CenateErrorKind.ObjectNotFound,
-                $"The remote of '{target}' is not in rclone's config file"
-                + (noFile ? " (the config file was not found)." : "."),
+                Messages.Format(noFile ? "RemoteNotConfigured.NoFile" : "RemoteNotConfigured", target),
                 Messages.Get("RemoteNotConfigured.Action"),
                 target);
         }
@@ -91,7 +90,7 @@ public static class RcloneErrors
             if (text is not null && !found.Contains(text)) found.Add(text);
         }
         var joined = string.Join("; ", found.TakeLast(3));
-        if (joined.Length == 0) joined = "rclone printed no error message";
+        if (joined.Length == 0) joined = Messages.Get("RcloneFailed.Silent");
         return joined.Length > 1000 ? joined[..1000] + "…" : joined;
     }
 
