@@ -47,17 +47,18 @@ AfterAll {
 Describe 'Errors of the Core areas follow the UI culture; the error id does not' {
     BeforeAll {
         function Assert-BothLanguages([scriptblock]$Run, [string]$Id, [string]$En, [string]$EnAction, [string]$Es, [string]$EsAction) {
-            $es = Invoke-InCulture 'es-ES' { Get-Failure $Run }
-            $en = Invoke-InCulture 'en-US' { Get-Failure $Run }
-            foreach ($e in $es, $en) {
-                $e -is [System.Management.Automation.ErrorRecord] | Should -BeTrue -Because "the command fails: $e"
+            # (PowerShell names are case-insensitive: the records must not be called $es/$en, the [string] parameters.)
+            $spanish = Invoke-InCulture 'es-ES' { Get-Failure $Run }
+            $english = Invoke-InCulture 'en-US' { Get-Failure $Run }
+            foreach ($e in $spanish, $english) {
+                $e | Should -BeOfType ([System.Management.Automation.ErrorRecord])
                 $e.FullyQualifiedErrorId | Should -Be (& $Fqid $Id)
             }
-            $es.Exception.Message | Should -BeLike "*$Es*"
-            $es.ErrorDetails.RecommendedAction | Should -BeLike "*$EsAction*"
-            $en.Exception.Message | Should -BeLike "*$En*"
-            $en.ErrorDetails.RecommendedAction | Should -BeLike "*$EnAction*"
-            $es.Exception.Message | Should -Not -BeLike "*$En*"
+            $spanish.Exception.Message | Should -BeLike "*$Es*"
+            $spanish.ErrorDetails.RecommendedAction | Should -BeLike "*$EsAction*"
+            $english.Exception.Message | Should -BeLike "*$En*"
+            $english.ErrorDetails.RecommendedAction | Should -BeLike "*$EnAction*"
+            $spanish.Exception.Message | Should -Not -BeLike "*$En*"
             [cultureinfo]::CurrentUICulture.Name | Should -Be $SavedCulture.Name
         }
     }
