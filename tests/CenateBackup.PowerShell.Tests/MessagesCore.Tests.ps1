@@ -46,13 +46,14 @@ AfterAll {
 
 Describe 'Errors of the Core areas follow the UI culture; the error id does not' {
     BeforeAll {
-        function Assert-BothLanguages([scriptblock]$Run, [string]$Id, [string]$En, [string]$EnAction, [string]$Es, [string]$EsAction) {
+        function Assert-BothLanguages([scriptblock]$Run, [string]$Id, [string]$En, [string]$EnAction, [string]$Es, [string]$EsAction,
+            [string]$Command = 'NewCenateDumpCommand') {
             # (PowerShell names are case-insensitive: the records must not be called $es/$en, the [string] parameters.)
             $spanish = Invoke-InCulture 'es-ES' { Get-Failure $Run }
             $english = Invoke-InCulture 'en-US' { Get-Failure $Run }
             foreach ($e in $spanish, $english) {
                 $e | Should -BeOfType ([System.Management.Automation.ErrorRecord])
-                $e.FullyQualifiedErrorId | Should -Be (& $Fqid $Id)
+                $e.FullyQualifiedErrorId | Should -Be (& $Fqid $Id $Command)
             }
             $spanish.Exception.Message | Should -BeLike "*$Es*"
             $spanish.ErrorDetails.RecommendedAction | Should -BeLike "*$EsAction*"
@@ -84,6 +85,21 @@ Describe 'Errors of the Core areas follow the UI culture; the error id does not'
             -EnAction 'Check the spelling of -CriticalTable' `
             -Es "La tabla crítica 'no_hay_tal' no existe en la base de datos '$Db'; no se escribió nada." `
             -EsAction 'Revise cómo está escrito -CriticalTable'
+    }
+
+    It 'an audit log that is not installed (Audit)' {
+        Assert-BothLanguages -Id 'AuditLogNotFound' -Command 'GetCenateAuditLogCommand' `
+            -Run { Get-CenateAuditLog @P } `
+            -En "There is no audit log cenate_audit.audit_log in database '$Db'." -EnAction 'Install it with Install-CenateAuditTrigger' `
+            -Es "No existe el registro de auditoría cenate_audit.audit_log en la base de datos '$Db'." `
+            -EsAction 'Instálelo con Install-CenateAuditTrigger'
+    }
+
+    It 'an alert with no channel (Alerts)' {
+        Assert-BothLanguages -Id 'AlertChannelMissing' -Command 'SendCenateAlertCommand' `
+            -Run { Send-CenateAlert -Test } `
+            -En 'No alert channel is configured' -EnAction 'Add at least one channel.' `
+            -Es 'No hay ningún canal de alerta configurado' -EsAction 'Configure al menos un canal.'
     }
 
     It 'any es-* culture (es-PE) gives Spanish, and a non-Spanish culture (fr-FR) English' {
