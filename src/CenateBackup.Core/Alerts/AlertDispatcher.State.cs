@@ -57,7 +57,8 @@ public sealed partial class AlertDispatcher
         return false;
     }
 
-    private AlertJobState? ReadState(Action<string> warn) => FileTrusted(StatePath, Messages.Get("Alert.What.StateFile"), warn)
+    private AlertJobState? ReadState(Action<string> warn) => FileTrusted(StatePath,
+        Messages.Get("Alert.What.StateFile"), warn)
         ? AlertStateStore.Read(StatePath, _options.Job, warn) : null;
 
     private AlertSpool LoadSpool(IOperationReporter reporter) =>
@@ -117,7 +118,8 @@ public sealed partial class AlertDispatcher
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 spool.Remove(entry);
-                reporter.Warning(Messages.Format("Warning.Alert.SpooledUncomposable", channel.Kind, queued, ex.GetType().Name));
+                reporter.Warning(Messages.Format("Warning.Alert.SpooledUncomposable", channel.Kind, queued,
+                    ex.GetType().Name));
                 continue;
             }
             var (result, error) = await Attempt(channel, delayed, limit, user).ConfigureAwait(false);
@@ -139,7 +141,8 @@ public sealed partial class AlertDispatcher
             if (attempts >= AlertSpool.MaxAttempts)
             {
                 spool.Remove(entry);
-                reporter.Warning(Messages.Format("Warning.Alert.SpooledDropped", channel.Kind, queued, attempts, reason));
+                reporter.Warning(Messages.Format("Warning.Alert.SpooledDropped", channel.Kind, queued, attempts,
+                    reason));
                 results.Add(result with { Reason = $"{reason}. Dropped after {attempts} attempts." });
             }
             else

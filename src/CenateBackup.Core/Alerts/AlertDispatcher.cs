@@ -176,7 +176,8 @@ public sealed partial class AlertDispatcher
         {
             // The alerts are out (or not) already: a bookkeeping failure is told, never a reason to lose the results
             // or the run's own failure.
-            Keep(() => { if (spool!.Changed) spool.Save(); }, spool!.Path, Messages.Get("Warning.Alert.Consequence.Spool"),
+            Keep(() => { if (spool!.Changed) spool.Save(); }, spool!.Path,
+                Messages.Get("Warning.Alert.Consequence.Spool"),
                 reporter);
             if (declined) reporter.Verbose("The state file is left as it was: the alert was not confirmed.");
             else Keep(() => AlertStateStore.Write(StatePath, AlertStateStore.Next(plan.Run)), StatePath,

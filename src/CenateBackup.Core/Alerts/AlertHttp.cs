@@ -78,7 +78,8 @@ internal static class AlertHttp
                 return new AlertReceipt { Reply = shown.Length == 0 ? status : status + ": " + shown };
             }
             throw new CenateException(ErrorIds.AlertDeliveryFailed, KindOf(response.StatusCode),
-                Messages.Format((int)response.StatusCode is >= 300 and < 400 ? "Http.Answered.Redirect" : "Http.Answered",
+                Messages.Format((int)response.StatusCode is >= 300 and < 400
+                        ? "Http.Answered.Redirect" : "Http.Answered",
                     shown.Length == 0 ? status : status + ": " + shown),
                 Messages.Format("Http.Answered.Action", target), target);
         }
@@ -97,8 +98,10 @@ internal static class AlertHttp
         {
             var tls = Inner<System.Security.Authentication.AuthenticationException>(ex);
             var kind = tls is not null ? CenateErrorKind.SecurityError : CenateErrorKind.ConnectionError;
-            throw new CenateException(ErrorIds.AlertDeliveryFailed, kind, Messages.Format("Http.RequestFailed", Why(ex, uri)),
-                Messages.Get(tls is not null ? "Http.RequestFailed.Action.Tls" : "AlertDeliveryFailed.Action.3"), target);
+            throw new CenateException(ErrorIds.AlertDeliveryFailed, kind, Messages.Format("Http.RequestFailed",
+                Why(ex, uri)),
+                Messages.Get(tls is not null ? "Http.RequestFailed.Action.Tls" : "AlertDeliveryFailed.Action.3"),
+                    target);
         }
         catch (Exception ex) when (ex is not CenateException)
         {

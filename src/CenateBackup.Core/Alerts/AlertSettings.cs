@@ -192,6 +192,7 @@ public sealed partial record AlertSettings
     }
 
     internal static CenateException Invalid(string source, string message) =>
-        new(ErrorIds.SettingsInvalid, CenateErrorKind.InvalidArgument, Messages.Format("SettingsInvalid.Alert", source, message),
+        new(ErrorIds.SettingsInvalid, CenateErrorKind.InvalidArgument, Messages.Format("SettingsInvalid.Alert",
+            source, message),
             Messages.Get("SettingsInvalid.Alert.Action"), source);
 }

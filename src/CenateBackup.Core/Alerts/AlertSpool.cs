@@ -184,7 +184,8 @@ public sealed class AlertSpool
         {
             _entries.Remove(old);
             warn(Messages.Format("Warning.AlertSpool.Full", Path, MaxPerChannel, entry.Channel,
-                old.QueuedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)));
+                old.QueuedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm",
+                    System.Globalization.CultureInfo.InvariantCulture)));
         }
     }
 

@@ -237,5 +237,6 @@ public sealed class MailAlertChannel : IAlertChannel
     }
 
     private static CenateException Invalid(string why) => new(ErrorIds.SettingsInvalid,
-        CenateErrorKind.InvalidArgument, Messages.Format("SettingsInvalid.Mail", why), Messages.Get("SettingsInvalid.Mail.Action"));
+        CenateErrorKind.InvalidArgument, Messages.Format("SettingsInvalid.Mail", why),
+            Messages.Get("SettingsInvalid.Mail.Action"));
 }

@@ -35,7 +35,8 @@ internal static class MailErrors
 
     public static CenateException Timeout(string target, TimeSpan timeout, Exception? inner) => new(
         ErrorIds.AlertDeliveryFailed, CenateErrorKind.OperationTimeout,
-        Messages.Format("Mail.Timeout.Finish", Seconds(timeout)), Messages.Get("Mail.Timeout.Finish.Action"), target, inner);
+        Messages.Format("Mail.Timeout.Finish", Seconds(timeout)), Messages.Get("Mail.Timeout.Finish.Action"),
+            target, inner);
 
     public static CenateException PlainTextRefused(string target) => new(ErrorIds.AlertDeliveryFailed,
         CenateErrorKind.SecurityError,
@@ -57,10 +58,12 @@ internal static class MailErrors
                         : Messages.Get("Mail.Handshake.Action"));
             case MailKit.Security.AuthenticationException:
                 return (CenateErrorKind.AuthenticationError,
-                    Messages.Format("Mail.LoginRefused", OneLine(ex.Message)), Messages.Get("Mail.LoginRefused.Action"));
+                    Messages.Format("Mail.LoginRefused", OneLine(ex.Message)),
+                        Messages.Get("Mail.LoginRefused.Action"));
             case ServiceNotAuthenticatedException:
                 return (CenateErrorKind.AuthenticationError,
-                    Messages.Format("Mail.LoginRequired", OneLine(ex.Message)), Messages.Get("Mail.LoginRequired.Action"));
+                    Messages.Format("Mail.LoginRequired", OneLine(ex.Message)),
+                        Messages.Get("Mail.LoginRequired.Action"));
             case SmtpCommandException command:
                 return (CenateErrorKind.InvalidOperation,
                     command.Mailbox is null
@@ -72,7 +75,8 @@ internal static class MailErrors
                 return (CenateErrorKind.ConnectionError, Messages.Format("Mail.Protocol", OneLine(ex.Message)),
                     Messages.Get("Mail.Protocol.Action"));
             case NotSupportedException when ex.Message.Contains("STARTTLS", StringComparison.OrdinalIgnoreCase):
-                return (CenateErrorKind.SecurityError, Messages.Get("Mail.NoStartTls"), Messages.Get("Mail.NoStartTls.Action"));
+                return (CenateErrorKind.SecurityError, Messages.Get("Mail.NoStartTls"),
+                    Messages.Get("Mail.NoStartTls.Action"));
             case TimeoutException:
                 return (CenateErrorKind.OperationTimeout,
                     Messages.Format("Mail.Timeout", Seconds(timeout)), Messages.Get("Mail.Timeout.Action"));

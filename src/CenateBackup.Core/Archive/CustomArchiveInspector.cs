@@ -229,8 +229,9 @@ public static class CustomArchiveInspector
         if (!magic.AsSpan(0, got).SequenceEqual("PGDMP"u8[..got]))
         {
             // The stream is refused anyway: read a little more so that text and binary noise are told apart.
-            var sample = await SampleAsync(reader, magic.AsSpan(0, got).ToArray(), ct).ConfigureAwait(false);
-            var what = DescribeStart(sample);
+            var sample = await NonArchiveStart.SampleAsync(reader, magic.AsSpan(0, got).ToArray(), ct)
+                .ConfigureAwait(false);
+            var what = NonArchiveStart.Describe(sample);
             throw NotAnArchive(what.Length == 0
                 ? Messages.Get("ArchiveInvalid.NoMagic")
                 : Messages.Format("ArchiveInvalid.NoMagic.2", what));
@@ -297,43 +298,6 @@ public static class CustomArchiveInspector
         var server = await reader.ReadStrAsync("the server version", ct).ConfigureAwait(false);
         var pgDump = await reader.ReadStrAsync("the pg_dump version", ct).ConfigureAwait(false);
         return new ArchiveHeader(vmaj, vmin, vrev, intSize, offSize, compression, level, database ?? string.Empty, server ?? string.Empty, pgDump ?? string.Empty);
-    }
-
-    /// <summary>Up to <see cref="SampleLength"/> bytes from the start of a stream that is not an archive.</summary>
-    private static async Task<byte[]> SampleAsync(PgArchiveReader reader, byte[] start, CancellationToken ct)
-    {
-        var sample = new List<byte>(start);
-        while (sample.Count < SampleLength)
-        {
-            var b = await reader.TryReadByteAsync(ct).ConfigureAwait(false);
-            if (b < 0) break;
-            sample.Add((byte)b);
-        }
-        return sample.ToArray();
-    }
-
-    private const int SampleLength = 512;
-
-    /// <summary>
-    /// What the start of a non-archive is, in a few words (empty when nothing can be said). Text is bytes without
-    /// control characters other than tab, line feed, vertical tab, form feed and carriage return; a random binary
-    /// file has such a byte within its first few hundred bytes almost surely, so it is not called text.
-    /// </summary>
-    internal static string DescribeStart(ReadOnlySpan<byte> start)
-    {
-        if (start.Length >= 2 && start[0] == 0x1F && start[1] == 0x8B) return Messages.Get("ArchiveInvalid.Start.Gzip");
-        if (start.Length >= 4 && start[0] == 0x89 && start[1] == (byte)'P' && start[2] == (byte)'N' && start[3] == (byte)'G')
-            return Messages.Get("ArchiveInvalid.Start.Png");
-        if (start.Length >= 4 && start[0] == (byte)'P' && start[1] == (byte)'K' && start[2] == 3 && start[3] == 4)
-            return Messages.Get("ArchiveInvalid.Start.Zip");
-        if (start.Length >= 2 && start[0] == (byte)'-' && start[1] == (byte)'-') return Messages.Get("ArchiveInvalid.Start.Sql");
-        if (start.Length == 0) return string.Empty;
-        foreach (var b in start)
-        {
-            if (b < 0x09 || (b > 0x0D && b < 0x20) || b == 0x7F)
-                return Messages.Format("ArchiveInvalid.Start.Binary", string.Join(" ", start[..Math.Min(8, start.Length)].ToArray().Select(x => x.ToString("X2", CultureInfo.InvariantCulture))));
-        }
-        return Messages.Get("ArchiveInvalid.Start.Text");
     }
 
     /// <summary>One table-of-contents entry and what the data phase needs to know about it.</summary>
@@ -517,7 +481,8 @@ public static class CustomArchiveInspector
         Messages.Format("ArchiveInvalid.NotArchive", why), Messages.Get("ArchiveInvalid.Action.NotArchive"));
 
     private static CenateException Damaged(PgArchiveReader reader, Place place, string why) => new(ErrorIds.ArchiveInvalid, CenateErrorKind.InvalidData,
-        Messages.Format("ArchiveInvalid.Damaged", why, reader.Position.ToString(CultureInfo.InvariantCulture), place.Where),
+        Messages.Format("ArchiveInvalid.Damaged", why, reader.Position.ToString(CultureInfo.InvariantCulture),
+            place.Where),
         Messages.Get("ArchiveInvalid.Action.3"));
 
     /// <summary>Where reading is, for messages.</summary>

@@ -342,8 +342,10 @@ public static class AuditLogService
         if (olderThan >= MinimumRetention || (force && olderThan >= TimeSpan.Zero)) return;
         var shown = olderThan.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
         throw new CenateException(ErrorIds.DurationBelowFloor, CenateErrorKind.InvalidArgument,
-            Messages.Format(olderThan < TimeSpan.Zero ? "DurationBelowFloor.Negative" : "DurationBelowFloor.UnderDay", shown),
-            Messages.Get(olderThan < TimeSpan.Zero ? "DurationBelowFloor.Negative.Action" : "DurationBelowFloor.UnderDay.Action"),
+            Messages.Format(olderThan < TimeSpan.Zero ? "DurationBelowFloor.Negative" : "DurationBelowFloor.UnderDay",
+                shown),
+            Messages.Get(olderThan < TimeSpan.Zero ? "DurationBelowFloor.Negative.Action"
+                : "DurationBelowFloor.UnderDay.Action"),
             olderThan);
     }
 

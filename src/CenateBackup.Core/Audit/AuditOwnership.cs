@@ -53,7 +53,8 @@ internal static class AuditOwnership
     }
 
     private static CenateException Unsafe(string message, string remedy, object target) =>
-        new(ErrorIds.AuditOwnerUnsafe, CenateErrorKind.PermissionDenied, Messages.Format("AuditOwnerUnsafe.Unchanged", message), remedy, target);
+        new(ErrorIds.AuditOwnerUnsafe, CenateErrorKind.PermissionDenied,
+            Messages.Format("AuditOwnerUnsafe.Unchanged", message), remedy, target);
 
     /// <summary>The roles that decide who can reach the log, as the catalog shows them before any change.</summary>
     private sealed record RoleFacts(
@@ -154,7 +155,8 @@ internal static class AuditOwnership
         // The audit owner itself: nobody logs in as it, and it is no superuser (the trigger functions run with its rights).
         if (roles.OwnerExists && (roles.OwnerLogin || roles.OwnerSuper))
         {
-            throw Unsafe(Messages.Format(roles.OwnerLogin ? "AuditOwnerUnsafe.OwnerLogin" : "AuditOwnerUnsafe.OwnerSuper",
+            throw Unsafe(Messages.Format(
+                    roles.OwnerLogin ? "AuditOwnerUnsafe.OwnerLogin" : "AuditOwnerUnsafe.OwnerSuper",
                     ownerRole),
                 Messages.Format("AuditOwnerUnsafe.Action.OwnerRole", owner), ownerRole);
         }
@@ -176,7 +178,8 @@ internal static class AuditOwnership
             if (!roles.MeIsMember && !roles.MeCreateRole)
             {
                 throw Unsafe(Messages.Format("AuditOwnerUnsafe.InstallerCannot", me, ownerRole),
-                    Messages.Format("AuditOwnerUnsafe.Action.InstallerCannot", asSuperuser, owner, QualifiedTable.Quote(me)),
+                    Messages.Format("AuditOwnerUnsafe.Action.InstallerCannot", asSuperuser, owner,
+                        QualifiedTable.Quote(me)),
                     me);
             }
         }
@@ -185,7 +188,8 @@ internal static class AuditOwnership
             if (roles.TableOwnerIsMember)
             {
                 throw Unsafe(Messages.Format("AuditOwnerUnsafe.TableOwnerMember", tableOwner, ownerRole),
-                    Messages.Format("AuditOwnerUnsafe.Action.TableOwnerMember", owner, QualifiedTable.Quote(tableOwner)),
+                    Messages.Format("AuditOwnerUnsafe.Action.TableOwnerMember", owner,
+                        QualifiedTable.Quote(tableOwner)),
                     tableOwner);
             }
             if (roles.TableOwnerCreateRole && roles.Version < 160000)
@@ -223,7 +227,8 @@ internal static class AuditOwnership
             var owner = QualifiedTable.Quote(ownerRole);
             throw Unsafe(roles.MeSuper
                     ? Messages.Format("AuditOwnerUnsafe.Members", ownerRole, string.Join(", ", members))
-                    : Messages.Format("AuditOwnerUnsafe.Members.Through", ownerRole, string.Join(", ", members), roles.Me),
+                    : Messages.Format("AuditOwnerUnsafe.Members.Through", ownerRole, string.Join(", ", members),
+                        roles.Me),
                 Messages.Format("AuditOwnerUnsafe.Action.Members", owner), ownerRole);
         }
     }
@@ -237,7 +242,8 @@ internal static class AuditOwnership
         }
         if (!roles.MeSuper)
         {
-            plan.Warnings.Add(Messages.Format("Warning.AuditOwnership.NoGuard", roles.Me, roles.TableOwner, table.Display));
+            plan.Warnings.Add(Messages.Format("Warning.AuditOwnership.NoGuard", roles.Me, roles.TableOwner,
+                table.Display));
         }
     }
 
@@ -293,7 +299,8 @@ internal static class AuditOwnership
                 "SEQUENCE" when o.Name == "audit_log_id_seq" => null,   // the identity's sequence follows its table
                 "FUNCTION" when s_functions.Contains(o.Name.Replace(" ", "", StringComparison.Ordinal)) =>
                     audit + "." + QualifiedTable.Quote(o.Name[..o.Name.IndexOf('(')]) + o.Name[o.Name.IndexOf('(')..],
-                _ => throw Unsafe(Messages.Format("AuditOwnerUnsafe.Foreign", auditSchema, o.Kind, o.Name, o.ObjectOwner),
+                _ => throw Unsafe(Messages.Format("AuditOwnerUnsafe.Foreign", auditSchema, o.Kind, o.Name,
+                    o.ObjectOwner),
                     Messages.Format("AuditOwnerUnsafe.Action.Foreign", o.Kind, audit, o.Name), o.Name),
             };
             if (sql is null || o.ObjectOwner == ownerRole) continue;
@@ -301,7 +308,8 @@ internal static class AuditOwnership
             {
                 throw Unsafe(Messages.Format("AuditOwnerUnsafe.Existing", o.Kind.ToLowerInvariant(),
                         o.Kind == "SCHEMA" ? auditSchema : auditSchema + "." + o.Name, o.ObjectOwner, ownerRole),
-                    Messages.Format("AuditOwnerUnsafe.Action.Existing", o.ObjectOwner, audit, o.Kind, sql, owner), o.Name);
+                    Messages.Format("AuditOwnerUnsafe.Action.Existing", o.ObjectOwner, audit, o.Kind, sql, owner),
+                        o.Name);
             }
             changes.Add($"ALTER {o.Kind} {sql} OWNER TO {owner}");
         }

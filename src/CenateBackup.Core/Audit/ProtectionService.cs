@@ -256,10 +256,14 @@ public static class ProtectionService
             var detail = string.Join("; ", paths.GroupBy(p => p.Role, StringComparer.Ordinal).Select(g =>
                 $"'{g.Key}' can still " + string.Join(", ", g.GroupBy(p => p.Privilege).Select(pg => $"{pg.Key} through {string.Join(" and ", pg.Select(p => p.Describe()))}"))));
             var remedies = new List<string>();
-            if (revocable.Count > 0) remedies.Add(Messages.Format("PrivilegeStillGranted.Remedy.Inherited", string.Join(", ", revocable)));
-            if (paths.Any(p => p.Kind == PrivilegePathKind.PredefinedRole)) remedies.Add(Messages.Get("PrivilegeStillGranted.Remedy.Predefined"));
-            if (paths.Any(p => p.Kind == PrivilegePathKind.Direct)) remedies.Add(Messages.Get("PrivilegeStillGranted.Remedy.Direct"));
-            if (paths.Any(p => result.Inherited.Contains(p.Via, StringComparer.Ordinal))) remedies.Add(Messages.Get("PrivilegeStillGranted.Remedy.Grantor"));
+            if (revocable.Count > 0) remedies.Add(Messages.Format("PrivilegeStillGranted.Remedy.Inherited",
+                string.Join(", ", revocable)));
+            if (paths.Any(p => p.Kind == PrivilegePathKind.PredefinedRole))
+                remedies.Add(Messages.Get("PrivilegeStillGranted.Remedy.Predefined"));
+            if (paths.Any(p => p.Kind == PrivilegePathKind.Direct))
+                remedies.Add(Messages.Get("PrivilegeStillGranted.Remedy.Direct"));
+            if (paths.Any(p => result.Inherited.Contains(p.Via, StringComparer.Ordinal)))
+                remedies.Add(Messages.Get("PrivilegeStillGranted.Remedy.Grantor"));
             if (remedies.Count == 0) remedies.Add(Messages.Get("PrivilegeStillGranted.Remedy.Check"));
             throw new CenateException(ErrorIds.PrivilegeStillGranted, CenateErrorKind.InvalidOperation,
                 Messages.Format("PrivilegeStillGranted", t.Display, detail),

@@ -81,7 +81,8 @@ public static class ReadOnlyRoleService
             throw new CenateException(ex.SqlState == "42501" ? ErrorIds.InsufficientPrivilege : ErrorIds.DatabaseError,
                 ex.SqlState == "42501" ? CenateErrorKind.PermissionDenied : CenateErrorKind.InvalidOperation,
                 Messages.Format("ReadOnlyRoleService.Error", role, ex.SqlState, ex.MessageText),
-                Messages.Get(ex.SqlState == "42501" ? "ReadOnlyRoleService.Error.Action.Privilege" : "ReadOnlyRoleService.Error.Action"), role);
+                Messages.Get(ex.SqlState == "42501" ? "ReadOnlyRoleService.Error.Action.Privilege"
+                    : "ReadOnlyRoleService.Error.Action"), role);
         }
         catch (NpgsqlException ex)
         {
@@ -158,7 +159,9 @@ public static class ReadOnlyRoleService
             try { verifier = ProtectionService.ScramVerifier(password!); }
             catch (ArgumentException ex)
             {
-                throw new CenateException(ErrorIds.PasswordInvalid, CenateErrorKind.InvalidArgument, Messages.Format("PasswordInvalid.Unchanged", ex.Message), Messages.Get("PasswordInvalid.Action"), role);
+                throw new CenateException(ErrorIds.PasswordInvalid, CenateErrorKind.InvalidArgument,
+                    Messages.Format("PasswordInvalid.Unchanged", ex.Message),
+                        Messages.Get("PasswordInvalid.Action"), role);
             }
             var nfkc = Encoding.UTF8.GetBytes(password!.Normalize(NormalizationForm.FormKC));
             if (!nfkc.AsSpan().SequenceEqual(SaslPrep.PasswordBytes(password)))

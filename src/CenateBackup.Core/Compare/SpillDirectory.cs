@@ -24,7 +24,8 @@ internal sealed class SpillDirectory : IDisposable
         if (!Directory.Exists(root))
         {
             throw new Errors.CenateException(Errors.ErrorIds.PathNotFound, Errors.CenateErrorKind.ObjectNotFound,
-                Messages.Format("PathNotFound.TempDirectory", root), Messages.Get("PathNotFound.TempDirectory.Action"), root);
+                Messages.Format("PathNotFound.TempDirectory", root),
+                    Messages.Get("PathNotFound.TempDirectory.Action"), root);
         }
         RemoveStale(root);
         // The owner's pid is in the name: a later comparison removes the directory if this process is killed.

@@ -88,6 +88,7 @@ internal static class PostgresErrors
     /// <summary>The server asked for the password in cleartext and the module did not send it.</summary>
     public static CenateException CleartextRefused(string where, string user, Exception? inner) =>
         new(ErrorIds.CleartextPasswordRefused, CenateErrorKind.AuthenticationError,
-            Messages.Format("CleartextPasswordRefused.Database", where, user), Messages.Get("CleartextPasswordRefused.Database.Action"),
+            Messages.Format("CleartextPasswordRefused.Database", where, user),
+                Messages.Get("CleartextPasswordRefused.Database.Action"),
             where, inner);
 }

@@ -32,7 +32,8 @@ public sealed class DockerEngine : IDisposable
         // Exec streams run as long as pg_dump does; the per-request timeout must not cut them.
         builder = builder.WithTimeout(System.Threading.Timeout.InfiniteTimeSpan);
         _client = builder.Build();
-        _endpointText = dockerHost ?? Environment.GetEnvironmentVariable("DOCKER_HOST") ?? Messages.Get("DockerEndpoint.Default");
+        _endpointText = dockerHost ?? Environment.GetEnvironmentVariable("DOCKER_HOST")
+            ?? Messages.Get("DockerEndpoint.Default");
     }
 
     internal DockerClient Client => _client;

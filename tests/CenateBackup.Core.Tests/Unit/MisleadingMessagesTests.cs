@@ -63,7 +63,8 @@ public sealed class MisleadingMessagesTests
     [Fact]
     public async Task Short_Sql_And_Known_Formats_Keep_Their_Names()
     {
-        Assert.Contains("plain SQL dump", (await HeaderError(Encoding.ASCII.GetBytes("-- PostgreSQL database dump\n"))).Message);
+        Assert.Contains("plain SQL dump",
+            (await HeaderError(Encoding.ASCII.GetBytes("-- PostgreSQL database dump\n"))).Message);
         Assert.Contains("gzip", (await HeaderError(new byte[] { 0x1F, 0x8B, 8, 0, 0, 0 })).Message);
         Assert.Contains("the stream is empty", (await HeaderError(Array.Empty<byte>())).Message);
     }
@@ -78,7 +79,8 @@ public sealed class MisleadingMessagesTests
         var cases = new Exception[]
         {
             new NpgsqlException("Exception while reading from stream", new EndOfStreamException()),
-            new IOException("copy failed", new NpgsqlException("Exception while reading from stream", new EndOfStreamException())),
+            new IOException("copy failed", new NpgsqlException("Exception while reading from stream",
+                new EndOfStreamException())),
             new EndOfStreamException(),
         };
         foreach (var raw in cases)
@@ -96,7 +98,8 @@ public sealed class MisleadingMessagesTests
     [Fact]
     public void Other_Failures_Keep_Their_Meaning()
     {
-        var other = Assert.IsType<CenateException>(Translate(new NpgsqlException("boom", new InvalidOperationException("x"))));
+        var other = Assert.IsType<CenateException>(Translate(new NpgsqlException("boom",
+            new InvalidOperationException("x"))));
         Assert.Equal(ErrorIds.ConnectionLost, other.ErrorId);
         Assert.Contains("connection to 127.0.0.1:5432 failed", other.Message);
         var disk = new IOException("No space left on device");
