@@ -13,7 +13,8 @@ BeforeAll {
     $script:Db = "cenate_msgcore_$Suffix"
     Invoke-Psql -Database postgres -Sql "CREATE DATABASE $Db" | Out-Null
     # No asegurados here: New-CenateDump warns that the default critical table is missing.
-    Invoke-Psql -Database $Db -Sql "CREATE TABLE public.pequena (id int PRIMARY KEY, v text); INSERT INTO public.pequena SELECT g, 'v' || g FROM generate_series(1, 20) g" | Out-Null
+    Invoke-Psql -Database $Db -Sql ("CREATE TABLE public.pequena (id int PRIMARY KEY, v text); " +
+        "INSERT INTO public.pequena SELECT g, 'v' || g FROM generate_series(1, 20) g") | Out-Null
     $script:P = @{ Container = $Rig.Container; Port = $Rig.Port; Credential = $Cred; Database = $Db }
     $script:SavedCulture = [cultureinfo]::CurrentUICulture
     $script:Fqid = { param($Id, $Cmd = 'NewCenateDumpCommand') "$Id,CenateBackup.PowerShell.Commands.$Cmd" }
@@ -34,7 +35,8 @@ BeforeAll {
     function Assert-NoFiles([string]$Dir) {
         # The directory's lock file may stay (it is the directory's, not the run's); nothing else may.
         if (Test-Path -LiteralPath $Dir) {
-            @(Get-ChildItem -LiteralPath $Dir -Recurse -Force -File | Where-Object Name -ne '.cenate.lock') | Should -BeNullOrEmpty
+            @(Get-ChildItem -LiteralPath $Dir -Recurse -Force -File | Where-Object Name -ne '.cenate.lock') |
+                Should -BeNullOrEmpty
         }
     }
 }
@@ -46,7 +48,8 @@ AfterAll {
 
 Describe 'Errors of the Core areas follow the UI culture; the error id does not' {
     BeforeAll {
-        function Assert-BothLanguages([scriptblock]$Run, [string]$Id, [string]$En, [string]$EnAction, [string]$Es, [string]$EsAction,
+        function Assert-BothLanguages([scriptblock]$Run, [string]$Id, [string]$En, [string]$EnAction, [string]$Es,
+            [string]$EsAction,
             [string]$Command = 'NewCenateDumpCommand') {
             # (PowerShell names are case-insensitive: the records must not be called $es/$en, the [string] parameters.)
             $spanish = Invoke-InCulture 'es-ES' { Get-Failure $Run }
@@ -66,7 +69,7 @@ Describe 'Errors of the Core areas follow the UI culture; the error id does not'
 
     It 'a container that does not exist (Docker)' {
         Assert-BothLanguages -Id 'ContainerNotFound' `
-            -Run { New-CenateDump -Container 'cenate_msgcore_nosuch' -Credential $Cred -Path (New-TestDirectory 'mc-nc') } `
+            -Run { New-CenateDump -Container cenate_msgcore_nosuch -Credential $Cred -Path (New-TestDirectory mc) } `
             -En "Docker container 'cenate_msgcore_nosuch' does not exist" -EnAction 'docker ps -a' `
             -Es "El contenedor Docker 'cenate_msgcore_nosuch' no existe" -EsAction "Revise el nombre con 'docker ps -a'"
     }
@@ -90,7 +93,8 @@ Describe 'Errors of the Core areas follow the UI culture; the error id does not'
     It 'an audit log that is not installed (Audit)' {
         Assert-BothLanguages -Id 'AuditLogNotFound' -Command 'GetCenateAuditLogCommand' `
             -Run { Get-CenateAuditLog @P } `
-            -En "There is no audit log cenate_audit.audit_log in database '$Db'." -EnAction 'Install it with Install-CenateAuditTrigger' `
+            -En "There is no audit log cenate_audit.audit_log in database '$Db'." `
+            -EnAction 'Install it with Install-CenateAuditTrigger' `
             -Es "No existe el registro de auditoría cenate_audit.audit_log en la base de datos '$Db'." `
             -EsAction 'Instálelo con Install-CenateAuditTrigger'
     }
@@ -103,8 +107,9 @@ Describe 'Errors of the Core areas follow the UI culture; the error id does not'
     }
 
     It 'any es-* culture (es-PE) gives Spanish, and a non-Spanish culture (fr-FR) English' {
-        $pe = Invoke-InCulture 'es-PE' { Get-Failure { New-CenateDump @P -Database cenate_msgcore_nodb -Path (New-TestDirectory 'mc-pe') } }
-        $fr = Invoke-InCulture 'fr-FR' { Get-Failure { New-CenateDump @P -Database cenate_msgcore_nodb -Path (New-TestDirectory 'mc-fr') } }
+        $run = { New-CenateDump @P -Database cenate_msgcore_nodb -Path (New-TestDirectory 'mc-pe') }
+        $pe = Invoke-InCulture 'es-PE' { Get-Failure $run }
+        $fr = Invoke-InCulture 'fr-FR' { Get-Failure $run }
         $pe.Exception.Message | Should -BeLike "*no existe en el servidor*"
         $fr.Exception.Message | Should -BeLike "*does not exist on the server*"
         $pe.FullyQualifiedErrorId | Should -Be $fr.FullyQualifiedErrorId
@@ -124,7 +129,8 @@ Describe 'A child pwsh started with LANG=es_PE.UTF-8' {
         $script = @"
 Import-Module '$(Get-ModuleManifestPath)'
 `$PSUICulture
-try { New-CenateDump -Container cenate_msgcore_nosuch -Path /tmp/cenate-msgcore-never } catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message; `$_.ErrorDetails.RecommendedAction }
+try { New-CenateDump -Container cenate_msgcore_nosuch -Path /tmp/cenate-msgcore-never }
+catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message; `$_.ErrorDetails.RecommendedAction }
 "@
         $pwsh = (Get-Command pwsh -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
         $psi = [Diagnostics.ProcessStartInfo]::new($pwsh)
@@ -175,8 +181,10 @@ Describe 'A warning and a progress text of New-CenateDump' {
             $r.Errors | Should -BeNullOrEmpty
             @($r.Set).Count | Should -Be 1 -Because 'the dump itself succeeds'
         }
-        $es.Warnings | Should -Contain "La tabla crítica 'asegurados' no existe en la base de datos '$Db': su conteo de filas no queda registrado."
-        $en.Warnings | Should -Contain "Critical table 'asegurados' does not exist in database '$Db': its row count is not recorded."
+        $es.Warnings | Should -Contain ("La tabla crítica 'asegurados' no existe en la base de datos '$Db': " +
+            'su conteo de filas no queda registrado.')
+        $en.Warnings | Should -Contain ("Critical table 'asegurados' does not exist in database '$Db': " +
+            'its row count is not recorded.')
         $es.Progress | Should -Contain 'Contando filas en la instantánea'
         $en.Progress | Should -Contain 'Counting rows in the snapshot'
         $es.Progress | Should -Not -Contain 'Counting rows in the snapshot'
@@ -210,10 +218,11 @@ Describe 'Messages that misled (issue 17 §1)' {
     Context 'a session the server ends in the middle of a COPY' {
         BeforeAll {
             # Wide enough rows that the COPY is still streaming when its session is terminated.
-            Invoke-Psql -Database $Db -Sql "CREATE TABLE public.grande AS SELECT g AS id, repeat(md5(g::text), 6) AS v FROM generate_series(1, 250000) g" | Out-Null
+            Invoke-Psql -Database $Db -Sql ("CREATE TABLE public.grande AS " +
+                "SELECT g AS id, repeat(md5(g::text), 6) AS v FROM generate_series(1, 250000) g") | Out-Null
         }
 
-        It 'says that the server ended the session (not "read past the end of the stream"), in Spanish, and leaves no file' {
+        It 'says that the server ended the session (not "read past the end of the stream"), in Spanish; no file' {
             $d = New-TestDirectory 'mc-term'
             try {
                 $job = Invoke-InBackground -Script {
@@ -222,7 +231,9 @@ Describe 'Messages that misled (issue 17 §1)' {
                     try { Export-CenateAseguradosCsv @P -Table grande -Path $Path -CompressionLevel 9 } catch { $_ }
                 } -Arguments @{ P = $P; Path = $d }
                 $null = Wait-ForFile -Directory $d -Filter '*.partial' -MinimumSize 1
-                Invoke-Psql -Sql "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '$Db' AND application_name = 'CenateBackup' AND query LIKE 'COPY%'" | Should -Be '1'
+                Invoke-Psql -Sql ("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity " +
+                    "WHERE datname = '$Db' " +
+                    "AND application_name = 'CenateBackup' AND query LIKE 'COPY%'") | Should -Be '1'
                 $caught = $job.PowerShell.EndInvoke($job.Handle) | Select-Object -First 1
                 $job.PowerShell.Dispose()
                 $caught | Should -BeOfType ([System.Management.Automation.ErrorRecord])
