@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Alerts;
 
@@ -33,9 +34,7 @@ public sealed partial class AlertDispatcher
         }
         if (why is not null)
         {
-            reporter.Warning($"The alert state directory {_options.StateDirectory} is shared with other users "
-                + $"({why}): state and spool ignored. Use a directory only this account may write to "
-                + "(chmod 0700), or -StateDirectory.");
+            reporter.Warning(Messages.Format("Warning.Alert.StateDirectoryShared", _options.StateDirectory, why));
         }
         _stateUsable = why is null;
         return why is null;
@@ -54,15 +53,16 @@ public sealed partial class AlertDispatcher
             why = ex.Message;
         }
         if (why is null) return true;
-        warn($"The alert {what} {path} is {why}: only this user may write it (chmod 0600); it is ignored.");
+        warn(Messages.Format("Warning.Alert.FileNotPrivate", what, path, why));
         return false;
     }
 
-    private AlertJobState? ReadState(Action<string> warn) => FileTrusted(StatePath, "state file", warn)
+    private AlertJobState? ReadState(Action<string> warn) => FileTrusted(StatePath,
+        Messages.Get("Alert.What.StateFile"), warn)
         ? AlertStateStore.Read(StatePath, _options.Job, warn) : null;
 
     private AlertSpool LoadSpool(IOperationReporter reporter) =>
-        FileTrusted(SpoolPath, "spool", reporter.Warning)
+        FileTrusted(SpoolPath, Messages.Get("Alert.What.Spool"), reporter.Warning)
             ? AlertSpool.Load(SpoolPath, _clock, reporter.Warning)
             : AlertSpool.Detached(SpoolPath);
 
@@ -80,10 +80,9 @@ public sealed partial class AlertDispatcher
         }
         catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
         {
-            why = $"{_options.StateDirectory} cannot be written ({ex.Message})";
+            why = Messages.Format("Warning.Alert.StateNotWritable", _options.StateDirectory, ex.Message);
         }
-        reporter.Warning($"The alert state of job '{_options.Job}' is not used in this run: {why}. The alert is sent "
-            + "without state or spool (-When Change compares with nothing; a failed send is not kept).");
+        reporter.Warning(Messages.Format("Warning.Alert.StateUnused", _options.Job, why));
         return null;
     }
 
@@ -119,8 +118,8 @@ public sealed partial class AlertDispatcher
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 spool.Remove(entry);
-                reporter.Warning($"The spooled {channel.Kind} alert queued at {queued} cannot be composed "
-                    + $"({ex.GetType().Name}); it was dropped.");
+                reporter.Warning(Messages.Format("Warning.Alert.SpooledUncomposable", channel.Kind, queued,
+                    ex.GetType().Name));
                 continue;
             }
             var (result, error) = await Attempt(channel, delayed, limit, user).ConfigureAwait(false);
@@ -142,15 +141,15 @@ public sealed partial class AlertDispatcher
             if (attempts >= AlertSpool.MaxAttempts)
             {
                 spool.Remove(entry);
-                reporter.Warning($"The spooled {channel.Kind} alert queued at {queued} was refused {attempts} times "
-                    + $"and is dropped: {reason}.");
+                reporter.Warning(Messages.Format("Warning.Alert.SpooledDropped", channel.Kind, queued, attempts,
+                    reason));
                 results.Add(result with { Reason = $"{reason}. Dropped after {attempts} attempts." });
             }
             else
             {
                 spool.Replace(entry, entry with { Attempts = attempts });
-                reporter.Warning($"The spooled {channel.Kind} alert queued at {queued} was refused ({reason}); "
-                    + $"attempt {attempts} of {AlertSpool.MaxAttempts}.");
+                reporter.Warning(Messages.Format("Warning.Alert.SpooledRefused", channel.Kind, queued, reason, attempts,
+                    AlertSpool.MaxAttempts));
                 results.Add(result with { Spooled = true, Reason = reason + "." });
             }
         }

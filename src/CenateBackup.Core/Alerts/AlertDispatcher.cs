@@ -176,11 +176,12 @@ public sealed partial class AlertDispatcher
         {
             // The alerts are out (or not) already: a bookkeeping failure is told, never a reason to lose the results
             // or the run's own failure.
-            Keep(() => { if (spool!.Changed) spool.Save(); }, spool!.Path, "undelivered alerts in it are lost",
+            Keep(() => { if (spool!.Changed) spool.Save(); }, spool!.Path,
+                Messages.Get("Warning.Alert.Consequence.Spool"),
                 reporter);
             if (declined) reporter.Verbose("The state file is left as it was: the alert was not confirmed.");
             else Keep(() => AlertStateStore.Write(StatePath, AlertStateStore.Next(plan.Run)), StatePath,
-                "-When Change compares with the last state written", reporter);
+                Messages.Get("Warning.Alert.Consequence.State"), reporter);
         }
         return results;
     }
@@ -193,7 +194,7 @@ public sealed partial class AlertDispatcher
         }
         catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException)
         {
-            reporter.Warning($"The alert file {path} cannot be written ({ex.Message}); {consequence}.");
+            reporter.Warning(Messages.Format("Warning.Alert.FileNotWritten", path, ex.Message, consequence));
         }
     }
 
@@ -223,8 +224,8 @@ public sealed partial class AlertDispatcher
             spool.Add(Entry(channel, plan), reporter.Warning);
             var reason = AlertRedactor.Redact(down.Message).TrimEnd('.');
             var own = new CenateException(down.ErrorId, down.Kind,
-                $"{channel.Kind} to {channel.Target} was not tried: it failed a moment ago ({reason})."
-                + (spoolPath is null ? "" : $" The alert was spooled in {spoolPath} and will be sent first next time."),
+                Messages.Format("AlertDeliveryFailed.NotTried", channel.Kind, channel.Target, reason)
+                + (spoolPath is null ? "" : " " + Messages.Format("AlertDeliveryFailed.Spooled", spoolPath)),
                 down.RecommendedAction, channel.Target, down);
             results.Add(Result(channel, plan.Message, AlertDeliveryStatus.Failed, own.Message) with
             {
@@ -323,8 +324,8 @@ public sealed partial class AlertDispatcher
     private static CenateException Explain(IAlertChannel channel, CenateException error, string? spoolPath)
     {
         var reason = AlertRedactor.Redact(error.Message).TrimEnd('.');
-        var message = $"{channel.Kind} to {channel.Target} failed: {reason}."
-            + (spoolPath is null ? "" : $" The alert was spooled in {spoolPath} and will be sent first next time.");
+        var message = Messages.Format("AlertDeliveryFailed.Failed", channel.Kind, channel.Target, reason)
+            + (spoolPath is null ? "" : " " + Messages.Format("AlertDeliveryFailed.Spooled", spoolPath));
         return new CenateException(error.ErrorId, error.Kind, message, error.RecommendedAction, channel.Target, error);
     }
 

@@ -92,7 +92,7 @@ public static class AlertFileTrust
         if (OperatingSystem.IsWindows() || (!File.Exists(path) && !Directory.Exists(path))) return null;
         var owner = OwnerOf(path);
         var mode = File.GetUnixFileMode(path);
-        return IsPrivateTo(owner, mode, CurrentUser()) ? null : $"owned by uid {owner} with mode {Octal(mode)}";
+        return IsPrivateTo(owner, mode, CurrentUser()) ? null : Messages.Format("Alert.NotPrivate", owner, Octal(mode));
     }
 
     private static string Octal(UnixFileMode mode) => Convert.ToString((int)mode & 0xFFF, 8).PadLeft(4, '0');

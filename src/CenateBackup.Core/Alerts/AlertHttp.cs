@@ -78,10 +78,10 @@ internal static class AlertHttp
                 return new AlertReceipt { Reply = shown.Length == 0 ? status : status + ": " + shown };
             }
             throw new CenateException(ErrorIds.AlertDeliveryFailed, KindOf(response.StatusCode),
-                "the server answered " + status + (shown.Length == 0 ? "" : ": " + shown)
-                + ((int)response.StatusCode is >= 300 and < 400
-                    ? " (redirects are not followed: give the final URI)" : ""),
-                "Check the URI (it is shown only as " + target + ") and what the service expects.", target);
+                Messages.Format((int)response.StatusCode is >= 300 and < 400
+                        ? "Http.Answered.Redirect" : "Http.Answered",
+                    shown.Length == 0 ? status : status + ": " + shown),
+                Messages.Format("Http.Answered.Action", target), target);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -98,15 +98,16 @@ internal static class AlertHttp
         {
             var tls = Inner<System.Security.Authentication.AuthenticationException>(ex);
             var kind = tls is not null ? CenateErrorKind.SecurityError : CenateErrorKind.ConnectionError;
-            throw new CenateException(ErrorIds.AlertDeliveryFailed, kind, "the request failed: " + Why(ex, uri),
-                tls is not null ? "Check the service's TLS certificate (and this machine's trusted roots)."
-                    : "Check the host name, the port and that the service is reachable (proxy, firewall).", target);
+            throw new CenateException(ErrorIds.AlertDeliveryFailed, kind, Messages.Format("Http.RequestFailed",
+                Why(ex, uri)),
+                Messages.Get(tls is not null ? "Http.RequestFailed.Action.Tls" : "AlertDeliveryFailed.Action.3"),
+                    target);
         }
         catch (Exception ex) when (ex is not CenateException)
         {
             cancellationToken.ThrowIfCancellationRequested();
             throw new CenateException(ErrorIds.AlertDeliveryFailed, CenateErrorKind.ConnectionError,
-                "the request failed: " + Why(ex, uri),
+                Messages.Format("Http.RequestFailed", Why(ex, uri)),
                 Messages.Get("AlertDeliveryFailed.Action.3"), target);
         }
     }

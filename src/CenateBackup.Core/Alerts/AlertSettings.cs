@@ -8,6 +8,7 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Formats;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Alerts;
 
@@ -191,6 +192,7 @@ public sealed partial record AlertSettings
     }
 
     internal static CenateException Invalid(string source, string message) =>
-        new(ErrorIds.SettingsInvalid, CenateErrorKind.InvalidArgument, $"The alert settings {source}: {message}",
-            "Fix the settings (see Get-Help Send-CenateAlert -Parameter Settings).", source);
+        new(ErrorIds.SettingsInvalid, CenateErrorKind.InvalidArgument, Messages.Format("SettingsInvalid.Alert",
+            source, message),
+            Messages.Get("SettingsInvalid.Alert.Action"), source);
 }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Alerts;
 
@@ -104,8 +105,7 @@ public sealed class AlertSpool
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            warn($"The alert spool {path} cannot be read ({ex.Message}); "
-                + "it is left as it is and not used in this run.");
+            warn(Messages.Format("Warning.AlertSpool.Unreadable", path, ex.Message));
             return Detached(path);
         }
         try
@@ -118,7 +118,7 @@ public sealed class AlertSpool
             {
                 var (entry, problem) = Parse(element);
                 if (entry is not null) entries.Add(entry);
-                else warn($"The alert spool {path} holds an entry that cannot be sent ({problem}); it was dropped.");
+                else warn(Messages.Format("Warning.AlertSpool.BadEntry", path, problem));
             }
             if (entries.Count == 0 && doc.Entries.Count > 0) throw new JsonException("no usable entry");
             return new AlertSpool(path, entries.OrderBy(e => e.QueuedAt).ToList())
@@ -132,8 +132,7 @@ public sealed class AlertSpool
                 System.Globalization.CultureInfo.InvariantCulture);
             try { File.Move(path, aside, overwrite: true); }
             catch (Exception moveEx) when (moveEx is IOException or UnauthorizedAccessException) { aside = path; }
-            warn($"The alert spool {path} is damaged ({ex.GetType().Name}); it was set aside as {aside} "
-                + "and the spool starts empty.");
+            warn(Messages.Format("Warning.AlertSpool.Damaged", path, ex.GetType().Name, aside));
             return new AlertSpool(path, new List<AlertSpoolEntry>()) { Changed = aside != path };
         }
     }
@@ -184,8 +183,9 @@ public sealed class AlertSpool
         foreach (var old in ofKind.Take(Math.Max(0, ofKind.Count - MaxPerChannel)))
         {
             _entries.Remove(old);
-            warn($"The alert spool {Path} holds more than {MaxPerChannel} {entry.Channel} alerts: the one queued at "
-                + $"{old.QueuedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC was dropped.");
+            warn(Messages.Format("Warning.AlertSpool.Full", Path, MaxPerChannel, entry.Channel,
+                old.QueuedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm",
+                    System.Globalization.CultureInfo.InvariantCulture)));
         }
     }
 

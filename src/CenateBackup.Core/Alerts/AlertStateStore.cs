@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Text.Json;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Alerts;
 
@@ -44,8 +45,7 @@ public static class AlertStateStore
                 || !Enum.IsDefined(state.State)
                 || (state.LastGoodBackup is { } g && (g.Database is null || g.Stamp is null)))
             {
-                warn($"The alert state file {path} is not the state of job '{job}'; "
-                    + "it is treated as no state and replaced.");
+                warn(Messages.Format("Warning.AlertState.OtherJob", path, job));
                 return null;
             }
             return state;
@@ -54,8 +54,7 @@ public static class AlertStateStore
             when (ex is JsonException or IOException or UnauthorizedAccessException or NotSupportedException
                 or InvalidOperationException or ArgumentException)
         {
-            warn($"The alert state file {path} cannot be read ({ex.GetType().Name}); "
-                + "it is treated as no state and replaced.");
+            warn(Messages.Format("Warning.AlertState.Unreadable", path, ex.GetType().Name));
             return null;
         }
     }

@@ -9,6 +9,7 @@ using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
 using MimeKit.Utils;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Alerts;
 
@@ -236,6 +237,6 @@ public sealed class MailAlertChannel : IAlertChannel
     }
 
     private static CenateException Invalid(string why) => new(ErrorIds.SettingsInvalid,
-        CenateErrorKind.InvalidArgument, $"The mail settings cannot be used: {why}.",
-        "Give -SmtpServer, -From and -To (or SmtpServer, From, To in the settings file).");
+        CenateErrorKind.InvalidArgument, Messages.Format("SettingsInvalid.Mail", why),
+            Messages.Get("SettingsInvalid.Mail.Action"));
 }

@@ -5,6 +5,7 @@ using CenateBackup.Core.Errors;
 using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Alerts;
 
@@ -34,21 +35,17 @@ internal static class MailErrors
 
     public static CenateException Timeout(string target, TimeSpan timeout, Exception? inner) => new(
         ErrorIds.AlertDeliveryFailed, CenateErrorKind.OperationTimeout,
-        $"the mail server did not finish within {Seconds(timeout)} s",
-        "Check that the port speaks the chosen -Security (465 is SslOnConnect, 587 StartTls) and that the relay "
-        + "is reachable.", target, inner);
+        Messages.Format("Mail.Timeout.Finish", Seconds(timeout)), Messages.Get("Mail.Timeout.Finish.Action"),
+            target, inner);
 
     public static CenateException PlainTextRefused(string target) => new(ErrorIds.AlertDeliveryFailed,
         CenateErrorKind.SecurityError,
-        "the server offered no TLS, so the password was not sent (-Security Auto never logs in over plain text)",
-        "Use -Security StartTls or SslOnConnect with a relay that offers TLS, or -Security None to allow plain text.",
-        target);
+        Messages.Get("Mail.PlainTextRefused"), Messages.Get("Mail.PlainTextRefused.Action"), target);
 
     /// <summary>-Security None with a credential to a server that offers STARTTLS: the password stays home.</summary>
     public static CenateException PlainLoginRefused(string target) => new(ErrorIds.AlertDeliveryFailed,
         CenateErrorKind.SecurityError,
-        "the server offers STARTTLS, so the password was not sent in plain text (-Security None)",
-        "Use -Security StartTls (the default): the relay can encrypt the login.", target);
+        Messages.Get("Mail.PlainLoginRefused"), Messages.Get("Mail.PlainLoginRefused.Action"), target);
 
     private static (CenateErrorKind, string, string) Classify(Exception ex, MailCertificateSeen seen, TimeSpan timeout)
     {
@@ -57,45 +54,44 @@ internal static class MailErrors
             case SslHandshakeException:
                 return (CenateErrorKind.SecurityError, HandshakeReason(ex, seen),
                     seen.PinMismatch
-                        ? "Check that this is the relay you meant; if its certificate changed, pin the new one."
-                        : "Pin the relay's certificate with -CertificateThumbprint <its SHA-256> or fix its chain; use "
-                          + "-SkipRevocationCheck when the CA's revocation server cannot be reached.");
+                        ? Messages.Get("Mail.Handshake.Action.Pin")
+                        : Messages.Get("Mail.Handshake.Action"));
             case MailKit.Security.AuthenticationException:
                 return (CenateErrorKind.AuthenticationError,
-                    $"the server refused the login: {OneLine(ex.Message)}",
-                    "Check the user name and password (credential file or password variable).");
+                    Messages.Format("Mail.LoginRefused", OneLine(ex.Message)),
+                        Messages.Get("Mail.LoginRefused.Action"));
             case ServiceNotAuthenticatedException:
                 return (CenateErrorKind.AuthenticationError,
-                    $"the server requires a login: {OneLine(ex.Message)}",
-                    "Give -Credential, or CredentialPath / UserName + PasswordVariable in the settings file.");
+                    Messages.Format("Mail.LoginRequired", OneLine(ex.Message)),
+                        Messages.Get("Mail.LoginRequired.Action"));
             case SmtpCommandException command:
                 return (CenateErrorKind.InvalidOperation,
-                    $"the server answered {(int)command.StatusCode} {OneLine(command.Message)}"
-                    + (command.Mailbox is null ? "" : $" for {command.Mailbox.Address}"),
-                    "Check the sender and recipient addresses and what the relay allows this account to send.");
+                    command.Mailbox is null
+                        ? Messages.Format("Mail.Answered", (int)command.StatusCode, OneLine(command.Message))
+                        : Messages.Format("Mail.Answered.For", (int)command.StatusCode, OneLine(command.Message),
+                            command.Mailbox.Address),
+                    Messages.Get("Mail.Answered.Action"));
             case SmtpProtocolException:
-                return (CenateErrorKind.ConnectionError, $"the SMTP conversation broke: {OneLine(ex.Message)}",
-                    "Check that the port speaks SMTP with the chosen -Security.");
+                return (CenateErrorKind.ConnectionError, Messages.Format("Mail.Protocol", OneLine(ex.Message)),
+                    Messages.Get("Mail.Protocol.Action"));
             case NotSupportedException when ex.Message.Contains("STARTTLS", StringComparison.OrdinalIgnoreCase):
-                return (CenateErrorKind.SecurityError, "the server does not offer STARTTLS",
-                    "Use -Security SslOnConnect (port 465) if the relay speaks TLS from the start, or -Security None "
-                    + "to allow plain text.");
+                return (CenateErrorKind.SecurityError, Messages.Get("Mail.NoStartTls"),
+                    Messages.Get("Mail.NoStartTls.Action"));
             case TimeoutException:
                 return (CenateErrorKind.OperationTimeout,
-                    $"the mail server did not answer within {Seconds(timeout)} s",
-                    "Check that the port speaks the chosen -Security (465 is SslOnConnect, 587 StartTls).");
+                    Messages.Format("Mail.Timeout", Seconds(timeout)), Messages.Get("Mail.Timeout.Action"));
             case SocketException socket:
-                return (CenateErrorKind.ConnectionError, $"cannot connect: {OneLine(socket.Message)}",
-                    "Check the server name and port and that the relay is running.");
+                return (CenateErrorKind.ConnectionError, Messages.Format("Mail.CannotConnect", OneLine(socket.Message)),
+                    Messages.Get("Mail.CannotConnect.Action"));
             case System.Security.Authentication.AuthenticationException:
-                return (CenateErrorKind.SecurityError, $"TLS failed: {OneLine(ex.Message)}",
-                    "Check the relay's TLS settings and the chosen -Security.");
+                return (CenateErrorKind.SecurityError, Messages.Format("Mail.TlsFailed", OneLine(ex.Message)),
+                    Messages.Get("Mail.TlsFailed.Action"));
             case IOException:
-                return (CenateErrorKind.ConnectionError, $"the connection failed: {OneLine(ex.Message)}",
-                    "Check the server name and port and that the relay is running.");
+                return (CenateErrorKind.ConnectionError, Messages.Format("Mail.ConnectionFailed", OneLine(ex.Message)),
+                    Messages.Get("Mail.CannotConnect.Action"));
             default:
                 return (CenateErrorKind.InvalidOperation, $"{ex.GetType().Name}: {OneLine(ex.Message)}",
-                    "Run Send-CenateAlert -Test to check the mail settings.");
+                    Messages.Get("Mail.Other.Action"));
         }
     }
 
@@ -103,16 +99,14 @@ internal static class MailErrors
     {
         if (seen.PinMismatch)
         {
-            return $"the relay's certificate (SHA-256 {seen.Sha256}) does not match -CertificateThumbprint";
+            return Messages.Format("Mail.Handshake.PinMismatch", seen.Sha256);
         }
         if (seen.Sha256 is not null)
         {
-            return $"the relay's certificate is not trusted ({seen.Errors}); its SHA-256 is {seen.Sha256}: if it is "
-                + $"your relay's own certificate, pin it with -CertificateThumbprint {seen.Sha256}, else fix its chain "
-                + "(-SkipRevocationCheck when the CA's revocation server cannot be reached)";
+            return Messages.Format("Mail.Handshake.Untrusted", seen.Errors, seen.Sha256);
         }
         var inner = ex.InnerException is null ? "" : ": " + OneLine(ex.InnerException.Message);
-        return "the TLS handshake failed" + inner;
+        return Messages.Format("Mail.Handshake.Failed", inner);
     }
 
     private static string Seconds(TimeSpan t) =>

@@ -227,9 +227,17 @@ public static class CustomArchiveInspector
             magic[got++] = (byte)b;
         }
         if (!magic.AsSpan(0, got).SequenceEqual("PGDMP"u8[..got]))
-            throw NotAnArchive($"it does not start with PGDMP{DescribeStart(magic.AsSpan(0, got))}");
-        if (got == 0) throw NotAnArchive("the stream is empty");
-        if (got < magic.Length) throw NotAnArchive($"it is too short ({got} bytes) to hold an archive header");
+        {
+            // The stream is refused anyway: read a little more so that text and binary noise are told apart.
+            var sample = await NonArchiveStart.SampleAsync(reader, magic.AsSpan(0, got).ToArray(), ct)
+                .ConfigureAwait(false);
+            var what = NonArchiveStart.Describe(sample);
+            throw NotAnArchive(what.Length == 0
+                ? Messages.Get("ArchiveInvalid.NoMagic")
+                : Messages.Format("ArchiveInvalid.NoMagic.2", what));
+        }
+        if (got == 0) throw NotAnArchive(Messages.Get("ArchiveInvalid.Empty"));
+        if (got < magic.Length) throw NotAnArchive(Messages.Format("ArchiveInvalid.TooShort", got));
 
         int vmaj = await reader.ReadByteAsync(ct).ConfigureAwait(false);
         int vmin = await reader.ReadByteAsync(ct).ConfigureAwait(false);
@@ -239,8 +247,8 @@ public static class CustomArchiveInspector
             throw new CenateException(ErrorIds.ArchiveInvalid, CenateErrorKind.NotInstalled,
                 Messages.Format("ArchiveInvalid.6", vmaj, vmin, OldestMinorVersion, NewestMinorVersion),
                 vmaj == 1 && vmin > NewestMinorVersion
-                    ? "The archive was written by a newer pg_dump than the module knows: list it with that version's pg_restore -l, and update the module."
-                    : "Use the pg_restore of the PostgreSQL release that wrote the archive.");
+                    ? Messages.Get("ArchiveInvalid.Action.Newer")
+                    : Messages.Get("ArchiveInvalid.Action.Older"));
         }
 
         int intSize = await reader.ReadByteAsync(ct).ConfigureAwait(false);
@@ -253,8 +261,13 @@ public static class CustomArchiveInspector
         int format = await reader.ReadByteAsync(ct).ConfigureAwait(false);
         if (format != 1)
         {
-            var name = format switch { 3 => "tar, pg_dump -Ft", 5 => "directory, the toc.dat of pg_dump -Fd", _ => "unknown" };
-            throw NotAnArchive($"it is not custom format: its format byte is {format} ({name}); custom format (pg_dump -Fc) is 1");
+            var name = format switch
+            {
+                3 => "tar, pg_dump -Ft",
+                5 => Messages.Get("ArchiveInvalid.Format.Directory"),
+                _ => Messages.Get("ArchiveInvalid.Format.Unknown"),
+            };
+            throw NotAnArchive(Messages.Format("ArchiveInvalid.NotCustom", format, name));
         }
 
         string compression;
@@ -285,19 +298,6 @@ public static class CustomArchiveInspector
         var server = await reader.ReadStrAsync("the server version", ct).ConfigureAwait(false);
         var pgDump = await reader.ReadStrAsync("the pg_dump version", ct).ConfigureAwait(false);
         return new ArchiveHeader(vmaj, vmin, vrev, intSize, offSize, compression, level, database ?? string.Empty, server ?? string.Empty, pgDump ?? string.Empty);
-    }
-
-    private static string DescribeStart(ReadOnlySpan<byte> start)
-    {
-        if (start.Length >= 2 && start[0] == 0x1F && start[1] == 0x8B) return " (it is gzip-compressed: a .gz file)";
-        if (start.Length >= 4 && start[0] == 0x89 && start[1] == (byte)'P' && start[2] == (byte)'N' && start[3] == (byte)'G') return " (it is a PNG image)";
-        if (start.Length >= 4 && start[0] == (byte)'P' && start[1] == (byte)'K' && start[2] == 3 && start[3] == 4) return " (it is a zip file)";
-        if (start.Length >= 2 && start[0] == (byte)'-' && start[1] == (byte)'-') return " (it looks like a plain SQL dump: restore that with psql)";
-        foreach (var b in start)
-        {
-            if (b < 0x09 || (b > 0x0D && b < 0x20)) return string.Empty;
-        }
-        return start.Length > 0 ? " (it looks like text, e.g. SQL or CSV)" : string.Empty;
     }
 
     /// <summary>One table-of-contents entry and what the data phase needs to know about it.</summary>
@@ -478,12 +478,12 @@ public static class CustomArchiveInspector
     }
 
     private static CenateException NotAnArchive(string why) => new(ErrorIds.ArchiveInvalid, CenateErrorKind.InvalidData,
-        $"This is not a pg_dump custom-format archive: {why}.",
-        "Give the .dump file written by New-CenateDump (pg_dump -Fc).");
+        Messages.Format("ArchiveInvalid.NotArchive", why), Messages.Get("ArchiveInvalid.Action.NotArchive"));
 
     private static CenateException Damaged(PgArchiveReader reader, Place place, string why) => new(ErrorIds.ArchiveInvalid, CenateErrorKind.InvalidData,
-        $"The archive is damaged or is not a pg_dump custom-format archive: {why} (at byte {reader.Position.ToString(CultureInfo.InvariantCulture)}, in {place.Where}).",
-        "Take the backup again; a damaged archive does not restore.");
+        Messages.Format("ArchiveInvalid.Damaged", why, reader.Position.ToString(CultureInfo.InvariantCulture),
+            place.Where),
+        Messages.Get("ArchiveInvalid.Action.3"));
 
     /// <summary>Where reading is, for messages.</summary>
     private sealed class Place

@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Compression;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Archive;
 
@@ -118,8 +119,7 @@ public static class CustomArchiveRecompressor
     }
 
     private static CenateException Unexpected(string why) => new(ErrorIds.PgDumpFailed, CenateErrorKind.InvalidData,
-        $"pg_dump's archive could not be recompressed: {why}. Nothing was written.",
-        "Report this with the pg_dump version; meanwhile use -CompressionLevel 1, which pg_dump compresses itself.", null);
+        Messages.Format("PgDumpFailed.Recompress", why), Messages.Get("PgDumpFailed.Recompress.Action"), null);
 
     private static PgArchiveReader NewReader(Stream input) =>
         new(input, Unexpected, () => Unexpected("the archive ends in the middle of a record"));

@@ -83,9 +83,8 @@ public static class AuditLogService
     /// </summary>
     private static CenateException NoLogPrivilege(AuditQuery query, PostgresException ex) =>
         new(ErrorIds.InsufficientPrivilege, CenateErrorKind.PermissionDenied,
-            $"Role '{query.Target.User}' may not use the audit log {query.AuditSchema}.audit_log: {ex.MessageText}. Nothing was changed.",
-            "The audit log belongs to its owner role (cenate_audit_owner unless Install-CenateAuditTrigger named another): connect as a superuser, or as a member of that role " +
-            "(a superuser can GRANT it to an administration role that owns no audited table).", query.AuditSchema, ex);
+            Messages.Format("InsufficientPrivilege.AuditLog", query.Target.User, query.AuditSchema, ex.MessageText),
+            Messages.Get("InsufficientPrivilege.AuditLog.Action"), query.AuditSchema, ex);
 
     /// <summary>True when the log has the exact row image (old_row_image, old_row_shape and the shape table).</summary>
     private static async Task<bool> HasImageAsync(NpgsqlConnection conn, string auditSchema, CancellationToken ct)
@@ -343,12 +342,10 @@ public static class AuditLogService
         if (olderThan >= MinimumRetention || (force && olderThan >= TimeSpan.Zero)) return;
         var shown = olderThan.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
         throw new CenateException(ErrorIds.DurationBelowFloor, CenateErrorKind.InvalidArgument,
-            olderThan < TimeSpan.Zero
-                ? $"-OlderThan {shown} is negative: its cutoff lies in the future and would delete every entry. Nothing was deleted. Write a retention such as -OlderThan '180d'."
-                : $"-OlderThan {shown} is less than one day: it would delete audit entries of the last day, which may still be needed to undo a deletion. Nothing was deleted. Write the retention in days, such as -OlderThan '180d', or add -Force.",
-            olderThan < TimeSpan.Zero
-                ? "Write the retention as a positive duration, for example -OlderThan '180d' (the plan's 6 months)."
-                : "Write the retention in days, for example -OlderThan '180d' (the plan's 6 months); add -Force only if entries that recent really must go.",
+            Messages.Format(olderThan < TimeSpan.Zero ? "DurationBelowFloor.Negative" : "DurationBelowFloor.UnderDay",
+                shown),
+            Messages.Get(olderThan < TimeSpan.Zero ? "DurationBelowFloor.Negative.Action"
+                : "DurationBelowFloor.UnderDay.Action"),
             olderThan);
     }
 

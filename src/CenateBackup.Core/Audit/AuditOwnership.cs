@@ -53,7 +53,8 @@ internal static class AuditOwnership
     }
 
     private static CenateException Unsafe(string message, string remedy, object target) =>
-        new(ErrorIds.AuditOwnerUnsafe, CenateErrorKind.PermissionDenied, message + " Nothing was changed.", remedy, target);
+        new(ErrorIds.AuditOwnerUnsafe, CenateErrorKind.PermissionDenied,
+            Messages.Format("AuditOwnerUnsafe.Unchanged", message), remedy, target);
 
     /// <summary>The roles that decide who can reach the log, as the catalog shows them before any change.</summary>
     private sealed record RoleFacts(
@@ -75,9 +76,7 @@ internal static class AuditOwnership
         var owner = QualifiedTable.Quote(ownerRole);
         var roles = await ReadRolesAsync(conn, table, ownerRole, ct).ConfigureAwait(false);
         var plan = new AuditOwnerPlan { InstallerIsSuperuser = roles.MeSuper, OwnerExists = roles.OwnerExists };
-        var asSuperuser = "Connect as a superuser (for example -Credential postgres) and run " +
-            $"Install-CenateAuditTrigger again: it creates the NOLOGIN role {ownerRole}, gives it the log and adds " +
-            "the guard against disabling the triggers.";
+        var asSuperuser = Messages.Format("AuditOwnerUnsafe.Action.AsSuperuser", ownerRole);
 
         await CheckTriggerPrivilegeAsync(conn, table, roles, asSuperuser, ct).ConfigureAwait(false);
         CheckRoles(roles, table, ownerRole, asSuperuser);
@@ -156,17 +155,15 @@ internal static class AuditOwnership
         // The audit owner itself: nobody logs in as it, and it is no superuser (the trigger functions run with its rights).
         if (roles.OwnerExists && (roles.OwnerLogin || roles.OwnerSuper))
         {
-            throw Unsafe($"The audit owner role '{ownerRole}' " +
-                $"{(roles.OwnerLogin ? "can log in (LOGIN)" : "is a superuser")}: " +
-                "whoever logs in as it can erase the audit log.",
-                $"As a superuser run: ALTER ROLE {owner} NOLOGIN NOSUPERUSER; (or name another role with -AuditOwner).",
-                ownerRole);
+            throw Unsafe(Messages.Format(
+                    roles.OwnerLogin ? "AuditOwnerUnsafe.OwnerLogin" : "AuditOwnerUnsafe.OwnerSuper",
+                    ownerRole),
+                Messages.Format("AuditOwnerUnsafe.Action.OwnerRole", owner), ownerRole);
         }
         if (tableOwner == ownerRole)
         {
-            throw Unsafe($"The audit owner role '{ownerRole}' owns the table {table.Display}: the table's owner " +
-                "would own its own audit log.",
-                "Name another role with -AuditOwner (the default cenate_audit_owner is created for you).", ownerRole);
+            throw Unsafe(Messages.Format("AuditOwnerUnsafe.OwnsTable", ownerRole, table.Display),
+                Messages.Get("AuditOwnerUnsafe.Action.OwnsTable"), ownerRole);
         }
         // A role other than a superuser needs to become the audit owner to give it the log: it must be able to create or
         // join it, and must not be (or be reachable from) the table's owner.
@@ -174,18 +171,15 @@ internal static class AuditOwnership
         {
             if (me == tableOwner || roles.TableOwnerCanBecomeMe)
             {
-                throw Unsafe($"The installing role '{me}' " +
-                    $"{(me == tableOwner ? "owns" : "can be used by the owner of")} the table {table.Display} " +
-                    $"('{tableOwner}'); to give the log to '{ownerRole}' it would have to become a member of it, and " +
-                    $"then the table's owner could erase the log.",
+                throw Unsafe(Messages.Format(me == tableOwner ? "AuditOwnerUnsafe.InstallerOwns"
+                        : "AuditOwnerUnsafe.InstallerUsedByOwner", me, table.Display, tableOwner, ownerRole),
                     asSuperuser, me);
             }
             if (!roles.MeIsMember && !roles.MeCreateRole)
             {
-                throw Unsafe($"The installing role '{me}' is not a superuser, has no CREATEROLE and is not a member " +
-                    $"of the audit owner role '{ownerRole}': it cannot give the log a separate owner.",
-                    asSuperuser + $" Or, as a superuser: CREATE ROLE {owner} NOLOGIN; GRANT {owner} TO " +
-                        $"{QualifiedTable.Quote(me)};",
+                throw Unsafe(Messages.Format("AuditOwnerUnsafe.InstallerCannot", me, ownerRole),
+                    Messages.Format("AuditOwnerUnsafe.Action.InstallerCannot", asSuperuser, owner,
+                        QualifiedTable.Quote(me)),
                     me);
             }
         }
@@ -193,18 +187,16 @@ internal static class AuditOwnership
         {
             if (roles.TableOwnerIsMember)
             {
-                throw Unsafe($"The table owner '{tableOwner}' is a member of the audit owner role '{ownerRole}' " +
-                    "(directly or through other roles): it could SET ROLE to it and erase the log.",
-                    "As a superuser remove that membership (\\drg or SELECT * FROM pg_auth_members shows the grants; " +
-                    $"REVOKE {owner} FROM {QualifiedTable.Quote(tableOwner)}; and from every role between them), or " +
-                    "name another role with -AuditOwner.", tableOwner);
+                throw Unsafe(Messages.Format("AuditOwnerUnsafe.TableOwnerMember", tableOwner, ownerRole),
+                    Messages.Format("AuditOwnerUnsafe.Action.TableOwnerMember", owner,
+                        QualifiedTable.Quote(tableOwner)),
+                    tableOwner);
             }
             if (roles.TableOwnerCreateRole && roles.Version < 160000)
             {
-                throw Unsafe($"The table owner '{tableOwner}' has CREATEROLE: before PostgreSQL 16 that lets it " +
-                    "grant itself any role that is not a superuser, the audit owner too.",
-                    $"As a superuser run: ALTER ROLE {QualifiedTable.Quote(tableOwner)} NOCREATEROLE; (let another " +
-                    "role manage roles).", tableOwner);
+                throw Unsafe(Messages.Format("AuditOwnerUnsafe.TableOwnerCreateRole", tableOwner),
+                    Messages.Format("AuditOwnerUnsafe.Action.TableOwnerCreateRole", QualifiedTable.Quote(tableOwner)),
+                    tableOwner);
             }
         }
     }
@@ -233,11 +225,11 @@ internal static class AuditOwnership
         if (members.Count > 0)
         {
             var owner = QualifiedTable.Quote(ownerRole);
-            throw Unsafe($"These roles are (or can become) the audit owner '{ownerRole}'" +
-                $"{(roles.MeSuper ? "" : $" through the installing role '{roles.Me}'")}: " +
-                $"{string.Join(", ", members)}. Each of them could erase the audit log.",
-                $"As a superuser revoke those memberships (REVOKE {owner} FROM <role>; SELECT * FROM pg_auth_members " +
-                "shows the grants), or name another role with -AuditOwner.", ownerRole);
+            throw Unsafe(roles.MeSuper
+                    ? Messages.Format("AuditOwnerUnsafe.Members", ownerRole, string.Join(", ", members))
+                    : Messages.Format("AuditOwnerUnsafe.Members.Through", ownerRole, string.Join(", ", members),
+                        roles.Me),
+                Messages.Format("AuditOwnerUnsafe.Action.Members", owner), ownerRole);
         }
     }
 
@@ -246,19 +238,12 @@ internal static class AuditOwnership
     {
         if (roles.TableOwnerSuper)
         {
-            plan.Warnings.Add($"The table owner '{roles.TableOwner}' is a superuser. PostgreSQL lets a superuser do " +
-                "anything: it can disable or drop the audit triggers and erase the audit log. " +
-                $"The log is append-only only for roles that are not superusers. To protect it from the table's " +
-                "owner, give the table to a NOLOGIN role that is not a superuser " +
-                $"(as a superuser: ALTER TABLE {table.Sql} OWNER TO <that role>;) and let the application log in as " +
-                "a role without ownership.");
+            plan.Warnings.Add(Messages.Format("Warning.AuditOwnership.TableOwnerSuper", roles.TableOwner, table.Sql));
         }
         if (!roles.MeSuper)
         {
-            plan.Warnings.Add($"The installing role '{roles.Me}' is not a superuser, so the guard (an event trigger) " +
-                $"was not installed: the table's owner '{roles.TableOwner}' can still " +
-                $"ALTER TABLE … DISABLE TRIGGER or DROP TRIGGER on {table.Display}. Run Install-CenateAuditTrigger " +
-                "once as a superuser to add it.");
+            plan.Warnings.Add(Messages.Format("Warning.AuditOwnership.NoGuard", roles.Me, roles.TableOwner,
+                table.Display));
         }
     }
 
@@ -314,25 +299,17 @@ internal static class AuditOwnership
                 "SEQUENCE" when o.Name == "audit_log_id_seq" => null,   // the identity's sequence follows its table
                 "FUNCTION" when s_functions.Contains(o.Name.Replace(" ", "", StringComparison.Ordinal)) =>
                     audit + "." + QualifiedTable.Quote(o.Name[..o.Name.IndexOf('(')]) + o.Name[o.Name.IndexOf('(')..],
-                _ => throw Unsafe($"The audit schema '{auditSchema}' holds {o.Kind} {o.Name}, owned by " +
-                    $"'{o.ObjectOwner}', which CenateBackup does not create: " +
-                    "whoever owns or controls it may change how the log is written or read.",
-                    $"Move or drop it (as a superuser: DROP {o.Kind} {audit}.{o.Name}; after checking what it is), " +
-                    "or name another schema with -AuditSchema.", o.Name),
+                _ => throw Unsafe(Messages.Format("AuditOwnerUnsafe.Foreign", auditSchema, o.Kind, o.Name,
+                    o.ObjectOwner),
+                    Messages.Format("AuditOwnerUnsafe.Action.Foreign", o.Kind, audit, o.Name), o.Name),
             };
             if (sql is null || o.ObjectOwner == ownerRole) continue;
             if (!adoptable.Contains(o.ObjectOwner) && !o.OwnerSuper)
             {
-                throw Unsafe($"The {o.Kind.ToLowerInvariant()} " +
-                    $"{(o.Kind == "SCHEMA" ? auditSchema : auditSchema + "." + o.Name)} already exists and belongs " +
-                    $"to '{o.ObjectOwner}', which is neither the audit owner '{ownerRole}', the installing role nor " +
-                    "the table's owner: that role could change or erase the audit log.",
-                    $"If '{o.ObjectOwner}' is the audit owner an earlier install was given, run again with " +
-                    $"-AuditOwner '{o.ObjectOwner}'. Otherwise check who created it and why. If it is no log of " +
-                    $"yours, drop it as a superuser (DROP SCHEMA {audit} CASCADE; loses what it holds) or name " +
-                    "another schema with -AuditSchema; " +
-                    "if it is, give it to the audit owner as a superuser: " +
-                    $"ALTER {o.Kind} {sql} OWNER TO {owner};", o.Name);
+                throw Unsafe(Messages.Format("AuditOwnerUnsafe.Existing", o.Kind.ToLowerInvariant(),
+                        o.Kind == "SCHEMA" ? auditSchema : auditSchema + "." + o.Name, o.ObjectOwner, ownerRole),
+                    Messages.Format("AuditOwnerUnsafe.Action.Existing", o.ObjectOwner, audit, o.Kind, sql, owner),
+                        o.Name);
             }
             changes.Add($"ALTER {o.Kind} {sql} OWNER TO {owner}");
         }
@@ -365,10 +342,8 @@ internal static class AuditOwnership
         }
         if (extras.Count > 0)
         {
-            throw Unsafe($"The audit log has {string.Join(", ", extras)}, which CenateBackup does not create: it " +
-                "could hide or remove what the triggers log.",
-                "As a superuser drop them (DROP TRIGGER … / DROP RULE … / ALTER TABLE … DISABLE ROW LEVEL SECURITY) " +
-                "after checking who made them and why.", auditSchema);
+            throw Unsafe(Messages.Format("AuditOwnerUnsafe.Extras", string.Join(", ", extras)),
+                Messages.Get("AuditOwnerUnsafe.Action.Extras"), auditSchema);
         }
     }
 

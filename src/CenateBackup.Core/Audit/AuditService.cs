@@ -169,7 +169,8 @@ public static class AuditService
         {
             // The guard, or a log that belongs to the audit owner: say who may do this, not only which privilege is missing.
             throw new CenateException(ErrorIds.InsufficientPrivilege, CenateErrorKind.PermissionDenied,
-                Messages.Format("InsufficientPrivilege.4", request.Target.User, (install ? "install" : "remove"), request.Table, ex.MessageText),
+                Messages.Format("InsufficientPrivilege.4", request.Target.User,
+                    Messages.Get(install ? "Audit.Verb.Install" : "Audit.Verb.Remove"), request.Table, ex.MessageText),
                 Messages.Get("InsufficientPrivilege.Action.4"),
                 request.Table, ex);
         }

@@ -256,11 +256,15 @@ public static class ProtectionService
             var detail = string.Join("; ", paths.GroupBy(p => p.Role, StringComparer.Ordinal).Select(g =>
                 $"'{g.Key}' can still " + string.Join(", ", g.GroupBy(p => p.Privilege).Select(pg => $"{pg.Key} through {string.Join(" and ", pg.Select(p => p.Describe()))}"))));
             var remedies = new List<string>();
-            if (revocable.Count > 0) remedies.Add($"add -IncludeInherited to revoke from {string.Join(", ", revocable)} too (every member loses the privilege), or name them in -Role, or remove the memberships");
-            if (paths.Any(p => p.Kind == PrivilegePathKind.PredefinedRole)) remedies.Add("remove the predefined role (REVOKE pg_write_all_data FROM <role>)");
-            if (paths.Any(p => p.Kind == PrivilegePathKind.Direct)) remedies.Add("run it as the grantor, the owner or a superuser");
-            if (paths.Any(p => result.Inherited.Contains(p.Via, StringComparer.Ordinal))) remedies.Add("a grant to PUBLIC or a group role was made by a role whose grants this session cannot revoke: run it as that grantor");
-            if (remedies.Count == 0) remedies.Add("check the grants (\\dp) and memberships (\\du)");
+            if (revocable.Count > 0) remedies.Add(Messages.Format("PrivilegeStillGranted.Remedy.Inherited",
+                string.Join(", ", revocable)));
+            if (paths.Any(p => p.Kind == PrivilegePathKind.PredefinedRole))
+                remedies.Add(Messages.Get("PrivilegeStillGranted.Remedy.Predefined"));
+            if (paths.Any(p => p.Kind == PrivilegePathKind.Direct))
+                remedies.Add(Messages.Get("PrivilegeStillGranted.Remedy.Direct"));
+            if (paths.Any(p => result.Inherited.Contains(p.Via, StringComparer.Ordinal)))
+                remedies.Add(Messages.Get("PrivilegeStillGranted.Remedy.Grantor"));
+            if (remedies.Count == 0) remedies.Add(Messages.Get("PrivilegeStillGranted.Remedy.Check"));
             throw new CenateException(ErrorIds.PrivilegeStillGranted, CenateErrorKind.InvalidOperation,
                 Messages.Format("PrivilegeStillGranted", t.Display, detail),
                 char.ToUpperInvariant(remedies[0][0]) + string.Join("; ", remedies)[1..] + ".", string.Join(",", paths.Select(p => p.Role).Distinct(StringComparer.Ordinal)));

@@ -81,7 +81,8 @@ public static class ReadOnlyRoleService
             throw new CenateException(ex.SqlState == "42501" ? ErrorIds.InsufficientPrivilege : ErrorIds.DatabaseError,
                 ex.SqlState == "42501" ? CenateErrorKind.PermissionDenied : CenateErrorKind.InvalidOperation,
                 Messages.Format("ReadOnlyRoleService.Error", role, ex.SqlState, ex.MessageText),
-                ex.SqlState == "42501" ? "Run it as a role with CREATEROLE (or the database owner)." : "See the server log.", role);
+                Messages.Get(ex.SqlState == "42501" ? "ReadOnlyRoleService.Error.Action.Privilege"
+                    : "ReadOnlyRoleService.Error.Action"), role);
         }
         catch (NpgsqlException ex)
         {
@@ -133,17 +134,16 @@ public static class ReadOnlyRoleService
                 Messages.Format("RoleExists", role, members),
                 Messages.Get("RoleExists.Action"), role);
         }
-        if (members is not null) result.Warnings.Add($"The members of role '{role}' ({members}) can use its read privileges too.");
+        if (members is not null) result.Warnings.Add(Messages.Format("Warning.ReadOnlyRole.Members", role, members));
         if (!marked && hasPassword != false && !force)
         {
-            var why = hasPassword == true
-                ? "has a password"
-                : (login ? "can log in and may have a password" : "may have a password") + " (only a superuser can read pg_authid to tell)";
+            var why = Messages.Get(hasPassword == true ? "RoleExists.Why.Password"
+                : login ? "RoleExists.Why.Login" : "RoleExists.Why.Maybe");
             throw new CenateException(ErrorIds.RoleExists, CenateErrorKind.ResourceExists,
                 Messages.Format("RoleExists.2", role, why),
                 Messages.Get("RoleExists.Action.2"), role);
         }
-        foreach (var w in writes) result.Warnings.Add($"Role '{role}' keeps what makes it not read-only: it {w}.");
+        foreach (var w in writes) result.Warnings.Add(Messages.Format("Warning.ReadOnlyRole.Keeps", role, w));
     }
 
     /// <summary>The SCRAM verifier sent instead of the password (null when the password is not set).</summary>
@@ -151,7 +151,7 @@ public static class ReadOnlyRoleService
     {
         if (password is not null && !setPassword)
         {
-            result.Warnings.Add($"The password of the existing role '{role}' was NOT changed: -Password changes an existing role's password only together with -Force.");
+            result.Warnings.Add(Messages.Format("Warning.ReadOnlyRole.PasswordKept", role));
         }
         string? verifier = null;
         if (setPassword)
@@ -159,13 +159,14 @@ public static class ReadOnlyRoleService
             try { verifier = ProtectionService.ScramVerifier(password!); }
             catch (ArgumentException ex)
             {
-                throw new CenateException(ErrorIds.PasswordInvalid, CenateErrorKind.InvalidArgument, ex.Message + " Nothing was changed.", Messages.Get("PasswordInvalid.Action"), role);
+                throw new CenateException(ErrorIds.PasswordInvalid, CenateErrorKind.InvalidArgument,
+                    Messages.Format("PasswordInvalid.Unchanged", ex.Message),
+                        Messages.Get("PasswordInvalid.Action"), role);
             }
             var nfkc = Encoding.UTF8.GetBytes(password!.Normalize(NormalizationForm.FormKC));
             if (!nfkc.AsSpan().SequenceEqual(SaslPrep.PasswordBytes(password)))
             {
-                result.Warnings.Add("The password has characters SASLprep removes or replaces (such as a soft hyphen, a zero-width or non-ASCII space) or that make SASLprep fail: " +
-                    "PostgreSQL and libpq clients (psql) log in with it, but Npgsql (.NET) clients, which apply only NFKC, will not. Prefer a password without them.");
+                result.Warnings.Add(Messages.Get("Warning.ReadOnlyRole.SaslPrep"));
             }
         }
         return verifier;

@@ -47,8 +47,8 @@ public static class BackupComparer
             var only = side.Columns.Where(c => !other.Columns.Contains(c, StringComparer.Ordinal)).ToList();
             if (only.Count > 0)
             {
-                result.Warnings.Add($"Only the {name} side ({side.FileName}) has the column(s) {string.Join(", ",
-                    only)}: not compared.");
+                result.Warnings.Add(Messages.Format("Warning.BackupComparer.OnlyColumns", name, side.FileName,
+                    string.Join(", ", only)));
             }
         }
         reporter.Verbose($"Key: {string.Join(", ", result.Key)}; {compared.Count} other column(s) compared; " +
@@ -85,17 +85,14 @@ public static class BackupComparer
             if (refused is null) reporter.Verbose($"The live table is read with TimeZone {zone}, as the set was.");
             else
             {
-                result.Warnings.Add($"The reference set was written with TimeZone {zone}, which the server refuses " +
-                    $"({refused}): the live table is read in the server's default zone, so timestamptz values can " +
-                    "print differently and count as changed.");
+                result.Warnings.Add(Messages.Format("Warning.BackupComparer.ZoneRefused", zone, refused));
             }
             return;
         }
         var other = difference.Manifest?.Source?.TimeZone;
         if (zone is not null && other is not null && !string.Equals(zone, other, StringComparison.Ordinal))
         {
-            result.Warnings.Add($"The sets were written with TimeZone {zone} and {other}: timestamptz values print " +
-                "differently and count as changed.");
+            result.Warnings.Add(Messages.Format("Warning.BackupComparer.Zones", zone, other));
         }
     }
 
@@ -130,8 +127,8 @@ public static class BackupComparer
             reference.Columns, difference.Columns, _ => ct.ThrowIfCancellationRequested());
         if (result.KeysTruncated)
         {
-            result.Warnings.Add($"More than {request.KeyLimit} keys of one kind differ: the key lists" +
-                (request.IncludeRows ? " and the rows written" : "") + " stop at -KeyLimit; the counts are exact.");
+            result.Warnings.Add(Messages.Format(request.IncludeRows ? "Warning.BackupComparer.KeyLimitRows"
+                : "Warning.BackupComparer.KeyLimit", request.KeyLimit));
         }
         result.Duration = clock.Elapsed;
         reporter.Verbose($"Missing {result.Missing}, added {result.Added}, changed {result.Changed}, unchanged " +
@@ -211,8 +208,7 @@ public static class BackupComparer
             : reference.PrimaryKey.Count > 0 ? reference.PrimaryKey
             : difference.PrimaryKey.Count > 0 ? difference.PrimaryKey
             : throw new CenateException(ErrorIds.KeyRequired, CenateErrorKind.InvalidArgument,
-                $"No key to match the rows of {table} by: the reference set's manifest records no primary key for it" +
-                (request.Live is null ? "" : ", and the live table has none") + ".",
+                Messages.Format(request.Live is null ? "KeyRequired.NoKey" : "KeyRequired.NoKey.Live", table),
                 Messages.Get("KeyRequired.Action"), table);
         foreach (var (side, name) in new (CompareSide, string)[] { (reference, "reference"), (difference,
             "difference") })

@@ -11,6 +11,7 @@ using CenateBackup.Core.Formats;
 using CenateBackup.Core.Restores;
 using CenateBackup.Core.Storage;
 using CenateBackup.Core.Targets;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Compare;
 
@@ -215,13 +216,12 @@ internal sealed class FileCompareSide : CompareSide
     /// <summary>BackupCorrupt: the file cannot be decoded.</summary>
     internal static CenateException Corrupt(string path, string why) => new(ErrorIds.BackupCorrupt,
         CenateErrorKind.InvalidData,
-        $"'{Path.GetFileName(path)}' cannot be compared: {why}.",
-            "Compare another file of the set (-From Csv/Sql/Dump) or another set; " +
-        "Test-CenateBackup shows what is wrong.", path);
+        Messages.Format("BackupCorrupt.Compare", Path.GetFileName(path), why),
+        Messages.Get("BackupCorrupt.Compare.Action"), path);
 
     private static CenateException NotInBackup(string table, string path, string why) => new(ErrorIds.TableNotInBackup,
-        CenateErrorKind.ObjectNotFound, $"Table '{table}' is not in {Path.GetFileName(path)}: {why}.",
-        "Check -Table and -Schema (names are case-sensitive), or give the set's manifest.", table);
+        CenateErrorKind.ObjectNotFound, Messages.Format("TableNotInBackup.Compare", table, Path.GetFileName(path), why),
+        Messages.Get("TableNotInBackup.Compare.Action"), table);
 
     /// <inheritdoc />
     public override async ValueTask DisposeAsync()

@@ -7,6 +7,7 @@ using System.Threading.Tasks;
 using CenateBackup.Core.Database;
 using CenateBackup.Core.Targets;
 using Npgsql;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Compare;
 
@@ -112,13 +113,18 @@ internal sealed class LiveCompareSide : CompareSide
             }
             split.Finish();
         }
+        catch (Exception ex) when (ex is NpgsqlException or System.IO.IOException && !ct.IsCancellationRequested)
+        {
+            // A session ended mid-COPY (pg_terminate_backend, a shutdown) reads as the module's ConnectionLost.
+            if (_session.Translate(ex) is Errors.CenateException translated) throw translated;
+            throw;
+        }
         catch (FormatException ex)
         {
             // The row cap (or a row the decoder cannot read): the message names the row number, never its content.
             throw new Errors.CenateException(Errors.ErrorIds.DatabaseError, Errors.CenateErrorKind.InvalidData,
-                $"The live table {_table.Display} cannot be compared: {ex.Message}.",
-                "A row over the comparison's 256 MB cap cannot be compared; watch this table through its row " +
-                "counts instead (Test-CenateBackup -MaxRowDrop).",
+                Messages.Format("DatabaseError.LiveCompare", _table.Display, ex.Message),
+                Messages.Get("DatabaseError.Action.LiveCompare"),
                 _table.Display, ex);
         }
     }

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Threading;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Compare;
 
@@ -23,8 +24,8 @@ internal sealed class SpillDirectory : IDisposable
         if (!Directory.Exists(root))
         {
             throw new Errors.CenateException(Errors.ErrorIds.PathNotFound, Errors.CenateErrorKind.ObjectNotFound,
-                $"The temporary directory '{root}' does not exist.",
-                    "Give an existing directory with -TempDirectory.", root);
+                Messages.Format("PathNotFound.TempDirectory", root),
+                    Messages.Get("PathNotFound.TempDirectory.Action"), root);
         }
         RemoveStale(root);
         // The owner's pid is in the name: a later comparison removes the directory if this process is killed.

@@ -53,7 +53,7 @@ internal sealed class DatabaseSession : IAsyncDisposable
     }
 
     /// <summary>Translates a failure of this session into the module's errors.</summary>
-    public Exception Translate(NpgsqlException ex) => PostgresErrors.Translate(ex, Target, Context.Endpoint);
+    public Exception Translate(Exception ex) => PostgresErrors.Translate(ex, Target, Context.Endpoint);
 
     /// <summary>An ordinary or partitioned table by name in <paramref name="schema"/> (default public); TableNotFound otherwise.</summary>
     public async Task<QualifiedTable> ResolveTableAsync(string table, string? schema, CancellationToken ct)

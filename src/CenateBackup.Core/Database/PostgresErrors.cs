@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using System.Net.Sockets;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Targets;
@@ -41,6 +42,14 @@ internal static class PostgresErrors
                         Messages.Format("DatabaseError", where, pg.SqlState, pg.MessageText), Messages.Get("DatabaseError.Action"), where, ex);
             }
         }
+        if (EndedWithoutReason(ex))
+        {
+            // The socket closed with no error message from the server: the backend was terminated (pg_terminate_backend
+            // while its output was queued, a shutdown or a crash). .NET's own text ("Attempted to read past the end of
+            // the stream") names none of that.
+            return new CenateException(ErrorIds.ConnectionLost, CenateErrorKind.ConnectionError,
+                Messages.Format("ConnectionLost.Ended", where), Messages.Get("ConnectionLost.Action.Ended"), where, ex);
+        }
         if (ex is NpgsqlException && ClientAuthentication.IsRefusal(ex))
         {
             return CleartextRefused(where, target.User, ex);
@@ -65,10 +74,21 @@ internal static class PostgresErrors
         return ex;
     }
 
+    /// <summary>True when the connection's stream ended (an <see cref="EndOfStreamException"/> in the chain).</summary>
+    internal static bool EndedWithoutReason(Exception ex)
+    {
+        if (ex is not (NpgsqlException or IOException)) return false;
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is EndOfStreamException) return true;
+        }
+        return false;
+    }
+
     /// <summary>The server asked for the password in cleartext and the module did not send it.</summary>
     public static CenateException CleartextRefused(string where, string user, Exception? inner) =>
         new(ErrorIds.CleartextPasswordRefused, CenateErrorKind.AuthenticationError,
-            $"The server at {where} asked for the password of role '{user}' in cleartext (pg_hba.conf method 'password') on a connection without TLS; the password was not sent.",
-            "Change that pg_hba.conf line to scram-sha-256 (and set the role's password again with password_encryption = 'scram-sha-256'), or require TLS with PGSSLMODE=require (or verify-full).",
+            Messages.Format("CleartextPasswordRefused.Database", where, user),
+                Messages.Get("CleartextPasswordRefused.Database.Action"),
             where, inner);
 }

@@ -32,7 +32,8 @@ public sealed class DockerEngine : IDisposable
         // Exec streams run as long as pg_dump does; the per-request timeout must not cut them.
         builder = builder.WithTimeout(System.Threading.Timeout.InfiniteTimeSpan);
         _client = builder.Build();
-        _endpointText = dockerHost ?? Environment.GetEnvironmentVariable("DOCKER_HOST") ?? "the default Docker endpoint";
+        _endpointText = dockerHost ?? Environment.GetEnvironmentVariable("DOCKER_HOST")
+            ?? Messages.Get("DockerEndpoint.Default");
     }
 
     internal DockerClient Client => _client;
@@ -96,8 +97,8 @@ public sealed class DockerEngine : IDisposable
     }
 
     internal CenateException Unavailable(Exception ex) => new(ErrorIds.DockerUnavailable, CenateErrorKind.ResourceUnavailable,
-        $"The Docker engine at {_endpointText} does not answer: {ex.GetBaseException().Message}",
-        "Start the Docker engine (dockerd), check DOCKER_HOST or -DockerHost, and that this account may use the Docker socket.", _endpointText, ex);
+        Messages.Format("DockerUnavailable.Engine", _endpointText, ex.GetBaseException().Message),
+        Messages.Get("DockerUnavailable.Engine.Action"), _endpointText, ex);
 
     internal static bool IsEngineUnreachable(Exception ex) =>
         ex is HttpRequestException or SocketException or TimeoutException

@@ -124,8 +124,7 @@ public static class RowDropAcknowledger
             || UntrustedText.HasHidden(reason))
         {
             throw new ArgumentException(
-                $"The reason must be 1 to {MaxReasonLength} characters of text without control or format characters "
-                + "(line breaks, tabs, escape sequences, direction overrides).",
+                Messages.Format("RowDropReasonInvalid", MaxReasonLength),
                 nameof(reason));
         }
     }

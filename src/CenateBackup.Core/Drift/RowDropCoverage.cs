@@ -13,9 +13,7 @@ namespace CenateBackup.Core.Drift;
 public static class RowDropCoverage
 {
     /// <summary>The warning for a watched name that no set counts.</summary>
-    public static string NotCounted(string name) =>
-        $"The critical table '{name}' is counted in no set: sets record counts only for New-CenateDump's "
-        + "-CriticalTable tables (default asegurados); nothing is checked for it.";
+    public static string NotCounted(string name) => Messages.Format("Warning.RowDropCoverage.NotCounted", name);
 
     /// <summary>
     /// Retention's check before it plans: warns (through <paramref name="warn"/>) for each name of
@@ -35,14 +33,13 @@ public static class RowDropCoverage
         foreach (var name in missing) warn(NotCounted(name));
         if (counts.Count == 0 || missing.Count < policy.Names.Count) return;
         var names = string.Join(", ", policy.Names);
-        const string Hint = "Name a table New-CenateDump counts (its -CriticalTable, default asegurados), or make the "
-            + "table critical: New-CenateDump -CriticalTable asegurados,<table>.";
+        var hint = Messages.Get("TableNotInBackup.RowDrop.Action");
         if (!tableGiven && settingsPath is not null)
         {
             throw new CenateException(ErrorIds.SettingsInvalid, CenateErrorKind.InvalidArgument,
-                Messages.Format("SettingsInvalid.5", settingsPath, names), Hint, settingsPath);
+                Messages.Format("SettingsInvalid.5", settingsPath, names), hint, settingsPath);
         }
         throw new CenateException(ErrorIds.TableNotInBackup, CenateErrorKind.InvalidArgument,
-            Messages.Format("TableNotInBackup", names), Hint, names);
+            Messages.Format("TableNotInBackup", names), hint, names);
     }
 }

@@ -3,6 +3,7 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Globalization;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Drift;
 
@@ -88,6 +89,6 @@ public static class RowDropSettings
 
     private static CenateException Invalid(string source, string message) =>
         new(ErrorIds.SettingsInvalid, CenateErrorKind.InvalidArgument,
-            $"The settings {source}: {message.TrimEnd('.')}.",
-            "Fix the RowDrop key of the settings file (see Get-Help Test-CenateBackup -Parameter Settings).", source);
+            Messages.Format("SettingsInvalid.RowDrop", source, message.TrimEnd('.')),
+            Messages.Get("SettingsInvalid.RowDrop.Action"), source);
 }

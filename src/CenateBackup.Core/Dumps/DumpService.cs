@@ -48,8 +48,8 @@ public static class DumpService
             throw new CenateException(ErrorIds.PgDumpTooOld, CenateErrorKind.NotInstalled,
                 Messages.Format("PgDumpTooOld", pgDumpVersion, context.Runner.Where, snapshot.ServerVersion),
                 target.Mode == ConnectionMode.Host
-                    ? $"Use container mode (-Container) so the server's own pg_dump runs, or install the PostgreSQL {serverVersion.Major} client and pass its directory with -PgBinDirectory."
-                    : "The container's pg_dump is older than its server; update the image.", target.Database);
+                    ? Messages.Format("PgDumpTooOld.Action.Host", serverVersion.Major)
+                    : Messages.Get("PgDumpTooOld.Action.Container"), target.Database);
         }
 
         var tables = new List<QualifiedTable>();
@@ -76,14 +76,15 @@ public static class DumpService
             if (t is null && (request.RequireCriticalTables || request.Include != TableExports.None))
             {
                 throw new CenateException(ErrorIds.TableNotFound, CenateErrorKind.ObjectNotFound,
-                    $"Critical table '{critical}' does not exist in database '{target.Database}'; nothing was written"
-                    + (request.Include != TableExports.None ? $" (its {request.Include} export was asked for)." : "."),
+                    request.Include != TableExports.None
+                        ? Messages.Format("TableNotFound.Critical.Export", critical, target.Database, request.Include)
+                        : Messages.Format("TableNotFound.Critical", critical, target.Database),
                     Messages.Get("TableNotFound.Action.3"),
                     critical);
             }
             if (t is null)
             {
-                reporter.Warning($"Critical table '{critical}' does not exist in database '{target.Database}': its row count is not recorded.");
+                reporter.Warning(Messages.Format("Warning.DumpService.CriticalMissing", critical, target.Database));
                 continue;
             }
             if (tables.Count > 0 && !tables.Contains(t)) continue;

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text.Json;
 using CenateBackup.Core.Database;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Exports;
 
@@ -57,7 +58,7 @@ FROM t;
             when (ex is JsonException or InvalidOperationException or FormatException or OverflowException)
         {
             throw new FormatException(
-                "The table lookup through psql printed something unexpected: " + ex.Message, ex);
+                Messages.Format("DatabaseError.ExecLookup", ex.Message), ex);
         }
     }
 

@@ -329,7 +329,7 @@ public static class TableExportService
             var last = Interlocked.Read(ref _lastTicks);
             if (now - last < 250 || Interlocked.CompareExchange(ref _lastTicks, now, last) != last) return;
             var bytes = Interlocked.Read(ref _bytes);
-            var size = bytes > 0 ? $", {bytes / (1024 * 1024)} MB written" : "";
+            var size = bytes > 0 ? Messages.Format("Progress.TableExportService.Written", bytes / (1024 * 1024)) : "";
             _reporter.Progress(new OperationProgress(_activity, Messages.Format("Progress.TableExportService.Status", _table, rows, size), rows, _estimatedRows > 0 ? Math.Max(_estimatedRows, rows) : null));
         }
     }
