@@ -23,7 +23,9 @@ BeforeAll {
     $script:Rig = Get-Rig
     $script:Db = 'cenate_runbook_' + [guid]::NewGuid().ToString('N').Substring(0, 6)
     $script:Roles = 'cenate_rb_app1', 'cenate_rb_app2'
-    $script:Root = New-PrivateDirectory 'runbook'
+    $script:Root = Join-Path ([IO.Path]::GetTempPath()) ('cenate-runbook-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    $null = New-Item -ItemType Directory -Path $Root
+    chmod 700 $Root
     $script:Started = Get-Date
     Copy-TestDatabase -Name $Db
     foreach ($r in $Roles) { Invoke-Psql -Database postgres -Sql "DROP ROLE IF EXISTS $r; CREATE ROLE $r" | Out-Null }
@@ -85,7 +87,7 @@ BeforeAll {
 
     # Incidents staged before a section: heading → script run by the test (psql), as the cause would have done it.
     $script:Before = @{
-        '## 3. Caso A — devolver filas desde el registro de auditoría' = {
+        '## 1. Evaluar: ¿qué se perdió y desde cuándo?' = {
             # An application bug deletes 40 rows; the audit trigger keeps them.
             Invoke-Psql -Database $Db -Sql 'DELETE FROM asegurados WHERE id IN (SELECT id FROM asegurados ORDER BY id LIMIT 40)' | Out-Null
         }
