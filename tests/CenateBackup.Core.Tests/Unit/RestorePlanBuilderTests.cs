@@ -196,18 +196,18 @@ public class RestorePlanBuilderTests
             fk,
             "LOCK TABLE ONLY public.asegurados IN ACCESS EXCLUSIVE MODE   -- waits at most 45 s (-LockTimeout), then LockTimeout and nothing changed",
             "ALTER TABLE public.citas DROP CONSTRAINT \"citas_asegurado_fkey\"",
-            "ALTER INDEX public.\"asegurados_pkey\" RENAME TO \"asegurados_pkey_r20261128010000\"",
-            "ALTER INDEX public.\"asegurados_nombres_idx\" RENAME TO \"asegurados_nombres_idx_r20261128010000\"",
+            "ALTER INDEX \"public\".\"asegurados_pkey\" RENAME TO \"asegurados_pkey_r20261128010000\"",
+            "ALTER INDEX \"public\".\"asegurados_nombres_idx\" RENAME TO \"asegurados_nombres_idx_r20261128010000\"",
             "ALTER SEQUENCE public.asegurados_id_seq RENAME TO \"asegurados_id_seq_r20261128010000\"",
             "ALTER TABLE public.asegurados RENAME TO \"asegurados_replaced_20261128_010000\"",
-            $"ALTER TABLE {sqt} SET SCHEMA public",
+            $"ALTER TABLE {sqt} SET SCHEMA \"public\"",
             "the live table's triggers, row-level security, policies and comments carried over to the restored table (the live ones win; differences from the backup in Warnings)",
             "ALTER TABLE public.asegurados OWNER TO \"cenate_app\"   -- and the old table's table and column grants",
             "sequences of the restored table set to the old ones' last values where those are further (never backwards)",
             "ALTER TABLE public.citas ADD CONSTRAINT \"citas_asegurado_fkey\" FOREIGN KEY (asegurado_id) REFERENCES public.asegurados(id)",
             $"DROP SCHEMA {Staging}",
             "SELECT count(*) FROM public.asegurados   -- must equal the backup's rows, or everything is rolled back",
-            "DROP TABLE public.\"asegurados_replaced_20261128_010000\"   -- with the rows written since the backup",
+            "DROP TABLE \"public\".\"asegurados_replaced_20261128_010000\"   -- with the rows written since the backup",
             "COMMIT",
         }, plan.Steps.Skip(copy + 1));
         Assert.Contains($"SELECT pg_catalog.setval('{Staging}.asegurados_id_seq', 20000, true)", plan.Pre);
@@ -221,7 +221,7 @@ public class RestorePlanBuilderTests
         var copy = plan.Steps.FindIndex(s => s.StartsWith("COPY ", StringComparison.Ordinal));
         Assert.Equal(new[]
         {
-            $"ALTER TABLE {Staging}.asegurados SET SCHEMA public",
+            $"ALTER TABLE {Staging}.asegurados SET SCHEMA \"public\"",
             $"DROP SCHEMA {Staging}",
             "SELECT count(*) FROM public.asegurados   -- must equal the backup's rows, or everything is rolled back",
             "COMMIT",
