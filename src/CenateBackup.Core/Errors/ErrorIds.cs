@@ -140,5 +140,7 @@ public static class ErrorIds
     // Issue 17: staging copies left by Restore-CenateTable -Mode Staging.
     public const string StagingNotFound = "StagingNotFound";
     public const string StagingNotOurs = "StagingNotOurs";
+    // Issue 17: a directory given where one backup set (its manifest or a file of it) is expected.
+    public const string BackupPathIsDirectory = "BackupPathIsDirectory";
 #pragma warning restore CS1591
 }

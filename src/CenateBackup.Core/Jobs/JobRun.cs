@@ -233,13 +233,13 @@ public sealed partial class JobRun : IDisposable
     {
         try
         {
-            Plan.PrivateDirectory.Create(path);
+            Storage.PrivateDirectory.Create(path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw NotWritable(path, ex.Message, ex);
         }
-        if (!Plan.PrivateDirectory.IsWritable(path))
+        if (!Storage.PrivateDirectory.IsWritable(path))
             throw NotWritable(path, $"the {what} is not writable by this account", null);
     }
 

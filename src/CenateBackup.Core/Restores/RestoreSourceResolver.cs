@@ -24,12 +24,7 @@ internal static class RestoreSourceResolver
     /// <summary>Finds the file to read and checks it against its manifest.</summary>
     public static async Task<RestoreSource> ResolveAsync(TableRestoreRequest request, CancellationToken ct)
     {
-        var full = Path.GetFullPath(request.BackupPath);
-        if (!File.Exists(full))
-        {
-            throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound, Messages.Format("PathNotFound.7", full),
-                Messages.Get("PathNotFound.Action.9"), full);
-        }
+        var full = BackupSetPath.RequireFile(request.BackupPath, $"Restore-CenateTable -Table {request.Table}", "PathNotFound.Action.9");
         if (full.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase)) return await FromManifestAsync(request, full, ct).ConfigureAwait(false);
         var file = full;
         var kind = request.From ?? (full.EndsWith(".csv.gz", StringComparison.OrdinalIgnoreCase) || full.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)

@@ -337,7 +337,7 @@ public static class RestoreDrill
         args.Add("--exit-on-error");
         var name = Path.GetFileName(dumpPath);
         var size = new FileInfo(dumpPath).Length;
-        reporter.Verbose($"Restoring {name} into '{scratch}' with pg_restore in {context.Runner.Where} (archive fed on stdin).");
+        reporter.Verbose($"Restoring {name} into '{scratch}' with pg_restore {context.ToolPlace} (archive fed on stdin).");
         await using var input = new ReadThroughStream(dumpPath,
             read => reporter.Progress(new OperationProgress(Activity, Messages.Format("Progress.RestoreDrill.Status.5", name, scratch, read / (1024 * 1024), size / (1024 * 1024)), read, size)), hash: false);
         var result = await context.Runner.RunAsync(new PgToolInvocation("pg_restore", args, LibpqEnvironment.For(server)), input, null, cancellationToken).ConfigureAwait(false);

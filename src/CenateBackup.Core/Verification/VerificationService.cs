@@ -48,12 +48,7 @@ public static class VerificationService
         IOperationReporter reporter, CancellationToken cancellationToken, bool recordVerification = true,
         RowDriftOptions? drift = null)
     {
-        var full = Path.GetFullPath(path);
-        if (!File.Exists(full))
-        {
-            throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound, Messages.Format("PathNotFound.7", full),
-                Messages.Get("PathNotFound.Action.8"), full);
-        }
+        var full = BackupSetPath.RequireFile(path, "Test-CenateBackup", "PathNotFound.Action.8");
         if (level == VerificationLevel.Restore && tools.DrillFor is null) throw new ArgumentException("The Restore level needs drill options.", nameof(tools));
         var clock = Stopwatch.StartNew();
         var directory = Path.GetDirectoryName(full)!;
@@ -93,13 +88,15 @@ public static class VerificationService
                 var kind = entry?.Kind ?? BackupSetLocator.KindOf(name);
                 var compressed = entry is null ? name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) : entry.Compression != "none";
                 var drillThis = level == VerificationLevel.Restore && kind == BackupFileKind.Dump && drillDump is null;
+                var countRows = drillThis || (level == VerificationLevel.Read && manifest is not null && entry is not null);
                 FileRead read = kind == BackupFileKind.Dump
-                    ? await ReadDumpAsync(filePath, manifest?.Database ?? DatabaseFromFileName(name), drillThis, tools, reporter, cancellationToken).ConfigureAwait(false)
+                    ? await ReadDumpAsync(filePath, manifest?.Database ?? DatabaseFromFileName(name), countRows, tools, reporter, cancellationToken).ConfigureAwait(false)
                     : await ReadDataFileAsync(filePath, kind, compressed, entry?.Rows, reporter, cancellationToken).ConfigureAwait(false);
                 sha = read.Sha256;
                 report.Checks.Add(kind == BackupFileKind.Dump ? $"pg_restore read {name}" : compressed ? $"gzip read {name}" : $"read {name}");
                 if (read.Problem is null && entry?.Rows is not null) report.Checks.Add($"row count {name}");
                 report.Problems.AddRange(read.Problems);
+                if (countRows && !drillThis && kind == BackupFileKind.Dump) DumpRowCountCheck.Apply(report, name, manifest!, read.Archive, reporter);
                 if (drillThis)
                 {
                     drillDump = filePath;
