@@ -35,6 +35,6 @@ public static class BackupDirectory
     }
 
     internal static CenateException NotWritable(string path, Exception ex) => new(ErrorIds.PathNotWritable, CenateErrorKind.PermissionDenied,
-        $"The backup directory '{path}' cannot be written: {ex.Message}",
-        "Choose a -Path this account can write to, or fix the directory's owner and permissions.", path, ex);
+        Messages.Format("PathNotWritable.BackupDirectory", path, ex.Message), Messages.Get("PathNotWritable.BackupDirectory.Action"),
+        path, ex);
 }

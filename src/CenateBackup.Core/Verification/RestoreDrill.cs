@@ -182,7 +182,7 @@ public static class RestoreDrill
         }
         catch (NpgsqlException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            reporter.Warning($"Stale drill databases on {where} could not be looked for: {ex.Message}");
+            reporter.Warning(Messages.Format("Warning.RestoreDrill.StaleNotLooked", where, ex.Message));
             checks.Add($"stale drill databases not looked for: {ex.Message}");
         }
     }

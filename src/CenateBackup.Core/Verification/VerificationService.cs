@@ -221,12 +221,12 @@ public static class VerificationService
                 && previous.MadeAt(record.Location!)
                 && Enum.TryParse<VerificationLevel>(previous.Level, out var previousLevel) && previousLevel > level);
             if (outcome.Kept is { } kept) report.Checks.Add($"the manifest keeps its earlier {kept.Level} verification of {kept.At:u}");
-            if (!outcome.Exists) reporter.Warning($"The result was not recorded: '{manifestPath}' was removed while the set was being verified.");
+            if (!outcome.Exists) reporter.Warning(Messages.Format("Warning.VerificationService.Removed", manifestPath));
             report.Recorded = outcome.Recorded;
         }
         catch (CenateException ex) when (ex.ErrorId is ErrorIds.PathNotWritable or ErrorIds.DiskFull or ErrorIds.WriteFailed or ErrorIds.BackupDirectoryBusy)
         {
-            reporter.Warning($"The set was verified, but the result was not recorded in '{manifestPath}': {ex.Message}");
+            reporter.Warning(Messages.Format("Warning.VerificationService.NotRecorded", manifestPath, ex.Message));
         }
     }
 
