@@ -11,8 +11,11 @@ BeforeAll {
     $script:Cred = Get-TestCredential
     $script:P = @{ Container = $Rig.Container; Port = $Rig.Port; Credential = $Cred }
     $script:HostP = @{ HostName = '127.0.0.1'; Port = $Rig.Port; Credential = $Cred }
+    # A database of its own (a copy of the seeded maestro_cenate): restores and staging schemas never touch another's.
+    $script:Db = 'cenate_msgr_' + [guid]::NewGuid().ToString('N').Substring(0, 6)
+    Copy-TestDatabase -Name $Db
     $script:Source = New-TestDirectory 'msg-restore'
-    $script:Set = New-CenateDump @P -Path $Source
+    $script:Set = New-CenateDump @P -Database $Db -Path $Source
     $script:DumpRows = [long]$Set.RowCounts['public.asegurados']
     $DumpRows | Should -BeGreaterThan 0
     $script:Cmd = 'CenateBackup.PowerShell.Commands.'
@@ -44,19 +47,20 @@ BeforeAll {
 }
 AfterAll {
     [cultureinfo]::CurrentUICulture = $Before
+    Remove-TestDatabase $Db
     Remove-Item -LiteralPath $Source -Recurse -Force -ErrorAction SilentlyContinue
 }
 
 Describe 'A directory given where one backup set is expected' {
     It 'Restore-CenateTable says the directory is not a set (not that it does not exist), in English and Spanish' {
         $before = Get-Listing $Source
-        $en = Get-ErrorUnder 'en-US' { Restore-CenateTable $Source -Table asegurados @P -Database $Rig.Database -Confirm:$false }
+        $en = Get-ErrorUnder 'en-US' { Restore-CenateTable $Source -Table asegurados @P -Database $Db -Confirm:$false }
         $en.FullyQualifiedErrorId | Should -Be "BackupPathIsDirectory,${Cmd}RestoreCenateTableCommand"
         $en.CategoryInfo.Category | Should -Be 'InvalidArgument'
         $en.Exception.Message | Should -Be "'$Source' is a directory, not a backup set: give one set's manifest (.manifest.json) or one of its files."
         $en.Exception.Message | Should -Not -Match 'does not exist'
         $en.ErrorDetails.RecommendedAction | Should -BeLike "*Get-CenateBackup '$Source' -Newest 1 | Restore-CenateTable -Table asegurados*"
-        $es = Get-ErrorUnder 'es-ES' { Restore-CenateTable $Source -Table asegurados @P -Database $Rig.Database -Confirm:$false }
+        $es = Get-ErrorUnder 'es-ES' { Restore-CenateTable $Source -Table asegurados @P -Database $Db -Confirm:$false }
         $es.FullyQualifiedErrorId | Should -Be $en.FullyQualifiedErrorId
         $es.Exception.Message | Should -BeLike "'$Source' es un directorio, no un conjunto de copia*"
         $es.ErrorDetails.RecommendedAction | Should -BeLike "Elija un conjunto del directorio*Get-CenateBackup '$Source' -Newest 1 | Restore-CenateTable*"
@@ -64,23 +68,24 @@ Describe 'A directory given where one backup set is expected' {
     }
 
     It 'the suggested pipeline works: the newest set of the directory restores into staging' {
-        $r = Get-CenateBackup $Source -Newest 1 | Restore-CenateTable -Table asegurados @P -Database $Rig.Database -Mode Staging -Confirm:$false
+        $r = Get-CenateBackup $Source -Newest 1 | Restore-CenateTable -Table asegurados @P -Database $Db -Mode Staging -Confirm:$false
         $r.BackupRows | Should -Be $DumpRows
-        Invoke-Psql -Database $Rig.Database -Sql "DROP SCHEMA IF EXISTS $($r.Where.Split('.')[0]) CASCADE" | Out-Null
+        $r.StagingSchema | Should -BeLike 'cenate_restore_*'
+        Invoke-Psql -Database $Db -Sql "DROP SCHEMA IF EXISTS $($r.StagingSchema) CASCADE" | Out-Null
     }
 
     It 'a missing file is still PathNotFound, and a file that is no set is refused without a restore' {
         $missing = Join-Path $Source 'nope.manifest.json'
-        $e = Get-ErrorUnder 'en-US' { Restore-CenateTable $missing @P -Database $Rig.Database -Confirm:$false }
+        $e = Get-ErrorUnder 'en-US' { Restore-CenateTable $missing @P -Database $Db -Confirm:$false }
         $e.FullyQualifiedErrorId | Should -Be "PathNotFound,${Cmd}RestoreCenateTableCommand"
         $e.Exception.Message | Should -Be "'$missing' does not exist."
-        $es = Get-ErrorUnder 'es-PE' { Restore-CenateTable $missing @P -Database $Rig.Database -Confirm:$false }
+        $es = Get-ErrorUnder 'es-PE' { Restore-CenateTable $missing @P -Database $Db -Confirm:$false }
         $es.FullyQualifiedErrorId | Should -Be $e.FullyQualifiedErrorId
         $es.Exception.Message | Should -Be "'$missing' no existe."
         $lone = Join-Path (New-Item -ItemType Directory -Path (New-TestDirectory 'msg-lone')).FullName 'x.dump'
         try {
             Set-Content -LiteralPath $lone -Value 'not a dump'
-            $u = Get-ErrorUnder 'en-US' { Restore-CenateTable $lone @P -Database $Rig.Database -Confirm:$false }
+            $u = Get-ErrorUnder 'en-US' { Restore-CenateTable $lone @P -Database $Db -Confirm:$false }
             $u.FullyQualifiedErrorId | Should -Be "UnverifiedBackup,${Cmd}RestoreCenateTableCommand"
         } finally { Remove-Item -LiteralPath (Split-Path $lone) -Recurse -Force }
     }
@@ -174,16 +179,18 @@ Describe 'The Read level compares the manifest''s rowCounts with the dump''s dat
         $dir = New-TestDirectory 'msg-broad'
         try {
             New-BroadDatabase -Name $db
-            $s = New-CenateDump @P -Database $db -Path $dir
+            # broad.atenciones is partitioned (no rows of its own), broad.documentos an inheritance parent whose count
+            # (70) includes its child's 20 rows, broad.turnos a plain table.
+            $s = New-CenateDump @P -Database $db -Path $dir -CriticalTable broad.atenciones, broad.documentos, broad.turnos
+            $s.RowCounts['broad.documentos'] | Should -Be 70
             $r = Test-CenateBackup -Path $s.Path -Level Read
             $r.Problems | Should -BeNullOrEmpty
             $r.Passed | Should -BeTrue
-            # A leaf partition's own count is compared: editing it is caught.
-            $leaf = @($s.RowCounts.Keys | Where-Object { $_ -like 'broad.atenciones_2*' })[0]
-            Edit-RowCount $s.Path $leaf ($s.RowCounts[$leaf] + 5)
+            # A plain table's count is compared: editing it is caught.
+            Edit-RowCount $s.Path 'broad.turnos' 45
             $r2 = Test-CenateBackup -Path $s.Path -Level Read
             $r2.Passed | Should -BeFalse
-            $r2.Problems.Message | Should -BeLike "${leaf}: * rows in the dump's data, the manifest says *"
+            @($r2.Problems.Message) | Should -Be @("broad.turnos: 40 rows in the dump's data, the manifest says 45")
         } finally {
             Remove-TestDatabase $db
             Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue
@@ -242,7 +249,7 @@ Describe 'Warnings and progress of these areas in Spanish' {
     }
 
     It 'a child pwsh started with LANG=es_PE.UTF-8 gets the Spanish message and the same error id' {
-        $pwsh = (Get-Process -Id $PID).Path
+        $pwsh = (Get-Command pwsh -CommandType Application | Select-Object -First 1).Source
         $script = "Import-Module '$(Get-ModuleManifestPath)'; " +
             "try { Restore-CenateTable '$Source' -Container '$($Rig.Container)' -Port $($Rig.Port) -Confirm:`$false } " +
             "catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message; `$_.ErrorDetails.RecommendedAction }; `$PSUICulture"
