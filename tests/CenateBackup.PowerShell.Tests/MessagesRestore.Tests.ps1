@@ -54,21 +54,26 @@ AfterAll {
 Describe 'A directory given where one backup set is expected' {
     It 'Restore-CenateTable says the directory is not a set (not that it does not exist), in English and Spanish' {
         $before = Get-Listing $Source
-        $en = Get-ErrorUnder 'en-US' { Restore-CenateTable $Source -Table asegurados @P -Database $Db -Confirm:$false }
+        $restore = { Restore-CenateTable $Source -Table asegurados @P -Database $Db -Confirm:$false }
+        $en = Get-ErrorUnder 'en-US' $restore
         $en.FullyQualifiedErrorId | Should -Be "BackupPathIsDirectory,${Cmd}RestoreCenateTableCommand"
         $en.CategoryInfo.Category | Should -Be 'InvalidArgument'
-        $en.Exception.Message | Should -Be "'$Source' is a directory, not a backup set: give one set's manifest (.manifest.json) or one of its files."
+        $what = "give one set's manifest (.manifest.json) or one of its files."
+        $en.Exception.Message | Should -Be "'$Source' is a directory, not a backup set: $what"
         $en.Exception.Message | Should -Not -Match 'does not exist'
-        $en.ErrorDetails.RecommendedAction | Should -BeLike "*Get-CenateBackup '$Source' -Newest 1 | Restore-CenateTable -Table asegurados*"
-        $es = Get-ErrorUnder 'es-ES' { Restore-CenateTable $Source -Table asegurados @P -Database $Db -Confirm:$false }
+        $en.ErrorDetails.RecommendedAction |
+            Should -BeLike "*Get-CenateBackup '$Source' -Newest 1 | Restore-CenateTable -Table asegurados*"
+        $es = Get-ErrorUnder 'es-ES' $restore
         $es.FullyQualifiedErrorId | Should -Be $en.FullyQualifiedErrorId
         $es.Exception.Message | Should -BeLike "'$Source' es un directorio, no un conjunto de copia*"
-        $es.ErrorDetails.RecommendedAction | Should -BeLike "Elija un conjunto del directorio*Get-CenateBackup '$Source' -Newest 1 | Restore-CenateTable*"
+        $es.ErrorDetails.RecommendedAction |
+            Should -BeLike "Elija un conjunto*Get-CenateBackup '$Source' -Newest 1 | Restore-CenateTable*"
         Get-Listing $Source | Should -Be $before
     }
 
     It 'the suggested pipeline works: the newest set of the directory restores into staging' {
-        $r = Get-CenateBackup $Source -Newest 1 | Restore-CenateTable -Table asegurados @P -Database $Db -Mode Staging -Confirm:$false
+        $r = Get-CenateBackup $Source -Newest 1 |
+            Restore-CenateTable -Table asegurados @P -Database $Db -Mode Staging -Confirm:$false
         $r.BackupRows | Should -Be $DumpRows
         $r.StagingSchema | Should -BeLike 'cenate_restore_*'
         Invoke-Psql -Database $Db -Sql "DROP SCHEMA IF EXISTS $($r.StagingSchema) CASCADE" | Out-Null
@@ -98,7 +103,8 @@ Describe 'A directory given where one backup set is expected' {
         $es = Get-ErrorUnder 'es-ES' { Test-CenateBackup -Path $missing -ErrorAction Stop }
         $es.FullyQualifiedErrorId | Should -Be $en.FullyQualifiedErrorId
         $es.Exception.Message | Should -Be "'$missing' no existe."
-        $es.ErrorDetails.RecommendedAction | Should -BeLike 'Revise -Path; liste los conjuntos de copia con Get-CenateBackup*'
+        $es.ErrorDetails.RecommendedAction |
+            Should -BeLike 'Revise -Path; liste los conjuntos de copia con Get-CenateBackup*'
     }
 }
 
@@ -109,13 +115,16 @@ Describe '-PgBinDirectory names the bad path' {
         try {
             $e = Get-ErrorUnder 'en-US' { New-CenateDump @HostP -Path $dir -PgBinDirectory $bad -ErrorAction Stop }
             $e.FullyQualifiedErrorId | Should -Be "PgToolNotFound,${Cmd}NewCenateDumpCommand"
-            $e.Exception.Message | Should -Be "The -PgBinDirectory '$bad' does not exist, so 'pg_dump' cannot run from it."
+            $e.Exception.Message |
+                Should -Be "The -PgBinDirectory '$bad' does not exist, so 'pg_dump' cannot run from it."
             $e.ErrorDetails.RecommendedAction | Should -Not -Match 'apt-get'
             $e.ErrorDetails.RecommendedAction | Should -Match 'Give -PgBinDirectory the directory that holds pg_dump'
             $es = Get-ErrorUnder 'es-ES' { New-CenateDump @HostP -Path $dir -PgBinDirectory $bad -ErrorAction Stop }
             $es.FullyQualifiedErrorId | Should -Be $e.FullyQualifiedErrorId
-            $es.Exception.Message | Should -Be "El -PgBinDirectory '$bad' no existe, así que 'pg_dump' no se puede ejecutar desde allí."
-            $es.ErrorDetails.RecommendedAction | Should -BeLike 'Indique en -PgBinDirectory el directorio que contiene pg_dump*'
+            $es.Exception.Message |
+                Should -Be "El -PgBinDirectory '$bad' no existe, así que 'pg_dump' no se puede ejecutar desde allí."
+            $es.ErrorDetails.RecommendedAction |
+                Should -BeLike 'Indique en -PgBinDirectory el directorio que contiene pg_dump*'
             if (Test-Path -LiteralPath $dir) { @(Get-ChildItem -LiteralPath $dir -Force).Count | Should -Be 0 }
         } finally { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue }
     }
@@ -136,13 +145,14 @@ Describe 'Host mode says where pg_dump runs' {
         $dir = New-TestDirectory 'msg-verbose'
         try {
             $out = @(New-CenateDump @HostP -Path $dir -Verbose 4>&1)
-            $verbose = @($out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
+            $verbose = @($out | Where-Object { $_ -is [Management.Automation.VerboseRecord] } | ForEach-Object Message)
             $line = @($verbose | Where-Object { $_ -like 'pg_dump * runs *' })
             $line.Count | Should -Be 1
-            $line[0] | Should -Match "^pg_dump \d+(\.\d+)* runs on this machine \(the local PATH\) against 127\.0\.0\.1:$($Rig.Port)\.$"
+            $where = "runs on this machine \(the local PATH\) against 127\.0\.0\.1:$($Rig.Port)\.$"
+            $line[0] | Should -Match "^pg_dump \d+(\.\d+)* $where"
             ($verbose -join "`n") | Should -Not -Match 'runs in local'
             $inContainer = @(New-CenateDump @P -Path $dir -Verbose 4>&1) |
-                Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like 'pg_dump * runs *' }
+                Where-Object { $_ -is [Management.Automation.VerboseRecord] -and $_.Message -like 'pg_dump * runs *' }
             $inContainer.Message | Should -Match "runs in container $($Rig.Container)\.$"
         } finally { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction SilentlyContinue }
     }
@@ -158,7 +168,8 @@ Describe 'The Read level compares the manifest''s rowCounts with the dump''s dat
                 $r = Test-CenateBackup -Path $c.Manifest -Level Read
                 $r.Passed | Should -BeFalse
                 @($r.Problems.Kind) | Should -Be @('RowCountMismatch')
-                $r.Problems[0].Message | Should -Be "public.asegurados: $DumpRows rows in the dump's data, the manifest says $edited"
+                $r.Problems[0].Message |
+                    Should -Be "public.asegurados: $DumpRows rows in the dump's data, the manifest says $edited"
                 $r.Problems[0].File | Should -Be $Set.Files[0].Name
                 (Get-Content -Raw $c.Manifest | ConvertFrom-Json).verification.passed | Should -BeFalse
             } finally { Remove-Item -LiteralPath $c.Dir -Recurse -Force }
@@ -181,7 +192,8 @@ Describe 'The Read level compares the manifest''s rowCounts with the dump''s dat
             New-BroadDatabase -Name $db
             # broad.atenciones is partitioned (no rows of its own), broad.documentos an inheritance parent whose count
             # (70) includes its child's 20 rows, broad.turnos a plain table.
-            $s = New-CenateDump @P -Database $db -Path $dir -CriticalTable broad.atenciones, broad.documentos, broad.turnos
+            $critical = 'broad.atenciones', 'broad.documentos', 'broad.turnos'
+            $s = New-CenateDump @P -Database $db -Path $dir -CriticalTable $critical
             $s.RowCounts['broad.documentos'] | Should -Be 70
             $r = Test-CenateBackup -Path $s.Path -Level Read
             $r.Problems | Should -BeNullOrEmpty
@@ -206,7 +218,9 @@ Describe 'Every directory level the module creates is 0700' {
         try {
             $target = Join-Path $root 'a/b/c'
             New-CenateDump @P -Path $target | Out-Null
-            foreach ($level in 'a', 'a/b', 'a/b/c') { Get-UnixMode (Join-Path $root $level) | Should -Be '0700' -Because $level }
+            foreach ($level in 'a', 'a/b', 'a/b/c') {
+                Get-UnixMode (Join-Path $root $level) | Should -Be '0700' -Because $level
+            }
             Get-UnixMode $root | Should -Be '0755'
         } finally { Remove-Item -LiteralPath $root -Recurse -Force }
     }
@@ -223,11 +237,13 @@ Describe 'Warnings and progress of these areas in Spanish' {
                 $saved = [cultureinfo]::CurrentUICulture
                 try {
                     [cultureinfo]::CurrentUICulture = $culture
-                    $w = @(New-CenateDump @P -Path $dir 3>&1 | Where-Object { $_ -is [System.Management.Automation.WarningRecord] })
+                    $w = @(New-CenateDump @P -Path $dir 3>&1 |
+                        Where-Object { $_ -is [Management.Automation.WarningRecord] })
                 } finally { [cultureinfo]::CurrentUICulture = $saved }
                 $w.Count | Should -Be 1
-                if ($culture -eq 'es-ES') { $w[0].Message | Should -BeLike "Se eliminó '$partial', un archivo parcial*" }
-                else { $w[0].Message | Should -BeLike "Removed '$partial', a partial file an earlier run*" }
+                $expected = if ($culture -eq 'es-ES') { "Se eliminó '$partial', un archivo parcial*" }
+                else { "Removed '$partial', a partial file an earlier run*" }
+                $w[0].Message | Should -BeLike $expected
                 Test-Path -LiteralPath $partial | Should -BeFalse
             }
         } finally { Remove-Item -LiteralPath $dir -Recurse -Force }
@@ -236,7 +252,8 @@ Describe 'Warnings and progress of these areas in Spanish' {
     It 'Test-CenateBackup''s progress is Spanish under es-ES' {
         $ps = [powershell]::Create()
         try {
-            $null = $ps.AddScript("[cultureinfo]::CurrentUICulture = 'es-ES'; Import-Module '$(Get-ModuleManifestPath)'; " +
+            $null = $ps.AddScript(
+                "[cultureinfo]::CurrentUICulture = 'es-ES'; Import-Module '$(Get-ModuleManifestPath)'; " +
                 "Test-CenateBackup -Path '$($Set.Path)' -Level Read")
             $result = $ps.Invoke()
             $ps.Streams.Error | Should -BeNullOrEmpty
@@ -251,8 +268,9 @@ Describe 'Warnings and progress of these areas in Spanish' {
     It 'a child pwsh started with LANG=es_PE.UTF-8 gets the Spanish message and the same error id' {
         $pwsh = (Get-Command pwsh -CommandType Application | Select-Object -First 1).Source
         $script = "Import-Module '$(Get-ModuleManifestPath)'; " +
-            "try { Restore-CenateTable '$Source' -Container '$($Rig.Container)' -Port $($Rig.Port) -Confirm:`$false } " +
-            "catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message; `$_.ErrorDetails.RecommendedAction }; `$PSUICulture"
+            "try { Restore-CenateTable '$Source' -Container '$($Rig.Container)' -Port $($Rig.Port) " +
+            "-Confirm:`$false } catch { `$_.FullyQualifiedErrorId; `$_.Exception.Message; " +
+            "`$_.ErrorDetails.RecommendedAction }; `$PSUICulture"
         $psi = [Diagnostics.ProcessStartInfo]::new($pwsh)
         foreach ($a in '-NoProfile', '-NonInteractive', '-Command', $script) { $psi.ArgumentList.Add($a) }
         $psi.Environment['LANG'] = 'es_PE.UTF-8'

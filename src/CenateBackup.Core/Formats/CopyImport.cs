@@ -51,7 +51,8 @@ internal static class CopyImport
 
     /// <summary>BackupCorrupt for a dump the archive reader refused (ArchiveInvalid).</summary>
     public static CenateException Corrupt(string file, CenateException inner) => new(ErrorIds.BackupCorrupt, CenateErrorKind.InvalidData,
-        Messages.Format("BackupCorrupt.CopyImport", Path.GetFileName(file), inner.Message), Messages.Get("BackupCorrupt.CopyImport.Action"),
+        Messages.Format("BackupCorrupt.CopyImport", Path.GetFileName(file), inner.Message),
+            Messages.Get("BackupCorrupt.CopyImport.Action"),
         file, inner);
 
     /// <summary>Opens the rows of <paramref name="path"/>: gunzipped when its name ends in .gz.</summary>

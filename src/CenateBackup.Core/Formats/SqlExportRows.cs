@@ -217,7 +217,8 @@ internal sealed class SqlExportRows : IAsyncDisposable
 
     /// <summary>UnsafeBackupContent: the file holds SQL the module does not write; nothing of it was run.</summary>
     internal static CenateException Unsafe(string path, string why) => new(ErrorIds.UnsafeBackupContent, CenateErrorKind.InvalidData,
-        Messages.Format("UnsafeBackupContent.SqlExport", Path.GetFileName(path), why), Messages.Get("UnsafeBackupContent.SqlExport.Action"), path);
+        Messages.Format("UnsafeBackupContent.SqlExport", Path.GetFileName(path), why),
+            Messages.Get("UnsafeBackupContent.SqlExport.Action"), path);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

@@ -206,9 +206,11 @@ public static partial class EnvironmentFile
 
     private static CenateException Insecure(string path, string why) =>
         new(ErrorIds.EnvironmentFileInsecure, CenateErrorKind.SecurityError,
-            Messages.Format("EnvironmentFileInsecure.Plan", path, why), Messages.Format("EnvironmentFileInsecure.Plan.Action", path), path);
+            Messages.Format("EnvironmentFileInsecure.Plan", path, why),
+                Messages.Format("EnvironmentFileInsecure.Plan.Action", path), path);
 
     private static CenateException Invalid(string path, int line, string why) =>
         new(ErrorIds.EnvironmentFileInvalid, CenateErrorKind.InvalidData,
-            Messages.Format("EnvironmentFileInvalid.Line", path, line, why), Messages.Get("EnvironmentFileInvalid.Line.Action"), path);
+            Messages.Format("EnvironmentFileInvalid.Line", path, line, why),
+                Messages.Get("EnvironmentFileInvalid.Line.Action"), path);
 }

@@ -165,7 +165,8 @@ internal static class RestoreKeyFilter
         result.RequestedKeys = keys.Count;
         if (result.KeysNotInBackup > 0)
         {
-            result.Warnings.Add(Messages.Format("Warning.RestoreKeyFilter.NotInBackup", result.KeysNotInBackup, keys.Count));
+            result.Warnings.Add(Messages.Format("Warning.RestoreKeyFilter.NotInBackup", result.KeysNotInBackup,
+                keys.Count));
         }
         reporter.Verbose($"{keys.Count} keys given with -Key: {result.KeysNotInBackup} of them are not in the " +
             "backup; " +

@@ -60,7 +60,8 @@ internal static class RestorePlanBuilder
             var partitions = live?.Partitioned == true || live?.Hierarchy == "a partition" || partitionedBackup;
             throw new CenateException(ErrorIds.TableNotSupported, CenateErrorKind.InvalidOperation,
                 Messages.Format("TableNotSupported.2", table, what),
-                Messages.Get(partitions ? "TableNotSupported.Partitions.Action" : "TableNotSupported.Hierarchy.Action"), table);
+                Messages.Get(partitions ? "TableNotSupported.Partitions.Action"
+                    : "TableNotSupported.Hierarchy.Action"), table);
         }
     }
 
@@ -160,7 +161,8 @@ internal static class RestorePlanBuilder
             {
                 // A foreign key on a staging copy would hold locks on, and block deletes from, the live table it references.
                 if (input.Mode == TableRestoreMode.Staging)
-                    plan.Warnings.Add(Messages.Format("Warning.RestorePlanBuilder.ForeignKey", sql.Replace("\n", " ", StringComparison.Ordinal)));
+                    plan.Warnings.Add(Messages.Format("Warning.RestorePlanBuilder.ForeignKey", sql.Replace("\n", " ",
+                        StringComparison.Ordinal)));
                 else plan.ForeignKeys.Add(AddNotValid(sql));
                 continue;
             }
@@ -334,6 +336,7 @@ internal static class RestorePlanBuilder
     }
 
     private static CenateException Unsafe(string path, ArchiveTocEntry entry, string why) => new(ErrorIds.UnsafeBackupContent, CenateErrorKind.InvalidData,
-        Messages.Format("UnsafeBackupContent.Plan", System.IO.Path.GetFileName(path), entry.Description, entry.Tag, entry.DumpId, why),
+        Messages.Format("UnsafeBackupContent.Plan", System.IO.Path.GetFileName(path), entry.Description, entry.Tag,
+            entry.DumpId, why),
         Messages.Get("UnsafeBackupContent.Dump.Action"), path);
 }

@@ -24,7 +24,8 @@ internal static class RestoreSourceResolver
     /// <summary>Finds the file to read and checks it against its manifest.</summary>
     public static async Task<RestoreSource> ResolveAsync(TableRestoreRequest request, CancellationToken ct)
     {
-        var full = BackupSetPath.RequireFile(request.BackupPath, $"Restore-CenateTable -Table {request.Table}", "PathNotFound.Action.9");
+        var full = BackupSetPath.RequireFile(request.BackupPath, $"Restore-CenateTable -Table {request.Table}",
+            "PathNotFound.Action.9");
         if (full.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase)) return await FromManifestAsync(request, full, ct).ConfigureAwait(false);
         var file = full;
         var kind = request.From ?? (full.EndsWith(".csv.gz", StringComparison.OrdinalIgnoreCase) || full.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)
@@ -60,7 +61,8 @@ internal static class RestoreSourceResolver
         var what = sameServer ? "Warning.TargetDiffers.Database" : sameDatabase ? "Warning.TargetDiffers.Server"
             : "Warning.TargetDiffers.Both";
         return Messages.Format("Warning.TargetDiffers", RecordedSource.Sanitize(manifest.Database),
-            RecordedSource.DescribeSource(manifest.Source), target.Database, RecordedSource.DescribeServer(target), Messages.Get(what));
+            RecordedSource.DescribeSource(manifest.Source), target.Database, RecordedSource.DescribeServer(target),
+                Messages.Get(what));
     }
 
     /// <summary>The warning for a file restored with -AllowUnverifiedBackup; null when its checksum was checked.</summary>
@@ -96,14 +98,17 @@ internal static class RestoreSourceResolver
         {
             throw new CenateException(ErrorIds.BackupFileMissing, CenateErrorKind.ObjectNotFound,
                 wanted == BackupFileKind.Dump ? Messages.Format("BackupFileMissing.NoDump", manifest.Stamp)
-                    : Messages.Format("BackupFileMissing.NoExport", manifest.Stamp, wanted.ToString().ToUpperInvariant(), request.Table),
-                Messages.Get(wanted == BackupFileKind.Dump ? "BackupFileMissing.NoDump.Action" : "BackupFileMissing.NoExport.Action"), full);
+                    : Messages.Format("BackupFileMissing.NoExport", manifest.Stamp,
+                        wanted.ToString().ToUpperInvariant(), request.Table),
+                Messages.Get(wanted == BackupFileKind.Dump ? "BackupFileMissing.NoDump.Action"
+                    : "BackupFileMissing.NoExport.Action"), full);
         }
         var file = Path.Combine(Path.GetDirectoryName(full)!, entry.Name);
         if (!File.Exists(file))
         {
             throw new CenateException(ErrorIds.BackupFileMissing, CenateErrorKind.ObjectNotFound, Messages.Format("BackupFileMissing.4", file),
-                Messages.Get(kind == TableRestoreSource.Dump ? "BackupFileMissing.Dump.Action" : "BackupFileMissing.Export.Action"), file);
+                Messages.Get(kind == TableRestoreSource.Dump ? "BackupFileMissing.Dump.Action"
+                    : "BackupFileMissing.Export.Action"), file);
         }
         if (string.IsNullOrEmpty(entry.Sha256))
         {

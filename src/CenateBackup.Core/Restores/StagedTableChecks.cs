@@ -100,7 +100,8 @@ internal static class StagedTableChecks
         }
         if (result.InsertedRows < result.MissingRows)
         {
-            result.Warnings.Add(Messages.Format("Warning.StagedTableChecks.NotInserted", result.MissingRows - result.InsertedRows));
+            result.Warnings.Add(Messages.Format("Warning.StagedTableChecks.NotInserted",
+                result.MissingRows - result.InsertedRows));
         }
     }
 

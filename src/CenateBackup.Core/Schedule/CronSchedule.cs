@@ -128,5 +128,6 @@ public sealed class CronSchedule
 
     private static CenateException Invalid(string job, string? text, string why) =>
         new(ErrorIds.ScheduleInvalid, CenateErrorKind.InvalidArgument,
-            Messages.Format("ScheduleInvalid.Cron", job, text, why.TrimEnd('.')), Messages.Get("ScheduleInvalid.Cron.Action"), job);
+            Messages.Format("ScheduleInvalid.Cron", job, text, why.TrimEnd('.')),
+                Messages.Get("ScheduleInvalid.Cron.Action"), job);
 }

@@ -88,5 +88,6 @@ public static class ScheduleFiles
 
     private static CenateException Insecure(string path, string why) =>
         new(ErrorIds.ScheduleFileInsecure, CenateErrorKind.PermissionDenied,
-            Messages.Format("ScheduleFileInsecure.Files", path, why), Messages.Format("ScheduleFileInsecure.Files.Action", path), path);
+            Messages.Format("ScheduleFileInsecure.Files", path, why),
+                Messages.Format("ScheduleFileInsecure.Files.Action", path), path);
 }

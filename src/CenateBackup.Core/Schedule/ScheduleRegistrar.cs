@@ -157,7 +157,8 @@ public static class ScheduleRegistrar
         {
             var job = ScheduleJobs.Canonical(name) ?? throw new CenateException(ErrorIds.ScheduleInvalid,
                 CenateErrorKind.InvalidArgument,
-                Messages.Format("ScheduleInvalid.NotAJob", name, string.Join(", ", ScheduleJobs.All.Select(j => j.Name))), null, name);
+                Messages.Format("ScheduleInvalid.NotAJob", name, string.Join(", ",
+                    ScheduleJobs.All.Select(j => j.Name))), null, name);
             if (!settings.Schedule.ContainsKey(job))
                 throw new CenateException(ErrorIds.ScheduleInvalid, CenateErrorKind.InvalidArgument,
                     Messages.Format("ScheduleInvalid.9", settings.SettingsPath, job),

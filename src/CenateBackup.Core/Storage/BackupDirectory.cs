@@ -8,7 +8,10 @@ namespace CenateBackup.Core.Storage;
 /// <summary>Creates and checks backup directories: 0700 when created, and really writable.</summary>
 public static class BackupDirectory
 {
-    /// <summary>Creates the directory (and its missing parents, 0700) if needed and proves it is writable by creating and deleting a probe file.</summary>
+    /// <summary>
+    /// Creates the directory (and its missing parents, 0700) if needed and proves it is writable by creating and
+    /// deleting a probe file.
+    /// </summary>
     public static string Prepare(string path)
     {
         var full = Path.GetFullPath(path);
@@ -35,6 +38,7 @@ public static class BackupDirectory
     }
 
     internal static CenateException NotWritable(string path, Exception ex) => new(ErrorIds.PathNotWritable, CenateErrorKind.PermissionDenied,
-        Messages.Format("PathNotWritable.BackupDirectory", path, ex.Message), Messages.Get("PathNotWritable.BackupDirectory.Action"),
+        Messages.Format("PathNotWritable.BackupDirectory", path, ex.Message),
+            Messages.Get("PathNotWritable.BackupDirectory.Action"),
         path, ex);
 }

@@ -16,7 +16,9 @@ internal static class BackupSetPath
     /// PathNotFound when nothing is there.
     /// </summary>
     /// <param name="path">What the person gave.</param>
-    /// <param name="pipeTo">The cmdlet and arguments to pipe the chosen set into (e.g. "Restore-CenateTable -Table asegurados").</param>
+    /// <param name="pipeTo">
+    /// The cmdlet and arguments to pipe the chosen set into (e.g. "Restore-CenateTable -Table asegurados").
+    /// </param>
     /// <param name="missingActionKey">The recommended action (resource key) when nothing is there.</param>
     public static string RequireFile(string path, string pipeTo, string missingActionKey)
     {
@@ -24,11 +26,13 @@ internal static class BackupSetPath
         if (Directory.Exists(full))
         {
             throw new CenateException(ErrorIds.BackupPathIsDirectory, CenateErrorKind.InvalidArgument,
-                Messages.Format("BackupPathIsDirectory", full), Messages.Format("BackupPathIsDirectory.Action", full, pipeTo), full);
+                Messages.Format("BackupPathIsDirectory", full), Messages.Format("BackupPathIsDirectory.Action", full,
+                    pipeTo), full);
         }
         if (!File.Exists(full))
         {
-            throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound, Messages.Format("PathNotFound.7", full),
+            throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound,
+                Messages.Format("PathNotFound.7", full),
                 Messages.Get(missingActionKey), full);
         }
         return full;

@@ -173,7 +173,8 @@ public sealed class BackupSetWriter : IDisposable
     {
         foreach (var path in BackupCatalog.RemoveStalePartials(directory, database, DateTimeOffset.UtcNow))
         {
-            reporter.Warning(Messages.Format("Warning.BackupSetWriter", path, database, BackupCatalog.AbandonedAge.TotalHours));
+            reporter.Warning(Messages.Format("Warning.BackupSetWriter", path, database,
+                BackupCatalog.AbandonedAge.TotalHours));
         }
     }
 

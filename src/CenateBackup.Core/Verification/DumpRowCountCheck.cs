@@ -21,8 +21,9 @@ internal static class DumpRowCountCheck
         if (manifest.RowCounts.Count == 0) return;
         if (archive?.RowCounts is not { } inDump)
         {
-            reporter.Verbose($"The rows of {name} were not counted ({archive?.RowCountsUnavailable ?? "the archive could not be "
-                + "parsed"}); the manifest's rowCounts are compared only by the Restore level.");
+            var why = archive?.RowCountsUnavailable ?? "the archive could not be parsed";
+            reporter.Verbose($"The rows of {name} were not counted ({why}); only the Restore level compares "
+                + "the manifest's rowCounts.");
             return;
         }
         var parents = Parents(archive.Entries);

@@ -50,7 +50,8 @@ public static class StaleDrillCleaner
             }
             else
             {
-                reporter.Warning(Messages.Format("Warning.StaleDrillCleaner.NotDropped", name, at, age.TotalHours, outcome));
+                reporter.Warning(Messages.Format("Warning.StaleDrillCleaner.NotDropped", name, at, age.TotalHours,
+                    outcome));
                 checks.Add($"stale drill database {name} not dropped ({when}): {outcome}");
             }
         }

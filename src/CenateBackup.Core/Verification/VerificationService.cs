@@ -88,15 +88,18 @@ public static class VerificationService
                 var kind = entry?.Kind ?? BackupSetLocator.KindOf(name);
                 var compressed = entry is null ? name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) : entry.Compression != "none";
                 var drillThis = level == VerificationLevel.Restore && kind == BackupFileKind.Dump && drillDump is null;
-                var countRows = drillThis || (level == VerificationLevel.Read && manifest is not null && entry is not null);
+                var countRows = drillThis
+                    || (level == VerificationLevel.Read && manifest is not null && entry is not null);
                 FileRead read = kind == BackupFileKind.Dump
-                    ? await ReadDumpAsync(filePath, manifest?.Database ?? DatabaseFromFileName(name), countRows, tools, reporter, cancellationToken).ConfigureAwait(false)
+                    ? await ReadDumpAsync(filePath, manifest?.Database ?? DatabaseFromFileName(name), countRows,
+                        tools, reporter, cancellationToken).ConfigureAwait(false)
                     : await ReadDataFileAsync(filePath, kind, compressed, entry?.Rows, reporter, cancellationToken).ConfigureAwait(false);
                 sha = read.Sha256;
                 report.Checks.Add(kind == BackupFileKind.Dump ? $"pg_restore read {name}" : compressed ? $"gzip read {name}" : $"read {name}");
                 if (read.Problem is null && entry?.Rows is not null) report.Checks.Add($"row count {name}");
                 report.Problems.AddRange(read.Problems);
-                if (countRows && !drillThis && kind == BackupFileKind.Dump) DumpRowCountCheck.Apply(report, name, manifest!, read.Archive, reporter);
+                if (countRows && !drillThis && kind == BackupFileKind.Dump) DumpRowCountCheck.Apply(report, name,
+                    manifest!, read.Archive, reporter);
                 if (drillThis)
                 {
                     drillDump = filePath;
@@ -272,8 +275,8 @@ public static class VerificationService
     public static string? DrillServerDiffers(ManifestSource source, DatabaseTarget drill)
     {
         if (RecordedSource.IsSameServer(source, drill)) return null;
-        return $"The manifest says the set was dumped from {RecordedSource.DescribeSource(source)}; the drill runs on {RecordedSource.DescribeServer(drill)}, the server named by the parameters " +
-            "(a manifest never chooses where the drill logs in). Name the drill server with -Container/-HostName/-Port if this is not the one you meant.";
+        return Messages.Format("Warning.DrillServerDiffers", RecordedSource.DescribeSource(source),
+            RecordedSource.DescribeServer(drill));
     }
 
     private static readonly System.Text.RegularExpressions.Regex s_dumpName = new(@"^(?<db>.+)_\d{8}_\d{6}\.dump$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
