@@ -71,6 +71,14 @@ Describe 'A directory given where one backup set is expected' {
         Get-Listing $Source | Should -Be $before
     }
 
+    It 'Compare-CenateBackup says the same, with a command that works for a path parameter' {
+        $e = Get-ErrorUnder 'en-US' { Compare-CenateBackup $Source -Live @P -Database $Db -ErrorAction Stop }
+        $e.FullyQualifiedErrorId | Should -Be "BackupPathIsDirectory,${Cmd}CompareCenateBackupCommand"
+        $e.Exception.Message | Should -BeLike "'$Source' is a directory, not a backup set*"
+        $e.ErrorDetails.RecommendedAction |
+            Should -BeLike "*Compare-CenateBackup (Get-CenateBackup '$Source' -Newest 1).Path -Table asegurados*"
+    }
+
     It 'the suggested pipeline works: the newest set of the directory restores into staging' {
         $r = Get-CenateBackup $Source -Newest 1 |
             Restore-CenateTable -Table asegurados @P -Database $Db -Mode Staging -Confirm:$false

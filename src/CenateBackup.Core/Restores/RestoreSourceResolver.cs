@@ -24,7 +24,8 @@ internal static class RestoreSourceResolver
     /// <summary>Finds the file to read and checks it against its manifest.</summary>
     public static async Task<RestoreSource> ResolveAsync(TableRestoreRequest request, CancellationToken ct)
     {
-        var full = BackupSetPath.RequireFile(request.BackupPath, $"Restore-CenateTable -Table {request.Table}",
+        var full = BackupSetPath.RequireFile(request.BackupPath,
+            d => $"Get-CenateBackup '{d}' -Newest 1 | Restore-CenateTable -Table {request.Table} …",
             "PathNotFound.Action.9");
         if (full.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase)) return await FromManifestAsync(request, full, ct).ConfigureAwait(false);
         var file = full;

@@ -1,3 +1,4 @@
+using System;
 using System.IO;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Resources;
@@ -16,18 +17,19 @@ internal static class BackupSetPath
     /// PathNotFound when nothing is there.
     /// </summary>
     /// <param name="path">What the person gave.</param>
-    /// <param name="pipeTo">
-    /// The cmdlet and arguments to pipe the chosen set into (e.g. "Restore-CenateTable -Table asegurados").
+    /// <param name="pickCommand">
+    /// The command that picks a set of the directory and does what was asked with it (given the directory), e.g.
+    /// <c>Get-CenateBackup '/backups' -Newest 1 | Restore-CenateTable -Table asegurados</c>.
     /// </param>
     /// <param name="missingActionKey">The recommended action (resource key) when nothing is there.</param>
-    public static string RequireFile(string path, string pipeTo, string missingActionKey)
+    public static string RequireFile(string path, Func<string, string> pickCommand, string missingActionKey)
     {
         var full = Path.GetFullPath(path);
         if (Directory.Exists(full))
         {
             throw new CenateException(ErrorIds.BackupPathIsDirectory, CenateErrorKind.InvalidArgument,
-                Messages.Format("BackupPathIsDirectory", full), Messages.Format("BackupPathIsDirectory.Action", full,
-                    pipeTo), full);
+                Messages.Format("BackupPathIsDirectory", full), Messages.Format("BackupPathIsDirectory.Action", pickCommand(full)),
+                full);
         }
         if (!File.Exists(full))
         {

@@ -48,7 +48,7 @@ public static class VerificationService
         IOperationReporter reporter, CancellationToken cancellationToken, bool recordVerification = true,
         RowDriftOptions? drift = null)
     {
-        var full = BackupSetPath.RequireFile(path, "Test-CenateBackup", "PathNotFound.Action.8");
+        var full = BackupSetPath.RequireFile(path, d => $"Test-CenateBackup '{d}'", "PathNotFound.Action.8");
         if (level == VerificationLevel.Restore && tools.DrillFor is null) throw new ArgumentException("The Restore level needs drill options.", nameof(tools));
         var clock = Stopwatch.StartNew();
         var directory = Path.GetDirectoryName(full)!;
