@@ -59,9 +59,6 @@ internal static class AlertFileWriter
     /// <summary>Creates a directory (and its parents) 0700 when it is missing.</summary>
     public static void EnsureDirectory(string directory)
     {
-        if (Directory.Exists(directory)) return;
-        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(directory);
-        else Directory.CreateDirectory(directory,
-            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Storage.PrivateDirectory.Create(directory);
     }
 }

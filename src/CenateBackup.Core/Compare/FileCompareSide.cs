@@ -46,7 +46,10 @@ internal sealed class FileCompareSide : CompareSide
         IOperationReporter reporter,
         CancellationToken ct)
     {
-        var full = Path.GetFullPath(given);
+        // A directory is not a set: say so, and how to pick one (Compare takes a path, not a piped set).
+        var full = BackupSetPath.RequireFile(given,
+            d => $"Compare-CenateBackup (Get-CenateBackup '{d}' -Newest 1).Path -Table {request.Table} …",
+            "PathNotFound.Action.9");
         var from = request.From;
         if (from is null && full.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase) && File.Exists(full))
         {

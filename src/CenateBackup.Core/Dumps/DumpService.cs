@@ -38,7 +38,7 @@ public static class DumpService
         using var context = await TargetContext.OpenAsync(target, request.PgBinDirectory, reporter, cancellationToken).ConfigureAwait(false);
 
         var pgDumpVersion = await PgToolVersion.OfAsync(context.Runner, "pg_dump", cancellationToken).ConfigureAwait(false);
-        reporter.Verbose($"pg_dump {pgDumpVersion} runs in {context.Runner.Where}.");
+        reporter.Verbose($"pg_dump {pgDumpVersion} runs {context.ToolPlace}.");
 
         await using var snapshot = await SnapshotSession.OpenAsync(target, context.Endpoint, cancellationToken).ConfigureAwait(false);
         reporter.Verbose($"Server {snapshot.ServerVersion}; snapshot {snapshot.SnapshotId} exported.");

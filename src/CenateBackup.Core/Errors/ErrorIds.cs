@@ -141,5 +141,7 @@ public static class ErrorIds
     public const string StagingNotFound = "StagingNotFound";
     public const string StagingNotOurs = "StagingNotOurs";
     public const string StagingAmbiguous = "StagingAmbiguous";
+    // Issue 17: a directory given where one backup set (its manifest or a file of it) is expected.
+    public const string BackupPathIsDirectory = "BackupPathIsDirectory";
 #pragma warning restore CS1591
 }

@@ -51,8 +51,8 @@ internal static class CopyImport
 
     /// <summary>BackupCorrupt for a dump the archive reader refused (ArchiveInvalid).</summary>
     public static CenateException Corrupt(string file, CenateException inner) => new(ErrorIds.BackupCorrupt, CenateErrorKind.InvalidData,
-        $"'{Path.GetFileName(file)}' cannot be restored: {inner.Message} Nothing was changed; the live table is unchanged.",
-        "Restore from the set's CSV or SQL export (-From Csv / -From Sql) or from another set; Test-CenateBackup shows what is wrong.",
+        Messages.Format("BackupCorrupt.CopyImport", Path.GetFileName(file), inner.Message),
+            Messages.Get("BackupCorrupt.CopyImport.Action"),
         file, inner);
 
     /// <summary>Opens the rows of <paramref name="path"/>: gunzipped when its name ends in .gz.</summary>

@@ -217,9 +217,8 @@ internal sealed class SqlExportRows : IAsyncDisposable
 
     /// <summary>UnsafeBackupContent: the file holds SQL the module does not write; nothing of it was run.</summary>
     internal static CenateException Unsafe(string path, string why) => new(ErrorIds.UnsafeBackupContent, CenateErrorKind.InvalidData,
-        $"'{Path.GetFileName(path)}' was refused: {why}. A data-only export holds session settings, one COPY … FROM stdin and its rows, and setval lines; " +
-        "nothing else is accepted, and nothing from the file was run as SQL. Nothing was changed; the live table is unchanged.",
-        "Do not restore from this file: someone or something changed it. Restore from another file of the set or another set, and check who can write to the backup directory.", path);
+        Messages.Format("UnsafeBackupContent.SqlExport", Path.GetFileName(path), why),
+            Messages.Get("UnsafeBackupContent.SqlExport.Action"), path);
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()

@@ -165,9 +165,7 @@ public sealed class JobLock : IDisposable
 
     private static CenateException Unsafe(string path, string kind) =>
         new(ErrorIds.UnsafeLockFile, CenateErrorKind.InvalidData,
-            $"The job lock {path} is a {kind}; the module uses only a plain file as its lock.",
-            "Check who created it, remove it, and run again. Keep the state directory writable only by the backup "
-            + "account (chmod 0700).", path);
+            Messages.Format("UnsafeLockFile.JobLock", path, kind), Messages.Get("UnsafeLockFile.JobLock.Action"), path);
 
     /// <summary>Releases the lock (the file stays: removing it would race with a run that just opened it).</summary>
     public void Dispose() => _stream.Dispose();

@@ -102,8 +102,8 @@ public sealed partial class JobRun : IDisposable
     {
         RequireValidName(name);
         var run = new JobRun(name, settings, now);
-        PrivateDirectory(settings.LogPath, "log directory");
-        PrivateDirectory(settings.LockDirectory, "lock directory");
+        PrivateDirectory(settings.LogPath, Messages.Get("LogDirectoryNotWritable.JobRun.Logs"));
+        PrivateDirectory(settings.LockDirectory, Messages.Get("LogDirectoryNotWritable.JobRun.Locks"));
         run._lock = JobLock.TryAcquire(settings.LockDirectory, name, now, out var holder);
         if (run._lock is null)
         {
@@ -233,21 +233,20 @@ public sealed partial class JobRun : IDisposable
     {
         try
         {
-            Plan.PrivateDirectory.Create(path);
+            Storage.PrivateDirectory.Create(path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw NotWritable(path, ex.Message, ex);
         }
-        if (!Plan.PrivateDirectory.IsWritable(path))
-            throw NotWritable(path, $"the {what} is not writable by this account", null);
+        if (!Storage.PrivateDirectory.IsWritable(path))
+            throw NotWritable(path, Messages.Format("LogDirectoryNotWritable.JobRun.Why", what), null);
     }
 
     private static CenateException NotWritable(string path, string why, Exception? inner) =>
         new(ErrorIds.LogDirectoryNotWritable, CenateErrorKind.PermissionDenied,
-            $"The job cannot write in {path}: {why.TrimEnd('.')}.",
-            "Make LogPath and StatePath of the settings directories the account that runs the job can write "
-            + "(they are created 0700 when missing).", path, inner);
+            Messages.Format("LogDirectoryNotWritable.JobRun", path, why.TrimEnd('.')),
+            Messages.Get("LogDirectoryNotWritable.JobRun.Action"), path, inner);
 
 
     /// <inheritdoc />

@@ -206,11 +206,11 @@ public static partial class EnvironmentFile
 
     private static CenateException Insecure(string path, string why) =>
         new(ErrorIds.EnvironmentFileInsecure, CenateErrorKind.SecurityError,
-            $"The environment file {path} holds secrets but {why}; nothing was loaded.",
-            $"Make it a regular file of the account that runs the job: chmod 600 '{path}'.", path);
+            Messages.Format("EnvironmentFileInsecure.Plan", path, why),
+                Messages.Format("EnvironmentFileInsecure.Plan.Action", path), path);
 
     private static CenateException Invalid(string path, int line, string why) =>
         new(ErrorIds.EnvironmentFileInvalid, CenateErrorKind.InvalidData,
-            $"The environment file {path}, line {line}: {why}.",
-            "Write one NAME=value per line (PGPASSWORD=…, CENATE_SMTP_PASSWORD=…); # starts a comment.", path);
+            Messages.Format("EnvironmentFileInvalid.Line", path, line, why),
+                Messages.Get("EnvironmentFileInvalid.Line.Action"), path);
 }

@@ -1,6 +1,7 @@
 using System;
 using CenateBackup.Core.Errors;
 using Cronos;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Plan;
 
@@ -32,8 +33,7 @@ public static class PlanCron
 
     private static CenateException Invalid(string job, string cron, string path, string why, Exception? inner) =>
         new(ErrorIds.ScheduleInvalid, CenateErrorKind.InvalidArgument,
-            $"The settings {path}: the schedule of the {job} job, '{cron}', is not a cron expression: "
-            + $"{why.TrimEnd('.')}.",
-            "Write 5 fields: minute hour day-of-month month day-of-week, such as '0 2,14 * * *' (02:00 and 14:00).",
+            Messages.Format("ScheduleInvalid.PlanCron", path, job, cron, why.TrimEnd('.')),
+            Messages.Get("ScheduleInvalid.PlanCron.Action"),
             path, inner);
 }

@@ -5,6 +5,7 @@ using System.Globalization;
 using System.Linq;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Formats;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Plan;
 
@@ -44,9 +45,8 @@ internal sealed class PlanValues
 
     public CenateException Invalid(string message) =>
         new(ErrorIds.SettingsInvalid, CenateErrorKind.InvalidArgument,
-            $"The settings {SettingsPath}: {message.TrimEnd('.')}.",
-            "Fix the settings file (see Get-Help Get-CenateSettings, or write a commented one with "
-            + "New-CenateSettings).",
+            Messages.Format("SettingsInvalid.PlanValues", SettingsPath, message.TrimEnd('.')),
+            Messages.Get("SettingsInvalid.PlanValues.Action"),
             SettingsPath);
 
     public string? Text(string key)

@@ -22,9 +22,8 @@ internal static class LockTimeoutError
         var holders = await LiveTableReader.LockHoldersAsync(conn, regclass).ConfigureAwait(false);
         var seconds = request.LockTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
         return new CenateException(ErrorIds.LockTimeout, CenateErrorKind.ResourceBusy,
-            $"Could not lock {table} (or a table linked to it by a foreign key) within the lock timeout of {seconds} s: " +
-            "another session holds it" + (holders is null ? "" : $" — {holders}") +
-            ". The transaction was rolled back: the live table is unchanged and no staging schema is left.",
+            holders is null ? Messages.Format("LockTimeout.Restore", table, seconds)
+                : Messages.Format("LockTimeout.Restore.Holders", table, seconds, holders),
             Messages.Format("LockTimeout.Action", table),
             table, ex);
     }

@@ -165,8 +165,8 @@ internal static class RestoreKeyFilter
         result.RequestedKeys = keys.Count;
         if (result.KeysNotInBackup > 0)
         {
-            result.Warnings.Add($"{result.KeysNotInBackup} of the {keys.Count} requested keys are not in the " +
-                "backup: nothing restored for them.");
+            result.Warnings.Add(Messages.Format("Warning.RestoreKeyFilter.NotInBackup", result.KeysNotInBackup,
+                keys.Count));
         }
         reporter.Verbose($"{keys.Count} keys given with -Key: {result.KeysNotInBackup} of them are not in the " +
             "backup; " +
@@ -232,10 +232,8 @@ internal static class RestoreKeyFilter
     }
 
     private static CenateException Invalid(string table, string why) => new(ErrorIds.KeyListInvalid,
-        CenateErrorKind.InvalidArgument, $"The -Key list cannot be used: {why}. Nothing was changed.",
-        "Give each key as text or a number, read as the key column's type (one value for a one-column primary key, a " +
-        "list in the key's column order for a composite one), or pipe a Compare-CenateBackup result whose Key is " +
-        "the table's primary key.", table);
+        CenateErrorKind.InvalidArgument, Messages.Format("KeyListInvalid.Restore", why),
+        Messages.Get("KeyListInvalid.Restore.Action"), table);
 
     /// <summary>A primary key column's type: its oid and its name as format_type writes it.</summary>
     public sealed record KeyColumnType(uint Oid, string Name);

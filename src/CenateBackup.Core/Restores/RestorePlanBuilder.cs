@@ -60,14 +60,8 @@ internal static class RestorePlanBuilder
             var partitions = live?.Partitioned == true || live?.Hierarchy == "a partition" || partitionedBackup;
             throw new CenateException(ErrorIds.TableNotSupported, CenateErrorKind.InvalidOperation,
                 Messages.Format("TableNotSupported.2", table, what),
-                partitions
-                    ? "Use -Mode MissingRows (the backup's missing rows go back into their partitions; rows " +
-                      "whose partition is gone are kept aside and reported), or -Mode Staging (one plain table " +
-                      "with all the backup's rows, to compare and copy from by hand). To put the whole partitioned " +
-                      "table back as it was, restore the set's dump with pg_restore into a scratch database and " +
-                      "move the partitions you need."
-                    : "Use -Mode MissingRows, which keeps the table in place, or -Mode Staging to look at the " +
-                      "backup's rows; or restore the set's dump with pg_restore into a scratch database.", table);
+                Messages.Get(partitions ? "TableNotSupported.Partitions.Action"
+                    : "TableNotSupported.Hierarchy.Action"), table);
         }
     }
 
@@ -167,7 +161,8 @@ internal static class RestorePlanBuilder
             {
                 // A foreign key on a staging copy would hold locks on, and block deletes from, the live table it references.
                 if (input.Mode == TableRestoreMode.Staging)
-                    plan.Warnings.Add($"Not created on the staging copy (it would constrain the live tables it references): {sql.Replace("\n", " ", StringComparison.Ordinal)}");
+                    plan.Warnings.Add(Messages.Format("Warning.RestorePlanBuilder.ForeignKey", sql.Replace("\n", " ",
+                        StringComparison.Ordinal)));
                 else plan.ForeignKeys.Add(AddNotValid(sql));
                 continue;
             }
@@ -341,7 +336,7 @@ internal static class RestorePlanBuilder
     }
 
     private static CenateException Unsafe(string path, ArchiveTocEntry entry, string why) => new(ErrorIds.UnsafeBackupContent, CenateErrorKind.InvalidData,
-        $"'{System.IO.Path.GetFileName(path)}' was refused: its {entry.Description} entry for {entry.Tag} (dump id {entry.DumpId}) {why}. " +
-        "Nothing from the dump was run. Nothing was changed; the live table is unchanged.",
-        "Do not restore from this file: someone or something changed it. Restore from another set, and check who can write to the backup directory.", path);
+        Messages.Format("UnsafeBackupContent.Plan", System.IO.Path.GetFileName(path), entry.Description, entry.Tag,
+            entry.DumpId, why),
+        Messages.Get("UnsafeBackupContent.Dump.Action"), path);
 }

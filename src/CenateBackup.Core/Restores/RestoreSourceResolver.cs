@@ -24,12 +24,9 @@ internal static class RestoreSourceResolver
     /// <summary>Finds the file to read and checks it against its manifest.</summary>
     public static async Task<RestoreSource> ResolveAsync(TableRestoreRequest request, CancellationToken ct)
     {
-        var full = Path.GetFullPath(request.BackupPath);
-        if (!File.Exists(full))
-        {
-            throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound, Messages.Format("PathNotFound.7", full),
-                Messages.Get("PathNotFound.Action.9"), full);
-        }
+        var full = BackupSetPath.RequireFile(request.BackupPath,
+            d => $"Get-CenateBackup '{d}' -Newest 1 | Restore-CenateTable -Table {request.Table} …",
+            "PathNotFound.Action.9");
         if (full.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase)) return await FromManifestAsync(request, full, ct).ConfigureAwait(false);
         var file = full;
         var kind = request.From ?? (full.EndsWith(".csv.gz", StringComparison.OrdinalIgnoreCase) || full.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)
@@ -41,8 +38,8 @@ internal static class RestoreSourceResolver
         if (own is null || string.IsNullOrEmpty(own.Sha256))
         {
             var why = own is null
-                ? "no readable manifest in its directory lists it (a lone file, or its manifest is missing or damaged), so its checksum is unknown"
-                : $"its manifest {Path.GetFileName(manifestPath)} records no sha256 for it";
+                ? Messages.Get("UnverifiedBackup.NoManifest")
+                : Messages.Format("UnverifiedBackup.NoSha256", Path.GetFileName(manifestPath));
             Unverified(request, file, why);
             return new RestoreSource(file, kind, manifest, own, why);
         }
@@ -62,17 +59,16 @@ internal static class RestoreSourceResolver
         var sameServer = RecordedSource.IsSameServer(manifest.Source, target);
         var sameDatabase = string.Equals(manifest.Database, target.Database, StringComparison.Ordinal);
         if (sameServer && sameDatabase) return null;
-        var what = sameServer ? "database" : sameDatabase ? "server" : "server and database";
-        return $"The manifest says the set was dumped from database '{RecordedSource.Sanitize(manifest.Database)}' on " +
-            $"{RecordedSource.DescribeSource(manifest.Source)}; the restore goes into database '{target.Database}' on " +
-            $"{RecordedSource.DescribeServer(target)}, as named by the parameters (the {what} differ{(what == "server and database" ? "" : "s")}). " +
-            "A manifest never chooses where a restore logs in or what it changes: name the target with -Container/-HostName/-Port/-Database " +
-            "if this is not the one you meant.";
+        var what = sameServer ? "Warning.TargetDiffers.Database" : sameDatabase ? "Warning.TargetDiffers.Server"
+            : "Warning.TargetDiffers.Both";
+        return Messages.Format("Warning.TargetDiffers", RecordedSource.Sanitize(manifest.Database),
+            RecordedSource.DescribeSource(manifest.Source), target.Database, RecordedSource.DescribeServer(target),
+                Messages.Get(what));
     }
 
     /// <summary>The warning for a file restored with -AllowUnverifiedBackup; null when its checksum was checked.</summary>
     public static string? UnverifiedWarning(RestoreSource source) => source.Unverified is null ? null
-        : $"{Path.GetFileName(source.Path)} was NOT verified: {source.Unverified}. It was restored because -AllowUnverifiedBackup was given.";
+        : Messages.Format("Warning.UnverifiedRestored", Path.GetFileName(source.Path), source.Unverified);
 
     /// <summary>A dump's table of contents; BackupCorrupt when the archive reader refuses it.</summary>
     public static async Task<IReadOnlyList<ArchiveTocEntry>> ReadTableOfContentsAsync(string path, IOperationReporter reporter, CancellationToken ct)
@@ -102,20 +98,22 @@ internal static class RestoreSourceResolver
         if (entry is null)
         {
             throw new CenateException(ErrorIds.BackupFileMissing, CenateErrorKind.ObjectNotFound,
-                Messages.Format("BackupFileMissing.3", manifest.Stamp, (wanted == BackupFileKind.Dump ? "full dump" : wanted.ToString().ToUpperInvariant() + " export of " + request.Table)),
-                wanted == BackupFileKind.Dump ? "Restore from its export with -From Csv or -From Sql, or pick a set made by New-CenateDump."
-                    : "Restore from the dump (leave -From out) or pick a set made with -Include Csv,Sql.", full);
+                wanted == BackupFileKind.Dump ? Messages.Format("BackupFileMissing.NoDump", manifest.Stamp)
+                    : Messages.Format("BackupFileMissing.NoExport", manifest.Stamp,
+                        wanted.ToString().ToUpperInvariant(), request.Table),
+                Messages.Get(wanted == BackupFileKind.Dump ? "BackupFileMissing.NoDump.Action"
+                    : "BackupFileMissing.NoExport.Action"), full);
         }
         var file = Path.Combine(Path.GetDirectoryName(full)!, entry.Name);
         if (!File.Exists(file))
         {
             throw new CenateException(ErrorIds.BackupFileMissing, CenateErrorKind.ObjectNotFound, Messages.Format("BackupFileMissing.4", file),
-                kind == TableRestoreSource.Dump ? "Restore from the set's export with -From Csv or -From Sql, or from another set."
-                    : "Restore from the dump or from another set.", file);
+                Messages.Get(kind == TableRestoreSource.Dump ? "BackupFileMissing.Dump.Action"
+                    : "BackupFileMissing.Export.Action"), file);
         }
         if (string.IsNullOrEmpty(entry.Sha256))
         {
-            var why = $"the manifest {Path.GetFileName(full)} records no sha256 for it";
+            var why = Messages.Format("UnverifiedBackup.NoSha256", Path.GetFileName(full));
             Unverified(request, file, why);
             return new RestoreSource(file, kind, manifest, entry, why);
         }

@@ -39,7 +39,7 @@ internal static class StagedTableChecks
             catch (PostgresException ex) when (ex.SqlState == "23503")
             {
                 await conn.ExecAsync("ROLLBACK TO SAVEPOINT cenate_fk", ct).ConfigureAwait(false);
-                result.Warnings.Add($"Foreign key {fk}: some backup rows reference rows that no longer exist ({ex.MessageText}); it is kept NOT VALID.");
+                result.Warnings.Add(Messages.Format("Warning.StagedTableChecks.ForeignKey", fk, ex.MessageText));
             }
         }
     }
@@ -80,7 +80,7 @@ internal static class StagedTableChecks
         }
         else if (live is not null)
         {
-            result.Warnings.Add($"Neither the live table nor the backup's has a primary key: missing and different rows were not counted.");
+            result.Warnings.Add(Messages.Get("Warning.StagedTableChecks.NoKey"));
         }
     }
 
@@ -100,8 +100,8 @@ internal static class StagedTableChecks
         }
         if (result.InsertedRows < result.MissingRows)
         {
-            result.Warnings.Add($"{result.MissingRows - result.InsertedRows} missing rows were not inserted: their primary key or another unique value " +
-                "was taken meanwhile (a row written since); they are left as they are.");
+            result.Warnings.Add(Messages.Format("Warning.StagedTableChecks.NotInserted",
+                result.MissingRows - result.InsertedRows));
         }
     }
 

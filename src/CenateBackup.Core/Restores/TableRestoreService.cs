@@ -111,7 +111,7 @@ public static class TableRestoreService
                 throw new OperationCanceledException("The restore was cancelled; nothing was changed.", ex, cancellationToken);
             throw session.Translate(ex) is CenateException ce
                 ? new CenateException(ce.ErrorId, ce.Kind,
-                    ce.Message + " The transaction was rolled back: the live table is unchanged and no staging schema is left.",
+                    Messages.Format("Restore.RolledBack", ce.Message),
                     ce.RecommendedAction, ce.Target, ex)
                 : ex;
         }
@@ -207,7 +207,7 @@ public static class TableRestoreService
         {
             result.Steps.Clear();
             result.Steps.Add("-- nothing to do: the -Key list is empty");
-            result.Warnings.Add("The -Key list is empty: no row is restored.");
+            result.Warnings.Add(Messages.Get("Warning.TableRestoreService.EmptyKeys"));
         }
         return (input, plan);
     }

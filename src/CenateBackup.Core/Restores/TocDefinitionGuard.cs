@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using CenateBackup.Core.Archive;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Formats;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Restores;
 
@@ -268,7 +269,7 @@ internal static class TocDefinitionGuard
     }
 
     private static CenateException Refuse(string path, ArchiveTocEntry entry, string why) => new(ErrorIds.UnsafeBackupContent, CenateErrorKind.InvalidData,
-        $"'{Path.GetFileName(path)}' was refused: its {entry.Description} entry for {(entry.Schema is null ? "" : entry.Schema + ".")}{entry.Tag} (dump id {entry.DumpId}) " +
-        $"is not what pg_dump writes for that object: {why}. Nothing from the dump was run. Nothing was changed; the live table is unchanged.",
-        "Do not restore from this file: someone or something changed it. Restore from another set, and check who can write to the backup directory.", path);
+        Messages.Format("UnsafeBackupContent.Toc", Path.GetFileName(path), entry.Description,
+            (entry.Schema is null ? "" : entry.Schema + ".") + entry.Tag, entry.DumpId, why),
+        Messages.Get("UnsafeBackupContent.Dump.Action"), path);
 }

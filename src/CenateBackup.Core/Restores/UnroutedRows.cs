@@ -4,6 +4,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Database;
 using Npgsql;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Restores;
 
@@ -67,10 +68,7 @@ internal static class UnroutedRows
             input.SourcePath, StagingMarker.StampTime(input.Stamp)), ct).ConfigureAwait(false);
         var kept = input.UnroutedSchema + "." + input.Table;
         result.UnroutedTable = kept;
-        result.Warnings.Add($"{count} backup rows of {result.Table} fit no partition of the live table (their " +
-            $"partition was dropped or detached since the backup): they were NOT inserted, and are kept in {kept}. " +
-            "To bring them home, create (or attach) the partition that takes them, then run " +
-            $"INSERT INTO {input.QuotedTable} (<columns>) SELECT <columns> FROM {plan.UnroutedTable}; and " +
-            $"DROP SCHEMA {QualifiedTable.Quote(input.UnroutedSchema!)} CASCADE once they are in.");
+        result.Warnings.Add(Messages.Format("Warning.UnroutedRows", count, result.Table, kept, input.QuotedTable,
+            plan.UnroutedTable, QualifiedTable.Quote(input.UnroutedSchema!)));
     }
 }

@@ -128,6 +128,6 @@ public sealed class CronSchedule
 
     private static CenateException Invalid(string job, string? text, string why) =>
         new(ErrorIds.ScheduleInvalid, CenateErrorKind.InvalidArgument,
-            $"The schedule of the {job} job, '{text}', is not a valid cron expression: {why.TrimEnd('.')}.",
-            "Write 5 fields: minute hour day-of-month month day-of-week, e.g. '0 2,14 * * *'.", job);
+            Messages.Format("ScheduleInvalid.Cron", job, text, why.TrimEnd('.')),
+                Messages.Get("ScheduleInvalid.Cron.Action"), job);
 }

@@ -88,6 +88,6 @@ public static class ScheduleFiles
 
     private static CenateException Insecure(string path, string why) =>
         new(ErrorIds.ScheduleFileInsecure, CenateErrorKind.PermissionDenied,
-            $"{path}: {why}; cron ignores such a file, and it could change what root runs. Nothing was written.",
-            $"Check who changed it; then make it root-owned, mode 0644 (chown root: {path}; chmod 0644 {path}).", path);
+            Messages.Format("ScheduleFileInsecure.Files", path, why),
+                Messages.Format("ScheduleFileInsecure.Files.Action", path), path);
 }

@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Alerts;
 using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Schedule;
 
@@ -90,8 +91,7 @@ public static class SchedulePreflight
 
     private static CenateException Fails(ScheduleCommand command, string what, string output) =>
         new(ErrorIds.ScheduleCommandFails, CenateErrorKind.InvalidOperation,
-            $"The {command.Job} job's scheduled command, run as the scheduler will (env -i, -Preflight), {what}; " +
-            $"nothing was written. Its output:\n{output}",
-            "Fix what the output says (settings, environment file, pwsh path, directories), or use -SkipPreflight.",
+            Messages.Format("ScheduleCommandFails.Preflight", command.Job, what, output),
+            Messages.Get("ScheduleCommandFails.Preflight.Action"),
             command.Job);
 }

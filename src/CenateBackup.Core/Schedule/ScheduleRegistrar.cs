@@ -156,8 +156,9 @@ public static class ScheduleRegistrar
         foreach (var name in asked)
         {
             var job = ScheduleJobs.Canonical(name) ?? throw new CenateException(ErrorIds.ScheduleInvalid,
-                CenateErrorKind.InvalidArgument, $"'{name}' is not a job. Jobs: " +
-                string.Join(", ", ScheduleJobs.All.Select(j => j.Name)) + ".", null, name);
+                CenateErrorKind.InvalidArgument,
+                Messages.Format("ScheduleInvalid.NotAJob", name, string.Join(", ",
+                    ScheduleJobs.All.Select(j => j.Name))), null, name);
             if (!settings.Schedule.ContainsKey(job))
                 throw new CenateException(ErrorIds.ScheduleInvalid, CenateErrorKind.InvalidArgument,
                     Messages.Format("ScheduleInvalid.9", settings.SettingsPath, job),
@@ -175,9 +176,7 @@ public static class ScheduleRegistrar
         var machineId = CronSchedule.ZoneId(machine);
         var note = $"time zone: {zoneId}; cron runs the lines in the machine's zone, {machineId}";
         if (!zone.HasSameRules(machine))
-            plan.Warnings.Add($"The settings' TimeZone is {zoneId} but cron runs the jobs in the machine's zone " +
-                              $"({machineId}); Debian cron has no CRON_TZ. Write the schedule in {machineId}, or " +
-                              "set the machine's zone (timedatectl set-timezone), or use systemd timers.");
+            plan.Warnings.Add(Messages.Format("Warning.ScheduleRegistrar.Zone", zoneId, machineId));
         var oldText = ScheduleFiles.ReadOwned(path);
         var old = oldText is null ? null : CronFileDocument.Parse(oldText);
         var user = request.User ?? me;
@@ -228,9 +227,7 @@ public static class ScheduleRegistrar
                 name + ".timer", action));
         }
         if (!ScheduleModes.SystemdIsRunning())
-            plan.Warnings.Add("systemd is not PID 1 on this machine: the units are written but not enabled " +
-                              "(on a systemd machine: systemctl daemon-reload; " +
-                              "systemctl enable --now cenate-JOB.timer).");
+            plan.Warnings.Add(Messages.Get("Warning.ScheduleRegistrar.NoSystemd"));
     }
 
     private static string Change(SchedulePlan plan, string path, string text)

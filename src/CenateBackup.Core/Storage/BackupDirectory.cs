@@ -8,17 +8,16 @@ namespace CenateBackup.Core.Storage;
 /// <summary>Creates and checks backup directories: 0700 when created, and really writable.</summary>
 public static class BackupDirectory
 {
-    /// <summary>Creates the directory (0700) if needed and proves it is writable by creating and deleting a probe file.</summary>
+    /// <summary>
+    /// Creates the directory (and its missing parents, 0700) if needed and proves it is writable by creating and
+    /// deleting a probe file.
+    /// </summary>
     public static string Prepare(string path)
     {
         var full = Path.GetFullPath(path);
         try
         {
-            if (!Directory.Exists(full))
-            {
-                if (OperatingSystem.IsWindows()) Directory.CreateDirectory(full);
-                else Directory.CreateDirectory(full, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
+            PrivateDirectory.Create(full);
             var probe = Path.Combine(full, ".cenate-write-probe-" + Guid.NewGuid().ToString("N"));
             using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
         }
@@ -39,6 +38,7 @@ public static class BackupDirectory
     }
 
     internal static CenateException NotWritable(string path, Exception ex) => new(ErrorIds.PathNotWritable, CenateErrorKind.PermissionDenied,
-        $"The backup directory '{path}' cannot be written: {ex.Message}",
-        "Choose a -Path this account can write to, or fix the directory's owner and permissions.", path, ex);
+        Messages.Format("PathNotWritable.BackupDirectory", path, ex.Message),
+            Messages.Get("PathNotWritable.BackupDirectory.Action"),
+        path, ex);
 }

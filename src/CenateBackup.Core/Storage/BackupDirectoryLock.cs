@@ -126,18 +126,14 @@ public sealed class BackupDirectoryLock : IDisposable
     /// <summary>The error for a flock(2) failure that is not another job holding the lock.</summary>
     internal static CenateException LockUnsupported(string directory, int errno) =>
         new(ErrorIds.BackupDirectoryLockFailed, CenateErrorKind.ResourceUnavailable,
-            $"The file system of '{directory}' refused the backup directory lock ({Marshal.GetPInvokeErrorMessage(errno)}, errno {errno}); " +
-            "without it retention could remove a set that a backup is still writing, so nothing was done.",
-            "On NFS, mount with locking and run the lock service (rpc.statd/lockd; not 'nolock'); on SMB/CIFS, mount without 'nobrl'. " +
-            "Or write backups to a local disk and copy them to the share with Sync-CenateOffsite.",
+            Messages.Format("BackupDirectoryLockFailed.Lock", directory, Marshal.GetPInvokeErrorMessage(errno), errno),
+            Messages.Get("BackupDirectoryLockFailed.Lock.Action"),
             directory, null);
 
     private static CenateException Busy(string directory, bool exclusive, Exception ex) =>
         new(ErrorIds.BackupDirectoryBusy, CenateErrorKind.ResourceUnavailable,
-            exclusive
-                ? $"Another job is writing a backup set in '{directory}'; retention did not touch anything."
-                : $"Retention is running in '{directory}'.",
-            "Run again when the other job has finished (or raise -LockTimeout).", directory, ex);
+            Messages.Format(exclusive ? "BackupDirectoryBusy.Writing" : "BackupDirectoryBusy.Retention", directory),
+            Messages.Get("BackupDirectoryBusy.Lock.Action"), directory, ex);
 
     /// <summary>
     /// The lock is held by another job: EWOULDBLOCK from flock(2) (.NET puts the errno in HResult), or a sharing

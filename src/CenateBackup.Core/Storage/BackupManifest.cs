@@ -143,7 +143,8 @@ public sealed class BackupManifest
     }
 
     private static CenateException Invalid(string name, string why, Exception? inner) => new(ErrorIds.ManifestInvalid, CenateErrorKind.InvalidData,
-        $"Manifest '{name}' cannot be used: {why}.", "Do not edit manifests by hand; re-create the backup set if the manifest is damaged.", name, inner);
+        Messages.Format("ManifestInvalid.Manifest", name, why), Messages.Get("ManifestInvalid.Manifest.Action"), name,
+            inner);
 }
 
 /// <summary>Where a set's data came from (no secrets).</summary>

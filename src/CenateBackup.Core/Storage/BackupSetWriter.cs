@@ -173,8 +173,8 @@ public sealed class BackupSetWriter : IDisposable
     {
         foreach (var path in BackupCatalog.RemoveStalePartials(directory, database, DateTimeOffset.UtcNow))
         {
-            reporter.Warning($"Removed '{path}', a partial file an earlier run of '{database}' left when it was "
-                + $"stopped (older than {BackupCatalog.AbandonedAge.TotalHours:0} h).");
+            reporter.Warning(Messages.Format("Warning.BackupSetWriter", path, database,
+                BackupCatalog.AbandonedAge.TotalHours));
         }
     }
 

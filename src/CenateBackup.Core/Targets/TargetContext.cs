@@ -37,6 +37,14 @@ public sealed class TargetContext : IDisposable
     /// <summary>True when a TCP endpoint was found; false means only docker exec stdio reaches the server.</summary>
     public bool HasTcpEndpoint => _endpoint is not null;
 
+    /// <summary>
+    /// Where the pg tools run and what they reach, for verbose lines after a tool's name: "on this machine (the local
+    /// PATH) against 127.0.0.1:5432" in host mode, "in container postgres_cenate" in container mode.
+    /// </summary>
+    public string ToolPlace => Target.Mode == ConnectionMode.Host && _endpoint is not null
+        ? $"on this machine ({Runner.Where}) against {_endpoint.Host}:{_endpoint.Port}"
+        : $"in {Runner.Where}";
+
     /// <summary>Checks the container (exists, running) and resolves the endpoint; in host mode only builds the runner.</summary>
     public static async Task<TargetContext> OpenAsync(DatabaseTarget target, string? pgBinDirectory, IOperationReporter reporter, CancellationToken cancellationToken,
         bool allowExecFallback = false)

@@ -18,7 +18,8 @@ public sealed class LocalPgToolRunner : IPgToolRunner
     public LocalPgToolRunner(string? binDirectory = null) => _binDirectory = binDirectory;
 
     /// <inheritdoc />
-    public string Where => "local";
+    // A place a sentence can name ("pg_dump 15 (the local PATH)", "not usable in '/usr/lib/postgresql/15/bin'").
+    public string Where => _binDirectory is null ? "the local PATH" : $"'{_binDirectory}'";
 
     /// <summary>The executable path used for a tool.</summary>
     public string Resolve(string tool) => _binDirectory is null ? tool : Path.Combine(_binDirectory, tool);
@@ -43,9 +44,7 @@ public sealed class LocalPgToolRunner : IPgToolRunner
         }
         catch (Win32Exception ex)
         {
-            throw new CenateException(ErrorIds.PgToolNotFound, CenateErrorKind.NotInstalled,
-                Messages.Format("PgToolNotFound", invocation.Tool, ex.Message),
-                Messages.Get("PgToolNotFound.Action"), invocation.Tool, ex);
+            throw NotFound(invocation.Tool, ex);
         }
 
         var stderr = new BoundedText();
@@ -97,5 +96,21 @@ public sealed class LocalPgToolRunner : IPgToolRunner
         await Task.WhenAll(errTask, inTask).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         return new PgToolResult(process.ExitCode, stderr.ToString());
+    }
+
+    // With -PgBinDirectory the person named a path: say what is wrong with THAT path (missing, or no such tool in it),
+    // not that the client is missing from the machine.
+    private CenateException NotFound(string tool, Win32Exception ex)
+    {
+        if (_binDirectory is null)
+        {
+            return new CenateException(ErrorIds.PgToolNotFound, CenateErrorKind.NotInstalled,
+                Messages.Format("PgToolNotFound", tool, ex.Message), Messages.Get("PgToolNotFound.Action"), tool, ex);
+        }
+        var message = Directory.Exists(_binDirectory)
+            ? Messages.Format("PgToolNotFound.4", tool, _binDirectory, ex.Message)
+            : Messages.Format("PgToolNotFound.3", tool, _binDirectory);
+        return new CenateException(ErrorIds.PgToolNotFound, CenateErrorKind.NotInstalled, message,
+            Messages.Get("PgToolNotFound.Action.3"), _binDirectory, ex);
     }
 }

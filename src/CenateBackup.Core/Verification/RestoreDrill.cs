@@ -182,7 +182,7 @@ public static class RestoreDrill
         }
         catch (NpgsqlException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            reporter.Warning($"Stale drill databases on {where} could not be looked for: {ex.Message}");
+            reporter.Warning(Messages.Format("Warning.RestoreDrill.StaleNotLooked", where, ex.Message));
             checks.Add($"stale drill databases not looked for: {ex.Message}");
         }
     }
@@ -214,8 +214,9 @@ public static class RestoreDrill
         }
         catch (Exception ex) when (ex is NpgsqlException or CenateException or OperationCanceledException)
         {
-            return $"The kept scratch database '{scratch}' could not be marked as kept ({ex.Message}); a drill more than {DrillScratchName.StaleAfter.TotalHours:0} h later may drop it. " +
-                $"Mark it by hand: COMMENT ON DATABASE \"{scratch}\" IS '{DrillScratchName.KeptMark}';";
+            return Messages.Format("Warning.RestoreDrill.NotMarked", scratch, ex.Message,
+                DrillScratchName.StaleAfter.TotalHours,
+                DrillScratchName.KeptMark);
         }
     }
 
@@ -337,7 +338,8 @@ public static class RestoreDrill
         args.Add("--exit-on-error");
         var name = Path.GetFileName(dumpPath);
         var size = new FileInfo(dumpPath).Length;
-        reporter.Verbose($"Restoring {name} into '{scratch}' with pg_restore in {context.Runner.Where} (archive fed on stdin).");
+        reporter.Verbose(
+            $"Restoring {name} into '{scratch}' with pg_restore {context.ToolPlace} (archive fed on stdin).");
         await using var input = new ReadThroughStream(dumpPath,
             read => reporter.Progress(new OperationProgress(Activity, Messages.Format("Progress.RestoreDrill.Status.5", name, scratch, read / (1024 * 1024), size / (1024 * 1024)), read, size)), hash: false);
         var result = await context.Runner.RunAsync(new PgToolInvocation("pg_restore", args, LibpqEnvironment.For(server)), input, null, cancellationToken).ConfigureAwait(false);
@@ -454,7 +456,7 @@ public static class RestoreDrill
         }
         catch (Exception ex) when (ex is NpgsqlException or CenateException or OperationCanceledException)
         {
-            return $"The scratch database '{scratch}' could not be dropped ({ex.Message}); drop it by hand: DROP DATABASE \"{scratch}\";";
+            return Messages.Format("Warning.RestoreDrill.NotDropped", scratch, ex.Message);
         }
     }
 }

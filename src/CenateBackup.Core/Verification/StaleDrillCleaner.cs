@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using CenateBackup.Core.Database;
 using Npgsql;
+using CenateBackup.Core.Resources;
 
 namespace CenateBackup.Core.Verification;
 
@@ -40,15 +41,17 @@ public static class StaleDrillCleaner
             DrillScratchName.TryParseStart(name, out var started);
             var age = now - started;
             var outcome = await TryDropAsync(admin, name, cancellationToken).ConfigureAwait(false);
-            var when = $"started {started.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC, {age.TotalHours:0} h ago";
+            var at = started.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+            var when = $"started {at} UTC, {age.TotalHours:0} h ago";
             if (outcome is null)
             {
-                reporter.Warning($"Dropped the stale drill database '{name}' ({when}): a drill that never ended left it behind.");
+                reporter.Warning(Messages.Format("Warning.StaleDrillCleaner.Dropped", name, at, age.TotalHours));
                 checks.Add($"stale drill database {name} dropped ({when})");
             }
             else
             {
-                reporter.Warning($"The stale drill database '{name}' ({when}) was not dropped: {outcome}.");
+                reporter.Warning(Messages.Format("Warning.StaleDrillCleaner.NotDropped", name, at, age.TotalHours,
+                    outcome));
                 checks.Add($"stale drill database {name} not dropped ({when}): {outcome}");
             }
         }

@@ -48,12 +48,7 @@ public static class VerificationService
         IOperationReporter reporter, CancellationToken cancellationToken, bool recordVerification = true,
         RowDriftOptions? drift = null)
     {
-        var full = Path.GetFullPath(path);
-        if (!File.Exists(full))
-        {
-            throw new CenateException(ErrorIds.PathNotFound, CenateErrorKind.ObjectNotFound, Messages.Format("PathNotFound.7", full),
-                Messages.Get("PathNotFound.Action.8"), full);
-        }
+        var full = BackupSetPath.RequireFile(path, d => $"Test-CenateBackup '{d}'", "PathNotFound.Action.8");
         if (level == VerificationLevel.Restore && tools.DrillFor is null) throw new ArgumentException("The Restore level needs drill options.", nameof(tools));
         var clock = Stopwatch.StartNew();
         var directory = Path.GetDirectoryName(full)!;
@@ -93,13 +88,18 @@ public static class VerificationService
                 var kind = entry?.Kind ?? BackupSetLocator.KindOf(name);
                 var compressed = entry is null ? name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) : entry.Compression != "none";
                 var drillThis = level == VerificationLevel.Restore && kind == BackupFileKind.Dump && drillDump is null;
+                var countRows = drillThis
+                    || (level == VerificationLevel.Read && manifest is not null && entry is not null);
                 FileRead read = kind == BackupFileKind.Dump
-                    ? await ReadDumpAsync(filePath, manifest?.Database ?? DatabaseFromFileName(name), drillThis, tools, reporter, cancellationToken).ConfigureAwait(false)
+                    ? await ReadDumpAsync(filePath, manifest?.Database ?? DatabaseFromFileName(name), countRows,
+                        tools, reporter, cancellationToken).ConfigureAwait(false)
                     : await ReadDataFileAsync(filePath, kind, compressed, entry?.Rows, reporter, cancellationToken).ConfigureAwait(false);
                 sha = read.Sha256;
                 report.Checks.Add(kind == BackupFileKind.Dump ? $"pg_restore read {name}" : compressed ? $"gzip read {name}" : $"read {name}");
                 if (read.Problem is null && entry?.Rows is not null) report.Checks.Add($"row count {name}");
                 report.Problems.AddRange(read.Problems);
+                if (countRows && !drillThis && kind == BackupFileKind.Dump) DumpRowCountCheck.Apply(report, name,
+                    manifest!, read.Archive, reporter);
                 if (drillThis)
                 {
                     drillDump = filePath;
@@ -224,12 +224,12 @@ public static class VerificationService
                 && previous.MadeAt(record.Location!)
                 && Enum.TryParse<VerificationLevel>(previous.Level, out var previousLevel) && previousLevel > level);
             if (outcome.Kept is { } kept) report.Checks.Add($"the manifest keeps its earlier {kept.Level} verification of {kept.At:u}");
-            if (!outcome.Exists) reporter.Warning($"The result was not recorded: '{manifestPath}' was removed while the set was being verified.");
+            if (!outcome.Exists) reporter.Warning(Messages.Format("Warning.VerificationService.Removed", manifestPath));
             report.Recorded = outcome.Recorded;
         }
         catch (CenateException ex) when (ex.ErrorId is ErrorIds.PathNotWritable or ErrorIds.DiskFull or ErrorIds.WriteFailed or ErrorIds.BackupDirectoryBusy)
         {
-            reporter.Warning($"The set was verified, but the result was not recorded in '{manifestPath}': {ex.Message}");
+            reporter.Warning(Messages.Format("Warning.VerificationService.NotRecorded", manifestPath, ex.Message));
         }
     }
 
@@ -275,8 +275,8 @@ public static class VerificationService
     public static string? DrillServerDiffers(ManifestSource source, DatabaseTarget drill)
     {
         if (RecordedSource.IsSameServer(source, drill)) return null;
-        return $"The manifest says the set was dumped from {RecordedSource.DescribeSource(source)}; the drill runs on {RecordedSource.DescribeServer(drill)}, the server named by the parameters " +
-            "(a manifest never chooses where the drill logs in). Name the drill server with -Container/-HostName/-Port if this is not the one you meant.";
+        return Messages.Format("Warning.DrillServerDiffers", RecordedSource.DescribeSource(source),
+            RecordedSource.DescribeServer(drill));
     }
 
     private static readonly System.Text.RegularExpressions.Regex s_dumpName = new(@"^(?<db>.+)_\d{8}_\d{6}\.dump$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);

@@ -3,12 +3,12 @@ using System.IO;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 
-namespace CenateBackup.Core.Plan;
+namespace CenateBackup.Core.Storage;
 
 /// <summary>
-/// Directories the plan creates (settings, logs, state, locks) are 0700, each missing parent included:
-/// Directory.CreateDirectory(path, mode) would give the parents the umask's mode. An existing directory is used as it
-/// is (the admin may have chosen other modes).
+/// Directories the module creates (backup directories, offsite copies, settings, logs, state, locks, alert state) are
+/// 0700, each missing parent included: Directory.CreateDirectory(path, mode) would give the parents the umask's mode.
+/// An existing directory is used as it is (the admin may have chosen other modes). The one helper for all of them.
 /// </summary>
 public static class PrivateDirectory
 {
