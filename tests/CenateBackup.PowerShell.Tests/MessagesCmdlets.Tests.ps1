@@ -76,7 +76,7 @@ Describe 'Parameter validation speaks the reader''s language' {
         $en.Exception.Message | Should -BeLike "*'zz' is not a certificate thumbprint*"
         $es = Get-ErrorIn 'es-ES' { Send-CenateAlert -Job lc -WebhookUri 'ftp://example.invalid/secret' -WhatIf }
         $es.FullyQualifiedErrorId | Should -Be $id
-        $es.Exception.Message | Should -BeLike '*El URI debe ser un URI absoluto http:// o https://*'
+        $es.Exception.Message | Should -BeLike '*La URI debe ser una URI absoluta http:// o https://*'
         $es.Exception.Message | Should -Not -BeLike '*secret*'
     }
 
