@@ -39,6 +39,8 @@ Describe 'The Docker engine is not there' {
             'New-CenateReadOnlyRole'       = @{ Name = "t13_ro_$Suffix"; Password = (ConvertTo-SecureString 'Xx-1234567890' -AsPlainText -Force); Confirm = $false }
             'Protect-CenateTable'          = @{ Role = 'cenate'; Confirm = $false }
             'Remove-CenateAuditLog'        = @{ OlderThan = '180d'; Confirm = $false }
+            'Get-CenateRestoreStaging'     = @{}
+            'Remove-CenateRestoreStaging'  = @{ Name = 'cenate_restore_20261101_000000'; Confirm = $false }
             'Restore-CenateDeletedRow'     = @{ Table = 'asegurados'; Since = (Get-Date).AddDays(-1); Confirm = $false }
             'Restore-CenateTable'          = @{ Backup = $Set.Path; Mode = 'MissingRows'; Confirm = $false }
             'Test-CenateBackup'            = @{ Path = $Set.Path; Level = 'Restore' }

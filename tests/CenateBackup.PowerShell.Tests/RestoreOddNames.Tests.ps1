@@ -65,3 +65,55 @@ Describe 'Replace on names holding a dot, a quote or SQL' {
         (Invoke-Psql -Database $Db -Sql 'SELECT count(*) FROM public.canary').Trim() | Should -Be '1'
     }
 }
+
+Describe 'Remove-CenateRestoreStaging drops only what it made, where it was listed' {
+    BeforeAll {
+        $script:Conn = @{ Container = $Rig.Container; Port = $Rig.Port; Credential = (Get-TestCredential) }
+        $script:Other = $Db + '_b'
+        Invoke-Psql -Database postgres -Sql "CREATE DATABASE $Other" | Out-Null
+    }
+    AfterAll { Remove-TestDatabase $Other }
+
+    It 'refuses a look-alike copy that a live table is attached to as a partition, and the live table stays' {
+        # Anyone who owns a live table can make a schema that looks like a staging copy (the marker is public text)
+        # and attach the live table to a partitioned table in it: dropping that parent would drop the live table.
+        $marker = 'CenateBackup staging {"kind":"staging","schema":"public","table":"victim","backup":"x.dump","created":"2026-11-01T00:00:00Z"}'
+        Invoke-Psql -Database $Db -Sql (
+            "CREATE TABLE public.victim_live (id int NOT NULL, v text); " +
+            "INSERT INTO public.victim_live SELECT g, 'v' || g FROM generate_series(1, 10) g; " +
+            "CREATE SCHEMA cenate_restore_20261101_000000; " +
+            "COMMENT ON SCHEMA cenate_restore_20261101_000000 IS '$marker'; " +
+            "CREATE TABLE cenate_restore_20261101_000000.victim (id int NOT NULL, v text) PARTITION BY RANGE (id); " +
+            "ALTER TABLE cenate_restore_20261101_000000.victim ATTACH PARTITION public.victim_live FOR VALUES FROM (0) TO (1000000)") | Out-Null
+        $item = @(Get-CenateRestoreStaging @P -Kind Staging | Where-Object Name -eq 'cenate_restore_20261101_000000')
+        $item.Count | Should -Be 1
+        $item[0].Ours | Should -BeFalse
+        $item[0].Problem | Should -Match 'victim_live'
+        $err = $null
+        $item | Remove-CenateRestoreStaging @P -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'StagingNotOurs,*'
+        (Invoke-Psql -Database $Db -Sql 'SELECT count(*) FROM public.victim_live').Trim() | Should -Be '10'
+    }
+
+    It 'drops a piped item in the database it was listed in, and refuses another -Database' {
+        # The same staging schema (name and marker) in two databases, as a clone of the live database would have it.
+        $r = Restore-CenateTable @P -Backup $SetPath -Schema public -Table canary -Mode Staging -Confirm:$false
+        $schema = $r.StagingSchema
+        $comment = (Invoke-Psql -Database $Db -Sql "SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = '$schema'").Trim()
+        Invoke-Psql -Database $Other -Sql ("CREATE SCHEMA $schema; COMMENT ON SCHEMA $schema IS '$($comment.Replace("'", "''"))'; " +
+            "CREATE TABLE $schema.canary (id int)") | Out-Null
+        $listed = @(Get-CenateRestoreStaging @Conn -Database $Other -Kind Staging)
+        $listed.Count | Should -Be 1
+        $listed[0].Ours | Should -BeTrue
+
+        $err = $null
+        $listed | Remove-CenateRestoreStaging @Conn -Database $Db -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'StagingNotFound,*'
+        (Invoke-Psql -Database $Db -Sql "SELECT count(*) FROM pg_namespace WHERE nspname = '$schema'").Trim() | Should -Be '1'
+        (Invoke-Psql -Database $Other -Sql "SELECT count(*) FROM pg_namespace WHERE nspname = '$schema'").Trim() | Should -Be '1'
+
+        $listed | Remove-CenateRestoreStaging @Conn -Confirm:$false
+        (Invoke-Psql -Database $Other -Sql "SELECT count(*) FROM pg_namespace WHERE nspname = '$schema'").Trim() | Should -Be '0'
+        (Invoke-Psql -Database $Db -Sql "SELECT count(*) FROM pg_namespace WHERE nspname = '$schema'").Trim() | Should -Be '1' -Because 'the default and the other database keep theirs'
+    }
+}

@@ -132,7 +132,10 @@ public static class StagingCatalog
     /// <summary>
     /// Every object that depends on the schema itself (everything created in it: tables, sequences, views, functions,
     /// types, operators …; indexes, constraints and triggers hang on their table) except the marker's table, its
-    /// partitions and the sequences those own. Anything listed was put there by someone else.
+    /// partitions and the sequences those own. Anything listed was put there by someone else. Also every table OUTSIDE
+    /// the schema that is a partition or an inheritance child of a table in it: dropping a partitioned parent drops its
+    /// partitions wherever they are (an automatic dependency RESTRICT does not stop), so a live table attached to a
+    /// look-alike copy makes it not ours.
     /// </summary>
     internal const string ForeignObjectsSql =
         "SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid) FROM pg_catalog.pg_depend d " +
@@ -147,6 +150,9 @@ public static class StagingCatalog
         "      WHERE s.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND s.objid = c.oid " +
         "      AND s.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND s.deptype IN ('a', 'i') " +
         "      AND t.relnamespace = @schema AND t.relkind IN ('r', 'p')))))) " +
+        "UNION ALL SELECT pg_catalog.pg_describe_object('pg_catalog.pg_class'::pg_catalog.regclass, i.inhrelid, 0) " +
+        "FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class p ON p.oid = i.inhparent " +
+        "JOIN pg_catalog.pg_class ch ON ch.oid = i.inhrelid WHERE p.relnamespace = @schema AND ch.relnamespace <> @schema " +
         "ORDER BY 1";
 
     internal static async Task<List<string>> ForeignObjectsAsync(NpgsqlConnection conn, uint schemaOid, string table,
@@ -170,7 +176,8 @@ public static class StagingCatalog
         "  FROM pg_catalog.pg_partition_tree(c.oid) t JOIN pg_catalog.pg_class l ON l.oid = t.relid " +
         "  WHERE l.relkind = 'r') WHEN c.reltuples >= 0 THEN c.reltuples END::bigint " +
         "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace " +
-        "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relname ~ @pattern " +
+        "WHERE c.relkind = 'r' AND NOT c.relispartition AND c.relname ~ @pattern " +
+        "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhparent = c.oid OR i.inhrelid = c.oid) " +
         "AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' " +
         "AND (@name::text IS NULL OR c.relname = @name) AND (@schema::text IS NULL OR n.nspname = @schema) " +
         "ORDER BY n.nspname, c.relname";

@@ -55,6 +55,9 @@ public static class StagingRemover
         try
         {
             await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
+            // Lock what was planned first, then check it again: nothing can be attached to it or swapped for it between
+            // the check and the DROP (an object created in the schema meanwhile makes DROP SCHEMA … RESTRICT fail).
+            await LockAsync(conn, planned, target.Database, ct).ConfigureAwait(false);
             var item = await FindOursAsync(conn, target.Database, planned.Kind, planned.Name,
                 planned.Kind == StagingKind.Replaced ? planned.Schema : null, ct).ConfigureAwait(false);
             if (item.Oid != planned.Oid) throw NotFound(item.Kind, Shown(item), target.Database);
@@ -122,6 +125,22 @@ public static class StagingRemover
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await r.ReadAsync(ct).ConfigureAwait(false)) list.Add(r.IsDBNull(0) ? "?" : r.GetString(0));
         return list;
+    }
+
+    private static async Task LockAsync(NpgsqlConnection conn, StagingItem planned, string database, CancellationToken ct)
+    {
+        var schemaQ = SqlText.Identifier(planned.Schema);
+        var tables = planned.Kind == StagingKind.Replaced ? new[] { planned.Name } : planned.Tables.ToArray();
+        try
+        {
+            foreach (var t in tables)
+                await conn.ExecAsync($"LOCK TABLE ONLY {schemaQ}.{SqlText.Identifier(t)} IN ACCESS EXCLUSIVE MODE", ct)
+                    .ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState is "42P01" or "3F000")
+        {
+            throw NotFound(planned.Kind, Shown(planned), database);
+        }
     }
 
     /// <summary>The statements that drop it, names quoted from the catalog; never CASCADE.</summary>

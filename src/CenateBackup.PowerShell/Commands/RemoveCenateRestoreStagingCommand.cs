@@ -1,8 +1,10 @@
 using System;
 using System.Globalization;
 using System.Management.Automation;
+using CenateBackup.Core.Errors;
 using CenateBackup.Core.Resources;
 using CenateBackup.Core.Restores;
+using CenateBackup.Core.Targets;
 using CenateBackup.PowerShell.Output;
 
 namespace CenateBackup.PowerShell.Commands;
@@ -43,6 +45,22 @@ public sealed class RemoveCenateRestoreStagingCommand : DatabaseCmdletBase
     [ValidateDuration(0.001, 86400)]
     public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>A piped Get-CenateRestoreStaging item: its Database is where it is dropped, unless -Database is given
+    /// (then an item listed in another database is refused).</summary>
+    [Parameter(ValueFromPipeline = true, DontShow = true)]
+    public PSObject? InputObject { get; set; }
+
+    private string _database = DatabaseTarget.DefaultDatabase;
+    private bool _databaseGiven;
+
+    /// <inheritdoc />
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        _databaseGiven = MyInvocation.BoundParameters.ContainsKey(nameof(Database));
+        _database = Database;
+    }
+
     /// <summary>Writes each dropped item (by default nothing is written).</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -50,6 +68,20 @@ public sealed class RemoveCenateRestoreStagingCommand : DatabaseCmdletBase
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
+        // An item listed in one database is dropped there, never in the default one (a clone made from the live
+        // database holds the same names and markers).
+        var listedIn = InputObject?.Properties["Database"]?.Value as string;
+        if (!string.IsNullOrEmpty(listedIn) && _databaseGiven && listedIn != _database)
+        {
+            foreach (var name in Name)
+            {
+                WriteError(ToErrorRecord(new CenateException(ErrorIds.StagingNotFound, CenateErrorKind.InvalidArgument,
+                    Messages.Format("Staging.OtherDatabase", name, listedIn, _database),
+                    Messages.Format("Staging.OtherDatabase.Action", name, listedIn), name), name));
+            }
+            return;
+        }
+        Database = string.IsNullOrEmpty(listedIn) ? _database : listedIn;
         var target = BuildTarget();
         StagingKind? kind = Kind is null ? null : Enum.Parse<StagingKind>(Kind, ignoreCase: true);
         // A staging schema is its own schema: a piped Staging item's Schema is its Name, not a filter.
