@@ -116,7 +116,7 @@ Describe 'Get-CenateRestoreStaging' {
         $items | ForEach-Object { $_.Ours | Should -BeFalse; $_.Problem | Should -BeLike '*no CenateBackup marker*' }
         $text = $items | Out-String -Width 80
         $lines = $text -split "`r?`n" | Where-Object { $_.Trim() }
-        $lines[0] | Should -Match '^Kind\s+Name\s+EstRows\s+Size\s+Age\s+Ours\s*$'
+        $lines[0] | Should -Match '^Kind\s+EstRows\s+Size\s+Age\s+Ours\s+Name\s*$'
         $lines | ForEach-Object { $_.Length | Should -BeLessOrEqual 80 }
         $text | Should -Match 'ventas_replaced_20250101_000000'
         $text | Should -Match 'cenate_restore_20250101_000000'
