@@ -4,7 +4,7 @@
 Packs the built module folder into out/CenateBackup.<version>.nupkg, the package Install-PSResource installs.
 
 .DESCRIPTION
-Uses Compress-PSResource (Microsoft.PowerShell.PSResourceGet, shipped with pwsh 7.4+) on the module folder that
+Uses Compress-PSResource (Microsoft.PowerShell.PSResourceGet 1.1+, shipped with pwsh 7.5+) on the module folder that
 scripts/build.sh assembled (manifest, cmdlet assembly, bin/deps with Core and its dependencies and the Spanish
 satellite, format views, help in every culture, the job scripts). Then it opens the package and checks that every file
 of the module folder is inside it, byte for byte: a package that installs but lacks a dependency would fail only on the
@@ -35,6 +35,9 @@ param(
 Set-StrictMode -Version 3.0
 $ErrorActionPreference = 'Stop'
 
+if (-not (Get-Command Compress-PSResource -ErrorAction Ignore)) {
+    throw 'Build-Package needs Compress-PSResource (Microsoft.PowerShell.PSResourceGet 1.1 or later, shipped with pwsh 7.5+; the build uses the pwsh scripts/install-prereqs.sh installs). Installing the package needs only pwsh 7.4+.'
+}
 $module = (Resolve-Path -LiteralPath $ModulePath).ProviderPath
 $manifest = Import-PowerShellDataFile -LiteralPath (Join-Path $module 'CenateBackup.psd1')
 $version = $manifest.ModuleVersion

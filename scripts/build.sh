@@ -4,6 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.dotnet/tools:$PATH"
+# The SDK from dotnet-install.sh lives in ~/.dotnet, off PATH (install-prereqs.sh checks for it).
+if ! command -v dotnet >/dev/null 2>&1 && [ -x "$HOME/.dotnet/dotnet" ]; then
+  export PATH="$HOME/.dotnet:$PATH" DOTNET_ROOT="${DOTNET_ROOT:-$HOME/.dotnet}"
+fi
 dotnet publish src/CenateBackup.PowerShell/CenateBackup.PowerShell.csproj -c Release -nologo -v quiet
 pwsh -NoProfile -NonInteractive -File scripts/Build-Help.ps1 -ModulePath out/CenateBackup
 # Spanish help (docs/es-ES, checked against docs/en-US) for every es-* $PSUICulture: out/CenateBackup/es and es-ES.

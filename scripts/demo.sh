@@ -8,6 +8,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.dotnet/tools:$PATH"
+# The SDK from dotnet-install.sh lives in ~/.dotnet, off PATH (install-prereqs.sh checks for it).
+if ! command -v dotnet >/dev/null 2>&1 && [ -x "$HOME/.dotnet/dotnet" ]; then
+  export PATH="$HOME/.dotnet:$PATH" DOTNET_ROOT="${DOTNET_ROOT:-$HOME/.dotnet}"
+fi
 ROWS="${ROWS:-100000}"
 NAME=cenate_demo_pg
 PORT=55490

@@ -18,6 +18,10 @@ log() { printf '[install] %s\n' "$*"; }
 # reachable, and the .NET SDK the build needs. The SDK is checked first, so a machine without it fails now with what
 # to install, not twenty minutes later in the middle of a build.
 DOTNET_SDK_MAJOR=10   # the module targets net8.0; the test project and the tools (pwsh 7.6, smtp4dev) need SDK 10
+# dotnet-install.sh puts the SDK in ~/.dotnet, which is not on PATH: use it when it is there.
+if ! command -v dotnet >/dev/null 2>&1 && [ -x "$HOME/.dotnet/dotnet" ]; then
+  export PATH="$HOME/.dotnet:$PATH" DOTNET_ROOT="${DOTNET_ROOT:-$HOME/.dotnet}"
+fi
 if ! command -v dotnet >/dev/null 2>&1 || ! dotnet --list-sdks 2>/dev/null | grep -q "^${DOTNET_SDK_MAJOR}\."; then
   found="$(command -v dotnet >/dev/null 2>&1 && dotnet --list-sdks 2>/dev/null | awk '{print $1}' | paste -sd, - || true)"
   cat >&2 <<MSG

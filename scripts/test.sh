@@ -6,6 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 export PATH="$HOME/.dotnet/tools:$PATH"
+# The SDK from dotnet-install.sh lives in ~/.dotnet, off PATH (install-prereqs.sh checks for it).
+if ! command -v dotnet >/dev/null 2>&1 && [ -x "$HOME/.dotnet/dotnet" ]; then
+  export PATH="$HOME/.dotnet:$PATH" DOTNET_ROOT="${DOTNET_ROOT:-$HOME/.dotnet}"
+fi
 ROWS="${CENATE_TEST_ROWS:-20000}"
 RESULTS="$ROOT/out/test-results"
 rm -rf "$RESULTS"; mkdir -p "$RESULTS"
