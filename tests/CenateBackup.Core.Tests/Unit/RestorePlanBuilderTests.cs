@@ -385,6 +385,20 @@ public class RestorePlanBuilderTests
     }
 
     [Fact]
+    public void Replaced_names_of_accented_tables_fit_in_63_bytes_with_the_suffix_whole()
+    {
+        // 43 characters, 45 bytes: cut by characters the name would be 64 bytes and the server would cut the suffix.
+        const string accented = "información_de_atenciones_ambulatorias_2024";
+        foreach (var name in new[] { ReplacedNames.Table(accented, Stamp), ReplacedNames.Suffixed(accented + "_pkey_ñandú", Stamp) })
+        {
+            Assert.True(System.Text.Encoding.UTF8.GetByteCount(name) <= 63, name);
+            Assert.Matches(@"_(replaced_\d{8}_\d{6}|r\d{14})$", name);
+        }
+        Assert.StartsWith("información_de_atenciones", ReplacedNames.Table(accented, Stamp));
+        Assert.Matches(StagingMarker.ReplacedName, ReplacedNames.Table(accented, Stamp));
+    }
+
+    [Fact]
     public void A_deferrable_key_locks_out_writers_and_inserts_without_on_conflict()
     {
         var live = Live();
