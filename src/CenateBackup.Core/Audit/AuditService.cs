@@ -276,13 +276,23 @@ public static class AuditService
     private static async Task RequireSupportedTableAsync(NpgsqlConnection conn, QualifiedTable table, CancellationToken ct)
     {
         var kind = await ScalarAsync<string>(conn,
-            "SELECT CASE WHEN c.relkind = 'p' THEN 'a partitioned table' WHEN c.relispartition THEN 'a partition of ' || i.inhparent::pg_catalog.regclass::text " +
-            "WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h WHERE h.inhparent = c.oid) THEN 'the parent of inheriting tables' " +
-            "WHEN i.inhparent IS NOT NULL THEN 'a table that inherits from ' || i.inhparent::pg_catalog.regclass::text ELSE '' END " +
+            // A code and the parent's name (the words come from the resources, in the admin's language).
+            "SELECT CASE WHEN c.relkind = 'p' THEN 'PartitionedTable' WHEN c.relispartition THEN 'PartitionOf' || chr(9) || i.inhparent::pg_catalog.regclass::text " +
+            "WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h WHERE h.inhparent = c.oid) THEN 'InheritanceParent' " +
+            "WHEN i.inhparent IS NOT NULL THEN 'InheritsFrom' || chr(9) || i.inhparent::pg_catalog.regclass::text ELSE '' END " +
             "FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid AND i.inhseqno = 1 WHERE c.oid = @t::pg_catalog.regclass", ct, ("t", table.Sql)).ConfigureAwait(false);
         if (kind.Length == 0) return;
+        var tab = kind.IndexOf('\t', StringComparison.Ordinal);
+        var parent = tab < 0 ? "" : kind[(tab + 1)..];
+        var what = (tab < 0 ? kind : kind[..tab]) switch
+        {
+            "PartitionedTable" => Messages.Get("AuditHierarchy.PartitionedTable"),
+            "PartitionOf" => Messages.Format("AuditHierarchy.PartitionOf", parent),
+            "InheritanceParent" => Messages.Get("AuditHierarchy.InheritanceParent"),
+            _ => Messages.Format("AuditHierarchy.InheritsFrom", parent),
+        };
         throw new CenateException(ErrorIds.TableNotSupported, CenateErrorKind.InvalidOperation,
-            Messages.Format("TableNotSupported.3", table.Display, kind),
+            Messages.Format("TableNotSupported.3", table.Display, what),
             Messages.Get("TableNotSupported.Action.2"), table.Display);
     }
 

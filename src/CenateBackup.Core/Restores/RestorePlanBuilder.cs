@@ -56,7 +56,14 @@ internal static class RestorePlanBuilder
         var partitionedBackup = tableEntry is not null && PartitionedBackupTable.IsPartitioned(tableEntry);
         if (mode == TableRestoreMode.Replace && (live?.Hierarchy is not null || partitionedBackup))
         {
-            var what = live?.Hierarchy ?? "a partitioned table in the backup";
+            var what = Messages.Get(live?.Hierarchy switch
+            {
+                "a partitioned table" => "Hierarchy.PartitionedTable",
+                "a partition" => "Hierarchy.Partition",
+                "an inheritance child" => "Hierarchy.InheritanceChild",
+                "an inheritance parent" => "Hierarchy.InheritanceParent",
+                _ => "Hierarchy.PartitionedInBackup",
+            });
             var partitions = live?.Partitioned == true || live?.Hierarchy == "a partition" || partitionedBackup;
             throw new CenateException(ErrorIds.TableNotSupported, CenateErrorKind.InvalidOperation,
                 Messages.Format("TableNotSupported.2", table, what),
