@@ -543,14 +543,19 @@ Describe '-Live, and an attacker who raises the newer manifest''s rowCounts' {
         @(Get-CenateBackup -Path $r.Directory -Verified) | Should -HaveCount 1
     }
 
-    It 'a forged rowCounts in the newer set: not caught set to set nor by Read; caught by -Live and the drill' {
+    It 'a forged rowCounts in the newer set: not caught set to set at Checksum; caught by Read, -Live and the drill' {
         $s = New-Store 'forged' $L1, $L2
         # The attacker (write access to the backup directory) raises the newer set's count back to the old figure.
         Set-RowCount (ManifestIn $s $L2) 'public.asegurados' $L0
-        # NOT caught: manifests are unsigned data, and set-to-set compares what they say.
-        $r = Test-CenateBackup -Path $s -MaxRowDrop '2%' -Level Read
+        # NOT caught at Checksum: manifests are unsigned data, and set-to-set compares what they say.
+        $r = Test-CenateBackup -Path $s -MaxRowDrop '2%' -Level Checksum
         $r.Passed | Should -BeTrue
         (Drift $r 'public.asegurados' $L2.Stamp)[0].Difference | Should -Be 0
+        # Caught at Read (issue 17): the dump's own data holds fewer rows than the forged manifest says.
+        $r = Test-CenateBackup -Path $s -MaxRowDrop '2%' -Level Read
+        $r.Passed | Should -BeFalse
+        @($r.Problems.Kind) | Should -Contain 'RowCountMismatch'
+        ($r.Problems | Where-Object Kind -eq 'RowCountMismatch').Message | Should -Match "public\.asegurados: $LNow rows in the dump's data, the manifest says $L0"
         # Caught: the live table does not follow the forged figure.
         $r = Test-CenateBackup -Path $s @Live -MaxRowDrop '2%'
         $r.Passed | Should -BeFalse
