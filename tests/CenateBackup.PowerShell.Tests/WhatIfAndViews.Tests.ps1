@@ -10,7 +10,8 @@ BeforeDiscovery {
         'Protect-CenateTable', 'Remove-CenateAuditLog', 'Remove-CenateOldBackup', 'Restore-CenateDeletedRow',
         'Restore-CenateTable Replace', 'Restore-CenateTable MissingRows', 'Test-CenateBackup', 'Uninstall-CenateAuditTrigger',
         'Initialize-CenateOffsiteTarget', 'Sync-CenateOffsite', 'Send-CenateAlert', 'Confirm-CenateRowDrop',
-        'New-CenateSettings', 'Register-CenateBackupSchedule', 'Unregister-CenateBackupSchedule'
+        'New-CenateSettings', 'Register-CenateBackupSchedule', 'Unregister-CenateBackupSchedule',
+        'Remove-CenateRestoreStaging'
     ) | ForEach-Object { @{ Case = $_ } }
 }
 
@@ -34,6 +35,8 @@ BeforeAll {
     # directory with expired sets and a stale partial file.
     $script:Dir = New-TestDirectory 'whatif'
     $script:Set = New-CenateDump @P -Path $Dir -Include Csv
+    # A staging copy a restore left, for Remove-CenateRestoreStaging -WhatIf.
+    $script:StagingLeft = (Restore-CenateTable -Backup $Set.Path @P -Mode Staging -Confirm:$false -WarningAction SilentlyContinue).StagingSchema
     $script:Verified = $Set | Test-CenateBackup
     $Verified.Passed | Should -BeTrue
     Install-CenateAuditTrigger @P -Operation Delete, Truncate -Confirm:$false | Out-Null
@@ -95,6 +98,10 @@ SELECT count(*) FROM pg_database WHERE datname = '$DrillName';
         'Protect-CenateTable'            = { Protect-CenateTable @P -Role $App -WhatIf }
         'Remove-CenateAuditLog'          = { Remove-CenateAuditLog @P -OlderThan '180d' -WhatIf }
         'Remove-CenateOldBackup'         = { Remove-CenateOldBackup -Path $RetDir -WhatIf }
+        'Remove-CenateRestoreStaging'    = {
+            Remove-CenateRestoreStaging @P -Name $StagingLeft -WhatIf
+            if (-not $StagingLeft) { throw 'no staging schema to remove' }
+        }
         'Confirm-CenateRowDrop'          = {
             $r = Confirm-CenateRowDrop -Path $RetDir -Stamp $DropStamp -Reason 'expected' -WhatIf
             if ($null -ne $r) { throw '-WhatIf returned an acknowledgement' }
