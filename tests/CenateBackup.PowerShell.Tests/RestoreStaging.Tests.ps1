@@ -83,6 +83,8 @@ Describe 'Get-CenateRestoreStaging' {
     It 'lists Replace''s old table as Replaced; -Kind, -Table and -OlderThan filter' {
         $r = New-Replaced
         $stamp = $r.ReplacedTable -replace '^public\.pacientes_replaced_', ''
+        # Stamps have one-second resolution (a tie is ordered by name): the staging copy comes a second later.
+        Start-Sleep -Milliseconds 1100
         $s = New-Staging -Table asegurados
         # A copy made long ago, marked as the module marks it (the marker is the proof, not the name).
         $old = 'cenate_restore_20200102_030405'
