@@ -217,9 +217,11 @@ Describe 'Messages that misled (issue 17 §1)' {
 
     Context 'a session the server ends in the middle of a COPY' {
         BeforeAll {
-            # Wide enough rows that the COPY is still streaming when its session is terminated.
+            # Enough data (about 200 MB, far more than the socket and client buffers hold) that the COPY is still
+            # streaming when its session is terminated: with 50 MB a fast server had sent it all and the export ended
+            # cleanly before the termination reached it.
             Invoke-Psql -Database $Db -Sql ("CREATE TABLE public.grande AS " +
-                "SELECT g AS id, repeat(md5(g::text), 6) AS v FROM generate_series(1, 250000) g") | Out-Null
+                "SELECT g AS id, repeat(md5(g::text), 6) AS v FROM generate_series(1, 1000000) g") | Out-Null
         }
 
         It 'says that the server ended the session (not "read past the end of the stream"), in Spanish; no file' {
