@@ -168,15 +168,13 @@ public static class StagingCatalog
     }
 
     private const string ReplacedSql =
+        // Only plain tables outside any hierarchy (Replace refuses partitioned and inheritance tables), so size and
+        // estimate are the table's own.
         "SELECT c.oid, n.nspname::text, c.relname::text, pg_catalog.obj_description(c.oid, 'pg_class'), " +
-        "CASE WHEN c.relkind = 'p' THEN COALESCE((SELECT pg_catalog.sum(pg_catalog.pg_total_relation_size(t.relid)) " +
-        "  FROM pg_catalog.pg_partition_tree(c.oid) t), 0) " +
-        "ELSE pg_catalog.pg_total_relation_size(c.oid) END::bigint, " +
-        "CASE WHEN c.relkind = 'p' THEN (SELECT pg_catalog.sum(l.reltuples) FILTER (WHERE l.reltuples >= 0) " +
-        "  FROM pg_catalog.pg_partition_tree(c.oid) t JOIN pg_catalog.pg_class l ON l.oid = t.relid " +
-        "  WHERE l.relkind = 'r') WHEN c.reltuples >= 0 THEN c.reltuples END::bigint " +
+        "pg_catalog.pg_total_relation_size(c.oid)::bigint, " +
+        "CASE WHEN c.reltuples >= 0 THEN c.reltuples END::bigint " +
         "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace " +
-        "WHERE c.relkind = 'r' AND NOT c.relispartition AND c.relname ~ @pattern " +
+        "WHERE c.relkind = 'r' AND c.relname ~ @pattern " +
         "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i WHERE i.inhparent = c.oid OR i.inhrelid = c.oid) " +
         "AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' " +
         "AND (@name::text IS NULL OR c.relname = @name) AND (@schema::text IS NULL OR n.nspname = @schema) " +
