@@ -4,9 +4,14 @@
 #   bash bench/run-bench.sh [rows]
 #   ONLY=PREFIX bash bench/run-bench.sh [rows]   only the cases whose key starts with PREFIX, e.g.
 #     ONLY=container / ONLY=host   the dump cases (New-CenateDump vs docker exec pg_dump / pg_dump over TCP)
-#     ONLY=export                  CSV of asegurados (Export-CenateAseguradosCsv vs psql COPY | gzip, psql > file)
+#     ONLY=export                  CSV of asegurados (Export-CenateAseguradosCsv vs psql COPY | gzip, psql > file),
+#                                  and the floor cases below
+#     ONLY=floor                   the server's own COPY asegurados TO '/dev/null' (CSV with header, and text): what
+#                                  reading the table costs the server alone, the floor of the CSV cases (superuser)
 #     ONLY=set                     the plan's whole daily set (New-CenateDump -Include Csv,Sql | Test-CenateBackup
-#                                  vs bench/plan-backup.sh)
+#                                  vs bench/plan-backup.sh), and set_rss: the set at the module's defaults + Read in
+#                                  a fresh pwsh process under /usr/bin/time -v (peak RSS, wall clock; bench/Run-DailySet.ps1),
+#                                  beside pwsh + Import-Module alone
 #     ONLY=verify                  Test-CenateBackup on one module-made dump: Read (local and in the container) vs
 #                                  pg_restore -f /dev/null, and the Restore drill vs createdb + pg_restore -d + count
 #     ONLY=restore                 Restore-CenateTable on the table: MissingRows of 10,000 deleted rows, Replace, Staging
@@ -16,17 +21,32 @@
 #                                  checked against psql EXCEPT (bench/Measure-Compare.ps1)
 #     ONLY=audit                   audit trigger costs: DELETE of 100,000 rows without/with the trigger, TRUNCATE with
 #                                  row capture (seconds, log size) and CountOnly (bench/Measure-Audit.sh)
-#   REPEAT=N (default 2): best of N runs per case.
+#   REPEAT=N (default 2): best of N runs per case (set_rss: one run).
+#   SHAPE=default|alt (default: default): the table's shape. default = scripts/seed-asegurados.sql (text-heavy, ~330
+#     bytes per row of COPY text); alt = bench/seed-alt-shape.sql (the same name asegurados, mostly numbers, dates,
+#     timestamps, booleans and a uuid-like text, ~200 bytes per row), in a container of its own. The table printed is
+#     labelled with the shape. The compare group needs the default shape's columns and is skipped with SHAPE=alt.
+#   BENCH_CONTAINER=NAME, BENCH_PORT=PORT: the container to benchmark (defaults: cenate_bench_pg on 55450;
+#     with SHAPE=alt cenate_bench_alt on 55451).
 # A case that fails prints "[bench] KEY FAILED …" and shows '-' in the table; the other cases still run.
-# Uses the test rig's image and a dedicated container (cenate_bench_pg, 127.0.0.1:55450); reuses it when
-# it already holds the requested number of rows.
+# Uses the test rig's image and a dedicated host-network container on 127.0.0.1:PORT; reuses it when it already holds
+# the requested number of rows of the requested shape (the alt shape is recognised by its column ref_uuid), else
+# (re)seeds it: the default shape by `scripts/rig.sh container` (a restart), the alt shape by running
+# bench/seed-alt-shape.sql in the running container (started first with `scripts/rig.sh container NAME PORT 0`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 ROWS="${1:-4000000}"
 ONLY="${ONLY:-}"
-NAME=cenate_bench_pg
-PORT=55450
+SHAPE="${SHAPE:-default}"
+case "$SHAPE" in
+  default) NAME="${BENCH_CONTAINER:-cenate_bench_pg}"; PORT="${BENCH_PORT:-55450}"; SHAPE_SRC=scripts/seed-asegurados.sql ;;
+  alt)     NAME="${BENCH_CONTAINER:-cenate_bench_alt}"; PORT="${BENCH_PORT:-55451}"; SHAPE_SRC=bench/seed-alt-shape.sql ;;
+  *)       echo "[bench] SHAPE must be 'default' or 'alt', not '$SHAPE'" >&2; exit 2 ;;
+esac
+[[ "$ROWS" =~ ^[0-9]+$ ]] || { echo "[bench] rows must be a number, not '$ROWS'" >&2; exit 2; }
+[[ "$PORT" =~ ^[0-9]+$ ]] || { echo "[bench] BENCH_PORT must be a number, not '$PORT'" >&2; exit 2; }
+[[ "$NAME" =~ ^[A-Za-z0-9][A-Za-z0-9_.-]*$ ]] || { echo "[bench] invalid BENCH_CONTAINER '$NAME'" >&2; exit 2; }
 export PATH="$HOME/.dotnet/tools:$PATH"
 OUT="$ROOT/bench/results"; mkdir -p "$OUT"
 WORK="$(mktemp -d /tmp/cenate-bench.XXXXXX)"; chmod 700 "$WORK"
@@ -36,19 +56,42 @@ trap 'rm -rf "$WORK"' EXIT
 bash scripts/rig.sh engine >/dev/null
 . "$(bash scripts/rig.sh env)"
 export PGPASSWORD="$CENATE_TEST_PASSWORD"
-have="$(psql -X -Atq -h 127.0.0.1 -p $PORT -U cenate -d maestro_cenate -c 'select count(*) from asegurados' 2>/dev/null || true)"
-if [ "$have" != "$ROWS" ]; then
-  echo "[bench] seeding $ROWS rows into $NAME (127.0.0.1:$PORT)…"
-  bash scripts/rig.sh container "$NAME" "$PORT" "$ROWS" >/dev/null
+pq() { psql -X -Atq -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U cenate -d maestro_cenate "$@"; }
+table_shape() {   # prints the shape of public.asegurados on PORT (default / alt), nothing when unreachable or absent
+  pq -c "SELECT CASE WHEN to_regclass('public.asegurados') IS NULL THEN NULL
+                     WHEN EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'public.asegurados'::regclass
+                                  AND attname = 'ref_uuid' AND NOT attisdropped) THEN 'alt' ELSE 'default' END" 2>/dev/null || true
+}
+our_container_up() {   # NAME runs, was started for PORT, and its server answers there
+  [ "$(docker container inspect -f '{{.State.Running}}' "$NAME" 2>/dev/null || true)" = true ] || return 1
+  [ "$(docker container inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$NAME" 2>/dev/null | sed -n 's/^PGPORT=//p' | head -n 1)" = "$PORT" ] || return 1
+  pq -c 'SELECT 1' >/dev/null 2>&1
+}
+have_shape="$(table_shape)"
+have=""; [ -z "$have_shape" ] || have="$(pq -c 'select count(*) from asegurados' 2>/dev/null || true)"
+if [ "$have" != "$ROWS" ] || [ "$have_shape" != "$SHAPE" ]; then
+  echo "[bench] seeding $ROWS rows of the $SHAPE shape into $NAME (127.0.0.1:$PORT; it holds ${have:-no} rows of shape ${have_shape:-none})…"
+  if [ "$SHAPE" = default ]; then
+    bash scripts/rig.sh container "$NAME" "$PORT" "$ROWS" >/dev/null
+  else
+    our_container_up || bash scripts/rig.sh container "$NAME" "$PORT" 0 >/dev/null
+    pq -v rows="$ROWS" -f bench/seed-alt-shape.sql >/dev/null
+    if [ "$(table_shape)" != alt ] || [ "$(pq -c 'select count(*) from asegurados')" != "$ROWS" ]; then
+      echo "[bench] seeding the alt shape into $NAME failed" >&2; exit 1
+    fi
+  fi
 fi
-psql -X -Atq -h 127.0.0.1 -p $PORT -U cenate -d maestro_cenate -c "VACUUM ANALYZE asegurados" >/dev/null
-SIZE="$(psql -X -Atq -h 127.0.0.1 -p $PORT -U cenate -d maestro_cenate -c "select pg_size_pretty(pg_table_size('asegurados'))")"
+psql -X -Atq -h 127.0.0.1 -p "$PORT" -U cenate -d maestro_cenate -c "VACUUM ANALYZE asegurados" >/dev/null
+SIZE="$(psql -X -Atq -h 127.0.0.1 -p "$PORT" -U cenate -d maestro_cenate -c "select pg_size_pretty(pg_table_size('asegurados'))")"
 
 REPEAT="${REPEAT:-2}"
 declare -A T
+# A case runs when ONLY is empty or a prefix of its key, or of the group it also belongs to (ALSO).
+declare -A ALSO=([floor_copy_csv]=export [floor_copy_text]=export)
+wanted() { [ -z "$ONLY" ] || [[ "$1" == $ONLY* ]] || { [ -n "${ALSO[$1]:-}" ] && [[ "${ALSO[$1]}" == $ONLY* ]]; }; }
 best_of() {   # best_of KEY command...: the best of REPEAT runs, in seconds
   local key="$1"; shift
-  if [ -n "$ONLY" ] && [[ "$key" != $ONLY* ]]; then return; fi
+  wanted "$key" || return 0
   local best="" t0 t1 d i rc
   for (( i = 0; i < REPEAT; i++ )); do
     # In a subshell with -e of its own (not inside `if`, which would switch -e off in the case's functions),
@@ -63,26 +106,31 @@ best_of() {   # best_of KEY command...: the best of REPEAT runs, in seconds
 }
 size_of() { stat -c %s "$1"; }
 seed_z9() {
-  docker exec -e PGPASSWORD "$NAME" pg_dump -p $PORT -U cenate -d maestro_cenate --format=custom --compress=9 --file=/tmp/bench.dump
+  docker exec -e PGPASSWORD "$NAME" pg_dump -p "$PORT" -U cenate -d maestro_cenate --format=custom --compress=9 --file=/tmp/bench.dump
   docker cp "$NAME:/tmp/bench.dump" "$WORK/seed9.dump"; docker exec "$NAME" rm -f /tmp/bench.dump
 }
-seed_z1_cli() { docker exec -e PGPASSWORD "$NAME" pg_dump -p $PORT -U cenate -d maestro_cenate -Fc -Z1 > "$WORK/seed1.dump"; }
-plain_tcp() { pg_dump -h 127.0.0.1 -p $PORT -U cenate -d maestro_cenate -Fc -Z6 -f "$WORK/plain6.dump"; }
+seed_z1_cli() { docker exec -e PGPASSWORD "$NAME" pg_dump -p "$PORT" -U cenate -d maestro_cenate -Fc -Z1 > "$WORK/seed1.dump"; }
+plain_tcp() { pg_dump -h 127.0.0.1 -p "$PORT" -U cenate -d maestro_cenate -Fc -Z6 -f "$WORK/plain6.dump"; }
 # Export group: CSV of asegurados, the plan's way through the container, and the local psql 15 over TCP.
 seed_csvgz() {
-  docker exec -e PGPASSWORD "$NAME" psql -p $PORT -U cenate -d maestro_cenate -c "COPY asegurados TO STDOUT WITH CSV HEADER" | gzip > "$WORK/seed.csv.gz"
+  docker exec -e PGPASSWORD "$NAME" psql -p "$PORT" -U cenate -d maestro_cenate -c "COPY asegurados TO STDOUT WITH CSV HEADER" | gzip > "$WORK/seed.csv.gz"
 }
-psql_csv() { psql -h 127.0.0.1 -p $PORT -U cenate -d maestro_cenate -c "COPY asegurados TO STDOUT WITH CSV HEADER" > "$WORK/psql.csv"; }
+psql_csv() { psql -h 127.0.0.1 -p "$PORT" -U cenate -d maestro_cenate -c "COPY asegurados TO STDOUT WITH CSV HEADER" > "$WORK/psql.csv"; }
+# Floor: the server's own COPY to its /dev/null (no client, no network): what reading and formatting the table costs.
+floor_csv() { pq -c "COPY asegurados TO '/dev/null' WITH (FORMAT csv, HEADER)" >/dev/null; }
+floor_text() { pq -c "COPY asegurados TO '/dev/null'" >/dev/null; }
 # Set group: the plan's whole daily backup script, end to end (dump + data-only SQL + CSV, verification, statistics).
 plan_set() { rm -rf "$WORK/plan"; bash bench/plan-backup.sh "$NAME" "$PORT" "$WORK/plan" >/dev/null; }
 
-psql -X -Atq -h 127.0.0.1 -p $PORT -U cenate -d maestro_cenate -c "select count(*) from asegurados" >/dev/null   # warm the cache
+psql -X -Atq -h 127.0.0.1 -p "$PORT" -U cenate -d maestro_cenate -c "select count(*) from asegurados" >/dev/null   # warm the cache
 best_of container_z9_seed seed_z9
 best_of container_z1_cli seed_z1_cli
 best_of host_z6_pgdump plain_tcp
 best_of export_csvgz_seed seed_csvgz
 best_of export_csv_psql psql_csv
 CSV_PSQL_SIZE="$(size_of "$WORK/psql.csv" 2>/dev/null || echo 0)"; rm -f "$WORK/psql.csv"   # ~1.35 GB at 4M rows
+best_of floor_copy_csv floor_csv
+best_of floor_copy_text floor_text
 best_of set_plan plan_set
 PLAN_SIZE="$(du -cb "$WORK"/plan/*.dump "$WORK"/plan/*.gz 2>/dev/null | tail -n 1 | cut -f1 || true)"
 PLAN_CSVGZ_SIZE="$(size_of "$WORK"/plan/asegurados_*.csv.gz 2>/dev/null || echo 0)"
@@ -98,10 +146,10 @@ verify_read_local() { pg_restore -f /dev/null "$VDUMP"; }
 verify_read_exec() { docker exec -i "$NAME" pg_restore -f /dev/null < "$VDUMP"; }
 # The plan's monthly restore test done by hand: a scratch database, the dump restored in the container, a count, drop.
 verify_drill_manual() {
-  psql -X -q -h 127.0.0.1 -p $PORT -U cenate -d postgres -c "DROP DATABASE IF EXISTS bench_drill" -c "CREATE DATABASE bench_drill"
-  docker exec -i -e PGPASSWORD "$NAME" pg_restore -p $PORT -U cenate -d bench_drill --no-owner --exit-on-error < "$VDUMP"
-  psql -X -Atq -h 127.0.0.1 -p $PORT -U cenate -d bench_drill -c "select count(*) from asegurados" >/dev/null
-  psql -X -q -h 127.0.0.1 -p $PORT -U cenate -d postgres -c "DROP DATABASE bench_drill"
+  psql -X -q -h 127.0.0.1 -p "$PORT" -U cenate -d postgres -c "DROP DATABASE IF EXISTS bench_drill" -c "CREATE DATABASE bench_drill"
+  docker exec -i -e PGPASSWORD "$NAME" pg_restore -p "$PORT" -U cenate -d bench_drill --no-owner --exit-on-error < "$VDUMP"
+  psql -X -Atq -h 127.0.0.1 -p "$PORT" -U cenate -d bench_drill -c "select count(*) from asegurados" >/dev/null
+  psql -X -q -h 127.0.0.1 -p "$PORT" -U cenate -d postgres -c "DROP DATABASE bench_drill"
 }
 if [ -n "$VSET" ]; then
   best_of verify_read_pgrestore verify_read_local
@@ -111,13 +159,13 @@ fi
 # Restore group: a by-hand table restore for scale (pg_restore -t into an empty database: no keys, no indexes),
 # then the module's three modes on the live bench table (bench/Measure-Restore.ps1).
 restore_by_hand() {
-  [ -n "${RDUMP:-}" ] || { pg_dump -Fc -h 127.0.0.1 -p $PORT -U cenate -d maestro_cenate -f "$WORK/restore-ref.dump"; RDUMP="$WORK/restore-ref.dump"; }
-  psql -X -q -h 127.0.0.1 -p $PORT -U cenate -d postgres -c "DROP DATABASE IF EXISTS bench_rt" -c "CREATE DATABASE bench_rt"
-  docker exec -i -e PGPASSWORD "$NAME" pg_restore -p $PORT -U cenate -d bench_rt --no-owner -t asegurados < "$RDUMP"
-  psql -X -q -h 127.0.0.1 -p $PORT -U cenate -d postgres -c "DROP DATABASE bench_rt"
+  [ -n "${RDUMP:-}" ] || { pg_dump -Fc -h 127.0.0.1 -p "$PORT" -U cenate -d maestro_cenate -f "$WORK/restore-ref.dump"; RDUMP="$WORK/restore-ref.dump"; }
+  psql -X -q -h 127.0.0.1 -p "$PORT" -U cenate -d postgres -c "DROP DATABASE IF EXISTS bench_rt" -c "CREATE DATABASE bench_rt"
+  docker exec -i -e PGPASSWORD "$NAME" pg_restore -p "$PORT" -U cenate -d bench_rt --no-owner -t asegurados < "$RDUMP"
+  psql -X -q -h 127.0.0.1 -p "$PORT" -U cenate -d postgres -c "DROP DATABASE bench_rt"
 }
 if [ -z "$ONLY" ] || [[ "$ONLY" == restore* ]]; then
-  pg_dump -Fc -h 127.0.0.1 -p $PORT -U cenate -d maestro_cenate -f "$WORK/restore-ref.dump"; RDUMP="$WORK/restore-ref.dump"
+  pg_dump -Fc -h 127.0.0.1 -p "$PORT" -U cenate -d maestro_cenate -f "$WORK/restore-ref.dump"; RDUMP="$WORK/restore-ref.dump"
   REPEAT=1 best_of restore_pgrestore_t restore_by_hand
   if rjson="$(pwsh -NoProfile -NonInteractive -File bench/Measure-Restore.ps1 -ModulePath "$ROOT/out/CenateBackup/CenateBackup.psd1" \
       -Container "$NAME" -Port "$PORT" -Work "$WORK")"; then
@@ -132,7 +180,9 @@ fi
 # Compare group: at the table's size and at 1,000,000 rows (memory must not grow with the table), each on a copy of the
 # bench database; fails loudly when a key list differs from psql EXCEPT.
 declare -A CMP
-if [ -z "$ONLY" ] || [[ "$ONLY" == compare* ]]; then
+if [ "$SHAPE" != default ] && { [ -z "$ONLY" ] || [[ "$ONLY" == compare* ]]; }; then
+  echo "[bench] compare group skipped: bench/Measure-Compare.ps1 needs the default shape's columns" >&2
+elif [ -z "$ONLY" ] || [[ "$ONLY" == compare* ]]; then
   for n in $(printf '%s\n' "$ROWS" 1000000 | sort -nu); do
     [ "$n" -le "$ROWS" ] || continue
     if cjson="$(pwsh -NoProfile -NonInteractive -File bench/Measure-Compare.ps1 \
@@ -164,20 +214,57 @@ done
 # One cold run of a whole pwsh process for the level-9 case, to show what starting pwsh adds.
 cold() { rm -rf "$WORK/cold"; pwsh -NoProfile -NonInteractive -Command "Import-Module '$ROOT/out/CenateBackup/CenateBackup.psd1'; \$c=[pscredential]::new('cenate',(ConvertTo-SecureString \$env:PGPASSWORD -AsPlainText -Force)); \$null = New-CenateDump -Container $NAME -Port $PORT -Credential \$c -Path '$WORK/cold' -CompressionLevel 9 -ProgressAction SilentlyContinue"; }
 REPEAT=1 best_of container_z9_module_coldpwsh cold
+# Peak memory: the daily set at the module's defaults (dump level 6, gzip 6) + Read in a fresh pwsh process under
+# /usr/bin/time -v (bench/Run-DailySet.ps1 exits 1 unless every Test-CenateBackup result passed), and pwsh + Import-Module
+# alone for reference. The password reaches pwsh through PGPASSWORD only. One run.
+time_field() {   # time_field FILE rss|wall: peak RSS in MB, or the elapsed wall clock in seconds, from a time -v report
+  python3 - "$1" "$2" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+if sys.argv[2] == 'rss':
+    kb = int(re.search(r'Maximum resident set size \(kbytes\): (\d+)', text).group(1))
+    print(f"{kb / 1024:.0f}")
+else:
+    parts = re.search(r'Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)', text).group(1).split(':')
+    secs = 0.0
+    for p in parts: secs = secs * 60 + float(p)
+    print(f"{secs:.1f}")
+PY
+}
+set_rss_run() {
+  local psd1="$ROOT/out/CenateBackup/CenateBackup.psd1"
+  rm -rf "$WORK/rss"
+  /usr/bin/time -v -o "$WORK/rss-idle.time" pwsh -NoProfile -NonInteractive -Command "Import-Module '$psd1'"
+  /usr/bin/time -v -o "$WORK/rss-set.time" pwsh -NoProfile -NonInteractive -File bench/Run-DailySet.ps1 \
+    -ModulePath "$psd1" -Container "$NAME" -Port "$PORT" -Path "$WORK/rss"
+  rm -rf "$WORK/rss"
+}
+if wanted set_rss; then
+  [ -x /usr/bin/time ] || echo "[bench] set_rss needs /usr/bin/time (apt-get install time)" >&2
+  set +e; ( set -e; set_rss_run ); rc=$?; set -e
+  if [ $rc -eq 0 ]; then
+    T[set_rss]="$(time_field "$WORK/rss-set.time" rss || true)"; T[set_rss_wall]="$(time_field "$WORK/rss-set.time" wall || true)"
+    T[set_rss_idle]="$(time_field "$WORK/rss-idle.time" rss || true)"
+    echo "[bench] set_rss: peak ${T[set_rss]} MB, ${T[set_rss_wall]} s wall (pwsh + module alone: ${T[set_rss_idle]} MB)"
+  else
+    echo "[bench] set_rss FAILED (exit $rc); shown as '-'" >&2; rm -rf "$WORK/rss"
+  fi
+fi
 SIZE9_SEED="$(size_of "$WORK/seed9.dump" 2>/dev/null || echo 0)"
 SIZE9_MOD="$(python3 -c "import json,sys; print(json.loads(sys.argv[1]).get('container_z9_module_size',0))" "$json")"
 CSVGZ_SEED="$(size_of "$WORK/seed.csv.gz" 2>/dev/null || echo 0)"
 b() { local v; v="$(jget "$1")"; if [ -n "$v" ]; then echo "$v bytes"; else echo "-"; fi; }   # a module size; - when its case did not run
 
 ratio() { python3 -c "a,b='${T[$1]:-}','${T[$2]:-}'; print(f'{float(a)/float(b):.2f}x' if a and b else '-')"; }
-sel() { local k; for k in "$@"; do [ -z "$ONLY" ] || [[ "$k" == $ONLY* ]] && return 0; done; return 1; }   # a row shows when one of its keys ran
+sel() { local k; for k in "$@"; do wanted "$k" && return 0; done; return 1; }   # a row shows when one of its keys ran
 row() {   # row LABEL SEED_KEY MODULE_KEY TARGET
   sel "$2" "$3" || return 0
   printf '%-44s %10s %10s %8s %8s\n' "$1" "${T[$2]:--}" "${T[$3]:--}" "$(ratio "$3" "$2")" "$4"
 }
 RESULT_NAME=dump; [ -z "$ONLY" ] || RESULT_NAME="$(printf '%s' "$ONLY" | tr -c 'A-Za-z0-9_' '_')"
+[ "$SHAPE" = default ] || RESULT_NAME="$SHAPE-$RESULT_NAME"
 {
-  echo "CenateBackup benchmark — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, asegurados $ROWS rows ($SIZE)${ONLY:+, ONLY=$ONLY}"
+  echo "CenateBackup benchmark — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, asegurados $ROWS rows ($SIZE), shape $SHAPE ($SHAPE_SRC), $NAME:$PORT${ONLY:+, ONLY=$ONLY}"
   printf '%-44s %10s %10s %8s %8s\n' "case" "seed (s)" "module (s)" "ratio" "target"
   row "container, level 9 (exec+docker cp vs stream)" container_z9_seed container_z9_module "<=0.90x"
   row "container, level 1 (docker CLI > file)" container_z1_cli container_z1_module "<=1.00x"
@@ -187,8 +274,15 @@ RESULT_NAME=dump; [ -z "$ONLY" ] || RESULT_NAME="$(printf '%s' "$ONLY" | tr -c '
   fi
   row "CSV.gz (exec psql COPY | gzip vs Export)" export_csvgz_seed export_csvgz_module "<=0.40x"
   row "CSV (psql over TCP > file vs -NoCompression)" export_csv_psql export_csv_module "<=1.10x"
-  row "plan's set (plan-backup.sh vs -Z9 set+Read)" set_plan set_z9_module "<=0.50x"
+  if sel floor_copy_csv; then printf '%-44s %10s %10s %8s %8s\n' "floor: server COPY ... TO '/dev/null', CSV" "${T[floor_copy_csv]:--}" "" "" ""; fi
+  if sel floor_copy_text; then printf '%-44s %10s %10s %8s %8s\n' "floor: server COPY ... TO '/dev/null', text" "${T[floor_copy_text]:--}" "" "" ""; fi
+  row "plan's set (plan-backup.sh vs -Z9 set+Read)" set_plan set_z9_module "<=0.40x"
   row "plan's set vs module defaults set+Read" set_plan set_default_module "<=0.30x"
+  if sel set_rss; then
+    printf '%-44s %10s %10s %8s %8s  %s\n' "peak RSS, level-6 daily set + Read (MB)" "" "${T[set_rss]:--}" "" "<=250 MB" \
+      "(pwsh + Import-Module alone: ${T[set_rss_idle]:--} MB)"
+    printf '%-44s %10s %10s %8s %8s\n' "  same set, whole pwsh process (time -v, s)" "${T[set_plan]:--}" "${T[set_rss_wall]:--}" "$(ratio set_rss_wall set_plan)" ""
+  fi
   row "Read: pg_restore -f /dev/null vs -Level Read" verify_read_pgrestore verify_read_module "<=1.20x"
   row "Read in the container (docker exec -i)" verify_read_pgrestore_exec verify_read_exec_module "<=1.20x"
   row "drill: createdb+pg_restore+count vs Restore" verify_drill_manual verify_drill_module "<120 s"
@@ -221,6 +315,9 @@ PY
   done
   if sel verify_drill_module; then echo "module restore drill: ${T[verify_drill_module]:--} s (target: under 120 s)"; fi
   if sel container_z9_seed container_z9_module; then echo "level-9 archive size: seed ${SIZE9_SEED} bytes, module ${SIZE9_MOD} bytes"; fi
+  if sel floor_copy_csv && [ -n "${T[floor_copy_csv]:-}" ] && sel export_csv_psql; then
+    echo "CSV vs the server's floor (COPY CSV HEADER TO '/dev/null' = 1.00x): psql > file $(ratio export_csv_psql floor_copy_csv), module -NoCompression $(ratio export_csv_module floor_copy_csv)"
+  fi
   if sel export_csvgz_seed export_csvgz_module export_csv_psql export_csv_module; then
     echo "CSV.gz size: seed (psql | gzip -6) ${CSVGZ_SEED} bytes, module $(b export_csvgz_module_csvgz_size); plain CSV: psql ${CSV_PSQL_SIZE:-0} bytes, module $(b export_csv_module_csv_size)"
   fi
@@ -229,4 +326,5 @@ PY
     echo "set total size: plan ${PLAN_SIZE:-0} bytes, module -Z9 $(b set_z9_module_size), module defaults $(b set_default_module_size)"
   fi
   echo "times: best of $REPEAT runs; module cases timed around the cmdlets (set cases: New-CenateDump | Test-CenateBackup -Level Read) in one pwsh session"
+  if sel set_rss; then echo "peak RSS: /usr/bin/time -v of one fresh pwsh process (Import-Module, the set at module defaults, Test-CenateBackup -Level Read; bench/Run-DailySet.ps1)"; fi
 } | tee "$OUT/$RESULT_NAME-$(date -u +%Y%m%d_%H%M%S).txt"
