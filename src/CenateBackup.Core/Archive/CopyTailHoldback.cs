@@ -50,6 +50,9 @@ internal sealed class CopyTailHoldback
         _heldLength = Keep;
     }
 
+    /// <summary>What <see cref="CompleteAsync"/> held back as the end-of-data line (empty when there was none).</summary>
+    public byte[] EndOfData { get; private set; } = Array.Empty<byte>();
+
     /// <summary>Sends the held bytes without the end-of-data line; returns the rows.</summary>
     public async ValueTask<long> CompleteAsync(CancellationToken ct)
     {
@@ -63,6 +66,7 @@ internal sealed class CopyTailHoldback
         {
             cut = before - 2;
         }
+        EndOfData = _held.AsSpan(cut, _heldLength - cut).ToArray();
         if (cut > 0) await _sink(_held.AsMemory(0, cut).ToArray(), ct).ConfigureAwait(false);
         return rows;
     }

@@ -1,4 +1,6 @@
 using System;
+using System.Buffers;
+using System.Collections.Generic;
 using System.Buffers.Binary;
 using System.IO;
 using System.IO.Compression;
@@ -28,8 +30,28 @@ public static class CustomArchiveRecompressor
     /// <summary>Archive format versions (major, minor) this rewriter understands.</summary>
     public static bool Supports(int pgDumpMajor) => pgDumpMajor is >= 12 and <= 15;
 
-    /// <summary>Copies <paramref name="input"/> to <paramref name="output"/>, recompressing data at <paramref name="level"/> (0–9).</summary>
-    public static async Task RunAsync(Stream input, Stream output, int level, CancellationToken cancellationToken)
+    /// <summary>
+    /// Copies <paramref name="input"/> to <paramref name="output"/>, recompressing data at <paramref name="level"/> (0–9);
+    /// the rows of the tables in <paramref name="taps"/> also go to their tap as they pass (see <see cref="ArchiveTableTap"/>).
+    /// </summary>
+    public static async Task RunAsync(Stream input, Stream output, int level, CancellationToken cancellationToken,
+        IReadOnlyList<ArchiveTableTap>? taps = null)
+    {
+        taps ??= Array.Empty<ArchiveTableTap>();
+        try
+        {
+            await RewriteAsync(input, output, level, taps, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            foreach (var tap in taps) tap.Fail();
+            throw;
+        }
+        // The archive ended: a table whose block never came has none (a partitioned table; its partitions have theirs).
+        foreach (var tap in taps) tap.NotFound();
+    }
+
+    private static async Task RewriteAsync(Stream input, Stream output, int level, IReadOnlyList<ArchiveTableTap> taps, CancellationToken cancellationToken)
     {
         var reader = NewReader(input);
         var writer = new ArchiveWriter(output);
@@ -54,13 +76,21 @@ public static class CustomArchiveRecompressor
         var count = await CopyIntAsync(reader, writer, cancellationToken).ConfigureAwait(false);
         for (var e = 0; e < count; e++)
         {
-            await CopyIntAsync(reader, writer, cancellationToken).ConfigureAwait(false); // dumpId
+            var dumpId = await CopyIntAsync(reader, writer, cancellationToken).ConfigureAwait(false);
             await CopyIntAsync(reader, writer, cancellationToken).ConfigureAwait(false); // hadDumper
-            for (var s = 0; s < 4; s++) await CopyStrAsync(reader, writer, cancellationToken).ConfigureAwait(false); // tableoid, oid, tag, desc
+            await CopyStrAsync(reader, writer, cancellationToken).ConfigureAwait(false); // tableoid
+            var oid = await CopyStrValueAsync(reader, writer, cancellationToken).ConfigureAwait(false);
+            await CopyStrAsync(reader, writer, cancellationToken).ConfigureAwait(false); // tag
+            var desc = await CopyStrValueAsync(reader, writer, cancellationToken).ConfigureAwait(false);
             await CopyIntAsync(reader, writer, cancellationToken).ConfigureAwait(false); // section
             for (var s = 0; s < 8; s++) await CopyStrAsync(reader, writer, cancellationToken).ConfigureAwait(false); // defn … withOids
             while (await CopyStrAsync(reader, writer, cancellationToken).ConfigureAwait(false) >= 0) { } // dependencies, NULL-terminated
             await writer.WriteAsync(await reader.ReadBytesAsync(1 + reader.OffSize, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false); // data offset
+            // A table's data entry carries the table's own oid (pg_dump's TableDataInfo).
+            if (desc == "TABLE DATA")
+            {
+                foreach (var tap in taps) if (tap.DumpId is null && tap.TableOid == oid) tap.DumpId = dumpId;
+            }
         }
 
         // Data blocks until the end of the stream.
@@ -70,16 +100,33 @@ public static class CustomArchiveRecompressor
             var type = await reader.TryReadByteAsync(cancellationToken).ConfigureAwait(false);
             if (type < 0) break;
             await writer.WriteAsync(new[] { (byte)type }, cancellationToken).ConfigureAwait(false);
-            await CopyIntAsync(reader, writer, cancellationToken).ConfigureAwait(false); // dumpId
+            var blockId = await CopyIntAsync(reader, writer, cancellationToken).ConfigureAwait(false); // dumpId
             if (type == BlockData)
             {
-                await RecompressChunksAsync(reader, writer, inputCompression, level, zlevel, cancellationToken).ConfigureAwait(false);
+                ArchiveTableTap? tapped = null;
+                foreach (var tap in taps) if (tap.DumpId == blockId && !tap.Found.IsCompleted) tapped = tap;
+                if (tapped is null)
+                {
+                    await RecompressChunksAsync(reader, writer, inputCompression, level, zlevel, null, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    tapped.Begin();
+                    var (segments, wantRows) = await tapped.WaitAttachedAsync(cancellationToken).ConfigureAwait(false);
+                    var holdback = new CopyTailHoldback(wantRows ? tapped.WriteAsync : static (_, _) => ValueTask.CompletedTask);
+                    segments?.Begin();
+                    await RecompressChunksAsync(reader, writer, inputCompression, level, zlevel, holdback, cancellationToken,
+                        segments is null ? null : segments.Segment).ConfigureAwait(false);
+                    var rows = await holdback.CompleteAsync(cancellationToken).ConfigureAwait(false);
+                    segments?.End(rows, holdback.EndOfData);
+                    await tapped.EndAsync(rows).ConfigureAwait(false);
+                }
             }
             else if (type == BlockBlobs)
             {
                 while (await CopyIntAsync(reader, writer, cancellationToken).ConfigureAwait(false) != 0) // blob oid, 0 ends
                 {
-                    await RecompressChunksAsync(reader, writer, inputCompression, level, zlevel, cancellationToken).ConfigureAwait(false);
+                    await RecompressChunksAsync(reader, writer, inputCompression, level, zlevel, null, cancellationToken).ConfigureAwait(false);
                 }
             }
             else
@@ -90,32 +137,46 @@ public static class CustomArchiveRecompressor
         await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task RecompressChunksAsync(PgArchiveReader reader, ArchiveWriter writer, int inputCompression, int level, CompressionLevel zlevel, CancellationToken cancellationToken)
+    private static async Task RecompressChunksAsync(PgArchiveReader reader, ArchiveWriter writer, int inputCompression, int level, CompressionLevel zlevel,
+        CopyTailHoldback? tee, CancellationToken cancellationToken, ParallelZlibWriter.SegmentObserver? onSegment = null)
     {
         var chunks = new PgArchiveChunkStream(reader);
         Stream source = inputCompression == 0 ? chunks : new ZLibStream(chunks, CompressionMode.Decompress);
-        var buffer = new byte[1 << 20];
-        if (level == 0)
+        var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
         {
+            var zlib = level == 0 ? null : new ParallelZlibWriter(zlevel, (piece, ct) => writer.WriteChunkAsync(piece, reader.IntSize, ct),
+                onSegment: onSegment);
             int n;
-            while ((n = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            // Whole buffers: an uncompressed archive has one chunk per row, and each piece costs a call down the line.
+            while ((n = await FillAsync(source, buffer, cancellationToken).ConfigureAwait(false)) > 0)
             {
-                await writer.WriteChunkAsync(buffer.AsMemory(0, n), reader.IntSize, cancellationToken).ConfigureAwait(false);
+                if (zlib is null) await writer.WriteChunkAsync(buffer.AsMemory(0, n), reader.IntSize, cancellationToken).ConfigureAwait(false);
+                else await zlib.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+                if (tee is not null) await tee.AddAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
             }
+            if (zlib is not null) await zlib.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
-        else
+        finally
         {
-            var zlib = new ParallelZlibWriter(zlevel, (piece, ct) => writer.WriteChunkAsync(piece, reader.IntSize, ct));
-            int n;
-            while ((n = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                await zlib.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
-            }
-            await zlib.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            ArrayPool<byte>.Shared.Return(buffer);
         }
         // A compressed input stream may end before its chunk list does; drain to the terminating zero.
         await chunks.DrainAsync(cancellationToken).ConfigureAwait(false);
         await writer.WriteIntAsync(0, reader.IntSize, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads until <paramref name="buffer"/> is full or the block ends; 0 at its end.</summary>
+    private static async ValueTask<int> FillAsync(Stream source, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var filled = 0;
+        while (filled < buffer.Length)
+        {
+            var n = await source.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+            if (n == 0) break;
+            filled += n;
+        }
+        return filled;
     }
 
     private static CenateException Unexpected(string why) => new(ErrorIds.PgDumpFailed, CenateErrorKind.InvalidData,
@@ -129,6 +190,17 @@ public static class CustomArchiveRecompressor
         var raw = await reader.ReadRawIntAsync(ct).ConfigureAwait(false);
         await writer.WriteAsync(raw, ct).ConfigureAwait(false);
         return reader.DecodeInt(raw.Span);
+    }
+
+    /// <summary>Copies a length-prefixed string and returns it (null for NULL); for the short fields of a TOC entry.</summary>
+    private static async ValueTask<string?> CopyStrValueAsync(PgArchiveReader reader, ArchiveWriter writer, CancellationToken ct)
+    {
+        var length = await CopyIntAsync(reader, writer, ct).ConfigureAwait(false);
+        if (length < 0) return null;
+        if (length == 0) return "";
+        var bytes = await reader.ReadBytesAsync(length, ct).ConfigureAwait(false);
+        await writer.WriteAsync(bytes, ct).ConfigureAwait(false);
+        return System.Text.Encoding.UTF8.GetString(bytes.Span);
     }
 
     /// <summary>Copies a length-prefixed string; returns its length (-1 for NULL).</summary>

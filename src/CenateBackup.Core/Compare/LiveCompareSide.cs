@@ -97,18 +97,17 @@ internal sealed class LiveCompareSide : CompareSide
             $"TO STDOUT", ct)
             .ConfigureAwait(false);
         var split = sink.Begin(Columns, csv: false);
-        var chars = new char[1 << 19];
-        var bytes = new byte[Encoding.UTF8.GetMaxByteCount(chars.Length)];
-        var encoder = Encoding.UTF8.GetEncoder();
+        // The rows' bytes as the server sent them (client_encoding UTF8), many rows per read (CopyOutStream).
+        var raw = new CopyOutStream(reader.BaseStream);
+        var bytes = new byte[1 << 20];
         long read = 0, last = 0;
         int n;
         try
         {
-            while ((n = await reader.ReadAsync(chars, ct).ConfigureAwait(false)) > 0)
+            while ((n = await raw.ReadAsync(bytes, ct).ConfigureAwait(false)) > 0)
             {
-                var count = encoder.GetBytes(chars, 0, n, bytes, 0, flush: false);
-                split.Feed(bytes.AsSpan(0, count));
-                read += count;
+                split.Feed(bytes.AsSpan(0, n));
+                read += n;
                 if (read - last >= (4 << 20)) { last = read; progress(read); }
             }
             split.Finish();

@@ -232,6 +232,34 @@ JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r'
     }
 
     /// <summary>
+    /// Why COPY text written by pg_dump's session would differ from COPY text written by this one, or null when it
+    /// would not. pg_dump sets DateStyle ISO, IntervalStyle postgres and extra_float_digits 3 and reads in the server's
+    /// encoding; this session (Npgsql) keeps the server's and role's defaults and reads in UTF8. The set's exports are
+    /// taken from pg_dump's data (<see cref="Archive.ArchiveTableTap"/>) only when both write the same bytes.
+    /// </summary>
+    public async Task<string?> CopyTextDiffersFromPgDumpAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var cmd = new NpgsqlCommand("SELECT current_setting('DateStyle'), current_setting('IntervalStyle'), " +
+                "current_setting('extra_float_digits')::int, current_setting('server_encoding')", _connection, _transaction);
+            await using var r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await r.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var (dateStyle, intervalStyle, floatDigits, encoding) = (r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetString(3));
+            if (!dateStyle.StartsWith("ISO", StringComparison.OrdinalIgnoreCase)) return $"DateStyle is '{dateStyle}', pg_dump writes ISO";
+            if (!string.Equals(intervalStyle, "postgres", StringComparison.OrdinalIgnoreCase)) return $"IntervalStyle is '{intervalStyle}', pg_dump writes postgres";
+            // From PostgreSQL 12 on, any extra_float_digits above 0 prints the shortest exact value, as pg_dump's 3 does.
+            if (floatDigits < 1 || ServerVersionNum < 120000) return $"extra_float_digits is {floatDigits} on server {ServerVersion}, pg_dump uses 3";
+            if (encoding is not ("UTF8" or "SQL_ASCII")) return $"the database encoding is {encoding}, the exports are UTF-8";
+            return null;
+        }
+        catch (NpgsqlException ex)
+        {
+            throw PostgresErrors.Translate(ex, _target, _endpoint);
+        }
+    }
+
+    /// <summary>
     /// What an export needs to know about a table, read in this snapshot: its columns in COPY order (dropped and
     /// generated columns left out, as COPY does), whether it is partitioned, the server encoding, size estimates for
     /// progress (summed over the partitions of a partitioned table) and the
@@ -292,7 +320,7 @@ WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refclassid = 
                 await using var r = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 while (await r.ReadAsync(cancellationToken).ConfigureAwait(false)) setvals.Add(r.GetString(0));
             }
-            return new TableShape(table, columns, encoding, rows, bytes, setvals) { IsPartitioned = partitioned };
+            return new TableShape(table, columns, encoding, rows, bytes, setvals) { IsPartitioned = partitioned, Oid = oid };
         }
         catch (NpgsqlException ex)
         {

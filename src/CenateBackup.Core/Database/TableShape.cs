@@ -16,4 +16,7 @@ public sealed record TableShape(
     /// COPY; <see cref="EstimatedRows"/> and <see cref="TableBytes"/> are then the sums over its partitions.
     /// </summary>
     public bool IsPartitioned { get; init; }
+
+    /// <summary>The table's pg_class oid.</summary>
+    public uint Oid { get; init; }
 }

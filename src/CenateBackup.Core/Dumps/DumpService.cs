@@ -110,11 +110,12 @@ public static class DumpService
             ? BackupNaming.DumpFile(target.Database, set.Stamp)
             : BackupNaming.PlainDumpFile(target.Database, tables.Count == 1 ? tables[0].Name : null, set.Stamp);
 
-        // pg_dump compresses on one core; from level 2 up the module asks it for level 1 and recompresses on every core.
+        // pg_dump compresses on one core; from level 2 up the module asks it for no compression at all and compresses
+        // the data itself, on every core (no zlib pass in pg_dump, no inflate here).
         var recompress = request.Format == DumpFormat.Custom && request.CompressionLevel >= 2 && CustomArchiveRecompressor.Supports(pgDumpVersion.Major);
-        var args = PgDumpArguments.Build(target, request.Format, recompress ? 1 : request.CompressionLevel, request.DataOnly, dumped, snapshot.SnapshotId,
+        var args = PgDumpArguments.Build(target, request.Format, recompress ? 0 : request.CompressionLevel, request.DataOnly, dumped, snapshot.SnapshotId,
             target.Mode == ConnectionMode.Host ? context.Endpoint.Host : null);
-        if (recompress) reporter.Verbose($"pg_dump writes level 1; the module recompresses the data at level {request.CompressionLevel} on {Environment.ProcessorCount} cores.");
+        if (recompress) reporter.Verbose($"pg_dump writes its data uncompressed; the module compresses it at level {request.CompressionLevel} on {Environment.ProcessorCount} cores.");
         var invocation = new PgToolInvocation("pg_dump", args, LibpqEnvironment.For(target));
         var exportTables = request.Include == TableExports.None ? new List<QualifiedTable>() : criticalPresent;
         if (request.Include != TableExports.None && exportTables.Count == 0)
@@ -123,14 +124,18 @@ public static class DumpService
         }
         if (exportTables.Count == 0)
         {
-            var entry = await WriteFileAsync(context.Runner, invocation, set, fileName, request, recompress, reporter,
+            var entry = await WriteFileAsync(context.Runner, invocation, set, fileName, request, recompress, Array.Empty<ArchiveTableTap>(), reporter,
                 cancellationToken).ConfigureAwait(false);
             entry.Tables = tables.Select(t => t.Display).ToList();
             set.Add(entry);
         }
         else
         {
-            set.Add(await DumpAndExportAsync(context, invocation, set, fileName, request, recompress, exportTables,
+            var taps = recompress
+                ? await ArchiveTapsAsync(snapshot, exportTables, target, request.CompressionLevel, reporter, cancellationToken).ConfigureAwait(false)
+                : Array.Empty<ArchiveTableTap>();
+            if (!recompress) reporter.Verbose($"The exports read their tables with a COPY of their own: pg_dump's data is not rewritten at level {request.CompressionLevel}.");
+            set.Add(await DumpAndExportAsync(context, invocation, set, fileName, request, recompress, exportTables, taps,
                 tables, reporter, cancellationToken).ConfigureAwait(false));
         }
         set.Complete();
@@ -139,13 +144,49 @@ public static class DumpService
     }
 
     /// <summary>
+    /// Taps for the exported tables whose rows can be taken from pg_dump's own data as the archive is rewritten
+    /// (<see cref="ArchiveTableTap"/>): each table is then read from the server once, by pg_dump. None when COPY text
+    /// from pg_dump's session would differ from the module's (settings, encoding, the libpq environment of a local
+    /// pg_dump); a partitioned table gets none (its rows are in its partitions' blocks).
+    /// </summary>
+    private static async Task<IReadOnlyList<ArchiveTableTap>> ArchiveTapsAsync(SnapshotSession snapshot, IReadOnlyList<QualifiedTable> tables,
+        DatabaseTarget target, int archiveLevel, IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        var why = await snapshot.CopyTextDiffersFromPgDumpAsync(cancellationToken).ConfigureAwait(false);
+        if (why is null && target.Mode == ConnectionMode.Host)
+        {
+            // A local pg_dump inherits this process's libpq environment; the module's own sessions ignore these.
+            var set = s_libpqOutputVariables.FirstOrDefault(v => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(v)));
+            if (set is not null) why = $"{set} is set for the local pg_dump";
+        }
+        if (why is not null)
+        {
+            reporter.Verbose($"The exports read their tables with a COPY of their own, not from pg_dump's data: {why}.");
+            return Array.Empty<ArchiveTableTap>();
+        }
+        var taps = new List<ArchiveTableTap>();
+        foreach (var table in tables)
+        {
+            var shape = await snapshot.DescribeTableAsync(table, cancellationToken).ConfigureAwait(false);
+            if (shape.IsPartitioned) continue;
+            taps.Add(new ArchiveTableTap(table, shape.Oid, archiveLevel));
+            reporter.Verbose($"{table.Display}: its exports are written from pg_dump's own data as the archive is rewritten (the table is read once).");
+        }
+        return taps;
+    }
+
+    /// <summary>libpq variables that change what a local pg_dump's COPY text looks like.</summary>
+    private static readonly string[] s_libpqOutputVariables = { "PGCLIENTENCODING", "PGDATESTYLE", "PGTZ", "PGOPTIONS", "PGSERVICE", "PGSERVICEFILE" };
+
+    /// <summary>
     /// The dump and the table exports at once, all at the set's snapshot: pg_dump streams on one side while the
-    /// exports read over TCP on the other, so the run uses both cores. If one fails the other is stopped; the set
-    /// writer removes every file of the run.
+    /// exports convert on the other, so the run uses both cores. A table with a tap is written from pg_dump's data;
+    /// any other is read over TCP by a COPY of its own. If one side fails the other is stopped; the set writer removes
+    /// every file of the run.
     /// </summary>
     private static async Task<List<ManifestFile>> DumpAndExportAsync(TargetContext context, PgToolInvocation invocation,
         BackupSetWriter set, string dumpName, DumpRequest request, bool recompress, IReadOnlyList<QualifiedTable> exportTables,
-        IReadOnlyList<QualifiedTable> dumpTables, IOperationReporter reporter, CancellationToken cancellationToken)
+        IReadOnlyList<ArchiveTableTap> taps, IReadOnlyList<QualifiedTable> dumpTables, IOperationReporter reporter, CancellationToken cancellationToken)
     {
         var exporter = request.TableExporter!;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -161,7 +202,7 @@ public static class DumpService
         {
             try
             {
-                var entry = await WriteFileAsync(context.Runner, invocation, set, dumpName, request, recompress, reporter,
+                var entry = await WriteFileAsync(context.Runner, invocation, set, dumpName, request, recompress, taps, reporter,
                     linked.Token).ConfigureAwait(false);
                 entry.Tables = dumpTables.Select(t => t.Display).ToList();
                 return entry;
@@ -172,7 +213,7 @@ public static class DumpService
         {
             try
             {
-                return await exporter(set, context, exportTables, request.Include, request.ExportCompressionLevel, reporter,
+                return await exporter(set, context, exportTables, request.Include, request.ExportCompressionLevel, taps, reporter,
                     linked.Token).ConfigureAwait(false);
             }
             catch (Exception ex) { Fail(ex); throw; }
@@ -210,7 +251,7 @@ public static class DumpService
     }
 
     private static async Task<ManifestFile> WriteFileAsync(IPgToolRunner runner, PgToolInvocation invocation, BackupSetWriter set,
-        string name, DumpRequest request, bool recompress, IOperationReporter reporter, CancellationToken cancellationToken)
+        string name, DumpRequest request, bool recompress, IReadOnlyList<ArchiveTableTap> taps, IOperationReporter reporter, CancellationToken cancellationToken)
     {
         var lastReport = 0L;
         using var file = set.CreateFile(name, written =>
@@ -227,7 +268,7 @@ public static class DumpService
         }
         else if (recompress)
         {
-            result = await RunRecompressingAsync(runner, invocation, file, request.CompressionLevel, cancellationToken).ConfigureAwait(false);
+            result = await RunRecompressingAsync(runner, invocation, file, request.CompressionLevel, taps, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -253,16 +294,17 @@ public static class DumpService
     }
 
     /// <summary>Runs pg_dump into a pipe that the recompressor drains into the file, both at once.</summary>
-    private static async Task<PgToolResult> RunRecompressingAsync(IPgToolRunner runner, PgToolInvocation invocation, Stream file, int level, CancellationToken cancellationToken)
+    private static async Task<PgToolResult> RunRecompressingAsync(IPgToolRunner runner, PgToolInvocation invocation, Stream file, int level,
+        IReadOnlyList<ArchiveTableTap> taps, CancellationToken cancellationToken)
     {
-        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 64 << 20, resumeWriterThreshold: 32 << 20, useSynchronizationContext: false));
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 2 << 20, resumeWriterThreshold: 1 << 20, useSynchronizationContext: false));
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var rewrite = Task.Run(async () =>
         {
             try
             {
                 await using var input = pipe.Reader.AsStream();
-                await CustomArchiveRecompressor.RunAsync(input, file, level, linked.Token).ConfigureAwait(false);
+                await CustomArchiveRecompressor.RunAsync(input, file, level, linked.Token, taps).ConfigureAwait(false);
             }
             catch
             {

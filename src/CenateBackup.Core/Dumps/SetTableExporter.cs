@@ -9,9 +9,10 @@ namespace CenateBackup.Core.Dumps;
 
 /// <summary>
 /// Writes the table exports of New-CenateDump -Include into the set being written, at the set's snapshot, and returns
-/// their entries in order (TableExportService.ExportIntoSetAsync). The caller supplies it, so Dumps never references
+/// their entries in order (TableExportService.ExportIntoSetAsync). A table with a tap is written from pg_dump's data
+/// (<see cref="Archive.ArchiveTableTap"/>) when the archive has its block, otherwise by a COPY in the set's snapshot. The caller supplies it, so Dumps never references
 /// Exports: both depend on Storage, which owns the set.
 /// </summary>
 public delegate Task<IReadOnlyList<ManifestFile>> SetTableExporter(BackupSetWriter set, TargetContext context,
-    IReadOnlyList<QualifiedTable> tables, TableExports exports, int gzipLevel, IOperationReporter reporter,
-    CancellationToken cancellationToken);
+    IReadOnlyList<QualifiedTable> tables, TableExports exports, int gzipLevel, IReadOnlyList<Archive.ArchiveTableTap> taps,
+    IOperationReporter reporter, CancellationToken cancellationToken);

@@ -5,6 +5,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
+using CenateBackup.Core.Database;
 using Npgsql;
 
 namespace CenateBackup.Core.Exports;
@@ -20,8 +21,8 @@ internal interface IChunkConsumer
 
 /// <summary>
 /// Moves the output of a COPY … TO STDOUT (or any stream) to one or more consumers. The source is read on a
-/// dedicated thread with synchronous reads (Npgsql hands out one CopyData message, i.e. one row, per read, so
-/// async reads would cost a state machine per row), gathered into 1 MB chunks; each consumer runs on its own
+/// dedicated thread with synchronous reads (through <see cref="CopyOutStream"/>, which takes every row already
+/// in the connection's buffer per read), gathered into 1 MB chunks; each consumer runs on its own
 /// thread, so reading, converting and compressing overlap and use every core.
 /// </summary>
 internal static class CopyPump
@@ -33,7 +34,8 @@ internal static class CopyPump
         RunAsync(consumers, cancellationToken, (emit, token) =>
         {
             using var reader = connection.BeginTextExport(copySql);
-            var raw = reader.BaseStream;
+            // Whole buffers of rows per read, not one row per call (CopyOutStream).
+            var raw = new CopyOutStream(reader.BaseStream);
             // Ctrl+C or a failing consumer: ask the server to cancel the COPY (a CancelRequest on a side
             // connection); the blocked read then fails with 57014 and the session is left usable.
             using var registration = token.Register(() => { try { reader.Cancel(); } catch (Exception) { } });
@@ -81,7 +83,7 @@ internal static class CopyPump
         var producedAll = false;
         for (var i = 0; i < consumers.Count; i++)
         {
-            var queue = queues[i] = new BlockingCollection<(byte[], int)>(boundedCapacity: 16);
+            var queue = queues[i] = new BlockingCollection<(byte[], int)>(boundedCapacity: 2);
             var consumer = consumers[i];
             workers[i] = Task.Factory.StartNew(() =>
             {

@@ -1,8 +1,9 @@
 using System;
 using System.Buffers;
 using System.IO;
-using System.IO.Compression;
+using System.Threading.Tasks;
 using System.Text;
+using CenateBackup.Core.Archive;
 using CenateBackup.Core.Compression;
 using CenateBackup.Core.Database;
 using CenateBackup.Core.Formats;
@@ -12,13 +13,13 @@ namespace CenateBackup.Core.Exports;
 
 /// <summary>
 /// One export file being written: an <see cref="AtomicBackupFile"/> (partial name, 0600, SHA-256 as it goes),
-/// behind a gzip stream unless the level is 0 / compression is off.
+/// behind a gzip member compressed on every core (<see cref="ParallelZlibWriter"/>) unless compression is off.
 /// </summary>
 internal sealed class ExportFile : IDisposable
 {
     private readonly AtomicBackupFile _file;
-    private readonly GZipStream? _gzip;
-    private readonly Stream _sink;
+    private readonly ParallelZlibWriter? _gzip;
+    private bool _finished;
 
     /// <summary>Writes through <paramref name="file"/>, a file of the set (<see cref="BackupSetWriter.CreateFile"/>).</summary>
     public ExportFile(AtomicBackupFile file, int? gzipLevel)
@@ -26,9 +27,13 @@ internal sealed class ExportFile : IDisposable
         _file = file;
         if (gzipLevel is not null)
         {
-            _gzip = new GZipStream(_file, ZlibLevels.ToCompressionLevel(gzipLevel.Value), leaveOpen: true);
+            // One gzip member in segments of about 1 MB, several compressed at once when a core is free.
+            _gzip = new ParallelZlibWriter(ZlibLevels.ToCompressionLevel(gzipLevel.Value), (piece, _) =>
+            {
+                _file.Write(piece.Span);
+                return ValueTask.CompletedTask;
+            }, gzip: true);
         }
-        _sink = (Stream?)_gzip ?? _file;
         GzipLevel = gzipLevel;
     }
 
@@ -39,14 +44,20 @@ internal sealed class ExportFile : IDisposable
 
     public void Write(ReadOnlySpan<byte> data)
     {
-        _sink.Write(data);
+        if (_gzip is null) _file.Write(data);
+        else _gzip.Write(data);
         Written += data.Length;
     }
 
     public void Write(string text) => Write(Encoding.UTF8.GetBytes(text));
 
     /// <summary>Ends the gzip member (writes its trailer); the file is not committed yet.</summary>
-    public void Finish() => _gzip?.Dispose();
+    public void Finish()
+    {
+        if (_finished) return;
+        _finished = true;
+        _gzip?.Complete();
+    }
 
     /// <summary>fsync, rename, fsync the directory; returns size and hash.</summary>
     public (long Size, string Sha256) Commit()
@@ -57,7 +68,8 @@ internal sealed class ExportFile : IDisposable
 
     public void Dispose()
     {
-        try { _gzip?.Dispose(); } catch (Exception) { /* a failed write already reported its error */ }
+        // Not finished: a failed export. Nothing more is written; the partial file goes with the set.
+        if (!_finished) _gzip?.Abandon();
         _file.Dispose();
     }
 }
@@ -147,9 +159,23 @@ internal sealed class SqlFromCopyText : IChunkConsumer
         _out = output;
         _shape = shape;
         _onRows = onRows;
-        _out.Write(header);
-        _out.Write($"--\n-- Data for Name: {shape.Table.Name}; Type: TABLE DATA; Schema: {shape.Table.Schema}\n--\n\n");
-        _out.Write(CopyStatement(shape) + "\n");
+        _out.Write(Prefix(shape, header));
+    }
+
+    /// <summary>What comes before the rows: the header, the entry's comment and the COPY line.</summary>
+    public static string Prefix(TableShape shape, string header) =>
+        header + $"--\n-- Data for Name: {shape.Table.Name}; Type: TABLE DATA; Schema: {shape.Table.Schema}\n--\n\n" + CopyStatement(shape) + "\n";
+
+    /// <summary>The end-of-data line that ends the rows.</summary>
+    public const string EndOfData = "\\.\n\n\n";
+
+    /// <summary>What comes after the end-of-data line: the owned sequences' setval and the closing comment.</summary>
+    public static string Suffix(TableShape shape)
+    {
+        var tail = new StringBuilder();
+        foreach (var setval in shape.SequenceSetvals) tail.Append(setval).Append("\n\n");
+        tail.Append("--\n-- Data-only dump complete\n--\n\n");
+        return tail.ToString();
     }
 
     public long Rows { get; private set; }
@@ -177,10 +203,85 @@ internal sealed class SqlFromCopyText : IChunkConsumer
     public void Complete()
     {
         if (!_atLineStart) throw new InvalidDataException("The COPY stream ended in the middle of a row.");
-        var tail = new StringBuilder("\\.\n\n\n");
-        foreach (var setval in _shape.SequenceSetvals) tail.Append(setval).Append("\n\n");
-        tail.Append("--\n-- Data-only dump complete\n--\n\n");
-        _out.Write(tail.ToString());
+        _out.Write(EndOfData + Suffix(_shape));
         _out.Finish();
+    }
+}
+
+/// <summary>
+/// The data-only SQL script of <see cref="SqlFromCopyText"/>, gzip-compressed, written from the archive's own
+/// compressed data: its rows (and pg_dump's end-of-data line) are the tapped block's deflate segments, copied as they
+/// are (<see cref="ArchiveTableTap"/>); only the short text before and after them is compressed here. The content is
+/// byte for byte what <see cref="SqlFromCopyText"/> writes, in one gzip member (RFC 1952) whose CRC-32 covers it all;
+/// the rows are not compressed a second time.
+/// </summary>
+internal sealed class SqlGzFromArchive : IArchiveSegmentSink
+{
+    private static readonly byte[] s_finalEmptyBlock = { 0x03, 0x00 };
+    private readonly AtomicBackupFile _file;
+    private readonly TableShape _shape;
+    private readonly string _header;
+    private readonly System.IO.Compression.CompressionLevel _level;
+    private readonly System.IO.Hashing.Crc32 _crc = new();
+    private long _length;
+
+    public SqlGzFromArchive(AtomicBackupFile file, TableShape shape, string header, int level)
+    {
+        _file = file;
+        _shape = shape;
+        _header = header;
+        _level = ZlibLevels.ToCompressionLevel(level);
+        Level = level;
+    }
+
+    /// <summary>The compression level of the file (the archive's).</summary>
+    public int Level { get; }
+
+    /// <summary>Rows written (known at the end of the block).</summary>
+    public long Rows { get; private set; }
+
+    /// <summary>True once the trailer is written.</summary>
+    public bool Finished { get; private set; }
+
+    public AtomicBackupFile File => _file;
+
+    public void Begin()
+    {
+        byte xfl = _level switch { System.IO.Compression.CompressionLevel.Fastest => 4, System.IO.Compression.CompressionLevel.SmallestSize => 2, _ => 0 };
+        _file.Write(new byte[] { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, 3 });
+        WriteText(SqlFromCopyText.Prefix(_shape, _header));
+    }
+
+    public void Segment(ReadOnlySpan<byte> compressed, ReadOnlySpan<byte> uncompressed)
+    {
+        _file.Write(compressed);
+        _crc.Append(uncompressed);
+        _length += uncompressed.Length;
+    }
+
+    public void End(long rows, ReadOnlySpan<byte> endOfData)
+    {
+        // The segments' input ended with pg_dump's end-of-data line; the script's is the same line, or it is not a
+        // script this module writes.
+        if (!endOfData.SequenceEqual(Encoding.ASCII.GetBytes(SqlFromCopyText.EndOfData)))
+        {
+            throw new InvalidDataException("pg_dump's data for " + _shape.Table.Display + " does not end with the end-of-data line the SQL export expects.");
+        }
+        WriteText(SqlFromCopyText.Suffix(_shape));
+        var trailer = new byte[10];
+        s_finalEmptyBlock.CopyTo(trailer, 0);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(trailer.AsSpan(2), _crc.GetCurrentHashAsUInt32());
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(trailer.AsSpan(6), unchecked((uint)_length));
+        _file.Write(trailer);
+        Rows = rows;
+        Finished = true;
+    }
+
+    private void WriteText(string text)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        _file.Write(ParallelZlibWriter.CompressSegment(bytes, bytes.Length, _level));
+        _crc.Append(bytes);
+        _length += bytes.Length;
     }
 }

@@ -7,6 +7,7 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using CenateBackup.Core.Archive;
 using CenateBackup.Core.Database;
 using CenateBackup.Core.Errors;
 using CenateBackup.Core.Storage;
@@ -161,62 +162,136 @@ public static class TableExportService
     }
 
     /// <summary>
-    /// Adds the CSV and/or SQL of <paramref name="tables"/> to a set being written (New-CenateDump -Include), reading
-    /// each table once (COPY text format) in a session that imports the set's snapshot; the CSV is converted from that
-    /// stream. Returns the committed files' entries, in order; if the set is not completed, the writer removes them.
+    /// Adds the CSV and/or SQL of <paramref name="tables"/> to a set being written (New-CenateDump -Include). Each table
+    /// is read once, as COPY text: from pg_dump's own data when <paramref name="taps"/> has the table and the archive
+    /// has its block (<see cref="ArchiveTableTap"/>), otherwise by a COPY in a session that imports the set's snapshot;
+    /// the CSV is converted from that stream. The tables are exported at once (the archive holds their blocks in its
+    /// own order). Returns the committed files' entries, in the order of <paramref name="tables"/>; if the set is not
+    /// completed, the writer removes them.
     /// </summary>
     public static async Task<IReadOnlyList<ManifestFile>> ExportIntoSetAsync(BackupSetWriter set, TargetContext context,
-        IReadOnlyList<QualifiedTable> tables, TableExports exports, int gzipLevel, IOperationReporter reporter,
+        IReadOnlyList<QualifiedTable> tables, TableExports exports, int gzipLevel, IReadOnlyList<ArchiveTableTap> taps,
+        IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        var snapshotId = set.Manifest.SnapshotId
+            ?? throw new InvalidOperationException("Table exports join the set's snapshot; the manifest names none.");
+        var header = SqlHeader(set.Manifest);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
+        var work = tables.Select(table => Task.Run(async () =>
+        {
+            try
+            {
+                return await ExportTableIntoSetAsync(set, context, table, exports, gzipLevel, taps.FirstOrDefault(t => t.Table == table),
+                    snapshotId, header, reporter, linked.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                if (ex is not OperationCanceledException) failures.Enqueue(ex);
+                linked.Cancel();
+                throw;
+            }
+        }, CancellationToken.None)).ToList();
+        try
+        {
+            await Task.WhenAll(work).ConfigureAwait(false);
+        }
+        catch
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            // The table that failed first, not the cancellation it caused in the others.
+            if (failures.TryPeek(out var first)) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
+            throw;
+        }
+        return work.SelectMany(w => w.Result).ToList();
+    }
+
+    private static async Task<List<ManifestFile>> ExportTableIntoSetAsync(BackupSetWriter set, TargetContext context, QualifiedTable table,
+        TableExports exports, int gzipLevel, ArchiveTableTap? tap, string snapshotId, string header, IOperationReporter reporter,
         CancellationToken cancellationToken)
     {
         var target = context.Target;
         var endpoint = context.Endpoint;
-        var snapshotId = set.Manifest.SnapshotId
-            ?? throw new InvalidOperationException("Table exports join the set's snapshot; the manifest names none.");
-        var header = SqlHeader(set.Manifest);
         var entries = new List<ManifestFile>();
-        foreach (var table in tables)
+        await using var session = await SnapshotSession.ImportAsync(target, endpoint, snapshotId, cancellationToken).ConfigureAwait(false);
+        var shape = await session.DescribeTableAsync(table, cancellationToken).ConfigureAwait(false);
+        var progress = new ProgressGate(reporter, "New-CenateDump", table.Display, shape.EstimatedRows);
+        var consumers = new List<IChunkConsumer>();
+        var files = new List<(ExportFile File, BackupFileKind Kind, Func<long> Rows)>();
+        AtomicBackupFile? sqlFile = null;
+        SqlGzFromArchive? sharedSql = null;
+        try
         {
-            await using var session = await SnapshotSession.ImportAsync(target, endpoint, snapshotId, cancellationToken).ConfigureAwait(false);
-            var shape = await session.DescribeTableAsync(table, cancellationToken).ConfigureAwait(false);
-            var progress = new ProgressGate(reporter, "New-CenateDump", table.Display, shape.EstimatedRows);
-            var consumers = new List<IChunkConsumer>();
-            var files = new List<(ExportFile File, BackupFileKind Kind, Func<long> Rows)>();
-            try
+            if (exports.HasFlag(TableExports.Sql))
             {
-                if (exports.HasFlag(TableExports.Sql))
+                sqlFile = set.CreateFile(BackupNaming.TableSqlFile(target.Database, table.Name, set.Stamp));
+                // The archive's deflate data of the rows is at least as strong as the level asked for: the SQL takes it as
+                // it is, and its rows are not compressed a second time.
+                if (tap is not null && gzipLevel >= 1 && tap.ArchiveLevel >= gzipLevel)
                 {
-                    var name = BackupNaming.TableSqlFile(target.Database, table.Name, set.Stamp);
-                    var f = new ExportFile(set.CreateFile(name), gzipLevel);
-                    var sql = new SqlFromCopyText(f, shape, header, progress.Rows);
-                    consumers.Add(sql);
-                    files.Add((f, BackupFileKind.Sql, () => sql.Rows));
+                    sharedSql = new SqlGzFromArchive(sqlFile, shape, header, tap.ArchiveLevel);
                 }
-                if (exports.HasFlag(TableExports.Csv))
+            }
+            void AddSqlConsumer()
+            {
+                var f = new ExportFile(sqlFile!, gzipLevel);
+                var sql = new SqlFromCopyText(f, shape, header, progress.Rows);
+                consumers.Insert(0, sql);
+                files.Insert(0, (f, BackupFileKind.Sql, () => sql.Rows));
+            }
+            if (sqlFile is not null && sharedSql is null) AddSqlConsumer();
+            if (exports.HasFlag(TableExports.Csv))
+            {
+                var name = BackupNaming.CsvFile(target.Database, table.Name, set.Stamp);
+                var f = new ExportFile(set.CreateFile(name), gzipLevel);
+                var csv = new CsvFromCopyText(f, shape, consumers.Count == 0 ? progress.Rows : null);
+                consumers.Add(csv);
+                files.Add((f, BackupFileKind.Csv, () => csv.Rows));
+            }
+            tap?.Attach(sharedSql, rows: consumers.Count > 0);
+            if (tap is not null && await tap.Found.ConfigureAwait(false))
+            {
+                if (consumers.Count > 0)
                 {
-                    var name = BackupNaming.CsvFile(target.Database, table.Name, set.Stamp);
-                    var f = new ExportFile(set.CreateFile(name), gzipLevel);
-                    var csv = new CsvFromCopyText(f, shape, consumers.Count == 0 ? progress.Rows : null);
-                    consumers.Add(csv);
-                    files.Add((f, BackupFileKind.Csv, () => csv.Rows));
+                    await using var rows = tap.OpenRows();
+                    await CopyPump.RunStreamAsync(rows, consumers, cancellationToken).ConfigureAwait(false);
                 }
-                var copy = CopyOutStatement.Text(table, shape.Columns, shape.IsPartitioned);
-                await RunCopyAsync(session, target, context, endpoint, copy, consumers, cancellationToken)
-                    .ConfigureAwait(false);
-                foreach (var (file, kind, rows) in files)
+                var blockRows = await tap.Completed.WaitAsync(cancellationToken).ConfigureAwait(false);
+                if (sharedSql is not null)
                 {
-                    var (size, sha) = file.Commit();
-                    var name = Path.GetFileName(file.FinalPath);
-                    reporter.Verbose($"{name}: {rows()} rows, {size} bytes, sha256 {sha}.");
-                    var entry = FileEntry(name, kind, size, sha, gzipLevel, table, rows());
+                    var size = await sqlFile!.CommitAsync().ConfigureAwait(false);
+                    reporter.Verbose($"{Path.GetFileName(sqlFile.FinalPath)}: {blockRows} rows, {size} bytes (the archive's compressed rows, level {sharedSql.Level}), sha256 {sqlFile.Sha256}.");
+                    var entry = FileEntry(Path.GetFileName(sqlFile.FinalPath), BackupFileKind.Sql, size, sqlFile.Sha256!, sharedSql.Level, table, blockRows);
                     entry.DataOnly = true;
                     entries.Add(entry);
                 }
             }
-            finally
+            else
             {
-                foreach (var (file, _, _) in files) file.Dispose();
+                if (tap is not null) reporter.Verbose($"{table.Display}: the archive has no data block of its own; its exports read it with a COPY.");
+                if (sharedSql is not null)
+                {
+                    sharedSql = null;
+                    AddSqlConsumer();
+                }
+                var copy = CopyOutStatement.Text(table, shape.Columns, shape.IsPartitioned);
+                await RunCopyAsync(session, target, context, endpoint, copy, consumers, cancellationToken)
+                    .ConfigureAwait(false);
             }
+            foreach (var (file, kind, rows) in files)
+            {
+                var (size, sha) = file.Commit();
+                var name = Path.GetFileName(file.FinalPath);
+                reporter.Verbose($"{name}: {rows()} rows, {size} bytes, sha256 {sha}.");
+                var entry = FileEntry(name, kind, size, sha, gzipLevel, table, rows());
+                entry.DataOnly = true;
+                entries.Insert(kind == BackupFileKind.Sql ? 0 : entries.Count, entry);
+            }
+        }
+        finally
+        {
+            foreach (var (file, _, _) in files) file.Dispose();
+            sqlFile?.Dispose(); // committed or not, disposing twice is harmless; uncommitted, its partial file goes
         }
         return entries;
     }

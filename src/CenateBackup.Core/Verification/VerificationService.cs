@@ -58,62 +58,53 @@ public static class VerificationService
 
         var (report, files) = Plan(member, level);
 
-        var index = 0;
         string? drillDump = null;
         ArchiveContents? drillArchive = null;
-        foreach (var (name, entry) in files)
+        // The set's first dump is the one a Restore drill restores.
+        var drillIndex = level == VerificationLevel.Restore
+            ? files.FindIndex(f => (f.Entry?.Kind ?? BackupSetLocator.KindOf(f.Name)) == BackupFileKind.Dump)
+            : -1;
+        // Every file is read at once (each read is one or two threads: a dump's pg_restore and row count, a gzip's
+        // inflate), so a set's dump, SQL and CSV keep both cores busy; the results are taken in the set's order.
+        var done = 0;
+        var checks = files.Select((f, i) => Task.Run(async () =>
         {
-            index++;
-            var filePath = Path.Combine(directory, name);
+            var result = await CheckFileAsync(directory, f.Name, f.Entry, level, manifest, i == drillIndex, tools, reporter,
+                cancellationToken).ConfigureAwait(false);
+            var n = Interlocked.Increment(ref done);
+            reporter.Progress(new OperationProgress(Activity, Messages.Format("Progress.VerificationService.Status", f.Name), n, files.Count));
+            return result;
+        }, CancellationToken.None)).ToList();
+        try
+        {
+            await Task.WhenAll(checks).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The first failure in the set's order, after every read has stopped.
+            foreach (var c in checks) if (c.IsFaulted || c.IsCanceled) await c.ConfigureAwait(false);
+            throw;
+        }
+        for (var i = 0; i < files.Count; i++)
+        {
+            var (name, entry) = files[i];
+            var result = checks[i].Result;
             report.Files.Add(name);
-            reporter.Progress(new OperationProgress(Activity, Messages.Format("Progress.VerificationService.Status", name), index - 1, files.Count));
-            if (!File.Exists(filePath))
-            {
-                report.Problems.Add(new VerificationProblem(ProblemKind.Missing, name, "the file is not there"));
-                continue;
-            }
-            var length = new FileInfo(filePath).Length;
-            if (entry is not null && length != entry.Size)
-            {
-                report.Problems.Add(new VerificationProblem(length < entry.Size ? ProblemKind.Truncated : ProblemKind.SizeMismatch, name,
-                    $"size {length} bytes, the manifest says {entry.Size}"));
-            }
-            string? sha = null;
-            if (level == VerificationLevel.Checksum)
-            {
-                if (entry is not null) sha = await BackupSetLocator.Sha256Async(filePath, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                var kind = entry?.Kind ?? BackupSetLocator.KindOf(name);
-                var compressed = entry is null ? name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) : entry.Compression != "none";
-                var drillThis = level == VerificationLevel.Restore && kind == BackupFileKind.Dump && drillDump is null;
-                var countRows = drillThis
-                    || (level == VerificationLevel.Read && manifest is not null && entry is not null);
-                FileRead read = kind == BackupFileKind.Dump
-                    ? await ReadDumpAsync(filePath, manifest?.Database ?? DatabaseFromFileName(name), countRows,
-                        tools, reporter, cancellationToken).ConfigureAwait(false)
-                    : await ReadDataFileAsync(filePath, kind, compressed, entry?.Rows, reporter, cancellationToken).ConfigureAwait(false);
-                sha = read.Sha256;
-                report.Checks.Add(kind == BackupFileKind.Dump ? $"pg_restore read {name}" : compressed ? $"gzip read {name}" : $"read {name}");
-                if (read.Problem is null && entry?.Rows is not null) report.Checks.Add($"row count {name}");
-                report.Problems.AddRange(read.Problems);
-                if (countRows && !drillThis && kind == BackupFileKind.Dump) DumpRowCountCheck.Apply(report, name,
-                    manifest!, read.Archive, reporter);
-                if (drillThis)
-                {
-                    drillDump = filePath;
-                    drillArchive = read.Archive;
-                    if (entry?.DataOnly == true) drillDump = null;
-                }
-            }
-            if (entry is not null && sha is not null)
+            report.Checks.AddRange(result.Checks);
+            report.Problems.AddRange(result.Problems);
+            if (result.CountDumpRows) DumpRowCountCheck.Apply(report, name, manifest!, result.Archive, reporter);
+            if (result.Sha256 is not null && entry is not null)
             {
                 report.Checks.Add($"sha256 {name}");
-                if (!string.Equals(sha, entry.Sha256, StringComparison.OrdinalIgnoreCase))
+                if (!string.Equals(result.Sha256, entry.Sha256, StringComparison.OrdinalIgnoreCase))
                 {
-                    report.Problems.Add(new VerificationProblem(ProblemKind.ChecksumMismatch, name, $"sha256 is {sha}, the manifest says {entry.Sha256}"));
+                    report.Problems.Add(new VerificationProblem(ProblemKind.ChecksumMismatch, name, $"sha256 is {result.Sha256}, the manifest says {entry.Sha256}"));
                 }
+            }
+            if (i == drillIndex && result.Exists)
+            {
+                drillDump = entry?.DataOnly == true ? null : Path.Combine(directory, name);
+                drillArchive = result.Archive;
             }
         }
 
@@ -289,6 +280,46 @@ public static class VerificationService
     }
 
     /// <summary>What reading one file found.</summary>
+    /// <summary>What reading one file found (see <see cref="CheckFileAsync"/>).</summary>
+    private sealed record FileCheck(bool Exists, List<string> Checks, List<VerificationProblem> Problems, string? Sha256,
+        ArchiveContents? Archive, bool CountDumpRows);
+
+    /// <summary>One file of the set at <paramref name="level"/>: there, its size, then read and hashed (or only hashed).</summary>
+    private static async Task<FileCheck> CheckFileAsync(string directory, string name, ManifestFile? entry, VerificationLevel level,
+        BackupManifest? manifest, bool drillThis, RestoreToolOptions tools, IOperationReporter reporter, CancellationToken cancellationToken)
+    {
+        var filePath = Path.Combine(directory, name);
+        var checks = new List<string>();
+        var problems = new List<VerificationProblem>();
+        if (!File.Exists(filePath))
+        {
+            problems.Add(new VerificationProblem(ProblemKind.Missing, name, "the file is not there"));
+            return new FileCheck(false, checks, problems, null, null, false);
+        }
+        var length = new FileInfo(filePath).Length;
+        if (entry is not null && length != entry.Size)
+        {
+            problems.Add(new VerificationProblem(length < entry.Size ? ProblemKind.Truncated : ProblemKind.SizeMismatch, name,
+                $"size {length} bytes, the manifest says {entry.Size}"));
+        }
+        if (level == VerificationLevel.Checksum)
+        {
+            var sum = entry is null ? null : await BackupSetLocator.Sha256Async(filePath, cancellationToken).ConfigureAwait(false);
+            return new FileCheck(true, checks, problems, sum, null, false);
+        }
+        var kind = entry?.Kind ?? BackupSetLocator.KindOf(name);
+        var compressed = entry is null ? name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) : entry.Compression != "none";
+        var countRows = drillThis || (level == VerificationLevel.Read && manifest is not null && entry is not null);
+        FileRead read = kind == BackupFileKind.Dump
+            ? await ReadDumpAsync(filePath, manifest?.Database ?? DatabaseFromFileName(name), countRows,
+                tools, reporter, cancellationToken).ConfigureAwait(false)
+            : await ReadDataFileAsync(filePath, kind, compressed, entry?.Rows, reporter, cancellationToken).ConfigureAwait(false);
+        checks.Add(kind == BackupFileKind.Dump ? $"pg_restore read {name}" : compressed ? $"gzip read {name}" : $"read {name}");
+        if (read.Problem is null && entry?.Rows is not null) checks.Add($"row count {name}");
+        problems.AddRange(read.Problems);
+        return new FileCheck(true, checks, problems, read.Sha256, read.Archive, countRows && !drillThis && kind == BackupFileKind.Dump);
+    }
+
     private sealed record FileRead(string Sha256, List<VerificationProblem> Problems, ArchiveContents? Archive)
     {
         public VerificationProblem? Problem => Problems.FirstOrDefault();

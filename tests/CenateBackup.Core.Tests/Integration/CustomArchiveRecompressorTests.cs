@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Linq;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
@@ -75,5 +76,108 @@ public sealed class CustomArchiveRecompressorTests
     {
         var ex = await Assert.ThrowsAsync<CenateException>(() => Recompress(System.Text.Encoding.ASCII.GetBytes("tipo_documento,numero\nDNI,1\n"), 9));
         Assert.Equal(ErrorIds.PgDumpFailed, ex.ErrorId);
+    }
+
+    private static uint AseguradosOid() => uint.Parse(System.Text.Encoding.UTF8.GetString(Run("psql", new[] { "-X", "-At", "-h", "127.0.0.1",
+        "-p", Rig.Port.ToString(), "-U", "cenate", "-d", "maestro_cenate", "-c", "SELECT 'public.asegurados'::regclass::oid" })).Trim());
+
+    /// <summary>The table's rows as the archive holds them, read back by pg_restore (between the COPY line and "\.").</summary>
+    private static byte[] RowsInArchive(byte[] archive)
+    {
+        var sql = Run("pg_restore", new[] { "--data-only", "-t", "asegurados", "-f", "-" }, archive);
+        var text = System.Text.Encoding.UTF8.GetString(sql);
+        var start = text.IndexOf(" FROM stdin;\n", StringComparison.Ordinal) + " FROM stdin;\n".Length;
+        var end = text.IndexOf("\n\\.\n", start - 1, StringComparison.Ordinal) + 1;
+        return System.Text.Encoding.UTF8.GetBytes(text[start..end]);
+    }
+
+    private sealed class RecordingSink : IArchiveSegmentSink
+    {
+        public readonly MemoryStream Input = new();
+        public int Begun, Segments;
+        public long? Rows;
+        public byte[]? EndOfData;
+        public void Begin() => Begun++;
+        public void Segment(ReadOnlySpan<byte> compressed, ReadOnlySpan<byte> uncompressed) { Segments++; Input.Write(uncompressed); }
+        public void End(long rows, ReadOnlySpan<byte> endOfData) { Rows = rows; EndOfData = endOfData.ToArray(); }
+    }
+
+    private static async Task<byte[]> ReadToEnd(Stream s)
+    {
+        using var all = new MemoryStream();
+        await s.CopyToAsync(all);
+        return all.ToArray();
+    }
+
+    [Theory]
+    [InlineData(0, 6)]
+    [InlineData(1, 9)]
+    public async Task A_Tap_Gets_Exactly_The_Tables_Rows_And_The_Archive_Is_Unchanged(int from, int to)
+    {
+        var original = Dump(from);
+        var expected = RowsInArchive(original);
+        var tap = new ArchiveTableTap(new Database.QualifiedTable("public", "asegurados"), AseguradosOid(), to);
+        var sink = new RecordingSink();
+        tap.Attach(sink, rows: true);
+        using var output = new MemoryStream();
+        var rewrite = CustomArchiveRecompressor.RunAsync(new MemoryStream(original), output, to, CancellationToken.None, new[] { tap });
+        Assert.True(await tap.Found);
+        await using (var rows = tap.OpenRows()) Assert.Equal(expected, await ReadToEnd(rows));
+        await rewrite;
+        var lines = expected.Count(b => b == (byte)'\n');
+        Assert.Equal(lines, await tap.Completed);
+        Assert.Equal(1, sink.Begun);
+        Assert.True(sink.Segments >= 1);
+        Assert.Equal(lines, sink.Rows);
+        Assert.Equal("\\.\n\n\n", System.Text.Encoding.ASCII.GetString(sink.EndOfData!));
+        Assert.Equal(expected.Concat(sink.EndOfData!).ToArray(), sink.Input.ToArray());
+        Assert.Equal(RestoreToSql(original), RestoreToSql(output.ToArray()));
+    }
+
+    [Fact]
+    public async Task A_Table_Without_A_Block_Of_Its_Own_Is_Not_Found()
+    {
+        var tap = new ArchiveTableTap(new Database.QualifiedTable("public", "nothing"), 1, 6);
+        tap.Attach(null, rows: true);
+        using var output = new MemoryStream();
+        await CustomArchiveRecompressor.RunAsync(new MemoryStream(Dump(0)), output, 6, CancellationToken.None, new[] { tap });
+        Assert.False(await tap.Found);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => tap.Completed);
+    }
+
+    [Fact]
+    public async Task A_Failed_Rewrite_Stops_The_Export_With_A_Cancellation_Not_With_Rows()
+    {
+        var original = Dump(0);
+        var cut = original.AsSpan(0, original.Length * 2 / 3).ToArray();
+        var tap = new ArchiveTableTap(new Database.QualifiedTable("public", "asegurados"), AseguradosOid(), 6);
+        tap.Attach(null, rows: true);
+        using var output = new MemoryStream();
+        var rewrite = CustomArchiveRecompressor.RunAsync(new MemoryStream(cut), output, 6, CancellationToken.None, new[] { tap });
+        var export = Task.Run(async () =>
+        {
+            if (!await tap.Found) return;
+            await using var rows = tap.OpenRows();
+            await ReadToEnd(rows);
+        });
+        var ex = await Assert.ThrowsAsync<CenateException>(() => rewrite);
+        Assert.Equal(ErrorIds.PgDumpFailed, ex.ErrorId);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => export);
+    }
+
+    [Fact]
+    public async Task An_Export_That_Stops_Reading_Stops_The_Rewrite()
+    {
+        var tap = new ArchiveTableTap(new Database.QualifiedTable("public", "asegurados"), AseguradosOid(), 6);
+        tap.Attach(null, rows: true);
+        using var output = new MemoryStream();
+        var rewrite = CustomArchiveRecompressor.RunAsync(new MemoryStream(Dump(0)), output, 6, CancellationToken.None, new[] { tap });
+        Assert.True(await tap.Found);
+        await using (var rows = tap.OpenRows())
+        {
+            var some = new byte[1024];
+            await rows.ReadExactlyAsync(some);
+        }
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => rewrite);
     }
 }
