@@ -1,6 +1,6 @@
 # Times the module's cases inside one pwsh session (as a scheduled script runs them) and prints JSON.
 # A case that fails is reported on stderr and left out of the JSON (the table shows '-'); the others still run.
-# -Only: run only the cases whose name starts with it (same prefix rule as run-bench.sh's ONLY).
+# -Only: run only the cases whose name starts with it, or with one of its comma-separated prefixes (as run-bench.sh's ONLY).
 param([Parameter(Mandatory)][string]$ModulePath, [Parameter(Mandatory)][string]$Container, [Parameter(Mandatory)][int]$Port,
       [Parameter(Mandatory)][string]$Work, [int]$Repeat = 2, [string]$Only = '', [string]$VerifySet = '')
 $ErrorActionPreference = 'Stop'
@@ -31,7 +31,7 @@ function Get-Bytes([string]$dir, [string]$filter) {
 }
 $result = [ordered]@{}
 foreach ($name in $cases.Keys) {
-    if ($Only -and -not $name.StartsWith($Only)) { continue }
+    if ($Only -and -not @($Only -split ',' | Where-Object { $name.StartsWith($_) })) { continue }
     if ($name.StartsWith('verify_') -and -not $VerifySet) { continue }
     $best = [double]::MaxValue
     $extra = [ordered]@{}

@@ -2,7 +2,8 @@
 # Benchmark: CenateBackup vs the seed's way (docker exec pg_dump / docker cp / psql | gzip) on the same
 # 4,000,000-row asegurados, on this machine, in one run. Not a test: it prints a table of times and ratios.
 #   bash bench/run-bench.sh [rows]
-#   ONLY=PREFIX bash bench/run-bench.sh [rows]   only the cases whose key starts with PREFIX, e.g.
+#   ONLY=PREFIX[,PREFIX…] bash bench/run-bench.sh [rows]   only the cases whose key starts with a PREFIX, e.g.
+#     ONLY=export,floor,set         every row of the daily-set performance table (README, bench/RESULTS.md)
 #     ONLY=container / ONLY=host   the dump cases (New-CenateDump vs docker exec pg_dump / pg_dump over TCP)
 #     ONLY=export                  CSV of asegurados (Export-CenateAseguradosCsv vs psql COPY | gzip, psql > file),
 #                                  and the floor cases below
@@ -88,7 +89,17 @@ REPEAT="${REPEAT:-2}"
 declare -A T
 # A case runs when ONLY is empty or a prefix of its key, or of the group it also belongs to (ALSO).
 declare -A ALSO=([floor_copy_csv]=export [floor_copy_text]=export)
-wanted() { [ -z "$ONLY" ] || [[ "$1" == $ONLY* ]] || { [ -n "${ALSO[$1]:-}" ] && [[ "${ALSO[$1]}" == $ONLY* ]]; }; }
+# ONLY may list several prefixes, comma-separated (ONLY=export,floor,set: every row of the daily-set table).
+wanted() {
+  [ -z "$ONLY" ] && return 0
+  local p prefixes
+  IFS=, read -ra prefixes <<< "$ONLY"
+  for p in "${prefixes[@]}"; do
+    [[ "$1" == $p* ]] && return 0
+    [ -n "${ALSO[$1]:-}" ] && [[ "${ALSO[$1]}" == $p* ]] && return 0
+  done
+  return 1
+}
 best_of() {   # best_of KEY command...: the best of REPEAT runs, in seconds
   local key="$1"; shift
   wanted "$key" || return 0
