@@ -288,31 +288,175 @@ SELECT 'CE', 'X' || (random() * 1e9)::bigint, 'Churn', 'Fila', DATE '1990-01-01'
             $deadline = [DateTime]::UtcNow.AddSeconds(120)
             while ($done.Count -lt 2 -and $writer.State -in 'NotStarted', 'Running' -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
             $done.Count | Should -BeGreaterOrEqual 2 -Because "the writer must commit before the set starts (writer state $($writer.State))"
-            $before = $done.Count
-            $s = New-CenateDump -Container $c.Name -Port $c.Port -Credential $Cred -Path $d -Include Csv, Sql -CompressionLevel 1
-            $during = $done.Count - $before
+            # Level 1: the exports read the table with a COPY of their own; level 6: from pg_dump's data as it is compressed.
+            $sets = @{}
+            foreach ($level in 1, 6) {
+                $before = $done.Count
+                $sets[$level] = New-CenateDump -Container $c.Name -Port $c.Port -Credential $Cred -Path "$d/$level" -Include Csv, Sql -CompressionLevel $level
+                ($done.Count - $before) | Should -BeGreaterThan 2 -Because "the table must really change while the level-$level set is written, or this proves nothing"
+            }
             $stop.Set(); $writer | Wait-Job -Timeout 60 | Out-Null; $writer | Remove-Job -Force
-            $during | Should -BeGreaterThan 2 -Because 'the table must really change while the set is written, or this proves nothing'
 
-            $m = Get-Content -Raw $s.Path | ConvertFrom-Json
-            $expected = [long]$m.rowCounts.'public.asegurados'
-            $csv = $s.Files | Where-Object Kind -eq Csv
-            $sql = $s.Files | Where-Object Kind -eq Sql
-            $dump = $s.Files | Where-Object Kind -eq Dump
-            # Counted from the files themselves, not from the manifest.
-            $csvRecords = [long](& bash -c 'gzip -dc "$1" | python3 -c "import csv,sys; print(sum(1 for _ in csv.reader(sys.stdin)) - 1)"' _ $csv.Path)
-            $sqlRows = [long](& bash -c 'gzip -dc "$1" | awk "/^COPY /{c=1;next} /^\\\\\\.$/{c=0} c{n++} END{print n+0}"' _ $sql.Path)
-            $dumpRows = Restore-IntoScratch -DumpPath $dump.Path -Port $c.Port
-            $final = [long](Invoke-Psql -Sql 'SELECT count(*) FROM asegurados' -Port $c.Port)
-            $final | Should -Not -Be $expected -Because 'the writer changed the row count after the snapshot'
-            $csvRecords | Should -Be $expected
-            $sqlRows | Should -Be $expected
-            $dumpRows | Should -Be $expected
-            $csv.Rows | Should -Be $expected
-            $sql.Rows | Should -Be $expected
+            foreach ($level in 1, 6) {
+                $s = $sets[$level]
+                $m = Get-Content -Raw $s.Path | ConvertFrom-Json
+                $expected = [long]$m.rowCounts.'public.asegurados'
+                $csv = $s.Files | Where-Object Kind -eq Csv
+                $sql = $s.Files | Where-Object Kind -eq Sql
+                $dump = $s.Files | Where-Object Kind -eq Dump
+                # Counted from the files themselves, not from the manifest.
+                $csvRecords = [long](& bash -c 'gzip -dc "$1" | python3 -c "import csv,sys; print(sum(1 for _ in csv.reader(sys.stdin)) - 1)"' _ $csv.Path)
+                $sqlRows = [long](& bash -c 'gzip -dc "$1" | awk "/^COPY /{c=1;next} /^\\\\\\.$/{c=0} c{n++} END{print n+0}"' _ $sql.Path)
+                $dumpRows = Restore-IntoScratch -DumpPath $dump.Path -Port $c.Port
+                $final = [long](Invoke-Psql -Sql 'SELECT count(*) FROM asegurados' -Port $c.Port)
+                $final | Should -Not -Be $expected -Because 'the writer changed the row count after the snapshot'
+                $csvRecords | Should -Be $expected -Because "level $level"
+                $sqlRows | Should -Be $expected -Because "level $level"
+                $dumpRows | Should -Be $expected -Because "level $level"
+                $csv.Rows | Should -Be $expected
+                $sql.Rows | Should -Be $expected
+            }
         } finally {
             $stop.Set()
             Remove-ThrowawayContainer $c.Name
+            Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue
+        }
+    }
+}
+
+Describe 'New-CenateDump -Include reads each table once, and writes the same files either way' {
+    BeforeAll {
+        # The decompressed content of a set's SQL and CSV, with the one line that names the snapshot taken out.
+        function Get-ExportContent([Parameter(Mandatory)]$Set, [Parameter(Mandatory)][string]$Dir, [string]$Tag) {
+            $sql = Expand-Gzip ($Set.Files | Where-Object Kind -eq Sql).Path "$Dir/$Tag.sql"
+            $csv = Expand-Gzip ($Set.Files | Where-Object Kind -eq Csv).Path "$Dir/$Tag.csv"
+            [pscustomobject]@{
+                Sql = ((Get-Content -Raw $sql) -replace '(?m)^-- Server version .*$', '-- (snapshot line)')
+                Csv = Get-Sha $csv
+            }
+        }
+        function Get-ManifestFile($Set, [string]$Kind) {
+            (Get-Content -Raw $Set.Path | ConvertFrom-Json).files | Where-Object kind -eq $Kind
+        }
+        function Split-Verbose([object[]]$Output) {
+            [pscustomobject]@{
+                Objects = @($Output | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })
+                Said    = ($Output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n"
+            }
+        }
+    }
+
+    It 'takes the rows from pg_dump''s own data at level <Level>, and the files equal those of a COPY of their own (level 1)' -ForEach @(
+        @{ Level = 6; SqlLevel = 6 }
+        @{ Level = 9; SqlLevel = 9 }
+    ) {
+        $d = New-TestDirectory "once$Level"
+        try {
+            $copy = Split-Verbose @(New-CenateDump @C -Path "$d/copy" -Include Csv, Sql -CompressionLevel 1 -Verbose 4>&1)
+            $copy.Said | Should -Match 'a COPY of their own: pg_dump''s data is not rewritten at level 1'
+            $tap = Split-Verbose @(New-CenateDump @C -Path "$d/tap" -Include Csv, Sql -CompressionLevel $Level -Verbose 4>&1)
+            $tap.Said | Should -Match 'public\.asegurados: its exports are written from pg_dump''s own data'
+            $tap.Said | Should -Match 'the archive''s compressed rows, level'
+            $a = Get-ExportContent $copy.Objects[0] $d 'copy'
+            $b = Get-ExportContent $tap.Objects[0] $d 'tap'
+            $b.Sql | Should -BeExactly $a.Sql
+            $b.Csv | Should -Be $a.Csv
+            # The SQL shares the archive's compressed rows: it is at the archive's level, at least the one asked for.
+            (Get-ManifestFile $tap.Objects[0] 'sql').compressionLevel | Should -Be $SqlLevel
+            (Get-ManifestFile $tap.Objects[0] 'csv').compressionLevel | Should -Be 6
+            (Get-ManifestFile $tap.Objects[0] 'sql').rows | Should -Be (Get-ManifestFile $copy.Objects[0] 'sql').rows
+            & gzip -t ($tap.Objects[0].Files | Where-Object Kind -eq Sql).Path
+            $LASTEXITCODE | Should -Be 0
+            ($tap.Objects[0] | Test-CenateBackup -Level Read).Passed | Should -BeTrue
+        } finally { Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+
+    It 'compresses the SQL itself when -ExportCompressionLevel asks for more than the archive has' {
+        $d = New-TestDirectory 'oncestronger'
+        try {
+            $s = New-CenateDump @C -Path $d -Include Sql -CompressionLevel 6 -ExportCompressionLevel 9
+            (Get-ManifestFile $s 'sql').compressionLevel | Should -Be 9
+            ($s | Test-CenateBackup -Level Read).Passed | Should -BeTrue
+        } finally { Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+
+    It 'exports two critical tables at once from the archive, each equal to psql''s CSV' {
+        $d = New-TestDirectory 'oncetwo'
+        try {
+            $s = New-CenateDump @C -Path $d -CriticalTable asegurados, ipress -Include Csv, Sql
+            @($s.Files | Where-Object Kind -eq Csv).Count | Should -Be 2
+            @($s.Files | Where-Object Kind -eq Sql).Count | Should -Be 2
+            foreach ($t in 'asegurados', 'ipress') {
+                $csv = $s.Files | Where-Object { $_.Kind -eq 'Csv' -and $_.Name -like "*.$t.csv.gz" }
+                Get-Sha (Expand-Gzip $csv.Path "$d/$t.csv") | Should -Be (Get-Sha (Get-PsqlCsv -Table "public.$t" -OutFile "$d/$t.psql.csv"))
+            }
+            ($s | Test-CenateBackup -Level Read).Passed | Should -BeTrue
+        } finally { Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+
+    It 'writes odd tables from the archive exactly as a COPY of their own does: empty, generated and dropped columns, an odd name' {
+        Invoke-Psql -Sql @'
+DROP TABLE IF EXISTS public.t18_empty, public."T18 odd ""name""";
+CREATE TABLE public.t18_empty (id int PRIMARY KEY, v text);
+CREATE TABLE public."T18 odd ""name""" (id int, gone text, v text, g int GENERATED ALWAYS AS (id * 2) STORED);
+INSERT INTO public."T18 odd ""name""" (id, gone, v)
+SELECT i, 'x', CASE WHEN i % 3 = 0 THEN NULL WHEN i % 3 = 1 THEN E'tab\there, "q" \\ ñ' ELSE '' END FROM generate_series(1, 5000) AS i;
+ALTER TABLE public."T18 odd ""name""" DROP COLUMN gone;
+'@ | Out-Null
+        $d = New-TestDirectory 'onceodd'
+        try {
+            $tables = 't18_empty', 'T18 odd "name"'
+            $copy = New-CenateDump @C -Path "$d/copy" -Table $tables -CriticalTable $tables -Include Csv, Sql -CompressionLevel 1
+            $tap = Split-Verbose @(New-CenateDump @C -Path "$d/tap" -Table $tables -CriticalTable $tables -Include Csv, Sql -Verbose 4>&1)
+            foreach ($t in $tables) { $tap.Said | Should -Match ([regex]::Escape("public.$t") + ': its exports are written from pg_dump''s own data') }
+            foreach ($f in $copy.Files | Where-Object Kind -in Csv, Sql) {
+                $other = $tap.Objects[0].Files | Where-Object Name -eq ($f.Name -replace [regex]::Escape($copy.Stamp), $tap.Objects[0].Stamp)
+                $other | Should -Not -BeNullOrEmpty
+                $other.Rows | Should -Be $f.Rows
+                $a = (Get-Content -Raw (Expand-Gzip $f.Path "$d/a.$($f.Kind)")) -replace '(?m)^-- Server version .*$', ''
+                $b = (Get-Content -Raw (Expand-Gzip $other.Path "$d/b.$($f.Kind)")) -replace '(?m)^-- Server version .*$', ''
+                $b | Should -BeExactly $a -Because $f.Name
+            }
+            ($copy.Files | Where-Object { $_.Kind -eq 'Csv' -and $_.Name -like '*t18_empty*' }).Rows | Should -Be 0
+            ($copy.Files | Where-Object { $_.Kind -eq 'Csv' -and $_.Name -like '*odd*' }).Rows | Should -Be 5000
+            ($tap.Objects[0] | Test-CenateBackup -Level Read).Passed | Should -BeTrue
+        } finally {
+            Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue
+            Invoke-Psql -Sql 'DROP TABLE IF EXISTS public.t18_empty, public."T18 odd ""name"""' | Out-Null
+        }
+    }
+
+    It 'reads with a COPY of its own when the database''s DateStyle is not pg_dump''s ISO, and the CSV still equals psql''s' {
+        $db = 't18_datestyle_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $d = New-TestDirectory 'oncedatestyle'
+        Copy-TestDatabase -Name $db
+        try {
+            Invoke-Psql -Database postgres -Sql "ALTER DATABASE $db SET DateStyle = 'SQL, DMY'" | Out-Null
+            $r = Split-Verbose @(New-CenateDump @C -Database $db -Path $d -Include Csv, Sql -Verbose 4>&1)
+            $r.Said | Should -Match 'a COPY of their own, not from pg_dump''s data: DateStyle is ''SQL, DMY'''
+            $env:PGPASSWORD = $Rig.Password
+            try {
+                & bash -c 'psql -X -h 127.0.0.1 -p "$1" -U cenate -d "$2" -c "COPY public.asegurados TO STDOUT WITH CSV HEADER" > "$3"' _ $Rig.Port $db "$d/psql.csv"
+            } finally { Remove-Item env:PGPASSWORD -ErrorAction SilentlyContinue }
+            $ours = Expand-Gzip ($r.Objects[0].Files | Where-Object Kind -eq Csv).Path "$d/ours.csv"
+            Get-Sha $ours | Should -Be (Get-Sha "$d/psql.csv")
+            Get-Content -TotalCount 2 $ours | Select-Object -Last 1 | Should -Match '\d{2}/\d{2}/\d{4}' -Because 'the dates are written as this database writes them'
+        } finally {
+            Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue
+            Invoke-Psql -Database postgres -Sql "DROP DATABASE IF EXISTS $db WITH (FORCE)" | Out-Null
+        }
+    }
+
+    It 'reads with a COPY of its own when the local pg_dump would see PGTZ, and the CSV equals psql''s under the same environment' {
+        $d = New-TestDirectory 'oncepgtz'
+        $env:PGTZ = 'America/Lima'
+        try {
+            $r = Split-Verbose @(New-CenateDump @H -Path $d -Include Csv -Verbose 4>&1)
+            $r.Said | Should -Match 'PGTZ is set for the local pg_dump'
+            $ours = Expand-Gzip ($r.Objects[0].Files | Where-Object Kind -eq Csv).Path "$d/ours.csv"
+            Get-Sha $ours | Should -Be (Get-Sha (Get-PsqlCsv -Table 'public.asegurados' -OutFile "$d/psql.csv"))
+        } finally {
+            Remove-Item env:PGTZ -ErrorAction SilentlyContinue
             Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue
         }
     }
@@ -376,6 +520,24 @@ Describe 'Export-CenateAseguradosCsv bad input and faults' {
             # New-CenateDump -Include: the exports fill the disk; no file of the run stays.
             { New-CenateDump @C -Path $mnt -Include Csv, Sql -CompressionLevel 0 } | Should -Throw -ErrorId 'DiskFull,CenateBackup.PowerShell.Commands.NewCenateDumpCommand'
             @(Get-ChildItem -LiteralPath $mnt -Force | Where-Object Name -ne '.cenate.lock') | Should -BeNullOrEmpty
+        } finally { & umount $mnt; Remove-Item -LiteralPath $mnt -Force }
+    }
+
+    It 'says DiskFull at level <Level> when the disk fills while the exports are written from the archive, stops pg_dump and leaves no file' -ForEach @(
+        @{ Level = 6; Size = '1m' }    # the first file to fill the disk may be the dump, the SQL or the CSV
+        @{ Level = 9; Size = '2500k' }
+    ) {
+        $mnt = New-TestDirectory 'fulltap'
+        New-Item -ItemType Directory -Path $mnt | Out-Null
+        & mount -t tmpfs -o "size=$Size" tmpfs $mnt
+        try {
+            $e = { New-CenateDump @C -Path $mnt -Include Csv, Sql -CompressionLevel $Level } |
+                Should -Throw -ErrorId 'DiskFull,CenateBackup.PowerShell.Commands.NewCenateDumpCommand' -PassThru
+            $e.CategoryInfo.Category | Should -Be 'WriteError'
+            @(Get-ChildItem -LiteralPath $mnt -Force | Where-Object Name -ne '.cenate.lock') | Should -BeNullOrEmpty
+            $deadline = [DateTime]::UtcNow.AddSeconds(20)
+            while ((Get-ContainerProcessLines $Rig.Container | Where-Object { $_ -match 'pg_dump' }) -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 200 }
+            @(Get-ContainerProcessLines $Rig.Container | Where-Object { $_ -match 'pg_dump' }) | Should -BeNullOrEmpty
         } finally { & umount $mnt; Remove-Item -LiteralPath $mnt -Force }
     }
 
