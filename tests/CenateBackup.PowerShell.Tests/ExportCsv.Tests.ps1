@@ -426,6 +426,32 @@ ALTER TABLE public."T18 odd ""name""" DROP COLUMN gone;
         }
     }
 
+    It 'stops with an error, not a hang, when one of two tapped exports fails before the archive reaches its rows' {
+        # Two critical tables with the same name in two schemas: the second export's files cannot be created (the
+        # names are taken), so that export fails before it tells the archive rewrite what it wants.
+        Invoke-Psql -Sql 'DROP SCHEMA IF EXISTS t18dup CASCADE; CREATE SCHEMA t18dup; CREATE TABLE t18dup.asegurados AS SELECT * FROM public.asegurados LIMIT 100' | Out-Null
+        $d = New-TestDirectory 'oncedup'
+        try {
+            $job = Start-ThreadJob -ScriptBlock {
+                param($module, $c, $d)
+                Import-Module $module
+                try { New-CenateDump @c -Path $d -Table public.asegurados, t18dup.asegurados -CriticalTable public.asegurados, t18dup.asegurados -Include Csv, Sql -ErrorAction Stop | Out-Null; 'no error' }
+                catch { $_.FullyQualifiedErrorId }
+            } -ArgumentList (Get-ModuleManifestPath), $C, $d
+            $job | Wait-Job -Timeout 120 | Out-Null
+            $job.State | Should -Be 'Completed' -Because 'the run must end by itself'
+            $id = $job | Receive-Job
+            $job | Remove-Job -Force
+            $id | Should -Not -Be 'no error'
+            $id | Should -Match 'NewCenateDumpCommand$'
+            @(Get-ChildItem -LiteralPath $d -Force -ErrorAction SilentlyContinue | Where-Object Name -ne '.cenate.lock') | Should -BeNullOrEmpty
+        } finally {
+            Get-Job | Where-Object State -eq Running | Stop-Job -ErrorAction SilentlyContinue
+            Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue
+            Invoke-Psql -Sql 'DROP SCHEMA IF EXISTS t18dup CASCADE' | Out-Null
+        }
+    }
+
     It 'reads with a COPY of its own when the database''s DateStyle is not pg_dump''s ISO, and the CSV still equals psql''s' {
         $db = 't18_datestyle_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
         $d = New-TestDirectory 'oncedatestyle'

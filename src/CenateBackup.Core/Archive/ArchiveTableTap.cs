@@ -73,8 +73,9 @@ public sealed class ArchiveTableTap
     public long Rows { get; private set; }
 
     /// <summary>
-    /// True once the archive reaches the table's data block; false when the archive ended without one. Cancelled
-    /// when the rewrite failed first (its own error is the one reported).
+    /// True once the archive reaches the table's data block; false when the archive ended without one (or cannot
+    /// give the module's bytes: see <see cref="CustomArchiveRecompressor"/>). Faulted with the rewrite's own error
+    /// when it failed first.
     /// </summary>
     public Task<bool> Found => _found.Task;
 
@@ -106,12 +107,26 @@ public sealed class ArchiveTableTap
         }
     }
 
-    /// <summary>The rewrite failed: the export is stopped with a cancellation, the rewrite's error is reported.</summary>
-    internal void Fail()
+    /// <summary>
+    /// The rewrite failed (or never started): the export waiting for the block, or reading its rows, gets the same
+    /// error (a disk that filled under the SQL export stays DiskFull on both sides).
+    /// </summary>
+    internal void Fail(Exception cause)
     {
-        _found.TrySetCanceled();
-        _completed.TrySetCanceled();
-        try { _pipe.Writer.Complete(new OperationCanceledException("The archive rewrite stopped.")); }
+        _found.TrySetException(cause);
+        _completed.TrySetException(cause);
+        try { _pipe.Writer.Complete(cause); }
+        catch (InvalidOperationException) { /* already completed */ }
+    }
+
+    /// <summary>
+    /// The export gave up (it failed, or another table's did): a rewrite waiting for its decision, or writing its
+    /// rows, stops at once instead of waiting for a reader that is gone.
+    /// </summary>
+    public void Decline()
+    {
+        _attached.TrySetException(new OperationCanceledException("The table export stopped before the archive reached its rows."));
+        try { _pipe.Reader.Complete(); }
         catch (InvalidOperationException) { /* already completed */ }
     }
 }

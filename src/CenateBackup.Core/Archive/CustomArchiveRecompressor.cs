@@ -42,9 +42,9 @@ public static class CustomArchiveRecompressor
         {
             await RewriteAsync(input, output, level, taps, cancellationToken).ConfigureAwait(false);
         }
-        catch
+        catch (Exception ex)
         {
-            foreach (var tap in taps) tap.Fail();
+            foreach (var tap in taps) tap.Fail(ex);
             throw;
         }
         // The archive ended: a table whose block never came has none (a partitioned table; its partitions have theirs).
@@ -73,6 +73,7 @@ public static class CustomArchiveRecompressor
         for (var i = 0; i < 3; i++) await CopyStrAsync(reader, writer, cancellationToken).ConfigureAwait(false);
 
         // Table of contents (1.14): copied as is.
+        string? archiveEncoding = null;
         var count = await CopyIntAsync(reader, writer, cancellationToken).ConfigureAwait(false);
         for (var e = 0; e < count; e++)
         {
@@ -83,7 +84,9 @@ public static class CustomArchiveRecompressor
             await CopyStrAsync(reader, writer, cancellationToken).ConfigureAwait(false); // tag
             var desc = await CopyStrValueAsync(reader, writer, cancellationToken).ConfigureAwait(false);
             await CopyIntAsync(reader, writer, cancellationToken).ConfigureAwait(false); // section
-            for (var s = 0; s < 8; s++) await CopyStrAsync(reader, writer, cancellationToken).ConfigureAwait(false); // defn … withOids
+            var defn = await CopyStrValueAsync(reader, writer, cancellationToken).ConfigureAwait(false);
+            for (var s = 1; s < 8; s++) await CopyStrAsync(reader, writer, cancellationToken).ConfigureAwait(false); // dropStmt … withOids
+            if (desc == "ENCODING") archiveEncoding = defn;
             while (await CopyStrAsync(reader, writer, cancellationToken).ConfigureAwait(false) >= 0) { } // dependencies, NULL-terminated
             await writer.WriteAsync(await reader.ReadBytesAsync(1 + reader.OffSize, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false); // data offset
             // A table's data entry carries the table's own oid (pg_dump's TableDataInfo).
@@ -91,6 +94,13 @@ public static class CustomArchiveRecompressor
             {
                 foreach (var tap in taps) if (tap.DumpId is null && tap.TableOid == oid) tap.DumpId = dumpId;
             }
+        }
+
+        // pg_dump writes its data in its session's client_encoding, which a role or database setting can make other
+        // than the UTF-8 the module's exports are in: then no tap gets rows (the exports read with a COPY of their own).
+        if (taps.Count > 0 && archiveEncoding is not ("SET client_encoding = 'UTF8';\n" or "SET client_encoding = 'SQL_ASCII';\n"))
+        {
+            foreach (var tap in taps) tap.NotFound();
         }
 
         // Data blocks until the end of the stream.
@@ -143,9 +153,10 @@ public static class CustomArchiveRecompressor
         var chunks = new PgArchiveChunkStream(reader);
         Stream source = inputCompression == 0 ? chunks : new ZLibStream(chunks, CompressionMode.Decompress);
         var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        ParallelZlibWriter? zlib = null;
         try
         {
-            var zlib = level == 0 ? null : new ParallelZlibWriter(zlevel, (piece, ct) => writer.WriteChunkAsync(piece, reader.IntSize, ct),
+            zlib = level == 0 ? null : new ParallelZlibWriter(zlevel, (piece, ct) => writer.WriteChunkAsync(piece, reader.IntSize, ct),
                 onSegment: onSegment);
             int n;
             // Whole buffers: an uncompressed archive has one chunk per row, and each piece costs a call down the line.
@@ -156,6 +167,13 @@ public static class CustomArchiveRecompressor
                 if (tee is not null) await tee.AddAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
             }
             if (zlib is not null) await zlib.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            zlib = null;
+        }
+        catch
+        {
+            // The segments being compressed finish and give their buffers back before the failure is reported.
+            zlib?.Abandon();
+            throw;
         }
         finally
         {

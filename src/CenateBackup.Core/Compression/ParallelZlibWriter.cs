@@ -32,6 +32,7 @@ public sealed class ParallelZlibWriter
     private readonly Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> _emit;
     private readonly Queue<Task<CompressedSegment>> _inFlight = new();
     private byte[] _segment;
+    private bool _segmentReturned;
     private int _filled;
     private Adler32 _adler;
     private readonly System.IO.Hashing.Crc32? _crc;
@@ -95,6 +96,7 @@ public sealed class ParallelZlibWriter
     /// </summary>
     public void Abandon()
     {
+        ReturnSegment();
         while (_inFlight.Count > 0)
         {
             var task = _inFlight.Dequeue();
@@ -106,6 +108,14 @@ public sealed class ParallelZlibWriter
             }
             catch (Exception) { /* the failure that made the caller give up is the one reported */ }
         }
+    }
+
+    /// <summary>Gives the segment being filled back to the pool, once.</summary>
+    private void ReturnSegment()
+    {
+        if (_segmentReturned) return;
+        _segmentReturned = true;
+        ArrayPool<byte>.Shared.Return(_segment);
     }
 
     private void Checksum(ReadOnlySpan<byte> data)
@@ -120,7 +130,7 @@ public sealed class ParallelZlibWriter
         if (_filled > 0) await DispatchAsync(cancellationToken).ConfigureAwait(false);
         await EnsureHeaderAsync(cancellationToken).ConfigureAwait(false);
         while (_inFlight.Count > 0) await EmitNextAsync(cancellationToken).ConfigureAwait(false);
-        ArrayPool<byte>.Shared.Return(_segment);
+        ReturnSegment();
         byte[] trailer;
         if (_crc is null)
         {

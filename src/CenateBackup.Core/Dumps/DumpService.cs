@@ -153,11 +153,13 @@ public static class DumpService
         DatabaseTarget target, int archiveLevel, IOperationReporter reporter, CancellationToken cancellationToken)
     {
         var why = await snapshot.CopyTextDiffersFromPgDumpAsync(cancellationToken).ConfigureAwait(false);
-        if (why is null && target.Mode == ConnectionMode.Host)
+        if (why is null)
         {
-            // A local pg_dump inherits this process's libpq environment; the module's own sessions ignore these.
+            // A local pg_dump inherits this process's libpq environment, and Npgsql reads some of it (PGTZ,
+            // PGCLIENTENCODING) for the module's own sessions but not for a pg_dump in a container: either way the two
+            // sessions could write different text.
             var set = s_libpqOutputVariables.FirstOrDefault(v => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(v)));
-            if (set is not null) why = $"{set} is set for the local pg_dump";
+            if (set is not null) why = target.Mode == ConnectionMode.Host ? $"{set} is set for the local pg_dump" : $"{set} is set in this session";
         }
         if (why is not null)
         {
@@ -207,7 +209,13 @@ public static class DumpService
                 entry.Tables = dumpTables.Select(t => t.Display).ToList();
                 return entry;
             }
-            catch (Exception ex) { Fail(ex); throw; }
+            catch (Exception ex)
+            {
+                // Also when the rewrite never started (the file could not be created): no export waits for a block.
+                foreach (var tap in taps) tap.Fail(ex);
+                Fail(ex);
+                throw;
+            }
         }, CancellationToken.None);
         var exports = Task.Run(async () =>
         {
@@ -325,6 +333,17 @@ public static class DumpService
         {
             // Not the user's Ctrl+C: the recompressor failed and stopped pg_dump; its error is the one to report.
             await rewrite.ConfigureAwait(false);
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            // Cancelled from outside while the recompressor had failed on its own (a full disk under the SQL export
+            // stops the exports, which cancel this dump): its error, not the cancellation, is what happened.
+            await ObserveRewriteAsync().ConfigureAwait(false);
+            if (rewrite.IsFaulted && RootCause(rewrite.Exception!) is { } cause and not OperationCanceledException)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(cause).Throw();
+            }
             throw;
         }
         catch

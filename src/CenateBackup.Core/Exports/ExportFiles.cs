@@ -55,8 +55,8 @@ internal sealed class ExportFile : IDisposable
     public void Finish()
     {
         if (_finished) return;
-        _finished = true;
         _gzip?.Complete();
+        _finished = true;
     }
 
     /// <summary>fsync, rename, fsync the directory; returns size and hash.</summary>
@@ -224,6 +224,8 @@ internal sealed class SqlGzFromArchive : IArchiveSegmentSink
     private readonly System.IO.Compression.CompressionLevel _level;
     private readonly System.IO.Hashing.Crc32 _crc = new();
     private long _length;
+    private readonly object _gate = new();
+    private bool _closed;
 
     public SqlGzFromArchive(AtomicBackupFile file, TableShape shape, string header, int level)
     {
@@ -245,27 +247,59 @@ internal sealed class SqlGzFromArchive : IArchiveSegmentSink
 
     public AtomicBackupFile File => _file;
 
+    /// <summary>
+    /// The export is done with the file (it failed, or committed it): a rewrite still handing over segments on its
+    /// own thread stops with a cancellation instead of writing into a disposed file.
+    /// </summary>
+    public void Close()
+    {
+        lock (_gate) _closed = true;
+    }
+
+    private void EnsureOpen()
+    {
+        if (_closed) throw new OperationCanceledException("The data-only SQL export was stopped.");
+    }
+
     public void Begin()
     {
+        lock (_gate) BeginCore();
+    }
+
+    public void Segment(ReadOnlySpan<byte> compressed, ReadOnlySpan<byte> uncompressed)
+    {
+        lock (_gate)
+        {
+            EnsureOpen();
+            _file.Write(compressed);
+            _crc.Append(uncompressed);
+            _length += uncompressed.Length;
+        }
+    }
+
+    public void End(long rows, ReadOnlySpan<byte> endOfData)
+    {
+        lock (_gate) EndCore(rows, endOfData);
+    }
+
+    private void BeginCore()
+    {
+        EnsureOpen();
         byte xfl = _level switch { System.IO.Compression.CompressionLevel.Fastest => 4, System.IO.Compression.CompressionLevel.SmallestSize => 2, _ => 0 };
         _file.Write(new byte[] { 0x1f, 0x8b, 8, 0, 0, 0, 0, 0, xfl, 3 });
         WriteText(SqlFromCopyText.Prefix(_shape, _header));
     }
 
-    public void Segment(ReadOnlySpan<byte> compressed, ReadOnlySpan<byte> uncompressed)
+    private void EndCore(long rows, ReadOnlySpan<byte> endOfData)
     {
-        _file.Write(compressed);
-        _crc.Append(uncompressed);
-        _length += uncompressed.Length;
-    }
-
-    public void End(long rows, ReadOnlySpan<byte> endOfData)
-    {
+        EnsureOpen();
         // The segments' input ended with pg_dump's end-of-data line; the script's is the same line, or it is not a
         // script this module writes.
         if (!endOfData.SequenceEqual(Encoding.ASCII.GetBytes(SqlFromCopyText.EndOfData)))
         {
-            throw new InvalidDataException("pg_dump's data for " + _shape.Table.Display + " does not end with the end-of-data line the SQL export expects.");
+            throw new Errors.CenateException(Errors.ErrorIds.PgDumpFailed, Errors.CenateErrorKind.InvalidData,
+                Resources.Messages.Format("PgDumpFailed.EndOfData", _shape.Table.Display),
+                Resources.Messages.Get("PgDumpFailed.Recompress.Action"), _shape.Table.Display);
         }
         WriteText(SqlFromCopyText.Suffix(_shape));
         var trailer = new byte[10];

@@ -198,8 +198,8 @@ public static class TableExportService
         }
         catch
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            // The table that failed first, not the cancellation it caused in the others.
+            // The table that failed first, not the cancellation it caused in the others (nor the one the dump side
+            // sent back when this failure stopped it).
             if (failures.TryPeek(out var first)) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
             throw;
         }
@@ -249,7 +249,7 @@ public static class TableExportService
                 files.Add((f, BackupFileKind.Csv, () => csv.Rows));
             }
             tap?.Attach(sharedSql, rows: consumers.Count > 0);
-            if (tap is not null && await tap.Found.ConfigureAwait(false))
+            if (tap is not null && await tap.Found.WaitAsync(cancellationToken).ConfigureAwait(false))
             {
                 if (consumers.Count > 0)
                 {
@@ -288,8 +288,16 @@ public static class TableExportService
                 entries.Insert(kind == BackupFileKind.Sql ? 0 : entries.Count, entry);
             }
         }
+        catch
+        {
+            // The rewrite must not wait for this export's decision, nor write rows nobody reads.
+            tap?.Decline();
+            throw;
+        }
         finally
         {
+            // A rewrite still handing over the SQL's segments on its own thread stops before the file is disposed.
+            sharedSql?.Close();
             foreach (var (file, _, _) in files) file.Dispose();
             sqlFile?.Dispose(); // committed or not, disposing twice is harmless; uncommitted, its partial file goes
         }

@@ -66,14 +66,31 @@ public static class VerificationService
             : -1;
         // Every file is read at once (each read is one or two threads: a dump's pg_restore and row count, a gzip's
         // inflate), so a set's dump, SQL and CSV keep both cores busy; the results are taken in the set's order.
+        // At most one read more than there are cores (a set with many critical tables does not start them all at
+        // once); a read that throws (not a problem found: a failure to read at all) stops the others.
         var done = 0;
+        using var slots = new SemaphoreSlim(Environment.ProcessorCount + 1);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var checks = files.Select((f, i) => Task.Run(async () =>
         {
-            var result = await CheckFileAsync(directory, f.Name, f.Entry, level, manifest, i == drillIndex, tools, reporter,
-                cancellationToken).ConfigureAwait(false);
-            var n = Interlocked.Increment(ref done);
-            reporter.Progress(new OperationProgress(Activity, Messages.Format("Progress.VerificationService.Status", f.Name), n, files.Count));
-            return result;
+            await slots.WaitAsync(stop.Token).ConfigureAwait(false);
+            try
+            {
+                var result = await CheckFileAsync(directory, f.Name, f.Entry, level, manifest, i == drillIndex, tools, reporter,
+                    stop.Token).ConfigureAwait(false);
+                var n = Interlocked.Increment(ref done);
+                reporter.Progress(new OperationProgress(Activity, Messages.Format("Progress.VerificationService.Status", f.Name), n, files.Count));
+                return result;
+            }
+            catch
+            {
+                stop.Cancel();
+                throw;
+            }
+            finally
+            {
+                slots.Release();
+            }
         }, CancellationToken.None)).ToList();
         try
         {
@@ -81,8 +98,9 @@ public static class VerificationService
         }
         catch
         {
-            // The first failure in the set's order, after every read has stopped.
-            foreach (var c in checks) if (c.IsFaulted || c.IsCanceled) await c.ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            // The first real failure in the set's order (not the cancellations it caused), after every read has stopped.
+            foreach (var c in checks) if (c.IsFaulted) await c.ConfigureAwait(false);
             throw;
         }
         for (var i = 0; i < files.Count; i++)

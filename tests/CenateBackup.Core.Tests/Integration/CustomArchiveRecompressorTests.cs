@@ -146,7 +146,7 @@ public sealed class CustomArchiveRecompressorTests
     }
 
     [Fact]
-    public async Task A_Failed_Rewrite_Stops_The_Export_With_A_Cancellation_Not_With_Rows()
+    public async Task A_Failed_Rewrite_Stops_The_Export_With_Its_Own_Error_Not_With_Rows()
     {
         var original = Dump(0);
         var cut = original.AsSpan(0, original.Length * 2 / 3).ToArray();
@@ -162,7 +162,8 @@ public sealed class CustomArchiveRecompressorTests
         });
         var ex = await Assert.ThrowsAsync<CenateException>(() => rewrite);
         Assert.Equal(ErrorIds.PgDumpFailed, ex.ErrorId);
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => export);
+        // The export never takes a partial block for rows: it gets the rewrite's own error.
+        Assert.Same(ex, await Assert.ThrowsAsync<CenateException>(() => export));
     }
 
     [Fact]
@@ -179,5 +180,34 @@ public sealed class CustomArchiveRecompressorTests
             await rows.ReadExactlyAsync(some);
         }
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => rewrite);
+    }
+
+    [Fact]
+    public async Task An_Export_That_Gives_Up_Before_Its_Block_Stops_The_Rewrite_Whatever_The_Other_Tables_Do()
+    {
+        // Two tapped tables; the first to come gives up before saying what it wants (its export failed): the rewrite
+        // must stop, not wait for it while the other export waits for the rewrite.
+        var oid = AseguradosOid();
+        var first = new ArchiveTableTap(new Database.QualifiedTable("public", "asegurados"), oid, 6);
+        var other = new ArchiveTableTap(new Database.QualifiedTable("public", "other"), 1, 6);
+        other.Attach(null, rows: true);
+        first.Decline();
+        using var output = new MemoryStream();
+        var rewrite = CustomArchiveRecompressor.RunAsync(new MemoryStream(Dump(0)), output, 6, CancellationToken.None, new[] { first, other });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => rewrite.WaitAsync(TimeSpan.FromSeconds(60)));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => other.Found);
+    }
+
+    [Fact]
+    public async Task A_Failure_Reaches_The_Waiting_Export_As_The_Same_Error()
+    {
+        var original = Dump(0);
+        var cut = original.AsSpan(0, 200).ToArray(); // inside the table of contents: no block was reached
+        var tap = new ArchiveTableTap(new Database.QualifiedTable("public", "asegurados"), AseguradosOid(), 6);
+        tap.Attach(null, rows: true);
+        using var output = new MemoryStream();
+        var ex = await Assert.ThrowsAsync<CenateException>(() => CustomArchiveRecompressor.RunAsync(new MemoryStream(cut), output, 6, CancellationToken.None, new[] { tap }));
+        var seen = await Assert.ThrowsAsync<CenateException>(() => tap.Found);
+        Assert.Same(ex, seen);
     }
 }

@@ -188,7 +188,22 @@ public sealed class ParallelGzipAndSharedSqlTests : IDisposable
     public void Pg_Dump_Data_Without_Its_End_Of_Data_Line_Is_Refused()
     {
         var rows = Encoding.UTF8.GetBytes("1\ta\tb\n");
-        Assert.Throws<InvalidDataException>(() => SharedSql(rows, CompressionLevel.Optimal, endOfData: "\\.\n"));
+        var ex = Assert.Throws<CenateBackup.Core.Errors.CenateException>(() => SharedSql(rows, CompressionLevel.Optimal, endOfData: "\\.\n"));
+        Assert.Equal(CenateBackup.Core.Errors.ErrorIds.PgDumpFailed, ex.ErrorId);
+    }
+
+    [Fact]
+    public void A_Closed_Export_Stops_The_Rewrite_Instead_Of_Writing_Into_A_Disposed_File()
+    {
+        var path = Path.Combine(_dir, "closed.sql.gz");
+        using var file = new AtomicBackupFile(path);
+        var shared = new SqlGzFromArchive(file, Shape(), Header, 6);
+        shared.Begin();
+        shared.Close();
+        file.Dispose();
+        Assert.Throws<OperationCanceledException>(() => shared.Segment(new byte[] { 1, 2 }, new byte[] { 3 }));
+        Assert.Throws<OperationCanceledException>(() => shared.End(0, Encoding.ASCII.GetBytes("\\.\n\n\n")));
+        Assert.False(File.Exists(path));
     }
 
     [Fact]
