@@ -473,6 +473,31 @@ ALTER TABLE public."T18 odd ""name""" DROP COLUMN gone;
         }
     }
 
+    It 'reads with a COPY of its own when pg_dump''s session would write another client_encoding, and the CSV is still UTF-8 and equal to psql''s' {
+        $db = 't18_enc_' + [guid]::NewGuid().ToString('N').Substring(0, 8)
+        $d = New-TestDirectory 'onceenc'
+        Copy-TestDatabase -Name $db
+        try {
+            # A legacy client setting on the database: pg_dump (libpq sends no client_encoding) writes LATIN1.
+            Invoke-Psql -Database postgres -Sql "ALTER DATABASE $db SET client_encoding = 'LATIN1'" | Out-Null
+            # Only asegurados: its text is all Latin-1 (other tables of the copy hold emoji, which LATIN1 cannot carry).
+            $r = Split-Verbose @(New-CenateDump @C -Database $db -Path $d -Table public.asegurados -Include Csv, Sql -Verbose 4>&1)
+            $r.Said | Should -Match "public\.asegurados: pg_dump wrote its data with SET client_encoding = 'LATIN1';, the exports are UTF-8; its exports read it with a COPY of their own"
+            $env:PGPASSWORD = $Rig.Password
+            $env:PGCLIENTENCODING = 'UTF8'
+            try {
+                & bash -c 'psql -X -h 127.0.0.1 -p "$1" -U cenate -d "$2" -c "COPY public.asegurados TO STDOUT WITH CSV HEADER" > "$3"' _ $Rig.Port $db "$d/psql.csv"
+            } finally { Remove-Item env:PGPASSWORD, env:PGCLIENTENCODING -ErrorAction SilentlyContinue }
+            $ours = Expand-Gzip ($r.Objects[0].Files | Where-Object Kind -eq Csv).Path "$d/ours.csv"
+            Get-Sha $ours | Should -Be (Get-Sha "$d/psql.csv")
+            (Get-Content -Raw $ours) | Should -Match 'ñ' -Because 'the seeded names hold ñ, read back as UTF-8'
+            ($r.Objects[0] | Test-CenateBackup -Level Read).Passed | Should -BeTrue
+        } finally {
+            Remove-Item -LiteralPath $d -Recurse -Force -ErrorAction SilentlyContinue
+            Invoke-Psql -Database postgres -Sql "DROP DATABASE IF EXISTS $db WITH (FORCE)" | Out-Null
+        }
+    }
+
     It 'reads with a COPY of its own when the local pg_dump would see PGTZ, and the CSV equals psql''s under the same environment' {
         $d = New-TestDirectory 'oncepgtz'
         $env:PGTZ = 'America/Lima'

@@ -98,8 +98,12 @@ public sealed class ArchiveTableTap
         _completed.TrySetResult(rows);
     }
 
-    internal void NotFound()
+    /// <summary>Why the archive gave no rows for the table (when <see cref="Found"/> is false).</summary>
+    public string? NotFoundReason { get; private set; }
+
+    internal void NotFound(string reason = "the archive has no data block of its own")
     {
+        NotFoundReason ??= reason;
         if (_found.TrySetResult(false))
         {
             _pipe.Writer.Complete();

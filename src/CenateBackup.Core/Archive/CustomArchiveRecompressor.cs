@@ -100,7 +100,8 @@ public static class CustomArchiveRecompressor
         // than the UTF-8 the module's exports are in: then no tap gets rows (the exports read with a COPY of their own).
         if (taps.Count > 0 && archiveEncoding is not ("SET client_encoding = 'UTF8';\n" or "SET client_encoding = 'SQL_ASCII';\n"))
         {
-            foreach (var tap in taps) tap.NotFound();
+            var encoding = archiveEncoding?.Trim() ?? "no ENCODING entry";
+            foreach (var tap in taps) tap.NotFound($"pg_dump wrote its data with {encoding}, the exports are UTF-8");
         }
 
         // Data blocks until the end of the stream.

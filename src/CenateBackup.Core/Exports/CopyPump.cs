@@ -83,7 +83,7 @@ internal static class CopyPump
         var producedAll = false;
         for (var i = 0; i < consumers.Count; i++)
         {
-            var queue = queues[i] = new BlockingCollection<(byte[], int)>(boundedCapacity: 2);
+            var queue = queues[i] = new BlockingCollection<(byte[], int)>(boundedCapacity: 8);
             var consumer = consumers[i];
             workers[i] = Task.Factory.StartNew(() =>
             {

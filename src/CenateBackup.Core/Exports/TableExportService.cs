@@ -268,7 +268,7 @@ public static class TableExportService
             }
             else
             {
-                if (tap is not null) reporter.Verbose($"{table.Display}: the archive has no data block of its own; its exports read it with a COPY.");
+                if (tap is not null) reporter.Verbose($"{table.Display}: {tap.NotFoundReason}; its exports read it with a COPY of their own.");
                 if (sharedSql is not null)
                 {
                     sharedSql = null;
