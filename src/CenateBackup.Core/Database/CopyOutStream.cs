@@ -136,7 +136,4 @@ public sealed class CopyOutStream : Stream
     public override void SetLength(long value) => throw new NotSupportedException();
     /// <inheritdoc />
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    /// <summary>Leaves the inner stream to its owner (the COPY reader disposes it).</summary>
-    protected override void Dispose(bool disposing) => base.Dispose(disposing);
 }

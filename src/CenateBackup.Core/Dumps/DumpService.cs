@@ -340,7 +340,7 @@ public static class DumpService
             // Cancelled from outside while the recompressor had failed on its own (a full disk under the SQL export
             // stops the exports, which cancel this dump): its error, not the cancellation, is what happened.
             await ObserveRewriteAsync().ConfigureAwait(false);
-            if (rewrite.IsFaulted && RootCause(rewrite.Exception!) is { } cause and not OperationCanceledException)
+            if (rewrite.IsFaulted && RootCause(rewrite.Exception!) is { } cause)
             {
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(cause).Throw();
             }

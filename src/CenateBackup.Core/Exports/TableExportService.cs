@@ -285,7 +285,7 @@ public static class TableExportService
                 reporter.Verbose($"{name}: {rows()} rows, {size} bytes, sha256 {sha}.");
                 var entry = FileEntry(name, kind, size, sha, gzipLevel, table, rows());
                 entry.DataOnly = true;
-                entries.Insert(kind == BackupFileKind.Sql ? 0 : entries.Count, entry);
+                entries.Add(entry); // SQL before CSV: a shared SQL's entry is already in, otherwise files has it first
             }
         }
         catch
