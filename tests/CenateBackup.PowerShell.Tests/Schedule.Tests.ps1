@@ -253,6 +253,10 @@ Describe 'Get-CenateBackupSchedule' {
             $i.LastResult | Should -Be 'Running'
         }
         finally { $holder.Kill($true); $holder.WaitForExit() }
+        # WaitForExit waits for flock only; its child (sleep) holds the same lock until the kernel has reaped it too.
+        $until = (Get-Date).AddSeconds(20)
+        do { & flock -n "$state/locks/daily.lock" true; if ($LASTEXITCODE -ne 0) { Start-Sleep -Milliseconds 100 } }
+        while ($LASTEXITCODE -ne 0 -and (Get-Date) -lt $until)
         $i = Get-CenateBackupSchedule -Mode Cron -CronFile $cron | Where-Object Job -eq daily
         $i.Status | Should -Be 'Failed'
         $i.LastResult | Should -Be 'Interrupted'
