@@ -181,7 +181,8 @@ try {
     $victim = [Diagnostics.Process]::Start($p)
     $victim.BeginOutputReadLine(); $victim.BeginErrorReadLine()
     $deadline = (Get-Date).AddSeconds(120)
-    while (-not (Get-ChildItem -LiteralPath $backups -Filter '*.partial') -and -not $victim.HasExited) {
+    # A data file being written (the manifest's own short-lived temporary file is not what this step shows).
+    while (-not (Get-ChildItem -LiteralPath $backups -Filter '*.partial' | Where-Object Name -notlike '*.manifest.json.*') -and -not $victim.HasExited) {
         if ((Get-Date) -gt $deadline) { throw 'the daily run did not start writing within 120 s' }
         Start-Sleep -Milliseconds 100
     }
