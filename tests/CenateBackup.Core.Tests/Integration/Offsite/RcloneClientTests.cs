@@ -235,7 +235,7 @@ public sealed class RcloneClientTests
         var client = _fx.Client(line => { lock (verbose) verbose.Add(line); });
         var loc = RemoteFixture.NewLocation(remote);
         const string name = "maestro_cenate_20261130_050607.dump";
-        var (dir, _) = LocalFiles((name, 40 << 20));
+        var (dir, _) = LocalFiles((name, 96 << 20));
         var progress = new SyncProgress();
         var upload = client.UploadAsync(dir, new[] { name }, loc, progress, s_ct);
         var sawRclone = false;
@@ -256,14 +256,15 @@ public sealed class RcloneClientTests
                 }
                 cmdlines.Add(cmdline);
             }
-            await Task.Delay(50);
+            // Sampled often: over loopback the whole upload may take under a second on a fast machine.
+            await Task.Delay(5);
         }
         await upload;
         // Progress comes from rclone's JSON stats lines: it grows and ends at the bytes sent (the file's size, plus
         // crypt's per-block overhead on a crypt remote).
         Assert.NotEmpty(progress.Values);
         Assert.Equal(progress.Values.OrderBy(v => v), progress.Values);
-        Assert.InRange(progress.Values[^1], 40L << 20, (40L << 20) + (1 << 20));
+        Assert.InRange(progress.Values[^1], 96L << 20, (96L << 20) + (2 << 20));
         Assert.True(sawRclone, "the rclone child was never seen running: the upload was too quick to sample");
         foreach (var secret in _fx.Secrets)
         {
