@@ -81,6 +81,13 @@ BeforeAll {
             -ErrorAction SilentlyContinue).RowDrift
     $ack = Confirm-CenateRowDrop -Path $retDir -Stamp $dropStamp -Reason 'expected: the test removed the row' -Confirm:$false
 
+    # A WAL archive of the rig's server (the replication role's password is the rig's, as in every suite).
+    $script:WalName = "cenate_vw_wal_$suffix"
+    $script:WalDir = Join-Path $Root 'wal'
+    $walStarted = Start-CenateWalArchive @P -Path $WalDir -Name $WalName -Slot "views_wal_$suffix" `
+        -ReplicationCredential (Get-TestCredential -User cenate_replication) -Confirm:$false
+    $walArchives = @($walStarted, (Get-CenateWalArchive @P -Name $WalName -MaxRetainedWal 0))
+
     # Offsite, alerts.
     $script:SyncRoot = "/dev/shm/cenate-views-$suffix"
     $target = Initialize-CenateOffsiteTarget -Destination "$SyncRoot/usb" -Label usb-views -Confirm:$false
@@ -126,6 +133,7 @@ BeforeAll {
         CenateRestoreResult            = @{ Objects = @($restore); Key = 'Where'; Value = { $_.StagingSchema } }
         CenateRestoreResultTable       = @{ Objects = @($restore); Key = 'Where'; Value = { $_.StagingSchema } }
         CenateRestoreStaging           = @{ Objects = $staging; Key = 'Name'; Value = { $_.Name } }
+        CenateWalArchive               = @{ Objects = $walArchives; Key = 'Name'; Value = { $_.Name } }
         CenateRetentionDecision        = @{ Objects = $retention; Key = 'Reason'; Value = { $_.Reason } }
         CenateRetentionDecisionDetail  = @{ Objects = $retention; Key = 'Reason'; Value = { $_.Reason } }
         CenateOffsiteResult            = @{ Objects = $sync; Key = 'Reason'; Value = { $_.Reason } }
@@ -259,6 +267,7 @@ BeforeAll {
     }
 }
 AfterAll {
+    Stop-CenateWalArchive @P -Name $WalName -DropSlot -Confirm:$false -WarningAction SilentlyContinue | Out-Null
     Invoke-Psql -Database postgres -Sql "DROP DATABASE IF EXISTS $Db WITH (FORCE)" | Out-Null
     Invoke-Psql -Database postgres -Sql "DROP DATABASE IF EXISTS $DrillName WITH (FORCE)" | Out-Null
     foreach ($r in $RoName, $App) { Invoke-Psql -Database postgres -Sql "DROP ROLE IF EXISTS $r" | Out-Null }

@@ -11,7 +11,7 @@ BeforeDiscovery {
         'Restore-CenateTable Replace', 'Restore-CenateTable MissingRows', 'Test-CenateBackup', 'Uninstall-CenateAuditTrigger',
         'Initialize-CenateOffsiteTarget', 'Sync-CenateOffsite', 'Send-CenateAlert', 'Confirm-CenateRowDrop',
         'New-CenateSettings', 'Register-CenateBackupSchedule', 'Unregister-CenateBackupSchedule',
-        'Remove-CenateRestoreStaging'
+        'Remove-CenateRestoreStaging', 'Start-CenateWalArchive', 'Stop-CenateWalArchive'
     ) | ForEach-Object { @{ Case = $_ } }
 }
 
@@ -66,6 +66,13 @@ BeforeAll {
     Set-Content -LiteralPath $stale -Value 'left by a killed run'
     (Get-Item -LiteralPath $stale).LastWriteTime = (Get-Date).AddDays(-3)
     $script:NewDir = New-TestDirectory 'whatif-new'
+    # A WAL archive of the rig's server, for Stop-CenateWalArchive -WhatIf; its directory is outside the watched ones
+    # (WAL keeps arriving). The replication role's password is the rig's, so every suite can log it in.
+    $script:WalName = "cenate_whatif_wal_$suffix"
+    $script:WalSlot = "whatif_wal_$suffix"
+    $script:WalDir = New-TestDirectory 'whatif-wal'
+    $script:Repl = Get-TestCredential -User cenate_replication
+    $null = Start-CenateWalArchive @P -Path $WalDir -Name $WalName -Slot $WalSlot -ReplicationCredential $Repl -Confirm:$false
 
     function Get-ServerState {
         # What any of the cmdlets could change on the server, as one text, in one psql call (pg_roles and pg_database
@@ -79,6 +86,9 @@ SELECT count(*) || ':' || coalesce(md5(string_agg(id::text || logged_at::text, '
 SELECT coalesce(relacl::text, '-') FROM pg_class WHERE oid = 'public.asegurados'::regclass;
 SELECT count(*) FROM pg_roles WHERE rolname = '$RoName';
 SELECT count(*) FROM pg_database WHERE datname = '$DrillName';
+SELECT string_agg(slot_name, ',' ORDER BY slot_name) FROM pg_replication_slots;
+SELECT string_agg(rolname, ',' ORDER BY rolname) FROM pg_roles WHERE rolreplication;
+SELECT setting FROM pg_settings WHERE name = 'max_slot_wal_keep_size';
 "@ | Out-String
     }
     function Get-DiskStates {
@@ -137,6 +147,17 @@ SELECT count(*) FROM pg_database WHERE datname = '$DrillName';
             Unregister-CenateBackupSchedule -Mode Cron -CronFile $SchedCron -WhatIf
             if (-not (Test-Path -LiteralPath $SchedCron)) { throw '-WhatIf removed the cron file' }
         }
+        # A second archive of the same server: no directory, role, slot, setting or container appears.
+        'Start-CenateWalArchive'         = {
+            Start-CenateWalArchive @P -Path (Join-Path $NewDir 'wal') -Name "$WalName-2" -Slot "$($WalSlot)_2" -ReplicationCredential $Repl `
+                -MaxSlotWalKeepSize '12GB' -WhatIf
+            & docker inspect "$WalName-2" *> $null
+            if ($LASTEXITCODE -eq 0) { throw '-WhatIf created the archiver container' }
+        }
+        'Stop-CenateWalArchive'          = {
+            Stop-CenateWalArchive @P -Name $WalName -DropSlot -WhatIf -WarningAction SilentlyContinue
+            if ((& docker inspect -f '{{.State.Running}}' $WalName) -ne 'true') { throw '-WhatIf stopped the archiver container' }
+        }
         # A real target on /dev/shm (initialised in BeforeAll): the verified set would be copied, and nothing is.
         'Sync-CenateOffsite'             = {
             # As elsewhere here, the lock file is not backup content (taking the target's lock may create it).
@@ -164,6 +185,8 @@ SELECT count(*) FROM pg_database WHERE datname = '$DrillName';
     Q "SELECT has_table_privilege('$App', 'public.asegurados', 'DELETE')" | Should -Be 't'
 }
 AfterAll {
+    Stop-CenateWalArchive @P -Name $WalName -DropSlot -Confirm:$false -WarningAction SilentlyContinue | Out-Null
+    Remove-Item -LiteralPath $WalDir -Recurse -Force -ErrorAction SilentlyContinue
     Invoke-Psql -Database postgres -Sql "DROP DATABASE IF EXISTS $Db WITH (FORCE)" | Out-Null
     Invoke-Psql -Database postgres -Sql "DROP DATABASE IF EXISTS $DrillName WITH (FORCE)" | Out-Null
     foreach ($r in $RoName, $App) { Invoke-Psql -Database postgres -Sql "DROP ROLE IF EXISTS $r" | Out-Null }

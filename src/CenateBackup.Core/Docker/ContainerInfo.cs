@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 
 namespace CenateBackup.Core.Docker;
@@ -10,4 +11,16 @@ public sealed record ContainerInfo(
     string State,
     string NetworkMode,
     IReadOnlyDictionary<int, int> PublishedTcpPorts,
-    IReadOnlyList<string> Addresses);
+    IReadOnlyList<string> Addresses)
+{
+    /// <summary>The id of the image the container was created from (sha256:…).</summary>
+    public string ImageId { get; init; } = "";
+    /// <summary>The container's labels.</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+    /// <summary>True while Docker restarts it after an exit (restart policy).</summary>
+    public bool Restarting { get; init; }
+    /// <summary>How many times Docker restarted it.</summary>
+    public int RestartCount { get; init; }
+    /// <summary>When it last started (null when never).</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+}

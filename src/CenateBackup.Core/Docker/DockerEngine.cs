@@ -16,7 +16,7 @@ namespace CenateBackup.Core.Docker;
 /// The Docker engine seen through Docker.DotNet.Enhanced. Honours an explicit endpoint, else DOCKER_HOST
 /// and the current docker context, else the default socket or named pipe.
 /// </summary>
-public sealed class DockerEngine : IDisposable
+public sealed partial class DockerEngine : IDisposable
 {
     private readonly DockerClient _client;
     private readonly string _endpointText;
@@ -80,7 +80,17 @@ public sealed class DockerEngine : IDisposable
             response.State?.Status ?? "unknown",
             response.HostConfig?.NetworkMode ?? "",
             published,
-            addresses!);
+            addresses!)
+        {
+            ImageId = response.Image ?? "",
+            Labels = response.Config?.Labels is { } labels
+                ? new Dictionary<string, string>(labels, StringComparer.Ordinal)
+                : new Dictionary<string, string>(StringComparer.Ordinal),
+            Restarting = response.State?.Restarting == true,
+            RestartCount = (int)response.RestartCount,
+            StartedAt = DateTimeOffset.TryParse(response.State?.StartedAt, System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AssumeUniversal, out var started) ? started : null,
+        };
     }
 
     /// <summary>Inspects and requires the container to be running.</summary>

@@ -143,5 +143,19 @@ public static class ErrorIds
     public const string StagingAmbiguous = "StagingAmbiguous";
     // Issue 17: a directory given where one backup set (its manifest or a file of it) is expected.
     public const string BackupPathIsDirectory = "BackupPathIsDirectory";
+    // Issue 19: the continuous WAL archive (pg_receivewal in a sidecar container).
+    public const string ContainerExists = "ContainerExists";
+    public const string ContainerStartFailed = "ContainerStartFailed";
+    public const string ContainerRequired = "ContainerRequired";
+    public const string WalArchiveNotFound = "WalArchiveNotFound";
+    public const string WalArchiveNotStreaming = "WalArchiveNotStreaming";
+    public const string WalArchiveSlotBusy = "WalArchiveSlotBusy";
+    public const string WalArchiveSlotLost = "WalArchiveSlotLost";
+    public const string WalLevelTooLow = "WalLevelTooLow";
+    public const string ServerTooOld = "ServerTooOld";
+    public const string ReplicationRoleUnfit = "ReplicationRoleUnfit";
+    public const string HbaEditFailed = "HbaEditFailed";
+    public const string WalArchiveForeign = "WalArchiveForeign";
+    public const string WalArchiveGap = "WalArchiveGap";
 #pragma warning restore CS1591
 }

@@ -1,0 +1,237 @@
+using System;
+using System.Collections.Generic;
+using System.Formats.Tar;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+
+namespace CenateBackup.Core.Docker;
+
+/// <summary>A long-lived helper container the module creates beside the database's (the WAL archiver).</summary>
+/// <param name="Name">Its name.</param>
+/// <param name="Image">Image id or name to create it from.</param>
+/// <param name="Entrypoint">The program and its arguments (no shell: nothing is parsed).</param>
+/// <param name="Environment">NAME=value entries; never a secret (docker inspect shows them).</param>
+/// <param name="User">uid:gid to run as.</param>
+/// <param name="NetworkMode">host, or container:&lt;id&gt; to share the database container's network.</param>
+/// <param name="Binds">host:container[:ro] bind mounts.</param>
+/// <param name="Labels">Labels that mark it as the module's and record what it serves.</param>
+public sealed record SidecarSpec(
+    string Name,
+    string Image,
+    IReadOnlyList<string> Entrypoint,
+    IReadOnlyList<string> Environment,
+    string User,
+    string NetworkMode,
+    IReadOnlyList<string> Binds,
+    IReadOnlyDictionary<string, string> Labels);
+
+/// <summary>A file put into a container before it starts (a secret that must not appear in docker inspect).</summary>
+/// <param name="Path">Absolute path in the container; its parent directory is created 0700.</param>
+/// <param name="Content">The bytes.</param>
+/// <param name="Uid">Owner uid.</param>
+/// <param name="Gid">Owner gid.</param>
+public sealed record ContainerFile(string Path, byte[] Content, int Uid, int Gid);
+
+public sealed partial class DockerEngine
+{
+    /// <summary>
+    /// Creates the container (restart policy unless-stopped), copies <paramref name="files"/> into it (0600, in a 0700
+    /// directory) and starts it. A container left half made by a failure is removed. ContainerExists when the name is taken.
+    /// </summary>
+    public async Task<string> CreateSidecarAsync(SidecarSpec spec, IReadOnlyList<ContainerFile> files, CancellationToken ct)
+    {
+        var create = new CreateContainerParameters
+        {
+            Name = spec.Name,
+            Image = spec.Image,
+            Entrypoint = spec.Entrypoint.ToList(),
+            Cmd = new List<string>(),
+            Env = spec.Environment.ToList(),
+            User = spec.User,
+            Labels = new Dictionary<string, string>(spec.Labels),
+            HostConfig = new HostConfig
+            {
+                NetworkMode = spec.NetworkMode,
+                Binds = spec.Binds.ToList(),
+                RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.UnlessStopped },
+                Init = true,
+            },
+        };
+        string id;
+        try
+        {
+            id = (await _client.Containers.CreateContainerAsync(create, ct).ConfigureAwait(false)).ID;
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+            throw new CenateException(ErrorIds.ContainerExists, CenateErrorKind.ResourceExists,
+                Messages.Format("ContainerExists", spec.Name), Messages.Format("ContainerExists.Action", spec.Name), spec.Name, ex);
+        }
+        catch (Exception ex) when (IsEngineUnreachable(ex))
+        {
+            throw Unavailable(ex);
+        }
+        try
+        {
+            if (files.Count > 0)
+            {
+                using var tar = TarOf(files);
+                await _client.Containers.ExtractArchiveToContainerAsync(id, new CopyToContainerParameters { Path = "/" }, tar, ct)
+                    .ConfigureAwait(false);
+            }
+            await _client.Containers.StartContainerAsync(id, new ContainerStartParameters(), ct).ConfigureAwait(false);
+            return id;
+        }
+        catch (Exception ex)
+        {
+            try
+            {
+                await _client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, CancellationToken.None)
+                    .ConfigureAwait(false);
+            }
+            catch (Exception) { /* the first failure is the one to report */ }
+            if (IsEngineUnreachable(ex)) throw Unavailable(ex);
+            if (ex is DockerApiException api)
+            {
+                throw new CenateException(ErrorIds.ContainerStartFailed, CenateErrorKind.ResourceUnavailable,
+                    Messages.Format("ContainerStartFailed", spec.Name, api.ResponseBody?.Trim()), Messages.Get("ContainerStartFailed.Action"),
+                    spec.Name, ex);
+            }
+            throw;
+        }
+    }
+
+    /// <summary>Starts a stopped container.</summary>
+    public async Task StartAsync(string container, CancellationToken ct)
+    {
+        try
+        {
+            await _client.Containers.StartContainerAsync(container, new ContainerStartParameters(), ct).ConfigureAwait(false);
+        }
+        catch (DockerContainerNotFoundException ex)
+        {
+            throw NotFound(container, ex);
+        }
+        catch (Exception ex) when (IsEngineUnreachable(ex))
+        {
+            throw Unavailable(ex);
+        }
+    }
+
+    /// <summary>Stops (10 s grace) and removes a container; a container already gone is fine.</summary>
+    public async Task RemoveAsync(string container, CancellationToken ct)
+    {
+        try
+        {
+            await _client.Containers.StopContainerAsync(container, new ContainerStopParameters { WaitBeforeKillSeconds = 10 }, ct)
+                .ConfigureAwait(false);
+            await _client.Containers.RemoveContainerAsync(container, new ContainerRemoveParameters { Force = true }, ct)
+                .ConfigureAwait(false);
+        }
+        catch (DockerContainerNotFoundException)
+        {
+        }
+        catch (Exception ex) when (IsEngineUnreachable(ex))
+        {
+            throw Unavailable(ex);
+        }
+    }
+
+    /// <summary>The containers (running or not) that carry <paramref name="label"/>=<paramref name="value"/>.</summary>
+    public async Task<IReadOnlyList<ContainerInfo>> FindByLabelAsync(string label, string value, CancellationToken ct)
+    {
+        IList<ContainerListResponse> list;
+        try
+        {
+            list = await _client.Containers.ListContainersAsync(new ContainersListParameters
+            {
+                All = true,
+                Filters = new Dictionary<string, IDictionary<string, bool>>
+                {
+                    ["label"] = new Dictionary<string, bool> { [label + "=" + value] = true },
+                },
+            }, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsEngineUnreachable(ex))
+        {
+            throw Unavailable(ex);
+        }
+        var found = new List<ContainerInfo>();
+        foreach (var item in list)
+        {
+            try
+            {
+                found.Add(await InspectAsync(item.ID, ct).ConfigureAwait(false));
+            }
+            catch (CenateException ex) when (ex.ErrorId == ErrorIds.ContainerNotFound)
+            {
+                // removed between the list and the inspect
+            }
+        }
+        return found;
+    }
+
+    /// <summary>The last <paramref name="lines"/> lines the container wrote (stdout and stderr) since <paramref name="since"/>, for messages.</summary>
+    public async Task<string> LogTailAsync(string container, int lines, DateTimeOffset since, CancellationToken ct)
+    {
+        try
+        {
+            using var stream = await _client.Containers.GetContainerLogsAsync(container, new ContainerLogsParameters
+            {
+                ShowStdout = true,
+                ShowStderr = true,
+                Tail = lines.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Since = since.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            }, ct).ConfigureAwait(false);
+            var (stdout, stderr) = await stream.ReadOutputToEndAsync(ct).ConfigureAwait(false);
+            return (stdout + stderr).Trim();
+        }
+        catch (Exception ex) when (ex is DockerApiException or IOException || IsEngineUnreachable(ex))
+        {
+            return "";
+        }
+    }
+
+    private CenateException NotFound(string container, Exception ex) => new(ErrorIds.ContainerNotFound, CenateErrorKind.ObjectNotFound,
+        Messages.Format("ContainerNotFound.2", container, _endpointText), Messages.Get("ContainerNotFound.Action.2"), container, ex);
+
+    /// <summary>A tar of the files (0600) under their directories (0700), owned by the given ids.</summary>
+    private static MemoryStream TarOf(IReadOnlyList<ContainerFile> files)
+    {
+        var buffer = new MemoryStream();
+        using (var writer = new TarWriter(buffer, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            var dirs = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var file in files)
+            {
+                var relative = file.Path.TrimStart('/');
+                var dir = Path.GetDirectoryName(relative)?.Replace('\\', '/');
+                if (!string.IsNullOrEmpty(dir) && dirs.Add(dir))
+                {
+                    writer.WriteEntry(new PaxTarEntry(TarEntryType.Directory, dir + "/")
+                    {
+                        Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute,
+                        Uid = file.Uid,
+                        Gid = file.Gid,
+                    });
+                }
+                writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, relative)
+                {
+                    Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                    Uid = file.Uid,
+                    Gid = file.Gid,
+                    DataStream = new MemoryStream(file.Content, writable: false),
+                });
+            }
+        }
+        buffer.Position = 0;
+        return buffer;
+    }
+}
