@@ -1,7 +1,8 @@
 <#
 .SYNOPSIS
     The plan's daily monitor (10:00): is there a fresh, big enough, readable set here — and a recent, intact copy on
-    the weekly target and the monthly remote (each when the settings configure it)? One alert per run.
+    the weekly target and the monthly remote, and a streaming WAL archive (each when the settings configure it)? One
+    alert per run.
 .DESCRIPTION
     Each check is its own step, so one broken target never hides the others. The alert is sent as Monitor.When says
     (default Change: one mail when something breaks and one when it is fixed, not one every day).
@@ -44,6 +45,18 @@ if ($s.Monthly.Destination) {
     Invoke-CenateJobStep $job monthly {
         Test-CenateBackup -Path $s.Monthly.Destination -Database $s.Database -MaxAge $m.MonthlyMaxAge `
             -Level Checksum @rclone
+    }
+}
+
+# 4. The continuous WAL archive: its archiver streams, its slot lost nothing and is not near max_slot_wal_keep_size,
+#    it is at most MaxLag behind and the slot holds at most MaxRetainedWal on the server.
+if ($s.WalArchive) {
+    $db = @{ Port = $s.Port; Database = $s.Database; Container = $s.Container }
+    if ($s.DockerHost) { $db.DockerHost = $s.DockerHost }
+    if ($s.UserName) { $db.UserName = $s.UserName }
+    if ($s.WalArchive.Name) { $db.Name = $s.WalArchive.Name }
+    Invoke-CenateJobStep $job wal {
+        Get-CenateWalArchive @db -MaxLag $s.WalArchive.MaxLag -MaxRetainedWal $s.WalArchive.MaxRetainedWal
     }
 }
 

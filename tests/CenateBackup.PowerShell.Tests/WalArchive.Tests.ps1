@@ -6,6 +6,7 @@
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'JobHelpers.psm1') -Force
     Import-Module (Get-ModuleManifestPath) -Force
     $script:Rig = Get-Rig
     $script:Cred = Get-TestCredential
@@ -200,6 +201,38 @@ Describe 'Get-CenateWalArchive when the archiver stops' {
             [Convert]::ToInt64($names[$i].Substring(8), 16) | Should -Be ($first + $i) -Because "segment $($names[$i]) follows without a gap"
         }
         $current | Should -Not -BeNullOrEmpty
+    }
+
+    It 'the monitor job checks it (step wal) and the alert names WalArchiveStopped when the archiver is down' {
+        $plan = New-JobPlan -Name walmon -Database maestro_cenate -Container $Pg.Name -Port $Pg.Port -Extra @"
+    WalArchive = @{ Path = '$Dir'; MaxLag = '5m'; MaxRetainedWal = '1GB' }
+"@
+        try {
+            (Get-CenateSettings -Path $plan.Settings).WalArchive.MaxRetainedWal | Should -Be (1GB)
+            $r = Invoke-JobScript -Name Monitor -Settings $plan.Settings
+            $log = @(Get-JobLog -Directory $plan.Logs -Job monitor)[-1]
+            # (The local step fails: this plan has no backup set. The WAL step is judged on its own.)
+            (Get-StepRecord $log wal)[0].result | Should -Be 'Succeeded' -Because "$($r.StdOut)`n$($r.StdErr)"
+
+            & docker kill $Sidecar | Out-Null
+            $r = Invoke-JobScript -Name Monitor -Settings $plan.Settings
+            $r.ExitCode | Should -Be 1
+            $log = @(Get-JobLog -Directory $plan.Logs -Job monitor)[-1]
+            (Get-StepRecord $log wal)[0].result | Should -Be 'Failed'
+            (Get-StepRecord $log wal)[0].errorId | Should -Be 'WalArchiveStopped'
+            "$($r.StdOut)`n$($r.StdErr)" | Should -Not -Match ([regex]::Escape($ReplPassword))
+
+            # Piped into Send-CenateAlert: one failed item with its error id (a status file, nothing sent elsewhere).
+            $status = Join-Path $plan.Directory 'status.json'
+            $a = Get-CenateWalArchive @P | Send-CenateAlert -StatusPath $status -StateDirectory (Join-Path $plan.Directory 'alert') `
+                -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+            (Get-Content -Raw -LiteralPath $status) | Should -Match 'WalArchiveStopped'
+            @($a).Count | Should -BeGreaterThan 0
+        } finally {
+            Start-CenateWalArchive @P -Path $Dir -ReplicationCredential $Repl -Confirm:$false | Out-Null
+            Remove-Item -LiteralPath $plan.Directory -Recurse -Force -ErrorAction SilentlyContinue
+        }
+        (Get-CenateWalArchive @P).State | Should -Be 'Streaming'
     }
 
     It 'Docker restarts the archiver by itself when pg_receivewal dies' {

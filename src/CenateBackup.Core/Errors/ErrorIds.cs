@@ -157,5 +157,11 @@ public static class ErrorIds
     public const string HbaEditFailed = "HbaEditFailed";
     public const string WalArchiveForeign = "WalArchiveForeign";
     public const string WalArchiveGap = "WalArchiveGap";
+    // Issue 19: what Get-CenateWalArchive reports (the monitor's step and the alert carry them).
+    public const string WalArchiveStopped = "WalArchiveStopped";
+    public const string WalArchiveDisconnected = "WalArchiveDisconnected";
+    public const string WalArchiveSlotMissing = "WalArchiveSlotMissing";
+    public const string WalArchiveNearLimit = "WalArchiveNearLimit";
+    public const string WalArchiveLagging = "WalArchiveLagging";
 #pragma warning restore CS1591
 }

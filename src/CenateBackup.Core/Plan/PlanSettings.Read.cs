@@ -61,6 +61,7 @@ public sealed partial record PlanSettings
             Weekly = ReadTarget(v, "Weekly", 90),
             Monthly = ReadTarget(v, "Monthly", 365),
             Monitor = ReadMonitor(v),
+            WalArchive = ReadWalArchive(v),
             Drill = ReadDrill(v),
             LogPath = v.Path("LogPath") ?? "/var/log/cenate",
             LogRetention = v.Duration("LogRetention") ?? TimeSpan.FromDays(90),
@@ -140,6 +141,19 @@ public sealed partial record PlanSettings
             WeeklyMaxAge = t.Duration("WeeklyMaxAge") ?? TimeSpan.FromDays(8),
             MonthlyMaxAge = t.Duration("MonthlyMaxAge") ?? TimeSpan.FromDays(32),
             When = t.OneOf("When", "Failure", "Always", "Change") ?? "Change",
+        };
+    }
+
+    private static PlanWalArchive? ReadWalArchive(PlanValues v)
+    {
+        var t = v.Table("WalArchive", "Path", "Name", "MaxLag", "MaxRetainedWal");
+        if (t is null) return null;
+        return new PlanWalArchive
+        {
+            Path = t.Path("Path") ?? throw t.Invalid("'WalArchive.Path' is required"),
+            Name = t.Text("Name"),
+            MaxLag = t.Duration("MaxLag") ?? TimeSpan.FromMinutes(5),
+            MaxRetainedWal = t.Size("MaxRetainedWal") ?? 5L << 30,
         };
     }
 

@@ -52,6 +52,8 @@ public sealed partial record PlanSettings
     public PlanOffsiteTarget? Monthly { get; init; }
     /// <summary>The monitor's thresholds.</summary>
     public PlanMonitor Monitor { get; init; } = new();
+    /// <summary>The continuous WAL archive the monitor checks; null when not configured.</summary>
+    public PlanWalArchive? WalArchive { get; init; }
     /// <summary>The restore drill's parameters.</summary>
     public PlanDrill Drill { get; init; } = new();
     /// <summary>Directory of the run logs.</summary>
@@ -124,6 +126,19 @@ public sealed record PlanMonitor
     public TimeSpan MonthlyMaxAge { get; init; } = TimeSpan.FromDays(32);
     /// <summary>Failure, Always or Change.</summary>
     public string When { get; init; } = "Change";
+}
+
+/// <summary>The continuous WAL archive (Start-CenateWalArchive sets it up; the monitor checks it with Get-CenateWalArchive).</summary>
+public sealed record PlanWalArchive
+{
+    /// <summary>Its directory on this machine.</summary>
+    public string Path { get; init; } = "";
+    /// <summary>The archiver container's name; null = the one archiver of the database's container.</summary>
+    public string? Name { get; init; }
+    /// <summary>The monitor fails when the archive is further behind than this.</summary>
+    public TimeSpan MaxLag { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>The monitor fails when the slot holds more WAL on the server than this (bytes).</summary>
+    public long MaxRetainedWal { get; init; } = 5L << 30;
 }
 
 /// <summary>The monthly restore drill (Test-CenateBackup -Level Restore).</summary>

@@ -83,6 +83,10 @@ public static class SettingsTemplate
 
     # --- Monitor and restore drill --------------------------------------------------------------------------------
     Monitor = @{ MaxAge = '26h'; MinimumSize = '500MB'; WeeklyMaxAge = '8d'; MonthlyMaxAge = '32d'; When = 'Change' }
+    # The continuous WAL archive, once set up with Start-CenateWalArchive: the monitor fails when its archiver is
+    # stopped or disconnected, its slot lost WAL or is near max_slot_wal_keep_size, it is more than MaxLag behind, or
+    # the slot holds more than MaxRetainedWal on the server (Name: the archiver's, when there are several).
+    # WalArchive = @{ Path = '/backups/cenate/wal'; MaxLag = '5m'; MaxRetainedWal = '5GB' }
     # Level Restore restores the newest set into a scratch database (default: on the source's server).
     Drill = @{ Level = 'Restore' }     # also TargetContainer = '…'; ScratchDatabase = '…'
 

@@ -74,6 +74,8 @@ public sealed class WalArchiveStatus
     public List<string> Problems { get; } = new();
     /// <summary>True when streaming with no problem.</summary>
     public bool Healthy => Problems.Count == 0 && State == "Streaming";
+    /// <summary>The error id of the first problem (WalArchiveStopped, WalArchiveSlotLost…); null when healthy.</summary>
+    public string? ErrorId { get; set; }
 }
 
 /// <summary>A plan of Start-/Stop-CenateWalArchive: the steps shown to -WhatIf and carried out after confirmation.</summary>

@@ -119,6 +119,7 @@ public static partial class WalArchiveService
         }
         status.State = "Removed";
         status.Problems.Clear();
+        status.ErrorId = null;
         return status;
     }
 
@@ -191,31 +192,45 @@ public static partial class WalArchiveService
         }
         ReadDirectory(status);
 
+        void Problem(string id, string text)
+        {
+            status.ErrorId ??= id;
+            status.Problems.Add(text);
+        }
         var running = sidecar.Running && !sidecar.Restarting;
-        if (!running) status.Problems.Add(Messages.Format("Wal.Problem.Stopped", status.Name, status.ContainerState));
         if (status.WalStatus is null)
         {
             status.State = "SlotMissing";
-            status.Problems.Add(Messages.Format("Wal.Problem.SlotMissing", status.Slot));
+            Problem(ErrorIds.WalArchiveSlotMissing, Messages.Format("Wal.Problem.SlotMissing", status.Slot));
         }
         else if (status.WalStatus == "lost")
         {
             status.State = "Lost";
-            status.Problems.Add(Messages.Format("Wal.Problem.Lost", status.Slot));
+            Problem(ErrorIds.WalArchiveSlotLost, Messages.Format("Wal.Problem.Lost", status.Slot));
         }
         else
         {
             status.State = !running ? "Stopped" : status.SlotActive && status.FlushedLsn is not null ? "Streaming" : "Disconnected";
-            if (running && status.State == "Disconnected") status.Problems.Add(Messages.Format("Wal.Problem.Disconnected", status.Name));
-            if (status.WalStatus == "unreserved") status.Problems.Add(Messages.Format("Wal.Problem.Unreserved", status.Slot));
+        }
+        if (!running) Problem(ErrorIds.WalArchiveStopped, Messages.Format("Wal.Problem.Stopped", status.Name, status.ContainerState));
+        else if (status.State == "Disconnected") Problem(ErrorIds.WalArchiveDisconnected, Messages.Format("Wal.Problem.Disconnected", status.Name));
+        // Near lost: past the limit already (unreserved), or less than a fifth of it left.
+        if (status.WalStatus == "unreserved")
+        {
+            Problem(ErrorIds.WalArchiveNearLimit, Messages.Format("Wal.Problem.Unreserved", status.Slot));
+        }
+        else if (status.WalStatus is not (null or "lost") && status.SafeWalSizeBytes is { } safe && status.MaxSlotWalKeepSizeBytes > 0
+                 && safe < status.MaxSlotWalKeepSizeBytes / 5)
+        {
+            Problem(ErrorIds.WalArchiveNearLimit, Messages.Format("Wal.Problem.NearLimit", status.Slot, Size(safe), Size(status.MaxSlotWalKeepSizeBytes)));
         }
         if (maxLag is { } lag && status.State == "Streaming" && (status.LagSeconds is null && status.LagBytes > 0 || status.LagSeconds > lag.TotalSeconds))
         {
-            status.Problems.Add(Messages.Format("Wal.Problem.Lag", status.LagSeconds is { } s ? s.ToString("0.#", CultureInfo.CurrentCulture) : "?", lag.TotalSeconds));
+            Problem(ErrorIds.WalArchiveLagging, Messages.Format("Wal.Problem.Lag", status.LagSeconds is { } s ? s.ToString("0.#", CultureInfo.CurrentCulture) : "?", lag.TotalSeconds));
         }
         if (maxRetainedWal is { } most && status.RetainedWalBytes > most)
         {
-            status.Problems.Add(Messages.Format("Wal.Problem.Retained", Size(status.RetainedWalBytes.Value), Size(most)));
+            Problem(ErrorIds.WalArchiveLagging, Messages.Format("Wal.Problem.Retained", Size(status.RetainedWalBytes.Value), Size(most)));
         }
         return status;
     }

@@ -43,6 +43,7 @@ internal static class AlertItemFactory
             "CenateRetentionDecision" => (Retention(ps), null),
             "CenateOffsiteResult" => (Offsite(ps), ErrorCategory.InvalidResult),
             "CenateRestoreResult" => (Restore(ps), null),
+            "CenateWalArchive" => (WalArchive(ps), ErrorCategory.InvalidResult),
             "CenateUndeleteResult" or "CenateAuditEntry" => (new AlertItem
             {
                 Kind = "Audit", Status = AlertItemStatus.Ok, Subject = type == "CenateAuditEntry" ? "audit entry"
@@ -181,6 +182,22 @@ internal static class AlertItemFactory
             Message = $"{Str(ps, "Status")}: {AlertRedactor.Redact(Str(ps, "Reason"))}", ErrorId = failed ? Str(ps,
                 "ErrorId") : null,
             Database = Str(ps, "Database"), Stamp = Str(ps, "Stamp"), Size = Long(ps, "TotalSize"),
+        };
+    }
+
+    private static AlertItem WalArchive(PSObject ps)
+    {
+        var healthy = Get(ps, "Healthy") is true;
+        var problems = (Get(ps, "Problems") as IEnumerable)?.Cast<object?>().Select(p => AlertRedactor.Redact(p?.ToString())).ToList() ?? new();
+        var lag = Get(ps, "LagSeconds") is double s ? $", {s:0.#} s behind" : "";
+        return new AlertItem
+        {
+            Kind = "WalArchive", Status = healthy ? AlertItemStatus.Ok : AlertItemStatus.Failed,
+            Subject = $"WAL archive {Str(ps, "Name")}".Trim(),
+            Message = healthy ? $"{Str(ps, "State")?.ToLowerInvariant()}{lag}, last segment {Str(ps, "LastSegment") ?? "-"}"
+                : problems.Count > 0 ? string.Join("; ", problems) : Str(ps, "State") ?? "unhealthy",
+            ErrorId = healthy ? null : Str(ps, "ErrorId"),
+            Path = Str(ps, "Path"),
         };
     }
 

@@ -158,7 +158,7 @@ public sealed class InvokeCenateJobStepCommand : CenateCmdletBase
                 continue;
             }
             // A verification that did not pass, an offsite copy or an alert whose Status is Failed.
-            if (IsFalse(ps, "Passed") || IsFalse(ps, "Succeeded") || IsFalse(ps, "VerificationPassed")
+            if (IsFalse(ps, "Passed") || IsFalse(ps, "Succeeded") || IsFalse(ps, "VerificationPassed") || IsFalse(ps, "Healthy")
                 || (ps.BaseObject is CenateOffsiteResult or CenateAlertResult
                     && Equals(ps.Properties["Status"]?.Value, "Failed")))
             {
@@ -247,7 +247,8 @@ public sealed class InvokeCenateJobStepCommand : CenateCmdletBase
             if (first is not null)
             {
                 var p = PSObject.AsPSObject(first);
-                var kind = p.Properties["ErrorId"]?.Value as string ?? p.Properties["Kind"]?.Value as string;
+                var kind = p.Properties["ErrorId"]?.Value as string ?? p.Properties["Kind"]?.Value as string
+                    ?? ps.Properties["ErrorId"]?.Value as string;
                 return (kind, p.Properties["Message"]?.Value as string ?? first.ToString());
             }
         }

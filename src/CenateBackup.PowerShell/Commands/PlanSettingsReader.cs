@@ -46,6 +46,10 @@ internal static class PlanSettingsReader
                 ["WeeklyMaxAge"] = s.Monitor.WeeklyMaxAge, ["MonthlyMaxAge"] = s.Monitor.MonthlyMaxAge,
                 ["When"] = s.Monitor.When,
             },
+            WalArchive = s.WalArchive is { } wal ? new Hashtable
+            {
+                ["Path"] = wal.Path, ["Name"] = wal.Name, ["MaxLag"] = wal.MaxLag, ["MaxRetainedWal"] = wal.MaxRetainedWal,
+            } : null,
             Drill = new Hashtable
             {
                 ["Level"] = s.Drill.Level, ["TargetContainer"] = s.Drill.TargetContainer,

@@ -44,6 +44,8 @@ public sealed class CenateSettings
     public Hashtable? Monthly { get; internal set; }
     /// <summary>MaxAge, MinimumSize (bytes), WeeklyMaxAge, MonthlyMaxAge, When.</summary>
     public Hashtable Monitor { get; internal set; } = new();
+    /// <summary>The WAL archive the monitor checks (Path, Name, MaxLag, MaxRetainedWal); null when not configured.</summary>
+    public Hashtable? WalArchive { get; internal set; }
     /// <summary>Level, TargetContainer, ScratchDatabase.</summary>
     public Hashtable Drill { get; internal set; } = new();
     /// <summary>Directory of the run logs.</summary>

@@ -19,6 +19,9 @@ public sealed class CenateWalArchive
     public string State { get; internal set; } = "";
     /// <summary>True when streaming with no problem.</summary>
     public bool Healthy { get; internal set; }
+    /// <summary>The error id of the first problem: WalArchiveStopped, WalArchiveDisconnected, WalArchiveSlotLost,
+    /// WalArchiveSlotMissing, WalArchiveNearLimit or WalArchiveLagging; null when healthy.</summary>
+    public string? ErrorId { get; internal set; }
     /// <summary>What is wrong, one sentence each; empty when healthy.</summary>
     public string[] Problems { get; internal set; } = Array.Empty<string>();
     /// <summary>Docker's state of the archiver container (running, restarting, exited…).</summary>
