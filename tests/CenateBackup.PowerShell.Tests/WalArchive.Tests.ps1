@@ -163,6 +163,38 @@ Describe 'Start-CenateWalArchive' {
         }
     }
 
+    It 'refuses a second archiver on the same directory, and a slot it did not make for this directory' {
+        { Start-CenateWalArchive @P -Path $Dir -ReplicationCredential $Repl -Name cenate_wal_second -Slot second_slot -Confirm:$false } |
+            Should -Throw -ErrorId 'WalArchivePathInUse,CenateBackup.PowerShell.Commands.StartCenateWalArchiveCommand'
+        Sql "SELECT pg_create_physical_replication_slot('standby1', true)" | Out-Null
+        $other = New-TestDirectory 'wal-standby1'
+        try {
+            $before = Sql "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = 'standby1'"
+            Sql "SELECT pg_switch_wal()" | Out-Null
+            New-Item -ItemType Directory $other | Out-Null
+            { Start-CenateWalArchive @P -Path $other -ReplicationCredential $Repl -Name cenate_wal_standby1 -Slot standby1 -Confirm:$false } |
+                Should -Throw -ErrorId 'WalArchiveSlotBusy,CenateBackup.PowerShell.Commands.StartCenateWalArchiveCommand'
+            Sql "SELECT restart_lsn FROM pg_replication_slots WHERE slot_name = 'standby1'" | Should -Be $before
+            Test-Container cenate_wal_standby1 | Should -BeFalse
+            @(& docker ps -a -q --filter 'label=org.cenate.role=wal-archive').Count | Should -Be 1
+        } finally {
+            Sql "SELECT pg_drop_replication_slot('standby1')" | Out-Null
+            Remove-Item -LiteralPath $other -Recurse -Force -ErrorAction SilentlyContinue
+        }
+    }
+
+    It 'mends an archiver that runs but cannot log in (a changed password): Start recreates it with the password given' {
+        & docker exec $Sidecar sh -c 'printf "127.0.0.1:*:replication:cenate_replication:stale\n" > /cenate/pgpass' | Out-Null
+        & docker exec $Sidecar sh -c 'for p in /proc/[0-9]*; do grep -q pg_receivewal $p/cmdline 2>/dev/null && kill ${p#/proc/}; done' 2>$null
+        Wait-Until { (Get-CenateWalArchive @P).State -ne 'Streaming' } -Seconds 30 -What 'the archiver out of the stream'
+        Start-Sleep -Seconds 21   # past the grace a just-started archiver gets
+        $out = Get-WhatIfText { Start-CenateWalArchive @P -Path $Dir -ReplicationCredential $Repl -WhatIf }
+        $out | Should -Match "Remove and create again the archiver container $Sidecar"
+        $a = Start-CenateWalArchive @P -Path $Dir -ReplicationCredential $Repl -Confirm:$false
+        $a.State | Should -Be 'Streaming'
+        $a.Healthy | Should -BeTrue -Because ($a.Problems -join '; ')
+    }
+
     It 'a commit made one second before kill -9 of the primary is in the archive, and the archiver comes back by itself' {
         $marker = 'beforekill_' + [guid]::NewGuid().ToString('N')
         Sql "INSERT INTO wal_probe (note) VALUES ('$marker')" | Out-Null
@@ -242,12 +274,33 @@ Describe 'Get-CenateWalArchive when the archiver stops' {
         Wait-Until { (Get-CenateWalArchive @P).State -eq 'Streaming' } -Seconds 60 -What 'streaming after the restart'
     }
 
+    It 'Stop without -DropSlot keeps the slot, and a Start right after goes on without a gap' {
+        $r = Stop-CenateWalArchive @P -Confirm:$false -WarningVariable warned -WarningAction SilentlyContinue
+        $r.State | Should -Be 'Removed'
+        "$warned" | Should -Match 'stays'
+        Sql "SELECT active FROM pg_replication_slots WHERE slot_name = 'cenate_wal'" | Should -Be 'f'
+        $a = Start-CenateWalArchive @P -Path $Dir -ReplicationCredential $Repl -Confirm:$false
+        $a.State | Should -Be 'Streaming'
+    }
+
     It '-MaxLag and -MaxRetainedWal turn it into a check' {
         $ok = Get-CenateWalArchive @P -MaxLag '60s' -MaxRetainedWal '1GB'
         $ok.Healthy | Should -BeTrue -Because ($ok.Problems -join '; ')
         $tight = Get-CenateWalArchive @P -MaxRetainedWal 0
         if ($tight.RetainedWalBytes -gt 0) { $tight.Healthy | Should -BeFalse } else { $tight.Healthy | Should -BeTrue }
         { Get-CenateWalArchive @P -MaxLag 60 } | Should -Throw -ErrorId 'ParameterArgumentTransformationError,CenateBackup.PowerShell.Commands.GetCenateWalArchiveCommand'
+        # A hung archiver (paused): WAL piles up unflushed and it stops answering; -MaxLag notices.
+        & docker pause $Sidecar | Out-Null
+        try {
+            Sql "INSERT INTO wal_probe (note) SELECT repeat('z', 500) FROM generate_series(1, 2000)" | Out-Null
+            Start-Sleep -Seconds 3
+            $hung = Get-CenateWalArchive @P -MaxLag '2s'
+            $hung.Healthy | Should -BeFalse
+            $hung.ErrorId | Should -Be 'WalArchiveLagging'
+            $hung.LagSeconds | Should -BeGreaterThan 2
+            $hung.LagBytes | Should -BeGreaterThan 0
+        } finally { & docker unpause $Sidecar | Out-Null }
+        Wait-Until { (Get-CenateWalArchive @P -MaxLag '2s').Healthy } -Seconds 30 -What 'the archive caught up after the pause'
     }
 
     It 'a slot driven past max_slot_wal_keep_size is reported Lost, and Start refuses it with WalArchiveSlotLost' {

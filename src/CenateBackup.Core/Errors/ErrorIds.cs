@@ -157,6 +157,9 @@ public static class ErrorIds
     public const string HbaEditFailed = "HbaEditFailed";
     public const string WalArchiveForeign = "WalArchiveForeign";
     public const string WalArchiveGap = "WalArchiveGap";
+    public const string WalArchivePathInUse = "WalArchivePathInUse";
+    public const string WalArchiveAmbiguous = "WalArchiveAmbiguous";
+    public const string HbaInvalid = "HbaInvalid";
     // Issue 19: what Get-CenateWalArchive reports (the monitor's step and the alert carry them).
     public const string WalArchiveStopped = "WalArchiveStopped";
     public const string WalArchiveDisconnected = "WalArchiveDisconnected";

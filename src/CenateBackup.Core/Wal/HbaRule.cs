@@ -6,8 +6,21 @@ using System.Net;
 namespace CenateBackup.Core.Wal;
 
 /// <summary>One line of pg_hba.conf as the server parsed it (pg_hba_file_rules).</summary>
+/// <param name="LineNumber">The rule's place in the order the server reads the rules: rule_number on PostgreSQL 16+ (include
+/// files make line numbers per file), line_number before.</param>
+/// <param name="Type">local, host, hostssl, hostnossl, hostgssenc, hostnogssenc.</param>
+/// <param name="Databases">The database column (keywords as they are).</param>
+/// <param name="Users">The user column (+group for membership).</param>
+/// <param name="Address">The address: an IP, a keyword (all, samehost, samenet) or a host name.</param>
+/// <param name="Netmask">The mask of an IP address.</param>
+/// <param name="Method">The authentication method.</param>
+/// <param name="Error">The server's parse error of the line, or null.</param>
 public sealed record HbaRule(int LineNumber, string Type, IReadOnlyList<string> Databases, IReadOnlyList<string> Users, string? Address,
-    string? Netmask, string? Method, string? Error);
+    string? Netmask, string? Method, string? Error)
+{
+    /// <summary>The file the rule is in (PostgreSQL 16+), for messages.</summary>
+    public string? FileName { get; init; }
+}
 
 /// <summary>
 /// Which pg_hba.conf line a replication connection over TCP from 127.0.0.1 meets first, as the server decides: the first

@@ -57,7 +57,7 @@ public static partial class WalArchiveService
             var found = await ArchiversAsync(engine, primary.Name, name, ct).ConfigureAwait(false);
             if (found.Count > 1)
             {
-                throw new CenateException(ErrorIds.WalArchiveNotFound, CenateErrorKind.InvalidArgument,
+                throw new CenateException(ErrorIds.WalArchiveAmbiguous, CenateErrorKind.InvalidArgument,
                     Messages.Format("Wal.Ambiguous", primary.Name, string.Join(", ", found.Select(f => f.Name))), Messages.Get("Wal.Ambiguous.Action"),
                     primary.Name);
             }
@@ -65,7 +65,16 @@ public static partial class WalArchiveService
             var status = await StatusAsync(session.Connection, engine, sidecar, null, null, ct).ConfigureAwait(false);
             var plan = new WalArchivePlan { Name = sidecar.Name, Current = status };
             plan.Steps.Add(Messages.Format("Wal.Step.Remove", sidecar.Name, status.Path));
-            if (dropSlot && status.WalStatus is not null) plan.Steps.Add(Messages.Format("Wal.Step.DropSlot", status.Slot));
+            if (dropSlot && status.WalStatus is not null)
+            {
+                // A label is only what the container says: the slot dropped must be the one the directory's marker records.
+                if (MarkerSlot(status.Path) != status.Slot)
+                {
+                    throw new CenateException(ErrorIds.WalArchiveSlotBusy, CenateErrorKind.InvalidOperation,
+                        Messages.Format("Wal.SlotNotOurs", status.Slot, status.Path), Messages.Format("Wal.SlotBusy.Action", status.Slot), status.Slot);
+                }
+                plan.Steps.Add(Messages.Format("Wal.Step.DropSlot", status.Slot));
+            }
             else if (status.WalStatus is not null) plan.Warnings.Add(Messages.Format("Wal.SlotStays", status.Slot, Size(status.MaxSlotWalKeepSizeBytes)));
             plan.Run = async (rep, c) =>
             {
@@ -89,10 +98,18 @@ public static partial class WalArchiveService
         var status = plan.Current!;
         reporter.Verbose($"Stopping and removing the archiver container {plan.Name}; the files in {status.Path} stay.");
         await engine.RemoveAsync(plan.Name, ct).ConfigureAwait(false);
+        // The walsender ends a moment after pg_receivewal does: wait for it, so that a Start right after finds the slot free.
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (status.WalStatus is not null && DateTime.UtcNow < deadline)
+        {
+            await using var active = new NpgsqlCommand("SELECT coalesce((SELECT active FROM pg_catalog.pg_replication_slots WHERE slot_name = @s), false)",
+                session.Connection);
+            active.Parameters.AddWithValue("s", status.Slot);
+            if (await active.ExecuteScalarAsync(ct).ConfigureAwait(false) is not true) break;
+            await Task.Delay(200, ct).ConfigureAwait(false);
+        }
         if (dropSlot && status.WalStatus is not null)
         {
-            // The walsender ends a moment after pg_receivewal does.
-            var deadline = DateTime.UtcNow.AddSeconds(15);
             while (true)
             {
                 try
@@ -166,11 +183,12 @@ public static partial class WalArchiveService
             "(SELECT CASE WHEN setting::bigint < 0 THEN -1 ELSE setting::bigint * 1048576 END FROM pg_catalog.pg_settings WHERE name = 'max_slot_wal_keep_size'), " +
             "s.active, s.wal_status, pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), s.restart_lsn)::bigint, s.safe_wal_size, " +
             "r.flush_lsn::text, pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), r.flush_lsn)::bigint, " +
-            "extract(epoch FROM r.flush_lag)::float8, r.state " +
+            "extract(epoch FROM r.flush_lag)::float8, extract(epoch FROM now() - r.reply_time)::float8 " +
             "FROM (SELECT 1) one LEFT JOIN pg_catalog.pg_replication_slots s ON s.slot_name = @s " +
-            "LEFT JOIN pg_catalog.pg_stat_replication r ON r.pid = s.active_pid", conn))
+            "LEFT JOIN pg_catalog.pg_stat_replication r ON r.pid = s.active_pid AND r.application_name = @n", conn))
         {
             cmd.Parameters.AddWithValue("s", status.Slot);
+            cmd.Parameters.AddWithValue("n", status.Name);
             await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
             await r.ReadAsync(ct).ConfigureAwait(false);
             status.CurrentLsn = r.GetString(0);
@@ -186,11 +204,16 @@ public static partial class WalArchiveService
             {
                 status.FlushedLsn = r.GetString(6);
                 status.LagBytes = Math.Max(0, r.GetInt64(7));
-                // flush_lag is NULL once the server is idle and the archiver has caught up: then nothing is behind.
-                status.LagSeconds = !r.IsDBNull(8) ? r.GetDouble(8) : status.LagBytes == 0 ? 0 : null;
+                // Nothing behind: 0 (flush_lag is NULL once an idle server's archive has caught up). Something behind: the
+                // measured flush_lag, or longer when the archiver has not answered since (a hung or paused archiver
+                // keeps its last flush_lag forever; pg_receivewal answers at least every 10 s).
+                double? measured = r.IsDBNull(8) ? null : r.GetDouble(8);
+                double? silent = r.IsDBNull(9) ? null : r.GetDouble(9);
+                status.LagSeconds = status.LagBytes == 0 ? 0
+                    : measured is null && silent is null ? null
+                    : Math.Max(measured ?? 0, silent ?? 0);
             }
         }
-        ReadDirectory(status);
 
         void Problem(string id, string text)
         {
@@ -224,7 +247,8 @@ public static partial class WalArchiveService
         {
             Problem(ErrorIds.WalArchiveNearLimit, Messages.Format("Wal.Problem.NearLimit", status.Slot, Size(safe), Size(status.MaxSlotWalKeepSizeBytes)));
         }
-        if (maxLag is { } lag && status.State == "Streaming" && (status.LagSeconds is null && status.LagBytes > 0 || status.LagSeconds > lag.TotalSeconds))
+        // Unknown seconds (flush_lag is NULL for a moment after a reconnect) count only when more than a segment is behind.
+        if (maxLag is { } lag && status.State == "Streaming" && (status.LagSeconds is null && status.LagBytes > 16L << 20 || status.LagSeconds > lag.TotalSeconds))
         {
             Problem(ErrorIds.WalArchiveLagging, Messages.Format("Wal.Problem.Lag", status.LagSeconds is { } s ? s.ToString("0.#", CultureInfo.CurrentCulture) : "?", lag.TotalSeconds));
         }
@@ -232,6 +256,7 @@ public static partial class WalArchiveService
         {
             Problem(ErrorIds.WalArchiveLagging, Messages.Format("Wal.Problem.Retained", Size(status.RetainedWalBytes.Value), Size(most)));
         }
+        ReadDirectory(status);
         return status;
     }
 
@@ -239,11 +264,23 @@ public static partial class WalArchiveService
     {
         if (!Directory.Exists(status.Path))
         {
+            status.ErrorId ??= ErrorIds.PathNotFound;
             status.Problems.Add(Messages.Format("Wal.Problem.NoDirectory", status.Path));
             return;
         }
         FileInfo? last = null;
-        foreach (var file in new DirectoryInfo(status.Path).EnumerateFiles())
+        IEnumerable<FileInfo> files;
+        try
+        {
+            files = new DirectoryInfo(status.Path).EnumerateFiles().ToList();
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            status.ErrorId ??= ErrorIds.AccessDenied;
+            status.Problems.Add(Messages.Format("Wal.Problem.Unreadable", status.Path, ex.Message));
+            return;
+        }
+        foreach (var file in files)
         {
             status.ArchiveBytes += file.Length;
             if (!SegmentName().IsMatch(file.Name)) continue;

@@ -65,7 +65,7 @@ public static partial class WalArchiveService
         (plan?.Run ?? throw new ArgumentException("Not a plan made by WalArchiveService.", nameof(plan)))(reporter, ct);
 
     private sealed record ServerFacts(int Version, string WalLevel, int MaxWalSenders, long MaxSlotWalKeepSize, bool Ssl, string SystemId,
-        string HbaFile);
+        string HbaFile, long SegmentSize, string CurrentSegment);
 
     private sealed record SlotFacts(string Type, bool Active, string? WalStatus);
 
@@ -87,7 +87,7 @@ public static partial class WalArchiveService
             var server = await ServerAsync(conn, ct).ConfigureAwait(false);
             if (server.Version < 130000)
             {
-                throw new CenateException(ErrorIds.ServerTooOld, CenateErrorKind.NotInstalled,
+                throw new CenateException(ErrorIds.ServerTooOld, CenateErrorKind.InvalidOperation,
                     Messages.Format("Wal.ServerTooOld", server.Version / 10000), Messages.Get("Wal.ServerTooOld.Action"), primary.Name);
             }
             if (server.WalLevel == "minimal" || server.MaxWalSenders < 1)
@@ -118,8 +118,8 @@ public static partial class WalArchiveService
             var rules = await HbaRulesAsync(conn, ct).ConfigureAwait(false);
             if (rules.FirstOrDefault(r => r.Error is not null) is { } broken)
             {
-                throw new CenateException(ErrorIds.HbaEditFailed, CenateErrorKind.InvalidOperation,
-                    Messages.Format("Wal.HbaBroken", server.HbaFile, broken.LineNumber, broken.Error), Messages.Get("Wal.HbaBroken.Action"), server.HbaFile);
+                throw new CenateException(ErrorIds.HbaInvalid, CenateErrorKind.InvalidOperation,
+                    Messages.Format("Wal.HbaBroken", broken.FileName ?? server.HbaFile, broken.LineNumber, broken.Error), Messages.Get("Wal.HbaBroken.Action"), server.HbaFile);
             }
             var memberOf = role is null
                 ? new HashSet<string>(StringComparer.Ordinal) { request.ReplicationUser }
@@ -140,15 +140,34 @@ public static partial class WalArchiveService
             // The slot, and the archiver container.
             var sidecar = await FindContainerAsync(engine, name, ct).ConfigureAwait(false);
             if (sidecar is not null) CheckOurs(sidecar, primary.Name, request, path, target.Port);
+            // One writer per directory: two pg_receivewal on the same files would corrupt the archive.
+            foreach (var other in await engine.FindByLabelAsync(PathLabel, path, ct).ConfigureAwait(false))
+            {
+                if (other.Name != name && other.Labels.TryGetValue(RoleLabel, out var role2) && role2 == RoleValue)
+                {
+                    throw new CenateException(ErrorIds.WalArchivePathInUse, CenateErrorKind.ResourceBusy,
+                        Messages.Format("Wal.PathInUse", path, other.Name), Messages.Get("Wal.PathInUse.Action"), path);
+                }
+            }
             var slot = await SlotAsync(conn, request.Slot, ct).ConfigureAwait(false);
             if (slot is null)
             {
                 // A new slot keeps WAL from now; pg_receivewal goes on from the directory's last segment, which the
                 // server must still have, else the archive would have a gap (and pg_receivewal would never stream).
-                if (Directory.Exists(path) && ResumeSegment(path) is { } resume && !await ServerHasSegmentAsync(conn, resume, ct).ConfigureAwait(false))
+                if (Directory.Exists(path) && ResumeSegment(path, server.SegmentSize) is { } resume)
                 {
-                    throw new CenateException(ErrorIds.WalArchiveGap, CenateErrorKind.InvalidOperation,
-                        Messages.Format("Wal.Gap", path, resume), Messages.Get("Wal.Gap.Action"), path);
+                    var current = SegmentNumber(server.CurrentSegment, server.SegmentSize);
+                    var next = SegmentNumber(resume, server.SegmentSize);
+                    if (next > current)
+                    {
+                        throw new CenateException(ErrorIds.WalArchiveForeign, CenateErrorKind.InvalidData,
+                            Messages.Format("Wal.Ahead", path, resume, server.CurrentSegment), Messages.Get("Wal.Foreign.Action"), path);
+                    }
+                    if (next != current && !await ServerHasSegmentAsync(conn, resume, ct).ConfigureAwait(false))
+                    {
+                        throw new CenateException(ErrorIds.WalArchiveGap, CenateErrorKind.InvalidOperation,
+                            Messages.Format("Wal.Gap", path, resume), Messages.Get("Wal.Gap.Action"), path);
+                    }
                 }
                 plan.Steps.Add(Messages.Format("Wal.Step.Slot", request.Slot));
             }
@@ -159,6 +178,14 @@ public static partial class WalArchiveService
                     Messages.Format(lost ? "Wal.SlotLost" : "Wal.SlotBusy", request.Slot), Messages.Format(lost ? "Wal.SlotLost.Action" : "Wal.SlotBusy.Action", request.Slot),
                     request.Slot);
             }
+            else if (MarkerSlot(path) != request.Slot)
+            {
+                // A slot this module did not make for this directory (a standby's, say): advancing it would take WAL
+                // from its owner.
+                throw new CenateException(ErrorIds.WalArchiveSlotBusy, CenateErrorKind.InvalidOperation,
+                    Messages.Format("Wal.SlotNotOurs", request.Slot, path), Messages.Format("Wal.SlotBusy.Action", request.Slot), request.Slot);
+            }
+            var streaming = await StreamingAsync(conn, request.Slot, name, ct).ConfigureAwait(false);
             if (sidecar is null)
             {
                 var spec = Spec(request, name, primary, path, target.Port);
@@ -169,12 +196,19 @@ public static partial class WalArchiveService
             {
                 plan.Steps.Add(Messages.Format("Wal.Step.StartContainer", name));
             }
-            if (slot is not null && slot.Active && sidecar?.Running == true && plan.Steps.Count == 0)
+            else if (!streaming && (sidecar.Restarting || sidecar.StartedAt is not { } started || DateTimeOffset.UtcNow - started > StartGrace
+                     || NetworkOf(primary) != sidecar.NetworkMode))
+            {
+                // Running but deaf: a database container restarted or recreated under a shared network namespace, a
+                // changed password (the passfile is inside the container), a crash loop. A new container mends all.
+                plan.Steps.Add(Messages.Format("Wal.Step.Recreate", name));
+            }
+            if (slot is not null && streaming && sidecar?.Running == true && plan.Steps.Count == 0)
             {
                 plan.Current = await StatusAsync(conn, engine, sidecar, null, null, ct).ConfigureAwait(false);
                 return plan;
             }
-            if (plan.Steps.Count > 0) plan.Steps.Add(Messages.Format("Wal.Step.Wait", request.StreamTimeout.TotalSeconds));
+            plan.Steps.Add(Messages.Format("Wal.Step.Wait", request.StreamTimeout.TotalSeconds));
             if (confirmed is not null) ConfirmedPlan.Require(confirmed.Steps, plan.Steps, name);
             return plan;
         }
@@ -238,6 +272,14 @@ public static partial class WalArchiveService
                 reporter.Verbose($"ALTER SYSTEM SET max_slot_wal_keep_size = '{RoundToMegabytes(k) >> 20}MB', then reloading.");
                 await ExecAsync(conn, $"ALTER SYSTEM SET max_slot_wal_keep_size = '{RoundToMegabytes(k) >> 20}MB'", ct).ConfigureAwait(false);
                 await ExecAsync(conn, "SELECT pg_catalog.pg_reload_conf()", ct).ConfigureAwait(false);
+                // The postmaster applies a reload a moment later; a value set on its command line (-c) wins over ALTER SYSTEM.
+                var applied = false;
+                for (var i = 0; i < 20 && !applied; i++)
+                {
+                    await Task.Delay(100, ct).ConfigureAwait(false);
+                    applied = (await ServerAsync(conn, ct).ConfigureAwait(false)).MaxSlotWalKeepSize == RoundToMegabytes(k);
+                }
+                if (!applied) reporter.Warning(Messages.Format("Wal.KeepSizeNotApplied", RoundToMegabytes(k) >> 20));
             }
 
             if (await SlotAsync(conn, request.Slot, ct).ConfigureAwait(false) is null)
@@ -251,8 +293,18 @@ public static partial class WalArchiveService
 
             var name = plan.Name;
             var sidecar = await FindContainerAsync(engine, name, ct).ConfigureAwait(false);
+            // Logs older than this start are history (an earlier refused login, a restart of the server): only lines
+            // from the next whole second on count (Docker's "since" has a resolution of one second).
+            var since = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1);
+            if (sidecar is not null && plan.Steps.Contains(Messages.Format("Wal.Step.Recreate", name)))
+            {
+                reporter.Verbose($"Removing the archiver container {name}, which runs but does not stream, to create it again.");
+                await engine.RemoveAsync(name, ct).ConfigureAwait(false);
+                sidecar = null;
+            }
             if (sidecar is null)
             {
+                since = DateTimeOffset.UnixEpoch;
                 var spec = Spec(request, name, primary, path, target.Port);
                 reporter.Verbose($"Creating the archiver container {name}: {string.Join(' ', spec.Entrypoint)}");
                 var pass = Encoding.UTF8.GetBytes(PassLine(target.Port, request.ReplicationUser, request.ReplicationPassword));
@@ -265,7 +317,7 @@ public static partial class WalArchiveService
                 await engine.StartAsync(name, ct).ConfigureAwait(false);
             }
 
-            await WaitStreamingAsync(conn, engine, name, request, reporter, ct).ConfigureAwait(false);
+            await WaitStreamingAsync(conn, engine, name, request, since, reporter, ct).ConfigureAwait(false);
             var info = await engine.InspectAsync(name, ct).ConfigureAwait(false);
             return await StatusAsync(conn, engine, info, null, null, ct).ConfigureAwait(false);
         }
@@ -291,24 +343,18 @@ public static partial class WalArchiveService
 
     /// <summary>Waits until the slot is active and its walsender streams; fails early on a login failure in the archiver's log.</summary>
     private static async Task WaitStreamingAsync(NpgsqlConnection conn, DockerEngine engine, string name, WalArchiveRequest request,
-        IOperationReporter reporter, CancellationToken ct)
+        DateTimeOffset since, IOperationReporter reporter, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + request.StreamTimeout;
-        // Only what this start wrote: an older run's lines (a refused login, a restart of the server) are history.
-        var since = DateTimeOffset.UtcNow.AddSeconds(-1);
         while (true)
         {
-            await using (var cmd = new NpgsqlCommand(
-                "SELECT r.state FROM pg_catalog.pg_replication_slots s JOIN pg_catalog.pg_stat_replication r ON r.pid = s.active_pid WHERE s.slot_name = @s", conn))
-            {
-                cmd.Parameters.AddWithValue("s", request.Slot);
-                if (await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is "streaming") return;
-            }
+            if (await StreamingAsync(conn, request.Slot, name, ct).ConfigureAwait(false)) return;
             var log = await engine.LogTailAsync(name, 10, since, ct).ConfigureAwait(false);
             var fatal = log.Contains("authentication failed", StringComparison.OrdinalIgnoreCase)
                 || log.Contains("no pg_hba.conf entry", StringComparison.OrdinalIgnoreCase)
                 || log.Contains("has already been removed", StringComparison.OrdinalIgnoreCase)
-                || log.Contains("does not exist", StringComparison.OrdinalIgnoreCase);
+                || log.Contains("does not exist", StringComparison.OrdinalIgnoreCase)
+                || log.Contains("not in this server's history", StringComparison.OrdinalIgnoreCase);
             if (fatal || DateTime.UtcNow > deadline)
             {
                 throw new CenateException(ErrorIds.WalArchiveNotStreaming, CenateErrorKind.ResourceUnavailable,
@@ -333,15 +379,25 @@ public static partial class WalArchiveService
         var write = await runner.RunAsync(new PgToolInvocation("sh",
             new[] { "-c", script, "cenate", hbaFile, "# CenateBackup: the WAL archive's replication login (Start-CenateWalArchive)", line },
             new Dictionary<string, string>()), null, null, ct).ConfigureAwait(false);
-        if (!write.Succeeded) throw HbaFailed(hbaFile, write.StandardError);
         var conn = session.Connection;
-        var errors = (await HbaRulesAsync(conn, ct).ConfigureAwait(false)).Where(r => r.Error is not null).ToList();
-        if (errors.Count > 0)
+        var why = write.Succeeded ? null : write.StandardError;
+        if (why is null)
         {
+            var errors = (await HbaRulesAsync(conn, ct).ConfigureAwait(false)).Where(r => r.Error is not null).ToList();
+            if (errors.Count > 0) why = string.Join("; ", errors.Select(e => $"{e.FileName ?? "line " + e.LineNumber}: {e.Error}"));
+        }
+        if (why is not null)
+        {
+            // The write may have cut the file short before it failed: put the original back, and say whether that worked.
             original.Position = 0;
-            await runner.RunAsync(new PgToolInvocation("sh", new[] { "-c", "cat > \"$1\"", "cenate", hbaFile }, new Dictionary<string, string>()),
+            var back = await runner.RunAsync(new PgToolInvocation("sh", new[] { "-c", "cat > \"$1\"", "cenate", hbaFile }, new Dictionary<string, string>()),
                 original, null, CancellationToken.None).ConfigureAwait(false);
-            throw HbaFailed(hbaFile, string.Join("; ", errors.Select(e => $"line {e.LineNumber}: {e.Error}")));
+            if (!back.Succeeded)
+            {
+                throw new CenateException(ErrorIds.HbaEditFailed, CenateErrorKind.WriteError,
+                    Messages.Format("Wal.HbaNotRestored", hbaFile, why.Trim(), back.StandardError.Trim()), Messages.Get("Wal.HbaNotRestored.Action"), hbaFile);
+            }
+            throw HbaFailed(hbaFile, why);
         }
         await ExecAsync(conn, "SELECT pg_catalog.pg_reload_conf()", ct).ConfigureAwait(false);
     }
@@ -352,12 +408,14 @@ public static partial class WalArchiveService
     /// <summary>The sidecar's container: pg_receivewal from the primary's own image, on its network, as this account.</summary>
     private static SidecarSpec Spec(WalArchiveRequest request, string name, ContainerInfo primary, string path, int port)
     {
-        var network = primary.NetworkMode == "host" ? "host" : "container:" + primary.Id;
+        var network = NetworkOf(primary);
         var entry = new List<string>
         {
             "pg_receivewal", "--directory=" + ArchiveMount, "--slot=" + request.Slot, "--host=127.0.0.1",
             "--port=" + port.ToString(CultureInfo.InvariantCulture), "--username=" + request.ReplicationUser, "--no-password",
-            "--synchronous", "--verbose",
+            // --no-loop: when the connection ends, pg_receivewal exits and Docker starts the container again, which
+            // joins the database container's current network (a restarted one gets a new namespace).
+            "--synchronous", "--no-loop", "--verbose",
         };
         return new SidecarSpec(name, primary.ImageId, entry, new[] { "PGPASSFILE=" + PassFile, "PGAPPNAME=" + name },
             $"{geteuid()}:{getegid()}", network, new[] { path + ":" + ArchiveMount },
@@ -370,6 +428,40 @@ public static partial class WalArchiveService
                 [PortLabel] = port.ToString(CultureInfo.InvariantCulture),
                 [UserLabel] = request.ReplicationUser,
             });
+    }
+
+    /// <summary>How long a just-started archiver may take to stream before Start takes it for deaf and recreates it.</summary>
+    private static readonly TimeSpan StartGrace = TimeSpan.FromSeconds(20);
+
+    /// <summary>The network the archiver shares: the host's, or the database container's namespace.</summary>
+    private static string NetworkOf(ContainerInfo primary) => primary.NetworkMode == "host" ? "host" : "container:" + primary.Id;
+
+    /// <summary>
+    /// True when this archiver (by its application_name) is connected on the slot, streaming or still catching up on the
+    /// WAL the slot kept, and has reported a flush.
+    /// </summary>
+    private static async Task<bool> StreamingAsync(NpgsqlConnection conn, string slot, string name, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_replication_slots s JOIN pg_catalog.pg_stat_replication r ON r.pid = s.active_pid " +
+            "WHERE s.slot_name = @s AND r.application_name = @n AND r.state IN ('streaming', 'catchup') AND r.flush_lsn IS NOT NULL)", conn);
+        cmd.Parameters.AddWithValue("s", slot);
+        cmd.Parameters.AddWithValue("n", name);
+        return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is true;
+    }
+
+    /// <summary>The slot the directory's marker records, or null.</summary>
+    private static string? MarkerSlot(string path)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(System.IO.Path.Combine(path, MarkerFile)));
+            return doc.RootElement.TryGetProperty("slot", out var slot) ? slot.GetString() : null;
+        }
+        catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>One .pgpass line for the replication connection (':' and '\' escaped as libpq wants).</summary>
@@ -444,32 +536,49 @@ public static partial class WalArchiveService
     }
 
     /// <summary>
-    /// The segment pg_receivewal asks for first when it starts on <paramref name="path"/>: the partial one, else the one
-    /// after the newest complete one; null for an empty directory (then it starts at the slot).
+    /// The segment pg_receivewal asks for first when it starts on <paramref name="path"/>, as it finds it: the highest
+    /// segment number among complete and partial segments (a complete one wins a tie); after a complete segment, the
+    /// next one; a partial one, itself. Null for a directory without segments (then it starts at the slot).
     /// </summary>
-    internal static string? ResumeSegment(string path)
+    internal static string? ResumeSegment(string path, long segmentSize)
     {
-        string? newest = null;
-        string? partial = null;
+        long best = -1;
+        var bestTimeline = "";
+        var bestComplete = false;
         foreach (var file in Directory.EnumerateFiles(path).Select(f => System.IO.Path.GetFileName(f)!))
         {
-            if (SegmentName().IsMatch(file) && (newest is null || string.CompareOrdinal(file[8..], newest[8..]) > 0)) newest = file;
-            if (file.EndsWith(".partial", StringComparison.Ordinal) && SegmentName().IsMatch(file[..^8])) partial = file[..^8];
+            var complete = SegmentName().IsMatch(file);
+            var partial = file.EndsWith(".partial", StringComparison.Ordinal) && SegmentName().IsMatch(file[..^8]);
+            if (!complete && !partial) continue;
+            var number = SegmentNumber(file[..24], segmentSize);
+            if (number > best || (number == best && complete && !bestComplete))
+            {
+                best = number;
+                bestComplete = complete;
+                bestTimeline = file[..8];
+            }
         }
-        if (partial is not null) return partial;
-        if (newest is null) return null;
-        // 16 MB segments: 256 per log file (the default wal_segment_size, the only one a directory name tells apart).
-        var log = Convert.ToUInt32(newest.Substring(8, 8), 16);
-        var seg = Convert.ToUInt32(newest.Substring(16, 8), 16) + 1;
-        if (seg > 0xFF) { log++; seg = 0; }
-        return newest[..8] + log.ToString("X8", CultureInfo.InvariantCulture) + seg.ToString("X8", CultureInfo.InvariantCulture);
+        if (best < 0) return null;
+        return SegmentFileName(bestTimeline, bestComplete ? best + 1 : best, segmentSize);
+    }
+
+    /// <summary>The segment number of a WAL file name (timeline left out), for segments of <paramref name="segmentSize"/> bytes.</summary>
+    internal static long SegmentNumber(string name, long segmentSize)
+    {
+        var perLog = 0x100000000L / segmentSize;
+        return Convert.ToInt64(name.Substring(8, 8), 16) * perLog + Convert.ToInt64(name.Substring(16, 8), 16);
+    }
+
+    private static string SegmentFileName(string timeline, long number, long segmentSize)
+    {
+        var perLog = 0x100000000L / segmentSize;
+        return timeline + (number / perLog).ToString("X8", CultureInfo.InvariantCulture) + (number % perLog).ToString("X8", CultureInfo.InvariantCulture);
     }
 
     private static async Task<bool> ServerHasSegmentAsync(NpgsqlConnection conn, string segment, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
-            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_ls_waldir() WHERE substr(name, 9, 16) = @s AND length(name) = 24) " +
-            "OR substr(pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn()), 9, 16) <= @s", conn);
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_ls_waldir() WHERE substr(name, 9, 16) = @s AND length(name) = 24)", conn);
         cmd.Parameters.AddWithValue("s", segment[8..]);
         return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is true;
     }
@@ -479,10 +588,12 @@ public static partial class WalArchiveService
         await using var cmd = new NpgsqlCommand(
             "SELECT current_setting('server_version_num')::int, current_setting('wal_level'), current_setting('max_wal_senders')::int, " +
             "(SELECT CASE WHEN setting::bigint < 0 THEN -1 ELSE setting::bigint * 1048576 END FROM pg_catalog.pg_settings WHERE name = 'max_slot_wal_keep_size'), " +
-            "current_setting('ssl') = 'on', (SELECT system_identifier::text FROM pg_catalog.pg_control_system()), current_setting('hba_file')", conn);
+            "current_setting('ssl') = 'on', (SELECT system_identifier::text FROM pg_catalog.pg_control_system()), current_setting('hba_file'), " +
+            "(SELECT setting::bigint FROM pg_catalog.pg_settings WHERE name = 'wal_segment_size'), pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn())", conn);
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         await r.ReadAsync(ct).ConfigureAwait(false);
-        return new ServerFacts(r.GetInt32(0), r.GetString(1), r.GetInt32(2), r.GetInt64(3), r.GetBoolean(4), r.GetString(5), r.GetString(6));
+        return new ServerFacts(r.GetInt32(0), r.GetString(1), r.GetInt32(2), r.GetInt64(3), r.GetBoolean(4), r.GetString(5), r.GetString(6),
+            r.GetInt64(7), r.GetString(8));
     }
 
     private static async Task<(bool Login, bool Replication)?> RoleAsync(NpgsqlConnection conn, string role, CancellationToken ct)
@@ -507,8 +618,11 @@ public static partial class WalArchiveService
 
     internal static async Task<List<HbaRule>> HbaRulesAsync(NpgsqlConnection conn, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand(
-            "SELECT line_number, type, database, user_name, address, netmask, auth_method, error FROM pg_catalog.pg_hba_file_rules ORDER BY line_number", conn);
+        // PostgreSQL 16 reads include files: rule_number is the order, line_number is per file.
+        var sixteen = conn.PostgreSqlVersion.Major >= 16;
+        await using var cmd = new NpgsqlCommand(sixteen
+            ? "SELECT coalesce(rule_number, 0), type, database, user_name, address, netmask, auth_method, error, file_name || ':' || line_number FROM pg_catalog.pg_hba_file_rules ORDER BY rule_number NULLS LAST, file_name, line_number"
+            : "SELECT line_number, type, database, user_name, address, netmask, auth_method, error, NULL::text FROM pg_catalog.pg_hba_file_rules ORDER BY line_number", conn);
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         var rules = new List<HbaRule>();
         while (await r.ReadAsync(ct).ConfigureAwait(false))
@@ -516,7 +630,7 @@ public static partial class WalArchiveService
             rules.Add(new HbaRule(r.IsDBNull(0) ? 0 : r.GetInt32(0), r.IsDBNull(1) ? "" : r.GetString(1),
                 r.IsDBNull(2) ? Array.Empty<string>() : r.GetFieldValue<string[]>(2), r.IsDBNull(3) ? Array.Empty<string>() : r.GetFieldValue<string[]>(3),
                 r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6),
-                r.IsDBNull(7) ? null : r.GetString(7)));
+                r.IsDBNull(7) ? null : r.GetString(7)) { FileName = r.IsDBNull(8) ? null : r.GetString(8) });
         }
         return rules;
     }

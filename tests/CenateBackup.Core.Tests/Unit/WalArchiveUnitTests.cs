@@ -116,27 +116,50 @@ public class WalArchiveUnitTests
     }
 
     [Fact]
-    public void The_resume_segment_is_the_partial_one_else_the_one_after_the_newest()
+    public void The_resume_segment_follows_pg_receivewal_highest_number_complete_wins_a_tie()
     {
         var dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "cenate-walunit-" + Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(dir);
+        void Touch(string name) => System.IO.File.WriteAllText(System.IO.Path.Combine(dir, name), "");
+        const long mb16 = 16L << 20;
         try
         {
-            Assert.Null(WalArchiveService.ResumeSegment(dir));
-            System.IO.File.WriteAllText(System.IO.Path.Combine(dir, ".cenate-wal-archive.json"), "{}");
-            System.IO.File.WriteAllText(System.IO.Path.Combine(dir, "00000001000000000000000A"), "");
-            System.IO.File.WriteAllText(System.IO.Path.Combine(dir, "0000000100000000000000FF"), "");
-            System.IO.File.WriteAllText(System.IO.Path.Combine(dir, "00000002.history"), "");
-            Assert.Equal("000000010000000100000000", WalArchiveService.ResumeSegment(dir));
-            System.IO.File.WriteAllText(System.IO.Path.Combine(dir, "000000010000000100000000.partial"), "");
-            Assert.Equal("000000010000000100000000", WalArchiveService.ResumeSegment(dir));
-            System.IO.File.WriteAllText(System.IO.Path.Combine(dir, "000000020000000100000003"), "");
-            System.IO.File.Delete(System.IO.Path.Combine(dir, "000000010000000100000000.partial"));
-            Assert.Equal("000000020000000100000004", WalArchiveService.ResumeSegment(dir));
+            Assert.Null(WalArchiveService.ResumeSegment(dir, mb16));
+            Touch(".cenate-wal-archive.json");
+            Touch("00000002.history");
+            Assert.Null(WalArchiveService.ResumeSegment(dir, mb16));
+            Touch("00000001000000000000000A");
+            Touch("0000000100000000000000FF");
+            // After a complete segment: the next one (0xFF + 1 rolls into the next log file with 16 MB segments).
+            Assert.Equal("000000010000000100000000", WalArchiveService.ResumeSegment(dir, mb16));
+            // A partial segment older than the newest complete one is history: it does not pull the start back.
+            Touch("00000001000000000000000B.partial");
+            Assert.Equal("000000010000000100000000", WalArchiveService.ResumeSegment(dir, mb16));
+            // The newest is partial: pg_receivewal starts again at its beginning.
+            Touch("000000010000000100000000.partial");
+            Assert.Equal("000000010000000100000000", WalArchiveService.ResumeSegment(dir, mb16));
+            // Complete and partial with the same number: the complete one wins.
+            Touch("000000010000000100000000");
+            Assert.Equal("000000010000000100000001", WalArchiveService.ResumeSegment(dir, mb16));
+            // A promotion: the new timeline goes on at the next number.
+            Touch("000000020000000100000003");
+            Assert.Equal("000000020000000100000004", WalArchiveService.ResumeSegment(dir, mb16));
+            // 64 MB segments (a directory of such a server only): 64 per log file, so 0x3F is the last of log 1.
+            foreach (var f in System.IO.Directory.GetFiles(dir)) System.IO.File.Delete(f);
+            Touch("000000020000000100000010");
+            Touch("00000002000000010000003F");
+            Assert.Equal("000000020000000200000000", WalArchiveService.ResumeSegment(dir, 64L << 20));
         }
         finally
         {
             System.IO.Directory.Delete(dir, true);
         }
     }
+
+    [Theory]
+    [InlineData("000000010000000000000000", 16L << 20, 0)]
+    [InlineData("0000000100000001000000FF", 16L << 20, 511)]
+    [InlineData("000000030000000200000001", 64L << 20, 129)]
+    public void Segment_numbers_leave_the_timeline_out(string name, long size, long number) =>
+        Assert.Equal(number, WalArchiveService.SegmentNumber(name, size));
 }
