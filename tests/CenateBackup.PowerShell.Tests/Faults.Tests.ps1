@@ -7,7 +7,7 @@ BeforeDiscovery {
     $script:DockerCases = @(
         'Compare-CenateBackup', 'Export-CenateAseguradosCsv', 'Get-CenateAuditLog', 'Install-CenateAuditTrigger', 'New-CenateDump', 'New-CenateReadOnlyRole',
         'Protect-CenateTable', 'Remove-CenateAuditLog', 'Restore-CenateDeletedRow', 'Restore-CenateTable', 'Test-CenateBackup',
-        'Uninstall-CenateAuditTrigger'
+        'Uninstall-CenateAuditTrigger', 'Start-CenateWalArchive', 'Get-CenateWalArchive', 'Stop-CenateWalArchive'
     ) | ForEach-Object { @{ Command = $_ } }
 }
 
@@ -45,6 +45,9 @@ Describe 'The Docker engine is not there' {
             'Restore-CenateTable'          = @{ Backup = $Set.Path; Mode = 'MissingRows'; Confirm = $false }
             'Test-CenateBackup'            = @{ Path = $Set.Path; Level = 'Restore' }
             'Uninstall-CenateAuditTrigger' = @{ Confirm = $false }
+            'Start-CenateWalArchive'       = @{ Path = '<dir>'; ReplicationCredential = (Get-TestCredential -User cenate_replication); Confirm = $false }
+            'Get-CenateWalArchive'         = @{}
+            'Stop-CenateWalArchive'        = @{ DropSlot = $true; Confirm = $false }
         }
         $script:ManifestText = Get-Content -Raw -LiteralPath $Set.Path
         $script:Checksum = Invoke-Psql -Database $Db -Sql "SELECT count(*) || ':' || md5(string_agg(a::text, '|' ORDER BY id)) FROM asegurados a"
@@ -98,6 +101,7 @@ Describe 'The Docker engine is not there' {
         Invoke-Psql -Database $Db -Sql "SELECT count(*) || ':' || md5(string_agg(a::text, '|' ORDER BY id)) FROM asegurados a" | Should -Be $Checksum
         Invoke-Psql -Database $Db -Sql "SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'cenate%'" | Should -Be '0'
         Invoke-Psql -Database postgres -Sql "SELECT count(*) FROM pg_roles WHERE rolname = 't13_ro_$Suffix'" | Should -Be '0'
+        & docker ps -a -q --filter "label=org.cenate.primary=$($Rig.Container)" | Should -BeNullOrEmpty
     }
 
     It 'the same commands work when the engine is named (positive control: the socket path is what failed)' {
