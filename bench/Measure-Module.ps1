@@ -23,6 +23,11 @@ $cases = [ordered]@{
     verify_read_module      = { param($dir) Test-CenateBackup -Path $VerifySet -Level Read -ProgressAction SilentlyContinue }
     verify_read_exec_module = { param($dir) Test-CenateBackup -Path $VerifySet -Level Read -Container $Container -ProgressAction SilentlyContinue }
     verify_drill_module     = { param($dir) Test-CenateBackup -Path $VerifySet -Level Restore -Container $Container -Port $Port -Credential $cred -ProgressAction SilentlyContinue -Confirm:$false }
+    # Base group (issue 19): a base backup of the whole cluster (vs docker exec pg_basebackup -D - -Ft -X fetch | gzip),
+    # and the same followed by its Read-level check (pg_verifybackup in a throwaway container).
+    base_module          = { param($dir) New-CenateBaseBackup -Container $Container -Port $Port -Credential $cred -Path $dir -ProgressAction SilentlyContinue }
+    base_verified_module = { param($dir) New-CenateBaseBackup -Container $Container -Port $Port -Credential $cred -Path $dir -ProgressAction SilentlyContinue |
+                                         Test-CenateBackup -Level Read -Container $Container -ProgressAction SilentlyContinue }
 }
 function Get-Bytes([string]$dir, [string]$filter) {
     $files = @(Get-ChildItem -LiteralPath $dir -Recurse -File -Filter $filter -ErrorAction SilentlyContinue)
@@ -41,7 +46,7 @@ foreach ($name in $cases.Keys) {
             $sw = [Diagnostics.Stopwatch]::StartNew()
             $out = & $cases[$name] $dir
             $elapsed = $sw.Elapsed.TotalSeconds
-            if ($name.StartsWith('set_') -or $name.StartsWith('verify_')) {
+            if ($name.StartsWith('set_') -or $name.StartsWith('verify_') -or $name -eq 'base_verified_module') {
                 $failed = @($out | Where-Object { -not $_.Passed })
                 if (@($out).Count -eq 0 -or $failed.Count -gt 0) {
                     throw "Test-CenateBackup did not pass: $(($failed.Problems | ForEach-Object { "$_" }) -join '; ')"

@@ -20,6 +20,8 @@
 #     ONLY=compare                 Compare-CenateBackup of two sets (10,000 deleted, 500 inserted, 100 updated rows) vs
 #                                  gzip -dc of both CSV.gz, time and peak RSS, at [rows] and at 1,000,000 rows; lists
 #                                  checked against psql EXCEPT (bench/Measure-Compare.ps1)
+#     ONLY=base                    base backups: New-CenateBaseBackup vs docker exec pg_basebackup -D - -Ft -X fetch | gzip
+#                                  (and > file uncompressed), and the base backup followed by its pg_verifybackup check
 #     ONLY=audit                   audit trigger costs: DELETE of 100,000 rows without/with the trigger, TRUNCATE with
 #                                  row capture (seconds, log size) and CountOnly (bench/Measure-Audit.sh)
 #   REPEAT=N (default 2): best of N runs per case (set_rss: one run).
@@ -146,6 +148,15 @@ best_of set_plan plan_set
 PLAN_SIZE="$(du -cb "$WORK"/plan/*.dump "$WORK"/plan/*.gz 2>/dev/null | tail -n 1 | cut -f1 || true)"
 PLAN_CSVGZ_SIZE="$(size_of "$WORK"/plan/asegurados_*.csv.gz 2>/dev/null || echo 0)"
 rm -rf "$WORK/plan"
+# Base group: pg_basebackup of the whole cluster by hand through the container, compressed by gzip and not compressed.
+base_by_hand_gzip() {
+  docker exec -e PGPASSWORD "$NAME" pg_basebackup -p "$PORT" -U cenate -D - -Ft -X fetch -c fast | gzip > "$WORK/seed.base.tar.gz"
+}
+base_by_hand_tar() { docker exec -e PGPASSWORD "$NAME" pg_basebackup -p "$PORT" -U cenate -D - -Ft -X fetch -c fast > "$WORK/seed.base.tar"; }
+best_of base_seed_gzip base_by_hand_gzip
+best_of base_seed_tar base_by_hand_tar
+BASE_SEED_SIZE="$(size_of "$WORK/seed.base.tar.gz" 2>/dev/null || echo 0)"; BASE_TAR_SIZE="$(size_of "$WORK/seed.base.tar" 2>/dev/null || echo 0)"
+rm -f "$WORK/seed.base.tar.gz" "$WORK/seed.base.tar"
 # Verify group: one set made by the module (default level), then read and restored both ways.
 VSET=""
 if [ -z "$ONLY" ] || [[ verify == $ONLY* ]] || [[ "$ONLY" == verify* ]]; then
@@ -219,7 +230,7 @@ echo "[bench] module cases: $json"
 jget() { python3 -c "import json,sys; v=json.loads(sys.argv[1]).get(sys.argv[2]); print('' if v is None else v)" "$json" "$1"; }
 for k in container_z9_module container_z1_module host_z6_module \
          export_csvgz_module export_csv_module set_z9_module set_default_module \
-         verify_read_module verify_read_exec_module verify_drill_module; do
+         verify_read_module verify_read_exec_module verify_drill_module base_module base_verified_module; do
   T[$k]="$(python3 -c "import json,sys; d=json.loads(sys.argv[1]); print(d.get('$k',''))" "$json")"
 done
 # One cold run of a whole pwsh process for the level-9 case, to show what starting pwsh adds.
@@ -303,6 +314,10 @@ RESULT_NAME=dump; [ -z "$ONLY" ] || RESULT_NAME="$(printf '%s' "$ONLY" | tr -c '
     printf '%-44s %10s %10s %8s %8s\n' "restore: Staging (table beside the live one)" "" "${T[restore_staging]:--}" "" ""
     echo "(seed column for Replace: docker exec -i pg_restore -t asegurados into an empty database — rows only, no keys or indexes)"
   fi
+  row "base backup (exec pg_basebackup | gzip)" base_seed_gzip base_module "<=1.10x"
+  row "base backup vs uncompressed tar by hand" base_seed_tar base_module ""
+  row "base backup + pg_verifybackup check" base_seed_gzip base_verified_module ""
+  if sel base_seed_gzip base_module; then echo "base backup size: tar ${BASE_TAR_SIZE:-0} bytes, pg_basebackup | gzip -6 ${BASE_SEED_SIZE:-0} bytes, module $(b base_module_size)"; fi
   if [ -n "$AUDIT_JSON" ]; then
     python3 - "$AUDIT_JSON" <<'PY'
 import json, sys

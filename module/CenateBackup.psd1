@@ -23,6 +23,7 @@
         'Initialize-CenateOffsiteTarget'
         'Install-CenateAuditTrigger'
         'Invoke-CenateJobStep'
+        'New-CenateBaseBackup'
         'New-CenateDump'
         'New-CenateReadOnlyRole'
         'New-CenateSettings'

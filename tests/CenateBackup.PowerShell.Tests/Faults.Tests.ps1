@@ -7,7 +7,8 @@ BeforeDiscovery {
     $script:DockerCases = @(
         'Compare-CenateBackup', 'Export-CenateAseguradosCsv', 'Get-CenateAuditLog', 'Install-CenateAuditTrigger', 'New-CenateDump', 'New-CenateReadOnlyRole',
         'Protect-CenateTable', 'Remove-CenateAuditLog', 'Restore-CenateDeletedRow', 'Restore-CenateTable', 'Test-CenateBackup',
-        'Uninstall-CenateAuditTrigger', 'Start-CenateWalArchive', 'Get-CenateWalArchive', 'Stop-CenateWalArchive'
+        'Uninstall-CenateAuditTrigger', 'Start-CenateWalArchive', 'Get-CenateWalArchive', 'Stop-CenateWalArchive',
+        'New-CenateBaseBackup'
     ) | ForEach-Object { @{ Command = $_ } }
 }
 
@@ -36,6 +37,7 @@ Describe 'The Docker engine is not there' {
             'Get-CenateAuditLog'           = @{}
             'Install-CenateAuditTrigger'   = @{ Confirm = $false }
             'New-CenateDump'               = @{ Path = '<dir>' }
+            'New-CenateBaseBackup'         = @{ Path = '<dir>' }
             'New-CenateReadOnlyRole'       = @{ Name = "t13_ro_$Suffix"; Password = (ConvertTo-SecureString 'Xx-1234567890' -AsPlainText -Force); Confirm = $false }
             'Protect-CenateTable'          = @{ Role = 'cenate'; Confirm = $false }
             'Remove-CenateAuditLog'        = @{ OlderThan = '180d'; Confirm = $false }

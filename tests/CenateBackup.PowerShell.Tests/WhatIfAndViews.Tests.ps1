@@ -11,7 +11,7 @@ BeforeDiscovery {
         'Restore-CenateTable Replace', 'Restore-CenateTable MissingRows', 'Test-CenateBackup', 'Uninstall-CenateAuditTrigger',
         'Initialize-CenateOffsiteTarget', 'Sync-CenateOffsite', 'Send-CenateAlert', 'Confirm-CenateRowDrop',
         'New-CenateSettings', 'Register-CenateBackupSchedule', 'Unregister-CenateBackupSchedule',
-        'Remove-CenateRestoreStaging', 'Start-CenateWalArchive', 'Stop-CenateWalArchive'
+        'Remove-CenateRestoreStaging', 'Start-CenateWalArchive', 'Stop-CenateWalArchive', 'New-CenateBaseBackup'
     ) | ForEach-Object { @{ Case = $_ } }
 }
 
@@ -103,6 +103,8 @@ SELECT setting FROM pg_settings WHERE name = 'max_slot_wal_keep_size';
     $script:Run = @{
         'Export-CenateAseguradosCsv'     = { Export-CenateAseguradosCsv @P -Path $NewDir -WhatIf }
         'New-CenateDump'                 = { New-CenateDump @P -Path $NewDir -Include Csv, Sql -WhatIf }
+        # No directory, no file, no pg_basebackup run (the server's backup would show in pg_stat_progress_basebackup).
+        'New-CenateBaseBackup'           = { New-CenateBaseBackup @P -Path (Join-Path $NewDir 'base') -WhatIf }
         'Install-CenateAuditTrigger'     = { Install-CenateAuditTrigger @P -Table ipress -Operation Delete, Truncate, Update -WhatIf }
         'New-CenateReadOnlyRole'         = { New-CenateReadOnlyRole @P -Name $RoName -Password $pw -View asegurados -WhatIf }
         'Protect-CenateTable'            = { Protect-CenateTable @P -Role $App -WhatIf }

@@ -108,6 +108,72 @@ public sealed partial class DockerEngine
         }
     }
 
+    /// <summary>
+    /// Runs a short-lived container to its end (no restart policy, no network unless <see cref="SidecarSpec.NetworkMode"/>
+    /// says one) and removes it, whatever happened: its exit code and the last lines it wrote. Cancelling removes it.
+    /// </summary>
+    public async Task<(long ExitCode, string Output)> RunToExitAsync(SidecarSpec spec, CancellationToken ct)
+    {
+        var create = new CreateContainerParameters
+        {
+            Name = spec.Name,
+            Image = spec.Image,
+            Entrypoint = spec.Entrypoint.ToList(),
+            Cmd = new List<string>(),
+            Env = spec.Environment.ToList(),
+            User = spec.User,
+            Labels = new Dictionary<string, string>(spec.Labels),
+            NetworkDisabled = spec.NetworkMode == "none",
+            HostConfig = new HostConfig { NetworkMode = spec.NetworkMode, Binds = spec.Binds.ToList(), Init = true },
+        };
+        string id;
+        try
+        {
+            id = (await _client.Containers.CreateContainerAsync(create, ct).ConfigureAwait(false)).ID;
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+            throw new CenateException(ErrorIds.ContainerExists, CenateErrorKind.ResourceExists,
+                Messages.Format("ContainerExists", spec.Name), Messages.Format("ContainerExists.Action", spec.Name), spec.Name, ex);
+        }
+        catch (Exception ex) when (IsEngineUnreachable(ex))
+        {
+            throw Unavailable(ex);
+        }
+        try
+        {
+            await _client.Containers.StartContainerAsync(id, new ContainerStartParameters(), ct).ConfigureAwait(false);
+            var wait = await _client.Containers.WaitContainerAsync(id, ct).ConfigureAwait(false);
+            using var stream = await _client.Containers.GetContainerLogsAsync(id, new ContainerLogsParameters
+            {
+                ShowStdout = true,
+                ShowStderr = true,
+                Tail = "40",
+            }, ct).ConfigureAwait(false);
+            var (stdout, stderr) = await stream.ReadOutputToEndAsync(ct).ConfigureAwait(false);
+            return (wait.StatusCode, (stdout + stderr).Trim());
+        }
+        catch (Exception ex) when (IsEngineUnreachable(ex))
+        {
+            throw Unavailable(ex);
+        }
+        catch (DockerApiException ex)
+        {
+            throw new CenateException(ErrorIds.ContainerStartFailed, CenateErrorKind.ResourceUnavailable,
+                Messages.Format("ContainerStartFailed", spec.Name, ex.ResponseBody?.Trim()), Messages.Get("ContainerStartFailed.Action"),
+                spec.Name, ex);
+        }
+        finally
+        {
+            try
+            {
+                await _client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, CancellationToken.None)
+                    .ConfigureAwait(false);
+            }
+            catch (Exception) { /* gone already, or the engine went away: nothing more to do */ }
+        }
+    }
+
     /// <summary>Starts a stopped container.</summary>
     public async Task StartAsync(string container, CancellationToken ct)
     {

@@ -166,5 +166,10 @@ public static class ErrorIds
     public const string WalArchiveSlotMissing = "WalArchiveSlotMissing";
     public const string WalArchiveNearLimit = "WalArchiveNearLimit";
     public const string WalArchiveLagging = "WalArchiveLagging";
+    // Issue 19, part 2: base backups (New-CenateBaseBackup) and their verification.
+    public const string BaseBackupFailed = "BaseBackupFailed";
+    public const string BaseBackupTablespaces = "BaseBackupTablespaces";
+    public const string BaseBackupVerifierUnavailable = "BaseBackupVerifierUnavailable";
+    public const string PgBasebackupVersionMismatch = "PgBasebackupVersionMismatch";
 #pragma warning restore CS1591
 }

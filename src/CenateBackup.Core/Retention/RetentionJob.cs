@@ -96,9 +96,23 @@ public sealed class RetentionJob
         }
         var byId = entries.ToDictionary(e => e.ManifestPath, StringComparer.Ordinal);
         var clock = Stopwatch.StartNew();
-        var candidates = entries.Select(e => new RetentionCandidate(
+        // Base backups (pg_basebackup) and dumps are two families, each planned on its own with the same rules: a base
+        // set stands for its day as a full dump does, and neither ever counts toward the other's keeps.
+        var plan = RetentionPlanner.Plan(Candidates(entries.Where(e => e.Kind != BackupSetKind.Base), BackupSetKind.Full), Policy, Clock())
+            .Concat(RetentionPlanner.Plan(Candidates(entries.Where(e => e.Kind == BackupSetKind.Base), BackupSetKind.Base), Policy, Clock()))
+            .ToList();
+        reporter.Verbose($"Planned {plan.Count} sets in {clock.Elapsed.TotalMilliseconds:0} ms.");
+        foreach (var decision in plan)
+        {
+            Carry(decision, byId[decision.Candidate.Id], scan, host, reporter);
+        }
+        RemoveAbandonedFiles(scan, host, reporter);
+    }
+
+    private IEnumerable<RetentionCandidate> Candidates(IEnumerable<CatalogEntry> entries, BackupSetKind whole) =>
+        entries.Select(e => new RetentionCandidate(
             e.ManifestPath, e.Manifest.Database, e.Time, e.Complete, e.Verified && (!VerifiedHereOnly || e.Manifest.Verification!.MadeAt(Store.Location)),
-            e.Kind == BackupSetKind.Full)
+            e.Kind == whole)
         {
             RowCounts = e.Manifest.RowCounts,
             RowDropAcknowledgements = e.Manifest.RowDropAcknowledgements,
@@ -107,14 +121,6 @@ public sealed class RetentionJob
                 ? new RetentionVerificationFailure(failed.At, failed.Problems.FirstOrDefault())
                 : null,
         });
-        var plan = RetentionPlanner.Plan(candidates, Policy, Clock());
-        reporter.Verbose($"Planned {plan.Count} sets in {clock.Elapsed.TotalMilliseconds:0} ms.");
-        foreach (var decision in plan)
-        {
-            Carry(decision, byId[decision.Candidate.Id], scan, host, reporter);
-        }
-        RemoveAbandonedFiles(scan, host, reporter);
-    }
 
     private void Carry(RetentionDecision decision, CatalogEntry entry, CatalogScan scan, IRetentionJobHost host,
         IOperationReporter reporter)

@@ -62,6 +62,11 @@ public sealed class BackupManifest
     /// older manifests and while none was acknowledged). Counts and reasons only, never rows.
     /// </summary>
     public List<ManifestRowDropAcknowledgement>? RowDropAcknowledgements { get; set; }
+    /// <summary>
+    /// For a base backup set (New-CenateBaseBackup): where its WAL starts and ends, as pg_basebackup's backup_label and
+    /// backup_manifest inside the archive say. Null for dump sets.
+    /// </summary>
+    public ManifestBaseBackup? Base { get; set; }
 
     private static readonly JsonSerializerOptions s_json = new()
     {
@@ -229,6 +234,33 @@ public enum BackupFileKind
     Sql,
     /// <summary>CSV with header, gzip-compressed (or plain .csv).</summary>
     Csv,
+    /// <summary>A pg_basebackup of the whole cluster: one tar (with its backup_manifest and the WAL it needs), gzip-compressed.</summary>
+    Base,
+}
+
+/// <summary>What a base backup set needs to be rolled forward: its WAL range and the server it came from.</summary>
+public sealed class ManifestBaseBackup
+{
+    /// <summary>START WAL LOCATION of backup_label (the redo point replay starts at).</summary>
+    public string StartLsn { get; set; } = "";
+    /// <summary>End-LSN of the backup_manifest's WAL range: replay must reach it before the copy is consistent.</summary>
+    public string EndLsn { get; set; } = "";
+    /// <summary>START TIMELINE.</summary>
+    public int Timeline { get; set; }
+    /// <summary>The first WAL segment replay needs (the file named in backup_label).</summary>
+    public string StartWalFile { get; set; } = "";
+    /// <summary>The segment that holds <see cref="EndLsn"/>: the archive must reach it.</summary>
+    public string EndWalFile { get; set; } = "";
+    /// <summary>wal_segment_size of the server, in bytes.</summary>
+    public long WalSegmentSize { get; set; }
+    /// <summary>The cluster's system identifier (global/pg_control): WAL of another cluster cannot be replayed on it.</summary>
+    public string SystemIdentifier { get; set; } = "";
+    /// <summary>PG_VERSION of the data directory (the major version a restore needs).</summary>
+    public string PgVersion { get; set; } = "";
+    /// <summary>START TIME of backup_label.</summary>
+    public string StartTime { get; set; } = "";
+    /// <summary>Files the backup_manifest lists.</summary>
+    public int ManifestFiles { get; set; }
 }
 
 /// <summary>The outcome of the last verification of a set.</summary>

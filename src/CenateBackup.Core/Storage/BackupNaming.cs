@@ -48,6 +48,9 @@ public static partial class BackupNaming
     public static string CsvFile(string database, string table, string stamp) => $"{SetPrefix(database, stamp)}{Safe(table)}.csv.gz";
     /// <summary>CSV export of a table, uncompressed: &lt;database&gt;_&lt;stamp&gt;.&lt;table&gt;.csv.</summary>
     public static string PlainCsvFile(string database, string table, string stamp) => $"{SetPrefix(database, stamp)}{Safe(table)}.csv";
+    /// <summary>A base backup (pg_basebackup tar, gzip): &lt;database&gt;_&lt;stamp&gt;.base.tar.gz.</summary>
+    public static string BaseFile(string database, string stamp) => $"{SetPrefix(database, stamp)}base.tar.gz";
+
     /// <summary>The set's manifest: &lt;database&gt;_&lt;stamp&gt;.manifest.json.</summary>
     public static string ManifestFile(string database, string stamp) => $"{SetPrefix(database, stamp)}manifest.json";
 

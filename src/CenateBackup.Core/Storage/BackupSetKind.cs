@@ -18,6 +18,11 @@ public enum BackupSetKind
     DataOnly,
     /// <summary>Only table exports (CSV/SQL of tables, e.g. Export-CenateAseguradosCsv): no dump at all.</summary>
     Exports,
+    /// <summary>
+    /// A physical base backup of the whole cluster (New-CenateBaseBackup), for point-in-time recovery with the WAL
+    /// archive. Retention plans base sets apart from dump sets, with the same day/week/month rules.
+    /// </summary>
+    Base,
 }
 
 /// <summary>How a set's kind is read from its manifest.</summary>
@@ -31,6 +36,7 @@ public static class BackupSetKinds
     public static BackupSetKind FromFiles(IEnumerable<ManifestFile> files)
     {
         var list = files.ToList();
+        if (list.Count > 0 && list.All(f => f.Kind == BackupFileKind.Base)) return BackupSetKind.Base;
         var dumps = list.Where(f => f.Kind == BackupFileKind.Dump || (f.Kind == BackupFileKind.Sql && !f.DataOnly)).ToList();
         if (dumps.Any(f => !f.DataOnly && f.Tables.Count == 0)) return BackupSetKind.Full;
         if (dumps.Any(f => !f.DataOnly)) return BackupSetKind.Tables;
@@ -48,6 +54,8 @@ public static class BackupSetKinds
         // A set still being written lists no file yet: its recorded kind is all there is (it is incomplete anyway).
         if (manifest.Files.Count == 0) return manifest.Kind ?? BackupSetKind.Full;
         var fromFiles = FromFiles(manifest.Files);
-        return manifest.Kind is { } recorded && !(recorded == BackupSetKind.Full && fromFiles != BackupSetKind.Full) ? recorded : fromFiles;
+        // A recorded Full or Base must be what the files are: either one is what retention keeps whole days for.
+        return manifest.Kind is { } recorded && !(recorded is BackupSetKind.Full or BackupSetKind.Base && fromFiles != recorded)
+            && !(fromFiles == BackupSetKind.Base && recorded != BackupSetKind.Base) ? recorded : fromFiles;
     }
 }

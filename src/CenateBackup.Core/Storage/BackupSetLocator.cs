@@ -78,7 +78,8 @@ public static class BackupSetLocator
 
     /// <summary>The kind a file's name says (unlisted): .csv(.gz) CSV, .sql.gz SQL, else Dump.</summary>
     public static BackupFileKind KindOf(string name) =>
-        name.EndsWith(".csv.gz", StringComparison.OrdinalIgnoreCase) ? BackupFileKind.Csv
+        name.EndsWith(".base.tar.gz", StringComparison.OrdinalIgnoreCase) ? BackupFileKind.Base
+        : name.EndsWith(".csv.gz", StringComparison.OrdinalIgnoreCase) ? BackupFileKind.Csv
         : name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) ? BackupFileKind.Csv
         : name.EndsWith(".sql.gz", StringComparison.OrdinalIgnoreCase) ? BackupFileKind.Sql
         : BackupFileKind.Dump;

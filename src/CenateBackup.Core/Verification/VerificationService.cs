@@ -246,6 +246,11 @@ public static class VerificationService
         ArchiveContents? archive, string directory, RestoreToolOptions tools, IOperationReporter reporter, CancellationToken cancellationToken)
     {
         var dumpEntry = files.FirstOrDefault(f => (f.Entry?.Kind ?? BackupSetLocator.KindOf(f.Name)) == BackupFileKind.Dump);
+        if (dumpEntry.Name is null && files.Any(f => (f.Entry?.Kind ?? BackupSetLocator.KindOf(f.Name)) == BackupFileKind.Base))
+        {
+            report.Problems.Add(new VerificationProblem(ProblemKind.RestoreFailed, null, Messages.Get("Base.NoDrill")));
+            return;
+        }
         if (dumpEntry.Name is null)
         {
             report.Problems.Add(new VerificationProblem(ProblemKind.RestoreFailed, null, "the set has no dump to restore (CSV/SQL exports only); run the drill on a set made by New-CenateDump"));
@@ -326,6 +331,14 @@ public static class VerificationService
             return new FileCheck(true, checks, problems, sum, null, false);
         }
         var kind = entry?.Kind ?? BackupSetLocator.KindOf(name);
+        if (kind == BackupFileKind.Base)
+        {
+            var based = await BaseBackupVerifier.ReadAsync(filePath, tools, FileProgress(reporter, name, length), reporter, cancellationToken)
+                .ConfigureAwait(false);
+            checks.AddRange(based.Checks);
+            problems.AddRange(based.Problems);
+            return new FileCheck(true, checks, problems, based.Sha256, null, false);
+        }
         var compressed = entry is null ? name.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) : entry.Compression != "none";
         var countRows = drillThis || (level == VerificationLevel.Read && manifest is not null && entry is not null);
         FileRead read = kind == BackupFileKind.Dump

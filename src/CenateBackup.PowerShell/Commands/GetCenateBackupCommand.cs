@@ -34,7 +34,7 @@ public sealed class GetCenateBackupCommand : BackupStoreCmdletBase
     /// every kind, except with -Newest, which counts full database sets only unless -Kind says otherwise.
     /// </summary>
     [Parameter]
-    [ValidateSet("Full", "Tables", "DataOnly", "Exports", "Any")]
+    [ValidateSet("Full", "Tables", "DataOnly", "Exports", "Base", "Any")]
     public string[]? Kind { get; set; }
 
     /// <summary>Only the newest N sets (per directory); full database sets unless -Kind is given.</summary>

@@ -57,7 +57,7 @@ public sealed class TestCenateBackupCommand : BackupStoreCmdletBase
     /// backup proves the database is backed up; a directory holding only CSV exports reports NoBackup.
     /// </summary>
     [Parameter]
-    [ValidateSet("Full", "Tables", "DataOnly", "Exports", "Any")]
+    [ValidateSet("Full", "Tables", "DataOnly", "Exports", "Base", "Any")]
     public string[]? Kind { get; set; }
 
     /// <summary>Monitoring: only sets of this database count (a directory may hold several).</summary>
@@ -203,7 +203,9 @@ public sealed class TestCenateBackupCommand : BackupStoreCmdletBase
         if (InputObject is not null)
         {
             if (IsRemote(InputObject.Path)) VerifyRemote(InputObject.Path);
-            else Verify(InputObject.Path, InputObject.Container);
+            // -Container given on the command line wins over the container the set's manifest names (a manifest is data:
+            // it does not choose where the tools run).
+            else Verify(InputObject.Path, _commandContainer ?? InputObject.Container);
             return;
         }
         foreach (var p in Path)

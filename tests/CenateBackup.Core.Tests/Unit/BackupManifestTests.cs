@@ -207,7 +207,7 @@ public class BackupManifestTests
     {
         using var doc = JsonDocument.Parse(Sample().ToJson());
         var names = doc.RootElement.EnumerateObject().Select(p => p.Name).ToList();
-        Assert.Equal(new[] { "formatVersion", "tool", "database", "stamp", "startedAt", "completedAt", "complete", "kind", "source", "snapshotId", "rowCounts", "files", "catalog", "verification", "copy", "rowDropAcknowledgements" }, names);
+        Assert.Equal(new[] { "formatVersion", "tool", "database", "stamp", "startedAt", "completedAt", "complete", "kind", "source", "snapshotId", "rowCounts", "files", "catalog", "verification", "copy", "rowDropAcknowledgements", "base" }, names);
     }
 
     [Fact]

@@ -1,0 +1,261 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Threading;
+using System.Threading.Tasks;
+using CenateBackup.Core.Docker;
+using CenateBackup.Core.Errors;
+using CenateBackup.Core.Resources;
+using CenateBackup.Core.Storage;
+using CenateBackup.Core.Tools;
+using CenateBackup.Core.Archive;
+
+namespace CenateBackup.Core.Verification;
+
+/// <summary>What reading a base backup found.</summary>
+/// <param name="Sha256">SHA-256 of the file as read.</param>
+/// <param name="Checks">What was checked.</param>
+/// <param name="Problems">What is wrong.</param>
+public sealed record BaseBackupRead(string Sha256, List<string> Checks, List<VerificationProblem> Problems);
+
+/// <summary>
+/// Reads a base backup file to its end (SHA-256, gzip, every tar header), unpacks it into a private temporary directory
+/// (0700, files 0600, next to the set) and runs pg_verifybackup on it: every file against the backup_manifest's sizes and
+/// checksums, and the WAL it carries parsed from the start to the end of the backup. pg_verifybackup runs in a
+/// throwaway container of the database container's image (no network, the directory mounted read-only, as this
+/// account's uid), or locally when a pg_verifybackup of the backup's major version is there. The directory is removed
+/// whatever happens.
+/// </summary>
+public static class BaseBackupVerifier
+{
+    /// <summary>Reads and verifies one base backup file.</summary>
+    public static async Task<BaseBackupRead> ReadAsync(string path, RestoreToolOptions tools, Action<long> progress, IOperationReporter reporter,
+        CancellationToken ct)
+    {
+        var name = Path.GetFileName(path);
+        var checks = new List<string>();
+        var problems = new List<VerificationProblem>();
+        var scratch = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".cenate-verify-{Guid.NewGuid():N}");
+        PrivateDirectory.Create(scratch);
+        try
+        {
+            string sha;
+            var collected = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            var unpack = new Unpacker(scratch);
+            var tar = new TarStreamReader(member =>
+            {
+                if (member.Name is "PG_VERSION")
+                {
+                    var take = TarStreamReader.Collect(new[] { "PG_VERSION" }, collected, 64)(member);
+                    var write = unpack.Open(member);
+                    return take is null ? write : data => { take(data); write?.Invoke(data); };
+                }
+                return unpack.Open(member);
+            });
+            await using (var input = new ReadThroughStream(path, progress))
+            {
+                VerificationProblem? problem;
+                try
+                {
+                    problem = await InflateAsync(path, input, tar, ct).ConfigureAwait(false);
+                }
+                catch (IOException ex) when (AtomicBackupFile.IsDiskFull(ex))
+                {
+                    throw new CenateException(ErrorIds.DiskFull, CenateErrorKind.WriteError, Messages.Format("Base.ScratchFull", scratch),
+                        Messages.Get("Base.ScratchFull.Action"), path, ex);
+                }
+                finally
+                {
+                    unpack.Close();
+                }
+                sha = await input.FinishAsync(ct).ConfigureAwait(false);
+                checks.Add($"gzip read {name}");
+                if (problem is not null) problems.Add(problem);
+            }
+            if (problems.Count == 0)
+            {
+                tar.Finish();
+                checks.Add($"tar read {name}");
+                var why = tar.Error ?? unpack.Error;
+                if (why is not null) problems.Add(new VerificationProblem(ProblemKind.Unreadable, name, "not a whole base backup: " + why));
+                else if (!File.Exists(Path.Combine(scratch, "backup_manifest")))
+                    problems.Add(new VerificationProblem(ProblemKind.Unreadable, name, "it holds no backup_manifest"));
+            }
+            if (problems.Count > 0) return new BaseBackupRead(sha, checks, problems);
+            reporter.Verbose($"{name}: {tar.Members} members unpacked into {scratch}; running pg_verifybackup.");
+            var major = collected.TryGetValue("PG_VERSION", out var v) ? System.Text.Encoding.ASCII.GetString(v).Trim() : "";
+            var (ok, output, where) = await RunVerifyBackupAsync(scratch, major, tools, reporter, ct).ConfigureAwait(false);
+            checks.Add($"pg_verifybackup {name} ({where})");
+            if (!ok)
+            {
+                problems.Add(new VerificationProblem(ProblemKind.Unreadable, name, "pg_verifybackup failed: " + ToolMessages.FirstLines(output, 4)));
+            }
+            return new BaseBackupRead(sha, checks, problems);
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(scratch, recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                reporter.Warning(Messages.Format("Warning.Base.ScratchLeft", scratch, ex.Message));
+            }
+        }
+    }
+
+    private static async Task<VerificationProblem?> InflateAsync(string path, Stream input, TarStreamReader tar, CancellationToken ct)
+    {
+        var name = Path.GetFileName(path);
+        var length = new FileInfo(path).Length;
+        if (length < 18) return new VerificationProblem(ProblemKind.Truncated, name, $"only {length} bytes: shorter than any complete gzip file");
+        var trailer = new byte[4];
+        await using (var tail = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 16))
+        {
+            tail.Position = length - 4;
+            await tail.ReadExactlyAsync(trailer, ct).ConfigureAwait(false);
+        }
+        var expected = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(trailer);
+        try
+        {
+            await using var gz = new GZipStream(input, CompressionMode.Decompress, leaveOpen: true);
+            var buffer = new byte[1 << 20];
+            long total = 0;
+            int n;
+            while ((n = await gz.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+            {
+                total += n;
+                tar.Write(buffer.AsSpan(0, n));
+            }
+            return (uint)total != expected
+                ? new VerificationProblem(ProblemKind.Truncated, name, $"the gzip stream ends early: {total} bytes decompressed, the trailer says {expected} (mod 2^32)")
+                : null;
+        }
+        catch (InvalidDataException ex)
+        {
+            return new VerificationProblem(ProblemKind.Unreadable, name, "not valid gzip data: " + ex.Message);
+        }
+        catch (EndOfStreamException)
+        {
+            return new VerificationProblem(ProblemKind.Truncated, name, "the gzip stream ends early");
+        }
+    }
+
+    /// <summary>pg_verifybackup on the directory: in a throwaway container of -Container's image, else locally.</summary>
+    private static async Task<(bool Ok, string Output, string Where)> RunVerifyBackupAsync(string directory, string major, RestoreToolOptions tools,
+        IOperationReporter reporter, CancellationToken ct)
+    {
+        if (tools.Container is { Length: > 0 } container)
+        {
+            using var engine = new DockerEngine(tools.DockerHost);
+            var info = await engine.InspectAsync(container, ct).ConfigureAwait(false);
+            var spec = new SidecarSpec($"cenate_verify_{Guid.NewGuid().ToString("N")[..12]}", info.ImageId,
+                new[] { "pg_verifybackup", "--exit-on-error", Mount },
+                Array.Empty<string>(), $"{geteuid()}:{getegid()}", "none", new[] { directory + ":" + Mount + ":ro" },
+                new Dictionary<string, string> { ["cenate.role"] = "verify-base", ["cenate.database-container"] = info.Name });
+            reporter.Verbose($"pg_verifybackup runs in a throwaway container of {info.Name}'s image ({info.ImageId[..Math.Min(19, info.ImageId.Length)]}).");
+            var (code, output) = await engine.RunToExitAsync(spec, ct).ConfigureAwait(false);
+            if (code == 127 || output.Contains("executable file not found", StringComparison.OrdinalIgnoreCase))
+            {
+                throw Unavailable(major, $"container {info.Name}'s image has no pg_verifybackup");
+            }
+            return (code == 0, output, $"image of {info.Name}");
+        }
+        var runner = new LocalPgToolRunner(tools.PgBinDirectory);
+        PgVersion version;
+        try
+        {
+            version = await PgToolVersion.OfAsync(runner, "pg_verifybackup", ct).ConfigureAwait(false);
+        }
+        catch (CenateException ex) when (ex.ErrorId is ErrorIds.PgToolNotFound)
+        {
+            throw Unavailable(major, "no pg_verifybackup in PATH");
+        }
+        if (major.Length > 0 && version.Major.ToString(System.Globalization.CultureInfo.InvariantCulture) != major)
+        {
+            throw Unavailable(major, $"the local pg_verifybackup is {version}");
+        }
+        using var output2 = new MemoryStream();
+        var result = await runner.RunAsync(new PgToolInvocation("pg_verifybackup", new[] { "--exit-on-error", directory },
+            new Dictionary<string, string>()), null, output2, ct).ConfigureAwait(false);
+        return (result.Succeeded, (System.Text.Encoding.UTF8.GetString(output2.ToArray()) + "\n" + result.StandardError).Trim(),
+            $"local pg_verifybackup {version}");
+    }
+
+    private const string Mount = "/cenate-base";
+
+    private static CenateException Unavailable(string major, string why) => new(ErrorIds.BaseBackupVerifierUnavailable, CenateErrorKind.NotInstalled,
+        Messages.Format("Base.VerifierUnavailable", major.Length > 0 ? major : "?", why), Messages.Get("Base.VerifierUnavailable.Action"), null);
+
+    /// <summary>Writes a tar's members under one directory: plain relative names only, files 0600, directories 0700.</summary>
+    private sealed class Unpacker
+    {
+        private readonly string _root;
+        private FileStream? _open;
+
+        public Unpacker(string root) => _root = Path.GetFullPath(root);
+
+        public string? Error { get; private set; }
+
+        public TarDataSink? Open(TarMember member)
+        {
+            Close();
+            if (Error is not null) return null;
+            // The server writes some members with a leading "./" (./pg_wal/archive_status/).
+            var relative = member.Name.TrimEnd('/');
+            while (relative.StartsWith("./", StringComparison.Ordinal)) relative = relative[2..];
+            if (relative.Length == 0 || relative.StartsWith('/') || relative.Split('/').Any(p => p is ".." or "." or "") || relative.Contains('\\'))
+            {
+                Error = $"member '{member.Name}' is not a plain relative path";
+                return null;
+            }
+            var full = Path.GetFullPath(Path.Combine(_root, relative));
+            if (!full.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            {
+                Error = $"member '{member.Name}' points outside the backup";
+                return null;
+            }
+            if (member.IsDirectory)
+            {
+                PrivateDirectory.Create(full);
+                return null;
+            }
+            if (!member.IsFile)
+            {
+                // pg_basebackup writes links only for tablespaces, which New-CenateBaseBackup refuses.
+                Error = $"member '{member.Name}' is of type '{member.Type}', not a file or directory";
+                return null;
+            }
+            PrivateDirectory.Create(Path.GetDirectoryName(full)!);
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, BufferSize = 1 << 16 };
+            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            try
+            {
+                _open = new FileStream(full, options);
+            }
+            catch (IOException ex) when (File.Exists(full))
+            {
+                Error = $"member '{member.Name}' appears twice ({ex.Message})";
+                return null;
+            }
+            var file = _open;
+            return data => file.Write(data);
+        }
+
+        public void Close()
+        {
+            _open?.Dispose();
+            _open = null;
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "geteuid")]
+    private static extern uint geteuid();
+
+    [DllImport("libc", EntryPoint = "getegid")]
+    private static extern uint getegid();
+}
