@@ -60,5 +60,12 @@ if ($s.WalArchive) {
     }
 }
 
+# 5. The base backups (the BaseBackup key): the newest verified base set younger than MaxAge, its bytes right.
+if ($s.BaseBackup) {
+    Invoke-CenateJobStep $job base {
+        Test-CenateBackup -Path $s.BaseBackup.Path -Database $s.Database -Kind Base -MaxAge $s.BaseBackup.MaxAge -Level Checksum
+    }
+}
+
 $when = if ($m.When) { $m.When } else { 'Change' }
 exit (Complete-CenateJob $job -When $when).ExitCode

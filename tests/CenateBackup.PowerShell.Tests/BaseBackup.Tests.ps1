@@ -6,6 +6,7 @@
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'JobHelpers.psm1') -Force
     Import-Module (Get-ModuleManifestPath) -Force
     $script:Rig = Get-Rig
     $script:Cred = Get-TestCredential
@@ -157,9 +158,9 @@ Describe 'Test-CenateBackup on a base backup' {
         Set-ManifestFile $c.Manifest $c.Tar
         $r = Test-CenateBackup -Path $c.Manifest -Level Read -Container $Pg.Name
         $r.Passed | Should -BeFalse
-        $p = @($r.Problems)[0]
-        $p.Kind | Should -Be 'Unreadable'
-        $p.Message | Should -Match "pg_verifybackup failed: .*base/$oid/1259"
+        $prob = @($r.Problems)[0]
+        $prob.Kind | Should -Be 'Unreadable'
+        $prob.Message | Should -Match "pg_verifybackup failed: .*base/$oid/1259"
         @(Get-ChildItem -LiteralPath $c.Dir -Force -Filter '.cenate-verify-*').Count | Should -Be 0
         (Get-Content -Raw -LiteralPath $c.Manifest | ConvertFrom-Json).verification.passed | Should -BeFalse
     }
@@ -212,13 +213,42 @@ Describe 'Test-CenateBackup on a base backup' {
         @(Get-ChildItem -LiteralPath $Set.Directory -Force -Filter '.cenate-verify-*').Count | Should -Be 0
     }
 
-    It 'the Restore level says the drill of a base backup is not there yet, after pg_verifybackup passed' {
-        $r = Test-CenateBackup -Path $Set.Path -Level Restore -Container $Pg.Name -TargetContainer $Pg.Name -Credential $Cred -Port $Pg.Port
+    It 'the Restore level is refused before anything is read or recorded (BaseBackupDrillUnavailable), and no table is read from a base set' {
+        $before = Get-Content -Raw -LiteralPath $Set.Path
+        { Test-CenateBackup -Path $Set.Path -Level Restore -Container $Pg.Name -TargetContainer $Pg.Name -Credential $Cred -Port $Pg.Port -ErrorAction Stop } |
+            Should -Throw -ErrorId 'BaseBackupDrillUnavailable,CenateBackup.PowerShell.Commands.TestCenateBackupCommand'
+        Get-Content -Raw -LiteralPath $Set.Path | Should -Be $before
+        foreach ($f in $Set.Path, (Join-Path $Set.Directory $Tar)) {
+            { Restore-CenateTable -Backup $f @P -Mode Staging -Confirm:$false -ErrorAction Stop } |
+                Should -Throw -ErrorId 'BaseBackupNotATableSource,CenateBackup.PowerShell.Commands.RestoreCenateTableCommand'
+        }
+    }
+
+    It 'fails the Read level when the manifest''s WAL range was edited (the archive''s own backup_label and backup_manifest say otherwise)' {
+        $c = Copy-Set 'facts'
+        $m = Get-Content -Raw -LiteralPath $c.Manifest | ConvertFrom-Json -AsHashtable
+        $m.base.endLsn = '0/FF000000'
+        $m.base.systemIdentifier = '1'
+        Set-Content -LiteralPath $c.Manifest -Value ($m | ConvertTo-Json -Depth 20) -NoNewline
+        $r = Test-CenateBackup -Path $c.Manifest -Level Read -Container $Pg.Name
         $r.Passed | Should -BeFalse
-        ($r.Checks -join "`n") | Should -Match 'pg_verifybackup'
-        @($r.Problems).Count | Should -Be 1
-        @($r.Problems)[0].Kind | Should -Be 'RestoreFailed'
-        @($r.Problems)[0].Message | Should -Match 'pg_verifybackup at the Read level'
+        $prob = @($r.Problems)[0]
+        $prob.Kind | Should -Be 'ChecksumMismatch'
+        $prob.Message | Should -Match "endLsn is '0/FF000000' in the manifest"
+        $prob.Message | Should -Match "systemIdentifier is '1' in the manifest"
+        ($r.Checks -join "`n") | Should -Not -Match 'pg_verifybackup'
+    }
+
+    It 'removes an unpacked copy a killed check left more than a day ago, and keeps a fresh one' {
+        $c = Copy-Set 'stale'
+        $old = Join-Path $c.Dir '.cenate-verify-0123456789abcdef0123456789abcdef'
+        $new = Join-Path $c.Dir '.cenate-verify-fedcba9876543210fedcba9876543210'
+        foreach ($d in $old, $new) { New-Item -ItemType Directory -Path (Join-Path $d 'base') -Force | Out-Null; Set-Content -LiteralPath (Join-Path $d 'base/x') -Value 'rows' }
+        (Get-Item -LiteralPath $old -Force).LastWriteTimeUtc = [DateTime]::UtcNow.AddDays(-2)
+        $r = Test-CenateBackup -Path $c.Manifest -Level Read -Container $Pg.Name
+        $r.Passed | Should -BeTrue
+        Test-Path -LiteralPath $old | Should -BeFalse
+        Test-Path -LiteralPath $new | Should -BeTrue
     }
 }
 
@@ -228,5 +258,45 @@ Describe 'Remove-CenateOldBackup on base backups' {
         $r.Count | Should -Be 1
         $r[0].Kind | Should -Be 'Base'
         $r[0].Action | Should -Be 'Kept'
+    }
+}
+
+Describe 'The plan''s jobs with a BaseBackup key' {
+    It 'the weekly job takes the base backup, verifies it with pg_verifybackup and expires base sets; the monitor checks their age' {
+        $baseDir = Join-Path $Dir 'plan-base'
+        $plan = New-JobPlan -Name base -Database maestro_cenate -Container $Pg.Name -Port $Pg.Port -Extra @"
+    BaseBackup = @{ Path = '$baseDir'; CompressionLevel = 1; MaxAge = '8d' }
+"@
+        try {
+            $b = (Get-CenateSettings -Path $plan.Settings).BaseBackup
+            $b.Path | Should -Be $baseDir
+            $b.MaxAge | Should -Be ([TimeSpan]::FromDays(8))
+            $r = Invoke-JobScript -Name Weekly -Settings $plan.Settings
+            $r.ExitCode | Should -Be 0 -Because "$($r.StdOut)`n$($r.StdErr)"
+            $log = @(Get-JobLog -Directory $plan.Logs -Job weekly)[-1]
+            foreach ($step in 'base', 'base-verify', 'base-retention') { (Get-StepRecord $log $step)[0].result | Should -Be 'Succeeded' }
+            # Without a Weekly key there is no copy to make: no sync step at all.
+            Get-StepRecord $log sync | Should -BeNullOrEmpty
+            $sets = @(Get-CenateBackup $baseDir -Kind Base)
+            $sets.Count | Should -Be 1
+            $sets[0].VerificationPassed | Should -BeTrue
+            $sets[0].VerifiedLevel | Should -Be 'Read'
+
+            $r = Invoke-JobScript -Name Monitor -Settings $plan.Settings
+            $log = @(Get-JobLog -Directory $plan.Logs -Job monitor)[-1]
+            # (The local step fails: this plan has no dump set. The base step is judged on its own.)
+            (Get-StepRecord $log base)[0].result | Should -Be 'Succeeded' -Because "$($r.StdOut)`n$($r.StdErr)"
+
+            # The newest base set older than MaxAge: the monitor's base step fails and says so.
+            Write-PrivateFile $plan.Settings ((Get-Content -Raw -LiteralPath $plan.Settings) -replace "MaxAge = '8d'", "MaxAge = '1s'") | Out-Null
+            Start-Sleep -Seconds 2
+            $r = Invoke-JobScript -Name Monitor -Settings $plan.Settings
+            $r.ExitCode | Should -Be 1
+            $log = @(Get-JobLog -Directory $plan.Logs -Job monitor)[-1]
+            (Get-StepRecord $log base)[0].result | Should -Be 'Failed'
+            (Get-StepRecord $log base)[0].errorId | Should -Be 'Stale'
+        } finally {
+            Remove-Item -LiteralPath $plan.Directory -Recurse -Force -ErrorAction SilentlyContinue
+        }
     }
 }

@@ -100,7 +100,7 @@ public static class BaseBackupService
         var activity = Messages.Get("Progress.Base");
         var lastReport = 0L;
         var collected = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        var tar = new TarStreamReader(TarStreamReader.Collect(s_collected, collected, 1 << 20));
+        var tar = new TarStreamReader(TarStreamReader.Collect(s_collected, collected, 256L << 20));
         PgToolResult result;
         long size;
         using (var file = set.CreateFile(name))

@@ -171,5 +171,7 @@ public static class ErrorIds
     public const string BaseBackupTablespaces = "BaseBackupTablespaces";
     public const string BaseBackupVerifierUnavailable = "BaseBackupVerifierUnavailable";
     public const string PgBasebackupVersionMismatch = "PgBasebackupVersionMismatch";
+    public const string BaseBackupDrillUnavailable = "BaseBackupDrillUnavailable";
+    public const string BaseBackupNotATableSource = "BaseBackupNotATableSource";
 #pragma warning restore CS1591
 }

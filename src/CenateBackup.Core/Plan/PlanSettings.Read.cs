@@ -62,6 +62,7 @@ public sealed partial record PlanSettings
             Monthly = ReadTarget(v, "Monthly", 365),
             Monitor = ReadMonitor(v),
             WalArchive = ReadWalArchive(v),
+            BaseBackup = ReadBaseBackup(v),
             Drill = ReadDrill(v),
             LogPath = v.Path("LogPath") ?? "/var/log/cenate",
             LogRetention = v.Duration("LogRetention") ?? TimeSpan.FromDays(90),
@@ -154,6 +155,18 @@ public sealed partial record PlanSettings
             Name = t.Text("Name"),
             MaxLag = t.Duration("MaxLag") ?? TimeSpan.FromMinutes(5),
             MaxRetainedWal = t.Size("MaxRetainedWal") ?? 5L << 30,
+        };
+    }
+
+    private static PlanBaseBackup? ReadBaseBackup(PlanValues v)
+    {
+        var t = v.Table("BaseBackup", "Path", "CompressionLevel", "MaxAge");
+        if (t is null) return null;
+        return new PlanBaseBackup
+        {
+            Path = t.Path("Path") ?? throw t.Invalid("'BaseBackup.Path' is required"),
+            CompressionLevel = t.Int("CompressionLevel", 1, 9) ?? 6,
+            MaxAge = t.Duration("MaxAge") ?? TimeSpan.FromDays(8),
         };
     }
 

@@ -54,6 +54,8 @@ public sealed partial record PlanSettings
     public PlanMonitor Monitor { get; init; } = new();
     /// <summary>The continuous WAL archive the monitor checks; null when not configured.</summary>
     public PlanWalArchive? WalArchive { get; init; }
+    /// <summary>The weekly base backup (point-in-time recovery); null when not configured.</summary>
+    public PlanBaseBackup? BaseBackup { get; init; }
     /// <summary>The restore drill's parameters.</summary>
     public PlanDrill Drill { get; init; } = new();
     /// <summary>Directory of the run logs.</summary>
@@ -139,6 +141,20 @@ public sealed record PlanWalArchive
     public TimeSpan MaxLag { get; init; } = TimeSpan.FromMinutes(5);
     /// <summary>The monitor fails when the slot holds more WAL on the server than this (bytes).</summary>
     public long MaxRetainedWal { get; init; } = 5L << 30;
+}
+
+/// <summary>
+/// The weekly base backup (New-CenateBaseBackup, verified with pg_verifybackup, then retention of the base sets); the
+/// monitor fails when the newest verified base set is older than <see cref="MaxAge"/>.
+/// </summary>
+public sealed record PlanBaseBackup
+{
+    /// <summary>Its directory on this machine (not the dumps' directory).</summary>
+    public string Path { get; init; } = "";
+    /// <summary>gzip level 1–9.</summary>
+    public int CompressionLevel { get; init; } = 6;
+    /// <summary>The newest base set must be younger (the monitor; retention keeps every base set when it is not).</summary>
+    public TimeSpan MaxAge { get; init; } = TimeSpan.FromDays(8);
 }
 
 /// <summary>The monthly restore drill (Test-CenateBackup -Level Restore).</summary>

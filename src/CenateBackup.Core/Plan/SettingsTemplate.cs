@@ -87,6 +87,9 @@ public static class SettingsTemplate
     # stopped or disconnected, its slot lost WAL or is near max_slot_wal_keep_size, it is more than MaxLag behind, or
     # the slot holds more than MaxRetainedWal on the server (Name: the archiver's, when there are several).
     # WalArchive = @{ Path = '/backups/cenate/wal'; MaxLag = '5m'; MaxRetainedWal = '5GB' }
+    # A weekly base backup beside it (the weekly job: New-CenateBaseBackup, pg_verifybackup, retention of the base sets
+    # with the Retention key's days); the monitor fails when the newest verified one is older than MaxAge.
+    # BaseBackup = @{ Path = '/backups/cenate/base'; CompressionLevel = 6; MaxAge = '8d' }
     # Level Restore restores the newest set into a scratch database (default: on the source's server).
     Drill = @{ Level = 'Restore' }     # also TargetContainer = '…'; ScratchDatabase = '…'
 

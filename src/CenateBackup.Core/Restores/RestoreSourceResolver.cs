@@ -27,6 +27,7 @@ internal static class RestoreSourceResolver
         var full = BackupSetPath.RequireFile(request.BackupPath,
             d => $"Get-CenateBackup '{d}' -Newest 1 | Restore-CenateTable -Table {request.Table} …",
             "PathNotFound.Action.9");
+        RefuseBaseBackup(full);
         if (full.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase)) return await FromManifestAsync(request, full, ct).ConfigureAwait(false);
         var file = full;
         var kind = request.From ?? (full.EndsWith(".csv.gz", StringComparison.OrdinalIgnoreCase) || full.EndsWith(".csv", StringComparison.OrdinalIgnoreCase)
@@ -88,6 +89,19 @@ internal static class RestoreSourceResolver
     /// <summary>The manifest of the set <paramref name="file"/> belongs to (null: none readable lists it) — the one place restore asks.</summary>
     // FindManifestFor passes over damaged manifests: a file whose manifest is damaged has none here.
     private static string? FindSetManifest(string file) => BackupSetLocator.FindManifestFor(file);
+
+    /// <summary>
+    /// A base backup (the whole cluster, physical) holds no dump or export a table can be read from: said plainly, not
+    /// as a corrupt dump or a missing file.
+    /// </summary>
+    private static void RefuseBaseBackup(string full)
+    {
+        var isBase = BackupSetLocator.KindOf(Path.GetFileName(full)) == BackupFileKind.Base && !full.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase)
+            || full.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase) && BackupSetKinds.Effective(BackupManifest.Load(full)) == BackupSetKind.Base;
+        if (!isBase) return;
+        throw new CenateException(ErrorIds.BaseBackupNotATableSource, CenateErrorKind.InvalidOperation,
+            Messages.Format("Base.NotATableSource", Path.GetFileName(full)), Messages.Get("Base.NotATableSource.Action"), full);
+    }
 
     private static async Task<RestoreSource> FromManifestAsync(TableRestoreRequest request, string full, CancellationToken ct)
     {

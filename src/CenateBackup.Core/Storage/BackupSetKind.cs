@@ -36,7 +36,9 @@ public static class BackupSetKinds
     public static BackupSetKind FromFiles(IEnumerable<ManifestFile> files)
     {
         var list = files.ToList();
-        if (list.Count > 0 && list.All(f => f.Kind == BackupFileKind.Base)) return BackupSetKind.Base;
+        // A base entry counts only under a base backup's name: an edited kind cannot move a dump set into the other family.
+        if (list.Count > 0 && list.All(f => f.Kind == BackupFileKind.Base && BackupSetLocator.KindOf(f.Name) == BackupFileKind.Base))
+            return BackupSetKind.Base;
         var dumps = list.Where(f => f.Kind == BackupFileKind.Dump || (f.Kind == BackupFileKind.Sql && !f.DataOnly)).ToList();
         if (dumps.Any(f => !f.DataOnly && f.Tables.Count == 0)) return BackupSetKind.Full;
         if (dumps.Any(f => !f.DataOnly)) return BackupSetKind.Tables;

@@ -32,28 +32,34 @@ public sealed record BaseBackupRead(string Sha256, List<string> Checks, List<Ver
 public static class BaseBackupVerifier
 {
     /// <summary>Reads and verifies one base backup file.</summary>
-    public static async Task<BaseBackupRead> ReadAsync(string path, RestoreToolOptions tools, Action<long> progress, IOperationReporter reporter,
-        CancellationToken ct)
+    /// <param name="path">The .base.tar.gz.</param>
+    /// <param name="recorded">What the set's manifest says of it (compared with what the archive says), or null.</param>
+    /// <param name="tools">Where pg_verifybackup runs.</param>
+    /// <param name="progress">Bytes read so far.</param>
+    /// <param name="reporter">Verbose and warnings.</param>
+    /// <param name="ct">Ctrl+C.</param>
+    public static async Task<BaseBackupRead> ReadAsync(string path, ManifestBaseBackup? recorded, RestoreToolOptions tools, Action<long> progress,
+        IOperationReporter reporter, CancellationToken ct)
     {
         var name = Path.GetFileName(path);
         var checks = new List<string>();
         var problems = new List<VerificationProblem>();
-        var scratch = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".cenate-verify-{Guid.NewGuid():N}");
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        RemoveStaleScratch(directory, reporter);
+        var scratch = Path.Combine(directory, ScratchPrefix + Guid.NewGuid().ToString("N"));
         PrivateDirectory.Create(scratch);
         try
         {
             string sha;
             var collected = new Dictionary<string, byte[]>(StringComparer.Ordinal);
             var unpack = new Unpacker(scratch);
+            var collect = TarStreamReader.Collect(s_facts, collected, 256L << 20);
             var tar = new TarStreamReader(member =>
             {
-                if (member.Name is "PG_VERSION")
-                {
-                    var take = TarStreamReader.Collect(new[] { "PG_VERSION" }, collected, 64)(member);
-                    var write = unpack.Open(member);
-                    return take is null ? write : data => { take(data); write?.Invoke(data); };
-                }
-                return unpack.Open(member);
+                // The files that say where the backup's WAL starts and ends are read as they are unpacked.
+                var take = member.Name is "PG_VERSION" or "backup_label" or "backup_manifest" or "global/pg_control" ? collect(member) : null;
+                var write = unpack.Open(member);
+                return take is null ? write : data => { take(data); write?.Invoke(data); };
             });
             await using (var input = new ReadThroughStream(path, progress))
             {
@@ -83,6 +89,21 @@ public static class BaseBackupVerifier
                 if (why is not null) problems.Add(new VerificationProblem(ProblemKind.Unreadable, name, "not a whole base backup: " + why));
                 else if (!File.Exists(Path.Combine(scratch, "backup_manifest")))
                     problems.Add(new VerificationProblem(ProblemKind.Unreadable, name, "it holds no backup_manifest"));
+            }
+            if (problems.Count == 0 && recorded is not null)
+            {
+                // The manifest's WAL range is data: it must be what the archive's own files say.
+                checks.Add($"WAL range {name}");
+                try
+                {
+                    var read = BaseBackupFacts.From(collected, recorded.WalSegmentSize);
+                    if (BaseBackupFacts.Differences(recorded, read) is { } differs)
+                        problems.Add(new VerificationProblem(ProblemKind.ChecksumMismatch, name, "the manifest's base facts differ from the archive's: " + differs));
+                }
+                catch (Exception ex) when (ex is KeyNotFoundException or FormatException or System.Text.Json.JsonException or InvalidOperationException)
+                {
+                    problems.Add(new VerificationProblem(ProblemKind.Unreadable, name, "its backup_label or backup_manifest cannot be read: " + ex.Message));
+                }
             }
             if (problems.Count > 0) return new BaseBackupRead(sha, checks, problems);
             reporter.Verbose($"{name}: {tar.Members} members unpacked into {scratch}; running pg_verifybackup.");
@@ -151,10 +172,16 @@ public static class BaseBackupVerifier
     {
         if (tools.Container is { Length: > 0 } container)
         {
+            var host = tools.DockerHost ?? Environment.GetEnvironmentVariable("DOCKER_HOST");
+            if (host is { Length: > 0 } && !host.StartsWith("unix://", StringComparison.OrdinalIgnoreCase)
+                && !host.StartsWith("npipe://", StringComparison.OrdinalIgnoreCase))
+            {
+                throw Unavailable(major, $"the Docker engine at {host} is not on this machine, so it cannot mount the unpacked copy");
+            }
             using var engine = new DockerEngine(tools.DockerHost);
             var info = await engine.InspectAsync(container, ct).ConfigureAwait(false);
             var spec = new SidecarSpec($"cenate_verify_{Guid.NewGuid().ToString("N")[..12]}", info.ImageId,
-                new[] { "pg_verifybackup", "--exit-on-error", Mount },
+                new[] { "sh", "-c", VerifyScript, "verify", major },
                 Array.Empty<string>(), $"{geteuid()}:{getegid()}", "none", new[] { directory + ":" + Mount + ":ro" },
                 new Dictionary<string, string> { ["cenate.role"] = "verify-base", ["cenate.database-container"] = info.Name });
             reporter.Verbose($"pg_verifybackup runs in a throwaway container of {info.Name}'s image ({info.ImageId[..Math.Min(19, info.ImageId.Length)]}).");
@@ -162,6 +189,11 @@ public static class BaseBackupVerifier
             if (code == 127 || output.Contains("executable file not found", StringComparison.OrdinalIgnoreCase))
             {
                 throw Unavailable(major, $"container {info.Name}'s image has no pg_verifybackup");
+            }
+            if (code == 42) throw Unavailable(major, $"container {info.Name}'s image has {ToolMessages.FirstLines(output, 1)}");
+            if (code == 43)
+            {
+                throw Unavailable(major, $"a container of {info.Name}'s image cannot read the unpacked copy (rootless Docker, userns-remap or SELinux)");
             }
             return (code == 0, output, $"image of {info.Name}");
         }
@@ -187,6 +219,34 @@ public static class BaseBackupVerifier
     }
 
     private const string Mount = "/cenate-base";
+    private const string ScratchPrefix = ".cenate-verify-";
+    private static readonly string[] s_facts = { "backup_label", "backup_manifest", "PG_VERSION", "global/pg_control" };
+
+    // In the throwaway container: the mounted copy must be readable (rootless Docker, userns-remap or SELinux may deny
+    // it: 43), and pg_verifybackup of the backup's major version (42 otherwise); then pg_verifybackup itself.
+    private const string VerifyScript =
+        "[ -r " + Mount + "/backup_manifest ] || { echo \"cannot read " + Mount + "/backup_manifest in the container\"; exit 43; }; " +
+        "v=\"$(pg_verifybackup --version)\" || exit 127; echo \"$v\"; " +
+        "case \"$v\" in *\") $1.\"*|*\") $1\") exec pg_verifybackup --exit-on-error " + Mount + " ;; *) exit 42 ;; esac";
+
+    /// <summary>Unpacked copies a killed check left (older than a day): they hold the cluster's data, so they go.</summary>
+    private static void RemoveStaleScratch(string directory, IOperationReporter reporter)
+    {
+        foreach (var old in Directory.EnumerateDirectories(directory, ScratchPrefix + "*"))
+        {
+            try
+            {
+                var info = new DirectoryInfo(old);
+                if (info.LinkTarget is not null || DateTime.UtcNow - info.LastWriteTimeUtc < TimeSpan.FromDays(1)) continue;
+                Directory.Delete(old, recursive: true);
+                reporter.Verbose($"Removed {old}, an unpacked copy an earlier check left.");
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                reporter.Warning(Messages.Format("Warning.Base.ScratchLeft", old, ex.Message));
+            }
+        }
+    }
 
     private static CenateException Unavailable(string major, string why) => new(ErrorIds.BaseBackupVerifierUnavailable, CenateErrorKind.NotInstalled,
         Messages.Format("Base.VerifierUnavailable", major.Length > 0 ? major : "?", why), Messages.Get("Base.VerifierUnavailable.Action"), null);
@@ -219,9 +279,18 @@ public static class BaseBackupVerifier
                 Error = $"member '{member.Name}' points outside the backup";
                 return null;
             }
-            if (member.IsDirectory)
+            try
             {
-                PrivateDirectory.Create(full);
+                if (member.IsDirectory)
+                {
+                    PrivateDirectory.Create(full);
+                    return null;
+                }
+                if (member.IsFile) PrivateDirectory.Create(Path.GetDirectoryName(full)!);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Error = $"member '{member.Name}' clashes with another one ({ex.Message})";
                 return null;
             }
             if (!member.IsFile)
@@ -230,16 +299,15 @@ public static class BaseBackupVerifier
                 Error = $"member '{member.Name}' is of type '{member.Type}', not a file or directory";
                 return null;
             }
-            PrivateDirectory.Create(Path.GetDirectoryName(full)!);
             var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, BufferSize = 1 << 16 };
             if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             try
             {
                 _open = new FileStream(full, options);
             }
-            catch (IOException ex) when (File.Exists(full))
+            catch (Exception ex) when (ex is UnauthorizedAccessException || ex is IOException io && !AtomicBackupFile.IsDiskFull(io))
             {
-                Error = $"member '{member.Name}' appears twice ({ex.Message})";
+                Error = $"member '{member.Name}' appears twice or clashes with a directory ({ex.Message})";
                 return null;
             }
             var file = _open;

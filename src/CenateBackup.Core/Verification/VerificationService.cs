@@ -56,6 +56,14 @@ public static class VerificationService
         var manifestPath = member.ManifestPath;
         var manifest = member.Manifest;
 
+        if (level == VerificationLevel.Restore
+            && (manifest is not null ? BackupSetKinds.Effective(manifest) == BackupSetKind.Base : member.Kind == BackupFileKind.Base))
+        {
+            // Refused before anything is read or recorded: a failed Restore-level result would mark a good base set as
+            // failed, and retention would stop counting it.
+            throw new CenateException(ErrorIds.BaseBackupDrillUnavailable, CenateErrorKind.InvalidOperation,
+                Messages.Format("Base.NoDrill", Path.GetFileName(full)), Messages.Get("Base.NoDrill.Action"), full);
+        }
         var (report, files) = Plan(member, level);
 
         string? drillDump = null;
@@ -246,11 +254,6 @@ public static class VerificationService
         ArchiveContents? archive, string directory, RestoreToolOptions tools, IOperationReporter reporter, CancellationToken cancellationToken)
     {
         var dumpEntry = files.FirstOrDefault(f => (f.Entry?.Kind ?? BackupSetLocator.KindOf(f.Name)) == BackupFileKind.Dump);
-        if (dumpEntry.Name is null && files.Any(f => (f.Entry?.Kind ?? BackupSetLocator.KindOf(f.Name)) == BackupFileKind.Base))
-        {
-            report.Problems.Add(new VerificationProblem(ProblemKind.RestoreFailed, null, Messages.Get("Base.NoDrill")));
-            return;
-        }
         if (dumpEntry.Name is null)
         {
             report.Problems.Add(new VerificationProblem(ProblemKind.RestoreFailed, null, "the set has no dump to restore (CSV/SQL exports only); run the drill on a set made by New-CenateDump"));
@@ -333,7 +336,7 @@ public static class VerificationService
         var kind = entry?.Kind ?? BackupSetLocator.KindOf(name);
         if (kind == BackupFileKind.Base)
         {
-            var based = await BaseBackupVerifier.ReadAsync(filePath, tools, FileProgress(reporter, name, length), reporter, cancellationToken)
+            var based = await BaseBackupVerifier.ReadAsync(filePath, entry is null ? null : manifest?.Base, tools, FileProgress(reporter, name, length), reporter, cancellationToken)
                 .ConfigureAwait(false);
             checks.AddRange(based.Checks);
             problems.AddRange(based.Problems);

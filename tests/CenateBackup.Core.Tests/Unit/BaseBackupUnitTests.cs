@@ -5,7 +5,6 @@ using System.Linq;
 using System.Security.Cryptography;
 using System.Text;
 using CenateBackup.Core.Archive;
-using CenateBackup.Core.Base;
 using CenateBackup.Core.Retention;
 using CenateBackup.Core.Storage;
 using Xunit;
@@ -151,6 +150,46 @@ public class BaseBackupUnitTests
         Assert.Equal("2026-12-01 05:10:11 UTC", facts.StartTime);
     }
 
+    [Fact]
+    public void An_End_On_A_Segment_Boundary_Needs_The_Segment_Before_It_And_The_First_Range_Is_The_Newest_Timeline()
+    {
+        var files = new Dictionary<string, byte[]>
+        {
+            ["backup_label"] = Encoding.ASCII.GetBytes(Label),
+            ["backup_manifest"] = Encoding.ASCII.GetBytes(
+                "{\"Files\": [], \"WAL-Ranges\": [ { \"Timeline\": 2, \"Start-LSN\": \"0/6800000\", \"End-LSN\": \"0/7000000\" }, " +
+                "{ \"Timeline\": 1, \"Start-LSN\": \"0/5000028\", \"End-LSN\": \"0/6800000\" } ]}"),
+        };
+        var facts = BaseBackupFacts.From(files, 16L << 20);
+        Assert.Equal("0/7000000", facts.EndLsn);
+        Assert.Equal("000000020000000000000006", facts.EndWalFile);   // the newest timeline, the byte before 0/7000000
+        Assert.Equal(1, facts.Timeline);                                // backup_label's START TIMELINE
+    }
+
+    [Fact]
+    public void Edited_Facts_Are_Named_Field_By_Field()
+    {
+        var (_, files, _) = Read(SampleTar(), 65536);
+        var read = BaseBackupFacts.From(files, 16L << 20);
+        var same = BaseBackupFacts.From(files, 16L << 20);
+        Assert.Null(BaseBackupFacts.Differences(same, read));
+        same.EndLsn = "0/FF000000";
+        same.SystemIdentifier = "1";
+        var d = BaseBackupFacts.Differences(same, read)!;
+        Assert.Contains("endLsn is '0/FF000000' in the manifest, '0/7000100' in the archive", d, StringComparison.Ordinal);
+        Assert.Contains("systemIdentifier is '1' in the manifest", d, StringComparison.Ordinal);
+        Assert.DoesNotContain("startLsn", d, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(1L << 20, true)]
+    [InlineData(16L << 20, true)]
+    [InlineData(1L << 30, true)]
+    [InlineData(0, false)]
+    [InlineData(3L << 20, false)]
+    [InlineData(2L << 30, false)]
+    public void Only_Real_Segment_Sizes_Are_Taken(long size, bool ok) => Assert.Equal(ok, BaseBackupFacts.IsSegmentSize(size));
+
     [Theory]
     [InlineData(1, "0/0", 16L << 20, "000000010000000000000000")]
     [InlineData(2, "1/FF000000", 16L << 20, "0000000200000001000000FF")]
@@ -175,6 +214,8 @@ public class BaseBackupUnitTests
         m.Files.Add(new ManifestFile { Name = "x.dump", Kind = BackupFileKind.Dump, Sha256 = new string('0', 64) });
         m.Kind = BackupSetKind.Base;                        // edited: a dump set claiming to be a base backup
         Assert.Equal(BackupSetKind.Full, BackupSetKinds.Effective(m));
+        m.Files[0].Kind = BackupFileKind.Base;              // edited entry: a dump file called a base backup is not one
+        Assert.NotEqual(BackupSetKind.Base, BackupSetKinds.Effective(m));
         var parsed = Storage.BackupManifest.Parse(BackupManifestWithBase(), "m.json");
         Assert.Equal("0/7000100", parsed.Base!.EndLsn);
     }

@@ -6,11 +6,32 @@ using System.Text;
 using System.Text.Json;
 using CenateBackup.Core.Storage;
 
-namespace CenateBackup.Core.Base;
+namespace CenateBackup.Core.Archive;
 
 /// <summary>Reads what a base backup needs to be rolled forward from the files pg_basebackup put in its tar.</summary>
 public static class BaseBackupFacts
 {
+    /// <summary>
+    /// Where the recorded facts of a base set differ from the ones read again from its archive (null when they agree):
+    /// the manifest is data, and a later restore must not be led to the wrong WAL by an edited one.
+    /// </summary>
+    public static string? Differences(ManifestBaseBackup recorded, ManifestBaseBackup read)
+    {
+        var diffs = new List<string>();
+        void Check(string name, string a, string b)
+        {
+            if (!string.Equals(a, b, StringComparison.Ordinal)) diffs.Add($"{name} is '{a}' in the manifest, '{b}' in the archive");
+        }
+        Check("startLsn", recorded.StartLsn, read.StartLsn);
+        Check("endLsn", recorded.EndLsn, read.EndLsn);
+        Check("timeline", recorded.Timeline.ToString(CultureInfo.InvariantCulture), read.Timeline.ToString(CultureInfo.InvariantCulture));
+        Check("startWalFile", recorded.StartWalFile, read.StartWalFile);
+        Check("endWalFile", recorded.EndWalFile, read.EndWalFile);
+        Check("systemIdentifier", recorded.SystemIdentifier, read.SystemIdentifier);
+        Check("pgVersion", recorded.PgVersion, read.PgVersion);
+        return diffs.Count == 0 ? null : string.Join("; ", diffs);
+    }
+
     /// <summary>
     /// The WAL range (backup_label's START WAL LOCATION and timeline, the backup_manifest's End-LSN), the data
     /// directory's version and the cluster's system identifier.
@@ -42,17 +63,21 @@ public static class BaseBackupFacts
                     break;
             }
         }
+        var endTimeline = 0;
         using (var doc = JsonDocument.Parse(files["backup_manifest"]))
         {
             var root = doc.RootElement;
             if (root.TryGetProperty("Files", out var list)) facts.ManifestFiles = list.GetArrayLength();
             if (root.TryGetProperty("WAL-Ranges", out var ranges))
             {
+                // One range per timeline the backup's WAL crossed, newest timeline first: the first one ends where
+                // replay becomes consistent.
                 foreach (var range in ranges.EnumerateArray())
                 {
-                    // One range for a backup taken on one timeline; the last one ends where replay becomes consistent.
                     facts.EndLsn = range.GetProperty("End-LSN").GetString() ?? "";
-                    if (facts.Timeline == 0) facts.Timeline = range.GetProperty("Timeline").GetInt32();
+                    endTimeline = range.GetProperty("Timeline").GetInt32();
+                    if (facts.Timeline == 0) facts.Timeline = endTimeline;
+                    break;
                 }
             }
         }
@@ -61,8 +86,13 @@ public static class BaseBackupFacts
         {
             facts.SystemIdentifier = BinaryPrimitives.ReadUInt64LittleEndian(control).ToString(CultureInfo.InvariantCulture);
         }
-        if (facts.EndLsn.Length > 0 && walSegmentSize > 0) facts.EndWalFile = SegmentOf(facts.Timeline, facts.EndLsn, walSegmentSize);
-        if (facts.StartWalFile.Length == 0 && facts.StartLsn.Length > 0 && walSegmentSize > 0)
+        // The segment that holds the last byte before End-LSN (PostgreSQL's XLByteToPrevSeg): an End-LSN on a segment
+        // boundary needs the segment before it, not the next one.
+        if (facts.EndLsn.Length > 0 && IsSegmentSize(walSegmentSize))
+        {
+            facts.EndWalFile = SegmentOf(endTimeline > 0 ? endTimeline : facts.Timeline, Math.Max(1, ParseLsn(facts.EndLsn)) - 1, walSegmentSize);
+        }
+        if (facts.StartWalFile.Length == 0 && facts.StartLsn.Length > 0 && IsSegmentSize(walSegmentSize))
         {
             facts.StartWalFile = SegmentOf(facts.Timeline, facts.StartLsn, walSegmentSize);
         }
@@ -78,10 +108,16 @@ public static class BaseBackupFacts
             | ulong.Parse(lsn[(slash + 1)..], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
     }
 
+    /// <summary>True for a WAL segment size PostgreSQL allows: a power of two from 1 MB to 1 GB.</summary>
+    public static bool IsSegmentSize(long size) => size is >= 1L << 20 and <= 1L << 30 && (size & (size - 1)) == 0;
+
     /// <summary>The WAL file name that holds <paramref name="lsn"/> on <paramref name="timeline"/>.</summary>
-    public static string SegmentOf(int timeline, string lsn, long segmentSize)
+    public static string SegmentOf(int timeline, string lsn, long segmentSize) => SegmentOf(timeline, ParseLsn(lsn), segmentSize);
+
+    /// <summary>The WAL file name that holds the byte at <paramref name="lsn"/> on <paramref name="timeline"/>.</summary>
+    public static string SegmentOf(int timeline, ulong lsn, long segmentSize)
     {
-        var number = ParseLsn(lsn) / (ulong)segmentSize;
+        var number = lsn / (ulong)segmentSize;
         var perLog = 0x1_0000_0000UL / (ulong)segmentSize;
         return timeline.ToString("X8", CultureInfo.InvariantCulture) + (number / perLog).ToString("X8", CultureInfo.InvariantCulture)
             + (number % perLog).ToString("X8", CultureInfo.InvariantCulture);
