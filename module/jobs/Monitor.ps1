@@ -60,10 +60,13 @@ if ($s.WalArchive) {
     }
 }
 
-# 5. The base backups (the BaseBackup key): the newest verified base set younger than MaxAge, its bytes right.
+# 5. The base backups (the BaseBackup key): the newest base set younger than MaxAge, its bytes right, and with a
+#    WalArchive key every WAL segment from the oldest kept base backup's end on in the archive (no gap).
 if ($s.BaseBackup) {
+    $wal = @{}
+    if ($s.WalArchive) { $wal.WalPath = $s.WalArchive.Path }
     Invoke-CenateJobStep $job base {
-        Test-CenateBackup -Path $s.BaseBackup.Path -Database $s.Database -Kind Base -MaxAge $s.BaseBackup.MaxAge -Level Checksum
+        Test-CenateBackup -Path $s.BaseBackup.Path -Database $s.Database -Kind Base -MaxAge $s.BaseBackup.MaxAge -Level Checksum @wal
     }
 }
 

@@ -252,6 +252,52 @@ Describe 'Test-CenateBackup on a base backup' {
     }
 }
 
+Describe 'Test-CenateBackup -WalPath: can the base backup be rolled forward with the archive?' {
+    BeforeAll {
+        $script:M = (Get-Content -Raw -LiteralPath $Set.Path | ConvertFrom-Json).base
+        function script:New-Archive([string]$Name, [int]$Count, [string]$System = $M.systemIdentifier) {
+            # pg_receivewal's layout: whole segments from the backup's end on, the newest one still .partial.
+            $d = Join-Path $Dir $Name
+            New-Item -ItemType Directory -Path $d | Out-Null
+            Set-Content -LiteralPath (Join-Path $d '.cenate-wal-archive.json') -Value "{ `"systemIdentifier`": `"$System`" }"
+            $tli = $M.endWalFile.Substring(0, 8); $log = [Convert]::ToInt64($M.endWalFile.Substring(8, 8), 16)
+            $seg = [Convert]::ToInt64($M.endWalFile.Substring(16, 8), 16)
+            $names = for ($i = 0; $i -lt $Count; $i++) { '{0}{1:X8}{2:X8}' -f $tli, $log, ($seg + $i) }
+            foreach ($n in $names[0..($Count - 2)]) { Set-Content -LiteralPath (Join-Path $d $n) -Value 'wal' }
+            Set-Content -LiteralPath (Join-Path $d "$($names[-1]).partial") -Value 'wal'
+            [pscustomobject]@{ Dir = $d; Names = $names }
+        }
+    }
+
+    It 'passes when every segment from the backup''s end to the newest is there' {
+        $a = New-Archive 'wal-ok' 5
+        $r = Test-CenateBackup -Path $Set.Path -Level Checksum -WalPath $a.Dir
+        $r.Passed | Should -BeTrue
+        ($r.Checks -join "`n") | Should -Match "WAL continuity $($M.endWalFile) – $($a.Names[-1]) \(5 segments\)"
+    }
+
+    It 'fails with WalArchiveGap naming the missing segment, another cluster''s archive too, and the set stays verified' {
+        $a = New-Archive 'wal-gap' 6
+        Remove-Item -LiteralPath (Join-Path $a.Dir $a.Names[2])
+        $r = Test-CenateBackup -Path $Set.Path -Level Checksum -WalPath $a.Dir
+        $r.Passed | Should -BeFalse
+        $prob = @($r.Problems)
+        $prob.Count | Should -Be 1
+        $prob[0].Kind | Should -Be 'WalArchiveGap'
+        $prob[0].Message | Should -Match "first $($a.Names[2])"
+        (Get-Content -Raw -LiteralPath $Set.Path | ConvertFrom-Json).verification.passed | Should -BeTrue
+
+        $f = New-Archive 'wal-foreign' 3 -System '1234'
+        $r = Test-CenateBackup -Path $Set.Path -Level Checksum -WalPath $f.Dir
+        @($r.Problems)[0].Kind | Should -Be 'WalArchiveGap'
+        @($r.Problems)[0].Message | Should -Match 'another cluster'
+        # The monitor's directory form: the newest base set, and the archive judged the same way.
+        $r = Test-CenateBackup -Path $Set.Directory -Kind Base -Level Checksum -WalPath $a.Dir
+        $r.Passed | Should -BeFalse
+        @($r.Problems).Kind | Should -Contain 'WalArchiveGap'
+    }
+}
+
 Describe 'Remove-CenateOldBackup on base backups' {
     It 'plans base sets as their own family: the newest are kept by MinimumKeep' {
         $r = @(Remove-CenateOldBackup -Path (Join-Path $Dir 'sets') -WhatIf)

@@ -76,6 +76,16 @@ public static class BackupMonitor
         if (request.Drift is { } drift) RowDriftVerification.AddOpenDrops(result, scan.Sets, newest, drift.Policy);
         var newerBroken = sets.Where(s => !s.Complete && s.Time > newest.Time).Select(s => s.Manifest.Stamp).ToList();
         if (newerBroken.Count > 0) result.Checks.Add($"newer sets that are incomplete or miss files were passed over: {string.Join(", ", newerBroken)}");
+        if (tools.WalPath is { } walPath && newest.Kind == BackupSetKind.Base)
+        {
+            // The oldest kept base backup must be able to roll forward too: the archive needs every segment from its end.
+            var oldest = sets.Where(s => s.Complete && s.Kind == BackupSetKind.Base && s.Manifest.Base is not null)
+                .OrderBy(s => s.Time).FirstOrDefault();
+            if (oldest is not null && oldest.ManifestPath != newest.ManifestPath)
+            {
+                WalContinuity.Apply(result, walPath, oldest.Manifest.Base!, BackupNaming.FileNameOf(oldest.ManifestPath));
+            }
+        }
         ApplyLimits(result, request.MaxAge, request.MinimumSize);
         return result;
     }

@@ -37,6 +37,11 @@ public enum ProblemKind
     TooSmall,
     /// <summary>Drift check: a critical table holds fewer rows than in the previous full set (or than live) beyond the threshold.</summary>
     RowCountDropped,
+    /// <summary>
+    /// The WAL archive cannot roll a base backup forward: a segment is missing after the backup's end, the archive
+    /// holds another cluster's WAL, or it is not there (Test-CenateBackup -WalPath). The archive's problem, not the set's.
+    /// </summary>
+    WalArchiveGap,
 }
 
 /// <summary>One precise problem: what, which file, why.</summary>

@@ -25,6 +25,11 @@ public sealed class RestoreToolOptions
     public string? DockerHost { get; init; }
     /// <summary>Local bin directory of pg_restore.</summary>
     public string? PgBinDirectory { get; init; }
+    /// <summary>
+    /// The WAL archive directory base sets are checked against (Test-CenateBackup -WalPath): every segment from the
+    /// backup's end to the archive's newest must be there. Null: no such check.
+    /// </summary>
+    public string? WalPath { get; init; }
     /// <summary>Restore level: builds the drill's options for a set (its manifest, or null for a lone dump).</summary>
     public Func<BackupManifest?, DrillOptions>? DrillFor { get; init; }
 }
@@ -137,6 +142,13 @@ public static class VerificationService
         if (level == VerificationLevel.Restore)
         {
             await DrillAsync(report, manifest, files, drillDump, drillArchive, directory, tools, reporter, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (tools.WalPath is { } walPath && manifest?.Base is { } baseFacts && BackupSetKinds.Effective(manifest) == BackupSetKind.Base
+            && !report.Problems.Any(p => p.Kind != ProblemKind.ManifestMissing))
+        {
+            // Only once the set itself read well: its recorded range was then compared with the archive's own files.
+            WalContinuity.Apply(report, walPath, baseFacts, Path.GetFileName(manifestPath ?? full));
         }
 
         if (drift is not null && manifest is not null && manifestPath is not null)

@@ -142,6 +142,11 @@ public sealed class TestCenateBackupCommand : BackupStoreCmdletBase
     [Parameter]
     public SwitchParameter Live { get; set; }
 
+    /// <summary>Base sets: the WAL archive directory (Start-CenateWalArchive -Path) that must hold every segment from the backup's end to its newest, without a gap (WalArchiveGap otherwise).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? WalPath { get; set; }
+
     /// <summary>Return only $true or $false.</summary>
     [Parameter]
     public SwitchParameter Quiet { get; set; }
@@ -240,6 +245,7 @@ public sealed class TestCenateBackupCommand : BackupStoreCmdletBase
             DockerHost = DockerHost,
             PgBinDirectory = PgBinDirectory,
             DrillFor = level == VerificationLevel.Restore ? manifest => DrillOptionsFor(manifest) : null,
+            WalPath = WalPath is null ? null : GetUnresolvedProviderPathFromPSPath(WalPath),
         };
         var isDirectory = Directory.Exists(path);
         if (level == VerificationLevel.Restore &&
