@@ -26,6 +26,7 @@ $cases = [ordered]@{
     # Base group (issue 19): a base backup of the whole cluster (vs docker exec pg_basebackup -D - -Ft -X fetch | gzip),
     # and the same followed by its Read-level check (pg_verifybackup in a throwaway container).
     base_module          = { param($dir) New-CenateBaseBackup -Container $Container -Port $Port -Credential $cred -Path $dir -ProgressAction SilentlyContinue }
+    base_z1_module       = { param($dir) New-CenateBaseBackup -Container $Container -Port $Port -Credential $cred -Path $dir -CompressionLevel 1 -ProgressAction SilentlyContinue }
     base_verified_module = { param($dir) New-CenateBaseBackup -Container $Container -Port $Port -Credential $cred -Path $dir -ProgressAction SilentlyContinue |
                                          Test-CenateBackup -Level Read -Container $Container -ProgressAction SilentlyContinue }
 }

@@ -230,7 +230,7 @@ echo "[bench] module cases: $json"
 jget() { python3 -c "import json,sys; v=json.loads(sys.argv[1]).get(sys.argv[2]); print('' if v is None else v)" "$json" "$1"; }
 for k in container_z9_module container_z1_module host_z6_module \
          export_csvgz_module export_csv_module set_z9_module set_default_module \
-         verify_read_module verify_read_exec_module verify_drill_module base_module base_verified_module; do
+         verify_read_module verify_read_exec_module verify_drill_module base_module base_z1_module base_verified_module; do
   T[$k]="$(python3 -c "import json,sys; d=json.loads(sys.argv[1]); print(d.get('$k',''))" "$json")"
 done
 # One cold run of a whole pwsh process for the level-9 case, to show what starting pwsh adds.
@@ -315,9 +315,11 @@ RESULT_NAME=dump; [ -z "$ONLY" ] || RESULT_NAME="$(printf '%s' "$ONLY" | tr -c '
     echo "(seed column for Replace: docker exec -i pg_restore -t asegurados into an empty database — rows only, no keys or indexes)"
   fi
   row "base backup (exec pg_basebackup | gzip)" base_seed_gzip base_module "<=1.10x"
+  row "base backup at level 1 (same peer)" base_seed_gzip base_z1_module ""
   row "base backup vs uncompressed tar by hand" base_seed_tar base_module ""
+  row "base backup at level 1 vs uncompressed tar" base_seed_tar base_z1_module ""
   row "base backup + pg_verifybackup check" base_seed_gzip base_verified_module ""
-  if sel base_seed_gzip base_module; then echo "base backup size: tar ${BASE_TAR_SIZE:-0} bytes, pg_basebackup | gzip -6 ${BASE_SEED_SIZE:-0} bytes, module $(b base_module_size)"; fi
+  if sel base_seed_gzip base_module; then echo "base backup size: tar ${BASE_TAR_SIZE:-0} bytes, pg_basebackup | gzip -6 ${BASE_SEED_SIZE:-0} bytes, module $(b base_module_size), module level 1 $(b base_z1_module_size)"; fi
   if [ -n "$AUDIT_JSON" ]; then
     python3 - "$AUDIT_JSON" <<'PY'
 import json, sys

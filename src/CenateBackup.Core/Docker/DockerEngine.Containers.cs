@@ -47,37 +47,7 @@ public sealed partial class DockerEngine
     /// </summary>
     public async Task<string> CreateSidecarAsync(SidecarSpec spec, IReadOnlyList<ContainerFile> files, CancellationToken ct)
     {
-        var create = new CreateContainerParameters
-        {
-            Name = spec.Name,
-            Image = spec.Image,
-            Entrypoint = spec.Entrypoint.ToList(),
-            Cmd = new List<string>(),
-            Env = spec.Environment.ToList(),
-            User = spec.User,
-            Labels = new Dictionary<string, string>(spec.Labels),
-            HostConfig = new HostConfig
-            {
-                NetworkMode = spec.NetworkMode,
-                Binds = spec.Binds.ToList(),
-                RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.UnlessStopped },
-                Init = true,
-            },
-        };
-        string id;
-        try
-        {
-            id = (await _client.Containers.CreateContainerAsync(create, ct).ConfigureAwait(false)).ID;
-        }
-        catch (DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.Conflict)
-        {
-            throw new CenateException(ErrorIds.ContainerExists, CenateErrorKind.ResourceExists,
-                Messages.Format("ContainerExists", spec.Name), Messages.Format("ContainerExists.Action", spec.Name), spec.Name, ex);
-        }
-        catch (Exception ex) when (IsEngineUnreachable(ex))
-        {
-            throw Unavailable(ex);
-        }
+        var id = await CreateAsync(spec, restart: true, ct).ConfigureAwait(false);
         try
         {
             if (files.Count > 0)
@@ -114,32 +84,7 @@ public sealed partial class DockerEngine
     /// </summary>
     public async Task<(long ExitCode, string Output)> RunToExitAsync(SidecarSpec spec, CancellationToken ct)
     {
-        var create = new CreateContainerParameters
-        {
-            Name = spec.Name,
-            Image = spec.Image,
-            Entrypoint = spec.Entrypoint.ToList(),
-            Cmd = new List<string>(),
-            Env = spec.Environment.ToList(),
-            User = spec.User,
-            Labels = new Dictionary<string, string>(spec.Labels),
-            NetworkDisabled = spec.NetworkMode == "none",
-            HostConfig = new HostConfig { NetworkMode = spec.NetworkMode, Binds = spec.Binds.ToList(), Init = true },
-        };
-        string id;
-        try
-        {
-            id = (await _client.Containers.CreateContainerAsync(create, ct).ConfigureAwait(false)).ID;
-        }
-        catch (DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.Conflict)
-        {
-            throw new CenateException(ErrorIds.ContainerExists, CenateErrorKind.ResourceExists,
-                Messages.Format("ContainerExists", spec.Name), Messages.Format("ContainerExists.Action", spec.Name), spec.Name, ex);
-        }
-        catch (Exception ex) when (IsEngineUnreachable(ex))
-        {
-            throw Unavailable(ex);
-        }
+        var id = await CreateAsync(spec, restart: false, ct).ConfigureAwait(false);
         try
         {
             await _client.Containers.StartContainerAsync(id, new ContainerStartParameters(), ct).ConfigureAwait(false);
@@ -171,6 +116,45 @@ public sealed partial class DockerEngine
                     .ConfigureAwait(false);
             }
             catch (Exception) { /* gone already, or the engine went away: nothing more to do */ }
+        }
+    }
+
+    /// <summary>
+    /// Creates (does not start) a container of <paramref name="spec"/>: restart policy unless-stopped for a long-lived
+    /// helper, none for a run to exit (whose network "none" is disabled). ContainerExists when the name is taken.
+    /// </summary>
+    private async Task<string> CreateAsync(SidecarSpec spec, bool restart, CancellationToken ct)
+    {
+        var create = new CreateContainerParameters
+        {
+            Name = spec.Name,
+            Image = spec.Image,
+            Entrypoint = spec.Entrypoint.ToList(),
+            Cmd = new List<string>(),
+            Env = spec.Environment.ToList(),
+            User = spec.User,
+            Labels = new Dictionary<string, string>(spec.Labels),
+            NetworkDisabled = spec.NetworkMode == "none",
+            HostConfig = new HostConfig
+            {
+                NetworkMode = spec.NetworkMode,
+                Binds = spec.Binds.ToList(),
+                RestartPolicy = new RestartPolicy { Name = restart ? RestartPolicyKind.UnlessStopped : RestartPolicyKind.No },
+                Init = true,
+            },
+        };
+        try
+        {
+            return (await _client.Containers.CreateContainerAsync(create, ct).ConfigureAwait(false)).ID;
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+            throw new CenateException(ErrorIds.ContainerExists, CenateErrorKind.ResourceExists,
+                Messages.Format("ContainerExists", spec.Name), Messages.Format("ContainerExists.Action", spec.Name), spec.Name, ex);
+        }
+        catch (Exception ex) when (IsEngineUnreachable(ex))
+        {
+            throw Unavailable(ex);
         }
     }
 

@@ -66,7 +66,7 @@ public static class BaseBackupVerifier
                 VerificationProblem? problem;
                 try
                 {
-                    problem = await InflateAsync(path, input, tar, ct).ConfigureAwait(false);
+                    problem = await VerificationService.InflateToEndAsync(path, input, data => tar.Write(data), ct).ConfigureAwait(false);
                 }
                 catch (IOException ex) when (AtomicBackupFile.IsDiskFull(ex))
                 {
@@ -126,43 +126,6 @@ public static class BaseBackupVerifier
             {
                 reporter.Warning(Messages.Format("Warning.Base.ScratchLeft", scratch, ex.Message));
             }
-        }
-    }
-
-    private static async Task<VerificationProblem?> InflateAsync(string path, Stream input, TarStreamReader tar, CancellationToken ct)
-    {
-        var name = Path.GetFileName(path);
-        var length = new FileInfo(path).Length;
-        if (length < 18) return new VerificationProblem(ProblemKind.Truncated, name, $"only {length} bytes: shorter than any complete gzip file");
-        var trailer = new byte[4];
-        await using (var tail = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 16))
-        {
-            tail.Position = length - 4;
-            await tail.ReadExactlyAsync(trailer, ct).ConfigureAwait(false);
-        }
-        var expected = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(trailer);
-        try
-        {
-            await using var gz = new GZipStream(input, CompressionMode.Decompress, leaveOpen: true);
-            var buffer = new byte[1 << 20];
-            long total = 0;
-            int n;
-            while ((n = await gz.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
-            {
-                total += n;
-                tar.Write(buffer.AsSpan(0, n));
-            }
-            return (uint)total != expected
-                ? new VerificationProblem(ProblemKind.Truncated, name, $"the gzip stream ends early: {total} bytes decompressed, the trailer says {expected} (mod 2^32)")
-                : null;
-        }
-        catch (InvalidDataException ex)
-        {
-            return new VerificationProblem(ProblemKind.Unreadable, name, "not valid gzip data: " + ex.Message);
-        }
-        catch (EndOfStreamException)
-        {
-            return new VerificationProblem(ProblemKind.Truncated, name, "the gzip stream ends early");
         }
     }
 

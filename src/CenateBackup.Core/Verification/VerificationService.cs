@@ -403,6 +403,20 @@ public static class VerificationService
 
     private static async Task<VerificationProblem?> ReadGzipAsync(string path, Stream input, BackupFileKind kind, long? expectedRows, CancellationToken cancellationToken)
     {
+        var rows = new RowTally(kind);
+        return await InflateToEndAsync(path, input, data => rows.Add(data), cancellationToken).ConfigureAwait(false)
+            ?? rows.Judge(Path.GetFileName(path), expectedRows);
+    }
+
+    /// <summary>What receives the decompressed bytes of <see cref="InflateToEndAsync"/>.</summary>
+    internal delegate void InflatedBytes(ReadOnlySpan<byte> data);
+
+    /// <summary>
+    /// Decompresses a gzip file (read through <paramref name="input"/>) to its end, handing every byte to
+    /// <paramref name="consume"/>; a cut or damaged file is a problem, never a short success.
+    /// </summary>
+    internal static async Task<VerificationProblem?> InflateToEndAsync(string path, Stream input, InflatedBytes consume, CancellationToken cancellationToken)
+    {
         var name = Path.GetFileName(path);
         try
         {
@@ -420,16 +434,15 @@ public static class VerificationService
             long total = 0;
             await using var gz = new GZipStream(input, CompressionMode.Decompress, leaveOpen: true);
             var buffer = new byte[1 << 20];
-            var rows = new RowTally(kind);
             int n;
             while ((n = await gz.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
             {
                 total += n;
-                rows.Add(buffer.AsSpan(0, n));
+                consume(buffer.AsSpan(0, n));
             }
-            if ((uint)total != expected)
-                return new VerificationProblem(ProblemKind.Truncated, name, $"the gzip stream ends early: {total} bytes decompressed, the trailer says {expected} (mod 2^32)");
-            return rows.Judge(name, expectedRows);
+            return (uint)total != expected
+                ? new VerificationProblem(ProblemKind.Truncated, name, $"the gzip stream ends early: {total} bytes decompressed, the trailer says {expected} (mod 2^32)")
+                : null;
         }
         catch (InvalidDataException ex)
         {
