@@ -125,6 +125,31 @@ Describe 'New-CenateBaseBackup' {
     }
 }
 
+Describe 'A full disk' {
+    It 'New-CenateBaseBackup says DiskFull and leaves no file; the check of a set on a disk too small to unpack it says DiskFull and leaves nothing' {
+        $mnt = Join-Path $Dir 'full'
+        New-Item -ItemType Directory -Path $mnt | Out-Null
+        & mount -t tmpfs -o size=512k tmpfs $mnt
+        try {
+            $e = { New-CenateBaseBackup @P -Path $mnt } | Should -Throw -ErrorId 'DiskFull,CenateBackup.PowerShell.Commands.NewCenateBaseBackupCommand' -PassThru
+            $e.CategoryInfo.Category | Should -Be 'WriteError'
+            @(Get-ChildItem -LiteralPath $mnt -Force | Where-Object Name -ne '.cenate.lock') | Should -BeNullOrEmpty
+        } finally { & umount $mnt }
+        # Room for the set, not for its unpacked copy.
+        $size = (Get-Item -LiteralPath (Join-Path $Set.Directory $Tar)).Length + (Get-Item -LiteralPath $Set.Path).Length
+        & mount -t tmpfs -o "size=$([int](($size + 2MB) / 1KB))k" tmpfs $mnt
+        try {
+            Copy-Item -LiteralPath $Set.Path, (Join-Path $Set.Directory $Tar) -Destination $mnt
+            $m = Join-Path $mnt (Split-Path $Set.Path -Leaf)
+            $before = Get-Content -Raw -LiteralPath $m
+            { Test-CenateBackup -Path $m -Level Read -Container $Pg.Name -ErrorAction Stop } |
+                Should -Throw -ErrorId 'DiskFull,CenateBackup.PowerShell.Commands.TestCenateBackupCommand'
+            @(Get-ChildItem -LiteralPath $mnt -Force -Filter '.cenate-verify-*').Count | Should -Be 0
+            Get-Content -Raw -LiteralPath $m | Should -Be $before
+        } finally { & umount $mnt; Remove-Item -LiteralPath $mnt -Force }
+    }
+}
+
 Describe 'Test-CenateBackup on a base backup' {
     It 'passes the Read level: the whole tar read, pg_verifybackup in a throwaway container of the image; nothing left behind' {
         $r = Test-CenateBackup -Path $Set.Path -Level Read -Container $Pg.Name

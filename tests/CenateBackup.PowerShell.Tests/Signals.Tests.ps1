@@ -120,6 +120,31 @@ Describe 'SIGTERM and SIGHUP stop the work like Ctrl+C, clean up, and end the pr
         }
     }
 
+    It 'SIGTERM during New-CenateBaseBackup removes the partial archive and the manifest, stops pg_basebackup and its walsender, and exits 143' {
+        $d = New-TestDirectory 'sig-base'
+        $log = "$d.log"
+        $child = Start-ChildPwsh -Log $log -Script "New-CenateBaseBackup -Container $($Big.Name) -Port $($Big.Port) -Credential `$cred -Path '$d' -CompressionLevel 9"
+        try {
+            $null = Wait-ForFile -Directory $d -Filter '*.base.tar.gz.*.partial' -MinimumSize 1 -TimeoutSeconds 120
+            (Get-ContainerProcessLines $Big.Name) -match 'pg_basebackup' | Should -Not -BeNullOrEmpty
+            Send-Signal $child.Process TERM
+            Wait-Exit $child.Process | Should -Be 143
+            Assert-NoFiles $d
+            Get-ToolLines $Big.Name 'pg_basebackup' | Should -BeNullOrEmpty
+            $deadline = [DateTime]::UtcNow.AddSeconds(20)
+            while ((Invoke-Psql -Port $Big.Port -Database postgres -Sql 'SELECT count(*) FROM pg_stat_replication') -ne '0' -and [DateTime]::UtcNow -lt $deadline) {
+                Start-Sleep -Milliseconds 200
+            }
+            Invoke-Psql -Port $Big.Port -Database postgres -Sql 'SELECT count(*) FROM pg_stat_replication' | Should -Be '0'
+            $lines = @(Get-Content -LiteralPath $log)
+            ($lines -match '^error StoppedBySignal,CenateBackup.PowerShell.Commands.NewCenateBaseBackupCommand SIGTERM received') | Should -Not -BeNullOrEmpty
+            @($lines -match '^output ') | Should -BeNullOrEmpty -Because 'no set is returned'
+        } finally {
+            if (-not $child.Process.HasExited) { $child.Process.Kill($true) }
+            Remove-Item -LiteralPath $d, $log, $child.Script -Recurse -Force -ErrorAction SilentlyContinue
+        }
+    }
+
     It 'SIGHUP during New-CenateDump -ErrorAction Stop cleans up the same way, runs no catch block, and exits 129 at once' {
         # Scheduled scripts often run with -ErrorAction Stop inside try/catch: the catch must not run in a dying process,
         # and the process must not wait out the signal's cleanup budget (60 s).
