@@ -323,6 +323,27 @@ Describe 'Test-CenateBackup -WalPath: can the base backup be rolled forward with
     }
 }
 
+Describe 'Sync-CenateOffsite of a base set' {
+    It 'skips it by default, copies it with -IncludePartial, and the copy passes pg_verifybackup there' {
+        $mnt = Join-Path $Dir 'usb'
+        New-Item -ItemType Directory -Path $mnt | Out-Null
+        & mount -t tmpfs -o 'size=64m,mode=0700' tmpfs $mnt
+        try {
+            $target = (Initialize-CenateOffsiteTarget -Destination (Join-Path $mnt 'cenate') -Label usb-base -Confirm:$false).Path
+            $src = Join-Path $Dir 'sets'
+            @(Sync-CenateOffsite -Path $src -Destination $target | Where-Object Status -eq 'Copied').Count | Should -Be 0
+            $r = @(Sync-CenateOffsite -Path $src -Destination $target -IncludePartial | Where-Object Status -eq 'Copied')
+            $r.Count | Should -Be 1
+            $r[0].Kind | Should -Be 'Base'
+            $copy = Get-CenateBackup $target -Kind Base
+            $copy.Stamp | Should -Be $Set.Stamp
+            $v = Test-CenateBackup -Path $copy.Path -Level Read -Container $Pg.Name
+            $v.Passed | Should -BeTrue
+            ($v.Checks -join "`n") | Should -Match 'pg_verifybackup'
+        } finally { & umount $mnt; Remove-Item -LiteralPath $mnt -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+}
+
 Describe 'Remove-CenateOldBackup on base backups' {
     It 'plans base sets as their own family: the newest are kept by MinimumKeep' {
         $r = @(Remove-CenateOldBackup -Path (Join-Path $Dir 'sets') -WhatIf)
