@@ -364,4 +364,28 @@ Describe 'Stop-CenateWalArchive' {
             Remove-Item -LiteralPath $fresh -Recurse -Force -ErrorAction SilentlyContinue
         }
     }
+
+    It 'stops the archiver while the database container is down (the slot stays, a warning says so); -DropSlot needs the database' {
+        $fresh = New-TestDirectory 'wal-offline'
+        try {
+            $null = Start-CenateWalArchive @P -Path $fresh -ReplicationCredential $Repl -Confirm:$false
+            Test-Container $Sidecar | Should -BeTrue
+            & docker stop $Pg.Name | Out-Null
+            { Stop-CenateWalArchive @P -DropSlot -Confirm:$false -ErrorAction Stop } | Should -Throw
+            Test-Container $Sidecar | Should -BeTrue -Because '-DropSlot changes nothing when the slot cannot be dropped'
+            $r = Stop-CenateWalArchive @P -Confirm:$false -WarningVariable w -WarningAction SilentlyContinue
+            $r.State | Should -Be 'Removed'
+            ($w -join ' ') | Should -Match 'cannot be reached'
+            Test-Container $Sidecar | Should -BeFalse
+            @(Get-ChildItem -LiteralPath $fresh -File | Where-Object Name -match '^[0-9A-F]{24}').Count | Should -BeGreaterThan 0
+        } finally {
+            & docker start $Pg.Name | Out-Null
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            while ([DateTime]::UtcNow -lt $deadline) { try { Sql 'SELECT 1' | Out-Null; break } catch { Start-Sleep -Milliseconds 500 } }
+            Sql "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'cenate_wal'" | Should -Be '1'
+            Sql "SELECT pg_drop_replication_slot('cenate_wal')" | Out-Null
+            & docker rm -f $Sidecar *> $null
+            Remove-Item -LiteralPath $fresh -Recurse -Force -ErrorAction SilentlyContinue
+        }
+    }
 }

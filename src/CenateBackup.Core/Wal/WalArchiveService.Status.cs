@@ -49,7 +49,18 @@ public static partial class WalArchiveService
         CancellationToken ct)
     {
         RequireContainer(target);
-        await using var session = await DatabaseSession.OpenAsync(target, null, reporter, ct).ConfigureAwait(false);
+        DatabaseSession session;
+        try
+        {
+            session = await DatabaseSession.OpenAsync(target, null, reporter, ct).ConfigureAwait(false);
+        }
+        catch (CenateException ex) when (!dropSlot && (ex.ErrorId == ErrorIds.ContainerNotRunning || ex.Kind == CenateErrorKind.ConnectionError))
+        {
+            // The database is down: the archiver can still be stopped (its slot, on the server, is left as it is).
+            reporter.Warning(Messages.Format("Wal.StopOffline", target.Container, ex.Message));
+            return await PlanStopOfflineAsync(target, name, reporter, ct).ConfigureAwait(false);
+        }
+        await using var _ = session;
         var engine = session.Context.Engine!;
         var primary = session.Context.Container!;
         try
@@ -88,6 +99,42 @@ public static partial class WalArchiveService
         {
             throw session.Translate(ex);
         }
+    }
+
+    /// <summary>Stop without the database (it is down): the container only, found by its labels; nothing on the server.</summary>
+    private static async Task<WalArchivePlan> PlanStopOfflineAsync(DatabaseTarget target, string? name, IOperationReporter reporter, CancellationToken ct)
+    {
+        using var engine = new DockerEngine(target.DockerHost);
+        var found = await ArchiversAsync(engine, target.Container!, name, ct).ConfigureAwait(false);
+        if (found.Count > 1)
+        {
+            throw new CenateException(ErrorIds.WalArchiveAmbiguous, CenateErrorKind.InvalidArgument,
+                Messages.Format("Wal.Ambiguous", target.Container, string.Join(", ", found.Select(f => f.Name))), Messages.Get("Wal.Ambiguous.Action"),
+                target.Container);
+        }
+        var sidecar = found[0];
+        var status = new WalArchiveStatus
+        {
+            Name = sidecar.Name,
+            Primary = target.Container!,
+            ContainerState = sidecar.Running ? "running" : "exited",
+            Path = sidecar.Labels.TryGetValue(PathLabel, out var path) ? path : "",
+            Slot = sidecar.Labels.TryGetValue(SlotLabel, out var slot) ? slot : "",
+            ReplicationUser = sidecar.Labels.TryGetValue(UserLabel, out var user) ? user : "",
+        };
+        var plan = new WalArchivePlan { Name = sidecar.Name, Current = status };
+        plan.Steps.Add(Messages.Format("Wal.Step.Remove", sidecar.Name, status.Path));
+        plan.Run = async (rep, c) =>
+        {
+            var again = await PlanStopOfflineAsync(target, sidecar.Name, rep, c).ConfigureAwait(false);
+            ConfirmedPlan.Require(plan.Steps, again.Steps, sidecar.Name);
+            using var engine2 = new DockerEngine(target.DockerHost);
+            rep.Verbose($"Stopping and removing the archiver container {sidecar.Name}; the files in {status.Path} stay.");
+            await engine2.RemoveAsync(sidecar.Name, c).ConfigureAwait(false);
+            status.State = "Removed";
+            return status;
+        };
+        return plan;
     }
 
     private static async Task<WalArchiveStatus> StopAsync(DatabaseTarget target, WalArchivePlan plan, bool dropSlot, IOperationReporter reporter,
