@@ -264,6 +264,17 @@ Describe 'Test-CenateBackup on a base backup' {
         ($r.Checks -join "`n") | Should -Not -Match 'pg_verifybackup'
     }
 
+    It 'unpacks under the temp directory, not next to the set, when another account may write the set''s directory' {
+        $c = Copy-Set 'shared'
+        & chmod 0777 $c.Dir
+        $r = Test-CenateBackup -Path $c.Manifest -Level Read -Container $Pg.Name -Verbose 4>&1
+        $result = $r | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }
+        $result.Passed | Should -BeTrue
+        ($r | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message) -join "`n" |
+            Should -Match ([regex]::Escape($c.Dir) + '.*may be written by another account: the copy is unpacked under')
+        @(Get-ChildItem -LiteralPath ([IO.Path]::GetTempPath()) -Force -Filter '.cenate-verify-*').Count | Should -Be 0
+    }
+
     It 'removes an unpacked copy a killed check left more than a day ago, and keeps a fresh one' {
         $c = Copy-Set 'stale'
         $old = Join-Path $c.Dir '.cenate-verify-0123456789abcdef0123456789abcdef'

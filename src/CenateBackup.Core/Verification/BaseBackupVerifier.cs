@@ -44,7 +44,7 @@ public static class BaseBackupVerifier
         var name = Path.GetFileName(path);
         var checks = new List<string>();
         var problems = new List<VerificationProblem>();
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var directory = ScratchParent(Path.GetDirectoryName(Path.GetFullPath(path))!, reporter);
         RemoveStaleScratch(directory, reporter);
         var scratch = Path.Combine(directory, ScratchPrefix + Guid.NewGuid().ToString("N"));
         PrivateDirectory.Create(scratch);
@@ -191,6 +191,39 @@ public static class BaseBackupVerifier
         "[ -r " + Mount + "/backup_manifest ] || { echo \"cannot read " + Mount + "/backup_manifest in the container\"; exit 43; }; " +
         "v=\"$(pg_verifybackup --version)\" || exit 127; echo \"$v\"; " +
         "case \"$v\" in *\") $1.\"*|*\") $1\") exec pg_verifybackup --exit-on-error " + Mount + " ;; *) exit 42 ;; esac";
+
+    /// <summary>
+    /// Where the copy is unpacked: next to the set (same file system, the space the admin gave the backups) when no
+    /// other account can rename or replace anything on the way there — each directory of the path owned by this user or
+    /// root and writable by no one else, or sticky. Otherwise someone who may write the backup directory could swap the
+    /// unpack directory for a link while members are written, and aim them anywhere this account may write: the system
+    /// temp directory is used instead.
+    /// </summary>
+    private static string ScratchParent(string setDirectory, IOperationReporter reporter)
+    {
+        if (OperatingSystem.IsWindows() || HoldsFilesSafely(setDirectory)) return setDirectory;
+        var temp = Path.GetFullPath(Path.GetTempPath());
+        reporter.Verbose($"{setDirectory} (or a directory above it) may be written by another account: the copy is unpacked under {temp} instead.");
+        return temp;
+    }
+
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static bool HoldsFilesSafely(string directory)
+    {
+        var me = Alerts.AlertFileTrust.CurrentUser();
+        for (var d = directory; d is not null; d = Path.GetDirectoryName(d))
+        {
+            try
+            {
+                if (!Alerts.AlertFileTrust.DirectoryHoldsFilesSafely(Alerts.AlertFileTrust.OwnerOf(d), File.GetUnixFileMode(d), me)) return false;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
 
     /// <summary>Unpacked copies a killed check left (older than a day): they hold the cluster's data, so they go.</summary>
     private static void RemoveStaleScratch(string directory, IOperationReporter reporter)
