@@ -115,11 +115,21 @@ public static class BaseBackupFacts
     public static string SegmentOf(int timeline, string lsn, long segmentSize) => SegmentOf(timeline, ParseLsn(lsn), segmentSize);
 
     /// <summary>The WAL file name that holds the byte at <paramref name="lsn"/> on <paramref name="timeline"/>.</summary>
-    public static string SegmentOf(int timeline, ulong lsn, long segmentSize)
+    public static string SegmentOf(int timeline, ulong lsn, long segmentSize) =>
+        SegmentName(timeline.ToString("X8", CultureInfo.InvariantCulture), lsn / (ulong)segmentSize, segmentSize);
+
+    /// <summary>
+    /// The file name of segment <paramref name="number"/> (counted across logs) on a timeline given as its 8 hex
+    /// digits: the one place the module turns segment numbers into WAL file names.
+    /// </summary>
+    public static string SegmentName(string timeline, ulong number, long segmentSize)
     {
-        var number = lsn / (ulong)segmentSize;
         var perLog = 0x1_0000_0000UL / (ulong)segmentSize;
-        return timeline.ToString("X8", CultureInfo.InvariantCulture) + (number / perLog).ToString("X8", CultureInfo.InvariantCulture)
-            + (number % perLog).ToString("X8", CultureInfo.InvariantCulture);
+        return timeline + (number / perLog).ToString("X8", CultureInfo.InvariantCulture) + (number % perLog).ToString("X8", CultureInfo.InvariantCulture);
     }
+
+    /// <summary>The segment number (counted across logs, timeline left out) of a 24-hex-digit WAL file name.</summary>
+    public static ulong SegmentNumber(string name, long segmentSize) =>
+        ulong.Parse(name.AsSpan(8, 8), NumberStyles.HexNumber, CultureInfo.InvariantCulture) * (0x1_0000_0000UL / (ulong)segmentSize)
+        + ulong.Parse(name.AsSpan(16, 8), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
 }

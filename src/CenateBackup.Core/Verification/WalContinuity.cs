@@ -85,20 +85,10 @@ public static partial class WalContinuity
 
     private static bool IsSegmentName(string name) => name.Length == 24 && name.All(Uri.IsHexDigit);
 
-    /// <summary>The segment's number across timelines (log × segments per log + segment).</summary>
-    private static ulong Number(string name, long size)
-    {
-        var perLog = 0x1_0000_0000UL / (ulong)size;
-        return ulong.Parse(name.AsSpan(8, 8), NumberStyles.HexNumber, CultureInfo.InvariantCulture) * perLog
-            + ulong.Parse(name.AsSpan(16, 8), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-    }
+    private static ulong Number(string name, long size) => BaseBackupFacts.SegmentNumber(name, size);
 
-    private static string Name(int timeline, ulong number, long size)
-    {
-        var perLog = 0x1_0000_0000UL / (ulong)size;
-        return timeline.ToString("X8", CultureInfo.InvariantCulture) + (number / perLog).ToString("X8", CultureInfo.InvariantCulture)
-            + (number % perLog).ToString("X8", CultureInfo.InvariantCulture);
-    }
+    private static string Name(int timeline, ulong number, long size) =>
+        BaseBackupFacts.SegmentName(timeline.ToString("X8", CultureInfo.InvariantCulture), number, size);
 
     [GeneratedRegex("^([0-9A-F]{24})(\\.partial)?$")]
     private static partial Regex SegmentName();

@@ -559,21 +559,11 @@ public static partial class WalArchiveService
             }
         }
         if (best < 0) return null;
-        return SegmentFileName(bestTimeline, bestComplete ? best + 1 : best, segmentSize);
+        return Archive.BaseBackupFacts.SegmentName(bestTimeline, (ulong)(bestComplete ? best + 1 : best), segmentSize);
     }
 
     /// <summary>The segment number of a WAL file name (timeline left out), for segments of <paramref name="segmentSize"/> bytes.</summary>
-    internal static long SegmentNumber(string name, long segmentSize)
-    {
-        var perLog = 0x100000000L / segmentSize;
-        return Convert.ToInt64(name.Substring(8, 8), 16) * perLog + Convert.ToInt64(name.Substring(16, 8), 16);
-    }
-
-    private static string SegmentFileName(string timeline, long number, long segmentSize)
-    {
-        var perLog = 0x100000000L / segmentSize;
-        return timeline + (number / perLog).ToString("X8", CultureInfo.InvariantCulture) + (number % perLog).ToString("X8", CultureInfo.InvariantCulture);
-    }
+    internal static long SegmentNumber(string name, long segmentSize) => (long)Archive.BaseBackupFacts.SegmentNumber(name, segmentSize);
 
     private static async Task<bool> ServerHasSegmentAsync(NpgsqlConnection conn, string segment, CancellationToken ct)
     {
