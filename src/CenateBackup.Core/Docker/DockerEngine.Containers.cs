@@ -79,6 +79,131 @@ public sealed partial class DockerEngine
     }
 
     /// <summary>
+    /// Creates a container without restart policy, fills it with the tar <paramref name="writeTar"/> writes (streamed, never
+    /// held whole; unpacked at "/" and owned by the container's user) and starts it. A failure on the way — the tar
+    /// writer's first — removes the container: nothing half-filled is left.
+    /// </summary>
+    public async Task<string> CreateFilledAsync(SidecarSpec spec, Func<Stream, (int Uid, int Gid), CancellationToken, Task> writeTar,
+        CancellationToken ct)
+    {
+        var id = await CreateAsync(spec, restart: false, ct).ConfigureAwait(false);
+        try
+        {
+            // The owner is looked up in the image's own /etc/passwd (the engine's copyUIDGID may read another one).
+            var owner = await UserIdsAsync(id, spec.User, ct).ConfigureAwait(false);
+            var pipe = new System.IO.Pipelines.Pipe(new System.IO.Pipelines.PipeOptions(pauseWriterThreshold: 8 << 20,
+                resumeWriterThreshold: 4 << 20, useSynchronizationContext: false));
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var producer = Task.Run(async () =>
+            {
+                var writer = pipe.Writer.AsStream();
+                try
+                {
+                    await writeTar(writer, owner, stop.Token).ConfigureAwait(false);
+                    await writer.FlushAsync(stop.Token).ConfigureAwait(false);
+                    await pipe.Writer.CompleteAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    await pipe.Writer.CompleteAsync(ex).ConfigureAwait(false);
+                    throw;
+                }
+            }, CancellationToken.None);
+            Task upload;
+            await using (var reader = pipe.Reader.AsStream())
+            {
+                upload = _client.Containers.ExtractArchiveToContainerAsync(id,
+                    new CopyToContainerParameters { Path = "/" }, reader, stop.Token);
+                try
+                {
+                    await upload.ConfigureAwait(false);
+                }
+                catch (Exception) when (producer.IsFaulted || !producer.IsCompleted)
+                {
+                    // The writer's failure says why; the upload only saw its stream end early.
+                    stop.Cancel();
+                    await WriterOutcomeAsync(producer).ConfigureAwait(false);
+                    throw;
+                }
+            }
+            await WriterOutcomeAsync(producer).ConfigureAwait(false);
+            await _client.Containers.StartContainerAsync(id, new ContainerStartParameters(), ct).ConfigureAwait(false);
+            return id;
+        }
+        catch (Exception ex)
+        {
+            try
+            {
+                await _client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, CancellationToken.None)
+                    .ConfigureAwait(false);
+            }
+            catch (Exception) { /* the first failure is the one to report */ }
+            if (ex is TarWriterFailed writer) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(writer.InnerException!).Throw();
+            if (IsEngineUnreachable(ex)) throw Unavailable(ex);
+            if (ex is DockerApiException api)
+            {
+                throw new CenateException(ErrorIds.ContainerStartFailed, CenateErrorKind.ResourceUnavailable,
+                    Messages.Format("ContainerStartFailed", spec.Name, api.ResponseBody?.Trim()), Messages.Get("ContainerStartFailed.Action"),
+                    spec.Name, ex);
+            }
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The uid and gid of <paramref name="user"/> ("name" or "uid[:gid]") in the container's /etc/passwd, read through the
+    /// archive API from the created container. ContainerStartFailed when the image has no such user.
+    /// </summary>
+    private async Task<(int Uid, int Gid)> UserIdsAsync(string id, string user, CancellationToken ct)
+    {
+        var parts = user.Split(':');
+        if (int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var uid))
+        {
+            var gid = parts.Length > 1 && int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var g)
+                ? g : uid;
+            return (uid, gid);
+        }
+        var archive = await _client.Containers.GetArchiveFromContainerAsync(id, new ContainerPathStatParameters { Path = "/etc/passwd" },
+            statOnly: false, ct).ConfigureAwait(false);
+        await using var stream = archive.Stream ?? Stream.Null;
+        using var reader = new TarReader(stream);
+        while (await reader.GetNextEntryAsync(copyData: true, ct).ConfigureAwait(false) is { } entry)
+        {
+            if (entry.DataStream is null) continue;
+            using var text = new StreamReader(entry.DataStream, Encoding.UTF8);
+            while (await text.ReadLineAsync(ct).ConfigureAwait(false) is { } line)
+            {
+                var f = line.Split(':');
+                if (f.Length >= 4 && f[0] == parts[0]
+                    && int.TryParse(f[2], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var u)
+                    && int.TryParse(f[3], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var gg))
+                {
+                    return (u, gg);
+                }
+            }
+        }
+        throw new CenateException(ErrorIds.ContainerStartFailed, CenateErrorKind.ResourceUnavailable,
+            Messages.Format("ContainerStartFailed", spec_name(id), $"the image has no user '{parts[0]}' in /etc/passwd"), Messages.Get("ContainerStartFailed.Action"), id);
+
+        static string spec_name(string i) => i[..Math.Min(12, i.Length)];
+    }
+
+    /// <summary>The tar writer's own failure, kept apart from the engine's (an I/O error reading a backup is not the engine's).</summary>
+    private sealed class TarWriterFailed(Exception inner) : Exception(inner.Message, inner);
+
+    private static async Task WriterOutcomeAsync(Task producer)
+    {
+        try
+        {
+            await producer.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            throw new TarWriterFailed(ex);
+        }
+    }
+
+    /// <summary>
     /// Runs a short-lived container to its end (no restart policy, no network unless <see cref="SidecarSpec.NetworkMode"/>
     /// says one) and removes it, whatever happened: its exit code and the last lines it wrote. Cancelling removes it.
     /// </summary>
@@ -182,7 +307,7 @@ public sealed partial class DockerEngine
         {
             await _client.Containers.StopContainerAsync(container, new ContainerStopParameters { WaitBeforeKillSeconds = 10 }, ct)
                 .ConfigureAwait(false);
-            await _client.Containers.RemoveContainerAsync(container, new ContainerRemoveParameters { Force = true }, ct)
+            await _client.Containers.RemoveContainerAsync(container, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, ct)
                 .ConfigureAwait(false);
         }
         catch (DockerContainerNotFoundException)

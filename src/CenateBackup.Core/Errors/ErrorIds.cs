@@ -173,5 +173,14 @@ public static class ErrorIds
     public const string PgBasebackupVersionMismatch = "PgBasebackupVersionMismatch";
     public const string BaseBackupDrillUnavailable = "BaseBackupDrillUnavailable";
     public const string BaseBackupNotATableSource = "BaseBackupNotATableSource";
+    // Issue 19, part 3: point-in-time recovery (Restore-/Get-/Remove-CenatePointInTime, Restore-CenateTable -FromContainer).
+    public const string PointInTimeNoBaseBackup = "PointInTimeNoBaseBackup";
+    public const string PointInTimeNotReached = "PointInTimeNotReached";
+    public const string PointInTimeRecoveryFailed = "PointInTimeRecoveryFailed";
+    public const string PointInTimeTimeout = "PointInTimeTimeout";
+    public const string PointInTimePortInUse = "PointInTimePortInUse";
+    public const string PointInTimeCopyNotFound = "PointInTimeCopyNotFound";
+    public const string PointInTimeNotACopy = "PointInTimeNotACopy";
+    public const string RestoreSourceConflict = "RestoreSourceConflict";
 #pragma warning restore CS1591
 }

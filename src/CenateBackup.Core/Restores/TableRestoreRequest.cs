@@ -31,8 +31,13 @@ public sealed class TableRestoreRequest
 {
     /// <summary>The database to restore into (container or host mode).</summary>
     public required DatabaseTarget Target { get; init; }
-    /// <summary>A manifest, a dump, or a set's CSV/SQL export.</summary>
+    /// <summary>A manifest, a dump, or a set's CSV/SQL export ("" with <see cref="SourceDatabase"/>).</summary>
     public required string BackupPath { get; init; }
+    /// <summary>
+    /// A live database the rows come from instead of a backup — a point-in-time copy (Restore-CenatePointInTime): its table
+    /// is dumped into a private temporary file and restored from there. Null: from <see cref="BackupPath"/>.
+    /// </summary>
+    public DatabaseTarget? SourceDatabase { get; init; }
     /// <summary>Table name.</summary>
     public required string Table { get; init; }
     /// <summary>Schema; null means the one the backup holds the table in (public when several).</summary>

@@ -53,7 +53,9 @@ public static class TableRestoreService
                 $"LockTimeout must be more than zero and at most {TableRestoreRequest.MaximumLockTimeout}.");
         }
         RestoreKeyFilter.CheckRequest(request);
-        var source = await RestoreSourceResolver.ResolveAsync(request, cancellationToken).ConfigureAwait(false);
+        await using var liveDump = request.SourceDatabase is null ? null
+            : await LiveSourceDump.CreateAsync(request, reporter, cancellationToken).ConfigureAwait(false);
+        var source = liveDump?.Source ?? await RestoreSourceResolver.ResolveAsync(request, cancellationToken).ConfigureAwait(false);
         reporter.Verbose($"Rows come from {source.Path} ({source.Kind}).");
         var target = request.Target;
         // Every name below is schema-qualified, as pg_dump writes them. Every lock wait is bounded (lock_timeout, for the
@@ -70,7 +72,7 @@ public static class TableRestoreService
         {
             Mode = request.Mode,
             From = source.Kind,
-            BackupFile = source.Path,
+            BackupFile = liveDump?.Description ?? source.Path,
             BackupStamp = source.Manifest?.Stamp,
             Database = request.Target.Database,
             Table = (request.Schema ?? "public") + "." + request.Table,

@@ -24,10 +24,30 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
     /// -Container/-HostName/-Port/-Database (defaults postgres_cenate, 5432, maestro_cenate), never from the manifest; a
     /// warning says so when the manifest records another server or database.
     /// </summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [Parameter(Position = 0, ValueFromPipeline = true)]
     [Alias("Path", "FullName", "PSPath", "ReferencePath")]
     [ValidateNotNull]
     public object Backup { get; set; } = "";
+
+    /// <summary>
+    /// Take the rows from a live database instead of a backup: the container of a point-in-time copy made by
+    /// Restore-CenatePointInTime (piping that copy sets this, -FromPort and -FromDatabase). The table is dumped from it into
+    /// a private temporary file and restored from there in any -Mode; it logs in with the same role and password as the
+    /// target (the copy has the live database's roles). Never the live database itself (RestoreSourceConflict).
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? FromContainer { get; set; }
+
+    /// <summary>With -FromContainer: the database to read there (default: -Database).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? FromDatabase { get; set; }
+
+    /// <summary>With -FromContainer: the port of its server (default: the copy's port, else 5432).</summary>
+    [Parameter]
+    [ValidateRange(1, 65535)]
+    public int? FromPort { get; set; }
 
     /// <summary>
     /// The table to restore (default asegurados); schema.table is split when -Schema is not given (a piped
@@ -110,6 +130,25 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
         var keys = KeysOf(comparison, keyList, fromPipe);
         var input = comparison.Properties["ReferencePath"]?.Value is { } referencePath ? referencePath
             : Backup is PSObject ps ? ps.BaseObject : Backup;
+        var (fromContainer, fromPort, fromDatabase) = (FromContainer, FromPort, FromDatabase);
+        if (input is CenatePointInTimeCopy copy)
+        {
+            if (FromContainer is not null && FromContainer != copy.Name)
+            {
+                Refuse(Core.Errors.ErrorIds.RestoreSourceConflict, Messages.Get("LiveSource.Conflict"), Messages.Get("LiveSource.Conflict.Action"));
+            }
+            (fromContainer, fromPort, fromDatabase) = (copy.Name, FromPort ?? copy.Port, FromDatabase ?? copy.Database);
+            input = "";
+        }
+        var noBackup = input is null || (input is string text && text.Length == 0);
+        if (fromContainer is not null && !noBackup)
+        {
+            Refuse(Core.Errors.ErrorIds.RestoreSourceConflict, Messages.Get("LiveSource.Conflict"), Messages.Get("LiveSource.Conflict.Action"));
+        }
+        if (fromContainer is null && noBackup)
+        {
+            Refuse(Core.Errors.ErrorIds.PathNotFound, Messages.Get("LiveSource.Missing"), Messages.Get("LiveSource.Missing.Action"));
+        }
         string given;
         switch (input)
         {
@@ -132,7 +171,7 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
         string path;
         try
         {
-            path = GetUnresolvedProviderPathFromPSPath(given);
+            path = fromContainer is not null ? "" : GetUnresolvedProviderPathFromPSPath(given);
         }
         catch (Exception ex) when (ex is not PipelineStoppedException)
         {
@@ -159,10 +198,18 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
             AllowUnverifiedBackup = AllowUnverifiedBackup,
             LockTimeout = LockTimeout,
             Now = DateTimeOffset.UtcNow,
+            SourceDatabase = fromContainer is null ? null
+                : new Core.Targets.DatabaseTarget(Core.Targets.ConnectionMode.Container, fromDatabase ?? target.Database, target.User,
+                    fromPort ?? Core.Targets.DatabaseTarget.DefaultPort)
+                {
+                    Container = fromContainer,
+                    DockerHost = target.DockerHost,
+                    Password = target.Password,
+                },
         };
         // The plan first (checks, counts, SQL): -WhatIf shows it, -Confirm asks about it.
         string? sourceWarning = null;
-        RunPlanned(path,
+        RunPlanned(fromContainer ?? path,
             (reporter, token) => TableRestoreService.PlanAsync(request, reporter, token),
             plan =>
             {

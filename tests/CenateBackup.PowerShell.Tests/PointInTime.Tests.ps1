@@ -1,0 +1,163 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+# Issue 19, part 3: point-in-time recovery. A real PostgreSQL 15 container (host networking on a loopback port) is
+# archived by the real pg_receivewal sidecar and backed up by pg_basebackup; a mistake — 1,000 rows deleted and an
+# UPDATE without WHERE — is undone by recovering a new scratch container to one second before it and bringing the rows
+# back into the live table with Restore-CenateTable -FromContainer.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'JobHelpers.psm1') -Force
+    Import-Module (Get-ModuleManifestPath) -Force
+    $script:Rig = Get-Rig
+    $script:Cred = Get-TestCredential
+    $script:Pg = Start-ThrowawayContainer -Name cenate_pitr_pg -Port 56500 -Rows 3000
+    $script:P = @{ Container = $Pg.Name; Port = $Pg.Port; Credential = $Cred }
+    $script:Dir = New-TestDirectory 'pitr'
+    $script:WalDir = Join-Path $Dir 'wal'
+    $script:BaseDir = Join-Path $Dir 'base'
+    $script:Repl = [pscredential]::new('cenate_replication',
+        (ConvertTo-SecureString ('Repl-' + [guid]::NewGuid().ToString('N').Substring(0, 12)) -AsPlainText -Force))
+
+    function script:Sql([string]$Sql, [int]$Port = $Pg.Port, [string]$Database = 'maestro_cenate') {
+        Invoke-Psql -Port $Port -Database $Database -Sql $Sql
+    }
+    function script:Get-Copies { @(& docker ps -a --filter 'label=org.cenate.role=pitr' --format '{{.Names}}') | Where-Object { $_ } }
+    function script:Wait-Archived {
+        # Until the archiver has flushed everything written so far (pg_receivewal --synchronous).
+        $lsn = Sql 'SELECT pg_current_wal_lsn()' -Database postgres
+        $deadline = [DateTime]::UtcNow.AddSeconds(60)
+        while ([DateTime]::UtcNow -lt $deadline) {
+            if ((Sql "SELECT count(*) FROM pg_stat_replication WHERE flush_lsn >= '$lsn'" -Database postgres) -eq '1') { return }
+            Start-Sleep -Milliseconds 200
+        }
+        throw "the archiver did not flush $lsn within 60 s"
+    }
+    function script:ServerTime { [DateTimeOffset]::Parse((Sql "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD`"T`"HH24:MI:SS.US`"Z`"')"), [Globalization.CultureInfo]::InvariantCulture) }
+
+    Start-CenateWalArchive @P -Path $WalDir -ReplicationCredential $Repl -Confirm:$false | Out-Null
+    Sql "CREATE TABLE pitr_marker (note text PRIMARY KEY, at timestamptz DEFAULT clock_timestamp())" | Out-Null
+    $script:Set = New-CenateBaseBackup @P -Path $BaseDir -CompressionLevel 1
+    $script:BaseDone = ServerTime
+}
+
+AfterAll {
+    foreach ($c in Get-Copies) { & docker rm -f -v $c *> $null }
+    & docker rm -f cenate_pitr_pg_wal *> $null
+    Remove-ThrowawayContainer $Pg.Name
+    Remove-Item -LiteralPath $Dir -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'Restore-CenatePointInTime' {
+    It '-WhatIf names the base backup, the WAL and the new container, and creates nothing' {
+        $lines = Restore-CenatePointInTime @P -Path $BaseDir -WalPath $WalDir -Time ([DateTime]::UtcNow) -WhatIf -Verbose 4>&1 | ForEach-Object { "$_" }
+        ($lines -join "`n") | Should -Match ([regex]::Escape("maestro_cenate_$($Set.Stamp).base.tar.gz"))
+        ($lines -join "`n") | Should -Match 'recovery_target_time'
+        Get-Copies | Should -BeNullOrEmpty
+    }
+
+    It 'undoes a DELETE of 1,000 rows and an UPDATE without WHERE: the copy at one second before has every earlier write, and MissingRows brings the rows back' {
+        $before = [long](Sql 'SELECT count(*) FROM asegurados')
+        $checksum = Sql "SELECT md5(string_agg(id::text || estado, ',' ORDER BY id)) FROM asegurados"
+        Sql "INSERT INTO pitr_marker (note) VALUES ('written after the base backup, before the mistake')" | Out-Null
+        Start-Sleep -Milliseconds 1600
+        $mistake = ServerTime
+        Sql "DELETE FROM asegurados WHERE id IN (SELECT id FROM asegurados ORDER BY id LIMIT 1000)" | Out-Null
+        Sql "UPDATE asegurados SET estado = 'X'" | Out-Null
+        Sql "INSERT INTO pitr_marker (note) VALUES ('written after the mistake')" | Out-Null
+        Wait-Archived
+        [long](Sql 'SELECT count(*) FROM asegurados') | Should -Be ($before - 1000)
+
+        $target = $mistake.AddSeconds(-1)
+        $copy = Restore-CenatePointInTime @P -Path $BaseDir -WalPath $WalDir -Time $target.UtcDateTime
+        $copy | Should -BeOfType 'CenateBackup.PowerShell.Output.CenatePointInTimeCopy'
+        $copy.State | Should -Be 'Paused'
+        $copy.HostName | Should -Be '127.0.0.1'
+        $copy.BaseBackup | Should -Be $Set.Path
+        $copy.RecoveredTo | Should -BeLessOrEqual $target
+        $copy.RecoveredTo | Should -BeGreaterThan $BaseDone.AddSeconds(-5)
+        Get-Copies | Should -Be @($copy.Name)
+
+        # The copy: as it was one second before the mistake.
+        [long](Sql 'SELECT count(*) FROM asegurados' -Port $copy.Port) | Should -Be $before
+        Sql "SELECT md5(string_agg(id::text || estado, ',' ORDER BY id)) FROM asegurados" -Port $copy.Port | Should -Be $checksum
+        Sql "SELECT string_agg(note, '|' ORDER BY note) FROM pitr_marker" -Port $copy.Port |
+            Should -Be 'written after the base backup, before the mistake'
+        Sql 'SELECT pg_is_in_recovery()' -Port $copy.Port | Should -Be 't'
+        # Listening on loopback only, as the postgres user, in a container of the live one's image.
+        $json = (& docker inspect $copy.Name | ConvertFrom-Json)[0]
+        $json.Config.Image | Should -Be (& docker inspect -f '{{.Image}}' $Pg.Name)
+        $json.Config.User | Should -Be 'postgres'
+        ($json.Config.Cmd + $json.Config.Entrypoint) -join ' ' | Should -Match 'listen_addresses=127\.0\.0\.1'
+        ($json | ConvertTo-Json -Depth 20) | Should -Not -Match ([regex]::Escape($Rig.Password))
+        Get-CenatePointInTime -Name $copy.Name -Credential $Cred | ForEach-Object State | Should -Be 'Paused'
+
+        # The rows come back into the live table from the copy; the UPDATE's rows are put right by Replace (next test).
+        $r = Restore-CenateTable @P -FromContainer $copy.Name -FromPort $copy.Port -Table asegurados -Mode MissingRows -Confirm:$false
+        $r.InsertedRows | Should -Be 1000
+        $r.BackupFile | Should -Match ([regex]::Escape($copy.Name))
+        [long](Sql 'SELECT count(*) FROM asegurados') | Should -Be $before
+        Sql "SELECT count(*) FROM asegurados WHERE estado <> 'X'" | Should -Be '1000'
+        # The write after the mistake is still in the live database.
+        Sql "SELECT count(*) FROM pitr_marker WHERE note = 'written after the mistake'" | Should -Be '1'
+        # No temporary dump is left behind.
+        @(Get-ChildItem -LiteralPath ([IO.Path]::GetTempPath()) -Filter 'cenate-live-*' -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty
+        $script:Copy = $copy
+        $script:Checksum = $checksum
+    }
+
+    It 'a piped copy is the source of Restore-CenateTable -Mode Replace: the values the UPDATE overwrote come back' {
+        $r = $Copy | Restore-CenateTable @P -Table asegurados -Mode Replace -DropReplaced -Confirm:$false
+        $r.LiveRowsAfter | Should -Be $r.BackupRows
+        Sql "SELECT md5(string_agg(id::text || estado, ',' ORDER BY id)) FROM asegurados" | Should -Be $Checksum
+        Sql "SELECT count(*) FROM asegurados WHERE estado = 'X'" | Should -Be '0'
+    }
+
+    It 'refuses the live database as a source, a backup and -FromContainer at once, and Remove- of a container it did not make' {
+        { Restore-CenateTable @P -FromContainer $Pg.Name -FromPort $Pg.Port -Table asegurados -Mode MissingRows -Confirm:$false } |
+            Should -Throw -ErrorId 'RestoreSourceConflict,CenateBackup.PowerShell.Commands.RestoreCenateTableCommand'
+        { Restore-CenateTable @P $Set.Path -FromContainer $Copy.Name -Table asegurados -Confirm:$false } |
+            Should -Throw -ErrorId 'RestoreSourceConflict,CenateBackup.PowerShell.Commands.RestoreCenateTableCommand'
+        { Restore-CenateTable @P -Table asegurados -Confirm:$false } |
+            Should -Throw -ErrorId 'PathNotFound,CenateBackup.PowerShell.Commands.RestoreCenateTableCommand'
+        { Restore-CenateTable @P -FromContainer $Copy.Name -FromPort $Copy.Port -Table no_such_table -Confirm:$false } |
+            Should -Throw -ErrorId 'TableNotFound,CenateBackup.PowerShell.Commands.RestoreCenateTableCommand'
+        { Remove-CenatePointInTime $Pg.Name -Confirm:$false } |
+            Should -Throw -ErrorId 'PointInTimeNotACopy,CenateBackup.PowerShell.Commands.RemoveCenatePointInTimeCommand'
+        & docker inspect -f '{{.State.Running}}' $Pg.Name | Should -Be 'true'
+        { Remove-CenatePointInTime cenate_no_such_copy -Confirm:$false } |
+            Should -Throw -ErrorId 'PointInTimeCopyNotFound,CenateBackup.PowerShell.Commands.RemoveCenatePointInTimeCommand'
+        { Restore-CenatePointInTime @P -Path $BaseDir -WalPath $WalDir -Time $Copy.TargetTime.UtcDateTime -Name $Copy.Name } |
+            Should -Throw -ErrorId 'ContainerExists,CenateBackup.PowerShell.Commands.RestoreCenatePointInTimeCommand'
+    }
+
+    It 'Remove-CenatePointInTime takes a piped copy, -WhatIf keeps it' {
+        $Copy | Remove-CenatePointInTime -WhatIf
+        Get-Copies | Should -Be @($Copy.Name)
+        $Copy | Remove-CenatePointInTime -Confirm:$false
+        Get-Copies | Should -BeNullOrEmpty
+        & docker volume ls -q --filter dangling=true | Where-Object { $_ } | Measure-Object | ForEach-Object Count | Should -Be 0
+    }
+
+    It 'refuses a time before the oldest base backup, and a time the WAL archive does not reach, leaving no container' {
+        $e = { Restore-CenatePointInTime @P -Path $BaseDir -WalPath $WalDir -Time $BaseDone.AddHours(-1).UtcDateTime } |
+            Should -Throw -ErrorId 'PointInTimeNoBaseBackup,CenateBackup.PowerShell.Commands.RestoreCenatePointInTimeCommand' -PassThru
+        $e.Exception.Message | Should -Match 'oldest'
+        $e = { Restore-CenatePointInTime @P -Path $BaseDir -WalPath $WalDir -Time ([DateTime]::UtcNow.AddHours(1)) -Timeout 5m } |
+            Should -Throw -ErrorId 'PointInTimeNotReached,CenateBackup.PowerShell.Commands.RestoreCenatePointInTimeCommand' -PassThru
+        $e.ErrorDetails.RecommendedAction | Should -Match 'Get-CenateWalArchive'
+        Get-Copies | Should -BeNullOrEmpty
+    }
+
+    It 'refuses a base backup changed after it was written (one byte) before recovery, leaving no container' {
+        $d = Join-Path $Dir 'tampered'
+        New-Item -ItemType Directory -Path $d | Out-Null
+        $tar = "maestro_cenate_$($Set.Stamp).base.tar.gz"
+        Copy-Item -LiteralPath $Set.Path, (Join-Path $Set.Directory $tar) -Destination $d
+        $bytes = [IO.File]::ReadAllBytes((Join-Path $d $tar))
+        $bytes[[int]($bytes.Length / 2)] = $bytes[[int]($bytes.Length / 2)] -bxor 0x01
+        [IO.File]::WriteAllBytes((Join-Path $d $tar), $bytes)
+        { Restore-CenatePointInTime @P -Path $d -WalPath $WalDir -Time ([DateTime]::UtcNow) } |
+            Should -Throw -ErrorId 'BackupCorrupt,CenateBackup.PowerShell.Commands.RestoreCenatePointInTimeCommand'
+        Get-Copies | Should -BeNullOrEmpty
+    }
+}
