@@ -67,10 +67,13 @@ if ($s.BaseBackup) {
         $checked = Invoke-CenateJobStep $job base-verify { $base | Test-CenateBackup -Level Read }
         # Only after a verified base backup; nothing goes when the newest base set is older than MaxAge.
         if ($checked -and $checked.Passed) {
+            # With the WalArchive key: the WAL no kept base backup needs goes too (older than the oldest kept one's start).
+            $walRetention = @{}
+            if ($s.WalArchive -and $s.WalArchive.Path) { $walRetention.WalPath = $s.WalArchive.Path }
             Invoke-CenateJobStep $job base-retention {
                 Remove-CenateOldBackup -Path $s.BaseBackup.Path -Database $s.Database -KeepDaily $s.Retention.Daily `
                     -KeepWeekly $s.Retention.Weekly -KeepMonthly $s.Retention.Monthly -MaxNewestAge $s.BaseBackup.MaxAge `
-                    -Confirm:$false | Where-Object Action -eq 'Removed'
+                    @walRetention -Confirm:$false | Where-Object Action -eq 'Removed'
             }
         }
     }

@@ -161,3 +161,72 @@ Describe 'Restore-CenatePointInTime' {
         Get-Copies | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Remove-CenateOldBackup -WalPath' {
+    BeforeAll {
+        # More WAL, then a second base backup: the first one's WAL is then needed by no kept set once it goes.
+        foreach ($i in 1..3) {
+            Sql "INSERT INTO pitr_marker (note) VALUES ('segment $i'); SELECT pg_switch_wal()" | Out-Null
+        }
+        Wait-Archived
+        $script:Set2 = New-CenateBaseBackup @P -Path $BaseDir -CompressionLevel 1
+        Sql "INSERT INTO pitr_marker (note) VALUES ('after the second base backup')" | Out-Null
+        Wait-Archived
+        foreach ($s in $Set, $Set2) { ($s | Test-CenateBackup -Level Read -Container $Pg.Name).Passed | Should -BeTrue }
+        $script:Start2 = (Get-Content -Raw -LiteralPath $Set2.Path | ConvertFrom-Json).base.startWalFile
+        function script:Get-Segments { @(Get-ChildItem -LiteralPath $WalDir -File | Where-Object Name -match '^[0-9A-F]{24}(\.partial)?$' | ForEach-Object Name | Sort-Object) }
+        $script:Older = @(Get-Segments | Where-Object { $_.Substring(8) -lt $Start2.Substring(8) })
+        $Older.Count | Should -BeGreaterThan 2
+        $script:Policy = @{ KeepDaily = 0; KeepWeekly = 0; KeepMonthly = 0; MinimumKeep = 1 }
+    }
+
+    It '-WhatIf removes neither the old base set nor any WAL' {
+        $before = Get-Segments
+        $r = @(Remove-CenateOldBackup -Path $BaseDir -WalPath $WalDir @Policy -WhatIf)
+        ($r | Where-Object Action -eq 'WouldRemove').Path | Should -Be $Set.Path
+        Get-Segments | Should -Be $before
+        Test-Path -LiteralPath $Set.Path | Should -BeTrue
+    }
+
+    It 'refuses an archive of another cluster and removes nothing from it' {
+        $foreign = Join-Path $Dir 'foreign-wal'
+        New-Item -ItemType Directory -Path $foreign | Out-Null
+        Copy-Item -Path (Join-Path $WalDir '*') -Destination $foreign
+        Copy-Item -LiteralPath (Join-Path $WalDir '.cenate-wal-archive.json') -Destination $foreign
+        $m = Get-Content -Raw -LiteralPath (Join-Path $foreign '.cenate-wal-archive.json') | ConvertFrom-Json -AsHashtable
+        $m.systemIdentifier = '1234567890123456789'
+        Set-Content -LiteralPath (Join-Path $foreign '.cenate-wal-archive.json') -Value ($m | ConvertTo-Json) -NoNewline
+        $count = @(Get-ChildItem -LiteralPath $foreign -File).Count
+        # A copy of the base sets, so the real ones stay for the next test.
+        $bases = Join-Path $Dir 'bases-copy'
+        New-Item -ItemType Directory -Path $bases | Out-Null
+        Copy-Item -Path (Join-Path $BaseDir '*') -Destination $bases
+        { Remove-CenateOldBackup -Path $bases -WalPath $foreign @Policy -Confirm:$false } |
+            Should -Throw -ErrorId 'WalArchiveForeign,CenateBackup.PowerShell.Commands.RemoveCenateOldBackupCommand'
+        @(Get-ChildItem -LiteralPath $foreign -File).Count | Should -Be $count
+    }
+
+    It 'removes the old base set and exactly the WAL older than the kept one''s start; the kept WAL still recovers to now' {
+        $r = @(Remove-CenateOldBackup -Path $BaseDir -WalPath $WalDir @Policy -Confirm:$false)
+        ($r | Where-Object Action -eq 'Removed').Path | Should -Be $Set.Path
+        ($r | Where-Object Action -eq 'Kept').Path | Should -Be $Set2.Path
+        $left = Get-Segments
+        foreach ($o in $Older) { $left | Should -Not -Contain $o }
+        $left | Where-Object { $_.StartsWith($Start2) } | Should -Not -BeNullOrEmpty
+        @($left | Where-Object { $_.Substring(8) -lt $Start2.Substring(8) }) | Should -BeNullOrEmpty
+        Test-Path -LiteralPath (Join-Path $WalDir '.cenate-wal-archive.json') | Should -BeTrue
+        # The kept base backup's WAL has no gap, and a point-in-time restore from it reaches the last write.
+        ($Set2 | Test-CenateBackup -Level Read -Container $Pg.Name -WalPath $WalDir).Passed | Should -BeTrue
+        Start-Sleep -Milliseconds 1200
+        $t = ServerTime
+        Sql "INSERT INTO pitr_marker (note) VALUES ('after the target')" | Out-Null
+        Wait-Archived
+        $copy = Restore-CenatePointInTime @P -Path $BaseDir -WalPath $WalDir -Time $t.UtcDateTime
+        try {
+            $copy.BaseBackup | Should -Be $Set2.Path
+            Sql "SELECT count(*) FROM pitr_marker WHERE note IN ('segment 3', 'after the second base backup')" -Port $copy.Port | Should -Be '2'
+            Sql "SELECT count(*) FROM pitr_marker WHERE note = 'after the target'" -Port $copy.Port | Should -Be '0'
+        }
+        finally { $copy | Remove-CenatePointInTime -Confirm:$false }
+    }
+}

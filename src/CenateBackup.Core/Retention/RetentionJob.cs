@@ -53,6 +53,14 @@ public sealed class RetentionJob
     /// </summary>
     public bool VerifiedHereOnly { get; init; }
 
+    /// <summary>
+    /// The WAL archive (Start-CenateWalArchive -Path) of the cluster whose base backups are in the store: after the sets,
+    /// the segments older than the start of the oldest base backup still kept are removed — no kept base backup needs
+    /// them. Nothing is removed when no complete base backup is kept, or when the archive is another cluster's. Null: the
+    /// WAL archive is not touched.
+    /// </summary>
+    public string? WalDirectory { get; init; }
+
     /// <summary>The clock ages are judged by (tests pass their own).</summary>
     public Func<DateTimeOffset> Clock { get; init; } = () => DateTimeOffset.UtcNow;
 
@@ -102,11 +110,17 @@ public sealed class RetentionJob
             .Concat(RetentionPlanner.Plan(Candidates(entries.Where(e => e.Kind == BackupSetKind.Base), BackupSetKind.Base), Policy, Clock()))
             .ToList();
         reporter.Verbose($"Planned {plan.Count} sets in {clock.Elapsed.TotalMilliseconds:0} ms.");
+        var removed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var decision in plan)
         {
-            Carry(decision, byId[decision.Candidate.Id], scan, host, reporter);
+            if (Carry(decision, byId[decision.Candidate.Id], scan, host, reporter)) removed.Add(decision.Candidate.Id);
         }
         RemoveAbandonedFiles(scan, host, reporter);
+        if (WalDirectory is not null)
+        {
+            var kept = entries.Where(e => e.Kind == BackupSetKind.Base && e.Complete && !removed.Contains(e.ManifestPath)).ToList();
+            WalPruning.Run(WalDirectory, kept, host, reporter);
+        }
     }
 
     private IEnumerable<RetentionCandidate> Candidates(IEnumerable<CatalogEntry> entries, BackupSetKind whole) =>
@@ -122,30 +136,33 @@ public sealed class RetentionJob
                 : null,
         });
 
-    private void Carry(RetentionDecision decision, CatalogEntry entry, CatalogScan scan, IRetentionJobHost host,
+    /// <summary>Carries out one decision; true when the set was removed.</summary>
+    private bool Carry(RetentionDecision decision, CatalogEntry entry, CatalogScan scan, IRetentionJobHost host,
         IOperationReporter reporter)
     {
         if (decision.Keep)
         {
             reporter.Verbose($"Keep {BackupNaming.FileNameOf(entry.ManifestPath)}: {decision.Rule} ({decision.Reason}).");
             host.Decided(new RetentionOutcome(decision, entry, RetentionAction.Kept, null));
-            return;
+            return false;
         }
         var action = Messages.Format("Retention.RemoveSet", entry.Manifest.Files.Count,
             (entry.TotalSize / 1048576.0).ToString("0.0", CultureInfo.CurrentCulture), decision.Reason);
         if (!host.Confirm(entry.ManifestPath, action))
         {
             host.Decided(new RetentionOutcome(decision, entry, RetentionAction.WouldRemove, null));
-            return;
+            return false;
         }
         try
         {
             Store.RemoveSet(entry, scan, reporter.Verbose);
             host.Decided(new RetentionOutcome(decision, entry, RetentionAction.Removed, null));
+            return true;
         }
         catch (CenateException ex)
         {
             host.Decided(new RetentionOutcome(decision, entry, RetentionAction.Failed, ex));
+            return false;
         }
     }
 

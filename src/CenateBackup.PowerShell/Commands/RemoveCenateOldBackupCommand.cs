@@ -25,6 +25,16 @@ public sealed class RemoveCenateOldBackupCommand : BackupStoreCmdletBase
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";
 
+    /// <summary>
+    /// The WAL archive (Start-CenateWalArchive -Path) of the cluster whose base backups are in -Path: after the sets, the
+    /// WAL segments older than the start of the oldest base backup kept are removed (one confirmation for all; -WhatIf
+    /// shows how many). Kept when no complete base backup is kept; refused (WalArchiveForeign) when the archive is another
+    /// cluster's. Without it the WAL archive is not touched.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? WalPath { get; set; }
+
     /// <summary>Only plan sets of this database (others are left alone).</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -161,6 +171,7 @@ public sealed class RemoveCenateOldBackupCommand : BackupStoreCmdletBase
             RowDropTablesNamed = Table is { Length: > 0 } || (settings is not null && !noRowDropKey),
             RowDropTableGiven = Table is { Length: > 0 },
             RowDropSettingsPath = settings,
+            WalDirectory = WalPath is null ? null : GetUnresolvedProviderPathFromPSPath(WalPath),
         };
         try
         {
