@@ -230,3 +230,36 @@ Describe 'Remove-CenateOldBackup -WalPath' {
         finally { $copy | Remove-CenatePointInTime -Confirm:$false }
     }
 }
+
+Describe 'Test-CenateBackup -Level PointInTime' {
+    It 'recovers the base set and the WAL into a scratch container, counts every table against the live counts, removes it and records the level' {
+        $live = [long](Sql 'SELECT count(*) FROM asegurados')
+        $r = $Set2 | Test-CenateBackup -Level PointInTime @P -WalPath $WalDir
+        $r.Passed | Should -BeTrue
+        ($r.Checks -join "`n") | Should -Match 'point-in-time drill: copy recovered to'
+        ($r.Checks -join "`n") | Should -Match 'pg_verifybackup'
+        Get-Copies | Should -BeNullOrEmpty
+        (Get-Content -Raw -LiteralPath $Set2.Path | ConvertFrom-Json).verification.level | Should -Be 'PointInTime'
+        # The copy was made just after the set completed: its asegurados count is the live one (no write to it since).
+        ($r.Checks -join "`n") | Should -Match "public\.asegurados $live rows \(live now $live\)"
+    }
+
+    It 'a drill whose WAL archive cannot roll the set forward fails, keeps the set recorded as read well, and leaves no container' {
+        $empty = Join-Path $Dir 'empty-wal'
+        New-Item -ItemType Directory -Path $empty | Out-Null
+        $r = $Set2 | Test-CenateBackup -Level PointInTime @P -WalPath $empty
+        $r.Passed | Should -BeFalse
+        @($r.Problems | ForEach-Object Kind) | Should -Contain 'WalArchiveGap'
+        $v = (Get-Content -Raw -LiteralPath $Set2.Path | ConvertFrom-Json).verification
+        $v.passed | Should -BeTrue
+        Get-Copies | Should -BeNullOrEmpty
+    }
+
+    It 'refuses a dump set with its error id, and -WhatIf makes no copy' {
+        $dump = New-CenateDump @P -Path (Join-Path $Dir 'dumps') -Table asegurados
+        { $dump | Test-CenateBackup -Level PointInTime @P } |
+            Should -Throw -ErrorId 'PointInTimeDrillNeedsBase,CenateBackup.PowerShell.Commands.TestCenateBackupCommand'
+        $Set2 | Test-CenateBackup -Level PointInTime @P -WalPath $WalDir -WhatIf | Should -BeNullOrEmpty
+        Get-Copies | Should -BeNullOrEmpty
+    }
+}

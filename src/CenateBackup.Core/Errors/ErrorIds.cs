@@ -182,5 +182,6 @@ public static class ErrorIds
     public const string PointInTimeCopyNotFound = "PointInTimeCopyNotFound";
     public const string PointInTimeNotACopy = "PointInTimeNotACopy";
     public const string RestoreSourceConflict = "RestoreSourceConflict";
+    public const string PointInTimeDrillNeedsBase = "PointInTimeDrillNeedsBase";
 #pragma warning restore CS1591
 }

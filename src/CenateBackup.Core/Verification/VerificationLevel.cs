@@ -9,4 +9,9 @@ public enum VerificationLevel
     Read,
     /// <summary>Read plus a restore drill into a scratch database: row counts, keys, indexes, constraints, triggers.</summary>
     Restore,
+    /// <summary>
+    /// Base backup sets only: Read (pg_verifybackup) plus a point-in-time drill — a scratch container recovered from the set
+    /// and the WAL archive to "now minus 5 minutes", every table counted and compared with the live counts, then removed.
+    /// </summary>
+    PointInTime,
 }

@@ -42,6 +42,11 @@ public enum ProblemKind
     /// holds another cluster's WAL, or it is not there (Test-CenateBackup -WalPath). The archive's problem, not the set's.
     /// </summary>
     WalArchiveGap,
+    /// <summary>
+    /// The point-in-time drill could not recover a copy from the set and the WAL archive (-Level PointInTime). The set read
+    /// well (pg_verifybackup): the record keeps it as verified at Read, and the problem is the drill's to look into.
+    /// </summary>
+    PointInTimeDrillFailed,
 }
 
 /// <summary>One precise problem: what, which file, why.</summary>

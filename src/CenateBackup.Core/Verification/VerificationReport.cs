@@ -60,7 +60,7 @@ public sealed class VerificationReport
     /// so it stays verified for Get-CenateBackup -Verified, Sync-CenateOffsite and retention.
     /// </summary>
     public List<VerificationProblem> IntegrityProblems =>
-        Problems.Where(p => p.Kind is not (ProblemKind.RowCountDropped or ProblemKind.WalArchiveGap)).ToList();
+        Problems.Where(p => p.Kind is not (ProblemKind.RowCountDropped or ProblemKind.WalArchiveGap or ProblemKind.PointInTimeDrillFailed)).ToList();
 
     /// <summary><see cref="Passed"/> as the record keeps it: something was checked and the set's integrity holds.</summary>
     public bool IntegrityPassed => Checks.Count > 0 && Files.Count > 0

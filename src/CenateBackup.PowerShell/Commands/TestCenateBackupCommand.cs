@@ -35,9 +35,13 @@ public sealed class TestCenateBackupCommand : BackupStoreCmdletBase
     [Parameter(Mandatory = true, ParameterSetName = InputObjectSet, ValueFromPipeline = true)]
     public CenateBackupSet? InputObject { get; set; }
 
-    /// <summary>Checksum, Read (default) or Restore (Read plus a restore drill into a scratch database).</summary>
+    /// <summary>
+    /// Checksum, Read (default), Restore (Read plus a restore drill into a scratch database), or PointInTime (base backup
+    /// sets: Read plus a point-in-time drill — a scratch container recovered from the set and the WAL archive (-WalPath, or
+    /// the -Container's archiver) to now minus 5 minutes, every table counted and compared with the live counts, then removed).
+    /// </summary>
     [Parameter]
-    [ValidateSet("Checksum", "Read", "Restore")]
+    [ValidateSet("Checksum", "Read", "Restore", "PointInTime")]
     public string Level { get; set; } = "Read";
 
     /// <summary>Monitoring: the newest complete set must be younger than this (26h, '2d', 90m or a TimeSpan; a bare number is refused).</summary>
@@ -188,6 +192,18 @@ public sealed class TestCenateBackupCommand : BackupStoreCmdletBase
         };
     }
 
+    /// <summary>
+    /// The PointInTime level's options: the live server as -Live's (the command line's -Container, never a set's manifest,
+    /// since the credential goes there), and -WalPath. Null for the other levels.
+    /// </summary>
+    private Core.Pitr.PointInTimeDrillOptions? PointInTimeOptions(VerificationLevel level) => level == VerificationLevel.PointInTime
+        ? new Core.Pitr.PointInTimeDrillOptions
+        {
+            Target = LiveTarget(Database ?? DatabaseTarget.DefaultDatabase),
+            WalPath = WalPath is null ? null : GetUnresolvedProviderPathFromPSPath(WalPath),
+        }
+        : null;
+
     /// <summary>-Live's server: -HostName, else the command line's -Container (never a piped set's), else postgres_cenate.</summary>
     private DatabaseTarget LiveTarget(string setDatabase)
     {
@@ -246,6 +262,7 @@ public sealed class TestCenateBackupCommand : BackupStoreCmdletBase
             PgBinDirectory = PgBinDirectory,
             DrillFor = level == VerificationLevel.Restore ? manifest => DrillOptionsFor(manifest) : null,
             WalPath = WalPath is null ? null : GetUnresolvedProviderPathFromPSPath(WalPath),
+            PointInTime = PointInTimeOptions(level),
         };
         var isDirectory = Directory.Exists(path);
         if (level == VerificationLevel.Restore &&
@@ -253,9 +270,14 @@ public sealed class TestCenateBackupCommand : BackupStoreCmdletBase
         {
             return;
         }
+        if (level == VerificationLevel.PointInTime &&
+            !ShouldProcess(path, "Point-in-time drill: recover the base backup and the WAL archive to 5 minutes ago into a new scratch container, count every table, then remove it"))
+        {
+            return;
+        }
         // Checksum/Read only read the set; recording the result in its manifest is the one change, so -WhatIf skips it
         // (the Restore level asked above, for the drill and the record together).
-        var record = level == VerificationLevel.Restore
+        var record = level is VerificationLevel.Restore or VerificationLevel.PointInTime
             || !(isDirectory || path.EndsWith(".manifest.json", StringComparison.OrdinalIgnoreCase))
             || ShouldProcess(path, "Record the verification result in the backup set's manifest");
         try
@@ -286,7 +308,12 @@ public sealed class TestCenateBackupCommand : BackupStoreCmdletBase
             DockerHost = DockerHost,
             PgBinDirectory = PgBinDirectory,
             DrillFor = level == VerificationLevel.Restore ? manifest => DrillOptionsFor(manifest) : null,
+            PointInTime = PointInTimeOptions(level),
         };
+        if (level == VerificationLevel.PointInTime && !ShouldProcess(text, "Point-in-time drill of a downloaded base backup set"))
+        {
+            return;
+        }
         if (level == VerificationLevel.Restore &&
             !ShouldProcess(text, $"Restore drill: download the set, restore its dump into a new scratch database on {DescribeDrillServer()}, check it, then {(KeepDatabase ? "keep" : "drop")} it"))
         {
