@@ -255,6 +255,23 @@ Describe 'Test-CenateBackup -Level PointInTime' {
         Get-Copies | Should -BeNullOrEmpty
     }
 
+    It 'the monthly drill job runs it as step pitr-drill when the plan has the BaseBackup and WalArchive keys' {
+        $plan = New-JobPlan -Name pitr -Database maestro_cenate -Container $Pg.Name -Port $Pg.Port -Extra @"
+    BaseBackup = @{ Path = '$BaseDir'; CompressionLevel = 1; MaxAge = '8d' }
+    WalArchive = @{ Path = '$WalDir'; MaxLag = '5m'; MaxRetainedWal = '1GB' }
+"@
+        try {
+            $r = Invoke-JobScript -Name Drill -Settings $plan.Settings
+            $log = @(Get-JobLog -Directory $plan.Logs -Job drill)[-1]
+            (Get-StepRecord $log pitr-drill)[0].result | Should -Be 'Succeeded' -Because "$($r.StdOut)`n$($r.StdErr)"
+            # The set's record: the earlier failed drill had left it at Read; the job's drill passed.
+            (Get-Content -Raw -LiteralPath $Set2.Path | ConvertFrom-Json).verification.level | Should -Be 'PointInTime'
+            Get-Copies | Should -BeNullOrEmpty
+        } finally {
+            Remove-Item -LiteralPath $plan.Directory -Recurse -Force -ErrorAction SilentlyContinue
+        }
+    }
+
     It 'refuses a dump set with its error id, and -WhatIf makes no copy' {
         $dump = New-CenateDump @P -Path (Join-Path $Dir 'dumps') -Table asegurados
         { $dump | Test-CenateBackup -Level PointInTime @P } |
