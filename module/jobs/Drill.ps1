@@ -40,7 +40,7 @@ Invoke-CenateJobStep $job drill {
 # With base backups and the WAL archive (the BaseBackup and WalArchive keys): the point-in-time drill too — the newest base
 # set and the archive recovered to five minutes ago in a scratch container, every table counted, the container removed.
 # It runs against the settings' own container (its image makes the copy; its role logs in), never Drill.TargetContainer.
-if ($s.BaseBackup -and $s.WalArchive) {
+if ($s.BaseBackup -and $s.WalArchive -and -not $s.HostName) {
     $live = @{ Port = $s.Port; Database = $s.Database; WalPath = $s.WalArchive.Path }
     if ($s.HostName) { $live.HostName = $s.HostName } else { $live.Container = $s.Container }
     if ($s.DockerHost -and -not $s.HostName) { $live.DockerHost = $s.DockerHost }

@@ -8,7 +8,7 @@ BeforeDiscovery {
         'Compare-CenateBackup', 'Export-CenateAseguradosCsv', 'Get-CenateAuditLog', 'Install-CenateAuditTrigger', 'New-CenateDump', 'New-CenateReadOnlyRole',
         'Protect-CenateTable', 'Remove-CenateAuditLog', 'Restore-CenateDeletedRow', 'Restore-CenateTable', 'Test-CenateBackup',
         'Uninstall-CenateAuditTrigger', 'Start-CenateWalArchive', 'Get-CenateWalArchive', 'Stop-CenateWalArchive',
-        'New-CenateBaseBackup'
+        'New-CenateBaseBackup', 'Restore-CenatePointInTime', 'Get-CenatePointInTime', 'Remove-CenatePointInTime'
     ) | ForEach-Object { @{ Command = $_ } }
 }
 
@@ -50,6 +50,9 @@ Describe 'The Docker engine is not there' {
             'Start-CenateWalArchive'       = @{ Path = '<dir>'; ReplicationCredential = (Get-TestCredential -User cenate_replication); Confirm = $false }
             'Get-CenateWalArchive'         = @{}
             'Stop-CenateWalArchive'        = @{ DropSlot = $true; Confirm = $false }
+            'Restore-CenatePointInTime'    = @{ Path = '<dir>'; WalPath = '<dir>'; Time = (Get-Date); Confirm = $false }
+            'Get-CenatePointInTime'        = @{}
+            'Remove-CenatePointInTime'     = @{ Name = "t13_no_copy_$Suffix"; Confirm = $false }
         }
         $script:ManifestText = Get-Content -Raw -LiteralPath $Set.Path
         $script:Checksum = Invoke-Psql -Database $Db -Sql "SELECT count(*) || ':' || md5(string_agg(a::text, '|' ORDER BY id)) FROM asegurados a"

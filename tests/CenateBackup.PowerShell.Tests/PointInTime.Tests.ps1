@@ -280,3 +280,61 @@ Describe 'Test-CenateBackup -Level PointInTime' {
         Get-Copies | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Sync-CenateOffsite -WalPath' {
+    BeforeAll {
+        $script:UsbRoot = "/dev/shm/cenate-pitr-usb-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+        $script:Usb = (Initialize-CenateOffsiteTarget -Destination "$UsbRoot/usb" -Label usb-pitr -Confirm:$false).Path
+        function script:Get-Complete([string]$Dir) { @(Get-ChildItem -LiteralPath $Dir -File | Where-Object Name -match '^([0-9A-F]{24}|[0-9A-F]{8}\.history)$' | ForEach-Object Name | Sort-Object) }
+    }
+    AfterAll { Remove-Item -LiteralPath $UsbRoot -Recurse -Force -ErrorAction SilentlyContinue }
+
+    It 'copies the base set and the WAL archive''s complete segments to <target>/wal, checked; a second run copies nothing; -WhatIf copies nothing' {
+        $w = @(Sync-CenateOffsite -Path $BaseDir -Destination $Usb -IncludePartial -WalPath $WalDir -WhatIf)
+        ($w | Where-Object Kind -eq 'Wal').Status | Should -Be 'WouldCopy'
+        Test-Path -LiteralPath (Join-Path $Usb 'wal') | Should -BeFalse
+
+        $r = @(Sync-CenateOffsite -Path $BaseDir -Destination $Usb -IncludePartial -WalPath $WalDir)
+        ($r | Where-Object Kind -eq 'Base').Status | Should -Be 'Copied'
+        $wal = $r | Where-Object Kind -eq 'Wal'
+        $wal.Status | Should -Be 'Copied'
+        $wal.VerifiedBy | Should -Be 'sha256 read back'
+        $wal.Path | Should -Be (Join-Path $Usb 'wal')
+        $copied = Get-Complete (Join-Path $Usb 'wal')
+        $copied | Should -Be (Get-Complete $WalDir)
+        @(Get-ChildItem -LiteralPath (Join-Path $Usb 'wal') -Filter '*.partial') | Should -BeNullOrEmpty
+        foreach ($n in $copied) {
+            (Get-FileHash -LiteralPath (Join-Path $Usb "wal/$n")).Hash | Should -Be (Get-FileHash -LiteralPath (Join-Path $WalDir $n)).Hash
+            Get-UnixMode (Join-Path $Usb "wal/$n") | Should -Be '0600'
+        }
+        Get-UnixMode (Join-Path $Usb 'wal') | Should -Be '0700'
+        (@(Sync-CenateOffsite -Path $BaseDir -Destination $Usb -IncludePartial -WalPath $WalDir) | Where-Object Kind -eq 'Wal').Status |
+            Should -Be 'AlreadyPresent'
+    }
+
+    It 'the offsite copy alone recovers the database: base set and WAL from the target' {
+        # Complete the current segment so that the last writes are in a complete (copied) segment.
+        Sql "INSERT INTO pitr_marker (note) VALUES ('before the offsite copy'); SELECT pg_switch_wal()" | Out-Null
+        Wait-Archived
+        Start-Sleep -Milliseconds 500
+        Sync-CenateOffsite -Path $BaseDir -Destination $Usb -IncludePartial -WalPath $WalDir | Out-Null
+        $t = ServerTime
+        $copy = Restore-CenatePointInTime @P -Path $Usb -WalPath (Join-Path $Usb 'wal') -Time ([DateTimeOffset](Get-Content -Raw -LiteralPath $Set2.Path | ConvertFrom-Json).completedAt).AddSeconds(2).UtcDateTime -ErrorAction Stop
+        try {
+            $copy.State | Should -Be 'Paused'
+            Sql "SELECT count(*) FROM pitr_marker WHERE note = 'after the second base backup'" -Port $copy.Port | Should -Be '1'
+        }
+        finally { $copy | Remove-CenatePointInTime -Confirm:$false | Out-Null }
+    }
+
+    It 'a segment at the target with another size is a conflict and is never overwritten' {
+        $victim = (Get-Complete (Join-Path $Usb 'wal') | Where-Object { $_ -notmatch 'history' })[0]
+        $path = Join-Path $Usb "wal/$victim"
+        [IO.File]::WriteAllBytes($path, [byte[]](1..10))
+        $r = @(Sync-CenateOffsite -Path $BaseDir -Destination $Usb -IncludePartial -WalPath $WalDir -ErrorVariable err -ErrorAction SilentlyContinue)
+        ($r | Where-Object Kind -eq 'Wal').Status | Should -Be 'Failed'
+        ($r | Where-Object Kind -eq 'Wal').ErrorId | Should -Be 'RemoteFileConflict'
+        $err.FullyQualifiedErrorId | Should -Contain 'RemoteFileConflict,CenateBackup.PowerShell.Commands.SyncCenateOffsiteCommand'
+        (Get-Item -LiteralPath $path).Length | Should -Be 10
+    }
+}

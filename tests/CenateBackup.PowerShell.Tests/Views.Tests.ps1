@@ -88,6 +88,17 @@ BeforeAll {
         -ReplicationCredential (Get-TestCredential -User cenate_replication) -Confirm:$false
     $walArchives = @($walStarted, (Get-CenateWalArchive @P -Name $WalName -MaxRetainedWal 0))
 
+    # Point-in-time copies as Get-CenatePointInTime lists them: containers labelled the way Restore-CenatePointInTime
+    # labels its copies (they only sleep here; a real copy is made in PointInTime.Tests.ps1).
+    $script:PitrCopies = foreach ($n in 1, 2) {
+        $name = "cenate_vw_pitr_${suffix}_$n"
+        & docker run -d --name $name --network none --label org.cenate.role=pitr --label "org.cenate.primary=$($Rig.Container)" `
+            --label "org.cenate.port=5543$n" --label "org.cenate.database=$Db" --label "org.cenate.pitr.time=2026-11-29T10:41:5$($n)Z" `
+            --entrypoint sleep (& docker inspect -f '{{.Image}}' $Rig.Container) 3600 | Out-Null
+        $name
+    }
+    $pitr = @($PitrCopies | ForEach-Object { Get-CenatePointInTime -Name $_ })
+
     # Offsite, alerts.
     $script:SyncRoot = "/dev/shm/cenate-views-$suffix"
     $target = Initialize-CenateOffsiteTarget -Destination "$SyncRoot/usb" -Label usb-views -Confirm:$false
@@ -134,6 +145,7 @@ BeforeAll {
         CenateRestoreResultTable       = @{ Objects = @($restore); Key = 'Where'; Value = { $_.StagingSchema } }
         CenateRestoreStaging           = @{ Objects = $staging; Key = 'Name'; Value = { $_.Name } }
         CenateWalArchive               = @{ Objects = $walArchives; Key = 'Name'; Value = { $_.Name } }
+        CenatePointInTimeCopy          = @{ Objects = $pitr; Key = 'Name'; Value = { $_.Name } }
         CenateRetentionDecision        = @{ Objects = $retention; Key = 'Reason'; Value = { $_.Reason } }
         CenateRetentionDecisionDetail  = @{ Objects = $retention; Key = 'Reason'; Value = { $_.Reason } }
         CenateOffsiteResult            = @{ Objects = $sync; Key = 'Reason'; Value = { $_.Reason } }
@@ -267,6 +279,7 @@ BeforeAll {
     }
 }
 AfterAll {
+    foreach ($c in $PitrCopies) { & docker rm -f $c *> $null }
     Stop-CenateWalArchive @P -Name $WalName -DropSlot -Confirm:$false -WarningAction SilentlyContinue | Out-Null
     Invoke-Psql -Database postgres -Sql "DROP DATABASE IF EXISTS $Db WITH (FORCE)" | Out-Null
     Invoke-Psql -Database postgres -Sql "DROP DATABASE IF EXISTS $DrillName WITH (FORCE)" | Out-Null

@@ -74,6 +74,23 @@ BeforeAll {
     $script:Repl = Get-TestCredential -User cenate_replication
     $null = Start-CenateWalArchive @P -Path $WalDir -Name $WalName -Slot $WalSlot -ReplicationCredential $Repl -Confirm:$false
 
+    # A base backup set for Restore-CenatePointInTime -WhatIf (made by hand: only its manifest and file are read by the
+    # plan), in a directory of its own outside the watched ones.
+    $script:PitrBase = New-TestDirectory 'whatif-pitr'
+    $script:PitrName = "cenate_whatif_pitr_$suffix"
+    New-Item -ItemType Directory -Path $PitrBase | Out-Null
+    $bt = [DateTimeOffset]::UtcNow.AddHours(-2)
+    $bstamp = $bt.UtcDateTime.ToString('yyyyMMdd_HHmmss')
+    $bname = "$($Db)_$bstamp.base.tar.gz"
+    [IO.File]::WriteAllBytes((Join-Path $PitrBase $bname), [byte[]](1..64))
+    [ordered]@{
+        formatVersion = 1; tool = 'CenateBackup test'; database = $Db; stamp = $bstamp; kind = 'Base'
+        startedAt = $bt.ToString('o'); completedAt = $bt.AddMinutes(1).ToString('o'); complete = $true
+        source = [ordered]@{ mode = 'Container'; container = $Rig.Container; port = $Rig.Port; user = 'cenate'; serverVersion = '15.18'; serverVersionNum = 150018; pgDumpVersion = '15.18' }
+        files = @([ordered]@{ name = $bname; kind = 'Base'; size = 64; sha256 = ((& sha256sum (Join-Path $PitrBase $bname)) -split ' ')[0]; compression = 'gzip'; compressionLevel = 1; dataOnly = $false; tables = @(); completedAt = $bt.AddMinutes(1).ToString('o') })
+        base = [ordered]@{ startLsn = '0/1000028'; endLsn = '0/1000100'; timeline = 1; startWalFile = '000000010000000000000001'; endWalFile = '000000010000000000000001'; walSegmentSize = 16777216; systemIdentifier = ''; pgVersion = '15'; startTime = $bt.ToString('o'); manifestFiles = 1 }
+    } | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath (Join-Path $PitrBase "$($Db)_$bstamp.manifest.json")
+
     function Get-ServerState {
         # What any of the cmdlets could change on the server, as one text, in one psql call (pg_roles and pg_database
         # are shared catalogs, readable from the test's database).
@@ -156,6 +173,17 @@ SELECT setting FROM pg_settings WHERE name = 'max_slot_wal_keep_size';
             & docker inspect "$WalName-2" *> $null
             if ($LASTEXITCODE -eq 0) { throw '-WhatIf created the archiver container' }
         }
+        # No container is created (nor its data copied); the plan names the set, the WAL and the container.
+        'Restore-CenatePointInTime'      = {
+            Restore-CenatePointInTime @P -Path $PitrBase -WalPath $WalDir -Time ([DateTime]::UtcNow.AddMinutes(-5)) -Name $PitrName -WhatIf
+            & docker inspect $PitrName *> $null
+            if ($LASTEXITCODE -eq 0) { throw '-WhatIf created the copy' }
+        }
+        # A copy made by hand the way Restore-CenatePointInTime labels it (a container that only sleeps): it stays.
+        'Remove-CenatePointInTime'       = {
+            Remove-CenatePointInTime -Name $PitrCopy -WhatIf
+            if ((& docker inspect -f '{{.State.Running}}' $PitrCopy) -ne 'true') { throw '-WhatIf removed the copy' }
+        }
         'Stop-CenateWalArchive'          = {
             Stop-CenateWalArchive @P -Name $WalName -DropSlot -WhatIf -WarningAction SilentlyContinue
             if ((& docker inspect -f '{{.State.Running}}' $WalName) -ne 'true') { throw '-WhatIf stopped the archiver container' }
@@ -180,6 +208,9 @@ SELECT setting FROM pg_settings WHERE name = 'max_slot_wal_keep_size';
     $script:SchedCron = Join-Path $SchedRoot 'cenate-cron'
     $null = Register-CenateBackupSchedule $SchedSettings -Mode Cron -CronFile $SchedCron -JobDirectory $SchedRoot `
         -SkipPreflight -WarningAction SilentlyContinue
+    $script:PitrCopy = "cenate_whatif_copy_$suffix"
+    & docker run -d --name $PitrCopy --network none --label org.cenate.role=pitr --label "org.cenate.primary=$($Rig.Container)" `
+        --entrypoint sleep (& docker inspect -f '{{.Image}}' $Rig.Container) 3600 | Out-Null
     $script:SyncRoot = "/dev/shm/cenate-whatif-sync-$([guid]::NewGuid().ToString('N'))"
     $script:SyncTarget = (Initialize-CenateOffsiteTarget -Destination "$SyncRoot/usb" -Confirm:$false).Path
     # Without -WhatIf the same commands would change something: the state they must leave alone is not empty.
@@ -187,6 +218,8 @@ SELECT setting FROM pg_settings WHERE name = 'max_slot_wal_keep_size';
     Q "SELECT has_table_privilege('$App', 'public.asegurados', 'DELETE')" | Should -Be 't'
 }
 AfterAll {
+    & docker rm -f $PitrCopy *> $null
+    Remove-Item -LiteralPath $PitrBase -Recurse -Force -ErrorAction SilentlyContinue
     Stop-CenateWalArchive @P -Name $WalName -DropSlot -Confirm:$false -WarningAction SilentlyContinue | Out-Null
     Remove-Item -LiteralPath $WalDir -Recurse -Force -ErrorAction SilentlyContinue
     Invoke-Psql -Database postgres -Sql "DROP DATABASE IF EXISTS $Db WITH (FORCE)" | Out-Null

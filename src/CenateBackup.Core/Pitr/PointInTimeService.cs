@@ -62,8 +62,13 @@ public static partial class PointInTimeService
     {
         ArgumentNullException.ThrowIfNull(request);
         var target = request.Target;
-        var live = target.Container ?? throw new CenateException(ErrorIds.ContainerRequired, CenateErrorKind.InvalidArgument,
-            Messages.Get("Pitr.ContainerRequired"), Messages.Get("Pitr.ContainerRequired.Action"), target.Database);
+        // Host mode (-HostName): no container gives the image or the archive; -Image and -WalPath must.
+        if (target.Container is null && (image is not { Length: > 0 } || request.WalPath is null))
+        {
+            throw new CenateException(ErrorIds.ContainerRequired, CenateErrorKind.InvalidArgument,
+                Messages.Get("Pitr.ContainerRequired"), Messages.Get("Pitr.ContainerRequired.Action"), target.Database);
+        }
+        var live = target.Container ?? BackupNaming.Safe(target.Database);
         using var engine = new DockerEngine(target.DockerHost);
         string imageId;
         if (image is { Length: > 0 })
@@ -210,7 +215,7 @@ public static partial class PointInTimeService
     internal static string TargetText(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture) + "+00";
 
-    private static void ChooseBase(PointInTimeRequest request, PointInTimePlan plan, IOperationReporter reporter)
+    internal static void ChooseBase(PointInTimeRequest request, PointInTimePlan plan, IOperationReporter reporter)
     {
         var path = Path.GetFullPath(request.BasePath);
         List<CatalogEntry> candidates;
@@ -275,7 +280,7 @@ public static partial class PointInTimeService
     }
 
     /// <summary>The WAL to put in: every segment from the base backup's start on (a partial one under its full name when no complete one exists), and the timeline histories.</summary>
-    private static void ChooseWal(PointInTimePlan plan)
+    internal static void ChooseWal(PointInTimePlan plan)
     {
         if (!Directory.Exists(plan.WalPath))
         {
@@ -430,7 +435,7 @@ public static partial class PointInTimeService
         var done = new FileInfo(plan.BaseFile).Length;
         foreach (var (name, path) in plan.WalSources)
         {
-            await using var wal = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.Asynchronous);
+            await using var wal = OpenWal(path);
             // A partial segment the archiver is still writing is copied as far as it is now (its length read once).
             var length = wal.Length;
             await writer.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, WalDir.TrimStart('/') + "/" + name)
@@ -442,6 +447,22 @@ public static partial class PointInTimeService
             }, ct).ConfigureAwait(false);
             done += length;
             Report(done);
+        }
+    }
+
+    /// <summary>
+    /// A WAL file of the archive; a partial segment that pg_receivewal completed (renamed) since the plan listed it is
+    /// read under its complete name.
+    /// </summary>
+    private static FileStream OpenWal(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.Asynchronous);
+        }
+        catch (FileNotFoundException) when (path.EndsWith(".partial", StringComparison.Ordinal))
+        {
+            return new FileStream(path[..^".partial".Length], FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.Asynchronous);
         }
     }
 

@@ -119,9 +119,10 @@ public sealed class GetCenatePointInTimeCommand : DatabaseCmdletBase
 }
 
 /// <summary>
-/// <para type="synopsis">Removes a point-in-time copy (its container and the data in it). Only containers Restore-CenatePointInTime made are removed; the live database never is.</para>
+/// <para type="synopsis">Removes a point-in-time copy (its container and the data in it) and returns it with State Removed. Only containers Restore-CenatePointInTime made are removed; the live database never is.</para>
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "CenatePointInTime", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ContainerSet)]
+[OutputType(typeof(CenatePointInTimeCopy))]
 public sealed class RemoveCenatePointInTimeCommand : DatabaseCmdletBase
 {
     /// <inheritdoc />
@@ -142,9 +143,10 @@ public sealed class RemoveCenatePointInTimeCommand : DatabaseCmdletBase
             async (copy, reporter, token) =>
             {
                 await PointInTimeService.RemoveAsync(target, copy, token).ConfigureAwait(false);
+                copy.State = "Removed";
                 return copy;
             },
             _ => { },
-            _ => { });
+            copy => WriteObject(CenatePointInTimeCopy.From(copy)));
     }
 }

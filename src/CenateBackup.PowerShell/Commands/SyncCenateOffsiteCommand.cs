@@ -81,6 +81,16 @@ public sealed class SyncCenateOffsiteCommand : BackupStoreCmdletBase
     [DurationTransformation]
     public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The WAL archive (Start-CenateWalArchive -Path) to copy too, into &lt;Destination&gt;/wal, after the sets: without it an
+    /// offsite base backup brings the cluster back only to the end of that backup. Complete segments, timeline histories
+    /// and the archive's marker that the destination lacks are copied and checked where they land (one more result, Kind
+    /// Wal); a file there of another size is never overwritten (RemoteFileConflict); nothing is deleted there.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? WalPath { get; set; }
+
     /// <inheritdoc />
     protected override void ProcessRecord()
     {
@@ -192,7 +202,31 @@ public sealed class SyncCenateOffsiteCommand : BackupStoreCmdletBase
         {
             Write(outcome, destination);
         }
+        if (WalPath is not null) SyncWal(destination);
     }
+
+    /// <summary>The WAL archive after the sets (once per destination, whatever the number of sources).</summary>
+    private void SyncWal(OffsiteLocation destination)
+    {
+        if (!_walDone.Add(destination.ToString())) return;
+        var wal = GetUnresolvedProviderPathFromPSPath(WalPath!);
+        try
+        {
+            var plan = RunCore((reporter, token) => OffsiteWalSync.PlanAsync(wal, destination, Rclone, token));
+            var question = OffsiteWalSync.Question(plan);
+            var outcome = question is not null && ShouldProcess(plan.Target, question)
+                ? RunCore((reporter, token) => OffsiteWalSync.CopyAsync(plan, Rclone, reporter, token))
+                : OffsiteWalSync.Unchanged(plan);
+            if (outcome.Error is { } error) WriteError(ToErrorRecord(error, outcome.Destination));
+            WriteObject(OutputFactory.OffsiteWal(outcome, wal, destination.ToString()));
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException)
+        {
+            WriteError(ToErrorRecord(ex, wal));
+        }
+    }
+
+    private readonly HashSet<string> _walDone = new(StringComparer.Ordinal);
 
     private void Write(OffsiteSetOutcome outcome, OffsiteLocation destination) =>
         WriteObject(OutputFactory.Offsite(outcome, destination.ToString()));

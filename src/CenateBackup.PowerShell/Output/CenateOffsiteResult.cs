@@ -20,7 +20,7 @@ public sealed class CenateOffsiteResult
     public string Database { get; internal set; } = "";
     /// <summary>Stamp (UTC).</summary>
     public string Stamp { get; internal set; } = "";
-    /// <summary>What the set covers: Full, Tables, DataOnly or Exports.</summary>
+    /// <summary>What the set covers: Full, Tables, DataOnly, Exports or Base; Wal for the WAL archive (-WalPath).</summary>
     public string Kind { get; internal set; } = "";
     /// <summary>The time recorded in the set's manifest.</summary>
     public DateTimeOffset Time { get; internal set; }

@@ -15,7 +15,7 @@ public sealed class CenatePointInTimeCopy
     public string Name { get; internal set; } = "";
     /// <summary>Its container id.</summary>
     public string Id { get; internal set; } = "";
-    /// <summary>Paused (recovered to TargetTime; read-only), Recovering, Running (state not readable), Exited, or another Docker state.</summary>
+    /// <summary>Paused (recovered to TargetTime; read-only), Recovering, Running (state not readable), Exited or another Docker state; Removed after Remove-CenatePointInTime.</summary>
     public string State { get; internal set; } = "";
     /// <summary>127.0.0.1: the copy listens on loopback only.</summary>
     public string HostName { get; internal set; } = "127.0.0.1";
@@ -40,7 +40,7 @@ public sealed class CenatePointInTimeCopy
     /// <summary>How long the restore took (zero when listed by Get-CenatePointInTime).</summary>
     public TimeSpan Duration { get; internal set; }
     /// <summary>What to do with it next.</summary>
-    public string NextStep => $"Restore-CenateTable -FromContainer {Name} -Mode MissingRows   # rows back into the live table; then Remove-CenatePointInTime {Name}";
+    public string NextStep => $"Restore-CenateTable -FromContainer {Name} -FromPort {Port} -Mode MissingRows   # rows back into the live table; then Remove-CenatePointInTime {Name}";
 
     internal static CenatePointInTimeCopy From(Core.Pitr.PointInTimeCopy c) => new()
     {

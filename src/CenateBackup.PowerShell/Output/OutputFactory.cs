@@ -93,6 +93,23 @@ internal static class OutputFactory
         ErrorId = o.Error?.ErrorId,
     };
 
+    public static CenateOffsiteResult OffsiteWal(Core.Offsite.OffsiteWalOutcome o, string walPath, string destination) => new()
+    {
+        Path = o.Destination,
+        SourcePath = walPath,
+        Destination = destination,
+        Kind = "Wal",
+        Time = DateTimeOffset.UtcNow,
+        Status = o.Status.ToString(),
+        FileCount = o.FileCount,
+        TotalSize = o.TotalSize,
+        BytesCopied = o.Bytes,
+        Seconds = Math.Round(o.Elapsed.TotalSeconds, 3),
+        VerifiedBy = o.Verification,
+        Reason = o.Reason,
+        ErrorId = o.Error?.ErrorId,
+    };
+
     public static CenateVerificationResult Verification(VerificationReport r, string path) => new()
     {
         Path = r.ManifestPath ?? path,
