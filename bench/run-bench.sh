@@ -20,6 +20,7 @@
 #     ONLY=compare                 Compare-CenateBackup of two sets (10,000 deleted, 500 inserted, 100 updated rows) vs
 #                                  gzip -dc of both CSV.gz, time and peak RSS, at [rows] and at 1,000,000 rows; lists
 #                                  checked against psql EXCEPT (bench/Measure-Compare.ps1)
+#     (point-in-time recovery time: bash bench/Measure-Pitr.sh, a container of its own)
 #     ONLY=base                    base backups: New-CenateBaseBackup vs docker exec pg_basebackup -D - -Ft -X fetch | gzip
 #                                  (and > file uncompressed), and the base backup followed by its pg_verifybackup check
 #     ONLY=audit                   audit trigger costs: DELETE of 100,000 rows without/with the trigger, TRUNCATE with

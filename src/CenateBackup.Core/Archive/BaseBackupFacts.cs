@@ -9,8 +9,15 @@ using CenateBackup.Core.Storage;
 namespace CenateBackup.Core.Archive;
 
 /// <summary>Reads what a base backup needs to be rolled forward from the files pg_basebackup put in its tar.</summary>
-public static class BaseBackupFacts
+public static partial class BaseBackupFacts
 {
+    /// <summary>
+    /// A file of a WAL archive that holds a segment: its 24-hex-digit name (group 1), with ".partial" (group 2) while
+    /// pg_receivewal still writes it. The one pattern the archive's readers share (continuity, retention, restore).
+    /// </summary>
+    [System.Text.RegularExpressions.GeneratedRegex("^([0-9A-F]{24})(\\.partial)?$")]
+    public static partial System.Text.RegularExpressions.Regex SegmentFile();
+
     /// <summary>
     /// Where the recorded facts of a base set differ from the ones read again from its archive (null when they agree):
     /// the manifest is data, and a later restore must not be led to the wrong WAL by an edited one.

@@ -33,8 +33,9 @@ public sealed class PointInTimeDrillOptions
 /// container, every table of the database counted there and compared with the live counts now, and the copy removed. It
 /// fails when the copy cannot be made or read; different counts are shown (they are the last minutes' writes).
 /// </summary>
-internal static class PointInTimeDrill
+public static class PointInTimeDrill
 {
+    /// <summary>Runs the drill on the set at <paramref name="manifestPath"/>; its checks and problems go into <paramref name="report"/>.</summary>
     public static async Task ApplyAsync(VerificationReport report, string manifestPath, BackupManifest manifest, PointInTimeDrillOptions options,
         IOperationReporter reporter, CancellationToken ct)
     {

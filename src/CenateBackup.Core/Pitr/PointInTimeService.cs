@@ -240,7 +240,7 @@ public static partial class PointInTimeService
         }
         var usable = candidates.Where(s => s.Kind == BackupSetKind.Base && s.Complete && s.Manifest.Base is { } b
             && BaseBackupFacts.IsSegmentSize(b.WalSegmentSize) && b.StartWalFile.Length == 24 && s.Manifest.CompletedAt is not null
-            && s.Manifest.Files.Any(f => f.Name.EndsWith(".base.tar.gz", StringComparison.Ordinal))).ToList();
+            && s.Manifest.Files.Any(f => f.Name.EndsWith(".base.tar.gz", StringComparison.Ordinal) && BackupNaming.IsPlainFileName(f.Name))).ToList();
         foreach (var failed in usable.Where(s => s.Manifest.Verification is { Passed: false }))
         {
             reporter.Warning(Messages.Format("Warning.Pitr.FailedBase", Path.GetFileName(failed.ManifestPath)));
@@ -255,7 +255,8 @@ public static partial class PointInTimeService
                 : Messages.Format("Pitr.NoBase.TooEarly", TargetText(request.Time), TargetText(oldest.Manifest.CompletedAt!.Value),
                     Path.GetFileName(oldest.ManifestPath)));
         }
-        var file = chosen.Manifest.Files.First(f => f.Name.EndsWith(".base.tar.gz", StringComparison.Ordinal));
+        // A plain name in the set's own directory: a manifest is data, and never points the restore at another file.
+        var file = chosen.Manifest.Files.First(f => f.Name.EndsWith(".base.tar.gz", StringComparison.Ordinal) && BackupNaming.IsPlainFileName(f.Name));
         plan.BaseBackup = chosen.ManifestPath;
         plan.BaseStamp = chosen.Manifest.Stamp;
         plan.BaseCompleted = chosen.Manifest.CompletedAt!.Value;
@@ -299,7 +300,7 @@ public static partial class PointInTimeService
                 names[name] = file;
                 continue;
             }
-            var m = SegmentFile().Match(name);
+            var m = BaseBackupFacts.SegmentFile().Match(name);
             if (!m.Success || BaseBackupFacts.SegmentNumber(m.Groups[1].Value, size) < start) continue;
             var full = m.Groups[1].Value;
             if (m.Groups[2].Success && names.ContainsKey(full)) continue;
@@ -647,8 +648,6 @@ public static partial class PointInTimeService
         }
     }
 
-    [GeneratedRegex("^([0-9A-F]{24})(\\.partial)?$")]
-    private static partial Regex SegmentFile();
 
     [GeneratedRegex("^[0-9A-F]{8}\\.history$")]
     private static partial Regex HistoryName();

@@ -24,7 +24,7 @@ public static partial class WalPruning
     /// <summary>What would go: the segments (full paths) older than <paramref name="firstNeeded"/>, and that segment's name.</summary>
     public static IReadOnlyList<string> Older(string walDirectory, ulong firstNeeded, long segmentSize) =>
         Directory.EnumerateFiles(walDirectory)
-            .Where(f => SegmentFile().Match(Path.GetFileName(f)) is { Success: true } m
+            .Where(f => BaseBackupFacts.SegmentFile().Match(Path.GetFileName(f)) is { Success: true } m
                 && BaseBackupFacts.SegmentNumber(m.Groups[1].Value, segmentSize) < firstNeeded)
             .OrderBy(f => f, StringComparer.Ordinal)
             .ToList();
@@ -105,6 +105,4 @@ public static partial class WalPruning
         }
     }
 
-    [GeneratedRegex("^([0-9A-F]{24})(\\.partial)?$")]
-    private static partial Regex SegmentFile();
 }

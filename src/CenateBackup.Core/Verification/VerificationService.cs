@@ -32,8 +32,12 @@ public sealed class RestoreToolOptions
     public string? WalPath { get; init; }
     /// <summary>Restore level: builds the drill's options for a set (its manifest, or null for a lone dump).</summary>
     public Func<BackupManifest?, DrillOptions>? DrillFor { get; init; }
-    /// <summary>The PointInTime level's live database and archive (null for the other levels).</summary>
-    public Pitr.PointInTimeDrillOptions? PointInTime { get; init; }
+    /// <summary>
+    /// The PointInTime level's drill (null for the other levels): given the report, the set's manifest path and manifest,
+    /// it adds its checks and problems. Supplied by the caller (Pitr.PointInTimeDrill), so verification does not depend
+    /// on the point-in-time feature.
+    /// </summary>
+    public Func<VerificationReport, string, BackupManifest, IOperationReporter, CancellationToken, Task>? PointInTime { get; init; }
 }
 
 /// <summary>Test-CenateBackup's checks: checksums against the manifest, full reads of every file, restore drills.</summary>
@@ -167,7 +171,7 @@ public static class VerificationService
 
         if (recordedLevel == VerificationLevel.PointInTime && report.Problems.Count == 0)
         {
-            await Pitr.PointInTimeDrill.ApplyAsync(report, manifestPath!, manifest!, tools.PointInTime!, reporter, cancellationToken).ConfigureAwait(false);
+            await tools.PointInTime!(report, manifestPath!, manifest!, reporter, cancellationToken).ConfigureAwait(false);
         }
 
         if (drift is not null && manifest is not null && manifestPath is not null)

@@ -63,7 +63,7 @@ public static partial class WalContinuity
         foreach (var file in Directory.EnumerateFiles(walDirectory))
         {
             var name = Path.GetFileName(file);
-            var m = SegmentName().Match(name);
+            var m = BaseBackupFacts.SegmentFile().Match(name);
             if (m.Success) have.Add(Number(m.Groups[1].Value, size));
         }
         var newest = have.Count == 0 ? (ulong?)null : have.Max;
@@ -90,6 +90,4 @@ public static partial class WalContinuity
     private static string Name(int timeline, ulong number, long size) =>
         BaseBackupFacts.SegmentName(timeline.ToString("X8", CultureInfo.InvariantCulture), number, size);
 
-    [GeneratedRegex("^([0-9A-F]{24})(\\.partial)?$")]
-    private static partial Regex SegmentName();
 }

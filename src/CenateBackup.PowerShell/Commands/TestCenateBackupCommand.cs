@@ -196,13 +196,17 @@ public sealed class TestCenateBackupCommand : BackupStoreCmdletBase
     /// The PointInTime level's options: the live server as -Live's (the command line's -Container, never a set's manifest,
     /// since the credential goes there), and -WalPath. Null for the other levels.
     /// </summary>
-    private Core.Pitr.PointInTimeDrillOptions? PointInTimeOptions(VerificationLevel level) => level == VerificationLevel.PointInTime
-        ? new Core.Pitr.PointInTimeDrillOptions
+    private Func<VerificationReport, string, Core.Storage.BackupManifest, Core.IOperationReporter, System.Threading.CancellationToken, System.Threading.Tasks.Task>?
+        PointInTimeOptions(VerificationLevel level)
+    {
+        if (level != VerificationLevel.PointInTime) return null;
+        var options = new Core.Pitr.PointInTimeDrillOptions
         {
             Target = LiveTarget(Database ?? DatabaseTarget.DefaultDatabase),
             WalPath = WalPath is null ? null : GetUnresolvedProviderPathFromPSPath(WalPath),
-        }
-        : null;
+        };
+        return (report, path, manifest, reporter, token) => Core.Pitr.PointInTimeDrill.ApplyAsync(report, path, manifest, options, reporter, token);
+    }
 
     /// <summary>-Live's server: -HostName, else the command line's -Container (never a piped set's), else postgres_cenate.</summary>
     private DatabaseTarget LiveTarget(string setDatabase)

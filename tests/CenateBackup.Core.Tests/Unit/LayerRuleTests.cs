@@ -56,6 +56,7 @@ public class LayerRuleTests
     [InlineData("CenateBackup.Core.Schedule", true)]
     [InlineData("CenateBackup.Core.Wal", true)]
     [InlineData("CenateBackup.Core.Base", true)]
+    [InlineData("CenateBackup.Core.Pitr", true)]
     [InlineData("CenateBackup.Core.Restores.Plans", true)]
     [InlineData("CenateBackup.Core", false)]
     [InlineData("CenateBackup.Core.Storage", false)]
@@ -115,7 +116,7 @@ public static class LayerRule
 {
     private static readonly string[] s_features =
         { "Dumps", "Exports", "Verification", "Restores", "Retention", "Audit", "Offsite", "Alerts", "Schedule", "Drift", "Compare",
-          "Plan", "Jobs", "Wal", "Base" };
+          "Plan", "Jobs", "Wal", "Base", "Pitr" };
 
     /// <summary>True for a feature folder's namespace (or one below it) directly under
     /// <paramref name="root"/>.</summary>

@@ -123,6 +123,20 @@ public class PointInTimeUnitTests
     }
 
     [Fact]
+    public void A_Manifest_That_Names_A_File_Outside_Its_Directory_Is_Not_A_Usable_Base()
+    {
+        using var dir = new TempDirectory();
+        var t0 = new DateTimeOffset(2026, 11, 1, 2, 0, 0, TimeSpan.Zero);
+        var m = BaseSet(dir.Path, t0, "000000010000000000000003");
+        var path = Path.Combine(dir.Path, BackupNaming.ManifestFile("maestro_cenate", m.Stamp));
+        Directory.CreateDirectory(Path.Combine(dir.Path, "sub"));
+        m.Files[0].Name = "sub/../" + m.Files[0].Name;
+        m.Save(path);
+        var ex = Assert.Throws<CenateException>(() => PointInTimeService.ChooseBase(Request(dir.Path, t0.AddDays(1)), new PointInTimePlan(), new Reporter()));
+        Assert.Equal(ErrorIds.PointInTimeNoBaseBackup, ex.ErrorId);
+    }
+
+    [Fact]
     public void The_Wal_Put_In_Starts_At_The_Base_Backup_And_A_Partial_Segment_Counts_Only_Without_Its_Complete_Twin()
     {
         using var wal = new TempDirectory();
