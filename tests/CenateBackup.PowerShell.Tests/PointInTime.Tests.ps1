@@ -92,7 +92,8 @@ Describe 'Restore-CenatePointInTime' {
         Get-CenatePointInTime -Name $copy.Name -Credential $Cred | ForEach-Object State | Should -Be 'Paused'
 
         # The rows come back into the live table from the copy; the UPDATE's rows are put right by Replace (next test).
-        $r = Restore-CenateTable @P -FromContainer $copy.Name -FromPort $copy.Port -Table asegurados -Mode MissingRows -Confirm:$false
+        # -FromPort left out: the copy's own port (its label), not 5432.
+        $r = Restore-CenateTable @P -FromContainer $copy.Name -Table asegurados -Mode MissingRows -Confirm:$false
         $r.InsertedRows | Should -Be 1000
         $r.BackupFile | Should -Match ([regex]::Escape($copy.Name))
         [long](Sql 'SELECT count(*) FROM asegurados') | Should -Be $before
@@ -145,6 +146,21 @@ Describe 'Restore-CenatePointInTime' {
         $e = { Restore-CenatePointInTime @P -Path $BaseDir -WalPath $WalDir -Time ([DateTime]::UtcNow.AddHours(1)) -Timeout 5m } |
             Should -Throw -ErrorId 'PointInTimeNotReached,CenateBackup.PowerShell.Commands.RestoreCenatePointInTimeCommand' -PassThru
         $e.ErrorDetails.RecommendedAction | Should -Match 'Get-CenateWalArchive'
+        Get-Copies | Should -BeNullOrEmpty
+    }
+
+    It 'refuses a wrong password, a missing container and a missing WAL archive before anything is created' {
+        $bad = [pscredential]::new('cenate', (ConvertTo-SecureString 'wrong-password' -AsPlainText -Force))
+        $e = { Restore-CenatePointInTime -Container $Pg.Name -Port $Pg.Port -Credential $bad -Path $BaseDir -WalPath $WalDir -Time ([DateTime]::UtcNow) } |
+            Should -Throw -ErrorId 'AuthenticationFailed,CenateBackup.PowerShell.Commands.RestoreCenatePointInTimeCommand' -PassThru
+        "$e" | Should -Not -Match 'wrong-password'
+        { Restore-CenatePointInTime -Container cenate_no_such_pg -Credential $Cred -Path $BaseDir -WalPath $WalDir -Time ([DateTime]::UtcNow) } |
+            Should -Throw -ErrorId 'ContainerNotFound,CenateBackup.PowerShell.Commands.RestoreCenatePointInTimeCommand'
+        { Restore-CenatePointInTime @P -Path $BaseDir -WalPath (Join-Path $Dir 'no-such-wal') -Time ([DateTime]::UtcNow) } |
+            Should -Throw -ErrorId 'PathNotFound,CenateBackup.PowerShell.Commands.RestoreCenatePointInTimeCommand'
+        # The archiver's directory is found by its labels when -WalPath is left out: the plan names it.
+        $lines = Restore-CenatePointInTime @P -Path $BaseDir -Time ([DateTime]::UtcNow) -WhatIf -Verbose 4>&1 | ForEach-Object { "$_" }
+        ($lines -join "`n") | Should -Match ([regex]::Escape($WalDir))
         Get-Copies | Should -BeNullOrEmpty
     }
 
@@ -233,9 +249,15 @@ Describe 'Remove-CenateOldBackup -WalPath' {
 
 Describe 'Test-CenateBackup -Level PointInTime' {
     It 'recovers the base set and the WAL into a scratch container, counts every table against the live counts, removes it and records the level' {
+        # The copy of a drill that was killed before it could remove it: the next drill removes it.
+        & docker create --name cenate_drill_pitr_leftover --network none --label org.cenate.role=pitr `
+            --entrypoint sleep (& docker inspect -f '{{.Image}}' $Pg.Name) 3600 | Out-Null
         $live = [long](Sql 'SELECT count(*) FROM asegurados')
-        $r = $Set2 | Test-CenateBackup -Level PointInTime @P -WalPath $WalDir
+        $r = $Set2 | Test-CenateBackup -Level PointInTime @P -WalPath $WalDir -WarningVariable warned
         $r.Passed | Should -BeTrue
+        ($warned -join "`n") | Should -Match 'cenate_drill_pitr_leftover'
+        & docker inspect cenate_drill_pitr_leftover *> $null
+        $LASTEXITCODE | Should -Not -Be 0
         ($r.Checks -join "`n") | Should -Match 'point-in-time drill: copy recovered to'
         ($r.Checks -join "`n") | Should -Match 'pg_verifybackup'
         Get-Copies | Should -BeNullOrEmpty

@@ -114,6 +114,26 @@ public sealed partial class DockerEngine : IDisposable
         ex is HttpRequestException or SocketException or TimeoutException
         || ex.GetBaseException() is SocketException or System.IO.IOException && ex is not DockerApiException;
 
+    /// <summary>
+    /// Bytes free where the engine keeps containers (its DockerRootDir), when that directory is on this machine and
+    /// readable; null otherwise (a remote engine, rootless Docker): the caller then cannot judge the space.
+    /// </summary>
+    public async Task<long?> FreeBytesForContainersAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var info = await _client.System.GetSystemInfoAsync(cancellationToken).ConfigureAwait(false);
+            var root = info.DockerRootDir;
+            if (string.IsNullOrEmpty(root) || !System.IO.Directory.Exists(root)) return null;
+            return new System.IO.DriveInfo(root).AvailableFreeSpace;
+        }
+        catch (Exception ex) when (ex is DockerApiException or System.IO.IOException or UnauthorizedAccessException or ArgumentException
+            or HttpRequestException or TimeoutException)
+        {
+            return null;
+        }
+    }
+
     /// <inheritdoc />
     public void Dispose() => _client.Dispose();
 

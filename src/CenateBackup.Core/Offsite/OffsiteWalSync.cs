@@ -81,6 +81,17 @@ public static partial class OffsiteWalSync
         var target = destination.IsRemote ? RemoteDirectory(destination).ToString() : Path.Combine(destination.Directory!, Subdirectory);
         var plan = new OffsiteWalPlan(walDirectory, destination, target, files.Count, files.Sum(f => f.Length));
         var present = await PresentAsync(destination, rclone, ct).ConfigureAwait(false);
+        // Two clusters' WAL never mix in one directory: segment names repeat across clusters (a cluster made again after
+        // a disaster starts its names over), and a segment there would be taken for this one's.
+        var localMarker = Path.Combine(walDirectory, WalContinuity.MarkerFile);
+        if (present.ContainsKey(WalContinuity.MarkerFile) && File.Exists(localMarker)
+            && SystemOf(await File.ReadAllTextAsync(localMarker, ct).ConfigureAwait(false)) is { } here
+            && SystemOf(await MarkerAtAsync(destination, rclone, ct).ConfigureAwait(false)) is { } there && here != there)
+        {
+            plan.Conflict = new CenateException(ErrorIds.WalArchiveForeign, CenateErrorKind.InvalidOperation,
+                Messages.Format("OffsiteWal.Foreign", target, there, here), Messages.Get("OffsiteWal.Conflict.Action"), target);
+            return plan;
+        }
         foreach (var f in files)
         {
             if (!present.TryGetValue(f.Name, out var size))
@@ -183,6 +194,37 @@ public static partial class OffsiteWalSync
         if (!Directory.Exists(local)) return present;
         foreach (var f in Directory.EnumerateFiles(local)) present[Path.GetFileName(f)] = new FileInfo(f).Length;
         return present;
+    }
+
+    /// <summary>The destination's marker text ("" when it cannot be read).</summary>
+    private static async Task<string> MarkerAtAsync(OffsiteLocation destination, RcloneOptions rclone, CancellationToken ct)
+    {
+        try
+        {
+            return destination.IsRemote
+                ? await new RcloneClient(rclone).ReadTextAsync(RemoteDirectory(destination), WalContinuity.MarkerFile, 64 << 10, ct).ConfigureAwait(false)
+                : await File.ReadAllTextAsync(Path.Combine(destination.Directory!, Subdirectory, WalContinuity.MarkerFile), ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CenateException)
+        {
+            return "";
+        }
+    }
+
+    /// <summary>The system identifier a marker's JSON records (null: none, or not JSON).</summary>
+    private static string? SystemOf(string json)
+    {
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && doc.RootElement.TryGetProperty("systemIdentifier", out var id) && id.ValueKind == System.Text.Json.JsonValueKind.String
+                ? id.GetString() : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
     }
 
     private static async Task<string> Sha256Async(string path, CancellationToken ct)

@@ -40,7 +40,18 @@ public static class PointInTimeDrill
         IOperationReporter reporter, CancellationToken ct)
     {
         var target = options.Target;
-        var name = $"cenate_drill_pitr_{Guid.NewGuid().ToString("N")[..10]}";
+        var name = PointInTimeService.DrillPrefix + Guid.NewGuid().ToString("N")[..10];
+        try
+        {
+            foreach (var left in await PointInTimeService.RemoveStaleDrillCopiesAsync(target, options.Timeout + TimeSpan.FromMinutes(10), ct).ConfigureAwait(false))
+            {
+                reporter.Warning($"Removed {left}, the copy of an earlier point-in-time drill that did not end (it was killed).");
+            }
+        }
+        catch (CenateException ex) when (ex.ErrorId != ErrorIds.DockerUnavailable)
+        {
+            reporter.Verbose($"Earlier drill copies could not be looked for: {ex.Message}");
+        }
         var live = await LiveHeartbeatAsync(target, reporter, ct).ConfigureAwait(false);
         var time = DateTimeOffset.UtcNow - options.Before;
         if (manifest.CompletedAt is { } completed && time <= completed) time = completed.AddSeconds(1);

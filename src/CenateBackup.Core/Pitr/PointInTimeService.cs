@@ -50,11 +50,21 @@ public static partial class PointInTimeService
     private const string WalDir = Root + "/wal";
     private const string RunDir = Root + "/run";
 
-    /// <summary>Members of a base backup a recovered copy must not have (the server's own run files, another recovery's signals).</summary>
+    /// <summary>
+    /// Members of a base backup a recovered copy must not have: the server's own run files, another recovery's signals,
+    /// and the authentication files — who may log in to the copy is the module's to decide (loopback only, a password),
+    /// never a backup file's, which anyone who can write the backup directory can edit.
+    /// </summary>
     private static readonly HashSet<string> s_skipped = new(StringComparer.Ordinal)
     {
-        "postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal", "recovery.conf",
+        "postmaster.pid", "postmaster.opts", "standby.signal", "recovery.signal", "recovery.conf", "pg_hba.conf", "pg_ident.conf",
     };
+
+    /// <summary>
+    /// The copy's own pg_hba.conf: a password (md5, which also takes SCRAM verifiers) over the socket and from 127.0.0.1;
+    /// nothing else. A hospital's pg_hba.conf may list only application subnets, and a backup's may have been edited.
+    /// </summary>
+    private const string CopyHba = "local all all md5\nhost all all 127.0.0.1/32 md5\n";
 
     /// <summary>Plans the restore: the base set, the WAL, the name and the port; nothing is created.</summary>
     public static async Task<PointInTimePlan> PlanAsync(PointInTimeRequest request, string? image, IOperationReporter reporter,
@@ -88,6 +98,7 @@ public static partial class PointInTimeService
             Database = target.Database,
             TargetTime = request.Time,
         };
+        await CheckLoginAsync(target, reporter, ct).ConfigureAwait(false);
         ChooseBase(request, plan, reporter);
         plan.WalPath = request.WalPath ?? await ArchiveOfAsync(engine, live, ct).ConfigureAwait(false);
         ChooseWal(plan);
@@ -105,6 +116,14 @@ public static partial class PointInTimeService
         {
             throw new CenateException(ErrorIds.PointInTimePortInUse, CenateErrorKind.ResourceBusy,
                 Messages.Format("Pitr.PortInUse", port), Messages.Get("Pitr.PortInUse.Action"), port.ToString(CultureInfo.InvariantCulture));
+        }
+        // The copy lives in the engine's own storage, often the disk of the live database too: a copy that filled it
+        // would stop the live server. The unpacked size is not recorded; a base backup compresses about 3:1.
+        var needed = new FileInfo(plan.BaseFile).Length * 3 + plan.WalBytes + (512L << 20);
+        if (await engine.FreeBytesForContainersAsync(ct).ConfigureAwait(false) is { } free && free < needed)
+        {
+            throw new CenateException(ErrorIds.DiskFull, CenateErrorKind.WriteError,
+                Messages.Format("Pitr.NoSpace", needed / 1048576, free / 1048576), Messages.Get("Pitr.NoSpace.Action"), plan.Name);
         }
         var shortImage = imageId.Replace("sha256:", "", StringComparison.Ordinal);
         plan.Steps.Add(Messages.Format("Pitr.Step.Base", Path.GetFileName(plan.BaseFile), plan.BaseCompleted.ToString("u", CultureInfo.InvariantCulture)));
@@ -156,8 +175,15 @@ public static partial class PointInTimeService
             var copy = Describe(info);
             if (info.Running && copy.Port > 0)
             {
-                var state = await TryStateAsync(target, copy.Port, TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
-                if (state is not null) Apply(copy, state.Value);
+                try
+                {
+                    var state = await TryStateAsync(target, copy.Port, TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
+                    if (state is not null) Apply(copy, state.Value);
+                }
+                catch (CenateException)
+                {
+                    // One copy that refuses this login (an older password) does not hide the others: it shows as Running.
+                }
             }
             found.Add(copy);
         }
@@ -167,6 +193,46 @@ public static partial class PointInTimeService
                 Messages.Format("Pitr.NotFound", name), Messages.Get("Pitr.NotFound.Action"), name);
         }
         return found.OrderBy(c => c.Created).ToList();
+    }
+
+    /// <summary>The name prefix of the copies the point-in-time drill makes (and removes).</summary>
+    internal const string DrillPrefix = "cenate_drill_pitr_";
+
+    /// <summary>
+    /// Removes drill copies started more than <paramref name="olderThan"/> ago: left by a drill that was killed (SIGKILL,
+    /// an out-of-memory kill) before it could remove its copy, which holds a copy of the data. Returns their names.
+    /// </summary>
+    internal static async Task<IReadOnlyList<string>> RemoveStaleDrillCopiesAsync(DatabaseTarget target, TimeSpan olderThan, CancellationToken ct)
+    {
+        using var engine = new DockerEngine(target.DockerHost);
+        var removed = new List<string>();
+        foreach (var info in await engine.FindByLabelAsync(RoleLabel, RoleValue, ct).ConfigureAwait(false))
+        {
+            if (!info.Name.StartsWith(DrillPrefix, StringComparison.Ordinal)) continue;
+            if (info.StartedAt is { } started && DateTimeOffset.UtcNow - started < olderThan && info.Running) continue;
+            await engine.RemoveAsync(info.Id, ct).ConfigureAwait(false);
+            removed.Add(info.Name);
+        }
+        return removed;
+    }
+
+    /// <summary>
+    /// The port a copy made by Restore-CenatePointInTime listens on (its label), for Restore-CenateTable -FromContainer
+    /// without -FromPort; null for any other container, or when it cannot be inspected (the restore then says why).
+    /// </summary>
+    public static async Task<int?> CopyPortAsync(string? dockerHost, string container, CancellationToken ct)
+    {
+        try
+        {
+            using var engine = new DockerEngine(dockerHost);
+            var info = await engine.InspectAsync(container, ct).ConfigureAwait(false);
+            return Label(info, RoleLabel) == RoleValue
+                && int.TryParse(Label(info, PortLabel), NumberStyles.None, CultureInfo.InvariantCulture, out var port) ? port : null;
+        }
+        catch (CenateException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
@@ -209,6 +275,23 @@ public static partial class PointInTimeService
                 Messages.Format("Pitr.NotACopy", info.Name), Messages.Get("Pitr.NotACopy.Action"), info.Name);
         }
         await engine.RemoveAsync(info.Id, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The role and password are tried on the live server first, when it answers: the copy has the same roles, and a
+    /// wrong password is better refused before a copy of the whole cluster is made than after. A server that is down (the
+    /// reason for a restore, sometimes) or a database that is gone is no reason to stop.
+    /// </summary>
+    private static async Task CheckLoginAsync(DatabaseTarget target, IOperationReporter reporter, CancellationToken ct)
+    {
+        try
+        {
+            await using var session = await DatabaseSession.OpenAsync(target, null, reporter, ct).ConfigureAwait(false);
+        }
+        catch (CenateException ex) when (ex.ErrorId != ErrorIds.AuthenticationFailed)
+        {
+            reporter.Verbose($"The live database does not answer ({ex.ErrorId}); the copy's login is checked once it runs.");
+        }
     }
 
     /// <summary>recovery_target_time as PostgreSQL reads it: UTC with its offset, to the microsecond.</summary>
@@ -339,6 +422,16 @@ public static partial class PointInTimeService
             "-c", C("primary_conninfo="),
             "-c", C("primary_slot_name="),
             "-c", C("ssl=off"),
+            // Nothing a backup's configuration names is loaded or run in the copy: no libraries, no commands (a
+            // postgresql.conf in the backup can be edited by whoever can write the backup directory).
+            "-c", C("shared_preload_libraries="),
+            "-c", C("local_preload_libraries="),
+            "-c", C("session_preload_libraries="),
+            "-c", C("archive_command="),
+            "-c", C("archive_cleanup_command="),
+            "-c", C("recovery_end_command="),
+            "-c", C("ssl_passphrase_command="),
+            "-c", C("jit=off"),
             "-c", C("logging_collector=off"),
             "-c", C("log_destination=stderr"),
             "-c", C("cluster_name=" + plan.Name),
@@ -426,12 +519,8 @@ public static partial class PointInTimeService
         }
         // A cluster whose configuration lives outside its data directory (Debian's /etc/postgresql) needs files of its own.
         if (!seen.Contains("postgresql.conf")) await SmallFileAsync(writer, owner, DataDir + "/postgresql.conf", "", ct).ConfigureAwait(false);
-        if (!seen.Contains("pg_ident.conf")) await SmallFileAsync(writer, owner, DataDir + "/pg_ident.conf", "", ct).ConfigureAwait(false);
-        if (!seen.Contains("pg_hba.conf"))
-        {
-            await SmallFileAsync(writer, owner, DataDir + "/pg_hba.conf",
-                "local all all scram-sha-256\nhost all all 127.0.0.1/32 scram-sha-256\n", ct).ConfigureAwait(false);
-        }
+        await SmallFileAsync(writer, owner, DataDir + "/pg_ident.conf", "", ct).ConfigureAwait(false);
+        await SmallFileAsync(writer, owner, DataDir + "/pg_hba.conf", CopyHba, ct).ConfigureAwait(false);
         await SmallFileAsync(writer, owner, DataDir + "/recovery.signal", "", ct).ConfigureAwait(false);
         var done = new FileInfo(plan.BaseFile).Length;
         foreach (var (name, path) in plan.WalSources)
@@ -580,7 +669,16 @@ public static partial class PointInTimeService
         try
         {
             await using var conn = new NpgsqlConnection(b.ConnectionString);
-            await conn.OpenAsync(ct).ConfigureAwait(false);
+            try
+            {
+                await conn.OpenAsync(ct).ConfigureAwait(false);
+            }
+            catch (PostgresException ex) when (ex.SqlState == "3D000" && target.Database != "postgres")
+            {
+                // The database did not exist at that time (or was the one dropped): the copy's state is read in postgres.
+                conn.ConnectionString = new NpgsqlConnectionStringBuilder(b.ConnectionString) { Database = "postgres" }.ConnectionString;
+                await conn.OpenAsync(ct).ConfigureAwait(false);
+            }
             await using var cmd = new NpgsqlCommand(
                 "SELECT pg_catalog.pg_is_in_recovery(), " +
                 "CASE WHEN pg_catalog.pg_is_in_recovery() THEN pg_catalog.pg_get_wal_replay_pause_state() ELSE 'not paused' END, " +
@@ -593,6 +691,13 @@ public static partial class PointInTimeService
         catch (PostgresException ex) when (ex.SqlState is "28P01" or "28000")
         {
             throw PostgresErrors.Translate(ex, at, new TcpEndpoint("127.0.0.1", port, "copy"));
+        }
+        catch (PostgresException ex) when (ex.SqlState != "57P03")
+        {
+            // Only "not accepting connections yet" (57P03) means wait; any other answer will not change by waiting.
+            throw new CenateException(ErrorIds.PointInTimeRecoveryFailed, CenateErrorKind.InvalidOperation,
+                Messages.Format("Pitr.StateUnreadable", port, ex.SqlState, ex.MessageText), Messages.Get("Pitr.Failed.Action"),
+                port.ToString(CultureInfo.InvariantCulture), ex);
         }
         catch (Exception ex) when (ex is NpgsqlException or SocketException or IOException or TimeoutException)
         {

@@ -53,6 +53,12 @@ public static partial class WalPruning
         }
         var systems = facts.Select(b => b!.SystemIdentifier).Where(s => s.Length > 0).Distinct().ToList();
         var archiveSystem = MarkerSystem(walDirectory);
+        if (archiveSystem is null)
+        {
+            // Only an archive Start-CenateWalArchive made (its marker names the cluster) is pruned.
+            reporter.Warning(Messages.Format("Warning.WalPruning.NoMarker", walDirectory, WalContinuity.MarkerFile));
+            return;
+        }
         if (archiveSystem is not null && systems.Any(s => s != archiveSystem))
         {
             throw new CenateException(ErrorIds.WalArchiveForeign, CenateErrorKind.InvalidOperation,
@@ -62,6 +68,14 @@ public static partial class WalPruning
         var size = facts[0]!.WalSegmentSize;
         var oldest = facts.OrderBy(b => BaseBackupFacts.SegmentNumber(b!.StartWalFile, size)).First()!;
         var first = BaseBackupFacts.SegmentNumber(oldest.StartWalFile, size);
+        // The manifests say where the oldest kept base backup starts; the archive must agree (that segment is there), or
+        // an edited manifest could aim the removal at the whole archive.
+        if (!Directory.EnumerateFiles(walDirectory).Any(f => BaseBackupFacts.SegmentFile().Match(Path.GetFileName(f)) is { Success: true } m
+                && BaseBackupFacts.SegmentNumber(m.Groups[1].Value, size) == first))
+        {
+            reporter.Warning(Messages.Format("Warning.WalPruning.StartMissing", walDirectory, oldest.StartWalFile));
+            return;
+        }
         var older = Older(walDirectory, first, size);
         if (older.Count == 0)
         {

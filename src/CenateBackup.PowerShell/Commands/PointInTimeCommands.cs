@@ -121,7 +121,7 @@ public sealed class GetCenatePointInTimeCommand : DatabaseCmdletBase
 /// <summary>
 /// <para type="synopsis">Removes a point-in-time copy (its container and the data in it) and returns it with State Removed. Only containers Restore-CenatePointInTime made are removed; the live database never is.</para>
 /// </summary>
-[Cmdlet(VerbsCommon.Remove, "CenatePointInTime", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ContainerSet)]
+[Cmdlet(VerbsCommon.Remove, "CenatePointInTime", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = ContainerSet)]
 [OutputType(typeof(CenatePointInTimeCopy))]
 public sealed class RemoveCenatePointInTimeCommand : DatabaseCmdletBase
 {

@@ -44,7 +44,7 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
     [ValidateNotNullOrEmpty]
     public string? FromDatabase { get; set; }
 
-    /// <summary>With -FromContainer: the port of its server (default: the copy's port, else 5432).</summary>
+    /// <summary>With -FromContainer: the port of its server (default: the port a copy made by Restore-CenatePointInTime records, else 5432).</summary>
     [Parameter]
     [ValidateRange(1, 65535)]
     public int? FromPort { get; set; }
@@ -148,6 +148,11 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
         if (fromContainer is null && noBackup)
         {
             Refuse(Core.Errors.ErrorIds.PathNotFound, Messages.Get("LiveSource.Missing"), Messages.Get("LiveSource.Missing.Action"));
+        }
+        if (fromContainer is not null && fromPort is null)
+        {
+            // A copy made by Restore-CenatePointInTime says its own port (a label); anything else: 5432.
+            fromPort = RunCore((_, token) => Core.Pitr.PointInTimeService.CopyPortAsync(DockerHost, fromContainer, token));
         }
         string given;
         switch (input)

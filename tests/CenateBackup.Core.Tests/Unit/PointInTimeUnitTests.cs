@@ -181,6 +181,11 @@ public class PointInTimeUnitTests
         WalPruning.Run(wal.Path, kept, new Host(false), new Reporter());
         Assert.Equal(2, Directory.EnumerateFiles(wal.Path).Count());
         var reporter = new Reporter();
+        // No marker: not shown to be this cluster's archive, nothing removed.
+        WalPruning.Run(wal.Path, kept, new Host(true), reporter);
+        Assert.Equal(2, Directory.EnumerateFiles(wal.Path).Count());
+        Assert.Contains(reporter.Warnings, w => w.Contains("no marker", StringComparison.Ordinal));
+        reporter = new Reporter();
         WalPruning.Run(wal.Path, Array.Empty<CatalogEntry>(), new Host(true), reporter);
         Assert.Equal(2, Directory.EnumerateFiles(wal.Path).Count());
         Assert.Single(reporter.Warnings);
@@ -188,6 +193,14 @@ public class PointInTimeUnitTests
         var ex = Assert.Throws<CenateException>(() => WalPruning.Run(wal.Path, kept, new Host(true), new Reporter()));
         Assert.Equal(ErrorIds.WalArchiveForeign, ex.ErrorId);
         Assert.Equal(3, Directory.EnumerateFiles(wal.Path).Count());
+        // An edited manifest whose start the archive does not hold (here: far past its newest) removes nothing.
+        File.WriteAllText(Path.Combine(wal.Path, ".cenate-wal-archive.json"), "{\"systemIdentifier\":\"7443906633431123456\"}");
+        using var edited = new TempDirectory();
+        BaseSet(edited.Path, DateTimeOffset.UtcNow, "0000000100000FFF000000FF");
+        var warned = new Reporter();
+        WalPruning.Run(wal.Path, BackupCatalog.Scan(edited.Path).Sets, new Host(true), warned);
+        Assert.Equal(3, Directory.EnumerateFiles(wal.Path).Count());
+        Assert.Contains(warned.Warnings, w => w.Contains("0000000100000FFF000000FF", StringComparison.Ordinal));
         // A marker that cannot be read is no proof either: nothing is removed.
         File.WriteAllBytes(Path.Combine(wal.Path, ".cenate-wal-archive.json"), new byte[] { 1, 2, 3 });
         Assert.Equal(ErrorIds.WalArchiveForeign, Assert.Throws<CenateException>(() => WalPruning.Run(wal.Path, kept, new Host(true), new Reporter())).ErrorId);
