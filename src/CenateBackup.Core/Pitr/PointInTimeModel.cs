@@ -18,6 +18,11 @@ public sealed record PointInTimeRequest
     public string? WalPath { get; init; }
     /// <summary>The moment to recover to (recovery_target_time; commits up to it are kept, later ones are not).</summary>
     public required DateTimeOffset Time { get; init; }
+    /// <summary>
+    /// True when -Time was given without a zone and read in this machine's: a warning then says so when the server keeps
+    /// another zone (its log and application timestamps would be in that one).
+    /// </summary>
+    public bool TimeWithoutZone { get; init; }
     /// <summary>The copy's container name; null: &lt;container&gt;_pitr_&lt;time as yyyyMMdd_HHmmss&gt;.</summary>
     public string? Name { get; init; }
     /// <summary>The copy's port on 127.0.0.1; null: a free one.</summary>

@@ -98,7 +98,11 @@ public static partial class PointInTimeService
             Database = target.Database,
             TargetTime = request.Time,
         };
-        await CheckLoginAsync(target, reporter, ct).ConfigureAwait(false);
+        if (await CheckLoginAsync(target, reporter, ct).ConfigureAwait(false) is { } serverZone && request.TimeWithoutZone
+            && ZoneWarning(request.Time, serverZone) is { } zoneWarning)
+        {
+            plan.Warnings.Add(zoneWarning);
+        }
         ChooseBase(request, plan, reporter);
         plan.WalPath = request.WalPath ?? await ArchiveOfAsync(engine, live, ct).ConfigureAwait(false);
         ChooseWal(plan);
@@ -129,7 +133,7 @@ public static partial class PointInTimeService
         plan.Steps.Add(Messages.Format("Pitr.Step.Base", Path.GetFileName(plan.BaseFile), plan.BaseCompleted.ToString("u", CultureInfo.InvariantCulture)));
         plan.Steps.Add(Messages.Format("Pitr.Step.Wal", plan.WalFiles.Count, plan.WalBytes / 1048576, plan.WalPath));
         plan.Steps.Add(Messages.Format("Pitr.Step.Container", plan.Name, shortImage[..Math.Min(12, shortImage.Length)], plan.Port));
-        plan.Steps.Add(Messages.Format("Pitr.Step.Recover", TargetText(request.Time)));
+        plan.Steps.Add(Messages.Format("Pitr.Step.Recover", TargetText(request.Time) + " = " + request.Time.ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture)));
         reporter.Verbose(string.Join(Environment.NewLine, plan.Steps));
         return plan;
     }
@@ -282,16 +286,44 @@ public static partial class PointInTimeService
     /// wrong password is better refused before a copy of the whole cluster is made than after. A server that is down (the
     /// reason for a restore, sometimes) or a database that is gone is no reason to stop.
     /// </summary>
-    private static async Task CheckLoginAsync(DatabaseTarget target, IOperationReporter reporter, CancellationToken ct)
+    private static async Task<string?> CheckLoginAsync(DatabaseTarget target, IOperationReporter reporter, CancellationToken ct)
     {
         try
         {
             await using var session = await DatabaseSession.OpenAsync(target, null, reporter, ct).ConfigureAwait(false);
+            await using var cmd = new NpgsqlCommand("SELECT pg_catalog.current_setting('TimeZone')", session.Connection);
+            return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) as string;
         }
         catch (CenateException ex) when (ex.ErrorId != ErrorIds.AuthenticationFailed)
         {
             reporter.Verbose($"The live database does not answer ({ex.ErrorId}); the copy's login is checked once it runs.");
+            return null;
         }
+        catch (NpgsqlException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// A warning when a -Time read in this machine's zone means another wall-clock time in the server's zone (null when
+    /// both agree at that moment, or the server's zone is not known here).
+    /// </summary>
+    internal static string? ZoneWarning(DateTimeOffset time, string serverZone)
+    {
+        TimeZoneInfo zone;
+        try
+        {
+            zone = TimeZoneInfo.FindSystemTimeZoneById(serverZone);
+        }
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            return null;
+        }
+        var server = TimeZoneInfo.ConvertTime(time, zone);
+        if (server.Offset == time.Offset) return null;
+        return Messages.Format("Warning.Pitr.Zone", time.ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture), serverZone,
+            server.ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture));
     }
 
     /// <summary>recovery_target_time as PostgreSQL reads it: UTC with its offset, to the microsecond.</summary>

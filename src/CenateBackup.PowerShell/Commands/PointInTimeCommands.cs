@@ -69,6 +69,7 @@ public sealed class RestoreCenatePointInTimeCommand : DatabaseCmdletBase
             BasePath = GetUnresolvedProviderPathFromPSPath(Path),
             WalPath = WalPath is null ? null : GetUnresolvedProviderPathFromPSPath(WalPath),
             Time = time,
+            TimeWithoutZone = Time.Kind == DateTimeKind.Unspecified,
             Name = Name,
             Port = CopyPort,
             Timeout = Timeout,

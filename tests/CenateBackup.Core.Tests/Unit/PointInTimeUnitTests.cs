@@ -83,6 +83,18 @@ public class PointInTimeUnitTests
     }
 
     [Fact]
+    public void A_Time_Read_In_Another_Zone_Than_The_Servers_Is_Warned_About_Once_Both_Are_Named()
+    {
+        var lima = new DateTimeOffset(2026, 11, 29, 10, 41, 59, TimeSpan.FromHours(-5));
+        var warning = PointInTimeService.ZoneWarning(lima, "UTC");
+        Assert.NotNull(warning);
+        Assert.Contains("2026-11-29 10:41:59 -05:00", warning);
+        Assert.Contains("2026-11-29 15:41:59 +00:00", warning);
+        Assert.Null(PointInTimeService.ZoneWarning(lima, "America/Lima"));
+        Assert.Null(PointInTimeService.ZoneWarning(lima, "No/Such_Zone"));
+    }
+
+    [Fact]
     public void The_Newest_Base_Completed_Before_The_Time_Is_Chosen_Not_A_Later_Or_Failed_One_Nor_Another_Database()
     {
         using var dir = new TempDirectory();
