@@ -38,6 +38,11 @@ public sealed class TableRestoreRequest
     /// is dumped into a private temporary file and restored from there. Null: from <see cref="BackupPath"/>.
     /// </summary>
     public DatabaseTarget? SourceDatabase { get; init; }
+    /// <summary>
+    /// With <see cref="SourceDatabase"/>: keeps the table's dump from the plan for the run (one dump, not two); the caller
+    /// disposes it (the temporary file goes). Null: each call dumps and removes its own.
+    /// </summary>
+    public LiveSourceHolder? LiveSource { get; init; }
     /// <summary>Table name.</summary>
     public required string Table { get; init; }
     /// <summary>Schema; null means the one the backup holds the table in (public when several).</summary>
@@ -141,4 +146,17 @@ public sealed class TableRestoreResult
     public List<string> Warnings { get; } = new();
     /// <summary>Wall time.</summary>
     public TimeSpan Duration { get; set; }
+}
+
+/// <summary>The dump of a live source, kept between a restore's plan and its run (Restore-CenateTable -FromContainer).</summary>
+public sealed class LiveSourceHolder : IAsyncDisposable
+{
+    internal LiveSourceDump? Dump { get; set; }
+
+    /// <summary>Removes the temporary dump.</summary>
+    public async System.Threading.Tasks.ValueTask DisposeAsync()
+    {
+        if (Dump is { } dump) await dump.DisposeAsync().ConfigureAwait(false);
+        Dump = null;
+    }
 }

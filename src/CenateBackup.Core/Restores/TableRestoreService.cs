@@ -53,8 +53,14 @@ public static class TableRestoreService
                 $"LockTimeout must be more than zero and at most {TableRestoreRequest.MaximumLockTimeout}.");
         }
         RestoreKeyFilter.CheckRequest(request);
-        await using var liveDump = request.SourceDatabase is null ? null
-            : await LiveSourceDump.CreateAsync(request, reporter, cancellationToken).ConfigureAwait(false);
+        // A live source is dumped once: the plan's dump is kept in the request's holder for the run that carries it out.
+        LiveSourceDump? liveDump = null;
+        if (request.SourceDatabase is not null)
+        {
+            liveDump = request.LiveSource?.Dump ?? await LiveSourceDump.CreateAsync(request, reporter, cancellationToken).ConfigureAwait(false);
+            if (request.LiveSource is { } holder) holder.Dump = liveDump;
+        }
+        await using var ownDump = request.LiveSource is null ? liveDump : null;
         var source = liveDump?.Source ?? await RestoreSourceResolver.ResolveAsync(request, cancellationToken).ConfigureAwait(false);
         reporter.Verbose($"Rows come from {source.Path} ({source.Kind}).");
         var target = request.Target;

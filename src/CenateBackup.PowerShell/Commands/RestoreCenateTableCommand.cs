@@ -189,6 +189,7 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
         var target = BuildTarget();
         var (schema, table) = Schema is null && Table.IndexOf('.', StringComparison.Ordinal) is > 0 and var dot
             && dot < Table.Length - 1 ? (Table[..dot], Table[(dot + 1)..]) : (Schema, Table);
+        using var liveSource = new LiveSourceHolderScope();
         var request = new TableRestoreRequest
         {
             Target = target,
@@ -203,6 +204,7 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
             AllowUnverifiedBackup = AllowUnverifiedBackup,
             LockTimeout = LockTimeout,
             Now = DateTimeOffset.UtcNow,
+            LiveSource = fromContainer is null ? null : liveSource.Holder,
             SourceDatabase = fromContainer is null ? null
                 : new Core.Targets.DatabaseTarget(Core.Targets.ConnectionMode.Container, fromDatabase ?? target.Database, target.User,
                     fromPort ?? Core.Targets.DatabaseTarget.DefaultPort)
@@ -380,4 +382,12 @@ public sealed class RestoreCenateTableCommand : DatabaseCmdletBase
         return $"Restore {plan.Table} from {plan.BackupFile} into {where}: {mode}; {counts}. Steps:" + Environment.NewLine +
                string.Join(Environment.NewLine, plan.Steps.Select(s => "    " + s.Replace("\n", " ", StringComparison.Ordinal)));
     }
+}
+
+/// <summary>Disposes a <see cref="LiveSourceHolder"/> (its temporary dump) when ProcessRecord ends, however it ends.</summary>
+internal sealed class LiveSourceHolderScope : IDisposable
+{
+    public LiveSourceHolder Holder { get; } = new();
+
+    public void Dispose() => Holder.DisposeAsync().AsTask().GetAwaiter().GetResult();
 }
