@@ -216,10 +216,7 @@ public static partial class OffsiteWalSync
     {
         try
         {
-            using var doc = System.Text.Json.JsonDocument.Parse(json);
-            return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
-                && doc.RootElement.TryGetProperty("systemIdentifier", out var id) && id.ValueKind == System.Text.Json.JsonValueKind.String
-                ? id.GetString() : null;
+            return WalContinuity.SystemIdentifierOf(json);
         }
         catch (System.Text.Json.JsonException)
         {

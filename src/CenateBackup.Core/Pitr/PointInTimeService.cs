@@ -35,10 +35,11 @@ namespace CenateBackup.Core.Pitr;
 /// </summary>
 public static partial class PointInTimeService
 {
-    internal const string RoleLabel = "org.cenate.role";
+    // The label keys the WAL archiver's containers use (one set of keys for the module's containers); the role differs.
+    internal const string RoleLabel = WalArchiveService.RoleLabel;
     internal const string RoleValue = "pitr";
-    private const string PrimaryLabel = "org.cenate.primary";
-    private const string PortLabel = "org.cenate.port";
+    private const string PrimaryLabel = WalArchiveService.PrimaryLabel;
+    private const string PortLabel = WalArchiveService.PortLabel;
     private const string DatabaseLabel = "org.cenate.database";
     private const string TimeLabel = "org.cenate.pitr.time";
     private const string BaseLabel = "org.cenate.pitr.base";

@@ -109,8 +109,7 @@ public static partial class WalPruning
         if (!File.Exists(marker)) return null;
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(marker));
-            return doc.RootElement.TryGetProperty("systemIdentifier", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
+            return WalContinuity.SystemIdentifierOf(File.ReadAllText(marker));
         }
         catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
         {

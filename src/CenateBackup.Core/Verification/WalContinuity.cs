@@ -22,6 +22,17 @@ public static partial class WalContinuity
     /// <summary>The marker Start-CenateWalArchive writes into the archive directory.</summary>
     public const string MarkerFile = ".cenate-wal-archive.json";
 
+    /// <summary>
+    /// The system identifier a marker's JSON records; null when it is not an object or records none as text. Invalid JSON
+    /// is a <see cref="JsonException"/> (the caller decides what an unreadable marker means).
+    /// </summary>
+    public static string? SystemIdentifierOf(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("systemIdentifier", out var id)
+            && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
+    }
+
     /// <summary>Checks the archive for the base backup described by <paramref name="from"/>; adds the check and any problem.</summary>
     public static void Apply(VerificationReport report, string walDirectory, ManifestBaseBackup from, string setName)
     {
