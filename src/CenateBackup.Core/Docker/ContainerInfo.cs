@@ -23,4 +23,13 @@ public sealed record ContainerInfo(
     public int RestartCount { get; init; }
     /// <summary>When it last started (null when never).</summary>
     public DateTimeOffset? StartedAt { get; init; }
+    /// <summary>What is mounted in it (as the engine says, not as a label claims).</summary>
+    public IReadOnlyList<ContainerMount> Mounts { get; init; } = Array.Empty<ContainerMount>();
 }
+
+/// <summary>One mount of a container.</summary>
+/// <param name="Type">bind, volume, tmpfs.</param>
+/// <param name="Name">The volume's name (volumes only).</param>
+/// <param name="Source">The path on the engine's machine.</param>
+/// <param name="Destination">The path in the container.</param>
+public sealed record ContainerMount(string Type, string? Name, string Source, string Destination);

@@ -22,6 +22,7 @@ namespace CenateBackup.Core.Docker;
 /// <param name="NetworkMode">host, or container:&lt;id&gt; to share the database container's network.</param>
 /// <param name="Binds">host:container[:ro] bind mounts.</param>
 /// <param name="Labels">Labels that mark it as the module's and record what it serves.</param>
+/// <param name="StopSignal">The signal docker stop sends (null: the image's).</param>
 public sealed record SidecarSpec(
     string Name,
     string Image,
@@ -30,7 +31,8 @@ public sealed record SidecarSpec(
     string User,
     string NetworkMode,
     IReadOnlyList<string> Binds,
-    IReadOnlyDictionary<string, string> Labels);
+    IReadOnlyDictionary<string, string> Labels,
+    string? StopSignal = null);
 
 /// <summary>A file put into a container before it starts (a secret that must not appear in docker inspect).</summary>
 /// <param name="Path">Absolute path in the container; its parent directory is created 0700.</param>
@@ -260,6 +262,7 @@ public sealed partial class DockerEngine
             User = spec.User,
             Labels = new Dictionary<string, string>(spec.Labels),
             NetworkDisabled = spec.NetworkMode == "none",
+            StopSignal = spec.StopSignal,
             HostConfig = new HostConfig
             {
                 NetworkMode = spec.NetworkMode,
@@ -311,6 +314,58 @@ public sealed partial class DockerEngine
                 .ConfigureAwait(false);
         }
         catch (DockerContainerNotFoundException)
+        {
+        }
+        catch (Exception ex) when (IsEngineUnreachable(ex))
+        {
+            throw Unavailable(ex);
+        }
+    }
+
+    /// <summary>The ID (sha256:…) of an image given by name, tag or ID; ImageNotFound when the engine does not have it (nothing is pulled).</summary>
+    public async Task<string> InspectImageIdAsync(string image, CancellationToken ct)
+    {
+        try
+        {
+            return (await _client.Images.InspectImageAsync(image, ct).ConfigureAwait(false)).ID;
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            throw new CenateException(ErrorIds.ImageNotFound, CenateErrorKind.ObjectNotFound,
+                Messages.Format("ImageNotFound", image), Messages.Get("ImageNotFound.Action"), image, ex);
+        }
+        catch (Exception ex) when (IsEngineUnreachable(ex))
+        {
+            throw Unavailable(ex);
+        }
+    }
+
+    /// <summary>True when the engine has a volume of that name.</summary>
+    public async Task<bool> VolumeExistsAsync(string name, CancellationToken ct)
+    {
+        try
+        {
+            await _client.Volumes.InspectAsync(name, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+        catch (Exception ex) when (IsEngineUnreachable(ex))
+        {
+            throw Unavailable(ex);
+        }
+    }
+
+    /// <summary>Removes a named volume; one already gone is fine.</summary>
+    public async Task RemoveVolumeAsync(string name, CancellationToken ct)
+    {
+        try
+        {
+            await _client.Volumes.RemoveAsync(name, force: false, ct).ConfigureAwait(false);
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
         {
         }
         catch (Exception ex) when (IsEngineUnreachable(ex))

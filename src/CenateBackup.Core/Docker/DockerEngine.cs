@@ -88,6 +88,8 @@ public sealed partial class DockerEngine : IDisposable
                 : new Dictionary<string, string>(StringComparer.Ordinal),
             Restarting = response.State?.Restarting == true,
             RestartCount = (int)response.RestartCount,
+            Mounts = response.Mounts?.Select(m => new ContainerMount(m.Type ?? "", string.IsNullOrEmpty(m.Name) ? null : m.Name, m.Source ?? "",
+                m.Destination ?? "")).ToList() ?? new List<ContainerMount>(),
             StartedAt = DateTimeOffset.TryParse(response.State?.StartedAt, System.Globalization.CultureInfo.InvariantCulture,
                 System.Globalization.DateTimeStyles.AssumeUniversal, out var started) ? started : null,
         };

@@ -765,14 +765,14 @@ public static partial class PointInTimeService
 
     private static string? Label(ContainerInfo info, string key) => info.Labels.TryGetValue(key, out var v) ? v : null;
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static bool PortIsFree(int port)
+    internal static bool PortIsFree(int port)
     {
         try
         {

@@ -342,7 +342,7 @@ public static partial class WalArchiveService
         status.LastSegmentTime = last is null ? null : new DateTimeOffset(last.LastWriteTimeUtc, TimeSpan.Zero);
     }
 
-    private static string Size(long bytes) => bytes < 0 ? "-1 (no limit)" : bytes >= 1L << 30
+    internal static string Size(long bytes) => bytes < 0 ? "-1 (no limit)" : bytes >= 1L << 30
         ? (bytes / (double)(1L << 30)).ToString("0.##", CultureInfo.InvariantCulture) + " GB"
         : (bytes / (double)(1L << 20)).ToString("0.#", CultureInfo.InvariantCulture) + " MB";
 }

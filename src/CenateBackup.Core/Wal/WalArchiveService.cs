@@ -64,10 +64,10 @@ public static partial class WalArchiveService
     public static Task<WalArchiveStatus> ExecuteAsync(WalArchivePlan plan, IOperationReporter reporter, CancellationToken ct) =>
         (plan?.Run ?? throw new ArgumentException("Not a plan made by WalArchiveService.", nameof(plan)))(reporter, ct);
 
-    private sealed record ServerFacts(int Version, string WalLevel, int MaxWalSenders, long MaxSlotWalKeepSize, bool Ssl, string SystemId,
+    internal sealed record ServerFacts(int Version, string WalLevel, int MaxWalSenders, long MaxSlotWalKeepSize, bool Ssl, string SystemId,
         string HbaFile, long SegmentSize, string CurrentSegment);
 
-    private sealed record SlotFacts(string Type, bool Active, string? WalStatus);
+    internal sealed record SlotFacts(string Type, bool Active, string? WalStatus);
 
     private static async Task<WalArchivePlan> StartAsync(WalArchiveRequest request, WalArchivePlan? confirmed, IOperationReporter reporter,
         CancellationToken ct)
@@ -85,57 +85,17 @@ public static partial class WalArchiveService
         try
         {
             var server = await ServerAsync(conn, ct).ConfigureAwait(false);
-            if (server.Version < 130000)
-            {
-                throw new CenateException(ErrorIds.ServerTooOld, CenateErrorKind.InvalidOperation,
-                    Messages.Format("Wal.ServerTooOld", server.Version / 10000), Messages.Get("Wal.ServerTooOld.Action"), primary.Name);
-            }
-            if (server.WalLevel == "minimal" || server.MaxWalSenders < 1)
-            {
-                throw new CenateException(ErrorIds.WalLevelTooLow, CenateErrorKind.InvalidOperation,
-                    Messages.Format("Wal.WalLevelTooLow", server.WalLevel, server.MaxWalSenders), Messages.Get("Wal.WalLevelTooLow.Action"), primary.Name);
-            }
+            CheckCanReplicate(server, primary.Name);
 
             // The archive directory: ours, for this server, or new.
             if (!Directory.Exists(path)) plan.Steps.Add(Messages.Format("Wal.Step.Directory", path));
             else CheckDirectory(path, server.SystemId);
             if (!File.Exists(System.IO.Path.Combine(path, MarkerFile))) plan.Steps.Add(Messages.Format("Wal.Step.Marker", path, server.SystemId));
 
-            // The replication role.
-            var role = await RoleAsync(conn, request.ReplicationUser, ct).ConfigureAwait(false);
-            if (role is null)
-            {
-                plan.Steps.Add(Messages.Format("Wal.Step.Role", request.ReplicationUser));
-            }
-            else if (!role.Value.Login || !role.Value.Replication)
-            {
-                throw new CenateException(ErrorIds.ReplicationRoleUnfit, CenateErrorKind.InvalidOperation,
-                    Messages.Format("Wal.RoleUnfit", request.ReplicationUser), Messages.Format("Wal.RoleUnfit.Action", request.ReplicationUser),
-                    request.ReplicationUser);
-            }
-
-            // pg_hba.conf must let the role in from 127.0.0.1 with its password.
-            var rules = await HbaRulesAsync(conn, ct).ConfigureAwait(false);
-            if (rules.FirstOrDefault(r => r.Error is not null) is { } broken)
-            {
-                throw new CenateException(ErrorIds.HbaInvalid, CenateErrorKind.InvalidOperation,
-                    Messages.Format("Wal.HbaBroken", broken.FileName ?? server.HbaFile, broken.LineNumber, broken.Error), Messages.Get("Wal.HbaBroken.Action"), server.HbaFile);
-            }
-            var memberOf = role is null
-                ? new HashSet<string>(StringComparer.Ordinal) { request.ReplicationUser }
-                : await MemberOfAsync(conn, request.ReplicationUser, ct).ConfigureAwait(false);
-            var first = HbaRuleMatch.FirstMatch(rules, request.ReplicationUser, memberOf, server.Ssl);
-            if (!HbaRuleMatch.Admits(first))
-            {
-                plan.Steps.Add(Messages.Format("Wal.Step.Hba", HbaRuleMatch.LineFor(request.ReplicationUser), server.HbaFile));
-            }
+            await PlanReplicationLoginAsync(conn, server, request.ReplicationUser, plan.Steps, ct).ConfigureAwait(false);
 
             // max_slot_wal_keep_size: a slot whose archiver died must not fill the server's disk.
-            var keep = request.MaxSlotWalKeepSize ?? (server.MaxSlotWalKeepSize < 0 ? DefaultMaxSlotWalKeepSize : (long?)null);
-            if (keep is { } k && RoundToMegabytes(k) != server.MaxSlotWalKeepSize)
-            {
-                plan.Steps.Add(Messages.Format("Wal.Step.KeepSize", RoundToMegabytes(k) >> 20));
-            }
+            if (KeepSizeToSet(server, request.MaxSlotWalKeepSize) is { } k) plan.Steps.Add(Messages.Format("Wal.Step.KeepSize", k >> 20));
 
             // The slot, and the archiver container.
             var sidecar = await FindContainerAsync(engine, name, ct).ConfigureAwait(false);
@@ -249,38 +209,10 @@ public static partial class WalArchiveService
                 AtomicFileReplace.Write(marker, json, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             }
 
-            if (await RoleAsync(conn, request.ReplicationUser, ct).ConfigureAwait(false) is null)
-            {
-                reporter.Verbose($"Creating the replication role {request.ReplicationUser} (its password goes as a SCRAM-SHA-256 verifier).");
-                var r = QualifiedTable.Quote(request.ReplicationUser);
-                await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
-                await ExecAsync(conn, $"CREATE ROLE {r} LOGIN REPLICATION NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '{Scram.Verifier(request.ReplicationPassword)}'", ct, tx)
-                    .ConfigureAwait(false);
-                await ExecAsync(conn, $"COMMENT ON ROLE {r} IS {SqlText.Literal(RoleMarker)}", ct, tx).ConfigureAwait(false);
-                await tx.CommitAsync(ct).ConfigureAwait(false);
-            }
+            await EnsureReplicationLoginAsync(session, server, request.ReplicationUser, request.ReplicationPassword,
+                "# CenateBackup: the WAL archive's replication login (Start-CenateWalArchive)", reporter, ct).ConfigureAwait(false);
 
-            var memberOf = await MemberOfAsync(conn, request.ReplicationUser, ct).ConfigureAwait(false);
-            if (!HbaRuleMatch.Admits(HbaRuleMatch.FirstMatch(await HbaRulesAsync(conn, ct).ConfigureAwait(false), request.ReplicationUser, memberOf, server.Ssl)))
-            {
-                await AddHbaLineAsync(session, server.HbaFile, HbaRuleMatch.LineFor(request.ReplicationUser), reporter, ct).ConfigureAwait(false);
-            }
-
-            var keep = request.MaxSlotWalKeepSize ?? (server.MaxSlotWalKeepSize < 0 ? DefaultMaxSlotWalKeepSize : (long?)null);
-            if (keep is { } k && RoundToMegabytes(k) != server.MaxSlotWalKeepSize)
-            {
-                reporter.Verbose($"ALTER SYSTEM SET max_slot_wal_keep_size = '{RoundToMegabytes(k) >> 20}MB', then reloading.");
-                await ExecAsync(conn, $"ALTER SYSTEM SET max_slot_wal_keep_size = '{RoundToMegabytes(k) >> 20}MB'", ct).ConfigureAwait(false);
-                await ExecAsync(conn, "SELECT pg_catalog.pg_reload_conf()", ct).ConfigureAwait(false);
-                // The postmaster applies a reload a moment later; a value set on its command line (-c) wins over ALTER SYSTEM.
-                var applied = false;
-                for (var i = 0; i < 20 && !applied; i++)
-                {
-                    await Task.Delay(100, ct).ConfigureAwait(false);
-                    applied = (await ServerAsync(conn, ct).ConfigureAwait(false)).MaxSlotWalKeepSize == RoundToMegabytes(k);
-                }
-                if (!applied) reporter.Warning(Messages.Format("Wal.KeepSizeNotApplied", RoundToMegabytes(k) >> 20));
-            }
+            await ApplyKeepSizeAsync(conn, server, request.MaxSlotWalKeepSize, reporter, ct).ConfigureAwait(false);
 
             if (await SlotAsync(conn, request.Slot, ct).ConfigureAwait(false) is null)
             {
@@ -341,6 +273,105 @@ public static partial class WalArchiveService
         }
     }
 
+    /// <summary>ServerTooOld before PostgreSQL 13 (no wal_status/safe_wal_size); WalLevelTooLow when the server cannot stream WAL.</summary>
+    internal static void CheckCanReplicate(ServerFacts server, string container)
+    {
+        if (server.Version < 130000)
+        {
+            throw new CenateException(ErrorIds.ServerTooOld, CenateErrorKind.InvalidOperation,
+                Messages.Format("Wal.ServerTooOld", server.Version / 10000), Messages.Get("Wal.ServerTooOld.Action"), container);
+        }
+        if (server.WalLevel == "minimal" || server.MaxWalSenders < 1)
+        {
+            throw new CenateException(ErrorIds.WalLevelTooLow, CenateErrorKind.InvalidOperation,
+                Messages.Format("Wal.WalLevelTooLow", server.WalLevel, server.MaxWalSenders), Messages.Get("Wal.WalLevelTooLow.Action"), container);
+        }
+    }
+
+    /// <summary>
+    /// The steps that let <paramref name="user"/> log in for replication from 127.0.0.1 with its password: create the role
+    /// when missing, add a pg_hba.conf line when no rule admits it. ReplicationRoleUnfit for a role without LOGIN or
+    /// REPLICATION; HbaInvalid when pg_hba.conf has a line the server rejected.
+    /// </summary>
+    internal static async Task PlanReplicationLoginAsync(NpgsqlConnection conn, ServerFacts server, string user, List<string> steps, CancellationToken ct)
+    {
+        var role = await RoleAsync(conn, user, ct).ConfigureAwait(false);
+        if (role is null)
+        {
+            steps.Add(Messages.Format("Wal.Step.Role", user));
+        }
+        else if (!role.Value.Login || !role.Value.Replication)
+        {
+            throw new CenateException(ErrorIds.ReplicationRoleUnfit, CenateErrorKind.InvalidOperation,
+                Messages.Format("Wal.RoleUnfit", user), Messages.Format("Wal.RoleUnfit.Action", user), user);
+        }
+
+        // pg_hba.conf must let the role in from 127.0.0.1 with its password.
+        var rules = await HbaRulesAsync(conn, ct).ConfigureAwait(false);
+        if (rules.FirstOrDefault(r => r.Error is not null) is { } broken)
+        {
+            throw new CenateException(ErrorIds.HbaInvalid, CenateErrorKind.InvalidOperation,
+                Messages.Format("Wal.HbaBroken", broken.FileName ?? server.HbaFile, broken.LineNumber, broken.Error), Messages.Get("Wal.HbaBroken.Action"), server.HbaFile);
+        }
+        var memberOf = role is null
+            ? new HashSet<string>(StringComparer.Ordinal) { user }
+            : await MemberOfAsync(conn, user, ct).ConfigureAwait(false);
+        if (!HbaRuleMatch.Admits(HbaRuleMatch.FirstMatch(rules, user, memberOf, server.Ssl)))
+        {
+            steps.Add(Messages.Format("Wal.Step.Hba", HbaRuleMatch.LineFor(user), server.HbaFile));
+        }
+    }
+
+    /// <summary>Creates the role when missing and adds the pg_hba.conf line when no rule admits it (the run of <see cref="PlanReplicationLoginAsync"/>).</summary>
+    internal static async Task EnsureReplicationLoginAsync(DatabaseSession session, ServerFacts server, string user, string password, string hbaComment,
+        IOperationReporter reporter, CancellationToken ct)
+    {
+        var conn = session.Connection;
+        await EnsureRoleAsync(conn, user, password, reporter, ct).ConfigureAwait(false);
+        var memberOf = await MemberOfAsync(conn, user, ct).ConfigureAwait(false);
+        if (!HbaRuleMatch.Admits(HbaRuleMatch.FirstMatch(await HbaRulesAsync(conn, ct).ConfigureAwait(false), user, memberOf, server.Ssl)))
+        {
+            await AddHbaLineAsync(session, server.HbaFile, HbaRuleMatch.LineFor(user), reporter, ct, hbaComment).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Creates the replication role (LOGIN REPLICATION, nothing else; the password as a SCRAM verifier) when missing.</summary>
+    internal static async Task EnsureRoleAsync(NpgsqlConnection conn, string user, string password, IOperationReporter reporter, CancellationToken ct)
+    {
+        if (await RoleAsync(conn, user, ct).ConfigureAwait(false) is not null) return;
+        reporter.Verbose($"Creating the replication role {user} (its password goes as a SCRAM-SHA-256 verifier).");
+        var r = QualifiedTable.Quote(user);
+        await using var tx = await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
+        await ExecAsync(conn, $"CREATE ROLE {r} LOGIN REPLICATION NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD '{Scram.Verifier(password)}'", ct, tx)
+            .ConfigureAwait(false);
+        await ExecAsync(conn, $"COMMENT ON ROLE {r} IS {SqlText.Literal(RoleMarker)}", ct, tx).ConfigureAwait(false);
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The max_slot_wal_keep_size to set (bytes, rounded to MB), or null when the server's stays.</summary>
+    internal static long? KeepSizeToSet(ServerFacts server, long? requested)
+    {
+        var keep = requested ?? (server.MaxSlotWalKeepSize < 0 ? DefaultMaxSlotWalKeepSize : (long?)null);
+        return keep is { } k && RoundToMegabytes(k) != server.MaxSlotWalKeepSize ? RoundToMegabytes(k) : null;
+    }
+
+    /// <summary>Sets max_slot_wal_keep_size (ALTER SYSTEM, reload) when <see cref="KeepSizeToSet"/> says so; warns when the server keeps another value.</summary>
+    internal static async Task ApplyKeepSizeAsync(NpgsqlConnection conn, ServerFacts server, long? requested, IOperationReporter reporter, CancellationToken ct)
+    {
+        if (KeepSizeToSet(server, requested) is not { } k) return;
+        reporter.Verbose($"ALTER SYSTEM SET max_slot_wal_keep_size = '{k >> 20}MB', then reloading.");
+        await ExecAsync(conn, $"ALTER SYSTEM SET max_slot_wal_keep_size = '{k >> 20}MB'", ct).ConfigureAwait(false);
+        await ExecAsync(conn, "SELECT pg_catalog.pg_reload_conf()", ct).ConfigureAwait(false);
+        // The postmaster applies a reload a moment later; a value set on its command line (-c) wins over ALTER SYSTEM.
+        var applied = false;
+        for (var i = 0; i < 20 && !applied; i++)
+        {
+            await Task.Delay(100, ct).ConfigureAwait(false);
+            applied = (await ServerAsync(conn, ct).ConfigureAwait(false)).MaxSlotWalKeepSize == k;
+        }
+        if (!applied) reporter.Warning(Messages.Format("Wal.KeepSizeNotApplied", k >> 20));
+    }
+
     /// <summary>Waits until the slot is active and its walsender streams; fails early on a login failure in the archiver's log.</summary>
     private static async Task WaitStreamingAsync(NpgsqlConnection conn, DockerEngine engine, string name, WalArchiveRequest request,
         DateTimeOffset since, IOperationReporter reporter, CancellationToken ct)
@@ -367,7 +398,8 @@ public static partial class WalArchiveService
     }
 
     /// <summary>Puts the module's line at the top of pg_hba.conf through docker exec, reloads, and puts the file back if the server rejects it.</summary>
-    private static async Task AddHbaLineAsync(DatabaseSession session, string hbaFile, string line, IOperationReporter reporter, CancellationToken ct)
+    private static async Task AddHbaLineAsync(DatabaseSession session, string hbaFile, string line, IOperationReporter reporter, CancellationToken ct,
+        string comment)
     {
         reporter.Verbose($"Adding '{line}' at the top of {hbaFile}, then reloading.");
         var runner = session.Context.Runner;
@@ -377,7 +409,7 @@ public static partial class WalArchiveService
         if (!read.Succeeded) throw HbaFailed(hbaFile, read.StandardError);
         const string script = "f=\"$1\"; t=\"$1.cenate-new\"; { printf '%s\\n' \"$2\" \"$3\"; cat \"$f\"; } > \"$t\" && cat \"$t\" > \"$f\"; rc=$?; rm -f \"$t\"; exit $rc";
         var write = await runner.RunAsync(new PgToolInvocation("sh",
-            new[] { "-c", script, "cenate", hbaFile, "# CenateBackup: the WAL archive's replication login (Start-CenateWalArchive)", line },
+            new[] { "-c", script, "cenate", hbaFile, comment, line },
             new Dictionary<string, string>()), null, null, ct).ConfigureAwait(false);
         var conn = session.Connection;
         var why = write.Succeeded ? null : write.StandardError;
@@ -434,7 +466,7 @@ public static partial class WalArchiveService
     private static readonly TimeSpan StartGrace = TimeSpan.FromSeconds(20);
 
     /// <summary>The network the archiver shares: the host's, or the database container's namespace.</summary>
-    private static string NetworkOf(ContainerInfo primary) => primary.NetworkMode == "host" ? "host" : "container:" + primary.Id;
+    internal static string NetworkOf(ContainerInfo primary) => primary.NetworkMode == "host" ? "host" : "container:" + primary.Id;
 
     /// <summary>
     /// True when this archiver (by its application_name) is connected on the slot, streaming or still catching up on the
@@ -471,7 +503,7 @@ public static partial class WalArchiveService
         return $"127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}:replication:{Esc(user)}:{Esc(password)}\n";
     }
 
-    private static long RoundToMegabytes(long bytes) => bytes < 0 ? -1 : Math.Max(1, (bytes + (1 << 20) - 1) >> 20) << 20;
+    internal static long RoundToMegabytes(long bytes) => bytes < 0 ? -1 : Math.Max(1, (bytes + (1 << 20) - 1) >> 20) << 20;
 
     private static void RequireContainer(DatabaseTarget target)
     {
@@ -523,7 +555,7 @@ public static partial class WalArchiveService
             ours ? Messages.Format("Wal.OtherSettings.Action", sidecar.Name) : Messages.Format("ContainerExists.Action", sidecar.Name), sidecar.Name);
     }
 
-    private static async Task<ContainerInfo?> FindContainerAsync(DockerEngine engine, string name, CancellationToken ct)
+    internal static async Task<ContainerInfo?> FindContainerAsync(DockerEngine engine, string name, CancellationToken ct)
     {
         try
         {
@@ -573,7 +605,7 @@ public static partial class WalArchiveService
         return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is true;
     }
 
-    private static async Task<ServerFacts> ServerAsync(NpgsqlConnection conn, CancellationToken ct)
+    internal static async Task<ServerFacts> ServerAsync(NpgsqlConnection conn, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
             "SELECT current_setting('server_version_num')::int, current_setting('wal_level'), current_setting('max_wal_senders')::int, " +
@@ -586,7 +618,7 @@ public static partial class WalArchiveService
             r.GetInt64(7), r.GetString(8));
     }
 
-    private static async Task<(bool Login, bool Replication)?> RoleAsync(NpgsqlConnection conn, string role, CancellationToken ct)
+    internal static async Task<(bool Login, bool Replication)?> RoleAsync(NpgsqlConnection conn, string role, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("SELECT rolcanlogin, rolreplication FROM pg_catalog.pg_roles WHERE rolname = @r", conn);
         cmd.Parameters.AddWithValue("r", role);
@@ -595,7 +627,7 @@ public static partial class WalArchiveService
         return (r.GetBoolean(0), r.GetBoolean(1));
     }
 
-    private static async Task<IReadOnlySet<string>> MemberOfAsync(NpgsqlConnection conn, string role, CancellationToken ct)
+    internal static async Task<IReadOnlySet<string>> MemberOfAsync(NpgsqlConnection conn, string role, CancellationToken ct)
     {
         var set = new HashSet<string>(StringComparer.Ordinal) { role };
         await using var cmd = new NpgsqlCommand(
@@ -625,7 +657,7 @@ public static partial class WalArchiveService
         return rules;
     }
 
-    private static async Task<SlotFacts?> SlotAsync(NpgsqlConnection conn, string slot, CancellationToken ct)
+    internal static async Task<SlotFacts?> SlotAsync(NpgsqlConnection conn, string slot, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("SELECT slot_type, active, wal_status FROM pg_catalog.pg_replication_slots WHERE slot_name = @s", conn);
         cmd.Parameters.AddWithValue("s", slot);
@@ -634,7 +666,7 @@ public static partial class WalArchiveService
         return new SlotFacts(r.GetString(0), r.GetBoolean(1), r.IsDBNull(2) ? null : r.GetString(2));
     }
 
-    private static async Task ExecAsync(NpgsqlConnection conn, string sql, CancellationToken ct, NpgsqlTransaction? tx = null)
+    internal static async Task ExecAsync(NpgsqlConnection conn, string sql, CancellationToken ct, NpgsqlTransaction? tx = null)
     {
         await using var cmd = new NpgsqlCommand(sql, conn, tx);
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);

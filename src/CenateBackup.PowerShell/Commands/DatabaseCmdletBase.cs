@@ -44,7 +44,10 @@ public abstract class DatabaseCmdletBase : CenateCmdletBase
     /// <summary>Server port (container mode: the port of the server's socket inside the container).</summary>
     [Parameter]
     [ValidateRange(1, 65535)]
-    public int Port { get; set; } = DatabaseTarget.DefaultPort;
+    public virtual int Port { get; set; } = DatabaseTarget.DefaultPort;
+
+    /// <summary>The database server's port (New-CenateStandby, whose -Port is the standby's, takes it from -PrimaryPort).</summary>
+    protected virtual int ServerPort => Port;
 
     /// <summary>Database name.</summary>
     [Parameter]
@@ -67,7 +70,7 @@ public abstract class DatabaseCmdletBase : CenateCmdletBase
         var user = CredentialResolver.User(Credential, UserName);
         var password = CredentialResolver.Password(Credential);
         var container = ParameterSetName == ContainerSet;
-        return new DatabaseTarget(container ? ConnectionMode.Container : ConnectionMode.Host, Database, user, Port)
+        return new DatabaseTarget(container ? ConnectionMode.Container : ConnectionMode.Host, Database, user, ServerPort)
         {
             Container = container ? Container : null,
             DockerHost = container ? DockerHost : null,
