@@ -1,8 +1,8 @@
 <#
 .SYNOPSIS
     The plan's daily monitor (10:00): is there a fresh, big enough, readable set here — and a recent, intact copy on
-    the weekly target and the monthly remote, and a streaming WAL archive (each when the settings configure it)? One
-    alert per run.
+    the weekly target and the monthly remote, a streaming WAL archive and a streaming standby (each when the settings
+    configure it)? One alert per run.
 .DESCRIPTION
     Each check is its own step, so one broken target never hides the others. The alert is sent as Monitor.When says
     (default Change: one mail when something breaks and one when it is fixed, not one every day).
@@ -67,6 +67,19 @@ if ($s.BaseBackup) {
     if ($s.WalArchive) { $wal.WalPath = $s.WalArchive.Path }
     Invoke-CenateJobStep $job base {
         Test-CenateBackup -Path $s.BaseBackup.Path -Database $s.Database -Kind Base -MaxAge $s.BaseBackup.MaxAge -Level Checksum @wal
+    }
+}
+
+# 6. The streaming standby (the Standby key): it streams, its slot lost nothing and is not near
+#    max_slot_wal_keep_size, it is at most MaxLag behind (an unknown lag with WAL behind fails too) and its slot holds at
+#    most MaxRetainedWal on the primary.
+if ($s.Standby) {
+    $db = @{ Port = $s.Port; Database = $s.Database; Container = $s.Container }
+    if ($s.DockerHost) { $db.DockerHost = $s.DockerHost }
+    if ($s.UserName) { $db.UserName = $s.UserName }
+    if ($s.Standby.Name) { $db.StandbyName = $s.Standby.Name }
+    Invoke-CenateJobStep $job standby {
+        Get-CenateReplicationStatus @db -MaxLag $s.Standby.MaxLag -MaxRetainedWal $s.Standby.MaxRetainedWal
     }
 }
 

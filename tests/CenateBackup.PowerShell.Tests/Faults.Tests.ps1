@@ -8,7 +8,8 @@ BeforeDiscovery {
         'Compare-CenateBackup', 'Export-CenateAseguradosCsv', 'Get-CenateAuditLog', 'Install-CenateAuditTrigger', 'New-CenateDump', 'New-CenateReadOnlyRole',
         'Protect-CenateTable', 'Remove-CenateAuditLog', 'Restore-CenateDeletedRow', 'Restore-CenateTable', 'Test-CenateBackup',
         'Uninstall-CenateAuditTrigger', 'Start-CenateWalArchive', 'Get-CenateWalArchive', 'Stop-CenateWalArchive',
-        'New-CenateBaseBackup', 'Restore-CenatePointInTime', 'Get-CenatePointInTime', 'Remove-CenatePointInTime'
+        'New-CenateBaseBackup', 'Restore-CenatePointInTime', 'Get-CenatePointInTime', 'Remove-CenatePointInTime',
+        'New-CenateStandby', 'Get-CenateReplicationStatus', 'Remove-CenateStandby'
     ) | ForEach-Object { @{ Command = $_ } }
 }
 
@@ -53,6 +54,9 @@ Describe 'The Docker engine is not there' {
             'Restore-CenatePointInTime'    = @{ Path = '<dir>'; WalPath = '<dir>'; Time = (Get-Date); Confirm = $false }
             'Get-CenatePointInTime'        = @{}
             'Remove-CenatePointInTime'     = @{ Name = "t13_no_copy_$Suffix"; Confirm = $false }
+            'New-CenateStandby'            = @{ StandbyName = "t13_sb_$Suffix"; ReplicationCredential = (Get-TestCredential -User cenate_replication); Confirm = $false }
+            'Get-CenateReplicationStatus'  = @{}
+            'Remove-CenateStandby'         = @{ StandbyName = "t13_sb_$Suffix"; RemoveData = $true; Confirm = $false }
         }
         $script:ManifestText = Get-Content -Raw -LiteralPath $Set.Path
         $script:Checksum = Invoke-Psql -Database $Db -Sql "SELECT count(*) || ':' || md5(string_agg(a::text, '|' ORDER BY id)) FROM asegurados a"

@@ -29,6 +29,7 @@ function Get-Rig {
         # that use it check that it is set (a rig.env written before the container existed lacks it).
         Pg17Container     = $env:CENATE_TEST_PG17_CONTAINER
         Pg17ContainerPort = [int]$env:CENATE_TEST_PG17_CONTAINER_PORT
+        Pg17Image         = $env:CENATE_TEST_PG17_IMAGE
     }
 }
 

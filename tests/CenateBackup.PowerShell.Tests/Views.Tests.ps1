@@ -99,6 +99,14 @@ BeforeAll {
     }
     $pitr = @($PitrCopies | ForEach-Object { Get-CenatePointInTime -Name $_ })
 
+    # A standby as Get-CenateReplicationStatus lists it: a container labelled the way New-CenateStandby labels its
+    # standbys, created and never started (Stopped, no slot; a real standby streams in Standby.Tests.ps1).
+    $script:StandbyView = "cenate_vw_standby_$suffix"
+    & docker create --name $StandbyView --network none --label org.cenate.role=standby --label "org.cenate.primary=$($Rig.Container)" `
+        --label org.cenate.port=55499 --label "org.cenate.slot=views_standby_$suffix" --label "org.cenate.path=${StandbyView}_data" `
+        --entrypoint sleep (& docker inspect -f '{{.Image}}' $Rig.Container) 3600 | Out-Null
+    $standbys = @(Get-CenateReplicationStatus @P -StandbyName $StandbyView)
+
     # Offsite, alerts.
     $script:SyncRoot = "/dev/shm/cenate-views-$suffix"
     $target = Initialize-CenateOffsiteTarget -Destination "$SyncRoot/usb" -Label usb-views -Confirm:$false
@@ -146,6 +154,7 @@ BeforeAll {
         CenateRestoreStaging           = @{ Objects = $staging; Key = 'Name'; Value = { $_.Name } }
         CenateWalArchive               = @{ Objects = $walArchives; Key = 'Name'; Value = { $_.Name } }
         CenatePointInTimeCopy          = @{ Objects = $pitr; Key = 'Name'; Value = { $_.Name } }
+        CenateReplicationStatus        = @{ Objects = $standbys; Key = 'Name'; Value = { $_.Name } }
         CenateRetentionDecision        = @{ Objects = $retention; Key = 'Reason'; Value = { $_.Reason } }
         CenateRetentionDecisionDetail  = @{ Objects = $retention; Key = 'Reason'; Value = { $_.Reason } }
         CenateOffsiteResult            = @{ Objects = $sync; Key = 'Reason'; Value = { $_.Reason } }
@@ -280,6 +289,7 @@ BeforeAll {
 }
 AfterAll {
     foreach ($c in $PitrCopies) { & docker rm -f $c *> $null }
+    & docker rm -f $StandbyView *> $null
     Stop-CenateWalArchive @P -Name $WalName -DropSlot -Confirm:$false -WarningAction SilentlyContinue | Out-Null
     Invoke-Psql -Database postgres -Sql "DROP DATABASE IF EXISTS $Db WITH (FORCE)" | Out-Null
     Invoke-Psql -Database postgres -Sql "DROP DATABASE IF EXISTS $DrillName WITH (FORCE)" | Out-Null

@@ -184,6 +184,20 @@ SELECT setting FROM pg_settings WHERE name = 'max_slot_wal_keep_size';
             Remove-CenatePointInTime -Name $PitrCopy -WhatIf
             if ((& docker inspect -f '{{.State.Running}}' $PitrCopy) -ne 'true') { throw '-WhatIf removed the copy' }
         }
+        # A standby of the rig's server: no role, slot, setting, volume or container appears.
+        'New-CenateStandby'              = {
+            New-CenateStandby -Container $Rig.Container -PrimaryPort $Rig.Port -Credential $Cred -Database $Db -StandbyName "$StandbyCopy-new" `
+                -Port 55497 -ReplicationCredential $Repl -WhatIf
+            & docker inspect "$StandbyCopy-new" *> $null
+            if ($LASTEXITCODE -eq 0) { throw '-WhatIf created the standby container' }
+            & docker volume inspect "$StandbyCopy-new_data" *> $null
+            if ($LASTEXITCODE -eq 0) { throw '-WhatIf created the standby volume' }
+        }
+        'Remove-CenateStandby'           = {
+            Remove-CenateStandby @P -StandbyName $StandbyCopy -RemoveData -WhatIf -WarningAction SilentlyContinue
+            & docker inspect $StandbyCopy *> $null
+            if ($LASTEXITCODE -ne 0) { throw '-WhatIf removed the standby container' }
+        }
         'Stop-CenateWalArchive'          = {
             Stop-CenateWalArchive @P -Name $WalName -DropSlot -WhatIf -WarningAction SilentlyContinue
             if ((& docker inspect -f '{{.State.Running}}' $WalName) -ne 'true') { throw '-WhatIf stopped the archiver container' }
@@ -211,6 +225,11 @@ SELECT setting FROM pg_settings WHERE name = 'max_slot_wal_keep_size';
     $script:PitrCopy = "cenate_whatif_copy_$suffix"
     & docker run -d --name $PitrCopy --network none --label org.cenate.role=pitr --label "org.cenate.primary=$($Rig.Container)" `
         --entrypoint sleep (& docker inspect -f '{{.Image}}' $Rig.Container) 3600 | Out-Null
+    # A standby made by hand the way New-CenateStandby labels it (created, never started): it stays.
+    $script:StandbyCopy = "cenate_whatif_standby_$suffix"
+    & docker create --name $StandbyCopy --network none --label org.cenate.role=standby --label "org.cenate.primary=$($Rig.Container)" `
+        --label org.cenate.port=55498 --label "org.cenate.slot=whatif_standby_$suffix" --label "org.cenate.path=${StandbyCopy}_data" `
+        --entrypoint sleep (& docker inspect -f '{{.Image}}' $Rig.Container) 3600 | Out-Null
     $script:SyncRoot = "/dev/shm/cenate-whatif-sync-$([guid]::NewGuid().ToString('N'))"
     $script:SyncTarget = (Initialize-CenateOffsiteTarget -Destination "$SyncRoot/usb" -Confirm:$false).Path
     # Without -WhatIf the same commands would change something: the state they must leave alone is not empty.
@@ -218,7 +237,7 @@ SELECT setting FROM pg_settings WHERE name = 'max_slot_wal_keep_size';
     Q "SELECT has_table_privilege('$App', 'public.asegurados', 'DELETE')" | Should -Be 't'
 }
 AfterAll {
-    & docker rm -f $PitrCopy *> $null
+    & docker rm -f $PitrCopy $StandbyCopy "$StandbyCopy-new" *> $null
     Remove-Item -LiteralPath $PitrBase -Recurse -Force -ErrorAction SilentlyContinue
     Stop-CenateWalArchive @P -Name $WalName -DropSlot -Confirm:$false -WarningAction SilentlyContinue | Out-Null
     Remove-Item -LiteralPath $WalDir -Recurse -Force -ErrorAction SilentlyContinue

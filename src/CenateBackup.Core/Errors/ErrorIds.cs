@@ -183,5 +183,24 @@ public static class ErrorIds
     public const string PointInTimeNotACopy = "PointInTimeNotACopy";
     public const string RestoreSourceConflict = "RestoreSourceConflict";
     public const string PointInTimeDrillNeedsBase = "PointInTimeDrillNeedsBase";
+    // Issue 20: the streaming standby (New-/Remove-CenateStandby, Get-CenateReplicationStatus).
+    public const string ImageNotFound = "ImageNotFound";
+    public const string StandbyPortInUse = "StandbyPortInUse";
+    public const string StandbySlotExists = "StandbySlotExists";
+    public const string StandbyDataExists = "StandbyDataExists";
+    public const string StandbyVersionMismatch = "StandbyVersionMismatch";
+    public const string StandbyNotStreaming = "StandbyNotStreaming";
+    public const string StandbyNotFound = "StandbyNotFound";
+    public const string StandbyNotOurs = "StandbyNotOurs";
+    public const string StandbyPromoted = "StandbyPromoted";
+    public const string StandbyStopped = "StandbyStopped";
+    public const string StandbyUnreachable = "StandbyUnreachable";
+    public const string StandbyDisconnected = "StandbyDisconnected";
+    public const string StandbySlotMissing = "StandbySlotMissing";
+    public const string StandbySlotLost = "StandbySlotLost";
+    public const string StandbyNearLimit = "StandbyNearLimit";
+    public const string StandbyLagging = "StandbyLagging";
+    public const string StandbyRetainingWal = "StandbyRetainingWal";
+    public const string StandbyDataNotRemoved = "StandbyDataNotRemoved";
 #pragma warning restore CS1591
 }

@@ -14,7 +14,7 @@ public static class SettingsFileKeys
     public static IReadOnlyList<string> Plan { get; } = new[]
     {
         "Container", "HostName", "DatabasePort", "Database", "DatabaseUser", "DockerHost", "Path", "CriticalTable",
-        "CompressionLevel", "Retention", "AuditLogRetention", "MaxRowDrop", "Weekly", "Monthly", "Monitor", "WalArchive", "BaseBackup", "Drill",
+        "CompressionLevel", "Retention", "AuditLogRetention", "MaxRowDrop", "Weekly", "Monthly", "Monitor", "WalArchive", "BaseBackup", "Standby", "Drill",
         "LogPath", "LogRetention", "StatePath", "EnvironmentFile", "TimeZone", "Schedule",
     };
 

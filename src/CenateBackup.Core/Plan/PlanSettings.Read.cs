@@ -63,6 +63,7 @@ public sealed partial record PlanSettings
             Monitor = ReadMonitor(v),
             WalArchive = ReadWalArchive(v),
             BaseBackup = ReadBaseBackup(v),
+            Standby = ReadStandby(v),
             Drill = ReadDrill(v),
             LogPath = v.Path("LogPath") ?? "/var/log/cenate",
             LogRetention = v.Duration("LogRetention") ?? TimeSpan.FromDays(90),
@@ -154,6 +155,18 @@ public sealed partial record PlanSettings
             Path = t.Path("Path") ?? throw t.Invalid("'WalArchive.Path' is required"),
             Name = t.Text("Name"),
             MaxLag = t.Duration("MaxLag") ?? TimeSpan.FromMinutes(5),
+            MaxRetainedWal = t.Size("MaxRetainedWal") ?? 5L << 30,
+        };
+    }
+
+    private static PlanStandby? ReadStandby(PlanValues v)
+    {
+        var t = v.Table("Standby", "Name", "MaxLag", "MaxRetainedWal");
+        if (t is null) return null;
+        return new PlanStandby
+        {
+            Name = t.Text("Name"),
+            MaxLag = t.Duration("MaxLag") ?? TimeSpan.FromSeconds(60),
             MaxRetainedWal = t.Size("MaxRetainedWal") ?? 5L << 30,
         };
     }

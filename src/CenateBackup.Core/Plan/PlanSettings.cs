@@ -56,6 +56,8 @@ public sealed partial record PlanSettings
     public PlanWalArchive? WalArchive { get; init; }
     /// <summary>The weekly base backup (point-in-time recovery); null when not configured.</summary>
     public PlanBaseBackup? BaseBackup { get; init; }
+    /// <summary>The streaming standby the monitor checks; null when none is configured.</summary>
+    public PlanStandby? Standby { get; init; }
     /// <summary>The restore drill's parameters.</summary>
     public PlanDrill Drill { get; init; } = new();
     /// <summary>Directory of the run logs.</summary>
@@ -140,6 +142,17 @@ public sealed record PlanWalArchive
     /// <summary>The monitor fails when the archive is further behind than this.</summary>
     public TimeSpan MaxLag { get; init; } = TimeSpan.FromMinutes(5);
     /// <summary>The monitor fails when the slot holds more WAL on the server than this (bytes).</summary>
+    public long MaxRetainedWal { get; init; } = 5L << 30;
+}
+
+/// <summary>The streaming standby (New-CenateStandby builds it; the monitor checks it with Get-CenateReplicationStatus).</summary>
+public sealed record PlanStandby
+{
+    /// <summary>The standby container's name; null = every standby of the database's container.</summary>
+    public string? Name { get; init; }
+    /// <summary>The monitor fails when the standby is further behind than this (or behind by an unknown time).</summary>
+    public TimeSpan MaxLag { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>The monitor fails when the standby's slot holds more WAL on the primary than this (bytes).</summary>
     public long MaxRetainedWal { get; init; } = 5L << 30;
 }
 

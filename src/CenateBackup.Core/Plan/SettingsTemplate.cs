@@ -90,6 +90,10 @@ public static class SettingsTemplate
     # A weekly base backup beside it (the weekly job: New-CenateBaseBackup, pg_verifybackup, retention of the base sets
     # with the Retention key's days); the monitor fails when the newest verified one is older than MaxAge.
     # BaseBackup = @{ Path = '/backups/cenate/base'; CompressionLevel = 6; MaxAge = '8d' }
+    # A streaming standby, once built with New-CenateStandby: the monitor fails when it is stopped, disconnected or
+    # promoted, its slot lost WAL or is near max_slot_wal_keep_size, it is more than MaxLag behind (or behind by an
+    # unknown time), or its slot holds more than MaxRetainedWal on the primary (Name: leave out to check every standby).
+    # Standby = @{ Name = 'postgres_cenate_standby'; MaxLag = '60s'; MaxRetainedWal = '5GB' }
     # Level Restore restores the newest set into a scratch database (default: on the source's server).
     Drill = @{ Level = 'Restore' }     # also TargetContainer = '…'; ScratchDatabase = '…'
 

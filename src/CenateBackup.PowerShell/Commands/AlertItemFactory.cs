@@ -44,6 +44,7 @@ internal static class AlertItemFactory
             "CenateOffsiteResult" => (Offsite(ps), ErrorCategory.InvalidResult),
             "CenateRestoreResult" => (Restore(ps), null),
             "CenateWalArchive" => (WalArchive(ps), ErrorCategory.InvalidResult),
+            "CenateReplicationStatus" => (Standby(ps), ErrorCategory.InvalidResult),
             "CenateUndeleteResult" or "CenateAuditEntry" => (new AlertItem
             {
                 Kind = "Audit", Status = AlertItemStatus.Ok, Subject = type == "CenateAuditEntry" ? "audit entry"
@@ -185,19 +186,26 @@ internal static class AlertItemFactory
         };
     }
 
-    private static AlertItem WalArchive(PSObject ps)
+    private static AlertItem WalArchive(PSObject ps) => Health(ps, "WalArchive", "WAL archive",
+        $", last segment {Str(ps, "LastSegment") ?? "-"}", Str(ps, "Path"));
+
+    private static AlertItem Standby(PSObject ps) => Health(ps, "Standby", "standby",
+        Get(ps, "LagBytes") is long b ? $", {b:N0} bytes to replay" : "", null);
+
+    /// <summary>A status with Healthy, State, Problems, ErrorId and LagSeconds (the WAL archive, a standby).</summary>
+    private static AlertItem Health(PSObject ps, string kind, string what, string detail, string? path)
     {
         var healthy = Get(ps, "Healthy") is true;
         var problems = (Get(ps, "Problems") as IEnumerable)?.Cast<object?>().Select(p => AlertRedactor.Redact(p?.ToString())).ToList() ?? new();
         var lag = Get(ps, "LagSeconds") is double s ? $", {s:0.#} s behind" : "";
         return new AlertItem
         {
-            Kind = "WalArchive", Status = healthy ? AlertItemStatus.Ok : AlertItemStatus.Failed,
-            Subject = $"WAL archive {Str(ps, "Name")}".Trim(),
-            Message = healthy ? $"{Str(ps, "State")?.ToLowerInvariant()}{lag}, last segment {Str(ps, "LastSegment") ?? "-"}"
+            Kind = kind, Status = healthy ? AlertItemStatus.Ok : AlertItemStatus.Failed,
+            Subject = $"{what} {Str(ps, "Name")}".Trim(),
+            Message = healthy ? $"{Str(ps, "State")?.ToLowerInvariant()}{lag}{detail}"
                 : problems.Count > 0 ? string.Join("; ", problems) : Str(ps, "State") ?? "unhealthy",
             ErrorId = healthy ? null : Str(ps, "ErrorId"),
-            Path = Str(ps, "Path"),
+            Path = path,
         };
     }
 

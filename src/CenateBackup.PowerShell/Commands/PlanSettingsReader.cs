@@ -50,6 +50,10 @@ internal static class PlanSettingsReader
             {
                 ["Path"] = wal.Path, ["Name"] = wal.Name, ["MaxLag"] = wal.MaxLag, ["MaxRetainedWal"] = wal.MaxRetainedWal,
             } : null,
+            Standby = s.Standby is { } sb ? new Hashtable
+            {
+                ["Name"] = sb.Name, ["MaxLag"] = sb.MaxLag, ["MaxRetainedWal"] = sb.MaxRetainedWal,
+            } : null,
             BaseBackup = s.BaseBackup is { } b ? new Hashtable
             {
                 ["Path"] = b.Path, ["CompressionLevel"] = b.CompressionLevel, ["MaxAge"] = b.MaxAge,

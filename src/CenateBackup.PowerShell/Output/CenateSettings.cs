@@ -46,6 +46,8 @@ public sealed class CenateSettings
     public Hashtable Monitor { get; internal set; } = new();
     /// <summary>The WAL archive the monitor checks (Path, Name, MaxLag, MaxRetainedWal); null when not configured.</summary>
     public Hashtable? WalArchive { get; internal set; }
+    /// <summary>The streaming standby the monitor checks (Name, MaxLag, MaxRetainedWal); null when not configured.</summary>
+    public Hashtable? Standby { get; internal set; }
     /// <summary>The weekly base backup (Path, CompressionLevel, MaxAge); null when not configured.</summary>
     public Hashtable? BaseBackup { get; internal set; }
     /// <summary>Level, TargetContainer, ScratchDatabase.</summary>

@@ -116,7 +116,7 @@ public static class LayerRule
 {
     private static readonly string[] s_features =
         { "Dumps", "Exports", "Verification", "Restores", "Retention", "Audit", "Offsite", "Alerts", "Schedule", "Drift", "Compare",
-          "Plan", "Jobs", "Wal", "Base", "Pitr" };
+          "Plan", "Jobs", "Wal", "Base", "Pitr", "Standby" };
 
     /// <summary>True for a feature folder's namespace (or one below it) directly under
     /// <paramref name="root"/>.</summary>
