@@ -48,12 +48,15 @@ if ($s.Monthly.Destination) {
     }
 }
 
+# The database container, for the WAL archive's and the standby's checks.
+$server = @{ Port = $s.Port; Database = $s.Database; Container = $s.Container }
+if ($s.DockerHost) { $server.DockerHost = $s.DockerHost }
+if ($s.UserName) { $server.UserName = $s.UserName }
+
 # 4. The continuous WAL archive: its archiver streams, its slot lost nothing and is not near max_slot_wal_keep_size,
 #    it is at most MaxLag behind and the slot holds at most MaxRetainedWal on the server.
 if ($s.WalArchive) {
-    $db = @{ Port = $s.Port; Database = $s.Database; Container = $s.Container }
-    if ($s.DockerHost) { $db.DockerHost = $s.DockerHost }
-    if ($s.UserName) { $db.UserName = $s.UserName }
+    $db = $server.Clone()
     if ($s.WalArchive.Name) { $db.Name = $s.WalArchive.Name }
     Invoke-CenateJobStep $job wal {
         Get-CenateWalArchive @db -MaxLag $s.WalArchive.MaxLag -MaxRetainedWal $s.WalArchive.MaxRetainedWal
@@ -74,9 +77,7 @@ if ($s.BaseBackup) {
 #    max_slot_wal_keep_size, it is at most MaxLag behind (an unknown lag with WAL behind fails too) and its slot holds at
 #    most MaxRetainedWal on the primary.
 if ($s.Standby) {
-    $db = @{ Port = $s.Port; Database = $s.Database; Container = $s.Container }
-    if ($s.DockerHost) { $db.DockerHost = $s.DockerHost }
-    if ($s.UserName) { $db.UserName = $s.UserName }
+    $db = $server.Clone()
     if ($s.Standby.Name) { $db.StandbyName = $s.Standby.Name }
     Invoke-CenateJobStep $job standby {
         Get-CenateReplicationStatus @db -MaxLag $s.Standby.MaxLag -MaxRetainedWal $s.Standby.MaxRetainedWal

@@ -17,6 +17,8 @@ BeforeAll {
     $script:Second = 'cenate_sb_pg_second'
     $script:SecondPort = 56502
     $script:SecondDir = Join-Path (New-TestDirectory 'standby') 'data'
+    $script:Third = 'cenate_sb_pg_third'
+    $script:ThirdPort = 56503
     # A password with the characters a passfile must escape.
     $script:ReplPassword = 'Sb:y\' + [guid]::NewGuid().ToString('N').Substring(0, 12)
     $script:Repl = [pscredential]::new('cenate_replication', (ConvertTo-SecureString $ReplPassword -AsPlainText -Force))
@@ -62,8 +64,8 @@ BeforeAll {
 }
 
 AfterAll {
-    & docker rm -f $Standby $Second *> $null
-    & docker volume rm "${Standby}_data" *> $null
+    & docker rm -f $Standby $Second $Third cenate_sb_isolated *> $null
+    & docker volume rm "${Standby}_data" "${Second}_data" "${Third}_data" *> $null
     Remove-ThrowawayContainer $Pg.Name
     Remove-Item -LiteralPath (Split-Path $SecondDir) -Recurse -Force -ErrorAction SilentlyContinue
 }
@@ -114,6 +116,20 @@ Describe 'New-CenateStandby refuses before anything is created' {
         Sql "SELECT count(*) FROM pg_roles WHERE rolname = 'cenate_replication'" | Should -Be '0'
     }
 
+    It 'refuses a primary that does not use the host''s network (StandbyHostNetworkRequired), before anything is created' {
+        $out = & bash (Join-Path $env:CENATE_RIG_SCRIPTS 'rig.sh') container-isolated cenate_sb_isolated 56508 100 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because "$out"
+        $err = $null
+        try { New-CenateStandby @N -Container cenate_sb_isolated -PrimaryPort 56508 -StandbyName $Standby -Port $StandbyPort -Confirm:$false; throw 'no error' }
+        catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -Be 'StandbyHostNetworkRequired,CenateBackup.PowerShell.Commands.NewCenateStandbyCommand'
+        "$err" | Should -Match "network 'none'"
+        Test-Container $Standby | Should -BeFalse
+        Test-Volume "${Standby}_data" | Should -BeFalse
+        (& docker exec cenate_sb_isolated psql -X -A -t -p 56508 -U cenate -d maestro_cenate -c 'SELECT count(*) FROM pg_replication_slots') | Should -Be '0'
+        & docker rm -f cenate_sb_isolated *> $null
+    }
+
     It '-WhatIf shows every step and changes nothing; the password is in none of them' {
         $out = Get-WhatIfText { New-CenateStandby @N -StandbyName $Standby -Port $StandbyPort -WhatIf }
         $out | Should -Match 'Create the role cenate_replication'
@@ -158,6 +174,9 @@ Describe 'A standby built by New-CenateStandby' {
         $side.HostConfig.RestartPolicy.Name | Should -Be 'unless-stopped'
         $side.Config.Labels.'org.cenate.role' | Should -Be 'standby'
         @($side.Mounts | Where-Object { $_.Type -eq 'volume' -and $_.Name -eq "${Standby}_data" }).Count | Should -Be 1
+        $volume = (& docker volume inspect "${Standby}_data" | ConvertFrom-Json)[0]
+        $volume.Labels.'org.cenate.role' | Should -Be 'standby-data'
+        $volume.Labels.'org.cenate.standby' | Should -Be $Standby
         # The standby listens on 127.0.0.1 only.
         Sql "SHOW listen_addresses" -Port $StandbyPort | Should -Be '127.0.0.1'
         Sql "SELECT pg_is_in_recovery()" -Port $StandbyPort | Should -Be 't'
@@ -243,6 +262,29 @@ Describe 'A standby built by New-CenateStandby' {
         $s.RetainedWalBytes | Should -BeLessThan 1MB
     }
 
+    It 'a standby that replays late: StandbyLagging under -MaxLag, and healthy again once it has replayed' {
+        # recovery_min_apply_delay holds back the replay of each commit on the standby (ALTER SYSTEM works there).
+        Sql "ALTER SYSTEM SET recovery_min_apply_delay = '1min'" -Port $StandbyPort | Out-Null
+        Sql "SELECT pg_reload_conf()" -Port $StandbyPort | Out-Null
+        try {
+            Start-Sleep -Milliseconds 500
+            Sql "INSERT INTO sb_probe (note) VALUES ('held back')" | Out-Null
+            Wait-Until { (Get-CenateReplicationStatus @P).LagBytes -gt 0 } -Seconds 20 -What 'WAL not replayed yet'
+            Start-Sleep -Seconds 2
+            $s = Get-CenateReplicationStatus @P -MaxLag '1s'
+            $s.Healthy | Should -BeFalse
+            $s.ErrorId | Should -Be 'StandbyLagging'
+            $s.LagBytes | Should -BeGreaterThan 0
+            if ($null -ne $s.LagSeconds) { $s.LagSeconds | Should -BeGreaterThan 1 }
+            Sql "SELECT count(*) FROM sb_probe WHERE note = 'held back'" -Port $StandbyPort | Should -Be '0'
+        } finally {
+            Sql "ALTER SYSTEM RESET recovery_min_apply_delay" -Port $StandbyPort | Out-Null
+            Sql "SELECT pg_reload_conf()" -Port $StandbyPort | Out-Null
+        }
+        Wait-Until { (Sql "SELECT count(*) FROM sb_probe WHERE note = 'held back'" -Port $StandbyPort) -eq '1' } -Seconds 30 -What 'the row replayed'
+        Wait-Until { (Get-CenateReplicationStatus @P -MaxLag '60s').Healthy } -Seconds 30 -What 'healthy again'
+    }
+
     It 'the monitor job checks it (step standby): passes while it streams, fails with StandbyStopped when it is down' {
         $plan = New-JobPlan -Name sbmon -Database maestro_cenate -Container $Pg.Name -Port $Pg.Port -Extra @"
     Standby = @{ Name = '$Standby'; MaxLag = '60s'; MaxRetainedWal = '2GB' }
@@ -325,7 +367,8 @@ Describe 'A standby built by New-CenateStandby' {
         $out | Should -Match 'Drop the replication slot cenate_sb_pg_standby'
         Test-Container $Standby | Should -BeTrue
 
-        $r = Get-CenateReplicationStatus @P | Remove-CenateStandby @P -RemoveData -Confirm:$false
+        # Name and Primary bind -StandbyName and -Container by property name.
+        $r = Get-CenateReplicationStatus @P | Remove-CenateStandby -Port $Pg.Port -Credential $Cred -RemoveData -Confirm:$false
         $r.State | Should -Be 'Removed'
         Test-Container $Standby | Should -BeFalse
         Test-Volume "${Standby}_data" | Should -BeFalse
@@ -338,17 +381,26 @@ Describe 'A failed build leaves nothing' {
     It 'a wrong replication password (the role exists): StandbyNotStreaming, and no container, volume, directory content or slot is left' {
         Sql "SELECT count(*) FROM pg_roles WHERE rolname = 'cenate_replication'" | Should -Be '1'
         $wrong = [pscredential]::new('cenate_replication', (ConvertTo-SecureString 'not-the-password' -AsPlainText -Force))
-        $dir = Join-Path (New-TestDirectory 'sbfail') 'data'
-        $err = $null
-        try { New-CenateStandby @N -ReplicationCredential $wrong -StandbyName $Second -Port $SecondPort -Path $dir -Timeout 2m -Confirm:$false; throw 'no error' }
-        catch { $err = $_ }
-        $err.FullyQualifiedErrorId | Should -Be 'StandbyNotStreaming,CenateBackup.PowerShell.Commands.NewCenateStandbyCommand'
-        "$err" | Should -Match 'password authentication failed|pg_basebackup failed'
-        "$err" | Should -Not -Match 'not-the-password'
-        Test-Container $Second | Should -BeFalse
-        Test-Path -LiteralPath $dir | Should -BeFalse
-        Get-SlotCount | Should -Be 0
-        Remove-Item -LiteralPath (Split-Path $dir) -Recurse -Force -ErrorAction SilentlyContinue
+        $parent = New-TestDirectory 'sbfail'
+        New-Item -ItemType Directory -Path $parent | Out-Null
+        $empty = Join-Path $parent 'empty'
+        New-Item -ItemType Directory -Path $empty | Out-Null
+        try {
+            foreach ($path in @($null, (Join-Path $parent 'data'), $empty)) {
+                $where = if ($path) { @{ Path = $path } } else { @{} }
+                $err = $null
+                try { New-CenateStandby @N @where -ReplicationCredential $wrong -StandbyName $Second -Port $SecondPort -Timeout 2m -Confirm:$false; throw 'no error' }
+                catch { $err = $_ }
+                $err.FullyQualifiedErrorId | Should -Be 'StandbyNotStreaming,CenateBackup.PowerShell.Commands.NewCenateStandbyCommand' -Because "$path"
+                "$err" | Should -Match 'password authentication failed|pg_basebackup failed'
+                "$err" | Should -Not -Match 'not-the-password'
+                Test-Container $Second | Should -BeFalse
+                Test-Volume "${Second}_data" | Should -BeFalse
+                Test-Path -LiteralPath (Join-Path $parent 'data') | Should -BeFalse -Because 'a directory the run made goes'
+                @(Get-ChildItem -LiteralPath $empty -Force).Count | Should -Be 0 -Because 'a directory that was there stays, empty'
+                Get-SlotCount | Should -Be 0
+            }
+        } finally { Remove-Item -LiteralPath $parent -Recurse -Force -ErrorAction SilentlyContinue }
     }
 }
 
@@ -389,5 +441,23 @@ Describe 'Promotion' {
             Should -Throw -ErrorId 'StandbyPromoted,CenateBackup.PowerShell.Commands.RemoveCenateStandbyCommand'
         Test-Container $Second | Should -BeTrue
         Test-Path -LiteralPath (Join-Path $SecondDir 'data/PG_VERSION') | Should -BeTrue
+
+        # Stopped, it cannot say it was promoted: its files do (no standby.signal), and its data is not removed.
+        & docker stop $Second | Out-Null
+        (Get-CenateReplicationStatus @P -StandbyName $Second).State | Should -Be 'Stopped'
+        { Remove-CenateStandby @P -StandbyName $Second -RemoveData -Confirm:$false } |
+            Should -Throw -ErrorId 'StandbyPromoted,CenateBackup.PowerShell.Commands.RemoveCenateStandbyCommand'
+        Test-Container $Second | Should -BeTrue
+        Test-Path -LiteralPath (Join-Path $SecondDir 'data/PG_VERSION') | Should -BeTrue
+    }
+
+    It 'pg_ctl promote, the other documented way, makes a standby writable too' {
+        $b = New-CenateStandby @N -StandbyName $Third -Port $ThirdPort -Confirm:$false
+        $b.State | Should -Be 'Streaming'
+        Get-WriteError $ThirdPort | Should -Be '25006'
+        (& docker exec -u postgres $Third pg_ctl promote -w -D /var/lib/cenate-standby/data 2>&1) -join ' ' | Should -Match 'server promoted'
+        Sql "SELECT pg_is_in_recovery()" -Port $ThirdPort | Should -Be 'f'
+        Get-WriteError $ThirdPort | Should -Be ''
+        (Get-CenateReplicationStatus @P -StandbyName $Third).State | Should -Be 'Promoted'
     }
 }

@@ -194,7 +194,7 @@ SELECT setting FROM pg_settings WHERE name = 'max_slot_wal_keep_size';
             if ($LASTEXITCODE -eq 0) { throw '-WhatIf created the standby volume' }
         }
         'Remove-CenateStandby'           = {
-            Remove-CenateStandby @P -StandbyName $StandbyCopy -RemoveData -WhatIf -WarningAction SilentlyContinue
+            Remove-CenateStandby @P -StandbyName $StandbyCopy -WhatIf -WarningAction SilentlyContinue
             & docker inspect $StandbyCopy *> $null
             if ($LASTEXITCODE -ne 0) { throw '-WhatIf removed the standby container' }
         }
@@ -227,7 +227,8 @@ SELECT setting FROM pg_settings WHERE name = 'max_slot_wal_keep_size';
         --entrypoint sleep (& docker inspect -f '{{.Image}}' $Rig.Container) 3600 | Out-Null
     # A standby made by hand the way New-CenateStandby labels it (created, never started): it stays.
     $script:StandbyCopy = "cenate_whatif_standby_$suffix"
-    & docker create --name $StandbyCopy --network none --label org.cenate.role=standby --label "org.cenate.primary=$($Rig.Container)" `
+    & docker create --name $StandbyCopy --network none -v "${StandbyCopy}_data:/var/lib/cenate-standby" `
+        --label org.cenate.role=standby --label "org.cenate.primary=$($Rig.Container)" `
         --label org.cenate.port=55498 --label "org.cenate.slot=whatif_standby_$suffix" --label "org.cenate.path=${StandbyCopy}_data" `
         --entrypoint sleep (& docker inspect -f '{{.Image}}' $Rig.Container) 3600 | Out-Null
     $script:SyncRoot = "/dev/shm/cenate-whatif-sync-$([guid]::NewGuid().ToString('N'))"
@@ -238,6 +239,7 @@ SELECT setting FROM pg_settings WHERE name = 'max_slot_wal_keep_size';
 }
 AfterAll {
     & docker rm -f $PitrCopy $StandbyCopy "$StandbyCopy-new" *> $null
+    & docker volume rm "${StandbyCopy}_data" *> $null
     Remove-Item -LiteralPath $PitrBase -Recurse -Force -ErrorAction SilentlyContinue
     Stop-CenateWalArchive @P -Name $WalName -DropSlot -Confirm:$false -WarningAction SilentlyContinue | Out-Null
     Remove-Item -LiteralPath $WalDir -Recurse -Force -ErrorAction SilentlyContinue

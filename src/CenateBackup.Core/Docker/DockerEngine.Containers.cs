@@ -340,17 +340,48 @@ public sealed partial class DockerEngine
         }
     }
 
-    /// <summary>True when the engine has a volume of that name.</summary>
-    public async Task<bool> VolumeExistsAsync(string name, CancellationToken ct)
+    /// <summary>The labels of a volume (empty when it has none), or null when the engine has no volume of that name.</summary>
+    public async Task<IReadOnlyDictionary<string, string>?> VolumeLabelsAsync(string name, CancellationToken ct)
     {
         try
         {
-            await _client.Volumes.InspectAsync(name, ct).ConfigureAwait(false);
-            return true;
+            var volume = await _client.Volumes.InspectAsync(name, ct).ConfigureAwait(false);
+            return volume.Labels is { } labels ? new Dictionary<string, string>(labels, StringComparer.Ordinal) : new Dictionary<string, string>();
         }
         catch (DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
         {
-            return false;
+            return null;
+        }
+        catch (Exception ex) when (IsEngineUnreachable(ex))
+        {
+            throw Unavailable(ex);
+        }
+    }
+
+    /// <summary>Creates a named volume with labels (labels can only be given at creation: they say who made it).</summary>
+    public async Task CreateVolumeAsync(string name, IReadOnlyDictionary<string, string> labels, CancellationToken ct)
+    {
+        try
+        {
+            await _client.Volumes.CreateAsync(new VolumesCreateParameters { Name = name, Labels = new Dictionary<string, string>(labels) }, ct)
+                .ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsEngineUnreachable(ex))
+        {
+            throw Unavailable(ex);
+        }
+    }
+
+    /// <summary>Stops a container (10 s grace, then killed); one already stopped or gone is fine.</summary>
+    public async Task StopAsync(string container, CancellationToken ct)
+    {
+        try
+        {
+            await _client.Containers.StopContainerAsync(container, new ContainerStopParameters { WaitBeforeKillSeconds = 10 }, ct)
+                .ConfigureAwait(false);
+        }
+        catch (DockerContainerNotFoundException)
+        {
         }
         catch (Exception ex) when (IsEngineUnreachable(ex))
         {
@@ -367,6 +398,11 @@ public sealed partial class DockerEngine
         }
         catch (DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.NotFound)
         {
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.Conflict)
+        {
+            throw new CenateException(ErrorIds.VolumeInUse, CenateErrorKind.ResourceBusy, Messages.Format("VolumeInUse", name, ex.ResponseBody?.Trim()),
+                Messages.Get("VolumeInUse.Action"), name, ex);
         }
         catch (Exception ex) when (IsEngineUnreachable(ex))
         {

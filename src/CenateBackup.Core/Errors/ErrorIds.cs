@@ -185,6 +185,8 @@ public static class ErrorIds
     public const string PointInTimeDrillNeedsBase = "PointInTimeDrillNeedsBase";
     // Issue 20: the streaming standby (New-/Remove-CenateStandby, Get-CenateReplicationStatus).
     public const string ImageNotFound = "ImageNotFound";
+    public const string VolumeInUse = "VolumeInUse";
+    public const string StandbyHostNetworkRequired = "StandbyHostNetworkRequired";
     public const string StandbyPortInUse = "StandbyPortInUse";
     public const string StandbySlotExists = "StandbySlotExists";
     public const string StandbyDataExists = "StandbyDataExists";

@@ -91,7 +91,9 @@ public sealed class ReplicationStatus
     /// <summary>The error id of the first problem; null when healthy.</summary>
     public string? ErrorId { get; set; }
     /// <summary>True when it streams (or catches up) with no problem.</summary>
-    public bool Healthy => Problems.Count == 0 && State is "Streaming" or "CatchingUp";
+    public bool Healthy => Problems.Count == 0 && State == "Streaming";
+    /// <summary>pg_is_in_recovery() on the standby; null when the module could not ask it.</summary>
+    public bool? InRecovery { get; set; }
 }
 
 /// <summary>What the primary and the standby answered, for <see cref="StandbyService.Evaluate"/>.</summary>
@@ -113,4 +115,12 @@ public sealed record ReplicationFacts
     public ulong PrimaryLsn { get; init; }
     /// <summary>The standby's replayed LSN (from the standby, else from pg_stat_replication), or null.</summary>
     public ulong? ReplayedLsn { get; init; }
+    /// <summary>The standby's system identifier is the primary's (a copy of this cluster); true when not known.</summary>
+    public bool SameSystem { get; init; } = true;
+    /// <summary>The slot the standby's WAL receiver uses (pg_stat_wal_receiver.slot_name).</summary>
+    public string? ReceiverSlot { get; init; }
+    /// <summary>The application_name of the walsender that serves the slot on the primary.</summary>
+    public string? SenderApplication { get; init; }
+    /// <summary>The primary's and the standby's system identifiers, for the message.</summary>
+    public (string Primary, string Standby) Systems { get; init; }
 }

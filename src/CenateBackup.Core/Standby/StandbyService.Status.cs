@@ -77,14 +77,15 @@ public static partial class StandbyService
             ConfirmedPlan.Require(plan.Steps, again.Steps, name);
             await using var s = await DatabaseSession.OpenAsync(target, null, rep, c).ConfigureAwait(false);
             var engine2 = s.Context.Engine!;
-            rep.Verbose($"Stopping and removing the standby container {name}.");
-            await engine2.RemoveAsync(name, c).ConfigureAwait(false);
-            // The slot before the data: a slot left behind would keep WAL on the primary.
+            // Stopped first, its slot dropped, then the container removed: a slot that cannot be dropped leaves the
+            // container (stopped) in place, so that Remove-CenateStandby can be run again.
+            rep.Verbose($"Stopping the standby container {name}.");
+            await engine2.StopAsync(name, c).ConfigureAwait(false);
             if (status.WalStatus is not null)
             {
                 try
                 {
-                    await DropSlotAsync(s.Connection, status.Slot, TimeSpan.FromSeconds(15)).ConfigureAwait(false);
+                    await DropSlotAsync(s.Connection, status.Slot, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
                 }
                 catch (NpgsqlException ex)
                 {
@@ -92,6 +93,8 @@ public static partial class StandbyService
                 }
                 rep.Verbose($"Dropped the replication slot {status.Slot}.");
             }
+            rep.Verbose($"Removing the standby container {name}.");
+            await engine2.RemoveAsync(name, c).ConfigureAwait(false);
             if (removeData)
             {
                 rep.Verbose($"Removing the standby's data {status.DataPath}.");
@@ -126,6 +129,23 @@ public static partial class StandbyService
         if (removeData && IsDirectory(status.DataPath) && !MarkerNames(status.DataPath, standby.Name))
         {
             throw NotOurs(Messages.Format("Standby.NoMarker", status.DataPath, MarkerFile));
+        }
+        if (removeData && !IsDirectory(status.DataPath))
+        {
+            var labels = await session.Context.Engine!.VolumeLabelsAsync(status.DataPath, ct).ConfigureAwait(false);
+            if (labels is null || !labels.TryGetValue(WalArchiveService.RoleLabel, out var role) || role != DataRoleValue
+                || !labels.TryGetValue(StandbyLabel, out var owner) || owner != standby.Name)
+            {
+                throw NotOurs(Messages.Format("Standby.NotADataVolume", status.DataPath));
+            }
+        }
+        if (removeData && status.InRecovery != true && !await HasStandbySignalAsync(session.Context.Engine!, standby.ImageId, status.DataPath, standby.Name, ct)
+                .ConfigureAwait(false))
+        {
+            // Not seen in recovery (stopped, unreachable): its own files must say it is still a standby.
+            throw new CenateException(ErrorIds.StandbyPromoted, CenateErrorKind.InvalidOperation,
+                Messages.Format("Standby.NotRemovable", standby.Name, Messages.Get("Standby.MaybePromoted")),
+                Messages.Format("Standby.RemovePromoted.Action", standby.Name), standby.Name);
         }
         if (status.WalStatus is null) return;
         if (status.Slot == WalArchiveService.DefaultSlot) throw NotOurs(Messages.Format("Standby.SlotClaimed", status.Slot, "Start-CenateWalArchive"));
@@ -194,14 +214,19 @@ public static partial class StandbyService
         double? replayLag = null, silent = null;
         ulong? replayedOnPrimary = null;
         ulong primaryLsn;
+        var slotExists = false;
+        string? senderApplication = null;
+        string primarySystem;
         try
         {
             await using var cmd = new NpgsqlCommand(
                 "SELECT pg_catalog.pg_current_wal_lsn()::text, " +
                 "(SELECT CASE WHEN setting::bigint < 0 THEN -1 ELSE setting::bigint * 1048576 END FROM pg_catalog.pg_settings WHERE name = 'max_slot_wal_keep_size'), " +
-                "s.active, s.wal_status, pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), s.restart_lsn)::bigint, s.safe_wal_size, " +
-                "r.state, r.replay_lsn::text, extract(epoch FROM r.replay_lag)::float8, extract(epoch FROM now() - r.reply_time)::float8 " +
-                "FROM (SELECT 1) one LEFT JOIN pg_catalog.pg_replication_slots s ON s.slot_name = @s " +
+                "s.slot_name IS NOT NULL, s.active, coalesce(s.wal_status, CASE WHEN s.slot_name IS NOT NULL THEN 'lost' END), " +
+                "pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), s.restart_lsn)::bigint, s.safe_wal_size, " +
+                "r.state, r.replay_lsn::text, extract(epoch FROM r.replay_lag)::float8, extract(epoch FROM now() - r.reply_time)::float8, r.application_name, " +
+                "(SELECT system_identifier::text FROM pg_catalog.pg_control_system()) " +
+                "FROM (SELECT 1) one LEFT JOIN pg_catalog.pg_replication_slots s ON s.slot_name = @s AND s.slot_type = 'physical' " +
                 "LEFT JOIN pg_catalog.pg_stat_replication r ON r.pid = s.active_pid", session.Connection);
             cmd.Parameters.AddWithValue("s", status.Slot);
             await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
@@ -209,20 +234,23 @@ public static partial class StandbyService
             status.PrimaryLsn = r.GetString(0);
             primaryLsn = BaseBackupFacts.ParseLsn(status.PrimaryLsn);
             status.MaxSlotWalKeepSizeBytes = r.GetInt64(1);
-            if (!r.IsDBNull(2))
+            slotExists = r.GetBoolean(2);
+            if (slotExists)
             {
-                status.SlotActive = r.GetBoolean(2);
-                status.WalStatus = r.IsDBNull(3) ? null : r.GetString(3);
-                status.RetainedWalBytes = r.IsDBNull(4) ? null : r.GetInt64(4);
-                status.SafeWalSizeBytes = r.IsDBNull(5) ? null : r.GetInt64(5);
+                status.SlotActive = r.GetBoolean(3);
+                status.WalStatus = r.GetString(4);
+                status.RetainedWalBytes = r.IsDBNull(5) ? null : r.GetInt64(5);
+                status.SafeWalSizeBytes = r.IsDBNull(6) ? null : r.GetInt64(6);
             }
-            if (!r.IsDBNull(6))
+            if (!r.IsDBNull(7))
             {
-                status.SenderState = r.GetString(6);
-                replayedOnPrimary = r.IsDBNull(7) ? null : BaseBackupFacts.ParseLsn(r.GetString(7));
-                replayLag = r.IsDBNull(8) ? null : r.GetDouble(8);
-                silent = r.IsDBNull(9) ? null : r.GetDouble(9);
+                status.SenderState = r.GetString(7);
+                replayedOnPrimary = r.IsDBNull(8) ? null : BaseBackupFacts.ParseLsn(r.GetString(8));
+                replayLag = r.IsDBNull(9) ? null : r.GetDouble(9);
+                silent = r.IsDBNull(10) ? null : r.GetDouble(10);
+                senderApplication = r.IsDBNull(11) ? null : r.GetString(11);
             }
+            primarySystem = r.GetString(12);
         }
         catch (NpgsqlException ex)
         {
@@ -231,8 +259,9 @@ public static partial class StandbyService
 
         var running = standby.Running && !standby.Restarting;
         var reachable = false;
-        var inRecovery = false;
         ulong? replayed = null;
+        string? receiverSlot = null;
+        var standbySystem = primarySystem;
         if (running)
         {
             try
@@ -240,16 +269,20 @@ public static partial class StandbyService
                 await using var s = await DatabaseSession.OpenAsync(StandbyTarget(session.Target, standby.Name, port), null, NullReporter.Instance, ct)
                     .ConfigureAwait(false);
                 await using var cmd = new NpgsqlCommand(
-                    "SELECT pg_catalog.pg_is_in_recovery(), (SELECT status FROM pg_catalog.pg_stat_wal_receiver), " +
-                    "pg_catalog.pg_last_wal_receive_lsn()::text, pg_catalog.pg_last_wal_replay_lsn()::text, pg_catalog.pg_last_xact_replay_timestamp()", s.Connection);
+                    "SELECT pg_catalog.pg_is_in_recovery(), w.status, w.slot_name, " +
+                    "pg_catalog.pg_last_wal_receive_lsn()::text, pg_catalog.pg_last_wal_replay_lsn()::text, pg_catalog.pg_last_xact_replay_timestamp(), " +
+                    "(SELECT system_identifier::text FROM pg_catalog.pg_control_system()) " +
+                    "FROM (SELECT 1) one LEFT JOIN pg_catalog.pg_stat_wal_receiver w ON true", s.Connection);
                 await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
                 await r.ReadAsync(ct).ConfigureAwait(false);
                 reachable = true;
-                inRecovery = r.GetBoolean(0);
+                status.InRecovery = r.GetBoolean(0);
                 status.ReceiverStatus = r.IsDBNull(1) ? null : r.GetString(1);
-                status.ReceivedLsn = r.IsDBNull(2) ? null : r.GetString(2);
-                status.ReplayedLsn = r.IsDBNull(3) ? null : r.GetString(3);
-                status.LastReplayedTransaction = r.IsDBNull(4) ? null : new DateTimeOffset(r.GetFieldValue<DateTime>(4), TimeSpan.Zero);
+                receiverSlot = r.IsDBNull(2) ? null : r.GetString(2);
+                status.ReceivedLsn = r.IsDBNull(3) ? null : r.GetString(3);
+                status.ReplayedLsn = r.IsDBNull(4) ? null : r.GetString(4);
+                status.LastReplayedTransaction = r.IsDBNull(5) ? null : new DateTimeOffset(r.GetFieldValue<DateTime>(5), TimeSpan.Zero);
+                standbySystem = r.GetString(6);
                 if (status.ReplayedLsn is not null) replayed = BaseBackupFacts.ParseLsn(status.ReplayedLsn);
             }
             catch (Exception ex) when (ex is CenateException or NpgsqlException)
@@ -257,16 +290,22 @@ public static partial class StandbyService
                 reporter.Verbose($"The standby {standby.Name} does not answer: {ex.Message}");
             }
         }
+        var sameSystem = standbySystem == primarySystem;
         Evaluate(status, new ReplicationFacts
         {
             Running = running,
             Reachable = reachable,
-            InRecovery = inRecovery,
-            SlotExists = status.WalStatus is not null,
+            InRecovery = status.InRecovery == true,
+            SlotExists = slotExists,
             ReplayLagSeconds = replayLag,
             SilentSeconds = silent,
             PrimaryLsn = primaryLsn,
-            ReplayedLsn = replayed ?? replayedOnPrimary,
+            // Positions of another cluster mean nothing here.
+            ReplayedLsn = sameSystem ? replayed ?? replayedOnPrimary : null,
+            SameSystem = sameSystem,
+            ReceiverSlot = receiverSlot,
+            SenderApplication = senderApplication,
+            Systems = (primarySystem, standbySystem),
         }, maxLag, maxRetainedWal);
         return status;
     }
@@ -316,16 +355,26 @@ public static partial class StandbyService
             if (status.State.Length == 0) status.State = "Lost";
             Problem(ErrorIds.StandbySlotLost, Messages.Format("Standby.Problem.Lost", status.Slot, status.Name));
         }
+        if (status.State.Length == 0 && !facts.SameSystem)
+        {
+            status.State = "Disconnected";
+            Problem(ErrorIds.StandbyDisconnected, Messages.Format("Standby.Problem.Foreign", status.Name, facts.Systems.Standby, facts.Systems.Primary));
+        }
         if (status.State.Length == 0)
         {
-            if (status.SlotActive && status.ReceiverStatus == "streaming" && status.SenderState is not null)
+            // Streaming means this standby, through this slot: its receiver names the slot, and the walsender that serves
+            // the slot is the standby's (its application_name), not some other client holding the slot.
+            var ours = facts.ReceiverSlot == status.Slot && (facts.SenderApplication is null || facts.SenderApplication == status.Name);
+            if (status.SlotActive && status.ReceiverStatus == "streaming" && status.SenderState is not null && ours)
             {
                 status.State = status.SenderState == "catchup" ? "CatchingUp" : "Streaming";
             }
             else
             {
                 status.State = "Disconnected";
-                Problem(ErrorIds.StandbyDisconnected, Messages.Format("Standby.Problem.Disconnected", status.Name, status.ReceiverStatus ?? "-"));
+                Problem(ErrorIds.StandbyDisconnected, status.ReceiverStatus == "streaming" && !ours
+                    ? Messages.Format("Standby.Problem.OtherSource", status.Name, status.Slot, facts.ReceiverSlot ?? "-")
+                    : Messages.Format("Standby.Problem.Disconnected", status.Name, status.ReceiverStatus ?? "-"));
             }
         }
         if (status.WalStatus == "unreserved")
@@ -338,23 +387,28 @@ public static partial class StandbyService
             Problem(ErrorIds.StandbyNearLimit, Messages.Format("Standby.Problem.NearLimit", status.Slot, WalArchiveService.Size(safe),
                 WalArchiveService.Size(status.MaxSlotWalKeepSizeBytes)));
         }
-        if (maxLag is { } lag && status.State is "Streaming" or "CatchingUp" or "Disconnected")
+        // Behind by an unknown time (replay_lag NULL with WAL to replay) is never healthy, with or without -MaxLag; nor is
+        // catching up. -MaxLag adds a limit on the measured lag.
+        var limit = maxLag?.TotalSeconds;
+        if (status.State is "Streaming" or "CatchingUp" && status.LagSeconds is null && status.LagBytes != 0)
         {
-            if (status.LagSeconds is null && status.LagBytes != 0)
-            {
-                Problem(ErrorIds.StandbyLagging, Messages.Format("Standby.Problem.LagUnknown", status.Name,
-                    status.LagBytes is { } b ? WalArchiveService.Size(b) : "?", lag.TotalSeconds));
-            }
-            else if (status.LagSeconds > lag.TotalSeconds)
-            {
-                Problem(ErrorIds.StandbyLagging, Messages.Format("Standby.Problem.Lag", status.Name,
-                    status.LagSeconds.Value.ToString("0.#", CultureInfo.CurrentCulture), lag.TotalSeconds));
-            }
+            Problem(ErrorIds.StandbyLagging, Messages.Format("Standby.Problem.LagUnknown", status.Name,
+                status.LagBytes is { } b ? WalArchiveService.Size(b) : "?"));
         }
-        if (maxRetainedWal is { } most && status.RetainedWalBytes > most)
+        else if (status.State == "CatchingUp")
+        {
+            Problem(ErrorIds.StandbyLagging, Messages.Format("Standby.Problem.CatchingUp", status.Name,
+                status.LagBytes is { } b ? WalArchiveService.Size(b) : "?"));
+        }
+        if (limit is { } most && status.State is "Streaming" or "CatchingUp" or "Disconnected" && status.LagSeconds > most)
+        {
+            Problem(ErrorIds.StandbyLagging, Messages.Format("Standby.Problem.Lag", status.Name,
+                status.LagSeconds.Value.ToString("0.#", CultureInfo.CurrentCulture), most));
+        }
+        if (maxRetainedWal is { } keep && status.RetainedWalBytes > keep)
         {
             Problem(ErrorIds.StandbyRetainingWal, Messages.Format("Standby.Problem.Retained", status.Slot, WalArchiveService.Size(status.RetainedWalBytes.Value),
-                WalArchiveService.Size(most)));
+                WalArchiveService.Size(keep)));
         }
     }
 }

@@ -29,6 +29,9 @@ public static partial class StandbyService
 {
     internal const string RoleValue = "standby";
     internal const string PrimaryPortLabel = "org.cenate.primary-port";
+    internal const string DataRoleValue = "standby-data";
+    internal const string StandbyLabel = "org.cenate.standby";
+    private const string ReadyMark = "ready to accept read-only connections";
     private const string PassFile = "/cenate/pgpass";
     private const string DataMount = "/var/lib/cenate-standby";
     private const string BaseBackupFailedMark = "cenate-standby: pg_basebackup failed";
@@ -59,7 +62,7 @@ public static partial class StandbyService
           mv "$D.new" "$D"
         fi
         echo "cenate-standby: starting the standby on 127.0.0.1:$4" >&2
-        run postgres -D "$D" -c port="$4" -c listen_addresses=127.0.0.1 -c hot_standby=on
+        run postgres -D "$D" -c port="$4" -c listen_addresses=127.0.0.1 -c hot_standby=on -c logging_collector=off -c log_destination=stderr
         """;
 
     [GeneratedRegex("[^a-z0-9_]")]
@@ -89,6 +92,17 @@ public static partial class StandbyService
     {
         var target = request.Target;
         RequireContainer(target);
+        // The network first: a primary in a namespace of its own may not even be reachable the way a standby needs.
+        using (var docker = new DockerEngine(target.DockerHost))
+        {
+            var info = await docker.InspectAsync(target.Container!, ct).ConfigureAwait(false);
+            if (info.Running && info.NetworkMode != "host")
+            {
+                throw new CenateException(ErrorIds.StandbyHostNetworkRequired, CenateErrorKind.InvalidOperation,
+                    Messages.Format("Standby.HostNetworkRequired", info.Name, info.NetworkMode), Messages.Get("Standby.HostNetworkRequired.Action"),
+                    info.Name);
+            }
+        }
         await using var session = await DatabaseSession.OpenAsync(target, null, reporter, ct).ConfigureAwait(false);
         var engine = session.Context.Engine!;
         var primary = session.Context.Container!;
@@ -119,7 +133,7 @@ public static partial class StandbyService
                     Messages.Format("Standby.SlotExists", slot), Messages.Format("Standby.SlotExists.Action", slot), slot);
             }
             if (IsDirectory(data) ? Directory.Exists(data) && Directory.EnumerateFileSystemEntries(data).Any()
-                : await engine.VolumeExistsAsync(data, ct).ConfigureAwait(false))
+                : await engine.VolumeLabelsAsync(data, ct).ConfigureAwait(false) is not null)
             {
                 throw new CenateException(ErrorIds.StandbyDataExists, CenateErrorKind.ResourceExists,
                     Messages.Format("Standby.DataExists", data), Messages.Get("Standby.DataExists.Action"), data);
@@ -140,7 +154,6 @@ public static partial class StandbyService
             plan.Steps.Add(Messages.Format("Standby.Step.Container", request.Name, ShortId(image), spec.NetworkMode, request.Port, data, DataMount));
             plan.Steps.Add(Messages.Format("Standby.Step.BaseBackup", target.Port, request.ReplicationUser, slot));
             plan.Steps.Add(Messages.Format("Standby.Step.Wait", request.Timeout.TotalMinutes.ToString("0.#", CultureInfo.CurrentCulture)));
-            if (spec.NetworkMode != "host") plan.Warnings.Add(Messages.Format("Standby.SharedNetwork", primary.Name));
             if (confirmed is not null) ConfirmedPlan.Require(confirmed.Steps, plan.Steps, request.Name);
             return plan;
         }
@@ -165,6 +178,7 @@ public static partial class StandbyService
         var createdSlot = false;
         var createdContainer = false;
         var createdDirectory = false;
+        var createdVolume = false;
         try
         {
             var server = await WalArchiveService.ServerAsync(conn, ct).ConfigureAwait(false);
@@ -186,6 +200,18 @@ public static partial class StandbyService
                 Storage.PrivateDirectory.Create(data);
                 WriteMarker(data, request.Name, primary.Name);
             }
+            else
+            {
+                // Made here with labels (they can only be given at creation): Remove-CenateStandby -RemoveData removes
+                // only a volume that says it is this standby's data.
+                await engine.CreateVolumeAsync(data, new Dictionary<string, string>
+                {
+                    [WalArchiveService.RoleLabel] = DataRoleValue,
+                    [StandbyLabel] = request.Name,
+                    [WalArchiveService.PrimaryLabel] = primary.Name,
+                }, ct).ConfigureAwait(false);
+                createdVolume = true;
+            }
             var spec = Spec(request, primary, image, slot, data);
             reporter.Verbose($"Creating the standby container {request.Name}: {spec.Entrypoint[0]} … {string.Join(' ', spec.Entrypoint.Skip(3))}");
             var pass = Encoding.UTF8.GetBytes(WalArchiveService.PassLine(target.Port, request.ReplicationUser, request.ReplicationPassword));
@@ -200,8 +226,16 @@ public static partial class StandbyService
             createdContainer = true;
 
             await WaitStreamingAsync(engine, request, reporter, ct).ConfigureAwait(false);
+            // Streaming; a moment later the standby has replayed what it received and its lag is known.
             var info = await engine.InspectAsync(request.Name, ct).ConfigureAwait(false);
-            return await StatusAsync(session, info, null, null, reporter, ct).ConfigureAwait(false);
+            await using var fresh = await DatabaseSession.OpenAsync(target, null, reporter, ct).ConfigureAwait(false);
+            var settle = DateTime.UtcNow.AddSeconds(15);
+            while (true)
+            {
+                var status = await StatusAsync(fresh, info, null, null, reporter, ct).ConfigureAwait(false);
+                if (status.Healthy || DateTime.UtcNow > settle) return status;
+                await Task.Delay(250, ct).ConfigureAwait(false);
+            }
         }
         catch (Exception ex)
         {
@@ -211,7 +245,14 @@ public static partial class StandbyService
                 try
                 {
                     await engine.RemoveAsync(request.Name, CancellationToken.None).ConfigureAwait(false);
-                    if (!IsDirectory(data)) await engine.RemoveVolumeAsync(data, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (CenateException) { /* the first failure is the one to report */ }
+            }
+            if (createdVolume)
+            {
+                try
+                {
+                    await engine.RemoveVolumeAsync(data, CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (CenateException) { /* the first failure is the one to report */ }
             }
@@ -223,13 +264,18 @@ public static partial class StandbyService
                 }
                 catch (Exception) { /* the first failure is the one to report */ }
             }
-            if (createdSlot && conn.State == System.Data.ConnectionState.Open)
+            if (createdSlot)
             {
+                // On a connection of its own: the first may have been closed (the primary restarted, idle_session_timeout).
                 try
                 {
-                    await DropSlotAsync(conn, slot, TimeSpan.FromSeconds(15)).ConfigureAwait(false);
+                    await using var cleanup = await DatabaseSession.OpenAsync(target, null, NullReporter.Instance, CancellationToken.None).ConfigureAwait(false);
+                    await DropSlotAsync(cleanup.Connection, slot, TimeSpan.FromSeconds(15)).ConfigureAwait(false);
                 }
-                catch (NpgsqlException) { /* the first failure is the one to report */ }
+                catch (Exception cleanupFailure) when (cleanupFailure is NpgsqlException or CenateException)
+                {
+                    reporter.Warning(Messages.Format("Standby.SlotLeft", slot, cleanupFailure.Message));
+                }
             }
             if (ex is NpgsqlException) throw session.Translate(ex);
             throw;
@@ -245,7 +291,7 @@ public static partial class StandbyService
             "sh", "-c", Script, "cenate-standby", port, request.ReplicationUser, slot, request.Port.ToString(CultureInfo.InvariantCulture),
         };
         return new SidecarSpec(request.Name, image, entry, new[] { "PGPASSFILE=" + PassFile, "PGAPPNAME=" + request.Name },
-            "0", WalArchiveService.NetworkOf(primary), new[] { data + ":" + DataMount },
+            "0", "host", new[] { data + ":" + DataMount },
             new Dictionary<string, string>
             {
                 [WalArchiveService.RoleLabel] = RoleValue,
@@ -326,7 +372,10 @@ public static partial class StandbyService
                 throw new CenateException(ErrorIds.StandbyNotStreaming, CenateErrorKind.InvalidOperation,
                     Messages.Format("Standby.StartFailed", request.Name, Redact(log)), Messages.Format("Standby.StartFailed.Action", request.ReplicationUser), request.Name);
             }
-            if (info.Running && await ReceiverAsync(target, reporter, ct).ConfigureAwait(false) == "streaming") return;
+            // Logged in to only once the standby's own postgres has said it takes connections (it holds the port then):
+            // while pg_basebackup runs, something else could listen there and would be sent the login.
+            if (info.Running && log.Contains(ReadyMark, StringComparison.Ordinal)
+                && await ReceiverAsync(target, reporter, ct).ConfigureAwait(false) == "streaming") return;
             if (DateTime.UtcNow > deadline)
             {
                 throw new CenateException(ErrorIds.StandbyNotStreaming, CenateErrorKind.OperationTimeout,
@@ -437,6 +486,16 @@ public static partial class StandbyService
         {
             return false;
         }
+    }
+
+    /// <summary>True when the standby's data (volume or directory) holds data/standby.signal, read in a throwaway container without network.</summary>
+    private static async Task<bool> HasStandbySignalAsync(DockerEngine engine, string image, string data, string name, CancellationToken ct)
+    {
+        var spec = new SidecarSpec(name + "_check_" + Guid.NewGuid().ToString("N")[..8], image,
+            new[] { "sh", "-c", "test -f /cenate-data/data/standby.signal" }, Array.Empty<string>(), "0", "none",
+            new[] { data + ":/cenate-data:ro" }, new Dictionary<string, string>());
+        var (exit, _) = await engine.RunToExitAsync(spec, ct).ConfigureAwait(false);
+        return exit == 0;
     }
 
     /// <summary>Drops the slot once its walsender has gone (it ends a moment after the standby stops).</summary>

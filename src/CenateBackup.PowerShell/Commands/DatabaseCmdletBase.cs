@@ -18,7 +18,7 @@ public abstract class DatabaseCmdletBase : CenateCmdletBase
     /// <summary>Docker container running PostgreSQL.</summary>
     [Parameter(ParameterSetName = ContainerSet)]
     [ValidateNotNullOrEmpty]
-    public string Container { get; set; } = DatabaseTarget.DefaultContainer;
+    public virtual string Container { get; set; } = DatabaseTarget.DefaultContainer;
 
     /// <summary>Docker endpoint (unix:///var/run/docker.sock, npipe://./pipe/docker_engine, tcp://…); default DOCKER_HOST or the platform default.</summary>
     [Parameter(ParameterSetName = ContainerSet)]

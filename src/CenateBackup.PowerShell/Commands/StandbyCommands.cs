@@ -114,6 +114,12 @@ public sealed class GetCenateReplicationStatusCommand : DatabaseCmdletBase
     /// <inheritdoc />
     protected override int ProgressActivityId => 86;
 
+    /// <summary>The primary's Docker container (default postgres_cenate); binds the Primary of a piped standby status by property name.</summary>
+    [Parameter(ParameterSetName = ContainerSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("Primary")]
+    [ValidateNotNullOrEmpty]
+    public override string Container { get; set; } = Core.Targets.DatabaseTarget.DefaultContainer;
+
     /// <summary>The standby container's name. Default: every standby of -Container.</summary>
     [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("Name")]
@@ -153,6 +159,12 @@ public sealed class RemoveCenateStandbyCommand : DatabaseCmdletBase
 {
     /// <inheritdoc />
     protected override int ProgressActivityId => 87;
+
+    /// <summary>The primary's Docker container (default postgres_cenate); binds the Primary of a piped standby status by property name.</summary>
+    [Parameter(ParameterSetName = ContainerSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("Primary")]
+    [ValidateNotNullOrEmpty]
+    public override string Container { get; set; } = Core.Targets.DatabaseTarget.DefaultContainer;
 
     /// <summary>The standby container's name.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]

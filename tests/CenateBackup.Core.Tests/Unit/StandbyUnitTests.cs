@@ -22,10 +22,12 @@ public class StandbyUnitTests
     };
 
     private static ReplicationFacts Facts(ulong? replayed = Lsn, double? replayLag = null, double? silent = 0.5, bool running = true,
-        bool reachable = true, bool recovery = true, bool slot = true) => new()
+        bool reachable = true, bool recovery = true, bool slot = true, string? receiverSlot = "postgres_cenate_standby",
+        string? sender = "postgres_cenate_standby", bool same = true) => new()
     {
         Running = running, Reachable = reachable, InRecovery = recovery, SlotExists = slot, PrimaryLsn = Lsn,
-        ReplayedLsn = replayed, ReplayLagSeconds = replayLag, SilentSeconds = silent,
+        ReplayedLsn = replayed, ReplayLagSeconds = replayLag, SilentSeconds = silent, ReceiverSlot = receiverSlot,
+        SenderApplication = sender, SameSystem = same, Systems = ("7443906633431123456", same ? "7443906633431123456" : "7400000000000000001"),
     };
 
     [Fact]
@@ -52,12 +54,46 @@ public class StandbyUnitTests
     }
 
     [Fact]
-    public void Behind_WithNullReplayLag_WithoutTheCheck_ReportsUnknownButNoProblem()
+    public void Behind_WithNullReplayLag_WithoutTheCheck_IsStillNotHealthy()
     {
         var s = Status();
         StandbyService.Evaluate(s, Facts(replayed: Lsn - 4096, replayLag: null), null, null);
         Assert.Null(s.LagSeconds);
-        Assert.True(s.Healthy);
+        Assert.False(s.Healthy);
+        Assert.Equal(ErrorIds.StandbyLagging, s.ErrorId);
+    }
+
+    [Fact]
+    public void CatchingUp_IsNotHealthy_EvenWithoutMaxLag()
+    {
+        var s = Status(sender: "catchup");
+        StandbyService.Evaluate(s, Facts(replayed: Lsn - 1000, replayLag: 3), null, null);
+        Assert.Equal("CatchingUp", s.State);
+        Assert.False(s.Healthy);
+        Assert.Equal(ErrorIds.StandbyLagging, s.ErrorId);
+    }
+
+    [Fact]
+    public void AnotherClientOnTheSlot_OrAnotherSlot_IsDisconnected_NotStreaming()
+    {
+        var s = Status();
+        StandbyService.Evaluate(s, Facts(sender: "pg_receivewal"), null, null);
+        Assert.Equal("Disconnected", s.State);
+        Assert.Equal(ErrorIds.StandbyDisconnected, s.ErrorId);
+        var t = Status();
+        StandbyService.Evaluate(t, Facts(receiverSlot: "some_other_slot"), null, null);
+        Assert.Equal("Disconnected", t.State);
+        Assert.Contains("some_other_slot", t.Problems[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ACopyOfAnotherCluster_IsDisconnected_WithoutALag()
+    {
+        var s = Status();
+        StandbyService.Evaluate(s, Facts(replayed: null, same: false), TimeSpan.FromSeconds(60), null);
+        Assert.Equal("Disconnected", s.State);
+        Assert.Null(s.LagBytes);
+        Assert.Contains("7400000000000000001", s.Problems[0], StringComparison.Ordinal);
     }
 
     [Theory]
