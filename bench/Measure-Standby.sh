@@ -78,7 +78,7 @@ catch_start=$(date +%s.%N)
 pw "\$deadline = [DateTime]::UtcNow.AddMinutes(30)
     while ((Get-CenateReplicationStatus @P).LagBytes -ne 0) { if ([DateTime]::UtcNow -gt \$deadline) { throw 'no catch-up in 30 min' }; Start-Sleep -Milliseconds 200 }" >/dev/null
 catch_s=$(printf '%.1f' "$(echo "$(date +%s.%N) - $catch_start" | bc)")
-wal_mb=$(q -At -c "SELECT (pg_current_wal_lsn() - '0/0'::pg_lsn) / 1048576")
+wal_mb=$(q -At -c "SELECT ((pg_current_wal_lsn() - '0/0'::pg_lsn) / 1048576)::bigint")
 echo "UPDATE of every row on the primary: ${upd_s} s; standby behind at its end: ${lag% *} bytes (${lag##* }); replayed all ${catch_s} s later (primary WAL position ${wal_mb} MB)"
 echo "Get-CenateReplicationStatus (one standby, both servers asked): ${status_s} s"
 psql -X -At -h 127.0.0.1 -p "$SB_PORT" -U cenate -d maestro_cenate -c "SELECT 'rows on the standby: ' || count(*) || ', with the update replayed: ' || count(*) FILTER (WHERE updated_at > now() - interval '1 hour') FROM asegurados"

@@ -98,7 +98,10 @@ public static partial class StandbyService
             if (removeData)
             {
                 rep.Verbose($"Removing the standby's data {status.DataPath}.");
-                if (IsDirectory(status.DataPath)) await DeleteDirectoryAsync(engine2, image, status.DataPath, name, c).ConfigureAwait(false);
+                if (IsDirectory(status.DataPath))
+                {
+                    await DeleteDirectoryAsync(engine2, image, status.DataPath, name, c, keep: !MarkerSaysCreated(status.DataPath)).ConfigureAwait(false);
+                }
                 else await engine2.RemoveVolumeAsync(status.DataPath, c).ConfigureAwait(false);
             }
             status.State = "Removed";
@@ -211,6 +214,24 @@ public static partial class StandbyService
             Slot = Label(WalArchiveService.SlotLabel),
             DataPath = Label(WalArchiveService.PathLabel),
         };
+        // Without superuser or pg_read_all_stats, PostgreSQL hides the columns of pg_stat_replication and
+        // pg_stat_wal_receiver: every standby would look disconnected. Said plainly instead.
+        try
+        {
+            await using var may = new NpgsqlCommand(
+                "SELECT rolsuper OR pg_catalog.pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') FROM pg_catalog.pg_roles WHERE rolname = current_user",
+                session.Connection);
+            if (await may.ExecuteScalarAsync(ct).ConfigureAwait(false) is not true)
+            {
+                throw new CenateException(ErrorIds.InsufficientPrivilege, CenateErrorKind.PermissionDenied,
+                    Messages.Format("Standby.StatsPrivilege", session.Target.User), Messages.Format("Standby.StatsPrivilege.Action", session.Target.User),
+                    session.Target.User);
+            }
+        }
+        catch (NpgsqlException ex)
+        {
+            throw session.Translate(ex);
+        }
         double? replayLag = null, silent = null;
         ulong? replayedOnPrimary = null;
         ulong primaryLsn;

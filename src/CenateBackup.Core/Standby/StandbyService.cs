@@ -39,7 +39,8 @@ public static partial class StandbyService
     public const string MarkerFile = ".cenate-standby.json";
 
     /// <summary>
-    /// Runs as root in the standby container: hands the passfile and the data directory to the postgres user, fills the
+    /// Runs as root in the standby container: hands the passfile and the data directory to the postgres user (the mount
+    /// point itself stays its owner's, traverse-only, so that a directory of this machine stays the module user's), fills the
     /// data directory once (pg_basebackup into a directory that is renamed only when complete, so a cut-off copy is never
     /// started), then runs postgres as a hot standby on 127.0.0.1 only. Arguments: primary port, role, slot, standby port.
     /// </summary>
@@ -53,10 +54,11 @@ public static partial class StandbyService
         D=/var/lib/cenate-standby/data
         chown -R postgres: /cenate && chmod 0700 /cenate
         mkdir -p /var/lib/cenate-standby /var/run/postgresql
-        chown postgres: /var/lib/cenate-standby /var/run/postgresql
-        chmod 0700 /var/lib/cenate-standby
+        chown postgres: /var/run/postgresql
+        chmod 0711 /var/lib/cenate-standby
         if [ ! -s "$D/PG_VERSION" ]; then
           rm -rf "$D.new"
+          mkdir -m 0700 "$D.new" && chown postgres: "$D.new"
           echo "cenate-standby: base backup from 127.0.0.1:$1 through slot $3" >&2
           (run pg_basebackup -D "$D.new" -h 127.0.0.1 -p "$1" -U "$2" -w -R -X stream -S "$3" -c fast) || { echo "cenate-standby: pg_basebackup failed" >&2; exit 1; }
           mv "$D.new" "$D"
@@ -87,6 +89,21 @@ public static partial class StandbyService
         NewAsync(request, null, reporter, ct);
 
     private static bool IsDirectory(string path) => path.StartsWith('/');
+
+    /// <summary>Free bytes on the file system of <paramref name="path"/> or its nearest existing parent; null when unknown.</summary>
+    private static long? FreeBytesAt(string path)
+    {
+        try
+        {
+            var dir = new DirectoryInfo(path);
+            while (dir is not null && !dir.Exists) dir = dir.Parent;
+            return dir is null ? null : new DriveInfo(dir.FullName).AvailableFreeSpace;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return null;
+        }
+    }
 
     private static async Task<StandbyPlan> NewAsync(StandbyRequest request, StandbyPlan? confirmed, IOperationReporter reporter, CancellationToken ct)
     {
@@ -139,6 +156,21 @@ public static partial class StandbyService
                     Messages.Format("Standby.DataExists", data), Messages.Get("Standby.DataExists.Action"), data);
             }
 
+            // A standby is a full copy of the cluster, usually on the disk of the primary too: one that filled it would stop
+            // the primary. Its size plus a tenth and 1 GB for the WAL streamed meanwhile.
+            long clusterBytes;
+            await using (var size = new NpgsqlCommand("SELECT sum(pg_catalog.pg_database_size(oid))::bigint FROM pg_catalog.pg_database", conn))
+            {
+                clusterBytes = (long)(await size.ExecuteScalarAsync(ct).ConfigureAwait(false) ?? 0L);
+            }
+            var needed = clusterBytes + clusterBytes / 10 + (1L << 30);
+            var free = IsDirectory(data) ? FreeBytesAt(data) : await engine.FreeBytesForContainersAsync(ct).ConfigureAwait(false);
+            if (free is { } f && f < needed)
+            {
+                throw new CenateException(ErrorIds.DiskFull, CenateErrorKind.WriteError,
+                    Messages.Format("Standby.NoSpace", needed / 1048576, f / 1048576, data), Messages.Get("Standby.NoSpace.Action"), data);
+            }
+
             // The same major version and C library as the primary, or no standby at all.
             var image = primary.ImageId;
             if (request.Image is { } asked)
@@ -178,6 +210,7 @@ public static partial class StandbyService
         var createdSlot = false;
         var createdContainer = false;
         var createdDirectory = false;
+        var touchedDirectory = false;
         var createdVolume = false;
         try
         {
@@ -198,7 +231,8 @@ public static partial class StandbyService
             {
                 createdDirectory = !Directory.Exists(data);
                 Storage.PrivateDirectory.Create(data);
-                WriteMarker(data, request.Name, primary.Name);
+                touchedDirectory = true;
+                WriteMarker(data, request.Name, primary.Name, createdDirectory);
             }
             else
             {
@@ -246,7 +280,7 @@ public static partial class StandbyService
                 {
                     await engine.RemoveAsync(request.Name, CancellationToken.None).ConfigureAwait(false);
                 }
-                catch (CenateException) { /* the first failure is the one to report */ }
+                catch (Exception) { /* the first failure is the one to report */ }
             }
             if (createdVolume)
             {
@@ -254,9 +288,9 @@ public static partial class StandbyService
                 {
                     await engine.RemoveVolumeAsync(data, CancellationToken.None).ConfigureAwait(false);
                 }
-                catch (CenateException) { /* the first failure is the one to report */ }
+                catch (Exception) { /* the first failure is the one to report */ }
             }
-            if (IsDirectory(data))
+            if (touchedDirectory)
             {
                 try
                 {
@@ -363,6 +397,7 @@ public static partial class StandbyService
         var started = DateTime.UtcNow;
         var deadline = started + request.Timeout;
         var target = StandbyTarget(request.Target, request.Name, request.Port);
+        var ready = false;
         while (true)
         {
             var info = await engine.InspectAsync(request.Name, ct).ConfigureAwait(false);
@@ -374,7 +409,9 @@ public static partial class StandbyService
             }
             // Logged in to only once the standby's own postgres has said it takes connections (it holds the port then):
             // while pg_basebackup runs, something else could listen there and would be sent the login.
-            if (info.Running && log.Contains(ReadyMark, StringComparison.Ordinal)
+            // Remembered once seen: later lines (connections logged, say) push it out of the tail.
+            ready |= log.Contains(ReadyMark, StringComparison.Ordinal);
+            if (info.Running && ready
                 && await ReceiverAsync(target, reporter, ct).ConfigureAwait(false) == "streaming") return;
             if (DateTime.UtcNow > deadline)
             {
@@ -448,29 +485,54 @@ public static partial class StandbyService
             throw new CenateException(ErrorIds.StandbyDataNotRemoved, CenateErrorKind.WriteError,
                 Messages.Format("Standby.DataNotRemoved", directory, output), Messages.Get("Standby.DataNotRemoved.Action"), directory);
         }
-        if (keep)
+        try
         {
-            foreach (var entry in new DirectoryInfo(directory).EnumerateFileSystemInfos())
+            if (keep)
             {
-                if (entry is DirectoryInfo d) d.Delete(recursive: true);
-                else entry.Delete();
+                foreach (var entry in new DirectoryInfo(directory).EnumerateFileSystemInfos())
+                {
+                    if (entry is DirectoryInfo d) d.Delete(recursive: true);
+                    else entry.Delete();
+                }
+            }
+            else
+            {
+                Directory.Delete(directory, recursive: true);
             }
         }
-        else
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            Directory.Delete(directory, recursive: true);
+            throw new CenateException(ErrorIds.StandbyDataNotRemoved, CenateErrorKind.WriteError,
+                Messages.Format("Standby.DataNotRemoved", directory, ex.Message), Messages.Get("Standby.DataNotRemoved.Action"), directory, ex);
         }
     }
 
-    private static void WriteMarker(string directory, string standby, string primary)
+    private static void WriteMarker(string directory, string standby, string primary, bool created)
     {
         var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string>
         {
             ["standby"] = standby,
             ["primary"] = primary,
+            // Whether New-CenateStandby made the directory: Remove-CenateStandby -RemoveData then deletes it, else empties it.
+            ["createdDirectory"] = created ? "true" : "false",
             ["created"] = DateTimeOffset.UtcNow.ToString("o", CultureInfo.InvariantCulture),
         }, new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
         Storage.AtomicFileReplace.Write(System.IO.Path.Combine(directory, MarkerFile), json, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
+    /// <summary>True when the marker in <paramref name="directory"/> says New-CenateStandby made the directory (false when it was there before, or unreadable).</summary>
+    internal static bool MarkerSaysCreated(string directory)
+    {
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(System.IO.Path.Combine(directory, MarkerFile)));
+            return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && doc.RootElement.TryGetProperty("createdDirectory", out var c) && c.ValueKind == System.Text.Json.JsonValueKind.String && c.GetString() == "true";
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+        {
+            return false;
+        }
     }
 
     /// <summary>True when <paramref name="directory"/> holds the marker New-CenateStandby wrote for <paramref name="standby"/>.</summary>

@@ -83,7 +83,10 @@ public sealed class NewCenateStandbyCommand : DatabaseCmdletBase
             Target = target,
             Name = StandbyName,
             Port = Port,
-            Path = Path is { } p && p.StartsWith('/') ? GetUnresolvedProviderPathFromPSPath(p) : Path,
+            // A directory as Docker will report it as a mount: absolute, without a trailing separator.
+            Path = Path is { } p && p.StartsWith('/')
+                ? System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(GetUnresolvedProviderPathFromPSPath(p)))
+                : Path,
             Slot = Slot,
             Image = Image,
             ReplicationUser = ReplicationCredential.UserName,
