@@ -687,7 +687,8 @@ public static partial class PointInTimeService
     }
 
     /// <summary>Log lines are shown as they are but never a password (a conninfo in the log).</summary>
-    private static string Redact(string log) => PasswordInLog().Replace(log, "password=***");
+    /// <summary>A container's log lines with any password=… setting masked (shared with the standby's messages).</summary>
+    internal static string Redact(string log) => PasswordInLog().Replace(log, "password=***");
 
     private readonly record struct CopyState(bool InRecovery, bool Paused, DateTimeOffset? ReplayedTo, string Lsn);
 

@@ -85,7 +85,7 @@ public static partial class StandbyService
             {
                 try
                 {
-                    await DropSlotAsync(s.Connection, status.Slot, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+                    await WalArchiveService.DropSlotAsync(s.Connection, status.Slot, TimeSpan.FromSeconds(30), CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (NpgsqlException ex)
                 {

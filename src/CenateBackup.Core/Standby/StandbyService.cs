@@ -304,7 +304,7 @@ public static partial class StandbyService
                 try
                 {
                     await using var cleanup = await DatabaseSession.OpenAsync(target, null, NullReporter.Instance, CancellationToken.None).ConfigureAwait(false);
-                    await DropSlotAsync(cleanup.Connection, slot, TimeSpan.FromSeconds(15)).ConfigureAwait(false);
+                    await WalArchiveService.DropSlotAsync(cleanup.Connection, slot, TimeSpan.FromSeconds(15), CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (Exception cleanupFailure) when (cleanupFailure is NpgsqlException or CenateException)
                 {
@@ -449,10 +449,7 @@ public static partial class StandbyService
     private static DatabaseTarget StandbyTarget(DatabaseTarget primary, string name, int port) =>
         new(ConnectionMode.Container, primary.Database, primary.User, port) { Container = name, DockerHost = primary.DockerHost, Password = primary.Password };
 
-    [GeneratedRegex("password\\s*=\\s*('(?:[^'\\\\]|\\\\.)*'|\\S+)", RegexOptions.IgnoreCase)]
-    private static partial Regex PasswordInLog();
-
-    private static string Redact(string log) => string.IsNullOrWhiteSpace(log) ? "-" : PasswordInLog().Replace(log.Trim(), "password=***");
+    private static string Redact(string log) => string.IsNullOrWhiteSpace(log) ? "-" : PointInTimeService.Redact(log.Trim());
 
     private static string ShortId(string id)
     {
@@ -521,32 +518,23 @@ public static partial class StandbyService
     }
 
     /// <summary>True when the marker in <paramref name="directory"/> says New-CenateStandby made the directory (false when it was there before, or unreadable).</summary>
-    internal static bool MarkerSaysCreated(string directory)
-    {
-        try
-        {
-            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(System.IO.Path.Combine(directory, MarkerFile)));
-            return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
-                && doc.RootElement.TryGetProperty("createdDirectory", out var c) && c.ValueKind == System.Text.Json.JsonValueKind.String && c.GetString() == "true";
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
-        {
-            return false;
-        }
-    }
+    internal static bool MarkerSaysCreated(string directory) => MarkerValue(directory, "createdDirectory") == "true";
 
     /// <summary>True when <paramref name="directory"/> holds the marker New-CenateStandby wrote for <paramref name="standby"/>.</summary>
-    internal static bool MarkerNames(string directory, string standby)
+    internal static bool MarkerNames(string directory, string standby) => MarkerValue(directory, "standby") == standby;
+
+    /// <summary>A string of the marker's JSON object, or null (no marker, unreadable, not an object, not a string).</summary>
+    private static string? MarkerValue(string directory, string key)
     {
         try
         {
             using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(System.IO.Path.Combine(directory, MarkerFile)));
-            return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
-                && doc.RootElement.TryGetProperty("standby", out var s) && s.ValueKind == System.Text.Json.JsonValueKind.String && s.GetString() == standby;
+            return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && doc.RootElement.TryGetProperty(key, out var v)
+                && v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString() : null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
         {
-            return false;
+            return null;
         }
     }
 
@@ -558,26 +546,5 @@ public static partial class StandbyService
             new[] { data + ":/cenate-data:ro" }, new Dictionary<string, string>());
         var (exit, _) = await engine.RunToExitAsync(spec, ct).ConfigureAwait(false);
         return exit == 0;
-    }
-
-    /// <summary>Drops the slot once its walsender has gone (it ends a moment after the standby stops).</summary>
-    private static async Task DropSlotAsync(NpgsqlConnection conn, string slot, TimeSpan wait)
-    {
-        var deadline = DateTime.UtcNow + wait;
-        while (true)
-        {
-            try
-            {
-                await using var cmd = new NpgsqlCommand(
-                    "SELECT pg_catalog.pg_drop_replication_slot(slot_name) FROM pg_catalog.pg_replication_slots WHERE slot_name = @s", conn);
-                cmd.Parameters.AddWithValue("s", slot);
-                await cmd.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
-                return;
-            }
-            catch (PostgresException ex) when (ex.SqlState == "55006" && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(200, CancellationToken.None).ConfigureAwait(false);
-            }
-        }
     }
 }

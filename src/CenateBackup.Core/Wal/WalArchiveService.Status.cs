@@ -157,24 +157,13 @@ public static partial class WalArchiveService
         }
         if (dropSlot && status.WalStatus is not null)
         {
-            while (true)
+            try
             {
-                try
-                {
-                    await using var cmd = new NpgsqlCommand(
-                        "SELECT pg_catalog.pg_drop_replication_slot(slot_name) FROM pg_catalog.pg_replication_slots WHERE slot_name = @s", session.Connection);
-                    cmd.Parameters.AddWithValue("s", status.Slot);
-                    await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                    break;
-                }
-                catch (PostgresException ex) when (ex.SqlState == "55006" && DateTime.UtcNow < deadline)
-                {
-                    await Task.Delay(200, ct).ConfigureAwait(false);
-                }
-                catch (NpgsqlException ex)
-                {
-                    throw session.Translate(ex);
-                }
+                await DropSlotAsync(session.Connection, status.Slot, deadline - DateTime.UtcNow, ct).ConfigureAwait(false);
+            }
+            catch (NpgsqlException ex)
+            {
+                throw session.Translate(ex);
             }
             reporter.Verbose($"Dropped the replication slot {status.Slot}.");
             status.WalStatus = null;
@@ -185,6 +174,30 @@ public static partial class WalArchiveService
         status.Problems.Clear();
         status.ErrorId = null;
         return status;
+    }
+
+    /// <summary>
+    /// Drops a replication slot (none of that name is fine), trying again while its walsender has not ended yet
+    /// (55006, "is active") for up to <paramref name="wait"/>: it ends a moment after its client stops.
+    /// </summary>
+    internal static async Task DropSlotAsync(NpgsqlConnection conn, string slot, TimeSpan wait, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + wait;
+        while (true)
+        {
+            try
+            {
+                await using var cmd = new NpgsqlCommand(
+                    "SELECT pg_catalog.pg_drop_replication_slot(slot_name) FROM pg_catalog.pg_replication_slots WHERE slot_name = @s", conn);
+                cmd.Parameters.AddWithValue("s", slot);
+                await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                return;
+            }
+            catch (PostgresException ex) when (ex.SqlState == "55006" && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200, ct).ConfigureAwait(false);
+            }
+        }
     }
 
     private static async Task<List<ContainerInfo>> ArchiversAsync(DockerEngine engine, string primary, string? name, CancellationToken ct)
